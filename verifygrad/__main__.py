@@ -1,0 +1,3 @@
+from verifygrad.cli import main
+
+main()

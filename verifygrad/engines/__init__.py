@@ -1,0 +1,61 @@
+"""The engines: each differentiates a Problem on its own and returns an EngineResult.
+
+Engine modules are imported only when a case needs them, so that torch and
+SymPy cost nothing to a run that leaves them out.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from verifygrad.problem import Problem
+
+ENGINE_MODULES = {
+    "sympy": "verifygrad.engines.sympy_engine",
+    "numpy": "verifygrad.engines.numpy_engine",
+    "torch": "verifygrad.engines.torch_engine",
+}
+ENGINES = tuple(ENGINE_MODULES)
+
+
+class EngineSkipped(Exception):
+    """Raised by an engine that cannot do this case; the message says why."""
+
+
+@dataclass
+class EngineResult:
+    engine: str
+    status: str  # "ok", "skipped" or "error"
+    value: np.ndarray | None = None
+    grads: dict[str, np.ndarray] = field(default_factory=dict)
+    reason: str = ""
+    seconds: float = 0.0
+    formulas: dict[str, str] = field(default_factory=dict)  # derivative formula per input (sympy)
+    detail: str = ""  # how it ran: the device, the symbolic route
+    traceback: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def run_engine(name: str, problem: Problem) -> EngineResult:
+    """Run one engine on one problem; anything it raises becomes that engine's result."""
+    start = time.perf_counter()
+    try:
+        module = importlib.import_module(ENGINE_MODULES[name])
+        result = module.run(problem)
+    except EngineSkipped as skip:
+        result = EngineResult(name, "skipped", reason=str(skip))
+    except ImportError as err:
+        result = EngineResult(name, "skipped", reason=f"{err.name or err} is not installed")
+    except Exception as err:  # noqa: BLE001 - an engine's failure is that engine's result, not the run's
+        reason = f"{type(err).__name__}: {err}".splitlines()[0]
+        result = EngineResult(name, "error", reason=reason, traceback=traceback.format_exc())
+    result.seconds = time.perf_counter() - start
+    return result

@@ -1,0 +1,71 @@
+"""PyTorch engine: the program built from torch operations, differentiated by autograd."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+
+from verifygrad.engines import EngineResult, EngineSkipped
+from verifygrad.ops import OPS
+from verifygrad.problem import Problem
+
+
+def _reduce(function: Callable) -> Callable:
+    def reduce(x: torch.Tensor, dim: int | None = None, keepdim: bool = False) -> torch.Tensor:
+        if dim is None:
+            out = function(x.reshape(-1), 0)
+            return out.reshape((1,) * x.dim()) if keepdim else out
+        return function(x, dim, keepdim=keepdim)
+
+    return reduce
+
+
+def _transpose(x: torch.Tensor, dim0: int, dim1: int) -> torch.Tensor:
+    return torch.transpose(x, dim0, dim1) if x.dim() > 1 else x
+
+
+TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
+    "neg": torch.neg, "exp": torch.exp, "log": torch.log, "log1p": torch.log1p, "sqrt": torch.sqrt,
+    "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
+    "relu": torch.relu, "abs": torch.abs, "softplus": torch.nn.functional.softplus,
+    "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
+    "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "logsumexp": _reduce(torch.logsumexp),
+    "matmul": torch.matmul, "outer": torch.outer, "transpose": _transpose, "trace": torch.trace,
+}  # fmt: skip
+
+
+def resolve_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise EngineSkipped("device cuda requested, but torch sees no CUDA device")
+    return device
+
+
+def run(problem: Problem) -> EngineResult:
+    device = resolve_device(problem.device)
+    dtype = getattr(torch, problem.dtype)
+    leaves = {
+        name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt)
+        for name, value in problem.inputs.items()
+    }
+    values: list[torch.Tensor] = []
+    for node in problem.program.nodes:
+        if node.op == "input":
+            values.append(leaves[node.attrs["name"]])
+        elif node.op == "const":
+            values.append(torch.tensor(node.attrs["value"], dtype=dtype, device=device))
+        else:
+            args = [values[i] for i in node.args]
+            values.append(TORCH_OPS[OPS[node.op].torch](*args, **node.attrs))
+    output = values[-1]
+    if output.requires_grad:
+        output.backward(torch.tensor(problem.grad_output, dtype=dtype, device=device))
+    grads = {}
+    for name in problem.wrt:
+        grad = leaves[name].grad
+        grads[name] = grad.detach().cpu().double().numpy() if grad is not None else np.zeros(problem.inputs[name].shape)
+    value = output.detach().cpu().double().numpy()
+    return EngineResult("torch", "ok", value=value, grads=grads, detail=f"torch {torch.__version__} on {device}")

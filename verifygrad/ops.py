@@ -1,0 +1,189 @@
+"""The one table of primitive operations.
+
+Each primitive is declared once: its arity, shape rule, numpy forward, one
+vector-Jacobian product per argument, and the names of its SymPy and torch
+counterparts (names only, so importing this table imports neither library).
+A VJP takes ``(g, ans, *args, **attrs)`` and returns the gradient for its
+argument; ``None`` means the argument takes no gradient.  Every operation the
+expression language offers is either one of these or composed from them in
+``parse``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+Shape = tuple[int, ...]
+
+
+class ShapeError(ValueError):
+    """An operation was applied to arguments of incompatible shapes."""
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    arity: int
+    forward: Callable[..., np.ndarray]
+    vjps: tuple[Callable[..., np.ndarray] | None, ...]
+    shape: Callable[..., Shape]
+    # Elementwise ops whose arguments broadcast: the engine sums each
+    # argument's gradient back down to that argument's shape.
+    broadcasts: bool = False
+    # Name in the SymPy engine's table; None: the numpy forward itself works
+    # on object arrays of SymPy expressions (structure only, no calculus).
+    sympy: str | None = None
+    # Name in the torch engine's table.
+    torch: str = ""
+
+
+# --- shape rules -----------------------------------------------------------
+
+
+def same_shape(x: Shape) -> Shape:
+    return x
+
+
+def broadcast_shape(x: Shape, y: Shape) -> Shape:
+    try:
+        return tuple(np.broadcast_shapes(x, y))
+    except ValueError:
+        raise ShapeError(f"shapes {fmt(x)} and {fmt(y)} do not broadcast") from None
+
+
+def reduced_shape(x: Shape, dim: int | None = None, keepdim: bool = False) -> Shape:
+    if dim is None:
+        return tuple(1 for _ in x) if keepdim else ()
+    axis = normalize_dim(dim, len(x))
+    return x[:axis] + ((1,) if keepdim else ()) + x[axis + 1 :]
+
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    if not -max(ndim, 1) <= dim < max(ndim, 1) or ndim == 0:
+        raise ShapeError(f"dim {dim} is out of range for a tensor with {ndim} dimension(s)")
+    return dim % ndim
+
+
+def matmul_shape(x: Shape, y: Shape) -> Shape:
+    if not (1 <= len(x) <= 2 and 1 <= len(y) <= 2):
+        raise ShapeError(f"matmul needs 1-D or 2-D arguments, got {fmt(x)} and {fmt(y)}")
+    if x[-1] != y[0]:
+        raise ShapeError(f"inner dimensions of {fmt(x)} and {fmt(y)} differ ({x[-1]} vs {y[0]})")
+    return x[:-1] + y[1:]
+
+
+def outer_shape(x: Shape, y: Shape) -> Shape:
+    if len(x) != 1 or len(y) != 1:
+        raise ShapeError(f"outer needs two 1-D arguments, got {fmt(x)} and {fmt(y)}")
+    return (x[0], y[0])
+
+
+def transpose_shape(x: Shape, dim0: int, dim1: int) -> Shape:
+    if len(x) < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x  # t() of a scalar or vector is itself, as in torch
+    a, b = normalize_dim(dim0, len(x)), normalize_dim(dim1, len(x))
+    out = list(x)
+    out[a], out[b] = x[b], x[a]
+    return tuple(out)
+
+
+def trace_shape(x: Shape) -> Shape:
+    if len(x) != 2:
+        raise ShapeError(f"trace needs a 2-D argument, got {fmt(x)}")
+    return ()
+
+
+def fmt(shape: Shape) -> str:
+    return "scalar" if shape == () else "x".join(map(str, shape))
+
+
+# --- numpy helpers used by forwards and VJPs -------------------------------
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    # NOTE: 1/(1+exp(-x)) overflows for large negative x; the tanh form does not.
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def logsumexp(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    peak = np.max(x, axis=dim, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0.0)
+    out = np.log(np.sum(np.exp(x - peak), axis=dim, keepdims=True)) + peak
+    return out if keepdim else np.squeeze(out, axis=dim)
+
+
+def expand_reduced(g: np.ndarray, x: np.ndarray, dim: int | None, keepdim: bool) -> np.ndarray:
+    """Give a reduction's output gradient back the reduced axis, ready to broadcast against x."""
+    if dim is None:
+        return np.reshape(g, (1,) * x.ndim) if x.ndim else g
+    return g if keepdim else np.expand_dims(g, dim % x.ndim)
+
+
+def matmul_vjp_left(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if y.ndim == 1:
+        return np.multiply.outer(g, y) if x.ndim == 2 else g * y
+    return g @ y.T if x.ndim == 2 else y @ g
+
+
+def matmul_vjp_right(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if x.ndim == 1:
+        return np.multiply.outer(x, g) if y.ndim == 2 else g * x
+    return x.T @ g
+
+
+def swap_axes(x: np.ndarray, dim0: int, dim1: int) -> np.ndarray:
+    return np.swapaxes(x, dim0, dim1) if np.ndim(x) > 1 else x
+
+
+def pow_vjp_base(g, ans, x, y):
+    # NOTE: written as y*ans/x, the gradient at x = 0 would be nan.
+    return g * y * x ** (y - 1)
+
+
+# --- the table -------------------------------------------------------------
+
+_ELEMENTWISE = same_shape
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in [
+        Op("neg", 1, np.negative, (lambda g, ans, x: -g,), _ELEMENTWISE, torch="neg"),
+        Op("exp", 1, np.exp, (lambda g, ans, x: g * ans,), _ELEMENTWISE, sympy="exp", torch="exp"),
+        Op("log", 1, np.log, (lambda g, ans, x: g / x,), _ELEMENTWISE, sympy="log", torch="log"),
+        Op("log1p", 1, np.log1p, (lambda g, ans, x: g / (1 + x),), _ELEMENTWISE, sympy="log1p", torch="log1p"),
+        Op("sqrt", 1, np.sqrt, (lambda g, ans, x: g / (2 * ans),), _ELEMENTWISE, sympy="sqrt", torch="sqrt"),
+        Op("sin", 1, np.sin, (lambda g, ans, x: g * np.cos(x),), _ELEMENTWISE, sympy="sin", torch="sin"),
+        Op("cos", 1, np.cos, (lambda g, ans, x: -g * np.sin(x),), _ELEMENTWISE, sympy="cos", torch="cos"),
+        Op("tan", 1, np.tan, (lambda g, ans, x: g * (1 + ans * ans),), _ELEMENTWISE, sympy="tan", torch="tan"),
+        Op("tanh", 1, np.tanh, (lambda g, ans, x: g * (1 - ans * ans),), _ELEMENTWISE, sympy="tanh", torch="tanh"),
+        Op("sigmoid", 1, sigmoid, (lambda g, ans, x: g * ans * (1 - ans),), _ELEMENTWISE, sympy="sigmoid", torch="sigmoid"),
+        # NOTE: relu'(0) is taken as 0, as torch does; any value in [0, 1] is a valid subgradient.
+        Op("relu", 1, lambda x: np.maximum(x, 0), (lambda g, ans, x: g * (x > 0),), _ELEMENTWISE, sympy="relu", torch="relu"),
+        Op("abs", 1, np.abs, (lambda g, ans, x: g * np.sign(x),), _ELEMENTWISE, sympy="abs", torch="abs"),
+        Op("softplus", 1, lambda x: np.logaddexp(0, x), (lambda g, ans, x: g * sigmoid(x),), _ELEMENTWISE, sympy="softplus", torch="softplus"),
+        Op("add", 2, np.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g), broadcast_shape, broadcasts=True, torch="add"),
+        Op("sub", 2, np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), broadcast_shape, broadcasts=True, torch="sub"),
+        Op("mul", 2, np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), broadcast_shape, broadcasts=True, torch="mul"),
+        Op("div", 2, np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), broadcast_shape, broadcasts=True, torch="div"),
+        Op("pow", 2, np.power, (pow_vjp_base, lambda g, ans, x, y: g * ans * np.log(x)), broadcast_shape, broadcasts=True, torch="pow"),
+        Op("sum", 1, lambda x, dim=None, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim),
+           (lambda g, ans, x, dim=None, keepdim=False: np.broadcast_to(expand_reduced(g, x, dim, keepdim), x.shape),),
+           reduced_shape, torch="sum"),
+        Op("mean", 1, lambda x, dim=None, keepdim=False: np.mean(x, axis=dim, keepdims=keepdim),
+           (lambda g, ans, x, dim=None, keepdim=False:
+                np.broadcast_to(expand_reduced(g, x, dim, keepdim) * (np.size(ans) / x.size), x.shape),),
+           reduced_shape, torch="mean"),
+        Op("logsumexp", 1, logsumexp,
+           (lambda g, ans, x, dim=None, keepdim=False:
+                expand_reduced(g, x, dim, keepdim) * np.exp(x - expand_reduced(ans, x, dim, keepdim)),),
+           reduced_shape, sympy="logsumexp", torch="logsumexp"),
+        Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul"),
+        Op("outer", 2, np.multiply.outer, (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g), outer_shape, torch="outer"),
+        Op("transpose", 1, swap_axes, (lambda g, ans, x, dim0, dim1: swap_axes(g, dim0, dim1),), transpose_shape,
+           torch="transpose"),
+        Op("trace", 1, np.trace, (lambda g, ans, x: g * np.eye(*x.shape, dtype=x.dtype),), trace_shape, torch="trace"),
+    ]
+}
