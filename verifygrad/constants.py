@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -81,6 +82,7 @@ def _randn(args: list[Any], seed: int = 0) -> np.ndarray:
 
 def to_array(value: Any, what: str) -> np.ndarray:
     """A number or rectangular nested list of numbers as a float64 array."""
+
     def check(item: Any) -> None:
         if isinstance(item, list):
             for sub in item:

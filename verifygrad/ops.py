@@ -11,8 +11,8 @@ expression language offers is either one of these or composed from them in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -159,31 +159,130 @@ OPS: dict[str, Op] = {
         Op("cos", 1, np.cos, (lambda g, ans, x: -g * np.sin(x),), _ELEMENTWISE, sympy="cos", torch="cos"),
         Op("tan", 1, np.tan, (lambda g, ans, x: g * (1 + ans * ans),), _ELEMENTWISE, sympy="tan", torch="tan"),
         Op("tanh", 1, np.tanh, (lambda g, ans, x: g * (1 - ans * ans),), _ELEMENTWISE, sympy="tanh", torch="tanh"),
-        Op("sigmoid", 1, sigmoid, (lambda g, ans, x: g * ans * (1 - ans),), _ELEMENTWISE, sympy="sigmoid", torch="sigmoid"),
+        Op(
+            "sigmoid",
+            1,
+            sigmoid,
+            (lambda g, ans, x: g * ans * (1 - ans),),
+            _ELEMENTWISE,
+            sympy="sigmoid",
+            torch="sigmoid",
+        ),
         # NOTE: relu'(0) is taken as 0, as torch does; any value in [0, 1] is a valid subgradient.
-        Op("relu", 1, lambda x: np.maximum(x, 0), (lambda g, ans, x: g * (x > 0),), _ELEMENTWISE, sympy="relu", torch="relu"),
+        Op(
+            "relu",
+            1,
+            lambda x: np.maximum(x, 0),
+            (lambda g, ans, x: g * (x > 0),),
+            _ELEMENTWISE,
+            sympy="relu",
+            torch="relu",
+        ),
         Op("abs", 1, np.abs, (lambda g, ans, x: g * np.sign(x),), _ELEMENTWISE, sympy="abs", torch="abs"),
-        Op("softplus", 1, lambda x: np.logaddexp(0, x), (lambda g, ans, x: g * sigmoid(x),), _ELEMENTWISE, sympy="softplus", torch="softplus"),
-        Op("add", 2, np.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g), broadcast_shape, broadcasts=True, torch="add"),
-        Op("sub", 2, np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), broadcast_shape, broadcasts=True, torch="sub"),
-        Op("mul", 2, np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), broadcast_shape, broadcasts=True, torch="mul"),
-        Op("div", 2, np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), broadcast_shape, broadcasts=True, torch="div"),
-        Op("pow", 2, np.power, (pow_vjp_base, lambda g, ans, x, y: g * ans * np.log(x)), broadcast_shape, broadcasts=True, torch="pow"),
-        Op("sum", 1, lambda x, dim=None, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim),
-           (lambda g, ans, x, dim=None, keepdim=False: np.broadcast_to(expand_reduced(g, x, dim, keepdim), x.shape),),
-           reduced_shape, torch="sum"),
-        Op("mean", 1, lambda x, dim=None, keepdim=False: np.mean(x, axis=dim, keepdims=keepdim),
-           (lambda g, ans, x, dim=None, keepdim=False:
-                np.broadcast_to(expand_reduced(g, x, dim, keepdim) * (np.size(ans) / x.size), x.shape),),
-           reduced_shape, torch="mean"),
-        Op("logsumexp", 1, logsumexp,
-           (lambda g, ans, x, dim=None, keepdim=False:
-                expand_reduced(g, x, dim, keepdim) * np.exp(x - expand_reduced(ans, x, dim, keepdim)),),
-           reduced_shape, sympy="logsumexp", torch="logsumexp"),
+        Op(
+            "softplus",
+            1,
+            lambda x: np.logaddexp(0, x),
+            (lambda g, ans, x: g * sigmoid(x),),
+            _ELEMENTWISE,
+            sympy="softplus",
+            torch="softplus",
+        ),
+        Op(
+            "add",
+            2,
+            np.add,
+            (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+            broadcast_shape,
+            broadcasts=True,
+            torch="add",
+        ),
+        Op(
+            "sub",
+            2,
+            np.subtract,
+            (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+            broadcast_shape,
+            broadcasts=True,
+            torch="sub",
+        ),
+        Op(
+            "mul",
+            2,
+            np.multiply,
+            (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+            broadcast_shape,
+            broadcasts=True,
+            torch="mul",
+        ),
+        Op(
+            "div",
+            2,
+            np.divide,
+            (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
+            broadcast_shape,
+            broadcasts=True,
+            torch="div",
+        ),
+        Op(
+            "pow",
+            2,
+            np.power,
+            (pow_vjp_base, lambda g, ans, x, y: g * ans * np.log(x)),
+            broadcast_shape,
+            broadcasts=True,
+            torch="pow",
+        ),
+        Op(
+            "sum",
+            1,
+            lambda x, dim=None, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim),
+            (lambda g, ans, x, dim=None, keepdim=False: np.broadcast_to(expand_reduced(g, x, dim, keepdim), x.shape),),
+            reduced_shape,
+            torch="sum",
+        ),
+        Op(
+            "mean",
+            1,
+            lambda x, dim=None, keepdim=False: np.mean(x, axis=dim, keepdims=keepdim),
+            (
+                lambda g, ans, x, dim=None, keepdim=False: np.broadcast_to(
+                    expand_reduced(g, x, dim, keepdim) * (np.size(ans) / x.size), x.shape
+                ),
+            ),
+            reduced_shape,
+            torch="mean",
+        ),
+        Op(
+            "logsumexp",
+            1,
+            logsumexp,
+            (
+                lambda g, ans, x, dim=None, keepdim=False: (
+                    expand_reduced(g, x, dim, keepdim) * np.exp(x - expand_reduced(ans, x, dim, keepdim))
+                ),
+            ),
+            reduced_shape,
+            sympy="logsumexp",
+            torch="logsumexp",
+        ),
         Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul"),
-        Op("outer", 2, np.multiply.outer, (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g), outer_shape, torch="outer"),
-        Op("transpose", 1, swap_axes, (lambda g, ans, x, dim0, dim1: swap_axes(g, dim0, dim1),), transpose_shape,
-           torch="transpose"),
+        Op(
+            "outer",
+            2,
+            np.multiply.outer,
+            (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g),
+            outer_shape,
+            torch="outer",
+        ),
+        Op(
+            "transpose",
+            1,
+            swap_axes,
+            (lambda g, ans, x, dim0, dim1: swap_axes(g, dim0, dim1),),
+            transpose_shape,
+            torch="transpose",
+        ),
         Op("trace", 1, np.trace, (lambda g, ans, x: g * np.eye(*x.shape, dtype=x.dtype),), trace_shape, torch="trace"),
     ]
 }

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from verifygrad.ops import Shape
-from verifygrad.parse import Program
+from verifygrad import constants
+from verifygrad.cases import Case
+from verifygrad.constants import ConstantError
+from verifygrad.ops import Shape, fmt
+from verifygrad.parse import ExprError, Program, parse
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: engines cache per problem
@@ -29,3 +33,92 @@ class Problem:
     def cast_inputs(self) -> dict[str, np.ndarray]:
         """The inputs in the case's dtype: what the numeric engines compute with."""
         return {name: value.astype(self.dtype) for name, value in self.inputs.items()}
+
+
+DEFAULT_TOLERANCE = {"float64": {"rtol": 1e-7, "atol": 1e-9}, "float32": {"rtol": 1e-4, "atol": 1e-5}}
+
+
+def tensor_value(raw: Any, what: str) -> np.ndarray:
+    """A case value (number, nested list, or constant expression) as a float64 array."""
+    if isinstance(raw, str):
+        from verifygrad.engines.numpy_engine import forward
+
+        program = parse(raw, allow_inputs=False)
+        program.shapes({})
+        return np.asarray(forward(program, {}, "float64")[-1], dtype=np.float64)
+    if isinstance(raw, bool):
+        raise ConstantError(f"{what} must be a number, list or constant expression, not a boolean")
+    return constants.to_array(raw, what)
+
+
+def prepare(case: Case, overrides: Overrides) -> Problem:
+    """Parse and check everything about a case that can be checked before any engine runs."""
+    try:
+        program = parse(case.expr)
+    except ExprError as err:
+        raise case.error(f"expr: {err}", "expr") from None
+    inputs = {}
+    for name, raw in case.inputs.items():
+        try:
+            inputs[name] = tensor_value(raw, f"input '{name}'")
+        except (ExprError, ConstantError) as err:
+            raise case.error(f"input '{name}': {err}", "inputs", name) from None
+    try:
+        shapes = tuple(program.shapes({name: value.shape for name, value in inputs.items()}))
+    except ExprError as err:
+        raise case.error(f"expr: {err}", "expr") from None
+    wrt = tuple(case.wrt or inputs)
+    for name in wrt:
+        if name not in inputs:
+            raise case.error(f"wrt names '{name}', which is not an input; inputs are: {', '.join(inputs)}", "wrt")
+    return Problem(
+        program=program,
+        inputs=inputs,
+        wrt=wrt,
+        grad_output=_grad_output(case, shapes[-1]),
+        dtype=overrides.dtype or case.dtype,
+        device=overrides.device or case.device,
+        shapes=shapes,
+    )
+
+
+def _grad_output(case: Case, shape: Shape) -> np.ndarray:
+    if case.grad_output is None:
+        if shape != ():
+            raise case.error(
+                f"the expression's value has shape {fmt(shape)}, not a scalar: give `grad_output` "
+                "(the gradient handed to backward(), e.g. ones of that shape) or reduce it with sum/mean",
+                "expr",
+            )
+        return np.ones(())
+    try:
+        grad_output = tensor_value(case.grad_output, "grad_output")
+    except (ExprError, ConstantError) as err:
+        raise case.error(f"grad_output: {err}", "grad_output") from None
+    if grad_output.shape == ():
+        return np.full(shape, float(grad_output))
+    if grad_output.shape != shape:
+        raise case.error(
+            f"grad_output has shape {fmt(grad_output.shape)}, the expression's value has shape {fmt(shape)}",
+            "grad_output",
+        )
+    return grad_output
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Command-line settings that replace a case's own."""
+
+    dtype: str | None = None
+    device: str | None = None
+    rtol: float | None = None
+    atol: float | None = None
+    engines: tuple[str, ...] = ()
+
+
+def tolerance(case: Case, dtype: str, overrides: Overrides) -> tuple[float, float]:
+    """(rtol, atol): the command line's, else the case's, else the dtype's default."""
+    default = DEFAULT_TOLERANCE[dtype]
+    rtol = overrides.rtol if overrides.rtol is not None else case.tolerance.get("rtol", default["rtol"])
+    atol = overrides.atol if overrides.atol is not None else case.tolerance.get("atol", default["atol"])
+    return float(rtol), float(atol)

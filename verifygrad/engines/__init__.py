@@ -10,10 +10,12 @@ import importlib
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is not imported here: the CLI reads ENGINES and must start fast
+    import numpy as np
 
-from verifygrad.problem import Problem
+    from verifygrad.problem import Problem
 
 ENGINE_MODULES = {
     "sympy": "verifygrad.engines.sympy_engine",

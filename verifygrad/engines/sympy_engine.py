@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -181,4 +182,3 @@ def run(problem: Problem) -> EngineResult:
     elements = sum(problem.inputs[name].size for name in problem.inputs)
     detail = f"expanded {elements} element{'s' if elements != 1 else ''}, {PRECISION} digits"
     return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=detail)
-

@@ -1,0 +1,249 @@
+"""Read case files: safe YAML that remembers the line of every key, validated by the schema."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from verifygrad.errors import CaseError
+from verifygrad.schema import CASE_PROPERTIES, CASE_SCHEMA
+
+MAX_FILE_BYTES = 2_000_000
+MAX_CASES_PER_FILE = 1_000
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineDict(dict):
+    """A YAML mapping that remembers its own line and each key's line (1-based)."""
+
+    def __init__(self, *args: Any, line: int = 0, key_lines: dict[str, int] | None = None):
+        super().__init__(*args)
+        self.line = line
+        self.key_lines = key_lines or {}
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
+        lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
+        return LineDict(super().construct_mapping(node, deep=True), line=node.start_mark.line + 1, key_lines=lines)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
+
+
+@dataclass
+class Case:
+    """One case as written, with where each part of it was written."""
+
+    name: str
+    expr: str
+    inputs: dict[str, Any]
+    path: str
+    line: int
+    wrt: list[str] | None = None
+    grad_output: Any = None
+    dtype: str = "float64"
+    device: str = "auto"
+    engines: list[str] | None = None
+    tolerance: dict[str, float] = field(default_factory=dict)
+    expect: dict[str, Any] = field(default_factory=dict)
+    expect_mismatch: str | None = None
+    description: str = ""
+    source: str = ""
+    tags: list[str] = field(default_factory=list)
+    raw: LineDict = field(default_factory=LineDict, repr=False)
+
+    def line_of(self, *keys: str) -> int:
+        """The line of a key path such as ("inputs", "x"), or the nearest enclosing one found."""
+        return _line_of(self.raw, keys) or self.line
+
+    def error(self, message: str, *keys: str) -> CaseError:
+        return CaseError(self.path, self.line_of(*keys), message)
+
+
+def _line_of(mapping: Any, keys: tuple[Any, ...] | list[Any]) -> int | None:
+    line = getattr(mapping, "line", None)
+    for key in keys:
+        if isinstance(mapping, LineDict) and key in mapping:
+            line = mapping.key_lines.get(str(key), line)
+            mapping = mapping[key]
+        elif isinstance(mapping, list) and isinstance(key, int) and key < len(mapping):
+            mapping = mapping[key]
+            line = getattr(mapping, "line", line)
+        else:
+            break
+    return line
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file safely (no tags that build Python objects), keeping lines."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CaseError(str(path), None, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CaseError(str(path), None, f"cannot read file: {err}") from None
+    loader = _LineLoader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        problem = err.problem or err.context or "invalid YAML"
+        raise CaseError(str(path), line, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as err:
+        raise CaseError(str(path), None, f"invalid YAML: {err}") from None
+    finally:
+        loader.dispose()
+
+
+def load_file(path: Path) -> tuple[list[Case], list[CaseError]]:
+    """The cases of one file, and an error for each part of it that is not a valid case."""
+    try:
+        data = read_yaml(path)
+    except CaseError as err:
+        return [], [err]
+    where = str(path)
+    if data is None:
+        return [], [CaseError(where, None, "file is empty")]
+    if not isinstance(data, LineDict):
+        return [], [CaseError(where, 1, f"expected a case (a mapping) or `cases:` a list, found {_kind(data)}")]
+    if "cases" not in data:
+        return _validated([data], where)
+    extra = [key for key in data if key not in ("cases", "defaults")]
+    if extra:
+        return [], [CaseError(where, data.key_lines[str(extra[0])], _unknown_key(extra[0], ["cases", "defaults"]))]
+    errors: list[CaseError] = []
+    defaults = data.get("defaults") or LineDict()
+    listed = data["cases"]
+    if not isinstance(defaults, LineDict):
+        return [], [
+            CaseError(where, data.key_lines["defaults"], f"`defaults` must be a mapping, found {_kind(defaults)}")
+        ]
+    if "name" in defaults:
+        errors.append(CaseError(where, defaults.key_lines["name"], "`defaults` cannot set `name`"))
+    if not isinstance(listed, list) or not listed:
+        return [], [CaseError(where, data.key_lines["cases"], "`cases` must be a non-empty list of cases")]
+    if len(listed) > MAX_CASES_PER_FILE:
+        return [], [
+            CaseError(where, data.key_lines["cases"], f"{len(listed)} cases; the limit is {MAX_CASES_PER_FILE}")
+        ]
+    merged = []
+    for item in listed:
+        if not isinstance(item, LineDict):
+            errors.append(
+                CaseError(where, data.key_lines["cases"], f"each case must be a mapping, found {_kind(item)}")
+            )
+            continue
+        merged.append(
+            LineDict({**defaults, **item}, line=item.line, key_lines={**defaults.key_lines, **item.key_lines})
+        )
+    cases, case_errors = _validated(merged, where)
+    return cases, errors + case_errors
+
+
+def _validated(mappings: list[LineDict], where: str) -> tuple[list[Case], list[CaseError]]:
+    cases, errors = [], []
+    for mapping in mappings:
+        error = _schema_error(mapping, where)
+        if error:
+            errors.append(error)
+        else:
+            cases.append(_to_case(mapping, where))
+    return cases, errors
+
+
+def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
+    import jsonschema  # imported here: only runs that read cases pay for it
+
+    validator = jsonschema.Draft202012Validator(CASE_SCHEMA)
+    errors = list(validator.iter_errors(mapping))
+    if not errors:
+        return None
+    # A misspelt key also leaves a required one missing; the misspelling is the useful report.
+    unknown = [e for e in errors if e.validator == "additionalProperties"]
+    error = unknown[0] if unknown else jsonschema.exceptions.best_match(errors)
+    path = list(error.absolute_path)
+    name = mapping.get("name") if isinstance(mapping.get("name"), str) else None
+    label = f"case '{name}': " if name else ""
+    return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path))
+
+
+def _message(error: Any, path: list[Any]) -> str:
+    """One sentence for a schema violation: what was expected and what was found."""
+    where = ".".join(map(str, path)) or "the case"
+    instance = error.instance
+    if error.validator == "additionalProperties":
+        known = list(error.schema.get("properties", {}))
+        extra = [key for key in instance if key not in known]
+        if known:
+            return _unknown_key(extra[0], known, where if path else "")
+        return f"{where}: unexpected key '{extra[0]}'"
+    if error.validator == "required":
+        missing = [key for key in error.validator_value if key not in instance]
+        return f"missing required key '{missing[0]}'" + (f" in {where}" if path else "")
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{where} must be one of {allowed}; found {instance!r}"
+    if "propertyNames" in error.schema_path:
+        return (
+            f"{where}: {instance!r} is not an input name (letters, digits and _); a value with commas "
+            'inside {...} needs quotes, e.g. {x: "ones(2, 2)"}'
+        )
+    if error.validator in ("type", "anyOf", "oneOf"):
+        expected = {
+            "inputs": "a mapping of input name to value", "tolerance": "a mapping with rtol and/or atol",
+            "expect": "a mapping with value, grad and/or formula", "wrt": "a list of input names",
+            "engines": "a list of engine names", "tags": "a list of strings",
+        }.get(str(path[0]) if len(path) == 1 else "", _expected_type(error))  # fmt: skip
+        return f"{where} must be {expected}; found {_kind(instance)}"
+    return f"{where}: {error.message}"
+
+
+def _expected_type(error: Any) -> str:
+    if error.validator == "type":
+        return {"string": "text", "object": "a mapping", "array": "a list", "number": "a number"}.get(
+            str(error.validator_value), str(error.validator_value)
+        )
+    return "a number, a nested list of numbers, or a constant expression"
+
+
+def _unknown_key(key: Any, known: list[str], where: str = "") -> str:
+    close = difflib.get_close_matches(str(key), known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+    return f"unknown key '{key}'" + (f" in {where}" if where else "") + hint
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing" if value is None else type(value).__name__
+
+
+def _to_case(mapping: LineDict, where: str) -> Case:
+    fields = {key: mapping[key] for key in CASE_PROPERTIES if key in mapping}
+    return Case(path=where, line=mapping.line, raw=mapping, **fields)
+
+
+def collect(paths: list[Path]) -> Iterator[Path]:
+    """Case files under the given paths: files as given, directories searched for *.yaml / *.yml."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            yield path

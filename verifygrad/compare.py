@@ -1,0 +1,74 @@
+"""Compare arrays under a tolerance, and every engine with the reference. Returns data, never prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from verifygrad.engines import EngineResult
+
+REFERENCE_ORDER = ("sympy", "numpy", "torch")  # the exact engine first
+
+
+@dataclass(frozen=True)
+class Difference:
+    """How far ``actual`` is from ``expected``, and where it is worst."""
+
+    ok: bool
+    max_abs: float
+    max_rel: float
+    worst: tuple[int, ...]  # index of the element furthest over (or nearest to) its allowance
+    actual: float
+    expected: float
+    allowed: float  # atol + rtol*|expected| at the worst element
+
+
+def compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> Difference:
+    """|actual - expected| <= atol + rtol*|expected| elementwise; NaN matches only NaN."""
+    actual, expected = np.broadcast_arrays(np.asarray(actual, np.float64), np.asarray(expected, np.float64))
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = np.abs(actual - expected)
+        allowed = atol + rtol * np.abs(expected)
+        same = (actual == expected) | (np.isnan(actual) & np.isnan(expected))
+        error = np.where(same, 0.0, np.where(np.isnan(error), np.inf, error))
+        relative = np.where(error == 0, 0.0, error / np.maximum(np.abs(expected), np.finfo(np.float64).tiny))
+        excess = error / np.maximum(allowed, np.finfo(np.float64).tiny)
+    worst = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.size else ()
+    worst = tuple(int(i) for i in worst)
+    return Difference(
+        ok=bool(np.all(error <= allowed)),
+        max_abs=float(error.max(initial=0.0)),
+        max_rel=float(relative.max(initial=0.0)),
+        worst=worst,
+        actual=float(actual[worst]) if actual.size else 0.0,
+        expected=float(expected[worst]) if expected.size else 0.0,
+        allowed=float(allowed[worst]) if allowed.size else atol,
+    )
+
+
+def reference_engine(results: dict[str, EngineResult]) -> str | None:
+    """The engine the others are measured against: the exact one where it ran."""
+    ran = [name for name in REFERENCE_ORDER if name in results and results[name].ok]
+    ran += [name for name in results if results[name].ok and name not in ran]
+    return ran[0] if ran else None
+
+
+def quantity_of(result: EngineResult, quantity: str) -> np.ndarray:
+    """An engine's array for ``quantity``: "value" or an input's name (its gradient)."""
+    return result.value if quantity == "value" else result.grads[quantity]
+
+
+def compare_engines(
+    results: dict[str, EngineResult], quantity: str, rtol: float, atol: float
+) -> tuple[str | None, dict[str, Difference]]:
+    """The reference engine and each engine's difference from it for one quantity."""
+    reference = reference_engine(results)
+    if reference is None:
+        return None, {}
+    expected = quantity_of(results[reference], quantity)
+    return reference, {
+        name: compare_arrays(quantity_of(result, quantity), expected, rtol, atol)
+        for name, result in results.items()
+        if result.ok
+    }
