@@ -124,27 +124,19 @@ def load_file(path: Path) -> tuple[list[Case], list[CaseError]]:
     defaults = data.get("defaults") or LineDict()
     listed = data["cases"]
     if not isinstance(defaults, LineDict):
-        return [], [
-            CaseError(where, data.key_lines["defaults"], f"`defaults` must be a mapping, found {_kind(defaults)}")
-        ]
+        return [], [CaseError(where, data.key_lines["defaults"], f"`defaults` must be a mapping, found {_kind(defaults)}")]
     if "name" in defaults:
         errors.append(CaseError(where, defaults.key_lines["name"], "`defaults` cannot set `name`"))
     if not isinstance(listed, list) or not listed:
         return [], [CaseError(where, data.key_lines["cases"], "`cases` must be a non-empty list of cases")]
     if len(listed) > MAX_CASES_PER_FILE:
-        return [], [
-            CaseError(where, data.key_lines["cases"], f"{len(listed)} cases; the limit is {MAX_CASES_PER_FILE}")
-        ]
+        return [], [CaseError(where, data.key_lines["cases"], f"{len(listed)} cases; the limit is {MAX_CASES_PER_FILE}")]
     merged = []
     for item in listed:
         if not isinstance(item, LineDict):
-            errors.append(
-                CaseError(where, data.key_lines["cases"], f"each case must be a mapping, found {_kind(item)}")
-            )
+            errors.append(CaseError(where, data.key_lines["cases"], f"each case must be a mapping, found {_kind(item)}"))
             continue
-        merged.append(
-            LineDict({**defaults, **item}, line=item.line, key_lines={**defaults.key_lines, **item.key_lines})
-        )
+        merged.append(LineDict({**defaults, **item}, line=item.line, key_lines={**defaults.key_lines, **item.key_lines}))
     cases, case_errors = _validated(merged, where)
     return cases, errors + case_errors
 

@@ -21,9 +21,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-e", "--engine", "engines", multiple=True, type=click.Choice(ENGINES), help="Run only these engines (repeatable)."
-)
+@click.option("-e", "--engine", "engines", multiple=True, type=click.Choice(ENGINES), help="Run only these engines (repeatable).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Device for the torch engine.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), help="Override every case's dtype.")
 @click.option("--rtol", type=click.FloatRange(min=0), help="Override every case's relative tolerance.")
@@ -54,19 +52,13 @@ def run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, d
         load_errors += file_errors
         for case in file_cases:
             if case.name in first_seen:
-                load_errors.append(
-                    CaseError(
-                        case.path, case.line, f"duplicate case name '{case.name}' (first at {first_seen[case.name]})"
-                    )
-                )
+                load_errors.append(CaseError(case.path, case.line, f"duplicate case name '{case.name}' (first at {first_seen[case.name]})"))
                 continue
             first_seen[case.name] = f"{case.path}:{case.line}"
             if pattern is None or pattern in case.name or fnmatch.fnmatchcase(case.name, pattern):
                 cases.append(case)
     if not cases and not load_errors:
-        click.echo(
-            f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True
-        )
+        click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
         sys.exit(EXIT_INVALID)
 
     overrides = Overrides(dtype=dtype, device=device, rtol=rtol, atol=atol, engines=engines)

@@ -59,16 +59,12 @@ def quantity_of(result: EngineResult, quantity: str) -> np.ndarray:
     return result.value if quantity == "value" else result.grads[quantity]
 
 
-def compare_engines(
-    results: dict[str, EngineResult], quantity: str, rtol: float, atol: float
-) -> tuple[str | None, dict[str, Difference]]:
+def compare_engines(results: dict[str, EngineResult], quantity: str, rtol: float, atol: float) -> tuple[str | None, dict[str, Difference]]:
     """The reference engine and each engine's difference from it for one quantity."""
     reference = reference_engine(results)
     if reference is None:
         return None, {}
     expected = quantity_of(results[reference], quantity)
     return reference, {
-        name: compare_arrays(quantity_of(result, quantity), expected, rtol, atol)
-        for name, result in results.items()
-        if result.ok
+        name: compare_arrays(quantity_of(result, quantity), expected, rtol, atol) for name, result in results.items() if result.ok
     }

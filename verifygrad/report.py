@@ -85,9 +85,7 @@ def engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engine: str) -> T
     if engine == quantity.reference:
         return Text("✓ ref", style="green")
     difference = quantity.differences[engine]
-    return Text(
-        f"{'✓' if difference.ok else '✗'} {difference.max_abs:.1e}", style="green" if difference.ok else "bold red"
-    )
+    return Text(f"{'✓' if difference.ok else '✗'} {difference.max_abs:.1e}", style="green" if difference.ok else "bold red")
 
 
 def claim_cell(quantity: QuantityCheck) -> Text:
@@ -138,9 +136,7 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Table:
     columns: list[tuple[str, np.ndarray]] = []
     for engine, result in outcome.results.items():
         if result.ok:
-            columns.append(
-                (engine + (" (ref)" if engine == quantity.reference else ""), quantity_of(result, quantity.quantity))
-            )
+            columns.append((engine + (" (ref)" if engine == quantity.reference else ""), quantity_of(result, quantity.quantity)))
     for check in quantity.claims:
         if check.claim.claimed is not None:
             columns.append((f"claimed {check.claim.kind}", check.claim.claimed))

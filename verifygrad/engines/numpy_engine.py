@@ -38,9 +38,7 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.sum(g, axis=kept, keepdims=True) if kept else g
 
 
-def backward(
-    program: Program, values: list[np.ndarray], grad_output: np.ndarray, wrt: tuple[str, ...]
-) -> dict[str, np.ndarray]:
+def backward(program: Program, values: list[np.ndarray], grad_output: np.ndarray, wrt: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Gradients of <grad_output, output> for the inputs named in ``wrt`` that the program uses."""
     nodes = program.nodes
     wanted = set(wrt)

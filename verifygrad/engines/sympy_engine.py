@@ -122,9 +122,7 @@ def derive(problem: Problem) -> Derivation:
     terms = expanded_terms(problem)
     wrt_elements = sum(problem.inputs[name].size for name in problem.wrt)
     if terms > MAX_TERMS or terms * wrt_elements > MAX_DERIVATIVE_WORK:
-        raise EngineSkipped(
-            f"too large for symbolic expansion (about {terms} terms, {wrt_elements} elements to differentiate)"
-        )
+        raise EngineSkipped(f"too large for symbolic expansion (about {terms} terms, {wrt_elements} elements to differentiate)")
     symbols = {name: element_symbols(name, value.shape) for name, value in problem.inputs.items()}
     output = build(problem.program, symbols)
     weights = np.vectorize(exact, otypes=[object])(problem.grad_output)
@@ -133,9 +131,7 @@ def derive(problem: Problem) -> Derivation:
         name: np.array([sp.diff(objective, s) for s in symbols[name].flat], dtype=object).reshape(symbols[name].shape)
         for name in problem.wrt
     }
-    substitution = {
-        s: exact(v) for name, value in problem.inputs.items() for s, v in zip(symbols[name].flat, value.flat)
-    }
+    substitution = {s: exact(v) for name, value in problem.inputs.items() for s, v in zip(symbols[name].flat, value.flat)}
     return Derivation(symbols, output, grads, substitution)
 
 
