@@ -161,7 +161,8 @@ def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
         return None
     # A misspelt key also leaves a required one missing; the misspelling is the useful report.
     unknown = [e for e in errors if e.validator == "additionalProperties"]
-    error = unknown[0] if unknown else jsonschema.exceptions.best_match(errors)
+    # The deepest error is the most specific one ("tolerance.rtol must be a number").
+    error = unknown[0] if unknown else max(errors, key=lambda e: len(e.absolute_path))
     path = list(error.absolute_path)
     name = mapping.get("name") if isinstance(mapping.get("name"), str) else None
     label = f"case '{name}': " if name else ""
@@ -172,6 +173,11 @@ def _message(error: Any, path: list[Any]) -> str:
     """One sentence for a schema violation: what was expected and what was found."""
     where = ".".join(map(str, path)) or "the case"
     instance = error.instance
+    if error.validator == "additionalProperties":
+        path = [*path, next(key for key in instance if key not in error.schema.get("properties", {}))]
+    if any(isinstance(key, str) and (")" in key or "(" in key) for key in path):
+        # YAML splits {x: ones(2, 2)} at the comma: the call's pieces turn up as keys.
+        return f"{where}: an expression with commas inside {{...}} needs quotes, e.g. {{x: \"ones(2, 2)\"}}"
     if error.validator == "additionalProperties":
         known = list(error.schema.get("properties", {}))
         extra = [key for key in instance if key not in known]
@@ -185,10 +191,7 @@ def _message(error: Any, path: list[Any]) -> str:
         allowed = ", ".join(map(str, error.validator_value))
         return f"{where} must be one of {allowed}; found {instance!r}"
     if "propertyNames" in error.schema_path:
-        return (
-            f"{where}: {instance!r} is not an input name (letters, digits and _); a value with commas "
-            'inside {...} needs quotes, e.g. {x: "ones(2, 2)"}'
-        )
+        return f"{where}: {instance!r} is not an input name (letters, digits and _)"
     if error.validator in ("type", "anyOf", "oneOf"):
         expected = {
             "inputs": "a mapping of input name to value", "tolerance": "a mapping with rtol and/or atol",

@@ -44,7 +44,10 @@ class ExprError(ValueError):
         self.col = col
 
     def __str__(self) -> str:
-        return f"{self.message} at column {self.col}" if self.col else self.message
+        if not self.col:
+            return self.message
+        head, sep, tail = self.message.partition("; ")  # "unknown function 'f' at column 5; known ..."
+        return f"{head} at column {self.col}{sep}{tail}"
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
 def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
     table = Table(show_lines=False, header_style="bold")
     for column in ("case", "input", "shape", *engines, "claim", "verdict"):
-        table.add_column(column, no_wrap=column in ("shape",))
+        table.add_column(column, no_wrap=column not in ("case", "claim"), min_width=12 if column == "case" else None)
     for outcome in outcomes:
         label, style = VERDICT_STYLE[outcome.verdict]
         verdict = Text(label, style=style)
@@ -85,15 +85,17 @@ def engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engine: str) -> T
     if engine == quantity.reference:
         return Text("✓ ref", style="green")
     difference = quantity.differences[engine]
-    return Text(f"{'✓' if difference.ok else '✗'} {difference.max_abs:.1e}", style="green" if difference.ok else "bold red")
+    size = f"{difference.max_abs:.0e}" if difference.max_abs else "0"
+    return Text(f"{'✓' if difference.ok else '✗'} {size}", style="green" if difference.ok else "bold red")
 
 
 def claim_cell(quantity: QuantityCheck) -> Text:
     text = Text()
     for i, check in enumerate(quantity.claims):
         glyph, style = {True: ("✓", "green"), False: ("✗", "bold red"), None: ("?", "yellow")}[check.ok]
-        short = check.text if check.ok else check.text.split(" (")[0]
-        text.append(("\n" if i else "") + f"{glyph} {check.claim.kind} {short}", style=style)
+        # The cell names the claim; the panel says how it was decided.
+        short = " proven" if check.text == "proven" else ""
+        text.append(("\n" if i else "") + f"{glyph} {check.claim.kind}{short}", style=style)
     return text
 
 
