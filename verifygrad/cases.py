@@ -164,6 +164,8 @@ def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
     # The deepest error is the most specific one ("tolerance.rtol must be a number").
     error = unknown[0] if unknown else max(errors, key=lambda e: len(e.absolute_path))
     path = list(error.absolute_path)
+    if error.validator == "additionalProperties":  # point at the unknown key itself
+        path.append(next(key for key in error.instance if key not in error.schema.get("properties", {})))
     name = mapping.get("name") if isinstance(mapping.get("name"), str) else None
     label = f"case '{name}': " if name else ""
     return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path))
@@ -171,19 +173,17 @@ def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
 
 def _message(error: Any, path: list[Any]) -> str:
     """One sentence for a schema violation: what was expected and what was found."""
-    where = ".".join(map(str, path)) or "the case"
+    if any(isinstance(key, str) and ("(" in key or ")" in key) for key in path):
+        # YAML splits {x: ones(2, 2)} at the comma: the call's pieces turn up as keys.
+        where = ".".join(map(str, path[:1]))
+        return f"{where}: an expression with commas inside {{...}} needs quotes, e.g. {{x: \"ones(2, 2)\"}}"
     instance = error.instance
     if error.validator == "additionalProperties":
-        path = [*path, next(key for key in instance if key not in error.schema.get("properties", {}))]
-    if any(isinstance(key, str) and (")" in key or "(" in key) for key in path):
-        # YAML splits {x: ones(2, 2)} at the comma: the call's pieces turn up as keys.
-        return f"{where}: an expression with commas inside {{...}} needs quotes, e.g. {{x: \"ones(2, 2)\"}}"
-    if error.validator == "additionalProperties":
+        *parent, key = path
         known = list(error.schema.get("properties", {}))
-        extra = [key for key in instance if key not in known]
-        if known:
-            return _unknown_key(extra[0], known, where if path else "")
-        return f"{where}: unexpected key '{extra[0]}'"
+        inside = f" in {'.'.join(map(str, parent))}" if parent else ""
+        return _unknown_key(key, known, inside) if known else f"unexpected key '{key}'{inside}"
+    where = ".".join(map(str, path)) or "the case"
     if error.validator == "required":
         missing = [key for key in error.validator_value if key not in instance]
         return f"missing required key '{missing[0]}'" + (f" in {where}" if path else "")
@@ -210,10 +210,10 @@ def _expected_type(error: Any) -> str:
     return "a number, a nested list of numbers, or a constant expression"
 
 
-def _unknown_key(key: Any, known: list[str], where: str = "") -> str:
+def _unknown_key(key: Any, known: list[str], inside: str = "") -> str:
     close = difflib.get_close_matches(str(key), known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
-    return f"unknown key '{key}'" + (f" in {where}" if where else "") + hint
+    return f"unknown key '{key}'{inside}{hint}"
 
 
 def _kind(value: Any) -> str:

@@ -44,17 +44,20 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
     if outcomes:
         console.print(outcome_table(outcomes, engines))
     for outcome in outcomes:
-        if verbose or outcome.verdict in (FAILED, ERROR, SKIPPED):
+        if outcome.quantities and (verbose or outcome.verdict in (FAILED, ERROR, SKIPPED)):
             console.print(case_panel(outcome, verbose))
-    for error in load_errors:
-        console.print(Text(str(error), style="magenta"))
+    # A case that could not even be prepared gets one line, `file:line: what is wrong`.
+    invalid = [reason for outcome in outcomes if not outcome.quantities for reason in outcome.reasons]
+    for line in [*map(str, load_errors), *invalid]:
+        console.print(Text(line, style="magenta"), soft_wrap=True)
     console.print(Text(summary_line(outcomes, load_errors)), soft_wrap=True)
 
 
 def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
     table = Table(show_lines=False, header_style="bold")
     for column in ("case", "input", "shape", *engines, "claim", "verdict"):
-        table.add_column(column, no_wrap=column not in ("case", "claim"), min_width=12 if column == "case" else None)
+        wraps = column in ("case", "claim")
+        table.add_column(column, no_wrap=not wraps, overflow="fold" if wraps else "ellipsis", min_width=12 if column == "case" else None)
     for outcome in outcomes:
         label, style = VERDICT_STYLE[outcome.verdict]
         verdict = Text(label, style=style)
