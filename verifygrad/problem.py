@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from verifygrad import constants
+from verifygrad import constants, limits
 from verifygrad.cases import Case
 from verifygrad.constants import ConstantError
 from verifygrad.ops import Shape, fmt
@@ -44,7 +45,7 @@ def tensor_value(raw: Any, what: str) -> np.ndarray:
         from verifygrad.engines.numpy_engine import forward
 
         program = parse(raw, allow_inputs=False)
-        program.shapes({})
+        check_total_size(program, program.shapes({}))
         return np.asarray(forward(program, {}, "float64")[-1], dtype=np.float64)
     if isinstance(raw, bool):
         raise ConstantError(f"{what} must be a number, list or constant expression, not a boolean")
@@ -65,6 +66,7 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
             raise case.error(f"input '{name}': {err}", "inputs", name) from None
     try:
         shapes = tuple(program.shapes({name: value.shape for name, value in inputs.items()}))
+        check_total_size(program, shapes)
     except ExprError as err:
         raise case.error(f"expr: {err}", "expr") from None
     wrt = tuple(case.wrt or inputs)
@@ -80,6 +82,20 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
         device=overrides.device or case.device,
         shapes=shapes,
     )
+
+
+def check_total_size(program: Program, shapes: list[Shape] | tuple[Shape, ...]) -> None:
+    """Refuse, before anything is computed, a program whose tensors together exceed the element limit.
+
+    NOTE: each constant is bounded when it is built, but outer(x, x) or a long chain of
+    operations on a large input multiplies the memory every engine would hold.
+    """
+    limit = limits.current().max_elements
+    total = 0
+    for node, shape in zip(program.nodes, shapes):
+        total += math.prod(shape)
+        if total > limit:
+            raise ExprError(f"the tensors of this expression hold over {limit} elements together; the limit is --max-elements", node.col)
 
 
 def _grad_output(case: Case, shape: Shape) -> np.ndarray:

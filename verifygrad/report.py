@@ -47,7 +47,7 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
         if verbose or outcome.verdict in (FAILED, ERROR, SKIPPED):
             console.print(case_panel(outcome, verbose))
     for error in load_errors:
-        console.print(Text(str(error), style="magenta"))
+        console.print(Text(str(error), style="magenta"), soft_wrap=True)
     console.print(Text(summary_line(outcomes, load_errors)), soft_wrap=True)
 
 
