@@ -199,7 +199,11 @@ def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
     path = list(error.absolute_path)
     name = mapping.get("name") if isinstance(mapping.get("name"), str) else None
     label = f"case '{name}': " if name else ""
-    return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path))
+    line = _line_of(mapping, path) or mapping.line
+    if error.validator == "additionalProperties" and isinstance(error.instance, LineDict):
+        extra = [key for key in error.instance if key not in error.schema.get("properties", {})]
+        line = error.instance.key_lines.get(str(extra[0]), line) if extra else line  # the misspelt key's own line
+    return CaseError(where, line, label + _message(error, path))
 
 
 def _message(error: Any, path: list[Any]) -> str:

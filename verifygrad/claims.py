@@ -70,7 +70,7 @@ def _input_shape(case: Case, problem: Problem, name: str, kind: str) -> tuple[in
 def _claimed(case: Case, raw: object, shape: tuple[int, ...], *keys: str) -> np.ndarray:
     where = "expect." + ".".join(keys)
     try:
-        value = tensor_value(raw, where)
+        value = tensor_value(raw, "the value")
     except (ExprError, ConstantError) as err:
         raise case.error(f"{where}: {err}", "expect", *keys) from None
     if value.shape != shape and value.shape != ():

@@ -61,7 +61,7 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
     inputs = {}
     for name, raw in case.inputs.items():
         try:
-            inputs[name] = tensor_value(raw, f"input '{name}'")
+            inputs[name] = tensor_value(raw, "the value")
         except (ExprError, ConstantError) as err:
             raise case.error(f"input '{name}': {err}", "inputs", name) from None
     try:
@@ -108,7 +108,7 @@ def _grad_output(case: Case, shape: Shape) -> np.ndarray:
             )
         return np.ones(())
     try:
-        grad_output = tensor_value(case.grad_output, "grad_output")
+        grad_output = tensor_value(case.grad_output, "the value")
     except (ExprError, ConstantError) as err:
         raise case.error(f"grad_output: {err}", "grad_output") from None
     if grad_output.shape == ():
