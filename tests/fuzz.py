@@ -1,7 +1,7 @@
 """The long fuzz and differential run, for local use: ``python -m tests.fuzz --scale 40``.
 
 The default suite runs the same tests with bounded example counts; this multiplies
-every count by SCALE (and uses a fresh seed with --random) and prints Hypothesis's
+every count by SCALE and prints Hypothesis's
 statistics: how many examples passed, failed, or were rejected as outside the domain.
 """
 

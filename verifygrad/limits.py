@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Limits:
-    time_limit: float = 10.0  # seconds of SymPy work (engine, formula proof) per case; 0: no limit, in-process
+    time_limit: float = 5.0  # seconds of SymPy work (engine, formula proof) per case; 0: no limit, in-process
     max_elements: int = 10_000_000  # elements of one constant, and of all a case's tensors together
     expr_chars: int = 20_000  # characters of one expression
     depth: int = 150  # nesting depth of one expression, and of a YAML document
@@ -24,11 +24,9 @@ class Limits:
     cases_per_file: int = 1_000
     yaml_nodes: int = 200_000  # YAML nodes of one file counted with every alias expanded
 
-    def describe(self) -> str:
-        return ", ".join(f"{f.name}={getattr(self, f.name):g}" for f in dataclasses.fields(self))
 
-
-_current = Limits()
+DEFAULT_LIMITS = Limits()
+_current = DEFAULT_LIMITS
 
 
 def current() -> Limits:

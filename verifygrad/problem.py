@@ -46,7 +46,8 @@ def tensor_value(raw: Any, what: str) -> np.ndarray:
 
         program = parse(raw, allow_inputs=False)
         check_total_size(program, program.shapes({}))
-        return np.asarray(forward(program, {}, "float64")[-1], dtype=np.float64)
+        with np.errstate(all="ignore"):
+            return np.asarray(forward(program, {}, "float64")[-1], dtype=np.float64)
     if isinstance(raw, bool):
         raise ConstantError(f"{what} must be a number, list or constant expression, not a boolean")
     return constants.to_array(raw, what)

@@ -51,6 +51,8 @@ class EngineResult:
 
 def run_engine(name: str, problem: Problem) -> EngineResult:
     """Run one engine on one problem; anything it raises becomes that engine's result."""
+    import numpy as np
+
     from verifygrad import limits, worker
 
     start = time.perf_counter()
@@ -59,7 +61,9 @@ def run_engine(name: str, problem: Problem) -> EngineResult:
         if name in TIME_LIMITED and seconds > 0:
             result = worker.call(f"{ENGINE_MODULES[name]}:run", problem, seconds=seconds)
         else:
-            result = importlib.import_module(ENGINE_MODULES[name]).run(problem)
+            # Overflow to inf and 0/0 are results to compare, not warnings to print.
+            with np.errstate(all="ignore"):
+                result = importlib.import_module(ENGINE_MODULES[name]).run(problem)
     except (EngineSkipped, worker.TimedOut) as skip:
         result = EngineResult(name, "skipped", reason=str(skip))
     except ImportError as err:
