@@ -168,3 +168,6 @@ def _time_limited_formula_check(claim: Claim, problem: Problem) -> ClaimCheck:
         return worker.call("verifygrad.claims:check_formula_claim", problem, claim, seconds=seconds)
     except worker.TimedOut as err:
         return ClaimCheck(claim, None, f"unchecked: {err}")
+    except Exception as err:  # noqa: BLE001 - SymPy failing on one claim must not end the run
+        reason = str(err) if isinstance(err, worker.RemoteError) else f"{type(err).__name__}: {err}"
+        return ClaimCheck(claim, None, f"unchecked: SymPy failed: {reason.splitlines()[0]}")
