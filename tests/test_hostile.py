@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 import shutil
 import time
 from pathlib import Path
@@ -47,6 +48,25 @@ def test_code_routes_are_refused(text: str, message: str) -> None:
     with pytest.raises(ExprError) as err:
         parse.parse(text)
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize("operator", ["%", "//", "<<", ">>", "|", "&"])
+def test_operators_outside_the_language_are_refused(operator: str) -> None:
+    # Regression (found by tests.fuzz): the operator node itself was never checked, so `x % x` raised KeyError.
+    with pytest.raises(ExprError, match=f"the operator {re.escape(operator)} is not allowed at column 1"):
+        parse.parse(f"x {operator} x")
+
+
+@pytest.mark.parametrize("text, message", [("~x", "the operator ~ is not allowed"), ("not x", "the operator not is not allowed")])
+def test_unary_operators_outside_the_language_are_refused(text: str, message: str) -> None:
+    # Regression (found by tests.fuzz): `~x` and `not x` were silently read as `-x`.
+    with pytest.raises(ExprError, match=message):
+        parse.parse(text)
+
+
+def test_caret_suggests_the_power_operator() -> None:
+    with pytest.raises(ExprError, match=r"the operator \^ is not allowed; write \*\* for a power at column 2"):
+        parse.parse("(x ^ 2)")
 
 
 def test_accepted_node_types_are_the_documented_allow_list() -> None:

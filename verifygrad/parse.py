@@ -203,6 +203,10 @@ class _Builder:
             if node.id not in self.input_index:
                 self.input_index[node.id] = self.add("input", (), col, name=node.id)
             return self.input_index[node.id]
+        # NOTE: the operator of a BinOp or UnaryOp is a node of its own that visit() never sees: check it here.
+        if isinstance(node, (ast.UnaryOp, ast.BinOp)) and type(node.op) not in ALLOWED_AST_NODES:
+            hint = "; write ** for a power" if isinstance(node.op, ast.BitXor) else ""
+            raise ExprError(f"the operator {_OPERATOR_NAMES.get(type(node.op), type(node.op).__name__)} is not allowed{hint}", col)
         if isinstance(node, ast.UnaryOp):
             operand = self.visit(node.operand, depth + 1)
             return operand if isinstance(node.op, ast.UAdd) else self.add("neg", (operand,), col, "-")
@@ -300,6 +304,11 @@ def _describe(node: ast.AST) -> str:
         return f"the operator {type(node.op).__name__}"
     return names.get(type(node), f"the construct '{type(node).__name__}'")
 
+
+_OPERATOR_NAMES = {
+    ast.Mod: "%", ast.FloorDiv: "//", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
+    ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not",
+}  # fmt: skip
 
 BINARY = {
     ast.Add: ("add", "+"), ast.Sub: ("sub", "-"), ast.Mult: ("mul", "*"),
