@@ -111,19 +111,19 @@ def _serve(conn: Connection) -> None:
     for module in PRELOAD:
         importlib.import_module(module)
     conn.send("ready")
-    kept: tuple[int, Any] | None = None
+    kept: Any = None  # the last problem sent; None in a message means "the same as before"
     while True:
         try:
-            target, token, payload, args, bounds = conn.recv()
+            target, _token, payload, args, bounds = conn.recv()
         except EOFError:
             return
         if payload is not None:
-            kept = (token, payload)
+            kept = payload
         module, _, name = target.partition(":")
         try:
             with limits.using(bounds):
                 function = getattr(importlib.import_module(module), name)
-                reply = (True, function(*args, problem=kept[1]))
+                reply = (True, function(*args, problem=kept))
         except Exception as err:  # noqa: BLE001 - sent back to be reported as this engine's error
             reply = (False, _portable(err))
         conn.send(reply)
