@@ -10,11 +10,9 @@ from typing import Any
 
 import yaml
 
+from verifygrad import limits
 from verifygrad.errors import CaseError
 from verifygrad.schema import CASE_PROPERTIES, CASE_SCHEMA
-
-MAX_FILE_BYTES = 2_000_000
-MAX_CASES_PER_FILE = 1_000
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -83,16 +81,25 @@ def _line_of(mapping: Any, keys: tuple[Any, ...] | list[Any]) -> int | None:
 
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file safely (no tags that build Python objects), keeping lines."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise CaseError(str(path), None, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+    bounds = limits.current()
+    if not path.is_file():  # NOTE: a FIFO or /dev/zero would block or never end
+        raise CaseError(str(path), None, "not a regular file")
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(bounds.file_bytes + 1)  # never more than the limit, whatever stat says
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise CaseError(str(path), None, f"cannot read file: {err}") from None
+    if len(data) > bounds.file_bytes:
+        raise CaseError(str(path), None, f"file is over {bounds.file_bytes} bytes, the limit (--limit file_bytes=N)")
     loader = _LineLoader(text)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is not None:
+            _check_size(node, str(path), bounds)
+        return loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise CaseError(str(path), None, f"YAML nested too deeply (limit {bounds.depth} levels)") from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
@@ -102,6 +109,32 @@ def read_yaml(path: Path) -> Any:
         raise CaseError(str(path), None, f"invalid YAML: {err}") from None
     finally:
         loader.dispose()
+
+
+def _check_size(root: yaml.Node, where: str, bounds: limits.Limits) -> None:
+    """Refuse a document too deep, or too large once its aliases are expanded ("billion laughs").
+
+    NOTE: an alias is the same node object as its anchor; sizes are memoised per node, so
+    counting is linear in the document however many times the aliases would multiply it.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > bounds.depth:  # also ends a recursive alias (&a [*a])
+            raise CaseError(where, node.start_mark.line + 1, f"YAML nested too deeply (limit {bounds.depth} levels, --limit depth=N)")
+        if id(node) not in sizes:
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+            if isinstance(node, yaml.MappingNode):
+                children = [part for pair in node.value for part in pair]
+            sizes[id(node)] = 1 + sum(size(child, depth + 1) for child in children)
+            if sizes[id(node)] > bounds.yaml_nodes:
+                raise CaseError(
+                    where, node.start_mark.line + 1,
+                    f"YAML expands to over {bounds.yaml_nodes} nodes (aliases counted in full); the limit is --limit yaml_nodes=N",
+                )  # fmt: skip
+        return sizes[id(node)]
+
+    size(root, 0)
 
 
 def load_file(path: Path) -> tuple[list[Case], list[CaseError]]:
@@ -129,8 +162,9 @@ def load_file(path: Path) -> tuple[list[Case], list[CaseError]]:
         errors.append(CaseError(where, defaults.key_lines["name"], "`defaults` cannot set `name`"))
     if not isinstance(listed, list) or not listed:
         return [], [CaseError(where, data.key_lines["cases"], "`cases` must be a non-empty list of cases")]
-    if len(listed) > MAX_CASES_PER_FILE:
-        return [], [CaseError(where, data.key_lines["cases"], f"{len(listed)} cases; the limit is {MAX_CASES_PER_FILE}")]
+    most = limits.current().cases_per_file
+    if len(listed) > most:
+        return [], [CaseError(where, data.key_lines["cases"], f"{len(listed)} cases; the limit is {most} (--limit cases_per_file=N)")]
     merged = []
     for item in listed:
         if not isinstance(item, LineDict):
@@ -168,7 +202,11 @@ def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
         path.append(next(key for key in error.instance if key not in error.schema.get("properties", {})))
     name = mapping.get("name") if isinstance(mapping.get("name"), str) else None
     label = f"case '{name}': " if name else ""
-    return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path))
+    line = _line_of(mapping, path) or mapping.line
+    if error.validator == "additionalProperties" and isinstance(error.instance, LineDict):
+        extra = [key for key in error.instance if key not in error.schema.get("properties", {})]
+        line = error.instance.key_lines.get(str(extra[0]), line) if extra else line  # the misspelt key's own line
+    return CaseError(where, line, label + _message(error, path))
 
 
 def _message(error: Any, path: list[Any]) -> str:

@@ -11,6 +11,7 @@ import click
 from verifygrad import __version__
 from verifygrad.engines import ENGINES
 from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK
+from verifygrad.limits import DEFAULT_LIMITS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,9 +30,36 @@ def main() -> None:
 @click.option("-k", "pattern", help="Only cases whose name contains PATTERN (or matches it as a glob).")
 @click.option("-v", "--verbose", count=True, help="Show passing cases' panels and timings; -vv adds tracebacks.")
 @click.option("--no-color", is_flag=True, help="Plain output without colour.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0),
+    help=f"Seconds of SymPy work per case (default {DEFAULT_LIMITS.time_limit:g}; 0: no limit).",
+)
+@click.option(
+    "--max-elements", type=click.IntRange(min=1), help=f"Elements of a case's tensors together (default {DEFAULT_LIMITS.max_elements:,})."
+)
+@click.option("--limit", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Any other limit: expr_chars, depth, exponent, file_bytes, cases_per_file, yaml_nodes (repeatable).")  # fmt: skip
 def run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
-        rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool) -> None:  # fmt: skip
+        rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool,
+        time_limit: float | None, max_elements: int | None, settings: tuple[str, ...]) -> None:  # fmt: skip
     """Check the cases in PATHS (files, or directories searched for *.yaml and *.yml)."""
+    from verifygrad import limits
+
+    chosen: dict[str, float] = {}
+    for setting in settings:
+        try:
+            name, value = limits.parse_setting(setting)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--limit") from None
+        chosen[name] = value
+    chosen.update({k: v for k, v in (("time_limit", time_limit), ("max_elements", max_elements)) if v is not None})
+    with limits.using(limits.with_settings(DEFAULT_LIMITS, chosen)):
+        _run(paths, engines, device, dtype, rtol, atol, pattern, verbose, no_color)
+
+
+def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
+         rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool) -> None:  # fmt: skip
     from rich.console import Console
 
     from verifygrad.cases import collect, load_file

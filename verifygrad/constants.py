@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-MAX_ELEMENTS = 10_000_000
+from verifygrad import limits
 
 
 class ConstantError(ValueError):
@@ -23,9 +24,19 @@ def _shape(args: list[Any], name: str) -> tuple[int, ...]:
 
 
 def _check_size(dims: list[int] | tuple[int, ...], name: str) -> None:
+    # NOTE: the product is taken over Python ints (dtype=object): int64 would overflow and wrap.
     size = int(np.prod(dims, dtype=object)) if dims else 1
-    if size > MAX_ELEMENTS:
-        raise ConstantError(f"{name}() would make {size} elements; the limit is {MAX_ELEMENTS}")
+    limit = limits.current().max_elements
+    if size > limit:
+        raise ConstantError(f"{name}() would make {size} elements; the limit is {limit} (--max-elements)")
+
+
+def _finite(value: Any) -> bool:
+    """A number that is a finite float64 (a huge int literal is not)."""
+    try:
+        return type(value) in (int, float) and math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def _ones(args: list[Any]) -> np.ndarray:
@@ -54,15 +65,18 @@ def _arange(args: list[Any]) -> np.ndarray:
     if not 1 <= len(args) <= 3 or not all(isinstance(a, (int, float)) for a in args):
         raise ConstantError("arange() takes (stop), (start, stop) or (start, stop, step) numbers")
     start, stop, step = (0, args[0], 1) if len(args) == 1 else (*args, 1)[:3]
-    if step == 0:
-        raise ConstantError("arange() step must not be zero")
-    _check_size([max(0, int(np.ceil((stop - start) / step)))], "arange")
+    if step == 0 or not all(_finite(a) for a in args):
+        raise ConstantError("arange() takes finite numbers and a non-zero step")
+    with np.errstate(over="ignore"):
+        count = np.ceil((float(stop) - float(start)) / float(step))
+    if not count <= limits.current().max_elements:  # NOTE: inf (1e308/1e-308) or huge: int() would overflow
+        raise ConstantError(f"arange() would make {count:g} elements; the limit is {limits.current().max_elements} (--max-elements)")
     return np.arange(start, stop, step, dtype=np.float64)
 
 
 def _linspace(args: list[Any]) -> np.ndarray:
-    if len(args) != 3 or type(args[2]) is not int or not all(isinstance(a, (int, float)) for a in args):
-        raise ConstantError("linspace() takes (start, stop, count), e.g. linspace(0, 1, 5)")
+    if len(args) != 3 or type(args[2]) is not int or not all(_finite(a) for a in args):
+        raise ConstantError("linspace() takes finite (start, stop, count), e.g. linspace(0, 1, 5)")
     _check_size([args[2]], "linspace")
     return np.linspace(args[0], args[1], args[2])
 
@@ -95,6 +109,8 @@ def to_array(value: Any, what: str) -> np.ndarray:
         array = np.array(value, dtype=np.float64)
     except ValueError:
         raise ConstantError(f"{what} is not rectangular (rows of different lengths)") from None
+    except OverflowError:
+        raise ConstantError(f"{what} holds a number too large for float64") from None
     _check_size(array.shape, what)
     return array
 

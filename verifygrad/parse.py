@@ -17,11 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad import constants
+from verifygrad import constants, limits
 from verifygrad.ops import OPS, Shape, ShapeError, fmt
-
-MAX_EXPR_CHARS = 20_000
-MAX_DEPTH = 150
 
 # Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
 PREFIXES = {"torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg"}
@@ -100,15 +97,16 @@ def parse(text: str, allow_inputs: bool = True) -> Program:
     """Parse ``text``; with ``allow_inputs=False`` only constants are accepted."""
     if not isinstance(text, str) or not text.strip():
         raise ExprError("the expression is empty")
-    if len(text) > MAX_EXPR_CHARS:
-        raise ExprError(f"the expression is {len(text)} characters long; the limit is {MAX_EXPR_CHARS}")
+    bounds = limits.current()
+    if len(text) > bounds.expr_chars:
+        raise ExprError(f"the expression is {len(text)} characters long; the limit is {bounds.expr_chars} (--limit expr_chars=N)")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
         raise ExprError(f"syntax error: {err.msg}", err.offset) from None
     except (RecursionError, MemoryError):
-        raise ExprError(f"the expression is nested too deeply (limit {MAX_DEPTH} levels)") from None
-    builder = _Builder(allow_inputs)
+        raise ExprError(f"the expression is nested too deeply (limit {bounds.depth} levels, --limit depth=N)") from None
+    builder = _Builder(allow_inputs, bounds.depth)
     builder.visit(tree.body, 0)
     return Program(text, tuple(builder.nodes))
 
@@ -132,7 +130,7 @@ def _dotted(node: ast.AST) -> str | None:
 def _literal(node: ast.AST) -> Any:
     """A number, or nested list/tuple of numbers, written literally."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return node.value
+        return _number(node)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         value = _literal(node.operand)
         if isinstance(value, (int, float)):
@@ -142,6 +140,14 @@ def _literal(node: ast.AST) -> Any:
     if isinstance(node, ast.Name) and node.id in NAMED_CONSTANTS:
         return NAMED_CONSTANTS[node.id]
     raise ExprError("expected a literal number or list of numbers", _col(node))
+
+
+def _number(node: ast.Constant) -> int | float:
+    try:
+        float(node.value)
+    except OverflowError:  # NOTE: an int literal of 400 digits is valid Python but no float64
+        raise ExprError("the number is too large for float64", _col(node)) from None
+    return node.value
 
 
 def _int_literal(node: ast.AST, what: str) -> int:
@@ -167,8 +173,9 @@ class Function:
 
 
 class _Builder:
-    def __init__(self, allow_inputs: bool):
+    def __init__(self, allow_inputs: bool, max_depth: int):
         self.allow_inputs = allow_inputs
+        self.max_depth = max_depth
         self.nodes: list[Node] = []
         self.input_index: dict[str, int] = {}  # one node per input name, however often it is used
 
@@ -180,15 +187,15 @@ class _Builder:
         return self.add("const", (), col, value=np.asarray(value, dtype=np.float64), symbol=symbol)
 
     def visit(self, node: ast.AST, depth: int) -> int:
-        if depth > MAX_DEPTH:
-            raise ExprError(f"the expression is nested too deeply (limit {MAX_DEPTH} levels)", _col(node))
+        if depth > self.max_depth:
+            raise ExprError(f"the expression is nested too deeply (limit {self.max_depth} levels, --limit depth=N)", _col(node))
         if type(node) not in ALLOWED_AST_NODES:
             raise ExprError(f"{_describe(node)} is not allowed in an expression", _col(node))
         col = _col(node)
         if isinstance(node, ast.Constant):
             if type(node.value) not in (int, float):
                 raise ExprError(f"{_describe(node)} is not allowed in an expression", col)
-            return self.const(node.value, col)
+            return self.const(_number(node), col)
         if isinstance(node, ast.Name):
             if node.id in NAMED_CONSTANTS:
                 return self.const(NAMED_CONSTANTS[node.id], col, symbol=node.id)
@@ -199,6 +206,10 @@ class _Builder:
             if node.id not in self.input_index:
                 self.input_index[node.id] = self.add("input", (), col, name=node.id)
             return self.input_index[node.id]
+        # NOTE: the operator of a BinOp or UnaryOp is a node of its own that visit() never sees: check it here.
+        if isinstance(node, (ast.UnaryOp, ast.BinOp)) and type(node.op) not in ALLOWED_AST_NODES:
+            hint = "; write ** for a power" if isinstance(node.op, ast.BitXor) else ""
+            raise ExprError(f"the operator {_OPERATOR_NAMES.get(type(node.op), type(node.op).__name__)} is not allowed{hint}", col)
         if isinstance(node, ast.UnaryOp):
             operand = self.visit(node.operand, depth + 1)
             return operand if isinstance(node.op, ast.UAdd) else self.add("neg", (operand,), col, "-")
@@ -296,6 +307,11 @@ def _describe(node: ast.AST) -> str:
         return f"the operator {type(node.op).__name__}"
     return names.get(type(node), f"the construct '{type(node).__name__}'")
 
+
+_OPERATOR_NAMES = {
+    ast.Mod: "%", ast.FloorDiv: "//", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
+    ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not",
+}  # fmt: skip
 
 BINARY = {
     ast.Add: ("add", "+"), ast.Sub: ("sub", "-"), ast.Mult: ("mul", "*"),

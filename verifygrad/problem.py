@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from verifygrad import constants
+from verifygrad import constants, limits
 from verifygrad.cases import Case
 from verifygrad.constants import ConstantError
 from verifygrad.ops import Shape, fmt
@@ -44,8 +45,9 @@ def tensor_value(raw: Any, what: str) -> np.ndarray:
         from verifygrad.engines.numpy_engine import forward
 
         program = parse(raw, allow_inputs=False)
-        program.shapes({})
-        return np.asarray(forward(program, {}, "float64")[-1], dtype=np.float64)
+        check_total_size(program, program.shapes({}))
+        with np.errstate(all="ignore"):
+            return np.asarray(forward(program, {}, "float64")[-1], dtype=np.float64)
     if isinstance(raw, bool):
         raise ConstantError(f"{what} must be a number, list or constant expression, not a boolean")
     return constants.to_array(raw, what)
@@ -60,11 +62,12 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
     inputs = {}
     for name, raw in case.inputs.items():
         try:
-            inputs[name] = tensor_value(raw, f"input '{name}'")
+            inputs[name] = tensor_value(raw, "the value")
         except (ExprError, ConstantError) as err:
             raise case.error(f"input '{name}': {err}", "inputs", name) from None
     try:
         shapes = tuple(program.shapes({name: value.shape for name, value in inputs.items()}))
+        check_total_size(program, shapes)
     except ExprError as err:
         raise case.error(f"expr: {err}", "expr") from None
     wrt = tuple(case.wrt or inputs)
@@ -82,6 +85,20 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
     )
 
 
+def check_total_size(program: Program, shapes: list[Shape] | tuple[Shape, ...]) -> None:
+    """Refuse, before anything is computed, a program whose tensors together exceed the element limit.
+
+    NOTE: each constant is bounded when it is built, but outer(x, x) or a long chain of
+    operations on a large input multiplies the memory every engine would hold.
+    """
+    limit = limits.current().max_elements
+    total = 0
+    for node, shape in zip(program.nodes, shapes):
+        total += math.prod(shape)
+        if total > limit:
+            raise ExprError(f"the tensors of this expression hold over {limit} elements together; the limit is --max-elements", node.col)
+
+
 def _grad_output(case: Case, shape: Shape) -> np.ndarray:
     if case.grad_output is None:
         if shape != ():
@@ -92,7 +109,7 @@ def _grad_output(case: Case, shape: Shape) -> np.ndarray:
             )
         return np.ones(())
     try:
-        grad_output = tensor_value(case.grad_output, "grad_output")
+        grad_output = tensor_value(case.grad_output, "the value")
     except (ExprError, ConstantError) as err:
         raise case.error(f"grad_output: {err}", "grad_output") from None
     if grad_output.shape == ():

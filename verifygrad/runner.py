@@ -90,7 +90,7 @@ def judge(case: Case, results: dict[str, EngineResult], ran: list[str],
         only = f"only {ran[0]} ran" if ran else "no engine ran"
         return SKIPPED, [f"not checked: {only}, at least two engines must agree", *skipped]
     if unchecked:
-        return SKIPPED, unchecked
+        return SKIPPED, unchecked + skipped
     return PASSED, skipped
 
 

@@ -23,6 +23,9 @@ ENGINE_MODULES = {
     "torch": "verifygrad.engines.torch_engine",
 }
 ENGINES = tuple(ENGINE_MODULES)
+# Pure-Python engines whose time is unbounded: run in a worker process killed at the time limit.
+# numpy and torch run in-process; their work is bounded by the element limit.
+TIME_LIMITED = frozenset({"sympy"})
 
 
 class EngineSkipped(Exception):
@@ -48,16 +51,27 @@ class EngineResult:
 
 def run_engine(name: str, problem: Problem) -> EngineResult:
     """Run one engine on one problem; anything it raises becomes that engine's result."""
+    import numpy as np
+
+    from verifygrad import limits, worker
+
     start = time.perf_counter()
+    seconds = limits.current().time_limit
     try:
-        module = importlib.import_module(ENGINE_MODULES[name])
-        result = module.run(problem)
-    except EngineSkipped as skip:
+        if name in TIME_LIMITED and seconds > 0:
+            result = worker.call(f"{ENGINE_MODULES[name]}:run", problem, seconds=seconds)
+        else:
+            # Overflow to inf and 0/0 are results to compare, not warnings to print.
+            with np.errstate(all="ignore"):
+                result = importlib.import_module(ENGINE_MODULES[name]).run(problem)
+    except (EngineSkipped, worker.TimedOut) as skip:
         result = EngineResult(name, "skipped", reason=str(skip))
     except ImportError as err:
         result = EngineResult(name, "skipped", reason=f"{err.name or err} is not installed")
     except Exception as err:  # noqa: BLE001 - an engine's failure is that engine's result, not the run's
-        reason = f"{type(err).__name__}: {err}".splitlines()[0]
-        result = EngineResult(name, "error", reason=reason, traceback=traceback.format_exc())
+        remote = isinstance(err, worker.RemoteError)
+        reason = (str(err) if remote else f"{type(err).__name__}: {err}").splitlines()[0]
+        trace = err.remote_traceback if remote else traceback.format_exc()
+        result = EngineResult(name, "error", reason=reason, traceback=trace)
     result.seconds = time.perf_counter() - start
     return result

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from verifygrad import limits
 from verifygrad.engines import EngineResult, EngineSkipped
 from verifygrad.ops import OPS
 from verifygrad.parse import Program
@@ -116,9 +117,31 @@ class Derivation:
     substitution: dict[sp.Symbol, sp.Expr]  # each symbol's value as written
 
 
+def check_exponents(program: Program, inputs: dict[str, np.ndarray]) -> None:
+    """Refuse powers whose exponent is too large to compute exactly.
+
+    NOTE: inputs and constants become exact Rationals here, so 3**(10**10) would be
+    computed digit by digit, inside one C call that no signal can interrupt.
+    """
+    from verifygrad.engines.numpy_engine import forward
+
+    with np.errstate(all="ignore"):
+        values = forward(program, inputs, "float64")
+    limit = limits.current().exponent
+    for node in program.nodes:
+        if node.op == "pow":
+            exponent = np.abs(values[node.args[1]])
+            if not np.all(exponent <= limit):
+                worst = np.nanmax(exponent) if not np.all(np.isnan(exponent)) else np.nan
+                raise EngineSkipped(
+                    f"exponent {worst:g} of '**' at column {node.col} is over the SymPy engine's limit {limit:g} (--limit exponent=N)"
+                )
+
+
 @functools.lru_cache(maxsize=8)
 def derive(problem: Problem) -> Derivation:
     """Build and differentiate the problem symbolically (cached: claims reuse it)."""
+    check_exponents(problem.program, problem.inputs)
     terms = expanded_terms(problem)
     wrt_elements = sum(problem.inputs[name].size for name in problem.wrt)
     if terms > MAX_TERMS or terms * wrt_elements > MAX_DERIVATIVE_WORK:

@@ -1,0 +1,72 @@
+"""Fuzzing: whatever the text, the parser and loader return a result or a verifygrad error with a message."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import given
+
+from tests.strategies import any_text, fuzz_settings, mutated_case_file, token_text, yaml_document
+from verifygrad.cases import load_file
+from verifygrad.errors import CaseError
+from verifygrad.parse import ExprError, parse
+from verifygrad.problem import Overrides, tensor_value
+from verifygrad.runner import check_case
+
+INPUT_SHAPES = {"x": (2, 3), "y": (3,), "z": (), "W": (3, 3), "v": (3,), "a": (2,)}
+NUMERIC = Overrides(engines=("numpy", "torch"))  # SymPy is covered by the differential tests; here speed matters
+
+
+def parse_or_error(text: str) -> None:
+    """Parse, take shapes, evaluate as a constant: each step ends in a value or an ExprError with a message."""
+    try:
+        program = parse(text)
+        program.shapes(INPUT_SHAPES)
+    except ExprError as err:
+        assert str(err).strip()
+    try:
+        tensor_value(text, "the value")
+    except ExprError as err:
+        assert str(err).strip()
+    except ValueError as err:  # ConstantError is a ValueError; nothing else may escape
+        assert type(err).__name__ == "ConstantError" and str(err).strip()
+
+
+@fuzz_settings(300)
+@given(any_text)
+def test_parser_on_arbitrary_text(text: str) -> None:
+    parse_or_error(text)
+
+
+@fuzz_settings(400)
+@given(token_text)
+def test_parser_on_token_sequences(text: str) -> None:
+    parse_or_error(text)
+
+
+def load_and_check(text: str) -> None:
+    """Load a case file and check each case: only CaseErrors and verdicts come out, never an exception."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "fuzz.yaml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        cases, errors = load_file(path)
+    for error in errors:
+        assert isinstance(error, CaseError) and error.message.strip() and str(error).startswith(str(path))
+    for case in cases:
+        outcome = check_case(case, NUMERIC)
+        assert outcome.verdict in ("passed", "failed", "skipped", "error", "xfail")
+        assert all(reason.strip() for reason in outcome.reasons)
+
+
+@fuzz_settings(150)
+@given(yaml_document)
+def test_loader_on_random_documents(document: dict) -> None:
+    load_and_check(yaml.safe_dump(document, allow_unicode=True))
+
+
+@fuzz_settings(100)
+@given(mutated_case_file())
+def test_loader_on_mutated_bundled_cases(text: str) -> None:
+    load_and_check(text)
