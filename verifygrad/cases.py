@@ -239,3 +239,8 @@ def collect(paths: list[Path]) -> Iterator[Path]:
             yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
         else:
             yield path
+
+
+def load_mapping(mapping: dict[str, Any], where: str) -> tuple[list[Case], list[CaseError]]:
+    """One case given as data rather than a file (e.g. by `verifygrad new`), validated like any other."""
+    return _validated([LineDict(mapping)], where)

@@ -104,3 +104,61 @@ def _check_all(console, cases, overrides, jobs: int, timeout: float | None) -> l
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("checking", total=len(cases))
         return check_all(cases, overrides, jobs, timeout, on_done=lambda outcome: progress.advance(task))
+
+
+@main.command()
+@click.option("--report", is_flag=True, help="The schema of the --json report instead of a case file's.")
+def schema(report: bool) -> None:
+    """Print the JSON Schema of a case file (for editors and CI validation)."""
+    import json
+
+    if report:
+        from verifygrad.reports.json_report import REPORT_SCHEMA as chosen
+    else:
+        from verifygrad.schema import FILE_SCHEMA as chosen
+    click.echo(json.dumps(chosen, indent=2))
+
+
+@main.command(name="list")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-k", "pattern", help="Only cases whose name contains PATTERN (or matches it as a glob).")
+def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
+    """List the cases that `run` would check, with their files and lines."""
+    from verifygrad.suite import load_cases
+
+    cases, load_errors = load_cases(paths, pattern)
+    for case in cases:
+        click.echo(f"{case.path}:{case.line}\t{case.name}\t{case.expr}")
+    for error in load_errors:
+        click.echo(str(error), err=True)
+    sys.exit(EXIT_INVALID if load_errors or not cases else EXIT_OK)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--expr", required=True, help="The expression, e.g. 'mean(5*(x+1)**2)'.")
+@click.option("--input", "inputs", multiple=True, required=True, metavar="NAME=VALUE",
+              help="An input: a number, [list] or constant expression such as 'ones(2, 2)' (repeatable).")  # fmt: skip
+@click.option("--grad-output", metavar="VALUE", help="The gradient handed to backward() for a non-scalar expression.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout (never overwrites).")
+def new(name: str, expr: str, inputs: tuple[str, ...], grad_output: str | None, output: Path | None) -> None:
+    """Write a case whose expected value and gradients are the engines' consensus, marked for review."""
+    from verifygrad.errors import CaseError
+    from verifygrad.scaffold import draft, parse_input, scaffold
+
+    try:
+        parsed = dict(parse_input(text) for text in inputs)
+        text, _ = scaffold(draft(name, expr, parsed, grad_output))
+    except CaseError as err:
+        click.echo(f"verifygrad new: {err}", err=True)
+        sys.exit(EXIT_INVALID)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with output.open("x", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as err:
+        click.echo(f"{output}: cannot write: {err.strerror or err}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"wrote {output}; review its `expect:` before relying on it", err=True)
