@@ -165,7 +165,9 @@ def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
     path = list(error.absolute_path)
     name = mapping.get("name") if isinstance(mapping.get("name"), str) else None
     label = f"case '{name}': " if name else ""
-    return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path))
+    # An unknown key is reported at its own line rather than its mapping's.
+    extra = [key for key in error.instance if key not in error.schema.get("properties", {})] if unknown else []
+    return CaseError(where, _line_of(mapping, path + extra[:1]) or mapping.line, label + _message(error, path))
 
 
 def _message(error: Any, path: list[Any]) -> str:
