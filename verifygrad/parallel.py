@@ -1,6 +1,8 @@
 """Check cases serially or in worker processes; a crash or timeout is that case's error, not the run's.
 
-Workers are started with "spawn": torch is not safe to fork once it has started its thread pools.
+Workers come from a fork server that has imported the engines but never run them: each worker starts
+without paying for importing torch and SymPy again, and torch is never forked once its thread pools
+have started (which is not safe). Where there is no fork server (Windows), workers are spawned.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from verifygrad.cases import Case
+from verifygrad.engines import ENGINE_MODULES
 from verifygrad.problem import Overrides
 from verifygrad.runner import ERROR, CaseOutcome, check_case
 
@@ -70,7 +73,7 @@ class _Worker:
 
 
 def _in_workers(cases: list[Case], overrides: Overrides, jobs: int, timeout: float | None, on_done: OnDone) -> list[CaseOutcome]:
-    context = multiprocessing.get_context("spawn")
+    context = _context()
 
     def start() -> _Worker:
         parent, child = context.Pipe()
@@ -125,6 +128,14 @@ def _in_workers(cases: list[Case], overrides: Overrides, jobs: int, timeout: flo
         for worker in workers:
             _stop(worker, politely=True)
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["verifygrad.runner", *ENGINE_MODULES.values()])  # ignored if one cannot be imported
+    return context
 
 
 def _stop(worker: _Worker, politely: bool = False) -> None:
