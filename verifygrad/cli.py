@@ -131,6 +131,8 @@ def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
         click.echo(f"{case.path}:{case.line}\t{case.name}\t{case.expr}")
     for error in load_errors:
         click.echo(str(error), err=True)
+    if not cases and not load_errors:
+        click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
     sys.exit(EXIT_INVALID if load_errors or not cases else EXIT_OK)
 
 
