@@ -38,12 +38,18 @@ def test_defaults_merge_into_each_case(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("name: a\nexpr: x\ninput: {x: 1}\n", "case.yaml:3: case 'a': unknown key 'input'; did you mean 'inputs'?"),
-        ("name: a\nexpr: x\ninputs: {x: 1}\ndtype: float16\n", "case.yaml:4: case 'a': dtype must be one of float64, float32; found 'float16'"),
+        (
+            "name: a\nexpr: x\ninputs: {x: 1}\ndtype: float16\n",
+            "case.yaml:4: case 'a': dtype must be one of float64, float32; found 'float16'",
+        ),
         ("name: a\ninputs: {x: 1}\n", "case.yaml:1: case 'a': missing required key 'expr'"),
         ("name: a\nexpr: x\ninputs: {x: 1\n", "case.yaml:4: invalid YAML"),
         ("name: a\nexpr: x\ninputs: [1, 2]\n", "case.yaml:3: case 'a': inputs must be a mapping of input name to value; found a list"),
         ("name: a\nexpr: x\ninputs: {x: 1}\ntolerance: {rtol: big}\n", "case.yaml:4: case 'a': tolerance.rtol must be a number"),
-        ("name: a\nexpr: x\ninputs: {x: 1}\nexpect:\n  grads: {x: 1}\n", "case.yaml:5: case 'a': unknown key 'grads' in expect; did you mean 'grad'?"),
+        (
+            "name: a\nexpr: x\ninputs: {x: 1}\nexpect:\n  grads: {x: 1}\n",
+            "case.yaml:5: case 'a': unknown key 'grads' in expect; did you mean 'grad'?",
+        ),
         ("name: a\nexpr: x\ninputs: {x: ones(2, 2)}\n", "needs quotes"),
         ("!!python/object/apply:os.system ['echo pwned']\n", "case.yaml:1: invalid YAML: could not determine a constructor"),
         ("- 1\n- 2\n", "case.yaml:1: expected a case (a mapping) or `cases:` a list, found a list"),
@@ -63,11 +69,17 @@ def test_load_errors(tmp_path: Path, text: str, message: str) -> None:
         ("name: a\nexpr: sinh(x)\ninputs: {x: 1}\n", ":2: expr: unknown function 'sinh' at column 1; known functions"),
         ("name: a\nexpr: x.mm(y)\ninputs: {x: 'ones(2, 3)', y: 'ones(2, 3)'}\n", ":2: expr: mm: inner dimensions of 2x3 and 2x3 differ"),
         ("name: a\nexpr: x * 2\ninputs: {x: [1, 2]}\n", ":2: the expression's value has shape 2, not a scalar: give `grad_output`"),
-        ("name: a\nexpr: x * 2\ninputs: {x: [1, 2]}\ngrad_output: [1, 2, 3]\n", ":4: grad_output has shape 3, the expression's value has shape 2"),
+        (
+            "name: a\nexpr: x * 2\ninputs: {x: [1, 2]}\ngrad_output: [1, 2, 3]\n",
+            ":4: grad_output has shape 3, the expression's value has shape 2",
+        ),
         ("name: a\nexpr: x\ninputs:\n  x: 'zeros(-1)'\n", ":4: input 'x': zeros() takes its shape as non-negative integers"),
-        ("name: a\nexpr: x\ninputs:\n  x: [[1, 2], [3]]\n", ":4: input 'x': input 'x' is not rectangular"),
+        ("name: a\nexpr: x\ninputs:\n  x: [[1, 2], [3]]\n", ":4: input 'x': the value is not rectangular"),
         ("name: a\nexpr: x\ninputs: {x: 1}\nwrt: [y]\n", ":4: wrt names 'y', which is not an input"),
-        ("name: a\nexpr: x\ninputs:\n  x: 1\nexpect:\n  grad: {x: [1, 2]}\n", ":6: expect.grad.x has shape 2; the true one has shape scalar"),
+        (
+            "name: a\nexpr: x\ninputs:\n  x: 1\nexpect:\n  grad: {x: [1, 2]}\n",
+            ":6: expect.grad.x has shape 2; the true one has shape scalar",
+        ),
         ("name: a\nexpr: x\ninputs:\n  x: 1\nexpect:\n  formula: {x: 'cosh(x)'}\n", ":6: expect.formula.x: unknown function 'cosh'"),
     ],
 )

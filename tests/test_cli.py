@@ -33,7 +33,9 @@ def test_bundled_cases_pass(tmp_path: Path) -> None:
 
 
 def test_wrong_claim_exits_1_and_shows_claim_truth_and_worst_element(tmp_path: Path) -> None:
-    path = write(tmp_path, "wrong.yaml", "name: w\nexpr: mean(5*(x+1)**2)\ninputs: {x: 'arange(0, 4)'}\nexpect:\n  grad: {x: [2.5, 5, 7.5, 11]}\n")
+    path = write(
+        tmp_path, "wrong.yaml", "name: w\nexpr: mean(5*(x+1)**2)\ninputs: {x: 'arange(0, 4)'}\nexpect:\n  grad: {x: [2.5, 5, 7.5, 11]}\n"
+    )
     code, output = run(path)
     assert code == 1
     assert "claim grad.x: wrong (x[3]: claimed 11, true 10)" in output
@@ -67,7 +69,10 @@ def test_expect_mismatch_passes_only_when_the_mismatch_is_found(tmp_path: Path) 
         ("name: a\nexpr: x\ninputs: {x: 1\n", "bad.yaml:4: invalid YAML"),
         ("name: a\nexpr: x\ninput: {x: 1}\n", "bad.yaml:3: case 'a': unknown key 'input'; did you mean 'inputs'?"),
         ("name: a\nexpr: sinh(x)\ninputs: {x: 1}\n", "bad.yaml:2: expr: unknown function 'sinh' at column 1"),
-        ("name: a\nexpr: x.mm(y)\ninputs: {x: 'ones(2, 3)', y: 'ones(2, 3)'}\n", "bad.yaml:2: expr: mm: inner dimensions of 2x3 and 2x3 differ (3 vs 2)"),
+        (
+            "name: a\nexpr: x.mm(y)\ninputs: {x: 'ones(2, 3)', y: 'ones(2, 3)'}\n",
+            "bad.yaml:2: expr: mm: inner dimensions of 2x3 and 2x3 differ (3 vs 2)",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_file_line_and_other_files_still_run(tmp_path: Path, text: str, message: str) -> None:

@@ -31,8 +31,11 @@ ERROR_PATHS = {
     ),
     "not-a-mapping": ("- 1\n- 2\n", "1: expected a case (a mapping) or `cases:` a list, found a list"),
     "syntax": ("name: a\nexpr: sum(x\ninputs: {x: 1}\n", "2: expr: syntax error: '(' was never closed at column 4"),
-    "unknown-function": ("name: a\nexpr: sum(foo(x))\ninputs: {x: [1, 2]}\n", "2: expr: unknown function 'foo'; known functions: abs,"),
-    "unknown-name": ("name: a\nexpr: sum(x + y)\ninputs: {x: [1, 2]}\n", "2: expr: unknown name 'y'; inputs are: x at column 9"),
+    "unknown-function": (
+        "name: a\nexpr: sum(foo(x))\ninputs: {x: [1, 2]}\n",
+        "2: expr: unknown function 'foo' at column 5; known functions: abs,",
+    ),
+    "unknown-name": ("name: a\nexpr: sum(x + y)\ninputs: {x: [1, 2]}\n", "2: expr: unknown name 'y' at column 9; inputs are: x"),
     "shape": (
         "name: a\nexpr: sum(x @ y)\ninputs: {x: [1, 2], y: [1, 2, 3]}\n",
         "2: expr: @: inner dimensions of 2 and 3 differ (2 vs 3) at column 5",
@@ -69,7 +72,7 @@ ERROR_PATHS = {
     "empty-cases": ("cases: []\n", "1: `cases` must be a non-empty list of cases"),
     "unquoted-braces": (
         "name: a\nexpr: sum(x)\ninputs: {x: ones(2, 2)}\n",
-        "3: case 'a': inputs: '2)' is not an input name (letters, digits and _); a value with commas inside {...} needs quotes",
+        "3: case 'a': inputs: an expression with commas inside {...} needs quotes",
     ),
 }
 

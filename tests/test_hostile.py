@@ -154,7 +154,7 @@ def test_element_limit_counts_every_intermediate_tensor(tmp_path: Path) -> None:
     assert run_cli(str(tmp_path))[0] == 0
     code, out = run_cli(str(tmp_path), "--max-elements", "100")
     assert code == 2 and "big.yaml:2: expr: the tensors of this expression hold over 100 elements together" in out
-    assert "the limit is --max-elements at column 5" in out
+    assert "together at column 5; the limit is --max-elements" in out
 
 
 def test_limits_are_overridable_on_the_command_line(tmp_path: Path) -> None:

@@ -202,11 +202,7 @@ def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
         path.append(next(key for key in error.instance if key not in error.schema.get("properties", {})))
     name = mapping.get("name") if isinstance(mapping.get("name"), str) else None
     label = f"case '{name}': " if name else ""
-    line = _line_of(mapping, path) or mapping.line
-    if error.validator == "additionalProperties" and isinstance(error.instance, LineDict):
-        extra = [key for key in error.instance if key not in error.schema.get("properties", {})]
-        line = error.instance.key_lines.get(str(extra[0]), line) if extra else line  # the misspelt key's own line
-    return CaseError(where, line, label + _message(error, path))
+    return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path))
 
 
 def _message(error: Any, path: list[Any]) -> str:
@@ -214,7 +210,7 @@ def _message(error: Any, path: list[Any]) -> str:
     if any(isinstance(key, str) and ("(" in key or ")" in key) for key in path):
         # YAML splits {x: ones(2, 2)} at the comma: the call's pieces turn up as keys.
         where = ".".join(map(str, path[:1]))
-        return f"{where}: an expression with commas inside {{...}} needs quotes, e.g. {{x: \"ones(2, 2)\"}}"
+        return f'{where}: an expression with commas inside {{...}} needs quotes, e.g. {{x: "ones(2, 2)"}}'
     instance = error.instance
     if error.validator == "additionalProperties":
         *parent, key = path
@@ -280,3 +276,8 @@ def collect(paths: list[Path]) -> Iterator[Path]:
             yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
         else:
             yield path
+
+
+def load_mapping(mapping: dict[str, Any], where: str) -> tuple[list[Case], list[CaseError]]:
+    """One case given as data rather than a file (e.g. by `verifygrad new`), validated like any other."""
+    return _validated([LineDict(mapping)], where)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import fnmatch
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -40,9 +40,12 @@ def main() -> None:
 )
 @click.option("--limit", "settings", multiple=True, metavar="NAME=VALUE",
               help="Any other limit: expr_chars, depth, exponent, file_bytes, cases_per_file, yaml_nodes (repeatable).")  # fmt: skip
-def run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
-        rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool,
-        time_limit: float | None, max_elements: int | None, settings: tuple[str, ...]) -> None:  # fmt: skip
+@click.option("-j", "--jobs", default="1", metavar="N|auto", help="Check cases in N worker processes (auto: one per core).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds a case may take (runs it in a worker).")
+@click.option("--json", "json_path", metavar="FILE", help="Write a JSON report to FILE (- for stdout).")
+@click.option("--junit-xml", "junit_path", metavar="FILE", help="Write a JUnit XML report to FILE (- for stdout).")
+def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
+        **options: Any) -> None:  # fmt: skip
     """Check the cases in PATHS (files, or directories searched for *.yaml and *.yml)."""
     from verifygrad import limits
 
@@ -55,59 +58,137 @@ def run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, d
         chosen[name] = value
     chosen.update({k: v for k, v in (("time_limit", time_limit), ("max_elements", max_elements)) if v is not None})
     with limits.using(limits.with_settings(DEFAULT_LIMITS, chosen)):
-        _run(paths, engines, device, dtype, rtol, atol, pattern, verbose, no_color)
+        _run(paths, **options)
 
 
 def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
-         rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool) -> None:  # fmt: skip
+         rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool,
+         jobs: str, timeout: float | None, json_path: str | None, junit_path: str | None) -> None:  # fmt: skip
+    import time
+
     from rich.console import Console
 
-    from verifygrad.cases import collect, load_file
-    from verifygrad.errors import CaseError
+    from verifygrad.parallel import job_count
     from verifygrad.problem import Overrides
     from verifygrad.report import render
-    from verifygrad.runner import ERROR, FAILED, check_case
+    from verifygrad.runner import ERROR, FAILED
+    from verifygrad.suite import load_cases
 
-    console = Console(no_color=no_color or None, highlight=False)
-    load_errors: list[CaseError] = []
-    cases = []
-    first_seen: dict[str, str] = {}
-    for path in paths:
-        if not path.exists():
-            load_errors.append(CaseError(str(path), None, "no such file or directory"))
-    for path in collect([p for p in paths if p.exists()]):
-        file_cases, file_errors = load_file(path)
-        load_errors += file_errors
-        for case in file_cases:
-            if case.name in first_seen:
-                load_errors.append(CaseError(case.path, case.line, f"duplicate case name '{case.name}' (first at {first_seen[case.name]})"))
-                continue
-            first_seen[case.name] = f"{case.path}:{case.line}"
-            if pattern is None or pattern in case.name or fnmatch.fnmatchcase(case.name, pattern):
-                cases.append(case)
+    try:
+        workers = job_count(jobs)
+    except ValueError:
+        raise click.BadParameter(f"{jobs!r} is not a positive whole number or 'auto'", param_hint="'-j'") from None
+    if json_path == "-" and junit_path == "-":
+        raise click.UsageError("only one of --json and --junit-xml can write to stdout")
+    start = time.perf_counter()
+    # A report on stdout keeps stdout to itself: the table goes to stderr.
+    console = Console(no_color=no_color or None, highlight=False, stderr="-" in (json_path, junit_path))
+    cases, load_errors = load_cases(paths, pattern)
     if not cases and not load_errors:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
         sys.exit(EXIT_INVALID)
 
     overrides = Overrides(dtype=dtype, device=device, rtol=rtol, atol=atol, engines=engines)
-    outcomes = _check_all(console, cases, overrides, check_case)
+    outcomes = _check_all(console, cases, overrides, workers, timeout)
     render(console, outcomes, load_errors, verbose)
     if load_errors or any(o.verdict == ERROR for o in outcomes):
+        code = EXIT_INVALID
+    else:
+        code = EXIT_MISMATCH if any(o.verdict == FAILED for o in outcomes) else EXIT_OK
+    seconds = time.perf_counter() - start
+    if json_path:
+        import json
+
+        from verifygrad.reports.json_report import run_report
+
+        _write(json_path, json.dumps(run_report(outcomes, load_errors, code, seconds), indent=2, ensure_ascii=False) + "\n")
+    if junit_path:
+        from verifygrad.reports.junit import junit_xml
+
+        _write(junit_path, junit_xml(outcomes, load_errors, seconds))
+    sys.exit(code)
+
+
+def _write(path: str, text: str) -> None:
+    """Write a report to a file, or to stdout for "-"; an unwritable path is a one-line error."""
+    if path == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as err:
+        click.echo(f"{path}: cannot write report: {err.strerror or err}", err=True)
         sys.exit(EXIT_INVALID)
-    sys.exit(EXIT_MISMATCH if any(o.verdict == FAILED for o in outcomes) else EXIT_OK)
 
 
-def _check_all(console, cases, overrides, check_case) -> list:
+def _check_all(console, cases, overrides, jobs: int, timeout: float | None) -> list:
     """Check every case, with a progress bar on a terminal and none when piped."""
+    from verifygrad.parallel import check_all
+
     if not console.is_terminal or len(cases) < 2:
-        return [check_case(case, overrides) for case in cases]
+        return check_all(cases, overrides, jobs, timeout)
     from rich.progress import Progress
 
-    outcomes = []
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("checking", total=len(cases))
-        for case in cases:
-            progress.update(task, description=case.name)
-            outcomes.append(check_case(case, overrides))
-            progress.advance(task)
-    return outcomes
+        return check_all(cases, overrides, jobs, timeout, on_done=lambda outcome: progress.advance(task))
+
+
+@main.command()
+@click.option("--report", is_flag=True, help="The schema of the --json report instead of a case file's.")
+def schema(report: bool) -> None:
+    """Print the JSON Schema of a case file (for editors and CI validation)."""
+    import json
+
+    if report:
+        from verifygrad.reports.json_report import REPORT_SCHEMA as chosen
+    else:
+        from verifygrad.schema import FILE_SCHEMA as chosen
+    click.echo(json.dumps(chosen, indent=2))
+
+
+@main.command(name="list")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-k", "pattern", help="Only cases whose name contains PATTERN (or matches it as a glob).")
+def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
+    """List the cases that `run` would check, with their files and lines."""
+    from verifygrad.suite import load_cases
+
+    cases, load_errors = load_cases(paths, pattern)
+    for case in cases:
+        click.echo(f"{case.path}:{case.line}\t{case.name}\t{case.expr}")
+    for error in load_errors:
+        click.echo(str(error), err=True)
+    if not cases and not load_errors:
+        click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
+    sys.exit(EXIT_INVALID if load_errors or not cases else EXIT_OK)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--expr", required=True, help="The expression, e.g. 'mean(5*(x+1)**2)'.")
+@click.option("--input", "inputs", multiple=True, required=True, metavar="NAME=VALUE",
+              help="An input: a number, [list] or constant expression such as 'ones(2, 2)' (repeatable).")  # fmt: skip
+@click.option("--grad-output", metavar="VALUE", help="The gradient handed to backward() for a non-scalar expression.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout (never overwrites).")
+def new(name: str, expr: str, inputs: tuple[str, ...], grad_output: str | None, output: Path | None) -> None:
+    """Write a case whose expected value and gradients are the engines' consensus, marked for review."""
+    from verifygrad.errors import CaseError
+    from verifygrad.scaffold import draft, parse_input, scaffold
+
+    try:
+        parsed = dict(parse_input(text) for text in inputs)
+        text, _ = scaffold(draft(name, expr, parsed, grad_output))
+    except CaseError as err:
+        click.echo(f"verifygrad new: {err}", err=True)
+        sys.exit(EXIT_INVALID)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with output.open("x", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as err:
+        click.echo(f"{output}: cannot write: {err.strerror or err}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"wrote {output}; review its `expect:` before relying on it", err=True)

@@ -35,6 +35,7 @@ class CaseOutcome:
     quantities: list[QuantityCheck] = field(default_factory=list)
     rtol: float = 0.0
     atol: float = 0.0
+    seconds: float = 0.0  # wall time of the whole check, set by whoever times it
 
     @property
     def passed(self) -> bool:

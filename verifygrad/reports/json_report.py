@@ -1,0 +1,232 @@
+"""The run as JSON: per case its verdict, every engine's arrays, errors, timings and claims."""
+
+from __future__ import annotations
+
+import math
+import platform
+from importlib import metadata
+from typing import Any
+
+from verifygrad import __version__
+from verifygrad.compare import Difference
+from verifygrad.errors import CaseError
+from verifygrad.reports.text import verdict_line
+from verifygrad.runner import CaseOutcome
+
+FORMAT_VERSION = 1
+
+
+def versions() -> dict[str, str | None]:
+    """Installed versions, read from package metadata so that torch and sympy are not imported."""
+    found: dict[str, str | None] = {"verifygrad": __version__, "python": platform.python_version()}
+    for package in ("numpy", "sympy", "torch"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def run_report(outcomes: list[CaseOutcome], load_errors: list[CaseError], exit_code: int, seconds: float) -> dict[str, Any]:
+    counts = {verdict: sum(o.verdict == verdict for o in outcomes) for verdict in ("passed", "xfail", "failed", "skipped", "error")}
+    return {
+        "format": FORMAT_VERSION,
+        "versions": versions(),
+        "summary": {"cases": len(outcomes), **counts, "load_errors": len(load_errors), "exit_code": exit_code, "seconds": seconds},
+        "cases": [case_report(outcome) for outcome in outcomes],
+        "load_errors": [{"file": e.path, "line": e.line, "message": e.message} for e in load_errors],
+    }
+
+
+def case_report(outcome: CaseOutcome) -> dict[str, Any]:
+    case = outcome.case
+    reference = outcome.quantities[0].reference if outcome.quantities else None
+    return {
+        "file": case.path,
+        "line": case.line,
+        "name": case.name,
+        "expression": case.expr,
+        "verdict": outcome.verdict,
+        "message": verdict_line(outcome),
+        "reasons": outcome.reasons,
+        "seconds": outcome.seconds,
+        "dtype": outcome.problem.dtype if outcome.problem else case.dtype,
+        "tolerance": {"rtol": outcome.rtol, "atol": outcome.atol},
+        "reference": reference,
+        "engines": {name: _engine_report(outcome, name) for name in outcome.results},
+        "claims": [
+            {"kind": c.claim.kind, "quantity": c.claim.quantity, "claimed": _array(c.claim.claimed), "ok": c.ok, "text": c.text}
+            for q in outcome.quantities
+            for c in q.claims
+        ],
+    }
+
+
+def _engine_report(outcome: CaseOutcome, name: str) -> dict[str, Any]:
+    result = outcome.results[name]
+    return {
+        "status": result.status,
+        "reason": result.reason,
+        "detail": result.detail,
+        "seconds": result.seconds,
+        "value": _array(result.value),
+        "grads": {input_name: _array(grad) for input_name, grad in result.grads.items()},
+        "formulas": result.formulas,
+        "errors": {q.quantity: _difference(q.differences[name]) for q in outcome.quantities if name in q.differences},
+    }
+
+
+def _difference(difference: Difference) -> dict[str, Any]:
+    return {
+        "ok": difference.ok,
+        "max_abs": _number(difference.max_abs),
+        "max_rel": _number(difference.max_rel),
+        "worst": list(difference.worst),
+        "allowed": _number(difference.allowed),
+    }
+
+
+def _array(array: Any) -> Any:
+    """Nested lists of numbers; NaN and infinities as the strings "nan", "inf", "-inf" (JSON has none)."""
+    if array is None:
+        return None
+    import numpy as np
+
+    values = np.asarray(array, dtype=np.float64)
+    return _nested(values.tolist())
+
+
+def _nested(value: Any) -> Any:
+    return [_nested(v) for v in value] if isinstance(value, list) else _number(value)
+
+
+def _number(value: float) -> float | str:
+    if math.isfinite(value):
+        return value
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+_NUMBER = {"anyOf": [{"type": "number"}, {"enum": ["nan", "inf", "-inf"]}]}
+_ARRAY = {"anyOf": [{"$ref": "#/$defs/nested"}, {"type": "null"}]}
+_VERDICTS = ["passed", "xfail", "failed", "skipped", "error"]
+
+REPORT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "verifygrad run report",
+    "type": "object",
+    "required": ["format", "versions", "summary", "cases", "load_errors"],
+    "additionalProperties": False,
+    "$defs": {
+        "number": _NUMBER,
+        "nested": {"anyOf": [{"$ref": "#/$defs/number"}, {"type": "array", "items": {"$ref": "#/$defs/nested"}}]},
+        "difference": {
+            "type": "object",
+            "required": ["ok", "max_abs", "max_rel", "worst", "allowed"],
+            "additionalProperties": False,
+            "properties": {
+                "ok": {"type": "boolean"},
+                "max_abs": {"$ref": "#/$defs/number"},
+                "max_rel": {"$ref": "#/$defs/number"},
+                "worst": {"type": "array", "items": {"type": "integer"}, "description": "Index of the worst element."},
+                "allowed": {"$ref": "#/$defs/number", "description": "atol + rtol*|reference| at the worst element."},
+            },
+        },
+        "engine": {
+            "type": "object",
+            "required": ["status", "reason", "detail", "seconds", "value", "grads", "formulas", "errors"],
+            "additionalProperties": False,
+            "properties": {
+                "status": {"enum": ["ok", "skipped", "error"]},
+                "reason": {"type": "string", "description": "Why it was skipped or failed."},
+                "detail": {"type": "string", "description": "How it ran: the device, the symbolic route."},
+                "seconds": {"type": "number"},
+                "value": _ARRAY,
+                "grads": {"type": "object", "additionalProperties": {"$ref": "#/$defs/nested"}},
+                "formulas": {"type": "object", "additionalProperties": {"type": "string"}},
+                "errors": {
+                    "type": "object",
+                    "description": "Against the reference engine, per quantity: 'value' or an input's name.",
+                    "additionalProperties": {"$ref": "#/$defs/difference"},
+                },
+            },
+        },
+        "case": {
+            "type": "object",
+            "required": [
+                "file",
+                "line",
+                "name",
+                "expression",
+                "verdict",
+                "message",
+                "reasons",
+                "seconds",
+                "dtype",
+                "tolerance",
+                "reference",
+                "engines",
+                "claims",
+            ],  # fmt: skip
+            "additionalProperties": False,
+            "properties": {
+                "file": {"type": "string"},
+                "line": {"type": "integer"},
+                "name": {"type": "string"},
+                "expression": {"type": "string"},
+                "verdict": {"enum": _VERDICTS},
+                "message": {"type": "string", "description": "The one-line verdict."},
+                "reasons": {"type": "array", "items": {"type": "string"}},
+                "seconds": {"type": "number"},
+                "dtype": {"enum": ["float64", "float32"]},
+                "tolerance": {
+                    "type": "object",
+                    "required": ["rtol", "atol"],
+                    "properties": {"rtol": {"type": "number"}, "atol": {"type": "number"}},
+                },
+                "reference": {"type": ["string", "null"], "description": "The engine the others are compared with."},
+                "engines": {"type": "object", "additionalProperties": {"$ref": "#/$defs/engine"}},
+                "claims": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["kind", "quantity", "claimed", "ok", "text"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "kind": {"enum": ["value", "grad", "formula"]},
+                            "quantity": {"type": "string"},
+                            "claimed": _ARRAY,
+                            "ok": {"type": ["boolean", "null"], "description": "null: could not be checked."},
+                            "text": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "properties": {
+        "format": {"const": FORMAT_VERSION},
+        "versions": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+        "summary": {
+            "type": "object",
+            "required": ["cases", *_VERDICTS, "load_errors", "exit_code", "seconds"],
+            "additionalProperties": False,
+            "properties": {
+                "cases": {"type": "integer"},
+                **{verdict: {"type": "integer"} for verdict in _VERDICTS},
+                "load_errors": {"type": "integer"},
+                "exit_code": {"enum": [0, 1, 2]},
+                "seconds": {"type": "number"},
+            },
+        },
+        "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
+        "load_errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["file", "line", "message"],
+                "additionalProperties": False,
+                "properties": {"file": {"type": "string"}, "line": {"type": ["integer", "null"]}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
