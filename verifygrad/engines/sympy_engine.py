@@ -177,13 +177,27 @@ def formula_text(name: str, derivation: Derivation, limit: int = 4) -> str:
 
 
 def run(problem: Problem) -> EngineResult:
-    from verifygrad.engines import sympy_scalar  # NOTE: imported here: it imports this module's tables
+    """The first route that applies: the scalar rule, matrix calculus, or element expansion."""
+    from verifygrad.engines import sympy_matrix, sympy_scalar  # NOTE: imported here: they import this module's tables
 
     if sympy_scalar.applies(problem):
         rule = sympy_scalar.scalar_rule(problem)
         value, grads, how = sympy_scalar.evaluate(rule, problem)
         formulas = {name: sympy_scalar.formula_text(rule, problem, name) for name in problem.wrt}
         return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=f"sympy: scalar rule, {how}")
+    if sympy_matrix.applies(problem):
+        try:
+            value, grads, how = sympy_matrix.evaluate(sympy_matrix.matrix_rule(problem), problem)
+            return EngineResult("sympy", "ok", value=value, grads=grads, detail=f"sympy: matrix calculus, {how}")
+        except sympy_matrix.NotApplicable:
+            pass
+        except sympy_matrix.CheckFailed as failed:
+            try:
+                result = run_expanded(problem)
+            except EngineSkipped as skip:
+                raise EngineSkipped(f"matrix calculus failed its self-check ({failed}), and {skip}") from None
+            result.detail += f" (matrix calculus failed its self-check: {failed})"
+            return result
     return run_expanded(problem)
 
 
