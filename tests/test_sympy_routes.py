@@ -34,6 +34,10 @@ def assert_same(ours, theirs, rtol: float = 1e-15) -> None:
         ("mean(x * a + a**2)", {"x": X, "a": 0.7}, None),  # a scalar input broadcast over x
         ("x.pow(2) + 3*y.pow(2)", {"x": 3, "y": 4}, None),
         ("sum(log(x))", {"x": [1.0, -1.0, 0.0]}, None),  # nan and -inf where the function is undefined
+        ("norm(x - y)", {}, None),  # functions of whole-tensor reductions: G(r_1, r_2, ...)
+        ("logsumexp(x*y) + logsumexp(x*1000)", {}, None),
+        ("sum(x) * mean(y) + a * sum(x / a) - a", {"x": X, "y": Y, "a": 0.7}, None),
+        ("sqrt(mean(x**2)) / sigmoid(sum(x))", {}, None),
     ],
 )
 def test_scalar_rule_matches_expansion(expr: str, inputs: dict, grad_output) -> None:
@@ -51,9 +55,10 @@ def test_other_expressions_are_expanded(expr: str) -> None:
     assert sympy_engine.run(case).detail == "sympy: expanded 12 elements, 30 digits"
 
 
-def test_large_inputs_are_evaluated_in_float64_and_agree_with_the_numpy_engine() -> None:
+@pytest.mark.parametrize("expr", ["mean(exp(sin(x))*x**2 + tanh(x)*a)", "logsumexp(x*a) * norm(x)"])
+def test_large_inputs_are_evaluated_in_float64_and_agree_with_the_numpy_engine(expr: str) -> None:
     x = np.linspace(-2, 2, sympy_scalar.PRECISE_MAX_ELEMENTS + 1)
-    case = problem("mean(exp(sin(x))*x**2 + tanh(x)*a)", x=x.tolist(), a=1.5)
+    case = problem(expr, x=x.tolist(), a=1.5)
     result = sympy_engine.run(case)
     assert result.detail == "sympy: scalar rule, float64, vectorized"
     assert_same(result, numpy_engine.run(case), rtol=1e-12)

@@ -183,7 +183,7 @@ def run(problem: Problem) -> EngineResult:
     if sympy_scalar.applies(problem):
         rule = sympy_scalar.scalar_rule(problem)
         value, grads, how = sympy_scalar.evaluate(rule, problem)
-        formulas = {name: sympy_scalar.formula_text(rule, problem, name) for name in problem.wrt}
+        formulas = {name: text for name in problem.wrt if (text := sympy_scalar.formula_text(rule, problem, name))}
         return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=f"sympy: scalar rule, {how}")
     if sympy_matrix.applies(problem):
         try:
