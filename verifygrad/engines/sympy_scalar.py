@@ -236,18 +236,21 @@ def formula_text(rule: ScalarRule, problem: Problem, name: str) -> str | None:
     simple = rule.elementwise_output or (len(rule.reductions) == 1 and rule.outer == rule.reductions[0][1])
     if not simple or rule.reductions and rule.reductions[0][0] == "logsumexp":
         return None
+    weights = problem.grad_output
+    uniform = bool(rule.reductions) or bool(np.all(weights == weights.flat[0]))
+    scale = exact(float(weights.flat[0])) if uniform and weights.size else sp.Integer(1)
+    if rule.reductions and rule.reductions[0][0] == "mean":
+        scale /= math.prod(np.broadcast_shapes(*(v.shape for v in problem.inputs.values())))
+    summed = problem.inputs[name].shape == () and any(v.shape != () for v in problem.inputs.values())
+    return _formula(rule, name, scale, uniform, summed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _formula(rule: ScalarRule, name: str, scale: sp.Expr, uniform: bool, summed: bool) -> str:
     function = rule.reductions[0][2] if rule.reductions else rule.outer
     derivative = sp.diff(function, sp.Symbol(name, real=True))
-    weights = problem.grad_output
-    if rule.reductions or np.all(weights == weights.flat[0]):
-        scale = exact(float(weights.flat[0])) if weights.size else sp.Integer(1)
-        if rule.reductions and rule.reductions[0][0] == "mean":
-            scale /= math.prod(np.broadcast_shapes(*(v.shape for v in problem.inputs.values())))
-        text = f"∂/∂{name} = {sp.factor_terms(derivative * scale)}"
-    else:
-        text = f"∂/∂{name} = grad_output·({sp.factor_terms(derivative)})"
-    summed = problem.inputs[name].shape == () and any(v.shape != () for v in problem.inputs.values())
-    return text.replace("= ", "= Σ over elements of ", 1) if summed else text
+    text = f"{sp.factor_terms(derivative * scale)}" if uniform else f"grad_output·({sp.factor_terms(derivative)})"
+    return f"∂/∂{name} = {'Σ over elements of ' if summed else ''}{text}"
 
 
 def _mpf(value: float) -> mpmath.mpf:
