@@ -31,6 +31,7 @@ class Workload:
 
 
 def installed(module: str) -> bool:
+    """Whether a reference library is there to compare with (each is optional)."""
     return importlib.util.find_spec(module) is not None
 
 
@@ -49,7 +50,7 @@ def engine_contender(program: Program, inputs: dict[str, np.ndarray]) -> Contend
 # --- W1: an elementwise expression over 10^6 elements ----------------------
 
 
-def w1(size: int) -> Workload:
+def w1(size: int, references: bool = True) -> Workload:
     x = np.random.default_rng(0).uniform(-2, 2, size)
 
     def hand() -> tuple[float, list[np.ndarray]]:
@@ -61,7 +62,7 @@ def w1(size: int) -> Workload:
         return float(value), [dx]
 
     contenders = {"numpy (hand-written)": hand, "verifygrad numpy": engine_contender(parse(W1_EXPR), {"x": x})}
-    if installed("torch"):
+    if references and installed("torch"):
         import torch
 
         def torch_run() -> tuple[float, list[np.ndarray]]:
@@ -71,13 +72,13 @@ def w1(size: int) -> Workload:
             return out.item(), [xt.grad.numpy()]
 
         contenders["torch"] = torch_run
-    if installed("autograd"):
+    if references and installed("autograd"):
         import autograd
         import autograd.numpy as anp
 
         grad_and_value = autograd.value_and_grad(lambda v: anp.mean(anp.exp(anp.sin(v)) * v**2 + anp.tanh(v)))
         contenders["HIPS autograd"] = lambda: (lambda vg: (float(vg[0]), [vg[1]]))(grad_and_value(x))
-    if installed("jax"):
+    if references and installed("jax"):
         contenders["jax"] = _jax_w1(x)
     return Workload("W1", f"mean(exp(sin x)*x**2 + tanh x), x of {size:,} float64", 7, contenders)
 
@@ -95,7 +96,7 @@ def _jax_w1(x: np.ndarray) -> Contender:
 # --- W2: a matrix product --------------------------------------------------
 
 
-def w2(n: int) -> Workload:
+def w2(n: int, references: bool = True) -> Workload:
     rng = np.random.default_rng(1)
     a, b = rng.standard_normal((n, n)) / np.sqrt(n), rng.standard_normal((n, n)) / np.sqrt(n)
 
@@ -106,7 +107,7 @@ def w2(n: int) -> Workload:
         return float(value), [g @ b.T, a.T @ g]
 
     contenders = {"numpy (hand-written)": hand, "verifygrad numpy": engine_contender(parse(W2_EXPR), {"A": a, "B": b})}
-    if installed("torch"):
+    if references and installed("torch"):
         import torch
 
         def torch_run() -> tuple[float, list[np.ndarray]]:
@@ -116,7 +117,7 @@ def w2(n: int) -> Workload:
             return out.item(), [at.grad.numpy(), bt.grad.numpy()]
 
         contenders["torch"] = torch_run
-    if installed("autograd"):
+    if references and installed("autograd"):
         import autograd
         import autograd.numpy as anp
 
@@ -145,7 +146,7 @@ def w3_program(ops: int) -> Program:
     return Program("w3", tuple(nodes))
 
 
-def w3(ops: int) -> Workload:
+def w3(ops: int, references: bool = True) -> Workload:
     x = np.random.default_rng(2).uniform(-1, 1, 10)
     rounds = ops // 4
 
@@ -163,7 +164,7 @@ def w3(ops: int) -> Workload:
         return float(value), [g]
 
     contenders = {"numpy (hand-written)": hand, "verifygrad numpy": engine_contender(w3_program(ops), {"x": x})}
-    if installed("torch"):
+    if references and installed("torch"):
         import torch
 
         def torch_run() -> tuple[float, list[np.ndarray]]:
@@ -176,7 +177,7 @@ def w3(ops: int) -> Workload:
             return out.item(), [xt.grad.numpy()]
 
         contenders["torch"] = torch_run
-    if installed("autograd"):
+    if references and installed("autograd"):
         import autograd
         import autograd.numpy as anp
 
