@@ -178,13 +178,15 @@ def formula_text(name: str, derivation: Derivation, limit: int = 4) -> str:
 
 def run(problem: Problem) -> EngineResult:
     """The first route that applies: the scalar rule, matrix calculus, or element expansion."""
-    from verifygrad.engines import sympy_matrix, sympy_scalar  # NOTE: imported here: they import this module's tables
+    from verifygrad.engines import sympy_scalar  # NOTE: imported here: it imports this module's tables
 
     if sympy_scalar.applies(problem):
         rule = sympy_scalar.scalar_rule(problem)
         value, grads, how = sympy_scalar.evaluate(rule, problem)
         formulas = {name: text for name in problem.wrt if (text := sympy_scalar.formula_text(rule, problem, name))}
         return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=f"sympy: scalar rule, {how}")
+    from verifygrad.engines import sympy_matrix  # NOTE: only here: its SymPy modules take 0.1 s to import
+
     if sympy_matrix.applies(problem):
         try:
             value, grads, how = sympy_matrix.evaluate(sympy_matrix.matrix_rule(problem), problem)
