@@ -33,6 +33,7 @@ def assert_same(ours, theirs, rtol: float = 1e-15) -> None:
         ("x*sin(y) + 2", {}, [[1, 2, 3], [4, 5, 6]]),
         ("mean(x * a + a**2)", {"x": X, "a": 0.7}, None),  # a scalar input broadcast over x
         ("x.pow(2) + 3*y.pow(2)", {"x": 3, "y": 4}, None),
+        ("x * a - a", {"x": X, "a": 0.7}, [[1, 2, 3], [4, 5, 6]]),  # an elementwise output and a scalar input
         ("sum(log(x))", {"x": [1.0, -1.0, 0.0]}, None),  # nan and -inf where the function is undefined
         ("norm(x - y)", {}, None),  # functions of whole-tensor reductions: G(r_1, r_2, ...)
         ("logsumexp(x*y) + logsumexp(x*1000)", {}, None),

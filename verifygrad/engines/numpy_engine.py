@@ -147,7 +147,7 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def backward(program: Program, values: list[np.ndarray], grad_output: np.ndarray, wrt: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Gradients of <grad_output, output> for the inputs named in ``wrt`` that the program uses.
+    """Gradients of <grad_output, output> for the inputs named in ``wrt``, from forward() values for the same ``wrt``.
 
     Drops each value and gradient once the loop has passed the node it belongs to.
     """

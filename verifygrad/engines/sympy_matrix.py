@@ -24,7 +24,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.tensor.array.expressions.arrayexpr_derivatives import matrix_derive
 
 from verifygrad.engines.sympy_engine import ELEMENTWISE, PRECISION, exact, run_expanded
-from verifygrad.engines.sympy_scalar import BINARY, GUARD_DIGITS, _float, _mpf
+from verifygrad.engines.sympy_scalar import BINARY, GUARD_DIGITS, mpf_as_written, real_float
 from verifygrad.parse import parse
 from verifygrad.problem import Problem
 
@@ -257,7 +257,7 @@ def evaluate(rule: MatrixRule, problem: Problem) -> tuple[np.ndarray, dict[str, 
     """The value and gradients; to PRECISION digits for small inputs, else float64."""
     precise = max((v.size for v in problem.inputs.values()), default=1) <= PRECISE_MAX_MATRIX_ELEMENTS
     with mpmath.workdps(PRECISION + GUARD_DIGITS), np.errstate(all="ignore"):
-        convert = np.vectorize(_mpf, otypes=[object]) if precise else (lambda v: v)
+        convert = np.vectorize(mpf_as_written, otypes=[object]) if precise else (lambda v: v)
         values, dims = {}, {}
         for name, symbol in rule.inputs.items():
             value = convert(problem.inputs[name])
@@ -269,7 +269,7 @@ def evaluate(rule: MatrixRule, problem: Problem) -> tuple[np.ndarray, dict[str, 
         scalars.update({t: _total(run(trace)) for t, trace in rule.functionals})
         scalars.update({d: run.number(d) for d in dims})  # mean divides by a symbolic size
         weight = convert(problem.grad_output).item()
-        value = _float(_scalar_value(rule.outer, scalars, precise))
+        value = real_float(_scalar_value(rule.outer, scalars, precise))
         grads = {}
         for name, terms in rule.grads.items():
             grad: Any = 0
@@ -279,7 +279,7 @@ def evaluate(rule: MatrixRule, problem: Problem) -> tuple[np.ndarray, dict[str, 
             if np.ndim(grad) and np.shape(grad) != np.shape(values[symbol]):
                 raise CheckFailed(f"∂/∂{name} came out {np.shape(grad)}, not {np.shape(values[symbol])}")
             grad = np.broadcast_to(np.asarray(grad * weight), np.shape(values[symbol]))
-            grads[name] = np.vectorize(_float, otypes=[np.float64])(grad) if precise else np.array(grad, dtype=np.float64)
+            grads[name] = np.vectorize(real_float, otypes=[np.float64])(grad) if precise else np.array(grad, dtype=np.float64)
             grads[name] = grads[name].reshape(problem.inputs[name].shape)
     return np.asarray(value), grads, f"{PRECISION} digits" if precise else "float64"
 

@@ -152,8 +152,8 @@ PRECISE = SimpleNamespace(
     log=np.frompyfunc(mpmath.log, 1, 1),
     sum=lambda v: mpmath.fsum(np.ravel(v)),
     one=mpmath.mpf(1),
-    number=lambda v: _mpf(float(v)),
-    to_float=lambda v: np.vectorize(_float, otypes=[np.float64])(v),
+    number=lambda v: mpf_as_written(float(v)),
+    to_float=lambda v: np.vectorize(real_float, otypes=[np.float64])(v),
 )
 
 
@@ -172,7 +172,7 @@ def _element_values(rule: ScalarRule, problem: Problem, shape: tuple[int, ...], 
     if lib is FLOAT:
         return [np.broadcast_to(v, shape) for v in rule.compiled("element", "numpy")(*inputs)]
     function = rule.compiled("element", "mpmath")
-    columns = [np.broadcast_to(np.vectorize(_mpf, otypes=[object])(v), shape).ravel() for v in inputs]
+    columns = [np.broadcast_to(np.vectorize(mpf_as_written, otypes=[object])(v), shape).ravel() for v in inputs]
     count = len(rule.element_outputs)
     rows = [_safe(function, args, count) for args in zip(*columns)] if columns else [_safe(function, [], count)]
     table = np.array(rows, dtype=object).reshape(len(rows), count).T
@@ -253,7 +253,7 @@ def _formula(rule: ScalarRule, name: str, scale: sp.Expr, uniform: bool, summed:
     return f"∂/∂{name} = {'Σ over elements of ' if summed else ''}{text}"
 
 
-def _mpf(value: float) -> mpmath.mpf:
+def mpf_as_written(value: float) -> mpmath.mpf:
     """The number as written (the shortest decimal that reads back as this float), to the working precision."""
     return mpmath.mpf(repr(float(value))) if math.isfinite(value) else mpmath.mpf(value)
 
@@ -265,7 +265,7 @@ def _safe(function: Callable[..., list], args: list | tuple, outputs: int) -> li
         return [mpmath.nan] * outputs
 
 
-def _float(number: object) -> float:
+def real_float(number: object) -> float:
     """To float64; complex results (log of a negative number) are nan, as in the expanded route."""
     if isinstance(number, mpmath.mpc):
         return float(number.real) if number.imag == 0 else math.nan
