@@ -36,7 +36,10 @@ def check(expr: str, **inputs) -> None:
         "sum(x * sum(x))",
     ],
 )
-def test_matches_torch(expr: str) -> None:
+@pytest.mark.parametrize("stand_in_min_size", [1024, 0])  # 0: every value no VJP reads is dropped, however small
+def test_matches_torch(expr: str, stand_in_min_size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # NOTE: a VJP reading a value its `reads=` does not list gets zeros: this is the test that catches it
+    monkeypatch.setattr(numpy_engine, "STAND_IN_MIN_SIZE", stand_in_min_size)
     check(expr)
 
 
