@@ -89,3 +89,8 @@ def test_a_matrix_derivative_that_fails_its_self_check_falls_back_to_expansion()
     case = problem("sum(sigmoid(w @ v))", w=X, v=[0.5, -1.0, 2.0])  # SymPy's derivative in v is wrong here
     result = sympy_engine.run(case)
     assert result.detail.startswith("sympy: expanded 9 elements, 30 digits (matrix calculus failed its self-check")
+
+
+def test_a_division_by_zero_at_30_digits_falls_back_to_expansion() -> None:
+    case = problem("sum(1/(x @ y))", x=[[1.0, 0.0], [0.0, 1.0]], y=[[1.0, 0.0], [0.0, 1.0]])
+    assert sympy_engine.run(case).detail == "sympy: expanded 8 elements, 30 digits"

@@ -248,7 +248,7 @@ def _elementwise(function: sp.Lambda, precise: bool) -> Callable[[np.ndarray], n
     # NOTE: lambdify execs generated code; safe only because the Lambda is built by us, never from user text.
     (variable,) = function.variables
     if precise:
-        return np.frompyfunc(sp.lambdify([variable], function.expr, modules="mpmath"), 1, 1)
+        return np.frompyfunc(_nan_on_error(sp.lambdify([variable], function.expr, modules="mpmath")), 1, 1)
     scalar = sp.lambdify([variable], function.expr, modules="numpy")
     return lambda x: np.broadcast_to(scalar(x), x.shape)
 
@@ -256,6 +256,13 @@ def _elementwise(function: sp.Lambda, precise: bool) -> Callable[[np.ndarray], n
 def evaluate(rule: MatrixRule, problem: Problem) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
     """The value and gradients; to PRECISION digits for small inputs, else float64."""
     precise = max((v.size for v in problem.inputs.values()), default=1) <= PRECISE_MAX_MATRIX_ELEMENTS
+    try:
+        return _evaluate(rule, problem, precise)
+    except ArithmeticError:  # NOTE: mpmath raises on 1/0 in matrix arithmetic, where expansion gives inf or nan
+        raise NotApplicable("a division by zero") from None
+
+
+def _evaluate(rule: MatrixRule, problem: Problem, precise: bool) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
     with mpmath.workdps(PRECISION + GUARD_DIGITS), np.errstate(all="ignore"):
         convert = np.vectorize(mpf_as_written, otypes=[object]) if precise else (lambda v: v)
         values, dims = {}, {}
@@ -296,7 +303,20 @@ def _scalar_value(expr: sp.Expr, scalars: dict[sp.Symbol, Any], precise: bool) -
 
 @functools.lru_cache(maxsize=256)
 def _scalar_function(expr: sp.Expr, free: tuple[sp.Symbol, ...], precise: bool) -> Callable[..., Any]:
-    return sp.lambdify(list(free), expr, modules="mpmath" if precise else "numpy")  # NOTE: ours, never user text
+    function = sp.lambdify(list(free), expr, modules="mpmath" if precise else "numpy")  # NOTE: ours, never user text
+    return _nan_on_error(function) if precise else function
+
+
+def _nan_on_error(function: Callable[..., Any]) -> Callable[..., Any]:
+    """NOTE: mpmath raises (1/0) where numpy and the expanded route give inf or nan."""
+
+    def safe(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except (ZeroDivisionError, ValueError, OverflowError):
+            return mpmath.nan
+
+    return safe
 
 
 def _self_check(rule: MatrixRule, text: str, names: tuple[str, ...], pattern: tuple[tuple[int, ...], ...], wrt: tuple[str, ...]) -> None:
