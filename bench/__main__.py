@@ -1,7 +1,9 @@
 """``python -m bench [--quick]``: every figure of issue 6 as a ratio, printed as a Markdown table.
 
 Each timing is the median of interleaved runs (every contender once per round, in
-rotated order), so that a noisy neighbour slows all contenders alike.
+rotated order), so that a noisy neighbour slows all contenders alike.  Ratios are
+given for wall time and for CPU time (this process's and its children's, all
+threads); on a shared machine, CPU time is the steadier of the two.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -18,6 +21,7 @@ import tracemalloc
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,16 +30,29 @@ from bench import suite, workloads
 Row = tuple[str, str, str, str]  # figure, measured, ratio, target
 
 
-def interleaved(contenders: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Median seconds per contender over ``repeats`` rotated rounds."""
+class Timing(NamedTuple):
+    wall: float
+    cpu: float
+
+    def ratio(self, limit: Timing) -> str:
+        return f"{self.wall / limit.wall:.2f}x (cpu {self.cpu / limit.cpu:.2f}x)"
+
+
+def cpu_seconds() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def interleaved(contenders: dict[str, Callable[[], object]], repeats: int) -> dict[str, Timing]:
+    """Median wall and CPU seconds per contender over ``repeats`` rotated rounds."""
     names = list(contenders)
-    times: dict[str, list[float]] = {name: [] for name in names}
+    times: dict[str, list[Timing]] = {name: [] for name in names}
     for round_ in range(repeats):
         for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), cpu_seconds()
             contenders[name]()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+            times[name].append(Timing(time.perf_counter() - wall, cpu_seconds() - cpu))
+    return {name: Timing(statistics.median(t.wall for t in ts), statistics.median(t.cpu for t in ts)) for name, ts in times.items()}
 
 
 def check_answers(workload: workloads.Workload) -> None:
@@ -62,9 +79,9 @@ def workload_rows(workload: workloads.Workload, repeats: int, targets: dict[str,
     times = interleaved(workload.contenders, repeats)
     limit = times["numpy (hand-written)"]
     rows = []
-    for name, seconds in times.items():
-        per_op = f"; {seconds / workload.ops * 1e6:.2f} µs/op" if workload.name == "W3" else ""
-        rows.append((f"{workload.name} {name}", f"{seconds * 1e3:.2f} ms{per_op}", f"{seconds / limit:.2f}x", targets.get(name, "")))
+    for name, timing in times.items():
+        per_op = f"; {timing.wall / workload.ops * 1e6:.2f} µs/op" if workload.name == "W3" else ""
+        rows.append((f"{workload.name} {name}", f"{timing.wall * 1e3:.2f} ms{per_op}", timing.ratio(limit), targets.get(name, "")))
     return rows
 
 
@@ -75,7 +92,7 @@ def memory_row(workload: workloads.Workload) -> Row:
     return (f"{workload.name} peak memory, verifygrad numpy", measured, f"{ours / hand:.2f}x", "≤ 1.5x")
 
 
-def command_seconds(commands: dict[str, list[str]], repeats: int) -> dict[str, float]:
+def command_seconds(commands: dict[str, list[str]], repeats: int) -> dict[str, Timing]:
     def runner(argv: list[str]) -> Callable[[], object]:
         return lambda: subprocess.run(argv, check=True, capture_output=True)
 
@@ -97,10 +114,10 @@ def startup_rows(repeats: int, case_file: Path, engines: list[str]) -> tuple[lis
         },
         repeats,
     )
-    ms = {name: f"{seconds * 1e3:.0f} ms" for name, seconds in times.items()}
+    ms = {name: f"{timing.wall * 1e3:.0f} ms" for name, timing in times.items()}
 
     def ratio(name: str, base: str) -> str:
-        return f"{times[name] / times[base]:.2f}x"
+        return times[name].ratio(times[base])
 
     return [
         ("start-up: python -c pass", ms["pass"], "", ""),
@@ -109,7 +126,7 @@ def startup_rows(repeats: int, case_file: Path, engines: list[str]) -> tuple[lis
         ("start-up: verifygrad --version / import click, rich", ms["--version"], ratio("--version", "click+rich"), "≤ 1.5x"),
         (f"one case, engines {'+'.join(engines)} / import {modules}", f"{ms['one case']} / {ms['all imports']}",
          ratio("one case", "all imports"), "≤ 1.1x"),
-    ], times["all imports"]  # fmt: skip
+    ], times["all imports"].wall  # fmt: skip
 
 
 def sympy_rows(size: int, n: int, repeats: int) -> list[Row]:
@@ -135,22 +152,28 @@ def sympy_rows(size: int, n: int, repeats: int) -> list[Row]:
             rows.append((f"{name} via sympy", f"{result.status}: {result.reason}", "", target))
             continue
         times = interleaved({"hand": hand, "sympy": lambda p=problem: run_engine("sympy", p)}, repeats)
-        ratio = f"{times['sympy'] / times['hand']:.2f}x"
         first, repeated = (target, "") if name == "W2" else ("", target)
         rows.append((f"{name} via sympy ({result.detail}), first call", f"{result.seconds * 1e3:.0f} ms", "", first))
-        rows.append((f"{name} via sympy ({result.detail}), repeated", f"{times['sympy'] * 1e3:.1f} ms", ratio, repeated))
+        rows.append(
+            (
+                f"{name} via sympy ({result.detail}), repeated",
+                f"{times['sympy'].wall * 1e3:.1f} ms",
+                times["sympy"].ratio(times["hand"]),
+                repeated,
+            )
+        )
     return rows
 
 
 def suite_rows(count: int, directory: Path, imports: float, engines: list[str]) -> list[Row]:
     """The generated suite through the command line, less ``imports`` (the start-up these engines need)."""
     path = suite.write_suite(directory, count)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     argv = [sys.executable, "-m", "verifygrad", "run", *(f"-e{e}" for e in engines), str(path)]
     done = subprocess.run(argv, capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-200:]
-    measured = f"{wall:.2f} s wall, {wall - imports:.2f} s after start-up"
+    measured = f"{wall:.2f} s wall ({cpu:.2f} s cpu), {wall - imports:.2f} s after start-up"
     return [(f"suite of {count} generated cases, engines {'+'.join(engines)} ({summary})", measured, "", "≤ 5 s after start-up")]
 
 
