@@ -121,7 +121,7 @@ def test_torch_on_cuda_matches_closed_forms() -> None:
 
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device on this machine")
-    for op, (expr, inputs, value, grads) in CLOSED_FORMS.items():
+    for op, (expr, inputs, value, _) in CLOSED_FORMS.items():
         problem = make_problem(expr, **inputs)
         problem = type(problem)(**{**problem.__dict__, "device": "cuda"})
         result = run_engine("torch", problem)

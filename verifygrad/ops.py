@@ -38,6 +38,11 @@ class Op:
     sympy: str | None = None
     # Name in the torch engine's table.
     torch: str = ""
+    # Per VJP, what it reads of ("ans", "x", "y"); None: everything. The numpy
+    # engine drops every other value after the forward pass and hands the VJP a
+    # zero-memory stand-in of the right shape and dtype instead.
+    # NOTE: a VJP that reads a value not listed here gets zeros: list every read.
+    reads: tuple[tuple[str, ...], ...] | None = None
 
 
 # --- shape rules -----------------------------------------------------------
@@ -138,9 +143,43 @@ def swap_axes(x: np.ndarray, dim0: int, dim1: int) -> np.ndarray:
     return np.swapaxes(x, dim0, dim1) if np.ndim(x) > 1 else x
 
 
-def pow_vjp_base(g, ans, x, y):
+# NOTE: the VJPs below update their own fresh buffer with augmented assignment
+# (never g or an argument, which may be views); on 0-d arrays numpy returns
+# scalars, for which `*=` simply rebinds.
+
+
+def pow_vjp_base(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     # NOTE: written as y*ans/x, the gradient at x = 0 would be nan.
-    return g * y * x ** (y - 1)
+    out = x ** (y - 1)  # already of the output's broadcast shape
+    out *= y
+    out *= g
+    return out
+
+
+def sin_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray) -> np.ndarray:
+    out = np.cos(x)
+    out *= g
+    return out
+
+
+def cos_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray) -> np.ndarray:
+    out = np.sin(x)
+    out *= g
+    out *= -1
+    return out
+
+
+def tanh_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray) -> np.ndarray:
+    out = 1 - ans * ans  # NOTE: numpy reuses the temporary ans*ans in place here
+    out *= g
+    return out
+
+
+def sigmoid_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray) -> np.ndarray:
+    out = 1 - ans
+    out *= ans
+    out *= g
+    return out
 
 
 # --- the table -------------------------------------------------------------
@@ -150,24 +189,16 @@ _ELEMENTWISE = same_shape
 OPS: dict[str, Op] = {
     op.name: op
     for op in [
-        Op("neg", 1, np.negative, (lambda g, ans, x: -g,), _ELEMENTWISE, torch="neg"),
-        Op("exp", 1, np.exp, (lambda g, ans, x: g * ans,), _ELEMENTWISE, sympy="exp", torch="exp"),
-        Op("log", 1, np.log, (lambda g, ans, x: g / x,), _ELEMENTWISE, sympy="log", torch="log"),
-        Op("log1p", 1, np.log1p, (lambda g, ans, x: g / (1 + x),), _ELEMENTWISE, sympy="log1p", torch="log1p"),
-        Op("sqrt", 1, np.sqrt, (lambda g, ans, x: g / (2 * ans),), _ELEMENTWISE, sympy="sqrt", torch="sqrt"),
-        Op("sin", 1, np.sin, (lambda g, ans, x: g * np.cos(x),), _ELEMENTWISE, sympy="sin", torch="sin"),
-        Op("cos", 1, np.cos, (lambda g, ans, x: -g * np.sin(x),), _ELEMENTWISE, sympy="cos", torch="cos"),
-        Op("tan", 1, np.tan, (lambda g, ans, x: g * (1 + ans * ans),), _ELEMENTWISE, sympy="tan", torch="tan"),
-        Op("tanh", 1, np.tanh, (lambda g, ans, x: g * (1 - ans * ans),), _ELEMENTWISE, sympy="tanh", torch="tanh"),
-        Op(
-            "sigmoid",
-            1,
-            sigmoid,
-            (lambda g, ans, x: g * ans * (1 - ans),),
-            _ELEMENTWISE,
-            sympy="sigmoid",
-            torch="sigmoid",
-        ),
+        Op("neg", 1, np.negative, (lambda g, ans, x: -g,), _ELEMENTWISE, torch="neg", reads=((),)),
+        Op("exp", 1, np.exp, (lambda g, ans, x: g * ans,), _ELEMENTWISE, sympy="exp", torch="exp", reads=(("ans",),)),
+        Op("log", 1, np.log, (lambda g, ans, x: g / x,), _ELEMENTWISE, sympy="log", torch="log", reads=(("x",),)),
+        Op("log1p", 1, np.log1p, (lambda g, ans, x: g / (1 + x),), _ELEMENTWISE, sympy="log1p", torch="log1p", reads=(("x",),)),
+        Op("sqrt", 1, np.sqrt, (lambda g, ans, x: g / (2 * ans),), _ELEMENTWISE, sympy="sqrt", torch="sqrt", reads=(("ans",),)),
+        Op("sin", 1, np.sin, (sin_vjp,), _ELEMENTWISE, sympy="sin", torch="sin", reads=(("x",),)),
+        Op("cos", 1, np.cos, (cos_vjp,), _ELEMENTWISE, sympy="cos", torch="cos", reads=(("x",),)),
+        Op("tan", 1, np.tan, (lambda g, ans, x: g * (1 + ans * ans),), _ELEMENTWISE, sympy="tan", torch="tan", reads=(("ans",),)),
+        Op("tanh", 1, np.tanh, (tanh_vjp,), _ELEMENTWISE, sympy="tanh", torch="tanh", reads=(("ans",),)),
+        Op("sigmoid", 1, sigmoid, (sigmoid_vjp,), _ELEMENTWISE, sympy="sigmoid", torch="sigmoid", reads=(("ans",),)),
         # NOTE: relu'(0) is taken as 0, as torch does; any value in [0, 1] is a valid subgradient.
         Op(
             "relu",
@@ -177,8 +208,9 @@ OPS: dict[str, Op] = {
             _ELEMENTWISE,
             sympy="relu",
             torch="relu",
+            reads=(("x",),),
         ),
-        Op("abs", 1, np.abs, (lambda g, ans, x: g * np.sign(x),), _ELEMENTWISE, sympy="abs", torch="abs"),
+        Op("abs", 1, np.abs, (lambda g, ans, x: g * np.sign(x),), _ELEMENTWISE, sympy="abs", torch="abs", reads=(("x",),)),
         Op(
             "softplus",
             1,
@@ -187,6 +219,7 @@ OPS: dict[str, Op] = {
             _ELEMENTWISE,
             sympy="softplus",
             torch="softplus",
+            reads=(("x",),),
         ),
         Op(
             "add",
@@ -196,6 +229,7 @@ OPS: dict[str, Op] = {
             broadcast_shape,
             broadcasts=True,
             torch="add",
+            reads=((), ()),
         ),
         Op(
             "sub",
@@ -205,6 +239,7 @@ OPS: dict[str, Op] = {
             broadcast_shape,
             broadcasts=True,
             torch="sub",
+            reads=((), ()),
         ),
         Op(
             "mul",
@@ -214,6 +249,7 @@ OPS: dict[str, Op] = {
             broadcast_shape,
             broadcasts=True,
             torch="mul",
+            reads=(("y",), ("x",)),
         ),
         Op(
             "div",
@@ -223,6 +259,7 @@ OPS: dict[str, Op] = {
             broadcast_shape,
             broadcasts=True,
             torch="div",
+            reads=(("y",), ("ans", "y")),
         ),
         Op(
             "pow",
@@ -232,6 +269,7 @@ OPS: dict[str, Op] = {
             broadcast_shape,
             broadcasts=True,
             torch="pow",
+            reads=(("x", "y"), ("ans", "x")),
         ),
         Op(
             "sum",
@@ -240,6 +278,7 @@ OPS: dict[str, Op] = {
             (lambda g, ans, x, dim=None, keepdim=False: np.broadcast_to(expand_reduced(g, x, dim, keepdim), x.shape),),
             reduced_shape,
             torch="sum",
+            reads=((),),
         ),
         Op(
             "mean",
@@ -252,6 +291,7 @@ OPS: dict[str, Op] = {
             ),
             reduced_shape,
             torch="mean",
+            reads=((),),
         ),
         Op(
             "logsumexp",
@@ -266,7 +306,7 @@ OPS: dict[str, Op] = {
             sympy="logsumexp",
             torch="logsumexp",
         ),
-        Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul"),
+        Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",))),
         Op(
             "outer",
             2,
@@ -274,6 +314,7 @@ OPS: dict[str, Op] = {
             (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g),
             outer_shape,
             torch="outer",
+            reads=(("y",), ("x",)),
         ),
         Op(
             "transpose",
@@ -282,7 +323,8 @@ OPS: dict[str, Op] = {
             (lambda g, ans, x, dim0, dim1: swap_axes(g, dim0, dim1),),
             transpose_shape,
             torch="transpose",
+            reads=((),),
         ),
-        Op("trace", 1, np.trace, (lambda g, ans, x: g * np.eye(*x.shape, dtype=x.dtype),), trace_shape, torch="trace"),
+        Op("trace", 1, np.trace, (lambda g, ans, x: g * np.eye(*x.shape, dtype=x.dtype),), trace_shape, torch="trace", reads=((),)),
     ]
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,12 @@ class Problem:
         return {name: value.astype(self.dtype) for name, value in self.inputs.items()}
 
 
+@functools.lru_cache(maxsize=1024)
+def parse_cached(text: str) -> Program:
+    """Parse once per expression text: suites repeat expressions, and engines cache per Program."""
+    return parse(text)
+
+
 DEFAULT_TOLERANCE = {"float64": {"rtol": 1e-7, "atol": 1e-9}, "float32": {"rtol": 1e-4, "atol": 1e-5}}
 
 
@@ -56,7 +63,7 @@ def tensor_value(raw: Any, what: str) -> np.ndarray:
 def prepare(case: Case, overrides: Overrides) -> Problem:
     """Parse and check everything about a case that can be checked before any engine runs."""
     try:
-        program = parse(case.expr)
+        program = parse_cached(case.expr)
     except ExprError as err:
         raise case.error(f"expr: {err}", "expr") from None
     inputs = {}

@@ -2,30 +2,138 @@
 
 The program is already a flat list of nodes, children before parents, so the
 forward pass is one loop over it and the backward pass one loop over it in
-reverse, each node's VJPs taken from ``ops.OPS``.
+reverse, each node's VJPs taken from ``ops.OPS``.  A ``Plan``, built once per
+program and set of differentiated inputs, says which values the backward pass
+reads, so that every other value is dropped as soon as the forward pass is
+done with it, and every value and gradient is dropped once it is dead.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
 import numpy as np
 
 from verifygrad.engines import EngineResult
-from verifygrad.ops import OPS
+from verifygrad.ops import OPS, Op
 from verifygrad.parse import Program
 from verifygrad.problem import Problem
 
+MAX_CACHED_PLANS = 256
 
-def forward(program: Program, inputs: dict[str, np.ndarray], dtype: str) -> list[np.ndarray]:
-    """The value of every node."""
-    values: list[np.ndarray] = []
-    for node in program.nodes:
+
+class Forward(NamedTuple):
+    function: Callable[..., np.ndarray]  # the node's attributes already bound
+    args: tuple[int, ...]
+    frees: tuple[int, ...]  # values dropped right after this step: the backward pass never reads them
+
+
+class Backward(NamedTuple):
+    node: int
+    args: tuple[int, ...]
+    vjps: tuple[tuple[Callable[..., np.ndarray], int, int], ...]  # (vjp, argnum, arg node) per argument taking a gradient
+    broadcasts: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything about a program and a set of differentiated inputs that does not depend on values."""
+
+    leaves: tuple[tuple[int, str | None, np.ndarray | None], ...]  # (node, input name, or None and a constant)
+    forward: tuple[tuple[int, Forward], ...]
+    backward: tuple[Backward, ...]  # in reverse order: only nodes that pass a gradient on
+    inputs: tuple[tuple[int, str], ...]  # differentiated input nodes
+
+
+_plans: dict[tuple[int, tuple[str, ...]], tuple[Program, Plan]] = {}
+
+
+def plan(program: Program, wrt: tuple[str, ...]) -> Plan:
+    """The program's Plan for these inputs, cached (programs are shared: parsing is cached too)."""
+    key = (id(program), wrt)
+    cached = _plans.get(key)
+    if cached is not None and cached[0] is program:  # NOTE: ids are reused once a program dies
+        return cached[1]
+    if len(_plans) >= MAX_CACHED_PLANS:
+        _plans.pop(next(iter(_plans)))
+    built = _build_plan(program, frozenset(wrt))
+    _plans[key] = (program, built)
+    return built
+
+
+def _build_plan(program: Program, wanted: frozenset[str]) -> Plan:
+    nodes = program.nodes
+    needs_grad: list[bool] = []
+    for node in nodes:
         if node.op == "input":
-            values.append(np.asarray(inputs[node.attrs["name"]], dtype=dtype))
-        elif node.op == "const":
-            values.append(node.attrs["value"].astype(dtype))
+            needs_grad.append(node.attrs["name"] in wanted)
         else:
-            args = [values[i] for i in node.args]
-            values.append(np.asarray(OPS[node.op].forward(*args, **node.attrs)))
+            needs_grad.append(node.op != "const" and any(needs_grad[j] for j in node.args))
+    grad_args = [
+        tuple((argnum, j) for argnum, j in enumerate(node.args) if needs_grad[j]) if needs_grad[i] else () for i, node in enumerate(nodes)
+    ]
+    # A value is kept for the backward pass if it is an input, the output, or read by a VJP that will run.
+    kept = [node.op == "input" for node in nodes]
+    kept[-1] = True
+    for i, node in enumerate(nodes):
+        for argnum, _ in grad_args[i]:
+            for name in _reads(OPS[node.op], argnum):
+                kept[i if name == "ans" else node.args[_ARG_NAMES.index(name)]] = True
+    last_use = {j: i for i, node in enumerate(nodes) for j in node.args}
+    frees: list[list[int]] = [[] for _ in nodes]
+    for j, i in last_use.items():
+        if not kept[j]:
+            frees[i].append(j)
+    leaves = tuple((i, node.attrs.get("name"), node.attrs.get("value")) for i, node in enumerate(nodes) if node.op in ("input", "const"))
+    forward_steps = tuple(
+        (i, Forward(_bind(OPS[node.op].forward, node.attrs), node.args, tuple(frees[i])))
+        for i, node in enumerate(nodes)
+        if node.op not in ("input", "const")
+    )
+    backward_steps = tuple(
+        Backward(i, node.args, tuple((_bind(OPS[node.op].vjps[a], node.attrs), a, j) for a, j in grad_args[i]), OPS[node.op].broadcasts)
+        for i, node in reversed(list(enumerate(nodes)))
+        if grad_args[i]
+    )
+    inputs = tuple((i, node.attrs["name"]) for i, node in enumerate(nodes) if node.op == "input" and node.attrs["name"] in wanted)
+    return Plan(leaves, forward_steps, backward_steps, inputs)
+
+
+_ARG_NAMES = ("x", "y")
+
+
+def _bind(function: Callable[..., np.ndarray], attrs: dict[str, Any]) -> Callable[..., np.ndarray]:
+    return functools.partial(function, **attrs) if attrs else function  # NOTE: most nodes have none; `**{}` costs per call
+
+
+def _reads(op: Op, argnum: int) -> tuple[str, ...]:
+    return ("ans", *_ARG_NAMES[: op.arity]) if op.reads is None else op.reads[argnum]
+
+
+def _stand_in(value: np.ndarray) -> np.ndarray:
+    """A zero-memory array of the value's shape and dtype: what a VJP that reads only the shape gets."""
+    return np.ndarray(value.shape, value.dtype, _ZERO, strides=(0,) * value.ndim)
+
+
+_ZERO = np.zeros(1).tobytes()  # one zero of the widest dtype, the buffer of every stand-in
+STAND_IN_MIN_SIZE = 1024  # NOTE: below this, making a stand-in costs more time than the memory is worth
+
+
+def forward(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tuple[str, ...] = ()) -> list[np.ndarray]:
+    """The value of every node; values the backward pass for ``wrt`` will not read become shape-only stand-ins."""
+    steps = plan(program, wrt)
+    values: list[Any] = [None] * len(program.nodes)
+    for i, name, constant in steps.leaves:
+        values[i] = np.asarray(inputs[name], dtype=dtype) if name is not None else constant.astype(dtype)
+    asarray = np.asarray
+    for i, (function, args, frees) in steps.forward:
+        values[i] = asarray(function(*[values[j] for j in args]))
+        for j in frees:
+            if values[j].size >= STAND_IN_MIN_SIZE:
+                values[j] = _stand_in(values[j])
     return values
 
 
@@ -39,46 +147,45 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def backward(program: Program, values: list[np.ndarray], grad_output: np.ndarray, wrt: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Gradients of <grad_output, output> for the inputs named in ``wrt`` that the program uses."""
-    nodes = program.nodes
-    wanted = set(wrt)
-    needs_grad = [False] * len(nodes)
-    for i, node in enumerate(nodes):
-        if node.op == "input":
-            needs_grad[i] = node.attrs["name"] in wanted
-        elif node.op != "const":
-            needs_grad[i] = any(needs_grad[j] for j in node.args)
+    """Gradients of <grad_output, output> for the inputs named in ``wrt``, from forward() values for the same ``wrt``.
 
-    grads: list[np.ndarray | None] = [None] * len(nodes)
+    Drops each value and gradient once the loop has passed the node it belongs to.
+    """
+    steps = plan(program, wrt)
+    grads: list[Any] = [None] * len(values)
+    # NOTE: a VJP may return g itself, a view, or a broadcast_to result; only a sum
+    # this loop made itself (owned) may be accumulated into in place.
+    owned = [False] * len(values)
     grads[-1] = np.asarray(grad_output, dtype=values[-1].dtype)
-    for i in range(len(nodes) - 1, -1, -1):
-        g, node = grads[i], nodes[i]
-        if g is None or node.op in ("input", "const"):
+    for i, args, vjps, broadcasts in steps.backward:
+        g = grads[i]
+        if g is None:
             continue
-        op = OPS[node.op]
-        args = [values[j] for j in node.args]
-        for argnum, j in enumerate(node.args):
-            if not needs_grad[j]:
-                continue
-            arg_grad = op.vjps[argnum](g, values[i], *args, **node.attrs)
-            if op.broadcasts:
-                arg_grad = unbroadcast(arg_grad, values[j].shape)
-            grads[j] = arg_grad if grads[j] is None else grads[j] + arg_grad
-        grads[i] = None  # free memory as soon as a gradient has been passed on
-
-    return {
-        node.attrs["name"]: np.asarray(grads[i]) if grads[i] is not None else np.zeros_like(values[i])
-        for i, node in enumerate(nodes)
-        if node.op == "input" and node.attrs["name"] in wanted
-    }
+        ans = values[i]
+        arg_values = [values[j] for j in args]
+        for vjp, argnum, j in vjps:
+            arg_grad = vjp(g, ans, *arg_values)
+            if broadcasts and arg_grad.shape != arg_values[argnum].shape:
+                arg_grad = unbroadcast(arg_grad, arg_values[argnum].shape)
+            if grads[j] is None:
+                grads[j] = arg_grad
+            elif owned[j]:
+                np.add(grads[j], arg_grad, out=grads[j])
+            else:
+                grads[j] = np.add(grads[j], arg_grad)
+                owned[j] = np.ndim(grads[j]) > 0  # NOTE: 0-d sums come back as numpy scalars
+        grads[i] = values[i] = None  # dead: every consumer of this node is behind us
+    # NOTE: a gradient may be a read-only view (of grad_output, or a broadcast); run() copies.
+    return {name: np.asarray(grads[i]) if grads[i] is not None else np.zeros_like(values[i]) for i, name in steps.inputs}
 
 
 def run(problem: Problem) -> EngineResult:
     inputs = problem.cast_inputs()
-    values = forward(problem.program, inputs, problem.dtype)
+    values = forward(problem.program, inputs, problem.dtype, problem.wrt)
+    value = values[-1].astype(np.float64)
     grads = backward(problem.program, values, problem.grad_output, problem.wrt)
     for name in problem.wrt:
-        if name not in problem.program.input_names:
+        if name not in grads:
             grads[name] = np.zeros_like(inputs[name])
     as64 = {name: g.astype(np.float64) for name, g in grads.items()}
-    return EngineResult("numpy", "ok", value=values[-1].astype(np.float64), grads=as64)
+    return EngineResult("numpy", "ok", value=value, grads=as64)

@@ -27,6 +27,7 @@ from verifygrad.problem import Problem
 PRECISION = 30
 MAX_TERMS = 20_000  # size of the expanded expression
 MAX_DERIVATIVE_WORK = 300_000  # expanded size times the number of elements differentiated
+READABLE_MAX_OPS = 60
 
 ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "exp": sp.exp,
@@ -171,11 +172,16 @@ def to_float(expression: Any, substitution: dict[sp.Symbol, sp.Expr]) -> float:
         return math.nan
 
 
+def readable(expression: Any) -> Any:
+    """Common factors pulled out, for a reader; a large expression as it is (factor_terms on it takes seconds)."""
+    return sp.factor_terms(expression) if sp.count_ops(expression) <= READABLE_MAX_OPS else expression
+
+
 def formula_text(name: str, derivation: Derivation, limit: int = 4) -> str:
     """The derivative for a reader: one elementwise formula where one exists, else per element."""
     grads = derivation.grads[name]
     if grads.shape == ():
-        return f"∂/∂{name} = {sp.factor_terms(grads.item())}"
+        return f"∂/∂{name} = {readable(grads.item())}"
     same_shape = {other: symbols for other, symbols in derivation.symbols.items() if symbols.shape == grads.shape}
     element_symbols = {s for symbols in derivation.symbols.values() if symbols.shape for s in symbols.flat}
     forms = set()
@@ -184,9 +190,9 @@ def formula_text(name: str, derivation: Derivation, limit: int = 4) -> str:
         to_plain = {symbols[index]: sp.Symbol(other, real=True) for other, symbols in same_shape.items()}
         forms.add(grads[index].xreplace(to_plain))
     if len(forms) == 1 and not next(iter(forms)).free_symbols & element_symbols:
-        return f"∂/∂{name} = {sp.factor_terms(forms.pop())}"
+        return f"∂/∂{name} = {readable(forms.pop())}"
     parts = [
-        f"∂/∂{name}[{','.join(map(str, index))}] = {sp.factor_terms(grads[index])}"
+        f"∂/∂{name}[{','.join(map(str, index))}] = {grads[index]}"  # NOTE: factor_terms here costs 10 ms an element
         for index in itertools.islice(np.ndindex(*grads.shape), limit)
     ]
     more = f"; … {grads.size - limit} more" if grads.size > limit else ""
@@ -194,10 +200,38 @@ def formula_text(name: str, derivation: Derivation, limit: int = 4) -> str:
 
 
 def run(problem: Problem) -> EngineResult:
+    """The first route that applies: the scalar rule, matrix calculus, or element expansion."""
+    from verifygrad.engines import sympy_scalar  # NOTE: imported here: it imports this module's tables
+
+    if sympy_scalar.applies(problem):
+        rule = sympy_scalar.scalar_rule(problem)
+        value, grads, how = sympy_scalar.evaluate(rule, problem)
+        formulas = {name: text for name in problem.wrt if (text := sympy_scalar.formula_text(rule, problem, name))}
+        return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=f"sympy: scalar rule, {how}")
+    from verifygrad.engines import sympy_matrix  # NOTE: only here: its SymPy modules take 0.1 s to import
+
+    if sympy_matrix.applies(problem):
+        try:
+            value, grads, how = sympy_matrix.evaluate(sympy_matrix.matrix_rule(problem), problem)
+            return EngineResult("sympy", "ok", value=value, grads=grads, detail=f"sympy: matrix calculus, {how}")
+        except sympy_matrix.NotApplicable:
+            pass
+        except sympy_matrix.CheckFailed as failed:
+            try:
+                result = run_expanded(problem)
+            except EngineSkipped as skip:
+                raise EngineSkipped(f"matrix calculus failed its self-check ({failed}), and {skip}") from None
+            result.detail += f" (matrix calculus failed its self-check: {failed})"
+            return result
+    return run_expanded(problem)
+
+
+def run_expanded(problem: Problem) -> EngineResult:
+    """The route that always applies: every element its own symbol, every gradient element its own derivative."""
     derivation = derive(problem)
     value = evaluate(derivation.output, derivation.substitution)
     grads = {name: evaluate(d, derivation.substitution) for name, d in derivation.grads.items()}
     formulas = {name: formula_text(name, derivation) for name in problem.wrt}
     elements = sum(problem.inputs[name].size for name in problem.inputs)
-    detail = f"expanded {elements} element{'s' if elements != 1 else ''}, {PRECISION} digits"
+    detail = f"sympy: expanded {elements} element{'s' if elements != 1 else ''}, {PRECISION} digits"
     return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=detail)
