@@ -15,7 +15,7 @@ CASES = Path(__file__).resolve().parent.parent / "cases"
 
 
 def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["run", "--no-color", *args])
+    result = CliRunner().invoke(main, ["run", "--no-color", *args], env={"COLUMNS": "200"})
     return result.exit_code, result.output
 
 
@@ -28,14 +28,12 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 def test_bundled_cases_pass(tmp_path: Path) -> None:
     code, output = run(str(CASES))
     assert code == 0, output
-    assert output.splitlines()[-1].endswith(" failed") and " 0 failed" in output.splitlines()[-1]
+    assert output.splitlines()[-1].startswith(f"{45} passed, 0 failed")
     assert "mean-5-x-plus-1-squared" in output and "Traceback" not in output
 
 
 def test_wrong_claim_exits_1_and_shows_claim_truth_and_worst_element(tmp_path: Path) -> None:
-    path = write(
-        tmp_path, "wrong.yaml", "name: w\nexpr: mean(5*(x+1)**2)\ninputs: {x: 'arange(0, 4)'}\nexpect:\n  grad: {x: [2.5, 5, 7.5, 11]}\n"
-    )
+    path = write(tmp_path, "wrong.yaml", "name: w\nexpr: mean(5*(x+1)**2)\ninputs: {x: 'arange(0, 4)'}\nexpect:\n  grad: {x: [2.5, 5, 7.5, 11]}\n")
     code, output = run(path)
     assert code == 1
     assert "claim grad.x: wrong (x[3]: claimed 11, true 10)" in output

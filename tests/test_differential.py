@@ -20,7 +20,7 @@ def in_domain(problem: Problem) -> bool:
     """True if no node sits at a kink, near a pole, or at a magnitude where float64 engines may fairly differ."""
     with np.errstate(all="ignore"):
         values = forward(problem.program, problem.inputs, "float64")
-        grads = backward(problem.program, values, problem.grad_output, problem.wrt)
+        grads = backward(problem.program, list(values), problem.grad_output, problem.wrt)  # backward frees what it used
     for node, value in zip(problem.program.nodes, values):
         if not np.all(np.abs(value) < MAGNITUDE):
             return False

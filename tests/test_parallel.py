@@ -35,9 +35,7 @@ class _Hangs:
 
 
 def write_cases(folder: Path, count: int) -> list:
-    text = "defaults: {engines: [numpy, sympy]}\ncases:\n" + "".join(
-        f"  - {{name: c{i}, expr: sum(x*x*{i}), inputs: {{x: [1, 2]}}}}\n" for i in range(count)
-    )
+    text = "defaults: {engines: [numpy, sympy]}\ncases:\n" + "".join(f"  - {{name: c{i}, expr: sum(x*x*{i}), inputs: {{x: [1, 2]}}}}\n" for i in range(count))
     (folder / "cases.yaml").write_text(text)
     cases, errors = load_cases([folder / "cases.yaml"])
     assert not errors

@@ -36,5 +36,6 @@ def test_help_and_version_import_no_heavy_library(flag: str) -> None:
 def test_numpy_and_sympy_engines_never_import_torch(tmp_path: Path) -> None:
     path = tmp_path / "case.yaml"
     path.write_text(CASE)
-    assert loaded("run", "-e", "numpy", "-e", "sympy", str(path)) == {"numpy", "sympy", "yaml"}
+    # SymPy itself runs in the time-limited worker process, so the parent may not import it either.
+    assert loaded("run", "-e", "numpy", "-e", "sympy", str(path)) <= {"numpy", "sympy", "yaml"}
     assert loaded("run", "-e", "numpy", str(path)) == {"numpy", "yaml"}

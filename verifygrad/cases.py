@@ -238,9 +238,7 @@ def _message(error: Any, path: list[Any]) -> str:
 
 def _expected_type(error: Any) -> str:
     if error.validator == "type":
-        return {"string": "text", "object": "a mapping", "array": "a list", "number": "a number"}.get(
-            str(error.validator_value), str(error.validator_value)
-        )
+        return {"string": "text", "object": "a mapping", "array": "a list", "number": "a number"}.get(str(error.validator_value), str(error.validator_value))
     return "a number, a nested list of numbers, or a constant expression"
 
 

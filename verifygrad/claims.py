@@ -127,7 +127,7 @@ def _random_points(derivation, pairs) -> list[dict]:
     points: list[dict] = []
     for attempt in range(RANDOM_POINTS * 4):
         low = -2.0 if attempt < RANDOM_POINTS * 2 else 0.05  # then positive only: log, sqrt, pow
-        point = {s: symbolic.exact(round(float(v), 6)) for s, v in zip(symbols, rng.uniform(low, 2.0, len(symbols)))}
+        point = {s: symbolic.precise(round(float(v), 6)) for s, v in zip(symbols, rng.uniform(low, 2.0, len(symbols)))}
         if all(np.isfinite(symbolic.to_float(true, point)) for _, true, _ in pairs):
             points.append(point)
         if len(points) == RANDOM_POINTS:

@@ -35,9 +35,7 @@ def main() -> None:
     type=click.FloatRange(min=0),
     help=f"Seconds of SymPy work per case (default {DEFAULT_LIMITS.time_limit:g}; 0: no limit).",
 )
-@click.option(
-    "--max-elements", type=click.IntRange(min=1), help=f"Elements of a case's tensors together (default {DEFAULT_LIMITS.max_elements:,})."
-)
+@click.option("--max-elements", type=click.IntRange(min=1), help=f"Elements of a case's tensors together (default {DEFAULT_LIMITS.max_elements:,}).")
 @click.option("--limit", "settings", multiple=True, metavar="NAME=VALUE",
               help="Any other limit: expr_chars, depth, exponent, file_bytes, cases_per_file, yaml_nodes (repeatable).")  # fmt: skip
 @click.option("-j", "--jobs", default="1", metavar="N|auto", help="Check cases in N worker processes (auto: one per core).")

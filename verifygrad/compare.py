@@ -65,6 +65,4 @@ def compare_engines(results: dict[str, EngineResult], quantity: str, rtol: float
     if reference is None:
         return None, {}
     expected = quantity_of(results[reference], quantity)
-    return reference, {
-        name: compare_arrays(quantity_of(result, quantity), expected, rtol, atol) for name, result in results.items() if result.ok
-    }
+    return reference, {name: compare_arrays(quantity_of(result, quantity), expected, rtol, atol) for name, result in results.items() if result.ok}

@@ -284,11 +284,7 @@ OPS: dict[str, Op] = {
             "mean",
             1,
             lambda x, dim=None, keepdim=False: np.mean(x, axis=dim, keepdims=keepdim),
-            (
-                lambda g, ans, x, dim=None, keepdim=False: np.broadcast_to(
-                    expand_reduced(g, x, dim, keepdim) * (np.size(ans) / x.size), x.shape
-                ),
-            ),
+            (lambda g, ans, x, dim=None, keepdim=False: np.broadcast_to(expand_reduced(g, x, dim, keepdim) * (np.size(ans) / x.size), x.shape),),
             reduced_shape,
             torch="mean",
             reads=((),),
@@ -297,11 +293,7 @@ OPS: dict[str, Op] = {
             "logsumexp",
             1,
             logsumexp,
-            (
-                lambda g, ans, x, dim=None, keepdim=False: (
-                    expand_reduced(g, x, dim, keepdim) * np.exp(x - expand_reduced(ans, x, dim, keepdim))
-                ),
-            ),
+            (lambda g, ans, x, dim=None, keepdim=False: expand_reduced(g, x, dim, keepdim) * np.exp(x - expand_reduced(ans, x, dim, keepdim)),),
             reduced_shape,
             sympy="logsumexp",
             torch="logsumexp",

@@ -61,7 +61,8 @@ def check_all(cases: list[Case], overrides: Overrides, jobs: int = 1, timeout: f
 
 def _worker(connection: Connection, overrides: Overrides, run_limits: limits.Limits) -> None:
     """A worker's loop: receive (index, case), send back (index, outcome), until None."""
-    with limits.using(run_limits):  # the parent's command-line limits hold in the worker too
+    with limits.using(run_limits), contextlib.suppress(EOFError):  # EOF: the parent has gone; so do we
+        # The parent's command-line limits hold in the worker too.
         while (task := connection.recv()) is not None:
             index, case = task
             connection.send((index, check_timed(case, overrides)))
@@ -79,7 +80,8 @@ def _in_workers(cases: list[Case], overrides: Overrides, jobs: int, timeout: flo
 
     def start() -> _Worker:
         parent, child = context.Pipe()
-        process = context.Process(target=_worker, args=(child, overrides, limits.current()), daemon=True)
+        # NOTE: not a daemon: a daemon may not start children, and SymPy runs in a time-limited child of its own.
+        process = context.Process(target=_worker, args=(child, overrides, limits.current()), daemon=False)
         process.start()
         child.close()
         return _Worker(process, parent)

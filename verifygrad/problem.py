@@ -37,9 +37,14 @@ class Problem:
         return {name: value.astype(self.dtype) for name, value in self.inputs.items()}
 
 
-@functools.lru_cache(maxsize=1024)
 def parse_cached(text: str) -> Program:
     """Parse once per expression text: suites repeat expressions, and engines cache per Program."""
+    return _parse_under(text, limits.current())
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_under(text: str, run_limits: limits.Limits) -> Program:
+    # NOTE: keyed by the limits too: a text parsed under loose limits must not pass under strict ones.
     return parse(text)
 
 

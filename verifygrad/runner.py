@@ -69,10 +69,7 @@ def judge(case: Case, results: dict[str, EngineResult], ran: list[str],
           quantities: list[QuantityCheck]) -> tuple[str, list[str]]:  # fmt: skip
     """The verdict and the reasons for it, one short sentence each."""
     mismatches = [
-        f"{engine} differs from {q.reference} on {_label(q.quantity)}"
-        for q in quantities
-        for engine, difference in q.differences.items()
-        if not difference.ok
+        f"{engine} differs from {q.reference} on {_label(q.quantity)}" for q in quantities for engine, difference in q.differences.items() if not difference.ok
     ]
     mismatches += [f"claim {_claim_label(c)}: {c.text}" for q in quantities for c in q.claims if c.ok is False]
     errors = [f"{name} failed: {r.reason}" for name, r in results.items() if r.status == "error"]

@@ -72,9 +72,7 @@ def _build_plan(program: Program, wanted: frozenset[str]) -> Plan:
             needs_grad.append(node.attrs["name"] in wanted)
         else:
             needs_grad.append(node.op != "const" and any(needs_grad[j] for j in node.args))
-    grad_args = [
-        tuple((argnum, j) for argnum, j in enumerate(node.args) if needs_grad[j]) if needs_grad[i] else () for i, node in enumerate(nodes)
-    ]
+    grad_args = [tuple((argnum, j) for argnum, j in enumerate(node.args) if needs_grad[j]) if needs_grad[i] else () for i, node in enumerate(nodes)]
     # A value is kept for the backward pass if it is an input, the output, or read by a VJP that will run.
     kept = [node.op == "input" for node in nodes]
     kept[-1] = True
@@ -89,9 +87,7 @@ def _build_plan(program: Program, wanted: frozenset[str]) -> Plan:
             frees[i].append(j)
     leaves = tuple((i, node.attrs.get("name"), node.attrs.get("value")) for i, node in enumerate(nodes) if node.op in ("input", "const"))
     forward_steps = tuple(
-        (i, Forward(_bind(OPS[node.op].forward, node.attrs), node.args, tuple(frees[i])))
-        for i, node in enumerate(nodes)
-        if node.op not in ("input", "const")
+        (i, Forward(_bind(OPS[node.op].forward, node.attrs), node.args, tuple(frees[i]))) for i, node in enumerate(nodes) if node.op not in ("input", "const")
     )
     backward_steps = tuple(
         Backward(i, node.args, tuple((_bind(OPS[node.op].vjps[a], node.attrs), a, j) for a, j in grad_args[i]), OPS[node.op].broadcasts)

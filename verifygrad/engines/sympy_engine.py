@@ -63,6 +63,17 @@ SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
 }
 
 
+def precise(value: float) -> sp.Expr:
+    """The number as written, to PRECISION + 10 digits: what inputs are evaluated at.
+
+    NOTE: an exact Rational would do as well, but a Rational with a 17-digit
+    numerator raised to a non-integer Rational makes SymPy factor integers.
+    """
+    if math.isfinite(value):
+        return sp.Float(repr(float(value)), PRECISION + 10)
+    return exact(value)
+
+
 def exact(value: float) -> sp.Expr:
     """The number as written: the shortest decimal that reads back as this float."""
     if math.isfinite(value):
@@ -134,9 +145,7 @@ def check_exponents(program: Program, inputs: dict[str, np.ndarray]) -> None:
             exponent = np.abs(values[node.args[1]])
             if not np.all(exponent <= limit):
                 worst = np.nanmax(exponent) if not np.all(np.isnan(exponent)) else np.nan
-                raise EngineSkipped(
-                    f"exponent {worst:g} of '**' at column {node.col} is over the SymPy engine's limit {limit:g} (--limit exponent=N)"
-                )
+                raise EngineSkipped(f"exponent {worst:g} of '**' at column {node.col} is over the SymPy engine's limit {limit:g} (--limit exponent=N)")
 
 
 @functools.lru_cache(maxsize=8)
@@ -151,11 +160,8 @@ def derive(problem: Problem) -> Derivation:
     output = build(problem.program, symbols)
     weights = np.vectorize(exact, otypes=[object])(problem.grad_output)
     objective = sp.Add(*(w * z for w, z in zip(weights.flat, output.flat)))
-    grads = {
-        name: np.array([sp.diff(objective, s) for s in symbols[name].flat], dtype=object).reshape(symbols[name].shape)
-        for name in problem.wrt
-    }
-    substitution = {s: exact(v) for name, value in problem.inputs.items() for s, v in zip(symbols[name].flat, value.flat)}
+    grads = {name: np.array([sp.diff(objective, s) for s in symbols[name].flat], dtype=object).reshape(symbols[name].shape) for name in problem.wrt}
+    substitution = {s: precise(v) for name, value in problem.inputs.items() for s, v in zip(symbols[name].flat, value.flat)}
     return Derivation(symbols, output, grads, substitution)
 
 
@@ -201,6 +207,7 @@ def formula_text(name: str, derivation: Derivation, limit: int = 4) -> str:
 
 def run(problem: Problem) -> EngineResult:
     """The first route that applies: the scalar rule, matrix calculus, or element expansion."""
+    check_exponents(problem.program, problem.inputs)
     from verifygrad.engines import sympy_scalar  # NOTE: imported here: it imports this module's tables
 
     if sympy_scalar.applies(problem):

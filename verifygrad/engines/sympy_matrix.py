@@ -65,9 +65,7 @@ def matrix_rule(problem: Problem) -> MatrixRule:
 
 
 @functools.lru_cache(maxsize=128)
-def _checked(
-    text: str, names: tuple[str, ...], pattern: tuple[tuple[int, ...], ...], wrt: tuple[str, ...]
-) -> MatrixRule | NotApplicable | CheckFailed:
+def _checked(text: str, names: tuple[str, ...], pattern: tuple[tuple[int, ...], ...], wrt: tuple[str, ...]) -> MatrixRule | NotApplicable | CheckFailed:
     """The checked derivation, or why there is none: failures are cached too, they cost as much to find."""
     try:
         rule = _derive(text, names, pattern, wrt)

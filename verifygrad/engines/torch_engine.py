@@ -47,9 +47,7 @@ def resolve_device(device: str) -> str:
 def run(problem: Problem) -> EngineResult:
     device = resolve_device(problem.device)
     dtype = getattr(torch, problem.dtype)
-    leaves = {
-        name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt) for name, value in problem.inputs.items()
-    }
+    leaves = {name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt) for name, value in problem.inputs.items()}
     values: list[torch.Tensor] = []
     for node in problem.program.nodes:
         if node.op == "input":

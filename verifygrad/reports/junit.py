@@ -33,9 +33,7 @@ def junit_xml(outcomes: list[CaseOutcome], load_errors: list[CaseError], seconds
 
 def _testcase(outcome: CaseOutcome) -> ET.Element:
     case = outcome.case
-    testcase = ET.Element(
-        "testcase", name=case.name, classname=_classname(case.path), file=case.path, line=str(case.line), time=f"{outcome.seconds:.3f}"
-    )
+    testcase = ET.Element("testcase", name=case.name, classname=_classname(case.path), file=case.path, line=str(case.line), time=f"{outcome.seconds:.3f}")
     tag = {FAILED: "failure", ERROR: "error", SKIPPED: "skipped"}.get(outcome.verdict)
     if tag:
         child = ET.SubElement(testcase, tag, message=verdict_line(outcome), type=outcome.verdict)
