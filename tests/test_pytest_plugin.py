@@ -64,7 +64,7 @@ def test_failure_report_is_the_plain_panel(suite: pytest.Pytester):
     result.stdout.fnmatch_lines([
         "*_ case wrong-claim _*",
         "FAIL: claim grad.x: wrong (x[1]: claimed 5, true 4)",
-        "╭─ wrong-claim  */mixed.grad.y*",
+        "╭─ wrong-claim  *",
         "*│ expr  sum(x*x)*",
     ])  # fmt: skip
     result.stdout.fnmatch_lines(["*mixed.grad.yaml:17: case 'typo': unknown key 'inptus'; did you mean 'inputs'?"])
