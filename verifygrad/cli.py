@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from verifygrad import __version__
 from verifygrad.engines import ENGINES
 from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK
 from verifygrad.limits import DEFAULT_LIMITS
+
+PIPED_WIDTH = 130
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,8 +82,10 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
     if json_path == "-" and junit_path == "-":
         raise click.UsageError("only one of --json and --junit-xml can write to stdout")
     start = time.perf_counter()
-    # A report on stdout keeps stdout to itself: the table goes to stderr.
-    console = Console(no_color=no_color or None, highlight=False, stderr="-" in (json_path, junit_path))
+    to_stderr = "-" in (json_path, junit_path)  # a report on stdout keeps stdout to itself
+    console = Console(no_color=no_color or None, highlight=False, stderr=to_stderr)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPED_WIDTH  # logs (CI, files) are read wide; rich would assume 80 columns
     cases, load_errors = load_cases(paths, pattern)
     if not cases and not load_errors:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
