@@ -133,7 +133,7 @@ def _has_mismatch(quantity: QuantityCheck) -> bool:
     return any(not d.ok for d in quantity.differences.values()) or any(c.ok is False for c in quantity.claims)
 
 
-def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Table:
+def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
     """The arrays side by side, one row per element; elements out of tolerance are highlighted."""
     name = "value" if quantity.quantity == "value" else f"∂/∂{quantity.quantity}"
     table = Table(title=f"{name} ({fmt(quantity.shape)})", title_justify="left", header_style="bold")
@@ -157,12 +157,9 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Table:
             cells.append(Text(f"{value:.10g}", style="bold red reverse" if bad else ""))
         table.add_row(_index_text(quantity.quantity, index), *cells)
     hidden = int(np.prod(quantity.shape)) - len(indices)
-    if hidden > 0:
-        table.caption = f"{hidden} more element(s) not shown"
-    worst = _worst_line(quantity)
-    if worst:
-        table.caption = (table.caption + "; " if table.caption else "") + worst
-    return table
+    notes = [f"{hidden} more element(s) not shown"] if hidden > 0 else []
+    notes += [line for line in [_worst_line(quantity)] if line]
+    return Group(table, *(Text(note) for note in notes))
 
 
 def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:
