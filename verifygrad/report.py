@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from verifygrad.compare import Difference, quantity_of
+from verifygrad.compare import Difference, quantity_of, ulp_error
 from verifygrad.engines import ENGINES
 from verifygrad.errors import CaseError
 from verifygrad.ops import fmt
@@ -159,7 +159,7 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Table:
     hidden = int(np.prod(quantity.shape)) - len(indices)
     if hidden > 0:
         table.caption = f"{hidden} more element(s) not shown"
-    worst = _worst_line(quantity)
+    worst = _worst_line(quantity, outcome.problem.dtype if outcome.problem else "float64")
     if worst:
         table.caption = (table.caption + "; " if table.caption else "") + worst
     return table
@@ -187,7 +187,7 @@ def _index_text(quantity: str, index: tuple[int, ...]) -> str:
     return f"{base}[{','.join(map(str, index))}]" if index else base
 
 
-def _worst_line(quantity: QuantityCheck) -> str:
+def _worst_line(quantity: QuantityCheck, dtype: str) -> str:
     bad: list[tuple[str, Difference]] = [(e, d) for e, d in quantity.differences.items() if not d.ok]
     bad += [(f"claimed {c.claim.kind}", c.difference) for c in quantity.claims if c.ok is False and c.difference]
     if not bad:
@@ -195,7 +195,8 @@ def _worst_line(quantity: QuantityCheck) -> str:
     who, d = max(bad, key=lambda item: item[1].max_abs / max(item[1].allowed, 1e-300))
     element = _index_text(quantity.quantity, d.worst)
     rel = abs(d.actual - d.expected) / abs(d.expected) if d.expected else float("inf")
+    ulp = float(ulp_error(d.actual, d.expected, dtype))
     return (
         f"worst element {element}: {who} {d.actual:.10g} vs reference {d.expected:.10g}, "
-        f"abs error {abs(d.actual - d.expected):.3g}, rel error {rel:.3g}, allowed {d.allowed:.3g}"
+        f"abs error {abs(d.actual - d.expected):.3g}, rel error {rel:.3g}, {ulp:.3g} ulp {dtype}, allowed {d.allowed:.3g}"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from verifygrad.blame import exact_reference, mismatch_reasons, why_not_exact
 from verifygrad.cases import Case
 from verifygrad.claims import ClaimCheck, check_claims, read_claims
 from verifygrad.compare import Difference, compare_engines, quantity_of
@@ -23,6 +24,7 @@ class QuantityCheck:
     reference: str | None
     differences: dict[str, Difference]  # per engine that ran, against the reference
     claims: list[ClaimCheck] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)  # which engine is off, one sentence each (blame)
 
 
 @dataclass
@@ -41,6 +43,11 @@ class CaseOutcome:
     def passed(self) -> bool:
         return self.verdict in (PASSED, XFAIL)
 
+    @property
+    def exact_reference(self) -> bool:
+        """Whether the verdict rests on an exact reference, not on the engines' agreement only."""
+        return bool(self.quantities) and exact_reference(self.results, self.quantities[0].reference)
+
 
 def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     try:
@@ -56,8 +63,9 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     quantities = []
     for quantity in ("value", *problem.wrt):
         shape = problem.output_shape if quantity == "value" else problem.inputs[quantity].shape
-        reference, differences = compare_engines(results, quantity, rtol, atol)
-        quantities.append(QuantityCheck(quantity, shape, reference, differences))
+        reference, differences = compare_engines(results, quantity, rtol, atol, problem.dtype)
+        blamed = mismatch_reasons(results, quantity, reference, differences, rtol, atol, problem.dtype)
+        quantities.append(QuantityCheck(quantity, shape, reference, differences, mismatches=blamed))
     truth = {q.quantity: quantity_of(results[reference], q.quantity) for q in quantities} if reference else None
     for claim_check in check_claims(claims, problem, truth, rtol, atol):
         next(q for q in quantities if q.quantity == claim_check.claim.quantity).claims.append(claim_check)
@@ -68,9 +76,7 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
 def judge(case: Case, results: dict[str, EngineResult], ran: list[str],
           quantities: list[QuantityCheck]) -> tuple[str, list[str]]:  # fmt: skip
     """The verdict and the reasons for it, one short sentence each."""
-    mismatches = [
-        f"{engine} differs from {q.reference} on {_label(q.quantity)}" for q in quantities for engine, difference in q.differences.items() if not difference.ok
-    ]
+    mismatches = [reason for q in quantities for reason in q.mismatches]
     mismatches += [f"claim {_claim_label(c)}: {c.text}" for q in quantities for c in q.claims if c.ok is False]
     errors = [f"{name} failed: {r.reason}" for name, r in results.items() if r.status == "error"]
     unchecked = [f"claim {_claim_label(c)}: {c.text}" for q in quantities for c in q.claims if c.ok is None]
@@ -89,11 +95,10 @@ def judge(case: Case, results: dict[str, EngineResult], ran: list[str],
         return SKIPPED, [f"not checked: {only}, at least two engines must agree", *skipped]
     if unchecked:
         return SKIPPED, unchecked + skipped
+    reference = quantities[0].reference if quantities else None
+    if not exact_reference(results, reference):
+        skipped = [f"verdict by agreement only: no exact reference ({why_not_exact(results)})"] + [s for s in skipped if not s.startswith("sympy ")]
     return PASSED, skipped
-
-
-def _label(quantity: str) -> str:
-    return "the value" if quantity == "value" else f"∂/∂{quantity}"
 
 
 def _claim_label(check: ClaimCheck) -> str:
