@@ -122,7 +122,7 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
             f"{name} {result.status} {result.seconds * 1000:.1f} ms" + (f" ({result.detail})" if result.detail else "")
             for name, result in outcome.results.items()
         )
-        parts.append(Text(f"engines: {timings}; tolerance rtol={outcome.rtol:g} atol={outcome.atol:g}", style="dim"))
+        parts.append(Text(f"engines: {timings}", style="dim"))
     if verbose > 1:
         parts += [Text(r.traceback, style="dim") for r in outcome.results.values() if r.traceback]
     title = f"{case.name}  [dim]{case.path}:{case.line}[/dim]"
@@ -153,16 +153,34 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Table:
         cells = []
         for _, array in columns:
             value = float(np.broadcast_to(array, quantity.shape)[index])
-            bad = reference is not None and not _close(value, float(reference[index]), outcome.rtol, outcome.atol)
+            bad = reference is not None and not _close(value, float(reference[index]), *_tolerance(outcome, quantity))
             cells.append(Text(f"{value:.10g}", style="bold red reverse" if bad else ""))
         table.add_row(_index_text(quantity.quantity, index), *cells)
     hidden = int(np.prod(quantity.shape)) - len(indices)
     if hidden > 0:
         table.caption = f"{hidden} more element(s) not shown"
-    worst = _worst_line(quantity, outcome.problem.dtype if outcome.problem else "float64")
-    if worst:
-        table.caption = (table.caption + "; " if table.caption else "") + worst
+    dtype = outcome.problem.dtype if outcome.problem else "float64"
+    for line in (_allowance_line(quantity, dtype), _worst_line(quantity, dtype)):
+        if line:
+            table.caption = (table.caption + "; " if table.caption else "") + line
     return table
+
+
+def _tolerance(outcome: CaseOutcome, quantity: QuantityCheck) -> tuple[float, float]:
+    return (quantity.tolerance.rtol, quantity.tolerance.atol) if quantity.tolerance else (outcome.rtol, outcome.atol)
+
+
+def _allowance_line(quantity: QuantityCheck, dtype: str) -> str:
+    """'err / allowed: numpy 2e-16 / 3e-13 (1 ulp float64), ...; tolerance from the error budget': the room each had."""
+    if quantity.tolerance is None:
+        return ""
+    parts = [
+        f"{engine} {d.max_abs:.2g} / {d.allowed:.2g} ({d.max_ulp:.3g} ulp {dtype})"
+        for engine, d in quantity.differences.items()
+        if engine != quantity.reference
+    ]
+    t = quantity.tolerance
+    return f"err / allowed: {', '.join(parts) or '-'} (rtol {t.rtol:.2g}, atol {t.atol:.2g} from {t.source})"
 
 
 def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:
@@ -171,7 +189,8 @@ def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]
         return indices[:MAX_ELEMENT_ROWS]
 
     def badness(index: tuple[int, ...]) -> float:
-        allowed = outcome.atol + outcome.rtol * abs(float(reference[index]))
+        rtol, atol = _tolerance(outcome, quantity)
+        allowed = max(atol + rtol * abs(float(reference[index])), 1e-300)
         return max(abs(float(np.broadcast_to(a, quantity.shape)[index]) - float(reference[index])) / allowed
                    for _, a in columns)  # fmt: skip
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from verifygrad.blame import exact_reference, mismatch_reasons, why_not_exact
+from verifygrad.budget import Tolerance, tolerances
 from verifygrad.cases import Case
 from verifygrad.claims import ClaimCheck, check_claims, read_claims
 from verifygrad.compare import Difference, compare_engines, quantity_of
 from verifygrad.engines import ENGINES, EngineResult, run_engine
 from verifygrad.errors import CaseError
-from verifygrad.problem import Overrides, Problem, prepare, tolerance
+from verifygrad.problem import Overrides, Problem, prepare
 
 PASSED, FAILED, SKIPPED, ERROR, XFAIL = "passed", "failed", "skipped", "error", "xfail"
 
@@ -25,6 +26,7 @@ class QuantityCheck:
     differences: dict[str, Difference]  # per engine that ran, against the reference
     claims: list[ClaimCheck] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)  # which engine is off, one sentence each (blame)
+    tolerance: Tolerance | None = None  # what this quantity was held to: the error budget or explicit
 
 
 @dataclass
@@ -35,7 +37,7 @@ class CaseOutcome:
     problem: Problem | None = None
     results: dict[str, EngineResult] = field(default_factory=dict)
     quantities: list[QuantityCheck] = field(default_factory=list)
-    rtol: float = 0.0
+    rtol: float = 0.0  # the loosest of the quantities' tolerances
     atol: float = 0.0
     seconds: float = 0.0  # wall time of the whole check, set by whoever times it
 
@@ -55,7 +57,7 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
         claims = read_claims(case, problem)
     except CaseError as err:
         return CaseOutcome(case, ERROR, [str(err)])
-    rtol, atol = tolerance(case, problem.dtype, overrides)
+    allowed = tolerances(case, problem, overrides)
     engines = [e for e in ENGINES if e in (overrides.engines or case.engines or ENGINES)]
     results = {name: run_engine(name, problem) for name in engines}
     ran = [name for name in engines if results[name].ok]
@@ -63,14 +65,16 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     quantities = []
     for quantity in ("value", *problem.wrt):
         shape = problem.output_shape if quantity == "value" else problem.inputs[quantity].shape
+        rtol, atol = allowed[quantity].rtol, allowed[quantity].atol
         reference, differences = compare_engines(results, quantity, rtol, atol, problem.dtype)
         blamed = mismatch_reasons(results, quantity, reference, differences, rtol, atol, problem.dtype)
-        quantities.append(QuantityCheck(quantity, shape, reference, differences, mismatches=blamed))
+        quantities.append(QuantityCheck(quantity, shape, reference, differences, mismatches=blamed, tolerance=allowed[quantity]))
     truth = {q.quantity: quantity_of(results[reference], q.quantity) for q in quantities} if reference else None
-    for claim_check in check_claims(claims, problem, truth, rtol, atol):
+    for claim_check in check_claims(claims, problem, truth, {q: (t.rtol, t.atol) for q, t in allowed.items()}):
         next(q for q in quantities if q.quantity == claim_check.claim.quantity).claims.append(claim_check)
     verdict, reasons = judge(case, results, ran, quantities)
-    return CaseOutcome(case, verdict, reasons, problem, results, quantities, rtol, atol)
+    loosest = (max(t.rtol for t in allowed.values()), max(t.atol for t in allowed.values()))
+    return CaseOutcome(case, verdict, reasons, problem, results, quantities, *loosest)
 
 
 def judge(case: Case, results: dict[str, EngineResult], ran: list[str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import platform
 from importlib import metadata
@@ -51,7 +52,11 @@ def case_report(outcome: CaseOutcome) -> dict[str, Any]:
         "reasons": outcome.reasons,
         "seconds": outcome.seconds,
         "dtype": outcome.problem.dtype if outcome.problem else case.dtype,
-        "tolerance": {"rtol": outcome.rtol, "atol": outcome.atol},
+        "tolerance": {
+            "rtol": outcome.rtol,
+            "atol": outcome.atol,
+            "quantities": {q.quantity: dataclasses.asdict(q.tolerance) for q in outcome.quantities if q.tolerance},
+        },
         "reference": reference,
         "exact_reference": outcome.exact_reference,
         "engines": {name: _engine_report(outcome, name) for name in outcome.results},
@@ -185,7 +190,23 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "tolerance": {
                     "type": "object",
                     "required": ["rtol", "atol"],
-                    "properties": {"rtol": {"type": "number"}, "atol": {"type": "number"}},
+                    "description": "The loosest over the quantities; per quantity, with where it came from, under 'quantities'.",
+                    "properties": {
+                        "rtol": {"type": "number"},
+                        "atol": {"type": "number"},
+                        "quantities": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "object",
+                                "required": ["rtol", "atol", "source"],
+                                "properties": {
+                                    "rtol": {"type": "number"},
+                                    "atol": {"type": "number"},
+                                    "source": {"type": "string", "description": "budget, case, command line, or two joined by +."},
+                                },
+                            },
+                        },
+                    },
                 },
                 "reference": {"type": ["string", "null"], "description": "The engine the others are compared with."},
                 "exact_reference": {"type": "boolean", "description": "false: the verdict is by agreement only (no 30-digit reference)."},
