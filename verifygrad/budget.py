@@ -141,17 +141,28 @@ def evaluate(problem: Problem, perturb: Perturbation | None) -> dict[str, np.nda
     NOTE: a plain interpreter rather than the numpy engine: the budget needs every
     value and every VJP's result, which the engine's plan drops or never exposes.
     """
-    from verifygrad.engines.numpy_engine import unbroadcast
+    return backward(problem, forward(problem, perturb), perturb)
 
-    nodes = problem.program.nodes
+
+def forward(problem: Problem, perturb: Perturbation | None = None) -> list[np.ndarray]:
+    """Every node's value, in float64."""
     values: list[np.ndarray] = []
-    for i, node in enumerate(nodes):
+    for i, node in enumerate(problem.program.nodes):
         if node.op in ("input", "const"):
             value = problem.inputs[node.attrs["name"]] if node.op == "input" else node.attrs["value"]
             values.append(perturb.leaf(value) if perturb else value)
             continue
         value = np.asarray(OPS[node.op].forward(*[values[j] for j in node.args], **node.attrs))
         values.append(perturb.result(value, roundings(problem, i)) if perturb else value)
+    return values
+
+
+def backward(problem: Problem, values: list[np.ndarray], perturb: Perturbation | None = None,
+             slopes: dict[int, tuple[np.ndarray, float]] | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+    """The value and the gradients from forward()'s values; ``slopes`` sets a unary node's derivative where its mask is set."""
+    from verifygrad.engines.numpy_engine import unbroadcast
+
+    nodes = problem.program.nodes
     grads: list[np.ndarray | None] = [None] * len(nodes)
     grads[-1] = problem.grad_output
     for i in reversed(range(len(nodes))):
@@ -164,6 +175,9 @@ def evaluate(problem: Problem, perturb: Perturbation | None) -> dict[str, np.nda
             if vjp is None:
                 continue
             grad = np.asarray(vjp(g, values[i], *args, **node.attrs), dtype=np.float64)
+            if slopes and i in slopes:
+                mask, slope = slopes[i]
+                grad = np.where(mask, g * slope, grad)
             if op.broadcasts:
                 grad = unbroadcast(grad, np.shape(args[argnum]))
             grad = perturb.result(grad, roundings(problem, i)) if perturb else grad
