@@ -52,7 +52,7 @@ def compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: 
     worst = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.size else ()
     worst = tuple(int(i) for i in worst)
     return Difference(
-        ok=bool(np.all(error <= allowed)),
+        ok=bool(np.all(same | (error <= allowed))),  # NOTE: at a NaN reference, allowed is NaN too
         max_abs=float(error.max(initial=0.0)),
         max_rel=float(relative.max(initial=0.0)),
         worst=worst,

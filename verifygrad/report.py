@@ -25,6 +25,7 @@ VERDICT_STYLE = {
     ERROR: ("! ERROR", "bold magenta"),
 }
 MAX_ELEMENT_ROWS = 12
+NOTE_PREFIXES = ("non-differentiable", "NaN or inf")
 
 
 def summary_line(outcomes: list[CaseOutcome], load_errors: list[CaseError]) -> str:
@@ -44,7 +45,8 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
     if outcomes:
         console.print(outcome_table(outcomes, engines))
     for outcome in outcomes:
-        if outcome.quantities and (verbose or outcome.verdict in (FAILED, ERROR, SKIPPED)):
+        noted = any(reason.startswith(NOTE_PREFIXES) for reason in outcome.reasons)  # a kink or NaN: say so even on a pass
+        if outcome.quantities and (verbose or noted or outcome.verdict in (FAILED, ERROR, SKIPPED)):
             console.print(case_panel(outcome, verbose))
     # A case that could not even be prepared gets one line, `file:line: what is wrong`.
     invalid = [reason for outcome in outcomes if not outcome.quantities for reason in outcome.reasons]
