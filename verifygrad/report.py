@@ -162,7 +162,7 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Table:
     if hidden > 0:
         table.caption = f"{hidden} more element(s) not shown"
     dtype = outcome.problem.dtype if outcome.problem else "float64"
-    for line in (_allowance_line(quantity, dtype), _worst_line(quantity, dtype)):
+    for line in (_worst_line(quantity, dtype), _allowance_line(quantity, dtype)):
         if line:
             table.caption = (table.caption + "; " if table.caption else "") + line
     return table
