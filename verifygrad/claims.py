@@ -144,8 +144,8 @@ def _describe_point(said, true, point: dict) -> str:
 
 
 def check_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndarray] | None,
-                 rtol: float, atol: float) -> list[ClaimCheck]:  # fmt: skip
-    """Check each claim: values against the engines' consensus, formulas symbolically."""
+                 tolerances: dict[str, tuple[float, float]]) -> list[ClaimCheck]:  # fmt: skip
+    """Check each claim: values against the engines' consensus under that quantity's (rtol, atol), formulas symbolically."""
     checks = []
     for claim in claims:
         if claim.kind == "formula":
@@ -153,7 +153,7 @@ def check_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndar
         elif truth is None:
             checks.append(ClaimCheck(claim, None, "unchecked: no engine ran"))
         else:
-            checks.append(check_value_claim(claim, truth[claim.quantity], rtol, atol))
+            checks.append(check_value_claim(claim, truth[claim.quantity], *tolerances[claim.quantity]))
     return checks
 
 

@@ -22,10 +22,25 @@ class Difference:
     actual: float
     expected: float
     allowed: float  # atol + rtol*|expected| at the worst element
+    max_ulp: float = 0.0  # largest error in units in the last place of the case's dtype (see ulp_error)
 
 
-def compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> Difference:
-    """|actual - expected| <= atol + rtol*|expected| elementwise; NaN matches only NaN."""
+def ulp_error(actual: np.ndarray | float, expected: np.ndarray | float, dtype: str = "float64") -> np.ndarray:
+    """|actual - expected| in units in the last place of ``expected`` rounded to ``dtype``.
+
+    NOTE: at expected = 0 a unit in the last place is the smallest subnormal, so any
+    nonzero error is astronomically many ULP there: read it next to the absolute error.
+    """
+    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        spacing = np.abs(np.spacing(expected.astype(dtype))).astype(np.float64)
+        ulp = np.abs(actual - expected) / spacing
+        same = (actual == expected) | (np.isnan(actual) & np.isnan(expected))
+    return np.where(same, 0.0, np.where(np.isnan(ulp), np.inf, ulp))
+
+
+def compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float, dtype: str = "float64") -> Difference:
+    """|actual - expected| <= atol + rtol*|expected| elementwise; NaN matches only NaN; ULP in ``dtype``."""
     actual, expected = np.broadcast_arrays(np.asarray(actual, np.float64), np.asarray(expected, np.float64))
     with np.errstate(invalid="ignore", over="ignore"):
         error = np.abs(actual - expected)
@@ -37,18 +52,19 @@ def compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: 
     worst = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.size else ()
     worst = tuple(int(i) for i in worst)
     return Difference(
-        ok=bool(np.all(error <= allowed)),
+        ok=bool(np.all(same | (error <= allowed))),  # NOTE: at a NaN reference, allowed is NaN too
         max_abs=float(error.max(initial=0.0)),
         max_rel=float(relative.max(initial=0.0)),
         worst=worst,
         actual=float(actual[worst]) if actual.size else 0.0,
         expected=float(expected[worst]) if expected.size else 0.0,
         allowed=float(allowed[worst]) if allowed.size else atol,
+        max_ulp=float(ulp_error(actual, expected, dtype).max(initial=0.0)),
     )
 
 
 def reference_engine(results: dict[str, EngineResult]) -> str | None:
-    """The engine the others are measured against: the exact one where it ran."""
+    """The engine the others are measured against: the exact one where it ran (else SymPy's float64, else the first)."""
     ran = [name for name in REFERENCE_ORDER if name in results and results[name].ok]
     ran += [name for name in results if results[name].ok and name not in ran]
     return ran[0] if ran else None
@@ -59,10 +75,11 @@ def quantity_of(result: EngineResult, quantity: str) -> np.ndarray:
     return result.value if quantity == "value" else result.grads[quantity]
 
 
-def compare_engines(results: dict[str, EngineResult], quantity: str, rtol: float, atol: float) -> tuple[str | None, dict[str, Difference]]:
+def compare_engines(results: dict[str, EngineResult], quantity: str, rtol: float, atol: float,
+                    dtype: str = "float64") -> tuple[str | None, dict[str, Difference]]:  # fmt: skip
     """The reference engine and each engine's difference from it for one quantity."""
     reference = reference_engine(results)
     if reference is None:
         return None, {}
     expected = quantity_of(results[reference], quantity)
-    return reference, {name: compare_arrays(quantity_of(result, quantity), expected, rtol, atol) for name, result in results.items() if result.ok}
+    return reference, {name: compare_arrays(quantity_of(result, quantity), expected, rtol, atol, dtype) for name, result in results.items() if result.ok}

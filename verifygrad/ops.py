@@ -43,6 +43,11 @@ class Op:
     # zero-memory stand-in of the right shape and dtype instead.
     # NOTE: a VJP that reads a value not listed here gets zeros: list every read.
     reads: tuple[tuple[str, ...], ...] | None = None
+    # Where the op is not differentiable: a function of the argument values giving a boolean
+    # mask of the output's shape; and the interval of valid local derivatives (subgradients)
+    # there, or None where there is none (a singular point: sqrt and log at 0).
+    kink: Callable[..., np.ndarray] | None = None
+    subgradients: tuple[float, float] | None = None
 
 
 # --- shape rules -----------------------------------------------------------
@@ -109,8 +114,10 @@ def fmt(shape: Shape) -> str:
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    # NOTE: 1/(1+exp(-x)) overflows for large negative x; the tanh form does not.
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    # NOTE: 1/(1+exp(-x)) overflows for large negative x, and 0.5*(1 + tanh(x/2)) loses
+    # digits there (1 + tanh cancels: 350 ULP at x = -8); exp(-|x|) does neither.
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
 def logsumexp(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
@@ -191,9 +198,9 @@ OPS: dict[str, Op] = {
     for op in [
         Op("neg", 1, np.negative, (lambda g, ans, x: -g,), _ELEMENTWISE, torch="neg", reads=((),)),
         Op("exp", 1, np.exp, (lambda g, ans, x: g * ans,), _ELEMENTWISE, sympy="exp", torch="exp", reads=(("ans",),)),
-        Op("log", 1, np.log, (lambda g, ans, x: g / x,), _ELEMENTWISE, sympy="log", torch="log", reads=(("x",),)),
+        Op("log", 1, np.log, (lambda g, ans, x: g / x,), _ELEMENTWISE, sympy="log", torch="log", reads=(("x",),), kink=lambda x: x == 0),
         Op("log1p", 1, np.log1p, (lambda g, ans, x: g / (1 + x),), _ELEMENTWISE, sympy="log1p", torch="log1p", reads=(("x",),)),
-        Op("sqrt", 1, np.sqrt, (lambda g, ans, x: g / (2 * ans),), _ELEMENTWISE, sympy="sqrt", torch="sqrt", reads=(("ans",),)),
+        Op("sqrt", 1, np.sqrt, (lambda g, ans, x: g / (2 * ans),), _ELEMENTWISE, sympy="sqrt", torch="sqrt", reads=(("ans",),), kink=lambda x: x == 0),
         Op("sin", 1, np.sin, (sin_vjp,), _ELEMENTWISE, sympy="sin", torch="sin", reads=(("x",),)),
         Op("cos", 1, np.cos, (cos_vjp,), _ELEMENTWISE, sympy="cos", torch="cos", reads=(("x",),)),
         Op("tan", 1, np.tan, (lambda g, ans, x: g * (1 + ans * ans),), _ELEMENTWISE, sympy="tan", torch="tan", reads=(("ans",),)),
@@ -209,8 +216,22 @@ OPS: dict[str, Op] = {
             sympy="relu",
             torch="relu",
             reads=(("x",),),
+            kink=lambda x: x == 0,
+            subgradients=(0.0, 1.0),
         ),
-        Op("abs", 1, np.abs, (lambda g, ans, x: g * np.sign(x),), _ELEMENTWISE, sympy="abs", torch="abs", reads=(("x",),)),
+        # NOTE: abs'(0) is taken as sign(0) = 0, as torch and SymPy do; any value in [-1, 1] is a valid subgradient.
+        Op(
+            "abs",
+            1,
+            np.abs,
+            (lambda g, ans, x: g * np.sign(x),),
+            _ELEMENTWISE,
+            sympy="abs",
+            torch="abs",
+            reads=(("x",),),
+            kink=lambda x: x == 0,
+            subgradients=(-1.0, 1.0),
+        ),
         Op(
             "softplus",
             1,
@@ -270,6 +291,8 @@ OPS: dict[str, Op] = {
             broadcasts=True,
             torch="pow",
             reads=(("x", "y"), ("ans", "x")),
+            # x**y at x = 0 for a non-integer y: singular (y < 1) or defined from one side only.
+            kink=lambda x, y: (x == 0) & (y != np.round(y)),
         ),
         Op(
             "sum",

@@ -48,9 +48,6 @@ def _parse_under(text: str, run_limits: limits.Limits) -> Program:
     return parse(text)
 
 
-DEFAULT_TOLERANCE = {"float64": {"rtol": 1e-7, "atol": 1e-9}, "float32": {"rtol": 1e-4, "atol": 1e-5}}
-
-
 def tensor_value(raw: Any, what: str) -> np.ndarray:
     """A case value (number, nested list, or constant expression) as a float64 array."""
     if isinstance(raw, str):
@@ -143,11 +140,3 @@ class Overrides:
     rtol: float | None = None
     atol: float | None = None
     engines: tuple[str, ...] = ()
-
-
-def tolerance(case: Case, dtype: str, overrides: Overrides) -> tuple[float, float]:
-    """(rtol, atol): the command line's, else the case's, else the dtype's default."""
-    default = DEFAULT_TOLERANCE[dtype]
-    rtol = overrides.rtol if overrides.rtol is not None else case.tolerance.get("rtol", default["rtol"])
-    atol = overrides.atol if overrides.atol is not None else case.tolerance.get("atol", default["atol"])
-    return float(rtol), float(atol)

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from verifygrad.compare import Difference, quantity_of
+from verifygrad.compare import Difference, quantity_of, ulp_error
 from verifygrad.engines import ENGINES
 from verifygrad.errors import CaseError
 from verifygrad.ops import fmt
@@ -25,6 +25,7 @@ VERDICT_STYLE = {
     ERROR: ("! ERROR", "bold magenta"),
 }
 MAX_ELEMENT_ROWS = 12
+NOTE_PREFIXES = ("non-differentiable", "NaN or inf")
 
 
 def summary_line(outcomes: list[CaseOutcome], load_errors: list[CaseError]) -> str:
@@ -44,7 +45,8 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
     if outcomes:
         console.print(outcome_table(outcomes, engines))
     for outcome in outcomes:
-        if outcome.quantities and (verbose or outcome.verdict in (FAILED, ERROR, SKIPPED)):
+        noted = any(reason.startswith(NOTE_PREFIXES) for reason in outcome.reasons)  # a kink or NaN: say so even on a pass
+        if outcome.quantities and (verbose or noted or outcome.verdict in (FAILED, ERROR, SKIPPED)):
             console.print(case_panel(outcome, verbose))
     # A case that could not even be prepared gets one line, `file:line: what is wrong`.
     invalid = [reason for outcome in outcomes if not outcome.quantities for reason in outcome.reasons]
@@ -122,7 +124,7 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
             f"{name} {result.status} {result.seconds * 1000:.1f} ms" + (f" ({result.detail})" if result.detail else "")
             for name, result in outcome.results.items()
         )
-        parts.append(Text(f"engines: {timings}; tolerance rtol={outcome.rtol:g} atol={outcome.atol:g}", style="dim"))
+        parts.append(Text(f"engines: {timings}", style="dim"))
     if verbose > 1:
         parts += [Text(r.traceback, style="dim") for r in outcome.results.values() if r.traceback]
     title = f"{case.name}  [dim]{case.path}:{case.line}[/dim]"
@@ -153,13 +155,31 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
         cells = []
         for _, array in columns:
             value = float(np.broadcast_to(array, quantity.shape)[index])
-            bad = reference is not None and not _close(value, float(reference[index]), outcome.rtol, outcome.atol)
+            bad = reference is not None and not _close(value, float(reference[index]), *_tolerance(outcome, quantity))
             cells.append(Text(f"{value:.10g}", style="bold red reverse" if bad else ""))
         table.add_row(_index_text(quantity.quantity, index), *cells)
     hidden = int(np.prod(quantity.shape)) - len(indices)
     notes = [f"{hidden} more element(s) not shown"] if hidden > 0 else []
-    notes += [line for line in [_worst_line(quantity)] if line]
+    dtype = outcome.problem.dtype if outcome.problem else "float64"
+    notes += [line for line in (_worst_line(quantity, dtype), _allowance_line(quantity, dtype)) if line]
     return Group(table, *(Text(note) for note in notes))
+
+
+def _tolerance(outcome: CaseOutcome, quantity: QuantityCheck) -> tuple[float, float]:
+    return (quantity.tolerance.rtol, quantity.tolerance.atol) if quantity.tolerance else (outcome.rtol, outcome.atol)
+
+
+def _allowance_line(quantity: QuantityCheck, dtype: str) -> str:
+    """'err / allowed: numpy 2e-16 / 3e-13 (1 ulp float64), ...; tolerance from the error budget': the room each had."""
+    if quantity.tolerance is None:
+        return ""
+    parts = [
+        f"{engine} {d.max_abs:.2g} / {d.allowed:.2g} ({d.max_ulp:.3g} ulp {dtype})"
+        for engine, d in quantity.differences.items()
+        if engine != quantity.reference
+    ]
+    t = quantity.tolerance
+    return f"err / allowed: {', '.join(parts) or '-'} (rtol {t.rtol:.2g}, atol {t.atol:.2g} from {t.source})"
 
 
 def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:
@@ -168,7 +188,8 @@ def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]
         return indices[:MAX_ELEMENT_ROWS]
 
     def badness(index: tuple[int, ...]) -> float:
-        allowed = outcome.atol + outcome.rtol * abs(float(reference[index]))
+        rtol, atol = _tolerance(outcome, quantity)
+        allowed = max(atol + rtol * abs(float(reference[index])), 1e-300)
         return max(abs(float(np.broadcast_to(a, quantity.shape)[index]) - float(reference[index])) / allowed
                    for _, a in columns)  # fmt: skip
 
@@ -184,7 +205,7 @@ def _index_text(quantity: str, index: tuple[int, ...]) -> str:
     return f"{base}[{','.join(map(str, index))}]" if index else base
 
 
-def _worst_line(quantity: QuantityCheck) -> str:
+def _worst_line(quantity: QuantityCheck, dtype: str) -> str:
     bad: list[tuple[str, Difference]] = [(e, d) for e, d in quantity.differences.items() if not d.ok]
     bad += [(f"claimed {c.claim.kind}", c.difference) for c in quantity.claims if c.ok is False and c.difference]
     if not bad:
@@ -192,7 +213,8 @@ def _worst_line(quantity: QuantityCheck) -> str:
     who, d = max(bad, key=lambda item: item[1].max_abs / max(item[1].allowed, 1e-300))
     element = _index_text(quantity.quantity, d.worst)
     rel = abs(d.actual - d.expected) / abs(d.expected) if d.expected else float("inf")
+    ulp = float(ulp_error(d.actual, d.expected, dtype))
     return (
         f"worst element {element}: {who} {d.actual:.10g} vs reference {d.expected:.10g}, "
-        f"abs error {abs(d.actual - d.expected):.3g}, rel error {rel:.3g}, allowed {d.allowed:.3g}"
+        f"abs error {abs(d.actual - d.expected):.3g}, rel error {rel:.3g}, {ulp:.3g} ulp {dtype}, allowed {d.allowed:.3g}"
     )

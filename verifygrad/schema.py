@@ -38,6 +38,10 @@ CASE_PROPERTIES: dict[str, Any] = {
         "additionalProperties": False,
     },
     "expect_mismatch": {"type": "string", "minLength": 1, "description": "Why this case's claim is known to be wrong."},
+    "subgradient": {
+        "enum": ["lenient", "strict"],
+        "description": "At a point with no derivative (relu at 0): lenient (default) accepts any valid subgradient; strict fails.",
+    },
     "description": {"type": "string"},
     "source": {"type": "string"},
     "tags": {"type": "array", "items": {"type": "string"}},

@@ -42,6 +42,9 @@ class EngineResult:
     seconds: float = 0.0
     formulas: dict[str, str] = field(default_factory=dict)  # derivative formula per input (sympy)
     detail: str = ""  # how it ran: the device, the symbolic route
+    # Evaluated exactly (30 digits from the inputs as written): a reference that can blame the others.
+    # NOTE: SymPy's scalar and matrix routes fall back to float64 for large inputs: not exact then.
+    exact: bool = False
     traceback: str = ""
 
     @property

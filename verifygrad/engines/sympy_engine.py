@@ -25,6 +25,7 @@ from verifygrad.parse import Program
 from verifygrad.problem import Problem
 
 PRECISION = 30
+EXACT = f"{PRECISION} digits"  # how a route says it evaluated exactly; otherwise it says "float64..."
 MAX_TERMS = 20_000  # size of the expanded expression
 MAX_DERIVATIVE_WORK = 300_000  # expanded size times the number of elements differentiated
 READABLE_MAX_OPS = 60
@@ -214,13 +215,13 @@ def run(problem: Problem) -> EngineResult:
         rule = sympy_scalar.scalar_rule(problem)
         value, grads, how = sympy_scalar.evaluate(rule, problem)
         formulas = {name: text for name in problem.wrt if (text := sympy_scalar.formula_text(rule, problem, name))}
-        return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=f"sympy: scalar rule, {how}")
+        return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=f"sympy: scalar rule, {how}", exact=how == EXACT)
     from verifygrad.engines import sympy_matrix  # NOTE: only here: its SymPy modules take 0.1 s to import
 
     if sympy_matrix.applies(problem):
         try:
             value, grads, how = sympy_matrix.evaluate(sympy_matrix.matrix_rule(problem), problem)
-            return EngineResult("sympy", "ok", value=value, grads=grads, detail=f"sympy: matrix calculus, {how}")
+            return EngineResult("sympy", "ok", value=value, grads=grads, detail=f"sympy: matrix calculus, {how}", exact=how == EXACT)
         except sympy_matrix.NotApplicable:
             pass
         except sympy_matrix.CheckFailed as failed:
@@ -241,4 +242,4 @@ def run_expanded(problem: Problem) -> EngineResult:
     formulas = {name: formula_text(name, derivation) for name in problem.wrt}
     elements = sum(problem.inputs[name].size for name in problem.inputs)
     detail = f"sympy: expanded {elements} element{'s' if elements != 1 else ''}, {PRECISION} digits"
-    return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=detail)
+    return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=detail, exact=True)

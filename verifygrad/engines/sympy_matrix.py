@@ -23,7 +23,7 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.tensor.array.expressions.arrayexpr_derivatives import matrix_derive
 
-from verifygrad.engines.sympy_engine import ELEMENTWISE, PRECISION, exact, run_expanded
+from verifygrad.engines.sympy_engine import ELEMENTWISE, EXACT, PRECISION, exact, run_expanded
 from verifygrad.engines.sympy_scalar import BINARY, GUARD_DIGITS, mpf_as_written, real_float
 from verifygrad.parse import parse
 from verifygrad.problem import Problem
@@ -286,7 +286,7 @@ def _evaluate(rule: MatrixRule, problem: Problem, precise: bool) -> tuple[np.nda
             grad = np.broadcast_to(np.asarray(grad * weight), np.shape(values[symbol]))
             grads[name] = np.vectorize(real_float, otypes=[np.float64])(grad) if precise else np.array(grad, dtype=np.float64)
             grads[name] = grads[name].reshape(problem.inputs[name].shape)
-    return np.asarray(value), grads, f"{PRECISION} digits" if precise else "float64"
+    return np.asarray(value), grads, EXACT if precise else "float64"
 
 
 def _total(value: Any) -> Any:

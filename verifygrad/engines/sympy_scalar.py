@@ -23,7 +23,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from verifygrad.engines.sympy_engine import ELEMENTWISE, PRECISION, exact
+from verifygrad.engines.sympy_engine import ELEMENTWISE, EXACT, PRECISION, exact
 from verifygrad.parse import parse
 from verifygrad.problem import Problem
 
@@ -163,7 +163,7 @@ def evaluate(rule: ScalarRule, problem: Problem) -> tuple[np.ndarray, dict[str, 
     precise = math.prod(shape) <= PRECISE_MAX_ELEMENTS
     with mpmath.workdps(PRECISION + GUARD_DIGITS), np.errstate(all="ignore"):
         value, grads = _evaluate(rule, problem, shape, PRECISE if precise else FLOAT)
-    return value, grads, f"{PRECISION} digits" if precise else "float64, vectorized"
+    return value, grads, EXACT if precise else "float64, vectorized"
 
 
 def _element_values(rule: ScalarRule, problem: Problem, shape: tuple[int, ...], lib: SimpleNamespace) -> list[Any]:

@@ -26,10 +26,14 @@ def _transpose(x: torch.Tensor, dim0: int, dim1: int) -> torch.Tensor:
     return torch.transpose(x, dim0, dim1) if x.dim() > 1 else x
 
 
+# NOTE: above its default threshold of 20 torch's softplus returns x itself, off by up to
+# exp(-20) = 2e-9: far outside float64's error budget.  Above 40, exp(-40) < 2**-53.
+SOFTPLUS_THRESHOLD = 40.0
+
 TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
     "neg": torch.neg, "exp": torch.exp, "log": torch.log, "log1p": torch.log1p, "sqrt": torch.sqrt,
     "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-    "relu": torch.relu, "abs": torch.abs, "softplus": torch.nn.functional.softplus,
+    "relu": torch.relu, "abs": torch.abs, "softplus": lambda x: torch.nn.functional.softplus(x, threshold=SOFTPLUS_THRESHOLD),
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
     "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "logsumexp": _reduce(torch.logsumexp),
     "matmul": torch.matmul, "outer": torch.outer, "transpose": _transpose, "trace": torch.trace,

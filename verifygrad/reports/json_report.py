@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import platform
 from importlib import metadata
@@ -51,8 +52,13 @@ def case_report(outcome: CaseOutcome) -> dict[str, Any]:
         "reasons": outcome.reasons,
         "seconds": outcome.seconds,
         "dtype": outcome.problem.dtype if outcome.problem else case.dtype,
-        "tolerance": {"rtol": outcome.rtol, "atol": outcome.atol},
+        "tolerance": {
+            "rtol": outcome.rtol,
+            "atol": outcome.atol,
+            "quantities": {q.quantity: dataclasses.asdict(q.tolerance) for q in outcome.quantities if q.tolerance},
+        },
         "reference": reference,
+        "exact_reference": outcome.exact_reference,
         "engines": {name: _engine_report(outcome, name) for name in outcome.results},
         "claims": [
             {"kind": c.claim.kind, "quantity": c.claim.quantity, "claimed": _array(c.claim.claimed), "ok": c.ok, "text": c.text}
@@ -83,6 +89,7 @@ def _difference(difference: Difference) -> dict[str, Any]:
         "max_rel": _number(difference.max_rel),
         "worst": list(difference.worst),
         "allowed": _number(difference.allowed),
+        "max_ulp": _number(difference.max_ulp),
     }
 
 
@@ -121,7 +128,7 @@ REPORT_SCHEMA: dict[str, Any] = {
         "nested": {"anyOf": [{"$ref": "#/$defs/number"}, {"type": "array", "items": {"$ref": "#/$defs/nested"}}]},
         "difference": {
             "type": "object",
-            "required": ["ok", "max_abs", "max_rel", "worst", "allowed"],
+            "required": ["ok", "max_abs", "max_rel", "worst", "allowed", "max_ulp"],
             "additionalProperties": False,
             "properties": {
                 "ok": {"type": "boolean"},
@@ -129,6 +136,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "max_rel": {"$ref": "#/$defs/number"},
                 "worst": {"type": "array", "items": {"type": "integer"}, "description": "Index of the worst element."},
                 "allowed": {"$ref": "#/$defs/number", "description": "atol + rtol*|reference| at the worst element."},
+                "max_ulp": {"$ref": "#/$defs/number", "description": "Largest error in units in the last place of the case's dtype."},
             },
         },
         "engine": {
@@ -164,6 +172,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "dtype",
                 "tolerance",
                 "reference",
+                "exact_reference",
                 "engines",
                 "claims",
             ],  # fmt: skip
@@ -181,9 +190,26 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "tolerance": {
                     "type": "object",
                     "required": ["rtol", "atol"],
-                    "properties": {"rtol": {"type": "number"}, "atol": {"type": "number"}},
+                    "description": "The loosest over the quantities; per quantity, with where it came from, under 'quantities'.",
+                    "properties": {
+                        "rtol": {"type": "number"},
+                        "atol": {"type": "number"},
+                        "quantities": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "object",
+                                "required": ["rtol", "atol", "source"],
+                                "properties": {
+                                    "rtol": {"type": "number"},
+                                    "atol": {"type": "number"},
+                                    "source": {"type": "string", "description": "budget, case, command line, or two joined by +."},
+                                },
+                            },
+                        },
+                    },
                 },
                 "reference": {"type": ["string", "null"], "description": "The engine the others are compared with."},
+                "exact_reference": {"type": "boolean", "description": "false: the verdict is by agreement only (no 30-digit reference)."},
                 "engines": {"type": "object", "additionalProperties": {"$ref": "#/$defs/engine"}},
                 "claims": {
                     "type": "array",

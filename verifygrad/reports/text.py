@@ -11,7 +11,7 @@ VERDICT_WORD = {"passed": "PASS", "xfail": "XFAIL", "failed": "FAIL", "skipped":
 
 
 def verdict_line(outcome: CaseOutcome) -> str:
-    """'FAIL: numpy differs from sympy on ∂/∂x; ...' on one line."""
+    """'FAIL: numpy is off on ∂/∂x: ...; ...' on one line."""
     reasons = "; ".join(reason.replace("\n", " ") for reason in outcome.reasons)
     return f"{VERDICT_WORD[outcome.verdict]}: {reasons}" if reasons else VERDICT_WORD[outcome.verdict]
 
