@@ -17,7 +17,7 @@ from verifygrad.limits import DEFAULT_LIMITS
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="verifygrad")
 def main() -> None:
-    """Check gradients three ways: SymPy, a numpy reverse-mode engine, and PyTorch."""
+    """Check gradients four ways: SymPy, a numpy reverse-mode engine, PyTorch, and finite differences."""
 
 
 @main.command()

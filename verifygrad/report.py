@@ -87,9 +87,12 @@ def engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engine: str) -> T
         return Text("! error", style="magenta")
     if engine == quantity.reference:
         return Text("✓ ref", style="green")
-    difference = quantity.differences[engine]
+    difference = quantity.differences.get(engine)
+    if difference is None:  # fd ran, but no engine that can be a reference did
+        return Text("○ no ref", style="yellow")
     size = f"{difference.max_abs:.0e}" if difference.max_abs else "0"
-    return Text(f"{'✓' if difference.ok else '✗'} {size}", style="green" if difference.ok else "bold red")
+    along = "dir " if quantity.quantity in result.directional else ""  # compared along random directions only
+    return Text(f"{'✓' if difference.ok else '✗'} {along}{size}", style="green" if difference.ok else "bold red")
 
 
 def claim_cell(quantity: QuantityCheck) -> Text:
@@ -140,7 +143,7 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Table:
     table.add_column("element")
     columns: list[tuple[str, np.ndarray]] = []
     for engine, result in outcome.results.items():
-        if result.ok:
+        if result.ok and quantity.quantity not in result.directional:
             columns.append((engine + (" (ref)" if engine == quantity.reference else ""), quantity_of(result, quantity.quantity)))
     for check in quantity.claims:
         if check.claim.claimed is not None:

@@ -21,6 +21,7 @@ ENGINE_MODULES = {
     "sympy": "verifygrad.engines.sympy_engine",
     "numpy": "verifygrad.engines.numpy_engine",
     "torch": "verifygrad.engines.torch_engine",
+    "fd": "verifygrad.engines.fd_engine",
 }
 ENGINES = tuple(ENGINE_MODULES)
 # Pure-Python engines whose time is unbounded: run in a worker process killed at the time limit.
@@ -42,6 +43,8 @@ class EngineResult:
     seconds: float = 0.0
     formulas: dict[str, str] = field(default_factory=dict)  # derivative formula per input (sympy)
     detail: str = ""  # how it ran: the device, the symbolic route
+    # Per input with no gradient array (fd on a large input): (directions, <grad, direction> for each).
+    directional: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     traceback: str = ""
 
     @property
