@@ -90,6 +90,7 @@ def test_json_report_holds_engines_arrays_errors_and_claims(reports):
         assert case["engines"][engine]["value"] == 5.0
         assert case["engines"][engine]["errors"]["x"]["ok"] is True
         assert case["engines"][engine]["seconds"] >= 0
+    assert case["engines"]["fd"]["errors"]["x"]["ok"] is True and case["engines"]["fd"]["detail"].startswith("fd: central differences")
     assert case["tolerance"] == {"rtol": 1e-7, "atol": 1e-9}
     claim = {"kind": "grad", "quantity": "x", "claimed": [2.0, 5.0], "ok": False, "text": "wrong (x[1]: claimed 5, true 4)"}
     assert case["claims"] == [claim]

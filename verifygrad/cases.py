@@ -52,6 +52,7 @@ class Case:
     tolerance: dict[str, float] = field(default_factory=dict)
     expect: dict[str, Any] = field(default_factory=dict)
     expect_mismatch: str | None = None
+    mutate: bool = False
     description: str = ""
     source: str = ""
     tags: list[str] = field(default_factory=list)

@@ -143,6 +143,7 @@ class Overrides:
     rtol: float | None = None
     atol: float | None = None
     engines: tuple[str, ...] = ()
+    mutate: bool = False  # --mutate: negative controls for every case
 
 
 def tolerance(case: Case, dtype: str, overrides: Overrides) -> tuple[float, float]:

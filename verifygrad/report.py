@@ -55,14 +55,15 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
 
 def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
     table = Table(show_lines=False, header_style="bold")
-    for column in ("case", "input", "shape", *engines, "claim", "verdict"):
+    mutated = any(o.mutations for o in outcomes)
+    for column in ("case", "input", "shape", *engines, "claim", *(["mutants"] if mutated else []), "verdict"):
         wraps = column in ("case", "claim")
         table.add_column(column, no_wrap=not wraps, overflow="fold" if wraps else "ellipsis", min_width=12 if column == "case" else None)
     for outcome in outcomes:
         label, style = VERDICT_STYLE[outcome.verdict]
         verdict = Text(label, style=style)
         if not outcome.quantities:
-            table.add_row(outcome.case.name, "", "", *["" for _ in engines], "", verdict, end_section=True)
+            table.add_row(outcome.case.name, "", "", *["" for _ in engines], "", *([""] if mutated else []), verdict, end_section=True)
             continue
         for row, quantity in enumerate(outcome.quantities):
             table.add_row(
@@ -71,6 +72,7 @@ def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
                 fmt(quantity.shape),
                 *[engine_cell(outcome, quantity, engine) for engine in engines],
                 claim_cell(quantity),
+                *([mutants_cell(outcome, quantity.quantity)] if mutated else []),
                 verdict if row == 0 else "",
                 end_section=row == len(outcome.quantities) - 1,
             )
@@ -95,6 +97,16 @@ def engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engine: str) -> T
     return Text(f"{'✓' if difference.ok else '✗'} {along}{size}", style="green" if difference.ok else "bold red")
 
 
+def mutants_cell(outcome: CaseOutcome, quantity: str) -> Text:
+    """How many of this quantity's negative controls the comparison caught."""
+    checks = [c for c in outcome.mutations if c.quantity == quantity]
+    if not checks:
+        return Text("")
+    caught = sum(c.caught for c in checks)
+    ok = caught == len(checks)
+    return Text(f"{'✓' if ok else '✗'} {caught}/{len(checks)} caught", style="green" if ok else "bold red")
+
+
 def claim_cell(quantity: QuantityCheck) -> Text:
     text = Text()
     for i, check in enumerate(quantity.claims):
@@ -117,6 +129,10 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
     if sympy_result and sympy_result.ok:
         for formula in sympy_result.formulas.values():
             parts.append(Text.assemble(("derived  ", "bold"), formula))
+    if outcome.mutations:
+        from verifygrad.mutate import summary
+
+        parts.append(Text(summary(outcome.mutations)))
     for quantity in outcome.quantities:
         if verbose or _has_mismatch(quantity):
             parts.append(element_table(outcome, quantity))

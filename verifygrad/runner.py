@@ -36,6 +36,7 @@ class CaseOutcome:
     rtol: float = 0.0
     atol: float = 0.0
     seconds: float = 0.0  # wall time of the whole check, set by whoever times it
+    mutations: list = field(default_factory=list)  # mutate.MutantCheck per negative control, under --mutate
 
     @property
     def passed(self) -> bool:
@@ -62,7 +63,12 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     for claim_check in check_claims(claims, problem, truth, rtol, atol):
         next(q for q in quantities if q.quantity == claim_check.claim.quantity).claims.append(claim_check)
     verdict, reasons = judge(case, results, ran, quantities)
-    return CaseOutcome(case, verdict, reasons, problem, results, quantities, rtol, atol)
+    outcome = CaseOutcome(case, verdict, reasons, problem, results, quantities, rtol, atol)
+    if overrides.mutate or case.mutate:
+        from verifygrad import mutate
+
+        mutate.apply(outcome)
+    return outcome
 
 
 def judge(case: Case, results: dict[str, EngineResult], ran: list[str],

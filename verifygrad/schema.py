@@ -38,6 +38,7 @@ CASE_PROPERTIES: dict[str, Any] = {
         "additionalProperties": False,
     },
     "expect_mismatch": {"type": "string", "minLength": 1, "description": "Why this case's claim is known to be wrong."},
+    "mutate": {"type": "boolean", "description": "Negative controls: check that wrong gradients would be caught (as --mutate)."},
     "description": {"type": "string"},
     "source": {"type": "string"},
     "tags": {"type": "array", "items": {"type": "string"}},
