@@ -40,6 +40,7 @@ def main() -> None:
               help="Any other limit: expr_chars, depth, exponent, file_bytes, cases_per_file, yaml_nodes (repeatable).")  # fmt: skip
 @click.option("-j", "--jobs", default="1", metavar="N|auto", help="Check cases in N worker processes (auto: one per core).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds a case may take (runs it in a worker).")
+@click.option("--explain", metavar="CASE", help="Print one case in full: every element, the derivative at the worst, a PyTorch reproducer.")
 @click.option("--mutate", is_flag=True, help="Negative controls: check that each case would catch a wrong gradient.")
 @click.option("--json", "json_path", metavar="FILE", help="Write a JSON report to FILE (- for stdout).")
 @click.option("--junit-xml", "junit_path", metavar="FILE", help="Write a JUnit XML report to FILE (- for stdout).")
@@ -62,7 +63,7 @@ def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | N
 
 def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool,
-         jobs: str, timeout: float | None, mutate: bool, json_path: str | None, junit_path: str | None) -> None:  # fmt: skip
+         jobs: str, timeout: float | None, explain: str | None, mutate: bool, json_path: str | None, junit_path: str | None) -> None:  # fmt: skip
     import time
 
     from rich.console import Console
@@ -88,6 +89,10 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
         sys.exit(EXIT_INVALID)
 
     overrides = Overrides(dtype=dtype, device=device, rtol=rtol, atol=atol, engines=engines, mutate=mutate)
+    if explain is not None:
+        from verifygrad.explain import explain_case
+
+        sys.exit(explain_case(console, cases, explain, overrides))
     outcomes = _check_all(console, cases, overrides, workers, timeout)
     render(console, outcomes, load_errors, verbose)
     if load_errors or any(o.verdict == ERROR for o in outcomes):
