@@ -30,11 +30,40 @@ def test_fd_matches_closed_form_within_its_tolerance(op: str) -> None:
     np.testing.assert_allclose(result.value, value, rtol=1e-12, atol=1e-14)
     for name, grad in grads.items():
         np.testing.assert_allclose(result.grads[name], grad, rtol=rtol, atol=atol, err_msg=f"d/d{name}")
+    assert result.unchecked == {}  # smooth at every input: nothing doubted
 
 
 def test_fd_is_much_better_than_its_tolerance_on_smooth_functions() -> None:
     # Richardson leaves t**4 truncation: the error of exp' at 1.5 is far below FD_RTOL.
     assert abs(fd("sum(exp(x))", x=[1.5]).grads["x"][0] - np.exp(1.5)) < 1e-9
+
+
+def test_fd_leaves_out_a_kink_and_says_so() -> None:
+    result = fd("sum(relu(x)) + sum(abs(x))", x=[0.0, 1.0, -2.0])
+    np.testing.assert_array_equal(result.unchecked["x"], [True, False, False])
+    np.testing.assert_allclose(result.grads["x"][1:], [2.0, -1.0], rtol=1e-9)
+    assert "x[0] not compared (not smooth within the step" in result.detail
+    torch_like = EngineResult("numpy", "ok", value=np.asarray(3.0), grads={"x": np.array([0.0, 2.0, -1.0])})
+    assert compare_engines({"numpy": torch_like, "fd": result}, "x", 1e-7, 1e-9)[1]["fd"].ok
+
+
+def test_fd_leaves_out_a_step_outside_the_domain() -> None:
+    result = fd("sum(log(x))", x=[1e-4, 2.0])
+    np.testing.assert_array_equal(result.unchecked["x"], [True, False])
+    assert result.grads["x"][1] == pytest.approx(0.5, rel=1e-9)
+
+
+def test_a_zero_derivative_with_a_large_third_derivative_is_not_doubted() -> None:
+    result = fd("sum(x ** 3)", x=[0.0, 1.0])  # central differences of x**3 at 0 are t**2: Richardson removes it
+    assert result.unchecked == {}
+    np.testing.assert_allclose(result.grads["x"], [0.0, 3.0], atol=1e-12)
+
+
+def test_directions_through_many_kinks_are_left_out() -> None:
+    x = np.random.default_rng(3).standard_normal(10**5)
+    result = fd("sum(relu(x))", x=x)
+    assert result.unchecked["x"].tolist() == [True] * fd_engine.DIRECTIONS
+    assert f"{fd_engine.DIRECTIONS} of {fd_engine.DIRECTIONS} directions for x not compared" in result.detail
 
 
 def test_fd_never_runs_a_vjp(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -94,7 +94,11 @@ def engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engine: str) -> T
         return Text("○ no ref", style="yellow")
     size = f"{difference.max_abs:.0e}" if difference.max_abs else "0"
     along = "dir " if quantity.quantity in result.directional else ""  # compared along random directions only
-    return Text(f"{'✓' if difference.ok else '✗'} {along}{size}", style="green" if difference.ok else "bold red")
+    doubted = int(result.unchecked[quantity.quantity].sum()) if quantity.quantity in result.unchecked else 0
+    if doubted and doubted == result.unchecked[quantity.quantity].size:
+        return Text("○ unchecked", style="yellow")  # the engine doubts every number it has here
+    left_out = f" ({doubted} unchecked)" if doubted else ""
+    return Text(f"{'✓' if difference.ok else '✗'} {along}{size}{left_out}", style="green" if difference.ok else "bold red")
 
 
 def mutants_cell(outcome: CaseOutcome, quantity: str) -> Text:

@@ -45,6 +45,8 @@ class EngineResult:
     detail: str = ""  # how it ran: the device, the symbolic route
     # Per input with no gradient array (fd on a large input): (directions, <grad, direction> for each).
     directional: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # Per input, a mask of the numbers above (gradient elements or directions) the engine itself doubts (fd at a kink).
+    unchecked: dict[str, np.ndarray] = field(default_factory=dict)
     traceback: str = ""
 
     @property

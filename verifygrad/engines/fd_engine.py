@@ -14,10 +14,14 @@ dtype: in float32 the rounding error ``eps32 |f| / t`` alone would be about 1e-4
 relative, as large as the tolerance, and float32 arithmetic is already checked by
 the numpy and torch engines; fd checks the derivative rules.
 
+Where fd's number is doubtful (see ``derivative``) it says so in ``unchecked``
+and the comparison leaves that element or direction out, saying which.
+
 Up to ``MAX_PER_ELEMENT`` elements of an input (and ``MAX_PER_ELEMENT_WORK``
-elements computed in all), every element is its own direction (4 forward
-evaluations each).  Above that, the cost would grow with the square of the size, so fd checks ``DIRECTIONS`` seeded random directions ``v``
-per input instead, and reports ``<grad, v>`` rather than a gradient array
+elements computed in all), every element is its own direction (6 forward
+evaluations each: steps t, t/2 and t/4, both ways).  Above that, the cost would
+grow with the square of the size, so fd checks ``DIRECTIONS`` seeded random
+directions ``v`` per input instead, and reports ``<grad, v>`` rather than a gradient array
 (like torch gradcheck's fast mode); ``compare.compare_engines`` projects the
 reference gradient onto the same directions.
 """
@@ -54,6 +58,7 @@ def run(problem: Problem) -> EngineResult:
     inputs = {name: np.asarray(value, dtype=np.float64) for name, value in problem.inputs.items()}
     value = forward(problem.program, inputs, "float64")[-1]
     weights = np.asarray(problem.grad_output, dtype=np.float64)
+    center = float(np.sum(weights * value))
 
     def objective(name: str, moved: np.ndarray) -> float:
         """<grad_output, output> with input ``name`` replaced: its gradient is what the engines report."""
@@ -61,31 +66,60 @@ def run(problem: Problem) -> EngineResult:
 
     grads: dict[str, np.ndarray] = {}
     directional: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    unchecked: dict[str, np.ndarray] = {}
     rng = np.random.default_rng(SEED)
     for name in problem.wrt:
         x = inputs[name]
+        f = functools.partial(objective, name)
         scale = np.maximum(1.0, np.abs(x))
         if per_element(problem, name):
-            grad = np.zeros(x.shape)
+            grad, doubtful = np.zeros(x.shape), np.zeros(x.shape, dtype=bool)
             for index in np.ndindex(*x.shape):
                 direction = np.zeros(x.shape)
                 direction[index] = scale[index]
-                grad[index] = derivative(functools.partial(objective, name), x, direction) / scale[index]
+                slope, doubtful[index] = derivative(f, x, direction, center)
+                grad[index] = slope / scale[index]
             grads[name] = grad
         else:
             directions = rng.standard_normal((DIRECTIONS, *x.shape)) * scale
-            slopes = np.array([derivative(functools.partial(objective, name), x, v) for v in directions])
-            directional[name] = (directions, slopes)
-    return EngineResult("fd", "ok", value=np.asarray(value, np.float64), grads=grads, directional=directional, detail=describe(problem))
+            found = [derivative(f, x, v, center) for v in directions]
+            doubtful = np.array([d for _, d in found])
+            directional[name] = (directions, np.array([slope for slope, _ in found]))
+        if doubtful.any():
+            unchecked[name] = doubtful
+    detail = describe(problem) + "".join(f"; {_unchecked_text(name, mask, name in directional)}" for name, mask in unchecked.items())
+    return EngineResult("fd", "ok", value=np.asarray(value, np.float64), grads=grads, directional=directional, unchecked=unchecked, detail=detail)
 
 
-def derivative(f: Callable[[np.ndarray], float], x: np.ndarray, direction: np.ndarray) -> float:
-    """d/dt f(x + t direction) at t = 0: central differences at steps STEP and STEP/2, Richardson-combined."""
+def derivative(f: Callable[[np.ndarray], float], x: np.ndarray, direction: np.ndarray, center: float) -> tuple[float, bool]:
+    """d/dt f(x + t direction) at t = 0, Richardson from the steps STEP and STEP/2; and whether it is doubtful.
 
-    def central(t: float) -> float:
-        return (f(x + t * direction) - f(x - t * direction)) / (2 * t)
+    Doubtful: a value is not finite (a step left the domain), the one-sided slopes differ by as
+    much at STEP/2 as at STEP (a kink: the central difference averages the two sides), or
+    Richardson from STEP/2 and STEP/4 disagrees with it by more than fd's tolerance (the
+    function is not smooth on the scale of the step).
+    """
+    steps = (STEP, STEP / 2, STEP / 4)
+    plus = [f(x + t * direction) for t in steps]
+    minus = [f(x - t * direction) for t in steps]
+    central = [(p - m) / (2 * t) for p, m, t in zip(plus, minus, steps)]
+    coarse, fine = (4 * central[1] - central[0]) / 3, (4 * central[2] - central[1]) / 3
+    if not all(math.isfinite(v) for v in (*plus, *minus, center)):
+        return coarse, True
+    gaps = [abs(p - 2 * center + m) / t for p, m, t in zip(plus, minus, steps)]  # one-sided slopes' difference: t f'' if smooth
+    noise = 64 * EPS * max(abs(v) for v in (*plus, *minus, center)) / steps[2]  # rounding in the differences
+    kink = gaps[1] > 0.75 * gaps[0] and gaps[1] > max(noise, FD_ATOL)
+    unsteady = abs(coarse - fine) > FD_RTOL * abs(coarse) + FD_ATOL + noise
+    return coarse, kink or unsteady
 
-    return (4 * central(STEP / 2) - central(STEP)) / 3
+
+def _unchecked_text(name: str, mask: np.ndarray, along_directions: bool) -> str:
+    """Which of fd's numbers are not compared, for the detail line."""
+    if along_directions:
+        return f"{int(mask.sum())} of {mask.size} directions for {name} not compared (not smooth within the step)"
+    shown = [f"{name}[{','.join(map(str, index))}]" if index else name for index in zip(*np.nonzero(mask))][:3]
+    more = f" and {int(mask.sum()) - 3} more" if mask.sum() > 3 else ""
+    return f"{', '.join(shown)}{more} not compared (not smooth within the step: a kink, or the edge of the domain)"
 
 
 def per_element(problem: Problem, name: str) -> bool:
