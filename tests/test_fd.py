@@ -143,3 +143,17 @@ def test_fd_alone_with_sympy_checks_a_case_and_fd_alone_does_not(tmp_path) -> No
     assert CliRunner().invoke(main, ["run", "-e", "sympy", "-e", "fd", str(path)]).exit_code == 0
     alone = CliRunner().invoke(main, ["run", "-e", "fd", str(path)])
     assert "only fd ran" in alone.output
+
+
+def test_a_kink_reads_unchecked_in_the_table_and_passes(tmp_path) -> None:
+    path = tmp_path / "kink.yaml"
+    path.write_text("name: kink\nexpr: sum(relu(x)) + sum(abs(x))\ninputs: {x: [0, 1, -2]}\n")
+    result = CliRunner().invoke(main, ["run", "--no-color", "-v", str(path)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "(1 unchecked)" in result.output
+    assert "0.5 ?" in result.output and "x[0] not compared" in result.output
+
+
+def test_a_doubted_scalar_input_is_named_plainly() -> None:
+    result = fd("relu(x)", x=0.0)
+    assert result.unchecked["x"].shape == () and "; x not compared" in result.detail

@@ -174,10 +174,11 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Table:
     indices = _rows_to_show(quantity, columns, reference, outcome)
     for index in indices:
         cells = []
-        for _, array in columns:
+        for label, array in columns:
             value = float(np.broadcast_to(array, quantity.shape)[index])
-            bad = reference is not None and not _close(value, float(reference[index]), outcome.rtol, outcome.atol)
-            cells.append(Text(f"{value:.10g}", style="bold red reverse" if bad else ""))
+            allowance = _allowance(outcome, quantity.quantity, label, index)
+            bad = reference is not None and allowance is not None and not _close(value, float(reference[index]), *allowance)
+            cells.append(Text(f"{value:.10g}" + (" ?" if allowance is None else ""), style="bold red reverse" if bad else ""))
         table.add_row(_index_text(quantity.quantity, index), *cells)
     hidden = int(np.prod(quantity.shape)) - len(indices)
     if hidden > 0:
@@ -186,6 +187,16 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Table:
     if worst:
         table.caption = (table.caption + "; " if table.caption else "") + worst
     return table
+
+
+def _allowance(outcome: CaseOutcome, quantity: str, label: str, index: tuple[int, ...]) -> tuple[float, float] | None:
+    """(rtol, atol) a column's element is held to: fd's own for fd, None where fd doubts its number."""
+    if label != "fd":
+        return outcome.rtol, outcome.atol
+    from verifygrad.engines.fd_engine import fd_tolerance
+
+    unchecked = outcome.results["fd"].unchecked.get(quantity)
+    return None if unchecked is not None and unchecked[index] else fd_tolerance(outcome.rtol, outcome.atol)
 
 
 def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:
