@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from verifygrad.cli import main
 from verifygrad.mutate import mutants
+from verifygrad.reports.json_report import REPORT_SCHEMA
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 
@@ -46,7 +48,9 @@ def test_a_zero_quantity_gets_one_shifted_mutant_and_nan_gets_none() -> None:
 
 
 def test_every_bundled_case_detects_a_1e_3_relative_error() -> None:
-    cases = report("--mutate", str(CASES))["cases"]
+    run_report = report("--mutate", str(CASES))
+    jsonschema.validate(run_report, REPORT_SCHEMA)
+    cases = run_report["cases"]
     assert len(cases) == 45 and all(c["verdict"] in ("passed", "xfail") for c in cases)
     for case in cases:
         assert case["mutations"] and all(m["caught"] for m in case["mutations"]), case["name"]

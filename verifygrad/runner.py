@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from verifygrad.cases import Case
 from verifygrad.claims import ClaimCheck, check_claims, read_claims
@@ -10,6 +11,9 @@ from verifygrad.compare import Difference, compare_engines, quantity_of
 from verifygrad.engines import ENGINES, EngineResult, run_engine
 from verifygrad.errors import CaseError
 from verifygrad.problem import Overrides, Problem, prepare, tolerance
+
+if TYPE_CHECKING:  # mutate imports this module
+    from verifygrad.mutate import MutantCheck
 
 PASSED, FAILED, SKIPPED, ERROR, XFAIL = "passed", "failed", "skipped", "error", "xfail"
 
@@ -36,7 +40,7 @@ class CaseOutcome:
     rtol: float = 0.0
     atol: float = 0.0
     seconds: float = 0.0  # wall time of the whole check, set by whoever times it
-    mutations: list = field(default_factory=list)  # mutate.MutantCheck per negative control, under --mutate
+    mutations: list[MutantCheck] = field(default_factory=list)  # the negative controls, under --mutate
 
     @property
     def passed(self) -> bool:
