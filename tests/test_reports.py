@@ -90,6 +90,7 @@ def test_json_report_holds_engines_arrays_errors_and_claims(reports):
         assert case["engines"][engine]["value"] == 5.0
         assert case["engines"][engine]["errors"]["x"]["ok"] is True
         assert case["engines"][engine]["seconds"] >= 0
+    assert case["engines"]["fd"]["errors"]["x"]["ok"] is True and case["engines"]["fd"]["detail"].startswith("fd: central differences")
     for quantity in ("value", "x"):  # the error budget: x*x and its sum are exact integers
         allowed = case["tolerance"]["quantities"][quantity]
         assert allowed["source"] == "budget" and allowed["rtol"] == 16 * 2.0**-53 and allowed["atol"] == 0  # all exact: integers

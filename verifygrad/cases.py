@@ -53,6 +53,7 @@ class Case:
     expect: dict[str, Any] = field(default_factory=dict)
     expect_mismatch: str | None = None
     subgradient: str = "lenient"  # "strict": a kink on the way is a failure, not a note
+    mutate: bool = False
     description: str = ""
     source: str = ""
     tags: list[str] = field(default_factory=list)

@@ -20,7 +20,7 @@ PIPED_WIDTH = 130
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="verifygrad")
 def main() -> None:
-    """Check gradients three ways: SymPy, a numpy reverse-mode engine, and PyTorch."""
+    """Check gradients four ways: SymPy, a numpy reverse-mode engine, PyTorch, and finite differences."""
 
 
 @main.command()
@@ -43,6 +43,8 @@ def main() -> None:
               help="Any other limit: expr_chars, depth, exponent, file_bytes, cases_per_file, yaml_nodes (repeatable).")  # fmt: skip
 @click.option("-j", "--jobs", default="1", metavar="N|auto", help="Check cases in N worker processes (auto: one per core).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds a case may take (runs it in a worker).")
+@click.option("--explain", metavar="CASE", help="Print one case in full: every element, the derivative at the worst, a PyTorch reproducer.")
+@click.option("--mutate", is_flag=True, help="Negative controls: check that each case would catch a wrong gradient.")
 @click.option("--json", "json_path", metavar="FILE", help="Write a JSON report to FILE (- for stdout).")
 @click.option("--junit-xml", "junit_path", metavar="FILE", help="Write a JUnit XML report to FILE (- for stdout).")
 def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
@@ -64,7 +66,7 @@ def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | N
 
 def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool,
-         jobs: str, timeout: float | None, json_path: str | None, junit_path: str | None) -> None:  # fmt: skip
+         jobs: str, timeout: float | None, explain: str | None, mutate: bool, json_path: str | None, junit_path: str | None) -> None:  # fmt: skip
     import time
 
     from rich.console import Console
@@ -91,7 +93,11 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
         sys.exit(EXIT_INVALID)
 
-    overrides = Overrides(dtype=dtype, device=device, rtol=rtol, atol=atol, engines=engines)
+    overrides = Overrides(dtype=dtype, device=device, rtol=rtol, atol=atol, engines=engines, mutate=mutate)
+    if explain is not None:
+        from verifygrad.explain import explain_case
+
+        sys.exit(explain_case(console, cases, explain, overrides))
     outcomes = _check_all(console, cases, overrides, workers, timeout)
     render(console, outcomes, load_errors, verbose)
     if load_errors or any(o.verdict == ERROR for o in outcomes):

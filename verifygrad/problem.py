@@ -140,3 +140,4 @@ class Overrides:
     rtol: float | None = None
     atol: float | None = None
     engines: tuple[str, ...] = ()
+    mutate: bool = False  # --mutate: negative controls for every case

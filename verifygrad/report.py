@@ -57,14 +57,15 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
 
 def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
     table = Table(show_lines=False, header_style="bold")
-    for column in ("case", "input", "shape", *engines, "claim", "verdict"):
+    mutated = any(o.mutations for o in outcomes)
+    for column in ("case", "input", "shape", *engines, "claim", *(["mutants"] if mutated else []), "verdict"):
         wraps = column in ("case", "claim")
         table.add_column(column, no_wrap=not wraps, overflow="fold" if wraps else "ellipsis", min_width=12 if column == "case" else None)
     for outcome in outcomes:
         label, style = VERDICT_STYLE[outcome.verdict]
         verdict = Text(label, style=style)
         if not outcome.quantities:
-            table.add_row(outcome.case.name, "", "", *["" for _ in engines], "", verdict, end_section=True)
+            table.add_row(outcome.case.name, "", "", *["" for _ in engines], "", *([""] if mutated else []), verdict, end_section=True)
             continue
         for row, quantity in enumerate(outcome.quantities):
             table.add_row(
@@ -73,6 +74,7 @@ def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
                 fmt(quantity.shape),
                 *[engine_cell(outcome, quantity, engine) for engine in engines],
                 claim_cell(quantity),
+                *([mutants_cell(outcome, quantity.quantity)] if mutated else []),
                 verdict if row == 0 else "",
                 end_section=row == len(outcome.quantities) - 1,
             )
@@ -89,9 +91,26 @@ def engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engine: str) -> T
         return Text("! error", style="magenta")
     if engine == quantity.reference:
         return Text("✓ ref", style="green")
-    difference = quantity.differences[engine]
+    difference = quantity.differences.get(engine)
+    if difference is None:  # fd ran, but no engine that can be a reference did
+        return Text("○ no ref", style="yellow")
     size = f"{difference.max_abs:.0e}" if difference.max_abs else "0"
-    return Text(f"{'✓' if difference.ok else '✗'} {size}", style="green" if difference.ok else "bold red")
+    along = "dir " if quantity.quantity in result.directional else ""  # compared along random directions only
+    doubted = int(result.unchecked[quantity.quantity].sum()) if quantity.quantity in result.unchecked else 0
+    if doubted and doubted == result.unchecked[quantity.quantity].size:
+        return Text("○ unchecked", style="yellow")  # the engine doubts every number it has here
+    left_out = f" ({doubted} unchecked)" if doubted else ""
+    return Text(f"{'✓' if difference.ok else '✗'} {along}{size}{left_out}", style="green" if difference.ok else "bold red")
+
+
+def mutants_cell(outcome: CaseOutcome, quantity: str) -> Text:
+    """How many of this quantity's negative controls the comparison caught."""
+    checks = [c for c in outcome.mutations if c.quantity == quantity]
+    if not checks:
+        return Text("")
+    caught = sum(c.caught for c in checks)
+    ok = caught == len(checks)
+    return Text(f"{'✓' if ok else '✗'} {caught}/{len(checks)} caught", style="green" if ok else "bold red")
 
 
 def claim_cell(quantity: QuantityCheck) -> Text:
@@ -116,6 +135,10 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
     if sympy_result and sympy_result.ok:
         for formula in sympy_result.formulas.values():
             parts.append(Text.assemble(("derived  ", "bold"), formula))
+    if outcome.mutations:
+        from verifygrad.mutate import summary
+
+        parts.append(Text(summary(outcome.mutations)))
     for quantity in outcome.quantities:
         if verbose or _has_mismatch(quantity):
             parts.append(element_table(outcome, quantity))
@@ -142,7 +165,7 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
     table.add_column("element")
     columns: list[tuple[str, np.ndarray]] = []
     for engine, result in outcome.results.items():
-        if result.ok:
+        if result.ok and quantity.quantity not in result.directional:
             columns.append((engine + (" (ref)" if engine == quantity.reference else ""), quantity_of(result, quantity.quantity)))
     for check in quantity.claims:
         if check.claim.claimed is not None:
@@ -153,10 +176,11 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
     indices = _rows_to_show(quantity, columns, reference, outcome)
     for index in indices:
         cells = []
-        for _, array in columns:
+        for label, array in columns:
             value = float(np.broadcast_to(array, quantity.shape)[index])
-            bad = reference is not None and not _close(value, float(reference[index]), *_tolerance(outcome, quantity))
-            cells.append(Text(f"{value:.10g}", style="bold red reverse" if bad else ""))
+            allowance = _allowance(outcome, quantity, label, index)
+            bad = reference is not None and allowance is not None and not _close(value, float(reference[index]), *allowance)
+            cells.append(Text(f"{value:.10g}" + (" ?" if allowance is None else ""), style="bold red reverse" if bad else ""))
         table.add_row(_index_text(quantity.quantity, index), *cells)
     hidden = int(np.prod(quantity.shape)) - len(indices)
     notes = [f"{hidden} more element(s) not shown"] if hidden > 0 else []
@@ -180,6 +204,16 @@ def _allowance_line(quantity: QuantityCheck, dtype: str) -> str:
     ]
     t = quantity.tolerance
     return f"err / allowed: {', '.join(parts) or '-'} (rtol {t.rtol:.2g}, atol {t.atol:.2g} from {t.source})"
+
+
+def _allowance(outcome: CaseOutcome, quantity: QuantityCheck, label: str, index: tuple[int, ...]) -> tuple[float, float] | None:
+    """(rtol, atol) a column's element is held to: fd's own for fd, None where fd doubts its number."""
+    if label != "fd":
+        return _tolerance(outcome, quantity)
+    from verifygrad.engines.fd_engine import fd_tolerance
+
+    unchecked = outcome.results["fd"].unchecked.get(quantity.quantity)
+    return None if unchecked is not None and unchecked[index] else fd_tolerance(*_tolerance(outcome, quantity))
 
 
 def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:

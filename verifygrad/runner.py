@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from verifygrad import kinks
 from verifygrad.blame import exact_reference, mismatch_reasons, why_not_exact
@@ -13,6 +14,9 @@ from verifygrad.compare import Difference, compare_engines, quantity_of
 from verifygrad.engines import ENGINES, EngineResult, run_engine
 from verifygrad.errors import CaseError
 from verifygrad.problem import Overrides, Problem, prepare
+
+if TYPE_CHECKING:  # mutate imports this module
+    from verifygrad.mutate import MutantCheck
 
 PASSED, FAILED, SKIPPED, ERROR, XFAIL = "passed", "failed", "skipped", "error", "xfail"
 
@@ -41,6 +45,7 @@ class CaseOutcome:
     rtol: float = 0.0  # the loosest of the quantities' tolerances
     atol: float = 0.0
     seconds: float = 0.0  # wall time of the whole check, set by whoever times it
+    mutations: list[MutantCheck] = field(default_factory=list)  # the negative controls, under --mutate
 
     @property
     def passed(self) -> bool:
@@ -81,7 +86,12 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     notes = kinks.notes(problem, results, values, found)
     verdict, reasons = judge(case, results, ran, quantities, notes, strict and bool(found))
     loosest = (max(t.rtol for t in allowed.values()), max(t.atol for t in allowed.values()))
-    return CaseOutcome(case, verdict, reasons, problem, results, quantities, *loosest)
+    outcome = CaseOutcome(case, verdict, reasons, problem, results, quantities, *loosest)
+    if overrides.mutate or case.mutate:
+        from verifygrad import mutate
+
+        mutate.apply(outcome)
+    return outcome
 
 
 def judge(case: Case, results: dict[str, EngineResult], ran: list[str], quantities: list[QuantityCheck],

@@ -42,6 +42,7 @@ CASE_PROPERTIES: dict[str, Any] = {
         "enum": ["lenient", "strict"],
         "description": "At a point with no derivative (relu at 0): lenient (default) accepts any valid subgradient; strict fails.",
     },
+    "mutate": {"type": "boolean", "description": "Negative controls: check that wrong gradients would be caught (as --mutate)."},
     "description": {"type": "string"},
     "source": {"type": "string"},
     "tags": {"type": "array", "items": {"type": "string"}},

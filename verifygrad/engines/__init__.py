@@ -21,6 +21,7 @@ ENGINE_MODULES = {
     "sympy": "verifygrad.engines.sympy_engine",
     "numpy": "verifygrad.engines.numpy_engine",
     "torch": "verifygrad.engines.torch_engine",
+    "fd": "verifygrad.engines.fd_engine",
 }
 ENGINES = tuple(ENGINE_MODULES)
 # Pure-Python engines whose time is unbounded: run in a worker process killed at the time limit.
@@ -45,6 +46,10 @@ class EngineResult:
     # Evaluated exactly (30 digits from the inputs as written): a reference that can blame the others.
     # NOTE: SymPy's scalar and matrix routes fall back to float64 for large inputs: not exact then.
     exact: bool = False
+    # Per input with no gradient array (fd on a large input): (directions, <grad, direction> for each).
+    directional: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # Per input, a mask of the numbers above (gradient elements or directions) the engine itself doubts (fd at a kink).
+    unchecked: dict[str, np.ndarray] = field(default_factory=dict)
     traceback: str = ""
 
     @property

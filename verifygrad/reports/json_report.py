@@ -65,6 +65,10 @@ def case_report(outcome: CaseOutcome) -> dict[str, Any]:
             for q in outcome.quantities
             for c in q.claims
         ],
+        "mutations": [
+            {"quantity": m.quantity, "mutant": m.mutant, "element": list(m.element), "caught": m.caught, "detects": _number(m.detects)}
+            for m in outcome.mutations
+        ],
     }
 
 
@@ -175,6 +179,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "exact_reference",
                 "engines",
                 "claims",
+                "mutations",
             ],  # fmt: skip
             "additionalProperties": False,
             "properties": {
@@ -223,6 +228,22 @@ REPORT_SCHEMA: dict[str, Any] = {
                             "claimed": _ARRAY,
                             "ok": {"type": ["boolean", "null"], "description": "null: could not be checked."},
                             "text": {"type": "string"},
+                        },
+                    },
+                },
+                "mutations": {
+                    "type": "array",
+                    "description": "Negative controls (--mutate): mutants of the reference and whether the comparison caught each.",
+                    "items": {
+                        "type": "object",
+                        "required": ["quantity", "mutant", "element", "caught", "detects"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "quantity": {"type": "string", "description": "'value' or an input's name."},
+                            "mutant": {"type": "string"},
+                            "element": {"type": "array", "items": {"type": "integer"}},
+                            "caught": {"type": "boolean"},
+                            "detects": {"$ref": "#/$defs/number", "description": "Smallest relative error flagged at that element."},
                         },
                     },
                 },

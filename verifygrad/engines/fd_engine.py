@@ -1,0 +1,140 @@
+"""Finite differences: the gradient from forward values alone, independent of every derivative rule.
+
+Only ``numpy_engine.forward`` is called, never a VJP.  Each derivative is a
+central difference along a direction ``v``, ``D(t) = (f(x + t v) - f(x - t v)) / 2t``,
+Richardson-extrapolated from the steps ``t`` and ``t/2``: ``(4 D(t/2) - D(t)) / 3``
+cancels the ``t**2`` error term, leaving ``t**4`` truncation and about
+``3 eps |f| / t`` rounding.  The step that balances those two is ``eps**(1/5)``
+(about 7e-4 in float64), scaled per element by ``max(1, |x|)``; the
+``eps**(1/3)`` step of a plain central difference would leave rounding, not
+truncation, as the larger error and waste the extrapolation.
+
+NOTE: always computed in float64, at the inputs as written, whatever the case's
+dtype: in float32 the rounding error ``eps32 |f| / t`` alone would be about 1e-4
+relative, as large as the tolerance, and float32 arithmetic is already checked by
+the numpy and torch engines; fd checks the derivative rules.
+
+Where fd's number is doubtful (see ``derivative``) it says so in ``unchecked``
+and the comparison leaves that element or direction out, saying which.
+
+Up to ``MAX_PER_ELEMENT`` elements of an input (and ``MAX_PER_ELEMENT_WORK``
+elements computed in all), every element is its own direction (6 forward
+evaluations each: steps t, t/2 and t/4, both ways).  Above that, the cost would
+grow with the square of the size, so fd checks ``DIRECTIONS`` seeded random
+directions ``v`` per input instead, and reports ``<grad, v>`` rather than a gradient array
+(like torch gradcheck's fast mode); ``compare.compare_engines`` projects the
+reference gradient onto the same directions.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from verifygrad.engines import EngineResult
+from verifygrad.engines.numpy_engine import forward
+from verifygrad.problem import Problem
+
+EPS = float(np.finfo(np.float64).eps)
+STEP = EPS ** (1 / 5)
+MAX_PER_ELEMENT = 2_000
+MAX_PER_ELEMENT_WORK = 10**7  # elements differentiated times elements the program computes per evaluation
+DIRECTIONS = 4
+SEED = 0
+# fd's own error after Richardson, relative and absolute: the floor under the case's tolerance.
+FD_RTOL = 1e-6
+FD_ATOL = 1e-8
+
+
+def fd_tolerance(rtol: float, atol: float) -> tuple[float, float]:
+    """(rtol, atol) for comparing fd with the reference: the case's, but never tighter than fd's own error."""
+    return max(rtol, FD_RTOL), max(atol, FD_ATOL)
+
+
+def run(problem: Problem) -> EngineResult:
+    inputs = {name: np.asarray(value, dtype=np.float64) for name, value in problem.inputs.items()}
+    value = forward(problem.program, inputs, "float64")[-1]
+    weights = np.asarray(problem.grad_output, dtype=np.float64)
+    center = float(np.sum(weights * value))
+
+    def objective(name: str, moved: np.ndarray) -> float:
+        """<grad_output, output> with input ``name`` replaced: its gradient is what the engines report."""
+        return float(np.sum(weights * forward(problem.program, {**inputs, name: moved}, "float64")[-1]))
+
+    grads: dict[str, np.ndarray] = {}
+    directional: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    unchecked: dict[str, np.ndarray] = {}
+    rng = np.random.default_rng(SEED)
+    for name in problem.wrt:
+        x = inputs[name]
+        f = functools.partial(objective, name)
+        scale = np.maximum(1.0, np.abs(x))
+        if per_element(problem, name):
+            grad, doubtful = np.zeros(x.shape), np.zeros(x.shape, dtype=bool)
+            for index in np.ndindex(*x.shape):
+                direction = np.zeros(x.shape)
+                direction[index] = scale[index]
+                slope, doubtful[index] = derivative(f, x, direction, center)
+                grad[index] = slope / scale[index]
+            grads[name] = grad
+        else:
+            directions = rng.standard_normal((DIRECTIONS, *x.shape)) * scale
+            found = [derivative(f, x, v, center) for v in directions]
+            doubtful = np.array([d for _, d in found])
+            directional[name] = (directions, np.array([slope for slope, _ in found]))
+        if doubtful.any():
+            unchecked[name] = doubtful
+    detail = describe(problem) + "".join(f"; {_unchecked_text(name, mask, name in directional)}" for name, mask in unchecked.items())
+    return EngineResult("fd", "ok", value=np.asarray(value, np.float64), grads=grads, directional=directional, unchecked=unchecked, detail=detail)
+
+
+def derivative(f: Callable[[np.ndarray], float], x: np.ndarray, direction: np.ndarray, center: float) -> tuple[float, bool]:
+    """d/dt f(x + t direction) at t = 0, Richardson from the steps STEP and STEP/2; and whether it is doubtful.
+
+    Doubtful: a value is not finite (a step left the domain), the one-sided slopes differ by as
+    much at STEP/2 as at STEP (a kink: the central difference averages the two sides), or
+    Richardson from STEP/2 and STEP/4 disagrees with it by more than fd's tolerance (the
+    function is not smooth on the scale of the step).
+    """
+    steps = (STEP, STEP / 2, STEP / 4)
+    plus = [f(x + t * direction) for t in steps]
+    minus = [f(x - t * direction) for t in steps]
+    central = [(p - m) / (2 * t) for p, m, t in zip(plus, minus, steps)]
+    coarse, fine = (4 * central[1] - central[0]) / 3, (4 * central[2] - central[1]) / 3
+    if not all(math.isfinite(v) for v in (*plus, *minus, center)):
+        return coarse, True
+    gaps = [abs(p - 2 * center + m) / t for p, m, t in zip(plus, minus, steps)]  # one-sided slopes' difference: t f'' if smooth
+    noise = 64 * EPS * max(abs(v) for v in (*plus, *minus, center)) / steps[2]  # rounding in the differences
+    kink = gaps[1] > 0.75 * gaps[0] and gaps[1] > max(noise, FD_ATOL)
+    unsteady = abs(coarse - fine) > FD_RTOL * abs(coarse) + FD_ATOL + noise
+    return coarse, kink or unsteady
+
+
+def _unchecked_text(name: str, mask: np.ndarray, along_directions: bool) -> str:
+    """Which of fd's numbers are not compared, for the detail line."""
+    if along_directions:
+        return f"{int(mask.sum())} of {mask.size} directions for {name} not compared (not smooth within the step)"
+    shown = [f"{name}[{','.join(map(str, index))}]" if index else name for index in np.ndindex(*mask.shape) if mask[index]][:3]
+    more = f" and {int(mask.sum()) - 3} more" if mask.sum() > 3 else ""
+    return f"{', '.join(shown)}{more} not compared (not smooth within the step: a kink, or the edge of the domain)"
+
+
+def per_element(problem: Problem, name: str) -> bool:
+    """Whether differencing each element of input ``name`` on its own takes seconds at most."""
+    size = problem.inputs[name].size
+    return size <= MAX_PER_ELEMENT and size * sum(math.prod(shape) for shape in problem.shapes) <= MAX_PER_ELEMENT_WORK
+
+
+def describe(problem: Problem) -> str:
+    """Which mode ran for which input, and why: the report's detail line."""
+    each = sum(problem.inputs[name].size for name in problem.wrt if per_element(problem, name))
+    parts = [f"central differences, Richardson, {each} element{'s' if each != 1 else ''}"] if each or not problem.wrt else []
+    for name in problem.wrt:
+        if not per_element(problem, name):
+            size = problem.inputs[name].size
+            why = f"> {MAX_PER_ELEMENT}" if size > MAX_PER_ELEMENT else f"in a program of {sum(math.prod(s) for s in problem.shapes)}"
+            parts.append(f"{DIRECTIONS} random directions for {name} ({size} elements {why})")
+    return "fd: " + "; ".join(parts)
