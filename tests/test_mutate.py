@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from verifygrad.cli import main
 from verifygrad.mutate import mutants
 from verifygrad.reports.json_report import REPORT_SCHEMA
+from verifygrad.suite import load_cases
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 
@@ -51,7 +52,7 @@ def test_every_bundled_case_detects_a_1e_3_relative_error() -> None:
     run_report = report("--mutate", str(CASES))
     jsonschema.validate(run_report, REPORT_SCHEMA)
     cases = run_report["cases"]
-    assert len(cases) == 45 and all(c["verdict"] in ("passed", "xfail") for c in cases)
+    assert len(cases) == len(list(load_cases([CASES])[0])) and all(c["verdict"] in ("passed", "xfail") for c in cases)
     for case in cases:
         assert case["mutations"] and all(m["caught"] for m in case["mutations"]), case["name"]
         if case["dtype"] == "float64":

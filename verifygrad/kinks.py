@@ -87,9 +87,15 @@ def describe(kink: Kink, problem: Problem, results: dict[str, EngineResult]) -> 
         text = f"non-differentiable at {where}: {at} has no derivative (a singular point)"
     if kink.source in problem.wrt and places:
         index = tuple(int(i) for i in np.argwhere(kink.mask)[0])
-        answers = ", ".join(f"{name} {quantity_of(r, kink.source)[index]:.6g}" for name, r in results.items() if r.ok)
+        answers = ", ".join(_answer(name, r, kink.source, index) for name, r in results.items() if r.ok and kink.source in r.grads)
         text += f"; ∂/∂{element_name(kink.source, index)}: {answers}"
     return text
+
+
+def _answer(engine: str, result: EngineResult, source: str, index: tuple[int, ...]) -> str:
+    doubted = result.unchecked.get(source)  # fd leaves out its own number at a kink
+    left_out = " (left out)" if doubted is not None and doubted[index] else ""
+    return f"{engine} {quantity_of(result, source)[index]:.6g}{left_out}"
 
 
 def subgradient_range(problem: Problem, values: list[np.ndarray], kinks: list[Kink]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
