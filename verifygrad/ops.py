@@ -189,157 +189,69 @@ def sigmoid_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def reduce_sum(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    return np.sum(x, axis=dim, keepdims=keepdim)
+
+
+def reduce_mean(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    return np.mean(x, axis=dim, keepdims=keepdim)
+
+
+def sum_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    return np.broadcast_to(expand_reduced(g, x, dim, keepdim), x.shape)
+
+
+def mean_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    return np.broadcast_to(expand_reduced(g, x, dim, keepdim) * (np.size(ans) / x.size), x.shape)
+
+
+def logsumexp_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    return expand_reduced(g, x, dim, keepdim) * np.exp(x - expand_reduced(ans, x, dim, keepdim))
+
+
+def at_zero(x: np.ndarray) -> np.ndarray:
+    return x == 0
+
+
+def pow_kink(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # x**y at x = 0 for a non-integer y: singular (y < 1) or defined from one side only.
+    return (x == 0) & (y != np.round(y))
+
+
 # --- the table -------------------------------------------------------------
 
-_ELEMENTWISE = same_shape
-
+# One line per primitive, so that the table reads across: name, arity, forward, VJP per argument, shape rule, ...
+# fmt: off
 OPS: dict[str, Op] = {
     op.name: op
     for op in [
-        Op("neg", 1, np.negative, (lambda g, ans, x: -g,), _ELEMENTWISE, torch="neg", reads=((),)),
-        Op("exp", 1, np.exp, (lambda g, ans, x: g * ans,), _ELEMENTWISE, sympy="exp", torch="exp", reads=(("ans",),)),
-        Op("log", 1, np.log, (lambda g, ans, x: g / x,), _ELEMENTWISE, sympy="log", torch="log", reads=(("x",),), kink=lambda x: x == 0),
-        Op("log1p", 1, np.log1p, (lambda g, ans, x: g / (1 + x),), _ELEMENTWISE, sympy="log1p", torch="log1p", reads=(("x",),)),
-        Op("sqrt", 1, np.sqrt, (lambda g, ans, x: g / (2 * ans),), _ELEMENTWISE, sympy="sqrt", torch="sqrt", reads=(("ans",),), kink=lambda x: x == 0),
-        Op("sin", 1, np.sin, (sin_vjp,), _ELEMENTWISE, sympy="sin", torch="sin", reads=(("x",),)),
-        Op("cos", 1, np.cos, (cos_vjp,), _ELEMENTWISE, sympy="cos", torch="cos", reads=(("x",),)),
-        Op("tan", 1, np.tan, (lambda g, ans, x: g * (1 + ans * ans),), _ELEMENTWISE, sympy="tan", torch="tan", reads=(("ans",),)),
-        Op("tanh", 1, np.tanh, (tanh_vjp,), _ELEMENTWISE, sympy="tanh", torch="tanh", reads=(("ans",),)),
-        Op("sigmoid", 1, sigmoid, (sigmoid_vjp,), _ELEMENTWISE, sympy="sigmoid", torch="sigmoid", reads=(("ans",),)),
+        Op("neg", 1, np.negative, (lambda g, ans, x: -g,), same_shape, torch="neg", reads=((),)),
+        Op("exp", 1, np.exp, (lambda g, ans, x: g * ans,), same_shape, sympy="exp", torch="exp", reads=(("ans",),)),
+        Op("log", 1, np.log, (lambda g, ans, x: g / x,), same_shape, sympy="log", torch="log", reads=(("x",),), kink=at_zero),
+        Op("log1p", 1, np.log1p, (lambda g, ans, x: g / (1 + x),), same_shape, sympy="log1p", torch="log1p", reads=(("x",),)),
+        Op("sqrt", 1, np.sqrt, (lambda g, ans, x: g / (2 * ans),), same_shape, sympy="sqrt", torch="sqrt", reads=(("ans",),), kink=at_zero),
+        Op("sin", 1, np.sin, (sin_vjp,), same_shape, sympy="sin", torch="sin", reads=(("x",),)),
+        Op("cos", 1, np.cos, (cos_vjp,), same_shape, sympy="cos", torch="cos", reads=(("x",),)),
+        Op("tan", 1, np.tan, (lambda g, ans, x: g * (1 + ans * ans),), same_shape, sympy="tan", torch="tan", reads=(("ans",),)),
+        Op("tanh", 1, np.tanh, (tanh_vjp,), same_shape, sympy="tanh", torch="tanh", reads=(("ans",),)),
+        Op("sigmoid", 1, sigmoid, (sigmoid_vjp,), same_shape, sympy="sigmoid", torch="sigmoid", reads=(("ans",),)),
         # NOTE: relu'(0) is taken as 0, as torch does; any value in [0, 1] is a valid subgradient.
-        Op(
-            "relu",
-            1,
-            lambda x: np.maximum(x, 0),
-            (lambda g, ans, x: g * (x > 0),),
-            _ELEMENTWISE,
-            sympy="relu",
-            torch="relu",
-            reads=(("x",),),
-            kink=lambda x: x == 0,
-            subgradients=(0.0, 1.0),
-        ),
+        Op("relu", 1, lambda x: np.maximum(x, 0), (lambda g, ans, x: g * (x > 0),), same_shape, sympy="relu", torch="relu", reads=(("x",),), kink=at_zero, subgradients=(0.0, 1.0)),
         # NOTE: abs'(0) is taken as sign(0) = 0, as torch and SymPy do; any value in [-1, 1] is a valid subgradient.
-        Op(
-            "abs",
-            1,
-            np.abs,
-            (lambda g, ans, x: g * np.sign(x),),
-            _ELEMENTWISE,
-            sympy="abs",
-            torch="abs",
-            reads=(("x",),),
-            kink=lambda x: x == 0,
-            subgradients=(-1.0, 1.0),
-        ),
-        Op(
-            "softplus",
-            1,
-            lambda x: np.logaddexp(0, x),
-            (lambda g, ans, x: g * sigmoid(x),),
-            _ELEMENTWISE,
-            sympy="softplus",
-            torch="softplus",
-            reads=(("x",),),
-        ),
-        Op(
-            "add",
-            2,
-            np.add,
-            (lambda g, ans, x, y: g, lambda g, ans, x, y: g),
-            broadcast_shape,
-            broadcasts=True,
-            torch="add",
-            reads=((), ()),
-        ),
-        Op(
-            "sub",
-            2,
-            np.subtract,
-            (lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
-            broadcast_shape,
-            broadcasts=True,
-            torch="sub",
-            reads=((), ()),
-        ),
-        Op(
-            "mul",
-            2,
-            np.multiply,
-            (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
-            broadcast_shape,
-            broadcasts=True,
-            torch="mul",
-            reads=(("y",), ("x",)),
-        ),
-        Op(
-            "div",
-            2,
-            np.divide,
-            (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
-            broadcast_shape,
-            broadcasts=True,
-            torch="div",
-            reads=(("y",), ("ans", "y")),
-        ),
-        Op(
-            "pow",
-            2,
-            np.power,
-            (pow_vjp_base, lambda g, ans, x, y: g * ans * np.log(x)),
-            broadcast_shape,
-            broadcasts=True,
-            torch="pow",
-            reads=(("x", "y"), ("ans", "x")),
-            # x**y at x = 0 for a non-integer y: singular (y < 1) or defined from one side only.
-            kink=lambda x, y: (x == 0) & (y != np.round(y)),
-        ),
-        Op(
-            "sum",
-            1,
-            lambda x, dim=None, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim),
-            (lambda g, ans, x, dim=None, keepdim=False: np.broadcast_to(expand_reduced(g, x, dim, keepdim), x.shape),),
-            reduced_shape,
-            torch="sum",
-            reads=((),),
-        ),
-        Op(
-            "mean",
-            1,
-            lambda x, dim=None, keepdim=False: np.mean(x, axis=dim, keepdims=keepdim),
-            (lambda g, ans, x, dim=None, keepdim=False: np.broadcast_to(expand_reduced(g, x, dim, keepdim) * (np.size(ans) / x.size), x.shape),),
-            reduced_shape,
-            torch="mean",
-            reads=((),),
-        ),
-        Op(
-            "logsumexp",
-            1,
-            logsumexp,
-            (lambda g, ans, x, dim=None, keepdim=False: expand_reduced(g, x, dim, keepdim) * np.exp(x - expand_reduced(ans, x, dim, keepdim)),),
-            reduced_shape,
-            sympy="logsumexp",
-            torch="logsumexp",
-        ),
+        Op("abs", 1, np.abs, (lambda g, ans, x: g * np.sign(x),), same_shape, sympy="abs", torch="abs", reads=(("x",),), kink=at_zero, subgradients=(-1.0, 1.0)),
+        Op("softplus", 1, lambda x: np.logaddexp(0, x), (lambda g, ans, x: g * sigmoid(x),), same_shape, sympy="softplus", torch="softplus", reads=(("x",),)),
+        Op("add", 2, np.add, (lambda g, ans, x, y: g, lambda g, ans, x, y: g), broadcast_shape, broadcasts=True, torch="add", reads=((), ())),
+        Op("sub", 2, np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), broadcast_shape, broadcasts=True, torch="sub", reads=((), ())),
+        Op("mul", 2, np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), broadcast_shape, broadcasts=True, torch="mul", reads=(("y",), ("x",))),
+        Op("div", 2, np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), broadcast_shape, broadcasts=True, torch="div", reads=(("y",), ("ans", "y"))),
+        Op("pow", 2, np.power, (pow_vjp_base, lambda g, ans, x, y: g * ans * np.log(x)), broadcast_shape, broadcasts=True, torch="pow", reads=(("x", "y"), ("ans", "x")), kink=pow_kink),
+        Op("sum", 1, reduce_sum, (sum_vjp,), reduced_shape, torch="sum", reads=((),)),
+        Op("mean", 1, reduce_mean, (mean_vjp,), reduced_shape, torch="mean", reads=((),)),
+        Op("logsumexp", 1, logsumexp, (logsumexp_vjp,), reduced_shape, sympy="logsumexp", torch="logsumexp"),
         Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",))),
-        Op(
-            "outer",
-            2,
-            np.multiply.outer,
-            (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g),
-            outer_shape,
-            torch="outer",
-            reads=(("y",), ("x",)),
-        ),
-        Op(
-            "transpose",
-            1,
-            swap_axes,
-            (lambda g, ans, x, dim0, dim1: swap_axes(g, dim0, dim1),),
-            transpose_shape,
-            torch="transpose",
-            reads=((),),
-        ),
+        Op("outer", 2, np.multiply.outer, (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g), outer_shape, torch="outer", reads=(("y",), ("x",))),
+        Op("transpose", 1, swap_axes, (lambda g, ans, x, dim0, dim1: swap_axes(g, dim0, dim1),), transpose_shape, torch="transpose", reads=((),)),
         Op("trace", 1, np.trace, (lambda g, ans, x: g * np.eye(*x.shape, dtype=x.dtype),), trace_shape, torch="trace", reads=((),)),
     ]
 }
+# fmt: on
