@@ -135,3 +135,14 @@ def test_version_and_help_do_not_import_torch_or_sympy() -> None:
     assert output.strip().endswith("[]")
     version = subprocess.run([sys.executable, "-m", "verifygrad", "--version"], capture_output=True, text=True, check=True)
     assert "verifygrad, version" in version.stdout
+
+
+def test_a_claim_written_rounded_holds_only_if_it_is_the_truth_rounded(tmp_path: Path) -> None:
+    # e and e**2 to 5 decimals hold; 7.3880 (e**2 is 7.38906) and a 2-digit 4.6 for 4.5 do not.
+    good = write(tmp_path, "good.yaml", "name: g\nexpr: sum(exp(x))\ninputs: {x: [1, 2]}\nexpect: {grad: {x: [2.71828, 7.38906]}}\n")
+    code, output = run(good, "-v")
+    assert code == 0, output
+    off = write(tmp_path, "off.yaml", "name: o\nexpr: sum(exp(x))\ninputs: {x: [1, 2]}\nexpect: {grad: {x: [2.7183, 7.3880]}}\n")
+    assert run(off)[0] == 1
+    short = write(tmp_path, "short.yaml", "name: s\nexpr: 3*x\ninputs: {x: 1.5}\nexpect: {value: 4.6}\n")
+    assert run(short)[0] == 1

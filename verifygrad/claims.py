@@ -16,6 +16,7 @@ from verifygrad.problem import Problem, tensor_value
 RANDOM_POINTS = 8
 FORMULA_RTOL = 1e-9  # both sides are evaluated to 30 digits, so only a real difference exceeds this
 MAX_PROOF_ELEMENTS = 64
+MIN_ROUNDED_DIGITS = 4  # a value claim with this many significant digits may be the truth rounded
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,26 @@ def check_value_claim(claim: Claim, truth: np.ndarray, rtol: float, atol: float)
     difference = compare_arrays(claim.claimed, truth, rtol, atol)
     if difference.ok:
         return ClaimCheck(claim, True, "holds", difference)
+    if all(_rounded_as_written(c, t) for c, t in zip(np.ravel(claim.claimed), np.ravel(truth))):
+        return ClaimCheck(claim, True, "holds to the digits written", difference)
     where = f"[{','.join(map(str, difference.worst))}]" if difference.worst else ""
     text = f"wrong ({claim.quantity}{where}: claimed {difference.actual:.6g}, true {difference.expected:.6g})"
     return ClaimCheck(claim, False, text, difference)
+
+
+def _rounded_as_written(claimed: float, truth: float) -> bool:
+    """True where ``claimed``, as written, is ``truth`` rounded to its decimals: 7.389 for e**2.
+
+    Only claims written with a fraction and at least MIN_ROUNDED_DIGITS significant digits
+    count as rounded; 4.5 or 10 must be exact, since nothing tells them from exact values.
+    """
+    text = repr(float(claimed))  # the shortest form that reads back as the claim: the digits as written
+    if "e" in text or text.endswith(".0") or "." not in text or not np.isfinite(truth):
+        return claimed == truth
+    decimals = len(text.split(".")[1])
+    if len(text.lstrip("-").replace(".", "").lstrip("0")) < MIN_ROUNDED_DIGITS:
+        return False
+    return abs(truth - claimed) <= 0.5 * 10.0**-decimals * (1 + 1e-9)
 
 
 def check_formula_claim(claim: Claim, problem: Problem) -> ClaimCheck:
