@@ -1,3 +1,3 @@
-"""verifygrad: check a gradient three independent ways and compare."""
+"""verifygrad: check a gradient four independent ways and compare."""
 
 __version__ = "0.1.0"
