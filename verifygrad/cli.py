@@ -30,7 +30,7 @@ def main() -> None:
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), help="Override every case's dtype.")
 @click.option("--rtol", type=click.FloatRange(min=0), help="Override every case's relative tolerance.")
 @click.option("--atol", type=click.FloatRange(min=0), help="Override every case's absolute tolerance.")
-@click.option("-k", "pattern", help="Only cases whose name contains PATTERN (or matches it as a glob).")
+@click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
 @click.option("-v", "--verbose", count=True, help="Show passing cases' panels and timings; -vv adds tracebacks.")
 @click.option("--no-color", is_flag=True, help="Plain output without colour.")
 @click.option(
@@ -158,7 +158,7 @@ def schema(report: bool) -> None:
 
 @main.command(name="list")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-k", "pattern", help="Only cases whose name contains PATTERN (or matches it as a glob).")
+@click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
 def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
     """List the cases that `run` would check, with their files and lines."""
     from verifygrad.suite import load_cases
