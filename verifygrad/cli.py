@@ -71,6 +71,7 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
 
     from rich.console import Console
 
+    from verifygrad import limits
     from verifygrad.parallel import job_count
     from verifygrad.problem import Overrides
     from verifygrad.report import render
@@ -88,6 +89,10 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
     console = Console(no_color=no_color or None, highlight=False, stderr=to_stderr)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = PIPED_WIDTH  # logs (CI, files) are read wide; rich would assume 80 columns
+    if workers == 1 and limits.current().time_limit and (not engines or "sympy" in engines):
+        from verifygrad import worker
+
+        worker.prestart()  # SymPy's import in the worker overlaps torch's here
     cases, load_errors = load_cases(paths, pattern)
     if not cases and not load_errors:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)

@@ -67,7 +67,9 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     strict = case.subgradient == "strict"
     values, found = kinks.analyse(problem)
     engines = [e for e in ENGINES if e in (overrides.engines or case.engines or ENGINES)]
-    results = {name: run_engine(name, problem) for name in engines}
+    # SymPy runs last: its worker process starts up while the other engines work.
+    ran_first = {name: run_engine(name, problem) for name in sorted(engines, key=lambda name: name == "sympy")}
+    results = {name: ran_first[name] for name in engines}
     ran = [name for name in engines if results[name].ok]
     bounds = kinks.subgradient_range(problem, values, found) if found and not strict else {}
     reference = None
