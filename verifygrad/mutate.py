@@ -75,7 +75,7 @@ def check_mutants(outcome: CaseOutcome) -> list[MutantCheck]:
     for quantity in outcome.quantities:
         if quantity.reference is None:
             continue
-        own = (quantity.tolerance.rtol, quantity.tolerance.atol) if quantity.tolerance else (outcome.rtol, outcome.atol)
+        own = outcome.tolerance_of(quantity)
         tolerances = [own]
         if "fd" in outcome.results and outcome.results["fd"].ok:
             tolerances.append(fd_tolerance(*own))

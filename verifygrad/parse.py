@@ -62,10 +62,6 @@ class Program:
     text: str
     nodes: tuple[Node, ...]
 
-    @property
-    def input_names(self) -> list[str]:
-        return list(dict.fromkeys(n.attrs["name"] for n in self.nodes if n.op == "input"))
-
     def shapes(self, input_shapes: dict[str, Shape]) -> list[Shape]:
         """Shape of every node; raises ExprError naming the column on a shape error."""
         shapes: list[Shape] = []

@@ -189,10 +189,6 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
     return Group(table, *(Text(note) for note in notes))
 
 
-def _tolerance(outcome: CaseOutcome, quantity: QuantityCheck) -> tuple[float, float]:
-    return (quantity.tolerance.rtol, quantity.tolerance.atol) if quantity.tolerance else (outcome.rtol, outcome.atol)
-
-
 def _allowance_line(quantity: QuantityCheck, dtype: str) -> str:
     """'err / allowed: numpy 2e-16 / 3e-13 (1 ulp float64), ...; tolerance from the error budget': the room each had."""
     if quantity.tolerance is None:
@@ -209,11 +205,11 @@ def _allowance_line(quantity: QuantityCheck, dtype: str) -> str:
 def _allowance(outcome: CaseOutcome, quantity: QuantityCheck, label: str, index: tuple[int, ...]) -> tuple[float, float] | None:
     """(rtol, atol) a column's element is held to: fd's own for fd, None where fd doubts its number."""
     if label != "fd":
-        return _tolerance(outcome, quantity)
+        return outcome.tolerance_of(quantity)
     from verifygrad.engines.fd_engine import fd_tolerance
 
     unchecked = outcome.results["fd"].unchecked.get(quantity.quantity)
-    return None if unchecked is not None and unchecked[index] else fd_tolerance(*_tolerance(outcome, quantity))
+    return None if unchecked is not None and unchecked[index] else fd_tolerance(*outcome.tolerance_of(quantity))
 
 
 def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:
@@ -222,7 +218,7 @@ def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]
         return indices[:MAX_ELEMENT_ROWS]
 
     def badness(index: tuple[int, ...]) -> float:
-        rtol, atol = _tolerance(outcome, quantity)
+        rtol, atol = outcome.tolerance_of(quantity)
         allowed = max(atol + rtol * abs(float(reference[index])), 1e-300)
         return max(abs(float(np.broadcast_to(a, quantity.shape)[index]) - float(reference[index])) / allowed
                    for _, a in columns)  # fmt: skip

@@ -51,6 +51,10 @@ class CaseOutcome:
     def passed(self) -> bool:
         return self.verdict in (PASSED, XFAIL)
 
+    def tolerance_of(self, quantity: QuantityCheck) -> tuple[float, float]:
+        """(rtol, atol) the quantity was held to: its own from the budget or the case, else the case's loosest."""
+        return (quantity.tolerance.rtol, quantity.tolerance.atol) if quantity.tolerance else (self.rtol, self.atol)
+
     @property
     def exact_reference(self) -> bool:
         """Whether the verdict rests on an exact reference, not on the engines' agreement only."""
@@ -72,7 +76,6 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     results = {name: ran_first[name] for name in engines}
     ran = [name for name in engines if results[name].ok]
     bounds = kinks.subgradient_range(problem, values, found) if found and not strict else {}
-    reference = None
     quantities = []
     for quantity in ("value", *problem.wrt):
         shape = problem.output_shape if quantity == "value" else problem.inputs[quantity].shape

@@ -90,7 +90,7 @@ def _derive(text: str, names: tuple[str, ...], pattern: tuple[tuple[int, ...], .
     values: list[Any] = []
     for node in program.nodes:
         args = [values[i] for i in node.args]
-        values.append(_build(node.op, node.attrs, args, inputs, functionals, [program.nodes[i].op for i in node.args]))
+        values.append(_build(node.op, node.attrs, args, inputs, functionals))
     outer = _scalar(values[-1])
     grads: dict[str, list[tuple[sp.Expr, sp.Basic]]] = {}
     for name in wrt:
@@ -114,7 +114,7 @@ def _scalar(value: Any) -> sp.Expr:
     return value
 
 
-def _build(op: str, attrs: dict, args: list, inputs: dict, functionals: list, arg_ops: list[str]) -> Any:
+def _build(op: str, attrs: dict, args: list, inputs: dict, functionals: list) -> Any:
     """One node as a MatrixExpr or a scalar Expr; reductions become new functionals t_k."""
     if op == "input":
         return inputs[attrs["name"]]
