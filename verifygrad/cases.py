@@ -204,7 +204,7 @@ def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
         path.append(next(key for key in error.instance if key not in error.schema.get("properties", {})))
     name = mapping.get("name") if isinstance(mapping.get("name"), str) else None
     label = f"case '{name}': " if name else ""
-    return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path))
+    return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path), case=name)
 
 
 def _message(error: Any, path: list[Any]) -> str:

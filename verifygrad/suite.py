@@ -19,7 +19,7 @@ def load_cases(paths: tuple[Path, ...] | list[Path], pattern: str | None = None)
         errors += file_errors
         for case in file_cases:
             if case.name in first_seen:
-                errors.append(CaseError(case.path, case.line, f"duplicate case name '{case.name}' (first at {first_seen[case.name]})"))
+                errors.append(CaseError(case.path, case.line, f"duplicate case name '{case.name}' (first at {first_seen[case.name]})", case=case.name))
                 continue
             first_seen[case.name] = f"{case.path}:{case.line}"
             if selected(case.name, pattern):
