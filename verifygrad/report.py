@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from verifygrad.compare import Difference, quantity_of, ulp_error
-from verifygrad.engines import ENGINES
+from verifygrad.engines import ENGINES, NOT_INSTALLED
 from verifygrad.errors import CaseError
 from verifygrad.ops import fmt
 from verifygrad.runner import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
@@ -40,11 +41,18 @@ def summary_line(outcomes: list[CaseOutcome], load_errors: list[CaseError]) -> s
     return line
 
 
-def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[CaseError], verbose: int = 0) -> None:
+def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[CaseError], verbose: int = 0, quiet: bool = False) -> None:
+    """The table, the panels, one `path:line: VERDICT name: reason` line per failing case, the summary.
+
+    ``quiet`` keeps the table's failing rows, the one-line failures and the summary.
+    """
+    from verifygrad.reports.text import failure_line, is_failure
+
     engines = [e for e in ENGINES if any(e in o.results for o in outcomes)] or list(ENGINES)
-    if outcomes:
-        console.print(outcome_table(outcomes, engines))
-    for outcome in outcomes:
+    shown = [o for o in outcomes if not o.passed] if quiet else outcomes
+    if shown:
+        console.print(fitting_table(console, shown, engines))
+    for outcome in [] if quiet else outcomes:
         noted = any(reason.startswith(NOTE_PREFIXES) for reason in outcome.reasons)  # a kink or NaN: say so even on a pass
         if outcome.quantities and (verbose or noted or outcome.verdict in (FAILED, ERROR, SKIPPED)):
             console.print(case_panel(outcome, verbose))
@@ -52,33 +60,96 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
     invalid = [reason for outcome in outcomes if not outcome.quantities for reason in outcome.reasons]
     for line in [*map(str, load_errors), *invalid]:
         console.print(Text(line, style="magenta"), soft_wrap=True)
+    for outcome in outcomes:
+        if is_failure(outcome) and outcome.quantities:
+            console.print(Text(failure_line(outcome), style=VERDICT_STYLE[outcome.verdict][1]), soft_wrap=True)
+    for line in missing_engines(outcomes):
+        console.print(Text(line, style="yellow"), soft_wrap=True)
     console.print(Text(summary_line(outcomes, load_errors)), soft_wrap=True)
 
 
-def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
-    table = Table(show_lines=False, header_style="bold")
+def missing_engines(outcomes: list[CaseOutcome]) -> list[str]:
+    """'torch skipped: not installed; pip install ...', once for the run rather than once per case."""
+    lines = {f"{name} skipped: {result.reason}" for o in outcomes for name, result in o.results.items() if result.reason.startswith(NOT_INSTALLED)}
+    return sorted(lines)
+
+
+# Table layouts, richest first: the first whose natural width fits the console is used. Case name and
+# verdict never wrap; what goes as the width shrinks is the shape, then one column per engine (merged
+# into one), then the input column, the claims (merged with the engines), and finally everything else.
+LAYOUTS = (
+    ("case", "input", "shape", "ENGINES", "claim", "MUTANTS", "verdict"),
+    ("case", "input", "ENGINES", "claim", "MUTANTS", "verdict"),
+    ("case", "input", "engines", "claim", "MUTANTS", "verdict"),
+    ("case", "input", "checks", "verdict"),
+    ("case", "checks", "verdict"),
+    ("case", "verdict"),
+)
+WRAPPING = ("checks",)  # the only column whose cells may wrap, at spaces
+MIN_WRAPPED_WIDTH = 16
+
+
+def fitting_table(console: Console, outcomes: list[CaseOutcome], engines: list[str]) -> Table:
+    """The richest layout whose table fits the console's width without wrapping a case name or a verdict."""
+    from rich.measure import Measurement
+
+    unbounded = console.options.update_width(10**6)  # NOTE: measured within the console's width, every table "fits"
+    for layout in LAYOUTS:
+        table = outcome_table(outcomes, engines, layout)
+        excess = Measurement.get(console, unbounded, table).maximum - console.width
+        if excess <= 0:
+            return table
+        for column in table.columns:
+            if column.header in WRAPPING:  # the one column that may wrap takes up all the shrinking
+                widths = [Measurement.get(console, unbounded, cell) for cell in column.cells]
+                natural, longest_word = max(m.maximum for m in widths), max(m.minimum for m in widths)
+                if natural - excess >= max(longest_word, MIN_WRAPPED_WIDTH):
+                    column.width = natural - excess
+                    return table
+    return table
+
+
+def outcome_table(outcomes: list[CaseOutcome], engines: list[str], layout: tuple[str, ...] = LAYOUTS[0]) -> Table:
     mutated = any(o.mutations for o in outcomes)
-    for column in ("case", "input", "shape", *engines, "claim", *(["mutants"] if mutated else []), "verdict"):
-        wraps = column in ("case", "claim")
-        table.add_column(column, no_wrap=not wraps, overflow="fold" if wraps else "ellipsis", min_width=12 if column == "case" else None)
+    columns = [c for name in layout for c in (engines if name == "ENGINES" else ["mutants"] if name == "MUTANTS" and mutated else [name]) if c != "MUTANTS"]
+    table = Table(show_lines=False, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column in columns:
+        table.add_column(column, no_wrap=column not in WRAPPING, overflow="fold")
     for outcome in outcomes:
         label, style = VERDICT_STYLE[outcome.verdict]
         verdict = Text(label, style=style)
-        if not outcome.quantities:
-            table.add_row(outcome.case.name, "", "", *["" for _ in engines], "", *([""] if mutated else []), verdict, end_section=True)
+        if not outcome.quantities or set(columns) <= {"case", "verdict"}:
+            table.add_row(*[Text(outcome.case.name) if c == "case" else verdict if c == "verdict" else "" for c in columns], end_section=True)
             continue
         for row, quantity in enumerate(outcome.quantities):
-            table.add_row(
-                outcome.case.name if row == 0 else "",
-                "(value)" if quantity.quantity == "value" else quantity.quantity,
-                fmt(quantity.shape),
-                *[engine_cell(outcome, quantity, engine) for engine in engines],
-                claim_cell(quantity),
-                *([mutants_cell(outcome, quantity.quantity)] if mutated else []),
-                verdict if row == 0 else "",
-                end_section=row == len(outcome.quantities) - 1,
-            )
+            cells = {
+                "case": Text(outcome.case.name if row == 0 else ""),
+                "input": "(value)" if quantity.quantity == "value" else quantity.quantity,
+                "shape": fmt(quantity.shape),
+                "engines": merged_engine_cell(outcome, quantity, engines),
+                "claim": claim_cell(quantity),
+                "checks": Text("; ").join(part for part in (merged_engine_cell(outcome, quantity, engines, ", "), claim_cell(quantity, ", ")) if part),
+                "mutants": mutants_cell(outcome, quantity.quantity) if mutated else "",
+                "verdict": verdict if row == 0 else "",
+            }
+            if "input" not in columns and "checks" in columns and quantity.quantity != "value":
+                cells["checks"] = Text.assemble(f"∂/∂{quantity.quantity}: ", cells["checks"])
+            cells.update({engine: engine_cell(outcome, quantity, engine) for engine in engines})
+            table.add_row(*[cells[c] for c in columns], end_section=row == len(outcome.quantities) - 1)
     return table
+
+
+def merged_engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engines: list[str], separator: str = "\n") -> Text:
+    """All engines in one cell: '✓ 4 agree' and only the engines that did not, each with its own cell."""
+    agreeing, others = 0, []
+    for engine in engines:
+        cell = engine_cell(outcome, quantity, engine)
+        if cell.plain.startswith("✓") and "unchecked" not in cell.plain:
+            agreeing += 1
+        elif cell.plain != "—":
+            others.append(Text.assemble(f"{engine} ", cell))
+    parts = ([Text(f"✓ {agreeing} agree", style="green")] if agreeing else []) + others
+    return Text(separator).join(parts)
 
 
 def engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engine: str) -> Text:
@@ -113,13 +184,13 @@ def mutants_cell(outcome: CaseOutcome, quantity: str) -> Text:
     return Text(f"{'✓' if ok else '✗'} {caught}/{len(checks)} caught", style="green" if ok else "bold red")
 
 
-def claim_cell(quantity: QuantityCheck) -> Text:
+def claim_cell(quantity: QuantityCheck, separator: str = "\n") -> Text:
     text = Text()
     for i, check in enumerate(quantity.claims):
         glyph, style = {True: ("✓", "green"), False: ("✗", "bold red"), None: ("?", "yellow")}[check.ok]
         # The cell names the claim; the panel says how it was decided.
         short = " proven" if check.text == "proven" else ""
-        text.append(("\n" if i else "") + f"{glyph} {check.claim.kind}{short}", style=style)
+        text.append((separator if i else "") + f"{glyph} {check.claim.kind}{short}", style=style)
     return text
 
 

@@ -27,6 +27,9 @@ ENGINES = tuple(ENGINE_MODULES)
 # Pure-Python engines whose time is unbounded: run in a worker process killed at the time limit.
 # numpy and torch run in-process; their work is bounded by the element limit.
 TIME_LIMITED = frozenset({"sympy"})
+# Engines whose library is an optional extra: a missing one is a skip that says how to install it.
+NOT_INSTALLED = "not installed"
+INSTALL_HINTS = {"torch": "pip install 'verifygrad[torch]'"}
 
 
 class EngineSkipped(Exception):
@@ -75,7 +78,9 @@ def run_engine(name: str, problem: Problem) -> EngineResult:
     except (EngineSkipped, worker.TimedOut) as skip:
         result = EngineResult(name, "skipped", reason=str(skip))
     except ImportError as err:
-        result = EngineResult(name, "skipped", reason=f"{err.name or err} is not installed")
+        missing = (err.name or "").split(".")[0]
+        hint = INSTALL_HINTS.get(name) if missing == name else None
+        result = EngineResult(name, "skipped", reason=f"{NOT_INSTALLED}; {hint}" if hint else f"{missing or err} is {NOT_INSTALLED}")
     except Exception as err:  # noqa: BLE001 - an engine's failure is that engine's result, not the run's
         remote = isinstance(err, worker.RemoteError)
         reason = (str(err) if remote else f"{type(err).__name__}: {err}").splitlines()[0]
