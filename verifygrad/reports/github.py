@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from verifygrad.errors import CaseError
 from verifygrad.reports.text import VERDICT_WORD, failure_site, is_failure
-from verifygrad.runner import SKIPPED, CaseOutcome
+from verifygrad.verdict.outcome import SKIPPED, CaseOutcome
 
 
 def annotations(outcomes: list[CaseOutcome], load_errors: list[CaseError]) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import PurePath
 
 from verifygrad.errors import CaseError
 from verifygrad.reports.text import plain_panel, verdict_line
-from verifygrad.runner import ERROR, FAILED, SKIPPED, CaseOutcome
+from verifygrad.verdict.outcome import ERROR, FAILED, SKIPPED, CaseOutcome
 
 FAMILIES = ("xunit1", "xunit2")
 # Characters XML 1.0 cannot hold at all, even escaped (control characters but tab and newlines; lone surrogates).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from io import StringIO
 
-from verifygrad.runner import ERROR, FAILED, CaseOutcome
+from verifygrad.verdict.outcome import ERROR, FAILED, CaseOutcome
 
 PLAIN_WIDTH = 100
 VERDICT_WORD = {"passed": "PASS", "xfail": "XFAIL", "failed": "FAIL", "skipped": "SKIP", "error": "ERROR"}
@@ -60,7 +60,7 @@ def plain_panel(outcome: CaseOutcome, verbose: int = 0) -> str:
     """The case's report panel rendered as plain text, 100 columns wide."""
     from rich.console import Console
 
-    from verifygrad.report import case_panel
+    from verifygrad.reports.console import case_panel
 
     buffer = StringIO()
     console = Console(file=buffer, no_color=True, width=PLAIN_WIDTH, color_system=None, highlight=False, emoji=False)
