@@ -145,9 +145,9 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         sys.exit(explain_case(console, cases, explain, overrides))
     outcomes = _check_all(console, cases, overrides, workers, timeout, stop_after(maxfail, exitfirst), progress=not quiet)
     publish(console, outcomes, load_errors, annotate, summary_line(outcomes, load_errors))
-    render(console, outcomes, load_errors, verbose, quiet)
     if len(outcomes) < len(cases):
         console.print(f"stopped after {len(outcomes)} of {len(cases)} cases (--maxfail)", soft_wrap=True, highlight=False)
+    render(console, outcomes, load_errors, verbose, quiet)
     if load_errors or any(o.verdict == ERROR for o in outcomes):
         code = EXIT_INVALID
     else:

@@ -7,7 +7,7 @@ escaped as the runner expects, so a case name or message can never end the comma
 from __future__ import annotations
 
 from verifygrad.errors import CaseError
-from verifygrad.reports.text import VERDICT_WORD, failure_site, is_failure
+from verifygrad.reports.text import VERDICT_WORD, failure_site, is_failure, printable
 from verifygrad.verdict.outcome import SKIPPED, CaseOutcome
 
 
@@ -33,7 +33,7 @@ def command(level: str, path: str, line: int | None, title: str, message: str) -
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _property(text: str) -> str:
@@ -57,7 +57,7 @@ def step_summary(outcomes: list[CaseOutcome], load_errors: list[CaseError], summ
 
 def _cell(text: str) -> str:
     """A table cell: one line, with the characters Markdown would read as markup escaped."""
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     for char in "\\`*_[]<>|#!~":
         text = text.replace(char, "\\" + char)
     return text

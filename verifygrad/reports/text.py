@@ -19,8 +19,12 @@ def verdict_line(outcome: CaseOutcome) -> str:
 
 def one_line(text: str) -> str:
     """Text for a single line of a log: line breaks as spaces, other control characters escaped."""
-    text = re.sub(r"[\r\n\u2028\u2029]+", " ", text)
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda match: f"\\x{ord(match.group()):02x}", text)
+    return printable(re.sub(r"[\r\n\u2028\u2029]+", " ", text))
+
+
+def printable(text: str) -> str:
+    """Control characters but newlines as visible escapes: a case name can neither colour nor move a terminal's cursor."""
+    return re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def failure_site(outcome: CaseOutcome) -> tuple[int, str]:
