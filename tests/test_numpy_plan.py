@@ -7,7 +7,10 @@ import pytest
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, prepare
-from verifygrad.engines import numpy_engine, torch_engine
+from tests.conftest import NO_TORCH
+from verifygrad.engines import numpy_engine
+
+torch_engine = pytest.importorskip("verifygrad.engines.torch_engine", reason=NO_TORCH)
 
 X = [[0.3, -1.2, 0.7], [1.5, 0.2, -0.4]]
 Y = [[0.9, 0.5, 1.1], [0.6, 1.3, 0.8]]

@@ -73,8 +73,13 @@ DEFS: dict[str, Any] = {
 
 CASE_SCHEMA: dict[str, Any] = {"$defs": DEFS, "$ref": "#/$defs/case"}
 
+# Stable: a new $id only for an incompatible format. The file at this address is `verifygrad schema`'s output,
+# kept in the repository (schema/) and checked against it by the tests.
+SCHEMA_ID = "https://raw.githubusercontent.com/verifygrad/verifygrad/main/schema/case.schema.json"
+
 FILE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_ID,
     "title": "verifygrad case file",
     "description": "One case, or several under `cases:` with shared `defaults:`.",
     "$defs": DEFS,
