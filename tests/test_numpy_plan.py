@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.conftest import NO_TORCH
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, prepare
-from tests.conftest import NO_TORCH
 from verifygrad.engines import numpy_engine
 
 torch_engine = pytest.importorskip("verifygrad.engines.torch_engine", reason=NO_TORCH)

@@ -108,10 +108,10 @@ def test_tags_are_markers(suite: pytest.Pytester):
 
 def test_installed_plugin_is_named_verifygrad_and_can_be_disabled(suite: pytest.Pytester, tmp_path: Path):
     """The pytest11 entry point as pyproject.toml declares it, installed into a throwaway path."""
-    import tomllib
+    from tests.test_packaging import PYPROJECT
 
-    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["entry-points"]["pytest11"]
-    assert list(declared) == ["verifygrad"]
+    declared = PYPROJECT["entry-points"]["pytest11"]
+    assert declared == {"verifygrad": "verifygrad.frontends.pytest_plugin"}
     site = tmp_path / "site"
     (site / "verifygrad_fake-0.dist-info").mkdir(parents=True)
     (site / "verifygrad_fake-0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: verifygrad-fake\nVersion: 0\n")
