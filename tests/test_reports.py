@@ -113,7 +113,7 @@ def test_junit_has_a_testcase_per_case_with_its_outcome(reports):
     assert outcome_kind["wrong-claim"] is Failure
     assert outcome_kind["bad-expr"] is Error
     assert outcome_kind["only-numpy"] is Skipped
-    assert outcome_kind["mixed.yaml:19"] is Error  # the case file's load error
+    assert outcome_kind["typo"] is Error  # the case file's load error, named after its case
     assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (len(testcases), 1, 2, 1)
 
 
