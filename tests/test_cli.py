@@ -88,6 +88,7 @@ def test_non_scalar_output_without_grad_output_is_an_error(tmp_path: Path) -> No
     assert code == 2 and "not a scalar: give `grad_output`" in output
 
 
+@pytest.mark.needs_torch
 def test_cuda_without_a_gpu_skips_torch_and_says_why(tmp_path: Path) -> None:
     import torch
 

@@ -81,6 +81,7 @@ def test_json_report_has_every_case_with_its_verdict(reports):
     assert "unknown key 'inptus'" in report["load_errors"][0]["message"]
 
 
+@pytest.mark.needs_torch
 def test_json_report_holds_engines_arrays_errors_and_claims(reports):
     case = next(c for c in reports[1]["cases"] if c["name"] == "wrong-claim")
     assert case["line"] == 6 and case["expression"] == "sum(x*x)" and case["reference"] == "sympy"

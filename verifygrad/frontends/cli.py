@@ -187,7 +187,7 @@ def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxf
     import contextlib
 
     from verifygrad.frontends.output import interactive
-    from verifygrad.reports.text import is_failure
+    from verifygrad.reports.lines import is_failure
     from verifygrad.verdict.judge import check_all
 
     done, failures = [], []

@@ -130,7 +130,8 @@ class CaseItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if not isinstance(excinfo.value, CaseFailed):
             return super().repr_failure(excinfo, style)
-        from verifygrad.reports.text import failure_site, one_line, plain_panel, verdict_line
+        from verifygrad.reports.lines import failure_site, one_line
+        from verifygrad.reports.text import plain_panel, verdict_line
 
         outcome = excinfo.value.outcome
         line, _ = failure_site(outcome)
@@ -153,7 +154,7 @@ class LoadErrorItem(pytest.Item):
         raise self.error
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        from verifygrad.reports.text import one_line
+        from verifygrad.reports.lines import one_line
 
         crash = FailureLine(self.error.path, self.error.line or 1, one_line(f"invalid case file: {self.error.message}"))
         return CaseFailure(crash, style=style or self.config.getoption("tbstyle", "auto"))

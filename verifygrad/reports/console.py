@@ -46,7 +46,7 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
 
     ``quiet`` keeps the table's failing rows, the one-line failures and the summary.
     """
-    from verifygrad.reports.text import failure_line, is_failure
+    from verifygrad.reports.lines import failure_line, is_failure
 
     engines = [e for e in ENGINES if any(e in o.results for o in outcomes)] or list(ENGINES)
     shown = [o for o in outcomes if not o.passed] if quiet else outcomes

@@ -7,7 +7,7 @@ escaped as the runner expects, so a case name or message can never end the comma
 from __future__ import annotations
 
 from verifygrad.errors import CaseError
-from verifygrad.reports.text import VERDICT_WORD, failure_site, is_failure, printable
+from verifygrad.reports.lines import VERDICT_WORD, failure_site, is_failure, printable
 from verifygrad.verdict.outcome import SKIPPED, CaseOutcome
 
 
