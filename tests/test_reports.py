@@ -77,7 +77,7 @@ def test_json_report_has_every_case_with_its_verdict(reports):
     summary = report["summary"]
     assert (summary["passed"], summary["failed"], summary["error"], summary["skipped"], summary["load_errors"]) == (
         len(bundled_case_names()) + 1 - summary["xfail"], 1, 1, 1, 1)  # fmt: skip
-    assert report["load_errors"][0]["line"] == 19
+    assert report["load_errors"][0]["line"] == 19 and report["load_errors"][0]["case"] == "typo"
     assert "unknown key 'inptus'" in report["load_errors"][0]["message"]
 
 

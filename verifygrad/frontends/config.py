@@ -63,7 +63,9 @@ def load(run_command: click.Command, start: Path | None = None) -> Config:
                 raise _error(path, "limits must be a table of NAME = VALUE")
             config.defaults["settings"] = [f"{limit}={number}" for limit, number in value.items()]
         elif name in options and name not in ("paths", "settings", "explain"):
-            config.defaults[name] = [str(v) for v in value] if options[name].multiple and isinstance(value, list) else value
+            if options[name].multiple:  # a single value for a repeatable option: `engines = "numpy"`
+                value = [str(v) for v in ([value] if isinstance(value, (str, int, float)) else value)]
+            config.defaults[name] = value
         else:
             known = [*OWN_KEYS, *(p.name.replace("_", "-") for p in options.values() if p.name not in ("settings", "explain"))]
             close = difflib.get_close_matches(key.replace("_", "-"), known, n=1)

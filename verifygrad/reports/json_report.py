@@ -35,7 +35,7 @@ def run_report(outcomes: list[CaseOutcome], load_errors: list[CaseError], exit_c
         "versions": versions(),
         "summary": {"cases": len(outcomes), **counts, "load_errors": len(load_errors), "exit_code": exit_code, "seconds": seconds},
         "cases": [case_report(outcome) for outcome in outcomes],
-        "load_errors": [{"file": e.path, "line": e.line, "message": e.message} for e in load_errors],
+        "load_errors": [{"file": e.path, "line": e.line, "case": e.case, "message": e.message} for e in load_errors],
     }
 
 
@@ -270,9 +270,14 @@ REPORT_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["file", "line", "message"],
+                "required": ["file", "line", "case", "message"],
                 "additionalProperties": False,
-                "properties": {"file": {"type": "string"}, "line": {"type": ["integer", "null"]}, "message": {"type": "string"}},
+                "properties": {
+                    "file": {"type": "string"},
+                    "line": {"type": ["integer", "null"]},
+                    "case": {"type": ["string", "null"], "description": "The name of the case it is in, where the loader knows it."},
+                    "message": {"type": "string"},
+                },
             },
         },
     },
