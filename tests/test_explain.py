@@ -67,6 +67,7 @@ def test_scripts_print_the_torch_engine_s_numbers_bit_for_bit_on_every_bundled_c
             np.testing.assert_array_equal(numbers[name], torch_result.grads[name], err_msg=f"{case.name} d/d{name}")
 
 
+@pytest.mark.needs_torch
 def test_a_script_runs_alone_without_verifygrad(tmp_path: Path) -> None:
     problem = make_problem("sum(a.t() @ b) + mean(a, dim=0, keepdim=True).sum()", a=[[1.0, 2.0], [3.0, 4.0]], b=[[5.0, -6.0], [7.0, 8.0]])
     script = torch_script(problem, "cpu", "alone")
