@@ -12,6 +12,7 @@ from verifygrad import __version__
 from verifygrad.engines import ENGINES
 from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK
 from verifygrad.frontends.ci import ci_options
+from verifygrad.frontends.config import Config
 from verifygrad.frontends.output import output_options
 from verifygrad.process.limits import DEFAULT_LIMITS
 
@@ -26,20 +27,29 @@ def main(ctx: click.Context) -> None:
     if ctx.invoked_subcommand in CONFIGURED:
         from verifygrad.frontends import config
 
-        ctx.obj = config.load(run)
+        ctx.obj = config.load(run)  # NOTE: before the subcommand parses its options, which take these as defaults
         ctx.default_map = {"run": ctx.obj.defaults, "list": {k: v for k, v in ctx.obj.defaults.items() if k == "pattern"}}
 
 
+def selection_options(command: Any) -> Any:
+    """PATHS, --examples, --exclude and -k: which cases a command takes, the same for run and list."""
+    for option in reversed([
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--examples", is_flag=True, help="Also take the cases bundled with verifygrad (an install self-check)."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out case files whose path matches GLOB (repeatable)."),
+        click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob)."),
+    ]):  # fmt: skip
+        command = option(command)
+    return command
+
+
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--examples", is_flag=True, help="Also check the cases bundled with verifygrad (an install self-check).")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out case files whose path matches GLOB (repeatable).")
+@selection_options
 @click.option("-e", "--engine", "engines", multiple=True, type=click.Choice(ENGINES), help="Run only these engines (repeatable).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Device for the torch engine.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), help="Override every case's dtype.")
 @click.option("--rtol", type=click.FloatRange(min=0), help="Override every case's relative tolerance.")
 @click.option("--atol", type=click.FloatRange(min=0), help="Override every case's absolute tolerance.")
-@click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
 @click.option("-v", "--verbose", count=True, help="Show passing cases' panels and timings; -vv adds tracebacks.")
 @output_options
 @ci_options
@@ -83,7 +93,7 @@ def _chosen_paths(paths: tuple[Path, ...], examples: bool) -> list[Path]:
     """The paths given, else the configured ones; with --examples, the bundled cases too."""
     from verifygrad.cases.discover import bundled_examples
 
-    config = click.get_current_context().find_object(_config_type())
+    config = click.get_current_context().find_object(Config)
     chosen = list(paths) or ([] if examples or config is None else config.paths)
     chosen += [bundled_examples()] if examples else []
     if not chosen:
@@ -91,15 +101,9 @@ def _chosen_paths(paths: tuple[Path, ...], examples: bool) -> list[Path]:
     return chosen
 
 
-def _config_type() -> type:
-    from verifygrad.frontends.config import Config
-
-    return Config
-
-
 def _excluded(patterns: tuple[str, ...]) -> list[str]:
     """--exclude patterns, added to the configured ones."""
-    config = click.get_current_context().find_object(_config_type())
+    config = click.get_current_context().find_object(Config)
     return [*(config.exclude if config else []), *patterns]
 
 
@@ -228,10 +232,7 @@ def schema(report: bool) -> None:
 
 
 @main.command(name="list")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--examples", is_flag=True, help="Also list the cases bundled with verifygrad.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out case files whose path matches GLOB (repeatable).")
-@click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
+@selection_options
 def list_cases(paths: tuple[Path, ...], examples: bool, exclude: tuple[str, ...], pattern: str | None) -> None:
     """List the cases that `run` would check, with their files and lines; loads and validates, checks nothing."""
     from verifygrad.cases.discover import load_cases
