@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 from rich import box
 from rich.console import Console, Group
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -14,6 +15,7 @@ from rich.text import Text
 from verifygrad.engines import ENGINES, NOT_INSTALLED
 from verifygrad.errors import CaseError
 from verifygrad.language.ops import fmt
+from verifygrad.reports.lines import failure_line, is_failure
 from verifygrad.verdict.compare import Difference, quantity_of, ulp_error
 from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
 
@@ -46,8 +48,6 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
 
     ``quiet`` keeps the table's failing rows, the one-line failures and the summary.
     """
-    from verifygrad.reports.lines import failure_line, is_failure
-
     engines = [e for e in ENGINES if any(e in o.results for o in outcomes)] or list(ENGINES)
     shown = [o for o in outcomes if not o.passed] if quiet else outcomes
     if shown:
@@ -91,8 +91,6 @@ MIN_WRAPPED_WIDTH = 16
 
 def fitting_table(console: Console, outcomes: list[CaseOutcome], engines: list[str]) -> Table:
     """The richest layout whose table fits the console's width without wrapping a case name or a verdict."""
-    from rich.measure import Measurement
-
     unbounded = console.options.update_width(10**6)  # NOTE: measured within the console's width, every table "fits"
     for layout in LAYOUTS:
         table = outcome_table(outcomes, engines, layout)
@@ -111,7 +109,9 @@ def fitting_table(console: Console, outcomes: list[CaseOutcome], engines: list[s
 
 def outcome_table(outcomes: list[CaseOutcome], engines: list[str], layout: tuple[str, ...] = LAYOUTS[0]) -> Table:
     mutated = any(o.mutations for o in outcomes)
-    columns = [c for name in layout for c in (engines if name == "ENGINES" else ["mutants"] if name == "MUTANTS" and mutated else [name]) if c != "MUTANTS"]
+    columns: list[str] = []
+    for name in layout:  # ENGINES: a column per engine; MUTANTS: a column under --mutate only
+        columns += engines if name == "ENGINES" else (["mutants"] if mutated else []) if name == "MUTANTS" else [name]
     table = Table(show_lines=False, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for column in columns:
         table.add_column(column, no_wrap=column not in WRAPPING, overflow="fold")
