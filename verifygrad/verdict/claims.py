@@ -1,0 +1,195 @@
+"""What a tutorial claims (value, gradient, derivative formula), read as written, and whether value claims hold.
+
+A claim is compared with the exact reference and held to what its own digits state,
+not to the float engines' error budget: ``0.5000`` states four decimals and holds
+within 5e-5 of the truth; ``4.5`` or ``[2.5, 5]`` state nothing beyond themselves and
+must be the truth.  Formula claims are checked in ``formulas``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Problem, tensor_value
+from verifygrad.cases.written import WrittenFloat
+from verifygrad.language.constants import ConstantError
+from verifygrad.language.ops import fmt
+from verifygrad.language.parse import ExprError, Program, parse
+from verifygrad.verdict.compare import Difference, compare_arrays
+
+MIN_ROUNDED_DIGITS = 4  # a claim with a number of this many significant digits states its decimals
+EXACT_RTOL = 1e-12  # a claim written as an exact number: only the reference's rounding to float64 separates them
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: str  # "value", "grad" or "formula"
+    quantity: str  # "value" or the input's name
+    claimed: np.ndarray | None = None  # for value and grad claims
+    formula: Program | None = None  # for formula claims
+    written: str = ""  # the claim as written in the file: "0.5000", "[-0.3410, 0.2424]", "x/2"
+    # Per element of a value or grad claim: half a unit in the last decimal written where the claim
+    # states its decimals (0.5000: 5e-5), 0 where it is written as an exact number.
+    half_unit: np.ndarray | None = None
+    element_texts: tuple[str, ...] = ()  # each number as written, in element order (one where it broadcasts)
+
+    @property
+    def rule(self) -> str:
+        """How the claim is held: 'to the 4 decimals written', 'exactly'."""
+        if self.half_unit is None or not np.any(self.half_unit):
+            return "exactly"
+        decimals = {round(-math.log10(2 * h)) for h in np.ravel(self.half_unit) if h}
+        return f"to the {decimals.pop()} decimals written" if len(decimals) == 1 else "to the decimals written"
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    claim: Claim
+    ok: bool | None  # None: could not be checked
+    text: str  # "holds to the 4 decimals written", "proven", "wrong (...)", "unchecked: ..."
+    difference: Difference | None = None
+    allowed: np.ndarray | None = None  # per element, how far the claim may be from the reference
+
+
+def read_claims(case: Case, problem: Problem) -> list[Claim]:
+    """The case's `expect:` as claims, each checked for shape and syntax now rather than later."""
+    claims: list[Claim] = []
+    expect = case.expect
+    if "value" in expect:
+        claims.append(_number_claim(case, "value", "value", expect["value"], problem.output_shape))
+    for name, raw in (expect.get("grad") or {}).items():
+        claims.append(_number_claim(case, "grad", name, raw, _input_shape(case, problem, name, "grad")))
+    for name, raw in (expect.get("formula") or {}).items():
+        shape = _input_shape(case, problem, name, "formula")
+        text = _written(raw)
+        try:
+            program = parse(text)
+            claimed_shape = program.shapes({n: v.shape for n, v in problem.inputs.items()})[-1]
+        except ExprError as err:
+            raise case.error(f"expect.formula.{name}: {err}", "expect", "formula", name) from None
+        if not _broadcasts_to(claimed_shape, shape):
+            raise case.error(
+                f"expect.formula.{name} has shape {fmt(claimed_shape)}; the gradient ∂/∂{name} has shape {fmt(shape)}",
+                "expect", "formula", name,
+            )  # fmt: skip
+        claims.append(Claim("formula", name, formula=program, written=text))
+    return claims
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether a claim of ``shape`` fills ``target`` by broadcasting alone (3x3 does not fill a 3-vector)."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _input_shape(case: Case, problem: Problem, name: str, kind: str) -> tuple[int, ...]:
+    if name not in problem.wrt:
+        raise case.error(f"expect.{kind} names '{name}', which is not differentiated; wrt: {', '.join(problem.wrt)}",
+                         "expect", kind, name)  # fmt: skip
+    return problem.inputs[name].shape
+
+
+def _number_claim(case: Case, kind: str, quantity: str, raw: object, shape: tuple[int, ...]) -> Claim:
+    keys = (kind,) if kind == "value" else (kind, quantity)
+    where = "expect." + ".".join(keys)
+    try:
+        value = tensor_value(raw, "the value")
+    except (ExprError, ConstantError) as err:
+        raise case.error(f"{where}: {err}", "expect", *keys) from None
+    if value.shape != shape and value.shape != ():
+        raise case.error(f"{where} has shape {fmt(value.shape)}; the true one has shape {fmt(shape)}", "expect", *keys)
+    half_unit = np.broadcast_to(_half_units(raw, value.shape), shape)
+    texts = () if isinstance(raw, str) else tuple(_number_text(n) for n in np.ravel(np.asarray(raw, dtype=object)))
+    texts = texts * math.prod(shape) if len(texts) == 1 else texts
+    return Claim(kind, quantity, claimed=np.broadcast_to(value, shape), written=_written(raw), half_unit=half_unit, element_texts=texts)
+
+
+def _written(raw: object) -> str:
+    """The claim's text as written in the file (a WrittenFloat keeps it; lists are printed back)."""
+    if isinstance(raw, WrittenFloat):
+        return raw.text
+    if isinstance(raw, list):
+        return "[" + ", ".join(map(_written, raw)) + "]"
+    return str(raw)
+
+
+def _half_units(raw: object, shape: tuple[int, ...]) -> np.ndarray:
+    """Per number of a claim, half a unit in its last decimal where the claim states its decimals, else 0."""
+    if isinstance(raw, str):  # a constant expression: exact
+        return np.zeros(shape)
+    texts = [_number_text(number) for number in np.ravel(np.asarray(raw, dtype=object))]
+    stated = any(_states_decimals(text) for text in texts)
+    return np.asarray([_half_unit(text) if stated else 0.0 for text in texts], dtype=np.float64).reshape(shape)
+
+
+def _number_text(number: object) -> str:
+    if isinstance(number, WrittenFloat):
+        return number.text
+    return repr(float(number)) if isinstance(number, float) else str(number)
+
+
+def _fraction(text: str) -> tuple[str, str, int] | None:
+    """('0', '5000', 0) for '0.5000', ('1', '50', -3) for '1.50e-3'; None for a number without a fraction."""
+    mantissa, _, exponent = text.strip().lower().lstrip("+-").partition("e")
+    whole, dot, fraction = mantissa.partition(".")
+    if not dot or not (whole + fraction).isdigit():
+        return None
+    return whole, fraction, int(exponent or 0)
+
+
+def _states_decimals(text: str) -> bool:
+    """A number states its decimals when it has 4+ significant digits (7.389) or trailing zeros (0.50)."""
+    parts = _fraction(text)
+    if parts is None:
+        return False
+    whole, fraction, _ = parts
+    return len((whole + fraction).lstrip("0")) >= MIN_ROUNDED_DIGITS or (len(fraction) >= 2 and fraction.endswith("0"))
+
+
+def _half_unit(text: str) -> float:
+    parts = _fraction(text)
+    return 0.0 if parts is None else 0.5 * 10.0 ** (parts[2] - len(parts[1]))
+
+
+def _element(quantity: str, index: tuple[int, ...]) -> str:
+    return f"{quantity}[{','.join(map(str, index))}]" if index else quantity
+
+
+def check_number_claim(claim: Claim, truth: np.ndarray, tolerance: tuple[float, float] | None,
+                       bounds: tuple[np.ndarray, np.ndarray] | None = None) -> ClaimCheck:  # fmt: skip
+    """A value or gradient claim against the truth, within its own digits (and ``tolerance``, where one applies).
+
+    ``bounds``: at a kink (under `subgradient: lenient`), the lowest and highest valid derivative per
+    element; a claim between them holds there, as an engine's answer does.
+    """
+    truth = np.asarray(truth, np.float64)
+    if not np.all(np.isfinite(truth)):
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(truth))[0]) if truth.ndim else ()
+        return ClaimCheck(claim, None, f"unchecked: the true {_element(claim.quantity, index)} is {truth[index]}, not a finite number")
+    rtol, atol = tolerance or (0.0, 0.0)
+    allowed = np.maximum(claim.half_unit * (1 + 1e-9), atol + max(rtol, EXACT_RTOL) * np.abs(truth))
+    claimed = np.asarray(claim.claimed, np.float64)
+    close = np.abs(claimed - truth) <= allowed
+    within = close.copy()
+    if bounds is not None:
+        low, high = (np.broadcast_to(b, truth.shape) for b in bounds)
+        within |= (claimed >= low - allowed) & (claimed <= high + allowed)
+    excess = np.where(within, 0.0, np.abs(claimed - truth) / np.maximum(allowed, np.finfo(np.float64).tiny))
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), excess.shape)) if excess.size else ()
+    difference = compare_arrays(claimed, truth, 0.0, 0.0)
+    difference = Difference(
+        bool(np.all(within)), difference.max_abs, difference.max_rel, worst,
+        float(claimed[worst]), float(truth[worst]), float(allowed[worst]), difference.max_ulp,
+    )  # fmt: skip
+    subgradient = " (a valid subgradient at the kink)" if not np.all(close) else ""
+    if difference.ok:
+        return ClaimCheck(claim, True, ("holds" if claim.rule == "exactly" else f"holds {claim.rule}") + subgradient, difference, allowed)
+    said = claim.element_texts[int(np.ravel_multi_index(worst, truth.shape)) if worst else 0] if claim.element_texts else f"{difference.actual:.6g}"
+    text = f"wrong ({_element(claim.quantity, worst)}: claimed {said}, true {difference.expected:.6g}; held {claim.rule})"
+    return ClaimCheck(claim, False, text, difference, allowed)
