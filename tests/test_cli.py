@@ -58,7 +58,7 @@ def test_expect_mismatch_passes_only_when_the_mismatch_is_found(tmp_path: Path) 
     missing = write(tmp_path, "b.yaml", "name: b\nexpr: x*x\ninputs: {x: 2}\nexpect: {grad: {x: 4}}\nexpect_mismatch: it is 4\n")
     assert run(found)[0] == 0
     code, output = run(missing)
-    assert code == 1 and "expected a mismatch (it is 4), but everything agrees" in output
+    assert code == 1 and "expected a mismatch (it is 4), but every claim holds" in output
 
 
 @pytest.mark.parametrize(

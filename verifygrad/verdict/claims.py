@@ -180,7 +180,7 @@ def check_number_claim(claim: Claim, truth: np.ndarray, tolerance: tuple[float, 
     if bounds is not None:
         low, high = (np.broadcast_to(b, truth.shape) for b in bounds)
         within |= (claimed >= low - allowed) & (claimed <= high + allowed)
-    excess = np.where(within, 0.0, np.abs(claimed - truth) / np.maximum(allowed, np.finfo(np.float64).tiny))
+    excess = np.where(within, -np.inf, np.abs(claimed - truth) - allowed)  # the element furthest outside
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), excess.shape)) if excess.size else ()
     difference = compare_arrays(claimed, truth, 0.0, 0.0)
     difference = Difference(
@@ -191,5 +191,6 @@ def check_number_claim(claim: Claim, truth: np.ndarray, tolerance: tuple[float, 
     if difference.ok:
         return ClaimCheck(claim, True, ("holds" if claim.rule == "exactly" else f"holds {claim.rule}") + subgradient, difference, allowed)
     said = claim.element_texts[int(np.ravel_multi_index(worst, truth.shape)) if worst else 0] if claim.element_texts else f"{difference.actual:.6g}"
-    text = f"wrong ({_element(claim.quantity, worst)}: claimed {said}, true {difference.expected:.6g}; held {claim.rule})"
+    held = "" if claim.rule == "exactly" else f"; held {claim.rule}"
+    text = f"wrong ({_element(claim.quantity, worst)}: claimed {said}, true {difference.expected:.6g}{held})"
     return ClaimCheck(claim, False, text, difference, allowed)
