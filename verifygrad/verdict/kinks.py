@@ -49,13 +49,27 @@ def find_kinks(problem: Problem, values: list[np.ndarray]) -> list[Kink]:
     found = []
     for i, node in enumerate(problem.program.nodes):
         op = OPS.get(node.op)
-        if op is None or op.kink is None:
-            continue
+        if op is None or op.kink is None or not any(_varies(problem, node.args[a]) for a in op.kink_args):
+            continue  # NOTE: a kink in an argument no differentiated input flows into is no kink of this case
         with np.errstate(all="ignore"):
             mask = np.broadcast_to(op.kink(*[values[j] for j in node.args]), problem.shapes[i])
         if mask.any():
             found.append(Kink(i, node.spelling or node.op, mask, elementwise_source(problem, node.args[0], problem.shapes[i]), op.subgradients))
     return found
+
+
+def _varies(problem: Problem, index: int) -> bool:
+    """Whether node ``index`` depends on a differentiated input."""
+    nodes, pending, seen = problem.program.nodes, [index], set()
+    while pending:
+        i = pending.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        if nodes[i].op == "input" and nodes[i].attrs["name"] in problem.wrt:
+            return True
+        pending.extend(nodes[i].args)
+    return False
 
 
 def elementwise_source(problem: Problem, index: int, shape: tuple[int, ...]) -> str | None:
