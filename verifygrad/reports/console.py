@@ -113,7 +113,7 @@ def mutants_cell(outcome: CaseOutcome, quantity: str) -> Text:
     return Text(f"{'✓' if ok else '✗'} {caught}/{len(checks)} caught", style="green" if ok else "bold red")
 
 
-CLAIM_CHARS = 24  # of a claim's text in the table; the panel shows all of it
+CLAIM_CHARS = 32  # of a claim's text in the table; the panel shows all of it
 
 
 def claim_cell(quantity: QuantityCheck) -> Text:
