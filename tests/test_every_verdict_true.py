@@ -68,6 +68,9 @@ def test_item03_reference_is_the_program_as_written(tmp_path):
         outcome = outcome_of(tmp_path, f"name: c\nexpr: {expr}\ninputs: {{x: {value}}}\n")
         assert math.isnan(outcome.results["sympy"].value), expr  # not 2 or 1 or 0, as SymPy's simplified form gives
         assert outcome.verdict == SKIPPED and not any("is off" in reason for reason in outcome.reasons), (expr, outcome.reasons)
+    # sqrt(x)**2 simplifies to x, whose derivative at 0 is 1; as written it passes through sqrt's singular point.
+    simplified = outcome_of(tmp_path, "name: c\nexpr: sum(sqrt(x)**2)\ninputs: {x: [0.0, 4.0]}\n")
+    assert simplified.verdict == SKIPPED and "not verified: ∂/∂x[0] is nan, not a finite number" in simplified.reasons
 
 
 def test_item04_formula_claim_true_zero_has_an_absolute_floor(tmp_path):

@@ -16,7 +16,7 @@ from verifygrad.verdict.blame import exact_reference, mismatch_reasons, why_not_
 from verifygrad.verdict.budget import tolerances
 from verifygrad.verdict.claim_verdicts import claim_tolerances, judge_claims
 from verifygrad.verdict.claims import ClaimCheck, read_claims
-from verifygrad.verdict.compare import compare_engines, nonfinite_text, quantity_of
+from verifygrad.verdict.compare import compare_engines, nonfinite_text, quantity_of, reference_engine
 from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
 
 
@@ -54,7 +54,7 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     engines = [e for e in ENGINES if e in (overrides.engines or case.engines or ENGINES)]
     # SymPy runs last: its worker process starts up while the other engines work.
     ran_first = {name: run_engine(name, problem) for name in sorted(engines, key=lambda name: name == "sympy")}
-    results = {name: ran_first[name] for name in engines}
+    results = kinks.without_singular({name: ran_first[name] for name in engines}, reference_engine(ran_first), found)
     ran = [name for name in engines if results[name].ok]
     bounds = kinks.subgradient_range(problem, values, found) if found and not strict else {}
     quantities = []

@@ -128,6 +128,22 @@ def subgradient_range(problem: Problem, values: list[np.ndarray], kinks: list[Ki
     return bounds
 
 
+def without_singular(results: dict[str, EngineResult], reference: str | None, kinks: list[Kink]) -> dict[str, EngineResult]:
+    """The results, the reference's gradient nan where an input element sits on a singular point (no derivative there).
+
+    NOTE: SymPy may simplify the singularity away (exp(log(x)) is x, sqrt(x)**2 is x), and report a
+    derivative the program as written does not have; such an element cannot be verified.
+    """
+    singular = [k for k in kinks if k.subgradients is None and k.source is not None]
+    if reference is None or not singular:
+        return results
+    grads = dict(results[reference].grads)
+    for kink in singular:
+        if kink.source in grads and np.shape(grads[kink.source]) == kink.mask.shape:
+            grads[kink.source] = np.where(kink.mask, np.nan, grads[kink.source])
+    return {**results, reference: dataclasses.replace(results[reference], grads=grads)}
+
+
 def excuse(difference: Difference, answer: np.ndarray, reference: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], rtol: float, atol: float) -> bool:
     """True if every element outside tolerance is a valid subgradient (within the range, to tolerance)."""
     low, high = bounds
