@@ -43,7 +43,10 @@ class Claim:
         if self.half_unit is None or not np.any(self.half_unit):
             return "exactly"
         decimals = {round(-math.log10(2 * h)) for h in np.ravel(self.half_unit) if h}
-        return f"to the {decimals.pop()} decimals written" if len(decimals) == 1 else "to the decimals written"
+        if len(decimals) != 1:
+            return "to the decimals written"
+        count = decimals.pop()
+        return f"to the {count} decimal{'s' if count != 1 else ''} written"
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,8 @@ def check_number_claim(claim: Claim, truth: np.ndarray, tolerance: tuple[float, 
     subgradient = " (a valid subgradient at the kink)" if not np.all(close) else ""
     if difference.ok:
         return ClaimCheck(claim, True, ("holds" if claim.rule == "exactly" else f"holds {claim.rule}") + subgradient, difference, allowed)
-    said = claim.element_texts[int(np.ravel_multi_index(worst, truth.shape)) if worst else 0] if claim.element_texts else f"{difference.actual:.6g}"
+    flat = int(np.ravel_multi_index(worst, truth.shape)) if worst else 0
+    said = claim.element_texts[flat] if claim.element_texts else f"{difference.actual:.6g}"  # the number as written
     held = "" if claim.rule == "exactly" else f"; held {claim.rule}"
     text = f"wrong ({_element(claim.quantity, worst)}: claimed {said}, true {difference.expected:.6g}{held})"
     return ClaimCheck(claim, False, text, difference, allowed)
