@@ -199,6 +199,8 @@ def test_item16_formula_claim_of_the_wrong_shape_is_an_input_error(tmp_path):
 def test_item17_claims_keep_their_literal_text(tmp_path):
     value = outcome_of(tmp_path, "name: c\nexpr: sum(x)\ninputs: {x: 0.50004}\nexpect: {value: 0.5000}\n")
     assert value.verdict == PASSED and claim_texts(value) == ["holds to the 4 decimals written"]
+    quoted = outcome_of(tmp_path, "name: c\nexpr: sum(x)\ninputs: {x: 0.50004}\nexpect: {value: '0.5000'}\n")
+    assert quoted.verdict == PASSED and claim_texts(quoted) == ["holds to the 4 decimals written"]
     exact = outcome_of(tmp_path, "name: c\nexpr: sum(x)\ninputs: {x: 0.50004}\nexpect: {value: 0.5}\n")
     assert exact.verdict == FAILED  # 0.5 states no decimals beyond itself
     printed = (

@@ -15,7 +15,7 @@ import numpy as np
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Problem, tensor_value
-from verifygrad.cases.written import WrittenFloat
+from verifygrad.cases.written import NUMBER_TEXT, WrittenFloat
 from verifygrad.language.constants import ConstantError
 from verifygrad.language.ops import fmt
 from verifygrad.language.parse import ExprError, Program, parse
@@ -108,7 +108,8 @@ def _number_claim(case: Case, kind: str, quantity: str, raw: object, shape: tupl
     if value.shape != shape and value.shape != ():
         raise case.error(f"{where} has shape {fmt(value.shape)}; the true one has shape {fmt(shape)}", "expect", *keys)
     half_unit = np.broadcast_to(_half_units(raw, value.shape), shape)
-    texts = () if isinstance(raw, str) else tuple(_number_text(n) for n in np.ravel(np.asarray(raw, dtype=object)))
+    plain = not isinstance(raw, str) or NUMBER_TEXT.match(raw)  # "0.5000" quoted is still a number as written
+    texts = tuple(_number_text(n) for n in np.ravel(np.asarray(raw, dtype=object))) if plain else ()
     texts = texts * math.prod(shape) if len(texts) == 1 else texts
     return Claim(kind, quantity, claimed=np.broadcast_to(value, shape), written=_written(raw), half_unit=half_unit, element_texts=texts)
 
@@ -124,7 +125,7 @@ def _written(raw: object) -> str:
 
 def _half_units(raw: object, shape: tuple[int, ...]) -> np.ndarray:
     """Per number of a claim, half a unit in its last decimal where the claim states its decimals, else 0."""
-    if isinstance(raw, str):  # a constant expression: exact
+    if isinstance(raw, str) and not NUMBER_TEXT.match(raw):  # a constant expression: exact
         return np.zeros(shape)
     texts = [_number_text(number) for number in np.ravel(np.asarray(raw, dtype=object))]
     stated = any(_states_decimals(text) for text in texts)
@@ -134,6 +135,8 @@ def _half_units(raw: object, shape: tuple[int, ...]) -> np.ndarray:
 def _number_text(number: object) -> str:
     if isinstance(number, WrittenFloat):
         return number.text
+    if isinstance(number, str):
+        return number.strip()
     return repr(float(number)) if isinstance(number, float) else str(number)
 
 
