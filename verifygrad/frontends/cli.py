@@ -10,9 +10,10 @@ import click
 
 from verifygrad import __version__
 from verifygrad.engines import ENGINES
-from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK
+from verifygrad.errors import EXIT_INVALID, EXIT_OK
 from verifygrad.frontends.ci import ci_options
 from verifygrad.frontends.config import Config
+from verifygrad.frontends.exit_status import exit_status, finite_tolerance
 from verifygrad.frontends.output import output_options
 from verifygrad.process.limits import DEFAULT_LIMITS
 
@@ -48,8 +49,8 @@ def selection_options(command: Any) -> Any:
 @click.option("-e", "--engine", "engines", multiple=True, type=click.Choice(ENGINES), help="Run only these engines (repeatable).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Device for the torch engine.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), help="Override every case's dtype.")
-@click.option("--rtol", type=click.FloatRange(min=0), help="Override every case's relative tolerance.")
-@click.option("--atol", type=click.FloatRange(min=0), help="Override every case's absolute tolerance.")
+@click.option("--rtol", type=float, callback=finite_tolerance, help="Override every case's relative tolerance.")
+@click.option("--atol", type=float, callback=finite_tolerance, help="Override every case's absolute tolerance.")
 @click.option("-v", "--verbose", count=True, help="Show passing cases' panels and timings; -vv adds tracebacks.")
 @output_options
 @ci_options
@@ -64,6 +65,7 @@ def selection_options(command: Any) -> Any:
 @click.option("-j", "--jobs", default="1", metavar="N|auto", help="Check cases in N worker processes (auto: one per core).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds a case may take (runs it in a worker).")
 @click.option("--explain", metavar="CASE", help="Print one case in full: every element, the derivative at the worst, a PyTorch reproducer.")
+@click.option("--strict", is_flag=True, help="A skipped (unchecked) case fails the run.")
 @click.option("--mutate", is_flag=True, help="Negative controls: check that each case would catch a wrong gradient.")
 @click.option("--json", "json_path", metavar="FILE", help="Write a JSON report to FILE (- for stdout).")
 @click.option("--junit-xml", "junit_path", metavar="FILE", help="Write a JUnit XML report to FILE (- for stdout).")
@@ -110,8 +112,8 @@ def _excluded(patterns: tuple[str, ...]) -> list[str]:
 def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype: str | None,
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, color: str, no_color: bool, quiet: bool,
          maxfail: int | None, exitfirst: bool, shard: tuple[int, int] | None, annotate: str | None, exclude: tuple[str, ...],
-         jobs: str, timeout: float | None, explain: str | None, mutate: bool, json_path: str | None, junit_path: str | None,
-         junit_family: str) -> None:  # fmt: skip
+         jobs: str, timeout: float | None, explain: str | None, strict: bool, mutate: bool, json_path: str | None,
+         junit_path: str | None, junit_family: str) -> None:  # fmt: skip
     import time
 
     from verifygrad.cases.discover import load_cases, select_shard
@@ -121,7 +123,6 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
     from verifygrad.process import limits
     from verifygrad.process.parallel import job_count
     from verifygrad.reports.console import render, summary_line
-    from verifygrad.verdict.outcome import ERROR, FAILED
 
     try:
         workers = job_count(jobs)
@@ -152,10 +153,9 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
     if len(outcomes) < len(cases):
         console.print(f"stopped after {len(outcomes)} of {len(cases)} cases (--maxfail)", soft_wrap=True, highlight=False)
     render(console, outcomes, load_errors, verbose, quiet)
-    if load_errors or any(o.verdict == ERROR for o in outcomes):
-        code = EXIT_INVALID
-    else:
-        code = EXIT_MISMATCH if any(o.verdict == FAILED for o in outcomes) else EXIT_OK
+    code, why = exit_status(outcomes, load_errors, strict)
+    if why:
+        click.echo(why, err=True)
     seconds = time.perf_counter() - start
     if json_path:
         import json
