@@ -18,7 +18,7 @@ WRONG = "name: wrong-grad\nexpr: mean(5*(x+1)**2)\ninputs: {x: 'arange(0, 4)'}\n
 RIGHT = "name: right\nexpr: x*x\ninputs: {x: 3}\nengines: [numpy, sympy]\nexpect: {grad: {x: 6}}\n"
 
 
-def invoke(*args: str, **env: str) -> tuple[int, str]:
+def invoke(*args: str, **env: str | None) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["run", *args], env={"NO_COLOR": None, "FORCE_COLOR": None, "GITHUB_ACTIONS": None, **env})
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     return result.exit_code, result.output
@@ -46,7 +46,7 @@ def test_wide_output_keeps_a_column_per_engine() -> None:
 
 def test_colour_does_not_decide_width_or_progress(tmp_path: Path) -> None:
     two = "cases:\n  - {name: one, expr: x*x, inputs: {x: 3}, engines: [numpy, sympy]}\n  - {name: two, expr: x*x, inputs: {x: 2}, expect: {grad: {x: 5}}}\n"
-    code, output = invoke(str(write(tmp_path, "cases.yaml", two)), FORCE_COLOR="1")
+    code, output = invoke(str(write(tmp_path, "cases.yaml", two)), FORCE_COLOR="1", COLUMNS=None)  # NOTE: pytest-xdist workers may set COLUMNS
     assert code == 1
     assert "\x1b[" in output  # FORCE_COLOR: colour...
     assert "checking" not in output  # ...but no progress-bar frames in a log
