@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad import constants, limits
-from verifygrad.ops import OPS, Shape, ShapeError, fmt
+from verifygrad.language import constants
+from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
+from verifygrad.process import limits
 
 # Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
 PREFIXES = {
