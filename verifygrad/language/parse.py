@@ -76,6 +76,7 @@ class Program:
     nodes: tuple[Node, ...]
     notes: tuple[str, ...] = ()  # how the compiler resolved what depends on values or names ("the while loop ran 9 times")
     bindings: tuple[tuple[str, int], ...] = ()  # each variable's final node, for claims about intermediates
+    requires_grad: bool = False  # a constructor or Variable() in it said requires_grad=True (a tutorial's way to say wrt)
 
     @functools.cached_property
     def key(self) -> tuple:
@@ -101,7 +102,7 @@ class Program:
                 name = node.attrs["name"]
                 if name not in input_shapes:
                     known = ", ".join(input_shapes) or "none"
-                    raise ExprError(f"unknown name '{name}'; inputs are: {known}", node.col)
+                    raise ExprError(f"unknown name '{name}'; inputs are: {known}", node.col, node.line or None)
                 shapes.append(input_shapes[name])
             elif node.op == "const":
                 shapes.append(node.attrs["value"].shape)
@@ -112,11 +113,11 @@ class Program:
                         if len(shape) not in allowed:
                             got = " and ".join(fmt(s) for s in arg_shapes)
                             want = " and ".join("/".join(f"{d}-D" for d in sorted(a)) for a in node.ndims)
-                            raise ExprError(f"{node.spelling} needs {want} arguments, got {got}", node.col)
+                            raise ExprError(f"{node.spelling} needs {want} arguments, got {got}", node.col, node.line or None)
                 try:
                     shapes.append(OPS[node.op].shape(*arg_shapes, **node.attrs))
                 except ShapeError as err:
-                    raise ExprError(f"{node.spelling}: {err}", node.col) from None
+                    raise ExprError(f"{node.spelling}: {err}", node.col, node.line or None) from None
         return shapes
 
 
@@ -141,7 +142,7 @@ def parse(text: str, allow_inputs: bool = True) -> Program:
         raise ExprError(f"the expression is nested too deeply (limit {bounds.depth} levels, --limit depth=N)") from None
     builder = _Builder(allow_inputs, bounds.depth)
     builder.visit(tree.body, 0)
-    return Program(text, tuple(builder.nodes))
+    return Program(text, tuple(builder.nodes), requires_grad=builder.requires_grad)
 
 
 def _col(node: ast.AST) -> int:

@@ -18,13 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad import limits
-from verifygrad.ops import OPS
-from verifygrad.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError, Node, Program, _Builder, _col, _describe, parse
+from verifygrad.process import limits
+from verifygrad.language.ops import OPS
+from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError, Node, Program, _Builder, _col, _describe, parse
 
 MAX_LOOP_STEPS = 1_000  # iterations of one while loop, and the count of one for loop
 MAX_PROGRAM_NODES = 100_000  # nodes a program may unroll to
 NO_OP_CALLS = {"print", "retain_grad", "requires_grad_", "display"}  # statements that change no value
+
+
+class NeedsValues(ExprError):
+    """A condition depends on an input whose value was not given: compile again with the values."""
 
 
 def compile_program(text: str, inputs: Mapping[str, np.ndarray] | Collection[str] | None = None, *,
@@ -362,8 +366,7 @@ class ProgramBuilder(_Builder):
         missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index)
                    if self.nodes[i].attrs["name"] not in self.input_values]  # fmt: skip
         if missing:
-            why = "its value is not known here" if not self.values_given else "it has no value"
-            raise ExprError(f"the condition depends on the input '{missing[0]}', and {why}", _col(where))
+            raise NeedsValues(f"the condition depends on the input '{missing[0]}', whose value is not known here", _col(where))
         shapes = Program("", tuple(self.nodes)).shapes({name: np.shape(v) for name, v in self.input_values.items()})
         with np.errstate(all="ignore"):
             for i in range(len(self.values), len(self.nodes)):
