@@ -98,8 +98,10 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
         intermediates = [name for name in wrt if name not in inputs]
         for name in intermediates:
             if name not in dict(program.bindings):
-                defined = ", ".join([*inputs, *(n for n, _ in program.bindings if n not in inputs)])
-                raise case.error(f"wrt names '{name}', which is neither an input nor a variable the output depends on; defined: {defined}", "wrt")
+                variables = ", ".join(n for n, _ in program.bindings if n not in inputs)
+                which = "not an input" if not variables else "neither an input nor a variable the output depends on"
+                more = f"; variables: {variables}" if variables else ""
+                raise case.error(f"wrt names '{name}', which is {which}; inputs are: {', '.join(inputs)}{more}", "wrt")
         if intermediates:
             shapes = program.shapes({name: value.shape for name, value in inputs.items()})
             inputs.update({name: np.zeros(shapes[dict(program.bindings)[name]]) for name in intermediates})

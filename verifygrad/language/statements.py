@@ -111,9 +111,14 @@ class ProgramBuilder(_Builder):
 
     def visit_name(self, name: str, col: int) -> int:
         if self.known is not None and self.variable(name) is None and name not in NAMED_CONSTANTS and name not in FUNCTIONS:
-            defined = ", ".join(sorted({*self.known, *self.scope})) or "none"
-            raise ExprError(f"unknown name '{name}'; inputs and variables are: {defined}", col)
+            raise ExprError(f"unknown name '{name}'; {self.defined()}", col)
         return super().visit_name(name, col)
+
+    def defined(self) -> str:
+        """'inputs are: x, y' and, if any, '; variables: c, d', for messages about unknown names."""
+        inputs = ", ".join(self.known or ()) or "none"
+        variables = ", ".join(name for name in self.scope if name not in (self.known or ()))
+        return f"inputs are: {inputs}" + (f"; variables: {variables}" if variables else "")
 
     def note_shadowing(self, name: str, kind: str) -> None:
         what = "the constant" if name in NAMED_CONSTANTS else "the function" if name in FUNCTIONS else None
@@ -136,8 +141,7 @@ class ProgramBuilder(_Builder):
         final = self.block(body, top=True)
         if output is not None:
             if self.variable(output) is None:
-                defined = ", ".join(sorted({*(self.known or ()), *self.scope})) or "none"
-                raise ExprError(f"output names '{output}', which the program does not define; defined: {defined}")
+                raise ExprError(f"output names '{output}', which the program does not define; {self.defined()}")
             return self.variable(output)
         for candidate in (final, self.backward_of, self.last_assigned):
             if candidate is not None:
