@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.process import limits
 from verifygrad.language.ops import OPS
-from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError, Node, Program, _Builder, _col, _describe, parse
+from verifygrad.language.parse import FUNCTIONS, IN_PLACE_OPERATORS, NAMED_CONSTANTS, ExprError, Node, Program, _Builder, _col, _describe, parse
+from verifygrad.process import limits
 
 MAX_LOOP_STEPS = 1_000  # iterations of one while loop, and the count of one for loop
 MAX_PROGRAM_NODES = 100_000  # nodes a program may unroll to
@@ -228,14 +228,11 @@ class ProgramBuilder(_Builder):
             if method in NO_OP_CALLS:
                 self.visit(value.func.value, depth)  # NOTE: still read, so that a misspelt name is reported
                 return None
-            if method.endswith("_") and method[:-1] in FUNCTIONS:
+            if method.endswith("_") and (method[:-1] in FUNCTIONS or method[:-1] in IN_PLACE_OPERATORS):
                 if receiver not in self.scope:
                     raise ExprError(f"the in-place method '.{method}()' changes '{receiver}', which is not a variable of the program "
                                     "(torch refuses in-place changes of an input that requires grad)", _col(value))  # fmt: skip
-                call = ast.Call(ast.Attribute(value.func.value, method[:-1], ast.Load()), value.args, value.keywords)
-                ast.copy_location(call, value)
-                ast.copy_location(call.func, value.func)
-                self.bind(value.func.value, self.visit(call, depth))
+                self.bind(value.func.value, self.visit(_out_of_place(value, method[:-1]), depth))
                 return None
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in NO_OP_CALLS and self.variable(value.func.id) is None:
             for arg in value.args:
@@ -278,7 +275,9 @@ class ProgramBuilder(_Builder):
             return None
         parameters = [a.arg for a in definition.args.args]
         if len(node.args) != len(parameters) or node.keywords:
-            raise ExprError(f"{name}() takes {len(parameters)} positional argument(s), got {len(node.args)}{' and keywords' if node.keywords else ''}", _col(node))
+            raise ExprError(
+                f"{name}() takes {len(parameters)} positional argument(s), got {len(node.args)}{' and keywords' if node.keywords else ''}", _col(node)
+            )
         if len(self.inlining) >= MAX_INLINE_DEPTH:
             raise ExprError(f"functions call each other more than {MAX_INLINE_DEPTH} deep (recursion is not supported)", _col(node))
         arguments = [self.visit(arg, depth + 1) for arg in node.args]
@@ -412,6 +411,18 @@ _COMPARE = {
     ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
     ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
 }  # fmt: skip
+
+
+def _out_of_place(call: ast.Call, name: str) -> ast.expr:
+    """``y.add_(1)`` as ``y + 1``, ``y.exp_()`` as ``y.exp()``: what the in-place form computes."""
+    if name in IN_PLACE_OPERATORS:
+        if len(call.args) != 1 or call.keywords:
+            raise ExprError(f".{name}_() takes one argument here", _col(call))
+        replaced: ast.expr = ast.BinOp(call.func.value, IN_PLACE_OPERATORS[name](), call.args[0])
+    else:
+        replaced = ast.Call(ast.Attribute(call.func.value, name, ast.Load()), call.args, call.keywords)
+        ast.copy_location(replaced.func, call.func)
+    return ast.copy_location(replaced, call)
 
 
 def _target_words(target: ast.AST) -> str:

@@ -9,8 +9,8 @@ import numpy as np
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Problem, compile_case_program, expr_error, expr_line_offset, tensor_value
 from verifygrad.language.constants import ConstantError
-from verifygrad.language.ops import fmt
 from verifygrad.language.evaluate import program_value
+from verifygrad.language.ops import fmt
 from verifygrad.language.parse import ExprError, Program
 from verifygrad.language.statements import compile_program
 from verifygrad.verdict.compare import Difference, compare_arrays
