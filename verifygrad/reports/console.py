@@ -119,7 +119,8 @@ def claim_cell(quantity: QuantityCheck) -> Text:
         glyph, style = {True: ("✓", "green"), False: ("✗", "bold red"), None: ("?", "yellow")}[check.ok]
         # The cell names the claim; the panel says how it was decided.
         short = " proven" if check.text == "proven" else ""
-        text.append(("\n" if i else "") + f"{glyph} {check.claim.kind}{short}", style=style)
+        label = f"value of {check.claim.quantity}" if check.claim.kind == "values" else check.claim.kind
+        text.append(("\n" if i else "") + f"{glyph} {label}{short}", style=style)
     return text
 
 
@@ -171,7 +172,7 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
         if result.ok and quantity.quantity not in result.directional:
             columns.append((engine + (" (ref)" if engine == quantity.reference else ""), quantity_of(result, quantity.quantity)))
     for check in quantity.claims:
-        if check.claim.claimed is not None:
+        if check.claim.claimed is not None and check.claim.kind != "values":  # NOTE: a variable's value has its own shape
             columns.append((f"claimed {check.claim.kind}", check.claim.claimed))
     reference = quantity_of(outcome.results[quantity.reference], quantity.quantity) if quantity.reference else None
     for label, _ in columns:
@@ -240,7 +241,7 @@ def _index_text(quantity: str, index: tuple[int, ...]) -> str:
 
 def _worst_line(quantity: QuantityCheck, dtype: str) -> str:
     bad: list[tuple[str, Difference]] = [(e, d) for e, d in quantity.differences.items() if not d.ok]
-    bad += [(f"claimed {c.claim.kind}", c.difference) for c in quantity.claims if c.ok is False and c.difference]
+    bad += [(f"claimed {c.claim.kind}", c.difference) for c in quantity.claims if c.ok is False and c.difference and c.claim.kind != "values"]
     if not bad:
         return ""
     who, d = max(bad, key=lambda item: item[1].max_abs / max(item[1].allowed, 1e-300))
