@@ -90,6 +90,7 @@ class ProgramBuilder(_Builder):
         self.scope: dict[str, int] = {}
         self.functions: dict[str, ast.FunctionDef] = {}
         self.notes: list[str] = []
+        self.scalars: dict[tuple[bytes, str | None], int] = {}  # the node of each scalar constant
         self.values: list[Any] = []  # forward values of nodes[:len(values)], computed when a condition needs them
         self.no_grad = 0  # depth of `with torch.no_grad():` blocks
         self.inlining: list[str] = []  # the functions being inlined, innermost last
@@ -97,6 +98,16 @@ class ProgramBuilder(_Builder):
         self.backward_of: int | None = None
         for name in sorted(self.known or ()):
             self.note_shadowing(name, "input")
+
+    def const(self, value: Any, col: int, symbol: str | None = None) -> int:
+        """One node per scalar constant: a loop body's 0.9 is one node however often the loop runs."""
+        array = np.asarray(value, dtype=np.float64)
+        if array.ndim:
+            return super().const(array, col, symbol)
+        key = (array.tobytes(), symbol)
+        if key not in self.scalars:
+            self.scalars[key] = super().const(array, col, symbol)
+        return self.scalars[key]
 
     # --- names ------------------------------------------------------------------
 
