@@ -265,3 +265,26 @@ def test_a_program_s_problem_is_what_the_engines_get(tmp_path: Path) -> None:
     (case,), _ = load_file(path)
     problem = prepare(case, Overrides())
     assert [node.line for node in problem.program.nodes if node.op == "add"] == [3, 4, 4]
+
+
+def test_formula_claims_may_be_programs_and_reports_carry_values_claims(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+    from click.testing import CliRunner
+
+    from verifygrad.frontends.cli import main
+    from verifygrad.reports.json_report import REPORT_SCHEMA
+
+    path = tmp_path / "case.yaml"
+    path.write_text(
+        "name: blitz\nexpr: |\n  y = x + 2\n  out = (3 * y * y).mean()\ninputs: {x: [[1, 2], [3, 4]]}\n"
+        'expect:\n  values: {y: [[3, 4], [5, 6]]}\n  formula:\n    x: |\n      s = x + 2\n      3/4 * s * 2\n'
+    )
+    result = CliRunner().invoke(main, ["run", str(path), "--json", str(tmp_path / "r.json"), "--junit-xml", str(tmp_path / "r.xml")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(report)
+    claims = {(c["kind"], c["quantity"]): c for q in report["cases"][0]["quantities"] for c in q["claims"]}
+    assert claims[("values", "y")]["ok"] and claims[("formula", "x")]["text"] == "proven"
+    assert 'name="blitz"' in (tmp_path / "r.xml").read_text()
