@@ -285,6 +285,6 @@ def test_formula_claims_may_be_programs_and_reports_carry_values_claims(tmp_path
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "r.json").read_text())
     jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(report)
-    claims = {(c["kind"], c["quantity"]): c for q in report["cases"][0]["quantities"] for c in q["claims"]}
+    claims = {(c["kind"], c["quantity"]): c for c in report["cases"][0]["claims"]}
     assert claims[("values", "y")]["ok"] and claims[("formula", "x")]["text"] == "proven"
     assert 'name="blitz"' in (tmp_path / "r.xml").read_text()
