@@ -279,7 +279,7 @@ def test_formula_claims_may_be_programs_and_reports_carry_values_claims(tmp_path
     path = tmp_path / "case.yaml"
     path.write_text(
         "name: blitz\nexpr: |\n  y = x + 2\n  out = (3 * y * y).mean()\ninputs: {x: [[1, 2], [3, 4]]}\n"
-        'expect:\n  values: {y: [[3, 4], [5, 6]]}\n  formula:\n    x: |\n      s = x + 2\n      3/4 * s * 2\n'
+        "expect:\n  values: {y: [[3, 4], [5, 6]]}\n  formula:\n    x: |\n      s = x + 2\n      3/4 * s * 2\n"
     )
     result = CliRunner().invoke(main, ["run", str(path), "--json", str(tmp_path / "r.json"), "--junit-xml", str(tmp_path / "r.xml")])
     assert result.exit_code == 0, result.output
@@ -288,3 +288,19 @@ def test_formula_claims_may_be_programs_and_reports_carry_values_claims(tmp_path
     claims = {(c["kind"], c["quantity"]): c for c in report["cases"][0]["claims"]}
     assert claims[("values", "y")]["ok"] and claims[("formula", "x")]["text"] == "proven"
     assert 'name="blitz"' in (tmp_path / "r.xml").read_text()
+
+
+def test_a_program_may_create_its_inputs_as_tutorials_do(tmp_path: Path) -> None:
+    text = (
+        "name: p\nexpr: |\n  x = torch.ones(2, 2, requires_grad=True)\n  w = torch.tensor([3.0, 4.0])\n"
+        "  v = torch.tensor([1.0, 2.0])\n  v.requires_grad_()\n  y = x + 2\n  out = (y * y * 3).mean() + (w * v).sum()\n  out.backward()\n"
+        "expect: {value: 38, grad: {x: 4.5, v: [3, 4]}, values: {y: 3, w: [3, 4]}}\n"
+    )
+    outcome = case_outcome(tmp_path, text)
+    assert outcome.verdict == "passed", outcome.reasons
+    assert outcome.problem.wrt == ("x", "v")  # w is a constant: requires_grad was not set
+    with pytest.raises(ExprError, match="only a tensor made from numbers is a leaf"):
+        compile_program("y = (x * 2).detach()\ny.requires_grad_()\ny", ["x"])
+    with pytest.raises(ExprError, match="'x' is an input of the case and is also created in the program"):
+        compile_program("x = torch.ones(2, requires_grad=True)\nx", ["x"])
+    assert "no inputs" in case_error(tmp_path, "name: p\nexpr: |\n  y = torch.ones(2)\n  y.sum()\n")

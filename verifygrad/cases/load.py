@@ -267,6 +267,7 @@ def _kind(value: Any) -> str:
 
 def _to_case(mapping: LineDict, where: str) -> Case:
     fields = {key: mapping[key] for key in CASE_PROPERTIES if key in mapping}
+    fields.setdefault("inputs", {})  # a program may create its inputs itself
     return Case(path=where, line=mapping.line, raw=mapping, **fields)
 
 

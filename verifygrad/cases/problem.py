@@ -94,6 +94,10 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
             marked.append(name)
     try:
         program = compile_case_program(case.expr, inputs, expr_line_offset(case), case.output)
+        inputs.update(program.declared)  # x = torch.tensor(..., requires_grad=True) in the program itself
+        marked += [name for name, _ in program.declared]
+        if not inputs:
+            raise case.error("the case has no inputs: give `inputs:`, or create them in the program with requires_grad=True", "expr")
         wrt = tuple(case.wrt or marked or inputs)
         intermediates = [name for name in wrt if name not in inputs]
         for name in intermediates:

@@ -23,7 +23,8 @@ CASE_PROPERTIES: dict[str, Any] = {
         "minProperties": 1,
         "propertyNames": {"pattern": IDENTIFIER, "not": {"pattern": "\n"}},
         "additionalProperties": {"$ref": "#/$defs/tensor"},
-        "description": "Input name to value: a number, nested list, or constant expression such as ones(2, 2).",
+        "description": "Input name to value: a number, nested list, or constant expression such as ones(2, 2). "
+        "A program may create its inputs itself instead (x = torch.tensor([1., 2.], requires_grad=True)).",
     },
     "wrt": {
         "type": "array",
@@ -73,7 +74,7 @@ DEFS: dict[str, Any] = {
     "case": {
         "type": "object",
         "properties": CASE_PROPERTIES,
-        "required": ["name", "expr", "inputs"],
+        "required": ["name", "expr"],
         "additionalProperties": False,
     },
     # In a file of several cases, any key but name may come from `defaults:`.

@@ -78,6 +78,7 @@ class Program:
     notes: tuple[str, ...] = ()  # how the compiler resolved what depends on values or names ("the while loop ran 9 times")
     bindings: tuple[tuple[str, int], ...] = ()  # each variable's final node, for claims about intermediates
     requires_grad: bool = False  # a constructor or Variable() in it said requires_grad=True (a tutorial's way to say wrt)
+    declared: tuple[tuple[str, np.ndarray], ...] = ()  # inputs the program creates itself: x = torch.tensor(..., requires_grad=True)
 
     @functools.cached_property
     def key(self) -> tuple:

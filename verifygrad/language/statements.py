@@ -90,6 +90,7 @@ class ProgramBuilder(_Builder):
         self.scope: dict[str, int] = {}
         self.functions: dict[str, ast.FunctionDef] = {}
         self.notes: list[str] = []
+        self.declared: dict[str, np.ndarray] = {}  # inputs the program itself creates with requires_grad=True
         self.scalars: dict[tuple[bytes, str | None], int] = {}  # the node of each scalar constant
         self.values: list[Any] = []  # forward values of nodes[:len(values)], computed when a condition needs them
         self.no_grad = 0  # depth of `with torch.no_grad():` blocks
@@ -171,7 +172,12 @@ class ProgramBuilder(_Builder):
 
     def statement(self, node: ast.stmt, depth: int, last: bool) -> int | None:
         if isinstance(node, ast.Assign):
+            marked, self.requires_grad = self.requires_grad, False
             value = self.assigned_value(node.targets, node.value, depth)
+            declares, self.requires_grad = self.requires_grad, marked or self.requires_grad
+            if declares and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and not isinstance(value, list):
+                self.declare(node.targets[0].id, value, node.value)
+                return None
             for target in node.targets:
                 if isinstance(target, (ast.Tuple, ast.List)):
                     values = value if isinstance(value, list) else None
@@ -235,6 +241,9 @@ class ProgramBuilder(_Builder):
                 if value.args or value.keywords:
                     raise ExprError("backward() with an argument: give the case a grad_output instead", _col(value))
                 self.backward_of = self.visit(value.func.value, depth)
+                return None
+            if method == "requires_grad_" and receiver in self.scope and all(_bool_argument(arg) for arg in value.args):
+                self.declare(receiver, self.scope[receiver], value)
                 return None
             if method in NO_OP_CALLS:
                 self.visit(value.func.value, depth)  # NOTE: still read, so that a misspelt name is reported
@@ -375,12 +384,32 @@ class ProgramBuilder(_Builder):
         node = self.visit(test, depth + 1)
         return bool(self.value_of(node, test) != 0), self.depends(node)
 
+    def declare(self, name: str, index: int, where: ast.AST) -> None:
+        """``x = torch.tensor(..., requires_grad=True)`` (or ``x.requires_grad_()``): x becomes an input with that value."""
+        if self.depends(index):
+            raise ExprError(f"requires_grad on '{name}', a value computed from inputs: only a tensor made from numbers is a leaf", _col(where))
+        if self.known is not None and name in self.known:
+            raise ExprError(f"'{name}' is an input of the case and is also created in the program; keep one", _col(where))
+        self.declared[name] = np.asarray(self.array_of(index), dtype=np.float64)
+        self.known = {*(self.known or ()), name}
+        self.input_values[name] = self.declared[name]
+        self.scope.pop(name, None)
+        self.input_index[name] = self.add("input", (), _col(where), name=name)
+        self.last_assigned = self.input_index[name]
+
     def value_of(self, index: int, where: ast.AST) -> float:
         """The value of node ``index`` as one number, computed from the inputs' values."""
         missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index)
                    if self.nodes[i].attrs["name"] not in self.input_values]  # fmt: skip
         if missing:
             raise NeedsValues(f"the condition depends on the input '{missing[0]}', whose value is not known here", _col(where))
+        value = self.array_of(index)
+        if np.size(value) != 1:
+            raise ExprError(f"a condition must be one number; this one has {np.size(value)} elements (use .sum(), .mean() or .norm())", _col(where))
+        return float(np.ravel(value)[0])
+
+    def array_of(self, index: int) -> np.ndarray:
+        """The value of node ``index``, every node up to it computed once (conditions reuse them)."""
         shapes = Program("", tuple(self.nodes)).shapes({name: np.shape(v) for name, v in self.input_values.items()})
         with np.errstate(all="ignore"):
             for i in range(len(self.values), len(self.nodes)):
@@ -391,10 +420,7 @@ class ProgramBuilder(_Builder):
                     self.values.append(node.attrs["value"])
                 else:
                     self.values.append(np.asarray(OPS[node.op].forward(*[self.values[j] for j in node.args], **node.attrs)))
-        value = self.values[index]
-        if np.size(value) != 1:
-            raise ExprError(f"a condition must be one number; this one has {np.size(value)} elements (use .sum(), .mean() or .norm())", _col(where))
-        return float(np.ravel(value)[0])
+        return self.values[index]
 
     def depends(self, index: int) -> bool:
         return bool(_inputs_under(self.nodes, index))
@@ -408,7 +434,8 @@ class ProgramBuilder(_Builder):
         renumber = {old: new for new, old in enumerate(order)}
         nodes = tuple(_renumbered(self.nodes[i], renumber) for i in order)
         bindings = tuple((name, renumber[i]) for name, i in self.scope.items() if i in renumber)
-        return Program(text, nodes, tuple(self.notes), bindings)
+        declared = tuple((name, value) for name, value in self.declared.items())
+        return Program(text, nodes, tuple(self.notes), bindings, declared=declared)
 
 
 MAX_INLINE_DEPTH = 20
@@ -422,6 +449,10 @@ _COMPARE = {
     ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
     ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
 }  # fmt: skip
+
+
+def _bool_argument(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
 
 
 def _out_of_place(call: ast.Call, name: str) -> ast.expr:
@@ -509,4 +540,4 @@ def with_probes(program: Program, names: Collection[str]) -> Program:
             nodes.append(Node("add", (renumber[i], len(nodes) - 1), {}, node.col, f"retain_grad of {targets[i]}", line=node.line))
             renumber[i] = len(nodes) - 1
     bindings = tuple((name, renumber[i]) for name, i in program.bindings)
-    return Program(program.text, tuple(nodes), program.notes, bindings)
+    return Program(program.text, tuple(nodes), program.notes, bindings, declared=program.declared)

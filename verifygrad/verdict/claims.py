@@ -69,14 +69,15 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
 
 def _variable_value(case: Case, problem: Problem, name: str) -> np.ndarray:
     """The value of a program's variable (or input) at the case's inputs, in float64."""
-    inputs = {n: v for n, v in problem.inputs.items() if n in case.inputs}  # NOTE: without the probes of intermediates in wrt
-    if name in inputs:
-        return inputs[name]
+    if name in case.inputs:
+        return problem.inputs[name]
+    # NOTE: the case's own inputs only: neither the probes of intermediates in wrt nor those the program creates
+    inputs = {n: v for n, v in problem.inputs.items() if n in case.inputs}
     try:
         program = compile_case_program(case.expr, inputs, expr_line_offset(case), output=name)
     except ExprError as err:
         raise expr_error(case, ExprError(f"expect.values names '{name}': {err.message}", err.col, err.line)) from None
-    return program_value(program, inputs)
+    return program_value(program, {**inputs, **dict(program.declared)})
 
 
 def _input_shape(case: Case, problem: Problem, name: str, kind: str) -> tuple[int, ...]:
