@@ -304,3 +304,26 @@ def test_a_program_may_create_its_inputs_as_tutorials_do(tmp_path: Path) -> None
     with pytest.raises(ExprError, match="'x' is an input of the case and is also created in the program"):
         compile_program("x = torch.ones(2, requires_grad=True)\nx", ["x"])
     assert "no inputs" in case_error(tmp_path, "name: p\nexpr: |\n  y = torch.ones(2)\n  y.sum()\n")
+
+
+@pytest.mark.parametrize("key", ["inputs", "wrt", "output"])
+def test_names_are_plain_identifiers_without_a_trailing_newline(tmp_path: Path, key: str) -> None:
+    text = {
+        "inputs": 'name: p\nexpr: x\ninputs: {"x\\n": 1}\n',
+        "wrt": 'name: p\nexpr: x\ninputs: {x: 1}\nwrt: ["x\\n"]\n',
+        "output": 'name: p\nexpr: x\ninputs: {x: 1}\noutput: "y\\n"\n',
+    }[key]
+    path = tmp_path / "case.yaml"
+    path.write_text(text)
+    cases, errors = load_file(path)
+    assert not cases and errors
+
+
+def test_verifygrad_new_writes_a_program_as_a_block_of_statements() -> None:
+    from click.testing import CliRunner
+
+    from verifygrad.frontends.cli import main
+
+    result = CliRunner().invoke(main, ["new", "blitz", "--expr", "y = x + 2\nz = y * y * 3\nz.mean()", "--input", "x=ones(2, 2)"])
+    assert result.exit_code == 0, result.output
+    assert "expr: |-\n  y = x + 2\n  z = y * y * 3\n  z.mean()\n" in result.output and "value: 27" in result.output

@@ -170,7 +170,7 @@ def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
 
     cases, load_errors = load_cases(paths, pattern)
     for case in cases:
-        click.echo(f"{case.path}:{case.line}\t{case.name}\t{case.expr}")
+        click.echo(f"{case.path}:{case.line}\t{case.name}\t{'; '.join(case.expr.strip().splitlines())}")  # a program on one line
     for error in load_errors:
         click.echo(str(error), err=True)
     if not cases and not load_errors:
