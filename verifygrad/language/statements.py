@@ -82,7 +82,6 @@ class ProgramBuilder(_Builder):
     def __init__(self, inputs: Mapping[str, np.ndarray] | Collection[str] | None, max_depth: int, line_offset: int, multiline: bool):
         super().__init__(allow_inputs=True, max_depth=max_depth)
         self.known = None if inputs is None else set(inputs)
-        self.values_given = isinstance(inputs, Mapping)
         self.input_values = dict(inputs) if isinstance(inputs, Mapping) else {}
         self.decides = True
         self.line_offset = line_offset
@@ -93,6 +92,7 @@ class ProgramBuilder(_Builder):
         self.declared: dict[str, np.ndarray] = {}  # inputs the program itself creates with requires_grad=True
         self.scalars: dict[tuple[bytes, str | None], int] = {}  # the node of each scalar constant
         self.values: list[Any] = []  # forward values of nodes[:len(values)], computed when a condition needs them
+        self.dependence: list[tuple[bool, bool]] = []  # per node: computed from an input; from one without a value
         self.no_grad = 0  # depth of `with torch.no_grad():` blocks
         self.inlining: list[str] = []  # the functions being inlined, innermost last
         self.last_assigned: int | None = None
@@ -399,9 +399,8 @@ class ProgramBuilder(_Builder):
 
     def value_of(self, index: int, where: ast.AST) -> float:
         """The value of node ``index`` as one number, computed from the inputs' values."""
-        missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index)
-                   if self.nodes[i].attrs["name"] not in self.input_values]  # fmt: skip
-        if missing:
+        if self.depends(index, without_value=True):
+            missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index) if self.nodes[i].attrs["name"] not in self.input_values]
             raise NeedsValues(f"the condition depends on the input '{missing[0]}', whose value is not known here", _col(where))
         value = self.array_of(index)
         if np.size(value) != 1:
@@ -410,20 +409,31 @@ class ProgramBuilder(_Builder):
 
     def array_of(self, index: int) -> np.ndarray:
         """The value of node ``index``, every node up to it computed once (conditions reuse them)."""
-        shapes = Program("", tuple(self.nodes)).shapes({name: np.shape(v) for name, v in self.input_values.items()})
         with np.errstate(all="ignore"):
             for i in range(len(self.values), len(self.nodes)):
                 node = self.nodes[i]
                 if node.op == "input":
-                    self.values.append(np.asarray(self.input_values.get(node.attrs["name"], np.zeros(shapes[i])), dtype=np.float64))
+                    self.values.append(np.asarray(self.input_values[node.attrs["name"]], dtype=np.float64))
                 elif node.op == "const":
                     self.values.append(node.attrs["value"])
                 else:
-                    self.values.append(np.asarray(OPS[node.op].forward(*[self.values[j] for j in node.args], **node.attrs)))
+                    try:
+                        self.values.append(np.asarray(OPS[node.op].forward(*[self.values[j] for j in node.args], **node.attrs)))
+                    except ValueError:  # NOTE: shapes are checked only here, where they fail: checking every node each time would be quadratic
+                        Program("", tuple(self.nodes[: i + 1])).shapes({name: np.shape(v) for name, v in self.input_values.items()})
+                        raise
         return self.values[index]
 
-    def depends(self, index: int) -> bool:
-        return bool(_inputs_under(self.nodes, index))
+    def depends(self, index: int, without_value: bool = False) -> bool:
+        """Whether node ``index`` is computed from an input (one without a value, with ``without_value``)."""
+        for i in range(len(self.dependence), len(self.nodes)):  # NOTE: kept for every node once: loops ask again and again
+            node = self.nodes[i]
+            if node.op == "input":
+                self.dependence.append((True, node.attrs["name"] not in self.input_values))
+            else:
+                args = [self.dependence[j] for j in node.args]
+                self.dependence.append((any(a for a, _ in args), any(b for _, b in args)))
+        return self.dependence[index][1 if without_value else 0]
 
     # --- the result -----------------------------------------------------------------------
 
