@@ -327,3 +327,15 @@ def test_verifygrad_new_writes_a_program_as_a_block_of_statements() -> None:
     result = CliRunner().invoke(main, ["new", "blitz", "--expr", "y = x + 2\nz = y * y * 3\nz.mean()", "--input", "x=ones(2, 2)"])
     assert result.exit_code == 0, result.output
     assert "expr: |-\n  y = x + 2\n  z = y * y * 3\n  z.mean()\n" in result.output and "value: 27" in result.output
+
+
+def test_the_bundled_control_flow_case_says_how_its_loop_and_branch_went() -> None:
+    """d2l's f(a) at a = randn(seed=0) = 0.1257...: b = 2a doubles 12 times to pass 1000, so d/da = 2 * 2**12."""
+    path = Path(__file__).resolve().parent.parent / "cases" / "programs.yaml"
+    cases, _ = load_file(path)
+    (case,) = [c for c in cases if c.name == "d2l-control-flow"]
+    outcome = check_case(case)
+    assert outcome.verdict == "passed" and float(outcome.results["sympy"].grads["a"]) == 8192.0
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "while b.norm()" in text)
+    assert f"the while loop at line {line} ran 12 times at these inputs" in outcome.reasons
+    assert f"the if at line {line + 2} took the if branch at these inputs" in outcome.reasons
