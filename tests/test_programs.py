@@ -64,7 +64,7 @@ def test_a_program_costs_what_its_expression_costs() -> None:
         ("y = x * 1\ny.add_(1)\ny.mul_(2)\ny", 8.0),  # in-place methods rebind
         ("y: float = x * 2\ny", 6.0),  # an annotated assignment
         ("y = x ** 2\nz = y + 1", 10.0),  # no final expression: the last assigned name
-        ("out = x * 4\nprint(out)\nout.retain_grad()\nout.backward()", 12.0),  # backward() names the output
+        ("out = x * 4\nprint(out, x.grad, f'{out}')\nout.retain_grad()\nout.backward()", 12.0),  # backward() names the output
         ("y = x if x > 0 else -x\ny", 3.0),  # a conditional expression, decided at the input
         ("y = x.data * x\ny", 9.0),  # .data is the value
         ('def f(a):\n    """Square."""\n    return a * a\nf(x) + f(2)', 13.0),  # functions inlined, a docstring allowed
@@ -170,7 +170,8 @@ def test_constructor_arguments_may_be_constant_arithmetic_and_spellings_from_tut
         ("y = x.add_(1)\ny", "the in-place method '.add_()' inside an expression at line 1, column 5; write it as a statement of its own"),
         ("y = x\nz = q + 1\nz", "unknown name 'q' at line 2, column 5; inputs are: x; variables: y"),
         ("y = x\nout.backward()", "unknown name 'out'"),
-        ("y = x\ny.backward(torch.ones(1))", "backward() with an argument: give the case a grad_output instead"),
+        ("y = x\ny.backward(x)", "the gradient handed to backward() must be a constant, not computed from inputs"),
+        ("y = x\ny.backward(ones(1), retain_graph=True)", "backward() takes one argument here"),
         ("a, b = x\na", "tuple assignment needs as many values as names"),
         ("y = x\nif y:\n    y = ones(3)\nwhile ones(2) > 0:\n    y = y\ny", "a condition must be one number at line 4, column 7; this one has 2 elements"),
         ("y = x\ny = y +\ny", "syntax error: invalid syntax at line 2"),
@@ -339,3 +340,14 @@ def test_the_bundled_control_flow_case_says_how_its_loop_and_branch_went() -> No
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "while b.norm()" in text)
     assert f"the while loop at line {line} ran 12 times at these inputs" in outcome.reasons
     assert f"the if at line {line + 2} took the if branch at these inputs" in outcome.reasons
+
+
+def test_backward_with_a_gradient_is_the_case_s_grad_output(tmp_path: Path) -> None:
+    text = (
+        "name: p\nexpr: |\n  x = torch.tensor([1.0, 2.0], requires_grad=True)\n  y = x * 3\n"
+        "  y.backward(torch.tensor([1.0, 0.5]))\nexpect: {grad: {x: [3, 1.5]}}\n"
+    )
+    outcome = case_outcome(tmp_path, text)
+    assert outcome.verdict == "passed", outcome.reasons
+    np.testing.assert_array_equal(outcome.problem.grad_output, [1.0, 0.5])
+    assert "backward() is handed a gradient of shape 3" in case_error(tmp_path, text.replace("[1.0, 0.5]))", "[1.0, 0.5, 2.0]))"))

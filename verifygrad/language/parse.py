@@ -79,6 +79,7 @@ class Program:
     bindings: tuple[tuple[str, int], ...] = ()  # each variable's final node, for claims about intermediates
     requires_grad: bool = False  # a constructor or Variable() in it said requires_grad=True (a tutorial's way to say wrt)
     declared: tuple[tuple[str, np.ndarray], ...] = ()  # inputs the program creates itself: x = torch.tensor(..., requires_grad=True)
+    grad_output: np.ndarray | None = None  # what the program handed to backward(v), if it did
 
     @functools.cached_property
     def key(self) -> tuple:

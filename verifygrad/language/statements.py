@@ -97,6 +97,7 @@ class ProgramBuilder(_Builder):
         self.inlining: list[str] = []  # the functions being inlined, innermost last
         self.last_assigned: int | None = None
         self.backward_of: int | None = None
+        self.grad_output: np.ndarray | None = None  # what backward(v) was handed
         for name in sorted(self.known or ()):
             self.note_shadowing(name, "input")
 
@@ -238,9 +239,8 @@ class ProgramBuilder(_Builder):
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Name):
             receiver, method = value.func.value.id, value.func.attr
             if method == "backward":
-                if value.args or value.keywords:
-                    raise ExprError("backward() with an argument: give the case a grad_output instead", _col(value))
                 self.backward_of = self.visit(value.func.value, depth)
+                self.grad_output = self.backward_argument(value)
                 return None
             if method == "requires_grad_" and receiver in self.scope and all(_bool_argument(arg) for arg in value.args):
                 self.declare(receiver, self.scope[receiver], value)
@@ -255,9 +255,7 @@ class ProgramBuilder(_Builder):
                 self.bind(value.func.value, self.visit(_out_of_place(value, method[:-1]), depth))
                 return None
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in NO_OP_CALLS and self.variable(value.func.id) is None:
-            for arg in value.args:
-                self.visit(arg, depth)
-            return None
+            return None  # NOTE: what print() shows (x.grad, f-strings) is not part of the computation
         node = self.visit(value, depth)
         return node if last else None
 
@@ -384,6 +382,17 @@ class ProgramBuilder(_Builder):
         node = self.visit(test, depth + 1)
         return bool(self.value_of(node, test) != 0), self.depends(node)
 
+    def backward_argument(self, call: ast.Call) -> np.ndarray | None:
+        """``z.backward(torch.ones(2, 2))``: the gradient handed to backward, a constant; None for ``z.backward()``."""
+        if call.keywords or len(call.args) > 1:
+            raise ExprError("backward() takes one argument here, the gradient of the output (retain_graph and the like are not read)", _col(call))
+        if not call.args:
+            return None
+        index = self.visit(call.args[0], 0)
+        if self.depends(index):
+            raise ExprError("the gradient handed to backward() must be a constant, not computed from inputs", _col(call.args[0]))
+        return np.asarray(self.array_of(index), dtype=np.float64)
+
     def declare(self, name: str, index: int, where: ast.AST) -> None:
         """``x = torch.tensor(..., requires_grad=True)`` (or ``x.requires_grad_()``): x becomes an input with that value."""
         if self.depends(index):
@@ -445,7 +454,7 @@ class ProgramBuilder(_Builder):
         nodes = tuple(_renumbered(self.nodes[i], renumber) for i in order)
         bindings = tuple((name, renumber[i]) for name, i in self.scope.items() if i in renumber)
         declared = tuple((name, value) for name, value in self.declared.items())
-        return Program(text, nodes, tuple(self.notes), bindings, declared=declared)
+        return Program(text, nodes, tuple(self.notes), bindings, declared=declared, grad_output=self.grad_output)
 
 
 MAX_INLINE_DEPTH = 20
@@ -550,4 +559,4 @@ def with_probes(program: Program, names: Collection[str]) -> Program:
             nodes.append(Node("add", (renumber[i], len(nodes) - 1), {}, node.col, f"retain_grad of {targets[i]}", line=node.line))
             renumber[i] = len(nodes) - 1
     bindings = tuple((name, renumber[i]) for name, i in program.bindings)
-    return Program(program.text, tuple(nodes), program.notes, bindings, declared=program.declared)
+    return Program(program.text, tuple(nodes), program.notes, bindings, declared=program.declared, grad_output=program.grad_output)
