@@ -45,6 +45,7 @@ ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "relu": lambda x: sp.Piecewise((x, x > 0), (0, True)),
     "abs": sp.Abs,
     "softplus": lambda x: sp.log(1 + sp.exp(x)),
+    "sign": sp.sign,
 }
 
 
@@ -58,9 +59,16 @@ def logsumexp(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> n
     return SYMPY_OPS["log"](np.asarray(total, dtype=object))
 
 
+def greater(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.asarray(_greater(x, y), dtype=object)
+
+
+_greater = np.frompyfunc(lambda x, y: sp.Piecewise((1, x > y), (0, True)), 2, 1)
+
 SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     **{name: elementwise(function) for name, function in ELEMENTWISE.items()},
     "logsumexp": logsumexp,
+    "gt": greater,
 }
 
 
