@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verifygrad import derivatives
 from verifygrad.engines import numpy_second_order as second
-from verifygrad.ops import OPS, Traced
-from verifygrad.parse import parse
+from verifygrad.language import derivatives
+from verifygrad.language.ops import OPS, Traced
+from verifygrad.language.parse import parse
 
 RNG = np.random.default_rng(11)
 X = np.array([0.3, 1.7, 2.5])

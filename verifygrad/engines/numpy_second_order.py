@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from verifygrad import derivatives
 from verifygrad.engines import numpy_engine
-from verifygrad.parse import Program
+from verifygrad.language import derivatives
+from verifygrad.language.parse import Program
 
 
 def hvp(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tuple[str, ...], directions: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -1,0 +1,93 @@
+"""The JSON Schema of a case file: the loader validates with it, editors read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ENGINES = ("sympy", "numpy", "torch", "fd")  # the engine names a case may ask for, in the report's column order
+
+IDENTIFIER = "^[A-Za-z_][A-Za-z0-9_]*$"
+
+CASE_PROPERTIES: dict[str, Any] = {
+    "name": {"type": "string", "minLength": 1, "description": "Unique within a run."},
+    "expr": {"type": "string", "minLength": 1, "description": "The expression, e.g. mean(5*(x+1)**2)."},
+    "inputs": {
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": {"pattern": IDENTIFIER},
+        "additionalProperties": {"$ref": "#/$defs/tensor"},
+        "description": "Input name to value: a number, nested list, or constant expression such as ones(2, 2).",
+    },
+    "wrt": {"type": "array", "items": {"type": "string"}, "uniqueItems": True, "minItems": 1},
+    "grad_output": {"$ref": "#/$defs/tensor"},
+    "dtype": {"enum": ["float64", "float32"]},
+    "device": {"enum": ["auto", "cpu", "cuda"]},
+    "engines": {"type": "array", "items": {"enum": list(ENGINES)}, "uniqueItems": True, "minItems": 1},
+    "tolerance": {
+        "type": "object",
+        "properties": {"rtol": {"type": "number", "minimum": 0}, "atol": {"type": "number", "minimum": 0}},
+        "additionalProperties": False,
+    },
+    "expect": {
+        "type": "object",
+        "properties": {
+            "value": {"$ref": "#/$defs/tensor"},
+            "grad": {"type": "object", "additionalProperties": {"$ref": "#/$defs/tensor"}},
+            "formula": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
+        },
+        "additionalProperties": False,
+    },
+    "expect_mismatch": {"type": "string", "minLength": 1, "description": "Why this case's claim is known to be wrong."},
+    "subgradient": {
+        "enum": ["lenient", "strict"],
+        "description": "At a point with no derivative (relu at 0): lenient (default) accepts any valid subgradient; strict fails.",
+    },
+    "mutate": {"type": "boolean", "description": "Negative controls: check that wrong gradients would be caught (as --mutate)."},
+    "description": {"type": "string"},
+    "source": {"type": "string"},
+    "tags": {"type": "array", "items": {"type": "string"}},
+}
+
+DEFS: dict[str, Any] = {
+    "nested": {"anyOf": [{"type": "number"}, {"type": "array", "items": {"$ref": "#/$defs/nested"}}]},
+    "tensor": {"anyOf": [{"$ref": "#/$defs/nested"}, {"type": "string", "minLength": 1}]},
+    "case": {
+        "type": "object",
+        "properties": CASE_PROPERTIES,
+        "required": ["name", "expr", "inputs"],
+        "additionalProperties": False,
+    },
+    # In a file of several cases, any key but name may come from `defaults:`.
+    "listed_case": {
+        "type": "object",
+        "properties": CASE_PROPERTIES,
+        "required": ["name"],
+        "additionalProperties": False,
+    },
+    "defaults": {
+        "type": "object",
+        "properties": {key: value for key, value in CASE_PROPERTIES.items() if key != "name"},
+        "additionalProperties": False,
+    },
+}
+
+CASE_SCHEMA: dict[str, Any] = {"$defs": DEFS, "$ref": "#/$defs/case"}
+
+FILE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "verifygrad case file",
+    "description": "One case, or several under `cases:` with shared `defaults:`.",
+    "$defs": DEFS,
+    "oneOf": [
+        {"$ref": "#/$defs/case"},
+        {
+            "type": "object",
+            "properties": {
+                "cases": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/listed_case"}},
+                "defaults": {"$ref": "#/$defs/defaults"},
+            },
+            "required": ["cases"],
+            "additionalProperties": False,
+        },
+    ],
+}

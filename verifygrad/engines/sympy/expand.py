@@ -1,0 +1,191 @@
+"""The SymPy route that always applies: symbolic differentiation over the elements of each input.
+
+Every input element becomes a real symbol (``x[0,1]``), the program is built
+over object arrays of SymPy expressions, and each gradient element is a
+SymPy derivative, evaluated exactly from the inputs as written (``0.1`` is one
+tenth) to ``PRECISION`` significant digits: the reference.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from verifygrad.cases.problem import Problem
+from verifygrad.engines import EngineResult, EngineSkipped
+from verifygrad.engines.sympy.exact import ELEMENTWISE, PRECISION, exact, precise
+from verifygrad.language.ops import OPS
+from verifygrad.language.parse import Program
+from verifygrad.process import limits
+
+MAX_TERMS = 20_000  # size of the expanded expression
+MAX_DERIVATIVE_WORK = 300_000  # expanded size times the number of elements differentiated
+READABLE_MAX_OPS = 60
+
+
+def elementwise(function: Callable[[sp.Expr], sp.Expr]) -> Callable[[np.ndarray], np.ndarray]:
+    ufunc = np.frompyfunc(function, 1, 1)
+    return lambda x: np.asarray(ufunc(x), dtype=object)
+
+
+def logsumexp(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    total = np.sum(SYMPY_OPS["exp"](x), axis=dim, keepdims=keepdim)
+    return SYMPY_OPS["log"](np.asarray(total, dtype=object))
+
+
+def greater(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.asarray(_greater(x, y), dtype=object)
+
+
+_greater = np.frompyfunc(lambda x, y: sp.Piecewise((1, x > y), (0, True)), 2, 1)
+
+SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
+    **{name: elementwise(function) for name, function in ELEMENTWISE.items()},
+    "logsumexp": logsumexp,
+    "gt": greater,
+}
+
+
+def element_symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    if shape == ():
+        return np.asarray(sp.Symbol(name, real=True), dtype=object)
+    symbols = [sp.Symbol(f"{name}[{','.join(map(str, index))}]", real=True) for index in np.ndindex(*shape)]
+    return np.array(symbols, dtype=object).reshape(shape)
+
+
+def build(program: Program, leaves: dict[str, np.ndarray]) -> np.ndarray:
+    """The program's output as an object array of SymPy expressions."""
+    values: list[np.ndarray] = []
+    for node in program.nodes:
+        if node.op == "input":
+            values.append(leaves[node.attrs["name"]])
+        elif node.op == "const":
+            symbol = node.attrs["symbol"]
+            if symbol:
+                values.append(np.asarray(sp.pi if symbol == "pi" else sp.E, dtype=object))
+            else:
+                values.append(np.vectorize(exact, otypes=[object])(node.attrs["value"]))
+        else:
+            op = OPS[node.op]
+            function = SYMPY_OPS[op.sympy] if op.sympy else op.forward
+            args = [values[i] for i in node.args]
+            values.append(np.asarray(function(*args, **node.attrs), dtype=object))
+    return values[-1]
+
+
+def expanded_terms(problem: Problem) -> int:
+    """Rough size of the element-expanded expression, to refuse cases that would take minutes."""
+    terms = 0
+    for node, shape in zip(problem.program.nodes, problem.shapes):
+        size = math.prod(shape)
+        if node.op in ("matmul", "sum", "mean", "logsumexp", "trace"):
+            size = max(size, 1) * max(math.prod(problem.shapes[node.args[0]]) // max(size, 1), 1)
+            if node.op == "matmul":
+                size = math.prod(shape) * problem.shapes[node.args[0]][-1]
+        terms += size
+    return terms
+
+
+@dataclass(frozen=True)
+class Derivation:
+    symbols: dict[str, np.ndarray]  # element symbols of each input
+    output: np.ndarray  # the output's elements
+    grads: dict[str, np.ndarray]  # derivative expressions, per wrt input, per element
+    substitution: dict[sp.Symbol, sp.Expr]  # each symbol's value as written
+
+
+def check_exponents(program: Program, inputs: dict[str, np.ndarray]) -> None:
+    """Refuse powers whose exponent is too large to compute exactly.
+
+    NOTE: inputs and constants become exact Rationals here, so 3**(10**10) would be
+    computed digit by digit, inside one C call that no signal can interrupt.
+    """
+    from verifygrad.engines.numpy_engine import forward
+
+    pows = [node for node in program.nodes if node.op == "pow"]
+    computed = any(program.nodes[node.args[1]].op != "const" for node in pows)
+    if computed:  # NOTE: with every input differentiated, forward keeps each exponent (pow's VJP reads it)
+        with np.errstate(all="ignore"):
+            values = forward(program, inputs, "float64", tuple(inputs))
+    limit = limits.current().exponent
+    for node in pows:
+        exponent_node = program.nodes[node.args[1]]
+        exponent = np.abs(exponent_node.attrs["value"] if exponent_node.op == "const" else values[node.args[1]])
+        if not np.all(exponent <= limit):
+            worst = np.nanmax(exponent) if not np.all(np.isnan(exponent)) else np.nan
+            raise EngineSkipped(f"exponent {worst:g} of '**' at column {node.col} is over the SymPy engine's limit {limit:g} (--limit exponent=N)")
+
+
+@functools.lru_cache(maxsize=8)
+def derive(problem: Problem) -> Derivation:
+    """Build and differentiate the problem symbolically (cached: claims reuse it)."""
+    check_exponents(problem.program, problem.inputs)
+    terms = expanded_terms(problem)
+    wrt_elements = sum(problem.inputs[name].size for name in problem.wrt)
+    if terms > MAX_TERMS or terms * wrt_elements > MAX_DERIVATIVE_WORK:
+        raise EngineSkipped(f"too large for symbolic expansion (about {terms} terms, {wrt_elements} elements to differentiate)")
+    symbols = {name: element_symbols(name, value.shape) for name, value in problem.inputs.items()}
+    output = build(problem.program, symbols)
+    weights = np.vectorize(exact, otypes=[object])(problem.grad_output)
+    objective = sp.Add(*(w * z for w, z in zip(weights.flat, output.flat)))
+    grads = {name: np.array([sp.diff(objective, s) for s in symbols[name].flat], dtype=object).reshape(symbols[name].shape) for name in problem.wrt}
+    substitution = {s: precise(v) for name, value in problem.inputs.items() for s, v in zip(symbols[name].flat, value.flat)}
+    return Derivation(symbols, output, grads, substitution)
+
+
+def evaluate(expressions: np.ndarray, substitution: dict[sp.Symbol, sp.Expr]) -> np.ndarray:
+    """Evaluate each expression to PRECISION digits, rounded to float64 at the end."""
+    return np.array([to_float(e, substitution) for e in expressions.flat], dtype=np.float64).reshape(expressions.shape)
+
+
+def to_float(expression: Any, substitution: dict[sp.Symbol, sp.Expr]) -> float:
+    number = sp.sympify(expression).xreplace(substitution).evalf(PRECISION)
+    try:
+        return float(number)
+    except TypeError:  # complex (log of a negative number) or complex infinity (1/0)
+        return math.nan
+
+
+def readable(expression: Any) -> Any:
+    """Common factors pulled out, for a reader; a large expression as it is (factor_terms on it takes seconds)."""
+    return sp.factor_terms(expression) if sp.count_ops(expression) <= READABLE_MAX_OPS else expression
+
+
+def formula_text(name: str, derivation: Derivation, limit: int = 4) -> str:
+    """The derivative for a reader: one elementwise formula where one exists, else per element."""
+    grads = derivation.grads[name]
+    if grads.shape == ():
+        return f"∂/∂{name} = {readable(grads.item())}"
+    same_shape = {other: symbols for other, symbols in derivation.symbols.items() if symbols.shape == grads.shape}
+    element_symbols = {s for symbols in derivation.symbols.values() if symbols.shape for s in symbols.flat}
+    forms = set()
+    for index in np.ndindex(*grads.shape):
+        # x[i,j] and y[i,j] at the gradient element's own index become plain x and y.
+        to_plain = {symbols[index]: sp.Symbol(other, real=True) for other, symbols in same_shape.items()}
+        forms.add(grads[index].xreplace(to_plain))
+    if len(forms) == 1 and not next(iter(forms)).free_symbols & element_symbols:
+        return f"∂/∂{name} = {readable(forms.pop())}"
+    parts = [
+        f"∂/∂{name}[{','.join(map(str, index))}] = {grads[index]}"  # NOTE: factor_terms here costs 10 ms an element
+        for index in itertools.islice(np.ndindex(*grads.shape), limit)
+    ]
+    more = f"; … {grads.size - limit} more" if grads.size > limit else ""
+    return "; ".join(parts) + more
+
+
+def run_expanded(problem: Problem) -> EngineResult:
+    """The route that always applies: every element its own symbol, every gradient element its own derivative."""
+    derivation = derive(problem)
+    value = evaluate(derivation.output, derivation.substitution)
+    grads = {name: evaluate(d, derivation.substitution) for name, d in derivation.grads.items()}
+    formulas = {name: formula_text(name, derivation) for name in problem.wrt}
+    elements = sum(problem.inputs[name].size for name in problem.inputs)
+    detail = f"sympy: expanded {elements} element{'s' if elements != 1 else ''}, {PRECISION} digits"
+    return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=detail, exact=True)

@@ -1,0 +1,252 @@
+"""The SymPy engine's scalar rule: one derivative per expression, whatever the size of the tensors.
+
+An elementwise expression of same-shape (or scalar) inputs is the same scalar
+function ``f`` at every element, so ``f`` is built once over one plain symbol per
+input and differentiated once.  Whole-tensor reductions (sum, mean, logsumexp)
+of such functions become scalars ``r_k``, and the output a scalar function
+``G`` of them: ``d out/d x_i = sum_k dG/dr_k * dr_k/dx_i``, the outer chain rule
+ours, every derivative SymPy's.  The derivatives are evaluated at every element
+to ``PRECISION`` digits with mpmath for small inputs (this engine is the
+reference), in float64 with numpy, vectorized, for large ones.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from verifygrad.cases.problem import Problem
+from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, EXACT, GUARD_DIGITS, PRECISION, exact, mpf_as_written, real_float
+from verifygrad.language.parse import parse
+
+PRECISE_MAX_ELEMENTS = 4096  # above this, float64 evaluation: 30 digits would take seconds
+
+REDUCTIONS = ("sum", "mean", "logsumexp")
+ELEMENT, SCALAR, EITHER = "element", "scalar", "either"  # what a node's expression ranges over
+
+
+class NotApplicable(Exception):
+    """The program is not elementwise-then-reduced; another route must take it."""
+
+
+@dataclass(frozen=True)
+class ScalarRule:
+    symbols: tuple[sp.Symbol, ...]  # one per input, in problem order: its value at one element
+    reductions: tuple[tuple[str, sp.Symbol, sp.Expr], ...]  # (kind, r_k, f_k); none: the output is elementwise
+    outer: sp.Expr  # G over the r_k and scalar inputs; for an elementwise output, f itself
+    wrt: tuple[str, ...]
+    elementwise_output: bool  # the output is f at every element, not a scalar
+
+    @functools.cached_property
+    def element_outputs(self) -> list[sp.Expr]:
+        """f_k for every k, then df_k/dx for every differentiated x and every k (one lambdify, shared CSE)."""
+        functions = [f for _, _, f in self.reductions] or [self.outer]
+        return functions + [sp.diff(f, s) for s in self._wrt_symbols for f in functions]
+
+    @functools.cached_property
+    def outer_outputs(self) -> list[sp.Expr]:
+        """G, then dG/dr_k for every k, then dG/dx for every differentiated input."""
+        return [self.outer, *(sp.diff(self.outer, r) for _, r, _ in self.reductions), *(sp.diff(self.outer, s) for s in self._wrt_symbols)]
+
+    @property
+    def _wrt_symbols(self) -> list[sp.Symbol]:
+        by_name = {s.name: s for s in self.symbols}
+        return [by_name[name] for name in self.wrt]
+
+    def compiled(self, part: str, module: str) -> Callable[..., list]:
+        return _lambdify(self, part, module)
+
+
+@functools.lru_cache(maxsize=512)
+def _lambdify(rule: ScalarRule, part: str, module: str) -> Callable[..., list]:
+    # NOTE: lambdify generates Python source and execs it.  That is safe here only because
+    # these expressions are built by us from the parsed tree over our own Symbols: no user
+    # text ever reaches the generated code (names are parse-checked identifiers).
+    if part == "element":
+        return sp.lambdify(list(rule.symbols), rule.element_outputs, modules=module, cse=True)
+    arguments = [*(r for _, r, _ in rule.reductions), *rule.symbols]
+    return sp.lambdify(arguments, rule.outer_outputs, modules=module, cse=True)
+
+
+def applies(problem: Problem) -> bool:
+    try:
+        scalar_rule(problem)
+    except NotApplicable:
+        return False
+    return True
+
+
+def scalar_rule(problem: Problem) -> ScalarRule:
+    element_shapes = {v.shape for v in problem.inputs.values()} - {()}
+    if len(element_shapes) > 1:
+        raise NotApplicable("inputs of different shapes")
+    outcome = _derive(problem.program.text, tuple(problem.inputs), tuple(v.shape == () for v in problem.inputs.values()), problem.wrt)
+    if isinstance(outcome, NotApplicable):
+        raise outcome
+    return outcome
+
+
+@functools.lru_cache(maxsize=256)
+def _derive(text: str, names: tuple[str, ...], scalar: tuple[bool, ...], wrt: tuple[str, ...]) -> ScalarRule | NotApplicable:
+    """Build f_k and G once per expression (every case of one expression shares them); differentiation is lazy."""
+    program = parse(text)
+    symbols = {name: sp.Symbol(name, real=True) for name in names}
+    kinds = {name: EITHER if is_scalar else ELEMENT for name, is_scalar in zip(names, scalar)}
+    reductions: list[tuple[str, sp.Symbol, sp.Expr]] = []
+    values: list[tuple[str, Any]] = []
+    for node in program.nodes:
+        args = [values[i] for i in node.args]
+        if node.op == "input":
+            values.append((kinds[node.attrs["name"]], symbols[node.attrs["name"]]))
+        elif node.op == "const":
+            if node.attrs["value"].shape != ():
+                return NotApplicable("a constant tensor")
+            symbol = node.attrs["symbol"]
+            values.append((EITHER, {"pi": sp.pi, "e": sp.E}[symbol] if symbol else exact(float(node.attrs["value"]))))
+        elif node.op in REDUCTIONS:
+            if node.attrs["dim"] is not None or node.attrs["keepdim"]:
+                return NotApplicable("a reduction along one dimension")
+            kind, expr = args[0]
+            if kind == ELEMENT:
+                r = sp.Symbol(f"r{len(reductions)}", real=True)
+                reductions.append((node.op, r, expr))
+                values.append((SCALAR, r))
+            else:
+                values.append((kind, expr))  # a reduction of a scalar is that scalar
+        elif node.op in ("neg", *BINARY, *ELEMENTWISE):
+            kinds_here = {kind for kind, _ in args} - {EITHER}
+            if len(kinds_here) > 1:
+                return NotApplicable("a reduction used inside an elementwise expression")
+            exprs = [expr for _, expr in args]
+            expr = -exprs[0] if node.op == "neg" else BINARY[node.op](*exprs) if node.op in BINARY else ELEMENTWISE[node.op](exprs[0])
+            values.append((kinds_here.pop() if kinds_here else EITHER, expr))
+        else:
+            return NotApplicable(f"{node.op} is not elementwise")
+    kind, outer = values[-1]
+    if kind == ELEMENT and reductions:
+        return NotApplicable("a reduction used inside an elementwise expression")
+    return ScalarRule(tuple(symbols.values()), tuple(reductions), outer, wrt, kind == ELEMENT)
+
+
+# --- evaluation --------------------------------------------------------------
+
+FLOAT = SimpleNamespace(exp=np.exp, log=np.log, sum=np.sum, one=1.0, number=float, to_float=lambda v: np.asarray(v, dtype=np.float64))
+PRECISE = SimpleNamespace(
+    exp=np.frompyfunc(mpmath.exp, 1, 1),
+    log=np.frompyfunc(mpmath.log, 1, 1),
+    sum=lambda v: mpmath.fsum(np.ravel(v)),
+    one=mpmath.mpf(1),
+    number=lambda v: mpf_as_written(float(v)),
+    to_float=lambda v: np.vectorize(real_float, otypes=[np.float64])(v),
+)
+
+
+def evaluate(rule: ScalarRule, problem: Problem) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
+    """The value and the gradients, and how they were evaluated."""
+    shape = np.broadcast_shapes(*(v.shape for v in problem.inputs.values()))
+    precise = math.prod(shape) <= PRECISE_MAX_ELEMENTS
+    with mpmath.workdps(PRECISION + GUARD_DIGITS), np.errstate(all="ignore"):
+        value, grads = _evaluate(rule, problem, shape, PRECISE if precise else FLOAT)
+    return value, grads, EXACT if precise else "float64, vectorized"
+
+
+def _element_values(rule: ScalarRule, problem: Problem, shape: tuple[int, ...], lib: SimpleNamespace) -> list[Any]:
+    """Each element output over the whole tensor: arrays (or plain numbers, where an output is constant)."""
+    inputs = list(problem.inputs.values())
+    if lib is FLOAT:
+        return [np.broadcast_to(v, shape) for v in rule.compiled("element", "numpy")(*inputs)]
+    function = rule.compiled("element", "mpmath")
+    columns = [np.broadcast_to(np.vectorize(mpf_as_written, otypes=[object])(v), shape).ravel() for v in inputs]
+    count = len(rule.element_outputs)
+    rows = [_safe(function, args, count) for args in zip(*columns)] if columns else [_safe(function, [], count)]
+    table = np.array(rows, dtype=object).reshape(len(rows), count).T
+    return [column.reshape(shape) for column in table]
+
+
+def _evaluate(rule: ScalarRule, problem: Problem, shape: tuple[int, ...], lib: SimpleNamespace) -> tuple[np.ndarray, dict]:
+    element = _element_values(rule, problem, shape, lib)
+    k_count = max(len(rule.reductions), 1)
+    functions, derivatives = element[:k_count], element[k_count:]
+    weights = np.vectorize(lib.number, otypes=[object if lib is PRECISE else np.float64])(problem.grad_output)
+    grads: dict[str, Any] = {}
+    if rule.elementwise_output:
+        value = lib.to_float(functions[0])
+        for index, name in enumerate(rule.wrt):
+            grads[name] = _to_input(derivatives[index] * weights, problem.inputs[name].shape, lib)
+        return value.reshape(problem.output_shape), grads
+    count = math.prod(shape)
+    reduced = [_reduce(kind, f, count, lib) for (kind, _, _), f in zip(rule.reductions, functions)]
+    scalars = [lib.number(v) if v.shape == () else 0 for v in problem.inputs.values()]  # only scalar inputs appear in G
+    outer = _safe(rule.compiled("outer", "mpmath" if lib is PRECISE else "numpy"), [*reduced, *scalars], len(rule.outer_outputs))
+    weight = weights.reshape(())[()]
+    k = len(rule.reductions)
+    for index, name in enumerate(rule.wrt):
+        total: Any = outer[1 + k + index]  # dG/dx where x appears in G itself
+        grad: Any = 0
+        for j, ((kind, _, _), f, r) in enumerate(zip(rule.reductions, functions, reduced)):
+            spread = lib.one / count if kind == "mean" else lib.exp(f - r) if kind == "logsumexp" else lib.one
+            term = outer[1 + j] * spread * derivatives[index * k + j]
+            grad = term if j == 0 else grad + term
+        if problem.inputs[name].shape == ():
+            grads[name] = lib.to_float((total + (lib.sum(grad) if np.ndim(grad) else grad)) * weight)
+        else:
+            grads[name] = lib.to_float(np.broadcast_to(grad * weight, shape))
+    return lib.to_float(outer[0]).reshape(problem.output_shape), grads
+
+
+def _reduce(kind: str, values: np.ndarray, count: int, lib: SimpleNamespace) -> Any:
+    """A whole-tensor reduction of f's values (an array of the element shape)."""
+    if kind == "logsumexp":
+        if lib is FLOAT:
+            finite = values[np.isfinite(values)]
+            peak = np.max(finite) if finite.size else 0.0
+        else:
+            finite = [v for v in values.flat if mpmath.isfinite(v)]
+            peak = max(finite) if finite else lib.number(0)
+        return lib.log(lib.sum(lib.exp(values - peak))) + peak  # NOTE: without the peak taken out, exp overflows
+    total = lib.sum(values)
+    return total / count if kind == "mean" else total
+
+
+def _to_input(grad: Any, shape: tuple[int, ...], lib: SimpleNamespace) -> np.ndarray:
+    """A scalar input's gradient is the sum over every element it took part in."""
+    if shape == () and np.ndim(grad):
+        return lib.to_float(lib.sum(grad))
+    return lib.to_float(np.broadcast_to(grad, shape) if np.ndim(grad) or shape else grad)
+
+
+def formula_text(rule: ScalarRule, problem: Problem, name: str) -> str | None:
+    """The derivative for a reader, in the inputs' own names (x stands for each element of x); None if no short one."""
+    simple = rule.elementwise_output or (len(rule.reductions) == 1 and rule.outer == rule.reductions[0][1])
+    if not simple or rule.reductions and rule.reductions[0][0] == "logsumexp":
+        return None
+    weights = problem.grad_output
+    uniform = bool(rule.reductions) or bool(np.all(weights == weights.flat[0]))
+    scale = exact(float(weights.flat[0])) if uniform and weights.size else sp.Integer(1)
+    if rule.reductions and rule.reductions[0][0] == "mean":
+        scale /= math.prod(np.broadcast_shapes(*(v.shape for v in problem.inputs.values())))
+    summed = problem.inputs[name].shape == () and any(v.shape != () for v in problem.inputs.values())
+    return _formula(rule, name, scale, uniform, summed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _formula(rule: ScalarRule, name: str, scale: sp.Expr, uniform: bool, summed: bool) -> str:
+    function = rule.reductions[0][2] if rule.reductions else rule.outer
+    derivative = sp.diff(function, sp.Symbol(name, real=True))
+    text = f"{sp.factor_terms(derivative * scale)}" if uniform else f"grad_output·({sp.factor_terms(derivative)})"
+    return f"∂/∂{name} = {'Σ over elements of ' if summed else ''}{text}"
+
+
+def _safe(function: Callable[..., list], args: list | tuple, outputs: int) -> list:
+    try:
+        return function(*args)
+    except (ZeroDivisionError, ValueError, OverflowError):  # NOTE: mpmath raises where numpy gives inf or nan
+        return [mpmath.nan] * outputs

@@ -1,0 +1,384 @@
+"""Parse expression text into a flat list of nodes, children before parents.
+
+The text is read with Python's ``ast`` module and only an allow-list of node
+types is accepted; nothing is ever evaluated.  Surface spellings
+(``torch.mean``, ``x.pow(2)``, ``np.dot``, ``.T``) are mapped onto the
+primitives of ``ops.OPS`` here, so the engines only ever see primitives,
+``input`` leaves and ``const`` leaves.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from verifygrad.language import constants
+from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
+from verifygrad.process import limits
+
+# Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
+PREFIXES = {"torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg"}
+NAMED_CONSTANTS = {"pi": math.pi, "e": math.e}
+ALLOWED_AST_NODES = frozenset(
+    {
+        ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Attribute, ast.Constant,
+        ast.keyword, ast.Load, ast.Tuple, ast.List,
+        ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.USub, ast.UAdd,
+    }
+)  # fmt: skip
+
+
+class ExprError(ValueError):
+    """The expression text is not in the language; ``col`` is 1-based."""
+
+    def __init__(self, message: str, col: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.col = col
+
+    def __str__(self) -> str:
+        if not self.col:
+            return self.message
+        head, sep, tail = self.message.partition("; ")  # "unknown function 'f' at column 5; known ..."
+        return f"{head} at column {self.col}{sep}{tail}"
+
+
+@dataclass(frozen=True)
+class Node:
+    op: str  # a name in ops.OPS, or "input" / "const"
+    args: tuple[int, ...] = ()
+    attrs: dict[str, Any] = field(default_factory=dict)
+    col: int = 0
+    spelling: str = ""  # what the user wrote, for messages
+    ndims: tuple[frozenset[int], ...] | None = None  # allowed ndim of each argument
+
+
+@dataclass(frozen=True)
+class Program:
+    text: str
+    nodes: tuple[Node, ...]
+
+    def shapes(self, input_shapes: dict[str, Shape]) -> list[Shape]:
+        """Shape of every node; raises ExprError naming the column on a shape error."""
+        shapes: list[Shape] = []
+        for node in self.nodes:
+            if node.op == "input":
+                name = node.attrs["name"]
+                if name not in input_shapes:
+                    known = ", ".join(input_shapes) or "none"
+                    raise ExprError(f"unknown name '{name}'; inputs are: {known}", node.col)
+                shapes.append(input_shapes[name])
+            elif node.op == "const":
+                shapes.append(node.attrs["value"].shape)
+            else:
+                arg_shapes = [shapes[i] for i in node.args]
+                if node.ndims:
+                    for allowed, shape in zip(node.ndims, arg_shapes):
+                        if len(shape) not in allowed:
+                            got = " and ".join(fmt(s) for s in arg_shapes)
+                            want = " and ".join("/".join(f"{d}-D" for d in sorted(a)) for a in node.ndims)
+                            raise ExprError(f"{node.spelling} needs {want} arguments, got {got}", node.col)
+                try:
+                    shapes.append(OPS[node.op].shape(*arg_shapes, **node.attrs))
+                except ShapeError as err:
+                    raise ExprError(f"{node.spelling}: {err}", node.col) from None
+        return shapes
+
+
+def parse(text: str, allow_inputs: bool = True) -> Program:
+    """Parse ``text``; with ``allow_inputs=False`` only constants are accepted."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("the expression is empty")
+    bounds = limits.current()
+    if len(text) > bounds.expr_chars:
+        raise ExprError(f"the expression is {len(text)} characters long; the limit is {bounds.expr_chars} (--limit expr_chars=N)")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ExprError(f"syntax error: {err.msg}", err.offset) from None
+    except (RecursionError, MemoryError):
+        raise ExprError(f"the expression is nested too deeply (limit {bounds.depth} levels, --limit depth=N)") from None
+    builder = _Builder(allow_inputs, bounds.depth)
+    builder.visit(tree.body, 0)
+    return Program(text, tuple(builder.nodes))
+
+
+def _col(node: ast.AST) -> int:
+    return getattr(node, "col_offset", -1) + 1
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """`torch.nn.functional` for the attribute chain, None if it is not one."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _literal(node: ast.AST) -> Any:
+    """A number, or nested list/tuple of numbers, written literally."""
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return _number(node)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _literal(node.operand)
+        if isinstance(value, (int, float)):
+            return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(item) for item in node.elts]
+    if isinstance(node, ast.Name) and node.id in NAMED_CONSTANTS:
+        return NAMED_CONSTANTS[node.id]
+    raise ExprError("expected a literal number or list of numbers", _col(node))
+
+
+def _number(node: ast.Constant) -> int | float:
+    try:
+        float(node.value)
+    except OverflowError:  # NOTE: an int literal of 400 digits is valid Python but no float64
+        raise ExprError("the number is too large for float64", _col(node)) from None
+    return node.value
+
+
+def _int_literal(node: ast.AST, what: str) -> int:
+    value = _literal(node)
+    if type(value) is not int:
+        raise ExprError(f"{what} must be an integer", _col(node))
+    return value
+
+
+def _bool_literal(node: ast.AST, what: str) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        return node.value
+    raise ExprError(f"{what} must be True or False", _col(node))
+
+
+@dataclass(frozen=True)
+class Function:
+    """A surface function: how many tensor arguments and which keywords it takes."""
+
+    build: Callable[..., int]
+    args: tuple[int, int]  # min, max positional arguments
+    keywords: frozenset[str] = frozenset()
+
+
+class _Builder:
+    def __init__(self, allow_inputs: bool, max_depth: int):
+        self.allow_inputs = allow_inputs
+        self.max_depth = max_depth
+        self.nodes: list[Node] = []
+        self.input_index: dict[str, int] = {}  # one node per input name, however often it is used
+
+    def add(self, op: str, args: tuple[int, ...] = (), col: int = 0, spelling: str = "", **attrs: Any) -> int:
+        self.nodes.append(Node(op, args, attrs, col, spelling or op))
+        return len(self.nodes) - 1
+
+    def const(self, value: Any, col: int, symbol: str | None = None) -> int:
+        return self.add("const", (), col, value=np.asarray(value, dtype=np.float64), symbol=symbol)
+
+    def visit(self, node: ast.AST, depth: int) -> int:
+        if depth > self.max_depth:
+            raise ExprError(f"the expression is nested too deeply (limit {self.max_depth} levels, --limit depth=N)", _col(node))
+        if type(node) not in ALLOWED_AST_NODES:
+            raise ExprError(f"{_describe(node)} is not allowed in an expression", _col(node))
+        col = _col(node)
+        if isinstance(node, ast.Constant):
+            if type(node.value) not in (int, float):
+                raise ExprError(f"{_describe(node)} is not allowed in an expression", col)
+            return self.const(_number(node), col)
+        if isinstance(node, ast.Name):
+            if node.id in NAMED_CONSTANTS:
+                return self.const(NAMED_CONSTANTS[node.id], col, symbol=node.id)
+            if node.id in FUNCTIONS or node.id in constants.CONSTRUCTORS:
+                raise ExprError(f"'{node.id}' is a function; call it as {node.id}(...)", col)
+            if not self.allow_inputs:
+                raise ExprError(f"unknown name '{node.id}' (only constants are allowed here)", col)
+            if node.id not in self.input_index:
+                self.input_index[node.id] = self.add("input", (), col, name=node.id)
+            return self.input_index[node.id]
+        # NOTE: the operator of a BinOp or UnaryOp is a node of its own that visit() never sees: check it here.
+        if isinstance(node, (ast.UnaryOp, ast.BinOp)) and type(node.op) not in ALLOWED_AST_NODES:
+            hint = "; write ** for a power" if isinstance(node.op, ast.BitXor) else ""
+            raise ExprError(f"the operator {_OPERATOR_NAMES.get(type(node.op), type(node.op).__name__)} is not allowed{hint}", col)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.visit(node.operand, depth + 1)
+            return operand if isinstance(node.op, ast.UAdd) else self.add("neg", (operand,), col, "-")
+        if isinstance(node, ast.BinOp):
+            left = self.visit(node.left, depth + 1)
+            right = self.visit(node.right, depth + 1)
+            op, spelling = BINARY[type(node.op)]
+            return self.add(op, (left, right), col, spelling)
+        if isinstance(node, ast.Attribute):
+            if node.attr in ("T", "mT"):
+                return self.call_function("t", [self.visit(node.value, depth + 1)], {}, col)
+            raise ExprError(f"unknown attribute '.{node.attr}'; only .T is supported", col)
+        if isinstance(node, ast.Call):
+            return self.visit_call(node, depth)
+        raise ExprError(f"{_describe(node)} is not allowed here", col)
+
+    def visit_call(self, node: ast.Call, depth: int) -> int:
+        col = _col(node)
+        func = node.func
+        receiver: list[int] = []
+        if isinstance(func, ast.Name):
+            name = func.id
+        elif isinstance(func, ast.Attribute):
+            prefix = _dotted(func.value)
+            name = func.attr
+            if prefix not in PREFIXES:  # a method call: x.pow(2) means pow(x, 2)
+                if name in constants.CONSTRUCTORS or name not in FUNCTIONS:
+                    raise ExprError(f"unknown method '.{name}()'; known methods: {', '.join(sorted(FUNCTIONS))}", col)
+                receiver = [self.visit(func.value, depth + 1)]
+                col = func.value.end_col_offset + 2  # point at the method's name
+        else:
+            raise ExprError("only named functions can be called", col)
+        if name in constants.CONSTRUCTORS and not receiver:
+            return self.constructor(name, node, col)
+        if name not in FUNCTIONS:
+            known = ", ".join(sorted(FUNCTIONS))
+            raise ExprError(f"unknown function '{name}'; known functions: {known}", col)
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise ExprError("**keyword arguments are not allowed", col)
+        args = receiver + [self.visit(arg, depth + 1) for arg in node.args if not _is_dim_literal(name, arg)]
+        # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.
+        dims = [_int_literal(arg, "a dimension") for arg in node.args if _is_dim_literal(name, arg)]
+        keywords = {k.arg: k.value for k in node.keywords}
+        return self.call_function(name, args, keywords, col, dims)
+
+    def call_function(self, name: str, args: list[int], keywords: dict[str, ast.AST], col: int,
+                      dims: list[int] | None = None) -> int:  # fmt: skip
+        function = FUNCTIONS[name]
+        low, high = function.args
+        if not low <= len(args) <= high:
+            want = str(low) if low == high else f"{low} to {high}"
+            raise ExprError(f"{name}() takes {want} tensor argument(s), got {len(args)}", col)
+        unknown = set(keywords) - function.keywords
+        if unknown:
+            allowed = ", ".join(sorted(function.keywords)) or "none"
+            raise ExprError(f"{name}() got an unknown keyword '{sorted(unknown)[0]}'; allowed: {allowed}", col)
+        return function.build(self, name, args, keywords, col, dims or [])
+
+    def constructor(self, name: str, node: ast.Call, col: int) -> int:
+        args = [_literal(arg) for arg in node.args]
+        keywords = {}
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise ExprError("**keyword arguments are not allowed", col)
+            keywords[keyword.arg] = _literal(keyword.value)
+        try:
+            value = constants.construct(name, args, keywords)
+        except constants.ConstantError as err:
+            raise ExprError(str(err), col) from None
+        return self.const(value, col)
+
+
+def _is_dim_literal(name: str, arg: ast.AST) -> bool:
+    return name in DIM_POSITIONAL and isinstance(arg, (ast.Constant, ast.UnaryOp)) and _is_int(arg)
+
+
+def _is_int(node: ast.AST) -> bool:
+    try:
+        return type(_literal(node)) is int
+    except ExprError:
+        return False
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        ast.Lambda: "a lambda", ast.ListComp: "a comprehension", ast.GeneratorExp: "a generator",
+        ast.JoinedStr: "an f-string", ast.Subscript: "indexing", ast.Compare: "a comparison",
+        ast.BoolOp: "a boolean operator", ast.IfExp: "a conditional expression",
+        ast.Starred: "a starred argument", ast.Dict: "a dict", ast.Set: "a set",
+    }  # fmt: skip
+    if isinstance(node, ast.Constant):
+        return f"the {type(node.value).__name__} constant {node.value!r}"
+    if isinstance(node, ast.BinOp):
+        return f"the operator {type(node.op).__name__}"
+    return names.get(type(node), f"the construct '{type(node).__name__}'")
+
+
+_OPERATOR_NAMES = {
+    ast.Mod: "%", ast.FloorDiv: "//", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
+    ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not",
+}  # fmt: skip
+
+BINARY = {
+    ast.Add: ("add", "+"), ast.Sub: ("sub", "-"), ast.Mult: ("mul", "*"),
+    ast.Div: ("div", "/"), ast.Pow: ("pow", "**"), ast.MatMult: ("matmul", "@"),
+}  # fmt: skip
+
+# --- surface functions -----------------------------------------------------
+
+ONE_D, TWO_D = frozenset({1}), frozenset({2})
+
+
+def _reduction_attrs(name: str, keywords: dict[str, ast.AST], dims: list[int], col: int) -> dict[str, Any]:
+    dim_nodes = [keywords[k] for k in ("dim", "axis") if k in keywords]
+    if len(dim_nodes) + len(dims) > 1:
+        raise ExprError(f"{name}() got more than one dimension", col)
+    dim = _int_literal(dim_nodes[0], "dim") if dim_nodes else (dims[0] if dims else None)
+    keep_nodes = [keywords[k] for k in ("keepdim", "keepdims") if k in keywords]
+    keepdim = _bool_literal(keep_nodes[0], "keepdim") if keep_nodes else False
+    return {"dim": dim, "keepdim": keepdim}
+
+
+def _primitive(op: str, ndims: tuple[frozenset[int], ...] | None = None) -> Callable[..., int]:
+    def build(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
+        b.nodes.append(Node(op, tuple(args), {}, col, name, ndims))
+        return len(b.nodes) - 1
+
+    return build
+
+
+def _reduction(op: str) -> Callable[..., int]:
+    def build(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
+        return b.add(op, tuple(args), col, name, **_reduction_attrs(name, keywords, dims, col))
+
+    return build
+
+
+def _norm(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
+    (x,) = args
+    squares = b.add("mul", (x, x), col, name)
+    total = b.add("sum", (squares,), col, name, **_reduction_attrs(name, keywords, dims, col))
+    return b.add("sqrt", (total,), col, name)
+
+
+def _transpose(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
+    if name in ("t",) or (name == "transpose" and not dims and not keywords):
+        b.nodes.append(Node("transpose", tuple(args), {"dim0": 0, "dim1": -1}, col, name, (frozenset({0, 1, 2}),)))
+        return len(b.nodes) - 1
+    given = dims + [_int_literal(keywords[k], k) for k in ("dim0", "dim1") if k in keywords]
+    if len(given) != 2:
+        raise ExprError(f"{name}() needs two dimensions, e.g. {name}(x, 0, 1)", col)
+    return b.add("transpose", tuple(args), col, name, dim0=given[0], dim1=given[1])
+
+
+_REDUCE_KW = frozenset({"dim", "axis", "keepdim", "keepdims"})
+DIM_POSITIONAL = {"sum", "mean", "logsumexp", "norm", "transpose"}
+
+FUNCTIONS: dict[str, Function] = {
+    **{name: Function(_primitive(name), (1, 1)) for name in
+       ("exp", "log", "log1p", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "softplus")},
+    "pow": Function(_primitive("pow"), (2, 2)),
+    "sum": Function(_reduction("sum"), (1, 1), _REDUCE_KW),
+    "mean": Function(_reduction("mean"), (1, 1), _REDUCE_KW),
+    "logsumexp": Function(_reduction("logsumexp"), (1, 1), _REDUCE_KW),
+    "norm": Function(_norm, (1, 1), _REDUCE_KW),
+    "matmul": Function(_primitive("matmul"), (2, 2)),
+    "mm": Function(_primitive("matmul", (TWO_D, TWO_D)), (2, 2)),
+    "mv": Function(_primitive("matmul", (TWO_D, ONE_D)), (2, 2)),
+    "dot": Function(_primitive("matmul", (ONE_D, ONE_D)), (2, 2)),
+    "outer": Function(_primitive("outer"), (2, 2)),
+    "t": Function(_transpose, (1, 1)),
+    "transpose": Function(_transpose, (1, 1), frozenset({"dim0", "dim1"})),
+    "trace": Function(_primitive("trace"), (1, 1)),
+}  # fmt: skip

@@ -1,0 +1,164 @@
+"""Run SymPy work in a child process that is killed when it runs past the time limit.
+
+SymPy is pure Python and can take unbounded time (simplification, exact powers of
+big integers inside one C call); a thread cannot be stopped and ``signal.alarm``
+works only in the main thread and not inside a C call, so the robust bound is a
+process.  One worker lives for the whole run (started on first use, about as
+costly as importing SymPy, which the main process then never does), receives
+each Problem once, and is replaced only after a timeout.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import multiprocessing
+import threading
+import traceback
+import weakref
+from multiprocessing.connection import Connection
+from typing import Any
+
+from verifygrad.process import limits
+
+STARTUP_SECONDS = 120
+
+
+class TimedOut(Exception):
+    def __init__(self, seconds: float):
+        super().__init__(f"timed out after {seconds:g} s (--time-limit)")
+
+
+class RemoteError(Exception):
+    """An exception raised in the worker: its one-line reason and its traceback there."""
+
+    def __init__(self, kind: str, message: str, remote_traceback: str):
+        super().__init__(message)
+        self.kind = kind
+        self.remote_traceback = remote_traceback
+
+    def __reduce__(self) -> tuple[Any, ...]:  # NOTE: the default pickles only args=(message,)
+        return (RemoteError, (self.kind, str(self), self.remote_traceback))
+
+
+_tokens: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+# A problem that ran out of time once would again (the formula claims redo the engine's derivation):
+# its later calls time out at once, so that a case costs one time limit, not one per claim.
+_timed_out: weakref.WeakSet[Any] = weakref.WeakSet()
+_counter = itertools.count()
+
+
+class _Worker:
+    def __init__(self, preload: tuple[str, ...]) -> None:
+        # NOTE: spawn, not fork: forking a process that holds torch's or BLAS's threads can deadlock.
+        context = multiprocessing.get_context("spawn")
+        self.conn, child_end = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child_end, preload), daemon=True, name="verifygrad-sympy")
+        self.process.start()
+        child_end.close()
+        self.last_token: int | None = None
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        # Importing SymPy takes a second or more: it must not count against the first case's limit.
+        if self.ready:
+            return
+        if not self.conn.poll(STARTUP_SECONDS):
+            self.stop()
+            raise RemoteError("WorkerStartup", f"the SymPy worker did not start within {STARTUP_SECONDS} s", "")
+        self.conn.recv()
+        self.ready = True
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+_worker: _Worker | None = None
+_preload: tuple[str, ...] = ()  # modules every new worker imports before it says it is ready
+_lock = threading.Lock()
+
+
+def prestart(preload: tuple[str, ...]) -> None:
+    """Start the worker now, importing ``preload`` there, so that SymPy's import overlaps the main process's own start-up."""
+    global _worker, _preload
+    with _lock:
+        _preload = preload
+        if _worker is None or not _worker.process.is_alive():
+            _worker = _Worker(preload)
+
+
+def call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
+    """``module:function(*args, problem=problem)`` run in the worker; TimedOut past ``seconds``."""
+    with _lock:  # one request at a time on the pipe, should cases be checked from several threads
+        return _call(target, problem, *args, seconds=seconds)
+
+
+def _call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
+    global _worker
+    if problem in _timed_out:
+        raise TimedOut(seconds)
+    if _worker is None or not _worker.process.is_alive():
+        _worker = _Worker(_preload)
+    _worker.wait_ready()
+    token = _tokens.setdefault(problem, next(_counter))
+    # The problem travels once; the worker keeps it, so SymPy's per-problem cache works across calls.
+    payload = None if token == _worker.last_token else problem
+    _worker.conn.send((target, token, payload, args, limits.current()))
+    _worker.last_token = token
+    if not _worker.conn.poll(seconds):
+        _worker.stop()
+        _worker = None
+        _timed_out.add(problem)
+        raise TimedOut(seconds)
+    try:
+        ok, value = _worker.conn.recv()
+    except EOFError:  # the worker died (killed by the OS for memory, or a crash in C code)
+        _worker.stop()
+        _worker = None
+        raise RemoteError("WorkerDied", "the SymPy worker process died", "") from None
+    if ok:
+        return value
+    raise value
+
+
+def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
+    for module in preload:
+        importlib.import_module(module)
+    conn.send("ready")
+    kept: Any = None  # the last problem sent; None in a message means "the same as before"
+    while True:
+        try:
+            target, _token, payload, args, bounds = conn.recv()
+        except EOFError:
+            return
+        if payload is not None:
+            kept = payload
+        module, _, name = target.partition(":")
+        try:
+            with limits.using(bounds):
+                function = getattr(importlib.import_module(module), name)
+                reply = (True, function(*args, problem=kept))
+        except Exception as err:  # noqa: BLE001 - sent back to be reported as this engine's error
+            reply = (False, _portable(err))
+        conn.send(reply)
+
+
+def _portable(err: Exception) -> Exception:
+    """The exception if it survives pickling, else a RemoteError carrying its text and traceback."""
+    import pickle
+
+    from verifygrad.errors import EngineSkipped
+
+    if isinstance(err, EngineSkipped):
+        return err
+    if isinstance(err, ImportError):
+        return EngineSkipped(f"{err.name or err} is not installed")
+    message = f"{type(err).__name__}: {err}".splitlines()[0] if str(err) else type(err).__name__
+    remote = RemoteError(type(err).__name__, message, traceback.format_exc())
+    try:
+        pickle.dumps(remote)
+    except Exception:  # noqa: BLE001
+        return RemoteError(type(err).__name__, message[:200], "")
+    return remote

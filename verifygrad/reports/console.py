@@ -1,0 +1,250 @@
+"""Render case outcomes with rich: a table, a panel per failing case, a summary line."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from verifygrad.engines import ENGINES
+from verifygrad.errors import CaseError
+from verifygrad.language.ops import fmt
+from verifygrad.verdict.compare import Difference, quantity_of, ulp_error
+from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
+
+# Each verdict reads without colour too: a glyph and a word.
+VERDICT_STYLE = {
+    PASSED: ("✓ PASS", "green"),
+    XFAIL: ("✓ XFAIL", "green"),
+    FAILED: ("✗ FAIL", "bold red"),
+    SKIPPED: ("○ SKIP", "yellow"),
+    ERROR: ("! ERROR", "bold magenta"),
+}
+MAX_ELEMENT_ROWS = 12
+NOTE_PREFIXES = ("non-differentiable", "NaN or inf")
+
+
+def summary_line(outcomes: list[CaseOutcome], load_errors: list[CaseError]) -> str:
+    counts = Counter(outcome.verdict for outcome in outcomes)
+    passed = counts[PASSED] + counts[XFAIL]
+    line = f"{passed} passed, {counts[FAILED]} failed"
+    if counts[SKIPPED]:
+        line += f", {counts[SKIPPED]} skipped"
+    errors = counts[ERROR] + len(load_errors)
+    if errors:
+        line += f", {errors} error{'s' if errors != 1 else ''}"
+    return line
+
+
+def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[CaseError], verbose: int = 0) -> None:
+    engines = [e for e in ENGINES if any(e in o.results for o in outcomes)] or list(ENGINES)
+    if outcomes:
+        console.print(outcome_table(outcomes, engines))
+    for outcome in outcomes:
+        noted = any(reason.startswith(NOTE_PREFIXES) for reason in outcome.reasons)  # a kink or NaN: say so even on a pass
+        if outcome.quantities and (verbose or noted or outcome.verdict in (FAILED, ERROR, SKIPPED)):
+            console.print(case_panel(outcome, verbose))
+    # A case that could not even be prepared gets one line, `file:line: what is wrong`.
+    invalid = [reason for outcome in outcomes if not outcome.quantities for reason in outcome.reasons]
+    for line in [*map(str, load_errors), *invalid]:
+        console.print(Text(line, style="magenta"), soft_wrap=True)
+    console.print(Text(summary_line(outcomes, load_errors)), soft_wrap=True)
+
+
+def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
+    table = Table(show_lines=False, header_style="bold")
+    mutated = any(o.mutations for o in outcomes)
+    for column in ("case", "input", "shape", *engines, "claim", *(["mutants"] if mutated else []), "verdict"):
+        wraps = column in ("case", "claim")
+        table.add_column(column, no_wrap=not wraps, overflow="fold" if wraps else "ellipsis", min_width=12 if column == "case" else None)
+    for outcome in outcomes:
+        label, style = VERDICT_STYLE[outcome.verdict]
+        verdict = Text(label, style=style)
+        if not outcome.quantities:
+            table.add_row(outcome.case.name, "", "", *["" for _ in engines], "", *([""] if mutated else []), verdict, end_section=True)
+            continue
+        for row, quantity in enumerate(outcome.quantities):
+            table.add_row(
+                outcome.case.name if row == 0 else "",
+                "(value)" if quantity.quantity == "value" else quantity.quantity,
+                fmt(quantity.shape),
+                *[engine_cell(outcome, quantity, engine) for engine in engines],
+                claim_cell(quantity),
+                *([mutants_cell(outcome, quantity.quantity)] if mutated else []),
+                verdict if row == 0 else "",
+                end_section=row == len(outcome.quantities) - 1,
+            )
+    return table
+
+
+def engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engine: str) -> Text:
+    result = outcome.results.get(engine)
+    if result is None:
+        return Text("—", style="dim")
+    if result.status == "skipped":
+        return Text("○ skipped", style="yellow")
+    if result.status == "error":
+        return Text("! error", style="magenta")
+    if engine == quantity.reference:
+        return Text("✓ ref", style="green")
+    difference = quantity.differences.get(engine)
+    if difference is None:  # fd ran, but no engine that can be a reference did
+        return Text("○ no ref", style="yellow")
+    size = f"{difference.max_abs:.0e}" if difference.max_abs else "0"
+    along = "dir " if quantity.quantity in result.directional else ""  # compared along random directions only
+    doubted = int(result.unchecked[quantity.quantity].sum()) if quantity.quantity in result.unchecked else 0
+    if doubted and doubted == result.unchecked[quantity.quantity].size:
+        return Text("○ unchecked", style="yellow")  # the engine doubts every number it has here
+    left_out = f" ({doubted} unchecked)" if doubted else ""
+    return Text(f"{'✓' if difference.ok else '✗'} {along}{size}{left_out}", style="green" if difference.ok else "bold red")
+
+
+def mutants_cell(outcome: CaseOutcome, quantity: str) -> Text:
+    """How many of this quantity's negative controls the comparison caught."""
+    checks = [c for c in outcome.mutations if c.quantity == quantity]
+    if not checks:
+        return Text("")
+    caught = sum(c.caught for c in checks)
+    ok = caught == len(checks)
+    return Text(f"{'✓' if ok else '✗'} {caught}/{len(checks)} caught", style="green" if ok else "bold red")
+
+
+def claim_cell(quantity: QuantityCheck) -> Text:
+    text = Text()
+    for i, check in enumerate(quantity.claims):
+        glyph, style = {True: ("✓", "green"), False: ("✗", "bold red"), None: ("?", "yellow")}[check.ok]
+        # The cell names the claim; the panel says how it was decided.
+        short = " proven" if check.text == "proven" else ""
+        text.append(("\n" if i else "") + f"{glyph} {check.claim.kind}{short}", style=style)
+    return text
+
+
+def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
+    case = outcome.case
+    parts: list = [Text.assemble(("expr  ", "bold"), case.expr)]
+    for label, value in (("about ", case.description), ("source ", case.source)):
+        if value and verbose:
+            parts.append(Text.assemble((label, "bold"), value))
+    for reason in outcome.reasons:
+        parts.append(Text(f"• {reason}", style=VERDICT_STYLE[outcome.verdict][1] if outcome.verdict != PASSED else ""))
+    sympy_result = outcome.results.get("sympy")
+    if sympy_result and sympy_result.ok:
+        for formula in sympy_result.formulas.values():
+            parts.append(Text.assemble(("derived  ", "bold"), formula))
+    if outcome.mutations:
+        from verifygrad.verdict.mutate import summary
+
+        parts.append(Text(summary(outcome.mutations)))
+    for quantity in outcome.quantities:
+        if verbose or _has_mismatch(quantity):
+            parts.append(element_table(outcome, quantity))
+    if verbose and outcome.results:
+        timings = ", ".join(
+            f"{name} {result.status} {result.seconds * 1000:.1f} ms" + (f" ({result.detail})" if result.detail else "")
+            for name, result in outcome.results.items()
+        )
+        parts.append(Text(f"engines: {timings}", style="dim"))
+    if verbose > 1:
+        parts += [Text(r.traceback, style="dim") for r in outcome.results.values() if r.traceback]
+    title = f"{case.name}  [dim]{case.path}:{case.line}[/dim]"
+    return Panel(Group(*parts), title=title, title_align="left", border_style=VERDICT_STYLE[outcome.verdict][1])
+
+
+def _has_mismatch(quantity: QuantityCheck) -> bool:
+    return any(not d.ok for d in quantity.differences.values()) or any(c.ok is False for c in quantity.claims)
+
+
+def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
+    """The arrays side by side, one row per element; elements out of tolerance are highlighted."""
+    name = "value" if quantity.quantity == "value" else f"∂/∂{quantity.quantity}"
+    table = Table(title=f"{name} ({fmt(quantity.shape)})", title_justify="left", header_style="bold")
+    table.add_column("element")
+    columns: list[tuple[str, np.ndarray]] = []
+    for engine, result in outcome.results.items():
+        if result.ok and quantity.quantity not in result.directional:
+            columns.append((engine + (" (ref)" if engine == quantity.reference else ""), quantity_of(result, quantity.quantity)))
+    for check in quantity.claims:
+        if check.claim.claimed is not None:
+            columns.append((f"claimed {check.claim.kind}", check.claim.claimed))
+    reference = quantity_of(outcome.results[quantity.reference], quantity.quantity) if quantity.reference else None
+    for label, _ in columns:
+        table.add_column(label, justify="right")
+    indices = _rows_to_show(quantity, columns, reference, outcome)
+    for index in indices:
+        cells = []
+        for label, array in columns:
+            value = float(np.broadcast_to(array, quantity.shape)[index])
+            allowance = _allowance(outcome, quantity, label, index)
+            bad = reference is not None and allowance is not None and not _close(value, float(reference[index]), *allowance)
+            cells.append(Text(f"{value:.10g}" + (" ?" if allowance is None else ""), style="bold red reverse" if bad else ""))
+        table.add_row(_index_text(quantity.quantity, index), *cells)
+    hidden = int(np.prod(quantity.shape)) - len(indices)
+    notes = [f"{hidden} more element(s) not shown"] if hidden > 0 else []
+    dtype = outcome.problem.dtype if outcome.problem else "float64"
+    notes += [line for line in (_worst_line(quantity, dtype), _allowance_line(quantity, dtype)) if line]
+    return Group(table, *(Text(note) for note in notes))
+
+
+def _allowance_line(quantity: QuantityCheck, dtype: str) -> str:
+    """'err / allowed: numpy 2e-16 / 3e-13 (1 ulp float64), ...; tolerance from the error budget': the room each had."""
+    if quantity.tolerance is None:
+        return ""
+    parts = [
+        f"{engine} {d.max_abs:.2g} / {d.allowed:.2g} ({d.max_ulp:.3g} ulp {dtype})"
+        for engine, d in quantity.differences.items()
+        if engine != quantity.reference
+    ]
+    t = quantity.tolerance
+    return f"err / allowed: {', '.join(parts) or '-'} (rtol {t.rtol:.2g}, atol {t.atol:.2g} from {t.source})"
+
+
+def _allowance(outcome: CaseOutcome, quantity: QuantityCheck, label: str, index: tuple[int, ...]) -> tuple[float, float] | None:
+    """(rtol, atol) a column's element is held to: fd's own for fd, None where fd doubts its number."""
+    if label != "fd":
+        return outcome.tolerance_of(quantity)
+    from verifygrad.engines.fd_engine import fd_tolerance
+
+    unchecked = outcome.results["fd"].unchecked.get(quantity.quantity)
+    return None if unchecked is not None and unchecked[index] else fd_tolerance(*outcome.tolerance_of(quantity))
+
+
+def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:
+    indices = list(np.ndindex(*quantity.shape))
+    if len(indices) <= MAX_ELEMENT_ROWS or reference is None:
+        return indices[:MAX_ELEMENT_ROWS]
+
+    def badness(index: tuple[int, ...]) -> float:
+        rtol, atol = outcome.tolerance_of(quantity)
+        allowed = max(atol + rtol * abs(float(reference[index])), 1e-300)
+        return max(abs(float(np.broadcast_to(a, quantity.shape)[index]) - float(reference[index])) / allowed
+                   for _, a in columns)  # fmt: skip
+
+    return sorted(sorted(indices, key=badness, reverse=True)[:MAX_ELEMENT_ROWS])
+
+
+def _close(value: float, expected: float, rtol: float, atol: float) -> bool:
+    return (np.isnan(value) and np.isnan(expected)) or abs(value - expected) <= atol + rtol * abs(expected)
+
+
+def _index_text(quantity: str, index: tuple[int, ...]) -> str:
+    base = "value" if quantity == "value" else quantity
+    return f"{base}[{','.join(map(str, index))}]" if index else base
+
+
+def _worst_line(quantity: QuantityCheck, dtype: str) -> str:
+    bad: list[tuple[str, Difference]] = [(e, d) for e, d in quantity.differences.items() if not d.ok]
+    bad += [(f"claimed {c.claim.kind}", c.difference) for c in quantity.claims if c.ok is False and c.difference]
+    if not bad:
+        return ""
+    who, d = max(bad, key=lambda item: item[1].max_abs / max(item[1].allowed, 1e-300))
+    element = _index_text(quantity.quantity, d.worst)
+    rel = abs(d.actual - d.expected) / abs(d.expected) if d.expected else float("inf")
+    ulp = float(ulp_error(d.actual, d.expected, dtype))
+    return (
+        f"worst element {element}: {who} {d.actual:.10g} vs reference {d.expected:.10g}, "
+        f"abs error {abs(d.actual - d.expected):.3g}, rel error {rel:.3g}, {ulp:.3g} ulp {dtype}, allowed {d.allowed:.3g}"
+    )

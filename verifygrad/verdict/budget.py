@@ -1,0 +1,191 @@
+"""Default tolerances from an error budget: how far rounding in the case's dtype can move each result.
+
+The numeric engines compute in the case's dtype (unit roundoff ``u``: 2**-53 for
+float64, 2**-24 for float32); the reference is exact.  Their distance from it is
+rounding error, and rounding error is a first-order perturbation: every rounding
+multiplies a value by ``1 + d`` with ``|d| <= u``.  So the budget re-runs the
+program (forward and reverse pass, in float64) with those roundings made large
+and explicit, and measures how far each result moves:
+
+- each input and constant moves by its actual rounding to the dtype (float32), or
+  by a random unit (float64: ``0.1`` as written is within ``u`` of float64's 0.1);
+- every node's forward value, and every gradient a VJP produces or a sum of two
+  gradients makes, is multiplied by ``1 + h*k*s``: ``s`` a seeded random sign per
+  element, ``k`` the number of roundings the operation makes (``ELEMENTWISE_ULPS``
+  for an elementwise op, whose libm function may be off by a few units; ``1 +
+  log2(n)`` for a reduction or product over n terms, summed pairwise).
+
+The change divided by ``h`` and multiplied by ``u``, worst element of the worst of
+``DRAWS`` draws, is the estimated error ``E`` of a quantity.  This is the first-order
+rounding error analysis of Linnainmaa (1976), estimated by random perturbation as
+in Monte Carlo arithmetic: cancellation, ill-conditioning (``exp(30*x)``, a sum
+of large terms that cancel) and reduction sizes enlarge it, a well-conditioned
+computation keeps it at a few units in the last place.  The tolerances are
+
+    atol = SAFETY * E        rtol = SAFETY * ELEMENTWISE_ULPS * u
+
+with ``SAFETY`` covering the randomness of the signs (a sum of n perturbed terms
+grows like sqrt(n), the worst case like n) and differences between the engines'
+libraries.  An explicit ``tolerance:`` in the case, or ``--rtol``/``--atol``, replaces
+the budget's figure it names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, Problem
+from verifygrad.language.ops import OPS
+
+SAFETY = 4.0
+ELEMENTWISE_ULPS = 4.0  # numpy's and torch's SIMD exp/log/sin are within about 4 ULP, not correctly rounded
+DRAWS = 3
+STEP = 2.0**-20  # h: far above float64's rounding, small enough to stay linear
+REDUCTIONS = ("sum", "mean", "logsumexp", "trace")
+# (rtol, atol) where the budget cannot be computed (an operation raised: the engines will say so too).
+FALLBACK = {"float64": ((1e-7, "fallback"), (1e-9, "fallback")), "float32": ((1e-4, "fallback"), (1e-5, "fallback"))}
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float
+    atol: float
+    source: str  # "budget", "case" (its `tolerance:`), "command line", or a mix such as "budget+case"
+
+
+def tolerances(case: Case, problem: Problem, overrides: Overrides) -> dict[str, Tolerance]:
+    """Per quantity ("value" and each differentiated input): the budget, with explicit settings replacing it."""
+    explicit: dict[str, tuple[float, str]] = {}
+    for key in ("rtol", "atol"):
+        if getattr(overrides, key) is not None:
+            explicit[key] = (float(getattr(overrides, key)), "command line")
+        elif key in case.tolerance:
+            explicit[key] = (float(case.tolerance[key]), "case")
+    rtol = explicit.get("rtol", (SAFETY * ELEMENTWISE_ULPS * unit_roundoff(problem.dtype), "budget"))
+    if "atol" in explicit:  # NOTE: then the budget's perturbed runs are not needed at all
+        return {quantity: _tolerance(rtol, explicit["atol"]) for quantity in ("value", *problem.wrt)}
+    try:
+        estimates = error_estimates(problem)
+    except Exception:  # noqa: BLE001 - a broken op is the engines' error to report; fixed tolerances stand in
+        return {quantity: _tolerance(explicit.get("rtol", FALLBACK[problem.dtype][0]), explicit.get("atol", FALLBACK[problem.dtype][1]))
+                for quantity in ("value", *problem.wrt)}  # fmt: skip
+    return {quantity: _tolerance(rtol, (SAFETY * error, "budget")) for quantity, error in estimates.items()}
+
+
+def _tolerance(rtol: tuple[float, str], atol: tuple[float, str]) -> Tolerance:
+    return Tolerance(rtol[0], atol[0], "+".join(dict.fromkeys((rtol[1], atol[1]))))
+
+
+def unit_roundoff(dtype: str) -> float:
+    return float(np.finfo(dtype).eps) / 2
+
+
+def error_estimates(problem: Problem) -> dict[str, float]:
+    """The estimated rounding error E of the value and of each gradient (see the module's docstring)."""
+    unit = unit_roundoff(problem.dtype)
+    with np.errstate(all="ignore"):
+        base = evaluate(problem, None)
+        worst = {quantity: 0.0 for quantity in base}
+        rng = np.random.default_rng(0)
+        for _ in range(DRAWS):
+            moved = evaluate(problem, Perturbation(problem.dtype, rng))
+            for quantity, value in moved.items():
+                change = np.abs(value - base[quantity])
+                change = change[np.isfinite(change)]
+                if change.size:
+                    worst[quantity] = max(worst[quantity], float(change.max()) / STEP * unit)
+    return worst
+
+
+class Perturbation:
+    """Roundings made explicit: leaves by their actual rounding to the dtype, results by seeded random signs."""
+
+    def __init__(self, dtype: str, rng: np.random.Generator):
+        self.dtype, self.rng = dtype, rng
+        self.exact_below = 2.0 ** (np.finfo(dtype).nmant + 1)
+
+    def leaf(self, value: np.ndarray) -> np.ndarray:
+        """An input or constant as the engines hold it: rounded to the dtype from the number as written."""
+        if self.dtype == "float64":  # NOTE: 0.1 as written is within a unit of float64(0.1), which way unknown
+            return self.result(value, 1.0)
+        # NOTE: amplified by STEP/unit like every other rounding, and divided back out in error_estimates.
+        return value + (value.astype(self.dtype).astype(np.float64) - value) * (STEP / unit_roundoff(self.dtype))
+
+    def result(self, value: np.ndarray, roundings: float) -> np.ndarray:
+        # NOTE: integers the dtype holds exactly are taken as exact results (2*1.5, exp(0)): perturbing
+        # them would turn x**2 of a negative x into x**2.000001, NaN, and hide every other rounding.
+        exact = (value == np.round(value)) & (np.abs(value) < self.exact_below)
+        signs = np.where(exact, 0.0, self.rng.choice((-1.0, 1.0), size=np.shape(value)))
+        return value * (1 + STEP * roundings * signs)
+
+
+def roundings(problem: Problem, index: int) -> float:
+    """How many roundings node ``index`` makes in each element of its result, at most."""
+    node = problem.program.nodes[index]
+    if node.op in REDUCTIONS:
+        terms = math.prod(problem.shapes[node.args[0]]) // max(math.prod(problem.shapes[index]), 1)
+    elif node.op == "matmul":
+        terms = problem.shapes[node.args[0]][-1]
+    else:
+        return ELEMENTWISE_ULPS
+    return ELEMENTWISE_ULPS + math.log2(max(terms, 1))
+
+
+def evaluate(problem: Problem, perturb: Perturbation | None) -> dict[str, np.ndarray]:
+    """The value and the gradients in float64, every rounding perturbed by ``perturb`` where given.
+
+    NOTE: a plain interpreter rather than the numpy engine: the budget needs every
+    value and every VJP's result, which the engine's plan drops or never exposes.
+    """
+    return backward(problem, forward(problem, perturb), perturb)
+
+
+def forward(problem: Problem, perturb: Perturbation | None = None) -> list[np.ndarray]:
+    """Every node's value, in float64."""
+    values: list[np.ndarray] = []
+    for i, node in enumerate(problem.program.nodes):
+        if node.op in ("input", "const"):
+            value = problem.inputs[node.attrs["name"]] if node.op == "input" else node.attrs["value"]
+            values.append(perturb.leaf(value) if perturb else value)
+            continue
+        value = np.asarray(OPS[node.op].forward(*[values[j] for j in node.args], **node.attrs))
+        values.append(perturb.result(value, roundings(problem, i)) if perturb else value)
+    return values
+
+
+def backward(problem: Problem, values: list[np.ndarray], perturb: Perturbation | None = None,
+             slopes: dict[int, tuple[np.ndarray, float]] | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+    """The value and the gradients from forward()'s values; ``slopes`` sets a unary node's derivative where its mask is set."""
+    from verifygrad.engines.numpy_engine import unbroadcast
+
+    nodes = problem.program.nodes
+    grads: list[np.ndarray | None] = [None] * len(nodes)
+    grads[-1] = problem.grad_output
+    for i in reversed(range(len(nodes))):
+        node, g = nodes[i], grads[i]
+        if g is None or node.op in ("input", "const"):
+            continue
+        op = OPS[node.op]
+        args = [values[j] for j in node.args]
+        for argnum, (vjp, j) in enumerate(zip(op.vjps, node.args)):
+            if vjp is None:
+                continue
+            grad = np.asarray(vjp(g, values[i], *args, **node.attrs), dtype=np.float64)
+            if slopes and i in slopes:
+                mask, slope = slopes[i]
+                grad = np.where(mask, g * slope, grad)
+            if op.broadcasts:
+                grad = unbroadcast(grad, np.shape(args[argnum]))
+            grad = perturb.result(grad, roundings(problem, i)) if perturb else grad
+            total = grad if grads[j] is None else grads[j] + grad
+            grads[j] = perturb.result(total, 1.0) if perturb and grads[j] is not None else total
+    by_name = {node.attrs["name"]: i for i, node in enumerate(nodes) if node.op == "input"}
+    out = {"value": values[-1]}
+    for name in problem.wrt:
+        grad = grads[by_name[name]] if name in by_name else None
+        out[name] = np.zeros(problem.inputs[name].shape) if grad is None else np.broadcast_to(grad, problem.inputs[name].shape)
+    return out

@@ -1,0 +1,116 @@
+"""Check one case end to end: prepare it, run its engines, compare, judge the claims."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, prepare
+from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, run_engine
+from verifygrad.errors import CaseError
+from verifygrad.process.parallel import Pool, run_all
+from verifygrad.verdict import kinks
+from verifygrad.verdict.blame import exact_reference, mismatch_reasons, why_not_exact
+from verifygrad.verdict.budget import tolerances
+from verifygrad.verdict.claims import ClaimCheck, check_claims, read_claims
+from verifygrad.verdict.compare import compare_engines, quantity_of
+from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
+
+
+def check_all(cases: list[Case], overrides: Overrides, jobs: int = 1, timeout: float | None = None,
+              on_done: Callable[[CaseOutcome], None] | None = None) -> list[CaseOutcome]:  # fmt: skip
+    """Every case's outcome, in the order of ``cases``; with ``jobs`` > 1 or a timeout, in worker processes."""
+    pool = Pool(functools.partial(check_timed, overrides=overrides), _crashed, preload=(__name__, *ENGINE_MODULES.values()))
+    return run_all(pool, cases, jobs, timeout, on_done)
+
+
+def _crashed(case: Case, why: str, seconds: float) -> CaseOutcome:
+    return CaseOutcome(case, ERROR, [why], seconds=seconds)
+
+
+def check_timed(case: Case, overrides: Overrides) -> CaseOutcome:
+    """check_case, timed; a bug in one case's check is that case's error, not the run's."""
+    start = time.perf_counter()
+    try:
+        outcome = check_case(case, overrides)
+    except Exception as err:  # noqa: BLE001
+        outcome = CaseOutcome(case, ERROR, [f"internal error: {type(err).__name__}: {err}".splitlines()[0]])
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
+    try:
+        problem = prepare(case, overrides)
+        claims = read_claims(case, problem)
+    except CaseError as err:
+        return CaseOutcome(case, ERROR, [str(err)])
+    allowed = tolerances(case, problem, overrides)
+    strict = case.subgradient == "strict"
+    values, found = kinks.analyse(problem)
+    engines = [e for e in ENGINES if e in (overrides.engines or case.engines or ENGINES)]
+    # SymPy runs last: its worker process starts up while the other engines work.
+    ran_first = {name: run_engine(name, problem) for name in sorted(engines, key=lambda name: name == "sympy")}
+    results = {name: ran_first[name] for name in engines}
+    ran = [name for name in engines if results[name].ok]
+    bounds = kinks.subgradient_range(problem, values, found) if found and not strict else {}
+    quantities = []
+    for quantity in ("value", *problem.wrt):
+        shape = problem.output_shape if quantity == "value" else problem.inputs[quantity].shape
+        rtol, atol = allowed[quantity].rtol, allowed[quantity].atol
+        reference, differences = compare_engines(results, quantity, rtol, atol, problem.dtype)
+        if reference and quantity in bounds:
+            differences = kinks.excuse_all(differences, results, quantity, reference, bounds[quantity], rtol, atol)
+        blamed = mismatch_reasons(results, quantity, reference, differences, rtol, atol, problem.dtype)
+        quantities.append(QuantityCheck(quantity, shape, reference, differences, mismatches=blamed, tolerance=allowed[quantity]))
+    truth = {q.quantity: quantity_of(results[reference], q.quantity) for q in quantities} if reference else None
+    for claim_check in check_claims(claims, problem, truth, {q: (t.rtol, t.atol) for q, t in allowed.items()}):
+        next(q for q in quantities if q.quantity == claim_check.claim.quantity).claims.append(claim_check)
+    notes = kinks.notes(problem, results, values, found)
+    verdict, reasons = judge(case, results, ran, quantities, notes, strict and bool(found))
+    loosest = (max(t.rtol for t in allowed.values()), max(t.atol for t in allowed.values()))
+    outcome = CaseOutcome(case, verdict, reasons, problem, results, quantities, *loosest)
+    if overrides.mutate or case.mutate:
+        from verifygrad.verdict import mutate
+
+        mutate.apply(outcome)
+    return outcome
+
+
+def judge(case: Case, results: dict[str, EngineResult], ran: list[str], quantities: list[QuantityCheck],
+          notes: list[str] = (), strict_kink: bool = False) -> tuple[str, list[str]]:  # fmt: skip
+    """The verdict and the reasons for it, one short sentence each; ``notes`` (kinks, NaN) ride along."""
+    mismatches = [reason for q in quantities for reason in q.mismatches]
+    # NOTE: under `subgradient: strict` a kink fails the case even where the engines agree:
+    # they agree on a convention (relu'(0) = 0), not on a derivative, which does not exist there.
+    mismatches += [f"subgradient: strict: {note}" for note in notes if strict_kink and note.startswith("non-differentiable")]
+    notes = [note for note in notes if not (strict_kink and note.startswith("non-differentiable"))]
+    mismatches += [f"claim {_claim_label(c)}: {c.text}" for q in quantities for c in q.claims if c.ok is False]
+    errors = [f"{name} failed: {r.reason}" for name, r in results.items() if r.status == "error"]
+    unchecked = [f"claim {_claim_label(c)}: {c.text}" for q in quantities for c in q.claims if c.ok is None]
+    skipped = [f"{name} skipped: {r.reason}" for name, r in results.items() if r.status == "skipped"]
+    if case.expect_mismatch is not None:
+        if mismatches:
+            return XFAIL, [f"expected mismatch found ({case.expect_mismatch})", *mismatches, *notes]
+        if not errors and len(ran) >= 2:
+            return FAILED, [f"expected a mismatch ({case.expect_mismatch}), but everything agrees"]
+    if errors:
+        return ERROR, errors + mismatches + notes
+    if mismatches:
+        return FAILED, mismatches + notes
+    if len(ran) < 2:
+        only = f"only {ran[0]} ran" if ran else "no engine ran"
+        return SKIPPED, [f"not checked: {only}, at least two engines must agree", *skipped]
+    if unchecked:
+        return SKIPPED, unchecked + skipped
+    reference = quantities[0].reference if quantities else None
+    if not exact_reference(results, reference):
+        skipped = [f"verdict by agreement only: no exact reference ({why_not_exact(results)})"] + [s for s in skipped if not s.startswith("sympy ")]
+    return PASSED, skipped + notes
+
+
+def _claim_label(check: ClaimCheck) -> str:
+    claim = check.claim
+    return "value" if claim.kind == "value" else f"{claim.kind}.{claim.quantity}"

@@ -1,0 +1,173 @@
+"""Where the forward pass lands on a point with no derivative, and where values stop being finite.
+
+Each primitive declares its kinks in ``ops.OPS`` (``kink``: a mask of where it is not
+differentiable; ``subgradients``: the valid local derivatives there, or None at a
+singular point).  A kink is traced back to the input elements that feed it where
+the op's argument is an input or an elementwise function of one, so the report
+can say "non-differentiable at x[1]".
+
+At a kink with a subgradient set, any answer in the set is right: engines that
+disagree there but each give a valid subgradient do not mismatch.  Under
+``subgradient: strict`` the derivative is taken not to exist there: the case fails,
+naming the point and what each engine returned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+
+from verifygrad.cases.problem import Problem
+from verifygrad.engines import EngineResult
+from verifygrad.language.ops import OPS, same_shape
+from verifygrad.verdict.budget import backward, forward
+from verifygrad.verdict.compare import Difference, quantity_of
+
+MAX_NAMED = 4  # elements named in one note
+
+
+@dataclasses.dataclass(frozen=True)
+class Kink:
+    node: int
+    op: str  # as the user spelled it (norm for the sqrt inside a norm)
+    mask: np.ndarray  # where, in the node's output
+    source: str | None  # the input whose elements feed the kink elementwise, if one does
+    subgradients: tuple[float, float] | None
+
+    def places(self) -> list[str]:
+        return [element_name(self.source, index) for index in map(tuple, np.argwhere(self.mask))] if self.source else []
+
+
+def element_name(name: str, index: tuple[int, ...]) -> str:
+    return f"{name}[{','.join(map(str, index))}]" if index else name
+
+
+def find_kinks(problem: Problem, values: list[np.ndarray]) -> list[Kink]:
+    """Every node whose arguments sit exactly on one of its op's kinks, in program order."""
+    found = []
+    for i, node in enumerate(problem.program.nodes):
+        op = OPS.get(node.op)
+        if op is None or op.kink is None:
+            continue
+        with np.errstate(all="ignore"):
+            mask = np.broadcast_to(op.kink(*[values[j] for j in node.args]), problem.shapes[i])
+        if mask.any():
+            found.append(Kink(i, node.spelling or node.op, mask, elementwise_source(problem, node.args[0], problem.shapes[i]), op.subgradients))
+    return found
+
+
+def elementwise_source(problem: Problem, index: int, shape: tuple[int, ...]) -> str | None:
+    """The input whose elements map one to one onto node ``index``'s, through elementwise ops with constant partners."""
+    nodes, shapes = problem.program.nodes, problem.shapes
+    while nodes[index].op != "input":
+        node = nodes[index]
+        op = OPS.get(node.op)
+        if op is None or not (op.broadcasts or op.shape is same_shape):
+            return None
+        varying = [j for j in node.args if nodes[j].op != "const"]
+        if len(varying) != 1 or shapes[varying[0]] != shape:
+            return None
+        index = varying[0]
+    return nodes[index].attrs["name"] if shapes[index] == shape else None
+
+
+def describe(kink: Kink, problem: Problem, results: dict[str, EngineResult]) -> str:
+    """'non-differentiable at x[1]: relu at 0, any derivative in [0, 1] is valid; ∂/∂x[1]: sympy 0, numpy 0, torch 0'."""
+    node = problem.program.nodes[kink.node]
+    places = kink.places()
+    where = ", ".join(places[:MAX_NAMED]) + (f" and {len(places) - MAX_NAMED} more" if len(places) > MAX_NAMED else "")
+    where = where or f"an intermediate value (`{kink.op}` at column {node.col})"
+    at = f"{kink.op} of 0" if node.op != "pow" else f"{kink.op} of 0 to a non-integer power"
+    if kink.subgradients:
+        low, high = kink.subgradients
+        text = f"non-differentiable at {where}: {at}, where any derivative in [{low:g}, {high:g}] is valid"
+    else:
+        text = f"non-differentiable at {where}: {at} has no derivative (a singular point)"
+    if kink.source in problem.wrt and places:
+        index = tuple(int(i) for i in np.argwhere(kink.mask)[0])
+        answers = ", ".join(_answer(name, r, kink.source, index) for name, r in results.items() if r.ok and kink.source in r.grads)
+        text += f"; ∂/∂{element_name(kink.source, index)}: {answers}"
+    return text
+
+
+def _answer(engine: str, result: EngineResult, source: str, index: tuple[int, ...]) -> str:
+    doubted = result.unchecked.get(source)  # fd leaves out its own number at a kink
+    left_out = " (left out)" if doubted is not None and doubted[index] else ""
+    return f"{engine} {quantity_of(result, source)[index]:.6g}{left_out}"
+
+
+def subgradient_range(problem: Problem, values: list[np.ndarray], kinks: list[Kink]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per gradient, the lowest and highest element over the valid subgradients at each kink.
+
+    NOTE: each kink is varied alone (the others at their engine's choice): exact for one
+    kink, a hull of the corners for several.
+    """
+    bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for kink, end in itertools.product([k for k in kinks if k.subgradients], (0, 1)):
+        with np.errstate(all="ignore"):
+            grads = backward(problem, values, slopes={kink.node: (kink.mask, kink.subgradients[end])})
+        for name in problem.wrt:
+            low, high = bounds.get(name, (grads[name], grads[name]))
+            bounds[name] = (np.minimum(low, grads[name]), np.maximum(high, grads[name]))
+    return bounds
+
+
+def excuse(difference: Difference, answer: np.ndarray, reference: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], rtol: float, atol: float) -> bool:
+    """True if every element outside tolerance is a valid subgradient (within the range, to tolerance)."""
+    low, high = bounds
+    slack = atol + rtol * np.maximum(np.abs(low), np.abs(high))
+    outside = ~(np.abs(answer - reference) <= atol + rtol * np.abs(reference))
+    valid = (answer >= low - slack) & (answer <= high + slack)
+    return not difference.ok and bool(np.all(valid[outside]))
+
+
+def analyse(problem: Problem) -> tuple[list[np.ndarray], list[Kink]]:
+    """The forward values (float64, the inputs as given) and the kinks they land on."""
+    with np.errstate(all="ignore"):
+        values = forward(problem)
+    return values, find_kinks(problem, values)
+
+
+def first_nonfinite(problem: Problem, values: list[np.ndarray]) -> str | None:
+    """Where NaN or inf first appears in the forward pass: '`log` of 0 at x[1]', or None."""
+    nodes = problem.program.nodes
+    for i, node in enumerate(nodes):
+        if node.op in ("input", "const") or np.all(np.isfinite(values[i])):
+            continue
+        args = [values[j] for j in node.args]
+        if not all(np.all(np.isfinite(a)) for a in args):
+            continue  # NOTE: only the first node to make a non-finite value is its origin
+        bad = ~np.isfinite(np.broadcast_to(values[i], problem.shapes[i]))
+        index = tuple(int(k) for k in np.argwhere(bad)[0])
+        arg = np.broadcast_to(args[0], problem.shapes[i])[index]
+        divisor = node.op == "div"
+        arg = np.broadcast_to(args[1], problem.shapes[i])[index] if divisor else arg
+        source = elementwise_source(problem, node.args[1 if divisor else 0], problem.shapes[i])
+        where = f" at {element_name(source, index)}" if source else f" (column {node.col})"
+        name = node.spelling or node.op
+        if divisor:
+            what = f"`{name}` by 0"
+        elif arg == 0 or arg < 0:
+            what = f"`{name}` of {'0' if arg == 0 else 'a negative entry'}"
+        else:
+            what = f"`{name}` overflowed at {arg:.6g}"
+        return f"{what}{where} gives {values[i][index] if np.ndim(values[i]) else values[i]}"
+    return None
+
+
+def excuse_all(differences: dict[str, Difference], results: dict[str, EngineResult], quantity: str, reference: str,
+               bounds: tuple[np.ndarray, np.ndarray], rtol: float, atol: float) -> dict[str, Difference]:  # fmt: skip
+    """The differences, with each mismatch that is only a different valid subgradient marked ok."""
+    expected = quantity_of(results[reference], quantity)
+    return {
+        engine: dataclasses.replace(d, ok=True) if excuse(d, quantity_of(results[engine], quantity), expected, bounds, rtol, atol) else d
+        for engine, d in differences.items()
+    }
+
+
+def notes(problem: Problem, results: dict[str, EngineResult], values: list[np.ndarray], kinks: list[Kink]) -> list[str]:
+    """One line per kink, and where NaN or inf first came from in the forward pass, if it did."""
+    origin = first_nonfinite(problem, values)
+    return [describe(kink, problem, results) for kink in kinks] + ([f"NaN or inf: {origin}"] if origin else [])
