@@ -54,6 +54,9 @@ class Case:
     expect_mismatch: str | None = None
     subgradient: str = "lenient"  # "strict": a kink on the way is a failure, not a note
     mutate: bool = False
+    hessian: bool = False
+    jacobian: bool = False
+    jvp: dict[str, Any] | None = None  # tangent per input, for forward mode
     description: str = ""
     source: str = ""
     tags: list[str] = field(default_factory=list)

@@ -49,8 +49,15 @@ FD_RTOL = 1e-6
 FD_ATOL = 1e-8
 
 
-def fd_tolerance(rtol: float, atol: float) -> tuple[float, float]:
+# The same for second differences, whose rounding is eps/t**2 relative to f rather than to the derivative.
+FD2_RTOL = 1e-5
+FD2_ATOL = 1e-6
+
+
+def fd_tolerance(rtol: float, atol: float, quantity: str = "") -> tuple[float, float]:
     """(rtol, atol) for comparing fd with the reference: the case's, but never tighter than fd's own error."""
+    if quantity.startswith(("H[", "Hv[")):  # Hessians and Hessian-vector products: second differences
+        return max(rtol, FD2_RTOL), max(atol, FD2_ATOL)
     return max(rtol, FD_RTOL), max(atol, FD_ATOL)
 
 
@@ -87,7 +94,16 @@ def run(problem: Problem) -> EngineResult:
             directional[name] = (directions, np.array([slope for slope, _ in found]))
         if doubtful.any():
             unchecked[name] = doubtful
+    if problem.second is not None:
+        from verifygrad.engines import fd_second_order  # NOTE: here: it imports this module
+
+        (more_grads, more_directional, more_unchecked), how = fd_second_order.quantities(problem)
+        grads.update(more_grads)
+        directional.update(more_directional)
+        unchecked.update(more_unchecked)
     detail = describe(problem) + "".join(f"; {_unchecked_text(name, mask, name in directional)}" for name, mask in unchecked.items())
+    if problem.second is not None:
+        detail += f"; second order: {how}"
     return EngineResult("fd", "ok", value=np.asarray(value, np.float64), grads=grads, directional=directional, unchecked=unchecked, detail=detail)
 
 

@@ -10,6 +10,7 @@ import torch
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
 from verifygrad.language.ops import OPS
+from verifygrad.language.parse import Program
 
 
 def _reduce(function: Callable) -> Callable:
@@ -50,12 +51,10 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def run(problem: Problem) -> EngineResult:
-    device = resolve_device(problem.device)
-    dtype = getattr(torch, problem.dtype)
-    leaves = {name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt) for name, value in problem.inputs.items()}
+def evaluate(program: Program, leaves: dict[str, torch.Tensor], dtype: torch.dtype, device: str) -> torch.Tensor:
+    """The program's output, built from torch operations on the given leaf tensors."""
     values: list[torch.Tensor] = []
-    for node in problem.program.nodes:
+    for node in program.nodes:
         if node.op == "input":
             values.append(leaves[node.attrs["name"]])
         elif node.op == "const":
@@ -63,7 +62,14 @@ def run(problem: Problem) -> EngineResult:
         else:
             args = [values[i] for i in node.args]
             values.append(TORCH_OPS[OPS[node.op].torch](*args, **node.attrs))
-    output = values[-1]
+    return values[-1]
+
+
+def run(problem: Problem) -> EngineResult:
+    device = resolve_device(problem.device)
+    dtype = getattr(torch, problem.dtype)
+    leaves = {name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt) for name, value in problem.inputs.items()}
+    output = evaluate(problem.program, leaves, dtype, device)
     if output.requires_grad:
         output.backward(torch.tensor(problem.grad_output, dtype=dtype, device=device))
     grads = {}
@@ -71,4 +77,10 @@ def run(problem: Problem) -> EngineResult:
         grad = leaves[name].grad
         grads[name] = grad.detach().cpu().double().numpy() if grad is not None else np.zeros(problem.inputs[name].shape)
     value = output.detach().cpu().double().numpy()
-    return EngineResult("torch", "ok", value=value, grads=grads, detail=f"torch {torch.__version__} on {device}")
+    detail = f"torch {torch.__version__} on {device}"
+    if problem.second is not None:
+        from verifygrad.engines import torch_second_order
+
+        grads.update(torch_second_order.quantities(problem, device))
+        detail += "; second order by double backward (create_graph), torch.func.jvp"
+    return EngineResult("torch", "ok", value=value, grads=grads, detail=detail)

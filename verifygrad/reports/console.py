@@ -209,7 +209,7 @@ def _allowance(outcome: CaseOutcome, quantity: QuantityCheck, label: str, index:
     from verifygrad.engines.fd_engine import fd_tolerance
 
     unchecked = outcome.results["fd"].unchecked.get(quantity.quantity)
-    return None if unchecked is not None and unchecked[index] else fd_tolerance(*outcome.tolerance_of(quantity))
+    return None if unchecked is not None and unchecked[index] else fd_tolerance(*outcome.tolerance_of(quantity), quantity.quantity)
 
 
 def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:

@@ -90,7 +90,7 @@ def _compare_engine(result: EngineResult, quantity: str, expected: np.ndarray, r
     if result.engine == "fd":
         from verifygrad.engines.fd_engine import fd_tolerance
 
-        rtol, atol = fd_tolerance(rtol, atol)
+        rtol, atol = fd_tolerance(rtol, atol, quantity)
     if quantity in result.directional:
         directions, actual = result.directional[quantity]
         expected = np.tensordot(directions, np.asarray(expected, np.float64), axes=expected.ndim)

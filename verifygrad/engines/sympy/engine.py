@@ -14,6 +14,19 @@ from verifygrad.engines.sympy.expand import check_exponents, run_expanded
 
 
 def run(problem: Problem) -> EngineResult:
+    """The gradient by the first route that applies; then second order, by routes that check each other."""
+    result = first_order(problem)
+    if problem.second is not None:
+        from verifygrad.engines.sympy import second
+
+        found, how, exact = second.quantities(problem)
+        result.grads.update(found)
+        result.detail += f"; second order: {how}"
+        result.exact = result.exact and exact
+    return result
+
+
+def first_order(problem: Problem) -> EngineResult:
     """The first route that applies: the scalar rule, matrix calculus, or element expansion."""
     check_exponents(problem.program, problem.inputs)
     if scalar.applies(problem):
