@@ -8,6 +8,7 @@ import numpy as np
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Problem, tensor_value
+from verifygrad.cases.second_order import HESSIAN_MAX_ELEMENTS, JVP, hessian_key, jacobian_key
 from verifygrad.language.constants import ConstantError
 from verifygrad.language.ops import fmt
 from verifygrad.language.parse import ExprError, Program, parse
@@ -16,13 +17,14 @@ from verifygrad.verdict.compare import Difference, compare_arrays
 RANDOM_POINTS = 8
 FORMULA_RTOL = 1e-9  # both sides are evaluated to 30 digits, so only a real difference exceeds this
 MAX_PROOF_ELEMENTS = 64
+MAX_PROOF_OPS = 150  # per element, both sides: beyond it sp.simplify can take longer than the time limit
 MIN_ROUNDED_DIGITS = 4  # a value claim with this many significant digits may be the truth rounded
 
 
 @dataclass(frozen=True)
 class Claim:
-    kind: str  # "value", "grad" or "formula"
-    quantity: str  # "value" or the input's name
+    kind: str  # "value", "grad", "formula", or "hessian", "hessian_formula", "jacobian", "jvp"
+    quantity: str  # "value", the input's name, or a second-order quantity (H[x,y], J[x], Jv)
     claimed: np.ndarray | None = None  # for value and grad claims
     formula: Program | None = None  # for formula claims
 
@@ -58,7 +60,48 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
                 "expect", "formula", name,
             ) from None  # fmt: skip
         claims.append(Claim("formula", name, formula=program))
+    return claims + second_order_claims(case, problem)
+
+
+def second_order_claims(case: Case, problem: Problem) -> list[Claim]:
+    """`expect: hessian / hessian_formula / jacobian / jvp` as claims on the second-order quantities."""
+    expect, asked = case.expect, problem.second_quantities
+    claims: list[Claim] = []
+    for kind, key_of, needs in (("hessian", _hessian_pair, "hessian: true"), ("hessian_formula", _hessian_pair, "hessian: true"),
+                                ("jacobian", lambda names: jacobian_key(names[0]), "jacobian: true")):  # fmt: skip
+        for written, raw in (expect.get(kind) or {}).items():
+            names = [part.strip() for part in str(written).split(",")]
+            if len(names) not in (1, 2) or any(name not in problem.wrt for name in names) or (kind == "jacobian" and len(names) != 1):
+                raise case.error(f"expect.{kind} names '{written}'; give a differentiated input or a pair 'x,y' of them (wrt: {', '.join(problem.wrt)})",
+                                 "expect", kind, written)  # fmt: skip
+            quantity = key_of(names)
+            if quantity not in asked:
+                why = f"the Hessian has over {HESSIAN_MAX_ELEMENTS} elements (only H·v is checked)" if problem.second and problem.second.hessian else needs
+                raise case.error(f"expect.{kind}.{written} needs {why}", "expect", kind, written)
+            if kind == "hessian_formula":
+                claims.append(Claim(kind, quantity, formula=_formula_program(case, raw, asked[quantity], kind, written, problem)))
+            else:
+                claims.append(Claim(kind, quantity, _claimed(case, raw, asked[quantity], kind, str(written))))
+    if "jvp" in expect:
+        if JVP not in asked:
+            raise case.error("expect.jvp needs jvp: tangents for the inputs", "expect", "jvp")
+        claims.append(Claim("jvp", JVP, _claimed(case, expect["jvp"], asked[JVP], "jvp")))
     return claims
+
+
+def _hessian_pair(names: list[str]) -> str:
+    return hessian_key(names[0], names[-1])
+
+
+def _formula_program(case: Case, text: str, shape: tuple[int, ...], kind: str, written: str, problem: Problem) -> Program:
+    try:
+        program = parse(text)
+        got = program.shapes({n: v.shape for n, v in problem.inputs.items()})[-1]
+    except ExprError as err:
+        raise case.error(f"expect.{kind}.{written}: {err}", "expect", kind, written) from None
+    if got != shape and got != ():
+        raise case.error(f"expect.{kind}.{written} has shape {fmt(got)}; the Hessian block has shape {fmt(shape)}", "expect", kind, written)
+    return program
 
 
 def _input_shape(case: Case, problem: Problem, name: str, kind: str) -> tuple[int, ...]:
@@ -117,7 +160,7 @@ def check_formula_claim(claim: Claim, problem: Problem) -> ClaimCheck:
         symbolic.check_exponents(claim.formula, problem.inputs)
     except EngineSkipped as skip:
         return ClaimCheck(claim, None, f"unchecked: {skip}")
-    derived = derivation.grads[claim.quantity]
+    derived = derivation.grads[claim.quantity] if claim.kind == "formula" else _hessian_block(claim.quantity, derivation)
     claimed = np.broadcast_to(symbolic.build(claim.formula, derivation.symbols), derived.shape)
     pairs = [(claimed[index], derived[index], index) for index in np.ndindex(*derived.shape)]
     points = [derivation.substitution, *_random_points(derivation, pairs)]
@@ -129,11 +172,21 @@ def check_formula_claim(claim: Claim, problem: Problem) -> ClaimCheck:
             if not abs(said_value - true_value) <= FORMULA_RTOL * max(abs(true_value), 1e-300) or np.isnan(said_value):
                 at = _describe_point(said, true, point)
                 element = f"[{','.join(map(str, index))}]" if index else ""
-                text = f"wrong (differs at {at}: claimed {said_value:.6g}, true ∂/∂{claim.quantity}{element} = {true_value:.6g})"
+                true_name = f"∂/∂{claim.quantity}" if claim.kind == "formula" else claim.quantity
+                text = f"wrong (differs at {at}: claimed {said_value:.6g}, true {true_name}{element} = {true_value:.6g})"
                 return ClaimCheck(claim, False, text)
-    if len(pairs) <= MAX_PROOF_ELEMENTS and all(sp.simplify(said - true) == 0 for said, true, _ in pairs):
+    small = len(pairs) <= MAX_PROOF_ELEMENTS and all(sp.count_ops(said) + sp.count_ops(true) <= MAX_PROOF_OPS for said, true, _ in pairs)
+    if small and all(sp.simplify(said - true) == 0 for said, true, _ in pairs):
         return ClaimCheck(claim, True, "proven")
     return ClaimCheck(claim, True, f"equal at {len(points) - 1} random points and the case's inputs")
+
+
+def _hessian_block(quantity: str, derivation) -> np.ndarray:
+    """The symbolic Hessian block H[x,y] (shape x.shape + y.shape) from the expanded gradient."""
+    from verifygrad.engines.sympy.second import derivatives
+
+    x, y = quantity[2:-1].split(",")
+    return derivatives(derivation.grads[x], derivation.symbols[y])
 
 
 def _random_points(derivation, pairs) -> list[dict]:
@@ -166,13 +219,25 @@ def check_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndar
     """Check each claim: values against the engines' consensus under that quantity's (rtol, atol), formulas symbolically."""
     checks = []
     for claim in claims:
-        if claim.kind == "formula":
+        if claim.kind in ("formula", "hessian_formula"):
             checks.append(_time_limited_formula_check(claim, problem))
         elif truth is None:
             checks.append(ClaimCheck(claim, None, "unchecked: no engine ran"))
         else:
-            checks.append(check_value_claim(claim, truth[claim.quantity], *tolerances[claim.quantity]))
+            check = check_value_claim(claim, truth[claim.quantity], *tolerances[claim.quantity])
+            checks.append(_note_asymmetry(check) if claim.kind == "hessian" else check)
     return checks
+
+
+def _note_asymmetry(check: ClaimCheck) -> ClaimCheck:
+    """A claimed diagonal block that is not symmetric cannot be a Hessian: say so beside the verdict."""
+    x, y = check.claim.quantity[2:-1].split(",")
+    claimed = np.asarray(check.claim.claimed)
+    size = int(np.sqrt(claimed.size)) if x == y else 0
+    square = claimed.reshape(size, size) if size * size == claimed.size and size else None
+    if square is None or np.allclose(square, square.T, rtol=1e-12, atol=0):
+        return check
+    return ClaimCheck(check.claim, check.ok, f"{check.text}; the claimed Hessian is not symmetric", check.difference)
 
 
 def _time_limited_formula_check(claim: Claim, problem: Problem) -> ClaimCheck:

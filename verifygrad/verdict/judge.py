@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, prepare
+from verifygrad.cases.second_order import is_second_order
 from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, run_engine
 from verifygrad.errors import CaseError
 from verifygrad.process.parallel import Pool, run_all
-from verifygrad.verdict import kinks
+from verifygrad.verdict import kinks, symmetry
 from verifygrad.verdict.blame import exact_reference, mismatch_reasons, why_not_exact
 from verifygrad.verdict.budget import tolerances
 from verifygrad.verdict.claims import ClaimCheck, check_claims, read_claims
@@ -57,8 +58,8 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     ran = [name for name in engines if results[name].ok]
     bounds = kinks.subgradient_range(problem, values, found) if found and not strict else {}
     quantities = []
-    for quantity in ("value", *problem.wrt):
-        shape = problem.output_shape if quantity == "value" else problem.inputs[quantity].shape
+    shapes = {"value": problem.output_shape, **{name: problem.inputs[name].shape for name in problem.gradient_quantities}, **problem.second_quantities}
+    for quantity, shape in shapes.items():
         rtol, atol = allowed[quantity].rtol, allowed[quantity].atol
         reference, differences = compare_engines(results, quantity, rtol, atol, problem.dtype)
         if reference and quantity in bounds:
@@ -69,7 +70,8 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     for claim_check in check_claims(claims, problem, truth, {q: (t.rtol, t.atol) for q, t in allowed.items()}):
         next(q for q in quantities if q.quantity == claim_check.claim.quantity).claims.append(claim_check)
     notes = kinks.notes(problem, results, values, found)
-    verdict, reasons = judge(case, results, ran, quantities, notes, strict and bool(found))
+    asymmetric = symmetry.asymmetries(problem, results, {q: (t.rtol, t.atol) for q, t in allowed.items()}) if problem.second else []
+    verdict, reasons = judge(case, results, ran, quantities, notes, strict and bool(found), asymmetric)
     loosest = (max(t.rtol for t in allowed.values()), max(t.atol for t in allowed.values()))
     outcome = CaseOutcome(case, verdict, reasons, problem, results, quantities, *loosest)
     if overrides.mutate or case.mutate:
@@ -80,9 +82,9 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
 
 
 def judge(case: Case, results: dict[str, EngineResult], ran: list[str], quantities: list[QuantityCheck],
-          notes: list[str] = (), strict_kink: bool = False) -> tuple[str, list[str]]:  # fmt: skip
+          notes: list[str] = (), strict_kink: bool = False, asymmetric: list[str] = ()) -> tuple[str, list[str]]:  # fmt: skip
     """The verdict and the reasons for it, one short sentence each; ``notes`` (kinks, NaN) ride along."""
-    mismatches = [reason for q in quantities for reason in q.mismatches]
+    mismatches = [reason for q in quantities for reason in q.mismatches] + list(asymmetric)
     # NOTE: under `subgradient: strict` a kink fails the case even where the engines agree:
     # they agree on a convention (relu'(0) = 0), not on a derivative, which does not exist there.
     mismatches += [f"subgradient: strict: {note}" for note in notes if strict_kink and note.startswith("non-differentiable")]
@@ -113,4 +115,6 @@ def judge(case: Case, results: dict[str, EngineResult], ran: list[str], quantiti
 
 def _claim_label(check: ClaimCheck) -> str:
     claim = check.claim
-    return "value" if claim.kind == "value" else f"{claim.kind}.{claim.quantity}"
+    if claim.kind == "value":
+        return "value"
+    return f"{claim.kind} {claim.quantity}" if is_second_order(claim.quantity) else f"{claim.kind}.{claim.quantity}"

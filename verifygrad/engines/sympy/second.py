@@ -160,7 +160,7 @@ def expanded(problem: Problem) -> dict[str, np.ndarray]:
     symbols, at = derivation.symbols, derivation.substitution
     found: dict[str, np.ndarray] = {}
     if second.hessian:
-        blocks = {(x, y): _derivatives(derivation.grads[x], symbols[y]) for x in problem.wrt for y in problem.wrt}
+        blocks = {(x, y): derivatives(derivation.grads[x], symbols[y]) for x in problem.wrt for y in problem.wrt}
         if second.directions is None:
             found.update({hessian_key(x, y): expand.evaluate(block, at) for (x, y), block in blocks.items()})
         else:
@@ -170,7 +170,7 @@ def expanded(problem: Problem) -> dict[str, np.ndarray]:
     outputs = derivation.output.reshape(problem.output_shape)
     if second.jacobian:
         for x in problem.wrt:
-            found[jacobian_key(x)] = expand.evaluate(_derivatives(outputs, symbols[x]), at)
+            found[jacobian_key(x)] = expand.evaluate(derivatives(outputs, symbols[x]), at)
     if second.tangents is not None:
         tangent = [(s, exact(float(t))) for x in problem.wrt for s, t in zip(symbols[x].flat, second.tangents[x].flat) if t != 0]
         entries = np.array([sp.Add(*(sp.diff(o, s) * t for s, t in tangent)) for o in outputs.flat], dtype=object)
@@ -178,7 +178,7 @@ def expanded(problem: Problem) -> dict[str, np.ndarray]:
     return found
 
 
-def _derivatives(expressions: np.ndarray, symbols: np.ndarray) -> np.ndarray:
+def derivatives(expressions: np.ndarray, symbols: np.ndarray) -> np.ndarray:
     """d expression / d symbol for every pair, of shape expressions.shape + symbols.shape."""
     entries = [[sp.diff(e, s) for s in symbols.flat] for e in expressions.flat]
     return np.array(entries, dtype=object).reshape(expressions.shape + symbols.shape)
