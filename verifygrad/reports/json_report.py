@@ -9,6 +9,7 @@ from importlib import metadata
 from typing import Any
 
 from verifygrad import __version__
+from verifygrad.cases.second_order import describe
 from verifygrad.errors import CaseError
 from verifygrad.reports.text import verdict_line
 from verifygrad.verdict.compare import Difference
@@ -69,6 +70,18 @@ def case_report(outcome: CaseOutcome) -> dict[str, Any]:
             {"quantity": m.quantity, "mutant": m.mutant, "element": list(m.element), "caught": m.caught, "detects": _number(m.detects)}
             for m in outcome.mutations
         ],
+        "second_order": _second_order(outcome),
+    }
+
+
+def _second_order(outcome: CaseOutcome) -> dict[str, Any] | None:
+    """The second-order and forward-mode quantities checked (their arrays are in each engine's grads), or None."""
+    problem = outcome.problem
+    if problem is None or problem.second is None:
+        return None
+    return {
+        "quantities": {name: {"shape": list(shape), "what": describe(name)} for name, shape in problem.second_quantities.items()},
+        "hessian_directions": None if problem.second.directions is None else {n: _array(v) for n, v in problem.second.directions.items()},
     }
 
 
@@ -180,6 +193,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "engines",
                 "claims",
                 "mutations",
+                "second_order",
             ],  # fmt: skip
             "additionalProperties": False,
             "properties": {
@@ -223,13 +237,28 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "required": ["kind", "quantity", "claimed", "ok", "text"],
                         "additionalProperties": False,
                         "properties": {
-                            "kind": {"enum": ["value", "grad", "formula"]},
+                            "kind": {"enum": ["value", "grad", "formula", "hessian", "hessian_formula", "jacobian", "jvp"]},
                             "quantity": {"type": "string"},
                             "claimed": _ARRAY,
                             "ok": {"type": ["boolean", "null"], "description": "null: could not be checked."},
                             "text": {"type": "string"},
                         },
                     },
+                },
+                "second_order": {
+                    "description": "Hessian (H[x,y], or Hv[x] along hessian_directions), Jacobian (J[x]) and JVP (Jv) quantities; null if none.",
+                    "anyOf": [
+                        {"type": "null"},
+                        {
+                            "type": "object",
+                            "required": ["quantities", "hessian_directions"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "quantities": {"type": "object"},
+                                "hessian_directions": {"anyOf": [{"type": "null"}, {"type": "object", "additionalProperties": {"$ref": "#/$defs/nested"}}]},
+                            },
+                        },
+                    ],
                 },
                 "mutations": {
                     "type": "array",

@@ -91,11 +91,15 @@ def compare_engines(results: dict[str, EngineResult], quantity: str, rtol: float
         return None, {}
     expected = quantity_of(results[reference], quantity)
     found = {name: result for name, result in results.items() if has_array(result, quantity) or result.ok and quantity in result.directional}
-    return reference, {name: _compare_engine(result, quantity, expected, rtol, atol, dtype) for name, result in found.items()}
+    return reference, {name: compare_engine(result, quantity, expected, rtol, atol, dtype) for name, result in found.items()}
 
 
-def _compare_engine(result: EngineResult, quantity: str, expected: np.ndarray, rtol: float, atol: float, dtype: str) -> Difference:
-    """One engine against the reference; fd under its own tolerance, along its directions where it has no array."""
+def compare_engine(result: EngineResult, quantity: str, expected: np.ndarray, rtol: float, atol: float, dtype: str,
+                   ignore: np.ndarray | None = None) -> Difference:  # fmt: skip
+    """One engine against the reference; fd under its own tolerance, along its directions where it has no array.
+
+    ``ignore``: elements left out (as if equal), where the quantity does not exist.
+    """
     if result.engine == "fd":
         from verifygrad.engines.fd_engine import fd_tolerance
 
@@ -107,4 +111,6 @@ def _compare_engine(result: EngineResult, quantity: str, expected: np.ndarray, r
         actual = quantity_of(result, quantity)
     if quantity in result.unchecked:  # numbers the engine doubts are left out: as if equal
         actual = np.where(result.unchecked[quantity], expected, actual)
+    if ignore is not None:
+        actual = np.where(np.broadcast_to(ignore.all(), np.shape(actual)) if quantity in result.directional else ignore, expected, actual)
     return compare_arrays(actual, expected, rtol, atol, dtype)
