@@ -59,7 +59,7 @@ def _formula_value(outcome: CaseOutcome, formula) -> np.ndarray | None:
 
 
 def _matrix(title: str, matrix: np.ndarray, worst: tuple[int, ...] | None, x: str, y: str) -> Table:
-    table = Table(title=Text(title), title_justify="left", header_style="bold", show_edge=False)
+    table = Table(title=Text(title), title_justify="left", header_style="bold", show_edge=False, min_width=len(title))
     table.add_column("")
     for j in range(matrix.shape[1]):
         table.add_column(Text(f"{y}[{j}]"), justify="right")

@@ -152,11 +152,11 @@ def _safe(function: Any, args: tuple, count: int) -> list:
 
 def expanded(problem: Problem) -> dict[str, np.ndarray]:
     """Every entry its own symbolic derivative, evaluated to 30 digits."""
-    derivation = expand.derive(problem)
     second = problem.second
     wrt_elements = sum(problem.inputs[name].size for name in problem.wrt)
     if second.hessian and expand.expanded_terms(problem) * wrt_elements**2 > MAX_HESSIAN_WORK:
         raise EngineSkipped(f"too large for a symbolic Hessian ({wrt_elements} elements differentiated)")
+    derivation = expand.derive(problem)
     symbols, at = derivation.symbols, derivation.substitution
     found: dict[str, np.ndarray] = {}
     if second.hessian:
