@@ -94,16 +94,7 @@ def run(problem: Problem) -> EngineResult:
             directional[name] = (directions, np.array([slope for slope, _ in found]))
         if doubtful.any():
             unchecked[name] = doubtful
-    if problem.second is not None:
-        from verifygrad.engines import fd_second_order  # NOTE: here: it imports this module
-
-        (more_grads, more_directional, more_unchecked), how = fd_second_order.quantities(problem)
-        grads.update(more_grads)
-        directional.update(more_directional)
-        unchecked.update(more_unchecked)
     detail = describe(problem) + "".join(f"; {_unchecked_text(name, mask, name in directional)}" for name, mask in unchecked.items())
-    if problem.second is not None:
-        detail += f"; second order: {how}"
     return EngineResult("fd", "ok", value=np.asarray(value, np.float64), grads=grads, directional=directional, unchecked=unchecked, detail=detail)
 
 

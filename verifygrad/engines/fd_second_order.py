@@ -24,6 +24,7 @@ import numpy as np
 
 from verifygrad.cases.problem import Problem
 from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
+from verifygrad.engines import EngineResult
 from verifygrad.engines.fd_engine import DIRECTIONS, EPS, FD2_ATOL, FD2_RTOL, FD_ATOL, FD_RTOL, SEED, STEP
 from verifygrad.engines.numpy_engine import forward
 
@@ -31,6 +32,15 @@ SECOND_STEP = EPS ** (1 / 6)
 PER_ELEMENT_MAX = 24  # differentiated elements in all: up to 300 pairs of 12 evaluations each
 
 Found = tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], dict[str, np.ndarray]]  # grads, directional, unchecked
+
+
+def complete(result: EngineResult, problem: Problem) -> None:
+    """Add the second-order quantities to fd's result: arrays, directional numbers, and the ones it doubts."""
+    (grads, directional, unchecked), how = quantities(problem)
+    result.grads.update(grads)
+    result.directional.update(directional)
+    result.unchecked.update(unchecked)
+    result.detail += f"; second order: {how}" + "".join(f"; {name}: {int(mask.sum())} of {mask.size} not compared" for name, mask in unchecked.items())
 
 
 def quantities(problem: Problem) -> tuple[Found, str]:

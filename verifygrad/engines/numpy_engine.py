@@ -179,8 +179,4 @@ def run(problem: Problem) -> EngineResult:
         if name not in grads:
             grads[name] = np.zeros_like(inputs[name])
     as64 = {name: g.astype(np.float64) for name, g in grads.items()}
-    if problem.second is not None:
-        from verifygrad.engines import numpy_second_order  # NOTE: here: it imports this module
-
-        as64.update(numpy_second_order.quantities(problem))
     return EngineResult("numpy", "ok", value=value, grads=as64)

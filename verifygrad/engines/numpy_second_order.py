@@ -13,7 +13,7 @@ import numpy as np
 
 from verifygrad.cases.problem import Problem
 from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
-from verifygrad.engines import numpy_engine
+from verifygrad.engines import EngineResult, numpy_engine
 from verifygrad.language import derivatives
 from verifygrad.language.parse import Program
 
@@ -67,6 +67,11 @@ def jacobian(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: t
         for name in wrt:
             rows[name].append(np.array(grads.get(name, np.zeros(np.shape(inputs[name])))))
     return {name: np.array(rows[name]).reshape(values_shape + np.shape(inputs[name])) for name in wrt}
+
+
+def complete(result: EngineResult, problem: Problem) -> None:
+    """Add the second-order quantities to the numpy engine's result."""
+    result.grads.update(quantities(problem))
 
 
 def quantities(problem: Problem) -> dict[str, np.ndarray]:

@@ -15,7 +15,14 @@ import torch
 
 from verifygrad.cases.problem import Problem
 from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
-from verifygrad.engines.torch_engine import evaluate
+from verifygrad.engines import EngineResult
+from verifygrad.engines.torch_engine import evaluate, resolve_device
+
+
+def complete(result: EngineResult, problem: Problem) -> None:
+    """Add the second-order quantities to the torch engine's result, computed on the case's device."""
+    result.grads.update(quantities(problem, resolve_device(problem.device)))
+    result.detail += "; second order by double backward (create_graph), torch.func.jvp"
 
 
 def quantities(problem: Problem, device: str) -> dict[str, np.ndarray]:
