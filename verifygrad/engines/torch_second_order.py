@@ -74,5 +74,5 @@ def _hessian_blocks(grads: list[torch.Tensor], xs: list[torch.Tensor], wrt: tupl
         rows = [_grad(g.reshape(-1)[k], xs) for k in range(math.prod(leaf.shape))]
         for j, y in enumerate(wrt):
             stacked = torch.stack([row[j] for row in rows]) if rows else torch.zeros((0, *xs[j].shape), dtype=leaf.dtype, device=leaf.device)
-            blocks[hessian_key(x, y)] = stacked.reshape(*leaf.shape, *xs[j].shape)
+            blocks[hessian_key(x, y)] = stacked.reshape(tuple(leaf.shape) + tuple(xs[j].shape))
     return blocks

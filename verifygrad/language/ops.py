@@ -68,6 +68,9 @@ class Op:
     # there, or None where there is none (a singular point: sqrt and log at 0).
     kink: Callable[..., np.ndarray] | None = None
     subgradients: tuple[float, float] | None = None
+    # The arguments whose derivative the kink is about: pow at 0 has none in its base, yet its
+    # derivative in the exponent exists there (0: x**y is 0 for every y > 0).
+    kink_args: tuple[int, ...] = (0,)
 
 
 # --- shape rules -----------------------------------------------------------
@@ -322,8 +325,19 @@ def matmul_vjp_right(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 def pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # NOTE: written as y*ans/x, the gradient at x = 0 would be nan.
-    out = x ** (y - 1)  # already of the output's broadcast shape
+    # NOTE: x**0 is 1 everywhere, so its derivative is 0 even at x = 0, where 0 * 0**-1 would be nan:
+    # the exponent is y - sign|y|, which is y - 1 except where y is 0, and there x**0 = 1 times y = 0.
+    out = x ** (y - prim.sign(prim.abs(y)))  # already of the output's broadcast shape
     out *= y
+    out *= g
+    return out
+
+
+def pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # NOTE: where x**y is 0 (x = 0 < y) it is 0 for every nearby y: the derivative is 0, not 0*log(0) = nan;
+    # there log's argument is x + 1 (1 - sign|ans| is 1 exactly where ans is 0), and ans = 0 times it.
+    out = prim.log(x + (1 - prim.sign(prim.abs(ans))))
+    out *= ans
     out *= g
     return out
 
@@ -392,7 +406,7 @@ OPS: dict[str, Op] = {
         Op("sub", 2, np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), broadcast_shape, broadcasts=True, torch="sub", reads=((), ())),
         Op("mul", 2, np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), broadcast_shape, broadcasts=True, torch="mul", reads=(("y",), ("x",))),
         Op("div", 2, np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), broadcast_shape, broadcasts=True, torch="div", reads=(("y",), ("ans", "y"))),
-        Op("pow", 2, np.power, (pow_vjp_base, lambda g, ans, x, y: g * ans * prim.log(x)), broadcast_shape, broadcasts=True, torch="pow", reads=(("x", "y"), ("ans", "x")), kink=pow_kink),
+        Op("pow", 2, np.power, (pow_vjp_base, pow_vjp_exponent), broadcast_shape, broadcasts=True, sympy="pow", torch="pow", reads=(("x", "y"), ("ans", "x")), kink=pow_kink, kink_args=(0,)),
         Op("sum", 1, reduce_sum, (sum_vjp,), reduced_shape, torch="sum", reads=((),)),
         Op("mean", 1, reduce_mean, (mean_vjp,), reduced_shape, torch="mean", reads=((),)),
         Op("logsumexp", 1, logsumexp, (logsumexp_vjp,), reduced_shape, sympy="logsumexp", torch="logsumexp"),
