@@ -40,6 +40,7 @@ TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
     "matmul": torch.matmul, "outer": torch.outer, "transpose": _transpose, "trace": torch.trace,
     "sign": torch.sign, "gt": lambda x, y: torch.gt(x, y).to(x.dtype),
     "reshape": torch.reshape, "broadcast_to": lambda x, shape: x.broadcast_to(shape), "sum_to": lambda x, shape: x.sum_to_size(shape),
+    "detach": torch.Tensor.detach,
 }  # fmt: skip
 
 

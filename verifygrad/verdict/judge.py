@@ -74,8 +74,9 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     # NOTE: each quantity's own reference: SymPy may have left a second-order quantity to numpy.
     truth = {q.quantity: quantity_of(results[q.reference], q.quantity) for q in quantities if q.reference} or None
     for claim_check in judge_claims(claims, problem, truth, claim_tolerances(results, quantities[0].reference, allowed), bounds):
-        next(q for q in quantities if q.quantity == claim_check.claim.quantity).claims.append(claim_check)
-    notes = kinks.notes(problem, results, values, found)
+        row = "value" if claim_check.claim.kind == "values" else claim_check.claim.quantity  # NOTE: a variable's value sits on the value row
+        next(q for q in quantities if q.quantity == row).claims.append(claim_check)
+    notes = [*problem.program.notes, *kinks.notes(problem, results, values, found)]
     asymmetric = symmetry.asymmetries(problem, results, {q: (t.rtol, t.atol) for q, t in allowed.items()}) if problem.second else []
     verdict, reasons = judge(case, results, ran, quantities, notes, strict and bool(found), asymmetric)
     loosest = (max(t.rtol for t in allowed.values()), max(t.atol for t in allowed.values()))

@@ -76,7 +76,7 @@ def scalar_route(problem: Problem) -> tuple[dict[str, np.ndarray], str]:
         raise NotApplicable("the output is not elementwise")
     if (second.jacobian or second.tangents is not None) and not rule.elementwise_output:
         raise NotApplicable("a Jacobian of a reduced output")
-    symbols = {s.name: s for s in rule.symbols}
+    symbols = dict(zip(rule.names, rule.symbols))  # NOTE: the rule's own symbols, not the inputs' names
     f = rule.reductions[0][2] if rule.reductions else rule.outer
     xs = [symbols[name] for name in problem.wrt]
     expressions = [f, *(sp.diff(f, x) for x in xs), *(sp.diff(f, x, y) for x in xs for y in xs)]
