@@ -34,6 +34,11 @@ CASE_PROPERTIES: dict[str, Any] = {
             "value": {"$ref": "#/$defs/tensor"},
             "grad": {"type": "object", "additionalProperties": {"$ref": "#/$defs/tensor"}},
             "formula": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
+            "decimals": {
+                "type": "object",
+                "additionalProperties": {"type": "integer"},
+                "description": "Per quantity (value or an input): the claim is a printed value rounded to this many decimals.",
+            },
         },
         "additionalProperties": False,
     },

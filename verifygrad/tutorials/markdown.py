@@ -70,7 +70,8 @@ def read_markdown(text: str) -> list[Block]:
                 prose.append(line)
                 flush_prose()
                 literal = _dedent(body)
-                blocks.extend([Block(OUTPUT, literal, index + 2)] if expect_output or OUTPUT_LABEL.match(line[:-1] + ":") else _session_or_code(literal, index + 2))
+                labelled = expect_output or OUTPUT_LABEL.match(line[:-1] + ":")
+                blocks.extend([Block(OUTPUT, literal, index + 2)] if labelled else _session_or_code(literal, index + 2))
                 index = end
                 prose_start = index + 1
                 continue

@@ -113,7 +113,10 @@ class _Parser:
                 node = ("bin", "*", node, self.factor())
             elif token == "/":
                 self.take()
-                node = _quotient(node, self.factor(), self.names)
+                bottom = self.factor()
+                if bottom[:2] in (("name", "d"), ("name", "∂")) and self.peek() is not None and self.starts_atom(self.peek()):
+                    bottom = ("bin", "*", bottom, self.factor())  # `/d(x)`: the differential is one unit
+                node = _quotient(node, bottom, self.names)
             elif token is not None and self.starts_atom(token):
                 node = ("bin", "*", node, self.factor())
             else:
@@ -162,8 +165,10 @@ class _Parser:
         return tuple(pairs)
 
     def starts_atom(self, token: str) -> bool:
-        return bool(re.match(r"[A-Za-z\d.({∂\[]", token)) or token in ("\\frac", "\\dfrac", "\\tfrac", "\\partial", "\\sqrt", "\\sum") or (
-            token.startswith("\\") and token[1:] in _FUNCTIONS
+        return (
+            bool(re.match(r"[A-Za-z\d.({∂\[]", token))
+            or token in ("\\frac", "\\dfrac", "\\tfrac", "\\partial", "\\sqrt", "\\sum")
+            or (token.startswith("\\") and token[1:] in _FUNCTIONS)
         )
 
     def group_or_atom(self) -> object:

@@ -72,8 +72,7 @@ def _is_code(line: str) -> bool:
         ast.parse(source)
         return True
     except SyntaxError as err:
-        message = str(err.msg)
-        return "was never closed" in message or "expected an indented block" in message or "unexpected EOF" in message or "unterminated triple" in message
+        return any(reason in str(err.msg) for reason in _UNFINISHED)
     except (ValueError, RecursionError):
         return False
 
@@ -97,11 +96,15 @@ def _code_end(lines: list[str], start: int) -> int:
         return end
 
 
+_UNFINISHED = ("was never closed", "unterminated triple", "unexpected EOF", "expected an indented block")
+
+
 def _complete(source: str) -> bool:
+    """Whether the source parses, or fails for a reason other than being cut short."""
     try:
         ast.parse(source)
         return True
     except SyntaxError as err:
-        return not ("was never closed" in str(err.msg) or "unterminated triple" in str(err.msg) or "unexpected EOF" in str(err.msg) or "expected an indented block" in str(err.msg))
+        return not any(reason in str(err.msg) for reason in _UNFINISHED)
     except (ValueError, RecursionError):
         return True

@@ -25,6 +25,7 @@ class Claim:
     quantity: str  # "value" or the input's name
     claimed: np.ndarray | None = None  # for value and grad claims
     formula: Program | None = None  # for formula claims
+    decimals: int | None = None  # a printed value: each element holds within half a unit of its last decimal
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,12 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
     """The case's `expect:` as claims, each checked for shape and syntax now rather than later."""
     claims: list[Claim] = []
     expect = case.expect
+    decimals = expect.get("decimals") or {}
     if "value" in expect:
-        claims.append(Claim("value", "value", _claimed(case, expect["value"], problem.output_shape, "value")))
+        claims.append(Claim("value", "value", _claimed(case, expect["value"], problem.output_shape, "value"), decimals=decimals.get("value")))
     for name, raw in (expect.get("grad") or {}).items():
         shape = _input_shape(case, problem, name, "grad")
-        claims.append(Claim("grad", name, _claimed(case, raw, shape, "grad", name)))
+        claims.append(Claim("grad", name, _claimed(case, raw, shape, "grad", name), decimals=decimals.get(name)))
     for name, text in (expect.get("formula") or {}).items():
         shape = _input_shape(case, problem, name, "formula")
         try:
@@ -83,6 +85,8 @@ def check_value_claim(claim: Claim, truth: np.ndarray, rtol: float, atol: float)
     difference = compare_arrays(claim.claimed, truth, rtol, atol)
     if difference.ok:
         return ClaimCheck(claim, True, "holds", difference)
+    if claim.decimals is not None and np.all(np.abs(claim.claimed - truth) <= 0.5 * 10.0**-claim.decimals * (1 + 1e-9)):
+        return ClaimCheck(claim, True, f"holds to the {claim.decimals} decimals printed", difference)
     if all(_rounded_as_written(c, t) for c, t in zip(np.ravel(claim.claimed), np.ravel(truth))):
         return ClaimCheck(claim, True, "holds to the digits written", difference)
     where = f"[{','.join(map(str, difference.worst))}]" if difference.worst else ""

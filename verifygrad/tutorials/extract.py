@@ -1,0 +1,22 @@
+"""The cases read from tutorials, written as one case file that `verifygrad run` checks."""
+
+from __future__ import annotations
+
+import yaml
+
+from verifygrad.tutorials.tocases import Draft
+
+
+def cases_yaml(drafts: list[Draft]) -> str:
+    """A `cases:` file, each case preceded by where its claims were found."""
+    parts = ["# Cases read from tutorials by `verifygrad extract`; review them before relying on them.\ncases:\n"]
+    for draft in drafts:
+        where = "; ".join(f"{kind} {quantity}: line {found.line} ({found.source})" for kind, quantity, found in draft.claims)
+        comment = f"  # {draft.about} at line {draft.line}" + (f"; claims: {where}" if where else "")
+        body = yaml.safe_dump([draft.mapping], allow_unicode=True, sort_keys=False, width=120, default_flow_style=None)
+        parts.append(_one_line(comment) + "\n" + "\n".join("  " + line if line else line for line in body.splitlines()) + "\n")
+    return "".join(parts)
+
+
+def _one_line(text: str) -> str:
+    return "".join(char if char.isprintable() else " " for char in text)
