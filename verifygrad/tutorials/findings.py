@@ -95,6 +95,15 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
                 findings.found[-1].source = "comment"
             continue
         grad = _GRAD_COMMENT.match(text)
+        shown = _shown_before(shown_by_line, line)
+        if grad and shown is not None and isinstance(shown.value, GradOf) and shown.value.leaf.name == grad.group(1):
+            written = grad.group(2).strip()
+            claim = Found("grad", line, where, "comment", text, leaf=shown.value.leaf, derivations=shown.value.contributions, label=shown.label,
+                          value_text=f"tensor({written})" if written.startswith("[") else written)  # fmt: skip
+            if not claim.derivations:
+                claim.status = f"not tied: {shown.label} has no gradient yet at {shown.where}"
+            findings.found.append(claim)
+            continue
         if grad:
             findings.math.append((line, where, f"d{grad.group(1)}grad/d{grad.group(1)} = {grad.group(2)}", "comment"))
             continue

@@ -217,8 +217,10 @@ class _Parser:
                 self.take()
                 self.group_or_atom()
             return ("sum", self.term_body())
-        if token.startswith("\\") and token[1:] in _FUNCTIONS:
-            return ("call", "log" if token == "\\ln" else token[1:], self.factor())
+        if token.startswith("\\") and (token[1:] in _FUNCTIONS or token == "\\sigma"):
+            name = {"\\ln": "log", "\\sigma": "sigmoid"}.get(token, token[1:])
+            argument = self.atom() if self.peek() in ("(", "{") else self.power()  # \tanh(x)^2 squares the tanh
+            return ("call", name, argument)
         if re.fullmatch(r"[A-Za-z]+", token):
             return self.name(token)
         raise MathError(f"{token!r} is not in the math this reader understands")

@@ -110,7 +110,7 @@ def _base(expr: str, leaves: list[Tensor], names: dict[int, str], name: str, lin
 def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
     leaves = derivation.leaves
     names = input_names(leaves)
-    name = f"{label}:{derivation.line}:{derivation.output_name}"
+    name = f"{label}:{derivation.line}:{re.sub(r'[^A-Za-z0-9_.]+', '_', derivation.output_name).strip('_')}"
     # NOTE: backward() with no argument also works on a one-element tensor (old tutorials' "scalars" have shape 1)
     mapping = _base(text_of(derivation.output, names), leaves, names, name, derivation.line, path, derivation.grad_output or 1)
     mapping["description"] = f"{derivation.output_name}.backward() at {derivation.where}"
