@@ -177,3 +177,10 @@ def test_detach_and_no_grad_make_constants(tmp_path: Path) -> None:
     (draft,) = tutorial.drafts
     assert draft.mapping["expr"] == "(tensor([1.0, 3.0]) * tensor([1.0, 3.0]) * b + tensor([1.0, 3.0]) * 2).sum()"
     assert list(draft.mapping["inputs"]) == ["b"]
+
+
+def test_code_that_doubles_its_expression_is_bounded(tmp_path: Path) -> None:
+    code = "import torch\nc = torch.ones(2, requires_grad=True)\n" + "c = c + c * 2\n" * 40 + "c.sum().backward()\n"
+    tutorial = _reading(tmp_path, code)
+    assert not tutorial.drafts
+    assert any("characters long written out" in what for _, what in tutorial.reading.not_read)

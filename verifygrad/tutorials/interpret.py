@@ -11,6 +11,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from verifygrad.process import limits
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
 
@@ -536,12 +537,15 @@ class CodeReader:
         call = ast.Call(_dotted_node(dotted), parts, [k for k in node.keywords if _literal_text(k.value) is not None])
         return self.combine(call, operands, node)
 
-    def combine(self, template: ast.expr, operands: list[Tensor | Number], node: ast.AST) -> Tensor:
+    def combine(self, template: ast.expr, operands: list[Tensor | Number], node: ast.AST) -> Tensor | Unknown:
         tensors = tuple(operand for operand in operands if isinstance(operand, Tensor))
         line, where = self.file_line(node.lineno), self.where(node.lineno)
         dtype = "float64" if any(t.dtype == "float64" for t in tensors) else "float32"
         device = "cuda" if any(t.device == "cuda" for t in tensors) else ("auto" if any(t.device == "auto" for t in tensors) else "cpu")
-        made = Tensor(COMPUTED, line, where, tree=template, refs=tensors, dtype=dtype, device=device)
+        size = len(ast.unparse(template)) + sum(t.size or len(t.value) for t in tensors)
+        if size > limits.current().expr_chars:  # NOTE: `c = c + c` repeated doubles the text each time
+            return self.unknown(node, f"an expression over {limits.current().expr_chars} characters long written out (--limit expr_chars=N)")
+        made = Tensor(COMPUTED, line, where, tree=template, refs=tensors, dtype=dtype, device=device, size=size)
         made.random = "unseeded" if made.unseeded else ("seeded" if any(t.random for t in tensors) else "")
         if not made.requires_grad or self.no_grad:
             return Tensor(CONST, line, where, value=text_of(made), dtype=dtype, device=device, random=made.random)

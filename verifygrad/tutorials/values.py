@@ -25,6 +25,7 @@ class Tensor:
     random: str = ""  # "seeded" or "unseeded" where the values come from a random generator
     retained: bool = False
     grad: list = field(default_factory=list)  # leaves: the derivations accumulated into .grad since the last zero_()
+    size: int = 0  # characters of the tensor written out as an expression (bounded by --limit expr_chars)
 
     @property
     def requires_grad(self) -> bool:
