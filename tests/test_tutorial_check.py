@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
 from verifygrad.frontends.cli import main
+from verifygrad.reports.json_report import REPORT_SCHEMA
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tutorials"
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
@@ -63,6 +65,7 @@ def test_json_report_has_the_tutorials_and_k_selects(tmp_path: Path) -> None:
     report = tmp_path / "r.json"
     code, _ = cli("check", "--no-color", "-k", "*:20:*", "--json", str(report), str(FIXTURES / "tanh.md"))
     data = json.loads(report.read_text())
+    jsonschema.validate(data, REPORT_SCHEMA)
     assert code == 0 and [case["name"] for case in data["cases"]] == ["tanh.md:20:y"]
     claims = data["tutorials"][0]["cases"][0]["claims"]
     assert {(claim["kind"], claim["line"], claim["source"]) for claim in claims} == {
