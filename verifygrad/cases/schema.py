@@ -7,18 +7,31 @@ from typing import Any
 ENGINES = ("sympy", "numpy", "torch", "fd")  # the engine names a case may ask for, in the report's column order
 
 IDENTIFIER = "^[A-Za-z_][A-Za-z0-9_]*$"
+# NOTE: `$` also matches before a final newline (in Python's re, which jsonschema uses): "x\n" must not be a name.
+NAME = {"type": "string", "pattern": IDENTIFIER, "not": {"pattern": "\n"}}
 
 CASE_PROPERTIES: dict[str, Any] = {
     "name": {"type": "string", "minLength": 1, "description": "Unique within a run."},
-    "expr": {"type": "string", "minLength": 1, "description": "The expression, e.g. mean(5*(x+1)**2)."},
+    "expr": {
+        "type": "string",
+        "minLength": 1,
+        "description": "The expression, e.g. mean(5*(x+1)**2), or a program of statements (a block scalar, `expr: |`).",
+    },
+    "output": {**NAME, "description": "The program's output variable, where it is not the last expression or assignment."},
     "inputs": {
         "type": "object",
         "minProperties": 1,
-        "propertyNames": {"pattern": IDENTIFIER},
+        "propertyNames": {"pattern": IDENTIFIER, "not": {"pattern": "\n"}},
         "additionalProperties": {"$ref": "#/$defs/tensor"},
         "description": "Input name to value: a number, nested list, or constant expression such as ones(2, 2).",
     },
-    "wrt": {"type": "array", "items": {"type": "string"}, "uniqueItems": True, "minItems": 1},
+    "wrt": {
+        "type": "array",
+        "items": NAME,
+        "uniqueItems": True,
+        "minItems": 1,
+        "description": "The inputs (or program variables: torch's retain_grad) to differentiate with respect to.",
+    },
     "grad_output": {"$ref": "#/$defs/tensor"},
     "dtype": {"enum": ["float64", "float32"]},
     "device": {"enum": ["auto", "cpu", "cuda"]},
@@ -37,7 +50,13 @@ CASE_PROPERTIES: dict[str, Any] = {
             "decimals": {
                 "type": "object",
                 "additionalProperties": {"type": "integer"},
-                "description": "Per quantity (value or an input): the claim is a printed value rounded to this many decimals.",
+                "description": "Per quantity (value, an input or a variable): the claim is a printed value rounded to this many decimals.",
+            },
+            "values": {
+                "type": "object",
+                "propertyNames": {"pattern": IDENTIFIER, "not": {"pattern": "\n"}},
+                "additionalProperties": {"$ref": "#/$defs/tensor"},
+                "description": "Values of the program's variables (what print(y) shows in a tutorial).",
             },
         },
         "additionalProperties": False,

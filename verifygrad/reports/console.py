@@ -125,7 +125,10 @@ def claim_cell(quantity: QuantityCheck) -> Text:
 
 def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
     case = outcome.case
-    parts: list = [Text.assemble(("expr  ", "bold"), case.expr)]
+    program = case.expr.strip()
+    # A program of several statements under its heading, each line indented as written.
+    shown = "\n" + "\n".join("  " + line for line in program.splitlines()) if "\n" in program else program
+    parts: list = [Text.assemble(("expr  ", "bold"), shown)]
     for label, value in (("about ", case.description), ("source ", case.source)):
         if value and verbose:
             parts.append(Text.assemble((label, "bold"), value))

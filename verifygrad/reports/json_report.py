@@ -223,7 +223,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "required": ["kind", "quantity", "claimed", "ok", "text"],
                         "additionalProperties": False,
                         "properties": {
-                            "kind": {"enum": ["value", "grad", "formula"]},
+                            "kind": {"enum": ["value", "grad", "formula", "values"]},
                             "quantity": {"type": "string"},
                             "claimed": _ARRAY,
                             "ok": {"type": ["boolean", "null"], "description": "null: could not be checked."},

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from verifygrad.cases.load import Case
-from verifygrad.cases.problem import Problem, tensor_value
+from verifygrad.cases.problem import Problem, compile_case_program, expr_error, expr_line_offset, tensor_value
 from verifygrad.language.constants import ConstantError
 from verifygrad.language.ops import fmt
-from verifygrad.language.parse import ExprError, Program, parse
+from verifygrad.language.evaluate import program_value
+from verifygrad.language.parse import ExprError, Program
+from verifygrad.language.statements import compile_program
 from verifygrad.verdict.compare import Difference, compare_arrays
 
 RANDOM_POINTS = 8
@@ -21,11 +23,12 @@ MIN_ROUNDED_DIGITS = 4  # a value claim with this many significant digits may be
 
 @dataclass(frozen=True)
 class Claim:
-    kind: str  # "value", "grad" or "formula"
-    quantity: str  # "value" or the input's name
-    claimed: np.ndarray | None = None  # for value and grad claims
+    kind: str  # "value", "grad", "formula" or "values" (of a program's variable)
+    quantity: str  # "value", the input's name, or the variable's name
+    claimed: np.ndarray | None = None  # for value, grad and values claims
     formula: Program | None = None  # for formula claims
     decimals: int | None = None  # a printed value: each element holds within half a unit of its last decimal
+    truth: np.ndarray | None = None  # for values claims: the variable's value by the float64 forward pass
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
     for name, text in (expect.get("formula") or {}).items():
         shape = _input_shape(case, problem, name, "formula")
         try:
-            program = parse(text)
+            program = compile_program(text, list(problem.inputs))
             shapes = program.shapes({n: v.shape for n, v in problem.inputs.items()})
             np.broadcast_shapes(shapes[-1], shape)
         except ExprError as err:
@@ -60,7 +63,22 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
                 "expect", "formula", name,
             ) from None  # fmt: skip
         claims.append(Claim("formula", name, formula=program))
+    for name, raw in (expect.get("values") or {}).items():
+        truth = _variable_value(case, problem, name)
+        claims.append(Claim("values", name, _claimed(case, raw, truth.shape, "values", name), truth=truth, decimals=decimals.get(name)))
     return claims
+
+
+def _variable_value(case: Case, problem: Problem, name: str) -> np.ndarray:
+    """The value of a program's variable (or input) at the case's inputs, in float64."""
+    inputs = {n: v for n, v in problem.inputs.items() if n in case.inputs}  # NOTE: without the probes of intermediates in wrt
+    if name in inputs:
+        return inputs[name]
+    try:
+        program = compile_case_program(case.expr, inputs, expr_line_offset(case), output=name)
+    except ExprError as err:
+        raise expr_error(case, ExprError(f"expect.values names '{name}': {err.message}", err.col, err.line)) from None
+    return program_value(program, inputs)
 
 
 def _input_shape(case: Case, problem: Problem, name: str, kind: str) -> tuple[int, ...]:
@@ -122,7 +140,7 @@ def check_formula_claim(claim: Claim, problem: Problem) -> ClaimCheck:
     except EngineSkipped as skip:
         return ClaimCheck(claim, None, f"unchecked: {skip}")
     derived = derivation.grads[claim.quantity]
-    claimed = np.broadcast_to(symbolic.build(claim.formula, derivation.symbols), derived.shape)
+    claimed = np.broadcast_to(symbolic.build(claim.formula, derivation.symbols, derivation.substitution), derived.shape)
     pairs = [(claimed[index], derived[index], index) for index in np.ndindex(*derived.shape)]
     points = [derivation.substitution, *_random_points(derivation, pairs)]
     for point in points:
@@ -172,6 +190,8 @@ def check_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndar
     for claim in claims:
         if claim.kind == "formula":
             checks.append(_time_limited_formula_check(claim, problem))
+        elif claim.kind == "values":
+            checks.append(check_value_claim(claim, claim.truth, *tolerances["value"]))
         elif truth is None:
             checks.append(ClaimCheck(claim, None, "unchecked: no engine ran"))
         else:

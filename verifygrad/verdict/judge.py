@@ -67,8 +67,9 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
         quantities.append(QuantityCheck(quantity, shape, reference, differences, mismatches=blamed, tolerance=allowed[quantity]))
     truth = {q.quantity: quantity_of(results[reference], q.quantity) for q in quantities} if reference else None
     for claim_check in check_claims(claims, problem, truth, {q: (t.rtol, t.atol) for q, t in allowed.items()}):
-        next(q for q in quantities if q.quantity == claim_check.claim.quantity).claims.append(claim_check)
-    notes = kinks.notes(problem, results, values, found)
+        row = "value" if claim_check.claim.kind == "values" else claim_check.claim.quantity  # NOTE: a variable's value sits on the value row
+        next(q for q in quantities if q.quantity == row).claims.append(claim_check)
+    notes = [*problem.program.notes, *kinks.notes(problem, results, values, found)]
     verdict, reasons = judge(case, results, ran, quantities, notes, strict and bool(found))
     loosest = (max(t.rtol for t in allowed.values()), max(t.atol for t in allowed.values()))
     outcome = CaseOutcome(case, verdict, reasons, problem, results, quantities, *loosest)
