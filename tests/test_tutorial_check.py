@@ -100,9 +100,10 @@ def test_bad_documents_are_one_line_errors(tmp_path: Path) -> None:
 SEED_EXPECTATIONS = {
     "000": (0, ["✓ line 88 (printed output): value 7.5: holds", "∂/∂variable [0.5, 1, 1.5, 2]: holds", "∂/∂variable formula variable / 2: proven"]),
     "001": (0, ["(comment): value 7.5: holds", "∂/∂variable [0.5, 1, 1.5, 2]: holds", "(comment): ∂/∂variable formula ((1 / 4) * 2) * variable: proven"]),
-    "002": (0, ["out.backward() at line 144: ((x + 2) * (x + 2) * 3).mean() at x = ones(2, 2)", "∂/∂x formula (3 / 2) * (x + 2): proven",
+    "002": (0, ["out.backward() at line 144: y = x + 2; z = y * y * 3; out = z.mean() at x = ones(2, 2)", "value of z 27: holds",
+                "∂/∂x formula (3 / 2) * (x + 2): proven",
                 "∂/∂x 4.5: holds", "line 190: a while loop whose condition depends on values (unseeded random input decides the loop)"]),
-    "003": (1, ["value 37.5: holds", "∂/∂x [2.5, 5, 7.5, 10]: holds", "∂/∂x formula (5 / 2) * (x + 1): proven",
+    "003": (1, ["value 37.5: holds", "value of y [5, 20, 45, 80]: holds", "∂/∂x [2.5, 5, 7.5, 10]: holds", "∂/∂x formula (5 / 2) * (x + 1): proven",
                 "line 222 states x = [1, 2, 3, 4]; the code at line 240 makes x = [0, 1, 2, 3] (arange(0, 4)); "
                 "the stated gradient [2.5, 5, 7.5, 10] fits the code, not the text"]),
     "004": (0, ["x.mm(y.t()) at x = tensor([[1, 2, 3], [4, 5, 6]])", "x.mv(y) at x", "(float32, cuda)", "∂/∂x formula 2 * x: proven",

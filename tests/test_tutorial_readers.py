@@ -184,3 +184,14 @@ def test_code_that_doubles_its_expression_is_bounded(tmp_path: Path) -> None:
     tutorial = _reading(tmp_path, code)
     assert not tutorial.drafts
     assert any("characters long written out" in what for _, what in tutorial.reading.not_read)
+
+
+def test_retain_grad_differentiates_with_respect_to_the_intermediate(tmp_path: Path) -> None:
+    tutorial = _reading(
+        tmp_path,
+        "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x * 2\ny.retain_grad()\nz = (y ** 2).sum()\nz.backward()\n"
+        "print(y.grad)  # y.grad = [4, 8]\n",
+    )
+    (draft,) = tutorial.drafts
+    assert draft.mapping["expr"] == "y = x * 2\nz = (y ** 2).sum()\n"
+    assert draft.mapping["wrt"] == ["x", "y"] and draft.mapping["expect"]["grad"] == {"y": "tensor([4, 8])"}

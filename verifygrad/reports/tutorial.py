@@ -60,7 +60,8 @@ def _program(draft: Draft) -> str:
     inputs = ", ".join(f"{name} = {value}" for name, value in mapping["inputs"].items())
     given = f", backward({mapping['grad_output']})" if mapping.get("grad_output", 1) != 1 and draft.kind == "derivation" else ""
     device = f", {mapping['device']}" if mapping.get("device") == "cuda" else ""
-    return f"{mapping['expr']} at {inputs} ({mapping['dtype']}{device}{given})"
+    program = "; ".join(line for line in mapping["expr"].splitlines() if line.strip())
+    return f"{program} at {inputs} ({mapping['dtype']}{device}{given})"
 
 
 def _claim_checks(outcome: CaseOutcome) -> dict[tuple[str, str], tuple[bool | None, str]]:
@@ -75,7 +76,7 @@ def _claim_checks(outcome: CaseOutcome) -> dict[tuple[str, str], tuple[bool | No
 
 def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str) -> Text:
     glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
-    what = {"value": "value", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula"}[kind]
+    what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula"}[kind]
     line = Text("    ")
     line.append(glyph, style=style)
     line.append(f" line {found.line} ({found.source}): {what} {_short(found)}: ")

@@ -13,9 +13,20 @@ def cases_yaml(drafts: list[Draft]) -> str:
     for draft in drafts:
         where = "; ".join(f"{kind} {quantity}: line {found.line} ({found.source})" for kind, quantity, found in draft.claims)
         comment = f"  # {draft.about} at line {draft.line}" + (f"; claims: {where}" if where else "")
-        body = yaml.safe_dump([draft.mapping], allow_unicode=True, sort_keys=False, width=120, default_flow_style=None)
+        body = yaml.dump([draft.mapping], Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120, default_flow_style=None)
         parts.append(_one_line(comment) + "\n" + "\n".join("  " + line if line else line for line in body.splitlines()) + "\n")
     return "".join(parts)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML, with a program written as a block (`expr: |`), one statement a line."""
+
+
+def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
+
+
+_Dumper.add_representer(str, _text)
 
 
 def _one_line(text: str) -> str:

@@ -96,7 +96,7 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
             continue
         grad = _GRAD_COMMENT.match(text)
         shown = _shown_before(shown_by_line, line)
-        if grad and shown is not None and isinstance(shown.value, GradOf) and shown.value.leaf.name == grad.group(1):
+        if grad and shown is not None and isinstance(shown.value, GradOf) and grad.group(1) in (shown.value.leaf.name, shown.value.leaf.bound):
             written = grad.group(2).strip()
             claim = Found("grad", line, where, "comment", text, leaf=shown.value.leaf, derivations=shown.value.contributions, label=shown.label,
                           value_text=f"tensor({written})" if written.startswith("[") else written)  # fmt: skip

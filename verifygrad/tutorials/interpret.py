@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from verifygrad.process import limits
 from verifygrad.tutorials.blocks import Block
-from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, computed_of, leaves_of, text_of
 
 Value = Tensor | Number | Other | Unknown | GradOf
 
@@ -184,6 +184,7 @@ class CodeReader:
                 self.reading.leaves.append((target.id, value))
             if isinstance(value, Tensor):
                 self.reading.bindings.append((target.id, value, self.file_line(node.lineno)))
+                value.bound = value.bound or target.id
             self.names[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
@@ -256,9 +257,8 @@ class CodeReader:
                 return
             if method == "retain_grad":
                 value = self.expression(owner)
-                if isinstance(value, Tensor):
+                if isinstance(value, Tensor) and value.kind == COMPUTED:
                     value.retained = True
-                    self.not_read(node.lineno, f"retain_grad() on {ast.unparse(owner)} (gradients of intermediates are not checked yet)")
                 return
             if method == "requires_grad_":
                 self.requires_grad(owner, node)
@@ -318,8 +318,8 @@ class CodeReader:
         derivation = Derivation(output, name, grad_output, self.file_line(call.lineno), self.where(call.lineno))
         derivation.leaves = leaves_of(output)
         self.reading.derivations.append(derivation)
-        for leaf in derivation.leaves:
-            leaf.grad = [*leaf.grad, derivation]
+        for tensor in [*derivation.leaves, *(t for t in computed_of([output]) if t.retained)]:
+            tensor.grad = [*tensor.grad, derivation]
 
     # -- expressions ------------------------------------------------------------------------
 
@@ -371,7 +371,7 @@ class CodeReader:
     def _Attribute(self, node: ast.Attribute) -> Value:
         if node.attr == "grad":
             owner = self.expression(node.value)
-            if isinstance(owner, Tensor) and owner.kind == LEAF:
+            if isinstance(owner, Tensor) and (owner.kind == LEAF or owner.retained):
                 return GradOf(owner, tuple(owner.grad))
             return owner if isinstance(owner, Unknown) else Other("grad of a non-leaf")
         if _dotted(node) is not None and _dotted(node).split(".")[0] in ("torch", "np", "numpy", "math"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,11 +11,12 @@ from typing import Any
 import numpy as np
 
 from verifygrad.language.constants import CONSTRUCTORS
-from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError, parse
+from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError
+from verifygrad.language.statements import compile_program
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.findings import Found
 from verifygrad.tutorials.interpret import Derivation, Reading
-from verifygrad.tutorials.values import Tensor, leaves_of, text_of
+from verifygrad.tutorials.values import COMPUTED, LEAF, Tensor, _Substitute, computed_of, leaves_of
 
 # NOTE: an input named like a function or constant of the language would be read as that function; such leaves are renamed.
 _RESERVED = set(FUNCTIONS) | set(CONSTRUCTORS) | set(NAMED_CONSTANTS)
@@ -47,11 +50,40 @@ def input_names(leaves: list[Tensor]) -> dict[int, str]:
     return names
 
 
+def program_of(outputs: list[Tensor], names: dict[int, str]) -> tuple[list[str], list[str]]:
+    """The statements that compute the outputs, one per tensor the code named, with the code's names
+    (``names`` gains each statement's variable); and each output as the program writes it."""
+    lines: list[str] = []
+    inline: dict[int, ast.expr] = {}
+    for tensor in computed_of(outputs):
+        parts = {f"_ref{index}": _written(ref, names, inline) for index, ref in enumerate(tensor.refs)}
+        expression = _Substitute(parts).visit(copy.deepcopy(tensor.tree))
+        if not tensor.bound and not tensor.retained and tensor not in outputs:
+            inline[id(tensor)] = expression  # a step the code did not name: written inside the statement that uses it
+            continue
+        base = tensor.bound if tensor.bound and tensor.bound not in _RESERVED else "out"
+        name, suffix = base, 2
+        while name in names.values():
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        names[id(tensor)] = name
+        lines.append(f"{name} = {ast.unparse(expression)}")
+    return lines, [names[id(output)] for output in outputs]
+
+
+def _written(tensor: Tensor, names: dict[int, str], inline: dict[int, ast.expr]) -> ast.expr:
+    if id(tensor) in names:
+        return ast.Name(names[id(tensor)], ast.Load())
+    if id(tensor) in inline:
+        return copy.deepcopy(inline[id(tensor)])
+    return ast.parse(tensor.value, mode="eval").body  # a constant, written out
+
+
 def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_read: list[tuple[int, str]]) -> list[Draft]:
-    """A case per derivation (with its printed value, gradients and formulas), per accumulated .grad,
+    """A case per derivation (with its printed value, intermediates, gradients and formulas), per accumulated .grad,
     per other printed tensor, and per value the prose states."""
     drafts: list[Draft] = []
     taken: set[int] = set()
+    built: list[tuple[Derivation, Draft, list[Draft]]] = []
     for derivation in reading.derivations:
         draft = _derivation_draft(derivation, path, label)
         if _invalid(draft, not_read, derivation.line, derivation.output_name):
@@ -59,16 +91,27 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
                 if derivation in item.derivations or item.tensor is derivation.output:
                     item.status = item.status or f"not checked: the derivation at line {derivation.line} was not read"
             continue
-        extras: list[Draft] = []
-        for index, item in enumerate(found):
-            if item.status:
-                continue
+        built.append((derivation, draft, []))
+    for index, item in enumerate(found):
+        if item.status:
+            continue
+        for derivation, draft, extras in built:
             if item.kind == "value" and item.tensor is derivation.output:
                 _add(draft, extras, "value", "value", item)
-                taken.add(index)
             elif item.kind in ("grad", "formula") and item.derivations == (derivation,):
                 _add(draft, extras, item.kind, draft.names[id(item.leaf)], item)
+            else:
+                continue
+            taken.add(index)
+            break
+        else:
+            holders = [(derivation, draft, extras) for derivation, draft, extras in built if item.kind == "value" and item.tensor is not None
+                       and item.tensor.kind == COMPUTED and id(item.tensor) in draft.names]  # fmt: skip
+            if holders:  # an intermediate the derivation computes: a claim on its value
+                derivation, draft, extras = min(holders, key=lambda held: abs(held[0].line - item.line))
+                _add(draft, extras, "values", draft.names[id(item.tensor)], item)
                 taken.add(index)
+    for _, draft, extras in built:
         drafts += [draft, *extras]
     accumulated: dict[tuple[int, ...], Draft] = {}
     for index, item in enumerate(found):
@@ -110,11 +153,22 @@ def _base(expr: str, leaves: list[Tensor], names: dict[int, str], name: str, lin
 def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
     leaves = derivation.leaves
     names = input_names(leaves)
+    lines, (output,) = program_of([derivation.output], names)
+    retained = [names[id(t)] for t in computed_of([derivation.output]) if t.retained]
     name = f"{label}:{derivation.line}:{re.sub(r'[^A-Za-z0-9_.]+', '_', derivation.output_name).strip('_')}"
     # NOTE: backward() with no argument also works on a one-element tensor (old tutorials' "scalars" have shape 1)
-    mapping = _base(text_of(derivation.output, names), leaves, names, name, derivation.line, path, derivation.grad_output or 1)
+    mapping = _base(_program_text(lines, output), leaves, names, name, derivation.line, path, derivation.grad_output or 1)
+    if retained:
+        mapping["wrt"] = [*mapping["inputs"], *retained]
     mapping["description"] = f"{derivation.output_name}.backward() at {derivation.where}"
     return Draft(mapping, derivation.line, "derivation", names, about=f"{derivation.output_name}.backward()")
+
+
+def _program_text(lines: list[str], output: str) -> str:
+    """The statements, the last naming the output; a program of one statement is written as its expression."""
+    if len(lines) == 1:
+        return lines[0].split(" = ", 1)[1]
+    return "\n".join(lines) + "\n"
 
 
 def _accumulated_draft(derivations: tuple[Derivation, ...], path: str, label: str, line: int) -> Draft:
@@ -123,27 +177,31 @@ def _accumulated_draft(derivations: tuple[Derivation, ...], path: str, label: st
     for derivation in derivations:
         leaves += [leaf for leaf in derivation.leaves if leaf not in leaves]
     names = input_names(leaves)
-    terms = []
-    for derivation in derivations:
-        text = text_of(derivation.output, names)
-        terms.append(f"sum(({text}) * ({derivation.grad_output}))" if derivation.grad_output else f"({text})")
-    lines = ", ".join(str(d.line) for d in derivations)
-    mapping = _base(" + ".join(terms), leaves, names, f"{label}:{line}:grad-after-{len(derivations)}-backward", line, path, None)
-    mapping["description"] = f".grad accumulated over the backward() calls at lines {lines}"
-    return Draft(mapping, line, "accumulated", names, about=f".grad accumulated over backward() at lines {lines}")
+    lines, outputs = program_of([d.output for d in derivations], names)
+    terms = [f"sum({output} * ({d.grad_output}))" if d.grad_output else output for d, output in zip(derivations, outputs)]
+    at = ", ".join(str(d.line) for d in derivations)
+    text = "\n".join([*lines, " + ".join(terms)]) + "\n"
+    mapping = _base(text, leaves, names, f"{label}:{line}:grad-after-{len(derivations)}-backward", line, path, None)
+    mapping["description"] = f".grad accumulated over the backward() calls at lines {at}"
+    return Draft(mapping, line, "accumulated", names, about=f".grad accumulated over backward() at lines {at}")
 
 
 def _value_draft(item: Found, path: str, label: str) -> Draft:
     tensor = item.tensor
     leaves = leaves_of(tensor)
     if not leaves:  # a constant: checked as an input shown unchanged
-        stand_in = Tensor("leaf", tensor.line, tensor.where, name=item.label if item.label.isidentifier() else "shown", value=tensor.value,
+        stand_in = Tensor(LEAF, tensor.line, tensor.where, name=item.label if item.label.isidentifier() else "shown", value=tensor.value,
                           dtype=tensor.dtype, device=tensor.device)  # fmt: skip
         leaves, tensor = [stand_in], stand_in
     names = input_names(leaves)
+    if tensor.kind == COMPUTED:
+        lines, (output,) = program_of([tensor], names)
+        expr = _program_text(lines, output)
+    else:
+        expr = names[id(tensor)]
     kind = "stated" if item.kind == "stated" else "value"
     name = f"{label}:{item.line}:{kind}-{re.sub(r'[^A-Za-z0-9_.]+', '_', item.label).strip('_') or 'value'}"
-    mapping = _base(text_of(tensor, names), leaves, names, name, item.line, path, 1)
+    mapping = _base(expr, leaves, names, name, item.line, path, 1)
     mapping["description"] = f"{'stated' if kind == 'stated' else 'shown'} value of {item.label} at {item.where}"
     return Draft(mapping, item.line, kind, names, about=f"the value of {item.label}")
 
@@ -151,7 +209,7 @@ def _value_draft(item: Found, path: str, label: str) -> Draft:
 def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: str) -> bool:
     """Whether the case's expression is outside verifygrad's language (then it is listed as not read)."""
     try:
-        parse(draft.mapping["expr"])
+        compile_program(draft.mapping["expr"], list(draft.mapping["inputs"]))
     except ExprError as err:
         entry = (line, f"{label}: {err} in {draft.mapping['expr'][:80]}")
         if entry not in not_read:
@@ -175,7 +233,9 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
             _add(extra, [], kind, quantity, item)
             return
     expect = draft.mapping.setdefault("expect", {})
-    if kind == "value":
+    if kind == "values":
+        expect.setdefault("values", {})[quantity] = _claimed(item)
+    elif kind == "value":
         expect["value"] = _claimed(item)
     else:
         expect.setdefault(kind, {})[quantity] = item.formula if kind == "formula" else _claimed(item)

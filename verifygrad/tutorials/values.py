@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import copy
+import itertools
 from dataclasses import dataclass, field
+
+_SERIAL = itertools.count()
 
 LEAF, CONST, COMPUTED = "leaf", "const", "computed"
 
@@ -26,6 +29,8 @@ class Tensor:
     retained: bool = False
     grad: list = field(default_factory=list)  # leaves: the derivations accumulated into .grad since the last zero_()
     size: int = 0  # characters of the tensor written out as an expression (bounded by --limit expr_chars)
+    bound: str = ""  # COMPUTED: the Python name it was first assigned to, the name of its statement in a program
+    serial: int = field(default_factory=lambda: next(_SERIAL))  # creation order: a program's statements follow it
 
     @property
     def requires_grad(self) -> bool:
@@ -77,6 +82,18 @@ def leaves_of(tensor: Tensor) -> list[Tensor]:
             order.append(item)
         stack.extend(reversed(item.refs))
     return order
+
+
+def computed_of(outputs: list[Tensor]) -> list[Tensor]:
+    """The computed tensors the outputs depend on, in the order the code made them."""
+    seen: dict[int, Tensor] = {}
+    stack = list(outputs)
+    while stack:
+        item = stack.pop()
+        if item.kind == COMPUTED and id(item) not in seen:
+            seen[id(item)] = item
+            stack.extend(item.refs)
+    return sorted(seen.values(), key=lambda tensor: tensor.serial)
 
 
 def render(tensor: Tensor, names: dict[int, str] | None = None) -> ast.expr:
