@@ -123,3 +123,11 @@ def test_real_tutorials(prefix: str) -> None:
         assert line in output
     if prefix == "004":
         assert output.count(".backward() at line") == 7  # five derivations and two CUDA twins
+
+
+def test_control_characters_in_a_document_never_reach_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / "escape.md"
+    path.write_text("```python\nimport torch\nimport evil\x1b[2J\nx = torch.ones(2, requires_grad=True)\n(x * x).sum().backward()\nprint(x.grad)\n```\n\n"
+                    "```output\ntensor([2., 2.])\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert "\x1b" not in output and code in (0, 2)

@@ -195,3 +195,29 @@ def test_retain_grad_differentiates_with_respect_to_the_intermediate(tmp_path: P
     (draft,) = tutorial.drafts
     assert draft.mapping["expr"] == "y = x * 2\nz = (y ** 2).sum()\n"
     assert draft.mapping["wrt"] == ["x", "y"] and draft.mapping["expect"]["grad"] == {"y": "tensor([4, 8])"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$" * 400_000,
+        "$x$\n" * 50_000,
+        "<pre>" * 50_000,
+        '{"cells": [' + "[" * 50_000 + "]" * 50_000 + "]}",
+        '{"cells": [' + ",".join(['{"cell_type": "code", "source": "x = 1", "outputs": []}'] * 5_000) + "]}",
+        "A post\n\n" + "\n".join(f"x{i} = torch.ones(2) * {i}" for i in range(1_000)),
+        "```python\nx = torch.ones(2, requires_grad=True)\n" + "(" * 300 + "x" + ")" * 300 + ".sum().backward()\n```\n",
+    ],
+)
+def test_hostile_documents_are_read_in_bounded_time(tmp_path: Path, text: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    read_tutorial(_write(tmp_path, text))
+    assert time.perf_counter() - start < 5
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "hostile.txt"
+    path.write_text(text)
+    return path

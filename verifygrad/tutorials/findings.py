@@ -118,22 +118,31 @@ def _shown_before(shown_by_line: dict[int, Shown], line: int) -> Shown | None:
     return shown_by_line[max(earlier)] if earlier and line - max(earlier) <= 2 else None
 
 
-def math_spans(block: Block, file_text: str) -> list[tuple[int, str]]:
+MAX_MATH_SPANS = 2_000  # per document: a claim-heavy tutorial has dozens; more is noise or hostile
+
+
+def math_spans(block: Block, lines: list[str], budget: list[int]) -> list[tuple[int, str]]:
     """The math in a prose block ($$...$$, $...$, \\[...\\], \\(...\\)) with the file line where each is written."""
     spans = []
-    lines = file_text.split("\n")
+    newlines, position = 0, 0
     for match in _MATH.finditer(block.text):
+        if budget[0] <= 0:
+            break
+        budget[0] -= 1
+        newlines += block.text.count("\n", position, match.start())
+        position = match.start()
         body = next(group for group in match.groups() if group is not None)
-        spans.append((_locate(lines, body, block.line), body))
+        spans.append((_locate(lines, body, block.line + newlines), body))
     return spans
 
 
-def _locate(lines: list[str], body: str, start: int) -> int:
+def _locate(lines: list[str], body: str, guess: int) -> int:
+    """The file line holding the math: near where the prose block puts it (HTML tags shift lines a little)."""
     first = body.strip().split("\n")[0].strip()[:40]
-    for number in range(max(start - 1, 0), len(lines)):
-        if first and first in lines[number].replace("\\\\", "\\"):
+    for number in range(max(guess - 1, 0), min(len(lines), guess + 50)):
+        if first and first in lines[number][:10_000].replace("\\\\", "\\"):
             return number + 1
-    return start
+    return guess
 
 
 def tie_math(findings: Findings, reading: Reading) -> None:

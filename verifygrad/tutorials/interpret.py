@@ -394,6 +394,8 @@ class CodeReader:
         if dotted is None:
             return self.unknown(node, f"a call of {ast.unparse(node.func)}")
         short = dotted.split(".")[-1]
+        if dotted in ("torch.device", "torch.cuda.is_available", "torch.set_printoptions", "torch.set_grad_enabled"):
+            return Other(dotted)  # settings, not values: `.to(device)` is read where it is used
         if dotted in ("Variable", "torch.autograd.Variable", "autograd.Variable", "nn.Parameter", "torch.nn.Parameter", "Parameter"):
             return self.variable(node, wants_grad=short == "Parameter")
         constructs = short in _CONSTRUCTORS or short in _DATA_CONSTRUCTORS or short in _RANDOM

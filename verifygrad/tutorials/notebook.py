@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 
@@ -83,6 +84,10 @@ class _Locator:
         self.text = text
         self.cell_start = 0
         self.furthest = 0
+        self.line_starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
+
+    def line_of(self, position: int) -> int:
+        return bisect.bisect_right(self.line_starts, position)
 
     def next_cell(self) -> None:
         found = self.text.find('"cell_type"', self.furthest)
@@ -98,5 +103,5 @@ class _Locator:
                 found = self.text.find(encoded, max(0, self.text.rfind("{", 0, self.cell_start)))
                 if found >= 0:
                     self.furthest = max(self.furthest, found)
-                    return self.text.count("\n", 0, found) + 1
-        return self.text.count("\n", 0, self.cell_start) + 1
+                    return self.line_of(found)
+        return self.line_of(self.cell_start)

@@ -78,22 +78,73 @@ def _is_code(line: str) -> bool:
 
 
 def _code_end(lines: list[str], start: int) -> int:
-    """Extend a code block over following code lines, blank lines between them, and open brackets or strings."""
+    """Extend a code block over following code lines, blank lines between them, open brackets and strings,
+    and the indented body of a statement ending in a colon. Linear: each line is scanned once."""
+    state = _Scan()
+    index = start
     end = start + 1
-    while True:
-        if end < len(lines) and not _complete(modernise("\n".join(lines[start:end]))):
-            end += 1
-            continue
-        probe = end
-        while probe < len(lines) and not lines[probe].strip():
-            probe += 1
-        if probe == len(lines):
-            return end
-        indented = lines[probe].startswith((" ", "\t")) and not _is_output(lines[probe])
-        if _is_code(lines[probe]) or (indented and _complete(modernise("\n".join(lines[start : probe + 1])))):
-            end = probe + 1
-            continue
-        return end
+    while index < len(lines):
+        line = lines[index]
+        if index > start and not state.open:
+            probe = index
+            while probe < len(lines) and not lines[probe].strip():
+                probe += 1
+            if probe == len(lines):
+                return end
+            indented = lines[probe][:1] in (" ", "\t") and state.block and not _is_output(lines[probe])
+            if not (_is_code(lines[probe]) or indented):
+                return end
+            index = probe
+            line = lines[index]
+        state.feed(modernise(line))
+        index += 1
+        end = index
+    return end
+
+
+class _Scan:
+    """Bracket depth and open triple-quoted strings across lines, and whether an indented body may follow."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.quote = ""
+        self.block = False
+
+    @property
+    def open(self) -> bool:
+        return self.depth > 0 or bool(self.quote)
+
+    def feed(self, line: str) -> None:
+        index, code = 0, []
+        while index < len(line):
+            char = line[index]
+            if self.quote:
+                if char == "\\":
+                    index += 2
+                    continue
+                if line.startswith(self.quote, index):
+                    index += len(self.quote)
+                    self.quote = ""
+                    continue
+            elif line.startswith(('"""', "'''"), index):
+                self.quote = line[index : index + 3]
+                index += 3
+                continue
+            elif char in "\"'":
+                closing = line.find(char, index + 1)
+                index = len(line) if closing < 0 else closing + 1
+                continue
+            elif char == "#":
+                break
+            else:
+                self.depth += char in "([{"
+                self.depth -= char in ")]}"
+                self.depth = max(self.depth, 0)
+                code.append(char)
+            index += 1
+        text = "".join(code).rstrip()
+        if not self.open and text:
+            self.block = text.endswith(":") or (line[:1] in (" ", "\t") and self.block)
 
 
 _UNFINISHED = ("was never closed", "unterminated triple", "unexpected EOF", "expected an indented block")

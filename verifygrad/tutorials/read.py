@@ -9,7 +9,7 @@ from verifygrad.errors import CaseError
 from verifygrad.process import limits
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Document
 from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
-from verifygrad.tutorials.findings import Findings, comment_claims, math_spans, tie_math, tie_output
+from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, comment_claims, math_spans, tie_math, tie_output
 from verifygrad.tutorials.interpret import CodeReader, Reading
 from verifygrad.tutorials.printed import read_printed
 from verifygrad.tutorials.python2 import modernise
@@ -30,6 +30,8 @@ def read_tutorial(path: Path) -> Tutorial:
     document = read_document(path, text)
     reader = CodeReader()
     findings = Findings()
+    lines = text.split("\n")
+    math_budget = [MAX_MATH_SPANS]
     pointers: list[list[int]] = []
     for block in document.blocks:
         if block.kind == CODE:
@@ -38,7 +40,7 @@ def read_tutorial(path: Path) -> Tutorial:
         elif block.kind == OUTPUT and pointers:
             tie_output(findings, reader.reading.shown[-1], pointers[-1], read_printed(block.text), block)
         elif block.kind == PROSE:
-            findings.math += [(line, f"line {line}", body, "LaTeX") for line, body in math_spans(block, text)]
+            findings.math += [(line, f"line {line}", body, "LaTeX") for line, body in math_spans(block, lines, math_budget)]
     reading = reader.reading
     for index, line, string in reading.strings:  # '''输出结果: tensor(...)''' after a print in the code
         printed = read_printed(string)
@@ -48,7 +50,7 @@ def read_tutorial(path: Path) -> Tutorial:
             tie_output(findings, earlier, pointer, printed, _string_block(index, line))
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
     tie_math(findings, reading)
-    label = path.name
+    label = "".join(char if char.isprintable() else "?" for char in path.name)  # case names reach the terminal
     drafts = drafts_for(reading, findings.found, str(path), label, reading.not_read)
     return Tutorial(document, reading, findings, drafts)
 
