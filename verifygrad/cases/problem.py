@@ -94,6 +94,10 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
             marked.append(name)
     try:
         program = compile_case_program(case.expr, inputs, expr_line_offset(case), case.output)
+        inputs.update(program.declared)  # x = torch.tensor(..., requires_grad=True) in the program itself
+        marked += [name for name, _ in program.declared]
+        if not inputs:
+            raise case.error("the case has no inputs: give `inputs:`, or create them in the program with requires_grad=True", "expr")
         wrt = tuple(case.wrt or marked or inputs)
         intermediates = [name for name in wrt if name not in inputs]
         for name in intermediates:
@@ -114,7 +118,7 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
         program=program,
         inputs=inputs,
         wrt=wrt,
-        grad_output=_grad_output(case, shapes[-1]),
+        grad_output=_grad_output(case, shapes[-1], program.grad_output),
         dtype=overrides.dtype or case.dtype,
         device=overrides.device or case.device,
         shapes=shapes,
@@ -135,7 +139,12 @@ def check_total_size(program: Program, shapes: list[Shape] | tuple[Shape, ...]) 
             raise ExprError(f"the tensors of this expression hold over {limit} elements together; the limit is --max-elements", node.col, node.line or None)
 
 
-def _grad_output(case: Case, shape: Shape) -> np.ndarray:
+def _grad_output(case: Case, shape: Shape, handed: np.ndarray | None = None) -> np.ndarray:
+    """The case's grad_output, else what the program handed to backward(v), else ones for a scalar output."""
+    if case.grad_output is None and handed is not None:
+        if handed.shape not in (shape, ()):
+            raise case.error(f"backward() is handed a gradient of shape {fmt(handed.shape)}; the output has shape {fmt(shape)}", "expr")
+        return np.broadcast_to(handed, shape).copy()
     if case.grad_output is None:
         if shape != ():
             raise case.error(

@@ -23,7 +23,8 @@ CASE_PROPERTIES: dict[str, Any] = {
         "minProperties": 1,
         "propertyNames": {"pattern": IDENTIFIER, "not": {"pattern": "\n"}},
         "additionalProperties": {"$ref": "#/$defs/tensor"},
-        "description": "Input name to value: a number, nested list, or constant expression such as ones(2, 2).",
+        "description": "Input name to value: a number, nested list, or constant expression such as ones(2, 2). "
+        "A program may create its inputs itself instead (x = torch.tensor([1., 2.], requires_grad=True)).",
     },
     "wrt": {
         "type": "array",
@@ -46,12 +47,8 @@ CASE_PROPERTIES: dict[str, Any] = {
         "properties": {
             "value": {"$ref": "#/$defs/tensor"},
             "grad": {"type": "object", "additionalProperties": {"$ref": "#/$defs/tensor"}},
-            "formula": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
-            "decimals": {
-                "type": "object",
-                "additionalProperties": {"type": "integer"},
-                "description": "Per quantity (value, an input or a variable): the claim is a printed value rounded to this many decimals.",
-            },
+            # A constant derivative may be written as a plain number: formula: {y: 3}.
+            "formula": {"type": "object", "additionalProperties": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}},
             "values": {
                 "type": "object",
                 "propertyNames": {"pattern": IDENTIFIER, "not": {"pattern": "\n"}},
@@ -78,7 +75,7 @@ DEFS: dict[str, Any] = {
     "case": {
         "type": "object",
         "properties": CASE_PROPERTIES,
-        "required": ["name", "expr", "inputs"],
+        "required": ["name", "expr"],
         "additionalProperties": False,
     },
     # In a file of several cases, any key but name may come from `defaults:`.

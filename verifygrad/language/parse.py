@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +78,8 @@ class Program:
     notes: tuple[str, ...] = ()  # how the compiler resolved what depends on values or names ("the while loop ran 9 times")
     bindings: tuple[tuple[str, int], ...] = ()  # each variable's final node, for claims about intermediates
     requires_grad: bool = False  # a constructor or Variable() in it said requires_grad=True (a tutorial's way to say wrt)
+    declared: tuple[tuple[str, np.ndarray], ...] = ()  # inputs the program creates itself: x = torch.tensor(..., requires_grad=True)
+    grad_output: np.ndarray | None = None  # what the program handed to backward(v), if it did
 
     @functools.cached_property
     def key(self) -> tuple:
@@ -175,29 +178,23 @@ def _literal(node: ast.AST) -> Any:
         return NAMED_CONSTANTS[node.id]
     if isinstance(node, ast.Attribute) and _dotted(node.value) in PREFIXES and node.attr in NAMED_CONSTANTS:
         return NAMED_CONSTANTS[node.attr]
-    if isinstance(node, ast.BinOp) and type(node.op) in CONSTANT_ARITHMETIC:
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
         left, right = _literal(node.left), _literal(node.right)
         if isinstance(left, (int, float)) and isinstance(right, (int, float)):
             return _arithmetic(node, left, right)
     raise ExprError("expected a literal number or list of numbers", _col(node))
 
 
-CONSTANT_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.FloorDiv, ast.Mod)
 MAX_INTEGER_EXPONENT = 64
 
 
 def _arithmetic(node: ast.BinOp, left: int | float, right: int | float) -> int | float:
     """Arithmetic on two numbers as Python does it, integers kept integers, never beyond float64's range."""
-    op = type(node.op)
+    small_power = type(left) is int and type(right) is int and 0 <= right <= MAX_INTEGER_EXPONENT
+    if isinstance(node.op, ast.Pow) and not small_power:
+        left, right = float(left), float(right)  # NOTE: floats, so that 9**9**9 overflows instead of computing for hours
     try:
-        if op is ast.Pow:
-            if type(left) is int and type(right) is int and 0 <= right <= MAX_INTEGER_EXPONENT:
-                value = left**right
-            else:
-                value = float(left) ** float(right)  # NOTE: floats, so that 9**9**9 overflows instead of computing for hours
-        else:
-            value = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-                     ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b}[op](left, right)  # fmt: skip
+        value = _ARITHMETIC[type(node.op)](left, right)
         if isinstance(value, complex) or not math.isfinite(float(value)):
             raise OverflowError
     except ZeroDivisionError:
@@ -205,6 +202,12 @@ def _arithmetic(node: ast.BinOp, left: int | float, right: int | float) -> int |
     except OverflowError:
         raise ExprError("the constant is too large for float64 (or not a real number)", _col(node)) from None
     return value
+
+
+_ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+}  # fmt: skip
 
 
 def _number(node: ast.Constant) -> int | float:
@@ -335,7 +338,7 @@ class _Builder:
             prefix = _dotted(func.value)
             name = func.attr
             if prefix not in PREFIXES:  # a method call: x.pow(2) means pow(x, 2)
-                if name.endswith("_") and name[:-1] in FUNCTIONS:
+                if name.endswith("_") and (name[:-1] in FUNCTIONS or name[:-1] in IN_PLACE_OPERATORS):
                     raise ExprError(f"the in-place method '.{name}()' inside an expression; write it as a statement of its own", col)
                 if name in constants.CONSTRUCTORS or name not in FUNCTIONS:
                     raise ExprError(f"unknown method '.{name}()'; known methods: {_known()}", col)
@@ -458,6 +461,8 @@ _OPERATOR_NAMES = {
     ast.Mod: "%", ast.FloorDiv: "//", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
     ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not",
 }  # fmt: skip
+
+IN_PLACE_OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}  # y.add_(1) is y = y + 1
 
 BINARY = {
     ast.Add: ("add", "+"), ast.Sub: ("sub", "-"), ast.Mult: ("mul", "*"),

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.process import limits
 from verifygrad.language.ops import OPS
-from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError, Node, Program, _Builder, _col, _describe, parse
+from verifygrad.language.parse import FUNCTIONS, IN_PLACE_OPERATORS, NAMED_CONSTANTS, ExprError, Node, Program, _Builder, _col, _describe, parse
+from verifygrad.process import limits
 
 MAX_LOOP_STEPS = 1_000  # iterations of one while loop, and the count of one for loop
 MAX_PROGRAM_NODES = 100_000  # nodes a program may unroll to
@@ -82,7 +82,6 @@ class ProgramBuilder(_Builder):
     def __init__(self, inputs: Mapping[str, np.ndarray] | Collection[str] | None, max_depth: int, line_offset: int, multiline: bool):
         super().__init__(allow_inputs=True, max_depth=max_depth)
         self.known = None if inputs is None else set(inputs)
-        self.values_given = isinstance(inputs, Mapping)
         self.input_values = dict(inputs) if isinstance(inputs, Mapping) else {}
         self.decides = True
         self.line_offset = line_offset
@@ -90,13 +89,27 @@ class ProgramBuilder(_Builder):
         self.scope: dict[str, int] = {}
         self.functions: dict[str, ast.FunctionDef] = {}
         self.notes: list[str] = []
+        self.declared: dict[str, np.ndarray] = {}  # inputs the program itself creates with requires_grad=True
+        self.scalars: dict[tuple[bytes, str | None], int] = {}  # the node of each scalar constant
         self.values: list[Any] = []  # forward values of nodes[:len(values)], computed when a condition needs them
+        self.dependence: list[tuple[bool, bool]] = []  # per node: computed from an input; from one without a value
         self.no_grad = 0  # depth of `with torch.no_grad():` blocks
         self.inlining: list[str] = []  # the functions being inlined, innermost last
         self.last_assigned: int | None = None
         self.backward_of: int | None = None
+        self.grad_output: np.ndarray | None = None  # what backward(v) was handed
         for name in sorted(self.known or ()):
             self.note_shadowing(name, "input")
+
+    def const(self, value: Any, col: int, symbol: str | None = None) -> int:
+        """One node per scalar constant: a loop body's 0.9 is one node however often the loop runs."""
+        array = np.asarray(value, dtype=np.float64)
+        if array.ndim:
+            return super().const(array, col, symbol)
+        key = (array.tobytes(), symbol)
+        if key not in self.scalars:
+            self.scalars[key] = super().const(array, col, symbol)
+        return self.scalars[key]
 
     # --- names ------------------------------------------------------------------
 
@@ -160,7 +173,12 @@ class ProgramBuilder(_Builder):
 
     def statement(self, node: ast.stmt, depth: int, last: bool) -> int | None:
         if isinstance(node, ast.Assign):
+            marked, self.requires_grad = self.requires_grad, False
             value = self.assigned_value(node.targets, node.value, depth)
+            declares, self.requires_grad = self.requires_grad, marked or self.requires_grad
+            if declares and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and not isinstance(value, list):
+                self.declare(node.targets[0].id, value, node.value)
+                return None
             for target in node.targets:
                 if isinstance(target, (ast.Tuple, ast.List)):
                     values = value if isinstance(value, list) else None
@@ -221,26 +239,23 @@ class ProgramBuilder(_Builder):
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Name):
             receiver, method = value.func.value.id, value.func.attr
             if method == "backward":
-                if value.args or value.keywords:
-                    raise ExprError("backward() with an argument: give the case a grad_output instead", _col(value))
                 self.backward_of = self.visit(value.func.value, depth)
+                self.grad_output = self.backward_argument(value)
+                return None
+            if method == "requires_grad_" and receiver in self.scope and all(_bool_argument(arg) for arg in value.args):
+                self.declare(receiver, self.scope[receiver], value)
                 return None
             if method in NO_OP_CALLS:
                 self.visit(value.func.value, depth)  # NOTE: still read, so that a misspelt name is reported
                 return None
-            if method.endswith("_") and method[:-1] in FUNCTIONS:
+            if method.endswith("_") and (method[:-1] in FUNCTIONS or method[:-1] in IN_PLACE_OPERATORS):
                 if receiver not in self.scope:
                     raise ExprError(f"the in-place method '.{method}()' changes '{receiver}', which is not a variable of the program "
                                     "(torch refuses in-place changes of an input that requires grad)", _col(value))  # fmt: skip
-                call = ast.Call(ast.Attribute(value.func.value, method[:-1], ast.Load()), value.args, value.keywords)
-                ast.copy_location(call, value)
-                ast.copy_location(call.func, value.func)
-                self.bind(value.func.value, self.visit(call, depth))
+                self.bind(value.func.value, self.visit(_out_of_place(value, method[:-1]), depth))
                 return None
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in NO_OP_CALLS and self.variable(value.func.id) is None:
-            for arg in value.args:
-                self.visit(arg, depth)
-            return None
+            return None  # NOTE: what print() shows (x.grad, f-strings) is not part of the computation
         node = self.visit(value, depth)
         return node if last else None
 
@@ -278,7 +293,9 @@ class ProgramBuilder(_Builder):
             return None
         parameters = [a.arg for a in definition.args.args]
         if len(node.args) != len(parameters) or node.keywords:
-            raise ExprError(f"{name}() takes {len(parameters)} positional argument(s), got {len(node.args)}{' and keywords' if node.keywords else ''}", _col(node))
+            raise ExprError(
+                f"{name}() takes {len(parameters)} positional argument(s), got {len(node.args)}{' and keywords' if node.keywords else ''}", _col(node)
+            )
         if len(self.inlining) >= MAX_INLINE_DEPTH:
             raise ExprError(f"functions call each other more than {MAX_INLINE_DEPTH} deep (recursion is not supported)", _col(node))
         arguments = [self.visit(arg, depth + 1) for arg in node.args]
@@ -365,29 +382,67 @@ class ProgramBuilder(_Builder):
         node = self.visit(test, depth + 1)
         return bool(self.value_of(node, test) != 0), self.depends(node)
 
+    def backward_argument(self, call: ast.Call) -> np.ndarray | None:
+        """``z.backward(torch.ones(2, 2))``: the gradient handed to backward, a constant; None for ``z.backward()``."""
+        if call.keywords or len(call.args) > 1:
+            raise ExprError("backward() takes one argument here, the gradient of the output (retain_graph and the like are not read)", _col(call))
+        if not call.args:
+            return None
+        index = self.visit(call.args[0], 0)
+        if self.depends(index):
+            raise ExprError("the gradient handed to backward() must be a constant, not computed from inputs", _col(call.args[0]))
+        return np.asarray(self.array_of(index), dtype=np.float64)
+
+    def declare(self, name: str, index: int, where: ast.AST) -> None:
+        """``x = torch.tensor(..., requires_grad=True)`` (or ``x.requires_grad_()``): x becomes an input with that value."""
+        if self.depends(index):
+            raise ExprError(f"requires_grad on '{name}', a value computed from inputs: only a tensor made from numbers is a leaf", _col(where))
+        if self.known is not None and name in self.known:
+            raise ExprError(f"'{name}' is an input of the case and is also created in the program; keep one", _col(where))
+        self.declared[name] = np.asarray(self.array_of(index), dtype=np.float64)
+        self.known = {*(self.known or ()), name}
+        self.input_values[name] = self.declared[name]
+        self.scope.pop(name, None)
+        self.input_index[name] = self.add("input", (), _col(where), name=name)
+        self.last_assigned = self.input_index[name]
+
     def value_of(self, index: int, where: ast.AST) -> float:
         """The value of node ``index`` as one number, computed from the inputs' values."""
-        missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index)
-                   if self.nodes[i].attrs["name"] not in self.input_values]  # fmt: skip
-        if missing:
+        if self.depends(index, without_value=True):
+            missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index) if self.nodes[i].attrs["name"] not in self.input_values]
             raise NeedsValues(f"the condition depends on the input '{missing[0]}', whose value is not known here", _col(where))
-        shapes = Program("", tuple(self.nodes)).shapes({name: np.shape(v) for name, v in self.input_values.items()})
-        with np.errstate(all="ignore"):
-            for i in range(len(self.values), len(self.nodes)):
-                node = self.nodes[i]
-                if node.op == "input":
-                    self.values.append(np.asarray(self.input_values.get(node.attrs["name"], np.zeros(shapes[i])), dtype=np.float64))
-                elif node.op == "const":
-                    self.values.append(node.attrs["value"])
-                else:
-                    self.values.append(np.asarray(OPS[node.op].forward(*[self.values[j] for j in node.args], **node.attrs)))
-        value = self.values[index]
+        value = self.array_of(index)
         if np.size(value) != 1:
             raise ExprError(f"a condition must be one number; this one has {np.size(value)} elements (use .sum(), .mean() or .norm())", _col(where))
         return float(np.ravel(value)[0])
 
-    def depends(self, index: int) -> bool:
-        return bool(_inputs_under(self.nodes, index))
+    def array_of(self, index: int) -> np.ndarray:
+        """The value of node ``index``, every node up to it computed once (conditions reuse them)."""
+        with np.errstate(all="ignore"):
+            for i in range(len(self.values), len(self.nodes)):
+                node = self.nodes[i]
+                if node.op == "input":
+                    self.values.append(np.asarray(self.input_values[node.attrs["name"]], dtype=np.float64))
+                elif node.op == "const":
+                    self.values.append(node.attrs["value"])
+                else:
+                    try:
+                        self.values.append(np.asarray(OPS[node.op].forward(*[self.values[j] for j in node.args], **node.attrs)))
+                    except ValueError:  # NOTE: shapes are checked only here, where they fail: checking every node each time would be quadratic
+                        Program("", tuple(self.nodes[: i + 1])).shapes({name: np.shape(v) for name, v in self.input_values.items()})
+                        raise
+        return self.values[index]
+
+    def depends(self, index: int, without_value: bool = False) -> bool:
+        """Whether node ``index`` is computed from an input (one without a value, with ``without_value``)."""
+        for i in range(len(self.dependence), len(self.nodes)):  # NOTE: kept for every node once: loops ask again and again
+            node = self.nodes[i]
+            if node.op == "input":
+                self.dependence.append((True, node.attrs["name"] not in self.input_values))
+            else:
+                args = [self.dependence[j] for j in node.args]
+                self.dependence.append((any(a for a, _ in args), any(b for _, b in args)))
+        return self.dependence[index][1 if without_value else 0]
 
     # --- the result -----------------------------------------------------------------------
 
@@ -398,7 +453,8 @@ class ProgramBuilder(_Builder):
         renumber = {old: new for new, old in enumerate(order)}
         nodes = tuple(_renumbered(self.nodes[i], renumber) for i in order)
         bindings = tuple((name, renumber[i]) for name, i in self.scope.items() if i in renumber)
-        return Program(text, nodes, tuple(self.notes), bindings)
+        declared = tuple((name, value) for name, value in self.declared.items())
+        return Program(text, nodes, tuple(self.notes), bindings, declared=declared, grad_output=self.grad_output)
 
 
 MAX_INLINE_DEPTH = 20
@@ -412,6 +468,22 @@ _COMPARE = {
     ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
     ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
 }  # fmt: skip
+
+
+def _bool_argument(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _out_of_place(call: ast.Call, name: str) -> ast.expr:
+    """``y.add_(1)`` as ``y + 1``, ``y.exp_()`` as ``y.exp()``: what the in-place form computes."""
+    if name in IN_PLACE_OPERATORS:
+        if len(call.args) != 1 or call.keywords:
+            raise ExprError(f".{name}_() takes one argument here", _col(call))
+        replaced: ast.expr = ast.BinOp(call.func.value, IN_PLACE_OPERATORS[name](), call.args[0])
+    else:
+        replaced = ast.Call(ast.Attribute(call.func.value, name, ast.Load()), call.args, call.keywords)
+        ast.copy_location(replaced.func, call.func)
+    return ast.copy_location(replaced, call)
 
 
 def _target_words(target: ast.AST) -> str:
@@ -487,4 +559,4 @@ def with_probes(program: Program, names: Collection[str]) -> Program:
             nodes.append(Node("add", (renumber[i], len(nodes) - 1), {}, node.col, f"retain_grad of {targets[i]}", line=node.line))
             renumber[i] = len(nodes) - 1
     bindings = tuple((name, renumber[i]) for name, i in program.bindings)
-    return Program(program.text, tuple(nodes), program.notes, bindings)
+    return Program(program.text, tuple(nodes), program.notes, bindings, declared=program.declared, grad_output=program.grad_output)

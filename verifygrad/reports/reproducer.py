@@ -59,7 +59,9 @@ def torch_script(problem: Problem, device: str, title: str) -> str:
     dtype = f"torch.{problem.dtype}" + (f', device="{device}"' if device != "cpu" else "")
     nodes = problem.program.nodes
     probes = {i for i, node in enumerate(nodes) if node.attrs.get("probe")}
-    retained = {i: node.args[0] for i, node in enumerate(nodes) if node.op == "add" and node.args[1] in probes and nodes[node.args[0]].op not in ("input", "const")}
+    retained = {
+        i: node.args[0] for i, node in enumerate(nodes) if node.op == "add" and node.args[1] in probes and nodes[node.args[0]].op not in ("input", "const")
+    }
     # NOTE: generated names only (in0, in1, ...): an input named `print` or `torch` must not shadow what the script calls.
     names = {name: f"{INPUT}{k}" for k, name in enumerate(problem.inputs)}
     # NOTE: the title holds user text (a case name, an expression over several lines): one line, or it is code.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import yaml
 
+from verifygrad.cases.written import WrittenFloat, portable
+
 from verifygrad.tutorials.tocases import Draft
 
 
@@ -26,7 +28,13 @@ def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
 
 
+def _written(dumper: yaml.SafeDumper, number: WrittenFloat) -> yaml.ScalarNode:
+    """A number as it was printed (0.5000 keeps its decimals, which `run` holds the claim to)."""
+    return dumper.represent_scalar("tag:yaml.org,2002:float", portable(number.text))
+
+
 _Dumper.add_representer(str, _text)
+_Dumper.add_representer(WrittenFloat, _written)
 
 
 def _one_line(text: str) -> str:

@@ -33,7 +33,8 @@ class Found:
     derivations: tuple[Derivation, ...] = ()  # grad and formula claims: the backward() calls behind .grad
     values: np.ndarray | None = None
     value_text: str | None = None  # a numeric claim written as an expression (`2*3`, `9/2`)
-    decimals: int | None = None
+    decimals: int | None = None  # as printed; None where the numbers are shown exactly
+    written: object = None  # the printed numbers with their text (WrittenFloat), which a case holds to their decimals
     formula: str | None = None
     status: str = ""  # why it is not checked; "" when a case checks it
     label: str = ""  # the code the claim is about (`x.grad`, `v_out`)
@@ -66,7 +67,8 @@ def _prints_a_tensor(shown: Shown) -> bool:
 
 def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found:
     value = target.value
-    claim = Found("value", line, where, "printed output", item.describe(), values=item.values, decimals=item.decimals, label=target.label)
+    claim = Found("value", line, where, "printed output", item.describe(), values=item.values, decimals=item.decimals,
+                  written=item.written, label=target.label)  # fmt: skip
     if item.summarised:
         claim.status = "not checked: the printed value is a summary (`...`)"
     if isinstance(value, Unknown):
@@ -124,7 +126,7 @@ MAX_MATH_SPANS = 2_000  # per document: a claim-heavy tutorial has dozens; more 
 def math_spans(block: Block, lines: list[str], budget: list[int]) -> list[tuple[int, str]]:
     """The math in a prose block ($$...$$, $...$, \\[...\\], \\(...\\)) with the file line where each is written."""
     spans = []
-    newlines, position = 0, 0
+    newlines, position, cursor = 0, 0, block.line
     for match in _MATH.finditer(block.text):
         if budget[0] <= 0:
             break
@@ -132,14 +134,16 @@ def math_spans(block: Block, lines: list[str], budget: list[int]) -> list[tuple[
         newlines += block.text.count("\n", position, match.start())
         position = match.start()
         body = next(group for group in match.groups() if group is not None)
-        spans.append((_locate(lines, body, block.line + newlines), body))
+        line = _locate(lines, body, cursor, block.line + newlines)
+        cursor = line
+        spans.append((line, body))
     return spans
 
 
-def _locate(lines: list[str], body: str, guess: int) -> int:
-    """The file line holding the math: near where the prose block puts it (HTML tags shift lines a little)."""
+def _locate(lines: list[str], body: str, cursor: int, guess: int) -> int:
+    """The file line holding the math: the first at or after the previous span's (HTML tags shift the block's lines)."""
     first = body.strip().split("\n")[0].strip()[:40]
-    for number in range(max(guess - 1, 0), min(len(lines), guess + 50)):
+    for number in range(max(cursor - 1, 0), min(len(lines), guess + 50, cursor + 300)):
         if first and first in lines[number][:10_000].replace("\\\\", "\\"):
             return number + 1
     return guess

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from verifygrad.cases.written import WrittenFloat
+
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
 _TOKEN = re.compile(rf"\[|\]|\.\.\.|{_NUMBER}|,")
 _NUMBER_ROW = re.compile(rf"^\s*(?:(?:{_NUMBER})\s*)+$")
@@ -31,6 +33,7 @@ class Printed:
     text: str
     summarised: bool = False  # `...` stands for elements not shown
     device: str | None = None  # "cuda" where the repr says so
+    written: object = None  # the numbers as printed: WrittenFloats (nested lists), so a claim keeps its decimals
 
     def describe(self) -> str:
         flat = np.ravel(self.values)
@@ -106,7 +109,7 @@ def _from_call(inside: str, line: int, whole: str, kind: str) -> Printed | None:
             break
     item = _from_data(inside[:cut], line, whole)
     if item is not None and re.search(r"device='cuda", inside[cut:]):
-        return Printed(item.values, item.decimals, line, whole, item.summarised, "cuda")
+        return Printed(item.values, item.decimals, line, whole, item.summarised, "cuda", item.written)
     return item
 
 
@@ -130,7 +133,7 @@ def _from_data(data: str, line: int, whole: str) -> Printed | None:
                 items.append(parse())
             position += 1
             return items
-        return float(token)
+        return WrittenFloat(float(token), token)
 
     try:
         nested = parse()
@@ -140,7 +143,7 @@ def _from_data(data: str, line: int, whole: str) -> Printed | None:
     if values.dtype == object:
         return None
     numbers = [t for t in tokens if t not in "[],..."]
-    return Printed(values, _decimals(numbers), line, whole, summarised)
+    return Printed(values, _decimals(numbers), line, whole, summarised, written=nested)
 
 
 def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | None:
@@ -161,7 +164,8 @@ def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | N
     if size is None:
         if len(numbers) != 1 or len(rows) != 1:
             return None  # rows of numbers without a footer: not known to be a tensor
-        return Printed(values.reshape(()), None, line, "\n".join(rows))  # a Python number prints its shortest exact form
+        # a Python number prints its shortest exact form
+        return Printed(values.reshape(()), None, line, "\n".join(rows), written=WrittenFloat(values[0], numbers[0]))
     dims = tuple(int(d) for d in size.group(2).split("x"))
     if int(np.prod(dims)) != values.size:
         return None
@@ -169,7 +173,9 @@ def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | N
     if decimals is not None:
         decimals += scale_decimals
     shaped = values.reshape(()) if dims == (1,) else values.reshape(dims)  # old torch's "scalars" had size 1
-    return Printed(shaped, decimals, line, "\n".join(rows + [size.group(0)]))
+    texts = numbers if scale == 1.0 else [f"{v:.{decimals}f}" if decimals is not None else repr(float(v)) for v in values]
+    written = np.array([WrittenFloat(v, t) for v, t in zip(values, texts)], dtype=object).reshape(shaped.shape).tolist()
+    return Printed(shaped, decimals, line, "\n".join(rows + [size.group(0)]), written=written)
 
 
 def _decimals(numbers: list[str]) -> int | None:

@@ -223,8 +223,6 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
     for existing_kind, existing_quantity, existing in draft.claims:
         if (existing_kind, existing_quantity) == (kind, quantity):
             if _same(existing, item):
-                if item.decimals is None:  # the same numbers also written exactly: held to the exact claim
-                    draft.mapping.get("expect", {}).get("decimals", {}).pop(quantity, None)
                 draft.claims.append((kind, quantity, item))
                 return
             extra = Draft({**draft.mapping, "name": f"{draft.name}#{len(extras) + 2}"}, draft.line, draft.kind, draft.names, about=draft.about)
@@ -241,12 +239,13 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
         expect.setdefault(kind, {})[quantity] = item.formula if kind == "formula" else _claimed(item)
     if kind == "formula":
         expect["formula"][quantity] = _renamed(item.formula or "", draft.names, item)
-    if item.decimals is not None and kind != "formula":
-        expect.setdefault("decimals", {})[quantity] = item.decimals
     draft.claims.append((kind, quantity, item))
 
 
 def _claimed(item: Found) -> Any:
+    """The numbers as printed (their text kept: 0.5000 is a claim to ±5e-5), or a constant expression."""
+    if item.written is not None:
+        return item.written
     if item.values is not None:
         return item.values.tolist()
     return item.value_text
