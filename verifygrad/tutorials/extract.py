@@ -5,7 +5,6 @@ from __future__ import annotations
 import yaml
 
 from verifygrad.cases.written import WrittenFloat, portable
-
 from verifygrad.tutorials.tocases import Draft
 
 
