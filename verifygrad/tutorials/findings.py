@@ -33,7 +33,6 @@ class Found:
     derivations: tuple[Derivation, ...] = ()  # grad and formula claims: the backward() calls behind .grad
     values: np.ndarray | None = None
     value_text: str | None = None  # a numeric claim written as an expression (`2*3`, `9/2`)
-    decimals: int | None = None  # as printed; None where the numbers are shown exactly
     written: object = None  # the printed numbers with their text (WrittenFloat), which a case holds to their decimals
     formula: str | None = None
     status: str = ""  # why it is not checked; "" when a case checks it
@@ -67,8 +66,8 @@ def _prints_a_tensor(shown: Shown) -> bool:
 
 def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found:
     value = target.value
-    claim = Found("value", line, where, "printed output", item.describe(), values=item.values, decimals=item.decimals,
-                  written=item.written, label=target.label)  # fmt: skip
+    claim = Found("value", line, where, "printed output", item.describe(), values=item.values, written=item.written,
+                  label=target.label)  # fmt: skip
     if item.summarised:
         claim.status = "not checked: the printed value is a summary (`...`)"
     if isinstance(value, Unknown):
