@@ -304,6 +304,6 @@ def collect(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def load_mapping(mapping: dict[str, Any], where: str) -> tuple[list[Case], list[CaseError]]:
-    """One case given as data rather than a file (e.g. by `verifygrad new`), validated like any other."""
-    return _validated([LineDict(mapping)], where)
+def load_mapping(mapping: dict[str, Any], where: str, line: int = 0) -> tuple[list[Case], list[CaseError]]:
+    """One case given as data rather than a file (e.g. by `verifygrad new`, or read from a tutorial at ``line``), validated like any other."""
+    return _validated([LineDict(mapping, line=line)], where)

@@ -290,6 +290,11 @@ REPORT_SCHEMA: dict[str, Any] = {
         },
     },
     "properties": {
+        "tutorials": {
+            "type": "array",
+            "items": {"type": "object", "required": ["file", "format", "cases", "not_checked", "not_read"]},
+            "description": "`verifygrad check` only: per tutorial: its cases with each claim's line and source, the claims not checked, what was not read.",
+        },
         "format": {"const": FORMAT_VERSION},
         "versions": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
         "summary": {
