@@ -17,7 +17,7 @@ from verifygrad.frontends.exit_status import exit_status, finite_tolerance
 from verifygrad.frontends.output import output_options
 from verifygrad.process.limits import DEFAULT_LIMITS
 
-CONFIGURED = ("run", "list")  # the commands [tool.verifygrad] in pyproject.toml gives defaults to
+CONFIGURED = ("run", "check", "list")  # the commands [tool.verifygrad] in pyproject.toml gives defaults to
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +29,7 @@ def main(ctx: click.Context) -> None:
         from verifygrad.frontends import config
 
         ctx.obj = config.load(run)  # NOTE: before the subcommand parses its options, which take these as defaults
-        ctx.default_map = {"run": ctx.obj.defaults, "list": {k: v for k, v in ctx.obj.defaults.items() if k == "pattern"}}
+        ctx.default_map = {"run": ctx.obj.defaults, "check": ctx.obj.defaults, "list": {k: v for k, v in ctx.obj.defaults.items() if k == "pattern"}}
 
 
 def selection_options(command: Any) -> Any:
@@ -77,6 +77,14 @@ def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | N
 
     Without PATHS, the `paths` of [tool.verifygrad] in pyproject.toml.
     """
+    run_with_limits(_chosen_paths(paths, options.pop("examples")), time_limit, max_elements, settings, **options)
+
+
+def run_with_limits(paths: tuple[Path, ...] | list[Path], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
+                    **options: Any) -> None:  # fmt: skip
+    """`run` (and `check`, which passes its own loader) under the limits the options set."""
+    if options.pop("examples", False):  # `check` shares run's options
+        raise click.UsageError("--examples takes the bundled case files: use `verifygrad run --examples`")
     from verifygrad.process import limits
 
     chosen: dict[str, float] = {}
@@ -88,7 +96,7 @@ def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | N
         chosen[name] = value
     chosen.update({k: v for k, v in (("time_limit", time_limit), ("max_elements", max_elements)) if v is not None})
     with limits.using(limits.with_settings(DEFAULT_LIMITS, chosen)):
-        _run(_chosen_paths(paths, options.pop("examples")), **options)
+        _run(paths, **options)
 
 
 def _chosen_paths(paths: tuple[Path, ...], examples: bool) -> list[Path]:
@@ -113,7 +121,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, color: str, no_color: bool, quiet: bool,
          maxfail: int | None, exitfirst: bool, shard: tuple[int, int] | None, annotate: str | None, exclude: tuple[str, ...],
          jobs: str, timeout: float | None, explain: str | None, strict: bool, mutate: bool, json_path: str | None,
-         junit_path: str | None, junit_family: str) -> None:  # fmt: skip
+         junit_path: str | None, junit_family: str, load: Any = None, per_file: Any = None) -> None:  # fmt: skip
     import time
 
     from verifygrad.cases.discover import load_cases, select_shard
@@ -137,7 +145,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         from verifygrad.process import worker
 
         worker.prestart(("verifygrad.engines.sympy.engine", "verifygrad.verdict.claims"))  # SymPy's import in the worker overlaps torch's here
-    cases, load_errors = load_cases(paths, pattern, _excluded(exclude))
+    cases, load_errors = load(paths, pattern) if load else load_cases(paths, pattern, _excluded(exclude))
     cases = select_shard(cases, *shard) if shard else cases
     if not cases and not load_errors and not shard:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
@@ -149,6 +157,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
 
         sys.exit(explain_case(console, cases, explain, overrides))
     outcomes = _check_all(console, cases, overrides, workers, timeout, stop_after(maxfail, exitfirst), progress=not quiet)
+    extra = per_file(console, outcomes, verbose) if per_file else {}  # `check`: the per-file report and its JSON
     publish(console, outcomes, load_errors, annotate, summary_line(outcomes, load_errors))
     if len(outcomes) < len(cases):
         console.print(f"stopped after {len(outcomes)} of {len(cases)} cases (--maxfail)", soft_wrap=True, highlight=False)
@@ -162,7 +171,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
 
         from verifygrad.reports.json_report import run_report
 
-        _write(json_path, json.dumps(run_report(outcomes, load_errors, code, seconds), indent=2, ensure_ascii=False) + "\n")
+        _write(json_path, json.dumps({**run_report(outcomes, load_errors, code, seconds), **extra}, indent=2, ensure_ascii=False) + "\n")
     if junit_path:
         from verifygrad.reports.junit import junit_xml
 
@@ -276,3 +285,9 @@ def new(name: str, expr: str, inputs: tuple[str, ...], grad_output: str | None, 
         click.echo(f"{output}: cannot write: {err.strerror or err}", err=True)
         sys.exit(EXIT_INVALID)
     click.echo(f"wrote {output}; review its `expect:` before relying on it", err=True)
+
+
+from verifygrad.frontends.tutorial_cli import check_command, extract_command  # noqa: E402 - they reuse `run`'s options
+
+main.add_command(check_command(run, run_with_limits))
+main.add_command(extract_command())

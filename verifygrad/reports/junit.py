@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import PurePath
 
+from verifygrad.cases.second_order import is_second_order
 from verifygrad.errors import CaseError
 from verifygrad.reports.text import plain_panel, verdict_line
 from verifygrad.verdict.outcome import ERROR, FAILED, SKIPPED, CaseOutcome
@@ -48,6 +49,13 @@ def _testcase(outcome: CaseOutcome, extended: bool) -> ET.Element:
     testcase = ET.Element("testcase", name=case.name, classname=classname(case.path), time=f"{outcome.seconds:.3f}")
     if extended:
         testcase.attrib.update(file=case.path, line=str(case.line))
+    second = [q for q in outcome.quantities if is_second_order(q.quantity)]
+    if second and extended:  # NOTE: the second-order quantities' worst errors, for CI dashboards that read properties
+        # (junit-10.xsd allows no <properties> in a <testcase>: xunit2 leaves them out)
+        properties = ET.SubElement(testcase, "properties")
+        for quantity in second:
+            errors = ", ".join(f"{engine} {d.max_abs:.2g}" for engine, d in quantity.differences.items() if engine != quantity.reference)
+            ET.SubElement(properties, "property", name=quantity.quantity, value=f"reference {quantity.reference}; {errors}")
     tag = {FAILED: "failure", ERROR: "error", SKIPPED: "skipped"}.get(outcome.verdict)
     if tag == "skipped":
         ET.SubElement(testcase, tag, message=verdict_line(outcome))
