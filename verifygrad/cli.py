@@ -166,13 +166,14 @@ def schema(report: bool) -> None:
 @click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
 def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
     """List the cases that `run` would check, with their files and lines."""
+    from verifygrad.errors import visible
     from verifygrad.suite import load_cases
 
     cases, load_errors = load_cases(paths, pattern)
     for case in cases:
-        click.echo(f"{case.path}:{case.line}\t{case.name}\t{case.expr}")
+        click.echo(f"{case.path}:{case.line}\t{visible(case.name)}\t{visible(case.expr)}")
     for error in load_errors:
-        click.echo(str(error), err=True)
+        click.echo(visible(str(error)), err=True)
     if not cases and not load_errors:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
     sys.exit(EXIT_INVALID if load_errors or not cases else EXIT_OK)

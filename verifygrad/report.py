@@ -12,7 +12,7 @@ from rich.text import Text
 
 from verifygrad.compare import Difference, quantity_of, ulp_error
 from verifygrad.engines import ENGINES
-from verifygrad.errors import CaseError
+from verifygrad.errors import CaseError, visible
 from verifygrad.ops import fmt
 from verifygrad.runner import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
 
@@ -51,7 +51,7 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
     # A case that could not even be prepared gets one line, `file:line: what is wrong`.
     invalid = [reason for outcome in outcomes if not outcome.quantities for reason in outcome.reasons]
     for line in [*map(str, load_errors), *invalid]:
-        console.print(Text(line, style="magenta"), soft_wrap=True)
+        console.print(Text(visible(line), style="magenta"), soft_wrap=True)
     console.print(Text(summary_line(outcomes, load_errors)), soft_wrap=True)
 
 
@@ -65,11 +65,11 @@ def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
         label, style = VERDICT_STYLE[outcome.verdict]
         verdict = Text(label, style=style)
         if not outcome.quantities:
-            table.add_row(outcome.case.name, "", "", *["" for _ in engines], "", *([""] if mutated else []), verdict, end_section=True)
+            table.add_row(Text(visible(outcome.case.name)), "", "", *["" for _ in engines], "", *([""] if mutated else []), verdict, end_section=True)
             continue
         for row, quantity in enumerate(outcome.quantities):
             table.add_row(
-                outcome.case.name if row == 0 else "",
+                Text(visible(outcome.case.name)) if row == 0 else "",
                 "(value)" if quantity.quantity == "value" else quantity.quantity,
                 fmt(quantity.shape),
                 *[engine_cell(outcome, quantity, engine) for engine in engines],
@@ -125,16 +125,17 @@ def claim_cell(quantity: QuantityCheck) -> Text:
 
 def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
     case = outcome.case
-    parts: list = [Text.assemble(("expr  ", "bold"), case.expr)]
+    # NOTE: every piece of case text goes in as Text, never as a markup string: `[/]` in a name must not raise.
+    parts: list = [Text.assemble(("expr  ", "bold"), visible(case.expr))]
     for label, value in (("about ", case.description), ("source ", case.source)):
         if value and verbose:
-            parts.append(Text.assemble((label, "bold"), value))
+            parts.append(Text.assemble((label, "bold"), visible(value)))
     for reason in outcome.reasons:
-        parts.append(Text(f"• {reason}", style=VERDICT_STYLE[outcome.verdict][1] if outcome.verdict != PASSED else ""))
+        parts.append(Text(f"• {visible(reason)}", style=VERDICT_STYLE[outcome.verdict][1] if outcome.verdict != PASSED else ""))
     sympy_result = outcome.results.get("sympy")
     if sympy_result and sympy_result.ok:
         for formula in sympy_result.formulas.values():
-            parts.append(Text.assemble(("derived  ", "bold"), formula))
+            parts.append(Text.assemble(("derived  ", "bold"), visible(formula)))
     if outcome.mutations:
         from verifygrad.mutate import summary
 
@@ -149,8 +150,8 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
         )
         parts.append(Text(f"engines: {timings}", style="dim"))
     if verbose > 1:
-        parts += [Text(r.traceback, style="dim") for r in outcome.results.values() if r.traceback]
-    title = f"{case.name}  [dim]{case.path}:{case.line}[/dim]"
+        parts += [Text(visible(r.traceback, newlines=True), style="dim") for r in outcome.results.values() if r.traceback]
+    title = Text.assemble(visible(case.name), "  ", (visible(f"{case.path}:{case.line}"), "dim"))
     return Panel(Group(*parts), title=title, title_align="left", border_style=VERDICT_STYLE[outcome.verdict][1])
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from verifygrad.cases import Case, collect, load_file
+from verifygrad.cases import Case, collect, display_path, load_file
 from verifygrad.errors import CaseError
 
 
 def load_cases(paths: tuple[Path, ...] | list[Path], pattern: str | None = None) -> tuple[list[Case], list[CaseError]]:
     """The cases to run, in file order, and an error for each path or case that cannot be loaded."""
-    errors = [CaseError(str(path), None, "no such file or directory") for path in paths if not path.exists()]
+    errors = [CaseError(display_path(path), None, "no such file or directory") for path in paths if not path.exists()]
     cases: list[Case] = []
     first_seen: dict[str, str] = {}
     for path in collect([p for p in paths if p.exists()]):

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import PurePath
 
-from verifygrad.errors import CaseError
+from verifygrad.errors import CaseError, visible
 from verifygrad.reports.text import plain_panel, verdict_line
 from verifygrad.runner import ERROR, FAILED, SKIPPED, CaseOutcome
 
@@ -27,8 +27,17 @@ def junit_xml(outcomes: list[CaseOutcome], load_errors: list[CaseError], seconds
         suite.extend(testcases)
         _count(suite, testcases)
     _count(root, [case for suite in root for case in suite])
+    _only_xml_characters(root)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _only_xml_characters(root: ET.Element) -> None:
+    """Escape what XML 1.0 cannot hold at all (\x01, ESC, a lone surrogate): one such character loses the whole report."""
+    for element in root.iter():
+        element.attrib = {key: visible(value) for key, value in element.attrib.items()}
+        if element.text:
+            element.text = visible(element.text, newlines=True)
 
 
 def _testcase(outcome: CaseOutcome) -> ET.Element:

@@ -1,0 +1,115 @@
+"""Hostile files: every run ends with a verdict per file, well-formed reports, and no traceback.
+
+Each test runs a hostile file beside a good one and checks the exit code, that the hostile file is
+named, that the good one was still checked, and that the JSON and JUnit reports parse back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.clihelp import run_cli, write
+
+GOOD = "name: good\nexpr: sum(x*x)\ninputs: {x: [1.0, 2.0]}\n"
+FAST = ("-e", "numpy", "-e", "torch")
+
+
+def run_beside_good(tmp_path: Path, hostile: list[Path], *options: str) -> tuple[int, str, dict, ET.Element]:
+    """Run the hostile files and a good one; the exit code, the output and both reports, parsed back."""
+    good = write(tmp_path, "good.yaml", GOOD)
+    json_path, junit_path = tmp_path / "report.json", tmp_path / "report.xml"
+    code, output = run_cli(*map(str, hostile), str(good), *FAST, *options, "--json", str(json_path), "--junit-xml", str(junit_path))
+    report = json.loads(json_path.read_text(encoding="utf-8"))
+    junit = ET.fromstring(junit_path.read_bytes())
+    assert [case["verdict"] for case in report["cases"] if case["name"] == "good"] == ["passed"], output
+    assert any(case.get("name") == "good" for case in junit.iter("testcase"))
+    return code, output, report, junit
+
+
+# --- 1. markup in user text is text ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ok[/]", "bad[/dim]", "[link=https://example.com]click[/link]", "[bold green]✓ PASS"])
+def test_markup_in_a_case_name_is_printed_as_written(tmp_path: Path, name: str) -> None:
+    (tmp_path / "x[").mkdir()
+    hostile = write(tmp_path, "x[/foo].yaml", f"name: {json.dumps(name)}\nexpr: sum(x)\ninputs: {{x: [1.0]}}\nexpect: {{value: 5}}\n")
+    code, output, report, _ = run_beside_good(tmp_path, [hostile])
+    assert code == 1  # the wrong claim is found, not a crash (which exits 1 too: hence the report checks)
+    assert name in output and "x[/foo].yaml" in output  # the panel's title shows the name and the path as written
+    assert [c["verdict"] for c in report["cases"] if c["name"] == name] == ["failed"]
+
+
+def test_markup_in_list_and_explain(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from verifygrad.cli import main
+
+    hostile = write(tmp_path, "m.yaml", 'name: "ok[/]"\nexpr: sum(x)\ninputs: {x: [1.0]}\n')
+    listed = CliRunner().invoke(main, ["list", str(hostile)])
+    assert listed.exit_code == 0 and "ok[/]" in listed.output
+    code, output = run_cli(str(hostile), *FAST, "--explain", "ok[/]")
+    assert code == 0 and "ok[/]" in output
+
+
+# --- 2. control characters are shown escaped ------------------------------------
+
+
+def test_control_characters_in_a_name_are_escaped_everywhere(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from verifygrad.cli import main
+
+    name = "a\x1b[2J\x1b]52;c;ZXZpbA==\x07b\x01\u202e"
+    hostile = write(tmp_path, "ctrl.yaml", f"name: {json.dumps(name)}\nexpr: sum(x)\ninputs: {{x: [1.0]}}\nexpect: {{value: 5}}\n")
+    code, output, report, junit = run_beside_good(tmp_path, [hostile])
+    assert code == 1
+    assert "\x1b" not in output and "\x01" not in output and "\u202e" not in output
+    assert r"a\x1b[2J\x1b]52;c;ZXZpbA==\x07b\x01\u202e" in output
+    assert [c["name"] for c in report["cases"]] == [name, "good"]  # JSON escapes it itself, and keeps it exact
+    assert any(r"\x01" in (t.get("name") or "") for t in junit.iter("testcase"))
+    listed = CliRunner().invoke(main, ["list", str(hostile)])
+    assert "\x1b" not in listed.output and r"a\x1b[2J" in listed.output
+
+
+# --- 3. YAML keys that are not text ---------------------------------------------
+
+NON_TEXT_KEYS = {
+    "merge.yaml": ("<<: {bogus: 1}\ncases:\n  - {name: m, expr: sum(x), inputs: {x: [1.0]}}\n", "merge.yaml:1: unknown key 'bogus'"),
+    "merge-defaults.yaml": (
+        "defaults:\n  <<: {bogus: 1}\ncases:\n  - {name: d, expr: sum(x), inputs: {x: [1.0]}}\n",
+        "merge-defaults.yaml:2: case 'd': unknown key 'bogus'",
+    ),
+    "merge-cases.yaml": ("<<: {cases: 5}\n", "merge-cases.yaml:1: `cases` must be a non-empty list"),
+    "null.yaml": ("null: 1\ncases:\n  - {name: n, expr: sum(x), inputs: {x: [1.0]}}\n", "null.yaml:1: key 'null' is not text"),
+    "hex.yaml": ("0x10: 1\nname: h\nexpr: sum(x)\ninputs: {x: [1.0]}\n", "hex.yaml:1: key '0x10' is not text"),
+    "int-input.yaml": ("name: i\nexpr: sum(x)\ninputs:\n  x: [1.0]\n  3: [2.0]\n", "int-input.yaml:5: key '3' is not text"),
+}
+
+
+@pytest.mark.parametrize("file_name", NON_TEXT_KEYS)
+def test_keys_that_are_not_text_are_one_line_errors(tmp_path: Path, file_name: str) -> None:
+    text, message = NON_TEXT_KEYS[file_name]
+    code, output, report, junit = run_beside_good(tmp_path, [write(tmp_path, file_name, text)])
+    assert code == 2 and message in output, output
+    assert report["load_errors"][0]["file"].endswith(file_name)
+    assert any(t.find("error") is not None for t in junit.iter("testcase"))
+
+
+# --- 4. file names that are not UTF-8 -------------------------------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file names are bytes")
+def test_a_file_name_that_is_not_utf8_is_reported_escaped(tmp_path: Path) -> None:
+    directory = os.fsencode(tmp_path / "cases")
+    os.mkdir(directory)
+    with open(os.path.join(directory, b"caf\xe9.yaml"), "w", encoding="utf-8") as file:
+        file.write("name: latin\nexpr: sum(x)\ninputs: {x: [1.0]}\nexpect: {value: 5}\n")
+    code, output, report, junit = run_beside_good(tmp_path, [tmp_path / "cases"])
+    assert code == 1 and r"caf\xe9.yaml" in output
+    assert [c["file"] for c in report["cases"] if c["name"] == "latin"] == [str(tmp_path / "cases" / "caf") + r"\xe9.yaml"]
+    assert any(t.get("file", "").endswith(r"caf\xe9.yaml") for t in junit.iter("testcase"))
