@@ -113,3 +113,39 @@ def test_a_file_name_that_is_not_utf8_is_reported_escaped(tmp_path: Path) -> Non
     assert code == 1 and r"caf\xe9.yaml" in output
     assert [c["file"] for c in report["cases"] if c["name"] == "latin"] == [str(tmp_path / "cases" / "caf") + r"\xe9.yaml"]
     assert any(t.get("file", "").endswith(r"caf\xe9.yaml") for t in junit.iter("testcase"))
+
+
+# --- 5. every option validated ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--limit", "file_bytes=1e30"], "file_bytes must be a number from 0 to 1e+12"),
+        (["--limit", "time_limit=inf"], "time_limit must be a number from 0 to 1e+06"),
+        (["--timeout", "inf"], "'--timeout': 'inf' is not a number > 0"),
+        (["--time-limit", "inf"], "'--time-limit': 'inf' is not a number >= 0"),
+        (["--time-limit", "nan"], "'--time-limit': 'nan' is not a number"),
+        (["--rtol", "nan"], "'--rtol': 'nan' is not a number"),
+        (["--max-elements", "1e40"], "'--max-elements': '1e40' is not a number >= 1"),
+        (["--json", "r.out", "--junit-xml", "./r.out"], "--json and --junit-xml both name r.out"),
+    ],
+)
+def test_extreme_option_values_are_usage_errors(tmp_path: Path, options: list[str], message: str) -> None:
+    code, output = run_cli(str(write(tmp_path, "good.yaml", GOOD)), *options)
+    assert code == 2 and message in output, output
+
+
+def test_the_file_size_limit_never_allocates_the_limit(tmp_path: Path) -> None:
+    code, output = run_cli(str(write(tmp_path, "good.yaml", GOOD)), *FAST, "--limit", "file_bytes=1e12")
+    assert code == 0, output
+
+
+def test_new_refuses_a_recursive_alias_in_an_input() -> None:
+    from click.testing import CliRunner
+
+    from verifygrad.cli import main
+
+    result = CliRunner().invoke(main, ["new", "x", "--expr", "sum(x)", "--input", "x=&a [*a]"])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 2
+    assert "--input x:1: YAML nested too deeply" in result.output

@@ -105,13 +105,22 @@ def read_yaml(path: Path, where: str | None = None) -> Any:
         raise CaseError(where, None, "not a regular file")
     try:
         with path.open("rb") as file:
-            data = file.read(bounds.file_bytes + 1)  # never more than the limit, whatever stat says
+            data = _read_at_most(file, bounds.file_bytes + 1)  # never more than the limit, whatever stat says
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise CaseError(where, None, f"cannot read file: {err}") from None
     if len(data) > bounds.file_bytes:
         raise CaseError(where, None, f"file is over {bounds.file_bytes} bytes, the limit (--limit file_bytes=N)")
     return parse_yaml(text, where)
+
+
+def _read_at_most(file: Any, size: int) -> bytes:
+    """Up to ``size`` bytes, a megabyte at a time: ``read(size)`` would allocate all of ``size`` at once."""
+    chunks, left = [], size
+    while left > 0 and (chunk := file.read(min(left, 1 << 20))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def display_path(path: Path) -> str:

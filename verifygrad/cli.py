@@ -13,6 +13,7 @@ from verifygrad import __version__
 from verifygrad.engines import ENGINES
 from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK
 from verifygrad.limits import DEFAULT_LIMITS
+from verifygrad.options import COUNT, POSITIVE_SECONDS, SECONDS, TOLERANCE
 
 PIPED_WIDTH = 130
 
@@ -28,21 +29,21 @@ def main() -> None:
 @click.option("-e", "--engine", "engines", multiple=True, type=click.Choice(ENGINES), help="Run only these engines (repeatable).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Device for the torch engine.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), help="Override every case's dtype.")
-@click.option("--rtol", type=click.FloatRange(min=0), help="Override every case's relative tolerance.")
-@click.option("--atol", type=click.FloatRange(min=0), help="Override every case's absolute tolerance.")
+@click.option("--rtol", type=TOLERANCE, help="Override every case's relative tolerance.")
+@click.option("--atol", type=TOLERANCE, help="Override every case's absolute tolerance.")
 @click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
 @click.option("-v", "--verbose", count=True, help="Show passing cases' panels and timings; -vv adds tracebacks.")
 @click.option("--no-color", is_flag=True, help="Plain output without colour.")
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=0),
+    type=SECONDS,
     help=f"Seconds of SymPy work per case (default {DEFAULT_LIMITS.time_limit:g}; 0: no limit).",
 )
-@click.option("--max-elements", type=click.IntRange(min=1), help=f"Elements of a case's tensors together (default {DEFAULT_LIMITS.max_elements:,}).")
+@click.option("--max-elements", type=COUNT, help=f"Elements of a case's tensors together (default {DEFAULT_LIMITS.max_elements:,}).")
 @click.option("--limit", "settings", multiple=True, metavar="NAME=VALUE",
               help="Any other limit: expr_chars, depth, exponent, file_bytes, cases_per_file, yaml_nodes (repeatable).")  # fmt: skip
 @click.option("-j", "--jobs", default="1", metavar="N|auto", help="Check cases in N worker processes (auto: one per core).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds a case may take (runs it in a worker).")
+@click.option("--timeout", type=POSITIVE_SECONDS, help="Seconds a case may take (runs it in a worker).")
 @click.option("--explain", metavar="CASE", help="Print one case in full: every element, the derivative at the worst, a PyTorch reproducer.")
 @click.option("--mutate", is_flag=True, help="Negative controls: check that each case would catch a wrong gradient.")
 @click.option("--json", "json_path", metavar="FILE", help="Write a JSON report to FILE (- for stdout).")
@@ -84,6 +85,8 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
         raise click.BadParameter(f"{jobs!r} is not a positive whole number or 'auto'", param_hint="'-j'") from None
     if json_path == "-" and junit_path == "-":
         raise click.UsageError("only one of --json and --junit-xml can write to stdout")
+    if json_path and junit_path and json_path != "-" and Path(json_path).resolve() == Path(junit_path).resolve():
+        raise click.UsageError(f"--json and --junit-xml both name {json_path}: one report would overwrite the other")
     start = time.perf_counter()
     to_stderr = "-" in (json_path, junit_path)  # a report on stdout keeps stdout to itself
     console = Console(no_color=no_color or None, highlight=False, stderr=to_stderr)

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from verifygrad.cases import Case, load_mapping
+from verifygrad.cases import Case, load_mapping, parse_yaml
 from verifygrad.compare import quantity_of
 from verifygrad.errors import CaseError
 from verifygrad.runner import PASSED, CaseOutcome, check_case
@@ -19,8 +19,10 @@ def parse_input(text: str) -> tuple[str, Any]:
     if not sep or not name.strip() or not value.strip():
         raise CaseError("--input", None, f"{text!r} is not NAME=VALUE, e.g. x=3 or x=[1, 2] or x='ones(2, 2)'")
     try:
-        parsed = yaml.safe_load(value)
-    except yaml.YAMLError:
+        parsed = parse_yaml(value, f"--input {name.strip()}")  # bounded like a case file: `&a [*a]` is refused
+    except CaseError as err:
+        if not err.message.startswith("invalid YAML"):
+            raise
         parsed = value.strip()
     # Numbers and nested lists are kept as data; anything else is a constant expression for the loader.
     return name.strip(), parsed if isinstance(parsed, (int, float, list)) and not isinstance(parsed, bool) else value.strip()
