@@ -149,3 +149,47 @@ def test_new_refuses_a_recursive_alias_in_an_input() -> None:
     result = CliRunner().invoke(main, ["new", "x", "--expr", "sum(x)", "--input", "x=&a [*a]"])
     assert isinstance(result.exception, SystemExit) and result.exit_code == 2
     assert "--input x:1: YAML nested too deeply" in result.output
+
+
+# --- 7. symbolic links out of a searched directory, and quotes from files -----------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_a_link_to_a_secret_is_not_followed_and_never_echoed(tmp_path: Path) -> None:
+    secret = write(tmp_path, "id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ" * 40 + "\n")
+    searched = tmp_path / "cases"
+    searched.mkdir()
+    (searched / "secret.yaml").symlink_to(secret)
+    code, output, report, junit = run_beside_good(tmp_path, [searched], "-v")
+    assert code == 0 and "secret.yaml: a symbolic link out of the searched directory" in output
+    assert "b3Blbn" not in output and "b3Blbn" not in json.dumps(report) and b"b3Blbn" not in ET.tostring(junit)
+    # Named on the command line it is read, as any file named is, and quoted no further than an excerpt.
+    code, output, report, junit = run_beside_good(tmp_path, [searched / "secret.yaml"])
+    assert code == 2 and "secret.yaml:1: expected a case (a mapping)" in output
+    assert output.count("b3Blbn") <= 1 and json.dumps(report).count("b3Blbn") <= 1 and "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQb3Bl" not in output
+
+
+# --- 13. directory searches pass over other tools' files --------------------------
+
+
+def test_a_repository_search_reads_only_case_files(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    for directory in (".github/workflows", ".venv/lib", "venv", "node_modules/pkg", "build", "dist", "generated", "cases/sub"):
+        (repo / directory).mkdir(parents=True)
+    write(repo / "venv", "pyvenv.cfg", "home = /usr\n")
+    for not_a_case in (".github/workflows/ci.yml", ".pre-commit-config.yaml", ".venv/lib/x.yaml", "venv/x.yaml",
+                       "node_modules/pkg/x.yaml", "build/x.yaml", "dist/x.yml", "generated/x.yaml", "cases/sub/ignored.yaml"):  # fmt: skip
+        write(repo, not_a_case, "on: push\n")
+    write(repo, ".gitignore", "generated/\n*.yaml\n!cases/**/*.yaml\n")
+    write(repo / "cases", ".gitignore", "sub/ignored.yaml\n")
+    write(repo / "cases", "one.yaml", GOOD.replace("good", "one"))
+    write(repo / "cases" / "sub", "two.yaml", GOOD.replace("good", "two"))
+    code, output, report, _ = run_beside_good(tmp_path, [repo], "-v")
+    assert code == 0, output
+    assert sorted(case["name"] for case in report["cases"]) == ["good", "one", "two"]
+    for line in (".github/: hidden", ".pre-commit-config.yaml: hidden", "venv/: a virtual environment", "node_modules/: node_modules is never searched",
+                 "generated/: ignored by .gitignore", "sub/ignored.yaml: ignored by .gitignore"):  # fmt: skip
+        assert line in output, line
+    # Named explicitly, an ignored file is read.
+    code, output = run_cli(str(repo / "build" / "x.yaml"), *FAST)
+    assert code == 2 and "build/x.yaml:1: key 'on' is not text" in output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -306,15 +305,6 @@ def _kind(value: Any) -> str:
 def _to_case(mapping: LineDict, where: str) -> Case:
     fields = {key: mapping[key] for key in CASE_PROPERTIES if key in mapping}
     return Case(path=where, line=mapping.line, raw=mapping, **fields)
-
-
-def collect(paths: list[Path]) -> Iterator[Path]:
-    """Case files under the given paths: files as given, directories searched for *.yaml / *.yml."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        else:
-            yield path
 
 
 def load_mapping(mapping: dict[str, Any], where: str) -> tuple[list[Case], list[CaseError]]:

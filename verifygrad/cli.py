@@ -96,7 +96,13 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
         from verifygrad import worker
 
         worker.prestart()  # SymPy's import in the worker overlaps torch's here
-    cases, load_errors = load_cases(paths, pattern)
+    skipped: list[str] = []
+    cases, load_errors = load_cases(paths, pattern, skipped)
+    if verbose:
+        from rich.text import Text
+
+        for line in skipped:
+            console.print(Text(f"not read: {line}", style="dim"), soft_wrap=True)
     if not cases and not load_errors:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
         sys.exit(EXIT_INVALID)
