@@ -144,9 +144,9 @@ def parse_yaml(text: str, where: str) -> Any:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
         problem = err.problem or err.context or "invalid YAML"
-        raise CaseError(where, line, f"invalid YAML: {excerpt(problem)}") from None
+        raise CaseError(where, line, f"invalid YAML: {excerpt(problem, 120)}") from None
     except yaml.YAMLError as err:
-        raise CaseError(where, None, f"invalid YAML: {excerpt(str(err))}") from None
+        raise CaseError(where, None, f"invalid YAML: {excerpt(str(err), 120)}") from None
     finally:
         loader.dispose()
 
