@@ -47,7 +47,7 @@ def test_markup_in_a_case_name_is_printed_as_written(tmp_path: Path, name: str) 
 def test_markup_in_list_and_explain(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from verifygrad.cli import main
+    from verifygrad.frontends.cli import main
 
     hostile = write(tmp_path, "m.yaml", 'name: "ok[/]"\nexpr: sum(x)\ninputs: {x: [1.0]}\n')
     listed = CliRunner().invoke(main, ["list", str(hostile)])
@@ -62,7 +62,7 @@ def test_markup_in_list_and_explain(tmp_path: Path) -> None:
 def test_control_characters_in_a_name_are_escaped_everywhere(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from verifygrad.cli import main
+    from verifygrad.frontends.cli import main
 
     name = "a\x1b[2J\x1b]52;c;ZXZpbA==\x07b\x01\u202e"
     hostile = write(tmp_path, "ctrl.yaml", f"name: {json.dumps(name)}\nexpr: sum(x)\ninputs: {{x: [1.0]}}\nexpect: {{value: 5}}\n")
@@ -144,7 +144,7 @@ def test_the_file_size_limit_never_allocates_the_limit(tmp_path: Path) -> None:
 def test_new_refuses_a_recursive_alias_in_an_input() -> None:
     from click.testing import CliRunner
 
-    from verifygrad.cli import main
+    from verifygrad.frontends.cli import main
 
     result = CliRunner().invoke(main, ["new", "x", "--expr", "sum(x)", "--input", "x=&a [*a]"])
     assert isinstance(result.exception, SystemExit) and result.exit_code == 2

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from verifygrad.cases import Case, display_path, load_file
+from verifygrad.cases.load import Case, display_path, load_file
 from verifygrad.errors import CaseError
 
 SUFFIXES = (".yaml", ".yml")

@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from verifygrad import limits
+from verifygrad.cases.schema import CASE_PROPERTIES, CASE_SCHEMA
 from verifygrad.errors import CaseError, excerpt, visible
-from verifygrad.schema import CASE_PROPERTIES, CASE_SCHEMA
+from verifygrad.process import limits
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

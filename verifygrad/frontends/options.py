@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from verifygrad.limits import LARGEST_COUNT, LARGEST_SECONDS
+from verifygrad.process.limits import LARGEST_COUNT, LARGEST_SECONDS
 
 
 class Bounded(click.ParamType):

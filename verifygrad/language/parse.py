@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad import constants, limits
-from verifygrad.ops import OPS, Shape, ShapeError, fmt
+from verifygrad.language import constants
+from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
+from verifygrad.process import limits
 
 # Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
 PREFIXES = {"torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg"}
