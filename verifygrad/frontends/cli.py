@@ -61,8 +61,14 @@ def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | N
             raise click.BadParameter(str(err), param_hint="--limit") from None
         chosen[name] = value
     chosen.update({k: v for k, v in (("time_limit", time_limit), ("max_elements", max_elements)) if v is not None})
-    with limits.using(limits.with_settings(DEFAULT_LIMITS, chosen)):
-        _run(paths, **options)
+    from verifygrad.process.children import Stopped, stopped_by_signals
+
+    with limits.using(limits.with_settings(DEFAULT_LIMITS, chosen)), stopped_by_signals():
+        try:
+            _run(paths, **options)
+        except Stopped as stop:  # before any case was checked: nothing to report
+            click.echo(stop.word, err=True)
+            sys.exit(stop.exit_code)
 
 
 def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
@@ -112,9 +118,17 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
         from verifygrad.reports.explain import explain_case
 
         sys.exit(explain_case(console, cases, explain, overrides))
-    outcomes = _check_all(console, cases, overrides, workers, timeout)
+    from verifygrad.process.children import Stopped
+
+    try:
+        outcomes, stopped = _check_all(console, cases, overrides, workers, timeout), None
+    except Stopped as stop:  # Ctrl-C or SIGTERM: the cases finished so far are reported, and the run says it stopped
+        outcomes, stopped = stop.results, stop
     render(console, outcomes, load_errors, verbose)
-    if load_errors or any(o.verdict == ERROR for o in outcomes):
+    if stopped:
+        code = stopped.exit_code
+        click.echo(f"{stopped.word} after {len(outcomes)} of {len(cases)} cases", err=True)
+    elif load_errors or any(o.verdict == ERROR for o in outcomes):
         code = EXIT_INVALID
     else:
         code = EXIT_MISMATCH if any(o.verdict == FAILED for o in outcomes) else EXIT_OK

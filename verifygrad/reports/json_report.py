@@ -261,7 +261,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "cases": {"type": "integer"},
                 **{verdict: {"type": "integer"} for verdict in _VERDICTS},
                 "load_errors": {"type": "integer"},
-                "exit_code": {"enum": [0, 1, 2]},
+                "exit_code": {"enum": [0, 1, 2, 130, 143], "description": "130: interrupted (SIGINT), 143: terminated (SIGTERM)."},
                 "seconds": {"type": "number"},
             },
         },
