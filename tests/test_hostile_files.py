@@ -193,3 +193,43 @@ def test_a_repository_search_reads_only_case_files(tmp_path: Path) -> None:
     # Named explicitly, an ignored file is read.
     code, output = run_cli(str(repo / "build" / "x.yaml"), *FAST)
     assert code == 2 and "build/x.yaml:1: key 'on' is not text" in output
+
+
+# --- 8. --max-elements counts every array a case makes, before making any ---------
+
+
+def test_unused_inputs_count_and_nothing_is_allocated_before_refusing(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from verifygrad.cases.load import load_file
+    from verifygrad.cases.problem import Overrides, prepare
+    from verifygrad.errors import CaseError
+
+    inputs = "\n".join(f"  u{i}: zeros(9000000)" for i in range(20))
+    hostile = write(tmp_path, "unused.yaml", f"name: unused\nexpr: sum(x)\ninputs:\n  x: [1.0]\n{inputs}\n")
+    (case,), _ = load_file(hostile)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CaseError) as raised:
+            prepare(case, Overrides())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "input 'u1': zeros() brings the case's tensors to over 10000000 elements together" in str(raised.value)
+    assert peak < 100_000_000  # bytes: u0 (72 MB, within the limit) was built, u1 to u19 never were
+    code, output, _, _ = run_beside_good(tmp_path, [hostile])
+    assert code == 2 and "unused.yaml:6: input 'u1': zeros() brings the case's tensors to over 10000000 elements" in output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("grad_output: zeros(60, 60)\n", "unused.yaml:4: grad_output: zeros() brings"),
+        ("expect: {grad: {x: 'zeros(60) + ones(60, 60)'}}\n", "unused.yaml:4: expect.grad.x: ones() brings"),
+        ("expect: {formula: {x: 'outer(x, x) @ x'}}\n", "unused.yaml:4: expect.formula.x: expect.formula.x brings"),
+    ],
+)
+def test_grad_output_and_claims_count_too(tmp_path: Path, extra: str, message: str) -> None:
+    hostile = write(tmp_path, "unused.yaml", f"name: unused\nexpr: outer(x, x)\ninputs: {{x: 'ones(60)'}}\n{extra}")
+    code, output, _, _ = run_beside_good(tmp_path, [hostile], "--max-elements", "5000")
+    assert code == 2 and message in output, output

@@ -67,30 +67,74 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
         program = parse_cached(case.expr)
     except ExprError as err:
         raise case.error(f"expr: {err}", "expr") from None
-    inputs = {}
-    for name, raw in case.inputs.items():
+    # NOTE: every tensor the case makes counts against one --max-elements total, before it is built:
+    # twenty unused `zeros(10000000)` inputs are refused, not allocated.
+    with constants.counted() as count:
+        written: dict[str, Program | np.ndarray] = {}
+        for name, raw in case.inputs.items():
+            try:
+                written[name] = _written_value(raw, count)
+            except (ExprError, ConstantError) as err:
+                raise case.error(f"input '{name}': {err}", "inputs", name) from None
+        input_shapes = {name: value.shapes({})[-1] if isinstance(value, Program) else value.shape for name, value in written.items()}
         try:
-            inputs[name] = tensor_value(raw, "the value")
+            shapes = tuple(program.shapes(input_shapes))
+            check_total_size(program, shapes)
+            count.add(_made_by(program, shapes), "the expression")
         except (ExprError, ConstantError) as err:
-            raise case.error(f"input '{name}': {err}", "inputs", name) from None
-    try:
-        shapes = tuple(program.shapes({name: value.shape for name, value in inputs.items()}))
-        check_total_size(program, shapes)
-    except ExprError as err:
-        raise case.error(f"expr: {err}", "expr") from None
-    wrt = tuple(case.wrt or inputs)
+            raise case.error(f"expr: {err}", "expr") from None
+        _count_the_rest(case, count, input_shapes)
+    wrt = tuple(case.wrt or input_shapes)
     for name in wrt:
-        if name not in inputs:
-            raise case.error(f"wrt names '{name}', which is not an input; inputs are: {', '.join(inputs)}", "wrt")
+        if name not in input_shapes:
+            raise case.error(f"wrt names '{name}', which is not an input; inputs are: {', '.join(input_shapes)}", "wrt")
     return Problem(
         program=program,
-        inputs=inputs,
+        inputs={name: constant_value(value) if isinstance(value, Program) else value for name, value in written.items()},
         wrt=wrt,
         grad_output=_grad_output(case, shapes[-1]),
         dtype=overrides.dtype or case.dtype,
         device=overrides.device or case.device,
         shapes=shapes,
     )
+
+
+def _written_value(raw: Any, count: constants.ElementCount) -> Program | np.ndarray:
+    """A case value as written: a literal as its array, a constant expression parsed (its constants built, not yet its result)."""
+    if not isinstance(raw, str):
+        return tensor_value(raw, "the value")
+    program = parse(raw, allow_inputs=False)
+    shapes = program.shapes({})
+    check_total_size(program, shapes)
+    count.add(_made_by(program, shapes), "the value")
+    return program
+
+
+def _made_by(program: Program, shapes: tuple[Shape, ...] | list[Shape]) -> int:
+    """Elements of the tensors evaluating ``program`` makes beyond its inputs and constants (already counted)."""
+    return sum(math.prod(shape) for node, shape in zip(program.nodes, shapes) if node.op not in ("input", "const"))
+
+
+def _count_the_rest(case: Case, count: constants.ElementCount, input_shapes: dict[str, Shape]) -> None:
+    """grad_output and the claims' arrays and formulas; one that cannot be read is reported where it is used."""
+    written = [("grad_output", case.grad_output, ("grad_output",))] if case.grad_output is not None else []
+    expect = case.expect if isinstance(case.expect, dict) else {}
+    if "value" in expect:
+        written.append(("expect.value", expect["value"], ("expect", "value")))
+    written += [(f"expect.grad.{name}", raw, ("expect", "grad", name)) for name, raw in (expect.get("grad") or {}).items()]
+    written += [(f"expect.formula.{name}", text, ("expect", "formula", name)) for name, text in (expect.get("formula") or {}).items()]
+    for what, raw, keys in written:
+        try:
+            if keys[-2:-1] == ("formula",):
+                formula = parse(str(raw))
+                count.add(_made_by(formula, formula.shapes(input_shapes)), what)
+            else:
+                _written_value(raw, count)
+        except ConstantError as err:
+            raise case.error(f"{what}: {err}", *keys) from None
+        except ExprError as err:
+            if "--max-elements" in str(err):  # NOTE: parse reports a constant's ConstantError as an ExprError
+                raise case.error(f"{what}: {err}", *keys) from None
 
 
 def check_total_size(program: Program, shapes: list[Shape] | tuple[Shape, ...]) -> None:

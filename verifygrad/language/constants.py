@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,34 @@ def _check_size(dims: list[int] | tuple[int, ...], name: str) -> None:
     limit = limits.current().max_elements
     if size > limit:
         raise ConstantError(f"{name}() would make {size} elements; the limit is {limit} (--max-elements)")
+    if _counts:
+        _counts[-1].add(size, f"{name}()")
+
+
+class ElementCount:
+    """Elements of every tensor one case makes, counted before each is built (see ``counted``)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add(self, size: int, what: str) -> None:
+        self.total += size
+        limit = limits.current().max_elements
+        if self.total > limit:
+            raise ConstantError(f"{what} brings the case's tensors to over {limit} elements together; the limit is --max-elements")
+
+
+_counts: list[ElementCount] = []
+
+
+@contextlib.contextmanager
+def counted() -> Iterator[ElementCount]:
+    """Within: every constant built counts against one --max-elements total for the case, before it is built."""
+    _counts.append(ElementCount())
+    try:
+        yield _counts[-1]
+    finally:
+        _counts.pop()
 
 
 def _finite(value: Any) -> bool:
@@ -71,6 +100,7 @@ def _arange(args: list[Any]) -> np.ndarray:
         count = np.ceil((float(stop) - float(start)) / float(step))
     if not count <= limits.current().max_elements:  # NOTE: inf (1e308/1e-308) or huge: int() would overflow
         raise ConstantError(f"arange() would make {count:g} elements; the limit is {limits.current().max_elements} (--max-elements)")
+    _check_size([int(count)], "arange")
     return np.arange(start, stop, step, dtype=np.float64)
 
 
