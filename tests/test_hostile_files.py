@@ -233,3 +233,30 @@ def test_grad_output_and_claims_count_too(tmp_path: Path, extra: str, message: s
     hostile = write(tmp_path, "unused.yaml", f"name: unused\nexpr: outer(x, x)\ninputs: {{x: 'ones(60)'}}\n{extra}")
     code, output, _, _ = run_beside_good(tmp_path, [hostile], "--max-elements", "5000")
     assert code == 2 and message in output, output
+
+
+# --- 9 and 11. large arrays are excerpted once checked; --json-arrays full keeps them --------
+
+
+@pytest.mark.parametrize(("mode", "whole"), [("summary", False), ("full", True)])
+def test_json_arrays_are_summaries_unless_asked_for_in_full(tmp_path: Path, mode: str, whole: bool) -> None:
+    big = write(
+        tmp_path, "big.yaml", "name: big\nexpr: sum(x * x)\ninputs: {x: 'linspace(-1, 1, 5000)'}\nexpect: {grad: {x: 'linspace(-2, 2, 5000) * 1.001'}}\n"
+    )
+    code, output, report, _ = run_beside_good(tmp_path, [big], "--json-arrays", mode)
+    assert code == 1 and "4988 more element(s) not shown" in output
+    (case,) = [c for c in report["cases"] if c["name"] == "big"]
+    grad = case["engines"]["numpy"]["grads"]["x"]
+    if whole:
+        assert len(grad) == 5000 and grad[-1] == pytest.approx(2.0)
+    else:
+        # The worst elements of a claim off by 0.1 %: the largest |x|, at both ends.
+        assert grad["shape"] == [5000] and grad["min"] == pytest.approx(-2.0) and grad["sum"] == pytest.approx(0.0, abs=1e-9)
+        indices = [e["index"][0] for e in grad["elements"]]
+        assert indices == [0, 1, 2, 3, 4, 5, 4994, 4995, 4996, 4997, 4998, 4999]
+        assert case["claims"][0]["claimed"]["elements"][0] == {"index": [0], "value": pytest.approx(-2.002)}
+    import jsonschema
+
+    from verifygrad.reports.json_report import REPORT_SCHEMA
+
+    jsonschema.validate(report, REPORT_SCHEMA)

@@ -48,6 +48,8 @@ def main() -> None:
 @click.option("--mutate", is_flag=True, help="Negative controls: check that each case would catch a wrong gradient.")
 @click.option("--json", "json_path", metavar="FILE", help="Write a JSON report to FILE (- for stdout).")
 @click.option("--junit-xml", "junit_path", metavar="FILE", help="Write a JUnit XML report to FILE (- for stdout).")
+@click.option("--json-arrays", type=click.Choice(["summary", "full"]), default="summary", show_default=True,
+              help="Arrays over 1000 elements in --json: a summary and the worst elements, or every element (memory grows with the run).")  # fmt: skip
 def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
         **options: Any) -> None:  # fmt: skip
     """Check the cases in PATHS (files, or directories searched for *.yaml and *.yml)."""
@@ -73,7 +75,8 @@ def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | N
 
 def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool,
-         jobs: str, timeout: float | None, explain: str | None, mutate: bool, json_path: str | None, junit_path: str | None) -> None:  # fmt: skip
+         jobs: str, timeout: float | None, explain: str | None, mutate: bool, json_path: str | None, junit_path: str | None,
+         json_arrays: str) -> None:  # fmt: skip
     import time
 
     from rich.console import Console
@@ -121,7 +124,7 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
     from verifygrad.process.children import Stopped
 
     try:
-        outcomes, stopped = _check_all(console, cases, overrides, workers, timeout), None
+        outcomes, stopped = _check_all(console, cases, overrides, workers, timeout, keep_arrays=json_arrays == "full"), None
     except Stopped as stop:  # Ctrl-C or SIGTERM: the cases finished so far are reported, and the run says it stopped
         outcomes, stopped = stop.results, stop
     render(console, outcomes, load_errors, verbose)
@@ -158,17 +161,17 @@ def _write(path: str, text: str) -> None:
         sys.exit(EXIT_INVALID)
 
 
-def _check_all(console, cases, overrides, jobs: int, timeout: float | None) -> list:
+def _check_all(console, cases, overrides, jobs: int, timeout: float | None, keep_arrays: bool) -> list:
     """Check every case, with a progress bar on a terminal and none when piped."""
     from verifygrad.verdict.judge import check_all
 
     if not console.is_terminal or len(cases) < 2:
-        return check_all(cases, overrides, jobs, timeout)
+        return check_all(cases, overrides, jobs, timeout, keep_arrays=keep_arrays)
     from rich.progress import Progress
 
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("checking", total=len(cases))
-        return check_all(cases, overrides, jobs, timeout, on_done=lambda outcome: progress.advance(task))
+        return check_all(cases, overrides, jobs, timeout, on_done=lambda outcome: progress.advance(task), keep_arrays=keep_arrays)
 
 
 @main.command()

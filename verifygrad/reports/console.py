@@ -15,6 +15,7 @@ from verifygrad.errors import CaseError, visible
 from verifygrad.language.ops import fmt
 from verifygrad.verdict.compare import Difference, quantity_of, ulp_error
 from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
+from verifygrad.verdict.slim import element, worst_elements
 
 # Each verdict reads without colour too: a glyph and a word.
 VERDICT_STYLE = {
@@ -174,13 +175,13 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
     reference = quantity_of(outcome.results[quantity.reference], quantity.quantity) if quantity.reference else None
     for label, _ in columns:
         table.add_column(label, justify="right")
-    indices = _rows_to_show(quantity, columns, reference, outcome)
+    indices = worst_elements(outcome, quantity, MAX_ELEMENT_ROWS)
     for index in indices:
         cells = []
         for label, array in columns:
-            value = float(np.broadcast_to(array, quantity.shape)[index])
+            value = element(array, quantity.shape, index)
             allowance = _allowance(outcome, quantity, label, index)
-            bad = reference is not None and allowance is not None and not _close(value, float(reference[index]), *allowance)
+            bad = reference is not None and allowance is not None and not _close(value, element(reference, quantity.shape, index), *allowance)
             cells.append(Text(f"{value:.10g}" + (" ?" if allowance is None else ""), style="bold red reverse" if bad else ""))
         table.add_row(_index_text(quantity.quantity, index), *cells)
     hidden = int(np.prod(quantity.shape)) - len(indices)
@@ -211,20 +212,6 @@ def _allowance(outcome: CaseOutcome, quantity: QuantityCheck, label: str, index:
 
     unchecked = outcome.results["fd"].unchecked.get(quantity.quantity)
     return None if unchecked is not None and unchecked[index] else fd_tolerance(*outcome.tolerance_of(quantity))
-
-
-def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:
-    indices = list(np.ndindex(*quantity.shape))
-    if len(indices) <= MAX_ELEMENT_ROWS or reference is None:
-        return indices[:MAX_ELEMENT_ROWS]
-
-    def badness(index: tuple[int, ...]) -> float:
-        rtol, atol = outcome.tolerance_of(quantity)
-        allowed = max(atol + rtol * abs(float(reference[index])), 1e-300)
-        return max(abs(float(np.broadcast_to(a, quantity.shape)[index]) - float(reference[index])) / allowed
-                   for _, a in columns)  # fmt: skip
-
-    return sorted(sorted(indices, key=badness, reverse=True)[:MAX_ELEMENT_ROWS])
 
 
 def _close(value: float, expected: float, rtol: float, atol: float) -> bool:

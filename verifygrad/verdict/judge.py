@@ -17,13 +17,22 @@ from verifygrad.verdict.budget import tolerances
 from verifygrad.verdict.claims import ClaimCheck, check_claims, read_claims
 from verifygrad.verdict.compare import compare_engines, quantity_of
 from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
+from verifygrad.verdict.slim import slim
 
 
 def check_all(cases: list[Case], overrides: Overrides, jobs: int = 1, timeout: float | None = None,
-              on_done: Callable[[CaseOutcome], None] | None = None) -> list[CaseOutcome]:  # fmt: skip
-    """Every case's outcome, in the order of ``cases``; with ``jobs`` > 1 or a timeout, in worker processes."""
-    pool = Pool(functools.partial(check_timed, overrides=overrides), _crashed, preload=(__name__, *ENGINE_MODULES.values()))
+              on_done: Callable[[CaseOutcome], None] | None = None, keep_arrays: bool = False) -> list[CaseOutcome]:  # fmt: skip
+    """Every case's outcome, in the order of ``cases``; with ``jobs`` > 1 or a timeout, in worker processes.
+
+    Each outcome's large arrays are excerpted as soon as its case is checked (see ``slim``) unless ``keep_arrays``.
+    """
+    work = functools.partial(check_timed, overrides=overrides) if keep_arrays else functools.partial(_checked_slim, overrides=overrides)
+    pool = Pool(work, _crashed, preload=(__name__, *ENGINE_MODULES.values()))
     return run_all(pool, cases, jobs, timeout, on_done)
+
+
+def _checked_slim(case: Case, overrides: Overrides) -> CaseOutcome:
+    return slim(check_timed(case, overrides))
 
 
 def _crashed(case: Case, why: str, seconds: float) -> CaseOutcome:

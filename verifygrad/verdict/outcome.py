@@ -37,6 +37,7 @@ class QuantityCheck:
     claims: list[ClaimCheck] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)  # which engine is off, one sentence each (blame)
     tolerance: Tolerance | None = None  # what this quantity was held to: the error budget or explicit
+    rows: list[tuple[int, ...]] | None = None  # the elements reports show, fixed when large arrays are excerpted (slim)
 
 
 @dataclass
