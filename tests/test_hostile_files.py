@@ -260,3 +260,30 @@ def test_json_arrays_are_summaries_unless_asked_for_in_full(tmp_path: Path, mode
     from verifygrad.reports.json_report import REPORT_SCHEMA
 
     jsonschema.validate(report, REPORT_SCHEMA)
+
+
+# --- 6. empty tensors, many dimensions, overflow inside reductions ------------------
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "1.0" + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("expr", "inputs", "code", "message"),
+    [
+        ("sum(x * x)", "{x: 'zeros(0)'}", 0, None),
+        ("sum(x)", "{x: []}", 0, None),
+        ("mean(x)", "{x: 'zeros(0, 3)'}", 2, "odd.yaml:2: expr: `mean` of an empty tensor (0x3) at column 1 has no value"),
+        ("sum(x)", f"{{x: {_nested(33)}}}", 2, "odd.yaml:3: input 'x': the value has over 16 dimensions"),
+        ("sum(x)", f"{{x: {_nested(140)}}}", 2, "odd.yaml:3: input 'x': the value has over 16 dimensions"),
+        ("sum(x)", "{x: 'ones(" + ", ".join(["1"] * 40) + ")'}", 2, "ones() would make 40 dimensions at column 1; at most 16"),
+        ("sum(exp(x))", "{x: [709.5, 709.5]}", 0, "NaN or inf: `sum` (column 1) gives inf (overflow) from finite arguments"),
+        ("sum(W @ x)", "{x: [1.0e+200, 1.0e+200], W: [[1.0e+200, 1.0], [1.0, 1.0]]}", 0, "NaN or inf: `@` (column 5) gives inf (overflow)"),
+    ],
+)
+def test_odd_tensors_get_a_verdict_or_one_line(tmp_path: Path, expr: str, inputs: str, code: int, message: str | None) -> None:
+    odd = write(tmp_path, "odd.yaml", f"name: odd\nexpr: '{expr}'\ninputs: {inputs}\n")
+    got, output, report, _ = run_beside_good(tmp_path, [odd])
+    assert got == code and "internal error" not in output and "RuntimeWarning" not in output, output
+    assert message is None or message in output

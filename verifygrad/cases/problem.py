@@ -83,6 +83,7 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
             count.add(_made_by(program, shapes), "the expression")
         except (ExprError, ConstantError) as err:
             raise case.error(f"expr: {err}", "expr") from None
+        _refuse_empty_means(case, program, shapes)
         _count_the_rest(case, count, input_shapes)
     wrt = tuple(case.wrt or input_shapes)
     for name in wrt:
@@ -97,6 +98,14 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
         device=overrides.device or case.device,
         shapes=shapes,
     )
+
+
+def _refuse_empty_means(case: Case, program: Program, shapes: tuple[Shape, ...]) -> None:
+    """A mean or logsumexp over no elements has no value (0/0, log 0) and no gradient: say so, not four engines' errors."""
+    for node, shape in zip(program.nodes, shapes):
+        if node.op in ("mean", "logsumexp") and math.prod(shape) > 0 and math.prod(shapes[node.args[0]]) == 0:
+            empty = fmt(shapes[node.args[0]])
+            raise case.error(f"expr: `{node.spelling or node.op}` of an empty tensor ({empty}) at column {node.col} has no value", "expr")
 
 
 def _written_value(raw: Any, count: constants.ElementCount) -> Program | np.ndarray:

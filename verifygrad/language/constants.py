@@ -11,6 +11,8 @@ import numpy as np
 
 from verifygrad.process import limits
 
+MAX_DIMENSIONS = 16  # NOTE: numpy's broadcasting stops at 32, torch at 25; no gradient of a tutorial needs more
+
 
 class ConstantError(ValueError):
     """A constructor call with arguments it cannot take."""
@@ -25,6 +27,8 @@ def _shape(args: list[Any], name: str) -> tuple[int, ...]:
 
 
 def _check_size(dims: list[int] | tuple[int, ...], name: str) -> None:
+    if len(dims) > MAX_DIMENSIONS:
+        raise ConstantError(f"{name}() would make {len(dims)} dimensions; at most {MAX_DIMENSIONS} are supported")
     # NOTE: the product is taken over Python ints (dtype=object): int64 would overflow and wrap.
     size = int(np.prod(dims, dtype=object)) if dims else 1
     limit = limits.current().max_elements
@@ -127,14 +131,16 @@ def _randn(args: list[Any], seed: int = 0) -> np.ndarray:
 def to_array(value: Any, what: str) -> np.ndarray:
     """A number or rectangular nested list of numbers as a float64 array."""
 
-    def check(item: Any) -> None:
+    def check(item: Any, depth: int) -> None:
         if isinstance(item, list):
+            if depth >= MAX_DIMENSIONS:
+                raise ConstantError(f"{what} has over {MAX_DIMENSIONS} dimensions (nested lists); at most {MAX_DIMENSIONS} are supported")
             for sub in item:
-                check(sub)
+                check(sub, depth + 1)
         elif type(item) not in (int, float):
             raise ConstantError(f"{what} must hold only numbers, found {item!r}")
 
-    check(value)
+    check(value, 0)
     try:
         array = np.array(value, dtype=np.float64)
     except ValueError:
