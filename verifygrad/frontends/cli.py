@@ -151,6 +151,9 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
 
 def _write(path: str, text: str) -> None:
     """Write a report to a file, or to stdout for "-"; an unwritable path is a one-line error."""
+    # NOTE: a lone surrogate (a name escaped by YAML as "\ud800") cannot be UTF-8: it is written as the
+    # six characters of its JSON escape, which a JSON reader reads back as the same string.
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if path == "-":
         click.echo(text, nl=False)
         return
