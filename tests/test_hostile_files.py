@@ -287,3 +287,22 @@ def test_odd_tensors_get_a_verdict_or_one_line(tmp_path: Path, expr: str, inputs
     got, output, report, _ = run_beside_good(tmp_path, [odd])
     assert got == code and "internal error" not in output and "RuntimeWarning" not in output, output
     assert message is None or message in output
+
+
+# --- 10. every part of a case's check has a time limit ----------------------------
+
+
+def test_each_in_process_part_has_a_time_limit(tmp_path: Path) -> None:
+    from tests.helpers import make_problem
+    from verifygrad.engines import run_engine
+    from verifygrad.process import limits
+
+    problem = make_problem("sum(exp(x) * sin(x))", x=[0.5, 1.0])
+    with limits.using(limits.with_settings(limits.DEFAULT_LIMITS, {"part_time": 1e-9})):
+        for engine in ("numpy", "torch", "fd"):
+            result = run_engine(engine, problem)
+            assert (result.status, result.reason) == ("skipped", "timed out after 1e-09 s (--limit part_time=S)"), engine
+    code, output = run_cli(str(write(tmp_path, "good.yaml", GOOD)), *FAST, "--limit", "part_time=1e-9")
+    assert code == 2 and "kink analysis (a float64 forward pass) timed out after 1e-09 s (--limit part_time=S)" in output
+    code, output = run_cli(str(write(tmp_path, "good.yaml", GOOD)), *FAST, "--limit", "part_time=60")
+    assert code == 0, output

@@ -41,7 +41,7 @@ def main() -> None:
 )
 @click.option("--max-elements", type=COUNT, help=f"Elements of a case's tensors together (default {DEFAULT_LIMITS.max_elements:,}).")
 @click.option("--limit", "settings", multiple=True, metavar="NAME=VALUE",
-              help="Any other limit: expr_chars, depth, exponent, file_bytes, cases_per_file, yaml_nodes (repeatable).")  # fmt: skip
+              help="Any other limit: expr_chars, depth, exponent, file_bytes, cases_per_file, yaml_nodes, part_time (repeatable).")  # fmt: skip
 @click.option("-j", "--jobs", default="1", metavar="N|auto", help="Check cases in N worker processes (auto: one per core).")
 @click.option("--timeout", type=POSITIVE_SECONDS, help="Seconds a case may take (runs it in a worker).")
 @click.option("--explain", metavar="CASE", help="Print one case in full: every element, the derivative at the worst, a PyTorch reproducer.")

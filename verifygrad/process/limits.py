@@ -23,6 +23,7 @@ class Limits:
     file_bytes: int = 2_000_000  # size of one case file
     cases_per_file: int = 1_000
     yaml_nodes: int = 200_000  # YAML nodes of one file counted with every alias expanded
+    part_time: float = 60.0  # seconds of each in-process part of a case's check (numpy, torch, fd, error budget, kinks); 0: none
 
 
 DEFAULT_LIMITS = Limits()
@@ -59,7 +60,7 @@ def parse_setting(text: str) -> tuple[str, float]:
     except ValueError:
         raise ValueError(f"{name} must be a number, got {value!r}") from None
     kind = next(f.type for f in dataclasses.fields(Limits) if f.name == name)
-    most = LARGEST_COUNT if kind == "int" else LARGEST_SECONDS if name == "time_limit" else LARGEST_COUNT
+    most = LARGEST_SECONDS if name in ("time_limit", "part_time") else LARGEST_COUNT
     if not 0 <= number <= most:  # NOTE: also refuses nan and inf
         raise ValueError(f"{name} must be a number from 0 to {most:g}, got {value!r}")
     if kind == "int" and number != int(number):

@@ -11,6 +11,7 @@ from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, prepare
 from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, run_engine
 from verifygrad.errors import CaseError
+from verifygrad.process import deadline, limits
 from verifygrad.process.parallel import Pool, run_all
 from verifygrad.verdict import kinks
 from verifygrad.verdict.blame import exact_reference, mismatch_reasons, why_not_exact
@@ -61,7 +62,11 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
         return CaseOutcome(case, ERROR, [str(err)])
     allowed = tolerances(case, problem, overrides)
     strict = case.subgradient == "strict"
-    values, found = kinks.analyse(problem)
+    try:
+        with deadline.limited(limits.current().part_time):
+            values, found = kinks.analyse(problem)
+    except deadline.PartTimedOut as err:
+        return CaseOutcome(case, ERROR, [f"kink analysis (a float64 forward pass) {err}"], problem)
     engines = [e for e in ENGINES if e in (overrides.engines or case.engines or ENGINES)]
     # SymPy runs last: its worker process starts up while the other engines work.
     ran_first = {name: run_engine(name, problem) for name in sorted(engines, key=lambda name: name == "sympy")}
