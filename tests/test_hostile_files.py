@@ -306,3 +306,28 @@ def test_each_in_process_part_has_a_time_limit(tmp_path: Path) -> None:
     assert code == 2 and "kink analysis (a float64 forward pass) timed out after 1e-09 s (--limit part_time=S)" in output
     code, output = run_cli(str(write(tmp_path, "good.yaml", GOOD)), *FAST, "--limit", "part_time=60")
     assert code == 0, output
+
+
+# --- 1 and 2 through the pytest plugin ------------------------------------------------
+
+
+def test_the_pytest_plugin_reports_hostile_names_as_text(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.clihelp import REPO
+
+    cases = [
+        '  - {name: "ok[/]", expr: sum(x), inputs: {x: [1.0]}, expect: {value: 5}}',
+        '  - {name: "bad[/dim] \\x1b[2J\\x01", expr: sum(x), inputs: {x: [1.0]}}',
+        '  - {name: "[bold green]✓ PASS", expr: sum(x), inputs: {x: [1.0]}, inptus: 1}',
+    ]
+    write(tmp_path, "hostile.grad.yaml", "defaults: {engines: [numpy, torch]}\ncases:\n" + "\n".join(cases) + "\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "pytest", "-p", "verifygrad.frontends.pytest_plugin", "-p", "no:cacheprovider", "-rA", "hostile.grad.yaml"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "INTERNALERROR" not in output, output  # 1: tests failed; 3 would be pytest's own crash
+    assert "\x1b" not in output and "\x01" not in output
+    assert "FAILED hostile.grad.yaml::ok[/]" in output and r"PASSED hostile.grad.yaml::bad[/dim] \x1b[2J\x01" in output
+    assert "unknown key 'inptus'" in output

@@ -42,7 +42,10 @@ class CaseFile(pytest.File):
         from verifygrad.cases.load import load_file
 
         cases, errors = load_file(self.path)
-        items: list[pytest.Item] = [CaseItem.from_parent(self, name=case.name, case=case) for case in cases]
+        from verifygrad.errors import visible
+
+        # NOTE: pytest prints test names as they are: a control character in a case name must not reach the terminal.
+        items: list[pytest.Item] = [CaseItem.from_parent(self, name=visible(case.name), case=case) for case in cases]
         items += [LoadErrorItem.from_parent(self, name=f"line-{error.line or 0}", error=error) for error in errors]
         return items
 
@@ -79,7 +82,7 @@ class CaseItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.case.line - 1, f"case {self.case.name}"
+        return self.path, self.case.line - 1, f"case {self.name}"
 
 
 class LoadErrorItem(pytest.Item):
@@ -93,7 +96,11 @@ class LoadErrorItem(pytest.Item):
         raise self.error
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        return str(self.error)
+        from verifygrad.errors import visible
+
+        return visible(str(self.error))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, (self.error.line or 1) - 1, f"invalid case file: {self.error.message}"
+        from verifygrad.errors import visible
+
+        return self.path, (self.error.line or 1) - 1, "invalid case file: " + visible(self.error.message)

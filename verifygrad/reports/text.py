@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+from verifygrad.errors import visible
 from verifygrad.verdict.outcome import CaseOutcome
 
 PLAIN_WIDTH = 100
@@ -12,7 +13,7 @@ VERDICT_WORD = {"passed": "PASS", "xfail": "XFAIL", "failed": "FAIL", "skipped":
 
 def verdict_line(outcome: CaseOutcome) -> str:
     """'FAIL: numpy is off on ∂/∂x: ...; ...' on one line."""
-    reasons = "; ".join(reason.replace("\n", " ") for reason in outcome.reasons)
+    reasons = visible("; ".join(reason.replace("\n", " ") for reason in outcome.reasons))
     return f"{VERDICT_WORD[outcome.verdict]}: {reasons}" if reasons else VERDICT_WORD[outcome.verdict]
 
 
