@@ -126,7 +126,7 @@ def test_a_file_name_that_is_not_utf8_is_reported_escaped(tmp_path: Path) -> Non
         (["--timeout", "inf"], "'--timeout': 'inf' is not a number > 0"),
         (["--time-limit", "inf"], "'--time-limit': 'inf' is not a number >= 0"),
         (["--time-limit", "nan"], "'--time-limit': 'nan' is not a number"),
-        (["--rtol", "nan"], "'--rtol': 'nan' is not a number"),
+        (["--rtol", "nan"], "'--rtol': nan is not a finite number >= 0"),
         (["--max-elements", "1e40"], "'--max-elements': '1e40' is not a number >= 1"),
         (["--json", "r.out", "--junit-xml", "./r.out"], "--json and --junit-xml both name r.out"),
     ],

@@ -35,5 +35,4 @@ class Bounded(click.ParamType):
 
 SECONDS = Bounded(0, LARGEST_SECONDS)
 POSITIVE_SECONDS = Bounded(0, LARGEST_SECONDS, low_open=True)
-TOLERANCE = Bounded(0, 1e300)
 COUNT = Bounded(1, LARGEST_COUNT, whole=True)

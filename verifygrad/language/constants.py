@@ -137,7 +137,7 @@ def to_array(value: Any, what: str) -> np.ndarray:
                 raise ConstantError(f"{what} has over {MAX_DIMENSIONS} dimensions (nested lists); at most {MAX_DIMENSIONS} are supported")
             for sub in item:
                 check(sub, depth + 1)
-        elif type(item) not in (int, float):
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):  # NOTE: floats read from YAML keep their text
             raise ConstantError(f"{what} must hold only numbers, found {item!r}")
 
     check(value, 0)

@@ -48,6 +48,9 @@ class Op:
     # there, or None where there is none (a singular point: sqrt and log at 0).
     kink: Callable[..., np.ndarray] | None = None
     subgradients: tuple[float, float] | None = None
+    # The arguments whose derivative the kink is about: pow at 0 has none in its base, yet its
+    # derivative in the exponent exists there (0: x**y is 0 for every y > 0).
+    kink_args: tuple[int, ...] = (0,)
 
 
 # --- shape rules -----------------------------------------------------------
@@ -160,7 +163,15 @@ def pow_vjp_base(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray) -
     out = x ** (y - 1)  # already of the output's broadcast shape
     out *= y
     out *= g
-    return out
+    # NOTE: x**0 is 1 everywhere, so its derivative is 0 even at x = 0, where 0 * 0**-1 would be nan.
+    return np.where(y == 0, 0.0 * g, out)
+
+
+def pow_vjp_exponent(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # NOTE: where x**y is 0 (x = 0 < y) it is 0 for every nearby y: the derivative is 0, not 0*log(0) = nan.
+    out = ans * np.log(x)
+    out *= g
+    return np.where(ans == 0, 0.0 * g, out)
 
 
 def sin_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -244,7 +255,7 @@ OPS: dict[str, Op] = {
         Op("sub", 2, np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), broadcast_shape, broadcasts=True, torch="sub", reads=((), ())),
         Op("mul", 2, np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), broadcast_shape, broadcasts=True, torch="mul", reads=(("y",), ("x",))),
         Op("div", 2, np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), broadcast_shape, broadcasts=True, torch="div", reads=(("y",), ("ans", "y"))),
-        Op("pow", 2, np.power, (pow_vjp_base, lambda g, ans, x, y: g * ans * np.log(x)), broadcast_shape, broadcasts=True, torch="pow", reads=(("x", "y"), ("ans", "x")), kink=pow_kink),
+        Op("pow", 2, np.power, (pow_vjp_base, pow_vjp_exponent), broadcast_shape, broadcasts=True, sympy="pow", torch="pow", reads=(("x", "y"), ("ans", "x")), kink=pow_kink, kink_args=(0,)),
         Op("sum", 1, reduce_sum, (sum_vjp,), reduced_shape, torch="sum", reads=((),)),
         Op("mean", 1, reduce_mean, (mean_vjp,), reduced_shape, torch="mean", reads=((),)),
         Op("logsumexp", 1, logsumexp, (logsumexp_vjp,), reduced_shape, sympy="logsumexp", torch="logsumexp"),

@@ -20,7 +20,7 @@ import sympy as sp
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
-from verifygrad.engines.sympy.exact import ELEMENTWISE, PRECISION, exact, precise
+from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, PRECISION, exact, precise
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
 from verifygrad.process import limits
@@ -43,6 +43,7 @@ def logsumexp(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> n
 SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     **{name: elementwise(function) for name, function in ELEMENTWISE.items()},
     "logsumexp": logsumexp,
+    "pow": np.frompyfunc(BINARY["pow"], 2, 1),
 }
 
 
