@@ -62,7 +62,8 @@ def _load_error(error: CaseError) -> ET.Element:
 
 def _classname(path: str) -> str:
     """cases/tutorials.yaml -> cases.tutorials, as test reports group by dotted class name."""
-    parts = PurePath(path).with_suffix("").parts
+    pure = PurePath(path)
+    parts = (pure.with_suffix("") if pure.name else pure).parts  # NOTE: "." and "" have no name to take a suffix from
     return ".".join(part for part in parts if part not in ("", ".", "..", "/")) or "verifygrad"
 
 
