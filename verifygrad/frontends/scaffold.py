@@ -26,7 +26,14 @@ def parse_input(text: str) -> tuple[str, Any]:
             raise
         parsed = value.strip()
     # Numbers and nested lists are kept as data; anything else is a constant expression for the loader.
-    return name.strip(), parsed if isinstance(parsed, (int, float, list)) and not isinstance(parsed, bool) else value.strip()
+    return name.strip(), _plain_numbers(parsed) if isinstance(parsed, (int, float, list)) and not isinstance(parsed, bool) else value.strip()
+
+
+def _plain_numbers(value: Any) -> Any:
+    """Floats as plain floats: the loader's remember the text they were written as, which yaml.dump cannot write."""
+    if isinstance(value, list):
+        return [_plain_numbers(item) for item in value]
+    return float(value) if isinstance(value, float) else value
 
 
 def draft(name: str, expr: str, inputs: dict[str, Any], grad_output: str | None = None) -> dict[str, Any]:
