@@ -72,8 +72,12 @@ def _build_plan(program: Program, wanted: frozenset[str]) -> Plan:
         if node.op == "input":
             needs_grad.append(node.attrs["name"] in wanted)
         else:
-            needs_grad.append(node.op != "const" and any(needs_grad[j] for j in node.args))
-    grad_args = [tuple((argnum, j) for argnum, j in enumerate(node.args) if needs_grad[j]) if needs_grad[i] else () for i, node in enumerate(nodes)]
+            # NOTE: an argument whose VJP is None (stop_gradient) passes no gradient on
+            needs_grad.append(node.op != "const" and any(needs_grad[j] and OPS[node.op].vjps[a] is not None for a, j in enumerate(node.args)))
+    grad_args = [
+        tuple((argnum, j) for argnum, j in enumerate(node.args) if needs_grad[j] and OPS[node.op].vjps[argnum] is not None) if needs_grad[i] else ()
+        for i, node in enumerate(nodes)
+    ]
     # A value is kept for the backward pass if it is an input, the output, or read by a VJP that will run.
     kept = [node.op == "input" for node in nodes]
     kept[-1] = True

@@ -38,6 +38,7 @@ TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
     "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "logsumexp": _reduce(torch.logsumexp),
     "matmul": torch.matmul, "outer": torch.outer, "transpose": _transpose, "trace": torch.trace,
+    "detach": torch.Tensor.detach,
 }  # fmt: skip
 
 

@@ -201,7 +201,7 @@ def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
 
     cases, load_errors = load_cases(paths, pattern)
     for case in cases:
-        click.echo(f"{case.path}:{case.line}\t{visible(case.name)}\t{visible(case.expr)}")
+        click.echo(f"{case.path}:{case.line}\t{visible(case.name)}\t{visible('; '.join(case.expr.strip().splitlines()))}")  # a program on one line
     for error in load_errors:
         click.echo(visible(str(error)), err=True)
     if not cases and not load_errors:
@@ -211,7 +211,7 @@ def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
 
 @main.command()
 @click.argument("name")
-@click.option("--expr", required=True, help="The expression, e.g. 'mean(5*(x+1)**2)'.")
+@click.option("--expr", required=True, help="The expression, e.g. 'mean(5*(x+1)**2)', or a program: statements separated by ';' or newlines.")
 @click.option("--input", "inputs", multiple=True, required=True, metavar="NAME=VALUE",
               help="An input: a number, [list] or constant expression such as 'ones(2, 2)' (repeatable).")  # fmt: skip
 @click.option("--grad-output", metavar="VALUE", help="The gradient handed to backward() for a non-scalar expression.")

@@ -262,6 +262,8 @@ OPS: dict[str, Op] = {
         Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",))),
         Op("outer", 2, np.multiply.outer, (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g), outer_shape, torch="outer", reads=(("y",), ("x",))),
         Op("transpose", 1, swap_axes, (lambda g, ans, x, dim0, dim1: swap_axes(g, dim0, dim1),), transpose_shape, torch="transpose", reads=((),)),
+        # NOTE: detach(), .data and torch.no_grad(): the value passes, the gradient stops (the SymPy engine freezes the value to a constant).
+        Op("stop_gradient", 1, np.copy, (None,), same_shape, sympy="stop_gradient", torch="detach", reads=((),)),
         Op("trace", 1, np.trace, (lambda g, ans, x: g * np.eye(*x.shape, dtype=x.dtype),), trace_shape, torch="trace", reads=((),)),
     ]
 }

@@ -266,7 +266,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "required": ["kind", "quantity", "claimed", "written", "rule", "ok", "text"],
                         "additionalProperties": False,
                         "properties": {
-                            "kind": {"enum": ["value", "grad", "formula"]},
+                            "kind": {"enum": ["value", "grad", "formula", "values"]},
                             "quantity": {"type": "string"},
                             "claimed": _ARRAY,
                             "written": {"type": "string", "description": "The claim as written in the case file: 0.5000, [1.50, 2], x/2."},
