@@ -84,6 +84,9 @@ class Case:
     expect_mismatch: str | None = None
     subgradient: str = "lenient"  # "strict": a kink on the way is a failure, not a note
     mutate: bool = False
+    hessian: bool = False
+    jacobian: bool = False
+    jvp: dict[str, Any] | None = None  # tangent per input, for forward mode
     description: str = ""
     source: str = ""
     tags: list[str] = field(default_factory=list)
@@ -331,6 +334,6 @@ def _to_case(mapping: LineDict, where: str) -> Case:
     return Case(path=where, line=mapping.line, raw=mapping, **fields)
 
 
-def load_mapping(mapping: dict[str, Any], where: str) -> tuple[list[Case], list[CaseError]]:
-    """One case given as data rather than a file (e.g. by `verifygrad new`), validated like any other."""
-    return _validated([LineDict(mapping)], where)
+def load_mapping(mapping: dict[str, Any], where: str, line: int = 0) -> tuple[list[Case], list[CaseError]]:
+    """One case given as data rather than a file (e.g. by `verifygrad new`, or read from a tutorial at ``line``), validated like any other."""
+    return _validated([LineDict(mapping, line=line)], where)

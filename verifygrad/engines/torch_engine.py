@@ -10,6 +10,7 @@ import torch
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
 from verifygrad.language.ops import OPS
+from verifygrad.language.parse import Program
 from verifygrad.process import deadline
 
 
@@ -38,6 +39,8 @@ TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
     "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "logsumexp": _reduce(torch.logsumexp),
     "matmul": torch.matmul, "outer": torch.outer, "transpose": _transpose, "trace": torch.trace,
+    "sign": torch.sign, "gt": lambda x, y: torch.gt(x, y).to(x.dtype),
+    "reshape": torch.reshape, "broadcast_to": lambda x, shape: x.broadcast_to(shape), "sum_to": lambda x, shape: x.sum_to_size(shape),
     "detach": torch.Tensor.detach,
 }  # fmt: skip
 
@@ -50,15 +53,10 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def run(problem: Problem) -> EngineResult:
-    device = resolve_device(problem.device)
-    dtype = getattr(torch, problem.dtype)
-    used = {node.attrs["name"] for node in problem.program.nodes if node.op == "input"}  # NOTE: an unused 10^6-element input costs nothing
-    leaves = {
-        name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt) for name, value in problem.inputs.items() if name in used
-    }
+def evaluate(program: Program, leaves: dict[str, torch.Tensor], dtype: torch.dtype, device: str) -> torch.Tensor:
+    """The program's output, built from torch operations on the given leaf tensors."""
     values: list[torch.Tensor] = []
-    for node in problem.program.nodes:
+    for node in program.nodes:
         deadline.check()
         if node.op == "input":
             values.append(leaves[node.attrs["name"]])
@@ -67,7 +65,14 @@ def run(problem: Problem) -> EngineResult:
         else:
             args = [values[i] for i in node.args]
             values.append(TORCH_OPS[OPS[node.op].torch](*args, **node.attrs))
-    output = values[-1]
+    return values[-1]
+
+
+def run(problem: Problem) -> EngineResult:
+    device = resolve_device(problem.device)
+    dtype = getattr(torch, problem.dtype)
+    leaves = {name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt) for name, value in problem.inputs.items()}
+    output = evaluate(problem.program, leaves, dtype, device)
     if output.requires_grad:
         output.backward(torch.tensor(problem.grad_output, dtype=dtype, device=device))
     grads = {}

@@ -55,6 +55,12 @@ def main() -> None:
 def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
         **options: Any) -> None:  # fmt: skip
     """Check the cases in PATHS (files, or directories searched for *.yaml and *.yml)."""
+    run_with_limits(paths, time_limit, max_elements, settings, **options)
+
+
+def run_with_limits(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
+                    **options: Any) -> None:  # fmt: skip
+    """`run` (and `check`, which passes its own loader) under the limits the options set."""
     from verifygrad.process import limits
 
     chosen: dict[str, float] = {}
@@ -78,7 +84,7 @@ def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | N
 def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool,
          jobs: str, timeout: float | None, explain: str | None, strict: bool, mutate: bool, json_path: str | None,
-         junit_path: str | None, json_arrays: str) -> None:  # fmt: skip
+         junit_path: str | None, json_arrays: str, load: Any = None, annotate: Any = None) -> None:  # fmt: skip
     import time
 
     from rich.console import Console
@@ -107,7 +113,7 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
 
         worker.prestart(("verifygrad.engines.sympy.engine", "verifygrad.verdict.claims"))  # SymPy's import in the worker overlaps torch's here
     skipped: list[str] = []
-    cases, load_errors = load_cases(paths, pattern, skipped)
+    cases, load_errors = load(paths, pattern) if load else load_cases(paths, pattern, skipped)
     if verbose:
         from rich.text import Text
 
@@ -128,6 +134,7 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
         outcomes, stopped = _check_all(console, cases, overrides, workers, timeout, keep_arrays=json_arrays == "full"), None
     except Stopped as stop:  # Ctrl-C or SIGTERM: the cases finished so far are reported, and the run says it stopped
         outcomes, stopped = stop.results, stop
+    extra = annotate(console, outcomes, verbose) if annotate else {}  # `check`: the per-file report and its JSON
     render(console, outcomes, load_errors, verbose)
     if stopped:
         code = stopped.exit_code
@@ -142,7 +149,7 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
 
         from verifygrad.reports.json_report import run_report
 
-        _write(json_path, json.dumps(run_report(outcomes, load_errors, code, seconds), indent=2, ensure_ascii=False) + "\n")
+        _write(json_path, json.dumps({**run_report(outcomes, load_errors, code, seconds), **extra}, indent=2, ensure_ascii=False) + "\n")
     if junit_path:
         from verifygrad.reports.junit import junit_xml
 
@@ -237,3 +244,9 @@ def new(name: str, expr: str, inputs: tuple[str, ...], grad_output: str | None, 
         click.echo(f"{output}: cannot write: {err.strerror or err}", err=True)
         sys.exit(EXIT_INVALID)
     click.echo(f"wrote {output}; review its `expect:` before relying on it", err=True)
+
+
+from verifygrad.frontends.tutorial_cli import check_command, extract_command  # noqa: E402 - they reuse `run`'s options
+
+main.add_command(check_command(run, run_with_limits))
+main.add_command(extract_command())

@@ -10,9 +10,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from verifygrad.cases.second_order import describe as describe_quantity
 from verifygrad.engines import ENGINES
 from verifygrad.errors import CaseError, visible
 from verifygrad.language.ops import fmt
+from verifygrad.reports.matrix import hessian_matrices
 from verifygrad.verdict.compare import Difference, quantity_of, ulp_error
 from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
 from verifygrad.verdict.slim import element, worst_elements
@@ -71,7 +73,7 @@ def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
         for row, quantity in enumerate(outcome.quantities):
             table.add_row(
                 Text(visible(outcome.case.name)) if row == 0 else "",
-                "(value)" if quantity.quantity == "value" else quantity.quantity,
+                Text("(value)" if quantity.quantity == "value" else quantity.quantity),  # NOTE: H[x,y] is not markup
                 fmt(quantity.shape),
                 *[engine_cell(outcome, quantity, engine) for engine in engines],
                 claim_cell(quantity),
@@ -172,6 +174,8 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
         parts.append(Text(summary(outcome.mutations)))
     for quantity in outcome.quantities:
         if verbose or _has_mismatch(quantity):
+            matrices = hessian_matrices(outcome, quantity)
+            parts += [matrices] if matrices else []
             parts.append(element_table(outcome, quantity))
     if verbose and outcome.results:
         timings = ", ".join(
@@ -191,8 +195,8 @@ def _has_mismatch(quantity: QuantityCheck) -> bool:
 
 def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
     """The arrays side by side, one row per element; elements out of tolerance are highlighted."""
-    name = "value" if quantity.quantity == "value" else f"∂/∂{quantity.quantity}"
-    table = Table(title=f"{name} ({fmt(quantity.shape)})", title_justify="left", header_style="bold")
+    name = "value" if quantity.quantity == "value" else describe_quantity(quantity.quantity).removeprefix("the ")
+    table = Table(title=Text(f"{name} ({fmt(quantity.shape)})"), title_justify="left", header_style="bold")
     table.add_column("element")
     columns: list[tuple[str, np.ndarray]] = []
     for engine, result in outcome.results.items():
@@ -212,7 +216,7 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
             allowance = _allowance(outcome, quantity, label, index)
             bad = reference is not None and allowance is not None and not _close(value, element(reference, quantity.shape, index), *allowance)
             cells.append(Text(f"{value:.10g}" + (" ?" if allowance is None else ""), style="bold red reverse" if bad else ""))
-        table.add_row(_index_text(quantity.quantity, index), *cells)
+        table.add_row(Text(_index_text(quantity.quantity, index)), *cells)
     hidden = int(np.prod(quantity.shape)) - len(indices)
     notes = [f"{hidden} more element(s) not shown"] if hidden > 0 else []
     dtype = outcome.problem.dtype if outcome.problem else "float64"
@@ -243,7 +247,7 @@ def _allowance(outcome: CaseOutcome, quantity: QuantityCheck, label: str, index:
     from verifygrad.engines.fd_engine import fd_tolerance
 
     unchecked = outcome.results["fd"].unchecked.get(quantity.quantity)
-    return None if unchecked is not None and unchecked[index] else fd_tolerance(*outcome.tolerance_of(quantity))
+    return None if unchecked is not None and unchecked[index] else fd_tolerance(*outcome.tolerance_of(quantity), quantity.quantity)
 
 
 def _close(value: float, expected: float, rtol: float, atol: float) -> bool:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import PurePath
 
+from verifygrad.cases.second_order import is_second_order
 from verifygrad.errors import CaseError, visible
 from verifygrad.reports.text import plain_panel, verdict_line
 from verifygrad.verdict.outcome import ERROR, FAILED, SKIPPED, CaseOutcome
@@ -43,6 +44,12 @@ def _only_xml_characters(root: ET.Element) -> None:
 def _testcase(outcome: CaseOutcome) -> ET.Element:
     case = outcome.case
     testcase = ET.Element("testcase", name=case.name, classname=_classname(case.path), file=case.path, line=str(case.line), time=f"{outcome.seconds:.3f}")
+    second = [q for q in outcome.quantities if is_second_order(q.quantity)]
+    if second:  # NOTE: the second-order quantities' worst errors, for CI dashboards that read properties
+        properties = ET.SubElement(testcase, "properties")
+        for quantity in second:
+            errors = ", ".join(f"{engine} {d.max_abs:.2g}" for engine, d in quantity.differences.items() if engine != quantity.reference)
+            ET.SubElement(properties, "property", name=quantity.quantity, value=f"reference {quantity.reference}; {errors}")
     tag = {FAILED: "failure", ERROR: "error", SKIPPED: "skipped"}.get(outcome.verdict)
     if tag:
         child = ET.SubElement(testcase, tag, message=verdict_line(outcome), type=outcome.verdict)

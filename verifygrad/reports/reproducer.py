@@ -46,7 +46,11 @@ SPELLINGS: dict[str, Callable[..., str]] = {
        (("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"), ("pow", "**"), ("matmul", "@"))},
     "outer": lambda x, y, ndim: f"torch.outer({x}, {y})",
     "sum": _reduce("sum"), "mean": _reduce("mean"), "logsumexp": _reduce("logsumexp"),
-    "transpose": _transpose,
+    "transpose": _transpose, "sign": lambda x, ndim: f"torch.sign({x})",
+    "gt": lambda x, y, ndim: f"torch.gt({x}, {y}).to({x}.dtype)",
+    "reshape": lambda x, shape, ndim: f"{x}.reshape({shape})",
+    "broadcast_to": lambda x, shape, ndim: f"{x}.broadcast_to({shape})",
+    "sum_to": lambda x, shape, ndim: f"{x}.sum_to_size({shape})",
     "detach": lambda x, ndim: f"{x}.detach()",
 }  # fmt: skip
 

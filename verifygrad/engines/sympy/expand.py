@@ -40,10 +40,17 @@ def logsumexp(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> n
     return SYMPY_OPS["log"](np.asarray(total, dtype=object))
 
 
+def greater(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.asarray(_greater(x, y), dtype=object)
+
+
+_greater = np.frompyfunc(lambda x, y: sp.Piecewise((1, x > y), (0, True)), 2, 1)
+
 SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     **{name: elementwise(function) for name, function in ELEMENTWISE.items()},
     "logsumexp": logsumexp,
     "pow": np.frompyfunc(BINARY["pow"], 2, 1),
+    "gt": greater,
 }
 
 
