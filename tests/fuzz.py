@@ -22,7 +22,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["VERIFYGRAD_FUZZ_SCALE"] = str(args.scale)
     here = os.path.dirname(__file__)
-    files = [os.path.join(here, name) for name in ("test_fuzz.py", "test_differential.py")]
+    files = [os.path.join(here, name) for name in ("test_fuzz.py", "test_fuzz_reports.py", "test_differential.py")]
     options = ["-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics", "-n", args.n]
     return pytest.main([*files, *options, *(["-k", args.k] if args.k else [])])
 

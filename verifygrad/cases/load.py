@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import yaml
 
 from verifygrad.cases.schema import CASE_PROPERTIES, CASE_SCHEMA
 from verifygrad.cases.written import UNSIGNED_EXPONENT, WrittenFloat, number_hint
-from verifygrad.errors import CaseError
+from verifygrad.errors import CaseError, excerpt, visible
 from verifygrad.process import limits
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -27,6 +26,16 @@ class LineDict(dict):
         self.line = line
         self.key_lines = key_lines or {}
 
+    def line_of(self, key: Any) -> int:
+        """The line of ``key``, or the mapping's own where the key came from elsewhere."""
+        return self.key_lines.get(str(key), self.line)
+
+
+class NonTextKey(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
 
 class _LineLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
@@ -35,9 +44,16 @@ class _LineLoader(_SafeLoader):  # type: ignore[misc, valid-type]
             line = key.start_mark.line + 1
             if str(key.value) in lines:  # NOTE: YAML lets a repeated key silently replace the first
                 first = lines[str(key.value)]
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key.value}' (lines {first} and {line})", key.start_mark)
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{excerpt(str(key.value))}' (lines {first} and {line})", key.start_mark)
             lines[str(key.value)] = line
-        return LineDict(super().construct_mapping(node, deep=True), line=node.start_mark.line + 1, key_lines=lines)
+        mapping = super().construct_mapping(node, deep=True)  # NOTE: merges `<<:` keys into node.value first
+        key_lines = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):  # `null:`, `0x10:`, `3:` would reach the report as names that are not text
+                raise NonTextKey(key_node.start_mark.line + 1, f"key {excerpt(str(key_node.value))!r} is not text; write it in quotes")
+            key_lines[key] = key_node.start_mark.line + 1
+        return LineDict(mapping, line=node.start_mark.line + 1, key_lines=key_lines)
 
     def construct_written_float(self, node: yaml.ScalarNode) -> WrittenFloat:
         return WrittenFloat(self.construct_yaml_float(node), str(node.value))
@@ -98,34 +114,57 @@ def _line_of(mapping: Any, keys: tuple[Any, ...] | list[Any]) -> int | None:
     return line
 
 
-def read_yaml(path: Path) -> Any:
-    """Parse one YAML file safely (no tags that build Python objects), keeping lines."""
+def read_yaml(path: Path, where: str | None = None) -> Any:
+    """Parse one YAML file safely (no tags that build Python objects), keeping lines; errors name ``where``."""
     bounds = limits.current()
+    where = where or display_path(path)
     if not path.is_file():  # NOTE: a FIFO or /dev/zero would block or never end
-        raise CaseError(str(path), None, "not a regular file")
+        raise CaseError(where, None, "not a regular file")
     try:
         with path.open("rb") as file:
-            data = file.read(bounds.file_bytes + 1)  # never more than the limit, whatever stat says
+            data = _read_at_most(file, bounds.file_bytes + 1)  # never more than the limit, whatever stat says
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise CaseError(str(path), None, f"cannot read file: {err}") from None
+        raise CaseError(where, None, f"cannot read file: {err}") from None
     if len(data) > bounds.file_bytes:
-        raise CaseError(str(path), None, f"file is over {bounds.file_bytes} bytes, the limit (--limit file_bytes=N)")
+        raise CaseError(where, None, f"file is over {bounds.file_bytes} bytes, the limit (--limit file_bytes=N)")
+    return parse_yaml(text, where)
+
+
+def _read_at_most(file: Any, size: int) -> bytes:
+    """Up to ``size`` bytes, a megabyte at a time: ``read(size)`` would allocate all of ``size`` at once."""
+    chunks, left = [], size
+    while left > 0 and (chunk := file.read(min(left, 1 << 20))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def display_path(path: Path) -> str:
+    """A path as reports show it: control characters and bytes that are not UTF-8 escaped."""
+    return visible(str(path))
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """Parse YAML text under the limits: safe tags only, bounded size and depth, keys that are text."""
+    bounds = limits.current()
     loader = _LineLoader(text)
     try:
         node = loader.get_single_node()
         if node is not None:
-            _check_size(node, str(path), bounds)
+            _check_size(node, where, bounds)
         return loader.construct_document(node) if node is not None else None
+    except NonTextKey as err:
+        raise CaseError(where, err.line, str(err)) from None
     except RecursionError:
-        raise CaseError(str(path), None, f"YAML nested too deeply (limit {bounds.depth} levels)") from None
+        raise CaseError(where, None, f"YAML nested too deeply (limit {bounds.depth} levels)") from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
         problem = err.problem or err.context or "invalid YAML"
-        raise CaseError(str(path), line, f"invalid YAML: {problem}") from None
+        raise CaseError(where, line, f"invalid YAML: {excerpt(problem, 120)}") from None
     except yaml.YAMLError as err:
-        raise CaseError(str(path), None, f"invalid YAML: {err}") from None
+        raise CaseError(where, None, f"invalid YAML: {excerpt(str(err), 120)}") from None
     finally:
         loader.dispose()
 
@@ -158,11 +197,11 @@ def _check_size(root: yaml.Node, where: str, bounds: limits.Limits) -> None:
 
 def load_file(path: Path) -> tuple[list[Case], list[CaseError]]:
     """The cases of one file, and an error for each part of it that is not a valid case."""
+    where = display_path(path)
     try:
-        data = read_yaml(path)
+        data = read_yaml(path, where)
     except CaseError as err:
         return [], [err]
-    where = str(path)
     if data is None:
         return [], [CaseError(where, None, "file is empty")]
     if not isinstance(data, LineDict):
@@ -171,23 +210,23 @@ def load_file(path: Path) -> tuple[list[Case], list[CaseError]]:
         return _validated([data], where)
     extra = [key for key in data if key not in ("cases", "defaults")]
     if extra:
-        return [], [CaseError(where, data.key_lines[str(extra[0])], _unknown_key(extra[0], ["cases", "defaults"]))]
+        return [], [CaseError(where, data.line_of(str(extra[0])), _unknown_key(extra[0], ["cases", "defaults"]))]
     errors: list[CaseError] = []
     defaults = data.get("defaults") or LineDict()
     listed = data["cases"]
     if not isinstance(defaults, LineDict):
-        return [], [CaseError(where, data.key_lines["defaults"], f"`defaults` must be a mapping, found {_kind(defaults)}")]
+        return [], [CaseError(where, data.line_of("defaults"), f"`defaults` must be a mapping, found {_kind(defaults)}")]
     if "name" in defaults:
-        errors.append(CaseError(where, defaults.key_lines["name"], "`defaults` cannot set `name`"))
+        errors.append(CaseError(where, defaults.line_of("name"), "`defaults` cannot set `name`"))
     if not isinstance(listed, list) or not listed:
-        return [], [CaseError(where, data.key_lines["cases"], "`cases` must be a non-empty list of cases")]
+        return [], [CaseError(where, data.line_of("cases"), "`cases` must be a non-empty list of cases")]
     most = limits.current().cases_per_file
     if len(listed) > most:
-        return [], [CaseError(where, data.key_lines["cases"], f"{len(listed)} cases; the limit is {most} (--limit cases_per_file=N)")]
+        return [], [CaseError(where, data.line_of("cases"), f"{len(listed)} cases; the limit is {most} (--limit cases_per_file=N)")]
     merged = []
     for item in listed:
         if not isinstance(item, LineDict):
-            errors.append(CaseError(where, data.key_lines["cases"], f"each case must be a mapping, found {_kind(item)}"))
+            errors.append(CaseError(where, data.line_of("cases"), f"each case must be a mapping, found {_kind(item)}"))
             continue
         merged.append(LineDict({**defaults, **item}, line=item.line, key_lines={**defaults.key_lines, **item.key_lines}))
     cases, case_errors = _validated(merged, where)
@@ -250,9 +289,9 @@ def _message(error: Any, path: list[Any]) -> str:
         return f"missing required key '{missing[0]}'" + (f" in {where}" if path else "")
     if error.validator == "enum":
         allowed = ", ".join(map(str, error.validator_value))
-        return f"{where} must be one of {allowed}; found {instance!r}"
+        return f"{where} must be one of {allowed}; found {excerpt(repr(instance))}"
     if "propertyNames" in error.schema_path:
-        return f"{where}: {instance!r} is not an input name (letters, digits and _)"
+        return f"{where}: {excerpt(repr(instance))} is not an input name (letters, digits and _)"
     if error.validator in ("type", "anyOf", "oneOf"):
         expected = {
             "inputs": "a mapping of input name to value", "tolerance": "a mapping with rtol and/or atol",
@@ -260,7 +299,7 @@ def _message(error: Any, path: list[Any]) -> str:
             "engines": "a list of engine names", "tags": "a list of strings",
         }.get(str(path[0]) if len(path) == 1 else "", _expected_type(error))  # fmt: skip
         return f"{where} must be {expected}; found {_kind(instance)}{number_hint(instance)}"
-    return f"{where}: {error.message}"
+    return f"{where}: {excerpt(error.message, 120)}"
 
 
 def _expected_type(error: Any) -> str:
@@ -272,7 +311,7 @@ def _expected_type(error: Any) -> str:
 def _unknown_key(key: Any, known: list[str], inside: str = "") -> str:
     close = difflib.get_close_matches(str(key), known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
-    return f"unknown key '{key}'{inside}{hint}"
+    return f"unknown key '{excerpt(str(key))}'{inside}{hint}"
 
 
 def _kind(value: Any) -> str:
@@ -281,7 +320,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return f"the text {excerpt(value)!r}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -293,15 +332,6 @@ def _to_case(mapping: LineDict, where: str) -> Case:
     fields = {key: mapping[key] for key in CASE_PROPERTIES if key in mapping}
     fields.setdefault("inputs", {})  # a program may create its inputs itself
     return Case(path=where, line=mapping.line, raw=mapping, **fields)
-
-
-def collect(paths: list[Path]) -> Iterator[Path]:
-    """Case files under the given paths: files as given, directories searched for *.yaml / *.yml."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        else:
-            yield path
 
 
 def load_mapping(mapping: dict[str, Any], where: str, line: int = 0) -> tuple[list[Case], list[CaseError]]:

@@ -98,36 +98,45 @@ def expr_error(case: Case, err: ExprError, key: str = "expr") -> CaseError:
 
 def prepare(case: Case, overrides: Overrides) -> Problem:
     """Parse and check everything about a case that can be checked before any engine runs."""
-    inputs, marked = {}, []
-    for name, raw in case.inputs.items():
+    # NOTE: every tensor the case makes counts against one --max-elements total, checked before each is built:
+    # twenty unused `zeros(10000000)` inputs are refused at the second, not allocated.
+    with constants.counted() as count:
+        inputs, marked = {}, []
+        for name, raw in case.inputs.items():
+            try:
+                inputs[name], requires_grad = marked_value(raw, "the value")
+            except (ExprError, ConstantError) as err:
+                raise case.error(f"input '{name}': {err}", "inputs", name) from None
+            if requires_grad:
+                marked.append(name)
         try:
-            inputs[name], requires_grad = marked_value(raw, "the value")
-        except (ExprError, ConstantError) as err:
-            raise case.error(f"input '{name}': {err}", "inputs", name) from None
-        if requires_grad:
-            marked.append(name)
-    try:
-        program = compile_case_program(case.expr, inputs, expr_line_offset(case), case.output)
-        inputs.update(program.declared)  # x = torch.tensor(..., requires_grad=True) in the program itself
-        marked += [name for name, _ in program.declared]
-        if not inputs:
-            raise case.error("the case has no inputs: give `inputs:`, or create them in the program with requires_grad=True", "expr")
-        wrt = tuple(case.wrt or marked or inputs)
-        intermediates = [name for name in wrt if name not in inputs]
-        for name in intermediates:
-            if name not in dict(program.bindings):
-                variables = ", ".join(n for n, _ in program.bindings if n not in inputs)
-                which = "not an input" if not variables else "neither an input nor a variable the output depends on"
-                more = f"; variables: {variables}" if variables else ""
-                raise case.error(f"wrt names '{name}', which is {which}; inputs are: {', '.join(inputs)}{more}", "wrt")
-        if intermediates:
-            shapes = program.shapes({name: value.shape for name, value in inputs.items()})
-            inputs.update({name: np.zeros(shapes[dict(program.bindings)[name]]) for name in intermediates})
-            program = with_probes(program, intermediates)
-        shapes = tuple(program.shapes({name: value.shape for name, value in inputs.items()}))
-        check_total_size(program, shapes)
-    except ExprError as err:
-        raise expr_error(case, err) from None
+            program = compile_case_program(case.expr, inputs, expr_line_offset(case), case.output)
+            inputs.update(program.declared)  # x = torch.tensor(..., requires_grad=True) in the program itself
+            marked += [name for name, _ in program.declared]
+            if not inputs:
+                raise case.error("the case has no inputs: give `inputs:`, or create them in the program with requires_grad=True", "expr")
+            wrt = tuple(case.wrt or marked or inputs)
+            intermediates = [name for name in wrt if name not in inputs]
+            for name in intermediates:
+                if name not in dict(program.bindings):
+                    variables = ", ".join(n for n, _ in program.bindings if n not in inputs)
+                    which = "not an input" if not variables else "neither an input nor a variable the output depends on"
+                    more = f"; variables: {variables}" if variables else ""
+                    raise case.error(f"wrt names '{name}', which is {which}; inputs are: {', '.join(inputs)}{more}", "wrt")
+            if intermediates:
+                shapes = program.shapes({name: value.shape for name, value in inputs.items()})
+                count.add(sum(math.prod(shapes[dict(program.bindings)[name]]) for name in intermediates), "the probes of `wrt`")
+                inputs.update({name: np.zeros(shapes[dict(program.bindings)[name]]) for name in intermediates})
+                program = with_probes(program, intermediates)
+            shapes = tuple(program.shapes({name: value.shape for name, value in inputs.items()}))
+            check_total_size(program, shapes)
+            count.add(_made_by(program, shapes), "the expression")
+        except ExprError as err:
+            raise expr_error(case, err) from None
+        except ConstantError as err:
+            raise case.error(f"expr: {err}", "expr") from None
+        _refuse_empty_means(case, program, shapes)
+        _count_the_rest(case, count, {name: value.shape for name, value in inputs.items()})
     second = _second_order(case, inputs, wrt, shapes[-1], program.grad_output is not None)
     no_gradients = second is not None and not second.gradients
     return Problem(
@@ -140,6 +149,50 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
         shapes=shapes,
         second=second,
     )
+
+
+def _refuse_empty_means(case: Case, program: Program, shapes: tuple[Shape, ...]) -> None:
+    """A mean or logsumexp over no elements has no value (0/0, log 0) and no gradient: say so, not four engines' errors."""
+    for node, shape in zip(program.nodes, shapes):
+        if node.op in ("mean", "logsumexp") and math.prod(shape) > 0 and math.prod(shapes[node.args[0]]) == 0:
+            empty = fmt(shapes[node.args[0]])
+            raise case.error(f"expr: `{node.spelling or node.op}` of an empty tensor ({empty}) at column {node.col} has no value", "expr")
+
+
+def _count_value(raw: Any, count: constants.ElementCount) -> None:
+    """Count a case value as written: a literal's elements, or a constant expression's constants and intermediates."""
+    if not isinstance(raw, str):
+        tensor_value(raw, "the value")  # NOTE: a literal is already in memory as the file's data; to_array counts it
+        return
+    program = parse(raw, allow_inputs=False)
+    count.add(_made_by(program, program.shapes({})), "the value")
+
+
+def _made_by(program: Program, shapes: tuple[Shape, ...] | list[Shape]) -> int:
+    """Elements of the tensors evaluating ``program`` makes beyond its inputs and constants (already counted)."""
+    return sum(math.prod(shape) for node, shape in zip(program.nodes, shapes) if node.op not in ("input", "const"))
+
+
+def _count_the_rest(case: Case, count: constants.ElementCount, input_shapes: dict[str, Shape]) -> None:
+    """grad_output and the claims' arrays and formulas; one that cannot be read is reported where it is used."""
+    written = [("grad_output", case.grad_output, ("grad_output",))] if case.grad_output is not None else []
+    expect = case.expect if isinstance(case.expect, dict) else {}
+    if "value" in expect:
+        written.append(("expect.value", expect["value"], ("expect", "value")))
+    written += [(f"expect.grad.{name}", raw, ("expect", "grad", name)) for name, raw in (expect.get("grad") or {}).items()]
+    written += [(f"expect.formula.{name}", text, ("expect", "formula", name)) for name, text in (expect.get("formula") or {}).items()]
+    for what, raw, keys in written:
+        try:
+            if keys[-2:-1] == ("formula",):
+                formula = parse(str(raw))
+                count.add(_made_by(formula, formula.shapes(input_shapes)), what)
+            else:
+                _count_value(raw, count)
+        except ConstantError as err:
+            raise case.error(f"{what}: {err}", *keys) from None
+        except ExprError as err:
+            if "--max-elements" in str(err):  # NOTE: parse reports a constant's ConstantError as an ExprError
+                raise case.error(f"{what}: {err}", *keys) from None
 
 
 def _second_order(case: Case, inputs: dict[str, np.ndarray], wrt: tuple[str, ...], output: Shape, handed: bool) -> SecondOrder | None:

@@ -72,7 +72,7 @@ def run_engine(name: str, problem: Problem) -> EngineResult:
     """Run one engine on one problem; anything it raises becomes that engine's result."""
     import numpy as np
 
-    from verifygrad.process import limits, worker
+    from verifygrad.process import deadline, limits, worker
 
     start = time.perf_counter()
     seconds = limits.current().time_limit
@@ -81,11 +81,11 @@ def run_engine(name: str, problem: Problem) -> EngineResult:
             result = worker.call(f"{ENGINE_MODULES[name]}:run", problem, seconds=seconds)
         else:
             # Overflow to inf and 0/0 are results to compare, not warnings to print.
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), deadline.limited(limits.current().part_time):
                 result = importlib.import_module(ENGINE_MODULES[name]).run(problem)
                 if problem.second is not None and name in SECOND_ORDER_MODULES:
                     importlib.import_module(SECOND_ORDER_MODULES[name]).complete(result, problem)
-    except (EngineSkipped, worker.TimedOut) as skip:
+    except (EngineSkipped, worker.TimedOut, deadline.PartTimedOut) as skip:
         result = EngineResult(name, "skipped", reason=str(skip))
     except ImportError as err:
         missing = (err.name or "").split(".")[0]

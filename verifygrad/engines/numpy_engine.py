@@ -21,6 +21,7 @@ from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
 from verifygrad.language.ops import OPS, Op, unbroadcast
 from verifygrad.language.parse import Program
+from verifygrad.process import deadline
 
 MAX_CACHED_PLANS = 256
 
@@ -130,6 +131,7 @@ def forward(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tu
         values[i] = np.asarray(inputs[name], dtype=dtype) if name is not None else constant.astype(dtype)
     asarray = np.asarray
     for i, (function, args, frees) in steps.forward:
+        deadline.check()
         values[i] = asarray(function(*[values[j] for j in args]))
         for j in frees:
             if values[j].size >= STAND_IN_MIN_SIZE:
@@ -149,6 +151,7 @@ def backward(program: Program, values: list[np.ndarray], grad_output: np.ndarray
     owned = [False] * len(values)
     grads[-1] = np.asarray(grad_output, dtype=values[-1].dtype)
     for i, args, vjps, broadcasts in steps.backward:
+        deadline.check()
         g = grads[i]
         if g is None:
             continue

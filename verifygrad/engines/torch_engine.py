@@ -11,6 +11,7 @@ from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
+from verifygrad.process import deadline
 
 
 def _reduce(function: Callable) -> Callable:
@@ -56,6 +57,7 @@ def evaluate(program: Program, leaves: dict[str, torch.Tensor], dtype: torch.dty
     """The program's output, built from torch operations on the given leaf tensors."""
     values: list[torch.Tensor] = []
     for node in program.nodes:
+        deadline.check()
         if node.op == "input":
             values.append(leaves[node.attrs["name"]])
         elif node.op == "const":
@@ -75,7 +77,7 @@ def run(problem: Problem) -> EngineResult:
         output.backward(torch.tensor(problem.grad_output, dtype=dtype, device=device))
     grads = {}
     for name in problem.wrt:
-        grad = leaves[name].grad
+        grad = leaves[name].grad if name in leaves else None
         grads[name] = grad.detach().cpu().double().numpy() if grad is not None else np.zeros(problem.inputs[name].shape)
     value = output.detach().cpu().double().numpy()
     return EngineResult("torch", "ok", value=value, grads=grads, detail=f"torch {torch.__version__} on {device}")

@@ -10,10 +10,11 @@ import click
 
 from verifygrad import __version__
 from verifygrad.engines import ENGINES
-from verifygrad.errors import EXIT_INVALID, EXIT_OK
+from verifygrad.errors import EXIT_INVALID, EXIT_OK, visible
 from verifygrad.frontends.ci import ci_options
 from verifygrad.frontends.config import Config
 from verifygrad.frontends.exit_status import exit_status, finite_tolerance
+from verifygrad.frontends.options import COUNT, POSITIVE_SECONDS, SECONDS
 from verifygrad.frontends.output import output_options
 from verifygrad.process.limits import DEFAULT_LIMITS
 
@@ -56,14 +57,14 @@ def selection_options(command: Any) -> Any:
 @ci_options
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=0),
+    type=SECONDS,
     help=f"Seconds of SymPy work per case (default {DEFAULT_LIMITS.time_limit:g}; 0: no limit).",
 )
-@click.option("--max-elements", type=click.IntRange(min=1), help=f"Elements of a case's tensors together (default {DEFAULT_LIMITS.max_elements:,}).")
+@click.option("--max-elements", type=COUNT, help=f"Elements of a case's tensors together (default {DEFAULT_LIMITS.max_elements:,}).")
 @click.option("--limit", "settings", multiple=True, metavar="NAME=VALUE",
-              help="Any other limit: expr_chars, depth, exponent, file_bytes, cases_per_file, yaml_nodes (repeatable).")  # fmt: skip
+              help="Any other limit: expr_chars, depth, exponent, file_bytes, cases_per_file, yaml_nodes, part_time (repeatable).")  # fmt: skip
 @click.option("-j", "--jobs", default="1", metavar="N|auto", help="Check cases in N worker processes (auto: one per core).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds a case may take (runs it in a worker).")
+@click.option("--timeout", type=POSITIVE_SECONDS, help="Seconds a case may take (runs it in a worker).")
 @click.option("--explain", metavar="CASE", help="Print one case in full: every element, the derivative at the worst, a PyTorch reproducer.")
 @click.option("--strict", is_flag=True, help="A skipped (unchecked) case fails the run.")
 @click.option("--mutate", is_flag=True, help="Negative controls: check that each case would catch a wrong gradient.")
@@ -71,6 +72,8 @@ def selection_options(command: Any) -> Any:
 @click.option("--junit-xml", "junit_path", metavar="FILE", help="Write a JUnit XML report to FILE (- for stdout).")
 @click.option("--junit-family", type=click.Choice(["xunit1", "xunit2"]), default="xunit1", show_default=True,
               help="xunit2 keeps to Jenkins' junit-10.xsd (no file and line attributes).")  # fmt: skip
+@click.option("--json-arrays", type=click.Choice(["summary", "full"]), default="summary", show_default=True,
+              help="Arrays over 1000 elements in --json: a summary and the worst elements, or every element (memory grows with the run).")  # fmt: skip
 def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
         **options: Any) -> None:  # fmt: skip
     """Check the cases in PATHS (files, or directories searched for *.yaml and *.yml).
@@ -95,8 +98,14 @@ def run_with_limits(paths: tuple[Path, ...] | list[Path], time_limit: float | No
             raise click.BadParameter(str(err), param_hint="--limit") from None
         chosen[name] = value
     chosen.update({k: v for k, v in (("time_limit", time_limit), ("max_elements", max_elements)) if v is not None})
-    with limits.using(limits.with_settings(DEFAULT_LIMITS, chosen)):
-        _run(paths, **options)
+    from verifygrad.process.children import Stopped, stopped_by_signals
+
+    with limits.using(limits.with_settings(DEFAULT_LIMITS, chosen)), stopped_by_signals():
+        try:
+            _run(paths, **options)
+        except Stopped as stop:  # before any case was checked: nothing to report
+            click.echo(stop.word, err=True)
+            sys.exit(stop.exit_code)
 
 
 def _chosen_paths(paths: tuple[Path, ...], examples: bool) -> list[Path]:
@@ -121,7 +130,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, color: str, no_color: bool, quiet: bool,
          maxfail: int | None, exitfirst: bool, shard: tuple[int, int] | None, annotate: str | None, exclude: tuple[str, ...],
          jobs: str, timeout: float | None, explain: str | None, strict: bool, mutate: bool, json_path: str | None,
-         junit_path: str | None, junit_family: str, load: Any = None, per_file: Any = None) -> None:  # fmt: skip
+         junit_path: str | None, junit_family: str, json_arrays: str, load: Any = None, per_file: Any = None) -> None:  # fmt: skip
     import time
 
     from verifygrad.cases.discover import load_cases, select_shard
@@ -138,6 +147,8 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         raise click.BadParameter(f"{jobs!r} is not a positive whole number or 'auto'", param_hint="'-j'") from None
     if json_path == "-" and junit_path == "-":
         raise click.UsageError("only one of --json and --junit-xml can write to stdout")
+    if json_path and junit_path and json_path != "-" and Path(json_path).resolve() == Path(junit_path).resolve():
+        raise click.UsageError(f"--json and --junit-xml both name {json_path}: one report would overwrite the other")
     start = time.perf_counter()
     to_stderr = "-" in (json_path, junit_path)  # a report on stdout keeps stdout to itself
     console = make_console(color, no_color, stderr=to_stderr)
@@ -145,7 +156,13 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         from verifygrad.process import worker
 
         worker.prestart(("verifygrad.engines.sympy.engine", "verifygrad.verdict.claims"))  # SymPy's import in the worker overlaps torch's here
-    cases, load_errors = load(paths, pattern) if load else load_cases(paths, pattern, _excluded(exclude))
+    skipped: list[str] = []
+    cases, load_errors = load(paths, pattern) if load else load_cases(paths, pattern, exclude=_excluded(exclude), skipped=skipped)
+    if verbose:
+        from rich.text import Text
+
+        for line in skipped:
+            console.print(Text(visible(f"not read: {line}"), style="dim"), soft_wrap=True)
     cases = select_shard(cases, *shard) if shard else cases
     if not cases and not load_errors and not shard:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
@@ -156,15 +173,26 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         from verifygrad.reports.explain import explain_case
 
         sys.exit(explain_case(console, cases, explain, overrides))
-    outcomes = _check_all(console, cases, overrides, workers, timeout, stop_after(maxfail, exitfirst), progress=not quiet)
+    from verifygrad.process.children import Stopped
+
+    try:
+        limit = stop_after(maxfail, exitfirst)
+        outcomes = _check_all(console, cases, overrides, workers, timeout, limit, progress=not quiet, keep_arrays=json_arrays == "full")
+        stopped = None
+    except Stopped as stop:  # Ctrl-C or SIGTERM: the cases finished so far are reported, and the run says it stopped
+        outcomes, stopped = stop.results, stop
     extra = per_file(console, outcomes, verbose) if per_file else {}  # `check`: the per-file report and its JSON
     publish(console, outcomes, load_errors, annotate, summary_line(outcomes, load_errors))
-    if len(outcomes) < len(cases):
+    if len(outcomes) < len(cases) and not stopped:
         console.print(f"stopped after {len(outcomes)} of {len(cases)} cases (--maxfail)", soft_wrap=True, highlight=False)
     render(console, outcomes, load_errors, verbose, quiet)
-    code, why = exit_status(outcomes, load_errors, strict)
-    if why:
-        click.echo(why, err=True)
+    if stopped:
+        code = stopped.exit_code
+        click.echo(f"{stopped.word} after {len(outcomes)} of {len(cases)} cases", err=True)
+    else:
+        code, why = exit_status(outcomes, load_errors, strict)
+        if why:
+            click.echo(why, err=True)
     seconds = time.perf_counter() - start
     if json_path:
         import json
@@ -181,6 +209,9 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
 
 def _write(path: str, text: str) -> None:
     """Write a report to a file, or to stdout for "-"; an unwritable path is a one-line error."""
+    # NOTE: a lone surrogate (a name escaped by YAML as "\ud800") cannot be UTF-8: it is written as the
+    # six characters of its JSON escape, which a JSON reader reads back as the same string.
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if path == "-":
         click.echo(text, nl=False)
         return
@@ -195,7 +226,7 @@ class _MaxFail(Exception):
     """Raised from the progress callback to stop the run at --maxfail failing cases."""
 
 
-def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxfail: int | None, progress: bool = True) -> list:
+def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxfail: int | None, progress: bool = True, keep_arrays: bool = False) -> list:
     """Check every case (or up to the maxfail-th failing one), with a progress bar on an interactive terminal only."""
     import contextlib
 
@@ -221,7 +252,7 @@ def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxf
             bar = stack.enter_context(Progress(console=console, transient=True))
             task = bar.add_task("checking", total=len(cases))
         try:
-            return check_all(cases, overrides, jobs, timeout, on_done=on_done)
+            return check_all(cases, overrides, jobs, timeout, on_done=on_done, keep_arrays=keep_arrays)
         except _MaxFail:
             order = {(case.path, case.line): i for i, case in enumerate(cases)}  # NOTE: a worker's outcome holds a copy of its case
             return sorted(done, key=lambda outcome: order[outcome.case.path, outcome.case.line])
@@ -245,13 +276,14 @@ def schema(report: bool) -> None:
 def list_cases(paths: tuple[Path, ...], examples: bool, exclude: tuple[str, ...], pattern: str | None) -> None:
     """List the cases that `run` would check, with their files and lines; loads and validates, checks nothing."""
     from verifygrad.cases.discover import load_cases
+    from verifygrad.errors import visible
 
     paths = _chosen_paths(paths, examples)
     cases, load_errors = load_cases(paths, pattern, _excluded(exclude))
     for case in cases:
-        click.echo(f"{case.path}:{case.line}\t{case.name}\t{'; '.join(case.expr.strip().splitlines())}")  # a program on one line
+        click.echo(f"{case.path}:{case.line}\t{visible(case.name)}\t{visible('; '.join(case.expr.strip().splitlines()))}")  # a program on one line
     for error in load_errors:
-        click.echo(str(error), err=True)
+        click.echo(visible(str(error)), err=True)
     if not cases and not load_errors:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
     sys.exit(EXIT_INVALID if load_errors or not cases else EXIT_OK)

@@ -56,11 +56,14 @@ class CaseFile(pytest.File):
         from verifygrad.cases.load import load_file
 
         cases, errors = load_file(self.path)
+        from verifygrad.errors import visible
+
         shown = _shown_path(self.path, self.config)  # messages and reports name the file as the user would
         for thing in (*cases, *errors):
             thing.path = shown
-        items: list[pytest.Item] = [CaseItem.from_parent(self, name=case.name, case=case) for case in cases]
-        items += [LoadErrorItem.from_parent(self, name=error.case or f"line-{error.line or 0}", error=error) for error in errors]
+        # NOTE: pytest prints test names as they are: a control character in a case name must not reach the terminal.
+        items: list[pytest.Item] = [CaseItem.from_parent(self, name=visible(case.name), case=case) for case in cases]
+        items += [LoadErrorItem.from_parent(self, name=visible(error.case or f"line-{error.line or 0}"), error=error) for error in errors]
         return items
 
 
@@ -140,7 +143,7 @@ class CaseItem(pytest.Item):
         return CaseFailure(FailureLine(self.case.path, line, one_line(verdict_line(outcome))), panel, style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.case.line - 1, f"case {self.case.name}"
+        return self.path, self.case.line - 1, f"case {self.name}"
 
 
 class LoadErrorItem(pytest.Item):
@@ -160,4 +163,6 @@ class LoadErrorItem(pytest.Item):
         return CaseFailure(crash, style=style or self.config.getoption("tbstyle", "auto"))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, (self.error.line or 1) - 1, f"invalid case file: {self.error.message}"
+        from verifygrad.errors import visible
+
+        return self.path, (self.error.line or 1) - 1, "invalid case file: " + visible(self.error.message)

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from verifygrad.cases.load import Case, load_mapping
+from verifygrad.cases.load import Case, load_mapping, parse_yaml
 from verifygrad.errors import CaseError
 from verifygrad.verdict.compare import quantity_of
 from verifygrad.verdict.judge import check_case
@@ -20,11 +20,20 @@ def parse_input(text: str) -> tuple[str, Any]:
     if not sep or not name.strip() or not value.strip():
         raise CaseError("--input", None, f"{text!r} is not NAME=VALUE, e.g. x=3 or x=[1, 2] or x='ones(2, 2)'")
     try:
-        parsed = yaml.safe_load(value)
-    except yaml.YAMLError:
+        parsed = parse_yaml(value, f"--input {name.strip()}")  # bounded like a case file: `&a [*a]` is refused
+    except CaseError as err:
+        if not err.message.startswith("invalid YAML"):
+            raise
         parsed = value.strip()
     # Numbers and nested lists are kept as data; anything else is a constant expression for the loader.
-    return name.strip(), parsed if isinstance(parsed, (int, float, list)) and not isinstance(parsed, bool) else value.strip()
+    return name.strip(), _plain_numbers(parsed) if isinstance(parsed, (int, float, list)) and not isinstance(parsed, bool) else value.strip()
+
+
+def _plain_numbers(value: Any) -> Any:
+    """Floats as plain floats: the loader's remember the text they were written as, which yaml.dump cannot write."""
+    if isinstance(value, list):
+        return [_plain_numbers(item) for item in value]
+    return float(value) if isinstance(value, float) else value
 
 
 def draft(name: str, expr: str, inputs: dict[str, Any], grad_output: str | None = None) -> dict[str, Any]:

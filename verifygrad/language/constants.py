@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from verifygrad.process import limits
+
+MAX_DIMENSIONS = 16  # NOTE: numpy's broadcasting stops at 32, torch at 25; no gradient of a tutorial needs more
 
 
 class ConstantError(ValueError):
@@ -24,11 +27,41 @@ def _shape(args: list[Any], name: str) -> tuple[int, ...]:
 
 
 def _check_size(dims: list[int] | tuple[int, ...], name: str) -> None:
+    if len(dims) > MAX_DIMENSIONS:
+        raise ConstantError(f"{name}() would make {len(dims)} dimensions; at most {MAX_DIMENSIONS} are supported")
     # NOTE: the product is taken over Python ints (dtype=object): int64 would overflow and wrap.
     size = int(np.prod(dims, dtype=object)) if dims else 1
     limit = limits.current().max_elements
     if size > limit:
         raise ConstantError(f"{name}() would make {size} elements; the limit is {limit} (--max-elements)")
+    if _counts:
+        _counts[-1].add(size, f"{name}()")
+
+
+class ElementCount:
+    """Elements of every tensor one case makes, counted before each is built (see ``counted``)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add(self, size: int, what: str) -> None:
+        self.total += size
+        limit = limits.current().max_elements
+        if self.total > limit:
+            raise ConstantError(f"{what} brings the case's tensors to over {limit} elements together; the limit is --max-elements")
+
+
+_counts: list[ElementCount] = []
+
+
+@contextlib.contextmanager
+def counted() -> Iterator[ElementCount]:
+    """Within: every constant built counts against one --max-elements total for the case, before it is built."""
+    _counts.append(ElementCount())
+    try:
+        yield _counts[-1]
+    finally:
+        _counts.pop()
 
 
 def _finite(value: Any) -> bool:
@@ -71,6 +104,7 @@ def _arange(args: list[Any]) -> np.ndarray:
         count = np.ceil((float(stop) - float(start)) / float(step))
     if not count <= limits.current().max_elements:  # NOTE: inf (1e308/1e-308) or huge: int() would overflow
         raise ConstantError(f"arange() would make {count:g} elements; the limit is {limits.current().max_elements} (--max-elements)")
+    _check_size([int(count)], "arange")
     return np.arange(start, stop, step, dtype=np.float64)
 
 
@@ -104,14 +138,16 @@ def _randn(args: list[Any], seed: int = 0) -> np.ndarray:
 def to_array(value: Any, what: str) -> np.ndarray:
     """A number or rectangular nested list of numbers as a float64 array."""
 
-    def check(item: Any) -> None:
+    def check(item: Any, depth: int) -> None:
         if isinstance(item, list):
+            if depth >= MAX_DIMENSIONS:
+                raise ConstantError(f"{what} has over {MAX_DIMENSIONS} dimensions (nested lists); at most {MAX_DIMENSIONS} are supported")
             for sub in item:
-                check(sub)
+                check(sub, depth + 1)
         elif isinstance(item, bool) or not isinstance(item, (int, float)):  # NOTE: floats read from YAML keep their text
             raise ConstantError(f"{what} must hold only numbers, found {item!r}")
 
-    check(value)
+    check(value, 0)
     try:
         array = np.array(value, dtype=np.float64)
     except ValueError:

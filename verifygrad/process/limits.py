@@ -23,9 +23,13 @@ class Limits:
     file_bytes: int = 2_000_000  # size of one case file
     cases_per_file: int = 1_000
     yaml_nodes: int = 200_000  # YAML nodes of one file counted with every alias expanded
+    part_time: float = 60.0  # seconds of each in-process part of a case's check (numpy, torch, fd, error budget, kinks); 0: none
 
 
 DEFAULT_LIMITS = Limits()
+# The largest values an option accepts: beyond them a count or a wait overflows the system calls it reaches.
+LARGEST_COUNT = 10**12
+LARGEST_SECONDS = 10**6
 _current = DEFAULT_LIMITS
 
 
@@ -55,9 +59,10 @@ def parse_setting(text: str) -> tuple[str, float]:
         number = float(value)
     except ValueError:
         raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not number >= 0 or number == float("inf"):
-        raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
     kind = next(f.type for f in dataclasses.fields(Limits) if f.name == name)
+    most = LARGEST_SECONDS if name in ("time_limit", "part_time") else LARGEST_COUNT
+    if not 0 <= number <= most:  # NOTE: also refuses nan and inf
+        raise ValueError(f"{name} must be a number from 0 to {most:g}, got {value!r}")
     if kind == "int" and number != int(number):
         raise ValueError(f"{name} must be a whole number, got {value!r}")
     return name, int(number) if kind == "int" else number

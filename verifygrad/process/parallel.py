@@ -20,6 +20,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
 from verifygrad.process import limits
+from verifygrad.process.children import Stopped, become_worker, kill_tree
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -50,15 +51,20 @@ def run_all(pool: Pool[Task, Result], tasks: list[Task], jobs: int = 1, timeout:
     on_done = on_done or (lambda result: None)
     if jobs == 1 and timeout is None:
         results = []
-        for task in tasks:
-            results.append(pool.work(task))
-            on_done(results[-1])
+        try:
+            for task in tasks:
+                results.append(pool.work(task))
+                on_done(results[-1])
+        except Stopped as stop:
+            stop.results = results
+            raise
         return results
     return _in_workers(pool, tasks, max(1, min(jobs, len(tasks))), timeout, on_done)
 
 
 def _worker(connection: Connection, work: Callable[[Any], Any], run_limits: limits.Limits) -> None:
     """A worker's loop: receive (index, task), send back (index, result), until None."""
+    become_worker()
     with limits.using(run_limits), contextlib.suppress(EOFError):  # EOF: the parent has gone; so do we
         # The parent's command-line limits hold in the worker too.
         while (message := connection.recv()) is not None:
@@ -128,6 +134,11 @@ def _in_workers(pool: Pool, tasks: list, jobs: int, timeout: float | None, on_do
                 _stop(worker)
                 finish(worker, pool.failed(task, message, time.monotonic() - started))
                 workers[i] = start()
+    except Stopped as stop:
+        stop.results = [result for result, finished in zip(results, done) if finished]
+        for worker in workers:
+            _stop(worker)
+        raise
     finally:
         for worker in workers:
             _stop(worker, politely=True)
@@ -148,6 +159,6 @@ def _stop(worker: _Worker, politely: bool = False) -> None:
             worker.connection.send(None)
         worker.process.join(timeout=5)
     if worker.process.is_alive():
-        worker.process.kill()
+        kill_tree(worker.process.pid)  # NOTE: with the SymPy worker it started, which would be orphaned
         worker.process.join()
     worker.connection.close()

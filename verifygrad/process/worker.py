@@ -20,6 +20,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from verifygrad.process import limits
+from verifygrad.process.children import become_worker
 
 STARTUP_SECONDS = 120
 
@@ -124,6 +125,7 @@ def _call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
 
 
 def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
+    become_worker()
     for module in preload:
         importlib.import_module(module)
     conn.send("ready")

@@ -14,12 +14,13 @@ from rich.text import Text
 
 from verifygrad.cases.second_order import describe as describe_quantity
 from verifygrad.engines import ENGINES, NOT_INSTALLED
-from verifygrad.errors import CaseError
+from verifygrad.errors import CaseError, visible
 from verifygrad.language.ops import fmt
 from verifygrad.reports.lines import failure_line, is_failure
 from verifygrad.reports.matrix import hessian_matrices
 from verifygrad.verdict.compare import Difference, quantity_of, ulp_error
 from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
+from verifygrad.verdict.slim import element, worst_elements
 
 # Each verdict reads without colour too: a glyph and a word.
 VERDICT_STYLE = {
@@ -61,7 +62,7 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
     # A case that could not even be prepared gets one line, `file:line: what is wrong`.
     invalid = [reason for outcome in outcomes if not outcome.quantities for reason in outcome.reasons]
     for line in [*map(str, load_errors), *invalid]:
-        console.print(Text(line, style="magenta"), soft_wrap=True)
+        console.print(Text(visible(line), style="magenta"), soft_wrap=True)
     for outcome in outcomes:
         if is_failure(outcome) and outcome.quantities:
             console.print(Text(failure_line(outcome), style=VERDICT_STYLE[outcome.verdict][1]), soft_wrap=True)
@@ -121,11 +122,11 @@ def outcome_table(outcomes: list[CaseOutcome], engines: list[str], layout: tuple
         label, style = VERDICT_STYLE[outcome.verdict]
         verdict = Text(label, style=style)
         if not outcome.quantities or set(columns) <= {"case", "verdict"}:
-            table.add_row(*[Text(outcome.case.name) if c == "case" else verdict if c == "verdict" else "" for c in columns], end_section=True)
+            table.add_row(*[Text(visible(outcome.case.name)) if c == "case" else verdict if c == "verdict" else "" for c in columns], end_section=True)
             continue
         for row, quantity in enumerate(outcome.quantities):
             cells = {
-                "case": Text(outcome.case.name if row == 0 else ""),
+                "case": Text(visible(outcome.case.name) if row == 0 else ""),
                 "input": Text("(value)" if quantity.quantity == "value" else quantity.quantity),  # NOTE: H[x,y] is not markup
                 "shape": fmt(quantity.shape),
                 "engines": merged_engine_cell(outcome, quantity, engines),
@@ -226,17 +227,18 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
     program = case.expr.strip()
     # A program of several statements under its heading, each line indented as written.
     shown = "\n" + "\n".join("  " + line for line in program.splitlines()) if "\n" in program else program
-    parts: list = [Text.assemble(("expr  ", "bold"), shown)]
+    # NOTE: every piece of case text goes in as Text, never as a markup string: `[/]` in a name must not raise.
+    parts: list = [Text.assemble(("expr  ", "bold"), visible(shown, newlines=True))]
     for label, value in (("about ", case.description), ("source ", case.source)):
         if value and verbose:
-            parts.append(Text.assemble((label, "bold"), value))
+            parts.append(Text.assemble((label, "bold"), visible(value)))
     for reason in outcome.reasons:
-        parts.append(Text(f"• {reason}", style=VERDICT_STYLE[outcome.verdict][1] if outcome.verdict != PASSED else ""))
+        parts.append(Text(f"• {visible(reason)}", style=VERDICT_STYLE[outcome.verdict][1] if outcome.verdict != PASSED else ""))
     parts += claim_lines(outcome)
     sympy_result = outcome.results.get("sympy")
     if sympy_result and sympy_result.ok:
         for formula in sympy_result.formulas.values():
-            parts.append(Text.assemble(("derived  ", "bold"), formula))
+            parts.append(Text.assemble(("derived  ", "bold"), visible(formula)))
     if outcome.mutations:
         from verifygrad.verdict.mutate import summary
 
@@ -253,8 +255,8 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
         )
         parts.append(Text(f"engines: {timings}", style="dim"))
     if verbose > 1:
-        parts += [Text(r.traceback, style="dim") for r in outcome.results.values() if r.traceback]
-    title = f"{case.name}  [dim]{case.path}:{case.line}[/dim]"
+        parts += [Text(visible(r.traceback, newlines=True), style="dim") for r in outcome.results.values() if r.traceback]
+    title = Text.assemble(visible(case.name), "  ", (visible(f"{case.path}:{case.line}"), "dim"))
     return Panel(Group(*parts), title=title, title_align="left", border_style=VERDICT_STYLE[outcome.verdict][1])
 
 
@@ -277,13 +279,13 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
     reference = quantity_of(outcome.results[quantity.reference], quantity.quantity) if quantity.reference else None
     for label, _ in columns:
         table.add_column(label, justify="right")
-    indices = _rows_to_show(quantity, columns, reference, outcome)
+    indices = worst_elements(outcome, quantity, MAX_ELEMENT_ROWS)
     for index in indices:
         cells = []
         for label, array in columns:
-            value = float(np.broadcast_to(array, quantity.shape)[index])
+            value = element(array, quantity.shape, index)
             allowance = _allowance(outcome, quantity, label, index)
-            bad = reference is not None and allowance is not None and not _close(value, float(reference[index]), *allowance)
+            bad = reference is not None and allowance is not None and not _close(value, element(reference, quantity.shape, index), *allowance)
             cells.append(Text(f"{value:.10g}" + (" ?" if allowance is None else ""), style="bold red reverse" if bad else ""))
         table.add_row(Text(_index_text(quantity.quantity, index)), *cells)
     hidden = int(np.prod(quantity.shape)) - len(indices)
@@ -317,20 +319,6 @@ def _allowance(outcome: CaseOutcome, quantity: QuantityCheck, label: str, index:
 
     unchecked = outcome.results["fd"].unchecked.get(quantity.quantity)
     return None if unchecked is not None and unchecked[index] else fd_tolerance(*outcome.tolerance_of(quantity), quantity.quantity)
-
-
-def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:
-    indices = list(np.ndindex(*quantity.shape))
-    if len(indices) <= MAX_ELEMENT_ROWS or reference is None:
-        return indices[:MAX_ELEMENT_ROWS]
-
-    def badness(index: tuple[int, ...]) -> float:
-        rtol, atol = outcome.tolerance_of(quantity)
-        allowed = max(atol + rtol * abs(float(reference[index])), 1e-300)
-        return max(abs(float(np.broadcast_to(a, quantity.shape)[index]) - float(reference[index])) / allowed
-                   for _, a in columns)  # fmt: skip
-
-    return sorted(sorted(indices, key=badness, reverse=True)[:MAX_ELEMENT_ROWS])
 
 
 def _close(value: float, expected: float, rtol: float, atol: float) -> bool:

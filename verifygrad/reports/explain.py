@@ -8,7 +8,7 @@ from rich.text import Text
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, Problem
 from verifygrad.cases.second_order import is_second_order
-from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK
+from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK, visible
 from verifygrad.verdict.outcome import ERROR, FAILED, CaseOutcome
 
 MAX_SHOWN_SYMBOLS = 6
@@ -22,20 +22,20 @@ def explain_case(console: Console, cases: list[Case], name: str, overrides: Over
     chosen = [case for case in cases if case.name == name]
     if not chosen:
         known = ", ".join(case.name for case in cases[:20]) + (", ..." if len(cases) > 20 else "")
-        console.print(Text(f"--explain: no case named '{name}'; cases: {known or 'none'}", style="magenta"), soft_wrap=True)
+        console.print(Text(visible(f"--explain: no case named '{name}'; cases: {known or 'none'}"), style="magenta"), soft_wrap=True)
         return EXIT_INVALID
     outcome = check_timed(chosen[0], overrides)
     console.print(outcome_table([outcome], [engine for engine in outcome.results]))
     if not outcome.quantities:  # invalid: the reasons say why, `file:line: what is wrong`
         for reason in outcome.reasons:
-            console.print(Text(reason, style="magenta"), soft_wrap=True)
+            console.print(Text(visible(reason), style="magenta"), soft_wrap=True)
         return EXIT_INVALID
     console.print(case_panel(outcome, verbose=1))
     worst = worst_element(outcome)
     if worst is not None:
         console.print(Text.assemble(("at the worst element  ", "bold"), _formula_line(outcome.problem, *worst)), soft_wrap=True)
     console.print(Text("PyTorch reproducer (plain torch, no verifygrad; prints the torch engine's numbers):", style="bold"))
-    console.print(Text(_script(outcome)), soft_wrap=True, highlight=False)
+    console.print(Text(visible(_script(outcome), newlines=True)), soft_wrap=True, highlight=False)
     return {ERROR: EXIT_INVALID, FAILED: EXIT_MISMATCH}.get(outcome.verdict, EXIT_OK)
 
 

@@ -6,8 +6,8 @@ escaped as the runner expects, so a case name or message can never end the comma
 
 from __future__ import annotations
 
-from verifygrad.errors import CaseError
-from verifygrad.reports.lines import VERDICT_WORD, failure_site, is_failure, printable
+from verifygrad.errors import CaseError, visible
+from verifygrad.reports.lines import VERDICT_WORD, failure_site, is_failure
 from verifygrad.verdict.outcome import SKIPPED, CaseOutcome
 
 
@@ -33,7 +33,7 @@ def command(level: str, path: str, line: int | None, title: str, message: str) -
 
 
 def _data(text: str) -> str:
-    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text, newlines=True).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _property(text: str) -> str:
@@ -57,7 +57,7 @@ def step_summary(outcomes: list[CaseOutcome], load_errors: list[CaseError], summ
 
 def _cell(text: str) -> str:
     """A table cell: one line, with the characters Markdown would read as markup escaped."""
-    text = printable(" ".join(text.split()))
+    text = visible(" ".join(text.split()))
     for char in "\\`*_[]<>|#!~":
         text = text.replace(char, "\\" + char)
     return text

@@ -14,6 +14,7 @@ from verifygrad.errors import CaseError
 from verifygrad.reports.text import verdict_line
 from verifygrad.verdict.compare import Difference
 from verifygrad.verdict.outcome import CaseOutcome
+from verifygrad.verdict.slim import Excerpt
 
 FORMAT_VERSION = 1
 
@@ -119,9 +120,22 @@ def _difference(difference: Difference) -> dict[str, Any]:
 
 
 def _array(array: Any) -> Any:
-    """Nested lists of numbers; NaN and infinities as the strings "nan", "inf", "-inf" (JSON has none)."""
+    """Nested lists of numbers; NaN and infinities as the strings "nan", "inf", "-inf" (JSON has none).
+
+    A large array excerpted after its check (the default; ``--json-arrays full`` keeps every array whole)
+    is written as its summary and its worst elements.
+    """
     if array is None:
         return None
+    if isinstance(array, Excerpt):
+        return {
+            "shape": list(array.shape),
+            "min": _number(array.minimum),
+            "max": _number(array.maximum),
+            "sum": _number(array.total),
+            "nans": array.nans,
+            "elements": [{"index": list(index), "value": _number(value)} for index, value in array.elements.items()],
+        }
     import numpy as np
 
     values = np.asarray(array, dtype=np.float64)
@@ -139,7 +153,7 @@ def _number(value: float) -> float | str:
 
 
 _NUMBER = {"anyOf": [{"type": "number"}, {"enum": ["nan", "inf", "-inf"]}]}
-_ARRAY = {"anyOf": [{"$ref": "#/$defs/nested"}, {"type": "null"}]}
+_ARRAY = {"anyOf": [{"$ref": "#/$defs/nested"}, {"$ref": "#/$defs/excerpt"}, {"type": "null"}]}
 _VERDICTS = ["passed", "xfail", "failed", "skipped", "error"]
 
 REPORT_SCHEMA: dict[str, Any] = {
@@ -151,6 +165,27 @@ REPORT_SCHEMA: dict[str, Any] = {
     "$defs": {
         "number": _NUMBER,
         "nested": {"anyOf": [{"$ref": "#/$defs/number"}, {"type": "array", "items": {"$ref": "#/$defs/nested"}}]},
+        "excerpt": {
+            "type": "object",
+            "description": "An array of over 1000 elements (unless --json-arrays full): its summary and its worst elements.",
+            "required": ["shape", "min", "max", "sum", "nans", "elements"],
+            "additionalProperties": False,
+            "properties": {
+                "shape": {"type": "array", "items": {"type": "integer"}},
+                "min": {"$ref": "#/$defs/number"},
+                "max": {"$ref": "#/$defs/number"},
+                "sum": {"$ref": "#/$defs/number"},
+                "nans": {"type": "integer"},
+                "elements": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["index", "value"],
+                        "properties": {"index": {"type": "array", "items": {"type": "integer"}}, "value": {"$ref": "#/$defs/number"}},
+                    },
+                },
+            },
+        },
         "difference": {
             "type": "object",
             "required": ["ok", "max_abs", "max_rel", "worst", "allowed", "max_ulp"],
@@ -174,7 +209,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "detail": {"type": "string", "description": "How it ran: the device, the symbolic route."},
                 "seconds": {"type": "number"},
                 "value": _ARRAY,
-                "grads": {"type": "object", "additionalProperties": {"$ref": "#/$defs/nested"}},
+                "grads": {"type": "object", "additionalProperties": _ARRAY},
                 "formulas": {"type": "object", "additionalProperties": {"type": "string"}},
                 "errors": {
                     "type": "object",
@@ -305,7 +340,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "cases": {"type": "integer"},
                 **{verdict: {"type": "integer"} for verdict in _VERDICTS},
                 "load_errors": {"type": "integer"},
-                "exit_code": {"enum": [0, 1, 2]},
+                "exit_code": {"enum": [0, 1, 2, 130, 143], "description": "130: interrupted (SIGINT), 143: terminated (SIGTERM)."},
                 "seconds": {"type": "number"},
             },
         },

@@ -7,7 +7,6 @@ attributes Jenkins' ``junit-10.xsd`` allows, so that strict consumers validate i
 
 from __future__ import annotations
 
-import re
 import socket
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -15,13 +14,12 @@ from datetime import datetime, timezone
 from pathlib import PurePath
 
 from verifygrad.cases.second_order import is_second_order
-from verifygrad.errors import CaseError
+from verifygrad.errors import CaseError, visible
 from verifygrad.reports.text import plain_panel, verdict_line
 from verifygrad.verdict.outcome import ERROR, FAILED, SKIPPED, CaseOutcome
 
 FAMILIES = ("xunit1", "xunit2")
 # Characters XML 1.0 cannot hold at all, even escaped (control characters but tab and newlines; lone surrogates).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def junit_xml(outcomes: list[CaseOutcome], load_errors: list[CaseError], seconds: float, family: str = "xunit1") -> str:
@@ -39,9 +37,17 @@ def junit_xml(outcomes: list[CaseOutcome], load_errors: list[CaseError], seconds
         suite.extend(testcases)
         _count(suite, testcases, skipped=True)
     _count(root, [case for suite in root for case in suite], skipped=extended)
-    _make_writable(root)
+    _only_xml_characters(root)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _only_xml_characters(root: ET.Element) -> None:
+    """Escape what XML 1.0 cannot hold at all (\x01, ESC, a lone surrogate): one such character loses the whole report."""
+    for element in root.iter():
+        element.attrib = {key: visible(value) for key, value in element.attrib.items()}
+        if element.text:
+            element.text = visible(element.text, newlines=True)
 
 
 def _testcase(outcome: CaseOutcome, extended: bool) -> ET.Element:
@@ -92,19 +98,3 @@ def _count(element: ET.Element, testcases: list[ET.Element], skipped: bool) -> N
             element.set(attribute, str(sum(case.find(tag) is not None for case in testcases)))
     if element.tag == "testsuite":
         element.set("time", f"{sum(float(case.get('time', 0)) for case in testcases):.3f}")
-
-
-def _make_writable(root: ET.Element) -> None:
-    """Replace what XML cannot hold (a control character in a case name or message) with a visible escape.
-
-    NOTE: ElementTree escapes &, <, > and quotes, but writes control characters as they are,
-    which leaves a document no XML parser accepts.
-    """
-    for element in root.iter():
-        element.attrib.update({key: _writable(value) for key, value in element.attrib.items()})
-        if element.text:
-            element.text = _writable(element.text)
-
-
-def _writable(text: str) -> str:
-    return _NOT_XML.sub(lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}", text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from verifygrad.errors import visible
 from verifygrad.verdict.outcome import ERROR, FAILED, CaseOutcome
 
 VERDICT_WORD = {"passed": "PASS", "xfail": "XFAIL", "failed": "FAIL", "skipped": "SKIP", "error": "ERROR"}
@@ -11,12 +12,7 @@ VERDICT_WORD = {"passed": "PASS", "xfail": "XFAIL", "failed": "FAIL", "skipped":
 
 def one_line(text: str) -> str:
     """Text for a single line of a log: line breaks as spaces, other control characters escaped."""
-    return printable(re.sub(r"[\r\n\u2028\u2029]+", " ", text))
-
-
-def printable(text: str) -> str:
-    """Control characters but newlines as visible escapes: a case name can neither colour nor move a terminal's cursor."""
-    return re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", lambda match: f"\\x{ord(match.group()):02x}", text)
+    return visible(re.sub(r"[\r\n\u2028\u2029]+", " ", text))
 
 
 def failure_site(outcome: CaseOutcome) -> tuple[int, str]:

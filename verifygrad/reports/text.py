@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+from verifygrad.errors import visible
 from verifygrad.reports.lines import VERDICT_WORD
 from verifygrad.verdict.outcome import CaseOutcome
 
@@ -12,7 +13,7 @@ PLAIN_WIDTH = 100
 
 def verdict_line(outcome: CaseOutcome) -> str:
     """'FAIL: numpy is off on ∂/∂x: ...; ...' on one line."""
-    reasons = "; ".join(reason.replace("\n", " ") for reason in outcome.reasons)
+    reasons = visible("; ".join(reason.replace("\n", " ") for reason in outcome.reasons))
     return f"{VERDICT_WORD[outcome.verdict]}: {reasons}" if reasons else VERDICT_WORD[outcome.verdict]
 
 

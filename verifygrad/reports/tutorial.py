@@ -8,6 +8,7 @@ import numpy as np
 from rich.console import Console
 from rich.text import Text
 
+from verifygrad.errors import visible
 from verifygrad.reports.console import VERDICT_STYLE
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.findings import Found
@@ -16,15 +17,15 @@ from verifygrad.tutorials.tocases import Draft
 from verifygrad.verdict.outcome import CaseOutcome
 
 
-def printable(text: str) -> str:
-    """Document text as the terminal may show it: control characters (escape sequences) become U+FFFD."""
-    return "".join(char if char.isprintable() or char == "\n" else "\ufffd" for char in str(text))
+def _shown(text: object) -> str:
+    """Document text as the terminal may show it: control characters (escape sequences) escaped, newlines kept."""
+    return visible(str(text), newlines=True)
 
 
 def render_tutorials(console: Console, tutorials: list[Tutorial], outcomes: list[CaseOutcome], verbose: int = 0) -> None:
     by_name = {outcome.case.name: outcome for outcome in outcomes}
     for tutorial in tutorials:
-        console.print(Text(printable(f"{tutorial.document.path} ({tutorial.document.format})"), style="bold"), soft_wrap=True)
+        console.print(Text(_shown(f"{tutorial.document.path} ({tutorial.document.format})"), style="bold"), soft_wrap=True)
         for line in tutorial_lines(tutorial, by_name, verbose):
             console.print(line, soft_wrap=True)
         console.print()
@@ -41,22 +42,22 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         label, style = VERDICT_STYLE[outcome.verdict]
         head = Text("  ")
         head.append(label, style=style)
-        head.append(printable(f"  {draft.about} at line {draft.line}: "))
-        head.append(printable(_program(draft)), style="cyan")
+        head.append(_shown(f"  {draft.about} at line {draft.line}: "))
+        head.append(_shown(_program(draft)), style="cyan")
         lines.append(head)
         checks = _claim_checks(outcome)
         for kind, quantity, found in draft.claims:
             ok, text = checks.get((kind, quantity), (None, "not checked: the case did not run"))
             lines.append(_claim_line(found, kind, quantity, ok, text))
             if draft.kind == "stated" and ok is False:
-                lines.append(Text(printable(f"      {contradiction(found, tutorial, by_name)}"), style="red"))
+                lines.append(Text(_shown(f"      {contradiction(found, tutorial, by_name)}"), style="red"))
     unchecked = [found for found in tutorial.findings.found if found.status]
     if unchecked:
         lines.append(Text("  claims not checked:"))
-        lines += [Text(printable(f"    line {found.line}: {found.source} {found.text}: {found.status}")) for found in unchecked]
+        lines += [Text(_shown(f"    line {found.line}: {found.source} {found.text}: {found.status}")) for found in unchecked]
     if tutorial.reading.not_read:
         lines.append(Text("  not read:"))
-        lines += [Text(printable(f"    line {line}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
+        lines += [Text(_shown(f"    line {line}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
     return lines
 
 
@@ -84,8 +85,8 @@ def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: s
     what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula"}[kind]
     line = Text("    ")
     line.append(glyph, style=style)
-    line.append(printable(f" line {found.line} ({found.source}): {what} {_short(found)}: "))
-    line.append(printable(text), style=style)
+    line.append(_shown(f" line {found.line} ({found.source}): {what} {_short(found)}: "))
+    line.append(_shown(text), style=style)
     return line
 
 

@@ -42,6 +42,7 @@ from verifygrad.cases.problem import Overrides, Problem
 from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
+from verifygrad.process import deadline, limits
 
 SAFETY = 4.0
 ELEMENTWISE_ULPS = 4.0  # numpy's and torch's SIMD exp/log/sin are within about 4 ULP, not correctly rounded
@@ -73,10 +74,13 @@ def tolerances(case: Case, problem: Problem, overrides: Overrides) -> dict[str, 
     if "atol" in explicit:  # NOTE: then the budget's perturbed runs are not needed at all
         return {quantity: _tolerance(rtol, explicit["atol"]) for quantity in quantities}
     try:
-        estimates = {**error_estimates(problem), **second_order_estimates(problem)}
-    except Exception:  # noqa: BLE001 - a broken op is the engines' error to report; fixed tolerances stand in
-        return {quantity: _tolerance(explicit.get("rtol", FALLBACK[problem.dtype][0]), explicit.get("atol", FALLBACK[problem.dtype][1]))
-                for quantity in quantities}  # fmt: skip
+        with deadline.limited(limits.current().part_time):
+            estimates = {**error_estimates(problem), **second_order_estimates(problem)}
+    except Exception as err:  # noqa: BLE001 - a broken op is the engines' error to report; fixed tolerances stand in
+        rtol, atol = FALLBACK[problem.dtype]
+        if isinstance(err, deadline.PartTimedOut):  # the report says why the tolerance is a fixed one
+            rtol, atol = (rtol[0], f"fallback: error budget {err}"), (atol[0], f"fallback: error budget {err}")
+        return {quantity: _tolerance(explicit.get("rtol", rtol), explicit.get("atol", atol)) for quantity in quantities}
     return {quantity: _tolerance(rtol, (SAFETY * error, "budget")) for quantity, error in estimates.items()}
 
 
@@ -193,6 +197,7 @@ def forward(problem: Problem, perturb: Perturbation | None = None) -> list[np.nd
     """Every node's value, in float64."""
     values: list[np.ndarray] = []
     for i, node in enumerate(problem.program.nodes):
+        deadline.check()
         if node.op in ("input", "const"):
             value = problem.inputs[node.attrs["name"]] if node.op == "input" else node.attrs["value"]
             values.append(perturb.leaf(value) if perturb else value)
@@ -215,6 +220,7 @@ def backward(problem: Problem, values: list[np.ndarray], perturb: Perturbation |
     grads: list[np.ndarray | None] = [None] * len(nodes)
     grads[-1] = problem.grad_output
     for i in reversed(range(len(nodes))):
+        deadline.check()
         node, g = nodes[i], grads[i]
         if g is None or node.op in ("input", "const"):
             continue

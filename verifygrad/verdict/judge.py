@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 from collections.abc import Callable
 
 from verifygrad.cases.load import Case
@@ -11,6 +12,7 @@ from verifygrad.cases.problem import Overrides, prepare
 from verifygrad.cases.second_order import is_second_order
 from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, run_engine
 from verifygrad.errors import CaseError
+from verifygrad.process import deadline, limits
 from verifygrad.process.parallel import Pool, run_all
 from verifygrad.verdict import kinks, symmetry
 from verifygrad.verdict.blame import exact_reference, mismatch_reasons, why_not_exact
@@ -19,13 +21,22 @@ from verifygrad.verdict.claim_verdicts import claim_tolerances, judge_claims
 from verifygrad.verdict.claims import ClaimCheck, read_claims
 from verifygrad.verdict.compare import compare_engines, nonfinite_text, quantity_of, reference_engine
 from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
+from verifygrad.verdict.slim import slim
 
 
 def check_all(cases: list[Case], overrides: Overrides, jobs: int = 1, timeout: float | None = None,
-              on_done: Callable[[CaseOutcome], None] | None = None) -> list[CaseOutcome]:  # fmt: skip
-    """Every case's outcome, in the order of ``cases``; with ``jobs`` > 1 or a timeout, in worker processes."""
-    pool = Pool(functools.partial(check_timed, overrides=overrides), _crashed, preload=(__name__, *ENGINE_MODULES.values()))
+              on_done: Callable[[CaseOutcome], None] | None = None, keep_arrays: bool = False) -> list[CaseOutcome]:  # fmt: skip
+    """Every case's outcome, in the order of ``cases``; with ``jobs`` > 1 or a timeout, in worker processes.
+
+    Each outcome's large arrays are excerpted as soon as its case is checked (see ``slim``) unless ``keep_arrays``.
+    """
+    work = functools.partial(check_timed, overrides=overrides) if keep_arrays else functools.partial(_checked_slim, overrides=overrides)
+    pool = Pool(work, _crashed, preload=(__name__, *ENGINE_MODULES.values()))
     return run_all(pool, cases, jobs, timeout, on_done)
+
+
+def _checked_slim(case: Case, overrides: Overrides) -> CaseOutcome:
+    return slim(check_timed(case, overrides))
 
 
 def _crashed(case: Case, why: str, seconds: float) -> CaseOutcome:
@@ -36,7 +47,9 @@ def check_timed(case: Case, overrides: Overrides) -> CaseOutcome:
     """check_case, timed; a bug in one case's check is that case's error, not the run's."""
     start = time.perf_counter()
     try:
-        outcome = check_case(case, overrides)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # overflow and empty means are results, reported as such
+            outcome = check_case(case, overrides)
     except Exception as err:  # noqa: BLE001
         outcome = CaseOutcome(case, ERROR, [f"internal error: {type(err).__name__}: {err}".splitlines()[0]])
     outcome.seconds = time.perf_counter() - start
@@ -51,7 +64,11 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
         return CaseOutcome(case, ERROR, [str(err)])
     allowed = tolerances(case, problem, overrides)
     strict = case.subgradient == "strict"
-    values, found = kinks.analyse(problem)
+    try:
+        with deadline.limited(limits.current().part_time):
+            values, found = kinks.analyse(problem)
+    except deadline.PartTimedOut as err:
+        return CaseOutcome(case, ERROR, [f"kink analysis (a float64 forward pass) {err}"], problem)
     engines = [e for e in ENGINES if e in (overrides.engines or case.engines or ENGINES)]
     # SymPy runs last: its worker process starts up while the other engines work.
     ran_first = {name: run_engine(name, problem) for name in sorted(engines, key=lambda name: name == "sympy")}

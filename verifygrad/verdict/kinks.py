@@ -169,6 +169,11 @@ def first_nonfinite(problem: Problem, values: list[np.ndarray]) -> str | None:
         args = [values[j] for j in node.args]
         if not all(np.all(np.isfinite(a)) for a in args):
             continue  # NOTE: only the first node to make a non-finite value is its origin
+        if any(np.broadcast_shapes(np.shape(a), problem.shapes[i]) != problem.shapes[i] for a in args):
+            # A reduction or a product (sum, matmul): no one element to point at; an empty mean divides 0 by 0.
+            made = "inf (overflow)" if np.any(np.isinf(values[i])) else "nan"
+            empty = " of an empty tensor" if any(np.size(a) == 0 for a in args) else ""
+            return f"`{node.spelling or node.op}`{empty} (column {node.col}) gives {made} from finite arguments"
         bad = ~np.isfinite(np.broadcast_to(values[i], problem.shapes[i]))
         index = tuple(int(k) for k in np.argwhere(bad)[0])
         arg = np.broadcast_to(args[0], problem.shapes[i])[index]

@@ -38,6 +38,7 @@ class QuantityCheck:
     mismatches: list[str] = field(default_factory=list)  # which engine is off, one sentence each (blame)
     not_finite: str = ""  # why the quantity cannot be verified: '∂/∂x[0] is inf', where the reference is not finite
     tolerance: Tolerance | None = None  # what this quantity was held to: the error budget or explicit
+    rows: list[tuple[int, ...]] | None = None  # the elements reports show, fixed when large arrays are excerpted (slim)
 
 
 @dataclass
