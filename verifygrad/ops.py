@@ -106,6 +106,14 @@ def trace_shape(x: Shape) -> Shape:
     return ()
 
 
+def one_hot_shape(target: Shape, x: Shape) -> Shape:
+    if target == x or (len(x) >= 2 and target == x[:1] + x[2:]):
+        return x
+    raise ShapeError(
+        f"targets of shape {fmt(target)} fit input {fmt(x)} neither as probabilities (the same shape) nor as class indices (the input's shape without dim 1)"
+    )
+
+
 def fmt(shape: Shape) -> str:
     return "scalar" if shape == () else "x".join(map(str, shape))
 
@@ -209,6 +217,21 @@ def logsumexp_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, dim: int | None
     return expand_reduced(g, x, dim, keepdim) * np.exp(x - expand_reduced(ans, x, dim, keepdim))
 
 
+def one_hot(target: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Class probabilities as they are; class indices (the input's shape without dim 1) as one-hot rows along dim 1."""
+    if target.shape == x.shape:
+        return target
+    classes = x.shape[1]
+    index = np.rint(target)  # NOTE: fd nudges the indices by 1e-4: they still name the same class
+    if not np.all((index >= 0) & (index < classes) & (np.abs(target - index) < 0.01)):
+        raise ValueError(f"class indices must be integers from 0 to {classes - 1}")
+    return (np.expand_dims(index, 1) == np.arange(classes).reshape((classes,) + (1,) * (target.ndim - 1))).astype(x.dtype)
+
+
+def one_hot_vjp(g: np.ndarray, ans: np.ndarray, target: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return g if target.shape == x.shape else np.zeros_like(target)
+
+
 def at_zero(x: np.ndarray) -> np.ndarray:
     return x == 0
 
@@ -251,6 +274,8 @@ OPS: dict[str, Op] = {
         Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",))),
         Op("outer", 2, np.multiply.outer, (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g), outer_shape, torch="outer", reads=(("y",), ("x",))),
         Op("transpose", 1, swap_axes, (lambda g, ans, x, dim0, dim1: swap_axes(g, dim0, dim1),), transpose_shape, torch="transpose", reads=((),)),
+        # Targets of a classification loss: no gradient for the input (its shape only), nor for class indices.
+        Op("one_hot", 2, one_hot, (one_hot_vjp, None), one_hot_shape, sympy="one_hot", torch="one_hot", reads=((), ())),
         Op("trace", 1, np.trace, (lambda g, ans, x: g * np.eye(*x.shape, dtype=x.dtype),), trace_shape, torch="trace", reads=((),)),
     ]
 }

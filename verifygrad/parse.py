@@ -10,19 +10,23 @@ primitives of ``ops.OPS`` here, so the engines only ever see primitives,
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from verifygrad import constants, limits
+from verifygrad import constants, limits, spellings
 from verifygrad.ops import OPS, Shape, ShapeError, fmt
+from verifygrad.syntax import NAMED_CONSTANTS, ExprError, Function
+from verifygrad.syntax import column as _col
+from verifygrad.syntax import int_literal as _int_literal
+from verifygrad.syntax import literal as _literal
+from verifygrad.syntax import number as _number
+from verifygrad.syntax import reduction_attrs as _reduction_attrs
 
 # Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
 PREFIXES = {"torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg"}
-NAMED_CONSTANTS = {"pi": math.pi, "e": math.e}
 ALLOWED_AST_NODES = frozenset(
     {
         ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Attribute, ast.Constant,
@@ -30,21 +34,6 @@ ALLOWED_AST_NODES = frozenset(
         ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.USub, ast.UAdd,
     }
 )  # fmt: skip
-
-
-class ExprError(ValueError):
-    """The expression text is not in the language; ``col`` is 1-based."""
-
-    def __init__(self, message: str, col: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.col = col
-
-    def __str__(self) -> str:
-        if not self.col:
-            return self.message
-        head, sep, tail = self.message.partition("; ")  # "unknown function 'f' at column 5; known ..."
-        return f"{head} at column {self.col}{sep}{tail}"
 
 
 @dataclass(frozen=True)
@@ -107,10 +96,6 @@ def parse(text: str, allow_inputs: bool = True) -> Program:
     return Program(text, tuple(builder.nodes))
 
 
-def _col(node: ast.AST) -> int:
-    return getattr(node, "col_offset", -1) + 1
-
-
 def _dotted(node: ast.AST) -> str | None:
     """`torch.nn.functional` for the attribute chain, None if it is not one."""
     parts = []
@@ -121,51 +106,6 @@ def _dotted(node: ast.AST) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
-
-
-def _literal(node: ast.AST) -> Any:
-    """A number, or nested list/tuple of numbers, written literally."""
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return _number(node)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _literal(node.operand)
-        if isinstance(value, (int, float)):
-            return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return [_literal(item) for item in node.elts]
-    if isinstance(node, ast.Name) and node.id in NAMED_CONSTANTS:
-        return NAMED_CONSTANTS[node.id]
-    raise ExprError("expected a literal number or list of numbers", _col(node))
-
-
-def _number(node: ast.Constant) -> int | float:
-    try:
-        float(node.value)
-    except OverflowError:  # NOTE: an int literal of 400 digits is valid Python but no float64
-        raise ExprError("the number is too large for float64", _col(node)) from None
-    return node.value
-
-
-def _int_literal(node: ast.AST, what: str) -> int:
-    value = _literal(node)
-    if type(value) is not int:
-        raise ExprError(f"{what} must be an integer", _col(node))
-    return value
-
-
-def _bool_literal(node: ast.AST, what: str) -> bool:
-    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
-        return node.value
-    raise ExprError(f"{what} must be True or False", _col(node))
-
-
-@dataclass(frozen=True)
-class Function:
-    """A surface function: how many tensor arguments and which keywords it takes."""
-
-    build: Callable[..., int]
-    args: tuple[int, int]  # min, max positional arguments
-    keywords: frozenset[str] = frozenset()
 
 
 class _Builder:
@@ -189,6 +129,8 @@ class _Builder:
             raise ExprError(f"{_describe(node)} is not allowed in an expression", _col(node))
         col = _col(node)
         if isinstance(node, ast.Constant):
+            if type(node.value) is complex:
+                raise ExprError("not supported yet: complex numbers", col)
             if type(node.value) not in (int, float):
                 raise ExprError(f"{_describe(node)} is not allowed in an expression", col)
             return self.const(_number(node), col)
@@ -226,11 +168,14 @@ class _Builder:
         col = _col(node)
         func = node.func
         receiver: list[int] = []
+        prefix = None
         if isinstance(func, ast.Name):
             name = func.id
         elif isinstance(func, ast.Attribute):
             prefix = _dotted(func.value)
             name = func.attr
+            if name in spellings.UNSUPPORTED:
+                raise spellings.unsupported(name, col)
             if prefix not in PREFIXES:  # a method call: x.pow(2) means pow(x, 2)
                 if name in constants.CONSTRUCTORS or name not in FUNCTIONS:
                     raise ExprError(f"unknown method '.{name}()'; known methods: {', '.join(sorted(FUNCTIONS))}", col)
@@ -240,6 +185,9 @@ class _Builder:
             raise ExprError("only named functions can be called", col)
         if name in constants.CONSTRUCTORS and not receiver:
             return self.constructor(name, node, col)
+        name = spellings.library_name(name, None if receiver else prefix)
+        if name in spellings.UNSUPPORTED:
+            raise spellings.unsupported(name, col)
         if name not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
             raise ExprError(f"unknown function '{name}'; known functions: {known}", col)
@@ -319,16 +267,6 @@ BINARY = {
 ONE_D, TWO_D = frozenset({1}), frozenset({2})
 
 
-def _reduction_attrs(name: str, keywords: dict[str, ast.AST], dims: list[int], col: int) -> dict[str, Any]:
-    dim_nodes = [keywords[k] for k in ("dim", "axis") if k in keywords]
-    if len(dim_nodes) + len(dims) > 1:
-        raise ExprError(f"{name}() got more than one dimension", col)
-    dim = _int_literal(dim_nodes[0], "dim") if dim_nodes else (dims[0] if dims else None)
-    keep_nodes = [keywords[k] for k in ("keepdim", "keepdims") if k in keywords]
-    keepdim = _bool_literal(keep_nodes[0], "keepdim") if keep_nodes else False
-    return {"dim": dim, "keepdim": keepdim}
-
-
 def _primitive(op: str, ndims: tuple[frozenset[int], ...] | None = None) -> Callable[..., int]:
     def build(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
         b.nodes.append(Node(op, tuple(args), {}, col, name, ndims))
@@ -362,7 +300,7 @@ def _transpose(b: _Builder, name: str, args: list[int], keywords, col: int, dims
 
 
 _REDUCE_KW = frozenset({"dim", "axis", "keepdim", "keepdims"})
-DIM_POSITIONAL = {"sum", "mean", "logsumexp", "norm", "transpose"}
+DIM_POSITIONAL = {"sum", "mean", "logsumexp", "norm", "transpose", *spellings.DIM_POSITIONAL}
 
 FUNCTIONS: dict[str, Function] = {
     **{name: Function(_primitive(name), (1, 1)) for name in
@@ -380,4 +318,6 @@ FUNCTIONS: dict[str, Function] = {
     "t": Function(_transpose, (1, 1)),
     "transpose": Function(_transpose, (1, 1), frozenset({"dim0", "dim1"})),
     "trace": Function(_primitive("trace"), (1, 1)),
+    **spellings.COMPOSED,
+    **spellings.NUMPY,
 }  # fmt: skip

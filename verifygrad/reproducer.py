@@ -47,6 +47,8 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "outer": lambda x, y, ndim: f"torch.outer({x}, {y})",
     "sum": _reduce("sum"), "mean": _reduce("mean"), "logsumexp": _reduce("logsumexp"),
     "transpose": _transpose,
+    "one_hot": lambda t, x, ndim: f"({t} if {t}.shape == {x}.shape else "
+    f"torch.nn.functional.one_hot({t}.round().long(), {x}.shape[1]).movedim(-1, 1).to({x}.dtype))",
 }  # fmt: skip
 
 

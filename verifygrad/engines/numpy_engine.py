@@ -70,9 +70,12 @@ def _build_plan(program: Program, wanted: frozenset[str]) -> Plan:
     for node in nodes:
         if node.op == "input":
             needs_grad.append(node.attrs["name"] in wanted)
-        else:
-            needs_grad.append(node.op != "const" and any(needs_grad[j] for j in node.args))
-    grad_args = [tuple((argnum, j) for argnum, j in enumerate(node.args) if needs_grad[j]) if needs_grad[i] else () for i, node in enumerate(nodes)]
+        else:  # NOTE: an argument whose VJP is None (one_hot's input: its shape only) passes no gradient
+            needs_grad.append(node.op != "const" and any(needs_grad[j] and vjp is not None for j, vjp in zip(node.args, OPS[node.op].vjps)))
+    grad_args = [
+        tuple((argnum, j) for argnum, j in enumerate(node.args) if needs_grad[j] and OPS[node.op].vjps[argnum] is not None) if needs_grad[i] else ()
+        for i, node in enumerate(nodes)
+    ]
     # A value is kept for the backward pass if it is an input, the output, or read by a VJP that will run.
     kept = [node.op == "input" for node in nodes]
     kept[-1] = True

@@ -58,9 +58,19 @@ def logsumexp(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> n
     return SYMPY_OPS["log"](np.asarray(total, dtype=object))
 
 
+def one_hot(target: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """As ops.one_hot, over symbols: 1 where the index equals the class, else 0 (no derivative either way)."""
+    if target.shape == x.shape:
+        return target
+    classes = np.arange(x.shape[1]).reshape((x.shape[1],) + (1,) * (target.ndim - 1))
+    hit = np.frompyfunc(lambda t, k: sp.Piecewise((1, sp.Eq(t, k)), (0, True)), 2, 1)
+    return np.asarray(hit(np.expand_dims(target, 1), classes), dtype=object)
+
+
 SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     **{name: elementwise(function) for name, function in ELEMENTWISE.items()},
     "logsumexp": logsumexp,
+    "one_hot": one_hot,
 }
 
 

@@ -26,6 +26,12 @@ def _transpose(x: torch.Tensor, dim0: int, dim1: int) -> torch.Tensor:
     return torch.transpose(x, dim0, dim1) if x.dim() > 1 else x
 
 
+def _one_hot(target: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    if target.shape == x.shape:
+        return target
+    return torch.nn.functional.one_hot(target.round().long(), x.shape[1]).movedim(-1, 1).to(x.dtype)
+
+
 # NOTE: above its default threshold of 20 torch's softplus returns x itself, off by up to
 # exp(-20) = 2e-9: far outside float64's error budget.  Above 40, exp(-40) < 2**-53.
 SOFTPLUS_THRESHOLD = 40.0
@@ -37,6 +43,7 @@ TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
     "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "logsumexp": _reduce(torch.logsumexp),
     "matmul": torch.matmul, "outer": torch.outer, "transpose": _transpose, "trace": torch.trace,
+    "one_hot": _one_hot,
 }  # fmt: skip
 
 
