@@ -131,10 +131,10 @@ def startup_rows(repeats: int, case_file: Path, engines: list[str]) -> tuple[lis
 
 def sympy_rows(size: int, n: int, repeats: int) -> list[Row]:
     """The SymPy engine on W1 (scalar rule) and W2 (matrix calculus), against hand-written numpy."""
-    from verifygrad import limits
-    from verifygrad.cases import Case
+    from verifygrad.cases.load import Case
+    from verifygrad.cases.problem import Overrides, prepare
     from verifygrad.engines import run_engine
-    from verifygrad.problem import Overrides, prepare
+    from verifygrad.process import limits
 
     rows = []
     x = np.random.default_rng(0).uniform(-2, 2, size)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from verifygrad.engines import numpy_engine
-from verifygrad.parse import Node, Program, parse
+from verifygrad.language.parse import Node, Program, parse
 
 Contender = Callable[[], tuple[float, list[np.ndarray]]]
 

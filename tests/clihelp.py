@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from verifygrad.cli import main
+from verifygrad.frontends.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_CASES = REPO / "cases"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from verifygrad.parse import parse
-from verifygrad.problem import Problem
+from verifygrad.cases.problem import Problem
+from verifygrad.language.parse import parse
 
 
 def make_problem(expr: str, grad_output=None, dtype: str = "float64", **inputs) -> Problem:

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from tests.helpers import make_problem
-from verifygrad import ops
-from verifygrad.cases import load_mapping
-from verifygrad.compare import compare_arrays, ulp_error
-from verifygrad.engines import numpy_engine, sympy_engine
-from verifygrad.runner import FAILED, PASSED, check_case
+from verifygrad.cases.load import load_mapping
+from verifygrad.engines import numpy_engine
+from verifygrad.engines.sympy import engine as sympy_engine
+from verifygrad.language import ops
+from verifygrad.verdict.compare import compare_arrays, ulp_error
+from verifygrad.verdict.judge import check_case
+from verifygrad.verdict.outcome import FAILED, PASSED
 
 LARGE = "linspace(0.1, 1, 5000)"  # over the scalar rule's 30-digit limit: SymPy evaluates in float64
 

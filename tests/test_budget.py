@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import make_problem
-from verifygrad.budget import ELEMENTWISE_ULPS, SAFETY, error_estimates, tolerances, unit_roundoff
-from verifygrad.cases import load_mapping
-from verifygrad.problem import Overrides
-from verifygrad.runner import FAILED, PASSED, XFAIL, check_case
+from verifygrad.cases.load import load_mapping
+from verifygrad.cases.problem import Overrides
+from verifygrad.verdict.budget import ELEMENTWISE_ULPS, SAFETY, error_estimates, tolerances, unit_roundoff
+from verifygrad.verdict.judge import check_case
+from verifygrad.verdict.outcome import FAILED, PASSED, XFAIL
 
 REPO = Path(__file__).resolve().parents[1]
 TRUE_VALUE = 5.373753185577331  # sum(exp(sin(x)) * x**2) at x = 0.1, 0.7, 1.3 (mpmath, 30 digits)

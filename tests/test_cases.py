@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from verifygrad.cases import load_file
-from verifygrad.problem import Overrides, prepare
+from verifygrad.cases.load import load_file
+from verifygrad.cases.problem import Overrides, prepare
 
 
 def load(tmp_path: Path, text: str):
@@ -84,8 +84,8 @@ def test_load_errors(tmp_path: Path, text: str, message: str) -> None:
     ],
 )
 def test_preparation_errors(tmp_path: Path, text: str, message: str) -> None:
-    from verifygrad.claims import read_claims
     from verifygrad.errors import CaseError
+    from verifygrad.verdict.claims import read_claims
 
     (case,), errors = load(tmp_path, text)
     assert not errors

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from verifygrad.cli import main
+from verifygrad.frontends.cli import main
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 
@@ -127,7 +127,7 @@ def test_usage_error_exits_2() -> None:
 
 def test_version_and_help_do_not_import_torch_or_sympy() -> None:
     code = (
-        "import sys; from verifygrad.cli import main\n"
+        "import sys; from verifygrad.frontends.cli import main\n"
         "try: main(['--help'])\nexcept SystemExit: pass\n"
         "print(sorted(m for m in ('torch', 'sympy', 'numpy') if m in sys.modules))"
     )

@@ -6,10 +6,11 @@ import numpy as np
 from hypothesis import assume, given
 
 from tests.strategies import differential_case, fuzz_settings
-from verifygrad.cases import Case
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, Problem, prepare
 from verifygrad.engines.numpy_engine import backward, forward
-from verifygrad.problem import Overrides, Problem, prepare
-from verifygrad.runner import PASSED, check_case
+from verifygrad.verdict.judge import check_case
+from verifygrad.verdict.outcome import PASSED
 
 KINK_MARGIN = 1e-6  # relu and abs: |argument| at least this
 POLE_MARGIN = 0.05  # tan: |cos(argument)| at least this

@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import make_problem
-from verifygrad.cli import main
+from verifygrad.cases.discover import load_cases
+from verifygrad.cases.problem import Overrides, prepare
 from verifygrad.engines import run_engine
-from verifygrad.ops import OPS
-from verifygrad.problem import Overrides, prepare
-from verifygrad.reproducer import MAX_ELEMENTS, SPELLINGS, torch_script
-from verifygrad.suite import load_cases
+from verifygrad.frontends.cli import main
+from verifygrad.language.ops import OPS
+from verifygrad.reports.reproducer import MAX_ELEMENTS, SPELLINGS, torch_script
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 # Runs each script in a fresh namespace and reports what it printed: one torch import for all of them.

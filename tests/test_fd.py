@@ -10,10 +10,10 @@ from click.testing import CliRunner
 
 from tests.helpers import make_problem
 from tests.test_engines import CLOSED_FORMS
-from verifygrad.cli import main
-from verifygrad.compare import compare_engines, reference_engine
 from verifygrad.engines import EngineResult, fd_engine, run_engine
 from verifygrad.engines.fd_engine import FD_ATOL, FD_RTOL, MAX_PER_ELEMENT, fd_tolerance
+from verifygrad.frontends.cli import main
+from verifygrad.verdict.compare import compare_engines, reference_engine
 
 
 def fd(expr: str, **inputs) -> EngineResult:

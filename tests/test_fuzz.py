@@ -9,11 +9,11 @@ import yaml
 from hypothesis import given
 
 from tests.strategies import any_text, fuzz_settings, mutated_case_file, token_text, yaml_document
-from verifygrad.cases import load_file
+from verifygrad.cases.load import load_file
+from verifygrad.cases.problem import Overrides, tensor_value
 from verifygrad.errors import CaseError
-from verifygrad.parse import ExprError, parse
-from verifygrad.problem import Overrides, tensor_value
-from verifygrad.runner import check_case
+from verifygrad.language.parse import ExprError, parse
+from verifygrad.verdict.judge import check_case
 
 INPUT_SHAPES = {"x": (2, 3), "y": (3,), "z": (), "W": (3, 3), "v": (3,), "a": (2,)}
 NUMERIC = Overrides(engines=("numpy", "torch"))  # SymPy is covered by the differential tests; here speed matters

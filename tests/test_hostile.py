@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.clihelp import BUNDLED_CASES, run_cli, write
-from verifygrad import limits, ops, parse
-from verifygrad.cases import Case
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, prepare
 from verifygrad.engines import numpy_engine, run_engine
-from verifygrad.parse import ExprError
-from verifygrad.problem import Overrides, prepare
+from verifygrad.engines.sympy import expand
+from verifygrad.language import ops, parse
+from verifygrad.language.parse import ExprError
+from verifygrad.process import limits
 
 # --- 1. no code execution ----------------------------------------------------
 
@@ -98,8 +100,7 @@ def test_no_user_text_reaches_sympify(monkeypatch: pytest.MonkeyPatch) -> None:
     """The SymPy engine builds symbols from names; parse_expr/sympify never see case text."""
     import sympy
 
-    from verifygrad.claims import check_claims, read_claims
-    from verifygrad.engines import sympy_engine
+    from verifygrad.verdict.claims import check_claims, read_claims
 
     seen: list[object] = []
     original = sympy.sympify
@@ -109,7 +110,7 @@ def test_no_user_text_reaches_sympify(monkeypatch: pytest.MonkeyPatch) -> None:
         return original(value, *args, **kwargs)
 
     monkeypatch.setattr(sympy, "sympify", spy)
-    monkeypatch.setattr(sympy_engine.sp, "sympify", spy)
+    monkeypatch.setattr(expand.sp, "sympify", spy)
     monkeypatch.setattr(sympy, "parse_expr", lambda *a, **k: pytest.fail("parse_expr called"), raising=False)
     case = Case("c", "sum(exp(x) * y)", {"x": [1.0, 2.0], "y": "ones(2)"}, "<test>", 1, expect={"formula": {"x": "exp(x)*y"}})
     with limits.using(dataclasses.replace(limits.current(), time_limit=0)):  # in-process, so the spy sees everything

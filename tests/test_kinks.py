@@ -7,10 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from verifygrad import ops
-from verifygrad.cases import load_mapping
+from verifygrad.cases.load import load_mapping
 from verifygrad.engines import numpy_engine
-from verifygrad.runner import FAILED, PASSED, check_case
+from verifygrad.language import ops
+from verifygrad.verdict.judge import check_case
+from verifygrad.verdict.outcome import FAILED, PASSED
 
 
 def case(expr: str, x: list, **keys):

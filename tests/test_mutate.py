@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from verifygrad.cli import main
-from verifygrad.mutate import mutants
+from verifygrad.cases.discover import load_cases
+from verifygrad.frontends.cli import main
 from verifygrad.reports.json_report import REPORT_SCHEMA
-from verifygrad.suite import load_cases
+from verifygrad.verdict.mutate import mutants
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 

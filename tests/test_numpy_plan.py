@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verifygrad.cases import Case
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, prepare
 from verifygrad.engines import numpy_engine, torch_engine
-from verifygrad.problem import Overrides, prepare
 
 X = [[0.3, -1.2, 0.7], [1.5, 0.2, -0.4]]
 Y = [[0.9, 0.5, 1.1], [0.6, 1.3, 0.8]]

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from verifygrad.cli import main
-from verifygrad.parallel import check_all, job_count
-from verifygrad.problem import Overrides
-from verifygrad.runner import ERROR, SKIPPED
-from verifygrad.suite import load_cases
+from verifygrad.cases.discover import load_cases
+from verifygrad.cases.problem import Overrides
+from verifygrad.frontends.cli import main
+from verifygrad.process.parallel import job_count
+from verifygrad.verdict.judge import check_all
+from verifygrad.verdict.outcome import ERROR, SKIPPED
 
 REPO = Path(__file__).resolve().parents[1]
 NUMPY_ONLY = Overrides(engines=("numpy",))  # every verdict "skipped": quick, and enough to follow each case

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verifygrad.parse import ExprError, parse
+from verifygrad.language.parse import ExprError, parse
 
 
 def ops(text: str) -> list[str]:

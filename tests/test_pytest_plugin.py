@@ -14,12 +14,12 @@ from junitparser import Failure, JUnitXml, Skipped
 # NOTE: imported here so that pytester's in-process runs reuse them: it drops modules first imported
 # inside a run, and PyYAML's C loader does not survive being imported a second time.
 import verifygrad.reports.text  # noqa: F401
-import verifygrad.runner  # noqa: F401
+import verifygrad.verdict.judge  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[1]
-PLUGIN = ["-p", "verifygrad.pytest_plugin", "-p", "no:cacheprovider"]
+PLUGIN = ["-p", "verifygrad.frontends.pytest_plugin", "-p", "no:cacheprovider"]
 FAST = "defaults: {engines: [numpy, sympy]}\n"
 MIXED = (
     FAST
@@ -111,7 +111,7 @@ def test_bundled_cases_give_the_same_result_with_xdist(suite: pytest.Pytester):
 
 
 def _bundled_count() -> int:
-    from verifygrad.suite import load_cases
+    from verifygrad.cases.discover import load_cases
 
     return len(load_cases([REPO / "cases"])[0])
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from verifygrad.cli import main
+from verifygrad.frontends.cli import main
 from verifygrad.reports.json_report import REPORT_SCHEMA
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,7 +52,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, JUnitX
 
 
 def bundled_case_names() -> list[str]:
-    from verifygrad.suite import load_cases
+    from verifygrad.cases.discover import load_cases
 
     cases, errors = load_cases([REPO / "cases"])
     assert not errors

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from verifygrad.cli import main
+from verifygrad.frontends.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 

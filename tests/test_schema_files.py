@@ -10,8 +10,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from verifygrad.cases import load_file
-from verifygrad.cli import main
+from verifygrad.cases.load import load_file
+from verifygrad.frontends.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 CASE_FILES = sorted(p for folder in ("cases", "tests") for p in (REPO / folder).rglob("*") if p.suffix in (".yaml", ".yml"))

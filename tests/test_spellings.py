@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import make_problem
 from verifygrad.engines import run_engine
-from verifygrad.parse import ExprError, parse
+from verifygrad.language.parse import ExprError, parse
 
 X = np.array([-1.5, -0.2, 0.4, 2.5])
 P = np.array([0.2, 0.5, 0.9])  # in (0, 1)

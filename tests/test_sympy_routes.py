@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verifygrad.cases import Case
-from verifygrad.engines import numpy_engine, sympy_engine, sympy_scalar
-from verifygrad.problem import Overrides, Problem, prepare
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, Problem, prepare
+from verifygrad.engines import numpy_engine
+from verifygrad.engines.sympy import engine as sympy_engine
+from verifygrad.engines.sympy import scalar as sympy_scalar
+from verifygrad.engines.sympy.expand import run_expanded
 
 X = [[0.3, -1.2, 0.7], [1.5, 0.2, -0.4]]
 Y = [[0.9, 0.5, 1.1], [0.6, 1.3, 0.8]]
@@ -46,7 +49,7 @@ def test_scalar_rule_matches_expansion(expr: str, inputs: dict, grad_output) -> 
     assert sympy_scalar.applies(case)
     result = sympy_engine.run(case)
     assert result.detail == "sympy: scalar rule, 30 digits"
-    assert_same(result, sympy_engine.run_expanded(case))
+    assert_same(result, run_expanded(case))
 
 
 @pytest.mark.parametrize("expr", ["sum(x * sum(x))", "sum(sum(x, 1))", "sum(logsumexp(x, 1))"])
@@ -82,7 +85,7 @@ def test_matrix_calculus_matches_expansion(expr: str) -> None:
     case = problem(expr, x=X, y=Y, w=[[0.5, 1.0, -0.2], [0.3, 0.8, 1.1], [-0.7, 0.4, 0.9]])
     result = sympy_engine.run(case)
     assert result.detail == "sympy: matrix calculus, 30 digits"
-    assert_same(result, sympy_engine.run_expanded(case), rtol=1e-13)
+    assert_same(result, run_expanded(case), rtol=1e-13)
 
 
 def test_a_matrix_derivative_that_fails_its_self_check_falls_back_to_expansion() -> None:

@@ -1,3 +1,3 @@
-from verifygrad.cli import main
+from verifygrad.frontends.cli import main
 
 main()

@@ -16,3 +16,7 @@ class CaseError(Exception):
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+class EngineSkipped(Exception):
+    """Raised by an engine that cannot do this case; the message says why."""

@@ -1,7 +1,8 @@
-"""The engines: each differentiates a Problem on its own and returns an EngineResult.
+"""The engines: numpy (own reverse mode), torch, fd (finite differences) and SymPy (the exact reference).
 
-Engine modules are imported only when a case needs them, so that torch and
-SymPy cost nothing to a run that leaves them out.
+Each takes a ``Problem`` and gives an ``EngineResult``, on its own, borrowing no other's answer.
+Engine modules are imported only when a case needs them, so that torch and SymPy cost nothing to a
+run that leaves them out.
 """
 
 from __future__ import annotations
@@ -12,25 +13,25 @@ import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from verifygrad.cases.schema import ENGINES
+from verifygrad.errors import EngineSkipped
+
 if TYPE_CHECKING:  # numpy is not imported here: the CLI reads ENGINES and must start fast
     import numpy as np
 
-    from verifygrad.problem import Problem
+    from verifygrad.cases.problem import Problem
 
 ENGINE_MODULES = {
-    "sympy": "verifygrad.engines.sympy_engine",
+    "sympy": "verifygrad.engines.sympy.engine",
     "numpy": "verifygrad.engines.numpy_engine",
     "torch": "verifygrad.engines.torch_engine",
     "fd": "verifygrad.engines.fd_engine",
 }
-ENGINES = tuple(ENGINE_MODULES)
+assert tuple(ENGINE_MODULES) == ENGINES, "every engine name the case files accept has a module"
+__all__ = ["ENGINES", "ENGINE_MODULES", "EngineResult", "EngineSkipped", "TIME_LIMITED", "run_engine"]
 # Pure-Python engines whose time is unbounded: run in a worker process killed at the time limit.
 # numpy and torch run in-process; their work is bounded by the element limit.
 TIME_LIMITED = frozenset({"sympy"})
-
-
-class EngineSkipped(Exception):
-    """Raised by an engine that cannot do this case; the message says why."""
 
 
 @dataclass
@@ -61,7 +62,7 @@ def run_engine(name: str, problem: Problem) -> EngineResult:
     """Run one engine on one problem; anything it raises becomes that engine's result."""
     import numpy as np
 
-    from verifygrad import limits, worker
+    from verifygrad.process import limits, worker
 
     start = time.perf_counter()
     seconds = limits.current().time_limit

@@ -34,9 +34,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
 from verifygrad.engines.numpy_engine import forward
-from verifygrad.problem import Problem
 
 EPS = float(np.finfo(np.float64).eps)
 STEP = EPS ** (1 / 5)

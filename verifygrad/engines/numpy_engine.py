@@ -17,10 +17,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
-from verifygrad.ops import OPS, Op
-from verifygrad.parse import Program
-from verifygrad.problem import Problem
+from verifygrad.language.ops import OPS, Op
+from verifygrad.language.parse import Program
 
 MAX_CACHED_PLANS = 256
 

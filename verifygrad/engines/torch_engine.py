@@ -7,9 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
-from verifygrad.ops import OPS
-from verifygrad.problem import Problem
+from verifygrad.language.ops import OPS
 
 
 def _reduce(function: Callable) -> Callable:

@@ -1,1 +1,4 @@
-"""Machine-readable and plain-text views of a run's outcomes, for CI systems and test runners."""
+"""Reports: the console table and panels, JSON, JUnit XML, plain text, ``--explain`` and its PyTorch reproducer.
+
+Take outcomes (plain data); give what a person or a CI system reads. Nothing here decides a verdict.
+"""

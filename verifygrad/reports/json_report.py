@@ -9,10 +9,10 @@ from importlib import metadata
 from typing import Any
 
 from verifygrad import __version__
-from verifygrad.compare import Difference
 from verifygrad.errors import CaseError
 from verifygrad.reports.text import verdict_line
-from verifygrad.runner import CaseOutcome
+from verifygrad.verdict.compare import Difference
+from verifygrad.verdict.outcome import CaseOutcome
 
 FORMAT_VERSION = 1
 

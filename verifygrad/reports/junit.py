@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from verifygrad.errors import CaseError
 from verifygrad.reports.text import plain_panel, verdict_line
-from verifygrad.runner import ERROR, FAILED, SKIPPED, CaseOutcome
+from verifygrad.verdict.outcome import ERROR, FAILED, SKIPPED, CaseOutcome
 
 
 def junit_xml(outcomes: list[CaseOutcome], load_errors: list[CaseError], seconds: float) -> str:

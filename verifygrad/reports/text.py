@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 
-from verifygrad.runner import CaseOutcome
+from verifygrad.verdict.outcome import CaseOutcome
 
 PLAIN_WIDTH = 100
 VERDICT_WORD = {"passed": "PASS", "xfail": "XFAIL", "failed": "FAIL", "skipped": "SKIP", "error": "ERROR"}
@@ -20,7 +20,7 @@ def plain_panel(outcome: CaseOutcome, verbose: int = 0) -> str:
     """The case's report panel rendered as plain text, 100 columns wide."""
     from rich.console import Console
 
-    from verifygrad.report import case_panel
+    from verifygrad.reports.console import case_panel
 
     buffer = StringIO()
     console = Console(file=buffer, no_color=True, width=PLAIN_WIDTH, color_system=None, highlight=False, emoji=False)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from verifygrad.cases import Case
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, Problem
 from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK
-from verifygrad.problem import Overrides, Problem
-from verifygrad.runner import ERROR, FAILED, CaseOutcome
+from verifygrad.verdict.outcome import ERROR, FAILED, CaseOutcome
 
 MAX_SHOWN_SYMBOLS = 6
 
 
 def explain_case(console: Console, cases: list[Case], name: str, overrides: Overrides) -> int:
     """Check the case called ``name`` and print everything about it; the exit code of its verdict."""
-    from verifygrad.parallel import check_timed
-    from verifygrad.report import case_panel, outcome_table
+    from verifygrad.reports.console import case_panel, outcome_table
+    from verifygrad.verdict.judge import check_timed
 
     chosen = [case for case in cases if case.name == name]
     if not chosen:
@@ -57,7 +57,7 @@ def worst_element(outcome: CaseOutcome) -> tuple[str, tuple[int, ...]] | None:
 
 def formula_at(name: str, index: tuple[int, ...], problem: Problem) -> str:
     """SymPy's derivative of the element ``name[index]``, its value there, and the values it depends on."""
-    from verifygrad.engines import sympy_engine as symbolic
+    from verifygrad.engines.sympy import expand as symbolic
 
     derivation = symbolic.derive(problem)
     expression = derivation.grads[name][index]
@@ -71,14 +71,14 @@ def formula_at(name: str, index: tuple[int, ...], problem: Problem) -> str:
 
 def _formula_line(problem: Problem, name: str, index: tuple[int, ...]) -> str:
     """formula_at in the SymPy worker, under the time limit; a reason where SymPy cannot say."""
-    from verifygrad import limits, worker
     from verifygrad.engines import EngineSkipped
+    from verifygrad.process import limits, worker
 
     seconds = limits.current().time_limit
     try:
         if seconds <= 0:
             return formula_at(name, index, problem)
-        return worker.call("verifygrad.explain:formula_at", problem, name, index, seconds=seconds)
+        return worker.call("verifygrad.reports.explain:formula_at", problem, name, index, seconds=seconds)
     except (EngineSkipped, worker.TimedOut) as reason:
         return f"no formula: {reason}"
     except Exception as err:  # noqa: BLE001 - SymPy failing here must not hide the rest of the explanation
@@ -88,7 +88,7 @@ def _formula_line(problem: Problem, name: str, index: tuple[int, ...]) -> str:
 def _script(outcome: CaseOutcome) -> str:
     from verifygrad.engines import EngineSkipped
     from verifygrad.engines.torch_engine import resolve_device
-    from verifygrad.reproducer import torch_script
+    from verifygrad.reports.reproducer import torch_script
 
     try:
         device = resolve_device(outcome.problem.device)

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from verifygrad.cases import Case
-from verifygrad.ops import OPS
-from verifygrad.problem import Overrides, Problem
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, Problem
+from verifygrad.language.ops import OPS
 
 SAFETY = 4.0
 ELEMENTWISE_ULPS = 4.0  # numpy's and torch's SIMD exp/log/sin are within about 4 ULP, not correctly rounded

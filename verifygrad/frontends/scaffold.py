@@ -7,10 +7,11 @@ from typing import Any
 
 import yaml
 
-from verifygrad.cases import Case, load_mapping
-from verifygrad.compare import quantity_of
+from verifygrad.cases.load import Case, load_mapping
 from verifygrad.errors import CaseError
-from verifygrad.runner import PASSED, CaseOutcome, check_case
+from verifygrad.verdict.compare import quantity_of
+from verifygrad.verdict.judge import check_case
+from verifygrad.verdict.outcome import PASSED, CaseOutcome
 
 
 def parse_input(text: str) -> tuple[str, Any]:

@@ -1,9 +1,9 @@
-"""SymPy engine: symbolic differentiation over the elements of each input.
+"""The SymPy route that always applies: symbolic differentiation over the elements of each input.
 
 Every input element becomes a real symbol (``x[0,1]``), the program is built
 over object arrays of SymPy expressions, and each gradient element is a
 SymPy derivative, evaluated exactly from the inputs as written (``0.1`` is one
-tenth) to ``PRECISION`` significant digits: this engine is the reference.
+tenth) to ``PRECISION`` significant digits: the reference.
 """
 
 from __future__ import annotations
@@ -18,34 +18,16 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from verifygrad import limits
+from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
-from verifygrad.ops import OPS
-from verifygrad.parse import Program
-from verifygrad.problem import Problem
+from verifygrad.engines.sympy.exact import ELEMENTWISE, PRECISION, exact, precise
+from verifygrad.language.ops import OPS
+from verifygrad.language.parse import Program
+from verifygrad.process import limits
 
-PRECISION = 30
-EXACT = f"{PRECISION} digits"  # how a route says it evaluated exactly; otherwise it says "float64..."
 MAX_TERMS = 20_000  # size of the expanded expression
 MAX_DERIVATIVE_WORK = 300_000  # expanded size times the number of elements differentiated
 READABLE_MAX_OPS = 60
-
-ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "exp": sp.exp,
-    "log": sp.log,
-    "log1p": lambda x: sp.log(1 + x),
-    "sqrt": sp.sqrt,
-    "sin": sp.sin,
-    "cos": sp.cos,
-    "tan": sp.tan,
-    "tanh": sp.tanh,
-    "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
-    # NOTE: Max(0, x) differentiates to Heaviside(x), which is 1/2 at 0; this
-    # Piecewise gives relu'(0) = 0, the convention of torch and the numpy engine.
-    "relu": lambda x: sp.Piecewise((x, x > 0), (0, True)),
-    "abs": sp.Abs,
-    "softplus": lambda x: sp.log(1 + sp.exp(x)),
-}
 
 
 def elementwise(function: Callable[[sp.Expr], sp.Expr]) -> Callable[[np.ndarray], np.ndarray]:
@@ -72,24 +54,6 @@ SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     "logsumexp": logsumexp,
     "one_hot": one_hot,
 }
-
-
-def precise(value: float) -> sp.Expr:
-    """The number as written, to PRECISION + 10 digits: what inputs are evaluated at.
-
-    NOTE: an exact Rational would do as well, but a Rational with a 17-digit
-    numerator raised to a non-integer Rational makes SymPy factor integers.
-    """
-    if math.isfinite(value):
-        return sp.Float(repr(float(value)), PRECISION + 10)
-    return exact(value)
-
-
-def exact(value: float) -> sp.Expr:
-    """The number as written: the shortest decimal that reads back as this float."""
-    if math.isfinite(value):
-        return sp.Rational(repr(float(value)))
-    return sp.nan if math.isnan(value) else (sp.oo if value > 0 else -sp.oo)
 
 
 def element_symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -217,34 +181,6 @@ def formula_text(name: str, derivation: Derivation, limit: int = 4) -> str:
     ]
     more = f"; … {grads.size - limit} more" if grads.size > limit else ""
     return "; ".join(parts) + more
-
-
-def run(problem: Problem) -> EngineResult:
-    """The first route that applies: the scalar rule, matrix calculus, or element expansion."""
-    check_exponents(problem.program, problem.inputs)
-    from verifygrad.engines import sympy_scalar  # NOTE: imported here: it imports this module's tables
-
-    if sympy_scalar.applies(problem):
-        rule = sympy_scalar.scalar_rule(problem)
-        value, grads, how = sympy_scalar.evaluate(rule, problem)
-        formulas = {name: text for name in problem.wrt if (text := sympy_scalar.formula_text(rule, problem, name))}
-        return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=f"sympy: scalar rule, {how}", exact=how == EXACT)
-    from verifygrad.engines import sympy_matrix  # NOTE: only here: its SymPy modules take 0.1 s to import
-
-    if sympy_matrix.applies(problem):
-        try:
-            value, grads, how = sympy_matrix.evaluate(sympy_matrix.matrix_rule(problem), problem)
-            return EngineResult("sympy", "ok", value=value, grads=grads, detail=f"sympy: matrix calculus, {how}", exact=how == EXACT)
-        except sympy_matrix.NotApplicable:
-            pass
-        except sympy_matrix.CheckFailed as failed:
-            try:
-                result = run_expanded(problem)
-            except EngineSkipped as skip:
-                raise EngineSkipped(f"matrix calculus failed its self-check ({failed}), and {skip}") from None
-            result.detail += f" (matrix calculus failed its self-check: {failed})"
-            return result
-    return run_expanded(problem)
 
 
 def run_expanded(problem: Problem) -> EngineResult:

@@ -2,63 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+import functools
+import time
+from collections.abc import Callable
 
-from verifygrad import kinks
-from verifygrad.blame import exact_reference, mismatch_reasons, why_not_exact
-from verifygrad.budget import Tolerance, tolerances
-from verifygrad.cases import Case
-from verifygrad.claims import ClaimCheck, check_claims, read_claims
-from verifygrad.compare import Difference, compare_engines, quantity_of
-from verifygrad.engines import ENGINES, EngineResult, run_engine
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, prepare
+from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, run_engine
 from verifygrad.errors import CaseError
-from verifygrad.problem import Overrides, Problem, prepare
-
-if TYPE_CHECKING:  # mutate imports this module
-    from verifygrad.mutate import MutantCheck
-
-PASSED, FAILED, SKIPPED, ERROR, XFAIL = "passed", "failed", "skipped", "error", "xfail"
-
-
-@dataclass
-class QuantityCheck:
-    """One row of the report: the value or one input's gradient, across engines and claims."""
-
-    quantity: str  # "value" or an input name
-    shape: tuple[int, ...]
-    reference: str | None
-    differences: dict[str, Difference]  # per engine that ran, against the reference
-    claims: list[ClaimCheck] = field(default_factory=list)
-    mismatches: list[str] = field(default_factory=list)  # which engine is off, one sentence each (blame)
-    tolerance: Tolerance | None = None  # what this quantity was held to: the error budget or explicit
+from verifygrad.process.parallel import Pool, run_all
+from verifygrad.verdict import kinks
+from verifygrad.verdict.blame import exact_reference, mismatch_reasons, why_not_exact
+from verifygrad.verdict.budget import tolerances
+from verifygrad.verdict.claims import ClaimCheck, check_claims, read_claims
+from verifygrad.verdict.compare import compare_engines, quantity_of
+from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
 
 
-@dataclass
-class CaseOutcome:
-    case: Case
-    verdict: str
-    reasons: list[str]
-    problem: Problem | None = None
-    results: dict[str, EngineResult] = field(default_factory=dict)
-    quantities: list[QuantityCheck] = field(default_factory=list)
-    rtol: float = 0.0  # the loosest of the quantities' tolerances
-    atol: float = 0.0
-    seconds: float = 0.0  # wall time of the whole check, set by whoever times it
-    mutations: list[MutantCheck] = field(default_factory=list)  # the negative controls, under --mutate
+def check_all(cases: list[Case], overrides: Overrides, jobs: int = 1, timeout: float | None = None,
+              on_done: Callable[[CaseOutcome], None] | None = None) -> list[CaseOutcome]:  # fmt: skip
+    """Every case's outcome, in the order of ``cases``; with ``jobs`` > 1 or a timeout, in worker processes."""
+    pool = Pool(functools.partial(check_timed, overrides=overrides), _crashed, preload=(__name__, *ENGINE_MODULES.values()))
+    return run_all(pool, cases, jobs, timeout, on_done)
 
-    @property
-    def passed(self) -> bool:
-        return self.verdict in (PASSED, XFAIL)
 
-    def tolerance_of(self, quantity: QuantityCheck) -> tuple[float, float]:
-        """(rtol, atol) the quantity was held to: its own from the budget or the case, else the case's loosest."""
-        return (quantity.tolerance.rtol, quantity.tolerance.atol) if quantity.tolerance else (self.rtol, self.atol)
+def _crashed(case: Case, why: str, seconds: float) -> CaseOutcome:
+    return CaseOutcome(case, ERROR, [why], seconds=seconds)
 
-    @property
-    def exact_reference(self) -> bool:
-        """Whether the verdict rests on an exact reference, not on the engines' agreement only."""
-        return bool(self.quantities) and exact_reference(self.results, self.quantities[0].reference)
+
+def check_timed(case: Case, overrides: Overrides) -> CaseOutcome:
+    """check_case, timed; a bug in one case's check is that case's error, not the run's."""
+    start = time.perf_counter()
+    try:
+        outcome = check_case(case, overrides)
+    except Exception as err:  # noqa: BLE001
+        outcome = CaseOutcome(case, ERROR, [f"internal error: {type(err).__name__}: {err}".splitlines()[0]])
+    outcome.seconds = time.perf_counter() - start
+    return outcome
 
 
 def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
@@ -93,7 +73,7 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     loosest = (max(t.rtol for t in allowed.values()), max(t.atol for t in allowed.values()))
     outcome = CaseOutcome(case, verdict, reasons, problem, results, quantities, *loosest)
     if overrides.mutate or case.mutate:
-        from verifygrad import mutate
+        from verifygrad.verdict import mutate
 
         mutate.apply(outcome)
     return outcome

@@ -9,11 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad import constants, limits
-from verifygrad.cases import Case
-from verifygrad.constants import ConstantError
-from verifygrad.ops import Shape, fmt
-from verifygrad.parse import ExprError, Program, parse
+from verifygrad.cases.load import Case
+from verifygrad.language import constants
+from verifygrad.language.constants import ConstantError
+from verifygrad.language.evaluate import constant_value
+from verifygrad.language.ops import Shape, fmt
+from verifygrad.language.parse import ExprError, Program, parse
+from verifygrad.process import limits
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: engines cache per problem
@@ -51,12 +53,9 @@ def _parse_under(text: str, run_limits: limits.Limits) -> Program:
 def tensor_value(raw: Any, what: str) -> np.ndarray:
     """A case value (number, nested list, or constant expression) as a float64 array."""
     if isinstance(raw, str):
-        from verifygrad.engines.numpy_engine import forward
-
         program = parse(raw, allow_inputs=False)
         check_total_size(program, program.shapes({}))
-        with np.errstate(all="ignore"):
-            return np.asarray(forward(program, {}, "float64")[-1], dtype=np.float64)
+        return constant_value(program)
     if isinstance(raw, bool):
         raise ConstantError(f"{what} must be a number, list or constant expression, not a boolean")
     return constants.to_array(raw, what)

@@ -23,10 +23,10 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.tensor.array.expressions.arrayexpr_derivatives import matrix_derive
 
-from verifygrad.engines.sympy_engine import ELEMENTWISE, EXACT, PRECISION, exact, run_expanded
-from verifygrad.engines.sympy_scalar import BINARY, GUARD_DIGITS, mpf_as_written, real_float
-from verifygrad.parse import parse
-from verifygrad.problem import Problem
+from verifygrad.cases.problem import Problem
+from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, EXACT, GUARD_DIGITS, PRECISION, exact, mpf_as_written, real_float
+from verifygrad.engines.sympy.expand import run_expanded
+from verifygrad.language.parse import parse
 
 CHECK_RTOL = 1e-9
 PRECISE_MAX_MATRIX_ELEMENTS = 256  # above this, float64: object-array matmul at 30 digits grows as n^3

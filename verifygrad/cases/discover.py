@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from verifygrad.cases import Case, collect, load_file
+from verifygrad.cases.load import Case, collect, load_file
 from verifygrad.errors import CaseError
 
 

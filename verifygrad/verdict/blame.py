@@ -13,8 +13,8 @@ import itertools
 
 import numpy as np
 
-from verifygrad.compare import Difference, compare_arrays, quantity_of, ulp_error
 from verifygrad.engines import EngineResult
+from verifygrad.verdict.compare import Difference, compare_arrays, quantity_of, ulp_error
 
 
 def label(quantity: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from verifygrad.syntax import ExprError, Function, column, literal, reduction_attrs
+from verifygrad.language.syntax import ExprError, Function, column, literal, reduction_attrs
 
 NUMPY_PREFIXES = frozenset({"np", "numpy", "np.linalg", "numpy.linalg"})
 REDUCTIONS = ("mean", "sum", "none")  # the `reduction=` of torch's losses

@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from verifygrad import limits
+from verifygrad.cases.schema import CASE_PROPERTIES, CASE_SCHEMA
 from verifygrad.errors import CaseError
-from verifygrad.schema import CASE_PROPERTIES, CASE_SCHEMA
+from verifygrad.process import limits
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

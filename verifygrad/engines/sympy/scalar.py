@@ -23,20 +23,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from verifygrad.engines.sympy_engine import ELEMENTWISE, EXACT, PRECISION, exact
-from verifygrad.parse import parse
-from verifygrad.problem import Problem
+from verifygrad.cases.problem import Problem
+from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, EXACT, GUARD_DIGITS, PRECISION, exact, mpf_as_written, real_float
+from verifygrad.language.parse import parse
 
 PRECISE_MAX_ELEMENTS = 4096  # above this, float64 evaluation: 30 digits would take seconds
-GUARD_DIGITS = 10
 
-BINARY: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "pow": lambda a, b: a**b,
-}
 REDUCTIONS = ("sum", "mean", "logsumexp")
 ELEMENT, SCALAR, EITHER = "element", "scalar", "either"  # what a node's expression ranges over
 
@@ -253,23 +245,8 @@ def _formula(rule: ScalarRule, name: str, scale: sp.Expr, uniform: bool, summed:
     return f"∂/∂{name} = {'Σ over elements of ' if summed else ''}{text}"
 
 
-def mpf_as_written(value: float) -> mpmath.mpf:
-    """The number as written (the shortest decimal that reads back as this float), to the working precision."""
-    return mpmath.mpf(repr(float(value))) if math.isfinite(value) else mpmath.mpf(value)
-
-
 def _safe(function: Callable[..., list], args: list | tuple, outputs: int) -> list:
     try:
         return function(*args)
     except (ZeroDivisionError, ValueError, OverflowError):  # NOTE: mpmath raises where numpy gives inf or nan
         return [mpmath.nan] * outputs
-
-
-def real_float(number: object) -> float:
-    """To float64; complex results (log of a negative number) are nan, as in the expanded route."""
-    if isinstance(number, mpmath.mpc):
-        return float(number.real) if number.imag == 0 else math.nan
-    try:
-        return float(number)
-    except (TypeError, ValueError):
-        return math.nan

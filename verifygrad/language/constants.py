@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad import limits
+from verifygrad.process import limits
 
 
 class ConstantError(ValueError):

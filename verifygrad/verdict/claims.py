@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from verifygrad.cases import Case
-from verifygrad.compare import Difference, compare_arrays
-from verifygrad.constants import ConstantError
-from verifygrad.ops import fmt
-from verifygrad.parse import ExprError, Program, parse
-from verifygrad.problem import Problem, tensor_value
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Problem, tensor_value
+from verifygrad.language.constants import ConstantError
+from verifygrad.language.ops import fmt
+from verifygrad.language.parse import ExprError, Program, parse
+from verifygrad.verdict.compare import Difference, compare_arrays
 
 RANDOM_POINTS = 8
 FORMULA_RTOL = 1e-9  # both sides are evaluated to 30 digits, so only a real difference exceeds this
@@ -110,7 +110,7 @@ def check_formula_claim(claim: Claim, problem: Problem) -> ClaimCheck:
     import sympy as sp
 
     from verifygrad.engines import EngineSkipped
-    from verifygrad.engines import sympy_engine as symbolic
+    from verifygrad.engines.sympy import expand as symbolic
 
     try:
         derivation = symbolic.derive(problem)
@@ -138,7 +138,7 @@ def check_formula_claim(claim: Claim, problem: Problem) -> ClaimCheck:
 
 def _random_points(derivation, pairs) -> list[dict]:
     """Seeded random points of the inputs' domain where the true derivative is defined."""
-    from verifygrad.engines import sympy_engine as symbolic
+    from verifygrad.engines.sympy import expand as symbolic
 
     rng = np.random.default_rng(0)
     symbols = list(derivation.substitution)
@@ -177,13 +177,13 @@ def check_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndar
 
 def _time_limited_formula_check(claim: Claim, problem: Problem) -> ClaimCheck:
     """The formula check, in the SymPy worker under the time limit (sp.simplify can take forever)."""
-    from verifygrad import limits, worker
+    from verifygrad.process import limits, worker
 
     seconds = limits.current().time_limit
     if seconds <= 0:
         return check_formula_claim(claim, problem)
     try:
-        return worker.call("verifygrad.claims:check_formula_claim", problem, claim, seconds=seconds)
+        return worker.call("verifygrad.verdict.claims:check_formula_claim", problem, claim, seconds=seconds)
     except worker.TimedOut as err:
         return ClaimCheck(claim, None, f"unchecked: {err}")
     except Exception as err:  # noqa: BLE001 - SymPy failing on one claim must not end the run

@@ -19,10 +19,9 @@ import weakref
 from multiprocessing.connection import Connection
 from typing import Any
 
-from verifygrad import limits
+from verifygrad.process import limits
 
 STARTUP_SECONDS = 120
-PRELOAD = ("verifygrad.engines.sympy_engine", "verifygrad.claims")
 
 
 class TimedOut(Exception):
@@ -50,11 +49,11 @@ _counter = itertools.count()
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...]) -> None:
         # NOTE: spawn, not fork: forking a process that holds torch's or BLAS's threads can deadlock.
         context = multiprocessing.get_context("spawn")
         self.conn, child_end = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child_end,), daemon=True, name="verifygrad-sympy")
+        self.process = context.Process(target=_serve, args=(child_end, preload), daemon=True, name="verifygrad-sympy")
         self.process.start()
         child_end.close()
         self.last_token: int | None = None
@@ -77,15 +76,17 @@ class _Worker:
 
 
 _worker: _Worker | None = None
+_preload: tuple[str, ...] = ()  # modules every new worker imports before it says it is ready
 _lock = threading.Lock()
 
 
-def prestart() -> None:
-    """Start the worker now, so that its SymPy import overlaps the main process's own start-up."""
-    global _worker
+def prestart(preload: tuple[str, ...]) -> None:
+    """Start the worker now, importing ``preload`` there, so that SymPy's import overlaps the main process's own start-up."""
+    global _worker, _preload
     with _lock:
+        _preload = preload
         if _worker is None or not _worker.process.is_alive():
-            _worker = _Worker()
+            _worker = _Worker(preload)
 
 
 def call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
@@ -99,7 +100,7 @@ def _call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
     if problem in _timed_out:
         raise TimedOut(seconds)
     if _worker is None or not _worker.process.is_alive():
-        _worker = _Worker()
+        _worker = _Worker(_preload)
     _worker.wait_ready()
     token = _tokens.setdefault(problem, next(_counter))
     # The problem travels once; the worker keeps it, so SymPy's per-problem cache works across calls.
@@ -122,8 +123,8 @@ def _call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
     raise value
 
 
-def _serve(conn: Connection) -> None:
-    for module in PRELOAD:
+def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
+    for module in preload:
         importlib.import_module(module)
     conn.send("ready")
     kept: Any = None  # the last problem sent; None in a message means "the same as before"
@@ -148,7 +149,7 @@ def _portable(err: Exception) -> Exception:
     """The exception if it survives pickling, else a RemoteError carrying its text and traceback."""
     import pickle
 
-    from verifygrad.engines import EngineSkipped
+    from verifygrad.errors import EngineSkipped
 
     if isinstance(err, EngineSkipped):
         return err

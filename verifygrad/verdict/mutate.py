@@ -17,23 +17,12 @@ that passes means the case cannot detect errors of that size, a failure under
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from verifygrad.compare import compare_arrays, quantity_of
-from verifygrad.runner import FAILED, PASSED, XFAIL, CaseOutcome
+from verifygrad.verdict.compare import compare_arrays, quantity_of
+from verifygrad.verdict.outcome import FAILED, PASSED, XFAIL, CaseOutcome, MutantCheck
 
 SIZE = 1e-3  # the relative error every case must be able to detect
-
-
-@dataclass(frozen=True)
-class MutantCheck:
-    quantity: str  # "value" or an input's name
-    mutant: str  # "sign flipped", "scaled by 1+1e-03", "term dropped", "shifted by 1e-03"
-    element: tuple[int, ...]
-    caught: bool
-    detects: float  # the smallest relative error the comparison flags at that element (absolute where it is 0)
 
 
 def mutants(reference: np.ndarray) -> list[tuple[str, tuple[int, ...], np.ndarray]]:

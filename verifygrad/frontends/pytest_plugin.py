@@ -3,7 +3,7 @@
 Opt-in, so that it never collects unrelated YAML: pytest collects files named ``*.grad.yaml`` /
 ``*.grad.yml``, and every ``*.yaml`` / ``*.yml`` under the paths of the ini option ``verifygrad_paths``.
 Registered through the ``pytest11`` entry point; without the package installed, enable it with
-``-p verifygrad.pytest_plugin``. Imports nothing heavy until a case file is collected.
+``-p verifygrad.frontends.pytest_plugin``. Imports nothing heavy until a case file is collected.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from verifygrad.cases import Case
+    from verifygrad.cases.load import Case
     from verifygrad.errors import CaseError
-    from verifygrad.runner import CaseOutcome
+    from verifygrad.verdict.outcome import CaseOutcome
 
 SUFFIXES = (".grad.yaml", ".grad.yml")
 
@@ -39,7 +39,7 @@ class CaseFile(pytest.File):
     """A case file: a test per case, and a failing one for each part that cannot be loaded."""
 
     def collect(self) -> list[pytest.Item]:
-        from verifygrad.cases import load_file
+        from verifygrad.cases.load import load_file
 
         cases, errors = load_file(self.path)
         items: list[pytest.Item] = [CaseItem.from_parent(self, name=case.name, case=case) for case in cases]
@@ -62,7 +62,8 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         from verifygrad.reports.text import verdict_line
-        from verifygrad.runner import ERROR, FAILED, SKIPPED, check_case
+        from verifygrad.verdict.judge import check_case
+        from verifygrad.verdict.outcome import ERROR, FAILED, SKIPPED
 
         outcome = check_case(self.case)
         if outcome.verdict in (FAILED, ERROR):

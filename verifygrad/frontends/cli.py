@@ -12,7 +12,7 @@ import click
 from verifygrad import __version__
 from verifygrad.engines import ENGINES
 from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK
-from verifygrad.limits import DEFAULT_LIMITS
+from verifygrad.process.limits import DEFAULT_LIMITS
 
 PIPED_WIDTH = 130
 
@@ -50,7 +50,7 @@ def main() -> None:
 def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
         **options: Any) -> None:  # fmt: skip
     """Check the cases in PATHS (files, or directories searched for *.yaml and *.yml)."""
-    from verifygrad import limits
+    from verifygrad.process import limits
 
     chosen: dict[str, float] = {}
     for setting in settings:
@@ -71,12 +71,12 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
 
     from rich.console import Console
 
-    from verifygrad import limits
-    from verifygrad.parallel import job_count
-    from verifygrad.problem import Overrides
-    from verifygrad.report import render
-    from verifygrad.runner import ERROR, FAILED
-    from verifygrad.suite import load_cases
+    from verifygrad.cases.discover import load_cases
+    from verifygrad.cases.problem import Overrides
+    from verifygrad.process import limits
+    from verifygrad.process.parallel import job_count
+    from verifygrad.reports.console import render
+    from verifygrad.verdict.outcome import ERROR, FAILED
 
     try:
         workers = job_count(jobs)
@@ -90,9 +90,9 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = PIPED_WIDTH  # logs (CI, files) are read wide; rich would assume 80 columns
     if workers == 1 and limits.current().time_limit and (not engines or "sympy" in engines):
-        from verifygrad import worker
+        from verifygrad.process import worker
 
-        worker.prestart()  # SymPy's import in the worker overlaps torch's here
+        worker.prestart(("verifygrad.engines.sympy.engine", "verifygrad.verdict.claims"))  # SymPy's import in the worker overlaps torch's here
     cases, load_errors = load_cases(paths, pattern)
     if not cases and not load_errors:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
@@ -100,7 +100,7 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
 
     overrides = Overrides(dtype=dtype, device=device, rtol=rtol, atol=atol, engines=engines, mutate=mutate)
     if explain is not None:
-        from verifygrad.explain import explain_case
+        from verifygrad.reports.explain import explain_case
 
         sys.exit(explain_case(console, cases, explain, overrides))
     outcomes = _check_all(console, cases, overrides, workers, timeout)
@@ -137,7 +137,7 @@ def _write(path: str, text: str) -> None:
 
 def _check_all(console, cases, overrides, jobs: int, timeout: float | None) -> list:
     """Check every case, with a progress bar on a terminal and none when piped."""
-    from verifygrad.parallel import check_all
+    from verifygrad.verdict.judge import check_all
 
     if not console.is_terminal or len(cases) < 2:
         return check_all(cases, overrides, jobs, timeout)
@@ -157,7 +157,7 @@ def schema(report: bool) -> None:
     if report:
         from verifygrad.reports.json_report import REPORT_SCHEMA as chosen
     else:
-        from verifygrad.schema import FILE_SCHEMA as chosen
+        from verifygrad.cases.schema import FILE_SCHEMA as chosen
     click.echo(json.dumps(chosen, indent=2))
 
 
@@ -166,7 +166,7 @@ def schema(report: bool) -> None:
 @click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
 def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
     """List the cases that `run` would check, with their files and lines."""
-    from verifygrad.suite import load_cases
+    from verifygrad.cases.discover import load_cases
 
     cases, load_errors = load_cases(paths, pattern)
     for case in cases:
@@ -188,7 +188,7 @@ def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
 def new(name: str, expr: str, inputs: tuple[str, ...], grad_output: str | None, output: Path | None) -> None:
     """Write a case whose expected value and gradients are the engines' consensus, marked for review."""
     from verifygrad.errors import CaseError
-    from verifygrad.scaffold import draft, parse_input, scaffold
+    from verifygrad.frontends.scaffold import draft, parse_input, scaffold
 
     try:
         parsed = dict(parse_input(text) for text in inputs)

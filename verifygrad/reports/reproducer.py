@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from verifygrad.ops import OPS
-from verifygrad.problem import Problem
+from verifygrad.cases.problem import Problem
+from verifygrad.language.ops import OPS
 
 MAX_ELEMENTS = 10_000  # inputs beyond this would make a script nobody reads
 TEMP = "t_"  # prefix of the script's intermediate variables; an input named so is renamed

@@ -16,14 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad import constants, limits, spellings
-from verifygrad.ops import OPS, Shape, ShapeError, fmt
-from verifygrad.syntax import NAMED_CONSTANTS, ExprError, Function
-from verifygrad.syntax import column as _col
-from verifygrad.syntax import int_literal as _int_literal
-from verifygrad.syntax import literal as _literal
-from verifygrad.syntax import number as _number
-from verifygrad.syntax import reduction_attrs as _reduction_attrs
+from verifygrad.language import constants, spellings
+from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
+from verifygrad.language.syntax import NAMED_CONSTANTS, ExprError, Function
+from verifygrad.language.syntax import column as _col
+from verifygrad.language.syntax import int_literal as _int_literal
+from verifygrad.language.syntax import literal as _literal
+from verifygrad.language.syntax import number as _number
+from verifygrad.language.syntax import reduction_attrs as _reduction_attrs
+from verifygrad.process import limits
 
 # Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
 PREFIXES = {"torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg"}

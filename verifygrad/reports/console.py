@@ -10,11 +10,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from verifygrad.compare import Difference, quantity_of, ulp_error
 from verifygrad.engines import ENGINES
 from verifygrad.errors import CaseError
-from verifygrad.ops import fmt
-from verifygrad.runner import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
+from verifygrad.language.ops import fmt
+from verifygrad.verdict.compare import Difference, quantity_of, ulp_error
+from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
 
 # Each verdict reads without colour too: a glyph and a word.
 VERDICT_STYLE = {
@@ -136,7 +136,7 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
         for formula in sympy_result.formulas.values():
             parts.append(Text.assemble(("derived  ", "bold"), formula))
     if outcome.mutations:
-        from verifygrad.mutate import summary
+        from verifygrad.verdict.mutate import summary
 
         parts.append(Text(summary(outcome.mutations)))
     for quantity in outcome.quantities:

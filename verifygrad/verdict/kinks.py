@@ -19,11 +19,11 @@ import itertools
 
 import numpy as np
 
-from verifygrad.budget import backward, forward
-from verifygrad.compare import Difference, quantity_of
+from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
-from verifygrad.ops import OPS, same_shape
-from verifygrad.problem import Problem
+from verifygrad.language.ops import OPS, same_shape
+from verifygrad.verdict.budget import backward, forward
+from verifygrad.verdict.compare import Difference, quantity_of
 
 MAX_NAMED = 4  # elements named in one note
 

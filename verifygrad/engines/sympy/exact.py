@@ -1,0 +1,72 @@
+"""Exact arithmetic the SymPy routes share: numbers as written, the working precision, SymPy's elementwise functions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import mpmath
+import sympy as sp
+
+PRECISION = 30
+EXACT = f"{PRECISION} digits"  # how a route says it evaluated exactly; otherwise it says "float64..."
+GUARD_DIGITS = 10  # extra digits the routes carry so that PRECISION digits are right at the end
+
+ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "exp": sp.exp,
+    "log": sp.log,
+    "log1p": lambda x: sp.log(1 + x),
+    "sqrt": sp.sqrt,
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tan": sp.tan,
+    "tanh": sp.tanh,
+    "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
+    # NOTE: Max(0, x) differentiates to Heaviside(x), which is 1/2 at 0; this
+    # Piecewise gives relu'(0) = 0, the convention of torch and the numpy engine.
+    "relu": lambda x: sp.Piecewise((x, x > 0), (0, True)),
+    "abs": sp.Abs,
+    "softplus": lambda x: sp.log(1 + sp.exp(x)),
+}
+
+
+BINARY: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a**b,
+}
+
+
+def precise(value: float) -> sp.Expr:
+    """The number as written, to PRECISION + 10 digits: what inputs are evaluated at.
+
+    NOTE: an exact Rational would do as well, but a Rational with a 17-digit
+    numerator raised to a non-integer Rational makes SymPy factor integers.
+    """
+    if math.isfinite(value):
+        return sp.Float(repr(float(value)), PRECISION + 10)
+    return exact(value)
+
+
+def exact(value: float) -> sp.Expr:
+    """The number as written: the shortest decimal that reads back as this float."""
+    if math.isfinite(value):
+        return sp.Rational(repr(float(value)))
+    return sp.nan if math.isnan(value) else (sp.oo if value > 0 else -sp.oo)
+
+
+def mpf_as_written(value: float) -> mpmath.mpf:
+    """The number as written (the shortest decimal that reads back as this float), to the working precision."""
+    return mpmath.mpf(repr(float(value))) if math.isfinite(value) else mpmath.mpf(value)
+
+
+def real_float(number: object) -> float:
+    """To float64; complex results (log of a negative number) are nan, as in the expanded route."""
+    if isinstance(number, mpmath.mpc):
+        return float(number.real) if number.imag == 0 else math.nan
+    try:
+        return float(number)
+    except (TypeError, ValueError):
+        return math.nan
