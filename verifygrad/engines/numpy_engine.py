@@ -19,7 +19,7 @@ import numpy as np
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
-from verifygrad.language.ops import OPS, Op
+from verifygrad.language.ops import OPS, Op, unbroadcast
 from verifygrad.language.parse import Program
 
 MAX_CACHED_PLANS = 256
@@ -68,10 +68,11 @@ def _build_plan(program: Program, wanted: frozenset[str]) -> Plan:
     nodes = program.nodes
     needs_grad: list[bool] = []
     for node in nodes:
-        if node.op == "input":
-            needs_grad.append(node.attrs["name"] in wanted)
-        else:  # NOTE: an argument whose VJP is None (one_hot's input: its shape only) passes no gradient
-            needs_grad.append(node.op != "const" and any(needs_grad[j] and vjp is not None for j, vjp in zip(node.args, OPS[node.op].vjps)))
+        if node.op in ("input", "const"):
+            needs_grad.append(node.op == "input" and node.attrs["name"] in wanted)
+        else:  # NOTE: a VJP of None (a mask, a sign) passes no gradient on
+            vjps = OPS[node.op].vjps
+            needs_grad.append(any(needs_grad[j] and vjps[argnum] is not None for argnum, j in enumerate(node.args)))
     grad_args = [
         tuple((argnum, j) for argnum, j in enumerate(node.args) if needs_grad[j] and OPS[node.op].vjps[argnum] is not None) if needs_grad[i] else ()
         for i, node in enumerate(nodes)
@@ -134,15 +135,6 @@ def forward(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tu
             if values[j].size >= STAND_IN_MIN_SIZE:
                 values[j] = _stand_in(values[j])
     return values
-
-
-def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum a broadcast gradient back down to the shape of the argument it belongs to."""
-    if g.shape == shape:
-        return g
-    g = np.sum(g, axis=tuple(range(g.ndim - len(shape)))) if g.ndim > len(shape) else g
-    kept = tuple(axis for axis, size in enumerate(shape) if size == 1 and g.shape[axis] != 1)
-    return np.sum(g, axis=kept, keepdims=True) if kept else g
 
 
 def backward(program: Program, values: list[np.ndarray], grad_output: np.ndarray, wrt: tuple[str, ...]) -> dict[str, np.ndarray]:

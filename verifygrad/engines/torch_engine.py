@@ -43,6 +43,8 @@ TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
     "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "logsumexp": _reduce(torch.logsumexp),
     "matmul": torch.matmul, "outer": torch.outer, "transpose": _transpose, "trace": torch.trace,
+    "sign": torch.sign, "gt": lambda x, y: torch.gt(x, y).to(x.dtype),
+    "reshape": torch.reshape, "broadcast_to": lambda x, shape: x.broadcast_to(shape), "sum_to": lambda x, shape: x.sum_to_size(shape),
     "one_hot": _one_hot,
 }  # fmt: skip
 

@@ -46,7 +46,11 @@ SPELLINGS: dict[str, Callable[..., str]] = {
        (("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"), ("pow", "**"), ("matmul", "@"))},
     "outer": lambda x, y, ndim: f"torch.outer({x}, {y})",
     "sum": _reduce("sum"), "mean": _reduce("mean"), "logsumexp": _reduce("logsumexp"),
-    "transpose": _transpose,
+    "transpose": _transpose, "sign": lambda x, ndim: f"torch.sign({x})",
+    "gt": lambda x, y, ndim: f"torch.gt({x}, {y}).to({x}.dtype)",
+    "reshape": lambda x, shape, ndim: f"{x}.reshape({shape})",
+    "broadcast_to": lambda x, shape, ndim: f"{x}.broadcast_to({shape})",
+    "sum_to": lambda x, shape, ndim: f"{x}.sum_to_size({shape})",
     "one_hot": lambda t, x, ndim: f"({t} if {t}.shape == {x}.shape else "
     f"torch.nn.functional.one_hot({t}.round().long(), {x}.shape[1]).movedim(-1, 1).to({x}.dtype))",
 }  # fmt: skip

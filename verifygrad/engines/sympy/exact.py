@@ -27,6 +27,7 @@ ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "relu": lambda x: sp.Piecewise((x, x > 0), (0, True)),
     "abs": sp.Abs,
     "softplus": lambda x: sp.log(1 + sp.exp(x)),
+    "sign": sp.sign,
 }
 
 

@@ -49,9 +49,16 @@ def one_hot(target: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.asarray(hit(np.expand_dims(target, 1), classes), dtype=object)
 
 
+def greater(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.asarray(_greater(x, y), dtype=object)
+
+
+_greater = np.frompyfunc(lambda x, y: sp.Piecewise((1, x > y), (0, True)), 2, 1)
+
 SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     **{name: elementwise(function) for name, function in ELEMENTWISE.items()},
     "logsumexp": logsumexp,
+    "gt": greater,
     "one_hot": one_hot,
 }
 

@@ -1,0 +1,67 @@
+"""The numpy engine's second order and forward mode, by running derived programs.
+
+``derivatives`` turns a program into the program of its Hessian-vector product
+(reverse over reverse) or of its Jacobian-vector product (the transpose of the
+backward pass); the numpy engine's own fast forward and backward passes run them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from verifygrad.engines import numpy_engine
+from verifygrad.language import derivatives
+from verifygrad.language.parse import Program
+
+
+def hvp(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tuple[str, ...], directions: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """H·v for a scalar program: per input in ``wrt``, the sum over inputs y of ∂²f/∂x∂y · v[y]."""
+    derived = derivatives.hvp_program(program, {name: np.shape(value) for name, value in inputs.items()}, wrt)
+    leaves = {**inputs, **{derivatives.tangent(name): directions[name] for name in wrt}}
+    values = numpy_engine.forward(derived, leaves, dtype, wrt)
+    grads = numpy_engine.backward(derived, values, np.ones((), dtype=dtype), wrt)
+    return {name: np.array(grads[name]) if name in grads else np.zeros(np.shape(inputs[name]), dtype=dtype) for name in wrt}
+
+
+def jvp(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tuple[str, ...], tangents: dict[str, np.ndarray]) -> np.ndarray:
+    """J·t: the derivative of the output along the tangent ``tangents[x]`` of each input in ``wrt``."""
+    shapes = {name: np.shape(value) for name, value in inputs.items()}
+    derived = derivatives.jvp_program(program, shapes, wrt)
+    output_shape = program.shapes(shapes)[-1]
+    # NOTE: the derived program is linear in the cotangent, so its value there does not matter.
+    leaves = {**inputs, derivatives.COTANGENT: np.zeros(output_shape), **{derivatives.tangent(name): tangents[name] for name in wrt}}
+    values = numpy_engine.forward(derived, leaves, dtype, (derivatives.COTANGENT,))
+    grads = numpy_engine.backward(derived, values, np.ones((), dtype=dtype), (derivatives.COTANGENT,))
+    return np.array(grads.get(derivatives.COTANGENT, np.zeros(output_shape, dtype=dtype)))
+
+
+def hessian(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tuple[str, ...]) -> dict[tuple[str, str], np.ndarray]:
+    """Every block ∂²f/∂x∂y, of shape x.shape + y.shape, one Hessian-vector product per element of the inputs."""
+    blocks = {(x, y): np.zeros(np.shape(inputs[x]) + np.shape(inputs[y])) for x in wrt for y in wrt}
+    for y in wrt:
+        shape = np.shape(inputs[y])
+        for k in range(math.prod(shape)):
+            unit = np.zeros(math.prod(shape))
+            unit[k] = 1.0
+            directions = {name: unit.reshape(shape) if name == y else np.zeros(np.shape(inputs[name])) for name in wrt}
+            column = hvp(program, inputs, dtype, wrt, directions)
+            for x in wrt:
+                blocks[x, y].reshape(np.shape(inputs[x]) + (-1,))[..., k] = column[x]
+    return blocks
+
+
+def jacobian(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """∂output/∂x for each input in ``wrt``, of shape output.shape + x.shape: one backward pass per output element."""
+    values_shape = program.shapes({name: np.shape(value) for name, value in inputs.items()})[-1]
+    size = math.prod(values_shape)
+    rows: dict[str, list[np.ndarray]] = {name: [] for name in wrt}
+    for k in range(size):
+        seed = np.zeros(size, dtype=dtype)
+        seed[k] = 1.0
+        values = numpy_engine.forward(program, inputs, dtype, wrt)
+        grads = numpy_engine.backward(program, values, seed.reshape(values_shape), wrt)
+        for name in wrt:
+            rows[name].append(np.array(grads.get(name, np.zeros(np.shape(inputs[name])))))
+    return {name: np.array(rows[name]).reshape(values_shape + np.shape(inputs[name])) for name in wrt}
