@@ -9,6 +9,7 @@ import torch
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
+from verifygrad.engines.torch_ops import TORCH_MORE
 from verifygrad.language.ops import OPS
 
 
@@ -46,6 +47,7 @@ TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
     "sign": torch.sign, "gt": lambda x, y: torch.gt(x, y).to(x.dtype),
     "reshape": torch.reshape, "broadcast_to": lambda x, shape: x.broadcast_to(shape), "sum_to": lambda x, shape: x.sum_to_size(shape),
     "one_hot": _one_hot,
+    **TORCH_MORE,
 }  # fmt: skip
 
 

@@ -27,12 +27,13 @@ from verifygrad.language.syntax import reduction_attrs as _reduction_attrs
 from verifygrad.process import limits
 
 # Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
-PREFIXES = {"torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg"}
+PREFIXES = {"torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg", "torch.special"}
 ALLOWED_AST_NODES = frozenset(
     {
         ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Attribute, ast.Constant,
         ast.keyword, ast.Load, ast.Tuple, ast.List,
         ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.USub, ast.UAdd,
+        *spellings.AST_NODES,
     }
 )  # fmt: skip
 
@@ -155,17 +156,26 @@ class _Builder:
         if isinstance(node, ast.BinOp):
             left = self.visit(node.left, depth + 1)
             right = self.visit(node.right, depth + 1)
+            if isinstance(node.op, ast.Mod):
+                return spellings.modulo(self, left, right, col)
             op, spelling = BINARY[type(node.op)]
             return self.add(op, (left, right), col, spelling)
         if isinstance(node, ast.Attribute):
             if node.attr in ("T", "mT"):
                 return self.call_function("t", [self.visit(node.value, depth + 1)], {}, col)
-            raise ExprError(f"unknown attribute '.{node.attr}'; only .T is supported", col)
+            if node.attr in spellings.PARTS and isinstance(node.value, ast.Call):  # torch.max(x, 0).values
+                return self.visit_call(node.value, depth + 1, part=spellings.PARTS[node.attr])
+            raise ExprError(f"unknown attribute '.{node.attr}'; only .T, and .values/.indices of max and min, are supported", col)
+        if isinstance(node, ast.Subscript):
+            return spellings.subscript(self, node, depth)
+        if isinstance(node, ast.Compare):
+            return spellings.compare(self, node, depth)
         if isinstance(node, ast.Call):
             return self.visit_call(node, depth)
         raise ExprError(f"{_describe(node)} is not allowed here", col)
 
-    def visit_call(self, node: ast.Call, depth: int) -> int:
+    def visit_call(self, node: ast.Call, depth: int, part: int | None = None) -> int:
+        """A call; ``part``: which element of a function's tuple result is taken (torch.max(x, 0)[0])."""
         col = _col(node)
         func = node.func
         receiver: list[int] = []
@@ -195,10 +205,13 @@ class _Builder:
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise ExprError("**keyword arguments are not allowed", col)
-        args = receiver + [self.visit(arg, depth + 1) for arg in node.args if not _is_dim_literal(name, arg)]
+        tensors, literals = spellings.arguments(name, node.args, _is_dim_literal)
+        args = receiver + [self.visit(arg, depth + 1) for arg in tensors]
         # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.
-        dims = [_int_literal(arg, "a dimension") for arg in node.args if _is_dim_literal(name, arg)]
+        dims = [_int_literal(arg, "a dimension") if _is_dim_literal(name, arg) else _literal(arg) for arg in literals]
         keywords = {k.arg: k.value for k in node.keywords}
+        if part is not None:
+            keywords[spellings.PART] = ast.Constant(part)
         return self.call_function(name, args, keywords, col, dims)
 
     def call_function(self, name: str, args: list[int], keywords: dict[str, ast.AST], col: int,
@@ -208,9 +221,11 @@ class _Builder:
         if not low <= len(args) <= high:
             want = str(low) if low == high else f"{low} to {high}"
             raise ExprError(f"{name}() takes {want} tensor argument(s), got {len(args)}", col)
+        if spellings.PART in keywords and spellings.PART not in function.keywords:
+            raise ExprError(f"{name}() returns one tensor: it has no .values, .indices or parts to take", col)
         unknown = set(keywords) - function.keywords
         if unknown:
-            allowed = ", ".join(sorted(function.keywords)) or "none"
+            allowed = ", ".join(sorted(function.keywords - {spellings.PART})) or "none"
             raise ExprError(f"{name}() got an unknown keyword '{sorted(unknown)[0]}'; allowed: {allowed}", col)
         return function.build(self, name, args, keywords, col, dims or [])
 

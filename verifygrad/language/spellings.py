@@ -27,6 +27,10 @@ class Builder(Protocol):
 
     nodes: list[Any]
 
+    def visit(self, node: ast.AST, depth: int) -> int: ...
+
+    def visit_call(self, node: ast.Call, depth: int, part: int | None = None) -> int: ...
+
     def add(self, op: str, args: tuple[int, ...] = (), col: int = 0, spelling: str = "", **attrs: Any) -> int: ...
 
     def const(self, value: Any, col: int, symbol: str | None = None) -> int: ...
@@ -107,6 +111,17 @@ class Call:
         if dim is None and required:
             raise ExprError(f"{self.graph.name}() needs a dimension, e.g. {self.graph.name}(x, dim=-1)", self.graph.col)
         return dim
+
+    def part(self) -> int | None:
+        """Which element of a tuple result is taken (torch.max(x, 0)[0] or .values), if any."""
+        given = self.params.get(PART)
+        return given.value if isinstance(given, ast.Constant) else None
+
+    def literal(self, key: str, position: int, default: Any) -> Any:
+        """A literal parameter: by keyword, or the position-th literal positional argument."""
+        if key in self.params and isinstance(self.params[key], ast.AST):
+            return literal(self.params[key])
+        return self.dims[position] if len(self.dims) > position else default
 
     def keepdim(self) -> bool:
         keywords = {key: node for key, node in self.params.items() if key in ("keepdim", "keepdims") and isinstance(node, ast.AST)}
@@ -201,12 +216,6 @@ def _elu(call: Call, alpha: float | None = None, scale: float = 1.0) -> int:
 
 
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-
-
-def _gelu(call: Call) -> int:
-    if call.choice("approximate", ("none", "tanh"), "none") == "none":
-        raise ExprError("not supported yet: the exact gelu (it needs erf); write gelu(x, approximate='tanh')", call.graph.col)
-    return _gelu_tanh(call.graph, call.tensors[0])
 
 
 def _hardtanh(call: Call) -> int:
@@ -328,11 +337,361 @@ def _kl_div(call: Call) -> int:
     return pointwise if reduction == "none" else g.reduce(reduction, pointwise)
 
 
+# --- max and min, indexing, reshaping, joining --------------------------------------
+
+
+def _extreme(op: str, elementwise: str, torch_style: bool) -> Compose:
+    """max/min: of two tensors elementwise; over all or along dim (torch: a (values, indices) pair then)."""
+
+    def compose(call: Call) -> int:
+        g = call.graph
+        if len(call.tensors) == 2:
+            return g.op(elementwise, *call.tensors)
+        dim, keepdim, part = call.dim(), call.keepdim(), call.part()
+        if torch_style and dim is not None:
+            if part is None:
+                raise ExprError(f"{g.name}(x, dim) returns (values, indices): take .values or [0]", g.col)
+            if part == 1:
+                raise ExprError(f"not supported yet: the indices of {g.name} (integers, with no gradient)", g.col)
+        elif part is not None:
+            raise ExprError(f"{g.name}() returns one tensor here: it has no .values or [0]", g.col)
+        return g.reduce(op, call.tensors[0], dim, keepdim)
+
+    return compose
+
+
+def _shape_literal(call: Call) -> tuple[int, ...]:
+    given = call.literal("shape", 0, None) if "shape" in call.params else call.literal("newshape", 0, None)
+    shape = given if isinstance(given, list) else call.dims
+    if not shape or not all(type(n) is int for n in shape):
+        raise ExprError(f"{call.graph.name}() takes the new shape as integers, e.g. {call.graph.name}(x, (2, 3))", call.graph.col)
+    return tuple(shape)
+
+
+def _ints(value: Any, what: str, call: Call) -> tuple[int, ...]:
+    values = value if isinstance(value, list) else [value]
+    if not all(type(v) is int for v in values):
+        raise ExprError(f"{call.graph.name}() takes {what} as integers", call.graph.col)
+    return tuple(values)
+
+
+def _reshape(call: Call) -> int:
+    return call.graph.op("reshape", call.tensors[0], shape=_shape_literal(call))
+
+
+def _flatten(call: Call) -> int:
+    start, end = call.literal("start_dim", 0, 0), call.literal("end_dim", 1, -1)
+    return call.graph.op("flatten", call.tensors[0], start_dim=start, end_dim=end)
+
+
+def _unsqueeze(call: Call) -> int:
+    return call.graph.op("expand_dims", call.tensors[0], dim=call.dim(required=True))
+
+
+def _squeeze(call: Call) -> int:
+    return call.graph.op("squeeze", call.tensors[0], dim=call.dim())
+
+
+def _tile(call: Call) -> int:
+    given = call.literal("reps", 0, None) if "reps" in call.params else call.literal("dims", 0, None)
+    reps = given if isinstance(given, list) else call.dims
+    return call.graph.op("tile", call.tensors[0], reps=_ints(reps, "the repetitions", call))
+
+
+def _repeat_interleave(call: Call) -> int:
+    repeats = call.literal("repeats", 0, None)
+    if type(repeats) is not int:
+        raise ExprError(f"{call.graph.name}() takes repeats as one integer", call.graph.col)
+    dim = call.literal("dim", 1, None) if "dim" in call.params else call.literal("axis", 1, None)
+    return call.graph.op("repeat", call.tensors[0], repeats=repeats, dim=dim)
+
+
+def _flip(call: Call) -> int:
+    given = next((call.literal(key, 0, None) for key in ("dims", "axis") if key in call.params), call.literal("dims", 0, None))
+    if given is None and call.graph.name != "np.flip":
+        raise ExprError("flip() needs dims, e.g. flip(x, [0])", call.graph.col)
+    return call.graph.op("flip", call.tensors[0], dims=None if given is None else _ints(given, "dims", call))
+
+
+def _flip_dim(dim: int) -> Compose:
+    return lambda call: call.graph.op("flip", call.tensors[0], dims=(dim,))
+
+
+def _roll(call: Call) -> int:
+    shifts = call.literal("shifts", 0, None) if "shifts" in call.params else call.literal("shift", 0, None)
+    dims = next((call.literal(key, 1, None) for key in ("dims", "axis") if key in call.params), call.literal("dims", 1, None))
+    if isinstance(shifts, list) or isinstance(dims, list):
+        shifts, dims = _ints(shifts, "shifts", call), _ints(dims, "dims", call)
+    elif type(shifts) is not int:
+        raise ExprError(f"{call.graph.name}() takes shifts as integers", call.graph.col)
+    return call.graph.op("roll", call.tensors[0], shifts=shifts, dims=dims)
+
+
+def _pad_torch(call: Call) -> int:
+    flat = _ints(call.literal("pad", 0, None), "pad", call)
+    mode = call.choice("mode", ("constant",), "constant")
+    if len(flat) % 2 or call.number("value", 0.0) != 0 or mode != "constant":
+        raise ExprError("pad() takes (before, after) widths for the last dims, last dim first, padding with zeros", call.graph.col)
+    pairs = tuple((flat[i], flat[i + 1]) for i in range(len(flat) - 2, -1, -2))
+    return call.graph.op("pad", call.tensors[0], pairs=pairs)
+
+
+def _pad_numpy(call: Call) -> int:
+    given = call.literal("pad_width", 0, None)
+    if not (isinstance(given, list) and all(isinstance(p, list) and len(p) == 2 for p in given)):
+        raise ExprError("np.pad() takes one (before, after) pair per dimension, e.g. np.pad(x, ((1, 1), (0, 2)))", call.graph.col)
+    pairs = tuple((int(before), int(after)) for before, after in given)
+    return call.graph.op("pad", call.tensors[0], pairs=pairs, whole=True)
+
+
+def _offset(key: str, default: int = 0) -> Callable[[Call], int]:
+    def read(call: Call) -> int:
+        value = next((call.literal(k, 0, None) for k in (key, "k", "offset", "diagonal") if k in call.params), call.literal(key, 0, default))
+        if type(value) is not int:
+            raise ExprError(f"{call.graph.name}() takes its diagonal as an integer", call.graph.col)
+        return value
+
+    return read
+
+
+def _triangle(op: str) -> Compose:
+    return lambda call: call.graph.op(op, call.tensors[0], k=_offset("diagonal")(call))
+
+
+def _diag(call: Call) -> int:
+    return call.graph.op("diag", call.tensors[0], k=_offset("diagonal")(call))
+
+
+def _trace(call: Call) -> int:
+    k = _offset("offset")(call)
+    return call.graph.op("trace", call.tensors[0]) if k == 0 else call.graph.reduce("sum", call.graph.op("diag", call.tensors[0], k=k))
+
+
+def _join_dim(call: Call) -> int:
+    dim = call.dim()
+    return 0 if dim is None else dim
+
+
+def _cat(call: Call) -> int:
+    g, dim = call.graph, _join_dim(call)
+    out = call.tensors[0]
+    for piece in call.tensors[1:]:
+        out = g.op("concat", out, piece, dim=dim)
+    return out
+
+
+def _stack(call: Call) -> int:
+    g, dim = call.graph, _join_dim(call)
+    pieces = [g.op("expand_dims", t, dim=dim) for t in call.tensors]
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = g.op("concat", out, piece, dim=dim)
+    return out
+
+
+def _along(dim: int, item: Any) -> tuple[Any, ...]:
+    """The key that applies ``item`` along ``dim`` (negative dims counted from the end)."""
+    return (slice(None),) * dim + (item,) if dim >= 0 else (Ellipsis, item) + (slice(None),) * (-dim - 1)
+
+
+def _part_index(call: Call) -> int:
+    part = call.part()
+    if part is None:
+        raise ExprError(f"{call.graph.name}() returns several tensors: take one, e.g. {call.graph.name}(...)[0]", call.graph.col)
+    return part
+
+
+def _split(call: Call) -> int:
+    sizes = call.literal("split_size_or_sections", 0, None) if "split_size_or_sections" in call.params else call.literal("split_size", 0, None)
+    dim = call.literal("dim", 1, 0)
+    k = _part_index(call)
+    if type(sizes) is int:
+        bounds = (k * sizes, (k + 1) * sizes)
+    else:
+        ends = [sum(_ints(sizes, "the sizes", call)[: i + 1]) for i in range(len(sizes))]
+        if k >= len(ends):
+            raise ExprError(f"split() makes {len(ends)} pieces; there is no piece {k}", call.graph.col)
+        bounds = (ends[k - 1] if k else 0, ends[k])
+    return call.graph.op("index", call.tensors[0], key=_along(dim, slice(*bounds)))
+
+
+def _np_split(call: Call) -> int:
+    given = call.literal("indices_or_sections", 0, None)
+    if not isinstance(given, list):
+        raise ExprError("not supported yet: np.split into equal sections; give the split indices, e.g. np.split(x, [2, 4])", call.graph.col)
+    cuts = [None, *_ints(given, "the split indices", call), None]
+    k = _part_index(call)
+    if k >= len(cuts) - 1:
+        raise ExprError(f"np.split() makes {len(cuts) - 1} pieces; there is no piece {k}", call.graph.col)
+    return call.graph.op("index", call.tensors[0], key=_along(call.literal("axis", 1, 0), slice(cuts[k], cuts[k + 1])))
+
+
+def _unbind(call: Call) -> int:
+    return call.graph.op("index", call.tensors[0], key=_along(call.literal("dim", 0, 0), _part_index(call)))
+
+
+def _cumsum(call: Call) -> int:
+    g, x, dim = call.graph, call.tensors[0], call.dim()
+    if dim is None:
+        if g.name != "np.cumsum":
+            raise ExprError("cumsum() needs dim, e.g. cumsum(x, dim=0)", g.col)
+        return g.op("cumsum", g.op("flatten", x, start_dim=0, end_dim=-1), dim=0)  # numpy: over the flattened array
+    return g.op("cumsum", x, dim=dim)
+
+
+# --- linear algebra, special functions, rounding, masks --------------------------------
+
+
+def _slogdet(call: Call) -> int:
+    g, x = call.graph, call.tensors[0]
+    return g.op("logabsdet", x) if _part_index(call) == 1 else g.op("sign", g.op("det", x))
+
+
+def _gelu(call: Call) -> int:
+    if call.choice("approximate", ("none", "tanh"), "none") == "tanh":
+        return _gelu_tanh(call.graph, call.tensors[0])
+    g, x = call.graph, call.tensors[0]
+    return g.scale(g.op("mul", x, g.op("add", g.const(1.0), g.op("erf", g.scale(x, 1 / math.sqrt(2))))), 0.5)
+
+
+def _round(call: Call) -> int:
+    if call.number("decimals", 0) != 0:
+        raise ExprError("not supported yet: round() to decimals other than 0", call.graph.col)
+    return call.graph.op("round", call.tensors[0])
+
+
+def modulo(b: Builder, x: int, y: int, col: int, name: str = "%") -> int:
+    """x - floor(x / y) * y: the remainder with the sign of y, as Python's %, np.mod and torch.remainder."""
+    g = Graph(b, name, col)
+    return g.op("sub", x, g.op("mul", g.op("floor", g.op("div", x, y)), y))
+
+
+def _fmod(call: Call) -> int:
+    g, (x, y) = call.graph, call.tensors
+    return g.op("sub", x, g.op("mul", g.op("trunc", g.op("div", x, y)), y))  # the sign of x, as C's fmod
+
+
+def greater(g: Graph, x: int, y: int, strict: bool) -> int:
+    """A 0/1 mask: x > y, or x >= y; comparisons take no gradient."""
+    return g.op("gt", x, y) if strict else g.op("sub", g.const(1.0), g.op("gt", y, x))
+
+
+def _comparison(g: Graph, kind: type[ast.cmpop], x: int, y: int) -> int:
+    if kind in (ast.Gt, ast.GtE):
+        return greater(g, x, y, kind is ast.Gt)
+    if kind in (ast.Lt, ast.LtE):
+        return greater(g, y, x, kind is ast.Lt)
+    unequal = g.op("add", g.op("gt", x, y), g.op("gt", y, x))
+    return unequal if kind is ast.NotEq else g.op("sub", g.const(1.0), unequal)
+
+
+def _compare_call(kind: type[ast.cmpop]) -> Function:
+    return spelling(lambda call: _comparison(call.graph, kind, *call.tensors), (2, 2))
+
+
+def compare(b: Builder, node: ast.Compare, depth: int) -> int:
+    """a < b (a 0/1 mask); a chain a < b < c is the product of its links."""
+    g = Graph(b, "comparison", column(node))
+    operands = [b.visit(item, depth + 1) for item in (node.left, *node.comparators)]
+    masks = [_comparison(g, type(kind), left, right) for kind, left, right in zip(node.ops, operands, operands[1:])]
+    out = masks[0]
+    for mask in masks[1:]:
+        out = g.op("mul", out, mask)
+    return out
+
+
+def _where(call: Call) -> int:
+    g = call.graph
+    if len(call.tensors) != 3:
+        raise ExprError("where() takes a condition and two tensors, e.g. where(x > 0, x, 0 * x)", g.col)
+    condition, a, b = call.tensors
+    elsewhere = g.op("sub", g.const(1.0), g.op("gt", g.op("abs", condition), g.const(0.0)))  # 1 where the condition is 0
+    return g.op("add", g.op("select", condition, a), g.op("select", elsewhere, b))
+
+
+# --- indexing as Python writes it -----------------------------------------------------
+
+PART = "(part)"  # NOTE: a keyword no Python call can spell: which element of a tuple result is taken
+PARTS = {"values": 0, "indices": 1, "sign": 0, "logabsdet": 1}
+TUPLE_RESULTS = frozenset({"max", "min", "slogdet", "split", "unbind", "np.split"})
+AST_NODES = (ast.Subscript, ast.Slice, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.Eq, ast.NotEq, ast.Mod)
+KEY_HELP = "indices are written out: x[0], x[-1], x[1:3], x[::-1], x[:, 0], x[[0, 2]], x[[True, False, True]], x[None]"
+
+
+def subscript(b: Builder, node: ast.Subscript, depth: int) -> int:
+    """x[...] with a key written out in the text; torch.max(x, 0)[0] takes part of a tuple result."""
+    col = column(node)
+    if isinstance(node.value, ast.Call) and _called_name(node.value) in TUPLE_RESULTS:
+        part = literal(node.slice) if isinstance(node.slice, (ast.Constant, ast.UnaryOp)) else None
+        if type(part) is not int or part < 0:
+            raise ExprError(f"take one result of {_called_name(node.value)}() by a literal index, e.g. [0]", col)
+        return b.visit_call(node.value, depth + 1, part=part)
+    x = b.visit(node.value, depth + 1)
+    items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    key = tuple(_key_item(item) for item in items)
+    return b.add("index", (x,), col, "[]", key=key)
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        parts, value = [], func.value
+        while isinstance(value, ast.Attribute):
+            parts.append(value.attr)
+            value = value.value
+        prefix = ".".join([value.id, *reversed(parts)]) if isinstance(value, ast.Name) else None
+        return library_name(func.attr, prefix)
+    return ""
+
+
+def _key_item(item: ast.AST) -> Any:
+    if isinstance(item, ast.Slice):
+        bounds = [None if part is None else _key_int(part) for part in (item.lower, item.upper, item.step)]
+        if bounds[2] == 0:
+            raise ExprError("a slice step cannot be zero", column(item))
+        return slice(*bounds)
+    if isinstance(item, ast.Constant) and (item.value is None or item.value is Ellipsis):
+        return item.value
+    if isinstance(item, ast.List):
+        if item.elts and all(isinstance(e, ast.Constant) and isinstance(e.value, bool) for e in item.elts):
+            return tuple(e.value for e in item.elts)  # a constant mask
+        return tuple(_key_int(e) for e in item.elts)
+    return _key_int(item)
+
+
+def _key_int(item: ast.AST) -> int:
+    try:
+        value = literal(item)
+    except ExprError:
+        value = None
+    if type(value) is not int:
+        raise ExprError(f"not supported: this index; {KEY_HELP}", column(item))
+    return value
+
+
+def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], bool]) -> tuple[list[ast.AST], list[ast.AST]]:
+    """A call's positional arguments: tensors (to visit), and literals (dims, shapes, sizes)."""
+    if name in SEQUENCES and args and isinstance(args[0], (ast.List, ast.Tuple)):
+        args = [*args[0].elts, *args[1:]]  # torch.cat([a, b], 0): the tensors, then the rest
+    literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and _is_literal(arg)) for arg in args]
+    return [a for a, lit in zip(args, literal_here) if not lit], [a for a, lit in zip(args, literal_here) if lit]
+
+
+def _is_literal(node: ast.AST) -> bool:
+    try:
+        return not isinstance(literal(node), float)
+    except ExprError:
+        return False
+
+
 def _alias(op: str, arity: int = 1) -> Function:
     return spelling(lambda call: call.graph.op(op, *call.tensors), (arity, arity))
 
 
 _LOSS = ("reduction",)
+_REDUCE = ("dim", "axis", "keepdim", "keepdims", PART)
 _VARIANCE = ("dim", "axis", "keepdim", "keepdims", "unbiased", "correction", "ddof")
 
 COMPOSED: dict[str, Function] = {
@@ -361,7 +720,6 @@ COMPOSED: dict[str, Function] = {
     "leaky_relu": spelling(_leaky_relu, (1, 1), ("negative_slope",)),
     "elu": spelling(_elu, (1, 1), ("alpha",)),
     "selu": spelling(lambda call: _elu(call, SELU_ALPHA, SELU_SCALE), (1, 1)),
-    "gelu": spelling(_gelu, (1, 1), keywords=("approximate",)),
     "hardtanh": spelling(_hardtanh, (1, 1), ("min_val", "max_val")),
     "relu6": unary(lambda g, x: _clamp_between(g, x, g.const(0.0), g.const(6.0))),
     "clamp": spelling(_clamp("min", "max"), (1, 1), ("min", "max")),
@@ -381,6 +739,51 @@ COMPOSED: dict[str, Function] = {
     "cross_entropy": spelling(_cross_entropy, (2, 2), keywords=_LOSS),
     "nll_loss": spelling(_nll_loss, (2, 2), keywords=_LOSS),
     "kl_div": spelling(_kl_div, (2, 2), keywords=(*_LOSS, "log_target")),
+    # max and min
+    "max": spelling(_extreme("amax", "maximum", torch_style=True), (1, 2), keywords=_REDUCE),
+    "min": spelling(_extreme("amin", "minimum", torch_style=True), (1, 2), keywords=_REDUCE),
+    "amax": spelling(_extreme("amax", "maximum", torch_style=False), (1, 1), keywords=_REDUCE),
+    "amin": spelling(_extreme("amin", "minimum", torch_style=False), (1, 1), keywords=_REDUCE),
+    "maximum": _alias("maximum", 2), "minimum": _alias("minimum", 2),
+    "prod": spelling(lambda call: call.graph.reduce("prod", call.tensors[0], call.dim(), call.keepdim()), (1, 1), keywords=_REDUCE),
+    "cumsum": spelling(_cumsum, (1, 1), keywords=("dim", "axis")),
+    # reshaping
+    "reshape": spelling(_reshape, (1, 1), keywords=("shape", "newshape")), "view": spelling(_reshape, (1, 1), keywords=("shape",)),
+    "flatten": spelling(_flatten, (1, 1), keywords=("start_dim", "end_dim")),
+    "ravel": spelling(lambda call: call.graph.op("flatten", call.tensors[0], start_dim=0, end_dim=-1), (1, 1)),
+    "unsqueeze": spelling(_unsqueeze, (1, 1), keywords=("dim", "axis")), "expand_dims": spelling(_unsqueeze, (1, 1), keywords=("dim", "axis")),
+    "squeeze": spelling(_squeeze, (1, 1), keywords=("dim", "axis")),
+    "tile": spelling(_tile, (1, 1), keywords=("reps", "dims")), "repeat": spelling(_tile, (1, 1), keywords=("dims",)),
+    "repeat_interleave": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "dim")),
+    "flip": spelling(_flip, (1, 1), keywords=("dims",)), "fliplr": spelling(_flip_dim(1), (1, 1)), "flipud": spelling(_flip_dim(0), (1, 1)),
+    "roll": spelling(_roll, (1, 1), keywords=("shifts", "dims")),
+    "pad": spelling(_pad_torch, (1, 1), keywords=("pad", "mode", "value")),
+    "tril": spelling(_triangle("tril"), (1, 1), keywords=("diagonal",)), "triu": spelling(_triangle("triu"), (1, 1), keywords=("diagonal",)),
+    "diag": spelling(_diag, (1, 1), keywords=("diagonal",)), "diagonal": spelling(_diag, (1, 1), keywords=("offset",)),
+    # joining and splitting
+    "cat": spelling(_cat, (1, 64), keywords=("dim", "axis")), "concat": spelling(_cat, (1, 64), keywords=("dim", "axis")),
+    "concatenate": spelling(_cat, (1, 64), keywords=("dim", "axis")), "stack": spelling(_stack, (1, 64), keywords=("dim", "axis")),
+    "split": spelling(_split, (1, 1), keywords=("split_size_or_sections", "split_size", "dim", PART)),
+    "unbind": spelling(_unbind, (1, 1), keywords=("dim", PART)),
+    # linear algebra
+    "det": _alias("det"), "inv": _alias("inv"), "inverse": _alias("inv"), "solve": _alias("solve", 2),
+    "logdet": unary(lambda g, x: g.op("log", g.op("det", x))),
+    "slogdet": spelling(_slogdet, (1, 1), keywords=(PART,)),
+    # special functions, rounding, remainders
+    "erf": _alias("erf"), "erfc": _alias("erfc"), "expm1": _alias("expm1"), "gelu": spelling(_gelu, (1, 1), keywords=("approximate",)),
+    "asin": _alias("asin"), "acos": _alias("acos"), "atan": _alias("atan"), "atan2": _alias("atan2", 2),
+    "arcsin": _alias("asin"), "arccos": _alias("acos"), "arctan": _alias("atan"), "arctan2": _alias("atan2", 2),
+    "floor": _alias("floor"), "ceil": _alias("ceil"), "trunc": _alias("trunc"), "fix": _alias("trunc"), "sign": _alias("sign"),
+    "round": spelling(_round, (1, 1), keywords=("decimals",)),
+    "frac": unary(lambda g, x: g.op("sub", x, g.op("trunc", x))),
+    "remainder": spelling(lambda call: modulo(call.graph.builder, *call.tensors, call.graph.col, call.graph.name), (2, 2)),
+    "mod": spelling(lambda call: modulo(call.graph.builder, *call.tensors, call.graph.col, call.graph.name), (2, 2)),
+    "fmod": spelling(_fmod, (2, 2)),
+    # masks
+    "where": spelling(_where, (3, 3)),
+    **{name: _compare_call(kind) for names, kind in (
+        (("gt", "greater"), ast.Gt), (("lt", "less"), ast.Lt), (("ge", "greater_equal"), ast.GtE),
+        (("le", "less_equal"), ast.LtE), (("eq", "equal"), ast.Eq), (("ne", "not_equal"), ast.NotEq)) for name in names},
 }  # fmt: skip
 
 # The numpy meaning of a name torch gives another meaning, chosen by the np./numpy. prefix.
@@ -388,10 +791,51 @@ NUMPY: dict[str, Function] = {
     "np.var": spelling(lambda call: _variance(call, 0.0), (1, 1), keywords=_VARIANCE),
     "np.std": spelling(lambda call: _std(call, 0.0), (1, 1), keywords=_VARIANCE),
     "np.clip": spelling(_clamp("a_min", "a_max"), (1, 1), ("a_min", "a_max")),
+    "np.max": spelling(_extreme("amax", "maximum", torch_style=False), (1, 1), keywords=_REDUCE),
+    "np.min": spelling(_extreme("amin", "minimum", torch_style=False), (1, 1), keywords=_REDUCE),
+    "np.cumsum": spelling(_cumsum, (1, 1), keywords=("axis",)),
+    "np.repeat": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "axis")),
+    "np.flip": spelling(_flip, (1, 1), keywords=("axis",)),
+    "np.roll": spelling(_roll, (1, 1), keywords=("shift", "axis")),
+    "np.pad": spelling(_pad_numpy, (1, 1), keywords=("pad_width",)),
+    "np.tril": spelling(_triangle("tril"), (1, 1), keywords=("k",)),
+    "np.triu": spelling(_triangle("triu"), (1, 1), keywords=("k",)),
+    "np.diag": spelling(_diag, (1, 1), keywords=("k",)),
+    "np.trace": spelling(_trace, (1, 1), keywords=("offset",)),
+    "np.split": spelling(_np_split, (1, 1), keywords=("indices_or_sections", "axis", PART)),
+    "np.dot": spelling(lambda call: call.graph.op("matmul", *call.tensors), (2, 2)),
 }
 
+# Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
+LITERAL_POSITIONAL = frozenset({
+    "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
+    "split", "unbind", "np.split", "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
+})  # fmt: skip
+# Calls whose first argument may be a list of tensors: torch.cat([a, b]).
+SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack"})
+
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
-DIM_POSITIONAL = frozenset({"softmax", "log_softmax", "var", "std", "np.var", "np.std"})
+DIM_POSITIONAL = frozenset(
+    {
+        "softmax",
+        "log_softmax",
+        "var",
+        "std",
+        "max",
+        "min",
+        "amax",
+        "amin",
+        "prod",
+        "cumsum",
+        "unsqueeze",
+        "expand_dims",
+        "squeeze",
+        "cat",
+        "concat",
+        "concatenate",
+        "stack",
+    }
+)
 
 # Asked for often, left out on purpose: a clear error rather than a wrong answer.
 UNSUPPORTED: dict[str, str] = {

@@ -52,9 +52,10 @@ def find_kinks(problem: Problem, values: list[np.ndarray]) -> list[Kink]:
         if op is None or op.kink is None:
             continue
         with np.errstate(all="ignore"):
-            mask = np.broadcast_to(op.kink(*[values[j] for j in node.args]), problem.shapes[i])
+            mask = np.broadcast_to(op.kink(*[values[j] for j in node.args], **node.attrs), problem.shapes[i])
         if mask.any():
-            found.append(Kink(i, node.spelling or node.op, mask, elementwise_source(problem, node.args[0], problem.shapes[i]), op.subgradients))
+            valid = (0.0, 1.0) if op.kink_vjps else op.subgradients  # NOTE: for a tie, each tied element's share of g
+            found.append(Kink(i, node.spelling or node.op, mask, elementwise_source(problem, node.args[0], problem.shapes[i]), valid))
     return found
 
 
@@ -80,6 +81,11 @@ def describe(kink: Kink, problem: Problem, results: dict[str, EngineResult]) -> 
     where = ", ".join(places[:MAX_NAMED]) + (f" and {len(places) - MAX_NAMED} more" if len(places) > MAX_NAMED else "")
     where = where or f"an intermediate value (`{kink.op}` at column {node.col})"
     at = f"{kink.op} of 0" if node.op != "pow" else f"{kink.op} of 0 to a non-integer power"
+    op = OPS[node.op]
+    if op.kink_vjps:
+        return f"non-differentiable at {where}: `{kink.op}` at {op.kink_text}, where any convex combination of the tied elements' gradients is valid"
+    if op.kink_text:
+        at = f"{kink.op} at {op.kink_text}"
     if kink.subgradients:
         low, high = kink.subgradients
         text = f"non-differentiable at {where}: {at}, where any derivative in [{low:g}, {high:g}] is valid"

@@ -28,6 +28,10 @@ ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "abs": sp.Abs,
     "softplus": lambda x: sp.log(1 + sp.exp(x)),
     "sign": sp.sign,
+    "expm1": lambda x: sp.exp(x) - 1,
+    "asin": sp.asin,
+    "acos": sp.acos,
+    "atan": sp.atan,
 }
 
 

@@ -8,6 +8,7 @@ tenth) to ``PRECISION`` significant digits: the reference.
 
 from __future__ import annotations
 
+import fractions
 import functools
 import itertools
 import math
@@ -55,12 +56,102 @@ def greater(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 _greater = np.frompyfunc(lambda x, y: sp.Piecewise((1, x > y), (0, True)), 2, 1)
 
+
+def stepwise(function: type[sp.Function]) -> type[sp.Function]:
+    """A piecewise-constant function (floor, ceiling) whose derivative is 0, where SymPy leaves it unevaluated."""
+    return type(function.__name__, (function,), {"fdiff": lambda self, argindex=1: sp.S.Zero})
+
+
+class round_half_even(sp.Function):  # noqa: N801 - named as SymPy names its functions
+    """Rounding to the nearest integer, halves to the even one (numpy and torch); derivative 0."""
+
+    @classmethod
+    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
+        if arg.is_Number and arg.is_finite:
+            return sp.Integer(round(fractions.Fraction(str(sp.Rational(arg)))))
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
+
+
+class first_extreme(sp.Function):  # noqa: N801 - named as SymPy names its functions
+    """max (lowest=0) or min (lowest=1) of the remaining arguments; its derivative goes to the first one that reaches it.
+
+    NOTE: a Piecewise over pairwise comparisons says the same, but SymPy spends seconds simplifying
+    its conditions for six elements; this function is evaluated only once its arguments are numbers.
+    """
+
+    @classmethod
+    def eval(cls, lowest: sp.Expr, *items: sp.Expr) -> sp.Expr | None:
+        if all(item.is_Number for item in items):
+            return (min if lowest else max)(items)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return is_first_extreme(sp.Integer(argindex - 2), *self.args)
+
+
+class is_first_extreme(sp.Function):  # noqa: N801
+    """1 if item ``index`` is the first to reach the max (min) of the items, else 0; derivative 0."""
+
+    @classmethod
+    def eval(cls, index: sp.Expr, lowest: sp.Expr, *items: sp.Expr) -> sp.Expr | None:
+        if all(item.is_Number for item in items):
+            peak = (min if lowest else max)(items)
+            return sp.Integer(int(next(k for k, item in enumerate(items) if item == peak) == int(index)))
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
+
+
+def extreme(x: np.ndarray, dim: int | None = None, keepdim: bool = False, lowest: bool = False) -> np.ndarray:
+    rows = x.reshape(-1) if dim is None else np.moveaxis(x, dim, -1)
+    out = np.empty(rows.shape[:-1], dtype=object)
+    for index in np.ndindex(*out.shape):
+        items = list(rows[index])
+        out[index] = first_extreme(sp.Integer(lowest), *items) if len(items) > 1 else items[0]
+    if keepdim:
+        return out.reshape((1,) * x.ndim) if dim is None else np.expand_dims(out, dim)
+    return out
+
+
+def matrix_function(function: Callable[[sp.Matrix], Any]) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda x: np.asarray(function(sp.Matrix(x.tolist())), dtype=object)
+
+
+def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # NOTE: the adjugate over the determinant, not LU: LU divides by symbolic pivots that may be 0 at the inputs.
+    matrix = sp.Matrix(a.tolist())
+    solution = matrix.adjugate() * sp.Matrix(b.tolist()) / matrix.det()
+    return np.asarray(solution, dtype=object).reshape(b.shape)
+
+
+def _elementwise2(function: Callable[[sp.Expr, sp.Expr], sp.Expr]) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    ufunc = np.frompyfunc(function, 2, 1)
+    return lambda x, y: np.asarray(ufunc(x, y), dtype=object)
+
+
 SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     **{name: elementwise(function) for name, function in ELEMENTWISE.items()},
     "logsumexp": logsumexp,
     "gt": greater,
     "one_hot": one_hot,
-}
+    "amax": extreme,
+    "amin": lambda x, dim=None, keepdim=False: extreme(x, dim, keepdim, lowest=True),
+    "maximum": _elementwise2(lambda x, y: sp.Piecewise((x, x >= y), (y, True))),
+    "minimum": _elementwise2(lambda x, y: sp.Piecewise((x, x <= y), (y, True))),
+    "select": _elementwise2(lambda c, a: sp.Piecewise((a, sp.Ne(c, 0)), (0, True))),
+    "atan2": _elementwise2(sp.atan2),
+    "inv": matrix_function(lambda m: m.inv(method="ADJ")),
+    "det": matrix_function(lambda m: m.det(method="berkowitz")),
+    "logabsdet": matrix_function(lambda m: sp.log(sp.Abs(m.det(method="berkowitz")))),
+    "solve": solve,
+    **{name: elementwise(function) for name, function in (
+        ("erf", sp.erf), ("erfc", sp.erfc), ("floor", stepwise(sp.floor)), ("ceil", stepwise(sp.ceiling)),
+        ("trunc", lambda x: sp.sign(x) * stepwise(sp.floor)(sp.Abs(x))), ("round", round_half_even))},
+}  # fmt: skip
 
 
 def element_symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
