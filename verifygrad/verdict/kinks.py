@@ -21,7 +21,8 @@ import numpy as np
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
-from verifygrad.language.ops import OPS, same_shape
+from verifygrad.language.ops import OPS, Op, same_shape
+from verifygrad.language.parse import Node
 from verifygrad.verdict.budget import backward, forward
 from verifygrad.verdict.compare import Difference, quantity_of
 
@@ -54,9 +55,20 @@ def find_kinks(problem: Problem, values: list[np.ndarray]) -> list[Kink]:
         with np.errstate(all="ignore"):
             mask = np.broadcast_to(op.kink(*[values[j] for j in node.args], **node.attrs), problem.shapes[i])
         if mask.any():
+            source = elementwise_source(problem, node.args[0], problem.shapes[i])
+            if op.kink_vjps and not op.broadcasts and problem.program.nodes[node.args[0]].op == "input":
+                mask, source = tied_elements(op, node, values, i), problem.program.nodes[node.args[0]].attrs["name"]
             valid = (0.0, 1.0) if op.kink_vjps else op.subgradients  # NOTE: for a tie, each tied element's share of g
-            found.append(Kink(i, node.spelling or node.op, mask, elementwise_source(problem, node.args[0], problem.shapes[i]), valid))
+            found.append(Kink(i, node.spelling or node.op, mask, source, valid))
     return found
+
+
+def tied_elements(op: Op, node: Node, values: list[np.ndarray], index: int) -> np.ndarray:
+    """The elements of a reduction's argument whose gradient depends on how a tie is shared: the tied ones."""
+    args = [values[j] for j in node.args]
+    ones = np.ones(np.shape(values[index]))
+    share = [op.kink_vjps[0](ones, values[index], *args, share=end, **node.attrs) for end in (0.0, 1.0)]
+    return share[0] != share[1]
 
 
 def elementwise_source(problem: Problem, index: int, shape: tuple[int, ...]) -> str | None:
