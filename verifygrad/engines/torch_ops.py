@@ -6,9 +6,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 
-from verifygrad.language.arrays import Key
+from verifygrad.language.arrays import Key, as_numpy_key
 
 
 def _extreme(function: Callable) -> Callable:
@@ -28,7 +29,11 @@ def torch_key(key: Key, device: torch.device) -> tuple[Any, ...]:
 
 
 def _index(x: torch.Tensor, key: Key) -> torch.Tensor:
-    return x[torch_key(key, x.device)]
+    if not any(isinstance(item, slice) and (item.step or 1) < 0 for item in key):
+        return x[torch_key(key, x.device)]
+    # NOTE: torch has no negative slice steps; numpy lists the positions such a key picks, torch gathers them.
+    positions = np.arange(x.numel()).reshape(tuple(x.shape))[as_numpy_key(key)]
+    return x.reshape(-1)[torch.as_tensor(np.ascontiguousarray(positions), device=x.device)]
 
 
 def _scatter(g: torch.Tensor, shape: tuple[int, ...], key: Key) -> torch.Tensor:
@@ -40,9 +45,9 @@ def _scatter(g: torch.Tensor, shape: tuple[int, ...], key: Key) -> torch.Tensor:
 
 def _tile_sum(g: torch.Tensor, shape: tuple[int, ...], reps: tuple[int, ...]) -> torch.Tensor:
     ndim = max(len(shape), len(reps))
-    shape, reps = (1,) * (ndim - len(shape)) + tuple(shape), (1,) * (ndim - len(reps)) + tuple(reps)
-    split = g.reshape([n for pair in zip(reps, shape) for n in pair])
-    return split.sum(dim=tuple(range(0, 2 * ndim, 2))) if ndim else split
+    padded, reps = (1,) * (ndim - len(shape)) + tuple(shape), (1,) * (ndim - len(reps)) + tuple(reps)
+    split = g.reshape([n for pair in zip(reps, padded) for n in pair])
+    return (split.sum(dim=tuple(range(0, 2 * ndim, 2))) if ndim else split).reshape(shape)
 
 
 def _repeat_sum(g: torch.Tensor, shape: tuple[int, ...], repeats: int, dim: int | None = None) -> torch.Tensor:

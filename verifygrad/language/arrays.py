@@ -80,10 +80,10 @@ def tile(x: np.ndarray, reps: tuple[int, ...]) -> np.ndarray:
 def tile_sum(g: np.ndarray, shape: tuple[int, ...], reps: tuple[int, ...]) -> np.ndarray:
     """The transpose of tile: the tiles of g summed onto one tile of ``shape``."""
     ndim = max(len(shape), len(reps))
-    shape = (1,) * (ndim - len(shape)) + tuple(shape)
+    padded = (1,) * (ndim - len(shape)) + tuple(shape)
     reps = (1,) * (ndim - len(reps)) + tuple(reps)
-    split = np.reshape(g, [n for pair in zip(reps, shape) for n in pair])
-    return np.sum(split, axis=tuple(range(0, 2 * ndim, 2)))
+    split = np.reshape(g, [n for pair in zip(reps, padded) for n in pair])
+    return np.sum(split, axis=tuple(range(0, 2 * ndim, 2))).reshape(shape)
 
 
 def repeat(x: np.ndarray, repeats: int, dim: int | None = None) -> np.ndarray:

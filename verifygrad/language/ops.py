@@ -721,7 +721,7 @@ OPS: dict[str, Op] = {
         Op("atan2", 2, np.arctan2, (lambda g, ans, y, x: g * x / (x * x + y * y), lambda g, ans, y, x: -g * y / (x * x + y * y)), broadcast_shape, broadcasts=True, sympy="atan2", torch="atan2", reads=(("x", "y"), ("x", "y")), kink=at_origin),
         # Piecewise constant: derivative 0 between the jumps, none at them.
         Op("floor", 1, np.floor, (None,), same_shape, sympy="floor", torch="floor", reads=((),), kink=at_integer),
-        Op("ceil", 1, np.ceil, (None,), same_shape, sympy="ceiling", torch="ceil", reads=((),), kink=at_integer),
+        Op("ceil", 1, np.ceil, (None,), same_shape, sympy="ceil", torch="ceil", reads=((),), kink=at_integer),
         Op("trunc", 1, np.trunc, (None,), same_shape, sympy="trunc", torch="trunc", reads=((),), kink=lambda x: at_integer(x) & (x != 0)),
         # NOTE: half to even, as numpy and torch round; the jumps are at the halves.
         Op("round", 1, np.round, (None,), same_shape, sympy="round", torch="round", reads=((),), kink=at_half),

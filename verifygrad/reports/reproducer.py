@@ -54,8 +54,8 @@ def _scatter(g: str, shape: tuple[int, ...], key: arrays.Key, ndim: int) -> str:
 
 def _tile_sum(g: str, shape: tuple[int, ...], reps: tuple[int, ...], ndim: int) -> str:
     count = max(len(shape), len(reps))
-    shape, reps = (1,) * (count - len(shape)) + tuple(shape), (1,) * (count - len(reps)) + tuple(reps)
-    return f"{g}.reshape({[n for pair in zip(reps, shape) for n in pair]}).sum(dim={tuple(range(0, 2 * count, 2))})"
+    padded, reps = (1,) * (count - len(shape)) + tuple(shape), (1,) * (count - len(reps)) + tuple(reps)
+    return f"{g}.reshape({[n for pair in zip(reps, padded) for n in pair]}).sum(dim={tuple(range(0, 2 * count, 2))}).reshape({tuple(shape)})"
 
 
 def _repeat_sum(g: str, shape: tuple[int, ...], repeats: int, dim: int | None = None, ndim: int = 0) -> str:
@@ -139,7 +139,12 @@ def torch_script(problem: Problem, device: str, title: str) -> str:
         else:
             ndim = len(problem.shapes[node.args[0]])
             attrs = {key: value for key, value in node.attrs.items()}
-            text = SPELLINGS[OPS[node.op].torch](*[terms[j] for j in node.args], ndim=ndim, **attrs)
+            if node.op == "index" and any(isinstance(item, slice) and (item.step or 1) < 0 for item in node.attrs["key"]):
+                # NOTE: as torch_ops: torch has no negative slice steps; the positions the key picks are gathered
+                positions = np.arange(math.prod(problem.shapes[node.args[0]])).reshape(problem.shapes[node.args[0]])
+                text = f"{terms[node.args[0]]}.reshape(-1)[torch.tensor({positions[arrays.as_numpy_key(node.attrs['key'])].tolist()})]"
+            else:
+                text = SPELLINGS[OPS[node.op].torch](*[terms[j] for j in node.args], ndim=ndim, **attrs)
             lines.append(f"{TEMP}{i} = {text}")
             terms.append(f"{TEMP}{i}")
     lines += [

@@ -150,7 +150,7 @@ SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     "solve": solve,
     **{name: elementwise(function) for name, function in (
         ("erf", sp.erf), ("erfc", sp.erfc), ("floor", stepwise(sp.floor)), ("ceil", stepwise(sp.ceiling)),
-        ("trunc", lambda x: sp.sign(x) * stepwise(sp.floor)(sp.Abs(x))), ("round", round_half_even))},
+        ("trunc", lambda x: sp.Piecewise((stepwise(sp.floor)(x), x >= 0), (stepwise(sp.ceiling)(x), True))), ("round", round_half_even))},
 }  # fmt: skip
 
 
