@@ -19,7 +19,6 @@ from verifygrad.language.syntax import ExprError, Function, column, literal, red
 
 NUMPY_PREFIXES = frozenset({"np", "numpy", "np.linalg", "numpy.linalg"})
 REDUCTIONS = ("mean", "sum", "none")  # the `reduction=` of torch's losses
-LN2, LN10 = math.log(2), math.log(10)
 
 
 class Builder(Protocol):
@@ -52,6 +51,13 @@ class Graph:
 
     def scale(self, x: int, factor: float) -> int:
         return self.op("mul", x, self.const(factor))
+
+    def pi(self) -> int:
+        return self.builder.const(math.pi, self.col, symbol="pi")
+
+    def log_of(self, number: float) -> int:
+        """log(number) as a node: exact in SymPy (log(2)), where a rounded float constant would not be."""
+        return self.op("log", self.const(number))
 
     def reduce(self, op: str, x: int, dim: int | None = None, keepdim: bool = False) -> int:
         return self.op(op, x, dim=dim, keepdim=keepdim)
@@ -174,9 +180,17 @@ def _atanh(g: Graph, x: int) -> int:
     return g.scale(g.op("sub", g.op("log1p", x), g.op("log1p", g.op("neg", x))), 0.5)
 
 
+def _deg2rad(g: Graph, x: int) -> int:
+    return g.op("div", g.op("mul", x, g.pi()), g.const(180.0))
+
+
+def _rad2deg(g: Graph, x: int) -> int:
+    return g.op("div", g.scale(x, 180.0), g.pi())
+
+
 def _gelu_tanh(g: Graph, x: int) -> int:
     cube = g.op("mul", g.op("mul", x, x), x)
-    inner = g.scale(g.op("add", x, g.scale(cube, 0.044715)), math.sqrt(2 / math.pi))
+    inner = g.op("mul", g.op("add", x, g.scale(cube, 0.044715)), g.op("sqrt", g.op("div", g.const(2.0), g.pi())))
     return g.scale(g.op("mul", x, g.op("add", g.const(1.0), g.op("tanh", inner))), 0.5)
 
 
@@ -227,7 +241,8 @@ def _logaddexp(call: Call, base: float = 1.0) -> int:
     g, (x, y) = call.graph, call.tensors
     if base == 1.0:
         return g.op("add", y, g.op("softplus", g.op("sub", x, y)))  # NOTE: softplus is accurate where exp would overflow
-    return g.op("add", y, g.scale(g.op("softplus", g.scale(g.op("sub", x, y), LN2)), 1 / LN2))
+    ln2 = g.log_of(2.0)
+    return g.op("add", y, g.op("div", g.op("softplus", g.op("mul", g.op("sub", x, y), ln2)), ln2))
 
 
 # --- softmax, variance, losses ---------------------------------------------------
@@ -551,7 +566,7 @@ def _gelu(call: Call) -> int:
     if call.choice("approximate", ("none", "tanh"), "none") == "tanh":
         return _gelu_tanh(call.graph, call.tensors[0])
     g, x = call.graph, call.tensors[0]
-    return g.scale(g.op("mul", x, g.op("add", g.const(1.0), g.op("erf", g.scale(x, 1 / math.sqrt(2))))), 0.5)
+    return g.scale(g.op("mul", x, g.op("add", g.const(1.0), g.op("erf", g.op("div", x, g.op("sqrt", g.const(2.0)))))), 0.5)
 
 
 def _round(call: Call) -> int:
@@ -605,7 +620,8 @@ def _where(call: Call) -> int:
     if len(call.tensors) != 3:
         raise ExprError("where() takes a condition and two tensors, e.g. where(x > 0, x, 0 * x)", g.col)
     condition, a, b = call.tensors
-    elsewhere = g.op("sub", g.const(1.0), g.op("gt", g.op("abs", condition), g.const(0.0)))  # 1 where the condition is 0
+    zero = g.const(0.0)
+    elsewhere = g.op("sub", g.const(1.0), g.op("add", g.op("gt", condition, zero), g.op("gt", zero, condition)))  # 1 where it is 0
     return g.op("add", g.op("select", condition, a), g.op("select", elsewhere, b))
 
 
@@ -704,12 +720,11 @@ COMPOSED: dict[str, Function] = {
     "rsqrt": unary(lambda g, x: g.op("div", g.const(1.0), g.op("sqrt", x))),
     "hypot": spelling(lambda c: c.graph.op("sqrt", c.graph.op("add", *(c.graph.op("mul", t, t) for t in c.tensors))), (2, 2)),
     "exp2": unary(lambda g, x: g.op("pow", g.const(2.0), x)),
-    "log2": unary(lambda g, x: g.scale(g.op("log", x), 1 / LN2)),
-    "log10": unary(lambda g, x: g.scale(g.op("log", x), 1 / LN10)),
+    "log2": unary(lambda g, x: g.op("div", g.op("log", x), g.log_of(2.0))),
+    "log10": unary(lambda g, x: g.op("div", g.op("log", x), g.log_of(10.0))),
     "logaddexp": spelling(_logaddexp, (2, 2)),
     "logaddexp2": spelling(lambda call: _logaddexp(call, base=2.0), (2, 2)),
-    "deg2rad": unary(lambda g, x: g.scale(x, math.pi / 180)), "radians": unary(lambda g, x: g.scale(x, math.pi / 180)),
-    "rad2deg": unary(lambda g, x: g.scale(x, 180 / math.pi)), "degrees": unary(lambda g, x: g.scale(x, 180 / math.pi)),
+    "deg2rad": unary(_deg2rad), "radians": unary(_deg2rad), "rad2deg": unary(_rad2deg), "degrees": unary(_rad2deg),
     "sinh": unary(_sinh), "cosh": unary(_cosh), "asinh": unary(_asinh), "acosh": unary(_acosh), "atanh": unary(_atanh),
     "arcsinh": unary(_asinh), "arccosh": unary(_acosh), "arctanh": unary(_atanh),
     # activations
