@@ -21,6 +21,7 @@ import sympy as sp
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
+from verifygrad.engines.sympy import reverse
 from verifygrad.engines.sympy.exact import ELEMENTWISE, PRECISION, exact, precise
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
@@ -28,6 +29,8 @@ from verifygrad.process import limits
 
 MAX_TERMS = 20_000  # size of the expanded expression
 MAX_DERIVATIVE_WORK = 300_000  # expanded size times the number of elements differentiated
+PER_ELEMENT_MAX = 64  # above this many elements to differentiate, reverse mode: one derivative each costs too much
+MAX_REVERSE_TERMS = 200_000  # size of the expanded expression in reverse mode (reverse.py), whose work is linear in it
 READABLE_MAX_OPS = 60
 
 
@@ -46,8 +49,19 @@ def one_hot(target: np.ndarray, x: np.ndarray) -> np.ndarray:
     if target.shape == x.shape:
         return target
     classes = np.arange(x.shape[1]).reshape((x.shape[1],) + (1,) * (target.ndim - 1))
-    hit = np.frompyfunc(lambda t, k: sp.Piecewise((1, sp.Eq(t, k)), (0, True)), 2, 1)
+    hit = np.frompyfunc(lambda t, k: is_class(t, sp.Integer(k)), 2, 1)
     return np.asarray(hit(np.expand_dims(target, 1), classes), dtype=object)
+
+
+class is_class(sp.Function):  # noqa: N801 - named as SymPy names its functions
+    """1 where a class index equals the class, else 0; derivative 0 (a Piecewise of Eq costs SymPy seconds to differentiate)."""
+
+    @classmethod
+    def eval(cls, index: sp.Expr, k: sp.Expr) -> sp.Expr | None:
+        return sp.Integer(int(round(float(index)) == int(k))) if index.is_Number and k.is_Number else None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
 
 
 def greater(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -228,17 +242,32 @@ def check_exponents(program: Program, inputs: dict[str, np.ndarray]) -> None:
 def derive(problem: Problem) -> Derivation:
     """Build and differentiate the problem symbolically (cached: claims reuse it)."""
     check_exponents(problem.program, problem.inputs)
+    if too_large(problem):
+        raise EngineSkipped(f"too large for symbolic expansion ({too_large(problem)})")
+    symbols, output, objective, substitution = expand(problem)
+    grads = {name: np.array([sp.diff(objective, s) for s in symbols[name].flat], dtype=object).reshape(symbols[name].shape) for name in problem.wrt}
+    return Derivation(symbols, output, grads, substitution)
+
+
+def too_large(problem: Problem, reverse: bool = False) -> str:
+    """Why the expansion would take too long ("" if it would not): per-element derivatives, or reverse mode."""
     terms = expanded_terms(problem)
     wrt_elements = sum(problem.inputs[name].size for name in problem.wrt)
-    if terms > MAX_TERMS or terms * wrt_elements > MAX_DERIVATIVE_WORK:
-        raise EngineSkipped(f"too large for symbolic expansion (about {terms} terms, {wrt_elements} elements to differentiate)")
+    if reverse:
+        return f"about {terms} terms, over {MAX_REVERSE_TERMS} in reverse mode" if terms > MAX_REVERSE_TERMS else ""
+    if terms > MAX_TERMS or terms * wrt_elements > MAX_DERIVATIVE_WORK or wrt_elements > PER_ELEMENT_MAX:
+        return f"about {terms} terms, {wrt_elements} elements to differentiate"
+    return ""
+
+
+def expand(problem: Problem) -> tuple[dict[str, np.ndarray], np.ndarray, sp.Expr, dict[sp.Symbol, sp.Expr]]:
+    """Element symbols, the output over them, the objective <grad_output, output>, and each symbol's value."""
     symbols = {name: element_symbols(name, value.shape) for name, value in problem.inputs.items()}
     output = build(problem.program, symbols)
     weights = np.vectorize(exact, otypes=[object])(problem.grad_output)
     objective = sp.Add(*(w * z for w, z in zip(weights.flat, output.flat)))
-    grads = {name: np.array([sp.diff(objective, s) for s in symbols[name].flat], dtype=object).reshape(symbols[name].shape) for name in problem.wrt}
     substitution = {s: precise(v) for name, value in problem.inputs.items() for s, v in zip(symbols[name].flat, value.flat)}
-    return Derivation(symbols, output, grads, substitution)
+    return symbols, output, objective, substitution
 
 
 def evaluate(expressions: np.ndarray, substitution: dict[sp.Symbol, sp.Expr]) -> np.ndarray:
@@ -282,11 +311,22 @@ def formula_text(name: str, derivation: Derivation, limit: int = 4) -> str:
 
 
 def run_expanded(problem: Problem) -> EngineResult:
-    """The route that always applies: every element its own symbol, every gradient element its own derivative."""
+    """The route that always applies: every element its own symbol, every gradient element its own derivative.
+
+    Where that is too much work, reverse mode over the same expansion (reverse.py): no formulas then.
+    """
+    check_exponents(problem.program, problem.inputs)
+    elements = sum(problem.inputs[name].size for name in problem.inputs)
+    if too_large(problem):
+        if too_large(problem, reverse=True):
+            raise EngineSkipped(f"too large for symbolic expansion ({too_large(problem, reverse=True)})")
+        symbols, output, objective, substitution = expand(problem)
+        value, grads = reverse.value_and_grads(objective, output, symbols, substitution, problem.wrt)
+        detail = f"sympy: expanded {elements} elements, reverse mode over SymPy's expression, {PRECISION} digits"
+        return EngineResult("sympy", "ok", value=value, grads=grads, detail=detail, exact=True)
     derivation = derive(problem)
     value = evaluate(derivation.output, derivation.substitution)
     grads = {name: evaluate(d, derivation.substitution) for name, d in derivation.grads.items()}
     formulas = {name: formula_text(name, derivation) for name in problem.wrt}
-    elements = sum(problem.inputs[name].size for name in problem.inputs)
     detail = f"sympy: expanded {elements} element{'s' if elements != 1 else ''}, {PRECISION} digits"
     return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=detail, exact=True)
