@@ -139,7 +139,6 @@ def test_spellings_follow_their_library() -> None:
         ("sum(F.max_pool2d(x, 2))", "not supported yet: convolutions and pooling ('max_pool2d')"),
         ("sum(x * 1j)", "not supported yet: complex numbers at column 9"),
         ("sum(torch.real(x))", "not supported yet: complex numbers ('real')"),
-        ("sum(F.gelu(x))", "not supported yet: the exact gelu"),
         ("sum(F.softmax(x))", "softmax() needs a dimension, e.g. softmax(x, dim=-1)"),
         ("F.mse_loss(x, x, reduction='avg')", "mse_loss() takes reduction as one of 'mean', 'sum', 'none'"),
         ("F.leaky_relu(x, x)", "leaky_relu() takes negative_slope as a number"),

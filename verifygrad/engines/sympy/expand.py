@@ -30,7 +30,7 @@ from verifygrad.process import limits
 MAX_TERMS = 20_000  # size of the expanded expression
 MAX_DERIVATIVE_WORK = 300_000  # expanded size times the number of elements differentiated
 PER_ELEMENT_MAX = 64  # above this many elements to differentiate, reverse mode: one derivative each costs too much
-MAX_REVERSE_TERMS = 200_000  # size of the expanded expression in reverse mode (reverse.py), whose work is linear in it
+MAX_REVERSE_TERMS = 20_000  # size of the expanded expression in reverse mode (reverse.py): its work is linear in it, about 1 s per 2000 terms
 READABLE_MAX_OPS = 60
 
 
