@@ -94,7 +94,15 @@ def test_json_report_holds_engines_arrays_errors_and_claims(reports):
     for quantity in ("value", "x"):  # the error budget: x*x and its sum are exact integers
         allowed = case["tolerance"]["quantities"][quantity]
         assert allowed["source"] == "budget" and allowed["rtol"] == 16 * 2.0**-53 and allowed["atol"] == 0  # all exact: integers
-    claim = {"kind": "grad", "quantity": "x", "claimed": [2.0, 5.0], "ok": False, "text": "wrong (x[1]: claimed 5, true 4)"}
+    claim = {
+        "kind": "grad",
+        "quantity": "x",
+        "claimed": [2.0, 5.0],
+        "written": "[2, 5]",
+        "rule": "exactly",
+        "ok": False,
+        "text": "wrong (x[1]: claimed 5, true 4)",
+    }
     assert case["claims"] == [claim]
 
 

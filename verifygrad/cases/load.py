@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import yaml
 
 from verifygrad.cases.schema import CASE_PROPERTIES, CASE_SCHEMA
+from verifygrad.cases.written import UNSIGNED_EXPONENT, WrittenFloat, number_hint
 from verifygrad.errors import CaseError
 from verifygrad.process import limits
 
@@ -28,11 +30,22 @@ class LineDict(dict):
 
 class _LineLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
-        lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
+        lines: dict[str, int] = {}
+        for key, _ in node.value:
+            line = key.start_mark.line + 1
+            if str(key.value) in lines:  # NOTE: YAML lets a repeated key silently replace the first
+                first = lines[str(key.value)]
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key.value}' (lines {first} and {line})", key.start_mark)
+            lines[str(key.value)] = line
         return LineDict(super().construct_mapping(node, deep=True), line=node.start_mark.line + 1, key_lines=lines)
+
+    def construct_written_float(self, node: yaml.ScalarNode) -> WrittenFloat:
+        return WrittenFloat(self.construct_yaml_float(node), str(node.value))
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _LineLoader.construct_written_float)
+_LineLoader.add_implicit_resolver("tag:yaml.org,2002:float", UNSIGNED_EXPONENT, list("-+0123456789."))
 
 
 @dataclass
@@ -180,7 +193,7 @@ def load_file(path: Path) -> tuple[list[Case], list[CaseError]]:
 def _validated(mappings: list[LineDict], where: str) -> tuple[list[Case], list[CaseError]]:
     cases, errors = [], []
     for mapping in mappings:
-        error = _schema_error(mapping, where)
+        error = _schema_error(mapping, where) or _tolerance_error(mapping, where)
         if error:
             errors.append(error)
         else:
@@ -205,6 +218,14 @@ def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
     name = mapping.get("name") if isinstance(mapping.get("name"), str) else None
     label = f"case '{name}': " if name else ""
     return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path))
+
+
+def _tolerance_error(mapping: LineDict, where: str) -> CaseError | None:
+    """A tolerance of inf or nan would let anything pass: refuse it (the schema already refuses negatives)."""
+    for key, value in (mapping.get("tolerance") or {}).items():
+        if not math.isfinite(value):
+            return CaseError(where, _line_of(mapping, ["tolerance", key]), f"tolerance.{key} must be a finite number >= 0; found {value}")
+    return None
 
 
 def _message(error: Any, path: list[Any]) -> str:
@@ -234,7 +255,7 @@ def _message(error: Any, path: list[Any]) -> str:
             "expect": "a mapping with value, grad and/or formula", "wrt": "a list of input names",
             "engines": "a list of engine names", "tags": "a list of strings",
         }.get(str(path[0]) if len(path) == 1 else "", _expected_type(error))  # fmt: skip
-        return f"{where} must be {expected}; found {_kind(instance)}"
+        return f"{where} must be {expected}; found {_kind(instance)}{number_hint(instance)}"
     return f"{where}: {error.message}"
 
 

@@ -33,7 +33,8 @@ CASE_PROPERTIES: dict[str, Any] = {
         "properties": {
             "value": {"$ref": "#/$defs/tensor"},
             "grad": {"type": "object", "additionalProperties": {"$ref": "#/$defs/tensor"}},
-            "formula": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
+            # A constant derivative may be written as a plain number: formula: {y: 3}.
+            "formula": {"type": "object", "additionalProperties": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}},
         },
         "additionalProperties": False,
     },

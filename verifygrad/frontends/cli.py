@@ -11,7 +11,8 @@ import click
 
 from verifygrad import __version__
 from verifygrad.engines import ENGINES
-from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK
+from verifygrad.errors import EXIT_INVALID, EXIT_OK
+from verifygrad.frontends.exit_status import exit_status, finite_tolerance
 from verifygrad.process.limits import DEFAULT_LIMITS
 
 PIPED_WIDTH = 130
@@ -28,8 +29,8 @@ def main() -> None:
 @click.option("-e", "--engine", "engines", multiple=True, type=click.Choice(ENGINES), help="Run only these engines (repeatable).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Device for the torch engine.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), help="Override every case's dtype.")
-@click.option("--rtol", type=click.FloatRange(min=0), help="Override every case's relative tolerance.")
-@click.option("--atol", type=click.FloatRange(min=0), help="Override every case's absolute tolerance.")
+@click.option("--rtol", type=float, callback=finite_tolerance, help="Override every case's relative tolerance.")
+@click.option("--atol", type=float, callback=finite_tolerance, help="Override every case's absolute tolerance.")
 @click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
 @click.option("-v", "--verbose", count=True, help="Show passing cases' panels and timings; -vv adds tracebacks.")
 @click.option("--no-color", is_flag=True, help="Plain output without colour.")
@@ -44,6 +45,7 @@ def main() -> None:
 @click.option("-j", "--jobs", default="1", metavar="N|auto", help="Check cases in N worker processes (auto: one per core).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds a case may take (runs it in a worker).")
 @click.option("--explain", metavar="CASE", help="Print one case in full: every element, the derivative at the worst, a PyTorch reproducer.")
+@click.option("--strict", is_flag=True, help="A skipped (unchecked) case fails the run.")
 @click.option("--mutate", is_flag=True, help="Negative controls: check that each case would catch a wrong gradient.")
 @click.option("--json", "json_path", metavar="FILE", help="Write a JSON report to FILE (- for stdout).")
 @click.option("--junit-xml", "junit_path", metavar="FILE", help="Write a JUnit XML report to FILE (- for stdout).")
@@ -66,7 +68,8 @@ def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | N
 
 def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool,
-         jobs: str, timeout: float | None, explain: str | None, mutate: bool, json_path: str | None, junit_path: str | None) -> None:  # fmt: skip
+         jobs: str, timeout: float | None, explain: str | None, strict: bool, mutate: bool, json_path: str | None,
+         junit_path: str | None) -> None:  # fmt: skip
     import time
 
     from rich.console import Console
@@ -76,7 +79,6 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
     from verifygrad.process import limits
     from verifygrad.process.parallel import job_count
     from verifygrad.reports.console import render
-    from verifygrad.verdict.outcome import ERROR, FAILED
 
     try:
         workers = job_count(jobs)
@@ -105,10 +107,9 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
         sys.exit(explain_case(console, cases, explain, overrides))
     outcomes = _check_all(console, cases, overrides, workers, timeout)
     render(console, outcomes, load_errors, verbose)
-    if load_errors or any(o.verdict == ERROR for o in outcomes):
-        code = EXIT_INVALID
-    else:
-        code = EXIT_MISMATCH if any(o.verdict == FAILED for o in outcomes) else EXIT_OK
+    code, why = exit_status(outcomes, load_errors, strict)
+    if why:
+        click.echo(why, err=True)
     seconds = time.perf_counter() - start
     if json_path:
         import json

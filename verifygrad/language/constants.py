@@ -101,7 +101,7 @@ def to_array(value: Any, what: str) -> np.ndarray:
         if isinstance(item, list):
             for sub in item:
                 check(sub)
-        elif type(item) not in (int, float):
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):  # NOTE: floats read from YAML keep their text
             raise ConstantError(f"{what} must hold only numbers, found {item!r}")
 
     check(value)

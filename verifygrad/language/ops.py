@@ -75,6 +75,9 @@ class Op:
     # for the report.  Every convex combination of the tied elements' gradients is valid there.
     kink_vjps: tuple[Callable[..., np.ndarray], ...] | None = None
     kink_text: str = ""
+    # The arguments whose derivative the kink is about: pow at 0 has none in its base, yet its
+    # derivative in the exponent exists there (0: x**y is 0 for every y > 0).
+    kink_args: tuple[int, ...] = (0,)
 
 
 # --- shape rules -----------------------------------------------------------
@@ -462,7 +465,13 @@ def pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
     out = x ** (y - 1)  # already of the output's broadcast shape
     out *= y
     out *= g
-    return out
+    # NOTE: x**0 is 1 everywhere, so its derivative is 0 even at x = 0, where 0 * 0**-1 would be nan.
+    return prim.select(prim.gt(y * y, 0), out)
+
+
+def pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # NOTE: where x**y is 0 (x = 0 < y) it is 0 for every nearby y: the derivative is 0, not 0*log(0) = nan.
+    return prim.select(prim.gt(ans * ans, 0), g * ans * prim.log(x))
 
 
 def sin_vjp(g: Any, ans: Any, x: Any) -> Any:
@@ -663,7 +672,7 @@ OPS: dict[str, Op] = {
         Op("sub", 2, np.subtract, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), broadcast_shape, broadcasts=True, torch="sub", reads=((), ())),
         Op("mul", 2, np.multiply, (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), broadcast_shape, broadcasts=True, torch="mul", reads=(("y",), ("x",))),
         Op("div", 2, np.divide, (lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y), broadcast_shape, broadcasts=True, torch="div", reads=(("y",), ("ans", "y"))),
-        Op("pow", 2, np.power, (pow_vjp_base, lambda g, ans, x, y: g * ans * prim.log(x)), broadcast_shape, broadcasts=True, torch="pow", reads=(("x", "y"), ("ans", "x")), kink=pow_kink),
+        Op("pow", 2, np.power, (pow_vjp_base, pow_vjp_exponent), broadcast_shape, broadcasts=True, sympy="pow", torch="pow", reads=(("x", "y"), ("ans", "x")), kink=pow_kink, kink_args=(0,)),
         Op("sum", 1, reduce_sum, (sum_vjp,), reduced_shape, torch="sum", reads=((),)),
         Op("mean", 1, reduce_mean, (mean_vjp,), reduced_shape, torch="mean", reads=((),)),
         Op("logsumexp", 1, logsumexp, (logsumexp_vjp,), reduced_shape, sympy="logsumexp", torch="logsumexp"),

@@ -113,14 +113,38 @@ def mutants_cell(outcome: CaseOutcome, quantity: str) -> Text:
     return Text(f"{'✓' if ok else '✗'} {caught}/{len(checks)} caught", style="green" if ok else "bold red")
 
 
+CLAIM_CHARS = 32  # of a claim's text in the table; the panel shows all of it
+
+
 def claim_cell(quantity: QuantityCheck) -> Text:
     text = Text()
     for i, check in enumerate(quantity.claims):
         glyph, style = {True: ("✓", "green"), False: ("✗", "bold red"), None: ("?", "yellow")}[check.ok]
-        # The cell names the claim; the panel says how it was decided.
-        short = " proven" if check.text == "proven" else ""
-        text.append(("\n" if i else "") + f"{glyph} {check.claim.kind}{short}", style=style)
+        # The cell shows the claim as written and the rule it was held to; the panel says how it was decided.
+        written = check.claim.written if len(check.claim.written) <= CLAIM_CHARS else check.claim.written[: CLAIM_CHARS - 1] + "…"
+        rule = (
+            " proven"
+            if check.text == "proven"
+            else f" ({check.claim.rule.removeprefix('to the ').removesuffix(' written')})"
+            if check.claim.rule != "exactly"
+            else ""
+        )
+        text.append(("\n" if i else "") + f"{glyph} {check.claim.kind} {written}{rule}", style=style)
     return text
+
+
+def claim_lines(outcome: CaseOutcome) -> list[Text]:
+    """'claim  value = 0.5000: holds to the 4 decimals written', one line per claim, as written in the file."""
+    return [
+        Text.assemble(("claim  ", "bold"), f"{_claim_name(check.claim)} = {check.claim.written}: {check.text}")
+        for quantity in outcome.quantities
+        for check in quantity.claims
+        if check.ok  # a wrong or unchecked claim is one of the reasons above
+    ]
+
+
+def _claim_name(claim) -> str:
+    return "value" if claim.kind == "value" else f"{claim.kind}.{claim.quantity}"
 
 
 def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
@@ -131,6 +155,7 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
             parts.append(Text.assemble((label, "bold"), value))
     for reason in outcome.reasons:
         parts.append(Text(f"• {reason}", style=VERDICT_STYLE[outcome.verdict][1] if outcome.verdict != PASSED else ""))
+    parts += claim_lines(outcome)
     sympy_result = outcome.results.get("sympy")
     if sympy_result and sympy_result.ok:
         for formula in sympy_result.formulas.values():
@@ -204,6 +229,9 @@ def _allowance_line(quantity: QuantityCheck, dtype: str) -> str:
 
 def _allowance(outcome: CaseOutcome, quantity: QuantityCheck, label: str, index: tuple[int, ...]) -> tuple[float, float] | None:
     """(rtol, atol) a column's element is held to: fd's own for fd, None where fd doubts its number."""
+    claimed = next((c for c in quantity.claims if f"claimed {c.claim.kind}" == label and c.allowed is not None), None)
+    if claimed is not None:  # a claim is held to its own digits, not to the engines' tolerance
+        return 0.0, float(np.broadcast_to(claimed.allowed, quantity.shape)[index])
     if label != "fd":
         return outcome.tolerance_of(quantity)
     from verifygrad.engines.fd_engine import fd_tolerance

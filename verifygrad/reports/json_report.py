@@ -61,7 +61,15 @@ def case_report(outcome: CaseOutcome) -> dict[str, Any]:
         "exact_reference": outcome.exact_reference,
         "engines": {name: _engine_report(outcome, name) for name in outcome.results},
         "claims": [
-            {"kind": c.claim.kind, "quantity": c.claim.quantity, "claimed": _array(c.claim.claimed), "ok": c.ok, "text": c.text}
+            {
+                "kind": c.claim.kind,
+                "quantity": c.claim.quantity,
+                "claimed": _array(c.claim.claimed),
+                "written": c.claim.written,
+                "rule": c.claim.rule if c.claim.kind != "formula" else "everywhere",
+                "ok": c.ok,
+                "text": c.text,
+            }  # fmt: skip
             for q in outcome.quantities
             for c in q.claims
         ],
@@ -220,12 +228,14 @@ REPORT_SCHEMA: dict[str, Any] = {
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["kind", "quantity", "claimed", "ok", "text"],
+                        "required": ["kind", "quantity", "claimed", "written", "rule", "ok", "text"],
                         "additionalProperties": False,
                         "properties": {
                             "kind": {"enum": ["value", "grad", "formula"]},
                             "quantity": {"type": "string"},
                             "claimed": _ARRAY,
+                            "written": {"type": "string", "description": "The claim as written in the case file: 0.5000, [1.50, 2], x/2."},
+                            "rule": {"type": "string", "description": "What it was held to: exactly, to the 4 decimals written, everywhere (formulas)."},
                             "ok": {"type": ["boolean", "null"], "description": "null: could not be checked."},
                             "text": {"type": "string"},
                         },

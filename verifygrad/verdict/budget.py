@@ -46,6 +46,7 @@ ELEMENTWISE_ULPS = 4.0  # numpy's and torch's SIMD exp/log/sin are within about 
 DRAWS = 3
 STEP = 2.0**-20  # h: far above float64's rounding, small enough to stay linear
 REDUCTIONS = ("sum", "mean", "logsumexp", "trace", "prod")
+SUMS = ("sum", "mean", "trace", "matmul")  # results that are sums of terms: rounded at the size of the partial sums
 LINEAR_ALGEBRA = ("inv", "det", "logabsdet", "solve")  # an n x n factorization: about n roundings per result, each amplified by the condition
 # (rtol, atol) where the budget cannot be computed (an operation raised: the engines will say so too).
 FALLBACK = {"float64": ((1e-7, "fallback"), (1e-9, "fallback")), "float32": ((1e-4, "fallback"), (1e-5, "fallback"))}
@@ -116,12 +117,15 @@ class Perturbation:
         # NOTE: amplified by STEP/unit like every other rounding, and divided back out in error_estimates.
         return value + (value.astype(self.dtype).astype(np.float64) - value) * (STEP / unit_roundoff(self.dtype))
 
-    def result(self, value: np.ndarray, roundings: float) -> np.ndarray:
+    def result(self, value: np.ndarray, roundings: float, magnitude: np.ndarray | None = None) -> np.ndarray:
+        """``value`` moved by ``roundings`` units of ``magnitude``: its own size, or for a sum the size of its partial sums."""
+        magnitude = np.abs(value) if magnitude is None else magnitude
         # NOTE: integers the dtype holds exactly are taken as exact results (2*1.5, exp(0)): perturbing
         # them would turn x**2 of a negative x into x**2.000001, NaN, and hide every other rounding.
-        exact = (value == np.round(value)) & (np.abs(value) < self.exact_below)
+        # A sum is exact only if its partial sums are too: 9e15 + 9e15 + 1 - 9e15 - 9e15 is 1 but rounds on the way.
+        exact = (value == np.round(value)) & (magnitude < self.exact_below)
         signs = np.where(exact, 0.0, self.rng.choice((-1.0, 1.0), size=np.shape(value)))
-        return value * (1 + STEP * roundings * signs)
+        return value + STEP * roundings * signs * magnitude
 
 
 def roundings(problem: Problem, index: int) -> float:
@@ -157,8 +161,12 @@ def forward(problem: Problem, perturb: Perturbation | None = None) -> list[np.nd
             value = problem.inputs[node.attrs["name"]] if node.op == "input" else node.attrs["value"]
             values.append(perturb.leaf(value) if perturb else value)
             continue
-        value = np.asarray(OPS[node.op].forward(*[values[j] for j in node.args], **node.attrs))
-        values.append(perturb.result(value, roundings(problem, i)) if perturb else value)
+        args = [values[j] for j in node.args]
+        value = np.asarray(OPS[node.op].forward(*args, **node.attrs))
+        if perturb:
+            summed = np.abs(OPS[node.op].forward(*map(np.abs, args), **node.attrs)) if node.op in SUMS else None
+            value = perturb.result(value, roundings(problem, i), summed)
+        values.append(value)
     return values
 
 
@@ -189,9 +197,11 @@ def backward(problem: Problem, values: list[np.ndarray], perturb: Perturbation |
                 grad = np.where(mask, g * slope, grad)
             if op.broadcasts:
                 grad = unbroadcast(grad, np.shape(args[argnum]))
-            grad = perturb.result(grad, roundings(problem, i)) if perturb else grad
+            if perturb:
+                summed = np.abs(vjp(np.abs(g), np.abs(values[i]), *map(np.abs, args), **node.attrs)) if node.op in SUMS else None
+                grad = perturb.result(grad, roundings(problem, i), None if summed is None or op.broadcasts else summed)
             total = grad if grads[j] is None else grads[j] + grad
-            grads[j] = perturb.result(total, 1.0) if perturb and grads[j] is not None else total
+            grads[j] = perturb.result(total, 1.0, np.abs(grads[j]) + np.abs(grad)) if perturb and grads[j] is not None else total
     by_name = {node.attrs["name"]: i for i, node in enumerate(nodes) if node.op == "input"}
     out = {"value": values[-1]}
     for name in problem.wrt:

@@ -50,8 +50,8 @@ def find_kinks(problem: Problem, values: list[np.ndarray]) -> list[Kink]:
     found = []
     for i, node in enumerate(problem.program.nodes):
         op = OPS.get(node.op)
-        if op is None or op.kink is None:
-            continue
+        if op is None or op.kink is None or not any(_varies(problem, node.args[a]) for a in op.kink_args):
+            continue  # NOTE: a kink in an argument no differentiated input flows into is no kink of this case
         with np.errstate(all="ignore"):
             mask = np.broadcast_to(op.kink(*[values[j] for j in node.args], **node.attrs), problem.shapes[i])
         if mask.any():
@@ -69,6 +69,20 @@ def tied_elements(op: Op, node: Node, values: list[np.ndarray], index: int) -> n
     ones = np.ones(np.shape(values[index]))
     share = [op.kink_vjps[0](ones, values[index], *args, share=end, **node.attrs) for end in (0.0, 1.0)]
     return share[0] != share[1]
+
+
+def _varies(problem: Problem, index: int) -> bool:
+    """Whether node ``index`` depends on a differentiated input."""
+    nodes, pending, seen = problem.program.nodes, [index], set()
+    while pending:
+        i = pending.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        if nodes[i].op == "input" and nodes[i].attrs["name"] in problem.wrt:
+            return True
+        pending.extend(nodes[i].args)
+    return False
 
 
 def elementwise_source(problem: Problem, index: int, shape: tuple[int, ...]) -> str | None:
@@ -130,6 +144,22 @@ def subgradient_range(problem: Problem, values: list[np.ndarray], kinks: list[Ki
             low, high = bounds.get(name, (grads[name], grads[name]))
             bounds[name] = (np.minimum(low, grads[name]), np.maximum(high, grads[name]))
     return bounds
+
+
+def without_singular(results: dict[str, EngineResult], reference: str | None, kinks: list[Kink]) -> dict[str, EngineResult]:
+    """The results, the reference's gradient nan where an input element sits on a singular point (no derivative there).
+
+    NOTE: SymPy may simplify the singularity away (exp(log(x)) is x, sqrt(x)**2 is x), and report a
+    derivative the program as written does not have; such an element cannot be verified.
+    """
+    singular = [k for k in kinks if k.subgradients is None and k.source is not None]
+    if reference is None or not singular:
+        return results
+    grads = dict(results[reference].grads)
+    for kink in singular:
+        if kink.source in grads and np.shape(grads[kink.source]) == kink.mask.shape:
+            grads[kink.source] = np.where(kink.mask, np.nan, grads[kink.source])
+    return {**results, reference: dataclasses.replace(results[reference], grads=grads)}
 
 
 def excuse(difference: Difference, answer: np.ndarray, reference: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], rtol: float, atol: float) -> bool:

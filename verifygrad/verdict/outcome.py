@@ -36,6 +36,7 @@ class QuantityCheck:
     differences: dict[str, Difference]  # per engine that ran, against the reference
     claims: list[ClaimCheck] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)  # which engine is off, one sentence each (blame)
+    not_finite: str = ""  # why the quantity cannot be verified: '∂/∂x[0] is inf', where the reference is not finite
     tolerance: Tolerance | None = None  # what this quantity was held to: the error budget or explicit
 
 

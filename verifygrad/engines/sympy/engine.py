@@ -9,11 +9,17 @@ from __future__ import annotations
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
 from verifygrad.engines.sympy import scalar
+from verifygrad.engines.sympy.as_written import as_written
 from verifygrad.engines.sympy.exact import EXACT
 from verifygrad.engines.sympy.expand import check_exponents, run_expanded
 
 
 def run(problem: Problem) -> EngineResult:
+    """The first route that applies, its value taken as the program computes it as written."""
+    return as_written(problem, _derived(problem))
+
+
+def _derived(problem: Problem) -> EngineResult:
     """The first route that applies: the scalar rule, matrix calculus, or element expansion."""
     check_exponents(problem.program, problem.inputs)
     if scalar.applies(problem):

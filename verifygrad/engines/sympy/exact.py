@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 PRECISION = 30
@@ -41,8 +42,54 @@ BINARY: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b,
-    "pow": lambda a, b: a**b,
+    "pow": lambda a, b: power(a, b),
 }
+
+
+def _power_numeric(x, y):
+    return x**y
+
+
+def _log_power_numeric(x, y):
+    """x**y * log(x), numerically; 0 where x = 0 < y (mpmath numbers, or numpy arrays in the float64 route)."""
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        with np.errstate(all="ignore"):
+            return np.where((x == 0) & (y > 0), 0.0, x**y * np.log(x))
+    return mpmath.mpf(0) if x == 0 and y > 0 else x**y * mpmath.log(x)
+
+
+class power(sp.Function):  # noqa: N801 - printed in derivations as power(x, y)
+    """x**y where the exponent varies: its derivative in y is 0 where x**y is identically 0 (x = 0 < y).
+
+    NOTE: SymPy's own x**y differentiates to x**y*log(x), which is 0*(-oo) = nan at x = 0.
+    A constant exponent gives SymPy's Pow itself.
+    """
+
+    _imp_ = staticmethod(_power_numeric)  # what lambdify calls
+
+    @classmethod
+    def eval(cls, x: sp.Expr, y: sp.Expr) -> sp.Expr | None:
+        return x**y if y.is_number else None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        x, y = self.args
+        return y * power(x, y - 1) if argindex == 1 else log_power(x, y)
+
+
+class log_power(sp.Function):  # noqa: N801
+    """x**y*log(x), and its limit 0 where x = 0 < y: the derivative of x**y in y."""
+
+    _imp_ = staticmethod(_log_power_numeric)
+
+    @classmethod
+    def eval(cls, x: sp.Expr, y: sp.Expr) -> sp.Expr | None:
+        if x.is_number and y.is_number:
+            return sp.Integer(0) if x.is_zero and y.is_positive else x**y * sp.log(x)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        x, y = self.args
+        return y * log_power(x, y - 1) + power(x, y - 1) if argindex == 1 else log_power(x, y) * sp.log(x)
 
 
 def precise(value: float) -> sp.Expr:

@@ -22,7 +22,7 @@ import sympy as sp
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
 from verifygrad.engines.sympy import reverse
-from verifygrad.engines.sympy.exact import ELEMENTWISE, PRECISION, exact, precise
+from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, PRECISION, exact, precise
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
 from verifygrad.process import limits
@@ -162,6 +162,7 @@ SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     "det": matrix_function(lambda m: m.det(method="berkowitz")),
     "logabsdet": matrix_function(lambda m: sp.log(sp.Abs(m.det(method="berkowitz")))),
     "solve": solve,
+    "pow": np.frompyfunc(BINARY["pow"], 2, 1),
     **{name: elementwise(function) for name, function in (
         ("erf", sp.erf), ("erfc", sp.erfc), ("floor", stepwise(sp.floor)), ("ceil", stepwise(sp.ceiling)),
         ("trunc", lambda x: sp.Piecewise((stepwise(sp.floor)(x), x >= 0), (stepwise(sp.ceiling)(x), True))), ("round", round_half_even))},

@@ -163,10 +163,9 @@ def _element_values(rule: ScalarRule, problem: Problem, shape: tuple[int, ...], 
     inputs = list(problem.inputs.values())
     if lib is FLOAT:
         return [np.broadcast_to(v, shape) for v in rule.compiled("element", "numpy")(*inputs)]
-    function = rule.compiled("element", "mpmath")
     columns = [np.broadcast_to(np.vectorize(mpf_as_written, otypes=[object])(v), shape).ravel() for v in inputs]
     count = len(rule.element_outputs)
-    rows = [_safe(function, args, count) for args in zip(*columns)] if columns else [_safe(function, [], count)]
+    rows = [_safe(rule, "element", "mpmath", args) for args in zip(*columns)] if columns else [_safe(rule, "element", "mpmath", [])]
     table = np.array(rows, dtype=object).reshape(len(rows), count).T
     return [column.reshape(shape) for column in table]
 
@@ -185,7 +184,7 @@ def _evaluate(rule: ScalarRule, problem: Problem, shape: tuple[int, ...], lib: S
     count = math.prod(shape)
     reduced = [_reduce(kind, f, count, lib) for (kind, _, _), f in zip(rule.reductions, functions)]
     scalars = [lib.number(v) if v.shape == () else 0 for v in problem.inputs.values()]  # only scalar inputs appear in G
-    outer = _safe(rule.compiled("outer", "mpmath" if lib is PRECISE else "numpy"), [*reduced, *scalars], len(rule.outer_outputs))
+    outer = _safe(rule, "outer", "mpmath" if lib is PRECISE else "numpy", [*reduced, *scalars])
     weight = weights.reshape(())[()]
     k = len(rule.reductions)
     for index, name in enumerate(rule.wrt):
@@ -245,8 +244,27 @@ def _formula(rule: ScalarRule, name: str, scale: sp.Expr, uniform: bool, summed:
     return f"∂/∂{name} = {'Σ over elements of ' if summed else ''}{text}"
 
 
-def _safe(function: Callable[..., list], args: list | tuple, outputs: int) -> list:
+def _safe(rule: ScalarRule, part: str, module: str, args: list | tuple) -> list:
+    """Every output of ``part`` at one point; an output that raises (a singular element) is nan alone."""
+    try:
+        return rule.compiled(part, module)(*args)
+    except _SINGULAR:  # NOTE: mpmath raises where numpy gives inf or nan
+        return [_or_nan(function, args) for function in _lambdify_each(rule, part, module)]
+
+
+_SINGULAR = (ZeroDivisionError, ValueError, OverflowError)
+
+
+def _or_nan(function: Callable[..., Any], args: list | tuple) -> Any:
     try:
         return function(*args)
-    except (ZeroDivisionError, ValueError, OverflowError):  # NOTE: mpmath raises where numpy gives inf or nan
-        return [mpmath.nan] * outputs
+    except _SINGULAR:
+        return mpmath.nan
+
+
+@functools.lru_cache(maxsize=64)
+def _lambdify_each(rule: ScalarRule, part: str, module: str) -> tuple[Callable[..., Any], ...]:
+    """One function per output, for points where evaluating them together raised (see _lambdify's NOTE)."""
+    outputs = rule.element_outputs if part == "element" else rule.outer_outputs
+    arguments = list(rule.symbols) if part == "element" else [*(r for _, r, _ in rule.reductions), *rule.symbols]
+    return tuple(sp.lambdify(arguments, output, modules=module) for output in outputs)

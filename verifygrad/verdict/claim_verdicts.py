@@ -1,0 +1,42 @@
+"""Every claim of a case checked: what each is held to, and the check that decides it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from verifygrad.cases.problem import Problem
+from verifygrad.engines import EngineResult
+from verifygrad.verdict.budget import Tolerance
+from verifygrad.verdict.claims import Claim, ClaimCheck, check_number_claim
+
+
+def claim_tolerances(results: dict[str, EngineResult], reference: str | None,
+                     allowed: dict[str, Tolerance]) -> dict[str, tuple[float, float] | None]:  # fmt: skip
+    """Per quantity, the (rtol, atol) a value or grad claim may use beyond its own digits, or None.
+
+    Against an exact reference a claim is held to its digits alone, unless the case or the command
+    line sets a tolerance; without one (agreement of float engines only) it gets the engines' budget.
+    """
+    exact = reference is not None and results[reference].exact
+    return {q: None if exact and t.source == "budget" else (t.rtol, t.atol) for q, t in allowed.items()}
+
+
+def judge_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndarray] | None,
+                 tolerances: dict[str, tuple[float, float] | None],
+                 bounds: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> list[ClaimCheck]:  # fmt: skip
+    """Value and grad claims against the reference; formula claims numerically and symbolically (``formulas``).
+
+    ``bounds``: per gradient, the valid subgradients at the kinks the inputs sit on (lenient cases only).
+    """
+    from verifygrad.verdict.formulas import check_formula
+
+    checks = []
+    for claim in claims:
+        if claim.kind == "formula":
+            checks.append(check_formula(claim, problem, truth[claim.quantity] if truth else None))
+        elif truth is None:
+            checks.append(ClaimCheck(claim, None, "unchecked: no engine ran"))
+        else:
+            kink = (bounds or {}).get(claim.quantity) if claim.kind == "grad" else None
+            checks.append(check_number_claim(claim, truth[claim.quantity], tolerances.get(claim.quantity), kink))
+    return checks

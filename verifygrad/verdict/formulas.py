@@ -1,0 +1,195 @@
+"""Whether a claimed derivative formula holds everywhere, not at one point.
+
+A formula claim is a program like the case's own, so it is always checked numerically:
+evaluated by the numpy engine's forward pass and compared with the reference's gradient at
+the case's inputs (whatever route derived it) and with the numpy engine's gradient at seeded
+random points around the inputs and across the domain.  Where SymPy can expand the case, the
+claim is also compared with the symbolic derivative at 30 digits and, if small, proven equal.
+A claim that is not proven must have held at MIN_POINTS points of the domain at least.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from verifygrad.cases.problem import Problem
+from verifygrad.verdict.claims import Claim, ClaimCheck
+
+AROUND, NEAR, POSITIVE, WIDE = 6, 4, 3, 7  # random points around the inputs, in [-2, 2], in (0, 2], and wide
+MIN_POINTS = 4  # in-domain random points an unproven claim must hold at
+SYMBOLIC_POINTS = 8
+NUMERIC_RTOL = 1e-6  # float64 evaluations of two correct formulas differ by rounding only; a wrong one by far more
+FORMULA_RTOL = 1e-9  # both sides evaluated to 30 digits, so only a real difference exceeds this
+FORMULA_ATOL = 1e-24  # NOTE: where the truth is exactly 0, 30-digit arithmetic leaves residues like 5.7e-42
+MAX_PROOF_ELEMENTS = 64
+
+
+@dataclass(frozen=True)
+class Numeric:
+    wrong: str | None  # why the claim is wrong, if it is
+    points: int  # random points inside the domain where the claim held
+    at_inputs: bool = False  # wrong at the case's inputs, against the reference itself
+
+
+def sample_points(problem: Problem) -> list[dict[str, np.ndarray]]:
+    """Seeded random inputs: around the case's own, in [-2, 2], positive only, and across a wide range."""
+    rng = np.random.default_rng(0)
+    reach = 2 * max((float(np.max(np.abs(v))) for v in problem.inputs.values() if v.size), default=0.0) + 10
+    points = []
+    for family, count in (("around", AROUND), ("near", NEAR), ("positive", POSITIVE), ("wide", WIDE)):
+        for _ in range(count):
+            point = {}
+            for name, value in problem.inputs.items():
+                if family == "around":
+                    drawn = value + rng.normal(size=value.shape) * (0.1 * np.abs(value) + 0.05)
+                elif family == "wide":
+                    drawn = rng.uniform(-reach, reach, value.shape)
+                else:
+                    drawn = rng.uniform(-2.0 if family == "near" else 0.05, 2.0, value.shape)
+                point[name] = np.round(drawn, 6)  # NOTE: short decimals, so that a reported point reads back exactly
+            points.append(point)
+    return points
+
+
+def check_formula(claim: Claim, problem: Problem, truth: np.ndarray | None) -> ClaimCheck:
+    """The verdict on one formula claim: numeric always, symbolic where SymPy can expand the case."""
+    points = sample_points(problem)
+    numeric = check_numerically(claim, problem, truth, points)
+    if numeric.wrong and numeric.at_inputs:  # against the reference itself: settled
+        return ClaimCheck(claim, False, numeric.wrong)
+    by_sympy = _time_limited_symbolic(claim, problem, points)
+    # NOTE: a proof outweighs the numpy engine's gradient at a random point (numpy may be what is wrong).
+    if by_sympy.ok is False or by_sympy.text == "proven":
+        return by_sympy
+    if numeric.wrong:
+        return ClaimCheck(claim, False, numeric.wrong)
+    if numeric.points < MIN_POINTS:
+        return ClaimCheck(claim, None, f"unchecked: equal at only {numeric.points} random points inside the domain, at least {MIN_POINTS} are needed")
+    at_inputs = " and the case's inputs" if truth is not None else ""
+    why_not_proven = f" ({by_sympy.text.removeprefix('unchecked: ')})" if by_sympy.ok is None else ""
+    return ClaimCheck(claim, True, f"equal at {numeric.points} random points{at_inputs}{why_not_proven}")
+
+
+def check_numerically(claim: Claim, problem: Problem, truth: np.ndarray | None, points: list[dict[str, np.ndarray]]) -> Numeric:
+    """The claim by the numpy engine: against ``truth`` at the case's inputs, against numpy's gradient at ``points``."""
+    from verifygrad.engines import numpy_engine
+
+    with np.errstate(all="ignore"):
+        if truth is not None:
+            wrong = _differs(claim, problem.inputs, _claimed(claim, problem, problem.inputs), truth, "true")
+            if wrong:
+                return Numeric(wrong, 0, at_inputs=True)
+        held = 0
+        for point in points:
+            result = numpy_engine.run(dataclasses.replace(problem, inputs=point, dtype="float64"))
+            gradient = result.grads[claim.quantity]
+            if not (np.all(np.isfinite(result.value)) and np.all(np.isfinite(gradient))):
+                continue  # outside the domain
+            wrong = _differs(claim, point, _claimed(claim, problem, point), gradient, "numpy's")
+            if wrong:
+                return Numeric(wrong, held)
+            held += 1
+    return Numeric(None, held)
+
+
+def _claimed(claim: Claim, problem: Problem, inputs: dict[str, np.ndarray]) -> np.ndarray:
+    from verifygrad.engines import numpy_engine
+
+    value = numpy_engine.forward(claim.formula, inputs, "float64")[-1]
+    return np.broadcast_to(np.asarray(value, np.float64), problem.inputs[claim.quantity].shape)
+
+
+def _differs(claim: Claim, point: dict[str, np.ndarray], claimed: np.ndarray, gradient: np.ndarray, whose: str) -> str | None:
+    """'wrong (differs at x = 0.5: claimed 1.5, true ∂/∂x = 0.75)', or None where they agree (non-finite truths left out)."""
+    gradient = np.asarray(gradient, np.float64)
+    finite = np.isfinite(gradient)
+    scale = float(np.max(np.abs(gradient[finite]), initial=0.0))
+    allowed = NUMERIC_RTOL * (np.abs(gradient) + scale) + 1e-300
+    bad = finite & ~(np.abs(claimed - gradient) <= allowed)
+    if not bad.any():
+        return None
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    element = f"[{','.join(map(str, index))}]" if index else ""
+    return (
+        f"wrong (differs at {_describe(point, claim.quantity, index)}: claimed {claimed[index]:.6g}, "
+        f"{whose} ∂/∂{claim.quantity}{element} = {gradient[index]:.6g})"
+    )
+
+
+def _describe(point: dict[str, np.ndarray], name: str, index: tuple[int, ...]) -> str:
+    """The point, shortly: each scalar input, and the differentiated input's element in question."""
+    parts = []
+    for other, value in point.items():
+        if value.shape == ():
+            parts.append(f"{other} = {float(value):.6g}")
+        elif other == name or value.shape == point[name].shape:
+            element = value[index] if value.shape == point[name].shape else value.flat[0]
+            parts.append(f"{other}[{','.join(map(str, index))}] = {float(element):.6g}")
+    return ", ".join(parts[:4]) or "the case's inputs"
+
+
+def _time_limited_symbolic(claim: Claim, problem: Problem, points: list[dict[str, np.ndarray]]) -> ClaimCheck:
+    """The symbolic check, in the SymPy worker under the time limit (sp.simplify can take forever).
+
+    NOTE: running out of time leaves the claim to the numeric check; it never makes a claim wrong.
+    """
+    from verifygrad.process import limits, worker
+
+    seconds = limits.current().time_limit
+    if seconds <= 0:
+        return check_symbolically(claim, points, problem=problem)
+    try:
+        return worker.call("verifygrad.verdict.formulas:check_symbolically", problem, claim, points, seconds=seconds)
+    except worker.TimedOut as err:
+        return ClaimCheck(claim, None, f"unchecked: {err}")
+    except Exception as err:  # noqa: BLE001 - SymPy failing on one claim must not end the run
+        reason = str(err) if isinstance(err, worker.RemoteError) else f"{type(err).__name__}: {err}"
+        return ClaimCheck(claim, None, f"unchecked: SymPy failed: {reason.splitlines()[0]}")
+
+
+def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], problem: Problem) -> ClaimCheck:
+    """Compare the claim with SymPy's derivative at 30 digits at the inputs and random points, then try to prove them equal."""
+    import sympy as sp
+
+    from verifygrad.engines import EngineSkipped
+    from verifygrad.engines.sympy import expand as symbolic
+
+    try:
+        derivation = symbolic.derive(problem)
+        symbolic.check_exponents(claim.formula, problem.inputs)
+    except EngineSkipped as skip:
+        return ClaimCheck(claim, None, f"unchecked: {skip}")
+    derived = derivation.grads[claim.quantity]
+    claimed = np.broadcast_to(symbolic.build(claim.formula, derivation.symbols), derived.shape)
+    pairs = [(claimed[index], derived[index], index) for index in np.ndindex(*derived.shape)]
+    substitutions = [derivation.substitution]
+    for point in points:
+        substitution = {s: symbolic.precise(float(v)) for name, value in point.items() for s, v in zip(derivation.symbols[name].flat, value.flat)}
+        if all(np.isfinite(symbolic.to_float(true, substitution)) for _, true, _ in pairs):
+            substitutions.append(substitution)
+        if len(substitutions) > SYMBOLIC_POINTS:
+            break
+    for substitution in substitutions:
+        for said, true, index in pairs:
+            said_value, true_value = symbolic.to_float(said, substitution), symbolic.to_float(true, substitution)
+            if np.isnan(true_value):
+                continue
+            if not abs(said_value - true_value) <= FORMULA_RTOL * abs(true_value) + FORMULA_ATOL:
+                element = f"[{','.join(map(str, index))}]" if index else ""
+                at = _describe_symbols(said, true, substitution)
+                text = f"wrong (differs at {at}: claimed {said_value:.6g}, true ∂/∂{claim.quantity}{element} = {true_value:.6g})"
+                return ClaimCheck(claim, False, text)
+    if len(pairs) <= MAX_PROOF_ELEMENTS and all(sp.simplify(said - true) == 0 for said, true, _ in pairs):
+        return ClaimCheck(claim, True, "proven")
+    return ClaimCheck(claim, None, "unchecked: not proven")
+
+
+def _describe_symbols(said, true, point: dict) -> str:
+    import sympy as sp
+
+    involved = sorted((sp.sympify(said).free_symbols | true.free_symbols) & set(point), key=str)
+    involved = involved or sorted(point, key=str)
+    return ", ".join(f"{s} = {float(point[s]):.6g}" for s in involved[:4])
