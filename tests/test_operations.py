@@ -99,6 +99,10 @@ CLOSED_FORMS = {
     "where-nan-branch-value": ("sum(where(v > 0, log(v), 0 * v))", {"v": V}, np.log(V[V > 0]).sum(), {}),
     "comparison-chain": ("sum((-0.5 < v < 0.4) * v)", {"v": V}, V[0], {"v": np.array([1.0, 0, 0])}),
     "comparison-functions": ("sum(torch.ge(v, 0.35) * v + np.equal(v, v) * v - torch.ne(v, v))", {"v": V}, 0.6, {"v": np.array([1.0, 1, 2])}),
+    "einsum-matvec": ("sum(torch.einsum('ij,j->i', w, v))", {"w": W, "v": V}, (W @ V).sum(), {"w": np.tile(V, (2, 1)), "v": W.sum(axis=0)}),
+    "einsum-implicit": ("np.einsum('ij,ij', w, w)", {"w": W}, (W * W).sum(), {"w": 2 * W}),
+    "einsum-outer-transposed": ("sum(einsum('i,j->ji', v, v[:2]) * w)", {"v": V, "w": W}, V[:2] @ W @ V,
+                                {"v": W.T @ V[:2] + np.concatenate([W @ V, [0.0]]), "w": np.outer(V[:2], V)}),
     "np.dot-matrix": ("sum(np.dot(a, a))", {"a": A}, (A @ A).sum(), {"a": np.ones((2, 2)) @ A.T + A.T @ np.ones((2, 2))}),
 }  # fmt: skip
 
@@ -141,6 +145,7 @@ def test_elementwise_hessian_of_a_new_primitive(expr: str) -> None:
         ("torch.max(v * v)", np.diag([0.0, 2, 0])),
         ("torch.prod(v)", np.array([[0, V[2], V[1]], [V[2], 0, V[0]], [V[1], V[0], 0]])),
         ("sum(torch.cumsum(v, 0) ** 2)", 2 * np.array([[3.0, 2, 1], [2, 2, 1], [1, 1, 1]])),
+        ("einsum('i,i->', v, v)", 2 * np.eye(3)),
     ],
 )
 def test_structural_hessians(expr: str, hessian: np.ndarray) -> None:
@@ -185,6 +190,9 @@ def test_shape_errors_name_both_shapes(expr: str, shapes: dict, message: str) ->
         ("np.split(w, 2)[0]", "not supported yet: np.split into equal sections"),
         ("torch.split(w, 2)", "split() returns several tensors"),
         ("sum(torch.cumsum(w))", "cumsum() needs dim"),
+        ("einsum('ii,i->', w, v)", "not supported yet: einsum with an index repeated within one operand ('ii')"),
+        ("einsum('ij,k->i', w, v)", "not supported yet: einsum summing an index of one operand alone"),
+        ("einsum('i;j', w, v)", "einsum() takes subscripts for two operands"),
     ],
 )
 def test_misused_operations_say_how_to_write_them(expr: str, message: str) -> None:

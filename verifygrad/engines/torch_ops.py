@@ -88,7 +88,7 @@ TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     "roll": torch.roll, "pad": _pad, "tril": lambda x, k=0: torch.tril(x, k), "triu": lambda x, k=0: torch.triu(x, k), "diag": lambda x, k=0: torch.diag(x, k),
     "cumsum": torch.cumsum, "prod": _prod, "prod_others": _prod_others,
     "inv": torch.linalg.inv, "det": torch.linalg.det, "logabsdet": lambda x: torch.linalg.slogdet(x).logabsdet,
-    "solve": torch.linalg.solve,
+    "solve": torch.linalg.solve, "einsum": lambda x, y, spec: torch.einsum(spec, x, y),
     "erf": torch.erf, "erfc": torch.erfc, "expm1": torch.expm1, "asin": torch.asin, "acos": torch.acos,
     "atan": torch.atan, "atan2": torch.atan2, "floor": torch.floor, "ceil": torch.ceil, "trunc": torch.trunc,
     "round": torch.round,

@@ -149,3 +149,7 @@ def prod_others(x: np.ndarray, dim: int | None = None) -> np.ndarray:
 
 def logabsdet(x: np.ndarray) -> np.ndarray:
     return np.asarray(np.linalg.slogdet(x)[1])
+
+
+def einsum(x: np.ndarray, y: np.ndarray, spec: str) -> np.ndarray:
+    return np.einsum(spec, x, y)

@@ -284,6 +284,19 @@ def diag_shape(x: Shape, k: int = 0) -> Shape:
     raise ShapeError(f"diag needs a 1-D or 2-D argument, got {fmt(x)}")
 
 
+def einsum_shape(x: Shape, y: Shape, spec: str) -> Shape:
+    """The output shape of a two-operand einsum in explicit form ("ij,jk->ik"), each index's sizes checked."""
+    inputs, output = spec.split("->")
+    sizes: dict[str, int] = {}
+    for letters, shape in zip(inputs.split(","), (x, y)):
+        if len(letters) != len(shape):
+            raise ShapeError(f"einsum '{spec}': '{letters}' names {len(letters)} dimensions, the operand is {fmt(shape)}")
+        for letter, size in zip(letters, shape):
+            if sizes.setdefault(letter, size) != size:
+                raise ShapeError(f"einsum '{spec}': index {letter} is {sizes[letter]} in one place and {size} in another ({fmt(x)} and {fmt(y)})")
+    return tuple(sizes[letter] for letter in output)
+
+
 def fmt(shape: Shape) -> str:
     return "scalar" if shape == () else "x".join(map(str, shape))
 
@@ -598,6 +611,20 @@ def solve_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
     return -(prim.outer(gb, ans) if b.ndim == 1 else gb @ ans.T)
 
 
+def einsum_vjps() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Each operand's gradient is itself an einsum: g with the other operand, back to this operand's indices."""
+
+    def first(g: Any, ans: Any, x: Any, y: Any, spec: str) -> Any:
+        (a, b), out = spec.split("->")[0].split(","), spec.split("->")[1]
+        return prim.einsum(g, y, spec=f"{out},{b}->{a}")
+
+    def second(g: Any, ans: Any, x: Any, y: Any, spec: str) -> Any:
+        (a, b), out = spec.split("->")[0].split(","), spec.split("->")[1]
+        return prim.einsum(g, x, spec=f"{out},{a}->{b}")
+
+    return first, second
+
+
 def erf_vjp(g: Any, ans: Any, x: Any) -> Any:
     return g * (2 / math.sqrt(math.pi)) * prim.exp(-(x * x))
 
@@ -715,6 +742,8 @@ OPS: dict[str, Op] = {
         Op("prod_others", 1, arrays.prod_others, (prod_others_vjp,), lambda x, dim=None: x, torch="prod_others"),
         # --- linear algebra (2-D) ---------------------------------------------------------------------------
         # NOTE: det's and logabsdet's VJPs go through inv: nan at a singular matrix, where torch still answers for det.
+        # NOTE: two operands, explicit output; spellings.py refuses specs whose VJP would not be an einsum again.
+        Op("einsum", 2, arrays.einsum, einsum_vjps(), einsum_shape, torch="einsum", reads=(("y",), ("x",))),
         Op("inv", 1, np.linalg.inv, (lambda g, ans, x: -(ans.T @ (g @ ans.T)),), square_shape, sympy="inv", torch="inv", reads=(("ans",),)),
         Op("det", 1, np.linalg.det, (lambda g, ans, x: g * ans * prim.inv(x).T,), det_shape, sympy="det", torch="det", reads=(("ans", "x"),)),
         Op("logabsdet", 1, arrays.logabsdet, (lambda g, ans, x: g * prim.inv(x).T,), det_shape, sympy="logabsdet", torch="logabsdet", reads=(("x",),)),

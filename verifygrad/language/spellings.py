@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -554,6 +555,33 @@ def _cumsum(call: Call) -> int:
     return g.op("cumsum", x, dim=dim)
 
 
+def einsum_spec(spec: Any, col: int) -> str:
+    """Subscripts in explicit form ("ij,jk->ik"), refused where a gradient would not be an einsum again."""
+    if not isinstance(spec, str) or not re.fullmatch(r"[a-zA-Z]*,[a-zA-Z]*(->[a-zA-Z]*)?", spec.replace(" ", "")):
+        raise ExprError("einsum() takes subscripts for two operands, e.g. einsum('ij,jk->ik', a, b)", col)
+    spec = spec.replace(" ", "")
+    inputs, _, output = spec.partition("->")
+    first, second = inputs.split(",")
+    if "->" not in spec:  # implicit: the indices that appear once, in alphabetical order
+        output = "".join(sorted(letter for letter in set(inputs) - {","} if inputs.count(letter) == 1))
+    for letters in (first, second, output):
+        if len(set(letters)) != len(letters):
+            raise ExprError(f"not supported yet: einsum with an index repeated within one operand ('{letters}')", col)
+    for letters, other in ((first, second), (second, first)):
+        alone = set(letters) - set(other) - set(output)
+        if alone:
+            raise ExprError(f"not supported yet: einsum summing an index of one operand alone ({', '.join(sorted(alone))}); sum() it first", col)
+    if set(output) - set(first + second):
+        raise ExprError(f"einsum '{spec}': the output names an index no operand has", col)
+    return f"{first},{second}->{output}"
+
+
+def _einsum(call: Call) -> int:
+    if len(call.tensors) != 2:
+        raise ExprError("not supported yet: einsum of other than two operands", call.graph.col)
+    return call.graph.op("einsum", *call.tensors, spec=einsum_spec(call.literal("equation", 0, None), call.graph.col))
+
+
 # --- linear algebra, special functions, rounding, masks --------------------------------
 
 
@@ -782,6 +810,7 @@ COMPOSED: dict[str, Function] = {
     "unbind": spelling(_unbind, (1, 1), keywords=("dim", PART)),
     # linear algebra
     "det": _alias("det"), "inv": _alias("inv"), "inverse": _alias("inv"), "solve": _alias("solve", 2),
+    "einsum": spelling(_einsum, (1, 3), keywords=("equation",)),
     "logdet": unary(lambda g, x: g.op("log", g.op("det", x))),
     "slogdet": spelling(_slogdet, (1, 1), keywords=(PART,)),
     # special functions, rounding, remainders
@@ -824,7 +853,7 @@ NUMPY: dict[str, Function] = {
 # Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
 LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
-    "split", "unbind", "np.split", "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
+    "split", "unbind", "np.split", "einsum", "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
 SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack"})

@@ -31,9 +31,11 @@ def column(node: ast.AST) -> int:
 
 
 def literal(node: ast.AST) -> Any:
-    """A number, or nested list/tuple of numbers, written literally."""
+    """A number, or nested list/tuple of numbers, written literally (or a string: einsum's subscripts)."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return number(node)
+    if isinstance(node, ast.Constant) and type(node.value) is str:
+        return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         value = literal(node.operand)
         if isinstance(value, (int, float)):
