@@ -80,7 +80,7 @@ def test_load_errors(tmp_path: Path, text: str, message: str) -> None:
             "name: a\nexpr: x\ninputs:\n  x: 1\nexpect:\n  grad: {x: [1, 2]}\n",
             ":6: expect.grad.x has shape 2; the true one has shape scalar",
         ),
-        ("name: a\nexpr: x\ninputs:\n  x: 1\nexpect:\n  formula: {x: 'cosh(x)'}\n", ":6: expect.formula.x: unknown function 'cosh'"),
+        ("name: a\nexpr: x\ninputs:\n  x: 1\nexpect:\n  formula: {x: 'zeta(x)'}\n", ":6: expect.formula.x: unknown function 'zeta'"),
     ],
 )
 def test_preparation_errors(tmp_path: Path, text: str, message: str) -> None:
