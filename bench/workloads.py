@@ -14,10 +14,12 @@ import numpy as np
 
 from verifygrad.engines import numpy_engine
 from verifygrad.language.parse import Node, Program, parse
+from verifygrad.language.statements import compile_program
 
 Contender = Callable[[], tuple[float, list[np.ndarray]]]
 
 W1_EXPR = "mean(exp(sin(x))*x**2 + tanh(x))"
+W1_PROGRAM = "s = sin(x)\ny = exp(s) * x**2\ny += tanh(x)\ny.mean()"  # W1 as statements: the same nodes
 W2_EXPR = "sum(tanh(A @ B))"
 W3_CYCLE = ("sin", "mul", "add", "tanh")  # each mul/add takes a constant: 0.9, 0.1
 
@@ -61,7 +63,11 @@ def w1(size: int, references: bool = True) -> Workload:
         dx = (e * np.cos(x) * square + 2 * e * x + (1 - t * t)) / x.size
         return float(value), [dx]
 
-    contenders = {"numpy (hand-written)": hand, "verifygrad numpy": engine_contender(parse(W1_EXPR), {"x": x})}
+    contenders = {
+        "numpy (hand-written)": hand,
+        "verifygrad numpy": engine_contender(parse(W1_EXPR), {"x": x}),
+        "verifygrad numpy, written as a program": engine_contender(compile_program(W1_PROGRAM, ["x"]), {"x": x}),
+    }
     if references and installed("torch"):
         import torch
 
@@ -146,6 +152,11 @@ def w3_program(ops: int) -> Program:
     return Program("w3", tuple(nodes))
 
 
+def w3_text(rounds: int) -> str:
+    """The same chain as a program: a for loop the compiler unrolls (one expression could not nest this deep)."""
+    return f"y = x\nfor i in range({rounds}):\n    y = tanh(sin(y) * 0.9 + 0.1)\ny.sum()"
+
+
 def w3(ops: int, references: bool = True) -> Workload:
     x = np.random.default_rng(2).uniform(-1, 1, 10)
     rounds = ops // 4
@@ -163,7 +174,11 @@ def w3(ops: int, references: bool = True) -> Workload:
             g = g * (1 - t * t) * 0.9 * np.cos(v)
         return float(value), [g]
 
-    contenders = {"numpy (hand-written)": hand, "verifygrad numpy": engine_contender(w3_program(ops), {"x": x})}
+    contenders = {
+        "numpy (hand-written)": hand,
+        "verifygrad numpy": engine_contender(w3_program(ops), {"x": x}),
+        "verifygrad numpy, written as a program": engine_contender(compile_program(w3_text(rounds), ["x"]), {"x": x}),
+    }
     if references and installed("torch"):
         import torch
 

@@ -28,7 +28,7 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 def test_bundled_cases_pass(tmp_path: Path) -> None:
     code, output = run(str(CASES))
     assert code == 0, output
-    assert output.splitlines()[-1].startswith(f"{48 + 53 + 53 + 6} passed, 0 failed")
+    assert output.splitlines()[-1].startswith(f"{59 + 53 + 53 + 6} passed, 0 failed")
     assert "mean-5-x-plus-1-squared" in output and "Traceback" not in output
 
 

@@ -20,7 +20,8 @@ ERROR_PATHS = {
         "name: a\nexpr: sum(x)\ninputs: {x: [1, 2]}\ntolerance:\n  rtol: 1\n  atool: 3\n",
         "6: case 'a': unknown key 'atool' in tolerance; did you mean 'atol'?",
     ),
-    "missing-key": ("name: a\nexpr: sum(x)\n", "1: case 'a': missing required key 'inputs'"),
+    "missing-key": ("name: a\ninputs: {x: 1}\n", "1: case 'a': missing required key 'expr'"),
+    "no-inputs": ("name: a\nexpr: sum(x)\n", "2: expr: unknown name 'x' at column 5; inputs are: none"),
     "wrong-type": (
         "name: a\nexpr: sum(x)\ninputs: {x: [1, 2]}\nwrt: x\n",
         "4: case 'a': wrt must be a list of input names; found the text 'x'",

@@ -5,14 +5,17 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import yaml
 from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.strategies import any_text, fuzz_settings, mutated_case_file, token_text, yaml_document
 from verifygrad.cases.load import load_file
 from verifygrad.cases.problem import Overrides, tensor_value
 from verifygrad.errors import CaseError
 from verifygrad.language.parse import ExprError, parse
+from verifygrad.language.statements import compile_program
 from verifygrad.verdict.judge import check_case
 
 INPUT_SHAPES = {"x": (2, 3), "y": (3,), "z": (), "W": (3, 3), "v": (3,), "a": (2,)}
@@ -70,3 +73,25 @@ def test_loader_on_random_documents(document: dict) -> None:
 @given(mutated_case_file())
 def test_loader_on_mutated_bundled_cases(text: str) -> None:
     load_and_check(text)
+
+
+STATEMENT_STARTS = [
+    "y = ", "y += ", "y *= ", "a, y = ", "y.add_(", "y.exp_()", "for i in range(3):\n    y = ", "while ", "if ", "else:\n    y = ",
+    "def f(q):\n    return ", "y = f(", "with torch.no_grad():\n    y = ", "import ", "y.backward()", "print(", "return ",
+    "y = y.detach() * ", "y = x if ", " > ", " < 0 else ", "out = ", "e = ", "exp = ", "y[0] = ", "y.data = ",
+]  # fmt: skip
+program_text = st.lists(st.tuples(st.sampled_from(STATEMENT_STARTS), token_text), min_size=1, max_size=6).map(
+    lambda lines: "\n".join(start + tokens for start, tokens in lines)
+)
+
+
+@fuzz_settings(300)
+@given(program_text)
+def test_program_compiler_on_statement_sequences(text: str) -> None:
+    """Whatever the statements, the compiler gives a program or an ExprError with a message, never another exception."""
+    inputs = {name: np.full(shape, 0.5) for name, shape in INPUT_SHAPES.items()}
+    try:
+        program = compile_program(text, inputs)
+        program.shapes(INPUT_SHAPES)
+    except ExprError as err:
+        assert str(err).strip()

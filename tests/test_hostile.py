@@ -38,7 +38,7 @@ CODE_ROUTES = {
     "einsum('ij;os.system', x, x)": "einsum() takes subscripts for two operands",
     "x if x else x": "a conditional expression is not allowed",
     "'os'": "the str constant 'os' is not allowed",
-    "(x := 1)": "the construct 'NamedExpr' is not allowed",
+    "(x := 1)": "the assignment operator := (write an assignment statement) is not allowed",
     "exp(*x)": "a starred argument is not allowed",
     "exp(**x)": "**keyword arguments are not allowed",
     "ones.__call__(2)": "unknown method '.__call__()'",

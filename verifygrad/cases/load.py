@@ -58,6 +58,7 @@ class Case:
     path: str
     line: int
     wrt: list[str] | None = None
+    output: str | None = None  # the variable that is the program's output, where not its last expression
     grad_output: Any = None
     dtype: str = "float64"
     device: str = "auto"
@@ -252,7 +253,7 @@ def _message(error: Any, path: list[Any]) -> str:
     if error.validator in ("type", "anyOf", "oneOf"):
         expected = {
             "inputs": "a mapping of input name to value", "tolerance": "a mapping with rtol and/or atol",
-            "expect": "a mapping with value, grad and/or formula", "wrt": "a list of input names",
+            "expect": "a mapping with value, grad, formula and/or values", "wrt": "a list of input names",
             "engines": "a list of engine names", "tags": "a list of strings",
         }.get(str(path[0]) if len(path) == 1 else "", _expected_type(error))  # fmt: skip
         return f"{where} must be {expected}; found {_kind(instance)}{number_hint(instance)}"
@@ -287,6 +288,7 @@ def _kind(value: Any) -> str:
 
 def _to_case(mapping: LineDict, where: str) -> Case:
     fields = {key: mapping[key] for key in CASE_PROPERTIES if key in mapping}
+    fields.setdefault("inputs", {})  # a program may create its inputs itself
     return Case(path=where, line=mapping.line, raw=mapping, **fields)
 
 
@@ -299,6 +301,6 @@ def collect(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def load_mapping(mapping: dict[str, Any], where: str) -> tuple[list[Case], list[CaseError]]:
-    """One case given as data rather than a file (e.g. by `verifygrad new`), validated like any other."""
-    return _validated([LineDict(mapping)], where)
+def load_mapping(mapping: dict[str, Any], where: str, line: int = 0) -> tuple[list[Case], list[CaseError]]:
+    """One case given as data rather than a file (e.g. by `verifygrad new`, or read from a tutorial at ``line``), validated like any other."""
+    return _validated([LineDict(mapping, line=line)], where)

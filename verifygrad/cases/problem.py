@@ -10,11 +10,13 @@ from typing import Any
 import numpy as np
 
 from verifygrad.cases.load import Case
+from verifygrad.errors import CaseError
 from verifygrad.language import constants
 from verifygrad.language.constants import ConstantError
 from verifygrad.language.evaluate import constant_value
 from verifygrad.language.ops import Shape, fmt
 from verifygrad.language.parse import ExprError, Program, parse
+from verifygrad.language.statements import NeedsValues, compile_program, with_probes
 from verifygrad.process import limits
 
 
@@ -39,54 +41,84 @@ class Problem:
         return {name: value.astype(self.dtype) for name, value in self.inputs.items()}
 
 
-def parse_cached(text: str) -> Program:
-    """Parse once per expression text: suites repeat expressions, and engines cache per Program."""
-    return _parse_under(text, limits.current())
+def compile_case_program(text: str, inputs: dict[str, np.ndarray], line_offset: int = 0, output: str | None = None) -> Program:
+    """Compile once per text and input names (suites repeat expressions, engines cache per Program);
+    a program whose if/while depends on the inputs' values is compiled again with them, every time."""
+    try:
+        return _compile_under(text, tuple(inputs), line_offset, output, limits.current())
+    except NeedsValues:
+        return compile_program(text, inputs, line_offset=line_offset, output=output)
 
 
 @functools.lru_cache(maxsize=1024)
-def _parse_under(text: str, run_limits: limits.Limits) -> Program:
+def _compile_under(text: str, names: tuple[str, ...], line_offset: int, output: str | None, run_limits: limits.Limits) -> Program:
     # NOTE: keyed by the limits too: a text parsed under loose limits must not pass under strict ones.
-    return parse(text)
+    return compile_program(text, names, line_offset=line_offset, output=output)
 
 
 def tensor_value(raw: Any, what: str) -> np.ndarray:
     """A case value (number, nested list, or constant expression) as a float64 array."""
+    return marked_value(raw, what)[0]
+
+
+def marked_value(raw: Any, what: str) -> tuple[np.ndarray, bool]:
+    """A case value as a float64 array, and whether it was written with requires_grad=True."""
     if isinstance(raw, str):
         program = parse(raw, allow_inputs=False)
         check_total_size(program, program.shapes({}))
-        return constant_value(program)
+        return constant_value(program), program.requires_grad
     if isinstance(raw, bool):
         raise ConstantError(f"{what} must be a number, list or constant expression, not a boolean")
-    return constants.to_array(raw, what)
+    return constants.to_array(raw, what), False
+
+
+def expr_line_offset(case: Case) -> int:
+    """What to add to a line of the program to get its line in the file: a program of several lines is a block scalar."""
+    return case.line_of("expr") if "\n" in case.expr.strip() else 0
+
+
+def expr_error(case: Case, err: ExprError, key: str = "expr") -> CaseError:
+    """`file:line: expr: message at column C`, the line the statement's own where the program has several."""
+    return CaseError(case.path, err.line or case.line_of(key), f"{key}: {err.located()}")
 
 
 def prepare(case: Case, overrides: Overrides) -> Problem:
     """Parse and check everything about a case that can be checked before any engine runs."""
-    try:
-        program = parse_cached(case.expr)
-    except ExprError as err:
-        raise case.error(f"expr: {err}", "expr") from None
-    inputs = {}
+    inputs, marked = {}, []
     for name, raw in case.inputs.items():
         try:
-            inputs[name] = tensor_value(raw, "the value")
+            inputs[name], requires_grad = marked_value(raw, "the value")
         except (ExprError, ConstantError) as err:
             raise case.error(f"input '{name}': {err}", "inputs", name) from None
+        if requires_grad:
+            marked.append(name)
     try:
+        program = compile_case_program(case.expr, inputs, expr_line_offset(case), case.output)
+        inputs.update(program.declared)  # x = torch.tensor(..., requires_grad=True) in the program itself
+        marked += [name for name, _ in program.declared]
+        if not inputs:
+            raise case.error("the case has no inputs: give `inputs:`, or create them in the program with requires_grad=True", "expr")
+        wrt = tuple(case.wrt or marked or inputs)
+        intermediates = [name for name in wrt if name not in inputs]
+        for name in intermediates:
+            if name not in dict(program.bindings):
+                variables = ", ".join(n for n, _ in program.bindings if n not in inputs)
+                which = "not an input" if not variables else "neither an input nor a variable the output depends on"
+                more = f"; variables: {variables}" if variables else ""
+                raise case.error(f"wrt names '{name}', which is {which}; inputs are: {', '.join(inputs)}{more}", "wrt")
+        if intermediates:
+            shapes = program.shapes({name: value.shape for name, value in inputs.items()})
+            inputs.update({name: np.zeros(shapes[dict(program.bindings)[name]]) for name in intermediates})
+            program = with_probes(program, intermediates)
         shapes = tuple(program.shapes({name: value.shape for name, value in inputs.items()}))
         check_total_size(program, shapes)
     except ExprError as err:
-        raise case.error(f"expr: {err}", "expr") from None
-    wrt = tuple(case.wrt or inputs)
-    for name in wrt:
-        if name not in inputs:
-            raise case.error(f"wrt names '{name}', which is not an input; inputs are: {', '.join(inputs)}", "wrt")
+        raise expr_error(case, err) from None
     return Problem(
         program=program,
         inputs=inputs,
         wrt=wrt,
-        grad_output=_grad_output(case, shapes[-1]),
+        grad_output=_grad_output(case, shapes[-1], program.grad_output),
         dtype=overrides.dtype or case.dtype,
         device=overrides.device or case.device,
         shapes=shapes,
@@ -104,10 +136,15 @@ def check_total_size(program: Program, shapes: list[Shape] | tuple[Shape, ...]) 
     for node, shape in zip(program.nodes, shapes):
         total += math.prod(shape)
         if total > limit:
-            raise ExprError(f"the tensors of this expression hold over {limit} elements together; the limit is --max-elements", node.col)
+            raise ExprError(f"the tensors of this expression hold over {limit} elements together; the limit is --max-elements", node.col, node.line or None)
 
 
-def _grad_output(case: Case, shape: Shape) -> np.ndarray:
+def _grad_output(case: Case, shape: Shape, handed: np.ndarray | None = None) -> np.ndarray:
+    """The case's grad_output, else what the program handed to backward(v), else ones for a scalar output."""
+    if case.grad_output is None and handed is not None:
+        if handed.shape not in (shape, ()):
+            raise case.error(f"backward() is handed a gradient of shape {fmt(handed.shape)}; the output has shape {fmt(shape)}", "expr")
+        return np.broadcast_to(handed, shape).copy()
     if case.grad_output is None:
         if shape != ():
             raise case.error(

@@ -7,18 +7,32 @@ from typing import Any
 ENGINES = ("sympy", "numpy", "torch", "fd")  # the engine names a case may ask for, in the report's column order
 
 IDENTIFIER = "^[A-Za-z_][A-Za-z0-9_]*$"
+# NOTE: `$` also matches before a final newline (in Python's re, which jsonschema uses): "x\n" must not be a name.
+NAME = {"type": "string", "pattern": IDENTIFIER, "not": {"pattern": "\n"}}
 
 CASE_PROPERTIES: dict[str, Any] = {
     "name": {"type": "string", "minLength": 1, "description": "Unique within a run."},
-    "expr": {"type": "string", "minLength": 1, "description": "The expression, e.g. mean(5*(x+1)**2)."},
+    "expr": {
+        "type": "string",
+        "minLength": 1,
+        "description": "The expression, e.g. mean(5*(x+1)**2), or a program of statements (a block scalar, `expr: |`).",
+    },
+    "output": {**NAME, "description": "The program's output variable, where it is not the last expression or assignment."},
     "inputs": {
         "type": "object",
         "minProperties": 1,
-        "propertyNames": {"pattern": IDENTIFIER},
+        "propertyNames": {"pattern": IDENTIFIER, "not": {"pattern": "\n"}},
         "additionalProperties": {"$ref": "#/$defs/tensor"},
-        "description": "Input name to value: a number, nested list, or constant expression such as ones(2, 2).",
+        "description": "Input name to value: a number, nested list, or constant expression such as ones(2, 2). "
+        "A program may create its inputs itself instead (x = torch.tensor([1., 2.], requires_grad=True)).",
     },
-    "wrt": {"type": "array", "items": {"type": "string"}, "uniqueItems": True, "minItems": 1},
+    "wrt": {
+        "type": "array",
+        "items": NAME,
+        "uniqueItems": True,
+        "minItems": 1,
+        "description": "The inputs (or program variables: torch's retain_grad) to differentiate with respect to.",
+    },
     "grad_output": {"$ref": "#/$defs/tensor"},
     "dtype": {"enum": ["float64", "float32"]},
     "device": {"enum": ["auto", "cpu", "cuda"]},
@@ -35,6 +49,12 @@ CASE_PROPERTIES: dict[str, Any] = {
             "grad": {"type": "object", "additionalProperties": {"$ref": "#/$defs/tensor"}},
             # A constant derivative may be written as a plain number: formula: {y: 3}.
             "formula": {"type": "object", "additionalProperties": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}},
+            "values": {
+                "type": "object",
+                "propertyNames": {"pattern": IDENTIFIER, "not": {"pattern": "\n"}},
+                "additionalProperties": {"$ref": "#/$defs/tensor"},
+                "description": "Values of the program's variables (what print(y) shows in a tutorial).",
+            },
         },
         "additionalProperties": False,
     },
@@ -55,7 +75,7 @@ DEFS: dict[str, Any] = {
     "case": {
         "type": "object",
         "properties": CASE_PROPERTIES,
-        "required": ["name", "expr", "inputs"],
+        "required": ["name", "expr"],
         "additionalProperties": False,
     },
     # In a file of several cases, any key but name may come from `defaults:`.

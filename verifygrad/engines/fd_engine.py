@@ -37,6 +37,8 @@ import numpy as np
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
 from verifygrad.engines.numpy_engine import forward
+from verifygrad.language.evaluate import program_value
+from verifygrad.language.parse import Node, Program
 
 EPS = float(np.finfo(np.float64).eps)
 STEP = EPS ** (1 / 5)
@@ -56,13 +58,14 @@ def fd_tolerance(rtol: float, atol: float) -> tuple[float, float]:
 
 def run(problem: Problem) -> EngineResult:
     inputs = {name: np.asarray(value, dtype=np.float64) for name, value in problem.inputs.items()}
-    value = forward(problem.program, inputs, "float64")[-1]
+    program = frozen(problem.program, inputs)
+    value = forward(program, inputs, "float64")[-1]
     weights = np.asarray(problem.grad_output, dtype=np.float64)
     center = float(np.sum(weights * value))
 
     def objective(name: str, moved: np.ndarray) -> float:
         """<grad_output, output> with input ``name`` replaced: its gradient is what the engines report."""
-        return float(np.sum(weights * forward(problem.program, {**inputs, name: moved}, "float64")[-1]))
+        return float(np.sum(weights * forward(program, {**inputs, name: moved}, "float64")[-1]))
 
     grads: dict[str, np.ndarray] = {}
     directional: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -89,6 +92,22 @@ def run(problem: Problem) -> EngineResult:
             unchecked[name] = doubtful
     detail = describe(problem) + "".join(f"; {_unchecked_text(name, mask, name in directional)}" for name, mask in unchecked.items())
     return EngineResult("fd", "ok", value=np.asarray(value, np.float64), grads=grads, directional=directional, unchecked=unchecked, detail=detail)
+
+
+def frozen(program: Program, inputs: dict[str, np.ndarray]) -> Program:
+    """The program with each stop_gradient (detach) a constant of its value at the inputs.
+
+    NOTE: differences of forward values see a detached value move with the inputs; the
+    gradient must not, so it is held where the inputs are, as the other engines hold it.
+    """
+    if not any(node.op == "stop_gradient" for node in program.nodes):
+        return program
+    nodes = list(program.nodes)
+    for i, node in enumerate(nodes):
+        if node.op == "stop_gradient":
+            value = program_value(Program(program.text, tuple(nodes[: i + 1])), inputs)
+            nodes[i] = Node("const", (), {"value": value, "symbol": None}, node.col, node.spelling, line=node.line)
+    return Program(program.text, tuple(nodes), program.notes, program.bindings)
 
 
 def derivative(f: Callable[[np.ndarray], float], x: np.ndarray, direction: np.ndarray, center: float) -> tuple[float, bool]:

@@ -48,6 +48,7 @@ TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
     "reshape": torch.reshape, "broadcast_to": lambda x, shape: x.broadcast_to(shape), "sum_to": lambda x, shape: x.sum_to_size(shape),
     "one_hot": _one_hot,
     **TORCH_MORE,
+    "detach": torch.Tensor.detach,
 }  # fmt: skip
 
 

@@ -52,6 +52,12 @@ def main() -> None:
 def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
         **options: Any) -> None:  # fmt: skip
     """Check the cases in PATHS (files, or directories searched for *.yaml and *.yml)."""
+    run_with_limits(paths, time_limit, max_elements, settings, **options)
+
+
+def run_with_limits(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
+                    **options: Any) -> None:  # fmt: skip
+    """`run` (and `check`, which passes its own loader) under the limits the options set."""
     from verifygrad.process import limits
 
     chosen: dict[str, float] = {}
@@ -69,7 +75,7 @@ def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | N
 def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool,
          jobs: str, timeout: float | None, explain: str | None, strict: bool, mutate: bool, json_path: str | None,
-         junit_path: str | None) -> None:  # fmt: skip
+         junit_path: str | None, load: Any = None, annotate: Any = None) -> None:  # fmt: skip
     import time
 
     from rich.console import Console
@@ -95,7 +101,7 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
         from verifygrad.process import worker
 
         worker.prestart(("verifygrad.engines.sympy.engine", "verifygrad.verdict.claims"))  # SymPy's import in the worker overlaps torch's here
-    cases, load_errors = load_cases(paths, pattern)
+    cases, load_errors = (load or load_cases)(paths, pattern)
     if not cases and not load_errors:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
         sys.exit(EXIT_INVALID)
@@ -106,6 +112,7 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
 
         sys.exit(explain_case(console, cases, explain, overrides))
     outcomes = _check_all(console, cases, overrides, workers, timeout)
+    extra = annotate(console, outcomes, verbose) if annotate else {}  # `check`: the per-file report and its JSON
     render(console, outcomes, load_errors, verbose)
     code, why = exit_status(outcomes, load_errors, strict)
     if why:
@@ -116,7 +123,7 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
 
         from verifygrad.reports.json_report import run_report
 
-        _write(json_path, json.dumps(run_report(outcomes, load_errors, code, seconds), indent=2, ensure_ascii=False) + "\n")
+        _write(json_path, json.dumps({**run_report(outcomes, load_errors, code, seconds), **extra}, indent=2, ensure_ascii=False) + "\n")
     if junit_path:
         from verifygrad.reports.junit import junit_xml
 
@@ -171,7 +178,7 @@ def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
 
     cases, load_errors = load_cases(paths, pattern)
     for case in cases:
-        click.echo(f"{case.path}:{case.line}\t{case.name}\t{case.expr}")
+        click.echo(f"{case.path}:{case.line}\t{case.name}\t{'; '.join(case.expr.strip().splitlines())}")  # a program on one line
     for error in load_errors:
         click.echo(str(error), err=True)
     if not cases and not load_errors:
@@ -181,7 +188,7 @@ def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
 
 @main.command()
 @click.argument("name")
-@click.option("--expr", required=True, help="The expression, e.g. 'mean(5*(x+1)**2)'.")
+@click.option("--expr", required=True, help="The expression, e.g. 'mean(5*(x+1)**2)', or a program: statements separated by ';' or newlines.")
 @click.option("--input", "inputs", multiple=True, required=True, metavar="NAME=VALUE",
               help="An input: a number, [list] or constant expression such as 'ones(2, 2)' (repeatable).")  # fmt: skip
 @click.option("--grad-output", metavar="VALUE", help="The gradient handed to backward() for a non-scalar expression.")
@@ -207,3 +214,9 @@ def new(name: str, expr: str, inputs: tuple[str, ...], grad_output: str | None, 
         click.echo(f"{output}: cannot write: {err.strerror or err}", err=True)
         sys.exit(EXIT_INVALID)
     click.echo(f"wrote {output}; review its `expect:` before relying on it", err=True)
+
+
+from verifygrad.frontends.tutorial_cli import check_command, extract_command  # noqa: E402 - they reuse `run`'s options
+
+main.add_command(check_command(run, run_with_limits))
+main.add_command(extract_command())

@@ -47,6 +47,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 _Dumper.add_representer(list, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True))
+# A program of several statements as a block scalar (`expr: |`), one statement a line, as it was written.
+_Dumper.add_representer(str, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data.strip() else None))
 
 
 def scaffold(case: dict[str, Any]) -> tuple[str, CaseOutcome]:

@@ -87,6 +87,13 @@ def _tensor(args: list[Any]) -> np.ndarray:
     return to_array(args[0], "tensor()")
 
 
+def _float_tensor(args: list[Any]) -> np.ndarray:
+    """``torch.FloatTensor([...])`` and ``torch.Tensor([...])``: the data rounded to float32, as torch stores it."""
+    if len(args) != 1 or not isinstance(args[0], list):
+        raise ConstantError("FloatTensor()/Tensor() take their values as one nested list here; with sizes, torch leaves them uninitialised")
+    return to_array(args[0], "FloatTensor()").astype(np.float32).astype(np.float64)
+
+
 def _randn(args: list[Any], seed: int = 0) -> np.ndarray:
     if type(seed) is not int or seed < 0:
         raise ConstantError("randn() seed must be a non-negative integer")
@@ -125,14 +132,21 @@ CONSTRUCTORS: dict[str, tuple[Callable[..., np.ndarray], frozenset[str]]] = {
     "tensor": (_tensor, frozenset()),
     "array": (_tensor, frozenset()),
     "randn": (_randn, frozenset({"seed"})),
+    "FloatTensor": (_float_tensor, frozenset()),
+    "Tensor": (_float_tensor, frozenset()),
+    "DoubleTensor": (_tensor, frozenset()),
 }
 
 
 def construct(name: str, args: list[Any], keywords: dict[str, Any]) -> np.ndarray:
     build, allowed = CONSTRUCTORS[name]
+    keywords = dict(keywords)
+    dtype = keywords.pop("dtype", "float64")
     unknown = set(keywords) - allowed
     if unknown:
         raise ConstantError(f"{name}() got an unknown keyword '{sorted(unknown)[0]}'")
     if "fill_value" in keywords:
         keywords = {"fill": keywords["fill_value"]}
-    return build(args, **keywords)
+    value = build(args, **keywords)
+    # NOTE: dtype=float32 rounds the values as torch would store them; the case's dtype decides the arithmetic.
+    return value.astype(np.float32).astype(np.float64) if dtype == "float32" else value

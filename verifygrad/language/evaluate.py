@@ -1,4 +1,4 @@
-"""The value of a program of constants (``ones(2, 2) * 3``): each node's numpy forward, in order."""
+"""The value of a program of constants (``ones(2, 2) * 3``), or at given inputs: each node's numpy forward, in order."""
 
 from __future__ import annotations
 
@@ -10,12 +10,19 @@ from verifygrad.language.parse import Program
 
 def constant_value(program: Program) -> np.ndarray:
     """The float64 value of a program without inputs; overflow and 0/0 give inf and nan, as in the engines."""
+    return program_value(program, {})
+
+
+def program_value(program: Program, inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """The float64 value of a program at the given inputs."""
     values: list[np.ndarray] = []
     with np.errstate(all="ignore"):
         for node in program.nodes:
             if node.op == "input":
-                raise ValueError(f"a constant expression has no inputs; found '{node.attrs['name']}'")
-            if node.op == "const":
+                if node.attrs["name"] not in inputs:
+                    raise ValueError(f"a constant expression has no inputs; found '{node.attrs['name']}'")
+                values.append(np.asarray(inputs[node.attrs["name"]], dtype=np.float64))
+            elif node.op == "const":
                 values.append(np.asarray(node.attrs["value"], dtype=np.float64))
             else:
                 values.append(np.asarray(OPS[node.op].forward(*[values[i] for i in node.args], **node.attrs), dtype=np.float64))

@@ -708,6 +708,8 @@ OPS: dict[str, Op] = {
         Op("transpose", 1, swap_axes, (lambda g, ans, x, dim0, dim1: prim.transpose(g, dim0=dim0, dim1=dim1),), transpose_shape, torch="transpose", reads=((),)),
         # Targets of a classification loss: no gradient for the input (its shape only), nor for class indices.
         Op("one_hot", 2, one_hot, (one_hot_vjp, None), one_hot_shape, sympy="one_hot", torch="one_hot", reads=((), ())),
+        # NOTE: detach(), .data and torch.no_grad(): the value passes, the gradient stops (the SymPy engine freezes the value to a constant).
+        Op("stop_gradient", 1, np.copy, (None,), same_shape, sympy="stop_gradient", torch="detach", reads=((),)),
         Op("trace", 1, np.trace, (lambda g, ans, x: g * np.eye(*x.shape, dtype=x.dtype),), trace_shape, torch="trace", reads=((),)),
         # Shape plumbing: no surface name of their own yet; the backward pass of sum, mean and broadcasting ops emits them.
         Op("reshape", 1, np.reshape, (lambda g, ans, x, shape: prim.reshape(g, shape=x.shape),), reshape_shape, torch="reshape", reads=((),)),

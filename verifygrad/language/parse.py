@@ -10,6 +10,7 @@ primitives of ``ops.OPS`` here, so the engines only ever see primitives,
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,16 +19,16 @@ import numpy as np
 
 from verifygrad.language import constants, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
-from verifygrad.language.syntax import NAMED_CONSTANTS, ExprError, Function
+from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function
+from verifygrad.language.syntax import bool_literal as _bool_literal
 from verifygrad.language.syntax import column as _col
+from verifygrad.language.syntax import dotted as _dotted
 from verifygrad.language.syntax import int_literal as _int_literal
 from verifygrad.language.syntax import literal as _literal
 from verifygrad.language.syntax import number as _number
 from verifygrad.language.syntax import reduction_attrs as _reduction_attrs
 from verifygrad.process import limits
 
-# Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
-PREFIXES = {"torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg", "torch.special"}
 ALLOWED_AST_NODES = frozenset(
     {
         ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Attribute, ast.Constant,
@@ -46,12 +47,34 @@ class Node:
     col: int = 0
     spelling: str = ""  # what the user wrote, for messages
     ndims: tuple[frozenset[int], ...] | None = None  # allowed ndim of each argument
+    line: int = 0  # in a program of several lines: the statement's line (in the case file, where known)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # equal and hashed by structure (``key``): the SymPy routes cache per program
 class Program:
     text: str
     nodes: tuple[Node, ...]
+    notes: tuple[str, ...] = ()  # how the compiler resolved what depends on values or names ("the while loop ran 9 times")
+    bindings: tuple[tuple[str, int], ...] = ()  # each variable's final node, for claims about intermediates
+    requires_grad: bool = False  # a constructor or Variable() in it said requires_grad=True (a tutorial's way to say wrt)
+    declared: tuple[tuple[str, np.ndarray], ...] = ()  # inputs the program creates itself: x = torch.tensor(..., requires_grad=True)
+    grad_output: np.ndarray | None = None  # what the program handed to backward(v), if it did
+
+    @functools.cached_property
+    def key(self) -> tuple:
+        """The nodes as plain hashable data: two programs with one key compute the same thing."""
+        return tuple((n.op, n.args, tuple((k, _hashable(v)) for k, v in sorted(n.attrs.items()))) for n in self.nodes)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Program) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def where(self, index: int) -> str:
+        """Where node ``index`` was written: "column 5", or "line 3, column 5" in a program of several lines."""
+        node = self.nodes[index]
+        return f"line {node.line}, column {node.col}" if node.line else f"column {node.col}"
 
     def shapes(self, input_shapes: dict[str, Shape]) -> list[Shape]:
         """Shape of every node; raises ExprError naming the column on a shape error."""
@@ -61,7 +84,7 @@ class Program:
                 name = node.attrs["name"]
                 if name not in input_shapes:
                     known = ", ".join(input_shapes) or "none"
-                    raise ExprError(f"unknown name '{name}'; inputs are: {known}", node.col)
+                    raise ExprError(f"unknown name '{name}'; inputs are: {known}", node.col, node.line or None)
                 shapes.append(input_shapes[name])
             elif node.op == "const":
                 shapes.append(node.attrs["value"].shape)
@@ -72,12 +95,22 @@ class Program:
                         if len(shape) not in allowed:
                             got = " and ".join(fmt(s) for s in arg_shapes)
                             want = " and ".join("/".join(f"{d}-D" for d in sorted(a)) for a in node.ndims)
-                            raise ExprError(f"{node.spelling} needs {want} arguments, got {got}", node.col)
+                            raise ExprError(f"{node.spelling} needs {want} arguments, got {got}", node.col, node.line or None)
                 try:
                     shapes.append(OPS[node.op].shape(*arg_shapes, **node.attrs))
                 except ShapeError as err:
-                    raise ExprError(f"{node.spelling}: {err}", node.col) from None
+                    raise ExprError(f"{node.spelling}: {err}", node.col, node.line or None) from None
         return shapes
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return (value.shape, value.tobytes())
+    if isinstance(value, slice):  # NOTE: slices (in an index key) are not hashable before Python 3.12
+        return ("slice", value.start, value.stop, value.step)
+    if isinstance(value, tuple):
+        return tuple(_hashable(item) for item in value)
+    return value
 
 
 def parse(text: str, allow_inputs: bool = True) -> Program:
@@ -95,38 +128,45 @@ def parse(text: str, allow_inputs: bool = True) -> Program:
         raise ExprError(f"the expression is nested too deeply (limit {bounds.depth} levels, --limit depth=N)") from None
     builder = _Builder(allow_inputs, bounds.depth)
     builder.visit(tree.body, 0)
-    return Program(text, tuple(builder.nodes))
-
-
-def _dotted(node: ast.AST) -> str | None:
-    """`torch.nn.functional` for the attribute chain, None if it is not one."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+    return Program(text, tuple(builder.nodes), requires_grad=builder.requires_grad)
 
 
 class _Builder:
+    """Expression trees to nodes; the program compiler (``statements``) extends it with variables and statements."""
+
     def __init__(self, allow_inputs: bool, max_depth: int):
         self.allow_inputs = allow_inputs
         self.max_depth = max_depth
         self.nodes: list[Node] = []
         self.input_index: dict[str, int] = {}  # one node per input name, however often it is used
+        self.line = 0  # the line of what is being read, in a program of several lines
+        self.requires_grad = False  # a constructor or Variable() said requires_grad=True
+        self.decides = False  # whether conditions can be decided (from the inputs' values)
 
     def add(self, op: str, args: tuple[int, ...] = (), col: int = 0, spelling: str = "", **attrs: Any) -> int:
-        self.nodes.append(Node(op, args, attrs, col, spelling or op))
+        self.nodes.append(Node(op, args, attrs, col, spelling or op, line=self.line))
         return len(self.nodes) - 1
 
     def const(self, value: Any, col: int, symbol: str | None = None) -> int:
         return self.add("const", (), col, value=np.asarray(value, dtype=np.float64), symbol=symbol)
 
+    def variable(self, name: str) -> int | None:
+        """The node a name the program defines stands for; None where it defines no such name."""
+        return None
+
+    def user_function(self, name: str, node: ast.Call, depth: int) -> int | None:
+        """A call of a function the program defines, inlined; None where it defines none of that name."""
+        return None
+
+    def decide(self, test: ast.AST, depth: int) -> bool:
+        """A condition's truth, from values: only the program compiler, given the inputs' values, decides."""
+        raise ExprError("a condition is not allowed here", _col(test))
+
     def visit(self, node: ast.AST, depth: int) -> int:
         if depth > self.max_depth:
             raise ExprError(f"the expression is nested too deeply (limit {self.max_depth} levels, --limit depth=N)", _col(node))
+        if isinstance(node, ast.IfExp) and self.decides:
+            return self.visit(node.body if self.decide(node.test, depth + 1) else node.orelse, depth + 1)
         if type(node) not in ALLOWED_AST_NODES:
             raise ExprError(f"{_describe(node)} is not allowed in an expression", _col(node))
         col = _col(node)
@@ -137,15 +177,7 @@ class _Builder:
                 raise ExprError(f"{_describe(node)} is not allowed in an expression", col)
             return self.const(_number(node), col)
         if isinstance(node, ast.Name):
-            if node.id in NAMED_CONSTANTS:
-                return self.const(NAMED_CONSTANTS[node.id], col, symbol=node.id)
-            if node.id in FUNCTIONS or node.id in constants.CONSTRUCTORS:
-                raise ExprError(f"'{node.id}' is a function; call it as {node.id}(...)", col)
-            if not self.allow_inputs:
-                raise ExprError(f"unknown name '{node.id}' (only constants are allowed here)", col)
-            if node.id not in self.input_index:
-                self.input_index[node.id] = self.add("input", (), col, name=node.id)
-            return self.input_index[node.id]
+            return self.visit_name(node.id, col)
         # NOTE: the operator of a BinOp or UnaryOp is a node of its own that visit() never sees: check it here.
         if isinstance(node, (ast.UnaryOp, ast.BinOp)) and type(node.op) not in ALLOWED_AST_NODES:
             hint = "; write ** for a power" if isinstance(node.op, ast.BitXor) else ""
@@ -161,11 +193,15 @@ class _Builder:
             op, spelling = BINARY[type(node.op)]
             return self.add(op, (left, right), col, spelling)
         if isinstance(node, ast.Attribute):
+            if _dotted(node.value) in PREFIXES and node.attr in NAMED_CONSTANTS:  # math.pi, np.e
+                return self.const(NAMED_CONSTANTS[node.attr], col, symbol=node.attr)
             if node.attr in ("T", "mT"):
                 return self.call_function("t", [self.visit(node.value, depth + 1)], {}, col)
+            if node.attr == "data":  # NOTE: x.data is x's value cut off from the graph, as x.detach()
+                return self.call_function("detach", [self.visit(node.value, depth + 1)], {}, col)
             if node.attr in spellings.PARTS and isinstance(node.value, ast.Call):  # torch.max(x, 0).values
                 return self.visit_call(node.value, depth + 1, part=spellings.PARTS[node.attr])
-            raise ExprError(f"unknown attribute '.{node.attr}'; only .T, and .values/.indices of max and min, are supported", col)
+            raise ExprError(f"unknown attribute '.{node.attr}'; only .T, .data, and .values/.indices of max and min, are supported", col)
         if isinstance(node, ast.Subscript):
             return spellings.subscript(self, node, depth)
         if isinstance(node, ast.Compare):
@@ -173,6 +209,20 @@ class _Builder:
         if isinstance(node, ast.Call):
             return self.visit_call(node, depth)
         raise ExprError(f"{_describe(node)} is not allowed here", col)
+
+    def visit_name(self, name: str, col: int) -> int:
+        bound = self.variable(name)
+        if bound is not None:
+            return bound
+        if name in NAMED_CONSTANTS:
+            return self.const(NAMED_CONSTANTS[name], col, symbol=name)
+        if name in FUNCTIONS or name in constants.CONSTRUCTORS:
+            raise ExprError(f"'{name}' is a function; call it as {name}(...)", col)
+        if not self.allow_inputs:
+            raise ExprError(f"unknown name '{name}' (only constants are allowed here)", col)
+        if name not in self.input_index:
+            self.input_index[name] = self.add("input", (), col, name=name)
+        return self.input_index[name]
 
     def visit_call(self, node: ast.Call, depth: int, part: int | None = None) -> int:
         """A call; ``part``: which element of a function's tuple result is taken (torch.max(x, 0)[0])."""
@@ -182,14 +232,21 @@ class _Builder:
         prefix = None
         if isinstance(func, ast.Name):
             name = func.id
+            if self.variable(name) is not None:
+                raise ExprError(f"'{name}' is a variable here (it shadows the function {name}), so it cannot be called", col)
+            inlined = self.user_function(name, node, depth)
+            if inlined is not None:
+                return inlined
         elif isinstance(func, ast.Attribute):
             prefix = _dotted(func.value)
             name = func.attr
             if name in spellings.UNSUPPORTED:
                 raise spellings.unsupported(name, col)
             if prefix not in PREFIXES:  # a method call: x.pow(2) means pow(x, 2)
+                if name.endswith("_") and (name[:-1] in FUNCTIONS or name[:-1] in IN_PLACE_OPERATORS):
+                    raise ExprError(f"the in-place method '.{name}()' inside an expression; write it as a statement of its own", col)
                 if name in constants.CONSTRUCTORS or name not in FUNCTIONS:
-                    raise ExprError(f"unknown method '.{name}()'; known methods: {', '.join(sorted(FUNCTIONS))}", col)
+                    raise ExprError(f"unknown method '.{name}()'; known methods: {_known()}", col)
                 receiver = [self.visit(func.value, depth + 1)]
                 col = func.value.end_col_offset + 2  # point at the method's name
         else:
@@ -200,11 +257,12 @@ class _Builder:
         if name in spellings.UNSUPPORTED:
             raise spellings.unsupported(name, col)
         if name not in FUNCTIONS:
-            known = ", ".join(sorted(FUNCTIONS))
-            raise ExprError(f"unknown function '{name}'; known functions: {known}", col)
+            raise ExprError(f"unknown function '{name}'; known functions: {_known()}", col)
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise ExprError("**keyword arguments are not allowed", col)
+        if name == "Variable" and len(node.args) == 1 and not receiver:
+            return self.variable_wrapper(node, depth, col)
         tensors, literals = spellings.arguments(name, node.args, _is_dim_literal)
         args = receiver + [self.visit(arg, depth + 1) for arg in tensors]
         # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.
@@ -213,6 +271,15 @@ class _Builder:
         if part is not None:
             keywords[spellings.PART] = ast.Constant(part)
         return self.call_function(name, args, keywords, col, dims)
+
+    def variable_wrapper(self, node: ast.Call, depth: int, col: int) -> int:
+        """``Variable(data, requires_grad=True)``: the data itself; requires_grad marks it as differentiated."""
+        for keyword in node.keywords:
+            if keyword.arg not in ("requires_grad", "volatile"):
+                raise ExprError(f"Variable() got an unknown keyword '{keyword.arg}'; allowed: requires_grad", col)
+            if keyword.arg == "requires_grad" and _bool_literal(keyword.value, "requires_grad"):
+                self.requires_grad = True
+        return self.visit(node.args[0], depth + 1)
 
     def call_function(self, name: str, args: list[int], keywords: dict[str, ast.AST], col: int,
                       dims: list[int] | None = None) -> int:  # fmt: skip
@@ -230,17 +297,44 @@ class _Builder:
         return function.build(self, name, args, keywords, col, dims or [])
 
     def constructor(self, name: str, node: ast.Call, col: int) -> int:
-        args = [_literal(arg) for arg in node.args]
+        args = [self.constant_argument(arg) for arg in node.args]
         keywords = {}
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise ExprError("**keyword arguments are not allowed", col)
-            keywords[keyword.arg] = _literal(keyword.value)
+            if keyword.arg == "requires_grad":
+                self.requires_grad = self.requires_grad or _bool_literal(keyword.value, "requires_grad")
+            elif keyword.arg == "dtype":
+                keywords["dtype"] = _dtype_literal(keyword.value)
+            else:
+                keywords[keyword.arg] = self.constant_argument(keyword.value)
         try:
             value = constants.construct(name, args, keywords)
         except constants.ConstantError as err:
             raise ExprError(str(err), col) from None
         return self.const(value, col)
+
+    def constant_argument(self, node: ast.AST) -> Any:
+        """A constructor's argument: numbers, lists of them, and arithmetic on them (``2*pi``)."""
+        for name in ast.walk(node):
+            if isinstance(name, ast.Name) and self.variable(name.id) is not None:
+                raise ExprError(f"a constructor's arguments must be constants; '{name.id}' is a variable here", _col(name))
+        return _literal(node)
+
+
+def _known() -> str:
+    """The functions to list in a message: the operations, not the spellings that change nothing (clone, item)."""
+    return ", ".join(sorted(name for name, function in FUNCTIONS.items() if function.build is not _same))
+
+
+def _dtype_literal(node: ast.AST) -> str:
+    """``torch.float32`` or ``np.float64`` (or the text "float32") as the dtype's name."""
+    name = _dotted(node) or (node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None)
+    short = name.rsplit(".", 1)[-1] if name else None
+    aliases = {"float": "float32", "double": "float64", "float32": "float32", "float64": "float64"}
+    if short not in aliases:
+        raise ExprError("dtype must be float32 or float64 (torch.float32, np.float64, ...)", _col(node))
+    return aliases[short]
 
 
 def _is_dim_literal(name: str, arg: ast.AST) -> bool:
@@ -255,23 +349,33 @@ def _is_int(node: ast.AST) -> bool:
 
 
 def _describe(node: ast.AST) -> str:
-    names = {
-        ast.Lambda: "a lambda", ast.ListComp: "a comprehension", ast.GeneratorExp: "a generator",
-        ast.JoinedStr: "an f-string", ast.Subscript: "indexing", ast.Compare: "a comparison",
-        ast.BoolOp: "a boolean operator", ast.IfExp: "a conditional expression",
-        ast.Starred: "a starred argument", ast.Dict: "a dict", ast.Set: "a set",
-    }  # fmt: skip
+    """A construct named in plain words, for "... is not allowed" messages."""
     if isinstance(node, ast.Constant):
         return f"the {type(node.value).__name__} constant {node.value!r}"
     if isinstance(node, ast.BinOp):
         return f"the operator {type(node.op).__name__}"
-    return names.get(type(node), f"the construct '{type(node).__name__}'")
+    return CONSTRUCT_NAMES.get(type(node), f"the construct '{type(node).__name__}'")
+
+
+CONSTRUCT_NAMES: dict[type, str] = {
+    ast.Lambda: "a lambda", ast.ListComp: "a comprehension", ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a generator", ast.JoinedStr: "an f-string", ast.Subscript: "indexing", ast.Compare: "a comparison",
+    ast.BoolOp: "a boolean operator (and/or)", ast.IfExp: "a conditional expression", ast.Starred: "a starred argument",
+    ast.Dict: "a dict", ast.Set: "a set", ast.NamedExpr: "the assignment operator := (write an assignment statement)",
+    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "a slice",
+    ast.Import: "an import", ast.ImportFrom: "an import", ast.ClassDef: "a class definition", ast.Try: "try/except",
+    ast.Raise: "raise", ast.Assert: "assert", ast.Global: "a global declaration", ast.Nonlocal: "a nonlocal declaration",
+    ast.Delete: "del", ast.Break: "break", ast.Continue: "continue", ast.AsyncFunctionDef: "an async function",
+    ast.AsyncFor: "an async loop", ast.AsyncWith: "async with", ast.Match: "a match statement",
+}  # fmt: skip
 
 
 _OPERATOR_NAMES = {
     ast.Mod: "%", ast.FloorDiv: "//", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
     ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not",
 }  # fmt: skip
+
+IN_PLACE_OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}  # y.add_(1) is y = y + 1
 
 BINARY = {
     ast.Add: ("add", "+"), ast.Sub: ("sub", "-"), ast.Mult: ("mul", "*"),
@@ -285,7 +389,7 @@ ONE_D, TWO_D = frozenset({1}), frozenset({2})
 
 def _primitive(op: str, ndims: tuple[frozenset[int], ...] | None = None) -> Callable[..., int]:
     def build(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
-        b.nodes.append(Node(op, tuple(args), {}, col, name, ndims))
+        b.nodes.append(Node(op, tuple(args), {}, col, name, ndims, b.line))
         return len(b.nodes) - 1
 
     return build
@@ -307,12 +411,17 @@ def _norm(b: _Builder, name: str, args: list[int], keywords, col: int, dims: lis
 
 def _transpose(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
     if name in ("t",) or (name == "transpose" and not dims and not keywords):
-        b.nodes.append(Node("transpose", tuple(args), {"dim0": 0, "dim1": -1}, col, name, (frozenset({0, 1, 2}),)))
+        b.nodes.append(Node("transpose", tuple(args), {"dim0": 0, "dim1": -1}, col, name, (frozenset({0, 1, 2}),), b.line))
         return len(b.nodes) - 1
     given = dims + [_int_literal(keywords[k], k) for k in ("dim0", "dim1") if k in keywords]
     if len(given) != 2:
         raise ExprError(f"{name}() needs two dimensions, e.g. {name}(x, 0, 1)", col)
     return b.add("transpose", tuple(args), col, name, dim0=given[0], dim1=given[1])
+
+
+def _same(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
+    """Spellings that change nothing verifygrad computes: x.clone(), x.item(), x.float()."""
+    return args[0]
 
 
 _REDUCE_KW = frozenset({"dim", "axis", "keepdim", "keepdims"})
@@ -334,6 +443,9 @@ FUNCTIONS: dict[str, Function] = {
     "t": Function(_transpose, (1, 1)),
     "transpose": Function(_transpose, (1, 1), frozenset({"dim0", "dim1"})),
     "trace": Function(_primitive("trace"), (1, 1)),
+    "detach": Function(_primitive("stop_gradient"), (1, 1)),
+    **{name: Function(_same, (1, 1)) for name in ("clone", "item", "float", "double", "contiguous")},
+    "Variable": Function(_same, (1, 1), frozenset({"requires_grad", "volatile"})),
     **spellings.COMPOSED,
     **spellings.NUMPY,
 }  # fmt: skip

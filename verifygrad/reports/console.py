@@ -129,7 +129,8 @@ def claim_cell(quantity: QuantityCheck) -> Text:
             if check.claim.rule != "exactly"
             else ""
         )
-        text.append(("\n" if i else "") + f"{glyph} {check.claim.kind} {written}{rule}", style=style)
+        kind = f"{check.claim.quantity} =" if check.claim.kind == "values" else check.claim.kind  # a variable's value: its name
+        text.append(("\n" if i else "") + f"{glyph} {kind} {written}{rule}", style=style)
     return text
 
 
@@ -144,12 +145,15 @@ def claim_lines(outcome: CaseOutcome) -> list[Text]:
 
 
 def _claim_name(claim) -> str:
-    return "value" if claim.kind == "value" else f"{claim.kind}.{claim.quantity}"
+    return "value" if claim.kind == "value" else f"{claim.kind}.{claim.quantity}"  # values.y: the variable y
 
 
 def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
     case = outcome.case
-    parts: list = [Text.assemble(("expr  ", "bold"), case.expr)]
+    program = case.expr.strip()
+    # A program of several statements under its heading, each line indented as written.
+    shown = "\n" + "\n".join("  " + line for line in program.splitlines()) if "\n" in program else program
+    parts: list = [Text.assemble(("expr  ", "bold"), shown)]
     for label, value in (("about ", case.description), ("source ", case.source)):
         if value and verbose:
             parts.append(Text.assemble((label, "bold"), value))
@@ -193,7 +197,7 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
         if result.ok and quantity.quantity not in result.directional:
             columns.append((engine + (" (ref)" if engine == quantity.reference else ""), quantity_of(result, quantity.quantity)))
     for check in quantity.claims:
-        if check.claim.claimed is not None:
+        if check.claim.claimed is not None and check.claim.kind != "values":  # NOTE: a variable's value has its own shape
             columns.append((f"claimed {check.claim.kind}", check.claim.claimed))
     reference = quantity_of(outcome.results[quantity.reference], quantity.quantity) if quantity.reference else None
     for label, _ in columns:
@@ -265,7 +269,7 @@ def _index_text(quantity: str, index: tuple[int, ...]) -> str:
 
 def _worst_line(quantity: QuantityCheck, dtype: str) -> str:
     bad: list[tuple[str, Difference]] = [(e, d) for e, d in quantity.differences.items() if not d.ok]
-    bad += [(f"claimed {c.claim.kind}", c.difference) for c in quantity.claims if c.ok is False and c.difference]
+    bad += [(f"claimed {c.claim.kind}", c.difference) for c in quantity.claims if c.ok is False and c.difference and c.claim.kind != "values"]
     if not bad:
         return ""
     who, d = max(bad, key=lambda item: item[1].max_abs / max(item[1].allowed, 1e-300))

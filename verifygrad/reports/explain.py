@@ -95,6 +95,8 @@ def _script(outcome: CaseOutcome) -> str:
     except EngineSkipped:
         device = "cpu"  # CUDA was asked for but there is none: the script runs on the CPU
     try:
-        return torch_script(outcome.problem, device, f"verifygrad --explain {outcome.case.name}: {outcome.case.expr}")
+        expr = outcome.case.expr.strip()
+        shown = f": {expr}" if "\n" not in expr else ""  # NOTE: a program's statements are the `# line N` comments' code below
+        return torch_script(outcome.problem, device, f"verifygrad --explain {outcome.case.name}{shown}")
     except ValueError as err:
         return f"(not written: {err})"

@@ -231,7 +231,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "required": ["kind", "quantity", "claimed", "written", "rule", "ok", "text"],
                         "additionalProperties": False,
                         "properties": {
-                            "kind": {"enum": ["value", "grad", "formula"]},
+                            "kind": {"enum": ["value", "grad", "formula", "values"]},
                             "quantity": {"type": "string"},
                             "claimed": _ARRAY,
                             "written": {"type": "string", "description": "The claim as written in the case file: 0.5000, [1.50, 2], x/2."},
@@ -261,6 +261,11 @@ REPORT_SCHEMA: dict[str, Any] = {
         },
     },
     "properties": {
+        "tutorials": {
+            "type": "array",
+            "items": {"type": "object", "required": ["file", "format", "cases", "not_checked", "not_read"]},
+            "description": "`verifygrad check` only: per tutorial: its cases with each claim's line and source, the claims not checked, what was not read.",
+        },
         "format": {"const": FORMAT_VERSION},
         "versions": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
         "summary": {

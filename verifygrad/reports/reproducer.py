@@ -2,14 +2,13 @@
 
 Printed from the parsed program, one line per node, through a table from each
 primitive's torch name to its spelling; nothing of the user's text is copied
-but input names (identifiers, checked here) and numbers (printed by ``repr``).
+but numbers and input names as string literals (both printed by ``repr``); variables have generated names.
 The script calls what ``torch_engine`` calls, in the same order, with constants
 as tensors of the case's dtype, so that it prints the same numbers bit for bit.
 """
 
 from __future__ import annotations
 
-import keyword
 import math
 from collections.abc import Callable
 
@@ -20,7 +19,8 @@ from verifygrad.language import arrays
 from verifygrad.language.ops import OPS
 
 MAX_ELEMENTS = 10_000  # inputs beyond this would make a script nobody reads
-TEMP = "t_"  # prefix of the script's intermediate variables; an input named so is renamed
+TEMP = "t_"  # prefix of the script's intermediate variables
+INPUT = "in"  # prefix of the script's input variables
 
 
 def _reduce(name: str) -> Callable[..., str]:
@@ -116,27 +116,44 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "einsum": lambda x, y, spec, ndim: f"torch.einsum({spec!r}, {x}, {y})",  # NOTE: spec is letters, ',' and '->' only (spellings.py)
     "one_hot": lambda t, x, ndim: f"({t} if {t}.shape == {x}.shape else "
     f"torch.nn.functional.one_hot({t}.round().long(), {x}.shape[1]).movedim(-1, 1).to({x}.dtype))",
+    "detach": lambda x, ndim: f"{x}.detach()",
 }  # fmt: skip
 
 
 def torch_script(problem: Problem, device: str, title: str) -> str:
-    """The script: inputs, one line per operation, backward(grad_output), then the value and gradients printed."""
+    """The script: inputs, one line per operation (a comment at each program line), backward(grad_output), the numbers printed."""
     too_large = [f"{name} ({value.size} elements)" for name, value in problem.inputs.items() if value.size > MAX_ELEMENTS]
     if too_large:
         raise ValueError(f"inputs too large to write out: {', '.join(too_large)}; the limit is {MAX_ELEMENTS}")
     dtype = f"torch.{problem.dtype}" + (f', device="{device}"' if device != "cpu" else "")
-    names = _variable_names(list(problem.inputs))
+    nodes = problem.program.nodes
+    probes = {i for i, node in enumerate(nodes) if node.attrs.get("probe")}
+    retained = {
+        i: node.args[0] for i, node in enumerate(nodes) if node.op == "add" and node.args[1] in probes and nodes[node.args[0]].op not in ("input", "const")
+    }
+    # NOTE: generated names only (in0, in1, ...): an input named `print` or `torch` must not shadow what the script calls.
+    names = {name: f"{INPUT}{k}" for k, name in enumerate(problem.inputs)}
     # NOTE: the title holds user text (a case name, an expression over several lines): one line, or it is code.
     lines = [f"# {' '.join(title.split())}", "import torch", ""]
-    for name, value in problem.inputs.items():
+    for k, (name, value) in enumerate(problem.inputs.items()):
+        if any(nodes[i].attrs["name"] == name and retained_probe(i, retained, nodes) for i in probes):
+            continue
         grad = ", requires_grad=True" if name in problem.wrt else ""
-        lines.append(f"{names[name]} = torch.tensor({_literal(value)}, dtype={dtype}{grad})")
+        lines.append(f"{names[name]} = torch.tensor({_literal(value)}, dtype={dtype}{grad})  # input {k + 1}: {name!r}")
     terms: list[str] = []
-    for i, node in enumerate(problem.program.nodes):
+    line = None
+    for i, node in enumerate(nodes):
+        if node.line and node.line != line and node.op not in ("input", "const"):
+            line = node.line
+            lines.append(f"# line {line}")
         if node.op == "input":
             terms.append(names[node.attrs["name"]])
         elif node.op == "const":
             terms.append(f"torch.tensor({_literal(node.attrs['value'])}, dtype={dtype})")
+        elif i in retained:  # an intermediate in wrt: torch's own retain_grad
+            terms.append(terms[retained[i]])
+            names[nodes[node.args[1]].attrs["name"]] = terms[retained[i]]
+            lines.append(f"{terms[retained[i]]}.retain_grad()")
         else:
             ndim = len(problem.shapes[node.args[0]])
             attrs = {key: value for key, value in node.attrs.items()}
@@ -156,15 +173,13 @@ def torch_script(problem: Problem, device: str, title: str) -> str:
     ]
     for name in problem.wrt:
         variable = names[name]
-        lines.append(f'print("grad {name}", (torch.zeros_like({variable}) if {variable}.grad is None else {variable}.grad).tolist())')
+        lines.append(f'print("grad", {name!r}, (torch.zeros_like({variable}) if {variable}.grad is None else {variable}.grad).tolist())')
     return "\n".join(lines) + "\n"
 
 
-def _variable_names(inputs: list[str]) -> dict[str, str]:
-    """Each input's name in the script: its own where that is a safe Python name, else t_in0, t_in1, ..."""
-    reserved = {"torch", "out"}
-    safe = lambda name: name.isidentifier() and not keyword.iskeyword(name) and name not in reserved and not name.startswith(TEMP)  # noqa: E731
-    return {name: name if safe(name) else f"{TEMP}in{i}" for i, name in enumerate(inputs)}
+def retained_probe(probe: int, retained: dict[int, int], nodes: tuple) -> bool:
+    """Whether the probe input ``probe`` is written as retain_grad() rather than as an input of zeros."""
+    return any(nodes[i].args[1] == probe for i in retained)
 
 
 def _literal(value: np.ndarray) -> str:

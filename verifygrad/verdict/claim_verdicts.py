@@ -34,6 +34,8 @@ def judge_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndar
     for claim in claims:
         if claim.kind == "formula":
             checks.append(check_formula(claim, problem, truth[claim.quantity] if truth else None))
+        elif claim.kind == "values":  # a program variable's value, by the float64 forward pass
+            checks.append(check_number_claim(claim, claim.truth, tolerances.get("value")))
         elif truth is None:
             checks.append(ClaimCheck(claim, None, "unchecked: no engine ran"))
         else:

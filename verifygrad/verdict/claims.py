@@ -8,17 +8,20 @@ must be the truth.  Formula claims are checked in ``formulas``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from verifygrad.cases.load import Case
-from verifygrad.cases.problem import Problem, tensor_value
+from verifygrad.cases.problem import Problem, compile_case_program, expr_error, expr_line_offset, tensor_value
 from verifygrad.cases.written import NUMBER_TEXT, WrittenFloat
 from verifygrad.language.constants import ConstantError
+from verifygrad.language.evaluate import program_value
 from verifygrad.language.ops import fmt
-from verifygrad.language.parse import ExprError, Program, parse
+from verifygrad.language.parse import ExprError, Program
+from verifygrad.language.statements import compile_program
 from verifygrad.verdict.compare import Difference, compare_arrays
 
 MIN_ROUNDED_DIGITS = 4  # a claim with a number of this many significant digits states its decimals
@@ -27,10 +30,11 @@ EXACT_RTOL = 1e-12  # a claim written as an exact number: only the reference's r
 
 @dataclass(frozen=True)
 class Claim:
-    kind: str  # "value", "grad" or "formula"
-    quantity: str  # "value" or the input's name
-    claimed: np.ndarray | None = None  # for value and grad claims
+    kind: str  # "value", "grad", "formula" or "values" (of a program's variable)
+    quantity: str  # "value", the input's name, or the variable's name
+    claimed: np.ndarray | None = None  # for value, grad and values claims
     formula: Program | None = None  # for formula claims
+    truth: np.ndarray | None = None  # for values claims: the variable's value by the float64 forward pass
     written: str = ""  # the claim as written in the file: "0.5000", "[-0.3410, 0.2424]", "x/2"
     # Per element of a value or grad claim: half a unit in the last decimal written where the claim
     # states its decimals (0.5000: 5e-5), 0 where it is written as an exact number.
@@ -70,7 +74,7 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
         shape = _input_shape(case, problem, name, "formula")
         text = _written(raw)
         try:
-            program = parse(text)
+            program = compile_program(text, list(problem.inputs))
             claimed_shape = program.shapes({n: v.shape for n, v in problem.inputs.items()})[-1]
         except ExprError as err:
             raise case.error(f"expect.formula.{name}: {err}", "expect", "formula", name) from None
@@ -80,7 +84,23 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
                 "expect", "formula", name,
             )  # fmt: skip
         claims.append(Claim("formula", name, formula=program, written=text))
+    for name, raw in (expect.get("values") or {}).items():
+        truth = _variable_value(case, problem, name)
+        claims.append(dataclasses.replace(_number_claim(case, "values", name, raw, truth.shape), truth=truth))
     return claims
+
+
+def _variable_value(case: Case, problem: Problem, name: str) -> np.ndarray:
+    """The value of a program's variable (or input) at the case's inputs, in float64."""
+    if name in case.inputs:
+        return problem.inputs[name]
+    # NOTE: the case's own inputs only: neither the probes of intermediates in wrt nor those the program creates
+    inputs = {n: v for n, v in problem.inputs.items() if n in case.inputs}
+    try:
+        program = compile_case_program(case.expr, inputs, expr_line_offset(case), output=name)
+    except ExprError as err:
+        raise expr_error(case, ExprError(f"expect.values names '{name}': {err.message}", err.col, err.line)) from None
+    return program_value(program, {**inputs, **dict(program.declared)})
 
 
 def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:

@@ -163,7 +163,7 @@ def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], proble
     except EngineSkipped as skip:
         return ClaimCheck(claim, None, f"unchecked: {skip}")
     derived = derivation.grads[claim.quantity]
-    claimed = np.broadcast_to(symbolic.build(claim.formula, derivation.symbols), derived.shape)
+    claimed = np.broadcast_to(symbolic.build(claim.formula, derivation.symbols, derivation.substitution), derived.shape)
     pairs = [(claimed[index], derived[index], index) for index in np.ndindex(*derived.shape)]
     substitutions = [derivation.substitution]
     for point in points:

@@ -69,8 +69,9 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
         quantities.append(QuantityCheck(quantity, shape, reference, differences, mismatches=blamed, not_finite=not_finite, tolerance=allowed[quantity]))
     truth = {q.quantity: quantity_of(results[reference], q.quantity) for q in quantities} if reference else None
     for claim_check in judge_claims(claims, problem, truth, claim_tolerances(results, reference, allowed), bounds):
-        next(q for q in quantities if q.quantity == claim_check.claim.quantity).claims.append(claim_check)
-    notes = kinks.notes(problem, results, values, found)
+        row = "value" if claim_check.claim.kind == "values" else claim_check.claim.quantity  # NOTE: a variable's value sits on the value row
+        next(q for q in quantities if q.quantity == row).claims.append(claim_check)
+    notes = [*problem.program.notes, *kinks.notes(problem, results, values, found)]
     verdict, reasons = judge(case, results, ran, quantities, notes, strict and bool(found))
     loosest = (max(t.rtol for t in allowed.values()), max(t.atol for t in allowed.values()))
     outcome = CaseOutcome(case, verdict, reasons, problem, results, quantities, *loosest)

@@ -105,7 +105,7 @@ def describe(kink: Kink, problem: Problem, results: dict[str, EngineResult]) -> 
     node = problem.program.nodes[kink.node]
     places = kink.places()
     where = ", ".join(places[:MAX_NAMED]) + (f" and {len(places) - MAX_NAMED} more" if len(places) > MAX_NAMED else "")
-    where = where or f"an intermediate value (`{kink.op}` at column {node.col})"
+    where = where or f"an intermediate value (`{kink.op}` at {problem.program.where(kink.node)})"
     at = f"{kink.op} of 0" if node.op != "pow" else f"{kink.op} of 0 to a non-integer power"
     op = OPS[node.op]
     if op.kink_vjps:
@@ -193,7 +193,7 @@ def first_nonfinite(problem: Problem, values: list[np.ndarray]) -> str | None:
         divisor = node.op == "div"
         arg = np.broadcast_to(args[1], problem.shapes[i])[index] if divisor else arg
         source = elementwise_source(problem, node.args[1 if divisor else 0], problem.shapes[i])
-        where = f" at {element_name(source, index)}" if source else f" (column {node.col})"
+        where = f" at {element_name(source, index)}" if source else f" ({problem.program.where(i)})"
         name = node.spelling or node.op
         if divisor:
             what = f"`{name}` by 0"

@@ -176,12 +176,17 @@ def element_symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
     return np.array(symbols, dtype=object).reshape(shape)
 
 
-def build(program: Program, leaves: dict[str, np.ndarray]) -> np.ndarray:
-    """The program's output as an object array of SymPy expressions."""
+def build(program: Program, leaves: dict[str, np.ndarray], substitution: dict[sp.Symbol, sp.Expr] | None = None) -> np.ndarray:
+    """The program's output as an object array of SymPy expressions; a stop_gradient's value frozen at ``substitution``."""
     values: list[np.ndarray] = []
     for node in program.nodes:
         if node.op == "input":
             values.append(leaves[node.attrs["name"]])
+        elif node.op == "stop_gradient":
+            if substitution is None:
+                raise EngineSkipped("detach() needs the inputs' values, and none are given here")
+            freeze = np.frompyfunc(lambda e: sp.N(sp.sympify(e).xreplace(substitution), PRECISION + 10), 1, 1)
+            values.append(np.asarray(freeze(values[node.args[0]]), dtype=object))
         elif node.op == "const":
             symbol = node.attrs["symbol"]
             if symbol:
@@ -225,18 +230,18 @@ def check_exponents(program: Program, inputs: dict[str, np.ndarray]) -> None:
     """
     from verifygrad.engines.numpy_engine import forward
 
-    pows = [node for node in program.nodes if node.op == "pow"]
-    computed = any(program.nodes[node.args[1]].op != "const" for node in pows)
+    pows = [(i, node) for i, node in enumerate(program.nodes) if node.op == "pow"]
+    computed = any(program.nodes[node.args[1]].op != "const" for _, node in pows)
     if computed:  # NOTE: with every input differentiated, forward keeps each exponent (pow's VJP reads it)
         with np.errstate(all="ignore"):
             values = forward(program, inputs, "float64", tuple(inputs))
     limit = limits.current().exponent
-    for node in pows:
+    for i, node in pows:
         exponent_node = program.nodes[node.args[1]]
         exponent = np.abs(exponent_node.attrs["value"] if exponent_node.op == "const" else values[node.args[1]])
         if not np.all(exponent <= limit):
             worst = np.nanmax(exponent) if not np.all(np.isnan(exponent)) else np.nan
-            raise EngineSkipped(f"exponent {worst:g} of '**' at column {node.col} is over the SymPy engine's limit {limit:g} (--limit exponent=N)")
+            raise EngineSkipped(f"exponent {worst:g} of '**' at {program.where(i)} is over the SymPy engine's limit {limit:g} (--limit exponent=N)")
 
 
 @functools.lru_cache(maxsize=8)
@@ -264,10 +269,10 @@ def too_large(problem: Problem, reverse: bool = False) -> str:
 def expand(problem: Problem) -> tuple[dict[str, np.ndarray], np.ndarray, sp.Expr, dict[sp.Symbol, sp.Expr]]:
     """Element symbols, the output over them, the objective <grad_output, output>, and each symbol's value."""
     symbols = {name: element_symbols(name, value.shape) for name, value in problem.inputs.items()}
-    output = build(problem.program, symbols)
+    substitution = {s: precise(v) for name, value in problem.inputs.items() for s, v in zip(symbols[name].flat, value.flat)}
+    output = build(problem.program, symbols, substitution)
     weights = np.vectorize(exact, otypes=[object])(problem.grad_output)
     objective = sp.Add(*(w * z for w, z in zip(weights.flat, output.flat)))
-    substitution = {s: precise(v) for name, value in problem.inputs.items() for s, v in zip(symbols[name].flat, value.flat)}
     return symbols, output, objective, substitution
 
 

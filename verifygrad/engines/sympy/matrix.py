@@ -26,7 +26,7 @@ from sympy.tensor.array.expressions.arrayexpr_derivatives import matrix_derive
 from verifygrad.cases.problem import Problem
 from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, EXACT, GUARD_DIGITS, PRECISION, exact, mpf_as_written, real_float
 from verifygrad.engines.sympy.expand import run_expanded
-from verifygrad.language.parse import parse
+from verifygrad.language.parse import Program
 
 CHECK_RTOL = 1e-9
 PRECISE_MAX_MATRIX_ELEMENTS = 256  # above this, float64: object-array matmul at 30 digits grows as n^3
@@ -58,18 +58,18 @@ def matrix_rule(problem: Problem) -> MatrixRule:
     """The derivation for this expression and pattern of dimensions (cached), checked against expansion."""
     sizes: dict[int, int] = {}
     pattern = tuple(tuple(sizes.setdefault(d, len(sizes)) for d in value.shape) for value in problem.inputs.values())
-    outcome = _checked(problem.program.text, tuple(problem.inputs), pattern, problem.wrt)
+    outcome = _checked(problem.program, tuple(problem.inputs), pattern, problem.wrt)
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
 
 
 @functools.lru_cache(maxsize=128)
-def _checked(text: str, names: tuple[str, ...], pattern: tuple[tuple[int, ...], ...], wrt: tuple[str, ...]) -> MatrixRule | NotApplicable | CheckFailed:
+def _checked(program: Program, names: tuple[str, ...], pattern: tuple[tuple[int, ...], ...], wrt: tuple[str, ...]) -> MatrixRule | NotApplicable | CheckFailed:
     """The checked derivation, or why there is none: failures are cached too, they cost as much to find."""
     try:
-        rule = _derive(text, names, pattern, wrt)
-        _self_check(rule, text, names, pattern, wrt)
+        rule = _derive(program, names, pattern, wrt)
+        _self_check(rule, program, names, pattern, wrt)
     except (NotApplicable, CheckFailed) as err:
         return err
     except Exception as err:  # noqa: BLE001 - SymPy's matrix calculus raises many kinds (ShapeError on nested applyfunc)
@@ -77,15 +77,15 @@ def _checked(text: str, names: tuple[str, ...], pattern: tuple[tuple[int, ...], 
     return rule
 
 
-def _derive(text: str, names: tuple[str, ...], pattern: tuple[tuple[int, ...], ...], wrt: tuple[str, ...]) -> MatrixRule:
-    program = parse(text)
+def _derive(program: Program, names: tuple[str, ...], pattern: tuple[tuple[int, ...], ...], wrt: tuple[str, ...]) -> MatrixRule:
     dims = tuple(sp.Symbol(f"n{k}", integer=True, positive=True) for k in range(1 + max((d for p in pattern for d in p), default=-1)))
     inputs: dict[str, sp.Basic] = {}
-    for name, shape in zip(names, pattern):
+    for k, (name, shape) in enumerate(zip(names, pattern)):
         if len(shape) > 2:
             raise NotApplicable("more than 2 dimensions")
         rows, cols = (dims[shape[0]], dims[shape[1]]) if len(shape) == 2 else ((dims[shape[0]], 1) if shape else (None, None))
-        inputs[name] = sp.MatrixSymbol(name, rows, cols) if rows is not None else sp.Symbol(name, real=True)
+        # NOTE: generated names, never the user's: lambdify pastes the scalar ones into source.
+        inputs[name] = sp.MatrixSymbol(f"_in{k}", rows, cols) if rows is not None else sp.Symbol(f"_in{k}", real=True)
     functionals: list[tuple[sp.Symbol, sp.Basic]] = []
     values: list[Any] = []
     for node in program.nodes:
@@ -317,11 +317,10 @@ def _nan_on_error(function: Callable[..., Any]) -> Callable[..., Any]:
     return safe
 
 
-def _self_check(rule: MatrixRule, text: str, names: tuple[str, ...], pattern: tuple[tuple[int, ...], ...], wrt: tuple[str, ...]) -> None:
+def _self_check(rule: MatrixRule, program: Program, names: tuple[str, ...], pattern: tuple[tuple[int, ...], ...], wrt: tuple[str, ...]) -> None:
     """Compare with element expansion at small sizes (2, 3, 4, ...) and seeded random inputs."""
     from verifygrad.engines import EngineSkipped
 
-    program = parse(text)
     rng = np.random.default_rng(0)
     inputs = {name: rng.uniform(0.2, 1.2, tuple(2 + d for d in shape)) for name, shape in zip(names, pattern)}
     shapes = tuple(program.shapes({name: value.shape for name, value in inputs.items()}))

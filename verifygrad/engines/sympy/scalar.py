@@ -25,7 +25,7 @@ import sympy as sp
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, EXACT, GUARD_DIGITS, PRECISION, exact, mpf_as_written, real_float
-from verifygrad.language.parse import parse
+from verifygrad.language.parse import Program
 
 PRECISE_MAX_ELEMENTS = 4096  # above this, float64 evaluation: 30 digits would take seconds
 
@@ -40,6 +40,7 @@ class NotApplicable(Exception):
 @dataclass(frozen=True)
 class ScalarRule:
     symbols: tuple[sp.Symbol, ...]  # one per input, in problem order: its value at one element
+    names: tuple[str, ...]  # the inputs' names, in the same order (the symbols have generated names)
     reductions: tuple[tuple[str, sp.Symbol, sp.Expr], ...]  # (kind, r_k, f_k); none: the output is elementwise
     outer: sp.Expr  # G over the r_k and scalar inputs; for an elementwise output, f itself
     wrt: tuple[str, ...]
@@ -58,7 +59,7 @@ class ScalarRule:
 
     @property
     def _wrt_symbols(self) -> list[sp.Symbol]:
-        by_name = {s.name: s for s in self.symbols}
+        by_name = dict(zip(self.names, self.symbols))
         return [by_name[name] for name in self.wrt]
 
     def compiled(self, part: str, module: str) -> Callable[..., list]:
@@ -69,7 +70,7 @@ class ScalarRule:
 def _lambdify(rule: ScalarRule, part: str, module: str) -> Callable[..., list]:
     # NOTE: lambdify generates Python source and execs it.  That is safe here only because
     # these expressions are built by us from the parsed tree over our own Symbols: no user
-    # text ever reaches the generated code (names are parse-checked identifiers).
+    # text ever reaches the generated code: every symbol has a name we generated (_in0, _r0), never the user's.
     if part == "element":
         return sp.lambdify(list(rule.symbols), rule.element_outputs, modules=module, cse=True)
     arguments = [*(r for _, r, _ in rule.reductions), *rule.symbols]
@@ -88,17 +89,17 @@ def scalar_rule(problem: Problem) -> ScalarRule:
     element_shapes = {v.shape for v in problem.inputs.values()} - {()}
     if len(element_shapes) > 1:
         raise NotApplicable("inputs of different shapes")
-    outcome = _derive(problem.program.text, tuple(problem.inputs), tuple(v.shape == () for v in problem.inputs.values()), problem.wrt)
+    outcome = _derive(problem.program, tuple(problem.inputs), tuple(v.shape == () for v in problem.inputs.values()), problem.wrt)
     if isinstance(outcome, NotApplicable):
         raise outcome
     return outcome
 
 
 @functools.lru_cache(maxsize=256)
-def _derive(text: str, names: tuple[str, ...], scalar: tuple[bool, ...], wrt: tuple[str, ...]) -> ScalarRule | NotApplicable:
-    """Build f_k and G once per expression (every case of one expression shares them); differentiation is lazy."""
-    program = parse(text)
-    symbols = {name: sp.Symbol(name, real=True) for name in names}
+def _derive(program: Program, names: tuple[str, ...], scalar: tuple[bool, ...], wrt: tuple[str, ...]) -> ScalarRule | NotApplicable:
+    """Build f_k and G once per program (every case of one program shares them); differentiation is lazy."""
+    # NOTE: generated names, never the user's: lambdify pastes names into source (an input named `print` or `r0`).
+    symbols = {name: sp.Symbol(f"_in{k}", real=True) for k, name in enumerate(names)}
     kinds = {name: EITHER if is_scalar else ELEMENT for name, is_scalar in zip(names, scalar)}
     reductions: list[tuple[str, sp.Symbol, sp.Expr]] = []
     values: list[tuple[str, Any]] = []
@@ -116,7 +117,7 @@ def _derive(text: str, names: tuple[str, ...], scalar: tuple[bool, ...], wrt: tu
                 return NotApplicable("a reduction along one dimension")
             kind, expr = args[0]
             if kind == ELEMENT:
-                r = sp.Symbol(f"r{len(reductions)}", real=True)
+                r = sp.Symbol(f"_r{len(reductions)}", real=True)
                 reductions.append((node.op, r, expr))
                 values.append((SCALAR, r))
             else:
@@ -133,7 +134,7 @@ def _derive(text: str, names: tuple[str, ...], scalar: tuple[bool, ...], wrt: tu
     kind, outer = values[-1]
     if kind == ELEMENT and reductions:
         return NotApplicable("a reduction used inside an elementwise expression")
-    return ScalarRule(tuple(symbols.values()), tuple(reductions), outer, wrt, kind == ELEMENT)
+    return ScalarRule(tuple(symbols.values()), names, tuple(reductions), outer, wrt, kind == ELEMENT)
 
 
 # --- evaluation --------------------------------------------------------------
@@ -239,7 +240,8 @@ def formula_text(rule: ScalarRule, problem: Problem, name: str) -> str | None:
 @functools.lru_cache(maxsize=1024)
 def _formula(rule: ScalarRule, name: str, scale: sp.Expr, uniform: bool, summed: bool) -> str:
     function = rule.reductions[0][2] if rule.reductions else rule.outer
-    derivative = sp.diff(function, sp.Symbol(name, real=True))
+    derivative = sp.diff(function, dict(zip(rule.names, rule.symbols))[name])
+    derivative = derivative.xreplace({s: sp.Symbol(n, real=True) for n, s in zip(rule.names, rule.symbols)})  # shown in the inputs' names
     text = f"{sp.factor_terms(derivative * scale)}" if uniform else f"grad_output·({sp.factor_terms(derivative)})"
     return f"∂/∂{name} = {'Σ over elements of ' if summed else ''}{text}"
 

@@ -1,0 +1,223 @@
+"""Reading tutorials without running them: formats, printed tensors, math, and the code reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE
+from verifygrad.tutorials.detect import detect_format, read_document
+from verifygrad.tutorials.mathtext import Derivative, MathError, read_relation, render
+from verifygrad.tutorials.printed import read_printed
+from verifygrad.tutorials.python2 import modernise
+from verifygrad.tutorials.read import read_tutorial
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tutorials"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("exp_loss.ipynb", "notebook"),
+        ("exp_loss_copied_from_page.txt", "notebook"),
+        ("nb_export.html", "html"),
+        ("tanh.md", "markdown"),
+        ("sigmoid.rst", "markdown"),
+        ("cubic_gallery.py", "gallery"),
+        ("blog_post.txt", "text"),
+    ],
+)
+def test_format_is_recognised_by_content(name: str, expected: str) -> None:
+    path = FIXTURES / name
+    assert detect_format(path.read_text(encoding="utf-8"), path.suffix) == expected
+    # the content decides, whatever the file is called
+    assert detect_format(path.read_text(encoding="utf-8"), ".txt") == expected
+
+
+def _kinds(name: str) -> list[tuple[str, int]]:
+    path = FIXTURES / name
+    return [(block.kind, block.line) for block in read_document(path, path.read_text(encoding="utf-8")).blocks]
+
+
+def test_notebook_blocks_point_at_file_lines_even_after_page_chrome() -> None:
+    plain, copied = _kinds("exp_loss.ipynb"), _kinds("exp_loss_copied_from_page.txt")
+    assert [kind for kind, _ in plain] == [PROSE, CODE, CODE, OUTPUT, PROSE, CODE, OUTPUT]
+    assert [line + 4 for _, line in plain] == [line for _, line in copied]  # four lines of page text before the JSON
+
+
+def test_html_export_gives_code_outputs_and_prose_with_their_lines() -> None:
+    assert _kinds("nb_export.html") == [(CODE, 8), (OUTPUT, 17), (PROSE, 22), (CODE, 28), (OUTPUT, 35)]
+
+
+def test_markdown_fences_output_labels_and_sessions() -> None:
+    blocks = read_document(FIXTURES / "tanh.md", (FIXTURES / "tanh.md").read_text()).blocks
+    kinds = [block.kind for block in blocks]
+    assert kinds.count(OUTPUT) == 3 and kinds.count(CODE) == 6  # ```output, "Output:" + ```, and a >>> session's result
+    session = [block for block in blocks if block.text.startswith("v.grad")]
+    assert session and blocks[blocks.index(session[0]) + 1].text == "tensor([12.])\n"
+
+
+def test_plain_text_separates_python2_code_from_prose_and_printed_results() -> None:
+    blocks = read_document(FIXTURES / "blog_post.txt", (FIXTURES / "blog_post.txt").read_text()).blocks
+    code = [block for block in blocks if block.kind == CODE]
+    assert [block.line for block in code] == [7, 29]
+    assert "print a.grad" in code[0].text
+    assert [block.line for block in blocks if block.kind == OUTPUT] == [19, 23, 36]
+
+
+def test_python2_prints_become_calls_and_keep_their_comments() -> None:
+    assert modernise("print x.grad   # dz/dx = 6") == "print(x.grad)  # dz/dx = 6"
+    assert modernise("print 'a # b'.format(x)") == "print('a # b'.format(x))"
+    assert modernise("y.cuda(0, async=True)") == "y.cuda(0, non_blocking=True)"
+    assert modernise("print(x)") == "print(x)"
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "decimals"),
+    [
+        ("tensor([[4.5000, 4.5000]], grad_fn=<MeanBackward0>)", [[4.5, 4.5]], 4),
+        ("tensor(7.5000, grad_fn=<MeanBackward0>)", 7.5, 4),
+        ("tensor([1., 2.], requires_grad=True)", [1, 2], None),
+        ("Variable containing:\n 0.5000  1.0000\n 1.5000  2.0000\n[torch.FloatTensor of size 2x2]\n", [[0.5, 1], [1.5, 2]], 4),
+        ("Variable containing:\n 57\n[torch.cuda.FloatTensor of size 1 (GPU 0)]", 57, None),
+        ("\n 1.0e-02 *\n  1.2345  2.0000\n[torch.FloatTensor of size 2]", [0.012345, 0.02], 6),
+        ("array([[ 1.,  2.],\n       [ 3.,  4.]], dtype=float32)", [[1, 2], [3, 4]], None),
+        ("[[ 1.  2.]\n [ 3.  4.]]", [[1, 2], [3, 4]], None),
+        ("tensor([1.0000e-04, 2.0000e+00])", [1e-4, 2.0], 4),
+        ("7.5", 7.5, None),
+    ],
+)
+def test_printed_tensors_in_every_repr(text: str, values: object, decimals: int | None) -> None:
+    (printed,) = read_printed(text)
+    np.testing.assert_allclose(printed.values, values)
+    assert printed.decimals == decimals
+
+
+def test_printed_summaries_and_several_values_in_one_output() -> None:
+    first, second = read_printed("tensor([0.1000, 0.2000,  ..., 0.9000])\nx.grad: Variable containing:\n 6\n[torch.FloatTensor of size 1]")
+    assert first.summarised and not second.summarised
+    assert float(second.values) == 6 and second.line_offset == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "claim"),
+    [
+        (r"\frac{\partial z}{\partial x_i}=\frac{5}{2}(x_i+1)", "(5 / 2) * (x + 1)"),
+        (r"{d(v_{out}) \over d(variable)} = {variable \over 2}", "variable / 2"),
+        (r"\frac{\partial o}{\partial x_i} = \frac{3}{2}(x_i+2)", "(3 / 2) * (x + 2)"),
+        (r"\frac{\partial y}{\partial x} = 1 - \tanh(x)^2", "1 - (tanh(x) ** 2)"),
+        ("dz/dx = 2x", "2 * x"),
+        ("d(v_out)/d(variable) = 1/4*2*variable", "((1 / 4) * 2) * variable"),
+    ],
+)
+def test_derivative_formulas_from_latex_and_plain_text(text: str, claim: str) -> None:
+    head, *rest = read_relation(text, frozenset({"x", "z", "variable", "v_out", "o", "y"}))
+    assert isinstance(head, Derivative)
+    assert render(rest[-1]) == claim
+
+
+def test_stated_values_sums_and_evaluation_points() -> None:
+    assert render(read_relation(" x = [1, 2, 3, 4] ")[1]) == "[1, 2, 3, 4]"
+    assert render(read_relation(r"z=\frac{1}{4}\sum_i 5(x_i+1)^2")[1]) == "(1 / 4) * sum(5 * ((x + 1) ** 2))"
+    head, value = read_relation(r"\frac{\partial o}{\partial x_i}\bigr\rvert_{x_i=1} = 4.5", frozenset({"x"}))
+    assert head.at == (("x", "1"),) and render(value) == "4.5"
+
+
+def test_math_outside_the_subset_is_refused() -> None:
+    with pytest.raises(MathError):
+        read_relation(r"\int_0^1 x\,dx = \frac{1}{2}")
+
+
+def _reading(tmp_path: Path, code: str):
+    path = tmp_path / "t.py"
+    path.write_text(code)
+    return read_tutorial(path)
+
+
+def test_code_reader_follows_grad_accumulation_and_zero(tmp_path: Path) -> None:
+    tutorial = _reading(
+        tmp_path,
+        "import torch\nx = torch.ones(2, requires_grad=True)\n(x * x).sum().backward()\n(2 * x).sum().backward()\n"
+        "print(x.grad)\nx.grad.zero_()\n(3 * x).sum().backward()\nprint(x.grad)\n",
+    )
+    shown = [item.value for items in tutorial.reading.shown for item in items]
+    assert [len(item.contributions) for item in shown] == [2, 1]
+
+
+def test_code_reader_lists_what_it_does_not_read_and_runs_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    tutorial = _reading(
+        tmp_path,
+        f"import os\nimport mymodel\nopen({str(marker)!r}, 'w')\nos.system('touch {marker}')\nnet = mymodel.Net()\n"
+        "for i in range(3):\n    pass\nx = torch.ones(2, requires_grad=True)\nx[0].backward()\n",
+    )
+    assert not marker.exists()
+    what = dict(tutorial.reading.not_read)
+    assert what[2] == "an import of other code (mymodel)" and what[6] == "a for loop"
+    assert "file I/O" in what[3] and "indexing" in what[9]
+    assert not tutorial.drafts
+
+
+def test_seeded_randn_is_reproduced_and_unseeded_is_marked(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    seeded = _reading(tmp_path, "import torch\ntorch.manual_seed(0)\nr = torch.randn(3, requires_grad=True)\n(r * r).sum().backward()\n")
+    assert seeded.drafts[0].mapping["inputs"]["r"].startswith("tensor([1.5409960746765137, -0.29342")
+    unseeded = _reading(tmp_path, "import torch\nr = torch.randn(3, requires_grad=True)\ns = (r * r).sum()\ns.backward()\nprint(s)\n# tensor(1.2345)\n")
+    assert unseeded.drafts[0].mapping["inputs"]["r"] == "randn(3, seed=0)"
+
+
+def test_detach_and_no_grad_make_constants(tmp_path: Path) -> None:
+    tutorial = _reading(
+        tmp_path,
+        "import torch\nb = torch.tensor([1.0, 3.0], requires_grad=True)\nu = (b * b).detach()\nwith torch.no_grad():\n    w = b * 2\n"
+        "q = (u * b + w).sum()\nq.backward()\n",
+    )
+    (draft,) = tutorial.drafts
+    assert draft.mapping["expr"] == "(tensor([1.0, 3.0]) * tensor([1.0, 3.0]) * b + tensor([1.0, 3.0]) * 2).sum()"
+    assert list(draft.mapping["inputs"]) == ["b"]
+
+
+def test_code_that_doubles_its_expression_is_bounded(tmp_path: Path) -> None:
+    code = "import torch\nc = torch.ones(2, requires_grad=True)\n" + "c = c + c * 2\n" * 40 + "c.sum().backward()\n"
+    tutorial = _reading(tmp_path, code)
+    assert not tutorial.drafts
+    assert any("characters long written out" in what for _, what in tutorial.reading.not_read)
+
+
+def test_retain_grad_differentiates_with_respect_to_the_intermediate(tmp_path: Path) -> None:
+    tutorial = _reading(
+        tmp_path,
+        "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x * 2\ny.retain_grad()\nz = (y ** 2).sum()\nz.backward()\n"
+        "print(y.grad)  # y.grad = [4, 8]\n",
+    )
+    (draft,) = tutorial.drafts
+    assert draft.mapping["expr"] == "y = x * 2\nz = (y ** 2).sum()\n"
+    assert draft.mapping["wrt"] == ["x", "y"] and draft.mapping["expect"]["grad"] == {"y": "tensor([4, 8])"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$" * 400_000,
+        "$x$\n" * 50_000,
+        "<pre>" * 50_000,
+        '{"cells": [' + "[" * 50_000 + "]" * 50_000 + "]}",
+        '{"cells": [' + ",".join(['{"cell_type": "code", "source": "x = 1", "outputs": []}'] * 5_000) + "]}",
+        "A post\n\n" + "\n".join(f"x{i} = torch.ones(2) * {i}" for i in range(1_000)),
+        "```python\nx = torch.ones(2, requires_grad=True)\n" + "(" * 300 + "x" + ")" * 300 + ".sum().backward()\n```\n",
+    ],
+)
+def test_hostile_documents_are_read_in_bounded_time(tmp_path: Path, text: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    read_tutorial(_write(tmp_path, text))
+    assert time.perf_counter() - start < 5
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "hostile.txt"
+    path.write_text(text)
+    return path

@@ -1,0 +1,81 @@
+"""`verifygrad check TUTORIAL...` and `verifygrad extract TUTORIAL... -o cases.yaml`: tutorials read statically, checked as cases."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from verifygrad.errors import EXIT_INVALID, EXIT_OK
+
+CHECK_HELP = """Check the derivations in tutorials: notebooks, Markdown/reST, HTML exports, gallery scripts, blog text.
+
+The code is read, never run: each backward() becomes a case, and what the tutorial prints, writes in
+comments or states in LaTeX becomes its claims. Same options, report and exit codes as `run`."""
+
+
+def check_command(run: click.Command, run_with_limits: Callable[..., None]) -> click.Command:
+    """`check`: `run`'s options and pipeline, with tutorials instead of case files."""
+
+    def check(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...], **options: Any) -> None:
+        tutorials: list = []
+        run_with_limits(paths, time_limit, max_elements, settings, load=_loader(tutorials), annotate=_annotator(tutorials), **options)
+
+    return click.Command("check", callback=check, params=list(run.params), help=CHECK_HELP, short_help="Check the derivations in tutorials.")
+
+
+def extract_command() -> click.Command:
+    @click.command("extract")
+    @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+    @click.option("-o", "--output", metavar="FILE", default="-", help="Write the cases to FILE (default: stdout); never overwrites.")
+    @click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
+    def extract(paths: tuple[Path, ...], output: str, pattern: str | None) -> None:
+        """Write the cases `check` derives from tutorials as a case file, for review or for `verifygrad run` in CI."""
+        from verifygrad.tutorials.extract import cases_yaml
+
+        tutorials: list = []
+        cases, errors = _loader(tutorials)(paths, pattern)
+        for error in errors:
+            click.echo(str(error), err=True)
+        if not cases:
+            click.echo(f"no derivations found in {', '.join(map(str, paths))}", err=True)
+            sys.exit(EXIT_INVALID)
+        selected = {case.name for case in cases}
+        text = cases_yaml([draft for tutorial in tutorials for draft in tutorial.drafts if draft.name in selected])
+        if output == "-":
+            click.echo(text, nl=False)
+        else:
+            try:
+                with open(output, "x", encoding="utf-8") as file:
+                    file.write(text)
+            except OSError as err:
+                click.echo(f"{output}: cannot write: {err.strerror or err}", err=True)
+                sys.exit(EXIT_INVALID)
+            click.echo(f"wrote {len(selected)} cases to {output}", err=True)
+        sys.exit(EXIT_INVALID if errors else EXIT_OK)
+
+    return extract
+
+
+def _loader(tutorials: list) -> Callable[..., tuple[list, list]]:
+    def load(paths: tuple[Path, ...], pattern: str | None) -> tuple[list, list]:
+        from verifygrad.tutorials.load import load_tutorials
+
+        cases, errors, read = load_tutorials(list(paths), pattern)
+        tutorials.extend(read)
+        return cases, errors
+
+    return load
+
+
+def _annotator(tutorials: list) -> Callable[..., dict]:
+    def annotate(console: Any, outcomes: list, verbose: int) -> dict:
+        from verifygrad.reports.tutorial import render_tutorials, tutorials_report
+
+        render_tutorials(console, tutorials, outcomes, verbose)
+        return {"tutorials": tutorials_report(tutorials)}
+
+    return annotate

@@ -1,0 +1,562 @@
+"""Compile a small program (statements, functions, loops) into the same flat list of nodes as one expression.
+
+A name binds to a node index and rebinding rebinds, so ``c += c + 1`` or ``y.add_(1)``
+costs exactly what the inlined expression costs; ``def`` functions are inlined at each
+call; ``for i in range(N)`` is unrolled.  ``if`` and ``while`` conditions that depend on
+values are decided by evaluating the nodes built so far at the given inputs, as PyTorch
+decides them when it records its graph; a note says which way each went.  The output
+node is moved last and nodes it does not need are dropped.  Nothing is ever evaluated
+as Python: the text is read with ``ast`` and only the statements below are accepted.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import numpy as np
+
+from verifygrad.language.ops import OPS
+from verifygrad.language.parse import FUNCTIONS, IN_PLACE_OPERATORS, NAMED_CONSTANTS, ExprError, Node, Program, _Builder, _col, _describe, parse
+from verifygrad.process import limits
+
+MAX_LOOP_STEPS = 1_000  # iterations of one while loop, and the count of one for loop
+MAX_PROGRAM_NODES = 100_000  # nodes a program may unroll to
+NO_OP_CALLS = {"print", "retain_grad", "requires_grad_", "display"}  # statements that change no value
+
+
+class NeedsValues(ExprError):
+    """A condition depends on an input whose value was not given: compile again with the values."""
+
+
+def compile_program(text: str, inputs: Mapping[str, np.ndarray] | Collection[str] | None = None, *,
+                    line_offset: int = 0, output: str | None = None) -> Program:  # fmt: skip
+    """The program in ``text`` as nodes; ``inputs`` names the inputs (with their values, if/while can be decided).
+
+    Lines in nodes and errors are the text's own plus ``line_offset`` (a case's line in its file).
+    A single expression compiles exactly as ``parse`` does it; ``inputs=None`` reads unknown names as inputs.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("the expression is empty")
+    if "\n" not in text.strip() and ";" not in text and output is None and inputs is None:
+        return parse(text)
+    bounds = limits.current()
+    if len(text) > bounds.expr_chars:
+        raise ExprError(f"the expression is {len(text)} characters long; the limit is {bounds.expr_chars} (--limit expr_chars=N)")
+    multiline = "\n" in text.strip()
+    try:
+        body = _statements(textwrap.dedent(text) if multiline else text.strip())
+    except SyntaxError as err:
+        line = (err.lineno or 1) + line_offset if multiline else None
+        raise ExprError(f"syntax error: {err.msg}", err.offset, line) from None
+    except (RecursionError, MemoryError):
+        raise ExprError(f"the expression is nested too deeply (limit {bounds.depth} levels, --limit depth=N)") from None
+    builder = ProgramBuilder(inputs, bounds.depth, line_offset, multiline)
+    try:
+        output_node = builder.program(body, output)
+    except ExprError as err:
+        if err.line is None and multiline:
+            err.line = builder.line
+        raise
+    return builder.finish(text, output_node)
+
+
+def _statements(source: str) -> list[ast.stmt]:
+    """The statements of the text; one line that is an expression is read as one (its syntax errors say so)."""
+    if "\n" not in source:
+        try:
+            return [ast.Expr(ast.parse(source, mode="eval").body, lineno=1, col_offset=0)]
+        except SyntaxError as err:
+            try:
+                return ast.parse(source, mode="exec").body
+            except SyntaxError:
+                raise err from None
+    return ast.parse(source, mode="exec").body
+
+
+class ProgramBuilder(_Builder):
+    """The expression builder with variables, functions, statements, and values to decide conditions with."""
+
+    def __init__(self, inputs: Mapping[str, np.ndarray] | Collection[str] | None, max_depth: int, line_offset: int, multiline: bool):
+        super().__init__(allow_inputs=True, max_depth=max_depth)
+        self.known = None if inputs is None else set(inputs)
+        self.input_values = dict(inputs) if isinstance(inputs, Mapping) else {}
+        self.decides = True
+        self.line_offset = line_offset
+        self.multiline = multiline
+        self.scope: dict[str, int] = {}
+        self.functions: dict[str, ast.FunctionDef] = {}
+        self.notes: list[str] = []
+        self.declared: dict[str, np.ndarray] = {}  # inputs the program itself creates with requires_grad=True
+        self.scalars: dict[tuple[bytes, str | None], int] = {}  # the node of each scalar constant
+        self.values: list[Any] = []  # forward values of nodes[:len(values)], computed when a condition needs them
+        self.dependence: list[tuple[bool, bool]] = []  # per node: computed from an input; from one without a value
+        self.no_grad = 0  # depth of `with torch.no_grad():` blocks
+        self.inlining: list[str] = []  # the functions being inlined, innermost last
+        self.last_assigned: int | None = None
+        self.backward_of: int | None = None
+        self.grad_output: np.ndarray | None = None  # what backward(v) was handed
+        for name in sorted(self.known or ()):
+            self.note_shadowing(name, "input")
+
+    def const(self, value: Any, col: int, symbol: str | None = None) -> int:
+        """One node per scalar constant: a loop body's 0.9 is one node however often the loop runs."""
+        array = np.asarray(value, dtype=np.float64)
+        if array.ndim:
+            return super().const(array, col, symbol)
+        key = (array.tobytes(), symbol)
+        if key not in self.scalars:
+            self.scalars[key] = super().const(array, col, symbol)
+        return self.scalars[key]
+
+    # --- names ------------------------------------------------------------------
+
+    def variable(self, name: str) -> int | None:
+        if name in self.scope:
+            return self.scope[name]
+        if self.known is not None and name in self.known:
+            if name not in self.input_index:
+                self.input_index[name] = self.add("input", (), 0, name=name)
+            return self.input_index[name]
+        return None
+
+    def visit_name(self, name: str, col: int) -> int:
+        if self.known is not None and self.variable(name) is None and name not in NAMED_CONSTANTS and name not in FUNCTIONS:
+            raise ExprError(f"unknown name '{name}'; {self.defined()}", col)
+        return super().visit_name(name, col)
+
+    def defined(self) -> str:
+        """'inputs are: x, y' and, if any, '; variables: c, d', for messages about unknown names."""
+        inputs = ", ".join(self.known or ()) or "none"
+        variables = ", ".join(name for name in self.scope if name not in (self.known or ()))
+        return f"inputs are: {inputs}" + (f"; variables: {variables}" if variables else "")
+
+    def note_shadowing(self, name: str, kind: str) -> None:
+        what = "the constant" if name in NAMED_CONSTANTS else "the function" if name in FUNCTIONS else None
+        note = f"the {kind} '{name}' shadows {what} {name} here, as in Python"
+        if what and note not in self.notes:
+            self.notes.append(note)
+
+    def bind(self, target: ast.AST, node: int) -> None:
+        if not isinstance(target, ast.Name):
+            raise ExprError(f"{_target_words(target)} is not supported; assign to a plain name", _col(target))
+        if self.no_grad and self.nodes[node].op not in ("const", "stop_gradient"):
+            node = self.add("stop_gradient", (node,), _col(target), "torch.no_grad()")
+        self.note_shadowing(target.id, "variable")
+        self.scope[target.id] = node
+        self.last_assigned = node
+
+    # --- statements ---------------------------------------------------------------
+
+    def program(self, body: list[ast.stmt], output: str | None) -> int:
+        final = self.block(body, top=True)
+        if output is not None:
+            if self.variable(output) is None:
+                raise ExprError(f"output names '{output}', which the program does not define; {self.defined()}")
+            return self.variable(output)
+        for candidate in (final, self.backward_of, self.last_assigned):
+            if candidate is not None:
+                return candidate
+        raise ExprError("the program computes nothing: end it with an expression, or assign a name")
+
+    def block(self, body: list[ast.stmt], top: bool = False) -> int | None:
+        """Run the statements; the value of a final bare expression, if the block ends with one."""
+        final = None
+        for index, statement in enumerate(body):
+            self.line = statement.lineno + self.line_offset if self.multiline else 0
+            final = self.statement(statement, depth=0, last=top and index == len(body) - 1)
+            if len(self.nodes) > MAX_PROGRAM_NODES:
+                raise ExprError(f"the program unrolls to over {MAX_PROGRAM_NODES} operations; the limit is {MAX_PROGRAM_NODES}", _col(statement))
+        return final
+
+    def statement(self, node: ast.stmt, depth: int, last: bool) -> int | None:
+        if isinstance(node, ast.Assign):
+            marked, self.requires_grad = self.requires_grad, False
+            value = self.assigned_value(node.targets, node.value, depth)
+            declares, self.requires_grad = self.requires_grad, marked or self.requires_grad
+            if declares and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and not isinstance(value, list):
+                self.declare(node.targets[0].id, value, node.value)
+                return None
+            for target in node.targets:
+                if isinstance(target, (ast.Tuple, ast.List)):
+                    values = value if isinstance(value, list) else None
+                    if values is None or len(values) != len(target.elts):
+                        raise ExprError("tuple assignment needs as many values as names, written as a tuple (a, b = x, y)", _col(target))
+                    for name, item in zip(target.elts, values):
+                        self.bind(name, item)
+                else:
+                    if isinstance(value, list):
+                        raise ExprError("a tuple of values needs as many names to assign to (a, b = x, y)", _col(node.value))
+                    self.bind(target, value)
+            return None
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            self.bind(node.target, self.visit(node.value, depth))
+            return None
+        if isinstance(node, ast.AugAssign):
+            if type(node.op) not in _AUGMENTED:
+                raise ExprError(f"the augmented operator {type(node.op).__name__} is not supported", _col(node))
+            current = self.visit(node.target, depth) if isinstance(node.target, ast.Name) else None
+            if current is None:
+                raise ExprError(f"{_target_words(node.target)} is not supported; assign to a plain name", _col(node.target))
+            op, spelling = _AUGMENTED[type(node.op)]
+            self.bind(node.target, self.add(op, (current, self.visit(node.value, depth)), _col(node), spelling))
+            return None
+        if isinstance(node, ast.Expr):
+            return self.expression_statement(node.value, depth, last)
+        if isinstance(node, ast.FunctionDef):
+            self.define(node)
+            return None
+        if isinstance(node, ast.For):
+            self.unroll(node)
+            return None
+        if isinstance(node, ast.While):
+            self.loop(node)
+            return None
+        if isinstance(node, ast.If):
+            taken = self.decide(node.test, depth, what="if")
+            self.block(node.body if taken else node.orelse)
+            return None
+        if isinstance(node, ast.With):
+            self.with_block(node)
+            return None
+        if isinstance(node, ast.Pass):
+            return None
+        if isinstance(node, ast.Return):
+            raise ExprError("return outside a function", _col(node))
+        raise ExprError(f"{_describe(node)} is not supported in a program", _col(node))
+
+    def assigned_value(self, targets: list[ast.expr], value: ast.expr, depth: int) -> int | list[int]:
+        if any(isinstance(t, (ast.Tuple, ast.List)) for t in targets):
+            if not isinstance(value, (ast.Tuple, ast.List)):
+                raise ExprError("tuple assignment needs as many values as names, written as a tuple (a, b = x, y)", _col(value))
+            return [self.visit(item, depth) for item in value.elts]  # NOTE: all values first, then the names, as Python does
+        return self.visit(value, depth)
+
+    def expression_statement(self, value: ast.expr, depth: int, last: bool) -> int | None:
+        """A call for its effect (``y.add_(1)``, ``out.backward()``, ``print(y)``), or a bare expression."""
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Name):
+            receiver, method = value.func.value.id, value.func.attr
+            if method == "backward":
+                self.backward_of = self.visit(value.func.value, depth)
+                self.grad_output = self.backward_argument(value)
+                return None
+            if method == "requires_grad_" and receiver in self.scope and all(_bool_argument(arg) for arg in value.args):
+                self.declare(receiver, self.scope[receiver], value)
+                return None
+            if method in NO_OP_CALLS:
+                self.visit(value.func.value, depth)  # NOTE: still read, so that a misspelt name is reported
+                return None
+            if method.endswith("_") and (method[:-1] in FUNCTIONS or method[:-1] in IN_PLACE_OPERATORS):
+                if receiver not in self.scope:
+                    raise ExprError(f"the in-place method '.{method}()' changes '{receiver}', which is not a variable of the program "
+                                    "(torch refuses in-place changes of an input that requires grad)", _col(value))  # fmt: skip
+                self.bind(value.func.value, self.visit(_out_of_place(value, method[:-1]), depth))
+                return None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in NO_OP_CALLS and self.variable(value.func.id) is None:
+            return None  # NOTE: what print() shows (x.grad, f-strings) is not part of the computation
+        node = self.visit(value, depth)
+        return node if last else None
+
+    def with_block(self, node: ast.With) -> None:
+        for item in node.items:
+            context = _dotted_call(item.context_expr)
+            if context not in ("torch.no_grad", "no_grad") or item.optional_vars is not None:
+                raise ExprError("only `with torch.no_grad():` is supported", _col(item.context_expr))
+        self.no_grad += 1
+        try:
+            self.block(node.body)
+        finally:
+            self.no_grad -= 1
+
+    # --- functions and loops --------------------------------------------------------
+
+    def define(self, node: ast.FunctionDef) -> None:
+        arguments = node.args
+        if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.defaults or arguments.posonlyargs or node.decorator_list:
+            raise ExprError(f"function '{node.name}': only plain positional parameters are supported (no defaults, *args or decorators)", _col(node))
+        body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str))]
+        if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
+            raise ExprError(f"function '{node.name}' must end with `return <expression>`", _col(node))
+        for statement in ast.walk(ast.Module(body[:-1], [])):
+            if isinstance(statement, ast.Return):
+                raise ExprError(f"function '{node.name}': a return before the end is not supported", _col(statement))
+        if node.name in FUNCTIONS:
+            self.notes.append(f"the function '{node.name}' defined here shadows the built-in {node.name}, as in Python")
+        self.scope.pop(node.name, None)
+        self.functions[node.name] = node
+
+    def user_function(self, name: str, node: ast.Call, depth: int) -> int | None:
+        definition = self.functions.get(name)
+        if definition is None:
+            return None
+        parameters = [a.arg for a in definition.args.args]
+        if len(node.args) != len(parameters) or node.keywords:
+            raise ExprError(
+                f"{name}() takes {len(parameters)} positional argument(s), got {len(node.args)}{' and keywords' if node.keywords else ''}", _col(node)
+            )
+        if len(self.inlining) >= MAX_INLINE_DEPTH:
+            raise ExprError(f"functions call each other more than {MAX_INLINE_DEPTH} deep (recursion is not supported)", _col(node))
+        arguments = [self.visit(arg, depth + 1) for arg in node.args]
+        outer, line = self.scope, self.line
+        self.scope = {**outer, **dict(zip(parameters, arguments))}  # NOTE: the body sees the program's names, as Python's globals
+        self.inlining.append(name)
+        try:
+            body = [s for s in definition.body if not isinstance(s, ast.Expr)]
+            for statement in body[:-1]:
+                self.line = statement.lineno + self.line_offset if self.multiline else 0
+                self.statement(statement, depth + 1, last=False)
+            self.line = body[-1].lineno + self.line_offset if self.multiline else 0
+            return self.visit(body[-1].value, depth + 1)
+        finally:
+            self.scope, self.line = outer, line
+            self.inlining.pop()
+
+    def unroll(self, node: ast.For) -> None:
+        call = node.iter
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range" and not call.keywords) or node.orelse:
+            raise ExprError("only `for NAME in range(N)` loops are supported, with N a constant", _col(node.iter))
+        if not isinstance(node.target, ast.Name):
+            raise ExprError("the loop variable must be a plain name", _col(node.target))
+        bounds = [self.constant_argument(arg) for arg in call.args]
+        if not 1 <= len(bounds) <= 3 or not all(type(b) is int for b in bounds):
+            raise ExprError("range() takes one to three integer constants", _col(call))
+        steps = range(*bounds)
+        if len(steps) > MAX_LOOP_STEPS:
+            raise ExprError(f"the for loop runs {len(steps)} times; the limit is {MAX_LOOP_STEPS}", _col(call))
+        for i in steps:
+            self.scope[node.target.id] = self.const(i, _col(node.target))
+            self.block(node.body)
+
+    def loop(self, node: ast.While) -> None:
+        if node.orelse:
+            raise ExprError("while ... else is not supported", _col(node))
+        line = node.lineno + self.line_offset
+        count, varies = 0, False
+        while True:
+            self.line = line if self.multiline else 0
+            taken, depends = self.condition(node.test, 0)
+            varies = varies or depends
+            if not taken:
+                break
+            count += 1
+            if count > MAX_LOOP_STEPS:
+                raise ExprError(f"the while loop ran over {MAX_LOOP_STEPS} times; the limit is {MAX_LOOP_STEPS}", _col(node))
+            self.block(node.body)
+        if varies:
+            self.notes.append(f"the while loop at line {line} ran {count} time{'s' if count != 1 else ''} at these inputs")
+
+    # --- conditions ---------------------------------------------------------------------
+
+    def decide(self, test: ast.AST, depth: int, what: str = "conditional expression") -> bool:
+        taken, depends = self.condition(test, depth)
+        if depends:
+            line = self.line or 1
+            branch = {"if": ("the if branch", "the else branch")}.get(what, ("the first value", "the value after else"))
+            self.notes.append(f"the {what} at line {line} took {branch[0] if taken else branch[1]} at these inputs")
+        return taken
+
+    def condition(self, test: ast.AST, depth: int) -> tuple[bool, bool]:
+        """The condition's truth at the inputs, and whether it depends on them."""
+        if isinstance(test, ast.BoolOp):
+            depends = False
+            for value in test.values:
+                taken, here = self.condition(value, depth + 1)
+                depends = depends or here
+                if taken != isinstance(test.op, ast.And):  # NOTE: short-circuits as Python does
+                    return taken, depends
+            return isinstance(test.op, ast.And), depends
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            taken, depends = self.condition(test.operand, depth + 1)
+            return not taken, depends
+        if isinstance(test, ast.Constant) and isinstance(test.value, bool):
+            return test.value, False
+        if isinstance(test, ast.Compare):
+            nodes = [self.visit(test.left, depth + 1)] + [self.visit(c, depth + 1) for c in test.comparators]
+            values = [self.value_of(i, test) for i in nodes]
+            truth = all(_COMPARE[type(op)](a, b) for op, a, b in zip(test.ops, values, values[1:]) if type(op) in _COMPARE)
+            if any(type(op) not in _COMPARE for op in test.ops):
+                raise ExprError("only <, <=, >, >=, == and != are supported in a condition", _col(test))
+            return truth, any(self.depends(i) for i in nodes)
+        node = self.visit(test, depth + 1)
+        return bool(self.value_of(node, test) != 0), self.depends(node)
+
+    def backward_argument(self, call: ast.Call) -> np.ndarray | None:
+        """``z.backward(torch.ones(2, 2))``: the gradient handed to backward, a constant; None for ``z.backward()``."""
+        if call.keywords or len(call.args) > 1:
+            raise ExprError("backward() takes one argument here, the gradient of the output (retain_graph and the like are not read)", _col(call))
+        if not call.args:
+            return None
+        index = self.visit(call.args[0], 0)
+        if self.depends(index):
+            raise ExprError("the gradient handed to backward() must be a constant, not computed from inputs", _col(call.args[0]))
+        return np.asarray(self.array_of(index), dtype=np.float64)
+
+    def declare(self, name: str, index: int, where: ast.AST) -> None:
+        """``x = torch.tensor(..., requires_grad=True)`` (or ``x.requires_grad_()``): x becomes an input with that value."""
+        if self.depends(index):
+            raise ExprError(f"requires_grad on '{name}', a value computed from inputs: only a tensor made from numbers is a leaf", _col(where))
+        if self.known is not None and name in self.known:
+            raise ExprError(f"'{name}' is an input of the case and is also created in the program; keep one", _col(where))
+        self.declared[name] = np.asarray(self.array_of(index), dtype=np.float64)
+        self.known = {*(self.known or ()), name}
+        self.input_values[name] = self.declared[name]
+        self.scope.pop(name, None)
+        self.input_index[name] = self.add("input", (), _col(where), name=name)
+        self.last_assigned = self.input_index[name]
+
+    def value_of(self, index: int, where: ast.AST) -> float:
+        """The value of node ``index`` as one number, computed from the inputs' values."""
+        if self.depends(index, without_value=True):
+            missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index) if self.nodes[i].attrs["name"] not in self.input_values]
+            raise NeedsValues(f"the condition depends on the input '{missing[0]}', whose value is not known here", _col(where))
+        value = self.array_of(index)
+        if np.size(value) != 1:
+            raise ExprError(f"a condition must be one number; this one has {np.size(value)} elements (use .sum(), .mean() or .norm())", _col(where))
+        return float(np.ravel(value)[0])
+
+    def array_of(self, index: int) -> np.ndarray:
+        """The value of node ``index``, every node up to it computed once (conditions reuse them)."""
+        with np.errstate(all="ignore"):
+            for i in range(len(self.values), len(self.nodes)):
+                node = self.nodes[i]
+                if node.op == "input":
+                    self.values.append(np.asarray(self.input_values[node.attrs["name"]], dtype=np.float64))
+                elif node.op == "const":
+                    self.values.append(node.attrs["value"])
+                else:
+                    try:
+                        self.values.append(np.asarray(OPS[node.op].forward(*[self.values[j] for j in node.args], **node.attrs)))
+                    except ValueError:  # NOTE: shapes are checked only here, where they fail: checking every node each time would be quadratic
+                        Program("", tuple(self.nodes[: i + 1])).shapes({name: np.shape(v) for name, v in self.input_values.items()})
+                        raise
+        return self.values[index]
+
+    def depends(self, index: int, without_value: bool = False) -> bool:
+        """Whether node ``index`` is computed from an input (one without a value, with ``without_value``)."""
+        for i in range(len(self.dependence), len(self.nodes)):  # NOTE: kept for every node once: loops ask again and again
+            node = self.nodes[i]
+            if node.op == "input":
+                self.dependence.append((True, node.attrs["name"] not in self.input_values))
+            else:
+                args = [self.dependence[j] for j in node.args]
+                self.dependence.append((any(a for a, _ in args), any(b for _, b in args)))
+        return self.dependence[index][1 if without_value else 0]
+
+    # --- the result -----------------------------------------------------------------------
+
+    def finish(self, text: str, output: int) -> Program:
+        """The nodes the output needs, in order, the output last; and each variable's final node among them."""
+        needed = _needed(self.nodes, output)
+        order = [i for i in range(len(self.nodes)) if needed[i] and i != output] + [output]
+        renumber = {old: new for new, old in enumerate(order)}
+        nodes = tuple(_renumbered(self.nodes[i], renumber) for i in order)
+        bindings = tuple((name, renumber[i]) for name, i in self.scope.items() if i in renumber)
+        declared = tuple((name, value) for name, value in self.declared.items())
+        return Program(text, nodes, tuple(self.notes), bindings, declared=declared, grad_output=self.grad_output)
+
+
+MAX_INLINE_DEPTH = 20
+
+_AUGMENTED = {
+    ast.Add: ("add", "+="), ast.Sub: ("sub", "-="), ast.Mult: ("mul", "*="), ast.Div: ("div", "/="),
+    ast.Pow: ("pow", "**="), ast.MatMult: ("matmul", "@="),
+}  # fmt: skip
+
+_COMPARE = {
+    ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+}  # fmt: skip
+
+
+def _bool_argument(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _out_of_place(call: ast.Call, name: str) -> ast.expr:
+    """``y.add_(1)`` as ``y + 1``, ``y.exp_()`` as ``y.exp()``: what the in-place form computes."""
+    if name in IN_PLACE_OPERATORS:
+        if len(call.args) != 1 or call.keywords:
+            raise ExprError(f".{name}_() takes one argument here", _col(call))
+        replaced: ast.expr = ast.BinOp(call.func.value, IN_PLACE_OPERATORS[name](), call.args[0])
+    else:
+        replaced = ast.Call(ast.Attribute(call.func.value, name, ast.Load()), call.args, call.keywords)
+        ast.copy_location(replaced.func, call.func)
+    return ast.copy_location(replaced, call)
+
+
+def _target_words(target: ast.AST) -> str:
+    if isinstance(target, ast.Attribute):
+        return f"assigning to an attribute (.{target.attr})"
+    if isinstance(target, ast.Subscript):
+        return "assigning to an element or slice (x[...] = ...)"
+    if isinstance(target, ast.Starred):
+        return "a starred assignment"
+    return f"assigning to {_describe(target)}"
+
+
+def _dotted_call(node: ast.AST) -> str | None:
+    if not isinstance(node, ast.Call) or node.args or node.keywords:
+        return None
+    parts = []
+    func = node.func
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return None
+    return ".".join([func.id, *reversed(parts)])
+
+
+def _inputs_under(nodes: list[Node], index: int) -> list[int]:
+    """The input nodes that node ``index`` is computed from."""
+    seen, stack, found = set(), [index], []
+    while stack:
+        i = stack.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        if nodes[i].op == "input":
+            found.append(i)
+        stack.extend(nodes[i].args)
+    return sorted(found)
+
+
+def _needed(nodes: list[Node], output: int) -> list[bool]:
+    needed = [False] * len(nodes)
+    needed[output] = True
+    for i in range(output, -1, -1):
+        if needed[i]:
+            for j in nodes[i].args:
+                needed[j] = True
+    return needed
+
+
+def _renumbered(node: Node, renumber: dict[int, int]) -> Node:
+    if not node.args:
+        return node
+    return Node(node.op, tuple(renumber[j] for j in node.args), node.attrs, node.col, node.spelling, node.ndims, node.line)
+
+
+def with_probes(program: Program, names: Collection[str]) -> Program:
+    """The program with ``y + probe`` in place of each named intermediate ``y``, the probe an input named ``y``.
+
+    The gradient for the probe (an input of zeros) is the gradient with respect to the
+    intermediate through its consumers only (torch's retain_grad), and every other
+    gradient still flows through the intermediate: a program transformation, so every
+    engine computes it the same way.
+    """
+    bound = dict(program.bindings)
+    targets = {bound[name]: name for name in names}
+    nodes: list[Node] = []
+    renumber: dict[int, int] = {}
+    for i, node in enumerate(program.nodes):
+        nodes.append(_renumbered(node, renumber))
+        renumber[i] = len(nodes) - 1
+        if i in targets:
+            nodes.append(Node("input", (), {"name": targets[i], "probe": True}, node.col, targets[i], line=node.line))
+            nodes.append(Node("add", (renumber[i], len(nodes) - 1), {}, node.col, f"retain_grad of {targets[i]}", line=node.line))
+            renumber[i] = len(nodes) - 1
+    bindings = tuple((name, renumber[i]) for name, i in program.bindings)
+    return Program(program.text, tuple(nodes), program.notes, bindings, declared=program.declared, grad_output=program.grad_output)

@@ -1,0 +1,145 @@
+"""The per-file part of `verifygrad check`: each derivation, the claims found and where, their verdicts, what was not read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.text import Text
+
+from verifygrad.reports.console import VERDICT_STYLE
+from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.findings import Found
+from verifygrad.tutorials.read import Tutorial
+from verifygrad.tutorials.tocases import Draft
+from verifygrad.verdict.outcome import CaseOutcome
+
+
+def printable(text: str) -> str:
+    """Document text as the terminal may show it: control characters (escape sequences) become U+FFFD."""
+    return "".join(char if char.isprintable() or char == "\n" else "\ufffd" for char in str(text))
+
+
+def render_tutorials(console: Console, tutorials: list[Tutorial], outcomes: list[CaseOutcome], verbose: int = 0) -> None:
+    by_name = {outcome.case.name: outcome for outcome in outcomes}
+    for tutorial in tutorials:
+        console.print(Text(printable(f"{tutorial.document.path} ({tutorial.document.format})"), style="bold"), soft_wrap=True)
+        for line in tutorial_lines(tutorial, by_name, verbose):
+            console.print(line, soft_wrap=True)
+        console.print()
+
+
+def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose: int = 0) -> list[Text]:
+    lines: list[Text] = []
+    if not tutorial.drafts:
+        lines.append(Text("  no derivation found (no backward() on a tensor that requires grad, and no printed value of one)"))
+    for draft in tutorial.drafts:
+        outcome = by_name.get(draft.name)
+        if outcome is None:
+            continue  # deselected by -k
+        label, style = VERDICT_STYLE[outcome.verdict]
+        head = Text("  ")
+        head.append(label, style=style)
+        head.append(printable(f"  {draft.about} at line {draft.line}: "))
+        head.append(printable(_program(draft)), style="cyan")
+        lines.append(head)
+        checks = _claim_checks(outcome)
+        for kind, quantity, found in draft.claims:
+            ok, text = checks.get((kind, quantity), (None, "not checked: the case did not run"))
+            lines.append(_claim_line(found, kind, quantity, ok, text))
+            if draft.kind == "stated" and ok is False:
+                lines.append(Text(printable(f"      {contradiction(found, tutorial, by_name)}"), style="red"))
+    unchecked = [found for found in tutorial.findings.found if found.status]
+    if unchecked:
+        lines.append(Text("  claims not checked:"))
+        lines += [Text(printable(f"    line {found.line}: {found.source} {found.text}: {found.status}")) for found in unchecked]
+    if tutorial.reading.not_read:
+        lines.append(Text("  not read:"))
+        lines += [Text(printable(f"    line {line}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
+    return lines
+
+
+def _program(draft: Draft) -> str:
+    mapping = draft.mapping
+    inputs = ", ".join(f"{name} = {value}" for name, value in mapping["inputs"].items())
+    given = f", backward({mapping['grad_output']})" if mapping.get("grad_output", 1) != 1 and draft.kind == "derivation" else ""
+    device = f", {mapping['device']}" if mapping.get("device") == "cuda" else ""
+    program = "; ".join(line for line in mapping["expr"].splitlines() if line.strip())
+    return f"{program} at {inputs} ({mapping['dtype']}{device}{given})"
+
+
+def _claim_checks(outcome: CaseOutcome) -> dict[tuple[str, str], tuple[bool | None, str]]:
+    checks = {}
+    for quantity in outcome.quantities:
+        for check in quantity.claims:
+            checks[(check.claim.kind, check.claim.quantity)] = (check.ok, check.text)
+    if not outcome.quantities and outcome.reasons:
+        return {key: (None, f"not checked: {outcome.reasons[0]}") for key in checks} or {}
+    return checks
+
+
+def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str) -> Text:
+    glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
+    what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula"}[kind]
+    line = Text("    ")
+    line.append(glyph, style=style)
+    line.append(printable(f" line {found.line} ({found.source}): {what} {_short(found)}: "))
+    line.append(printable(text), style=style)
+    return line
+
+
+def _short(found: Found) -> str:
+    if found.formula is not None:
+        return found.formula
+    if found.values is not None:
+        return found.text
+    return found.value_text or found.text
+
+
+def contradiction(found: Found, tutorial: Tutorial, by_name: dict[str, CaseOutcome]) -> str:
+    """`line 47 states x = [1, 2, 3, 4]; the code at line 61 makes x = [0, 1, 2, 3] (arange(0, 4)); ...`."""
+    leaf = found.tensor
+    made = constant_array(leaf.value) if leaf is not None else None
+    shown = _list(made) if made is not None else leaf.value if leaf is not None else "?"
+    stated = constant_array(found.value_text or "")
+    sentence = f"line {found.line} states {found.label} = {_list(stated) if stated is not None else found.value_text}; "
+    sentence += f"the code at line {leaf.line if leaf else '?'} makes {found.label} = {shown} ({leaf.value if leaf else '?'})"
+    fits = [d for d in tutorial.drafts if d.kind == "derivation" and leaf is not None and id(leaf) in d.names and d.claims]
+    for draft in fits:
+        outcome = by_name.get(draft.name)
+        grads = [(kind, f) for kind, _, f in draft.claims if kind == "grad"]
+        if outcome is not None and grads and all(ok for ok, _ in _claim_checks(outcome).values()):
+            sentence += f"; the stated gradient {_short(grads[0][1])} fits the code, not the text"
+            break
+    return sentence
+
+
+def _list(array: np.ndarray) -> str:
+    text = np.array2string(np.asarray(array), separator=", ", formatter={"float_kind": lambda v: f"{v:g}"})
+    return " ".join(text.split())
+
+
+def tutorials_report(tutorials: list[Tutorial]) -> list[dict[str, Any]]:
+    """The --json report's `tutorials` list: per file, its cases with where their claims were found, and what was not read."""
+    return [
+        {
+            "file": tutorial.document.path,
+            "format": tutorial.document.format,
+            "cases": [
+                {
+                    "name": draft.name,
+                    "line": draft.line,
+                    "kind": draft.kind,
+                    "claims": [
+                        {"kind": kind, "quantity": quantity, "line": found.line, "source": found.source, "text": found.text}
+                        for kind, quantity, found in draft.claims
+                    ],
+                }  # fmt: skip
+                for draft in tutorial.drafts
+            ],
+            "not_checked": [{"line": f.line, "source": f.source, "text": f.text, "reason": f.status} for f in tutorial.findings.found if f.status],
+            "not_read": [{"line": line, "what": what} for line, what in tutorial.reading.not_read],
+        }
+        for tutorial in tutorials
+    ]

@@ -1,0 +1,35 @@
+"""The one shape every reader produces: an ordered list of code, output, prose and math blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CODE, OUTPUT, PROSE, MATH = "code", "output", "prose", "math"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of a tutorial with where it was found: file line of its first line, and its cell."""
+
+    kind: str  # CODE, OUTPUT, PROSE or MATH
+    text: str
+    line: int
+    cell: int | None = None  # notebook cell (1-based), or None outside notebooks
+    one_line: bool = False  # the whole text sits on one file line (a notebook source saved as one JSON string)
+
+    def file_line(self, offset: int = 0) -> int:
+        """The file line of the text's line ``offset`` (0-based)."""
+        return self.line if self.one_line else self.line + offset
+
+    def where(self, offset: int = 0) -> str:
+        """`line 12`, or `cell 3 line 2 (file line 40)` in a notebook."""
+        if self.cell is None:
+            return f"line {self.file_line(offset)}"
+        return f"cell {self.cell} line {offset + 1} (file line {self.file_line(offset)})"
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    format: str  # "notebook", "html", "markdown", "rest", "gallery", "python", "text"
+    blocks: tuple[Block, ...]

@@ -1,0 +1,252 @@
+"""What a tutorial shows or states, tied to the code it is about: printed outputs, comments, LaTeX."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from verifygrad.tutorials.blocks import Block
+from verifygrad.tutorials.interpret import Derivation, Reading, Shown
+from verifygrad.tutorials.mathtext import Derivative, MathError, names_in, read_relation, render
+from verifygrad.tutorials.printed import Printed, read_printed
+from verifygrad.tutorials.values import LEAF, GradOf, Tensor, Unknown
+
+UNSEEDED = "not checkable: the inputs are random and unseeded"
+_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|\$([^$\n]+?)\$", re.S)
+_GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
+_REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
+
+
+@dataclass
+class Found:
+    """One claim found in the tutorial, with where it was found and what it is tied to."""
+
+    kind: str  # "value", "grad", "formula" or "stated"
+    line: int
+    where: str
+    source: str  # "printed output", "comment", "LaTeX", "text"
+    text: str  # the claim as written, short
+    tensor: Tensor | None = None  # value and stated claims: whose value
+    leaf: Tensor | None = None  # grad and formula claims: with respect to which input
+    derivations: tuple[Derivation, ...] = ()  # grad and formula claims: the backward() calls behind .grad
+    values: np.ndarray | None = None
+    value_text: str | None = None  # a numeric claim written as an expression (`2*3`, `9/2`)
+    written: object = None  # the printed numbers with their text (WrittenFloat), which a case holds to their decimals
+    formula: str | None = None
+    status: str = ""  # why it is not checked; "" when a case checks it
+    label: str = ""  # the code the claim is about (`x.grad`, `v_out`)
+
+
+@dataclass
+class Findings:
+    found: list[Found] = field(default_factory=list)
+    math: list[tuple[int, str, str, str]] = field(default_factory=list)  # (file line, where, text, source) to tie after the code is read
+
+
+def tie_output(findings: Findings, shown: list[Shown], consumed: list[int], printed: list[Printed], block: Block) -> None:
+    """Pair printed values with what the code block shows, in order; extras are listed, not dropped."""
+    for item in printed:
+        while consumed[0] < len(shown) and not _prints_a_tensor(shown[consumed[0]]):
+            consumed[0] += 1
+        where, line = block.where(item.line_offset), block.file_line(item.line_offset)
+        if consumed[0] >= len(shown):
+            findings.found.append(Found("value", line, where, "printed output", item.describe(), values=item.values,
+                                        status="not tied: no statement of the code shows this value"))  # fmt: skip
+            continue
+        target = shown[consumed[0]]
+        consumed[0] += 1
+        findings.found.append(_printed_claim(target, item, line, where))
+
+
+def _prints_a_tensor(shown: Shown) -> bool:
+    return isinstance(shown.value, (Tensor, GradOf, Unknown))
+
+
+def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found:
+    value = target.value
+    claim = Found("value", line, where, "printed output", item.describe(), values=item.values, written=item.written,
+                  label=target.label)  # fmt: skip
+    if item.summarised:
+        claim.status = "not checked: the printed value is a summary (`...`)"
+    if isinstance(value, Unknown):
+        claim.status = f"not checked: the code showing it ({target.label}, {target.where}) was not read: {value.reason}"
+    elif isinstance(value, GradOf):
+        claim.kind, claim.leaf, claim.derivations = "grad", value.leaf, value.contributions
+        if not value.contributions:
+            claim.status = f"not tied: {target.label} has no gradient yet at {target.where}"
+        elif value.leaf.unseeded or any(d.output.unseeded for d in value.contributions):
+            claim.status = UNSEEDED
+    else:
+        claim.tensor = value
+        if value.unseeded:
+            claim.status = UNSEEDED
+    return claim
+
+
+def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:
+    """Comments: printed results (`#输出结果:tensor(7.5000)`), `x.grad = 2`, and math (`dz/dx = 2x = 2*3 = 6`)."""
+    for line, where, text in reading.comments:
+        if _REPR_HINT.search(text):
+            shown = _shown_before(shown_by_line, line)
+            printed = read_printed(text[_REPR_HINT.search(text).start() :])
+            if shown is not None and printed:
+                findings.found.append(_printed_claim(shown, printed[0], line, where))
+                findings.found[-1].source = "comment"
+            continue
+        grad = _GRAD_COMMENT.match(text)
+        shown = _shown_before(shown_by_line, line)
+        if grad and shown is not None and isinstance(shown.value, GradOf) and grad.group(1) in (shown.value.leaf.name, shown.value.leaf.bound):
+            written = grad.group(2).strip()
+            claim = Found("grad", line, where, "comment", text, leaf=shown.value.leaf, derivations=shown.value.contributions, label=shown.label,
+                          value_text=f"tensor({written})" if written.startswith("[") else written)  # fmt: skip
+            if not claim.derivations:
+                claim.status = f"not tied: {shown.label} has no gradient yet at {shown.where}"
+            findings.found.append(claim)
+            continue
+        if grad:
+            findings.math.append((line, where, f"d{grad.group(1)}grad/d{grad.group(1)} = {grad.group(2)}", "comment"))
+            continue
+        for chunk in re.split(r"[,;，；。]|\s时|\s:\s", text):
+            ascii_part = re.split(r"[^\x00-\x7f]", chunk)[0].strip()
+            if "=" in ascii_part and re.search(r"[A-Za-z]", ascii_part):
+                findings.math.append((line, where, ascii_part, "comment"))
+
+
+def _shown_before(shown_by_line: dict[int, Shown], line: int) -> Shown | None:
+    earlier = [number for number in shown_by_line if number <= line]
+    return shown_by_line[max(earlier)] if earlier and line - max(earlier) <= 2 else None
+
+
+MAX_MATH_SPANS = 2_000  # per document: a claim-heavy tutorial has dozens; more is noise or hostile
+
+
+def math_spans(block: Block, lines: list[str], budget: list[int]) -> list[tuple[int, str]]:
+    """The math in a prose block ($$...$$, $...$, \\[...\\], \\(...\\)) with the file line where each is written."""
+    spans = []
+    newlines, position, cursor = 0, 0, block.line
+    for match in _MATH.finditer(block.text):
+        if budget[0] <= 0:
+            break
+        budget[0] -= 1
+        newlines += block.text.count("\n", position, match.start())
+        position = match.start()
+        body = next(group for group in match.groups() if group is not None)
+        line = _locate(lines, body, cursor, block.line + newlines)
+        cursor = line
+        spans.append((line, body))
+    return spans
+
+
+def _locate(lines: list[str], body: str, cursor: int, guess: int) -> int:
+    """The file line holding the math: the first at or after the previous span's (HTML tags shift the block's lines)."""
+    first = body.strip().split("\n")[0].strip()[:40]
+    for number in range(max(cursor - 1, 0), min(len(lines), guess + 50, cursor + 300)):
+        if first and first in lines[number][:10_000].replace("\\\\", "\\"):
+            return number + 1
+    return guess
+
+
+def tie_math(findings: Findings, reading: Reading) -> None:
+    """Turn each math statement into claims tied to the nearest derivation or tensor of the same names."""
+    names = frozenset(name for name, _, _ in reading.bindings) | frozenset(name for name, _ in reading.leaves)
+    for line, where, text, source in findings.math:
+        try:
+            sides = read_relation(text, names)
+        except (MathError, RecursionError):
+            continue
+        if len(sides) < 2:
+            continue
+        head = sides[0]
+        if isinstance(head, Derivative):
+            _derivative_claims(findings, reading, head, sides[1:], line, where, source, text)
+        elif head[0] == "name" and head[2] is None and head[1] in names:
+            _stated_value(findings, reading, head[1], sides[1:], line, where, source, text)
+        elif head[0] == "at" and head[1][0] == "name":
+            _value_at_point(findings, reading, head, sides[1:], line, where, source, text)
+
+
+def _nearest(candidates: list, line: int, line_of) -> object | None:
+    return min(candidates, key=lambda item: (abs(line_of(item) - line), -line_of(item)), default=None)
+
+
+def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, rest: list, line: int, where: str, source: str, text: str) -> None:
+    wrt = head.wrt[:-4] if head.wrt.endswith("grad") and head.of.endswith("grad") else head.wrt  # `x.grad = 2` in a comment
+    candidates = [d for d in reading.derivations if any(leaf.name == wrt for leaf in d.leaves)]
+    matching = [d for d in candidates if d.output_name == head.of] or candidates
+    derivation = _nearest(matching, line, lambda d: d.line)
+    for side in rest:
+        if isinstance(side, Derivative) or side[0] == "at":
+            continue
+        found = Found("formula", line, where, source, text.strip())
+        if derivation is None:
+            found.status = f"not tied: no backward() in the code differentiates with respect to {wrt}"
+            findings.found.append(found)
+            continue
+        leaf = next(leaf for leaf in derivation.leaves if leaf.name == wrt)
+        found.leaf, found.derivations, found.label = leaf, (derivation,), f"∂{derivation.output_name}/∂{wrt}"
+        leaf_names = {item.name for item in derivation.leaves}
+        used = names_in(side)
+        try:
+            written = render(side)
+        except MathError:
+            continue
+        if used and used <= leaf_names:
+            found.formula = written
+            if head.at:
+                continue  # a formula evaluated at a point: its value below is the claim
+        elif not used:
+            if head.at and not _point_matches(head.at, derivation):
+                found.status = f"not tied: stated at {head.at}, not at the code's inputs"
+            found.kind, found.value_text = "grad", written if side[0] != "list" else f"tensor({written})"
+            if leaf.unseeded:
+                found.status = UNSEEDED
+        else:
+            continue  # a step that names other quantities (a definition on the way): not a claim about the code
+        findings.found.append(found)
+
+
+def _point_matches(point: tuple[tuple[str, str], ...], derivation: Derivation) -> bool:
+    from verifygrad.tutorials.constant import constant_array
+
+    for name, value in point:
+        leaf = next((leaf for leaf in derivation.leaves if leaf.name == name), None)
+        array = constant_array(leaf.value) if leaf is not None else None
+        if array is None or not np.all(array == constant_array(value)):
+            return False
+    return True
+
+
+def _stated_value(findings: Findings, reading: Reading, name: str, rest: list, line: int, where: str, source: str, text: str) -> None:
+    side = rest[-1]
+    if isinstance(side, Derivative) or names_in(side):
+        return
+    bound = [(n, tensor, at) for n, tensor, at in reading.bindings if n == name]
+    nearest = _nearest(bound, line, lambda item: item[2])
+    if nearest is None or nearest[1].kind != LEAF:
+        return  # a name the code computes: its value is claimed by what the code prints
+    written = render(side)
+    found = Found("stated", line, where, source, text.strip(), tensor=nearest[1], value_text=written if side[0] != "list" else f"tensor({written})")
+    found.label = name
+    if nearest[1].unseeded:
+        found.status = UNSEEDED
+    findings.found.append(found)
+
+
+def _value_at_point(findings: Findings, reading: Reading, head: tuple, rest: list, line: int, where: str, source: str, text: str) -> None:
+    name, point = head[1][1], head[2]
+    bound = [(n, tensor, at) for n, tensor, at in reading.bindings if n == name]
+    nearest = _nearest(bound, line, lambda item: item[2])
+    side = rest[-1]
+    if nearest is None or isinstance(side, Derivative) or names_in(side):
+        return
+    tensor = nearest[1]
+    fake = Derivation(tensor, name, None, line, where)
+    from verifygrad.tutorials.values import leaves_of
+
+    fake.leaves = leaves_of(tensor)
+    found = Found("value", line, where, source, text.strip(), tensor=tensor, value_text=render(side), label=name)
+    if not _point_matches(point, fake):
+        found.status = f"not tied: stated at {point}, not at the code's inputs"
+    findings.found.append(found)

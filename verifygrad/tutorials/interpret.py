@@ -1,0 +1,635 @@
+"""Read a tutorial's code statically (the ast module; nothing is run or imported) into tensors and derivations.
+
+Cells are read in order with one namespace, as the notebook ran. What the reader cannot follow is
+recorded as "not read: LINE: what", never guessed; the values it makes unknown stay unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from verifygrad.process import limits
+from verifygrad.tutorials.blocks import Block
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, computed_of, leaves_of, text_of
+
+Value = Tensor | Number | Other | Unknown | GradOf
+
+# Constructors and what they are called in verifygrad's constant language.
+_CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
+_DATA_CONSTRUCTORS = {"tensor", "Tensor", "FloatTensor", "DoubleTensor", "as_tensor", "from_numpy", "array"}
+_RANDOM = {"randn", "rand"}
+_FLOAT64 = {"float64", "double"}
+_IDENTITY_METHODS = {"clone", "contiguous", "requires_grad_", "squeeze_", "float", "double", "cuda", "cpu", "to", "type_as"}
+_DETACHING = {"detach", "numpy", "item", "tolist", "detach_"}
+_NOT_TENSOR_ATTRIBUTES = {"requires_grad", "grad_fn", "shape", "dtype", "device", "is_leaf", "size", "ndim"}
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow}
+_KNOWN_MODULES = {"torch", "numpy", "math", "torch.autograd", "torch.nn.functional", "torch.nn", "matplotlib", "matplotlib.pyplot", "__future__"}
+_IGNORED_CALLS = {"plt", "display", "type", "len", "isinstance", "input", "help", "dir", "id"}
+
+
+@dataclass(eq=False)
+class Derivation:
+    """One `backward()` call: the output, the gradient handed to it, and the leaves it reaches."""
+
+    output: Tensor
+    output_name: str
+    grad_output: str | None  # constant expression text; None for a scalar's backward()
+    line: int
+    where: str
+    leaves: list[Tensor] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What one statement shows: a print's argument or a cell's last expression."""
+
+    value: Value
+    line: int
+    where: str
+    label: str  # the code as written, for messages
+
+
+@dataclass
+class Reading:
+    derivations: list[Derivation] = field(default_factory=list)
+    leaves: list[tuple[str, Tensor]] = field(default_factory=list)  # (python name, leaf) in order of creation
+    bindings: list[tuple[str, Tensor, int]] = field(default_factory=list)  # (python name, tensor, file line) of each assignment
+    not_read: list[tuple[int, str]] = field(default_factory=list)
+    comments: list[tuple[int, str, str]] = field(default_factory=list)  # (file line, where, text) of each comment
+    shown: list[list[Shown]] = field(default_factory=list)  # per code block, in order
+    strings: list[tuple[int, int, str]] = field(default_factory=list)  # (code block index, file line, text) of bare strings
+
+
+class CodeReader:
+    """Reads code blocks one after another into a single namespace."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, Value] = {}
+        self.reading = Reading()
+        self.seed: int | None = None
+        self.random_calls: list[tuple[str, tuple[int, ...], str]] = []
+        self.block: Block | None = None
+        self.no_grad = 0
+
+    # -- blocks and statements ---------------------------------------------------------------
+
+    def read_block(self, block: Block, source: str) -> None:
+        self.block = block
+        self.reading.shown.append([])
+        lines = source.split("\n")
+        for number, line in enumerate(lines):
+            if line.lstrip().startswith(("%", "!")):  # IPython magics and shell escapes: not Python, not read
+                self.not_read(number + 1, f"an IPython magic or shell command ({line.strip()[:40]})")
+                lines[number] = line[: len(line) - len(line.lstrip())] + "pass"
+        source = "\n".join(lines)
+        try:
+            module = ast.parse(source)
+        except SyntaxError as err:
+            self.not_read(err.lineno or 1, f"code that is not valid Python ({err.msg})")
+            return
+        except (ValueError, RecursionError, MemoryError):
+            self.not_read(1, "code that cannot be parsed")
+            return
+        self._comments(source)
+        body = module.body
+        for index, statement in enumerate(body):
+            last = index == len(body) - 1
+            try:
+                self.statement(statement, last)
+            except RecursionError:
+                self.not_read(statement.lineno, "code nested too deeply")
+
+    def file_line(self, lineno: int) -> int:
+        return self.block.file_line(lineno - 1) if self.block else lineno
+
+    def where(self, lineno: int) -> str:
+        return self.block.where(lineno - 1) if self.block else f"line {lineno}"
+
+    def not_read(self, lineno: int, what: str) -> None:
+        entry = (self.file_line(lineno), what)
+        if entry not in self.reading.not_read:
+            self.reading.not_read.append(entry)
+
+    def _comments(self, source: str) -> None:
+        import io
+        import tokenize
+
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(source).readline):
+                if token.type == tokenize.COMMENT:
+                    line = token.start[0]
+                    self.reading.comments.append((self.file_line(line), self.where(line), token.string.lstrip("#").strip()))
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            pass
+
+    def statement(self, node: ast.stmt, last: bool) -> None:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            self.import_(node)
+        elif isinstance(node, ast.Assign):
+            value = self.expression(node.value)
+            for target in node.targets:
+                self.assign(target, value, node)
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            self.assign(node.target, self.expression(node.value), node)
+        elif isinstance(node, ast.AugAssign):
+            self.augmented(node)
+        elif isinstance(node, ast.Expr):
+            self.expression_statement(node, last)
+        elif isinstance(node, ast.With):
+            self.with_(node, last)
+        elif isinstance(node, ast.Pass):
+            pass
+        else:
+            self.unread_statement(node)
+
+    def import_(self, node: ast.Import | ast.ImportFrom) -> None:
+        modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        for module in modules:
+            if module not in _KNOWN_MODULES and not module.startswith(("torch", "numpy", "matplotlib")):
+                self.not_read(node.lineno, f"an import of other code ({module})")
+                for alias in node.names:
+                    self.names[(alias.asname or alias.name).split(".")[0]] = Unknown(f"imported from {module}")
+
+    def unread_statement(self, node: ast.stmt) -> None:
+        what = {
+            ast.For: "a for loop", ast.While: "a while loop whose condition depends on values", ast.If: "an if statement",
+            ast.FunctionDef: "a function definition", ast.ClassDef: "a class definition", ast.Try: "a try statement",
+            ast.Return: "a return statement", ast.Delete: "a del statement", ast.Global: "a global statement",
+        }.get(type(node), f"a {type(node).__name__} statement")  # fmt: skip
+        if isinstance(node, ast.ClassDef) and any("Module" in ast.unparse(base) for base in node.bases):
+            what = "an nn.Module definition"
+        if isinstance(node, (ast.For, ast.While)) and any(isinstance(n, ast.Attribute) and n.attr in ("step", "zero_grad") for n in ast.walk(node)):
+            what = "a training loop with an optimizer"
+        if isinstance(node, ast.While) and self._mentions_unseeded(node.test):
+            what += " (unseeded random input decides the loop)"
+        self.not_read(node.lineno, what)
+        for target in ast.walk(node):
+            if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Store):
+                self.names[target.id] = Unknown(f"assigned in {what.split(' (')[0]} at line {self.file_line(node.lineno)}")
+
+    def _mentions_unseeded(self, node: ast.expr) -> bool:
+        for name in ast.walk(node):
+            value = self.names.get(name.id) if isinstance(name, ast.Name) else None
+            if isinstance(value, Tensor) and value.unseeded:
+                return True
+        return False
+
+    def assign(self, target: ast.expr, value: Value, node: ast.stmt) -> None:
+        if isinstance(target, ast.Name):
+            if isinstance(value, Tensor) and value.kind == LEAF and not value.name:
+                value.name = target.id
+                self.reading.leaves.append((target.id, value))
+            if isinstance(value, Tensor):
+                self.reading.bindings.append((target.id, value, self.file_line(node.lineno)))
+                value.bound = value.bound or target.id
+            self.names[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                if isinstance(element, ast.Name):
+                    self.names[element.id] = Unknown("tuple unpacking")
+            self.not_read(node.lineno, "tuple unpacking")
+        elif isinstance(target, ast.Attribute) and target.attr == "grad" and isinstance(value, Other) and value.what == "None":
+            leaf = self.expression(target.value)
+            if isinstance(leaf, Tensor):
+                leaf.grad = []
+        elif isinstance(target, ast.Attribute) and target.attr == "requires_grad":
+            self.requires_grad(target.value, node)
+        else:
+            self.not_read(node.lineno, f"an assignment to {ast.unparse(target)}")
+
+    def augmented(self, node: ast.AugAssign) -> None:
+        if not isinstance(node.target, ast.Name):
+            self.not_read(node.lineno, f"an in-place update of {ast.unparse(node.target)}")
+            return
+        current = self.names.get(node.target.id)
+        if isinstance(current, Tensor) and current.kind == LEAF:
+            self.not_read(node.lineno, f"an in-place change of the leaf {node.target.id}")
+            self.names[node.target.id] = Unknown("changed in place")
+            return
+        combined = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
+        ast.copy_location(combined, node)
+        self.names[node.target.id] = self.expression(combined)
+
+    def with_(self, node: ast.With, last: bool) -> None:
+        managers = [ast.unparse(item.context_expr) for item in node.items]
+        if not all(m.endswith("no_grad()") for m in managers):
+            self.unread_statement(node)
+            return
+        self.no_grad += 1
+        try:
+            for index, statement in enumerate(node.body):
+                self.statement(statement, last and index == len(node.body) - 1)
+        finally:
+            self.no_grad -= 1
+
+    def requires_grad(self, node: ast.expr, statement: ast.stmt) -> Value:
+        value = self.expression(node)
+        if isinstance(value, Tensor) and value.kind == CONST:
+            value.kind = LEAF
+            if isinstance(node, ast.Name):
+                value.name = value.name or node.id
+                self.reading.leaves.append((node.id, value))
+        elif isinstance(value, Tensor) and value.kind == COMPUTED:
+            self.not_read(statement.lineno, "requires_grad set on a computed tensor")
+        return value
+
+    def expression_statement(self, node: ast.Expr, last: bool) -> None:
+        call = node.value
+        if isinstance(call, ast.Constant) and isinstance(call.value, str):
+            self.reading.strings.append((len(self.reading.shown) - 1, self.file_line(node.lineno), call.value))
+            return
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print":
+            self.print_(call)
+            return
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+            method, owner = call.func.attr, call.func.value
+            if method == "backward":
+                self.backward(owner, call)
+                return
+            if method in ("zero_", "data.zero_") and isinstance(owner, ast.Attribute) and owner.attr in ("grad", "data"):
+                inner = owner.value.value if owner.attr == "data" and isinstance(owner.value, ast.Attribute) else owner.value
+                leaf = self.expression(inner)
+                if isinstance(leaf, Tensor):
+                    leaf.grad = []
+                return
+            if method == "retain_grad":
+                value = self.expression(owner)
+                if isinstance(value, Tensor) and value.kind == COMPUTED:
+                    value.retained = True
+                return
+            if method == "requires_grad_":
+                self.requires_grad(owner, node)
+                return
+            if _dotted(call.func) in ("torch.manual_seed", "torch.random.manual_seed"):
+                self.manual_seed(call)
+                return
+        value = self.expression(call)
+        if last:
+            self.show(value, node, ast.unparse(call))
+
+    def print_(self, call: ast.Call) -> None:
+        for argument in call.args:
+            if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute) and argument.func.attr == "format":
+                for inner in argument.args:  # '{0}'.format(x.grad): the tensors among the arguments are shown
+                    value = self.expression(inner)
+                    if isinstance(value, (Tensor, GradOf)):
+                        self.show(value, call, ast.unparse(inner))
+                continue
+            if isinstance(argument, ast.JoinedStr):
+                for part in argument.values:
+                    if isinstance(part, ast.FormattedValue):
+                        value = self.expression(part.value)
+                        if isinstance(value, (Tensor, GradOf)):
+                            self.show(value, call, ast.unparse(part.value))
+                continue
+            self.show(self.expression(argument), call, ast.unparse(argument))
+
+    def show(self, value: Value, node: ast.AST, label: str) -> None:
+        self.reading.shown[-1].append(Shown(value, self.file_line(node.lineno), self.where(node.lineno), label))
+
+    def manual_seed(self, call: ast.Call) -> None:
+        if len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and type(call.args[0].value) is int:
+            self.seed = call.args[0].value
+            self.random_calls = []
+        else:
+            self.not_read(call.lineno, "a seed that is not a literal integer")
+
+    def backward(self, owner: ast.expr, call: ast.Call) -> None:
+        output = self.expression(owner)
+        if not isinstance(output, Tensor) or not output.requires_grad:
+            reason = output.reason if isinstance(output, Unknown) else "it does not require grad"
+            self.not_read(call.lineno, f"{ast.unparse(owner)}.backward(): {reason}")
+            return
+        grad_output = None
+        argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "gradient"), None)
+        if argument is not None:
+            given = self.expression(argument)
+            if isinstance(given, Number):
+                grad_output = repr(given.value)
+            elif isinstance(given, Tensor) and given.kind == CONST:
+                grad_output = given.value
+            else:
+                self.not_read(call.lineno, f"{ast.unparse(owner)}.backward(): the gradient handed to it is not a constant")
+                return
+        name = ast.unparse(owner)
+        derivation = Derivation(output, name, grad_output, self.file_line(call.lineno), self.where(call.lineno))
+        derivation.leaves = leaves_of(output)
+        self.reading.derivations.append(derivation)
+        for tensor in [*derivation.leaves, *(t for t in computed_of([output]) if t.retained)]:
+            tensor.grad = [*tensor.grad, derivation]
+
+    # -- expressions ------------------------------------------------------------------------
+
+    def expression(self, node: ast.expr) -> Value:
+        handler: Callable[[ast.expr], Value] | None = getattr(self, f"_{type(node).__name__}", None)
+        if handler is None:
+            return self.unknown(node, f"{_describe(node)}")
+        return handler(node)
+
+    def unknown(self, node: ast.AST, what: str) -> Unknown:
+        self.not_read(getattr(node, "lineno", 1), what)
+        return Unknown(what)
+
+    def _Constant(self, node: ast.Constant) -> Value:
+        if type(node.value) in (int, float):
+            return Number(node.value)
+        return Other(repr(node.value))
+
+    def _Name(self, node: ast.Name) -> Value:
+        if node.id in self.names:
+            return self.names[node.id]
+        if node.id in ("True", "False", "None"):
+            return Other(node.id)
+        return Unknown(f"'{node.id}' is not defined in the tutorial")
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> Value:
+        operand = self.expression(node.operand)
+        if isinstance(operand, Number) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return Number(-operand.value if isinstance(node.op, ast.USub) else operand.value)
+        if isinstance(operand, Tensor) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return self.combine(ast.UnaryOp(node.op, _ref(0)), [operand], node)
+        return operand if isinstance(operand, Unknown) else self.unknown(node, f"the operator {type(node.op).__name__}")
+
+    def _BinOp(self, node: ast.BinOp) -> Value:
+        left, right = self.expression(node.left), self.expression(node.right)
+        for side in (left, right):
+            if isinstance(side, Unknown):
+                return side
+        if isinstance(left, Number) and isinstance(right, Number) and type(node.op) in _BINARY:
+            try:
+                return Number(_BINARY[type(node.op)](left.value, right.value))
+            except (ArithmeticError, ValueError):
+                return self.unknown(node, "arithmetic on numbers that fails")
+        if isinstance(left, (Tensor, Number)) and isinstance(right, (Tensor, Number)):
+            operands, parts = _placeholders([left, right])
+            return self.combine(ast.BinOp(parts[0], node.op, parts[1]), operands, node)
+        return self.unknown(node, f"arithmetic on {_describe(node)}")
+
+    def _Attribute(self, node: ast.Attribute) -> Value:
+        if node.attr == "grad":
+            owner = self.expression(node.value)
+            if isinstance(owner, Tensor) and (owner.kind == LEAF or owner.retained):
+                return GradOf(owner, tuple(owner.grad))
+            return owner if isinstance(owner, Unknown) else Other("grad of a non-leaf")
+        if _dotted(node) is not None and _dotted(node).split(".")[0] in ("torch", "np", "numpy", "math"):
+            return Other(_dotted(node))
+        owner = self.expression(node.value)
+        if isinstance(owner, Unknown):
+            return owner
+        if node.attr == "data" and isinstance(owner, Tensor):
+            return self.detached(owner, node)
+        if node.attr in ("T", "mT") and isinstance(owner, Tensor):
+            return self.combine(ast.Attribute(_ref(0), node.attr, ast.Load()), [owner], node)
+        if node.attr in _NOT_TENSOR_ATTRIBUTES or isinstance(owner, GradOf):
+            return Other(node.attr)
+        return self.unknown(node, f"the attribute .{node.attr}")
+
+    def _Call(self, node: ast.Call) -> Value:
+        dotted = _dotted(node.func)
+        if isinstance(node.func, ast.Attribute) and (dotted is None or dotted.split(".")[0] in self.names):
+            return self.method(node)
+        if dotted is None:
+            return self.unknown(node, f"a call of {ast.unparse(node.func)}")
+        short = dotted.split(".")[-1]
+        if dotted in ("torch.device", "torch.cuda.is_available", "torch.set_printoptions", "torch.set_grad_enabled"):
+            return Other(dotted)  # settings, not values: `.to(device)` is read where it is used
+        if dotted in ("Variable", "torch.autograd.Variable", "autograd.Variable", "nn.Parameter", "torch.nn.Parameter", "Parameter"):
+            return self.variable(node, wants_grad=short == "Parameter")
+        constructs = short in _CONSTRUCTORS or short in _DATA_CONSTRUCTORS or short in _RANDOM
+        if constructs and (dotted.split(".")[0] in ("torch", "np", "numpy") or dotted in _CONSTRUCTORS):
+            return self.constructor(node, short)
+        if dotted.startswith(("torch.", "F.", "np.", "numpy.", "math.")) or dotted in ("abs", "sum", "pow"):
+            if dotted.startswith(("torch.optim", "torch.nn.", "nn.", "torch.load", "torch.save", "torch.utils")):
+                return self.unknown(node, f"{dotted} (models, optimizers and I/O are not read)")
+            return self.function(node, dotted)
+        if dotted in ("open", "exec", "eval", "compile", "__import__"):
+            return self.unknown(node, f"{dotted}() (file I/O and dynamic code are not read)")
+        if dotted in ("float", "int") and len(node.args) == 1:
+            inner = self.expression(node.args[0])
+            return inner if isinstance(inner, (Number, Unknown)) else Other(dotted)
+        if dotted.split(".")[0] in _IGNORED_CALLS:
+            return Other(dotted)
+        return Unknown(f"a call of {dotted}")
+
+    def _List(self, node: ast.List | ast.Tuple) -> Value:
+        return Other("a list")
+
+    _Tuple = _List
+
+    def _JoinedStr(self, node: ast.JoinedStr) -> Value:
+        return Other("a string")
+
+    # -- what calls make ---------------------------------------------------------------------
+
+    def variable(self, node: ast.Call, wants_grad: bool) -> Value:
+        if not node.args:
+            return self.unknown(node, "Variable() without data")
+        inner = self.expression(node.args[0])
+        if not isinstance(inner, Tensor):
+            return inner if isinstance(inner, Unknown) else self.unknown(node, "Variable() of something that is not a tensor")
+        wants_grad = wants_grad or _keyword_true(node, "requires_grad")
+        if not wants_grad:
+            return inner
+        if inner.kind != CONST:
+            return self.unknown(node, "requires_grad on a computed tensor")
+        return self.leaf_from(inner, node)
+
+    def leaf_from(self, constant: Tensor, node: ast.AST) -> Tensor:
+        return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), value=constant.value, dtype=constant.dtype,
+                      device=constant.device, random=constant.random)  # fmt: skip
+
+    def constructor(self, node: ast.Call, short: str) -> Value:
+        dtype = "float64" if any(k.arg == "dtype" and ast.unparse(k.value).split(".")[-1] in _FLOAT64 for k in node.keywords) else "float32"
+        if short == "DoubleTensor":
+            dtype = "float64"
+        device = "cuda" if any(k.arg == "device" and "cuda" in ast.unparse(k.value) for k in node.keywords) else "cpu"
+        if short in _RANDOM:
+            made = self.random_tensor(node, short)
+        elif short in _DATA_CONSTRUCTORS:
+            if len(node.args) != 1:
+                return self.unknown(node, f"{short}() with a shape (uninitialised memory)")
+            data = node.args[0]
+            literal = _literal_text(data)
+            if literal is None:
+                inner = self.expression(data)
+                if isinstance(inner, Tensor) and inner.kind == CONST:
+                    return inner
+                return inner if isinstance(inner, Unknown) else self.unknown(node, f"{short}() of data that is not written out")
+            made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({literal})")
+        else:
+            args = [_literal_text(arg) for arg in node.args]
+            keywords = [k for k in node.keywords if k.arg == "fill_value"]
+            if None in args:
+                return self.unknown(node, f"{short}() with arguments that are not literal numbers")
+            written = ", ".join([*args, *(f"fill_value={ast.unparse(k.value)}" for k in keywords)])
+            made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"{_CONSTRUCTORS[short]}({written})")
+        if isinstance(made, Unknown):
+            return made
+        made.dtype, made.device = dtype, device
+        if _keyword_true(node, "requires_grad"):
+            return self.leaf_from(made, node)
+        return made
+
+    def random_tensor(self, node: ast.Call, short: str) -> Tensor | Unknown:
+        shape = [_literal_text(arg) for arg in node.args]
+        if None in shape or not all(text.isdigit() for text in shape):
+            return self.unknown(node, f"{short}() with a shape that is not literal")
+        dims = tuple(int(text) for text in shape)
+        line, where = self.file_line(node.lineno), self.where(node.lineno)
+        if self.seed is None:
+            # NOTE: unseeded: the derivation is still checked, at numpy's seeded normal values
+            text = f"randn({', '.join(shape)}, seed=0)" if short == "randn" else f"sigmoid(randn({', '.join(shape)}, seed=0))"
+            return Tensor(CONST, line, where, value=text, random="unseeded")
+        self.random_calls.append((short, dims, ""))
+        from verifygrad.tutorials.seeded import reproduce
+
+        values = reproduce(self.seed, [(kind, size) for kind, size, _ in self.random_calls])
+        if values is None:
+            self.not_read(node.lineno, f"torch.{short}() after torch.manual_seed({self.seed}): torch is not installed to reproduce it")
+            return Tensor(CONST, line, where, value=f"randn({', '.join(shape)}, seed={self.seed})", random="unseeded")
+        return Tensor(CONST, line, where, value=f"tensor({values})", random="seeded")
+
+    def method(self, node: ast.Call) -> Value:
+        assert isinstance(node.func, ast.Attribute)
+        name = node.func.attr
+        owner = self.expression(node.func.value)
+        if isinstance(owner, Unknown):
+            return owner
+        if isinstance(owner, GradOf):
+            return owner if name in _IDENTITY_METHODS | _DETACHING | {"data"} else Other(f"grad.{name}()")
+        if not isinstance(owner, Tensor):
+            return Other(f".{name}()")
+        if name in ("cuda", "to") and (name == "cuda" or any("cuda" in ast.unparse(a) or ast.unparse(a) == "device" for a in node.args)):
+            return self.moved(owner, "cuda" if name == "cuda" or "cuda" in ast.unparse(node.args[0]) else "auto")
+        if name in ("float", "double"):
+            owner.dtype = "float64" if name == "double" else "float32"
+            return owner
+        if name == "requires_grad_":
+            if owner.kind == CONST and not (node.args and ast.unparse(node.args[0]) == "False"):
+                owner.kind = LEAF
+            return owner
+        if name in _IDENTITY_METHODS:
+            return owner
+        if name in _DETACHING:
+            return self.detached(owner, node)
+        if name in ("size", "dim", "numel", "is_leaf", "type"):
+            return Other(name)
+        if name.endswith("_"):
+            return self.unknown(node, f"the in-place method .{name}()")
+        operands, parts = _placeholders([owner, *[self.expression(arg) for arg in node.args]])
+        for operand in operands[1:]:
+            if isinstance(operand, Unknown):
+                return operand
+        call = ast.Call(ast.Attribute(parts[0], name, ast.Load()), parts[1:], [k for k in node.keywords if _literal_text(k.value) is not None])
+        return self.combine(call, operands, node)
+
+    def function(self, node: ast.Call, dotted: str) -> Value:
+        arguments = [self.expression(arg) for arg in node.args]
+        for argument in arguments:
+            if isinstance(argument, Unknown):
+                return argument
+            if isinstance(argument, (Other, GradOf)):
+                return self.unknown(node, f"{dotted}() of something that is not a tensor")
+        if not any(isinstance(a, Tensor) for a in arguments):
+            return self.unknown(node, f"{dotted}() of numbers")
+        operands, parts = _placeholders(arguments)
+        call = ast.Call(_dotted_node(dotted), parts, [k for k in node.keywords if _literal_text(k.value) is not None])
+        return self.combine(call, operands, node)
+
+    def combine(self, template: ast.expr, operands: list[Tensor | Number], node: ast.AST) -> Tensor | Unknown:
+        tensors = tuple(operand for operand in operands if isinstance(operand, Tensor))
+        line, where = self.file_line(node.lineno), self.where(node.lineno)
+        dtype = "float64" if any(t.dtype == "float64" for t in tensors) else "float32"
+        device = "cuda" if any(t.device == "cuda" for t in tensors) else ("auto" if any(t.device == "auto" for t in tensors) else "cpu")
+        size = len(ast.unparse(template)) + sum(t.size or len(t.value) for t in tensors)
+        if size > limits.current().expr_chars:  # NOTE: `c = c + c` repeated doubles the text each time
+            return self.unknown(node, f"an expression over {limits.current().expr_chars} characters long written out (--limit expr_chars=N)")
+        made = Tensor(COMPUTED, line, where, tree=template, refs=tensors, dtype=dtype, device=device, size=size)
+        made.random = "unseeded" if made.unseeded else ("seeded" if any(t.random for t in tensors) else "")
+        if not made.requires_grad or self.no_grad:
+            return Tensor(CONST, line, where, value=text_of(made), dtype=dtype, device=device, random=made.random)
+        return made
+
+    def detached(self, tensor: Tensor, node: ast.AST) -> Tensor:
+        """detach(), .data, .numpy(): the same values as a constant, no gradient through it."""
+        if tensor.kind == CONST:
+            return tensor
+        return Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=text_of(tensor), dtype=tensor.dtype,
+                      device=tensor.device, random="unseeded" if tensor.unseeded else tensor.random)  # fmt: skip
+
+    def moved(self, tensor: Tensor, device: str) -> Tensor:
+        if tensor.kind == COMPUTED:
+            moved = Tensor(COMPUTED, tensor.line, tensor.where, tree=tensor.tree, refs=tensor.refs, dtype=tensor.dtype, device=device)
+            return moved
+        tensor.device = device
+        return tensor
+
+
+def _ref(index: int) -> ast.Name:
+    return ast.Name(f"_ref{index}", ast.Load())
+
+
+def _placeholders(values: list[Value]) -> tuple[list, list[ast.expr]]:
+    """Operands and the expression parts that stand for them: tensors by placeholder, numbers written out."""
+    operands, parts = [], []
+    for value in values:
+        if isinstance(value, Number):
+            operands.append(value)
+            parts.append(ast.Constant(value.value))
+        else:
+            parts.append(_ref(sum(isinstance(o, Tensor) for o in operands)))
+            operands.append(value)
+    return operands, parts
+
+
+def _literal_text(node: ast.expr) -> str | None:
+    """A literal number or nested list of numbers, written back; None for anything else."""
+    try:
+        value = ast.literal_eval(node)  # literals only: no names, no calls
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+    if _numeric(value):
+        return ast.unparse(node) if not isinstance(node, ast.Tuple) else repr(list(value))
+    return None
+
+
+def _numeric(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, (list, tuple)) and all(_numeric(item) for item in value)
+
+
+def _keyword_true(node: ast.Call, name: str) -> bool:
+    return any(k.arg == name and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _dotted_node(dotted: str) -> ast.expr:
+    first, *rest = dotted.split(".")
+    node: ast.expr = ast.Name(first, ast.Load())
+    for part in rest:
+        node = ast.Attribute(node, part, ast.Load())
+    return node
+
+
+def _describe(node: ast.AST) -> str:
+    return {
+        "Subscript": "indexing", "Lambda": "a lambda", "ListComp": "a list comprehension", "DictComp": "a dict comprehension",
+        "GeneratorExp": "a generator expression", "IfExp": "a conditional expression", "Compare": "a comparison",
+        "BoolOp": "a boolean operation", "Dict": "a dict", "Set": "a set", "NamedExpr": "an assignment expression (:=)",
+        "Await": "await", "Yield": "yield", "Starred": "a starred expression", "Slice": "a slice",
+    }.get(type(node).__name__, type(node).__name__)  # fmt: skip

@@ -1,0 +1,160 @@
+"""Markdown, MyST and reST: fenced or directive code, output blocks ("```output", "Output:", "输出结果:"), `>>>` sessions."""
+
+from __future__ import annotations
+
+import re
+
+from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block
+
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?([\w+-]*)\}?\s*([\w+-]*)")
+_CODE_LANGUAGES = {"", "python", "py", "python3", "ipython", "ipython3", "pycon", "code-cell", "jupyter-execute", "ipython-input"}
+_OUTPUT_LANGUAGES = {"output", "out", "text", "console", "none", "plain", "plaintext", "txt", "result", "stdout"}
+# A line that announces the output below it, in the languages tutorials are written in.
+OUTPUT_LABEL = re.compile(
+    r"^\s*(\*\*|__)?(output|outputs|out|result|results|prints|printed|stdout|输出|输出结果|运行结果|结果|执行结果|出力|結果|実行結果)"
+    r"(\*\*|__)?\s*(\(.*\))?\s*[:：]\s*(\*\*|__)?\s*$",
+    re.I,
+)
+_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyter-execute|doctest|testcode|testoutput|math)::\s*(\S*)")
+
+
+def read_markdown(text: str) -> list[Block]:
+    """Fenced blocks (and reST directives) as code or output; the rest as prose."""
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    prose: list[str] = []
+    prose_start = 1
+    index = 0
+    expect_output = False
+
+    def flush_prose() -> None:
+        if "".join(prose).strip():
+            blocks.append(Block(PROSE, "\n".join(prose) + "\n", prose_start))
+        prose.clear()
+
+    while index < len(lines):
+        line = lines[index]
+        fence = _FENCE.match(line)
+        directive = _DIRECTIVE.match(line)
+        if fence:
+            marker, language = fence.group(2), (fence.group(3) or "").lower()
+            if language in ("code-cell", "jupyter-execute") and fence.group(4):
+                language = "python"
+            end = _fence_end(lines, index + 1, marker)
+            body = lines[index + 1 : end]
+            options = 0  # MyST `:tags:` lines open a code-cell
+            while options < len(body) and re.match(r"^\s*:[\w-]+:", body[options]):
+                options += 1
+            flush_prose()
+            blocks.extend(_fenced(language, "\n".join(body[options:]) + "\n", index + 2 + options, expect_output))
+            expect_output = False
+            index = end + 1
+            prose_start = index + 1
+            continue
+        if directive:
+            flush_prose()
+            end, body = _indented_body(lines, index + 1, len(directive.group(1)))
+            kind = directive.group(2)
+            if kind == "math":
+                blocks.append(Block(PROSE, "$$" + " ".join(body) + "$$\n", index + 1))
+            elif kind == "testoutput" or (directive.group(3).lower() in _OUTPUT_LANGUAGES and directive.group(3)):
+                blocks.append(Block(OUTPUT, _dedent(body), index + 2))
+            else:
+                blocks.extend(_session_or_code(_dedent(body), index + 2))
+            index = end
+            prose_start = index + 1
+            continue
+        if line.rstrip().endswith("::") and not line.lstrip().startswith(".."):  # a reST literal block
+            end, body = _indented_body(lines, index + 1, len(line) - len(line.lstrip()))
+            if body:
+                prose.append(line)
+                flush_prose()
+                literal = _dedent(body)
+                labelled = expect_output or OUTPUT_LABEL.match(line[:-1] + ":")
+                blocks.extend([Block(OUTPUT, literal, index + 2)] if labelled else _session_or_code(literal, index + 2))
+                index = end
+                prose_start = index + 1
+                continue
+        if line.lstrip().startswith(">>> "):
+            flush_prose()
+            end = index
+            while end < len(lines) and lines[end].strip():
+                end += 1
+            blocks.extend(_session_or_code("\n".join(lines[index:end]) + "\n", index + 1))
+            index = end
+            prose_start = index + 1
+            continue
+        if line.strip():
+            expect_output = bool(OUTPUT_LABEL.match(line))
+        if not prose:
+            prose_start = index + 1
+        prose.append(line)
+        index += 1
+    flush_prose()
+    return blocks
+
+
+def _fence_end(lines: list[str], start: int, marker: str) -> int:
+    for index in range(start, len(lines)):
+        if lines[index].strip().startswith(marker[0] * len(marker)) and not lines[index].strip().strip(marker[0]):
+            return index
+    return len(lines)
+
+
+def _fenced(language: str, body: str, line: int, expect_output: bool) -> list[Block]:
+    if expect_output or language in _OUTPUT_LANGUAGES:
+        return [Block(OUTPUT, body, line)]
+    if language in ("math", "latex"):
+        return [Block(PROSE, "$$" + body + "$$\n", line)]
+    if language in _CODE_LANGUAGES:
+        return _session_or_code(body, line)
+    return []  # another language (bash, yaml, ...): not a tutorial's Python
+
+
+def _indented_body(lines: list[str], start: int, indent: int) -> tuple[int, list[str]]:
+    """The lines indented deeper than ``indent`` after a directive (options skipped), and where they end."""
+    body: list[str] = []
+    index = start
+    while index < len(lines) and (not lines[index].strip() or len(lines[index]) - len(lines[index].lstrip()) > indent):
+        if not (not body and lines[index].strip().startswith(":")):
+            body.append(lines[index])
+        index += 1
+    while body and not body[-1].strip():
+        body.pop()
+    return index, body
+
+
+def _dedent(lines: list[str]) -> str:
+    import textwrap
+
+    return textwrap.dedent("\n".join(lines)).strip("\n") + "\n"
+
+
+def _session_or_code(text: str, line: int) -> list[Block]:
+    """A `>>>` session becomes code and output blocks, statement by statement; other text is one code block."""
+    lines = text.splitlines()
+    if not any(item.lstrip().startswith(">>>") for item in lines):
+        return [Block(CODE, text, line)]
+    blocks: list[Block] = []
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].lstrip()
+        if stripped.startswith(">>>"):
+            code = [stripped[4:] if stripped.startswith(">>> ") else stripped[3:]]
+            start = index
+            index += 1
+            while index < len(lines) and lines[index].lstrip().startswith("..."):
+                rest = lines[index].lstrip()
+                code.append(rest[4:] if rest.startswith("... ") else rest[3:])
+                index += 1
+            blocks.append(Block(CODE, "\n".join(code) + "\n", line + start))
+            start = index
+            shown = []
+            while index < len(lines) and not lines[index].lstrip().startswith(">>>") and lines[index].strip():
+                shown.append(lines[index])
+                index += 1
+            if shown:
+                blocks.append(Block(OUTPUT, "\n".join(shown) + "\n", line + start))
+        else:
+            index += 1
+    return blocks

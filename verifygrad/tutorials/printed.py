@@ -1,0 +1,204 @@
+"""Printed tensors in every form tutorials show them, read back as arrays with the precision printed.
+
+torch (`tensor([[4.5000, 4.5000]], grad_fn=<MeanBackward0>)`), old torch (`Variable containing:` rows
+then `[torch.FloatTensor of size 2x2]`, with an optional `1.0e-02 *` scale line), numpy
+(`array([[1., 2.]], dtype=float32)` and comma-less `[[1. 2.]]`), and plain numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from verifygrad.cases.written import WrittenFloat
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
+_TOKEN = re.compile(rf"\[|\]|\.\.\.|{_NUMBER}|,")
+_NUMBER_ROW = re.compile(rf"^\s*(?:(?:{_NUMBER})\s*)+$")
+_SCALE = re.compile(rf"^\s*({_NUMBER})\s*\*\s*$")
+_OLD_SIZE = re.compile(r"^\s*\[torch\.(?:cuda\.)?(\w+)Tensor of size ([\dx]+)[^\]]*\]\s*$")
+_CALL = re.compile(r"\b(tensor|array|Parameter containing:\s*tensor)\(")
+_LIST_START = re.compile(r"^\s*\[\s*[\[\d\-+.]")
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One printed value: its numbers, the decimals shown (None: exact), and where in the output it starts."""
+
+    values: np.ndarray
+    decimals: int | None
+    line_offset: int  # 0-based line of the output text where it starts
+    text: str
+    summarised: bool = False  # `...` stands for elements not shown
+    device: str | None = None  # "cuda" where the repr says so
+    written: object = None  # the numbers as printed: WrittenFloats (nested lists), so a claim keeps its decimals
+
+    def describe(self) -> str:
+        flat = np.ravel(self.values)
+        shown = ", ".join(f"{v:g}" for v in flat[:6]) + (", ..." if flat.size > 6 else "")
+        return f"[{shown}]" if self.values.ndim else shown
+
+
+def read_printed(text: str) -> list[Printed]:
+    """Every value printed in an output text, in order."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    found: list[Printed] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        call = _CALL.search(line)
+        if call:
+            begin = starts[index] + call.end() - 1
+            end = _matching(text, begin)
+            if end is None:
+                index += 1
+                continue
+            item = _from_call(text[begin + 1 : end], index, text[starts[index] + call.start() : end + 1], call.group(1))
+            if item is not None:
+                found.append(item)
+            index = text.count("\n", 0, end) + 1
+            continue
+        if _LIST_START.match(line) and not _OLD_SIZE.match(line):
+            begin = starts[index] + line.index("[")
+            end = _matching(text, begin, "[", "]")
+            if end is not None:
+                item = _from_data(text[begin : end + 1], index, text[begin : end + 1])
+                if item is not None:
+                    found.append(item)
+                index = text.count("\n", 0, end) + 1
+                continue
+        if _NUMBER_ROW.match(line) or _SCALE.match(line):
+            end = index
+            while end < len(lines) and (_NUMBER_ROW.match(lines[end]) or _SCALE.match(lines[end])):
+                end += 1
+            size = _OLD_SIZE.match(lines[end]) if end < len(lines) else None
+            item = _old_style(lines[index:end], size, index)
+            if item is not None:
+                found.append(item)
+            index = end + (1 if size else 0)
+            continue
+        index += 1
+    return found
+
+
+def _matching(text: str, begin: int, opening: str = "(", closing: str = ")") -> int | None:
+    depth = 0
+    for position in range(begin, len(text)):
+        if text[position] == opening:
+            depth += 1
+        elif text[position] == closing:
+            depth -= 1
+            if depth == 0:
+                return position
+    return None
+
+
+def _from_call(inside: str, line: int, whole: str, kind: str) -> Printed | None:
+    """`tensor(DATA, requires_grad=True)` or `array(DATA, dtype=float32)`: DATA up to the first top-level comma."""
+    depth, cut = 0, len(inside)
+    for position, char in enumerate(inside):
+        depth += char == "["
+        depth -= char == "]"
+        if char == "," and depth == 0:
+            cut = position
+            break
+    item = _from_data(inside[:cut], line, whole)
+    if item is not None and re.search(r"device='cuda", inside[cut:]):
+        return Printed(item.values, item.decimals, line, whole, item.summarised, "cuda", item.written)
+    return item
+
+
+def _from_data(data: str, line: int, whole: str) -> Printed | None:
+    tokens = _TOKEN.findall(data)
+    if not tokens or any(t not in "[],..." and not re.fullmatch(_NUMBER, t) for t in tokens):
+        return None
+    summarised = "..." in tokens
+    position = 0
+
+    def parse() -> object:
+        nonlocal position
+        token = tokens[position]
+        position += 1
+        if token == "[":
+            items = []
+            while position < len(tokens) and tokens[position] != "]":
+                if tokens[position] in (",", "..."):
+                    position += 1
+                    continue
+                items.append(parse())
+            position += 1
+            return items
+        return WrittenFloat(float(token), token)
+
+    try:
+        nested = parse()
+        values = np.array(nested, dtype=np.float64)
+    except (ValueError, IndexError, RecursionError):
+        return None
+    if values.dtype == object:
+        return None
+    numbers = [t for t in tokens if t not in "[],..."]
+    return Printed(values, _decimals(numbers), line, whole, summarised, written=nested)
+
+
+def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | None:
+    """Old torch rows of numbers, with a scale line and a `[torch.FloatTensor of size AxB]` footer."""
+    scale = 1.0
+    scale_decimals = 0
+    numbers: list[str] = []
+    for row in rows:
+        scaled = _SCALE.match(row)
+        if scaled:
+            scale = float(scaled.group(1))
+            scale_decimals = max(0, -int(np.floor(np.log10(abs(scale))))) if scale else 0
+            continue
+        numbers.extend(row.split())
+    if not numbers:
+        return None
+    values = np.array([float(n) for n in numbers]) * scale
+    if size is None:
+        if len(numbers) != 1 or len(rows) != 1:
+            return None  # rows of numbers without a footer: not known to be a tensor
+        # a Python number prints its shortest exact form
+        return Printed(values.reshape(()), None, line, "\n".join(rows), written=WrittenFloat(values[0], numbers[0]))
+    dims = tuple(int(d) for d in size.group(2).split("x"))
+    if int(np.prod(dims)) != values.size:
+        return None
+    decimals = _decimals(numbers)
+    if decimals is not None:
+        decimals += scale_decimals
+    shaped = values.reshape(()) if dims == (1,) else values.reshape(dims)  # old torch's "scalars" had size 1
+    texts = numbers if scale == 1.0 else [f"{v:.{decimals}f}" if decimals is not None else repr(float(v)) for v in values]
+    written = np.array([WrittenFloat(v, t) for v, t in zip(values, texts)], dtype=object).reshape(shaped.shape).tolist()
+    return Printed(shaped, decimals, line, "\n".join(rows + [size.group(0)]), written=written)
+
+
+def _decimals(numbers: list[str]) -> int | None:
+    """How precisely the numbers were printed: decimals after the point; None where all are shown exactly."""
+    most: int | None = None
+    for number in numbers:
+        mantissa, _, exponent = number.lower().partition("e")
+        if "nan" in mantissa or "inf" in mantissa:
+            continue
+        digits = len(mantissa.split(".")[1]) if "." in mantissa else 0
+        digits -= int(exponent) if exponent else 0
+        if digits > 0 and mantissa.split(".")[-1].strip("0") != "" or (exponent and digits > 0):
+            most = digits if most is None else max(most, digits)
+    return _least_precise(numbers, most)
+
+
+def _least_precise(numbers: list[str], most: int | None) -> int | None:
+    """Torch prints every element with the same decimals: the coarsest element sets the claim's precision."""
+    if most is None:
+        return None
+    places = []
+    for number in numbers:
+        mantissa, _, exponent = number.lower().partition("e")
+        if "." in mantissa:
+            places.append(len(mantissa.split(".")[1]) - (int(exponent) if exponent else 0))
+    return min(places) if places else most

@@ -1,0 +1,89 @@
+"""A tutorial file end to end: its blocks, its code read statically, the claims found, and the cases they make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from verifygrad.errors import CaseError
+from verifygrad.process import limits
+from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Document
+from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
+from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, comment_claims, math_spans, tie_math, tie_output
+from verifygrad.tutorials.interpret import CodeReader, Reading
+from verifygrad.tutorials.printed import read_printed
+from verifygrad.tutorials.python2 import modernise
+from verifygrad.tutorials.tocases import Draft, drafts_for
+
+
+@dataclass
+class Tutorial:
+    document: Document
+    reading: Reading
+    findings: Findings
+    drafts: list[Draft]
+
+
+def read_tutorial(path: Path) -> Tutorial:
+    """Read one tutorial; an unreadable file is a CaseError (one line, `path: what`)."""
+    text = _text(path)
+    document = read_document(path, text)
+    reader = CodeReader()
+    findings = Findings()
+    lines = text.split("\n")
+    math_budget = [MAX_MATH_SPANS]
+    pointers: list[list[int]] = []
+    for block in document.blocks:
+        if block.kind == CODE:
+            reader.read_block(block, modernise(block.text))
+            pointers.append([0])
+        elif block.kind == OUTPUT and pointers:
+            tie_output(findings, reader.reading.shown[-1], pointers[-1], read_printed(block.text), block)
+        elif block.kind == PROSE:
+            findings.math += [(line, f"line {line}", body, "LaTeX") for line, body in math_spans(block, lines, math_budget)]
+    reading = reader.reading
+    for index, line, string in reading.strings:  # '''输出结果: tensor(...)''' after a print in the code
+        printed = read_printed(string)
+        if printed:
+            earlier = [item for item in reading.shown[index] if item.line <= line]
+            pointer = [max(pointers[index][0], len(earlier) - len(printed))]
+            tie_output(findings, earlier, pointer, printed, _string_block(index, line))
+    comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
+    tie_math(findings, reading)
+    label = "".join(char if char.isprintable() else "?" for char in path.name)  # case names reach the terminal
+    drafts = drafts_for(reading, findings.found, str(path), label, reading.not_read)
+    return Tutorial(document, reading, findings, drafts)
+
+
+def _string_block(index: int, line: int):
+    from verifygrad.tutorials.blocks import Block
+
+    return Block(OUTPUT, "", line)
+
+
+def _text(path: Path) -> str:
+    bounds = limits.current()
+    if not path.is_file():
+        raise CaseError(str(path), None, "not a regular file")
+    try:
+        with path.open("rb") as file:
+            data = file.read(bounds.file_bytes + 1)
+    except OSError as err:
+        raise CaseError(str(path), None, f"cannot read file: {err.strerror or err}") from None
+    if len(data) > bounds.file_bytes:
+        raise CaseError(str(path), None, f"file is over {bounds.file_bytes} bytes, the limit (--limit file_bytes=N)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise CaseError(str(path), None, f"not UTF-8 text (byte {err.start})") from None
+
+
+def collect_tutorials(paths: list[Path]) -> list[Path]:
+    """Files as given; directories searched for files with a tutorial's suffix."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in TUTORIAL_SUFFIXES and p.is_file())
+        else:
+            found.append(path)
+    return found

@@ -1,0 +1,273 @@
+"""Derivations and the claims tied to them, written as verifygrad cases (mappings as a case file holds them)."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from verifygrad.language.constants import CONSTRUCTORS
+from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError
+from verifygrad.language.statements import compile_program
+from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.findings import Found
+from verifygrad.tutorials.interpret import Derivation, Reading
+from verifygrad.tutorials.values import COMPUTED, LEAF, Tensor, _Substitute, computed_of, leaves_of
+
+# NOTE: an input named like a function or constant of the language would be read as that function; such leaves are renamed.
+_RESERVED = set(FUNCTIONS) | set(CONSTRUCTORS) | set(NAMED_CONSTANTS)
+
+
+@dataclass
+class Draft:
+    """One case being written, and the claims (with where they were found) that went into it."""
+
+    mapping: dict[str, Any]
+    line: int
+    kind: str  # "derivation", "accumulated", "value" or "stated"
+    names: dict[int, str]  # leaf id -> input name
+    claims: list[tuple[str, str, Found]] = field(default_factory=list)  # (claim kind, quantity, found)
+    about: str = ""  # what the case checks, in words
+
+    @property
+    def name(self) -> str:
+        return self.mapping["name"]
+
+
+def input_names(leaves: list[Tensor]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for leaf in leaves:
+        base = leaf.name or "x"
+        base = f"{base}_input" if base in _RESERVED else base
+        name, suffix = base, 2
+        while name in names.values():
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        names[id(leaf)] = name
+    return names
+
+
+def program_of(outputs: list[Tensor], names: dict[int, str]) -> tuple[list[str], list[str]]:
+    """The statements that compute the outputs, one per tensor the code named, with the code's names
+    (``names`` gains each statement's variable); and each output as the program writes it."""
+    lines: list[str] = []
+    inline: dict[int, ast.expr] = {}
+    for tensor in computed_of(outputs):
+        parts = {f"_ref{index}": _written(ref, names, inline) for index, ref in enumerate(tensor.refs)}
+        expression = _Substitute(parts).visit(copy.deepcopy(tensor.tree))
+        if not tensor.bound and not tensor.retained and tensor not in outputs:
+            inline[id(tensor)] = expression  # a step the code did not name: written inside the statement that uses it
+            continue
+        base = tensor.bound if tensor.bound and tensor.bound not in _RESERVED else "out"
+        name, suffix = base, 2
+        while name in names.values():
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        names[id(tensor)] = name
+        lines.append(f"{name} = {ast.unparse(expression)}")
+    return lines, [names[id(output)] for output in outputs]
+
+
+def _written(tensor: Tensor, names: dict[int, str], inline: dict[int, ast.expr]) -> ast.expr:
+    if id(tensor) in names:
+        return ast.Name(names[id(tensor)], ast.Load())
+    if id(tensor) in inline:
+        return copy.deepcopy(inline[id(tensor)])
+    return ast.parse(tensor.value, mode="eval").body  # a constant, written out
+
+
+def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_read: list[tuple[int, str]]) -> list[Draft]:
+    """A case per derivation (with its printed value, intermediates, gradients and formulas), per accumulated .grad,
+    per other printed tensor, and per value the prose states."""
+    drafts: list[Draft] = []
+    taken: set[int] = set()
+    built: list[tuple[Derivation, Draft, list[Draft]]] = []
+    for derivation in reading.derivations:
+        draft = _derivation_draft(derivation, path, label)
+        if _invalid(draft, not_read, derivation.line, derivation.output_name):
+            for item in found:
+                if derivation in item.derivations or item.tensor is derivation.output:
+                    item.status = item.status or f"not checked: the derivation at line {derivation.line} was not read"
+            continue
+        built.append((derivation, draft, []))
+    for index, item in enumerate(found):
+        if item.status:
+            continue
+        for derivation, draft, extras in built:
+            if item.kind == "value" and item.tensor is derivation.output:
+                _add(draft, extras, "value", "value", item)
+            elif item.kind in ("grad", "formula") and item.derivations == (derivation,):
+                _add(draft, extras, item.kind, draft.names[id(item.leaf)], item)
+            else:
+                continue
+            taken.add(index)
+            break
+        else:
+            holders = [(derivation, draft, extras) for derivation, draft, extras in built if item.kind == "value" and item.tensor is not None
+                       and item.tensor.kind == COMPUTED and id(item.tensor) in draft.names]  # fmt: skip
+            if holders:  # an intermediate the derivation computes: a claim on its value
+                derivation, draft, extras = min(holders, key=lambda held: abs(held[0].line - item.line))
+                _add(draft, extras, "values", draft.names[id(item.tensor)], item)
+                taken.add(index)
+    for _, draft, extras in built:
+        drafts += [draft, *extras]
+    accumulated: dict[tuple[int, ...], Draft] = {}
+    for index, item in enumerate(found):
+        if item.status or index in taken:
+            continue
+        if item.kind == "grad" and len(item.derivations) > 1:
+            key = tuple(id(d) for d in item.derivations)
+            if key not in accumulated:
+                accumulated[key] = _accumulated_draft(item.derivations, path, label, item.line)
+                drafts.append(accumulated[key])
+            extras = []
+            _add(accumulated[key], extras, "grad", accumulated[key].names[id(item.leaf)], item)
+            drafts += extras
+        elif item.kind in ("value", "stated") and item.tensor is not None:
+            draft = _value_draft(item, path, label)
+            if _invalid(draft, not_read, item.line, item.label):
+                item.status = "not checked: the code making this value is outside the language"
+                continue
+            _add(draft, [], "value", "value", item)
+            drafts.append(draft)
+    return drafts
+
+
+def _base(expr: str, leaves: list[Tensor], names: dict[int, str], name: str, line: int, path: str, grad_output: Any) -> dict[str, Any]:
+    mapping: dict[str, Any] = {
+        "name": name,
+        "expr": expr,
+        "inputs": {names[id(leaf)]: leaf.value for leaf in leaves},
+        "dtype": "float64" if any(leaf.dtype == "float64" for leaf in leaves) else "float32",
+        "source": f"{path}:{line}",
+    }
+    if grad_output is not None:
+        mapping["grad_output"] = grad_output
+    devices = {leaf.device for leaf in leaves}
+    mapping["device"] = "cuda" if "cuda" in devices else ("auto" if "auto" in devices else "cpu")
+    return mapping
+
+
+def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
+    leaves = derivation.leaves
+    names = input_names(leaves)
+    lines, (output,) = program_of([derivation.output], names)
+    retained = [names[id(t)] for t in computed_of([derivation.output]) if t.retained]
+    name = f"{label}:{derivation.line}:{re.sub(r'[^A-Za-z0-9_.]+', '_', derivation.output_name).strip('_')}"
+    # NOTE: backward() with no argument also works on a one-element tensor (old tutorials' "scalars" have shape 1)
+    mapping = _base(_program_text(lines, output), leaves, names, name, derivation.line, path, derivation.grad_output or 1)
+    if retained:
+        mapping["wrt"] = [*mapping["inputs"], *retained]
+    mapping["description"] = f"{derivation.output_name}.backward() at {derivation.where}"
+    return Draft(mapping, derivation.line, "derivation", names, about=f"{derivation.output_name}.backward()")
+
+
+def _program_text(lines: list[str], output: str) -> str:
+    """The statements, the last naming the output; a program of one statement is written as its expression."""
+    if len(lines) == 1:
+        return lines[0].split(" = ", 1)[1]
+    return "\n".join(lines) + "\n"
+
+
+def _accumulated_draft(derivations: tuple[Derivation, ...], path: str, label: str, line: int) -> Draft:
+    """`.grad` after several backward() calls: the gradient of the sum of each output times the gradient handed to it."""
+    leaves: list[Tensor] = []
+    for derivation in derivations:
+        leaves += [leaf for leaf in derivation.leaves if leaf not in leaves]
+    names = input_names(leaves)
+    lines, outputs = program_of([d.output for d in derivations], names)
+    terms = [f"sum({output} * ({d.grad_output}))" if d.grad_output else output for d, output in zip(derivations, outputs)]
+    at = ", ".join(str(d.line) for d in derivations)
+    text = "\n".join([*lines, " + ".join(terms)]) + "\n"
+    mapping = _base(text, leaves, names, f"{label}:{line}:grad-after-{len(derivations)}-backward", line, path, None)
+    mapping["description"] = f".grad accumulated over the backward() calls at lines {at}"
+    return Draft(mapping, line, "accumulated", names, about=f".grad accumulated over backward() at lines {at}")
+
+
+def _value_draft(item: Found, path: str, label: str) -> Draft:
+    tensor = item.tensor
+    leaves = leaves_of(tensor)
+    if not leaves:  # a constant: checked as an input shown unchanged
+        stand_in = Tensor(LEAF, tensor.line, tensor.where, name=item.label if item.label.isidentifier() else "shown", value=tensor.value,
+                          dtype=tensor.dtype, device=tensor.device)  # fmt: skip
+        leaves, tensor = [stand_in], stand_in
+    names = input_names(leaves)
+    if tensor.kind == COMPUTED:
+        lines, (output,) = program_of([tensor], names)
+        expr = _program_text(lines, output)
+    else:
+        expr = names[id(tensor)]
+    kind = "stated" if item.kind == "stated" else "value"
+    name = f"{label}:{item.line}:{kind}-{re.sub(r'[^A-Za-z0-9_.]+', '_', item.label).strip('_') or 'value'}"
+    mapping = _base(expr, leaves, names, name, item.line, path, 1)
+    mapping["description"] = f"{'stated' if kind == 'stated' else 'shown'} value of {item.label} at {item.where}"
+    return Draft(mapping, item.line, kind, names, about=f"the value of {item.label}")
+
+
+def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: str) -> bool:
+    """Whether the case's expression is outside verifygrad's language (then it is listed as not read)."""
+    try:
+        compile_program(draft.mapping["expr"], list(draft.mapping["inputs"]))
+    except ExprError as err:
+        entry = (line, f"{label}: {err} in {draft.mapping['expr'][:80]}")
+        if entry not in not_read:
+            not_read.append(entry)
+        return True
+    return False
+
+
+def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Found) -> None:
+    """Put a claim into the case; a second, different claim on the same quantity gets a copy of the case of its own."""
+    for existing_kind, existing_quantity, existing in draft.claims:
+        if (existing_kind, existing_quantity) == (kind, quantity):
+            if _same(existing, item):
+                draft.claims.append((kind, quantity, item))
+                return
+            extra = Draft({**draft.mapping, "name": f"{draft.name}#{len(extras) + 2}"}, draft.line, draft.kind, draft.names, about=draft.about)
+            extra.mapping.pop("expect", None)
+            extras.append(extra)
+            _add(extra, [], kind, quantity, item)
+            return
+    expect = draft.mapping.setdefault("expect", {})
+    if kind == "values":
+        expect.setdefault("values", {})[quantity] = _claimed(item)
+    elif kind == "value":
+        expect["value"] = _claimed(item)
+    else:
+        expect.setdefault(kind, {})[quantity] = item.formula if kind == "formula" else _claimed(item)
+    if kind == "formula":
+        expect["formula"][quantity] = _renamed(item.formula or "", draft.names, item)
+    draft.claims.append((kind, quantity, item))
+
+
+def _claimed(item: Found) -> Any:
+    """The numbers as printed (their text kept: 0.5000 is a claim to ±5e-5), or a constant expression."""
+    if item.written is not None:
+        return item.written
+    if item.values is not None:
+        return item.values.tolist()
+    return item.value_text
+
+
+def _same(first: Found, second: Found) -> bool:
+    """Two claims that say the same thing (`2*3`, `6` and a printed `6`) are checked once."""
+    if first.formula is not None or second.formula is not None:
+        return first.formula == second.formula
+    values = [item.values if item.values is not None else constant_array(item.value_text or "") for item in (first, second)]
+    if values[0] is None or values[1] is None:
+        return False
+    try:
+        return bool(np.array_equal(*np.broadcast_arrays(values[0], values[1])))
+    except ValueError:
+        return False
+
+
+def _renamed(formula: str, names: dict[int, str], item: Found) -> str:
+    """The formula with the tutorial's names replaced by the case's input names where they differ."""
+    leaves = item.derivations[0].leaves if item.derivations else []
+    mapping = {leaf.name: names[id(leaf)] for leaf in leaves if id(leaf) in names and leaf.name != names[id(leaf)]}
+    if not mapping:
+        return formula
+    return re.sub(r"[A-Za-z_]\w*", lambda match: mapping.get(match.group(0), match.group(0)), formula)

@@ -1,0 +1,119 @@
+"""What the code reader knows about each value: tensors built from constants, inputs and operations, never computed here."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import itertools
+from dataclasses import dataclass, field
+
+_SERIAL = itertools.count()
+
+LEAF, CONST, COMPUTED = "leaf", "const", "computed"
+
+
+@dataclass(eq=False)
+class Tensor:
+    """A tensor of the tutorial: an input that requires grad, a constant, or an operation on others."""
+
+    kind: str
+    line: int
+    where: str
+    name: str = ""  # the Python name a leaf was first bound to
+    value: str = ""  # LEAF and CONST: verifygrad constant expression text, e.g. "arange(0, 4)"
+    tree: ast.expr | None = None  # COMPUTED: an expression whose names `_ref0`, `_ref1`... are `refs`
+    refs: tuple[Tensor, ...] = ()
+    dtype: str = "float32"
+    device: str = "cpu"
+    random: str = ""  # "seeded" or "unseeded" where the values come from a random generator
+    retained: bool = False
+    grad: list = field(default_factory=list)  # leaves: the derivations accumulated into .grad since the last zero_()
+    size: int = 0  # characters of the tensor written out as an expression (bounded by --limit expr_chars)
+    bound: str = ""  # COMPUTED: the Python name it was first assigned to, the name of its statement in a program
+    serial: int = field(default_factory=lambda: next(_SERIAL))  # creation order: a program's statements follow it
+
+    @property
+    def requires_grad(self) -> bool:
+        return self.kind == LEAF or (self.kind == COMPUTED and any(ref.requires_grad for ref in self.refs))
+
+    @property
+    def unseeded(self) -> bool:
+        return self.random == "unseeded" or any(ref.unseeded for ref in self.refs)
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+
+
+@dataclass(frozen=True)
+class Other:
+    """A value that is not a tensor (a bool, a grad_fn, a type): printing it shows no claim."""
+
+    what: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the reader could not follow; `reason` says why, once, where it arose."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class GradOf:
+    """`x.grad` at one point of the code: the derivations accumulated into it then."""
+
+    leaf: Tensor
+    contributions: tuple
+
+
+def leaves_of(tensor: Tensor) -> list[Tensor]:
+    """The leaves a tensor depends on, in the order first met, each once."""
+    seen: dict[int, Tensor] = {}
+    stack = [tensor]
+    order: list[Tensor] = []
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen[id(item)] = item
+        if item.kind == LEAF:
+            order.append(item)
+        stack.extend(reversed(item.refs))
+    return order
+
+
+def computed_of(outputs: list[Tensor]) -> list[Tensor]:
+    """The computed tensors the outputs depend on, in the order the code made them."""
+    seen: dict[int, Tensor] = {}
+    stack = list(outputs)
+    while stack:
+        item = stack.pop()
+        if item.kind == COMPUTED and id(item) not in seen:
+            seen[id(item)] = item
+            stack.extend(item.refs)
+    return sorted(seen.values(), key=lambda tensor: tensor.serial)
+
+
+def render(tensor: Tensor, names: dict[int, str] | None = None) -> ast.expr:
+    """The tensor as an expression: leaves by their names, or (``names`` None) by their constant values."""
+    if tensor.kind == LEAF and names is not None:
+        return ast.Name(names[id(tensor)], ast.Load())
+    if tensor.kind in (LEAF, CONST):
+        return ast.parse(tensor.value, mode="eval").body
+    tree = copy.deepcopy(tensor.tree)
+    parts = {f"_ref{index}": render(ref, names) for index, ref in enumerate(tensor.refs)}
+    return _Substitute(parts).visit(tree)
+
+
+def text_of(tensor: Tensor, names: dict[int, str] | None = None) -> str:
+    return ast.unparse(render(tensor, names))
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, parts: dict[str, ast.expr]):
+        self.parts = parts
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return copy.deepcopy(self.parts[node.id]) if node.id in self.parts else node
