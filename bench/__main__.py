@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bench import operations, suite, workloads
+from bench import operations, second_order, suite, workloads
 
 Row = tuple[str, str, str, str]  # figure, measured, ratio, target
 
@@ -216,6 +216,9 @@ def main(argv: list[str] | None = None) -> None:
     rows += workload_rows(workloads.w2(sizes["w2"], references), repeats, {"verifygrad numpy": "≤ 1.05x"})
     rows += workload_rows(workloads.w3(sizes["w3"], references), repeats, {"verifygrad numpy": "≤ 3 µs/op"})
     rows += sympy_rows(sizes["sympy_w1"], sizes["sympy_w2"], repeats)
+    rows += second_order.hvp_rows("W1", sizes["w1"], repeats, references, interleaved)
+    rows += second_order.hvp_rows("W2", sizes["w2"], repeats, references, interleaved)
+    rows += second_order.sympy_hessian_rows(sizes["sympy_w1"], repeats, interleaved)
     rows += operations.cross_entropy_rows(*((10, 5) if quick else (1000, 100)), repeats, interleaved)
     with tempfile.TemporaryDirectory() as directory:
         case_file = suite.write_suite(Path(directory), 1, seed=1)

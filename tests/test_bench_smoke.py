@@ -7,6 +7,7 @@ import pytest
 bench = pytest.importorskip("bench.__main__")
 
 
+@pytest.mark.needs_torch
 def test_quick_benchmark_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
     bench.main(["--quick"])
     table = capsys.readouterr().out

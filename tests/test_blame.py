@@ -42,6 +42,7 @@ def test_wrong_numpy_vjp_is_blamed_on_numpy_by_name(wrong_sin):
     assert "ulp float64" in reason
 
 
+@pytest.mark.needs_torch
 def test_without_exact_reference_the_majority_blames_the_odd_one_out(wrong_sin):
     outcome = check_case(case(expr="sum(sin(x))", inputs={"x": LARGE}))
     assert outcome.verdict == FAILED
@@ -49,11 +50,13 @@ def test_without_exact_reference_the_majority_blames_the_odd_one_out(wrong_sin):
     assert outcome.reasons[0].startswith("numpy is off on ∂/∂x (by agreement only: sympy and torch agree): ")
 
 
+@pytest.mark.needs_torch
 def test_two_engines_without_reference_are_named_together(wrong_sin):
     outcome = check_case(case(expr="sum(sin(x))", inputs={"x": [0.5]}, engines=["numpy", "torch"]))
     assert outcome.reasons == ["numpy, torch disagree on ∂/∂x (by agreement only: no exact reference to tell which is off)"]
 
 
+@pytest.mark.needs_torch
 def test_a_pass_without_exact_reference_says_so():
     outcome = check_case(case(expr="sum(sin(x))", inputs={"x": [0.5]}, engines=["numpy", "torch"]))
     assert outcome.verdict == PASSED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import assume, given
 
 from tests.strategies import differential_case, fuzz_settings
@@ -42,12 +43,14 @@ def check_engines_agree(text: str, inputs: dict, grad_output: object, engines: t
     assert outcome.verdict == PASSED, (text, inputs, outcome.reasons)
 
 
+@pytest.mark.needs_torch
 @fuzz_settings(300)
 @given(differential_case(max_depth=4))
 def test_numpy_and_torch_agree(generated: tuple[str, dict, object]) -> None:
     check_engines_agree(*generated, engines=("numpy", "torch"))
 
 
+@pytest.mark.needs_torch
 @fuzz_settings(60)
 @given(differential_case(max_depth=2))
 def test_all_three_engines_agree(generated: tuple[str, dict, object]) -> None:

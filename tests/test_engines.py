@@ -54,7 +54,7 @@ CLOSED_FORMS = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("engine", ["numpy", "sympy", "torch"])
+@pytest.mark.parametrize("engine", ["numpy", "sympy", pytest.param("torch", marks=pytest.mark.needs_torch)])
 @pytest.mark.parametrize("op", list(CLOSED_FORMS))
 def test_primitive_matches_closed_form(op: str, engine: str) -> None:
     expr, inputs, value, grads = CLOSED_FORMS[op]
@@ -65,7 +65,7 @@ def test_primitive_matches_closed_form(op: str, engine: str) -> None:
         np.testing.assert_allclose(result.grads[name], grad, rtol=1e-12, atol=1e-14, err_msg=f"d/d{name}")
 
 
-@pytest.mark.parametrize("engine", ["numpy", "torch"])
+@pytest.mark.parametrize("engine", ["numpy", pytest.param("torch", marks=pytest.mark.needs_torch)])
 def test_float32_engines_compute_in_float32(engine: str) -> None:
     # 0.1 is not a float32 number: a float32 engine sees 0.100000001490116...
     result = run_engine(engine, make_problem("sum(x * x)", dtype="float32", x=[0.1]))
@@ -73,12 +73,14 @@ def test_float32_engines_compute_in_float32(engine: str) -> None:
     assert result.grads["x"][0] != 0.2
 
 
+@pytest.mark.needs_torch
 def test_grad_output_weights_a_non_scalar_output() -> None:
     for engine in ("numpy", "sympy", "torch"):
         result = run_engine(engine, make_problem("x * x", grad_output=[1.0, 10.0], x=[3.0, 4.0]))
         np.testing.assert_array_equal(result.grads["x"], [6.0, 80.0])
 
 
+@pytest.mark.needs_torch
 def test_unused_input_has_zero_gradient() -> None:
     for engine in ("numpy", "sympy", "torch"):
         result = run_engine(engine, make_problem("sum(x)", x=[1.0, 2.0], y=[[1.0, 2.0]]))
@@ -104,6 +106,7 @@ def test_sympy_skips_an_expression_too_large_to_expand() -> None:
     assert result.status == "skipped" and "too large" in result.reason
 
 
+@pytest.mark.needs_torch
 def test_cuda_requested_without_a_gpu_is_skipped_with_the_reason() -> None:
     import torch
 
@@ -115,6 +118,7 @@ def test_cuda_requested_without_a_gpu_is_skipped_with_the_reason() -> None:
     assert result.status == "skipped" and "no CUDA device" in result.reason
 
 
+@pytest.mark.needs_torch
 @pytest.mark.cuda
 def test_torch_on_cuda_matches_closed_forms() -> None:
     import torch

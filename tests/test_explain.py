@@ -52,6 +52,7 @@ def test_every_op_has_a_torch_spelling() -> None:
     assert {op.torch for op in OPS.values()} <= set(SPELLINGS)
 
 
+@pytest.mark.needs_torch
 def test_scripts_print_the_torch_engine_s_numbers_bit_for_bit_on_every_bundled_case() -> None:
     cases, errors = load_cases([CASES], None)
     assert not errors
@@ -66,6 +67,7 @@ def test_scripts_print_the_torch_engine_s_numbers_bit_for_bit_on_every_bundled_c
             np.testing.assert_array_equal(numbers[name], torch_result.grads[name], err_msg=f"{case.name} d/d{name}")
 
 
+@pytest.mark.needs_torch
 def test_a_script_runs_alone_without_verifygrad(tmp_path: Path) -> None:
     problem = make_problem("sum(a.t() @ b) + mean(a, dim=0, keepdim=True).sum()", a=[[1.0, 2.0], [3.0, 4.0]], b=[[5.0, -6.0], [7.0, 8.0]])
     script = torch_script(problem, "cpu", "alone")
@@ -79,6 +81,7 @@ def test_a_script_runs_alone_without_verifygrad(tmp_path: Path) -> None:
     np.testing.assert_allclose(numbers["b"], [[3.0, 3.0], [7.0, 7.0]])
 
 
+@pytest.mark.needs_torch
 def test_input_names_are_never_pasted_into_the_script() -> None:
     script = torch_script(make_problem("sum(out * t_2)", out=[1.0, 2.0], t_2=[3.0, 5.0]), "cpu", "clash")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
@@ -98,6 +101,7 @@ def test_inputs_too_large_are_not_written() -> None:
         torch_script(make_problem("sum(x)", x=np.ones(MAX_ELEMENTS + 1)), "cpu", "big")
 
 
+@pytest.mark.needs_torch
 def test_explain_shows_the_derivative_at_the_worst_element_and_the_script() -> None:
     code, output = explain(str(CASES), "--explain", "wrong-gradient-forgot-the-mean")
     assert code == 0  # an expected mismatch, found

@@ -274,6 +274,7 @@ def test_a_failing_vjp_is_that_engines_error_on_that_case(tmp_path: Path, monkey
     assert "Traceback" in out and "in broken" in out
 
 
+@pytest.mark.needs_torch
 def test_a_failing_torch_op_is_that_engines_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from verifygrad.engines import torch_engine
 

@@ -20,6 +20,7 @@ def case(expr: str, x: list, **keys):
     return cases[0]
 
 
+@pytest.mark.needs_torch
 def test_relu_at_zero_passes_with_a_note_naming_the_element():
     outcome = check_case(case("sum(relu(x))", [-1, 0, 2]))
     assert outcome.verdict == PASSED
@@ -49,6 +50,7 @@ def test_kinks_are_found_where_the_forward_pass_lands_on_them(expr, x, note):
     assert any(reason.startswith(note) for reason in reasons), reasons
 
 
+@pytest.mark.needs_torch
 def test_no_note_away_from_kinks():
     assert check_case(case("sum(relu(x) + abs(x) + sqrt(x) + x ** 1.5 + log(x))", [0.5, 2])).reasons == []
 

@@ -6,9 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+import xmlschema
 from junitparser import Failure, JUnitXml, Skipped
 
 # NOTE: imported here so that pytester's in-process runs reuse them: it drops modules first imported
@@ -19,7 +21,9 @@ import verifygrad.verdict.judge  # noqa: F401
 pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parents[1]
-PLUGIN = ["-p", "verifygrad.frontends.pytest_plugin", "-p", "no:cacheprovider"]
+# Installed (as by the README's commands), the entry point loads the plugin; from a checkout, -p does.
+INSTALLED = bool(entry_points(group="pytest11", name="verifygrad"))
+PLUGIN = [*([] if INSTALLED else ["-p", "verifygrad.frontends.pytest_plugin"]), "-p", "no:cacheprovider"]
 FAST = "defaults: {engines: [numpy, sympy]}\n"
 MIXED = (
     FAST
@@ -59,15 +63,64 @@ def test_each_case_is_a_test_with_its_verdict(suite: pytest.Pytester):
     result.stdout.no_fnmatch_line("*not-collected*")
 
 
-def test_failure_report_is_the_plain_panel(suite: pytest.Pytester):
+def test_failure_is_one_line_at_the_claim_and_the_panel_only_at_tb_long(suite: pytest.Pytester):
     result = suite.runpytest(*PLUGIN)
     result.stdout.fnmatch_lines([
         "*_ case wrong-claim _*",
-        "FAIL: claim grad.x: wrong (x[1]: claimed 5, true 4)",
-        "╭─ wrong-claim  *",
-        "*│ expr  sum(x*x)*",
+        "mixed.grad.yaml:10: FAIL: claim grad.x: wrong (x[1]: claimed 5, true 4)",
     ])  # fmt: skip
-    result.stdout.fnmatch_lines(["*mixed.grad.yaml:17: case 'typo': unknown key 'inptus'; did you mean 'inputs'?"])
+    result.stdout.fnmatch_lines(["mixed.grad.yaml:17: invalid case file: case 'typo': unknown key 'inptus'; did you mean 'inputs'?"])
+    failures = result.stdout.str().split(" FAILURES ")[1]
+    assert "╭─" not in failures and str(suite.path) not in failures  # no panel, relative paths
+    long = suite.runpytest(*PLUGIN, "--tb=long")
+    long.stdout.fnmatch_lines(["mixed.grad.yaml:10: FAIL: claim grad.x*", "╭─ wrong-claim  mixed.grad.yaml:7 *", "*│ expr  sum(x*x)*"])
+
+
+@pytest.mark.parametrize(("style", "expected"), [("line", "mixed.grad.yaml:10: FAIL: claim grad.x: wrong*"), ("short", "mixed.grad.yaml:10: FAIL*")])
+def test_tb_styles(suite: pytest.Pytester, style: str, expected: str):
+    result = suite.runpytest(*PLUGIN, f"--tb={style}")
+    result.stdout.fnmatch_lines([expected])
+    assert result.stdout.str().count("mixed.grad.yaml:10: FAIL") == 1
+    assert "╭─" not in result.stdout.str()
+
+
+def test_tb_no_prints_no_failure_text(suite: pytest.Pytester):
+    result = suite.runpytest(*PLUGIN, "--tb=no")
+    result.assert_outcomes(passed=1, failed=2, skipped=1)
+    assert "claimed 5, true 4" not in result.stdout.str().split("short test summary")[0]
+
+
+def test_skip_is_reported_at_the_case(suite: pytest.Pytester):
+    result = suite.runpytest(*PLUGIN, "-rs")
+    result.stdout.fnmatch_lines(["SKIPPED [[]1] mixed.grad.yaml:11: SKIP: not checked: only numpy ran*"])
+    assert "pytest_plugin.py" not in result.stdout.str()
+
+
+def test_tags_are_markers(suite: pytest.Pytester):
+    suite.makefile(".grad.yaml", tagged=FAST + "cases:\n  - {name: a, expr: x*x, inputs: {x: 1}, tags: [fast, float64]}\n"
+                                              "  - {name: b, expr: x*x, inputs: {x: 2}, tags: [slow, 'not a marker']}\n")  # fmt: skip
+    result = suite.runpytest(*PLUGIN, "--strict-markers", "-m", "fast or slow", "tagged.grad.yaml", "-rA")
+    result.assert_outcomes(passed=2)
+    result = suite.runpytest(*PLUGIN, "--strict-markers", "-m", "float64", "tagged.grad.yaml", "-rA")
+    result.assert_outcomes(passed=1, deselected=1)
+    result.stdout.fnmatch_lines(["PASSED tagged.grad.yaml::a"])
+
+
+def test_installed_plugin_is_named_verifygrad_and_can_be_disabled(suite: pytest.Pytester, tmp_path: Path):
+    """The pytest11 entry point as pyproject.toml declares it, installed into a throwaway path."""
+    from tests.test_packaging import PYPROJECT
+
+    declared = PYPROJECT["entry-points"]["pytest11"]
+    assert declared == {"verifygrad": "verifygrad.frontends.pytest_plugin"}
+    site = tmp_path / "site"
+    (site / "verifygrad_fake-0.dist-info").mkdir(parents=True)
+    (site / "verifygrad_fake-0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: verifygrad-fake\nVersion: 0\n")
+    (site / "verifygrad_fake-0.dist-info" / "entry_points.txt").write_text(f"[pytest11]\nverifygrad = {declared['verifygrad']}\n")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(site), os.environ["PYTHONPATH"]])  # the fixture's monkeypatch restores it
+    enabled = suite.runpytest_subprocess("-p", "no:cacheprovider", "-rA")
+    enabled.assert_outcomes(passed=1, failed=2, skipped=1)
+    disabled = suite.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:verifygrad")
+    assert "mixed.grad.yaml" not in disabled.stdout.str()
 
 
 def test_k_selects_by_case_name(suite: pytest.Pytester):
@@ -83,13 +136,16 @@ def test_ini_paths_collect_any_yaml_under_them(suite: pytest.Pytester):
     result.stdout.fnmatch_lines(["PASSED gradcases/listed.yaml::not-collected"])
 
 
-def test_junitxml_has_a_testcase_per_case(suite: pytest.Pytester):
+def test_junitxml_validates_against_junit_10_xsd_with_clean_messages(suite: pytest.Pytester):
     result = suite.runpytest(*PLUGIN, "--junitxml=out.xml")
     result.assert_outcomes(passed=1, failed=2, skipped=1)
+    xmlschema.XMLSchema(str(REPO / "tests" / "data" / "junit-10.xsd")).validate(str(suite.path / "out.xml"))
     cases = {case.name: case for suite_ in JUnitXml.fromfile(str(suite.path / "out.xml")) for case in suite_}
-    assert set(cases) == {"square-sum", "wrong-claim", "only-numpy", "line-17"}
-    assert isinstance(cases["wrong-claim"].result[0], Failure)
-    assert "╭─ wrong-claim" in cases["wrong-claim"].result[0].text
+    assert set(cases) == {"square-sum", "wrong-claim", "only-numpy", "typo"}  # a load error named after its case
+    failure = cases["wrong-claim"].result[0]
+    assert isinstance(failure, Failure)
+    assert failure.message == "FAIL: claim grad.x: wrong (x[1]: claimed 5, true 4)"  # one line, no box drawing
+    assert "╭" not in failure.text and "/" not in failure.text.split(":")[0]
     assert isinstance(cases["only-numpy"].result[0], Skipped)
 
 

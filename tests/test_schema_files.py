@@ -58,3 +58,13 @@ def test_report_schema_is_printed_with_report_flag():
     schema = json.loads(result.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["title"] == "verifygrad run report"
+
+
+def test_the_published_schema_is_the_printed_one_with_a_stable_id():
+    """schema/case.schema.json is what the $id points at: regenerate it with `verifygrad schema > schema/case.schema.json`."""
+    from verifygrad.cases.schema import SCHEMA_ID
+
+    printed = json.loads(CliRunner().invoke(main, ["schema"]).stdout)
+    published = json.loads((Path(__file__).resolve().parents[1] / "schema" / "case.schema.json").read_text())
+    assert printed == published and printed["$id"] == SCHEMA_ID == published["$id"]
+    assert SCHEMA_ID.endswith("/schema/case.schema.json")

@@ -130,3 +130,27 @@ def test_a_numpy_function_on_a_traced_value_raises_instead_of_building_an_object
     assert isinstance(traced, Traced)
     with pytest.raises(TypeError):
         np.cos(traced)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "sum(logsumexp(X, dim=1) ** 2)",
+        "sum(mean(X, dim=0, keepdim=True) * X)",
+        "sum(sqrt(X * X + 1) / (1 + sigmoid(X).T @ X))",
+        "trace(X.T @ X) * sum(tanh(X))",
+        "sum(log1p(exp(X)) - X ** 3 * softplus(-X))",
+    ],
+)
+def test_hessian_vector_products_agree_with_torch_double_backward(expr: str) -> None:
+    import torch
+
+    x, v = RNG.normal(size=(3, 3)), RNG.normal(size=(3, 3))
+    ours = second.hvp(parse(expr), {"X": x}, "float64", ("X",), {"X": v})["X"]
+    # the same expression in torch, built from the parsed program by the torch engine's own table
+    from verifygrad.engines.torch_engine import evaluate
+
+    leaf = torch.tensor(x, requires_grad=True)
+    (g,) = torch.autograd.grad(evaluate(parse(expr), {"X": leaf}, torch.float64, "cpu"), leaf, create_graph=True)
+    (theirs,) = torch.autograd.grad((g * torch.tensor(v)).sum(), leaf)
+    np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-10, atol=1e-12)

@@ -68,6 +68,9 @@ class Case:
     expect_mismatch: str | None = None
     subgradient: str = "lenient"  # "strict": a kink on the way is a failure, not a note
     mutate: bool = False
+    hessian: bool = False
+    jacobian: bool = False
+    jvp: dict[str, Any] | None = None  # tangent per input, for forward mode
     description: str = ""
     source: str = ""
     tags: list[str] = field(default_factory=list)
@@ -218,7 +221,7 @@ def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
         path.append(next(key for key in error.instance if key not in error.schema.get("properties", {})))
     name = mapping.get("name") if isinstance(mapping.get("name"), str) else None
     label = f"case '{name}': " if name else ""
-    return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path))
+    return CaseError(where, _line_of(mapping, path) or mapping.line, label + _message(error, path), case=name)
 
 
 def _tolerance_error(mapping: LineDict, where: str) -> CaseError | None:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from verifygrad.cases.load import Case
+from verifygrad.cases.second_order import JACOBIAN_MAX_ELEMENTS, SecondOrder, hessian_directions
 from verifygrad.errors import CaseError
 from verifygrad.language import constants
 from verifygrad.language.constants import ConstantError
@@ -31,10 +32,23 @@ class Problem:
     dtype: str  # "float64" or "float32"
     device: str  # "auto", "cpu" or "cuda"
     shapes: tuple[Shape, ...]  # of every node of the program
+    second: SecondOrder | None = None  # Hessian, Jacobian, JVP: what the case asks beyond the gradient
 
     @property
     def output_shape(self) -> Shape:
         return self.shapes[-1]
+
+    @property
+    def gradient_quantities(self) -> tuple[str, ...]:
+        """The gradients compared: none for a non-scalar output without grad_output (a Jacobian or JVP case)."""
+        return self.wrt if self.second is None or self.second.gradients else ()
+
+    @property
+    def second_quantities(self) -> dict[str, Shape]:
+        """Name and shape of each second-order or forward-mode quantity asked for."""
+        if self.second is None:
+            return {}
+        return self.second.quantities(self.wrt, {name: v.shape for name, v in self.inputs.items()}, self.output_shape)
 
     def cast_inputs(self) -> dict[str, np.ndarray]:
         """The inputs in the case's dtype: what the numeric engines compute with."""
@@ -114,15 +128,47 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
         check_total_size(program, shapes)
     except ExprError as err:
         raise expr_error(case, err) from None
+    second = _second_order(case, inputs, wrt, shapes[-1], program.grad_output is not None)
+    no_gradients = second is not None and not second.gradients
     return Problem(
         program=program,
         inputs=inputs,
         wrt=wrt,
-        grad_output=_grad_output(case, shapes[-1], program.grad_output),
+        grad_output=np.ones(shapes[-1]) if no_gradients else _grad_output(case, shapes[-1], program.grad_output),
         dtype=overrides.dtype or case.dtype,
         device=overrides.device or case.device,
         shapes=shapes,
+        second=second,
     )
+
+
+def _second_order(case: Case, inputs: dict[str, np.ndarray], wrt: tuple[str, ...], output: Shape, handed: bool) -> SecondOrder | None:
+    """What the case's `hessian`, `jacobian` and `jvp` keys ask for, checked against the shapes."""
+    if not (case.hessian or case.jacobian or case.jvp is not None):
+        return None
+    if case.hessian and output != ():
+        raise case.error(f"hessian: true needs a scalar output; the expression's value has shape {fmt(output)} (reduce it with sum/mean)", "hessian")
+    if case.jacobian:
+        size = math.prod(output) * sum(inputs[name].size for name in wrt)
+        if size > JACOBIAN_MAX_ELEMENTS:
+            raise case.error(f"jacobian: true would hold {size} elements; the limit is {JACOBIAN_MAX_ELEMENTS} (use jvp: for large inputs)", "jacobian")
+    tangents = None
+    if case.jvp is not None:
+        tangents = {name: np.zeros(inputs[name].shape) for name in wrt}
+        for name, raw in case.jvp.items():
+            if name not in wrt:
+                raise case.error(f"jvp names '{name}', which is not differentiated; wrt: {', '.join(wrt)}", "jvp", name)
+            try:
+                tangent = tensor_value(raw, "the tangent")
+            except (ExprError, ConstantError) as err:
+                raise case.error(f"jvp.{name}: {err}", "jvp", name) from None
+            if tangent.shape not in ((), inputs[name].shape):
+                raise case.error(f"jvp.{name} has shape {fmt(tangent.shape)}; input '{name}' has shape {fmt(inputs[name].shape)}", "jvp", name)
+            tangents[name] = np.broadcast_to(tangent, inputs[name].shape).copy()
+    shapes = {name: value.shape for name, value in inputs.items()}
+    directions = hessian_directions(shapes, wrt) if case.hessian else None
+    gradients = output == () or case.grad_output is not None or handed  # handed: the program's backward(v)
+    return SecondOrder(case.hessian, case.jacobian, tangents, directions, gradients)
 
 
 def check_total_size(program: Program, shapes: list[Shape] | tuple[Shape, ...]) -> None:

@@ -55,6 +55,18 @@ CASE_PROPERTIES: dict[str, Any] = {
                 "additionalProperties": {"$ref": "#/$defs/tensor"},
                 "description": "Values of the program's variables (what print(y) shows in a tutorial).",
             },
+            "hessian": {
+                "type": "object",
+                "additionalProperties": {"$ref": "#/$defs/tensor"},
+                "description": "Per input `x` (its diagonal block) or pair `x,y`: the claimed Hessian block, of shape x.shape + y.shape.",
+            },
+            "hessian_formula": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "minLength": 1},
+                "description": "Per input or pair, the claimed Hessian block as an expression of the inputs, e.g. A + A.T.",
+            },
+            "jacobian": {"type": "object", "additionalProperties": {"$ref": "#/$defs/tensor"}, "description": "Per input: the claimed Jacobian."},
+            "jvp": {"$ref": "#/$defs/tensor", "description": "The claimed Jacobian-vector product along `jvp:`'s tangents."},
         },
         "additionalProperties": False,
     },
@@ -64,6 +76,14 @@ CASE_PROPERTIES: dict[str, Any] = {
         "description": "At a point with no derivative (relu at 0): lenient (default) accepts any valid subgradient; strict fails.",
     },
     "mutate": {"type": "boolean", "description": "Negative controls: check that wrong gradients would be caught (as --mutate)."},
+    "hessian": {"type": "boolean", "description": "Check the Hessian of a scalar output (Hessian-vector products for large inputs)."},
+    "jacobian": {"type": "boolean", "description": "Check the full Jacobian of the output (small sizes)."},
+    "jvp": {
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": {"$ref": "#/$defs/tensor"},
+        "description": "Forward mode: a tangent per input (number, nested list or constant expression); checks J·tangent.",
+    },
     "description": {"type": "string"},
     "source": {"type": "string"},
     "tags": {"type": "array", "items": {"type": "string"}},
@@ -94,8 +114,13 @@ DEFS: dict[str, Any] = {
 
 CASE_SCHEMA: dict[str, Any] = {"$defs": DEFS, "$ref": "#/$defs/case"}
 
+# Stable: a new $id only for an incompatible format. The file at this address is `verifygrad schema`'s output,
+# kept in the repository (schema/) and checked against it by the tests.
+SCHEMA_ID = "https://raw.githubusercontent.com/verifygrad/verifygrad/main/schema/case.schema.json"
+
 FILE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_ID,
     "title": "verifygrad case file",
     "description": "One case, or several under `cases:` with shared `defaults:`.",
     "$defs": DEFS,

@@ -28,10 +28,20 @@ ENGINE_MODULES = {
     "fd": "verifygrad.engines.fd_engine",
 }
 assert tuple(ENGINE_MODULES) == ENGINES, "every engine name the case files accept has a module"
+# Second order and forward mode beside each engine, each module's complete(result, problem) adding them
+# to the engine's result. NOTE: SymPy's runs inside its own engine, under the worker's time limit.
+SECOND_ORDER_MODULES = {
+    "numpy": "verifygrad.engines.numpy_second_order",
+    "torch": "verifygrad.engines.torch_second_order",
+    "fd": "verifygrad.engines.fd_second_order",
+}
 __all__ = ["ENGINES", "ENGINE_MODULES", "EngineResult", "EngineSkipped", "TIME_LIMITED", "run_engine"]
 # Pure-Python engines whose time is unbounded: run in a worker process killed at the time limit.
 # numpy and torch run in-process; their work is bounded by the element limit.
 TIME_LIMITED = frozenset({"sympy"})
+# Engines whose library is an optional extra: a missing one is a skip that says how to install it.
+NOT_INSTALLED = "not installed"
+INSTALL_HINTS = {"torch": "pip install 'verifygrad[torch]'"}
 
 
 @dataclass
@@ -73,10 +83,14 @@ def run_engine(name: str, problem: Problem) -> EngineResult:
             # Overflow to inf and 0/0 are results to compare, not warnings to print.
             with np.errstate(all="ignore"):
                 result = importlib.import_module(ENGINE_MODULES[name]).run(problem)
+                if problem.second is not None and name in SECOND_ORDER_MODULES:
+                    importlib.import_module(SECOND_ORDER_MODULES[name]).complete(result, problem)
     except (EngineSkipped, worker.TimedOut) as skip:
         result = EngineResult(name, "skipped", reason=str(skip))
     except ImportError as err:
-        result = EngineResult(name, "skipped", reason=f"{err.name or err} is not installed")
+        missing = (err.name or "").split(".")[0]
+        hint = INSTALL_HINTS.get(name) if missing == name else None
+        result = EngineResult(name, "skipped", reason=f"{NOT_INSTALLED}; {hint}" if hint else f"{missing or err} is {NOT_INSTALLED}")
     except Exception as err:  # noqa: BLE001 - an engine's failure is that engine's result, not the run's
         remote = isinstance(err, worker.RemoteError)
         reason = (str(err) if remote else f"{type(err).__name__}: {err}").splitlines()[0]

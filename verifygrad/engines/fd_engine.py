@@ -51,8 +51,15 @@ FD_RTOL = 1e-6
 FD_ATOL = 1e-8
 
 
-def fd_tolerance(rtol: float, atol: float) -> tuple[float, float]:
+# The same for second differences, whose rounding is eps/t**2 relative to f rather than to the derivative.
+FD2_RTOL = 1e-5
+FD2_ATOL = 1e-6
+
+
+def fd_tolerance(rtol: float, atol: float, quantity: str = "") -> tuple[float, float]:
     """(rtol, atol) for comparing fd with the reference: the case's, but never tighter than fd's own error."""
+    if quantity.startswith(("H[", "Hv[")):  # Hessians and Hessian-vector products: second differences
+        return max(rtol, FD2_RTOL), max(atol, FD2_ATOL)
     return max(rtol, FD_RTOL), max(atol, FD_ATOL)
 
 

@@ -70,7 +70,7 @@ def _build_plan(program: Program, wanted: frozenset[str]) -> Plan:
     for node in nodes:
         if node.op in ("input", "const"):
             needs_grad.append(node.op == "input" and node.attrs["name"] in wanted)
-        else:  # NOTE: a VJP of None (a mask, a sign) passes no gradient on
+        else:  # NOTE: a VJP of None (stop_gradient, a mask, a sign) passes no gradient on
             vjps = OPS[node.op].vjps
             needs_grad.append(any(needs_grad[j] and vjps[argnum] is not None for argnum, j in enumerate(node.args)))
     grad_args = [

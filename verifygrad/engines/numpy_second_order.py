@@ -11,7 +11,9 @@ import math
 
 import numpy as np
 
-from verifygrad.engines import numpy_engine
+from verifygrad.cases.problem import Problem
+from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
+from verifygrad.engines import EngineResult, numpy_engine
 from verifygrad.language import derivatives
 from verifygrad.language.parse import Program
 
@@ -65,3 +67,26 @@ def jacobian(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: t
         for name in wrt:
             rows[name].append(np.array(grads.get(name, np.zeros(np.shape(inputs[name])))))
     return {name: np.array(rows[name]).reshape(values_shape + np.shape(inputs[name])) for name in wrt}
+
+
+def complete(result: EngineResult, problem: Problem) -> None:
+    """Add the second-order quantities to the numpy engine's result."""
+    result.grads.update(quantities(problem))
+
+
+def quantities(problem: Problem) -> dict[str, np.ndarray]:
+    """Every second-order and forward-mode quantity the problem asks for, in float64, computed in its dtype."""
+    second, inputs, dtype, wrt = problem.second, problem.cast_inputs(), problem.dtype, problem.wrt
+    found: dict[str, np.ndarray] = {}
+    if second is None:
+        return found
+    if second.hessian and second.directions is None:
+        found.update({hessian_key(x, y): block for (x, y), block in hessian(problem.program, inputs, dtype, wrt).items()})
+    elif second.hessian:
+        directions = {name: v.astype(dtype) for name, v in second.directions.items()}
+        found.update({hvp_key(name): product for name, product in hvp(problem.program, inputs, dtype, wrt, directions).items()})
+    if second.jacobian:
+        found.update({jacobian_key(name): block for name, block in jacobian(problem.program, inputs, dtype, wrt).items()})
+    if second.tangents is not None:
+        found[JVP] = jvp(problem.program, inputs, dtype, wrt, {name: t.astype(dtype) for name, t in second.tangents.items()})
+    return {name: np.asarray(array, dtype=np.float64) for name, array in found.items()}

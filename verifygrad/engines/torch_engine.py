@@ -11,6 +11,7 @@ from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
 from verifygrad.engines.torch_ops import TORCH_MORE
 from verifygrad.language.ops import OPS
+from verifygrad.language.parse import Program
 
 
 def _reduce(function: Callable) -> Callable:
@@ -60,12 +61,10 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def run(problem: Problem) -> EngineResult:
-    device = resolve_device(problem.device)
-    dtype = getattr(torch, problem.dtype)
-    leaves = {name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt) for name, value in problem.inputs.items()}
+def evaluate(program: Program, leaves: dict[str, torch.Tensor], dtype: torch.dtype, device: str) -> torch.Tensor:
+    """The program's output, built from torch operations on the given leaf tensors."""
     values: list[torch.Tensor] = []
-    for node in problem.program.nodes:
+    for node in program.nodes:
         if node.op == "input":
             values.append(leaves[node.attrs["name"]])
         elif node.op == "const":
@@ -73,7 +72,14 @@ def run(problem: Problem) -> EngineResult:
         else:
             args = [values[i] for i in node.args]
             values.append(TORCH_OPS[OPS[node.op].torch](*args, **node.attrs))
-    output = values[-1]
+    return values[-1]
+
+
+def run(problem: Problem) -> EngineResult:
+    device = resolve_device(problem.device)
+    dtype = getattr(torch, problem.dtype)
+    leaves = {name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt) for name, value in problem.inputs.items()}
+    output = evaluate(problem.program, leaves, dtype, device)
     if output.requires_grad:
         output.backward(torch.tensor(problem.grad_output, dtype=dtype, device=device))
     grads = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,28 +11,49 @@ import click
 from verifygrad import __version__
 from verifygrad.engines import ENGINES
 from verifygrad.errors import EXIT_INVALID, EXIT_OK
+from verifygrad.frontends.ci import ci_options
+from verifygrad.frontends.config import Config
 from verifygrad.frontends.exit_status import exit_status, finite_tolerance
+from verifygrad.frontends.output import output_options
 from verifygrad.process.limits import DEFAULT_LIMITS
 
-PIPED_WIDTH = 130
+CONFIGURED = ("run", "check", "list")  # the commands [tool.verifygrad] in pyproject.toml gives defaults to
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="verifygrad")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Check gradients four ways: SymPy, a numpy reverse-mode engine, PyTorch, and finite differences."""
+    if ctx.invoked_subcommand in CONFIGURED:
+        from verifygrad.frontends import config
+
+        ctx.obj = config.load(run)  # NOTE: before the subcommand parses its options, which take these as defaults
+        ctx.default_map = {"run": ctx.obj.defaults, "check": ctx.obj.defaults, "list": {k: v for k, v in ctx.obj.defaults.items() if k == "pattern"}}
+
+
+def selection_options(command: Any) -> Any:
+    """PATHS, --examples, --exclude and -k: which cases a command takes, the same for run and list."""
+    for option in reversed([
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--examples", is_flag=True, help="Also take the cases bundled with verifygrad (an install self-check)."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out case files whose path matches GLOB (repeatable)."),
+        click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob)."),
+    ]):  # fmt: skip
+        command = option(command)
+    return command
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@selection_options
 @click.option("-e", "--engine", "engines", multiple=True, type=click.Choice(ENGINES), help="Run only these engines (repeatable).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Device for the torch engine.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), help="Override every case's dtype.")
 @click.option("--rtol", type=float, callback=finite_tolerance, help="Override every case's relative tolerance.")
 @click.option("--atol", type=float, callback=finite_tolerance, help="Override every case's absolute tolerance.")
-@click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
 @click.option("-v", "--verbose", count=True, help="Show passing cases' panels and timings; -vv adds tracebacks.")
-@click.option("--no-color", is_flag=True, help="Plain output without colour.")
+@output_options
+@ci_options
 @click.option(
     "--time-limit",
     type=click.FloatRange(min=0),
@@ -49,15 +69,22 @@ def main() -> None:
 @click.option("--mutate", is_flag=True, help="Negative controls: check that each case would catch a wrong gradient.")
 @click.option("--json", "json_path", metavar="FILE", help="Write a JSON report to FILE (- for stdout).")
 @click.option("--junit-xml", "junit_path", metavar="FILE", help="Write a JUnit XML report to FILE (- for stdout).")
+@click.option("--junit-family", type=click.Choice(["xunit1", "xunit2"]), default="xunit1", show_default=True,
+              help="xunit2 keeps to Jenkins' junit-10.xsd (no file and line attributes).")  # fmt: skip
 def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
         **options: Any) -> None:  # fmt: skip
-    """Check the cases in PATHS (files, or directories searched for *.yaml and *.yml)."""
-    run_with_limits(paths, time_limit, max_elements, settings, **options)
+    """Check the cases in PATHS (files, or directories searched for *.yaml and *.yml).
+
+    Without PATHS, the `paths` of [tool.verifygrad] in pyproject.toml.
+    """
+    run_with_limits(_chosen_paths(paths, options.pop("examples")), time_limit, max_elements, settings, **options)
 
 
-def run_with_limits(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
+def run_with_limits(paths: tuple[Path, ...] | list[Path], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
                     **options: Any) -> None:  # fmt: skip
     """`run` (and `check`, which passes its own loader) under the limits the options set."""
+    if options.pop("examples", False):  # `check` shares run's options
+        raise click.UsageError("--examples takes the bundled case files: use `verifygrad run --examples`")
     from verifygrad.process import limits
 
     chosen: dict[str, float] = {}
@@ -72,19 +99,38 @@ def run_with_limits(paths: tuple[Path, ...], time_limit: float | None, max_eleme
         _run(paths, **options)
 
 
-def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, dtype: str | None,
-         rtol: float | None, atol: float | None, pattern: str | None, verbose: int, no_color: bool,
+def _chosen_paths(paths: tuple[Path, ...], examples: bool) -> list[Path]:
+    """The paths given, else the configured ones; with --examples, the bundled cases too."""
+    from verifygrad.cases.discover import bundled_examples
+
+    config = click.get_current_context().find_object(Config)
+    chosen = list(paths) or ([] if examples or config is None else config.paths)
+    chosen += [bundled_examples()] if examples else []
+    if not chosen:
+        raise click.UsageError("no PATHS given, and no `paths` in [tool.verifygrad] of a pyproject.toml")
+    return chosen
+
+
+def _excluded(patterns: tuple[str, ...]) -> list[str]:
+    """--exclude patterns, added to the configured ones."""
+    config = click.get_current_context().find_object(Config)
+    return [*(config.exclude if config else []), *patterns]
+
+
+def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype: str | None,
+         rtol: float | None, atol: float | None, pattern: str | None, verbose: int, color: str, no_color: bool, quiet: bool,
+         maxfail: int | None, exitfirst: bool, shard: tuple[int, int] | None, annotate: str | None, exclude: tuple[str, ...],
          jobs: str, timeout: float | None, explain: str | None, strict: bool, mutate: bool, json_path: str | None,
-         junit_path: str | None, load: Any = None, annotate: Any = None) -> None:  # fmt: skip
+         junit_path: str | None, junit_family: str, load: Any = None, per_file: Any = None) -> None:  # fmt: skip
     import time
 
-    from rich.console import Console
-
-    from verifygrad.cases.discover import load_cases
+    from verifygrad.cases.discover import load_cases, select_shard
     from verifygrad.cases.problem import Overrides
+    from verifygrad.frontends.ci import publish, stop_after
+    from verifygrad.frontends.output import make_console
     from verifygrad.process import limits
     from verifygrad.process.parallel import job_count
-    from verifygrad.reports.console import render
+    from verifygrad.reports.console import render, summary_line
 
     try:
         workers = job_count(jobs)
@@ -94,15 +140,14 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
         raise click.UsageError("only one of --json and --junit-xml can write to stdout")
     start = time.perf_counter()
     to_stderr = "-" in (json_path, junit_path)  # a report on stdout keeps stdout to itself
-    console = Console(no_color=no_color or None, highlight=False, stderr=to_stderr)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console.width = PIPED_WIDTH  # logs (CI, files) are read wide; rich would assume 80 columns
+    console = make_console(color, no_color, stderr=to_stderr)
     if workers == 1 and limits.current().time_limit and (not engines or "sympy" in engines):
         from verifygrad.process import worker
 
         worker.prestart(("verifygrad.engines.sympy.engine", "verifygrad.verdict.claims"))  # SymPy's import in the worker overlaps torch's here
-    cases, load_errors = (load or load_cases)(paths, pattern)
-    if not cases and not load_errors:
+    cases, load_errors = load(paths, pattern) if load else load_cases(paths, pattern, _excluded(exclude))
+    cases = select_shard(cases, *shard) if shard else cases
+    if not cases and not load_errors and not shard:
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
         sys.exit(EXIT_INVALID)
 
@@ -111,9 +156,12 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
         from verifygrad.reports.explain import explain_case
 
         sys.exit(explain_case(console, cases, explain, overrides))
-    outcomes = _check_all(console, cases, overrides, workers, timeout)
-    extra = annotate(console, outcomes, verbose) if annotate else {}  # `check`: the per-file report and its JSON
-    render(console, outcomes, load_errors, verbose)
+    outcomes = _check_all(console, cases, overrides, workers, timeout, stop_after(maxfail, exitfirst), progress=not quiet)
+    extra = per_file(console, outcomes, verbose) if per_file else {}  # `check`: the per-file report and its JSON
+    publish(console, outcomes, load_errors, annotate, summary_line(outcomes, load_errors))
+    if len(outcomes) < len(cases):
+        console.print(f"stopped after {len(outcomes)} of {len(cases)} cases (--maxfail)", soft_wrap=True, highlight=False)
+    render(console, outcomes, load_errors, verbose, quiet)
     code, why = exit_status(outcomes, load_errors, strict)
     if why:
         click.echo(why, err=True)
@@ -127,7 +175,7 @@ def _run(paths: tuple[Path, ...], engines: tuple[str, ...], device: str | None, 
     if junit_path:
         from verifygrad.reports.junit import junit_xml
 
-        _write(junit_path, junit_xml(outcomes, load_errors, seconds))
+        _write(junit_path, junit_xml(outcomes, load_errors, seconds, junit_family))
     sys.exit(code)
 
 
@@ -143,17 +191,40 @@ def _write(path: str, text: str) -> None:
         sys.exit(EXIT_INVALID)
 
 
-def _check_all(console, cases, overrides, jobs: int, timeout: float | None) -> list:
-    """Check every case, with a progress bar on a terminal and none when piped."""
+class _MaxFail(Exception):
+    """Raised from the progress callback to stop the run at --maxfail failing cases."""
+
+
+def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxfail: int | None, progress: bool = True) -> list:
+    """Check every case (or up to the maxfail-th failing one), with a progress bar on an interactive terminal only."""
+    import contextlib
+
+    from verifygrad.frontends.output import interactive
+    from verifygrad.reports.lines import is_failure
     from verifygrad.verdict.judge import check_all
 
-    if not console.is_terminal or len(cases) < 2:
-        return check_all(cases, overrides, jobs, timeout)
-    from rich.progress import Progress
+    done, failures = [], []
 
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("checking", total=len(cases))
-        return check_all(cases, overrides, jobs, timeout, on_done=lambda outcome: progress.advance(task))
+    def on_done(outcome) -> None:
+        done.append(outcome)
+        failures.extend([outcome] if is_failure(outcome) else [])
+        if bar is not None:
+            bar.advance(task)
+        if maxfail is not None and len(failures) >= maxfail and len(done) < len(cases):
+            raise _MaxFail
+
+    bar = task = None
+    with contextlib.ExitStack() as stack:
+        if progress and interactive(console.stderr) and len(cases) > 1:
+            from rich.progress import Progress
+
+            bar = stack.enter_context(Progress(console=console, transient=True))
+            task = bar.add_task("checking", total=len(cases))
+        try:
+            return check_all(cases, overrides, jobs, timeout, on_done=on_done)
+        except _MaxFail:
+            order = {(case.path, case.line): i for i, case in enumerate(cases)}  # NOTE: a worker's outcome holds a copy of its case
+            return sorted(done, key=lambda outcome: order[outcome.case.path, outcome.case.line])
 
 
 @main.command()
@@ -170,13 +241,13 @@ def schema(report: bool) -> None:
 
 
 @main.command(name="list")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
-def list_cases(paths: tuple[Path, ...], pattern: str | None) -> None:
-    """List the cases that `run` would check, with their files and lines."""
+@selection_options
+def list_cases(paths: tuple[Path, ...], examples: bool, exclude: tuple[str, ...], pattern: str | None) -> None:
+    """List the cases that `run` would check, with their files and lines; loads and validates, checks nothing."""
     from verifygrad.cases.discover import load_cases
 
-    cases, load_errors = load_cases(paths, pattern)
+    paths = _chosen_paths(paths, examples)
+    cases, load_errors = load_cases(paths, pattern, _excluded(exclude))
     for case in cases:
         click.echo(f"{case.path}:{case.line}\t{case.name}\t{'; '.join(case.expr.strip().splitlines())}")  # a program on one line
     for error in load_errors:

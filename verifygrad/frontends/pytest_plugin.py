@@ -2,12 +2,16 @@
 
 Opt-in, so that it never collects unrelated YAML: pytest collects files named ``*.grad.yaml`` /
 ``*.grad.yml``, and every ``*.yaml`` / ``*.yml`` under the paths of the ini option ``verifygrad_paths``.
-Registered through the ``pytest11`` entry point; without the package installed, enable it with
-``-p verifygrad.frontends.pytest_plugin``. Imports nothing heavy until a case file is collected.
+Registered as ``verifygrad`` through the ``pytest11`` entry point (``-p no:verifygrad`` turns it off);
+without the package installed, enable it with ``-p verifygrad.frontends.pytest_plugin``.
+Imports nothing heavy until a case file is collected.
 """
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +23,7 @@ if TYPE_CHECKING:
     from verifygrad.verdict.outcome import CaseOutcome
 
 SUFFIXES = (".grad.yaml", ".grad.yml")
+MARKER_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")  # a tag that can be a marker (`-m` reads these)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,6 +40,15 @@ def _listed(file_path: Path, config: pytest.Config) -> bool:
     return any(file_path == root or root in file_path.parents for root in config.getini("verifygrad_paths"))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A skipped case is reported at its own file and line, not at the line of this plugin that skipped it."""
+    report = yield
+    if isinstance(item, CaseItem) and report.skipped and isinstance(report.longrepr, tuple):
+        report.longrepr = (item.case.path, item.case.line, report.longrepr[2])
+    return report
+
+
 class CaseFile(pytest.File):
     """A case file: a test per case, and a failing one for each part that cannot be loaded."""
 
@@ -42,9 +56,46 @@ class CaseFile(pytest.File):
         from verifygrad.cases.load import load_file
 
         cases, errors = load_file(self.path)
+        shown = _shown_path(self.path, self.config)  # messages and reports name the file as the user would
+        for thing in (*cases, *errors):
+            thing.path = shown
         items: list[pytest.Item] = [CaseItem.from_parent(self, name=case.name, case=case) for case in cases]
-        items += [LoadErrorItem.from_parent(self, name=f"line-{error.line or 0}", error=error) for error in errors]
+        items += [LoadErrorItem.from_parent(self, name=error.case or f"line-{error.line or 0}", error=error) for error in errors]
         return items
+
+
+def _shown_path(path: Path, config: pytest.Config) -> str:
+    relative = os.path.relpath(path, config.invocation_params.dir)
+    return str(path) if relative.startswith("..") else relative
+
+
+class FailureLine:
+    """A failing case as pytest reports it: `path:line: message` (what --tb=line, -rf and --junitxml show)."""
+
+    def __init__(self, path: str, line: int, message: str):
+        self.path, self.lineno, self.message = path, line, message
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.lineno}: {self.message}"
+
+
+class CaseFailure:
+    """A failure's long form: its one line, and at --tb=long the case's panel in plain text."""
+
+    def __init__(self, crash: FailureLine, panel: str = "", style: str = "auto"):
+        self.reprcrash = crash
+        self.panel = panel
+        self.style = style
+
+    def toterminal(self, tw: Any) -> None:
+        if self.style == "line":  # NOTE: pytest prints the crash line itself at --tb=line
+            return
+        tw.line(str(self.reprcrash), red=True, bold=True)
+        for line in self.panel.rstrip("\n").splitlines():
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return "\n".join([str(self.reprcrash), *self.panel.rstrip("\n").splitlines()])
 
 
 class CaseFailed(Exception):
@@ -59,6 +110,11 @@ class CaseItem(pytest.Item):
     def __init__(self, *, case: Case, **kwargs: Any):
         super().__init__(**kwargs)
         self.case = case
+        for tag in case.tags:
+            if MARKER_NAME.match(tag):
+                if tag not in {line.split(":")[0].strip() for line in self.config.getini("markers")}:
+                    self.config.addinivalue_line("markers", f"{tag}: a verifygrad case tag")
+                self.add_marker(tag)
 
     def runtest(self) -> None:
         from verifygrad.reports.text import verdict_line
@@ -71,12 +127,17 @@ class CaseItem(pytest.Item):
         if outcome.verdict == SKIPPED:
             pytest.skip(verdict_line(outcome))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, CaseFailed):
-            from verifygrad.reports.text import plain_panel, verdict_line
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if not isinstance(excinfo.value, CaseFailed):
+            return super().repr_failure(excinfo, style)
+        from verifygrad.reports.lines import failure_site, one_line
+        from verifygrad.reports.text import plain_panel, verdict_line
 
-            return f"{verdict_line(excinfo.value.outcome)}\n{plain_panel(excinfo.value.outcome)}"
-        return super().repr_failure(excinfo)
+        outcome = excinfo.value.outcome
+        line, _ = failure_site(outcome)
+        style = style or self.config.getoption("tbstyle", "auto")
+        panel = plain_panel(outcome) if style == "long" and outcome.quantities else ""
+        return CaseFailure(FailureLine(self.case.path, line, one_line(verdict_line(outcome))), panel, style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.case.line - 1, f"case {self.case.name}"
@@ -92,8 +153,11 @@ class LoadErrorItem(pytest.Item):
     def runtest(self) -> None:
         raise self.error
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        return str(self.error)
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        from verifygrad.reports.lines import one_line
+
+        crash = FailureLine(self.error.path, self.error.line or 1, one_line(f"invalid case file: {self.error.message}"))
+        return CaseFailure(crash, style=style or self.config.getoption("tbstyle", "auto"))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, (self.error.line or 1) - 1, f"invalid case file: {self.error.message}"

@@ -22,7 +22,7 @@ def check_command(run: click.Command, run_with_limits: Callable[..., None]) -> c
 
     def check(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...], **options: Any) -> None:
         tutorials: list = []
-        run_with_limits(paths, time_limit, max_elements, settings, load=_loader(tutorials), annotate=_annotator(tutorials), **options)
+        run_with_limits(paths, time_limit, max_elements, settings, load=_loader(tutorials), per_file=_annotator(tutorials), **options)
 
     return click.Command("check", callback=check, params=list(run.params), help=CHECK_HELP, short_help="Check the derivations in tutorials.")
 

@@ -475,16 +475,21 @@ def matmul_vjp_right(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 def pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # NOTE: written as y*ans/x, the gradient at x = 0 would be nan.
-    out = x ** (y - 1)  # already of the output's broadcast shape
+    # NOTE: x**0 is 1 everywhere, so its derivative is 0 even at x = 0, where 0 * 0**-1 would be nan:
+    # the exponent is y - sign|y|, which is y - 1 except where y is 0, and there x**0 = 1 times y = 0.
+    out = x ** (y - prim.sign(prim.abs(y)))  # already of the output's broadcast shape
     out *= y
     out *= g
-    # NOTE: x**0 is 1 everywhere, so its derivative is 0 even at x = 0, where 0 * 0**-1 would be nan.
-    return prim.select(prim.gt(y * y, 0), out)
+    return out
 
 
 def pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    # NOTE: where x**y is 0 (x = 0 < y) it is 0 for every nearby y: the derivative is 0, not 0*log(0) = nan.
-    return prim.select(prim.gt(ans * ans, 0), g * ans * prim.log(x))
+    # NOTE: where x**y is 0 (x = 0 < y) it is 0 for every nearby y: the derivative is 0, not 0*log(0) = nan;
+    # there log's argument is x + 1 (1 - sign|ans| is 1 exactly where ans is 0), and ans = 0 times it.
+    out = prim.log(x + (1 - prim.sign(prim.abs(ans))))
+    out *= ans
+    out *= g
+    return out
 
 
 def sin_vjp(g: Any, ans: Any, x: Any) -> Any:

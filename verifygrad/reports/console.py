@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+from rich import box
 from rich.console import Console, Group
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from verifygrad.engines import ENGINES
+from verifygrad.cases.second_order import describe as describe_quantity
+from verifygrad.engines import ENGINES, NOT_INSTALLED
 from verifygrad.errors import CaseError
 from verifygrad.language.ops import fmt
+from verifygrad.reports.lines import failure_line, is_failure
+from verifygrad.reports.matrix import hessian_matrices
 from verifygrad.verdict.compare import Difference, quantity_of, ulp_error
 from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
 
@@ -40,11 +45,16 @@ def summary_line(outcomes: list[CaseOutcome], load_errors: list[CaseError]) -> s
     return line
 
 
-def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[CaseError], verbose: int = 0) -> None:
+def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[CaseError], verbose: int = 0, quiet: bool = False) -> None:
+    """The table, the panels, one `path:line: VERDICT name: reason` line per failing case, the summary.
+
+    ``quiet`` keeps the table's failing rows, the one-line failures and the summary.
+    """
     engines = [e for e in ENGINES if any(e in o.results for o in outcomes)] or list(ENGINES)
-    if outcomes:
-        console.print(outcome_table(outcomes, engines))
-    for outcome in outcomes:
+    shown = [o for o in outcomes if not o.passed] if quiet else outcomes
+    if shown:
+        console.print(fitting_table(console, shown, engines))
+    for outcome in [] if quiet else outcomes:
         noted = any(reason.startswith(NOTE_PREFIXES) for reason in outcome.reasons)  # a kink or NaN: say so even on a pass
         if outcome.quantities and (verbose or noted or outcome.verdict in (FAILED, ERROR, SKIPPED)):
             console.print(case_panel(outcome, verbose))
@@ -52,33 +62,96 @@ def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[Case
     invalid = [reason for outcome in outcomes if not outcome.quantities for reason in outcome.reasons]
     for line in [*map(str, load_errors), *invalid]:
         console.print(Text(line, style="magenta"), soft_wrap=True)
+    for outcome in outcomes:
+        if is_failure(outcome) and outcome.quantities:
+            console.print(Text(failure_line(outcome), style=VERDICT_STYLE[outcome.verdict][1]), soft_wrap=True)
+    for line in missing_engines(outcomes):
+        console.print(Text(line, style="yellow"), soft_wrap=True)
     console.print(Text(summary_line(outcomes, load_errors)), soft_wrap=True)
 
 
-def outcome_table(outcomes: list[CaseOutcome], engines: list[str]) -> Table:
-    table = Table(show_lines=False, header_style="bold")
+def missing_engines(outcomes: list[CaseOutcome]) -> list[str]:
+    """'torch skipped: not installed; pip install ...', once for the run rather than once per case."""
+    lines = {f"{name} skipped: {result.reason}" for o in outcomes for name, result in o.results.items() if result.reason.startswith(NOT_INSTALLED)}
+    return sorted(lines)
+
+
+# Table layouts, richest first: the first whose natural width fits the console is used. Case name and
+# verdict never wrap; what goes as the width shrinks is the shape, then one column per engine (merged
+# into one), then the input column, the claims (merged with the engines), and finally everything else.
+LAYOUTS = (
+    ("case", "input", "shape", "ENGINES", "claim", "MUTANTS", "verdict"),
+    ("case", "input", "ENGINES", "claim", "MUTANTS", "verdict"),
+    ("case", "input", "engines", "claim", "MUTANTS", "verdict"),
+    ("case", "input", "checks", "verdict"),
+    ("case", "checks", "verdict"),
+    ("case", "verdict"),
+)
+WRAPPING = ("checks",)  # the only column whose cells may wrap, at spaces
+MIN_WRAPPED_WIDTH = 16
+
+
+def fitting_table(console: Console, outcomes: list[CaseOutcome], engines: list[str]) -> Table:
+    """The richest layout whose table fits the console's width without wrapping a case name or a verdict."""
+    unbounded = console.options.update_width(10**6)  # NOTE: measured within the console's width, every table "fits"
+    for layout in LAYOUTS:
+        table = outcome_table(outcomes, engines, layout)
+        excess = Measurement.get(console, unbounded, table).maximum - console.width
+        if excess <= 0:
+            return table
+        for column in table.columns:
+            if column.header in WRAPPING:  # the one column that may wrap takes up all the shrinking
+                widths = [Measurement.get(console, unbounded, cell) for cell in column.cells]
+                natural, longest_word = max(m.maximum for m in widths), max(m.minimum for m in widths)
+                if natural - excess >= max(longest_word, MIN_WRAPPED_WIDTH):
+                    column.width = natural - excess
+                    return table
+    return table
+
+
+def outcome_table(outcomes: list[CaseOutcome], engines: list[str], layout: tuple[str, ...] = LAYOUTS[0]) -> Table:
     mutated = any(o.mutations for o in outcomes)
-    for column in ("case", "input", "shape", *engines, "claim", *(["mutants"] if mutated else []), "verdict"):
-        wraps = column in ("case", "claim")
-        table.add_column(column, no_wrap=not wraps, overflow="fold" if wraps else "ellipsis", min_width=12 if column == "case" else None)
+    columns: list[str] = []
+    for name in layout:  # ENGINES: a column per engine; MUTANTS: a column under --mutate only
+        columns += engines if name == "ENGINES" else (["mutants"] if mutated else []) if name == "MUTANTS" else [name]
+    table = Table(show_lines=False, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column in columns:
+        table.add_column(column, no_wrap=column not in WRAPPING, overflow="fold")
     for outcome in outcomes:
         label, style = VERDICT_STYLE[outcome.verdict]
         verdict = Text(label, style=style)
-        if not outcome.quantities:
-            table.add_row(outcome.case.name, "", "", *["" for _ in engines], "", *([""] if mutated else []), verdict, end_section=True)
+        if not outcome.quantities or set(columns) <= {"case", "verdict"}:
+            table.add_row(*[Text(outcome.case.name) if c == "case" else verdict if c == "verdict" else "" for c in columns], end_section=True)
             continue
         for row, quantity in enumerate(outcome.quantities):
-            table.add_row(
-                outcome.case.name if row == 0 else "",
-                "(value)" if quantity.quantity == "value" else quantity.quantity,
-                fmt(quantity.shape),
-                *[engine_cell(outcome, quantity, engine) for engine in engines],
-                claim_cell(quantity),
-                *([mutants_cell(outcome, quantity.quantity)] if mutated else []),
-                verdict if row == 0 else "",
-                end_section=row == len(outcome.quantities) - 1,
-            )
+            cells = {
+                "case": Text(outcome.case.name if row == 0 else ""),
+                "input": Text("(value)" if quantity.quantity == "value" else quantity.quantity),  # NOTE: H[x,y] is not markup
+                "shape": fmt(quantity.shape),
+                "engines": merged_engine_cell(outcome, quantity, engines),
+                "claim": claim_cell(quantity),
+                "checks": Text("; ").join(part for part in (merged_engine_cell(outcome, quantity, engines, ", "), claim_cell(quantity, ", ")) if part),
+                "mutants": mutants_cell(outcome, quantity.quantity) if mutated else "",
+                "verdict": verdict if row == 0 else "",
+            }
+            if "input" not in columns and "checks" in columns and quantity.quantity != "value":
+                cells["checks"] = Text.assemble(f"∂/∂{quantity.quantity}: ", cells["checks"])
+            cells.update({engine: engine_cell(outcome, quantity, engine) for engine in engines})
+            table.add_row(*[cells[c] for c in columns], end_section=row == len(outcome.quantities) - 1)
     return table
+
+
+def merged_engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engines: list[str], separator: str = "\n") -> Text:
+    """All engines in one cell: '✓ 4 agree' and only the engines that did not, each with its own cell."""
+    agreeing, others = 0, []
+    for engine in engines:
+        cell = engine_cell(outcome, quantity, engine)
+        if cell.plain.startswith("✓") and "unchecked" not in cell.plain:
+            agreeing += 1
+        elif cell.plain != "—":
+            others.append(Text.assemble(f"{engine} ", cell))
+    parts = ([Text(f"✓ {agreeing} agree", style="green")] if agreeing else []) + others
+    return Text(separator).join(parts)
 
 
 def engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engine: str) -> Text:
@@ -116,7 +189,7 @@ def mutants_cell(outcome: CaseOutcome, quantity: str) -> Text:
 CLAIM_CHARS = 32  # of a claim's text in the table; the panel shows all of it
 
 
-def claim_cell(quantity: QuantityCheck) -> Text:
+def claim_cell(quantity: QuantityCheck, separator: str = "\n") -> Text:
     text = Text()
     for i, check in enumerate(quantity.claims):
         glyph, style = {True: ("✓", "green"), False: ("✗", "bold red"), None: ("?", "yellow")}[check.ok]
@@ -130,7 +203,7 @@ def claim_cell(quantity: QuantityCheck) -> Text:
             else ""
         )
         kind = f"{check.claim.quantity} =" if check.claim.kind == "values" else check.claim.kind  # a variable's value: its name
-        text.append(("\n" if i else "") + f"{glyph} {kind} {written}{rule}", style=style)
+        text.append((separator if i else "") + f"{glyph} {kind} {written}{rule}", style=style)
     return text
 
 
@@ -170,6 +243,8 @@ def case_panel(outcome: CaseOutcome, verbose: int) -> Panel:
         parts.append(Text(summary(outcome.mutations)))
     for quantity in outcome.quantities:
         if verbose or _has_mismatch(quantity):
+            matrices = hessian_matrices(outcome, quantity)
+            parts += [matrices] if matrices else []
             parts.append(element_table(outcome, quantity))
     if verbose and outcome.results:
         timings = ", ".join(
@@ -189,8 +264,8 @@ def _has_mismatch(quantity: QuantityCheck) -> bool:
 
 def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
     """The arrays side by side, one row per element; elements out of tolerance are highlighted."""
-    name = "value" if quantity.quantity == "value" else f"∂/∂{quantity.quantity}"
-    table = Table(title=f"{name} ({fmt(quantity.shape)})", title_justify="left", header_style="bold")
+    name = "value" if quantity.quantity == "value" else describe_quantity(quantity.quantity).removeprefix("the ")
+    table = Table(title=Text(f"{name} ({fmt(quantity.shape)})"), title_justify="left", header_style="bold")
     table.add_column("element")
     columns: list[tuple[str, np.ndarray]] = []
     for engine, result in outcome.results.items():
@@ -210,7 +285,7 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
             allowance = _allowance(outcome, quantity, label, index)
             bad = reference is not None and allowance is not None and not _close(value, float(reference[index]), *allowance)
             cells.append(Text(f"{value:.10g}" + (" ?" if allowance is None else ""), style="bold red reverse" if bad else ""))
-        table.add_row(_index_text(quantity.quantity, index), *cells)
+        table.add_row(Text(_index_text(quantity.quantity, index)), *cells)
     hidden = int(np.prod(quantity.shape)) - len(indices)
     notes = [f"{hidden} more element(s) not shown"] if hidden > 0 else []
     dtype = outcome.problem.dtype if outcome.problem else "float64"
@@ -241,7 +316,7 @@ def _allowance(outcome: CaseOutcome, quantity: QuantityCheck, label: str, index:
     from verifygrad.engines.fd_engine import fd_tolerance
 
     unchecked = outcome.results["fd"].unchecked.get(quantity.quantity)
-    return None if unchecked is not None and unchecked[index] else fd_tolerance(*outcome.tolerance_of(quantity))
+    return None if unchecked is not None and unchecked[index] else fd_tolerance(*outcome.tolerance_of(quantity), quantity.quantity)
 
 
 def _rows_to_show(quantity, columns, reference, outcome) -> list[tuple[int, ...]]:

@@ -7,6 +7,7 @@ from rich.text import Text
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, Problem
+from verifygrad.cases.second_order import is_second_order
 from verifygrad.errors import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK
 from verifygrad.verdict.outcome import ERROR, FAILED, CaseOutcome
 
@@ -43,11 +44,17 @@ def worst_element(outcome: CaseOutcome) -> tuple[str, tuple[int, ...]] | None:
     candidates = [
         (quantity.quantity, difference)
         for quantity in outcome.quantities
-        if quantity.quantity != "value"
+        if quantity.quantity != "value" and not is_second_order(quantity.quantity)  # SymPy's formula is per gradient element
         for engine, difference in quantity.differences.items()
         if quantity.quantity not in outcome.results[engine].directional  # indexes directions, not elements
     ]
-    candidates += [(q.quantity, c.difference) for q in outcome.quantities if q.quantity != "value" for c in q.claims if c.difference]
+    candidates += [
+        (q.quantity, c.difference)
+        for q in outcome.quantities
+        if q.quantity in (outcome.problem.wrt if outcome.problem else ())
+        for c in q.claims
+        if c.difference
+    ]
     if not candidates:
         wrt = outcome.problem.wrt if outcome.problem else ()
         return (wrt[0], (0,) * outcome.problem.inputs[wrt[0]].ndim) if wrt and outcome.problem.inputs[wrt[0]].size else None

@@ -9,6 +9,7 @@ from importlib import metadata
 from typing import Any
 
 from verifygrad import __version__
+from verifygrad.cases.second_order import describe
 from verifygrad.errors import CaseError
 from verifygrad.reports.text import verdict_line
 from verifygrad.verdict.compare import Difference
@@ -35,7 +36,7 @@ def run_report(outcomes: list[CaseOutcome], load_errors: list[CaseError], exit_c
         "versions": versions(),
         "summary": {"cases": len(outcomes), **counts, "load_errors": len(load_errors), "exit_code": exit_code, "seconds": seconds},
         "cases": [case_report(outcome) for outcome in outcomes],
-        "load_errors": [{"file": e.path, "line": e.line, "message": e.message} for e in load_errors],
+        "load_errors": [{"file": e.path, "line": e.line, "case": e.case, "message": e.message} for e in load_errors],
     }
 
 
@@ -77,6 +78,18 @@ def case_report(outcome: CaseOutcome) -> dict[str, Any]:
             {"quantity": m.quantity, "mutant": m.mutant, "element": list(m.element), "caught": m.caught, "detects": _number(m.detects)}
             for m in outcome.mutations
         ],
+        "second_order": _second_order(outcome),
+    }
+
+
+def _second_order(outcome: CaseOutcome) -> dict[str, Any] | None:
+    """The second-order and forward-mode quantities checked (their arrays are in each engine's grads), or None."""
+    problem = outcome.problem
+    if problem is None or problem.second is None:
+        return None
+    return {
+        "quantities": {name: {"shape": list(shape), "what": describe(name)} for name, shape in problem.second_quantities.items()},
+        "hessian_directions": None if problem.second.directions is None else {n: _array(v) for n, v in problem.second.directions.items()},
     }
 
 
@@ -188,6 +201,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "engines",
                 "claims",
                 "mutations",
+                "second_order",
             ],  # fmt: skip
             "additionalProperties": False,
             "properties": {
@@ -231,7 +245,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "required": ["kind", "quantity", "claimed", "written", "rule", "ok", "text"],
                         "additionalProperties": False,
                         "properties": {
-                            "kind": {"enum": ["value", "grad", "formula", "values"]},
+                            "kind": {"enum": ["value", "grad", "formula", "hessian", "hessian_formula", "jacobian", "jvp", "values"]},
                             "quantity": {"type": "string"},
                             "claimed": _ARRAY,
                             "written": {"type": "string", "description": "The claim as written in the case file: 0.5000, [1.50, 2], x/2."},
@@ -240,6 +254,21 @@ REPORT_SCHEMA: dict[str, Any] = {
                             "text": {"type": "string"},
                         },
                     },
+                },
+                "second_order": {
+                    "description": "Hessian (H[x,y], or Hv[x] along hessian_directions), Jacobian (J[x]) and JVP (Jv) quantities; null if none.",
+                    "anyOf": [
+                        {"type": "null"},
+                        {
+                            "type": "object",
+                            "required": ["quantities", "hessian_directions"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "quantities": {"type": "object"},
+                                "hessian_directions": {"anyOf": [{"type": "null"}, {"type": "object", "additionalProperties": {"$ref": "#/$defs/nested"}}]},
+                            },
+                        },
+                    ],
                 },
                 "mutations": {
                     "type": "array",
@@ -285,9 +314,14 @@ REPORT_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["file", "line", "message"],
+                "required": ["file", "line", "case", "message"],
                 "additionalProperties": False,
-                "properties": {"file": {"type": "string"}, "line": {"type": ["integer", "null"]}, "message": {"type": "string"}},
+                "properties": {
+                    "file": {"type": "string"},
+                    "line": {"type": ["integer", "null"]},
+                    "case": {"type": ["string", "null"], "description": "The name of the case it is in, where the loader knows it."},
+                    "message": {"type": "string"},
+                },
             },
         },
     },

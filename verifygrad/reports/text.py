@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from io import StringIO
 
+from verifygrad.reports.lines import VERDICT_WORD
 from verifygrad.verdict.outcome import CaseOutcome
 
 PLAIN_WIDTH = 100
-VERDICT_WORD = {"passed": "PASS", "xfail": "XFAIL", "failed": "FAIL", "skipped": "SKIP", "error": "ERROR"}
 
 
 def verdict_line(outcome: CaseOutcome) -> str:

@@ -13,12 +13,13 @@ import itertools
 
 import numpy as np
 
+from verifygrad.cases.second_order import describe as describe_quantity
 from verifygrad.engines import EngineResult
 from verifygrad.verdict.compare import Difference, compare_arrays, quantity_of, ulp_error
 
 
 def label(quantity: str) -> str:
-    return "the value" if quantity == "value" else f"∂/∂{quantity}"
+    return describe_quantity(quantity)
 
 
 def exact_reference(results: dict[str, EngineResult], reference: str | None) -> bool:

@@ -33,20 +33,22 @@ the budget's figure it names.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, Problem
+from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
 from verifygrad.language.ops import OPS
+from verifygrad.language.parse import Program
 
 SAFETY = 4.0
 ELEMENTWISE_ULPS = 4.0  # numpy's and torch's SIMD exp/log/sin are within about 4 ULP, not correctly rounded
 DRAWS = 3
 STEP = 2.0**-20  # h: far above float64's rounding, small enough to stay linear
-REDUCTIONS = ("sum", "mean", "logsumexp", "trace", "prod")
-SUMS = ("sum", "mean", "trace", "matmul")  # results that are sums of terms: rounded at the size of the partial sums
+REDUCTIONS = ("sum", "mean", "logsumexp", "trace", "prod", "sum_to")
+SUMS = ("sum", "mean", "trace", "matmul", "sum_to")  # results that are sums of terms: rounded at the size of the partial sums
 LINEAR_ALGEBRA = ("inv", "det", "logabsdet", "solve")  # an n x n factorization: about n roundings per result, each amplified by the condition
 # (rtol, atol) where the budget cannot be computed (an operation raised: the engines will say so too).
 FALLBACK = {"float64": ((1e-7, "fallback"), (1e-9, "fallback")), "float32": ((1e-4, "fallback"), (1e-5, "fallback"))}
@@ -68,14 +70,53 @@ def tolerances(case: Case, problem: Problem, overrides: Overrides) -> dict[str, 
         elif key in case.tolerance:
             explicit[key] = (float(case.tolerance[key]), "case")
     rtol = explicit.get("rtol", (SAFETY * ELEMENTWISE_ULPS * unit_roundoff(problem.dtype), "budget"))
+    quantities = ("value", *problem.wrt, *problem.second_quantities)
     if "atol" in explicit:  # NOTE: then the budget's perturbed runs are not needed at all
-        return {quantity: _tolerance(rtol, explicit["atol"]) for quantity in ("value", *problem.wrt)}
+        return {quantity: _tolerance(rtol, explicit["atol"]) for quantity in quantities}
     try:
-        estimates = error_estimates(problem)
+        estimates = {**error_estimates(problem), **second_order_estimates(problem)}
     except Exception:  # noqa: BLE001 - a broken op is the engines' error to report; fixed tolerances stand in
         return {quantity: _tolerance(explicit.get("rtol", FALLBACK[problem.dtype][0]), explicit.get("atol", FALLBACK[problem.dtype][1]))
-                for quantity in ("value", *problem.wrt)}  # fmt: skip
+                for quantity in quantities}  # fmt: skip
     return {quantity: _tolerance(rtol, (SAFETY * error, "budget")) for quantity, error in estimates.items()}
+
+
+def second_order_estimates(problem: Problem) -> dict[str, float]:
+    """E of each second-order quantity: the budget of the derived program that computes it.
+
+    A Hessian column is the gradient of ``<grad f, v>``; a Jacobian row the gradient of one
+    output element (bounded by the gradient's E with grad_output of ones); a JVP the
+    gradient of ``<J^T u, t>`` with respect to ``u``.
+    """
+    second = problem.second
+    if second is None:
+        return {}
+    from verifygrad.language import derivatives
+
+    shapes = {name: value.shape for name, value in problem.inputs.items()}
+    found: dict[str, float] = {}
+    if second.hessian:
+        rng = np.random.default_rng(0)
+        directions = second.directions or {name: rng.choice((-1.0, 1.0), size=shapes[name]) for name in problem.wrt}
+        program = derivatives.hvp_program(problem.program, shapes, problem.wrt)
+        moved = _derived(problem, program, {derivatives.tangent(name): directions[name] for name in problem.wrt}, problem.wrt)
+        for x, error in error_estimates(moved).items():
+            found.update({key: error for key in (hvp_key(x), *(hessian_key(x, y) for y in problem.wrt)) if key in problem.second_quantities})
+    if second.jacobian:
+        ones = replace(problem, grad_output=np.ones(problem.output_shape))
+        found.update({jacobian_key(name): error for name, error in error_estimates(ones).items() if name != "value"})
+    if second.tangents is not None:
+        program = derivatives.jvp_program(problem.program, shapes, problem.wrt)
+        leaves = {derivatives.COTANGENT: np.zeros(problem.output_shape), **{derivatives.tangent(name): second.tangents[name] for name in problem.wrt}}
+        found[JVP] = error_estimates(_derived(problem, program, leaves, (derivatives.COTANGENT,)))[derivatives.COTANGENT]
+    return found
+
+
+def _derived(problem: Problem, program: Program, leaves: dict[str, np.ndarray], wrt: tuple[str, ...]) -> Problem:
+    """A scalar problem over a derived program, whose gradient for ``wrt`` is a second-order quantity."""
+    inputs = {**problem.inputs, **leaves}
+    shapes = tuple(program.shapes({name: value.shape for name, value in inputs.items()}))
+    return Problem(program, inputs, wrt, np.ones(()), problem.dtype, problem.device, shapes)
 
 
 def _tolerance(rtol: tuple[float, str], atol: tuple[float, str]) -> Tolerance:

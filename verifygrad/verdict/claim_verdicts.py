@@ -7,7 +7,7 @@ import numpy as np
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
 from verifygrad.verdict.budget import Tolerance
-from verifygrad.verdict.claims import Claim, ClaimCheck, check_number_claim
+from verifygrad.verdict.claims import Claim, ClaimCheck, check_number_claim, note_asymmetry
 
 
 def claim_tolerances(results: dict[str, EngineResult], reference: str | None,
@@ -32,7 +32,7 @@ def judge_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndar
 
     checks = []
     for claim in claims:
-        if claim.kind == "formula":
+        if claim.kind in ("formula", "hessian_formula"):
             checks.append(check_formula(claim, problem, truth[claim.quantity] if truth else None))
         elif claim.kind == "values":  # a program variable's value, by the float64 forward pass
             checks.append(check_number_claim(claim, claim.truth, tolerances.get("value")))
@@ -40,5 +40,6 @@ def judge_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndar
             checks.append(ClaimCheck(claim, None, "unchecked: no engine ran"))
         else:
             kink = (bounds or {}).get(claim.quantity) if claim.kind == "grad" else None
-            checks.append(check_number_claim(claim, truth[claim.quantity], tolerances.get(claim.quantity), kink))
+            check = check_number_claim(claim, truth[claim.quantity], tolerances.get(claim.quantity), kink)
+            checks.append(note_asymmetry(check) if claim.kind == "hessian" else check)
     return checks

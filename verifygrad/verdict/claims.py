@@ -16,6 +16,7 @@ import numpy as np
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Problem, compile_case_program, expr_error, expr_line_offset, tensor_value
+from verifygrad.cases.second_order import HESSIAN_MAX_ELEMENTS, JVP, hessian_key, jacobian_key
 from verifygrad.cases.written import NUMBER_TEXT, WrittenFloat
 from verifygrad.language.constants import ConstantError
 from verifygrad.language.evaluate import program_value
@@ -30,9 +31,9 @@ EXACT_RTOL = 1e-12  # a claim written as an exact number: only the reference's r
 
 @dataclass(frozen=True)
 class Claim:
-    kind: str  # "value", "grad", "formula" or "values" (of a program's variable)
-    quantity: str  # "value", the input's name, or the variable's name
-    claimed: np.ndarray | None = None  # for value, grad and values claims
+    kind: str  # "value", "grad", "formula", "values" (of a program's variable), or "hessian", "hessian_formula", "jacobian", "jvp"
+    quantity: str  # "value", the input's name, the variable's name, or a second-order quantity (H[x,y], J[x], Jv)
+    claimed: np.ndarray | None = None  # for value, grad, values and second-order number claims
     formula: Program | None = None  # for formula claims
     truth: np.ndarray | None = None  # for values claims: the variable's value by the float64 forward pass
     written: str = ""  # the claim as written in the file: "0.5000", "[-0.3410, 0.2424]", "x/2"
@@ -87,7 +88,55 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
     for name, raw in (expect.get("values") or {}).items():
         truth = _variable_value(case, problem, name)
         claims.append(dataclasses.replace(_number_claim(case, "values", name, raw, truth.shape), truth=truth))
+    return claims + second_order_claims(case, problem)
+
+
+def second_order_claims(case: Case, problem: Problem) -> list[Claim]:
+    """`expect: hessian / hessian_formula / jacobian / jvp` as claims on the second-order quantities."""
+    expect, asked = case.expect, problem.second_quantities
+    claims: list[Claim] = []
+    for kind in ("hessian", "hessian_formula", "jacobian"):
+        for written, raw in (expect.get(kind) or {}).items():
+            names = [part.strip() for part in str(written).split(",")]
+            if len(names) not in (1, 2) or any(name not in problem.wrt for name in names) or (kind == "jacobian" and len(names) != 1):
+                raise case.error(f"expect.{kind} names '{written}'; give a differentiated input or a pair 'x,y' of them (wrt: {', '.join(problem.wrt)})",
+                                 "expect", kind, written)  # fmt: skip
+            quantity = jacobian_key(names[0]) if kind == "jacobian" else hessian_key(names[0], names[-1])
+            if quantity not in asked:
+                hessian = problem.second is not None and problem.second.hessian
+                why = f"the Hessian has over {HESSIAN_MAX_ELEMENTS} elements (only H·v is checked)" if hessian else f"{kind.split('_')[0]}: true"
+                raise case.error(f"expect.{kind}.{written} needs {why}", "expect", kind, written)
+            if kind == "hessian_formula":
+                claims.append(Claim(kind, quantity, formula=_formula_program(case, raw, asked[quantity], written, problem), written=_written(raw)))
+            else:
+                claims.append(_number_claim(case, kind, quantity, raw, asked[quantity], key=str(written)))
+    if "jvp" in expect:
+        if JVP not in asked:
+            raise case.error("expect.jvp needs jvp: tangents for the inputs", "expect", "jvp")
+        claims.append(_number_claim(case, "jvp", JVP, expect["jvp"], asked[JVP], key=None))
     return claims
+
+
+def _formula_program(case: Case, raw: object, shape: tuple[int, ...], written: str, problem: Problem) -> Program:
+    try:
+        program = compile_program(_written(raw), list(problem.inputs))
+        got = program.shapes({n: v.shape for n, v in problem.inputs.items()})[-1]
+    except ExprError as err:
+        raise case.error(f"expect.hessian_formula.{written}: {err}", "expect", "hessian_formula", written) from None
+    if not _broadcasts_to(got, shape):
+        raise case.error(f"expect.hessian_formula.{written} has shape {fmt(got)}; the Hessian block has shape {fmt(shape)}",
+                         "expect", "hessian_formula", written)  # fmt: skip
+    return program
+
+
+def note_asymmetry(check: ClaimCheck) -> ClaimCheck:
+    """A claimed diagonal Hessian block that is not symmetric cannot be a Hessian: say so beside the verdict."""
+    x, y = check.claim.quantity[2:-1].split(",")
+    claimed = np.asarray(check.claim.claimed, np.float64)
+    side = math.isqrt(claimed.size) if x == y else 0
+    if not side or side * side != claimed.size or np.allclose(claimed.reshape(side, side), claimed.reshape(side, side).T, rtol=1e-12, atol=0):
+        return check
+    return ClaimCheck(check.claim, check.ok, f"{check.text}; the claimed Hessian is not symmetric", check.difference, check.allowed)
 
 
 def _variable_value(case: Case, problem: Problem, name: str) -> np.ndarray:
@@ -118,8 +167,8 @@ def _input_shape(case: Case, problem: Problem, name: str, kind: str) -> tuple[in
     return problem.inputs[name].shape
 
 
-def _number_claim(case: Case, kind: str, quantity: str, raw: object, shape: tuple[int, ...]) -> Claim:
-    keys = (kind,) if kind == "value" else (kind, quantity)
+def _number_claim(case: Case, kind: str, quantity: str, raw: object, shape: tuple[int, ...], key: str | None = "") -> Claim:
+    keys = (kind,) if kind == "value" or key is None else (kind, key or quantity)
     where = "expect." + ".".join(keys)
     try:
         value = tensor_value(raw, "the value")

@@ -84,8 +84,9 @@ def check_numerically(claim: Claim, problem: Problem, truth: np.ndarray | None, 
                 return Numeric(wrong, 0, at_inputs=True)
         held = 0
         for point in points:
-            result = numpy_engine.run(dataclasses.replace(problem, inputs=point, dtype="float64"))
-            gradient = result.grads[claim.quantity]
+            moved = dataclasses.replace(problem, inputs=point, dtype="float64")
+            result = numpy_engine.run(moved)
+            gradient = result.grads[claim.quantity] if claim.kind == "formula" else _second_order(moved)[claim.quantity]
             if not (np.all(np.isfinite(result.value)) and np.all(np.isfinite(gradient))):
                 continue  # outside the domain
             wrong = _differs(claim, point, _claimed(claim, problem, point), gradient, "numpy's")
@@ -99,7 +100,19 @@ def _claimed(claim: Claim, problem: Problem, inputs: dict[str, np.ndarray]) -> n
     from verifygrad.engines import numpy_engine
 
     value = numpy_engine.forward(claim.formula, inputs, "float64")[-1]
-    return np.broadcast_to(np.asarray(value, np.float64), problem.inputs[claim.quantity].shape)
+    shape = problem.second_quantities[claim.quantity] if claim.kind == "hessian_formula" else problem.inputs[claim.quantity].shape
+    return np.broadcast_to(np.asarray(value, np.float64), shape)
+
+
+def _second_order(problem: Problem) -> dict[str, np.ndarray]:
+    from verifygrad.engines import numpy_second_order
+
+    return numpy_second_order.quantities(problem)
+
+
+def _true_name(claim: Claim) -> str:
+    """What the claim is about, as the report names it: ∂/∂x, or the Hessian block H[x,y]."""
+    return f"∂/∂{claim.quantity}" if claim.kind == "formula" else claim.quantity
 
 
 def _differs(claim: Claim, point: dict[str, np.ndarray], claimed: np.ndarray, gradient: np.ndarray, whose: str) -> str | None:
@@ -114,9 +127,17 @@ def _differs(claim: Claim, point: dict[str, np.ndarray], claimed: np.ndarray, gr
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     element = f"[{','.join(map(str, index))}]" if index else ""
     return (
-        f"wrong (differs at {_describe(point, claim.quantity, index)}: claimed {claimed[index]:.6g}, "
-        f"{whose} ∂/∂{claim.quantity}{element} = {gradient[index]:.6g})"
+        f"wrong (differs at {_describe(point, *_input_element(claim, point, index))}: claimed {claimed[index]:.6g}, "
+        f"{whose} {_true_name(claim)}{element} = {gradient[index]:.6g})"
     )
+
+
+def _input_element(claim: Claim, point: dict[str, np.ndarray], index: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
+    """The input and its element a claim's element is about: for H[x,y][i,j], x[i]."""
+    if claim.kind != "hessian_formula":
+        return claim.quantity, index
+    name = claim.quantity[2:-1].split(",")[0]
+    return name, index[: np.ndim(point[name])]
 
 
 def _describe(point: dict[str, np.ndarray], name: str, index: tuple[int, ...]) -> str:
@@ -162,7 +183,7 @@ def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], proble
         symbolic.check_exponents(claim.formula, problem.inputs)
     except EngineSkipped as skip:
         return ClaimCheck(claim, None, f"unchecked: {skip}")
-    derived = derivation.grads[claim.quantity]
+    derived = derivation.grads[claim.quantity] if claim.kind == "formula" else _hessian_block(claim.quantity, derivation)
     claimed = np.broadcast_to(symbolic.build(claim.formula, derivation.symbols, derivation.substitution), derived.shape)
     pairs = [(claimed[index], derived[index], index) for index in np.ndindex(*derived.shape)]
     substitutions = [derivation.substitution]
@@ -180,11 +201,19 @@ def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], proble
             if not abs(said_value - true_value) <= FORMULA_RTOL * abs(true_value) + FORMULA_ATOL:
                 element = f"[{','.join(map(str, index))}]" if index else ""
                 at = _describe_symbols(said, true, substitution)
-                text = f"wrong (differs at {at}: claimed {said_value:.6g}, true ∂/∂{claim.quantity}{element} = {true_value:.6g})"
+                text = f"wrong (differs at {at}: claimed {said_value:.6g}, true {_true_name(claim)}{element} = {true_value:.6g})"
                 return ClaimCheck(claim, False, text)
     if len(pairs) <= MAX_PROOF_ELEMENTS and all(sp.simplify(said - true) == 0 for said, true, _ in pairs):
         return ClaimCheck(claim, True, "proven")
     return ClaimCheck(claim, None, "unchecked: not proven")
+
+
+def _hessian_block(quantity: str, derivation) -> np.ndarray:
+    """The symbolic Hessian block H[x,y] (shape x.shape + y.shape), from the expanded gradient."""
+    from verifygrad.engines.sympy.second import derivatives
+
+    x, y = quantity[2:-1].split(",")
+    return derivatives(derivation.grads[x], derivation.symbols[y])
 
 
 def _describe_symbols(said, true, point: dict) -> str:

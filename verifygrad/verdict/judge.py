@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, prepare
+from verifygrad.cases.second_order import is_second_order
 from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, run_engine
 from verifygrad.errors import CaseError
 from verifygrad.process.parallel import Pool, run_all
-from verifygrad.verdict import kinks
+from verifygrad.verdict import kinks, symmetry
 from verifygrad.verdict.blame import exact_reference, mismatch_reasons, why_not_exact
 from verifygrad.verdict.budget import tolerances
 from verifygrad.verdict.claim_verdicts import claim_tolerances, judge_claims
@@ -58,21 +59,26 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     ran = [name for name in engines if results[name].ok]
     bounds = kinks.subgradient_range(problem, values, found) if found and not strict else {}
     quantities = []
-    for quantity in ("value", *problem.wrt):
-        shape = problem.output_shape if quantity == "value" else problem.inputs[quantity].shape
+    shapes = {"value": problem.output_shape, **{name: problem.inputs[name].shape for name in problem.gradient_quantities}, **problem.second_quantities}
+    for quantity, shape in shapes.items():
         rtol, atol = allowed[quantity].rtol, allowed[quantity].atol
         reference, differences = compare_engines(results, quantity, rtol, atol, problem.dtype)
         if reference and quantity in bounds:
             differences = kinks.excuse_all(differences, results, quantity, reference, bounds[quantity], rtol, atol)
+        if reference and found and not strict and is_second_order(quantity):
+            undefined = kinks.undefined_second_order(problem, found, quantity, shape)
+            differences = kinks.excuse_undefined(differences, results, quantity, reference, undefined, rtol, atol, problem.dtype)
         blamed = mismatch_reasons(results, quantity, reference, differences, rtol, atol, problem.dtype)
         not_finite = nonfinite_text(quantity_of(results[reference], quantity), quantity) if reference else ""
         quantities.append(QuantityCheck(quantity, shape, reference, differences, mismatches=blamed, not_finite=not_finite, tolerance=allowed[quantity]))
-    truth = {q.quantity: quantity_of(results[reference], q.quantity) for q in quantities} if reference else None
-    for claim_check in judge_claims(claims, problem, truth, claim_tolerances(results, reference, allowed), bounds):
+    # NOTE: each quantity's own reference: SymPy may have left a second-order quantity to numpy.
+    truth = {q.quantity: quantity_of(results[q.reference], q.quantity) for q in quantities if q.reference} or None
+    for claim_check in judge_claims(claims, problem, truth, claim_tolerances(results, quantities[0].reference, allowed), bounds):
         row = "value" if claim_check.claim.kind == "values" else claim_check.claim.quantity  # NOTE: a variable's value sits on the value row
         next(q for q in quantities if q.quantity == row).claims.append(claim_check)
     notes = [*problem.program.notes, *kinks.notes(problem, results, values, found)]
-    verdict, reasons = judge(case, results, ran, quantities, notes, strict and bool(found))
+    asymmetric = symmetry.asymmetries(problem, results, {q: (t.rtol, t.atol) for q, t in allowed.items()}) if problem.second else []
+    verdict, reasons = judge(case, results, ran, quantities, notes, strict and bool(found), asymmetric)
     loosest = (max(t.rtol for t in allowed.values()), max(t.atol for t in allowed.values()))
     outcome = CaseOutcome(case, verdict, reasons, problem, results, quantities, *loosest)
     if overrides.mutate or case.mutate:
@@ -83,9 +89,9 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
 
 
 def judge(case: Case, results: dict[str, EngineResult], ran: list[str], quantities: list[QuantityCheck],
-          notes: list[str] = (), strict_kink: bool = False) -> tuple[str, list[str]]:  # fmt: skip
+          notes: list[str] = (), strict_kink: bool = False, asymmetric: list[str] = ()) -> tuple[str, list[str]]:  # fmt: skip
     """The verdict and the reasons for it, one short sentence each; ``notes`` (kinks, NaN) ride along."""
-    mismatches = [reason for q in quantities for reason in q.mismatches]
+    mismatches = [reason for q in quantities for reason in q.mismatches] + list(asymmetric)
     # NOTE: under `subgradient: strict` a kink fails the case even where the engines agree:
     # they agree on a convention (relu'(0) = 0), not on a derivative, which does not exist there.
     wrong = [f"subgradient: strict: {note}" for note in notes if strict_kink and note.startswith("non-differentiable")]
@@ -122,4 +128,6 @@ def judge(case: Case, results: dict[str, EngineResult], ran: list[str], quantiti
 
 def _claim_label(check: ClaimCheck) -> str:
     claim = check.claim
-    return "value" if claim.kind == "value" else f"{claim.kind}.{claim.quantity}"
+    if claim.kind == "value":
+        return "value"
+    return f"{claim.kind} {claim.quantity}" if is_second_order(claim.quantity) else f"{claim.kind}.{claim.quantity}"

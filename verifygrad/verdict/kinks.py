@@ -24,7 +24,7 @@ from verifygrad.engines import EngineResult
 from verifygrad.language.ops import OPS, Op, same_shape
 from verifygrad.language.parse import Node
 from verifygrad.verdict.budget import backward, forward
-from verifygrad.verdict.compare import Difference, quantity_of
+from verifygrad.verdict.compare import Difference, compare_engine, quantity_of
 
 MAX_NAMED = 4  # elements named in one note
 
@@ -215,7 +215,52 @@ def excuse_all(differences: dict[str, Difference], results: dict[str, EngineResu
     }
 
 
+def undefined_second_order(problem: Problem, kinks: list[Kink], quantity: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Where a second-order quantity does not exist because of a kink: the rows and columns of the kink's elements.
+
+    A kink with no input element of its own (an intermediate value), and any kink under a
+    directional quantity (H·v, Jv mix every element), leaves the whole quantity undefined.
+    """
+    undefined = np.zeros(shape, dtype=bool)
+    if not kinks or not (quantity.startswith(("H[", "J[")) and not quantity.startswith("Hv[")):
+        return undefined | bool(kinks)
+    names = quantity[quantity.index("[") + 1 : -1].split(",")
+    for kink in kinks:
+        if kink.source is None or kink.mask.shape != problem.inputs[kink.source].shape:
+            return np.ones(shape, dtype=bool)
+        if quantity.startswith("J["):  # J[x][..., j]: the columns of x's kink elements
+            if names[0] == kink.source:
+                undefined |= np.broadcast_to(kink.mask, shape)
+            continue
+        x, y = names
+        rows, columns = problem.inputs[x].ndim, problem.inputs[y].ndim
+        if x == kink.source:
+            undefined |= np.broadcast_to(kink.mask.reshape(kink.mask.shape + (1,) * columns), shape)
+        if y == kink.source:
+            undefined |= np.broadcast_to(kink.mask.reshape((1,) * rows + kink.mask.shape), shape)
+    return undefined
+
+
+def excuse_undefined(differences: dict[str, Difference], results: dict[str, EngineResult], quantity: str, reference: str,
+                     undefined: np.ndarray, rtol: float, atol: float, dtype: str) -> dict[str, Difference]:  # fmt: skip
+    """The differences with the elements where the quantity does not exist left out (lenient mode)."""
+    expected = np.asarray(quantity_of(results[reference], quantity), np.float64)
+    return {
+        engine: difference if difference.ok else compare_engine(results[engine], quantity, expected, rtol, atol, dtype, ignore=undefined)
+        for engine, difference in differences.items()
+    }
+
+
 def notes(problem: Problem, results: dict[str, EngineResult], values: list[np.ndarray], kinks: list[Kink]) -> list[str]:
     """One line per kink, and where NaN or inf first came from in the forward pass, if it did."""
     origin = first_nonfinite(problem, values)
-    return [describe(kink, problem, results) for kink in kinks] + ([f"NaN or inf: {origin}"] if origin else [])
+    second = [second_order_note(kink, problem) for kink in kinks] if problem.second and (problem.second.hessian or problem.second.jacobian) else []
+    return [describe(kink, problem, results) for kink in kinks] + second + ([f"NaN or inf: {origin}"] if origin else [])
+
+
+def second_order_note(kink: Kink, problem: Problem) -> str:
+    """What a kink means for second derivatives: relu'' is 0 almost everywhere and does not exist at the kink."""
+    places = kink.places()
+    where = ", ".join(places[:MAX_NAMED]) or f"an intermediate value (`{kink.op}` at column {problem.program.nodes[kink.node].col})"
+    return (f"second derivatives at {where}: {kink.op}'' is 0 almost everywhere and undefined at 0; "
+            "every engine's Hessian or Jacobian entry there is a convention, not a derivative")  # fmt: skip

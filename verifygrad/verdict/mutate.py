@@ -67,7 +67,7 @@ def check_mutants(outcome: CaseOutcome) -> list[MutantCheck]:
         own = outcome.tolerance_of(quantity)
         tolerances = [own]
         if "fd" in outcome.results and outcome.results["fd"].ok:
-            tolerances.append(fd_tolerance(*own))
+            tolerances.append(fd_tolerance(*own, quantity.quantity))
         reference = np.asarray(quantity_of(outcome.results[quantity.reference], quantity.quantity), np.float64)
         for name, element, mutated in mutants(reference):
             caught = all(not compare_arrays(mutated, reference, rtol, atol).ok for rtol, atol in tolerances)

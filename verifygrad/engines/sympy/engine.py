@@ -15,6 +15,23 @@ from verifygrad.engines.sympy.expand import check_exponents, run_expanded
 
 
 def run(problem: Problem) -> EngineResult:
+    """The gradient by the first route that applies; then second order, by routes that check each other."""
+    result = first_order(problem)
+    if problem.second is not None:
+        from verifygrad.engines.sympy import second
+
+        try:
+            found, how, exact = second.quantities(problem)
+        except EngineSkipped as skip:  # NOTE: the gradient stays the exact reference; numpy's second order leads
+            result.detail += f"; second order skipped: {skip}"
+            return result
+        result.grads.update(found)
+        result.detail += f"; second order: {how}"
+        result.exact = result.exact and exact
+    return result
+
+
+def first_order(problem: Problem) -> EngineResult:
     """The first route that applies, its value taken as the program computes it as written."""
     return as_written(problem, _derived(problem))
 

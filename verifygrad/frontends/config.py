@@ -1,0 +1,107 @@
+"""`[tool.verifygrad]` in pyproject.toml: defaults for `run` and `list` that the command line overrides.
+
+The nearest pyproject.toml with a `[tool.verifygrad]` table, from the current directory up, is used.
+Its keys are `run`'s long option names (`jobs`, `engines`, `timeout`, `junit-family`, ...) plus
+`paths`, `exclude` and a `limits` table; paths and patterns are relative to the pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+FILE = "pyproject.toml"
+SECTION = "[tool.verifygrad]"
+# Keys spelled as users would write them, mapped to the name of the `run` option they set.
+ALIASES = {"engine": "engines", "k": "pattern", "junit-xml": "junit_path", "json": "json_path"}
+OWN_KEYS = ("paths", "exclude", "limits")
+
+
+@dataclass
+class Config:
+    path: Path | None = None  # the pyproject.toml read, or None
+    paths: list[Path] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)  # glob patterns, relative to the current directory
+    defaults: dict[str, Any] = field(default_factory=dict)  # option name -> value, for click's default_map
+
+
+def find(start: Path | None = None) -> Path | None:
+    """The nearest pyproject.toml with a [tool.verifygrad] table, from ``start`` up."""
+    directory = (start or Path.cwd()).resolve()
+    for folder in (directory, *directory.parents):
+        candidate = folder / FILE
+        if candidate.is_file() and "verifygrad" in _read(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def load(run_command: click.Command, start: Path | None = None) -> Config:
+    """The configuration, checked against `run`'s options; a mistake is a one-line usage error."""
+    path = find(start)
+    if path is None:
+        return Config()
+    table = _read(path)["tool"]["verifygrad"]
+    if not isinstance(table, dict):
+        raise _error(path, "must be a table")
+    options = {param.name: param for param in run_command.params if isinstance(param, click.Option)}
+    config = Config(path=path)
+    root = path.parent
+    for key, value in table.items():
+        name = ALIASES.get(key, key.replace("-", "_"))
+        if key == "paths":
+            config.paths = [_relative(root / entry) for entry in _strings(path, key, value)]
+        elif key == "exclude":
+            config.exclude = [_relative(root / pattern).as_posix() for pattern in _strings(path, key, value)]
+        elif key == "limits":
+            if not isinstance(value, dict):
+                raise _error(path, "limits must be a table of NAME = VALUE")
+            config.defaults["settings"] = [f"{limit}={number}" for limit, number in value.items()]
+        elif name in options and name not in ("paths", "settings", "explain"):
+            if options[name].multiple:  # a single value for a repeatable option: `engines = "numpy"`
+                value = [str(v) for v in ([value] if isinstance(value, (str, int, float)) else value)]
+            config.defaults[name] = value
+        else:
+            known = [*OWN_KEYS, *(p.name.replace("_", "-") for p in options.values() if p.name not in ("settings", "explain"))]
+            close = difflib.get_close_matches(key.replace("_", "-"), known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(known))}"
+            raise _error(path, f"unknown key '{key}'{hint}")
+    if "jobs" in config.defaults:
+        config.defaults["jobs"] = str(config.defaults["jobs"])
+    return config
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise click.UsageError(f"{path}: cannot read: {err}") from None
+
+
+def _strings(path: Path, key: str, value: Any) -> list[str]:
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _error(path, f"{key} must be a list of strings")
+    return value
+
+
+def _relative(path: Path) -> Path:
+    """A configured path as the user would type it from the current directory."""
+    try:
+        return Path(os.path.relpath(path))
+    except ValueError:  # another drive (Windows)
+        return path
+
+
+def _error(path: Path, message: str) -> click.UsageError:
+    return click.UsageError(f"{path}: {SECTION}: {message}")
