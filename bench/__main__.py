@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bench import second_order, suite, workloads
+from bench import operations, second_order, suite, workloads
 
 Row = tuple[str, str, str, str]  # figure, measured, ratio, target
 
@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     rows += second_order.hvp_rows("W1", sizes["w1"], repeats, references, interleaved)
     rows += second_order.hvp_rows("W2", sizes["w2"], repeats, references, interleaved)
     rows += second_order.sympy_hessian_rows(sizes["sympy_w1"], repeats, interleaved)
+    rows += operations.cross_entropy_rows(*((10, 5) if quick else (1000, 100)), repeats, interleaved)
     with tempfile.TemporaryDirectory() as directory:
         case_file = suite.write_suite(Path(directory), 1, seed=1)
         # NOTE: quick mode leaves torch out: each process importing it costs seconds, too slow for the test suite

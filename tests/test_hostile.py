@@ -33,7 +33,9 @@ CODE_ROUTES = {
     "[i for i in x]": "a comprehension is not allowed",
     "sum(i for i in x)": "a generator is not allowed",
     "f'{x}'": "an f-string is not allowed",
-    "x[0]": "indexing is not allowed",
+    "x[y]": "not supported: this index",  # indices are written out, never computed
+    "x[__import__]": "not supported: this index",
+    "einsum('ij;os.system', x, x)": "einsum() takes subscripts for two operands",
     "x if x else x": "a conditional expression is not allowed",
     "'os'": "the str constant 'os' is not allowed",
     "(x := 1)": "the assignment operator := (write an assignment statement) is not allowed",
@@ -52,7 +54,7 @@ def test_code_routes_are_refused(text: str, message: str) -> None:
     assert message in str(err.value)
 
 
-@pytest.mark.parametrize("operator", ["%", "//", "<<", ">>", "|", "&"])
+@pytest.mark.parametrize("operator", ["//", "<<", ">>", "|", "&"])
 def test_operators_outside_the_language_are_refused(operator: str) -> None:
     # Regression (found by tests.fuzz): the operator node itself was never checked, so `x % x` raised KeyError.
     with pytest.raises(ExprError, match=f"the operator {re.escape(operator)} is not allowed at column 1"):
@@ -77,9 +79,15 @@ def test_accepted_node_types_are_the_documented_allow_list() -> None:
         ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Attribute, ast.Constant,
         ast.keyword, ast.Load, ast.Tuple, ast.List,
         ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.USub, ast.UAdd,
+        ast.Subscript, ast.Slice, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.Eq, ast.NotEq, ast.Mod,
     }  # fmt: skip
     assert documented == parse.ALLOWED_AST_NODES
-    examples = ["-x + +y * 2 / 3 ** 1 - x @ y", "torch.sum(x.pow(2), dim=0, keepdim=True)", "tensor([[1, 2], (3, 4)]).T"]
+    examples = [
+        "-x + +y * 2 / 3 ** 1 - x @ y",
+        "torch.sum(x.pow(2), dim=0, keepdim=True)",
+        "tensor([[1, 2], (3, 4)]).T",
+        "x[1:, 0] % 2 * (x[0] < y[0]) * (x[0] > 0) * (x[0] <= 1) * (x[0] >= 1) * (x[0] == 1) * (x[0] != 1)",
+    ]
     seen = {type(node) for text in examples for node in ast.walk(ast.parse(text, mode="eval"))}
     assert seen == documented
     for text in examples:

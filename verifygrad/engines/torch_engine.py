@@ -9,6 +9,7 @@ import torch
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
+from verifygrad.engines.torch_ops import TORCH_MORE
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
 from verifygrad.process import deadline
@@ -28,6 +29,12 @@ def _transpose(x: torch.Tensor, dim0: int, dim1: int) -> torch.Tensor:
     return torch.transpose(x, dim0, dim1) if x.dim() > 1 else x
 
 
+def _one_hot(target: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    if target.shape == x.shape:
+        return target
+    return torch.nn.functional.one_hot(target.round().long(), x.shape[1]).movedim(-1, 1).to(x.dtype)
+
+
 # NOTE: above its default threshold of 20 torch's softplus returns x itself, off by up to
 # exp(-20) = 2e-9: far outside float64's error budget.  Above 40, exp(-40) < 2**-53.
 SOFTPLUS_THRESHOLD = 40.0
@@ -41,6 +48,8 @@ TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
     "matmul": torch.matmul, "outer": torch.outer, "transpose": _transpose, "trace": torch.trace,
     "sign": torch.sign, "gt": lambda x, y: torch.gt(x, y).to(x.dtype),
     "reshape": torch.reshape, "broadcast_to": lambda x, shape: x.broadcast_to(shape), "sum_to": lambda x, shape: x.sum_to_size(shape),
+    "one_hot": _one_hot,
+    **TORCH_MORE,
     "detach": torch.Tensor.detach,
 }  # fmt: skip
 

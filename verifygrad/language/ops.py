@@ -36,6 +36,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from verifygrad.language import arrays
+
 Shape = tuple[int, ...]
 
 
@@ -68,6 +70,11 @@ class Op:
     # there, or None where there is none (a singular point: sqrt and log at 0).
     kink: Callable[..., np.ndarray] | None = None
     subgradients: tuple[float, float] | None = None
+    # Where a kink is not a slope but a choice between arguments (a tie in max): per argument, the
+    # VJP (on arrays) with each tied element's share of g set to ``share`` in [0, 1]; and the words
+    # for the report.  Every convex combination of the tied elements' gradients is valid there.
+    kink_vjps: tuple[Callable[..., np.ndarray], ...] | None = None
+    kink_text: str = ""
     # The arguments whose derivative the kink is about: pow at 0 has none in its base, yet its
     # derivative in the exponent exists there (0: x**y is 0 for every y > 0).
     kink_args: tuple[int, ...] = (0,)
@@ -129,8 +136,18 @@ def trace_shape(x: Shape) -> Shape:
     return ()
 
 
+def one_hot_shape(target: Shape, x: Shape) -> Shape:
+    if target == x or (len(x) >= 2 and target == x[:1] + x[2:]):
+        return x
+    raise ShapeError(
+        f"targets of shape {fmt(target)} fit input {fmt(x)} neither as probabilities (the same shape) nor as class indices (the input's shape without dim 1)"
+    )
+
+
 def reshape_shape(x: Shape, shape: Shape) -> Shape:
-    if math.prod(x) != math.prod(shape):
+    if list(shape).count(-1) == 1 and math.prod(shape) != 0 and math.prod(x) % -math.prod(shape) == 0:
+        shape = tuple(n if n != -1 else math.prod(x) // -math.prod(shape) for n in shape)  # one -1: what is left
+    if math.prod(x) != math.prod(shape) or any(n < 0 for n in shape):
         raise ShapeError(f"cannot reshape {fmt(x)} ({math.prod(x)} elements) to {fmt(shape)}")
     return tuple(shape)
 
@@ -145,6 +162,139 @@ def sum_to_shape(x: Shape, shape: Shape) -> Shape:
     if broadcast_shape(x, shape) != x:
         raise ShapeError(f"{fmt(x)} cannot be summed down to {fmt(shape)}")
     return tuple(shape)
+
+
+def nonempty_reduced_shape(x: Shape, dim: int | None = None, keepdim: bool = False) -> Shape:
+    if math.prod(x) == 0:
+        raise ShapeError(f"max and min of an empty tensor ({fmt(x)}) are undefined")
+    return reduced_shape(x, dim, keepdim)
+
+
+def key_shape(x: Shape, key: arrays.Key) -> Shape:
+    try:
+        return np.broadcast_to(np.empty((), dtype=bool), x)[arrays.as_numpy_key(key)].shape
+    except (IndexError, ValueError, TypeError) as err:
+        raise ShapeError(f"index [{arrays.key_text(key)}] does not fit shape {fmt(x)}: {err}") from None
+
+
+def scatter_shape(g: Shape, shape: Shape, key: arrays.Key) -> Shape:
+    if key_shape(shape, key) != g:
+        raise ShapeError(f"{fmt(g)} does not fill [{arrays.key_text(key)}] of {fmt(shape)}")
+    return tuple(shape)
+
+
+def expand_dims_shape(x: Shape, dim: int) -> Shape:
+    axis = normalize_dim(dim, len(x) + 1)
+    return x[:axis] + (1,) + x[axis:]
+
+
+def squeeze_shape(x: Shape, dim: int | None = None) -> Shape:
+    if dim is None:
+        return tuple(n for n in x if n != 1)
+    axis = normalize_dim(dim, len(x))
+    return x[:axis] + x[axis + 1 :] if x[axis] == 1 else x
+
+
+def flatten_shape(x: Shape, start_dim: int = 0, end_dim: int = -1) -> Shape:
+    if not x:
+        return (1,)
+    start, end = normalize_dim(start_dim, len(x)), normalize_dim(end_dim, len(x))
+    if start > end:
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for {fmt(x)}")
+    return x[:start] + (math.prod(x[start : end + 1]),) + x[end + 1 :]
+
+
+def concat_shape(x: Shape, y: Shape, dim: int = 0) -> Shape:
+    axis = normalize_dim(dim, len(x))
+    if len(x) != len(y) or x[:axis] + x[axis + 1 :] != y[:axis] + y[axis + 1 :]:
+        raise ShapeError(f"cannot join {fmt(x)} and {fmt(y)} along dim {dim}: the other dimensions differ")
+    return x[:axis] + (x[axis] + y[axis],) + x[axis + 1 :]
+
+
+def tile_shape(x: Shape, reps: tuple[int, ...]) -> Shape:
+    ndim = max(len(x), len(reps))
+    x, reps = (1,) * (ndim - len(x)) + x, (1,) * (ndim - len(reps)) + tuple(reps)
+    return tuple(n * r for n, r in zip(x, reps))
+
+
+def tile_sum_shape(g: Shape, shape: Shape, reps: tuple[int, ...]) -> Shape:
+    if tile_shape(tuple(shape), reps) != g:
+        raise ShapeError(f"{fmt(g)} is not {fmt(tuple(shape))} tiled {reps}")
+    return tuple(shape)
+
+
+def repeat_shape(x: Shape, repeats: int, dim: int | None = None) -> Shape:
+    if dim is None:
+        return (math.prod(x) * repeats,)
+    axis = normalize_dim(dim, len(x))
+    return x[:axis] + (x[axis] * repeats,) + x[axis + 1 :]
+
+
+def repeat_sum_shape(g: Shape, shape: Shape, repeats: int, dim: int | None = None) -> Shape:
+    if repeat_shape(tuple(shape), repeats, dim) != g:
+        raise ShapeError(f"{fmt(g)} is not {fmt(tuple(shape))} repeated {repeats} times")
+    return tuple(shape)
+
+
+def dims_shape(x: Shape, dims: int | tuple[int, ...] | None = None) -> Shape:
+    """The shape of flip and roll: unchanged, once every dim is checked."""
+    for dim in (dims,) if isinstance(dims, int) else dims or ():
+        normalize_dim(dim, len(x))
+    return x
+
+
+def pad_shape(x: Shape, pairs: tuple[tuple[int, int], ...], whole: bool = False) -> Shape:
+    if whole and len(pairs) != len(x):
+        raise ShapeError(f"np.pad of {fmt(x)} needs {len(x)} (before, after) pairs, one per dimension, got {len(pairs)}")
+    if len(pairs) > len(x) or any(before < 0 or after < 0 for before, after in pairs):
+        raise ShapeError(f"cannot pad {fmt(x)} by {pairs}: one non-negative (before, after) pair per dimension at most")
+    kept = len(x) - len(pairs)
+    return x[:kept] + tuple(n + before + after for n, (before, after) in zip(x[kept:], pairs))
+
+
+def square_shape(x: Shape) -> Shape:
+    if len(x) != 2 or x[0] != x[1]:
+        raise ShapeError(f"needs a square matrix, got {fmt(x)}")
+    return x
+
+
+def det_shape(x: Shape) -> Shape:
+    square_shape(x)
+    return ()
+
+
+def solve_shape(a: Shape, b: Shape) -> Shape:
+    square_shape(a)
+    if not 1 <= len(b) <= 2 or b[0] != a[0]:
+        raise ShapeError(f"solve: the right-hand side {fmt(b)} does not fit the matrix {fmt(a)}")
+    return b
+
+
+def matrix_shape(x: Shape, k: int = 0) -> Shape:
+    if len(x) != 2:
+        raise ShapeError(f"needs a 2-D argument, got {fmt(x)}")
+    return x
+
+
+def diag_shape(x: Shape, k: int = 0) -> Shape:
+    if len(x) == 1:
+        return (x[0] + abs(k),) * 2
+    if len(x) == 2:
+        return (len(arrays.diag_key(x[0], x[1], k)[0]),)
+    raise ShapeError(f"diag needs a 1-D or 2-D argument, got {fmt(x)}")
+
+
+def einsum_shape(x: Shape, y: Shape, spec: str) -> Shape:
+    """The output shape of a two-operand einsum in explicit form ("ij,jk->ik"), each index's sizes checked."""
+    inputs, output = spec.split("->")
+    sizes: dict[str, int] = {}
+    for letters, shape in zip(inputs.split(","), (x, y)):
+        if len(letters) != len(shape):
+            raise ShapeError(f"einsum '{spec}': '{letters}' names {len(letters)} dimensions, the operand is {fmt(shape)}")
+        for letter, size in zip(letters, shape):
+            if sizes.setdefault(letter, size) != size:
+                raise ShapeError(f"einsum '{spec}': index {letter} is {sizes[letter]} in one place and {size} in another ({fmt(x)} and {fmt(y)})")
+    return tuple(sizes[letter] for letter in output)
 
 
 def fmt(shape: Shape) -> str:
@@ -368,6 +518,154 @@ def sigmoid_vjp(g: Any, ans: Any, x: Any) -> Any:
     return out
 
 
+def one_hot(target: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Class probabilities as they are; class indices (the input's shape without dim 1) as one-hot rows along dim 1."""
+    if target.shape == x.shape:
+        return target
+    classes = x.shape[1]
+    index = np.rint(target)  # NOTE: fd nudges the indices by 1e-4: they still name the same class
+    if not np.all((index >= 0) & (index < classes) & (np.abs(target - index) < 0.01)):
+        raise ValueError(f"class indices must be integers from 0 to {classes - 1}")
+    return (np.expand_dims(index, 1) == np.arange(classes).reshape((classes,) + (1,) * (target.ndim - 1))).astype(x.dtype)
+
+
+def one_hot_vjp(g: np.ndarray, ans: np.ndarray, target: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return g if target.shape == x.shape else np.zeros(target.shape, dtype=target.dtype)
+
+
+# --- VJPs of the structural and special primitives --------------------------------
+
+
+def amax_vjp(g: Any, ans: Any, x: Any, dim: int | None = None, keepdim: bool = False, lowest: bool = False) -> Any:
+    """g shared evenly among the elements equal to the maximum (minimum), as torch's amax does."""
+    peak = expand_reduced(ans, x, dim, keepdim)
+    hit = 1 - (prim.gt(x, peak) if lowest else prim.gt(peak, x))
+    return expand_reduced(g, x, dim, keepdim) * (hit / prim.sum(hit, dim=dim, keepdim=True))
+
+
+def amin_vjp(g: Any, ans: Any, x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
+    return amax_vjp(g, ans, x, dim, keepdim, lowest=True)
+
+
+def amax_tie(x: np.ndarray, dim: int | None = None, keepdim: bool = False, lowest: bool = False) -> np.ndarray:
+    """Where more than one element reaches the maximum (minimum): the ties."""
+    peak = (np.min if lowest else np.max)(x, axis=dim, keepdims=True)
+    return np.sum(x == peak, axis=dim, keepdims=keepdim) > 1
+
+
+def amax_tie_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, share: float, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    """The gradient with every tied element's share of g set to ``share`` (an untied maximum takes all of g)."""
+    hit = x == expand_reduced(ans, x, dim, keepdim)
+    tied = np.sum(hit, axis=dim, keepdims=True) > 1
+    return expand_reduced(g, x, dim, keepdim) * np.where(tied, hit * share, hit)
+
+
+def maximum_tie_vjps(lowest: bool) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    """Per argument, maximum's VJP (minimum's) with the first argument's share at a tie set to ``share``."""
+
+    def first(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray, share: float) -> np.ndarray:
+        return g * np.where(x == y, share, (x < y) if lowest else (x > y))
+
+    def second(g: np.ndarray, ans: np.ndarray, x: np.ndarray, y: np.ndarray, share: float) -> np.ndarray:
+        return g * np.where(x == y, 1 - share, (y < x) if lowest else (y > x))
+
+    return first, second
+
+
+def select(c: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """a where c is non-zero, else 0 (never nan from an a that is not taken)."""
+    return np.where(c != 0, a, np.zeros((), dtype=np.result_type(a)))
+
+
+def concat_vjps() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def first(g: Any, ans: Any, x: Any, y: Any, dim: int = 0) -> Any:
+        return prim.index(g, key=arrays.split_key(dim % x.ndim, 0, x.shape[dim]))
+
+    def second(g: Any, ans: Any, x: Any, y: Any, dim: int = 0) -> Any:
+        return prim.index(g, key=arrays.split_key(dim % x.ndim, x.shape[dim], x.shape[dim] + y.shape[dim]))
+
+    return first, second
+
+
+def cumsum_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
+    """The sum of g over every later position: cumsum of g reversed, reversed back."""
+    return prim.flip(prim.cumsum(prim.flip(g, dims=(dim,)), dim=dim), dims=(dim,))
+
+
+def prod_vjp(g: Any, ans: Any, x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
+    return expand_reduced(g, x, dim, keepdim) * prim.prod_others(x, dim=dim)
+
+
+def prod_others_vjp(g: Any, ans: Any, x: Any, dim: int | None = None) -> Any:
+    # NOTE: second order only (prod's VJP is zero-safe); this form divides by x, so it is nan where x holds a zero.
+    return (prim.sum(g * ans, dim=dim, keepdim=True) - g * ans) / x
+
+
+def diag_vjp(g: Any, ans: Any, x: Any, k: int = 0) -> Any:
+    if x.ndim == 1:  # the diagonal was placed in a matrix: take it back out
+        return prim.index(g, key=arrays.diag_key(ans.shape[0], ans.shape[1], k))
+    return prim.scatter(g, shape=x.shape, key=arrays.diag_key(x.shape[0], x.shape[1], k))
+
+
+def solve_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    return prim.solve(a.T, g)
+
+
+def solve_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    gb = prim.solve(a.T, g)
+    return -(prim.outer(gb, ans) if b.ndim == 1 else gb @ ans.T)
+
+
+def einsum_vjps() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Each operand's gradient is itself an einsum: g with the other operand, back to this operand's indices."""
+
+    def first(g: Any, ans: Any, x: Any, y: Any, spec: str) -> Any:
+        (a, b), out = spec.split("->")[0].split(","), spec.split("->")[1]
+        return prim.einsum(g, y, spec=f"{out},{b}->{a}")
+
+    def second(g: Any, ans: Any, x: Any, y: Any, spec: str) -> Any:
+        (a, b), out = spec.split("->")[0].split(","), spec.split("->")[1]
+        return prim.einsum(g, x, spec=f"{out},{a}->{b}")
+
+    return first, second
+
+
+def erf_vjp(g: Any, ans: Any, x: Any) -> Any:
+    return g * (2 / math.sqrt(math.pi)) * prim.exp(-(x * x))
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    # NOTE: numpy has no erf; math.erf per element is correctly rounded to a few ULP and costs 0.1 us each.
+    return np.asarray(_erf(x), dtype=np.result_type(x, np.float32))
+
+
+def erfc(x: np.ndarray) -> np.ndarray:
+    return np.asarray(_erfc(x), dtype=np.result_type(x, np.float32))
+
+
+_erf, _erfc = np.frompyfunc(math.erf, 1, 1), np.frompyfunc(math.erfc, 1, 1)
+
+
+def at_unit(x: np.ndarray) -> np.ndarray:
+    return np.abs(x) == 1
+
+
+def at_origin(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return (x == 0) & (y == 0)
+
+
+def at_tie(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return x == y
+
+
+def at_integer(x: np.ndarray) -> np.ndarray:
+    return x == np.round(x)
+
+
+def at_half(x: np.ndarray) -> np.ndarray:
+    return np.abs(x - np.trunc(x)) == 0.5
+
+
 def at_zero(x: np.ndarray) -> np.ndarray:
     return x == 0
 
@@ -413,12 +711,65 @@ OPS: dict[str, Op] = {
         Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",))),
         Op("outer", 2, np.multiply.outer, (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g), outer_shape, torch="outer", reads=(("y",), ("x",))),
         Op("transpose", 1, swap_axes, (lambda g, ans, x, dim0, dim1: prim.transpose(g, dim0=dim0, dim1=dim1),), transpose_shape, torch="transpose", reads=((),)),
+        # Targets of a classification loss: no gradient for the input (its shape only), nor for class indices.
+        Op("one_hot", 2, one_hot, (one_hot_vjp, None), one_hot_shape, sympy="one_hot", torch="one_hot", reads=((), ())),
         # NOTE: detach(), .data and torch.no_grad(): the value passes, the gradient stops (the SymPy engine freezes the value to a constant).
         Op("stop_gradient", 1, np.copy, (None,), same_shape, sympy="stop_gradient", torch="detach", reads=((),)),
         Op("trace", 1, np.trace, (lambda g, ans, x: g * np.eye(*x.shape, dtype=x.dtype),), trace_shape, torch="trace", reads=((),)),
         # Shape plumbing: no surface name of their own yet; the backward pass of sum, mean and broadcasting ops emits them.
         Op("reshape", 1, np.reshape, (lambda g, ans, x, shape: prim.reshape(g, shape=x.shape),), reshape_shape, torch="reshape", reads=((),)),
         Op("broadcast_to", 1, np.broadcast_to, (lambda g, ans, x, shape: prim.sum_to(g, shape=x.shape),), broadcast_to_shape, torch="broadcast_to", reads=((),)),
+        # --- max and min: ties share g evenly (torch's amax); any convex combination is valid -------------
+        Op("amax", 1, lambda x, dim=None, keepdim=False: np.max(x, axis=dim, keepdims=keepdim), (amax_vjp,), nonempty_reduced_shape, sympy="amax", torch="amax", kink=amax_tie, kink_vjps=(amax_tie_vjp,), kink_text="a tie for the maximum"),
+        Op("amin", 1, lambda x, dim=None, keepdim=False: np.min(x, axis=dim, keepdims=keepdim), (amin_vjp,), nonempty_reduced_shape, sympy="amin", torch="amin", kink=lambda x, dim=None, keepdim=False: amax_tie(x, dim, keepdim, lowest=True), kink_vjps=(amax_tie_vjp,), kink_text="a tie for the minimum"),
+        # NOTE: at a tie the first argument takes all of g (numpy style); torch splits it evenly: both valid.
+        Op("maximum", 2, np.maximum, (lambda g, ans, x, y: g * (1 - prim.gt(y, x)), lambda g, ans, x, y: g * prim.gt(y, x)), broadcast_shape, broadcasts=True, sympy="maximum", torch="maximum", reads=(("x", "y"), ("x", "y")), kink=at_tie, kink_vjps=maximum_tie_vjps(lowest=False), kink_text="a tie between the two arguments"),
+        Op("minimum", 2, np.minimum, (lambda g, ans, x, y: g * (1 - prim.gt(x, y)), lambda g, ans, x, y: g * prim.gt(x, y)), broadcast_shape, broadcasts=True, sympy="minimum", torch="minimum", reads=(("x", "y"), ("x", "y")), kink=at_tie, kink_vjps=maximum_tie_vjps(lowest=True), kink_text="a tie between the two arguments"),
+        # a where the mask c is non-zero, else 0; where(c, a, b) is select(c, a) + select(1 - c, b). The mask takes no gradient.
+        Op("select", 2, select, (None, lambda g, ans, c, a: prim.select(c, g)), broadcast_shape, broadcasts=True, sympy="select", torch="select", reads=((), ("x",))),
+        # --- indexing with static keys, and its transpose, the scatter-add ------------------------------------
+        Op("index", 1, arrays.index, (lambda g, ans, x, key: prim.scatter(g, shape=x.shape, key=key),), key_shape, torch="index", reads=((),)),
+        Op("scatter", 1, arrays.scatter, (lambda g, ans, x, shape, key: prim.index(g, key=key),), scatter_shape, torch="scatter", reads=((),)),
+        Op("expand_dims", 1, arrays.expand_dims, (lambda g, ans, x, dim: prim.reshape(g, shape=x.shape),), expand_dims_shape, torch="unsqueeze", reads=((),)),
+        Op("squeeze", 1, arrays.squeeze, (lambda g, ans, x, dim=None: prim.reshape(g, shape=x.shape),), squeeze_shape, torch="squeeze", reads=((),)),
+        Op("flatten", 1, arrays.flatten, (lambda g, ans, x, start_dim=0, end_dim=-1: prim.reshape(g, shape=x.shape),), flatten_shape, torch="flatten", reads=((),)),
+        Op("concat", 2, arrays.concat, concat_vjps(), concat_shape, torch="cat", reads=((), ())),
+        Op("tile", 1, arrays.tile, (lambda g, ans, x, reps: prim.tile_sum(g, shape=x.shape, reps=reps),), tile_shape, torch="tile", reads=((),)),
+        Op("tile_sum", 1, arrays.tile_sum, (lambda g, ans, x, shape, reps: prim.tile(g, reps=reps),), tile_sum_shape, torch="tile_sum", reads=((),)),
+        Op("repeat", 1, arrays.repeat, (lambda g, ans, x, repeats, dim=None: prim.repeat_sum(g, shape=x.shape, repeats=repeats, dim=dim),), repeat_shape, torch="repeat_interleave", reads=((),)),
+        Op("repeat_sum", 1, arrays.repeat_sum, (lambda g, ans, x, shape, repeats, dim=None: prim.repeat(g, repeats=repeats, dim=dim),), repeat_sum_shape, torch="repeat_sum", reads=((),)),
+        Op("flip", 1, arrays.flip, (lambda g, ans, x, dims=None: prim.flip(g, dims=dims),), dims_shape, torch="flip", reads=((),)),
+        Op("roll", 1, arrays.roll, (lambda g, ans, x, shifts, dims=None: prim.roll(g, shifts=tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts, dims=dims),), lambda x, shifts, dims=None: dims_shape(x, dims), torch="roll", reads=((),)),
+        Op("pad", 1, arrays.pad, (lambda g, ans, x, pairs, whole=False: prim.index(g, key=arrays.unpad_key(x.shape, pairs)),), pad_shape, torch="pad", reads=((),)),
+        Op("tril", 1, lambda x, k=0: np.tril(x, k), (lambda g, ans, x, k=0: prim.tril(g, k=k),), matrix_shape, torch="tril", reads=((),)),
+        Op("triu", 1, lambda x, k=0: np.triu(x, k), (lambda g, ans, x, k=0: prim.triu(g, k=k),), matrix_shape, torch="triu", reads=((),)),
+        Op("diag", 1, arrays.diag, (diag_vjp,), diag_shape, torch="diag", reads=(("ans",),)),
+        Op("cumsum", 1, arrays.cumsum, (cumsum_vjp,), lambda x, dim: dims_shape(x, (dim,)), torch="cumsum", reads=((),)),
+        Op("prod", 1, arrays.prod, (prod_vjp,), reduced_shape, torch="prod", reads=(("x",),)),
+        Op("prod_others", 1, arrays.prod_others, (prod_others_vjp,), lambda x, dim=None: x, torch="prod_others"),
+        # --- linear algebra (2-D) ---------------------------------------------------------------------------
+        # NOTE: det's and logabsdet's VJPs go through inv: nan at a singular matrix, where torch still answers for det.
+        # NOTE: two operands, explicit output; spellings.py refuses specs whose VJP would not be an einsum again.
+        Op("einsum", 2, arrays.einsum, einsum_vjps(), einsum_shape, torch="einsum", reads=(("y",), ("x",))),
+        Op("inv", 1, np.linalg.inv, (lambda g, ans, x: -(ans.T @ (g @ ans.T)),), square_shape, sympy="inv", torch="inv", reads=(("ans",),)),
+        Op("det", 1, np.linalg.det, (lambda g, ans, x: g * ans * prim.inv(x).T,), det_shape, sympy="det", torch="det", reads=(("ans", "x"),)),
+        Op("logabsdet", 1, arrays.logabsdet, (lambda g, ans, x: g * prim.inv(x).T,), det_shape, sympy="logabsdet", torch="logabsdet", reads=(("x",),)),
+        Op("solve", 2, np.linalg.solve, (solve_vjp_a, solve_vjp_b), solve_shape, sympy="solve", torch="solve", reads=(("ans", "x"), ("x",))),
+        # --- special functions and the inverse trigonometric ones -------------------------------------------
+        Op("erf", 1, erf, (erf_vjp,), same_shape, sympy="erf", torch="erf", reads=(("x",),)),
+        Op("erfc", 1, erfc, (lambda g, ans, x: -erf_vjp(g, ans, x),), same_shape, sympy="erfc", torch="erfc", reads=(("x",),)),
+        # NOTE: exp(x) - 1 loses every digit near 0; expm1 keeps them, so it is its own primitive, as log1p is.
+        Op("expm1", 1, np.expm1, (lambda g, ans, x: g * (ans + 1),), same_shape, sympy="expm1", torch="expm1", reads=(("ans",),)),
+        Op("asin", 1, np.arcsin, (lambda g, ans, x: g / prim.sqrt(1 - x * x),), same_shape, sympy="asin", torch="asin", reads=(("x",),), kink=at_unit),
+        Op("acos", 1, np.arccos, (lambda g, ans, x: -g / prim.sqrt(1 - x * x),), same_shape, sympy="acos", torch="acos", reads=(("x",),), kink=at_unit),
+        Op("atan", 1, np.arctan, (lambda g, ans, x: g / (1 + x * x),), same_shape, sympy="atan", torch="atan", reads=(("x",),)),
+        Op("atan2", 2, np.arctan2, (lambda g, ans, y, x: g * x / (x * x + y * y), lambda g, ans, y, x: -g * y / (x * x + y * y)), broadcast_shape, broadcasts=True, sympy="atan2", torch="atan2", reads=(("x", "y"), ("x", "y")), kink=at_origin),
+        # Piecewise constant: derivative 0 between the jumps, none at them.
+        Op("floor", 1, np.floor, (None,), same_shape, sympy="floor", torch="floor", reads=((),), kink=at_integer),
+        Op("ceil", 1, np.ceil, (None,), same_shape, sympy="ceil", torch="ceil", reads=((),), kink=at_integer),
+        Op("trunc", 1, np.trunc, (None,), same_shape, sympy="trunc", torch="trunc", reads=((),), kink=lambda x: at_integer(x) & (x != 0)),
+        # NOTE: half to even, as numpy and torch round; the jumps are at the halves.
+        Op("round", 1, np.round, (None,), same_shape, sympy="round", torch="round", reads=((),), kink=at_half),
         Op("sum_to", 1, unbroadcast, (lambda g, ans, x, shape: prim.broadcast_to(g, shape=x.shape),), sum_to_shape, torch="sum_to", reads=((),)),
     ]
 }

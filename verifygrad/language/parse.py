@@ -11,53 +11,32 @@ from __future__ import annotations
 
 import ast
 import functools
-import math
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from verifygrad.language import constants
+from verifygrad.language import constants, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
+from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function
+from verifygrad.language.syntax import bool_literal as _bool_literal
+from verifygrad.language.syntax import column as _col
+from verifygrad.language.syntax import dotted as _dotted
+from verifygrad.language.syntax import int_literal as _int_literal
+from verifygrad.language.syntax import literal as _literal
+from verifygrad.language.syntax import number as _number
+from verifygrad.language.syntax import reduction_attrs as _reduction_attrs
 from verifygrad.process import limits
 
-# Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
-PREFIXES = {
-    "torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg", "math", "jnp",
-    "jax.numpy", "jax.nn", "torch.autograd", "autograd",
-}  # fmt: skip
-NAMED_CONSTANTS = {"pi": math.pi, "e": math.e}
 ALLOWED_AST_NODES = frozenset(
     {
         ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Attribute, ast.Constant,
         ast.keyword, ast.Load, ast.Tuple, ast.List,
         ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.USub, ast.UAdd,
+        *spellings.AST_NODES,
     }
 )  # fmt: skip
-
-
-class ExprError(ValueError):
-    """The expression text is not in the language; ``col`` is 1-based, ``line`` set only in a program of several lines."""
-
-    def __init__(self, message: str, col: int | None = None, line: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.col = col
-        self.line = line
-
-    def __str__(self) -> str:
-        return self.located(with_line=True)
-
-    def located(self, with_line: bool = False) -> str:
-        """The message with its place: "at column 5", and "at line 3, column 5" with the line."""
-        place = [f"line {self.line}"] if with_line and self.line else []
-        place += [f"column {self.col}"] if self.col else []
-        if not place:
-            return self.message
-        head, sep, tail = self.message.partition("; ")  # "unknown function 'f' at column 5; known ..."
-        return f"{head} at {', '.join(place)}{sep}{tail}"
 
 
 @dataclass(frozen=True)
@@ -127,6 +106,10 @@ class Program:
 def _hashable(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return (value.shape, value.tobytes())
+    if isinstance(value, slice):  # NOTE: slices (in an index key) are not hashable before Python 3.12
+        return ("slice", value.start, value.stop, value.step)
+    if isinstance(value, tuple):
+        return tuple(_hashable(item) for item in value)
     return value
 
 
@@ -146,98 +129,6 @@ def parse(text: str, allow_inputs: bool = True) -> Program:
     builder = _Builder(allow_inputs, bounds.depth)
     builder.visit(tree.body, 0)
     return Program(text, tuple(builder.nodes), requires_grad=builder.requires_grad)
-
-
-def _col(node: ast.AST) -> int:
-    return getattr(node, "col_offset", -1) + 1
-
-
-def _dotted(node: ast.AST) -> str | None:
-    """`torch.nn.functional` for the attribute chain, None if it is not one."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
-def _literal(node: ast.AST) -> Any:
-    """A number, or nested list/tuple of numbers, written literally or as arithmetic on numbers (``2*pi``)."""
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return _number(node)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _literal(node.operand)
-        if isinstance(value, (int, float)):
-            return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return [_literal(item) for item in node.elts]
-    if isinstance(node, ast.Name) and node.id in NAMED_CONSTANTS:
-        return NAMED_CONSTANTS[node.id]
-    if isinstance(node, ast.Attribute) and _dotted(node.value) in PREFIXES and node.attr in NAMED_CONSTANTS:
-        return NAMED_CONSTANTS[node.attr]
-    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
-        left, right = _literal(node.left), _literal(node.right)
-        if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-            return _arithmetic(node, left, right)
-    raise ExprError("expected a literal number or list of numbers", _col(node))
-
-
-MAX_INTEGER_EXPONENT = 64
-
-
-def _arithmetic(node: ast.BinOp, left: int | float, right: int | float) -> int | float:
-    """Arithmetic on two numbers as Python does it, integers kept integers, never beyond float64's range."""
-    small_power = type(left) is int and type(right) is int and 0 <= right <= MAX_INTEGER_EXPONENT
-    if isinstance(node.op, ast.Pow) and not small_power:
-        left, right = float(left), float(right)  # NOTE: floats, so that 9**9**9 overflows instead of computing for hours
-    try:
-        value = _ARITHMETIC[type(node.op)](left, right)
-        if isinstance(value, complex) or not math.isfinite(float(value)):
-            raise OverflowError
-    except ZeroDivisionError:
-        raise ExprError("division by zero in a constant", _col(node)) from None
-    except OverflowError:
-        raise ExprError("the constant is too large for float64 (or not a real number)", _col(node)) from None
-    return value
-
-
-_ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-    ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
-}  # fmt: skip
-
-
-def _number(node: ast.Constant) -> int | float:
-    try:
-        float(node.value)
-    except OverflowError:  # NOTE: an int literal of 400 digits is valid Python but no float64
-        raise ExprError("the number is too large for float64", _col(node)) from None
-    return node.value
-
-
-def _int_literal(node: ast.AST, what: str) -> int:
-    value = _literal(node)
-    if type(value) is not int:
-        raise ExprError(f"{what} must be an integer", _col(node))
-    return value
-
-
-def _bool_literal(node: ast.AST, what: str) -> bool:
-    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
-        return node.value
-    raise ExprError(f"{what} must be True or False", _col(node))
-
-
-@dataclass(frozen=True)
-class Function:
-    """A surface function: how many tensor arguments and which keywords it takes."""
-
-    build: Callable[..., int]
-    args: tuple[int, int]  # min, max positional arguments
-    keywords: frozenset[str] = frozenset()
 
 
 class _Builder:
@@ -280,6 +171,8 @@ class _Builder:
             raise ExprError(f"{_describe(node)} is not allowed in an expression", _col(node))
         col = _col(node)
         if isinstance(node, ast.Constant):
+            if type(node.value) is complex:
+                raise ExprError("not supported yet: complex numbers", col)
             if type(node.value) not in (int, float):
                 raise ExprError(f"{_describe(node)} is not allowed in an expression", col)
             return self.const(_number(node), col)
@@ -295,6 +188,8 @@ class _Builder:
         if isinstance(node, ast.BinOp):
             left = self.visit(node.left, depth + 1)
             right = self.visit(node.right, depth + 1)
+            if isinstance(node.op, ast.Mod):
+                return spellings.modulo(self, left, right, col)
             op, spelling = BINARY[type(node.op)]
             return self.add(op, (left, right), col, spelling)
         if isinstance(node, ast.Attribute):
@@ -304,7 +199,13 @@ class _Builder:
                 return self.call_function("t", [self.visit(node.value, depth + 1)], {}, col)
             if node.attr == "data":  # NOTE: x.data is x's value cut off from the graph, as x.detach()
                 return self.call_function("detach", [self.visit(node.value, depth + 1)], {}, col)
-            raise ExprError(f"unknown attribute '.{node.attr}'; only .T and .data are supported", col)
+            if node.attr in spellings.PARTS and isinstance(node.value, ast.Call):  # torch.max(x, 0).values
+                return self.visit_call(node.value, depth + 1, part=spellings.PARTS[node.attr])
+            raise ExprError(f"unknown attribute '.{node.attr}'; only .T, .data, and .values/.indices of max and min, are supported", col)
+        if isinstance(node, ast.Subscript):
+            return spellings.subscript(self, node, depth)
+        if isinstance(node, ast.Compare):
+            return spellings.compare(self, node, depth)
         if isinstance(node, ast.Call):
             return self.visit_call(node, depth)
         raise ExprError(f"{_describe(node)} is not allowed here", col)
@@ -323,10 +224,12 @@ class _Builder:
             self.input_index[name] = self.add("input", (), col, name=name)
         return self.input_index[name]
 
-    def visit_call(self, node: ast.Call, depth: int) -> int:
+    def visit_call(self, node: ast.Call, depth: int, part: int | None = None) -> int:
+        """A call; ``part``: which element of a function's tuple result is taken (torch.max(x, 0)[0])."""
         col = _col(node)
         func = node.func
         receiver: list[int] = []
+        prefix = None
         if isinstance(func, ast.Name):
             name = func.id
             if self.variable(name) is not None:
@@ -337,6 +240,8 @@ class _Builder:
         elif isinstance(func, ast.Attribute):
             prefix = _dotted(func.value)
             name = func.attr
+            if name in spellings.UNSUPPORTED:
+                raise spellings.unsupported(name, col)
             if prefix not in PREFIXES:  # a method call: x.pow(2) means pow(x, 2)
                 if name.endswith("_") and (name[:-1] in FUNCTIONS or name[:-1] in IN_PLACE_OPERATORS):
                     raise ExprError(f"the in-place method '.{name}()' inside an expression; write it as a statement of its own", col)
@@ -348,6 +253,9 @@ class _Builder:
             raise ExprError("only named functions can be called", col)
         if name in constants.CONSTRUCTORS and not receiver:
             return self.constructor(name, node, col)
+        name = spellings.library_name(name, None if receiver else prefix)
+        if name in spellings.UNSUPPORTED:
+            raise spellings.unsupported(name, col)
         if name not in FUNCTIONS:
             raise ExprError(f"unknown function '{name}'; known functions: {_known()}", col)
         for keyword in node.keywords:
@@ -355,10 +263,13 @@ class _Builder:
                 raise ExprError("**keyword arguments are not allowed", col)
         if name == "Variable" and len(node.args) == 1 and not receiver:
             return self.variable_wrapper(node, depth, col)
-        args = receiver + [self.visit(arg, depth + 1) for arg in node.args if not _is_dim_literal(name, arg)]
+        tensors, literals = spellings.arguments(name, node.args, _is_dim_literal)
+        args = receiver + [self.visit(arg, depth + 1) for arg in tensors]
         # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.
-        dims = [_int_literal(arg, "a dimension") for arg in node.args if _is_dim_literal(name, arg)]
+        dims = [_int_literal(arg, "a dimension") if _is_dim_literal(name, arg) else _literal(arg) for arg in literals]
         keywords = {k.arg: k.value for k in node.keywords}
+        if part is not None:
+            keywords[spellings.PART] = ast.Constant(part)
         return self.call_function(name, args, keywords, col, dims)
 
     def variable_wrapper(self, node: ast.Call, depth: int, col: int) -> int:
@@ -377,9 +288,11 @@ class _Builder:
         if not low <= len(args) <= high:
             want = str(low) if low == high else f"{low} to {high}"
             raise ExprError(f"{name}() takes {want} tensor argument(s), got {len(args)}", col)
+        if spellings.PART in keywords and spellings.PART not in function.keywords:
+            raise ExprError(f"{name}() returns one tensor: it has no .values, .indices or parts to take", col)
         unknown = set(keywords) - function.keywords
         if unknown:
-            allowed = ", ".join(sorted(function.keywords)) or "none"
+            allowed = ", ".join(sorted(function.keywords - {spellings.PART})) or "none"
             raise ExprError(f"{name}() got an unknown keyword '{sorted(unknown)[0]}'; allowed: {allowed}", col)
         return function.build(self, name, args, keywords, col, dims or [])
 
@@ -474,16 +387,6 @@ BINARY = {
 ONE_D, TWO_D = frozenset({1}), frozenset({2})
 
 
-def _reduction_attrs(name: str, keywords: dict[str, ast.AST], dims: list[int], col: int) -> dict[str, Any]:
-    dim_nodes = [keywords[k] for k in ("dim", "axis") if k in keywords]
-    if len(dim_nodes) + len(dims) > 1:
-        raise ExprError(f"{name}() got more than one dimension", col)
-    dim = _int_literal(dim_nodes[0], "dim") if dim_nodes else (dims[0] if dims else None)
-    keep_nodes = [keywords[k] for k in ("keepdim", "keepdims") if k in keywords]
-    keepdim = _bool_literal(keep_nodes[0], "keepdim") if keep_nodes else False
-    return {"dim": dim, "keepdim": keepdim}
-
-
 def _primitive(op: str, ndims: tuple[frozenset[int], ...] | None = None) -> Callable[..., int]:
     def build(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
         b.nodes.append(Node(op, tuple(args), {}, col, name, ndims, b.line))
@@ -522,7 +425,7 @@ def _same(b: _Builder, name: str, args: list[int], keywords, col: int, dims: lis
 
 
 _REDUCE_KW = frozenset({"dim", "axis", "keepdim", "keepdims"})
-DIM_POSITIONAL = {"sum", "mean", "logsumexp", "norm", "transpose"}
+DIM_POSITIONAL = {"sum", "mean", "logsumexp", "norm", "transpose", *spellings.DIM_POSITIONAL}
 
 FUNCTIONS: dict[str, Function] = {
     **{name: Function(_primitive(name), (1, 1)) for name in
@@ -543,4 +446,6 @@ FUNCTIONS: dict[str, Function] = {
     "detach": Function(_primitive("stop_gradient"), (1, 1)),
     **{name: Function(_same, (1, 1)) for name in ("clone", "item", "float", "double", "contiguous")},
     "Variable": Function(_same, (1, 1), frozenset({"requires_grad", "volatile"})),
+    **spellings.COMPOSED,
+    **spellings.NUMPY,
 }  # fmt: skip

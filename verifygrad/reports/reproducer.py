@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from verifygrad.cases.problem import Problem
+from verifygrad.language import arrays
 from verifygrad.language.ops import OPS
 
 MAX_ELEMENTS = 10_000  # inputs beyond this would make a script nobody reads
@@ -36,6 +37,42 @@ def _transpose(x: str, dim0: int, dim1: int, ndim: int = 0) -> str:
     return f"torch.transpose({x}, {dim0}, {dim1})" if ndim > 1 else x  # t() of a vector is itself
 
 
+def _extreme(name: str) -> Callable[..., str]:
+    def spell(x: str, dim: int | None = None, keepdim: bool = False, ndim: int = 0) -> str:
+        if dim is None:  # NOTE: as torch_ops: ties share g evenly over everything, one index takes it along a dim
+            return f"torch.{name}({x})" + (f".reshape({(1,) * ndim})" if keepdim else "")
+        return f"torch.{name}({x}, {dim}, keepdim={keepdim}).values"
+
+    return spell
+
+
+def _scatter(g: str, shape: tuple[int, ...], key: arrays.Key, ndim: int) -> str:
+    size = math.prod(shape)
+    positions = f"torch.arange({size}, device={g}.device).reshape({tuple(shape)})[{arrays.key_text(key)}].reshape(-1)"
+    return f"{g}.new_zeros({size}).index_add(0, {positions}, {g}.reshape(-1)).reshape({tuple(shape)})"
+
+
+def _tile_sum(g: str, shape: tuple[int, ...], reps: tuple[int, ...], ndim: int) -> str:
+    count = max(len(shape), len(reps))
+    padded, reps = (1,) * (count - len(shape)) + tuple(shape), (1,) * (count - len(reps)) + tuple(reps)
+    return f"{g}.reshape({[n for pair in zip(reps, padded) for n in pair]}).sum(dim={tuple(range(0, 2 * count, 2))}).reshape({tuple(shape)})"
+
+
+def _repeat_sum(g: str, shape: tuple[int, ...], repeats: int, dim: int | None = None, ndim: int = 0) -> str:
+    if dim is None:
+        return f"{g}.reshape(-1, {repeats}).sum(1).reshape({tuple(shape)})"
+    axis = dim % len(shape)
+    return f"{g}.reshape({shape[:axis] + (shape[axis], repeats) + shape[axis + 1 :]}).sum({axis + 1})"
+
+
+def _prod_others(x: str, dim: int | None = None, ndim: int = 0) -> str:
+    rows = f"{x}.reshape(-1)" if dim is None else f"{x}.movedim({dim}, -1)"
+    ones = f"torch.ones_like({rows}[..., :1])"
+    before = f"torch.cumprod(torch.cat([{ones}, {rows}[..., :-1]], -1), -1)"
+    after = f"torch.cumprod(torch.cat([{ones}, {rows}.flip(-1)[..., :-1]], -1), -1).flip(-1)"
+    return f"({before} * {after})" + (f".reshape({x}.shape)" if dim is None else f".movedim(-1, {dim})")
+
+
 # Each primitive's spelling, by its torch name in ops.OPS; ``ndim`` is the first argument's.
 SPELLINGS: dict[str, Callable[..., str]] = {
     "neg": lambda x, ndim: f"-{x}",
@@ -51,6 +88,34 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "reshape": lambda x, shape, ndim: f"{x}.reshape({shape})",
     "broadcast_to": lambda x, shape, ndim: f"{x}.broadcast_to({shape})",
     "sum_to": lambda x, shape, ndim: f"{x}.sum_to_size({shape})",
+    **{name: (lambda x, ndim, name=name: f"torch.{name}({x})") for name in
+       ("erf", "erfc", "expm1", "asin", "acos", "atan", "floor", "ceil", "trunc", "round")},
+    **{name: (lambda x, y, ndim, name=name: f"torch.{name}({x}, {y})") for name in ("maximum", "minimum", "atan2")},
+    "amax": _extreme("max"), "amin": _extreme("min"),
+    "select": lambda c, a, ndim: f"torch.where({c} != 0, {a}, torch.zeros((), dtype={a}.dtype, device={a}.device))",
+    "index": lambda x, key, ndim: f"{x}[{arrays.key_text(key)}]",
+    "scatter": _scatter,
+    "unsqueeze": lambda x, dim, ndim: f"torch.unsqueeze({x}, {dim})",
+    "squeeze": lambda x, dim=None, ndim=0: f"{x}.squeeze()" if dim is None else f"{x}.squeeze({dim})",
+    "flatten": lambda x, start_dim=0, end_dim=-1, ndim=0: f"torch.flatten({x}, {start_dim}, {end_dim})",
+    "cat": lambda x, y, dim=0, ndim=0: f"torch.cat([{x}, {y}], {dim})",
+    "tile": lambda x, reps, ndim: f"torch.tile({x}, {tuple(reps)})", "tile_sum": _tile_sum,
+    "repeat_interleave": lambda x, repeats, dim=None, ndim=0: f"torch.repeat_interleave({x}, {repeats}, {dim})",
+    "repeat_sum": _repeat_sum,
+    "flip": lambda x, dims=None, ndim=0: f"torch.flip({x}, {tuple(range(ndim)) if dims is None else tuple(dims)})",
+    "roll": lambda x, shifts, dims=None, ndim=0: f"torch.roll({x}, {shifts}, {dims})",
+    "pad": lambda x, pairs, whole=False, ndim=0: f"torch.nn.functional.pad({x}, {[w for pair in reversed(pairs) for w in pair]})",
+    **{name: (lambda x, k=0, ndim=0, name=name: f"torch.{name}({x}, {k})") for name in ("tril", "triu", "diag")},
+    "cumsum": lambda x, dim, ndim: f"torch.cumsum({x}, {dim})",
+    "prod": lambda x, dim=None, keepdim=False, ndim=0: (f"torch.prod({x})" + (f".reshape({(1,) * ndim})" if keepdim else ""))
+    if dim is None else f"torch.prod({x}, {dim}, keepdim={keepdim})",
+    "prod_others": _prod_others,
+    "inv": lambda x, ndim: f"torch.linalg.inv({x})", "det": lambda x, ndim: f"torch.linalg.det({x})",
+    "logabsdet": lambda x, ndim: f"torch.linalg.slogdet({x}).logabsdet",
+    "solve": lambda a, b, ndim: f"torch.linalg.solve({a}, {b})",
+    "einsum": lambda x, y, spec, ndim: f"torch.einsum({spec!r}, {x}, {y})",  # NOTE: spec is letters, ',' and '->' only (spellings.py)
+    "one_hot": lambda t, x, ndim: f"({t} if {t}.shape == {x}.shape else "
+    f"torch.nn.functional.one_hot({t}.round().long(), {x}.shape[1]).movedim(-1, 1).to({x}.dtype))",
     "detach": lambda x, ndim: f"{x}.detach()",
 }  # fmt: skip
 
@@ -92,7 +157,12 @@ def torch_script(problem: Problem, device: str, title: str) -> str:
         else:
             ndim = len(problem.shapes[node.args[0]])
             attrs = {key: value for key, value in node.attrs.items()}
-            text = SPELLINGS[OPS[node.op].torch](*[terms[j] for j in node.args], ndim=ndim, **attrs)
+            if node.op == "index" and any(isinstance(item, slice) and (item.step or 1) < 0 for item in node.attrs["key"]):
+                # NOTE: as torch_ops: torch has no negative slice steps; the positions the key picks are gathered
+                positions = np.arange(math.prod(problem.shapes[node.args[0]])).reshape(problem.shapes[node.args[0]])
+                text = f"{terms[node.args[0]]}.reshape(-1)[torch.tensor({positions[arrays.as_numpy_key(node.attrs['key'])].tolist()})]"
+            else:
+                text = SPELLINGS[OPS[node.op].torch](*[terms[j] for j in node.args], ndim=ndim, **attrs)
             lines.append(f"{TEMP}{i} = {text}")
             terms.append(f"{TEMP}{i}")
     lines += [

@@ -48,8 +48,9 @@ SAFETY = 4.0
 ELEMENTWISE_ULPS = 4.0  # numpy's and torch's SIMD exp/log/sin are within about 4 ULP, not correctly rounded
 DRAWS = 3
 STEP = 2.0**-20  # h: far above float64's rounding, small enough to stay linear
-REDUCTIONS = ("sum", "mean", "logsumexp", "trace", "sum_to")
+REDUCTIONS = ("sum", "mean", "logsumexp", "trace", "prod", "sum_to")
 SUMS = ("sum", "mean", "trace", "matmul", "sum_to")  # results that are sums of terms: rounded at the size of the partial sums
+LINEAR_ALGEBRA = ("inv", "det", "logabsdet", "solve")  # an n x n factorization: about n roundings per result, each amplified by the condition
 # (rtol, atol) where the budget cannot be computed (an operation raised: the engines will say so too).
 FALLBACK = {"float64": ((1e-7, "fallback"), (1e-9, "fallback")), "float32": ((1e-4, "fallback"), (1e-5, "fallback"))}
 
@@ -179,6 +180,10 @@ def roundings(problem: Problem, index: int) -> float:
         terms = math.prod(problem.shapes[node.args[0]]) // max(math.prod(problem.shapes[index]), 1)
     elif node.op == "matmul":
         terms = problem.shapes[node.args[0]][-1]
+    elif node.op in LINEAR_ALGEBRA:
+        terms = problem.shapes[node.args[0]][0] ** 2
+    elif node.op == "cumsum":
+        terms = problem.shapes[index][node.attrs["dim"]]
     else:
         return ELEMENTWISE_ULPS
     return ELEMENTWISE_ULPS + math.log2(max(terms, 1))
@@ -213,7 +218,8 @@ def forward(problem: Problem, perturb: Perturbation | None = None) -> list[np.nd
 
 def backward(problem: Problem, values: list[np.ndarray], perturb: Perturbation | None = None,
              slopes: dict[int, tuple[np.ndarray, float]] | None = None) -> dict[str, np.ndarray]:  # fmt: skip
-    """The value and the gradients from forward()'s values; ``slopes`` sets a unary node's derivative where its mask is set."""
+    """The value and the gradients from forward()'s values; ``slopes`` sets a unary node's derivative where its mask is set
+    (for an op with ``kink_vjps``, the tied elements' share of g)."""
     from verifygrad.engines.numpy_engine import unbroadcast
 
     nodes = problem.program.nodes
@@ -229,8 +235,11 @@ def backward(problem: Problem, values: list[np.ndarray], perturb: Perturbation |
         for argnum, (vjp, j) in enumerate(zip(op.vjps, node.args)):
             if vjp is None:
                 continue
-            grad = np.asarray(vjp(g, values[i], *args, **node.attrs), dtype=np.float64)
-            if slopes and i in slopes:
+            if slopes and i in slopes and op.kink_vjps:  # a tie: the tied elements' share of g set
+                grad = np.asarray(op.kink_vjps[argnum](g, values[i], *args, share=slopes[i][1], **node.attrs), dtype=np.float64)
+            else:
+                grad = np.asarray(vjp(g, values[i], *args, **node.attrs), dtype=np.float64)
+            if slopes and i in slopes and not op.kink_vjps:
                 mask, slope = slopes[i]
                 grad = np.where(mask, g * slope, grad)
             if op.broadcasts:

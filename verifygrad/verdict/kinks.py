@@ -21,7 +21,8 @@ import numpy as np
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
-from verifygrad.language.ops import OPS, same_shape
+from verifygrad.language.ops import OPS, Op, same_shape
+from verifygrad.language.parse import Node
 from verifygrad.verdict.budget import backward, forward
 from verifygrad.verdict.compare import Difference, compare_engine, quantity_of
 
@@ -52,10 +53,22 @@ def find_kinks(problem: Problem, values: list[np.ndarray]) -> list[Kink]:
         if op is None or op.kink is None or not any(_varies(problem, node.args[a]) for a in op.kink_args):
             continue  # NOTE: a kink in an argument no differentiated input flows into is no kink of this case
         with np.errstate(all="ignore"):
-            mask = np.broadcast_to(op.kink(*[values[j] for j in node.args]), problem.shapes[i])
+            mask = np.broadcast_to(op.kink(*[values[j] for j in node.args], **node.attrs), problem.shapes[i])
         if mask.any():
-            found.append(Kink(i, node.spelling or node.op, mask, elementwise_source(problem, node.args[0], problem.shapes[i]), op.subgradients))
+            source = elementwise_source(problem, node.args[0], problem.shapes[i])
+            if op.kink_vjps and not op.broadcasts and problem.program.nodes[node.args[0]].op == "input":
+                mask, source = tied_elements(op, node, values, i), problem.program.nodes[node.args[0]].attrs["name"]
+            valid = (0.0, 1.0) if op.kink_vjps else op.subgradients  # NOTE: for a tie, each tied element's share of g
+            found.append(Kink(i, node.spelling or node.op, mask, source, valid))
     return found
+
+
+def tied_elements(op: Op, node: Node, values: list[np.ndarray], index: int) -> np.ndarray:
+    """The elements of a reduction's argument whose gradient depends on how a tie is shared: the tied ones."""
+    args = [values[j] for j in node.args]
+    ones = np.ones(np.shape(values[index]))
+    share = [op.kink_vjps[0](ones, values[index], *args, share=end, **node.attrs) for end in (0.0, 1.0)]
+    return share[0] != share[1]
 
 
 def _varies(problem: Problem, index: int) -> bool:
@@ -94,6 +107,11 @@ def describe(kink: Kink, problem: Problem, results: dict[str, EngineResult]) -> 
     where = ", ".join(places[:MAX_NAMED]) + (f" and {len(places) - MAX_NAMED} more" if len(places) > MAX_NAMED else "")
     where = where or f"an intermediate value (`{kink.op}` at {problem.program.where(kink.node)})"
     at = f"{kink.op} of 0" if node.op != "pow" else f"{kink.op} of 0 to a non-integer power"
+    op = OPS[node.op]
+    if op.kink_vjps:
+        return f"non-differentiable at {where}: `{kink.op}` at {op.kink_text}, where any convex combination of the tied elements' gradients is valid"
+    if op.kink_text:
+        at = f"{kink.op} at {op.kink_text}"
     if kink.subgradients:
         low, high = kink.subgradients
         text = f"non-differentiable at {where}: {at}, where any derivative in [{low:g}, {high:g}] is valid"

@@ -28,7 +28,12 @@ ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "relu": lambda x: sp.Piecewise((x, x > 0), (0, True)),
     "abs": sp.Abs,
     "softplus": lambda x: sp.log(1 + sp.exp(x)),
-    "sign": sp.sign,
+    # NOTE: sp.sign differentiates to DiracDelta, which lambdify cannot print; this Piecewise to 0.
+    "sign": lambda x: sp.Piecewise((1, x > 0), (-1, x < 0), (0, True)),
+    "expm1": lambda x: sp.exp(x) - 1,
+    "asin": sp.asin,
+    "acos": sp.acos,
+    "atan": sp.atan,
 }
 
 

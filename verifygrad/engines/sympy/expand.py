@@ -8,6 +8,7 @@ tenth) to ``PRECISION`` significant digits: the reference.
 
 from __future__ import annotations
 
+import fractions
 import functools
 import itertools
 import math
@@ -20,6 +21,7 @@ import sympy as sp
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
+from verifygrad.engines.sympy import reverse
 from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, PRECISION, exact, precise
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
@@ -27,6 +29,8 @@ from verifygrad.process import limits
 
 MAX_TERMS = 20_000  # size of the expanded expression
 MAX_DERIVATIVE_WORK = 300_000  # expanded size times the number of elements differentiated
+PER_ELEMENT_MAX = 64  # above this many elements to differentiate, reverse mode: one derivative each costs too much
+MAX_REVERSE_TERMS = 20_000  # size of the expanded expression in reverse mode (reverse.py): its work is linear in it, about 1 s per 2000 terms
 READABLE_MAX_OPS = 60
 
 
@@ -40,18 +44,129 @@ def logsumexp(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> n
     return SYMPY_OPS["log"](np.asarray(total, dtype=object))
 
 
+def one_hot(target: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """As ops.one_hot, over symbols: 1 where the index equals the class, else 0 (no derivative either way)."""
+    if target.shape == x.shape:
+        return target
+    classes = np.arange(x.shape[1]).reshape((x.shape[1],) + (1,) * (target.ndim - 1))
+    hit = np.frompyfunc(lambda t, k: is_class(t, sp.Integer(k)), 2, 1)
+    return np.asarray(hit(np.expand_dims(target, 1), classes), dtype=object)
+
+
+class is_class(sp.Function):  # noqa: N801 - named as SymPy names its functions
+    """1 where a class index equals the class, else 0; derivative 0 (a Piecewise of Eq costs SymPy seconds to differentiate)."""
+
+    @classmethod
+    def eval(cls, index: sp.Expr, k: sp.Expr) -> sp.Expr | None:
+        return sp.Integer(int(round(float(index)) == int(k))) if index.is_Number and k.is_Number else None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
+
+
 def greater(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.asarray(_greater(x, y), dtype=object)
 
 
 _greater = np.frompyfunc(lambda x, y: sp.Piecewise((1, x > y), (0, True)), 2, 1)
 
+
+def stepwise(function: type[sp.Function]) -> type[sp.Function]:
+    """A piecewise-constant function (floor, ceiling) whose derivative is 0, where SymPy leaves it unevaluated."""
+    return type(function.__name__, (function,), {"fdiff": lambda self, argindex=1: sp.S.Zero})
+
+
+class round_half_even(sp.Function):  # noqa: N801 - named as SymPy names its functions
+    """Rounding to the nearest integer, halves to the even one (numpy and torch); derivative 0."""
+
+    @classmethod
+    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
+        if arg.is_Number and arg.is_finite:
+            return sp.Integer(round(fractions.Fraction(str(sp.Rational(arg)))))
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
+
+
+class first_extreme(sp.Function):  # noqa: N801 - named as SymPy names its functions
+    """max (lowest=0) or min (lowest=1) of the remaining arguments; its derivative goes to the first one that reaches it.
+
+    NOTE: a Piecewise over pairwise comparisons says the same, but SymPy spends seconds simplifying
+    its conditions for six elements; this function is evaluated only once its arguments are numbers.
+    """
+
+    @classmethod
+    def eval(cls, lowest: sp.Expr, *items: sp.Expr) -> sp.Expr | None:
+        if all(item.is_Number for item in items):
+            return (min if lowest else max)(items)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return is_first_extreme(sp.Integer(argindex - 2), *self.args)
+
+
+class is_first_extreme(sp.Function):  # noqa: N801
+    """1 if item ``index`` is the first to reach the max (min) of the items, else 0; derivative 0."""
+
+    @classmethod
+    def eval(cls, index: sp.Expr, lowest: sp.Expr, *items: sp.Expr) -> sp.Expr | None:
+        if all(item.is_Number for item in items):
+            peak = (min if lowest else max)(items)
+            return sp.Integer(int(next(k for k, item in enumerate(items) if item == peak) == int(index)))
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
+
+
+def extreme(x: np.ndarray, dim: int | None = None, keepdim: bool = False, lowest: bool = False) -> np.ndarray:
+    rows = x.reshape(-1) if dim is None else np.moveaxis(x, dim, -1)
+    out = np.empty(rows.shape[:-1], dtype=object)
+    for index in np.ndindex(*out.shape):
+        items = list(rows[index])
+        out[index] = first_extreme(sp.Integer(lowest), *items) if len(items) > 1 else items[0]
+    if keepdim:
+        return out.reshape((1,) * x.ndim) if dim is None else np.expand_dims(out, dim)
+    return out
+
+
+def matrix_function(function: Callable[[sp.Matrix], Any]) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda x: np.asarray(function(sp.Matrix(x.tolist())), dtype=object)
+
+
+def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # NOTE: the adjugate over the determinant, not LU: LU divides by symbolic pivots that may be 0 at the inputs.
+    matrix = sp.Matrix(a.tolist())
+    solution = matrix.adjugate() * sp.Matrix(b.tolist()) / matrix.det()
+    return np.asarray(solution, dtype=object).reshape(b.shape)
+
+
+def _elementwise2(function: Callable[[sp.Expr, sp.Expr], sp.Expr]) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    ufunc = np.frompyfunc(function, 2, 1)
+    return lambda x, y: np.asarray(ufunc(x, y), dtype=object)
+
+
 SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     **{name: elementwise(function) for name, function in ELEMENTWISE.items()},
     "logsumexp": logsumexp,
-    "pow": np.frompyfunc(BINARY["pow"], 2, 1),
     "gt": greater,
-}
+    "one_hot": one_hot,
+    "amax": extreme,
+    "amin": lambda x, dim=None, keepdim=False: extreme(x, dim, keepdim, lowest=True),
+    "maximum": _elementwise2(lambda x, y: sp.Piecewise((x, x >= y), (y, True))),
+    "minimum": _elementwise2(lambda x, y: sp.Piecewise((x, x <= y), (y, True))),
+    "select": _elementwise2(lambda c, a: sp.Piecewise((a, sp.Ne(c, 0)), (0, True))),
+    "atan2": _elementwise2(sp.atan2),
+    "inv": matrix_function(lambda m: m.inv(method="ADJ")),
+    "det": matrix_function(lambda m: m.det(method="berkowitz")),
+    "logabsdet": matrix_function(lambda m: sp.log(sp.Abs(m.det(method="berkowitz")))),
+    "solve": solve,
+    "pow": np.frompyfunc(BINARY["pow"], 2, 1),
+    **{name: elementwise(function) for name, function in (
+        ("erf", sp.erf), ("erfc", sp.erfc), ("floor", stepwise(sp.floor)), ("ceil", stepwise(sp.ceiling)),
+        ("trunc", lambda x: sp.Piecewise((stepwise(sp.floor)(x), x >= 0), (stepwise(sp.ceiling)(x), True))), ("round", round_half_even))},
+}  # fmt: skip
 
 
 def element_symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -133,17 +248,32 @@ def check_exponents(program: Program, inputs: dict[str, np.ndarray]) -> None:
 def derive(problem: Problem) -> Derivation:
     """Build and differentiate the problem symbolically (cached: claims reuse it)."""
     check_exponents(problem.program, problem.inputs)
+    if too_large(problem):
+        raise EngineSkipped(f"too large for symbolic expansion ({too_large(problem)})")
+    symbols, output, objective, substitution = expand(problem)
+    grads = {name: np.array([sp.diff(objective, s) for s in symbols[name].flat], dtype=object).reshape(symbols[name].shape) for name in problem.wrt}
+    return Derivation(symbols, output, grads, substitution)
+
+
+def too_large(problem: Problem, reverse: bool = False) -> str:
+    """Why the expansion would take too long ("" if it would not): per-element derivatives, or reverse mode."""
     terms = expanded_terms(problem)
     wrt_elements = sum(problem.inputs[name].size for name in problem.wrt)
-    if terms > MAX_TERMS or terms * wrt_elements > MAX_DERIVATIVE_WORK:
-        raise EngineSkipped(f"too large for symbolic expansion (about {terms} terms, {wrt_elements} elements to differentiate)")
+    if reverse:
+        return f"about {terms} terms, over {MAX_REVERSE_TERMS} in reverse mode" if terms > MAX_REVERSE_TERMS else ""
+    if terms > MAX_TERMS or terms * wrt_elements > MAX_DERIVATIVE_WORK or wrt_elements > PER_ELEMENT_MAX:
+        return f"about {terms} terms, {wrt_elements} elements to differentiate"
+    return ""
+
+
+def expand(problem: Problem) -> tuple[dict[str, np.ndarray], np.ndarray, sp.Expr, dict[sp.Symbol, sp.Expr]]:
+    """Element symbols, the output over them, the objective <grad_output, output>, and each symbol's value."""
     symbols = {name: element_symbols(name, value.shape) for name, value in problem.inputs.items()}
     substitution = {s: precise(v) for name, value in problem.inputs.items() for s, v in zip(symbols[name].flat, value.flat)}
     output = build(problem.program, symbols, substitution)
     weights = np.vectorize(exact, otypes=[object])(problem.grad_output)
     objective = sp.Add(*(w * z for w, z in zip(weights.flat, output.flat)))
-    grads = {name: np.array([sp.diff(objective, s) for s in symbols[name].flat], dtype=object).reshape(symbols[name].shape) for name in problem.wrt}
-    return Derivation(symbols, output, grads, substitution)
+    return symbols, output, objective, substitution
 
 
 def evaluate(expressions: np.ndarray, substitution: dict[sp.Symbol, sp.Expr]) -> np.ndarray:
@@ -187,11 +317,22 @@ def formula_text(name: str, derivation: Derivation, limit: int = 4) -> str:
 
 
 def run_expanded(problem: Problem) -> EngineResult:
-    """The route that always applies: every element its own symbol, every gradient element its own derivative."""
+    """The route that always applies: every element its own symbol, every gradient element its own derivative.
+
+    Where that is too much work, reverse mode over the same expansion (reverse.py): no formulas then.
+    """
+    check_exponents(problem.program, problem.inputs)
+    elements = sum(problem.inputs[name].size for name in problem.inputs)
+    if too_large(problem):
+        if too_large(problem, reverse=True):
+            raise EngineSkipped(f"too large for symbolic expansion ({too_large(problem, reverse=True)})")
+        symbols, output, objective, substitution = expand(problem)
+        value, grads = reverse.value_and_grads(objective, output, symbols, substitution, problem.wrt)
+        detail = f"sympy: expanded {elements} elements, reverse mode over SymPy's expression, {PRECISION} digits"
+        return EngineResult("sympy", "ok", value=value, grads=grads, detail=detail, exact=True)
     derivation = derive(problem)
     value = evaluate(derivation.output, derivation.substitution)
     grads = {name: evaluate(d, derivation.substitution) for name, d in derivation.grads.items()}
     formulas = {name: formula_text(name, derivation) for name in problem.wrt}
-    elements = sum(problem.inputs[name].size for name in problem.inputs)
     detail = f"sympy: expanded {elements} element{'s' if elements != 1 else ''}, {PRECISION} digits"
     return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=detail, exact=True)

@@ -1,0 +1,201 @@
+"""The primitives real code differentiates (max/min, indexing, joining, reshaping, linear algebra, special
+functions, rounding, masks): value and gradient against closed forms in every engine, and their second order."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tests.helpers import make_problem
+from verifygrad.engines import numpy_second_order as second
+from verifygrad.engines import run_engine
+from verifygrad.language.parse import ExprError, parse
+
+W = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.5]])
+V = np.array([0.3, -0.6, 0.45])
+A = np.array([[2.0, 1.0], [0.5, 3.0]])
+B = np.array([1.0, -2.0])
+erf = np.vectorize(math.erf)
+
+
+def ones_at(shape: tuple[int, ...], *indices: tuple[int, ...], value: float = 1.0) -> np.ndarray:
+    out = np.zeros(shape)
+    for index in indices:
+        out[index] += value
+    return out
+
+
+# name: (expression, inputs, closed-form value, closed-form gradient of each input)
+CLOSED_FORMS = {
+    "max": ("torch.max(w)", {"w": W}, 6.5, {"w": ones_at(W.shape, (1, 2))}),
+    "max-dim-values": ("sum(torch.max(w, 1).values * v[:2])", {"w": W, "v": V}, 5 * 0.3 - 6.5 * 0.6,
+                       {"w": ones_at(W.shape, (0, 1)) * 0.3 + ones_at(W.shape, (1, 2)) * -0.6, "v": np.array([5.0, 6.5, 0.0])}),
+    "max-dim-index-0": ("w.max(dim=0)[0].sum()", {"w": W}, 4 + 5 + 6.5, {"w": np.array([[0, 1, 0], [1, 0, 1.0]])}),
+    "np.max-axis": ("np.sum(np.max(w, axis=1) ** 2)", {"w": W}, 25 + 6.5**2, {"w": ones_at(W.shape, (0, 1), value=10) + ones_at(W.shape, (1, 2), value=13)}),
+    "amin-keepdim": ("sum(torch.amin(w, 1, keepdim=True) * w)", {"w": W}, 1 * 9 + 2 * 12.5,
+                     {"w": np.array([[1 + 9, 1, 1], [2, 2 + 12.5, 2.0]])}),
+    "maximum": ("sum(torch.maximum(w, 3 - w))", {"w": W}, np.maximum(W, 3 - W).sum(), {"w": np.where(W > 1.5, 1.0, -1.0)}),
+    "minimum": ("sum(np.minimum(w, 3.5))", {"w": W}, np.minimum(W, 3.5).sum(), {"w": (W < 3.5) * 1.0}),
+    "index-int": ("w[1, -1] * w[0, 0]", {"w": W}, 6.5, {"w": ones_at(W.shape, (1, 2), value=1.0) + ones_at(W.shape, (0, 0), value=6.5)}),
+    "index-slice": ("sum(w[:, 1:] ** 2)", {"w": W}, (W[:, 1:] ** 2).sum(), {"w": 2 * W * [0, 1, 1]}),
+    "index-reverse": ("sum(v[::-1] * v)", {"v": V}, (V[::-1] * V).sum(), {"v": 2 * V[::-1]}),
+    "index-list-repeated": ("sum(v[[0, 0, 2]])", {"v": V}, 2 * V[0] + V[2], {"v": np.array([2.0, 0, 1])}),
+    "index-mask": ("sum(v[[True, False, True]] ** 2)", {"v": V}, V[0] ** 2 + V[2] ** 2, {"v": 2 * V * [1, 0, 1]}),
+    "index-none-ellipsis": ("sum(w[None, ..., 0] ** 2)", {"w": W}, 17.0, {"w": 2 * W * [1, 0, 0]}),
+    "reshape": ("sum(w.reshape(3, 2)[0] * w.reshape(-1)[:2])", {"w": W}, 1 + 25, {"w": ones_at(W.shape, (0, 0), value=2) + ones_at(W.shape, (0, 1), value=10)}),
+    "view-flatten": ("sum(torch.flatten(w) * w.view(6))", {"w": W}, (W**2).sum(), {"w": 2 * W}),
+    "unsqueeze-squeeze": ("sum(v.unsqueeze(1) * np.expand_dims(v, 0)) + sum(squeeze(w[:1]))", {"v": V, "w": W}, V.sum() ** 2 + 9,
+                          {"v": np.full(3, 2 * V.sum()), "w": np.array([[1.0, 1, 1], [0, 0, 0]])}),
+    "cat": ("sum(torch.cat([w, 2 * w], dim=1) ** 2)", {"w": W}, 5 * (W**2).sum(), {"w": 10 * W}),
+    "stack": ("sum(torch.stack([v, v ** 2], 1)[:, 1])", {"v": V}, (V**2).sum(), {"v": 2 * V}),
+    "concatenate": ("sum(np.concatenate((v, 3 * v)) ** 2)", {"v": V}, 10 * (V**2).sum(), {"v": 20 * V}),
+    "split": ("sum(torch.split(w, 2, dim=1)[1] ** 2)", {"w": W}, 9 + 6.5**2, {"w": 2 * W * [0, 0, 1]}),
+    "np.split": ("sum(np.split(v, [1], axis=0)[1])", {"v": V}, V[1:].sum(), {"v": np.array([0.0, 1, 1])}),
+    "unbind": ("sum(torch.unbind(w, 0)[1] * v)", {"w": W, "v": V}, W[1] @ V, {"w": np.array([[0, 0, 0], V]), "v": W[1]}),
+    "tile": ("sum(torch.tile(v, (2, 1)) * w)", {"v": V, "w": W}, (V * W).sum(), {"v": W.sum(axis=0), "w": np.tile(V, (2, 1))}),
+    "repeat-method": ("sum(v.repeat(2) ** 2)", {"v": V}, 2 * (V**2).sum(), {"v": 4 * V}),
+    "repeat_interleave": ("sum(np.repeat(v, 2) * np.arange(6))", {"v": V}, V @ [1, 5, 9], {"v": np.array([1.0, 5, 9])}),
+    "flip": ("sum(torch.flip(w, [1]) * w)", {"w": W}, (W[:, ::-1] * W).sum(), {"w": 2 * W[:, ::-1]}),
+    "roll": ("sum(torch.roll(v, 1) * v)", {"v": V}, (np.roll(V, 1) * V).sum(), {"v": np.roll(V, 1) + np.roll(V, -1)}),
+    "pad": ("sum(F.pad(v, (1, 2)) * arange(6))", {"v": V}, V @ [1, 2, 3], {"v": np.array([1.0, 2, 3])}),
+    "np.pad": ("sum(np.pad(w, ((0, 1), (2, 0))) ** 2)", {"w": W}, (W**2).sum(), {"w": 2 * W}),
+    "tril": ("sum(torch.tril(a) * a)", {"a": A}, 4 + 0.25 + 9, {"a": 2 * np.tril(A)}),
+    "triu-offset": ("sum(np.triu(a, k=1))", {"a": A}, 1.0, {"a": np.array([[0, 1], [0, 0.0]])}),
+    "diag-extract": ("sum(torch.diag(w, 1) ** 2)", {"w": W}, 25 + 6.5**2, {"w": ones_at(W.shape, (0, 1), value=10) + ones_at(W.shape, (1, 2), value=13)}),
+    "diag-embed": ("trace(np.diag(v[:2]) @ a)", {"v": V, "a": A}, V[0] * 2 + V[1] * 3,
+                   {"v": np.array([2.0, 3, 0]), "a": np.diag([V[0], V[1]])}),
+    "trace-offset": ("np.trace(w, offset=1)", {"w": W}, 5 + 6.5, {"w": ones_at(W.shape, (0, 1), (1, 2))}),
+    "cumsum": ("sum(torch.cumsum(v, 0) ** 2)", {"v": V}, (np.cumsum(V) ** 2).sum(), {"v": np.cumsum((2 * np.cumsum(V))[::-1])[::-1]}),
+    "np.cumsum-flat": ("sum(np.cumsum(a))", {"a": A}, 2 * 4 + 1 * 3 + 0.5 * 2 + 3, {"a": np.array([[4.0, 3], [2, 1]])}),
+    "prod": ("torch.prod(v)", {"v": V}, V.prod(), {"v": np.array([V[1] * V[2], V[0] * V[2], V[0] * V[1]])}),
+    "prod-with-zero": ("np.prod(v - 0.45)", {"v": V}, 0.0, {"v": np.array([0.0, 0.0, (V[0] - 0.45) * (V[1] - 0.45)])}),
+    "prod-dim": ("sum(torch.prod(w, 1))", {"w": W}, 15 + 52, {"w": np.array([[15, 3, 5], [13, 26, 8.0]])}),
+    "inv": ("sum(torch.linalg.inv(a) * a)", {"a": A}, (np.linalg.inv(A) * A).sum(),
+            {"a": np.linalg.inv(A) - (np.linalg.inv(A).T @ A @ np.linalg.inv(A).T)}),
+    "det": ("torch.det(a)", {"a": A}, 5.5, {"a": np.array([[3.0, -0.5], [-1, 2]])}),
+    "slogdet": ("np.linalg.slogdet(a)[1]", {"a": A}, math.log(5.5), {"a": np.linalg.inv(A).T}),
+    "logdet": ("torch.logdet(a)", {"a": A}, math.log(5.5), {"a": np.linalg.inv(A).T}),
+    "solve": ("sum(np.linalg.solve(a, b))", {"a": A, "b": B}, np.linalg.solve(A, B).sum(),
+              {"b": np.linalg.solve(A.T, np.ones(2)), "a": -np.outer(np.linalg.solve(A.T, np.ones(2)), np.linalg.solve(A, B))}),
+    "erf": ("sum(torch.erf(v))", {"v": V}, erf(V).sum(), {"v": 2 / math.sqrt(math.pi) * np.exp(-(V**2))}),
+    "erfc": ("sum(torch.special.erfc(v))", {"v": V}, (1 - erf(V)).sum(), {"v": -2 / math.sqrt(math.pi) * np.exp(-(V**2))}),
+    "gelu": ("sum(F.gelu(v))", {"v": V}, (0.5 * V * (1 + erf(V / math.sqrt(2)))).sum(),
+             {"v": 0.5 * (1 + erf(V / math.sqrt(2))) + V * np.exp(-(V**2) / 2) / math.sqrt(2 * math.pi)}),
+    "expm1": ("sum(torch.expm1(v))", {"v": V}, np.expm1(V).sum(), {"v": np.exp(V)}),
+    "asin": ("sum(np.arcsin(v))", {"v": V}, np.arcsin(V).sum(), {"v": 1 / np.sqrt(1 - V**2)}),
+    "acos": ("sum(torch.acos(v))", {"v": V}, np.arccos(V).sum(), {"v": -1 / np.sqrt(1 - V**2)}),
+    "atan": ("sum(np.arctan(v))", {"v": V}, np.arctan(V).sum(), {"v": 1 / (1 + V**2)}),
+    "atan2": ("sum(torch.atan2(v, 1 - v))", {"v": V}, np.arctan2(V, 1 - V).sum(), {"v": ((1 - V) + V) / ((1 - V) ** 2 + V**2)}),
+    "floor": ("sum(floor(3 * v) * v)", {"v": V}, (np.floor(3 * V) * V).sum(), {"v": np.floor(3 * V)}),
+    "ceil": ("sum(np.ceil(3 * v) * v)", {"v": V}, (np.ceil(3 * V) * V).sum(), {"v": np.ceil(3 * V)}),
+    "round": ("sum(torch.round(3 * v) * v)", {"v": V}, (np.round(3 * V) * V).sum(), {"v": np.round(3 * V)}),
+    "trunc": ("sum(torch.trunc(3 * v) * v)", {"v": V}, (np.trunc(3 * V) * V).sum(), {"v": np.trunc(3 * V)}),
+    "sign": ("sum(torch.sign(v) * v)", {"v": V}, abs(V).sum(), {"v": np.sign(V)}),
+    "mod-operator": ("sum(v % 0.25)", {"v": V}, np.mod(V, 0.25).sum(), {"v": np.ones(3)}),
+    "fmod": ("sum(torch.fmod(v, 0.25))", {"v": V}, np.fmod(V, 0.25).sum(), {"v": np.ones(3)}),
+    "where": ("sum(torch.where(v > 0, v ** 2, -v))", {"v": V}, np.where(V > 0, V**2, -V).sum(), {"v": np.where(V > 0, 2 * V, -1)}),
+    "where-nan-branch-value": ("sum(where(v > 0, log(v), 0 * v))", {"v": V}, np.log(V[V > 0]).sum(), {}),
+    "comparison-chain": ("sum((-0.5 < v < 0.4) * v)", {"v": V}, V[0], {"v": np.array([1.0, 0, 0])}),
+    "comparison-functions": ("sum(torch.ge(v, 0.35) * v + np.equal(v, v) * v - torch.ne(v, v))", {"v": V}, 0.6, {"v": np.array([1.0, 1, 2])}),
+    "einsum-matvec": ("sum(torch.einsum('ij,j->i', w, v))", {"w": W, "v": V}, (W @ V).sum(), {"w": np.tile(V, (2, 1)), "v": W.sum(axis=0)}),
+    "einsum-implicit": ("np.einsum('ij,ij', w, w)", {"w": W}, (W * W).sum(), {"w": 2 * W}),
+    "einsum-outer-transposed": ("sum(einsum('i,j->ji', v, v[:2]) * w)", {"v": V, "w": W}, V[:2] @ W @ V,
+                                {"v": W.T @ V[:2] + np.concatenate([W @ V, [0.0]]), "w": np.outer(V[:2], V)}),
+    "np.dot-matrix": ("sum(np.dot(a, a))", {"a": A}, (A @ A).sum(), {"a": np.ones((2, 2)) @ A.T + A.T @ np.ones((2, 2))}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["numpy", "sympy", "torch", "fd"])
+@pytest.mark.parametrize("name", list(CLOSED_FORMS))
+def test_operation_matches_closed_form(name: str, engine: str) -> None:
+    expr, inputs, value, grads = CLOSED_FORMS[name]
+    result = run_engine(engine, make_problem(expr, **inputs))
+    assert result.ok, result.reason
+    rtol, atol = (1e-7, 1e-9) if engine == "fd" else (1e-11, 1e-13)
+    np.testing.assert_allclose(result.value, value, rtol=rtol, atol=atol)
+    for input_name, grad in grads.items():
+        np.testing.assert_allclose(result.grads[input_name], grad, rtol=rtol, atol=atol, err_msg=f"d/d{input_name}")
+
+
+# Each new elementwise primitive f: the Hessian of sum(f(v)) is diag(f''(v)).
+SECOND_DERIVATIVES = {
+    "erf(v)": lambda v: -4 * v / math.sqrt(math.pi) * np.exp(-(v**2)),
+    "expm1(v)": np.exp,
+    "asin(v)": lambda v: v / (1 - v**2) ** 1.5,
+    "atan(v)": lambda v: -2 * v / (1 + v**2) ** 2,
+    "atan2(v, 0.5 + 0 * v)": lambda v: -2 * 0.5 * v / (0.25 + v**2) ** 2,
+    "np.maximum(v, 0.35) ** 2": lambda v: 2.0 * (v > 0.35),
+    "floor(3 * v) * v": lambda v: 0 * v,
+}
+
+
+@pytest.mark.parametrize("expr", sorted(SECOND_DERIVATIVES))
+def test_elementwise_hessian_of_a_new_primitive(expr: str) -> None:
+    hessian = second.hessian(parse(f"sum({expr})"), {"v": V}, "float64", ("v",))["v", "v"]
+    np.testing.assert_allclose(hessian, np.diag(SECOND_DERIVATIVES[expr](V)), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("expr", "hessian"),
+    [
+        ("sum(v[[0, 0, 2]] ** 2)", np.diag([4.0, 0, 2])),  # index, then scatter-add in the backward pass
+        ("sum(torch.cat([v, v]) ** 2)", 4 * np.eye(3)),
+        ("torch.max(v * v)", np.diag([0.0, 2, 0])),
+        ("torch.prod(v)", np.array([[0, V[2], V[1]], [V[2], 0, V[0]], [V[1], V[0], 0]])),
+        ("sum(torch.cumsum(v, 0) ** 2)", 2 * np.array([[3.0, 2, 1], [2, 2, 1], [1, 1, 1]])),
+        ("einsum('i,i->', v, v)", 2 * np.eye(3)),
+    ],
+)
+def test_structural_hessians(expr: str, hessian: np.ndarray) -> None:
+    np.testing.assert_allclose(second.hessian(parse(expr), {"v": V}, "float64", ("v",))["v", "v"], hessian, rtol=1e-10, atol=1e-12)
+
+
+def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product() -> None:
+    a = np.array([[2.0, 0.3], [0.1, 1.5]])
+    hessian = second.hessian(parse("torch.logdet(a)"), {"a": a}, "float64", ("a",))["a", "a"].reshape(4, 4)
+    inverse = np.linalg.inv(a)
+    # d2 logdet / dA_ij dA_kl = -inv(A)_li inv(A)_jk
+    expected = -np.einsum("li,jk->ijkl", inverse, inverse).reshape(4, 4)
+    np.testing.assert_allclose(hessian, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("expr", "shapes", "message"),
+    [
+        ("w[2]", {"w": (2, 3)}, "index [2] does not fit shape 2x3"),
+        ("w[[True, False]]", {"w": (3,)}, "does not fit shape 3"),
+        ("torch.cat([w, v])", {"w": (2, 3), "v": (3,)}, "cannot join 2x3 and 3 along dim 0"),
+        ("w.reshape(4, 2)", {"w": (2, 3)}, "cannot reshape 2x3 (6 elements) to 4x2"),
+        ("torch.det(w)", {"w": (2, 3)}, "needs a square matrix, got 2x3"),
+        ("np.linalg.solve(a, v)", {"a": (2, 2), "v": (3,)}, "the right-hand side 3 does not fit the matrix 2x2"),
+        ("np.pad(w, ((1, 1),))", {"w": (2, 3)}, "needs 2 (before, after) pairs"),
+        ("torch.max(w, 2).values", {"w": (2, 3)}, "dim 2 is out of range"),
+    ],
+)
+def test_shape_errors_name_both_shapes(expr: str, shapes: dict, message: str) -> None:
+    with pytest.raises(ExprError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")):
+        parse(expr).shapes(shapes)
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ("sum(torch.max(w, 1))", "max(x, dim) returns (values, indices): take .values or [0]"),
+        ("sum(torch.max(w, 1).indices)", "not supported yet: the indices of max"),
+        ("sum(exp(w).values)", "exp() returns one tensor"),
+        ("w[v]", "not supported: this index at column 3; indices are written out: x[0], x[-1], x[1:3]"),
+        ("w[::0]", "a slice step cannot be zero"),
+        ("np.split(w, 2)[0]", "not supported yet: np.split into equal sections"),
+        ("torch.split(w, 2)", "split() returns several tensors"),
+        ("sum(torch.cumsum(w))", "cumsum() needs dim"),
+        ("einsum('ii,i->', w, v)", "not supported yet: einsum with an index repeated within one operand ('ii')"),
+        ("einsum('ij,k->i', w, v)", "not supported yet: einsum summing an index of one operand alone"),
+        ("einsum('i;j', w, v)", "einsum() takes subscripts for two operands"),
+    ],
+)
+def test_misused_operations_say_how_to_write_them(expr: str, message: str) -> None:
+    with pytest.raises(ExprError) as error:
+        parse(expr)
+    assert message in str(error.value)

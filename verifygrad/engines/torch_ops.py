@@ -1,0 +1,95 @@
+"""torch counterparts of the structural, max/min and linear-algebra primitives: torch's own function wherever it has one."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from verifygrad.language.arrays import Key, as_numpy_key
+
+
+def _extreme(function: Callable) -> Callable:
+    """torch.max / torch.min: over everything (ties share g evenly), or along dim (one index takes g)."""
+
+    def reduce(x: torch.Tensor, dim: int | None = None, keepdim: bool = False) -> torch.Tensor:
+        if dim is None:
+            out = function(x)
+            return out.reshape((1,) * x.dim()) if keepdim else out
+        return function(x, dim, keepdim=keepdim).values
+
+    return reduce
+
+
+def torch_key(key: Key, device: torch.device) -> tuple[Any, ...]:
+    return tuple(torch.as_tensor(item, device=device) if isinstance(item, tuple) else item for item in key)
+
+
+def _index(x: torch.Tensor, key: Key) -> torch.Tensor:
+    if not any(isinstance(item, slice) and (item.step or 1) < 0 for item in key):
+        return x[torch_key(key, x.device)]
+    # NOTE: torch has no negative slice steps; numpy lists the positions such a key picks, torch gathers them.
+    positions = np.arange(x.numel()).reshape(tuple(x.shape))[as_numpy_key(key)]
+    return x.reshape(-1)[torch.as_tensor(np.ascontiguousarray(positions), device=x.device)]
+
+
+def _scatter(g: torch.Tensor, shape: tuple[int, ...], key: Key) -> torch.Tensor:
+    """zeros(shape) with g added at key, by torch's index_add on the flat positions the key picks."""
+    positions = torch.arange(math.prod(shape), device=g.device).reshape(shape)[torch_key(key, g.device)]
+    flat = torch.zeros(math.prod(shape), dtype=g.dtype, device=g.device)
+    return flat.index_add(0, positions.reshape(-1), g.reshape(-1)).reshape(shape)
+
+
+def _tile_sum(g: torch.Tensor, shape: tuple[int, ...], reps: tuple[int, ...]) -> torch.Tensor:
+    ndim = max(len(shape), len(reps))
+    padded, reps = (1,) * (ndim - len(shape)) + tuple(shape), (1,) * (ndim - len(reps)) + tuple(reps)
+    split = g.reshape([n for pair in zip(reps, padded) for n in pair])
+    return (split.sum(dim=tuple(range(0, 2 * ndim, 2))) if ndim else split).reshape(shape)
+
+
+def _repeat_sum(g: torch.Tensor, shape: tuple[int, ...], repeats: int, dim: int | None = None) -> torch.Tensor:
+    if dim is None:
+        return g.reshape(-1, repeats).sum(1).reshape(shape)
+    axis = dim % len(shape)
+    return g.reshape(shape[:axis] + (shape[axis], repeats) + shape[axis + 1 :]).sum(axis + 1)
+
+
+def _prod(x: torch.Tensor, dim: int | None = None, keepdim: bool = False) -> torch.Tensor:
+    if dim is None:
+        out = torch.prod(x)
+        return out.reshape((1,) * x.dim()) if keepdim else out
+    return torch.prod(x, dim, keepdim=keepdim)
+
+
+def _prod_others(x: torch.Tensor, dim: int | None = None) -> torch.Tensor:
+    flat = x.reshape(-1) if dim is None else x.movedim(dim, -1)
+    ones = torch.ones(flat.shape[:-1] + (1,), dtype=x.dtype, device=x.device)
+    before = torch.cumprod(torch.cat([ones, flat[..., :-1]], -1), -1)
+    after = torch.cumprod(torch.cat([ones, flat.flip(-1)[..., :-1]], -1), -1).flip(-1)
+    out = before * after
+    return out.reshape(x.shape) if dim is None else out.movedim(-1, dim)
+
+
+def _pad(x: torch.Tensor, pairs: tuple[tuple[int, int], ...], whole: bool = False) -> torch.Tensor:
+    return torch.nn.functional.pad(x, [width for pair in reversed(pairs) for width in pair])  # NOTE: torch lists the last dim first
+
+
+TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
+    "amax": _extreme(torch.max), "amin": _extreme(torch.min), "maximum": torch.maximum, "minimum": torch.minimum,
+    "select": lambda c, a: torch.where(c != 0, a, torch.zeros((), dtype=a.dtype, device=a.device)),
+    "index": _index, "scatter": _scatter,
+    "unsqueeze": torch.unsqueeze, "squeeze": lambda x, dim=None: x.squeeze() if dim is None else x.squeeze(dim),
+    "flatten": torch.flatten, "cat": lambda x, y, dim=0: torch.cat([x, y], dim),
+    "tile": lambda x, reps: torch.tile(x, reps), "tile_sum": _tile_sum, "repeat_interleave": torch.repeat_interleave, "repeat_sum": _repeat_sum,
+    "flip": lambda x, dims=None: torch.flip(x, tuple(range(x.dim())) if dims is None else dims),
+    "roll": torch.roll, "pad": _pad, "tril": lambda x, k=0: torch.tril(x, k), "triu": lambda x, k=0: torch.triu(x, k), "diag": lambda x, k=0: torch.diag(x, k),
+    "cumsum": torch.cumsum, "prod": _prod, "prod_others": _prod_others,
+    "inv": torch.linalg.inv, "det": torch.linalg.det, "logabsdet": lambda x: torch.linalg.slogdet(x).logabsdet,
+    "solve": torch.linalg.solve, "einsum": lambda x, y, spec: torch.einsum(spec, x, y),
+    "erf": torch.erf, "erfc": torch.erfc, "expm1": torch.expm1, "asin": torch.asin, "acos": torch.acos,
+    "atan": torch.atan, "atan2": torch.atan2, "floor": torch.floor, "ceil": torch.ceil, "trunc": torch.trunc,
+    "round": torch.round,
+}  # fmt: skip

@@ -1,0 +1,143 @@
+"""What the parser and the composed spellings share: the error type, module prefixes and readers of literal arguments."""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+# Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
+PREFIXES = {
+    "torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg", "torch.special", "math", "jnp",
+    "jax.numpy", "jax.nn", "torch.autograd", "autograd",
+}  # fmt: skip
+NAMED_CONSTANTS = {"pi": math.pi, "e": math.e}
+
+
+class ExprError(ValueError):
+    """The expression text is not in the language; ``col`` is 1-based, ``line`` set only in a program of several lines."""
+
+    def __init__(self, message: str, col: int | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.col = col
+        self.line = line
+
+    def __str__(self) -> str:
+        return self.located(with_line=True)
+
+    def located(self, with_line: bool = False) -> str:
+        """The message with its place: "at column 5", and "at line 3, column 5" with the line."""
+        place = [f"line {self.line}"] if with_line and self.line else []
+        place += [f"column {self.col}"] if self.col else []
+        if not place:
+            return self.message
+        head, sep, tail = self.message.partition("; ")  # "unknown function 'f' at column 5; known ..."
+        return f"{head} at {', '.join(place)}{sep}{tail}"
+
+
+def column(node: ast.AST) -> int:
+    return getattr(node, "col_offset", -1) + 1
+
+
+def dotted(node: ast.AST) -> str | None:
+    """`torch.nn.functional` for the attribute chain, None if it is not one."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def literal(node: ast.AST) -> Any:
+    """A number, or nested list/tuple of numbers, written literally or as arithmetic on numbers (``2*pi``)."""
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return number(node)
+    if isinstance(node, ast.Constant) and type(node.value) is str:
+        return node.value  # NOTE: read only where a function takes a string (einsum's subscripts, reduction='sum')
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = literal(node.operand)
+        if isinstance(value, (int, float)):
+            return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [literal(item) for item in node.elts]
+    if isinstance(node, ast.Name) and node.id in NAMED_CONSTANTS:
+        return NAMED_CONSTANTS[node.id]
+    if isinstance(node, ast.Attribute) and dotted(node.value) in PREFIXES and node.attr in NAMED_CONSTANTS:
+        return NAMED_CONSTANTS[node.attr]
+    if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
+        left, right = literal(node.left), literal(node.right)
+        if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+            return arithmetic(node, left, right)
+    raise ExprError("expected a literal number or list of numbers", column(node))
+
+
+MAX_INTEGER_EXPONENT = 64
+
+
+def arithmetic(node: ast.BinOp, left: int | float, right: int | float) -> int | float:
+    """Arithmetic on two numbers as Python does it, integers kept integers, never beyond float64's range."""
+    small_power = type(left) is int and type(right) is int and 0 <= right <= MAX_INTEGER_EXPONENT
+    if isinstance(node.op, ast.Pow) and not small_power:
+        left, right = float(left), float(right)  # NOTE: floats, so that 9**9**9 overflows instead of computing for hours
+    try:
+        value = ARITHMETIC[type(node.op)](left, right)
+        if isinstance(value, complex) or not math.isfinite(float(value)):
+            raise OverflowError
+    except ZeroDivisionError:
+        raise ExprError("division by zero in a constant", column(node)) from None
+    except OverflowError:
+        raise ExprError("the constant is too large for float64 (or not a real number)", column(node)) from None
+    return value
+
+
+ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+}  # fmt: skip
+
+
+def number(node: ast.Constant) -> int | float:
+    try:
+        float(node.value)
+    except OverflowError:  # NOTE: an int literal of 400 digits is valid Python but no float64
+        raise ExprError("the number is too large for float64", column(node)) from None
+    return node.value
+
+
+def int_literal(node: ast.AST, what: str) -> int:
+    value = literal(node)
+    if type(value) is not int:
+        raise ExprError(f"{what} must be an integer", column(node))
+    return value
+
+
+def bool_literal(node: ast.AST, what: str) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        return node.value
+    raise ExprError(f"{what} must be True or False", column(node))
+
+
+@dataclass(frozen=True)
+class Function:
+    """A surface function: how many tensor arguments and which keywords it takes."""
+
+    build: Callable[..., int]
+    args: tuple[int, int]  # min, max positional arguments
+    keywords: frozenset[str] = frozenset()
+
+
+def reduction_attrs(name: str, keywords: dict[str, ast.AST], dims: list[int], col: int) -> dict[str, Any]:
+    dim_nodes = [keywords[k] for k in ("dim", "axis") if k in keywords]
+    if len(dim_nodes) + len(dims) > 1:
+        raise ExprError(f"{name}() got more than one dimension", col)
+    dim = int_literal(dim_nodes[0], "dim") if dim_nodes else (dims[0] if dims else None)
+    keep_nodes = [keywords[k] for k in ("keepdim", "keepdims") if k in keywords]
+    keepdim = bool_literal(keep_nodes[0], "keepdim") if keep_nodes else False
+    return {"dim": dim, "keepdim": keepdim}
