@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -324,7 +325,10 @@ def test_the_pytest_plugin_reports_hostile_names_as_text(tmp_path: Path) -> None
     ]
     write(tmp_path, "hostile.grad.yaml", "defaults: {engines: [numpy, torch]}\ncases:\n" + "\n".join(cases) + "\n")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "pytest", "-p", "verifygrad.frontends.pytest_plugin", "-p", "no:cacheprovider", "-rA", "hostile.grad.yaml"]
+    # Installed (as by the README's commands), the entry point loads the plugin, and naming it again with -p is an error.
+    installed = bool(entry_points(group="pytest11", name="verifygrad"))
+    plugin = [] if installed else ["-p", "verifygrad.frontends.pytest_plugin"]
+    command = [sys.executable, "-m", "pytest", *plugin, "-p", "no:cacheprovider", "-rA", "hostile.grad.yaml"]
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     output = done.stdout + done.stderr
     assert done.returncode == 1 and "INTERNALERROR" not in output, output  # 1: tests failed; 3 would be pytest's own crash
