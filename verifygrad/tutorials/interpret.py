@@ -11,6 +11,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, computed_of, leaves_of, text_of
@@ -263,7 +264,7 @@ class CodeReader:
             if method == "requires_grad_":
                 self.requires_grad(owner, node)
                 return
-            if _dotted(call.func) in ("torch.manual_seed", "torch.random.manual_seed"):
+            if dotted_name(call.func) in ("torch.manual_seed", "torch.random.manual_seed"):
                 self.manual_seed(call)
                 return
         value = self.expression(call)
@@ -374,8 +375,8 @@ class CodeReader:
             if isinstance(owner, Tensor) and (owner.kind == LEAF or owner.retained):
                 return GradOf(owner, tuple(owner.grad))
             return owner if isinstance(owner, Unknown) else Other("grad of a non-leaf")
-        if _dotted(node) is not None and _dotted(node).split(".")[0] in ("torch", "np", "numpy", "math"):
-            return Other(_dotted(node))
+        if dotted_name(node) is not None and dotted_name(node).split(".")[0] in ("torch", "np", "numpy", "math"):
+            return Other(dotted_name(node))
         owner = self.expression(node.value)
         if isinstance(owner, Unknown):
             return owner
@@ -388,7 +389,7 @@ class CodeReader:
         return self.unknown(node, f"the attribute .{node.attr}")
 
     def _Call(self, node: ast.Call) -> Value:
-        dotted = _dotted(node.func)
+        dotted = dotted_name(node.func)
         if isinstance(node.func, ast.Attribute) and (dotted is None or dotted.split(".")[0] in self.names):
             return self.method(node)
         if dotted is None:
@@ -606,16 +607,6 @@ def _numeric(value: object) -> bool:
 
 def _keyword_true(node: ast.Call, name: str) -> bool:
     return any(k.arg == name and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
-
-
-def _dotted(node: ast.expr) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return ".".join([node.id, *reversed(parts)])
 
 
 def _dotted_node(dotted: str) -> ast.expr:
