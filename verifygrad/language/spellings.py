@@ -13,13 +13,16 @@ import ast
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from verifygrad.language.syntax import ExprError, Function, column, literal, reduction_attrs
 
 NUMPY_PREFIXES = frozenset({"np", "numpy", "np.linalg", "numpy.linalg"})
 REDUCTIONS = ("mean", "sum", "none")  # the `reduction=` of torch's losses
+# NOTE: the parser knows no shapes; hstack/vstack of 3-D arrays (joined along dim 1 / dim 0 by the
+# libraries) are refused by the shape check rather than joined along the wrong dimension.
+ONE_OR_TWO_D = (frozenset({1, 2}),)
 
 
 class Builder(Protocol):
@@ -49,6 +52,12 @@ class Graph:
 
     def const(self, value: float) -> int:
         return self.builder.const(value, self.col)
+
+    def checked(self, ndims: tuple[frozenset[int], ...], op: str, *args: int, **attrs: Any) -> int:
+        """A node whose arguments must have these numbers of dimensions (else an error naming the spelling)."""
+        index = self.op(op, *args, **attrs)
+        self.builder.nodes[index] = replace(self.builder.nodes[index], ndims=ndims)
+        return index
 
     def scale(self, x: int, factor: float) -> int:
         return self.op("mul", x, self.const(factor))
@@ -496,6 +505,24 @@ def _cat(call: Call) -> int:
     return out
 
 
+def _hstack(call: Call) -> int:
+    """Joined along the last dimension: hstack's dim 0 for 1-D arrays, dim 1 for 2-D ones."""
+    g, out = call.graph, call.tensors[0]
+    for piece in call.tensors[1:]:
+        out = g.checked(ONE_OR_TWO_D * 2, "concat", out, piece, dim=-1)
+    return out
+
+
+def _vstack(call: Call) -> int:
+    """1-D arrays become rows (1xN), then all are joined along dim 0."""
+    g = call.graph
+    rows = [g.op("flatten", g.checked(ONE_OR_TWO_D, "expand_dims", t, dim=0), start_dim=0, end_dim=-2) for t in call.tensors]
+    out = rows[0]
+    for row in rows[1:]:
+        out = g.op("concat", out, row, dim=0)
+    return out
+
+
 def _stack(call: Call) -> int:
     g, dim = call.graph, _join_dim(call)
     pieces = [g.op("expand_dims", t, dim=dim) for t in call.tensors]
@@ -806,6 +833,7 @@ COMPOSED: dict[str, Function] = {
     # joining and splitting
     "cat": spelling(_cat, (1, 64), keywords=("dim", "axis")), "concat": spelling(_cat, (1, 64), keywords=("dim", "axis")),
     "concatenate": spelling(_cat, (1, 64), keywords=("dim", "axis")), "stack": spelling(_stack, (1, 64), keywords=("dim", "axis")),
+    "hstack": spelling(_hstack, (1, 64)), "vstack": spelling(_vstack, (1, 64)), "row_stack": spelling(_vstack, (1, 64)),
     "split": spelling(_split, (1, 1), keywords=("split_size_or_sections", "split_size", "dim", PART)),
     "unbind": spelling(_unbind, (1, 1), keywords=("dim", PART)),
     # linear algebra
@@ -856,7 +884,7 @@ LITERAL_POSITIONAL = frozenset({
     "split", "unbind", "np.split", "einsum", "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
-SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack"})
+SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack"})
 
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
 DIM_POSITIONAL = frozenset(
