@@ -17,6 +17,7 @@ W = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.5]])
 V = np.array([0.3, -0.6, 0.45])
 A = np.array([[2.0, 1.0], [0.5, 3.0]])
 B = np.array([1.0, -2.0])
+S = np.array([[[0.5, -1.0], [2.0, 0.25]], [[1.5, 0.75], [-0.5, 1.0]], [[0.2, 0.4], [-0.3, 2.0]]])  # a stack of three 2x2 matrices
 erf = np.vectorize(math.erf)
 
 
@@ -107,6 +108,13 @@ CLOSED_FORMS = {
     "einsum-implicit": ("np.einsum('ij,ij', w, w)", {"w": W}, (W * W).sum(), {"w": 2 * W}),
     "einsum-outer-transposed": ("sum(einsum('i,j->ji', v, v[:2]) * w)", {"v": V, "w": W}, V[:2] @ W @ V,
                                 {"v": W.T @ V[:2] + np.concatenate([W @ V, [0.0]]), "w": np.outer(V[:2], V)}),
+    "bmm": ("sum(torch.bmm(s, s) * s)", {"s": S}, np.einsum("bij,bjk,bik", S, S, S),
+            {"s": np.einsum("bjk,bik->bij", S, S) + np.einsum("bij,bik->bjk", S, S) + S @ S}),
+    "matmul-batch-broadcast": ("sum(s @ a)", {"s": S, "a": A}, (S @ A).sum(),
+                               {"s": np.broadcast_to(A.sum(axis=1), S.shape), "a": np.broadcast_to(S.sum(axis=(0, 1))[:, None], A.shape)}),
+    "matmul-batch-vector": ("sum(np.matmul(s, b) ** 2) + sum(b @ s)", {"s": S, "b": B}, ((S @ B) ** 2).sum() + (B @ S).sum(),
+                            {"b": 2 * np.einsum("bm,bmk->k", S @ B, S) + S.sum(axis=(0, 2)),
+                             "s": 2 * (S @ B)[..., None] * B + np.broadcast_to(B[:, None], S.shape)}),
     "np.dot-matrix": ("sum(np.dot(a, a))", {"a": A}, (A @ A).sum(), {"a": np.ones((2, 2)) @ A.T + A.T @ np.ones((2, 2))}),
 }  # fmt: skip
 
@@ -150,6 +158,8 @@ def test_elementwise_hessian_of_a_new_primitive(expr: str) -> None:
         ("torch.prod(v)", np.array([[0, V[2], V[1]], [V[2], 0, V[0]], [V[1], V[0], 0]])),
         ("sum(torch.cumsum(v, 0) ** 2)", 2 * np.array([[3.0, 2, 1], [2, 2, 1], [1, 1, 1]])),
         ("einsum('i,i->', v, v)", 2 * np.eye(3)),
+        ("sum(v.reshape(3, 1, 1) @ v.reshape(3, 1, 1))", 2 * np.eye(3)),  # batched matmul, stacks on both sides
+        ("sum(v.reshape(1, 1, 3) @ v) + sum(v @ v.reshape(1, 3, 1))", 4 * np.eye(3)),  # a vector on either side
     ],
 )
 def test_structural_hessians(expr: str, hessian: np.ndarray) -> None:
@@ -173,6 +183,8 @@ def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product() -> None:
         ("torch.cat([w, v])", {"w": (2, 3), "v": (3,)}, "cannot join 2x3 and 3 along dim 0"),
         ("torch.hstack([w, w])", {"w": (2, 1, 3)}, "hstack needs 1-D/2-D and 1-D/2-D arguments, got 2x1x3 and 2x1x3"),
         ("np.vstack([w, v])", {"w": (2, 3), "v": (2,)}, "cannot join 2x3 and 1x2 along dim 0"),
+        ("torch.bmm(w, w)", {"w": (2, 3)}, "bmm needs 3-D and 3-D arguments, got 2x3 and 2x3"),
+        ("s @ u", {"s": (2, 3, 4), "u": (3, 4, 2)}, "the batch dimensions of 2x3x4 and 3x4x2 do not broadcast"),
         ("w.reshape(4, 2)", {"w": (2, 3)}, "cannot reshape 2x3 (6 elements) to 4x2"),
         ("torch.det(w)", {"w": (2, 3)}, "needs a square matrix, got 2x3"),
         ("np.linalg.solve(a, v)", {"a": (2, 2), "v": (3,)}, "the right-hand side 3 does not fit the matrix 2x2"),

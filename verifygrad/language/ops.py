@@ -108,11 +108,19 @@ def normalize_dim(dim: int, ndim: int) -> int:
 
 
 def matmul_shape(x: Shape, y: Shape) -> Shape:
-    if not (1 <= len(x) <= 2 and 1 <= len(y) <= 2):
-        raise ShapeError(f"matmul needs 1-D or 2-D arguments, got {fmt(x)} and {fmt(y)}")
-    if x[-1] != y[0]:
-        raise ShapeError(f"inner dimensions of {fmt(x)} and {fmt(y)} differ ({x[-1]} vs {y[0]})")
-    return x[:-1] + y[1:]
+    """As np.matmul: 1-D and 2-D as in linear algebra; beyond 2-D, a stack of matrices with broadcast batch dims."""
+    if not x or not y:
+        raise ShapeError(f"matmul needs arguments of at least 1 dimension, got {fmt(x)} and {fmt(y)}")
+    inner = y[0] if len(y) == 1 else y[-2]
+    if x[-1] != inner:
+        raise ShapeError(f"inner dimensions of {fmt(x)} and {fmt(y)} differ ({x[-1]} vs {inner})")
+    if len(x) <= 2 and len(y) <= 2:
+        return x[:-1] + y[1:]
+    try:
+        batch = broadcast_shape(x[:-2], y[:-2])
+    except ShapeError:
+        raise ShapeError(f"matmul: the batch dimensions of {fmt(x)} and {fmt(y)} do not broadcast") from None
+    return batch + x[-2:-1] + y[-1:] if len(y) > 1 else batch + x[-2:-1]
 
 
 def outer_shape(x: Shape, y: Shape) -> Shape:
@@ -461,16 +469,33 @@ def logsumexp_vjp(g: Any, ans: Any, x: Any, dim: int | None = None, keepdim: boo
     return expand_reduced(g, x, dim, keepdim) * prim.exp(x - expand_reduced(ans, x, dim, keepdim))
 
 
+def matrix_transpose(m: Any) -> Any:
+    """Each matrix of a stack transposed (the last two dims swapped)."""
+    return prim.transpose(m, dim0=-2, dim1=-1)
+
+
 def matmul_vjp_left(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    if y.ndim == 1:
-        return prim.outer(g, y) if x.ndim == 2 else g * y
-    return g @ y.T if x.ndim == 2 else y @ g
+    if x.ndim <= 2 and y.ndim <= 2:
+        if y.ndim == 1:
+            return prim.outer(g, y) if x.ndim == 2 else g * y
+        return g @ y.T if x.ndim == 2 else y @ g
+    if x.ndim == 1:  # x[k] y[..., k, n] -> g[..., n]
+        return prim.sum_to(prim.sum(prim.reshape(g, shape=g.shape[:-1] + (1, g.shape[-1])) * y, dim=-1, keepdim=False), shape=x.shape)
+    if y.ndim == 1:  # x[..., m, k] y[k] -> g[..., m]
+        return prim.reshape(g, shape=g.shape + (1,)) * y
+    return prim.sum_to(g @ matrix_transpose(y), shape=x.shape)
 
 
 def matmul_vjp_right(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    if x.ndim <= 2 and y.ndim <= 2:
+        if x.ndim == 1:
+            return prim.outer(x, g) if y.ndim == 2 else g * x
+        return x.T @ g
     if x.ndim == 1:
-        return prim.outer(x, g) if y.ndim == 2 else g * x
-    return x.T @ g
+        return prim.reshape(x, shape=(x.shape[0], 1)) * prim.reshape(g, shape=g.shape[:-1] + (1, g.shape[-1]))
+    if y.ndim == 1:
+        return prim.sum_to(prim.reshape(g, shape=g.shape + (1,)) * x, shape=y.shape)
+    return prim.sum_to(matrix_transpose(x) @ g, shape=y.shape)
 
 
 def pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
