@@ -115,6 +115,12 @@ CLOSED_FORMS = {
     "matmul-batch-vector": ("sum(np.matmul(s, b) ** 2) + sum(b @ s)", {"s": S, "b": B}, ((S @ B) ** 2).sum() + (B @ S).sum(),
                             {"b": 2 * np.einsum("bm,bmk->k", S @ B, S) + S.sum(axis=(0, 2)),
                              "s": 2 * (S @ B)[..., None] * B + np.broadcast_to(B[:, None], S.shape)}),
+    "tensordot-all": ("torch.tensordot(w, w, dims=2)", {"w": W}, (W * W).sum(), {"w": 2 * W}),
+    "tensordot-pairs": ("sum(torch.tensordot(w, v, dims=([1], [0])) ** 2)", {"w": W, "v": V}, ((W @ V) ** 2).sum(),
+                        {"w": 2 * np.outer(W @ V, V), "v": 2 * W.T @ (W @ V)}),
+    "tensordot-outer": ("sum(np.tensordot(a, a, 0))", {"a": A}, A.sum() ** 2, {"a": 2 * A.sum() * np.ones((2, 2))}),
+    "tensordot-first-dims": ("sum(np.tensordot(s, w, axes=(1, 0)))", {"s": S, "w": W[:, :2]}, np.tensordot(S, W[:, :2], axes=(1, 0)).sum(),
+                             {"s": np.broadcast_to(W[:, :2].sum(axis=1)[:, None], S.shape), "w": np.broadcast_to(S.sum(axis=(0, 2))[:, None], (2, 2))}),
     "np.dot-matrix": ("sum(np.dot(a, a))", {"a": A}, (A @ A).sum(), {"a": np.ones((2, 2)) @ A.T + A.T @ np.ones((2, 2))}),
 }  # fmt: skip
 
@@ -158,6 +164,7 @@ def test_elementwise_hessian_of_a_new_primitive(expr: str) -> None:
         ("torch.prod(v)", np.array([[0, V[2], V[1]], [V[2], 0, V[0]], [V[1], V[0], 0]])),
         ("sum(torch.cumsum(v, 0) ** 2)", 2 * np.array([[3.0, 2, 1], [2, 2, 1], [1, 1, 1]])),
         ("einsum('i,i->', v, v)", 2 * np.eye(3)),
+        ("sum(np.tensordot(v, v, 0) ** 2)", 8 * np.outer(V, V) + 4 * (V @ V) * np.eye(3)),  # (v.v)^2; the outer product's VJP is a tensordot's einsum
         ("sum(v.reshape(3, 1, 1) @ v.reshape(3, 1, 1))", 2 * np.eye(3)),  # batched matmul, stacks on both sides
         ("sum(v.reshape(1, 1, 3) @ v) + sum(v @ v.reshape(1, 3, 1))", 4 * np.eye(3)),  # a vector on either side
     ],
@@ -185,6 +192,8 @@ def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product() -> None:
         ("np.vstack([w, v])", {"w": (2, 3), "v": (2,)}, "cannot join 2x3 and 1x2 along dim 0"),
         ("torch.bmm(w, w)", {"w": (2, 3)}, "bmm needs 3-D and 3-D arguments, got 2x3 and 2x3"),
         ("s @ u", {"s": (2, 3, 4), "u": (3, 4, 2)}, "the batch dimensions of 2x3x4 and 3x4x2 do not broadcast"),
+        ("np.tensordot(w, w, axes=([1], [1, 0]))", {"w": (2, 3)}, "tensordot: 1 dims of the first operand paired with 2"),
+        ("torch.tensordot(w, w, dims=1)", {"w": (2, 3)}, "tensordot: dim 1 of 2x3 (3) and dim 0 of 2x3 (2) differ"),
         ("w.reshape(4, 2)", {"w": (2, 3)}, "cannot reshape 2x3 (6 elements) to 4x2"),
         ("torch.det(w)", {"w": (2, 3)}, "needs a square matrix, got 2x3"),
         ("np.linalg.solve(a, v)", {"a": (2, 2), "v": (3,)}, "the right-hand side 3 does not fit the matrix 2x2"),
@@ -210,6 +219,7 @@ def test_shape_errors_name_both_shapes(expr: str, shapes: dict, message: str) ->
         ("sum(torch.cumsum(w))", "cumsum() needs dim"),
         ("einsum('ii,i->', w, v)", "not supported yet: einsum with an index repeated within one operand ('ii')"),
         ("einsum('ij,k->i', w, v)", "not supported yet: einsum summing an index of one operand alone"),
+        ("np.tensordot(w, v, axes='ij')", "tensordot() takes dims as a number or a pair of lists of dims"),
         ("einsum('i;j', w, v)", "einsum() takes subscripts for two operands"),
     ],
 )

@@ -89,6 +89,7 @@ TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     "cumsum": torch.cumsum, "prod": _prod, "prod_others": _prod_others,
     "inv": torch.linalg.inv, "det": torch.linalg.det, "logabsdet": lambda x: torch.linalg.slogdet(x).logabsdet,
     "solve": torch.linalg.solve, "einsum": lambda x, y, spec: torch.einsum(spec, x, y),
+    "tensordot": lambda x, y, axes: torch.tensordot(x, y, dims=axes if isinstance(axes, int) else [list(axes[0]), list(axes[1])]),
     "erf": torch.erf, "erfc": torch.erfc, "expm1": torch.expm1, "asin": torch.asin, "acos": torch.acos,
     "atan": torch.atan, "atan2": torch.atan2, "floor": torch.floor, "ceil": torch.ceil, "trunc": torch.trunc,
     "round": torch.round,

@@ -29,6 +29,7 @@ mode is the transpose of the (linear) backward program.
 from __future__ import annotations
 
 import math
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -303,6 +304,40 @@ def einsum_shape(x: Shape, y: Shape, spec: str) -> Shape:
             if sizes.setdefault(letter, size) != size:
                 raise ShapeError(f"einsum '{spec}': index {letter} is {sizes[letter]} in one place and {size} in another ({fmt(x)} and {fmt(y)})")
     return tuple(sizes[letter] for letter in output)
+
+
+def tensordot_dims(x: Shape, y: Shape, axes: int | tuple[tuple[int, ...], tuple[int, ...]]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The contracted dims of each operand, counted from 0: the last ``axes`` of x with the first of y, or the two lists."""
+    if isinstance(axes, int):
+        if not 0 <= axes <= min(len(x), len(y)):
+            raise ShapeError(f"tensordot: cannot contract {axes} dims of {fmt(x)} and {fmt(y)}")
+        return tuple(range(len(x) - axes, len(x))), tuple(range(axes))
+    first, second = axes
+    if len(first) != len(second):
+        raise ShapeError(f"tensordot: {len(first)} dims of the first operand paired with {len(second)} of the second")
+    ours, theirs = tuple(normalize_dim(d, len(x)) for d in first), tuple(normalize_dim(d, len(y)) for d in second)
+    if len(set(ours)) != len(ours) or len(set(theirs)) != len(theirs):
+        raise ShapeError("tensordot: a dim is contracted twice")
+    return ours, theirs
+
+
+def tensordot_spec(x: Shape, y: Shape, axes: int | tuple[tuple[int, ...], tuple[int, ...]]) -> str:
+    """The same contraction as an explicit einsum ("ijk,jkl->il"): free dims of x, then free dims of y."""
+    ours, theirs = tensordot_dims(x, y, axes)
+    x_letters = string.ascii_letters[: len(x)]
+    fresh = iter(string.ascii_letters[len(x) :])
+    paired = dict(zip(theirs, (x_letters[d] for d in ours)))
+    y_letters = "".join(paired[d] if d in paired else next(fresh) for d in range(len(y)))
+    free = "".join(x_letters[d] for d in range(len(x)) if d not in ours) + "".join(y_letters[d] for d in range(len(y)) if d not in theirs)
+    return f"{x_letters},{y_letters}->{free}"
+
+
+def tensordot_shape(x: Shape, y: Shape, axes: int | tuple[tuple[int, ...], tuple[int, ...]] = 2) -> Shape:
+    ours, theirs = tensordot_dims(x, y, axes)
+    for a, b in zip(ours, theirs):
+        if x[a] != y[b]:
+            raise ShapeError(f"tensordot: dim {a} of {fmt(x)} ({x[a]}) and dim {b} of {fmt(y)} ({y[b]}) differ")
+    return tuple(n for d, n in enumerate(x) if d not in ours) + tuple(n for d, n in enumerate(y) if d not in theirs)
 
 
 def fmt(shape: Shape) -> str:
@@ -655,6 +690,15 @@ def einsum_vjps() -> tuple[Callable[..., Any], Callable[..., Any]]:
     return first, second
 
 
+def tensordot_vjps() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The contraction written as an einsum; each operand's gradient is that einsum's (an einsum again)."""
+    first, second = einsum_vjps()
+    return (
+        lambda g, ans, x, y, axes: first(g, ans, x, y, spec=tensordot_spec(x.shape, y.shape, axes)),
+        lambda g, ans, x, y, axes: second(g, ans, x, y, spec=tensordot_spec(x.shape, y.shape, axes)),
+    )
+
+
 def erf_vjp(g: Any, ans: Any, x: Any) -> Any:
     return g * (2 / math.sqrt(math.pi)) * prim.exp(-(x * x))
 
@@ -776,6 +820,8 @@ OPS: dict[str, Op] = {
         # NOTE: det's and logabsdet's VJPs go through inv: nan at a singular matrix, where torch still answers for det.
         # NOTE: two operands, explicit output; spellings.py refuses specs whose VJP would not be an einsum again.
         Op("einsum", 2, arrays.einsum, einsum_vjps(), einsum_shape, torch="einsum", reads=(("y",), ("x",))),
+        # axes: an int (the last n dims of x with the first n of y) or a pair of tuples of dims, as np.tensordot takes them.
+        Op("tensordot", 2, lambda x, y, axes: np.tensordot(x, y, axes=axes), tensordot_vjps(), tensordot_shape, torch="tensordot", reads=(("y",), ("x",))),
         Op("inv", 1, np.linalg.inv, (lambda g, ans, x: -(ans.T @ (g @ ans.T)),), square_shape, sympy="inv", torch="inv", reads=(("ans",),)),
         Op("det", 1, np.linalg.det, (lambda g, ans, x: g * ans * prim.inv(x).T,), det_shape, sympy="det", torch="det", reads=(("ans", "x"),)),
         Op("logabsdet", 1, arrays.logabsdet, (lambda g, ans, x: g * prim.inv(x).T,), det_shape, sympy="logabsdet", torch="logabsdet", reads=(("x",),)),

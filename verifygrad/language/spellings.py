@@ -603,6 +603,18 @@ def einsum_spec(spec: Any, col: int) -> str:
     return f"{first},{second}->{output}"
 
 
+def _tensordot(call: Call) -> int:
+    given = call.literal("dims" if "dims" in call.params else "axes", 0, 2)
+    if type(given) is int:
+        return call.graph.op("tensordot", *call.tensors, axes=given)
+    pair = given if isinstance(given, (list, tuple)) and len(given) == 2 else None
+    if pair is not None and all(type(d) is int for d in pair):
+        pair = ([pair[0]], [pair[1]])  # np.tensordot(a, b, axes=(1, 0)): one dim of each
+    if pair is None or not all(isinstance(side, (list, tuple)) and all(type(d) is int for d in side) for side in pair):
+        raise ExprError(f"{call.graph.name}() takes dims as a number or a pair of lists of dims, e.g. dims=([1], [0])", call.graph.col)
+    return call.graph.op("tensordot", *call.tensors, axes=(tuple(pair[0]), tuple(pair[1])))
+
+
 def _einsum(call: Call) -> int:
     if len(call.tensors) != 2:
         raise ExprError("not supported yet: einsum of other than two operands", call.graph.col)
@@ -839,6 +851,7 @@ COMPOSED: dict[str, Function] = {
     # linear algebra
     "det": _alias("det"), "inv": _alias("inv"), "inverse": _alias("inv"), "solve": _alias("solve", 2),
     "einsum": spelling(_einsum, (1, 3), keywords=("equation",)),
+    "tensordot": spelling(_tensordot, (2, 2), keywords=("dims", "axes")),
     "logdet": unary(lambda g, x: g.op("log", g.op("det", x))),
     "slogdet": spelling(_slogdet, (1, 1), keywords=(PART,)),
     # special functions, rounding, remainders
@@ -881,7 +894,7 @@ NUMPY: dict[str, Function] = {
 # Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
 LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
-    "split", "unbind", "np.split", "einsum", "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
+    "split", "unbind", "np.split", "einsum", "tensordot", "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
 SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack"})
