@@ -74,6 +74,12 @@ CLOSED_FORMS = {
     "trace-offset": ("np.trace(w, offset=1)", {"w": W}, 5 + 6.5, {"w": ones_at(W.shape, (0, 1), (1, 2))}),
     "cumsum": ("sum(torch.cumsum(v, 0) ** 2)", {"v": V}, (np.cumsum(V) ** 2).sum(), {"v": np.cumsum((2 * np.cumsum(V))[::-1])[::-1]}),
     "np.cumsum-flat": ("sum(np.cumsum(a))", {"a": A}, 2 * 4 + 1 * 3 + 0.5 * 2 + 3, {"a": np.array([[4.0, 3], [2, 1]])}),
+    "cumprod": ("sum(torch.cumprod(v, 0))", {"v": V}, V[0] + V[0] * V[1] + V.prod(),
+                {"v": np.array([1 + V[1] + V[1] * V[2], V[0] + V[0] * V[2], V[0] * V[1]])}),
+    "cumprod-with-zero": ("sum(torch.cumprod(v - 0.3, dim=0))", {"v": V}, 0.0, {"v": np.array([1 - 0.9 - 0.9 * 0.15, 0, 0])}),
+    "cumprod-two-zeros": ("sum(torch.cumprod(v * (v - 0.3) * (v + 0.6), 0))", {"v": V}, 0.0, {"v": np.array([0.3 * 0.9, 0, 0])}),
+    "cumprod-dim0": ("sum(torch.cumprod(w, 0))", {"w": W}, W[0].sum() + (W[0] * W[1]).sum(), {"w": np.array([1 + W[1], W[0]])}),
+    "np.cumprod-flat": ("sum(np.cumprod(a))", {"a": A}, 8.0, {"a": np.array([[4.0, 6], [8, 1]])}),
     "prod": ("torch.prod(v)", {"v": V}, V.prod(), {"v": np.array([V[1] * V[2], V[0] * V[2], V[0] * V[1]])}),
     "prod-with-zero": ("np.prod(v - 0.45)", {"v": V}, 0.0, {"v": np.array([0.0, 0.0, (V[0] - 0.45) * (V[1] - 0.45)])}),
     "prod-dim": ("sum(torch.prod(w, 1))", {"w": W}, 15 + 52, {"w": np.array([[15, 3, 5], [13, 26, 8.0]])}),
@@ -163,6 +169,7 @@ def test_elementwise_hessian_of_a_new_primitive(expr: str) -> None:
         ("torch.max(v * v)", np.diag([0.0, 2, 0])),
         ("torch.prod(v)", np.array([[0, V[2], V[1]], [V[2], 0, V[0]], [V[1], V[0], 0]])),
         ("sum(torch.cumsum(v, 0) ** 2)", 2 * np.array([[3.0, 2, 1], [2, 2, 1], [1, 1, 1]])),
+        ("sum(torch.cumprod(v, 0))", np.array([[0, 1 + V[2], V[1]], [1 + V[2], 0, V[0]], [V[1], V[0], 0]])),
         ("einsum('i,i->', v, v)", 2 * np.eye(3)),
         ("sum(np.tensordot(v, v, 0) ** 2)", 8 * np.outer(V, V) + 4 * (V @ V) * np.eye(3)),  # (v.v)^2; the outer product's VJP is a tensordot's einsum
         ("sum(v.reshape(3, 1, 1) @ v.reshape(3, 1, 1))", 2 * np.eye(3)),  # batched matmul, stacks on both sides
@@ -217,6 +224,7 @@ def test_shape_errors_name_both_shapes(expr: str, shapes: dict, message: str) ->
         ("np.split(w, 2)[0]", "not supported yet: np.split into equal sections"),
         ("torch.split(w, 2)", "split() returns several tensors"),
         ("sum(torch.cumsum(w))", "cumsum() needs dim"),
+        ("sum(torch.cumprod(w))", "cumprod() needs dim"),
         ("einsum('ii,i->', w, v)", "not supported yet: einsum with an index repeated within one operand ('ii')"),
         ("einsum('ij,k->i', w, v)", "not supported yet: einsum summing an index of one operand alone"),
         ("np.tensordot(w, v, axes='ij')", "tensordot() takes dims as a number or a pair of lists of dims"),

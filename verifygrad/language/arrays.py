@@ -133,6 +133,10 @@ def cumsum(x: np.ndarray, dim: int) -> np.ndarray:
     return np.cumsum(x, axis=dim)
 
 
+def cumprod(x: np.ndarray, dim: int) -> np.ndarray:
+    return np.cumprod(x, axis=dim)
+
+
 def prod(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
     return np.prod(x, axis=dim, keepdims=keepdim)
 

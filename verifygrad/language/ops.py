@@ -652,6 +652,20 @@ def cumsum_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
     return prim.flip(prim.cumsum(prim.flip(g, dims=(dim,)), dim=dim), dims=(dim,))
 
 
+def cumprod_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
+    """d out[i] / d x[j] = the product of x[k] for k <= i, k != j (i >= j): exact where x has zeros, unlike ans/x.
+
+    NOTE: builds, for each j, the sequence x with x[j] set to 1 (n times the memory of x along dim).
+    """
+    d = dim % x.ndim
+    n = x.shape[d]
+    trailing = (1,) * (x.ndim - d - 1)
+    eye = np.eye(n, dtype=x.dtype).reshape((n, n) + trailing)
+    without_j = prim.expand_dims(x, dim=d) * (1 - eye) + eye  # [..., j, k, ...]: x[k], or 1 where k = j
+    later = np.triu(np.ones((n, n), dtype=x.dtype)).reshape((n, n) + trailing)  # [j, i]: 1 where i >= j
+    return prim.sum(prim.expand_dims(g, dim=d) * later * prim.cumprod(without_j, dim=d + 1), dim=d + 1, keepdim=False)
+
+
 def prod_vjp(g: Any, ans: Any, x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     return expand_reduced(g, x, dim, keepdim) * prim.prod_others(x, dim=dim)
 
@@ -814,6 +828,7 @@ OPS: dict[str, Op] = {
         Op("triu", 1, lambda x, k=0: np.triu(x, k), (lambda g, ans, x, k=0: prim.triu(g, k=k),), matrix_shape, torch="triu", reads=((),)),
         Op("diag", 1, arrays.diag, (diag_vjp,), diag_shape, torch="diag", reads=(("ans",),)),
         Op("cumsum", 1, arrays.cumsum, (cumsum_vjp,), lambda x, dim: dims_shape(x, (dim,)), torch="cumsum", reads=((),)),
+        Op("cumprod", 1, arrays.cumprod, (cumprod_vjp,), lambda x, dim: dims_shape(x, (dim,)), torch="cumprod", reads=(("x",),)),
         Op("prod", 1, arrays.prod, (prod_vjp,), reduced_shape, torch="prod", reads=(("x",),)),
         Op("prod_others", 1, arrays.prod_others, (prod_others_vjp,), lambda x, dim=None: x, torch="prod_others"),
         # --- linear algebra (2-D) ---------------------------------------------------------------------------

@@ -573,13 +573,16 @@ def _unbind(call: Call) -> int:
     return call.graph.op("index", call.tensors[0], key=_along(call.literal("dim", 0, 0), _part_index(call)))
 
 
-def _cumsum(call: Call) -> int:
-    g, x, dim = call.graph, call.tensors[0], call.dim()
-    if dim is None:
-        if g.name != "np.cumsum":
-            raise ExprError("cumsum() needs dim, e.g. cumsum(x, dim=0)", g.col)
-        return g.op("cumsum", g.op("flatten", x, start_dim=0, end_dim=-1), dim=0)  # numpy: over the flattened array
-    return g.op("cumsum", x, dim=dim)
+def _cumulative(op: str) -> Compose:
+    def compose(call: Call) -> int:
+        g, x, dim = call.graph, call.tensors[0], call.dim()
+        if dim is None:
+            if not g.name.startswith("np."):
+                raise ExprError(f"{op}() needs dim, e.g. {op}(x, dim=0)", g.col)
+            return g.op(op, g.op("flatten", x, start_dim=0, end_dim=-1), dim=0)  # numpy: over the flattened array
+        return g.op(op, x, dim=dim)
+
+    return compose
 
 
 def einsum_spec(spec: Any, col: int) -> str:
@@ -828,7 +831,8 @@ COMPOSED: dict[str, Function] = {
     "amin": spelling(_extreme("amin", "minimum", torch_style=False), (1, 1), keywords=_REDUCE),
     "maximum": _alias("maximum", 2), "minimum": _alias("minimum", 2),
     "prod": spelling(lambda call: call.graph.reduce("prod", call.tensors[0], call.dim(), call.keepdim()), (1, 1), keywords=_REDUCE),
-    "cumsum": spelling(_cumsum, (1, 1), keywords=("dim", "axis")),
+    "cumsum": spelling(_cumulative("cumsum"), (1, 1), keywords=("dim", "axis")),
+    "cumprod": spelling(_cumulative("cumprod"), (1, 1), keywords=("dim", "axis")),
     # reshaping
     "reshape": spelling(_reshape, (1, 1), keywords=("shape", "newshape")), "view": spelling(_reshape, (1, 1), keywords=("shape",)),
     "flatten": spelling(_flatten, (1, 1), keywords=("start_dim", "end_dim")),
@@ -878,7 +882,8 @@ NUMPY: dict[str, Function] = {
     "np.clip": spelling(_clamp("a_min", "a_max"), (1, 1), ("a_min", "a_max")),
     "np.max": spelling(_extreme("amax", "maximum", torch_style=False), (1, 1), keywords=_REDUCE),
     "np.min": spelling(_extreme("amin", "minimum", torch_style=False), (1, 1), keywords=_REDUCE),
-    "np.cumsum": spelling(_cumsum, (1, 1), keywords=("axis",)),
+    "np.cumsum": spelling(_cumulative("cumsum"), (1, 1), keywords=("axis",)),
+    "np.cumprod": spelling(_cumulative("cumprod"), (1, 1), keywords=("axis",)),
     "np.repeat": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "axis")),
     "np.flip": spelling(_flip, (1, 1), keywords=("axis",)),
     "np.roll": spelling(_roll, (1, 1), keywords=("shift", "axis")),
@@ -912,6 +917,7 @@ DIM_POSITIONAL = frozenset(
         "amin",
         "prod",
         "cumsum",
+        "cumprod",
         "unsqueeze",
         "expand_dims",
         "squeeze",

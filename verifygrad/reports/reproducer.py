@@ -107,6 +107,7 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "pad": lambda x, pairs, whole=False, ndim=0: f"torch.nn.functional.pad({x}, {[w for pair in reversed(pairs) for w in pair]})",
     **{name: (lambda x, k=0, ndim=0, name=name: f"torch.{name}({x}, {k})") for name in ("tril", "triu", "diag")},
     "cumsum": lambda x, dim, ndim: f"torch.cumsum({x}, {dim})",
+    "cumprod": lambda x, dim, ndim: f"torch.cumprod({x}, {dim})",
     "prod": lambda x, dim=None, keepdim=False, ndim=0: (f"torch.prod({x})" + (f".reshape({(1,) * ndim})" if keepdim else ""))
     if dim is None else f"torch.prod({x}, {dim}, keepdim={keepdim})",
     "prod_others": _prod_others,
