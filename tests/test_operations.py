@@ -19,6 +19,7 @@ A = np.array([[2.0, 1.0], [0.5, 3.0]])
 B = np.array([1.0, -2.0])
 S = np.array([[[0.5, -1.0], [2.0, 0.25]], [[1.5, 0.75], [-0.5, 1.0]], [[0.2, 0.4], [-0.3, 2.0]]])  # a stack of three 2x2 matrices
 erf = np.vectorize(math.erf)
+CHOL = np.linalg.cholesky(np.tril(A) + np.tril(A, -1).T)  # the factorization reads A's lower triangle only
 
 
 def ones_at(shape: tuple[int, ...], *indices: tuple[int, ...], value: float = 1.0) -> np.ndarray:
@@ -90,6 +91,10 @@ CLOSED_FORMS = {
     "logdet": ("torch.logdet(a)", {"a": A}, math.log(5.5), {"a": np.linalg.inv(A).T}),
     "solve": ("sum(np.linalg.solve(a, b))", {"a": A, "b": B}, np.linalg.solve(A, B).sum(),
               {"b": np.linalg.solve(A.T, np.ones(2)), "a": -np.outer(np.linalg.solve(A.T, np.ones(2)), np.linalg.solve(A, B))}),
+    "cholesky": ("sum(torch.linalg.cholesky(a))", {"a": A}, CHOL.sum(),
+                 {"a": np.array([[0.5 / CHOL[0, 0] - A[1, 0] / (2 * A[0, 0] ** 1.5) + A[1, 0] ** 2 / (2 * A[0, 0] ** 2 * CHOL[1, 1]), 0],
+                                 [1 / CHOL[0, 0] - A[1, 0] / (A[0, 0] * CHOL[1, 1]), 0.5 / CHOL[1, 1]]])}),
+    "cholesky-of-gram": ("sum(log(diag(np.linalg.cholesky(a @ a.T))))", {"a": A}, math.log(5.5), {"a": np.linalg.inv(A).T}),  # log|det a|
     "erf": ("sum(torch.erf(v))", {"v": V}, erf(V).sum(), {"v": 2 / math.sqrt(math.pi) * np.exp(-(V**2))}),
     "erfc": ("sum(torch.special.erfc(v))", {"v": V}, (1 - erf(V)).sum(), {"v": -2 / math.sqrt(math.pi) * np.exp(-(V**2))}),
     "gelu": ("sum(F.gelu(v))", {"v": V}, (0.5 * V * (1 + erf(V / math.sqrt(2)))).sum(),
@@ -180,9 +185,10 @@ def test_structural_hessians(expr: str, hessian: np.ndarray) -> None:
     np.testing.assert_allclose(second.hessian(parse(expr), {"v": V}, "float64", ("v",))["v", "v"], hessian, rtol=1e-10, atol=1e-12)
 
 
-def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product() -> None:
+@pytest.mark.parametrize("expr", ["torch.logdet(a)", "2 * sum(log(diag(torch.linalg.cholesky(a @ a.T)))) - torch.logdet(a)"])
+def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product(expr: str) -> None:
     a = np.array([[2.0, 0.3], [0.1, 1.5]])
-    hessian = second.hessian(parse("torch.logdet(a)"), {"a": a}, "float64", ("a",))["a", "a"].reshape(4, 4)
+    hessian = second.hessian(parse(expr), {"a": a}, "float64", ("a",))["a", "a"].reshape(4, 4)
     inverse = np.linalg.inv(a)
     # d2 logdet / dA_ij dA_kl = -inv(A)_li inv(A)_jk
     expected = -np.einsum("li,jk->ijkl", inverse, inverse).reshape(4, 4)
@@ -203,6 +209,7 @@ def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product() -> None:
         ("torch.tensordot(w, w, dims=1)", {"w": (2, 3)}, "tensordot: dim 1 of 2x3 (3) and dim 0 of 2x3 (2) differ"),
         ("w.reshape(4, 2)", {"w": (2, 3)}, "cannot reshape 2x3 (6 elements) to 4x2"),
         ("torch.det(w)", {"w": (2, 3)}, "needs a square matrix, got 2x3"),
+        ("torch.linalg.cholesky(w)", {"w": (2, 3)}, "cholesky: needs a square matrix, got 2x3"),
         ("np.linalg.solve(a, v)", {"a": (2, 2), "v": (3,)}, "the right-hand side 3 does not fit the matrix 2x2"),
         ("np.pad(w, ((1, 1),))", {"w": (2, 3)}, "needs 2 (before, after) pairs"),
         ("torch.max(w, 2).values", {"w": (2, 3)}, "dim 2 is out of range"),

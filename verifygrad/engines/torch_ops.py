@@ -87,6 +87,9 @@ TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     "flip": lambda x, dims=None: torch.flip(x, tuple(range(x.dim())) if dims is None else dims),
     "roll": torch.roll, "pad": _pad, "tril": lambda x, k=0: torch.tril(x, k), "triu": lambda x, k=0: torch.triu(x, k), "diag": lambda x, k=0: torch.diag(x, k),
     "cumsum": torch.cumsum, "cumprod": torch.cumprod, "prod": _prod, "prod_others": _prod_others,
+    # NOTE: torch's cholesky gradient is symmetric; rebuilding the matrix from its lower triangle (the part the
+    # factorization reads) moves it there, as in the other engines. The value is unchanged.
+    "cholesky": lambda x: torch.linalg.cholesky(x.tril() + x.tril(-1).mT),
     "inv": torch.linalg.inv, "det": torch.linalg.det, "logabsdet": lambda x: torch.linalg.slogdet(x).logabsdet,
     "solve": torch.linalg.solve, "einsum": lambda x, y, spec: torch.einsum(spec, x, y),
     "tensordot": lambda x, y, axes: torch.tensordot(x, y, dims=axes if isinstance(axes, int) else [list(axes[0]), list(axes[1])]),

@@ -666,6 +666,16 @@ def cumprod_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
     return prim.sum(prim.expand_dims(g, dim=d) * later * prim.cumprod(without_j, dim=d + 1), dim=d + 1, keepdim=False)
 
 
+def cholesky_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """L^-T Phi(L^T g) L^-1 symmetrized (Phi: the lower triangle, diagonal halved), then moved onto the lower
+    triangle, the only part of x that the factorization reads: off the diagonal both halves of the pair add up."""
+    n = x.shape[0]
+    phi = np.tril(np.ones((n, n), dtype=x.dtype), -1) + 0.5 * np.eye(n, dtype=x.dtype)
+    inverse = prim.inv(ans)
+    middle = inverse.T @ ((ans.T @ g) * phi) @ inverse
+    return (middle + middle.T) * phi
+
+
 def prod_vjp(g: Any, ans: Any, x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     return expand_reduced(g, x, dim, keepdim) * prim.prod_others(x, dim=dim)
 
@@ -838,6 +848,8 @@ OPS: dict[str, Op] = {
         # axes: an int (the last n dims of x with the first n of y) or a pair of tuples of dims, as np.tensordot takes them.
         Op("tensordot", 2, lambda x, y, axes: np.tensordot(x, y, axes=axes), tensordot_vjps(), tensordot_shape, torch="tensordot", reads=(("y",), ("x",))),
         Op("inv", 1, np.linalg.inv, (lambda g, ans, x: -(ans.T @ (g @ ans.T)),), square_shape, sympy="inv", torch="inv", reads=(("ans",),)),
+        # NOTE: reads the lower triangle of x only (as LAPACK and torch do); not symmetric positive definite: nan.
+        Op("cholesky", 1, arrays.cholesky, (cholesky_vjp,), square_shape, sympy="cholesky", torch="cholesky", reads=(("ans",),)),
         Op("det", 1, np.linalg.det, (lambda g, ans, x: g * ans * prim.inv(x).T,), det_shape, sympy="det", torch="det", reads=(("ans", "x"),)),
         Op("logabsdet", 1, arrays.logabsdet, (lambda g, ans, x: g * prim.inv(x).T,), det_shape, sympy="logabsdet", torch="logabsdet", reads=(("x",),)),
         Op("solve", 2, np.linalg.solve, (solve_vjp_a, solve_vjp_b), solve_shape, sympy="solve", torch="solve", reads=(("ans", "x"), ("x",))),

@@ -853,7 +853,7 @@ COMPOSED: dict[str, Function] = {
     "split": spelling(_split, (1, 1), keywords=("split_size_or_sections", "split_size", "dim", PART)),
     "unbind": spelling(_unbind, (1, 1), keywords=("dim", PART)),
     # linear algebra
-    "det": _alias("det"), "inv": _alias("inv"), "inverse": _alias("inv"), "solve": _alias("solve", 2),
+    "det": _alias("det"), "inv": _alias("inv"), "inverse": _alias("inv"), "solve": _alias("solve", 2), "cholesky": _alias("cholesky"),
     "einsum": spelling(_einsum, (1, 3), keywords=("equation",)),
     "tensordot": spelling(_tensordot, (2, 2), keywords=("dims", "axes")),
     "logdet": unary(lambda g, x: g.op("log", g.op("det", x))),

@@ -111,6 +111,7 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "prod": lambda x, dim=None, keepdim=False, ndim=0: (f"torch.prod({x})" + (f".reshape({(1,) * ndim})" if keepdim else ""))
     if dim is None else f"torch.prod({x}, {dim}, keepdim={keepdim})",
     "prod_others": _prod_others,
+    "cholesky": lambda x, ndim: f"torch.linalg.cholesky({x}.tril() + {x}.tril(-1).mT)",
     "inv": lambda x, ndim: f"torch.linalg.inv({x})", "det": lambda x, ndim: f"torch.linalg.det({x})",
     "logabsdet": lambda x, ndim: f"torch.linalg.slogdet({x}).logabsdet",
     "solve": lambda a, b, ndim: f"torch.linalg.solve({a}, {b})",
