@@ -57,6 +57,10 @@ CLOSED_FORMS = {
     "hstack-2d": ("sum(torch.hstack([w, w[:, :1]]) ** 2)", {"w": W}, (W**2).sum() + (W[:, 0] ** 2).sum(), {"w": 2 * W * [[2, 1, 1]]}),
     "vstack-1d": ("sum(np.vstack([v, v ** 2])[1])", {"v": V}, (V**2).sum(), {"v": 2 * V}),
     "vstack-2d": ("sum(torch.vstack((w, w[:1])) ** 2)", {"w": W}, (W**2).sum() + (W[0] ** 2).sum(), {"w": 2 * W * [[2], [1]]}),
+    "chunk": ("sum(torch.chunk(w, 2, dim=1)[1] ** 2)", {"w": W}, 9 + 6.5**2, {"w": 2 * W * [0, 0, 1]}),  # pieces of ceil(3/2) = 2
+    "chunk-method": ("sum(w.chunk(2)[1])", {"w": W}, W[1].sum(), {"w": np.array([[0.0, 0, 0], [1, 1, 1]])}),
+    "array_split": ("sum(np.array_split(w, 2, axis=1)[0] ** 2)", {"w": W}, (W[:, :2] ** 2).sum(), {"w": 2 * W * [1, 1, 0]}),
+    "array_split-last": ("sum(np.array_split(v, 2)[1])", {"v": V}, V[2], {"v": np.array([0.0, 0, 1])}),
     "split": ("sum(torch.split(w, 2, dim=1)[1] ** 2)", {"w": W}, 9 + 6.5**2, {"w": 2 * W * [0, 0, 1]}),
     "np.split": ("sum(np.split(v, [1], axis=0)[1])", {"v": V}, V[1:].sum(), {"v": np.array([0.0, 1, 1])}),
     "unbind": ("sum(torch.unbind(w, 0)[1] * v)", {"w": W, "v": V}, W[1] @ V, {"w": np.array([[0, 0, 0], V]), "v": W[1]}),
@@ -171,6 +175,7 @@ def test_elementwise_hessian_of_a_new_primitive(expr: str) -> None:
     [
         ("sum(v[[0, 0, 2]] ** 2)", np.diag([4.0, 0, 2])),  # index, then scatter-add in the backward pass
         ("sum(torch.cat([v, v]) ** 2)", 4 * np.eye(3)),
+        ("sum(torch.chunk(v, 2)[0] ** 2) + sum(np.array_split(v, 2)[1] ** 2)", np.diag([2.0, 2, 2])),
         ("torch.max(v * v)", np.diag([0.0, 2, 0])),
         ("torch.prod(v)", np.array([[0, V[2], V[1]], [V[2], 0, V[0]], [V[1], V[0], 0]])),
         ("sum(torch.cumsum(v, 0) ** 2)", 2 * np.array([[3.0, 2, 1], [2, 2, 1], [1, 1, 1]])),
@@ -207,6 +212,7 @@ def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product(expr: str) -> 
         ("s @ u", {"s": (2, 3, 4), "u": (3, 4, 2)}, "the batch dimensions of 2x3x4 and 3x4x2 do not broadcast"),
         ("np.tensordot(w, w, axes=([1], [1, 0]))", {"w": (2, 3)}, "tensordot: 1 dims of the first operand paired with 2"),
         ("torch.tensordot(w, w, dims=1)", {"w": (2, 3)}, "tensordot: dim 1 of 2x3 (3) and dim 0 of 2x3 (2) differ"),
+        ("torch.chunk(w, 3, dim=0)[2]", {"w": (2, 3)}, "2x3 cut into 3 along dim 0 makes 2 pieces, so no piece 2"),
         ("w.reshape(4, 2)", {"w": (2, 3)}, "cannot reshape 2x3 (6 elements) to 4x2"),
         ("torch.det(w)", {"w": (2, 3)}, "needs a square matrix, got 2x3"),
         ("torch.linalg.cholesky(w)", {"w": (2, 3)}, "cholesky: needs a square matrix, got 2x3"),
@@ -230,6 +236,8 @@ def test_shape_errors_name_both_shapes(expr: str, shapes: dict, message: str) ->
         ("w[::0]", "a slice step cannot be zero"),
         ("np.split(w, 2)[0]", "not supported yet: np.split into equal sections"),
         ("torch.split(w, 2)", "split() returns several tensors"),
+        ("torch.chunk(w, 2)", "chunk() returns several tensors"),
+        ("np.array_split(w, [1, 2])[0]", "array_split() takes the number of pieces as a whole number"),
         ("sum(torch.cumsum(w))", "cumsum() needs dim"),
         ("sum(torch.cumprod(w))", "cumprod() needs dim"),
         ("einsum('ii,i->', w, v)", "not supported yet: einsum with an index repeated within one operand ('ii')"),

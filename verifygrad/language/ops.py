@@ -340,6 +340,25 @@ def tensordot_shape(x: Shape, y: Shape, axes: int | tuple[tuple[int, ...], tuple
     return tuple(n for d, n in enumerate(x) if d not in ours) + tuple(n for d, n in enumerate(y) if d not in theirs)
 
 
+def piece_key(x: Shape, chunks: int, dim: int, part: int, numpy_style: bool) -> tuple[Any, ...]:
+    """The slice of piece ``part`` when x is cut into ``chunks`` along dim: torch.chunk's pieces of
+    ceil(n/chunks) (maybe fewer pieces), or np.array_split's (the first n % chunks one longer)."""
+    d = normalize_dim(dim, len(x))
+    size = x[d]
+    if chunks < 1:
+        raise ShapeError(f"cannot cut into {chunks} pieces")
+    if numpy_style:
+        quotient, remainder = divmod(size, chunks)
+        start, pieces = part * quotient + min(part, remainder), chunks
+        stop = start + quotient + (part < remainder)
+    else:
+        step = max(-(-size // chunks), 1)
+        start, stop, pieces = part * step, min(size, (part + 1) * step), max(-(-size // step), 1)
+    if not 0 <= part < pieces:
+        raise ShapeError(f"{fmt(x)} cut into {chunks} along dim {dim} makes {pieces} pieces, so no piece {part}")
+    return (slice(None),) * d + (slice(start, stop),)
+
+
 def fmt(shape: Shape) -> str:
     return "scalar" if shape == () else "x".join(map(str, shape))
 
@@ -822,6 +841,10 @@ OPS: dict[str, Op] = {
         Op("select", 2, select, (None, lambda g, ans, c, a: prim.select(c, g)), broadcast_shape, broadcasts=True, sympy="select", torch="select", reads=((), ("x",))),
         # --- indexing with static keys, and its transpose, the scatter-add ------------------------------------
         Op("index", 1, arrays.index, (lambda g, ans, x, key: prim.scatter(g, shape=x.shape, key=key),), key_shape, torch="index", reads=((),)),
+        # One piece of torch.chunk / np.array_split: an index whose slice depends on the shape.
+        Op("piece", 1, lambda x, **cut: arrays.index(x, piece_key(x.shape, **cut)),
+           (lambda g, ans, x, **cut: prim.scatter(g, shape=x.shape, key=piece_key(x.shape, **cut)),),
+           lambda x, **cut: key_shape(x, piece_key(x, **cut)), torch="piece", reads=((),)),
         Op("scatter", 1, arrays.scatter, (lambda g, ans, x, shape, key: prim.index(g, key=key),), scatter_shape, torch="scatter", reads=((),)),
         Op("expand_dims", 1, arrays.expand_dims, (lambda g, ans, x, dim: prim.reshape(g, shape=x.shape),), expand_dims_shape, torch="unsqueeze", reads=((),)),
         Op("squeeze", 1, arrays.squeeze, (lambda g, ans, x, dim=None: prim.reshape(g, shape=x.shape),), squeeze_shape, torch="squeeze", reads=((),)),

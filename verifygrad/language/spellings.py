@@ -569,6 +569,17 @@ def _np_split(call: Call) -> int:
     return call.graph.op("index", call.tensors[0], key=_along(call.literal("axis", 1, 0), slice(cuts[k], cuts[k + 1])))
 
 
+def _piece(numpy_style: bool) -> Compose:
+    def compose(call: Call) -> int:
+        sections = call.literal("indices_or_sections" if numpy_style else "chunks", 0, None)
+        if type(sections) is not int:
+            raise ExprError(f"{call.graph.name}() takes the number of pieces as a whole number, e.g. {call.graph.name}(x, 2)[0]", call.graph.col)
+        dim = call.literal("axis" if numpy_style else "dim", 1, 0)
+        return call.graph.op("piece", call.tensors[0], chunks=sections, dim=dim, part=_part_index(call), numpy_style=numpy_style)
+
+    return compose
+
+
 def _unbind(call: Call) -> int:
     return call.graph.op("index", call.tensors[0], key=_along(call.literal("dim", 0, 0), _part_index(call)))
 
@@ -699,7 +710,7 @@ def _where(call: Call) -> int:
 
 PART = "(part)"  # NOTE: a keyword no Python call can spell: which element of a tuple result is taken
 PARTS = {"values": 0, "indices": 1, "sign": 0, "logabsdet": 1}
-TUPLE_RESULTS = frozenset({"max", "min", "slogdet", "split", "unbind", "np.split"})
+TUPLE_RESULTS = frozenset({"max", "min", "slogdet", "split", "unbind", "np.split", "chunk", "array_split"})
 AST_NODES = (ast.Subscript, ast.Slice, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.Eq, ast.NotEq, ast.Mod)
 KEY_HELP = "indices are written out: x[0], x[-1], x[1:3], x[::-1], x[:, 0], x[[0, 2]], x[[True, False, True]], x[None]"
 
@@ -852,6 +863,8 @@ COMPOSED: dict[str, Function] = {
     "hstack": spelling(_hstack, (1, 64)), "vstack": spelling(_vstack, (1, 64)), "row_stack": spelling(_vstack, (1, 64)),
     "split": spelling(_split, (1, 1), keywords=("split_size_or_sections", "split_size", "dim", PART)),
     "unbind": spelling(_unbind, (1, 1), keywords=("dim", PART)),
+    "chunk": spelling(_piece(numpy_style=False), (1, 1), keywords=("chunks", "dim", PART)),
+    "array_split": spelling(_piece(numpy_style=True), (1, 1), keywords=("indices_or_sections", "axis", PART)),
     # linear algebra
     "det": _alias("det"), "inv": _alias("inv"), "inverse": _alias("inv"), "solve": _alias("solve", 2), "cholesky": _alias("cholesky"),
     "einsum": spelling(_einsum, (1, 3), keywords=("equation",)),
@@ -899,7 +912,8 @@ NUMPY: dict[str, Function] = {
 # Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
 LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
-    "split", "unbind", "np.split", "einsum", "tensordot", "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
+    "split", "unbind", "chunk", "array_split", "np.split", "einsum", "tensordot",
+    "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
 SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack"})
