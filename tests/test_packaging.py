@@ -39,7 +39,7 @@ def test_readme_has_the_two_commands_ci_runs() -> None:
     commands = [line for line in README.splitlines() if line.startswith("python -m venv .venv && ")]
     assert len(commands) == 2
     main_job, tests = commands
-    assert 'pip install torch==2.13.0 && pip install ".[torch]" && verifygrad run --examples' in main_job
+    assert 'pip install torch==2.13.0 && pip install ".[torch]" && verifygrad run cases/' in main_job
     assert 'pip install ".[torch,test]" && python -m pytest' in tests
     assert "grep -E '^python -m venv \\.venv && ' README.md" in (REPO / ".ci" / "run").read_text()
     assert "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in README
