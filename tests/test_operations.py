@@ -17,7 +17,9 @@ W = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.5]])
 V = np.array([0.3, -0.6, 0.45])
 A = np.array([[2.0, 1.0], [0.5, 3.0]])
 B = np.array([1.0, -2.0])
+S = np.array([[[0.5, -1.0], [2.0, 0.25]], [[1.5, 0.75], [-0.5, 1.0]], [[0.2, 0.4], [-0.3, 2.0]]])  # a stack of three 2x2 matrices
 erf = np.vectorize(math.erf)
+CHOL = np.linalg.cholesky(np.tril(A) + np.tril(A, -1).T)  # the factorization reads A's lower triangle only
 
 
 def ones_at(shape: tuple[int, ...], *indices: tuple[int, ...], value: float = 1.0) -> np.ndarray:
@@ -51,6 +53,14 @@ CLOSED_FORMS = {
     "cat": ("sum(torch.cat([w, 2 * w], dim=1) ** 2)", {"w": W}, 5 * (W**2).sum(), {"w": 10 * W}),
     "stack": ("sum(torch.stack([v, v ** 2], 1)[:, 1])", {"v": V}, (V**2).sum(), {"v": 2 * V}),
     "concatenate": ("sum(np.concatenate((v, 3 * v)) ** 2)", {"v": V}, 10 * (V**2).sum(), {"v": 20 * V}),
+    "hstack-1d": ("sum(np.hstack((v, 2 * v)) * arange(6))", {"v": V}, V @ [0, 1, 2] + 2 * V @ [3, 4, 5], {"v": np.array([6.0, 9, 12])}),
+    "hstack-2d": ("sum(torch.hstack([w, w[:, :1]]) ** 2)", {"w": W}, (W**2).sum() + (W[:, 0] ** 2).sum(), {"w": 2 * W * [[2, 1, 1]]}),
+    "vstack-1d": ("sum(np.vstack([v, v ** 2])[1])", {"v": V}, (V**2).sum(), {"v": 2 * V}),
+    "vstack-2d": ("sum(torch.vstack((w, w[:1])) ** 2)", {"w": W}, (W**2).sum() + (W[0] ** 2).sum(), {"w": 2 * W * [[2], [1]]}),
+    "chunk": ("sum(torch.chunk(w, 2, dim=1)[1] ** 2)", {"w": W}, 9 + 6.5**2, {"w": 2 * W * [0, 0, 1]}),  # pieces of ceil(3/2) = 2
+    "chunk-method": ("sum(w.chunk(2)[1])", {"w": W}, W[1].sum(), {"w": np.array([[0.0, 0, 0], [1, 1, 1]])}),
+    "array_split": ("sum(np.array_split(w, 2, axis=1)[0] ** 2)", {"w": W}, (W[:, :2] ** 2).sum(), {"w": 2 * W * [1, 1, 0]}),
+    "array_split-last": ("sum(np.array_split(v, 2)[1])", {"v": V}, V[2], {"v": np.array([0.0, 0, 1])}),
     "split": ("sum(torch.split(w, 2, dim=1)[1] ** 2)", {"w": W}, 9 + 6.5**2, {"w": 2 * W * [0, 0, 1]}),
     "np.split": ("sum(np.split(v, [1], axis=0)[1])", {"v": V}, V[1:].sum(), {"v": np.array([0.0, 1, 1])}),
     "unbind": ("sum(torch.unbind(w, 0)[1] * v)", {"w": W, "v": V}, W[1] @ V, {"w": np.array([[0, 0, 0], V]), "v": W[1]}),
@@ -69,6 +79,12 @@ CLOSED_FORMS = {
     "trace-offset": ("np.trace(w, offset=1)", {"w": W}, 5 + 6.5, {"w": ones_at(W.shape, (0, 1), (1, 2))}),
     "cumsum": ("sum(torch.cumsum(v, 0) ** 2)", {"v": V}, (np.cumsum(V) ** 2).sum(), {"v": np.cumsum((2 * np.cumsum(V))[::-1])[::-1]}),
     "np.cumsum-flat": ("sum(np.cumsum(a))", {"a": A}, 2 * 4 + 1 * 3 + 0.5 * 2 + 3, {"a": np.array([[4.0, 3], [2, 1]])}),
+    "cumprod": ("sum(torch.cumprod(v, 0))", {"v": V}, V[0] + V[0] * V[1] + V.prod(),
+                {"v": np.array([1 + V[1] + V[1] * V[2], V[0] + V[0] * V[2], V[0] * V[1]])}),
+    "cumprod-with-zero": ("sum(torch.cumprod(v - 0.3, dim=0))", {"v": V}, 0.0, {"v": np.array([1 - 0.9 - 0.9 * 0.15, 0, 0])}),
+    "cumprod-two-zeros": ("sum(torch.cumprod(v * (v - 0.3) * (v + 0.6), 0))", {"v": V}, 0.0, {"v": np.array([0.3 * 0.9, 0, 0])}),
+    "cumprod-dim0": ("sum(torch.cumprod(w, 0))", {"w": W}, W[0].sum() + (W[0] * W[1]).sum(), {"w": np.array([1 + W[1], W[0]])}),
+    "np.cumprod-flat": ("sum(np.cumprod(a))", {"a": A}, 8.0, {"a": np.array([[4.0, 6], [8, 1]])}),
     "prod": ("torch.prod(v)", {"v": V}, V.prod(), {"v": np.array([V[1] * V[2], V[0] * V[2], V[0] * V[1]])}),
     "prod-with-zero": ("np.prod(v - 0.45)", {"v": V}, 0.0, {"v": np.array([0.0, 0.0, (V[0] - 0.45) * (V[1] - 0.45)])}),
     "prod-dim": ("sum(torch.prod(w, 1))", {"w": W}, 15 + 52, {"w": np.array([[15, 3, 5], [13, 26, 8.0]])}),
@@ -79,6 +95,10 @@ CLOSED_FORMS = {
     "logdet": ("torch.logdet(a)", {"a": A}, math.log(5.5), {"a": np.linalg.inv(A).T}),
     "solve": ("sum(np.linalg.solve(a, b))", {"a": A, "b": B}, np.linalg.solve(A, B).sum(),
               {"b": np.linalg.solve(A.T, np.ones(2)), "a": -np.outer(np.linalg.solve(A.T, np.ones(2)), np.linalg.solve(A, B))}),
+    "cholesky": ("sum(torch.linalg.cholesky(a))", {"a": A}, CHOL.sum(),
+                 {"a": np.array([[0.5 / CHOL[0, 0] - A[1, 0] / (2 * A[0, 0] ** 1.5) + A[1, 0] ** 2 / (2 * A[0, 0] ** 2 * CHOL[1, 1]), 0],
+                                 [1 / CHOL[0, 0] - A[1, 0] / (A[0, 0] * CHOL[1, 1]), 0.5 / CHOL[1, 1]]])}),
+    "cholesky-of-gram": ("sum(log(diag(np.linalg.cholesky(a @ a.T))))", {"a": A}, math.log(5.5), {"a": np.linalg.inv(A).T}),  # log|det a|
     "erf": ("sum(torch.erf(v))", {"v": V}, erf(V).sum(), {"v": 2 / math.sqrt(math.pi) * np.exp(-(V**2))}),
     "erfc": ("sum(torch.special.erfc(v))", {"v": V}, (1 - erf(V)).sum(), {"v": -2 / math.sqrt(math.pi) * np.exp(-(V**2))}),
     "gelu": ("sum(F.gelu(v))", {"v": V}, (0.5 * V * (1 + erf(V / math.sqrt(2)))).sum(),
@@ -103,6 +123,19 @@ CLOSED_FORMS = {
     "einsum-implicit": ("np.einsum('ij,ij', w, w)", {"w": W}, (W * W).sum(), {"w": 2 * W}),
     "einsum-outer-transposed": ("sum(einsum('i,j->ji', v, v[:2]) * w)", {"v": V, "w": W}, V[:2] @ W @ V,
                                 {"v": W.T @ V[:2] + np.concatenate([W @ V, [0.0]]), "w": np.outer(V[:2], V)}),
+    "bmm": ("sum(torch.bmm(s, s) * s)", {"s": S}, np.einsum("bij,bjk,bik", S, S, S),
+            {"s": np.einsum("bjk,bik->bij", S, S) + np.einsum("bij,bik->bjk", S, S) + S @ S}),
+    "matmul-batch-broadcast": ("sum(s @ a)", {"s": S, "a": A}, (S @ A).sum(),
+                               {"s": np.broadcast_to(A.sum(axis=1), S.shape), "a": np.broadcast_to(S.sum(axis=(0, 1))[:, None], A.shape)}),
+    "matmul-batch-vector": ("sum(np.matmul(s, b) ** 2) + sum(b @ s)", {"s": S, "b": B}, ((S @ B) ** 2).sum() + (B @ S).sum(),
+                            {"b": 2 * np.einsum("bm,bmk->k", S @ B, S) + S.sum(axis=(0, 2)),
+                             "s": 2 * (S @ B)[..., None] * B + np.broadcast_to(B[:, None], S.shape)}),
+    "tensordot-all": ("torch.tensordot(w, w, dims=2)", {"w": W}, (W * W).sum(), {"w": 2 * W}),
+    "tensordot-pairs": ("sum(torch.tensordot(w, v, dims=([1], [0])) ** 2)", {"w": W, "v": V}, ((W @ V) ** 2).sum(),
+                        {"w": 2 * np.outer(W @ V, V), "v": 2 * W.T @ (W @ V)}),
+    "tensordot-outer": ("sum(np.tensordot(a, a, 0))", {"a": A}, A.sum() ** 2, {"a": 2 * A.sum() * np.ones((2, 2))}),
+    "tensordot-first-dims": ("sum(np.tensordot(s, w, axes=(1, 0)))", {"s": S, "w": W[:, :2]}, np.tensordot(S, W[:, :2], axes=(1, 0)).sum(),
+                             {"s": np.broadcast_to(W[:, :2].sum(axis=1)[:, None], S.shape), "w": np.broadcast_to(S.sum(axis=(0, 2))[:, None], (2, 2))}),
     "np.dot-matrix": ("sum(np.dot(a, a))", {"a": A}, (A @ A).sum(), {"a": np.ones((2, 2)) @ A.T + A.T @ np.ones((2, 2))}),
 }  # fmt: skip
 
@@ -142,19 +175,25 @@ def test_elementwise_hessian_of_a_new_primitive(expr: str) -> None:
     [
         ("sum(v[[0, 0, 2]] ** 2)", np.diag([4.0, 0, 2])),  # index, then scatter-add in the backward pass
         ("sum(torch.cat([v, v]) ** 2)", 4 * np.eye(3)),
+        ("sum(torch.chunk(v, 2)[0] ** 2) + sum(np.array_split(v, 2)[1] ** 2)", np.diag([2.0, 2, 2])),
         ("torch.max(v * v)", np.diag([0.0, 2, 0])),
         ("torch.prod(v)", np.array([[0, V[2], V[1]], [V[2], 0, V[0]], [V[1], V[0], 0]])),
         ("sum(torch.cumsum(v, 0) ** 2)", 2 * np.array([[3.0, 2, 1], [2, 2, 1], [1, 1, 1]])),
+        ("sum(torch.cumprod(v, 0))", np.array([[0, 1 + V[2], V[1]], [1 + V[2], 0, V[0]], [V[1], V[0], 0]])),
         ("einsum('i,i->', v, v)", 2 * np.eye(3)),
+        ("sum(np.tensordot(v, v, 0) ** 2)", 8 * np.outer(V, V) + 4 * (V @ V) * np.eye(3)),  # (v.v)^2; the outer product's VJP is a tensordot's einsum
+        ("sum(v.reshape(3, 1, 1) @ v.reshape(3, 1, 1))", 2 * np.eye(3)),  # batched matmul, stacks on both sides
+        ("sum(v.reshape(1, 1, 3) @ v) + sum(v @ v.reshape(1, 3, 1))", 4 * np.eye(3)),  # a vector on either side
     ],
 )
 def test_structural_hessians(expr: str, hessian: np.ndarray) -> None:
     np.testing.assert_allclose(second.hessian(parse(expr), {"v": V}, "float64", ("v",))["v", "v"], hessian, rtol=1e-10, atol=1e-12)
 
 
-def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product() -> None:
+@pytest.mark.parametrize("expr", ["torch.logdet(a)", "2 * sum(log(diag(torch.linalg.cholesky(a @ a.T)))) - torch.logdet(a)"])
+def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product(expr: str) -> None:
     a = np.array([[2.0, 0.3], [0.1, 1.5]])
-    hessian = second.hessian(parse("torch.logdet(a)"), {"a": a}, "float64", ("a",))["a", "a"].reshape(4, 4)
+    hessian = second.hessian(parse(expr), {"a": a}, "float64", ("a",))["a", "a"].reshape(4, 4)
     inverse = np.linalg.inv(a)
     # d2 logdet / dA_ij dA_kl = -inv(A)_li inv(A)_jk
     expected = -np.einsum("li,jk->ijkl", inverse, inverse).reshape(4, 4)
@@ -167,8 +206,16 @@ def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product() -> None:
         ("w[2]", {"w": (2, 3)}, "index [2] does not fit shape 2x3"),
         ("w[[True, False]]", {"w": (3,)}, "does not fit shape 3"),
         ("torch.cat([w, v])", {"w": (2, 3), "v": (3,)}, "cannot join 2x3 and 3 along dim 0"),
+        ("torch.hstack([w, w])", {"w": (2, 1, 3)}, "hstack needs 1-D/2-D and 1-D/2-D arguments, got 2x1x3 and 2x1x3"),
+        ("np.vstack([w, v])", {"w": (2, 3), "v": (2,)}, "cannot join 2x3 and 1x2 along dim 0"),
+        ("torch.bmm(w, w)", {"w": (2, 3)}, "bmm needs 3-D and 3-D arguments, got 2x3 and 2x3"),
+        ("s @ u", {"s": (2, 3, 4), "u": (3, 4, 2)}, "the batch dimensions of 2x3x4 and 3x4x2 do not broadcast"),
+        ("np.tensordot(w, w, axes=([1], [1, 0]))", {"w": (2, 3)}, "tensordot: 1 dims of the first operand paired with 2"),
+        ("torch.tensordot(w, w, dims=1)", {"w": (2, 3)}, "tensordot: dim 1 of 2x3 (3) and dim 0 of 2x3 (2) differ"),
+        ("torch.chunk(w, 3, dim=0)[2]", {"w": (2, 3)}, "2x3 cut into 3 along dim 0 makes 2 pieces, so no piece 2"),
         ("w.reshape(4, 2)", {"w": (2, 3)}, "cannot reshape 2x3 (6 elements) to 4x2"),
         ("torch.det(w)", {"w": (2, 3)}, "needs a square matrix, got 2x3"),
+        ("torch.linalg.cholesky(w)", {"w": (2, 3)}, "cholesky: needs a square matrix, got 2x3"),
         ("np.linalg.solve(a, v)", {"a": (2, 2), "v": (3,)}, "the right-hand side 3 does not fit the matrix 2x2"),
         ("np.pad(w, ((1, 1),))", {"w": (2, 3)}, "needs 2 (before, after) pairs"),
         ("torch.max(w, 2).values", {"w": (2, 3)}, "dim 2 is out of range"),
@@ -189,9 +236,13 @@ def test_shape_errors_name_both_shapes(expr: str, shapes: dict, message: str) ->
         ("w[::0]", "a slice step cannot be zero"),
         ("np.split(w, 2)[0]", "not supported yet: np.split into equal sections"),
         ("torch.split(w, 2)", "split() returns several tensors"),
+        ("torch.chunk(w, 2)", "chunk() returns several tensors"),
+        ("np.array_split(w, [1, 2])[0]", "array_split() takes the number of pieces as a whole number"),
         ("sum(torch.cumsum(w))", "cumsum() needs dim"),
+        ("sum(torch.cumprod(w))", "cumprod() needs dim"),
         ("einsum('ii,i->', w, v)", "not supported yet: einsum with an index repeated within one operand ('ii')"),
         ("einsum('ij,k->i', w, v)", "not supported yet: einsum summing an index of one operand alone"),
+        ("np.tensordot(w, v, axes='ij')", "tensordot() takes dims as a number or a pair of lists of dims"),
         ("einsum('i;j', w, v)", "einsum() takes subscripts for two operands"),
     ],
 )

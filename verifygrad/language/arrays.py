@@ -133,6 +133,10 @@ def cumsum(x: np.ndarray, dim: int) -> np.ndarray:
     return np.cumsum(x, axis=dim)
 
 
+def cumprod(x: np.ndarray, dim: int) -> np.ndarray:
+    return np.cumprod(x, axis=dim)
+
+
 def prod(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
     return np.prod(x, axis=dim, keepdims=keepdim)
 
@@ -153,3 +157,11 @@ def logabsdet(x: np.ndarray) -> np.ndarray:
 
 def einsum(x: np.ndarray, y: np.ndarray, spec: str) -> np.ndarray:
     return np.einsum(spec, x, y)
+
+
+def cholesky(x: np.ndarray) -> np.ndarray:
+    """The lower factor L of x = L L^T; nan where x is not positive definite (numpy would raise)."""
+    try:
+        return np.linalg.cholesky(x)
+    except np.linalg.LinAlgError:
+        return np.full_like(x, np.nan)

@@ -29,6 +29,7 @@ mode is the transpose of the (linear) backward program.
 from __future__ import annotations
 
 import math
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -108,11 +109,19 @@ def normalize_dim(dim: int, ndim: int) -> int:
 
 
 def matmul_shape(x: Shape, y: Shape) -> Shape:
-    if not (1 <= len(x) <= 2 and 1 <= len(y) <= 2):
-        raise ShapeError(f"matmul needs 1-D or 2-D arguments, got {fmt(x)} and {fmt(y)}")
-    if x[-1] != y[0]:
-        raise ShapeError(f"inner dimensions of {fmt(x)} and {fmt(y)} differ ({x[-1]} vs {y[0]})")
-    return x[:-1] + y[1:]
+    """As np.matmul: 1-D and 2-D as in linear algebra; beyond 2-D, a stack of matrices with broadcast batch dims."""
+    if not x or not y:
+        raise ShapeError(f"matmul needs arguments of at least 1 dimension, got {fmt(x)} and {fmt(y)}")
+    inner = y[0] if len(y) == 1 else y[-2]
+    if x[-1] != inner:
+        raise ShapeError(f"inner dimensions of {fmt(x)} and {fmt(y)} differ ({x[-1]} vs {inner})")
+    if len(x) <= 2 and len(y) <= 2:
+        return x[:-1] + y[1:]
+    try:
+        batch = broadcast_shape(x[:-2], y[:-2])
+    except ShapeError:
+        raise ShapeError(f"matmul: the batch dimensions of {fmt(x)} and {fmt(y)} do not broadcast") from None
+    return batch + x[-2:-1] + y[-1:] if len(y) > 1 else batch + x[-2:-1]
 
 
 def outer_shape(x: Shape, y: Shape) -> Shape:
@@ -297,6 +306,59 @@ def einsum_shape(x: Shape, y: Shape, spec: str) -> Shape:
     return tuple(sizes[letter] for letter in output)
 
 
+def tensordot_dims(x: Shape, y: Shape, axes: int | tuple[tuple[int, ...], tuple[int, ...]]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The contracted dims of each operand, counted from 0: the last ``axes`` of x with the first of y, or the two lists."""
+    if isinstance(axes, int):
+        if not 0 <= axes <= min(len(x), len(y)):
+            raise ShapeError(f"tensordot: cannot contract {axes} dims of {fmt(x)} and {fmt(y)}")
+        return tuple(range(len(x) - axes, len(x))), tuple(range(axes))
+    first, second = axes
+    if len(first) != len(second):
+        raise ShapeError(f"tensordot: {len(first)} dims of the first operand paired with {len(second)} of the second")
+    ours, theirs = tuple(normalize_dim(d, len(x)) for d in first), tuple(normalize_dim(d, len(y)) for d in second)
+    if len(set(ours)) != len(ours) or len(set(theirs)) != len(theirs):
+        raise ShapeError("tensordot: a dim is contracted twice")
+    return ours, theirs
+
+
+def tensordot_spec(x: Shape, y: Shape, axes: int | tuple[tuple[int, ...], tuple[int, ...]]) -> str:
+    """The same contraction as an explicit einsum ("ijk,jkl->il"): free dims of x, then free dims of y."""
+    ours, theirs = tensordot_dims(x, y, axes)
+    x_letters = string.ascii_letters[: len(x)]
+    fresh = iter(string.ascii_letters[len(x) :])
+    paired = dict(zip(theirs, (x_letters[d] for d in ours)))
+    y_letters = "".join(paired[d] if d in paired else next(fresh) for d in range(len(y)))
+    free = "".join(x_letters[d] for d in range(len(x)) if d not in ours) + "".join(y_letters[d] for d in range(len(y)) if d not in theirs)
+    return f"{x_letters},{y_letters}->{free}"
+
+
+def tensordot_shape(x: Shape, y: Shape, axes: int | tuple[tuple[int, ...], tuple[int, ...]] = 2) -> Shape:
+    ours, theirs = tensordot_dims(x, y, axes)
+    for a, b in zip(ours, theirs):
+        if x[a] != y[b]:
+            raise ShapeError(f"tensordot: dim {a} of {fmt(x)} ({x[a]}) and dim {b} of {fmt(y)} ({y[b]}) differ")
+    return tuple(n for d, n in enumerate(x) if d not in ours) + tuple(n for d, n in enumerate(y) if d not in theirs)
+
+
+def piece_key(x: Shape, chunks: int, dim: int, part: int, numpy_style: bool) -> tuple[Any, ...]:
+    """The slice of piece ``part`` when x is cut into ``chunks`` along dim: torch.chunk's pieces of
+    ceil(n/chunks) (maybe fewer pieces), or np.array_split's (the first n % chunks one longer)."""
+    d = normalize_dim(dim, len(x))
+    size = x[d]
+    if chunks < 1:
+        raise ShapeError(f"cannot cut into {chunks} pieces")
+    if numpy_style:
+        quotient, remainder = divmod(size, chunks)
+        start, pieces = part * quotient + min(part, remainder), chunks
+        stop = start + quotient + (part < remainder)
+    else:
+        step = max(-(-size // chunks), 1)
+        start, stop, pieces = part * step, min(size, (part + 1) * step), max(-(-size // step), 1)
+    if not 0 <= part < pieces:
+        raise ShapeError(f"{fmt(x)} cut into {chunks} along dim {dim} makes {pieces} pieces, so no piece {part}")
+    return (slice(None),) * d + (slice(start, stop),)
+
+
 def fmt(shape: Shape) -> str:
     return "scalar" if shape == () else "x".join(map(str, shape))
 
@@ -461,16 +523,33 @@ def logsumexp_vjp(g: Any, ans: Any, x: Any, dim: int | None = None, keepdim: boo
     return expand_reduced(g, x, dim, keepdim) * prim.exp(x - expand_reduced(ans, x, dim, keepdim))
 
 
+def matrix_transpose(m: Any) -> Any:
+    """Each matrix of a stack transposed (the last two dims swapped)."""
+    return prim.transpose(m, dim0=-2, dim1=-1)
+
+
 def matmul_vjp_left(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    if y.ndim == 1:
-        return prim.outer(g, y) if x.ndim == 2 else g * y
-    return g @ y.T if x.ndim == 2 else y @ g
+    if x.ndim <= 2 and y.ndim <= 2:
+        if y.ndim == 1:
+            return prim.outer(g, y) if x.ndim == 2 else g * y
+        return g @ y.T if x.ndim == 2 else y @ g
+    if x.ndim == 1:  # x[k] y[..., k, n] -> g[..., n]
+        return prim.sum_to(prim.sum(prim.reshape(g, shape=g.shape[:-1] + (1, g.shape[-1])) * y, dim=-1, keepdim=False), shape=x.shape)
+    if y.ndim == 1:  # x[..., m, k] y[k] -> g[..., m]
+        return prim.reshape(g, shape=g.shape + (1,)) * y
+    return prim.sum_to(g @ matrix_transpose(y), shape=x.shape)
 
 
 def matmul_vjp_right(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    if x.ndim <= 2 and y.ndim <= 2:
+        if x.ndim == 1:
+            return prim.outer(x, g) if y.ndim == 2 else g * x
+        return x.T @ g
     if x.ndim == 1:
-        return prim.outer(x, g) if y.ndim == 2 else g * x
-    return x.T @ g
+        return prim.reshape(x, shape=(x.shape[0], 1)) * prim.reshape(g, shape=g.shape[:-1] + (1, g.shape[-1]))
+    if y.ndim == 1:
+        return prim.sum_to(prim.reshape(g, shape=g.shape + (1,)) * x, shape=y.shape)
+    return prim.sum_to(matrix_transpose(x) @ g, shape=y.shape)
 
 
 def pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -592,6 +671,30 @@ def cumsum_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
     return prim.flip(prim.cumsum(prim.flip(g, dims=(dim,)), dim=dim), dims=(dim,))
 
 
+def cumprod_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
+    """d out[i] / d x[j] = the product of x[k] for k <= i, k != j (i >= j): exact where x has zeros, unlike ans/x.
+
+    NOTE: builds, for each j, the sequence x with x[j] set to 1 (n times the memory of x along dim).
+    """
+    d = dim % x.ndim
+    n = x.shape[d]
+    trailing = (1,) * (x.ndim - d - 1)
+    eye = np.eye(n, dtype=x.dtype).reshape((n, n) + trailing)
+    without_j = prim.expand_dims(x, dim=d) * (1 - eye) + eye  # [..., j, k, ...]: x[k], or 1 where k = j
+    later = np.triu(np.ones((n, n), dtype=x.dtype)).reshape((n, n) + trailing)  # [j, i]: 1 where i >= j
+    return prim.sum(prim.expand_dims(g, dim=d) * later * prim.cumprod(without_j, dim=d + 1), dim=d + 1, keepdim=False)
+
+
+def cholesky_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """L^-T Phi(L^T g) L^-1 symmetrized (Phi: the lower triangle, diagonal halved), then moved onto the lower
+    triangle, the only part of x that the factorization reads: off the diagonal both halves of the pair add up."""
+    n = x.shape[0]
+    phi = np.tril(np.ones((n, n), dtype=x.dtype), -1) + 0.5 * np.eye(n, dtype=x.dtype)
+    inverse = prim.inv(ans)
+    middle = inverse.T @ ((ans.T @ g) * phi) @ inverse
+    return (middle + middle.T) * phi
+
+
 def prod_vjp(g: Any, ans: Any, x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     return expand_reduced(g, x, dim, keepdim) * prim.prod_others(x, dim=dim)
 
@@ -628,6 +731,15 @@ def einsum_vjps() -> tuple[Callable[..., Any], Callable[..., Any]]:
         return prim.einsum(g, x, spec=f"{out},{a}->{b}")
 
     return first, second
+
+
+def tensordot_vjps() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The contraction written as an einsum; each operand's gradient is that einsum's (an einsum again)."""
+    first, second = einsum_vjps()
+    return (
+        lambda g, ans, x, y, axes: first(g, ans, x, y, spec=tensordot_spec(x.shape, y.shape, axes)),
+        lambda g, ans, x, y, axes: second(g, ans, x, y, spec=tensordot_spec(x.shape, y.shape, axes)),
+    )
 
 
 def erf_vjp(g: Any, ans: Any, x: Any) -> Any:
@@ -729,6 +841,10 @@ OPS: dict[str, Op] = {
         Op("select", 2, select, (None, lambda g, ans, c, a: prim.select(c, g)), broadcast_shape, broadcasts=True, sympy="select", torch="select", reads=((), ("x",))),
         # --- indexing with static keys, and its transpose, the scatter-add ------------------------------------
         Op("index", 1, arrays.index, (lambda g, ans, x, key: prim.scatter(g, shape=x.shape, key=key),), key_shape, torch="index", reads=((),)),
+        # One piece of torch.chunk / np.array_split: an index whose slice depends on the shape.
+        Op("piece", 1, lambda x, **cut: arrays.index(x, piece_key(x.shape, **cut)),
+           (lambda g, ans, x, **cut: prim.scatter(g, shape=x.shape, key=piece_key(x.shape, **cut)),),
+           lambda x, **cut: key_shape(x, piece_key(x, **cut)), torch="piece", reads=((),)),
         Op("scatter", 1, arrays.scatter, (lambda g, ans, x, shape, key: prim.index(g, key=key),), scatter_shape, torch="scatter", reads=((),)),
         Op("expand_dims", 1, arrays.expand_dims, (lambda g, ans, x, dim: prim.reshape(g, shape=x.shape),), expand_dims_shape, torch="unsqueeze", reads=((),)),
         Op("squeeze", 1, arrays.squeeze, (lambda g, ans, x, dim=None: prim.reshape(g, shape=x.shape),), squeeze_shape, torch="squeeze", reads=((),)),
@@ -745,13 +861,18 @@ OPS: dict[str, Op] = {
         Op("triu", 1, lambda x, k=0: np.triu(x, k), (lambda g, ans, x, k=0: prim.triu(g, k=k),), matrix_shape, torch="triu", reads=((),)),
         Op("diag", 1, arrays.diag, (diag_vjp,), diag_shape, torch="diag", reads=(("ans",),)),
         Op("cumsum", 1, arrays.cumsum, (cumsum_vjp,), lambda x, dim: dims_shape(x, (dim,)), torch="cumsum", reads=((),)),
+        Op("cumprod", 1, arrays.cumprod, (cumprod_vjp,), lambda x, dim: dims_shape(x, (dim,)), torch="cumprod", reads=(("x",),)),
         Op("prod", 1, arrays.prod, (prod_vjp,), reduced_shape, torch="prod", reads=(("x",),)),
         Op("prod_others", 1, arrays.prod_others, (prod_others_vjp,), lambda x, dim=None: x, torch="prod_others"),
         # --- linear algebra (2-D) ---------------------------------------------------------------------------
         # NOTE: det's and logabsdet's VJPs go through inv: nan at a singular matrix, where torch still answers for det.
         # NOTE: two operands, explicit output; spellings.py refuses specs whose VJP would not be an einsum again.
         Op("einsum", 2, arrays.einsum, einsum_vjps(), einsum_shape, torch="einsum", reads=(("y",), ("x",))),
+        # axes: an int (the last n dims of x with the first n of y) or a pair of tuples of dims, as np.tensordot takes them.
+        Op("tensordot", 2, lambda x, y, axes: np.tensordot(x, y, axes=axes), tensordot_vjps(), tensordot_shape, torch="tensordot", reads=(("y",), ("x",))),
         Op("inv", 1, np.linalg.inv, (lambda g, ans, x: -(ans.T @ (g @ ans.T)),), square_shape, sympy="inv", torch="inv", reads=(("ans",),)),
+        # NOTE: reads the lower triangle of x only (as LAPACK and torch do); not symmetric positive definite: nan.
+        Op("cholesky", 1, arrays.cholesky, (cholesky_vjp,), square_shape, sympy="cholesky", torch="cholesky", reads=(("ans",),)),
         Op("det", 1, np.linalg.det, (lambda g, ans, x: g * ans * prim.inv(x).T,), det_shape, sympy="det", torch="det", reads=(("ans", "x"),)),
         Op("logabsdet", 1, arrays.logabsdet, (lambda g, ans, x: g * prim.inv(x).T,), det_shape, sympy="logabsdet", torch="logabsdet", reads=(("x",),)),
         Op("solve", 2, np.linalg.solve, (solve_vjp_a, solve_vjp_b), solve_shape, sympy="solve", torch="solve", reads=(("ans", "x"), ("x",))),

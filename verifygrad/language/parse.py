@@ -384,7 +384,7 @@ BINARY = {
 
 # --- surface functions -----------------------------------------------------
 
-ONE_D, TWO_D = frozenset({1}), frozenset({2})
+ONE_D, TWO_D, THREE_D = frozenset({1}), frozenset({2}), frozenset({3})
 
 
 def _primitive(op: str, ndims: tuple[frozenset[int], ...] | None = None) -> Callable[..., int]:
@@ -439,6 +439,7 @@ FUNCTIONS: dict[str, Function] = {
     "mm": Function(_primitive("matmul", (TWO_D, TWO_D)), (2, 2)),
     "mv": Function(_primitive("matmul", (TWO_D, ONE_D)), (2, 2)),
     "dot": Function(_primitive("matmul", (ONE_D, ONE_D)), (2, 2)),
+    "bmm": Function(_primitive("matmul", (THREE_D, THREE_D)), (2, 2)),
     "outer": Function(_primitive("outer"), (2, 2)),
     "t": Function(_transpose, (1, 1)),
     "transpose": Function(_transpose, (1, 1), frozenset({"dim0", "dim1"})),

@@ -13,13 +13,16 @@ import ast
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from verifygrad.language.syntax import ExprError, Function, column, literal, reduction_attrs
 
 NUMPY_PREFIXES = frozenset({"np", "numpy", "np.linalg", "numpy.linalg"})
 REDUCTIONS = ("mean", "sum", "none")  # the `reduction=` of torch's losses
+# NOTE: the parser knows no shapes; hstack/vstack of 3-D arrays (joined along dim 1 / dim 0 by the
+# libraries) are refused by the shape check rather than joined along the wrong dimension.
+ONE_OR_TWO_D = (frozenset({1, 2}),)
 
 
 class Builder(Protocol):
@@ -49,6 +52,12 @@ class Graph:
 
     def const(self, value: float) -> int:
         return self.builder.const(value, self.col)
+
+    def checked(self, ndims: tuple[frozenset[int], ...], op: str, *args: int, **attrs: Any) -> int:
+        """A node whose arguments must have these numbers of dimensions (else an error naming the spelling)."""
+        index = self.op(op, *args, **attrs)
+        self.builder.nodes[index] = replace(self.builder.nodes[index], ndims=ndims)
+        return index
 
     def scale(self, x: int, factor: float) -> int:
         return self.op("mul", x, self.const(factor))
@@ -496,6 +505,24 @@ def _cat(call: Call) -> int:
     return out
 
 
+def _hstack(call: Call) -> int:
+    """Joined along the last dimension: hstack's dim 0 for 1-D arrays, dim 1 for 2-D ones."""
+    g, out = call.graph, call.tensors[0]
+    for piece in call.tensors[1:]:
+        out = g.checked(ONE_OR_TWO_D * 2, "concat", out, piece, dim=-1)
+    return out
+
+
+def _vstack(call: Call) -> int:
+    """1-D arrays become rows (1xN), then all are joined along dim 0."""
+    g = call.graph
+    rows = [g.op("flatten", g.checked(ONE_OR_TWO_D, "expand_dims", t, dim=0), start_dim=0, end_dim=-2) for t in call.tensors]
+    out = rows[0]
+    for row in rows[1:]:
+        out = g.op("concat", out, row, dim=0)
+    return out
+
+
 def _stack(call: Call) -> int:
     g, dim = call.graph, _join_dim(call)
     pieces = [g.op("expand_dims", t, dim=dim) for t in call.tensors]
@@ -542,17 +569,31 @@ def _np_split(call: Call) -> int:
     return call.graph.op("index", call.tensors[0], key=_along(call.literal("axis", 1, 0), slice(cuts[k], cuts[k + 1])))
 
 
+def _piece(numpy_style: bool) -> Compose:
+    def compose(call: Call) -> int:
+        sections = call.literal("indices_or_sections" if numpy_style else "chunks", 0, None)
+        if type(sections) is not int:
+            raise ExprError(f"{call.graph.name}() takes the number of pieces as a whole number, e.g. {call.graph.name}(x, 2)[0]", call.graph.col)
+        dim = call.literal("axis" if numpy_style else "dim", 1, 0)
+        return call.graph.op("piece", call.tensors[0], chunks=sections, dim=dim, part=_part_index(call), numpy_style=numpy_style)
+
+    return compose
+
+
 def _unbind(call: Call) -> int:
     return call.graph.op("index", call.tensors[0], key=_along(call.literal("dim", 0, 0), _part_index(call)))
 
 
-def _cumsum(call: Call) -> int:
-    g, x, dim = call.graph, call.tensors[0], call.dim()
-    if dim is None:
-        if g.name != "np.cumsum":
-            raise ExprError("cumsum() needs dim, e.g. cumsum(x, dim=0)", g.col)
-        return g.op("cumsum", g.op("flatten", x, start_dim=0, end_dim=-1), dim=0)  # numpy: over the flattened array
-    return g.op("cumsum", x, dim=dim)
+def _cumulative(op: str) -> Compose:
+    def compose(call: Call) -> int:
+        g, x, dim = call.graph, call.tensors[0], call.dim()
+        if dim is None:
+            if not g.name.startswith("np."):
+                raise ExprError(f"{op}() needs dim, e.g. {op}(x, dim=0)", g.col)
+            return g.op(op, g.op("flatten", x, start_dim=0, end_dim=-1), dim=0)  # numpy: over the flattened array
+        return g.op(op, x, dim=dim)
+
+    return compose
 
 
 def einsum_spec(spec: Any, col: int) -> str:
@@ -574,6 +615,18 @@ def einsum_spec(spec: Any, col: int) -> str:
     if set(output) - set(first + second):
         raise ExprError(f"einsum '{spec}': the output names an index no operand has", col)
     return f"{first},{second}->{output}"
+
+
+def _tensordot(call: Call) -> int:
+    given = call.literal("dims" if "dims" in call.params else "axes", 0, 2)
+    if type(given) is int:
+        return call.graph.op("tensordot", *call.tensors, axes=given)
+    pair = given if isinstance(given, (list, tuple)) and len(given) == 2 else None
+    if pair is not None and all(type(d) is int for d in pair):
+        pair = ([pair[0]], [pair[1]])  # np.tensordot(a, b, axes=(1, 0)): one dim of each
+    if pair is None or not all(isinstance(side, (list, tuple)) and all(type(d) is int for d in side) for side in pair):
+        raise ExprError(f"{call.graph.name}() takes dims as a number or a pair of lists of dims, e.g. dims=([1], [0])", call.graph.col)
+    return call.graph.op("tensordot", *call.tensors, axes=(tuple(pair[0]), tuple(pair[1])))
 
 
 def _einsum(call: Call) -> int:
@@ -657,7 +710,7 @@ def _where(call: Call) -> int:
 
 PART = "(part)"  # NOTE: a keyword no Python call can spell: which element of a tuple result is taken
 PARTS = {"values": 0, "indices": 1, "sign": 0, "logabsdet": 1}
-TUPLE_RESULTS = frozenset({"max", "min", "slogdet", "split", "unbind", "np.split"})
+TUPLE_RESULTS = frozenset({"max", "min", "slogdet", "split", "unbind", "np.split", "chunk", "array_split"})
 AST_NODES = (ast.Subscript, ast.Slice, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.Eq, ast.NotEq, ast.Mod)
 KEY_HELP = "indices are written out: x[0], x[-1], x[1:3], x[::-1], x[:, 0], x[[0, 2]], x[[True, False, True]], x[None]"
 
@@ -789,7 +842,8 @@ COMPOSED: dict[str, Function] = {
     "amin": spelling(_extreme("amin", "minimum", torch_style=False), (1, 1), keywords=_REDUCE),
     "maximum": _alias("maximum", 2), "minimum": _alias("minimum", 2),
     "prod": spelling(lambda call: call.graph.reduce("prod", call.tensors[0], call.dim(), call.keepdim()), (1, 1), keywords=_REDUCE),
-    "cumsum": spelling(_cumsum, (1, 1), keywords=("dim", "axis")),
+    "cumsum": spelling(_cumulative("cumsum"), (1, 1), keywords=("dim", "axis")),
+    "cumprod": spelling(_cumulative("cumprod"), (1, 1), keywords=("dim", "axis")),
     # reshaping
     "reshape": spelling(_reshape, (1, 1), keywords=("shape", "newshape")), "view": spelling(_reshape, (1, 1), keywords=("shape",)),
     "flatten": spelling(_flatten, (1, 1), keywords=("start_dim", "end_dim")),
@@ -806,11 +860,15 @@ COMPOSED: dict[str, Function] = {
     # joining and splitting
     "cat": spelling(_cat, (1, 64), keywords=("dim", "axis")), "concat": spelling(_cat, (1, 64), keywords=("dim", "axis")),
     "concatenate": spelling(_cat, (1, 64), keywords=("dim", "axis")), "stack": spelling(_stack, (1, 64), keywords=("dim", "axis")),
+    "hstack": spelling(_hstack, (1, 64)), "vstack": spelling(_vstack, (1, 64)), "row_stack": spelling(_vstack, (1, 64)),
     "split": spelling(_split, (1, 1), keywords=("split_size_or_sections", "split_size", "dim", PART)),
     "unbind": spelling(_unbind, (1, 1), keywords=("dim", PART)),
+    "chunk": spelling(_piece(numpy_style=False), (1, 1), keywords=("chunks", "dim", PART)),
+    "array_split": spelling(_piece(numpy_style=True), (1, 1), keywords=("indices_or_sections", "axis", PART)),
     # linear algebra
-    "det": _alias("det"), "inv": _alias("inv"), "inverse": _alias("inv"), "solve": _alias("solve", 2),
+    "det": _alias("det"), "inv": _alias("inv"), "inverse": _alias("inv"), "solve": _alias("solve", 2), "cholesky": _alias("cholesky"),
     "einsum": spelling(_einsum, (1, 3), keywords=("equation",)),
+    "tensordot": spelling(_tensordot, (2, 2), keywords=("dims", "axes")),
     "logdet": unary(lambda g, x: g.op("log", g.op("det", x))),
     "slogdet": spelling(_slogdet, (1, 1), keywords=(PART,)),
     # special functions, rounding, remainders
@@ -837,7 +895,8 @@ NUMPY: dict[str, Function] = {
     "np.clip": spelling(_clamp("a_min", "a_max"), (1, 1), ("a_min", "a_max")),
     "np.max": spelling(_extreme("amax", "maximum", torch_style=False), (1, 1), keywords=_REDUCE),
     "np.min": spelling(_extreme("amin", "minimum", torch_style=False), (1, 1), keywords=_REDUCE),
-    "np.cumsum": spelling(_cumsum, (1, 1), keywords=("axis",)),
+    "np.cumsum": spelling(_cumulative("cumsum"), (1, 1), keywords=("axis",)),
+    "np.cumprod": spelling(_cumulative("cumprod"), (1, 1), keywords=("axis",)),
     "np.repeat": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "axis")),
     "np.flip": spelling(_flip, (1, 1), keywords=("axis",)),
     "np.roll": spelling(_roll, (1, 1), keywords=("shift", "axis")),
@@ -853,10 +912,11 @@ NUMPY: dict[str, Function] = {
 # Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
 LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
-    "split", "unbind", "np.split", "einsum", "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
+    "split", "unbind", "chunk", "array_split", "np.split", "einsum", "tensordot",
+    "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
-SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack"})
+SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack"})
 
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
 DIM_POSITIONAL = frozenset(
@@ -871,6 +931,7 @@ DIM_POSITIONAL = frozenset(
         "amin",
         "prod",
         "cumsum",
+        "cumprod",
         "unsqueeze",
         "expand_dims",
         "squeeze",

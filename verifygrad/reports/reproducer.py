@@ -95,6 +95,7 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "select": lambda c, a, ndim: f"torch.where({c} != 0, {a}, torch.zeros((), dtype={a}.dtype, device={a}.device))",
     "index": lambda x, key, ndim: f"{x}[{arrays.key_text(key)}]",
     "scatter": _scatter,
+    "piece": lambda x, chunks, dim, part, numpy_style, ndim: f"torch.{'tensor_split' if numpy_style else 'chunk'}({x}, {chunks}, {dim})[{part}]",
     "unsqueeze": lambda x, dim, ndim: f"torch.unsqueeze({x}, {dim})",
     "squeeze": lambda x, dim=None, ndim=0: f"{x}.squeeze()" if dim is None else f"{x}.squeeze({dim})",
     "flatten": lambda x, start_dim=0, end_dim=-1, ndim=0: f"torch.flatten({x}, {start_dim}, {end_dim})",
@@ -107,13 +108,16 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "pad": lambda x, pairs, whole=False, ndim=0: f"torch.nn.functional.pad({x}, {[w for pair in reversed(pairs) for w in pair]})",
     **{name: (lambda x, k=0, ndim=0, name=name: f"torch.{name}({x}, {k})") for name in ("tril", "triu", "diag")},
     "cumsum": lambda x, dim, ndim: f"torch.cumsum({x}, {dim})",
+    "cumprod": lambda x, dim, ndim: f"torch.cumprod({x}, {dim})",
     "prod": lambda x, dim=None, keepdim=False, ndim=0: (f"torch.prod({x})" + (f".reshape({(1,) * ndim})" if keepdim else ""))
     if dim is None else f"torch.prod({x}, {dim}, keepdim={keepdim})",
     "prod_others": _prod_others,
+    "cholesky": lambda x, ndim: f"torch.linalg.cholesky({x}.tril() + {x}.tril(-1).mT)",
     "inv": lambda x, ndim: f"torch.linalg.inv({x})", "det": lambda x, ndim: f"torch.linalg.det({x})",
     "logabsdet": lambda x, ndim: f"torch.linalg.slogdet({x}).logabsdet",
     "solve": lambda a, b, ndim: f"torch.linalg.solve({a}, {b})",
     "einsum": lambda x, y, spec, ndim: f"torch.einsum({spec!r}, {x}, {y})",  # NOTE: spec is letters, ',' and '->' only (spellings.py)
+    "tensordot": lambda x, y, axes, ndim: f"torch.tensordot({x}, {y}, dims={axes if isinstance(axes, int) else [list(a) for a in axes]!r})",
     "one_hot": lambda t, x, ndim: f"({t} if {t}.shape == {x}.shape else "
     f"torch.nn.functional.one_hot({t}.round().long(), {x}.shape[1]).movedim(-1, 1).to({x}.dtype))",
     "detach": lambda x, ndim: f"{x}.detach()",

@@ -135,6 +135,17 @@ def matrix_function(function: Callable[[sp.Matrix], Any]) -> Callable[[np.ndarra
     return lambda x: np.asarray(function(sp.Matrix(x.tolist())), dtype=object)
 
 
+def cholesky(m: sp.Matrix) -> sp.Matrix:
+    """The lower factor, row by row from the lower triangle of m (as LAPACK reads it): the upper triangle is never used."""
+    n = m.rows
+    lower = sp.zeros(n, n)
+    for i in range(n):
+        for j in range(i + 1):
+            rest = m[i, j] - sum((lower[i, k] * lower[j, k] for k in range(j)), sp.Integer(0))
+            lower[i, j] = sp.sqrt(rest) if i == j else rest / lower[j, j]
+    return lower
+
+
 def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # NOTE: the adjugate over the determinant, not LU: LU divides by symbolic pivots that may be 0 at the inputs.
     matrix = sp.Matrix(a.tolist())
@@ -160,6 +171,7 @@ SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     "atan2": _elementwise2(sp.atan2),
     "inv": matrix_function(lambda m: m.inv(method="ADJ")),
     "det": matrix_function(lambda m: m.det(method="berkowitz")),
+    "cholesky": matrix_function(cholesky),
     "logabsdet": matrix_function(lambda m: sp.log(sp.Abs(m.det(method="berkowitz")))),
     "solve": solve,
     "pow": np.frompyfunc(BINARY["pow"], 2, 1),
