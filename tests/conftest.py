@@ -17,5 +17,7 @@ def torch_installed() -> bool:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("needs_torch") and not torch_installed():
+    callspec = getattr(item, "callspec", None)
+    on_torch = callspec is not None and callspec.params.get("engine") == "torch"  # a test run once per engine
+    if (on_torch or item.get_closest_marker("needs_torch")) and not torch_installed():
         pytest.skip(NO_TORCH)

@@ -106,6 +106,7 @@ def test_one_engine_alone_cannot_pass(tmp_path: Path) -> None:
     assert "nothing was verified" in output
 
 
+@pytest.mark.needs_torch
 def test_options_select_and_override(tmp_path: Path) -> None:
     code, output = run(str(CASES), "-k", "mm-*", "-e", "numpy", "-e", "torch", "--dtype", "float32", "--rtol", "1e-3")
     assert code == 0 and "mm-with-transpose" in output and "mean-of-square" not in output

@@ -154,6 +154,7 @@ def test_item12_non_finite_or_negative_tolerances_are_rejected(tmp_path, atol):
 # --- not checked, yet green ------------------------------------------------------------
 
 
+@pytest.mark.needs_torch
 def test_item13_strict_and_a_run_that_verified_nothing_fail(tmp_path):
     skipped = tmp_path / "skipped.yaml"
     skipped.write_text("name: s\nexpr: sum(x)\ninputs: {x: [1.0]}\nengines: [numpy]\n")

@@ -217,6 +217,7 @@ def test_kinks_and_nan_point_at_the_statement_s_line(tmp_path: Path) -> None:
     assert "NaN or inf: `log` of 0 (line 4, column 5) gives -inf" in " ".join(outcome.reasons)
 
 
+@pytest.mark.needs_torch
 def test_intermediates_in_wrt_and_values(tmp_path: Path) -> None:
     text = "name: p\nexpr: |\n  y = x * 2\n  z = y ** 2\n  z.sum()\ninputs: {x: [1, 2]}\nwrt: [x, y]\nexpect:\n  values: {y: [2, 4], z: [4, 16]}\n"
     outcome = case_outcome(tmp_path, text)
@@ -241,6 +242,7 @@ def test_requires_grad_says_what_to_differentiate(tmp_path: Path) -> None:
     assert outcome.problem.wrt == ("x",) and outcome.verdict == "passed"
 
 
+@pytest.mark.needs_torch
 def test_detach_stops_the_gradient_in_every_engine(tmp_path: Path) -> None:
     """z = u * x with u = (x*x).detach(): dz/dx = u = x**2, not 3 x**2 (fd holds u at the inputs too)."""
     text = "name: p\nexpr: |\n  u = (x * x).detach()\n  (u * x).sum()\ninputs: {x: [1.0, 2.0, 3.0]}\n"
@@ -249,6 +251,7 @@ def test_detach_stops_the_gradient_in_every_engine(tmp_path: Path) -> None:
         np.testing.assert_allclose(outcome.results[engine].grads["x"], [1, 4, 9], rtol=1e-9, err_msg=engine)
 
 
+@pytest.mark.needs_torch
 def test_inputs_named_like_constants_and_functions_pass_in_all_four_engines_with_an_exact_reference() -> None:
     cases, errors = load_file(Path(__file__).resolve().parent.parent / "cases" / "names.yaml")
     assert not errors

@@ -132,6 +132,7 @@ def test_a_numpy_function_on_a_traced_value_raises_instead_of_building_an_object
         np.cos(traced)
 
 
+@pytest.mark.needs_torch
 @pytest.mark.parametrize(
     "expr",
     [

@@ -25,6 +25,7 @@ print("exit", code, "peak_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxr
 
 
 @pytest.mark.slow
+@pytest.mark.needs_torch
 @pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux")
 def test_a_thousand_cases_of_a_million_elements_stay_under_a_gibibyte(tmp_path: Path) -> None:
     # Every case holds a 10^6-element input (8 MB); one in fifty differentiates it (an 8 MB gradient per

@@ -110,6 +110,7 @@ def test_composed_operation_matches_closed_form(name: str, engine: str) -> None:
 
 
 # The library's own function, for the spellings whose meaning differs between libraries.
+@pytest.mark.needs_torch
 def test_spellings_follow_their_library() -> None:
     import torch
 

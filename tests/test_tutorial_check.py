@@ -54,6 +54,7 @@ def test_a_stale_output_or_wrong_formula_fails_and_names_its_line(name: str, say
     assert says in output
 
 
+@pytest.mark.needs_torch
 def test_each_claim_is_listed_with_where_it_was_found_and_the_not_read_list() -> None:
     code, output = cli("check", "--no-color", str(FIXTURES / "cubic_gallery.py"))
     assert code == 0
