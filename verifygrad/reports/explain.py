@@ -94,11 +94,14 @@ def _formula_line(problem: Problem, name: str, index: tuple[int, ...]) -> str:
 
 def _script(outcome: CaseOutcome) -> str:
     from verifygrad.engines import EngineSkipped
-    from verifygrad.engines.torch_engine import resolve_device
     from verifygrad.reports.reproducer import torch_script
 
     try:
+        from verifygrad.engines.torch_engine import resolve_device
+
         device = resolve_device(outcome.problem.device)
+    except ImportError:  # torch is not installed here: the script is written for a machine that has it
+        device = "cpu" if outcome.problem.device == "auto" else outcome.problem.device
     except EngineSkipped:
         device = "cpu"  # CUDA was asked for but there is none: the script runs on the CPU
     try:
