@@ -14,3 +14,15 @@ def make_problem(expr: str, grad_output=None, dtype: str = "float64", **inputs) 
     shapes = tuple(program.shapes({name: a.shape for name, a in arrays.items()}))
     g = np.ones(shapes[-1]) if grad_output is None else np.asarray(grad_output, dtype=np.float64)
     return Problem(program, arrays, tuple(arrays), g, dtype, "cpu", shapes)
+
+
+def assert_closed_form(engine: str, expr: str, inputs: dict, value, grads: dict) -> None:
+    """One engine's value and gradients of ``expr`` equal the hand-written closed forms (fd to its own tolerance)."""
+    from verifygrad.engines import run_engine
+
+    result = run_engine(engine, make_problem(expr, **inputs))
+    assert result.ok, result.reason
+    rtol, atol = (1e-7, 1e-9) if engine == "fd" else (1e-11, 1e-13)
+    np.testing.assert_allclose(result.value, value, rtol=rtol, atol=atol)
+    for input_name, grad in grads.items():
+        np.testing.assert_allclose(result.grads[input_name], grad, rtol=rtol, atol=atol, err_msg=f"d/d{input_name}")

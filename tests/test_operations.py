@@ -8,9 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from tests.helpers import make_problem
+from tests.helpers import assert_closed_form
 from verifygrad.engines import numpy_second_order as second
-from verifygrad.engines import run_engine
 from verifygrad.language.parse import ExprError, parse
 
 W = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.5]])
@@ -143,13 +142,7 @@ CLOSED_FORMS = {
 @pytest.mark.parametrize("engine", ["numpy", "sympy", "torch", "fd"])
 @pytest.mark.parametrize("name", list(CLOSED_FORMS))
 def test_operation_matches_closed_form(name: str, engine: str) -> None:
-    expr, inputs, value, grads = CLOSED_FORMS[name]
-    result = run_engine(engine, make_problem(expr, **inputs))
-    assert result.ok, result.reason
-    rtol, atol = (1e-7, 1e-9) if engine == "fd" else (1e-11, 1e-13)
-    np.testing.assert_allclose(result.value, value, rtol=rtol, atol=atol)
-    for input_name, grad in grads.items():
-        np.testing.assert_allclose(result.grads[input_name], grad, rtol=rtol, atol=atol, err_msg=f"d/d{input_name}")
+    assert_closed_form(engine, *CLOSED_FORMS[name])
 
 
 # Each new elementwise primitive f: the Hessian of sum(f(v)) is diag(f''(v)).
