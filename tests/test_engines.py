@@ -101,7 +101,7 @@ def test_sympy_shows_an_elementwise_formula_where_one_exists() -> None:
 
 
 def test_sympy_skips_an_expression_too_large_to_expand() -> None:
-    big = np.ones((40, 40))
+    big = np.ones((200, 200))
     result = run_engine("sympy", make_problem("sum(logsumexp(a @ b, dim=0))", a=big, b=big))
     assert result.status == "skipped" and "too large" in result.reason
 

@@ -34,9 +34,11 @@ def test_reverse_mode_matches_closed_forms(expr: str, value: float, grad: np.nda
     np.testing.assert_allclose(got_grads["z"], grad, rtol=1e-12, atol=1e-15)
 
 
-def test_the_engine_says_it_took_the_reverse_route() -> None:
-    problem = make_problem("sum(F.softmax(z, dim=1) * y)", z=Z[:4], y=Z[4:8])
+def test_the_engine_takes_the_reverse_route_for_matrix_functions_too_many_to_differentiate_one_by_one() -> None:
+    m = np.array([[2.0, 0.5, 0.1], [0.3, 1.5, -0.2], [0.0, 0.4, 1.0]])
+    problem = make_problem("sum(F.softmax(z, dim=1) * y) + torch.det(m)", z=Z[:4], y=Z[4:8], m=m)
     result = run_engine("sympy", problem)
     assert result.ok and result.exact, result.reason
     assert "reverse mode over SymPy's expression" in result.detail
     np.testing.assert_allclose(result.grads["y"], np.exp(Z[:4]) / np.exp(Z[:4]).sum(axis=1, keepdims=True), rtol=1e-13)
+    np.testing.assert_allclose(result.grads["m"], np.linalg.det(m) * np.linalg.inv(m).T, rtol=1e-13)

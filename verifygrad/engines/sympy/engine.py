@@ -6,12 +6,14 @@ significant digits where the inputs are small enough, so this engine is the refe
 
 from __future__ import annotations
 
+import dataclasses
+
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
-from verifygrad.engines.sympy import scalar
+from verifygrad.engines.sympy import scalar, traced
 from verifygrad.engines.sympy.as_written import as_written
 from verifygrad.engines.sympy.exact import EXACT
-from verifygrad.engines.sympy.expand import check_exponents, run_expanded
+from verifygrad.engines.sympy.expand import check_exponents, per_element_is_cheap, run_expanded
 
 
 def run(problem: Problem) -> EngineResult:
@@ -32,17 +34,20 @@ def run(problem: Problem) -> EngineResult:
 
 
 def first_order(problem: Problem) -> EngineResult:
-    """The first route that applies, its value taken as the program computes it as written."""
-    return as_written(problem, _derived(problem))
+    """The first route that applies; a route that simplifies as it builds has its value taken as the program computes it."""
+    check_exponents(problem.program, problem.inputs)
+    result = _derived(problem)
+    return result if result.detail.startswith(traced.DETAIL) else as_written(problem, result)
 
 
 def _derived(problem: Problem) -> EngineResult:
-    """The first route that applies: the scalar rule, matrix calculus, or element expansion."""
-    check_exponents(problem.program, problem.inputs)
+    """The scalar rule, matrix calculus, or element expansion; traced where the others would be float64 or slow."""
     if scalar.applies(problem):
         rule = scalar.scalar_rule(problem)
-        value, grads, how = scalar.evaluate(rule, problem)
         formulas = {name: text for name in problem.wrt if (text := scalar.formula_text(rule, problem, name))}
+        if not scalar.precise(problem) and traced.supports(problem) and not traced.too_large(problem):
+            return dataclasses.replace(traced.run(problem), formulas=formulas)
+        value, grads, how = scalar.evaluate(rule, problem)
         return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=f"sympy: scalar rule, {how}", exact=how == EXACT)
     from verifygrad.engines.sympy import matrix  # NOTE: only here: its SymPy modules take 0.1 s to import
 
@@ -54,9 +59,19 @@ def _derived(problem: Problem) -> EngineResult:
             pass
         except matrix.CheckFailed as failed:
             try:
-                result = run_expanded(problem)
+                result = expanded(problem)
             except EngineSkipped as skip:
                 raise EngineSkipped(f"matrix calculus failed its self-check ({failed}), and {skip}") from None
             result.detail += f" (matrix calculus failed its self-check: {failed})"
             return result
+    return expanded(problem)
+
+
+def expanded(problem: Problem) -> EngineResult:
+    """Element expansion: a derivative per element (with formulas) where that is cheap, else traced, else reverse mode."""
+    if traced.supports(problem):
+        if traced.too_large(problem):
+            raise EngineSkipped(f"too large for element expansion ({traced.too_large(problem)})")
+        if not per_element_is_cheap(problem):
+            return traced.run(problem)
     return run_expanded(problem)

@@ -12,7 +12,7 @@ import fractions
 import functools
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +24,14 @@ from verifygrad.engines import EngineResult, EngineSkipped
 from verifygrad.engines.sympy import reverse
 from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, PRECISION, exact, precise
 from verifygrad.language.ops import OPS
-from verifygrad.language.parse import Program
+from verifygrad.language.parse import Node, Program
 from verifygrad.process import limits
 
 MAX_TERMS = 20_000  # size of the expanded expression
 MAX_DERIVATIVE_WORK = 300_000  # expanded size times the number of elements differentiated
 PER_ELEMENT_MAX = 64  # above this many elements to differentiate, reverse mode: one derivative each costs too much
 MAX_REVERSE_TERMS = 20_000  # size of the expanded expression in reverse mode (reverse.py): its work is linear in it, about 1 s per 2000 terms
+CHEAP_DERIVATIVE_WORK = 400  # above this, the traced route (traced.py) is faster: KL divergence of 4 elements takes 0.4 s here
 READABLE_MAX_OPS = 60
 
 
@@ -158,27 +159,38 @@ def _elementwise2(function: Callable[[sp.Expr, sp.Expr], sp.Expr]) -> Callable[[
     return lambda x, y: np.asarray(ufunc(x, y), dtype=object)
 
 
+SCALAR_UNARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    **ELEMENTWISE,
+    "erf": sp.erf,
+    "erfc": sp.erfc,
+    "floor": stepwise(sp.floor),
+    "ceil": stepwise(sp.ceiling),
+    "trunc": lambda x: sp.Piecewise((stepwise(sp.floor)(x), x >= 0), (stepwise(sp.ceiling)(x), True)),
+    "round": round_half_even,
+}  # the SymPy meaning of each elementwise operation of one argument
+
+SCALAR_BINARY: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
+    "maximum": lambda x, y: sp.Piecewise((x, x >= y), (y, True)),
+    "minimum": lambda x, y: sp.Piecewise((x, x <= y), (y, True)),
+    "select": lambda c, a: sp.Piecewise((a, sp.Ne(c, 0)), (0, True)),
+    "atan2": sp.atan2,
+    "pow": BINARY["pow"],
+}  # ... and of two arguments
+
 SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
-    **{name: elementwise(function) for name, function in ELEMENTWISE.items()},
     "logsumexp": logsumexp,
     "gt": greater,
     "one_hot": one_hot,
     "amax": extreme,
     "amin": lambda x, dim=None, keepdim=False: extreme(x, dim, keepdim, lowest=True),
-    "maximum": _elementwise2(lambda x, y: sp.Piecewise((x, x >= y), (y, True))),
-    "minimum": _elementwise2(lambda x, y: sp.Piecewise((x, x <= y), (y, True))),
-    "select": _elementwise2(lambda c, a: sp.Piecewise((a, sp.Ne(c, 0)), (0, True))),
-    "atan2": _elementwise2(sp.atan2),
+    **{name: _elementwise2(function) for name, function in SCALAR_BINARY.items()},
     "inv": matrix_function(lambda m: m.inv(method="ADJ")),
     "det": matrix_function(lambda m: m.det(method="berkowitz")),
     "cholesky": matrix_function(cholesky),
     "logabsdet": matrix_function(lambda m: sp.log(sp.Abs(m.det(method="berkowitz")))),
     "solve": solve,
-    "pow": np.frompyfunc(BINARY["pow"], 2, 1),
-    **{name: elementwise(function) for name, function in (
-        ("erf", sp.erf), ("erfc", sp.erfc), ("floor", stepwise(sp.floor)), ("ceil", stepwise(sp.ceiling)),
-        ("trunc", lambda x: sp.Piecewise((stepwise(sp.floor)(x), x >= 0), (stepwise(sp.ceiling)(x), True))), ("round", round_half_even))},
-}  # fmt: skip
+    **{name: elementwise(function) for name, function in SCALAR_UNARY.items()},
+}
 
 
 def element_symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -188,26 +200,49 @@ def element_symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
     return np.array(symbols, dtype=object).reshape(shape)
 
 
-def build(program: Program, leaves: dict[str, np.ndarray], substitution: dict[sp.Symbol, sp.Expr] | None = None) -> np.ndarray:
-    """The program's output as an object array of SymPy expressions; a stop_gradient's value frozen at ``substitution``."""
+@dataclass(frozen=True)
+class Arithmetic:
+    """What the elements of a build are: the functions over arrays of them, a constant, a value frozen by detach()."""
+
+    functions: Mapping[str, Callable[..., np.ndarray]]
+    constant: Callable[[Node], np.ndarray]
+    freeze: Callable[[np.ndarray], np.ndarray]
+
+
+def symbolic(substitution: dict[sp.Symbol, sp.Expr] | None) -> Arithmetic:
+    """SymPy expressions; a detach()ed value is frozen at ``substitution``."""
+
+    def freeze(values: np.ndarray) -> np.ndarray:
+        if substitution is None:
+            raise EngineSkipped("detach() needs the inputs' values, and none are given here")
+        at_inputs = np.frompyfunc(lambda e: sp.N(sp.sympify(e).xreplace(substitution), PRECISION + 10), 1, 1)
+        return np.asarray(at_inputs(values), dtype=object)
+
+    return Arithmetic(SYMPY_OPS, _sympy_constant, freeze)
+
+
+def _sympy_constant(node: Node) -> np.ndarray:
+    symbol = node.attrs["symbol"]
+    if symbol:
+        return np.asarray(sp.pi if symbol == "pi" else sp.E, dtype=object)
+    return np.vectorize(exact, otypes=[object])(node.attrs["value"])
+
+
+def build(program: Program, leaves: dict[str, np.ndarray], substitution: dict[sp.Symbol, sp.Expr] | None = None,
+          arithmetic: Arithmetic | None = None) -> np.ndarray:  # fmt: skip
+    """The program's output as an object array of SymPy expressions (or of ``arithmetic``'s elements)."""
+    arithmetic = arithmetic or symbolic(substitution)
     values: list[np.ndarray] = []
     for node in program.nodes:
         if node.op == "input":
             values.append(leaves[node.attrs["name"]])
         elif node.op == "stop_gradient":
-            if substitution is None:
-                raise EngineSkipped("detach() needs the inputs' values, and none are given here")
-            freeze = np.frompyfunc(lambda e: sp.N(sp.sympify(e).xreplace(substitution), PRECISION + 10), 1, 1)
-            values.append(np.asarray(freeze(values[node.args[0]]), dtype=object))
+            values.append(arithmetic.freeze(values[node.args[0]]))
         elif node.op == "const":
-            symbol = node.attrs["symbol"]
-            if symbol:
-                values.append(np.asarray(sp.pi if symbol == "pi" else sp.E, dtype=object))
-            else:
-                values.append(np.vectorize(exact, otypes=[object])(node.attrs["value"]))
+            values.append(arithmetic.constant(node))
         else:
             op = OPS[node.op]
-            function = SYMPY_OPS[op.sympy] if op.sympy else op.forward
+            function = arithmetic.functions[op.sympy] if op.sympy else op.forward
             args = [values[i] for i in node.args]
             values.append(np.asarray(function(*args, **node.attrs), dtype=object))
     return values[-1]
@@ -276,6 +311,11 @@ def too_large(problem: Problem, reverse: bool = False) -> str:
     if terms > MAX_TERMS or terms * wrt_elements > MAX_DERIVATIVE_WORK or wrt_elements > PER_ELEMENT_MAX:
         return f"about {terms} terms, {wrt_elements} elements to differentiate"
     return ""
+
+
+def per_element_is_cheap(problem: Problem) -> bool:
+    """Few enough derivatives of a small enough expansion that one SymPy derivative per element takes well under a second."""
+    return expanded_terms(problem) * sum(problem.inputs[name].size for name in problem.wrt) <= CHEAP_DERIVATIVE_WORK
 
 
 def expand(problem: Problem) -> tuple[dict[str, np.ndarray], np.ndarray, sp.Expr, dict[sp.Symbol, sp.Expr]]:

@@ -150,6 +150,11 @@ PRECISE = SimpleNamespace(
 )
 
 
+def precise(problem: Problem) -> bool:
+    """Small enough to evaluate at 30 digits; larger inputs are evaluated in float64."""
+    return math.prod(np.broadcast_shapes(*(v.shape for v in problem.inputs.values()))) <= PRECISE_MAX_ELEMENTS
+
+
 def evaluate(rule: ScalarRule, problem: Problem) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
     """The value and the gradients, and how they were evaluated."""
     shape = np.broadcast_shapes(*(v.shape for v in problem.inputs.values()))

@@ -1,0 +1,290 @@
+"""The SymPy engine's route for large cases: element expansion over traced numbers instead of SymPy expressions.
+
+Building one SymPy expression per element costs SymPy's canonical ordering and hashing for every term,
+about 1 s per 2000 terms.  Here every element is a ``Traced`` number: its value at ``PRECISION +
+GUARD_DIGITS`` significant digits (a Decimal, from the inputs as written, correctly rounded at each
+step) and, for each argument, the partial derivative there.  The partials come from SymPy: each operation's SymPy meaning (``SCALAR_UNARY``,
+``SCALAR_BINARY``) is differentiated by SymPy once and compiled to mpmath, which evaluates it at the same precision.  The structure (sums,
+indexing, matmul, reshapes, joins) is numpy's own forward over object arrays, as in the expression
+route, so +, -, *, / and ** are the only rules written here.  The chain rule then runs backward over
+the recorded elements.  No VJP of the op table is used: the numpy engine is checked against an
+independent reference, at a cost linear in the expanded size (a few µs a term).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import decimal
+import functools
+import gc
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from verifygrad.cases.problem import Problem
+from verifygrad.engines import EngineResult
+from verifygrad.engines.sympy.exact import GUARD_DIGITS, PRECISION
+from verifygrad.engines.sympy.expand import SCALAR_BINARY, SCALAR_UNARY, Arithmetic, build, expanded_terms
+from verifygrad.language.parse import Node
+
+DIGITS = PRECISION + GUARD_DIGITS
+CONTEXT = decimal.Context(prec=DIGITS, traps=[])  # no traps: 1/0 is inf and 0/0 is nan, as in floating point
+NAN, ZERO, ONE, MINUS_ONE, TWO = Decimal("nan"), Decimal(0), Decimal(1), Decimal(-1), Decimal(2)
+MAX_TERMS = 1_000_000  # size of the expanded program (expand.expanded_terms): about 5 s and 1 GB at this size
+DETAIL = "sympy: traced"  # how this route's results begin their detail
+UNSUPPORTED = frozenset({"inv", "det", "cholesky", "logabsdet", "solve"})  # matrix functions: the expression routes do them
+
+
+class Traced:
+    """One element: its value, and (argument, partial derivative) for each argument that is itself traced."""
+
+    __slots__ = ("value", "parents", "adjoint")
+
+    def __init__(self, value: Decimal, parents: tuple[tuple[Traced, Decimal], ...]) -> None:
+        self.value = value
+        self.parents = parents
+        self.adjoint: Decimal = ZERO
+        _TAPE[-1].append(self)
+
+    def __add__(self, other: Any) -> Traced:
+        if isinstance(other, Traced):
+            return Traced(self.value + other.value, ((self, ONE), (other, ONE)))
+        return Traced(self.value + number(other), ((self, ONE),))
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Traced:
+        if isinstance(other, Traced):
+            return Traced(self.value - other.value, ((self, ONE), (other, MINUS_ONE)))
+        return Traced(self.value - number(other), ((self, ONE),))
+
+    def __rsub__(self, other: Any) -> Traced:
+        return Traced(number(other) - self.value, ((self, MINUS_ONE),))
+
+    def __mul__(self, other: Any) -> Traced:
+        if isinstance(other, Traced):
+            return Traced(self.value * other.value, ((self, other.value), (other, self.value)))
+        other = number(other)
+        return Traced(self.value * other, ((self, other),))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Traced:
+        if isinstance(other, Traced):
+            inverse = ONE / other.value
+            return Traced(self.value / other.value, ((self, inverse), (other, -self.value * inverse * inverse)))
+        other = number(other)
+        return Traced(self.value / other, ((self, ONE / other),))
+
+    def __rtruediv__(self, other: Any) -> Traced:
+        value = number(other) / self.value
+        return Traced(value, ((self, -value / self.value),))
+
+    def __pow__(self, other: Any) -> Traced:
+        if isinstance(other, Traced):
+            return apply("pow", self, other)
+        exponent = number(other)
+        partial = exponent * _power(self.value, exponent - 1) if exponent else ZERO
+        return Traced(_power(self.value, exponent), ((self, partial),))
+
+    def __rpow__(self, other: Any) -> Traced:
+        return apply("pow", other, self)
+
+    def __neg__(self) -> Traced:
+        return Traced(-self.value, ((self, MINUS_ONE),))
+
+    def __pos__(self) -> Traced:
+        return self
+
+
+_TAPE: list[list[Traced]] = []  # the recording in progress (innermost last)
+
+
+def number(value: Any) -> Decimal:
+    """A constant as a Decimal: an integer exactly, a float as written (its shortest repr)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return Decimal(int(value))
+    return Decimal(repr(float(value)))
+
+
+def _power(base: Decimal, exponent: Decimal) -> Decimal:
+    return ONE if exponent == 0 else base**exponent  # NOTE: Decimal says 0**0 is nan; floating point says 1
+
+
+def _to_mpmath(value: Decimal) -> mpmath.mpf:
+    return mpmath.mpf(str(value)) if value.is_finite() else mpmath.mpf(float(value))
+
+
+def _from_mpmath(value: Any) -> Decimal:
+    """A real result as a Decimal; complex results (log of a negative number) are nan, as in the expression route."""
+    if isinstance(value, mpmath.mpc):
+        value = value.real if value.imag == 0 else NAN
+    if not isinstance(value, mpmath.mpf):
+        return number(value)
+    if not mpmath.isfinite(value):
+        return Decimal(float(value))
+    negative, mantissa, exponent, _ = value._mpf_  # NOTE: (-1)**negative * mantissa * 2**exponent exactly; 4 times faster than a string
+    return Decimal((-1) ** negative * int(mantissa)) * TWO**exponent
+
+
+@functools.cache
+def compiled(name: str, traced: tuple[bool, ...]) -> Callable[..., Any]:
+    """An operation's SymPy meaning compiled to mpmath: its value, then SymPy's partial derivative in each traced argument."""
+    definition = SCALAR_UNARY.get(name) or SCALAR_BINARY[name]
+    arguments = sp.symbols("a b", real=True)[: len(traced)]
+    expression = definition(*arguments)
+    formulas = [expression, *(sp.diff(expression, a) for a, differentiated in zip(arguments, traced) if differentiated)]
+    return sp.lambdify(arguments, formulas, [{"round_half_even": mpmath.nint}, "mpmath"], cse=True)
+
+
+def apply(name: str, *args: Any) -> Any:
+    """``name`` of ``args`` (traced elements or constant numbers); traced if any argument is."""
+    traced = tuple(isinstance(a, Traced) for a in args)
+    values = tuple(_to_mpmath(a.value if isinstance(a, Traced) else number(a)) for a in args)
+    try:
+        value, *partials = (_from_mpmath(result) for result in compiled(name, traced)(*values))
+    except (ZeroDivisionError, ValueError, TypeError):  # a pole, or a point outside the domain: no number there
+        value, partials = NAN, [NAN] * sum(traced)
+    if not partials:
+        return value
+    return Traced(value, tuple(zip((a for a in args if isinstance(a, Traced)), partials)))
+
+
+def power(base: Any, exponent: Any) -> Any:
+    """base ** exponent: by the power rule where only the base is traced (Decimal's own power, exact for integer exponents)."""
+    if isinstance(base, Traced) and not isinstance(exponent, Traced):
+        return base**exponent
+    return apply("pow", base, exponent)
+
+
+def _arrays(function: Callable[..., Any], nin: int) -> Callable[..., np.ndarray]:
+    """``function`` of elements, over arrays of them (broadcast)."""
+    ufunc = np.frompyfunc(function, nin, 1)
+    return lambda *arrays: np.asarray(ufunc(*arrays), dtype=object)
+
+
+def _elementwise(name: str) -> Callable[..., np.ndarray]:
+    return _arrays(functools.partial(apply, name), 2 if name in SCALAR_BINARY else 1)
+
+
+def value_of(element: Any) -> Any:
+    return element.value if isinstance(element, Traced) else element
+
+
+def _constant_array(function: Callable[..., Any], nin: int) -> Callable[..., np.ndarray]:
+    """A function of the elements' values only: its result carries no derivative."""
+    return _arrays(lambda *elements: function(*map(value_of, elements)), nin)
+
+
+def logsumexp(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    return FUNCTIONS["log"](np.asarray(np.sum(FUNCTIONS["exp"](x), axis=dim, keepdims=keepdim), dtype=object))
+
+
+def one_hot(target: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """1 where the class index equals the class, else 0 (constants); probabilities as they are."""
+    if target.shape == x.shape:
+        return target
+    classes = np.arange(x.shape[1]).reshape((x.shape[1],) + (1,) * (target.ndim - 1))
+    return _constant_array(lambda t, k: ONE if round(float(t)) == int(k) else ZERO, 2)(np.expand_dims(target, 1), classes)
+
+
+def extreme(x: np.ndarray, dim: int | None = None, keepdim: bool = False, lowest: bool = False) -> np.ndarray:
+    """max (min) along ``dim``; its derivative goes to the first element that reaches it, as in the expression route."""
+    rows = x.reshape(-1) if dim is None else np.moveaxis(x, dim, -1)
+    out = np.empty(rows.shape[:-1], dtype=object)
+    for index in np.ndindex(*out.shape):
+        items = list(rows[index])
+        values = [value_of(item) for item in items]
+        first = values.index((min if lowest else max)(values))
+        out[index] = Traced(values[first], ((items[first], ONE),)) if isinstance(items[first], Traced) else values[first]
+    if keepdim:
+        return out.reshape((1,) * x.ndim) if dim is None else np.expand_dims(out, dim)
+    return out
+
+
+def _constant(node: Node) -> np.ndarray:
+    symbol = node.attrs["symbol"]
+    if symbol:
+        with mpmath.workdps(DIGITS):
+            return np.asarray(_from_mpmath(+(mpmath.pi if symbol == "pi" else mpmath.e)), dtype=object)
+    return np.vectorize(number, otypes=[object])(node.attrs["value"])
+
+
+FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
+    **{name: _elementwise(name) for name in (*SCALAR_UNARY, *SCALAR_BINARY)},
+    "pow": _arrays(power, 2),
+    "logsumexp": logsumexp,
+    "gt": _constant_array(lambda x, y: ONE if x > y else ZERO, 2),
+    "one_hot": one_hot,
+    "amax": extreme,
+    "amin": lambda x, dim=None, keepdim=False: extreme(x, dim, keepdim, lowest=True),
+}
+TRACED = Arithmetic(FUNCTIONS, _constant, _constant_array(lambda value: value, 1))
+
+
+def supports(problem: Problem) -> bool:
+    """Every operation of the program has a traced meaning (the matrix functions have not)."""
+    return not any(node.op in UNSUPPORTED for node in problem.program.nodes)
+
+
+def too_large(problem: Problem) -> str:
+    """Why the traced expansion would take too long or too much memory ("" if it would not)."""
+    terms = expanded_terms(problem)
+    return f"about {terms} terms, over {MAX_TERMS} traced" if terms > MAX_TERMS else ""
+
+
+def run(problem: Problem) -> EngineResult:
+    """The traced route's result: exact, and its value as the program computes it (nothing is simplified)."""
+    value, grads = value_and_grads(problem)
+    elements = sum(array.size for array in problem.inputs.values())
+    detail = f"{DETAIL} over {elements} elements at {PRECISION} digits, with SymPy's partial derivatives"
+    return EngineResult("sympy", "ok", value=value, grads=grads, detail=detail, exact=True)
+
+
+def value_and_grads(problem: Problem) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The program's value and the gradient of <grad_output, output> for each input in ``wrt``, to PRECISION digits."""
+    with mpmath.workdps(DIGITS), decimal.localcontext(CONTEXT), _no_cycle_collection():
+        tape: list[Traced] = []
+        _TAPE.append(tape)
+        try:
+            leaves = {name: _leaves(value, traced=name in problem.wrt) for name, value in problem.inputs.items()}
+            output = np.asarray(build(problem.program, leaves, arithmetic=TRACED), dtype=object)
+        finally:
+            _TAPE.pop()
+        for element, weight in zip(output.flat, np.broadcast_to(problem.grad_output, output.shape).flat):
+            if isinstance(element, Traced) and weight:
+                element.adjoint += number(weight)
+        for element in reversed(tape):
+            adjoint = element.adjoint
+            if adjoint:
+                for parent, partial in element.parents:
+                    parent.adjoint += adjoint * partial
+        value = np.array([float(value_of(e)) for e in output.flat], dtype=np.float64).reshape(output.shape)
+        grads = {name: np.array([float(e.adjoint) for e in leaves[name].flat], dtype=np.float64).reshape(leaves[name].shape) for name in problem.wrt}
+    return value, grads
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The graph has no cycles; Python's collector would walk its millions of objects again and again (a third of the time at 10^5 elements)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _leaves(value: np.ndarray, traced: bool) -> np.ndarray:
+    """An input's elements as written: traced where it is differentiated, else constant numbers."""
+    out = np.empty(value.shape, dtype=object)
+    for index, element in np.ndenumerate(value):
+        out[index] = Traced(number(element), ()) if traced else number(element)
+    return out
