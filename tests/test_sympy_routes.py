@@ -20,10 +20,10 @@ def problem(expr: str, grad_output=None, **inputs) -> Problem:
     return prepare(Case("t", expr, inputs or {"x": X, "y": Y}, "test", 1, grad_output=grad_output), Overrides())
 
 
-def assert_same(ours, theirs, rtol: float = 1e-15) -> None:
-    np.testing.assert_allclose(ours.value, theirs.value, rtol=rtol, atol=1e-300)
+def assert_same(ours, theirs, rtol: float = 1e-15, atol: float = 1e-300) -> None:
+    np.testing.assert_allclose(ours.value, theirs.value, rtol=rtol, atol=atol)
     for name, grad in theirs.grads.items():
-        np.testing.assert_allclose(ours.grads[name], grad, rtol=rtol, atol=1e-300, err_msg=name)
+        np.testing.assert_allclose(ours.grads[name], grad, rtol=rtol, atol=atol, err_msg=name)
 
 
 @pytest.mark.parametrize(
@@ -61,11 +61,11 @@ def test_other_expressions_are_expanded(expr: str) -> None:
 
 @pytest.mark.parametrize("expr", ["mean(exp(sin(x))*x**2 + tanh(x)*a)", "logsumexp(x*a) * norm(x)"])
 def test_large_inputs_are_evaluated_in_float64_and_agree_with_the_numpy_engine(expr: str) -> None:
-    x = np.linspace(-2, 2, sympy_scalar.PRECISE_MAX_ELEMENTS + 1)
+    x = np.linspace(-2, 2, 50_001)  # over the scalar rule's 30-digit limit and the traced route's quick size
     case = problem(expr, x=x.tolist(), a=1.5)
     result = sympy_engine.run(case)
     assert result.detail == "sympy: scalar rule, float64, vectorized"
-    assert_same(result, numpy_engine.run(case), rtol=1e-12)
+    assert_same(result, numpy_engine.run(case), rtol=1e-12, atol=1e-18)  # NOTE: both float64: an element that cancels to 1e-9 differs by 2e-21
 
 
 def test_formula_of_a_mean() -> None:

@@ -45,7 +45,7 @@ def _derived(problem: Problem) -> EngineResult:
     if scalar.applies(problem):
         rule = scalar.scalar_rule(problem)
         formulas = {name: text for name in problem.wrt if (text := scalar.formula_text(rule, problem, name))}
-        if not scalar.precise(problem) and traced.supports(problem) and not traced.too_large(problem):
+        if not scalar.precise(problem) and traced.quick(problem):
             return dataclasses.replace(traced.run(problem), formulas=formulas)
         value, grads, how = scalar.evaluate(rule, problem)
         return EngineResult("sympy", "ok", value=value, grads=grads, formulas=formulas, detail=f"sympy: scalar rule, {how}", exact=how == EXACT)

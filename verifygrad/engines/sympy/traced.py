@@ -34,7 +34,8 @@ from verifygrad.language.parse import Node
 DIGITS = PRECISION + GUARD_DIGITS
 CONTEXT = decimal.Context(prec=DIGITS, traps=[])  # no traps: 1/0 is inf and 0/0 is nan, as in floating point
 NAN, ZERO, ONE, MINUS_ONE, TWO = Decimal("nan"), Decimal(0), Decimal(1), Decimal(-1), Decimal(2)
-MAX_TERMS = 1_000_000  # size of the expanded program (expand.expanded_terms): about 5 s and 1 GB at this size
+MAX_TERMS = 1_000_000  # size of the expanded program (expand.expanded_terms); 603,000 (1000x100 cross-entropy) take 4 s, 360 MB
+QUICK_TERMS = 200_000  # about a second: where another route has an answer (in float64), this one must be quicker than that
 DETAIL = "sympy: traced"  # how this route's results begin their detail
 UNSUPPORTED = frozenset({"inv", "det", "cholesky", "logabsdet", "solve"})  # matrix functions: the expression routes do them
 
@@ -231,6 +232,11 @@ TRACED = Arithmetic(FUNCTIONS, _constant, _constant_array(lambda value: value, 1
 def supports(problem: Problem) -> bool:
     """Every operation of the program has a traced meaning (the matrix functions have not)."""
     return not any(node.op in UNSUPPORTED for node in problem.program.nodes)
+
+
+def quick(problem: Problem) -> bool:
+    """Every operation has a traced meaning, and the expansion takes about a second at most."""
+    return supports(problem) and expanded_terms(problem) <= QUICK_TERMS
 
 
 def too_large(problem: Problem) -> str:
