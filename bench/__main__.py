@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     rows += second_order.hvp_rows("W2", sizes["w2"], repeats, references, interleaved)
     rows += second_order.sympy_hessian_rows(sizes["sympy_w1"], repeats, interleaved)
     rows += operations.cross_entropy_rows(*((10, 5) if quick else (1000, 100)), repeats, interleaved)
+    rows += operations.sympy_scaling_rows(100 if quick else 10_000, min(repeats, 3), interleaved)
     with tempfile.TemporaryDirectory() as directory:
         case_file = suite.write_suite(Path(directory), 1, seed=1)
         # NOTE: quick mode leaves torch out: each process importing it costs seconds, too slow for the test suite

@@ -38,7 +38,56 @@ def cross_entropy_rows(samples: int, classes: int, repeats: int, timer) -> list[
         np.testing.assert_allclose(result.value, expected_value, rtol=1e-9, err_msg=engine)
         if "z" in result.grads:
             np.testing.assert_allclose(result.grads["z"], expected_grad, rtol=1e-6, atol=1e-9, err_msg=engine)
-        times = timer({"hand": lambda: hand_cross_entropy(z, k), engine: lambda e=engine: run_engine(e, problem)}, repeats)
+        runs = min(repeats, 3) if engine == "sympy" else repeats  # NOTE: seconds a run
+        times = timer({"hand": lambda: hand_cross_entropy(z, k), engine: lambda e=engine: run_engine(e, problem)}, runs)
         detail = f" ({result.detail})" if result.detail else ""
         rows.append((f"{label} via {engine}{detail}", f"{times[engine].wall * 1e3:.1f} ms", times[engine].ratio(times["hand"]), ""))
+    return rows
+
+
+SCALING_CASES = {
+    "cross-entropy": ("F.cross_entropy(z, k)", ("z", "k")),
+    "softmax": ("sum(F.softmax(z, dim=1) * z)", ("z",)),
+    "log_softmax": ("torch.log_softmax(z, -1).sum()", ("z",)),
+    "logsumexp": ("torch.logsumexp(z, dim=1).mean()", ("z",)),
+    "var + std": ("torch.var(x) + np.std(x)", ("x",)),
+    "max + indexing": ("torch.amax(z, dim=1).sum() + (z[:, 1:3] ** 2).sum() + z[::-1][0].sum()", ("z",)),
+    "cumsum": ("torch.cumsum(x, 0).sum()", ("x",)),
+    "mse": ("F.mse_loss(x, y)", ("x", "y")),
+    "bce with logits": ("F.binary_cross_entropy_with_logits(x, q)", ("x", "q")),
+    "smooth l1 + l1": ("F.smooth_l1_loss(x, y) + F.l1_loss(x, y)", ("x", "y")),
+    "kl_div(log_softmax, softmax)": ("F.kl_div(F.log_softmax(z, dim=1), F.softmax(z * 0.5, dim=1), reduction='batchmean')", ("z",)),
+}
+
+
+def sympy_scaling_rows(elements: int, repeats: int, timer) -> list[tuple[str, str, str, str]]:
+    """The SymPy engine in-process on cases of ``elements`` elements per input (the target: an exact reference within 1 s)."""
+    from verifygrad.cases.load import Case
+    from verifygrad.cases.problem import Overrides, prepare
+    from verifygrad.engines import run_engine
+    from verifygrad.process import limits
+
+    rng = np.random.default_rng(3)
+    rows_, columns = int(elements**0.5), elements // int(elements**0.5)
+    data = {
+        "z": rng.standard_normal((rows_, columns)),
+        "k": rng.integers(0, columns, rows_).astype(float),
+        "x": rng.standard_normal(elements),
+        "y": rng.standard_normal(elements),
+        "q": rng.uniform(0.05, 0.95, elements),
+    }
+    rows = []
+    with limits.using(limits.with_settings(limits.DEFAULT_LIMITS, {"time_limit": 0})):
+        for label, (expr, names) in SCALING_CASES.items():
+            wrt = [names[0]]
+            problem = prepare(Case(label, expr, {n: data[n].tolist() for n in names}, "bench", 1, wrt=wrt), Overrides())
+            result, numpy_result = run_engine("sympy", problem), run_engine("numpy", problem)
+            if not result.ok:
+                rows.append((f"{label}, {elements} elements, via sympy", f"{result.status}: {result.reason}", "", "≤ 1 s"))
+                continue
+            np.testing.assert_allclose(result.grads[wrt[0]], numpy_result.grads[wrt[0]], rtol=1e-9, atol=1e-15, err_msg=label)
+            times = timer({"numpy": lambda p=problem: run_engine("numpy", p), "sympy": lambda p=problem: run_engine("sympy", p)}, repeats)
+            route = "exact" if result.exact else "float64"
+            measured, ratio = f"{times['sympy'].wall * 1e3:.0f} ms", f"{times['sympy'].ratio(times['numpy'])} of numpy"
+            rows.append((f"{label}, {elements} elements, via sympy ({route})", measured, ratio, "≤ 1 s"))
     return rows

@@ -24,6 +24,10 @@ from typing import Any
 import mpmath
 import numpy as np
 import sympy as sp
+from mpmath import libmp
+from sympy.core.relational import Relational
+from sympy.functions.elementary.piecewise import ExprCondPair
+from sympy.logic.boolalg import BooleanAtom
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
@@ -119,7 +123,20 @@ def _power(base: Decimal, exponent: Decimal) -> Decimal:
 
 
 def _to_mpmath(value: Decimal) -> mpmath.mpf:
-    return mpmath.mpf(str(value)) if value.is_finite() else mpmath.mpf(float(value))
+    """The Decimal at the working precision: its DIGITS-digit integer times a power of ten (twice as fast as through a string)."""
+    if not value.is_finite():
+        return mpmath.mpf(float(value))
+    exponent = value.adjusted() - (DIGITS - 1)
+    precision = mpmath.mp.prec
+    out = mpmath.mpf.__new__(mpmath.mpf)
+    out._mpf_ = libmp.mpf_mul(libmp.from_int(int(value.scaleb(-exponent))), _power_of_ten(exponent, precision), precision, libmp.round_nearest)
+    return out
+
+
+@functools.cache
+def _power_of_ten(exponent: int, precision: int) -> tuple:
+    """10**exponent as a raw mpmath number, 30 bits past the working precision."""
+    return libmp.mpf_pow_int(libmp.from_int(10), exponent, precision + 30, libmp.round_nearest)
 
 
 def _from_mpmath(value: Any) -> Decimal:
@@ -128,33 +145,58 @@ def _from_mpmath(value: Any) -> Decimal:
         value = value.real if value.imag == 0 else NAN
     if not isinstance(value, mpmath.mpf):
         return number(value)
-    if not mpmath.isfinite(value):
-        return Decimal(float(value))
-    negative, mantissa, exponent, _ = value._mpf_  # NOTE: (-1)**negative * mantissa * 2**exponent exactly; 4 times faster than a string
-    return Decimal((-1) ** negative * int(mantissa)) * TWO**exponent
+    negative, mantissa, exponent, _ = value._mpf_  # NOTE: (-1)**negative * mantissa * 2**exponent, exactly
+    if not mantissa:  # zero, or one of mpmath's special values
+        return ZERO if value == 0 else Decimal(float(value))
+    return Decimal(-mantissa if negative else mantissa) * _power_of_two(exponent)
 
 
 @functools.cache
-def compiled(name: str, traced: tuple[bool, ...]) -> Callable[..., Any]:
-    """An operation's SymPy meaning compiled to mpmath: its value, then SymPy's partial derivative in each traced argument."""
+def _power_of_two(exponent: int) -> Decimal:
+    with decimal.localcontext(CONTEXT):
+        return TWO**exponent
+
+
+@functools.cache
+def compiled(name: str, traced: tuple[bool, ...]) -> tuple[Callable[..., Any], bool]:
+    """An operation's SymPy meaning compiled: its value, then SymPy's partial derivative in each traced argument.
+
+    Piecewise-rational meanings (relu, maximum, select, ...) are compiled to plain Python over the Decimals
+    themselves (True); the others to mpmath (False), which evaluates them at the same precision.
+    """
     definition = SCALAR_UNARY.get(name) or SCALAR_BINARY[name]
     arguments = sp.symbols("a b", real=True)[: len(traced)]
     expression = definition(*arguments)
     formulas = [expression, *(sp.diff(expression, a) for a, differentiated in zip(arguments, traced) if differentiated)]
-    return sp.lambdify(arguments, formulas, [{"round_half_even": mpmath.nint}, "mpmath"], cse=True)
+    if all(_rational(node) for formula in formulas for node in sp.preorder_traversal(formula)):
+        return sp.lambdify(arguments, formulas, [{}], cse=True), True
+    return sp.lambdify(arguments, formulas, [{"round_half_even": mpmath.nint}, "mpmath"], cse=True), False
+
+
+RATIONAL_NODES = (sp.Symbol, sp.Integer, sp.Add, sp.Mul, sp.Piecewise, ExprCondPair, Relational, BooleanAtom)
+
+
+def _rational(node: sp.Basic) -> bool:
+    """A node plain Python computes exactly on Decimals: integers, +, *, integer powers, Piecewise and its conditions."""
+    if isinstance(node, sp.Pow):
+        return node.exp.is_Integer
+    return isinstance(node, RATIONAL_NODES)
 
 
 def apply(name: str, *args: Any) -> Any:
     """``name`` of ``args`` (traced elements or constant numbers); traced if any argument is."""
     traced = tuple(isinstance(a, Traced) for a in args)
-    values = tuple(_to_mpmath(a.value if isinstance(a, Traced) else number(a)) for a in args)
+    function, on_decimals = compiled(name, traced)
+    values = [a.value if is_traced else number(a) for a, is_traced in zip(args, traced)]
     try:
-        value, *partials = (_from_mpmath(result) for result in compiled(name, traced)(*values))
+        results = function(*values) if on_decimals else function(*map(_to_mpmath, values))
     except (ZeroDivisionError, ValueError, TypeError):  # a pole, or a point outside the domain: no number there
-        value, partials = NAN, [NAN] * sum(traced)
-    if not partials:
+        results = [NAN] * (1 + sum(traced))
+    value = _from_mpmath(results[0])
+    if len(results) == 1:
         return value
-    return Traced(value, tuple(zip((a for a in args if isinstance(a, Traced)), partials)))
+    partials = iter(results[1:])
+    return Traced(value, tuple((a, _from_mpmath(next(partials))) for a, is_traced in zip(args, traced) if is_traced))
 
 
 def power(base: Any, exponent: Any) -> Any:
