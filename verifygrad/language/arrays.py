@@ -43,7 +43,7 @@ def _item_text(item: Any) -> str:
     if item is Ellipsis:
         return "..."
     if isinstance(item, tuple):
-        return f"[{', '.join(map(str, item))}]"
+        return repr(np.asarray(item).tolist())  # NOTE: nested lists for a gather's index grid; True/False for a mask
     return str(item)
 
 

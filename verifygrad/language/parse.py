@@ -19,7 +19,7 @@ import numpy as np
 
 from verifygrad.language import constants, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
-from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function
+from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues
 from verifygrad.language.syntax import bool_literal as _bool_literal
 from verifygrad.language.syntax import column as _col
 from verifygrad.language.syntax import dotted as _dotted
@@ -149,6 +149,13 @@ class _Builder:
 
     def const(self, value: Any, col: int, symbol: str | None = None) -> int:
         return self.add("const", (), col, value=np.asarray(value, dtype=np.float64), symbol=symbol)
+
+    def known_value(self, index: int, col: int, what: str) -> np.ndarray:
+        """The value of node ``index`` where it is known before any engine runs: here, only a constant's."""
+        node = self.nodes[index]
+        if node.op == "const":
+            return node.attrs["value"]
+        raise NeedsValues(f"{what} depends on the inputs' values, which are not known here", col)
 
     def variable(self, name: str) -> int | None:
         """The node a name the program defines stands for; None where it defines no such name."""

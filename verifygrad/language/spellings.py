@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+import numpy as np
+
 from verifygrad.language.syntax import ExprError, Function, column, literal, reduction_attrs
 
 NUMPY_PREFIXES = frozenset({"np", "numpy", "np.linalg", "numpy.linalg"})
@@ -37,6 +39,8 @@ class Builder(Protocol):
     def add(self, op: str, args: tuple[int, ...] = (), col: int = 0, spelling: str = "", **attrs: Any) -> int: ...
 
     def const(self, value: Any, col: int, symbol: str | None = None) -> int: ...
+
+    def known_value(self, index: int, col: int, what: str) -> Any: ...
 
 
 @dataclass
@@ -725,8 +729,38 @@ def subscript(b: Builder, node: ast.Subscript, depth: int) -> int:
         return b.visit_call(node.value, depth + 1, part=part)
     x = b.visit(node.value, depth + 1)
     items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-    key = tuple(_key_item(item) for item in items)
+    key = tuple(_key_item(item) if _written_out(item) else _computed_key_item(b, item, depth) for item in items)
     return b.add("index", (x,), col, "[]", key=key)
+
+
+def _written_out(item: ast.AST) -> bool:
+    """A key item in the text itself: a slice, a number, None, ..., or a list of them."""
+    return isinstance(item, (ast.Slice, ast.Constant, ast.List)) or (isinstance(item, ast.UnaryOp) and isinstance(item.operand, ast.Constant))
+
+
+def _computed_key_item(b: Builder, item: ast.AST, depth: int) -> tuple:
+    """An index computed from the inputs (x[k], x[x > 0], x[torch.argmax(y)]): fixed at their values, as an if is.
+
+    A comparison is a mask; anything else gives positions, which must be whole numbers.
+    """
+    value = b.known_value(b.visit(item, depth + 1), column(item), "the index")
+    if isinstance(item, ast.Compare):
+        return nested_tuple(np.asarray(value) != 0)
+    return nested_tuple(whole_numbers(value, "the index", column(item)))
+
+
+def whole_numbers(value: Any, what: str, col: int) -> np.ndarray:
+    value = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(value)) or not np.all(value == np.round(value)):
+        raise ExprError(f"{what} must be whole numbers (positions); for a mask, write a comparison, e.g. x[m > 0]", col)
+    return value.astype(np.int64)
+
+
+def nested_tuple(array: np.ndarray) -> Any:
+    """An index array as a key item: nested tuples of Python ints (or bools), hashable and printable."""
+    if array.ndim == 0:
+        return array.item()
+    return tuple(nested_tuple(row) for row in array) if array.ndim > 1 else tuple(array.tolist())
 
 
 def _called_name(call: ast.Call) -> str:
@@ -768,6 +802,53 @@ def _key_int(item: ast.AST) -> int:
     return value
 
 
+def _index_argument(call: Call) -> np.ndarray:
+    """The index of gather/take/index_select as whole numbers: written as a list, or a tensor computed from the inputs' values."""
+    what = f"the index of {call.graph.name}()"
+    written = [d for d in call.dims if isinstance(d, list)]
+    if len(call.tensors) == 2:
+        value = call.graph.builder.known_value(call.tensors[1], call.graph.col, what)
+    elif len(written) == 1:
+        value = np.asarray(written[0], dtype=np.float64)
+    else:
+        raise ExprError(f"{call.graph.name}() needs an index: a tensor or a list of positions", call.graph.col)
+    return whole_numbers(value, what, call.graph.col)
+
+
+def _dim_of(call: Call) -> int | None:
+    """The dim (axis) of gather/take/index_select: by keyword, or the positional integer."""
+    for key in ("dim", "axis"):
+        if isinstance(call.params.get(key), ast.AST):
+            value = literal(call.params[key])
+            if type(value) is not int:
+                raise ExprError(f"{call.graph.name}() takes {key} as an integer", call.graph.col)
+            return value
+    return next((d for d in call.dims if type(d) is int), None)
+
+
+def _gather(call: Call) -> int:
+    """torch.gather(x, dim, index), np.take_along_axis(x, index, axis): out[..., i, ...] = x[..., index[..., i, ...], ...]."""
+    positions, dim = _index_argument(call), _dim_of(call)
+    if positions.ndim == 0 or dim is None:
+        raise ExprError(f"{call.graph.name}() takes a dim and an index with as many dimensions as x", call.graph.col)
+    axis = dim % positions.ndim
+    grid = np.indices(positions.shape)
+    key = tuple(nested_tuple(positions if a == axis else grid[a]) for a in range(positions.ndim))
+    return call.graph.checked((frozenset({positions.ndim}),), "index", call.tensors[0], key=key)
+
+
+def _index_select(call: Call) -> int:
+    """torch.index_select(x, dim, index) (1-D index) and np.take(x, indices, axis) (any index; flattened without an axis)."""
+    x, positions, dim = call.tensors[0], _index_argument(call), _dim_of(call)
+    if call.graph.name == "index_select" and (positions.ndim != 1 or dim is None):
+        raise ExprError("index_select() takes a dim and a 1-D index, e.g. index_select(x, 0, idx)", call.graph.col)
+    if dim is None:  # np.take without an axis, torch.take: positions in the flattened x
+        x, dim = call.graph.op("reshape", x, shape=(-1,)), 0
+    if dim < 0:
+        return call.graph.op("index", x, key=(Ellipsis, nested_tuple(positions)) + (slice(None),) * (-dim - 1))
+    return call.graph.op("index", x, key=(slice(None),) * dim + (nested_tuple(positions),))
+
+
 def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], bool]) -> tuple[list[ast.AST], list[ast.AST]]:
     """A call's positional arguments: tensors (to visit), and literals (dims, shapes, sizes)."""
     if name in SEQUENCES and args and isinstance(args[0], (ast.List, ast.Tuple)):
@@ -797,6 +878,7 @@ COMPOSED: dict[str, Function] = {
     "subtract": _alias("sub", 2), "multiply": _alias("mul", 2), "divide": _alias("div", 2), "true_divide": _alias("div", 2),
     # elementwise
     "square": unary(lambda g, x: g.op("mul", x, x)),
+    "cbrt": unary(lambda g, x: g.op("mul", g.op("sign", x), g.op("pow", g.op("abs", x), g.const(1 / 3)))),
     "reciprocal": unary(lambda g, x: g.op("div", g.const(1.0), x)),
     "rsqrt": unary(lambda g, x: g.op("div", g.const(1.0), g.op("sqrt", x))),
     "hypot": spelling(lambda c: c.graph.op("sqrt", c.graph.op("add", *(c.graph.op("mul", t, t) for t in c.tensors))), (2, 2)),
@@ -906,13 +988,17 @@ NUMPY: dict[str, Function] = {
     "np.diag": spelling(_diag, (1, 1), keywords=("k",)),
     "np.trace": spelling(_trace, (1, 1), keywords=("offset",)),
     "np.split": spelling(_np_split, (1, 1), keywords=("indices_or_sections", "axis", PART)),
+    "gather": spelling(_gather, (1, 2), keywords=("dim",)),
+    "take_along_axis": spelling(_gather, (1, 2), keywords=("axis",)),
+    "index_select": spelling(_index_select, (1, 2), keywords=("dim",)),
+    "take": spelling(_index_select, (1, 2), keywords=("axis",)),
     "np.dot": spelling(lambda call: call.graph.op("matmul", *call.tensors), (2, 2)),
 }
 
 # Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
 LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
-    "split", "unbind", "chunk", "array_split", "np.split", "einsum", "tensordot",
+    "split", "unbind", "chunk", "array_split", "np.split", "einsum", "tensordot", "gather", "take_along_axis", "index_select", "take",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
@@ -939,6 +1025,10 @@ DIM_POSITIONAL = frozenset(
         "concat",
         "concatenate",
         "stack",
+        "gather",
+        "take_along_axis",
+        "index_select",
+        "take",
     }
 )
 

@@ -20,15 +20,12 @@ import numpy as np
 
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import FUNCTIONS, IN_PLACE_OPERATORS, NAMED_CONSTANTS, ExprError, Node, Program, _Builder, _col, _describe, parse
+from verifygrad.language.syntax import NeedsValues
 from verifygrad.process import limits
 
 MAX_LOOP_STEPS = 1_000  # iterations of one while loop, and the count of one for loop
 MAX_PROGRAM_NODES = 100_000  # nodes a program may unroll to
 NO_OP_CALLS = {"print", "retain_grad", "requires_grad_", "display"}  # statements that change no value
-
-
-class NeedsValues(ExprError):
-    """A condition depends on an input whose value was not given: compile again with the values."""
 
 
 def compile_program(text: str, inputs: Mapping[str, np.ndarray] | Collection[str] | None = None, *,
@@ -416,15 +413,33 @@ class ProgramBuilder(_Builder):
             raise ExprError(f"a condition must be one number; this one has {np.size(value)} elements (use .sum(), .mean() or .norm())", _col(where))
         return float(np.ravel(value)[0])
 
+    def known_value(self, index: int, col: int, what: str) -> np.ndarray:
+        """The value of node ``index``, computed from the inputs' values before any engine runs (a note says so)."""
+        if self.depends(index, without_value=True):
+            missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index) if self.nodes[i].attrs["name"] not in self.input_values]
+            raise NeedsValues(f"{what} depends on the input '{missing[0]}', whose value is not known here", col)
+        value = np.asarray(self.array_of(index))
+        if self.depends(index):
+            whole = np.all(np.isfinite(value)) and np.all(value == np.round(value))
+            shown = np.array2string(value.astype(np.int64) if whole else value, threshold=8, separator=", ").replace("\n", "")
+            self.notes.append(f"{what} at line {self.line or 1}, column {col} is {shown} at these inputs")
+        return value
+
     def array_of(self, index: int) -> np.ndarray:
-        """The value of node ``index``, every node up to it computed once (conditions reuse them)."""
+        """The value of node ``index``, every node up to it computed once (conditions reuse them).
+
+        Nodes computed from an input whose value is not given have none (``None``); ``index`` must not be one.
+        """
         with np.errstate(all="ignore"):
             for i in range(len(self.values), len(self.nodes)):
                 node = self.nodes[i]
                 if node.op == "input":
-                    self.values.append(np.asarray(self.input_values[node.attrs["name"]], dtype=np.float64))
+                    given = self.input_values.get(node.attrs["name"])
+                    self.values.append(None if given is None else np.asarray(given, dtype=np.float64))
                 elif node.op == "const":
                     self.values.append(node.attrs["value"])
+                elif any(self.values[j] is None for j in node.args):
+                    self.values.append(None)
                 else:
                     try:
                         self.values.append(np.asarray(OPS[node.op].forward(*[self.values[j] for j in node.args], **node.attrs)))

@@ -39,6 +39,10 @@ class ExprError(ValueError):
         return f"{head} at {', '.join(place)}{sep}{tail}"
 
 
+class NeedsValues(ExprError):
+    """What the text says depends on an input whose value was not given: compile again with the values."""
+
+
 def column(node: ast.AST) -> int:
     return getattr(node, "col_offset", -1) + 1
 
