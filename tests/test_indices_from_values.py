@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from tests.helpers import assert_closed_form
-from verifygrad.cases.load import Case
+from verifygrad.cases.load import Case, load_mapping
 from verifygrad.cases.problem import Overrides, prepare
 from verifygrad.engines import run_engine
 from verifygrad.errors import CaseError
+from verifygrad.verdict.judge import check_case
+from verifygrad.verdict.outcome import FAILED, PASSED
 
 M = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.75, -0.5, 3.0], [-2.0, 1.0, 0.5, -0.25]])
 X = np.array([0.3, -1.2, 2.5, -0.4, 1.1])
@@ -89,3 +91,25 @@ def test_bad_indices_are_one_line_errors(expr: str, inputs: dict, message: str) 
     with pytest.raises(CaseError) as error:
         prepared(expr, next(iter(inputs)), **inputs)
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def formula_verdict(formula: str) -> tuple[str, list[str]]:
+    cases, errors = load_mapping(
+        {"name": "masked", "expr": "(m[m > 0] ** 2).sum()", "inputs": {"m": M.tolist()}, "expect": {"formula": {"m": formula}}}, "t.yaml"
+    )
+    assert not errors
+    outcome = check_case(cases[0])
+    return outcome.verdict, outcome.reasons
+
+
+def test_a_right_formula_for_a_computed_mask_holds_at_points_where_the_mask_differs() -> None:
+    # At a random point the mask is computed again there; checked against the mask fixed at the case's values,
+    # 2*m*(m > 0) would be "wrong" wherever a point turns an entry's sign.
+    verdict, reasons = formula_verdict("2 * m * (m > 0)")
+    assert verdict == PASSED, reasons
+
+
+def test_a_formula_right_only_at_the_cases_values_is_wrong() -> None:
+    # The case's positive entries are all over 0.2, so a threshold of 0.2 agrees with the truth there and nowhere between 0 and 0.2.
+    verdict, reasons = formula_verdict("2 * m * (m > 0.2)")
+    assert verdict == FAILED and "claim formula.m: wrong (differs at " in reasons[0], reasons

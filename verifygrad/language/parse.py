@@ -59,6 +59,8 @@ class Program:
     requires_grad: bool = False  # a constructor or Variable() in it said requires_grad=True (a tutorial's way to say wrt)
     declared: tuple[tuple[str, np.ndarray], ...] = ()  # inputs the program creates itself: x = torch.tensor(..., requires_grad=True)
     grad_output: np.ndarray | None = None  # what the program handed to backward(v), if it did
+    at_values: bool = False  # an if, a loop or an index was decided by the inputs' values: another point needs compiling again
+    output: str | None = None  # the variable named as the output, to compile it again
 
     @functools.cached_property
     def key(self) -> tuple:

@@ -81,6 +81,8 @@ class ProgramBuilder(_Builder):
         self.known = None if inputs is None else set(inputs)
         self.input_values = dict(inputs) if isinstance(inputs, Mapping) else {}
         self.decides = True
+        self.at_values = False  # whether what is compiled depends on the inputs' values
+        self.output: str | None = None
         self.line_offset = line_offset
         self.multiline = multiline
         self.scope: dict[str, int] = {}
@@ -148,6 +150,7 @@ class ProgramBuilder(_Builder):
     # --- statements ---------------------------------------------------------------
 
     def program(self, body: list[ast.stmt], output: str | None) -> int:
+        self.output = output
         final = self.block(body, top=True)
         if output is not None:
             if self.variable(output) is None:
@@ -342,6 +345,7 @@ class ProgramBuilder(_Builder):
                 raise ExprError(f"the while loop ran over {MAX_LOOP_STEPS} times; the limit is {MAX_LOOP_STEPS}", _col(node))
             self.block(node.body)
         if varies:
+            self.at_values = True
             self.notes.append(f"the while loop at line {line} ran {count} time{'s' if count != 1 else ''} at these inputs")
 
     # --- conditions ---------------------------------------------------------------------
@@ -349,6 +353,7 @@ class ProgramBuilder(_Builder):
     def decide(self, test: ast.AST, depth: int, what: str = "conditional expression") -> bool:
         taken, depends = self.condition(test, depth)
         if depends:
+            self.at_values = True
             line = self.line or 1
             branch = {"if": ("the if branch", "the else branch")}.get(what, ("the first value", "the value after else"))
             self.notes.append(f"the {what} at line {line} took {branch[0] if taken else branch[1]} at these inputs")
@@ -420,6 +425,7 @@ class ProgramBuilder(_Builder):
             raise NeedsValues(f"{what} depends on the input '{missing[0]}', whose value is not known here", col)
         value = np.asarray(self.array_of(index))
         if self.depends(index):
+            self.at_values = True
             whole = np.all(np.isfinite(value)) and np.all(value == np.round(value))
             shown = np.array2string(value.astype(np.int64) if whole else value, threshold=8, separator=", ").replace("\n", "")
             self.notes.append(f"{what} at line {self.line or 1}, column {col} is {shown} at these inputs")
@@ -469,7 +475,7 @@ class ProgramBuilder(_Builder):
         nodes = tuple(_renumbered(self.nodes[i], renumber) for i in order)
         bindings = tuple((name, renumber[i]) for name, i in self.scope.items() if i in renumber)
         declared = tuple((name, value) for name, value in self.declared.items())
-        return Program(text, nodes, tuple(self.notes), bindings, declared=declared, grad_output=self.grad_output)
+        return Program(text, nodes, tuple(self.notes), bindings, declared=declared, grad_output=self.grad_output, at_values=self.at_values, output=self.output)
 
 
 MAX_INLINE_DEPTH = 20
