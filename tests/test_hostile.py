@@ -33,8 +33,10 @@ CODE_ROUTES = {
     "[i for i in x]": "a comprehension is not allowed",
     "sum(i for i in x)": "a generator is not allowed",
     "f'{x}'": "an f-string is not allowed",
-    "x[y]": "not supported: this index",  # indices are written out, never computed
-    "x[__import__]": "not supported: this index",
+    # An index computed from the inputs is computed by the numpy forward at the case's values, never by Python:
+    # without values there is nothing to compute it from.
+    "x[y]": "the index depends on the inputs' values, which are not known here",
+    "x[__import__]": "the index depends on the inputs' values, which are not known here",
     "einsum('ij;os.system', x, x)": "einsum() takes subscripts for two operands",
     "x if x else x": "a conditional expression is not allowed",
     "'os'": "the str constant 'os' is not allowed",

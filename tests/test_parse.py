@@ -59,7 +59,7 @@ def test_constructors_become_constants() -> None:
         ("[i for i in x]", "a comprehension is not allowed"),
         ("f'{x}'", "an f-string is not allowed"),
         ("'text'", "the str constant 'text' is not allowed"),
-        ("x[y]", "not supported: this index"),
+        ("x[y]", "the index depends on the inputs' values, which are not known here"),
         ("x if y else z", "a conditional expression is not allowed"),
         ("x +", "syntax error"),
         ("", "the expression is empty"),

@@ -46,9 +46,15 @@ def _extreme(name: str) -> Callable[..., str]:
     return spell
 
 
+def torch_key_text(key: arrays.Key) -> str:
+    """A key as torch reads it: a list of positions, or a mask, as a tensor (torch reads a nested list as several indices)."""
+    items = [f"torch.tensor({np.asarray(item).tolist()!r})" if isinstance(item, tuple) else arrays.key_text((item,)) for item in key]
+    return ", ".join(items) if items else "()"
+
+
 def _scatter(g: str, shape: tuple[int, ...], key: arrays.Key, ndim: int) -> str:
     size = math.prod(shape)
-    positions = f"torch.arange({size}, device={g}.device).reshape({tuple(shape)})[{arrays.key_text(key)}].reshape(-1)"
+    positions = f"torch.arange({size}, device={g}.device).reshape({tuple(shape)})[{torch_key_text(key)}].reshape(-1)"
     return f"{g}.new_zeros({size}).index_add(0, {positions}, {g}.reshape(-1)).reshape({tuple(shape)})"
 
 
@@ -93,7 +99,7 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     **{name: (lambda x, y, ndim, name=name: f"torch.{name}({x}, {y})") for name in ("maximum", "minimum", "atan2")},
     "amax": _extreme("max"), "amin": _extreme("min"),
     "select": lambda c, a, ndim: f"torch.where({c} != 0, {a}, torch.zeros((), dtype={a}.dtype, device={a}.device))",
-    "index": lambda x, key, ndim: f"{x}[{arrays.key_text(key)}]",
+    "index": lambda x, key, ndim: f"{x}[{torch_key_text(key)}]",
     "scatter": _scatter,
     "piece": lambda x, chunks, dim, part, numpy_style, ndim: f"torch.{'tensor_split' if numpy_style else 'chunk'}({x}, {chunks}, {dim})[{part}]",
     "unsqueeze": lambda x, dim, ndim: f"torch.unsqueeze({x}, {dim})",
