@@ -802,6 +802,78 @@ def _key_int(item: ast.AST) -> int:
     return value
 
 
+def _permute(call: Call) -> int:
+    """torch.permute(x, dims) / x.permute(*dims): a sequence of transposes, each moving one wanted dim into place."""
+    given = literal(call.params["dims"]) if isinstance(call.params.get("dims"), ast.AST) else call.dims
+    order = list(given[0]) if len(given) == 1 and isinstance(given[0], (list, tuple)) else list(given)
+    n = len(order)
+    if not all(type(d) is int for d in order) or sorted(d % n for d in order) != list(range(n)):
+        raise ExprError(f"{call.graph.name}() takes a permutation of the dims, e.g. permute(x, (1, 0, 2)); got {order}", call.graph.col)
+    g, x, current = call.graph, call.tensors[0], list(range(n))
+    x = g.checked((frozenset({n}),), "transpose", x, dim0=0, dim1=0)  # NOTE: a no-op that checks x has n dims
+    for i, wanted in enumerate(d % n for d in order):
+        j = current.index(wanted)
+        if j != i:
+            x = g.op("transpose", x, dim0=i, dim1=j)
+            current[i], current[j] = current[j], current[i]
+    return x
+
+
+def _swapaxes(call: Call) -> int:
+    named = [literal(call.params[k]) for k in ("axis1", "axis2", "dim0", "dim1") if isinstance(call.params.get(k), ast.AST)]
+    dims = [d for d in call.dims if type(d) is int] + named
+    if len(dims) != 2 or not all(type(d) is int for d in dims):
+        raise ExprError(f"{call.graph.name}() needs two dimensions, e.g. {call.graph.name}(x, 0, 1)", call.graph.col)
+    return call.graph.op("transpose", call.tensors[0], dim0=dims[0], dim1=dims[1])
+
+
+def _diff(call: Call) -> int:
+    """np.diff(x, n=1, axis=-1), torch.diff(x, n=1, dim=-1): x[1:] - x[:-1] along the dim, n times."""
+    g, x = call.graph, call.tensors[0]
+    times = call.literal("n", 0, 1)
+    named = [literal(call.params[k]) for k in ("axis", "dim") if isinstance(call.params.get(k), ast.AST)]
+    dim = (named or call.dims[1:2] or [-1])[0]
+    if type(dim) is not int:
+        raise ExprError(f"{g.name}() takes its axis as an integer", g.col)
+    if type(times) is not int or times < 0:
+        raise ExprError(f"{g.name}() takes n as a whole number", g.col)
+
+    def along(part: slice) -> tuple:
+        return (slice(None),) * dim + (part,) if dim >= 0 else (Ellipsis, part) + (slice(None),) * (-dim - 1)
+
+    for _ in range(times):
+        x = g.op("sub", g.op("index", x, key=along(slice(1, None))), g.op("index", x, key=along(slice(None, -1))))
+    return x
+
+
+def _celu(call: Call) -> int:
+    """celu(x, alpha) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    g, x = call.graph, call.tensors[0]
+    alpha = call.number("alpha", 1.0)
+    negative = g.op("neg", g.op("relu", g.op("neg", x)))  # min(x, 0)
+    return g.op("add", g.op("relu", x), g.scale(g.op("sub", g.op("exp", g.scale(negative, 1 / alpha)), g.const(1.0)), alpha))
+
+
+def _normalize(call: Call) -> int:
+    """F.normalize(x, p=2, dim=1, eps=1e-12): x / max(||x||_2 along dim, eps)."""
+    g, x = call.graph, call.tensors[0]
+    if call.number("p", 2.0) != 2.0:
+        raise ExprError("not supported yet: normalize() with p other than 2", g.col)
+    dim = _dim_of(call)
+    norm = g.op("sqrt", g.reduce("sum", g.op("mul", x, x), 1 if dim is None else dim, keepdim=True))
+    return g.op("div", x, _clamp_between(g, norm, g.const(call.number("eps", 1e-12)), None))
+
+
+def _cosine_similarity(call: Call) -> int:
+    """F.cosine_similarity(x1, x2, dim=1, eps=1e-8): x1 . x2 / (max(||x1||, eps) * max(||x2||, eps)), as torch documents it."""
+    g, (a, b) = call.graph, call.tensors
+    dim = _dim_of(call)
+    dim = 1 if dim is None else dim
+    eps = g.const(call.number("eps", 1e-8))
+    norms = [_clamp_between(g, g.op("sqrt", g.reduce("sum", g.op("mul", v, v), dim)), eps, None) for v in (a, b)]
+    return g.op("div", g.reduce("sum", g.op("mul", a, b), dim), g.op("mul", *norms))
+
+
 def _index_argument(call: Call) -> np.ndarray:
     """The index of gather/take/index_select as whole numbers: written as a list, or a tensor computed from the inputs' values."""
     what = f"the index of {call.graph.name}()"
@@ -989,6 +1061,18 @@ NUMPY: dict[str, Function] = {
     "np.trace": spelling(_trace, (1, 1), keywords=("offset",)),
     "np.split": spelling(_np_split, (1, 1), keywords=("indices_or_sections", "axis", PART)),
     "gather": spelling(_gather, (1, 2), keywords=("dim",)),
+    "permute": spelling(_permute, (1, 1), keywords=("dims",)),
+    "swapaxes": spelling(_swapaxes, (1, 1), keywords=("axis1", "axis2")),
+    "swapdims": spelling(_swapaxes, (1, 1), keywords=("dim0", "dim1")),
+    "diff": spelling(_diff, (1, 1), keywords=("n", "axis", "dim")),
+    "around": spelling(_round, (1, 1), keywords=("decimals",)),
+    "rint": _alias("round"),
+    "hardsigmoid": unary(lambda g, x: g.scale(_clamp_between(g, g.op("add", x, g.const(3.0)), g.const(0.0), g.const(6.0)), 1 / 6)),
+    "hardswish": unary(lambda g, x: g.op("mul", x, g.scale(_clamp_between(g, g.op("add", x, g.const(3.0)), g.const(0.0), g.const(6.0)), 1 / 6))),
+    "celu": spelling(_celu, (1, 1), ("alpha",)),
+    "logit": unary(lambda g, x: g.op("sub", g.op("log", x), g.op("log1p", g.op("neg", x)))),
+    "normalize": spelling(_normalize, (1, 1), keywords=("p", "dim", "eps")),
+    "cosine_similarity": spelling(_cosine_similarity, (2, 2), keywords=("dim", "eps")),
     "take_along_axis": spelling(_gather, (1, 2), keywords=("axis",)),
     "index_select": spelling(_index_select, (1, 2), keywords=("dim",)),
     "take": spelling(_index_select, (1, 2), keywords=("axis",)),
@@ -999,6 +1083,7 @@ NUMPY: dict[str, Function] = {
 LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
     "split", "unbind", "chunk", "array_split", "np.split", "einsum", "tensordot", "gather", "take_along_axis", "index_select", "take",
+    "permute", "diff",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
@@ -1026,6 +1111,9 @@ DIM_POSITIONAL = frozenset(
         "concatenate",
         "stack",
         "gather",
+        "permute",
+        "swapaxes",
+        "swapdims",
         "take_along_axis",
         "index_select",
         "take",

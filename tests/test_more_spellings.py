@@ -1,0 +1,105 @@
+"""permute, swapaxes, diff, hardsigmoid, hardswish, celu, logit, normalize, cosine_similarity, around/rint: closed forms in every engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.helpers import assert_closed_form, make_problem
+
+RNG = np.random.default_rng(11)
+A = RNG.standard_normal((2, 3, 4))
+M = RNG.standard_normal((3, 4))
+W = RNG.standard_normal((3, 4))
+V = np.array([-4.0, -2.5, -0.7, 0.4, 1.9, 3.5])  # away from the kinks at -3, 0 and 3
+P = RNG.uniform(0.1, 0.9, 5)
+
+
+def diff_grads(m: np.ndarray) -> np.ndarray:
+    """Gradient of sum(diff(m)**2) + sum(diff(m, n=2, dim=0)**2) + sum(diff(m, 1, 0))."""
+    grad = np.zeros_like(m)
+    along_rows = np.diff(m, axis=1)
+    grad[:, 1:] += 2 * along_rows
+    grad[:, :-1] -= 2 * along_rows
+    second = m[2] - 2 * m[1] + m[0]
+    grad += 2 * second * np.array([1.0, -2.0, 1.0])[:, None]
+    grad[-1] += 1
+    grad[0] -= 1
+    return grad
+
+
+def column_normalized(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    norms = np.sqrt((m * m).sum(axis=0, keepdims=True))
+    return m / norms, norms
+
+
+Y, NORMS = column_normalized(M)
+COSINE = (M * W).sum(axis=1) / (np.linalg.norm(M, axis=1) * np.linalg.norm(W, axis=1))
+COSINE_GRAD = W / (np.linalg.norm(M, axis=1) * np.linalg.norm(W, axis=1))[:, None] - (COSINE / np.linalg.norm(M, axis=1) ** 2)[:, None] * M
+INSIDE = np.abs(V) < 3
+
+CASES = [
+    ("(torch.permute(a, (2, 0, 1)) * 1.5).sum()", {"a": A}, (np.transpose(A, (2, 0, 1)) * 1.5).sum(), {"a": np.full(A.shape, 1.5)}),
+    ("(a.permute(1, 2, 0) * w).sum()", {"a": A, "w": np.transpose(A, (1, 2, 0)) ** 2}, (np.transpose(A, (1, 2, 0)) ** 3).sum(), {"a": A**2}),
+    ("(np.swapaxes(a, 0, 2) * torch.swapdims(a, 2, 0)).sum()", {"a": A}, (A * A).sum(), {"a": 2 * A}),
+    ("(np.diff(m) ** 2).sum() + (torch.diff(m, n=2, dim=0) ** 2).sum() + np.diff(m, 1, 0).sum()", {"m": M},
+     (np.diff(M) ** 2).sum() + (np.diff(M, 2, axis=0) ** 2).sum() + np.diff(M, 1, 0).sum(), {"m": diff_grads(M)}),
+    ("F.hardsigmoid(v).sum()", {"v": V}, np.clip(V + 3, 0, 6).sum() / 6, {"v": INSIDE / 6}),
+    ("F.hardswish(v).sum()", {"v": V}, (V * np.clip(V + 3, 0, 6) / 6).sum(), {"v": np.where(INSIDE, (2 * V + 3) / 6, (V > 0) * 1.0)}),
+    ("F.celu(v, 0.5).sum()", {"v": V}, np.where(V > 0, V, 0.5 * (np.exp(V / 0.5) - 1)).sum(), {"v": np.where(V > 0, 1.0, np.exp(V / 0.5))}),
+    ("torch.logit(p).sum()", {"p": P}, np.log(P / (1 - P)).sum(), {"p": 1 / (P * (1 - P))}),
+    ("(F.normalize(m, dim=0) * w).sum()", {"m": M, "w": W}, (Y * W).sum(), {"m": (W - Y * (Y * W).sum(axis=0, keepdims=True)) / NORMS, "w": Y}),
+    ("F.cosine_similarity(m, w).sum()", {"m": M, "w": W}, COSINE.sum(), {"m": COSINE_GRAD}),
+    ("(np.around(m * 3) + np.rint(m * 2) + m).sum()", {"m": M}, (np.round(M * 3) + np.round(M * 2) + M).sum(), {"m": np.ones_like(M)}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
+@pytest.mark.parametrize(("expr", "inputs", "value", "grads"), CASES, ids=[case[0] for case in CASES])
+def test_spellings_match_closed_forms(engine: str, expr: str, inputs: dict, value: float, grads: dict) -> None:
+    assert_closed_form(engine, expr, inputs, value, grads)
+
+
+@pytest.mark.needs_torch
+@pytest.mark.parametrize(
+    ("expr", "call"),
+    [
+        ("torch.permute(a, (2, 0, 1))", lambda torch, F, a: torch.permute(a, (2, 0, 1))),
+        ("F.hardswish(a) + F.hardsigmoid(a) + F.celu(a, 0.3)", lambda torch, F, a: F.hardswish(a) + F.hardsigmoid(a) + F.celu(a, 0.3)),
+        ("F.normalize(a, dim=-1, eps=0.5)", lambda torch, F, a: F.normalize(a, dim=-1, eps=0.5)),
+        ("F.cosine_similarity(a, a * 2 + 1, dim=2, eps=2.0)", lambda torch, F, a: F.cosine_similarity(a, a * 2 + 1, dim=2, eps=2.0)),
+        ("torch.diff(a, n=2, dim=1)", lambda torch, F, a: torch.diff(a, n=2, dim=1)),
+    ],
+)
+def test_spellings_mean_what_torch_means(expr: str, call) -> None:
+    """Values where the eps bounds bite too: the same numbers as torch's own functions."""
+    import torch
+    import torch.nn.functional as F
+
+    from verifygrad.engines import numpy_engine
+
+    a = A * 0.3
+    problem = make_problem(expr, a=a)
+    ours = numpy_engine.run(problem).value
+    np.testing.assert_allclose(ours, call(torch, F, torch.tensor(a)).numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ("torch.permute(a, (0, 0, 1))", "permute() takes a permutation of the dims"),
+        ("torch.permute(a, (1, 0))", "permute needs 2-D arguments, got 2x3x4"),
+        ("F.normalize(a, p=1)", "not supported yet: normalize() with p other than 2"),
+    ],
+)
+def test_misuse_is_one_line(expr: str, message: str) -> None:
+    from verifygrad.engines import numpy_engine
+    from verifygrad.language.syntax import ExprError
+
+    try:
+        problem = make_problem(expr, a=A)
+        numpy_engine.run(problem)
+    except (ExprError, ValueError) as error:
+        assert message in str(error)
+    else:
+        pytest.fail("no error")
