@@ -42,6 +42,7 @@ CASES = [
     ("(torch.permute(a, (2, 0, 1)) * 1.5).sum()", {"a": A}, (np.transpose(A, (2, 0, 1)) * 1.5).sum(), {"a": np.full(A.shape, 1.5)}),
     ("(a.permute(1, 2, 0) * w).sum()", {"a": A, "w": np.transpose(A, (1, 2, 0)) ** 2}, (np.transpose(A, (1, 2, 0)) ** 3).sum(), {"a": A**2}),
     ("(np.swapaxes(a, 0, 2) * torch.swapdims(a, 2, 0)).sum()", {"a": A}, (A * A).sum(), {"a": 2 * A}),
+    ("(np.transpose(a, (1, 2, 0)) * w).sum()", {"a": A, "w": np.transpose(A, (1, 2, 0)) ** 2}, (A**3).sum(), {"a": A**2}),
     ("(np.diff(m) ** 2).sum() + (torch.diff(m, n=2, dim=0) ** 2).sum() + np.diff(m, 1, 0).sum()", {"m": M},
      (np.diff(M) ** 2).sum() + (np.diff(M, 2, axis=0) ** 2).sum() + np.diff(M, 1, 0).sum(), {"m": diff_grads(M)}),
     ("F.hardsigmoid(v).sum()", {"v": V}, np.clip(V + 3, 0, 6).sum() / 6, {"v": INSIDE / 6}),
@@ -90,6 +91,7 @@ def test_spellings_mean_what_torch_means(expr: str, call) -> None:
         ("torch.permute(a, (0, 0, 1))", "permute() takes a permutation of the dims"),
         ("torch.permute(a, (1, 0))", "permute needs 2-D arguments, got 2x3x4"),
         ("F.normalize(a, p=1)", "not supported yet: normalize() with p other than 2"),
+        ("np.transpose(a)", "np.transpose needs 0-D/1-D/2-D arguments, got 2x3x4"),
     ],
 )
 def test_misuse_is_one_line(expr: str, message: str) -> None:

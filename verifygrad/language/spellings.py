@@ -805,7 +805,18 @@ def _key_int(item: ast.AST) -> int:
 def _permute(call: Call) -> int:
     """torch.permute(x, dims) / x.permute(*dims): a sequence of transposes, each moving one wanted dim into place."""
     given = literal(call.params["dims"]) if isinstance(call.params.get("dims"), ast.AST) else call.dims
-    order = list(given[0]) if len(given) == 1 and isinstance(given[0], (list, tuple)) else list(given)
+    return _permuted(call, list(given[0]) if len(given) == 1 and isinstance(given[0], (list, tuple)) else list(given))
+
+
+def _np_transpose(call: Call) -> int:
+    """np.transpose(x, axes): the permutation; without axes, the dims reversed (for up to 2-D here: the parser knows no shapes)."""
+    given = literal(call.params["axes"]) if isinstance(call.params.get("axes"), ast.AST) else (call.dims[0] if call.dims else None)
+    if given is None:
+        return call.graph.checked((frozenset({0, 1, 2}),), "transpose", call.tensors[0], dim0=0, dim1=-1)
+    return _permuted(call, list(given) if isinstance(given, (list, tuple)) else [given])
+
+
+def _permuted(call: Call, order: list) -> int:
     n = len(order)
     if not all(type(d) is int for d in order) or sorted(d % n for d in order) != list(range(n)):
         raise ExprError(f"{call.graph.name}() takes a permutation of the dims, e.g. permute(x, (1, 0, 2)); got {order}", call.graph.col)
@@ -1055,6 +1066,7 @@ NUMPY: dict[str, Function] = {
     "np.flip": spelling(_flip, (1, 1), keywords=("axis",)),
     "np.roll": spelling(_roll, (1, 1), keywords=("shift", "axis")),
     "np.pad": spelling(_pad_numpy, (1, 1), keywords=("pad_width",)),
+    "np.transpose": spelling(_np_transpose, (1, 1), keywords=("axes",)),
     "np.tril": spelling(_triangle("tril"), (1, 1), keywords=("k",)),
     "np.triu": spelling(_triangle("triu"), (1, 1), keywords=("k",)),
     "np.diag": spelling(_diag, (1, 1), keywords=("k",)),
@@ -1083,7 +1095,7 @@ NUMPY: dict[str, Function] = {
 LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
     "split", "unbind", "chunk", "array_split", "np.split", "einsum", "tensordot", "gather", "take_along_axis", "index_select", "take",
-    "permute", "diff",
+    "permute", "diff", "np.transpose",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
