@@ -42,6 +42,8 @@ CASES = [
     ("(torch.permute(a, (2, 0, 1)) * 1.5).sum()", {"a": A}, (np.transpose(A, (2, 0, 1)) * 1.5).sum(), {"a": np.full(A.shape, 1.5)}),
     ("(a.permute(1, 2, 0) * w).sum()", {"a": A, "w": np.transpose(A, (1, 2, 0)) ** 2}, (np.transpose(A, (1, 2, 0)) ** 3).sum(), {"a": A**2}),
     ("(np.swapaxes(a, 0, 2) * torch.swapdims(a, 2, 0)).sum()", {"a": A}, (A * A).sum(), {"a": 2 * A}),
+    ("(np.split(m, 2, axis=1)[1] ** 2).sum() + np.split(m.ravel(), 3)[2].sum()", {"m": M},
+     (M[:, 2:] ** 2).sum() + M.ravel()[8:].sum(), {"m": np.concatenate([np.zeros((3, 2)), 2 * M[:, 2:]], axis=1) + np.eye(12)[8:].sum(axis=0).reshape(3, 4)}),
     ("(np.transpose(a, (1, 2, 0)) * w).sum()", {"a": A, "w": np.transpose(A, (1, 2, 0)) ** 2}, (A**3).sum(), {"a": A**2}),
     ("(np.diff(m) ** 2).sum() + (torch.diff(m, n=2, dim=0) ** 2).sum() + np.diff(m, 1, 0).sum()", {"m": M},
      (np.diff(M) ** 2).sum() + (np.diff(M, 2, axis=0) ** 2).sum() + np.diff(M, 1, 0).sum(), {"m": diff_grads(M)}),
@@ -92,6 +94,7 @@ def test_spellings_mean_what_torch_means(expr: str, call) -> None:
         ("torch.permute(a, (1, 0))", "permute needs 2-D arguments, got 2x3x4"),
         ("F.normalize(a, p=1)", "not supported yet: normalize() with p other than 2"),
         ("np.transpose(a)", "np.transpose needs 0-D/1-D/2-D arguments, got 2x3x4"),
+        ("np.split(a, 3, axis=2)[0]", "2x3x4 does not split into 3 equal sections along dim 2: 4 is not a multiple of 3"),
     ],
 )
 def test_misuse_is_one_line(expr: str, message: str) -> None:

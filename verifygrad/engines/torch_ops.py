@@ -81,7 +81,7 @@ TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     "amax": _extreme(torch.max), "amin": _extreme(torch.min), "maximum": torch.maximum, "minimum": torch.minimum,
     "select": lambda c, a: torch.where(c != 0, a, torch.zeros((), dtype=a.dtype, device=a.device)),
     "index": _index, "scatter": _scatter,
-    "piece": lambda x, chunks, dim, part, numpy_style: (torch.tensor_split if numpy_style else torch.chunk)(x, chunks, dim)[part],
+    "piece": lambda x, chunks, dim, part, numpy_style, equal=False: (torch.tensor_split if numpy_style else torch.chunk)(x, chunks, dim)[part],
     "unsqueeze": torch.unsqueeze, "squeeze": lambda x, dim=None: x.squeeze() if dim is None else x.squeeze(dim),
     "flatten": torch.flatten, "cat": lambda x, y, dim=0: torch.cat([x, y], dim),
     "tile": lambda x, reps: torch.tile(x, reps), "tile_sum": _tile_sum, "repeat_interleave": torch.repeat_interleave, "repeat_sum": _repeat_sum,

@@ -340,13 +340,16 @@ def tensordot_shape(x: Shape, y: Shape, axes: int | tuple[tuple[int, ...], tuple
     return tuple(n for d, n in enumerate(x) if d not in ours) + tuple(n for d, n in enumerate(y) if d not in theirs)
 
 
-def piece_key(x: Shape, chunks: int, dim: int, part: int, numpy_style: bool) -> tuple[Any, ...]:
+def piece_key(x: Shape, chunks: int, dim: int, part: int, numpy_style: bool, equal: bool = False) -> tuple[Any, ...]:
     """The slice of piece ``part`` when x is cut into ``chunks`` along dim: torch.chunk's pieces of
-    ceil(n/chunks) (maybe fewer pieces), or np.array_split's (the first n % chunks one longer)."""
+    ceil(n/chunks) (maybe fewer pieces), or np.array_split's (the first n % chunks one longer);
+    ``equal``: np.split's, which must all be the same length."""
     d = normalize_dim(dim, len(x))
     size = x[d]
     if chunks < 1:
         raise ShapeError(f"cannot cut into {chunks} pieces")
+    if equal and size % chunks:
+        raise ShapeError(f"{fmt(x)} does not split into {chunks} equal sections along dim {dim}: {size} is not a multiple of {chunks}")
     if numpy_style:
         quotient, remainder = divmod(size, chunks)
         start, pieces = part * quotient + min(part, remainder), chunks

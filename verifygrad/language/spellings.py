@@ -564,8 +564,10 @@ def _split(call: Call) -> int:
 
 def _np_split(call: Call) -> int:
     given = call.literal("indices_or_sections", 0, None)
+    if type(given) is int:  # equal sections
+        return call.graph.op("piece", call.tensors[0], chunks=given, dim=call.literal("axis", 1, 0), part=_part_index(call), numpy_style=True, equal=True)
     if not isinstance(given, list):
-        raise ExprError("not supported yet: np.split into equal sections; give the split indices, e.g. np.split(x, [2, 4])", call.graph.col)
+        raise ExprError("np.split() takes a number of equal sections or a list of split indices, e.g. np.split(x, [2, 4])[1]", call.graph.col)
     cuts = [None, *_ints(given, "the split indices", call), None]
     k = _part_index(call)
     if k >= len(cuts) - 1:

@@ -101,7 +101,7 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "select": lambda c, a, ndim: f"torch.where({c} != 0, {a}, torch.zeros((), dtype={a}.dtype, device={a}.device))",
     "index": lambda x, key, ndim: f"{x}[{torch_key_text(key)}]",
     "scatter": _scatter,
-    "piece": lambda x, chunks, dim, part, numpy_style, ndim: f"torch.{'tensor_split' if numpy_style else 'chunk'}({x}, {chunks}, {dim})[{part}]",
+    "piece": lambda x, chunks, dim, part, numpy_style, ndim, equal=False: f"torch.{'tensor_split' if numpy_style else 'chunk'}({x}, {chunks}, {dim})[{part}]",
     "unsqueeze": lambda x, dim, ndim: f"torch.unsqueeze({x}, {dim})",
     "squeeze": lambda x, dim=None, ndim=0: f"{x}.squeeze()" if dim is None else f"{x}.squeeze({dim})",
     "flatten": lambda x, start_dim=0, end_dim=-1, ndim=0: f"torch.flatten({x}, {start_dim}, {end_dim})",
