@@ -227,7 +227,7 @@ def test_shape_errors_name_both_shapes(expr: str, shapes: dict, message: str) ->
         ("sum(exp(w).values)", "exp() returns one tensor"),
         ("w[v]", "the index depends on the inputs' values, which are not known here at column 3"),
         ("w[::0]", "a slice step cannot be zero"),
-        ("np.split(w, 2.5)[0]", "np.split() takes a number of equal sections or a list of split indices"),
+        ("np.split(w, indices_or_sections=2.5)[0]", "np.split() takes a number of equal sections or a list of split indices"),
         ("torch.split(w, 2)", "split() returns several tensors"),
         ("torch.chunk(w, 2)", "chunk() returns several tensors"),
         ("np.array_split(w, [1, 2])[0]", "array_split() takes the number of pieces as a whole number"),
