@@ -38,12 +38,35 @@ COSINE = (M * W).sum(axis=1) / (np.linalg.norm(M, axis=1) * np.linalg.norm(W, ax
 COSINE_GRAD = W / (np.linalg.norm(M, axis=1) * np.linalg.norm(W, axis=1))[:, None] - (COSINE / np.linalg.norm(M, axis=1) ** 2)[:, None] * M
 INSIDE = np.abs(V) < 3
 
+
+def diagonal_of_slab(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """einsum('iij->j') of a[:, :, :2] reshaped to 2x2x3, and the gradient of its sum of squares back in a's shape."""
+    t = a[:, :, :2].reshape(2, 2, 3)
+    d = t[0, 0] + t[1, 1]
+    grad_t = np.zeros_like(t)
+    grad_t[0, 0] = grad_t[1, 1] = 2 * d
+    grad = np.zeros_like(a)
+    grad[:, :, :2] = grad_t.reshape(2, 3, 2)
+    return d, grad
+
+
+DIAGONAL, DIAGONAL_GRAD = diagonal_of_slab(A)
+
 CASES = [
     ("(torch.permute(a, (2, 0, 1)) * 1.5).sum()", {"a": A}, (np.transpose(A, (2, 0, 1)) * 1.5).sum(), {"a": np.full(A.shape, 1.5)}),
     ("(a.permute(1, 2, 0) * w).sum()", {"a": A, "w": np.transpose(A, (1, 2, 0)) ** 2}, (np.transpose(A, (1, 2, 0)) ** 3).sum(), {"a": A**2}),
     ("(np.swapaxes(a, 0, 2) * torch.swapdims(a, 2, 0)).sum()", {"a": A}, (A * A).sum(), {"a": 2 * A}),
     ("(np.split(m, 2, axis=1)[1] ** 2).sum() + np.split(m.ravel(), 3)[2].sum()", {"m": M},
      (M[:, 2:] ** 2).sum() + M.ravel()[8:].sum(), {"m": np.concatenate([np.zeros((3, 2)), 2 * M[:, 2:]], axis=1) + np.eye(12)[8:].sum(axis=0).reshape(3, 4)}),
+    ("torch.einsum('ii->', m[:, :3]) + (np.einsum('ii->i', m[:, 1:]) ** 2).sum()", {"m": M},
+     np.trace(M[:, :3]) + (np.diag(M[:, 1:]) ** 2).sum(), {"m": np.eye(3, 4) + np.pad(np.diag(2 * np.diag(M[:, 1:])), ((0, 0), (1, 0)))}),
+    ("(np.einsum('ij,jk,kl->il', m, m.T, m) * w).sum()", {"m": M, "w": W}, (M @ M.T @ M * W).sum(),
+     {"m": W @ M.T @ M + M @ W.T @ M + M @ M.T @ W, "w": M @ M.T @ M}),
+    ("np.einsum('i,i,i', v, v, v) + np.einsum('ij->', m) + (np.einsum('ij->ji', m) ** 2).sum()", {"v": V, "m": M},
+     (V**3).sum() + M.sum() + (M**2).sum(), {"v": 3 * V**2, "m": 1 + 2 * M}),
+    ("(np.einsum('iij->j', a[:, :, :2].reshape(2, 2, 3)) ** 2).sum() + torch.einsum('ij,jk->k', m, w.T).sum()", {"a": A, "m": M, "w": W},
+     (DIAGONAL**2).sum() + (M.sum(axis=0) * W.sum(axis=0)).sum(),
+     {"a": DIAGONAL_GRAD, "m": np.broadcast_to(W.sum(axis=0), M.shape), "w": np.broadcast_to(M.sum(axis=0), W.shape)}),
     ("(np.transpose(a, (1, 2, 0)) * w).sum()", {"a": A, "w": np.transpose(A, (1, 2, 0)) ** 2}, (A**3).sum(), {"a": A**2}),
     ("(np.diff(m) ** 2).sum() + (torch.diff(m, n=2, dim=0) ** 2).sum() + np.diff(m, 1, 0).sum()", {"m": M},
      (np.diff(M) ** 2).sum() + (np.diff(M, 2, axis=0) ** 2).sum() + np.diff(M, 1, 0).sum(), {"m": diff_grads(M)}),

@@ -233,10 +233,11 @@ def test_shape_errors_name_both_shapes(expr: str, shapes: dict, message: str) ->
         ("np.array_split(w, [1, 2])[0]", "array_split() takes the number of pieces as a whole number"),
         ("sum(torch.cumsum(w))", "cumsum() needs dim"),
         ("sum(torch.cumprod(w))", "cumprod() needs dim"),
-        ("einsum('ii,i->', w, v)", "not supported yet: einsum with an index repeated within one operand ('ii')"),
-        ("einsum('ij,k->i', w, v)", "not supported yet: einsum summing an index of one operand alone"),
+        ("einsum('ii,i->ii', w, v)", "einsum 'ii,i->ii': the output repeats an index"),
+        ("einsum('ij,k->iq', w, v)", "einsum 'ij,k->iq': the output names an index no operand has"),
+        ("einsum('ij,k', w)", "einsum 'ij,k' names 2 operand(s), 1 given"),
         ("np.tensordot(w, v, axes='ij')", "tensordot() takes dims as a number or a pair of lists of dims"),
-        ("einsum('i;j', w, v)", "einsum() takes subscripts for two operands"),
+        ("einsum('i;j', w, v)", "einsum() takes subscripts of letters, e.g. einsum('ij,jk->ik', a, b) ('...' is not supported yet)"),
     ],
 )
 def test_misused_operations_say_how_to_write_them(expr: str, message: str) -> None:

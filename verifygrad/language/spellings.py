@@ -602,25 +602,76 @@ def _cumulative(op: str) -> Compose:
     return compose
 
 
-def einsum_spec(spec: Any, col: int) -> str:
-    """Subscripts in explicit form ("ij,jk->ik"), refused where a gradient would not be an einsum again."""
-    if not isinstance(spec, str) or not re.fullmatch(r"[a-zA-Z]*,[a-zA-Z]*(->[a-zA-Z]*)?", spec.replace(" ", "")):
-        raise ExprError("einsum() takes subscripts for two operands, e.g. einsum('ij,jk->ik', a, b)", col)
+def einsum_parts(spec: Any, operands: int, col: int) -> tuple[list[str], str]:
+    """Each operand's subscripts and the output's, the output made explicit (numpy's implicit rule: the indices
+    that appear once, in alphabetical order); checked as numpy checks them."""
+    if not isinstance(spec, str) or not re.fullmatch(r"[a-zA-Z]*(,[a-zA-Z]*)*(->[a-zA-Z]*)?", spec.replace(" ", "")):
+        raise ExprError("einsum() takes subscripts of letters, e.g. einsum('ij,jk->ik', a, b) ('...' is not supported yet)", col)
     spec = spec.replace(" ", "")
-    inputs, _, output = spec.partition("->")
-    first, second = inputs.split(",")
-    if "->" not in spec:  # implicit: the indices that appear once, in alphabetical order
+    inputs, arrow, output = spec.partition("->")
+    letters = inputs.split(",")
+    if len(letters) != operands:
+        raise ExprError(f"einsum '{spec}' names {len(letters)} operand(s), {operands} given", col)
+    if not arrow:
         output = "".join(sorted(letter for letter in set(inputs) - {","} if inputs.count(letter) == 1))
-    for letters in (first, second, output):
-        if len(set(letters)) != len(letters):
-            raise ExprError(f"not supported yet: einsum with an index repeated within one operand ('{letters}')", col)
-    for letters, other in ((first, second), (second, first)):
-        alone = set(letters) - set(other) - set(output)
-        if alone:
-            raise ExprError(f"not supported yet: einsum summing an index of one operand alone ({', '.join(sorted(alone))}); sum() it first", col)
-    if set(output) - set(first + second):
+    if len(set(output)) != len(output):
+        raise ExprError(f"einsum '{spec}': the output repeats an index", col)
+    if set(output) - set(inputs):
         raise ExprError(f"einsum '{spec}': the output names an index no operand has", col)
-    return f"{first},{second}->{output}"
+    return letters, output
+
+
+def _einsum(call: Call) -> int:
+    """einsum of any number of operands: repeated indices (diagonals) and indices summed within one operand first,
+    then a left-to-right chain of the two-operand primitive, then the output's order."""
+    g = call.graph
+    subscripts, output = einsum_parts(call.literal("equation", 0, None), len(call.tensors), g.col)
+    operands = list(zip(call.tensors, subscripts))
+    for k, (x, letters) in enumerate(operands):
+        needed = set(output).union(*(other for j, (_, other) in enumerate(operands) if j != k))
+        operands[k] = _own_indices_summed(g, *_diagonals_taken(g, x, letters), needed)
+    x, letters = operands[0]
+    for k, (y, other) in enumerate(operands[1:], start=1):
+        later = set(output).union(*(rest for _, rest in operands[k + 1 :]))
+        kept = "".join(dict.fromkeys(c for c in letters + other if c in later))
+        x, letters = g.op("einsum", x, y, spec=f"{letters},{other}->{kept}"), kept
+    if letters == output:
+        return x
+    return _reordered(g, x, letters, output)
+
+
+def _diagonals_taken(g: Graph, x: int, letters: str) -> tuple[int, str]:
+    """x with each repeated index reduced to its diagonal ('ii' to 'i'): times a mask of equal positions, summed over the repeat.
+
+    NOTE: the mask is built from x's own shape in the graph (cumulative counts of ones), so no size is needed here.
+    """
+    while len(set(letters)) != len(letters):
+        first = next(i for i, c in enumerate(letters) if letters.index(c) != i)
+        p, q = letters.index(letters[first]), first
+        ones = g.op("add", g.op("mul", x, g.const(0.0)), g.const(1.0))
+        along_p, along_q = g.op("cumsum", ones, dim=p), g.op("cumsum", ones, dim=q)
+        equal = g.op("sub", g.const(1.0), g.op("add", g.op("gt", along_p, along_q), g.op("gt", along_q, along_p)))
+        x, letters = g.reduce("sum", g.op("mul", x, equal), q), letters[:q] + letters[q + 1 :]
+    return x, letters
+
+
+def _own_indices_summed(g: Graph, x: int, letters: str, needed: set[str]) -> tuple[int, str]:
+    """x summed over the indices no other operand and not the output has ('ij,jk->k': i is summed in the first)."""
+    for position in reversed(range(len(letters))):
+        if letters[position] not in needed:
+            x, letters = g.reduce("sum", x, position), letters[:position] + letters[position + 1 :]
+    return x, letters
+
+
+def _reordered(g: Graph, x: int, letters: str, output: str) -> int:
+    """x with its dims in the output's order, by transposes."""
+    current = list(letters)
+    for i, wanted in enumerate(output):
+        j = current.index(wanted)
+        if j != i:
+            x = g.op("transpose", x, dim0=i, dim1=j)
+            current[i], current[j] = current[j], current[i]
+    return x
 
 
 def _tensordot(call: Call) -> int:
@@ -633,12 +684,6 @@ def _tensordot(call: Call) -> int:
     if pair is None or not all(isinstance(side, (list, tuple)) and all(type(d) is int for d in side) for side in pair):
         raise ExprError(f"{call.graph.name}() takes dims as a number or a pair of lists of dims, e.g. dims=([1], [0])", call.graph.col)
     return call.graph.op("tensordot", *call.tensors, axes=(tuple(pair[0]), tuple(pair[1])))
-
-
-def _einsum(call: Call) -> int:
-    if len(call.tensors) != 2:
-        raise ExprError("not supported yet: einsum of other than two operands", call.graph.col)
-    return call.graph.op("einsum", *call.tensors, spec=einsum_spec(call.literal("equation", 0, None), call.graph.col))
 
 
 # --- linear algebra, special functions, rounding, masks --------------------------------
@@ -1034,7 +1079,7 @@ COMPOSED: dict[str, Function] = {
     "array_split": spelling(_piece(numpy_style=True), (1, 1), keywords=("indices_or_sections", "axis", PART)),
     # linear algebra
     "det": _alias("det"), "inv": _alias("inv"), "inverse": _alias("inv"), "solve": _alias("solve", 2), "cholesky": _alias("cholesky"),
-    "einsum": spelling(_einsum, (1, 3), keywords=("equation",)),
+    "einsum": spelling(_einsum, (1, 16), keywords=("equation",)),
     "tensordot": spelling(_tensordot, (2, 2), keywords=("dims", "axes")),
     "logdet": unary(lambda g, x: g.op("log", g.op("det", x))),
     "slogdet": spelling(_slogdet, (1, 1), keywords=(PART,)),
