@@ -16,6 +16,7 @@ from verifygrad.verdict.outcome import FAILED, PASSED
 M = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.75, -0.5, 3.0], [-2.0, 1.0, 0.5, -0.25]])
 X = np.array([0.3, -1.2, 2.5, -0.4, 1.1])
 IDX = np.array([[0, 3], [1, 1], [2, 0]])
+SOFTMAX = np.exp(M) / np.exp(M).sum(axis=1, keepdims=True)
 ENGINES = ["numpy", "torch", "fd", "sympy"]
 
 
@@ -56,6 +57,10 @@ COMPUTED = [
     ("torch.gather(m, 1, idx).sum()", {"m": M, "idx": IDX}, M[ROWS, IDX].sum(), counts(M.shape, (ROWS, IDX))),
     ("np.take_along_axis(m, idx, 1).sum()", {"m": M, "idx": IDX}, M[ROWS, IDX].sum(), counts(M.shape, (ROWS, IDX))),
     ("(m[m > 0] ** 2).sum()", {"m": M}, (M[M > 0] ** 2).sum(), np.where(M > 0, 2 * M, 0.0)),
+    ("torch.gather(m, 1, torch.argmax(m, 1, keepdim=True)).sum()", {"m": M}, M.max(axis=1).sum(), counts(M.shape, (range(3), M.argmax(axis=1)))),
+    ("torch.max(m, 1)[1].sum() + torch.max(m, dim=0).indices.sum() + np.argmin(m, axis=0).sum() + m.argmax() + m.sum()", {"m": M},
+     M.argmax(axis=1).sum() + M.argmax(axis=0).sum() + M.argmin(axis=0).sum() + M.argmax() + M.sum(), np.ones_like(M)),
+    ("F.cross_entropy(m, torch.argmin(m, 1))", {"m": M}, -np.log(SOFTMAX[range(3), M.argmin(axis=1)]).mean(), (SOFTMAX - np.eye(4)[M.argmin(axis=1)]) / 3),
     ("m[k].sum()", {"m": M, "k": [2, 0, 2]}, M[[2, 0, 2]].sum(), counts(M.shape, ([2, 0, 2],))),
     ("y = m * 2\nmask = y < 1\nout = y[m < 0.6].sum() + m[mask.sum() > 6].sum()", {"m": M}, 2 * M[M < 0.6].sum(), np.where(M < 0.6, 2.0, 0.0)),
 ]  # fmt: skip
@@ -75,6 +80,8 @@ def test_indices_computed_from_the_inputs_are_fixed_at_their_values(engine: str,
 def test_the_report_says_which_indices_were_taken() -> None:
     problem = prepared("torch.gather(m, 1, idx).sum()", "m", m=M, idx=IDX)
     assert problem.program.notes == ("the index of gather() at line 1, column 1 is [[0, 3], [1, 1], [2, 0]] at these inputs",)
+    ties = prepared("torch.argmax(m, 1).sum() + m.sum()", "m", m=[[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+    assert ties.program.notes == ("argmax() at line 1, column 1 is [1, 0] at these inputs",)  # the first of a tie, as numpy and torch
 
 
 @pytest.mark.parametrize(

@@ -152,11 +152,11 @@ class _Builder:
     def const(self, value: Any, col: int, symbol: str | None = None) -> int:
         return self.add("const", (), col, value=np.asarray(value, dtype=np.float64), symbol=symbol)
 
-    def known_value(self, index: int, col: int, what: str) -> np.ndarray:
-        """The value of node ``index`` where it is known before any engine runs: here, only a constant's."""
+    def known_value(self, index: int, col: int, what: str, then: Callable[[np.ndarray], np.ndarray] = np.asarray) -> np.ndarray:
+        """``then`` of node ``index``'s value where it is known before any engine runs: here, only a constant's."""
         node = self.nodes[index]
         if node.op == "const":
-            return node.attrs["value"]
+            return np.asarray(then(node.attrs["value"]), dtype=np.float64)
         raise NeedsValues(f"{what} depends on the inputs' values, which are not known here", col)
 
     def variable(self, name: str) -> int | None:

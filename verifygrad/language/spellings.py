@@ -40,7 +40,7 @@ class Builder(Protocol):
 
     def const(self, value: Any, col: int, symbol: str | None = None) -> int: ...
 
-    def known_value(self, index: int, col: int, what: str) -> Any: ...
+    def known_value(self, index: int, col: int, what: str, then: Callable[[Any], Any] = ...) -> Any: ...
 
 
 @dataclass
@@ -381,12 +381,26 @@ def _extreme(op: str, elementwise: str, torch_style: bool) -> Compose:
             if part is None:
                 raise ExprError(f"{g.name}(x, dim) returns (values, indices): take .values or [0]", g.col)
             if part == 1:
-                raise ExprError(f"not supported yet: the indices of {g.name} (integers, with no gradient)", g.col)
+                return _positions_of_extreme(call, lowest=op == "amin")
         elif part is not None:
             raise ExprError(f"{g.name}() returns one tensor here: it has no .values or [0]", g.col)
         return g.reduce(op, call.tensors[0], dim, keepdim)
 
     return compose
+
+
+def _positions_of_extreme(call: Call, lowest: bool) -> int:
+    """argmax/argmin, and the indices of torch.max(x, dim): integers without a gradient, so a constant fixed at the
+    case's values (the first of a tie, as numpy and torch on the CPU); a note in the report gives them."""
+    g, dim, keepdim = call.graph, call.dim(), call.keepdim()
+    if keepdim and dim is None:
+        raise ExprError(f"{g.name}() with keepdim needs a dim", g.col)
+
+    def first(value: np.ndarray) -> np.ndarray:
+        positions = (np.argmin if lowest else np.argmax)(value, axis=dim)
+        return np.expand_dims(positions, dim) if keepdim else positions
+
+    return g.builder.const(g.builder.known_value(call.tensors[0], g.col, f"{g.name}()", then=first), g.col)
 
 
 def _shape_literal(call: Call) -> tuple[int, ...]:
@@ -1120,6 +1134,8 @@ NUMPY: dict[str, Function] = {
     "np.trace": spelling(_trace, (1, 1), keywords=("offset",)),
     "np.split": spelling(_np_split, (1, 1), keywords=("indices_or_sections", "axis", PART)),
     "gather": spelling(_gather, (1, 2), keywords=("dim",)),
+    "argmax": spelling(lambda call: _positions_of_extreme(call, lowest=False), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
+    "argmin": spelling(lambda call: _positions_of_extreme(call, lowest=True), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "permute": spelling(_permute, (1, 1), keywords=("dims",)),
     "swapaxes": spelling(_swapaxes, (1, 1), keywords=("axis1", "axis2")),
     "swapdims": spelling(_swapaxes, (1, 1), keywords=("dim0", "dim1")),
@@ -1170,6 +1186,8 @@ DIM_POSITIONAL = frozenset(
         "concatenate",
         "stack",
         "gather",
+        "argmax",
+        "argmin",
         "permute",
         "swapaxes",
         "swapdims",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -418,12 +418,12 @@ class ProgramBuilder(_Builder):
             raise ExprError(f"a condition must be one number; this one has {np.size(value)} elements (use .sum(), .mean() or .norm())", _col(where))
         return float(np.ravel(value)[0])
 
-    def known_value(self, index: int, col: int, what: str) -> np.ndarray:
-        """The value of node ``index``, computed from the inputs' values before any engine runs (a note says so)."""
+    def known_value(self, index: int, col: int, what: str, then: Callable[[np.ndarray], np.ndarray] = np.asarray) -> np.ndarray:
+        """``then`` of node ``index``'s value, computed from the inputs' values before any engine runs (a note says so)."""
         if self.depends(index, without_value=True):
             missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index) if self.nodes[i].attrs["name"] not in self.input_values]
             raise NeedsValues(f"{what} depends on the input '{missing[0]}', whose value is not known here", col)
-        value = np.asarray(self.array_of(index))
+        value = np.asarray(then(self.array_of(index)), dtype=np.float64)
         if self.depends(index):
             self.at_values = True
             whole = np.all(np.isfinite(value)) and np.all(value == np.round(value))
