@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from verifygrad.cases.problem import Problem
-from verifygrad.language.parse import parse
+from verifygrad.language.statements import compile_program
 
 
 def make_problem(expr: str, grad_output=None, dtype: str = "float64", **inputs) -> Problem:
     arrays = {name: np.asarray(value, dtype=np.float64) for name, value in inputs.items()}
-    program = parse(expr)
+    program = compile_program(expr, arrays)  # NOTE: as a case compiles it: with the values, for what depends on them
     shapes = tuple(program.shapes({name: a.shape for name, a in arrays.items()}))
     g = np.ones(shapes[-1]) if grad_output is None else np.asarray(grad_output, dtype=np.float64)
     return Problem(program, arrays, tuple(arrays), g, dtype, "cpu", shapes)

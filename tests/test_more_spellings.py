@@ -131,3 +131,28 @@ def test_misuse_is_one_line(expr: str, message: str) -> None:
         assert message in str(error)
     else:
         pytest.fail("no error")
+
+
+STACK_SHAPES = {1: (3,), 2: (2, 3), 3: (2, 3, 2)}
+
+
+def stacked_gradient(join, shape: tuple[int, ...], weights: np.ndarray, first: bool) -> np.ndarray:
+    """Where each element of one operand lands in the joined array, and the weight there."""
+    positions = np.arange(np.prod(shape), dtype=float).reshape(shape)
+    elsewhere = np.full(shape, -1.0)
+    landed = join([positions, elsewhere] if first else [elsewhere, positions])
+    grad = np.zeros(int(np.prod(shape)))
+    np.add.at(grad, landed[landed >= 0].astype(int), weights[landed >= 0])
+    return grad.reshape(shape)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+@pytest.mark.parametrize("name", ["hstack", "vstack", "dstack", "column_stack"])
+def test_stacks_join_where_numpy_joins(name: str, ndim: int, engine: str) -> None:
+    join = getattr(np, name)
+    rng = np.random.default_rng(ndim)  # NOTE: its own seed: the module's RNG would give another draw in another test order
+    a, b = rng.standard_normal(STACK_SHAPES[ndim]), rng.standard_normal(STACK_SHAPES[ndim])
+    w = np.arange(join([a, b]).size, dtype=float).reshape(join([a, b]).shape) / 7
+    grads = {"a": stacked_gradient(join, a.shape, w, True), "b": stacked_gradient(join, b.shape, w, False)}
+    assert_closed_form(engine, f"(np.{name}([a, b]) * w).sum()", {"a": a, "b": b, "w": w}, (join([a, b]) * w).sum(), grads)

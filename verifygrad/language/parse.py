@@ -159,6 +159,13 @@ class _Builder:
             return np.asarray(then(node.attrs["value"]), dtype=np.float64)
         raise NeedsValues(f"{what} depends on the inputs' values, which are not known here", col)
 
+    def known_shape(self, index: int, col: int, what: str) -> tuple[int, ...]:
+        """The shape of node ``index`` where it is known before any engine runs: here, only a constant's."""
+        node = self.nodes[index]
+        if node.op == "const":
+            return np.shape(node.attrs["value"])
+        raise NeedsValues(f"{what} depends on the inputs' shapes, which are not known here", col)
+
     def variable(self, name: str) -> int | None:
         """The node a name the program defines stands for; None where it defines no such name."""
         return None

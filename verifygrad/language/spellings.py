@@ -22,9 +22,6 @@ from verifygrad.language.syntax import ExprError, Function, column, literal, red
 
 NUMPY_PREFIXES = frozenset({"np", "numpy", "np.linalg", "numpy.linalg"})
 REDUCTIONS = ("mean", "sum", "none")  # the `reduction=` of torch's losses
-# NOTE: the parser knows no shapes; hstack/vstack of 3-D arrays (joined along dim 1 / dim 0 by the
-# libraries) are refused by the shape check rather than joined along the wrong dimension.
-ONE_OR_TWO_D = (frozenset({1, 2}),)
 
 
 class Builder(Protocol):
@@ -41,6 +38,8 @@ class Builder(Protocol):
     def const(self, value: Any, col: int, symbol: str | None = None) -> int: ...
 
     def known_value(self, index: int, col: int, what: str, then: Callable[[Any], Any] = ...) -> Any: ...
+
+    def known_shape(self, index: int, col: int, what: str) -> tuple[int, ...]: ...
 
 
 @dataclass
@@ -523,22 +522,39 @@ def _cat(call: Call) -> int:
     return out
 
 
-def _hstack(call: Call) -> int:
-    """Joined along the last dimension: hstack's dim 0 for 1-D arrays, dim 1 for 2-D ones."""
-    g, out = call.graph, call.tensors[0]
-    for piece in call.tensors[1:]:
-        out = g.checked(ONE_OR_TWO_D * 2, "concat", out, piece, dim=-1)
+def _joined(call: Call, dim: int, lift: Callable[[Graph, int, int], int]) -> int:
+    """The tensors, each lifted to the dims the join needs (by its number of dims), joined along ``dim``.
+
+    NOTE: which dim numpy joins along depends on the arrays' dims, so their shapes are read from the inputs.
+    """
+    g = call.graph
+    pieces = [lift(g, t, len(g.builder.known_shape(t, g.col, f"{g.name}()"))) for t in call.tensors]
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = g.op("concat", out, piece, dim=dim)
     return out
+
+
+def _hstack(call: Call) -> int:
+    """Joined along dim 1, or dim 0 where the arrays are 1-D (np.hstack, torch.hstack)."""
+    first = len(call.graph.builder.known_shape(call.tensors[0], call.graph.col, f"{call.graph.name}()"))
+    return _joined(call, 0 if first <= 1 else 1, lambda g, t, ndim: g.op("reshape", t, shape=(1,)) if ndim == 0 else t)
 
 
 def _vstack(call: Call) -> int:
-    """1-D arrays become rows (1xN), then all are joined along dim 0."""
-    g = call.graph
-    rows = [g.op("flatten", g.checked(ONE_OR_TWO_D, "expand_dims", t, dim=0), start_dim=0, end_dim=-2) for t in call.tensors]
-    out = rows[0]
-    for row in rows[1:]:
-        out = g.op("concat", out, row, dim=0)
-    return out
+    """Each array at least 2-D (a 1-D one becomes a row), joined along dim 0."""
+    return _joined(call, 0, lambda g, t, ndim: g.op("reshape", t, shape=(1, -1)) if ndim < 2 else t)
+
+
+def _dstack(call: Call) -> int:
+    """Each array at least 3-D (n becomes 1 x n x 1, m x n becomes m x n x 1), joined along dim 2."""
+    lifts = {0: (1, 1, 1), 1: (1, -1, 1)}
+    return _joined(call, 2, lambda g, t, ndim: g.op("reshape", t, shape=lifts[ndim]) if ndim < 2 else g.op("expand_dims", t, dim=2) if ndim == 2 else t)
+
+
+def _column_stack(call: Call) -> int:
+    """1-D arrays as columns (n becomes n x 1), then joined along dim 1."""
+    return _joined(call, 1, lambda g, t, ndim: g.op("reshape", t, shape=(-1, 1)) if ndim < 2 else t)
 
 
 def _stack(call: Call) -> int:
@@ -1087,6 +1103,7 @@ COMPOSED: dict[str, Function] = {
     "cat": spelling(_cat, (1, 64), keywords=("dim", "axis")), "concat": spelling(_cat, (1, 64), keywords=("dim", "axis")),
     "concatenate": spelling(_cat, (1, 64), keywords=("dim", "axis")), "stack": spelling(_stack, (1, 64), keywords=("dim", "axis")),
     "hstack": spelling(_hstack, (1, 64)), "vstack": spelling(_vstack, (1, 64)), "row_stack": spelling(_vstack, (1, 64)),
+    "dstack": spelling(_dstack, (1, 64)), "column_stack": spelling(_column_stack, (1, 64)),
     "split": spelling(_split, (1, 1), keywords=("split_size_or_sections", "split_size", "dim", PART)),
     "unbind": spelling(_unbind, (1, 1), keywords=("dim", PART)),
     "chunk": spelling(_piece(numpy_style=False), (1, 1), keywords=("chunks", "dim", PART)),
@@ -1162,7 +1179,7 @@ LITERAL_POSITIONAL = frozenset({
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
-SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack"})
+SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack"})
 
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
 DIM_POSITIONAL = frozenset(

@@ -431,6 +431,13 @@ class ProgramBuilder(_Builder):
             self.notes.append(f"{what} at line {self.line or 1}, column {col} is {shown} at these inputs")
         return value
 
+    def known_shape(self, index: int, col: int, what: str) -> tuple[int, ...]:
+        """The shape of node ``index``, from the inputs' values (shapes do not change from one point to another)."""
+        if self.depends(index, without_value=True):
+            missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index) if self.nodes[i].attrs["name"] not in self.input_values]
+            raise NeedsValues(f"{what} depends on the shape of the input '{missing[0]}', which is not known here", col)
+        return np.shape(self.array_of(index))
+
     def array_of(self, index: int) -> np.ndarray:
         """The value of node ``index``, every node up to it computed once (conditions reuse them).
 
