@@ -37,6 +37,9 @@ Y, NORMS = column_normalized(M)
 COSINE = (M * W).sum(axis=1) / (np.linalg.norm(M, axis=1) * np.linalg.norm(W, axis=1))
 COSINE_GRAD = W / (np.linalg.norm(M, axis=1) * np.linalg.norm(W, axis=1))[:, None] - (COSINE / np.linalg.norm(M, axis=1) ** 2)[:, None] * M
 INSIDE = np.abs(V) < 3
+KL_X, KL_T = np.array([0.2, -0.3, 0.5]), np.array([0.0, 0.4, 0.6])  # a zero target: its term is 0 (torch's xlogy)
+Z1, Q1 = np.array([0.2, 1.0, -0.5]), np.array([0.2, 0.5, 0.3])  # one sample of 3 classes, unbatched
+SOFT1 = np.exp(Z1) / np.exp(Z1).sum()
 
 
 def diagonal_of_slab(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,6 +70,10 @@ CASES = [
     ("(np.einsum('iij->j', a[:, :, :2].reshape(2, 2, 3)) ** 2).sum() + torch.einsum('ij,jk->k', m, w.T).sum()", {"a": A, "m": M, "w": W},
      (DIAGONAL**2).sum() + (M.sum(axis=0) * W.sum(axis=0)).sum(),
      {"a": DIAGONAL_GRAD, "m": np.broadcast_to(W.sum(axis=0), M.shape), "w": np.broadcast_to(M.sum(axis=0), W.shape)}),
+    ("F.kl_div(x, t, reduction='sum')", {"x": KL_X, "t": KL_T}, (KL_T[1:] * (np.log(KL_T[1:]) - KL_X[1:])).sum(), {"x": -KL_T}),
+    ("F.cross_entropy(z, k)", {"z": Z1, "k": 1.0}, -np.log(SOFT1[1]), {"z": SOFT1 - np.eye(3)[1]}),
+    ("F.cross_entropy(z, q, reduction='none')", {"z": Z1, "q": Q1}, -(Q1 * np.log(SOFT1)).sum(), {"z": SOFT1 - Q1, "q": -np.log(SOFT1)}),
+    ("F.nll_loss(F.log_softmax(z, dim=0), k, reduction='sum')", {"z": Z1, "k": 2.0}, -np.log(SOFT1[2]), {"z": SOFT1 - np.eye(3)[2]}),
     ("(np.transpose(a, (1, 2, 0)) * w).sum()", {"a": A, "w": np.transpose(A, (1, 2, 0)) ** 2}, (A**3).sum(), {"a": A**2}),
     ("(np.diff(m) ** 2).sum() + (torch.diff(m, n=2, dim=0) ** 2).sum() + np.diff(m, 1, 0).sum()", {"m": M},
      (np.diff(M) ** 2).sum() + (np.diff(M, 2, axis=0) ** 2).sum() + np.diff(M, 1, 0).sum(), {"m": diff_grads(M)}),

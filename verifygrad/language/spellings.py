@@ -336,29 +336,51 @@ def _bce(call: Call) -> int:
     return _reduce_loss(call, g.op("neg", log_terms))
 
 
-def _class_weights(call: Call, log_probabilities: int) -> int:
+def _class_weights(g: Graph, target: int, log_probabilities: int) -> int:
     """-sum over classes (dim 1) of target distribution * log probabilities: per sample."""
-    g, target = call.graph, call.tensors[1]
     distribution = g.op("one_hot", target, log_probabilities)
     return g.op("neg", g.reduce("sum", g.op("mul", distribution, log_probabilities), 1))
 
 
+def _target_entropy_term(g: Graph, t: int) -> int:
+    """t * log(t), 0 where t is 0 (torch's xlogy): log is taken of 1 there, so no nan reaches a gradient."""
+    positive = g.op("gt", t, g.const(0.0))
+    safe = g.op("add", g.op("select", positive, t), g.op("sub", g.const(1.0), positive))
+    return g.op("mul", t, g.op("log", safe))
+
+
 def _cross_entropy(call: Call) -> int:
-    g, x = call.graph, call.tensors[0]
-    log_probabilities = g.op("sub", x, g.reduce("logsumexp", x, 1, keepdim=True))
-    return _reduce_loss(call, _class_weights(call, log_probabilities))
+    return _class_loss(call, lambda g, x: g.op("sub", x, g.reduce("logsumexp", x, 1, keepdim=True)))
 
 
 def _nll_loss(call: Call) -> int:
-    return _reduce_loss(call, _class_weights(call, call.tensors[0]))
+    return _class_loss(call, lambda g, x: x)
+
+
+def _class_loss(call: Call, log_probabilities: Callable[[Graph, int], int]) -> int:
+    """cross_entropy and nll_loss: classes along dim 1 of (N, C, ...) input; an unbatched (C,) input (a 0-d class
+    index, or C probabilities) as a batch of one, the result unbatched again."""
+    g, (x, target) = call.graph, call.tensors
+    if not _unbatched(g, x):
+        return _reduce_loss(call, _class_weights(g, target, log_probabilities(g, x)))
+    target_shape = g.builder.known_shape(target, g.col, f"the target of {g.name}()")
+    batch = g.op("reshape", target, shape=(1,) + tuple(target_shape))
+    per_sample = _class_weights(g, batch, log_probabilities(g, g.op("reshape", x, shape=(1, -1))))
+    return _reduce_loss(call, g.op("reshape", per_sample, shape=()))
+
+
+def _unbatched(g: Graph, x: int) -> bool:
+    """Whether x is one sample of C scores (1-D); the parser alone cannot know, and reads it as a batch then."""
+    if not getattr(g.builder, "decides", False):
+        return False
+    return len(g.builder.known_shape(x, g.col, f"{g.name}()")) == 1
 
 
 def _kl_div(call: Call) -> int:
     g, (x, t) = call.graph, call.tensors
-    # NOTE: torch takes 0*log(0) as 0 (xlogy); t*log(t) gives nan there: targets must be positive.
     log_target = call.flag("log_target", False)
     target = g.op("exp", t) if log_target else t
-    pointwise = g.op("mul", target, g.op("sub", t if log_target else g.op("log", t), x))
+    pointwise = g.op("sub", _target_entropy_term(g, t), g.op("mul", t, x)) if not log_target else g.op("mul", target, g.op("sub", t, x))
     reduction = call.choice("reduction", (*REDUCTIONS, "batchmean"), "mean")
     if reduction == "batchmean":  # the sum divided by the batch size: the mean over dim 0, summed
         return g.reduce("sum", g.reduce("mean", pointwise, 0))
