@@ -901,6 +901,22 @@ def _key_int(item: ast.AST) -> int:
     return value
 
 
+def _broadcast_to(call: Call) -> int:
+    """torch.broadcast_to/np.broadcast_to(x, shape), x.expand(*sizes) (-1 keeps that dim, read from x's shape)."""
+    g = call.graph
+    given = literal(call.params["shape"]) if isinstance(call.params.get("shape"), ast.AST) else call.dims
+    shape = list(given[0]) if len(given) == 1 and isinstance(given[0], (list, tuple)) else list(given)
+    if not shape or not all(type(n) is int and n >= -1 for n in shape):
+        raise ExprError(f"{g.name}() takes the new shape as whole numbers, e.g. {g.name}(x, (2, 3))", g.col)
+    if -1 in shape:
+        own = g.builder.known_shape(call.tensors[0], g.col, f"{g.name}()")
+        offset = len(shape) - len(own)
+        shape = [own[i - offset] if n == -1 and i >= offset else n for i, n in enumerate(shape)]
+        if -1 in shape:
+            raise ExprError(f"{g.name}(): -1 is only allowed for the existing dims of x", g.col)
+    return g.op("broadcast_to", call.tensors[0], shape=tuple(shape))
+
+
 def _permute(call: Call) -> int:
     """torch.permute(x, dims) / x.permute(*dims): a sequence of transposes, each moving one wanted dim into place."""
     given = literal(call.params["dims"]) if isinstance(call.params.get("dims"), ast.AST) else call.dims
@@ -1176,6 +1192,8 @@ NUMPY: dict[str, Function] = {
     "argmax": spelling(lambda call: _positions_of_extreme(call, lowest=False), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "argmin": spelling(lambda call: _positions_of_extreme(call, lowest=True), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "permute": spelling(_permute, (1, 1), keywords=("dims",)),
+    "broadcast_to": spelling(_broadcast_to, (1, 1), keywords=("shape",)),
+    "expand": spelling(_broadcast_to, (1, 1), keywords=("size",)),
     "swapaxes": spelling(_swapaxes, (1, 1), keywords=("axis1", "axis2")),
     "swapdims": spelling(_swapaxes, (1, 1), keywords=("dim0", "dim1")),
     "diff": spelling(_diff, (1, 1), keywords=("n", "axis", "dim")),
@@ -1197,7 +1215,7 @@ NUMPY: dict[str, Function] = {
 LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
     "split", "unbind", "chunk", "array_split", "np.split", "einsum", "tensordot", "gather", "take_along_axis", "index_select", "take",
-    "permute", "diff", "np.transpose",
+    "permute", "diff", "np.transpose", "broadcast_to", "expand",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
