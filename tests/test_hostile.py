@@ -37,7 +37,7 @@ CODE_ROUTES = {
     # without values there is nothing to compute it from.
     "x[y]": "the index depends on the inputs' values, which are not known here",
     "x[__import__]": "the index depends on the inputs' values, which are not known here",
-    "einsum('ij;os.system', x, x)": "einsum() takes subscripts for two operands",
+    "einsum('ij;os.system', x, x)": "einsum() takes subscripts of letters",
     "x if x else x": "a conditional expression is not allowed",
     "'os'": "the str constant 'os' is not allowed",
     "(x := 1)": "the assignment operator := (write an assignment statement) is not allowed",
