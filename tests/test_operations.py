@@ -154,6 +154,13 @@ SECOND_DERIVATIVES = {
     "atan2(v, 0.5 + 0 * v)": lambda v: -2 * 0.5 * v / (0.25 + v**2) ** 2,
     "np.maximum(v, 0.35) ** 2": lambda v: 2.0 * (v > 0.35),
     "floor(3 * v) * v": lambda v: 0 * v,
+    "erfc(v)": lambda v: 4 * v / math.sqrt(math.pi) * np.exp(-(v**2)),
+    "acos(v)": lambda v: -v / (1 - v**2) ** 1.5,
+    "np.minimum(v, 0.35) ** 2": lambda v: 2.0 * (v < 0.35),
+    "torch.where(v > 0.35, v ** 2, v)": lambda v: 2.0 * (v > 0.35),
+    "(torch.sign(v) + torch.ceil(3 * v) + torch.trunc(3 * v) + torch.round(3 * v)) * v ** 2": lambda v: (
+        2 * (np.sign(v) + np.ceil(3 * v) + np.trunc(3 * v) + np.round(3 * v))
+    ),
 }
 
 
@@ -177,10 +184,33 @@ def test_elementwise_hessian_of_a_new_primitive(expr: str) -> None:
         ("sum(np.tensordot(v, v, 0) ** 2)", 8 * np.outer(V, V) + 4 * (V @ V) * np.eye(3)),  # (v.v)^2; the outer product's VJP is a tensordot's einsum
         ("sum(v.reshape(3, 1, 1) @ v.reshape(3, 1, 1))", 2 * np.eye(3)),  # batched matmul, stacks on both sides
         ("sum(v.reshape(1, 1, 3) @ v) + sum(v @ v.reshape(1, 3, 1))", 4 * np.eye(3)),  # a vector on either side
+        # linear maps L: the Hessian of sum(L(v)**2) is 2 L^T L
+        ("sum(torch.flip(v, [0]) ** 2) + sum(torch.roll(v, 1) ** 2) + sum(np.pad(v, ((1, 2),)) ** 2)", 6 * np.eye(3)),
+        ("sum(np.tile(v, 2) ** 2) + sum(np.repeat(v, 3) ** 2)", 10 * np.eye(3)),
+        ("sum(torch.tril(torch.outer(v, v)))", np.array([[2.0, 1, 1], [1, 2, 1], [1, 1, 2]])),  # sum over i >= j of v_i v_j
+        ("sum(torch.triu(v.reshape(3, 1) * v, 1) ** 2)", None),
+        ("sum(torch.diag(v) ** 2) + sum(torch.diag(torch.outer(v, v)))", 4 * np.eye(3)),
+        ("sum(np.einsum('ii->i', torch.outer(v, v)) * 3)", 6 * np.eye(3)),
+        ("torch.linalg.det(torch.stack([v[:2], v[1:]]))", np.array([[0.0, 0, 1], [0, -2, 0], [1, 0, 0]])),  # v0 v2 - v1**2
+        ("sum(torch.linalg.solve(torch.tensor([[2.0, 1.0], [0.5, 3.0]]), v[:2]) ** 2)", None),
     ],
 )
-def test_structural_hessians(expr: str, hessian: np.ndarray) -> None:
+def test_structural_hessians(expr: str, hessian: np.ndarray | None) -> None:
+    if hessian is None:
+        hessian = _hessian_by_hand(expr)
     np.testing.assert_allclose(second.hessian(parse(expr), {"v": V}, "float64", ("v",))["v", "v"], hessian, rtol=1e-10, atol=1e-12)
+
+
+def _hessian_by_hand(expr: str) -> np.ndarray:
+    """The two Hessians too long for the table: 2 L^T L of solve's linear map, and the triu case's by hand."""
+    if "solve" in expr:
+        inverse = np.linalg.inv(np.array([[2.0, 1.0], [0.5, 3.0]]))
+        out = np.zeros((3, 3))
+        out[:2, :2] = 2 * inverse.T @ inverse
+        return out
+    # triu(v v^T, 1) squared and summed: (v0 v1)^2 + (v0 v2)^2 + (v1 v2)^2
+    v0, v1, v2 = V
+    return 2 * np.array([[v1**2 + v2**2, 2 * v0 * v1, 2 * v0 * v2], [2 * v0 * v1, v0**2 + v2**2, 2 * v1 * v2], [2 * v0 * v2, 2 * v1 * v2, v0**2 + v1**2]])
 
 
 @pytest.mark.parametrize("expr", ["torch.logdet(a)", "2 * sum(log(diag(torch.linalg.cholesky(a @ a.T)))) - torch.logdet(a)"])
