@@ -185,18 +185,28 @@ def _rational(node: sp.Basic) -> bool:
 
 def apply(name: str, *args: Any) -> Any:
     """``name`` of ``args`` (traced elements or constant numbers); traced if any argument is."""
-    traced = tuple(isinstance(a, Traced) for a in args)
+    if len(args) == 1 and type(args[0]) is Traced:  # NOTE: the common case, kept short: it runs once per element
+        element = args[0]
+        value, partial = _evaluate(name, (True,), (element.value,))
+        return Traced(value, ((element, partial),))
+    traced = tuple(type(a) is Traced for a in args)
+    value, *partials = _evaluate(name, traced, [a.value if is_traced else number(a) for a, is_traced in zip(args, traced)])
+    if not partials:
+        return value
+    return Traced(value, tuple(zip([a for a, is_traced in zip(args, traced) if is_traced], partials)))
+
+
+def _evaluate(name: str, traced: tuple[bool, ...], values: Any) -> list[Decimal]:
+    """The value and the partials in the traced arguments; nan at a pole or outside the domain."""
     function, on_decimals = compiled(name, traced)
-    values = [a.value if is_traced else number(a) for a, is_traced in zip(args, traced)]
     try:
         results = function(*values) if on_decimals else function(*map(_to_mpmath, values))
-    except (ZeroDivisionError, ValueError, TypeError):  # a pole, or a point outside the domain: no number there
-        results = [NAN] * (1 + sum(traced))
-    value = _from_mpmath(results[0])
-    if len(results) == 1:
-        return value
-    partials = iter(results[1:])
-    return Traced(value, tuple((a, _from_mpmath(next(partials))) for a, is_traced in zip(args, traced) if is_traced))
+    except (ZeroDivisionError, ValueError, TypeError):
+        return [NAN] * (1 + sum(traced))
+    converted = [_from_mpmath(results[0])]
+    for result, previous in zip(results[1:], results):
+        converted.append(converted[-1] if result is previous else _from_mpmath(result))  # NOTE: exp's partial is exp itself
+    return converted
 
 
 def power(base: Any, exponent: Any) -> Any:
