@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -715,8 +715,8 @@ def _own_indices_summed(g: Graph, x: int, letters: str, needed: set[str]) -> tup
     return x, letters
 
 
-def _reordered(g: Graph, x: int, letters: str, output: str) -> int:
-    """x with its dims in the output's order, by transposes."""
+def _reordered(g: Graph, x: int, letters: Sequence[Any], output: Sequence[Any]) -> int:
+    """x with its dims (named by ``letters``) in the output's order, by transposes, each moving one wanted dim into place."""
     current = list(letters)
     for i, wanted in enumerate(output):
         j = current.index(wanted)
@@ -918,7 +918,7 @@ def _broadcast_to(call: Call) -> int:
 
 
 def _permute(call: Call) -> int:
-    """torch.permute(x, dims) / x.permute(*dims): a sequence of transposes, each moving one wanted dim into place."""
+    """torch.permute(x, dims) / x.permute(*dims): a sequence of transposes."""
     given = literal(call.params["dims"]) if isinstance(call.params.get("dims"), ast.AST) else call.dims
     return _permuted(call, list(given[0]) if len(given) == 1 and isinstance(given[0], (list, tuple)) else list(given))
 
@@ -935,14 +935,9 @@ def _permuted(call: Call, order: list) -> int:
     n = len(order)
     if not all(type(d) is int for d in order) or sorted(d % n for d in order) != list(range(n)):
         raise ExprError(f"{call.graph.name}() takes a permutation of the dims, e.g. permute(x, (1, 0, 2)); got {order}", call.graph.col)
-    g, x, current = call.graph, call.tensors[0], list(range(n))
-    x = g.checked((frozenset({n}),), "transpose", x, dim0=0, dim1=0)  # NOTE: a no-op that checks x has n dims
-    for i, wanted in enumerate(d % n for d in order):
-        j = current.index(wanted)
-        if j != i:
-            x = g.op("transpose", x, dim0=i, dim1=j)
-            current[i], current[j] = current[j], current[i]
-    return x
+    g = call.graph
+    x = g.checked((frozenset({n}),), "transpose", call.tensors[0], dim0=0, dim1=0)  # NOTE: a no-op that checks x has n dims
+    return _reordered(g, x, range(n), [d % n for d in order])
 
 
 def _swapaxes(call: Call) -> int:
