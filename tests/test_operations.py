@@ -238,7 +238,6 @@ def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product(expr: str) -> 
         ("torch.det(w)", {"w": (2, 3)}, "needs a square matrix, got 2x3"),
         ("torch.linalg.cholesky(w)", {"w": (2, 3)}, "cholesky: needs a square matrix, got 2x3"),
         ("np.linalg.solve(a, v)", {"a": (2, 2), "v": (3,)}, "the right-hand side 3 does not fit the matrix 2x2"),
-        ("np.pad(w, ((1, 1),))", {"w": (2, 3)}, "needs 2 (before, after) pairs"),
         ("torch.max(w, 2).values", {"w": (2, 3)}, "dim 2 is out of range"),
     ],
 )
@@ -281,3 +280,8 @@ def test_stacks_read_their_arrays_dims_and_name_both_shapes_when_they_do_not_fit
     with pytest.raises(ExprError) as error:
         make_problem("np.hstack([w, v])", w=np.ones((2, 3, 2)), v=np.ones((2, 3)))
     assert "cannot join 2x3x2 and 2x3 along dim 1" in str(error.value)
+
+
+def test_np_pad_with_one_pair_pads_every_dimension_as_numpy_does() -> None:
+    problem = make_problem("np.pad(w, ((1, 1),))", w=np.ones((2, 3)))
+    assert problem.shapes[-1] == (4, 5)

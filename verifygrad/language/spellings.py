@@ -501,9 +501,14 @@ def _pad_torch(call: Call) -> int:
 
 
 def _pad_numpy(call: Call) -> int:
+    """np.pad(x, pad_width): one (before, after) pair per dimension, or one pair or one width for every dimension."""
     given = call.literal("pad_width", 0, None)
+    if type(given) is int or (isinstance(given, list) and len(given) in (1, 2) and all(type(n) is int for n in given)):
+        given = [[given, given] if type(given) is int else given * (3 - len(given))]  # 2 and [2] -> [2, 2]; [1, 2] stays
+    if isinstance(given, list) and len(given) == 1 and getattr(call.graph.builder, "decides", False):  # one pair for every dim
+        given = given * len(call.graph.builder.known_shape(call.tensors[0], call.graph.col, "np.pad()"))
     if not (isinstance(given, list) and all(isinstance(p, list) and len(p) == 2 for p in given)):
-        raise ExprError("np.pad() takes one (before, after) pair per dimension, e.g. np.pad(x, ((1, 1), (0, 2)))", call.graph.col)
+        raise ExprError("np.pad() takes a width, a (before, after) pair, or one pair per dimension, e.g. np.pad(x, ((1, 1), (0, 2)))", call.graph.col)
     pairs = tuple((int(before), int(after)) for before, after in given)
     return call.graph.op("pad", call.tensors[0], pairs=pairs, whole=True)
 
