@@ -76,6 +76,8 @@ CASES = [
     ("F.nll_loss(F.log_softmax(z, dim=0), k, reduction='sum')", {"z": Z1, "k": 2.0}, -np.log(SOFT1[2]), {"z": SOFT1 - np.eye(3)[2]}),
     ("(np.pad(m, 1) ** 2).sum() + np.pad(m, (1, 2)).sum() + (np.pad(a, ((1, 0),)) * 2).sum()", {"m": M, "a": A},
      (M**2).sum() + M.sum() + 2 * A.sum(), {"m": 2 * M + 1, "a": np.full(A.shape, 2.0)}),
+    ("(np.moveaxis(a, 0, -1) * w).sum() + (torch.movedim(a, [0, 1], [2, 0]) * u).sum()",
+     {"a": A, "w": np.moveaxis(A, 0, -1) ** 2, "u": np.ones((3, 4, 2)) * 0.5}, (A**3).sum() + 0.5 * A.sum(), {"a": A**2 + 0.5}),
     ("(np.transpose(a, (1, 2, 0)) * w).sum()", {"a": A, "w": np.transpose(A, (1, 2, 0)) ** 2}, (A**3).sum(), {"a": A**2}),
     ("(np.diff(m) ** 2).sum() + (torch.diff(m, n=2, dim=0) ** 2).sum() + np.diff(m, 1, 0).sum()", {"m": M},
      (np.diff(M) ** 2).sum() + (np.diff(M, 2, axis=0) ** 2).sum() + np.diff(M, 1, 0).sum(), {"m": diff_grads(M)}),

@@ -928,6 +928,24 @@ def _permute(call: Call) -> int:
     return _permuted(call, list(given[0]) if len(given) == 1 and isinstance(given[0], (list, tuple)) else list(given))
 
 
+def _moveaxis(call: Call) -> int:
+    """np.moveaxis(x, source, destination), torch.movedim: the other dims keep their order (x's dims read from the inputs)."""
+    g = call.graph
+    named = [literal(call.params[k]) for k in ("source", "destination") if isinstance(call.params.get(k), ast.AST)]
+    given = [*call.dims, *named]
+    if len(given) != 2:
+        raise ExprError(f"{g.name}() takes a source and a destination, e.g. {g.name}(x, 0, -1)", g.col)
+    source, destination = ([d] if type(d) is int else list(d) for d in given)
+    n = len(g.builder.known_shape(call.tensors[0], g.col, f"{g.name}()"))
+    if len(source) != len(destination) or not all(type(d) is int and -n <= d < n for d in source + destination):
+        raise ExprError(f"{g.name}(): source and destination must be dims of x, as many of one as of the other", g.col)
+    source, destination = [d % n for d in source], [d % n for d in destination]
+    order = [d for d in range(n) if d not in source]
+    for where, dim in sorted(zip(destination, source)):
+        order.insert(where, dim)
+    return _permuted(call, order)
+
+
 def _np_transpose(call: Call) -> int:
     """np.transpose(x, axes): the permutation; without axes, the dims reversed (for up to 2-D here: the parser knows no shapes)."""
     given = literal(call.params["axes"]) if isinstance(call.params.get("axes"), ast.AST) else (call.dims[0] if call.dims else None)
@@ -1192,6 +1210,8 @@ NUMPY: dict[str, Function] = {
     "argmax": spelling(lambda call: _positions_of_extreme(call, lowest=False), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "argmin": spelling(lambda call: _positions_of_extreme(call, lowest=True), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "permute": spelling(_permute, (1, 1), keywords=("dims",)),
+    "moveaxis": spelling(_moveaxis, (1, 1), keywords=("source", "destination")),
+    "movedim": spelling(_moveaxis, (1, 1), keywords=("source", "destination")),
     "broadcast_to": spelling(_broadcast_to, (1, 1), keywords=("shape",)),
     "expand": spelling(_broadcast_to, (1, 1), keywords=("size",)),
     "swapaxes": spelling(_swapaxes, (1, 1), keywords=("axis1", "axis2")),
@@ -1215,7 +1235,7 @@ NUMPY: dict[str, Function] = {
 LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
     "split", "unbind", "chunk", "array_split", "np.split", "einsum", "tensordot", "gather", "take_along_axis", "index_select", "take",
-    "permute", "diff", "np.transpose", "broadcast_to", "expand",
+    "permute", "diff", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "np.trace",
 })  # fmt: skip
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
