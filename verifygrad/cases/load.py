@@ -159,6 +159,7 @@ def parse_yaml(text: str, where: str) -> Any:
     except RecursionError:
         raise CaseError(where, None, f"YAML nested too deeply (limit {bounds.depth} levels)") from None
     except yaml.MarkedYAMLError as err:
+        _check_depth_of_events(text, where, bounds)  # the parser may have its own depth limit, below ours or above
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
         problem = err.problem or err.context or "invalid YAML"
@@ -167,6 +168,26 @@ def parse_yaml(text: str, where: str) -> Any:
         raise CaseError(where, None, f"invalid YAML: {excerpt(str(err), 120)}") from None
     finally:
         loader.dispose()
+
+
+def _check_depth_of_events(text: str, where: str, bounds: limits.Limits) -> None:
+    """Refuse a document nested deeper than the limit, read as a stream of events up to its first error.
+
+    NOTE: libyaml (PyYAML >= 6.0.4) stops at its own nesting depth with a message of its own, and
+    scans a flow collection ahead; the pure-Python parser streams events with no limit of its own, so
+    it tells whether our limit was passed first. Only a document that failed to parse comes here.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > bounds.depth:
+                    raise CaseError(where, event.start_mark.line + 1, f"YAML nested too deeply (limit {bounds.depth} levels, --limit depth=N)")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return
 
 
 def _check_size(root: yaml.Node, where: str, bounds: limits.Limits) -> None:
