@@ -38,10 +38,11 @@ def test_a_correct_tutorial_passes(name: str) -> None:
     [
         (
             "exp_loss_stale_output.ipynb",
-            "✗ line 57 (printed output): ∂/∂w [3.2974, 0.7358, 14.7]: wrong (w[2]: claimed 14.7000, true 14.7781; held to the 4 decimals written)",
+            "✗ line 57 (printed output): ∂/∂w [3.2974, 0.7358, 14.7]: wrong (w[2]: claimed 14.7000, true 14.7781; "
+            "held to the printed 4 decimals and float32 rounding of the exact value)",
         ),
         ("tanh_wrong_formula.md", "✗ line 17 (LaTeX): ∂/∂x formula 1 - tanh(x): wrong (differs at x[1] = 0.5"),
-        ("cubic_gallery_wrong_comment.py", "✗ line 26 (comment): ∂/∂x 13: wrong (x: claimed 13, true 12)"),
+        ("cubic_gallery_wrong_comment.py", "✗ line 26 (comment): ∂/∂x 13: wrong (x: claimed 13, true 12; held to float32 rounding of the exact value)"),
         (
             "nb_export_wrong_value.html",
             "line 22 states q = [1, 3]; the code at line 9 makes q = [1, 2] (tensor([1.0, 2.0])); the stated gradient [2, 4] fits the code",
@@ -59,7 +60,7 @@ def test_each_claim_is_listed_with_where_it_was_found_and_the_not_read_list() ->
     code, output = cli("check", "--no-color", str(FIXTURES / "cubic_gallery.py"))
     assert code == 0
     assert "✓ line 33 (comment): ∂/∂a tensor([5, 7]): holds" in output  # .grad after two backward() calls
-    assert "✓ line 50 (comment): ∂/∂r [3.082, -0.5869, -4.3576]: holds to the 4 decimals written" in output
+    assert "✓ line 50 (comment): ∂/∂r [3.082, -0.5869, -4.3576]: holds: within the printed 4 decimals" in output
     assert "not read:\n    line 52: a for loop" in output
     code, output = cli("check", "--no-color", str(FIXTURES / "blog_post.txt"))
     assert "line 37: printed output [0.1234, -1, 2.5, 0.01]: not checkable: the inputs are random and unseeded" in output

@@ -1,12 +1,15 @@
 """The SymPy engine: the first of its routes that applies (scalar rule, matrix calculus, element expansion).
 
-Every route evaluates exactly from the inputs as written (``0.1`` is one tenth) to ``PRECISION``
+Every route evaluates exactly from the inputs as the engines receive them (``0.1`` is the float64,
+or in a float32 case the float32, nearest one tenth, converted exactly) to ``PRECISION``
 significant digits where the inputs are small enough, so this engine is the reference.
 """
 
 from __future__ import annotations
 
 import dataclasses
+
+import numpy as np
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
@@ -18,6 +21,7 @@ from verifygrad.engines.sympy.expand import check_exponents, per_element_is_chea
 
 def run(problem: Problem) -> EngineResult:
     """The gradient by the first route that applies; then second order, by routes that check each other."""
+    problem = as_received(problem)
     result = first_order(problem)
     if problem.second is not None:
         from verifygrad.engines.sympy import second
@@ -31,6 +35,14 @@ def run(problem: Problem) -> EngineResult:
         result.detail += f"; second order: {how}"
         result.exact = result.exact and exact
     return result
+
+
+def as_received(problem: Problem) -> Problem:
+    """The problem at the inputs the float engines receive: each rounded to the case's dtype (float32 cases)."""
+    if problem.dtype == "float64":
+        return problem
+    inputs = {name: value.astype(problem.dtype).astype(np.float64) for name, value in problem.inputs.items()}
+    return dataclasses.replace(problem, inputs=inputs)
 
 
 def first_order(problem: Problem) -> EngineResult:

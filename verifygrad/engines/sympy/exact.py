@@ -1,4 +1,4 @@
-"""Exact arithmetic the SymPy routes share: numbers as written, the working precision, SymPy's elementwise functions."""
+"""Exact arithmetic the SymPy routes share: numbers as the engines receive them, the working precision, SymPy's elementwise functions."""
 
 from __future__ import annotations
 
@@ -93,13 +93,14 @@ class log_power(sp.Function):  # noqa: N801
 
 
 def precise(value: float) -> sp.Expr:
-    """The number as written, to PRECISION + 10 digits: what inputs are evaluated at.
+    """The float the engines receive, converted exactly (its binary value, not its shortest decimal): what inputs are evaluated at.
 
-    NOTE: an exact Rational would do as well, but a Rational with a 17-digit
-    numerator raised to a non-integer Rational makes SymPy factor integers.
+    NOTE: ``pi/2`` is the float nearest pi/2, whose cosine is 6.123e-17; its shortest decimal
+    1.5707963267948966 is a third point (cosine 1.9e-17). An exact Rational would do as well, but a
+    Rational with a 17-digit numerator raised to a non-integer Rational makes SymPy factor integers.
     """
     if math.isfinite(value):
-        return sp.Float(repr(float(value)), PRECISION + 10)
+        return sp.Float(float(value), PRECISION + 10)  # NOTE: from a float, SymPy keeps every binary digit
     return exact(value)
 
 
@@ -110,9 +111,9 @@ def exact(value: float) -> sp.Expr:
     return sp.nan if math.isnan(value) else (sp.oo if value > 0 else -sp.oo)
 
 
-def mpf_as_written(value: float) -> mpmath.mpf:
-    """The number as written (the shortest decimal that reads back as this float), to the working precision."""
-    return mpmath.mpf(repr(float(value))) if math.isfinite(value) else mpmath.mpf(value)
+def mpf_exactly(value: float) -> mpmath.mpf:
+    """The float the engines receive, exactly (mpmath holds a float's binary value without rounding)."""
+    return mpmath.mpf(float(value))
 
 
 def real_float(number: object) -> float:
