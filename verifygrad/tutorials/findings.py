@@ -73,7 +73,7 @@ def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found
     if isinstance(value, Unknown):
         claim.status = f"not checked: the code showing it ({target.label}, {target.where}) was not read: {value.reason}"
     elif isinstance(value, GradOf):
-        claim.kind, claim.leaf, claim.derivations = "grad", value.leaf, value.contributions
+        claim.kind, claim.leaf, claim.derivations = value.quantity, value.leaf, value.contributions
         if not value.contributions:
             claim.status = f"not tied: {target.label} has no gradient yet at {target.where}"
         elif value.leaf.unseeded or any(d.output.unseeded for d in value.contributions):

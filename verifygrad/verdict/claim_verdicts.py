@@ -11,13 +11,15 @@ from verifygrad.verdict.claims import Claim, ClaimCheck, check_number_claim, not
 
 
 def claim_tolerances(results: dict[str, EngineResult], reference: str | None,
-                     allowed: dict[str, Tolerance]) -> dict[str, tuple[float, float] | None]:  # fmt: skip
+                     allowed: dict[str, Tolerance], dtype: str = "float64") -> dict[str, tuple[float, float] | None]:  # fmt: skip
     """Per quantity, the (rtol, atol) a value or grad claim may use beyond its own digits, or None.
 
     Against an exact reference a claim is held to its digits alone, unless the case or the command
     line sets a tolerance; without one (agreement of float engines only) it gets the engines' budget.
+    A float32 case's claims get the budget too: a number printed from float32 arithmetic to eight
+    digits (JAX's ``0.10499357``) is as exact as float32 is, not as its digits say.
     """
-    exact = reference is not None and results[reference].exact
+    exact = reference is not None and results[reference].exact and dtype != "float32"
     return {q: None if exact and t.source == "budget" else (t.rtol, t.atol) for q, t in allowed.items()}
 
 

@@ -90,7 +90,7 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
         quantities.append(QuantityCheck(quantity, shape, reference, differences, mismatches=blamed, not_finite=not_finite, tolerance=allowed[quantity]))
     # NOTE: each quantity's own reference: SymPy may have left a second-order quantity to numpy.
     truth = {q.quantity: quantity_of(results[q.reference], q.quantity) for q in quantities if q.reference} or None
-    for claim_check in judge_claims(claims, problem, truth, claim_tolerances(results, quantities[0].reference, allowed), bounds):
+    for claim_check in judge_claims(claims, problem, truth, claim_tolerances(results, quantities[0].reference, allowed, problem.dtype), bounds):
         row = "value" if claim_check.claim.kind == "values" else claim_check.claim.quantity  # NOTE: a variable's value sits on the value row
         next(q for q in quantities if q.quantity == row).claims.append(claim_check)
     notes = [*problem.program.notes, *kinks.notes(problem, results, values, found)]
