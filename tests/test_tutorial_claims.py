@@ -1,0 +1,85 @@
+"""`verifygrad check`: reasons for every file, the exit code of "nothing checkable", and claims as pages print them."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+from click.testing import CliRunner
+
+from verifygrad.frontends.cli import main
+from verifygrad.reports.json_report import REPORT_SCHEMA
+
+NOTHING_CHECKABLE = """# Training a line
+
+```python
+import torch
+w = torch.zeros(2, requires_grad=True)
+for step in range(3):
+    w = w - 0.1
+print(w)
+```
+
+```output
+tensor([-0.3000, -0.3000])
+```
+"""
+
+PASSING = """```python
+import torch
+x = torch.tensor([3.0], requires_grad=True)
+(x * x).sum().backward()
+print(x.grad)
+```
+
+```output
+tensor([6.])
+```
+"""
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*args], env={"COLUMNS": "1000"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_a_file_with_nothing_checkable_gets_its_section_its_reports_and_exit_5(tmp_path: Path) -> None:
+    path = tmp_path / "loop.md"
+    path.write_text(NOTHING_CHECKABLE)
+    report, junit = tmp_path / "r.json", tmp_path / "r.xml"
+    code, output = cli("check", "--no-color", "--json", str(report), "--junit-xml", str(junit), str(path))
+    assert code == 5, output
+    assert f"{path} (markdown)" in output
+    assert "line 6: a for loop" in output
+    assert "nothing checkable in 1 file" in output
+    data = json.loads(report.read_text())
+    jsonschema.validate(data, REPORT_SCHEMA)
+    assert data["summary"]["exit_code"] == 5
+    (section,) = data["tutorials"]
+    assert section["checkable"] is False and {"line": 6, "what": "a for loop"} in section["not_read"]
+    (suite,) = ET.parse(junit).getroot()
+    (testcase,) = suite
+    assert suite.get("name") == str(path) and testcase.find("skipped") is not None
+    assert "line 6: a for loop" in testcase.find("skipped").get("message")
+
+
+def test_strict_makes_nothing_checkable_a_failure_even_beside_a_passing_file(tmp_path: Path) -> None:
+    (tmp_path / "loop.md").write_text(NOTHING_CHECKABLE)
+    (tmp_path / "square.md").write_text(PASSING)
+    code, _ = cli("check", "--no-color", str(tmp_path / "loop.md"), str(tmp_path / "square.md"))
+    assert code == 0
+    code, output = cli("check", "--no-color", "--strict", str(tmp_path / "loop.md"), str(tmp_path / "square.md"))
+    assert code == 1 and "--strict: nothing checkable in" in output
+    code, _ = cli("check", "--no-color", "--strict", str(tmp_path / "loop.md"))
+    assert code == 1
+
+
+def test_a_broken_file_is_still_exit_2_not_nothing_checkable(tmp_path: Path) -> None:
+    (tmp_path / "binary.ipynb").write_bytes(b"\xff\xfe\x00garbage")
+    (tmp_path / "loop.md").write_text(NOTHING_CHECKABLE)
+    code, output = cli("check", "--no-color", str(tmp_path / "binary.ipynb"), str(tmp_path / "loop.md"))
+    assert code == 2 and "not UTF-8 text" in output
