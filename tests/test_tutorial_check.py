@@ -38,7 +38,7 @@ def test_a_correct_tutorial_passes(name: str) -> None:
     [
         (
             "exp_loss_stale_output.ipynb",
-            "✗ line 57 (printed output): ∂/∂w [3.2974, 0.7358, 14.7]: wrong (w[2]: claimed 14.7000, true 14.7781; held to the 4 decimals written)",
+            "✗ line 57 (cell 5 output, line 1) (printed output): ∂/∂w [3.2974, 0.7358, 14.7]: wrong (w[2]: claimed 14.7000, true 14.7781",
         ),
         ("tanh_wrong_formula.md", "✗ line 17 (LaTeX): ∂/∂x formula 1 - tanh(x): wrong (differs at x[1] = 0.5"),
         ("cubic_gallery_wrong_comment.py", "✗ line 26 (comment): ∂/∂x 13: wrong (x: claimed 13, true 12)"),

@@ -83,3 +83,41 @@ def test_a_broken_file_is_still_exit_2_not_nothing_checkable(tmp_path: Path) -> 
     (tmp_path / "loop.md").write_text(NOTHING_CHECKABLE)
     code, output = cli("check", "--no-color", str(tmp_path / "binary.ipynb"), str(tmp_path / "loop.md"))
     assert code == 2 and "not UTF-8 text" in output
+
+
+WRONG_PRINT = """```python
+import torch
+x = torch.tensor([3.0], requires_grad=True)
+y = (x * x).sum()
+y.backward()
+print(x.grad)
+```
+
+```output
+tensor([7.])
+```
+"""
+
+
+def test_the_failure_line_points_at_the_printed_claim_not_the_backward_call(tmp_path: Path) -> None:
+    path = tmp_path / "wrong.md"
+    path.write_text(WRONG_PRINT)
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 1
+    assert f"{path}:10: FAIL wrong.md:5:y: claim grad.x: wrong" in output  # line 10 holds `tensor([7.])`; line 5 is backward()
+
+
+def _notebook(cells: list[dict]) -> str:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+def test_in_a_notebook_a_claim_names_its_cell_and_line_as_well_as_the_file_line(tmp_path: Path) -> None:
+    code_cell = {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["import torch\n", "x = torch.tensor([3.0], requires_grad=True)\n",
+                 "(x * x).sum().backward()\n", "x.grad"], "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                 "data": {"text/plain": ["tensor([7.])"]}}]}  # fmt: skip
+    path = tmp_path / "wrong.ipynb"
+    path.write_text(_notebook([{"cell_type": "markdown", "metadata": {}, "source": ["# A square\n"]}, code_cell]))
+    code, output = cli("check", "--no-color", str(path))
+    file_line = next(number for number, line in enumerate(path.read_text().splitlines(), 1) if "tensor([7.])" in line)
+    assert code == 1
+    assert f"✗ line {file_line} (cell 2 output, line 1) (printed output): ∂/∂x [7]: wrong" in output

@@ -55,7 +55,7 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
     unchecked = [found for found in tutorial.findings.found if found.status]
     if unchecked:
         lines.append(Text("  claims not checked:"))
-        lines += [Text(_shown(f"    line {found.line}: {found.source} {found.text}: {found.status}")) for found in unchecked]
+        lines += [Text(_shown(f"    {found.where or f'line {found.line}'}: {found.source} {found.text}: {found.status}")) for found in unchecked]
     if tutorial.reading.not_read:
         lines.append(Text("  not read:"))
         lines += [Text(_shown(f"    line {line}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
@@ -105,7 +105,7 @@ def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: s
     what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula"}[kind]
     line = Text("    ")
     line.append(glyph, style=style)
-    line.append(_shown(f" line {found.line} ({found.source}): {what} {_short(found)}: "))
+    line.append(_shown(f" {found.where or f'line {found.line}'} ({found.source}): {what} {_short(found)}: "))
     line.append(_shown(text), style=style)
     return line
 
