@@ -7,10 +7,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
+import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from verifygrad.frontends.cli import main
 from verifygrad.reports.json_report import REPORT_SCHEMA
+from verifygrad.tutorials.printed import read_printed
 
 NOTHING_CHECKABLE = """# Training a line
 
@@ -121,3 +124,40 @@ def test_in_a_notebook_a_claim_names_its_cell_and_line_as_well_as_the_file_line(
     file_line = next(number for number, line in enumerate(path.read_text().splitlines(), 1) if "tensor([7.])" in line)
     assert code == 1
     assert f"✗ line {file_line} (cell 2 output, line 1) (printed output): ∂/∂x [7]: wrong" in output
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "decimals"),
+    [
+        ("Array([0.25, 0.5 ], dtype=float32)", [0.25, 0.5], 2),
+        ("Array(2.7182817, dtype=float32, weak_type=True)", 2.7182817, 7),
+        ("DeviceArray([[1., 0.],\n             [0., 1.]], dtype=float32)", [[1, 0], [0, 1]], None),
+        ("tf.Tensor(6.0, shape=(), dtype=float32)", 6.0, None),
+        ("tf.Tensor(\n[[ 2.  4.]\n [ 6.  8.]], shape=(2, 2), dtype=float32)", [[2, 4], [6, 8]], None),
+        ("<tf.Tensor: shape=(2,), dtype=float32, numpy=array([3., 5.], dtype=float32)>", [3, 5], None),
+        ("<tf.Tensor: shape=(), dtype=float32, numpy=0.75>", 0.75, 2),
+        ("<tf.Variable 'Variable:0' shape=(2,) dtype=float32, numpy=array([1.5, 2. ], dtype=float32)>", [1.5, 2], 1),
+        ("\n[[  4.   8.]\n [ 12.  16.]]\n<NDArray 2x2 @cpu(0)>", [[4, 8], [12, 16]], None),
+        ("Tensor(shape=[2], dtype=float32, place=Place(cpu), stop_gradient=False,\n       [0.50000000, 1.25000000])", [0.5, 1.25], 8),
+        ("Tensor(shape=[], dtype=float32, place=Place(gpu:0), stop_gradient=True,\n       3.)", 3.0, None),
+        ("Tensor(shape=[3], dtype=Float32, value= [ 1.00000000e+00,  2.50000000e+00,  4.00000000e+00])", [1, 2.5, 4], 8),
+        ("Tensor(shape=[], dtype=Float32, value= 6)", 6, None),
+        ("Parameter containing:\ntensor([0.1000, 0.2000], requires_grad=True)", [0.1, 0.2], 4),
+    ],
+)
+def test_printed_values_in_every_library_repr(text: str, values: object, decimals: int | None) -> None:
+    (printed,) = read_printed(text)
+    np.testing.assert_allclose(printed.values, values)
+    assert printed.decimals == decimals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[22:07:05] src/operator/tensor/./matrix_op-inl.h:155: Using target_shape will be deprecated.",
+        "[W 2021-03-01 10:00:00] [1, 2]",
+        "Epoch [1/10], Step [100/600]",
+    ],
+)
+def test_log_lines_are_not_printed_values(text: str) -> None:
+    assert read_printed(text) == []
