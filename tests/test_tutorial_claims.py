@@ -161,3 +161,31 @@ def test_printed_values_in_every_library_repr(text: str, values: object, decimal
 )
 def test_log_lines_are_not_printed_values(text: str) -> None:
     assert read_printed(text) == []
+
+
+def _markdown(code: str, output: str) -> str:
+    return f"```python\nimport torch\nimport numpy as np\n{code}```\n\n```output\n{output}```\n"
+
+
+# Each snippet changes a value in a way the reader does not follow; the printed value is what really ran, so
+# comparing it with the value before the change would be a false FAIL.
+STALE = [
+    ("x = torch.tensor([1.0, 2.0])\nx[0] = 5.0\nprint(x)\n", "tensor([5., 2.])\n", "line 5 changed x and was not read"),
+    ("a = torch.tensor([1.0, 2.0])\nb = torch.tensor([1.0, 1.0])\na.add_(b)\nprint(a)\n", "tensor([2., 3.])\n", "line 6 changed a and was not read"),
+    ("n = np.ones(2)\nt = torch.from_numpy(n)\nn[0] = 3.0\nprint(t)\n", "tensor([3., 1.], dtype=torch.float64)\n", "line 6 changed n and was not read"),
+    ("w = torch.ones(2)\nv = w.view(2)\nv.mul_(3)\nprint(w)\n", "tensor([3., 3.])\n", "line 6 changed v and was not read"),
+    ("w = torch.ones(2)\ndef double(t):\n    t.mul_(2)\ndouble(w)\nprint(w)\n", "tensor([2., 2.])\n", "line 7 changed w and was not read"),
+    ("w = torch.ones(2, requires_grad=True)\nfor _ in range(2):\n    w.data -= 0.5\nprint(w)\n", "tensor([0., 0.], requires_grad=True)\n",
+     "line 5 changed w and was not read"),
+    ("x = torch.ones(2, requires_grad=True)\n(x * x).sum().backward()\nfor _ in range(2):\n    (x * x).sum().backward()\nprint(x.grad)\n",
+     "tensor([6., 6.])\n", "line 6 changed x.grad and was not read"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "output", "says"), STALE)
+def test_a_value_changed_by_code_not_read_is_listed_never_compared(tmp_path: Path, code: str, output: str, says: str) -> None:
+    path = tmp_path / "stale.md"
+    path.write_text(_markdown(code, output))
+    code_, text = cli("check", "--no-color", str(path))
+    assert code_ != 1, text  # never a FAIL
+    assert f"not checked: {says}" in text
