@@ -178,7 +178,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
 
     try:
         limit = stop_after(maxfail, exitfirst)
-        outcomes = _check_all(console, cases, overrides, workers, timeout, limit, progress=not quiet, keep_arrays=json_arrays == "full")
+        outcomes = _check_all(console, cases, overrides, workers, timeout, limit, quiet, keep_arrays=json_arrays == "full")
         stopped = None
     except Stopped as stop:  # Ctrl-C or SIGTERM: the cases finished so far are reported, and the run says it stopped
         outcomes, stopped = stop.results, stop
@@ -229,12 +229,11 @@ class _MaxFail(Exception):
     """Raised from the progress callback to stop the run at --maxfail failing cases."""
 
 
-def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxfail: int | None, progress: bool = True, keep_arrays: bool = False) -> list:
-    """Check every case (or up to the maxfail-th failing one), with a progress bar on an interactive terminal only."""
-    import contextlib
-
+def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxfail: int | None, quiet: bool = False, keep_arrays: bool = False) -> list:
+    """Check every case (or up to the maxfail-th failing one), each shown as it finishes (see ``reports.live``)."""
     from verifygrad.frontends.output import interactive
     from verifygrad.reports.lines import is_failure
+    from verifygrad.reports.live import Live
     from verifygrad.verdict.judge import check_all
 
     done, failures = [], []
@@ -242,18 +241,12 @@ def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxf
     def on_done(outcome) -> None:
         done.append(outcome)
         failures.extend([outcome] if is_failure(outcome) else [])
-        if bar is not None:
-            bar.advance(task)
+        live.done(outcome)
         if maxfail is not None and len(failures) >= maxfail and len(done) < len(cases):
             raise _MaxFail
 
-    bar = task = None
-    with contextlib.ExitStack() as stack:
-        if progress and interactive(console.stderr) and len(cases) > 1:
-            from rich.progress import Progress
-
-            bar = stack.enter_context(Progress(console=console, transient=True))
-            task = bar.add_task("checking", total=len(cases))
+    bar = interactive(console.stderr) and not console.is_dumb_terminal and len(cases) > 1
+    with Live(console, cases, bar=bar, quiet=quiet) as live:
         try:
             return check_all(cases, overrides, jobs, timeout, on_done=on_done, keep_arrays=keep_arrays)
         except _MaxFail:
