@@ -189,3 +189,14 @@ def test_a_value_changed_by_code_not_read_is_listed_never_compared(tmp_path: Pat
     code_, text = cli("check", "--no-color", str(path))
     assert code_ != 1, text  # never a FAIL
     assert f"not checked: {says}" in text
+
+
+def test_an_output_fenced_as_python_or_unlabelled_after_a_code_block_is_read_as_output(tmp_path: Path) -> None:
+    path = tmp_path / "fenced.md"
+    path.write_text("```python\nimport torch\nx = torch.tensor([3.0], requires_grad=True)\n(x * x).sum().backward()\nprint(x.grad)\n```\n\n"
+                    "```python\ntensor([6.])\n```\n\nAgain:\n\n```python\ny = x * 2\nprint(y)\n```\n\n"
+                    "```\ntensor([6.], grad_fn=<MulBackward0>)\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 9 (printed output): ∂/∂x [6]: holds" in output
+    assert "✓ line 20 (printed output): value [6]: holds" in output
