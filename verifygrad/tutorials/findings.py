@@ -70,7 +70,9 @@ def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found
                   label=target.label)  # fmt: skip
     if item.summarised:
         claim.status = "not checked: the printed value is a summary (`...`)"
-    if isinstance(value, Unknown):
+    if isinstance(value, Unknown) and " changed " in value.reason and value.reason.startswith("line "):
+        claim.status = f"not checked: {value.reason}"  # a stale value is never compared
+    elif isinstance(value, Unknown):
         claim.status = f"not checked: the code showing it ({target.label}, {target.where}) was not read: {value.reason}"
     elif isinstance(value, GradOf):
         claim.kind, claim.leaf, claim.derivations = value.quantity, value.leaf, value.contributions

@@ -18,6 +18,7 @@ import numpy as np
 from verifygrad.language.bindings import LIKE, canonical
 from verifygrad.tutorials import autodiff
 from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.effects import base_name, changed_names
 from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Function, GradOf, Number, Other, Sequence, Tape, Tensor, Transform, Unknown, leaves_of
 
 _QUANTITY = {"grad": "grad", "value_and_grad": "grad", "grad_and_value": "grad", "elementwise_grad": "grad", "jacobian": "jacobian", "hessian": "hessian"}
@@ -55,7 +56,23 @@ class FunctionCalls:
         arguments = [self.expression(arg) for arg in node.args]
         if isinstance(callee, Transform):
             return self.transformed(callee, arguments, node)
-        return self.call_function(callee, arguments, node)
+        made = self.call_function(callee, arguments, node)
+        self.mutated_by(callee, node)
+        return made
+
+    def mutated_by(self, function: Function, node: ast.Call) -> None:
+        """A function that changes an argument or a global in place (``a[0] = 1``, ``a.add_(1)``): what the caller handed it is unknown after."""
+        parameters = [a.arg for a in function.definition.args.args]
+        local = {n.id for n in ast.walk(function.definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for name, how in changed_names(ast.Module(function.definition.body, [])):
+            if how == "assigned":
+                continue
+            if name in parameters and parameters.index(name) < len(node.args):
+                handed = base_name(node.args[parameters.index(name)])
+                if handed is not None:
+                    self.invalidate(handed, f"line {self.file_line(node.lineno)} changed {handed} and was not read ({_name_of(function)}() {how})")
+            elif name not in local:
+                self.invalidate(name, f"line {self.file_line(node.lineno)} changed {name} and was not read ({_name_of(function)}() {how})")
 
     def call_function(self, function: Function, arguments: list, node: ast.AST, part: int | None = None, stand_ins: bool = True) -> Any:
         """``f(x)``: a tensor computed by a call in the case's program, the definition written before it."""

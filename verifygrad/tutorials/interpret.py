@@ -16,6 +16,7 @@ from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
 from verifygrad.tutorials import autodiff
 from verifygrad.tutorials.blocks import Block
+from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
 from verifygrad.tutorials.values import (
     COMPUTED,
@@ -101,6 +102,7 @@ class CodeReader(FunctionCalls):
         self.random_calls: list[tuple[str, tuple[int, ...], str]] = []
         self.block: Block | None = None
         self.no_grad = 0
+        self.shared: dict[str, set[str]] = {}  # name -> the names sharing its memory (views, .data, from_numpy, plain aliases)
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -208,9 +210,39 @@ class CodeReader(FunctionCalls):
         if isinstance(node, ast.While) and self._mentions_unseeded(node.test):
             what += " (unseeded random input decides the loop)"
         self.not_read(node.lineno, what)
-        for target in ast.walk(node):
-            if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Store):
-                self.names[target.id] = Unknown(f"assigned in {what.split(' (')[0]} at line {self.file_line(node.lineno)}")
+        self.changed_unread(node, what.split(" (")[0])
+
+    def changed_unread(self, node: ast.AST, what: str) -> None:
+        """Code not followed: every name it could have changed, and every name sharing memory with one, becomes unknown."""
+        line = self.file_line(node.lineno)
+        for name, how in changed_names(node):
+            self.invalidate(name, f"line {line} changed {name} and was not read ({what}: {how})")
+        if writes_gradients(node):
+            for _, leaf in self.reading.leaves:
+                leaf.grad_unknown = leaf.grad_unknown or f"line {line} changed {leaf.name}.grad and was not read ({what})"
+            for value in self.names.values():
+                if isinstance(value, Tensor) and value.kind == COMPUTED and value.retained:
+                    value.grad_unknown = value.grad_unknown or f"line {line} changed {value.bound}.grad and was not read ({what})"
+
+    def invalidate(self, name: str, reason: str, keep: bool = False) -> None:
+        """``name`` (unless ``keep``) and the names sharing its memory hold values the reader did not follow."""
+        pending, seen = [name], set()
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            pending += sorted(self.shared.get(current, ()))
+            if current in self.names and not (keep and current == name) and not isinstance(self.names[current], Unknown):
+                self.names[current] = Unknown(reason if current == name else f"{reason}; {current} shares its memory")
+
+    def share(self, target: str, value: ast.expr | None) -> None:
+        """``target`` is bound anew: it shares memory with the names ``value`` is a view or alias of, and no longer with others."""
+        for other in self.shared.pop(target, set()):
+            self.shared.get(other, set()).discard(target)
+        for other in shared_with(value) - {target} if value is not None else ():
+            self.shared.setdefault(target, set()).add(other)
+            self.shared.setdefault(other, set()).add(target)
 
     def _mentions_unseeded(self, node: ast.expr) -> bool:
         for name in ast.walk(node):
@@ -231,36 +263,39 @@ class CodeReader(FunctionCalls):
                 self.reading.bindings.append((target.id, value, self.file_line(node.lineno)))
                 value.bound = value.bound or target.id
             self.names[target.id] = value
+            self.share(target.id, getattr(node, "value", None))
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Sequence) and len(value.items) == len(target.elts):
             for element, item in zip(target.elts, value.items):
-                self.assign(element, item, node)
+                self.assign(element, item, ast.Pass(lineno=node.lineno, col_offset=node.col_offset))  # NOTE: no value to share memory with
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                if isinstance(element, ast.Name):
-                    self.names[element.id] = Unknown("tuple unpacking")
             self.not_read(node.lineno, "tuple unpacking")
+            self.changed_unread(target, "tuple unpacking")
         elif isinstance(target, ast.Attribute) and target.attr == "grad" and isinstance(value, Other) and value.what == "None":
             leaf = self.expression(target.value)
             if isinstance(leaf, Tensor):
-                leaf.grad = []
+                leaf.grad, leaf.grad_unknown = [], ""
         elif isinstance(target, ast.Attribute) and target.attr == "requires_grad":
             self.requires_grad(target.value, node)
         elif isinstance(target, ast.Attribute) and target.attr == "stop_gradient" and isinstance(value, Other) and value.what == "False":
             self.requires_grad(target.value, node)  # paddle: x.stop_gradient = False
         else:
             self.not_read(node.lineno, f"an assignment to {ast.unparse(target)}")
+            self.changed_unread(node, f"an assignment to {ast.unparse(target)}")
 
     def augmented(self, node: ast.AugAssign) -> None:
         if not isinstance(node.target, ast.Name):
             self.not_read(node.lineno, f"an in-place update of {ast.unparse(node.target)}")
+            self.changed_unread(node, f"an in-place update of {ast.unparse(node.target)}")
             return
         current = self.names.get(node.target.id)
         if isinstance(current, Tensor) and current.kind == LEAF:
             self.not_read(node.lineno, f"an in-place change of the leaf {node.target.id}")
-            self.names[node.target.id] = Unknown("changed in place")
+            self.changed_unread(node, f"an in-place change of the leaf {node.target.id}")
             return
         combined = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
         ast.copy_location(combined, node)
+        # NOTE: `x += 1` on an array or tensor changes it in place: what shares its memory changes too
+        self.invalidate(node.target.id, f"line {self.file_line(node.lineno)} changed {node.target.id} in place", keep=True)
         self.names[node.target.id] = self.expression(combined)
 
     def with_(self, node: ast.With, last: bool) -> None:
@@ -314,7 +349,7 @@ class CodeReader(FunctionCalls):
                 inner = owner.value.value if owner.attr == "data" and isinstance(owner.value, ast.Attribute) else owner.value
                 leaf = self.expression(inner)
                 if isinstance(leaf, Tensor):
-                    leaf.grad = []
+                    leaf.grad, leaf.grad_unknown = [], ""
                 return
             if method == "retain_grad":
                 value = self.expression(owner)
@@ -449,6 +484,8 @@ class CodeReader(FunctionCalls):
     def _Attribute(self, node: ast.Attribute) -> Value:
         if node.attr == "grad":
             owner = self.expression(node.value)
+            if isinstance(owner, Tensor) and owner.grad_unknown:
+                return Unknown(owner.grad_unknown)
             if isinstance(owner, Tensor) and (owner.kind == LEAF or owner.retained):
                 return GradOf(owner, tuple(owner.grad))
             return owner if isinstance(owner, Unknown) else Other("grad of a non-leaf")
@@ -484,6 +521,7 @@ class CodeReader(FunctionCalls):
                 return Other(node.func.id)
             if isinstance(node.func, ast.Name) and node.func.id in ("open", "exec", "eval", "compile", "__import__"):
                 return self.unknown(node, f"{node.func.id}() (file I/O and dynamic code are not read)")
+            self.changed_unread(node, f"a call of {ast.unparse(node.func)[:40]}")
             return Unknown(f"a call of {ast.unparse(node.func)[:40]}")
         handled = self.framework_call(path, node)
         if handled is not None:
@@ -499,6 +537,7 @@ class CodeReader(FunctionCalls):
             return self.constructor(node, short)
         if dotted.startswith(("torch.optim", "torch.nn.Module", "torch.nn.Linear", "torch.load", "torch.save", "torch.utils", "tensorflow.keras",
                               "mxnet.gluon", "paddle.nn.Linear", "mindspore.nn")):  # fmt: skip
+            self.changed_unread(node, dotted)
             return self.unknown(node, f"{dotted} (models, optimizers and I/O are not read)")
         if ".random." in dotted and dotted.startswith("jax."):
             return self.unknown(node, autodiff.SEEDED_JAX)
@@ -512,6 +551,7 @@ class CodeReader(FunctionCalls):
             return inner if isinstance(inner, (Number, Unknown)) else Other(dotted)
         if dotted.split(".")[0] in _IGNORED_CALLS:
             return Other(dotted)
+        self.changed_unread(node, f"a call of {dotted}")
         return Unknown(f"a call of {dotted}")
 
     def _List(self, node: ast.List | ast.Tuple) -> Value:
@@ -619,6 +659,7 @@ class CodeReader(FunctionCalls):
         name = node.func.attr
         owner = self.expression(node.func.value)
         if isinstance(owner, Unknown):
+            self.changed_unread(node, f"a call of {ast.unparse(node.func)[:40]}")
             return owner
         if isinstance(owner, Tape):
             return self.tape_request(name, node)
@@ -642,6 +683,7 @@ class CodeReader(FunctionCalls):
         if name in ("size", "dim", "numel", "is_leaf", "type"):
             return Other(name)
         if name.endswith("_"):
+            self.changed_unread(node, f"the in-place method .{name}()")
             return self.unknown(node, f"the in-place method .{name}()")
         operands, parts = _placeholders([owner, *[self.expression(arg) for arg in node.args]])
         for operand in operands[1:]:
