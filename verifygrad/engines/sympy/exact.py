@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fractions
 import math
 from collections.abc import Callable
 
@@ -105,10 +106,12 @@ def precise(value: float) -> sp.Expr:
 
 
 def exact(value: float) -> sp.Expr:
-    """The number as written: the shortest decimal that reads back as this float."""
-    if math.isfinite(value):
-        return sp.Rational(repr(float(value)))
-    return sp.nan if math.isnan(value) else (sp.oo if value > 0 else -sp.oo)
+    """A constant as the engines hold it: its shortest decimal where that is the float exactly (2.5, 0.125),
+    else the float's binary value to PRECISION + 10 digits (float64's 0.1 is 0.1000000000000000055511...)."""
+    if not math.isfinite(value):
+        return sp.nan if math.isnan(value) else (sp.oo if value > 0 else -sp.oo)
+    written = sp.Rational(repr(float(value)))
+    return written if fractions.Fraction(repr(float(value))) == fractions.Fraction(float(value)) else sp.Float(float(value), PRECISION + 10)
 
 
 def mpf_exactly(value: float) -> mpmath.mpf:
