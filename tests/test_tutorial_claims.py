@@ -200,3 +200,13 @@ def test_an_output_fenced_as_python_or_unlabelled_after_a_code_block_is_read_as_
     assert code == 0, output
     assert "✓ line 9 (printed output): ∂/∂x [6]: holds" in output
     assert "✓ line 20 (printed output): value [6]: holds" in output
+
+
+def test_values_printed_by_code_not_read_are_never_paired_with_the_values_after_them(tmp_path: Path) -> None:
+    path = tmp_path / "loop_prints.md"
+    code = "x = torch.tensor([1.0], requires_grad=True)\n(x * x).sum().backward()\nfor i in range(2):\n    print(torch.zeros(1) + i)\nprint(x.grad)\n"
+    path.write_text(_markdown(code, "tensor([0.])\ntensor([1.])\ntensor([2.])\n"))
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 0, output  # x.grad is the last value printed: paired from the end
+    assert "✓ line 14 (printed output): ∂/∂x [2]: holds" in output
+    assert "line 12: printed output [0]: not tied: printed by code that was not read (line 6: a for loop)" in output
