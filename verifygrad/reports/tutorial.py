@@ -48,7 +48,7 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         lines.append(head)
         checks = _claim_checks(outcome)
         for kind, quantity, found in draft.claims:
-            ok, text = checks.get((kind, quantity), (None, "not checked: the case did not run"))
+            ok, text = checks.get((kind, _checked_as(kind, quantity)), (None, "not checked: the case did not run"))
             lines.append(_claim_line(found, kind, quantity, ok, text))
             if draft.kind == "stated" and ok is False:
                 lines.append(Text(_shown(f"      {contradiction(found, tutorial, by_name)}"), style="red"))
@@ -100,9 +100,17 @@ def _claim_checks(outcome: CaseOutcome) -> dict[tuple[str, str], tuple[bool | No
     return checks
 
 
+def _checked_as(kind: str, quantity: str) -> str:
+    """The row a claim's check sits on: a Hessian claim about x on H[x,x], a Jacobian's on J[x]."""
+    from verifygrad.cases.second_order import hessian_key, jacobian_key
+
+    return hessian_key(quantity, quantity) if kind == "hessian" else jacobian_key(quantity) if kind == "jacobian" else quantity
+
+
 def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str) -> Text:
     glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
-    what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula"}[kind]
+    what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula",
+            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]"}[kind]  # fmt: skip
     line = Text("    ")
     line.append(glyph, style=style)
     line.append(_shown(f" {found.where or f'line {found.line}'} ({found.source}): {what} {_short(found)}: "))
