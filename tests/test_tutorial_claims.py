@@ -63,7 +63,7 @@ def test_a_file_with_nothing_checkable_gets_its_section_its_reports_and_exit_5(t
     jsonschema.validate(data, REPORT_SCHEMA)
     assert data["summary"]["exit_code"] == 5
     (section,) = data["tutorials"]
-    assert section["checkable"] is False and {"line": 6, "what": "a for loop"} in section["not_read"]
+    assert section["checkable"] is False and {"line": 6, "where": "line 6", "what": "a for loop"} in section["not_read"]
     (suite,) = ET.parse(junit).getroot()
     (testcase,) = suite
     assert suite.get("name") == str(path) and testcase.find("skipped") is not None
@@ -210,3 +210,15 @@ def test_values_printed_by_code_not_read_are_never_paired_with_the_values_after_
     assert code_ == 0, output  # x.grad is the last value printed: paired from the end
     assert "✓ line 14 (printed output): ∂/∂x [2]: holds" in output
     assert "line 12: printed output [0]: not tied: printed by code that was not read (line 6: a for loop)" in output
+
+
+def test_in_a_notebook_the_not_read_list_names_the_cell(tmp_path: Path) -> None:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Loop\n"]},
+             {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
+              "source": ["import torch\n", "w = torch.zeros(2)\n", "for step in range(3):\n", "    w = w - 0.1\n"]}]  # fmt: skip
+    path = tmp_path / "loop.ipynb"
+    path.write_text(_notebook(cells))
+    file_line = next(number for number, line in enumerate(path.read_text().splitlines(), 1) if "for step" in line)
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 5
+    assert f"line {file_line} (cell 2, line 3): a for loop" in output
