@@ -222,3 +222,18 @@ def test_in_a_notebook_the_not_read_list_names_the_cell(tmp_path: Path) -> None:
     code, output = cli("check", "--no-color", str(path))
     assert code == 5
     assert f"line {file_line} (cell 2, line 3): a for loop" in output
+
+
+def test_numbers_printed_one_a_line_are_each_a_value() -> None:
+    first, second, third = read_printed("3.0485873\n0.95257413\n[0.5        0.7310586  0.88079715]\n")
+    assert float(first.values) == 3.0485873 and float(second.values) == 0.95257413 and second.line_offset == 1
+    np.testing.assert_allclose(third.values, [0.5, 0.7310586, 0.88079715])
+
+
+def test_a_printed_nan_is_what_floating_point_did_not_a_claim_about_the_derivative(tmp_path: Path) -> None:
+    path = tmp_path / "overflow.md"
+    code = "x = torch.tensor(100.0, requires_grad=True)\ny = torch.log(1 + torch.exp(x))\ny.backward()\nprint(x.grad)\n"
+    path.write_text(_markdown(code, "tensor(nan)\n"))
+    _, output = cli("check", "--no-color", str(path))
+    assert "claim grad.x: wrong" not in output  # (the engines may still disagree in float32: that is the case's own verdict)
+    assert "not checked: the printed value is not finite (nan)" in output

@@ -89,6 +89,10 @@ def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found
                   label=target.label)  # fmt: skip
     if item.summarised:
         claim.status = "not checked: the printed value is a summary (`...`)"
+    elif not np.all(np.isfinite(item.values)):
+        # NOTE: a tutorial printing nan or inf shows what floating point did (an overflow it is about to fix), not the derivative
+        shown = "nan" if np.any(np.isnan(item.values)) else "inf"
+        claim.status = f"not checked: the printed value is not finite ({shown}): what floating point computed, not a derivative"
     if isinstance(value, Unknown) and " changed " in value.reason and value.reason.startswith("line "):
         claim.status = f"not checked: {value.reason}"  # a stale value is never compared
     elif isinstance(value, Unknown):
