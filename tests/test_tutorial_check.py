@@ -102,7 +102,8 @@ def test_bad_documents_are_one_line_errors(tmp_path: Path) -> None:
 
 
 SEED_EXPECTATIONS = {
-    "000": (0, ["✓ line 88 (printed output): value 7.5: holds", "∂/∂variable [0.5, 1, 1.5, 2]: holds", "∂/∂variable formula variable / 2: proven"]),
+    "000": (0, ["✓ line 88 (cell 5 output, line 1) (printed output): value 7.5: holds",
+                "∂/∂variable [0.5, 1, 1.5, 2]: holds", "∂/∂variable formula variable / 2: proven"]),
     "001": (0, ["(comment): value 7.5: holds", "∂/∂variable [0.5, 1, 1.5, 2]: holds", "(comment): ∂/∂variable formula ((1 / 4) * 2) * variable: proven"]),
     "002": (0, ["out.backward() at line 144: y = x + 2; z = y * y * 3; out = z.mean() at x = ones(2, 2)", "value of z 27: holds",
                 "∂/∂x formula (3 / 2) * (x + 2): proven",
