@@ -30,7 +30,7 @@ def test_every_case_name_and_verdict_whole_at_a_narrow_width(columns: int) -> No
     code, output = invoke(str(BUNDLED_CASES), COLUMNS=str(columns))
     assert code == 0, output
     names = [case.name for case in load_cases([BUNDLED_CASES])[0]]
-    table = output.split("╭")[0]  # the table, before the first panel
+    table = output[output.index("\ncase ") + 1 :].split("╭")[0]  # the table: after the lines shown as cases finished, before the first panel
     rows = [line for line in table.splitlines() if line and not line.startswith(("case ", "─"))]
     first_cells = [line.split()[0] for line in rows if not line.startswith(" ")]
     assert first_cells == names  # each name whole, at the start of its row, never wrapped
@@ -40,7 +40,7 @@ def test_every_case_name_and_verdict_whole_at_a_narrow_width(columns: int) -> No
 
 def test_wide_output_keeps_a_column_per_engine() -> None:
     code, output = invoke(str(BUNDLED_CASES / "pytorch_tutorials.yaml"), "-e", "numpy", "-e", "sympy", COLUMNS="200")
-    header = output.splitlines()[0].split()
+    header = next(line for line in output.splitlines() if line.startswith("case ")).split()
     assert header == ["case", "input", "shape", "sympy", "numpy", "claim", "verdict"]
 
 
@@ -75,12 +75,41 @@ def test_failing_case_gets_one_grep_friendly_line_at_the_claim(tmp_path: Path) -
     assert f"{path}:6: FAIL wrong-grad: claim grad.x: wrong (x[3]: claimed 11, true 10)" in output.splitlines()
 
 
-def test_quiet_shows_only_failing_rows_and_the_summary(tmp_path: Path) -> None:
-    code, output = invoke(str(write(tmp_path, "w.yaml", WRONG)), str(write(tmp_path, "r.yaml", RIGHT)), "-q")
+def test_quiet_shows_only_the_failures_and_the_summary(tmp_path: Path) -> None:
+    wrong = write(tmp_path, "w.yaml", WRONG)
+    code, output = invoke(str(wrong), str(write(tmp_path, "r.yaml", RIGHT)), "-q")
     assert code == 1
-    assert "wrong-grad" in output and "right" not in output
-    assert "╭" not in output  # no panels
-    assert output.splitlines()[-1] == "1 passed, 1 failed"
+    assert output.splitlines() == [f"{wrong}:6: FAIL wrong-grad: claim grad.x: wrong (x[3]: claimed 11, true 10)", "1 passed, 1 failed"]
+
+
+THREE = (
+    "cases:\n"
+    "  - {name: first, expr: x*x, inputs: {x: 3}, engines: [numpy, fd]}\n"
+    "  - {name: second, expr: x*x, inputs: {x: 2}, engines: [numpy, fd], expect: {grad: {x: 5}}}\n"
+    "  - {name: third, expr: sum(log(x)), inputs: {x: [-1, 2]}, engines: [numpy, fd]}\n"
+)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_log_gets_a_line_per_case_in_file_order_before_the_table(tmp_path: Path, jobs: str) -> None:
+    path = write(tmp_path, "three.yaml", THREE)
+    code, output = invoke(str(path), "-j", jobs)
+    assert code == 1
+    lines = output.splitlines()
+    assert lines[:3] == [
+        f"{path}:2: PASS first",
+        f"{path}:3: FAIL second: claim grad.x: wrong (x: claimed 5, true 4)",
+        f"{path}:4: SKIP third: not verified: the value is nan, not a finite number",
+    ]
+    assert lines[3].startswith("case ")  # then the table
+
+
+def test_passing_cases_get_a_panel_only_with_verbose(tmp_path: Path) -> None:
+    kink = write(tmp_path, "kink.yaml", "name: at-a-kink\nexpr: sum(relu(x))\ninputs: {x: [0, 1]}\nengines: [numpy, sympy]\n")
+    code, output = invoke(str(kink))
+    assert code == 0 and "╭" not in output
+    code, output = invoke(str(kink), "-v")
+    assert code == 0 and "╭" in output and "non-differentiable at x[0]" in output
 
 
 def test_missing_paths_without_configuration_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

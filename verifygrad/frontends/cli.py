@@ -13,7 +13,7 @@ from verifygrad.engines import ENGINES
 from verifygrad.errors import EXIT_INVALID, EXIT_OK, visible
 from verifygrad.frontends.ci import ci_options
 from verifygrad.frontends.config import Config
-from verifygrad.frontends.exit_status import exit_status, finite_tolerance
+from verifygrad.frontends.exit_status import exit_status, finite_tolerance, nothing_checkable_status
 from verifygrad.frontends.options import COUNT, POSITIVE_SECONDS, SECONDS
 from verifygrad.frontends.output import output_options
 from verifygrad.process.limits import DEFAULT_LIMITS
@@ -130,7 +130,8 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, color: str, no_color: bool, quiet: bool,
          maxfail: int | None, exitfirst: bool, shard: tuple[int, int] | None, annotate: str | None, exclude: tuple[str, ...],
          jobs: str, timeout: float | None, explain: str | None, strict: bool, mutate: bool, json_path: str | None,
-         junit_path: str | None, junit_family: str, json_arrays: str, load: Any = None, per_file: Any = None) -> None:  # fmt: skip
+         junit_path: str | None, junit_family: str, json_arrays: str, load: Any = None, per_file: Any = None,
+         unchecked: Any = None) -> None:  # fmt: skip
     import time
 
     from verifygrad.cases.discover import load_cases, select_shard
@@ -164,7 +165,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         for line in skipped:
             console.print(Text(visible(f"not read: {line}"), style="dim"), soft_wrap=True)
     cases = select_shard(cases, *shard) if shard else cases
-    if not cases and not load_errors and not shard:
+    if not cases and not load_errors and not shard and (unchecked is None or pattern):  # `check` reports why instead
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
         sys.exit(EXIT_INVALID)
 
@@ -177,7 +178,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
 
     try:
         limit = stop_after(maxfail, exitfirst)
-        outcomes = _check_all(console, cases, overrides, workers, timeout, limit, progress=not quiet, keep_arrays=json_arrays == "full")
+        outcomes = _check_all(console, cases, overrides, workers, timeout, limit, quiet, keep_arrays=json_arrays == "full")
         stopped = None
     except Stopped as stop:  # Ctrl-C or SIGTERM: the cases finished so far are reported, and the run says it stopped
         outcomes, stopped = stop.results, stop
@@ -191,6 +192,8 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         click.echo(f"{stopped.word} after {len(outcomes)} of {len(cases)} cases", err=True)
     else:
         code, why = exit_status(outcomes, load_errors, strict)
+        if unchecked is not None:
+            code, why = nothing_checkable_status(code, why, [path for path, _ in unchecked()], strict, bool(outcomes))
         if why:
             click.echo(why, err=True)
     seconds = time.perf_counter() - start
@@ -203,7 +206,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
     if junit_path:
         from verifygrad.reports.junit import junit_xml
 
-        _write(junit_path, junit_xml(outcomes, load_errors, seconds, junit_family))
+        _write(junit_path, junit_xml(outcomes, load_errors, seconds, junit_family, unchecked() if unchecked else ()))
     sys.exit(code)
 
 
@@ -226,12 +229,11 @@ class _MaxFail(Exception):
     """Raised from the progress callback to stop the run at --maxfail failing cases."""
 
 
-def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxfail: int | None, progress: bool = True, keep_arrays: bool = False) -> list:
-    """Check every case (or up to the maxfail-th failing one), with a progress bar on an interactive terminal only."""
-    import contextlib
-
+def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxfail: int | None, quiet: bool = False, keep_arrays: bool = False) -> list:
+    """Check every case (or up to the maxfail-th failing one), each shown as it finishes (see ``reports.live``)."""
     from verifygrad.frontends.output import interactive
     from verifygrad.reports.lines import is_failure
+    from verifygrad.reports.live import Live
     from verifygrad.verdict.judge import check_all
 
     done, failures = [], []
@@ -239,18 +241,12 @@ def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxf
     def on_done(outcome) -> None:
         done.append(outcome)
         failures.extend([outcome] if is_failure(outcome) else [])
-        if bar is not None:
-            bar.advance(task)
+        live.done(outcome)
         if maxfail is not None and len(failures) >= maxfail and len(done) < len(cases):
             raise _MaxFail
 
-    bar = task = None
-    with contextlib.ExitStack() as stack:
-        if progress and interactive(console.stderr) and len(cases) > 1:
-            from rich.progress import Progress
-
-            bar = stack.enter_context(Progress(console=console, transient=True))
-            task = bar.add_task("checking", total=len(cases))
+    bar = interactive(console.stderr) and not console.is_dumb_terminal and len(cases) > 1
+    with Live(console, cases, bar=bar, quiet=quiet) as live:
         try:
             return check_all(cases, overrides, jobs, timeout, on_done=on_done, keep_arrays=keep_arrays)
         except _MaxFail:

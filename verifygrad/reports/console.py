@@ -31,7 +31,6 @@ VERDICT_STYLE = {
     ERROR: ("! ERROR", "bold magenta"),
 }
 MAX_ELEMENT_ROWS = 12
-NOTE_PREFIXES = ("non-differentiable", "NaN or inf")
 
 
 def summary_line(outcomes: list[CaseOutcome], load_errors: list[CaseError]) -> str:
@@ -49,26 +48,30 @@ def summary_line(outcomes: list[CaseOutcome], load_errors: list[CaseError]) -> s
 def render(console: Console, outcomes: list[CaseOutcome], load_errors: list[CaseError], verbose: int = 0, quiet: bool = False) -> None:
     """The table, the panels, one `path:line: VERDICT name: reason` line per failing case, the summary.
 
-    ``quiet`` keeps the table's failing rows, the one-line failures and the summary.
+    A passing case's panel only with ``verbose``. ``quiet`` leaves out the table and the panels, and the
+    failure lines too, which were shown as the cases finished (``reports.live``).
     """
-    engines = [e for e in ENGINES if any(e in o.results for o in outcomes)] or list(ENGINES)
-    shown = [o for o in outcomes if not o.passed] if quiet else outcomes
-    if shown:
-        console.print(fitting_table(console, shown, engines))
+    engines = [e for e in ENGINES if any(e in o.results and not _not_installed(o.results[e]) for o in outcomes)] or list(ENGINES)
+    if outcomes and not quiet:
+        console.print(fitting_table(console, outcomes, engines))
     for outcome in [] if quiet else outcomes:
-        noted = any(reason.startswith(NOTE_PREFIXES) for reason in outcome.reasons)  # a kink or NaN: say so even on a pass
-        if outcome.quantities and (verbose or noted or outcome.verdict in (FAILED, ERROR, SKIPPED)):
+        if outcome.quantities and (verbose or not outcome.passed):
             console.print(case_panel(outcome, verbose))
     # A case that could not even be prepared gets one line, `file:line: what is wrong`.
     invalid = [reason for outcome in outcomes if not outcome.quantities for reason in outcome.reasons]
-    for line in [*map(str, load_errors), *invalid]:
+    for line in [*map(str, load_errors), *([] if quiet else invalid)]:
         console.print(Text(visible(line), style="magenta"), soft_wrap=True)
-    for outcome in outcomes:
+    for outcome in [] if quiet else outcomes:
         if is_failure(outcome) and outcome.quantities:
             console.print(Text(failure_line(outcome), style=VERDICT_STYLE[outcome.verdict][1]), soft_wrap=True)
     for line in missing_engines(outcomes):
         console.print(Text(line, style="yellow"), soft_wrap=True)
     console.print(Text(summary_line(outcomes, load_errors)), soft_wrap=True)
+
+
+def _not_installed(result) -> bool:
+    """An engine whose library is missing: said once under the table, not in a column of ○ on every row."""
+    return result.status == "skipped" and result.reason.startswith(NOT_INSTALLED)
 
 
 def missing_engines(outcomes: list[CaseOutcome]) -> list[str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from verifygrad.cases.discover import selected
-from verifygrad.cases.load import Case, load_mapping
+from verifygrad.cases.load import Case, LineDict, load_mapping
 from verifygrad.errors import CaseError
 from verifygrad.tutorials.read import Tutorial, collect_tutorials, read_tutorial
+from verifygrad.tutorials.tocases import Draft
 
 
 def load_tutorials(paths: list[Path], pattern: str | None = None) -> tuple[list[Case], list[CaseError], list[Tutorial]]:
@@ -26,7 +27,26 @@ def load_tutorials(paths: list[Path], pattern: str | None = None) -> tuple[list[
             continue
         tutorials.append(tutorial)
         for draft in tutorial.drafts:
-            loaded, failed = load_mapping(draft.mapping, str(path), draft.line)
+            loaded, failed = load_mapping(_located(draft), str(path), draft.line)
             errors += failed
             cases += [case for case in loaded if selected(case.name, pattern)]
     return cases, errors, tutorials
+
+
+def _located(draft: Draft) -> dict:
+    """The draft's mapping with each claim's line, as a case file's loader records them: a failure points at the
+    printed number or the formula that is wrong, not at the backward() call."""
+    expect = draft.mapping.get("expect")
+    if not isinstance(expect, dict):
+        return draft.mapping
+    lines: dict[str, int] = {}
+    nested: dict[str, dict[str, int]] = {}
+    for kind, quantity, found in draft.claims:
+        if kind == "value":
+            lines.setdefault("value", found.line)
+        else:
+            nested.setdefault(kind, {}).setdefault(quantity, found.line)
+    located = {key: LineDict(value, line=draft.line, key_lines=nested[key]) if key in nested and isinstance(value, dict) else value
+               for key, value in expect.items()}  # fmt: skip
+    lines.update({key: min(quantities.values()) for key, quantities in nested.items()})
+    return {**draft.mapping, "expect": LineDict(located, line=draft.line, key_lines=lines)}
