@@ -114,6 +114,17 @@ def test_a_command_written_in_pieces_is_still_escaped() -> None:
     assert stream.getvalue().splitlines() == [" \\::add-mask::x", "ok ::not at a line start", "\\::error::y", "::error file=a.yaml::own"]
 
 
+def test_annotation_paths_are_relative_to_the_github_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nested = tmp_path / "repo" / "sub"
+    nested.mkdir(parents=True)
+    write(nested, "suite.yaml", SUITE)
+    monkeypatch.chdir(nested)  # a run from a subdirectory of the workspace
+    _, output = invoke("suite.yaml", GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(tmp_path / "repo"))
+    assert {file for _, file, *_ in annotations(output)} == {"sub/suite.yaml"}
+    _, output = invoke("suite.yaml", GITHUB_ACTIONS="true", GITHUB_WORKSPACE=None)
+    assert {file for _, file, *_ in annotations(output)} == {"suite.yaml"}
+
+
 def test_step_summary_is_appended_as_markdown(suite: Path, tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")

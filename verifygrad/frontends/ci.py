@@ -56,7 +56,7 @@ def publish(console: Console, outcomes: list[CaseOutcome], load_errors: list[Cas
     from verifygrad.reports.github import annotations, step_summary
 
     if annotating(annotate):
-        for line in annotations(outcomes, load_errors):
+        for line in annotations(outcomes, load_errors, os.environ.get("GITHUB_WORKSPACE")):
             write_command(console.file, line)  # NOTE: not console.print: a wrapped command is no command
         console.file.flush()
     target = os.environ.get("GITHUB_STEP_SUMMARY")
