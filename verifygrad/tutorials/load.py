@@ -5,9 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from verifygrad.cases.discover import selected
-from verifygrad.cases.load import Case, load_mapping
+from verifygrad.cases.load import Case, LineDict, load_mapping
 from verifygrad.errors import CaseError
+from verifygrad.tutorials.blocks import Document
+from verifygrad.tutorials.findings import Found
 from verifygrad.tutorials.read import Tutorial, collect_tutorials, read_tutorial
+from verifygrad.tutorials.tocases import Draft
+
+DERIVATIVE_CLAIMS = ("grad", "formula")
 
 
 def load_tutorials(paths: list[Path], pattern: str | None = None) -> tuple[list[Case], list[CaseError], list[Tutorial]]:
@@ -26,7 +31,41 @@ def load_tutorials(paths: list[Path], pattern: str | None = None) -> tuple[list[
             continue
         tutorials.append(tutorial)
         for draft in tutorial.drafts:
-            loaded, failed = load_mapping(draft.mapping, str(path), draft.line)
+            loaded, failed = load_mapping(lined(draft), str(path), draft.line)
             errors += failed
             cases += [case for case in loaded if selected(case.name, pattern)]
     return cases, errors, tutorials
+
+
+def lined(draft: Draft) -> LineDict:
+    """The draft's case with each claim at the line the tutorial shows it, so that a failure points there."""
+    expect = draft.mapping.get("expect")
+    if not isinstance(expect, dict):
+        return LineDict(draft.mapping, line=draft.line)
+    lines: dict[str, int] = {}
+    nested: dict[str, dict[str, int]] = {}
+    for kind, quantity, found in draft.claims:
+        if kind == "value":
+            lines.setdefault("value", found.line)
+        else:
+            lines.setdefault(kind, found.line)
+            nested.setdefault(kind, {}).setdefault(quantity, found.line)
+    claims = {key: LineDict(value, line=lines.get(key, draft.line), key_lines=nested.get(key)) if isinstance(value, dict) else value
+              for key, value in expect.items()}  # fmt: skip
+    return LineDict({**draft.mapping, "expect": LineDict(claims, line=draft.line, key_lines=lines)}, line=draft.line)
+
+
+def derivative_claims_only(draft: Draft) -> Draft | None:
+    """The lax reading: the draft with only its gradient and formula claims; None for a draft of printed values only."""
+    if draft.kind in ("value", "stated"):
+        return None
+    expect = {key: value for key, value in draft.mapping.get("expect", {}).items() if key in DERIVATIVE_CLAIMS}
+    mapping = {key: value for key, value in draft.mapping.items() if key != "expect"} | ({"expect": expect} if expect else {})
+    claims = [claim for claim in draft.claims if claim[0] in DERIVATIVE_CLAIMS]
+    return Draft(mapping, draft.line, draft.kind, draft.names, claims, draft.about)
+
+
+def claim_place(document: Document, found: Found) -> str:
+    """Where a claim stands as a reader finds it: `line 14`, `cell 4, line 2`, or `cell 4, output of w.grad`."""
+    place = document.place(found.line)
+    return f"{place} of {found.label}" if place.endswith("output") and found.label else place
