@@ -869,7 +869,7 @@ OPS: dict[str, Op] = {
         Op("prod_others", 1, arrays.prod_others, (prod_others_vjp,), lambda x, dim=None: x, torch="prod_others"),
         # --- linear algebra (2-D) ---------------------------------------------------------------------------
         # NOTE: det's and logabsdet's VJPs go through inv: nan at a singular matrix, where torch still answers for det.
-        # NOTE: two operands, explicit output; spellings.py refuses specs whose VJP would not be an einsum again.
+        # NOTE: two operands, explicit output; spellings/linalg.py refuses specs whose VJP would not be an einsum again.
         Op("einsum", 2, arrays.einsum, einsum_vjps(), einsum_shape, torch="einsum", reads=(("y",), ("x",))),
         # axes: an int (the last n dims of x with the first n of y) or a pair of tuples of dims, as np.tensordot takes them.
         Op("tensordot", 2, lambda x, y, axes: np.tensordot(x, y, axes=axes), tensordot_vjps(), tensordot_shape, torch="tensordot", reads=(("y",), ("x",))),

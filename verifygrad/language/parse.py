@@ -463,6 +463,5 @@ FUNCTIONS: dict[str, Function] = {
     "detach": Function(_primitive("stop_gradient"), (1, 1)),
     **{name: Function(_same, (1, 1)) for name in ("clone", "item", "float", "double", "contiguous")},
     "Variable": Function(_same, (1, 1), frozenset({"requires_grad", "volatile"})),
-    **spellings.COMPOSED,
-    **spellings.NUMPY,
+    **spellings.SPELLINGS,
 }  # fmt: skip

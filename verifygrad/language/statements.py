@@ -18,9 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from verifygrad.language import arrays, spellings
+from verifygrad.language.bindings import LIBRARIES, LIKE, canonical, imported
 from verifygrad.language.ops import OPS
-from verifygrad.language.parse import FUNCTIONS, IN_PLACE_OPERATORS, NAMED_CONSTANTS, ExprError, Node, Program, _Builder, _col, _describe, parse
+from verifygrad.language.parse import FUNCTIONS, IN_PLACE_OPERATORS, NAMED_CONSTANTS, PREFIXES, ExprError, Node, Program, _Builder, _col, _describe, parse
 from verifygrad.language.syntax import NeedsValues
+from verifygrad.language.syntax import dotted as _dotted
 from verifygrad.process import limits
 
 MAX_LOOP_STEPS = 1_000  # iterations of one while loop, and the count of one for loop
@@ -87,6 +90,8 @@ class ProgramBuilder(_Builder):
         self.multiline = multiline
         self.scope: dict[str, int] = {}
         self.functions: dict[str, ast.FunctionDef] = {}
+        self.aliases: dict[str, str] = {}  # names imports bound, each to the module path it stands for
+        self.sequences: dict[str, list[int]] = {}  # names bound to a list or tuple of tensors
         self.notes: list[str] = []
         self.declared: dict[str, np.ndarray] = {}  # inputs the program itself creates with requires_grad=True
         self.scalars: dict[tuple[bytes, str | None], int] = {}  # the node of each scalar constant
@@ -144,6 +149,9 @@ class ProgramBuilder(_Builder):
         if self.no_grad and self.nodes[node].op not in ("const", "stop_gradient"):
             node = self.add("stop_gradient", (node,), _col(target), "torch.no_grad()")
         self.note_shadowing(target.id, "variable")
+        self.aliases.pop(target.id, None)
+        self.sequences.pop(target.id, None)
+        self.functions.pop(target.id, None)
         self.scope[target.id] = node
         self.last_assigned = node
 
@@ -172,6 +180,34 @@ class ProgramBuilder(_Builder):
         return final
 
     def statement(self, node: ast.stmt, depth: int, last: bool) -> int | None:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            outside = sorted({path.split(".")[0] for path in imported(node).values()} - LIBRARIES)
+            if outside:
+                raise ExprError(f"an import is not supported in a program; only {', '.join(sorted(LIBRARIES - {'__future__'}))} are read, "
+                                f"not '{outside[0]}'", _col(node))  # fmt: skip
+            for name, path in imported(node).items():
+                self.scope.pop(name, None)
+                self.aliases[name] = path
+            return None
+        node = canonical(node, self.aliases)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if isinstance(node.value, ast.Lambda):  # f = lambda x: ...: a function, as def f(x): return ...
+                self.define(_lambda_def(node.targets[0].id, node.value))
+                return None
+            if isinstance(node.value, (ast.List, ast.Tuple, ast.ListComp)):
+                items = self.sequence(node.value, depth)
+                self.bind(node.targets[0], items[0] if items else self.const(0.0, _col(node)))
+                self.scope.pop(node.targets[0].id)
+                self.sequences[node.targets[0].id] = items
+                return None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
+            self.assign_item(node.targets[0], self.visit(node.value, depth), depth)
+            return None
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript) and type(node.op) in _AUGMENTED:
+            op, spelling = _AUGMENTED[type(node.op)]
+            current = self.visit(ast.Subscript(node.target.value, node.target.slice, ast.Load(), **_place(node.target)), depth)
+            self.assign_item(node.target, self.add(op, (current, self.visit(node.value, depth)), _col(node), spelling), depth)
+            return None
         if isinstance(node, ast.Assign):
             marked, self.requires_grad = self.requires_grad, False
             value = self.assigned_value(node.targets, node.value, depth)
@@ -270,6 +306,124 @@ class ProgramBuilder(_Builder):
         finally:
             self.no_grad -= 1
 
+    # --- lists, item assignment, calls the compiler reads itself -----------------------------
+
+    def sequence(self, node: ast.List | ast.Tuple | ast.ListComp, depth: int) -> list[int]:
+        """The tensors of a list or tuple, or of a comprehension over constants (``[x * i for i in range(3)]``)."""
+        if not isinstance(node, ast.ListComp):
+            return [self.visit(item, depth + 1) for item in node.elts]
+        if len(node.generators) != 1 or node.generators[0].ifs or node.generators[0].is_async or not isinstance(node.generators[0].target, ast.Name):
+            raise ExprError("only a comprehension `[... for NAME in range(N)]` or over a written list of numbers is supported", _col(node))
+        generator = node.generators[0]
+        values = self.constant_iteration(generator.iter)
+        name, saved = generator.target.id, self.scope.get(generator.target.id)
+        items = []
+        try:
+            for value in values:
+                self.scope[name] = self.const(value, _col(generator.target))
+                items.append(self.visit(node.elt, depth + 1))
+        finally:
+            self.scope.pop(name, None)
+            if saved is not None:
+                self.scope[name] = saved
+        return items
+
+    def constant_iteration(self, node: ast.expr) -> list[float]:
+        """What a loop over constants runs through: range(N) (one to three integer constants) or a written list of numbers."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" and not node.keywords:
+            bounds = [self.constant_argument(arg) for arg in node.args]
+            if not 1 <= len(bounds) <= 3 or not all(type(b) is int for b in bounds):
+                raise ExprError("range() takes one to three integer constants", _col(node))
+            steps = range(*bounds)
+        elif isinstance(node, (ast.List, ast.Tuple)):
+            steps = [self.constant_argument(item) for item in node.elts]
+            if not all(isinstance(step, (int, float)) for step in steps):
+                raise ExprError("a loop over a list runs through numbers written out here", _col(node))
+        else:
+            raise ExprError("only loops over range(N) or a written list of numbers are supported, with constants", _col(node))
+        if len(steps) > MAX_LOOP_STEPS:
+            raise ExprError(f"the for loop runs {len(steps)} times; the limit is {MAX_LOOP_STEPS}", _col(node))
+        return list(steps)
+
+    def assign_item(self, target: ast.Subscript, value: int, depth: int) -> None:
+        """``y[key] = v`` (a mask ``y[y < 0] = 0`` too) as a functional update: y elsewhere, v scattered at the key."""
+        if not isinstance(target.value, ast.Name) or self.variable(target.value.id) is None:
+            raise ExprError(f"{_target_words(target)} is supported on a variable only", _col(target))
+        col = _col(target)
+        current = self.variable(target.value.id)
+        shape = self.known_shape(current, col, "assigning to an element")
+        read = spellings.subscript(self, ast.Subscript(target.value, target.slice, ast.Load(), **_place(target)), depth)
+        key = self.nodes[read].attrs["key"]
+        if read == len(self.nodes) - 1 and len(self.values) <= read and len(self.dependence) <= read:
+            self.nodes.pop()  # NOTE: only the key was wanted: the read itself is never computed (it may not fit)
+        placed = np.zeros(shape, dtype=bool)
+        try:
+            taken = arrays.index(placed, key)
+            placed[arrays.as_numpy_key(key)] = True
+        except (IndexError, ValueError, TypeError):
+            raise ExprError(f"the index [{arrays.key_text(key)}] does not fit '{target.value.id}', of shape {shape}", col) from None
+        spread = self.add("broadcast_to", (value,), col, "[]=", shape=np.shape(taken))
+        scattered = self.add("scatter", (spread,), col, "[]=", shape=shape, key=key)
+        kept = self.add("select", (self.const(~placed, col), current), col, "[]=")
+        self.bind(target.value, self.add("add", (kept, scattered), col, "[]="))
+
+    def like(self, name: str, node: ast.Call, depth: int) -> int:
+        """``ones_like(x)``, ``zeros_like``, ``full_like(x, v)``, ``randn_like`` (seed 0): a constant of x's shape."""
+        if not node.args:
+            raise ExprError(f"{name}() takes the tensor whose shape it copies", _col(node))
+        shape = self.known_shape(self.visit(node.args[0], depth + 1), _col(node), f"{name}()")
+        made = LIKE[name]
+        if made is None:
+            raise ExprError(f"{name}() leaves its values uninitialised", _col(node))
+        if made == "full":
+            if len(node.args) != 2:
+                raise ExprError("full_like() takes the tensor and the value to fill it with", _col(node))
+            return self.const(np.full(shape, float(self.constant_argument(node.args[1]))), _col(node))
+        if made == "randn":
+            return self.const(np.random.default_rng(0).standard_normal(shape), _col(node))
+        return self.const(np.ones(shape) if made == "ones" else np.zeros(shape), _col(node))
+
+    def visit(self, node: ast.AST, depth: int) -> int:
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in self.sequences:
+            items = self.sequences[node.value.id]
+            position = self.constant_argument(node.slice)
+            if type(position) is not int or not -len(items) <= position < len(items):
+                raise ExprError(f"'{node.value.id}' holds {len(items)} tensors; index it by a constant position", _col(node))
+            return items[position]
+        if isinstance(node, ast.Name) and node.id in self.sequences:
+            raise ExprError(f"'{node.id}' is a list of tensors here; take one ({node.id}[0]) or stack them", _col(node))
+        return super().visit(node, depth)
+
+    def visit_call(self, node: ast.Call, depth: int, part: int | None = None) -> int:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "copy" and not node.args and not node.keywords:
+            return self.visit(func.value, depth + 1)  # numpy's copy: the same values (the language has no aliasing)
+        called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) and _dotted(func.value) in PREFIXES else None
+        if called in LIKE and (self.variable(called) is None):
+            return self.like(called, node, depth)
+        if isinstance(func, ast.Name) and func.id == "sum" and len(node.args) == 1 and self.variable("sum") is None and "sum" not in self.functions:
+            listed = node.args[0]
+            if isinstance(listed, (ast.List, ast.Tuple, ast.ListComp)) or (isinstance(listed, ast.Name) and listed.id in self.sequences):
+                items = self.sequences[listed.id] if isinstance(listed, ast.Name) else self.sequence(listed, depth)
+                total = self.const(0.0, _col(node))
+                for item in items:
+                    total = self.add("add", (total, item), _col(node), "sum()")
+                return total
+        if any(isinstance(arg, ast.Name) and arg.id in self.sequences for arg in node.args):
+            node = ast.Call(func, [self.spread(arg) for arg in node.args], node.keywords, **_place(node))
+        return super().visit_call(node, depth, part)
+
+    def spread(self, arg: ast.expr) -> ast.expr:
+        """A list name handed to a call (``torch.stack(ys)``) as the list of its tensors, each under a name no program can write."""
+        if not (isinstance(arg, ast.Name) and arg.id in self.sequences):
+            return arg
+        names = []
+        for position, item in enumerate(self.sequences[arg.id]):
+            hidden = f"{arg.id}[{position}]"
+            self.scope[hidden] = item
+            names.append(ast.Name(hidden, ast.Load(), **_place(arg)))
+        return ast.List(names, ast.Load(), **_place(arg))
+
     # --- functions and loops --------------------------------------------------------
 
     def define(self, node: ast.FunctionDef) -> None:
@@ -285,6 +439,7 @@ class ProgramBuilder(_Builder):
         if node.name in FUNCTIONS:
             self.notes.append(f"the function '{node.name}' defined here shadows the built-in {node.name}, as in Python")
         self.scope.pop(node.name, None)
+        self.sequences.pop(node.name, None)
         self.functions[node.name] = node
 
     def user_function(self, name: str, node: ast.Call, depth: int) -> int | None:
@@ -314,18 +469,16 @@ class ProgramBuilder(_Builder):
             self.inlining.pop()
 
     def unroll(self, node: ast.For) -> None:
-        call = node.iter
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range" and not call.keywords) or node.orelse:
-            raise ExprError("only `for NAME in range(N)` loops are supported, with N a constant", _col(node.iter))
+        if node.orelse:
+            raise ExprError("for ... else is not supported", _col(node))
         if not isinstance(node.target, ast.Name):
             raise ExprError("the loop variable must be a plain name", _col(node.target))
-        bounds = [self.constant_argument(arg) for arg in call.args]
-        if not 1 <= len(bounds) <= 3 or not all(type(b) is int for b in bounds):
-            raise ExprError("range() takes one to three integer constants", _col(call))
-        steps = range(*bounds)
-        if len(steps) > MAX_LOOP_STEPS:
-            raise ExprError(f"the for loop runs {len(steps)} times; the limit is {MAX_LOOP_STEPS}", _col(call))
-        for i in steps:
+        if isinstance(node.iter, ast.Name) and node.iter.id in self.sequences:
+            for item in list(self.sequences[node.iter.id]):
+                self.scope[node.target.id] = item
+                self.block(node.body)
+            return
+        for i in self.constant_iteration(node.iter):
             self.scope[node.target.id] = self.const(i, _col(node.target))
             self.block(node.body)
 
@@ -496,6 +649,17 @@ _COMPARE = {
     ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
     ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
 }  # fmt: skip
+
+
+def _place(node: ast.AST) -> dict[str, int]:
+    return {key: getattr(node, key, 0) for key in ("lineno", "col_offset", "end_lineno", "end_col_offset")}
+
+
+def _lambda_def(name: str, node: ast.Lambda) -> ast.FunctionDef:
+    """``name = lambda ...: body`` as the function ``def name(...): return body``."""
+    definition = ast.FunctionDef(name, node.args, [ast.Return(node.body, **_place(node))], [], None, **_place(node))
+    definition.type_params = []
+    return definition
 
 
 def _bool_argument(node: ast.AST) -> bool:

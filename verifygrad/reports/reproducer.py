@@ -122,7 +122,7 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "inv": lambda x, ndim: f"torch.linalg.inv({x})", "det": lambda x, ndim: f"torch.linalg.det({x})",
     "logabsdet": lambda x, ndim: f"torch.linalg.slogdet({x}).logabsdet",
     "solve": lambda a, b, ndim: f"torch.linalg.solve({a}, {b})",
-    "einsum": lambda x, y, spec, ndim: f"torch.einsum({spec!r}, {x}, {y})",  # NOTE: spec is letters, ',' and '->' only (spellings.py)
+    "einsum": lambda x, y, spec, ndim: f"torch.einsum({spec!r}, {x}, {y})",  # NOTE: spec is letters, ',' and '->' only (spellings/linalg.py)
     "tensordot": lambda x, y, axes, ndim: f"torch.tensordot({x}, {y}, dims={axes if isinstance(axes, int) else [list(a) for a in axes]!r})",
     "one_hot": lambda t, x, ndim: f"({t} if {t}.shape == {x}.shape else "
     f"torch.nn.functional.one_hot({t}.round().long(), {x}.shape[1]).movedim(-1, 1).to({x}.dtype))",

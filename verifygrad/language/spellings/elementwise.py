@@ -1,0 +1,188 @@
+"""Elementwise spellings: numpy's names for primitives, hyperbolic and angle functions, clamping, rounding, remainders, masks."""
+
+from __future__ import annotations
+
+import ast
+
+from verifygrad.language.spellings.compose import Builder, Call, Compose, Graph, alias, spelling, unary
+from verifygrad.language.syntax import ExprError, Function, column
+
+
+def _sinh(g: Graph, x: int) -> int:
+    return g.scale(g.op("sub", g.op("exp", x), g.op("exp", g.op("neg", x))), 0.5)
+
+
+def _cosh(g: Graph, x: int) -> int:
+    return g.scale(g.op("add", g.op("exp", x), g.op("exp", g.op("neg", x))), 0.5)
+
+
+def _asinh(g: Graph, x: int) -> int:
+    # NOTE: x + sqrt(x*x + 1) cancels for large negative x: digits are lost there in float arithmetic.
+    return g.op("log", g.op("add", x, g.op("sqrt", g.op("add", g.op("mul", x, x), g.const(1.0)))))
+
+
+def _acosh(g: Graph, x: int) -> int:
+    return g.op("log", g.op("add", x, g.op("sqrt", g.op("sub", g.op("mul", x, x), g.const(1.0)))))
+
+
+def _atanh(g: Graph, x: int) -> int:
+    return g.scale(g.op("sub", g.op("log1p", x), g.op("log1p", g.op("neg", x))), 0.5)
+
+
+def _deg2rad(g: Graph, x: int) -> int:
+    return g.op("div", g.op("mul", x, g.pi()), g.const(180.0))
+
+
+def _rad2deg(g: Graph, x: int) -> int:
+    return g.op("div", g.scale(x, 180.0), g.pi())
+
+
+def clamp_between(g: Graph, x: int, low: int | None, high: int | None) -> int:
+    """x held to [low, high] with relu: low + relu(x - low) - relu(x - high) (bounds may be tensors)."""
+    if low is None and high is None:
+        raise ExprError(f"{g.name}() needs at least one of min and max", g.col)
+    if low is None:
+        return g.op("sub", high, g.op("relu", g.op("sub", high, x)))
+    out = g.op("add", low, g.op("relu", g.op("sub", x, low)))
+    return out if high is None else g.op("sub", out, g.op("relu", g.op("sub", x, high)))
+
+
+def _bound(call: Call, key: str) -> int | None:
+    """A clamp bound: a positional node, or a keyword literal number."""
+    given = call.params.get(key)
+    if given is None or isinstance(given, int):
+        return given
+    return call.graph.const(call.number(key, 0.0))
+
+
+def _clamp(low_key: str, high_key: str) -> Compose:
+    return lambda call: clamp_between(call.graph, call.tensors[0], _bound(call, low_key), _bound(call, high_key))
+
+
+def _logaddexp(call: Call, base: float = 1.0) -> int:
+    g, (x, y) = call.graph, call.tensors
+    if base == 1.0:
+        return g.op("add", y, g.op("softplus", g.op("sub", x, y)))  # NOTE: softplus is accurate where exp would overflow
+    ln2 = g.log_of(2.0)
+    return g.op("add", y, g.op("div", g.op("softplus", g.op("mul", g.op("sub", x, y), ln2)), ln2))
+
+
+def _round(call: Call) -> int:
+    if call.number("decimals", 0) != 0:
+        raise ExprError("not supported yet: round() to decimals other than 0", call.graph.col)
+    return call.graph.op("round", call.tensors[0])
+
+
+def modulo(b: Builder, x: int, y: int, col: int, name: str = "%") -> int:
+    """x - floor(x / y) * y: the remainder with the sign of y, as Python's %, np.mod and torch.remainder."""
+    g = Graph(b, name, col)
+    return g.op("sub", x, g.op("mul", g.op("floor", g.op("div", x, y)), y))
+
+
+def _fmod(call: Call) -> int:
+    g, (x, y) = call.graph, call.tensors
+    return g.op("sub", x, g.op("mul", g.op("trunc", g.op("div", x, y)), y))  # the sign of x, as C's fmod
+
+
+def greater(g: Graph, x: int, y: int, strict: bool) -> int:
+    """A 0/1 mask: x > y, or x >= y; comparisons take no gradient."""
+    return g.op("gt", x, y) if strict else g.op("sub", g.const(1.0), g.op("gt", y, x))
+
+
+def _comparison(g: Graph, kind: type[ast.cmpop], x: int, y: int) -> int:
+    if kind in (ast.Gt, ast.GtE):
+        return greater(g, x, y, kind is ast.Gt)
+    if kind in (ast.Lt, ast.LtE):
+        return greater(g, y, x, kind is ast.Lt)
+    unequal = g.op("add", g.op("gt", x, y), g.op("gt", y, x))
+    return unequal if kind is ast.NotEq else g.op("sub", g.const(1.0), unequal)
+
+
+def _compare_call(kind: type[ast.cmpop]) -> Function:
+    return spelling(lambda call: _comparison(call.graph, kind, *call.tensors), (2, 2))
+
+
+def compare(b: Builder, node: ast.Compare, depth: int) -> int:
+    """a < b (a 0/1 mask); a chain a < b < c is the product of its links."""
+    g = Graph(b, "comparison", column(node))
+    operands = [b.visit(item, depth + 1) for item in (node.left, *node.comparators)]
+    masks = [_comparison(g, type(kind), left, right) for kind, left, right in zip(node.ops, operands, operands[1:])]
+    out = masks[0]
+    for mask in masks[1:]:
+        out = g.op("mul", out, mask)
+    return out
+
+
+def _where(call: Call) -> int:
+    g = call.graph
+    if len(call.tensors) != 3:
+        raise ExprError("where() takes a condition and two tensors, e.g. where(x > 0, x, 0 * x)", g.col)
+    condition, a, b = call.tensors
+    zero = g.const(0.0)
+    elsewhere = g.op("sub", g.const(1.0), g.op("add", g.op("gt", condition, zero), g.op("gt", zero, condition)))  # 1 where it is 0
+    return g.op("add", g.op("select", condition, a), g.op("select", elsewhere, b))
+
+
+SPELLINGS: dict[str, Function] = {
+    "absolute": alias("abs"),
+    "negative": alias("neg"),
+    "power": alias("pow", 2),
+    "add": alias("add", 2),
+    "subtract": alias("sub", 2),
+    "multiply": alias("mul", 2),
+    "divide": alias("div", 2),
+    "true_divide": alias("div", 2),
+    "square": unary(lambda g, x: g.op("mul", x, x)),
+    "cbrt": unary(lambda g, x: g.op("mul", g.op("sign", x), g.op("pow", g.op("abs", x), g.const(1 / 3)))),
+    "reciprocal": unary(lambda g, x: g.op("div", g.const(1.0), x)),
+    "rsqrt": unary(lambda g, x: g.op("div", g.const(1.0), g.op("sqrt", x))),
+    "hypot": spelling(lambda c: c.graph.op("sqrt", c.graph.op("add", *(c.graph.op("mul", t, t) for t in c.tensors))), (2, 2)),
+    "exp2": unary(lambda g, x: g.op("pow", g.const(2.0), x)),
+    "log2": unary(lambda g, x: g.op("div", g.op("log", x), g.log_of(2.0))),
+    "log10": unary(lambda g, x: g.op("div", g.op("log", x), g.log_of(10.0))),
+    "logaddexp": spelling(_logaddexp, (2, 2)),
+    "logaddexp2": spelling(lambda call: _logaddexp(call, base=2.0), (2, 2)),
+    "deg2rad": unary(_deg2rad),
+    "radians": unary(_deg2rad),
+    "rad2deg": unary(_rad2deg),
+    "degrees": unary(_rad2deg),
+    "sinh": unary(_sinh),
+    "cosh": unary(_cosh),
+    "asinh": unary(_asinh),
+    "acosh": unary(_acosh),
+    "atanh": unary(_atanh),
+    "arcsinh": unary(_asinh),
+    "arccosh": unary(_acosh),
+    "arctanh": unary(_atanh),
+    "clamp": spelling(_clamp("min", "max"), (1, 1), ("min", "max")),
+    "clip": spelling(_clamp("min", "max"), (1, 1), ("min", "max")),
+    "np.clip": spelling(_clamp("a_min", "a_max"), (1, 1), ("a_min", "a_max")),
+    "maximum": alias("maximum", 2),
+    "minimum": alias("minimum", 2),
+    "asin": alias("asin"),
+    "acos": alias("acos"),
+    "atan": alias("atan"),
+    "atan2": alias("atan2", 2),
+    "arcsin": alias("asin"),
+    "arccos": alias("acos"),
+    "arctan": alias("atan"),
+    "arctan2": alias("atan2", 2),
+    "floor": alias("floor"),
+    "ceil": alias("ceil"),
+    "trunc": alias("trunc"),
+    "fix": alias("trunc"),
+    "sign": alias("sign"),
+    "round": spelling(_round, (1, 1), keywords=("decimals",)),
+    "around": spelling(_round, (1, 1), keywords=("decimals",)),
+    "rint": alias("round"),
+    "frac": unary(lambda g, x: g.op("sub", x, g.op("trunc", x))),
+    "remainder": spelling(lambda call: modulo(call.graph.builder, *call.tensors, call.graph.col, call.graph.name), (2, 2)),
+    "mod": spelling(lambda call: modulo(call.graph.builder, *call.tensors, call.graph.col, call.graph.name), (2, 2)),
+    "fmod": spelling(_fmod, (2, 2)),
+    "where": spelling(_where, (3, 3)),
+    **{name: _compare_call(kind) for names, kind in (
+        (("gt", "greater"), ast.Gt), (("lt", "less"), ast.Lt), (("ge", "greater_equal"), ast.GtE),
+        (("le", "less_equal"), ast.LtE), (("eq", "equal"), ast.Eq), (("ne", "not_equal"), ast.NotEq)) for name in names},
+}  # fmt: skip
+
+UNSUPPORTED = dict.fromkeys(("complex", "real", "imag", "conj", "angle", "view_as_complex", "polar"), "complex numbers")

@@ -1,0 +1,128 @@
+"""The losses of torch.nn.functional, with their ``reduction=``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from verifygrad.language.spellings.compose import Call, Graph, spelling
+from verifygrad.language.syntax import Function
+
+REDUCTIONS = ("mean", "sum", "none")  # the `reduction=` of torch's losses
+
+
+_LOSS = ("reduction",)
+
+
+def _reduce_loss(call: Call, pointwise: int) -> int:
+    reduction = call.choice("reduction", REDUCTIONS, "mean")
+    return pointwise if reduction == "none" else call.graph.reduce(reduction, pointwise)
+
+
+def _difference(call: Call) -> int:
+    return call.graph.op("sub", *call.tensors)
+
+
+def _mse_loss(call: Call) -> int:
+    d = _difference(call)
+    return _reduce_loss(call, call.graph.op("mul", d, d))
+
+
+def _l1_loss(call: Call) -> int:
+    return _reduce_loss(call, call.graph.op("abs", _difference(call)))
+
+
+def _huber(g: Graph, d: int, delta: float) -> int:
+    """0.5 d**2 within delta of 0, delta*(|d| - delta/2) beyond: with m = min(|d|, delta), 0.5 m**2 + delta (|d| - m)."""
+    size = g.op("abs", d)
+    excess = g.op("relu", g.op("sub", size, g.const(delta)))
+    held = g.op("sub", size, excess)
+    return g.op("add", g.scale(g.op("mul", held, held), 0.5), g.scale(excess, delta))
+
+
+def _huber_loss(call: Call) -> int:
+    return _reduce_loss(call, _huber(call.graph, _difference(call), call.number("delta", 1.0)))
+
+
+def _smooth_l1_loss(call: Call) -> int:
+    beta = call.number("beta", 1.0)
+    d = _difference(call)
+    if beta == 0:
+        return _reduce_loss(call, call.graph.op("abs", d))
+    return _reduce_loss(call, call.graph.scale(_huber(call.graph, d, beta), 1 / beta))
+
+
+def _bce_with_logits(call: Call) -> int:
+    g, (x, t) = call.graph, call.tensors
+    return _reduce_loss(call, g.op("sub", g.op("softplus", x), g.op("mul", x, t)))  # log(1 + e^x) - t x
+
+
+def _bce(call: Call) -> int:
+    # NOTE: torch clamps each log at -100; at p = 0 or 1 exactly this gives inf, as the formula does.
+    g, (p, t) = call.graph, call.tensors
+    one = g.const(1.0)
+    log_terms = g.op("add", g.op("mul", t, g.op("log", p)), g.op("mul", g.op("sub", one, t), g.op("log1p", g.op("neg", p))))
+    return _reduce_loss(call, g.op("neg", log_terms))
+
+
+def _class_weights(g: Graph, target: int, log_probabilities: int) -> int:
+    """-sum over classes (dim 1) of target distribution * log probabilities: per sample."""
+    distribution = g.op("one_hot", target, log_probabilities)
+    return g.op("neg", g.reduce("sum", g.op("mul", distribution, log_probabilities), 1))
+
+
+def _target_entropy_term(g: Graph, t: int) -> int:
+    """t * log(t), 0 where t is 0 (torch's xlogy): log is taken of 1 there, so no nan reaches a gradient."""
+    positive = g.op("gt", t, g.const(0.0))
+    safe = g.op("add", g.op("select", positive, t), g.op("sub", g.const(1.0), positive))
+    return g.op("mul", t, g.op("log", safe))
+
+
+def _cross_entropy(call: Call) -> int:
+    return _class_loss(call, lambda g, x: g.op("sub", x, g.reduce("logsumexp", x, 1, keepdim=True)))
+
+
+def _nll_loss(call: Call) -> int:
+    return _class_loss(call, lambda g, x: x)
+
+
+def _class_loss(call: Call, log_probabilities: Callable[[Graph, int], int]) -> int:
+    """cross_entropy and nll_loss: classes along dim 1 of (N, C, ...) input; an unbatched (C,) input (a 0-d class
+    index, or C probabilities) as a batch of one, the result unbatched again."""
+    g, (x, target) = call.graph, call.tensors
+    if not _unbatched(g, x):
+        return _reduce_loss(call, _class_weights(g, target, log_probabilities(g, x)))
+    target_shape = g.builder.known_shape(target, g.col, f"the target of {g.name}()")
+    batch = g.op("reshape", target, shape=(1,) + tuple(target_shape))
+    per_sample = _class_weights(g, batch, log_probabilities(g, g.op("reshape", x, shape=(1, -1))))
+    return _reduce_loss(call, g.op("reshape", per_sample, shape=()))
+
+
+def _unbatched(g: Graph, x: int) -> bool:
+    """Whether x is one sample of C scores (1-D); the parser alone cannot know, and reads it as a batch then."""
+    if not getattr(g.builder, "decides", False):
+        return False
+    return len(g.builder.known_shape(x, g.col, f"{g.name}()")) == 1
+
+
+def _kl_div(call: Call) -> int:
+    g, (x, t) = call.graph, call.tensors
+    log_target = call.flag("log_target", False)
+    target = g.op("exp", t) if log_target else t
+    pointwise = g.op("sub", _target_entropy_term(g, t), g.op("mul", t, x)) if not log_target else g.op("mul", target, g.op("sub", t, x))
+    reduction = call.choice("reduction", (*REDUCTIONS, "batchmean"), "mean")
+    if reduction == "batchmean":  # the sum divided by the batch size: the mean over dim 0, summed
+        return g.reduce("sum", g.reduce("mean", pointwise, 0))
+    return pointwise if reduction == "none" else g.reduce(reduction, pointwise)
+
+
+SPELLINGS: dict[str, Function] = {
+    "mse_loss": spelling(_mse_loss, (2, 2), keywords=_LOSS),
+    "l1_loss": spelling(_l1_loss, (2, 2), keywords=_LOSS),
+    "huber_loss": spelling(_huber_loss, (2, 2), keywords=(*_LOSS, "delta")),
+    "smooth_l1_loss": spelling(_smooth_l1_loss, (2, 2), keywords=(*_LOSS, "beta")),
+    "binary_cross_entropy_with_logits": spelling(_bce_with_logits, (2, 2), keywords=_LOSS),
+    "binary_cross_entropy": spelling(_bce, (2, 2), keywords=_LOSS),
+    "cross_entropy": spelling(_cross_entropy, (2, 2), keywords=_LOSS),
+    "nll_loss": spelling(_nll_loss, (2, 2), keywords=_LOSS),
+    "kl_div": spelling(_kl_div, (2, 2), keywords=(*_LOSS, "log_target")),
+}  # fmt: skip

@@ -1,0 +1,121 @@
+"""Reductions and scans: variance, max and min (with their positions), products, cumulative sums, differences."""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from verifygrad.language.spellings.compose import PART, Call, Compose, spelling
+from verifygrad.language.syntax import ExprError, Function, literal
+
+_REDUCE = ("dim", "axis", "keepdim", "keepdims", PART)
+
+
+_VARIANCE = ("dim", "axis", "keepdim", "keepdims", "unbiased", "correction", "ddof")
+
+
+def _variance(call: Call, default_correction: float) -> int:
+    g, x = call.graph, call.tensors[0]
+    dim, keepdim = call.dim(), call.keepdim()
+    correction = call.number("correction", call.number("ddof", default_correction))
+    if "unbiased" in call.params:
+        correction = 1.0 if call.flag("unbiased", True) else 0.0
+    centred = g.op("sub", x, g.reduce("mean", x, dim, keepdim=True))
+    total = g.reduce("sum", g.op("mul", centred, centred), dim, keepdim)
+    return g.op("div", total, g.op("sub", g.count(x, dim, keepdim), g.const(correction)))
+
+
+def _std(call: Call, default_correction: float) -> int:
+    return call.graph.op("sqrt", _variance(call, default_correction))
+
+
+def _extreme(op: str, elementwise: str, torch_style: bool) -> Compose:
+    """max/min: of two tensors elementwise; over all or along dim (torch: a (values, indices) pair then)."""
+
+    def compose(call: Call) -> int:
+        g = call.graph
+        if len(call.tensors) == 2:
+            return g.op(elementwise, *call.tensors)
+        dim, keepdim, part = call.dim(), call.keepdim(), call.part()
+        if torch_style and dim is not None:
+            if part is None:
+                raise ExprError(f"{g.name}(x, dim) returns (values, indices): take .values or [0]", g.col)
+            if part == 1:
+                return _positions_of_extreme(call, lowest=op == "amin")
+        elif part is not None:
+            raise ExprError(f"{g.name}() returns one tensor here: it has no .values or [0]", g.col)
+        return g.reduce(op, call.tensors[0], dim, keepdim)
+
+    return compose
+
+
+def _positions_of_extreme(call: Call, lowest: bool) -> int:
+    """argmax/argmin, and the indices of torch.max(x, dim): integers without a gradient, so a constant fixed at the
+    case's values (the first of a tie, as numpy and torch on the CPU); a note in the report gives them."""
+    g, dim, keepdim = call.graph, call.dim(), call.keepdim()
+    if keepdim and dim is None:
+        raise ExprError(f"{g.name}() with keepdim needs a dim", g.col)
+
+    def first(value: np.ndarray) -> np.ndarray:
+        positions = (np.argmin if lowest else np.argmax)(value, axis=dim)
+        return np.expand_dims(positions, dim) if keepdim else positions
+
+    return g.builder.const(g.builder.known_value(call.tensors[0], g.col, f"{g.name}()", then=first), g.col)
+
+
+def _cumulative(op: str) -> Compose:
+    def compose(call: Call) -> int:
+        g, x, dim = call.graph, call.tensors[0], call.dim()
+        if dim is None:
+            if not g.name.startswith("np."):
+                raise ExprError(f"{op}() needs dim, e.g. {op}(x, dim=0)", g.col)
+            return g.op(op, g.op("flatten", x, start_dim=0, end_dim=-1), dim=0)  # numpy: over the flattened array
+        return g.op(op, x, dim=dim)
+
+    return compose
+
+
+def _diff(call: Call) -> int:
+    """np.diff(x, n=1, axis=-1), torch.diff(x, n=1, dim=-1): x[1:] - x[:-1] along the dim, n times."""
+    g, x = call.graph, call.tensors[0]
+    times = call.literal("n", 0, 1)
+    named = [literal(call.params[k]) for k in ("axis", "dim") if isinstance(call.params.get(k), ast.AST)]
+    dim = (named or call.dims[1:2] or [-1])[0]
+    if type(dim) is not int:
+        raise ExprError(f"{g.name}() takes its axis as an integer", g.col)
+    if type(times) is not int or times < 0:
+        raise ExprError(f"{g.name}() takes n as a whole number", g.col)
+
+    def along(part: slice) -> tuple:
+        return (slice(None),) * dim + (part,) if dim >= 0 else (Ellipsis, part) + (slice(None),) * (-dim - 1)
+
+    for _ in range(times):
+        x = g.op("sub", g.op("index", x, key=along(slice(1, None))), g.op("index", x, key=along(slice(None, -1))))
+    return x
+
+
+SPELLINGS: dict[str, Function] = {
+    "var": spelling(lambda call: _variance(call, 1.0), (1, 1), keywords=_VARIANCE),
+    "std": spelling(lambda call: _std(call, 1.0), (1, 1), keywords=_VARIANCE),
+    "np.var": spelling(lambda call: _variance(call, 0.0), (1, 1), keywords=_VARIANCE),
+    "np.std": spelling(lambda call: _std(call, 0.0), (1, 1), keywords=_VARIANCE),
+    "max": spelling(_extreme("amax", "maximum", torch_style=True), (1, 2), keywords=_REDUCE),
+    "min": spelling(_extreme("amin", "minimum", torch_style=True), (1, 2), keywords=_REDUCE),
+    "amax": spelling(_extreme("amax", "maximum", torch_style=False), (1, 1), keywords=_REDUCE),
+    "amin": spelling(_extreme("amin", "minimum", torch_style=False), (1, 1), keywords=_REDUCE),
+    "np.max": spelling(_extreme("amax", "maximum", torch_style=False), (1, 1), keywords=_REDUCE),
+    "np.min": spelling(_extreme("amin", "minimum", torch_style=False), (1, 1), keywords=_REDUCE),
+    "prod": spelling(lambda call: call.graph.reduce("prod", call.tensors[0], call.dim(), call.keepdim()), (1, 1), keywords=_REDUCE),
+    "cumsum": spelling(_cumulative("cumsum"), (1, 1), keywords=("dim", "axis")),
+    "cumprod": spelling(_cumulative("cumprod"), (1, 1), keywords=("dim", "axis")),
+    "np.cumsum": spelling(_cumulative("cumsum"), (1, 1), keywords=("axis",)),
+    "np.cumprod": spelling(_cumulative("cumprod"), (1, 1), keywords=("axis",)),
+    "argmax": spelling(lambda call: _positions_of_extreme(call, lowest=False), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
+    "argmin": spelling(lambda call: _positions_of_extreme(call, lowest=True), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
+    "diff": spelling(_diff, (1, 1), keywords=("n", "axis", "dim")),
+}  # fmt: skip
+
+LITERAL_POSITIONAL = frozenset({"diff"})
+DIM_POSITIONAL = frozenset({"var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "cumprod", "argmax", "argmin"})
+UNSUPPORTED = dict.fromkeys(("sort", "argsort", "topk", "kthvalue", "median", "quantile", "nanmedian", "msort"), "sorting")

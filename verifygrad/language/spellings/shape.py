@@ -1,0 +1,394 @@
+"""Shape and indexing: reshaping, flipping, padding, joining and splitting, permuting, gathering."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from verifygrad.language.spellings.compose import PART, Call, Compose, Graph, along, dim_of, ints, nested_tuple, part_index, spelling, whole_numbers
+from verifygrad.language.syntax import ExprError, Function, literal
+
+# Calls whose first argument may be a list of tensors: torch.cat([a, b]).
+SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack"})
+
+
+def _shape_literal(call: Call) -> tuple[int, ...]:
+    given = call.literal("shape", 0, None) if "shape" in call.params else call.literal("newshape", 0, None)
+    shape = given if isinstance(given, list) else call.dims
+    if not shape or not all(type(n) is int for n in shape):
+        raise ExprError(f"{call.graph.name}() takes the new shape as integers, e.g. {call.graph.name}(x, (2, 3))", call.graph.col)
+    return tuple(shape)
+
+
+def _reshape(call: Call) -> int:
+    return call.graph.op("reshape", call.tensors[0], shape=_shape_literal(call))
+
+
+def _flatten(call: Call) -> int:
+    start, end = call.literal("start_dim", 0, 0), call.literal("end_dim", 1, -1)
+    return call.graph.op("flatten", call.tensors[0], start_dim=start, end_dim=end)
+
+
+def _unsqueeze(call: Call) -> int:
+    return call.graph.op("expand_dims", call.tensors[0], dim=call.dim(required=True))
+
+
+def _squeeze(call: Call) -> int:
+    return call.graph.op("squeeze", call.tensors[0], dim=call.dim())
+
+
+def _tile(call: Call) -> int:
+    given = call.literal("reps", 0, None) if "reps" in call.params else call.literal("dims", 0, None)
+    reps = given if isinstance(given, list) else call.dims
+    return call.graph.op("tile", call.tensors[0], reps=ints(reps, "the repetitions", call))
+
+
+def _repeat_interleave(call: Call) -> int:
+    repeats = call.literal("repeats", 0, None)
+    if type(repeats) is not int:
+        raise ExprError(f"{call.graph.name}() takes repeats as one integer", call.graph.col)
+    dim = call.literal("dim", 1, None) if "dim" in call.params else call.literal("axis", 1, None)
+    return call.graph.op("repeat", call.tensors[0], repeats=repeats, dim=dim)
+
+
+def _flip(call: Call) -> int:
+    given = next((call.literal(key, 0, None) for key in ("dims", "axis") if key in call.params), call.literal("dims", 0, None))
+    if given is None and call.graph.name != "np.flip":
+        raise ExprError("flip() needs dims, e.g. flip(x, [0])", call.graph.col)
+    return call.graph.op("flip", call.tensors[0], dims=None if given is None else ints(given, "dims", call))
+
+
+def _flip_dim(dim: int) -> Compose:
+    return lambda call: call.graph.op("flip", call.tensors[0], dims=(dim,))
+
+
+def _roll(call: Call) -> int:
+    shifts = call.literal("shifts", 0, None) if "shifts" in call.params else call.literal("shift", 0, None)
+    dims = next((call.literal(key, 1, None) for key in ("dims", "axis") if key in call.params), call.literal("dims", 1, None))
+    if isinstance(shifts, list) or isinstance(dims, list):
+        shifts, dims = ints(shifts, "shifts", call), ints(dims, "dims", call)
+    elif type(shifts) is not int:
+        raise ExprError(f"{call.graph.name}() takes shifts as integers", call.graph.col)
+    return call.graph.op("roll", call.tensors[0], shifts=shifts, dims=dims)
+
+
+def _pad_torch(call: Call) -> int:
+    flat = ints(call.literal("pad", 0, None), "pad", call)
+    mode = call.choice("mode", ("constant",), "constant")
+    if len(flat) % 2 or call.number("value", 0.0) != 0 or mode != "constant":
+        raise ExprError("pad() takes (before, after) widths for the last dims, last dim first, padding with zeros", call.graph.col)
+    pairs = tuple((flat[i], flat[i + 1]) for i in range(len(flat) - 2, -1, -2))
+    return call.graph.op("pad", call.tensors[0], pairs=pairs)
+
+
+def _pad_numpy(call: Call) -> int:
+    """np.pad(x, pad_width): one (before, after) pair per dimension, or one pair or one width for every dimension."""
+    given = call.literal("pad_width", 0, None)
+    if type(given) is int or (isinstance(given, list) and len(given) in (1, 2) and all(type(n) is int for n in given)):
+        given = [[given, given] if type(given) is int else given * (3 - len(given))]  # 2 and [2] -> [2, 2]; [1, 2] stays
+    if isinstance(given, list) and len(given) == 1 and getattr(call.graph.builder, "decides", False):  # one pair for every dim
+        given = given * len(call.graph.builder.known_shape(call.tensors[0], call.graph.col, "np.pad()"))
+    if not (isinstance(given, list) and all(isinstance(p, list) and len(p) == 2 for p in given)):
+        raise ExprError("np.pad() takes a width, a (before, after) pair, or one pair per dimension, e.g. np.pad(x, ((1, 1), (0, 2)))", call.graph.col)
+    pairs = tuple((int(before), int(after)) for before, after in given)
+    return call.graph.op("pad", call.tensors[0], pairs=pairs, whole=True)
+
+
+def diagonal_offset(key: str, default: int = 0) -> Callable[[Call], int]:
+    def read(call: Call) -> int:
+        value = next((call.literal(k, 0, None) for k in (key, "k", "offset", "diagonal") if k in call.params), call.literal(key, 0, default))
+        if type(value) is not int:
+            raise ExprError(f"{call.graph.name}() takes its diagonal as an integer", call.graph.col)
+        return value
+
+    return read
+
+
+def _triangle(op: str) -> Compose:
+    return lambda call: call.graph.op(op, call.tensors[0], k=diagonal_offset("diagonal")(call))
+
+
+def _diag(call: Call) -> int:
+    return call.graph.op("diag", call.tensors[0], k=diagonal_offset("diagonal")(call))
+
+
+def _join_dim(call: Call) -> int:
+    dim = call.dim()
+    return 0 if dim is None else dim
+
+
+def _cat(call: Call) -> int:
+    g, dim = call.graph, _join_dim(call)
+    out = call.tensors[0]
+    for piece in call.tensors[1:]:
+        out = g.op("concat", out, piece, dim=dim)
+    return out
+
+
+def _joined(call: Call, dim: int, lift: Callable[[Graph, int, int], int]) -> int:
+    """The tensors, each lifted to the dims the join needs (by its number of dims), joined along ``dim``.
+
+    NOTE: which dim numpy joins along depends on the arrays' dims, so their shapes are read from the inputs.
+    """
+    g = call.graph
+    pieces = [lift(g, t, len(g.builder.known_shape(t, g.col, f"{g.name}()"))) for t in call.tensors]
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = g.op("concat", out, piece, dim=dim)
+    return out
+
+
+def _hstack(call: Call) -> int:
+    """Joined along dim 1, or dim 0 where the arrays are 1-D (np.hstack, torch.hstack)."""
+    first = len(call.graph.builder.known_shape(call.tensors[0], call.graph.col, f"{call.graph.name}()"))
+    return _joined(call, 0 if first <= 1 else 1, lambda g, t, ndim: g.op("reshape", t, shape=(1,)) if ndim == 0 else t)
+
+
+def _vstack(call: Call) -> int:
+    """Each array at least 2-D (a 1-D one becomes a row), joined along dim 0."""
+    return _joined(call, 0, lambda g, t, ndim: g.op("reshape", t, shape=(1, -1)) if ndim < 2 else t)
+
+
+def _dstack(call: Call) -> int:
+    """Each array at least 3-D (n becomes 1 x n x 1, m x n becomes m x n x 1), joined along dim 2."""
+    lifts = {0: (1, 1, 1), 1: (1, -1, 1)}
+    return _joined(call, 2, lambda g, t, ndim: g.op("reshape", t, shape=lifts[ndim]) if ndim < 2 else g.op("expand_dims", t, dim=2) if ndim == 2 else t)
+
+
+def _column_stack(call: Call) -> int:
+    """1-D arrays as columns (n becomes n x 1), then joined along dim 1."""
+    return _joined(call, 1, lambda g, t, ndim: g.op("reshape", t, shape=(-1, 1)) if ndim < 2 else t)
+
+
+def _stack(call: Call) -> int:
+    g, dim = call.graph, _join_dim(call)
+    pieces = [g.op("expand_dims", t, dim=dim) for t in call.tensors]
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = g.op("concat", out, piece, dim=dim)
+    return out
+
+
+def _split(call: Call) -> int:
+    sizes = call.literal("split_size_or_sections", 0, None) if "split_size_or_sections" in call.params else call.literal("split_size", 0, None)
+    dim = call.literal("dim", 1, 0)
+    k = part_index(call)
+    if type(sizes) is int:
+        bounds = (k * sizes, (k + 1) * sizes)
+    else:
+        ends = [sum(ints(sizes, "the sizes", call)[: i + 1]) for i in range(len(sizes))]
+        if k >= len(ends):
+            raise ExprError(f"split() makes {len(ends)} pieces; there is no piece {k}", call.graph.col)
+        bounds = (ends[k - 1] if k else 0, ends[k])
+    return call.graph.op("index", call.tensors[0], key=along(dim, slice(*bounds)))
+
+
+def _np_split(call: Call) -> int:
+    given = call.literal("indices_or_sections", 0, None)
+    if type(given) is int:  # equal sections
+        return call.graph.op("piece", call.tensors[0], chunks=given, dim=call.literal("axis", 1, 0), part=part_index(call), numpy_style=True, equal=True)
+    if not isinstance(given, list):
+        raise ExprError("np.split() takes a number of equal sections or a list of split indices, e.g. np.split(x, [2, 4])[1]", call.graph.col)
+    cuts = [None, *ints(given, "the split indices", call), None]
+    k = part_index(call)
+    if k >= len(cuts) - 1:
+        raise ExprError(f"np.split() makes {len(cuts) - 1} pieces; there is no piece {k}", call.graph.col)
+    return call.graph.op("index", call.tensors[0], key=along(call.literal("axis", 1, 0), slice(cuts[k], cuts[k + 1])))
+
+
+def _piece(numpy_style: bool) -> Compose:
+    def compose(call: Call) -> int:
+        sections = call.literal("indices_or_sections" if numpy_style else "chunks", 0, None)
+        if type(sections) is not int:
+            raise ExprError(f"{call.graph.name}() takes the number of pieces as a whole number, e.g. {call.graph.name}(x, 2)[0]", call.graph.col)
+        dim = call.literal("axis" if numpy_style else "dim", 1, 0)
+        return call.graph.op("piece", call.tensors[0], chunks=sections, dim=dim, part=part_index(call), numpy_style=numpy_style)
+
+    return compose
+
+
+def _unbind(call: Call) -> int:
+    return call.graph.op("index", call.tensors[0], key=along(call.literal("dim", 0, 0), part_index(call)))
+
+
+def reordered(g: Graph, x: int, letters: Sequence[Any], output: Sequence[Any]) -> int:
+    """x with its dims (named by ``letters``) in the output's order, by transposes, each moving one wanted dim into place."""
+    current = list(letters)
+    for i, wanted in enumerate(output):
+        j = current.index(wanted)
+        if j != i:
+            x = g.op("transpose", x, dim0=i, dim1=j)
+            current[i], current[j] = current[j], current[i]
+    return x
+
+
+def _broadcast_to(call: Call) -> int:
+    """torch.broadcast_to/np.broadcast_to(x, shape), x.expand(*sizes) (-1 keeps that dim, read from x's shape)."""
+    g = call.graph
+    given = literal(call.params["shape"]) if isinstance(call.params.get("shape"), ast.AST) else call.dims
+    shape = list(given[0]) if len(given) == 1 and isinstance(given[0], (list, tuple)) else list(given)
+    if not shape or not all(type(n) is int and n >= -1 for n in shape):
+        raise ExprError(f"{g.name}() takes the new shape as whole numbers, e.g. {g.name}(x, (2, 3))", g.col)
+    if -1 in shape:
+        own = g.builder.known_shape(call.tensors[0], g.col, f"{g.name}()")
+        offset = len(shape) - len(own)
+        shape = [own[i - offset] if n == -1 and i >= offset else n for i, n in enumerate(shape)]
+        if -1 in shape:
+            raise ExprError(f"{g.name}(): -1 is only allowed for the existing dims of x", g.col)
+    return g.op("broadcast_to", call.tensors[0], shape=tuple(shape))
+
+
+def _permute(call: Call) -> int:
+    """torch.permute(x, dims) / x.permute(*dims): a sequence of transposes."""
+    given = literal(call.params["dims"]) if isinstance(call.params.get("dims"), ast.AST) else call.dims
+    return _permuted(call, list(given[0]) if len(given) == 1 and isinstance(given[0], (list, tuple)) else list(given))
+
+
+def _moveaxis(call: Call) -> int:
+    """np.moveaxis(x, source, destination), torch.movedim: the other dims keep their order (x's dims read from the inputs)."""
+    g = call.graph
+    named = [literal(call.params[k]) for k in ("source", "destination") if isinstance(call.params.get(k), ast.AST)]
+    given = [*call.dims, *named]
+    if len(given) != 2:
+        raise ExprError(f"{g.name}() takes a source and a destination, e.g. {g.name}(x, 0, -1)", g.col)
+    source, destination = ([d] if type(d) is int else list(d) for d in given)
+    n = len(g.builder.known_shape(call.tensors[0], g.col, f"{g.name}()"))
+    if len(source) != len(destination) or not all(type(d) is int and -n <= d < n for d in source + destination):
+        raise ExprError(f"{g.name}(): source and destination must be dims of x, as many of one as of the other", g.col)
+    source, destination = [d % n for d in source], [d % n for d in destination]
+    order = [d for d in range(n) if d not in source]
+    for where, dim in sorted(zip(destination, source)):
+        order.insert(where, dim)
+    return _permuted(call, order)
+
+
+def _np_transpose(call: Call) -> int:
+    """np.transpose(x, axes): the permutation; without axes, the dims reversed (for up to 2-D here: the parser knows no shapes)."""
+    given = literal(call.params["axes"]) if isinstance(call.params.get("axes"), ast.AST) else (call.dims[0] if call.dims else None)
+    if given is None:
+        return call.graph.checked((frozenset({0, 1, 2}),), "transpose", call.tensors[0], dim0=0, dim1=-1)
+    return _permuted(call, list(given) if isinstance(given, (list, tuple)) else [given])
+
+
+def _permuted(call: Call, order: list) -> int:
+    n = len(order)
+    if not all(type(d) is int for d in order) or sorted(d % n for d in order) != list(range(n)):
+        raise ExprError(f"{call.graph.name}() takes a permutation of the dims, e.g. permute(x, (1, 0, 2)); got {order}", call.graph.col)
+    g = call.graph
+    x = g.checked((frozenset({n}),), "transpose", call.tensors[0], dim0=0, dim1=0)  # NOTE: a no-op that checks x has n dims
+    return reordered(g, x, range(n), [d % n for d in order])
+
+
+def _swapaxes(call: Call) -> int:
+    named = [literal(call.params[k]) for k in ("axis1", "axis2", "dim0", "dim1") if isinstance(call.params.get(k), ast.AST)]
+    dims = [d for d in call.dims if type(d) is int] + named
+    if len(dims) != 2 or not all(type(d) is int for d in dims):
+        raise ExprError(f"{call.graph.name}() needs two dimensions, e.g. {call.graph.name}(x, 0, 1)", call.graph.col)
+    return call.graph.op("transpose", call.tensors[0], dim0=dims[0], dim1=dims[1])
+
+
+def _index_argument(call: Call) -> np.ndarray:
+    """The index of gather/take/index_select as whole numbers: written as a list, or a tensor computed from the inputs' values."""
+    what = f"the index of {call.graph.name}()"
+    written = [d for d in call.dims if isinstance(d, list)]
+    if len(call.tensors) == 2:
+        value = call.graph.builder.known_value(call.tensors[1], call.graph.col, what)
+    elif len(written) == 1:
+        value = np.asarray(written[0], dtype=np.float64)
+    else:
+        raise ExprError(f"{call.graph.name}() needs an index: a tensor or a list of positions", call.graph.col)
+    return whole_numbers(value, what, call.graph.col)
+
+
+def _gather(call: Call) -> int:
+    """torch.gather(x, dim, index), np.take_along_axis(x, index, axis): out[..., i, ...] = x[..., index[..., i, ...], ...]."""
+    positions, dim = _index_argument(call), dim_of(call)
+    if positions.ndim == 0 or dim is None:
+        raise ExprError(f"{call.graph.name}() takes a dim and an index with as many dimensions as x", call.graph.col)
+    axis = dim % positions.ndim
+    grid = np.indices(positions.shape)
+    key = tuple(nested_tuple(positions if a == axis else grid[a]) for a in range(positions.ndim))
+    return call.graph.checked((frozenset({positions.ndim}),), "index", call.tensors[0], key=key)
+
+
+def _index_select(call: Call) -> int:
+    """torch.index_select(x, dim, index) (1-D index) and np.take(x, indices, axis) (any index; flattened without an axis)."""
+    x, positions, dim = call.tensors[0], _index_argument(call), dim_of(call)
+    if call.graph.name == "index_select" and (positions.ndim != 1 or dim is None):
+        raise ExprError("index_select() takes a dim and a 1-D index, e.g. index_select(x, 0, idx)", call.graph.col)
+    if dim is None:  # np.take without an axis, torch.take: positions in the flattened x
+        x, dim = call.graph.op("reshape", x, shape=(-1,)), 0
+    if dim < 0:
+        return call.graph.op("index", x, key=(Ellipsis, nested_tuple(positions)) + (slice(None),) * (-dim - 1))
+    return call.graph.op("index", x, key=(slice(None),) * dim + (nested_tuple(positions),))
+
+
+SPELLINGS: dict[str, Function] = {
+    "reshape": spelling(_reshape, (1, 1), keywords=("shape", "newshape")),
+    "view": spelling(_reshape, (1, 1), keywords=("shape",)),
+    "flatten": spelling(_flatten, (1, 1), keywords=("start_dim", "end_dim")),
+    "ravel": spelling(lambda call: call.graph.op("flatten", call.tensors[0], start_dim=0, end_dim=-1), (1, 1)),
+    "unsqueeze": spelling(_unsqueeze, (1, 1), keywords=("dim", "axis")),
+    "expand_dims": spelling(_unsqueeze, (1, 1), keywords=("dim", "axis")),
+    "squeeze": spelling(_squeeze, (1, 1), keywords=("dim", "axis")),
+    "tile": spelling(_tile, (1, 1), keywords=("reps", "dims")),
+    "repeat": spelling(_tile, (1, 1), keywords=("dims",)),
+    "repeat_interleave": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "dim")),
+    "flip": spelling(_flip, (1, 1), keywords=("dims",)),
+    "fliplr": spelling(_flip_dim(1), (1, 1)),
+    "flipud": spelling(_flip_dim(0), (1, 1)),
+    "roll": spelling(_roll, (1, 1), keywords=("shifts", "dims")),
+    "pad": spelling(_pad_torch, (1, 1), keywords=("pad", "mode", "value")),
+    "tril": spelling(_triangle("tril"), (1, 1), keywords=("diagonal",)),
+    "triu": spelling(_triangle("triu"), (1, 1), keywords=("diagonal",)),
+    "diag": spelling(_diag, (1, 1), keywords=("diagonal",)),
+    "diagonal": spelling(_diag, (1, 1), keywords=("offset",)),
+    "cat": spelling(_cat, (1, 64), keywords=("dim", "axis")),
+    "concat": spelling(_cat, (1, 64), keywords=("dim", "axis")),
+    "concatenate": spelling(_cat, (1, 64), keywords=("dim", "axis")),
+    "stack": spelling(_stack, (1, 64), keywords=("dim", "axis")),
+    "hstack": spelling(_hstack, (1, 64)),
+    "vstack": spelling(_vstack, (1, 64)),
+    "row_stack": spelling(_vstack, (1, 64)),
+    "dstack": spelling(_dstack, (1, 64)),
+    "column_stack": spelling(_column_stack, (1, 64)),
+    "split": spelling(_split, (1, 1), keywords=("split_size_or_sections", "split_size", "dim", PART)),
+    "unbind": spelling(_unbind, (1, 1), keywords=("dim", PART)),
+    "chunk": spelling(_piece(numpy_style=False), (1, 1), keywords=("chunks", "dim", PART)),
+    "array_split": spelling(_piece(numpy_style=True), (1, 1), keywords=("indices_or_sections", "axis", PART)),
+    "np.repeat": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "axis")),
+    "np.flip": spelling(_flip, (1, 1), keywords=("axis",)),
+    "np.roll": spelling(_roll, (1, 1), keywords=("shift", "axis")),
+    "np.pad": spelling(_pad_numpy, (1, 1), keywords=("pad_width",)),
+    "np.transpose": spelling(_np_transpose, (1, 1), keywords=("axes",)),
+    "np.tril": spelling(_triangle("tril"), (1, 1), keywords=("k",)),
+    "np.triu": spelling(_triangle("triu"), (1, 1), keywords=("k",)),
+    "np.diag": spelling(_diag, (1, 1), keywords=("k",)),
+    "np.split": spelling(_np_split, (1, 1), keywords=("indices_or_sections", "axis", PART)),
+    "gather": spelling(_gather, (1, 2), keywords=("dim",)),
+    "permute": spelling(_permute, (1, 1), keywords=("dims",)),
+    "moveaxis": spelling(_moveaxis, (1, 1), keywords=("source", "destination")),
+    "movedim": spelling(_moveaxis, (1, 1), keywords=("source", "destination")),
+    "broadcast_to": spelling(_broadcast_to, (1, 1), keywords=("shape",)),
+    "expand": spelling(_broadcast_to, (1, 1), keywords=("size",)),
+    "swapaxes": spelling(_swapaxes, (1, 1), keywords=("axis1", "axis2")),
+    "swapdims": spelling(_swapaxes, (1, 1), keywords=("dim0", "dim1")),
+    "take_along_axis": spelling(_gather, (1, 2), keywords=("axis",)),
+    "index_select": spelling(_index_select, (1, 2), keywords=("dim",)),
+    "take": spelling(_index_select, (1, 2), keywords=("axis",)),
+}  # fmt: skip
+
+# Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
+LITERAL_POSITIONAL = frozenset({
+    "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
+    "split", "unbind", "chunk", "array_split", "np.split", "gather", "take_along_axis", "index_select", "take",
+    "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
+    "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag",
+})  # fmt: skip
+DIM_POSITIONAL = frozenset({
+    "unsqueeze", "expand_dims", "squeeze", "cat", "concat", "concatenate", "stack", "gather", "permute", "swapaxes", "swapdims",
+    "take_along_axis", "index_select", "take",
+})  # fmt: skip

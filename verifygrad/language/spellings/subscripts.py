@@ -1,0 +1,86 @@
+"""Indexing as Python writes it: x[...] with a key written out, or one part of a tuple result (torch.max(x, 0)[0])."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import numpy as np
+
+from verifygrad.language.spellings.compose import Builder, nested_tuple, whole_numbers
+from verifygrad.language.spellings.table import library_name
+from verifygrad.language.syntax import ExprError, column, literal
+
+TUPLE_RESULTS = frozenset({"max", "min", "slogdet", "split", "unbind", "np.split", "chunk", "array_split"})
+
+
+KEY_HELP = "indices are written out: x[0], x[-1], x[1:3], x[::-1], x[:, 0], x[[0, 2]], x[[True, False, True]], x[None]"
+
+
+def subscript(b: Builder, node: ast.Subscript, depth: int) -> int:
+    """x[...] with a key written out in the text; torch.max(x, 0)[0] takes part of a tuple result."""
+    col = column(node)
+    if isinstance(node.value, ast.Call) and _called_name(node.value) in TUPLE_RESULTS:
+        part = literal(node.slice) if isinstance(node.slice, (ast.Constant, ast.UnaryOp)) else None
+        if type(part) is not int or part < 0:
+            raise ExprError(f"take one result of {_called_name(node.value)}() by a literal index, e.g. [0]", col)
+        return b.visit_call(node.value, depth + 1, part=part)
+    x = b.visit(node.value, depth + 1)
+    items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    key = tuple(_key_item(item) if _written_out(item) else _computed_key_item(b, item, depth) for item in items)
+    return b.add("index", (x,), col, "[]", key=key)
+
+
+def _written_out(item: ast.AST) -> bool:
+    """A key item in the text itself: a slice, a number, None, ..., or a list of them."""
+    return isinstance(item, (ast.Slice, ast.Constant, ast.List)) or (isinstance(item, ast.UnaryOp) and isinstance(item.operand, ast.Constant))
+
+
+def _computed_key_item(b: Builder, item: ast.AST, depth: int) -> tuple:
+    """An index computed from the inputs (x[k], x[x > 0], x[torch.argmax(y)]): fixed at their values, as an if is.
+
+    A comparison is a mask; anything else gives positions, which must be whole numbers.
+    """
+    value = b.known_value(b.visit(item, depth + 1), column(item), "the index")
+    if isinstance(item, ast.Compare):
+        return nested_tuple(np.asarray(value) != 0)
+    return nested_tuple(whole_numbers(value, "the index", column(item)))
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        parts, value = [], func.value
+        while isinstance(value, ast.Attribute):
+            parts.append(value.attr)
+            value = value.value
+        prefix = ".".join([value.id, *reversed(parts)]) if isinstance(value, ast.Name) else None
+        return library_name(func.attr, prefix)
+    return ""
+
+
+def _key_item(item: ast.AST) -> Any:
+    if isinstance(item, ast.Slice):
+        bounds = [None if part is None else _key_int(part) for part in (item.lower, item.upper, item.step)]
+        if bounds[2] == 0:
+            raise ExprError("a slice step cannot be zero", column(item))
+        return slice(*bounds)
+    if isinstance(item, ast.Constant) and (item.value is None or item.value is Ellipsis):
+        return item.value
+    if isinstance(item, ast.List):
+        if item.elts and all(isinstance(e, ast.Constant) and isinstance(e.value, bool) for e in item.elts):
+            return tuple(e.value for e in item.elts)  # a constant mask
+        return tuple(_key_int(e) for e in item.elts)
+    return _key_int(item)
+
+
+def _key_int(item: ast.AST) -> int:
+    try:
+        value = literal(item)
+    except ExprError:
+        value = None
+    if type(value) is not int:
+        raise ExprError(f"not supported: this index; {KEY_HELP}", column(item))
+    return value

@@ -1,0 +1,45 @@
+"""Every composed spelling, gathered from the family modules, and how a call's name and arguments are read."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from verifygrad.language.spellings import convolution, elementwise, linalg, losses, nn, reductions, shape, special
+from verifygrad.language.spellings.compose import NUMPY_PREFIXES
+from verifygrad.language.syntax import ExprError, Function, literal
+
+FAMILIES = (elementwise, nn, reductions, losses, shape, linalg, special)
+
+# Each name's composition; the numpy meaning of a name torch gives another meaning is filed under ``np.<name>``.
+SPELLINGS: dict[str, Function] = {name: function for family in FAMILIES for name, function in family.SPELLINGS.items()}
+# Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
+LITERAL_POSITIONAL = shape.LITERAL_POSITIONAL | reductions.LITERAL_POSITIONAL | linalg.LITERAL_POSITIONAL
+# Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
+DIM_POSITIONAL = nn.DIM_POSITIONAL | reductions.DIM_POSITIONAL | shape.DIM_POSITIONAL
+# Asked for often, left out on purpose: a clear error rather than a wrong answer.
+UNSUPPORTED: dict[str, str] = {**elementwise.UNSUPPORTED, **linalg.UNSUPPORTED, **reductions.UNSUPPORTED, **convolution.UNSUPPORTED}
+
+
+def library_name(name: str, prefix: str | None) -> str:
+    """The table key for a call: ``np.var`` for numpy's var, the bare name otherwise."""
+    return f"np.{name}" if prefix in NUMPY_PREFIXES and f"np.{name}" in SPELLINGS else name
+
+
+def unsupported(name: str, col: int) -> ExprError:
+    return ExprError(f"not supported yet: {UNSUPPORTED[name]} ('{name}')", col)
+
+
+def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], bool]) -> tuple[list[ast.AST], list[ast.AST]]:
+    """A call's positional arguments: tensors (to visit), and literals (dims, shapes, sizes)."""
+    if name in shape.SEQUENCES and args and isinstance(args[0], (ast.List, ast.Tuple)):
+        args = [*args[0].elts, *args[1:]]  # torch.cat([a, b], 0): the tensors, then the rest
+    literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and _is_literal(arg)) for arg in args]
+    return [a for a, lit in zip(args, literal_here) if not lit], [a for a, lit in zip(args, literal_here) if lit]
+
+
+def _is_literal(node: ast.AST) -> bool:
+    try:
+        return not isinstance(literal(node), float)
+    except ExprError:
+        return False
