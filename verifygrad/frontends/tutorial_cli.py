@@ -22,7 +22,7 @@ def check_command(run: click.Command, run_with_limits: Callable[..., None]) -> c
 
     def check(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...], **options: Any) -> None:
         tutorials: list = []
-        run_with_limits(paths, time_limit, max_elements, settings, load=_loader(tutorials), per_file=_annotator(tutorials), **options)
+        run_with_limits(paths, time_limit, max_elements, settings, load=_loader(tutorials), per_file=_annotator(tutorials), page=_page(tutorials), **options)
 
     return click.Command("check", callback=check, params=list(run.params), help=CHECK_HELP, short_help="Check the derivations in tutorials.")
 
@@ -72,10 +72,20 @@ def _loader(tutorials: list) -> Callable[..., tuple[list, list]]:
 
 
 def _annotator(tutorials: list) -> Callable[..., dict]:
-    def annotate(console: Any, outcomes: list, verbose: int) -> dict:
+    def annotate(console: Any, outcomes: list, verbose: int, quiet: bool = False) -> dict:
         from verifygrad.reports.tutorial import render_tutorials, tutorials_report
 
-        render_tutorials(console, tutorials, outcomes, verbose)
+        if not quiet:  # -q: the failure lines and the summary only
+            render_tutorials(console, tutorials, outcomes, verbose)
         return {"tutorials": tutorials_report(tutorials)}
 
     return annotate
+
+
+def _page(tutorials: list) -> Callable[..., str]:
+    def page(outcomes: list, load_errors: list) -> str:
+        from verifygrad.reports.html import check_html
+
+        return check_html(tutorials, outcomes, load_errors)
+
+    return page
