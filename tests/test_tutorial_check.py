@@ -38,7 +38,7 @@ def test_a_correct_tutorial_passes(name: str) -> None:
     [
         (
             "exp_loss_stale_output.ipynb",
-            "✗ line 57 (printed output): ∂/∂w [3.2974, 0.7358, 14.7]: wrong (w[2]: claimed 14.7000, true 14.7781; held to the 4 decimals written)",
+            "✗ cell 5, output of w.grad (file line 57) (printed output): ∂/∂w [3.2974, 0.7358, 14.7]: wrong (w[2]: claimed 14.7000, true 14.7781;",
         ),
         ("tanh_wrong_formula.md", "✗ line 17 (LaTeX): ∂/∂x formula 1 - tanh(x): wrong (differs at x[1] = 0.5"),
         ("cubic_gallery_wrong_comment.py", "✗ line 26 (comment): ∂/∂x 13: wrong (x: claimed 13, true 12)"),
@@ -135,3 +135,23 @@ def test_control_characters_in_a_document_never_reach_the_terminal(tmp_path: Pat
                     "```output\ntensor([2., 2.])\n```\n")  # fmt: skip
     code, output = cli("check", "--no-color", str(path))
     assert "\x1b" not in output and code in (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "says"),
+    [
+        ("exp_loss_stale_output.ipynb", 57, "FAIL exp_loss_stale_output.ipynb:66:loss: cell 5, output of w.grad: claim grad.w: wrong (w[2]"),
+        ("tanh_wrong_formula.md", 17, "FAIL tanh_wrong_formula.md:20:y: claim formula.x: wrong (differs at x[1] = 0.5"),
+        ("cubic_gallery_wrong_comment.py", 26, "FAIL cubic_gallery_wrong_comment.py:25:y#2: claim grad.x: wrong (x: claimed 13, true 12)"),
+    ],
+)
+def test_failure_lines_and_annotations_name_the_wrong_claims_own_line(tmp_path: Path, name: str, line: int, says: str) -> None:
+    """Not the backward() line: the printed number, the comment or the LaTeX that is wrong; a notebook's names its cell."""
+    summary = tmp_path / "summary.md"
+    env = {"COLUMNS": "1000", "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    result = CliRunner().invoke(main, ["check", "-q", str(FIXTURES / name)], env=env)
+    path = FIXTURES / name
+    assert any(out.startswith(f"{path}:{line}: {says}") for out in result.output.splitlines()), result.output
+    annotation = next(out for out in result.output.splitlines() if out.startswith("::error "))
+    assert annotation.startswith(f"::error file={path},line={line},")
+    assert f"{path.name}:{line} |".replace("_", "\\_") in summary.read_text(encoding="utf-8")

@@ -47,7 +47,7 @@ class TutorialFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
         from verifygrad.cases.load import load_mapping
         from verifygrad.errors import CaseError, visible
-        from verifygrad.tutorials.load import derivative_claims_only, lined
+        from verifygrad.tutorials.load import derivative_claims_only, lined, places
         from verifygrad.tutorials.read import read_tutorial
 
         shown = shown_path(self.path, self.config)
@@ -67,6 +67,8 @@ class TutorialFile(pytest.File):
             if draft is None:
                 continue
             cases, errors = load_mapping(lined(draft), shown, draft.line)
+            for case in cases:
+                case.places = places(document, draft)
             name = _unique(visible(f"{document.place(draft.line)}: {draft.about or draft.name}"), names)
             items += [DerivationItem.from_parent(self, name=name, case=case, draft=draft, document=document) for case in cases]
             items += [LoadErrorItem.from_parent(self, name=_unique(name, names), error=error) for error in errors]
@@ -128,13 +130,11 @@ class DerivationItem(CaseItem):
         if not isinstance(excinfo.value, CaseFailed):
             return super().repr_failure(excinfo, style)
         from verifygrad.reports.lines import failure_site, one_line
-        from verifygrad.tutorials.load import claim_place
 
         outcome = excinfo.value.outcome
-        line, reason = failure_site(outcome)
+        line, reason = failure_site(outcome)  # a notebook's starts with the cell: `cell 4, output of w.grad: ...`
         style = style or self.config.getoption("tbstyle", "auto")
-        place = next((claim_place(self.document, found) for _, _, found in self.draft.claims if found.line == line), self.document.place(line))
-        crash = FailureLine(self.case.path, line, one_line(f"{place}: {reason}"))
+        crash = FailureLine(self.case.path, line, one_line(reason))
         return CaseFailure(crash, "\n".join(self.claim_lines(outcome)) + "\n" if style != "line" else "", style)
 
     def reportinfo(self) -> tuple[Path, int, str]:

@@ -42,22 +42,22 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         label, style = VERDICT_STYLE[outcome.verdict]
         head = Text("  ")
         head.append(label, style=style)
-        head.append(_shown(f"  {draft.about} at line {draft.line}: "))
+        head.append(_shown(f"  {draft.about} at {_place(tutorial, draft.line)}: "))
         head.append(_shown(_program(draft)), style="cyan")
         lines.append(head)
         checks = _claim_checks(outcome)
         for kind, quantity, found in draft.claims:
             ok, text = checks.get((kind, quantity), (None, "not checked: the case did not run"))
-            lines.append(_claim_line(found, kind, quantity, ok, text))
+            lines.append(_claim_line(found, kind, quantity, ok, text, _place(tutorial, found.line, found)))
             if draft.kind == "stated" and ok is False:
                 lines.append(Text(_shown(f"      {contradiction(found, tutorial, by_name)}"), style="red"))
     unchecked = [found for found in tutorial.findings.found if found.status]
     if unchecked:
         lines.append(Text("  claims not checked:"))
-        lines += [Text(_shown(f"    line {found.line}: {found.source} {found.text}: {found.status}")) for found in unchecked]
+        lines += [Text(_shown(f"    {_place(tutorial, found.line, found)}: {found.source} {found.text}: {found.status}")) for found in unchecked]
     if tutorial.reading.not_read:
         lines.append(Text("  not read:"))
-        lines += [Text(_shown(f"    line {line}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
+        lines += [Text(_shown(f"    {_place(tutorial, line)}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
     return lines
 
 
@@ -80,12 +80,21 @@ def _claim_checks(outcome: CaseOutcome) -> dict[tuple[str, str], tuple[bool | No
     return checks
 
 
-def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str) -> Text:
+def _place(tutorial: Tutorial, line: int, found: Found | None = None) -> str:
+    """`line 12`; in a notebook, where a reader finds it, with the file line: `cell 4, line 3 (file line 59)`."""
+    if tutorial.document.format != "notebook":
+        return f"line {line}"
+    from verifygrad.tutorials.load import claim_place
+
+    return f"{claim_place(tutorial.document, found) if found else tutorial.document.place(line)} (file line {line})"
+
+
+def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str, place: str) -> Text:
     glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
     what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula"}[kind]
     line = Text("    ")
     line.append(glyph, style=style)
-    line.append(_shown(f" line {found.line} ({found.source}): {what} {_short(found)}: "))
+    line.append(_shown(f" {place} ({found.source}): {what} {_short(found)}: "))
     line.append(_shown(text), style=style)
     return line
 

@@ -33,6 +33,8 @@ def load_tutorials(paths: list[Path], pattern: str | None = None) -> tuple[list[
         for draft in tutorial.drafts:
             loaded, failed = load_mapping(lined(draft), str(path), draft.line)
             errors += failed
+            for case in loaded:
+                case.places = places(tutorial.document, draft)
             cases += [case for case in loaded if selected(case.name, pattern)]
     return cases, errors, tutorials
 
@@ -69,3 +71,10 @@ def claim_place(document: Document, found: Found) -> str:
     """Where a claim stands as a reader finds it: `line 14`, `cell 4, line 2`, or `cell 4, output of w.grad`."""
     place = document.place(found.line)
     return f"{place} of {found.label}" if place.endswith("output") and found.label else place
+
+
+def places(document: Document, draft: Draft) -> dict[int, str]:
+    """A notebook's file lines (lines of its JSON) as a reader finds them: `cell 4, line 3`; none elsewhere."""
+    if document.format != "notebook":
+        return {}
+    return {draft.line: document.place(draft.line)} | {found.line: claim_place(document, found) for _, _, found in draft.claims}
