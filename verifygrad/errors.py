@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 EXIT_OK, EXIT_MISMATCH, EXIT_INVALID = 0, 1, 2
+EXIT_NOTHING_CHECKABLE = 5  # `check`: every file was read, none holds a checkable derivation (pytest's "no tests collected")
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
 EXCERPT_CHARS = 40  # the most of a file's text a message quotes
 MESSAGE_CHARS = 400

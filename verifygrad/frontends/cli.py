@@ -13,7 +13,7 @@ from verifygrad.engines import ENGINES
 from verifygrad.errors import EXIT_INVALID, EXIT_OK, visible
 from verifygrad.frontends.ci import ci_options
 from verifygrad.frontends.config import Config
-from verifygrad.frontends.exit_status import exit_status, finite_tolerance
+from verifygrad.frontends.exit_status import exit_status, finite_tolerance, nothing_checkable_status
 from verifygrad.frontends.options import COUNT, POSITIVE_SECONDS, SECONDS
 from verifygrad.frontends.output import output_options
 from verifygrad.process.limits import DEFAULT_LIMITS
@@ -132,7 +132,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
          maxfail: int | None, exitfirst: bool, shard: tuple[int, int] | None, annotate: str | None, exclude: tuple[str, ...],
          jobs: str, timeout: float | None, explain: str | None, strict: bool, mutate: bool, json_path: str | None,
          junit_path: str | None, junit_family: str, json_arrays: str, html_path: str | None = None, load: Any = None, per_file: Any = None,
-         page: Any = None) -> None:  # fmt: skip
+         unchecked: Any = None, page: Any = None) -> None:  # fmt: skip
     import time
 
     from verifygrad.cases.discover import load_cases, select_shard
@@ -166,7 +166,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         for line in skipped:
             console.print(Text(visible(f"not read: {line}"), style="dim"), soft_wrap=True)
     cases = select_shard(cases, *shard) if shard else cases
-    if not cases and not load_errors and not shard:
+    if not cases and not load_errors and not shard and (unchecked is None or pattern):  # `check` reports why instead
         click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
         sys.exit(EXIT_INVALID)
 
@@ -193,6 +193,8 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         click.echo(f"{stopped.word} after {len(outcomes)} of {len(cases)} cases", err=True)
     else:
         code, why = exit_status(outcomes, load_errors, strict)
+        if unchecked is not None:
+            code, why = nothing_checkable_status(code, why, [path for path, _ in unchecked()], strict, bool(outcomes))
         if why:
             click.echo(why, err=True)
     seconds = time.perf_counter() - start
@@ -205,7 +207,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
     if junit_path:
         from verifygrad.reports.junit import junit_xml
 
-        _write(junit_path, junit_xml(outcomes, load_errors, seconds, junit_family))
+        _write(junit_path, junit_xml(outcomes, load_errors, seconds, junit_family, unchecked() if unchecked else ()))
     if html_path:
         from verifygrad.reports.html import run_html
 

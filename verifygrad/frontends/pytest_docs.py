@@ -47,7 +47,7 @@ class TutorialFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
         from verifygrad.cases.load import load_mapping
         from verifygrad.errors import CaseError, visible
-        from verifygrad.tutorials.load import derivative_claims_only, lined, places
+        from verifygrad.tutorials.load import derivative_claims_only, located, places
         from verifygrad.tutorials.read import read_tutorial
 
         shown = shown_path(self.path, self.config)
@@ -66,7 +66,7 @@ class TutorialFile(pytest.File):
             draft = derivative_claims_only(draft) if lax else draft
             if draft is None:
                 continue
-            cases, errors = load_mapping(lined(draft), shown, draft.line)
+            cases, errors = load_mapping(located(draft), shown, draft.line)
             for case in cases:
                 case.places = places(document, draft)
             name = _unique(visible(f"{document.place(draft.line)}: {draft.about or draft.name}"), names)

@@ -14,7 +14,9 @@ from verifygrad.errors import EXIT_INVALID, EXIT_OK
 CHECK_HELP = """Check the derivations in tutorials: notebooks, Markdown/reST, HTML exports, gallery scripts, blog text.
 
 The code is read, never run: each backward() becomes a case, and what the tutorial prints, writes in
-comments or states in LaTeX becomes its claims. Same options, report and exit codes as `run`."""
+comments or states in LaTeX becomes its claims. Same options, report and exit codes as `run`, and
+exit 5 where every file was read and none holds anything checkable (each file's section says why;
+--strict makes that a failure)."""
 
 
 def check_command(run: click.Command, run_with_limits: Callable[..., None]) -> click.Command:
@@ -22,7 +24,8 @@ def check_command(run: click.Command, run_with_limits: Callable[..., None]) -> c
 
     def check(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...], **options: Any) -> None:
         tutorials: list = []
-        run_with_limits(paths, time_limit, max_elements, settings, load=_loader(tutorials), per_file=_annotator(tutorials), page=_page(tutorials), **options)
+        run_with_limits(paths, time_limit, max_elements, settings, load=_loader(tutorials), per_file=_annotator(tutorials),
+                        unchecked=_unchecked(tutorials), page=_page(tutorials), **options)  # fmt: skip
 
     return click.Command("check", callback=check, params=list(run.params), help=CHECK_HELP, short_help="Check the derivations in tutorials.")
 
@@ -69,6 +72,17 @@ def _loader(tutorials: list) -> Callable[..., tuple[list, list]]:
         return cases, errors
 
     return load
+
+
+def _unchecked(tutorials: list) -> Callable[[], list[tuple[str, str]]]:
+    """The files read in which nothing is checkable, each with why."""
+
+    def unchecked() -> list[tuple[str, str]]:
+        from verifygrad.reports.tutorial import unchecked_reasons
+
+        return [(tutorial.document.path, unchecked_reasons(tutorial)) for tutorial in tutorials if not tutorial.drafts]
+
+    return unchecked
 
 
 def _annotator(tutorials: list) -> Callable[..., dict]:

@@ -327,7 +327,7 @@ REPORT_SCHEMA: dict[str, Any] = {
     "properties": {
         "tutorials": {
             "type": "array",
-            "items": {"type": "object", "required": ["file", "format", "cases", "not_checked", "not_read"]},
+            "items": {"type": "object", "required": ["file", "format", "checkable", "found", "cases", "not_checked", "not_read"]},
             "description": "`verifygrad check` only: per tutorial: its cases with each claim's line and source, the claims not checked, what was not read.",
         },
         "format": {"const": FORMAT_VERSION},
@@ -340,7 +340,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "cases": {"type": "integer"},
                 **{verdict: {"type": "integer"} for verdict in _VERDICTS},
                 "load_errors": {"type": "integer"},
-                "exit_code": {"enum": [0, 1, 2, 130, 143], "description": "130: interrupted (SIGINT), 143: terminated (SIGTERM)."},
+                "exit_code": {"enum": [0, 1, 2, 5, 130, 143], "description": "5: `check`: nothing checkable; 130: SIGINT, 143: SIGTERM."},
                 "seconds": {"type": "number"},
             },
         },

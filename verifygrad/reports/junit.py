@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import PurePath
 
@@ -22,14 +23,18 @@ FAMILIES = ("xunit1", "xunit2")
 # Characters XML 1.0 cannot hold at all, even escaped (control characters but tab and newlines; lone surrogates).
 
 
-def junit_xml(outcomes: list[CaseOutcome], load_errors: list[CaseError], seconds: float, family: str = "xunit1") -> str:
-    """One <testsuite> per case file, one <testcase> per case; a part of a file that fails to load is an <error>."""
+def junit_xml(outcomes: list[CaseOutcome], load_errors: list[CaseError], seconds: float, family: str = "xunit1",
+              unchecked: Iterable[tuple[str, str]] = ()) -> str:  # fmt: skip
+    """One <testsuite> per case file, one <testcase> per case; a part of a file that fails to load is an <error>;
+    a tutorial with nothing checkable (``unchecked``: path and why) is one skipped <testcase> that says why."""
     extended = family == "xunit1"
     by_file: dict[str, list[ET.Element]] = defaultdict(list)
     for outcome in outcomes:
         by_file[outcome.case.path].append(_testcase(outcome, extended))
     for error in load_errors:
         by_file[error.path].append(_load_error(error, extended))
+    for path, why in unchecked:
+        by_file[path].append(_nothing_checkable(path, why, extended))
     root = ET.Element("testsuites", name="verifygrad", time=f"{seconds:.3f}")
     stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     for path, testcases in by_file.items():
@@ -80,6 +85,14 @@ def _load_error(error: CaseError, extended: bool) -> ET.Element:
         if error.line:
             testcase.set("line", str(error.line))
     ET.SubElement(testcase, "error", message=str(error), type="invalid case file").text = str(error)
+    return testcase
+
+
+def _nothing_checkable(path: str, why: str, extended: bool) -> ET.Element:
+    testcase = ET.Element("testcase", name=f"{PurePath(path).name}: nothing checkable", classname=classname(path), time="0.000")
+    if extended:
+        testcase.set("file", path)
+    ET.SubElement(testcase, "skipped", message=why)
     return testcase
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ def render_tutorials(console: Console, tutorials: list[Tutorial], outcomes: list
 def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose: int = 0) -> list[Text]:
     lines: list[Text] = []
     if not tutorial.drafts:
-        lines.append(Text("  no derivation found (no backward() on a tensor that requires grad, and no printed value of one)"))
+        lines.append(Text(_shown(f"  nothing checkable: {found_summary(tutorial)}"), style="yellow"))
     for draft in tutorial.drafts:
         outcome = by_name.get(draft.name)
         if outcome is None:
@@ -47,18 +48,37 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         lines.append(head)
         checks = _claim_checks(outcome)
         for kind, quantity, found in draft.claims:
-            ok, text = checks.get((kind, quantity), (None, "not checked: the case did not run"))
-            lines.append(_claim_line(found, kind, quantity, ok, text, _place(tutorial, found.line, found)))
+            ok, text = checks.get((kind, _checked_as(kind, quantity)), (None, "not checked: the case did not run"))
+            lines.append(_claim_line(found, kind, quantity, ok, text))
             if draft.kind == "stated" and ok is False:
                 lines.append(Text(_shown(f"      {contradiction(found, tutorial, by_name)}"), style="red"))
     unchecked = [found for found in tutorial.findings.found if found.status]
     if unchecked:
         lines.append(Text("  claims not checked:"))
-        lines += [Text(_shown(f"    {_place(tutorial, found.line, found)}: {found.source} {found.text}: {found.status}")) for found in unchecked]
+        lines += [Text(_shown(f"    {found.where or f'line {found.line}'}: {found.source} {found.text}: {found.status}")) for found in unchecked]
     if tutorial.reading.not_read:
         lines.append(Text("  not read:"))
         lines += [Text(_shown(f"    {_place(tutorial, line)}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
     return lines
+
+
+def found_summary(tutorial: Tutorial) -> str:
+    """What the reader found in a file, in one line: blocks, derivations, claims by source."""
+    blocks = Counter(block.kind for block in tutorial.document.blocks)
+    sources = Counter(found.source for found in tutorial.findings.found)
+    claims = ", ".join(f"{count} in {source}" for source, count in sources.items())
+    derivations = len(tutorial.reading.derivations)
+    return (f"found {blocks['code']} code block{'s' * (blocks['code'] != 1)}, {blocks['output']} output{'s' * (blocks['output'] != 1)}, "
+            f"{derivations} derivation{'s' * (derivations != 1)}, {sum(sources.values())} claim{'s' * (sum(sources.values()) != 1)}"
+            f"{f' ({claims})' if claims else ''}; {len(tutorial.reading.not_read)} not read")  # fmt: skip
+
+
+def unchecked_reasons(tutorial: Tutorial, most: int = 20) -> str:
+    """Why a file has nothing checkable: what was found, then the not-read lines and the unchecked claims."""
+    reasons = [f"line {line}: {what}" for line, what in sorted(tutorial.reading.not_read)]
+    reasons += [f"line {found.line}: {found.source} {found.text}: {found.status}" for found in tutorial.findings.found if found.status]
+    more = f"; and {len(reasons) - most} more" if len(reasons) > most else ""
+    return "; ".join([found_summary(tutorial), *reasons[:most]]) + more
 
 
 def _program(draft: Draft) -> str:
@@ -80,21 +100,27 @@ def _claim_checks(outcome: CaseOutcome) -> dict[tuple[str, str], tuple[bool | No
     return checks
 
 
-def _place(tutorial: Tutorial, line: int, found: Found | None = None) -> str:
-    """`line 12`; in a notebook, where a reader finds it, with the file line: `cell 4, line 3 (file line 59)`."""
+def _place(tutorial: Tutorial, line: int) -> str:
+    """`line 12`; in a notebook with where a reader finds it: `line 59 (cell 4, line 3)`."""
     if tutorial.document.format != "notebook":
         return f"line {line}"
-    from verifygrad.tutorials.load import claim_place
-
-    return f"{claim_place(tutorial.document, found) if found else tutorial.document.place(line)} (file line {line})"
+    return f"line {line} ({tutorial.document.place(line)})"
 
 
-def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str, place: str) -> Text:
+def _checked_as(kind: str, quantity: str) -> str:
+    """The row a claim's check sits on: a Hessian claim about x on H[x,x], a Jacobian's on J[x]."""
+    from verifygrad.cases.second_order import hessian_key, jacobian_key
+
+    return hessian_key(quantity, quantity) if kind == "hessian" else jacobian_key(quantity) if kind == "jacobian" else quantity
+
+
+def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str) -> Text:
     glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
-    what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula"}[kind]
+    what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula",
+            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]"}[kind]  # fmt: skip
     line = Text("    ")
     line.append(glyph, style=style)
-    line.append(_shown(f" {place} ({found.source}): {what} {_short(found)}: "))
+    line.append(_shown(f" {found.where or f'line {found.line}'} ({found.source}): {what} {_short(found)}: "))
     line.append(_shown(text), style=style)
     return line
 
@@ -136,6 +162,8 @@ def tutorials_report(tutorials: list[Tutorial]) -> list[dict[str, Any]]:
         {
             "file": tutorial.document.path,
             "format": tutorial.document.format,
+            "checkable": bool(tutorial.drafts),
+            "found": found_summary(tutorial),
             "cases": [
                 {
                     "name": draft.name,

@@ -27,10 +27,11 @@ class Block:
         return range(self.line, self.file_line(max(0, self.text.count("\n", 0, len(self.text.rstrip("\n"))))) + 1)
 
     def where(self, offset: int = 0) -> str:
-        """`line 12`, or `cell 3 line 2 (file line 40)` in a notebook."""
+        """`line 12`, or in a notebook `line 40 (cell 3, line 2)` (`cell 3 output, line 1` for what the cell printed)."""
         if self.cell is None:
             return f"line {self.file_line(offset)}"
-        return f"cell {self.cell} line {offset + 1} (file line {self.file_line(offset)})"
+        part = f"cell {self.cell} output" if self.kind == OUTPUT else f"cell {self.cell}"
+        return f"line {self.file_line(offset)} ({part}, line {offset + 1})"
 
 
 @dataclass(frozen=True)

@@ -70,10 +70,12 @@ def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found
                   label=target.label)  # fmt: skip
     if item.summarised:
         claim.status = "not checked: the printed value is a summary (`...`)"
-    if isinstance(value, Unknown):
+    if isinstance(value, Unknown) and " changed " in value.reason and value.reason.startswith("line "):
+        claim.status = f"not checked: {value.reason}"  # a stale value is never compared
+    elif isinstance(value, Unknown):
         claim.status = f"not checked: the code showing it ({target.label}, {target.where}) was not read: {value.reason}"
     elif isinstance(value, GradOf):
-        claim.kind, claim.leaf, claim.derivations = "grad", value.leaf, value.contributions
+        claim.kind, claim.leaf, claim.derivations = value.quantity, value.leaf, value.contributions
         if not value.contributions:
             claim.status = f"not tied: {target.label} has no gradient yet at {target.where}"
         elif value.leaf.unseeded or any(d.output.unseeded for d in value.contributions):
@@ -174,7 +176,9 @@ def _nearest(candidates: list, line: int, line_of) -> object | None:
 def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, rest: list, line: int, where: str, source: str, text: str) -> None:
     wrt = head.wrt[:-4] if head.wrt.endswith("grad") and head.of.endswith("grad") else head.wrt  # `x.grad = 2` in a comment
     candidates = [d for d in reading.derivations if any(leaf.name == wrt for leaf in d.leaves)]
-    matching = [d for d in candidates if d.output_name == head.of] or candidates
+    matching = [d for d in candidates if head.of in (d.output_name, d.output.bound)]
+    if not matching and len({id(d.output) for d in candidates}) == 1 and head.of not in {name for name, _, _ in reading.bindings}:
+        matching = candidates  # NOTE: one function differentiated, named otherwise in the prose; a name the code gives another tensor never ties
     derivation = _nearest(matching, line, lambda d: d.line)
     for side in rest:
         if isinstance(side, Derivative) or side[0] == "at":

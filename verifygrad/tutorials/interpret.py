@@ -11,23 +11,48 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from verifygrad.language.bindings import imported, resolve, spelling
 from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
+from verifygrad.tutorials import autodiff
 from verifygrad.tutorials.blocks import Block
-from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, computed_of, leaves_of, text_of
+from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
+from verifygrad.tutorials.functions import FunctionCalls
+from verifygrad.tutorials.values import (
+    COMPUTED,
+    CONST,
+    LEAF,
+    Function,
+    GradOf,
+    Number,
+    Other,
+    Sequence,
+    Tape,
+    Tensor,
+    Transform,
+    Unknown,
+    computed_of,  # fmt: skip
+    leaves_of,
+    text_of,
+)
 
-Value = Tensor | Number | Other | Unknown | GradOf
+Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape
 
 # Constructors and what they are called in verifygrad's constant language.
 _CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
-_DATA_CONSTRUCTORS = {"tensor", "Tensor", "FloatTensor", "DoubleTensor", "as_tensor", "from_numpy", "array"}
 _RANDOM = {"randn", "rand"}
 _FLOAT64 = {"float64", "double"}
 _IDENTITY_METHODS = {"clone", "contiguous", "requires_grad_", "squeeze_", "float", "double", "cuda", "cpu", "to", "type_as"}
-_DETACHING = {"detach", "numpy", "item", "tolist", "detach_"}
+_DETACHING = {"detach", "numpy", "item", "tolist", "detach_", "asnumpy", "asscalar"}
 _NOT_TENSOR_ATTRIBUTES = {"requires_grad", "grad_fn", "shape", "dtype", "device", "is_leaf", "size", "ndim"}
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow}
-_KNOWN_MODULES = {"torch", "numpy", "math", "torch.autograd", "torch.nn.functional", "torch.nn", "matplotlib", "matplotlib.pyplot", "__future__"}
+_KNOWN_MODULES = {*autodiff.LIBRARIES, "functorch", "matplotlib", "__future__", "sympy", "IPython"}
+# Names tutorials use without importing them (a snippet of a longer page): what they conventionally stand for.
+DEFAULT_ALIASES = {
+    "torch": "torch", "np": "numpy", "numpy": "numpy", "F": "torch.nn.functional", "nn": "torch.nn", "math": "math", "tf": "tensorflow",
+    "jnp": "jax.numpy", "jax": "jax", "nd": "mxnet.nd", "mx": "mxnet", "paddle": "paddle", "mindspore": "mindspore", "ms": "mindspore",
+    "Variable": "torch.autograd.Variable", "Parameter": "torch.nn.Parameter",
+}  # fmt: skip
 _IGNORED_CALLS = {"plt", "display", "type", "len", "isinstance", "input", "help", "dir", "id"}
 
 
@@ -41,6 +66,8 @@ class Derivation:
     line: int
     where: str
     leaves: list[Tensor] = field(default_factory=list)
+    quantity: str = "grad"  # "grad" (backward, grad(f), tape.gradient), "jacobian" or "hessian"
+    jvp: dict[int, str] = field(default_factory=dict)  # forward mode: leaf id -> the tangent's constant text
 
 
 @dataclass(frozen=True)
@@ -64,16 +91,18 @@ class Reading:
     strings: list[tuple[int, int, str]] = field(default_factory=list)  # (code block index, file line, text) of bare strings
 
 
-class CodeReader:
+class CodeReader(FunctionCalls):
     """Reads code blocks one after another into a single namespace."""
 
     def __init__(self) -> None:
         self.names: dict[str, Value] = {}
+        self.aliases: dict[str, str] = dict(DEFAULT_ALIASES)  # names imports bound: module paths, resolved once here
         self.reading = Reading()
         self.seed: int | None = None
         self.random_calls: list[tuple[str, tuple[int, ...], str]] = []
         self.block: Block | None = None
         self.no_grad = 0
+        self.shared: dict[str, set[str]] = {}  # name -> the names sharing its memory (views, .data, from_numpy, plain aliases)
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -102,6 +131,9 @@ class CodeReader:
                 self.statement(statement, last)
             except RecursionError:
                 self.not_read(statement.lineno, "code nested too deeply")
+            except (KeyError, ValueError, TypeError, AttributeError, IndexError) as err:  # NOTE: a gap in the reader is a line not read, never a crash
+                self.not_read(statement.lineno, f"a statement the reader could not follow ({type(err).__name__})")
+                self.unread_statement(statement)
 
     def file_line(self, lineno: int) -> int:
         return self.block.file_line(lineno - 1) if self.block else lineno
@@ -129,6 +161,8 @@ class CodeReader:
     def statement(self, node: ast.stmt, last: bool) -> None:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             self.import_(node)
+        elif isinstance(node, ast.FunctionDef):
+            self.define(node)
         elif isinstance(node, ast.Assign):
             value = self.expression(node.value)
             for target in node.targets:
@@ -147,12 +181,21 @@ class CodeReader:
             self.unread_statement(node)
 
     def import_(self, node: ast.Import | ast.ImportFrom) -> None:
-        modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-        for module in modules:
-            if module not in _KNOWN_MODULES and not module.startswith(("torch", "numpy", "matplotlib")):
-                self.not_read(node.lineno, f"an import of other code ({module})")
-                for alias in node.names:
-                    self.names[(alias.asname or alias.name).split(".")[0]] = Unknown(f"imported from {module}")
+        for name, path in imported(node).items():
+            self.names.pop(name, None)
+            if path.split(".")[0] in _KNOWN_MODULES:
+                self.aliases[name] = path
+            else:
+                self.aliases.pop(name, None)
+                self.not_read(node.lineno, f"an import of other code ({path.rpartition('.')[0] or path})")
+                self.names[name] = Unknown(f"imported from {path}")
+
+    def path(self, node: ast.expr) -> str | None:
+        """The full path a name or attribute chain stands for through the imports (`jnp.sum` -> `jax.numpy.sum`), or None."""
+        written = dotted_name(node)
+        if written is None or written.split(".")[0] in self.names:
+            return None
+        return resolve(written, self.aliases) if written.split(".")[0] in self.aliases else None
 
     def unread_statement(self, node: ast.stmt) -> None:
         what = {
@@ -167,9 +210,39 @@ class CodeReader:
         if isinstance(node, ast.While) and self._mentions_unseeded(node.test):
             what += " (unseeded random input decides the loop)"
         self.not_read(node.lineno, what)
-        for target in ast.walk(node):
-            if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Store):
-                self.names[target.id] = Unknown(f"assigned in {what.split(' (')[0]} at line {self.file_line(node.lineno)}")
+        self.changed_unread(node, what.split(" (")[0])
+
+    def changed_unread(self, node: ast.AST, what: str) -> None:
+        """Code not followed: every name it could have changed, and every name sharing memory with one, becomes unknown."""
+        line = self.file_line(node.lineno)
+        for name, how in changed_names(node):
+            self.invalidate(name, f"line {line} changed {name} and was not read ({what}: {how})")
+        if writes_gradients(node):
+            for _, leaf in self.reading.leaves:
+                leaf.grad_unknown = leaf.grad_unknown or f"line {line} changed {leaf.name}.grad and was not read ({what})"
+            for value in self.names.values():
+                if isinstance(value, Tensor) and value.kind == COMPUTED and value.retained:
+                    value.grad_unknown = value.grad_unknown or f"line {line} changed {value.bound}.grad and was not read ({what})"
+
+    def invalidate(self, name: str, reason: str, keep: bool = False) -> None:
+        """``name`` (unless ``keep``) and the names sharing its memory hold values the reader did not follow."""
+        pending, seen = [name], set()
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            pending += sorted(self.shared.get(current, ()))
+            if current in self.names and not (keep and current == name) and not isinstance(self.names[current], Unknown):
+                self.names[current] = Unknown(reason if current == name else f"{reason}; {current} shares its memory")
+
+    def share(self, target: str, value: ast.expr | None) -> None:
+        """``target`` is bound anew: it shares memory with the names ``value`` is a view or alias of, and no longer with others."""
+        for other in self.shared.pop(target, set()):
+            self.shared.get(other, set()).discard(target)
+        for other in shared_with(value) - {target} if value is not None else ():
+            self.shared.setdefault(target, set()).add(other)
+            self.shared.setdefault(other, set()).add(target)
 
     def _mentions_unseeded(self, node: ast.expr) -> bool:
         for name in ast.walk(node):
@@ -180,6 +253,9 @@ class CodeReader:
 
     def assign(self, target: ast.expr, value: Value, node: ast.stmt) -> None:
         if isinstance(target, ast.Name):
+            self.aliases.pop(target.id, None)
+            if isinstance(value, Function) and not value.emitted:  # f = lambda x: ...
+                value = self.named(value, target.id)
             if isinstance(value, Tensor) and value.kind == LEAF and not value.name:
                 value.name = target.id
                 self.reading.leaves.append((target.id, value))
@@ -187,44 +263,63 @@ class CodeReader:
                 self.reading.bindings.append((target.id, value, self.file_line(node.lineno)))
                 value.bound = value.bound or target.id
             self.names[target.id] = value
+            self.share(target.id, getattr(node, "value", None))
+        elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Sequence) and len(value.items) == len(target.elts):
+            for element, item in zip(target.elts, value.items):
+                self.assign(element, item, ast.Pass(lineno=node.lineno, col_offset=node.col_offset))  # NOTE: no value to share memory with
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                if isinstance(element, ast.Name):
-                    self.names[element.id] = Unknown("tuple unpacking")
             self.not_read(node.lineno, "tuple unpacking")
+            self.changed_unread(target, "tuple unpacking")
         elif isinstance(target, ast.Attribute) and target.attr == "grad" and isinstance(value, Other) and value.what == "None":
             leaf = self.expression(target.value)
             if isinstance(leaf, Tensor):
-                leaf.grad = []
+                leaf.grad, leaf.grad_unknown = [], ""
         elif isinstance(target, ast.Attribute) and target.attr == "requires_grad":
             self.requires_grad(target.value, node)
+        elif isinstance(target, ast.Attribute) and target.attr == "stop_gradient" and isinstance(value, Other) and value.what == "False":
+            self.requires_grad(target.value, node)  # paddle: x.stop_gradient = False
         else:
             self.not_read(node.lineno, f"an assignment to {ast.unparse(target)}")
+            self.changed_unread(node, f"an assignment to {ast.unparse(target)}")
 
     def augmented(self, node: ast.AugAssign) -> None:
         if not isinstance(node.target, ast.Name):
             self.not_read(node.lineno, f"an in-place update of {ast.unparse(node.target)}")
+            self.changed_unread(node, f"an in-place update of {ast.unparse(node.target)}")
             return
         current = self.names.get(node.target.id)
         if isinstance(current, Tensor) and current.kind == LEAF:
             self.not_read(node.lineno, f"an in-place change of the leaf {node.target.id}")
-            self.names[node.target.id] = Unknown("changed in place")
+            self.changed_unread(node, f"an in-place change of the leaf {node.target.id}")
             return
         combined = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
         ast.copy_location(combined, node)
+        # NOTE: `x += 1` on an array or tensor changes it in place: what shares its memory changes too
+        self.invalidate(node.target.id, f"line {self.file_line(node.lineno)} changed {node.target.id} in place", keep=True)
         self.names[node.target.id] = self.expression(combined)
 
     def with_(self, node: ast.With, last: bool) -> None:
-        managers = [ast.unparse(item.context_expr) for item in node.items]
-        if not all(m.endswith("no_grad()") for m in managers):
-            self.unread_statement(node)
-            return
-        self.no_grad += 1
+        stops = 0
+        for item in node.items:
+            manager = item.context_expr
+            path = self.path(manager.func) if isinstance(manager, ast.Call) else None
+            method = manager.func.attr if isinstance(manager, ast.Call) and isinstance(manager.func, ast.Attribute) else None
+            if path in autodiff.TAPES:
+                if isinstance(item.optional_vars, ast.Name):
+                    self.names[item.optional_vars.id] = Tape("tape")
+            elif path in autodiff.NOT_RECORDING or (method == "stop_recording" and isinstance(self.expression(manager.func.value), Tape)):
+                stops += 1
+            elif path not in autodiff.RECORDING and not ast.unparse(manager).endswith("no_grad()"):
+                self.unread_statement(node)
+                return
+            elif ast.unparse(manager).endswith("no_grad()"):
+                stops += 1
+        self.no_grad += stops
         try:
             for index, statement in enumerate(node.body):
                 self.statement(statement, last and index == len(node.body) - 1)
         finally:
-            self.no_grad -= 1
+            self.no_grad -= stops
 
     def requires_grad(self, node: ast.expr, statement: ast.stmt) -> Value:
         value = self.expression(node)
@@ -254,15 +349,21 @@ class CodeReader:
                 inner = owner.value.value if owner.attr == "data" and isinstance(owner.value, ast.Attribute) else owner.value
                 leaf = self.expression(inner)
                 if isinstance(leaf, Tensor):
-                    leaf.grad = []
+                    leaf.grad, leaf.grad_unknown = [], ""
                 return
             if method == "retain_grad":
                 value = self.expression(owner)
                 if isinstance(value, Tensor) and value.kind == COMPUTED:
                     value.retained = True
                 return
-            if method == "requires_grad_":
+            if method in autodiff.ATTACH:
                 self.requires_grad(owner, node)
+                return
+            if method == "watch" and isinstance(self.expression(owner), Tape):
+                for argument in call.args:
+                    self.requires_grad(argument, node)
+                return
+            if method == "reset" and isinstance(self.expression(owner), Tape):
                 return
             if dotted_name(call.func) in ("torch.manual_seed", "torch.random.manual_seed"):
                 self.manual_seed(call)
@@ -286,9 +387,20 @@ class CodeReader:
                         if isinstance(value, (Tensor, GradOf)):
                             self.show(value, call, ast.unparse(part.value))
                 continue
+            if isinstance(argument, ast.BinOp) and isinstance(argument.op, ast.Mod) and isinstance(argument.left, ast.Constant):
+                shown = argument.right.elts if isinstance(argument.right, ast.Tuple) else [argument.right]  # "%s" % x.grad
+                for inner in shown:
+                    value = self.expression(inner)
+                    if isinstance(value, (Tensor, GradOf, Sequence)):
+                        self.show(value, call, ast.unparse(inner))
+                continue
             self.show(self.expression(argument), call, ast.unparse(argument))
 
     def show(self, value: Value, node: ast.AST, label: str) -> None:
+        if isinstance(value, Sequence):  # a tuple of gradients prints each in turn
+            for index, item in enumerate(value.items):
+                self.show(item, node, f"{label}[{index}]")
+            return
         self.reading.shown[-1].append(Shown(value, self.file_line(node.lineno), self.where(node.lineno), label))
 
     def manual_seed(self, call: ast.Call) -> None:
@@ -307,7 +419,7 @@ class CodeReader:
         grad_output = None
         argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "gradient"), None)
         if argument is not None:
-            given = self.expression(argument)
+            given = self.like(argument, output)
             if isinstance(given, Number):
                 grad_output = repr(given.value)
             elif isinstance(given, Tensor) and given.kind == CONST:
@@ -372,11 +484,13 @@ class CodeReader:
     def _Attribute(self, node: ast.Attribute) -> Value:
         if node.attr == "grad":
             owner = self.expression(node.value)
+            if isinstance(owner, Tensor) and owner.grad_unknown:
+                return Unknown(owner.grad_unknown)
             if isinstance(owner, Tensor) and (owner.kind == LEAF or owner.retained):
                 return GradOf(owner, tuple(owner.grad))
             return owner if isinstance(owner, Unknown) else Other("grad of a non-leaf")
-        if dotted_name(node) is not None and dotted_name(node).split(".")[0] in ("torch", "np", "numpy", "math"):
-            return Other(dotted_name(node))
+        if self.path(node) is not None:
+            return Other(self.path(node))
         owner = self.expression(node.value)
         if isinstance(owner, Unknown):
             return owner
@@ -389,23 +503,47 @@ class CodeReader:
         return self.unknown(node, f"the attribute .{node.attr}")
 
     def _Call(self, node: ast.Call) -> Value:
-        dotted = dotted_name(node.func)
-        if isinstance(node.func, ast.Attribute) and (dotted is None or dotted.split(".")[0] in self.names):
-            return self.method(node)
-        if dotted is None:
-            return self.unknown(node, f"a call of {ast.unparse(node.func)}")
+        path = self.path(node.func)
+        if path is None:
+            callee = self.names.get(node.func.id) if isinstance(node.func, ast.Name) else None
+            if callee is None and not isinstance(node.func, (ast.Attribute, ast.Name)):
+                callee = self.expression(node.func)  # grad(f)(x)
+            if isinstance(callee, (Function, Transform, Tape)):
+                return self.call(callee, node)
+            if isinstance(callee, Unknown):
+                return callee
+            if isinstance(node.func, ast.Attribute):
+                return self.method(node)
+            if isinstance(node.func, ast.Name) and node.func.id in ("float", "int") and len(node.args) == 1:
+                inner = self.expression(node.args[0])
+                return inner if isinstance(inner, (Number, Unknown)) else Other(node.func.id)
+            if isinstance(node.func, ast.Name) and (node.func.id in _IGNORED_CALLS or node.func.id in ("print", "range", "str", "repr")):
+                return Other(node.func.id)
+            if isinstance(node.func, ast.Name) and node.func.id in ("open", "exec", "eval", "compile", "__import__"):
+                return self.unknown(node, f"{node.func.id}() (file I/O and dynamic code are not read)")
+            self.changed_unread(node, f"a call of {ast.unparse(node.func)[:40]}")
+            return Unknown(f"a call of {ast.unparse(node.func)[:40]}")
+        handled = self.framework_call(path, node)
+        if handled is not None:
+            return handled
+        dotted = path
         short = dotted.split(".")[-1]
         if dotted in ("torch.device", "torch.cuda.is_available", "torch.set_printoptions", "torch.set_grad_enabled"):
             return Other(dotted)  # settings, not values: `.to(device)` is read where it is used
         if dotted in ("Variable", "torch.autograd.Variable", "autograd.Variable", "nn.Parameter", "torch.nn.Parameter", "Parameter"):
             return self.variable(node, wants_grad=short == "Parameter")
-        constructs = short in _CONSTRUCTORS or short in _DATA_CONSTRUCTORS or short in _RANDOM
-        if constructs and (dotted.split(".")[0] in ("torch", "np", "numpy") or dotted in _CONSTRUCTORS):
+        constructs = short in _CONSTRUCTORS or short in autodiff.DATA or short in _RANDOM
+        if constructs and dotted.split(".")[0] in autodiff.LIBRARIES and ".random." not in dotted:
             return self.constructor(node, short)
-        if dotted.startswith(("torch.", "F.", "np.", "numpy.", "math.")) or dotted in ("abs", "sum", "pow"):
-            if dotted.startswith(("torch.optim", "torch.nn.", "nn.", "torch.load", "torch.save", "torch.utils")):
-                return self.unknown(node, f"{dotted} (models, optimizers and I/O are not read)")
-            return self.function(node, dotted)
+        if dotted.startswith(("torch.optim", "torch.nn.Module", "torch.nn.Linear", "torch.load", "torch.save", "torch.utils", "tensorflow.keras",
+                              "mxnet.gluon", "paddle.nn.Linear", "mindspore.nn")):  # fmt: skip
+            self.changed_unread(node, dotted)
+            return self.unknown(node, f"{dotted} (models, optimizers and I/O are not read)")
+        if ".random." in dotted and dotted.startswith("jax."):
+            return self.unknown(node, autodiff.SEEDED_JAX)
+        spelt = spelling(dotted)
+        if spelt is not None:
+            return self.function(node, spelt)
         if dotted in ("open", "exec", "eval", "compile", "__import__"):
             return self.unknown(node, f"{dotted}() (file I/O and dynamic code are not read)")
         if dotted in ("float", "int") and len(node.args) == 1:
@@ -413,10 +551,33 @@ class CodeReader:
             return inner if isinstance(inner, (Number, Unknown)) else Other(dotted)
         if dotted.split(".")[0] in _IGNORED_CALLS:
             return Other(dotted)
+        self.changed_unread(node, f"a call of {dotted}")
         return Unknown(f"a call of {dotted}")
 
     def _List(self, node: ast.List | ast.Tuple) -> Value:
+        items = tuple(self.expression(item) for item in node.elts)
+        if items and all(isinstance(item, (Tensor, GradOf, Sequence)) for item in items):
+            return Sequence(items)
         return Other("a list")
+
+    def _Subscript(self, node: ast.Subscript) -> Value:
+        owner = self.expression(node.value)
+        position = node.slice.value if isinstance(node.slice, ast.Constant) and type(node.slice.value) is int else None
+        if isinstance(owner, Sequence) and position is not None and -len(owner.items) <= position < len(owner.items):
+            return owner.items[position]
+        if isinstance(owner, Unknown):
+            return owner
+        if isinstance(owner, Tensor):
+            key = _literal_text(node.slice) if not isinstance(node.slice, ast.Slice) else None
+            if key is not None or isinstance(node.slice, (ast.Slice, ast.Tuple)) and "Name" not in ast.dump(node.slice):
+                return self.combine(ast.Subscript(_ref(0), node.slice, ast.Load()), [owner], node)
+        return self.unknown(node, "indexing")
+
+    def _Lambda(self, node: ast.Lambda) -> Value:
+        definition = ast.FunctionDef("lambda_", node.args, [ast.Return(node.body, lineno=node.lineno, col_offset=node.col_offset)], [], None,
+                                     lineno=node.lineno, col_offset=node.col_offset)  # fmt: skip
+        definition.type_params = []
+        return Function(definition, self.file_line(node.lineno))
 
     _Tuple = _List
 
@@ -449,7 +610,7 @@ class CodeReader:
         device = "cuda" if any(k.arg == "device" and "cuda" in ast.unparse(k.value) for k in node.keywords) else "cpu"
         if short in _RANDOM:
             made = self.random_tensor(node, short)
-        elif short in _DATA_CONSTRUCTORS:
+        elif short in autodiff.DATA:
             if len(node.args) != 1:
                 return self.unknown(node, f"{short}() with a shape (uninitialised memory)")
             data = node.args[0]
@@ -498,7 +659,10 @@ class CodeReader:
         name = node.func.attr
         owner = self.expression(node.func.value)
         if isinstance(owner, Unknown):
+            self.changed_unread(node, f"a call of {ast.unparse(node.func)[:40]}")
             return owner
+        if isinstance(owner, Tape):
+            return self.tape_request(name, node)
         if isinstance(owner, GradOf):
             return owner if name in _IDENTITY_METHODS | _DETACHING | {"data"} else Other(f"grad.{name}()")
         if not isinstance(owner, Tensor):
@@ -512,13 +676,14 @@ class CodeReader:
             if owner.kind == CONST and not (node.args and ast.unparse(node.args[0]) == "False"):
                 owner.kind = LEAF
             return owner
-        if name in _IDENTITY_METHODS:
+        if name in _IDENTITY_METHODS or name == "copy":
             return owner
         if name in _DETACHING:
             return self.detached(owner, node)
         if name in ("size", "dim", "numel", "is_leaf", "type"):
             return Other(name)
         if name.endswith("_"):
+            self.changed_unread(node, f"the in-place method .{name}()")
             return self.unknown(node, f"the in-place method .{name}()")
         operands, parts = _placeholders([owner, *[self.expression(arg) for arg in node.args]])
         for operand in operands[1:]:

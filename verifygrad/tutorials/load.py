@@ -31,7 +31,7 @@ def load_tutorials(paths: list[Path], pattern: str | None = None) -> tuple[list[
             continue
         tutorials.append(tutorial)
         for draft in tutorial.drafts:
-            loaded, failed = load_mapping(lined(draft), str(path), draft.line)
+            loaded, failed = load_mapping(located(draft), str(path), draft.line)
             errors += failed
             for case in loaded:
                 case.places = places(tutorial.document, draft)
@@ -39,22 +39,23 @@ def load_tutorials(paths: list[Path], pattern: str | None = None) -> tuple[list[
     return cases, errors, tutorials
 
 
-def lined(draft: Draft) -> LineDict:
-    """The draft's case with each claim at the line the tutorial shows it, so that a failure points there."""
+def located(draft: Draft) -> dict:
+    """The draft's mapping with each claim's line, as a case file's loader records them: a failure points at the
+    printed number or the formula that is wrong, not at the backward() call."""
     expect = draft.mapping.get("expect")
     if not isinstance(expect, dict):
-        return LineDict(draft.mapping, line=draft.line)
+        return draft.mapping
     lines: dict[str, int] = {}
     nested: dict[str, dict[str, int]] = {}
     for kind, quantity, found in draft.claims:
         if kind == "value":
             lines.setdefault("value", found.line)
         else:
-            lines.setdefault(kind, found.line)
             nested.setdefault(kind, {}).setdefault(quantity, found.line)
-    claims = {key: LineDict(value, line=lines.get(key, draft.line), key_lines=nested.get(key)) if isinstance(value, dict) else value
+    claims = {key: LineDict(value, line=draft.line, key_lines=nested[key]) if key in nested and isinstance(value, dict) else value
               for key, value in expect.items()}  # fmt: skip
-    return LineDict({**draft.mapping, "expect": LineDict(claims, line=draft.line, key_lines=lines)}, line=draft.line)
+    lines.update({key: min(quantities.values()) for key, quantities in nested.items()})
+    return {**draft.mapping, "expect": LineDict(claims, line=draft.line, key_lines=lines)}
 
 
 def derivative_claims_only(draft: Draft) -> Draft | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block
@@ -46,7 +47,9 @@ def read_markdown(text: str) -> list[Block]:
             while options < len(body) and re.match(r"^\s*:[\w-]+:", body[options]):
                 options += 1
             flush_prose()
-            blocks.extend(_fenced(language, "\n".join(body[options:]) + "\n", index + 2 + options, expect_output))
+            text = "\n".join(body[options:]) + "\n"
+            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES
+            blocks.extend(_fenced(language, text, index + 2 + options, expect_output or (after_code and looks_printed(text))))
             expect_output = False
             index = end + 1
             prose_start = index + 1
@@ -92,6 +95,33 @@ def read_markdown(text: str) -> list[Block]:
         index += 1
     flush_prose()
     return blocks
+
+
+_REPR_CALLS = {"tensor", "array", "Array", "DeviceArray", "Tensor", "tf.Tensor", "Variable"}
+
+
+def looks_printed(text: str) -> bool:
+    """Whether a fenced block holds what code printed rather than code: reprs (`tensor([6.])`, `tf.Tensor(2.0, shape=())`),
+    numbers and lists, or text that is not Python and holds a printed value (`[[1. 2.]\n [3. 4.]]`, `<NDArray 2 @cpu(0)>`)."""
+    from verifygrad.tutorials.printed import read_printed
+
+    if not text.strip():
+        return False
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return bool(read_printed(text))
+    return all(isinstance(statement, ast.Expr) and _is_shown_value(statement.value) for statement in module.body)
+
+
+def _is_shown_value(node: ast.expr) -> bool:
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float))
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return all(_is_shown_value(element) for element in node.elts)
+    return isinstance(node, ast.Call) and ast.unparse(node.func) in _REPR_CALLS
 
 
 def _fence_end(lines: list[str], start: int, marker: str) -> int:

@@ -2,7 +2,12 @@
 
 torch (`tensor([[4.5000, 4.5000]], grad_fn=<MeanBackward0>)`), old torch (`Variable containing:` rows
 then `[torch.FloatTensor of size 2x2]`, with an optional `1.0e-02 *` scale line), numpy
-(`array([[1., 2.]], dtype=float32)` and comma-less `[[1. 2.]]`), and plain numbers.
+(`array([[1., 2.]], dtype=float32)` and comma-less `[[1. 2.]]`), JAX (`Array([1., 2.], dtype=float32)`,
+`DeviceArray(...)`), TensorFlow (`tf.Tensor([1. 2.], shape=(2,), dtype=float32)`, `<tf.Tensor: shape=(),
+dtype=float32, numpy=6.0>`, `<tf.Variable ... numpy=array(...)>`), MXNet (rows then `<NDArray 2x2 @cpu(0)>`),
+Paddle (`Tensor(shape=[2], dtype=float32, place=..., stop_gradient=False, [1., 2.])`), MindSpore
+(`Tensor(shape=[2], dtype=Float32, value= [1., 2.])`), and plain numbers. A log line (`[22:07:05] file.h:155:
+...`) is not a value: a bracket holding anything but numbers is not read as one.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ _TOKEN = re.compile(rf"\[|\]|\.\.\.|{_NUMBER}|,")
 _NUMBER_ROW = re.compile(rf"^\s*(?:(?:{_NUMBER})\s*)+$")
 _SCALE = re.compile(rf"^\s*({_NUMBER})\s*\*\s*$")
 _OLD_SIZE = re.compile(r"^\s*\[torch\.(?:cuda\.)?(\w+)Tensor of size ([\dx]+)[^\]]*\]\s*$")
-_CALL = re.compile(r"\b(tensor|array|Parameter containing:\s*tensor)\(")
+_CALL = re.compile(r"\b(tensor|array|Array|DeviceArray|Tensor|Parameter containing:\s*tensor)\(")
+_TF_SCALAR = re.compile(rf"<tf\.(?:Tensor|Variable)\b[^<>]*?numpy=({_NUMBER})>")
+# Reprs that print each element in its own shortest form (numpy's `maxprec`), not all with the same decimals as torch
+_SHORTEST = {"array", "Array", "DeviceArray", "Tensor", "list"}
 _LIST_START = re.compile(r"^\s*\[\s*[\[\d\-+.]")
 
 
@@ -51,6 +59,13 @@ def read_printed(text: str) -> list[Printed]:
     index = 0
     while index < len(lines):
         line = lines[index]
+        scalar = _TF_SCALAR.search(line)
+        if scalar:
+            number = scalar.group(1)
+            written = WrittenFloat(float(number), number)
+            found.append(Printed(np.array(float(number)), _decimals([number], shortest=True), index, scalar.group(0), written=written))
+            index += 1
+            continue
         call = _CALL.search(line)
         if call:
             begin = starts[index] + call.end() - 1
@@ -67,7 +82,7 @@ def read_printed(text: str) -> list[Printed]:
             begin = starts[index] + line.index("[")
             end = _matching(text, begin, "[", "]")
             if end is not None:
-                item = _from_data(text[begin : end + 1], index, text[begin : end + 1])
+                item = _from_data(text[begin : end + 1], index, text[begin : end + 1], shortest=True)
                 if item is not None:
                     found.append(item)
                 index = text.count("\n", 0, end) + 1
@@ -99,21 +114,37 @@ def _matching(text: str, begin: int, opening: str = "(", closing: str = ")") -> 
 
 
 def _from_call(inside: str, line: int, whole: str, kind: str) -> Printed | None:
-    """`tensor(DATA, requires_grad=True)` or `array(DATA, dtype=float32)`: DATA up to the first top-level comma."""
-    depth, cut = 0, len(inside)
-    for position, char in enumerate(inside):
-        depth += char == "["
-        depth -= char == "]"
-        if char == "," and depth == 0:
-            cut = position
-            break
-    item = _from_data(inside[:cut], line, whole)
-    if item is not None and re.search(r"device='cuda", inside[cut:]):
+    """`tensor(DATA, requires_grad=True)`, `array(DATA, dtype=float32)`, `tf.Tensor(DATA, shape=...)`: DATA is the first
+    argument; Paddle's `Tensor(shape=..., stop_gradient=..., DATA)` puts it last, MindSpore's `value= DATA`."""
+    arguments = _arguments(inside)
+    data = arguments[0] if arguments else ""
+    if kind == "Tensor" and data.strip().startswith("shape="):
+        valued = [argument for argument in arguments if argument.strip().startswith("value=")]
+        data = valued[0].strip()[len("value=") :] if valued else arguments[-1]
+        if "=" in data:
+            return None
+    item = _from_data(data, line, whole, shortest=kind in _SHORTEST)
+    if item is not None and re.search(r"device='cuda|place=Place\(gpu", inside):
         return Printed(item.values, item.decimals, line, whole, item.summarised, "cuda", item.written)
     return item
 
 
-def _from_data(data: str, line: int, whole: str) -> Printed | None:
+def _arguments(inside: str) -> list[str]:
+    """A call's arguments, split at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(inside):
+        depth += char in "[("
+        depth -= char in "])"
+        if char == "," and depth == 0:
+            parts.append(inside[start:position])
+            start = position + 1
+    parts.append(inside[start:])
+    return [part for part in parts if part.strip()]
+
+
+def _from_data(data: str, line: int, whole: str, shortest: bool = True) -> Printed | None:
+    if _TOKEN.sub("", data).strip():  # `[22:07:05]`, `[1/10]`: brackets holding more than numbers
+        return None
     tokens = _TOKEN.findall(data)
     if not tokens or any(t not in "[],..." and not re.fullmatch(_NUMBER, t) for t in tokens):
         return None
@@ -143,7 +174,7 @@ def _from_data(data: str, line: int, whole: str) -> Printed | None:
     if values.dtype == object:
         return None
     numbers = [t for t in tokens if t not in "[],..."]
-    return Printed(values, _decimals(numbers), line, whole, summarised, written=nested)
+    return Printed(values, _decimals(numbers, shortest), line, whole, summarised, written=nested)
 
 
 def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | None:
@@ -178,8 +209,11 @@ def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | N
     return Printed(shaped, decimals, line, "\n".join(rows + [size.group(0)]), written=written)
 
 
-def _decimals(numbers: list[str]) -> int | None:
-    """How precisely the numbers were printed: decimals after the point; None where all are shown exactly."""
+def _decimals(numbers: list[str], shortest: bool = False) -> int | None:
+    """How precisely the numbers were printed: decimals after the point; None where all are shown exactly.
+
+    ``shortest``: each element printed in its own shortest form (numpy, JAX, TF), so the most decimals shown hold
+    for all; otherwise (torch) every element has the same decimals and the coarsest sets them."""
     most: int | None = None
     for number in numbers:
         mantissa, _, exponent = number.lower().partition("e")
@@ -189,7 +223,7 @@ def _decimals(numbers: list[str]) -> int | None:
         digits -= int(exponent) if exponent else 0
         if digits > 0 and mantissa.split(".")[-1].strip("0") != "" or (exponent and digits > 0):
             most = digits if most is None else max(most, digits)
-    return _least_precise(numbers, most)
+    return most if shortest else _least_precise(numbers, most)
 
 
 def _least_precise(numbers: list[str], most: int | None) -> int | None:

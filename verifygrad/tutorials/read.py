@@ -8,7 +8,7 @@ from pathlib import Path
 
 from verifygrad.errors import CaseError
 from verifygrad.process import limits
-from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Document
+from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block, Document
 from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
 from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, comment_claims, math_spans, tie_math, tie_output
 from verifygrad.tutorials.interpret import CodeReader, Reading
@@ -41,7 +41,7 @@ def read_tutorial(path: Path) -> Tutorial:
         elif block.kind == OUTPUT and pointers:
             tie_output(findings, reader.reading.shown[-1], pointers[-1], read_printed(block.text), block)
         elif block.kind == PROSE:
-            findings.math += [(line, f"line {line}", body, "LaTeX") for line, body in math_spans(block, lines, math_budget)]
+            findings.math += [(line, _where_in(block, line), body, "LaTeX") for line, body in math_spans(block, lines, math_budget)]
     reading = reader.reading
     for index, line, string in reading.strings:  # '''输出结果: tensor(...)''' after a print in the code
         printed = read_printed(string)
@@ -85,9 +85,16 @@ def _leave_skipped(document: Document, reading: Reading, findings: Findings) -> 
             found.status = f"skipped: the derivation at line {found.derivations[0].line} is marked to be skipped"
 
 
-def _string_block(index: int, line: int):
-    from verifygrad.tutorials.blocks import Block
+def _where_in(block: Block, line: int) -> str:
+    """Where a file line of a prose block is: in a notebook, its cell too."""
+    if block.cell is None:
+        return f"line {line}"
+    if block.one_line:
+        return f"line {line} (cell {block.cell})"
+    return block.where(line - block.line)
 
+
+def _string_block(index: int, line: int) -> Block:
     return Block(OUTPUT, "", line)
 
 

@@ -56,6 +56,7 @@ def program_of(outputs: list[Tensor], names: dict[int, str]) -> tuple[list[str],
     lines: list[str] = []
     inline: dict[int, ast.expr] = {}
     for tensor in computed_of(outputs):
+        lines += [source for source in tensor.defs if source not in lines]  # the tutorial's functions, before their first call
         parts = {f"_ref{index}": _written(ref, names, inline) for index, ref in enumerate(tensor.refs)}
         expression = _Substitute(parts).visit(copy.deepcopy(tensor.tree))
         if not tensor.bound and not tensor.retained and tensor not in outputs:
@@ -98,7 +99,7 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
         for derivation, draft, extras in built:
             if item.kind == "value" and item.tensor is derivation.output:
                 _add(draft, extras, "value", "value", item)
-            elif item.kind in ("grad", "formula") and item.derivations == (derivation,):
+            elif item.kind in ("grad", "formula", "jacobian", "hessian") and item.derivations == (derivation,):
                 _add(draft, extras, item.kind, draft.names[id(item.leaf)], item)
             else:
                 continue
@@ -160,8 +161,13 @@ def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
     mapping = _base(_program_text(lines, output), leaves, names, name, derivation.line, path, derivation.grad_output or 1)
     if retained:
         mapping["wrt"] = [*mapping["inputs"], *retained]
-    mapping["description"] = f"{derivation.output_name}.backward() at {derivation.where}"
-    return Draft(mapping, derivation.line, "derivation", names, about=f"{derivation.output_name}.backward()")
+    if derivation.quantity in ("jacobian", "hessian"):
+        mapping[derivation.quantity] = True
+    asked = f"{derivation.output_name}.backward()" if derivation.quantity == "grad" and "(" not in derivation.output_name else derivation.output_name
+    if derivation.quantity != "grad":
+        asked = f"the {derivation.quantity} of {derivation.output_name}"
+    mapping["description"] = f"{asked} at {derivation.where}"
+    return Draft(mapping, derivation.line, "derivation", names, about=asked)
 
 
 def _program_text(lines: list[str], output: str) -> str:

@@ -28,8 +28,10 @@ class Tensor:
     random: str = ""  # "seeded" or "unseeded" where the values come from a random generator
     retained: bool = False
     grad: list = field(default_factory=list)  # leaves: the derivations accumulated into .grad since the last zero_()
+    grad_unknown: str = ""  # why .grad is unknown: code not read may have run a backward() or an optimizer step
     size: int = 0  # characters of the tensor written out as an expression (bounded by --limit expr_chars)
     bound: str = ""  # COMPUTED: the Python name it was first assigned to, the name of its statement in a program
+    defs: tuple[str, ...] = ()  # COMPUTED by a call of the tutorial's functions: their definitions, as the program writes them
     serial: int = field(default_factory=lambda: next(_SERIAL))  # creation order: a program's statements follow it
 
     @property
@@ -62,10 +64,48 @@ class Unknown:
 
 @dataclass(frozen=True)
 class GradOf:
-    """`x.grad` at one point of the code: the derivations accumulated into it then."""
+    """`x.grad` at one point of the code: the derivations accumulated into it then.
+
+    ``quantity`` is what a framework's request gave: "grad", or "jacobian"/"hessian" (`jax.hessian(f)(x)`).
+    """
 
     leaf: Tensor
     contributions: tuple
+    quantity: str = "grad"
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function the tutorial defines (`def`, `lambda`): compiled by the program compiler wherever it is called."""
+
+    definition: ast.FunctionDef
+    line: int
+    emitted: str = ""  # the name the case's program gives it: the tutorial's, numbered where the tutorial defines it again
+
+
+@dataclass(frozen=True)
+class Transform:
+    """A framework's derivative request not yet called: `jax.grad(f, argnums=1)`, `torch.func.hessian(f)`."""
+
+    kind: str  # "grad", "value_and_grad", "grad_and_value", "jacobian", "hessian", "elementwise_grad", "vjp", "jvp", "jit"
+    inner: Function | Transform
+    argnums: tuple[int, ...] | int = 0
+    has_aux: bool = False
+    library: str = ""
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A tuple or list of values (`tape.gradient(y, [w, b])`, `value_and_grad(f)(x)`)."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Tape:
+    """A tf.GradientTape (or a vjp function waiting for its cotangent)."""
+
+    what: str
 
 
 def leaves_of(tensor: Tensor) -> list[Tensor]:

@@ -11,6 +11,7 @@ A claim that is not proven must have held at MIN_POINTS points of the domain at 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -178,9 +179,9 @@ def _time_limited_symbolic(claim: Claim, problem: Problem, points: list[dict[str
 
     seconds = limits.current().time_limit
     if seconds <= 0:
-        return check_symbolically(claim, points, problem=problem)
+        return shared_check(claim, points, problem=problem)
     try:
-        return worker.call("verifygrad.verdict.formulas:check_symbolically", problem, claim, points, seconds=seconds)
+        return worker.call("verifygrad.verdict.formulas:shared_check", problem, claim, points, seconds=seconds)
     except worker.TimedOut as err:
         return ClaimCheck(claim, None, f"unchecked: {err}")
     except Exception as err:  # noqa: BLE001 - SymPy failing on one claim must not end the run
@@ -188,9 +189,17 @@ def _time_limited_symbolic(claim: Claim, problem: Problem, points: list[dict[str
         return ClaimCheck(claim, None, f"unchecked: SymPy failed: {reason.splitlines()[0]}")
 
 
+def shared_check(claim: Claim, points: list[dict[str, np.ndarray]], problem: Problem) -> ClaimCheck:
+    """check_symbolically, once per distinct problem and claim (a float32 copy of a case shares its float64 twin's)."""
+    from verifygrad.engines.sympy import shared
+
+    about = (claim.kind, claim.quantity, claim.formula.key, tuple(v.tobytes() for point in points for v in point.values()))
+    found = shared.once("formula", problem, lambda: check_symbolically(claim, points, problem), about)
+    return dataclasses.replace(found, claim=claim)
+
+
 def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], problem: Problem) -> ClaimCheck:
     """Compare the claim with SymPy's derivative at 30 digits at the inputs and random points, then try to prove them equal."""
-    import sympy as sp
 
     from verifygrad.engines import EngineSkipped
     from verifygrad.engines.sympy import expand as symbolic
@@ -203,16 +212,21 @@ def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], proble
     derived = derivation.grads[claim.quantity] if claim.kind == "formula" else _hessian_block(claim.quantity, derivation)
     claimed = np.broadcast_to(symbolic.build(claim.formula, derivation.symbols, derivation.substitution), derived.shape)
     pairs = [(claimed[index], derived[index], index) for index in np.ndindex(*derived.shape)]
-    substitutions = [derivation.substitution]
+    substitutions = [(derivation.substitution, [symbolic.to_float(true, derivation.substitution) for _, true, _ in pairs])]
     for point in points if not problem.program.at_values else ():  # NOTE: compiled at the case's values, it means the case there only
         substitution = {s: symbolic.precise(float(v)) for name, value in point.items() for s, v in zip(derivation.symbols[name].flat, value.flat)}
-        if all(np.isfinite(symbolic.to_float(true, substitution)) for _, true, _ in pairs):
-            substitutions.append(substitution)
+        truths = []
+        for _, true, _ in pairs:
+            truths.append(symbolic.to_float(true, substitution))
+            if not np.isfinite(truths[-1]):
+                break
+        else:
+            substitutions.append((substitution, truths))
         if len(substitutions) > SYMBOLIC_POINTS:
             break
-    for substitution in substitutions:
-        for said, true, index in pairs:
-            said_value, true_value = symbolic.to_float(said, substitution), symbolic.to_float(true, substitution)
+    for substitution, truths in substitutions:
+        for (said, true, index), true_value in zip(pairs, truths):
+            said_value = symbolic.to_float(said, substitution)
             if np.isnan(true_value):
                 continue
             if not abs(said_value - true_value) <= FORMULA_RTOL * abs(true_value) + FORMULA_ATOL:
@@ -222,9 +236,26 @@ def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], proble
                 return ClaimCheck(claim, False, text)
     if problem.program.at_values:
         return ClaimCheck(claim, None, "unchecked: not proven (the program was compiled at the case's values)")
-    if len(pairs) <= MAX_PROOF_ELEMENTS and all(sp.simplify(said - true) == 0 for said, true, _ in pairs):
+    if len(pairs) <= MAX_PROOF_ELEMENTS and all(simplifies_to_zero(said - true) for said, true, _ in pairs):
         return ClaimCheck(claim, True, "proven")
     return ClaimCheck(claim, None, "unchecked: not proven")
+
+
+def simplifies_to_zero(expression) -> bool:
+    """``sp.simplify(expression) == 0``, simplified once per shape of expression: the difference at x[0] and
+    at x[1] of an elementwise claim is one expression with its symbols renamed (same assumptions)."""
+    import sympy as sp
+
+    symbols = sorted(sp.sympify(expression).free_symbols, key=str)
+    renamed = {symbol: sp.Symbol(f"_s{k}", **symbol.assumptions0) for k, symbol in enumerate(symbols)}
+    return _simplifies_to_zero(sp.sympify(expression).xreplace(renamed))
+
+
+@functools.lru_cache(maxsize=1024)
+def _simplifies_to_zero(expression) -> bool:
+    import sympy as sp
+
+    return sp.simplify(expression) == 0
 
 
 def _hessian_block(quantity: str, derivation) -> np.ndarray:

@@ -10,14 +10,21 @@ import dataclasses
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
-from verifygrad.engines.sympy import scalar, traced
+from verifygrad.engines.sympy import scalar, shared, traced
 from verifygrad.engines.sympy.as_written import as_written
 from verifygrad.engines.sympy.exact import EXACT
 from verifygrad.engines.sympy.expand import check_exponents, per_element_is_cheap, run_expanded
 
 
 def run(problem: Problem) -> EngineResult:
-    """The gradient by the first route that applies; then second order, by routes that check each other."""
+    """The gradient by the first route that applies; then second order, by routes that check each other.
+
+    Done once per distinct problem (``shared``): a float32 copy of a case gets the float64 case's reference.
+    """
+    return shared.once("engine", problem, lambda: _run(problem))
+
+
+def _run(problem: Problem) -> EngineResult:
     result = first_order(problem)
     if problem.second is not None:
         from verifygrad.engines.sympy import second

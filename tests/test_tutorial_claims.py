@@ -1,0 +1,202 @@
+"""`verifygrad check`: reasons for every file, the exit code of "nothing checkable", and claims as pages print them."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from verifygrad.frontends.cli import main
+from verifygrad.reports.json_report import REPORT_SCHEMA
+from verifygrad.tutorials.printed import read_printed
+
+NOTHING_CHECKABLE = """# Training a line
+
+```python
+import torch
+w = torch.zeros(2, requires_grad=True)
+for step in range(3):
+    w = w - 0.1
+print(w)
+```
+
+```output
+tensor([-0.3000, -0.3000])
+```
+"""
+
+PASSING = """```python
+import torch
+x = torch.tensor([3.0], requires_grad=True)
+(x * x).sum().backward()
+print(x.grad)
+```
+
+```output
+tensor([6.])
+```
+"""
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*args], env={"COLUMNS": "1000"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_a_file_with_nothing_checkable_gets_its_section_its_reports_and_exit_5(tmp_path: Path) -> None:
+    path = tmp_path / "loop.md"
+    path.write_text(NOTHING_CHECKABLE)
+    report, junit = tmp_path / "r.json", tmp_path / "r.xml"
+    code, output = cli("check", "--no-color", "--json", str(report), "--junit-xml", str(junit), str(path))
+    assert code == 5, output
+    assert f"{path} (markdown)" in output
+    assert "line 6: a for loop" in output
+    assert "nothing checkable in 1 file" in output
+    data = json.loads(report.read_text())
+    jsonschema.validate(data, REPORT_SCHEMA)
+    assert data["summary"]["exit_code"] == 5
+    (section,) = data["tutorials"]
+    assert section["checkable"] is False and {"line": 6, "what": "a for loop"} in section["not_read"]
+    (suite,) = ET.parse(junit).getroot()
+    (testcase,) = suite
+    assert suite.get("name") == str(path) and testcase.find("skipped") is not None
+    assert "line 6: a for loop" in testcase.find("skipped").get("message")
+
+
+def test_strict_makes_nothing_checkable_a_failure_even_beside_a_passing_file(tmp_path: Path) -> None:
+    (tmp_path / "loop.md").write_text(NOTHING_CHECKABLE)
+    (tmp_path / "square.md").write_text(PASSING)
+    code, _ = cli("check", "--no-color", str(tmp_path / "loop.md"), str(tmp_path / "square.md"))
+    assert code == 0
+    code, output = cli("check", "--no-color", "--strict", str(tmp_path / "loop.md"), str(tmp_path / "square.md"))
+    assert code == 1 and "--strict: nothing checkable in" in output
+    code, _ = cli("check", "--no-color", "--strict", str(tmp_path / "loop.md"))
+    assert code == 1
+
+
+def test_a_broken_file_is_still_exit_2_not_nothing_checkable(tmp_path: Path) -> None:
+    (tmp_path / "binary.ipynb").write_bytes(b"\xff\xfe\x00garbage")
+    (tmp_path / "loop.md").write_text(NOTHING_CHECKABLE)
+    code, output = cli("check", "--no-color", str(tmp_path / "binary.ipynb"), str(tmp_path / "loop.md"))
+    assert code == 2 and "not UTF-8 text" in output
+
+
+WRONG_PRINT = """```python
+import torch
+x = torch.tensor([3.0], requires_grad=True)
+y = (x * x).sum()
+y.backward()
+print(x.grad)
+```
+
+```output
+tensor([7.])
+```
+"""
+
+
+def test_the_failure_line_points_at_the_printed_claim_not_the_backward_call(tmp_path: Path) -> None:
+    path = tmp_path / "wrong.md"
+    path.write_text(WRONG_PRINT)
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 1
+    assert f"{path}:10: FAIL wrong.md:5:y: claim grad.x: wrong" in output  # line 10 holds `tensor([7.])`; line 5 is backward()
+
+
+def _notebook(cells: list[dict]) -> str:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+def test_in_a_notebook_a_claim_names_its_cell_and_line_as_well_as_the_file_line(tmp_path: Path) -> None:
+    code_cell = {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["import torch\n", "x = torch.tensor([3.0], requires_grad=True)\n",
+                 "(x * x).sum().backward()\n", "x.grad"], "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                 "data": {"text/plain": ["tensor([7.])"]}}]}  # fmt: skip
+    path = tmp_path / "wrong.ipynb"
+    path.write_text(_notebook([{"cell_type": "markdown", "metadata": {}, "source": ["# A square\n"]}, code_cell]))
+    code, output = cli("check", "--no-color", str(path))
+    file_line = next(number for number, line in enumerate(path.read_text().splitlines(), 1) if "tensor([7.])" in line)
+    assert code == 1
+    assert f"✗ line {file_line} (cell 2 output, line 1) (printed output): ∂/∂x [7]: wrong" in output
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "decimals"),
+    [
+        ("Array([0.25, 0.5 ], dtype=float32)", [0.25, 0.5], 2),
+        ("Array(2.7182817, dtype=float32, weak_type=True)", 2.7182817, 7),
+        ("DeviceArray([[1., 0.],\n             [0., 1.]], dtype=float32)", [[1, 0], [0, 1]], None),
+        ("tf.Tensor(6.0, shape=(), dtype=float32)", 6.0, None),
+        ("tf.Tensor(\n[[ 2.  4.]\n [ 6.  8.]], shape=(2, 2), dtype=float32)", [[2, 4], [6, 8]], None),
+        ("<tf.Tensor: shape=(2,), dtype=float32, numpy=array([3., 5.], dtype=float32)>", [3, 5], None),
+        ("<tf.Tensor: shape=(), dtype=float32, numpy=0.75>", 0.75, 2),
+        ("<tf.Variable 'Variable:0' shape=(2,) dtype=float32, numpy=array([1.5, 2. ], dtype=float32)>", [1.5, 2], 1),
+        ("\n[[  4.   8.]\n [ 12.  16.]]\n<NDArray 2x2 @cpu(0)>", [[4, 8], [12, 16]], None),
+        ("Tensor(shape=[2], dtype=float32, place=Place(cpu), stop_gradient=False,\n       [0.50000000, 1.25000000])", [0.5, 1.25], 8),
+        ("Tensor(shape=[], dtype=float32, place=Place(gpu:0), stop_gradient=True,\n       3.)", 3.0, None),
+        ("Tensor(shape=[3], dtype=Float32, value= [ 1.00000000e+00,  2.50000000e+00,  4.00000000e+00])", [1, 2.5, 4], 8),
+        ("Tensor(shape=[], dtype=Float32, value= 6)", 6, None),
+        ("Parameter containing:\ntensor([0.1000, 0.2000], requires_grad=True)", [0.1, 0.2], 4),
+    ],
+)
+def test_printed_values_in_every_library_repr(text: str, values: object, decimals: int | None) -> None:
+    (printed,) = read_printed(text)
+    np.testing.assert_allclose(printed.values, values)
+    assert printed.decimals == decimals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[22:07:05] src/operator/tensor/./matrix_op-inl.h:155: Using target_shape will be deprecated.",
+        "[W 2021-03-01 10:00:00] [1, 2]",
+        "Epoch [1/10], Step [100/600]",
+    ],
+)
+def test_log_lines_are_not_printed_values(text: str) -> None:
+    assert read_printed(text) == []
+
+
+def _markdown(code: str, output: str) -> str:
+    return f"```python\nimport torch\nimport numpy as np\n{code}```\n\n```output\n{output}```\n"
+
+
+# Each snippet changes a value in a way the reader does not follow; the printed value is what really ran, so
+# comparing it with the value before the change would be a false FAIL.
+STALE = [
+    ("x = torch.tensor([1.0, 2.0])\nx[0] = 5.0\nprint(x)\n", "tensor([5., 2.])\n", "line 5 changed x and was not read"),
+    ("a = torch.tensor([1.0, 2.0])\nb = torch.tensor([1.0, 1.0])\na.add_(b)\nprint(a)\n", "tensor([2., 3.])\n", "line 6 changed a and was not read"),
+    ("n = np.ones(2)\nt = torch.from_numpy(n)\nn[0] = 3.0\nprint(t)\n", "tensor([3., 1.], dtype=torch.float64)\n", "line 6 changed n and was not read"),
+    ("w = torch.ones(2)\nv = w.view(2)\nv.mul_(3)\nprint(w)\n", "tensor([3., 3.])\n", "line 6 changed v and was not read"),
+    ("w = torch.ones(2)\ndef double(t):\n    t.mul_(2)\ndouble(w)\nprint(w)\n", "tensor([2., 2.])\n", "line 7 changed w and was not read"),
+    ("w = torch.ones(2, requires_grad=True)\nfor _ in range(2):\n    w.data -= 0.5\nprint(w)\n", "tensor([0., 0.], requires_grad=True)\n",
+     "line 5 changed w and was not read"),
+    ("x = torch.ones(2, requires_grad=True)\n(x * x).sum().backward()\nfor _ in range(2):\n    (x * x).sum().backward()\nprint(x.grad)\n",
+     "tensor([6., 6.])\n", "line 6 changed x.grad and was not read"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "output", "says"), STALE)
+def test_a_value_changed_by_code_not_read_is_listed_never_compared(tmp_path: Path, code: str, output: str, says: str) -> None:
+    path = tmp_path / "stale.md"
+    path.write_text(_markdown(code, output))
+    code_, text = cli("check", "--no-color", str(path))
+    assert code_ != 1, text  # never a FAIL
+    assert f"not checked: {says}" in text
+
+
+def test_an_output_fenced_as_python_or_unlabelled_after_a_code_block_is_read_as_output(tmp_path: Path) -> None:
+    path = tmp_path / "fenced.md"
+    path.write_text("```python\nimport torch\nx = torch.tensor([3.0], requires_grad=True)\n(x * x).sum().backward()\nprint(x.grad)\n```\n\n"
+                    "```python\ntensor([6.])\n```\n\nAgain:\n\n```python\ny = x * 2\nprint(y)\n```\n\n"
+                    "```\ntensor([6.], grad_fn=<MulBackward0>)\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 9 (printed output): ∂/∂x [6]: holds" in output
+    assert "✓ line 20 (printed output): value [6]: holds" in output

@@ -1,0 +1,427 @@
+"""The reader's calls: the tutorial's own functions and every framework's derivative requests.
+
+A tutorial's ``def`` or ``lambda`` is never interpreted here: a call of it becomes a call in the
+case's program, with the definition (its imports resolved, the globals it reads passed in as
+parameters) written before it, and the program compiler inlines it as it inlines any ``def`` of a
+case file. A derivative request (``grad(f)(x)``, ``tape.gradient(y, x)``, ``torch.autograd.grad``)
+becomes a derivation of the quantity it asks for, at the point it is called with.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from typing import Any
+
+import numpy as np
+
+from verifygrad.language.bindings import LIKE, canonical
+from verifygrad.tutorials import autodiff
+from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.effects import base_name, changed_names
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Function, GradOf, Number, Other, Sequence, Tape, Tensor, Transform, Unknown, leaves_of
+
+_QUANTITY = {"grad": "grad", "value_and_grad": "grad", "grad_and_value": "grad", "elementwise_grad": "grad", "jacobian": "jacobian", "hessian": "hessian"}
+
+
+class FunctionCalls:
+    """Mixed into the code reader: what a call of a function value or of a framework's autodiff API gives."""
+
+    names: dict[str, Any]
+    aliases: dict[str, str]
+
+    # -- the tutorial's functions ---------------------------------------------------------------
+
+    def define(self, node: ast.FunctionDef) -> None:
+        self.aliases.pop(node.name, None)
+        for decorator in node.decorator_list:
+            path = self.path(decorator.func if isinstance(decorator, ast.Call) else decorator)
+            request = autodiff.TRANSFORMS.get(path or "")
+            if request is None or request.kind != "jit":
+                self.not_read(node.lineno, f"the function {node.name} with the decorator {ast.unparse(decorator)[:40]}")
+                self.names[node.name] = Unknown(f"{node.name} has a decorator that is not read")
+                return
+        self.names[node.name] = self.named(Function(node, self.file_line(node.lineno)), node.name)
+
+    def named(self, function: Function, name: str) -> Function:
+        """The function under the name it is bound to, numbered (f_2) where an earlier function had that name."""
+        counts = self.__dict__.setdefault("_defined", {})
+        counts[name] = counts.get(name, 0) + 1
+        emitted = name if counts[name] == 1 else f"{name}_{counts[name]}"
+        return Function(function.definition, function.line, emitted)
+
+    def call(self, callee: Function | Transform | Tape, node: ast.Call) -> Any:
+        if isinstance(callee, Tape) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+            return self.unknown(node, f"a call of {ast.unparse(node.func)[:40]} with keywords or *arguments")
+        arguments = [self.expression(arg) for arg in node.args]
+        if isinstance(callee, Transform):
+            return self.transformed(callee, arguments, node)
+        made = self.call_function(callee, arguments, node)
+        self.mutated_by(callee, node)
+        return made
+
+    def mutated_by(self, function: Function, node: ast.Call) -> None:
+        """A function that changes an argument or a global in place (``a[0] = 1``, ``a.add_(1)``): what the caller handed it is unknown after."""
+        parameters = [a.arg for a in function.definition.args.args]
+        local = {n.id for n in ast.walk(function.definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for name, how in changed_names(ast.Module(function.definition.body, [])):
+            if how == "assigned":
+                continue
+            if name in parameters and parameters.index(name) < len(node.args):
+                handed = base_name(node.args[parameters.index(name)])
+                if handed is not None:
+                    self.invalidate(handed, f"line {self.file_line(node.lineno)} changed {handed} and was not read ({_name_of(function)}() {how})")
+            elif name not in local:
+                self.invalidate(name, f"line {self.file_line(node.lineno)} changed {name} and was not read ({_name_of(function)}() {how})")
+
+    def call_function(self, function: Function, arguments: list, node: ast.AST, part: int | None = None, stand_ins: bool = True) -> Any:
+        """``f(x)``: a tensor computed by a call in the case's program, the definition written before it."""
+        definition = function.definition
+        name = _name_of(function)
+        parameters = [a.arg for a in definition.args.args]
+        spec = definition.args
+        if spec.vararg or spec.kwarg or spec.kwonlyargs or spec.defaults or spec.posonlyargs or len(arguments) != len(parameters):
+            return self.unknown(node, f"a call of {name}() with other arguments than its plain parameters")
+        if any(isinstance(a, (Function, Transform)) for a in arguments):
+            return self.higher_order(function, arguments, node)
+        for argument in arguments:
+            if isinstance(argument, Unknown):
+                return argument
+            if not isinstance(argument, (Tensor, Number)):
+                return self.unknown(node, f"{name}() of something that is not a tensor")
+        returned = _returned(definition)
+        if isinstance(returned, ast.Tuple) and part is None:
+            return Sequence(tuple(self.call_function(function, arguments, node, index, stand_ins) for index in range(len(returned.elts))))
+        helpers = self.closure(function)
+        if isinstance(helpers, Unknown):
+            self.not_read(getattr(node, "lineno", 1), helpers.reason)
+            return helpers
+        functions, free = helpers
+        if stand_ins and not any(isinstance(a, Tensor) and a.requires_grad for a in [*arguments, *free.values()]):
+            arguments = [self.stand_in(argument, parameter, node) for argument, parameter in zip(arguments, parameters)]
+        called = {used for used, _ in functions}
+        sources = tuple(_emitted(used, item.definition, list(free), called, self.aliases, part if item is function else None)
+                        for used, item in functions)  # fmt: skip
+        operands, parts = _placeholders([*arguments, *free.values()])
+        made = self.combine(ast.Call(ast.Name(name if part is None else f"{name}_part{part}", ast.Load()), parts, []), operands, node)
+        if isinstance(made, Tensor) and made.kind != COMPUTED:
+            return self.unknown(node, f"{name}() under no_grad or of constants only")
+        if isinstance(made, Tensor):
+            made.defs = sources
+        return made
+
+    def closure(self, function: Function) -> tuple[list[tuple[str, Function]], dict[str, Any]] | Unknown:
+        """The functions a function calls (itself last) under the names it calls them by, and the tensors and numbers it reads."""
+        found: list[tuple[str, Function]] = []
+        free: dict[str, Any] = {}
+        stack = [(_name_of(function), function)]  # NOTE: the functions it calls are written under the names it calls them by
+        while stack:
+            used, item = stack.pop()
+            if any(item is seen for _, seen in found):
+                continue
+            found.insert(0, (used, item))
+            local = {a.arg for a in item.definition.args.args} | {n.id for n in ast.walk(item.definition) if isinstance(n, ast.Name) and
+                                                                   isinstance(n.ctx, ast.Store)}  # fmt: skip
+            for node in ast.walk(item.definition):
+                if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)) or node.id in local or node.id not in self.names:
+                    continue
+                value = self.names[node.id]
+                if isinstance(value, Function):
+                    stack.append((node.id, value))
+                elif isinstance(value, (Tensor, Number)):
+                    free[node.id] = value
+                elif isinstance(value, Unknown):
+                    return Unknown(f"{_name_of(item)}() reads {node.id}, which was not read: {value.reason}")
+                else:
+                    return Unknown(f"{_name_of(item)}() reads {node.id}, which is not a tensor")
+        return found, free
+
+    def stand_in(self, value: Any, parameter: str, node: ast.AST) -> Any:
+        """A constant argument as an input of the case (its value shown for a value claim): a leaf no backward() reaches."""
+        if isinstance(value, Number):
+            return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=f"tensor({float(value.value)!r})")
+        if isinstance(value, Tensor) and value.kind in (CONST, LEAF):
+            return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=value.value, dtype=value.dtype,
+                          device=value.device, random=value.random)  # fmt: skip
+        return value
+
+    def higher_order(self, function: Function, arguments: list, node: ast.AST) -> Any:
+        """``def hessian(f): return jacfwd(jacrev(f))``: a function of functions, read by binding its parameters here."""
+        returned = _returned(function.definition)
+        body = [s for s in function.definition.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        if len(body) != 1 or returned is None:
+            return self.unknown(node, f"{_name_of(function)}() of a function, with more than one return statement")
+        saved = {name: self.names.get(name) for name in [a.arg for a in function.definition.args.args]}
+        try:
+            self.names.update(zip(saved, arguments))
+            return self.expression(returned)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    self.names.pop(name, None)
+                else:
+                    self.names[name] = value
+
+    # -- function transforms: grad(f)(x) --------------------------------------------------------
+
+    def transform(self, path: str, request: autodiff.Request, node: ast.Call) -> Any:
+        if not node.args:
+            return self.unknown(node, f"{path}() without a function")
+        inner = self.expression(node.args[0])
+        if isinstance(inner, Unknown):
+            return inner
+        if not isinstance(inner, (Function, Transform)):
+            return self.unknown(node, f"{path}() of something that is not a function the tutorial defines")
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        written = autodiff.argnums_of(request, node.args, keywords)
+        try:
+            argnums = request.default if written is None else ast.literal_eval(written)
+        except (ValueError, SyntaxError, TypeError):
+            return self.unknown(node, f"{path}(): the arguments to differentiate are not written as numbers")
+        if isinstance(argnums, list):
+            argnums = tuple(argnums)
+        if not (type(argnums) is int or (isinstance(argnums, tuple) and argnums and all(type(a) is int for a in argnums))):
+            return self.unknown(node, f"{path}(): arguments to differentiate given as {ast.unparse(written)[:30]} (weights, None) are not read")
+        has_aux = any(k.arg == "has_aux" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
+        return Transform(request.kind, inner, argnums, has_aux, path.split(".")[0])
+
+    def transformed(self, transform: Transform, arguments: list, node: ast.AST) -> Any:
+        """A transformed function called at a point: a derivation of the quantity, and what the transform returns."""
+        chain: list[Transform] = []
+        inner: Any = transform
+        while isinstance(inner, Transform):
+            if inner.kind != "jit":
+                chain.append(inner)
+            inner = inner.inner
+        if not chain:
+            return self.call_function(inner, arguments, node)
+        kinds = [t.kind for t in chain]
+        if any(kind not in _QUANTITY for kind in kinds):
+            return self.unknown(node, f"{'/'.join(kinds)} (vmap, vjp and jvp transforms) at this point")
+        if len(chain) == 1:
+            quantity = _QUANTITY[kinds[0]]
+        elif len(chain) == 2 and all(_QUANTITY[k] in ("grad", "jacobian") for k in kinds) and kinds[-1] != "elementwise_grad":
+            quantity = "hessian"  # grad(grad(f)), jacfwd(jacrev(f)): second derivatives
+        else:
+            return self.unknown(node, f"a derivative of third order or more ({' of '.join(kinds)}): not a quantity verifygrad checks")
+        innermost = chain[-1]
+        positions = innermost.argnums if isinstance(innermost.argnums, tuple) else (innermost.argnums,)
+        if not all(-len(arguments) <= p < len(arguments) for p in positions):
+            return self.unknown(node, f"differentiating argument {positions} of a call with {len(arguments)} arguments")
+        if quantity != "grad" and isinstance(innermost.argnums, tuple):
+            return self.unknown(node, f"a {quantity} in blocks of several arguments")
+        function = inner
+        parameters = [a.arg for a in function.definition.args.args]
+        dtype = autodiff.NUMBER_DTYPE.get(innermost.library, "float32")
+        operands, leaves = list(arguments), []
+        for position in positions:
+            value = arguments[position]
+            if isinstance(value, Unknown):
+                return value
+            if not isinstance(value, (Tensor, Number)) or (isinstance(value, Tensor) and value.kind == COMPUTED):
+                return self.unknown(node, f"a derivative at a value that is not a constant ({_name_of(function)}'s argument {position})")
+            leaf = self.stand_in(value, parameters[position] if position < len(parameters) else "x", node)
+            if isinstance(value, Number):
+                leaf.dtype = dtype
+            operands[position] = leaf
+            leaves.append(leaf)
+        output = self.call_function(function, operands, node, part=0 if innermost.has_aux else None, stand_ins=False)
+        if not isinstance(output, Tensor) or not output.requires_grad:
+            return output if isinstance(output, Unknown) else self.unknown(node, f"{_name_of(function)}() does not give one tensor")
+        from verifygrad.tutorials.interpret import Derivation
+
+        grad_output = "1" if kinds[-1] == "elementwise_grad" else None
+        derivation = Derivation(output, f"{kinds[0]}({_name_of(function)})", grad_output, self.file_line(node.lineno), self.where(node.lineno),
+                                leaves=leaves_of(output), quantity=quantity)  # fmt: skip
+        self.reading.derivations.append(derivation)
+        grads = [GradOf(leaf, (derivation,), quantity) for leaf in leaves]
+        result: Any = Sequence(tuple(grads)) if isinstance(innermost.argnums, tuple) else grads[0]
+        value: Any = output
+        if innermost.has_aux:
+            aux = self.call_function(function, arguments, node, part=1)
+            value = Sequence((output, aux)) if kinds[0] in ("value_and_grad", "grad_and_value") else output
+            if kinds[0] not in ("value_and_grad", "grad_and_value"):
+                return Sequence((result, aux))
+        if kinds[0] == "value_and_grad":
+            return Sequence((value, result))
+        if kinds[0] == "grad_and_value":
+            return Sequence((result, value))
+        return result
+
+    # -- gradients of outputs with respect to inputs ----------------------------------------------
+
+    def gradient_of(self, target: Any, sources: Any, grad_output: ast.expr | None, node: ast.AST, label: str, quantity: str = "grad") -> Any:
+        """tape.gradient(y, x), torch.autograd.grad(y, [x, w]), paddle.grad: gradients returned, not accumulated into .grad."""
+        from verifygrad.tutorials.interpret import Derivation
+
+        items = list(sources.items) if isinstance(sources, Sequence) else [sources]
+        if isinstance(target, Sequence) and len(target.items) == 1:
+            target = target.items[0]
+        for value in [target, *items]:
+            if isinstance(value, Unknown):
+                return value
+        if isinstance(target, GradOf):
+            return self.second_order(target, items, node)
+        if not isinstance(target, Tensor) or not target.requires_grad:
+            return self.unknown(node, f"the gradient of {label}, which does not require grad")
+        handed = None
+        if grad_output is not None:
+            given = self.like(grad_output, target)
+            if isinstance(given, Number):
+                handed = repr(given.value)
+            elif isinstance(given, Tensor) and given.kind == CONST:
+                handed = given.value
+            else:
+                return self.unknown(node, f"the gradient of {label}: the output gradient handed to it is not a constant")
+        reached = leaves_of(target)
+        if not all(isinstance(item, Tensor) and item.kind == LEAF for item in items):
+            return self.unknown(node, f"the gradient of {label} with respect to something that is not an input (an intermediate)")
+        derivation = Derivation(target, label, handed, self.file_line(node.lineno), self.where(node.lineno), leaves=reached, quantity=quantity)
+        self.reading.derivations.append(derivation)
+        grads = tuple(GradOf(item, (derivation,), quantity) if any(item is leaf for leaf in reached) else Other("None") for item in items)
+        return grads[0] if not isinstance(sources, Sequence) else Sequence(grads)
+
+    def second_order(self, first: GradOf, items: list, node: ast.AST) -> Any:
+        """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one element)."""
+        from verifygrad.tutorials.interpret import Derivation
+
+        (derivation,) = first.contributions if len(first.contributions) == 1 else (None,)
+        leaf = first.leaf
+        value = constant_array(leaf.value)
+        if derivation is None or first.quantity != "grad" or items != [leaf] or value is None or np.size(value) != 1:
+            return self.unknown(node, "a second derivative with respect to several inputs or an input of several elements")
+        second = Derivation(derivation.output, derivation.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
+                            leaves=derivation.leaves, quantity="hessian")  # fmt: skip
+        self.reading.derivations.append(second)
+        return GradOf(leaf, (second,), "hessian")
+
+    def tape_request(self, method: str, node: ast.Call) -> Any:
+        if method in ("gradient", "jacobian") and len(node.args) >= 2:
+            output_gradients = next((k.value for k in node.keywords if k.arg == "output_gradients"), node.args[2] if len(node.args) > 2 else None)
+            target, sources = self.expression(node.args[0]), self.expression(node.args[1])
+            label = f"tape.{method}({ast.unparse(node.args[0])})"
+            return self.gradient_of(target, sources, output_gradients, node, label, "grad" if method == "gradient" else "jacobian")
+        return self.unknown(node, f"tape.{method}()")
+
+    def like(self, node: ast.expr, output: Any) -> Any:
+        """A gradient handed to backward: ``ones_like(y)``/``ones(y.shape)`` is 1 at every element (a scalar the case broadcasts)."""
+        if isinstance(node, ast.Call):
+            path = self.path(node.func) or ""
+            short = path.rpartition(".")[2]
+            shape_of = len(node.args) == 1 and ast.unparse(node.args[0]).endswith((".shape", ".size()"))
+            if short in LIKE or (short in ("ones", "zeros") and shape_of):
+                if short in ("ones_like", "ones"):
+                    return Number(1.0)
+                if short in ("zeros_like", "zeros"):
+                    return Number(0.0)
+                if short == "full_like" and len(node.args) == 2:
+                    return self.expression(node.args[1])
+        return self.expression(node)
+
+    # -- the frameworks' calls ------------------------------------------------------------------------
+
+    def framework_call(self, path: str, node: ast.Call) -> Any:
+        """What a call of a framework's autodiff API gives; None where the path is not one."""
+        if path in autodiff.TRANSFORMS:
+            return self.transform(path, autodiff.TRANSFORMS[path], node)
+        if path in autodiff.FUNCTIONAL:
+            return self.functional(path, node)
+        if path in autodiff.GRADIENT_CALLS:
+            arguments = {**dict(zip(("outputs", "inputs", "grad_outputs"), node.args)), **{k.arg: k.value for k in node.keywords if k.arg}}
+            if "outputs" not in arguments or "inputs" not in arguments:
+                return self.unknown(node, f"{path}() without outputs and inputs")
+            outputs, inputs = self.expression(arguments["outputs"]), self.expression(arguments["inputs"])
+            handed = arguments.get("grad_outputs")
+            if isinstance(handed, (ast.List, ast.Tuple)) and len(handed.elts) == 1:
+                handed = handed.elts[0]
+            result = self.gradient_of(outputs, inputs, handed, node, f"{path.rpartition('.')[2]}({ast.unparse(arguments['outputs'])})")
+            return result if isinstance(result, (Sequence, Unknown)) else Sequence((result,))  # torch returns a tuple
+        if path in autodiff.STOP_GRADIENT and len(node.args) == 1:
+            value = self.expression(node.args[0])
+            return self.detached(value, node) if isinstance(value, Tensor) else value
+        if path in autodiff.LEAF_MAKERS and node.args:
+            written = _literal(node.args[0])
+            value = self.expression(node.args[0]) if written is None else Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno),
+                                                                                 value=f"tensor({written})")  # fmt: skip
+            trainable = not any(k.arg in ("trainable", "requires_grad") and isinstance(k.value, ast.Constant) and k.value.value is False
+                                for k in node.keywords)  # fmt: skip
+            if isinstance(value, Number):
+                value = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({float(value.value)!r})")
+            if isinstance(value, Tensor) and value.kind == CONST and trainable:
+                return self.leaf_from(value, node)
+            return value if isinstance(value, (Tensor, Unknown)) else self.unknown(node, f"{path}() of something that is not a tensor")
+        return None
+
+    def functional(self, path: str, node: ast.Call) -> Any:
+        """torch.autograd.functional.jacobian(f, x) / hessian(f, x): the quantity at once (vjp, jvp, hvp are listed, not read)."""
+        kind = autodiff.FUNCTIONAL[path]
+        if kind not in ("jacobian", "hessian") or len(node.args) != 2:
+            return self.unknown(node, f"{path}() (only jacobian(f, x) and hessian(f, x) are read)")
+        function, inputs = self.expression(node.args[0]), self.expression(node.args[1])
+        if not isinstance(function, (Function, Transform)):
+            return function if isinstance(function, Unknown) else self.unknown(node, f"{path}() of something that is not a function")
+        points = list(inputs.items) if isinstance(inputs, Sequence) else [inputs]
+        argnums = tuple(range(len(points))) if isinstance(inputs, Sequence) else 0
+        return self.transformed(Transform(kind, function, argnums, False, "torch"), points, node)
+
+
+def _literal(node: ast.expr) -> str | None:
+    """A number or nested list of numbers written out, as text; None for anything else."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return ast.unparse(node) if numeric or (isinstance(value, list) and constant_array(f"tensor({ast.unparse(node)})") is not None) else None
+
+
+def _name_of(function: Function) -> str:
+    return function.emitted or function.definition.name
+
+
+def _returned(definition: ast.FunctionDef) -> ast.expr | None:
+    body = [s for s in definition.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return body[-1].value if body and isinstance(body[-1], ast.Return) else None
+
+
+def _emitted(used: str, definition: ast.FunctionDef, free: list[str], called: set[str], aliases: dict[str, str], part: int | None) -> str:
+    """The definition as the case's program writes it: named as called, the globals it reads as parameters, its imports resolved."""
+    written = copy.deepcopy(definition)
+    written.name = used if part is None else f"{used}_part{part}"
+    written.decorator_list = []
+    written.returns = None
+    for argument in written.args.args:
+        argument.annotation = None
+    written.args.args = [*written.args.args, *(ast.arg(name) for name in free)]
+    if part is not None:
+        returned = written.body[-1]
+        if isinstance(returned, ast.Return) and isinstance(returned.value, ast.Tuple):
+            returned.value = returned.value.elts[part]
+    written = canonical(written, {name: path for name, path in aliases.items() if name not in free})
+    return ast.unparse(ast.fix_missing_locations(_PassFree(free, called).visit(written)))
+
+
+class _PassFree(ast.NodeTransformer):
+    """Calls of the tutorial's functions inside a definition pass the globals on, as the definitions now take them."""
+
+    def __init__(self, free: list[str], called: set[str]):
+        self.free = free
+        self.called = called
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if self.free and isinstance(node.func, ast.Name) and node.func.id in self.called:
+            node.args = [*node.args, *(ast.Name(name, ast.Load()) for name in self.free)]
+        return node
+
+
+def _placeholders(values: list) -> tuple[list, list[ast.expr]]:
+    operands, parts = [], []
+    for value in values:
+        if isinstance(value, Number):
+            operands.append(value)
+            parts.append(ast.Constant(value.value))
+        else:
+            parts.append(ast.Name(f"_ref{sum(isinstance(o, Tensor) for o in operands)}", ast.Load()))
+            operands.append(value)
+    return operands, parts
