@@ -92,7 +92,7 @@ def read_printed(text: str) -> list[Printed]:
             while end < len(lines) and (_number_row(lines[end]) or _scale(lines[end]) is not None):
                 end += 1
             size = _OLD_SIZE.match(lines[end]) if end < len(lines) else None
-            if size is None and not any(_SCALE.match(row) for row in lines[index:end]):
+            if size is None and all(_scale(row) is None for row in lines[index:end]):
                 found += _python_numbers(lines[index:end], index)  # print(a), print(a, b): Python numbers, no footer
             else:
                 item = _old_style(lines[index:end], size, index)
