@@ -66,8 +66,12 @@ class Tolerance:
     source: str  # "budget", "case" (its `tolerance:`), "command line", or a mix such as "budget+case"
 
 
-def tolerances(case: Case, problem: Problem, overrides: Overrides) -> dict[str, Tolerance]:
-    """Per quantity ("value" and each differentiated input): the budget, with explicit settings replacing it."""
+def tolerances(case: Case, problem: Problem, overrides: Overrides, engine_failed: bool = False) -> dict[str, Tolerance]:
+    """Per quantity ("value" and each differentiated input): the budget, with explicit settings replacing it.
+
+    A budget that fails raises BudgetFailed, unless an engine already failed (``engine_failed``): the case is
+    an ERROR for that engine's reason, and the other engines are compared under the fixed fallback, reported.
+    """
     explicit: dict[str, tuple[float, str]] = {}
     for key in ("rtol", "atol"):
         if getattr(overrides, key) is not None:
@@ -82,11 +86,19 @@ def tolerances(case: Case, problem: Problem, overrides: Overrides) -> dict[str, 
         with deadline.limited(limits.current().part_time):
             estimates = {**error_estimates(problem), **second_order_estimates(problem)}
     except deadline.PartTimedOut as err:  # the report says why the tolerance is a fixed one
-        rtol, atol = ((value, f"fallback: error budget {err}") for value, _ in FALLBACK[problem.dtype])
-        return {quantity: _tolerance(explicit.get("rtol", rtol), explicit.get("atol", atol)) for quantity in quantities}
+        return _fallback(problem, explicit, quantities, f"error budget {err}")
     except Exception as err:  # noqa: BLE001 - any other failure is the case's error, with its reason
-        raise BudgetFailed(f"error budget failed: {type(err).__name__}: {err}".splitlines()[0]) from err
+        why = f"error budget failed: {type(err).__name__}: {err}".splitlines()[0]
+        if engine_failed:
+            return _fallback(problem, explicit, quantities, why)
+        raise BudgetFailed(why) from err
     return {quantity: _tolerance(rtol, (SAFETY * error, "budget")) for quantity, error in estimates.items()}
+
+
+def _fallback(problem: Problem, explicit: dict[str, tuple[float, str]], quantities: tuple[str, ...], why: str) -> dict[str, Tolerance]:
+    """The fixed tolerance of the case's dtype, its source saying why the budget could not be used."""
+    rtol, atol = ((value, f"fallback: {why}") for value, _ in FALLBACK[problem.dtype])
+    return {quantity: _tolerance(explicit.get("rtol", rtol), explicit.get("atol", atol)) for quantity in quantities}
 
 
 def second_order_estimates(problem: Problem) -> dict[str, float]:
