@@ -188,3 +188,27 @@ def test_a_float32_case_is_differentiated_at_float32_inputs(tmp_path):
     x32 = float(np.float32(0.1))
     assert outcome.results["sympy"].value == pytest.approx(x32 * x32, rel=1e-15, abs=0)  # not 0.01
     assert outcome.results["sympy"].grads["x"] == pytest.approx(2 * x32, rel=1e-15, abs=0)
+
+
+# --- item 5: second order -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("asked", ["jacobian: true", "hessian: true", "jvp: {x: [1.0, -2.0]}"])
+def test_fd_honours_detach_in_second_order(tmp_path, asked):
+    # (x*x).detach()*x is c*x with c held at x0^2: J = diag(x0^2), H = 0, Jv = x0^2 v.
+    expr = "sum((x*x).detach()*x)" if asked.startswith("hessian") else "(x*x).detach()*x"
+    outcome = outcome_of(tmp_path, f"name: c\nexpr: {expr}\ninputs: {{x: [1.5, 2.0]}}\n{asked}\n")
+    assert outcome.verdict == PASSED, outcome.reasons
+    fd = outcome.results["fd"].grads
+    if asked.startswith("jacobian"):
+        np.testing.assert_allclose(fd["J[x]"], np.diag([2.25, 4.0]), rtol=1e-8, atol=1e-8)
+    elif asked.startswith("hessian"):
+        np.testing.assert_allclose(fd["H[x,x]"], np.zeros((2, 2)), atol=1e-6)
+    else:
+        np.testing.assert_allclose(fd["Jv"], [2.25, -8.0], rtol=1e-8)
+
+
+def test_an_all_nan_hessian_is_not_verified(tmp_path):
+    # sqrt of negative numbers: NaN in every float engine; SymPy in float64 keeps the off-diagonal 0.
+    outcome = outcome_of(tmp_path, "name: c\nexpr: sum(sqrt(x))\ninputs: {x: [-1.0, -2.0]}\nhessian: true\n")
+    assert outcome.verdict == SKIPPED, outcome.reasons

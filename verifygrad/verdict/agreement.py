@@ -9,11 +9,13 @@ numpy engine's float64 forward pass and no engine of its own.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from verifygrad.cases.second_order import describe
 from verifygrad.engines import EngineResult
-from verifygrad.verdict.compare import agreeing, has_array, quantity_of
+from verifygrad.verdict.compare import agreeing, has_array, quantity_of, reference_engine
 
 NO_VALUE_OF_ITS_OWN = frozenset({"fd"})  # engines whose value row is another engine's forward pass
 
@@ -61,3 +63,22 @@ def _why_left_out(engine: str, result: EngineResult, quantity: str, index: tuple
     if has_array(result, quantity) or quantity in result.directional:
         return f"{engine} differs there (excused at a kink)"
     return ""
+
+
+def unanimous_nan(results: dict[str, EngineResult], quantity: str) -> dict[str, EngineResult]:
+    """The results, the reference's element NaN where every other engine's is NaN: not verified, as in first order.
+
+    NOTE: SymPy may keep a finite 0 (the off-diagonal Hessian entry of sum(sqrt(x)) at negative x, where
+    the function is undefined) while every float engine's NaN spreads; no second engine confirms it.
+    """
+    reference = reference_engine(results, quantity)
+    if reference is None or quantity == "value":
+        return results
+    others = [np.asarray(quantity_of(r, quantity), np.float64) for name, r in results.items() if name != reference and has_array(r, quantity)]
+    if not others:
+        return results
+    mask = np.logical_and.reduce([np.isnan(other) for other in others])
+    if not mask.any():
+        return results
+    grads = {**results[reference].grads, quantity: np.where(mask, np.nan, results[reference].grads[quantity])}
+    return {**results, reference: dataclasses.replace(results[reference], grads=grads)}
