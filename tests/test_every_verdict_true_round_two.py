@@ -212,3 +212,10 @@ def test_an_all_nan_hessian_is_not_verified(tmp_path):
     # sqrt of negative numbers: NaN in every float engine; SymPy in float64 keeps the off-diagonal 0.
     outcome = outcome_of(tmp_path, "name: c\nexpr: sum(sqrt(x))\ninputs: {x: [-1.0, -2.0]}\nhessian: true\n")
     assert outcome.verdict == SKIPPED, outcome.reasons
+
+
+@pytest.mark.parametrize("expr", ["mean(abs(x))", "sum(maximum(x, 0.5*x)**2)", "mean(clamp(x, -1, 1)*x)"])
+def test_sympy_second_derivative_of_kinked_functions_is_zero_away_from_the_kink(tmp_path, expr):
+    outcome = outcome_of(tmp_path, f"name: c\nexpr: {expr}\ninputs: {{x: [-1.5, 0.5, 2.0]}}\nhessian: true\n")
+    assert outcome.results["sympy"].ok, outcome.results["sympy"].reason
+    assert outcome.verdict == PASSED, outcome.reasons
