@@ -95,7 +95,9 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
             differences = kinks.excuse_undefined(differences, results, quantity, reference, undefined, rtol, atol, problem.dtype)
         blamed = mismatch_reasons(results, quantity, reference, differences, rtol, atol, problem.dtype)
         not_finite = nonfinite_text(quantity_of(results[reference], quantity), quantity) if reference else ""
-        missing, why = agreement.unverified(results, quantity, reference, shape, rtol, atol) if reference else (np.ones(shape, dtype=bool), "")
+        missing, why = (
+            agreement.unverified(results, quantity, reference, shape, rtol, atol, bounds.get(quantity)) if reference else (np.ones(shape, dtype=bool), "")
+        )
         unverified[quantity] = missing
         quantities.append(QuantityCheck(quantity, shape, reference, differences, mismatches=blamed, not_finite=not_finite, tolerance=allowed[quantity],
                                         exact=exact_reference(results, reference), unverified=why))  # fmt: skip
