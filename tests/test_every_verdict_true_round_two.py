@@ -219,3 +219,14 @@ def test_sympy_second_derivative_of_kinked_functions_is_zero_away_from_the_kink(
     outcome = outcome_of(tmp_path, f"name: c\nexpr: {expr}\ninputs: {{x: [-1.5, 0.5, 2.0]}}\nhessian: true\n")
     assert outcome.results["sympy"].ok, outcome.results["sympy"].reason
     assert outcome.verdict == PASSED, outcome.reasons
+
+
+# --- item 4: budgets that know cancellation ----------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_tanh_derivative_near_saturation_rounds_to_zero_legitimately(tmp_path, dtype):
+    # tanh(21) rounds to 1 in both dtypes, so 1 - tanh^2 is 0 in every float library; the exact value is 2.3e-18.
+    outcome = outcome_of(tmp_path, f"name: c\ndtype: {dtype}\nexpr: tanh(x)\ninputs: {{x: 21.0}}\n")
+    assert outcome.verdict == PASSED, outcome.reasons
+    assert outcome.results["numpy"].grads["x"] == 0 and outcome.results["sympy"].grads["x"] == pytest.approx(2.2998e-18, rel=1e-4)
