@@ -230,3 +230,13 @@ def test_tanh_derivative_near_saturation_rounds_to_zero_legitimately(tmp_path, d
     outcome = outcome_of(tmp_path, f"name: c\ndtype: {dtype}\nexpr: tanh(x)\ninputs: {{x: 21.0}}\n")
     assert outcome.verdict == PASSED, outcome.reasons
     assert outcome.results["numpy"].grads["x"] == 0 and outcome.results["sympy"].grads["x"] == pytest.approx(2.2998e-18, rel=1e-4)
+
+
+def test_values_claims_need_an_exact_reference_or_two_engines(tmp_path):
+    text = "name: c\nexpr: |\n  y = x*3\n  z = y**3\ninputs: {x: 1.0}\nexpect: {values: {y: %s}}\n"
+    exact = outcome_of(tmp_path, text % "3")
+    assert exact.verdict == PASSED and claim_texts(exact) == ["holds"], exact.reasons
+    assert outcome_of(tmp_path, text % "4").verdict == FAILED
+    alone = outcome_of(tmp_path, (text % "3") + "engines: [numpy, fd]\n")
+    assert claim_texts(alone) == ["unchecked: only the numpy forward pass computed y, at least two engines must agree"]
+    assert alone.verdict == SKIPPED

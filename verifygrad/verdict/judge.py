@@ -103,7 +103,7 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
                                         exact=exact_reference(results, reference), unverified=why))  # fmt: skip
     # NOTE: each quantity's own reference: SymPy may have left a second-order quantity to numpy.
     truth = {q.quantity: quantity_of(results[q.reference], q.quantity) for q in quantities if q.reference} or None
-    for claim_check in judge_claims(claims, problem, truth, claim_tolerances(quantities, allowed, problem.dtype), bounds):
+    for claim_check in judge_claims(claims, problem, truth, claim_tolerances(quantities, allowed, problem.dtype), bounds, ran):
         row = "value" if claim_check.claim.kind == "values" else claim_check.claim.quantity  # NOTE: a variable's value sits on the value row
         if claim_check.claim.kind not in ("values", "formula", "hessian_formula"):
             claim_check = only_where_verified(claim_check, truth[row], unverified[row]) if truth and row in truth else claim_check
