@@ -240,3 +240,16 @@ def test_values_claims_need_an_exact_reference_or_two_engines(tmp_path):
     alone = outcome_of(tmp_path, (text % "3") + "engines: [numpy, fd]\n")
     assert claim_texts(alone) == ["unchecked: only the numpy forward pass computed y, at least two engines must agree"]
     assert alone.verdict == SKIPPED
+
+
+def test_a_kink_excuses_only_the_jvp_elements_that_depend_on_it(tmp_path, monkeypatch):
+    from verifygrad.engines import numpy_engine
+    from verifygrad.language import ops
+
+    # numpy's sin derivative 100 times too large: Jv[1] (smooth, x[1] = 1) is wrong; only Jv[0] depends on relu's kink at 0.
+    sin_vjp = ops.OPS["sin"].vjps[0]
+    monkeypatch.setitem(ops.OPS, "sin", dataclasses.replace(ops.OPS["sin"], vjps=(lambda g, ans, x: 100 * sin_vjp(g, ans, x),)))
+    monkeypatch.setattr(numpy_engine, "_plans", {})
+    text = "name: c\nexpr: relu(x) + sin(y)\ninputs: {x: [0.0, 1.0], y: [0.5, 0.5]}\njvp: {x: [1.0, 1.0], y: [1.0, 1.0]}\n"
+    outcome = outcome_of(tmp_path, text + "engines: [sympy, numpy, fd]\n")
+    assert outcome.verdict == FAILED and any(r.startswith("numpy is off on the JVP Jv: Jv[1]") for r in outcome.reasons), outcome.reasons

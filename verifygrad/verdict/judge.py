@@ -91,7 +91,7 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
         if reference and quantity in bounds:
             differences = kinks.excuse_all(differences, results, quantity, reference, bounds[quantity], rtol, atol)
         if reference and found and not strict and is_second_order(quantity):
-            undefined = kinks.undefined_second_order(problem, found, quantity, shape)
+            undefined = kinks.undefined_second_order(problem, found, quantity, shape, values)
             differences = kinks.excuse_undefined(differences, results, quantity, reference, undefined, rtol, atol, problem.dtype)
         blamed = mismatch_reasons(results, quantity, reference, differences, rtol, atol, problem.dtype)
         not_finite = nonfinite_text(quantity_of(results[reference], quantity), quantity) if reference else ""
