@@ -253,3 +253,11 @@ def test_a_kink_excuses_only_the_jvp_elements_that_depend_on_it(tmp_path, monkey
     text = "name: c\nexpr: relu(x) + sin(y)\ninputs: {x: [0.0, 1.0], y: [0.5, 0.5]}\njvp: {x: [1.0, 1.0], y: [1.0, 1.0]}\n"
     outcome = outcome_of(tmp_path, text + "engines: [sympy, numpy, fd]\n")
     assert outcome.verdict == FAILED and any(r.startswith("numpy is off on the JVP Jv: Jv[1]") for r in outcome.reasons), outcome.reasons
+
+
+def test_fd_allowance_includes_the_rounding_of_large_outputs_in_its_quotient(tmp_path):
+    # The sum is about 1.5e8: its float64 rounding, differenced with fd's step, moves fd's slope at x[0] (3e-6) by ~1e-5.
+    outcome = outcome_of(tmp_path, "name: c\nexpr: sum(x**3)\ninputs: {x: [0.001, 370.0, 371.0, 372.0]}\nengines: [numpy, fd]\n")
+    assert outcome.verdict == PASSED, outcome.reasons
+    fd = outcome.results["fd"]
+    assert fd.rounding["x"][0] > abs(fd.grads["x"][0] - 3e-6)  # the allowance covers what rounding did
