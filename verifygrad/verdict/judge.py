@@ -86,21 +86,24 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     shapes = {"value": problem.output_shape, **{name: problem.inputs[name].shape for name in problem.gradient_quantities}, **problem.second_quantities}
     for quantity, shape in shapes.items():
         rtol, atol = allowed[quantity].rtol, allowed[quantity].atol
+        results = agreement.unanimous_nan(results, quantity) if is_second_order(quantity) else results
         reference, differences = compare_engines(results, quantity, rtol, atol, problem.dtype)
         if reference and quantity in bounds:
             differences = kinks.excuse_all(differences, results, quantity, reference, bounds[quantity], rtol, atol)
         if reference and found and not strict and is_second_order(quantity):
-            undefined = kinks.undefined_second_order(problem, found, quantity, shape)
+            undefined = kinks.undefined_second_order(problem, found, quantity, shape, values)
             differences = kinks.excuse_undefined(differences, results, quantity, reference, undefined, rtol, atol, problem.dtype)
         blamed = mismatch_reasons(results, quantity, reference, differences, rtol, atol, problem.dtype)
         not_finite = nonfinite_text(quantity_of(results[reference], quantity), quantity) if reference else ""
-        missing, why = agreement.unverified(results, quantity, reference, shape, rtol, atol) if reference else (np.ones(shape, dtype=bool), "")
+        missing, why = (
+            agreement.unverified(results, quantity, reference, shape, rtol, atol, bounds.get(quantity)) if reference else (np.ones(shape, dtype=bool), "")
+        )
         unverified[quantity] = missing
         quantities.append(QuantityCheck(quantity, shape, reference, differences, mismatches=blamed, not_finite=not_finite, tolerance=allowed[quantity],
                                         exact=exact_reference(results, reference), unverified=why))  # fmt: skip
     # NOTE: each quantity's own reference: SymPy may have left a second-order quantity to numpy.
     truth = {q.quantity: quantity_of(results[q.reference], q.quantity) for q in quantities if q.reference} or None
-    for claim_check in judge_claims(claims, problem, truth, claim_tolerances(quantities, allowed, problem.dtype), bounds):
+    for claim_check in judge_claims(claims, problem, truth, claim_tolerances(quantities, allowed, problem.dtype), bounds, ran):
         row = "value" if claim_check.claim.kind == "values" else claim_check.claim.quantity  # NOTE: a variable's value sits on the value row
         if claim_check.claim.kind not in ("values", "formula", "hessian_formula"):
             claim_check = only_where_verified(claim_check, truth[row], unverified[row]) if truth and row in truth else claim_check
