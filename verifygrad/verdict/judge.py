@@ -135,6 +135,10 @@ def judge(case: Case, results: dict[str, EngineResult], ran: list[str], quantiti
           notes: list[str] = (), strict_kink: bool = False, asymmetric: list[str] = ()) -> tuple[str, list[str]]:  # fmt: skip
     """The verdict and the reasons for it, one short sentence each; ``notes`` (kinks, NaN) ride along."""
     mismatches = [reason for q in quantities for reason in q.mismatches] + list(asymmetric)
+    # A call its own library answers differently from verifygrad's reading of it: the disagreement names the spelling.
+    misread = [f"{name} evaluates {sentence}" for name, result in results.items() for sentence in result.misread]
+    mismatches += misread if mismatches else []
+    notes = [*notes, *(misread if not mismatches else [])]
     # NOTE: under `subgradient: strict` a kink fails the case even where the engines agree:
     # they agree on a convention (relu'(0) = 0), not on a derivative, which does not exist there.
     wrong = [f"subgradient: strict: {note}" for note in notes if strict_kink and note.startswith("non-differentiable")]
