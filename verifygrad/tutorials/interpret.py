@@ -90,6 +90,8 @@ class Reading:
     comments: list[tuple[int, str, str]] = field(default_factory=list)  # (file line, where, text) of each comment
     shown: list[list[Shown]] = field(default_factory=list)  # per code block, in order
     strings: list[tuple[int, int, str]] = field(default_factory=list)  # (code block index, file line, text) of bare strings
+    rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
+    # formula program, file line of the backward, where, what it is)
 
 
 class CodeReader(FunctionCalls):
@@ -166,6 +168,8 @@ class CodeReader(FunctionCalls):
             self.import_(node)
         elif isinstance(node, ast.FunctionDef):
             self.define(node)
+        elif isinstance(node, ast.ClassDef) and any(self.path(base) in autodiff.FUNCTION_CLASSES for base in node.bases):
+            self.define_rule_class(node)
         elif isinstance(node, ast.Assign):
             value = self.expression(node.value)
             for target in node.targets:
@@ -692,6 +696,8 @@ class CodeReader(FunctionCalls):
             return owner
         if isinstance(owner, Tape):
             return self.tape_request(name, node)
+        if isinstance(owner, Function):
+            return self.function_method(owner, name, node)
         if isinstance(owner, GradOf):
             return owner if name in _IDENTITY_METHODS | _DETACHING | {"data"} else Other(f"grad.{name}()")
         if not isinstance(owner, Tensor):

@@ -9,7 +9,7 @@ from verifygrad.errors import CaseError
 from verifygrad.process import limits
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block, Document
 from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
-from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, comment_claims, math_spans, tie_math, tie_output
+from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, Found, comment_claims, math_spans, tie_math, tie_output
 from verifygrad.tutorials.interpret import CodeReader, Reading
 from verifygrad.tutorials.printed import read_printed
 from verifygrad.tutorials.python2 import modernise
@@ -48,6 +48,9 @@ def read_tutorial(path: Path) -> Tutorial:
             earlier = [item for item in reading.shown[index] if item.line <= line]
             pointer = [max(pointers[index][0], len(earlier) - len(printed))]
             tie_output(findings, earlier, pointer, printed, _string_block(index, line))
+    for derivation, leaf, formula, line, where, label in reading.rules:  # a custom backward: the VJP it claims for forward
+        findings.found.append(Found("formula", line, where, "custom backward", label, leaf=leaf, derivations=(derivation,), formula=formula,
+                                    label=label))  # fmt: skip
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
     tie_math(findings, reading)
     label = "".join(char if char.isprintable() else "?" for char in path.name)  # case names reach the terminal

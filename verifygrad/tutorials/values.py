@@ -81,6 +81,8 @@ class Function:
     definition: ast.FunctionDef
     line: int
     emitted: str = ""  # the name the case's program gives it: the tutorial's, numbered where the tutorial defines it again
+    rule: object = None  # a custom derivative rule (custom.Rule) whose backward is claimed to be this function's VJP
+    pending: bool = False  # jax.custom_vjp before its f.defvjp(fwd, bwd)
 
 
 @dataclass(frozen=True)
