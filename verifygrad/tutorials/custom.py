@@ -81,11 +81,11 @@ class _Context(ast.NodeTransformer):
 
     def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
         call = node.value
-        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id == self.ctx:
-            if call.func.attr in ("save_for_backward", "mark_non_differentiable", "set_materialize_grads"):
-                if call.func.attr == "save_for_backward":
-                    self.saved = list(call.args)
-                return None
+        on_ctx = isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and ast.unparse(call.func.value) == self.ctx
+        if on_ctx and call.func.attr in ("save_for_backward", "mark_non_differentiable", "set_materialize_grads"):
+            if call.func.attr == "save_for_backward":
+                self.saved = list(call.args)
+            return None
         return self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
