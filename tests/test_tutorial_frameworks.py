@@ -59,7 +59,7 @@ def test_torch_autograd_grad_with_create_graph_gives_the_second_derivative(tmp_p
         "d2u = t.autograd.grad(du, u)[0]\nprint(d2u)\n# tensor(13.)\n"
     ))  # fmt: skip
     assert code == 1, output
-    assert "∂/∂u 12: holds" in output and "∂²/∂u² 13: wrong (H[u,u]: claimed 13., true 12)" in output
+    assert "∂/∂u 12: holds" in output and "∂²/∂u² 13: wrong (H[u,u]: claimed 13., true 12; held to float32" in output
 
 
 def test_numpy_seeded_values_are_numpys_own_stream(tmp_path: Path) -> None:

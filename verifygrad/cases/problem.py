@@ -50,6 +50,18 @@ class Problem:
             return {}
         return self.second.quantities(self.wrt, {name: v.shape for name, v in self.inputs.items()}, self.output_shape)
 
+    @functools.cached_property
+    def exact_key(self) -> tuple:
+        """What an exact answer depends on (the program's nodes, the inputs as written, wrt, grad_output, second
+        order), not the dtype or device: two problems with one key have one SymPy derivative and reference."""
+
+        def arrays(named: dict[str, np.ndarray] | None) -> tuple | None:
+            return None if named is None else tuple((name, value.shape, value.tobytes()) for name, value in sorted(named.items()))
+
+        second = self.second
+        second = second and (second.hessian, second.jacobian, second.gradients, arrays(second.tangents), arrays(second.directions))
+        return (self.program.key, self.program.at_values, arrays(self.inputs), self.wrt, arrays({"": self.grad_output}), second)
+
     def cast_inputs(self) -> dict[str, np.ndarray]:
         """The inputs in the case's dtype: what the numeric engines compute with."""
         return {name: value.astype(self.dtype) for name, value in self.inputs.items()}

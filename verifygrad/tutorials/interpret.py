@@ -79,6 +79,7 @@ class Shown:
     line: int
     where: str
     label: str  # the code as written, for messages
+    opaque: bool = False  # code not read that may print: how many values it printed is unknown
 
 
 @dataclass
@@ -218,6 +219,13 @@ class CodeReader(FunctionCalls):
             what += " (unseeded random input decides the loop)"
         self.not_read(node.lineno, what)
         self.changed_unread(node, what.split(" (")[0])
+        self.may_print(node, what.split(" (")[0])
+
+    def may_print(self, node: ast.AST, what: str) -> None:
+        """Code not read that calls anything may have printed: the values printed around it cannot be paired by order."""
+        if self.reading.shown and any(isinstance(item, ast.Call) for item in ast.walk(node)):
+            line = self.file_line(node.lineno)
+            self.reading.shown[-1].append(Shown(Unknown(what), line, self.where(node.lineno), f"line {line}: {what}", opaque=True))
 
     def changed_unread(self, node: ast.AST, what: str) -> None:
         """Code not followed: every name it could have changed, and every name sharing memory with one, becomes unknown."""
@@ -241,7 +249,8 @@ class CodeReader(FunctionCalls):
             seen.add(current)
             pending += sorted(self.shared.get(current, ()))
             if current in self.names and not (keep and current == name) and not isinstance(self.names[current], Unknown):
-                self.names[current] = Unknown(reason if current == name else f"{reason}; {current} shares its memory")
+                was_tensor = isinstance(self.names[current], (Tensor, GradOf))
+                self.names[current] = Unknown(reason if current == name else f"{reason}; {current} shares its memory", tensor=was_tensor)
 
     def share(self, target: str, value: ast.expr | None) -> None:
         """``target`` is bound anew: it shares memory with the names ``value`` is a view or alias of, and no longer with others."""
@@ -382,6 +391,8 @@ class CodeReader(FunctionCalls):
         value = self.expression(call)
         if last:
             self.show(value, node, ast.unparse(call))
+        elif isinstance(value, Unknown) and not value.tensor:
+            self.may_print(node, f"a call of {ast.unparse(call)[:40]}")
 
     def print_(self, call: ast.Call) -> None:
         for argument in call.args:
@@ -496,7 +507,7 @@ class CodeReader(FunctionCalls):
         if node.attr == "grad":
             owner = self.expression(node.value)
             if isinstance(owner, Tensor) and owner.grad_unknown:
-                return Unknown(owner.grad_unknown)
+                return Unknown(owner.grad_unknown, tensor=True)
             if isinstance(owner, Tensor) and (owner.kind == LEAF or owner.retained):
                 return GradOf(owner, tuple(owner.grad))
             return owner if isinstance(owner, Unknown) else Other("grad of a non-leaf")

@@ -51,8 +51,12 @@ STEP = 2.0**-20  # h: far above float64's rounding, small enough to stay linear
 REDUCTIONS = ("sum", "mean", "logsumexp", "trace", "prod", "sum_to")
 SUMS = ("sum", "mean", "trace", "matmul", "sum_to")  # results that are sums of terms: rounded at the size of the partial sums
 LINEAR_ALGEBRA = ("inv", "det", "logabsdet", "solve")  # an n x n factorization: about n roundings per result, each amplified by the condition
-# (rtol, atol) where the budget cannot be computed (an operation raised: the engines will say so too).
+# (rtol, atol) where the budget ran out of time (reported as such in the tolerance's source).
 FALLBACK = {"float64": ((1e-7, "fallback"), (1e-9, "fallback")), "float32": ((1e-4, "fallback"), (1e-5, "fallback"))}
+
+
+class BudgetFailed(Exception):
+    """The error budget raised: the case is an error with its reason, never silently held to a loose tolerance."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,11 @@ def tolerances(case: Case, problem: Problem, overrides: Overrides) -> dict[str, 
     try:
         with deadline.limited(limits.current().part_time):
             estimates = {**error_estimates(problem), **second_order_estimates(problem)}
-    except Exception as err:  # noqa: BLE001 - a broken op is the engines' error to report; fixed tolerances stand in
-        rtol, atol = FALLBACK[problem.dtype]
-        if isinstance(err, deadline.PartTimedOut):  # the report says why the tolerance is a fixed one
-            rtol, atol = (rtol[0], f"fallback: error budget {err}"), (atol[0], f"fallback: error budget {err}")
+    except deadline.PartTimedOut as err:  # the report says why the tolerance is a fixed one
+        rtol, atol = ((value, f"fallback: error budget {err}") for value, _ in FALLBACK[problem.dtype])
         return {quantity: _tolerance(explicit.get("rtol", rtol), explicit.get("atol", atol)) for quantity in quantities}
+    except Exception as err:  # noqa: BLE001 - any other failure is the case's error, with its reason
+        raise BudgetFailed(f"error budget failed: {type(err).__name__}: {err}".splitlines()[0]) from err
     return {quantity: _tolerance(rtol, (SAFETY * error, "budget")) for quantity, error in estimates.items()}
 
 

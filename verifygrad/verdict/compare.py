@@ -107,6 +107,31 @@ def compare_engines(results: dict[str, EngineResult], quantity: str, rtol: float
     return reference, {name: compare_engine(result, quantity, expected, rtol, atol, dtype) for name, result in found.items()}
 
 
+def agreeing(result: EngineResult, quantity: str, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """Per element of ``expected``, whether this engine's own number there is within tolerance of it.
+
+    NOTE: what the engine doubts (fd at a kink) is no agreement; an engine along random directions
+    (fd on a large input) vouches for every element, or none where a direction is off or doubted.
+    """
+    expected = np.asarray(expected, np.float64)
+    if result.engine == "fd":
+        from verifygrad.engines.fd_engine import fd_tolerance
+
+        rtol, atol = fd_tolerance(rtol, atol, quantity)
+    doubted = result.unchecked.get(quantity)
+    if quantity in result.directional:
+        directions, actual = result.directional[quantity]
+        projected = np.tensordot(directions, expected, axes=expected.ndim)
+        with np.errstate(invalid="ignore", over="ignore"):
+            close = np.abs(actual - projected) <= atol + rtol * np.abs(projected)
+        trusted = bool(np.all(close)) and (doubted is None or not np.any(doubted))
+        return np.full(expected.shape, trusted)
+    actual = np.broadcast_to(np.asarray(quantity_of(result, quantity), np.float64), expected.shape)
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = (actual == expected) | (np.abs(actual - expected) <= atol + rtol * np.abs(expected))
+    return close & ~np.broadcast_to(np.asarray(doubted, bool), expected.shape) if doubted is not None else close
+
+
 def compare_engine(result: EngineResult, quantity: str, expected: np.ndarray, rtol: float, atol: float, dtype: str,
                    ignore: np.ndarray | None = None) -> Difference:  # fmt: skip
     """One engine against the reference; fd under its own tolerance, along its directions where it has no array.

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
-from verifygrad.verdict.blame import exact_reference
 from verifygrad.verdict.budget import Tolerance
 from verifygrad.verdict.claims import ClaimCheck
 from verifygrad.verdict.compare import Difference
@@ -39,6 +38,8 @@ class QuantityCheck:
     not_finite: str = ""  # why the quantity cannot be verified: '∂/∂x[0] is inf', where the reference is not finite
     tolerance: Tolerance | None = None  # what this quantity was held to: the error budget or explicit
     rows: list[tuple[int, ...]] | None = None  # the elements reports show, fixed when large arrays are excerpted (slim)
+    exact: bool = False  # whether this quantity's reference is exact (SymPy at 30 digits), not the engines' agreement
+    unverified: str = ""  # which elements fewer than two engines vouch for: '∂/∂x[0]: only numpy's number, ...'
 
 
 @dataclass
@@ -65,4 +66,4 @@ class CaseOutcome:
     @property
     def exact_reference(self) -> bool:
         """Whether the verdict rests on an exact reference, not on the engines' agreement only."""
-        return bool(self.quantities) and exact_reference(self.results, self.quantities[0].reference)
+        return bool(self.quantities) and all(q.exact for q in self.quantities)

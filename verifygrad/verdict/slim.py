@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.verdict.compare import quantity_of
+from verifygrad.verdict.compare import has_array, quantity_of
 from verifygrad.verdict.outcome import CaseOutcome, QuantityCheck
 
 KEEP_WHOLE = 1000  # elements: an array this small is kept as it is
@@ -85,7 +85,7 @@ def worst_elements(outcome: CaseOutcome, quantity: QuantityCheck, count: int = W
 
 def _columns(outcome: CaseOutcome, quantity: QuantityCheck) -> list[Any]:
     """The arrays a panel shows side by side for this quantity: each engine's and each claimed one."""
-    arrays = [quantity_of(r, quantity.quantity) for r in outcome.results.values() if r.ok and quantity.quantity not in r.directional]
+    arrays = [quantity_of(r, quantity.quantity) for r in outcome.results.values() if has_array(r, quantity.quantity) and quantity.quantity not in r.directional]
     return arrays + [c.claim.claimed for c in quantity.claims if c.claim.claimed is not None]
 
 
