@@ -92,10 +92,18 @@ class FunctionCalls:
             return
         derivation = Derivation(output, f"{rule.name}.backward()", None, self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
         parameters = [a.arg for a in rule.forward.args.args]
+        given = []  # every parameter bound: a leaf by its input's name, a constant by its value
+        for parameter, argument in zip(parameters, arguments):
+            if isinstance(argument, Number):
+                given.append(f"{parameter} = {float(argument.value)!r}\n")
+            elif isinstance(argument, Tensor) and argument.kind in (LEAF, CONST):
+                given.append(f"{parameter} = {argument.name if argument.kind == LEAF else argument.value}\n")
+            else:
+                return
         claimed = False
         for parameter, argument, formula in zip(parameters, arguments, rule.formulas):
             if isinstance(argument, Tensor) and argument.kind == LEAF:
-                bound = f"{parameter} = {argument.name}\n" if parameter != argument.name else ""
+                bound = "".join(line for line in given if line != f"{parameter} = {parameter}\n")
                 line = self.file_line(rule.line)
                 written = ast.unparse(canonical(ast.parse(bound + formula), self.aliases)) + "\n"  # tf.exp -> np.exp, as in the case's program
                 self.reading.rules.append((derivation, argument, written, line, self.where(rule.line), f"{rule.name}.backward"))
@@ -117,11 +125,9 @@ class FunctionCalls:
         if isinstance(callee, Transform):
             return self.transformed(callee, arguments, node)
         made = self.call_function(callee, arguments, node)
-        if callee.rule is not None:
-            leaves = [a if isinstance(a, Tensor) and a.kind == LEAF else None for a in arguments]
-            if not any(leaves) and isinstance(made, Tensor):  # called at constants: the claim is about the stand-in inputs
-                leaves = [ref if ref.kind == LEAF else None for ref in made.refs]
-            self.rule_claims(callee, made, leaves, node)
+        if callee.rule is not None and isinstance(made, Tensor):
+            leaves = any(isinstance(a, Tensor) and a.kind == LEAF for a in arguments)
+            self.rule_claims(callee, made, arguments if leaves else list(made.refs[: len(arguments)]), node)  # at constants: the stand-ins
         self.mutated_by(callee, node)
         return made
 
@@ -294,7 +300,7 @@ class FunctionCalls:
         if not isinstance(output, Tensor) or not output.requires_grad:
             return output if isinstance(output, Unknown) else self.unknown(node, f"{_name_of(function)}() does not give one tensor")
         if function.rule is not None:
-            self.rule_claims(function, output, [leaf if leaf in leaves else None for leaf in operands], node)
+            self.rule_claims(function, output, operands, node)
         from verifygrad.tutorials.interpret import Derivation
 
         grad_output = "1" if kinds[-1] == "elementwise_grad" else None
