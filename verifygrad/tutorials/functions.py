@@ -19,7 +19,22 @@ from verifygrad.language.bindings import LIKE, canonical
 from verifygrad.tutorials import autodiff, custom
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import base_name, changed_names
-from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Function, GradOf, Number, Other, Sequence, Tape, Tensor, Transform, Unknown, leaves_of
+from verifygrad.tutorials.values import (
+    COMPUTED,
+    CONST,
+    LEAF,
+    Derivation,
+    Function,
+    GradOf,
+    Number,
+    Other,
+    Sequence,
+    Tape,
+    Tensor,
+    Transform,
+    Unknown,
+    leaves_of,
+)
 
 _QUANTITY = {"grad": "grad", "value_and_grad": "grad", "grad_and_value": "grad", "elementwise_grad": "grad", "jacobian": "jacobian", "hessian": "hessian"}
 
@@ -85,8 +100,6 @@ class FunctionCalls:
 
     def rule_claims(self, function: Function, output: Any, arguments: list, node: ast.AST) -> None:
         """A call of a function with a custom backward: its derivation, and the backward's gradient for each input as a formula claim."""
-        from verifygrad.tutorials.interpret import Derivation
-
         rule = function.rule
         if not isinstance(output, Tensor) or not output.requires_grad:
             return
@@ -301,8 +314,6 @@ class FunctionCalls:
             return output if isinstance(output, Unknown) else self.unknown(node, f"{_name_of(function)}() does not give one tensor")
         if function.rule is not None:
             self.rule_claims(function, output, operands, node)
-        from verifygrad.tutorials.interpret import Derivation
-
         grad_output = "1" if kinds[-1] == "elementwise_grad" else None
         derivation = Derivation(output, f"{kinds[0]}({_name_of(function)})", grad_output, self.file_line(node.lineno), self.where(node.lineno),
                                 leaves=leaves_of(output), quantity=quantity)  # fmt: skip
@@ -325,8 +336,6 @@ class FunctionCalls:
 
     def gradient_of(self, target: Any, sources: Any, grad_output: ast.expr | None, node: ast.AST, label: str, quantity: str = "grad") -> Any:
         """tape.gradient(y, x), torch.autograd.grad(y, [x, w]), paddle.grad: gradients returned, not accumulated into .grad."""
-        from verifygrad.tutorials.interpret import Derivation
-
         items = list(sources.items) if isinstance(sources, Sequence) else [sources]
         if isinstance(target, Sequence) and len(target.items) == 1:
             target = target.items[0]
@@ -356,8 +365,6 @@ class FunctionCalls:
 
     def second_order(self, first: GradOf, items: list, node: ast.AST) -> Any:
         """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one element)."""
-        from verifygrad.tutorials.interpret import Derivation
-
         (derivation,) = first.contributions if len(first.contributions) == 1 else (None,)
         leaf = first.leaf
         value = constant_array(leaf.value)

@@ -22,6 +22,7 @@ from verifygrad.tutorials.values import (
     COMPUTED,
     CONST,
     LEAF,
+    Derivation,
     Function,
     GradOf,
     Number,
@@ -55,20 +56,6 @@ DEFAULT_ALIASES = {
     "Variable": "torch.autograd.Variable", "Parameter": "torch.nn.Parameter",
 }  # fmt: skip
 _IGNORED_CALLS = {"plt", "display", "type", "len", "isinstance", "input", "help", "dir", "id"}
-
-
-@dataclass(eq=False)
-class Derivation:
-    """One `backward()` call: the output, the gradient handed to it, and the leaves it reaches."""
-
-    output: Tensor
-    output_name: str
-    grad_output: str | None  # constant expression text; None for a scalar's backward()
-    line: int
-    where: str
-    leaves: list[Tensor] = field(default_factory=list)
-    quantity: str = "grad"  # "grad" (backward, grad(f), tape.gradient), "jacobian" or "hessian"
-    jvp: dict[int, str] = field(default_factory=dict)  # forward mode: leaf id -> the tangent's constant text
 
 
 @dataclass(frozen=True)
