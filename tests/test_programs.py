@@ -371,6 +371,7 @@ def test_backward_with_a_gradient_is_the_case_s_grad_output(tmp_path: Path) -> N
         ("import autograd.numpy as anp\nanp.tanh(x) * 0 + x", [1.0, -2.0, 3.0]),
         ("f = lambda a, b: a * b\nf(x, 2)", [2.0, -4.0, 6.0]),
         ("ys = [x, x * 2]\nys[0] + ys[1]", [3.0, -6.0, 9.0]),
+        ("pair = (x, x * 2)\na, b = pair\na + b", [3.0, -6.0, 9.0]),  # a tuple kept under a name, unpacked later (JAX residuals)
         ("sum([x * i for i in range(3)])", [3.0, -6.0, 9.0]),
         ("y = 0\nfor c in [1, 2.5]:\n    y = y + c * x\ny", [3.5, -7.0, 10.5]),
         ("y = x * 1\ny[0] = 0\ny", [0.0, -2.0, 3.0]),  # index assignment: a functional update

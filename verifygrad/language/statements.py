@@ -279,6 +279,8 @@ class ProgramBuilder(_Builder):
 
     def assigned_value(self, targets: list[ast.expr], value: ast.expr, depth: int) -> int | list[int]:
         if any(isinstance(t, (ast.Tuple, ast.List)) for t in targets):
+            if isinstance(value, ast.Name) and value.id in self.sequences:  # a, b = pair
+                return list(self.sequences[value.id])
             if not isinstance(value, (ast.Tuple, ast.List)):
                 raise ExprError("tuple assignment needs as many values as names, written as a tuple (a, b = x, y)", _col(value))
             return [self.visit(item, depth) for item in value.elts]  # NOTE: all values first, then the names, as Python does
