@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from verifygrad.cases.discover import files_under
 from verifygrad.errors import CaseError
 from verifygrad.process import limits
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block, Document
@@ -85,12 +86,13 @@ def _text(path: Path) -> str:
         raise CaseError(str(path), None, f"not UTF-8 text (byte {err.start})") from None
 
 
-def collect_tutorials(paths: list[Path]) -> list[Path]:
-    """Files as given; directories searched for files with a tutorial's suffix."""
+def collect_tutorials(paths: list[Path], skipped: list[str] | None = None) -> list[Path]:
+    """Files as given; directories searched for files with a tutorial's suffix (`skipped` gets what was not read, and why)."""
+    skipped = [] if skipped is None else skipped
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in TUTORIAL_SUFFIXES and p.is_file())
+        if path.is_dir():  # searched as `run` searches: no hidden files, venvs or links that lead out of it
+            found += [p for p in files_under(path, TUTORIAL_SUFFIXES + tuple(s.upper() for s in TUTORIAL_SUFFIXES), skipped) if p.is_file()]
         else:
             found.append(path)
     return found
