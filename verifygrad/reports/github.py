@@ -23,7 +23,7 @@ def annotations(outcomes: list[CaseOutcome], load_errors: list[CaseError], works
             continue
         line, reason = failure_site(outcome)
         level = "warning" if outcome.verdict == SKIPPED else "error"
-        others = [r for r in outcome.reasons if reason not in r]
+        others = [r for r in outcome.reasons if reason not in r and r not in reason]  # NOTE: a notebook's reason starts with its cell
         title = f"verifygrad {VERDICT_WORD[outcome.verdict]}: {outcome.case.name}"
         lines.append(command(level, _from(workspace, outcome.case.path), line, title, "\n".join([reason, *others])))
     for error in load_errors:

@@ -43,7 +43,7 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         label, style = VERDICT_STYLE[outcome.verdict]
         head = Text("  ")
         head.append(label, style=style)
-        head.append(_shown(f"  {draft.about} at line {draft.line}: "))
+        head.append(_shown(f"  {draft.about} at {_place(tutorial, draft.line)}: "))
         head.append(_shown(_program(draft)), style="cyan")
         lines.append(head)
         checks = _claim_checks(outcome)
@@ -58,8 +58,17 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         lines += [Text(_shown(f"    {found.where or f'line {found.line}'}: {found.source} {found.text}: {found.status}")) for found in unchecked]
     if tutorial.reading.not_read:
         lines.append(Text("  not read:"))
-        lines += [Text(_shown(f"    line {line}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
+        lines += [Text(_shown(f"    {where_line(tutorial, line)}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
     return lines
+
+
+def where_line(tutorial: Tutorial, line: int) -> str:
+    """`line 40`, or in a notebook `line 40 (cell 3, line 2)`: the code cell holding that file line."""
+    for block in tutorial.document.blocks:
+        if block.cell is None or block.kind != "code" or not block.line <= line <= block.line + block.text.count("\n"):
+            continue
+        return f"line {line} (cell {block.cell})" if block.one_line else block.where(line - block.line)
+    return f"line {line}"
 
 
 def found_summary(tutorial: Tutorial) -> str:
@@ -75,7 +84,7 @@ def found_summary(tutorial: Tutorial) -> str:
 
 def unchecked_reasons(tutorial: Tutorial, most: int = 20) -> str:
     """Why a file has nothing checkable: what was found, then the not-read lines and the unchecked claims."""
-    reasons = [f"line {line}: {what}" for line, what in sorted(tutorial.reading.not_read)]
+    reasons = [f"{where_line(tutorial, line)}: {what}" for line, what in sorted(tutorial.reading.not_read)]
     reasons += [f"line {found.line}: {found.source} {found.text}: {found.status}" for found in tutorial.findings.found if found.status]
     more = f"; and {len(reasons) - most} more" if len(reasons) > most else ""
     return "; ".join([found_summary(tutorial), *reasons[:most]]) + more
@@ -98,6 +107,13 @@ def _claim_checks(outcome: CaseOutcome) -> dict[tuple[str, str], tuple[bool | No
     if not outcome.quantities and outcome.reasons:
         return {key: (None, f"not checked: {outcome.reasons[0]}") for key in checks} or {}
     return checks
+
+
+def _place(tutorial: Tutorial, line: int) -> str:
+    """`line 12`; in a notebook with where a reader finds it: `line 59 (cell 4, line 3)`."""
+    if tutorial.document.format != "notebook":
+        return f"line {line}"
+    return f"line {line} ({tutorial.document.place(line)})"
 
 
 def _checked_as(kind: str, quantity: str) -> str:
@@ -170,7 +186,7 @@ def tutorials_report(tutorials: list[Tutorial]) -> list[dict[str, Any]]:
                 for draft in tutorial.drafts
             ],
             "not_checked": [{"line": f.line, "source": f.source, "text": f.text, "reason": f.status} for f in tutorial.findings.found if f.status],
-            "not_read": [{"line": line, "what": what} for line, what in tutorial.reading.not_read],
+            "not_read": [{"line": line, "where": where_line(tutorial, line), "what": what} for line, what in tutorial.reading.not_read],
         }
         for tutorial in tutorials
     ]

@@ -92,9 +92,12 @@ def read_printed(text: str) -> list[Printed]:
             while end < len(lines) and (_number_row(lines[end]) or _scale(lines[end]) is not None):
                 end += 1
             size = _OLD_SIZE.match(lines[end]) if end < len(lines) else None
-            item = _old_style(lines[index:end], size, index)
-            if item is not None:
-                found.append(item)
+            if size is None and all(_scale(row) is None for row in lines[index:end]):
+                found += _python_numbers(lines[index:end], index)  # print(a), print(a, b): Python numbers, no footer
+            else:
+                item = _old_style(lines[index:end], size, index)
+                if item is not None:
+                    found.append(item)
             index = end + (1 if size else 0)
             continue
         index += 1
@@ -232,6 +235,12 @@ def _from_data(data: str, line: int, whole: str, shortest: bool = True) -> Print
     return Printed(values, _decimals(numbers, shortest), line, whole, summarised, written=nested)
 
 
+def _python_numbers(rows: list[str], line: int) -> list[Printed]:
+    """Rows of numbers without a tensor's footer: each number a value printed as Python prints it (exactly)."""
+    return [Printed(np.array(float(number)), None, line + offset, number, written=WrittenFloat(float(number), number))
+            for offset, row in enumerate(rows) for number in row.split()]  # fmt: skip
+
+
 def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | None:
     """Old torch rows of numbers, with a scale line and a `[torch.FloatTensor of size AxB]` footer."""
     scale = 1.0
@@ -248,10 +257,7 @@ def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | N
         return None
     values = np.array([float(n) for n in numbers]) * scale
     if size is None:
-        if len(numbers) != 1 or len(rows) != 1:
-            return None  # rows of numbers without a footer: not known to be a tensor
-        # a Python number prints its shortest exact form
-        return Printed(values.reshape(()), None, line, "\n".join(rows), written=WrittenFloat(values[0], numbers[0]))
+        return None  # a scale line without a footer: not known to be a tensor
     dims = tuple(int(d) for d in size.group(2).split("x"))
     if int(np.prod(dims)) != values.size:
         return None
