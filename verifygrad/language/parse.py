@@ -133,6 +133,9 @@ def parse(text: str, allow_inputs: bool = True) -> Program:
     return Program(text, tuple(builder.nodes), requires_grad=builder.requires_grad)
 
 
+MAX_NODES = 100_000  # operations one expression or program may unroll to (loops, inlined calls, diff's n, ...)
+
+
 class _Builder:
     """Expression trees to nodes; the program compiler (``statements``) extends it with variables and statements."""
 
@@ -146,6 +149,8 @@ class _Builder:
         self.decides = False  # whether conditions can be decided (from the inputs' values)
 
     def add(self, op: str, args: tuple[int, ...] = (), col: int = 0, spelling: str = "", **attrs: Any) -> int:
+        if len(self.nodes) >= MAX_NODES:  # NOTE: counted as they grow: diff(x, n=10**9) stops here, not after
+            raise ExprError(f"the expression unrolls to over {MAX_NODES} operations; the limit is {MAX_NODES}", col)
         self.nodes.append(Node(op, args, attrs, col, spelling or op, line=self.line))
         return len(self.nodes) - 1
 

@@ -40,6 +40,7 @@ import numpy as np
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, Problem
 from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
+from verifygrad.errors import EngineSkipped
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
 from verifygrad.process import deadline, limits
@@ -81,7 +82,7 @@ def tolerances(case: Case, problem: Problem, overrides: Overrides) -> dict[str, 
     try:
         with deadline.limited(limits.current().part_time):
             estimates = {**error_estimates(problem), **second_order_estimates(problem)}
-    except deadline.PartTimedOut as err:  # the report says why the tolerance is a fixed one
+    except (deadline.PartTimedOut, EngineSkipped) as err:  # the report says why the tolerance is a fixed one
         rtol, atol = ((value, f"fallback: error budget {err}") for value, _ in FALLBACK[problem.dtype])
         return {quantity: _tolerance(explicit.get("rtol", rtol), explicit.get("atol", atol)) for quantity in quantities}
     except Exception as err:  # noqa: BLE001 - any other failure is the case's error, with its reason
