@@ -11,7 +11,7 @@ from verifygrad.errors import CaseError
 from verifygrad.process import limits
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block, Document
 from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
-from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, comment_claims, last_shown, math_spans, tie_math, tie_outputs
+from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, comment_claims, last_shown, math_spans, tie_math, tie_outputs, unread_math
 from verifygrad.tutorials.interpret import CodeReader, Reading
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.python2 import modernise
@@ -33,7 +33,7 @@ def read_tutorial(path: Path) -> Tutorial:
     reader = CodeReader()
     findings = Findings()
     lines = text.split("\n")
-    math_budget = [MAX_MATH_SPANS]
+    math_budget = [MAX_MATH_SPANS, 0, 0]  # spans left to read, spans not read, the first one's line
     outputs: list[tuple[list[Printed], Block]] = []  # what the last code block printed, paired once all of it is seen
     for block in document.blocks:
         if block.kind == CODE:
@@ -55,6 +55,7 @@ def read_tutorial(path: Path) -> Tutorial:
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
     tie_math(findings, reading)
+    unread_math(findings, math_budget)
     _leave_skipped(document, reading, findings)
     label = "".join(char if char.isprintable() else "?" for char in path.name)  # case names reach the terminal
     drafts = drafts_for(reading, findings.found, str(path), label, reading.not_read)
