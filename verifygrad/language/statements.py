@@ -33,6 +33,7 @@ from verifygrad.language.parse import (
     _Builder,
     _col,
     _describe,
+    method_prefix,
     parse,
 )
 from verifygrad.language.syntax import NeedsValues
@@ -68,6 +69,7 @@ def compile_program(text: str, inputs: Mapping[str, np.ndarray] | Collection[str
     except (RecursionError, MemoryError):
         raise ExprError(f"the expression is nested too deeply (limit {bounds.depth} levels, --limit depth=N)") from None
     builder = ProgramBuilder(inputs, bounds.depth, line_offset, multiline)
+    builder.method_prefix = method_prefix(ast.Module(body, []))
     try:
         output_node = builder.program(body, output)
     except ExprError as err:
@@ -280,6 +282,8 @@ class ProgramBuilder(_Builder):
 
     def assigned_value(self, targets: list[ast.expr], value: ast.expr, depth: int) -> int | list[int]:
         if any(isinstance(t, (ast.Tuple, ast.List)) for t in targets):
+            if isinstance(value, ast.Name) and value.id in self.sequences:  # a, b = pair
+                return list(self.sequences[value.id])
             if not isinstance(value, (ast.Tuple, ast.List)):
                 raise ExprError("tuple assignment needs as many values as names, written as a tuple (a, b = x, y)", _col(value))
             return [self.visit(item, depth) for item in value.elts]  # NOTE: all values first, then the names, as Python does
@@ -661,7 +665,9 @@ class ProgramBuilder(_Builder):
         nodes = tuple(_renumbered(self.nodes[i], renumber) for i in order)
         bindings = tuple((name, renumber[i]) for name, i in self.scope.items() if i in renumber)
         declared = tuple((name, value) for name, value in self.declared.items())
-        return Program(text, nodes, tuple(self.notes), bindings, declared=declared, grad_output=self.grad_output, at_values=self.at_values, output=self.output)
+        calls = tuple(call for call in (c.renumbered(renumber) for c in self.calls) if call is not None)
+        return Program(text, nodes, tuple(self.notes), bindings, declared=declared, grad_output=self.grad_output, at_values=self.at_values, output=self.output,
+                       calls=calls, other_library=self.other_library)  # fmt: skip
 
 
 MAX_INLINE_DEPTH = 20
@@ -769,12 +775,15 @@ def with_probes(program: Program, names: Collection[str]) -> Program:
     targets = {bound[name]: name for name in names}
     nodes: list[Node] = []
     renumber: dict[int, int] = {}
+    own: dict[int, int] = {}  # each node's own new place (a call as written gives its value there, before the probe)
     for i, node in enumerate(program.nodes):
         nodes.append(_renumbered(node, renumber))
-        renumber[i] = len(nodes) - 1
+        renumber[i] = own[i] = len(nodes) - 1
         if i in targets:
             nodes.append(Node("input", (), {"name": targets[i], "probe": True}, node.col, targets[i], line=node.line))
             nodes.append(Node("add", (renumber[i], len(nodes) - 1), {}, node.col, f"retain_grad of {targets[i]}", line=node.line))
             renumber[i] = len(nodes) - 1
     bindings = tuple((name, renumber[i]) for name, i in program.bindings)
-    return Program(program.text, tuple(nodes), program.notes, bindings, declared=program.declared, grad_output=program.grad_output)
+    calls = tuple(call for call in (c.renumbered(renumber, own) for c in program.calls) if call is not None)
+    return Program(program.text, tuple(nodes), program.notes, bindings, declared=program.declared, grad_output=program.grad_output,
+                   calls=calls, other_library=program.other_library)  # fmt: skip

@@ -38,13 +38,14 @@ def _rad2deg(g: Graph, x: int) -> int:
 
 
 def clamp_between(g: Graph, x: int, low: int | None, high: int | None) -> int:
-    """x held to [low, high] with relu: low + relu(x - low) - relu(x - high) (bounds may be tensors)."""
+    """min(max(x, low), high), as torch and numpy clamp: high where the bounds cross (bounds may be tensors).
+
+    NOTE: maximum and minimum give a bound exactly; low + relu(x - low) rounds, and gives low where low > high.
+    """
     if low is None and high is None:
         raise ExprError(f"{g.name}() needs at least one of min and max", g.col)
-    if low is None:
-        return g.op("sub", high, g.op("relu", g.op("sub", high, x)))
-    out = g.op("add", low, g.op("relu", g.op("sub", x, low)))
-    return out if high is None else g.op("sub", out, g.op("relu", g.op("sub", x, high)))
+    out = x if low is None else g.op("maximum", x, low)
+    return out if high is None else g.op("minimum", out, high)
 
 
 def _bound(call: Call, key: str) -> int | None:
