@@ -44,6 +44,11 @@ CLOSED_FORMS = [
     ("torch.clamp(v, 2.5, 1.5).sum()", {"v": V}, 6.0, {"v": np.zeros(4)}),
     ("np.clip(v, 2.5, 1.5).sum()", {"v": V}, 6.0, {"v": np.zeros(4)}),
     ("torch.clamp(v, -1.5, 3.5).sum()", {"v": V}, 1 - 1.5 + 3 + 3.5, {"v": np.array([1.0, 0, 1, 0])}),
+    # torch's arithmetic names, with their own arguments
+    ("torch.sub(v, 2 * v, alpha=3).sum() + torch.rsub(v, v * v).sum()", {"v": V}, float((V - 6 * V).sum() + (V * V - V).sum()), {"v": -5 + 2 * V - 1}),
+    ("torch.div(v * 7, v + 3.5, rounding_mode='floor').sum() + torch.mul(v, v).sum()", {"v": V}, float(np.floor(7 * V / (V + 3.5)).sum() + (V * V).sum()),
+     {"v": 2 * V}),
+    ("torch.clamp_min(v, 2.0).sum() + torch.clamp_max(v, 2.0).sum()", {"v": V}, 11.0 + 3.0, {"v": np.ones(4)}),
     # x.var() is what the program's library means: numpy's in a numpy program
     ("x.var() + np.sum(x)", {"x": X}, np.var(X) + X.sum(), {"x": 2 * (X - X.mean()) / 6 + 1}),
     ("x.var() + torch.sum(x)", {"x": X}, np.var(X, ddof=1) + X.sum(), {"x": 2 * (X - X.mean()) / 5 + 1}),

@@ -52,6 +52,11 @@ def test_mxnet_and_paddle_follow_the_torch_pattern(name: str, says: str) -> None
     assert code == 0 and says in output, output
 
 
+def test_mxnet_backward_writes_the_gradient_instead_of_adding_to_it() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "mxnet_record.md"))
+    assert code == 0 and "∂/∂a [2, 2, 2, 2]: holds" in output, output
+
+
 def test_torch_autograd_grad_with_create_graph_gives_the_second_derivative(tmp_path: Path) -> None:
     code, output = check(tmp_path, "second.py", (
         "import torch as t\nu = t.tensor(2.0, requires_grad=True)\nv = u ** 3\n"

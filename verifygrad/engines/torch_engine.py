@@ -11,6 +11,7 @@ from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
 from verifygrad.engines.torch_calls import evaluate_call, misreading, torch_calls
 from verifygrad.engines.torch_ops import TORCH_MORE
+from verifygrad.language.arrays import SINGULAR
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
 from verifygrad.process import deadline
@@ -92,9 +93,12 @@ def run(problem: Problem) -> EngineResult:
     dtype = getattr(torch, problem.dtype)
     leaves = {name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt) for name, value in problem.inputs.items()}
     misread: list[str] = []
-    output = evaluate(problem.program, leaves, dtype, device, misread)
-    if output.requires_grad:
-        output.backward(torch.tensor(problem.grad_output, dtype=dtype, device=device))
+    try:
+        output = evaluate(problem.program, leaves, dtype, device, misread)
+        if output.requires_grad:
+            output.backward(torch.tensor(problem.grad_output, dtype=dtype, device=device))
+    except torch.linalg.LinAlgError:  # inv or solve of a singular matrix: torch raises, as numpy does
+        raise EngineSkipped(SINGULAR) from None
     grads = {}
     for name in problem.wrt:
         grad = leaves[name].grad if name in leaves else None

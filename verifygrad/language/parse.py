@@ -204,6 +204,9 @@ def method_prefix(tree: ast.AST) -> str | None:
     return "np" if "numpy" in written and "torch" not in written else None
 
 
+MAX_NODES = 100_000  # operations one expression or program may unroll to (loops, inlined calls, diff's n, ...)
+
+
 class _Builder:
     """Expression trees to nodes; the program compiler (``statements``) extends it with variables and statements."""
 
@@ -221,6 +224,8 @@ class _Builder:
         self.other_library = False  # a call with the prefix of a library that has no engine here (jnp., math.)
 
     def add(self, op: str, args: tuple[int, ...] = (), col: int = 0, spelling: str = "", **attrs: Any) -> int:
+        if len(self.nodes) >= MAX_NODES:  # NOTE: counted as they grow: diff(x, n=10**9) stops here, not after
+            raise ExprError(f"the expression unrolls to over {MAX_NODES} operations; the limit is {MAX_NODES}", col)
         self.nodes.append(Node(op, args, attrs, col, spelling or op, line=self.line))
         return len(self.nodes) - 1
 

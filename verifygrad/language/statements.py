@@ -24,6 +24,7 @@ from verifygrad.language.ops import OPS
 from verifygrad.language.parse import (
     FUNCTIONS,
     IN_PLACE_OPERATORS,
+    MAX_NODES,
     NAMED_CONSTANTS,
     PREFIXES,
     ExprError,
@@ -40,7 +41,8 @@ from verifygrad.language.syntax import dotted as _dotted
 from verifygrad.process import limits
 
 MAX_LOOP_STEPS = 1_000  # iterations of one while loop, and the count of one for loop
-MAX_PROGRAM_NODES = 100_000  # nodes a program may unroll to
+MAX_PROGRAM_NODES = MAX_NODES  # nodes a program may unroll to
+MAX_PROGRAM_STEPS = 20_000  # loop iterations and inlined calls of one program, nested ones included
 NO_OP_CALLS = {"print", "retain_grad", "requires_grad_", "display"}  # statements that change no value
 
 
@@ -113,6 +115,7 @@ class ProgramBuilder(_Builder):
         self.dependence: list[tuple[bool, bool]] = []  # per node: computed from an input; from one without a value
         self.no_grad = 0  # depth of `with torch.no_grad():` blocks
         self.inlining: list[str] = []  # the functions being inlined, innermost last
+        self.steps = 0  # loop iterations and inlined calls so far: bounded even where they add no operation
         self.last_assigned: int | None = None
         self.backward_of: int | None = None
         self.grad_output: np.ndarray | None = None  # what backward(v) was handed
@@ -458,10 +461,18 @@ class ProgramBuilder(_Builder):
         self.sequences.pop(node.name, None)
         self.functions[node.name] = node
 
+    def step(self, node: ast.AST, what: str) -> None:
+        """Count one loop iteration or inlined call, stopping before the program's total passes the limit."""
+        self.steps += 1
+        if self.steps > MAX_PROGRAM_STEPS:
+            limit = MAX_PROGRAM_STEPS
+            raise ExprError(f"the program runs over {limit} loop iterations and function calls (here: {what}); the limit is {limit}", _col(node))
+
     def user_function(self, name: str, node: ast.Call, depth: int) -> int | None:
         definition = self.functions.get(name)
         if definition is None:
             return None
+        self.step(node, f"a call of {name}()")
         parameters = [a.arg for a in definition.args.args]
         if len(node.args) != len(parameters) or node.keywords:
             raise ExprError(
@@ -491,10 +502,12 @@ class ProgramBuilder(_Builder):
             raise ExprError("the loop variable must be a plain name", _col(node.target))
         if isinstance(node.iter, ast.Name) and node.iter.id in self.sequences:
             for item in list(self.sequences[node.iter.id]):
+                self.step(node, "the for loop")
                 self.scope[node.target.id] = item
                 self.block(node.body)
             return
         for i in self.constant_iteration(node.iter):
+            self.step(node, "the for loop")
             self.scope[node.target.id] = self.const(i, _col(node.target))
             self.block(node.body)
 
@@ -512,6 +525,7 @@ class ProgramBuilder(_Builder):
             count += 1
             if count > MAX_LOOP_STEPS:
                 raise ExprError(f"the while loop ran over {MAX_LOOP_STEPS} times; the limit is {MAX_LOOP_STEPS}", _col(node))
+            self.step(node, "the while loop")
             self.block(node.body)
         if varies:
             self.at_values = True

@@ -27,6 +27,7 @@ class Tensor:
     device: str = "cpu"
     random: str = ""  # "seeded" or "unseeded" where the values come from a random generator
     retained: bool = False
+    grad_written: bool = False  # MXNet's attach_grad(): backward() writes .grad instead of adding to it
     grad: list = field(default_factory=list)  # leaves: the derivations accumulated into .grad since the last zero_()
     grad_unknown: str = ""  # why .grad is unknown: code not read may have run a backward() or an optimizer step
     size: int = 0  # characters of the tensor written out as an expression (bounded by --limit expr_chars)

@@ -40,6 +40,7 @@ import numpy as np
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, Problem
 from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
+from verifygrad.errors import EngineSkipped
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
 from verifygrad.process import deadline, limits
@@ -87,7 +88,7 @@ def tolerances(case: Case, problem: Problem, overrides: Overrides, engine_failed
     try:
         with deadline.limited(limits.current().part_time):
             estimates = {**error_estimates(problem), **second_order_estimates(problem)}
-    except deadline.PartTimedOut as err:  # the report says why the tolerance is a fixed one
+    except (deadline.PartTimedOut, EngineSkipped) as err:  # the report says why the tolerance is a fixed one
         return _fallback(problem, explicit, quantities, f"error budget {err}")
     except Exception as err:  # noqa: BLE001 - any other failure is the case's error, with its reason
         why = f"error budget failed: {type(err).__name__}: {err}".splitlines()[0]

@@ -22,6 +22,7 @@ import numpy as np
 from verifygrad.cases.problem import Problem
 from verifygrad.cases.second_order import JVP
 from verifygrad.engines import EngineResult
+from verifygrad.errors import EngineSkipped
 from verifygrad.language.ops import OPS, Op, same_shape
 from verifygrad.language.parse import Node
 from verifygrad.verdict.budget import backward, forward
@@ -174,8 +175,11 @@ def excuse(difference: Difference, answer: np.ndarray, reference: np.ndarray, bo
 
 def analyse(problem: Problem) -> tuple[list[np.ndarray], list[Kink]]:
     """The forward values (float64, the inputs as given) and the kinks they land on."""
-    with np.errstate(all="ignore"):
-        values = forward(problem)
+    try:
+        with np.errstate(all="ignore"):
+            values = forward(problem)
+    except EngineSkipped:  # a forward pass numpy cannot do (a singular matrix): each engine reports it itself
+        return [], []
     return values, find_kinks(problem, values)
 
 
@@ -297,7 +301,7 @@ def excuse_undefined(differences: dict[str, Difference], results: dict[str, Engi
 
 def notes(problem: Problem, results: dict[str, EngineResult], values: list[np.ndarray], kinks: list[Kink]) -> list[str]:
     """One line per kink, and where NaN or inf first came from in the forward pass, if it did."""
-    origin = first_nonfinite(problem, values)
+    origin = first_nonfinite(problem, values) if values else None  # no values: numpy could not do the forward pass
     second = [second_order_note(kink, problem) for kink in kinks] if problem.second and (problem.second.hessian or problem.second.jacobian) else []
     return [describe(kink, problem, results) for kink in kinks] + second + ([f"NaN or inf: {origin}"] if origin else [])
 

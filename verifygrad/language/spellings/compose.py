@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from verifygrad.errors import excerpt
 from verifygrad.language.syntax import ExprError, Function, column, literal, reduction_attrs
 
 NUMPY_PREFIXES = frozenset({"np", "numpy", "np.linalg", "numpy.linalg"})
@@ -136,8 +137,12 @@ class Call:
     def literal(self, key: str, position: int, default: Any) -> Any:
         """A literal parameter: by keyword, or the position-th literal positional argument."""
         if key in self.params and isinstance(self.params[key], ast.AST):
-            return literal(self.params[key])
-        return self.dims[position] if len(self.dims) > position else default
+            value = literal(self.params[key])
+        else:
+            value = self.dims[position] if len(self.dims) > position else default
+        if any(type(v) is int and abs(v) > MAX_INTEGER for v in _flat(value)):  # NOTE: numpy and torch overflow a C long
+            raise ExprError(f"{self.graph.name}() takes {key} within ±{MAX_INTEGER:.0e}, not {excerpt(str(value), 40)}", self.graph.col)
+        return value
 
     def scalar(self, key: str, position: int, default: float) -> float:
         """A number parameter: by keyword, or the position-th literal positional argument (names in NUMBER_POSITIONAL)."""
@@ -173,6 +178,11 @@ class Call:
 
 
 Compose = Callable[[Call], int]
+MAX_INTEGER = 10**15  # an integer argument (a dim, an offset, a count) beyond this is no shape a case can have
+
+
+def _flat(value: Any) -> list[Any]:
+    return [v for item in value for v in _flat(item)] if isinstance(value, (list, tuple)) else [value]
 
 
 def spelling(compose: Compose, tensors: tuple[int, int], params: tuple[str, ...] = (), keywords: tuple[str, ...] = ()) -> Function:

@@ -118,6 +118,20 @@ def _matrix_norm(call: Call) -> int:
     return matrix_norm(call.graph, call.tensors[0], _order(call, ("ord",), "fro"), _dims(call, ("dim",), 1, (-2, -1)), _keepdim(call, 2))
 
 
+def _cdist(call: Call) -> int:
+    """torch.cdist(x1, x2, p=2): the p-norm distance of every row of x1 to every row of x2 (batched over leading dims)."""
+    g, (a, b) = call.graph, call.tensors
+    difference = g.op("sub", g.op("expand_dims", a, dim=-2), g.op("expand_dims", b, dim=-3))
+    return vector_norm(g, difference, call.scalar("p", 0, 2.0), (-1,), False)
+
+
+def _pairwise_distance(call: Call) -> int:
+    """F.pairwise_distance(x1, x2, p=2, eps=1e-6, keepdim=False): the p-norm of x1 - x2 + eps along the last dim."""
+    g, (a, b) = call.graph, call.tensors
+    difference = g.op("add", g.op("sub", a, b), g.const(call.scalar("eps", 1, 1e-6)))
+    return vector_norm(g, difference, call.scalar("p", 0, 2.0), (-1,), _keepdim(call, 2))
+
+
 def einsum_parts(spec: Any, operands: int, col: int) -> tuple[list[str], str]:
     """Each operand's subscripts and the output's, the output made explicit (numpy's implicit rule: the indices
     that appear once, in alphabetical order); checked as numpy checks them."""
@@ -203,6 +217,8 @@ SPELLINGS: dict[str, Function] = {
     "linalg.norm": spelling(_linalg_norm, (1, 1), keywords=("ord", *_NORM)),
     "np.norm": spelling(_linalg_norm, (1, 1), keywords=("ord", "axis", "keepdims")),
     "vector_norm": spelling(_vector_norm, (1, 1), keywords=("ord", *_NORM)),
+    "cdist": spelling(_cdist, (2, 2), keywords=("p", "compute_mode")),
+    "pairwise_distance": spelling(_pairwise_distance, (2, 2), keywords=("p", "eps", "keepdim")),
     "matrix_norm": spelling(_matrix_norm, (1, 1), keywords=("ord", *_NORM)),
     "det": alias("det"),
     "inv": alias("inv"),
@@ -217,7 +233,9 @@ SPELLINGS: dict[str, Function] = {
     "np.dot": spelling(lambda call: call.graph.op("matmul", *call.tensors), (2, 2)),
 }  # fmt: skip
 
-LITERAL_POSITIONAL = frozenset({"einsum", "tensordot", "np.trace", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm"})
+LITERAL_POSITIONAL = frozenset({
+    "einsum", "tensordot", "np.trace", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
+})  # fmt: skip
 # Of those, the names whose positional numbers are parameters too (a norm's order 1.5), not tensors.
-NUMBER_POSITIONAL = frozenset({"norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm"})
+NUMBER_POSITIONAL = frozenset({"norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance"})
 UNSUPPORTED = dict.fromkeys(("svd", "svdvals", "eig", "eigh", "eigvals", "eigvalsh", "pinv", "matrix_rank", "lstsq"), "SVD and eigendecompositions")

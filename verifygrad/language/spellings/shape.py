@@ -226,6 +226,8 @@ def _split(call: Call) -> int:
     sizes = call.literal("split_size_or_sections", 0, None) if "split_size_or_sections" in call.params else call.literal("split_size", 0, None)
     dim = call.literal("dim", 1, 0)
     k = part_index(call)
+    if type(sizes) is int and sizes < 1:
+        raise ExprError(f"split() takes a split size of at least 1, not {sizes} (torch raises)", call.graph.col)
     if type(sizes) is int:
         bounds = (k * sizes, (k + 1) * sizes)
     else:
@@ -238,6 +240,8 @@ def _split(call: Call) -> int:
 
 def _np_split(call: Call) -> int:
     given = call.literal("indices_or_sections", 0, None)
+    if type(given) is int and not 1 <= given <= MAX_PIECES:
+        raise ExprError(f"np.split() makes 1 to {MAX_PIECES} pieces, not {given}", call.graph.col)
     if type(given) is int:  # equal sections
         return call.graph.op("piece", call.tensors[0], chunks=given, dim=call.literal("axis", 1, 0), part=part_index(call), numpy_style=True, equal=True)
     if not isinstance(given, list):
@@ -249,11 +253,16 @@ def _np_split(call: Call) -> int:
     return call.graph.op("index", call.tensors[0], key=along(call.literal("axis", 1, 0), slice(cuts[k], cuts[k + 1])))
 
 
+MAX_PIECES = 100_000  # pieces of one split: each is a tensor the engines make
+
+
 def _piece(numpy_style: bool) -> Compose:
     def compose(call: Call) -> int:
         sections = call.literal("indices_or_sections" if numpy_style else "chunks", 0, None)
         if type(sections) is not int:
             raise ExprError(f"{call.graph.name}() takes the number of pieces as a whole number, e.g. {call.graph.name}(x, 2)[0]", call.graph.col)
+        if not 1 <= sections <= MAX_PIECES:  # NOTE: torch makes every piece: 10**9 of them is bad_alloc
+            raise ExprError(f"{call.graph.name}() makes 1 to {MAX_PIECES} pieces, not {sections}", call.graph.col)
         dim = call.literal("axis" if numpy_style else "dim", 1, 0)
         return call.graph.op("piece", call.tensors[0], chunks=sections, dim=dim, part=part_index(call), numpy_style=numpy_style)
 

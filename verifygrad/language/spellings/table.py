@@ -5,18 +5,18 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, nn, reductions, shape, special
+from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, nn, reductions, scatter, shape, special
 from verifygrad.language.spellings.compose import NUMPY_PREFIXES
 from verifygrad.language.syntax import ExprError, Function, literal
 
-FAMILIES = (elementwise, nn, layers, reductions, losses, shape, linalg, special)
+FAMILIES = (elementwise, nn, layers, reductions, losses, shape, scatter, linalg, special)
 
 # Each name's composition; the numpy meaning of a name torch gives another meaning is filed under ``np.<name>``.
 SPELLINGS: dict[str, Function] = {name: function for family in FAMILIES for name, function in family.SPELLINGS.items()}
 # Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
-LITERAL_POSITIONAL = shape.LITERAL_POSITIONAL | reductions.LITERAL_POSITIONAL | linalg.LITERAL_POSITIONAL | layers.LITERAL_POSITIONAL | nn.LITERAL_POSITIONAL
+LITERAL_POSITIONAL = frozenset().union(*(getattr(family, "LITERAL_POSITIONAL", ()) for family in FAMILIES))
 # Of those, the names whose positional numbers (floats too) are parameters, not tensors.
-NUMBER_POSITIONAL = linalg.NUMBER_POSITIONAL | shape.NUMBER_POSITIONAL | layers.NUMBER_POSITIONAL | nn.NUMBER_POSITIONAL
+NUMBER_POSITIONAL = frozenset().union(*(getattr(family, "NUMBER_POSITIONAL", ()) for family in FAMILIES))
 # Names whose optional tensors may be written None positionally.
 OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
