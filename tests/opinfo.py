@@ -4,8 +4,8 @@ value and gradient as claims.
 Each sample input of an op (float64, on the CPU) becomes a case: its tensors are named inputs, its other
 arguments are written out as literals, and what torch computes (the value, and the gradient of
 ``<output, grad_output>`` for a seeded ``grad_output``) is claimed to 12 significant digits of the largest
-element.  ``python -m tests.opinfo [k/n] [op ...]`` runs every first-order sample (of the k-th of n parts of the ops, or of
-the ops named) and prints the pass count.
+element.  ``python -m tests.opinfo [--engines=numpy,torch,fd] [k/n] [op ...]`` runs every first-order sample (of the k-th of n
+parts of the ops, or of the ops named) and prints the pass count.
 """
 
 from __future__ import annotations
@@ -224,9 +224,11 @@ def sweep(selected: list[Any], engines: tuple[str, ...] = (), verbose: bool = Fa
 if __name__ == "__main__":
     warnings.filterwarnings("ignore")  # torch's deprecation notes about its own ops
     start = time.perf_counter()
-    part, wanted = (sys.argv[1], sys.argv[2:]) if sys.argv[1:2] and "/" in sys.argv[1] else ("1/1", sys.argv[1:])
+    arguments = sys.argv[1:]
+    engines = tuple(arguments.pop(0).split("=", 1)[1].split(",")) if arguments[:1] and arguments[0].startswith("--engines=") else ()
+    part, wanted = (arguments[0], arguments[1:]) if arguments[:1] and "/" in arguments[0] else ("1/1", arguments)
     k, n = map(int, part.split("/"))
     chosen = [op for op in ops() if not wanted or full_name(op) in wanted or op.name in wanted][k - 1 :: n]  # "2/3": every third op from the second
-    counts = sweep(chosen, verbose=True)
+    counts = sweep(chosen, engines, verbose=True)
     total = sum(counts.values())
     print(f"# {counts[PASSED]} of {total} first-order samples pass ({dict(counts)}) in {time.perf_counter() - start:.0f} s")

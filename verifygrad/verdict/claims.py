@@ -257,6 +257,8 @@ def check_number_claim(claim: Claim, truth: np.ndarray, rounding: Rounding | Non
     element; a claim between them holds there, as an engine's answer does.
     """
     truth = np.asarray(truth, np.float64)
+    if truth.size == 0:  # NOTE: an empty value or gradient (a zero-size dim): nothing to be wrong about
+        return ClaimCheck(claim, True, "holds (empty)")
     if not np.all(np.isfinite(truth)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(truth))[0]) if truth.ndim else ()
         return ClaimCheck(claim, None, f"unchecked: the true {_element(claim.quantity, index)} is {truth[index]}, not a finite number")

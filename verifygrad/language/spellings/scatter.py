@@ -38,7 +38,9 @@ def _masked_fill(call: Call) -> int:
     """masked_fill(x, mask, value): value where mask is non-zero (True), else x; no nan from a value of -inf."""
     g, (x, mask) = call.graph, call.tensors[:2]
     filled = g.op("gt", g.op("abs", mask), g.const(0.0))
-    return g.op("add", g.op("select", g.op("sub", g.const(1.0), filled), x), g.op("select", filled, g.const(call.scalar("value", 0, 0.0))))
+    value = call.tensor("value", 2)
+    value = g.const(call.scalar("value", 0, 0.0)) if value is None else value
+    return g.op("add", g.op("select", g.op("sub", g.const(1.0), filled), x), g.op("select", filled, value))
 
 
 def _along_key(call: Call, dim: int, positions: np.ndarray) -> tuple:
@@ -125,7 +127,7 @@ def _select(call: Call) -> int:
 
 
 SPELLINGS: dict[str, Function] = {
-    "masked_fill": spelling(_masked_fill, (2, 2), keywords=("mask", "value")),
+    "masked_fill": spelling(_masked_fill, (2, 3), keywords=("mask", "value")),
     "index_add": spelling(_index_write("add"), (3, 3), keywords=("dim", "index", "source", "alpha")),
     "index_copy": spelling(_index_write("copy"), (3, 3), keywords=("dim", "index", "source")),
     "index_fill": spelling(_index_write("fill"), (2, 2), keywords=("dim", "index", "value")),
