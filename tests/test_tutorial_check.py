@@ -107,7 +107,7 @@ SEED_EXPECTATIONS = {
     "001": (0, ["(comment): value 7.5: holds", "∂/∂variable [0.5, 1, 1.5, 2]: holds", "(comment): ∂/∂variable formula ((1 / 4) * 2) * variable: proven"]),
     "002": (0, ["out.backward() at line 144: y = x + 2; z = y * y * 3; out = z.mean() at x = ones(2, 2)", "value of z 27: holds",
                 "∂/∂x formula (3 / 2) * (x + 2): proven",
-                "∂/∂x 4.5: holds", "line 190: a while loop whose condition depends on values (unseeded random input decides the loop)"]),
+                "∂/∂x 4.5: holds", "line 190 (cell 20, line 4): a while loop whose condition depends on values (unseeded random input decides the loop)"]),
     "003": (1, ["value 37.5: holds", "value of y [5, 20, 45, 80]: holds", "∂/∂x [2.5, 5, 7.5, 10]: holds", "∂/∂x formula (5 / 2) * (x + 1): proven",
                 "line 222 states x = [1, 2, 3, 4]; the code at line 240 makes x = [0, 1, 2, 3] (arange(0, 4)); "
                 "the stated gradient [2.5, 5, 7.5, 10] fits the code, not the text"]),

@@ -237,3 +237,10 @@ def test_a_printed_nan_is_what_floating_point_did_not_a_claim_about_the_derivati
     _, output = cli("check", "--no-color", str(path))
     assert "claim grad.x: wrong" not in output  # (the engines may still disagree in float32: that is the case's own verdict)
     assert "not checked: the printed value is not finite (nan)" in output
+
+
+def test_several_values_printed_on_one_line_are_each_read() -> None:
+    text = "tensor(2.) tensor(1.)\ntensor(3.) tensor(2.)\n<tf.Tensor: shape=(), dtype=float32, numpy=1.0> tf.Tensor(2.0, shape=(), dtype=float32)"
+    printed = read_printed(text)
+    assert [float(item.values) for item in printed] == [2, 1, 3, 2, 1, 2]
+    assert [item.line_offset for item in printed] == [0, 0, 1, 1, 2, 2]

@@ -56,27 +56,30 @@ def read_printed(text: str) -> list[Printed]:
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
     found: list[Printed] = []
-    index = 0
+    index = column = 0  # several values may share a line (`print(a, b)`): the scan resumes after each
     while index < len(lines):
         line = lines[index]
-        scalar = _TF_SCALAR.search(line)
-        if scalar:
+        scalar, call = _TF_SCALAR.search(line, column), _CALL.search(line, column)
+        if scalar and (call is None or scalar.start() < call.start()):
             number = scalar.group(1)
             written = WrittenFloat(float(number), number)
             found.append(Printed(np.array(float(number)), _decimals([number], shortest=True), index, scalar.group(0), written=written))
-            index += 1
+            column = scalar.end()
             continue
-        call = _CALL.search(line)
         if call:
             begin = starts[index] + call.end() - 1
             end = _matching(text, begin)
             if end is None:
-                index += 1
+                index, column = index + 1, 0
                 continue
             item = _from_call(text[begin + 1 : end], index, text[starts[index] + call.start() : end + 1], call.group(1))
             if item is not None:
                 found.append(item)
-            index = text.count("\n", 0, end) + 1
+            index = text.count("\n", 0, end)
+            column = end - starts[index] + 1
+            continue
+        if column:
+            index, column = index + 1, 0
             continue
         if _LIST_START.match(line) and not _OLD_SIZE.match(line):
             begin = starts[index] + line.index("[")
