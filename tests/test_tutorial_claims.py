@@ -244,3 +244,13 @@ def test_several_values_printed_on_one_line_are_each_read() -> None:
     printed = read_printed(text)
     assert [float(item.values) for item in printed] == [2, 1, 3, 2, 1, 2]
     assert [item.line_offset for item in printed] == [0, 0, 1, 1, 2, 2]
+
+
+def test_mxnet_backward_replaces_the_gradient_instead_of_adding_to_it(tmp_path: Path) -> None:
+    path = tmp_path / "mx.md"
+    code = ("from mxnet import nd, autograd\nx = nd.array([1.0, 2.0])\nx.attach_grad()\nwith autograd.record():\n    y = x * x\ny.backward()\n"
+            "with autograd.record():\n    z = x * 3\nz.backward()\nprint(x.grad)\n")  # fmt: skip
+    path.write_text(f"```python\n{code}```\n\n```output\n\n[3. 3.]\n<NDArray 2 @cpu(0)>\n```\n")
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 0, output
+    assert "∂/∂x [3, 3]: holds" in output

@@ -366,7 +366,10 @@ class CodeReader(FunctionCalls):
                     value.retained = True
                 return
             if method in autodiff.ATTACH:
-                self.requires_grad(owner, node)
+                value = self.requires_grad(owner, node)
+                if method == "attach_grad" and isinstance(value, Tensor):
+                    # NOTE: MXNet's grad_req defaults to 'write': each backward() replaces .grad, it does not add to it
+                    value.grad_writes = not any(k.arg == "grad_req" and ast.unparse(k.value).strip("'\"") == "add" for k in call.keywords)
                 return
             if method == "watch" and isinstance(self.expression(owner), Tape):
                 for argument in call.args:
@@ -443,7 +446,7 @@ class CodeReader(FunctionCalls):
         derivation.leaves = leaves_of(output)
         self.reading.derivations.append(derivation)
         for tensor in [*derivation.leaves, *(t for t in computed_of([output]) if t.retained)]:
-            tensor.grad = [*tensor.grad, derivation]
+            tensor.grad = [derivation] if tensor.grad_writes else [*tensor.grad, derivation]
 
     # -- expressions ------------------------------------------------------------------------
 

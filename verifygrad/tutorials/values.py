@@ -28,6 +28,7 @@ class Tensor:
     random: str = ""  # "seeded" or "unseeded" where the values come from a random generator
     retained: bool = False
     grad: list = field(default_factory=list)  # leaves: the derivations accumulated into .grad since the last zero_()
+    grad_writes: bool = False  # each backward() replaces .grad (MXNet's attach_grad()) instead of adding to it
     grad_unknown: str = ""  # why .grad is unknown: code not read may have run a backward() or an optimizer step
     size: int = 0  # characters of the tensor written out as an expression (bounded by --limit expr_chars)
     bound: str = ""  # COMPUTED: the Python name it was first assigned to, the name of its statement in a program
