@@ -91,6 +91,7 @@ class Case:
     source: str = ""
     tags: list[str] = field(default_factory=list)
     raw: LineDict = field(default_factory=LineDict, repr=False)
+    places: dict[int, str] = field(default_factory=dict)  # file line -> where a reader finds it, where that differs (a notebook's cell)
 
     def line_of(self, *keys: str) -> int:
         """The line of a key path such as ("inputs", "x"), or the nearest enclosing one found."""

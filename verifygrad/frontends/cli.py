@@ -16,6 +16,7 @@ from verifygrad.frontends.config import Config
 from verifygrad.frontends.exit_status import exit_status, finite_tolerance, nothing_checkable_status
 from verifygrad.frontends.options import COUNT, POSITIVE_SECONDS, SECONDS
 from verifygrad.frontends.output import output_options
+from verifygrad.frontends.workflow import guard_output
 from verifygrad.process.limits import DEFAULT_LIMITS
 
 CONFIGURED = ("run", "check", "list")  # the commands [tool.verifygrad] in pyproject.toml gives defaults to
@@ -26,6 +27,7 @@ CONFIGURED = ("run", "check", "list")  # the commands [tool.verifygrad] in pypro
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Check gradients four ways: SymPy, a numpy reverse-mode engine, PyTorch, and finite differences."""
+    guard_output()
     if ctx.invoked_subcommand in CONFIGURED:
         from verifygrad.frontends import config
 
@@ -70,6 +72,7 @@ def selection_options(command: Any) -> Any:
 @click.option("--mutate", is_flag=True, help="Negative controls: check that each case would catch a wrong gradient.")
 @click.option("--json", "json_path", metavar="FILE", help="Write a JSON report to FILE (- for stdout).")
 @click.option("--junit-xml", "junit_path", metavar="FILE", help="Write a JUnit XML report to FILE (- for stdout).")
+@click.option("--html", "html_path", metavar="FILE", help="Write a self-contained HTML report to FILE (nothing fetched: opens from disk).")
 @click.option("--junit-family", type=click.Choice(["xunit1", "xunit2"]), default="xunit1", show_default=True,
               help="xunit2 keeps to Jenkins' junit-10.xsd (no file and line attributes).")  # fmt: skip
 @click.option("--json-arrays", type=click.Choice(["summary", "full"]), default="summary", show_default=True,
@@ -130,8 +133,8 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
          rtol: float | None, atol: float | None, pattern: str | None, verbose: int, color: str, no_color: bool, quiet: bool,
          maxfail: int | None, exitfirst: bool, shard: tuple[int, int] | None, annotate: str | None, exclude: tuple[str, ...],
          jobs: str, timeout: float | None, explain: str | None, strict: bool, mutate: bool, json_path: str | None,
-         junit_path: str | None, junit_family: str, json_arrays: str, load: Any = None, per_file: Any = None,
-         unchecked: Any = None) -> None:  # fmt: skip
+         junit_path: str | None, junit_family: str, json_arrays: str, html_path: str | None = None, load: Any = None, per_file: Any = None,
+         unchecked: Any = None, page: Any = None) -> None:  # fmt: skip
     import time
 
     from verifygrad.cases.discover import load_cases, select_shard
@@ -182,7 +185,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         stopped = None
     except Stopped as stop:  # Ctrl-C or SIGTERM: the cases finished so far are reported, and the run says it stopped
         outcomes, stopped = stop.results, stop
-    extra = per_file(console, outcomes, verbose) if per_file else {}  # `check`: the per-file report and its JSON
+    extra = per_file(console, outcomes, verbose, quiet) if per_file else {}  # `check`: the per-file report and its JSON
     publish(console, outcomes, load_errors, annotate, summary_line(outcomes, load_errors))
     if len(outcomes) < len(cases) and not stopped:
         console.print(f"stopped after {len(outcomes)} of {len(cases)} cases (--maxfail)", soft_wrap=True, highlight=False)
@@ -207,6 +210,10 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         from verifygrad.reports.junit import junit_xml
 
         _write(junit_path, junit_xml(outcomes, load_errors, seconds, junit_family, unchecked() if unchecked else ()))
+    if html_path:
+        from verifygrad.reports.html import run_html
+
+        _write(html_path, page(outcomes, load_errors) if page else run_html(outcomes, load_errors, seconds))
     sys.exit(code)
 
 

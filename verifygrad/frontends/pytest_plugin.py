@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,12 +29,27 @@ MARKER_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")  # a tag that can be a marker (`
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("verifygrad_paths", type="paths", default=[], help="Directories or files whose *.yaml/*.yml are verifygrad cases.")
+    group = parser.getgroup("verifygrad")
+    group.addoption("--verifygrad-docs", action="store_true", help="Collect tutorials (notebooks, Markdown/MyST/reST, gallery scripts): a test per derivation.")
+    group.addoption("--verifygrad-lax", action="store_true", help="In tutorials check only derivative claims (gradients, formulas), not every printed value.")
+    parser.addini("verifygrad_docs", type="bool", default=False, help="As --verifygrad-docs.")
+    parser.addini("verifygrad_lax", type="bool", default=False, help="As --verifygrad-lax.")
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile | None:
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.File | None:
     if file_path.name.endswith(SUFFIXES) or (file_path.suffix in (".yaml", ".yml") and _listed(file_path, parent.config)):
         return CaseFile.from_parent(parent, path=file_path)
+    if parent.config.getoption("verifygrad_docs") or parent.config.getini("verifygrad_docs"):
+        from verifygrad.frontends import pytest_docs
+
+        if pytest_docs.is_tutorial(file_path):
+            return pytest_docs.TutorialFile.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if "verifygrad.frontends.pytest_docs" in sys.modules:  # NOTE: only a run that collected tutorials has anything to say
+        sys.modules["verifygrad.frontends.pytest_docs"].not_read_summary(terminalreporter, config)
 
 
 def _listed(file_path: Path, config: pytest.Config) -> bool:
@@ -44,8 +60,11 @@ def _listed(file_path: Path, config: pytest.Config) -> bool:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """A skipped case is reported at its own file and line, not at the line of this plugin that skipped it."""
     report = yield
-    if isinstance(item, CaseItem) and report.skipped and isinstance(report.longrepr, tuple):
-        report.longrepr = (item.case.path, item.case.line, report.longrepr[2])
+    if report.skipped and isinstance(report.longrepr, tuple):
+        if isinstance(item, CaseItem):
+            report.longrepr = (item.case.path, item.case.line, report.longrepr[2])
+        elif hasattr(item, "line"):  # a tutorial's derivation its writer marked to be skipped
+            report.longrepr = (shown_path(item.path, item.config), item.line, report.longrepr[2])
     return report
 
 
@@ -58,7 +77,7 @@ class CaseFile(pytest.File):
         cases, errors = load_file(self.path)
         from verifygrad.errors import visible
 
-        shown = _shown_path(self.path, self.config)  # messages and reports name the file as the user would
+        shown = shown_path(self.path, self.config)  # messages and reports name the file as the user would
         for thing in (*cases, *errors):
             thing.path = shown
         # NOTE: pytest prints test names as they are: a control character in a case name must not reach the terminal.
@@ -67,7 +86,7 @@ class CaseFile(pytest.File):
         return items
 
 
-def _shown_path(path: Path, config: pytest.Config) -> str:
+def shown_path(path: Path, config: pytest.Config) -> str:
     relative = os.path.relpath(path, config.invocation_params.dir)
     return str(path) if relative.startswith("..") else relative
 
@@ -120,11 +139,15 @@ class CaseItem(pytest.Item):
                 self.add_marker(tag)
 
     def runtest(self) -> None:
-        from verifygrad.reports.text import verdict_line
         from verifygrad.verdict.judge import check_case
+
+        self.finish(check_case(self.case))
+
+    def finish(self, outcome: CaseOutcome) -> None:
+        """Fail, skip or pass as the case's verdict says."""
+        from verifygrad.reports.text import verdict_line
         from verifygrad.verdict.outcome import ERROR, FAILED, SKIPPED
 
-        outcome = check_case(self.case)
         if outcome.verdict in (FAILED, ERROR):
             raise CaseFailed(outcome)
         if outcome.verdict == SKIPPED:

@@ -25,7 +25,7 @@ def check_command(run: click.Command, run_with_limits: Callable[..., None]) -> c
     def check(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...], **options: Any) -> None:
         tutorials: list = []
         run_with_limits(paths, time_limit, max_elements, settings, load=_loader(tutorials), per_file=_annotator(tutorials),
-                        unchecked=_unchecked(tutorials), **options)  # fmt: skip
+                        unchecked=_unchecked(tutorials), page=_page(tutorials), **options)  # fmt: skip
 
     return click.Command("check", callback=check, params=list(run.params), help=CHECK_HELP, short_help="Check the derivations in tutorials.")
 
@@ -86,10 +86,20 @@ def _unchecked(tutorials: list) -> Callable[[], list[tuple[str, str]]]:
 
 
 def _annotator(tutorials: list) -> Callable[..., dict]:
-    def annotate(console: Any, outcomes: list, verbose: int) -> dict:
+    def annotate(console: Any, outcomes: list, verbose: int, quiet: bool = False) -> dict:
         from verifygrad.reports.tutorial import render_tutorials, tutorials_report
 
-        render_tutorials(console, tutorials, outcomes, verbose)
+        if not quiet:  # -q: the failure lines and the summary only
+            render_tutorials(console, tutorials, outcomes, verbose)
         return {"tutorials": tutorials_report(tutorials)}
 
     return annotate
+
+
+def _page(tutorials: list) -> Callable[..., str]:
+    def page(outcomes: list, load_errors: list) -> str:
+        from verifygrad.reports.html import check_html
+
+        return check_html(tutorials, outcomes, load_errors)
+
+    return page

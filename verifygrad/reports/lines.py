@@ -18,8 +18,15 @@ def one_line(text: str) -> str:
 def failure_site(outcome: CaseOutcome) -> tuple[int, str]:
     """The line to point at and what is wrong there: a failing claim's own line, else the expression's.
 
-    A case that could not be prepared carries its loader's `path:line: message`; that line wins.
+    A case that could not be prepared carries its loader's `path:line: message`; that line wins. Where
+    the file line is not the reader's (a notebook), the reason starts with the place: `cell 4, line 2: ...`.
     """
+    line, reason = _site(outcome)
+    place = outcome.case.places.get(line)
+    return line, f"{place}: {reason}" if place else reason
+
+
+def _site(outcome: CaseOutcome) -> tuple[int, str]:
     case = outcome.case
     for quantity in outcome.quantities:
         for check in quantity.claims:
@@ -39,7 +46,7 @@ def failure_site(outcome: CaseOutcome) -> tuple[int, str]:
 def failure_line(outcome: CaseOutcome) -> str:
     """'path:line: FAIL name: reason', one per failing case, for problem matchers and grep."""
     line, reason = failure_site(outcome)
-    more = sum(reason not in other for other in outcome.reasons)
+    more = sum(reason not in other and other not in reason for other in outcome.reasons)
     extra = f" (and {more} more)" if more else ""
     return one_line(f"{outcome.case.path}:{line}: {VERDICT_WORD[outcome.verdict]} {outcome.case.name}: {reason}{extra}")
 

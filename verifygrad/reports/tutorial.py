@@ -43,7 +43,7 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         label, style = VERDICT_STYLE[outcome.verdict]
         head = Text("  ")
         head.append(label, style=style)
-        head.append(_shown(f"  {draft.about} at line {draft.line}: "))
+        head.append(_shown(f"  {draft.about} at {_place(tutorial, draft.line)}: "))
         head.append(_shown(_program(draft)), style="cyan")
         lines.append(head)
         checks = _claim_checks(outcome)
@@ -107,6 +107,13 @@ def _claim_checks(outcome: CaseOutcome) -> dict[tuple[str, str], tuple[bool | No
     if not outcome.quantities and outcome.reasons:
         return {key: (None, f"not checked: {outcome.reasons[0]}") for key in checks} or {}
     return checks
+
+
+def _place(tutorial: Tutorial, line: int) -> str:
+    """`line 12`; in a notebook with where a reader finds it: `line 59 (cell 4, line 3)`."""
+    if tutorial.document.format != "notebook":
+        return f"line {line}"
+    return f"line {line} ({tutorial.document.place(line)})"
 
 
 def _checked_as(kind: str, quantity: str) -> str:

@@ -14,7 +14,6 @@ from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.values import LEAF, GradOf, Number, Other, Tensor, Unknown
 
 UNSEEDED = "not checkable: the inputs are random and unseeded"
-_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|\$([^$\n]+?)\$", re.S)
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
 _REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
 
@@ -151,17 +150,59 @@ def math_spans(block: Block, lines: list[str], budget: list[int]) -> list[tuple[
     """The math in a prose block ($$...$$, $...$, \\[...\\], \\(...\\)) with the file line where each is written."""
     spans = []
     newlines, position, cursor = 0, 0, block.line
-    for match in _MATH.finditer(block.text):
+    for start, body in _math_bodies(block.text):
         if budget[0] <= 0:
             break
         budget[0] -= 1
-        newlines += block.text.count("\n", position, match.start())
-        position = match.start()
-        body = next(group for group in match.groups() if group is not None)
+        newlines += block.text.count("\n", position, start)
+        position = start
         line = _locate(lines, body, cursor, block.line + newlines)
         cursor = line
         spans.append((line, body))
     return spans
+
+
+_DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
+
+
+def _math_bodies(text: str) -> list[tuple[int, str]]:
+    """Each `$$..$$`, `\\[..\\]`, `\\(..\\)` and one-line `$..$` span (start, body), left to right, in linear time.
+
+    NOTE: not a lazy regex (`\\((.+?)\\)` rescans to the end for every unclosed `\\(`): once a closer is not
+    found, no later opener of its kind can close either."""
+    spans: list[tuple[int, str]] = []
+    unclosed: set[str] = set()
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char not in "$\\":
+            position += 1
+            continue
+        for opening, closing in _DELIMITERS:
+            if text.startswith(opening, position) and closing not in unclosed:
+                end = text.find(closing, position + 3)  # a body of one character at least
+                if end >= 0:
+                    spans.append((position, text[position + 2 : end]))
+                    position = end + 2
+                    break
+                unclosed.add(closing)
+        else:
+            if char == "$":
+                end = _single_dollar_end(text, position)
+                if end is not None:
+                    spans.append((position, text[position + 1 : end]))
+                    position = end + 1
+                    continue
+            position += 1
+    return spans
+
+
+def _single_dollar_end(text: str, start: int) -> int | None:
+    """The closing `$` of a one-line `$..$` span opened at `start`: the next `$` on the line, after one character."""
+    dollar = text.find("$", start + 1)
+    if dollar <= start + 1 or "\n" in text[start + 1 : dollar]:  # the text up to the next `$` only: linear overall
+        return None
+    return dollar
 
 
 def _locate(lines: list[str], body: str, cursor: int, guess: int) -> int:

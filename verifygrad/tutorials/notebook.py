@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import re
 
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block
 
-_START = re.compile(r'^\s*\{\s*$|^\s*\{\s*"(cells|worksheets|metadata|nbformat)"', re.M)
+SKIP_TAG = "verifygrad-skip"  # a cell tag: the writer asks for the cell's derivations and outputs to be left unchecked
+# NOTE: `[^\S\n]`, not `\s`: with re.M, `^\s*` at every line start would run over all the blank lines below it.
+_START = re.compile(r'^[^\S\n]*\{[^\S\n]*$|^[^\S\n]*\{\s*"(cells|worksheets|metadata|nbformat)"', re.M)
+MAX_JSON_STARTS = 20  # places where the notebook's JSON may begin, tried in order: each try may read to the end
 
 
 class NotANotebook(ValueError):
@@ -17,7 +21,7 @@ class NotANotebook(ValueError):
 
 def notebook_json(text: str) -> tuple[dict, int]:
     """The notebook's JSON object and the file line (0-based) where it starts, skipping page chrome before it."""
-    for match in _START.finditer(text):
+    for match in itertools.islice(_START.finditer(text), MAX_JSON_STARTS):
         start = match.start() + match.group(0).index("{")
         try:
             data, _ = json.JSONDecoder().raw_decode(text, start)
@@ -48,13 +52,20 @@ def read_notebook(text: str) -> list[Block]:
         source = _joined(raw)
         kind = CODE if cell.get("cell_type") == "code" else PROSE
         line = locator.find(source)
-        blocks.append(Block(kind, source, line, number, one_line=not isinstance(raw, list)))
+        skip = SKIP_TAG in _tags(cell)
+        blocks.append(Block(kind, source, line, number, one_line=not isinstance(raw, list), skip=skip))
         for output in cell.get("outputs") or [] if kind == CODE else []:
             printed = _output_text(output)
             if printed is not None:
-                blocks.append(Block(OUTPUT, printed, locator.find(printed), number, one_line=True))
+                blocks.append(Block(OUTPUT, printed, locator.find(printed), number, one_line=True, skip=skip))
         locator.end_cell()
     return blocks
+
+
+def _tags(cell: dict) -> list[str]:
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
 
 
 def _joined(source: object) -> str:

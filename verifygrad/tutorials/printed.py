@@ -13,6 +13,7 @@ Paddle (`Tensor(shape=[2], dtype=float32, place=..., stop_gradient=False, [1., 2
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,8 +22,6 @@ from verifygrad.cases.written import WrittenFloat
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
 _TOKEN = re.compile(rf"\[|\]|\.\.\.|{_NUMBER}|,")
-_NUMBER_ROW = re.compile(rf"^\s*(?:(?:{_NUMBER})\s*)+$")
-_SCALE = re.compile(rf"^\s*({_NUMBER})\s*\*\s*$")
 _OLD_SIZE = re.compile(r"^\s*\[torch\.(?:cuda\.)?(\w+)Tensor of size ([\dx]+)[^\]]*\]\s*$")
 _CALL = re.compile(r"\b(tensor|array|Array|DeviceArray|Tensor|Parameter containing:\s*tensor)\(")
 _TF_SCALAR = re.compile(rf"<tf\.(?:Tensor|Variable)\b[^<>]*?numpy=({_NUMBER})>")
@@ -55,6 +54,7 @@ def read_printed(text: str) -> list[Printed]:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
+    closing = _closing_brackets(text)
     found: list[Printed] = []
     index = column = 0  # several values may share a line (`print(a, b)`): the scan resumes after each
     while index < len(lines):
@@ -68,14 +68,14 @@ def read_printed(text: str) -> list[Printed]:
             continue
         if call:
             begin = starts[index] + call.end() - 1
-            end = _matching(text, begin)
+            end = closing.get(begin)
             if end is None:
                 index, column = index + 1, 0
                 continue
             item = _from_call(text[begin + 1 : end], index, text[starts[index] + call.start() : end + 1], call.group(1))
             if item is not None:
                 found.append(item)
-            index = text.count("\n", 0, end)
+            index = bisect_right(starts, end) - 1
             column = end - starts[index] + 1
             continue
         if column:
@@ -83,19 +83,19 @@ def read_printed(text: str) -> list[Printed]:
             continue
         if _LIST_START.match(line) and not _OLD_SIZE.match(line):
             begin = starts[index] + line.index("[")
-            end = _matching(text, begin, "[", "]")
+            end = closing.get(begin)
             if end is not None:
                 item = _from_data(text[begin : end + 1], index, text[begin : end + 1], shortest=True)
                 if item is not None:
                     found.append(item)
-                index = text.count("\n", 0, end) + 1
+                index = bisect_right(starts, end)
                 continue
-        if _NUMBER_ROW.match(line) or _SCALE.match(line):
+        if _number_row(line) or _scale(line) is not None:
             end = index
-            while end < len(lines) and (_NUMBER_ROW.match(lines[end]) or _SCALE.match(lines[end])):
+            while end < len(lines) and (_number_row(lines[end]) or _scale(lines[end]) is not None):
                 end += 1
             size = _OLD_SIZE.match(lines[end]) if end < len(lines) else None
-            if size is None and not any(_SCALE.match(row) for row in lines[index:end]):
+            if size is None and all(_scale(row) is None for row in lines[index:end]):
                 found += _python_numbers(lines[index:end], index)  # print(a), print(a, b): Python numbers, no footer
             else:
                 item = _old_style(lines[index:end], size, index)
@@ -107,16 +107,71 @@ def read_printed(text: str) -> list[Printed]:
     return found
 
 
-def _matching(text: str, begin: int, opening: str = "(", closing: str = ")") -> int | None:
-    depth = 0
-    for position in range(begin, len(text)):
-        if text[position] == opening:
-            depth += 1
-        elif text[position] == closing:
-            depth -= 1
-            if depth == 0:
-                return position
-    return None
+def _closing_brackets(text: str) -> dict[int, int]:
+    """Where each `(` and `[` of the text closes, counting only its own kind; one pass (unclosed ones are absent)."""
+    closing: dict[int, int] = {}
+    open_at: dict[str, list[int]] = {"(": [], "[": []}
+    for position, char in enumerate(text):
+        if char in "([":
+            open_at[char].append(position)
+        elif char in ")]":
+            stack = open_at["(" if char == ")" else "["]
+            if stack:
+                closing[stack.pop()] = position
+    return closing
+
+
+def _number_end(text: str, start: int) -> int:
+    """The end of the longest printed number at `start` (`start` itself where none): `-1.5e-3`, `2.`, `.5`, `nan`, `-inf`.
+
+    NOTE: written by hand, not as a regex: `\\d+\\.?\\d*` repeated over a row of digits backtracks exponentially."""
+    position = start + (start < len(text) and text[start] in "+-")
+    for word in ("nan", "inf"):
+        if text.startswith(word, position):
+            return position + 3
+    digits = position
+    while position < len(text) and text[position].isdecimal():
+        position += 1
+    whole = position > digits
+    if position < len(text) and text[position] == ".":
+        fraction = position + 1
+        while fraction < len(text) and text[fraction].isdecimal():
+            fraction += 1
+        if not whole and fraction == position + 1:
+            return start  # a lone point
+        position = fraction
+    elif not whole:
+        return start
+    if position < len(text) and text[position] in "eE":
+        exponent = position + 1 + (position + 1 < len(text) and text[position + 1] in "+-")
+        digits = exponent
+        while exponent < len(text) and text[exponent].isdecimal():
+            exponent += 1
+        if exponent > digits:
+            position = exponent
+    return position
+
+
+def _skip_spaces(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
+
+
+def _number_row(line: str) -> bool:
+    """A line of numbers separated by spaces (old torch's rows)."""
+    pieces = line.split()
+    return bool(pieces) and all(_number_end(piece, 0) == len(piece) for piece in pieces)
+
+
+def _scale(line: str) -> str | None:
+    """The number of old torch's scale line (`1.0e-02 *`), None for any other line."""
+    start = _skip_spaces(line, 0)
+    end = _number_end(line, start)
+    after = _skip_spaces(line, end)
+    if end == start or line[after : after + 1] != "*" or _skip_spaces(line, after + 1) != len(line):
+        return None
+    return line[start:end]
 
 
 def _from_call(inside: str, line: int, whole: str, kind: str) -> Printed | None:
@@ -195,9 +250,9 @@ def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | N
     scale_decimals = 0
     numbers: list[str] = []
     for row in rows:
-        scaled = _SCALE.match(row)
-        if scaled:
-            scale = float(scaled.group(1))
+        scaled = _scale(row)
+        if scaled is not None:
+            scale = float(scaled)
             scale_decimals = max(0, -int(np.floor(np.log10(abs(scale))))) if scale else 0
             continue
         numbers.extend(row.split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +54,38 @@ def read_tutorial(path: Path) -> Tutorial:
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
     tie_math(findings, reading)
+    _leave_skipped(document, reading, findings)
     label = "".join(char if char.isprintable() else "?" for char in path.name)  # case names reach the terminal
     drafts = drafts_for(reading, findings.found, str(path), label, reading.not_read)
     return Tutorial(document, reading, findings, drafts)
+
+
+SKIP_COMMENT = re.compile(r"#\s*verifygrad:\s*skip\b")  # a code block's own marker, a comment of its own or after code
+
+
+def _leave_skipped(document: Document, reading: Reading, findings: Findings) -> None:
+    """The blocks the writer marked (a `# verifygrad: skip` comment, a `verifygrad-skip` cell tag), with their
+    outputs: their code is still read (later blocks use its names), their derivations and claims are not checked."""
+    skipped: dict[int, int] = {}  # file line -> the marker's line
+    marked: int | None = None
+    for block in document.blocks:
+        if block.kind == CODE:
+            comment = SKIP_COMMENT.search(block.text)
+            marked = block.line if block.skip else block.file_line(block.text.count("\n", 0, comment.start())) if comment else None
+        if marked is not None and block.kind in (CODE, OUTPUT):
+            skipped.update(dict.fromkeys(block.file_lines(), marked))
+    if not skipped:
+        return
+    left = [d for d in reading.derivations if d.line in skipped]
+    reading.derivations[:] = [d for d in reading.derivations if d.line not in skipped]
+    reading.not_read += [(d.line, f"{d.output_name}.backward(): skipped by the writer's marker at line {skipped[d.line]}") for d in left]
+    for found in findings.found:
+        if found.status:
+            continue
+        if found.line in skipped:
+            found.status = f"skipped by the writer's marker at line {skipped[found.line]}"
+        elif any(d in left for d in found.derivations):
+            found.status = f"skipped: the derivation at line {found.derivations[0].line} is marked to be skipped"
 
 
 def _where_in(block: Block, line: int) -> str:
