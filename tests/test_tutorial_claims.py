@@ -255,3 +255,12 @@ def test_mxnet_backward_replaces_the_gradient_instead_of_adding_to_it(tmp_path: 
     code_, output = cli("check", "--no-color", str(path))
     assert code_ == 0, output
     assert "∂/∂x [3, 3]: holds" in output
+
+
+def test_an_item_printed_after_its_label_and_a_blank_line_is_a_claim(tmp_path: Path) -> None:
+    path = tmp_path / "item.md"
+    code = 'x = torch.tensor(3.0, requires_grad=True)\n(x ** 2).backward()\nprint("dy/dx:")\nprint()\nprint(x.grad.item())\n'
+    path.write_text(_markdown(code, "dy/dx:\n\n6.0\n"))
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 0, output
+    assert "✓ line 14 (printed output): ∂/∂x 6: holds" in output
