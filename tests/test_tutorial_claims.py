@@ -264,3 +264,22 @@ def test_an_item_printed_after_its_label_and_a_blank_line_is_a_claim(tmp_path: P
     code_, output = cli("check", "--no-color", str(path))
     assert code_ == 0, output
     assert "✓ line 14 (printed output): ∂/∂x 6: holds" in output
+
+
+AGREEMENTS = [
+    ("x = torch.tensor([0.5, 1.0], requires_grad=True)\ntorch.sin(x).sum().backward()\nassert torch.allclose(x.grad, torch.cos(x))\n",
+     0, "✓ line 6 (assert): ∂/∂x formula torch.cos(x): proven"),
+    ("x = torch.tensor([0.5, 1.0], requires_grad=True)\ntorch.sin(x).sum().backward()\nassert torch.allclose(x.grad, x.cos() * 2)\n",
+     1, "✗ line 6 (assert): ∂/∂x formula x.cos() * 2: wrong"),
+    ("x = torch.tensor([1.0, 2.0], requires_grad=True)\n(x ** 2).sum().backward()\nnp.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])\n",
+     0, "✓ line 6 (assert): ∂/∂x tensor([2.0, 4.0]): holds"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "exit_code", "says"), AGREEMENTS)
+def test_an_assert_that_a_gradient_equals_a_formula_or_values_is_a_claim(tmp_path: Path, code: str, exit_code: int, says: str) -> None:
+    path = tmp_path / "agree.md"
+    path.write_text(f"```python\nimport torch\nimport numpy as np\n{code}```\n")
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == exit_code, output
+    assert says in output

@@ -10,7 +10,7 @@ from verifygrad.errors import CaseError
 from verifygrad.process import limits
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block, Document
 from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
-from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, comment_claims, last_shown, math_spans, tie_math, tie_outputs
+from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, agreement_claims, comment_claims, last_shown, math_spans, tie_math, tie_outputs
 from verifygrad.tutorials.interpret import CodeReader, Reading
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.python2 import modernise
@@ -52,6 +52,7 @@ def read_tutorial(path: Path) -> Tutorial:
         if printed:
             earlier = [item for item in reading.shown[index] if item.line <= line]
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
+    agreement_claims(findings, reading)
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
     tie_math(findings, reading)
     _leave_skipped(document, reading, findings)
