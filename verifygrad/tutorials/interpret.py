@@ -207,7 +207,7 @@ class CodeReader(FunctionCalls):
         if not isinstance(values[0], GradOf) and isinstance(values[1], GradOf):
             values, (left, right) = values[::-1], (right, left)
         self.reading.agreements.append(Agreement(self.file_line(node.lineno), self.where(node.lineno), values[0], values[1],
-                                                 _literal_text(right), ast.unparse(node)[:120]))  # fmt: skip
+                                                 _literal_text(right), ast.unparse(getattr(node, "test", None) or node)[:120]))  # fmt: skip
 
     def import_(self, node: ast.Import | ast.ImportFrom) -> None:
         for name, path in imported(node).items():
