@@ -221,3 +221,9 @@ def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "hostile.txt"
     path.write_text(text)
     return path
+
+
+def test_print_of_two_tensors_on_one_line_gives_two_values() -> None:
+    from verifygrad.tutorials.printed import read_printed
+
+    assert [p.values.tolist() for p in read_printed("tensor(2.) tensor(1.)\ntensor(3.) tensor(2.)")] == [2.0, 1.0, 3.0, 2.0]

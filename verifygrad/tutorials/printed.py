@@ -56,30 +56,35 @@ def read_printed(text: str) -> list[Printed]:
         starts.append(starts[-1] + len(line) + 1)
     closing = _closing_brackets(text)
     found: list[Printed] = []
-    index = column = 0  # several values may share a line (`print(a, b)`): the scan resumes after each
+    index = 0
     while index < len(lines):
         line = lines[index]
-        scalar, call = _TF_SCALAR.search(line, column), _CALL.search(line, column)
-        if scalar and (call is None or scalar.start() < call.start()):
-            number = scalar.group(1)
-            written = WrittenFloat(float(number), number)
-            found.append(Printed(np.array(float(number)), _decimals([number], shortest=True), index, scalar.group(0), written=written))
-            column = scalar.end()
+        scalars = list(_TF_SCALAR.finditer(line))
+        if scalars:  # `<tf.Tensor: shape=(), ..., numpy=6.0>`, maybe beside other values on the line, each read in order
+            items = [(match.start(), _tf_scalar(match, index)) for match in scalars]
+            for match in _CALL.finditer(line):
+                begin = starts[index] + match.end() - 1
+                end = closing.get(begin)
+                if any(s.start() <= match.start() < s.end() for s in scalars) or end is None or end >= starts[index] + len(line):
+                    continue
+                items.append((match.start(), _from_call(text[begin + 1 : end], index, text[starts[index] + match.start() : end + 1], match.group(1))))
+            found += [item for _, item in sorted(items, key=lambda pair: pair[0]) if item is not None]
+            index += 1
             continue
+        call = _CALL.search(line)
         if call:
-            begin = starts[index] + call.end() - 1
-            end = closing.get(begin)
-            if end is None:
-                index, column = index + 1, 0
-                continue
-            item = _from_call(text[begin + 1 : end], index, text[starts[index] + call.start() : end + 1], call.group(1))
-            if item is not None:
-                found.append(item)
-            index = bisect_right(starts, end) - 1
-            column = end - starts[index] + 1
-            continue
-        if column:
-            index, column = index + 1, 0
+            position, last = starts[index] + call.start(), None
+            while True:  # NOTE: print(a, b) shows two reprs on one line: each is a value
+                row = bisect_right(starts, position) - 1
+                match = _CALL.search(text, position, starts[row + 1] - 1 if row + 1 < len(starts) else len(text))
+                end = closing.get(match.end() - 1) if match else None
+                if match is None or end is None:
+                    break
+                item = _from_call(text[match.end() : end], row, text[match.start() : end + 1], match.group(1))
+                if item is not None:
+                    found.append(item)
+                position, last = end + 1, end
+            index = bisect_right(starts, last) if last is not None else index + 1
             continue
         if _LIST_START.match(line) and not _OLD_SIZE.match(line):
             begin = starts[index] + line.index("[")
@@ -172,6 +177,11 @@ def _scale(line: str) -> str | None:
     if end == start or line[after : after + 1] != "*" or _skip_spaces(line, after + 1) != len(line):
         return None
     return line[start:end]
+
+
+def _tf_scalar(match: re.Match, line: int) -> Printed:
+    number = match.group(1)
+    return Printed(np.array(float(number)), _decimals([number], shortest=True), line, match.group(0), written=WrittenFloat(float(number), number))
 
 
 def _from_call(inside: str, line: int, whole: str, kind: str) -> Printed | None:
