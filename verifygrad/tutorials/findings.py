@@ -12,7 +12,7 @@ from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import Derivative, MathError, names_in, read_relation, render
 from verifygrad.tutorials.printed import Printed, read_printed
-from verifygrad.tutorials.values import LEAF, GradOf, Number, Other, Tensor, Unknown
+from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
 
 UNSEEDED = "not checkable: the inputs are random and unseeded"
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
@@ -108,6 +108,37 @@ def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found
         if value.unseeded:
             claim.status = UNSEEDED
     return claim
+
+
+def agreement_claims(findings: Findings, reading: Reading) -> None:
+    """`assert allclose(x.grad, cos(x))`: a formula claim on the gradient; `assert_allclose(x.grad, [2, 4])`: a value claim.
+    A formula holds whatever the inputs, so it is checked even where they are random."""
+    for agreement in reading.agreements:
+        grad, other = agreement.left, agreement.right
+        found = Found("grad", agreement.line, agreement.where, "assert", agreement.text)
+        findings.found.append(found)
+        if not isinstance(grad, GradOf):
+            found.status = "not checked: an assert that is not about a gradient the reader followed"
+            continue
+        found.leaf, found.derivations, found.label = grad.leaf, grad.contributions, f"{grad.leaf.name}.grad"
+        leaves = {id(leaf) for derivation in grad.contributions for leaf in derivation.leaves}
+        if not grad.contributions:
+            found.status = f"not tied: {grad.leaf.name} has no gradient yet"
+        elif grad.quantity != "grad":
+            found.status = f"not checked: an assert about a {grad.quantity} (gradients only)"
+        elif agreement.right_text is not None:
+            found.value_text = f"tensor({agreement.right_text})" if agreement.right_text.startswith("[") else agreement.right_text
+        elif isinstance(other, Tensor) and other.kind == CONST:
+            found.value_text = other.value
+        elif isinstance(other, Tensor) and {id(leaf) for leaf in leaves_of(other)} <= leaves and len(grad.contributions) == 1:
+            found.kind = "formula"
+            found.formula = text_of(other, {id(leaf): leaf.name for leaf in leaves_of(other)})
+            continue  # a formula: checked at the code's inputs, random or not
+        else:
+            found.status = "not checked: the other side of the assert is not a formula in the inputs or a constant"
+            continue
+        if found.kind == "grad" and (grad.leaf.unseeded or any(d.output.unseeded for d in grad.contributions)):
+            found.status = UNSEEDED
 
 
 def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:
@@ -334,8 +365,6 @@ def _value_at_point(findings: Findings, reading: Reading, head: tuple, rest: lis
         return
     tensor = nearest[1]
     fake = Derivation(tensor, name, None, line, where)
-    from verifygrad.tutorials.values import leaves_of
-
     fake.leaves = leaves_of(tensor)
     found = Found("value", line, where, source, text.strip(), tensor=tensor, value_text=render(side), label=name)
     if not _point_matches(point, fake):

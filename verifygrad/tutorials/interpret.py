@@ -78,8 +78,21 @@ class Reading:
     comments: list[tuple[int, str, str]] = field(default_factory=list)  # (file line, where, text) of each comment
     shown: list[list[Shown]] = field(default_factory=list)  # per code block, in order
     strings: list[tuple[int, int, str]] = field(default_factory=list)  # (code block index, file line, text) of bare strings
+    agreements: list[Agreement] = field(default_factory=list)  # asserts that two ways of computing a value agree
     rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
     # formula program, file line of the backward, where, what it is)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """`assert torch.allclose(x.grad, torch.cos(x))`: the code's claim that two values agree."""
+
+    line: int
+    where: str
+    left: Value
+    right: Value
+    right_text: str | None  # the right side written out where it is a literal (`[2.0, 4.0]`)
+    text: str
 
 
 class CodeReader(FunctionCalls):
@@ -172,8 +185,20 @@ class CodeReader(FunctionCalls):
             self.with_(node, last)
         elif isinstance(node, ast.Pass):
             pass
+        elif isinstance(node, ast.Assert) and compared(node.test) is not None:
+            self.agreement(node, *compared(node.test))
         else:
             self.unread_statement(node)
+
+    def agreement(self, node: ast.stmt, left: ast.expr, right: ast.expr) -> None:
+        """An assert (or assert_allclose) that two values agree: a claim, kept with both sides as the reader knows them."""
+        values = [self.expression(side) for side in (left, right)]
+        if isinstance(values[0], Tensor) and not isinstance(values[1], Tensor):
+            values, (left, right) = values[::-1], (right, left)  # the gradient first where one side is one
+        if not isinstance(values[0], GradOf) and isinstance(values[1], GradOf):
+            values, (left, right) = values[::-1], (right, left)
+        self.reading.agreements.append(Agreement(self.file_line(node.lineno), self.where(node.lineno), values[0], values[1],
+                                                 _literal_text(right), ast.unparse(getattr(node, "test", None) or node)[:120]))  # fmt: skip
 
     def import_(self, node: ast.Import | ast.ImportFrom) -> None:
         for name, path in imported(node).items():
@@ -377,6 +402,9 @@ class CodeReader(FunctionCalls):
                 seed = call.args[0].value if isinstance(call.args[0], ast.Constant) else None
                 self.numpy_seed, self.numpy_calls = (seed, []) if type(seed) is int and seed >= 0 else (None, [])
                 return
+        if isinstance(call, ast.Call) and compared(call) is not None and (dotted_name(call.func) or "").split(".")[-1].startswith("assert"):
+            self.agreement(node, *compared(call))
+            return
         value = self.expression(call)
         if last:
             self.show(value, node, ast.unparse(call))
@@ -767,6 +795,26 @@ class CodeReader(FunctionCalls):
             return moved
         tensor.device = device
         return tensor
+
+
+_AGREEING = {"allclose", "array_equal", "equal", "assert_allclose", "assert_close", "assert_array_almost_equal", "assert_array_equal",
+             "assert_almost_equal", "isclose"}  # fmt: skip
+
+
+def compared(test: ast.expr) -> tuple[ast.expr, ast.expr] | None:
+    """The two sides an assert says agree: `allclose(a, b)`, `assert_allclose(a, b)`, `a == b`, `(a == b).all()`, `all(a == b)`."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        return test.left, test.comparators[0]
+    if not isinstance(test, ast.Call):
+        return None
+    name = test.func.attr if isinstance(test.func, ast.Attribute) else test.func.id if isinstance(test.func, ast.Name) else ""
+    if name in _AGREEING and len(test.args) >= 2:
+        return test.args[0], test.args[1]
+    if name == "all" and isinstance(test.func, ast.Attribute) and not test.args:
+        return compared(test.func.value)
+    if name == "all" and len(test.args) == 1:
+        return compared(test.args[0])
+    return None
 
 
 def _ref(index: int) -> ast.Name:

@@ -59,11 +59,16 @@ def read_printed(text: str) -> list[Printed]:
     index = 0
     while index < len(lines):
         line = lines[index]
-        scalar = _TF_SCALAR.search(line)
-        if scalar:
-            number = scalar.group(1)
-            written = WrittenFloat(float(number), number)
-            found.append(Printed(np.array(float(number)), _decimals([number], shortest=True), index, scalar.group(0), written=written))
+        scalars = list(_TF_SCALAR.finditer(line))
+        if scalars:  # `<tf.Tensor: shape=(), ..., numpy=6.0>`, maybe beside other values on the line, each read in order
+            items = [(match.start(), _tf_scalar(match, index)) for match in scalars]
+            for match in _CALL.finditer(line):
+                begin = starts[index] + match.end() - 1
+                end = closing.get(begin)
+                if any(s.start() <= match.start() < s.end() for s in scalars) or end is None or end >= starts[index] + len(line):
+                    continue
+                items.append((match.start(), _from_call(text[begin + 1 : end], index, text[starts[index] + match.start() : end + 1], match.group(1))))
+            found += [item for _, item in sorted(items, key=lambda pair: pair[0]) if item is not None]
             index += 1
             continue
         call = _CALL.search(line)
@@ -172,6 +177,11 @@ def _scale(line: str) -> str | None:
     if end == start or line[after : after + 1] != "*" or _skip_spaces(line, after + 1) != len(line):
         return None
     return line[start:end]
+
+
+def _tf_scalar(match: re.Match, line: int) -> Printed:
+    number = match.group(1)
+    return Printed(np.array(float(number)), _decimals([number], shortest=True), line, match.group(0), written=WrittenFloat(float(number), number))
 
 
 def _from_call(inside: str, line: int, whole: str, kind: str) -> Printed | None:

@@ -11,7 +11,18 @@ from verifygrad.errors import CaseError
 from verifygrad.process import limits
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block, Document
 from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
-from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, Found, comment_claims, last_shown, math_spans, tie_math, tie_outputs, unread_math
+from verifygrad.tutorials.findings import (
+    MAX_MATH_SPANS,
+    Findings,
+    Found,
+    agreement_claims,
+    comment_claims,
+    last_shown,
+    math_spans,
+    tie_math,
+    tie_outputs,
+    unread_math,
+)
 from verifygrad.tutorials.interpret import CodeReader, Reading
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.python2 import modernise
@@ -53,6 +64,7 @@ def read_tutorial(path: Path) -> Tutorial:
         if printed:
             earlier = [item for item in reading.shown[index] if item.line <= line]
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
+    agreement_claims(findings, reading)
     for derivation, leaf, formula, line, where, label in reading.rules:  # a custom backward: the VJP it claims for forward
         findings.found.append(Found("formula", line, where, "custom backward", label, leaf=leaf, derivations=(derivation,), formula=formula,
                                     label=label))  # fmt: skip
