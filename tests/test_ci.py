@@ -88,6 +88,43 @@ def test_annotations_on_request_only(suite: Path) -> None:
     assert annotations(invoke(str(suite), "--annotate", "none", GITHUB_ACTIONS="true")[1]) == []
 
 
+@pytest.mark.parametrize("name", ["::add-mask::hunter2", "::stop-commands::tok", "::error file=README.md,line=1::pwned", "  ::warning::x"])
+def test_on_github_actions_only_verifygrads_own_annotations_start_a_line_with_two_colons(tmp_path: Path, name: str) -> None:
+    (tmp_path / "::add-mask::dir").mkdir()
+    hostile = write(tmp_path / "::add-mask::dir", "::error::file.yaml", f"name: {json.dumps(name)}\nexpr: sum(x)\ninputs: {{x: [1.0]}}\nexpect: {{value: 5}}\n")
+    broken = write(tmp_path / "::add-mask::dir", "::stop-commands::bad.yaml", "name: [\n")
+    code, output = invoke(str(hostile), str(broken), "-e", "numpy", "-e", "fd", "-v", GITHUB_ACTIONS="true")
+    assert code == 2
+    commands = [line for line in output.splitlines() if line.lstrip().startswith("::")]
+    assert [level for level, *_ in annotations("\n".join(commands))] == ["warning", "error"]  # its own: the skip, the file
+    assert f"\\{name.lstrip()}" in output  # the case's row in the table, escaped with a backslash
+
+
+def test_a_command_written_in_pieces_is_still_escaped() -> None:
+    import io
+
+    from verifygrad.frontends.workflow import CommandSafe
+
+    stream = io.StringIO()
+    safe = CommandSafe(stream)
+    for piece in [" ", ":", "", ":add-mask::x\nok ", "::not at a line start\n", ":", ":error::y"]:
+        safe.write(piece)
+        safe.flush()
+    safe.write_command("::error file=a.yaml::own")
+    assert stream.getvalue().splitlines() == [" \\::add-mask::x", "ok ::not at a line start", "\\::error::y", "::error file=a.yaml::own"]
+
+
+def test_annotation_paths_are_relative_to_the_github_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nested = tmp_path / "repo" / "sub"
+    nested.mkdir(parents=True)
+    write(nested, "suite.yaml", SUITE)
+    monkeypatch.chdir(nested)  # a run from a subdirectory of the workspace
+    _, output = invoke("suite.yaml", GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(tmp_path / "repo"))
+    assert {file for _, file, *_ in annotations(output)} == {"sub/suite.yaml"}
+    _, output = invoke("suite.yaml", GITHUB_ACTIONS="true", GITHUB_WORKSPACE=None)
+    assert {file for _, file, *_ in annotations(output)} == {"suite.yaml"}
+
+
 def test_step_summary_is_appended_as_markdown(suite: Path, tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from verifygrad.cases.load import load_file
 from verifygrad.cases.problem import Overrides
 from verifygrad.frontends.cli import main
+from verifygrad.process import limits
 from verifygrad.verdict import budget
 from verifygrad.verdict.judge import check_case, check_timed
-from verifygrad.verdict.outcome import ERROR, PASSED, SKIPPED, XFAIL
+from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL
 from verifygrad.verdict.slim import slim
 
 
@@ -21,7 +25,8 @@ def outcome_of(tmp_path: Path, text: str):
     path.write_text(text)
     cases, errors = load_file(path)
     assert not errors, [str(e) for e in errors]
-    return check_case(cases[0])
+    with limits.using(dataclasses.replace(limits.current(), time_limit=0)):  # NOTE: SymPy in-process: no timeout on a busy machine
+        return check_case(cases[0])
 
 
 def cli(tmp_path: Path, text: str, *args: str) -> tuple[int, str]:
@@ -111,3 +116,75 @@ def test_an_exception_in_the_budget_is_an_error_not_a_loose_tolerance(tmp_path, 
     outcome = outcome_of(tmp_path, "name: c\nexpr: sum(x*x)\ninputs: {x: [1.0, 2.0]}\n")
     assert outcome.verdict == ERROR
     assert outcome.reasons == ["error budget failed: ValueError: an op the budget cannot run"], outcome.reasons
+
+
+def _without_sympy_proofs(monkeypatch):
+    from verifygrad.verdict import claims, formulas
+
+    monkeypatch.setattr(formulas, "check_symbolically", lambda claim, points, problem: claims.ClaimCheck(claim, None, "unchecked: no SymPy"))
+    monkeypatch.setattr(formulas, "_time_limited_symbolic", lambda claim, problem, points: claims.ClaimCheck(claim, None, "unchecked: no SymPy"))
+
+
+def test_unproven_formula_claims_hold_numerically_on_two_engines(tmp_path, monkeypatch):
+    _without_sympy_proofs(monkeypatch)
+    right = outcome_of(tmp_path, "name: c\nexpr: sum(x**3)\ninputs: {x: [0.5, -1.0]}\nexpect: {formula: {x: 3*x**2}}\n")
+    assert right.verdict == PASSED
+    assert claim_texts(right) == ["holds numerically, not proven (equal at 20 random points and the case's inputs, by numpy and fd: no SymPy)"]
+    # fd cannot difference sin(100000 x) with its step: numpy's gradient alone stands behind the claim at every point.
+    alone = outcome_of(tmp_path, "name: c\nexpr: sum(sin(100000*x))\ninputs: {x: [0.3]}\nexpect: {formula: {x: 100000*cos(100000*x)}}\n")
+    assert alone.verdict == SKIPPED and claim_texts(alone)[0].startswith("unchecked: equal at only 0 random points"), claim_texts(alone)
+
+
+def test_formula_claims_move_only_the_differentiated_inputs(tmp_path):
+    # (softmax(z) - y) is the gradient of the cross-entropy for labels that sum to 1: true for the case's one-hot y only.
+    text = "name: c\nexpr: -sum(y * log_softmax(z, dim=-1))\ninputs: {z: [0.5, -1.0, 2.0], y: [0.0, 1.0, 0.0]}\nwrt: [z]\n"
+    text += "expect: {formula: {z: 'softmax(z, dim=-1) - y'}}\n"
+    outcome = outcome_of(tmp_path, text)
+    assert outcome.verdict == PASSED, outcome.reasons
+
+
+# --- item 1: a claim's allowance is what its printer could have printed ----------------------------
+
+
+def test_a_float32_result_printed_in_full_holds_within_float32_rounding(tmp_path):
+    # float32 sin(x)*x at float32(0.7) prints 0.45095235; the exact value there is 0.4509523670..., 1.7e-8 away.
+    text = "name: c\ndtype: float32\nexpr: sin(x)*x\ninputs: {x: 0.7}\nexpect: {value: %s}\n"
+    printed = outcome_of(tmp_path, text % "0.45095235")
+    assert printed.verdict == PASSED, printed.reasons
+    assert claim_texts(printed) == ["holds: within float32 rounding of the exact value"]
+    wrong = outcome_of(tmp_path, text % "0.45098235")  # a wrong digit, outside both parts
+    assert wrong.verdict == FAILED
+    expected = "wrong (value: claimed 0.45098235, true 0.450952; held to the printed 8 decimals and float32 rounding of the exact value)"
+    assert claim_texts(wrong) == [expected]
+
+
+def test_a_four_decimal_print_still_means_five_units_of_the_fifth(tmp_path):
+    text = "name: c\nexpr: sum(x)\ninputs: {x: %s}\nexpect: {value: 0.5000}\n"
+    within = outcome_of(tmp_path, text % "0.50004")
+    assert within.verdict == PASSED and claim_texts(within) == ["holds: within the printed 4 decimals"]
+    assert outcome_of(tmp_path, text % "0.50006").verdict == FAILED
+
+
+def test_zero_for_a_slope_that_is_zero_up_to_float64_rounding(tmp_path):
+    # The slope of 3x^2 - 4x + 5 at the float64 nearest 2/3 is -2.2e-16 (or so), not 0: the printed 0 is what float64 gives.
+    outcome = outcome_of(tmp_path, "name: c\nexpr: 3*x**2 - 4*x + 5\ninputs: {x: 2/3}\nexpect: {grad: {x: 0}}\n")
+    assert outcome.verdict == PASSED, outcome.reasons
+    assert claim_texts(outcome)[0] in ("holds", "holds: within float64 rounding of the exact value")
+
+
+# --- item 2: the reference differentiates where the engines do ---------------------------------------
+
+
+def test_the_reference_starts_from_the_float_the_engines_receive(tmp_path):
+    # cos at the float64 nearest pi/2 is 6.123e-17 (JAX's own test says so); at its shortest decimal it would be 1.9e-17.
+    outcome = outcome_of(tmp_path, "name: c\nexpr: sin(x)\ninputs: {x: pi/2}\n")
+    assert outcome.results["sympy"].exact
+    assert outcome.results["sympy"].grads["x"] == pytest.approx(6.123233995736766e-17, rel=1e-12, abs=0)
+    assert outcome.verdict == PASSED, outcome.reasons
+
+
+def test_a_float32_case_is_differentiated_at_float32_inputs(tmp_path):
+    outcome = outcome_of(tmp_path, "name: c\ndtype: float32\nexpr: x*x\ninputs: {x: 0.1}\n")
+    x32 = float(np.float32(0.1))
+    assert outcome.results["sympy"].value == pytest.approx(x32 * x32, rel=1e-15, abs=0)  # not 0.01
+    assert outcome.results["sympy"].grads["x"] == pytest.approx(2 * x32, rel=1e-15, abs=0)

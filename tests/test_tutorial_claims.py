@@ -63,7 +63,7 @@ def test_a_file_with_nothing_checkable_gets_its_section_its_reports_and_exit_5(t
     jsonschema.validate(data, REPORT_SCHEMA)
     assert data["summary"]["exit_code"] == 5
     (section,) = data["tutorials"]
-    assert section["checkable"] is False and {"line": 6, "what": "a for loop"} in section["not_read"]
+    assert section["checkable"] is False and {"line": 6, "where": "line 6", "what": "a for loop"} in section["not_read"]
     (suite,) = ET.parse(junit).getroot()
     (testcase,) = suite
     assert suite.get("name") == str(path) and testcase.find("skipped") is not None
@@ -200,3 +200,40 @@ def test_an_output_fenced_as_python_or_unlabelled_after_a_code_block_is_read_as_
     assert code == 0, output
     assert "✓ line 9 (printed output): ∂/∂x [6]: holds" in output
     assert "✓ line 20 (printed output): value [6]: holds" in output
+
+
+def test_values_printed_by_code_not_read_are_never_paired_with_the_values_after_them(tmp_path: Path) -> None:
+    path = tmp_path / "loop_prints.md"
+    code = "x = torch.tensor([1.0], requires_grad=True)\n(x * x).sum().backward()\nfor i in range(2):\n    print(torch.zeros(1) + i)\nprint(x.grad)\n"
+    path.write_text(_markdown(code, "tensor([0.])\ntensor([1.])\ntensor([2.])\n"))
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 0, output  # x.grad is the last value printed: paired from the end
+    assert "✓ line 14 (printed output): ∂/∂x [2]: holds" in output
+    assert "line 12: printed output [0]: not tied: printed by code that was not read (line 6: a for loop)" in output
+
+
+def test_in_a_notebook_the_not_read_list_names_the_cell(tmp_path: Path) -> None:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Loop\n"]},
+             {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
+              "source": ["import torch\n", "w = torch.zeros(2)\n", "for step in range(3):\n", "    w = w - 0.1\n"]}]  # fmt: skip
+    path = tmp_path / "loop.ipynb"
+    path.write_text(_notebook(cells))
+    file_line = next(number for number, line in enumerate(path.read_text().splitlines(), 1) if "for step" in line)
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 5
+    assert f"line {file_line} (cell 2, line 3): a for loop" in output
+
+
+def test_numbers_printed_one_a_line_are_each_a_value() -> None:
+    first, second, third = read_printed("3.0485873\n0.95257413\n[0.5        0.7310586  0.88079715]\n")
+    assert float(first.values) == 3.0485873 and float(second.values) == 0.95257413 and second.line_offset == 1
+    np.testing.assert_allclose(third.values, [0.5, 0.7310586, 0.88079715])
+
+
+def test_a_printed_nan_is_what_floating_point_did_not_a_claim_about_the_derivative(tmp_path: Path) -> None:
+    path = tmp_path / "overflow.md"
+    code = "x = torch.tensor(100.0, requires_grad=True)\ny = torch.log(1 + torch.exp(x))\ny.backward()\nprint(x.grad)\n"
+    path.write_text(_markdown(code, "tensor(nan)\n"))
+    _, output = cli("check", "--no-color", str(path))
+    assert "claim grad.x: wrong" not in output  # (the engines may still disagree in float32: that is the case's own verdict)
+    assert "not checked: the printed value is not finite (nan)" in output

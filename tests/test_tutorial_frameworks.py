@@ -41,3 +41,41 @@ def test_tape_watch_makes_a_constant_differentiable_and_lists_become_tuples_of_g
     code, output = cli("check", "--no-color", str(FIXTURES / "tf_tape.md"))
     assert "line 25 (printed output): ∂/∂c 24.0855: holds" in output  # c = tf.constant(...) watched
     assert "line 51 (printed output): ∂/∂v [2, 4]: holds" in output  # g1, = tape.gradient(z, [v])
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("mxnet_record.md", "∂/∂a [6, 12, 18, 24]: holds"),  # attach_grad, autograd.record(), backward, .grad
+    ("paddle_grad.md", "∂/∂p [3, 4]: holds"),  # to_tensor(stop_gradient=False), .stop_gradient = False, paddle.grad
+])  # fmt: skip
+def test_mxnet_and_paddle_follow_the_torch_pattern(name: str, says: str) -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / name))
+    assert code == 0 and says in output, output
+
+
+def test_torch_autograd_grad_with_create_graph_gives_the_second_derivative(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "second.py", (
+        "import torch as t\nu = t.tensor(2.0, requires_grad=True)\nv = u ** 3\n"
+        "(du,) = t.autograd.grad(v, u, create_graph=True)\nprint(du)\n# tensor(12., grad_fn=<MulBackward0>)\n"
+        "d2u = t.autograd.grad(du, u)[0]\nprint(d2u)\n# tensor(13.)\n"
+    ))  # fmt: skip
+    assert code == 1, output
+    assert "∂/∂u 12: holds" in output and "∂²/∂u² 13: wrong (H[u,u]: claimed 13., true 12)" in output
+
+
+def test_numpy_seeded_values_are_numpys_own_stream(tmp_path: Path) -> None:
+    import numpy as np
+
+    code, output = check(tmp_path, "seeded.py", (
+        "import numpy as np\nfrom autograd import grad\nnp.random.seed(3)\nw = np.random.randn(2)\n"
+        "loss = lambda w: np.sum(np.tanh(w))\nprint(grad(loss)(w))\n"
+        f"# array({(1 - np.tanh(np.random.RandomState(3).randn(2)) ** 2).tolist()})\n"
+    ))  # fmt: skip
+    assert code == 0 and "(comment): ∂/∂w [0.105811, 0.831287]: holds" in output, output
+
+
+def test_a_function_that_changes_its_argument_in_place_makes_it_unknown(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "mutate.py", (
+        "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\nz = torch.tensor([5.0, 5.0])\n"
+        "def scale(a):\n    a[0] = 0.0\n    return a\nscale(z)\ny = (x * z).sum()\ny.backward()\nprint(x.grad)\n# tensor([5., 5.])\n"
+    ))  # fmt: skip
+    assert "line 7 changed z and was not read" in output and "wrong" not in output, output

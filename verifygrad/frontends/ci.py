@@ -52,11 +52,12 @@ def annotating(choice: str | None) -> bool:
 
 def publish(console: Console, outcomes: list[CaseOutcome], load_errors: list[CaseError], annotate: str | None, summary: str) -> None:
     """Annotations on the console's stream; the Markdown summary appended to $GITHUB_STEP_SUMMARY if it is set."""
+    from verifygrad.frontends.workflow import write_command
     from verifygrad.reports.github import annotations, step_summary
 
     if annotating(annotate):
-        for line in annotations(outcomes, load_errors):
-            console.file.write(line + "\n")  # NOTE: not console.print: a wrapped command is no command
+        for line in annotations(outcomes, load_errors, os.environ.get("GITHUB_WORKSPACE")):
+            write_command(console.file, line)  # NOTE: not console.print: a wrapped command is no command
         console.file.flush()
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if target:

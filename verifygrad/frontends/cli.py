@@ -16,6 +16,7 @@ from verifygrad.frontends.config import Config
 from verifygrad.frontends.exit_status import exit_status, finite_tolerance, nothing_checkable_status
 from verifygrad.frontends.options import COUNT, POSITIVE_SECONDS, SECONDS
 from verifygrad.frontends.output import output_options
+from verifygrad.frontends.workflow import guard_output
 from verifygrad.process.limits import DEFAULT_LIMITS
 
 CONFIGURED = ("run", "check", "list")  # the commands [tool.verifygrad] in pyproject.toml gives defaults to
@@ -26,6 +27,7 @@ CONFIGURED = ("run", "check", "list")  # the commands [tool.verifygrad] in pypro
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Check gradients four ways: SymPy, a numpy reverse-mode engine, PyTorch, and finite differences."""
+    guard_output()
     if ctx.invoked_subcommand in CONFIGURED:
         from verifygrad.frontends import config
 

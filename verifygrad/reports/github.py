@@ -6,13 +6,17 @@ escaped as the runner expects, so a case name or message can never end the comma
 
 from __future__ import annotations
 
+import os
+
 from verifygrad.errors import CaseError, visible
 from verifygrad.reports.lines import VERDICT_WORD, failure_site, is_failure
 from verifygrad.verdict.outcome import SKIPPED, CaseOutcome
 
 
-def annotations(outcomes: list[CaseOutcome], load_errors: list[CaseError]) -> list[str]:
-    """An ``::error`` per failing case and invalid part of a case file, a ``::warning`` per skipped case."""
+def annotations(outcomes: list[CaseOutcome], load_errors: list[CaseError], workspace: str | None = None) -> list[str]:
+    """An ``::error`` per failing case and invalid part of a case file, a ``::warning`` per skipped case.
+
+    Paths are written relative to `workspace` (``$GITHUB_WORKSPACE``, from which GitHub resolves them) when given."""
     lines = []
     for outcome in outcomes:
         if not (is_failure(outcome) or outcome.verdict == SKIPPED):
@@ -21,10 +25,18 @@ def annotations(outcomes: list[CaseOutcome], load_errors: list[CaseError]) -> li
         level = "warning" if outcome.verdict == SKIPPED else "error"
         others = [r for r in outcome.reasons if reason not in r and r not in reason]  # NOTE: a notebook's reason starts with its cell
         title = f"verifygrad {VERDICT_WORD[outcome.verdict]}: {outcome.case.name}"
-        lines.append(command(level, outcome.case.path, line, title, "\n".join([reason, *others])))
+        lines.append(command(level, _from(workspace, outcome.case.path), line, title, "\n".join([reason, *others])))
     for error in load_errors:
-        lines.append(command("error", error.path, error.line, "verifygrad: invalid case file", error.message))
+        lines.append(command("error", _from(workspace, error.path), error.line, "verifygrad: invalid case file", error.message))
     return lines
+
+
+def _from(workspace: str | None, path: str) -> str:
+    """The path relative to the workspace; as given where there is none or the file lies outside it."""
+    if not workspace:
+        return path
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(workspace))
+    return path if relative == ".." or relative.startswith(".." + os.sep) else relative.replace(os.sep, "/")
 
 
 def command(level: str, path: str, line: int | None, title: str, message: str) -> str:

@@ -58,8 +58,17 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         lines += [Text(_shown(f"    {found.where or f'line {found.line}'}: {found.source} {found.text}: {found.status}")) for found in unchecked]
     if tutorial.reading.not_read:
         lines.append(Text("  not read:"))
-        lines += [Text(_shown(f"    {_place(tutorial, line)}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
+        lines += [Text(_shown(f"    {where_line(tutorial, line)}: {what}")) for line, what in sorted(tutorial.reading.not_read)]
     return lines
+
+
+def where_line(tutorial: Tutorial, line: int) -> str:
+    """`line 40`, or in a notebook `line 40 (cell 3, line 2)`: the code cell holding that file line."""
+    for block in tutorial.document.blocks:
+        if block.cell is None or block.kind != "code" or not block.line <= line <= block.line + block.text.count("\n"):
+            continue
+        return f"line {line} (cell {block.cell})" if block.one_line else block.where(line - block.line)
+    return f"line {line}"
 
 
 def found_summary(tutorial: Tutorial) -> str:
@@ -75,7 +84,7 @@ def found_summary(tutorial: Tutorial) -> str:
 
 def unchecked_reasons(tutorial: Tutorial, most: int = 20) -> str:
     """Why a file has nothing checkable: what was found, then the not-read lines and the unchecked claims."""
-    reasons = [f"line {line}: {what}" for line, what in sorted(tutorial.reading.not_read)]
+    reasons = [f"{where_line(tutorial, line)}: {what}" for line, what in sorted(tutorial.reading.not_read)]
     reasons += [f"line {found.line}: {found.source} {found.text}: {found.status}" for found in tutorial.findings.found if found.status]
     more = f"; and {len(reasons) - most} more" if len(reasons) > most else ""
     return "; ".join([found_summary(tutorial), *reasons[:most]]) + more
@@ -177,7 +186,7 @@ def tutorials_report(tutorials: list[Tutorial]) -> list[dict[str, Any]]:
                 for draft in tutorial.drafts
             ],
             "not_checked": [{"line": f.line, "source": f.source, "text": f.text, "reason": f.status} for f in tutorial.findings.found if f.status],
-            "not_read": [{"line": line, "what": what} for line, what in tutorial.reading.not_read],
+            "not_read": [{"line": line, "where": where_line(tutorial, line), "what": what} for line, what in tutorial.reading.not_read],
         }
         for tutorial in tutorials
     ]

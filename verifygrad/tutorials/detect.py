@@ -24,7 +24,7 @@ def detect_format(text: str, suffix: str = "") -> str:
         return "html"
     if suffix == ".py" or (looks_like_gallery(text) and suffix not in (".md", ".rst")):
         return "gallery" if looks_like_gallery(text) else "python"
-    if re.search(r"^\s*(```|~~~)|^\.\. (code-block|code|math|sourcecode)::", body, re.M) or suffix in (".md", ".markdown", ".myst", ".rst"):
+    if re.search(r"^[^\S\n]*(```|~~~)|^\.\. (code-block|code|math|sourcecode)::", body, re.M) or suffix in (".md", ".markdown", ".myst", ".rst"):
         return "markdown"
     return "text"
 

@@ -11,10 +11,9 @@ from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import Derivative, MathError, names_in, read_relation, render
 from verifygrad.tutorials.printed import Printed, read_printed
-from verifygrad.tutorials.values import LEAF, GradOf, Tensor, Unknown
+from verifygrad.tutorials.values import LEAF, GradOf, Number, Other, Tensor, Unknown
 
 UNSEEDED = "not checkable: the inputs are random and unseeded"
-_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|\$([^$\n]+?)\$", re.S)
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
 _REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
 
@@ -45,23 +44,42 @@ class Findings:
     math: list[tuple[int, str, str, str]] = field(default_factory=list)  # (file line, where, text, source) to tie after the code is read
 
 
-def tie_output(findings: Findings, shown: list[Shown], consumed: list[int], printed: list[Printed], block: Block) -> None:
-    """Pair printed values with what the code block shows, in order; extras are listed, not dropped."""
-    for item in printed:
-        while consumed[0] < len(shown) and not _prints_a_tensor(shown[consumed[0]]):
-            consumed[0] += 1
+def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list[Printed], Block]]) -> None:
+    """Pair the values a code block printed with what its statements show: in order from the start up to the first
+    code not read that may have printed, and from the end back to the last; values between are listed, never paired."""
+    slots = [item for item in shown if _printed_count(item) != 0]
+    items = [(printed, block) for values, block in outputs for printed in values]
+    opaque = [item for item in slots if _printed_count(item) < 0]
+    head = slots[: slots.index(opaque[0])] if opaque else slots
+    pairs = dict(enumerate(head[: len(items)]))
+    if opaque:
+        tail = slots[len(slots) - slots[::-1].index(opaque[-1]) :]
+        for back, item in enumerate(reversed(tail)):
+            index = len(items) - 1 - back
+            if index < len(pairs) or index in pairs:
+                break
+            pairs[index] = item
+    for index, (item, block) in enumerate(items):
         where, line = block.where(item.line_offset), block.file_line(item.line_offset)
-        if consumed[0] >= len(shown):
-            findings.found.append(Found("value", line, where, "printed output", item.describe(), values=item.values,
-                                        status="not tied: no statement of the code shows this value"))  # fmt: skip
-            continue
-        target = shown[consumed[0]]
-        consumed[0] += 1
-        findings.found.append(_printed_claim(target, item, line, where))
+        target = pairs.get(index)
+        if target is None:
+            why = f"printed by code that was not read ({opaque[0].label})" if opaque else "no statement of the code shows this value"
+            findings.found.append(Found("value", line, where, "printed output", item.describe(), values=item.values, status=f"not tied: {why}"))
+        elif not isinstance(target.value, Number):  # a Python number the code computed: not a tensor's claim
+            findings.found.append(_printed_claim(target, item, line, where))
 
 
-def _prints_a_tensor(shown: Shown) -> bool:
-    return isinstance(shown.value, (Tensor, GradOf, Unknown))
+def last_shown(shown: list[Shown], count: int) -> list[Shown]:
+    """The last ``count`` statements that printed a value (a string after them quotes what they printed)."""
+    return [item for item in shown if _printed_count(item) != 0][-count:]
+
+
+def _printed_count(shown: Shown) -> int:
+    """How many values a statement's output shows: one for a tensor or number, none for text, -1 where unknown."""
+    value = shown.value
+    if shown.opaque or (isinstance(value, Unknown) and not value.tensor) or (isinstance(value, Other) and value.what == "a list"):
+        return -1
+    return 1 if isinstance(value, (Tensor, GradOf, Number, Unknown)) else 0
 
 
 def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found:
@@ -70,6 +88,10 @@ def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found
                   label=target.label)  # fmt: skip
     if item.summarised:
         claim.status = "not checked: the printed value is a summary (`...`)"
+    elif not np.all(np.isfinite(item.values)):
+        # NOTE: a tutorial printing nan or inf shows what floating point did (an overflow it is about to fix), not the derivative
+        shown = "nan" if np.any(np.isnan(item.values)) else "inf"
+        claim.status = f"not checked: the printed value is not finite ({shown}): what floating point computed, not a derivative"
     if isinstance(value, Unknown) and " changed " in value.reason and value.reason.startswith("line "):
         claim.status = f"not checked: {value.reason}"  # a stale value is never compared
     elif isinstance(value, Unknown):
@@ -128,17 +150,59 @@ def math_spans(block: Block, lines: list[str], budget: list[int]) -> list[tuple[
     """The math in a prose block ($$...$$, $...$, \\[...\\], \\(...\\)) with the file line where each is written."""
     spans = []
     newlines, position, cursor = 0, 0, block.line
-    for match in _MATH.finditer(block.text):
+    for start, body in _math_bodies(block.text):
         if budget[0] <= 0:
             break
         budget[0] -= 1
-        newlines += block.text.count("\n", position, match.start())
-        position = match.start()
-        body = next(group for group in match.groups() if group is not None)
+        newlines += block.text.count("\n", position, start)
+        position = start
         line = _locate(lines, body, cursor, block.line + newlines)
         cursor = line
         spans.append((line, body))
     return spans
+
+
+_DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
+
+
+def _math_bodies(text: str) -> list[tuple[int, str]]:
+    """Each `$$..$$`, `\\[..\\]`, `\\(..\\)` and one-line `$..$` span (start, body), left to right, in linear time.
+
+    NOTE: not a lazy regex (`\\((.+?)\\)` rescans to the end for every unclosed `\\(`): once a closer is not
+    found, no later opener of its kind can close either."""
+    spans: list[tuple[int, str]] = []
+    unclosed: set[str] = set()
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char not in "$\\":
+            position += 1
+            continue
+        for opening, closing in _DELIMITERS:
+            if text.startswith(opening, position) and closing not in unclosed:
+                end = text.find(closing, position + 3)  # a body of one character at least
+                if end >= 0:
+                    spans.append((position, text[position + 2 : end]))
+                    position = end + 2
+                    break
+                unclosed.add(closing)
+        else:
+            if char == "$":
+                end = _single_dollar_end(text, position)
+                if end is not None:
+                    spans.append((position, text[position + 1 : end]))
+                    position = end + 1
+                    continue
+            position += 1
+    return spans
+
+
+def _single_dollar_end(text: str, start: int) -> int | None:
+    """The closing `$` of a one-line `$..$` span opened at `start`: the next `$` on the line, after one character."""
+    dollar = text.find("$", start + 1)
+    if dollar <= start + 1 or "\n" in text[start + 1 : dollar]:  # the text up to the next `$` only: linear overall
+        return None
+    return dollar
 
 
 def _locate(lines: list[str], body: str, cursor: int, guess: int) -> int:

@@ -65,7 +65,7 @@ class FunctionCalls:
         parameters = [a.arg for a in function.definition.args.args]
         local = {n.id for n in ast.walk(function.definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         for name, how in changed_names(ast.Module(function.definition.body, [])):
-            if how == "assigned":
+            if not (how.endswith(" assigned") or how.startswith(".")):  # NOTE: the body's calls are the language's, which change nothing
                 continue
             if name in parameters and parameters.index(name) < len(node.args):
                 handed = base_name(node.args[parameters.index(name)])
@@ -339,9 +339,10 @@ class FunctionCalls:
         if path in autodiff.STOP_GRADIENT and len(node.args) == 1:
             value = self.expression(node.args[0])
             return self.detached(value, node) if isinstance(value, Tensor) else value
-        if path in autodiff.LEAF_MAKERS and node.args:
-            written = _literal(node.args[0])
-            value = self.expression(node.args[0]) if written is None else Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno),
+        given = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("initial_value", "data", "default_input")), None)
+        if path in autodiff.LEAF_MAKERS and given is not None:
+            written = _literal(given)
+            value = self.expression(given) if written is None else Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno),
                                                                                  value=f"tensor({written})")  # fmt: skip
             trainable = not any(k.arg in ("trainable", "requires_grad") and isinstance(k.value, ast.Constant) and k.value.value is False
                                 for k in node.keywords)  # fmt: skip

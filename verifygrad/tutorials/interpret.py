@@ -44,7 +44,8 @@ _RANDOM = {"randn", "rand"}
 _FLOAT64 = {"float64", "double"}
 _IDENTITY_METHODS = {"clone", "contiguous", "requires_grad_", "squeeze_", "float", "double", "cuda", "cpu", "to", "type_as"}
 _DETACHING = {"detach", "numpy", "item", "tolist", "detach_", "asnumpy", "asscalar"}
-_NOT_TENSOR_ATTRIBUTES = {"requires_grad", "grad_fn", "shape", "dtype", "device", "is_leaf", "size", "ndim"}
+_NOT_TENSOR_ATTRIBUTES = {"requires_grad", "grad_fn", "shape", "dtype", "device", "is_leaf", "size", "ndim", "stop_gradient", "trainable"}
+_DTYPES = {"float16", "float32", "float64", "double", "int32", "int64", "bfloat16"}
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow}
 _KNOWN_MODULES = {*autodiff.LIBRARIES, "functorch", "matplotlib", "__future__", "sympy", "IPython"}
 # Names tutorials use without importing them (a snippet of a longer page): what they conventionally stand for.
@@ -78,6 +79,7 @@ class Shown:
     line: int
     where: str
     label: str  # the code as written, for messages
+    opaque: bool = False  # code not read that may print: how many values it printed is unknown
 
 
 @dataclass
@@ -99,6 +101,8 @@ class CodeReader(FunctionCalls):
         self.aliases: dict[str, str] = dict(DEFAULT_ALIASES)  # names imports bound: module paths, resolved once here
         self.reading = Reading()
         self.seed: int | None = None
+        self.numpy_seed: int | None = None  # np.random.seed(k): numpy's legacy stream, and the draws made from it since
+        self.numpy_calls: list[tuple[str, tuple[int, ...]]] = []
         self.random_calls: list[tuple[str, tuple[int, ...], str]] = []
         self.block: Block | None = None
         self.no_grad = 0
@@ -211,6 +215,13 @@ class CodeReader(FunctionCalls):
             what += " (unseeded random input decides the loop)"
         self.not_read(node.lineno, what)
         self.changed_unread(node, what.split(" (")[0])
+        self.may_print(node, what.split(" (")[0])
+
+    def may_print(self, node: ast.AST, what: str) -> None:
+        """Code not read that calls anything may have printed: the values printed around it cannot be paired by order."""
+        if self.reading.shown and any(isinstance(item, ast.Call) for item in ast.walk(node)):
+            line = self.file_line(node.lineno)
+            self.reading.shown[-1].append(Shown(Unknown(what), line, self.where(node.lineno), f"line {line}: {what}", opaque=True))
 
     def changed_unread(self, node: ast.AST, what: str) -> None:
         """Code not followed: every name it could have changed, and every name sharing memory with one, becomes unknown."""
@@ -234,7 +245,8 @@ class CodeReader(FunctionCalls):
             seen.add(current)
             pending += sorted(self.shared.get(current, ()))
             if current in self.names and not (keep and current == name) and not isinstance(self.names[current], Unknown):
-                self.names[current] = Unknown(reason if current == name else f"{reason}; {current} shares its memory")
+                was_tensor = isinstance(self.names[current], (Tensor, GradOf))
+                self.names[current] = Unknown(reason if current == name else f"{reason}; {current} shares its memory", tensor=was_tensor)
 
     def share(self, target: str, value: ast.expr | None) -> None:
         """``target`` is bound anew: it shares memory with the names ``value`` is a view or alias of, and no longer with others."""
@@ -368,9 +380,15 @@ class CodeReader(FunctionCalls):
             if dotted_name(call.func) in ("torch.manual_seed", "torch.random.manual_seed"):
                 self.manual_seed(call)
                 return
+            if self.path(call.func) == "numpy.random.seed" and len(call.args) == 1:
+                seed = call.args[0].value if isinstance(call.args[0], ast.Constant) else None
+                self.numpy_seed, self.numpy_calls = (seed, []) if type(seed) is int and seed >= 0 else (None, [])
+                return
         value = self.expression(call)
         if last:
             self.show(value, node, ast.unparse(call))
+        elif isinstance(value, Unknown) and not value.tensor:
+            self.may_print(node, f"a call of {ast.unparse(call)[:40]}")
 
     def print_(self, call: ast.Call) -> None:
         for argument in call.args:
@@ -485,7 +503,7 @@ class CodeReader(FunctionCalls):
         if node.attr == "grad":
             owner = self.expression(node.value)
             if isinstance(owner, Tensor) and owner.grad_unknown:
-                return Unknown(owner.grad_unknown)
+                return Unknown(owner.grad_unknown, tensor=True)
             if isinstance(owner, Tensor) and (owner.kind == LEAF or owner.retained):
                 return GradOf(owner, tuple(owner.grad))
             return owner if isinstance(owner, Unknown) else Other("grad of a non-leaf")
@@ -528,12 +546,13 @@ class CodeReader(FunctionCalls):
             return handled
         dotted = path
         short = dotted.split(".")[-1]
-        if dotted in ("torch.device", "torch.cuda.is_available", "torch.set_printoptions", "torch.set_grad_enabled"):
+        if dotted in ("torch.device", "torch.cuda.is_available", "torch.set_printoptions", "torch.set_grad_enabled", "torch.set_default_dtype",
+                      "numpy.set_printoptions", "jax.config.update", "paddle.seed", "mindspore.set_context"):  # fmt: skip
             return Other(dotted)  # settings, not values: `.to(device)` is read where it is used
         if dotted in ("Variable", "torch.autograd.Variable", "autograd.Variable", "nn.Parameter", "torch.nn.Parameter", "Parameter"):
             return self.variable(node, wants_grad=short == "Parameter")
         constructs = short in _CONSTRUCTORS or short in autodiff.DATA or short in _RANDOM
-        if constructs and dotted.split(".")[0] in autodiff.LIBRARIES and ".random." not in dotted:
+        if constructs and dotted.split(".")[0] in autodiff.LIBRARIES and (".random." not in dotted or dotted.startswith("numpy.random.")):
             return self.constructor(node, short)
         if dotted.startswith(("torch.optim", "torch.nn.Module", "torch.nn.Linear", "torch.load", "torch.save", "torch.utils", "tensorflow.keras",
                               "mxnet.gluon", "paddle.nn.Linear", "mindspore.nn")):  # fmt: skip
@@ -604,7 +623,15 @@ class CodeReader(FunctionCalls):
                       device=constant.device, random=constant.random)  # fmt: skip
 
     def constructor(self, node: ast.Call, short: str) -> Value:
-        dtype = "float64" if any(k.arg == "dtype" and ast.unparse(k.value).split(".")[-1] in _FLOAT64 for k in node.keywords) else "float32"
+        dtypes = [arg for arg in node.args if ast.unparse(arg).split(".")[-1] in _DTYPES]  # Tensor(data, mindspore.float32)
+        if dtypes or any(k.arg in ("initial_value", "data", "value") for k in node.keywords):
+            node = ast.Call(node.func, [arg for arg in node.args if arg not in dtypes] + [k.value for k in node.keywords if k.arg in
+                            ("initial_value", "data", "value")], [k for k in node.keywords if k.arg not in ("initial_value", "data", "value")],
+                            lineno=node.lineno, col_offset=node.col_offset)  # fmt: skip
+            node.keywords += [ast.keyword("dtype", arg) for arg in dtypes]
+        numpy = (self.path(node.func) or "").startswith(("numpy.", "autograd.numpy."))  # numpy's arrays are float64 unless told otherwise
+        written = next((ast.unparse(k.value).split(".")[-1] for k in node.keywords if k.arg == "dtype"), None)
+        dtype = "float64" if (written in _FLOAT64 or (numpy and written is None)) else "float32"
         if short == "DoubleTensor":
             dtype = "float64"
         device = "cuda" if any(k.arg == "device" and "cuda" in ast.unparse(k.value) for k in node.keywords) else "cpu"
@@ -631,7 +658,7 @@ class CodeReader(FunctionCalls):
         if isinstance(made, Unknown):
             return made
         made.dtype, made.device = dtype, device
-        if _keyword_true(node, "requires_grad"):
+        if _keyword_true(node, "requires_grad") or any(k.arg == "stop_gradient" and ast.unparse(k.value) == "False" for k in node.keywords):
             return self.leaf_from(made, node)
         return made
 
@@ -641,6 +668,8 @@ class CodeReader(FunctionCalls):
             return self.unknown(node, f"{short}() with a shape that is not literal")
         dims = tuple(int(text) for text in shape)
         line, where = self.file_line(node.lineno), self.where(node.lineno)
+        if self.path(node.func) in ("numpy.random.randn", "numpy.random.rand"):
+            return self.numpy_random(node, short, shape, dims)
         if self.seed is None:
             # NOTE: unseeded: the derivation is still checked, at numpy's seeded normal values
             text = f"randn({', '.join(shape)}, seed=0)" if short == "randn" else f"sigmoid(randn({', '.join(shape)}, seed=0))"
@@ -653,6 +682,17 @@ class CodeReader(FunctionCalls):
             self.not_read(node.lineno, f"torch.{short}() after torch.manual_seed({self.seed}): torch is not installed to reproduce it")
             return Tensor(CONST, line, where, value=f"randn({', '.join(shape)}, seed={self.seed})", random="unseeded")
         return Tensor(CONST, line, where, value=f"tensor({values})", random="seeded")
+
+    def numpy_random(self, node: ast.Call, short: str, shape: list[str], dims: tuple[int, ...]) -> Tensor:
+        """np.random.randn after np.random.seed(k): numpy's own legacy stream, reproduced exactly (no torch, no running)."""
+        from verifygrad.tutorials.seeded import reproduce_numpy
+
+        line, where = self.file_line(node.lineno), self.where(node.lineno)
+        if self.numpy_seed is None:
+            text = f"randn({', '.join(shape)}, seed=0)" if short == "randn" else f"sigmoid(randn({', '.join(shape)}, seed=0))"
+            return Tensor(CONST, line, where, value=text, random="unseeded", dtype="float64")
+        self.numpy_calls.append((short, dims))
+        return Tensor(CONST, line, where, value=f"tensor({reproduce_numpy(self.numpy_seed, self.numpy_calls)})", random="seeded", dtype="float64")
 
     def method(self, node: ast.Call) -> Value:
         assert isinstance(node.func, ast.Attribute)

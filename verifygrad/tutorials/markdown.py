@@ -17,7 +17,7 @@ _OUTPUT_LANGUAGES = {"output", "out", "text", "console", "none", "plain", "plain
 # A line that announces the output below it, in the languages tutorials are written in.
 OUTPUT_LABEL = re.compile(
     r"^\s*(\*\*|__)?(output|outputs|out|result|results|prints|printed|stdout|输出|输出结果|运行结果|结果|执行结果|出力|結果|実行結果)"
-    r"(\*\*|__)?\s*(\(.*\))?\s*[:：]\s*(\*\*|__)?\s*$",
+    r"(\*\*|__)?\s*(?:\(.*\)\s*)?[:：]\s*(?:(?:\*\*|__)\s*)?$",  # NOTE: no two `\s*` with only optional text between
     re.I,
 )
 _DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyter-execute|doctest|testcode|testoutput|math)::\s*(\S*)")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import re
 
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block
 
 SKIP_TAG = "verifygrad-skip"  # a cell tag: the writer asks for the cell's derivations and outputs to be left unchecked
-_START = re.compile(r'^\s*\{\s*$|^\s*\{\s*"(cells|worksheets|metadata|nbformat)"', re.M)
+# NOTE: `[^\S\n]`, not `\s`: with re.M, `^\s*` at every line start would run over all the blank lines below it.
+_START = re.compile(r'^[^\S\n]*\{[^\S\n]*$|^[^\S\n]*\{\s*"(cells|worksheets|metadata|nbformat)"', re.M)
+MAX_JSON_STARTS = 20  # places where the notebook's JSON may begin, tried in order: each try may read to the end
 
 
 class NotANotebook(ValueError):
@@ -18,7 +21,7 @@ class NotANotebook(ValueError):
 
 def notebook_json(text: str) -> tuple[dict, int]:
     """The notebook's JSON object and the file line (0-based) where it starts, skipping page chrome before it."""
-    for match in _START.finditer(text):
+    for match in itertools.islice(_START.finditer(text), MAX_JSON_STARTS):
         start = match.start() + match.group(0).index("{")
         try:
             data, _ = json.JSONDecoder().raw_decode(text, start)

@@ -15,10 +15,14 @@ _CODE_START = re.compile(
     r"|[A-Za-z_][\w.]*\s*\(.*\)"
     r"|[A-Za-z_]\w*(\.[A-Za-z_]\w*)+\s*$)"
 )
+# NOTE: written so that no run of spaces can be split two ways (`\s*,?\s*$` is quadratic in the spaces), with the
+# leading spaces taken whole (`(?=\S)`) and the patterns that may start anywhere searched apart, not as `^\s*.*`.
 _OUTPUT_LINE = re.compile(
-    r"^\s*(tensor\(|Variable containing|array\(|\[torch\.|\[\s*[-+\d.]|\(\s*[-+\d.]|[-+]?\d[\d.e+-]*(\s+[-+]?\d[\d.e+-]*)*\s*\]*\)?,?\s*$"
-    r"|.*Variable containing:|.*(requires_grad=True|grad_fn=<\w+>)\)\s*$|\.\.\.|[-+\d. ,e\[\]]+\]\s*,?\s*$)"
+    r"^\s*(?=\S)(tensor\(|Variable containing|array\(|\[torch\.|\[\s*[-+\d.]|\(\s*[-+\d.]"
+    r"|[-+]?\d[\d.e+-]*(\s+[-+]?\d[\d.e+-]*)*\s*(?:(?:\]+\)?,?|\),?|,)\s*)?$"
+    r"|\.\.\.|(?:(?<= )[-+\d. ,e\[\]]*|[-+\d. ,e\[\]]+)\](?:\s*,)?\s*$)"
 )
+_OUTPUT_ANYWHERE = re.compile(r"Variable containing:|(?:requires_grad=True|grad_fn=<\w+>)\)\s*$")
 
 
 def read_text(text: str) -> list[Block]:
@@ -58,7 +62,7 @@ def read_text(text: str) -> list[Block]:
 
 
 def _is_output(line: str) -> bool:
-    return bool(_OUTPUT_LINE.match(line)) and not _is_code(line)
+    return bool(_OUTPUT_LINE.match(line) or _OUTPUT_ANYWHERE.search(line)) and not _is_code(line)
 
 
 def _is_code(line: str) -> bool:

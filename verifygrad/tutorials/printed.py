@@ -13,6 +13,7 @@ Paddle (`Tensor(shape=[2], dtype=float32, place=..., stop_gradient=False, [1., 2
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,8 +22,6 @@ from verifygrad.cases.written import WrittenFloat
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
 _TOKEN = re.compile(rf"\[|\]|\.\.\.|{_NUMBER}|,")
-_NUMBER_ROW = re.compile(rf"^\s*(?:(?:{_NUMBER})\s*)+$")
-_SCALE = re.compile(rf"^\s*({_NUMBER})\s*\*\s*$")
 _OLD_SIZE = re.compile(r"^\s*\[torch\.(?:cuda\.)?(\w+)Tensor of size ([\dx]+)[^\]]*\]\s*$")
 _CALL = re.compile(r"\b(tensor|array|Array|DeviceArray|Tensor|Parameter containing:\s*tensor)\(")
 _TF_SCALAR = re.compile(rf"<tf\.(?:Tensor|Variable)\b[^<>]*?numpy=({_NUMBER})>")
@@ -55,6 +54,7 @@ def read_printed(text: str) -> list[Printed]:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
+    closing = _closing_brackets(text)
     found: list[Printed] = []
     index = 0
     while index < len(lines):
@@ -69,48 +69,106 @@ def read_printed(text: str) -> list[Printed]:
         call = _CALL.search(line)
         if call:
             begin = starts[index] + call.end() - 1
-            end = _matching(text, begin)
+            end = closing.get(begin)
             if end is None:
                 index += 1
                 continue
             item = _from_call(text[begin + 1 : end], index, text[starts[index] + call.start() : end + 1], call.group(1))
             if item is not None:
                 found.append(item)
-            index = text.count("\n", 0, end) + 1
+            index = bisect_right(starts, end)
             continue
         if _LIST_START.match(line) and not _OLD_SIZE.match(line):
             begin = starts[index] + line.index("[")
-            end = _matching(text, begin, "[", "]")
+            end = closing.get(begin)
             if end is not None:
                 item = _from_data(text[begin : end + 1], index, text[begin : end + 1], shortest=True)
                 if item is not None:
                     found.append(item)
-                index = text.count("\n", 0, end) + 1
+                index = bisect_right(starts, end)
                 continue
-        if _NUMBER_ROW.match(line) or _SCALE.match(line):
+        if _number_row(line) or _scale(line) is not None:
             end = index
-            while end < len(lines) and (_NUMBER_ROW.match(lines[end]) or _SCALE.match(lines[end])):
+            while end < len(lines) and (_number_row(lines[end]) or _scale(lines[end]) is not None):
                 end += 1
             size = _OLD_SIZE.match(lines[end]) if end < len(lines) else None
-            item = _old_style(lines[index:end], size, index)
-            if item is not None:
-                found.append(item)
+            if size is None and all(_scale(row) is None for row in lines[index:end]):
+                found += _python_numbers(lines[index:end], index)  # print(a), print(a, b): Python numbers, no footer
+            else:
+                item = _old_style(lines[index:end], size, index)
+                if item is not None:
+                    found.append(item)
             index = end + (1 if size else 0)
             continue
         index += 1
     return found
 
 
-def _matching(text: str, begin: int, opening: str = "(", closing: str = ")") -> int | None:
-    depth = 0
-    for position in range(begin, len(text)):
-        if text[position] == opening:
-            depth += 1
-        elif text[position] == closing:
-            depth -= 1
-            if depth == 0:
-                return position
-    return None
+def _closing_brackets(text: str) -> dict[int, int]:
+    """Where each `(` and `[` of the text closes, counting only its own kind; one pass (unclosed ones are absent)."""
+    closing: dict[int, int] = {}
+    open_at: dict[str, list[int]] = {"(": [], "[": []}
+    for position, char in enumerate(text):
+        if char in "([":
+            open_at[char].append(position)
+        elif char in ")]":
+            stack = open_at["(" if char == ")" else "["]
+            if stack:
+                closing[stack.pop()] = position
+    return closing
+
+
+def _number_end(text: str, start: int) -> int:
+    """The end of the longest printed number at `start` (`start` itself where none): `-1.5e-3`, `2.`, `.5`, `nan`, `-inf`.
+
+    NOTE: written by hand, not as a regex: `\\d+\\.?\\d*` repeated over a row of digits backtracks exponentially."""
+    position = start + (start < len(text) and text[start] in "+-")
+    for word in ("nan", "inf"):
+        if text.startswith(word, position):
+            return position + 3
+    digits = position
+    while position < len(text) and text[position].isdecimal():
+        position += 1
+    whole = position > digits
+    if position < len(text) and text[position] == ".":
+        fraction = position + 1
+        while fraction < len(text) and text[fraction].isdecimal():
+            fraction += 1
+        if not whole and fraction == position + 1:
+            return start  # a lone point
+        position = fraction
+    elif not whole:
+        return start
+    if position < len(text) and text[position] in "eE":
+        exponent = position + 1 + (position + 1 < len(text) and text[position + 1] in "+-")
+        digits = exponent
+        while exponent < len(text) and text[exponent].isdecimal():
+            exponent += 1
+        if exponent > digits:
+            position = exponent
+    return position
+
+
+def _skip_spaces(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
+
+
+def _number_row(line: str) -> bool:
+    """A line of numbers separated by spaces (old torch's rows)."""
+    pieces = line.split()
+    return bool(pieces) and all(_number_end(piece, 0) == len(piece) for piece in pieces)
+
+
+def _scale(line: str) -> str | None:
+    """The number of old torch's scale line (`1.0e-02 *`), None for any other line."""
+    start = _skip_spaces(line, 0)
+    end = _number_end(line, start)
+    after = _skip_spaces(line, end)
+    if end == start or line[after : after + 1] != "*" or _skip_spaces(line, after + 1) != len(line):
+        return None
+    return line[start:end]
 
 
 def _from_call(inside: str, line: int, whole: str, kind: str) -> Printed | None:
@@ -177,15 +235,21 @@ def _from_data(data: str, line: int, whole: str, shortest: bool = True) -> Print
     return Printed(values, _decimals(numbers, shortest), line, whole, summarised, written=nested)
 
 
+def _python_numbers(rows: list[str], line: int) -> list[Printed]:
+    """Rows of numbers without a tensor's footer: each number a value printed as Python prints it (exactly)."""
+    return [Printed(np.array(float(number)), None, line + offset, number, written=WrittenFloat(float(number), number))
+            for offset, row in enumerate(rows) for number in row.split()]  # fmt: skip
+
+
 def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | None:
     """Old torch rows of numbers, with a scale line and a `[torch.FloatTensor of size AxB]` footer."""
     scale = 1.0
     scale_decimals = 0
     numbers: list[str] = []
     for row in rows:
-        scaled = _SCALE.match(row)
-        if scaled:
-            scale = float(scaled.group(1))
+        scaled = _scale(row)
+        if scaled is not None:
+            scale = float(scaled)
             scale_decimals = max(0, -int(np.floor(np.log10(abs(scale))))) if scale else 0
             continue
         numbers.extend(row.split())
@@ -193,10 +257,7 @@ def _old_style(rows: list[str], size: re.Match | None, line: int) -> Printed | N
         return None
     values = np.array([float(n) for n in numbers]) * scale
     if size is None:
-        if len(numbers) != 1 or len(rows) != 1:
-            return None  # rows of numbers without a footer: not known to be a tensor
-        # a Python number prints its shortest exact form
-        return Printed(values.reshape(()), None, line, "\n".join(rows), written=WrittenFloat(values[0], numbers[0]))
+        return None  # a scale line without a footer: not known to be a tensor
     dims = tuple(int(d) for d in size.group(2).split("x"))
     if int(np.prod(dims)) != values.size:
         return None

@@ -10,9 +10,9 @@ from verifygrad.errors import CaseError
 from verifygrad.process import limits
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block, Document
 from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
-from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, comment_claims, math_spans, tie_math, tie_output
+from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, comment_claims, last_shown, math_spans, tie_math, tie_outputs
 from verifygrad.tutorials.interpret import CodeReader, Reading
-from verifygrad.tutorials.printed import read_printed
+from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.python2 import modernise
 from verifygrad.tutorials.tocases import Draft, drafts_for
 
@@ -33,22 +33,25 @@ def read_tutorial(path: Path) -> Tutorial:
     findings = Findings()
     lines = text.split("\n")
     math_budget = [MAX_MATH_SPANS]
-    pointers: list[list[int]] = []
+    outputs: list[tuple[list[Printed], Block]] = []  # what the last code block printed, paired once all of it is seen
     for block in document.blocks:
         if block.kind == CODE:
+            if outputs:
+                tie_outputs(findings, reader.reading.shown[-1], outputs)
+            outputs = []
             reader.read_block(block, modernise(block.text))
-            pointers.append([0])
-        elif block.kind == OUTPUT and pointers:
-            tie_output(findings, reader.reading.shown[-1], pointers[-1], read_printed(block.text), block)
+        elif block.kind == OUTPUT and reader.reading.shown:
+            outputs.append((read_printed(block.text), block))
         elif block.kind == PROSE:
             findings.math += [(line, _where_in(block, line), body, "LaTeX") for line, body in math_spans(block, lines, math_budget)]
+    if outputs:
+        tie_outputs(findings, reader.reading.shown[-1], outputs)
     reading = reader.reading
     for index, line, string in reading.strings:  # '''输出结果: tensor(...)''' after a print in the code
         printed = read_printed(string)
         if printed:
             earlier = [item for item in reading.shown[index] if item.line <= line]
-            pointer = [max(pointers[index][0], len(earlier) - len(printed))]
-            tie_output(findings, earlier, pointer, printed, _string_block(index, line))
+            tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
     tie_math(findings, reading)
     _leave_skipped(document, reading, findings)

@@ -14,3 +14,14 @@ def reproduce(seed: int, calls: list[tuple[str, tuple[int, ...]]]) -> str | None
     for kind, shape in calls:
         values = (torch.randn if kind == "randn" else torch.rand)(*shape, generator=generator, dtype=torch.float32)
     return repr(values.double().tolist()) if values is not None else None
+
+
+def reproduce_numpy(seed: int, calls: list[tuple[str, tuple[int, ...]]]) -> str:
+    """numpy's legacy ``np.random.seed(k)`` stream (``randn``, ``rand``): the last call's values, float64, as a nested list literal."""
+    import numpy as np
+
+    state = np.random.RandomState(seed)
+    values = None
+    for kind, shape in calls:
+        values = state.randn(*shape) if kind == "randn" else state.rand(*shape)
+    return repr(np.asarray(values).tolist())

@@ -12,7 +12,7 @@ import numpy as np
 
 from verifygrad.language.constants import CONSTRUCTORS
 from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError
-from verifygrad.language.statements import compile_program
+from verifygrad.language.statements import NeedsValues, compile_program
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.findings import Found
 from verifygrad.tutorials.interpret import Derivation, Reading
@@ -214,8 +214,11 @@ def _value_draft(item: Found, path: str, label: str) -> Draft:
 
 def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: str) -> bool:
     """Whether the case's expression is outside verifygrad's language (then it is listed as not read)."""
+    values = {name: constant_array(text) if isinstance(text, str) else np.asarray(text, dtype=np.float64) for name, text in draft.mapping["inputs"].items()}
     try:
-        compile_program(draft.mapping["expr"], list(draft.mapping["inputs"]))
+        compile_program(draft.mapping["expr"], values if all(v is not None for v in values.values()) else list(values))
+    except NeedsValues:
+        return False  # in the language; what it computes depends on the inputs' values or shapes, which the case has
     except ExprError as err:
         entry = (line, f"{label}: {err} in {draft.mapping['expr'][:80]}")
         if entry not in not_read:

@@ -60,6 +60,7 @@ class Unknown:
     """A value the reader could not follow; `reason` says why, once, where it arose."""
 
     reason: str
+    tensor: bool = False  # known to be one tensor (printed as one value), only its value unknown: a name code not read changed
 
 
 @dataclass(frozen=True)

@@ -6,25 +6,25 @@ import numpy as np
 
 from verifygrad.cases.problem import Problem
 from verifygrad.verdict.budget import Tolerance
-from verifygrad.verdict.claims import Claim, ClaimCheck, check_number_claim, note_asymmetry
+from verifygrad.verdict.claims import Claim, ClaimCheck, Rounding, check_number_claim, note_asymmetry
 from verifygrad.verdict.outcome import QuantityCheck
 
 
-def claim_tolerances(quantities: list[QuantityCheck], allowed: dict[str, Tolerance], dtype: str = "float64") -> dict[str, tuple[float, float] | None]:
-    """Per quantity, the (rtol, atol) a value or grad claim may use beyond its own digits, or None.
+def claim_tolerances(quantities: list[QuantityCheck], allowed: dict[str, Tolerance], dtype: str) -> dict[str, Rounding]:
+    """Per quantity, how far a legitimate computation may be from the truth: the case's error budget in its dtype
+    (or the tolerance the case or the command line sets), the second part of every number claim's allowance.
 
-    Against an exact reference a claim is held to its digits alone, unless the case or the command
-    line sets a tolerance; without one (agreement of float engines only) it gets the engines' budget.
-    A float32 case's claims get the budget too: a number printed from float32 arithmetic to eight
-    digits (JAX's ``0.10499357``) is as exact as float32 is, not as its digits say.
     NOTE: per quantity: SymPy may be exact for the gradient and leave the Hessian to numpy.
     """
-    exact = {q.quantity: q.exact and dtype != "float32" for q in quantities}
-    return {q: None if exact.get(q) and t.source == "budget" else (t.rtol, t.atol) for q, t in allowed.items()}
+    exact = {q.quantity: q.exact for q in quantities}
+    of = {quantity: "the exact value" if exact.get(quantity) else "the engines' value" for quantity in allowed}
+    return {
+        q: Rounding(t.rtol, t.atol, f"{dtype} rounding of {of[q]}" if t.source == "budget" else f"the tolerance set ({t.source})") for q, t in allowed.items()
+    }
 
 
 def judge_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndarray] | None,
-                 tolerances: dict[str, tuple[float, float] | None],
+                 tolerances: dict[str, Rounding],
                  bounds: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> list[ClaimCheck]:  # fmt: skip
     """Value and grad claims against the reference; formula claims numerically and symbolically (``formulas``).
 

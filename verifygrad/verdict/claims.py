@@ -1,9 +1,11 @@
 """What a tutorial claims (value, gradient, derivative formula), read as written, and whether value claims hold.
 
-A claim is compared with the exact reference and held to what its own digits state,
-not to the float engines' error budget: ``0.5000`` states four decimals and holds
-within 5e-5 of the truth; ``4.5`` or ``[2.5, 5]`` state nothing beyond themselves and
-must be the truth.  Formula claims are checked in ``formulas``.
+A printed claim holds when it is within half a unit of its last written digit of a value
+the computation could legitimately produce: the exact value give or take the case's own
+error budget for that quantity in its dtype.  ``0.5000`` states four decimals: within 5e-5
+(and float rounding) of the truth; ``4.5`` or ``[2.5, 5]`` state nothing beyond themselves
+and hold within float rounding of the truth; a float32 result printed in full
+(``0.070650935``) holds within float32 rounding.  Formula claims are checked in ``formulas``.
 """
 
 from __future__ import annotations
@@ -236,9 +238,19 @@ def _element(quantity: str, index: tuple[int, ...]) -> str:
     return f"{quantity}[{','.join(map(str, index))}]" if index else quantity
 
 
-def check_number_claim(claim: Claim, truth: np.ndarray, tolerance: tuple[float, float] | None,
+@dataclass(frozen=True)
+class Rounding:
+    """The second part of a claim's allowance: how far a legitimate computation may be from the truth."""
+
+    rtol: float
+    atol: float
+    label: str  # "float32 rounding of the exact value", "the case's tolerance"
+
+
+def check_number_claim(claim: Claim, truth: np.ndarray, rounding: Rounding | None,
                        bounds: tuple[np.ndarray, np.ndarray] | None = None) -> ClaimCheck:  # fmt: skip
-    """A value or gradient claim against the truth, within its own digits (and ``tolerance``, where one applies).
+    """A value or gradient claim against the truth: it holds within half a unit of its last written digit
+    (where it states its digits) of a value the computation could produce, the truth give or take ``rounding``.
 
     ``bounds``: at a kink (under `subgradient: lenient`), the lowest and highest valid derivative per
     element; a claim between them holds there, as an engine's answer does.
@@ -247,15 +259,19 @@ def check_number_claim(claim: Claim, truth: np.ndarray, tolerance: tuple[float, 
     if not np.all(np.isfinite(truth)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(truth))[0]) if truth.ndim else ()
         return ClaimCheck(claim, None, f"unchecked: the true {_element(claim.quantity, index)} is {truth[index]}, not a finite number")
-    rtol, atol = tolerance or (0.0, 0.0)
-    allowed = np.maximum(claim.half_unit * (1 + 1e-9), atol + max(rtol, EXACT_RTOL) * np.abs(truth))
+    rtol, atol = (rounding.rtol, rounding.atol) if rounding else (0.0, 0.0)
+    floor = EXACT_RTOL * np.abs(truth)
+    printed = claim.half_unit * (1 + 1e-9) + floor
+    computed = atol + max(rtol, EXACT_RTOL) * np.abs(truth)
+    allowed = claim.half_unit * (1 + 1e-9) + computed
     claimed = np.asarray(claim.claimed, np.float64)
-    close = np.abs(claimed - truth) <= allowed
+    error = np.abs(claimed - truth)
+    close = error <= allowed
     within = close.copy()
     if bounds is not None:
         low, high = (np.broadcast_to(b, truth.shape) for b in bounds)
         within |= (claimed >= low - allowed) & (claimed <= high + allowed)
-    excess = np.where(within, -np.inf, np.abs(claimed - truth) - allowed)  # the element furthest outside
+    excess = np.where(within, -np.inf, error - allowed)  # the element furthest outside
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), excess.shape)) if excess.size else ()
     difference = compare_arrays(claimed, truth, 0.0, 0.0)
     difference = Difference(
@@ -263,10 +279,19 @@ def check_number_claim(claim: Claim, truth: np.ndarray, tolerance: tuple[float, 
         float(claimed[worst]), float(truth[worst]), float(allowed[worst]), difference.max_ulp,
     )  # fmt: skip
     subgradient = " (a valid subgradient at the kink)" if not np.all(close) else ""
+    digits = claim.rule.removeprefix("to the ").removesuffix(" written")  # "4 decimals"
+    label = rounding.label if rounding else ""
     if difference.ok:
-        return ClaimCheck(claim, True, ("holds" if claim.rule == "exactly" else f"holds {claim.rule}") + subgradient, difference, allowed)
+        if np.all(error[close] <= printed[close]):
+            decided = "holds" if claim.rule == "exactly" else f"holds: within the printed {digits}"
+        elif np.all(error[close] <= computed[close]) or claim.rule == "exactly":
+            decided = f"holds: within {label}"
+        else:
+            decided = f"holds: within the printed {digits} of {label}"
+        return ClaimCheck(claim, True, decided + subgradient, difference, allowed)
     flat = int(np.ravel_multi_index(worst, truth.shape)) if worst else 0
     said = claim.element_texts[flat] if claim.element_texts else f"{difference.actual:.6g}"  # the number as written
-    held = "" if claim.rule == "exactly" else f"; held {claim.rule}"
+    parts = ([] if claim.rule == "exactly" else [f"the printed {digits}"]) + ([label] if label else [])
+    held = f"; held to {' and '.join(parts)}" if parts else ""
     text = f"wrong ({_element(claim.quantity, worst)}: claimed {said}, true {difference.expected:.6g}{held})"
     return ClaimCheck(claim, False, text, difference, allowed)

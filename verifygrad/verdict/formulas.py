@@ -2,10 +2,13 @@
 
 A formula claim is a program like the case's own, so it is always checked numerically:
 evaluated by the numpy engine's forward pass and compared with the reference's gradient at
-the case's inputs (whatever route derived it) and with the numpy engine's gradient at seeded
-random points around the inputs and across the domain.  Where SymPy can expand the case, the
-claim is also compared with the symbolic derivative at 30 digits and, if small, proven equal.
-A claim that is not proven must have held at MIN_POINTS points of the domain at least.
+the case's inputs (whatever route derived it) and, at seeded random points around the inputs
+and across the domain, with two independent engines: the numpy engine's reverse mode and
+finite differences.  Only the differentiated inputs move to random points; every other input
+(labels, masks, data) keeps the case's own value, for which the formula is claimed.  Where
+SymPy can expand the case, the claim is also compared with the symbolic derivative at 30 digits
+and, if small, proven equal.  A claim that is not proven must have held against both engines at
+MIN_POINTS points of the domain at least, and is reported "holds numerically, not proven".
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ MIN_POINTS = 4  # in-domain random points an unproven claim must hold at
 SYMBOLIC_POINTS = 8
 NUMERIC_RTOL = 1e-6  # float64 evaluations of two correct formulas differ by rounding only; a wrong one by far more
 FORMULA_RTOL = 1e-9  # both sides evaluated to 30 digits, so only a real difference exceeds this
-FORMULA_ATOL = 1e-24  # NOTE: where the truth is exactly 0, 30-digit arithmetic leaves residues like 5.7e-42
+# NOTE: where the truth is exactly 0, 30-digit arithmetic leaves residues of about 1e-30 times the
+# terms that cancelled (5.7e-42 from terms of 1e-12): the absolute floor scales with those terms.
+TERMS_FLOOR = 1e-20
 MAX_PROOF_ELEMENTS = 64
 
 
@@ -38,7 +43,10 @@ class Numeric:
 
 
 def sample_points(problem: Problem) -> list[dict[str, np.ndarray]]:
-    """Seeded random inputs: around the case's own, in [-2, 2], positive only, and across a wide range."""
+    """Seeded random values of the differentiated inputs: around the case's own, in [-2, 2], positive only, and wide.
+
+    NOTE: every other input keeps the case's value: ``(softmax(z) - y)/N`` holds for one-hot labels ``y`` only.
+    """
     rng = np.random.default_rng(0)
     reach = 2 * max((float(np.max(np.abs(v))) for v in problem.inputs.values() if v.size), default=0.0) + 10
     points = []
@@ -46,6 +54,9 @@ def sample_points(problem: Problem) -> list[dict[str, np.ndarray]]:
         for _ in range(count):
             point = {}
             for name, value in problem.inputs.items():
+                if name not in problem.wrt:
+                    point[name] = value
+                    continue
                 if family == "around":
                     drawn = value + rng.normal(size=value.shape) * (0.1 * np.abs(value) + 0.05)
                 elif family == "wide":
@@ -72,12 +83,12 @@ def check_formula(claim: Claim, problem: Problem, truth: np.ndarray | None) -> C
     if numeric.points < MIN_POINTS:
         return ClaimCheck(claim, None, f"unchecked: equal at only {numeric.points} random points inside the domain, at least {MIN_POINTS} are needed")
     at_inputs = " and the case's inputs" if truth is not None else ""
-    why_not_proven = f" ({by_sympy.text.removeprefix('unchecked: ')})" if by_sympy.ok is None else ""
-    return ClaimCheck(claim, True, f"equal at {numeric.points} random points{at_inputs}{why_not_proven}")
+    why_not_proven = f": {by_sympy.text.removeprefix('unchecked: ')}" if by_sympy.ok is None else ""
+    return ClaimCheck(claim, True, f"holds numerically, not proven (equal at {numeric.points} random points{at_inputs}, by numpy and fd{why_not_proven})")
 
 
 def check_numerically(claim: Claim, problem: Problem, truth: np.ndarray | None, points: list[dict[str, np.ndarray]]) -> Numeric:
-    """The claim by the numpy engine: against ``truth`` at the case's inputs, against numpy's gradient at ``points``."""
+    """The claim against ``truth`` at the case's inputs, and at ``points`` against numpy's gradient and fd's (two engines)."""
     from verifygrad.engines import numpy_engine
 
     with np.errstate(all="ignore"):
@@ -94,11 +105,41 @@ def check_numerically(claim: Claim, problem: Problem, truth: np.ndarray | None, 
             gradient = result.grads[claim.quantity] if claim.kind == "formula" else _second_order(moved)[claim.quantity]
             if not (np.all(np.isfinite(result.value)) and np.all(np.isfinite(gradient))):
                 continue  # outside the domain
-            wrong = _differs(claim, point, _claimed(claim, problem, point), gradient, "numpy's")
+            claimed = _claimed(claim, problem, point)
+            wrong = _differs(claim, point, claimed, gradient, "numpy's")
             if wrong:
                 return Numeric(wrong, held)
-            held += 1
+            if _fd_confirms(claim, moved, claimed):
+                held += 1
     return Numeric(None, held)
+
+
+def _fd_confirms(claim: Claim, problem: Problem, claimed: np.ndarray) -> bool:
+    """Whether finite differences, independent of every derivative rule, agree with the claim at this point.
+
+    NOTE: fd's own doubt (a kink within its step) or a disagreement leaves the point uncounted, never
+    wrong: numpy's gradient has already agreed, and fd is the less accurate of the two.
+    """
+    from verifygrad.engines import fd_engine, fd_second_order
+    from verifygrad.engines.fd_engine import fd_tolerance
+
+    if claim.kind == "formula":
+        one = dataclasses.replace(problem, wrt=(claim.quantity,), second=None)
+        result = fd_engine.run(one)
+        grads, directional, doubted = result.grads, result.directional, result.unchecked
+    else:
+        (grads, directional, doubted), _ = fd_second_order.quantities(problem)
+    rtol, atol = fd_tolerance(NUMERIC_RTOL, 0.0, claim.quantity)
+    scale = float(np.max(np.abs(claimed), initial=0.0))
+    if claim.quantity in directional:
+        directions, found = directional[claim.quantity]
+        expected = np.tensordot(directions, claimed, axes=claimed.ndim)
+        ok = np.abs(found - expected) <= atol + rtol * (np.abs(expected) + scale * np.abs(directions).reshape(len(directions), -1).sum(1))
+    elif claim.quantity in grads:
+        ok = np.abs(grads[claim.quantity] - claimed) <= atol + rtol * (np.abs(claimed) + scale)
+    else:
+        return False
+    return bool(np.all(ok)) and not np.any(doubted.get(claim.quantity, False))
 
 
 def _moved(problem: Problem, point: dict[str, np.ndarray]) -> Problem | None:
@@ -229,7 +270,8 @@ def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], proble
             said_value = symbolic.to_float(said, substitution)
             if np.isnan(true_value):
                 continue
-            if not abs(said_value - true_value) <= FORMULA_RTOL * abs(true_value) + FORMULA_ATOL:
+            off = abs(said_value - true_value)
+            if not off <= FORMULA_RTOL * abs(true_value) and not off <= TERMS_FLOOR * max(_terms(said, substitution), _terms(true, substitution)):
                 element = f"[{','.join(map(str, index))}]" if index else ""
                 at = _describe_symbols(said, true, substitution)
                 text = f"wrong (differs at {at}: claimed {said_value:.6g}, true {_true_name(claim)}{element} = {true_value:.6g})"
@@ -239,6 +281,18 @@ def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], proble
     if len(pairs) <= MAX_PROOF_ELEMENTS and all(simplifies_to_zero(said - true) for said, true, _ in pairs):
         return ClaimCheck(claim, True, "proven")
     return ClaimCheck(claim, None, "unchecked: not proven")
+
+
+def _terms(expression, substitution: dict) -> float:
+    """The size of the terms a sum adds (and may cancel): the sum of their absolute values, at 30 digits."""
+    import sympy as sp
+
+    from verifygrad.engines.sympy import expand as symbolic
+
+    expression = sp.sympify(expression)
+    terms = expression.args if isinstance(expression, sp.Add) else (expression,)
+    sizes = [abs(symbolic.to_float(term, substitution)) for term in terms]
+    return float(np.nansum(sizes)) if all(np.isfinite(sizes) | np.isnan(sizes)) else 0.0
 
 
 def simplifies_to_zero(expression) -> bool:

@@ -1,12 +1,15 @@
 """The SymPy engine: the first of its routes that applies (scalar rule, matrix calculus, element expansion).
 
-Every route evaluates exactly from the inputs as written (``0.1`` is one tenth) to ``PRECISION``
+Every route evaluates exactly from the inputs as the engines receive them (``0.1`` is the float64,
+or in a float32 case the float32, nearest one tenth, converted exactly) to ``PRECISION``
 significant digits where the inputs are small enough, so this engine is the reference.
 """
 
 from __future__ import annotations
 
 import dataclasses
+
+import numpy as np
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
@@ -19,8 +22,10 @@ from verifygrad.engines.sympy.expand import check_exponents, per_element_is_chea
 def run(problem: Problem) -> EngineResult:
     """The gradient by the first route that applies; then second order, by routes that check each other.
 
-    Done once per distinct problem (``shared``): a float32 copy of a case gets the float64 case's reference.
+    Done once per distinct problem (``shared``): a float32 copy of a case gets the float64 case's reference
+    where its inputs are the same floats (integers, halves), never where float32 rounds them.
     """
+    problem = as_received(problem)
     return shared.once("engine", problem, lambda: _run(problem))
 
 
@@ -38,6 +43,14 @@ def _run(problem: Problem) -> EngineResult:
         result.detail += f"; second order: {how}"
         result.exact = result.exact and exact
     return result
+
+
+def as_received(problem: Problem) -> Problem:
+    """The problem at the inputs the float engines receive: each rounded to the case's dtype (float32 cases)."""
+    if problem.dtype == "float64":
+        return problem
+    inputs = {name: value.astype(problem.dtype).astype(np.float64) for name, value in problem.inputs.items()}
+    return dataclasses.replace(problem, inputs=inputs)
 
 
 def first_order(problem: Problem) -> EngineResult:

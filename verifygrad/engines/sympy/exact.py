@@ -1,7 +1,8 @@
-"""Exact arithmetic the SymPy routes share: numbers as written, the working precision, SymPy's elementwise functions."""
+"""Exact arithmetic the SymPy routes share: numbers as the engines receive them, the working precision, SymPy's elementwise functions."""
 
 from __future__ import annotations
 
+import fractions
 import math
 from collections.abc import Callable
 
@@ -93,26 +94,29 @@ class log_power(sp.Function):  # noqa: N801
 
 
 def precise(value: float) -> sp.Expr:
-    """The number as written, to PRECISION + 10 digits: what inputs are evaluated at.
+    """The float the engines receive, converted exactly (its binary value, not its shortest decimal): what inputs are evaluated at.
 
-    NOTE: an exact Rational would do as well, but a Rational with a 17-digit
-    numerator raised to a non-integer Rational makes SymPy factor integers.
+    NOTE: ``pi/2`` is the float nearest pi/2, whose cosine is 6.123e-17; its shortest decimal
+    1.5707963267948966 is a third point (cosine 1.9e-17). An exact Rational would do as well, but a
+    Rational with a 17-digit numerator raised to a non-integer Rational makes SymPy factor integers.
     """
     if math.isfinite(value):
-        return sp.Float(repr(float(value)), PRECISION + 10)
+        return sp.Float(float(value), PRECISION + 10)  # NOTE: from a float, SymPy keeps every binary digit
     return exact(value)
 
 
 def exact(value: float) -> sp.Expr:
-    """The number as written: the shortest decimal that reads back as this float."""
-    if math.isfinite(value):
-        return sp.Rational(repr(float(value)))
-    return sp.nan if math.isnan(value) else (sp.oo if value > 0 else -sp.oo)
+    """A constant as the engines hold it: its shortest decimal where that is the float exactly (2.5, 0.125),
+    else the float's binary value to PRECISION + 10 digits (float64's 0.1 is 0.1000000000000000055511...)."""
+    if not math.isfinite(value):
+        return sp.nan if math.isnan(value) else (sp.oo if value > 0 else -sp.oo)
+    written = sp.Rational(repr(float(value)))
+    return written if fractions.Fraction(repr(float(value))) == fractions.Fraction(float(value)) else sp.Float(float(value), PRECISION + 10)
 
 
-def mpf_as_written(value: float) -> mpmath.mpf:
-    """The number as written (the shortest decimal that reads back as this float), to the working precision."""
-    return mpmath.mpf(repr(float(value))) if math.isfinite(value) else mpmath.mpf(value)
+def mpf_exactly(value: float) -> mpmath.mpf:
+    """The float the engines receive, exactly (mpmath holds a float's binary value without rounding)."""
+    return mpmath.mpf(float(value))
 
 
 def real_float(number: object) -> float:

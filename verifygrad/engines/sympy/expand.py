@@ -2,8 +2,8 @@
 
 Every input element becomes a real symbol (``x[0,1]``), the program is built
 over object arrays of SymPy expressions, and each gradient element is a
-SymPy derivative, evaluated exactly from the inputs as written (``0.1`` is one
-tenth) to ``PRECISION`` significant digits: the reference.
+SymPy derivative, evaluated exactly from the inputs as the engines receive them
+(``0.1`` is float64's nearest binary value) to ``PRECISION`` significant digits: the reference.
 """
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ class Derivation:
     symbols: dict[str, np.ndarray]  # element symbols of each input
     output: np.ndarray  # the output's elements
     grads: dict[str, np.ndarray]  # derivative expressions, per wrt input, per element
-    substitution: dict[sp.Symbol, sp.Expr]  # each symbol's value as written
+    substitution: dict[sp.Symbol, sp.Expr]  # each symbol's value: the float the engines receive, exactly
 
 
 def check_exponents(program: Program, inputs: dict[str, np.ndarray]) -> None:

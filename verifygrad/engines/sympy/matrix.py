@@ -24,7 +24,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.tensor.array.expressions.arrayexpr_derivatives import matrix_derive
 
 from verifygrad.cases.problem import Problem
-from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, EXACT, GUARD_DIGITS, PRECISION, exact, mpf_as_written, real_float
+from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, EXACT, GUARD_DIGITS, PRECISION, exact, mpf_exactly, real_float
 from verifygrad.engines.sympy.expand import run_expanded
 from verifygrad.language.parse import Program
 
@@ -262,7 +262,7 @@ def evaluate(rule: MatrixRule, problem: Problem) -> tuple[np.ndarray, dict[str, 
 
 def _evaluate(rule: MatrixRule, problem: Problem, precise: bool) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
     with mpmath.workdps(PRECISION + GUARD_DIGITS), np.errstate(all="ignore"):
-        convert = np.vectorize(mpf_as_written, otypes=[object]) if precise else (lambda v: v)
+        convert = np.vectorize(mpf_exactly, otypes=[object]) if precise else (lambda v: v)
         values, dims = {}, {}
         for name, symbol in rule.inputs.items():
             value = convert(problem.inputs[name])

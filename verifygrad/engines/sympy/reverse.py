@@ -19,7 +19,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from verifygrad.engines.sympy.exact import GUARD_DIGITS, PRECISION, mpf_as_written
+from verifygrad.engines.sympy.exact import GUARD_DIGITS, PRECISION, mpf_exactly
 
 NAN = mpmath.mpf("nan")
 
@@ -132,7 +132,7 @@ def value_and_grads(objective: sp.Expr, outputs: np.ndarray, symbols: dict[str, 
         values: dict[sp.Basic, Any] = {}
         for node in order:
             if isinstance(node, sp.Symbol):
-                values[node] = mpf_as_written(float(substitution[node]))
+                values[node] = mpf_exactly(float(substitution[node]))
             elif node is not root:
                 values[node] = _value(node, values)
         adjoints: dict[sp.Basic, Any] = {objective: mpmath.mpf(1)}

@@ -24,7 +24,7 @@ import numpy as np
 import sympy as sp
 
 from verifygrad.cases.problem import Problem
-from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, EXACT, GUARD_DIGITS, PRECISION, exact, mpf_as_written, real_float
+from verifygrad.engines.sympy.exact import BINARY, ELEMENTWISE, EXACT, GUARD_DIGITS, PRECISION, exact, mpf_exactly, real_float
 from verifygrad.language.parse import Program
 
 PRECISE_MAX_ELEMENTS = 4096  # above this, float64 evaluation: 30 digits would take seconds
@@ -145,7 +145,7 @@ PRECISE = SimpleNamespace(
     log=np.frompyfunc(mpmath.log, 1, 1),
     sum=lambda v: mpmath.fsum(np.ravel(v)),
     one=mpmath.mpf(1),
-    number=lambda v: mpf_as_written(float(v)),
+    number=lambda v: mpf_exactly(float(v)),
     to_float=lambda v: np.vectorize(real_float, otypes=[np.float64])(v),
 )
 
@@ -169,7 +169,7 @@ def _element_values(rule: ScalarRule, problem: Problem, shape: tuple[int, ...], 
     inputs = list(problem.inputs.values())
     if lib is FLOAT:
         return [np.broadcast_to(v, shape) for v in rule.compiled("element", "numpy")(*inputs)]
-    columns = [np.broadcast_to(np.vectorize(mpf_as_written, otypes=[object])(v), shape).ravel() for v in inputs]
+    columns = [np.broadcast_to(np.vectorize(mpf_exactly, otypes=[object])(v), shape).ravel() for v in inputs]
     count = len(rule.element_outputs)
     rows = [_safe(rule, "element", "mpmath", args) for args in zip(*columns)] if columns else [_safe(rule, "element", "mpmath", [])]
     table = np.array(rows, dtype=object).reshape(len(rows), count).T

@@ -26,7 +26,7 @@ from verifygrad.cases.problem import Problem
 from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
 from verifygrad.engines import EngineSkipped
 from verifygrad.engines.sympy import expand, scalar
-from verifygrad.engines.sympy.exact import EXACT, GUARD_DIGITS, PRECISION, exact, mpf_as_written, real_float
+from verifygrad.engines.sympy.exact import EXACT, GUARD_DIGITS, PRECISION, exact, mpf_exactly, real_float
 
 MAX_HESSIAN_WORK = 3_000_000  # expanded terms times (elements differentiated) squared
 CHECK_RTOL = 1e-12  # both routes are exact to 30 digits: any real difference is far above this
@@ -133,7 +133,7 @@ def _elementwise(expressions: list[sp.Expr], symbols: tuple[sp.Symbol, ...], pro
         with np.errstate(all="ignore"):
             return [np.broadcast_to(np.asarray(v, np.float64), shape) for v in function(*inputs)]
     function = sp.lambdify(list(symbols), expressions, modules="mpmath", cse=True)
-    columns = [np.broadcast_to(np.vectorize(mpf_as_written, otypes=[object])(v), shape).ravel() for v in inputs]
+    columns = [np.broadcast_to(np.vectorize(mpf_exactly, otypes=[object])(v), shape).ravel() for v in inputs]
     with mpmath.workdps(PRECISION + GUARD_DIGITS):
         rows = [_safe(function, args, len(expressions)) for args in zip(*columns)]
     table = np.array(rows, dtype=object).reshape(len(rows), len(expressions)).T

@@ -110,12 +110,12 @@ _TAPE: list[list[Traced]] = []  # the recording in progress (innermost last)
 
 
 def number(value: Any) -> Decimal:
-    """A constant as a Decimal: an integer exactly, a float as written (its shortest repr)."""
+    """A number as a Decimal: an integer, or a float's exact binary value (as the engines receive it)."""
     if isinstance(value, Decimal):
         return value
     if isinstance(value, (int, np.integer)):
         return Decimal(int(value))
-    return Decimal(repr(float(value)))
+    return Decimal(float(value))  # NOTE: exact: Decimal(0.1) is 0.1000000000000000055511151231257827...
 
 
 def _power(base: Decimal, exponent: Decimal) -> Decimal:
