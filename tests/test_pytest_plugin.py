@@ -179,3 +179,11 @@ def test_repo_collects_only_its_python_tests():
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     items = [line for line in result.stdout.splitlines() if "::" in line]
     assert items and all(line.startswith("tests/") and ".py::" in line for line in items), result.stdout[-2000:]
+
+
+def test_a_documented_mismatch_is_an_xfail_not_a_pass(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    pytester.makefile(".grad.yaml", documented=FAST + "cases:\n  - {name: documented, expr: x*x, inputs: {x: 2}, expect: {grad: {x: 5}}, expect_mismatch: it is 4}\n")
+    result = pytester.runpytest_subprocess(*PLUGIN, "-rx")
+    result.assert_outcomes(xfailed=1)
+    result.stdout.fnmatch_lines(["XFAIL *documented*XFAIL: expected mismatch found (it is 4)*"])
