@@ -183,7 +183,8 @@ def test_repo_collects_only_its_python_tests():
 
 def test_a_documented_mismatch_is_an_xfail_not_a_pass(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    pytester.makefile(".grad.yaml", documented=FAST + "cases:\n  - {name: documented, expr: x*x, inputs: {x: 2}, expect: {grad: {x: 5}}, expect_mismatch: it is 4}\n")
+    case = "{name: documented, expr: x*x, inputs: {x: 2}, expect: {grad: {x: 5}}, expect_mismatch: it is 4}"
+    pytester.makefile(".grad.yaml", documented=FAST + f"cases:\n  - {case}\n")
     result = pytester.runpytest_subprocess(*PLUGIN, "-rx")
     result.assert_outcomes(xfailed=1)
     result.stdout.fnmatch_lines(["XFAIL *documented*XFAIL: expected mismatch found (it is 4)*"])
