@@ -187,7 +187,18 @@ def suite_rows(count: int, directory: Path, imports: float, engines: list[str]) 
     wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-200:]
     measured = f"{wall:.2f} s wall ({cpu:.2f} s cpu), {wall - imports:.2f} s after start-up"
-    return [(f"suite of {count} generated cases, engines {'+'.join(engines)} ({summary})", measured, "", "≤ 5 s after start-up")]
+    return [(f"suite of {count} generated cases, engines {'+'.join(engines)} ({summary})", measured, "", "≤ 10 s after start-up")]
+
+
+def bundled_rows(imports: float) -> list[Row]:
+    """`verifygrad run cases/` (the bundled suite, every engine, SymPy in its worker) against the import floor."""
+    cases = Path(__file__).resolve().parent.parent / "cases"
+    start, cpu = time.perf_counter(), cpu_seconds()
+    done = subprocess.run([sys.executable, "-m", "verifygrad", "run", "-q", str(cases)], capture_output=True, text=True)
+    wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-200:]
+    # NOTE: the target: half of the 12.2x measured before issue 24 (23.6 s against a 1.94 s floor)
+    return [(f"bundled suite, verifygrad run cases/ ({summary})", f"{wall:.2f} s wall ({cpu:.2f} s cpu)", f"{wall / imports:.2f}x of the imports", "≤ 6.1x")]
 
 
 def machine() -> str:
@@ -207,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     quick = parser.parse_args(argv).quick
     repeats = 1 if quick else 7
     sizes = {"w1": 1_000, "w2": 16, "w3": 40, "sympy_w1": 100, "sympy_w2": 3, "suite": 4} if quick else {
-        "w1": 1_000_000, "w2": 1024, "w3": 4_000, "sympy_w1": 1_000_000, "sympy_w2": 1024, "suite": 200}  # fmt: skip
+        "w1": 1_000_000, "w2": 1024, "w3": 4_000, "sympy_w1": 1_000_000, "sympy_w2": 1024, "suite": 1000}  # fmt: skip
     rows: list[Row] = []
     references = not quick  # NOTE: importing torch and autograd costs seconds; quick mode checks the harness only
     w1 = workloads.w1(sizes["w1"], references)
@@ -227,6 +238,7 @@ def main(argv: list[str] | None = None) -> None:
         engines = ["numpy", "sympy"] if quick else ["sympy", "numpy", "torch"]
         startup, imports = startup_rows(repeats, case_file, engines)
         rows += startup + suite_rows(sizes["suite"], Path(tempfile.mkdtemp(dir=directory)), imports, engines)
+        rows += [] if quick else bundled_rows(imports)
     print(f"machine: {machine()}\n")
     print("| figure | measured | ratio | target |\n|---|---|---|---|")
     for row in rows:

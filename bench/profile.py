@@ -40,23 +40,26 @@ STAGES = (
 )
 
 _own: dict[str, float] = defaultdict(float)
+_own_cpu: dict[str, float] = defaultdict(float)
 _calls: dict[str, int] = defaultdict(int)
-_stack: list[list[Any]] = []  # [stage, start, time of nested stages]
+_stack: list[list[Any]] = []  # [stage, start, cpu start, time of nested stages, cpu time of nested stages]
 
 
 def timed(stage: str | Callable[..., str], function: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         label = stage(*args, **kwargs) if callable(stage) else stage
-        _stack.append([label, time.perf_counter(), 0.0])
+        _stack.append([label, time.perf_counter(), time.process_time(), 0.0, 0.0])
         try:
             return function(*args, **kwargs)
         finally:
-            label, start, nested = _stack.pop()
-            spent = time.perf_counter() - start
+            label, start, cpu_start, nested, nested_cpu = _stack.pop()
+            spent, spent_cpu = time.perf_counter() - start, time.process_time() - cpu_start
             _own[label] += spent - nested
+            _own_cpu[label] += spent_cpu - nested_cpu
             _calls[label] += 1
             if _stack:
-                _stack[-1][2] += spent
+                _stack[-1][3] += spent
+                _stack[-1][4] += spent_cpu
 
     return wrapper
 
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from verifygrad.frontends import cli
 
-    imported = time.perf_counter()
+    imported, imported_cpu = time.perf_counter(), time.process_time()
     instrument()
     profile = cProfile.Profile() if args.cprofile else None
     out = io.StringIO()
@@ -108,14 +111,15 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             if profile:
                 profile.disable()
-    total = time.perf_counter() - START
+    total, total_cpu = time.perf_counter() - START, time.process_time()
     summary = out.getvalue().strip().splitlines()[-1:] or [""]
-    rows = {"start-up (imports of the CLI)": imported - START, **_own}
-    rows["other (the run's own loop, workers' start, engine imports not in a stage)"] = total - sum(rows.values())
-    print(f"{' '.join(args.paths)}: {summary[0]}; {total:.2f} s wall in all\n")
-    print("| stage | seconds | share | calls |\n|---|---|---|---|")
-    for stage, seconds in sorted(rows.items(), key=lambda item: -item[1]):
-        print(f"| {stage} | {seconds:.2f} | {seconds / total:.0%} | {_calls.get(stage, '')} |")
+    rows = {"start-up (imports of the CLI)": (imported - START, imported_cpu), **{k: (v, _own_cpu[k]) for k, v in _own.items()}}
+    other = "other (the run's own loop, workers' start, engine imports not in a stage)"
+    rows[other] = (total - sum(w for w, _ in rows.values()), total_cpu - sum(c for _, c in rows.values()))
+    print(f"{' '.join(args.paths)}: {summary[0]}; {total:.2f} s wall, {total_cpu:.2f} s CPU of this process in all\n")
+    print("| stage | wall s | share | CPU s (this process) | calls |\n|---|---|---|---|---|")
+    for stage, (seconds, cpu) in sorted(rows.items(), key=lambda item: -item[1][0]):
+        print(f"| {stage} | {seconds:.2f} | {seconds / total:.0%} | {cpu:.2f} | {_calls.get(stage, '')} |")
     if profile:
         stream = io.StringIO()
         if args.dump:

@@ -87,10 +87,13 @@ def test_unused_input_has_zero_gradient() -> None:
         np.testing.assert_array_equal(result.grads["y"], [[0.0, 0.0]])
 
 
-def test_sympy_is_exact_from_the_decimal_inputs() -> None:
-    # In float64, 0.1 + 0.2 is 0.30000000000000004; from the inputs as written it is 3/10.
+def test_sympy_is_exact_from_the_floats_the_engines_receive() -> None:
+    # The reference starts where the engines do: float64's 0.1 and 0.2 (binary), added exactly:
+    # 0.3000000000000000166533453693773481..., not the 3/10 of the decimals as written.
+    from fractions import Fraction
+
     result = run_engine("sympy", make_problem("a + b", a=0.1, b=0.2))
-    assert result.value == 0.3
+    assert result.exact and result.value == float(Fraction(0.1) + Fraction(0.2))
 
 
 def test_sympy_shows_an_elementwise_formula_where_one_exists() -> None:

@@ -188,3 +188,76 @@ def test_a_float32_case_is_differentiated_at_float32_inputs(tmp_path):
     x32 = float(np.float32(0.1))
     assert outcome.results["sympy"].value == pytest.approx(x32 * x32, rel=1e-15, abs=0)  # not 0.01
     assert outcome.results["sympy"].grads["x"] == pytest.approx(2 * x32, rel=1e-15, abs=0)
+
+
+# --- item 5: second order -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("asked", ["jacobian: true", "hessian: true", "jvp: {x: [1.0, -2.0]}"])
+def test_fd_honours_detach_in_second_order(tmp_path, asked):
+    # (x*x).detach()*x is c*x with c held at x0^2: J = diag(x0^2), H = 0, Jv = x0^2 v.
+    expr = "sum((x*x).detach()*x)" if asked.startswith("hessian") else "(x*x).detach()*x"
+    outcome = outcome_of(tmp_path, f"name: c\nexpr: {expr}\ninputs: {{x: [1.5, 2.0]}}\n{asked}\n")
+    assert outcome.verdict == PASSED, outcome.reasons
+    fd = outcome.results["fd"].grads
+    if asked.startswith("jacobian"):
+        np.testing.assert_allclose(fd["J[x]"], np.diag([2.25, 4.0]), rtol=1e-8, atol=1e-8)
+    elif asked.startswith("hessian"):
+        np.testing.assert_allclose(fd["H[x,x]"], np.zeros((2, 2)), atol=1e-6)
+    else:
+        np.testing.assert_allclose(fd["Jv"], [2.25, -8.0], rtol=1e-8)
+
+
+def test_an_all_nan_hessian_is_not_verified(tmp_path):
+    # sqrt of negative numbers: NaN in every float engine; SymPy in float64 keeps the off-diagonal 0.
+    outcome = outcome_of(tmp_path, "name: c\nexpr: sum(sqrt(x))\ninputs: {x: [-1.0, -2.0]}\nhessian: true\n")
+    assert outcome.verdict == SKIPPED, outcome.reasons
+
+
+@pytest.mark.parametrize("expr", ["mean(abs(x))", "sum(maximum(x, 0.5*x)**2)", "mean(clamp(x, -1, 1)*x)"])
+def test_sympy_second_derivative_of_kinked_functions_is_zero_away_from_the_kink(tmp_path, expr):
+    outcome = outcome_of(tmp_path, f"name: c\nexpr: {expr}\ninputs: {{x: [-1.5, 0.5, 2.0]}}\nhessian: true\n")
+    assert outcome.results["sympy"].ok, outcome.results["sympy"].reason
+    assert outcome.verdict == PASSED, outcome.reasons
+
+
+# --- item 4: budgets that know cancellation ----------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_tanh_derivative_near_saturation_rounds_to_zero_legitimately(tmp_path, dtype):
+    # tanh(21) rounds to 1 in both dtypes, so 1 - tanh^2 is 0 in every float library; the exact value is 2.3e-18.
+    outcome = outcome_of(tmp_path, f"name: c\ndtype: {dtype}\nexpr: tanh(x)\ninputs: {{x: 21.0}}\n")
+    assert outcome.verdict == PASSED, outcome.reasons
+    assert outcome.results["numpy"].grads["x"] == 0 and outcome.results["sympy"].grads["x"] == pytest.approx(2.2998e-18, rel=1e-4)
+
+
+def test_values_claims_need_an_exact_reference_or_two_engines(tmp_path):
+    text = "name: c\nexpr: |\n  y = x*3\n  z = y**3\ninputs: {x: 1.0}\nexpect: {values: {y: %s}}\n"
+    exact = outcome_of(tmp_path, text % "3")
+    assert exact.verdict == PASSED and claim_texts(exact) == ["holds"], exact.reasons
+    assert outcome_of(tmp_path, text % "4").verdict == FAILED
+    alone = outcome_of(tmp_path, (text % "3") + "engines: [numpy, fd]\n")
+    assert claim_texts(alone) == ["unchecked: only the numpy forward pass computed y, at least two engines must agree"]
+    assert alone.verdict == SKIPPED
+
+
+def test_a_kink_excuses_only_the_jvp_elements_that_depend_on_it(tmp_path, monkeypatch):
+    from verifygrad.engines import numpy_engine
+    from verifygrad.language import ops
+
+    # numpy's sin derivative 100 times too large: Jv[1] (smooth, x[1] = 1) is wrong; only Jv[0] depends on relu's kink at 0.
+    sin_vjp = ops.OPS["sin"].vjps[0]
+    monkeypatch.setitem(ops.OPS, "sin", dataclasses.replace(ops.OPS["sin"], vjps=(lambda g, ans, x: 100 * sin_vjp(g, ans, x),)))
+    monkeypatch.setattr(numpy_engine, "_plans", {})
+    text = "name: c\nexpr: relu(x) + sin(y)\ninputs: {x: [0.0, 1.0], y: [0.5, 0.5]}\njvp: {x: [1.0, 1.0], y: [1.0, 1.0]}\n"
+    outcome = outcome_of(tmp_path, text + "engines: [sympy, numpy, fd]\n")
+    assert outcome.verdict == FAILED and any(r.startswith("numpy is off on the JVP Jv: Jv[1]") for r in outcome.reasons), outcome.reasons
+
+
+def test_fd_allowance_includes_the_rounding_of_large_outputs_in_its_quotient(tmp_path):
+    # The sum is about 1.5e8: its float64 rounding, differenced with fd's step, moves fd's slope at x[0] (3e-6) by ~1e-5.
+    outcome = outcome_of(tmp_path, "name: c\nexpr: sum(x**3)\ninputs: {x: [0.001, 370.0, 371.0, 372.0]}\nengines: [numpy, fd]\n")
+    assert outcome.verdict == PASSED, outcome.reasons
+    fd = outcome.results["fd"]
+    assert fd.rounding["x"][0] > abs(fd.grads["x"][0] - 3e-6)  # the allowance covers what rounding did

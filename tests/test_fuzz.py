@@ -59,8 +59,27 @@ def load_and_check(text: str) -> None:
         assert isinstance(error, CaseError) and error.message.strip() and str(error).startswith(str(path))
     for case in cases:
         outcome = check_case(case, NUMERIC)
-        assert outcome.verdict in ("passed", "failed", "skipped", "error", "xfail")
         assert all(reason.strip() for reason in outcome.reasons)
+        assert_verdict_follows_from_findings(outcome)
+
+
+def assert_verdict_follows_from_findings(outcome) -> None:
+    """The verdict is what the findings say: a pass has no mismatch, wrong claim or unverified quantity; a fail has one."""
+    off = any(q.mismatches for q in outcome.quantities)
+    wrong = any(c.ok is False for q in outcome.quantities for c in q.claims)
+    unverified = any(q.unverified and (q.quantity != "value" or q.claims) for q in outcome.quantities)
+    strict = any(r.startswith("subgradient: strict") for r in outcome.reasons)
+    if outcome.verdict == "passed":
+        assert not (off or wrong or unverified or strict), outcome.reasons
+        assert len([r for r in outcome.results.values() if r.ok]) >= 2, outcome.reasons
+    elif outcome.verdict == "failed":
+        assert off or wrong or strict or outcome.case.expect_mismatch is not None, outcome.reasons
+    elif outcome.verdict == "xfail":
+        assert outcome.case.expect_mismatch is not None and (wrong or strict) and not off, outcome.reasons
+    elif outcome.verdict == "error":
+        assert not outcome.reasons[0].startswith("internal error"), outcome.reasons  # a bug of verifygrad, not the case's
+    else:
+        assert outcome.verdict == "skipped" and not off, outcome.reasons
 
 
 @fuzz_settings(150)

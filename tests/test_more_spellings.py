@@ -91,9 +91,17 @@ CASES = [
 ]  # fmt: skip
 
 
+# torch's own functions, evaluated as written, where torch itself is off in float64 (torch 2.x).
+TORCH_BUGS = {"F.hardsigmoid(v).sum()": "hardsigmoid's float64 backward slope is 1/6 rounded to float32 (0.1666666716)"}
+
+
 @pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
 @pytest.mark.parametrize(("expr", "inputs", "value", "grads"), CASES, ids=[case[0] for case in CASES])
 def test_spellings_match_closed_forms(engine: str, expr: str, inputs: dict, value: float, grads: dict) -> None:
+    if engine == "torch" and expr in TORCH_BUGS:
+        with pytest.raises(AssertionError, match="d/d"):  # the torch engine reports torch's own answer, bug included
+            assert_closed_form(engine, expr, inputs, value, grads)
+        return
     assert_closed_form(engine, expr, inputs, value, grads)
 
 

@@ -14,11 +14,14 @@ Y = [[0.9, 0.5, 1.1], [0.6, 1.3, 0.8]]
 
 
 def check(expr: str, **inputs) -> None:
+    """The numpy engine against the exact reference (SymPy at 30 digits), not against another float engine."""
     case = Case("t", expr, inputs or {"x": X, "y": Y}, "test", 1)
     problem = prepare(case, Overrides())
-    from verifygrad.engines import torch_engine  # the tests that call this are marked needs_torch
+    from verifygrad.engines.sympy import engine as sympy_engine
 
-    ours, theirs = numpy_engine.run(problem), torch_engine.run(problem)
+    ours, exact = numpy_engine.run(problem), sympy_engine.run(problem)
+    assert exact.exact, exact.detail
+    theirs = exact
     np.testing.assert_allclose(ours.value, theirs.value, rtol=1e-12, atol=1e-12)
     for name in problem.wrt:
         np.testing.assert_allclose(ours.grads[name], theirs.grads[name], rtol=1e-10, atol=1e-12, err_msg=name)
@@ -38,15 +41,13 @@ def check(expr: str, **inputs) -> None:
         "sum(x * sum(x))",
     ],
 )
-@pytest.mark.parametrize("stand_in_min_size", [1024, 0])
-@pytest.mark.needs_torch  # 0: every value no VJP reads is dropped, however small
-def test_matches_torch(expr: str, stand_in_min_size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("stand_in_min_size", [1024, 0])  # 0: every value no VJP reads is dropped, however small
+def test_matches_the_exact_reference(expr: str, stand_in_min_size: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # NOTE: a VJP reading a value its `reads=` does not list gets zeros: this is the test that catches it
     monkeypatch.setattr(numpy_engine, "STAND_IN_MIN_SIZE", stand_in_min_size)
     check(expr)
 
 
-@pytest.mark.needs_torch
 def test_scalars_and_reused_inputs() -> None:
     check("tanh(x)*sin(x)*x + sigmoid(x)*cos(x) + x**3", x=0.7)
     check("x*x*x + x", x=-1.5)

@@ -64,10 +64,14 @@ def test_a_scalar_rule_too_large_for_30_digits_keeps_its_formula_and_is_exact() 
 
 
 def test_values_are_exact_where_float64_rounds() -> None:
-    # As written, (x + 1e16) - 1e16 is x, and 0.1 + 0.2 - 0.3 is 0: float64 gets neither.
+    # Exactly, at float64's 0.1 and 0.2, (x + 1e16) - 1e16 is x, and the sum is 5000 (2 x + 0.2) - 2000 = 1.1e-13:
+    # float64 gets neither.
+    from fractions import Fraction
+
     x = np.full(5000, 0.1)
     result = traced_result("sum((x + 1e16) - 1e16) + sum(x + 0.2) - 2000", x=x)
-    assert result.value == 0.0 and np.sum((x + 1e16) - 1e16) + np.sum(x + 0.2) - 2000 != 0.0
+    exact = float(5000 * (2 * Fraction(0.1) + Fraction(0.2)) - 2000)
+    assert result.value == pytest.approx(exact, rel=1e-6, abs=0) and np.sum((x + 1e16) - 1e16) + np.sum(x + 0.2) - 2000 != exact
     np.testing.assert_array_equal(result.grads["x"], np.full(5000, 2.0))
 
 

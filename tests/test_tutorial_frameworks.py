@@ -52,6 +52,11 @@ def test_mxnet_and_paddle_follow_the_torch_pattern(name: str, says: str) -> None
     assert code == 0 and says in output, output
 
 
+def test_mxnet_backward_writes_the_gradient_instead_of_adding_to_it() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "mxnet_record.md"))
+    assert code == 0 and "∂/∂a [2, 2, 2, 2]: holds" in output, output
+
+
 def test_torch_autograd_grad_with_create_graph_gives_the_second_derivative(tmp_path: Path) -> None:
     code, output = check(tmp_path, "second.py", (
         "import torch as t\nu = t.tensor(2.0, requires_grad=True)\nv = u ** 3\n"
@@ -59,7 +64,7 @@ def test_torch_autograd_grad_with_create_graph_gives_the_second_derivative(tmp_p
         "d2u = t.autograd.grad(du, u)[0]\nprint(d2u)\n# tensor(13.)\n"
     ))  # fmt: skip
     assert code == 1, output
-    assert "∂/∂u 12: holds" in output and "∂²/∂u² 13: wrong (H[u,u]: claimed 13., true 12)" in output
+    assert "∂/∂u 12: holds" in output and "∂²/∂u² 13: wrong (H[u,u]: claimed 13., true 12; held to float32" in output
 
 
 def test_numpy_seeded_values_are_numpys_own_stream(tmp_path: Path) -> None:
@@ -79,3 +84,31 @@ def test_a_function_that_changes_its_argument_in_place_makes_it_unknown(tmp_path
         "def scale(a):\n    a[0] = 0.0\n    return a\nscale(z)\ny = (x * z).sum()\ny.backward()\nprint(x.grad)\n# tensor([5., 5.])\n"
     ))  # fmt: skip
     assert "line 7 changed z and was not read" in output and "wrong" not in output, output
+
+
+def test_a_wrong_custom_backward_fails_naming_the_class_and_its_line() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "torch_function_wrong_backward.py"))
+    assert code == 1, output
+    assert "torch_function_wrong_backward.py:11: FAIL torch_function_wrong_backward.py:17:Cube.backward: claim formula.a: wrong" in output
+    assert "✗ line 11 (custom backward): ∂/∂a formula Cube.backward: wrong (differs at a[0] = 1: claimed 2, true ∂/∂a[0] = 3)" in output
+
+
+def test_jax_custom_vjp_rules_are_checked_against_the_primal() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "jax_custom_vjp.py"))
+    assert code == 1, output
+    assert "line 14 (custom backward): ∂/∂x formula softplus.backward: proven" in output
+    assert "✗ line 31 (custom backward): ∂/∂x formula sq.backward: wrong (differs at x = 3: claimed 3, true ∂/∂x = 6)" in output
+
+
+def test_tf_custom_gradient_is_checked_and_a_right_one_is_proven() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "tf_custom_gradient.py"))
+    assert code == 0, output
+    assert "line 8 (custom backward): ∂/∂x formula log1pexp.backward: proven" in output
+
+
+def test_a_custom_backward_extracted_to_a_case_file_fails_there_too(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    code, _ = cli("extract", str(FIXTURES / "torch_function_wrong_backward.py"), "-o", str(cases))
+    assert code == 0 and "formula:" in cases.read_text()
+    code, output = cli("run", "--no-color", str(cases))
+    assert code == 1 and "Cube.backward: claim formula.a: wrong" in output, output

@@ -223,6 +223,12 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def test_print_of_two_tensors_on_one_line_gives_two_values() -> None:
+    from verifygrad.tutorials.printed import read_printed
+
+    assert [p.values.tolist() for p in read_printed("tensor(2.) tensor(1.)\ntensor(3.) tensor(2.)")] == [2.0, 1.0, 3.0, 2.0]
+
+
 def test_markdown_is_read_as_a_renderer_shows_it(tmp_path: Path) -> None:
     """A fence inside an HTML comment is hidden from the reader of the page: not code. One inside a blockquote is shown: code."""
     page = (

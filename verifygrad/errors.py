@@ -43,7 +43,8 @@ class CaseError(Exception):
         self.case = case  # the name of the case it is in, where known: reports name the error after it
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+        path = visible(self.path)  # NOTE: file names reach the terminal: OSC 52, bidi characters
+        return f"{path}:{self.line}: {self.message}" if self.line else f"{path}: {self.message}"
 
 
 class EngineSkipped(Exception):

@@ -47,8 +47,8 @@ def case_files(paths: list[Path], skipped: list[str]) -> Iterator[Path]:
         yield from _search(path, skipped) if path.is_dir() else [path]
 
 
-def _search(root: Path, skipped: list[str]) -> Iterator[Path]:
-    """Case files under ``root``, sorted, passing over hidden entries, virtual environments, dependencies,
+def _search(root: Path, skipped: list[str], suffixes: tuple[str, ...] = SUFFIXES) -> Iterator[Path]:
+    """Files ending in one of ``suffixes`` (case files) under ``root``, sorted, passing over hidden entries, virtual environments, dependencies,
     build output, what a .gitignore on the way ignores, and symbolic links that lead out of ``root``.
     """
     inside = root.resolve()
@@ -69,7 +69,7 @@ def _search(root: Path, skipped: list[str]) -> Iterator[Path]:
         subdirectories[:] = kept
         for name in sorted(files):
             path = here / name
-            if not name.endswith(SUFFIXES):
+            if not name.endswith(suffixes):
                 continue
             why = _why_not_read(path, inside, ignores)
             if why:
@@ -77,6 +77,11 @@ def _search(root: Path, skipped: list[str]) -> Iterator[Path]:
             else:
                 found.append(path)
     return iter(sorted(found))
+
+
+def files_under(root: Path, suffixes: tuple[str, ...], skipped: list[str]) -> list[Path]:
+    """The files with these suffixes a search of ``root`` reads, by ``run``'s rules (links out of it are not read)."""
+    return list(_search(root, skipped, suffixes))
 
 
 def _why_not_searched(directory: Path, ignores: list[tuple[Path, Any]]) -> str:

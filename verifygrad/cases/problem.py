@@ -16,7 +16,7 @@ from verifygrad.language import constants
 from verifygrad.language.constants import ConstantError
 from verifygrad.language.evaluate import constant_value
 from verifygrad.language.ops import Shape, fmt
-from verifygrad.language.parse import ExprError, Program, parse
+from verifygrad.language.parse import METHOD, ExprError, Program, parse
 from verifygrad.language.statements import NeedsValues, compile_program, with_probes
 from verifygrad.process import limits
 
@@ -148,6 +148,7 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
         except ConstantError as err:
             raise case.error(f"expr: {err}", "expr") from None
         _refuse_empty_means(case, program, shapes)
+        _refuse_rounding_casts(case, program, overrides.dtype or case.dtype)
         _count_the_rest(case, count, {name: value.shape for name, value in inputs.items()})
     second = _second_order(case, inputs, wrt, shapes[-1], program.grad_output is not None)
     no_gradients = second is not None and not second.gradients
@@ -169,6 +170,23 @@ def _refuse_empty_means(case: Case, program: Program, shapes: tuple[Shape, ...])
         if node.op in ("mean", "logsumexp") and math.prod(shape) > 0 and math.prod(shapes[node.args[0]]) == 0:
             empty = fmt(shapes[node.args[0]])
             raise case.error(f"expr: `{node.spelling or node.op}` of an empty tensor ({empty}) at column {node.col} has no value", "expr")
+
+
+# Casts to a narrower float than the case's dtype: torch rounds there, and verifygrad computes a case in one dtype.
+ROUNDING_CASTS = {"float64": {"float": "float32"}, "float32": {}}
+
+
+def _refuse_rounding_casts(case: Case, program: Program, dtype: str) -> None:
+    """x.float() in a float64 case rounds to float32 in torch: say so, rather than read it as x itself."""
+    for call in program.calls:
+        narrower = ROUNDING_CASTS.get(dtype, {}).get(call.name) if call.namespace == METHOD else None
+        if narrower:
+            place = f"line {call.line}, column {call.col}" if call.line else f"column {call.col}"
+            raise case.error(
+                f"expr: .{call.name}() at {place} rounds to {narrower}, inside a {dtype} case; verifygrad computes a case in one dtype: "
+                f"give the case `dtype: {narrower}`, or leave .{call.name}() out",
+                "expr",
+            )
 
 
 def _count_value(raw: Any, count: constants.ElementCount) -> None:

@@ -61,7 +61,13 @@ class EngineResult:
     directional: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     # Per input, a mask of the numbers above (gradient elements or directions) the engine itself doubts (fd at a kink).
     unchecked: dict[str, np.ndarray] = field(default_factory=dict)
+    # Per input, how far rounding in the engine's own arithmetic may move each number above (fd: the
+    # rounding of every output its difference quotient touches, divided by the step); added to the tolerance.
+    rounding: dict[str, np.ndarray] = field(default_factory=dict)
     traceback: str = ""
+    # Calls the engine's own library evaluated as written whose answer differs from verifygrad's reading of them,
+    # one sentence each naming the call ("torch.norm(x, 1) (column 1): torch gives 10, verifygrad reads it as 7.236").
+    misread: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

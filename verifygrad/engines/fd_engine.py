@@ -49,6 +49,8 @@ SEED = 0
 # fd's own error after Richardson, relative and absolute: the floor under the case's tolerance.
 FD_RTOL = 1e-6
 FD_ATOL = 1e-8
+# Units of float64 rounding in each value fd differences (a sum's partial sums round at its size: a few units).
+ROUNDING_ULPS = 8
 
 
 # The same for second differences, whose rounding is eps/t**2 relative to f rather than to the derivative.
@@ -77,28 +79,32 @@ def run(problem: Problem) -> EngineResult:
     grads: dict[str, np.ndarray] = {}
     directional: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     unchecked: dict[str, np.ndarray] = {}
+    rounding: dict[str, np.ndarray] = {}
     rng = np.random.default_rng(SEED)
     for name in problem.wrt:
         x = inputs[name]
         f = functools.partial(objective, name)
         scale = np.maximum(1.0, np.abs(x))
         if per_element(problem, name):
-            grad, doubtful = np.zeros(x.shape), np.zeros(x.shape, dtype=bool)
+            grad, doubtful, noise = np.zeros(x.shape), np.zeros(x.shape, dtype=bool), np.zeros(x.shape)
             for index in np.ndindex(*x.shape):
                 direction = np.zeros(x.shape)
                 direction[index] = scale[index]
-                slope, doubtful[index] = derivative(f, x, direction, center)
-                grad[index] = slope / scale[index]
+                slope, doubtful[index], noise[index] = derivative(f, x, direction, center, with_noise=True)
+                grad[index], noise[index] = slope / scale[index], noise[index] / scale[index]
             grads[name] = grad
+            rounding[name] = noise
         else:
             directions = rng.standard_normal((DIRECTIONS, *x.shape)) * scale
-            found = [derivative(f, x, v, center) for v in directions]
-            doubtful = np.array([d for _, d in found])
-            directional[name] = (directions, np.array([slope for slope, _ in found]))
+            found = [derivative(f, x, v, center, with_noise=True) for v in directions]
+            doubtful = np.array([d for _, d, _ in found])
+            directional[name] = (directions, np.array([slope for slope, _, _ in found]))
+            rounding[name] = np.array([noise for _, _, noise in found])
         if doubtful.any():
             unchecked[name] = doubtful
     detail = describe(problem) + "".join(f"; {_unchecked_text(name, mask, name in directional)}" for name, mask in unchecked.items())
-    return EngineResult("fd", "ok", value=np.asarray(value, np.float64), grads=grads, directional=directional, unchecked=unchecked, detail=detail)
+    return EngineResult("fd", "ok", value=np.asarray(value, np.float64), grads=grads, directional=directional, unchecked=unchecked,
+                        rounding=rounding, detail=detail)  # fmt: skip
 
 
 def frozen(program: Program, inputs: dict[str, np.ndarray]) -> Program:
@@ -117,8 +123,11 @@ def frozen(program: Program, inputs: dict[str, np.ndarray]) -> Program:
     return Program(program.text, tuple(nodes), program.notes, program.bindings)
 
 
-def derivative(f: Callable[[np.ndarray], float], x: np.ndarray, direction: np.ndarray, center: float) -> tuple[float, bool]:
-    """d/dt f(x + t direction) at t = 0, Richardson from the steps STEP and STEP/2; and whether it is doubtful.
+def derivative(f: Callable[[np.ndarray], float], x: np.ndarray, direction: np.ndarray, center: float,
+               with_noise: bool = False) -> tuple[float, bool] | tuple[float, bool, float]:  # fmt: skip
+    """d/dt f(x + t direction) at t = 0, Richardson from the steps STEP and STEP/2; and whether it is doubtful;
+    ``with_noise``: also how far rounding of the values differenced may move it (``ROUNDING_ULPS`` units of the
+    largest value, through the quotient and the extrapolation).
 
     Doubtful: a value is not finite (a step left the domain), the one-sided slopes differ by as
     much at STEP/2 as at STEP (a kink: the central difference averages the two sides), or
@@ -131,12 +140,16 @@ def derivative(f: Callable[[np.ndarray], float], x: np.ndarray, direction: np.nd
     central = [(p - m) / (2 * t) for p, m, t in zip(plus, minus, steps)]
     coarse, fine = (4 * central[1] - central[0]) / 3, (4 * central[2] - central[1]) / 3
     if not all(math.isfinite(v) for v in (*plus, *minus, center)):
-        return coarse, True
+        return (coarse, True, 0.0) if with_noise else (coarse, True)
     gaps = [abs(p - 2 * center + m) / t for p, m, t in zip(plus, minus, steps)]  # one-sided slopes' difference: t f'' if smooth
-    noise = 64 * EPS * max(abs(v) for v in (*plus, *minus, center)) / steps[2]  # rounding in the differences
+    largest = max(abs(v) for v in (*plus, *minus, center))
+    noise = 64 * EPS * largest / steps[2]  # rounding in the differences
     kink = gaps[1] > 0.75 * gaps[0] and gaps[1] > max(noise, FD_ATOL)
     unsteady = abs(coarse - fine) > FD_RTOL * abs(coarse) + FD_ATOL + noise
-    return coarse, kink or unsteady
+    # NOTE: (4 D(t/2) - D(t)) / 3 with each D = (f+ - f-) / 2t: rounding of the f's, at most
+    # ROUNDING_ULPS units of the largest, reaches (4 * 2/t + 2/(2t)) / 3 = 3/t of them.
+    rounding = ROUNDING_ULPS * EPS * largest * 3 / steps[0]
+    return (coarse, kink or unsteady, rounding) if with_noise else (coarse, kink or unsteady)
 
 
 def _unchecked_text(name: str, mask: np.ndarray, along_directions: bool) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 from verifygrad.cases.problem import Problem
 from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
 from verifygrad.engines import EngineResult
-from verifygrad.engines.fd_engine import DIRECTIONS, EPS, FD2_ATOL, FD2_RTOL, FD_ATOL, FD_RTOL, SEED, STEP
+from verifygrad.engines.fd_engine import DIRECTIONS, EPS, FD2_ATOL, FD2_RTOL, FD_ATOL, FD_RTOL, SEED, STEP, frozen
 from verifygrad.engines.numpy_engine import forward
 
 SECOND_STEP = EPS ** (1 / 6)
@@ -47,11 +47,12 @@ def quantities(problem: Problem) -> tuple[Found, str]:
     """fd's second-order and forward-mode quantities, and a line saying how they were found."""
     second, wrt = problem.second, problem.wrt
     inputs = {name: np.asarray(value, dtype=np.float64) for name, value in problem.inputs.items()}
+    program = frozen(problem.program, inputs)  # NOTE: a detached value held where the inputs are, as for the gradient
 
     def output(steps: dict[str, np.ndarray]) -> np.ndarray:
         """The output with each named input moved by its step."""
         moved = {name: inputs[name] + step for name, step in steps.items()}
-        return np.asarray(forward(problem.program, {**inputs, **moved}, "float64")[-1], dtype=np.float64)
+        return np.asarray(forward(program, {**inputs, **moved}, "float64")[-1], dtype=np.float64)
 
     def scalar(steps: dict[str, np.ndarray]) -> float:
         return float(output(steps))

@@ -9,7 +9,9 @@ import torch
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult, EngineSkipped
+from verifygrad.engines.torch_calls import evaluate_call, misreading, torch_calls
 from verifygrad.engines.torch_ops import TORCH_MORE
+from verifygrad.language.arrays import SINGULAR
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
 from verifygrad.process import deadline
@@ -62,10 +64,13 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def evaluate(program: Program, leaves: dict[str, torch.Tensor], dtype: torch.dtype, device: str) -> torch.Tensor:
-    """The program's output, built from torch operations on the given leaf tensors."""
+def evaluate(program: Program, leaves: dict[str, torch.Tensor], dtype: torch.dtype, device: str, misread: list[str] | None = None) -> torch.Tensor:
+    """The program's output, built from torch operations on the given leaf tensors: each torch call as written, by
+    torch's own function; the rest from the primitives.  ``misread`` collects the calls where verifygrad's reading
+    of the call (its primitives) differs from torch's own answer."""
+    calls = torch_calls(program)
     values: list[torch.Tensor] = []
-    for node in program.nodes:
+    for i, node in enumerate(program.nodes):
         deadline.check()
         if node.op == "input":
             values.append(leaves[node.attrs["name"]])
@@ -74,6 +79,12 @@ def evaluate(program: Program, leaves: dict[str, torch.Tensor], dtype: torch.dty
         else:
             args = [values[i] for i in node.args]
             values.append(TORCH_OPS[OPS[node.op].torch](*args, **node.attrs))
+        if i in calls:
+            own = evaluate_call(calls[i], values, dtype)
+            found = misreading(calls[i], own, values[i], str(dtype).removeprefix("torch.")) if misread is not None else None
+            if found:
+                misread.append(found)
+            values[i] = own
     return values[-1]
 
 
@@ -81,12 +92,16 @@ def run(problem: Problem) -> EngineResult:
     device = resolve_device(problem.device)
     dtype = getattr(torch, problem.dtype)
     leaves = {name: torch.tensor(value, dtype=dtype, device=device, requires_grad=name in problem.wrt) for name, value in problem.inputs.items()}
-    output = evaluate(problem.program, leaves, dtype, device)
-    if output.requires_grad:
-        output.backward(torch.tensor(problem.grad_output, dtype=dtype, device=device))
+    misread: list[str] = []
+    try:
+        output = evaluate(problem.program, leaves, dtype, device, misread)
+        if output.requires_grad:
+            output.backward(torch.tensor(problem.grad_output, dtype=dtype, device=device))
+    except torch.linalg.LinAlgError:  # inv or solve of a singular matrix: torch raises, as numpy does
+        raise EngineSkipped(SINGULAR) from None
     grads = {}
     for name in problem.wrt:
         grad = leaves[name].grad if name in leaves else None
         grads[name] = grad.detach().cpu().double().numpy() if grad is not None else np.zeros(problem.inputs[name].shape)
     value = output.detach().cpu().double().numpy()
-    return EngineResult("torch", "ok", value=value, grads=grads, detail=f"torch {torch.__version__} on {device}")
+    return EngineResult("torch", "ok", value=value, grads=grads, detail=f"torch {torch.__version__} on {device}", misread=misread)

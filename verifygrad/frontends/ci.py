@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from verifygrad.errors import visible
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -65,4 +67,4 @@ def publish(console: Console, outcomes: list[CaseOutcome], load_errors: list[Cas
             with open(target, "a", encoding="utf-8") as file:
                 file.write(step_summary(outcomes, load_errors, summary))
         except OSError as err:
-            click.echo(f"{target}: cannot write the step summary: {err.strerror or err}", err=True)
+            click.echo(f"{visible(target)}: cannot write the step summary: {visible(str(err.strerror or err))}", err=True)

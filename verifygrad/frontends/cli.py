@@ -148,10 +148,13 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         workers = job_count(jobs)
     except ValueError:
         raise click.BadParameter(f"{jobs!r} is not a positive whole number or 'auto'", param_hint="'-j'") from None
+    config = click.get_current_context().find_object(Config)
+    if config is not None:
+        config.check_reports(click.get_current_context())
     if json_path == "-" and junit_path == "-":
         raise click.UsageError("only one of --json and --junit-xml can write to stdout")
     if json_path and junit_path and json_path != "-" and Path(json_path).resolve() == Path(junit_path).resolve():
-        raise click.UsageError(f"--json and --junit-xml both name {json_path}: one report would overwrite the other")
+        raise click.UsageError(f"--json and --junit-xml both name {visible(json_path)}: one report would overwrite the other")
     start = time.perf_counter()
     to_stderr = "-" in (json_path, junit_path)  # a report on stdout keeps stdout to itself
     console = make_console(color, no_color, stderr=to_stderr)
@@ -167,8 +170,8 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         for line in skipped:
             console.print(Text(visible(f"not read: {line}"), style="dim"), soft_wrap=True)
     cases = select_shard(cases, *shard) if shard else cases
-    if not cases and not load_errors and not shard and (unchecked is None or pattern):  # `check` reports why instead
-        click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
+    if not cases and not load_errors and not shard and (unchecked is None or pattern or not unchecked()):  # `check`: why, per file read
+        click.echo(f"no cases found in {', '.join(visible(str(path)) for path in paths)}" + (f" matching -k {visible(pattern)}" if pattern else ""), err=True)
         sys.exit(EXIT_INVALID)
 
     overrides = Overrides(dtype=dtype, device=device, rtol=rtol, atol=atol, engines=engines, mutate=mutate)
@@ -227,7 +230,7 @@ def _write(path: str, text: str) -> None:
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as err:
-        click.echo(f"{path}: cannot write report: {err.strerror or err}", err=True)
+        click.echo(f"{visible(str(path))}: cannot write report: {visible(str(err.strerror or err))}", err=True)
         sys.exit(EXIT_INVALID)
 
 
@@ -283,11 +286,11 @@ def list_cases(paths: tuple[Path, ...], examples: bool, exclude: tuple[str, ...]
     paths = _chosen_paths(paths, examples)
     cases, load_errors = load_cases(paths, pattern, _excluded(exclude))
     for case in cases:
-        click.echo(f"{case.path}:{case.line}\t{visible(case.name)}\t{visible('; '.join(case.expr.strip().splitlines()))}")  # a program on one line
+        click.echo(f"{visible(case.path)}:{case.line}\t{visible(case.name)}\t{visible('; '.join(case.expr.strip().splitlines()))}")  # a program on one line
     for error in load_errors:
         click.echo(visible(str(error)), err=True)
     if not cases and not load_errors:
-        click.echo(f"no cases found in {', '.join(map(str, paths))}" + (f" matching -k {pattern}" if pattern else ""), err=True)
+        click.echo(f"no cases found in {', '.join(visible(str(path)) for path in paths)}" + (f" matching -k {visible(pattern)}" if pattern else ""), err=True)
     sys.exit(EXIT_INVALID if load_errors or not cases else EXIT_OK)
 
 
@@ -307,7 +310,7 @@ def new(name: str, expr: str, inputs: tuple[str, ...], grad_output: str | None, 
         parsed = dict(parse_input(text) for text in inputs)
         text, _ = scaffold(draft(name, expr, parsed, grad_output))
     except CaseError as err:
-        click.echo(f"verifygrad new: {err}", err=True)
+        click.echo(f"verifygrad new: {visible(str(err))}", err=True)
         sys.exit(EXIT_INVALID)
     if output is None:
         click.echo(text, nl=False)

@@ -16,11 +16,14 @@ from typing import Any
 
 import click
 
+from verifygrad.errors import visible
+
 FILE = "pyproject.toml"
 SECTION = "[tool.verifygrad]"
 # Keys spelled as users would write them, mapped to the name of the `run` option they set.
 ALIASES = {"engine": "engines", "k": "pattern", "junit-xml": "junit_path", "json": "json_path"}
 OWN_KEYS = ("paths", "exclude", "limits")
+REPORT_PATHS = {"json_path": "--json", "junit_path": "--junit-xml"}  # files a run writes: kept inside the project
 
 
 @dataclass
@@ -29,6 +32,15 @@ class Config:
     paths: list[Path] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)  # glob patterns, relative to the current directory
     defaults: dict[str, Any] = field(default_factory=dict)  # option name -> value, for click's default_map
+    outside: dict[str, str] = field(default_factory=dict)  # report option -> why its configured file is refused
+
+    def check_reports(self, ctx: click.Context) -> None:
+        """A report file outside the project is refused where it comes from the configuration, not the command line."""
+        from click.core import ParameterSource
+
+        for name, why in self.outside.items():
+            if ctx.get_parameter_source(name) == ParameterSource.DEFAULT_MAP:
+                raise click.UsageError(why)
 
 
 def find(start: Path | None = None) -> Path | None:
@@ -62,6 +74,10 @@ def load(run_command: click.Command, start: Path | None = None) -> Config:
             if not isinstance(value, dict):
                 raise _error(path, "limits must be a table of NAME = VALUE")
             config.defaults["settings"] = [f"{limit}={number}" for limit, number in value.items()]
+        elif name in REPORT_PATHS and value != "-":
+            config.defaults[name], why = _inside(path, key, value, REPORT_PATHS[name])
+            if why:
+                config.outside[name] = why
         elif name in options and name not in ("paths", "settings", "explain"):
             if options[name].multiple:  # a single value for a repeatable option: `engines = "numpy"`
                 value = [str(v) for v in ([value] if isinstance(value, (str, int, float)) else value)]
@@ -85,7 +101,7 @@ def _read(path: Path) -> dict[str, Any]:
         with path.open("rb") as file:
             return tomllib.load(file)
     except (OSError, tomllib.TOMLDecodeError) as err:
-        raise click.UsageError(f"{path}: cannot read: {err}") from None
+        raise click.UsageError(f"{visible(str(path))}: cannot read: {visible(str(err))}") from None
 
 
 def _strings(path: Path, key: str, value: Any) -> list[str]:
@@ -93,6 +109,18 @@ def _strings(path: Path, key: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise _error(path, f"{key} must be a list of strings")
     return value
+
+
+def _inside(path: Path, key: str, value: Any, flag: str) -> tuple[str, str]:
+    """A report file named in the configuration, relative to the project; and why not, where it lies outside it."""
+    if not isinstance(value, str) or not value:
+        raise _error(path, f"{key} must be a file name")
+    root = path.parent.resolve()
+    target = (root / value).resolve()  # NOTE: links resolved: a link inside the project may point out of it
+    if root in target.parents:
+        return str(_relative(target)), ""
+    why = f"{key} = '{visible(value)}' is outside the project ({visible(str(root))}); to write there, give {flag} on the command line"
+    return str(target), str(_error(path, why).message)
 
 
 def _relative(path: Path) -> Path:
@@ -104,4 +132,4 @@ def _relative(path: Path) -> Path:
 
 
 def _error(path: Path, message: str) -> click.UsageError:
-    return click.UsageError(f"{path}: {SECTION}: {message}")
+    return click.UsageError(f"{visible(str(path))}: {SECTION}: {message}")

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from verifygrad.errors import EXIT_INVALID, EXIT_OK
+from verifygrad.errors import EXIT_INVALID, EXIT_OK, visible
 from verifygrad.frontends.options import keyword_pattern
 
 CHECK_HELP = """Check the derivations in tutorials: notebooks, Markdown/reST, HTML exports, gallery scripts, blog text.
@@ -48,7 +48,7 @@ def extract_command() -> click.Command:
         for error in errors:
             click.echo(str(error), err=True)
         if not cases:
-            click.echo(f"no derivations found in {', '.join(map(str, paths))}", err=True)
+            click.echo(f"no derivations found in {', '.join(visible(str(path)) for path in paths)}", err=True)
             sys.exit(EXIT_INVALID)
         selected = {case.name for case in cases}
         text = cases_yaml([draft for tutorial in tutorials for draft in tutorial.drafts if draft.name in selected])
@@ -59,9 +59,9 @@ def extract_command() -> click.Command:
                 with open(output, "x", encoding="utf-8") as file:
                     file.write(text)
             except OSError as err:
-                click.echo(f"{output}: cannot write: {err.strerror or err}", err=True)
+                click.echo(f"{visible(output)}: cannot write: {visible(str(err.strerror or err))}", err=True)
                 sys.exit(EXIT_INVALID)
-            click.echo(f"wrote {len(selected)} cases to {output}", err=True)
+            click.echo(f"wrote {len(selected)} cases to {visible(output)}", err=True)
         sys.exit(EXIT_INVALID if errors else EXIT_OK)
 
     return extract

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from verifygrad.errors import EngineSkipped
+
 Key = tuple[Any, ...]
 
 
@@ -157,6 +159,23 @@ def logabsdet(x: np.ndarray) -> np.ndarray:
 
 def einsum(x: np.ndarray, y: np.ndarray, spec: str) -> np.ndarray:
     return np.einsum(spec, x, y)
+
+
+SINGULAR = "not verified: singular matrix"  # numpy and torch raise there: no value to compare
+
+
+def inv(x: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        raise EngineSkipped(SINGULAR) from None
+
+
+def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise EngineSkipped(SINGULAR) from None
 
 
 def cholesky(x: np.ndarray) -> np.ndarray:

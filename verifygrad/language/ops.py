@@ -873,12 +873,12 @@ OPS: dict[str, Op] = {
         Op("einsum", 2, arrays.einsum, einsum_vjps(), einsum_shape, torch="einsum", reads=(("y",), ("x",))),
         # axes: an int (the last n dims of x with the first n of y) or a pair of tuples of dims, as np.tensordot takes them.
         Op("tensordot", 2, lambda x, y, axes: np.tensordot(x, y, axes=axes), tensordot_vjps(), tensordot_shape, torch="tensordot", reads=(("y",), ("x",))),
-        Op("inv", 1, np.linalg.inv, (lambda g, ans, x: -(ans.T @ (g @ ans.T)),), square_shape, sympy="inv", torch="inv", reads=(("ans",),)),
+        Op("inv", 1, arrays.inv, (lambda g, ans, x: -(ans.T @ (g @ ans.T)),), square_shape, sympy="inv", torch="inv", reads=(("ans",),)),
         # NOTE: reads the lower triangle of x only (as LAPACK and torch do); not symmetric positive definite: nan.
         Op("cholesky", 1, arrays.cholesky, (cholesky_vjp,), square_shape, sympy="cholesky", torch="cholesky", reads=(("ans",),)),
         Op("det", 1, np.linalg.det, (lambda g, ans, x: g * ans * prim.inv(x).T,), det_shape, sympy="det", torch="det", reads=(("ans", "x"),)),
         Op("logabsdet", 1, arrays.logabsdet, (lambda g, ans, x: g * prim.inv(x).T,), det_shape, sympy="logabsdet", torch="logabsdet", reads=(("x",),)),
-        Op("solve", 2, np.linalg.solve, (solve_vjp_a, solve_vjp_b), solve_shape, sympy="solve", torch="solve", reads=(("ans", "x"), ("x",))),
+        Op("solve", 2, arrays.solve, (solve_vjp_a, solve_vjp_b), solve_shape, sympy="solve", torch="solve", reads=(("ans", "x"), ("x",))),
         # --- special functions and the inverse trigonometric ones -------------------------------------------
         Op("erf", 1, erf, (erf_vjp,), same_shape, sympy="erf", torch="erf", reads=(("x",),)),
         Op("erfc", 1, erfc, (lambda g, ans, x: -erf_vjp(g, ans, x),), same_shape, sympy="erfc", torch="erfc", reads=(("x",),)),

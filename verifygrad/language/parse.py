@@ -10,6 +10,7 @@ primitives of ``ops.OPS`` here, so the engines only ever see primitives,
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import numpy as np
 
 from verifygrad.language import constants, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
+from verifygrad.language.spellings.compose import NO_TENSOR
 from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues
 from verifygrad.language.syntax import bool_literal as _bool_literal
 from verifygrad.language.syntax import column as _col
@@ -50,6 +52,56 @@ class Node:
     line: int = 0  # in a program of several lines: the statement's line (in the case file, where known)
 
 
+# Where a call's own library lives, by the prefix written: the engine of that library evaluates the call itself.
+NAMESPACES = {
+    "torch": "torch", "F": "torch.nn.functional", "torch.nn.functional": "torch.nn.functional", "torch.linalg": "torch.linalg",
+    "torch.special": "torch.special", "np": "numpy", "numpy": "numpy", "np.linalg": "numpy.linalg", "numpy.linalg": "numpy.linalg",
+}  # fmt: skip
+METHOD = "method"  # x.norm(1): a method of the tensor, of the program's library
+# A call's argument: ("node", i) a tensor, ("nodes", (i, j)) a list of tensors, ("value", v) a literal as written.
+Argument = tuple[str, Any]
+
+
+@dataclass(frozen=True)
+class LibraryCall:
+    """A library's function called as the text writes it: the call's own arguments, for that library's engine to
+    evaluate with the library's function (looked up in a fixed table by name, never eval)."""
+
+    namespace: str  # a value of NAMESPACES, or METHOD
+    name: str
+    args: tuple[Argument, ...]
+    keywords: tuple[tuple[str, Argument], ...]
+    out: int  # the node of verifygrad's reading of the call
+    part: int | None  # the element of a tuple result taken: torch.max(x, 0)[0]
+    text: str  # as written, for messages (user text: print it through errors.visible)
+    col: int
+    line: int
+
+    @property
+    def identity(self) -> bool:
+        """An identity spelling (x.clone(), x.float()): verifygrad's reading is the argument itself, no node of its own."""
+        return any(argument == ("node", self.out) for argument in self.args)
+
+    def nodes(self) -> tuple[int, ...]:
+        """Every node the call reads, and its result."""
+        found = [self.out]
+        for kind, value in (*self.args, *(argument for _, argument in self.keywords)):
+            found += [value] if kind == "node" else list(value) if kind == "nodes" else []
+        return tuple(found)
+
+    def renumbered(self, renumber: dict[int, int], own: dict[int, int] | None = None) -> LibraryCall | None:
+        """The call with its nodes renumbered (its result by ``own``, where given); None where one of them is gone."""
+        own = renumber if own is None else own
+        if not all(i in renumber for i in self.nodes()) or self.out not in own:
+            return None
+
+        def moved(argument: Argument) -> Argument:
+            kind, value = argument
+            return (kind, renumber[value]) if kind == "node" else (kind, tuple(renumber[i] for i in value)) if kind == "nodes" else argument
+
+        return dataclasses.replace(self, args=tuple(map(moved, self.args)), keywords=tuple((k, moved(a)) for k, a in self.keywords), out=own[self.out])
+
+
 @dataclass(frozen=True, eq=False)  # equal and hashed by structure (``key``): the SymPy routes cache per program
 class Program:
     text: str
@@ -61,6 +113,17 @@ class Program:
     grad_output: np.ndarray | None = None  # what the program handed to backward(v), if it did
     at_values: bool = False  # an if, a loop or an index was decided by the inputs' values: another point needs compiling again
     output: str | None = None  # the variable named as the output, to compile it again
+    calls: tuple[LibraryCall, ...] = ()  # the library calls as written, each with the node of verifygrad's reading
+    other_library: bool = False  # a prefix of a library without an engine here (jnp., math.) is written
+
+    @functools.cached_property
+    def library(self) -> str | None:
+        """The library whose methods ``x.sum()`` are: torch, unless the program calls numpy and not torch (or neither
+        and another library's prefix, such as jnp., is written: None then)."""
+        written = {call.namespace.split(".")[0] for call in self.calls if call.namespace != METHOD}
+        if "torch" in written or (not written and not self.other_library):
+            return "torch"
+        return "numpy" if "numpy" in written else None
 
     @functools.cached_property
     def key(self) -> tuple:
@@ -129,8 +192,19 @@ def parse(text: str, allow_inputs: bool = True) -> Program:
     except (RecursionError, MemoryError):
         raise ExprError(f"the expression is nested too deeply (limit {bounds.depth} levels, --limit depth=N)") from None
     builder = _Builder(allow_inputs, bounds.depth)
+    builder.method_prefix = method_prefix(tree)
     builder.visit(tree.body, 0)
-    return Program(text, tuple(builder.nodes), requires_grad=builder.requires_grad)
+    return Program(text, tuple(builder.nodes), requires_grad=builder.requires_grad, calls=tuple(builder.calls), other_library=builder.other_library)
+
+
+def method_prefix(tree: ast.AST) -> str | None:
+    """Whose methods ``x.var()`` are: numpy's ("np") in a program that calls numpy and not torch, else None (torch's)."""
+    written = {NAMESPACES.get(_dotted(node.func.value) or "", "").split(".")[0] for node in ast.walk(tree)
+               if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}  # fmt: skip
+    return "np" if "numpy" in written and "torch" not in written else None
+
+
+MAX_NODES = 100_000  # operations one expression or program may unroll to (loops, inlined calls, diff's n, ...)
 
 
 class _Builder:
@@ -144,8 +218,14 @@ class _Builder:
         self.line = 0  # the line of what is being read, in a program of several lines
         self.requires_grad = False  # a constructor or Variable() said requires_grad=True
         self.decides = False  # whether conditions can be decided (from the inputs' values)
+        self.calls: list[LibraryCall] = []  # the library calls as written
+        self.method_prefix: str | None = None  # "np": methods mean what numpy's do (a numpy program), else torch's
+        self.keyword_tensors: dict[int, int] = {}  # the node of each tensor given by keyword (F.linear(x, w, bias=b)), by its syntax node's id
+        self.other_library = False  # a call with the prefix of a library that has no engine here (jnp., math.)
 
     def add(self, op: str, args: tuple[int, ...] = (), col: int = 0, spelling: str = "", **attrs: Any) -> int:
+        if len(self.nodes) >= MAX_NODES:  # NOTE: counted as they grow: diff(x, n=10**9) stops here, not after
+            raise ExprError(f"the expression unrolls to over {MAX_NODES} operations; the limit is {MAX_NODES}", col)
         self.nodes.append(Node(op, args, attrs, col, spelling or op, line=self.line))
         return len(self.nodes) - 1
 
@@ -165,6 +245,11 @@ class _Builder:
         if node.op == "const":
             return np.shape(node.attrs["value"])
         raise NeedsValues(f"{what} depends on the inputs' shapes, which are not known here", col)
+
+    def visit_keyword(self, node: ast.AST) -> int:
+        """A tensor given by keyword, visited where the spelling asks for it."""
+        self.keyword_tensors[id(node)] = self.visit(node, 1)
+        return self.keyword_tensors[id(node)]
 
     def variable(self, name: str) -> int | None:
         """The node a name the program defines stands for; None where it defines no such name."""
@@ -269,7 +354,7 @@ class _Builder:
             raise ExprError("only named functions can be called", col)
         if name in constants.CONSTRUCTORS and not receiver:
             return self.constructor(name, node, col)
-        name = spellings.library_name(name, None if receiver else prefix)
+        name = spellings.library_name(name, (self.method_prefix if name in spellings.NUMPY_METHODS else None) if receiver else prefix)
         if name in spellings.UNSUPPORTED:
             raise spellings.unsupported(name, col)
         if name not in FUNCTIONS:
@@ -280,13 +365,45 @@ class _Builder:
         if name == "Variable" and len(node.args) == 1 and not receiver:
             return self.variable_wrapper(node, depth, col)
         tensors, literals = spellings.arguments(name, node.args, _is_dim_literal)
-        args = receiver + [self.visit(arg, depth + 1) for arg in tensors]
+        optional = name in spellings.OPTIONAL_TENSORS
+        args = receiver + [NO_TENSOR if optional and _is_none(arg) else self.visit(arg, depth + 1) for arg in tensors]
         # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.
         dims = [_int_literal(arg, "a dimension") if _is_dim_literal(name, arg) else _literal(arg) for arg in literals]
         keywords = {k.arg: k.value for k in node.keywords}
         if part is not None:
             keywords[spellings.PART] = ast.Constant(part)
-        return self.call_function(name, args, keywords, col, dims)
+        out = self.call_function(name, args, keywords, col, dims)
+        namespace = METHOD if receiver else NAMESPACES.get(prefix or "")
+        if namespace is None:
+            self.other_library = self.other_library or prefix is not None
+        else:
+            visited = {**self.keyword_tensors, **dict(zip(map(id, tensors), args[len(receiver) :]))}
+            self.record_call(namespace, func.attr, node, visited, receiver, out, part)
+        return out
+
+    def record_call(self, namespace: str, name: str, node: ast.Call, visited: dict[int, int], receiver: list[int], out: int,
+                    part: int | None) -> None:  # fmt: skip
+        """Keep the call as written (``visited``: the node of each tensor argument, by the id of its syntax node)."""
+
+        def argument(arg: ast.AST) -> Argument | None:
+            if _is_none(arg):
+                return ("value", None)
+            if id(arg) in visited and not _is_number(arg):
+                return ("node", visited[id(arg)])
+            if isinstance(arg, (ast.List, ast.Tuple)) and arg.elts and all(id(item) in visited for item in arg.elts):
+                return ("nodes", tuple(visited[id(item)] for item in arg.elts))
+            try:
+                value = _literal(arg)
+            except ExprError:
+                return None
+            return ("value", tuple(value) if isinstance(arg, ast.Tuple) else value)
+
+        args = [("node", receiver[0])] if receiver else []
+        args += [argument(arg) for arg in node.args]
+        keywords = [(k.arg, argument(k.value)) for k in node.keywords]
+        if any(a is None for a in args) or any(a is None for _, a in keywords):
+            return  # NOTE: a call with an argument that is neither a tensor nor a literal is not kept
+        self.calls.append(LibraryCall(namespace, name, tuple(args), tuple(keywords), out, part, ast.unparse(node), _col(node), self.line))
 
     def variable_wrapper(self, node: ast.Call, depth: int, col: int) -> int:
         """``Variable(data, requires_grad=True)``: the data itself; requires_grad marks it as differentiated."""
@@ -339,8 +456,8 @@ class _Builder:
 
 
 def _known() -> str:
-    """The functions to list in a message: the operations, not the spellings that change nothing (clone, item)."""
-    return ", ".join(sorted(name for name, function in FUNCTIONS.items() if function.build is not _same))
+    """The functions to list in a message: the operations, not the spellings that change nothing (clone, item) nor dotted ones (F.softplus)."""
+    return ", ".join(sorted(name for name, function in FUNCTIONS.items() if function.build is not _same and "." not in name))
 
 
 def _dtype_literal(node: ast.AST) -> str:
@@ -351,6 +468,17 @@ def _dtype_literal(node: ast.AST) -> str:
     if short not in aliases:
         raise ExprError("dtype must be float32 or float64 (torch.float32, np.float64, ...)", _col(node))
     return aliases[short]
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _is_number(node: ast.AST) -> bool:
+    """A number written in the text (2.0, -1): passed to the library as the number, as Python would."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
 
 
 def _is_dim_literal(name: str, arg: ast.AST) -> bool:
@@ -418,13 +546,6 @@ def _reduction(op: str) -> Callable[..., int]:
     return build
 
 
-def _norm(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
-    (x,) = args
-    squares = b.add("mul", (x, x), col, name)
-    total = b.add("sum", (squares,), col, name, **_reduction_attrs(name, keywords, dims, col))
-    return b.add("sqrt", (total,), col, name)
-
-
 def _transpose(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
     if name in ("t",) or (name == "transpose" and not dims and not keywords):
         b.nodes.append(Node("transpose", tuple(args), {"dim0": 0, "dim1": -1}, col, name, (frozenset({0, 1, 2}),), b.line))
@@ -441,7 +562,7 @@ def _same(b: _Builder, name: str, args: list[int], keywords, col: int, dims: lis
 
 
 _REDUCE_KW = frozenset({"dim", "axis", "keepdim", "keepdims"})
-DIM_POSITIONAL = {"sum", "mean", "logsumexp", "norm", "transpose", *spellings.DIM_POSITIONAL}
+DIM_POSITIONAL = {"sum", "mean", "logsumexp", "transpose", *spellings.DIM_POSITIONAL}
 
 FUNCTIONS: dict[str, Function] = {
     **{name: Function(_primitive(name), (1, 1)) for name in
@@ -450,7 +571,6 @@ FUNCTIONS: dict[str, Function] = {
     "sum": Function(_reduction("sum"), (1, 1), _REDUCE_KW),
     "mean": Function(_reduction("mean"), (1, 1), _REDUCE_KW),
     "logsumexp": Function(_reduction("logsumexp"), (1, 1), _REDUCE_KW),
-    "norm": Function(_norm, (1, 1), _REDUCE_KW),
     "matmul": Function(_primitive("matmul"), (2, 2)),
     "mm": Function(_primitive("matmul", (TWO_D, TWO_D)), (2, 2)),
     "mv": Function(_primitive("matmul", (TWO_D, ONE_D)), (2, 2)),

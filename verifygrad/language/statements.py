@@ -21,13 +21,28 @@ import numpy as np
 from verifygrad.language import arrays, spellings
 from verifygrad.language.bindings import LIBRARIES, LIKE, canonical, imported
 from verifygrad.language.ops import OPS
-from verifygrad.language.parse import FUNCTIONS, IN_PLACE_OPERATORS, NAMED_CONSTANTS, PREFIXES, ExprError, Node, Program, _Builder, _col, _describe, parse
+from verifygrad.language.parse import (
+    FUNCTIONS,
+    IN_PLACE_OPERATORS,
+    MAX_NODES,
+    NAMED_CONSTANTS,
+    PREFIXES,
+    ExprError,
+    Node,
+    Program,
+    _Builder,
+    _col,
+    _describe,
+    method_prefix,
+    parse,
+)
 from verifygrad.language.syntax import NeedsValues
 from verifygrad.language.syntax import dotted as _dotted
 from verifygrad.process import limits
 
 MAX_LOOP_STEPS = 1_000  # iterations of one while loop, and the count of one for loop
-MAX_PROGRAM_NODES = 100_000  # nodes a program may unroll to
+MAX_PROGRAM_NODES = MAX_NODES  # nodes a program may unroll to
+MAX_PROGRAM_STEPS = 20_000  # loop iterations and inlined calls of one program, nested ones included
 NO_OP_CALLS = {"print", "retain_grad", "requires_grad_", "display"}  # statements that change no value
 
 
@@ -54,6 +69,7 @@ def compile_program(text: str, inputs: Mapping[str, np.ndarray] | Collection[str
     except (RecursionError, MemoryError):
         raise ExprError(f"the expression is nested too deeply (limit {bounds.depth} levels, --limit depth=N)") from None
     builder = ProgramBuilder(inputs, bounds.depth, line_offset, multiline)
+    builder.method_prefix = method_prefix(ast.Module(body, []))
     try:
         output_node = builder.program(body, output)
     except ExprError as err:
@@ -99,6 +115,7 @@ class ProgramBuilder(_Builder):
         self.dependence: list[tuple[bool, bool]] = []  # per node: computed from an input; from one without a value
         self.no_grad = 0  # depth of `with torch.no_grad():` blocks
         self.inlining: list[str] = []  # the functions being inlined, innermost last
+        self.steps = 0  # loop iterations and inlined calls so far: bounded even where they add no operation
         self.last_assigned: int | None = None
         self.backward_of: int | None = None
         self.grad_output: np.ndarray | None = None  # what backward(v) was handed
@@ -265,6 +282,8 @@ class ProgramBuilder(_Builder):
 
     def assigned_value(self, targets: list[ast.expr], value: ast.expr, depth: int) -> int | list[int]:
         if any(isinstance(t, (ast.Tuple, ast.List)) for t in targets):
+            if isinstance(value, ast.Name) and value.id in self.sequences:  # a, b = pair
+                return list(self.sequences[value.id])
             if not isinstance(value, (ast.Tuple, ast.List)):
                 raise ExprError("tuple assignment needs as many values as names, written as a tuple (a, b = x, y)", _col(value))
             return [self.visit(item, depth) for item in value.elts]  # NOTE: all values first, then the names, as Python does
@@ -442,10 +461,18 @@ class ProgramBuilder(_Builder):
         self.sequences.pop(node.name, None)
         self.functions[node.name] = node
 
+    def step(self, node: ast.AST, what: str) -> None:
+        """Count one loop iteration or inlined call, stopping before the program's total passes the limit."""
+        self.steps += 1
+        if self.steps > MAX_PROGRAM_STEPS:
+            limit = MAX_PROGRAM_STEPS
+            raise ExprError(f"the program runs over {limit} loop iterations and function calls (here: {what}); the limit is {limit}", _col(node))
+
     def user_function(self, name: str, node: ast.Call, depth: int) -> int | None:
         definition = self.functions.get(name)
         if definition is None:
             return None
+        self.step(node, f"a call of {name}()")
         parameters = [a.arg for a in definition.args.args]
         if len(node.args) != len(parameters) or node.keywords:
             raise ExprError(
@@ -475,10 +502,12 @@ class ProgramBuilder(_Builder):
             raise ExprError("the loop variable must be a plain name", _col(node.target))
         if isinstance(node.iter, ast.Name) and node.iter.id in self.sequences:
             for item in list(self.sequences[node.iter.id]):
+                self.step(node, "the for loop")
                 self.scope[node.target.id] = item
                 self.block(node.body)
             return
         for i in self.constant_iteration(node.iter):
+            self.step(node, "the for loop")
             self.scope[node.target.id] = self.const(i, _col(node.target))
             self.block(node.body)
 
@@ -496,6 +525,7 @@ class ProgramBuilder(_Builder):
             count += 1
             if count > MAX_LOOP_STEPS:
                 raise ExprError(f"the while loop ran over {MAX_LOOP_STEPS} times; the limit is {MAX_LOOP_STEPS}", _col(node))
+            self.step(node, "the while loop")
             self.block(node.body)
         if varies:
             self.at_values = True
@@ -635,7 +665,9 @@ class ProgramBuilder(_Builder):
         nodes = tuple(_renumbered(self.nodes[i], renumber) for i in order)
         bindings = tuple((name, renumber[i]) for name, i in self.scope.items() if i in renumber)
         declared = tuple((name, value) for name, value in self.declared.items())
-        return Program(text, nodes, tuple(self.notes), bindings, declared=declared, grad_output=self.grad_output, at_values=self.at_values, output=self.output)
+        calls = tuple(call for call in (c.renumbered(renumber) for c in self.calls) if call is not None)
+        return Program(text, nodes, tuple(self.notes), bindings, declared=declared, grad_output=self.grad_output, at_values=self.at_values, output=self.output,
+                       calls=calls, other_library=self.other_library)  # fmt: skip
 
 
 MAX_INLINE_DEPTH = 20
@@ -743,12 +775,15 @@ def with_probes(program: Program, names: Collection[str]) -> Program:
     targets = {bound[name]: name for name in names}
     nodes: list[Node] = []
     renumber: dict[int, int] = {}
+    own: dict[int, int] = {}  # each node's own new place (a call as written gives its value there, before the probe)
     for i, node in enumerate(program.nodes):
         nodes.append(_renumbered(node, renumber))
-        renumber[i] = len(nodes) - 1
+        renumber[i] = own[i] = len(nodes) - 1
         if i in targets:
             nodes.append(Node("input", (), {"name": targets[i], "probe": True}, node.col, targets[i], line=node.line))
             nodes.append(Node("add", (renumber[i], len(nodes) - 1), {}, node.col, f"retain_grad of {targets[i]}", line=node.line))
             renumber[i] = len(nodes) - 1
     bindings = tuple((name, renumber[i]) for name, i in program.bindings)
-    return Program(program.text, tuple(nodes), program.notes, bindings, declared=program.declared, grad_output=program.grad_output)
+    calls = tuple(call for call in (c.renumbered(renumber, own) for c in program.calls) if call is not None)
+    return Program(program.text, tuple(nodes), program.notes, bindings, declared=program.declared, grad_output=program.grad_output,
+                   calls=calls, other_library=program.other_library)  # fmt: skip

@@ -63,6 +63,8 @@ def literal(node: ast.AST) -> Any:
     """A number, or nested list/tuple of numbers, written literally or as arithmetic on numbers (``2*pi``)."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return number(node)
+    if isinstance(node, ast.Constant) and type(node.value) is bool:
+        return node.value  # NOTE: read only where a function takes a flag (training=True given positionally)
     if isinstance(node, ast.Constant) and type(node.value) is str:
         return node.value  # NOTE: read only where a function takes a string (einsum's subscripts, reduction='sum')
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -75,6 +77,12 @@ def literal(node: ast.AST) -> Any:
         return NAMED_CONSTANTS[node.id]
     if isinstance(node, ast.Attribute) and dotted(node.value) in PREFIXES and node.attr in NAMED_CONSTANTS:
         return NAMED_CONSTANTS[node.attr]
+    if isinstance(node, ast.Attribute) and dotted(node.value) in PREFIXES and node.attr == "inf":  # math.inf, np.inf
+        return math.inf
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "float" and len(node.args) == 1 and not node.keywords:
+        text = node.args[0].value if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str) else ""
+        if text.strip().lower() in ("inf", "+inf", "-inf", "infinity", "-infinity"):  # float('inf')
+            return -math.inf if text.strip().startswith("-") else math.inf
     if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
         left, right = literal(node.left), literal(node.right)
         if isinstance(left, (int, float)) and isinstance(right, (int, float)):

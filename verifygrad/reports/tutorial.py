@@ -136,7 +136,7 @@ def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: s
 
 def _short(found: Found) -> str:
     if found.formula is not None:
-        return found.formula
+        return found.formula if "\n" not in found.formula.strip() else found.text  # a program (a custom backward): named, not printed
     if found.values is not None:
         return found.text
     return found.value_text or found.text

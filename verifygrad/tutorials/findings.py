@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from verifygrad.errors import excerpt
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import Derivative, MathError, names_in, read_relation, render
@@ -144,18 +145,37 @@ def _shown_before(shown_by_line: dict[int, Shown], line: int) -> Shown | None:
 
 
 MAX_MATH_SPANS = 2_000  # per document: a claim-heavy tutorial has dozens; more is noise or hostile
+TOO_DEEP = "not checked: the math is nested too deeply to read"
+UNREAD = "math spans after the first"
+
+
+def dropped(found: Found) -> bool:
+    """A claim that may be there but was not read (too deep, past the budget): the file must not pass for it."""
+    return found.status == TOO_DEEP or UNREAD in found.status
+
+
+def unread_math(findings: Findings, budget: list[int]) -> None:
+    """One listed, unchecked finding for the math spans past the document's budget, if there were any."""
+    if budget[1]:
+        line = budget[2]
+        status = f"not checked: {budget[1]} {UNREAD} {MAX_MATH_SPANS} of the document were not read"
+        findings.found.append(Found("formula", line, f"line {line}", "LaTeX", f"{budget[1]} more math spans", status=status))
 
 
 def math_spans(block: Block, lines: list[str], budget: list[int]) -> list[tuple[int, str]]:
-    """The math in a prose block ($$...$$, $...$, \\[...\\], \\(...\\)) with the file line where each is written."""
+    """The math in a prose block ($$...$$, $...$, \\[...\\], \\(...\\)) with the file line where each is written.
+
+    ``budget``: [spans left to read, spans left unread, the line of the first unread one], across the document."""
     spans = []
     newlines, position, cursor = 0, 0, block.line
     for start, body in _math_bodies(block.text):
-        if budget[0] <= 0:
-            break
-        budget[0] -= 1
         newlines += block.text.count("\n", position, start)
         position = start
+        if budget[0] <= 0:  # counted, not read: the document's claims past the budget are listed as not checked
+            budget[1] += 1
+            budget[2] = budget[2] or block.line + newlines
+            continue
+        budget[0] -= 1
         line = _locate(lines, body, cursor, block.line + newlines)
         cursor = line
         spans.append((line, body))
@@ -220,7 +240,10 @@ def tie_math(findings: Findings, reading: Reading) -> None:
     for line, where, text, source in findings.math:
         try:
             sides = read_relation(text, names)
-        except (MathError, RecursionError):
+        except MathError:
+            continue
+        except RecursionError:  # a claim may hide in it: listed, never dropped
+            findings.found.append(Found("formula", line, where, source, excerpt(text.strip(), 60), status=TOO_DEEP))
             continue
         if len(sides) < 2:
             continue

@@ -16,10 +16,25 @@ from typing import Any
 import numpy as np
 
 from verifygrad.language.bindings import LIKE, canonical
-from verifygrad.tutorials import autodiff
+from verifygrad.tutorials import autodiff, custom
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import base_name, changed_names
-from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Function, GradOf, Number, Other, Sequence, Tape, Tensor, Transform, Unknown, leaves_of
+from verifygrad.tutorials.values import (
+    COMPUTED,
+    CONST,
+    LEAF,
+    Derivation,
+    Function,
+    GradOf,
+    Number,
+    Other,
+    Sequence,
+    Tape,
+    Tensor,
+    Transform,
+    Unknown,
+    leaves_of,
+)
 
 _QUANTITY = {"grad": "grad", "value_and_grad": "grad", "grad_and_value": "grad", "elementwise_grad": "grad", "jacobian": "jacobian", "hessian": "hessian"}
 
@@ -36,12 +51,78 @@ class FunctionCalls:
         self.aliases.pop(node.name, None)
         for decorator in node.decorator_list:
             path = self.path(decorator.func if isinstance(decorator, ast.Call) else decorator)
+            if path in autodiff.CUSTOM_VJP and len(node.decorator_list) == 1:
+                plain = copy.deepcopy(node)
+                plain.decorator_list = []
+                self.names[node.name] = Function(plain, self.file_line(node.lineno), node.name, pending=True)
+                return
+            if path in autodiff.CUSTOM_GRADIENT and len(node.decorator_list) == 1:
+                try:
+                    rule = custom.tf_custom_gradient(node)
+                except custom.RuleError as err:
+                    self.not_read(node.lineno, f"the custom gradient {node.name}: {err}")
+                    self.names[node.name] = Unknown(f"the custom gradient {node.name} is not read")
+                    return
+                self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule)
+                return
             request = autodiff.TRANSFORMS.get(path or "")
             if request is None or request.kind != "jit":
                 self.not_read(node.lineno, f"the function {node.name} with the decorator {ast.unparse(decorator)[:40]}")
                 self.names[node.name] = Unknown(f"{node.name} has a decorator that is not read")
                 return
         self.names[node.name] = self.named(Function(node, self.file_line(node.lineno)), node.name)
+
+    def define_rule_class(self, node: ast.ClassDef) -> None:
+        """``class F(torch.autograd.Function)``: F.apply(x) computes forward; backward is a claim about forward's VJP."""
+        try:
+            rule = custom.torch_function(node)
+        except custom.RuleError as err:
+            self.not_read(node.lineno, f"the autograd.Function {node.name}: {err}")
+            self.names[node.name] = Unknown(f"the autograd.Function {node.name} is not read")
+            return
+        self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule)
+
+    def function_method(self, function: Function, method: str, node: ast.Call) -> Any:
+        """``F.apply(x)`` of an autograd.Function; ``f.defvjp(fwd, bwd)`` of a jax.custom_vjp."""
+        if method == "apply" and function.rule is not None:
+            return self.call(function, node)
+        if method == "defvjp" and function.pending and len(node.args) == 2:
+            parts = [self.expression(arg) for arg in node.args]
+            if all(isinstance(part, Function) for part in parts):
+                try:
+                    rule = custom.jax_custom_vjp(function.definition, parts[0].definition, parts[1].definition)
+                except custom.RuleError as err:
+                    return self.unknown(node, f"the custom VJP of {_name_of(function)}: {err}")
+                name = node.func.value.id if isinstance(node.func.value, ast.Name) else _name_of(function)
+                self.names[name] = Function(function.definition, function.line, function.emitted, rule=rule)
+                return Other("defvjp")
+        return self.unknown(node, f"{_name_of(function)}.{method}()")
+
+    def rule_claims(self, function: Function, output: Any, arguments: list, node: ast.AST) -> None:
+        """A call of a function with a custom backward: its derivation, and the backward's gradient for each input as a formula claim."""
+        rule = function.rule
+        if not isinstance(output, Tensor) or not output.requires_grad:
+            return
+        derivation = Derivation(output, f"{rule.name}.backward()", None, self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
+        parameters = [a.arg for a in rule.forward.args.args]
+        given = []  # every parameter bound: a leaf by its input's name, a constant by its value
+        for parameter, argument in zip(parameters, arguments):
+            if isinstance(argument, Number):
+                given.append(f"{parameter} = {float(argument.value)!r}\n")
+            elif isinstance(argument, Tensor) and argument.kind in (LEAF, CONST):
+                given.append(f"{parameter} = {argument.name if argument.kind == LEAF else argument.value}\n")
+            else:
+                return
+        claimed = False
+        for parameter, argument, formula in zip(parameters, arguments, rule.formulas):
+            if isinstance(argument, Tensor) and argument.kind == LEAF:
+                bound = "".join(line for line in given if line != f"{parameter} = {parameter}\n")
+                line = self.file_line(rule.line)
+                written = ast.unparse(canonical(ast.parse(bound + formula), self.aliases)) + "\n"  # tf.exp -> np.exp, as in the case's program
+                self.reading.rules.append((derivation, argument, written, line, self.where(rule.line), f"{rule.name}.backward"))
+                claimed = True
+        if claimed:
+            self.reading.derivations.append(derivation)
 
     def named(self, function: Function, name: str) -> Function:
         """The function under the name it is bound to, numbered (f_2) where an earlier function had that name."""
@@ -57,6 +138,9 @@ class FunctionCalls:
         if isinstance(callee, Transform):
             return self.transformed(callee, arguments, node)
         made = self.call_function(callee, arguments, node)
+        if callee.rule is not None and isinstance(made, Tensor):
+            leaves = any(isinstance(a, Tensor) and a.kind == LEAF for a in arguments)
+            self.rule_claims(callee, made, arguments if leaves else list(made.refs[: len(arguments)]), node)  # at constants: the stand-ins
         self.mutated_by(callee, node)
         return made
 
@@ -228,8 +312,8 @@ class FunctionCalls:
         output = self.call_function(function, operands, node, part=0 if innermost.has_aux else None, stand_ins=False)
         if not isinstance(output, Tensor) or not output.requires_grad:
             return output if isinstance(output, Unknown) else self.unknown(node, f"{_name_of(function)}() does not give one tensor")
-        from verifygrad.tutorials.interpret import Derivation
-
+        if function.rule is not None:
+            self.rule_claims(function, output, operands, node)
         grad_output = "1" if kinds[-1] == "elementwise_grad" else None
         derivation = Derivation(output, f"{kinds[0]}({_name_of(function)})", grad_output, self.file_line(node.lineno), self.where(node.lineno),
                                 leaves=leaves_of(output), quantity=quantity)  # fmt: skip
@@ -252,8 +336,6 @@ class FunctionCalls:
 
     def gradient_of(self, target: Any, sources: Any, grad_output: ast.expr | None, node: ast.AST, label: str, quantity: str = "grad") -> Any:
         """tape.gradient(y, x), torch.autograd.grad(y, [x, w]), paddle.grad: gradients returned, not accumulated into .grad."""
-        from verifygrad.tutorials.interpret import Derivation
-
         items = list(sources.items) if isinstance(sources, Sequence) else [sources]
         if isinstance(target, Sequence) and len(target.items) == 1:
             target = target.items[0]
@@ -283,8 +365,6 @@ class FunctionCalls:
 
     def second_order(self, first: GradOf, items: list, node: ast.AST) -> Any:
         """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one element)."""
-        from verifygrad.tutorials.interpret import Derivation
-
         (derivation,) = first.contributions if len(first.contributions) == 1 else (None,)
         leaf = first.leaf
         value = constant_array(leaf.value)

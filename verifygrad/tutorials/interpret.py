@@ -22,6 +22,7 @@ from verifygrad.tutorials.values import (
     COMPUTED,
     CONST,
     LEAF,
+    Derivation,
     Function,
     GradOf,
     Number,
@@ -57,20 +58,6 @@ DEFAULT_ALIASES = {
 _IGNORED_CALLS = {"plt", "display", "type", "len", "isinstance", "input", "help", "dir", "id"}
 
 
-@dataclass(eq=False)
-class Derivation:
-    """One `backward()` call: the output, the gradient handed to it, and the leaves it reaches."""
-
-    output: Tensor
-    output_name: str
-    grad_output: str | None  # constant expression text; None for a scalar's backward()
-    line: int
-    where: str
-    leaves: list[Tensor] = field(default_factory=list)
-    quantity: str = "grad"  # "grad" (backward, grad(f), tape.gradient), "jacobian" or "hessian"
-    jvp: dict[int, str] = field(default_factory=dict)  # forward mode: leaf id -> the tangent's constant text
-
-
 @dataclass(frozen=True)
 class Shown:
     """What one statement shows: a print's argument or a cell's last expression."""
@@ -91,6 +78,8 @@ class Reading:
     comments: list[tuple[int, str, str]] = field(default_factory=list)  # (file line, where, text) of each comment
     shown: list[list[Shown]] = field(default_factory=list)  # per code block, in order
     strings: list[tuple[int, int, str]] = field(default_factory=list)  # (code block index, file line, text) of bare strings
+    rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
+    # formula program, file line of the backward, where, what it is)
 
 
 class CodeReader(FunctionCalls):
@@ -167,6 +156,8 @@ class CodeReader(FunctionCalls):
             self.import_(node)
         elif isinstance(node, ast.FunctionDef):
             self.define(node)
+        elif isinstance(node, ast.ClassDef) and any(self.path(base) in autodiff.FUNCTION_CLASSES for base in node.bases):
+            self.define_rule_class(node)
         elif isinstance(node, ast.Assign):
             value = self.expression(node.value)
             for target in node.targets:
@@ -369,7 +360,9 @@ class CodeReader(FunctionCalls):
                     value.retained = True
                 return
             if method in autodiff.ATTACH:
-                self.requires_grad(owner, node)
+                value = self.requires_grad(owner, node)
+                if method == "attach_grad" and isinstance(value, Tensor):  # NOTE: MXNet's grad_req='write': each backward() replaces .grad
+                    value.grad_written = not any(k.arg == "grad_req" and ast.unparse(k.value) == "'add'" for k in call.keywords)
                 return
             if method == "watch" and isinstance(self.expression(owner), Tape):
                 for argument in call.args:
@@ -450,7 +443,7 @@ class CodeReader(FunctionCalls):
         derivation.leaves = leaves_of(output)
         self.reading.derivations.append(derivation)
         for tensor in [*derivation.leaves, *(t for t in computed_of([output]) if t.retained)]:
-            tensor.grad = [*tensor.grad, derivation]
+            tensor.grad = [derivation] if tensor.grad_written else [*tensor.grad, derivation]
 
     # -- expressions ------------------------------------------------------------------------
 
@@ -703,6 +696,8 @@ class CodeReader(FunctionCalls):
             return owner
         if isinstance(owner, Tape):
             return self.tape_request(name, node)
+        if isinstance(owner, Function):
+            return self.function_method(owner, name, node)
         if isinstance(owner, GradOf):
             return owner if name in _IDENTITY_METHODS | _DETACHING | {"data"} else Other(f"grad.{name}()")
         if not isinstance(owner, Tensor):

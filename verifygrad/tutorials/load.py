@@ -8,7 +8,7 @@ from verifygrad.cases.discover import selected
 from verifygrad.cases.load import Case, LineDict, load_mapping
 from verifygrad.errors import CaseError
 from verifygrad.tutorials.blocks import Document
-from verifygrad.tutorials.findings import Found
+from verifygrad.tutorials.findings import Found, dropped
 from verifygrad.tutorials.read import Tutorial, collect_tutorials, read_tutorial
 from verifygrad.tutorials.tocases import Draft
 
@@ -30,6 +30,7 @@ def load_tutorials(paths: list[Path], pattern: str | None = None) -> tuple[list[
             errors.append(CaseError(str(path), None, "the document is nested too deeply to read"))
             continue
         tutorials.append(tutorial)
+        errors += [CaseError(str(path), found.line, found.status) for found in tutorial.findings.found if dropped(found)]
         for draft in tutorial.drafts:
             loaded, failed = load_mapping(located(draft), str(path), draft.line)
             errors += failed

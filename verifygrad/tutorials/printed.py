@@ -68,15 +68,18 @@ def read_printed(text: str) -> list[Printed]:
             continue
         call = _CALL.search(line)
         if call:
-            begin = starts[index] + call.end() - 1
-            end = closing.get(begin)
-            if end is None:
-                index += 1
-                continue
-            item = _from_call(text[begin + 1 : end], index, text[starts[index] + call.start() : end + 1], call.group(1))
-            if item is not None:
-                found.append(item)
-            index = bisect_right(starts, end)
+            position, last = starts[index] + call.start(), None
+            while True:  # NOTE: print(a, b) shows two reprs on one line: each is a value
+                row = bisect_right(starts, position) - 1
+                match = _CALL.search(text, position, starts[row + 1] - 1 if row + 1 < len(starts) else len(text))
+                end = closing.get(match.end() - 1) if match else None
+                if match is None or end is None:
+                    break
+                item = _from_call(text[match.end() : end], row, text[match.start() : end + 1], match.group(1))
+                if item is not None:
+                    found.append(item)
+                position, last = end + 1, end
+            index = bisect_right(starts, last) if last is not None else index + 1
             continue
         if _LIST_START.match(line) and not _OLD_SIZE.match(line):
             begin = starts[index] + line.index("[")

@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from verifygrad.cases.discover import files_under
 from verifygrad.errors import CaseError
 from verifygrad.process import limits
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block, Document
 from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
-from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, comment_claims, last_shown, math_spans, tie_math, tie_outputs
+from verifygrad.tutorials.findings import MAX_MATH_SPANS, Findings, Found, comment_claims, last_shown, math_spans, tie_math, tie_outputs, unread_math
 from verifygrad.tutorials.interpret import CodeReader, Reading
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.python2 import modernise
@@ -32,7 +33,7 @@ def read_tutorial(path: Path) -> Tutorial:
     reader = CodeReader()
     findings = Findings()
     lines = text.split("\n")
-    math_budget = [MAX_MATH_SPANS]
+    math_budget = [MAX_MATH_SPANS, 0, 0]  # spans left to read, spans not read, the first one's line
     outputs: list[tuple[list[Printed], Block]] = []  # what the last code block printed, paired once all of it is seen
     for block in document.blocks:
         if block.kind == CODE:
@@ -52,8 +53,12 @@ def read_tutorial(path: Path) -> Tutorial:
         if printed:
             earlier = [item for item in reading.shown[index] if item.line <= line]
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
+    for derivation, leaf, formula, line, where, label in reading.rules:  # a custom backward: the VJP it claims for forward
+        findings.found.append(Found("formula", line, where, "custom backward", label, leaf=leaf, derivations=(derivation,), formula=formula,
+                                    label=label))  # fmt: skip
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
     tie_math(findings, reading)
+    unread_math(findings, math_budget)
     _leave_skipped(document, reading, findings)
     label = "".join(char if char.isprintable() else "?" for char in path.name)  # case names reach the terminal
     drafts = drafts_for(reading, findings.found, str(path), label, reading.not_read)
@@ -118,12 +123,13 @@ def _text(path: Path) -> str:
         raise CaseError(str(path), None, f"not UTF-8 text (byte {err.start})") from None
 
 
-def collect_tutorials(paths: list[Path]) -> list[Path]:
-    """Files as given; directories searched for files with a tutorial's suffix."""
+def collect_tutorials(paths: list[Path], skipped: list[str] | None = None) -> list[Path]:
+    """Files as given; directories searched for files with a tutorial's suffix (`skipped` gets what was not read, and why)."""
+    skipped = [] if skipped is None else skipped
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in TUTORIAL_SUFFIXES and p.is_file())
+        if path.is_dir():  # searched as `run` searches: no hidden files, venvs or links that lead out of it
+            found += [p for p in files_under(path, TUTORIAL_SUFFIXES + tuple(s.upper() for s in TUTORIAL_SUFFIXES), skipped) if p.is_file()]
         else:
             found.append(path)
     return found

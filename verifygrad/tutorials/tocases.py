@@ -184,7 +184,7 @@ def _accumulated_draft(derivations: tuple[Derivation, ...], path: str, label: st
         leaves += [leaf for leaf in derivation.leaves if leaf not in leaves]
     names = input_names(leaves)
     lines, outputs = program_of([d.output for d in derivations], names)
-    terms = [f"sum({output} * ({d.grad_output}))" if d.grad_output else output for d, output in zip(derivations, outputs)]
+    terms = [f"sum({output} * ({d.grad_output}))" if d.grad_output else f"sum({output})" for d, output in zip(derivations, outputs)]
     at = ", ".join(str(d.line) for d in derivations)
     text = "\n".join([*lines, " + ".join(terms)]) + "\n"
     mapping = _base(text, leaves, names, f"{label}:{line}:grad-after-{len(derivations)}-backward", line, path, None)

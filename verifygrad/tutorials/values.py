@@ -27,6 +27,7 @@ class Tensor:
     device: str = "cpu"
     random: str = ""  # "seeded" or "unseeded" where the values come from a random generator
     retained: bool = False
+    grad_written: bool = False  # MXNet's attach_grad(): backward() writes .grad instead of adding to it
     grad: list = field(default_factory=list)  # leaves: the derivations accumulated into .grad since the last zero_()
     grad_unknown: str = ""  # why .grad is unknown: code not read may have run a backward() or an optimizer step
     size: int = 0  # characters of the tensor written out as an expression (bounded by --limit expr_chars)
@@ -82,6 +83,8 @@ class Function:
     definition: ast.FunctionDef
     line: int
     emitted: str = ""  # the name the case's program gives it: the tutorial's, numbered where the tutorial defines it again
+    rule: object = None  # a custom derivative rule (custom.Rule) whose backward is claimed to be this function's VJP
+    pending: bool = False  # jax.custom_vjp before its f.defvjp(fwd, bwd)
 
 
 @dataclass(frozen=True)
@@ -158,3 +161,17 @@ class _Substitute(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         return copy.deepcopy(self.parts[node.id]) if node.id in self.parts else node
+
+
+@dataclass(eq=False)
+class Derivation:
+    """One `backward()` call: the output, the gradient handed to it, and the leaves it reaches."""
+
+    output: Tensor
+    output_name: str
+    grad_output: str | None  # constant expression text; None for a scalar's backward()
+    line: int
+    where: str
+    leaves: list[Tensor] = field(default_factory=list)
+    quantity: str = "grad"  # "grad" (backward, grad(f), tape.gradient), "jacobian" or "hessian"
+    jvp: dict[int, str] = field(default_factory=dict)  # forward mode: leaf id -> the tangent's constant text

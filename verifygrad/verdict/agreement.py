@@ -9,18 +9,24 @@ numpy engine's float64 forward pass and no engine of its own.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from verifygrad.cases.second_order import describe
 from verifygrad.engines import EngineResult
-from verifygrad.verdict.compare import agreeing, has_array, quantity_of
+from verifygrad.verdict.compare import agreeing, has_array, quantity_of, reference_engine
 
 NO_VALUE_OF_ITS_OWN = frozenset({"fd"})  # engines whose value row is another engine's forward pass
 
 
 def vouching(results: dict[str, EngineResult], quantity: str, reference: str, shape: tuple[int, ...],
-             rtol: float, atol: float) -> dict[str, np.ndarray]:  # fmt: skip
-    """Per engine that produced the quantity, the elements where it agrees with the reference."""
+             rtol: float, atol: float, bounds: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+    """Per engine that produced the quantity, the elements where it agrees with the reference.
+
+    ``bounds``: at the elements a kink moves (lenient mode), the valid subgradients: an engine whose own
+    number there is one of them vouches for "a valid subgradient", as the reference's does.
+    """
     expected = np.broadcast_to(np.asarray(quantity_of(results[reference], quantity), np.float64), shape)
     found = {}
     for name, result in results.items():
@@ -29,13 +35,19 @@ def vouching(results: dict[str, EngineResult], quantity: str, reference: str, sh
         if not (has_array(result, quantity) or quantity in result.directional):
             continue
         found[name] = np.ones(shape, dtype=bool) if name == reference else agreeing(result, quantity, expected, rtol, atol)
+        if bounds is not None and name != reference and has_array(result, quantity) and quantity not in result.directional:
+            low, high = (np.broadcast_to(np.asarray(b, np.float64), shape) for b in bounds)
+            actual = np.broadcast_to(np.asarray(quantity_of(result, quantity), np.float64), shape)
+            slack = atol + rtol * np.maximum(np.abs(low), np.abs(high))
+            doubted = np.broadcast_to(np.asarray(result.unchecked.get(quantity, False), bool), shape)
+            found[name] = found[name] | ((low != high) & (actual >= low - slack) & (actual <= high + slack) & ~doubted)
     return found
 
 
 def unverified(results: dict[str, EngineResult], quantity: str, reference: str, shape: tuple[int, ...],
-               rtol: float, atol: float) -> tuple[np.ndarray, str]:  # fmt: skip
+               rtol: float, atol: float, bounds: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, str]:  # fmt: skip
     """The elements fewer than two engines vouch for (finite reference elements only), and a sentence naming the first."""
-    by_engine = vouching(results, quantity, reference, shape, rtol, atol)
+    by_engine = vouching(results, quantity, reference, shape, rtol, atol, bounds)
     count = sum((mask.astype(int) for mask in by_engine.values()), np.zeros(shape, dtype=int))
     finite = np.isfinite(np.broadcast_to(np.asarray(quantity_of(results[reference], quantity), np.float64), shape))
     missing = (count < 2) & finite
@@ -59,5 +71,24 @@ def _why_left_out(engine: str, result: EngineResult, quantity: str, index: tuple
     if doubted is not None and (quantity in result.directional or np.asarray(doubted)[index]):
         return f"{engine} left it out: not smooth within its step"
     if has_array(result, quantity) or quantity in result.directional:
-        return f"{engine} differs there (excused at a kink)"
+        return f"{engine} differs there"
     return ""
+
+
+def unanimous_nan(results: dict[str, EngineResult], quantity: str) -> dict[str, EngineResult]:
+    """The results, the reference's element NaN where every other engine's is NaN: not verified, as in first order.
+
+    NOTE: SymPy may keep a finite 0 (the off-diagonal Hessian entry of sum(sqrt(x)) at negative x, where
+    the function is undefined) while every float engine's NaN spreads; no second engine confirms it.
+    """
+    reference = reference_engine(results, quantity)
+    if reference is None or quantity == "value":
+        return results
+    others = [np.asarray(quantity_of(r, quantity), np.float64) for name, r in results.items() if name != reference and has_array(r, quantity)]
+    if not others:
+        return results
+    mask = np.logical_and.reduce([np.isnan(other) for other in others])
+    if not mask.any():
+        return results
+    grads = {**results[reference].grads, quantity: np.where(mask, np.nan, results[reference].grads[quantity])}
+    return {**results, reference: dataclasses.replace(results[reference], grads=grads)}

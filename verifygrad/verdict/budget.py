@@ -40,6 +40,7 @@ import numpy as np
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, Problem
 from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
+from verifygrad.errors import EngineSkipped
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
 from verifygrad.process import deadline, limits
@@ -50,6 +51,8 @@ DRAWS = 3
 STEP = 2.0**-20  # h: far above float64's rounding, small enough to stay linear
 REDUCTIONS = ("sum", "mean", "logsumexp", "trace", "prod", "sum_to")
 SUMS = ("sum", "mean", "trace", "matmul", "sum_to")  # results that are sums of terms: rounded at the size of the partial sums
+# Functions whose result is rounded even where it is a whole number: tanh(21) is 1 - 1.2e-18, held as 1.
+TRANSCENDENTAL = ("exp", "expm1", "log", "log1p", "tanh", "sigmoid", "softplus", "sin", "cos", "tan", "sqrt", "erf", "erfc", "asin", "acos", "atan", "atan2")
 LINEAR_ALGEBRA = ("inv", "det", "logabsdet", "solve")  # an n x n factorization: about n roundings per result, each amplified by the condition
 # (rtol, atol) where the budget ran out of time (reported as such in the tolerance's source).
 FALLBACK = {"float64": ((1e-7, "fallback"), (1e-9, "fallback")), "float32": ((1e-4, "fallback"), (1e-5, "fallback"))}
@@ -66,8 +69,12 @@ class Tolerance:
     source: str  # "budget", "case" (its `tolerance:`), "command line", or a mix such as "budget+case"
 
 
-def tolerances(case: Case, problem: Problem, overrides: Overrides) -> dict[str, Tolerance]:
-    """Per quantity ("value" and each differentiated input): the budget, with explicit settings replacing it."""
+def tolerances(case: Case, problem: Problem, overrides: Overrides, engine_failed: bool = False) -> dict[str, Tolerance]:
+    """Per quantity ("value" and each differentiated input): the budget, with explicit settings replacing it.
+
+    A budget that fails raises BudgetFailed, unless an engine already failed (``engine_failed``): the case is
+    an ERROR for that engine's reason, and the other engines are compared under the fixed fallback, reported.
+    """
     explicit: dict[str, tuple[float, str]] = {}
     for key in ("rtol", "atol"):
         if getattr(overrides, key) is not None:
@@ -81,12 +88,20 @@ def tolerances(case: Case, problem: Problem, overrides: Overrides) -> dict[str, 
     try:
         with deadline.limited(limits.current().part_time):
             estimates = {**error_estimates(problem), **second_order_estimates(problem)}
-    except deadline.PartTimedOut as err:  # the report says why the tolerance is a fixed one
-        rtol, atol = ((value, f"fallback: error budget {err}") for value, _ in FALLBACK[problem.dtype])
-        return {quantity: _tolerance(explicit.get("rtol", rtol), explicit.get("atol", atol)) for quantity in quantities}
+    except (deadline.PartTimedOut, EngineSkipped) as err:  # the report says why the tolerance is a fixed one
+        return _fallback(problem, explicit, quantities, f"error budget {err}")
     except Exception as err:  # noqa: BLE001 - any other failure is the case's error, with its reason
-        raise BudgetFailed(f"error budget failed: {type(err).__name__}: {err}".splitlines()[0]) from err
+        why = f"error budget failed: {type(err).__name__}: {err}".splitlines()[0]
+        if engine_failed:
+            return _fallback(problem, explicit, quantities, why)
+        raise BudgetFailed(why) from err
     return {quantity: _tolerance(rtol, (SAFETY * error, "budget")) for quantity, error in estimates.items()}
+
+
+def _fallback(problem: Problem, explicit: dict[str, tuple[float, str]], quantities: tuple[str, ...], why: str) -> dict[str, Tolerance]:
+    """The fixed tolerance of the case's dtype, its source saying why the budget could not be used."""
+    rtol, atol = ((value, f"fallback: {why}") for value, _ in FALLBACK[problem.dtype])
+    return {quantity: _tolerance(explicit.get("rtol", rtol), explicit.get("atol", atol)) for quantity in quantities}
 
 
 def second_order_estimates(problem: Problem) -> dict[str, float]:
@@ -166,13 +181,17 @@ class Perturbation:
         # NOTE: amplified by STEP/unit like every other rounding, and divided back out in error_estimates.
         return value + (value.astype(self.dtype).astype(np.float64) - value) * (STEP / unit_roundoff(self.dtype))
 
-    def result(self, value: np.ndarray, roundings: float, magnitude: np.ndarray | None = None) -> np.ndarray:
-        """``value`` moved by ``roundings`` units of ``magnitude``: its own size, or for a sum the size of its partial sums."""
+    def result(self, value: np.ndarray, roundings: float, magnitude: np.ndarray | None = None, whole_exact: bool = True) -> np.ndarray:
+        """``value`` moved by ``roundings`` units of ``magnitude``: its own size, or for a sum the size of its partial sums.
+
+        ``whole_exact``: whether a whole number is an exact result (of arithmetic), or may be a rounded one
+        (tanh near saturation: then 1 - tanh² cancels to 0 in every float library, and the budget must say so).
+        """
         magnitude = np.abs(value) if magnitude is None else magnitude
         # NOTE: integers the dtype holds exactly are taken as exact results (2*1.5, exp(0)): perturbing
         # them would turn x**2 of a negative x into x**2.000001, NaN, and hide every other rounding.
         # A sum is exact only if its partial sums are too: 9e15 + 9e15 + 1 - 9e15 - 9e15 is 1 but rounds on the way.
-        exact = (value == np.round(value)) & (magnitude < self.exact_below)
+        exact = (value == np.round(value)) & (magnitude < self.exact_below) & whole_exact
         signs = np.where(exact, 0.0, self.rng.choice((-1.0, 1.0), size=np.shape(value)))
         return value + STEP * roundings * signs * magnitude
 
@@ -215,7 +234,7 @@ def forward(problem: Problem, perturb: Perturbation | None = None) -> list[np.nd
         value = np.asarray(OPS[node.op].forward(*args, **node.attrs))
         if perturb:
             summed = np.abs(OPS[node.op].forward(*map(np.abs, args), **node.attrs)) if node.op in SUMS else None
-            value = perturb.result(value, roundings(problem, i), summed)
+            value = perturb.result(value, roundings(problem, i), summed, whole_exact=node.op not in TRANSCENDENTAL)
         values.append(value)
     return values
 

@@ -24,20 +24,24 @@ def claim_tolerances(quantities: list[QuantityCheck], allowed: dict[str, Toleran
 
 
 def judge_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndarray] | None,
-                 tolerances: dict[str, Rounding],
-                 bounds: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> list[ClaimCheck]:  # fmt: skip
+                 tolerances: dict[str, Rounding], bounds: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                 engines: list[str] = ()) -> list[ClaimCheck]:  # fmt: skip
     """Value and grad claims against the reference; formula claims numerically and symbolically (``formulas``).
 
     ``bounds``: per gradient, the valid subgradients at the kinks the inputs sit on (lenient cases only).
+    ``engines``: the engines that ran: those that compute a program variable's value on their own.
     """
     from verifygrad.verdict.formulas import check_formula
+    from verifygrad.verdict.variables import variable_truth
 
     checks = []
     for claim in claims:
         if claim.kind in ("formula", "hessian_formula"):
             checks.append(check_formula(claim, problem, truth[claim.quantity] if truth else None))
-        elif claim.kind == "values":  # a program variable's value, by the float64 forward pass
-            checks.append(check_number_claim(claim, claim.truth, tolerances.get("value")))
+        elif claim.kind == "values":  # a program variable's value: SymPy's, or two engines' forward passes agreeing
+            rounding = tolerances["value"]
+            found, why = variable_truth(claim, problem, engines, rounding.rtol, rounding.atol)
+            checks.append(check_number_claim(claim, found, rounding) if found is not None else ClaimCheck(claim, None, why))
         elif truth is None:
             checks.append(ClaimCheck(claim, None, "unchecked: no engine ran"))
         else:

@@ -38,6 +38,7 @@ class Claim:
     claimed: np.ndarray | None = None  # for value, grad, values and second-order number claims
     formula: Program | None = None  # for formula claims
     truth: np.ndarray | None = None  # for values claims: the variable's value by the float64 forward pass
+    program: Program | None = None  # for values claims of a program variable: the program whose output it is
     written: str = ""  # the claim as written in the file: "0.5000", "[-0.3410, 0.2424]", "x/2"
     # Per element of a value or grad claim: half a unit in the last decimal written where the claim
     # states its decimals (0.5000: 5e-5), 0 where it is written as an exact number.
@@ -88,8 +89,8 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
             )  # fmt: skip
         claims.append(Claim("formula", name, formula=program, written=text))
     for name, raw in (expect.get("values") or {}).items():
-        truth = _variable_value(case, problem, name)
-        claims.append(dataclasses.replace(_number_claim(case, "values", name, raw, truth.shape), truth=truth))
+        truth, program = _variable_value(case, problem, name)
+        claims.append(dataclasses.replace(_number_claim(case, "values", name, raw, truth.shape), truth=truth, program=program))
     return claims + second_order_claims(case, problem)
 
 
@@ -141,17 +142,17 @@ def note_asymmetry(check: ClaimCheck) -> ClaimCheck:
     return ClaimCheck(check.claim, check.ok, f"{check.text}; the claimed Hessian is not symmetric", check.difference, check.allowed)
 
 
-def _variable_value(case: Case, problem: Problem, name: str) -> np.ndarray:
-    """The value of a program's variable (or input) at the case's inputs, in float64."""
+def _variable_value(case: Case, problem: Problem, name: str) -> tuple[np.ndarray, Program | None]:
+    """The value of a program's variable (or input) at the case's inputs, in float64, and the program that computes it."""
     if name in case.inputs:
-        return problem.inputs[name]
+        return problem.inputs[name], None
     # NOTE: the case's own inputs only: neither the probes of intermediates in wrt nor those the program creates
     inputs = {n: v for n, v in problem.inputs.items() if n in case.inputs}
     try:
         program = compile_case_program(case.expr, inputs, expr_line_offset(case), output=name)
     except ExprError as err:
         raise expr_error(case, ExprError(f"expect.values names '{name}': {err.message}", err.col, err.line)) from None
-    return program_value(program, {**inputs, **dict(program.declared)})
+    return program_value(program, {**inputs, **dict(program.declared)}), program
 
 
 def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
@@ -256,6 +257,8 @@ def check_number_claim(claim: Claim, truth: np.ndarray, rounding: Rounding | Non
     element; a claim between them holds there, as an engine's answer does.
     """
     truth = np.asarray(truth, np.float64)
+    if truth.size == 0:  # NOTE: an empty value or gradient (a zero-size dim): nothing to be wrong about
+        return ClaimCheck(claim, True, "holds (empty)")
     if not np.all(np.isfinite(truth)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(truth))[0]) if truth.ndim else ()
         return ClaimCheck(claim, None, f"unchecked: the true {_element(claim.quantity, index)} is {truth[index]}, not a finite number")

@@ -118,6 +118,7 @@ def agreeing(result: EngineResult, quantity: str, expected: np.ndarray, rtol: fl
         from verifygrad.engines.fd_engine import fd_tolerance
 
         rtol, atol = fd_tolerance(rtol, atol, quantity)
+    atol = atol + result.rounding[quantity] if quantity in result.rounding else atol
     doubted = result.unchecked.get(quantity)
     if quantity in result.directional:
         directions, actual = result.directional[quantity]
@@ -142,6 +143,7 @@ def compare_engine(result: EngineResult, quantity: str, expected: np.ndarray, rt
         from verifygrad.engines.fd_engine import fd_tolerance
 
         rtol, atol = fd_tolerance(rtol, atol, quantity)
+    atol = atol + result.rounding[quantity] if quantity in result.rounding else atol  # the engine's own rounding, per number
     if quantity in result.directional:
         directions, actual = result.directional[quantity]
         expected = np.tensordot(directions, np.asarray(expected, np.float64), axes=expected.ndim)

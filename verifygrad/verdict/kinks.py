@@ -20,7 +20,9 @@ import itertools
 import numpy as np
 
 from verifygrad.cases.problem import Problem
+from verifygrad.cases.second_order import JVP
 from verifygrad.engines import EngineResult
+from verifygrad.errors import EngineSkipped
 from verifygrad.language.ops import OPS, Op, same_shape
 from verifygrad.language.parse import Node
 from verifygrad.verdict.budget import backward, forward
@@ -173,8 +175,11 @@ def excuse(difference: Difference, answer: np.ndarray, reference: np.ndarray, bo
 
 def analyse(problem: Problem) -> tuple[list[np.ndarray], list[Kink]]:
     """The forward values (float64, the inputs as given) and the kinks they land on."""
-    with np.errstate(all="ignore"):
-        values = forward(problem)
+    try:
+        with np.errstate(all="ignore"):
+            values = forward(problem)
+    except EngineSkipped:  # a forward pass numpy cannot do (a singular matrix): each engine reports it itself
+        return [], []
     return values, find_kinks(problem, values)
 
 
@@ -220,15 +225,26 @@ def excuse_all(differences: dict[str, Difference], results: dict[str, EngineResu
     }
 
 
-def undefined_second_order(problem: Problem, kinks: list[Kink], quantity: str, shape: tuple[int, ...]) -> np.ndarray:
+def undefined_second_order(problem: Problem, kinks: list[Kink], quantity: str, shape: tuple[int, ...],
+                           values: list[np.ndarray] | None = None) -> np.ndarray:  # fmt: skip
     """Where a second-order quantity does not exist because of a kink: the rows and columns of the kink's elements.
 
-    A kink with no input element of its own (an intermediate value), and any kink under a
-    directional quantity (H·v, Jv mix every element), leaves the whole quantity undefined.
+    A kink with no input element of its own (an intermediate value) leaves a whole Hessian block or
+    Jacobian undefined. Under a directional quantity only the elements that depend on a kink are:
+    for Jv the outputs the kinked values reach, for H·v the gradient elements they reach (``values``
+    given: found by making the kinked values NaN and seeing where NaN arrives).
     """
     undefined = np.zeros(shape, dtype=bool)
-    if not kinks or not (quantity.startswith(("H[", "J[")) and not quantity.startswith("Hv[")):
-        return undefined | bool(kinks)
+    if not kinks:
+        return undefined
+    if quantity == JVP or quantity.startswith("Hv["):
+        if values is None:
+            return np.ones(shape, dtype=bool)
+        output, grads = _reached_by_kinks(problem, values, kinks)
+        reached = output if quantity == JVP else grads[quantity[3:-1]]
+        return np.broadcast_to(reached, shape).copy()
+    if not quantity.startswith(("H[", "J[")):
+        return undefined | True
     names = quantity[quantity.index("[") + 1 : -1].split(",")
     for kink in kinks:
         if kink.source is None or kink.mask.shape != problem.inputs[kink.source].shape:
@@ -246,6 +262,33 @@ def undefined_second_order(problem: Problem, kinks: list[Kink], quantity: str, s
     return undefined
 
 
+def _reached_by_kinks(problem: Problem, values: list[np.ndarray], kinks: list[Kink]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The output elements and gradient elements that depend on a kinked value: NaN there spreads to them.
+
+    NOTE: a gradient element depends on a kink through the kinked op's slope as well as its value: the
+    slope's reach is where the subgradient range is wider than a point, the value's where NaN arrives.
+    """
+    moved = list(values)
+    first = min(kink.node for kink in kinks)
+    with np.errstate(all="ignore"):
+        for kink in kinks:
+            moved[kink.node] = np.where(kink.mask, np.nan, np.broadcast_to(moved[kink.node], kink.mask.shape))
+        for i in range(first + 1, len(moved)):
+            node = problem.program.nodes[i]
+            if node.op in ("input", "const") or any(kink.node == i for kink in kinks):
+                continue
+            moved[i] = np.asarray(OPS[node.op].forward(*[moved[j] for j in node.args], **node.attrs))
+        grads = backward(problem, moved)
+        low_high = subgradient_range(problem, values, kinks)
+    output = np.isnan(np.asarray(moved[-1], np.float64)) & ~np.isnan(np.asarray(values[-1], np.float64))
+    reached = {}
+    for name in problem.wrt:
+        nan = np.isnan(np.asarray(grads[name], np.float64))
+        low, high = low_high.get(name, (0.0, 0.0))
+        reached[name] = nan | (np.asarray(low) != np.asarray(high))
+    return output, reached
+
+
 def excuse_undefined(differences: dict[str, Difference], results: dict[str, EngineResult], quantity: str, reference: str,
                      undefined: np.ndarray, rtol: float, atol: float, dtype: str) -> dict[str, Difference]:  # fmt: skip
     """The differences with the elements where the quantity does not exist left out (lenient mode)."""
@@ -258,7 +301,7 @@ def excuse_undefined(differences: dict[str, Difference], results: dict[str, Engi
 
 def notes(problem: Problem, results: dict[str, EngineResult], values: list[np.ndarray], kinks: list[Kink]) -> list[str]:
     """One line per kink, and where NaN or inf first came from in the forward pass, if it did."""
-    origin = first_nonfinite(problem, values)
+    origin = first_nonfinite(problem, values) if values else None  # no values: numpy could not do the forward pass
     second = [second_order_note(kink, problem) for kink in kinks] if problem.second and (problem.second.hessian or problem.second.jacobian) else []
     return [describe(kink, problem, results) for kink in kinks] + second + ([f"NaN or inf: {origin}"] if origin else [])
 

@@ -104,6 +104,7 @@ def slim(outcome: CaseOutcome) -> CaseOutcome:
                 result.grads[name] = Excerpt.of(result.grads[name], quantity.shape, kept)
             if name in result.unchecked and name not in result.directional:
                 result.unchecked[name] = Excerpt.of(result.unchecked[name], quantity.shape, kept)
+            result.rounding.pop(name, None)  # the comparison is done: no report reads it
             if name in result.directional:  # NOTE: the random directions are as large as the input; the report needs none
                 result.directional[name] = (np.empty(0), result.directional[name][1])
         for check in quantity.claims:

@@ -17,6 +17,7 @@ from verifygrad.engines.sympy import scalar, shared, traced
 from verifygrad.engines.sympy.as_written import as_written
 from verifygrad.engines.sympy.exact import EXACT
 from verifygrad.engines.sympy.expand import check_exponents, per_element_is_cheap, run_expanded
+from verifygrad.language.arrays import SINGULAR
 
 
 def run(problem: Problem) -> EngineResult:
@@ -30,7 +31,12 @@ def run(problem: Problem) -> EngineResult:
 
 
 def _run(problem: Problem) -> EngineResult:
-    result = first_order(problem)
+    from sympy.matrices.common import NonInvertibleMatrixError
+
+    try:
+        result = first_order(problem)
+    except NonInvertibleMatrixError:  # inv or solve of a matrix singular at these inputs
+        raise EngineSkipped(SINGULAR) from None
     if problem.second is not None:
         from verifygrad.engines.sympy import second
 

@@ -247,6 +247,8 @@ def _formula(rule: ScalarRule, name: str, scale: sp.Expr, uniform: bool, summed:
     function = rule.reductions[0][2] if rule.reductions else rule.outer
     derivative = sp.diff(function, dict(zip(rule.names, rule.symbols))[name])
     derivative = derivative.xreplace({s: sp.Symbol(n, real=True) for n, s in zip(rule.names, rule.symbols)})  # shown in the inputs' names
+    # NOTE: constants are computed at their binary value (float64's 0.1); a reader sees them as written (1/10).
+    derivative = derivative.xreplace({f: sp.Rational(repr(float(f))) for f in derivative.atoms(sp.Float)})
     text = f"{sp.factor_terms(derivative * scale)}" if uniform else f"grad_output·({sp.factor_terms(derivative)})"
     return f"∂/∂{name} = {'Σ over elements of ' if summed else ''}{text}"
 

@@ -79,7 +79,7 @@ def scalar_route(problem: Problem) -> tuple[dict[str, np.ndarray], str]:
     symbols = dict(zip(rule.names, rule.symbols))  # NOTE: the rule's own symbols, not the inputs' names
     f = rule.reductions[0][2] if rule.reductions else rule.outer
     xs = [symbols[name] for name in problem.wrt]
-    expressions = [f, *(sp.diff(f, x) for x in xs), *(sp.diff(f, x, y) for x in xs for y in xs)]
+    expressions = [f, *(sp.diff(f, x) for x in xs), *(away_from_kinks(sp.diff(f, x, y)) for x in xs for y in xs)]
     precise = math.prod(shape) <= scalar.PRECISE_MAX_ELEMENTS
     values = _elementwise(expressions, rule.symbols, problem, shape, precise)
     n = len(xs)
@@ -100,7 +100,7 @@ def _hessian(rule: scalar.ScalarRule, problem: Problem, f_values: Any, first: di
              shape: tuple[int, ...], precise: bool) -> dict[str, np.ndarray]:  # fmt: skip
     """G''(r) c² f_x f_yᵀ + G'(r) c diag(f_xy), per block; or its product with the problem's directions."""
     kind, r_symbol, _ = rule.reductions[0]
-    outer = sp.lambdify([r_symbol], [sp.diff(rule.outer, r_symbol, k) for k in (1, 2)], modules="mpmath" if precise else "numpy")
+    outer = sp.lambdify([r_symbol], [away_from_kinks(sp.diff(rule.outer, r_symbol, k)) for k in (1, 2)], modules="mpmath" if precise else "numpy")
     to64 = np.vectorize(real_float, otypes=[np.float64]) if precise else (lambda v: np.asarray(v, np.float64))
     with mpmath.workdps(PRECISION + GUARD_DIGITS):
         one = mpmath.mpf(1) if precise else 1.0
@@ -173,12 +173,21 @@ def expanded(problem: Problem) -> dict[str, np.ndarray]:
             found[jacobian_key(x)] = expand.evaluate(derivatives(outputs, symbols[x]), at)
     if second.tangents is not None:
         tangent = [(s, exact(float(t))) for x in problem.wrt for s, t in zip(symbols[x].flat, second.tangents[x].flat) if t != 0]
-        entries = np.array([sp.Add(*(sp.diff(o, s) * t for s, t in tangent)) for o in outputs.flat], dtype=object)
+        entries = np.array([away_from_kinks(sp.Add(*(sp.diff(o, s) * t for s, t in tangent))) for o in outputs.flat], dtype=object)
         found[JVP] = expand.evaluate(entries.reshape(problem.output_shape), at)
     return found
 
 
 def derivatives(expressions: np.ndarray, symbols: np.ndarray) -> np.ndarray:
     """d expression / d symbol for every pair, of shape expressions.shape + symbols.shape."""
-    entries = [[sp.diff(e, s) for s in symbols.flat] for e in expressions.flat]
+    entries = [[away_from_kinks(sp.diff(e, s)) for s in symbols.flat] for e in expressions.flat]
     return np.array(entries, dtype=object).reshape(expressions.shape + symbols.shape)
+
+
+def away_from_kinks(expression: sp.Expr) -> sp.Expr:
+    """The derivative with SymPy's DiracDelta (from d sign(x)/dx, d Heaviside(x)/dx) as 0: its value away from the kink.
+
+    NOTE: at the kink itself the second derivative does not exist; the kink rule (verdict.kinks) says so
+    there, as in first order. Left in, DiracDelta reaches an evaluator that cannot print it (NameError).
+    """
+    return expression.replace(sp.DiracDelta, lambda *args: sp.S.Zero) if expression.has(sp.DiracDelta) else expression

@@ -13,10 +13,21 @@ import ast
 from verifygrad.language.spellings.compose import PART, PARTS
 from verifygrad.language.spellings.elementwise import compare, modulo
 from verifygrad.language.spellings.subscripts import subscript
-from verifygrad.language.spellings.table import DIM_POSITIONAL, SPELLINGS, UNSUPPORTED, arguments, library_name, unsupported
+from verifygrad.language.spellings.table import (
+    DIM_POSITIONAL,
+    NUMPY_METHODS,
+    OPTIONAL_TENSORS,
+    SPELLINGS,
+    UNSUPPORTED,
+    arguments,
+    library_name,
+    unsupported,
+)  # fmt: skip
 
 # The syntax nodes the spellings read: indexing, comparisons and %.
 AST_NODES = (ast.Subscript, ast.Slice, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.Eq, ast.NotEq, ast.Mod)
 
-__all__ = ["AST_NODES", "DIM_POSITIONAL", "PART", "PARTS", "SPELLINGS", "UNSUPPORTED", "arguments", "compare", "library_name", "modulo",
-           "subscript", "unsupported"]  # fmt: skip
+__all__ = [
+    "AST_NODES", "DIM_POSITIONAL", "NUMPY_METHODS", "OPTIONAL_TENSORS", "PART", "PARTS", "SPELLINGS", "UNSUPPORTED", "arguments", "compare",
+    "library_name", "modulo", "subscript", "unsupported",
+]  # fmt: skip

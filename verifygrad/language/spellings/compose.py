@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from verifygrad.errors import excerpt
 from verifygrad.language.syntax import ExprError, Function, column, literal, reduction_attrs
 
 NUMPY_PREFIXES = frozenset({"np", "numpy", "np.linalg", "numpy.linalg"})
@@ -35,6 +36,8 @@ class Builder(Protocol):
     def known_value(self, index: int, col: int, what: str, then: Callable[[Any], Any] = ...) -> Any: ...
 
     def known_shape(self, index: int, col: int, what: str) -> tuple[int, ...]: ...
+
+    def visit_keyword(self, node: ast.AST) -> int: ...
 
 
 @dataclass
@@ -134,8 +137,40 @@ class Call:
     def literal(self, key: str, position: int, default: Any) -> Any:
         """A literal parameter: by keyword, or the position-th literal positional argument."""
         if key in self.params and isinstance(self.params[key], ast.AST):
-            return literal(self.params[key])
-        return self.dims[position] if len(self.dims) > position else default
+            value = literal(self.params[key])
+        else:
+            value = self.dims[position] if len(self.dims) > position else default
+        if any(type(v) is int and abs(v) > MAX_INTEGER for v in _flat(value)):  # NOTE: numpy and torch overflow a C long
+            raise ExprError(f"{self.graph.name}() takes {key} within ±{MAX_INTEGER:.0e}, not {excerpt(str(value), 40)}", self.graph.col)
+        return value
+
+    def scalar(self, key: str, position: int, default: float) -> float:
+        """A number parameter: by keyword, or the position-th literal positional argument (names in NUMBER_POSITIONAL)."""
+        if key in self.params:
+            return self.number(key, default)
+        value = self.dims[position] if len(self.dims) > position else default
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ExprError(f"{self.graph.name}() takes {key} as a number", self.graph.col)
+        return float(value)
+
+    def tensor(self, key: str, position: int) -> int | None:
+        """An optional tensor argument: the position-th tensor given, or the keyword's; None where it is not given (or None)."""
+        if len(self.tensors) > position:
+            return None if self.tensors[position] == NO_TENSOR else self.tensors[position]
+        given = self.params.get(key)
+        if given is None or isinstance(given, int):
+            return given
+        if isinstance(given, ast.Constant) and given.value is None:
+            return None
+        return self.graph.builder.visit_keyword(given)
+
+    def integer(self, key: str, position: int, default: int | None) -> int | None:
+        """An integer parameter: by keyword, the position-th literal, or a positional number node."""
+        given = self.params.get(key)
+        value = self.number(key, 0.0) if isinstance(given, int) else self.literal(key, position, default)
+        if value is not None and (isinstance(value, bool) or not float(value).is_integer()):
+            raise ExprError(f"{self.graph.name}() takes {key} as a whole number", self.graph.col)
+        return None if value is None else int(value)
 
     def keepdim(self) -> bool:
         keywords = {key: node for key, node in self.params.items() if key in ("keepdim", "keepdims") and isinstance(node, ast.AST)}
@@ -143,6 +178,11 @@ class Call:
 
 
 Compose = Callable[[Call], int]
+MAX_INTEGER = 10**15  # an integer argument (a dim, an offset, a count) beyond this is no shape a case can have
+
+
+def _flat(value: Any) -> list[Any]:
+    return [v for item in value for v in _flat(item)] if isinstance(value, (list, tuple)) else [value]
 
 
 def spelling(compose: Compose, tensors: tuple[int, int], params: tuple[str, ...] = (), keywords: tuple[str, ...] = ()) -> Function:
@@ -168,6 +208,7 @@ def alias(op: str, arity: int = 1) -> Function:
     return spelling(lambda call: call.graph.op(op, *call.tensors), (arity, arity))
 
 
+NO_TENSOR = -1  # NOTE: a None written where an optional tensor goes, F.batch_norm(x, None, None, w, b, True): no node
 PART = "(part)"  # NOTE: a keyword no Python call can spell: which element of a tuple result is taken
 
 

@@ -38,13 +38,14 @@ def _rad2deg(g: Graph, x: int) -> int:
 
 
 def clamp_between(g: Graph, x: int, low: int | None, high: int | None) -> int:
-    """x held to [low, high] with relu: low + relu(x - low) - relu(x - high) (bounds may be tensors)."""
+    """min(max(x, low), high), as torch and numpy clamp: high where the bounds cross (bounds may be tensors).
+
+    NOTE: maximum and minimum give a bound exactly; low + relu(x - low) rounds, and gives low where low > high.
+    """
     if low is None and high is None:
         raise ExprError(f"{g.name}() needs at least one of min and max", g.col)
-    if low is None:
-        return g.op("sub", high, g.op("relu", g.op("sub", high, x)))
-    out = g.op("add", low, g.op("relu", g.op("sub", x, low)))
-    return out if high is None else g.op("sub", out, g.op("relu", g.op("sub", x, high)))
+    out = x if low is None else g.op("maximum", x, low)
+    return out if high is None else g.op("minimum", out, high)
 
 
 def _bound(call: Call, key: str) -> int | None:
@@ -57,6 +58,24 @@ def _bound(call: Call, key: str) -> int | None:
 
 def _clamp(low_key: str, high_key: str) -> Compose:
     return lambda call: clamp_between(call.graph, call.tensors[0], _bound(call, low_key), _bound(call, high_key))
+
+
+def _subtract(call: Call, reverse: bool = False) -> int:
+    """torch.sub(x, y, alpha=1): x - alpha y; torch.rsub(x, y, alpha=1): y - alpha x."""
+    g, (x, y) = call.graph, call.tensors
+    x, y = (y, x) if reverse else (x, y)
+    alpha = call.number("alpha", 1.0)
+    return g.op("sub", x, y if alpha == 1 else g.scale(y, alpha))
+
+
+def _divide(call: Call) -> int:
+    """torch.div(x, y, rounding_mode=None|'trunc'|'floor')."""
+    g = call.graph
+    quotient = g.op("div", *call.tensors)
+    mode = call.params.get("rounding_mode")
+    if mode is None or (isinstance(mode, ast.Constant) and mode.value is None):
+        return quotient
+    return g.op(call.choice("rounding_mode", ("trunc", "floor"), "trunc"), quotient)
 
 
 def _logaddexp(call: Call, base: float = 1.0) -> int:
@@ -125,6 +144,10 @@ def _where(call: Call) -> int:
 
 SPELLINGS: dict[str, Function] = {
     "absolute": alias("abs"),
+    "mul": alias("mul", 2), "sub": spelling(lambda call: _subtract(call), (2, 2), keywords=("alpha",)), "neg": alias("neg"),
+    "positive": unary(lambda g, x: x), "div": spelling(_divide, (2, 2), keywords=("rounding_mode",)),
+    "rsub": spelling(lambda call: _subtract(call, reverse=True), (2, 2), keywords=("alpha",)),
+    "clamp_min": spelling(_clamp("min", "(none)"), (1, 1), ("min",)), "clamp_max": spelling(_clamp("(none)", "max"), (1, 1), ("max",)),
     "negative": alias("neg"),
     "power": alias("pow", 2),
     "add": alias("add", 2),

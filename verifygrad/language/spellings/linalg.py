@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -13,6 +14,122 @@ from verifygrad.language.syntax import ExprError, Function
 def _trace(call: Call) -> int:
     k = diagonal_offset("offset")(call)
     return call.graph.op("trace", call.tensors[0]) if k == 0 else call.graph.reduce("sum", call.graph.op("diag", call.tensors[0], k=k))
+
+
+def _dims(call: Call, keys: tuple[str, ...], position: int, default: Any = None) -> tuple[int, ...] | None:
+    """The dims a norm reduces over: one int or a list of them, by keyword or position; ``default`` where none is given."""
+    given = next((call.literal(key, position, None) for key in keys if key in call.params), call.literal(keys[0], position, None))
+    if given is None:
+        return default
+    dims = tuple(given) if isinstance(given, list) else (given,)
+    if not dims or not all(type(d) is int for d in dims):
+        raise ExprError(f"{call.graph.name}() takes its dims as integers", call.graph.col)
+    return dims
+
+
+def _keepdim(call: Call, position: int) -> bool:
+    for key in ("keepdim", "keepdims"):
+        if key in call.params:
+            return call.flag(key, False)
+    return bool(call.literal("keepdim", position, False))
+
+
+def _order(call: Call, keys: tuple[str, ...], default: Any) -> Any:
+    value = next((call.literal(key, 0, None) for key in keys if key in call.params), call.literal(keys[0], 0, default))
+    if not (value is None or value in ("fro", "nuc") or (isinstance(value, (int, float)) and not isinstance(value, bool))):
+        raise ExprError(f"{call.graph.name}() takes its order as a number, inf, 'fro' or 'nuc'", call.graph.col)
+    return value
+
+
+def _over(g: Graph, op: str, x: int, dims: tuple[int, ...] | None, keepdim: bool) -> int:
+    """A reduction over several dims: one at a time, the highest first so that the lower keep their place."""
+    if dims is None or len(dims) == 1:
+        return g.reduce(op, x, None if dims is None else dims[0], keepdim)
+    n = len(g.builder.known_shape(x, g.col, f"{g.name}()"))
+    for dim in sorted({d % n for d in dims}, reverse=True):
+        x = g.reduce(op, x, dim, keepdim)
+    return x
+
+
+def vector_norm(g: Graph, x: int, order: float, dims: tuple[int, ...] | None, keepdim: bool) -> int:
+    """(sum |x|**p)**(1/p) over dims (all where None); max |x| for inf, min for -inf, the count of non-zeros for 0."""
+    if order == 2:  # NOTE: x*x, not |x|**2: smooth where an element is 0
+        return g.op("sqrt", _over(g, "sum", g.op("mul", x, x), dims, keepdim))
+    size = g.op("abs", x)
+    if order in (math.inf, -math.inf):
+        return _over(g, "amax" if order > 0 else "amin", size, dims, keepdim)
+    if order == 0:
+        return _over(g, "sum", g.op("gt", size, g.const(0.0)), dims, keepdim)
+    if order == 1:
+        return _over(g, "sum", size, dims, keepdim)
+    return g.op("pow", _over(g, "sum", g.op("pow", size, g.const(float(order))), dims, keepdim), g.const(1.0 / order))
+
+
+def matrix_norm(g: Graph, x: int, order: Any, dims: tuple[int, ...], keepdim: bool) -> int:
+    """'fro', or the largest (1, inf) or smallest (-1, -inf) absolute column (row) sum of the matrices over dims."""
+    if order in ("fro", None):
+        return vector_norm(g, x, 2, dims, keepdim)
+    if order not in (1, -1, math.inf, -math.inf):
+        raise ExprError(f"not supported yet: the matrix norm of order {order!r} (singular values) in {g.name}()", g.col)
+    n = len(g.builder.known_shape(x, g.col, f"{g.name}()"))
+    rows, columns = (d % n for d in dims)
+    summed, across = (rows, columns) if order in (1, -1) else (columns, rows)
+    sums = g.reduce("sum", g.op("abs", x), summed, True)
+    out = g.reduce("amax" if order > 0 else "amin", sums, across, True)
+    for dim in sorted((rows, columns), reverse=True) if not keepdim else ():
+        out = g.op("squeeze", out, dim=dim)
+    return out
+
+
+def _torch_norm(call: Call) -> int:
+    """torch.norm(x, p='fro', dim=None, keepdim=False), x.norm(): 'fro' or a vector p-norm over dim (every element where none)."""
+    order = _order(call, ("p",), "fro")
+    if order == "nuc":
+        raise ExprError(f"not supported yet: the nuclear norm (singular values) in {call.graph.name}()", call.graph.col)
+    return vector_norm(call.graph, call.tensors[0], 2 if order == "fro" else order, _dims(call, ("dim",), 1), _keepdim(call, 2))
+
+
+def _linalg_norm(call: Call) -> int:
+    """torch.linalg.norm(x, ord=None, dim=None), np.linalg.norm(x, ord=None, axis=None): with an order and no dim, a
+    vector norm of a 1-D x and a matrix norm of a 2-D x; without an order, the 2-norm of every element."""
+    g, x = call.graph, call.tensors[0]
+    order, dims, keepdim = _order(call, ("ord",), None), _dims(call, ("dim", "axis"), 1), _keepdim(call, 2)
+    if order is None:
+        return vector_norm(g, x, 2, dims, keepdim)
+    if dims is None:
+        dims = {1: (0,), 2: (0, 1)}.get(len(g.builder.known_shape(x, g.col, f"{g.name}()")))
+        if dims is None:
+            raise ExprError(f"{g.name}() with an order takes a 1-D or 2-D tensor, or dim", g.col)
+    if len(dims) == 2:
+        return matrix_norm(g, x, order, dims, keepdim)
+    if isinstance(order, str):
+        raise ExprError(f"{g.name}(): the order {order!r} is for matrices; give two dims", g.col)
+    return vector_norm(g, x, order, dims, keepdim)
+
+
+def _vector_norm(call: Call) -> int:
+    order = _order(call, ("ord",), 2)
+    if isinstance(order, str):
+        raise ExprError("vector_norm() takes its order as a number or inf", call.graph.col)
+    return vector_norm(call.graph, call.tensors[0], order, _dims(call, ("dim",), 1), _keepdim(call, 2))
+
+
+def _matrix_norm(call: Call) -> int:
+    return matrix_norm(call.graph, call.tensors[0], _order(call, ("ord",), "fro"), _dims(call, ("dim",), 1, (-2, -1)), _keepdim(call, 2))
+
+
+def _cdist(call: Call) -> int:
+    """torch.cdist(x1, x2, p=2): the p-norm distance of every row of x1 to every row of x2 (batched over leading dims)."""
+    g, (a, b) = call.graph, call.tensors
+    difference = g.op("sub", g.op("expand_dims", a, dim=-2), g.op("expand_dims", b, dim=-3))
+    return vector_norm(g, difference, call.scalar("p", 0, 2.0), (-1,), False)
+
+
+def _pairwise_distance(call: Call) -> int:
+    """F.pairwise_distance(x1, x2, p=2, eps=1e-6, keepdim=False): the p-norm of x1 - x2 + eps along the last dim."""
+    g, (a, b) = call.graph, call.tensors
+    difference = g.op("add", g.op("sub", a, b), g.const(call.scalar("eps", 1, 1e-6)))
+    return vector_norm(g, difference, call.scalar("p", 0, 2.0), (-1,), _keepdim(call, 2))
 
 
 def einsum_parts(spec: Any, operands: int, col: int) -> tuple[list[str], str]:
@@ -93,7 +210,16 @@ def _slogdet(call: Call) -> int:
     return g.op("logabsdet", x) if part_index(call) == 1 else g.op("sign", g.op("det", x))
 
 
+_NORM = ("dim", "keepdim")
+
 SPELLINGS: dict[str, Function] = {
+    "norm": spelling(_torch_norm, (1, 1), keywords=("p", *_NORM)),
+    "linalg.norm": spelling(_linalg_norm, (1, 1), keywords=("ord", *_NORM)),
+    "np.norm": spelling(_linalg_norm, (1, 1), keywords=("ord", "axis", "keepdims")),
+    "vector_norm": spelling(_vector_norm, (1, 1), keywords=("ord", *_NORM)),
+    "cdist": spelling(_cdist, (2, 2), keywords=("p", "compute_mode")),
+    "pairwise_distance": spelling(_pairwise_distance, (2, 2), keywords=("p", "eps", "keepdim")),
+    "matrix_norm": spelling(_matrix_norm, (1, 1), keywords=("ord", *_NORM)),
     "det": alias("det"),
     "inv": alias("inv"),
     "inverse": alias("inv"),
@@ -107,5 +233,9 @@ SPELLINGS: dict[str, Function] = {
     "np.dot": spelling(lambda call: call.graph.op("matmul", *call.tensors), (2, 2)),
 }  # fmt: skip
 
-LITERAL_POSITIONAL = frozenset({"einsum", "tensordot", "np.trace"})
+LITERAL_POSITIONAL = frozenset({
+    "einsum", "tensordot", "np.trace", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
+})  # fmt: skip
+# Of those, the names whose positional numbers are parameters too (a norm's order 1.5), not tensors.
+NUMBER_POSITIONAL = frozenset({"norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance"})
 UNSUPPORTED = dict.fromkeys(("svd", "svdvals", "eig", "eigh", "eigvals", "eigvalsh", "pinv", "matrix_rank", "lstsq"), "SVD and eigendecompositions")

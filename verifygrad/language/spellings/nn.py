@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from verifygrad.language.spellings.compose import Call, Graph, dim_of, spelling, unary
+from collections.abc import Callable
+
+from verifygrad.language.spellings.compose import Call, Graph, along, dim_of, spelling, unary
 from verifygrad.language.spellings.elementwise import clamp_between
 from verifygrad.language.syntax import ExprError, Function
 
@@ -34,13 +36,14 @@ def _hardtanh(call: Call) -> int:
     return clamp_between(g, call.tensors[0], g.const(call.number("min_val", -1.0)), g.const(call.number("max_val", 1.0)))
 
 
-def _log_softmax(call: Call) -> int:
+def _log_softmax(call: Call, negated: bool = False) -> int:
     g, x, dim = call.graph, call.tensors[0], call.dim(required=True)
+    x = g.op("neg", x) if negated else x
     return g.op("sub", x, g.reduce("logsumexp", x, dim, keepdim=True))
 
 
-def _softmax(call: Call) -> int:
-    return call.graph.op("exp", _log_softmax(call))
+def _softmax(call: Call, negated: bool = False) -> int:
+    return call.graph.op("exp", _log_softmax(call, negated))
 
 
 def _gelu(call: Call) -> int:
@@ -78,7 +81,76 @@ def _cosine_similarity(call: Call) -> int:
     return g.op("div", g.reduce("sum", g.op("mul", a, b), dim), g.op("mul", *norms))
 
 
+def _glu(call: Call) -> int:
+    """F.glu(x, dim=-1): the first half times the sigmoid of the second, along dim."""
+    g, x = call.graph, call.tensors[0]
+    dim = call.integer("dim", 0, -1)
+    n = g.builder.known_shape(x, g.col, f"{g.name}()")[dim]
+    if n % 2:
+        raise ExprError(f"{g.name}(): dim {dim} has an odd size ({n}); it is halved", g.col)
+    first, second = (g.op("index", x, key=along(dim, slice(a, b))) for a, b in ((0, n // 2), (n // 2, n)))
+    return g.op("mul", first, g.op("sigmoid", second))
+
+
+def _prelu(call: Call) -> int:
+    """F.prelu(x, weight): relu(x) - weight * relu(-x), weight per channel (dim 1) or one number."""
+    g, (x, weight) = call.graph, call.tensors
+    shape, size = g.builder.known_shape(x, g.col, f"{g.name}()"), g.builder.known_shape(weight, g.col, f"{g.name}()")
+    if len(shape) >= 2 and size and size[0] > 1:
+        weight = g.op("reshape", weight, shape=(size[0],) + (1,) * (len(shape) - 2))
+    return g.op("sub", g.op("relu", x), g.op("mul", weight, g.op("relu", g.op("neg", x))))
+
+
+def _softplus(call: Call) -> int:
+    """F.softplus(x, beta=1, threshold=20): softplus(beta x) / beta, and x itself where beta x > threshold (as torch)."""
+    g, x = call.graph, call.tensors[0]
+    beta, threshold = call.scalar("beta", 0, 1.0), call.scalar("threshold", 1, 20.0)
+    scaled = g.scale(x, beta) if beta != 1 else x
+    smooth = g.op("softplus", scaled) if beta == 1 else g.scale(g.op("softplus", scaled), 1 / beta)
+    linear = g.op("gt", scaled, g.const(threshold))
+    return g.op("add", g.op("select", linear, x), g.op("select", g.op("sub", g.const(1.0), linear), smooth))
+
+
+def _threshold(call: Call) -> int:
+    """F.threshold(x, threshold, value): x where x > threshold, else value."""
+    g, x = call.graph, call.tensors[0]
+    above = g.op("gt", x, g.const(call.scalar("threshold", 0, 0.0)))
+    return g.op("add", g.op("select", above, x), g.op("mul", g.op("sub", g.const(1.0), above), g.const(call.scalar("value", 1, 0.0))))
+
+
+def _shrink(hard: bool) -> Callable[[Call], int]:
+    """softshrink: x - lambd sign(x) beyond lambd, else 0; hardshrink: x beyond lambd, else 0."""
+
+    def compose(call: Call) -> int:
+        g, x = call.graph, call.tensors[0]
+        lambd = g.const(call.scalar("lambd", 0, 0.5))
+        outside = g.op("add", g.op("gt", x, lambd), g.op("gt", g.op("neg", lambd), x))
+        if hard:
+            return g.op("select", outside, x)
+        return g.op("sub", g.op("relu", g.op("sub", x, lambd)), g.op("relu", g.op("sub", g.op("neg", x), lambd)))
+
+    return compose
+
+
+def _rrelu(call: Call) -> int:
+    """F.rrelu(x, lower=1/8, upper=1/3, training=False): in eval, leaky_relu with the mean slope; random in training."""
+    if call.flag("training", False):
+        raise ExprError(f"not supported: {call.graph.name}() in training draws unseeded random slopes; give training=False", call.graph.col)
+    g, x = call.graph, call.tensors[0]
+    slope = (call.scalar("lower", 0, 1 / 8) + call.scalar("upper", 1, 1 / 3)) / 2
+    return g.op("sub", g.op("relu", x), g.scale(g.op("relu", g.op("neg", x)), slope))
+
+
 SPELLINGS: dict[str, Function] = {
+    "glu": spelling(_glu, (1, 1), keywords=("dim",)),
+    "prelu": spelling(_prelu, (2, 2)),
+    "softmin": spelling(lambda call: _softmax(call, negated=True), (1, 1), keywords=("dim", "axis")),
+    "F.softplus": spelling(_softplus, (1, 1), keywords=("beta", "threshold")),
+    "threshold": spelling(_threshold, (1, 1), keywords=("threshold", "value")),
+    "softshrink": spelling(_shrink(hard=False), (1, 1), keywords=("lambd",)),
+    "hardshrink": spelling(_shrink(hard=True), (1, 1), keywords=("lambd",)),
+    "tanhshrink": unary(lambda g, x: g.op("sub", x, g.op("tanh", x))),
+    "rrelu": spelling(_rrelu, (1, 1), keywords=("lower", "upper", "training", "inplace")),
     "silu": unary(lambda g, x: g.op("mul", x, g.op("sigmoid", x))),
     "logsigmoid": unary(lambda g, x: g.op("neg", g.op("softplus", g.op("neg", x)))),
     "softsign": unary(lambda g, x: g.op("div", x, g.op("add", g.const(1.0), g.op("abs", x)))),
@@ -98,4 +170,6 @@ SPELLINGS: dict[str, Function] = {
     "cosine_similarity": spelling(_cosine_similarity, (2, 2), keywords=("dim", "eps")),
 }  # fmt: skip
 
-DIM_POSITIONAL = frozenset({"softmax", "log_softmax"})
+DIM_POSITIONAL = frozenset({"softmax", "log_softmax", "softmin", "glu"})
+# Names whose positional numbers are parameters (F.threshold(x, 0.1, -2)), not tensors.
+LITERAL_POSITIONAL = NUMBER_POSITIONAL = frozenset({"F.softplus", "threshold", "softshrink", "hardshrink", "rrelu"})

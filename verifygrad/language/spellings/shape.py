@@ -75,17 +75,63 @@ def _roll(call: Call) -> int:
     return call.graph.op("roll", call.tensors[0], shifts=shifts, dims=dims)
 
 
+# Where each position of a padded dim of size n takes its element from (i counted from the first original element).
+PAD_POSITIONS: dict[str, Callable[[int, int], int]] = {
+    "replicate": lambda i, n: min(max(i, 0), n - 1),
+    "reflect": lambda i, n: 0 if n == 1 else (i % (2 * n - 2) if i % (2 * n - 2) < n else 2 * n - 2 - i % (2 * n - 2)),
+    "circular": lambda i, n: i % n,
+    "symmetric": lambda i, n: i % (2 * n) if i % (2 * n) < n else 2 * n - 1 - i % (2 * n),
+}
+NUMPY_PAD_MODES = {"constant": "constant", "edge": "replicate", "reflect": "reflect", "wrap": "circular", "symmetric": "symmetric"}
+
+
+def _padded(call: Call, pairs: tuple[tuple[int, int], ...], mode: str, value: float, whole: bool = False) -> int:
+    """x padded (before, after) along its last len(pairs) dims: with ``value`` (a negative width crops), or with x's own
+    elements picked by PAD_POSITIONS (static positions, so every engine indexes)."""
+    g, x = call.graph, call.tensors[0]
+    if mode == "constant" and value == 0 and all(b >= 0 and a >= 0 for b, a in pairs):
+        return g.op("pad", x, pairs=pairs, whole=whole)
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if len(pairs) > len(shape):
+        raise ExprError(f"{g.name}(): {len(pairs)} padded dims for a tensor of {len(shape)}", g.col)
+    start = len(shape) - len(pairs)
+    if mode == "constant":
+        crop = tuple(slice(max(0, -b), n - max(0, -a)) for n, (b, a) in zip(shape[start:], pairs))
+        if any(piece != slice(0, n) for piece, n in zip(crop, shape[start:])):
+            x = g.op("index", x, key=(Ellipsis, *crop))
+        kept = [piece.stop - piece.start for piece in crop]
+        widths = tuple((max(0, b), max(0, a)) for b, a in pairs)
+        x = g.op("pad", x, pairs=widths)
+        if value == 0:
+            return x
+        filled = np.pad(np.zeros((*shape[:start], *kept)), ((0, 0),) * start + widths, constant_values=1.0)
+        return g.op("add", x, g.const(filled * value))
+    for k, ((before, after), n) in enumerate(zip(pairs, shape[start:])):
+        if mode == "reflect" and (before >= n or after >= n):
+            raise ExprError(f"{g.name}(): reflect padding must be less than the dim's size ({n})", g.col)
+        positions = tuple(PAD_POSITIONS[mode](i, n) for i in range(-before, n + after))
+        x = g.op("index", x, key=along(start + k, positions))
+    return x
+
+
 def _pad_torch(call: Call) -> int:
+    """F.pad(x, pad, mode='constant', value=0): (before, after) widths for the last dims, the last dim first."""
     flat = ints(call.literal("pad", 0, None), "pad", call)
-    mode = call.choice("mode", ("constant",), "constant")
-    if len(flat) % 2 or call.number("value", 0.0) != 0 or mode != "constant":
-        raise ExprError("pad() takes (before, after) widths for the last dims, last dim first, padding with zeros", call.graph.col)
+    mode = call.literal("mode", 1, "constant")
+    value = call.literal("value", 2, None)
+    if len(flat) % 2 or mode not in ("constant", *PAD_POSITIONS) or mode == "symmetric":
+        raise ExprError(
+            "pad() takes (before, after) widths for the last dims, last dim first, and a mode: constant, reflect, replicate or circular", call.graph.col
+        )
+    if not (value is None or isinstance(value, (int, float))):
+        raise ExprError("pad() takes value as a number", call.graph.col)
     pairs = tuple((flat[i], flat[i + 1]) for i in range(len(flat) - 2, -1, -2))
-    return call.graph.op("pad", call.tensors[0], pairs=pairs)
+    return _padded(call, pairs, mode, float(value or 0.0))
 
 
 def _pad_numpy(call: Call) -> int:
-    """np.pad(x, pad_width): one (before, after) pair per dimension, or one pair or one width for every dimension."""
+    """np.pad(x, pad_width, mode='constant', constant_values=0): one (before, after) pair per dimension, or one pair
+    or one width for every dimension; modes constant, edge, reflect, symmetric and wrap."""
     given = call.literal("pad_width", 0, None)
     if type(given) is int or (isinstance(given, list) and len(given) in (1, 2) and all(type(n) is int for n in given)):
         given = [[given, given] if type(given) is int else given * (3 - len(given))]  # 2 and [2] -> [2, 2]; [1, 2] stays
@@ -93,8 +139,12 @@ def _pad_numpy(call: Call) -> int:
         given = given * len(call.graph.builder.known_shape(call.tensors[0], call.graph.col, "np.pad()"))
     if not (isinstance(given, list) and all(isinstance(p, list) and len(p) == 2 for p in given)):
         raise ExprError("np.pad() takes a width, a (before, after) pair, or one pair per dimension, e.g. np.pad(x, ((1, 1), (0, 2)))", call.graph.col)
+    mode = call.literal("mode", 1, "constant")
+    value = call.literal("constant_values", 2, 0)
+    if mode not in NUMPY_PAD_MODES or not isinstance(value, (int, float)):
+        raise ExprError(f"np.pad() takes a mode of {', '.join(NUMPY_PAD_MODES)} and constant_values as one number", call.graph.col)
     pairs = tuple((int(before), int(after)) for before, after in given)
-    return call.graph.op("pad", call.tensors[0], pairs=pairs, whole=True)
+    return _padded(call, pairs, NUMPY_PAD_MODES[mode], float(value), whole=True)
 
 
 def diagonal_offset(key: str, default: int = 0) -> Callable[[Call], int]:
@@ -176,6 +226,8 @@ def _split(call: Call) -> int:
     sizes = call.literal("split_size_or_sections", 0, None) if "split_size_or_sections" in call.params else call.literal("split_size", 0, None)
     dim = call.literal("dim", 1, 0)
     k = part_index(call)
+    if type(sizes) is int and sizes < 1:
+        raise ExprError(f"split() takes a split size of at least 1, not {sizes} (torch raises)", call.graph.col)
     if type(sizes) is int:
         bounds = (k * sizes, (k + 1) * sizes)
     else:
@@ -188,6 +240,8 @@ def _split(call: Call) -> int:
 
 def _np_split(call: Call) -> int:
     given = call.literal("indices_or_sections", 0, None)
+    if type(given) is int and not 1 <= given <= MAX_PIECES:
+        raise ExprError(f"np.split() makes 1 to {MAX_PIECES} pieces, not {given}", call.graph.col)
     if type(given) is int:  # equal sections
         return call.graph.op("piece", call.tensors[0], chunks=given, dim=call.literal("axis", 1, 0), part=part_index(call), numpy_style=True, equal=True)
     if not isinstance(given, list):
@@ -199,11 +253,16 @@ def _np_split(call: Call) -> int:
     return call.graph.op("index", call.tensors[0], key=along(call.literal("axis", 1, 0), slice(cuts[k], cuts[k + 1])))
 
 
+MAX_PIECES = 100_000  # pieces of one split: each is a tensor the engines make
+
+
 def _piece(numpy_style: bool) -> Compose:
     def compose(call: Call) -> int:
         sections = call.literal("indices_or_sections" if numpy_style else "chunks", 0, None)
         if type(sections) is not int:
             raise ExprError(f"{call.graph.name}() takes the number of pieces as a whole number, e.g. {call.graph.name}(x, 2)[0]", call.graph.col)
+        if not 1 <= sections <= MAX_PIECES:  # NOTE: torch makes every piece: 10**9 of them is bad_alloc
+            raise ExprError(f"{call.graph.name}() makes 1 to {MAX_PIECES} pieces, not {sections}", call.graph.col)
         dim = call.literal("axis" if numpy_style else "dim", 1, 0)
         return call.graph.op("piece", call.tensors[0], chunks=sections, dim=dim, part=part_index(call), numpy_style=numpy_style)
 
@@ -362,7 +421,7 @@ SPELLINGS: dict[str, Function] = {
     "np.repeat": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "axis")),
     "np.flip": spelling(_flip, (1, 1), keywords=("axis",)),
     "np.roll": spelling(_roll, (1, 1), keywords=("shift", "axis")),
-    "np.pad": spelling(_pad_numpy, (1, 1), keywords=("pad_width",)),
+    "np.pad": spelling(_pad_numpy, (1, 1), keywords=("pad_width", "mode", "constant_values")),
     "np.transpose": spelling(_np_transpose, (1, 1), keywords=("axes",)),
     "np.tril": spelling(_triangle("tril"), (1, 1), keywords=("k",)),
     "np.triu": spelling(_triangle("triu"), (1, 1), keywords=("k",)),
@@ -388,6 +447,8 @@ LITERAL_POSITIONAL = frozenset({
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag",
 })  # fmt: skip
+# Of those, the names whose positional numbers (floats too) are parameters, not tensors: F.pad(x, (1, 1), 'constant', 0.5).
+NUMBER_POSITIONAL = frozenset({"pad", "np.pad"})
 DIM_POSITIONAL = frozenset({
     "unsqueeze", "expand_dims", "squeeze", "cat", "concat", "concatenate", "stack", "gather", "permute", "swapaxes", "swapdims",
     "take_along_axis", "index_select", "take",

@@ -5,25 +5,36 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from verifygrad.language.spellings import convolution, elementwise, linalg, losses, nn, reductions, shape, special
+from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, nn, reductions, scatter, shape, special
 from verifygrad.language.spellings.compose import NUMPY_PREFIXES
 from verifygrad.language.syntax import ExprError, Function, literal
 
-FAMILIES = (elementwise, nn, reductions, losses, shape, linalg, special)
+FAMILIES = (elementwise, nn, layers, reductions, losses, shape, scatter, linalg, special)
 
 # Each name's composition; the numpy meaning of a name torch gives another meaning is filed under ``np.<name>``.
 SPELLINGS: dict[str, Function] = {name: function for family in FAMILIES for name, function in family.SPELLINGS.items()}
 # Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
-LITERAL_POSITIONAL = shape.LITERAL_POSITIONAL | reductions.LITERAL_POSITIONAL | linalg.LITERAL_POSITIONAL
+LITERAL_POSITIONAL = frozenset().union(*(getattr(family, "LITERAL_POSITIONAL", ()) for family in FAMILIES))
+# Of those, the names whose positional numbers (floats too) are parameters, not tensors.
+NUMBER_POSITIONAL = frozenset().union(*(getattr(family, "NUMBER_POSITIONAL", ()) for family in FAMILIES))
+# Names whose optional tensors may be written None positionally.
+OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
 DIM_POSITIONAL = nn.DIM_POSITIONAL | reductions.DIM_POSITIONAL | shape.DIM_POSITIONAL
 # Asked for often, left out on purpose: a clear error rather than a wrong answer.
 UNSUPPORTED: dict[str, str] = {**elementwise.UNSUPPORTED, **linalg.UNSUPPORTED, **reductions.UNSUPPORTED, **convolution.UNSUPPORTED}
 
 
+# The ndarray methods that mean what numpy's function of that name means (x.var() is np.var(x) in a numpy program).
+NUMPY_METHODS = frozenset({"var", "std", "max", "min", "cumsum", "cumprod", "repeat", "clip", "trace"})
+# The table keys of library-specific meanings, by the prefix written: np.var, linalg.norm.
+LIBRARY_KEYS = {**dict.fromkeys(NUMPY_PREFIXES, "np."), "torch.linalg": "linalg.", "F": "F.", "torch.nn.functional": "F."}
+
+
 def library_name(name: str, prefix: str | None) -> str:
-    """The table key for a call: ``np.var`` for numpy's var, the bare name otherwise."""
-    return f"np.{name}" if prefix in NUMPY_PREFIXES and f"np.{name}" in SPELLINGS else name
+    """The table key for a call: ``np.var`` for numpy's var, ``linalg.norm`` for torch.linalg's norm, the bare name otherwise."""
+    key = f"{LIBRARY_KEYS[prefix]}{name}" if prefix in LIBRARY_KEYS else name
+    return key if key in SPELLINGS else name
 
 
 def unsupported(name: str, col: int) -> ExprError:
@@ -34,12 +45,14 @@ def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], b
     """A call's positional arguments: tensors (to visit), and literals (dims, shapes, sizes)."""
     if name in shape.SEQUENCES and args and isinstance(args[0], (ast.List, ast.Tuple)):
         args = [*args[0].elts, *args[1:]]  # torch.cat([a, b], 0): the tensors, then the rest
-    literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and _is_literal(arg)) for arg in args]
+    numbers = name in NUMBER_POSITIONAL
+    literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and _is_literal(arg, numbers)) for arg in args]
     return [a for a, lit in zip(args, literal_here) if not lit], [a for a, lit in zip(args, literal_here) if lit]
 
 
-def _is_literal(node: ast.AST) -> bool:
+def _is_literal(node: ast.AST, numbers: bool = False) -> bool:
     try:
-        return not isinstance(literal(node), float)
+        value = literal(node)
     except ExprError:
         return False
+    return numbers or not isinstance(value, float)

@@ -1,0 +1,47 @@
+"""torch's own operator tests (OpInfo) as claims: verifygrad reads torch's spellings as torch means them.
+
+The default run checks a few ops whose samples exercise the calls verifygrad once misread (norm's order, pad's mode,
+clamp's crossed bounds) and the nn layers; the full sweep over every op runs with VERIFYGRAD_OPINFO_FULL=1.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests import opinfo
+from verifygrad.verdict.outcome import PASSED
+
+pytestmark = pytest.mark.needs_torch
+
+FAST_OPS = ["norm", "linalg.vector_norm", "nn.functional.pad", "clamp", "nn.functional.linear", "addcmul", "lerp", "nn.functional.layer_norm",
+            "nn.functional.glu", "masked_fill", "cdist"]  # fmt: skip
+# The full sweep's first-order pass count, on numpy, torch and fd (tests/opinfo.py prints it); it may only grow.
+FULL_SWEEP_FLOOR = 0
+
+
+@pytest.fixture(scope="module")
+def op_db() -> list:
+    return opinfo.ops()
+
+
+def test_torch_samples_of_the_once_misread_spellings_and_the_layers_pass(op_db: list) -> None:
+    chosen = [op for op in op_db if op.name in FAST_OPS and opinfo.full_name(op) != "norm.nuc"]  # the nuclear norm needs an SVD: not yet
+    assert {op.name for op in chosen} == set(FAST_OPS)
+    results = {}
+    for op in chosen:
+        for sample in opinfo.samples(op, per_op=2):
+            if sample.case is not None:
+                results[sample.case.name] = opinfo.verdict(sample.case, engines=("numpy", "torch"))
+    failed = {name: result for name, result in results.items() if result[0] != PASSED}
+    assert len(results) >= 15
+    assert failed == {}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("VERIFYGRAD_OPINFO_FULL"), reason="the full OpInfo sweep takes about an hour; set VERIFYGRAD_OPINFO_FULL=1")
+def test_full_sweep_does_not_regress(op_db: list) -> None:
+    counts = opinfo.sweep(op_db, engines=("numpy", "torch", "fd"))
+    assert counts[PASSED] >= FULL_SWEEP_FLOOR
+    assert counts["crash"] == 0

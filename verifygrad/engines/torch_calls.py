@@ -1,0 +1,118 @@
+"""Each torch call of a case evaluated as written: torch's own function, with the call's own arguments.
+
+The function comes from a fixed table, built once from the names the expression language knows; the
+case's text only picks an entry (no eval, nothing of the text in generated source).  Where torch's
+answer differs from verifygrad's reading of the call, the difference names the call: a misread
+argument (``torch.norm(x, 1)`` read as a norm along dim 1) shows as a disagreement about that spelling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from verifygrad.errors import excerpt, visible
+from verifygrad.language.parse import FUNCTIONS, METHOD, Argument, LibraryCall, Program
+
+MODULES: dict[str, Any] = {
+    "torch": torch, "torch.nn.functional": torch.nn.functional, "torch.linalg": torch.linalg, "torch.special": torch.special,
+    METHOD: torch.Tensor,
+}  # fmt: skip
+
+
+def _function(module: Any, name: str) -> Callable[..., Any] | None:
+    found = getattr(module, name, None)
+    return found if callable(found) and not isinstance(found, torch.dtype) else None  # NOTE: torch.float is a dtype
+
+
+TORCH_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {
+    (namespace, name): function for namespace, module in MODULES.items() for name in FUNCTIONS if (function := _function(module, name)) is not None
+}
+# The arguments torch takes as integers or booleans, by position (the tensor of a method counted as 0) and keyword: a
+# case's tensors are all floats, so class targets, indices and masks are converted for the call.
+LONG, BOOL, CLASSES = "long", "bool", "classes"  # classes: indices (long), unless of the input's shape (probabilities)
+TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
+    "cross_entropy": ((1, "target", CLASSES),), "nll_loss": ((1, "target", LONG),), "multi_margin_loss": ((1, "target", LONG),),
+    "multilabel_margin_loss": ((1, "target", LONG),), "gather": ((2, "index", LONG),), "take_along_dim": ((1, "indices", LONG),),
+    "index_select": ((2, "index", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
+    "scatter": ((2, "index", LONG),), "scatter_add": ((2, "index", LONG),), "scatter_reduce": ((2, "index", LONG),),
+    "index_add": ((2, "index", LONG),), "index_copy": ((2, "index", LONG),), "index_fill": ((2, "index", LONG),),
+    "masked_fill": ((1, "mask", BOOL),), "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
+}  # fmt: skip
+# Calls torch evaluates through verifygrad's reading (torch's own function still computes it), with the reason.
+# NOTE: the value is torch's; only the gradient convention for inputs off the function's domain differs.
+READ_NOT_WRITTEN = {
+    "cholesky": "torch spreads the gradient of a non-symmetric input over both triangles; verifygrad puts it on the lower triangle it reads",
+}
+# Relative agreement between torch's answer and verifygrad's reading below which a call counts as misread.
+MISREAD_RTOL = {"float64": 1e-6, "float32": 1e-3}
+
+
+class CallRejected(ValueError):
+    """torch refuses the call as written (a wrong argument type, a shape it does not take)."""
+
+
+def torch_calls(program: Program) -> dict[int, LibraryCall]:
+    """The calls torch evaluates itself, by the node of verifygrad's reading: torch's spellings, and the methods of a torch program."""
+    wanted = set(MODULES) if program.library == "torch" else set(MODULES) - {METHOD}
+    return {
+        call.out: call
+        for call in program.calls
+        if call.namespace in wanted and not call.identity and (call.namespace, call.name) in TORCH_FUNCTIONS and call.name not in READ_NOT_WRITTEN
+    }
+
+
+def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dtype) -> torch.Tensor:
+    """torch's own function on the call's arguments, its result in the case's dtype."""
+
+    def argument(given: Argument) -> Any:
+        kind, value = given
+        return values[value] if kind == "node" else [values[i] for i in value] if kind == "nodes" else value
+
+    function = TORCH_FUNCTIONS[(call.namespace, call.name)]
+    args, keywords = [argument(given) for given in call.args], {key: argument(given) for key, given in call.keywords}
+    for position, keyword, kind in TYPED_ARGUMENTS.get(call.name, ()):
+        if position < len(args) and isinstance(args[position], torch.Tensor):
+            args[position] = _typed(args[position], kind, args[0])
+        if isinstance(keywords.get(keyword), torch.Tensor):
+            keywords[keyword] = _typed(keywords[keyword], kind, args[0])
+    try:
+        out = function(*args, **keywords)
+        if call.part is not None:
+            out = out[call.part]
+    except (TypeError, ValueError, RuntimeError, IndexError) as err:
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CallRejected(f"torch rejects the call {written(call)}: {excerpt(visible(message))}") from None
+    out = out if isinstance(out, torch.Tensor) else torch.as_tensor(out)
+    return out if out.dtype == dtype else out.to(dtype)
+
+
+def _typed(tensor: torch.Tensor, kind: str, first: Any) -> torch.Tensor:
+    if kind == BOOL:
+        return tensor.detach() != 0
+    if kind == CLASSES and isinstance(first, torch.Tensor) and tensor.shape == first.shape:
+        return tensor
+    return tensor.detach().round().long()
+
+
+def written(call: LibraryCall) -> str:
+    place = f"line {call.line}, column {call.col}" if call.line else f"column {call.col}"
+    return f"{excerpt(visible(call.text))} ({place})"
+
+
+def misreading(call: LibraryCall, own: torch.Tensor, reading: torch.Tensor, dtype: str) -> str | None:
+    """A sentence naming the call where torch's own answer and verifygrad's reading of it differ; None where they agree."""
+    if own.shape != reading.shape:
+        return f"{written(call)}: torch gives shape {tuple(own.shape)}, verifygrad reads it as shape {tuple(reading.shape)}"
+    own, reading = own.detach().double(), reading.detach().double()
+    finite = torch.isfinite(reading)
+    scale = float(reading[finite].abs().max()) if bool(finite.any()) else 0.0
+    rtol = MISREAD_RTOL.get(dtype, 1e-3)
+    if torch.allclose(own, reading, rtol=rtol, atol=rtol * scale, equal_nan=True):
+        return None
+    worst = int(torch.argmax(torch.nan_to_num((own - reading).abs().reshape(-1), nan=float("inf"))))
+    return f"{written(call)}: torch gives {float(own.reshape(-1)[worst]):.6g}, verifygrad reads it as {float(reading.reshape(-1)[worst]):.6g}" + (
+        f" (element {worst} of the flattened result)" if own.numel() > 1 else ""
+    )

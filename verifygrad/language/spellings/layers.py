@@ -1,0 +1,185 @@
+"""nn layers: linear maps (F.linear, addmm and its family, lerp), normalization layers, embedding, dropout at p = 0."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from verifygrad.language.spellings.compose import Call, Graph, along, nested_tuple, spelling, whole_numbers
+from verifygrad.language.syntax import ExprError, Function
+
+
+def _scaled(g: Graph, x: int, factor: float) -> int:
+    return x if factor == 1.0 else g.scale(x, factor)
+
+
+def _linear(call: Call) -> int:
+    """F.linear(x, weight, bias=None): x @ weight.T + bias."""
+    g, x, weight = call.graph, *call.tensors[:2]
+    out = g.op("matmul", x, g.op("transpose", weight, dim0=0, dim1=-1))
+    bias = call.tensor("bias", 2)
+    return out if bias is None else g.op("add", out, bias)
+
+
+def _add_product(product: str) -> Callable[[Call], int]:
+    """addmm/addmv/addr/baddbmm/addbmm(input, a, b, beta=1, alpha=1): beta * input + alpha * (a b)."""
+
+    def compose(call: Call) -> int:
+        g, (x, a, b) = call.graph, call.tensors[:3]
+        made = g.op("outer", a, b) if product == "outer" else g.op("matmul", a, b)
+        if product == "batch_sum":
+            made = g.reduce("sum", made, 0)
+        beta, alpha = call.number("beta", 1.0), call.number("alpha", 1.0)
+        if beta == 0:  # NOTE: torch ignores input where beta is 0, nan and inf included
+            return g.op("add", _scaled(g, made, alpha), g.op("mul", g.op("stop_gradient", g.op("sign", x)), g.const(0.0)))
+        return g.op("add", _scaled(g, x, beta), _scaled(g, made, alpha))
+
+    return compose
+
+
+def _addc(op: str) -> Callable[[Call], int]:
+    """addcmul/addcdiv(input, t1, t2, value=1): input + value * t1 (* or /) t2."""
+    return lambda call: call.graph.op("add", call.tensors[0], _scaled(call.graph, call.graph.op(op, *call.tensors[1:3]), call.number("value", 1.0)))
+
+
+def _lerp(call: Call) -> int:
+    """lerp(start, end, weight): start + weight * (end - start); weight a tensor or a number."""
+    g, (start, end) = call.graph, call.tensors[:2]
+    weight = call.tensor("weight", 2)
+    weight = g.const(call.number("weight", 0.0)) if weight is None else weight
+    return g.op("add", start, g.op("mul", weight, g.op("sub", end, start)))
+
+
+def _normalized(g: Graph, x: int, dims: tuple[int, ...], eps: float) -> int:
+    """(x - mean) / sqrt(var + eps) over dims, the variance biased (divided by n), as the normalization layers take it."""
+    mean = x
+    for dim in dims:
+        mean = g.reduce("mean", mean, dim, keepdim=True)
+    centred = g.op("sub", x, mean)
+    variance = g.op("mul", centred, centred)
+    for dim in dims:
+        variance = g.reduce("mean", variance, dim, keepdim=True)
+    return g.op("div", centred, g.op("sqrt", g.op("add", variance, g.const(eps))))
+
+
+def _affine(call: Call, out: int, weight_position: int, channels: int | None = None, ndim: int = 0) -> int:
+    """out * weight + bias, each per channel (dim 1) where ``channels`` is given, else over the trailing dims."""
+    g = call.graph
+    weight, bias = call.tensor("weight", weight_position), call.tensor("bias", weight_position + 1)
+    shape = (channels,) + (1,) * (ndim - 2) if channels is not None else None
+    for tensor, op in ((weight, "mul"), (bias, "add")):
+        if tensor is not None:
+            out = g.op(op, out, tensor if shape is None else g.op("reshape", tensor, shape=shape))
+    return out
+
+
+def _shape_of(call: Call, index: int = 0) -> tuple[int, ...]:
+    return call.graph.builder.known_shape(call.tensors[index], call.graph.col, f"{call.graph.name}()")
+
+
+def _layer_norm(call: Call) -> int:
+    """F.layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5): over the last len(normalized_shape) dims."""
+    given = call.literal("normalized_shape", 0, None)
+    count = len(given) if isinstance(given, list) else 1
+    out = _normalized(call.graph, call.tensors[0], tuple(range(-count, 0)), call.scalar("eps", 1, 1e-5))
+    return _affine(call, out, 1)
+
+
+def _rms_norm(call: Call) -> int:
+    """F.rms_norm(x, normalized_shape, weight=None, eps=None): x / sqrt(mean(x**2) + eps) over the last dims.
+
+    NOTE: torch's default eps is its dtype's machine epsilon; float64's is taken here (float32's differs by 1e-7).
+    """
+    g, x = call.graph, call.tensors[0]
+    given = call.literal("normalized_shape", 0, None)
+    count = len(given) if isinstance(given, list) else 1
+    square = g.op("mul", x, x)
+    for dim in range(-count, 0):
+        square = g.reduce("mean", square, dim, keepdim=True)
+    given = call.params.get("eps")
+    written = given is not None and getattr(given, "value", 0) is not None
+    eps_value = call.number("eps", 0.0) if written else float(call.literal("eps", 1, None) or 2.220446049250313e-16)
+    out = g.op("div", x, g.op("sqrt", g.op("add", square, g.const(eps_value))))
+    weight = call.tensor("weight", 1)
+    return out if weight is None else g.op("mul", out, weight)
+
+
+def _batch_norm(call: Call) -> int:
+    """F.batch_norm(x, running_mean, running_var, weight, bias, training=False, momentum, eps=1e-5): per channel (dim 1),
+    with the batch's statistics in training (the variance biased), else the running ones."""
+    g, x = call.graph, call.tensors[0]
+    shape = _shape_of(call)
+    channels, ndim = shape[1], len(shape)
+    training = call.literal("training", 0, False) if "training" not in call.params else call.flag("training", False)
+    eps = call.scalar("eps", 2, 1e-5)
+    if training:
+        out = _normalized(g, x, (0, *range(2, ndim)), eps)
+    else:
+        mean, variance = call.tensor("running_mean", 1), call.tensor("running_var", 2)
+        if mean is None or variance is None:
+            raise ExprError(f"{g.name}() in eval mode needs running_mean and running_var", g.col)
+        column = (channels,) + (1,) * (ndim - 2)
+        centred = g.op("sub", x, g.op("reshape", mean, shape=column))
+        out = g.op("div", centred, g.op("sqrt", g.op("add", g.op("reshape", variance, shape=column), g.const(eps))))
+    return _affine(call, out, 3, channels, ndim)
+
+
+def _instance_norm(call: Call) -> int:
+    """F.instance_norm(x, running_mean=None, running_var=None, weight, bias, use_input_stats=True, momentum, eps): each
+    sample's channel over its own spatial dims."""
+    shape = _shape_of(call)
+    out = _normalized(call.graph, call.tensors[0], tuple(range(2, len(shape))), call.number("eps", 1e-5))
+    return _affine(call, out, 3, shape[1], len(shape))
+
+
+def _group_norm(call: Call) -> int:
+    """F.group_norm(x, num_groups, weight=None, bias=None, eps=1e-5): the channels (dim 1) in num_groups groups, each
+    normalized over its channels and the spatial dims."""
+    g, x = call.graph, call.tensors[0]
+    shape = _shape_of(call)
+    groups = call.integer("num_groups", 0, None)
+    if not groups or shape[1] % groups:
+        raise ExprError(f"{g.name}(): {shape[1]} channels do not split into {groups} groups", g.col)
+    grouped = g.op("reshape", x, shape=(shape[0], groups, -1))
+    out = g.op("reshape", _normalized(g, grouped, (2,), call.scalar("eps", 1, 1e-5)), shape=shape)
+    return _affine(call, out, 1, shape[1], len(shape))
+
+
+def _embedding(call: Call) -> int:
+    """F.embedding(input, weight): the rows of weight at the positions input holds (fixed at the case's values)."""
+    g = call.graph
+    positions = whole_numbers(g.builder.known_value(call.tensors[0], g.col, f"the indices of {g.name}()"), f"the indices of {g.name}()", g.col)
+    return g.op("index", call.tensors[1], key=along(0, nested_tuple(positions)))
+
+
+def _dropout(call: Call) -> int:
+    """dropout with p = 0 or training=False: the identity. A random mask is not supported (it is not seeded)."""
+    p = call.number("p", 0.5) if "p" in call.params else float(call.literal("p", 0, 0.5))
+    training = call.flag("training", True) if "training" in call.params else bool(call.literal("training", 1, True))
+    if training and p != 0:
+        raise ExprError(f"not supported: {call.graph.name}() with p > 0 in training draws an unseeded random mask; give p=0 or training=False", call.graph.col)
+    return call.tensors[0]
+
+
+_NORM = ("weight", "bias", "eps")
+DROPOUTS = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"})
+SPELLINGS: dict[str, Function] = {
+    "linear": spelling(_linear, (2, 3), keywords=("bias",)),
+    "addmm": spelling(_add_product("matmul"), (3, 3), keywords=("beta", "alpha")),
+    "addmv": spelling(_add_product("matmul"), (3, 3), keywords=("beta", "alpha")),
+    "baddbmm": spelling(_add_product("matmul"), (3, 3), keywords=("beta", "alpha")),
+    "addbmm": spelling(_add_product("batch_sum"), (3, 3), keywords=("beta", "alpha")),
+    "addr": spelling(_add_product("outer"), (3, 3), keywords=("beta", "alpha")),
+    "addcmul": spelling(_addc("mul"), (3, 3), keywords=("value",)),
+    "addcdiv": spelling(_addc("div"), (3, 3), keywords=("value",)),
+    "lerp": spelling(_lerp, (2, 3), keywords=("weight",)),
+    "layer_norm": spelling(_layer_norm, (1, 3), keywords=("normalized_shape", *_NORM)),
+    "rms_norm": spelling(_rms_norm, (1, 2), keywords=("normalized_shape", "weight", "eps")),
+    "batch_norm": spelling(_batch_norm, (1, 5), keywords=("running_mean", "running_var", *_NORM, "training", "momentum")),
+    "instance_norm": spelling(_instance_norm, (1, 5), keywords=("running_mean", "running_var", *_NORM, "use_input_stats", "momentum")),
+    "group_norm": spelling(_group_norm, (1, 3), keywords=("num_groups", *_NORM)),
+    "embedding": spelling(_embedding, (2, 2)),
+    **{name: spelling(_dropout, (1, 1), keywords=("p", "training", "inplace")) for name in DROPOUTS},
+}  # fmt: skip
+LITERAL_POSITIONAL = frozenset({"layer_norm", "rms_norm", "group_norm", "batch_norm", "instance_norm", *DROPOUTS})
+NUMBER_POSITIONAL = frozenset({"batch_norm", "rms_norm", "layer_norm", "group_norm", *DROPOUTS})
+OPTIONAL_TENSORS = frozenset({"linear", "layer_norm", "rms_norm", "batch_norm", "instance_norm", "group_norm"})

@@ -1,0 +1,141 @@
+"""Indexing that writes: masked_fill, index_add/copy/fill, scatter and scatter_add; and narrow, select, take_along_dim.
+
+The positions are fixed at the case's values (as ``x[k]`` is), so each is an index or a scatter-add with a static key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from verifygrad.language.spellings.compose import Call, Graph, along, nested_tuple, spelling, whole_numbers
+from verifygrad.language.syntax import ExprError, Function
+
+
+def _positions(call: Call, index: int) -> np.ndarray:
+    what = f"the index of {call.graph.name}()"
+    return whole_numbers(call.graph.builder.known_value(index, call.graph.col, what), what, call.graph.col)
+
+
+def _shape(call: Call, tensor: int) -> tuple[int, ...]:
+    return call.graph.builder.known_shape(tensor, call.graph.col, f"{call.graph.name}()")
+
+
+def _dim(call: Call, position: int = 0) -> int:
+    dim = call.integer("dim", position, None)
+    if dim is None:
+        raise ExprError(f"{call.graph.name}() needs a dim", call.graph.col)
+    return dim
+
+
+def _masked(g: Graph, x: int, mask: np.ndarray, fill: int) -> int:
+    """x where ``mask`` (a constant) is 0, ``fill`` (a node of x's shape, 0 off the mask) where it is 1."""
+    return g.op("add", g.op("select", g.const(1.0 - mask), x), fill)
+
+
+def _masked_fill(call: Call) -> int:
+    """masked_fill(x, mask, value): value where mask is non-zero (True), else x; no nan from a value of -inf."""
+    g, (x, mask) = call.graph, call.tensors[:2]
+    filled = g.op("gt", g.op("abs", mask), g.const(0.0))
+    value = call.tensor("value", 2)
+    value = g.const(call.scalar("value", 0, 0.0)) if value is None else value
+    return g.op("add", g.op("select", g.op("sub", g.const(1.0), filled), x), g.op("select", filled, value))
+
+
+def _along_key(call: Call, dim: int, positions: np.ndarray) -> tuple:
+    if positions.ndim != 1:
+        raise ExprError(f"{call.graph.name}() takes a 1-D index", call.graph.col)
+    return along(dim, nested_tuple(positions))
+
+
+def _index_write(kind: str) -> Callable[[Call], int]:
+    """index_add(x, dim, index, source, alpha=1), index_copy(x, dim, index, source), index_fill(x, dim, index, value)."""
+
+    def compose(call: Call) -> int:
+        g, x, index = call.graph, call.tensors[0], call.tensors[1]
+        dim, shape = _dim(call), _shape(call, x)
+        key = _along_key(call, dim, _positions(call, index))
+        mask = np.zeros(shape)
+        mask[key] = 1.0
+        if kind == "fill":
+            return _masked(g, x, mask, g.const(mask * call.scalar("value", 1, 0.0)))
+        source = call.tensors[2]
+        added = g.op("scatter", source, shape=shape, key=key)
+        if kind == "add":
+            alpha = call.number("alpha", 1.0)
+            return g.op("add", x, added if alpha == 1 else g.scale(added, alpha))
+        return _masked(g, x, mask, added)
+
+    return compose
+
+
+def _scatter_key(call: Call, positions: np.ndarray, dim: int) -> tuple:
+    axis = dim % positions.ndim
+    grid = np.indices(positions.shape)
+    return tuple(nested_tuple(positions if a == axis else grid[a]) for a in range(positions.ndim))
+
+
+def _scatter(add: bool) -> Callable[[Call], int]:
+    """scatter_add(x, dim, index, src), scatter(x, dim, index, src or value): x[..., index[i], ...] takes src[i] (added, or in
+    place of x; repeated positions in scatter are refused: torch leaves their result unspecified)."""
+
+    def compose(call: Call) -> int:
+        g, x, index = call.graph, call.tensors[0], call.tensors[1]
+        dim, shape, positions = _dim(call), _shape(call, x), _positions(call, index)
+        key = _scatter_key(call, positions, dim)
+        source = call.tensor("src", 2)
+        if source is None:
+            source = g.const(np.full(positions.shape, call.scalar("value", 1, 0.0)))
+        elif _shape(call, source) != positions.shape:
+            source = g.op("index", source, key=tuple(slice(0, n) for n in positions.shape))
+        added = g.op("scatter", source, shape=shape, key=key)
+        if add:
+            return g.op("add", x, added)
+        mask = np.zeros(shape)
+        np.add.at(mask, tuple(np.asarray(k) for k in key), 1.0)
+        if mask.max(initial=0) > 1:
+            raise ExprError(f"{g.name}() writes one position twice; torch leaves which write wins unspecified (scatter_add adds them)", g.col)
+        return _masked(g, x, mask, added)
+
+    return compose
+
+
+def _take_along_dim(call: Call) -> int:
+    """torch.take_along_dim(x, indices, dim): torch.gather with the index second."""
+    g, (x, index) = call.graph, call.tensors[:2]
+    positions, dim = _positions(call, index), _dim(call)
+    return g.checked((frozenset({positions.ndim}),), "index", x, key=_scatter_key(call, positions, dim))
+
+
+def _narrow(call: Call) -> int:
+    """narrow(x, dim, start, length): length elements along dim from start."""
+    dim, start, length = _dim(call), call.integer("start", 1, None), call.integer("length", 2, None)
+    if start is None or length is None:
+        raise ExprError(f"{call.graph.name}() takes dim, start and length", call.graph.col)
+    if start < 0:
+        start += _shape(call, call.tensors[0])[dim]
+    return call.graph.op("index", call.tensors[0], key=along(dim, slice(start, start + length)))
+
+
+def _select(call: Call) -> int:
+    """select(x, dim, index): the slice at index along dim, dim removed."""
+    index = call.integer("index", 1, None)
+    if index is None:
+        raise ExprError(f"{call.graph.name}() takes dim and index", call.graph.col)
+    return call.graph.op("index", call.tensors[0], key=along(_dim(call), index))
+
+
+SPELLINGS: dict[str, Function] = {
+    "masked_fill": spelling(_masked_fill, (2, 3), keywords=("mask", "value")),
+    "index_add": spelling(_index_write("add"), (3, 3), keywords=("dim", "index", "source", "alpha")),
+    "index_copy": spelling(_index_write("copy"), (3, 3), keywords=("dim", "index", "source")),
+    "index_fill": spelling(_index_write("fill"), (2, 2), keywords=("dim", "index", "value")),
+    "scatter": spelling(_scatter(add=False), (2, 3), keywords=("dim", "index", "src", "value")),
+    "scatter_add": spelling(_scatter(add=True), (3, 3), keywords=("dim", "index", "src")),
+    "take_along_dim": spelling(_take_along_dim, (2, 2), keywords=("indices", "dim")),
+    "narrow": spelling(_narrow, (1, 1), keywords=("dim", "start", "length")),
+    "select": spelling(_select, (1, 1), keywords=("dim", "index")),
+}
+# Their positional numbers (dims, starts, fill values) are parameters, not tensors.
+LITERAL_POSITIONAL = NUMBER_POSITIONAL = frozenset(SPELLINGS)
