@@ -29,7 +29,9 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 def test_bundled_cases_pass(tmp_path: Path) -> None:
     code, output = run(str(CASES))
     assert code == 0, output
-    assert output.splitlines()[-1].startswith(f"{len(load_cases([CASES])[0])} passed, 0 failed")  # every bundled case
+    cases = load_cases([CASES])[0]
+    documented = sum(case.expect_mismatch is not None for case in cases)  # wrong on purpose, and caught: xfailed
+    assert output.splitlines()[-1].startswith(f"{len(cases) - documented} passed, 0 failed, {documented} xfailed")  # every bundled case
     assert "mean-5-x-plus-1-squared" in output and "Traceback" not in output
 
 
@@ -57,7 +59,8 @@ def test_proven_formula(tmp_path: Path) -> None:
 def test_expect_mismatch_passes_only_when_the_mismatch_is_found(tmp_path: Path) -> None:
     found = write(tmp_path, "a.yaml", "name: a\nexpr: x*x\ninputs: {x: 2}\nexpect: {grad: {x: 5}}\nexpect_mismatch: it is 4\n")
     missing = write(tmp_path, "b.yaml", "name: b\nexpr: x*x\ninputs: {x: 2}\nexpect: {grad: {x: 4}}\nexpect_mismatch: it is 4\n")
-    assert run(found)[0] == 0
+    code, output = run(found)
+    assert code == 0 and output.splitlines()[-1] == "0 passed, 0 failed, 1 xfailed"  # its own count, not a pass
     code, output = run(missing)
     assert code == 1 and "expected a mismatch (it is 4), but every claim holds" in output
 
@@ -151,3 +154,35 @@ def test_a_claim_written_rounded_holds_only_if_it_is_the_truth_rounded(tmp_path:
     assert run(off)[0] == 1
     short = write(tmp_path, "short.yaml", "name: s\nexpr: 3*x\ninputs: {x: 1.5}\nexpect: {value: 4.6}\n")
     assert run(short)[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("expression", "chosen"),
+    [
+        ("SQUARE", ["square-sum", "Square-Mean"]),  # case-insensitive, as pytest's -k
+        ("square and not mean", ["square-sum"]),
+        ("cube or mean", ["Square-Mean", "cube"]),
+        ("not (square or cube)", ["other"]),
+        ("squ*", ["square-sum", "Square-Mean"]),  # a glob word matches the whole name
+    ],
+)
+def test_k_takes_pytests_expressions(tmp_path: Path, expression: str, chosen: list[str]) -> None:
+    names = ["square-sum", "Square-Mean", "cube", "other"]
+    path = write(tmp_path, "k.yaml", "cases:\n" + "".join(f"  - {{name: {name}, expr: x*x, inputs: {{x: 1}}}}\n" for name in names))
+    result = CliRunner().invoke(main, ["list", str(path), "-k", expression])
+    assert [line.split("\t")[1] for line in result.output.splitlines()] == chosen
+
+
+def test_a_k_expression_that_does_not_parse_is_a_usage_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "k.yaml", "name: a\nexpr: x\ninputs: {x: 1}\n")
+    result = CliRunner().invoke(main, ["run", str(path), "-k", "a and (b"])
+    assert result.exit_code == 2 and "a '(' is not closed" in result.output and "Traceback" not in result.output
+
+
+def test_help_is_whole_and_check_asks_for_a_tutorial() -> None:
+    listing = CliRunner().invoke(main, ["--help"], env={"COLUMNS": "80"}).output
+    commands = listing[listing.index("Commands:") :].splitlines()[1:]
+    assert len(commands) == 6 and not any(line.endswith("...") for line in commands)  # no description cut short
+    assert "--examples" not in CliRunner().invoke(main, ["check", "--help"]).output
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 2 and "no TUTORIAL given" in result.output and "no cases found in" not in result.output

@@ -87,5 +87,6 @@ def test_without_torch_the_run_passes_and_says_how_to_add_it(tmp_path: Path) -> 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines.count("torch skipped: not installed; pip install 'verifygrad[torch]'") == 1
+    assert not any("○ skipped" in line for line in lines)  # said once, not in a torch column on every row
     assert re.fullmatch(r"\d+ passed, 0 failed", lines[-1])
     assert "Traceback" not in result.stdout + result.stderr

@@ -179,3 +179,28 @@ def test_repo_collects_only_its_python_tests():
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     items = [line for line in result.stdout.splitlines() if "::" in line]
     assert items and all(line.startswith("tests/") and ".py::" in line for line in items), result.stdout[-2000:]
+
+
+def test_a_documented_mismatch_is_an_xfail_not_a_pass(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    case = "{name: documented, expr: x*x, inputs: {x: 2}, expect: {grad: {x: 5}}, expect_mismatch: it is 4}"
+    pytester.makefile(".grad.yaml", documented=FAST + f"cases:\n  - {case}\n")
+    result = pytester.runpytest_subprocess(*PLUGIN, "-rx")
+    result.assert_outcomes(xfailed=1)
+    result.stdout.fnmatch_lines(["XFAIL *documented*XFAIL: expected mismatch found (it is 4)*"])
+
+
+def test_xdist_workers_import_torch_only_for_a_torch_case(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker pays for torch's import only when it checks a case with the torch engine."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    cases = "".join(f"  - {{name: c{i}, expr: sum(x*x*{i}), inputs: {{x: [1, 2]}}}}\n" for i in range(4))
+    pytester.makefile(".grad.yaml", numpy_only="defaults: {engines: [numpy, fd]}\ncases:\n" + cases)
+    pytester.makeconftest(
+        "import os, sys\n"
+        "def pytest_sessionfinish(session):\n"
+        "    with open(f\"imported-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.txt\", 'w') as file:\n"
+        "        file.write(str('torch' in sys.modules))\n"
+    )
+    pytester.runpytest_subprocess(*PLUGIN, "-n", "2").assert_outcomes(passed=4)
+    workers = sorted(pytester.path.glob("imported-gw*.txt"))
+    assert len(workers) == 2 and all(path.read_text() == "False" for path in workers)

@@ -227,3 +227,21 @@ def test_print_of_two_tensors_on_one_line_gives_two_values() -> None:
     from verifygrad.tutorials.printed import read_printed
 
     assert [p.values.tolist() for p in read_printed("tensor(2.) tensor(1.)\ntensor(3.) tensor(2.)")] == [2.0, 1.0, 3.0, 2.0]
+
+
+def test_markdown_is_read_as_a_renderer_shows_it(tmp_path: Path) -> None:
+    """A fence inside an HTML comment is hidden from the reader of the page: not code. One inside a blockquote is shown: code."""
+    page = (
+        "# Hidden and quoted\n\n"
+        "<!--\n```python\nhidden = torch.ones(2, requires_grad=True)\n```\n-->\n\n"
+        "> ```python\n> import torch\n> q = torch.tensor([1.0, 3.0], requires_grad=True)\n> (q * q).sum().backward()\n> print(q.grad)\n> ```\n\n"
+        "Output:\n\n```\ntensor([2., 6.])\n```\n"
+    )
+    path = tmp_path / "page.md"
+    path.write_text(page, encoding="utf-8")
+    blocks = read_document(path, page).blocks
+    code = [block for block in blocks if block.kind == CODE]
+    assert [block.line for block in code] == [10] and "hidden" not in code[0].text and code[0].text.startswith("import torch")
+    assert [(block.kind, block.line) for block in blocks if block.kind == OUTPUT] == [(OUTPUT, 19)]
+    (draft,) = read_tutorial(path).drafts
+    assert [(kind, quantity, found.line) for kind, quantity, found in draft.claims] == [("grad", "q", 19)]

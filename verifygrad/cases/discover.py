@@ -123,8 +123,10 @@ def _gitignore(path: Path) -> Any:
 
 
 def selected(name: str, pattern: str | None) -> bool:
-    """-k: the name contains PATTERN or matches it as a glob."""
-    return pattern is None or pattern in name or fnmatch.fnmatchcase(name, pattern)
+    """-k: pytest's expression over the name (words case-insensitive, and/or/not; a glob word matches the whole name)."""
+    from verifygrad.cases.keyword import matcher
+
+    return pattern is None or matcher(pattern)(name)
 
 
 def select_shard(cases: list[Case], index: int, count: int) -> list[Case]:

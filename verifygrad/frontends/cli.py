@@ -14,7 +14,7 @@ from verifygrad.errors import EXIT_INVALID, EXIT_OK, visible
 from verifygrad.frontends.ci import ci_options
 from verifygrad.frontends.config import Config
 from verifygrad.frontends.exit_status import exit_status, finite_tolerance, nothing_checkable_status
-from verifygrad.frontends.options import COUNT, POSITIVE_SECONDS, SECONDS
+from verifygrad.frontends.options import COUNT, POSITIVE_SECONDS, SECONDS, keyword_pattern
 from verifygrad.frontends.output import output_options
 from verifygrad.frontends.workflow import guard_output
 from verifygrad.process.limits import DEFAULT_LIMITS
@@ -41,13 +41,14 @@ def selection_options(command: Any) -> Any:
         click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
         click.option("--examples", is_flag=True, help="Also take the cases bundled with verifygrad (an install self-check)."),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out case files whose path matches GLOB (repeatable)."),
-        click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob)."),
+        click.option("-k", "pattern", metavar="EXPRESSION", callback=keyword_pattern,
+                     help="Only cases whose name matches, as pytest's -k: words (case-insensitive; a glob matches the whole name) with and/or/not."),
     ]):  # fmt: skip
         command = option(command)
     return command
 
 
-@main.command()
+@main.command(short_help="Check the cases in case files.")
 @selection_options
 @click.option("-e", "--engine", "engines", multiple=True, type=click.Choice(ENGINES), help="Run only these engines (repeatable).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Device for the torch engine.")
@@ -73,8 +74,8 @@ def selection_options(command: Any) -> Any:
 @click.option("--json", "json_path", metavar="FILE", help="Write a JSON report to FILE (- for stdout).")
 @click.option("--junit-xml", "junit_path", metavar="FILE", help="Write a JUnit XML report to FILE (- for stdout).")
 @click.option("--html", "html_path", metavar="FILE", help="Write a self-contained HTML report to FILE (nothing fetched: opens from disk).")
-@click.option("--junit-family", type=click.Choice(["xunit1", "xunit2"]), default="xunit1", show_default=True,
-              help="xunit2 keeps to Jenkins' junit-10.xsd (no file and line attributes).")  # fmt: skip
+@click.option("--junit-family", type=click.Choice(["xunit1", "xunit2"]), default="xunit2", show_default=True,
+              help="xunit2 keeps to Jenkins' junit-10.xsd, as pytest's default; xunit1 adds file and line attributes (GitLab reads them).")  # fmt: skip
 @click.option("--json-arrays", type=click.Choice(["summary", "full"]), default="summary", show_default=True,
               help="Arrays over 1000 elements in --json: a summary and the worst elements, or every element (memory grows with the run).")  # fmt: skip
 def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
@@ -89,8 +90,6 @@ def run(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | N
 def run_with_limits(paths: tuple[Path, ...] | list[Path], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...],
                     **options: Any) -> None:  # fmt: skip
     """`run` (and `check`, which passes its own loader) under the limits the options set."""
-    if options.pop("examples", False):  # `check` shares run's options
-        raise click.UsageError("--examples takes the bundled case files: use `verifygrad run --examples`")
     from verifygrad.process import limits
 
     chosen: dict[str, float] = {}
@@ -264,7 +263,7 @@ def _check_all(console, cases, overrides, jobs: int, timeout: float | None, maxf
             return sorted(done, key=lambda outcome: order[outcome.case.path, outcome.case.line])
 
 
-@main.command()
+@main.command(short_help="Print the JSON Schema of a case file.")
 @click.option("--report", is_flag=True, help="The schema of the --json report instead of a case file's.")
 def schema(report: bool) -> None:
     """Print the JSON Schema of a case file (for editors and CI validation)."""
@@ -277,7 +276,7 @@ def schema(report: bool) -> None:
     click.echo(json.dumps(chosen, indent=2))
 
 
-@main.command(name="list")
+@main.command(name="list", short_help="List the cases run would check (validates only).")
 @selection_options
 def list_cases(paths: tuple[Path, ...], examples: bool, exclude: tuple[str, ...], pattern: str | None) -> None:
     """List the cases that `run` would check, with their files and lines; loads and validates, checks nothing."""
@@ -295,7 +294,7 @@ def list_cases(paths: tuple[Path, ...], examples: bool, exclude: tuple[str, ...]
     sys.exit(EXIT_INVALID if load_errors or not cases else EXIT_OK)
 
 
-@main.command()
+@main.command(short_help="Write a case with the engines' answers, to review.")
 @click.argument("name")
 @click.option("--expr", required=True, help="The expression, e.g. 'mean(5*(x+1)**2)', or a program: statements separated by ';' or newlines.")
 @click.option("--input", "inputs", multiple=True, required=True, metavar="NAME=VALUE",

@@ -36,3 +36,15 @@ class Bounded(click.ParamType):
 SECONDS = Bounded(0, LARGEST_SECONDS)
 POSITIVE_SECONDS = Bounded(0, LARGEST_SECONDS, low_open=True)
 COUNT = Bounded(1, LARGEST_COUNT, whole=True)
+
+
+def keyword_pattern(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """-k: a pytest expression that parses, or a usage error naming what is wrong."""
+    if value is not None:
+        from verifygrad.cases.keyword import PatternError, matcher
+
+        try:
+            matcher(value)
+        except PatternError as err:
+            raise click.BadParameter(str(err)) from None
+    return value

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from verifygrad.errors import EXIT_INVALID, EXIT_OK, visible
+from verifygrad.frontends.options import keyword_pattern
 
 CHECK_HELP = """Check the derivations in tutorials: notebooks, Markdown/reST, HTML exports, gallery scripts, blog text.
 
@@ -23,18 +24,21 @@ def check_command(run: click.Command, run_with_limits: Callable[..., None]) -> c
     """`check`: `run`'s options and pipeline, with tutorials instead of case files."""
 
     def check(paths: tuple[Path, ...], time_limit: float | None, max_elements: int | None, settings: tuple[str, ...], **options: Any) -> None:
+        if not paths:
+            raise click.UsageError("no TUTORIAL given: name notebooks, Markdown/reST pages, scripts or directories to check")
         tutorials: list = []
         run_with_limits(paths, time_limit, max_elements, settings, load=_loader(tutorials), per_file=_annotator(tutorials),
                         unchecked=_unchecked(tutorials), page=_page(tutorials), **options)  # fmt: skip
 
-    return click.Command("check", callback=check, params=list(run.params), help=CHECK_HELP, short_help="Check the derivations in tutorials.")
+    params = [param for param in run.params if param.name != "examples"]  # the bundled examples are case files, for `run`
+    return click.Command("check", callback=check, params=params, help=CHECK_HELP, short_help="Check the derivations in tutorials.")
 
 
 def extract_command() -> click.Command:
-    @click.command("extract")
+    @click.command("extract", short_help="Write the cases check derives as a case file.")
     @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
     @click.option("-o", "--output", metavar="FILE", default="-", help="Write the cases to FILE (default: stdout); never overwrites.")
-    @click.option("-k", "pattern", metavar="PATTERN", help="Only cases whose name contains PATTERN (or matches it as a glob).")
+    @click.option("-k", "pattern", metavar="EXPRESSION", callback=keyword_pattern, help="Only cases whose name matches, as pytest's -k.")
     def extract(paths: tuple[Path, ...], output: str, pattern: str | None) -> None:
         """Write the cases `check` derives from tutorials as a case file, for review or for `verifygrad run` in CI."""
         from verifygrad.tutorials.extract import cases_yaml

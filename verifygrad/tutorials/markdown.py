@@ -1,4 +1,8 @@
-"""Markdown, MyST and reST: fenced or directive code, output blocks ("```output", "Output:", "输出结果:"), `>>>` sessions."""
+"""Markdown, MyST and reST: fenced or directive code, output blocks ("```output", "Output:", "输出结果:"), `>>>` sessions.
+
+Markdown and MyST are read with markdown-it-py (CommonMark), so that what is code is what a renderer shows
+as code: a fence inside an HTML comment is not, one inside a blockquote is. reST keeps its own scanner.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,61 @@ _DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyt
 
 
 def read_markdown(text: str) -> list[Block]:
-    """Fenced blocks (and reST directives) as code or output; the rest as prose."""
+    """A Markdown or MyST page through markdown-it-py's tokens (each with its source lines); reST by its own scanner."""
+    if is_rest(text):
+        return read_rest(text)
+    from markdown_it import MarkdownIt
+
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    expect_output = False
+    # NOTE: block structure only: inline parsing (emphasis, links) is not needed and costs most of the time.
+    tokens = MarkdownIt("commonmark").disable(["inline", "text_join"]).parse(text)
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if token.map is None:
+            continue
+        start, end = token.map
+        if token.type == "blockquote_open" and lines[start].lstrip().startswith(">>>"):  # a session, not a quote
+            depth = token.level
+            while index < len(tokens) and not (tokens[index].type == "blockquote_close" and tokens[index].level == depth):
+                index += 1
+            blocks.extend(_session_or_code("\n".join(lines[start:end]) + "\n", start + 1))
+            expect_output = False
+        elif token.type == "fence":
+            fence = _FENCE.match("```" + token.info)
+            language = (fence.group(3) or "").lower() if fence else ""
+            if language in ("code-cell", "jupyter-execute") and fence and fence.group(4):
+                language = "python"
+            body = token.content.split("\n")
+            options = 0  # MyST `:tags:` lines open a code-cell
+            while options < len(body) and re.match(r"^\s*:[\w-]+:", body[options]):
+                options += 1
+            code = "\n".join(body[options:])
+            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES  # an output fenced as code
+            blocks.extend(_fenced(language, code, start + 2 + options, expect_output or (after_code and looks_printed(code))))
+            expect_output = False
+        elif token.type == "code_block":  # indented: code, or an output where one is announced or it looks printed
+            kind = OUTPUT if expect_output or looks_printed(token.content) else CODE
+            blocks.append(Block(kind, token.content, start + 1))
+            expect_output = False
+        elif token.type == "inline":
+            blocks.append(Block(PROSE, token.content + "\n", start + 1))
+            expect_output = bool(OUTPUT_LABEL.match(token.content.rsplit("\n", 1)[-1]))
+        elif token.type == "html_block":  # a comment or markup: what a reader does not see as code
+            expect_output = False
+    return blocks
+
+
+def is_rest(text: str) -> bool:
+    """reST rather than Markdown: its directives or literal blocks (`::`), and no Markdown fence."""
+    return bool(re.search(r"^\s*\.\.\s+[\w-]+::|::\s*$", text, re.M)) and not re.search(r"^\s*(```|~~~)", text, re.M)
+
+
+def read_rest(text: str) -> list[Block]:
+    """reST (and anything with its directives): fenced blocks and directives as code or output; the rest as prose."""
     lines = text.splitlines()
     blocks: list[Block] = []
     prose: list[str] = []
