@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from verifygrad.frontends.pytest_plugin import CaseFailed, CaseFailure, CaseItem, FailureLine, LoadErrorItem, shown_path
+from verifygrad.frontends.pytest_items import CaseFailed, CaseFailure, CaseItem, FailureLine, LoadErrorItem, shown_path
 
 if TYPE_CHECKING:
     from verifygrad.tutorials.blocks import Document
