@@ -112,7 +112,7 @@ def test_a_file_name_that_is_not_utf8_is_reported_escaped(tmp_path: Path) -> Non
     os.mkdir(directory)
     with open(os.path.join(directory, b"caf\xe9.yaml"), "w", encoding="utf-8") as file:
         file.write("name: latin\nexpr: sum(x)\ninputs: {x: [1.0]}\nexpect: {value: 5}\n")
-    code, output, report, junit = run_beside_good(tmp_path, [tmp_path / "cases"])
+    code, output, report, junit = run_beside_good(tmp_path, [tmp_path / "cases"], "--junit-family", "xunit1")  # xunit1 names the file
     assert code == 1 and r"caf\xe9.yaml" in output
     assert [c["file"] for c in report["cases"] if c["name"] == "latin"] == [str(tmp_path / "cases" / "caf") + r"\xe9.yaml"]
     assert any(t.get("file", "").endswith(r"caf\xe9.yaml") for t in junit.iter("testcase"))

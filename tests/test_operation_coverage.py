@@ -35,4 +35,7 @@ def test_every_primitive_is_in_a_bundled_case_with_a_claim(dtype: str) -> None:
 def test_the_backward_only_primitives_have_no_spelling() -> None:
     from verifygrad.language.parse import FUNCTIONS
 
-    assert not BACKWARD_ONLY & set(FUNCTIONS)
+    # NOTE: `scatter` is also torch.scatter, a spelling of its own (dim, index, src) that builds the primitive only
+    # through its composition; the primitive's own signature (source, shape, key) is never reachable by name.
+    assert not BACKWARD_ONLY & set(FUNCTIONS) - {"scatter"}
+    assert FUNCTIONS["scatter"].args == (2, 3) and "src" in FUNCTIONS["scatter"].keywords

@@ -47,7 +47,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, JUnitX
     (folder / "mixed.yaml").write_text(MIXED)
     json_path, junit_path = folder / "r.json", folder / "r.xml"
     result = CliRunner().invoke(main, ["run", str(REPO / "cases"), str(folder / "mixed.yaml"), "--json", str(json_path),
-                                       "--junit-xml", str(junit_path)])  # fmt: skip
+                                       "--junit-xml", str(junit_path), "--junit-family", "xunit1"])  # fmt: skip  # xunit1: file and line
     return result.exit_code, json.loads(json_path.read_text()), JUnitXml.fromfile(str(junit_path)), result.output
 
 

@@ -126,7 +126,7 @@ def test_a_wrong_hessian_claim_names_the_element_and_says_it_is_not_symmetric(tm
     outcome = check_case(case(tmp_path, text))
     assert outcome.verdict == "failed"
     assert any(
-        r.startswith("claim hessian H[x,x]: wrong (H[x,x][0,1]: claimed 4, true 2; held to float64 rounding of the")
+        r.startswith("claim hessian H[x,x]: wrong (H[x,x][0,1]: claimed 4, true 2)")
         and r.endswith("; the claimed Hessian is not symmetric")
         for r in outcome.reasons
     ), outcome.reasons
@@ -179,7 +179,7 @@ def test_json_and_junit_carry_the_second_order_quantities(tmp_path: Path) -> Non
     assert entry["second_order"]["quantities"] == {"H[x,x]": {"shape": [3, 3], "what": "the Hessian block H[x,x]"}}
     s = np.exp([0.5, -1, 2]) / np.exp([0.5, -1, 2]).sum()
     np.testing.assert_allclose(entry["engines"]["numpy"]["grads"]["H[x,x]"], np.diag(s) - np.outer(s, s), atol=1e-15)
-    junit = CliRunner().invoke(main, ["run", "--junit-xml", "-", str(path)]).stdout
+    junit = CliRunner().invoke(main, ["run", "--junit-family", "xunit1", "--junit-xml", "-", str(path)]).stdout
     assert '<property name="H[x,x]" value="reference sympy; numpy' in junit
 
 

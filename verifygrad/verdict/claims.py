@@ -294,7 +294,9 @@ def check_number_claim(claim: Claim, truth: np.ndarray, rounding: Rounding | Non
         return ClaimCheck(claim, True, decided + subgradient, difference, allowed)
     flat = int(np.ravel_multi_index(worst, truth.shape)) if worst else 0
     said = claim.element_texts[flat] if claim.element_texts else f"{difference.actual:.6g}"  # the number as written
-    parts = ([] if claim.rule == "exactly" else [f"the printed {digits}"]) + ([label] if label else [])
+    # NOTE: a whole number written exactly, off in float64, needs no word on its allowance (a few ulps)
+    said_rounding = label and not (claim.rule == "exactly" and label.startswith("float64"))
+    parts = ([] if claim.rule == "exactly" else [f"the printed {digits}"]) + ([label] if said_rounding else [])
     held = f"; held to {' and '.join(parts)}" if parts else ""
     text = f"wrong ({_element(claim.quantity, worst)}: claimed {said}, true {difference.expected:.6g}{held})"
     return ClaimCheck(claim, False, text, difference, allowed)
