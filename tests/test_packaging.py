@@ -61,7 +61,7 @@ def test_metadata_torch_extra_license_classifiers_urls() -> None:
 
 
 def test_github_actions_recipe_is_current() -> None:
-    block = next(b for b in re.findall(r"```yaml\n(.*?)```", (REPO / "docs" / "ci.md").read_text(), re.S) if b.startswith("# .github/workflows"))
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", (REPO / "docs" / "ci.md").read_text(), re.S) if b.startswith("# .github/workflows/gradients.yml"))
     workflow = yaml.safe_load(block)
     assert workflow["permissions"]["checks"] == "write"
     steps = workflow["jobs"]["verifygrad"]["steps"]

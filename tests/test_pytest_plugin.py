@@ -160,16 +160,17 @@ def test_bundled_cases_give_the_same_result_with_xdist(suite: pytest.Pytester):
     def outcomes(result: pytest.RunResult) -> set[str]:
         return {line.split(" - ")[0] for line in result.outlines if line.startswith(("PASSED ", "FAILED ", "SKIPPED "))}
 
-    expected = {"passed": _bundled_count() + 1, "failed": 2, "skipped": 1}
+    documented_wrong = _bundled_count(expect_mismatch=True)  # XFAIL: a wrong claim caught, pytest's `x`
+    expected = {"passed": _bundled_count() - documented_wrong + 1, "xfailed": documented_wrong, "failed": 2, "skipped": 1}
     serial.assert_outcomes(**expected)
     distributed.assert_outcomes(**expected)
     assert outcomes(distributed) == outcomes(serial)
 
 
-def _bundled_count() -> int:
+def _bundled_count(expect_mismatch: bool = False) -> int:
     from verifygrad.cases.discover import load_cases
 
-    return len(load_cases([REPO / "cases"])[0])
+    return len([case for case in load_cases([REPO / "cases"])[0] if bool(case.expect_mismatch) or not expect_mismatch])
 
 
 def test_repo_collects_only_its_python_tests():
