@@ -126,8 +126,7 @@ def test_a_wrong_hessian_claim_names_the_element_and_says_it_is_not_symmetric(tm
     outcome = check_case(case(tmp_path, text))
     assert outcome.verdict == "failed"
     assert any(
-        r.startswith("claim hessian H[x,x]: wrong (H[x,x][0,1]: claimed 4, true 2)")
-        and r.endswith("; the claimed Hessian is not symmetric")
+        r.startswith("claim hessian H[x,x]: wrong (H[x,x][0,1]: claimed 4, true 2)") and r.endswith("; the claimed Hessian is not symmetric")
         for r in outcome.reasons
     ), outcome.reasons
 
