@@ -112,12 +112,12 @@ for path in sys.argv[1:]:
 """
 
 
-@pytest.mark.slow
 # NOTE: Markdown went through markdown-it-py after these bounds were set; 1 MB of blank lines is still slow there
 # (issue 22 stays open for it). strict: the mark fails the run once the reader is linear again.
 KNOWN_SLOW = {"markdown": pytest.mark.xfail(reason="markdown-it-py reader: 1 MB of blank lines past the bound", strict=True)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reader", [pytest.param(reader, marks=KNOWN_SLOW.get(reader, ())) for reader in sorted(SHAPES)])
 def test_a_reader_reads_hostile_shapes_in_time_linear_in_their_size(tmp_path: Path, reader: str) -> None:
     suffix, plain, hostile = SHAPES[reader]
