@@ -97,7 +97,7 @@ class _Canonical(ast.NodeTransformer):
             return node
         spelt = spelling(resolve(written, self.aliases))
         if spelt is not None:
-            node.func = ast.copy_location(_dotted_node(spelt), node.func)
+            node.func = ast.copy_location(dotted_node(spelt), node.func)
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:  # `t.pi` through an alias
@@ -105,7 +105,7 @@ class _Canonical(ast.NodeTransformer):
         if written is not None and written.partition(".")[0] in self.aliases and isinstance(node.ctx, ast.Load):
             module, _, name = resolve(written, self.aliases).rpartition(".")
             if module in LIBRARY_PREFIX:
-                return ast.copy_location(_dotted_node(f"{LIBRARY_PREFIX[module]}.{name}"), node)
+                return ast.copy_location(dotted_node(f"{LIBRARY_PREFIX[module]}.{name}"), node)
         self.generic_visit(node)
         return node
 
@@ -117,7 +117,8 @@ def canonical(node: ast.AST, aliases: Mapping[str, str]) -> ast.AST:
     return _Canonical(aliases).visit(copy.deepcopy(node))
 
 
-def _dotted_node(path: str) -> ast.expr:
+def dotted_node(path: str) -> ast.expr:
+    """`torch.nn.functional` as the attribute chain Python parses it to."""
     first, *rest = path.split(".")
     node: ast.expr = ast.Name(first, ast.Load())
     for part in rest:

@@ -11,7 +11,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from verifygrad.language.bindings import imported, resolve, spelling
+from verifygrad.language.bindings import dotted_node, imported, resolve, spelling
 from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
 from verifygrad.tutorials import autodiff
@@ -765,7 +765,7 @@ class CodeReader(FunctionCalls):
         if not any(isinstance(a, Tensor) for a in arguments):
             return self.unknown(node, f"{dotted}() of numbers")
         operands, parts = _placeholders(arguments)
-        call = ast.Call(_dotted_node(dotted), parts, [k for k in node.keywords if _literal_text(k.value) is not None])
+        call = ast.Call(dotted_node(dotted), parts, [k for k in node.keywords if _literal_text(k.value) is not None])
         return self.combine(call, operands, node)
 
     def combine(self, template: ast.expr, operands: list[Tensor | Number], node: ast.AST) -> Tensor | Unknown:
@@ -855,14 +855,6 @@ def _numeric(value: object) -> bool:
 
 def _keyword_true(node: ast.Call, name: str) -> bool:
     return any(k.arg == name and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
-
-
-def _dotted_node(dotted: str) -> ast.expr:
-    first, *rest = dotted.split(".")
-    node: ast.expr = ast.Name(first, ast.Load())
-    for part in rest:
-        node = ast.Attribute(node, part, ast.Load())
-    return node
 
 
 def _describe(node: ast.AST) -> str:
