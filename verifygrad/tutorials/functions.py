@@ -57,13 +57,7 @@ class FunctionCalls:
                 self.names[node.name] = Function(plain, self.file_line(node.lineno), node.name, pending=True)
                 return
             if path in autodiff.CUSTOM_GRADIENT and len(node.decorator_list) == 1:
-                try:
-                    rule = custom.tf_custom_gradient(node)
-                except custom.RuleError as err:
-                    self.not_read(node.lineno, f"the custom gradient {node.name}: {err}")
-                    self.names[node.name] = Unknown(f"the custom gradient {node.name} is not read")
-                    return
-                self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule)
+                self.bind_rule(node, "custom gradient", custom.tf_custom_gradient)
                 return
             request = autodiff.TRANSFORMS.get(path or "")
             if request is None or request.kind != "jit":
@@ -74,11 +68,15 @@ class FunctionCalls:
 
     def define_rule_class(self, node: ast.ClassDef) -> None:
         """``class F(torch.autograd.Function)``: F.apply(x) computes forward; backward is a claim about forward's VJP."""
+        self.bind_rule(node, "autograd.Function", custom.torch_function)
+
+    def bind_rule(self, node: ast.FunctionDef | ast.ClassDef, kind: str, read: Any) -> None:
+        """A custom derivative rule bound to its name: its forward to call, its backward a claim; unknown if not readable."""
         try:
-            rule = custom.torch_function(node)
+            rule = read(node)
         except custom.RuleError as err:
-            self.not_read(node.lineno, f"the autograd.Function {node.name}: {err}")
-            self.names[node.name] = Unknown(f"the autograd.Function {node.name} is not read")
+            self.not_read(node.lineno, f"the {kind} {node.name}: {err}")
+            self.names[node.name] = Unknown(f"the {kind} {node.name} is not read")
             return
         self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule)
 
