@@ -364,7 +364,7 @@ class _Builder:
                 raise ExprError("**keyword arguments are not allowed", col)
         if name == "Variable" and len(node.args) == 1 and not receiver:
             return self.variable_wrapper(node, depth, col)
-        tensors, literals = spellings.arguments(name, node.args, _is_dim_literal)
+        tensors, literals = spellings.arguments(name, node.args, _is_dim_literal, lambda bound: self.variable(bound) is not None)
         optional = name in spellings.OPTIONAL_TENSORS
         args = receiver + [NO_TENSOR if optional and _is_none(arg) else self.visit(arg, depth + 1) for arg in tensors]
         # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.
