@@ -20,7 +20,7 @@ import numpy as np
 
 from verifygrad.language import constants, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
-from verifygrad.language.spellings.compose import NO_TENSOR
+from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR
 from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues
 from verifygrad.language.syntax import bool_literal as _bool_literal
 from verifygrad.language.syntax import column as _col
@@ -355,6 +355,8 @@ class _Builder:
         if name in constants.CONSTRUCTORS and not receiver:
             return self.constructor(name, node, col)
         name = spellings.library_name(name, (self.method_prefix if name in spellings.NUMPY_METHODS else None) if receiver else prefix)
+        if receiver and METHOD_ONLY + name in FUNCTIONS:  # x.where(c, y) is not where(x, c, y)
+            name = METHOD_ONLY + name
         if name in spellings.UNSUPPORTED:
             raise spellings.unsupported(name, col)
         if name not in FUNCTIONS:
