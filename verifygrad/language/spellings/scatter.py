@@ -6,7 +6,6 @@ The positions are fixed at the case's values (as ``x[k]`` is), so each is an ind
 from __future__ import annotations
 
 import dataclasses
-
 from collections.abc import Callable
 
 import numpy as np
