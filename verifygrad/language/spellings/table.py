@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, nn, reductions, scatter, shape, special
+from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, nn, reductions, scatter, shape, sorting, special
 from verifygrad.language.spellings.compose import NUMPY_PREFIXES
 from verifygrad.language.syntax import ExprError, Function, literal
 
-FAMILIES = (elementwise, nn, layers, reductions, losses, shape, scatter, linalg, special)
+FAMILIES = (elementwise, nn, layers, reductions, losses, shape, scatter, linalg, special, convolution, sorting)
 
 # Each name's composition; the numpy meaning of a name torch gives another meaning is filed under ``np.<name>``.
 SPELLINGS: dict[str, Function] = {name: function for family in FAMILIES for name, function in family.SPELLINGS.items()}
@@ -18,7 +18,7 @@ LITERAL_POSITIONAL = frozenset().union(*(getattr(family, "LITERAL_POSITIONAL", (
 # Of those, the names whose positional numbers (floats too) are parameters, not tensors.
 NUMBER_POSITIONAL = frozenset().union(*(getattr(family, "NUMBER_POSITIONAL", ()) for family in FAMILIES))
 # Names whose optional tensors may be written None positionally.
-OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS
+OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS | convolution.OPTIONAL_TENSORS
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
 DIM_POSITIONAL = nn.DIM_POSITIONAL | reductions.DIM_POSITIONAL | shape.DIM_POSITIONAL
 # Asked for often, left out on purpose: a clear error rather than a wrong answer.
