@@ -112,3 +112,11 @@ def test_a_custom_backward_extracted_to_a_case_file_fails_there_too(tmp_path: Pa
     assert code == 0 and "formula:" in cases.read_text()
     code, output = cli("run", "--no-color", str(cases))
     assert code == 1 and "Cube.backward: claim formula.a: wrong" in output, output
+
+
+def test_a_custom_gradient_that_rounds_to_zero_far_from_the_inputs_is_not_wrong() -> None:
+    # `1 - 1/(1 + exp(x))` is 1 - 1 = 0 in float64 where x < -37; the truth there is exp(x), under 1e-16
+    # times the terms the claim cancels: rounding, not a wrong derivative (random points reach x = -1600).
+    code, output = cli("check", "--no-color", str(FIXTURES / "tf_custom_gradient_far_left.py"))
+    assert code == 0, output
+    assert "line 6 (custom backward): ∂/∂v formula smooth_relu.backward: holds" in output
