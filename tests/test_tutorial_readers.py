@@ -245,3 +245,10 @@ def test_markdown_is_read_as_a_renderer_shows_it(tmp_path: Path) -> None:
     assert [(block.kind, block.line) for block in blocks if block.kind == OUTPUT] == [(OUTPUT, 19)]
     (draft,) = read_tutorial(path).drafts
     assert [(kind, quantity, found.line) for kind, quantity, found in draft.claims] == [("grad", "q", 19)]
+
+
+def test_a_markdown_post_with_figure_markup_is_read_as_markdown() -> None:
+    # `class="fig fighighlight"` on a figure is page styling, not a highlighted code cell of an HTML export
+    text = '---\ntitle: "post"\n---\n\n<div class="fig figcenter fighighlight">\n  <img src="a.png">\n</div>\n\n```python\nprint(1)\n```\n'
+    assert detect_format(text, ".md") == "markdown"
+    assert detect_format('<div class="highlight"><pre>x = 1</pre></div>\n', ".md") == "html"
