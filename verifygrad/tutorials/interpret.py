@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from verifygrad.language.bindings import dotted_node, imported, resolve, spelling
 from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
-from verifygrad.tutorials import autodiff
+from verifygrad.tutorials import autodiff, handwritten
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
@@ -81,6 +81,7 @@ class Reading:
     agreements: list[Agreement] = field(default_factory=list)  # asserts that two ways of computing a value agree
     rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
     # formula program, file line of the backward, where, what it is)
+    hand_gradients: list[handwritten.HandGradient] = field(default_factory=list)  # variables named as derivatives of the loss
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,9 @@ class CodeReader(FunctionCalls):
             if isinstance(value, Tensor):
                 self.reading.bindings.append((target.id, value, self.file_line(node.lineno)))
                 value.bound = value.bound or target.id
+                paired = handwritten.pair(target.id, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
+                if paired is not None:
+                    self.reading.hand_gradients.append(paired)
             self.names[target.id] = value
             self.share(target.id, getattr(node, "value", None))
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Sequence) and len(value.items) == len(target.elts):
@@ -779,7 +783,7 @@ class CodeReader(FunctionCalls):
         made = Tensor(COMPUTED, line, where, tree=template, refs=tensors, dtype=dtype, device=device, size=size)
         made.random = "unseeded" if made.unseeded else ("seeded" if any(t.random for t in tensors) else "")
         if not made.requires_grad or self.no_grad:
-            return Tensor(CONST, line, where, value=text_of(made), dtype=dtype, device=device, random=made.random)
+            return Tensor(CONST, line, where, value=text_of(made), dtype=dtype, device=device, random=made.random, origin=made)
         return made
 
     def detached(self, tensor: Tensor, node: ast.AST) -> Tensor:

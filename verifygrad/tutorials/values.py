@@ -33,6 +33,7 @@ class Tensor:
     size: int = 0  # characters of the tensor written out as an expression (bounded by --limit expr_chars)
     bound: str = ""  # COMPUTED: the Python name it was first assigned to, the name of its statement in a program
     defs: tuple[str, ...] = ()  # COMPUTED by a call of the tutorial's functions: their definitions, as the program writes them
+    origin: Tensor | None = None  # CONST computed from others without gradients (numpy): the computation, for hand-written gradients
     serial: int = field(default_factory=lambda: next(_SERIAL))  # creation order: a program's statements follow it
 
     @property
