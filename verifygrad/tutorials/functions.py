@@ -28,6 +28,7 @@ from verifygrad.tutorials.values import (
     GradOf,
     Number,
     Other,
+    Pullback,
     Sequence,
     Tape,
     Tensor,
@@ -129,8 +130,10 @@ class FunctionCalls:
         emitted = name if counts[name] == 1 else f"{name}_{counts[name]}"
         return Function(function.definition, function.line, emitted)
 
-    def call(self, callee: Function | Transform | Tape, node: ast.Call) -> Any:
-        if isinstance(callee, Tape) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+    def call(self, callee: Function | Transform | Tape | Pullback, node: ast.Call) -> Any:
+        if isinstance(callee, Pullback) and len(node.args) == 1 and not node.keywords:
+            return self.pulled_back(callee, node.args[0], node)
+        if isinstance(callee, (Tape, Pullback)) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             return self.unknown(node, f"a call of {ast.unparse(node.func)[:40]} with keywords or *arguments")
         arguments = [self.expression(arg) for arg in node.args]
         if isinstance(callee, Transform):
@@ -400,6 +403,11 @@ class FunctionCalls:
 
     def framework_call(self, path: str, node: ast.Call) -> Any:
         """What a call of a framework's autodiff API gives; None where the path is not one."""
+        kind = autodiff.TRANSFORMS[path].kind if path in autodiff.TRANSFORMS else None
+        if kind == "vjp" and len(node.args) >= 2 and not node.keywords:  # jax.vjp(f, *primals): (f(primals), pullback)
+            return self.pullback(node.args[0], node.args[1:], node, path)
+        if kind == "jvp" and len(node.args) == 3 and not node.keywords:  # jax.jvp(f, primals, tangents): (f(primals), J tangents)
+            return self.pushforward(node.args[0], node.args[1], node.args[2], node, path)
         if path in autodiff.TRANSFORMS:
             return self.transform(path, autodiff.TRANSFORMS[path], node)
         if path in autodiff.FUNCTIONAL:
@@ -431,9 +439,95 @@ class FunctionCalls:
             return value if isinstance(value, (Tensor, Unknown)) else self.unknown(node, f"{path}() of something that is not a tensor")
         return None
 
+    # -- vjp and jvp: a cotangent pulled back, a tangent pushed forward ---------------------------------
+
+    def linearised(self, function_node: ast.expr, point_nodes: list[ast.expr], node: ast.AST, path: str) -> Any:
+        """``f`` called at the point (each argument an input of the case): (output, inputs), or Unknown."""
+        function = self.expression(function_node)
+        if not isinstance(function, Function):
+            return function if isinstance(function, Unknown) else self.unknown(node, f"{path}() of something that is not a function the tutorial defines")
+        parameters = [a.arg for a in function.definition.args.args]
+        dtype = autodiff.NUMBER_DTYPE.get(path.split(".")[0], "float32")
+        leaves = []
+        for position, point in enumerate(point_nodes):
+            value = self.expression(point)
+            if isinstance(value, Unknown):
+                return value
+            if not isinstance(value, (Tensor, Number)) or (isinstance(value, Tensor) and value.kind == COMPUTED):
+                return self.unknown(node, f"{path}() at a value that is not a constant ({_name_of(function)}'s argument {position})")
+            leaf = self.stand_in(value, parameters[position] if position < len(parameters) else "x", node)
+            if isinstance(value, Number):
+                leaf.dtype = dtype
+            leaves.append(leaf)
+        output = self.call_function(function, leaves, node, stand_ins=False)
+        if not isinstance(output, Tensor) or not output.requires_grad:
+            return output if isinstance(output, Unknown) else self.unknown(node, f"{_name_of(function)}() does not give one tensor")
+        if function.rule is not None:
+            self.rule_claims(function, output, leaves, node)
+        return output, leaves
+
+    def constant_text(self, node: ast.expr, like: Tensor) -> str | None:
+        """A cotangent or tangent written as a constant (`ones_like(y)` is 1 everywhere): its text; None where it is not one."""
+        given = self.like(node, like)
+        if isinstance(given, Number):
+            return repr(float(given.value))
+        return given.value if isinstance(given, Tensor) and given.kind == CONST else None
+
+    def pullback(self, function_node: ast.expr, point_nodes: list[ast.expr], node: ast.AST, path: str) -> Any:
+        at = self.linearised(function_node, point_nodes, node, path)
+        if isinstance(at, Unknown):
+            return at
+        output, leaves = at
+        return Sequence((output, Pullback(output, tuple(leaves), f"vjp({ast.unparse(function_node)[:30]})")))
+
+    def pulled_back(self, pullback: Pullback, cotangent: ast.expr, node: ast.AST) -> Any:
+        """``f_vjp(v)``: the gradient of the output along the cotangent ``v``, one per input (a tuple, as JAX and torch.func give)."""
+        handed = self.constant_text(cotangent, pullback.output)
+        if handed is None:
+            return self.unknown(node, f"{pullback.label}: the cotangent handed to it is not a constant")
+        derivation = Derivation(pullback.output, pullback.label, handed, self.file_line(node.lineno), self.where(node.lineno),
+                                leaves=leaves_of(pullback.output))  # fmt: skip
+        self.reading.derivations.append(derivation)
+        return Sequence(tuple(GradOf(leaf, (derivation,)) for leaf in pullback.leaves))
+
+    def pushforward(self, function_node: ast.expr, primals: ast.expr, tangents: ast.expr, node: ast.AST, path: str) -> Any:
+        """``jvp(f, (x,), (v,))``: (f(x), J v), the case's `jvp:` row along the tangents."""
+        if not (isinstance(primals, (ast.Tuple, ast.List)) and isinstance(tangents, (ast.Tuple, ast.List)) and len(primals.elts) == len(tangents.elts)):
+            return self.unknown(node, f"{path}() with primals and tangents not written as tuples of the same length")
+        return self.jvp_at(function_node, primals.elts, tangents.elts, node, path)
+
+    def jvp_at(self, function_node: ast.expr, primals: list[ast.expr], tangents: list[ast.expr], node: ast.AST, path: str) -> Any:
+        at = self.linearised(function_node, primals, node, path)
+        if isinstance(at, Unknown):
+            return at
+        output, leaves = at
+        written = {}
+        for leaf, tangent in zip(leaves, tangents):
+            text = self.constant_text(tangent, leaf)
+            if text is None:
+                return self.unknown(node, f"{path}(): a tangent that is not a constant")
+            written[id(leaf)] = text
+        derivation = Derivation(output, ast.unparse(function_node)[:30], None, self.file_line(node.lineno), self.where(node.lineno),
+                                leaves=leaves_of(output), quantity="jvp", jvp=written)  # fmt: skip
+        self.reading.derivations.append(derivation)
+        return Sequence((output, GradOf(leaves[0], (derivation,), "jvp")))
+
     def functional(self, path: str, node: ast.Call) -> Any:
-        """torch.autograd.functional.jacobian(f, x) / hessian(f, x): the quantity at once (vjp, jvp, hvp are listed, not read)."""
+        """torch.autograd.functional.jacobian(f, x) / hessian(f, x), vjp(f, x, v) and jvp(f, x, v): the quantity at once (hvp is listed, not read)."""
         kind = autodiff.FUNCTIONAL[path]
+        if kind in ("vjp", "jvp") and len(node.args) == 3 and not node.keywords:
+            inputs, vectors = node.args[1], node.args[2]
+            several = isinstance(inputs, (ast.Tuple, ast.List))
+            points, given = (inputs.elts, vectors.elts if isinstance(vectors, (ast.Tuple, ast.List)) else [vectors]) if several else ([inputs], [vectors])
+            if kind == "jvp":
+                result = self.jvp_at(node.args[0], points, given, node, path)
+                return result
+            pulled = self.pullback(node.args[0], points, node, path)
+            if isinstance(pulled, Unknown):
+                return pulled
+            output, pullback = pulled.items
+            grads = self.pulled_back(pullback, vectors, node)
+            return Sequence((output, grads if several or not isinstance(grads, Sequence) else grads.items[0]))
         if kind not in ("jacobian", "hessian") or len(node.args) != 2:
             return self.unknown(node, f"{path}() (only jacobian(f, x) and hessian(f, x) are read)")
         function, inputs = self.expression(node.args[0]), self.expression(node.args[1])

@@ -27,6 +27,7 @@ from verifygrad.tutorials.values import (
     GradOf,
     Number,
     Other,
+    Pullback,
     Sequence,
     Tape,
     Tensor,
@@ -37,7 +38,7 @@ from verifygrad.tutorials.values import (
     text_of,
 )
 
-Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape
+Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape | Pullback
 
 # Constructors and what they are called in verifygrad's constant language.
 _CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
@@ -551,7 +552,7 @@ class CodeReader(FunctionCalls):
             callee = self.names.get(node.func.id) if isinstance(node.func, ast.Name) else None
             if callee is None and not isinstance(node.func, (ast.Attribute, ast.Name)):
                 callee = self.expression(node.func)  # grad(f)(x)
-            if isinstance(callee, (Function, Transform, Tape)):
+            if isinstance(callee, (Function, Transform, Tape, Pullback)):
                 return self.call(callee, node)
             if isinstance(callee, Unknown):
                 return callee

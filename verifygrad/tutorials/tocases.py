@@ -107,7 +107,7 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
         for derivation, draft, extras in built:
             if item.kind == "value" and item.tensor is derivation.output:
                 _add(draft, extras, "value", "value", item)
-            elif item.kind in ("grad", "formula", "jacobian", "hessian") and item.derivations == (derivation,):
+            elif item.kind in ("grad", "formula", "jacobian", "hessian", "jvp") and item.derivations == (derivation,):
                 _add(draft, extras, item.kind, draft.names[id(item.leaf)], item)
             else:
                 continue
@@ -171,6 +171,8 @@ def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
         mapping["wrt"] = [*mapping["inputs"], *retained]
     if derivation.quantity in ("jacobian", "hessian"):
         mapping[derivation.quantity] = True
+    if derivation.quantity == "jvp":  # forward mode: the tangent of each input it was pushed along
+        mapping["jvp"] = {names[id(leaf)]: derivation.jvp[id(leaf)] for leaf in leaves if id(leaf) in derivation.jvp}
     asked = f"{derivation.output_name}.backward()" if derivation.quantity == "grad" and "(" not in derivation.output_name else derivation.output_name
     if derivation.quantity != "grad":
         asked = f"the {derivation.quantity} of {derivation.output_name}"
@@ -251,8 +253,8 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
     expect = draft.mapping.setdefault("expect", {})
     if kind == "values":
         expect.setdefault("values", {})[quantity] = _claimed(item)
-    elif kind == "value":
-        expect["value"] = _claimed(item)
+    elif kind in ("value", "jvp"):  # one tensor each, not one per input
+        expect[kind] = _claimed(item)
     else:
         expect.setdefault(kind, {})[quantity] = item.formula if kind == "formula" else _claimed(item)
     if kind == "formula":

@@ -107,6 +107,15 @@ class Sequence:
 
 
 @dataclass(frozen=True)
+class Pullback:
+    """The function `jax.vjp(f, x)` and `torch.func.vjp` return: called with a cotangent, the VJP of `f` at `x`."""
+
+    output: Tensor
+    leaves: tuple[Tensor, ...]
+    label: str
+
+
+@dataclass(frozen=True)
 class Tape:
     """A tf.GradientTape (or a vjp function waiting for its cotangent)."""
 
