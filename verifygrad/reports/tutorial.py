@@ -15,7 +15,7 @@ from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.findings import Found
 from verifygrad.tutorials.read import Tutorial
 from verifygrad.tutorials.tocases import Draft
-from verifygrad.verdict.outcome import CaseOutcome
+from verifygrad.verdict.outcome import PASSED, CaseOutcome
 
 
 def _shown(text: object) -> str:
@@ -43,6 +43,8 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         label, style = VERDICT_STYLE[outcome.verdict]
         head = Text("  ")
         head.append(label, style=style)
+        if outcome.verdict == PASSED and draft.mapping.get("stand_in"):
+            head.append(_shown(f" at stand-in inputs ({', '.join(draft.mapping['stand_in'])} random and unseeded)"), style="yellow")
         head.append(_shown(f"  {draft.about} at {_place(tutorial, draft.line)}: "))
         head.append(_shown(_program(draft)), style="cyan")
         lines.append(head)

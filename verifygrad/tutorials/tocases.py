@@ -152,6 +152,9 @@ def _base(expr: str, leaves: list[Tensor], names: dict[int, str], name: str, lin
         "dtype": "float64" if any(leaf.dtype == "float64" for leaf in leaves) else "float32",
         "source": f"{path}:{line}",
     }
+    stand_ins = [names[id(leaf)] for leaf in leaves if leaf.unseeded]
+    if stand_ins:
+        mapping["stand_in"] = stand_ins
     if grad_output is not None:
         mapping["grad_output"] = grad_output
     devices = {leaf.device for leaf in leaves}
