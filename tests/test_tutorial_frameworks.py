@@ -120,3 +120,23 @@ def test_a_custom_gradient_that_rounds_to_zero_far_from_the_inputs_is_not_wrong(
     code, output = cli("check", "--no-color", str(FIXTURES / "tf_custom_gradient_far_left.py"))
     assert code == 0, output
     assert "line 6 (custom backward): ∂/∂v formula smooth_relu.backward: holds" in output
+
+
+def test_tape_watch_of_a_list_watches_each_and_an_unwatched_constant_has_no_gradient(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "watch_list.md", (
+        "```python\nimport tensorflow as tf\nx = tf.Variable(2.0)\np = tf.constant(3.0)\nq = tf.constant(5.0)\nr = tf.constant(1.0)\n"
+        "with tf.GradientTape() as tape:\n    tape.watch([p, q])\n    y = p * x * x + q * x + r\n"
+        "dx, dp, dq, dr = tape.gradient(y, [x, p, q, r])\nprint(dp)\nprint(dq)\nprint(dr is None)\n```\n\n"
+        "```\ntf.Tensor(4.0, shape=(), dtype=float32)\ntf.Tensor(2.0, shape=(), dtype=float32)\nTrue\n```\n"
+    ))  # fmt: skip
+    assert code == 0, output
+    assert "(printed output): ∂/∂p 4: holds" in output and "(printed output): ∂/∂q 2: holds" in output
+
+
+def test_names_unpacked_from_a_tuple_written_out_are_each_bound(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "unpack.md", (
+        "```python\nimport torch\nw1, w2 = 5.0, 3.0\nx, n = torch.tensor([1.0, 2.0], requires_grad=True), 2\n"
+        "(w1 * x ** n + w2 * x).sum().backward()\nprint(x.grad)\n```\n\n```\ntensor([13., 23.])\n```\n"
+    ))  # fmt: skip
+    assert code == 0, output
+    assert "(printed output): ∂/∂x [13, 23]: holds" in output and "tuple unpacking" not in output

@@ -335,8 +335,11 @@ class FunctionCalls:
 
     # -- gradients of outputs with respect to inputs ----------------------------------------------
 
-    def gradient_of(self, target: Any, sources: Any, grad_output: ast.expr | None, node: ast.AST, label: str, quantity: str = "grad") -> Any:
-        """tape.gradient(y, x), torch.autograd.grad(y, [x, w]), paddle.grad: gradients returned, not accumulated into .grad."""
+    def gradient_of(self, target: Any, sources: Any, grad_output: ast.expr | None, node: ast.AST, label: str, quantity: str = "grad",
+                    tape: bool = False) -> Any:  # fmt: skip
+        """tape.gradient(y, x), torch.autograd.grad(y, [x, w]), paddle.grad: gradients returned, not accumulated into .grad.
+
+        ``tape``: a constant the tape did not watch has no gradient (None), as TensorFlow gives."""
         items = list(sources.items) if isinstance(sources, Sequence) else [sources]
         if isinstance(target, Sequence) and len(target.items) == 1:
             target = target.items[0]
@@ -357,7 +360,7 @@ class FunctionCalls:
             else:
                 return self.unknown(node, f"the gradient of {label}: the output gradient handed to it is not a constant")
         reached = leaves_of(target)
-        if not all(isinstance(item, Tensor) and item.kind == LEAF for item in items):
+        if not all(isinstance(item, Tensor) and (item.kind == LEAF or tape and item.kind == CONST) for item in items):
             return self.unknown(node, f"the gradient of {label} with respect to something that is not an input (an intermediate)")
         derivation = Derivation(target, label, handed, self.file_line(node.lineno), self.where(node.lineno), leaves=reached, quantity=quantity)
         self.reading.derivations.append(derivation)
@@ -381,7 +384,7 @@ class FunctionCalls:
             output_gradients = next((k.value for k in node.keywords if k.arg == "output_gradients"), node.args[2] if len(node.args) > 2 else None)
             target, sources = self.expression(node.args[0]), self.expression(node.args[1])
             label = f"tape.{method}({ast.unparse(node.args[0])})"
-            return self.gradient_of(target, sources, output_gradients, node, label, "grad" if method == "gradient" else "jacobian")
+            return self.gradient_of(target, sources, output_gradients, node, label, "grad" if method == "gradient" else "jacobian", tape=True)
         return self.unknown(node, f"tape.{method}()")
 
     def like(self, node: ast.expr, output: Any) -> Any:

@@ -173,6 +173,10 @@ class CodeReader(FunctionCalls):
             self.define(node)
         elif isinstance(node, ast.ClassDef) and any(self.path(base) in autodiff.FUNCTION_CLASSES for base in node.bases):
             self.define_rule_class(node)
+        elif isinstance(node, ast.Assign) and _unpacked_literal(node):  # a, b = 2.0, x * 3: each name bound to its own part
+            values = [self.expression(part) for part in node.value.elts]
+            for target, value, part in zip(node.targets[0].elts, values, node.value.elts):
+                self.assign(target, value, ast.Assign([target], part, lineno=node.lineno, col_offset=node.col_offset))
         elif isinstance(node, ast.Assign):
             value = self.expression(node.value)
             for target in node.targets:
@@ -395,8 +399,9 @@ class CodeReader(FunctionCalls):
                     value.grad_written = not any(k.arg == "grad_req" and ast.unparse(k.value) == "'add'" for k in call.keywords)
                 return
             if method == "watch" and isinstance(self.expression(owner), Tape):
-                for argument in call.args:
-                    self.requires_grad(argument, node)
+                for argument in call.args:  # tape.watch(x) or tape.watch([a, b])
+                    for watched in argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else [argument]:
+                        self.requires_grad(watched, node)
                 return
             if method == "reset" and isinstance(self.expression(owner), Tape):
                 return
@@ -804,6 +809,14 @@ class CodeReader(FunctionCalls):
 
 _AGREEING = {"allclose", "array_equal", "equal", "assert_allclose", "assert_close", "assert_array_almost_equal", "assert_array_equal",
              "assert_almost_equal", "isclose"}  # fmt: skip
+
+
+def _unpacked_literal(node: ast.Assign) -> bool:
+    """`a, b = 2.0, x * 3`: one tuple target and a tuple or list written out, of the same length, nothing starred."""
+    if len(node.targets) != 1 or not isinstance(node.targets[0], (ast.Tuple, ast.List)) or not isinstance(node.value, (ast.Tuple, ast.List)):
+        return False
+    parts = [*node.targets[0].elts, *node.value.elts]
+    return len(node.targets[0].elts) == len(node.value.elts) and not any(isinstance(part, ast.Starred) for part in parts)
 
 
 def compared(test: ast.expr) -> tuple[ast.expr, ast.expr] | None:
