@@ -140,3 +140,22 @@ def test_names_unpacked_from_a_tuple_written_out_are_each_bound(tmp_path: Path) 
     ))  # fmt: skip
     assert code == 0, output
     assert "(printed output): ∂/∂x [13, 23]: holds" in output and "tuple unpacking" not in output
+
+
+def test_jax_custom_jvp_rules_are_checked_and_an_input_without_a_rule_is_not() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "jax_custom_jvp.md"))
+    assert code == 1, output
+    assert "✓ line 12 (custom jvp): ∂/∂x formula g.jvp: proven" in output  # @g.defjvp: the tangent rule along x
+    assert "✓ line 22 (printed output): ∂/∂x 3.29744: holds" in output
+    assert "✗ line 32 (custom jvp): ∂/∂x formula h.jvp: wrong (differs at x = 1: claimed 2, true ∂/∂x = 3)" in output
+    assert "line 40: the custom rule of k gives no derivative for y (None)" in output  # listed, never compared with the 0.0 printed
+    assert "line 45: printed output 0: not tied" in output
+
+
+def test_a_custom_rule_that_exists_because_the_float32_primal_overflows_is_checked_in_float64(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "stable.md", (
+        "```python\nimport jax.numpy as jnp\nfrom jax import custom_jvp, grad\n\n@custom_jvp\ndef softplus(x):\n    return jnp.log(1.0 + jnp.exp(x))\n\n"
+        "softplus.defjvps(lambda t, ans, x: t / (1.0 + jnp.exp(-x)))\nprint(grad(softplus)(200.0))\n```\n\n```output\n1.0\n```\n"
+    ))  # fmt: skip
+    assert code == 0, output
+    assert "(printed output): ∂/∂x 1: holds" in output and "(custom jvp): ∂/∂x formula softplus.jvp: " in output

@@ -50,6 +50,11 @@ class FunctionCalls:
 
     def define(self, node: ast.FunctionDef) -> None:
         self.aliases.pop(node.name, None)
+        pending = self.rule_pending(node.decorator_list[0]) if len(node.decorator_list) == 1 else None
+        if pending is not None:  # @f.defjvp def f_jvp(primals, tangents)
+            self.names[node.name] = Function(node, self.file_line(node.lineno), node.name)
+            self.bind_jvp(pending, custom.jax_custom_jvp, node, node.decorator_list[0])
+            return
         for decorator in node.decorator_list:
             path = self.path(decorator.func if isinstance(decorator, ast.Call) else decorator)
             if path in autodiff.CUSTOM_VJP and len(node.decorator_list) == 1:
@@ -81,10 +86,36 @@ class FunctionCalls:
             return
         self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule)
 
+    def rule_pending(self, decorator: ast.expr) -> Function | None:
+        """The jax.custom_jvp function of a `@f.defjvp` decorator, or None."""
+        if isinstance(decorator, ast.Attribute) and decorator.attr == "defjvp" and isinstance(decorator.value, ast.Name):
+            function = self.names.get(decorator.value.id)
+            return function if isinstance(function, Function) and function.pending else None
+        return None
+
+    def bind_jvp(self, function: Function, read: Any, rule: Any, node: ast.expr) -> Any:
+        """A jax.custom_jvp's forward-mode rule read (``read(primal, rule)``) and bound to the function's name."""
+        name = node.value.id if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) else _name_of(function)
+        try:
+            made = read(function.definition, rule)
+        except custom.RuleError as err:
+            self.names[name] = Unknown(f"the custom jvp of {_name_of(function)} is not read: {err}")
+            return self.unknown(node, f"the custom jvp of {_name_of(function)}: {err}")
+        self.names[name] = Function(function.definition, function.line, function.emitted, rule=made)
+        return Other("defjvp")
+
     def function_method(self, function: Function, method: str, node: ast.Call) -> Any:
-        """``F.apply(x)`` of an autograd.Function; ``f.defvjp(fwd, bwd)`` of a jax.custom_vjp."""
+        """``F.apply(x)`` of an autograd.Function; ``f.defvjp(fwd, bwd)`` of a jax.custom_vjp, ``f.defjvp(rule)``/``f.defjvps(...)`` of a custom_jvp."""
         if method == "apply" and function.rule is not None:
             return self.call(function, node)
+        if method == "defjvp" and function.pending and len(node.args) == 1:
+            rule = self.expression(node.args[0])
+            if isinstance(rule, Function):
+                return self.bind_jvp(function, custom.jax_custom_jvp, rule.definition, node.func)
+        if method == "defjvps" and function.pending and node.args and not node.keywords:
+            rules = [None if isinstance(arg, ast.Constant) and arg.value is None else arg for arg in node.args]
+            if all(rule is None or isinstance(rule, ast.Lambda) for rule in rules):
+                return self.bind_jvp(function, lambda primal, given: custom.jax_custom_jvps(primal, given, node.lineno), rules, node.func)
         if method == "defvjp" and function.pending and len(node.args) == 2:
             parts = [self.expression(arg) for arg in node.args]
             if all(isinstance(part, Function) for part in parts):
@@ -102,7 +133,7 @@ class FunctionCalls:
         rule = function.rule
         if not isinstance(output, Tensor) or not output.requires_grad:
             return
-        derivation = Derivation(output, f"{rule.name}.backward()", None, self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
+        derivation = Derivation(output, f"{rule.name}.{rule.what}()", None, self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
         parameters = [a.arg for a in rule.forward.args.args]
         given = []  # every parameter bound: a leaf by its input's name, a constant by its value
         for parameter, argument in zip(parameters, arguments):
@@ -112,13 +143,17 @@ class FunctionCalls:
                 given.append(f"{parameter} = {argument.name if argument.kind == LEAF else argument.value}\n")
             else:
                 return
+        if rule.what == "jvp" and any(not _scalar(argument) for argument in arguments):
+            # NOTE: J times ones is the gradient only where J is diagonal; at scalar inputs it always is
+            self.not_read(getattr(node, "lineno", 1), f"the custom jvp of {rule.name} at inputs of several elements: checked at scalar inputs only")
+            return
         claimed = False
         for parameter, argument, formula in zip(parameters, arguments, rule.formulas):
-            if isinstance(argument, Tensor) and argument.kind == LEAF:
+            if formula is not None and isinstance(argument, Tensor) and argument.kind == LEAF:
                 bound = "".join(line for line in given if line != f"{parameter} = {parameter}\n")
                 line = self.file_line(rule.line)
                 written = ast.unparse(canonical(ast.parse(bound + formula), self.aliases)) + "\n"  # tf.exp -> np.exp, as in the case's program
-                self.reading.rules.append((derivation, argument, written, line, self.where(rule.line), f"{rule.name}.backward"))
+                self.reading.rules.append((derivation, argument, written, line, self.where(rule.line), f"{rule.name}.{rule.what}"))
                 claimed = True
         if claimed:
             self.reading.derivations.append(derivation)
@@ -297,6 +332,9 @@ class FunctionCalls:
             return self.unknown(node, f"a {quantity} in blocks of several arguments")
         function = inner
         parameters = [a.arg for a in function.definition.args.args]
+        if function.rule is not None and any(p < len(function.rule.formulas) and function.rule.formulas[p] is None for p in positions):
+            missing = ", ".join(parameters[p] for p in positions if function.rule.formulas[p] is None)
+            return self.unknown(node, f"the custom rule of {_name_of(function)} gives no derivative for {missing} (None)")
         dtype = autodiff.NUMBER_DTYPE.get(innermost.library, "float32")
         operands, leaves = list(arguments), []
         for position in positions:
@@ -308,6 +346,8 @@ class FunctionCalls:
             leaf = self.stand_in(value, parameters[position] if position < len(parameters) else "x", node)
             if isinstance(value, Number):
                 leaf.dtype = dtype
+            if function.rule is not None:  # NOTE: a custom rule is often there because the primal overflows in float32 (log(1 + exp(100)))
+                leaf.dtype = "float64"
             operands[position] = leaf
             leaves.append(leaf)
         output = self.call_function(function, operands, node, part=0 if innermost.has_aux else None, stand_ins=False)
@@ -549,6 +589,14 @@ def _literal(node: ast.expr) -> str | None:
         return None
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
     return ast.unparse(node) if numeric or (isinstance(value, list) and constant_array(f"tensor({ast.unparse(node)})") is not None) else None
+
+
+def _scalar(value: Any) -> bool:
+    """A Python number or a tensor of one element."""
+    if isinstance(value, Number):
+        return True
+    array = constant_array(value.value) if isinstance(value, Tensor) and value.kind in (LEAF, CONST) else None
+    return array is not None and array.size == 1
 
 
 def _name_of(function: Function) -> str:
