@@ -133,7 +133,8 @@ class FunctionCalls:
         rule = function.rule
         if not isinstance(output, Tensor) or not output.requires_grad:
             return
-        derivation = Derivation(output, f"{rule.name}.{rule.what}()", None, self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
+        derivation = Derivation(output, f"{rule.name}.{rule.what}()", None, self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output),
+                                custom=True)  # fmt: skip
         parameters = [a.arg for a in rule.forward.args.args]
         given = []  # every parameter bound: a leaf by its input's name, a constant by its value
         for parameter, argument in zip(parameters, arguments):
@@ -346,8 +347,6 @@ class FunctionCalls:
             leaf = self.stand_in(value, parameters[position] if position < len(parameters) else "x", node)
             if isinstance(value, Number):
                 leaf.dtype = dtype
-            if function.rule is not None:  # NOTE: a custom rule is often there because the primal overflows in float32 (log(1 + exp(100)))
-                leaf.dtype = "float64"
             operands[position] = leaf
             leaves.append(leaf)
         output = self.call_function(function, operands, node, part=0 if innermost.has_aux else None, stand_ins=False)
@@ -357,7 +356,7 @@ class FunctionCalls:
             self.rule_claims(function, output, operands, node)
         grad_output = "1" if kinds[-1] == "elementwise_grad" else None
         derivation = Derivation(output, f"{kinds[0]}({_name_of(function)})", grad_output, self.file_line(node.lineno), self.where(node.lineno),
-                                leaves=leaves_of(output), quantity=quantity)  # fmt: skip
+                                leaves=leaves_of(output), quantity=quantity, custom=function.rule is not None)  # fmt: skip
         self.reading.derivations.append(derivation)
         grads = [GradOf(leaf, (derivation,), quantity) for leaf in leaves]
         result: Any = Sequence(tuple(grads)) if isinstance(innermost.argnums, tuple) else grads[0]

@@ -95,6 +95,10 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
                 not_read.append(entry)
             continue
         draft = _derivation_draft(derivation, path, label)
+        if derivation.custom and draft.mapping["dtype"] == "float32" and _overflows_in_float32(draft):
+            # NOTE: the rule is there because the float32 primal overflows (log(1 + exp(100))): its claim is about the math
+            draft.mapping["dtype"] = "float64"
+            draft.mapping["description"] += " (in float64: the float32 function overflows here)"
         if _invalid(draft, not_read, derivation.line, derivation.output_name):
             for item in found:
                 if derivation in item.derivations or item.tensor is derivation.output:
@@ -239,6 +243,22 @@ def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: st
             not_read.append(entry)
         return True
     return False
+
+
+def _overflows_in_float32(draft: Draft) -> bool:
+    """Whether the case's value is finite in float64 but not in float32 at its inputs."""
+    from verifygrad.language.evaluate import program_value
+
+    values = {name: constant_array(text) if isinstance(text, str) else None for name, text in draft.mapping["inputs"].items()}
+    if any(value is None for value in values.values()):
+        return False
+    try:
+        program = compile_program(draft.mapping["expr"], values)
+        wide = program_value(program, values)
+        narrow = program_value(program, {name: value.astype(np.float32) for name, value in values.items()}, np.float32)
+    except (ExprError, ValueError, TypeError, ArithmeticError):
+        return False
+    return bool(np.all(np.isfinite(wide)) and not np.all(np.isfinite(narrow)))
 
 
 def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Found) -> None:

@@ -185,3 +185,4 @@ class Derivation:
     leaves: list[Tensor] = field(default_factory=list)
     quantity: str = "grad"  # "grad" (backward, grad(f), tape.gradient), "jacobian" or "hessian"
     jvp: dict[int, str] = field(default_factory=dict)  # forward mode: leaf id -> the tangent's constant text
+    custom: bool = False  # of a function with a custom derivative rule
