@@ -58,7 +58,8 @@ def read_markdown(text: str) -> list[Block]:
                 options += 1
             code = "\n".join(body[options:])
             after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES  # an output fenced as code
-            blocks.extend(_fenced(language, code, start + 2 + options, expect_output or (after_code and looks_printed(code))))
+            printed = after_code and (looks_printed(code) or looks_symbolic(code, blocks[-1].text))
+            blocks.extend(_fenced(language, code, start + 2 + options, expect_output or printed))
             expect_output = False
         elif token.type == "code_block":  # indented: code, or an output where one is announced or it looks printed
             kind = OUTPUT if expect_output or looks_printed(token.content) else CODE
@@ -119,7 +120,8 @@ def read_rest(text: str) -> list[Block]:
             flush_prose()
             text = "\n".join(body[options:]) + "\n"
             after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES
-            blocks.extend(_fenced(language, text, index + 2 + options, expect_output or (after_code and looks_printed(text))))
+            printed = after_code and (looks_printed(text) or looks_symbolic(text, blocks[-1].text))
+            blocks.extend(_fenced(language, text, index + 2 + options, expect_output or printed))
             expect_output = False
             index = end + 1
             prose_start = index + 1
@@ -182,6 +184,32 @@ def looks_printed(text: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return bool(read_printed(text))
     return all(isinstance(statement, ast.Expr) and _is_shown_value(statement.value) for statement in module.body)
+
+
+_PRETTY_MARKS = re.compile(r"[⋅ℯ⎛⎝⎞⎠─√∂]")
+_LABEL = re.compile(r"^[^=]*?(?:\s=\s|:\s)")
+
+
+def looks_symbolic(text: str, code: str) -> bool:
+    """Whether a fenced block after SymPy code holds the formulas it printed (`2*x*cos(x**2)`, `df/dx = 3*exp(3*x)`,
+    `24⋅x`) rather than code: every line a formula, after a label, and none of them a statement or a bare name."""
+    if "sympy" not in code and "diff(" not in code or not text.strip():
+        return False
+    return all(_is_formula_line(line) for line in text.split("\n") if line.strip())
+
+
+def _is_formula_line(line: str) -> bool:
+    if _PRETTY_MARKS.search(line) or re.fullmatch(r"[\s\w]*", line) and line.startswith(" "):
+        return True  # drawn by SymPy's pretty printer (exponents sit on the line above)
+    written = _LABEL.sub("", line, count=1).strip()
+    try:
+        node = ast.parse(written, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if not isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
+        return False
+    allowed = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant, ast.Load, ast.operator, ast.unaryop)
+    return all(isinstance(part, allowed) and (not isinstance(part, ast.Call) or isinstance(part.func, ast.Name)) for part in ast.walk(node))
 
 
 def _is_shown_value(node: ast.expr) -> bool:
