@@ -283,3 +283,62 @@ def test_an_assert_that_a_gradient_equals_a_formula_or_values_is_a_claim(tmp_pat
     code_, output = cli("check", "--no-color", str(path))
     assert code_ == exit_code, output
     assert says in output
+
+
+def test_a_numpy_column_printed_in_an_unlabelled_fence_is_an_output(tmp_path: Path) -> None:
+    # `[[1.5]\n [3. ]]` parses as Python (a list indexed by a list); after a code block it is what numpy printed
+    path = tmp_path / "column.md"
+    path.write_text("```python\nimport numpy as np\nv = np.array([[0.75], [1.5]])\nprint(v * 2)\n```\n\n```\n[[1.5]\n [3. ]]\n```\n")
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 8 (printed output): value [1.5, 3]: holds" in output and "indexing" not in output
+
+
+# A claim about a quantity that no unseeded random value reaches is checked; one that such a value reaches is listed.
+RANDOM_ELSEWHERE = [
+    ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\ny = (w * 2 + x).sum()\ny.backward()\nprint(w.grad)\n", "tensor([2., 2., 2.])\n",
+     0, "✓ line 12 (printed output): ∂/∂w [2, 2, 2]: holds"),
+    ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\ny = (w * 2 + x).sum()\ny.backward()\nprint(w.grad)\n", "tensor([3., 3., 3.])\n",
+     1, "✗ line 12 (printed output): ∂/∂w [3, 3, 3]: wrong"),
+    ("x = torch.randn(2, requires_grad=True)\ny = (3 * x - 1).mean()\ny.backward()\nprint(x.grad)\n", "tensor([1.5000, 1.5000])\n",
+     0, "✓ line 11 (printed output): ∂/∂x [1.5, 1.5]: holds"),
+    ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\ny = (w * x).sum()\ny.backward()\nprint(w.grad)\n", "tensor([0.1, 0.2, 0.3])\n",
+     0, "line 12: printed output [0.1, 0.2, 0.3]: not checkable: the inputs are random and unseeded"),
+    ("x = torch.randn(2, requires_grad=True)\ny = (x ** 2).sum()\ny.backward()\nprint(x.grad)\n", "tensor([0.5, -1.0])\n",
+     0, "line 11: printed output [0.5, -1]: not checkable: the inputs are random and unseeded"),
+    ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\nz = w * 2 + x\ny = (z * z).sum()\ny.backward()\nprint(w.grad)\n",
+     "tensor([1., 2., 3.])\n", 0, "line 13: printed output [1, 2, 3]: not checkable: the inputs are random and unseeded"),
+    ("x = torch.randn(2)\nw = torch.ones(2, requires_grad=True)\n(w * 2).backward(x)\nprint(w.grad)\n", "tensor([2., 2.])\n",
+     0, "line 11: printed output [2, 2]: not checkable: the inputs are random and unseeded"),
+    ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\ny = (w * x).sum()\ny.backward()\n# w.grad = [5, 5, 5]\n", "\n",
+     0, "= [5, 5, 5]: not checkable: the inputs are random and unseeded"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "output", "exit_code", "says"), RANDOM_ELSEWHERE)
+def test_a_claim_no_random_input_reaches_is_checked_and_one_it_reaches_is_listed(tmp_path: Path, code: str, output: str, exit_code: int,
+                                                                                 says: str) -> None:  # fmt: skip
+    path = tmp_path / "random.md"
+    path.write_text(_markdown(code, output))
+    code_, text = cli("check", "--no-color", str(path))
+    assert code_ == exit_code, text
+    assert says in text
+
+
+@pytest.mark.parametrize(
+    ("program", "depends"),
+    [
+        ("sum(w * 2 + r)", False),  # the random value is added: no VJP reads it
+        ("sum(w * r)", True),  # mul's VJP for w reads r
+        ("sum(sin(w) * 3 - mean(r ** 2))", False),
+        ("sum((w + r) ** 2)", True),  # pow reads its base, which r reaches
+        ("sum(exp(r) * 0 + w / 4)", False),
+    ],
+)
+def test_a_derivative_depends_on_a_random_input_where_a_vjp_on_its_paths_reads_a_value_the_input_reaches(program: str, depends: bool) -> None:
+    from verifygrad.language.statements import compile_program
+    from verifygrad.tutorials.dependence import derivative_depends
+
+    compiled = compile_program(program, {"w": np.ones(3), "r": np.arange(3.0)})
+    assert derivative_depends(compiled, "w", {"r"}) is depends
+    assert derivative_depends(compiled, "w", set()) is False

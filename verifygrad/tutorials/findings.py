@@ -14,7 +14,7 @@ from verifygrad.tutorials.mathtext import Derivative, MathError, names_in, read_
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
 
-UNSEEDED = "not checkable: the inputs are random and unseeded"
+UNSEEDED = "not checkable: the inputs are random and unseeded"  # tocases checks it after all where no random value reaches the claim
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
 _REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
 
@@ -101,13 +101,26 @@ def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found
         claim.kind, claim.leaf, claim.derivations = value.quantity, value.leaf, value.contributions
         if not value.contributions:
             claim.status = f"not tied: {target.label} has no gradient yet at {target.where}"
-        elif value.leaf.unseeded or any(d.output.unseeded for d in value.contributions):
-            claim.status = UNSEEDED
+        else:
+            claim.status = claim.status or random_status(value.leaf, value.contributions)
     else:
         claim.tensor = value
         if value.unseeded:
             claim.status = UNSEEDED
     return claim
+
+
+def random_status(leaf: Tensor, derivations: tuple[Derivation, ...]) -> str:
+    """UNSEEDED where an unseeded random value enters the derivation: the input, the output or the gradient handed to it."""
+    random = leaf.unseeded or any(d.output.unseeded or random_text(d.grad_output) or any(map(random_text, d.jvp.values())) for d in derivations)
+    return UNSEEDED if random else ""
+
+
+def random_text(text: str | None) -> bool:
+    """Whether a constant's text holds a random draw that was not reproduced.
+
+    NOTE: seeded draws the reader reproduces are written out as `tensor([...])`; only the others keep `randn(`."""
+    return text is not None and "randn(" in text
 
 
 def agreement_claims(findings: Findings, reading: Reading) -> None:
@@ -137,8 +150,26 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
         else:
             found.status = "not checked: the other side of the assert is not a formula in the inputs or a constant"
             continue
-        if found.kind == "grad" and (grad.leaf.unseeded or any(d.output.unseeded for d in grad.contributions)):
-            found.status = UNSEEDED
+        if found.kind == "grad":
+            found.status = random_status(grad.leaf, grad.contributions)
+
+
+def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
+    """A printed variable named as a derivative of the loss (`dW1`, `dL_dw`): besides the code's arithmetic, a claim that it
+    is the loss's gradient; one whose pairing could not be decided is listed with the reason."""
+    for hand in reading.hand_gradients:
+        shown = [item for item in findings.found if item.kind == "value" and item.tensor is hand.tensor]
+        if not shown:
+            continue
+        if hand.derivation is None:
+            entry = (hand.line, f"{hand.name} reads as a hand-written gradient; not paired with a loss: {hand.why}")
+            if entry not in reading.not_read:
+                reading.not_read.append(entry)
+            continue
+        reading.derivations.append(hand.derivation)
+        for item in shown:
+            findings.found.append(Found("grad", item.line, item.where, item.source, item.text, leaf=hand.leaf, derivations=(hand.derivation,),
+                                        values=item.values, written=item.written, status=item.status, label=hand.name))  # fmt: skip
 
 
 def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:
@@ -157,6 +188,7 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
             written = grad.group(2).strip()
             claim = Found("grad", line, where, "comment", text, leaf=shown.value.leaf, derivations=shown.value.contributions, label=shown.label,
                           value_text=f"tensor({written})" if written.startswith("[") else written)  # fmt: skip
+            claim.status = random_status(claim.leaf, claim.derivations) if claim.derivations else ""
             if not claim.derivations:
                 claim.status = f"not tied: {shown.label} has no gradient yet at {shown.where}"
             findings.found.append(claim)
@@ -322,8 +354,7 @@ def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, r
             if head.at and not _point_matches(head.at, derivation):
                 found.status = f"not tied: stated at {head.at}, not at the code's inputs"
             found.kind, found.value_text = "grad", written if side[0] != "list" else f"tensor({written})"
-            if leaf.unseeded:
-                found.status = UNSEEDED
+            found.status = found.status or random_status(leaf, (derivation,))
         else:
             continue  # a step that names other quantities (a definition on the way): not a claim about the code
         findings.found.append(found)

@@ -182,7 +182,7 @@ def stand_in_note(case: Case) -> list[str]:
     """A pass at values that stand in for unknown ones (unseeded random inputs) says so: it vouches for the derivative, not the page's numbers."""
     if not case.stand_in:
         return []
-    return [f"at stand-in inputs: {', '.join(case.stand_in)} (random and unseeded in the source); numbers shown there for them are not compared"]
+    return [f"at stand-in inputs: {', '.join(case.stand_in)} (random and unseeded in the source); numbers shown there that depend on them are not compared"]
 
 
 def _holds_the_verdict(quantity: QuantityCheck) -> bool:

@@ -41,13 +41,21 @@ def unsupported(name: str, col: int) -> ExprError:
     return ExprError(f"not supported yet: {UNSUPPORTED[name]} ('{name}')", col)
 
 
-def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], bool]) -> tuple[list[ast.AST], list[ast.AST]]:
-    """A call's positional arguments: tensors (to visit), and literals (dims, shapes, sizes)."""
+def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], bool],
+              bound: Callable[[str], bool] = lambda _: False) -> tuple[list[ast.AST], list[ast.AST]]:  # fmt: skip
+    """A call's positional arguments: tensors (to visit), and literals (dims, shapes, sizes).
+
+    ``bound`` tells the names the program or case defines: an input named ``e`` is that tensor, not Euler's number.
+    """
     if name in shape.SEQUENCES and args and isinstance(args[0], (ast.List, ast.Tuple)):
         args = [*args[0].elts, *args[1:]]  # torch.cat([a, b], 0): the tensors, then the rest
     numbers = name in NUMBER_POSITIONAL
-    literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and _is_literal(arg, numbers)) for arg in args]
+    literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and not _names_bound(arg, bound) and _is_literal(arg, numbers)) for arg in args]
     return [a for a, lit in zip(args, literal_here) if not lit], [a for a, lit in zip(args, literal_here) if lit]
+
+
+def _names_bound(node: ast.AST, bound: Callable[[str], bool]) -> bool:
+    return any(isinstance(part, ast.Name) and bound(part.id) for part in ast.walk(node))
 
 
 def _is_literal(node: ast.AST, numbers: bool = False) -> bool:
