@@ -422,7 +422,7 @@ def _pixel_shuffle(inverse: bool) -> Callable[[Call], int]:
 
 # --- interpolation ----------------------------------------------------------------------------------------
 
-MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
 
 
 def _interpolate(call: Call, mode: str | None = None, align: bool | None = None) -> int:
@@ -433,8 +433,8 @@ def _interpolate(call: Call, mode: str | None = None, align: bool | None = None)
     spatial = len(shape) - 2
     mode = mode or _given(call, "mode", 2, "nearest")
     if mode not in MODES:
-        raise ExprError(f"not supported yet: {g.name}() with mode {mode!r} (nearest, nearest-exact, linear, bilinear and trilinear are)", g.col)
-    if spatial < 1 or (mode in ("linear", "bilinear", "trilinear") and spatial != MODES.index(mode) - 1):
+        raise ExprError(f"not supported yet: {g.name}() with mode {mode!r} (nearest, nearest-exact, linear, bilinear, trilinear, bicubic and area are)", g.col)
+    if spatial < 1 or (mode in ("linear", "bilinear", "trilinear") and spatial != MODES.index(mode) - 1) or (mode == "bicubic" and spatial != 2):
         raise ExprError(f"{g.name}(): mode {mode!r} does not take a {len(shape)}-D input", g.col)
     if _given(call, "antialias", 5, False):
         raise ExprError(f"not supported yet: {g.name}() with antialias=True", g.col)
@@ -456,6 +456,8 @@ def _interpolate(call: Call, mode: str | None = None, align: bool | None = None)
             for i, (start, end) in enumerate(_adaptive_bounds(n, out)):
                 matrix[i, start:end] = 1.0 / (end - start)
             x = _along_matrix(g, x, matrix, dim, len(shape))
+        elif mode == "bicubic":
+            x = _along_matrix(g, x, _cubic_matrix(n, out, scale, align_corners), dim, len(shape))
         elif mode.startswith("nearest"):
             shift = 0.5 if mode == "nearest-exact" else 0.0
             positions = [min(int(math.floor((i + shift) * scale)), n - 1) for i in range(out)]
@@ -476,6 +478,29 @@ def _linear_matrix(n: int, out: int, scale: float, align_corners: bool) -> np.nd
         weight = source - low
         matrix[i, low] += 1 - weight
         matrix[i, high] += weight
+    return matrix
+
+
+CUBIC = -0.75  # torch's (and OpenCV's) cubic convolution coefficient
+
+
+def _cubic_matrix(n: int, out: int, scale: float, align_corners: bool) -> np.ndarray:
+    """The (out, n) matrix of torch's bicubic interpolation along one dim: four taps around the source coordinate
+    (not clamped at 0, unlike linear), each clamped into the input, with the cubic convolution weights."""
+
+    def near(x: float) -> float:  # |x| <= 1
+        return ((CUBIC + 2) * x - (CUBIC + 3)) * x * x + 1
+
+    def far(x: float) -> float:  # 1 < |x| < 2
+        return ((CUBIC * x - 5 * CUBIC) * x + 8 * CUBIC) * x - 4 * CUBIC
+
+    matrix = np.zeros((out, n))
+    for i in range(out):
+        source = (i * (n - 1) / (out - 1) if out > 1 else 0.0) if align_corners else (i + 0.5) * scale - 0.5
+        low = math.floor(source)
+        t = source - low
+        for offset, weight in zip((-1, 0, 1, 2), (far(t + 1), near(t), near(1 - t), far(2 - t))):
+            matrix[i, min(max(low + offset, 0), n - 1)] += weight
     return matrix
 
 
