@@ -78,6 +78,16 @@ def max_pool(x: np.ndarray, size: int, stride: int, padding: int) -> tuple[np.nd
     return out, grad
 
 
+def numeric_gradient(f, x: np.ndarray) -> np.ndarray:
+    """Complex-step derivative of a real-analytic f: exact to float64 rounding (no subtraction), one element at a time."""
+    grad = np.zeros_like(x)
+    for j in np.ndindex(*x.shape):
+        step = np.zeros(x.shape, dtype=complex)
+        step[j] = 1e-30j
+        grad[j] = f(x + step).imag / 1e-30
+    return grad
+
+
 def linear_gradient(op, x: np.ndarray, m: np.ndarray) -> np.ndarray:
     """d/dx sum(op(x) * m) for a linear op: op of each basis tensor, dotted with m."""
     grad = np.zeros_like(x)
@@ -130,6 +140,15 @@ def interpolate_bicubic(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         r, c = (i + 0.5) * h / size[0] - 0.5, (j + 0.5) * w / size[1] - 0.5
         for a, b in itertools.product(range(math.floor(r) - 1, math.floor(r) + 3), range(math.floor(c) - 1, math.floor(c) + 3)):
             out[..., i, j] += keys_kernel(r - a) * keys_kernel(c - b) * x[..., min(max(a, 0), h - 1), min(max(b, 0), w - 1)]
+    return out
+
+
+def local_response_norm(x: np.ndarray, size: int, alpha: float, beta: float, k: float) -> np.ndarray:
+    """x[:, c] / (k + alpha / size * sum of x[:, j]**2 for j in c - size // 2 .. c + (size - 1) // 2, inside)**beta."""
+    out = np.zeros_like(x)
+    for c in range(x.shape[1]):
+        near = [j for j in range(c - size // 2, c + (size - 1) // 2 + 1) if 0 <= j < x.shape[1]]
+        out[:, c] = x[:, c] / (k + alpha / size * sum(x[:, j] ** 2 for j in near)) ** beta
     return out
 
 
@@ -196,6 +215,8 @@ CASES = [
      {"x": linear_gradient(lambda e: interpolate_bilinear(e, (7, 3), True), X, M_BI)}),
     ("(F.interpolate(x, size=(7, 3), mode='bicubic') * m).sum()", {"x": X, "m": M_BI}, float((BICUBIC * M_BI).sum()),
      {"x": linear_gradient(lambda e: interpolate_bicubic(e, (7, 3)), X, M_BI)}),
+    ("F.local_response_norm(x, 3, alpha=0.5, beta=0.75, k=2.0).sum()", {"x": X}, float(local_response_norm(X, 3, 0.5, 0.75, 2.0).sum()),
+     {"x": numeric_gradient(lambda e: local_response_norm(e, 3, 0.5, 0.75, 2.0).sum(), X)}),
     ("(F.interpolate(x, scale_factor=2) * m).sum()", {"x": X, "m": M_NEAREST}, float((np.repeat(np.repeat(X, 2, 2), 2, 3) * M_NEAREST).sum()),
      {"x": M_NEAREST.reshape(1, 4, 5, 2, 4, 2).sum(axis=(3, 5))}),
     ("(F.pixel_shuffle(x, 2) * m).sum()", {"x": X, "m": M_SHUFFLE}, float((SHUFFLED * M_SHUFFLE).sum()),

@@ -335,6 +335,23 @@ def _adaptive_max_pool(spatial: int) -> Callable[[Call], int]:
     return compose
 
 
+def _local_response_norm(call: Call) -> int:
+    """F.local_response_norm(x, size, alpha=1e-4, beta=0.75, k=1): x / (k + alpha * mean of x**2 over ``size``
+    neighbouring channels)**beta, the channels (dim 1) zero-padded by size // 2 before and (size - 1) // 2 after."""
+    g, x = call.graph, call.tensors[0]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    size = call.integer("size", 0, None)
+    if size is None or size < 1 or len(shape) < 3:
+        raise ExprError(f"{g.name}() takes an input of at least 3 dims and a positive size", g.col)
+    alpha, beta, k = (float(_given(call, key, i, default)) for i, (key, default) in enumerate((("alpha", 1e-4), ("beta", 0.75), ("k", 1.0)), start=1))
+    pairs = ((0, 0), (size // 2, (size - 1) // 2)) + ((0, 0),) * (len(shape) - 2)
+    squares = g.op("pad", g.op("mul", x, x), pairs=pairs)
+    grid = np.arange(shape[1])[:, None] + np.arange(size)[None, :]
+    windows = g.op("index", squares, key=along(1, nested_tuple(grid)))  # (N, C, size, ...)
+    mean = g.scale(g.reduce("sum", windows, 2), 1 / size)
+    return g.op("div", x, g.op("pow", g.op("add", g.scale(mean, alpha), g.const(k)), g.const(beta)))
+
+
 # --- unfold, fold, pixel shuffle --------------------------------------------------------------------------
 
 
@@ -514,6 +531,7 @@ SPELLINGS: dict[str, Function] = {
     **{f"lp_pool{n}d": spelling(_lp_pool(n), (1, 1), keywords=("norm_type", "kernel_size", "stride", "ceil_mode")) for n in (1, 2, 3)},
     **{f"adaptive_avg_pool{n}d": spelling(_adaptive_avg_pool(n), (1, 1), keywords=("output_size",)) for n in (1, 2, 3)},
     **{f"adaptive_max_pool{n}d": spelling(_adaptive_max_pool(n), (1, 1), keywords=("output_size", "return_indices", PART)) for n in (1, 2, 3)},
+    "local_response_norm": spelling(_local_response_norm, (1, 1), keywords=("size", "alpha", "beta", "k")),
     "F.unfold": spelling(_unfold, (1, 1), keywords=("kernel_size", "dilation", "padding", "stride")),
     "unfold": spelling(_tensor_unfold, (1, 1), keywords=("dimension", "size", "step")),
     "fold": spelling(_fold, (1, 1), keywords=("output_size", "kernel_size", "dilation", "padding", "stride")),
@@ -525,5 +543,5 @@ SPELLINGS: dict[str, Function] = {
     "upsample": spelling(_interpolate, (1, 1), keywords=("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")),
 }  # fmt: skip
 LITERAL_POSITIONAL = frozenset(SPELLINGS)
-NUMBER_POSITIONAL = frozenset({"interpolate", "upsample", "upsample_nearest", "upsample_bilinear", *(f"lp_pool{n}d" for n in (1, 2, 3))})
+NUMBER_POSITIONAL = frozenset({"local_response_norm", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", *(f"lp_pool{n}d" for n in (1, 2, 3))})
 OPTIONAL_TENSORS = frozenset({*(f"conv{n}d" for n in (1, 2, 3)), *(f"conv_transpose{n}d" for n in (1, 2, 3))})
