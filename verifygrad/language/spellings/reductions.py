@@ -30,6 +30,25 @@ def _std(call: Call, default_correction: float) -> int:
     return call.graph.op("sqrt", _variance(call, default_correction))
 
 
+def _with_mean(std: bool) -> Compose:
+    """torch.var_mean/std_mean(x, dim, unbiased or correction, keepdim): (variance or standard deviation, mean); a
+    positional True/False is unbiased (torch.var_mean(x, False))."""
+
+    def compose(call: Call) -> int:
+        g, part = call.graph, call.part()
+        if part is None:
+            raise ExprError(f"{g.name}() returns ({'std' if std else 'var'}, mean): take one, e.g. {g.name}(x)[0]", g.col)
+        flags = [d for d in call.dims if isinstance(d, bool)]
+        if flags and "unbiased" not in call.params:
+            call.params["unbiased"] = ast.Constant(flags[0])
+        call.dims = [d for d in call.dims if not isinstance(d, bool)]
+        if part == 1:
+            return g.reduce("mean", call.tensors[0], call.dim(), call.keepdim())
+        return _std(call, 1.0) if std else _variance(call, 1.0)
+
+    return compose
+
+
 def _extreme(op: str, elementwise: str, torch_style: bool) -> Compose:
     """max/min: of two tensors elementwise; over all or along dim (torch: a (values, indices) pair then)."""
 
@@ -114,8 +133,10 @@ SPELLINGS: dict[str, Function] = {
     "argmax": spelling(lambda call: _positions_of_extreme(call, lowest=False), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "argmin": spelling(lambda call: _positions_of_extreme(call, lowest=True), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "diff": spelling(_diff, (1, 1), keywords=("n", "axis", "dim")),
+    "var_mean": spelling(_with_mean(std=False), (1, 1), keywords=(*_VARIANCE, PART)),
+    "std_mean": spelling(_with_mean(std=True), (1, 1), keywords=(*_VARIANCE, PART)),
 }  # fmt: skip
 
-LITERAL_POSITIONAL = frozenset({"diff"})
+LITERAL_POSITIONAL = frozenset({"diff", "var_mean", "std_mean"})
 DIM_POSITIONAL = frozenset({"var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "cumprod", "argmax", "argmin"})
 UNSUPPORTED = dict.fromkeys(("argsort", "quantile", "nanmedian", "nanquantile"), "sorting")
