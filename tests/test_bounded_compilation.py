@@ -77,6 +77,8 @@ SINGULAR = "{A: [[1.0, 2.0], [2.0, 4.0]]"
 def test_a_singular_matrix_is_not_verified_by_each_engine(tmp_path: Path, expr: str, inputs: str) -> None:
     case = write(tmp_path, "singular.yaml", f"name: singular\nexpr: {expr}\ninputs: {inputs}\n")
     code, output = run_cli(str(case), *FAST)
-    assert code in (0, 1) and "internal error" not in output and "LinAlgError" not in output
+    # skipped by both engines, never passed: a run that verified nothing exits 1
+    assert code == 1 and "0 passed, 0 failed, 1 skipped" in output, output
+    assert "internal error" not in output and "LinAlgError" not in output
     assert "numpy skipped: not verified: singular matrix" in output and "fd skipped: not verified: singular matrix" in output
     assert f"{case}:1" in output

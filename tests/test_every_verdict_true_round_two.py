@@ -261,3 +261,32 @@ def test_fd_allowance_includes_the_rounding_of_large_outputs_in_its_quotient(tmp
     assert outcome.verdict == PASSED, outcome.reasons
     fd = outcome.results["fd"]
     assert fd.rounding["x"][0] > abs(fd.grads["x"][0] - 3e-6)  # the allowance covers what rounding did
+
+
+# --- item 7: a derivation checked at stand-in inputs says so ---------------------------------------
+
+
+def test_a_tutorial_derivation_at_stand_in_inputs_says_so_in_its_line_and_the_summary(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text("import torch\nx = torch.randn(3, requires_grad=True)\ny = (x ** 2).sum()\ny.backward()\nprint(x.grad)\n# tensor([1., 2., 3.])\n")
+    report = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["check", "--no-color", str(page), "--json", str(report)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "PASS at stand-in inputs (x random and unseeded)" in result.output
+    assert "1 passed (1 at stand-in inputs), 0 failed" in result.output
+    data = json.loads(report.read_text())
+    assert data["summary"]["stand_in"] == 1
+    assert data["cases"][0]["reasons"][0].startswith("at stand-in inputs: x (random and unseeded in the source)")
+
+
+def test_a_seeded_derivation_is_not_at_stand_in_inputs(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text("import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = (x ** 2).sum()\ny.backward()\nprint(x.grad)\n# tensor([2., 4.])\n")
+    result = CliRunner().invoke(main, ["check", "--no-color", str(page)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "stand-in" not in result.output and "1 passed, 0 failed" in result.output
+
+
+def test_stand_in_names_an_input(tmp_path):
+    code, output = cli(tmp_path, "name: c\nexpr: sum(x*x)\ninputs: {x: [1.0, 2.0]}\nstand_in: [y]\n")
+    assert code == 2 and "case.yaml:4: stand_in names 'y', which is not an input; inputs are: x" in output, output

@@ -97,3 +97,16 @@ def test_a_writer_skips_a_cell_by_tag_and_a_block_by_comment(pytester: pytest.Py
     result = pytester.runpytest_subprocess(*PLUGIN, "docs", "--verifygrad-docs", "-rs")
     result.assert_outcomes(passed=1, skipped=2)
     result.stdout.fnmatch_lines(["SKIPPED * docs/powers.ipynb:*: q.backward(): skipped by the writer's marker at line *"])
+
+
+def test_tool_verifygrad_docs_in_pyproject_collects_tutorials(pytester: pytest.Pytester, docs: Path) -> None:
+    pytester.makepyprojecttoml("[tool.verifygrad]\ndocs = true\ndocs-lax = true\n")
+    result = pytester.runpytest_subprocess(*PLUGIN, "docs", "--collect-only", "-q")
+    assert "docs/powers.ipynb::cell 2, line 4: y.backward()" in result.stdout.str()
+
+
+def test_a_docs_switch_that_is_not_a_boolean_is_a_usage_error(pytester: pytest.Pytester, docs: Path) -> None:
+    pytester.makepyprojecttoml('[tool.verifygrad]\ndocs = "yes"\n')
+    result = pytester.runpytest_subprocess(*PLUGIN, "docs", "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*[[]tool.verifygrad]: docs must be true or false; found 'yes'"])

@@ -268,3 +268,10 @@ def test_rest_blocks_point_at_their_first_line_after_options_and_blank_lines() -
         (CODE, "y = 2\n", 8),
         (OUTPUT, "tensor([2.])\n", 12),
     ]
+
+
+def test_a_markdown_post_with_figure_markup_is_read_as_markdown() -> None:
+    # `class="fig fighighlight"` on a figure is page styling, not a highlighted code cell of an HTML export
+    text = '---\ntitle: "post"\n---\n\n<div class="fig figcenter fighighlight">\n  <img src="a.png">\n</div>\n\n```python\nprint(1)\n```\n'
+    assert detect_format(text, ".md") == "markdown"
+    assert detect_format('<div class="highlight"><pre>x = 1</pre></div>\n', ".md") == "html"

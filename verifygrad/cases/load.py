@@ -89,6 +89,7 @@ class Case:
     jvp: dict[str, Any] | None = None  # tangent per input, for forward mode
     description: str = ""
     source: str = ""
+    stand_in: list[str] = field(default_factory=list)  # inputs whose values stand in for unknown ones (unseeded random)
     tags: list[str] = field(default_factory=list)
     raw: LineDict = field(default_factory=LineDict, repr=False)
     places: dict[int, str] = field(default_factory=dict)  # file line -> where a reader finds it, where that differs (a notebook's cell)

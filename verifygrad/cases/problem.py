@@ -135,6 +135,9 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
                     which = "not an input" if not variables else "neither an input nor a variable the output depends on"
                     more = f"; variables: {variables}" if variables else ""
                     raise case.error(f"wrt names '{name}', which is {which}; inputs are: {', '.join(inputs)}{more}", "wrt")
+            for name in case.stand_in:
+                if name not in inputs:
+                    raise case.error(f"stand_in names '{name}', which is not an input; inputs are: {', '.join(inputs)}", "stand_in")
             if intermediates:
                 shapes = program.shapes({name: value.shape for name, value in inputs.items()})
                 count.add(sum(math.prod(shapes[dict(program.bindings)[name]]) for name in intermediates), "the probes of `wrt`")

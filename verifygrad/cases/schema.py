@@ -86,6 +86,14 @@ CASE_PROPERTIES: dict[str, Any] = {
     },
     "description": {"type": "string"},
     "source": {"type": "string"},
+    "stand_in": {
+        "type": "array",
+        "items": NAME,
+        "uniqueItems": True,
+        "minItems": 1,
+        "description": "Inputs whose values stand in for unknown ones (a tutorial's unseeded random draws): "
+        "the case checks the derivative there, and its verdict and the summary say so.",
+    },
     "tags": {"type": "array", "items": {"type": "string"}},
 }
 

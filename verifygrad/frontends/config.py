@@ -3,6 +3,7 @@
 The nearest pyproject.toml with a `[tool.verifygrad]` table, from the current directory up, is used.
 Its keys are `run`'s long option names (`jobs`, `engines`, `timeout`, `junit-family`, ...) plus
 `paths`, `exclude` and a `limits` table; paths and patterns are relative to the pyproject.toml.
+`docs` and `docs-lax` are the pytest plugin's (as `--verifygrad-docs` and `--verifygrad-lax`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ SECTION = "[tool.verifygrad]"
 # Keys spelled as users would write them, mapped to the name of the `run` option they set.
 ALIASES = {"engine": "engines", "k": "pattern", "junit-xml": "junit_path", "json": "json_path"}
 OWN_KEYS = ("paths", "exclude", "limits")
+PYTEST_KEYS = ("docs", "docs-lax")  # the pytest plugin's switches: `run` leaves them alone
 REPORT_PATHS = {"json_path": "--json", "junit_path": "--junit-xml"}  # files a run writes: kept inside the project
 
 
@@ -70,6 +72,8 @@ def load(run_command: click.Command, start: Path | None = None) -> Config:
             config.paths = [_relative(root / entry) for entry in _strings(path, key, value)]
         elif key == "exclude":
             config.exclude = [_relative(root / pattern).as_posix() for pattern in _strings(path, key, value)]
+        elif key in PYTEST_KEYS:
+            pytest_switch(path, table, key)
         elif key == "limits":
             if not isinstance(value, dict):
                 raise _error(path, "limits must be a table of NAME = VALUE")
@@ -83,13 +87,28 @@ def load(run_command: click.Command, start: Path | None = None) -> Config:
                 value = [str(v) for v in ([value] if isinstance(value, (str, int, float)) else value)]
             config.defaults[name] = value
         else:
-            known = [*OWN_KEYS, *(p.name.replace("_", "-") for p in options.values() if p.name not in ("settings", "explain"))]
+            known = [*OWN_KEYS, *PYTEST_KEYS, *(p.name.replace("_", "-") for p in options.values() if p.name not in ("settings", "explain"))]
             close = difflib.get_close_matches(key.replace("_", "-"), known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(known))}"
             raise _error(path, f"unknown key '{key}'{hint}")
     if "jobs" in config.defaults:
         config.defaults["jobs"] = str(config.defaults["jobs"])
     return config
+
+
+def pytest_switch(path: Path | None, table: dict[str, Any], key: str) -> bool:
+    """`docs = true` or `docs-lax = true` in the table: a boolean, or a one-line error."""
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise _error(path, f"{key} must be true or false; found {visible(repr(value))}")
+    return value
+
+
+def table_at(start: Path) -> tuple[Path | None, dict[str, Any]]:
+    """The nearest pyproject.toml from ``start`` up and its `[tool.verifygrad]` table (empty where there is none)."""
+    path = find(start)
+    table = _read(path)["tool"]["verifygrad"] if path else {}
+    return path, table if isinstance(table, dict) else {}
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from verifygrad.frontends.pytest_items import CaseFailed, CaseFailure, CaseItem, FailureLine, LoadErrorItem, shown_path
+from verifygrad.frontends.pytest_settings import setting
 
 if TYPE_CHECKING:
     from verifygrad.tutorials.blocks import Document
@@ -59,7 +60,7 @@ class TutorialFile(pytest.File):
         except (RecursionError, MemoryError):
             return [LoadErrorItem.from_parent(self, name="unreadable", error=CaseError(shown, None, "the document is nested too deeply to read"))]
         document = tutorial.document
-        lax = _setting(self.config, "verifygrad_lax")
+        lax = setting(self.config, "verifygrad_lax")
         items: list[pytest.Item] = []
         names: set[str] = set()
         for draft in tutorial.drafts:
@@ -83,11 +84,6 @@ class TutorialFile(pytest.File):
                     visible(f"{shown}:{found.line}: {document.place(found.line)}: claim not checked: {found.source} {found.text}: {found.status}")
                 )
         return items
-
-
-def _setting(config: pytest.Config, name: str) -> bool:
-    """A command-line flag, else the ini setting of the same name."""
-    return bool(config.getoption(name) or config.getini(name))
 
 
 def _unique(name: str, taken: set[str]) -> str:

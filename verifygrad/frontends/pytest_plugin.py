@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from verifygrad.frontends.pytest_items import CaseFile, CaseItem, shown_path
+from verifygrad.frontends.pytest_settings import read_switches, setting
 
 SUFFIXES = (".grad.yaml", ".grad.yml")
 
@@ -26,14 +27,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("verifygrad")
     group.addoption("--verifygrad-docs", action="store_true", help="Collect tutorials (notebooks, Markdown/MyST/reST, gallery scripts): a test per derivation.")
     group.addoption("--verifygrad-lax", action="store_true", help="In tutorials check only derivative claims (gradients, formulas), not every printed value.")
-    parser.addini("verifygrad_docs", type="bool", default=False, help="As --verifygrad-docs.")
-    parser.addini("verifygrad_lax", type="bool", default=False, help="As --verifygrad-lax.")
+    parser.addini("verifygrad_docs", type="bool", default=False, help="As --verifygrad-docs (or docs = true in [tool.verifygrad]).")
+    parser.addini("verifygrad_lax", type="bool", default=False, help="As --verifygrad-lax (or docs-lax = true in [tool.verifygrad]).")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    read_switches(config)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.File | None:
     if file_path.name.endswith(SUFFIXES) or (file_path.suffix in (".yaml", ".yml") and _listed(file_path, parent.config)):
         return CaseFile.from_parent(parent, path=file_path)
-    if parent.config.getoption("verifygrad_docs") or parent.config.getini("verifygrad_docs"):
+    if setting(parent.config, "verifygrad_docs"):
         from verifygrad.frontends import pytest_docs
 
         if pytest_docs.is_tutorial(file_path):

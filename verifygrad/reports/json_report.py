@@ -35,7 +35,14 @@ def run_report(outcomes: list[CaseOutcome], load_errors: list[CaseError], exit_c
     return {
         "format": FORMAT_VERSION,
         "versions": versions(),
-        "summary": {"cases": len(outcomes), **counts, "load_errors": len(load_errors), "exit_code": exit_code, "seconds": seconds},
+        "summary": {
+            "cases": len(outcomes),
+            **counts,
+            "stand_in": sum(o.verdict == "passed" and bool(o.case.stand_in) for o in outcomes),
+            "load_errors": len(load_errors),
+            "exit_code": exit_code,
+            "seconds": seconds,
+        },
         "cases": [case_report(outcome) for outcome in outcomes],
         "load_errors": [{"file": e.path, "line": e.line, "case": e.case, "message": e.message} for e in load_errors],
     }
@@ -339,6 +346,7 @@ REPORT_SCHEMA: dict[str, Any] = {
             "properties": {
                 "cases": {"type": "integer"},
                 **{verdict: {"type": "integer"} for verdict in _VERDICTS},
+                "stand_in": {"type": "integer", "description": "Of the passed, those checked at stand-in inputs (unseeded random values)."},
                 "load_errors": {"type": "integer"},
                 "exit_code": {"enum": [0, 1, 2, 5, 130, 143], "description": "5: `check`: nothing checkable; 130: SIGINT, 143: SIGTERM."},
                 "seconds": {"type": "number"},

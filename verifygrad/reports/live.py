@@ -19,7 +19,7 @@ def finished_line(outcome: CaseOutcome) -> str:
     if is_failure(outcome):
         return failure_line(outcome)
     case = outcome.case
-    reason = f": {outcome.reasons[0]}" if outcome.verdict == SKIPPED and outcome.reasons else ""
+    reason = f": {outcome.reasons[0]}" if (outcome.verdict == SKIPPED or case.stand_in) and outcome.reasons else ""
     return one_line(f"{case.path}:{case.line}: {VERDICT_WORD[outcome.verdict]} {case.name}{reason}")
 
 

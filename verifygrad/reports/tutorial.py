@@ -15,7 +15,7 @@ from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.findings import Found
 from verifygrad.tutorials.read import Tutorial
 from verifygrad.tutorials.tocases import Draft
-from verifygrad.verdict.outcome import CaseOutcome
+from verifygrad.verdict.outcome import PASSED, CaseOutcome
 
 
 def _shown(text: object) -> str:
@@ -43,6 +43,8 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         label, style = VERDICT_STYLE[outcome.verdict]
         head = Text("  ")
         head.append(label, style=style)
+        if outcome.verdict == PASSED and draft.mapping.get("stand_in"):
+            head.append(_shown(f" at stand-in inputs ({', '.join(draft.mapping['stand_in'])} random and unseeded)"), style="yellow")
         head.append(_shown(f"  {draft.about} at {_place(tutorial, draft.line)}: "))
         head.append(_shown(_program(draft)), style="cyan")
         lines.append(head)
@@ -109,15 +111,17 @@ def _place(tutorial: Tutorial, line: int) -> str:
 
 def _checked_as(kind: str, quantity: str) -> str:
     """The row a claim's check sits on: a Hessian claim about x on H[x,x], a Jacobian's on J[x]."""
-    from verifygrad.cases.second_order import hessian_key, jacobian_key
+    from verifygrad.cases.second_order import JVP, hessian_key, jacobian_key
 
+    if kind == "jvp":
+        return JVP
     return hessian_key(quantity, quantity) if kind == "hessian" else jacobian_key(quantity) if kind == "jacobian" else quantity
 
 
 def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str) -> Text:
     glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
     what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula",
-            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]"}[kind]  # fmt: skip
+            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]", "jvp": "Jv"}[kind]  # fmt: skip
     line = Text("    ")
     line.append(glyph, style=style)
     line.append(_shown(f" {found.where or f'line {found.line}'} ({found.source}): {what} {_short(found)}: "))
