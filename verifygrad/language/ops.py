@@ -675,17 +675,37 @@ def cumsum_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
 
 
 def cumprod_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
-    """d out[i] / d x[j] = the product of x[k] for k <= i, k != j (i >= j): exact where x has zeros, unlike ans/x.
+    """d/dx[j] of <g, cumprod(x)> = before[j] * after[j]: before[j] the product of x[k] for k < j, after[j] the sum over
+    i >= j of g[i] times the product of x[k] for j < k <= i. Neither divides by x, so both are exact where x has zeros.
 
-    NOTE: builds, for each j, the sequence x with x[j] set to 1 (n times the memory of x along dim).
+    after solves after[j] = g[j] + x[j+1] * after[j+1], a linear recurrence, by doubling (Hillis-Steele): after step s,
+    after[j] covers i < j + 2**s and span[j] is the product of x over (j, j + 2**s]; log2(n) steps of a few n-sized
+    arrays each, so O(n) memory, where an n x n matrix of products would be 80 GB at 100,000 elements.
     """
     d = dim % x.ndim
     n = x.shape[d]
-    trailing = (1,) * (x.ndim - d - 1)
-    eye = np.eye(n, dtype=x.dtype).reshape((n, n) + trailing)
-    without_j = prim.expand_dims(x, dim=d) * (1 - eye) + eye  # [..., j, k, ...]: x[k], or 1 where k = j
-    later = np.triu(np.ones((n, n), dtype=x.dtype)).reshape((n, n) + trailing)  # [j, i]: 1 where i >= j
-    return prim.sum(prim.expand_dims(g, dim=d) * later * prim.cumprod(without_j, dim=d + 1), dim=d + 1, keepdim=False)
+    if n == 0:
+        return g
+    first = np.zeros((n,) + (1,) * (x.ndim - d - 1), dtype=x.dtype)
+    first[0] = 1
+    before = prim.cumprod(_shifted(x, d, -1) + first, dim=d)  # 1, x[0], x[0] x[1], ...
+    after = g
+    span = _shifted(x, d, 1)
+    step = 1
+    while step < n:
+        after = after + span * _shifted(after, d, step)
+        if 2 * step < n:
+            span = span * _shifted(span, d, step)
+        step *= 2
+    return before * after
+
+
+def _shifted(x: Any, d: int, by: int) -> Any:
+    """x moved by ``by`` places towards index 0 along dim d (away from it if negative), zeros filling in."""
+    n = x.shape[d]
+    kept = prim.index(x, key=arrays.split_key(d, by, n) if by > 0 else arrays.split_key(d, 0, n + by))
+    pairs = ((0, by) if by > 0 else (-by, 0),) + ((0, 0),) * (x.ndim - d - 1)
+    return prim.pad(kept, pairs=pairs)
 
 
 def cholesky_vjp(g: Any, ans: Any, x: Any) -> Any:
