@@ -30,3 +30,13 @@ def test_a_wrong_printed_jvp_fails_at_its_line(tmp_path: Path) -> None:
     path.write_text((FIXTURES / "jax_vjp_jvp.md").read_text().replace("-0.07700378", "-0.17700378"))
     code, output = cli("check", "--no-color", str(path))
     assert code == 1 and "wrong.md:28: FAIL" in output, output
+
+
+def test_a_library_function_differentiated_directly_is_read_as_a_function_of_one_argument(tmp_path: Path) -> None:
+    path = tmp_path / "library.md"
+    path.write_text("```python\nimport jax.numpy as jnp\nfrom jax import grad\n\ngrad_tanh = grad(jnp.tanh)\nprint(grad_tanh(2.0))\n"
+                    "print(grad(grad(jnp.sin))(1.0))\n```\n\n```output\n0.070650935\n-0.84147096\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 11 (printed output): ∂/∂x 0.0706509: holds" in output
+    assert "✓ line 12 (printed output): ∂²/∂x² -0.841471: holds" in output

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.language.bindings import LIKE, canonical
+from verifygrad.language.bindings import LIKE, canonical, dotted_node, spelling
 from verifygrad.tutorials import autodiff, custom
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import base_name, changed_names
@@ -291,6 +291,8 @@ class FunctionCalls:
         inner = self.expression(node.args[0])
         if isinstance(inner, Unknown):
             return inner
+        if isinstance(inner, Other):  # grad(jnp.tanh): a library function of one argument
+            inner = self.library_function(inner.what, node) or inner
         if not isinstance(inner, (Function, Transform)):
             return self.unknown(node, f"{path}() of something that is not a function the tutorial defines")
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
@@ -305,6 +307,19 @@ class FunctionCalls:
             return self.unknown(node, f"{path}(): arguments to differentiate given as {ast.unparse(written)[:30]} (weights, None) are not read")
         has_aux = any(k.arg == "has_aux" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
         return Transform(request.kind, inner, argnums, has_aux, path.split(".")[0])
+
+    def library_function(self, path: str, node: ast.AST) -> Function | None:
+        """A library function handed to a transform (`grad(jnp.tanh)`), as a function of one argument calling it; None where
+        the path is not a function the language spells."""
+        spelt = spelling(path)
+        if spelt is None or spelt in LIKE:
+            return None
+        name = f"{path.rpartition('.')[2]}_of_x"
+        call = ast.Call(dotted_node(path), [ast.Name("x", ast.Load())], [])
+        definition = ast.FunctionDef(name, ast.arguments([], [ast.arg("x")], None, [], [], None, []), [ast.Return(call)], [], None,
+                                     lineno=getattr(node, "lineno", 1), col_offset=0)  # fmt: skip
+        definition.type_params = []
+        return Function(ast.fix_missing_locations(definition), self.file_line(getattr(node, "lineno", 1)), name)
 
     def transformed(self, transform: Transform, arguments: list, node: ast.AST) -> Any:
         """A transformed function called at a point: a derivation of the quantity, and what the transform returns."""
