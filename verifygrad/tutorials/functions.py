@@ -37,6 +37,7 @@ from verifygrad.tutorials.values import (
     leaves_of,
 )
 
+MAX_VMAP_ROWS = 64  # rows of a vmapped batch written out as calls in the case's program
 _QUANTITY = {"grad": "grad", "value_and_grad": "grad", "grad_and_value": "grad", "elementwise_grad": "grad", "jacobian": "jacobian", "hessian": "hessian"}
 
 
@@ -306,6 +307,9 @@ class FunctionCalls:
         if not (type(argnums) is int or (isinstance(argnums, tuple) and argnums and all(type(a) is int for a in argnums))):
             return self.unknown(node, f"{path}(): arguments to differentiate given as {ast.unparse(written)[:30]} (weights, None) are not read")
         has_aux = any(k.arg == "has_aux" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
+        axes = [k for k in node.keywords if k.arg in ("in_axes", "in_dims", "out_axes", "out_dims") and ast.unparse(k.value) != "0"]
+        if request.kind == "vmap" and (axes or len(node.args) > 1):
+            return self.unknown(node, f"{path}() over other axes than the first of every argument")
         return Transform(request.kind, inner, argnums, has_aux, path.split(".")[0])
 
     def library_function(self, path: str, node: ast.AST) -> Function | None:
@@ -332,6 +336,8 @@ class FunctionCalls:
         if not chain:
             return self.call_function(inner, arguments, node)
         kinds = [t.kind for t in chain]
+        if kinds[0] == "vmap":
+            return self.vmapped(chain[1:], inner, arguments, node)
         if any(kind not in _QUANTITY for kind in kinds):
             return self.unknown(node, f"{'/'.join(kinds)} (vmap, vjp and jvp transforms) at this point")
         if len(chain) == 1:
@@ -386,6 +392,44 @@ class FunctionCalls:
         if kinds[0] == "grad_and_value":
             return Sequence((result, value))
         return result
+
+    def vmapped(self, rest: list[Transform], function: Function, arguments: list, node: ast.AST) -> Any:
+        """``vmap(f)(xs)`` and ``vmap(grad(f))(xs)``: f (or its gradient) of each row of one constant batch, stacked.
+
+        The rows are independent, so the per-row gradients are the gradient of the sum of the stacked values."""
+        if [t.kind for t in rest] not in ([], ["grad"]) or any(t.argnums != 0 or t.has_aux for t in rest) or len(arguments) != 1:
+            return self.unknown(node, "vmap of other than f or grad(f) of one batched argument")
+        (batch,) = arguments
+        if isinstance(batch, Unknown):
+            return batch
+        rows = constant_array(batch.value) if isinstance(batch, Tensor) and batch.kind in (LEAF, CONST) else None
+        if rows is None or rows.ndim == 0 or not 0 < rows.shape[0] <= MAX_VMAP_ROWS:
+            return self.unknown(node, f"vmap over a batch that is not a constant of 1 to {MAX_VMAP_ROWS} rows")
+        name = _name_of(function)
+        x = ast.Name("x", ast.Load())
+        row_calls = [ast.Call(ast.Name(name, ast.Load()), [ast.Subscript(x, ast.Constant(i), ast.Load())], []) for i in range(rows.shape[0])]
+        stacked = ast.Call(dotted_node("numpy.stack"), [ast.List(row_calls, ast.Load())], [])
+        definition = ast.FunctionDef(f"{name}_rows", ast.arguments([], [ast.arg("x")], None, [], [], None, []), [ast.Return(stacked)], [], None,
+                                     lineno=getattr(node, "lineno", 1), col_offset=0)  # fmt: skip
+        definition.type_params = []
+        batched = Function(ast.fix_missing_locations(definition), function.line, f"{name}_rows")
+        hidden = self.names.get(name)
+        self.names[name] = function  # NOTE: the rows' function calls it by this name; the closure finds it here
+        try:
+            if not rest:
+                return self.call_function(batched, arguments, node)
+            leaf = self.stand_in(batch, function.definition.args.args[0].arg if function.definition.args.args else "x", node)
+            output = self.call_function(batched, [leaf], node, stand_ins=False)
+        finally:
+            if hidden is None:
+                self.names.pop(name, None)
+            else:
+                self.names[name] = hidden
+        if not isinstance(output, Tensor) or not output.requires_grad:
+            return output if isinstance(output, Unknown) else self.unknown(node, f"{name}() does not give one tensor")
+        derivation = Derivation(output, f"vmap(grad({name}))", "1", self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
+        self.reading.derivations.append(derivation)
+        return GradOf(leaf, (derivation,))
 
     # -- gradients of outputs with respect to inputs ----------------------------------------------
 
