@@ -54,3 +54,13 @@ def test_vmap_of_grad_gives_per_row_gradients_and_vmap_of_f_its_values(tmp_path:
     assert "✓ line 14 (printed output): ∂/∂x [0.25, 0.196612, 0.104994]: holds" in output
     assert "✓ line 15 (printed output): value [0.5, 0.731059]: holds" in output
     assert "jax.vmap() over other axes than the first of every argument" in output
+
+
+def test_a_function_of_functions_with_several_statements_is_read_through(tmp_path: Path) -> None:
+    path = tmp_path / "vgrad.md"
+    path.write_text("```python\nimport jax.numpy as jnp\nfrom jax import vjp\n\ndef pullback_of_ones(f, x):\n    y, pull = vjp(f, x)\n"
+                    "    return pull(jnp.ones(y.shape))[0]\n\nprint(pullback_of_ones(lambda x: 2 * x ** 3, jnp.array([1.0, 2.0])))\n```\n\n"
+                    "```output\n[ 6. 24.]\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "(printed output): ∂/∂x [6, 24]: holds" in output and "not read" not in output

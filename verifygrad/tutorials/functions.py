@@ -268,14 +268,19 @@ class FunctionCalls:
         return value
 
     def higher_order(self, function: Function, arguments: list, node: ast.AST) -> Any:
-        """``def hessian(f): return jacfwd(jacrev(f))``: a function of functions, read by binding its parameters here."""
+        """``def hessian(f): return jacfwd(jacrev(f))``, ``def vgrad(f, x): y, pull = vjp(f, x); return pull(ones(y.shape))[0]``:
+        a function of functions, read by binding its parameters here and reading its statements, then its return."""
         returned = _returned(function.definition)
         body = [s for s in function.definition.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-        if len(body) != 1 or returned is None:
-            return self.unknown(node, f"{_name_of(function)}() of a function, with more than one return statement")
-        saved = {name: self.names.get(name) for name in [a.arg for a in function.definition.args.args]}
+        if returned is None or any(isinstance(inner, (ast.Return, ast.Global, ast.Nonlocal)) for s in body[:-1] for inner in ast.walk(s)):
+            return self.unknown(node, f"{_name_of(function)}() of a function, with a return before its end")
+        parameters = [a.arg for a in function.definition.args.args]
+        assigned = {n.id for s in body[:-1] for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        saved = {name: self.names.get(name) for name in {*parameters, *assigned, *(s.name for s in body[:-1] if isinstance(s, ast.FunctionDef))}}
         try:
-            self.names.update(zip(saved, arguments))
+            self.names.update(zip(parameters, arguments))
+            for statement in body[:-1]:  # NOTE: its own names, restored after: the caller's are not changed
+                self.statement(statement, False)
             return self.expression(returned)
         finally:
             for name, value in saved.items():
