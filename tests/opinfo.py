@@ -113,11 +113,17 @@ def literal_text(value: Any, names: _Names | None = None) -> str:
     raise Unwritable(f"an argument of type {type(value).__name__}")
 
 
+# OpInfos whose sample is (self, *args) of the method, not the function's order: where's op is torch.where(cond, self, other).
+AS_METHOD = {"where"}
+
+
 def spelled(op: Any) -> tuple[str, bool]:
     """The function's text and whether it is a method of the first tensor."""
     import torch
 
     name = op.name
+    if name in AS_METHOD:
+        return name, True
     for prefix, written in (("nn.functional.", "F."), ("linalg.", "torch.linalg."), ("special.", "torch.special."), ("fft.", "torch.fft.")):
         if name.startswith(prefix):
             return written + name[len(prefix) :], False

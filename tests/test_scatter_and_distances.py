@@ -41,6 +41,8 @@ SCATTERED = scatter_add()
 CASES = [
     ("(x.masked_fill(x > 0.2, -1.5) ** 2).sum()", {"x": X}, float((FILLED**2).sum()), {"x": 2 * X * (X <= 0.2)}),
     ("torch.masked_fill(x, x < 0, float('-inf')).amax()", {"x": X}, float(X.max()), {"x": (X.max() == X) * 1.0}),
+    # a 0-d tensor and a 0-d index: torch writes into the one element, as along dim 0
+    ("torch.index_add(c, 0, torch.tensor(0), d, alpha=3) * c", {"c": 1.5, "d": 0.25}, 1.5 * (1.5 + 0.75), {"c": 2 * 1.5 + 0.75, "d": 4.5}),
     ("(torch.index_add(x, 0, torch.tensor([2, 0]), s, alpha=2) ** 2).sum()", {"x": X, "s": S}, float((ADDED**2).sum()), {"x": 2 * ADDED, "s": ADDED_GRAD_S}),
     ("(x.index_copy(0, torch.tensor([2, 0]), s) ** 2).sum()", {"x": X, "s": S}, float((COPIED**2).sum()),
      {"x": 2 * X * np.array([[0.0], [1], [0]]), "s": 2 * S}),

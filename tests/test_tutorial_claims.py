@@ -285,6 +285,15 @@ def test_an_assert_that_a_gradient_equals_a_formula_or_values_is_a_claim(tmp_pat
     assert says in output
 
 
+def test_a_numpy_column_printed_in_an_unlabelled_fence_is_an_output(tmp_path: Path) -> None:
+    # `[[1.5]\n [3. ]]` parses as Python (a list indexed by a list); after a code block it is what numpy printed
+    path = tmp_path / "column.md"
+    path.write_text("```python\nimport numpy as np\nv = np.array([[0.75], [1.5]])\nprint(v * 2)\n```\n\n```\n[[1.5]\n [3. ]]\n```\n")
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 8 (printed output): value [1.5, 3]: holds" in output and "indexing" not in output
+
+
 # A claim about a quantity that no unseeded random value reaches is checked; one that such a value reaches is listed.
 RANDOM_ELSEWHERE = [
     ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\ny = (w * 2 + x).sum()\ny.backward()\nprint(w.grad)\n", "tensor([2., 2., 2.])\n",

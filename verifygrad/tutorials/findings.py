@@ -154,6 +154,24 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
             found.status = random_status(grad.leaf, grad.contributions)
 
 
+def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
+    """A printed variable named as a derivative of the loss (`dW1`, `dL_dw`): besides the code's arithmetic, a claim that it
+    is the loss's gradient; one whose pairing could not be decided is listed with the reason."""
+    for hand in reading.hand_gradients:
+        shown = [item for item in findings.found if item.kind == "value" and item.tensor is hand.tensor]
+        if not shown:
+            continue
+        if hand.derivation is None:
+            entry = (hand.line, f"{hand.name} reads as a hand-written gradient; not paired with a loss: {hand.why}")
+            if entry not in reading.not_read:
+                reading.not_read.append(entry)
+            continue
+        reading.derivations.append(hand.derivation)
+        for item in shown:
+            findings.found.append(Found("grad", item.line, item.where, item.source, item.text, leaf=hand.leaf, derivations=(hand.derivation,),
+                                        values=item.values, written=item.written, status=item.status, label=hand.name))  # fmt: skip
+
+
 def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:
     """Comments: printed results (`#输出结果:tensor(7.5000)`), `x.grad = 2`, and math (`dz/dx = 2x = 2*3 = 6`)."""
     for line, where, text in reading.comments:

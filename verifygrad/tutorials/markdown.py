@@ -29,7 +29,7 @@ def read_markdown(text: str) -> list[Block]:
         return read_rest(text)
     from markdown_it import MarkdownIt
 
-    lines = text.splitlines()
+    lines = newline_split(text)
     blocks: list[Block] = []
     expect_output = False
     # NOTE: block structure only: inline parsing (emphasis, links) is not needed and costs most of the time.
@@ -73,14 +73,26 @@ def read_markdown(text: str) -> list[Block]:
     return blocks
 
 
+# NOTE: `[^\S\n]`, not `\s`: with re.M, `^\s*` at each of 200,000 blank lines would run over all those below it.
+_REST_MARK = re.compile(r"^[^\S\n]*\.\.[^\S\n]+[\w-]+::|::[^\S\n]*$", re.M)
+_MARKDOWN_FENCE = re.compile(r"^[^\S\n]*(```|~~~)", re.M)
+
+
+def newline_split(text: str) -> list[str]:
+    """The lines of a text as markdown-it-py and the rest of `check` count them."""
+    # NOTE: not str.splitlines(): it also ends a line at U+2028, form feeds and \x1c-\x1e, and every line below shifts.
+    lines = text.replace("\r\n", "\n").split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
 def is_rest(text: str) -> bool:
     """reST rather than Markdown: its directives or literal blocks (`::`), and no Markdown fence."""
-    return bool(re.search(r"^\s*\.\.\s+[\w-]+::|::\s*$", text, re.M)) and not re.search(r"^\s*(```|~~~)", text, re.M)
+    return bool(_REST_MARK.search(text)) and not _MARKDOWN_FENCE.search(text)
 
 
 def read_rest(text: str) -> list[Block]:
     """reST (and anything with its directives): fenced blocks and directives as code or output; the rest as prose."""
-    lines = text.splitlines()
+    lines = newline_split(text)
     blocks: list[Block] = []
     prose: list[str] = []
     prose_start = 1
@@ -116,25 +128,24 @@ def read_rest(text: str) -> list[Block]:
             continue
         if directive:
             flush_prose()
-            end, body = _indented_body(lines, index + 1, len(directive.group(1)))
+            end, body, first = _indented_body(lines, index + 1, len(directive.group(1)))
             kind = directive.group(2)
             if kind == "math":
                 blocks.append(Block(PROSE, "$$" + " ".join(body) + "$$\n", index + 1))
             elif kind == "testoutput" or (directive.group(3).lower() in _OUTPUT_LANGUAGES and directive.group(3)):
-                blocks.append(Block(OUTPUT, _dedent(body), index + 2 + _blank_lead(body)))
+                blocks.append(Block(OUTPUT, _dedent(body), first))
             else:
-                blocks.extend(_session_or_code(_dedent(body), index + 2 + _blank_lead(body)))
+                blocks.extend(_session_or_code(_dedent(body), first))
             index = end
             prose_start = index + 1
             continue
         if line.rstrip().endswith("::") and not line.lstrip().startswith(".."):  # a reST literal block
-            end, body = _indented_body(lines, index + 1, len(line) - len(line.lstrip()))
+            end, body, first = _indented_body(lines, index + 1, len(line) - len(line.lstrip()))
             if body:
                 prose.append(line)
                 flush_prose()
                 literal = _dedent(body)
                 labelled = expect_output or OUTPUT_LABEL.match(line[:-1] + ":")
-                first = index + 2 + _blank_lead(body)
                 blocks.extend([Block(OUTPUT, literal, first)] if labelled else _session_or_code(literal, first))
                 index = end
                 prose_start = index + 1
@@ -208,6 +219,8 @@ def _is_shown_value(node: ast.expr) -> bool:
         return isinstance(node.value, (int, float))
     if isinstance(node, (ast.List, ast.Tuple)):
         return all(_is_shown_value(element) for element in node.elts)
+    if isinstance(node, ast.Subscript):  # numpy's rows without commas, `[[-0.1]\n [0.2]]`, parse as a list indexed by a list
+        return _is_shown_value(node.value) and _is_shown_value(node.slice)
     return isinstance(node, ast.Call) and ast.unparse(node.func) in _REPR_CALLS
 
 
@@ -228,22 +241,20 @@ def _fenced(language: str, body: str, line: int, expect_output: bool) -> list[Bl
     return []  # another language (bash, yaml, ...): not a tutorial's Python
 
 
-def _indented_body(lines: list[str], start: int, indent: int) -> tuple[int, list[str]]:
-    """The lines indented deeper than ``indent`` after a directive (options skipped), and where they end."""
+def _indented_body(lines: list[str], start: int, indent: int) -> tuple[int, list[str], int]:
+    """The lines indented deeper than ``indent`` after a directive (options and blank lines before them skipped),
+    where they end, and the line number of the first."""
     body: list[str] = []
+    first = start
     index = start
     while index < len(lines) and (not lines[index].strip() or len(lines[index]) - len(lines[index].lstrip()) > indent):
-        if not (not body and lines[index].strip().startswith(":")):
+        if body or not (not lines[index].strip() or lines[index].strip().startswith(":")):
+            first = index if not body else first
             body.append(lines[index])
         index += 1
     while body and not body[-1].strip():
         body.pop()
-    return index, body
-
-
-def _blank_lead(lines: list[str]) -> int:
-    """The blank lines a directive's body starts with, which `_dedent` drops: the body's text is written below them."""
-    return next((index for index, line in enumerate(lines) if line.strip()), 0)
+    return index, body, first + 1
 
 
 def _dedent(lines: list[str]) -> str:
@@ -254,7 +265,7 @@ def _dedent(lines: list[str]) -> str:
 
 def _session_or_code(text: str, line: int) -> list[Block]:
     """A `>>>` session becomes code and output blocks, statement by statement; other text is one code block."""
-    lines = text.splitlines()
+    lines = newline_split(text)
     if not any(item.lstrip().startswith(">>>") for item in lines):
         return [Block(CODE, text, line)]
     blocks: list[Block] = []

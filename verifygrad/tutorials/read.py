@@ -17,6 +17,7 @@ from verifygrad.tutorials.findings import (
     Found,
     agreement_claims,
     comment_claims,
+    hand_gradient_claims,
     last_shown,
     math_spans,
     prose_chains,
@@ -76,8 +77,10 @@ def read_tutorial(path: Path) -> Tutorial:
             earlier = [item for item in reading.shown[index] if item.line <= line]
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
     agreement_claims(findings, reading)
+    hand_gradient_claims(findings, reading)
     for derivation, leaf, formula, line, where, label in reading.rules:  # a custom backward: the VJP it claims for forward
-        findings.found.append(Found("formula", line, where, "custom backward", label, leaf=leaf, derivations=(derivation,), formula=formula,
+        source = "custom jvp" if label.endswith(".jvp") else "custom backward"
+        findings.found.append(Found("formula", line, where, source, label, leaf=leaf, derivations=(derivation,), formula=formula,
                                     label=label))  # fmt: skip
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
     tie_math(findings, reading)

@@ -100,6 +100,10 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
                 not_read.append(entry)
             continue
         draft = _derivation_draft(derivation, path, label)
+        if derivation.custom and draft.mapping["dtype"] == "float32" and _overflows_in_float32(draft):
+            # NOTE: the rule is there because the float32 primal overflows (log(1 + exp(100))): its claim is about the math
+            draft.mapping["dtype"] = "float64"
+            draft.mapping["description"] += " (in float64: the float32 function overflows here)"
         if _invalid(draft, not_read, derivation.line, derivation.output_name):
             for item in found:
                 if derivation in item.derivations or item.tensor is derivation.output:
@@ -112,7 +116,7 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
         for derivation, draft, extras in built:
             if item.kind == "value" and item.tensor is derivation.output:
                 _add(draft, extras, "value", "value", item)
-            elif item.kind in ("grad", "formula", "jacobian", "hessian") and item.derivations == (derivation,):
+            elif item.kind in ("grad", "formula", "jacobian", "hessian", "jvp") and item.derivations == (derivation,):
                 _add(draft, extras, item.kind, draft.names[id(item.leaf)], item)
             else:
                 continue
@@ -204,6 +208,8 @@ def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
         mapping["wrt"] = [*mapping["inputs"], *retained]
     if derivation.quantity in ("jacobian", "hessian"):
         mapping[derivation.quantity] = True
+    if derivation.quantity == "jvp":  # forward mode: the tangent of each input it was pushed along
+        mapping["jvp"] = {names[id(leaf)]: derivation.jvp[id(leaf)] for leaf in leaves if id(leaf) in derivation.jvp}
     asked = f"{derivation.output_name}.backward()" if derivation.quantity == "grad" and "(" not in derivation.output_name else derivation.output_name
     if derivation.quantity != "grad":
         asked = f"the {derivation.quantity} of {derivation.output_name}"
@@ -269,6 +275,22 @@ def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: st
     return False
 
 
+def _overflows_in_float32(draft: Draft) -> bool:
+    """Whether the case's value is finite in float64 but not in float32 at its inputs."""
+    from verifygrad.language.evaluate import program_value
+
+    values = {name: constant_array(text) if isinstance(text, str) else None for name, text in draft.mapping["inputs"].items()}
+    if any(value is None for value in values.values()):
+        return False
+    try:
+        program = compile_program(draft.mapping["expr"], values)
+        wide = program_value(program, values)
+        narrow = program_value(program, {name: value.astype(np.float32) for name, value in values.items()}, np.float32)
+    except (ExprError, ValueError, TypeError, ArithmeticError):
+        return False
+    return bool(np.all(np.isfinite(wide)) and not np.all(np.isfinite(narrow)))
+
+
 def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Found) -> None:
     """Put a claim into the case; a second, different claim on the same quantity gets a copy of the case of its own."""
     for existing_kind, existing_quantity, existing in draft.claims:
@@ -284,8 +306,8 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
     expect = draft.mapping.setdefault("expect", {})
     if kind == "values":
         expect.setdefault("values", {})[quantity] = _claimed(item)
-    elif kind == "value":
-        expect["value"] = _claimed(item)
+    elif kind in ("value", "jvp"):  # one tensor each, not one per input
+        expect[kind] = _claimed(item)
     else:
         expect.setdefault(kind, {})[quantity] = item.formula if kind == "formula" else _claimed(item)
     if kind == "formula":
