@@ -79,6 +79,11 @@ class Op:
     # The arguments whose derivative the kink is about: pow at 0 has none in its base, yet its
     # derivative in the exponent exists there (0: x**y is 0 for every y > 0).
     kink_args: tuple[int, ...] = (0,)
+    # Elements of the arrays an engine makes inside the op beyond its arguments and result (operands broadcast
+    # over a batch), from the argument shapes (and attributes), as the shape rule takes them; and the words for them.
+    # They count against --max-elements with the nodes' own, before any engine runs.
+    intermediate: Callable[..., int] | None = None
+    intermediate_text: str = ""
 
 
 # --- shape rules -----------------------------------------------------------
@@ -122,6 +127,15 @@ def matmul_shape(x: Shape, y: Shape) -> Shape:
     except ShapeError:
         raise ShapeError(f"matmul: the batch dimensions of {fmt(x)} and {fmt(y)} do not broadcast") from None
     return batch + x[-2:-1] + y[-1:] if len(y) > 1 else batch + x[-2:-1]
+
+
+def matmul_intermediate(x: Shape, y: Shape) -> int:
+    """Beyond 2-D, each operand broadcast over the batch: torch copies it so, and its gradient has that size before
+    it is summed back (100x1x1xK @ 1x100xKx1 holds 100 x 100 x K of each, where the result is 100x100x1x1)."""
+    if len(x) <= 2 and len(y) <= 2:
+        return 0
+    batch = math.prod(broadcast_shape(x[:-2], y[:-2]))
+    return max(0, batch * math.prod(x[-2:]) - math.prod(x)) + max(0, batch * math.prod(y[-2:]) - math.prod(y))
 
 
 def outer_shape(x: Shape, y: Shape) -> Shape:
@@ -890,7 +904,8 @@ OPS: dict[str, Op] = {
         Op("sum", 1, reduce_sum, (sum_vjp,), reduced_shape, torch="sum", reads=((),)),
         Op("mean", 1, reduce_mean, (mean_vjp,), reduced_shape, torch="mean", reads=((),)),
         Op("logsumexp", 1, logsumexp, (logsumexp_vjp,), reduced_shape, sympy="logsumexp", torch="logsumexp"),
-        Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",))),
+        Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",)),
+           intermediate=matmul_intermediate, intermediate_text="its operands broadcast over the batch"),
         Op("outer", 2, np.multiply.outer, (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g), outer_shape, torch="outer", reads=(("y",), ("x",))),
         Op("transpose", 1, swap_axes, (lambda g, ans, x, dim0, dim1: prim.transpose(g, dim0=dim0, dim1=dim1),), transpose_shape, torch="transpose", reads=((),)),
         # Targets of a classification loss: no gradient for the input (its shape only), nor for class indices.
