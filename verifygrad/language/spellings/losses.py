@@ -115,7 +115,37 @@ def _kl_div(call: Call) -> int:
     return pointwise if reduction == "none" else g.reduce(reduction, pointwise)
 
 
+def _soft_margin_loss(call: Call) -> int:
+    """F.soft_margin_loss(x, y): log(1 + exp(-y x)), as softplus(-y x); no gradient for the target y (as torch)."""
+    g, (x, y) = call.graph, call.tensors
+    y = g.op("stop_gradient", y)
+    return _reduce_loss(call, g.op("softplus", g.op("neg", g.op("mul", y, x))))
+
+
+def _margin_ranking_loss(call: Call) -> int:
+    """F.margin_ranking_loss(x1, x2, y, margin=0): max(0, -y (x1 - x2) + margin)."""
+    g, (a, b, y) = call.graph, call.tensors
+    ranked = g.op("neg", g.op("mul", y, g.op("sub", a, b)))
+    return _reduce_loss(call, g.op("relu", g.op("add", ranked, g.const(call.number("margin", 0.0)))))
+
+
+def _not_equal(g: Graph, y: int, value: float) -> int:
+    """1 where y is not ``value``, else 0 (no gradient)."""
+    return g.op("add", g.op("gt", y, g.const(value)), g.op("gt", g.const(value), y))
+
+
+def _hinge_embedding_loss(call: Call) -> int:
+    """F.hinge_embedding_loss(x, y, margin=1): x where y is 1, max(0, margin - x) where y is -1 (as torch: both terms
+    where y is neither)."""
+    g, (x, y) = call.graph, call.tensors
+    below = g.op("relu", g.op("sub", g.const(call.number("margin", 1.0)), x))
+    return _reduce_loss(call, g.op("add", g.op("select", _not_equal(g, y, 1.0), below), g.op("select", _not_equal(g, y, -1.0), x)))
+
+
 SPELLINGS: dict[str, Function] = {
+    "soft_margin_loss": spelling(_soft_margin_loss, (2, 2), keywords=_LOSS),
+    "margin_ranking_loss": spelling(_margin_ranking_loss, (3, 3), keywords=(*_LOSS, "margin")),
+    "hinge_embedding_loss": spelling(_hinge_embedding_loss, (2, 2), keywords=(*_LOSS, "margin")),
     "mse_loss": spelling(_mse_loss, (2, 2), keywords=_LOSS),
     "l1_loss": spelling(_l1_loss, (2, 2), keywords=_LOSS),
     "huber_loss": spelling(_huber_loss, (2, 2), keywords=(*_LOSS, "delta")),
