@@ -675,6 +675,8 @@ class CodeReader(FunctionCalls):
             literal = _literal_text(data)
             if literal is None:
                 inner = self.expression(data)
+                if isinstance(inner, Tensor) and inner.kind == CONST and written is not None:  # Tensor(np_array, float32): cast
+                    return Tensor(CONST, inner.line, inner.where, value=inner.value, dtype=dtype, device=device, random=inner.random)
                 if isinstance(inner, Tensor) and inner.kind == CONST:
                     return inner
                 return inner if isinstance(inner, Unknown) else self.unknown(node, f"{short}() of data that is not written out")
