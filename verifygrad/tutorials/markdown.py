@@ -20,7 +20,7 @@ OUTPUT_LABEL = re.compile(
     r"(\*\*|__)?\s*(?:\(.*\)\s*)?[:：]\s*(?:(?:\*\*|__)\s*)?$",  # NOTE: no two `\s*` with only optional text between
     re.I,
 )
-_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyter-execute|doctest|testcode|testoutput|math)::\s*(\S*)")
+_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyter-execute|doctest|testcode|testoutput|math|parsed-literal)::\s*(\S*)")
 
 
 def read_markdown(text: str) -> list[Block]:
@@ -116,12 +116,15 @@ def read_rest(text: str) -> list[Block]:
             flush_prose()
             end, body = _indented_body(lines, index + 1, len(directive.group(1)))
             kind = directive.group(2)
+            first = index + 2 + next((k for k, row in enumerate(body) if row.strip()), 0)  # the body's first line: _dedent drops blank ones
             if kind == "math":
                 blocks.append(Block(PROSE, "$$" + " ".join(body) + "$$\n", index + 1))
+            elif kind == "parsed-literal":  # nbconvert's reST: a code cell's output; elsewhere, literal prose
+                blocks.append(Block(OUTPUT if blocks and blocks[-1].kind == CODE else PROSE, _dedent(body), first))
             elif kind == "testoutput" or (directive.group(3).lower() in _OUTPUT_LANGUAGES and directive.group(3)):
-                blocks.append(Block(OUTPUT, _dedent(body), index + 2))
+                blocks.append(Block(OUTPUT, _dedent(body), first))
             else:
-                blocks.extend(_session_or_code(_dedent(body), index + 2))
+                blocks.extend(_session_or_code(_dedent(body), first))
             index = end
             prose_start = index + 1
             continue
