@@ -292,3 +292,19 @@ def test_a_numpy_column_printed_in_an_unlabelled_fence_is_an_output(tmp_path: Pa
     code, output = cli("check", "--no-color", str(path))
     assert code == 0, output
     assert "✓ line 8 (printed output): value [1.5, 3]: holds" in output and "indexing" not in output
+
+
+def test_a_rest_notebook_export_with_labelled_prints_is_checked(tmp_path: Path) -> None:
+    # nbconvert's reST (`.. parsed-literal::` outputs), labelled prints, a scalar's gradient printed as `[6.]` (old Paddle),
+    # and the grad of a non-leaf formatted into the text: not known, so the values after it are paired from the end
+    path = tmp_path / "export.rst"
+    path.write_text(
+        "Two products\n============\n\n.. code:: ipython3\n\n    import paddle\n\n    p = paddle.to_tensor(3.0, stop_gradient=False)\n"
+        "    q = paddle.to_tensor(2.0, stop_gradient=False)\n    r = p * q\n    s = r * p\n    s.backward()\n"
+        "    print(\"p's grad: {}\".format(p.grad))\n    print(\"r's grad: {}\".format(r.grad))\n    print(\"q's grad: {}\".format(q.grad))\n\n"
+        ".. parsed-literal::\n\n    p's grad: [12.]\n    r's grad: [3.]\n    q's grad: [9.]\n"
+    )  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 19 (printed output): ∂/∂p [12]: holds" in output and "✓ line 21 (printed output): ∂/∂q [9]: holds" in output
+    assert "line 20: printed output [3]: not tied: printed by code that was not read (line 14: r.grad)" in output

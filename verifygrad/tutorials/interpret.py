@@ -425,16 +425,12 @@ class CodeReader(FunctionCalls):
         for argument in call.args:
             if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute) and argument.func.attr == "format":
                 for inner in argument.args:  # '{0}'.format(x.grad): the tensors among the arguments are shown
-                    value = self.expression(inner)
-                    if isinstance(value, (Tensor, GradOf)):
-                        self.show(value, call, ast.unparse(inner))
+                    self.show_formatted(self.expression(inner), call, ast.unparse(inner))
                 continue
             if isinstance(argument, ast.JoinedStr):
                 for part in argument.values:
                     if isinstance(part, ast.FormattedValue):
-                        value = self.expression(part.value)
-                        if isinstance(value, (Tensor, GradOf)):
-                            self.show(value, call, ast.unparse(part.value))
+                        self.show_formatted(self.expression(part.value), call, ast.unparse(part.value))
                 continue
             if isinstance(argument, ast.BinOp) and isinstance(argument.op, ast.Mod) and isinstance(argument.left, ast.Constant):
                 shown = argument.right.elts if isinstance(argument.right, ast.Tuple) else [argument.right]  # "%s" % x.grad
@@ -444,6 +440,15 @@ class CodeReader(FunctionCalls):
                         self.show(value, call, ast.unparse(inner))
                 continue
             self.show(self.expression(argument), call, ast.unparse(argument))
+
+    def show_formatted(self, value: Value, node: ast.AST, label: str) -> None:
+        """A value formatted into printed text: a tensor is shown; one the reader does not know (the grad of a non-leaf,
+        a name not followed) may print numbers, so the values around it are not paired by order past it."""
+        if isinstance(value, (Tensor, GradOf)):
+            self.show(value, node, label)
+        elif isinstance(value, Unknown) or isinstance(value, Other) and value.what == "grad of a non-leaf":
+            line = self.file_line(node.lineno)
+            self.reading.shown[-1].append(Shown(Unknown(label), line, self.where(node.lineno), f"line {line}: {label}", opaque=True))
 
     def show(self, value: Value, node: ast.AST, label: str) -> None:
         if isinstance(value, Sequence):  # a tuple of gradients prints each in turn
