@@ -10,12 +10,16 @@ each Problem once, and is replaced only after a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 import multiprocessing
+import sys
 import threading
 import traceback
+import types
 import weakref
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -55,7 +59,8 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         self.conn, child_end = context.Pipe()
         self.process = context.Process(target=_serve, args=(child_end, preload), daemon=True, name="verifygrad-sympy")
-        self.process.start()
+        with _bare_main():
+            self.process.start()
         child_end.close()
         self.last_token: int | None = None
         self.ready = False
@@ -74,6 +79,22 @@ class _Worker:
         self.process.kill()
         self.process.join()
         self.conn.close()
+
+
+@contextlib.contextmanager
+def _bare_main() -> Iterator[None]:
+    """Hide the parent's ``__main__`` from spawn while it starts a child.
+
+    NOTE: spawn runs the parent's main script again in the child (the `verifygrad` script imports the
+    CLI and click, pytest's imports pytest and its plugins); the worker needs none of it, and that
+    import sits between the run's start and the first SymPy answer.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 _worker: _Worker | None = None
