@@ -383,3 +383,19 @@ def test_a_matrix_and_a_gradient_sign_are_read_in_the_math() -> None:
     head, matrix, number = read_relation(r"\nabla_{w} L = \begin{bmatrix} 1 & -2 \\ 3 & 4.5 \end{bmatrix} \approx 7", frozenset({"w"}), relations)
     assert head == Derivative("L", "w") and render(matrix) == "[[1, -2], [3, 4.5]]" and render(number) == "7"
     assert relations == ["=", "\\approx"]
+
+
+def test_a_rest_notebook_export_with_labelled_prints_is_checked(tmp_path: Path) -> None:
+    # nbconvert's reST (`.. parsed-literal::` outputs), labelled prints, a scalar's gradient printed as `[6.]` (old Paddle),
+    # and the grad of a non-leaf formatted into the text: not known, so the values after it are paired from the end
+    path = tmp_path / "export.rst"
+    path.write_text(
+        "Two products\n============\n\n.. code:: ipython3\n\n    import paddle\n\n    p = paddle.to_tensor(3.0, stop_gradient=False)\n"
+        "    q = paddle.to_tensor(2.0, stop_gradient=False)\n    r = p * q\n    s = r * p\n    s.backward()\n"
+        "    print(\"p's grad: {}\".format(p.grad))\n    print(\"r's grad: {}\".format(r.grad))\n    print(\"q's grad: {}\".format(q.grad))\n\n"
+        ".. parsed-literal::\n\n    p's grad: [12.]\n    r's grad: [3.]\n    q's grad: [9.]\n"
+    )  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 19 (printed output): ∂/∂p [12]: holds" in output and "✓ line 21 (printed output): ∂/∂q [9]: holds" in output
+    assert "line 20: printed output [3]: not tied: printed by code that was not read (line 14: r.grad)" in output

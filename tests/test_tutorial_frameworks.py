@@ -169,3 +169,14 @@ def test_a_library_call_written_with_its_full_path_inside_a_function_is_spelt_on
     ))  # fmt: skip
     assert code == 0, output
     assert "(printed output): ∂/∂x 2.6: holds" in output
+
+
+def test_a_dtype_given_to_a_constructor_of_computed_data_casts_it(tmp_path: Path) -> None:
+    # Tensor(np.random.randn(2), mindspore.float32): float32, so the printed float32 digits are held to float32's budget
+    code, output = check(tmp_path, "cast.md", (
+        "```python\nimport numpy as np\nimport mindspore\nfrom mindspore import Tensor, Parameter, ops\n\nnp.random.seed(0)\n"
+        "w = Parameter(Tensor(np.random.randn(2), mindspore.float32), name='w')\n\ndef f(w):\n    return ops.sum(ops.exp(w))\n\n"
+        "print(mindspore.grad(f)(w))\n```\n\n```output\n[5.8360395 1.4920592]\n```\n"
+    ))  # fmt: skip
+    assert code == 0, output
+    assert "(printed output): ∂/∂w [5.83604, 1.49206]: holds" in output and "(float32)" in output

@@ -64,3 +64,11 @@ def test_a_function_of_functions_with_several_statements_is_read_through(tmp_pat
     code, output = cli("check", "--no-color", str(path))
     assert code == 0, output
     assert "(printed output): ∂/∂x [6, 24]: holds" in output and "not read" not in output
+
+
+def test_an_assert_at_random_inputs_against_a_formula_in_them_is_a_formula_claim() -> None:
+    # the gradient is taken at a stand-in for x; the other side is computed from x itself: a formula in the input
+    code, output = cli("check", "--no-color", str(FIXTURES / "functorch_asserts.py"))
+    assert code == 1, output
+    assert "✓ line 7 (assert): ∂/∂x formula 1 - torch.tanh(x) ** 2: proven" in output  # x = torch.randn(n), n = 4: shapes from names
+    assert "✗ line 14 (assert): ∂/∂x formula 3 * x: wrong" in output

@@ -264,7 +264,7 @@ class FunctionCalls:
             return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=f"tensor({float(value.value)!r})")
         if isinstance(value, Tensor) and value.kind in (CONST, LEAF):
             return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=value.value, dtype=value.dtype,
-                          device=value.device, random=value.random)  # fmt: skip
+                          device=value.device, random=value.random, stands_for=value)  # fmt: skip
         return value
 
     def higher_order(self, function: Function, arguments: list, node: ast.AST) -> Any:
