@@ -399,3 +399,25 @@ def test_a_rest_notebook_export_with_labelled_prints_is_checked(tmp_path: Path) 
     assert code == 0, output
     assert "✓ line 19 (printed output): ∂/∂p [12]: holds" in output and "✓ line 21 (printed output): ∂/∂q [9]: holds" in output
     assert "line 20: printed output [3]: not tied: printed by code that was not read (line 14: r.grad)" in output
+
+
+def test_labelled_prints_item_and_f_strings_pair_one_value_each(tmp_path: Path) -> None:
+    code = ('x = torch.tensor(3.0, requires_grad=True)\ny = x ** 2\ny.backward()\nprint("Gradient:\\n", x.grad)\nprint("dy/dx =", x.grad.item())\n'
+            'print(f"{x.grad.item():.4f}")\nprint(f"y = {y.item()}")\nprint("y is")\nprint()\nprint(y.item())\n')  # fmt: skip
+    path = tmp_path / "labels.md"
+    path.write_text(f"```python\nimport torch\n{code}```\n\n```bash\nGradient:\n tensor(6.)\ndy/dx = 6.0\n6.0000\ny = 9.0\ny is\n\n9.0\n```\n")
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 0, output
+    for line in (17, 18, 19):
+        assert f"✓ line {line} (printed output): ∂/∂x 6: holds" in output
+    for line in (20, 23):
+        assert f"✓ line {line} (printed output): value 9: holds" in output
+
+
+def test_an_output_with_a_value_fewer_than_the_code_prints_is_not_paired_by_guess(tmp_path: Path) -> None:
+    code = "x = torch.tensor(3.0, requires_grad=True)\ny = x ** 2\ny.backward()\nprint(x.grad)\nprint(y)\nprint(y * 2)\n"
+    path = tmp_path / "short.md"
+    path.write_text(_markdown(code, "tensor(6.)\ntensor(9., grad_fn=<PowBackward0>)\n"))  # the writer left the last one out
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ != 1, output
+    assert "not tied: the output shows 2 values where the code prints 3: which is which is not known" in output

@@ -53,6 +53,10 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
     opaque = [item for item in slots if _printed_count(item) < 0]
     head = slots[: slots.index(opaque[0])] if opaque else slots
     pairs = dict(enumerate(head[: len(items)]))
+    if not opaque and len(items) != len(slots):
+        # NOTE: the output shows more or fewer values than the code prints (one not read, or left out by the writer):
+        # which value is which is not known, and a value paired with its neighbour's print is a false FAIL
+        pairs = {}
     if opaque:
         tail = slots[len(slots) - slots[::-1].index(opaque[-1]) :]
         for back, item in enumerate(reversed(tail)):
@@ -65,6 +69,8 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
         target = pairs.get(index)
         if target is None:
             why = f"printed by code that was not read ({opaque[0].label})" if opaque else "no statement of the code shows this value"
+            if not opaque and slots:
+                why = f"the output shows {len(items)} values where the code prints {len(slots)}: which is which is not known"
             findings.found.append(Found("value", line, where, "printed output", item.describe(), values=item.values, status=f"not tied: {why}"))
         elif not isinstance(target.value, Number):  # a Python number the code computed: not a tensor's claim
             findings.found.append(_printed_claim(target, item, line, where))

@@ -12,6 +12,7 @@ import re
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?([\w+-]*)\}?\s*([\w+-]*)")
+_SHELL_LANGUAGES = {"bash", "sh", "shell", "zsh", "terminal", "log", "raw", "ansi"}  # an output fenced so, where it holds only values
 _CODE_LANGUAGES = {"", "python", "py", "python3", "ipython", "ipython3", "pycon", "code-cell", "jupyter-execute", "ipython-input"}
 _OUTPUT_LANGUAGES = {"output", "out", "text", "console", "none", "plain", "plaintext", "txt", "result", "stdout"}
 # A line that announces the output below it, in the languages tutorials are written in.
@@ -57,7 +58,7 @@ def read_markdown(text: str) -> list[Block]:
             while options < len(body) and re.match(r"^\s*:[\w-]+:", body[options]):
                 options += 1
             code = "\n".join(body[options:])
-            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES  # an output fenced as code
+            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES | _SHELL_LANGUAGES  # an output fenced as code
             printed = after_code and (looks_printed(code) or looks_symbolic(code, blocks[-1].text))
             blocks.extend(_fenced(language, code, start + 2 + options, expect_output or printed))
             expect_output = False
@@ -119,7 +120,7 @@ def read_rest(text: str) -> list[Block]:
                 options += 1
             flush_prose()
             text = "\n".join(body[options:]) + "\n"
-            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES
+            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES | _SHELL_LANGUAGES
             printed = after_code and (looks_printed(text) or looks_symbolic(text, blocks[-1].text))
             blocks.extend(_fenced(language, text, index + 2 + options, expect_output or printed))
             expect_output = False

@@ -27,6 +27,8 @@ _CALL = re.compile(r"\b(tensor|array|Array|DeviceArray|Tensor|Parameter containi
 _TF_SCALAR = re.compile(rf"<tf\.(?:Tensor|Variable)\b[^<>]*?numpy=({_NUMBER})>")
 # Reprs that print each element in its own shortest form (numpy's `maxprec`), not all with the same decimals as torch
 _SHORTEST = {"array", "Array", "DeviceArray", "Tensor", "list"}
+# A label written before one number on its line (`dy/dx = 6.0`, `grad: 0.25`): letters first, no brackets (log lines)
+_LABELLED = re.compile(rf"^\s*[A-Za-z_∂][^=:\[\]()<>]{{0,60}}?\s*[=:]\s*({_NUMBER})\s*$")
 _LIST_START = re.compile(r"^\s*\[\s*[\[\d\-+.]")
 
 
@@ -95,6 +97,12 @@ def read_printed(text: str) -> list[Printed]:
                     found.append(item)
                 index = bisect_right(starts, end)
                 continue
+        labelled = _LABELLED.match(line)
+        if labelled:  # print("dy/dx =", g.item()), print(f"loss: {l}"): the label, then one number
+            number = labelled.group(1)
+            found.append(Printed(np.array(float(number)), None, index, number, written=WrittenFloat(float(number), number)))
+            index += 1
+            continue
         if _number_row(line) or _scale(line) is not None:
             end = index
             while end < len(lines) and (_number_row(lines[end]) or _scale(lines[end]) is not None):
