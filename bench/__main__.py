@@ -229,8 +229,14 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: a smoke test, not a measurement")
-    quick = parser.parse_args(argv).quick
+    parser.add_argument("--only", choices=["cnn"], help="only these rows (the small CNN's)")
+    arguments = parser.parse_args(argv)
+    quick = arguments.quick
     repeats = 1 if quick else 7
+    cnn_sizes = (2, 6, 1, 6) if quick else (16, 12, 2, 8)
+    if arguments.only == "cnn":
+        _print(operations.cnn_rows(*cnn_sizes, repeats, interleaved))
+        return
     sizes = {"w1": 1_000, "w2": 16, "w3": 40, "sympy_w1": 100, "sympy_w2": 3, "suite": 4} if quick else {
         "w1": 1_000_000, "w2": 1024, "w3": 4_000, "sympy_w1": 1_000_000, "sympy_w2": 1024, "suite": 1000}  # fmt: skip
     rows: list[Row] = []
@@ -246,6 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     rows += second_order.sympy_hessian_rows(sizes["sympy_w1"], repeats, interleaved)
     rows += operations.cross_entropy_rows(*((10, 5) if quick else (1000, 100)), repeats, interleaved)
     rows += operations.sympy_scaling_rows(100 if quick else 10_000, min(repeats, 3), interleaved)
+    rows += operations.cnn_rows(*cnn_sizes, repeats, interleaved)
     with tempfile.TemporaryDirectory() as directory:
         case_file = suite.write_suite(Path(directory), 1, seed=1)
         # NOTE: quick mode leaves torch out: each process importing it costs seconds, too slow for the test suite
@@ -253,6 +260,10 @@ def main(argv: list[str] | None = None) -> None:
         startup, imports = startup_rows(repeats, case_file, engines)
         rows += startup + suite_rows(sizes["suite"], Path(tempfile.mkdtemp(dir=directory)), imports, engines)
         rows += [] if quick else bundled_rows(imports)
+    _print(rows)
+
+
+def _print(rows: list[Row]) -> None:
     print(f"machine: {machine()}\n")
     print("| figure | measured | ratio | target |\n|---|---|---|---|")
     for row in rows:

@@ -13,6 +13,7 @@ def test_quick_benchmark_prints_every_figure(capsys: pytest.CaptureFixture[str])
     table = capsys.readouterr().out
     figures = ["W1 verifygrad numpy", "W1 peak memory", "W2 verifygrad numpy", "W3 verifygrad numpy", "W1 via sympy"]
     figures += ["W2 via sympy (sympy: matrix calculus", "start-up: verifygrad --help", "one case, engines numpy+sympy", "suite of 4"]
+    figures += ["small CNN (2 conv, max pool, batch norm, linear, cross-entropy), batch 2 of 1x6x6 via numpy", "batch 1 of 1x6x6 via sympy"]
     for figure in figures:
         assert figure in table
     assert "4 passed" in table

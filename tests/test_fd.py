@@ -157,3 +157,26 @@ def test_a_kink_reads_unchecked_in_the_table_and_passes(tmp_path) -> None:
 def test_a_doubted_scalar_input_is_named_plainly() -> None:
     result = fd("relu(x)", x=0.0)
     assert result.unchecked["x"].shape == () and "; x not compared" in result.detail
+
+
+def test_near_a_pole_each_slope_is_within_fd_tolerance_or_doubted() -> None:
+    # tan around its pole at -5pi/2: the higher derivatives explode; fd must be right where it vouches, or say it doubts
+    x = np.linspace(-8.2, -7.6, 600)
+    result = fd("sum(tan(x) * 0.5)", x=x)
+    truth = 0.5 / np.cos(x) ** 2
+    within = np.abs(result.grads["x"] - truth) <= FD_RTOL * np.abs(truth) + FD_ATOL + result.rounding["x"]
+    assert np.all(within | result.unchecked["x"])
+    assert within.sum() > 300  # and it vouches for most of them
+
+
+def test_blame_by_agreement_names_an_element_fd_vouches_for() -> None:
+    from verifygrad.verdict.blame import mismatch_reasons
+
+    problem = make_problem("sum(x * x)", x=np.array([1.0, 2.0, 3.0]))
+    results = {name: run_engine(name, problem) for name in ("numpy", "torch", "fd")}
+    fd_result = results["fd"]
+    fd_result.grads["x"] = np.array([2.0, 4.001, -50.0])  # off at x[1]; x[2] far off but doubted
+    fd_result.unchecked["x"] = np.array([False, False, True])
+    reference, differences = compare_engines({k: v for k, v in results.items() if k != "sympy"}, "x", 1e-9, 1e-12)
+    reasons = mismatch_reasons(results, "x", reference, differences, 1e-9, 1e-12, "float64")
+    assert reasons and reasons[0].startswith("fd is off on ∂/∂x (by agreement only: numpy and torch agree): x[1] = 4.001 vs numpy 4"), reasons

@@ -51,6 +51,9 @@ CASES = [
     ("(F.batch_norm(z, m0.detach(), v0.detach(), g, b) * z).sum()", {"z": Z, "m0": B, "v0": G, "g": G, "b": B},
      float(((Z - B[:, None]) / np.sqrt(G[:, None] + 1e-5) * G[:, None] * Z + B[:, None] * Z).sum()),
      {"b": Z.sum(axis=(0, 2)), "g": ((Z - B[:, None]) / np.sqrt(G[:, None] + 1e-5) * Z).sum(axis=(0, 2))}),
+    # an input named e is that tensor, also where the function takes literal numbers positionally (not Euler's number)
+    ("(F.batch_norm(z, m0, v0, g, e, True) * z).sum()", {"z": Z, "m0": B, "v0": G, "g": G, "e": B},
+     float((Y_BATCH * G[:, None] * Z + B[:, None] * Z).sum()), {"e": Z.sum(axis=(0, 2)), "g": (Y_BATCH * Z).sum(axis=(0, 2))}),
     ("F.rms_norm(x, (3,), eps=0.5).sum()", {"x": X}, float((X / np.sqrt((X**2).mean(1, keepdims=True) + 0.5)).sum()),
      {"x": 1 / np.sqrt((X**2).mean(1, keepdims=True) + 0.5) - X * X.sum(1, keepdims=True) / 3 / ((X**2).mean(1, keepdims=True) + 0.5) ** 1.5}),
     ("(F.embedding(k, w) * 2).sum()", {"k": np.array([[0.0, 2.0], [3.0, 0.0]]), "w": W}, float(2 * (W[0] * 2 + W[2] + W[3]).sum()),
@@ -89,3 +92,14 @@ def test_unseeded_randomness_is_refused(expr: str, message: str) -> None:
 
     with pytest.raises(ExprError, match=re.escape(message)):
         compile_program(expr, {"x": X})
+
+
+def test_batch_norm_of_an_empty_batch_is_empty_and_of_one_dim_an_error() -> None:
+    from tests.helpers import make_problem
+    from verifygrad.engines import run_engine
+    from verifygrad.language.statements import compile_program
+
+    result = run_engine("numpy", make_problem("F.batch_norm(x, None, None, training=True).sum()", x=np.zeros((0,))))
+    assert result.ok and result.value == 0 and result.grads["x"].shape == (0,)
+    with pytest.raises(ExprError, match=re.escape("batch_norm() takes an input of shape (N, C, ...): 2 dims or more, not 1")):
+        compile_program("F.batch_norm(x, None, None, training=True)", {"x": S})

@@ -48,6 +48,8 @@ SHAPES: dict[str, tuple[str, str, dict[str, str]]] = {
             "single $": fill("$"),
             "spaces between output and x": fill("output" + " " * 1000 + "x\n"),
             "blank lines": fill("\n"),
+            "reST: blank lines after a literal block": "Text::\n\n    x = 1\n" + fill("\n"),
+            "reST: colons, spaces, then x": fill("::" + " " * 1000 + "x\n"),
         },
     ),
     "script": (
@@ -112,13 +114,8 @@ for path in sys.argv[1:]:
 """
 
 
-# NOTE: Markdown went through markdown-it-py after these bounds were set; 1 MB of blank lines is still slow there
-# (issue 22 stays open for it). strict: the mark fails the run once the reader is linear again.
-KNOWN_SLOW = {"markdown": pytest.mark.xfail(reason="markdown-it-py reader: 1 MB of blank lines past the bound", strict=True)}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("reader", [pytest.param(reader, marks=KNOWN_SLOW.get(reader, ())) for reader in sorted(SHAPES)])
+@pytest.mark.parametrize("reader", sorted(SHAPES))
 def test_a_reader_reads_hostile_shapes_in_time_linear_in_their_size(tmp_path: Path, reader: str) -> None:
     suffix, plain, hostile = SHAPES[reader]
     paths = [tmp_path / f"plain{suffix}"] + [tmp_path / f"shape{index}{suffix}" for index in range(len(hostile))]

@@ -87,6 +87,8 @@ CASES = [
     ("torch.logit(p).sum()", {"p": P}, np.log(P / (1 - P)).sum(), {"p": 1 / (P * (1 - P))}),
     ("(F.normalize(m, dim=0) * w).sum()", {"m": M, "w": W}, (Y * W).sum(), {"m": (W - Y * (Y * W).sum(axis=0, keepdims=True)) / NORMS, "w": Y}),
     ("F.cosine_similarity(m, w).sum()", {"m": M, "w": W}, COSINE.sum(), {"m": COSINE_GRAD}),
+    # the method x.where(condition, y) is torch.where(condition, x, y), not where(x, condition, y)
+    ("(m.where(w > 0, m * 3) * w).sum()", {"m": M, "w": W}, (np.where(W > 0, M, 3 * M) * W).sum(), {"m": np.where(W > 0, W, 3 * W)}),
     ("(np.around(m * 3) + np.rint(m * 2) + m).sum()", {"m": M}, (np.round(M * 3) + np.round(M * 2) + M).sum(), {"m": np.ones_like(M)}),
 ]  # fmt: skip
 

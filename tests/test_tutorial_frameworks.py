@@ -112,3 +112,60 @@ def test_a_custom_backward_extracted_to_a_case_file_fails_there_too(tmp_path: Pa
     assert code == 0 and "formula:" in cases.read_text()
     code, output = cli("run", "--no-color", str(cases))
     assert code == 1 and "Cube.backward: claim formula.a: wrong" in output, output
+
+
+def test_a_custom_gradient_that_rounds_to_zero_far_from_the_inputs_is_not_wrong() -> None:
+    # `1 - 1/(1 + exp(x))` is 1 - 1 = 0 in float64 where x < -37; the truth there is exp(x), under 1e-16
+    # times the terms the claim cancels: rounding, not a wrong derivative (random points reach x = -1600).
+    code, output = cli("check", "--no-color", str(FIXTURES / "tf_custom_gradient_far_left.py"))
+    assert code == 0, output
+    assert "line 6 (custom backward): ∂/∂v formula smooth_relu.backward: holds" in output
+
+
+def test_tape_watch_of_a_list_watches_each_and_an_unwatched_constant_has_no_gradient(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "watch_list.md", (
+        "```python\nimport tensorflow as tf\nx = tf.Variable(2.0)\np = tf.constant(3.0)\nq = tf.constant(5.0)\nr = tf.constant(1.0)\n"
+        "with tf.GradientTape() as tape:\n    tape.watch([p, q])\n    y = p * x * x + q * x + r\n"
+        "dx, dp, dq, dr = tape.gradient(y, [x, p, q, r])\nprint(dp)\nprint(dq)\nprint(dr is None)\n```\n\n"
+        "```\ntf.Tensor(4.0, shape=(), dtype=float32)\ntf.Tensor(2.0, shape=(), dtype=float32)\nTrue\n```\n"
+    ))  # fmt: skip
+    assert code == 0, output
+    assert "(printed output): ∂/∂p 4: holds" in output and "(printed output): ∂/∂q 2: holds" in output
+
+
+def test_names_unpacked_from_a_tuple_written_out_are_each_bound(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "unpack.md", (
+        "```python\nimport torch\nw1, w2 = 5.0, 3.0\nx, n = torch.tensor([1.0, 2.0], requires_grad=True), 2\n"
+        "(w1 * x ** n + w2 * x).sum().backward()\nprint(x.grad)\n```\n\n```\ntensor([13., 23.])\n```\n"
+    ))  # fmt: skip
+    assert code == 0, output
+    assert "(printed output): ∂/∂x [13, 23]: holds" in output and "tuple unpacking" not in output
+
+
+def test_jax_custom_jvp_rules_are_checked_and_an_input_without_a_rule_is_not() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "jax_custom_jvp.md"))
+    assert code == 1, output
+    assert "✓ line 12 (custom jvp): ∂/∂x formula g.jvp: proven" in output  # @g.defjvp: the tangent rule along x
+    assert "✓ line 22 (printed output): ∂/∂x 3.29744: holds" in output
+    assert "✗ line 32 (custom jvp): ∂/∂x formula h.jvp: wrong (differs at x = 1: claimed 2, true ∂/∂x = 3)" in output
+    assert "line 40: the custom rule of k gives no derivative for y (None)" in output  # listed, never compared with the 0.0 printed
+    assert "line 45: printed output 0: not tied" in output
+
+
+def test_a_custom_rule_that_exists_because_the_float32_primal_overflows_is_checked_in_float64(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "stable.md", (
+        "```python\nimport jax.numpy as jnp\nfrom jax import custom_jvp, grad\n\n@custom_jvp\ndef softplus(x):\n    return jnp.log(1.0 + jnp.exp(x))\n\n"
+        "softplus.defjvps(lambda t, ans, x: t / (1.0 + jnp.exp(-x)))\nprint(grad(softplus)(200.0))\n```\n\n```output\n1.0\n```\n"
+    ))  # fmt: skip
+    assert code == 0, output
+    assert "(printed output): ∂/∂x 1: holds" in output and "(custom jvp): ∂/∂x formula softplus.jvp: " in output
+
+
+def test_a_library_call_written_with_its_full_path_inside_a_function_is_spelt_once(tmp_path: Path) -> None:
+    # `jax.lax.stop_gradient` inside a def: the whole path is the call's, not `jax.lax` rewritten first
+    code, output = check(tmp_path, "straight_through.md", (
+        "```python\nimport jax\nimport jax.numpy as jnp\n\ndef snapped(x):\n    return x * x + jax.lax.stop_gradient(jnp.round(x) - x * x)\n\n"
+        "print(jax.grad(snapped)(1.3))\n```\n\n```output\n2.6\n```\n"
+    ))  # fmt: skip
+    assert code == 0, output
+    assert "(printed output): ∂/∂x 2.6: holds" in output

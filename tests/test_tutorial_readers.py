@@ -245,3 +245,33 @@ def test_markdown_is_read_as_a_renderer_shows_it(tmp_path: Path) -> None:
     assert [(block.kind, block.line) for block in blocks if block.kind == OUTPUT] == [(OUTPUT, 19)]
     (draft,) = read_tutorial(path).drafts
     assert [(kind, quantity, found.line) for kind, quantity, found in draft.claims] == [("grad", "q", 19)]
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x0c", "\x1c", "\x85"])
+@pytest.mark.parametrize(
+    ("page", "session_line"),
+    [("Some{}prose.\n\n>>> x = 1\n>>> x + 1\n2\n", 3), ("A literal block::\n\n    y{}= 2\n\n>>> x = 1\n>>> x + 1\n2\n", 5)],
+    ids=["markdown", "rest"],
+)
+def test_a_line_separator_inside_a_line_does_not_shift_the_lines_below(separator: str, page: str, session_line: int) -> None:
+    """Lines end at newlines only, as markdown-it-py and the rest of `check` count them: a session below stays in place."""
+    blocks = read_document(Path("page.md"), page.format(separator)).blocks
+    session = [(block.kind, block.text, block.line) for block in blocks if block.line >= session_line]
+    assert session == [(CODE, "x = 1\n", session_line), (CODE, "x + 1\n", session_line + 1), (OUTPUT, "2\n", session_line + 2)]
+
+
+def test_rest_blocks_point_at_their_first_line_after_options_and_blank_lines() -> None:
+    page = "Setup::\n\n    x = 1\n\n.. code-block:: python\n   :linenos:\n\n   y = 2\n\n.. testoutput::\n\n   tensor([2.])\n"
+    blocks = read_document(Path("page.rst"), page).blocks
+    assert [(block.kind, block.text, block.line) for block in blocks if block.kind != PROSE] == [
+        (CODE, "x = 1\n", 3),
+        (CODE, "y = 2\n", 8),
+        (OUTPUT, "tensor([2.])\n", 12),
+    ]
+
+
+def test_a_markdown_post_with_figure_markup_is_read_as_markdown() -> None:
+    # `class="fig fighighlight"` on a figure is page styling, not a highlighted code cell of an HTML export
+    text = '---\ntitle: "post"\n---\n\n<div class="fig figcenter fighighlight">\n  <img src="a.png">\n</div>\n\n```python\nprint(1)\n```\n'
+    assert detect_format(text, ".md") == "markdown"
+    assert detect_format('<div class="highlight"><pre>x = 1</pre></div>\n', ".md") == "html"

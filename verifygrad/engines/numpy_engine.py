@@ -129,8 +129,8 @@ _ZERO = np.zeros(1).tobytes()  # one zero of the widest dtype, the buffer of eve
 STAND_IN_MIN_SIZE = 1024  # NOTE: below this, making a stand-in costs more time than the memory is worth
 
 
-def forward(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tuple[str, ...] = ()) -> list[np.ndarray]:
-    """The value of every node; values the backward pass for ``wrt`` will not read become shape-only stand-ins."""
+def forward(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tuple[str, ...] = (), keep: bool = False) -> list[np.ndarray]:
+    """The value of every node; values the backward pass for ``wrt`` will not read become shape-only stand-ins (unless ``keep``)."""
     steps = plan(program, wrt)
     values: list[Any] = [None] * len(program.nodes)
     for i, name, constant in steps.leaves:
@@ -146,7 +146,7 @@ def forward(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tu
             values[i] = asarray(function(values[args[0]], values[args[1]]))
         else:
             values[i] = asarray(function(*[values[j] for j in args]))
-        for j in frees:
+        for j in frees if not keep else ():
             if values[j].size >= STAND_IN_MIN_SIZE:
                 values[j] = _stand_in(values[j])
     return values

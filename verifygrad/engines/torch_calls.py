@@ -41,6 +41,8 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "index_add": ((2, "index", LONG),), "index_copy": ((2, "index", LONG),), "index_fill": ((2, "index", LONG),),
     "masked_fill": ((1, "mask", BOOL),), "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
 }  # fmt: skip
+# Methods whose arguments sit elsewhere than the function's: x.where(condition, y) against torch.where(condition, x, y).
+TYPED_METHOD_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {"where": ((1, "condition", BOOL),)}
 # Calls torch evaluates through verifygrad's reading (torch's own function still computes it), with the reason.
 # NOTE: the value is torch's; only the gradient convention for inputs off the function's domain differs.
 READ_NOT_WRITTEN = {
@@ -73,7 +75,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
 
     function = TORCH_FUNCTIONS[(call.namespace, call.name)]
     args, keywords = [argument(given) for given in call.args], {key: argument(given) for key, given in call.keywords}
-    for position, keyword, kind in TYPED_ARGUMENTS.get(call.name, ()):
+    typed = TYPED_METHOD_ARGUMENTS if call.namespace == METHOD and call.name in TYPED_METHOD_ARGUMENTS else TYPED_ARGUMENTS
+    for position, keyword, kind in typed.get(call.name, ()):
         if position < len(args) and isinstance(args[position], torch.Tensor):
             args[position] = _typed(args[position], kind, args[0])
         if isinstance(keywords.get(keyword), torch.Tensor):

@@ -13,17 +13,17 @@ def constant_value(program: Program) -> np.ndarray:
     return program_value(program, {})
 
 
-def program_value(program: Program, inputs: dict[str, np.ndarray]) -> np.ndarray:
-    """The float64 value of a program at the given inputs."""
+def program_value(program: Program, inputs: dict[str, np.ndarray], dtype: type = np.float64) -> np.ndarray:
+    """The value of a program at the given inputs, computed in ``dtype`` (float64 unless told)."""
     values: list[np.ndarray] = []
     with np.errstate(all="ignore"):
         for node in program.nodes:
             if node.op == "input":
                 if node.attrs["name"] not in inputs:
                     raise ValueError(f"a constant expression has no inputs; found '{node.attrs['name']}'")
-                values.append(np.asarray(inputs[node.attrs["name"]], dtype=np.float64))
+                values.append(np.asarray(inputs[node.attrs["name"]], dtype=dtype))
             elif node.op == "const":
-                values.append(np.asarray(node.attrs["value"], dtype=np.float64))
+                values.append(np.asarray(node.attrs["value"], dtype=dtype))
             else:
-                values.append(np.asarray(OPS[node.op].forward(*[values[i] for i in node.args], **node.attrs), dtype=np.float64))
+                values.append(np.asarray(OPS[node.op].forward(*[values[i] for i in node.args], **node.attrs), dtype=dtype))
     return values[-1]

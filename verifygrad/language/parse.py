@@ -20,7 +20,7 @@ import numpy as np
 
 from verifygrad.language import constants, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
-from verifygrad.language.spellings.compose import NO_TENSOR
+from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR
 from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues
 from verifygrad.language.syntax import bool_literal as _bool_literal
 from verifygrad.language.syntax import column as _col
@@ -355,6 +355,8 @@ class _Builder:
         if name in constants.CONSTRUCTORS and not receiver:
             return self.constructor(name, node, col)
         name = spellings.library_name(name, (self.method_prefix if name in spellings.NUMPY_METHODS else None) if receiver else prefix)
+        if receiver and METHOD_ONLY + name in FUNCTIONS:  # x.where(c, y) is not where(x, c, y)
+            name = METHOD_ONLY + name
         if name in spellings.UNSUPPORTED:
             raise spellings.unsupported(name, col)
         if name not in FUNCTIONS:
@@ -364,7 +366,7 @@ class _Builder:
                 raise ExprError("**keyword arguments are not allowed", col)
         if name == "Variable" and len(node.args) == 1 and not receiver:
             return self.variable_wrapper(node, depth, col)
-        tensors, literals = spellings.arguments(name, node.args, _is_dim_literal)
+        tensors, literals = spellings.arguments(name, node.args, _is_dim_literal, lambda bound: self.variable(bound) is not None)
         optional = name in spellings.OPTIONAL_TENSORS
         args = receiver + [NO_TENSOR if optional and _is_none(arg) else self.visit(arg, depth + 1) for arg in tensors]
         # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.

@@ -71,8 +71,8 @@ def literal(node: ast.AST) -> Any:
         value = literal(node.operand)
         if isinstance(value, (int, float)):
             return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return [literal(item) for item in node.elts]
+    if isinstance(node, (ast.List, ast.Tuple)):  # NOTE: None inside a list keeps a size as it is, adaptive_avg_pool2d(x, (None, 7))
+        return [None if isinstance(item, ast.Constant) and item.value is None else literal(item) for item in node.elts]
     if isinstance(node, ast.Name) and node.id in NAMED_CONSTANTS:
         return NAMED_CONSTANTS[node.id]
     if isinstance(node, ast.Attribute) and dotted(node.value) in PREFIXES and node.attr in NAMED_CONSTANTS:

@@ -111,15 +111,17 @@ def _place(tutorial: Tutorial, line: int) -> str:
 
 def _checked_as(kind: str, quantity: str) -> str:
     """The row a claim's check sits on: a Hessian claim about x on H[x,x], a Jacobian's on J[x]."""
-    from verifygrad.cases.second_order import hessian_key, jacobian_key
+    from verifygrad.cases.second_order import JVP, hessian_key, jacobian_key
 
+    if kind == "jvp":
+        return JVP
     return hessian_key(quantity, quantity) if kind == "hessian" else jacobian_key(quantity) if kind == "jacobian" else quantity
 
 
 def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str) -> Text:
     glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
     what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula",
-            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]"}[kind]  # fmt: skip
+            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]", "jvp": "Jv"}[kind]  # fmt: skip
     line = Text("    ")
     line.append(glyph, style=style)
     line.append(_shown(f" {found.where or f'line {found.line}'} ({found.source}): {what} {_short(found)}: "))

@@ -71,7 +71,7 @@ LIBRARIES = {"torch", "numpy", "jax", "autograd", "tensorflow", "mxnet", "paddle
 NUMBER_DTYPE = {"autograd": "float64", "numpy": "float64", "math": "float64"}  # a Python float differentiated by these stays float64
 
 FUNCTION_CLASSES = {"torch.autograd.Function", "torch.autograd.function.Function"}  # subclasses pair a forward with a custom backward
-CUSTOM_VJP = {"jax.custom_vjp"}  # f.defvjp(fwd, bwd)
+CUSTOM_VJP = {"jax.custom_vjp", "jax.custom_jvp"}  # f.defvjp(fwd, bwd); f.defjvp(f_jvp) or f.defjvps(rule, ...)
 CUSTOM_GRADIENT = {"tensorflow.custom_gradient"}  # def f(x): ...; return y, grad
 
 SEEDED_JAX = "not checkable: seeded JAX random values need jax"

@@ -23,8 +23,9 @@ class Rule:
 
     name: str  # MyReLU, f (custom_vjp), log1pexp (custom_gradient)
     forward: ast.FunctionDef  # the primal function, as the case's program calls it (ctx dropped)
-    formulas: tuple[str, ...]  # per input of forward: the backward's gradient for it, as a program of the inputs
+    formulas: tuple[str | None, ...]  # per input of forward: the rule's gradient for it, as a program of the inputs (None: no rule)
     line: int  # the backward's line in the file
+    what: str = "backward"  # "jvp" for a forward-mode rule: J times a tangent of ones, the gradient where J is diagonal
 
 
 def _body(function: ast.FunctionDef) -> list[ast.stmt]:
@@ -157,3 +158,49 @@ def tf_custom_gradient(function: ast.FunctionDef) -> Rule:
     primal.type_params = []
     formulas = tuple(_program([*statements, *seed, *steps], g) for g in _parts(grads, len(inputs), grad.name))
     return Rule(function.name, primal, formulas, grad.lineno)
+
+
+def _plain(primal: ast.FunctionDef) -> ast.FunctionDef:
+    plain = copy.deepcopy(primal)
+    plain.decorator_list = []
+    return plain
+
+
+def _tangents(inputs: list[str], along: int) -> ast.expr:
+    """A tangent of ones for one input and zeros for the others (`0 * y` keeps each its input's shape)."""
+    zero = [ast.BinOp(ast.Constant(0.0), ast.Mult(), ast.Name(name, ast.Load())) for name in inputs]
+    return ast.Tuple([_ones_like(ast.Name(name, ast.Load())) if k == along else zero[k] for k, name in enumerate(inputs)], ast.Load())
+
+
+def jax_custom_jvp(primal: ast.FunctionDef, rule: ast.FunctionDef) -> Rule:
+    """``@f.defjvp def f_jvp(primals, tangents): ...; return out, tangent_out``: per input, tangent_out along it."""
+    if len(rule.args.args) != 2 or rule.args.vararg:
+        raise RuleError(f"{rule.name}(primals, tangents) is read")
+    before, returned = _split_return(rule)
+    _, tangent_out = _parts(returned, 2, rule.name)
+    inputs = [a.arg for a in primal.args.args]
+    primals_name, tangents_name = (a.arg for a in rule.args.args)
+    packed = ast.Tuple([ast.Name(name, ast.Load()) for name in inputs], ast.Load())
+    formulas = tuple(_program([_plain(primal), _assign(primals_name, packed), _assign(tangents_name, _tangents(inputs, k)), *before], tangent_out)
+                     for k in range(len(inputs)))  # fmt: skip
+    return Rule(primal.name, _plain(primal), formulas, rule.lineno, "jvp")
+
+
+def jax_custom_jvps(primal: ast.FunctionDef, rules: list[ast.Lambda | None], line: int) -> Rule:
+    """``f.defjvps(lambda t, ans, x, y: ..., None)``: one tangent rule per input; None gives that input no derivative."""
+    inputs = [a.arg for a in primal.args.args]
+    if len(rules) != len(inputs):
+        raise RuleError(f"{primal.name}.defjvps() gives {len(rules)} rules for {len(inputs)} inputs")
+    formulas: list[str | None] = []
+    for k, rule in enumerate(rules):
+        if rule is None:
+            formulas.append(None)
+            continue
+        names = [a.arg for a in rule.args.args]
+        if len(names) != len(inputs) + 2 or rule.args.vararg:
+            raise RuleError(f"{primal.name}.defjvps(): a rule taking (tangent, answer, {', '.join(inputs)}) is read")
+        call = ast.Call(ast.Name(primal.name, ast.Load()), [ast.Name(name, ast.Load()) for name in inputs], [])
+        renamed = [_assign(mine, ast.Name(theirs, ast.Load())) for mine, theirs in zip(names[2:], inputs) if mine != theirs]
+        seed = [_assign(names[1], call), _assign(names[0], _ones_like(ast.Name(inputs[k], ast.Load())))]
+        formulas.append(_program([_plain(primal), *renamed, *seed], rule.body))
+    return Rule(primal.name, _plain(primal), tuple(formulas), line, "jvp")

@@ -20,7 +20,7 @@ def detect_format(text: str, suffix: str = "") -> str:
     if looks_like_notebook(text):
         return "notebook"
     body = strip_front_matter(text)
-    if looks_like_html(body) and (suffix in (".html", ".htm") or re.search(r'class="[^"]*(input_area|jp-Cell|highlight)', body) or suffix == ".txt"):
+    if looks_like_html(body) and (suffix in (".html", ".htm") or re.search(r'class="([^"]*\s)?(input_area|jp-Cell|highlight)[\s"-]', body) or suffix == ".txt"):
         return "html"
     if suffix == ".py" or (looks_like_gallery(text) and suffix not in (".md", ".rst")):
         return "gallery" if looks_like_gallery(text) else "python"

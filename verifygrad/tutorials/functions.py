@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.language.bindings import LIKE, canonical
+from verifygrad.language.bindings import LIKE, canonical, dotted_node, spelling
 from verifygrad.tutorials import autodiff, custom
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import base_name, changed_names
@@ -28,6 +28,7 @@ from verifygrad.tutorials.values import (
     GradOf,
     Number,
     Other,
+    Pullback,
     Sequence,
     Tape,
     Tensor,
@@ -36,6 +37,7 @@ from verifygrad.tutorials.values import (
     leaves_of,
 )
 
+MAX_VMAP_ROWS = 64  # rows of a vmapped batch written out as calls in the case's program
 _QUANTITY = {"grad": "grad", "value_and_grad": "grad", "grad_and_value": "grad", "elementwise_grad": "grad", "jacobian": "jacobian", "hessian": "hessian"}
 
 
@@ -49,6 +51,11 @@ class FunctionCalls:
 
     def define(self, node: ast.FunctionDef) -> None:
         self.aliases.pop(node.name, None)
+        pending = self.rule_pending(node.decorator_list[0]) if len(node.decorator_list) == 1 else None
+        if pending is not None:  # @f.defjvp def f_jvp(primals, tangents)
+            self.names[node.name] = Function(node, self.file_line(node.lineno), node.name)
+            self.bind_jvp(pending, custom.jax_custom_jvp, node, node.decorator_list[0])
+            return
         for decorator in node.decorator_list:
             path = self.path(decorator.func if isinstance(decorator, ast.Call) else decorator)
             if path in autodiff.CUSTOM_VJP and len(node.decorator_list) == 1:
@@ -80,10 +87,36 @@ class FunctionCalls:
             return
         self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule)
 
+    def rule_pending(self, decorator: ast.expr) -> Function | None:
+        """The jax.custom_jvp function of a `@f.defjvp` decorator, or None."""
+        if isinstance(decorator, ast.Attribute) and decorator.attr == "defjvp" and isinstance(decorator.value, ast.Name):
+            function = self.names.get(decorator.value.id)
+            return function if isinstance(function, Function) and function.pending else None
+        return None
+
+    def bind_jvp(self, function: Function, read: Any, rule: Any, node: ast.expr) -> Any:
+        """A jax.custom_jvp's forward-mode rule read (``read(primal, rule)``) and bound to the function's name."""
+        name = node.value.id if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) else _name_of(function)
+        try:
+            made = read(function.definition, rule)
+        except custom.RuleError as err:
+            self.names[name] = Unknown(f"the custom jvp of {_name_of(function)} is not read: {err}")
+            return self.unknown(node, f"the custom jvp of {_name_of(function)}: {err}")
+        self.names[name] = Function(function.definition, function.line, function.emitted, rule=made)
+        return Other("defjvp")
+
     def function_method(self, function: Function, method: str, node: ast.Call) -> Any:
-        """``F.apply(x)`` of an autograd.Function; ``f.defvjp(fwd, bwd)`` of a jax.custom_vjp."""
+        """``F.apply(x)`` of an autograd.Function; ``f.defvjp(fwd, bwd)`` of a jax.custom_vjp, ``f.defjvp(rule)``/``f.defjvps(...)`` of a custom_jvp."""
         if method == "apply" and function.rule is not None:
             return self.call(function, node)
+        if method == "defjvp" and function.pending and len(node.args) == 1:
+            rule = self.expression(node.args[0])
+            if isinstance(rule, Function):
+                return self.bind_jvp(function, custom.jax_custom_jvp, rule.definition, node.func)
+        if method == "defjvps" and function.pending and node.args and not node.keywords:
+            rules = [None if isinstance(arg, ast.Constant) and arg.value is None else arg for arg in node.args]
+            if all(rule is None or isinstance(rule, ast.Lambda) for rule in rules):
+                return self.bind_jvp(function, lambda primal, given: custom.jax_custom_jvps(primal, given, node.lineno), rules, node.func)
         if method == "defvjp" and function.pending and len(node.args) == 2:
             parts = [self.expression(arg) for arg in node.args]
             if all(isinstance(part, Function) for part in parts):
@@ -101,7 +134,8 @@ class FunctionCalls:
         rule = function.rule
         if not isinstance(output, Tensor) or not output.requires_grad:
             return
-        derivation = Derivation(output, f"{rule.name}.backward()", None, self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
+        derivation = Derivation(output, f"{rule.name}.{rule.what}()", None, self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output),
+                                custom=True)  # fmt: skip
         parameters = [a.arg for a in rule.forward.args.args]
         given = []  # every parameter bound: a leaf by its input's name, a constant by its value
         for parameter, argument in zip(parameters, arguments):
@@ -111,13 +145,17 @@ class FunctionCalls:
                 given.append(f"{parameter} = {argument.name if argument.kind == LEAF else argument.value}\n")
             else:
                 return
+        if rule.what == "jvp" and any(not _scalar(argument) for argument in arguments):
+            # NOTE: J times ones is the gradient only where J is diagonal; at scalar inputs it always is
+            self.not_read(getattr(node, "lineno", 1), f"the custom jvp of {rule.name} at inputs of several elements: checked at scalar inputs only")
+            return
         claimed = False
         for parameter, argument, formula in zip(parameters, arguments, rule.formulas):
-            if isinstance(argument, Tensor) and argument.kind == LEAF:
+            if formula is not None and isinstance(argument, Tensor) and argument.kind == LEAF:
                 bound = "".join(line for line in given if line != f"{parameter} = {parameter}\n")
                 line = self.file_line(rule.line)
                 written = ast.unparse(canonical(ast.parse(bound + formula), self.aliases)) + "\n"  # tf.exp -> np.exp, as in the case's program
-                self.reading.rules.append((derivation, argument, written, line, self.where(rule.line), f"{rule.name}.backward"))
+                self.reading.rules.append((derivation, argument, written, line, self.where(rule.line), f"{rule.name}.{rule.what}"))
                 claimed = True
         if claimed:
             self.reading.derivations.append(derivation)
@@ -129,8 +167,10 @@ class FunctionCalls:
         emitted = name if counts[name] == 1 else f"{name}_{counts[name]}"
         return Function(function.definition, function.line, emitted)
 
-    def call(self, callee: Function | Transform | Tape, node: ast.Call) -> Any:
-        if isinstance(callee, Tape) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+    def call(self, callee: Function | Transform | Tape | Pullback, node: ast.Call) -> Any:
+        if isinstance(callee, Pullback) and len(node.args) == 1 and not node.keywords:
+            return self.pulled_back(callee, node.args[0], node)
+        if isinstance(callee, (Tape, Pullback)) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             return self.unknown(node, f"a call of {ast.unparse(node.func)[:40]} with keywords or *arguments")
         arguments = [self.expression(arg) for arg in node.args]
         if isinstance(callee, Transform):
@@ -228,14 +268,19 @@ class FunctionCalls:
         return value
 
     def higher_order(self, function: Function, arguments: list, node: ast.AST) -> Any:
-        """``def hessian(f): return jacfwd(jacrev(f))``: a function of functions, read by binding its parameters here."""
+        """``def hessian(f): return jacfwd(jacrev(f))``, ``def vgrad(f, x): y, pull = vjp(f, x); return pull(ones(y.shape))[0]``:
+        a function of functions, read by binding its parameters here and reading its statements, then its return."""
         returned = _returned(function.definition)
         body = [s for s in function.definition.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-        if len(body) != 1 or returned is None:
-            return self.unknown(node, f"{_name_of(function)}() of a function, with more than one return statement")
-        saved = {name: self.names.get(name) for name in [a.arg for a in function.definition.args.args]}
+        if returned is None or any(isinstance(inner, (ast.Return, ast.Global, ast.Nonlocal)) for s in body[:-1] for inner in ast.walk(s)):
+            return self.unknown(node, f"{_name_of(function)}() of a function, with a return before its end")
+        parameters = [a.arg for a in function.definition.args.args]
+        assigned = {n.id for s in body[:-1] for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        saved = {name: self.names.get(name) for name in {*parameters, *assigned, *(s.name for s in body[:-1] if isinstance(s, ast.FunctionDef))}}
         try:
-            self.names.update(zip(saved, arguments))
+            self.names.update(zip(parameters, arguments))
+            for statement in body[:-1]:  # NOTE: its own names, restored after: the caller's are not changed
+                self.statement(statement, False)
             return self.expression(returned)
         finally:
             for name, value in saved.items():
@@ -252,6 +297,8 @@ class FunctionCalls:
         inner = self.expression(node.args[0])
         if isinstance(inner, Unknown):
             return inner
+        if isinstance(inner, Other):  # grad(jnp.tanh): a library function of one argument
+            inner = self.library_function(inner.what, node) or inner
         if not isinstance(inner, (Function, Transform)):
             return self.unknown(node, f"{path}() of something that is not a function the tutorial defines")
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
@@ -265,7 +312,23 @@ class FunctionCalls:
         if not (type(argnums) is int or (isinstance(argnums, tuple) and argnums and all(type(a) is int for a in argnums))):
             return self.unknown(node, f"{path}(): arguments to differentiate given as {ast.unparse(written)[:30]} (weights, None) are not read")
         has_aux = any(k.arg == "has_aux" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
+        axes = [k for k in node.keywords if k.arg in ("in_axes", "in_dims", "out_axes", "out_dims") and ast.unparse(k.value) != "0"]
+        if request.kind == "vmap" and (axes or len(node.args) > 1):
+            return self.unknown(node, f"{path}() over other axes than the first of every argument")
         return Transform(request.kind, inner, argnums, has_aux, path.split(".")[0])
+
+    def library_function(self, path: str, node: ast.AST) -> Function | None:
+        """A library function handed to a transform (`grad(jnp.tanh)`), as a function of one argument calling it; None where
+        the path is not a function the language spells."""
+        spelt = spelling(path)
+        if spelt is None or spelt in LIKE:
+            return None
+        name = f"{path.rpartition('.')[2]}_of_x"
+        call = ast.Call(dotted_node(path), [ast.Name("x", ast.Load())], [])
+        definition = ast.FunctionDef(name, ast.arguments([], [ast.arg("x")], None, [], [], None, []), [ast.Return(call)], [], None,
+                                     lineno=getattr(node, "lineno", 1), col_offset=0)  # fmt: skip
+        definition.type_params = []
+        return Function(ast.fix_missing_locations(definition), self.file_line(getattr(node, "lineno", 1)), name)
 
     def transformed(self, transform: Transform, arguments: list, node: ast.AST) -> Any:
         """A transformed function called at a point: a derivation of the quantity, and what the transform returns."""
@@ -278,6 +341,8 @@ class FunctionCalls:
         if not chain:
             return self.call_function(inner, arguments, node)
         kinds = [t.kind for t in chain]
+        if kinds[0] == "vmap":
+            return self.vmapped(chain[1:], inner, arguments, node)
         if any(kind not in _QUANTITY for kind in kinds):
             return self.unknown(node, f"{'/'.join(kinds)} (vmap, vjp and jvp transforms) at this point")
         if len(chain) == 1:
@@ -294,6 +359,9 @@ class FunctionCalls:
             return self.unknown(node, f"a {quantity} in blocks of several arguments")
         function = inner
         parameters = [a.arg for a in function.definition.args.args]
+        if function.rule is not None and any(p < len(function.rule.formulas) and function.rule.formulas[p] is None for p in positions):
+            missing = ", ".join(parameters[p] for p in positions if function.rule.formulas[p] is None)
+            return self.unknown(node, f"the custom rule of {_name_of(function)} gives no derivative for {missing} (None)")
         dtype = autodiff.NUMBER_DTYPE.get(innermost.library, "float32")
         operands, leaves = list(arguments), []
         for position in positions:
@@ -314,7 +382,7 @@ class FunctionCalls:
             self.rule_claims(function, output, operands, node)
         grad_output = "1" if kinds[-1] == "elementwise_grad" else None
         derivation = Derivation(output, f"{kinds[0]}({_name_of(function)})", grad_output, self.file_line(node.lineno), self.where(node.lineno),
-                                leaves=leaves_of(output), quantity=quantity)  # fmt: skip
+                                leaves=leaves_of(output), quantity=quantity, custom=function.rule is not None)  # fmt: skip
         self.reading.derivations.append(derivation)
         grads = [GradOf(leaf, (derivation,), quantity) for leaf in leaves]
         result: Any = Sequence(tuple(grads)) if isinstance(innermost.argnums, tuple) else grads[0]
@@ -330,10 +398,51 @@ class FunctionCalls:
             return Sequence((result, value))
         return result
 
+    def vmapped(self, rest: list[Transform], function: Function, arguments: list, node: ast.AST) -> Any:
+        """``vmap(f)(xs)`` and ``vmap(grad(f))(xs)``: f (or its gradient) of each row of one constant batch, stacked.
+
+        The rows are independent, so the per-row gradients are the gradient of the sum of the stacked values."""
+        if [t.kind for t in rest] not in ([], ["grad"]) or any(t.argnums != 0 or t.has_aux for t in rest) or len(arguments) != 1:
+            return self.unknown(node, "vmap of other than f or grad(f) of one batched argument")
+        (batch,) = arguments
+        if isinstance(batch, Unknown):
+            return batch
+        rows = constant_array(batch.value) if isinstance(batch, Tensor) and batch.kind in (LEAF, CONST) else None
+        if rows is None or rows.ndim == 0 or not 0 < rows.shape[0] <= MAX_VMAP_ROWS:
+            return self.unknown(node, f"vmap over a batch that is not a constant of 1 to {MAX_VMAP_ROWS} rows")
+        name = _name_of(function)
+        x = ast.Name("x", ast.Load())
+        row_calls = [ast.Call(ast.Name(name, ast.Load()), [ast.Subscript(x, ast.Constant(i), ast.Load())], []) for i in range(rows.shape[0])]
+        stacked = ast.Call(dotted_node("numpy.stack"), [ast.List(row_calls, ast.Load())], [])
+        definition = ast.FunctionDef(f"{name}_rows", ast.arguments([], [ast.arg("x")], None, [], [], None, []), [ast.Return(stacked)], [], None,
+                                     lineno=getattr(node, "lineno", 1), col_offset=0)  # fmt: skip
+        definition.type_params = []
+        batched = Function(ast.fix_missing_locations(definition), function.line, f"{name}_rows")
+        hidden = self.names.get(name)
+        self.names[name] = function  # NOTE: the rows' function calls it by this name; the closure finds it here
+        try:
+            if not rest:
+                return self.call_function(batched, arguments, node)
+            leaf = self.stand_in(batch, function.definition.args.args[0].arg if function.definition.args.args else "x", node)
+            output = self.call_function(batched, [leaf], node, stand_ins=False)
+        finally:
+            if hidden is None:
+                self.names.pop(name, None)
+            else:
+                self.names[name] = hidden
+        if not isinstance(output, Tensor) or not output.requires_grad:
+            return output if isinstance(output, Unknown) else self.unknown(node, f"{name}() does not give one tensor")
+        derivation = Derivation(output, f"vmap(grad({name}))", "1", self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
+        self.reading.derivations.append(derivation)
+        return GradOf(leaf, (derivation,))
+
     # -- gradients of outputs with respect to inputs ----------------------------------------------
 
-    def gradient_of(self, target: Any, sources: Any, grad_output: ast.expr | None, node: ast.AST, label: str, quantity: str = "grad") -> Any:
-        """tape.gradient(y, x), torch.autograd.grad(y, [x, w]), paddle.grad: gradients returned, not accumulated into .grad."""
+    def gradient_of(self, target: Any, sources: Any, grad_output: ast.expr | None, node: ast.AST, label: str, quantity: str = "grad",
+                    tape: bool = False) -> Any:  # fmt: skip
+        """tape.gradient(y, x), torch.autograd.grad(y, [x, w]), paddle.grad: gradients returned, not accumulated into .grad.
+
+        ``tape``: a constant the tape did not watch has no gradient (None), as TensorFlow gives."""
         items = list(sources.items) if isinstance(sources, Sequence) else [sources]
         if isinstance(target, Sequence) and len(target.items) == 1:
             target = target.items[0]
@@ -354,7 +463,7 @@ class FunctionCalls:
             else:
                 return self.unknown(node, f"the gradient of {label}: the output gradient handed to it is not a constant")
         reached = leaves_of(target)
-        if not all(isinstance(item, Tensor) and item.kind == LEAF for item in items):
+        if not all(isinstance(item, Tensor) and (item.kind == LEAF or tape and item.kind == CONST) for item in items):
             return self.unknown(node, f"the gradient of {label} with respect to something that is not an input (an intermediate)")
         derivation = Derivation(target, label, handed, self.file_line(node.lineno), self.where(node.lineno), leaves=reached, quantity=quantity)
         self.reading.derivations.append(derivation)
@@ -378,7 +487,7 @@ class FunctionCalls:
             output_gradients = next((k.value for k in node.keywords if k.arg == "output_gradients"), node.args[2] if len(node.args) > 2 else None)
             target, sources = self.expression(node.args[0]), self.expression(node.args[1])
             label = f"tape.{method}({ast.unparse(node.args[0])})"
-            return self.gradient_of(target, sources, output_gradients, node, label, "grad" if method == "gradient" else "jacobian")
+            return self.gradient_of(target, sources, output_gradients, node, label, "grad" if method == "gradient" else "jacobian", tape=True)
         return self.unknown(node, f"tape.{method}()")
 
     def like(self, node: ast.expr, output: Any) -> Any:
@@ -400,6 +509,11 @@ class FunctionCalls:
 
     def framework_call(self, path: str, node: ast.Call) -> Any:
         """What a call of a framework's autodiff API gives; None where the path is not one."""
+        kind = autodiff.TRANSFORMS[path].kind if path in autodiff.TRANSFORMS else None
+        if kind == "vjp" and len(node.args) >= 2 and not node.keywords:  # jax.vjp(f, *primals): (f(primals), pullback)
+            return self.pullback(node.args[0], node.args[1:], node, path)
+        if kind == "jvp" and len(node.args) == 3 and not node.keywords:  # jax.jvp(f, primals, tangents): (f(primals), J tangents)
+            return self.pushforward(node.args[0], node.args[1], node.args[2], node, path)
         if path in autodiff.TRANSFORMS:
             return self.transform(path, autodiff.TRANSFORMS[path], node)
         if path in autodiff.FUNCTIONAL:
@@ -431,9 +545,95 @@ class FunctionCalls:
             return value if isinstance(value, (Tensor, Unknown)) else self.unknown(node, f"{path}() of something that is not a tensor")
         return None
 
+    # -- vjp and jvp: a cotangent pulled back, a tangent pushed forward ---------------------------------
+
+    def linearised(self, function_node: ast.expr, point_nodes: list[ast.expr], node: ast.AST, path: str) -> Any:
+        """``f`` called at the point (each argument an input of the case): (output, inputs), or Unknown."""
+        function = self.expression(function_node)
+        if not isinstance(function, Function):
+            return function if isinstance(function, Unknown) else self.unknown(node, f"{path}() of something that is not a function the tutorial defines")
+        parameters = [a.arg for a in function.definition.args.args]
+        dtype = autodiff.NUMBER_DTYPE.get(path.split(".")[0], "float32")
+        leaves = []
+        for position, point in enumerate(point_nodes):
+            value = self.expression(point)
+            if isinstance(value, Unknown):
+                return value
+            if not isinstance(value, (Tensor, Number)) or (isinstance(value, Tensor) and value.kind == COMPUTED):
+                return self.unknown(node, f"{path}() at a value that is not a constant ({_name_of(function)}'s argument {position})")
+            leaf = self.stand_in(value, parameters[position] if position < len(parameters) else "x", node)
+            if isinstance(value, Number):
+                leaf.dtype = dtype
+            leaves.append(leaf)
+        output = self.call_function(function, leaves, node, stand_ins=False)
+        if not isinstance(output, Tensor) or not output.requires_grad:
+            return output if isinstance(output, Unknown) else self.unknown(node, f"{_name_of(function)}() does not give one tensor")
+        if function.rule is not None:
+            self.rule_claims(function, output, leaves, node)
+        return output, leaves
+
+    def constant_text(self, node: ast.expr, like: Tensor) -> str | None:
+        """A cotangent or tangent written as a constant (`ones_like(y)` is 1 everywhere): its text; None where it is not one."""
+        given = self.like(node, like)
+        if isinstance(given, Number):
+            return repr(float(given.value))
+        return given.value if isinstance(given, Tensor) and given.kind == CONST else None
+
+    def pullback(self, function_node: ast.expr, point_nodes: list[ast.expr], node: ast.AST, path: str) -> Any:
+        at = self.linearised(function_node, point_nodes, node, path)
+        if isinstance(at, Unknown):
+            return at
+        output, leaves = at
+        return Sequence((output, Pullback(output, tuple(leaves), f"vjp({ast.unparse(function_node)[:30]})")))
+
+    def pulled_back(self, pullback: Pullback, cotangent: ast.expr, node: ast.AST) -> Any:
+        """``f_vjp(v)``: the gradient of the output along the cotangent ``v``, one per input (a tuple, as JAX and torch.func give)."""
+        handed = self.constant_text(cotangent, pullback.output)
+        if handed is None:
+            return self.unknown(node, f"{pullback.label}: the cotangent handed to it is not a constant")
+        derivation = Derivation(pullback.output, pullback.label, handed, self.file_line(node.lineno), self.where(node.lineno),
+                                leaves=leaves_of(pullback.output))  # fmt: skip
+        self.reading.derivations.append(derivation)
+        return Sequence(tuple(GradOf(leaf, (derivation,)) for leaf in pullback.leaves))
+
+    def pushforward(self, function_node: ast.expr, primals: ast.expr, tangents: ast.expr, node: ast.AST, path: str) -> Any:
+        """``jvp(f, (x,), (v,))``: (f(x), J v), the case's `jvp:` row along the tangents."""
+        if not (isinstance(primals, (ast.Tuple, ast.List)) and isinstance(tangents, (ast.Tuple, ast.List)) and len(primals.elts) == len(tangents.elts)):
+            return self.unknown(node, f"{path}() with primals and tangents not written as tuples of the same length")
+        return self.jvp_at(function_node, primals.elts, tangents.elts, node, path)
+
+    def jvp_at(self, function_node: ast.expr, primals: list[ast.expr], tangents: list[ast.expr], node: ast.AST, path: str) -> Any:
+        at = self.linearised(function_node, primals, node, path)
+        if isinstance(at, Unknown):
+            return at
+        output, leaves = at
+        written = {}
+        for leaf, tangent in zip(leaves, tangents):
+            text = self.constant_text(tangent, leaf)
+            if text is None:
+                return self.unknown(node, f"{path}(): a tangent that is not a constant")
+            written[id(leaf)] = text
+        derivation = Derivation(output, ast.unparse(function_node)[:30], None, self.file_line(node.lineno), self.where(node.lineno),
+                                leaves=leaves_of(output), quantity="jvp", jvp=written)  # fmt: skip
+        self.reading.derivations.append(derivation)
+        return Sequence((output, GradOf(leaves[0], (derivation,), "jvp")))
+
     def functional(self, path: str, node: ast.Call) -> Any:
-        """torch.autograd.functional.jacobian(f, x) / hessian(f, x): the quantity at once (vjp, jvp, hvp are listed, not read)."""
+        """torch.autograd.functional.jacobian(f, x) / hessian(f, x), vjp(f, x, v) and jvp(f, x, v): the quantity at once (hvp is listed, not read)."""
         kind = autodiff.FUNCTIONAL[path]
+        if kind in ("vjp", "jvp") and len(node.args) == 3 and not node.keywords:
+            inputs, vectors = node.args[1], node.args[2]
+            several = isinstance(inputs, (ast.Tuple, ast.List))
+            points, given = (inputs.elts, vectors.elts if isinstance(vectors, (ast.Tuple, ast.List)) else [vectors]) if several else ([inputs], [vectors])
+            if kind == "jvp":
+                result = self.jvp_at(node.args[0], points, given, node, path)
+                return result
+            pulled = self.pullback(node.args[0], points, node, path)
+            if isinstance(pulled, Unknown):
+                return pulled
+            output, pullback = pulled.items
+            grads = self.pulled_back(pullback, vectors, node)
+            return Sequence((output, grads if several or not isinstance(grads, Sequence) else grads.items[0]))
         if kind not in ("jacobian", "hessian") or len(node.args) != 2:
             return self.unknown(node, f"{path}() (only jacobian(f, x) and hessian(f, x) are read)")
         function, inputs = self.expression(node.args[0]), self.expression(node.args[1])
@@ -452,6 +652,14 @@ def _literal(node: ast.expr) -> str | None:
         return None
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
     return ast.unparse(node) if numeric or (isinstance(value, list) and constant_array(f"tensor({ast.unparse(node)})") is not None) else None
+
+
+def _scalar(value: Any) -> bool:
+    """A Python number or a tensor of one element."""
+    if isinstance(value, Number):
+        return True
+    array = constant_array(value.value) if isinstance(value, Tensor) and value.kind in (LEAF, CONST) else None
+    return array is not None and array.size == 1
 
 
 def _name_of(function: Function) -> str:

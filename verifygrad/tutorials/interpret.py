@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from verifygrad.language.bindings import dotted_node, imported, resolve, spelling
 from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
-from verifygrad.tutorials import autodiff
+from verifygrad.tutorials import autodiff, handwritten
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
@@ -27,6 +27,7 @@ from verifygrad.tutorials.values import (
     GradOf,
     Number,
     Other,
+    Pullback,
     Sequence,
     Tape,
     Tensor,
@@ -37,7 +38,7 @@ from verifygrad.tutorials.values import (
     text_of,
 )
 
-Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape
+Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape | Pullback
 
 # Constructors and what they are called in verifygrad's constant language.
 _CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
@@ -81,6 +82,7 @@ class Reading:
     agreements: list[Agreement] = field(default_factory=list)  # asserts that two ways of computing a value agree
     rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
     # formula program, file line of the backward, where, what it is)
+    hand_gradients: list[handwritten.HandGradient] = field(default_factory=list)  # variables named as derivatives of the loss
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,10 @@ class CodeReader(FunctionCalls):
             self.define(node)
         elif isinstance(node, ast.ClassDef) and any(self.path(base) in autodiff.FUNCTION_CLASSES for base in node.bases):
             self.define_rule_class(node)
+        elif isinstance(node, ast.Assign) and _unpacked_literal(node):  # a, b = 2.0, x * 3: each name bound to its own part
+            values = [self.expression(part) for part in node.value.elts]
+            for target, value, part in zip(node.targets[0].elts, values, node.value.elts):
+                self.assign(target, value, ast.Assign([target], part, lineno=node.lineno, col_offset=node.col_offset))
         elif isinstance(node, ast.Assign):
             value = self.expression(node.value)
             for target in node.targets:
@@ -290,6 +296,9 @@ class CodeReader(FunctionCalls):
             if isinstance(value, Tensor):
                 self.reading.bindings.append((target.id, value, self.file_line(node.lineno)))
                 value.bound = value.bound or target.id
+                paired = handwritten.pair(target.id, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
+                if paired is not None:
+                    self.reading.hand_gradients.append(paired)
             self.names[target.id] = value
             self.share(target.id, getattr(node, "value", None))
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Sequence) and len(value.items) == len(target.elts):
@@ -390,8 +399,9 @@ class CodeReader(FunctionCalls):
                     value.grad_written = not any(k.arg == "grad_req" and ast.unparse(k.value) == "'add'" for k in call.keywords)
                 return
             if method == "watch" and isinstance(self.expression(owner), Tape):
-                for argument in call.args:
-                    self.requires_grad(argument, node)
+                for argument in call.args:  # tape.watch(x) or tape.watch([a, b])
+                    for watched in argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else [argument]:
+                        self.requires_grad(watched, node)
                 return
             if method == "reset" and isinstance(self.expression(owner), Tape):
                 return
@@ -547,7 +557,7 @@ class CodeReader(FunctionCalls):
             callee = self.names.get(node.func.id) if isinstance(node.func, ast.Name) else None
             if callee is None and not isinstance(node.func, (ast.Attribute, ast.Name)):
                 callee = self.expression(node.func)  # grad(f)(x)
-            if isinstance(callee, (Function, Transform, Tape)):
+            if isinstance(callee, (Function, Transform, Tape, Pullback)):
                 return self.call(callee, node)
             if isinstance(callee, Unknown):
                 return callee
@@ -779,7 +789,7 @@ class CodeReader(FunctionCalls):
         made = Tensor(COMPUTED, line, where, tree=template, refs=tensors, dtype=dtype, device=device, size=size)
         made.random = "unseeded" if made.unseeded else ("seeded" if any(t.random for t in tensors) else "")
         if not made.requires_grad or self.no_grad:
-            return Tensor(CONST, line, where, value=text_of(made), dtype=dtype, device=device, random=made.random)
+            return Tensor(CONST, line, where, value=text_of(made), dtype=dtype, device=device, random=made.random, origin=made)
         return made
 
     def detached(self, tensor: Tensor, node: ast.AST) -> Tensor:
@@ -799,6 +809,14 @@ class CodeReader(FunctionCalls):
 
 _AGREEING = {"allclose", "array_equal", "equal", "assert_allclose", "assert_close", "assert_array_almost_equal", "assert_array_equal",
              "assert_almost_equal", "isclose"}  # fmt: skip
+
+
+def _unpacked_literal(node: ast.Assign) -> bool:
+    """`a, b = 2.0, x * 3`: one tuple target and a tuple or list written out, of the same length, nothing starred."""
+    if len(node.targets) != 1 or not isinstance(node.targets[0], (ast.Tuple, ast.List)) or not isinstance(node.value, (ast.Tuple, ast.List)):
+        return False
+    parts = [*node.targets[0].elts, *node.value.elts]
+    return len(node.targets[0].elts) == len(node.value.elts) and not any(isinstance(part, ast.Starred) for part in parts)
 
 
 def compared(test: ast.expr) -> tuple[ast.expr, ast.expr] | None:

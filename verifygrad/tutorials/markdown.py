@@ -29,7 +29,7 @@ def read_markdown(text: str) -> list[Block]:
         return read_rest(text)
     from markdown_it import MarkdownIt
 
-    lines = text.splitlines()
+    lines = newline_split(text)
     blocks: list[Block] = []
     expect_output = False
     # NOTE: block structure only: inline parsing (emphasis, links) is not needed and costs most of the time.
@@ -58,7 +58,8 @@ def read_markdown(text: str) -> list[Block]:
                 options += 1
             code = "\n".join(body[options:])
             after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES  # an output fenced as code
-            blocks.extend(_fenced(language, code, start + 2 + options, expect_output or (after_code and looks_printed(code))))
+            printed = after_code and (looks_printed(code) or looks_symbolic(code, blocks[-1].text))
+            blocks.extend(_fenced(language, code, start + 2 + options, expect_output or printed))
             expect_output = False
         elif token.type == "code_block":  # indented: code, or an output where one is announced or it looks printed
             kind = OUTPUT if expect_output or looks_printed(token.content) else CODE
@@ -72,14 +73,26 @@ def read_markdown(text: str) -> list[Block]:
     return blocks
 
 
+# NOTE: `[^\S\n]`, not `\s`: with re.M, `^\s*` at each of 200,000 blank lines would run over all those below it.
+_REST_MARK = re.compile(r"^[^\S\n]*\.\.[^\S\n]+[\w-]+::|::[^\S\n]*$", re.M)
+_MARKDOWN_FENCE = re.compile(r"^[^\S\n]*(```|~~~)", re.M)
+
+
+def newline_split(text: str) -> list[str]:
+    """The lines of a text as markdown-it-py and the rest of `check` count them."""
+    # NOTE: not str.splitlines(): it also ends a line at U+2028, form feeds and \x1c-\x1e, and every line below shifts.
+    lines = text.replace("\r\n", "\n").split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
 def is_rest(text: str) -> bool:
     """reST rather than Markdown: its directives or literal blocks (`::`), and no Markdown fence."""
-    return bool(re.search(r"^\s*\.\.\s+[\w-]+::|::\s*$", text, re.M)) and not re.search(r"^\s*(```|~~~)", text, re.M)
+    return bool(_REST_MARK.search(text)) and not _MARKDOWN_FENCE.search(text)
 
 
 def read_rest(text: str) -> list[Block]:
     """reST (and anything with its directives): fenced blocks and directives as code or output; the rest as prose."""
-    lines = text.splitlines()
+    lines = newline_split(text)
     blocks: list[Block] = []
     prose: list[str] = []
     prose_start = 1
@@ -107,32 +120,33 @@ def read_rest(text: str) -> list[Block]:
             flush_prose()
             text = "\n".join(body[options:]) + "\n"
             after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES
-            blocks.extend(_fenced(language, text, index + 2 + options, expect_output or (after_code and looks_printed(text))))
+            printed = after_code and (looks_printed(text) or looks_symbolic(text, blocks[-1].text))
+            blocks.extend(_fenced(language, text, index + 2 + options, expect_output or printed))
             expect_output = False
             index = end + 1
             prose_start = index + 1
             continue
         if directive:
             flush_prose()
-            end, body = _indented_body(lines, index + 1, len(directive.group(1)))
+            end, body, first = _indented_body(lines, index + 1, len(directive.group(1)))
             kind = directive.group(2)
             if kind == "math":
                 blocks.append(Block(PROSE, "$$" + " ".join(body) + "$$\n", index + 1))
             elif kind == "testoutput" or (directive.group(3).lower() in _OUTPUT_LANGUAGES and directive.group(3)):
-                blocks.append(Block(OUTPUT, _dedent(body), index + 2))
+                blocks.append(Block(OUTPUT, _dedent(body), first))
             else:
-                blocks.extend(_session_or_code(_dedent(body), index + 2))
+                blocks.extend(_session_or_code(_dedent(body), first))
             index = end
             prose_start = index + 1
             continue
         if line.rstrip().endswith("::") and not line.lstrip().startswith(".."):  # a reST literal block
-            end, body = _indented_body(lines, index + 1, len(line) - len(line.lstrip()))
+            end, body, first = _indented_body(lines, index + 1, len(line) - len(line.lstrip()))
             if body:
                 prose.append(line)
                 flush_prose()
                 literal = _dedent(body)
                 labelled = expect_output or OUTPUT_LABEL.match(line[:-1] + ":")
-                blocks.extend([Block(OUTPUT, literal, index + 2)] if labelled else _session_or_code(literal, index + 2))
+                blocks.extend([Block(OUTPUT, literal, first)] if labelled else _session_or_code(literal, first))
                 index = end
                 prose_start = index + 1
                 continue
@@ -172,6 +186,32 @@ def looks_printed(text: str) -> bool:
     return all(isinstance(statement, ast.Expr) and _is_shown_value(statement.value) for statement in module.body)
 
 
+_PRETTY_MARKS = re.compile(r"[⋅ℯ⎛⎝⎞⎠─√∂]")
+_LABEL = re.compile(r"^[^=]*?(?:\s=\s|:\s)")
+
+
+def looks_symbolic(text: str, code: str) -> bool:
+    """Whether a fenced block after SymPy code holds the formulas it printed (`2*x*cos(x**2)`, `df/dx = 3*exp(3*x)`,
+    `24⋅x`) rather than code: every line a formula, after a label, and none of them a statement or a bare name."""
+    if "sympy" not in code and "diff(" not in code or not text.strip():
+        return False
+    return all(_is_formula_line(line) for line in text.split("\n") if line.strip())
+
+
+def _is_formula_line(line: str) -> bool:
+    if _PRETTY_MARKS.search(line) or re.fullmatch(r"[\s\w]*", line) and line.startswith(" "):
+        return True  # drawn by SymPy's pretty printer (exponents sit on the line above)
+    written = _LABEL.sub("", line, count=1).strip()
+    try:
+        node = ast.parse(written, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if not isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
+        return False
+    allowed = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant, ast.Load, ast.operator, ast.unaryop)
+    return all(isinstance(part, allowed) and (not isinstance(part, ast.Call) or isinstance(part.func, ast.Name)) for part in ast.walk(node))
+
+
 def _is_shown_value(node: ast.expr) -> bool:
     if isinstance(node, ast.UnaryOp):
         node = node.operand
@@ -179,6 +219,8 @@ def _is_shown_value(node: ast.expr) -> bool:
         return isinstance(node.value, (int, float))
     if isinstance(node, (ast.List, ast.Tuple)):
         return all(_is_shown_value(element) for element in node.elts)
+    if isinstance(node, ast.Subscript):  # numpy's rows without commas, `[[-0.1]\n [0.2]]`, parse as a list indexed by a list
+        return _is_shown_value(node.value) and _is_shown_value(node.slice)
     return isinstance(node, ast.Call) and ast.unparse(node.func) in _REPR_CALLS
 
 
@@ -199,17 +241,20 @@ def _fenced(language: str, body: str, line: int, expect_output: bool) -> list[Bl
     return []  # another language (bash, yaml, ...): not a tutorial's Python
 
 
-def _indented_body(lines: list[str], start: int, indent: int) -> tuple[int, list[str]]:
-    """The lines indented deeper than ``indent`` after a directive (options skipped), and where they end."""
+def _indented_body(lines: list[str], start: int, indent: int) -> tuple[int, list[str], int]:
+    """The lines indented deeper than ``indent`` after a directive (options and blank lines before them skipped),
+    where they end, and the line number of the first."""
     body: list[str] = []
+    first = start
     index = start
     while index < len(lines) and (not lines[index].strip() or len(lines[index]) - len(lines[index].lstrip()) > indent):
-        if not (not body and lines[index].strip().startswith(":")):
+        if body or not (not lines[index].strip() or lines[index].strip().startswith(":")):
+            first = index if not body else first
             body.append(lines[index])
         index += 1
     while body and not body[-1].strip():
         body.pop()
-    return index, body
+    return index, body, first + 1
 
 
 def _dedent(lines: list[str]) -> str:
@@ -220,7 +265,7 @@ def _dedent(lines: list[str]) -> str:
 
 def _session_or_code(text: str, line: int) -> list[Block]:
     """A `>>>` session becomes code and output blocks, statement by statement; other text is one code block."""
-    lines = text.splitlines()
+    lines = newline_split(text)
     if not any(item.lstrip().startswith(">>>") for item in lines):
         return [Block(CODE, text, line)]
     blocks: list[Block] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,9 +15,10 @@ from verifygrad.language.constants import CONSTRUCTORS
 from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError
 from verifygrad.language.statements import NeedsValues, compile_program
 from verifygrad.tutorials.constant import constant_array
-from verifygrad.tutorials.findings import Found
+from verifygrad.tutorials.dependence import derivative_depends
+from verifygrad.tutorials.findings import UNSEEDED, Found, random_text
 from verifygrad.tutorials.interpret import Derivation, Reading
-from verifygrad.tutorials.values import COMPUTED, LEAF, Tensor, _Substitute, computed_of, leaves_of
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Tensor, _Substitute, computed_of, leaves_of
 
 # NOTE: an input named like a function or constant of the language would be read as that function; such leaves are renamed.
 _RESERVED = set(FUNCTIONS) | set(CONSTRUCTORS) | set(NAMED_CONSTANTS)
@@ -85,6 +87,9 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
     drafts: list[Draft] = []
     taken: set[int] = set()
     built: list[tuple[Derivation, Draft, list[Draft]]] = []
+    for item in found:
+        if item.status == UNSEEDED and _beyond_random(item):
+            item.status = ""  # the derivative is the same whatever the random values: compared at the stand-in ones
     for derivation in reading.derivations:
         failing = next((item for item in found if item.values is not None and not np.all(np.isfinite(item.values))
                         and (derivation in item.derivations or item.tensor is derivation.output)), None)  # fmt: skip
@@ -95,6 +100,10 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
                 not_read.append(entry)
             continue
         draft = _derivation_draft(derivation, path, label)
+        if derivation.custom and draft.mapping["dtype"] == "float32" and _overflows_in_float32(draft):
+            # NOTE: the rule is there because the float32 primal overflows (log(1 + exp(100))): its claim is about the math
+            draft.mapping["dtype"] = "float64"
+            draft.mapping["description"] += " (in float64: the float32 function overflows here)"
         if _invalid(draft, not_read, derivation.line, derivation.output_name):
             for item in found:
                 if derivation in item.derivations or item.tensor is derivation.output:
@@ -107,7 +116,7 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
         for derivation, draft, extras in built:
             if item.kind == "value" and item.tensor is derivation.output:
                 _add(draft, extras, "value", "value", item)
-            elif item.kind in ("grad", "formula", "jacobian", "hessian") and item.derivations == (derivation,):
+            elif item.kind in ("grad", "formula", "jacobian", "hessian", "jvp") and item.derivations == (derivation,):
                 _add(draft, extras, item.kind, draft.names[id(item.leaf)], item)
             else:
                 continue
@@ -144,6 +153,31 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
     return drafts
 
 
+def _beyond_random(item: Found) -> bool:
+    """Whether a claimed derivative is the same whatever the unseeded random values are: no VJP on its paths reads a
+    value they reach (the random inputs and constants become inputs of a program read for that, never run)."""
+    if item.kind not in ("grad", "jacobian", "hessian") or item.leaf is None or not item.derivations:
+        return False
+    for derivation in item.derivations:
+        if random_text(derivation.grad_output) or any(map(random_text, derivation.jvp.values())) or item.leaf not in derivation.leaves:
+            return False
+        names = input_names(derivation.leaves)
+        randoms = [ref for tensor in computed_of([derivation.output]) for ref in tensor.refs if ref.kind == CONST and ref.unseeded]
+        for ref in randoms:
+            names[id(ref)] = next(name for number in itertools.count() if (name := f"random_{number}") not in names.values())
+        unknown = {names[id(leaf)] for leaf in derivation.leaves if leaf.unseeded} | {names[id(ref)] for ref in randoms}
+        values = {names[id(t)]: constant_array(t.value) for t in [*derivation.leaves, *randoms]}
+        statements, (output,) = program_of([derivation.output], dict(names))
+        try:
+            program = compile_program("\n".join(statements) + "\n", values if all(v is not None for v in values.values()) else list(values),
+                                      output=output)  # fmt: skip
+        except (ExprError, NeedsValues):
+            return False
+        if derivative_depends(program, names[id(item.leaf)], unknown):
+            return False
+    return True
+
+
 def _base(expr: str, leaves: list[Tensor], names: dict[int, str], name: str, line: int, path: str, grad_output: Any) -> dict[str, Any]:
     mapping: dict[str, Any] = {
         "name": name,
@@ -174,6 +208,8 @@ def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
         mapping["wrt"] = [*mapping["inputs"], *retained]
     if derivation.quantity in ("jacobian", "hessian"):
         mapping[derivation.quantity] = True
+    if derivation.quantity == "jvp":  # forward mode: the tangent of each input it was pushed along
+        mapping["jvp"] = {names[id(leaf)]: derivation.jvp[id(leaf)] for leaf in leaves if id(leaf) in derivation.jvp}
     asked = f"{derivation.output_name}.backward()" if derivation.quantity == "grad" and "(" not in derivation.output_name else derivation.output_name
     if derivation.quantity != "grad":
         asked = f"the {derivation.quantity} of {derivation.output_name}"
@@ -239,6 +275,22 @@ def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: st
     return False
 
 
+def _overflows_in_float32(draft: Draft) -> bool:
+    """Whether the case's value is finite in float64 but not in float32 at its inputs."""
+    from verifygrad.language.evaluate import program_value
+
+    values = {name: constant_array(text) if isinstance(text, str) else None for name, text in draft.mapping["inputs"].items()}
+    if any(value is None for value in values.values()):
+        return False
+    try:
+        program = compile_program(draft.mapping["expr"], values)
+        wide = program_value(program, values)
+        narrow = program_value(program, {name: value.astype(np.float32) for name, value in values.items()}, np.float32)
+    except (ExprError, ValueError, TypeError, ArithmeticError):
+        return False
+    return bool(np.all(np.isfinite(wide)) and not np.all(np.isfinite(narrow)))
+
+
 def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Found) -> None:
     """Put a claim into the case; a second, different claim on the same quantity gets a copy of the case of its own."""
     for existing_kind, existing_quantity, existing in draft.claims:
@@ -254,8 +306,8 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
     expect = draft.mapping.setdefault("expect", {})
     if kind == "values":
         expect.setdefault("values", {})[quantity] = _claimed(item)
-    elif kind == "value":
-        expect["value"] = _claimed(item)
+    elif kind in ("value", "jvp"):  # one tensor each, not one per input
+        expect[kind] = _claimed(item)
     else:
         expect.setdefault(kind, {})[quantity] = item.formula if kind == "formula" else _claimed(item)
     if kind == "formula":

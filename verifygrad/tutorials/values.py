@@ -33,6 +33,7 @@ class Tensor:
     size: int = 0  # characters of the tensor written out as an expression (bounded by --limit expr_chars)
     bound: str = ""  # COMPUTED: the Python name it was first assigned to, the name of its statement in a program
     defs: tuple[str, ...] = ()  # COMPUTED by a call of the tutorial's functions: their definitions, as the program writes them
+    origin: Tensor | None = None  # CONST computed from others without gradients (numpy): the computation, for hand-written gradients
     serial: int = field(default_factory=lambda: next(_SERIAL))  # creation order: a program's statements follow it
 
     @property
@@ -106,6 +107,15 @@ class Sequence:
 
 
 @dataclass(frozen=True)
+class Pullback:
+    """The function `jax.vjp(f, x)` and `torch.func.vjp` return: called with a cotangent, the VJP of `f` at `x`."""
+
+    output: Tensor
+    leaves: tuple[Tensor, ...]
+    label: str
+
+
+@dataclass(frozen=True)
 class Tape:
     """A tf.GradientTape (or a vjp function waiting for its cotangent)."""
 
@@ -175,3 +185,4 @@ class Derivation:
     leaves: list[Tensor] = field(default_factory=list)
     quantity: str = "grad"  # "grad" (backward, grad(f), tape.gradient), "jacobian" or "hessian"
     jvp: dict[int, str] = field(default_factory=dict)  # forward mode: leaf id -> the tangent's constant text
+    custom: bool = False  # of a function with a custom derivative rule

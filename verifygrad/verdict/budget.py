@@ -52,7 +52,29 @@ STEP = 2.0**-20  # h: far above float64's rounding, small enough to stay linear
 REDUCTIONS = ("sum", "mean", "logsumexp", "trace", "prod", "sum_to")
 SUMS = ("sum", "mean", "trace", "matmul", "sum_to")  # results that are sums of terms: rounded at the size of the partial sums
 # Functions whose result is rounded even where it is a whole number: tanh(21) is 1 - 1.2e-18, held as 1.
-TRANSCENDENTAL = ("exp", "expm1", "log", "log1p", "tanh", "sigmoid", "softplus", "sin", "cos", "tan", "sqrt", "erf", "erfc", "asin", "acos", "atan", "atan2")
+TRANSCENDENTAL = (
+    "exp",
+    "expm1",
+    "log",
+    "log1p",
+    "tanh",
+    "sigmoid",
+    "softplus",
+    "sin",
+    "cos",
+    "tan",
+    "sqrt",
+    "erf",
+    "erfc",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "lgamma",
+    "polygamma",
+    "besseli",
+    "erfinv",
+)
 LINEAR_ALGEBRA = ("inv", "det", "logabsdet", "solve")  # an n x n factorization: about n roundings per result, each amplified by the condition
 # (rtol, atol) where the budget ran out of time (reported as such in the tolerance's source).
 FALLBACK = {"float64": ((1e-7, "fallback"), (1e-9, "fallback")), "float32": ((1e-4, "fallback"), (1e-5, "fallback"))}

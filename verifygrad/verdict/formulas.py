@@ -32,6 +32,9 @@ FORMULA_RTOL = 1e-9  # both sides evaluated to 30 digits, so only a real differe
 # NOTE: where the truth is exactly 0, 30-digit arithmetic leaves residues of about 1e-30 times the
 # terms that cancelled (5.7e-42 from terms of 1e-12): the absolute floor scales with those terms.
 TERMS_FLOOR = 1e-20
+# NOTE: the same in float64: `1 - 1/(1 + exp(x))` is 1 - 1 = 0 at x = -300, where the truth is exp(x); a
+# difference under CANCELLED_RTOL times the terms a side adds and subtracts is rounding, not a wrong claim.
+CANCELLED_RTOL = 1e-12
 MAX_PROOF_ELEMENTS = 64
 
 
@@ -93,7 +96,7 @@ def check_numerically(claim: Claim, problem: Problem, truth: np.ndarray | None, 
 
     with np.errstate(all="ignore"):
         if truth is not None:
-            wrong = _differs(claim, problem.inputs, _claimed(claim, problem, problem.inputs), truth, "true")
+            wrong = _differs(claim, problem.inputs, _claimed(claim, problem, problem.inputs), truth, "true", _cancelled(claim, problem.inputs))
             if wrong:
                 return Numeric(wrong, 0, at_inputs=True)
         held = 0
@@ -106,7 +109,7 @@ def check_numerically(claim: Claim, problem: Problem, truth: np.ndarray | None, 
             if not (np.all(np.isfinite(result.value)) and np.all(np.isfinite(gradient))):
                 continue  # outside the domain
             claimed = _claimed(claim, problem, point)
-            wrong = _differs(claim, point, claimed, gradient, "numpy's")
+            wrong = _differs(claim, point, claimed, gradient, "numpy's", _cancelled(claim, point))
             if wrong:
                 return Numeric(wrong, held)
             if _fd_confirms(claim, moved, claimed):
@@ -174,12 +177,29 @@ def _true_name(claim: Claim) -> str:
     return f"∂/∂{claim.quantity}" if claim.kind == "formula" else claim.quantity
 
 
-def _differs(claim: Claim, point: dict[str, np.ndarray], claimed: np.ndarray, gradient: np.ndarray, whose: str) -> str | None:
-    """'wrong (differs at x = 0.5: claimed 1.5, true ∂/∂x = 0.75)', or None where they agree (non-finite truths left out)."""
+def _cancelled(claim: Claim, inputs: dict[str, np.ndarray]) -> float:
+    """The size of the terms the claimed formula adds or subtracts (which may cancel): the largest sum of their magnitudes."""
+    from verifygrad.engines import numpy_engine
+
+    values = numpy_engine.forward(claim.formula, inputs, "float64", keep=True)
+    sizes = [0.0]
+    for node in claim.formula.nodes:
+        if node.op in ("add", "sub"):
+            sizes.append(float(np.max(np.abs(values[node.args[0]]), initial=0.0) + np.max(np.abs(values[node.args[1]]), initial=0.0)))
+        elif node.op in ("sum", "mean"):
+            sizes.append(float(np.sum(np.abs(values[node.args[0]]))))
+    finite = [size for size in sizes if np.isfinite(size)]
+    return max(finite)
+
+
+def _differs(claim: Claim, point: dict[str, np.ndarray], claimed: np.ndarray, gradient: np.ndarray, whose: str, terms: float = 0.0) -> str | None:
+    """'wrong (differs at x = 0.5: claimed 1.5, true ∂/∂x = 0.75)', or None where they agree (non-finite truths left out).
+
+    ``terms``: the size of the terms the claim cancels; rounding leaves up to CANCELLED_RTOL of it where the truth is tiny."""
     gradient = np.asarray(gradient, np.float64)
     finite = np.isfinite(gradient)
     scale = float(np.max(np.abs(gradient[finite]), initial=0.0))
-    allowed = NUMERIC_RTOL * (np.abs(gradient) + scale) + 1e-300
+    allowed = NUMERIC_RTOL * (np.abs(gradient) + scale) + CANCELLED_RTOL * terms + 1e-300
     bad = finite & ~(np.abs(claimed - gradient) <= allowed)
     if not bad.any():
         return None

@@ -208,6 +208,7 @@ def alias(op: str, arity: int = 1) -> Function:
     return spelling(lambda call: call.graph.op(op, *call.tensors), (arity, arity))
 
 
+METHOD_ONLY = "Tensor."  # the key prefix of a method that differs from the function of its name: x.where(c, y)
 NO_TENSOR = -1  # NOTE: a None written where an optional tensor goes, F.batch_norm(x, None, None, w, b, True): no node
 PART = "(part)"  # NOTE: a keyword no Python call can spell: which element of a tuple result is taken
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 
-from verifygrad.language.spellings.compose import Builder, Call, Compose, Graph, alias, spelling, unary
+from verifygrad.language.spellings.compose import METHOD_ONLY, Builder, Call, Compose, Graph, alias, spelling, unary
 from verifygrad.language.syntax import ExprError, Function, column
 
 
@@ -142,6 +143,14 @@ def _where(call: Call) -> int:
     return g.op("add", g.op("select", condition, a), g.op("select", elsewhere, b))
 
 
+def _where_method(call: Call) -> int:
+    """``x.where(condition, y)``: torch's method, x where the condition holds, else y (torch.where(condition, x, y))."""
+    if len(call.tensors) != 3:
+        raise ExprError("x.where() takes a condition and a tensor, e.g. x.where(x > 0, 0 * x)", call.graph.col)
+    x, condition, y = call.tensors
+    return _where(dataclasses.replace(call, tensors=[condition, x, y]))
+
+
 SPELLINGS: dict[str, Function] = {
     "absolute": alias("abs"),
     "mul": alias("mul", 2), "sub": spelling(lambda call: _subtract(call), (2, 2), keywords=("alpha",)), "neg": alias("neg"),
@@ -203,6 +212,7 @@ SPELLINGS: dict[str, Function] = {
     "mod": spelling(lambda call: modulo(call.graph.builder, *call.tensors, call.graph.col, call.graph.name), (2, 2)),
     "fmod": spelling(_fmod, (2, 2)),
     "where": spelling(_where, (3, 3)),
+    METHOD_ONLY + "where": spelling(_where_method, (3, 3)),
     **{name: _compare_call(kind) for names, kind in (
         (("gt", "greater"), ast.Gt), (("lt", "less"), ast.Lt), (("ge", "greater_equal"), ast.GtE),
         (("le", "less_equal"), ast.LtE), (("eq", "equal"), ast.Eq), (("ne", "not_equal"), ast.NotEq)) for name in names},

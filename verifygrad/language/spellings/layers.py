@@ -108,6 +108,10 @@ def _batch_norm(call: Call) -> int:
     with the batch's statistics in training (the variance biased), else the running ones."""
     g, x = call.graph, call.tensors[0]
     shape = _shape_of(call)
+    if len(shape) < 2:
+        if 0 in shape:  # an empty batch: the value and the gradient are empty, as torch's
+            return x
+        raise ExprError(f"{g.name}() takes an input of shape (N, C, ...): 2 dims or more, not {len(shape)}", g.col)
     channels, ndim = shape[1], len(shape)
     training = call.literal("training", 0, False) if "training" not in call.params else call.flag("training", False)
     eps = call.scalar("eps", 2, 1e-5)

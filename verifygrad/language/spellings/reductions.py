@@ -118,4 +118,4 @@ SPELLINGS: dict[str, Function] = {
 
 LITERAL_POSITIONAL = frozenset({"diff"})
 DIM_POSITIONAL = frozenset({"var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "cumprod", "argmax", "argmin"})
-UNSUPPORTED = dict.fromkeys(("sort", "argsort", "topk", "kthvalue", "median", "quantile", "nanmedian", "msort"), "sorting")
+UNSUPPORTED = dict.fromkeys(("argsort", "quantile", "nanmedian", "nanquantile"), "sorting")

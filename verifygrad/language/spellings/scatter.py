@@ -5,6 +5,7 @@ The positions are fixed at the case's values (as ``x[k]`` is), so each is an ind
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -44,6 +45,7 @@ def _masked_fill(call: Call) -> int:
 
 
 def _along_key(call: Call, dim: int, positions: np.ndarray) -> tuple:
+    positions = positions.reshape(1) if positions.ndim == 0 else positions  # NOTE: torch takes a 0-d index as one position
     if positions.ndim != 1:
         raise ExprError(f"{call.graph.name}() takes a 1-D index", call.graph.col)
     return along(dim, nested_tuple(positions))
@@ -54,6 +56,9 @@ def _index_write(kind: str) -> Callable[[Call], int]:
 
     def compose(call: Call) -> int:
         g, x, index = call.graph, call.tensors[0], call.tensors[1]
+        if _shape(call, x) == ():  # NOTE: torch writes into a 0-d tensor as into one element along dim 0
+            ones = [g.op("reshape", t, shape=(1,)) if i != 1 and _shape(call, t) == () else t for i, t in enumerate(call.tensors)]
+            return g.op("reshape", compose(dataclasses.replace(call, tensors=ones)), shape=())
         dim, shape = _dim(call), _shape(call, x)
         key = _along_key(call, dim, _positions(call, index))
         mask = np.zeros(shape)

@@ -7,11 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from verifygrad.language.spellings import sorting
 from verifygrad.language.spellings.compose import Builder, nested_tuple, whole_numbers
 from verifygrad.language.spellings.table import library_name
 from verifygrad.language.syntax import ExprError, column, literal
 
-TUPLE_RESULTS = frozenset({"max", "min", "slogdet", "split", "unbind", "np.split", "chunk", "array_split"})
+TUPLE_RESULTS = frozenset({"max", "min", "slogdet", "split", "unbind", "np.split", "chunk", "array_split"}) | sorting.TUPLE_RESULTS
+# Calls whose result is a (values, indices) pair only when return_indices is True: its place among the positional arguments.
+INDICES_ON_REQUEST = {**{f"max_pool{n}d": 6 for n in (1, 2, 3)}, **{f"adaptive_max_pool{n}d": 2 for n in (1, 2, 3)}}
 
 
 KEY_HELP = "indices are written out: x[0], x[-1], x[1:3], x[::-1], x[:, 0], x[[0, 2]], x[[True, False, True]], x[None]"
@@ -20,7 +23,7 @@ KEY_HELP = "indices are written out: x[0], x[-1], x[1:3], x[::-1], x[:, 0], x[[0
 def subscript(b: Builder, node: ast.Subscript, depth: int) -> int:
     """x[...] with a key written out in the text; torch.max(x, 0)[0] takes part of a tuple result."""
     col = column(node)
-    if isinstance(node.value, ast.Call) and _called_name(node.value) in TUPLE_RESULTS:
+    if isinstance(node.value, ast.Call) and _returns_tuple(node.value):
         part = literal(node.slice) if isinstance(node.slice, (ast.Constant, ast.UnaryOp)) else None
         if type(part) is not int or part < 0:
             raise ExprError(f"take one result of {_called_name(node.value)}() by a literal index, e.g. [0]", col)
@@ -45,6 +48,14 @@ def _computed_key_item(b: Builder, item: ast.AST, depth: int) -> tuple:
     if isinstance(item, ast.Compare):
         return nested_tuple(np.asarray(value) != 0)
     return nested_tuple(whole_numbers(value, "the index", column(item)))
+
+
+def _returns_tuple(call: ast.Call) -> bool:
+    name = _called_name(call)
+    if name not in INDICES_ON_REQUEST:
+        return name in TUPLE_RESULTS
+    asked = [keyword.value for keyword in call.keywords if keyword.arg == "return_indices"] + call.args[INDICES_ON_REQUEST[name] :][:1]
+    return any(isinstance(given, ast.Constant) and given.value is True for given in asked)
 
 
 def _called_name(call: ast.Call) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, nn, reductions, scatter, shape, special
+from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, nn, reductions, scatter, shape, sorting, special
 from verifygrad.language.spellings.compose import NUMPY_PREFIXES
 from verifygrad.language.syntax import ExprError, Function, literal
 
-FAMILIES = (elementwise, nn, layers, reductions, losses, shape, scatter, linalg, special)
+FAMILIES = (elementwise, nn, layers, reductions, losses, shape, scatter, linalg, special, convolution, sorting)
 
 # Each name's composition; the numpy meaning of a name torch gives another meaning is filed under ``np.<name>``.
 SPELLINGS: dict[str, Function] = {name: function for family in FAMILIES for name, function in family.SPELLINGS.items()}
@@ -18,7 +18,7 @@ LITERAL_POSITIONAL = frozenset().union(*(getattr(family, "LITERAL_POSITIONAL", (
 # Of those, the names whose positional numbers (floats too) are parameters, not tensors.
 NUMBER_POSITIONAL = frozenset().union(*(getattr(family, "NUMBER_POSITIONAL", ()) for family in FAMILIES))
 # Names whose optional tensors may be written None positionally.
-OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS
+OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS | convolution.OPTIONAL_TENSORS
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
 DIM_POSITIONAL = nn.DIM_POSITIONAL | reductions.DIM_POSITIONAL | shape.DIM_POSITIONAL
 # Asked for often, left out on purpose: a clear error rather than a wrong answer.
@@ -41,13 +41,21 @@ def unsupported(name: str, col: int) -> ExprError:
     return ExprError(f"not supported yet: {UNSUPPORTED[name]} ('{name}')", col)
 
 
-def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], bool]) -> tuple[list[ast.AST], list[ast.AST]]:
-    """A call's positional arguments: tensors (to visit), and literals (dims, shapes, sizes)."""
+def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], bool],
+              bound: Callable[[str], bool] = lambda _: False) -> tuple[list[ast.AST], list[ast.AST]]:  # fmt: skip
+    """A call's positional arguments: tensors (to visit), and literals (dims, shapes, sizes).
+
+    ``bound`` tells the names the program or case defines: an input named ``e`` is that tensor, not Euler's number.
+    """
     if name in shape.SEQUENCES and args and isinstance(args[0], (ast.List, ast.Tuple)):
         args = [*args[0].elts, *args[1:]]  # torch.cat([a, b], 0): the tensors, then the rest
     numbers = name in NUMBER_POSITIONAL
-    literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and _is_literal(arg, numbers)) for arg in args]
+    literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and not _names_bound(arg, bound) and _is_literal(arg, numbers)) for arg in args]
     return [a for a, lit in zip(args, literal_here) if not lit], [a for a, lit in zip(args, literal_here) if lit]
+
+
+def _names_bound(node: ast.AST, bound: Callable[[str], bool]) -> bool:
+    return any(isinstance(part, ast.Name) and bound(part.id) for part in ast.walk(node))
 
 
 def _is_literal(node: ast.AST, numbers: bool = False) -> bool:

@@ -1,0 +1,62 @@
+"""Hand-written backprop: a printed variable named as a derivative of the loss is a claim about the loss's gradient."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_tutorial_check import cli
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tutorials"
+
+SETUP = """import numpy as np
+x = np.array([[1.0, 2.0], [0.5, -1.0], [-1.5, 0.25]])
+y = np.array([[1.0], [0.0], [1.0]])
+w = np.array([[0.2], [-0.4]])
+z = x @ w
+p = 1 / (1 + np.exp(-z))
+loss = np.mean((p - y) ** 2)
+"""
+
+
+def check(tmp_path: Path, code: str, output: str) -> tuple[int, str]:
+    path = tmp_path / "backprop.md"
+    path.write_text(f"```python\n{SETUP}{code}```\n\n```\n{output}```\n")
+    return cli("check", "--no-color", str(path))
+
+
+def test_a_printed_hand_gradient_is_checked_against_the_losss_derivative() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "numpy_backprop.md"))
+    assert code == 0, output
+    assert "PASS  ∂loss/∂w (by hand: dw) at line 30" in output
+    assert "✓ line 35 (printed output): ∂/∂w [-0.142468, -0.0746229, 0.048529]: holds" in output
+
+
+def test_a_wrong_hand_gradient_fails_at_the_printed_value() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "numpy_backprop_wrong.md"))
+    assert code == 1, output
+    assert "numpy_backprop_wrong.md:35: FAIL numpy_backprop_wrong.md:30:loss_w_by_hand_dw: claim grad.w: wrong" in output
+    assert "✓ line 35 (printed output): value [-0.658353, -0.317671, 0.184808]: holds" in output  # the arithmetic is right
+
+
+def test_the_gradient_with_respect_to_an_intermediate_holds_the_rest_of_the_graph_fixed(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "dz = 2 * (p - y) / 3 * p * (1 - p)\nprint(dz)\n", "[[-0.09847733]\n [ 0.09752017]\n [-0.0958941 ]]\n")
+    assert code == 0, output
+    assert "∂/∂z [-0.0984773, 0.0975202, -0.0958941]: holds" in output
+
+
+def test_two_losses_leave_the_pairing_undecided_unless_the_name_says_which(tmp_path: Path) -> None:
+    both = "cost = np.sum(np.abs(w))\n"
+    code, output = check(tmp_path, both + "dw = np.sign(w)\nprint(dw)\n", "[[ 1.]\n [-1.]]\n")
+    assert code == 0 and "∂/∂w" not in output, output
+    assert "dw reads as a hand-written gradient; not paired with a loss: several losses depend on w (loss, cost)" in output
+    code, output = check(tmp_path, both + "dcost_dw = np.sign(w)\nprint(dcost_dw)\n", "[[ 1.]\n [-1.]]\n")
+    assert code == 0 and "∂cost/∂w (by hand: dcost_dw)" in output and "∂/∂w [1, -1]: holds" in output, output
+
+
+def test_a_name_that_only_looks_like_a_derivative_is_not_paired(tmp_path: Path) -> None:
+    # a step vector for finite differences is not computed from w or from what the loss computes with it
+    code, output = check(tmp_path, "dw = 0.01 * np.ones((2, 1))\nprint(dw)\n", "[[0.01]\n [0.01]]\n")
+    assert code == 0 and "by hand" not in output, output
+    assert "dw reads as a hand-written gradient; not paired with a loss: dw is not computed from w or from what loss computes with it" in output
+    code, output = check(tmp_path, "dp = p.shape\nddd = np.ones(2)\nprint(ddd)\n", "[1. 1.]\n")
+    assert code == 0 and "by hand" not in output and "hand-written" not in output, output

@@ -1,0 +1,124 @@
+"""Hand-written backprop read as claims: a variable named as a derivative of the loss (``dW1``, ``dL_dw``,
+``grad_w``, ``w_grad``, ``dz2``) is a claim that its value is the loss's derivative with respect to that name.
+
+The pairing is decided where the variable is assigned, from the names bound then, and only where it is
+unambiguous: the name says which tensor it differentiates with respect to (``dW1`` -> ``W1``), the loss is
+named in it (``dL_dw``) or is the one tensor called loss, cost, ... that depends on that tensor, the loss
+has one element, and the gradient has the tensor's shape. Anything else is listed with the reason; the
+printed value then stays a claim about the code's arithmetic only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Derivation, Tensor, leaves_of, text_of
+
+LOSS_NAMES = ("loss", "cost", "L", "J", "E", "error", "objective", "total_loss", "data_loss", "err", "Loss", "Cost")
+_EXPLICIT = re.compile(r"^d([A-Za-z]\w*?)_?d([A-Za-z]\w*)$")  # dL_dw, dloss_dW1, dLdw
+_GRAD_OF = re.compile(r"^(?:grad_|d_)([A-Za-z]\w*)$|^([A-Za-z]\w*?)_grad(?:ient)?$")  # grad_w, d_out, w_grad, w_gradient
+_SHORT = re.compile(r"^d([A-Za-z]\w*)$")  # dW1, dz2, dout
+
+
+@dataclass(frozen=True)
+class HandGradient:
+    """A variable named as a derivative, and what its name pairs it with (or why it could not be paired)."""
+
+    name: str
+    tensor: Tensor
+    line: int
+    where: str
+    derivation: Derivation | None = None  # the loss as a function of the tensor the name differentiates with respect to
+    leaf: Tensor | None = None
+    why: str = ""  # why it was not paired
+
+
+def named_derivative(name: str, bound: dict[str, object]) -> tuple[str | None, str] | None:
+    """(the loss named, or None; the name differentiated with respect to) where ``name`` reads as a derivative of names bound."""
+    explicit = _EXPLICIT.match(name)
+    if explicit and explicit.group(1) in bound and explicit.group(2) in bound:
+        return explicit.group(1), explicit.group(2)
+    of = _GRAD_OF.match(name)
+    if of and (of.group(1) or of.group(2)) in bound:
+        return None, of.group(1) or of.group(2)
+    short = _SHORT.match(name)
+    if short and short.group(1) in bound:
+        return None, short.group(1)
+    return None
+
+
+def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: str) -> HandGradient | None:
+    """The pairing of a derivative-named tensor with the loss and the tensor its name says, decided from ``bound`` (the names now)."""
+    named = named_derivative(name, bound)
+    if named is None:
+        return None
+    loss_name, wrt_name = named
+    wrt = bound[wrt_name]
+    unpaired = HandGradient(name, tensor, line, where)
+    if not isinstance(wrt, Tensor):
+        return _why(unpaired, f"{wrt_name} is not a tensor the reader followed")
+    candidates = [loss_name] if loss_name else [n for n in LOSS_NAMES if isinstance(bound.get(n), Tensor) and n != name]
+    leaf = Tensor(LEAF, wrt.line, wrt.where, name=wrt_name, value=wrt.value if wrt.kind != COMPUTED else text_of(wrt), dtype=wrt.dtype,
+                  device=wrt.device, random="unseeded" if wrt.unseeded else wrt.random)  # fmt: skip
+    functions = {n: as_function_of(bound[n], wrt, leaf) for n in candidates if isinstance(bound.get(n), Tensor) and n != wrt_name}
+    depending = {n: output for n, output in functions.items() if output[0] is not bound[n]}
+    if not depending:
+        names = ", ".join(candidates) or "loss, cost, L, J, E, error"
+        return _why(unpaired, f"no loss in scope ({names}) depends on {wrt_name}")
+    if len(depending) > 1:
+        return _why(unpaired, f"several losses depend on {wrt_name} ({', '.join(depending)})")
+    ((loss, (output, downstream)),) = depending.items()
+    if not any(id(step) in downstream for step in graph(tensor)):  # NOTE: a step vector `dx = 0.01 * ones(3)` is not a gradient
+        return _why(unpaired, f"{name} is not computed from {wrt_name} or from what {loss} computes with it")
+    loss_value, grad_value, wrt_value = (constant_array(text_of(t)) for t in (bound[loss], tensor, wrt))
+    if loss_value is None or grad_value is None or wrt_value is None:
+        return _why(unpaired, "the values are not known to the reader (their shapes decide the pairing)")
+    if loss_value.size != 1:
+        return _why(unpaired, f"{loss} has {loss_value.size} elements, not one")
+    if grad_value.shape != wrt_value.shape:
+        return _why(unpaired, f"{name} has shape {grad_value.shape}, {wrt_name} has {wrt_value.shape}")
+    derivation = Derivation(output, f"∂{loss}/∂{wrt_name} (by hand: {name})", None, line, where, leaves=leaves_of(output))
+    return HandGradient(name, tensor, line, where, derivation, leaf)
+
+
+def _why(unpaired: HandGradient, why: str) -> HandGradient:
+    return HandGradient(unpaired.name, unpaired.tensor, unpaired.line, unpaired.where, why=why)
+
+
+def graph(tensor: Tensor) -> list[Tensor]:
+    """The tensor and every tensor it was computed from (through constants' computations), in the order the code made them."""
+    found: dict[int, Tensor] = {}
+    stack = [tensor]
+    while stack:  # NOTE: without recursion (a long chain of steps is deep)
+        item = stack.pop()
+        if id(item) not in found:
+            found[id(item)] = item
+            stack.extend(_steps(item).refs if _steps(item) is not None else ())
+    return sorted(found.values(), key=lambda item: item.serial)  # what a tensor is computed from is made before it
+
+
+def as_function_of(output: Tensor, wrt: Tensor, leaf: Tensor) -> tuple[Tensor, set[int]]:
+    """``output`` rebuilt with ``wrt`` replaced by ``leaf``, through how each constant was computed (``output`` itself if it
+    does not depend on it), and the ids of the tensors between them (``wrt`` and ``output`` included)."""
+    rebuilt: dict[int, Tensor] = {}
+    for tensor in graph(output):
+        if tensor is wrt:
+            rebuilt[id(tensor)] = leaf
+            continue
+        steps = _steps(tensor)
+        refs = tuple(rebuilt.get(id(ref), ref) for ref in steps.refs) if steps is not None else ()
+        if steps is None or all(new is old for new, old in zip(refs, steps.refs)):
+            rebuilt[id(tensor)] = tensor
+            continue
+        rebuilt[id(tensor)] = Tensor(COMPUTED, steps.line, steps.where, tree=steps.tree, refs=refs, dtype=steps.dtype, device=steps.device,
+                                     bound=tensor.bound, defs=steps.defs, size=steps.size)  # fmt: skip
+    return rebuilt[id(output)], {key for key, tensor in rebuilt.items() if tensor is leaf or tensor.kind == COMPUTED and key != id(tensor)}
+
+
+def _steps(tensor: Tensor) -> Tensor | None:
+    """How a tensor was computed: itself if computed with gradients, the computation a constant was folded from, or None."""
+    if tensor.kind == COMPUTED:
+        return tensor
+    return tensor.origin if tensor.kind == CONST else None
