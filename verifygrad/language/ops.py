@@ -79,6 +79,11 @@ class Op:
     # The arguments whose derivative the kink is about: pow at 0 has none in its base, yet its
     # derivative in the exponent exists there (0: x**y is 0 for every y > 0).
     kink_args: tuple[int, ...] = (0,)
+    # Elements of the arrays an engine makes inside the op beyond its arguments and result (operands broadcast
+    # over a batch), from the argument shapes (and attributes), as the shape rule takes them; and the words for them.
+    # They count against --max-elements with the nodes' own, before any engine runs.
+    intermediate: Callable[..., int] | None = None
+    intermediate_text: str = ""
 
 
 # --- shape rules -----------------------------------------------------------
@@ -122,6 +127,15 @@ def matmul_shape(x: Shape, y: Shape) -> Shape:
     except ShapeError:
         raise ShapeError(f"matmul: the batch dimensions of {fmt(x)} and {fmt(y)} do not broadcast") from None
     return batch + x[-2:-1] + y[-1:] if len(y) > 1 else batch + x[-2:-1]
+
+
+def matmul_intermediate(x: Shape, y: Shape) -> int:
+    """Beyond 2-D, each operand broadcast over the batch: torch copies it so, and its gradient has that size before
+    it is summed back (100x1x1xK @ 1x100xKx1 holds 100 x 100 x K of each, where the result is 100x100x1x1)."""
+    if len(x) <= 2 and len(y) <= 2:
+        return 0
+    batch = math.prod(broadcast_shape(x[:-2], y[:-2]))
+    return max(0, batch * math.prod(x[-2:]) - math.prod(x)) + max(0, batch * math.prod(y[-2:]) - math.prod(y))
 
 
 def outer_shape(x: Shape, y: Shape) -> Shape:
@@ -675,17 +689,37 @@ def cumsum_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
 
 
 def cumprod_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
-    """d out[i] / d x[j] = the product of x[k] for k <= i, k != j (i >= j): exact where x has zeros, unlike ans/x.
+    """d/dx[j] of <g, cumprod(x)> = before[j] * after[j]: before[j] the product of x[k] for k < j, after[j] the sum over
+    i >= j of g[i] times the product of x[k] for j < k <= i. Neither divides by x, so both are exact where x has zeros.
 
-    NOTE: builds, for each j, the sequence x with x[j] set to 1 (n times the memory of x along dim).
+    after solves after[j] = g[j] + x[j+1] * after[j+1], a linear recurrence, by doubling (Hillis-Steele): after step s,
+    after[j] covers i < j + 2**s and span[j] is the product of x over (j, j + 2**s]; log2(n) steps of a few n-sized
+    arrays each, so O(n) memory, where an n x n matrix of products would be 80 GB at 100,000 elements.
     """
     d = dim % x.ndim
     n = x.shape[d]
-    trailing = (1,) * (x.ndim - d - 1)
-    eye = np.eye(n, dtype=x.dtype).reshape((n, n) + trailing)
-    without_j = prim.expand_dims(x, dim=d) * (1 - eye) + eye  # [..., j, k, ...]: x[k], or 1 where k = j
-    later = np.triu(np.ones((n, n), dtype=x.dtype)).reshape((n, n) + trailing)  # [j, i]: 1 where i >= j
-    return prim.sum(prim.expand_dims(g, dim=d) * later * prim.cumprod(without_j, dim=d + 1), dim=d + 1, keepdim=False)
+    if n == 0:
+        return g
+    first = np.zeros((n,) + (1,) * (x.ndim - d - 1), dtype=x.dtype)
+    first[0] = 1
+    before = prim.cumprod(_shifted(x, d, -1) + first, dim=d)  # 1, x[0], x[0] x[1], ...
+    after = g
+    span = _shifted(x, d, 1)
+    step = 1
+    while step < n:
+        after = after + span * _shifted(after, d, step)
+        if 2 * step < n:
+            span = span * _shifted(span, d, step)
+        step *= 2
+    return before * after
+
+
+def _shifted(x: Any, d: int, by: int) -> Any:
+    """x moved by ``by`` places towards index 0 along dim d (away from it if negative), zeros filling in."""
+    n = x.shape[d]
+    kept = prim.index(x, key=arrays.split_key(d, by, n) if by > 0 else arrays.split_key(d, 0, n + by))
+    pairs = ((0, by) if by > 0 else (-by, 0),) + ((0, 0),) * (x.ndim - d - 1)
+    return prim.pad(kept, pairs=pairs)
 
 
 def cholesky_vjp(g: Any, ans: Any, x: Any) -> Any:
@@ -761,6 +795,53 @@ def erfc(x: np.ndarray) -> np.ndarray:
 _erf, _erfc = np.frompyfunc(math.erf, 1, 1), np.frompyfunc(math.erfc, 1, 1)
 
 
+# NOTE: numpy has none of these; math and mpmath (a SymPy dependency) evaluate them element by element, to float64.
+def lgamma(x: np.ndarray) -> np.ndarray:
+    return np.vectorize(lambda v: math.lgamma(v) if not (v <= 0 and v == math.floor(v)) else math.inf, otypes=[x.dtype])(x)
+
+
+def _mpmath_elementwise(function: Callable[..., Any], *args: np.ndarray) -> np.ndarray:
+    import mpmath
+
+    dtype = np.result_type(*args)
+
+    def one(*values: float) -> float:
+        try:
+            out = function(*values)
+        except (ValueError, ZeroDivisionError):
+            return math.nan
+        return float(out.real) if isinstance(out, mpmath.mpc) and out.imag == 0 else float(out) if not isinstance(out, mpmath.mpc) else math.nan
+
+    return np.vectorize(one, otypes=[dtype])(*args)
+
+
+def erfinv(x: np.ndarray) -> np.ndarray:
+    import mpmath
+
+    return _mpmath_elementwise(lambda v: mpmath.inf if v == 1 else -mpmath.inf if v == -1 else mpmath.erfinv(v), x)
+
+
+def polygamma(n: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """psi^(n)(x); at a pole (x a whole number <= 0) inf or nan, as torch."""
+    import mpmath
+
+    return _mpmath_elementwise(lambda k, v: mpmath.polygamma(int(k), v), n, x)
+
+
+def besseli(n: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The modified Bessel function of the first kind, I_n(x), of whole order n."""
+    import mpmath
+
+    if np.all(n == 0):
+        return np.broadcast_to(np.i0(x), np.broadcast_shapes(np.shape(n), np.shape(x))).astype(np.result_type(n, x))
+    return _mpmath_elementwise(lambda k, v: mpmath.besseli(int(k), v), n, x)
+
+
+def at_pole(x: np.ndarray) -> np.ndarray:
+    """Where lgamma and polygamma have a pole: the whole numbers <= 0."""
+    return (x <= 0) & (x == np.floor(x))
+
+
 def at_unit(x: np.ndarray) -> np.ndarray:
     return np.abs(x) == 1
 
@@ -823,7 +904,8 @@ OPS: dict[str, Op] = {
         Op("sum", 1, reduce_sum, (sum_vjp,), reduced_shape, torch="sum", reads=((),)),
         Op("mean", 1, reduce_mean, (mean_vjp,), reduced_shape, torch="mean", reads=((),)),
         Op("logsumexp", 1, logsumexp, (logsumexp_vjp,), reduced_shape, sympy="logsumexp", torch="logsumexp"),
-        Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",))),
+        Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",)),
+           intermediate=matmul_intermediate, intermediate_text="its operands broadcast over the batch"),
         Op("outer", 2, np.multiply.outer, (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g), outer_shape, torch="outer", reads=(("y",), ("x",))),
         Op("transpose", 1, swap_axes, (lambda g, ans, x, dim0, dim1: prim.transpose(g, dim0=dim0, dim1=dim1),), transpose_shape, torch="transpose", reads=((),)),
         # Targets of a classification loss: no gradient for the input (its shape only), nor for class indices.
@@ -894,6 +976,13 @@ OPS: dict[str, Op] = {
         Op("trunc", 1, np.trunc, (None,), same_shape, sympy="trunc", torch="trunc", reads=((),), kink=lambda x: at_integer(x) & (x != 0)),
         # NOTE: half to even, as numpy and torch round; the jumps are at the halves.
         Op("round", 1, np.round, (None,), same_shape, sympy="round", torch="round", reads=((),), kink=at_half),
+        # --- gamma, Bessel and inverse error functions (forwards by math and mpmath) --------------------------
+        Op("lgamma", 1, lgamma, (lambda g, ans, x: g * prim.polygamma(np.zeros((), dtype=x.dtype), x),), same_shape, sympy="lgamma", torch="lgamma", reads=(("x",),), kink=at_pole, kink_text="a pole (a whole number <= 0)"),
+        # psi^(n)(x), n a constant argument (a whole number >= 0): its derivative is psi^(n+1)(x).
+        Op("polygamma", 2, polygamma, (None, lambda g, ans, n, x: g * prim.polygamma(n + 1, x)), broadcast_shape, broadcasts=True, sympy="polygamma", torch="polygamma", reads=((), ("x", "y")), kink=lambda n, x: np.broadcast_to(at_pole(x), np.broadcast_shapes(n.shape, x.shape)), kink_args=(1,), kink_text="a pole (a whole number <= 0)"),
+        # I_n(x), n a constant argument (a whole number >= 0): I_n' = (I_|n-1| + I_n+1) / 2.
+        Op("besseli", 2, besseli, (None, lambda g, ans, n, x: g * (prim.besseli(prim.abs(n - 1), x) + prim.besseli(n + 1, x)) / 2), broadcast_shape, broadcasts=True, sympy="besseli", torch="besseli", reads=((), ("x", "y"))),
+        Op("erfinv", 1, erfinv, (lambda g, ans, x: g * (math.sqrt(math.pi) / 2) * prim.exp(ans * ans),), same_shape, sympy="erfinv", torch="erfinv", reads=(("ans",),), kink=at_unit),
         Op("sum_to", 1, unbroadcast, (lambda g, ans, x, shape: prim.broadcast_to(g, shape=x.shape),), sum_to_shape, torch="sum_to", reads=((),)),
     ]
 }

@@ -148,6 +148,9 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
             found.status = f"not checked: an assert about a {grad.quantity} (gradients only)"
         elif agreement.right_text is not None:
             found.value_text = f"tensor({agreement.right_text})" if agreement.right_text.startswith("[") else agreement.right_text
+        elif isinstance(other, Tensor) and other.kind == CONST and _formula_of_stand_in(other, grad):
+            found.kind, found.formula = "formula", _formula_of_stand_in(other, grad)
+            continue  # `assert allclose(grad(f)(x), cos(x))`: computed from the x the gradient was taken at, a formula in it
         elif isinstance(other, Tensor) and other.kind == CONST:
             found.value_text = other.value
         elif isinstance(other, Tensor) and {id(leaf) for leaf in leaves_of(other)} <= leaves and len(grad.contributions) == 1:
@@ -177,6 +180,19 @@ def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
         for item in shown:
             findings.found.append(Found("grad", item.line, item.where, item.source, item.text, leaf=hand.leaf, derivations=(hand.derivation,),
                                         values=item.values, written=item.written, status=item.status, label=hand.name))  # fmt: skip
+
+
+def _formula_of_stand_in(other: Tensor, grad: GradOf) -> str | None:
+    """The other side of an assert as a formula in the input, where it was computed from the constant the gradient was taken at."""
+    from verifygrad.tutorials.handwritten import as_function_of
+
+    leaf = grad.leaf
+    if leaf.stands_for is None or len(grad.contributions) != 1:
+        return None
+    rebuilt, _ = as_function_of(other, leaf.stands_for, leaf)
+    if rebuilt is other or any(item is not leaf for item in leaves_of(rebuilt)):
+        return None
+    return text_of(rebuilt, {id(leaf): leaf.name})
 
 
 def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:

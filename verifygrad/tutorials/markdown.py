@@ -21,7 +21,7 @@ OUTPUT_LABEL = re.compile(
     r"(\*\*|__)?\s*(?:\(.*\)\s*)?[:：]\s*(?:(?:\*\*|__)\s*)?$",  # NOTE: no two `\s*` with only optional text between
     re.I,
 )
-_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyter-execute|doctest|testcode|testoutput|math)::\s*(\S*)")
+_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyter-execute|doctest|testcode|testoutput|math|parsed-literal)::\s*(\S*)")
 
 
 def read_markdown(text: str) -> list[Block]:
@@ -133,6 +133,8 @@ def read_rest(text: str) -> list[Block]:
             kind = directive.group(2)
             if kind == "math":
                 blocks.append(Block(PROSE, "$$" + " ".join(body) + "$$\n", index + 1))
+            elif kind == "parsed-literal":  # nbconvert's reST: a code cell's output; elsewhere, literal prose
+                blocks.append(Block(OUTPUT if blocks and blocks[-1].kind == CODE else PROSE, _dedent(body), first))
             elif kind == "testoutput" or (directive.group(3).lower() in _OUTPUT_LANGUAGES and directive.group(3)):
                 blocks.append(Block(OUTPUT, _dedent(body), first))
             else:

@@ -116,8 +116,36 @@ def read_printed(text: str) -> list[Printed]:
                     found.append(item)
             index = end + (1 if size else 0)
             continue
+        labelled = _labelled(line, index, starts, closing, text)
+        if labelled is not None:  # `W_grad [-0.17 -0.88]`, `dW1 = [[...]]`, `b_grad: -0.29`: one value after a label
+            item, index = labelled
+            found.append(item)
+            continue
         index += 1
     return found
+
+
+_LABEL = re.compile(r"^\s*[A-Za-z_][\w'.\- ]*?(\s*[:=])?\s+(?=[\[\-+\d.])")
+
+
+def _labelled(line: str, index: int, starts: list[int], closing: dict[int, int], text: str) -> tuple[Printed, int] | None:
+    """One value printed after a label, and the line after it: a bracketed array ending its line, or one number after
+    `:` or `=`. NOTE: a bare number after a label without them is not read (`print("Using 3 layers")` prints no value)."""
+    label = _LABEL.match(line)
+    if label is None:
+        return None
+    rest = line[label.end() :]
+    if rest.startswith("["):
+        begin = starts[index] + label.end()
+        end = closing.get(begin)
+        row = bisect_right(starts, end) - 1 if end is not None else index
+        if end is None or text[end + 1 : starts[row + 1] - 1 if row + 1 < len(starts) else len(text)].strip():
+            return None
+        item = _from_data(text[begin : end + 1], index, text[begin : end + 1], shortest=True)
+        return (item, row + 1) if item is not None else None
+    if label.group(1) and len(rest.split()) == 1 and _number_row(rest):
+        return _python_numbers([rest.strip()], index)[0], index + 1
+    return None
 
 
 def _closing_brackets(text: str) -> dict[int, int]:

@@ -312,10 +312,20 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
     elif kind in ("value", "jvp"):  # one tensor each, not one per input
         expect[kind] = _claimed(item)
     else:
-        expect.setdefault(kind, {})[quantity] = item.formula if kind in ("formula", "hessian_formula") else _claimed(item)
+        claimed = item.formula if kind in ("formula", "hessian_formula") else _claimed(item)
+        if kind == "grad" and item.leaf is not None and np.ndim(constant_array(item.leaf.value)) == 0:
+            claimed = _one_element(claimed)  # old Paddle prints a scalar's gradient as `[5.]`
+        expect.setdefault(kind, {})[quantity] = claimed
     if kind in ("formula", "hessian_formula"):
         expect[kind][quantity] = _renamed(item.formula or "", draft.names, item)
     draft.claims.append((kind, quantity, item))
+
+
+def _one_element(claimed: Any) -> Any:
+    """A claim of one element written in brackets (`[5.]`), unwrapped: a scalar's gradient printed as shape 1."""
+    while isinstance(claimed, list) and len(claimed) == 1:
+        claimed = claimed[0]
+    return claimed
 
 
 def _claimed(item: Found) -> Any:
