@@ -385,22 +385,6 @@ def test_a_matrix_and_a_gradient_sign_are_read_in_the_math() -> None:
     assert relations == ["=", "\\approx"]
 
 
-def test_a_rest_notebook_export_with_labelled_prints_is_checked(tmp_path: Path) -> None:
-    # nbconvert's reST (`.. parsed-literal::` outputs), labelled prints, a scalar's gradient printed as `[6.]` (old Paddle),
-    # and the grad of a non-leaf formatted into the text: not known, so the values after it are paired from the end
-    path = tmp_path / "export.rst"
-    path.write_text(
-        "Two products\n============\n\n.. code:: ipython3\n\n    import paddle\n\n    p = paddle.to_tensor(3.0, stop_gradient=False)\n"
-        "    q = paddle.to_tensor(2.0, stop_gradient=False)\n    r = p * q\n    s = r * p\n    s.backward()\n"
-        "    print(\"p's grad: {}\".format(p.grad))\n    print(\"r's grad: {}\".format(r.grad))\n    print(\"q's grad: {}\".format(q.grad))\n\n"
-        ".. parsed-literal::\n\n    p's grad: [12.]\n    r's grad: [3.]\n    q's grad: [9.]\n"
-    )  # fmt: skip
-    code, output = cli("check", "--no-color", str(path))
-    assert code == 0, output
-    assert "✓ line 19 (printed output): ∂/∂p [12]: holds" in output and "✓ line 21 (printed output): ∂/∂q [9]: holds" in output
-    assert "line 20: printed output [3]: not tied: printed by code that was not read (line 14: r.grad)" in output
-
-
 def test_labelled_prints_item_and_f_strings_pair_one_value_each(tmp_path: Path) -> None:
     code = ('x = torch.tensor(3.0, requires_grad=True)\ny = x ** 2\ny.backward()\nprint("Gradient:\\n", x.grad)\nprint("dy/dx =", x.grad.item())\n'
             'print(f"{x.grad.item():.4f}")\nprint(f"y = {y.item()}")\nprint("y is")\nprint()\nprint(y.item())\n')  # fmt: skip
@@ -421,3 +405,19 @@ def test_an_output_with_a_value_fewer_than_the_code_prints_is_not_paired_by_gues
     code_, output = cli("check", "--no-color", str(path))
     assert code_ != 1, output
     assert "not tied: the output shows 2 values where the code prints 3: which is which is not known" in output
+
+
+def test_a_rest_notebook_export_with_labelled_prints_is_checked(tmp_path: Path) -> None:
+    # nbconvert's reST (`.. parsed-literal::` outputs), labelled prints, a scalar's gradient printed as `[6.]` (old Paddle),
+    # and the grad of a non-leaf formatted into the text: not known, so the values after it are paired from the end
+    path = tmp_path / "export.rst"
+    path.write_text(
+        "Two products\n============\n\n.. code:: ipython3\n\n    import paddle\n\n    p = paddle.to_tensor(3.0, stop_gradient=False)\n"
+        "    q = paddle.to_tensor(2.0, stop_gradient=False)\n    r = p * q\n    s = r * p\n    s.backward()\n"
+        "    print(\"p's grad: {}\".format(p.grad))\n    print(\"r's grad: {}\".format(r.grad))\n    print(\"q's grad: {}\".format(q.grad))\n\n"
+        ".. parsed-literal::\n\n    p's grad: [12.]\n    r's grad: [3.]\n    q's grad: [9.]\n"
+    )  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 19 (printed output): ∂/∂p [12]: holds" in output and "✓ line 21 (printed output): ∂/∂q [9]: holds" in output
+    assert "line 20: printed output [3]: not tied: printed by code that was not read (line 14: r.grad)" in output

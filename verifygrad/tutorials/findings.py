@@ -23,13 +23,14 @@ _REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
 class Found:
     """One claim found in the tutorial, with where it was found and what it is tied to."""
 
-    kind: str  # "value", "grad", "formula" or "stated"
+    kind: str  # "value", "grad", "formula", "hessian_formula" or "stated" (and a framework's "jacobian", "hessian", "jvp")
     line: int
     where: str
     source: str  # "printed output", "comment", "LaTeX", "text"
     text: str  # the claim as written, short
     tensor: Tensor | None = None  # value and stated claims: whose value
     leaf: Tensor | None = None  # grad and formula claims: with respect to which input
+    second: Tensor | None = None  # a second derivative's formula (hessian_formula): the other input (the same one for ∂²/∂x²)
     derivations: tuple[Derivation, ...] = ()  # grad and formula claims: the backward() calls behind .grad
     values: np.ndarray | None = None
     value_text: str | None = None  # a numeric claim written as an expression (`2*3`, `9/2`)
