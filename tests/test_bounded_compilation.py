@@ -18,6 +18,7 @@ from tests.clihelp import run_cli, write
 from tests.conftest import torch_installed
 
 FAST = ("-e", "numpy", "-e", "fd")
+ELEMENT_LIMIT = "the limit is 10000000 (--max-elements N)"
 
 
 def nested_calls(levels: int, calls: int) -> str:
@@ -41,7 +42,18 @@ def nested_calls(levels: int, calls: int) -> str:
         ("sum(chunk(x, 10**9)[0])", "chunk() makes 1 to 100000 pieces, not 1000000000"),
         ("sum(chunk(x, 0)[0])", "chunk() makes 1 to 100000 pieces, not 0"),
         ("sum(np.split(x, 10**9)[0])", "np.split() makes 1 to 100000 pieces"),
-        ("sum(repeat(x, 10**9))", "the limit is --max-elements"),
+        ("sum(repeat(x, 10**9))", "the tensors of this expression hold over 10000000 elements together at column 5; " + ELEMENT_LIMIT),
+        ("sum(np.tile(x, (10**4, 10**4)))", "the tensors of this expression hold over 10000000 elements together at column 5; " + ELEMENT_LIMIT),
+        ("sum(outer(np.tile(x, 2000), np.tile(x, 2000)))", "the tensors of this expression hold over 10000000 elements together at column 5; " + ELEMENT_LIMIT),
+        ("sum(np.tile(x, 2000).reshape(-1, 1) + np.tile(x, 2000))", "hold over 10000000 elements together at column 5; " + ELEMENT_LIMIT),
+        ("sum(eye(100000) * x[0])", "eye() would make 10000000000 elements at column 5; " + ELEMENT_LIMIT),
+        ("sum(eye(3, 10**8) * x[0])", "eye() would make 300000000 elements at column 5; " + ELEMENT_LIMIT),
+        # each operand broadcast over the 100 x 100 batch (torch copies them; the gradients are that size): 3 * 10**8 each
+        (
+            "sum(ones(100, 1, 1, 30000) @ ones(1, 100, 30000, 1) * x[0])",
+            "matmul of 100x1x1x30000 and 1x100x30000x1 makes 594000000 elements of intermediates (its operands broadcast over the batch) at column 5; "
+            + ELEMENT_LIMIT,
+        ),
     ],
 )
 def test_hostile_counts_are_one_line_input_errors(tmp_path: Path, expr: str, message: str) -> None:

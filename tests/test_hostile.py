@@ -143,7 +143,7 @@ def test_no_user_text_reaches_sympify(monkeypatch: pytest.MonkeyPatch) -> None:
         ("-" * 10_000 + "x", "the expression is nested too deeply (limit 150 levels, --limit depth=N)"),
         ("x" + "**x" * 3_000, "the expression is nested too deeply (limit 150 levels, --limit depth=N)"),
         ("exp(" * 160 + "x" + ")" * 160, "the expression is nested too deeply (limit 150 levels, --limit depth=N) at column 605"),
-        ("ones(100000, 100000)", "ones() would make 10000000000 elements at column 1; the limit is 10000000 (--max-elements)"),
+        ("ones(100000, 100000)", "ones() would make 10000000000 elements at column 1; the limit is 10000000 (--max-elements N)"),
         ("1" + "0" * 400, "the number is too large for float64 at column 1"),
         ("arange(0, 1e308, 1e-308)", "arange() would make inf elements"),
         ("linspace(0, 1e400, 3)", "linspace() takes finite (start, stop, count)"),
@@ -166,7 +166,7 @@ def test_element_limit_counts_every_intermediate_tensor(tmp_path: Path) -> None:
     assert run_cli(str(tmp_path))[0] == 0
     code, out = run_cli(str(tmp_path), "--max-elements", "100")
     assert code == 2 and "big.yaml:2: expr: the tensors of this expression hold over 100 elements together" in out
-    assert "together at column 5; the limit is --max-elements" in out
+    assert "together at column 5; the limit is 100 (--max-elements N)" in out
 
 
 def test_limits_are_overridable_on_the_command_line(tmp_path: Path) -> None:

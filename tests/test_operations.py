@@ -285,3 +285,74 @@ def test_stacks_read_their_arrays_dims_and_name_both_shapes_when_they_do_not_fit
 def test_np_pad_with_one_pair_pads_every_dimension_as_numpy_does() -> None:
     problem = make_problem("np.pad(w, ((1, 1),))", w=np.ones((2, 3)))
     assert problem.shapes[-1] == (4, 5)
+
+
+def _product_rule(v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """d/dv_j of sum_i w_i prod_{k <= i} v_k, term by term: sum over i >= j of w_i times the product of v_k, k <= i, k != j."""
+    n = len(v)
+    return np.array([sum(w[i] * math.prod(v[k] for k in range(i + 1) if k != j) for i in range(j, n)) for j in range(n)])
+
+
+CUMPROD_VECTORS = {  # halves, small integers and zeros: every product and sum below is exact in float64
+    "no zero": [2.0, -1.0, 0.5, 3.0, -2.0, 1.5, 0.5, 2.0],
+    "a zero first": [0.0, -1.0, 0.5, 3.0, -2.0, 1.5, 0.5, 2.0],
+    "a zero inside": [2.0, -1.0, 0.5, 0.0, -2.0, 1.5, 0.5, 2.0],
+    "a zero last": [2.0, -1.0, 0.5, 3.0, -2.0, 1.5, 0.5, 0.0],
+    "two zeros": [2.0, 0.0, 0.5, 3.0, 0.0, 1.5, 0.5, 2.0],
+    "two zeros side by side": [2.0, -1.0, 0.0, 0.0, -2.0, 1.5, 0.5, 2.0],
+}
+CUMPROD_WEIGHTS = np.array([1.0, -2.0, 0.5, 3.0, 1.0, -1.0, 2.0, 0.25])
+
+
+@pytest.mark.parametrize("engine", ["numpy", "sympy", "torch", "fd"])
+@pytest.mark.parametrize("name", list(CUMPROD_VECTORS))
+def test_cumprod_gradient_is_the_product_rule_with_and_without_zeros(name: str, engine: str) -> None:
+    v = np.array(CUMPROD_VECTORS[name])
+    value = float(CUMPROD_WEIGHTS @ np.cumprod(v))
+    assert_closed_form(engine, "sum(w * torch.cumprod(v, 0))", {"v": v, "w": CUMPROD_WEIGHTS}, value,
+                       {"v": _product_rule(v, CUMPROD_WEIGHTS), "w": np.cumprod(v)})  # fmt: skip
+
+
+def test_cumprod_gradient_along_a_middle_dimension_of_a_stack() -> None:
+    rows = np.array([CUMPROD_VECTORS["no zero"], CUMPROD_VECTORS["a zero inside"], CUMPROD_VECTORS["two zeros"]])
+    stack = np.stack([rows.T, -rows.T])  # 2 x 8 x 3: the products run along dim 1
+    expected = np.stack([np.stack([_product_rule(column, np.ones(8)) for column in sheet.T], axis=1) for sheet in stack])
+    assert_closed_form("numpy", "sum(torch.cumprod(s, 1))", {"s": stack}, np.cumprod(stack, axis=1).sum(), {"s": expected})
+
+
+@pytest.mark.parametrize("name", ["no zero", "a zero inside", "two zeros side by side"])
+def test_cumprod_hessian_with_and_without_zeros(name: str) -> None:
+    """d2/dv_j dv_m of sum_i prod_{k <= i} v_k: the sum over i >= max(j, m) of the product without v_j and v_m (0 on the diagonal)."""
+    v = np.array(CUMPROD_VECTORS[name])
+    n = len(v)
+
+    def entry(j: int, m: int) -> float:
+        return 0.0 if j == m else sum(math.prod(v[k] for k in range(i + 1) if k not in (j, m)) for i in range(max(j, m), n))
+
+    expected = np.array([[entry(j, m) for m in range(n)] for j in range(n)])
+    np.testing.assert_array_equal(second.hessian(parse("sum(torch.cumprod(v, 0))"), {"v": v}, "float64", ("v",))["v", "v"], expected)
+
+
+def test_cumprod_gradient_of_100000_elements_takes_linear_memory() -> None:
+    """Ones with a zero at z: d/dv_j of sum(cumprod(v)) is z - j before it, n - z at it, 0 after (no n x n matrix: 80 GB here)."""
+    import time
+    import tracemalloc
+
+    from verifygrad.engines import run_engine
+
+    n, z = 100_000, 60_000
+    v = np.ones(n)
+    v[z] = 0.0
+    problem = make_problem("sum(torch.cumprod(v, 0))", v=v)
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        result = run_engine("numpy", problem)
+        seconds, peak = time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.ok, result.reason
+    expected = np.concatenate([z - np.arange(z), [n - z], np.zeros(n - z - 1)])
+    np.testing.assert_array_equal(result.grads["v"], expected)
+    assert peak < 40 * v.nbytes, f"peak {peak / 2**20:.0f} MiB"
+    assert seconds < 5, f"{seconds:.1f} s"

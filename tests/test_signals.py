@@ -28,7 +28,7 @@ def slow_cases(directory: Path, count: int, elements: int) -> Path:
 
 
 def start(directory: Path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}  # each case's line as it is checked
     command = [sys.executable, "-m", "verifygrad", "run", "--no-color", *args]
     return subprocess.Popen(command, cwd=directory, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -97,3 +97,47 @@ def test_a_timed_out_worker_takes_its_own_children_along(tmp_path: Path) -> None
     finally:
         for pid in living(pid=grandchild):
             os.kill(pid, signal.SIGKILL)
+
+
+def long_program(calls: int, iterations: int) -> str:
+    """A function of a loop with four operations a step, called ``calls`` times: seconds of compiling, within the limits."""
+    body = f"def f(x):\n    for i in range({iterations}):\n        x = (x * 1.0 + 0.0) * 1.0 - 0.0\n    return x\ny = x\n" + "y = f(y)\n" * calls
+    return "".join(f"      {line}\n" for line in (body + "out = y.sum()\n").splitlines())
+
+
+WARM_UP = "  - {name: warm, expr: 'sum(x * x)', inputs: {x: [1.0, 2.0]}}\n"  # its line shows that the next case has begun
+STAGES = {
+    "compiling nested functions": (f"  - name: long\n    expr: |\n{long_program(19, 1000)}    inputs: {{x: [1.0, 2.0]}}\n", ("-e", "numpy")),
+    "a long SymPy call in its worker": (
+        "  - {name: long, expr: 'sum(exp(x)*sin(x)*cos(x)**3)', inputs: {x: 'linspace(0, 1, 300000)'}}\n",
+        ("-e", "sympy", "--time-limit", "300"),
+    ),
+    # three einsums of 1700**3 steps each (value, then each VJP): numpy computes each in one C call of seconds
+    "one long numpy call in an engine": (
+        "  - {name: long, expr: \"sum(einsum('ij,jk->ik', a, b))\", inputs: {a: 'ones(1700, 1700)', b: 'ones(1700, 1700)'}}\n",
+        ("-e", "numpy", "--limit", "part_time=300"),
+    ),
+}
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_sigterm_ends_the_run_within_a_second_at_any_stage(tmp_path: Path, stage: str) -> None:
+    case, options = STAGES[stage]
+    write(tmp_path, "stage.yaml", "cases:\n" + WARM_UP + case)
+    run = start(tmp_path, "stage.yaml", *options)
+    assert run.stdout is not None
+    seen = ""
+    while "warm" not in seen:  # the warm-up case is reported: the long one has begun
+        line = run.stdout.readline()
+        assert line, f"the run ended before the long case: {seen}"
+        seen += line
+    time.sleep(2.0)  # well inside the long case
+    assert run.poll() is None, "the long case ended before the signal"
+    sent = time.monotonic()
+    os.kill(run.pid, signal.SIGTERM)
+    output, _ = run.communicate(timeout=60)
+    seconds = time.monotonic() - sent
+    assert run.returncode == 143, seen + output
+    assert seconds < 1.0, f"{stage}: the run ended {seconds:.1f} s after SIGTERM"
+    assert "terminated" in output and "Traceback" not in output
+    assert group_ends(run.pid, seconds=2.0)

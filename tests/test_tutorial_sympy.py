@@ -56,7 +56,7 @@ def test_a_comment_after_a_derivative_states_it(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("code", "printed", "says"),
     [
-        ("sp.diff(x**3, x, 2)", "6*x", "not checked: a derivative of order 2 (first derivatives are checked)"),
+        ("sp.diff(x**3, x, 3)", "6", "not checked: a derivative of order 3 (first and second derivatives are checked)"),
         ("sp.diff(x**3, (x, 2))", "6*x", "not checked: not read: diff() with respect to (x, 2)"),
         ("sp.diff(x**3, x)", "__import__('os').getcwd()", "not checked: __import__('os').getcwd() in the printed formula"),
     ],
@@ -65,6 +65,15 @@ def test_what_is_not_read_is_listed_never_evaluated(tmp_path: Path, code: str, p
     code_, output = check(tmp_path, f"```python\nimport sympy as sp\nx = sp.Symbol('x')\n{code}\n```\n\n```text\n{printed}\n```\n")
     assert code_ == 5, output
     assert says in output
+
+
+def test_second_derivatives_pure_and_mixed_are_hessian_formula_claims(tmp_path: Path) -> None:
+    code = "import sympy as sp\nu, v = sp.symbols('u v')\ng = u**2 * sp.exp(v)\nprint(sp.diff(g, u, 2))\nprint(sp.diff(g, u, v))\nprint(g.diff(v, v))\n"
+    code_, output = check(tmp_path, f"```python\n{code}```\n\n```\n2*exp(v)\n2*u*exp(v)\nu*exp(v)\n```\n")
+    assert code_ == 1, output
+    assert "✓ line 11 (printed output): ∂²/∂u² formula diag(2 * exp(v)): proven" in output
+    assert "✓ line 12 (printed output): ∂²/∂u∂v formula diag(2 * u * exp(v)): proven" in output
+    assert "✗ line 13 (printed output): ∂²/∂v² formula diag(u * exp(v)): wrong" in output
 
 
 def test_other_sympy_values_printed_are_no_claims(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from verifygrad.errors import CaseError
 from verifygrad.language import constants
 from verifygrad.language.constants import ConstantError
 from verifygrad.language.evaluate import constant_value
-from verifygrad.language.ops import Shape, fmt
-from verifygrad.language.parse import METHOD, ExprError, Program, parse
+from verifygrad.language.ops import OPS, Shape, fmt
+from verifygrad.language.parse import METHOD, ExprError, Node, Program, parse
 from verifygrad.language.statements import NeedsValues, compile_program, with_probes
 from verifygrad.process import limits
 
@@ -203,7 +203,7 @@ def _count_value(raw: Any, count: constants.ElementCount) -> None:
 
 def _made_by(program: Program, shapes: tuple[Shape, ...] | list[Shape]) -> int:
     """Elements of the tensors evaluating ``program`` makes beyond its inputs and constants (already counted)."""
-    return sum(math.prod(shape) for node, shape in zip(program.nodes, shapes) if node.op not in ("input", "const"))
+    return sum(math.prod(shape) + _intermediates(node, shapes) for node, shape in zip(program.nodes, shapes) if node.op not in ("input", "const"))
 
 
 def _count_the_rest(case: Case, count: constants.ElementCount, input_shapes: dict[str, Shape]) -> None:
@@ -258,7 +258,8 @@ def _second_order(case: Case, inputs: dict[str, np.ndarray], wrt: tuple[str, ...
 
 
 def check_total_size(program: Program, shapes: list[Shape] | tuple[Shape, ...]) -> None:
-    """Refuse, before anything is computed, a program whose tensors together exceed the element limit.
+    """Refuse, before anything is computed, a program whose tensors together exceed the element limit: each node's
+    result and what an engine makes inside it (a matmul's operands broadcast over the batch).
 
     NOTE: each constant is bounded when it is built, but outer(x, x) or a long chain of
     operations on a large input multiplies the memory every engine would hold.
@@ -266,9 +267,22 @@ def check_total_size(program: Program, shapes: list[Shape] | tuple[Shape, ...]) 
     limit = limits.current().max_elements
     total = 0
     for node, shape in zip(program.nodes, shapes):
-        total += math.prod(shape)
+        inside = _intermediates(node, shapes)
+        if inside > limit:
+            arguments = " and ".join(fmt(shapes[i]) for i in node.args)
+            what = f"{node.op} of {arguments} makes {inside} elements of intermediates ({OPS[node.op].intermediate_text})"
+            raise ExprError(f"{what}; {limits.elements_over()}", node.col, node.line or None)
+        total += math.prod(shape) + inside
         if total > limit:
-            raise ExprError(f"the tensors of this expression hold over {limit} elements together; the limit is --max-elements", node.col, node.line or None)
+            raise ExprError(f"the tensors of this expression hold over {limit} elements together; {limits.elements_over()}", node.col, node.line or None)
+
+
+def _intermediates(node: Node, shapes: list[Shape] | tuple[Shape, ...]) -> int:
+    """Elements an engine makes inside the node's operation beyond its arguments and result (see Op.intermediate)."""
+    op = OPS.get(node.op)
+    if op is None or op.intermediate is None:
+        return 0
+    return op.intermediate(*(shapes[i] for i in node.args), **node.attrs)
 
 
 def _grad_output(case: Case, shape: Shape, handed: np.ndarray | None = None) -> np.ndarray:

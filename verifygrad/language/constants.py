@@ -33,7 +33,7 @@ def _check_size(dims: list[int] | tuple[int, ...], name: str) -> None:
     size = int(np.prod(dims, dtype=object)) if dims else 1
     limit = limits.current().max_elements
     if size > limit:
-        raise ConstantError(f"{name}() would make {size} elements; the limit is {limit} (--max-elements)")
+        raise ConstantError(f"{name}() would make {size} elements; {limits.elements_over()}")
     if _counts:
         _counts[-1].add(size, f"{name}()")
 
@@ -48,7 +48,7 @@ class ElementCount:
         self.total += size
         limit = limits.current().max_elements
         if self.total > limit:
-            raise ConstantError(f"{what} brings the case's tensors to over {limit} elements together; the limit is --max-elements")
+            raise ConstantError(f"{what} brings the case's tensors to over {limit} elements together; {limits.elements_over()}")
 
 
 _counts: list[ElementCount] = []
@@ -91,7 +91,11 @@ def _full(args: list[Any], fill: float | None = None) -> np.ndarray:
 def _eye(args: list[Any]) -> np.ndarray:
     if not 1 <= len(args) <= 2:
         raise ConstantError("eye() takes one or two sizes, e.g. eye(3)")
-    return np.eye(*_shape(args, "eye"))
+    if not all(type(size) is int and size >= 0 for size in args):
+        raise ConstantError(f"eye() takes its sizes as non-negative integers, got {args}")
+    rows, columns = (*args, *args)[:2]  # NOTE: eye(n) is n x n: its size is the product of both
+    _check_size([rows, columns], "eye")
+    return np.eye(rows, columns)
 
 
 def _arange(args: list[Any]) -> np.ndarray:
@@ -103,7 +107,7 @@ def _arange(args: list[Any]) -> np.ndarray:
     with np.errstate(over="ignore"):
         count = np.ceil((float(stop) - float(start)) / float(step))
     if not count <= limits.current().max_elements:  # NOTE: inf (1e308/1e-308) or huge: int() would overflow
-        raise ConstantError(f"arange() would make {count:g} elements; the limit is {limits.current().max_elements} (--max-elements)")
+        raise ConstantError(f"arange() would make {count:g} elements; {limits.elements_over()}")
     _check_size([int(count)], "arange")
     return np.arange(start, stop, step, dtype=np.float64)
 

@@ -79,6 +79,11 @@ class Op:
     # The arguments whose derivative the kink is about: pow at 0 has none in its base, yet its
     # derivative in the exponent exists there (0: x**y is 0 for every y > 0).
     kink_args: tuple[int, ...] = (0,)
+    # Elements of the arrays an engine makes inside the op beyond its arguments and result (operands broadcast
+    # over a batch), from the argument shapes (and attributes), as the shape rule takes them; and the words for them.
+    # They count against --max-elements with the nodes' own, before any engine runs.
+    intermediate: Callable[..., int] | None = None
+    intermediate_text: str = ""
 
 
 # --- shape rules -----------------------------------------------------------
@@ -122,6 +127,15 @@ def matmul_shape(x: Shape, y: Shape) -> Shape:
     except ShapeError:
         raise ShapeError(f"matmul: the batch dimensions of {fmt(x)} and {fmt(y)} do not broadcast") from None
     return batch + x[-2:-1] + y[-1:] if len(y) > 1 else batch + x[-2:-1]
+
+
+def matmul_intermediate(x: Shape, y: Shape) -> int:
+    """Beyond 2-D, each operand broadcast over the batch: torch copies it so, and its gradient has that size before
+    it is summed back (100x1x1xK @ 1x100xKx1 holds 100 x 100 x K of each, where the result is 100x100x1x1)."""
+    if len(x) <= 2 and len(y) <= 2:
+        return 0
+    batch = math.prod(broadcast_shape(x[:-2], y[:-2]))
+    return max(0, batch * math.prod(x[-2:]) - math.prod(x)) + max(0, batch * math.prod(y[-2:]) - math.prod(y))
 
 
 def outer_shape(x: Shape, y: Shape) -> Shape:
@@ -675,17 +689,37 @@ def cumsum_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
 
 
 def cumprod_vjp(g: Any, ans: Any, x: Any, dim: int) -> Any:
-    """d out[i] / d x[j] = the product of x[k] for k <= i, k != j (i >= j): exact where x has zeros, unlike ans/x.
+    """d/dx[j] of <g, cumprod(x)> = before[j] * after[j]: before[j] the product of x[k] for k < j, after[j] the sum over
+    i >= j of g[i] times the product of x[k] for j < k <= i. Neither divides by x, so both are exact where x has zeros.
 
-    NOTE: builds, for each j, the sequence x with x[j] set to 1 (n times the memory of x along dim).
+    after solves after[j] = g[j] + x[j+1] * after[j+1], a linear recurrence, by doubling (Hillis-Steele): after step s,
+    after[j] covers i < j + 2**s and span[j] is the product of x over (j, j + 2**s]; log2(n) steps of a few n-sized
+    arrays each, so O(n) memory, where an n x n matrix of products would be 80 GB at 100,000 elements.
     """
     d = dim % x.ndim
     n = x.shape[d]
-    trailing = (1,) * (x.ndim - d - 1)
-    eye = np.eye(n, dtype=x.dtype).reshape((n, n) + trailing)
-    without_j = prim.expand_dims(x, dim=d) * (1 - eye) + eye  # [..., j, k, ...]: x[k], or 1 where k = j
-    later = np.triu(np.ones((n, n), dtype=x.dtype)).reshape((n, n) + trailing)  # [j, i]: 1 where i >= j
-    return prim.sum(prim.expand_dims(g, dim=d) * later * prim.cumprod(without_j, dim=d + 1), dim=d + 1, keepdim=False)
+    if n == 0:
+        return g
+    first = np.zeros((n,) + (1,) * (x.ndim - d - 1), dtype=x.dtype)
+    first[0] = 1
+    before = prim.cumprod(_shifted(x, d, -1) + first, dim=d)  # 1, x[0], x[0] x[1], ...
+    after = g
+    span = _shifted(x, d, 1)
+    step = 1
+    while step < n:
+        after = after + span * _shifted(after, d, step)
+        if 2 * step < n:
+            span = span * _shifted(span, d, step)
+        step *= 2
+    return before * after
+
+
+def _shifted(x: Any, d: int, by: int) -> Any:
+    """x moved by ``by`` places towards index 0 along dim d (away from it if negative), zeros filling in."""
+    n = x.shape[d]
+    kept = prim.index(x, key=arrays.split_key(d, by, n) if by > 0 else arrays.split_key(d, 0, n + by))
+    pairs = ((0, by) if by > 0 else (-by, 0),) + ((0, 0),) * (x.ndim - d - 1)
+    return prim.pad(kept, pairs=pairs)
 
 
 def cholesky_vjp(g: Any, ans: Any, x: Any) -> Any:
@@ -870,7 +904,8 @@ OPS: dict[str, Op] = {
         Op("sum", 1, reduce_sum, (sum_vjp,), reduced_shape, torch="sum", reads=((),)),
         Op("mean", 1, reduce_mean, (mean_vjp,), reduced_shape, torch="mean", reads=((),)),
         Op("logsumexp", 1, logsumexp, (logsumexp_vjp,), reduced_shape, sympy="logsumexp", torch="logsumexp"),
-        Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",))),
+        Op("matmul", 2, np.matmul, (matmul_vjp_left, matmul_vjp_right), matmul_shape, torch="matmul", reads=(("y",), ("x",)),
+           intermediate=matmul_intermediate, intermediate_text="its operands broadcast over the batch"),
         Op("outer", 2, np.multiply.outer, (lambda g, ans, x, y: g @ y, lambda g, ans, x, y: x @ g), outer_shape, torch="outer", reads=(("y",), ("x",))),
         Op("transpose", 1, swap_axes, (lambda g, ans, x, dim0, dim1: prim.transpose(g, dim0=dim0, dim1=dim1),), transpose_shape, torch="transpose", reads=((),)),
         # Targets of a classification loss: no gradient for the input (its shape only), nor for class indices.

@@ -37,21 +37,54 @@ class Stopped(BaseException):
         return "interrupted" if self.signum == signal.SIGINT else "terminated"
 
 
+HARD_STOP_SECONDS = 0.8  # after SIGINT/SIGTERM, how long the main thread has to take it before the process ends at once
+
+
 @contextlib.contextmanager
 def stopped_by_signals() -> Iterator[None]:
-    """Within: SIGINT and SIGTERM raise ``Stopped`` in the main thread, once; after: the previous handlers."""
+    """Within: SIGINT and SIGTERM raise ``Stopped`` in the main thread, once; after: the previous handlers.
+
+    NOTE: Python runs a signal handler only between bytecodes, so a main thread inside one long C call (a numpy
+    einsum of 10**7 elements: seconds) would take the signal only when the call returns. The signal also wakes a
+    watcher thread (``signal.set_wakeup_fd``; numpy and torch release the GIL in their long calls): if the handler
+    has not run within HARD_STOP_SECONDS, the watcher kills every child and ends the process, reports unwritten.
+    """
+    taken = threading.Event()
 
     def handler(signum: int, frame: Any) -> None:
         for each in (signal.SIGINT, signal.SIGTERM):  # NOTE: a second signal must not interrupt the clean-up
             signal.signal(each, signal.SIG_IGN)
+        taken.set()
         raise Stopped(signum)
 
     previous = {each: signal.signal(each, handler) for each in (signal.SIGINT, signal.SIGTERM)}
+    woken, wake = os.pipe()
+    os.set_blocking(wake, False)
+    previous_wake = signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
+    watcher = threading.Thread(target=_watch, args=(woken, taken), name="verifygrad-signal-watch", daemon=True)
+    watcher.start()
     try:
         yield
     finally:
+        signal.set_wakeup_fd(previous_wake)
         for each, old in previous.items():
             signal.signal(each, old)
+        os.write(wake, b"\0")  # ends the watcher
+        watcher.join()
+        os.close(woken)
+        os.close(wake)
+
+
+def _watch(woken: int, taken: threading.Event) -> None:
+    """Wait for a signal's byte on the wakeup pipe; end the process if the main thread does not take the signal in time."""
+    while (received := os.read(woken, 1)) and received[0] not in (0, signal.SIGINT, signal.SIGTERM):
+        pass  # another signal with a Python handler: not ours
+    if not received or received[0] == 0 or taken.wait(HARD_STOP_SECONDS):
+        return
+    kill_tree_below(os.getpid())
+    word = "interrupted" if received[0] == signal.SIGINT else "terminated"
+    os.write(2, f"{word} inside a computation that did not return within {HARD_STOP_SECONDS:g} s: no report written\n".encode())
+    os._exit(128 + received[0])
 
 
 def become_worker() -> None:
@@ -69,7 +102,14 @@ def become_worker() -> None:
 
 def kill_tree(pid: int) -> None:
     """SIGKILL ``pid`` and every process below it (found through /proc where there is one)."""
-    for each in [*reversed(descendants(pid)), pid]:
+    kill_tree_below(pid)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def kill_tree_below(pid: int) -> None:
+    """SIGKILL every process below ``pid``, the deepest first."""
+    for each in reversed(descendants(pid)):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(each, signal.SIGKILL)
 

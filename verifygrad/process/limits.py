@@ -37,6 +37,11 @@ def current() -> Limits:
     return _current
 
 
+def elements_over() -> str:
+    """The end of every message that refuses more elements than --max-elements: the limit, and how to raise it."""
+    return f"the limit is {_current.max_elements} (--max-elements N)"
+
+
 @contextlib.contextmanager
 def using(limits: Limits) -> Iterator[Limits]:
     """Apply ``limits`` for the duration of a run, then restore the previous ones."""

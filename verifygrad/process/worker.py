@@ -14,6 +14,7 @@ import contextlib
 import importlib
 import itertools
 import multiprocessing
+import pickle
 import sys
 import threading
 import traceback
@@ -127,7 +128,7 @@ def _call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
     token = _tokens.setdefault(problem, next(_counter))
     # The problem travels once; the worker keeps it, so SymPy's per-problem cache works across calls.
     payload = None if token == _worker.last_token else problem
-    _worker.conn.send((target, token, payload, args, limits.current()))
+    send(_worker.conn, (target, token, payload, args, limits.current()))
     _worker.last_token = token
     if not _worker.conn.poll(seconds):
         _worker.stop()
@@ -135,7 +136,7 @@ def _call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
         _timed_out.add(problem)
         raise TimedOut(seconds)
     try:
-        ok, value = _worker.conn.recv()
+        ok, value = receive(_worker.conn)
     except EOFError:  # the worker died (killed by the OS for memory, or a crash in C code)
         _worker.stop()
         _worker = None
@@ -153,7 +154,7 @@ def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
     kept: Any = None  # the last problem sent; None in a message means "the same as before"
     while True:
         try:
-            target, _token, payload, args, bounds = conn.recv()
+            target, _token, payload, args, bounds = receive(conn)
         except EOFError:
             return
         if payload is not None:
@@ -165,13 +166,39 @@ def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
                 reply = (True, function(*args, problem=kept))
         except Exception as err:  # noqa: BLE001 - sent back to be reported as this engine's error
             reply = (False, _portable(err))
-        conn.send(reply)
+        send(conn, reply)
+
+
+def send(conn: Connection, message: Any) -> None:
+    """``message`` with its arrays out of band: each crosses the pipe as its own bytes.
+
+    NOTE: pickled in band, a 10^6-element gradient was copied into the pickle, read in pieces and
+    copied out again: 60-90 ms a round trip here, against 4 ms out of band.
+    """
+    buffers: list[pickle.PickleBuffer] = []
+    head = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    views = [buffer.raw() for buffer in buffers]
+    conn.send((head, [view.nbytes for view in views]))
+    for view in views:
+        conn.send_bytes(view)
+
+
+def receive(conn: Connection) -> Any:
+    """A message from ``send``; its arrays writable, in buffers of their own."""
+    head, sizes = conn.recv()
+    buffers = []
+    for size in sizes:
+        buffer = bytearray(size)
+        if size:
+            conn.recv_bytes_into(buffer)
+        else:
+            conn.recv_bytes()
+        buffers.append(buffer)
+    return pickle.loads(head, buffers=buffers)
 
 
 def _portable(err: Exception) -> Exception:
     """The exception if it survives pickling, else a RemoteError carrying its text and traceback."""
-    import pickle
-
     from verifygrad.errors import EngineSkipped
 
     if isinstance(err, EngineSkipped):

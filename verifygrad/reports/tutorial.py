@@ -115,13 +115,17 @@ def _checked_as(kind: str, quantity: str) -> str:
 
     if kind == "jvp":
         return JVP
+    if kind == "hessian_formula":
+        first, _, second = quantity.partition(",")
+        return hessian_key(first, second or first)
     return hessian_key(quantity, quantity) if kind == "hessian" else jacobian_key(quantity) if kind == "jacobian" else quantity
 
 
 def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str) -> Text:
     glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
     what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula",
-            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]", "jvp": "Jv"}[kind]  # fmt: skip
+            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]", "jvp": "Jv",
+            "hessian_formula": f"∂²/∂{quantity}² formula" if "," not in quantity else f"∂²/∂{'∂'.join(quantity.split(','))} formula"}[kind]  # fmt: skip
     line = Text("    ")
     line.append(glyph, style=style)
     line.append(_shown(f" {found.where or f'line {found.line}'} ({found.source}): {what} {_short(found)}: "))

@@ -12,6 +12,7 @@ import re
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?([\w+-]*)\}?\s*([\w+-]*)")
+_SHELL_LANGUAGES = {"bash", "sh", "shell", "zsh", "terminal", "log", "raw", "ansi"}  # an output fenced so, where it holds only values
 _CODE_LANGUAGES = {"", "python", "py", "python3", "ipython", "ipython3", "pycon", "code-cell", "jupyter-execute", "ipython-input"}
 _OUTPUT_LANGUAGES = {"output", "out", "text", "console", "none", "plain", "plaintext", "txt", "result", "stdout"}
 # A line that announces the output below it, in the languages tutorials are written in.
@@ -20,7 +21,7 @@ OUTPUT_LABEL = re.compile(
     r"(\*\*|__)?\s*(?:\(.*\)\s*)?[:：]\s*(?:(?:\*\*|__)\s*)?$",  # NOTE: no two `\s*` with only optional text between
     re.I,
 )
-_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyter-execute|doctest|testcode|testoutput|math)::\s*(\S*)")
+_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyter-execute|doctest|testcode|testoutput|math|parsed-literal)::\s*(\S*)")
 
 
 def read_markdown(text: str) -> list[Block]:
@@ -57,7 +58,7 @@ def read_markdown(text: str) -> list[Block]:
             while options < len(body) and re.match(r"^\s*:[\w-]+:", body[options]):
                 options += 1
             code = "\n".join(body[options:])
-            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES  # an output fenced as code
+            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES | _SHELL_LANGUAGES  # an output fenced as code
             printed = after_code and (looks_printed(code) or looks_symbolic(code, blocks[-1].text))
             blocks.extend(_fenced(language, code, start + 2 + options, expect_output or printed))
             expect_output = False
@@ -119,7 +120,7 @@ def read_rest(text: str) -> list[Block]:
                 options += 1
             flush_prose()
             text = "\n".join(body[options:]) + "\n"
-            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES
+            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES | _SHELL_LANGUAGES
             printed = after_code and (looks_printed(text) or looks_symbolic(text, blocks[-1].text))
             blocks.extend(_fenced(language, text, index + 2 + options, expect_output or printed))
             expect_output = False
@@ -132,6 +133,8 @@ def read_rest(text: str) -> list[Block]:
             kind = directive.group(2)
             if kind == "math":
                 blocks.append(Block(PROSE, "$$" + " ".join(body) + "$$\n", index + 1))
+            elif kind == "parsed-literal":  # nbconvert's reST: a code cell's output; elsewhere, literal prose
+                blocks.append(Block(OUTPUT if blocks and blocks[-1].kind == CODE else PROSE, _dedent(body), first))
             elif kind == "testoutput" or (directive.group(3).lower() in _OUTPUT_LANGUAGES and directive.group(3)):
                 blocks.append(Block(OUTPUT, _dedent(body), first))
             else:

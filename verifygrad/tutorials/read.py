@@ -20,6 +20,7 @@ from verifygrad.tutorials.findings import (
     hand_gradient_claims,
     last_shown,
     math_spans,
+    prose_chains,
     tie_math,
     tie_outputs,
     unread_math,
@@ -66,6 +67,7 @@ def read_tutorial(path: Path) -> Tutorial:
             outputs.append((read_printed(block.text), block))
         elif block.kind == PROSE:
             findings.math += [(line, _where_in(block, line), body, "LaTeX") for line, body in math_spans(block, lines, math_budget)]
+            findings.math += [(line, _where_in(block, line), body, "text") for line, body in prose_chains(block)]
     if outputs:
         _tie(findings, reader, symbolic, displays, outputs)
     reading = reader.reading

@@ -451,11 +451,12 @@ def claim(reader: Symbolic, display: Display, printed: str | None, line: int, wh
     if not isinstance(diff, Diff):
         found.status = f"not checked: {diff}"
         return found
-    if len(diff.wrt) != 1:
-        found.status = f"not checked: a derivative of order {len(diff.wrt)} (first derivatives are checked)"
+    if len(diff.wrt) > 2:
+        found.status = f"not checked: a derivative of order {len(diff.wrt)} (first and second derivatives are checked)"
         return found
-    if diff.wrt[0] not in diff.symbols:
-        found.status = f"not checked: {diff.wrt[0]} does not appear in {excerpt(diff.expression, 40)}"
+    missing = [symbol for symbol in diff.wrt if symbol not in diff.symbols]
+    if missing:
+        found.status = f"not checked: {missing[0]} does not appear in {excerpt(diff.expression, 40)}"
         return found
     if set(diff.symbols) & reader.odd:
         found.status = f"not checked: {', '.join(sorted(set(diff.symbols) & reader.odd))} has assumptions the checked points do not meet"
@@ -469,8 +470,10 @@ def claim(reader: Symbolic, display: Display, printed: str | None, line: int, wh
         found.status = "not checked: a formula nested too deeply"
         return found
     derivation = _derivation(diff, display)
-    found.leaf = next(leaf for leaf in derivation.leaves if leaf.name == diff.wrt[0])
+    found.leaf, found.second = (next(leaf for leaf in derivation.leaves if leaf.name == symbol) for symbol in (diff.wrt[0], diff.wrt[-1]))
     found.derivations, found.formula, found.label = (derivation,), formula, f"∂/∂{diff.wrt[0]} {excerpt(diff.expression, 40)}"
+    if len(diff.wrt) == 2:  # NOTE: the Hessian of the sum over points is diagonal: each point's second derivative on it
+        found.kind, found.formula, derivation.quantity = "hessian_formula", f"diag({formula})", "hessian"
     reader.derivations.append(derivation)
     return found
 
@@ -487,7 +490,7 @@ def _derivation(diff: Diff, display: Display) -> Derivation:
             node.id = refs[node.id]
     output = Tensor(COMPUTED, display.line, display.where, tree=ast.Call(ast.Name("sum", ast.Load()), [tree], []), refs=tuple(leaves),
                     dtype="float64", bound="f")  # fmt: skip
-    derivation = Derivation(output, f"diff({excerpt(diff.expression, 40)}, {diff.wrt[0]})", None, display.line, display.where)
+    derivation = Derivation(output, f"diff({excerpt(diff.expression, 40)}, {', '.join(diff.wrt)})", None, display.line, display.where)
     derivation.leaves = leaves
     return derivation
 

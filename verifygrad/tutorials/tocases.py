@@ -116,8 +116,11 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
         for derivation, draft, extras in built:
             if item.kind == "value" and item.tensor is derivation.output:
                 _add(draft, extras, "value", "value", item)
-            elif item.kind in ("grad", "formula", "jacobian", "hessian", "jvp") and item.derivations == (derivation,):
-                _add(draft, extras, item.kind, draft.names[id(item.leaf)], item)
+            elif item.kind in ("grad", "formula", "jacobian", "hessian", "jvp", "hessian_formula") and item.derivations == (derivation,):
+                quantity = draft.names[id(item.leaf)]
+                if item.kind == "hessian_formula" and item.second is not item.leaf:
+                    quantity = f"{quantity},{draft.names[id(item.second)]}"  # a mixed second derivative: its block of the Hessian
+                _add(draft, extras, item.kind, quantity, item)
             else:
                 continue
             taken.add(index)
@@ -309,10 +312,20 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
     elif kind in ("value", "jvp"):  # one tensor each, not one per input
         expect[kind] = _claimed(item)
     else:
-        expect.setdefault(kind, {})[quantity] = item.formula if kind == "formula" else _claimed(item)
-    if kind == "formula":
-        expect["formula"][quantity] = _renamed(item.formula or "", draft.names, item)
+        claimed = item.formula if kind in ("formula", "hessian_formula") else _claimed(item)
+        if kind == "grad" and item.leaf is not None and np.ndim(constant_array(item.leaf.value)) == 0:
+            claimed = _one_element(claimed)  # old Paddle prints a scalar's gradient as `[5.]`
+        expect.setdefault(kind, {})[quantity] = claimed
+    if kind in ("formula", "hessian_formula"):
+        expect[kind][quantity] = _renamed(item.formula or "", draft.names, item)
     draft.claims.append((kind, quantity, item))
+
+
+def _one_element(claimed: Any) -> Any:
+    """A claim of one element written in brackets (`[5.]`), unwrapped: a scalar's gradient printed as shape 1."""
+    while isinstance(claimed, list) and len(claimed) == 1:
+        claimed = claimed[0]
+    return claimed
 
 
 def _claimed(item: Found) -> Any:

@@ -189,6 +189,9 @@ def error_estimates(problem: Problem) -> dict[str, float]:
     return worst
 
 
+_SIGNS = np.array((-1.0, 1.0))
+
+
 class Perturbation:
     """Roundings made explicit: leaves by their actual rounding to the dtype, results by seeded random signs."""
 
@@ -214,7 +217,8 @@ class Perturbation:
         # them would turn x**2 of a negative x into x**2.000001, NaN, and hide every other rounding.
         # A sum is exact only if its partial sums are too: 9e15 + 9e15 + 1 - 9e15 - 9e15 is 1 but rounds on the way.
         exact = (value == np.round(value)) & (magnitude < self.exact_below) & whole_exact
-        signs = np.where(exact, 0.0, self.rng.choice((-1.0, 1.0), size=np.shape(value)))
+        # NOTE: rng.choice((-1.0, 1.0), size) draws these same signs (the same integers), at four times the cost
+        signs = np.where(exact, 0.0, _SIGNS[self.rng.integers(0, 2, size=np.shape(value), dtype=np.int64)])
         return value + STEP * roundings * signs * magnitude
 
 

@@ -53,8 +53,17 @@ def _smooth_l1_loss(call: Call) -> int:
 
 
 def _bce_with_logits(call: Call) -> int:
-    g, (x, t) = call.graph, call.tensors
-    return _reduce_loss(call, g.op("sub", g.op("softplus", x), g.op("mul", x, t)))  # log(1 + e^x) - t x
+    """-w (p t log s(x) + (1 - t) log(1 - s(x))): without pos_weight p, log(1 + e^x) - t x.
+
+    NOTE: MindSpore's ops.binary_cross_entropy_with_logits(logits, label, weight, pos_weight) gives both positionally."""
+    g, (x, t) = call.graph, call.tensors[:2]
+    weight, pos_weight = call.tensor("weight", 2), call.tensor("pos_weight", 3)
+    if pos_weight is None:
+        pointwise = g.op("sub", g.op("softplus", x), g.op("mul", x, t))
+    else:
+        positive = g.op("mul", g.op("mul", pos_weight, t), g.op("softplus", g.op("neg", x)))
+        pointwise = g.op("add", positive, g.op("mul", g.op("sub", g.const(1.0), t), g.op("softplus", x)))
+    return _reduce_loss(call, pointwise if weight is None else g.op("mul", weight, pointwise))
 
 
 def _bce(call: Call) -> int:
@@ -185,7 +194,7 @@ SPELLINGS: dict[str, Function] = {
     "l1_loss": spelling(_l1_loss, (2, 2), keywords=_LOSS),
     "huber_loss": spelling(_huber_loss, (2, 2), keywords=(*_LOSS, "delta")),
     "smooth_l1_loss": spelling(_smooth_l1_loss, (2, 2), keywords=(*_LOSS, "beta")),
-    "binary_cross_entropy_with_logits": spelling(_bce_with_logits, (2, 2), keywords=_LOSS),
+    "binary_cross_entropy_with_logits": spelling(_bce_with_logits, (2, 4), keywords=(*_LOSS, "weight", "pos_weight")),
     "binary_cross_entropy": spelling(_bce, (2, 2), keywords=_LOSS),
     "cross_entropy": spelling(_cross_entropy, (2, 2), keywords=_LOSS),
     "nll_loss": spelling(_nll_loss, (2, 2), keywords=_LOSS),
