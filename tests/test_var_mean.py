@@ -47,3 +47,15 @@ def test_nan_reductions_leave_the_nan_out(engine: str, expr: str, value: float, 
 @pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
 def test_nan_reductions_without_nan_are_sum_and_mean(engine: str) -> None:
     assert_closed_form(engine, "torch.nansum(x, 0).sum() + torch.nanmean(x)", {"x": X}, float(X.sum() + X.mean()), {"x": np.full((3, 4), 1 + 1 / 12)})
+
+
+A3, B3 = np.random.default_rng(3).normal(size=(2, 4, 3)), np.random.default_rng(4).normal(size=(2, 4, 3))
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
+@pytest.mark.parametrize("expr", ["torch.linalg.cross(a, b)", "np.cross(a, b, axis=-1)", "torch.cross(a.transpose(1, 2), b.transpose(1, 2)).transpose(1, 2)"])
+def test_cross_product(engine: str, expr: str) -> None:
+    """sum(cross(a, b) * m) = sum(b x m . a): its gradient in a is b x m, in b it is m x a (the triple product)."""
+    m = np.random.default_rng(5).normal(size=(2, 4, 3))
+    value = float((np.cross(A3, B3) * m).sum())
+    assert_closed_form(engine, f"({expr} * m).sum()", {"a": A3, "b": B3, "m": m}, value, {"a": np.cross(B3, m), "b": np.cross(m, A3)})

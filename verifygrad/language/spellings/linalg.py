@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
-from verifygrad.language.spellings.compose import PART, Call, Graph, alias, part_index, spelling, unary
+import numpy as np
+
+from verifygrad.language.spellings.compose import PART, Call, Graph, alias, along, part_index, spelling, unary
 from verifygrad.language.spellings.shape import diagonal_offset, reordered
 from verifygrad.language.syntax import ExprError, Function
 
@@ -132,6 +135,30 @@ def _pairwise_distance(call: Call) -> int:
     return vector_norm(g, difference, call.scalar("p", 0, 2.0), (-1,), _keepdim(call, 2))
 
 
+def _cross(default_last: bool) -> Callable[[Call], int]:
+    """torch.linalg.cross(a, b, dim=-1), np.cross(a, b, axis=-1), torch.cross(a, b, dim=None) (torch: the first dim of
+    size 3 when none is given): (a1 b2 - a2 b1, a2 b0 - a0 b2, a0 b1 - a1 b0) along dim, a and b broadcast."""
+
+    def compose(call: Call) -> int:
+        g, (a, b) = call.graph, call.tensors
+        dim = next((call.integer(key, 0, None) for key in ("dim", "axis") if key in call.params), None)
+        if dim is None and call.dims:
+            dim = call.integer("dim", 0, None)
+        if dim is None:
+            shape = np.broadcast_shapes(g.builder.known_shape(a, g.col, f"{g.name}()"), g.builder.known_shape(b, g.col, f"{g.name}()"))
+            dim = -1 if default_last else next((d for d, n in enumerate(shape) if n == 3), None)
+            if dim is None:
+                raise ExprError(f"{g.name}(): no dim of size 3", g.col)
+
+        def part(x: int, i: int) -> int:
+            return g.op("index", x, key=along(dim, slice(i, i + 1)))
+
+        pieces = [g.op("sub", g.op("mul", part(a, i), part(b, j)), g.op("mul", part(a, j), part(b, i))) for i, j in ((1, 2), (2, 0), (0, 1))]
+        return g.op("concat", g.op("concat", pieces[0], pieces[1], dim=dim), pieces[2], dim=dim)
+
+    return compose
+
+
 def einsum_parts(spec: Any, operands: int, col: int) -> tuple[list[str], str]:
     """Each operand's subscripts and the output's, the output made explicit (numpy's implicit rule: the indices
     that appear once, in alphabetical order); checked as numpy checks them."""
@@ -231,9 +258,13 @@ SPELLINGS: dict[str, Function] = {
     "slogdet": spelling(_slogdet, (1, 1), keywords=(PART,)),
     "np.trace": spelling(_trace, (1, 1), keywords=("offset",)),
     "np.dot": spelling(lambda call: call.graph.op("matmul", *call.tensors), (2, 2)),
+    "cross": spelling(_cross(default_last=False), (2, 2), keywords=("dim",)),
+    "linalg.cross": spelling(_cross(default_last=True), (2, 2), keywords=("dim",)),
+    "np.cross": spelling(_cross(default_last=True), (2, 2), keywords=("axis",)),
 }  # fmt: skip
 
 LITERAL_POSITIONAL = frozenset({
+    "cross", "linalg.cross", "np.cross",
     "einsum", "tensordot", "np.trace", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
 })  # fmt: skip
 # Of those, the names whose positional numbers are parameters too (a norm's order 1.5), not tensors.
