@@ -59,3 +59,14 @@ def test_cross_product(engine: str, expr: str) -> None:
     m = np.random.default_rng(5).normal(size=(2, 4, 3))
     value = float((np.cross(A3, B3) * m).sum())
     assert_closed_form(engine, f"({expr} * m).sum()", {"a": A3, "b": B3, "m": m}, value, {"a": np.cross(B3, m), "b": np.cross(m, A3)})
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
+@pytest.mark.parametrize(
+    ("expr", "k", "axes"), [("torch.rot90(a)", 1, (0, 1)), ("torch.rot90(a, -5, (1, 2))", -5, (1, 2)), ("np.rot90(a, 2, axes=(2, 0))", 2, (2, 0))]
+)
+def test_rot90_is_a_permutation(engine: str, expr: str, k: int, axes: tuple[int, int]) -> None:
+    """sum(rot90(a) * m): the value is numpy's; the gradient is m turned back (rot90 of m by -k)."""
+    m = np.random.default_rng(6).normal(size=np.rot90(A3, k, axes).shape)
+    value = float((np.rot90(A3, k, axes) * m).sum())
+    assert_closed_form(engine, f"({expr} * m).sum()", {"a": A3, "m": m}, value, {"a": np.rot90(m, -k, axes)})

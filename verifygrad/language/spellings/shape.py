@@ -387,6 +387,25 @@ def _index_select(call: Call) -> int:
     return call.graph.op("index", x, key=(slice(None),) * dim + (nested_tuple(positions),))
 
 
+def _rot90(call: Call) -> int:
+    """torch.rot90(x, k=1, dims=(0, 1)) / np.rot90(m, k=1, axes=(0, 1)): k quarter turns from the first dim towards the
+    second, as flips and a transpose (numpy's and torch's own way)."""
+    g, x = call.graph, call.tensors[0]
+    k = call.integer("k", 0, 1) % 4
+    key = "axes" if "axes" in call.params else "dims"
+    dims = call.literal(key, 1, [0, 1])
+    if not (isinstance(dims, list) and len(dims) == 2 and all(type(d) is int for d in dims)):
+        raise ExprError(f"{g.name}() takes {key} as two dims, e.g. rot90(x, 1, (0, 1))", g.col)
+    first, second = dims
+    if k == 0:
+        return x
+    if k == 2:
+        return g.op("flip", x, dims=(first, second))
+    if k == 1:
+        return g.op("transpose", g.op("flip", x, dims=(second,)), dim0=first, dim1=second)
+    return g.op("flip", g.op("transpose", x, dim0=first, dim1=second), dims=(second,))
+
+
 SPELLINGS: dict[str, Function] = {
     "reshape": spelling(_reshape, (1, 1), keywords=("shape", "newshape")),
     "view": spelling(_reshape, (1, 1), keywords=("shape",)),
@@ -440,6 +459,7 @@ SPELLINGS: dict[str, Function] = {
     "take_along_axis": spelling(_gather, (1, 2), keywords=("axis",)),
     "index_select": spelling(_index_select, (1, 2), keywords=("dim",)),
     "take": spelling(_index_select, (1, 2), keywords=("axis",)),
+    "rot90": spelling(_rot90, (1, 1), keywords=("k", "dims", "axes")),
 }  # fmt: skip
 
 # Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
@@ -447,7 +467,7 @@ LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
     "split", "unbind", "chunk", "array_split", "np.split", "gather", "take_along_axis", "index_select", "take",
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
-    "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag",
+    "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
 })  # fmt: skip
 # Of those, the names whose positional numbers (floats too) are parameters, not tensors: F.pad(x, (1, 1), 'constant', 0.5).
 NUMBER_POSITIONAL = frozenset({"pad", "np.pad"})
