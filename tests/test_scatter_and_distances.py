@@ -88,3 +88,35 @@ ZERO_D = [
 def test_a_0d_index_is_one_position(engine: str, expr: str, value: float, grad: np.ndarray) -> None:
     """torch takes a 0-d index tensor as one position, the dim kept (index_select gives (1, 4))."""
     assert_closed_form(engine, expr, {"x": X}, value, {"x": grad})
+
+
+INDEX = np.array([[0, 1, 2, 0], [2, 0, 1, 2]])  # each column writes two rows, leaves one
+WRITTEN = np.zeros((3, 4), dtype=bool)
+for i_, j_ in np.ndindex(*INDEX.shape):
+    WRITTEN[INDEX[i_, j_], j_] = True
+SUMMED = np.where(WRITTEN, 0.0, X)
+for i_, j_ in np.ndindex(*INDEX.shape):
+    SUMMED[INDEX[i_, j_], j_] += S[i_, j_]
+AVERAGED = np.where(WRITTEN, 0.0, X)
+for i_, j_ in np.ndindex(*INDEX.shape):
+    AVERAGED[INDEX[i_, j_], j_] = (X[INDEX[i_, j_], j_] + S[i_, j_]) / 2
+
+
+def _at_index(out: np.ndarray) -> np.ndarray:
+    return np.array([[out[INDEX[i, j], j] for j in range(4)] for i in range(2)])
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
+@pytest.mark.parametrize(
+    ("expr", "value", "grads"),
+    [
+        ("(torch.scatter_reduce(x, 0, torch.tensor([[0, 1, 2, 0], [2, 0, 1, 2]]), s, 'sum', include_self=False) ** 2).sum()",
+         float((SUMMED**2).sum()), {"x": 2 * SUMMED * ~WRITTEN, "s": 2 * _at_index(SUMMED)}),
+        ("(x.scatter_reduce(0, torch.tensor([[0, 1, 2, 0], [2, 0, 1, 2]]), s, reduce='mean') ** 2).sum()",
+         float((AVERAGED**2).sum()), {"x": np.where(WRITTEN, AVERAGED, 2 * AVERAGED), "s": _at_index(AVERAGED)}),
+    ],
+    ids=["sum-without-self", "mean-with-self"],
+)  # fmt: skip
+def test_scatter_reduce(engine: str, expr: str, value: float, grads: dict) -> None:
+    """The written positions take the sum (mean) of what is written there, x's own element too where include_self."""
+    assert_closed_form(engine, expr, {"x": X, "s": S}, value, grads)

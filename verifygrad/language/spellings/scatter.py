@@ -81,6 +81,29 @@ def _scatter_key(call: Call, positions: np.ndarray, dim: int) -> tuple:
     return tuple(nested_tuple(positions if a == axis else grid[a]) for a in range(positions.ndim))
 
 
+def _scatter_reduce(call: Call) -> int:
+    """torch.scatter_reduce(x, dim, index, src, reduce, include_self=True) with reduce 'sum' or 'mean': each position
+    index names takes the sum (mean) of the src written there, with x's own element where include_self; the others keep x."""
+    g, x, index, source = call.graph, call.tensors[0], call.tensors[1], call.tensors[2]
+    dim, shape, positions = _dim(call), _shape(call, x), _positions(call, index)
+    reduce = call.literal("reduce", 1, None)
+    if reduce not in ("sum", "mean"):
+        raise ExprError(f"not supported yet: {g.name}() with reduce {reduce!r} (sum and mean are)", g.col)
+    include = call.flag("include_self", True)
+    key = _scatter_key(call, positions, dim)
+    if _shape(call, source) != positions.shape:
+        source = g.op("index", source, key=tuple(slice(0, n) for n in positions.shape))
+    counts = np.zeros(shape)
+    np.add.at(counts, tuple(np.asarray(k) for k in key), 1.0)
+    written = (counts > 0) * 1.0
+    total = g.op("scatter", source, shape=shape, key=key)
+    kept = x if include else g.op("select", g.const(1.0 - written), x)  # x itself, or only where nothing is written
+    out = g.op("add", kept, total)
+    if reduce == "mean":  # NOTE: divided by the number of values taken; 1 where nothing is written (x as it is)
+        out = g.op("div", out, g.const(np.where(counts > 0, counts + include, 1.0)))
+    return out
+
+
 def _scatter(add: bool) -> Callable[[Call], int]:
     """scatter_add(x, dim, index, src), scatter(x, dim, index, src or value): x[..., index[i], ...] takes src[i] (added, or in
     place of x; repeated positions in scatter are refused: torch leaves their result unspecified)."""
@@ -138,6 +161,7 @@ SPELLINGS: dict[str, Function] = {
     "index_fill": spelling(_index_write("fill"), (2, 2), keywords=("dim", "index", "value")),
     "scatter": spelling(_scatter(add=False), (2, 3), keywords=("dim", "index", "src", "value")),
     "scatter_add": spelling(_scatter(add=True), (3, 3), keywords=("dim", "index", "src")),
+    "scatter_reduce": spelling(_scatter_reduce, (3, 3), keywords=("dim", "index", "src", "reduce", "include_self")),
     "take_along_dim": spelling(_take_along_dim, (2, 2), keywords=("indices", "dim")),
     "narrow": spelling(_narrow, (1, 1), keywords=("dim", "start", "length")),
     "select": spelling(_select, (1, 1), keywords=("dim", "index")),
