@@ -120,3 +120,27 @@ def _at_index(out: np.ndarray) -> np.ndarray:
 def test_scatter_reduce(engine: str, expr: str, value: float, grads: dict) -> None:
     """The written positions take the sum (mean) of what is written there, x's own element too where include_self."""
     assert_closed_form(engine, expr, {"x": X, "s": S}, value, grads)
+
+
+def _met(reduce, include: bool) -> np.ndarray:
+    """Each position's reduction over x's own element (where include_self, or nothing is written) and what is written there."""
+    out = X.copy()
+    for r, c in np.ndindex(*X.shape):
+        values = [S[i, j] for i, j in np.ndindex(*INDEX.shape) if INDEX[i, j] == r and j == c]
+        if values:
+            out[r, c] = reduce(([X[r, c]] if include else []) + values)
+    return out
+
+
+MAXED, PRODUCT = _met(max, True), _met(np.prod, False)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
+def test_scatter_reduce_amax_and_prod(engine: str) -> None:
+    """amax: the gradient goes to the element that is the maximum where the values meet; prod: to each factor, the
+    product of the others."""
+    expr = ("torch.scatter_reduce(x, 0, torch.tensor([[0, 1, 2, 0], [2, 0, 1, 2]]), s, 'amax').sum()"
+            " + torch.scatter_reduce(x, 0, torch.tensor([[0, 1, 2, 0], [2, 0, 1, 2]]), s, 'prod', include_self=False).sum()")  # fmt: skip
+    grad_s = np.array([[float(S[i, j] == MAXED[INDEX[i, j], j]) + 1.0 for j in range(4)] for i in range(2)])
+    grad_x = (X == MAXED) * 1.0 + ~WRITTEN
+    assert_closed_form(engine, expr, {"x": X, "s": S}, float(MAXED.sum() + PRODUCT.sum()), {"x": grad_x, "s": grad_s})

@@ -6,6 +6,7 @@ The positions are fixed at the case's values (as ``x[k]`` is), so each is an ind
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -81,18 +82,37 @@ def _scatter_key(call: Call, positions: np.ndarray, dim: int) -> tuple:
     return tuple(nested_tuple(positions if a == axis else grid[a]) for a in range(positions.ndim))
 
 
+def _gathered_reduce(g: Graph, x: int, source: int, shape: tuple[int, ...], key: tuple, reduce: str, include: bool) -> int:
+    """scatter_reduce's amax, amin and prod: for each position of x, the values that meet there (x's own where
+    include_self or where nothing is written) gathered into one row, padded with the reduction's identity, then reduced."""
+    sizes = math.prod(shape)
+    targets = np.ravel_multi_index(tuple(np.asarray(k) for k in key), shape).reshape(-1)
+    rows: list[list[int]] = [[] for _ in range(sizes)]
+    for i, target in enumerate(targets):
+        rows[target].append(sizes + i)  # a source element: after x's in the joined vector
+    rows = [([p] if include or not row else []) + row for p, row in enumerate(rows)]
+    width, pad = max(len(row) for row in rows), sizes + len(targets)  # the padding element: last
+    grid = np.array([row + [pad] * (width - len(row)) for row in rows])
+    identity = {"amax": -math.inf, "amin": math.inf, "prod": 1.0}[reduce]
+    joined = g.op("concat", g.op("concat", g.op("reshape", x, shape=(-1,)), g.op("reshape", source, shape=(-1,)), dim=0), g.const(np.array([identity])), dim=0)
+    windows = g.op("index", joined, key=(nested_tuple(grid),))
+    return g.op("reshape", g.reduce(reduce, windows, -1), shape=shape)
+
+
 def _scatter_reduce(call: Call) -> int:
     """torch.scatter_reduce(x, dim, index, src, reduce, include_self=True) with reduce 'sum' or 'mean': each position
     index names takes the sum (mean) of the src written there, with x's own element where include_self; the others keep x."""
     g, x, index, source = call.graph, call.tensors[0], call.tensors[1], call.tensors[2]
     dim, shape, positions = _dim(call), _shape(call, x), _positions(call, index)
     reduce = call.literal("reduce", 1, None)
-    if reduce not in ("sum", "mean"):
-        raise ExprError(f"not supported yet: {g.name}() with reduce {reduce!r} (sum and mean are)", g.col)
+    if reduce not in ("sum", "mean", "amax", "amin", "prod"):
+        raise ExprError(f"{g.name}() takes reduce as one of 'sum', 'mean', 'amax', 'amin', 'prod'", g.col)
     include = call.flag("include_self", True)
     key = _scatter_key(call, positions, dim)
     if _shape(call, source) != positions.shape:
         source = g.op("index", source, key=tuple(slice(0, n) for n in positions.shape))
+    if reduce in ("amax", "amin", "prod"):
+        return _gathered_reduce(g, x, source, shape, key, reduce, include)
     counts = np.zeros(shape)
     np.add.at(counts, tuple(np.asarray(k) for k in key), 1.0)
     written = (counts > 0) * 1.0
