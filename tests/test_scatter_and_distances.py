@@ -144,3 +144,19 @@ def test_scatter_reduce_amax_and_prod(engine: str) -> None:
     grad_s = np.array([[float(S[i, j] == MAXED[INDEX[i, j], j]) + 1.0 for j in range(4)] for i in range(2)])
     grad_x = (X == MAXED) * 1.0 + ~WRITTEN
     assert_closed_form(engine, expr, {"x": X, "s": S}, float(MAXED.sum() + PRODUCT.sum()), {"x": grad_x, "s": grad_s})
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
+def test_index_reduce_along_a_dim(engine: str) -> None:
+    """index_reduce(x, 0, [2, 0, 2], src, 'mean'): row 2 is the mean of x[2], src[0] and src[2]; row 0 of x[0] and src[1];
+    row 1 stays x[1]. With 'amax' and include_self=False, row 2 is the larger of src[0] and src[2]."""
+    src = np.random.default_rng(8).normal(size=(3, 4))
+    mean = X.copy()
+    mean[2], mean[0] = (X[2] + src[0] + src[2]) / 3, (X[0] + src[1]) / 2
+    top = X.copy()
+    top[2], top[0] = np.maximum(src[0], src[2]), src[1]
+    expr = ("(torch.index_reduce(x, 0, torch.tensor([2, 0, 2]), s, 'mean') ** 2).sum()"
+            " + x.index_reduce(0, torch.tensor([2, 0, 2]), s, 'amax', include_self=False).sum()")  # fmt: skip
+    grad_x = 2 * mean * np.array([[1 / 2], [1], [1 / 3]]) + np.array([[0.0], [1], [0]])
+    grad_s = 2 * np.vstack([mean[2] / 3, mean[0] / 2, mean[2] / 3]) + np.vstack([src[0] > src[2], np.ones(4), src[2] > src[0]])
+    assert_closed_form(engine, expr, {"x": X, "s": src}, float((mean**2).sum() + top.sum()), {"x": grad_x, "s": grad_s})

@@ -99,18 +99,41 @@ def _gathered_reduce(g: Graph, x: int, source: int, shape: tuple[int, ...], key:
     return g.op("reshape", g.reduce(reduce, windows, -1), shape=shape)
 
 
-def _scatter_reduce(call: Call) -> int:
-    """torch.scatter_reduce(x, dim, index, src, reduce, include_self=True) with reduce 'sum' or 'mean': each position
-    index names takes the sum (mean) of the src written there, with x's own element where include_self; the others keep x."""
-    g, x, index, source = call.graph, call.tensors[0], call.tensors[1], call.tensors[2]
-    dim, shape, positions = _dim(call), _shape(call, x), _positions(call, index)
-    reduce = call.literal("reduce", 1, None)
-    if reduce not in ("sum", "mean", "amax", "amin", "prod"):
-        raise ExprError(f"{g.name}() takes reduce as one of 'sum', 'mean', 'amax', 'amin', 'prod'", g.col)
-    include = call.flag("include_self", True)
-    key = _scatter_key(call, positions, dim)
-    if _shape(call, source) != positions.shape:
-        source = g.op("index", source, key=tuple(slice(0, n) for n in positions.shape))
+def _scatter_reduce(along_dim: bool) -> Callable[[Call], int]:
+    """torch.scatter_reduce(x, dim, index, src, reduce, include_self=True) (index of src's shape) and index_reduce(x, dim,
+    index, source, reduce, include_self=True) (a 1-D index along dim): each position named takes the reduction (sum,
+    mean, amax, amin, prod) of what is written there, with x's own element where include_self; the others keep x."""
+
+    def compose(call: Call) -> int:
+        g, x, index, source = call.graph, call.tensors[0], call.tensors[1], call.tensors[2]
+        dim, shape, positions = _dim(call), _shape(call, x), _positions(call, index)
+        reduce = call.literal("reduce", 1, None)
+        allowed = ("prod", "mean", "amax", "amin") if along_dim else ("sum", "mean", "amax", "amin", "prod")
+        if reduce not in allowed:
+            raise ExprError(f"{g.name}() takes reduce as one of {', '.join(map(repr, allowed))}", g.col)
+        include = call.flag("include_self", True)
+        if along_dim and shape == ():  # NOTE: torch reduces into a 0-d tensor as into one element along dim 0
+            x, shape, positions = g.op("reshape", x, shape=(1,)), (1,), positions.reshape(-1)
+            source = g.op("reshape", source, shape=(-1,))
+            return g.op("reshape", _reduced_into(g, x, source, shape, _index_key(call, source, positions, 0), reduce, include), shape=())
+        if along_dim:
+            return _reduced_into(g, x, source, shape, _index_key(call, source, positions, dim), reduce, include)
+        key = _scatter_key(call, positions, dim)
+        if _shape(call, source) != positions.shape:
+            source = g.op("index", source, key=tuple(slice(0, n) for n in positions.shape))
+        return _reduced_into(g, x, source, shape, key, reduce, include)
+
+    return compose
+
+
+def _index_key(call: Call, source: int, positions: np.ndarray, dim: int) -> tuple:
+    """Every element of source, at its own place but with dim's coordinate taken from the 1-D index."""
+    grid = np.indices(_shape(call, source))
+    grid[dim % grid.shape[0]] = positions.reshape(-1)[grid[dim % grid.shape[0]]]
+    return tuple(nested_tuple(item) for item in grid)
+
+
+def _reduced_into(g: Graph, x: int, source: int, shape: tuple[int, ...], key: tuple, reduce: str, include: bool) -> int:
     if reduce in ("amax", "amin", "prod"):
         return _gathered_reduce(g, x, source, shape, key, reduce, include)
     counts = np.zeros(shape)
@@ -181,7 +204,8 @@ SPELLINGS: dict[str, Function] = {
     "index_fill": spelling(_index_write("fill"), (2, 2), keywords=("dim", "index", "value")),
     "scatter": spelling(_scatter(add=False), (2, 3), keywords=("dim", "index", "src", "value")),
     "scatter_add": spelling(_scatter(add=True), (3, 3), keywords=("dim", "index", "src")),
-    "scatter_reduce": spelling(_scatter_reduce, (3, 3), keywords=("dim", "index", "src", "reduce", "include_self")),
+    "scatter_reduce": spelling(_scatter_reduce(along_dim=False), (3, 3), keywords=("dim", "index", "src", "reduce", "include_self")),
+    "index_reduce": spelling(_scatter_reduce(along_dim=True), (3, 3), keywords=("dim", "index", "source", "reduce", "include_self")),
     "take_along_dim": spelling(_take_along_dim, (2, 2), keywords=("indices", "dim")),
     "narrow": spelling(_narrow, (1, 1), keywords=("dim", "start", "length")),
     "select": spelling(_select, (1, 1), keywords=("dim", "index")),
