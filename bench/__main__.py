@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bench import operations, second_order, suite, workloads
+from bench import ecosystem, operations, second_order, suite, workloads
 
 Row = tuple[str, str, str, str]  # figure, measured, ratio, target
 
@@ -99,8 +99,22 @@ def command_seconds(commands: dict[str, list[str]], repeats: int) -> dict[str, T
     return interleaved({name: runner(argv) for name, argv in commands.items()}, repeats)
 
 
+def compile_package() -> None:
+    """Write verifygrad's bytecode, as installing it does.
+
+    NOTE: a checkout run with PYTHONDONTWRITEBYTECODE set (as on the shared VM) compiles every module
+    from source in every process, the SymPy worker's too: about 0.5 s that no installed copy pays.
+    """
+    import compileall
+
+    import verifygrad
+
+    compileall.compile_dir(Path(verifygrad.__file__).parent, quiet=1)
+
+
 def startup_rows(repeats: int, case_file: Path, engines: list[str]) -> tuple[list[Row], float]:
     """The start-up figures, and the seconds of the imports baseline (the suite's start-up)."""
+    compile_package()
     py = sys.executable
     modules = ", ".join(["numpy", *(e for e in ("sympy", "torch") if e in engines), "rich", "click", "yaml"])
     times = command_seconds(
@@ -215,13 +229,16 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: a smoke test, not a measurement")
-    parser.add_argument("--only", choices=["cnn"], help="only these rows (the small CNN's)")
+    parser.add_argument("--only", choices=["cnn", "ecosystem"], help="only these rows (the small CNN's; the first verdict and pytest -n 2)")
     arguments = parser.parse_args(argv)
     quick = arguments.quick
     repeats = 1 if quick else 7
     cnn_sizes = (2, 6, 1, 6) if quick else (16, 12, 2, 8)
     if arguments.only == "cnn":
         _print(operations.cnn_rows(*cnn_sizes, repeats, interleaved))
+        return
+    if arguments.only == "ecosystem":
+        _print(ecosystem.rows())
         return
     sizes = {"w1": 1_000, "w2": 16, "w3": 40, "sympy_w1": 100, "sympy_w2": 3, "suite": 4} if quick else {
         "w1": 1_000_000, "w2": 1024, "w3": 4_000, "sympy_w1": 1_000_000, "sympy_w2": 1024, "suite": 1000}  # fmt: skip
@@ -246,6 +263,7 @@ def main(argv: list[str] | None = None) -> None:
         startup, imports = startup_rows(repeats, case_file, engines)
         rows += startup + suite_rows(sizes["suite"], Path(tempfile.mkdtemp(dir=directory)), imports, engines)
         rows += [] if quick else bundled_rows(imports)
+    rows += [] if quick else ecosystem.rows()
     _print(rows)
 
 

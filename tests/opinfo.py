@@ -134,6 +134,7 @@ def spelled(op: Any) -> tuple[str, bool]:
     return name, True
 
 
+ORDER_FIRST = frozenset({"polygamma", "special.polygamma"})  # torch.polygamma(n, x)
 OPERATORS = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rdiv__": "/", "__rpow__": "**", "__rmatmul__": "@", "__rmod__": "%"}
 
 
@@ -146,6 +147,8 @@ def _call_text(op: Any, sample: Any, names: _Names) -> str:
             raise Unwritable("an operator with more than two operands")
         return f"{args[0]} {OPERATORS[op.name]} {first}"  # __radd__(x, y) is y + x
     function, method = spelled(op)
+    if op.name in ORDER_FIRST and len(args) == 1 and not kwargs:
+        return f"{function}({args[0]}, {first})"  # NOTE: OpInfo's sample puts the order after the tensor; torch takes it first
     if method:
         return f"{first}.{function}({', '.join(args + kwargs)})"
     return f"{function}({', '.join([first, *args, *kwargs])})"

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.helpers import make_problem
@@ -84,3 +85,13 @@ def test_bundled_cases_pass_and_wrong_claims_are_caught():
     verdicts = {case["name"]: case["verdict"] for case in json.loads(done.stdout)["cases"]}
     wrong = ["wrong-formula-right-at-one-point", "wrong-gradient-forgot-the-mean", "wrong-value-float32"]
     assert all(verdicts[name] == XFAIL for name in wrong)
+
+
+def test_the_perturbations_signs_are_the_seeded_draws_of_plus_or_minus_one():
+    # The budget's figures are reproducible run to run: the signs are those rng.choice((-1, 1)) draws from the seed.
+    from verifygrad.verdict.budget import STEP, Perturbation
+
+    value = np.array([[0.5, -1.25, 3.1], [7.3, 0.1, -0.7]])
+    moved = Perturbation("float64", np.random.default_rng(0)).result(value, 1.0)
+    signs = np.random.default_rng(0).choice((-1.0, 1.0), size=value.shape)
+    np.testing.assert_array_equal(moved, value + STEP * signs * np.abs(value))

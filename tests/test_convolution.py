@@ -78,6 +78,16 @@ def max_pool(x: np.ndarray, size: int, stride: int, padding: int) -> tuple[np.nd
     return out, grad
 
 
+def numeric_gradient(f, x: np.ndarray) -> np.ndarray:
+    """Complex-step derivative of a real-analytic f: exact to float64 rounding (no subtraction), one element at a time."""
+    grad = np.zeros_like(x)
+    for j in np.ndindex(*x.shape):
+        step = np.zeros(x.shape, dtype=complex)
+        step[j] = 1e-30j
+        grad[j] = f(x + step).imag / 1e-30
+    return grad
+
+
 def linear_gradient(op, x: np.ndarray, m: np.ndarray) -> np.ndarray:
     """d/dx sum(op(x) * m) for a linear op: op of each basis tensor, dotted with m."""
     grad = np.zeros_like(x)
@@ -114,6 +124,34 @@ def interpolate_bilinear(x: np.ndarray, size: tuple[int, int], align_corners: bo
     return out
 
 
+def keys_kernel(d: float, a: float = -0.75) -> float:
+    """The cubic convolution kernel (Keys) at distance d: torch's bicubic weights."""
+    d = abs(d)
+    if d <= 1:
+        return (a + 2) * d**3 - (a + 3) * d**2 + 1
+    return a * d**3 - 5 * a * d**2 + 8 * a * d - 4 * a if d < 2 else 0.0
+
+
+def interpolate_bicubic(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Each output pixel from its 4x4 neighbours (clamped into the image), weighted by the kernel at their distance."""
+    out = np.zeros((*x.shape[:2], *size))
+    h, w = x.shape[2:]
+    for i, j in itertools.product(range(size[0]), range(size[1])):
+        r, c = (i + 0.5) * h / size[0] - 0.5, (j + 0.5) * w / size[1] - 0.5
+        for a, b in itertools.product(range(math.floor(r) - 1, math.floor(r) + 3), range(math.floor(c) - 1, math.floor(c) + 3)):
+            out[..., i, j] += keys_kernel(r - a) * keys_kernel(c - b) * x[..., min(max(a, 0), h - 1), min(max(b, 0), w - 1)]
+    return out
+
+
+def local_response_norm(x: np.ndarray, size: int, alpha: float, beta: float, k: float) -> np.ndarray:
+    """x[:, c] / (k + alpha / size * sum of x[:, j]**2 for j in c - size // 2 .. c + (size - 1) // 2, inside)**beta."""
+    out = np.zeros_like(x)
+    for c in range(x.shape[1]):
+        near = [j for j in range(c - size // 2, c + (size - 1) // 2 + 1) if 0 <= j < x.shape[1]]
+        out[:, c] = x[:, c] / (k + alpha / size * sum(x[:, j] ** 2 for j in near)) ** beta
+    return out
+
+
 def pixel_shuffle(x: np.ndarray, r: int) -> np.ndarray:
     n, c, h, w = x.shape
     out = np.zeros((n, c // (r * r), h * r, w * r))
@@ -141,6 +179,7 @@ AVG_EXCLUDED = avg_pool(X, 3, 2, 1, include_pad=False)
 BILINEAR = interpolate_bilinear(X, (7, 3), align_corners=False)
 CORNERS = interpolate_bilinear(X, (7, 3), align_corners=True)
 M_BI = RNG.normal(size=BILINEAR.shape)
+BICUBIC = interpolate_bicubic(X, (7, 3))
 SHUFFLED = pixel_shuffle(X, 2)
 M_SHUFFLE = RNG.normal(size=SHUFFLED.shape)
 UNFOLDED = unfold(X, 2)
@@ -174,6 +213,10 @@ CASES = [
      {"x": linear_gradient(lambda e: interpolate_bilinear(e, (7, 3), False), X, M_BI)}),
     ("(F.interpolate(x, size=(7, 3), mode='bilinear', align_corners=True) * m).sum()", {"x": X, "m": M_BI}, float((CORNERS * M_BI).sum()),
      {"x": linear_gradient(lambda e: interpolate_bilinear(e, (7, 3), True), X, M_BI)}),
+    ("(F.interpolate(x, size=(7, 3), mode='bicubic') * m).sum()", {"x": X, "m": M_BI}, float((BICUBIC * M_BI).sum()),
+     {"x": linear_gradient(lambda e: interpolate_bicubic(e, (7, 3)), X, M_BI)}),
+    ("F.local_response_norm(x, 3, alpha=0.5, beta=0.75, k=2.0).sum()", {"x": X}, float(local_response_norm(X, 3, 0.5, 0.75, 2.0).sum()),
+     {"x": numeric_gradient(lambda e: local_response_norm(e, 3, 0.5, 0.75, 2.0).sum(), X)}),
     ("(F.interpolate(x, scale_factor=2) * m).sum()", {"x": X, "m": M_NEAREST}, float((np.repeat(np.repeat(X, 2, 2), 2, 3) * M_NEAREST).sum()),
      {"x": M_NEAREST.reshape(1, 4, 5, 2, 4, 2).sum(axis=(3, 5))}),
     ("(F.pixel_shuffle(x, 2) * m).sum()", {"x": X, "m": M_SHUFFLE}, float((SHUFFLED * M_SHUFFLE).sum()),
@@ -201,7 +244,7 @@ def test_matches_the_definition(engine: str, expr: str, inputs: dict, value: flo
         ("F.max_pool2d(x, 2, padding=2)", "max_pool2d(): padding must be at most half the kernel size"),
         ("F.max_pool2d(x, 2, return_indices=True)", "max_pool2d() with return_indices=True returns (values, indices): take the values"),
         ("F.max_pool2d(x, 2, return_indices=True)[1]", "max_pool2d() with return_indices=True returns (values, indices): take the values"),
-        ("F.interpolate(x, scale_factor=2, mode='bicubic')", "not supported yet: interpolate() with mode 'bicubic'"),
+        ("F.interpolate(x, scale_factor=2, mode='bicubic', antialias=True)", "not supported yet: interpolate() with antialias=True"),
         ("F.pixel_shuffle(x, 3)", "pixel_shuffle(): 4 channels do not divide by 3**2"),
         ("F.conv2d(x, w, stride=(1, 2, 3))", "conv2d() takes stride as an integer or 2 integers"),
     ],

@@ -290,3 +290,18 @@ def test_a_seeded_derivation_is_not_at_stand_in_inputs(tmp_path):
 def test_stand_in_names_an_input(tmp_path):
     code, output = cli(tmp_path, "name: c\nexpr: sum(x*x)\ninputs: {x: [1.0, 2.0]}\nstand_in: [y]\n")
     assert code == 2 and "case.yaml:4: stand_in names 'y', which is not an input; inputs are: x" in output, output
+
+
+# --- item 2: where the written value and the float differ enough to change a claim's verdict, the report says so ------
+
+
+def test_a_claim_whose_verdict_depends_on_the_float32_rounding_of_an_input_says_so(tmp_path):
+    # sin'(1000 x) * 1000 at x = 0.1: 862.31887 as written, 862.31963 at float32's 0.1; the float32 budget allows 0.0538
+    text = "name: c\nexpr: sin(1000 * x)\ninputs: {x: 0.1}\ndtype: float32\nexpect: {grad: {x: %s}}\n"
+    edge = outcome_of(tmp_path, text % "862.3731")  # within the allowance of the float32 truth, outside the written one's
+    assert edge.verdict == PASSED, edge.reasons
+    assert (
+        "claim grad.x holds at the float32 inputs the engines receive and would be wrong at the inputs as written (x = 0.1 is 0.10000000149011612 in float32)"
+    ) in edge.reasons
+    plain = outcome_of(tmp_path, text % "862.319")
+    assert plain.verdict == PASSED and not any("as written" in reason for reason in plain.reasons), plain.reasons

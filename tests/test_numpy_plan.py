@@ -61,3 +61,17 @@ def test_plan_drops_values_the_backward_pass_never_reads() -> None:
     ops = [node.op for node in problem.program.nodes]
     assert dropped[ops.index("sin")] and dropped[ops.index("add")]
     assert not dropped[ops.index("exp")] and not dropped[ops.index("tanh")]
+
+
+@pytest.mark.parametrize("stage", ["forward", "backward"])
+def test_a_part_past_its_time_limit_stops_between_nodes(stage):
+    from bench.workloads import w3_program
+    from verifygrad.process import deadline
+
+    program, x = w3_program(400), {"x": np.linspace(-1, 1, 10)}
+    values = numpy_engine.forward(program, x, "float64", ("x",))
+    with deadline.limited(1e-9), pytest.raises(deadline.PartTimedOut):
+        if stage == "forward":
+            numpy_engine.forward(program, x, "float64", ("x",))
+        else:
+            numpy_engine.backward(program, values, np.ones(()), ("x",))

@@ -73,3 +73,18 @@ def test_scatter_writing_one_position_twice_is_refused() -> None:
 
     with pytest.raises(ExprError, match="scatter\\(\\) writes one position twice"):
         compile_program("torch.scatter(x, 0, torch.tensor([[0, 0, 1, 1], [0, 1, 1, 2]]), s)", {"x": X, "s": S})
+
+
+ZERO_D = [
+    ("(torch.index_select(x, 0, torch.tensor(1)) ** 2).sum()", float((X[1] ** 2).sum()), 2 * X * np.array([[0.0], [1], [0]])),
+    ("(x.index_add(0, torch.tensor(1), x[0:1] * 2) ** 2).sum()", float((X[[0, 2]] ** 2).sum() + ((X[1] + 2 * X[0]) ** 2).sum()),
+     np.vstack([2 * X[0] + 4 * (X[1] + 2 * X[0]), 2 * (X[1] + 2 * X[0]), 2 * X[2]])),
+    ("(x.index_fill(1, torch.tensor(2), -1.0) ** 2).sum()", float((X[:, [0, 1, 3]] ** 2).sum() + 3), 2 * X * np.array([1.0, 1, 0, 1])),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
+@pytest.mark.parametrize(("expr", "value", "grad"), ZERO_D, ids=[case[0] for case in ZERO_D])
+def test_a_0d_index_is_one_position(engine: str, expr: str, value: float, grad: np.ndarray) -> None:
+    """torch takes a 0-d index tensor as one position, the dim kept (index_select gives (1, 4))."""
+    assert_closed_form(engine, expr, {"x": X}, value, {"x": grad})

@@ -78,6 +78,11 @@ CLOSED_FORMS = {
     "bce_with_logits": ("F.binary_cross_entropy_with_logits(x, y)", {"x": X, "y": np.array([1.0, 0.0, 0.25, 1.0])},
                         (-(np.array([1, 0, 0.25, 1]) * np.log(sig(X)) + (1 - np.array([1, 0, 0.25, 1])) * np.log(1 - sig(X)))).mean(),
                         {"x": (sig(X) - np.array([1, 0, 0.25, 1])) / 4}),
+    # weight and pos_weight (MindSpore passes both positionally, torch by keyword): -w (p t log s(x) + (1 - t) log(1 - s(x)))
+    "bce_with_logits-weights": ("F.binary_cross_entropy_with_logits(x, y, weight=1.5 * torch.ones(4), pos_weight=3 * torch.ones(4), reduction='sum')",
+                                {"x": X, "y": np.array([1.0, 0.0, 0.25, 1.0])},
+                                (-1.5 * (3 * np.array([1, 0, 0.25, 1]) * np.log(sig(X)) + np.array([0, 1, 0.75, 0]) * np.log(1 - sig(X)))).sum(),
+                                {"x": 1.5 * ((3 * np.array([1, 0, 0.25, 1]) + np.array([0, 1, 0.75, 0])) * sig(X) - 3 * np.array([1, 0, 0.25, 1]))}),
     "bce": ("F.binary_cross_entropy(p, q, reduction='sum')", {"p": P, "q": Q}, (-(Q * np.log(P) + (1 - Q) * np.log(1 - P))).sum(),
             {"p": (P - Q) / (P * (1 - P))}),
     "cross_entropy-indices": ("F.cross_entropy(z, k)", {"z": Z, "k": K}, -(np.log(softmax(Z)) * ONE_HOT).sum() / 2,

@@ -16,7 +16,7 @@ CASE = """cases:
 
 PROBE = """
 import atexit, runpy, sys
-atexit.register(lambda: print("loaded:", *sorted(m for m in ("numpy", "sympy", "torch", "yaml") if m in sys.modules), file=sys.stderr))
+atexit.register(lambda: print("loaded:", *sorted(m for m in ("numpy", "sympy", "torch", "yaml", "jsonschema") if m in sys.modules), file=sys.stderr))
 sys.argv = ["verifygrad", *sys.argv[1:]]
 runpy.run_module("verifygrad", run_name="__main__")
 """
@@ -39,3 +39,37 @@ def test_numpy_and_sympy_engines_never_import_torch(tmp_path: Path) -> None:
     # SymPy itself runs in the time-limited worker process, so the parent may not import it either.
     assert loaded("run", "-e", "numpy", "-e", "sympy", str(path)) <= {"numpy", "sympy", "yaml"}
     assert loaded("run", "-e", "numpy", str(path)) == {"numpy", "yaml"}
+
+
+def test_the_torch_engine_does_not_import_sympy(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(CASE.replace("inputs: {x: [1, 2, 3]}", "inputs: {x: [1, 2, 3]}\n    grad_output: 2"))
+    # torch's backward(gradient) imports torch.fx's symbolic shapes, which import SymPy
+    assert "sympy" not in loaded("run", "-e", "numpy", "-e", "torch", str(path))
+
+
+def test_a_valid_case_file_is_checked_without_importing_jsonschema(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(CASE)
+    # jsonschema only explains an invalid case; the other engines' imports are not this test's business
+    assert "jsonschema" not in loaded("run", "-e", "numpy", "-e", "sympy", "-e", "fd", str(path))
+
+
+MAIN_SCRIPT = """
+import sys
+if __name__ != "__main__":  # spawn runs a parent's main script again in its child, as __mp_main__
+    open(sys.argv[2], "a").write(__name__)
+else:
+    from verifygrad.frontends.cli import main
+    main(["run", "-q", "-e", "sympy", "-e", "numpy", sys.argv[1]])
+"""
+
+
+def test_the_sympy_worker_does_not_run_the_parents_main_script_again(tmp_path: Path) -> None:
+    path, script, marker = tmp_path / "case.yaml", tmp_path / "main_script.py", tmp_path / "ran-again"
+    path.write_text(CASE)
+    script.write_text(MAIN_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(path), str(marker)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "1 passed" in done.stdout
+    assert not marker.exists()

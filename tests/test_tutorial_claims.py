@@ -292,3 +292,132 @@ def test_a_numpy_column_printed_in_an_unlabelled_fence_is_an_output(tmp_path: Pa
     code, output = cli("check", "--no-color", str(path))
     assert code == 0, output
     assert "✓ line 8 (printed output): value [1.5, 3]: holds" in output and "indexing" not in output
+
+
+# A claim about a quantity that no unseeded random value reaches is checked; one that such a value reaches is listed.
+RANDOM_ELSEWHERE = [
+    ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\ny = (w * 2 + x).sum()\ny.backward()\nprint(w.grad)\n", "tensor([2., 2., 2.])\n",
+     0, "✓ line 12 (printed output): ∂/∂w [2, 2, 2]: holds"),
+    ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\ny = (w * 2 + x).sum()\ny.backward()\nprint(w.grad)\n", "tensor([3., 3., 3.])\n",
+     1, "✗ line 12 (printed output): ∂/∂w [3, 3, 3]: wrong"),
+    ("x = torch.randn(2, requires_grad=True)\ny = (3 * x - 1).mean()\ny.backward()\nprint(x.grad)\n", "tensor([1.5000, 1.5000])\n",
+     0, "✓ line 11 (printed output): ∂/∂x [1.5, 1.5]: holds"),
+    ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\ny = (w * x).sum()\ny.backward()\nprint(w.grad)\n", "tensor([0.1, 0.2, 0.3])\n",
+     0, "line 12: printed output [0.1, 0.2, 0.3]: not checkable: the inputs are random and unseeded"),
+    ("x = torch.randn(2, requires_grad=True)\ny = (x ** 2).sum()\ny.backward()\nprint(x.grad)\n", "tensor([0.5, -1.0])\n",
+     0, "line 11: printed output [0.5, -1]: not checkable: the inputs are random and unseeded"),
+    ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\nz = w * 2 + x\ny = (z * z).sum()\ny.backward()\nprint(w.grad)\n",
+     "tensor([1., 2., 3.])\n", 0, "line 13: printed output [1, 2, 3]: not checkable: the inputs are random and unseeded"),
+    ("x = torch.randn(2)\nw = torch.ones(2, requires_grad=True)\n(w * 2).backward(x)\nprint(w.grad)\n", "tensor([2., 2.])\n",
+     0, "line 11: printed output [2, 2]: not checkable: the inputs are random and unseeded"),
+    ("x = torch.randn(3)\nw = torch.ones(3, requires_grad=True)\ny = (w * x).sum()\ny.backward()\n# w.grad = [5, 5, 5]\n", "\n",
+     0, "= [5, 5, 5]: not checkable: the inputs are random and unseeded"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "output", "exit_code", "says"), RANDOM_ELSEWHERE)
+def test_a_claim_no_random_input_reaches_is_checked_and_one_it_reaches_is_listed(tmp_path: Path, code: str, output: str, exit_code: int,
+                                                                                 says: str) -> None:  # fmt: skip
+    path = tmp_path / "random.md"
+    path.write_text(_markdown(code, output))
+    code_, text = cli("check", "--no-color", str(path))
+    assert code_ == exit_code, text
+    assert says in text
+
+
+@pytest.mark.parametrize(
+    ("program", "depends"),
+    [
+        ("sum(w * 2 + r)", False),  # the random value is added: no VJP reads it
+        ("sum(w * r)", True),  # mul's VJP for w reads r
+        ("sum(sin(w) * 3 - mean(r ** 2))", False),
+        ("sum((w + r) ** 2)", True),  # pow reads its base, which r reaches
+        ("sum(exp(r) * 0 + w / 4)", False),
+    ],
+)
+def test_a_derivative_depends_on_a_random_input_where_a_vjp_on_its_paths_reads_a_value_the_input_reaches(program: str, depends: bool) -> None:
+    from verifygrad.language.statements import compile_program
+    from verifygrad.tutorials.dependence import derivative_depends
+
+    compiled = compile_program(program, {"w": np.ones(3), "r": np.arange(3.0)})
+    assert derivative_depends(compiled, "w", {"r"}) is depends
+    assert derivative_depends(compiled, "w", set()) is False
+
+
+def _prose(code: str, prose: str) -> str:
+    return f"```python\nimport torch\n{code}```\n\n{prose}\n"
+
+
+# (code, prose, exit code, what the report says); the prose is on line 9 (code of 4 lines)
+WRITTEN_OUT = [
+    ("v = torch.tensor([[1.0], [2.0]], requires_grad=True)\nM = torch.ones(2, 2, requires_grad=True)\nL = (v ** 2).sum() + (M * 3).sum()\n"
+     "L.backward()\n", r"So $\nabla_v L = \begin{bmatrix} 2 \\ 4 \end{bmatrix}$ and $\frac{\partial L}{\partial M} = "
+     r"\begin{pmatrix} 3 & 3 \\ 3 & 3 \end{pmatrix}$.", 0, "✓ line 9 (LaTeX): ∂/∂M tensor([[3, 3], [3, 3]]): holds"),
+    ("v = torch.tensor([[1.0], [2.0]], requires_grad=True)\nM = torch.ones(2, 2, requires_grad=True)\nL = (v ** 2).sum() + (M * 3).sum()\n"
+     "L.backward()\n", r"So $\nabla_v L = \begin{bmatrix} 2 \\ 5 \end{bmatrix}$.", 1,
+     "✗ line 9 (LaTeX): ∂/∂v tensor([[2.0], [5.0]]): wrong (v[1,0]: claimed 5, true 4"),
+    ("w = torch.tensor(0.5, requires_grad=True)\nb = torch.tensor(1.0)\nL = 3 * w ** 2 + b\nL.backward()\n",
+     "By the chain rule dL/dw = 2 * 3 * 0.5 = 3, as printed.", 0, "✓ line 9 (text): ∂/∂w 3: holds"),
+    ("w = torch.tensor(0.5, requires_grad=True)\nb = torch.tensor(1.0)\nL = 3 * w ** 2 + b\nL.backward()\n",
+     "By the chain rule dL/dw = 2 * 3 * 0.5 = 1.5 * 2 = 3.5.", 1, "✗ line 9 (text): value 3.5: wrong (value: claimed 3.5, true 3"),
+    ("w = torch.tensor(3.0, requires_grad=True)\nb = torch.tensor(1.0)\nz = torch.sin(w ** 2) + b\nz.backward()\n",
+     r"$\frac{\partial z}{\partial w} = 6 \cdot \cos(3^2) \approx -5.46$", 0, "✓ line 9 (LaTeX): ∂/∂w 6 * cos(3 ** 2): holds"),
+    ("w = torch.tensor(3.0, requires_grad=True)\nb = torch.tensor(1.0)\nz = torch.sin(w ** 2) + b\nz.backward()\n",
+     r"$\frac{\partial z}{\partial w} \approx -5.46$", 0, "not checked: -5.46 is written as approximate, and no exact step beside it holds it"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "prose", "exit_code", "says"), WRITTEN_OUT)
+def test_vectors_matrices_and_arithmetic_chains_written_in_the_prose(tmp_path: Path, code: str, prose: str, exit_code: int, says: str) -> None:
+    path = tmp_path / "prose.md"
+    path.write_text(_prose(code, prose))
+    code_, text = cli("check", "--no-color", str(path))
+    assert code_ == exit_code, text
+    assert says in text
+
+
+def test_a_matrix_and_a_gradient_sign_are_read_in_the_math() -> None:
+    from verifygrad.tutorials.mathtext import Derivative, read_relation, render
+
+    relations: list[str] = []
+    head, matrix, number = read_relation(r"\nabla_{w} L = \begin{bmatrix} 1 & -2 \\ 3 & 4.5 \end{bmatrix} \approx 7", frozenset({"w"}), relations)
+    assert head == Derivative("L", "w") and render(matrix) == "[[1, -2], [3, 4.5]]" and render(number) == "7"
+    assert relations == ["=", "\\approx"]
+
+
+def test_a_rest_notebook_export_with_labelled_prints_is_checked(tmp_path: Path) -> None:
+    # nbconvert's reST (`.. parsed-literal::` outputs), labelled prints, a scalar's gradient printed as `[6.]` (old Paddle),
+    # and the grad of a non-leaf formatted into the text: not known, so the values after it are paired from the end
+    path = tmp_path / "export.rst"
+    path.write_text(
+        "Two products\n============\n\n.. code:: ipython3\n\n    import paddle\n\n    p = paddle.to_tensor(3.0, stop_gradient=False)\n"
+        "    q = paddle.to_tensor(2.0, stop_gradient=False)\n    r = p * q\n    s = r * p\n    s.backward()\n"
+        "    print(\"p's grad: {}\".format(p.grad))\n    print(\"r's grad: {}\".format(r.grad))\n    print(\"q's grad: {}\".format(q.grad))\n\n"
+        ".. parsed-literal::\n\n    p's grad: [12.]\n    r's grad: [3.]\n    q's grad: [9.]\n"
+    )  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 19 (printed output): ∂/∂p [12]: holds" in output and "✓ line 21 (printed output): ∂/∂q [9]: holds" in output
+    assert "line 20: printed output [3]: not tied: printed by code that was not read (line 14: r.grad)" in output
+
+
+def test_labelled_prints_item_and_f_strings_pair_one_value_each(tmp_path: Path) -> None:
+    code = ('x = torch.tensor(3.0, requires_grad=True)\ny = x ** 2\ny.backward()\nprint("Gradient:\\n", x.grad)\nprint("dy/dx =", x.grad.item())\n'
+            'print(f"{x.grad.item():.4f}")\nprint(f"y = {y.item()}")\nprint("y is")\nprint()\nprint(y.item())\n')  # fmt: skip
+    path = tmp_path / "labels.md"
+    path.write_text(f"```python\nimport torch\n{code}```\n\n```bash\nGradient:\n tensor(6.)\ndy/dx = 6.0\n6.0000\ny = 9.0\ny is\n\n9.0\n```\n")
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 0, output
+    for line in (17, 18, 19):
+        assert f"✓ line {line} (printed output): ∂/∂x 6: holds" in output
+    for line in (20, 23):
+        assert f"✓ line {line} (printed output): value 9: holds" in output
+
+
+def test_an_output_with_a_value_fewer_than_the_code_prints_is_not_paired_by_guess(tmp_path: Path) -> None:
+    code = "x = torch.tensor(3.0, requires_grad=True)\ny = x ** 2\ny.backward()\nprint(x.grad)\nprint(y)\nprint(y * 2)\n"
+    path = tmp_path / "short.md"
+    path.write_text(_markdown(code, "tensor(6.)\ntensor(9., grad_fn=<PowBackward0>)\n"))  # the writer left the last one out
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ != 1, output
+    assert "not tied: the output shows 2 values where the code prints 3: which is which is not known" in output

@@ -159,3 +159,24 @@ def test_a_custom_rule_that_exists_because_the_float32_primal_overflows_is_check
     ))  # fmt: skip
     assert code == 0, output
     assert "(printed output): ∂/∂x 1: holds" in output and "(custom jvp): ∂/∂x formula softplus.jvp: " in output
+
+
+def test_a_library_call_written_with_its_full_path_inside_a_function_is_spelt_once(tmp_path: Path) -> None:
+    # `jax.lax.stop_gradient` inside a def: the whole path is the call's, not `jax.lax` rewritten first
+    code, output = check(tmp_path, "straight_through.md", (
+        "```python\nimport jax\nimport jax.numpy as jnp\n\ndef snapped(x):\n    return x * x + jax.lax.stop_gradient(jnp.round(x) - x * x)\n\n"
+        "print(jax.grad(snapped)(1.3))\n```\n\n```output\n2.6\n```\n"
+    ))  # fmt: skip
+    assert code == 0, output
+    assert "(printed output): ∂/∂x 2.6: holds" in output
+
+
+def test_a_dtype_given_to_a_constructor_of_computed_data_casts_it(tmp_path: Path) -> None:
+    # Tensor(np.random.randn(2), mindspore.float32): float32, so the printed float32 digits are held to float32's budget
+    code, output = check(tmp_path, "cast.md", (
+        "```python\nimport numpy as np\nimport mindspore\nfrom mindspore import Tensor, Parameter, ops\n\nnp.random.seed(0)\n"
+        "w = Parameter(Tensor(np.random.randn(2), mindspore.float32), name='w')\n\ndef f(w):\n    return ops.sum(ops.exp(w))\n\n"
+        "print(mindspore.grad(f)(w))\n```\n\n```output\n[5.8360395 1.4920592]\n```\n"
+    ))  # fmt: skip
+    assert code == 0, output
+    assert "(printed output): ∂/∂w [5.83604, 1.49206]: holds" in output and "(float32)" in output

@@ -275,3 +275,25 @@ def test_a_markdown_post_with_figure_markup_is_read_as_markdown() -> None:
     text = '---\ntitle: "post"\n---\n\n<div class="fig figcenter fighighlight">\n  <img src="a.png">\n</div>\n\n```python\nprint(1)\n```\n'
     assert detect_format(text, ".md") == "markdown"
     assert detect_format('<div class="highlight"><pre>x = 1</pre></div>\n', ".md") == "html"
+
+
+def test_a_parsed_literal_after_code_in_rest_is_an_output() -> None:
+    # nbconvert writes a notebook's outputs to reST as `.. parsed-literal::` after each `.. code:: ipython3`
+    text = ".. code:: ipython3\n\n    print(1)\n\n.. parsed-literal::\n\n    1\n\nText.\n\n.. parsed-literal::\n\n    not after code\n"
+    blocks = read_document(Path("nb.rst"), text).blocks
+    assert [(block.kind, block.line) for block in blocks] == [(CODE, 3), (OUTPUT, 7), (PROSE, 9), (PROSE, 13)]
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("Tensor x's grad is: [2. 4. 6.]", [[2, 4, 6]]),
+        ("W_grad [-0.5  1.25]", [[-0.5, 1.25]]),
+        ("dW1 = [[1. 2.]\n [3. 4.]]", [[[1, 2], [3, 4]]]),
+        ("b_grad: -0.29227236", [-0.29227236]),
+        ("Epoch 1/10 W: 0.000, Cost: 4.666667", []),  # a log line: more than one value after the label
+        ("loss value 3.05", []),  # a bare number after a label without ':' or '=' is not read
+    ],
+)
+def test_a_value_printed_after_a_label_is_read(text: str, values: list) -> None:
+    assert [printed.values.tolist() for printed in read_printed(text)] == values

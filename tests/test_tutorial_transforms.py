@@ -30,3 +30,45 @@ def test_a_wrong_printed_jvp_fails_at_its_line(tmp_path: Path) -> None:
     path.write_text((FIXTURES / "jax_vjp_jvp.md").read_text().replace("-0.07700378", "-0.17700378"))
     code, output = cli("check", "--no-color", str(path))
     assert code == 1 and "wrong.md:28: FAIL" in output, output
+
+
+def test_a_library_function_differentiated_directly_is_read_as_a_function_of_one_argument(tmp_path: Path) -> None:
+    path = tmp_path / "library.md"
+    path.write_text("```python\nimport jax.numpy as jnp\nfrom jax import grad\n\ngrad_tanh = grad(jnp.tanh)\nprint(grad_tanh(2.0))\n"
+                    "print(grad(grad(jnp.sin))(1.0))\n```\n\n```output\n0.070650935\n-0.84147096\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 11 (printed output): ∂/∂x 0.0706509: holds" in output
+    assert "✓ line 12 (printed output): ∂²/∂x² -0.841471: holds" in output
+
+
+def test_vmap_of_grad_gives_per_row_gradients_and_vmap_of_f_its_values(tmp_path: Path) -> None:
+    path = tmp_path / "vmap.md"
+    path.write_text("```python\nimport jax.numpy as jnp\nfrom jax import grad, jit, vmap\n\ndef sigmoid(x):\n    return 1 / (1 + jnp.exp(-x))\n\n"
+                    "print(jit(vmap(grad(sigmoid)))(jnp.arange(3.)))\nprint(vmap(sigmoid)(jnp.array([0.0, 1.0])))\n"
+                    "print(vmap(grad(sigmoid), in_axes=1)(jnp.ones((2, 2))))\n```\n\n"
+                    "```output\n[0.25       0.19661194 0.10499357]\n[0.5       0.7310586]\n"
+                    "[[0.19661194 0.19661194]\n [0.19661194 0.19661194]]\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 14 (printed output): ∂/∂x [0.25, 0.196612, 0.104994]: holds" in output
+    assert "✓ line 15 (printed output): value [0.5, 0.731059]: holds" in output
+    assert "jax.vmap() over other axes than the first of every argument" in output
+
+
+def test_a_function_of_functions_with_several_statements_is_read_through(tmp_path: Path) -> None:
+    path = tmp_path / "vgrad.md"
+    path.write_text("```python\nimport jax.numpy as jnp\nfrom jax import vjp\n\ndef pullback_of_ones(f, x):\n    y, pull = vjp(f, x)\n"
+                    "    return pull(jnp.ones(y.shape))[0]\n\nprint(pullback_of_ones(lambda x: 2 * x ** 3, jnp.array([1.0, 2.0])))\n```\n\n"
+                    "```output\n[ 6. 24.]\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "(printed output): ∂/∂x [6, 24]: holds" in output and "not read" not in output
+
+
+def test_an_assert_at_random_inputs_against_a_formula_in_them_is_a_formula_claim() -> None:
+    # the gradient is taken at a stand-in for x; the other side is computed from x itself: a formula in the input
+    code, output = cli("check", "--no-color", str(FIXTURES / "functorch_asserts.py"))
+    assert code == 1, output
+    assert "✓ line 7 (assert): ∂/∂x formula 1 - torch.tanh(x) ** 2: proven" in output  # x = torch.randn(n), n = 4: shapes from names
+    assert "✗ line 14 (assert): ∂/∂x formula 3 * x: wrong" in output

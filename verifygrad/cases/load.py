@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -267,11 +269,34 @@ def _validated(mappings: list[LineDict], where: str) -> tuple[list[Case], list[C
     return cases, errors
 
 
-def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
-    import jsonschema  # imported here: only runs that read cases pay for it
+@functools.cache
+def _fast_validator() -> Callable[[Any], Any]:
+    """The case schema compiled to a function (by fastjsonschema, from our schema only: no user text)."""
+    import fastjsonschema
 
-    validator = jsonschema.Draft202012Validator(CASE_SCHEMA)
-    errors = list(validator.iter_errors(mapping))
+    return fastjsonschema.compile(CASE_SCHEMA, use_default=False)
+
+
+@functools.cache
+def _explaining_validator() -> Any:
+    import jsonschema  # NOTE: about as costly to import as numpy: only a run with an invalid case pays for it
+
+    return jsonschema.Draft202012Validator(CASE_SCHEMA)
+
+
+def _accepted(mapping: LineDict) -> bool:
+    """Whether the fast validator accepts ``mapping``; anything it refuses, or cannot judge, goes to jsonschema."""
+    try:
+        _fast_validator()(mapping)
+    except Exception:  # noqa: BLE001 - its refusal, or an error on a value it does not expect: jsonschema decides
+        return False
+    return True
+
+
+def _schema_error(mapping: LineDict, where: str) -> CaseError | None:
+    if _accepted(mapping):
+        return None
+    errors = list(_explaining_validator().iter_errors(mapping))
     if not errors:
         return None
     # A misspelt key also leaves a required one missing; the misspelling is the useful report.

@@ -28,15 +28,18 @@ MAX_CACHED_PLANS = 256
 
 
 class Forward(NamedTuple):
+    node: int
     function: Callable[..., np.ndarray]  # the node's attributes already bound
     args: tuple[int, ...]
+    arity: int
     frees: tuple[int, ...]  # values dropped right after this step: the backward pass never reads them
 
 
 class Backward(NamedTuple):
     node: int
     args: tuple[int, ...]
-    vjps: tuple[tuple[Callable[..., np.ndarray], int, int], ...]  # (vjp, argnum, arg node) per argument taking a gradient
+    arity: int
+    vjps: tuple[tuple[Callable[..., np.ndarray], int], ...]  # (vjp, arg node) per argument taking a gradient
     broadcasts: bool
 
 
@@ -45,7 +48,7 @@ class Plan:
     """Everything about a program and a set of differentiated inputs that does not depend on values."""
 
     leaves: tuple[tuple[int, str | None, np.ndarray | None], ...]  # (node, input name, or None and a constant)
-    forward: tuple[tuple[int, Forward], ...]
+    forward: tuple[Forward, ...]
     backward: tuple[Backward, ...]  # in reverse order: only nodes that pass a gradient on
     inputs: tuple[tuple[int, str], ...]  # differentiated input nodes
 
@@ -93,10 +96,12 @@ def _build_plan(program: Program, wanted: frozenset[str]) -> Plan:
             frees[i].append(j)
     leaves = tuple((i, node.attrs.get("name"), node.attrs.get("value")) for i, node in enumerate(nodes) if node.op in ("input", "const"))
     forward_steps = tuple(
-        (i, Forward(_bind(OPS[node.op].forward, node.attrs), node.args, tuple(frees[i]))) for i, node in enumerate(nodes) if node.op not in ("input", "const")
+        Forward(i, _bind(OPS[node.op].forward, node.attrs), node.args, len(node.args), tuple(frees[i]))
+        for i, node in enumerate(nodes)
+        if node.op not in ("input", "const")
     )
     backward_steps = tuple(
-        Backward(i, node.args, tuple((_bind(OPS[node.op].vjps[a], node.attrs), a, j) for a, j in grad_args[i]), OPS[node.op].broadcasts)
+        Backward(i, node.args, len(node.args), tuple((_bind(OPS[node.op].vjps[a], node.attrs), j) for a, j in grad_args[i]), OPS[node.op].broadcasts)
         for i, node in reversed(list(enumerate(nodes)))
         if grad_args[i]
     )
@@ -130,10 +135,17 @@ def forward(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tu
     values: list[Any] = [None] * len(program.nodes)
     for i, name, constant in steps.leaves:
         values[i] = np.asarray(inputs[name], dtype=dtype) if name is not None else constant.astype(dtype)
-    asarray = np.asarray
-    for i, (function, args, frees) in steps.forward:
-        deadline.check()
-        values[i] = asarray(function(*[values[j] for j in args]))
+    asarray, limited = np.asarray, deadline.active()
+    for i, function, args, arity, frees in steps.forward:
+        if limited:
+            deadline.check()
+        # NOTE: one and two arguments spelled out: a list built per node costs as much as a small ufunc
+        if arity == 1:
+            values[i] = asarray(function(values[args[0]]))
+        elif arity == 2:
+            values[i] = asarray(function(values[args[0]], values[args[1]]))
+        else:
+            values[i] = asarray(function(*[values[j] for j in args]))
         for j in frees if not keep else ():
             if values[j].size >= STAND_IN_MIN_SIZE:
                 values[j] = _stand_in(values[j])
@@ -151,17 +163,23 @@ def backward(program: Program, values: list[np.ndarray], grad_output: np.ndarray
     # this loop made itself (owned) may be accumulated into in place.
     owned = [False] * len(values)
     grads[-1] = np.asarray(grad_output, dtype=values[-1].dtype)
-    for i, args, vjps, broadcasts in steps.backward:
-        deadline.check()
+    limited = deadline.active()
+    for i, args, arity, vjps, broadcasts in steps.backward:
+        if limited:
+            deadline.check()
         g = grads[i]
         if g is None:
             continue
         ans = values[i]
-        arg_values = [values[j] for j in args]
-        for vjp, argnum, j in vjps:
-            arg_grad = vjp(g, ans, *arg_values)
-            if broadcasts and arg_grad.shape != arg_values[argnum].shape:
-                arg_grad = unbroadcast(arg_grad, arg_values[argnum].shape)
+        for vjp, j in vjps:
+            if arity == 1:
+                arg_grad = vjp(g, ans, values[args[0]])
+            elif arity == 2:
+                arg_grad = vjp(g, ans, values[args[0]], values[args[1]])
+            else:
+                arg_grad = vjp(g, ans, *[values[k] for k in args])
+            if broadcasts and arg_grad.shape != values[j].shape:
+                arg_grad = unbroadcast(arg_grad, values[j].shape)
             if grads[j] is None:
                 grads[j] = arg_grad
             elif owned[j]:

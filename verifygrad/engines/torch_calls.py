@@ -32,14 +32,15 @@ TORCH_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {
 }
 # The arguments torch takes as integers or booleans, by position (the tensor of a method counted as 0) and keyword: a
 # case's tensors are all floats, so class targets, indices and masks are converted for the call.
-LONG, BOOL, CLASSES = "long", "bool", "classes"  # classes: indices (long), unless of the input's shape (probabilities)
+LONG, BOOL, CLASSES, TARGET = "long", "bool", "classes", "target"  # classes: indices (long), unless of the input's shape
+# (probabilities); target: a float tensor torch takes no gradient for
 TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "cross_entropy": ((1, "target", CLASSES),), "nll_loss": ((1, "target", LONG),), "multi_margin_loss": ((1, "target", LONG),),
     "multilabel_margin_loss": ((1, "target", LONG),), "gather": ((2, "index", LONG),), "take_along_dim": ((1, "indices", LONG),),
     "index_select": ((2, "index", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
     "scatter": ((2, "index", LONG),), "scatter_add": ((2, "index", LONG),), "scatter_reduce": ((2, "index", LONG),),
     "index_add": ((2, "index", LONG),), "index_copy": ((2, "index", LONG),), "index_fill": ((2, "index", LONG),),
-    "masked_fill": ((1, "mask", BOOL),), "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
+    "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),), "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
 }  # fmt: skip
 # Methods whose arguments sit elsewhere than the function's: x.where(condition, y) against torch.where(condition, x, y).
 TYPED_METHOD_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {"where": ((1, "condition", BOOL),)}
@@ -95,6 +96,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
 def _typed(tensor: torch.Tensor, kind: str, first: Any) -> torch.Tensor:
     if kind == BOOL:
         return tensor.detach() != 0
+    if kind == TARGET:
+        return tensor.detach()
     if kind == CLASSES and isinstance(first, torch.Tensor) and tensor.shape == first.shape:
         return tensor
     return tensor.detach().round().long()

@@ -77,6 +77,11 @@ def _pad(x: torch.Tensor, pairs: tuple[tuple[int, int], ...], whole: bool = Fals
     return torch.nn.functional.pad(x, [width for pair in reversed(pairs) for width in pair])  # NOTE: torch lists the last dim first
 
 
+def _order(n: torch.Tensor) -> int:
+    """The whole-number order of polygamma and besseli: a constant argument, one number."""
+    return int(n.reshape(-1)[0])
+
+
 TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     "amax": _extreme(torch.max), "amin": _extreme(torch.min), "maximum": torch.maximum, "minimum": torch.minimum,
     "select": lambda c, a: torch.where(c != 0, a, torch.zeros((), dtype=a.dtype, device=a.device)),
@@ -97,4 +102,6 @@ TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     "erf": torch.erf, "erfc": torch.erfc, "expm1": torch.expm1, "asin": torch.asin, "acos": torch.acos,
     "atan": torch.atan, "atan2": torch.atan2, "floor": torch.floor, "ceil": torch.ceil, "trunc": torch.trunc,
     "round": torch.round,
+    "lgamma": torch.lgamma, "erfinv": torch.erfinv, "polygamma": lambda n, x: torch.polygamma(_order(n), x),
+    "besseli": lambda n, x: (torch.special.i0, torch.special.i1)[_order(n)](x),
 }  # fmt: skip

@@ -91,13 +91,12 @@ class _Canonical(ast.NodeTransformer):
         self.aliases = aliases
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
         written = dotted(node.func)
-        if written is None or written.partition(".")[0] not in self.aliases:
-            return node
-        spelt = spelling(resolve(written, self.aliases))
-        if spelt is not None:
-            node.func = ast.copy_location(dotted_node(spelt), node.func)
+        spelt = spelling(resolve(written, self.aliases)) if written is not None and written.partition(".")[0] in self.aliases else None
+        node.args = [self.visit(arg) for arg in node.args]
+        node.keywords = [self.visit(keyword) for keyword in node.keywords]
+        # NOTE: the call's whole path first: `jax.lax.stop_gradient` is one function, not `jax.lax` (a module) then a method
+        node.func = ast.copy_location(dotted_node(spelt), node.func) if spelt is not None else self.visit(node.func)
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:  # `t.pi` through an alias

@@ -795,6 +795,53 @@ def erfc(x: np.ndarray) -> np.ndarray:
 _erf, _erfc = np.frompyfunc(math.erf, 1, 1), np.frompyfunc(math.erfc, 1, 1)
 
 
+# NOTE: numpy has none of these; math and mpmath (a SymPy dependency) evaluate them element by element, to float64.
+def lgamma(x: np.ndarray) -> np.ndarray:
+    return np.vectorize(lambda v: math.lgamma(v) if not (v <= 0 and v == math.floor(v)) else math.inf, otypes=[x.dtype])(x)
+
+
+def _mpmath_elementwise(function: Callable[..., Any], *args: np.ndarray) -> np.ndarray:
+    import mpmath
+
+    dtype = np.result_type(*args)
+
+    def one(*values: float) -> float:
+        try:
+            out = function(*values)
+        except (ValueError, ZeroDivisionError):
+            return math.nan
+        return float(out.real) if isinstance(out, mpmath.mpc) and out.imag == 0 else float(out) if not isinstance(out, mpmath.mpc) else math.nan
+
+    return np.vectorize(one, otypes=[dtype])(*args)
+
+
+def erfinv(x: np.ndarray) -> np.ndarray:
+    import mpmath
+
+    return _mpmath_elementwise(lambda v: mpmath.inf if v == 1 else -mpmath.inf if v == -1 else mpmath.erfinv(v), x)
+
+
+def polygamma(n: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """psi^(n)(x); at a pole (x a whole number <= 0) inf or nan, as torch."""
+    import mpmath
+
+    return _mpmath_elementwise(lambda k, v: mpmath.polygamma(int(k), v), n, x)
+
+
+def besseli(n: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The modified Bessel function of the first kind, I_n(x), of whole order n."""
+    import mpmath
+
+    if np.all(n == 0):
+        return np.broadcast_to(np.i0(x), np.broadcast_shapes(np.shape(n), np.shape(x))).astype(np.result_type(n, x))
+    return _mpmath_elementwise(lambda k, v: mpmath.besseli(int(k), v), n, x)
+
+
+def at_pole(x: np.ndarray) -> np.ndarray:
+    """Where lgamma and polygamma have a pole: the whole numbers <= 0."""
+    return (x <= 0) & (x == np.floor(x))
+
+
 def at_unit(x: np.ndarray) -> np.ndarray:
     return np.abs(x) == 1
 
@@ -929,6 +976,13 @@ OPS: dict[str, Op] = {
         Op("trunc", 1, np.trunc, (None,), same_shape, sympy="trunc", torch="trunc", reads=((),), kink=lambda x: at_integer(x) & (x != 0)),
         # NOTE: half to even, as numpy and torch round; the jumps are at the halves.
         Op("round", 1, np.round, (None,), same_shape, sympy="round", torch="round", reads=((),), kink=at_half),
+        # --- gamma, Bessel and inverse error functions (forwards by math and mpmath) --------------------------
+        Op("lgamma", 1, lgamma, (lambda g, ans, x: g * prim.polygamma(np.zeros((), dtype=x.dtype), x),), same_shape, sympy="lgamma", torch="lgamma", reads=(("x",),), kink=at_pole, kink_text="a pole (a whole number <= 0)"),
+        # psi^(n)(x), n a constant argument (a whole number >= 0): its derivative is psi^(n+1)(x).
+        Op("polygamma", 2, polygamma, (None, lambda g, ans, n, x: g * prim.polygamma(n + 1, x)), broadcast_shape, broadcasts=True, sympy="polygamma", torch="polygamma", reads=((), ("x", "y")), kink=lambda n, x: np.broadcast_to(at_pole(x), np.broadcast_shapes(n.shape, x.shape)), kink_args=(1,), kink_text="a pole (a whole number <= 0)"),
+        # I_n(x), n a constant argument (a whole number >= 0): I_n' = (I_|n-1| + I_n+1) / 2.
+        Op("besseli", 2, besseli, (None, lambda g, ans, n, x: g * (prim.besseli(prim.abs(n - 1), x) + prim.besseli(n + 1, x)) / 2), broadcast_shape, broadcasts=True, sympy="besseli", torch="besseli", reads=((), ("x", "y"))),
+        Op("erfinv", 1, erfinv, (lambda g, ans, x: g * (math.sqrt(math.pi) / 2) * prim.exp(ans * ans),), same_shape, sympy="erfinv", torch="erfinv", reads=(("ans",),), kink=at_unit),
         Op("sum_to", 1, unbroadcast, (lambda g, ans, x, shape: prim.broadcast_to(g, shape=x.shape),), sum_to_shape, torch="sum_to", reads=((),)),
     ]
 }

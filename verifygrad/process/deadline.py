@@ -35,6 +35,11 @@ def limited(seconds: float) -> Iterator[None]:
         _deadline, _seconds = previous
 
 
+def active() -> bool:
+    """Whether a limit is set: a loop of many small steps checks only then."""
+    return _deadline is not None
+
+
 def check() -> None:
     """Raise PartTimedOut if the current part has run past its limit."""
     if _deadline is not None and time.monotonic() > _deadline:

@@ -10,11 +10,11 @@ import numpy as np
 from verifygrad.errors import excerpt
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
-from verifygrad.tutorials.mathtext import Derivative, MathError, names_in, read_relation, render
+from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_relation, render
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
 
-UNSEEDED = "not checkable: the inputs are random and unseeded"
+UNSEEDED = "not checkable: the inputs are random and unseeded"  # tocases checks it after all where no random value reaches the claim
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
 _REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
 
@@ -53,6 +53,10 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
     opaque = [item for item in slots if _printed_count(item) < 0]
     head = slots[: slots.index(opaque[0])] if opaque else slots
     pairs = dict(enumerate(head[: len(items)]))
+    if not opaque and len(items) != len(slots):
+        # NOTE: the output shows more or fewer values than the code prints (one not read, or left out by the writer):
+        # which value is which is not known, and a value paired with its neighbour's print is a false FAIL
+        pairs = {}
     if opaque:
         tail = slots[len(slots) - slots[::-1].index(opaque[-1]) :]
         for back, item in enumerate(reversed(tail)):
@@ -65,6 +69,8 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
         target = pairs.get(index)
         if target is None:
             why = f"printed by code that was not read ({opaque[0].label})" if opaque else "no statement of the code shows this value"
+            if not opaque and slots:
+                why = f"the output shows {len(items)} values where the code prints {len(slots)}: which is which is not known"
             findings.found.append(Found("value", line, where, "printed output", item.describe(), values=item.values, status=f"not tied: {why}"))
         elif not isinstance(target.value, Number):  # a Python number the code computed: not a tensor's claim
             findings.found.append(_printed_claim(target, item, line, where))
@@ -101,13 +107,26 @@ def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found
         claim.kind, claim.leaf, claim.derivations = value.quantity, value.leaf, value.contributions
         if not value.contributions:
             claim.status = f"not tied: {target.label} has no gradient yet at {target.where}"
-        elif value.leaf.unseeded or any(d.output.unseeded for d in value.contributions):
-            claim.status = UNSEEDED
+        else:
+            claim.status = claim.status or random_status(value.leaf, value.contributions)
     else:
         claim.tensor = value
         if value.unseeded:
             claim.status = UNSEEDED
     return claim
+
+
+def random_status(leaf: Tensor, derivations: tuple[Derivation, ...]) -> str:
+    """UNSEEDED where an unseeded random value enters the derivation: the input, the output or the gradient handed to it."""
+    random = leaf.unseeded or any(d.output.unseeded or random_text(d.grad_output) or any(map(random_text, d.jvp.values())) for d in derivations)
+    return UNSEEDED if random else ""
+
+
+def random_text(text: str | None) -> bool:
+    """Whether a constant's text holds a random draw that was not reproduced.
+
+    NOTE: seeded draws the reader reproduces are written out as `tensor([...])`; only the others keep `randn(`."""
+    return text is not None and "randn(" in text
 
 
 def agreement_claims(findings: Findings, reading: Reading) -> None:
@@ -128,6 +147,9 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
             found.status = f"not checked: an assert about a {grad.quantity} (gradients only)"
         elif agreement.right_text is not None:
             found.value_text = f"tensor({agreement.right_text})" if agreement.right_text.startswith("[") else agreement.right_text
+        elif isinstance(other, Tensor) and other.kind == CONST and _formula_of_stand_in(other, grad):
+            found.kind, found.formula = "formula", _formula_of_stand_in(other, grad)
+            continue  # `assert allclose(grad(f)(x), cos(x))`: computed from the x the gradient was taken at, a formula in it
         elif isinstance(other, Tensor) and other.kind == CONST:
             found.value_text = other.value
         elif isinstance(other, Tensor) and {id(leaf) for leaf in leaves_of(other)} <= leaves and len(grad.contributions) == 1:
@@ -137,8 +159,8 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
         else:
             found.status = "not checked: the other side of the assert is not a formula in the inputs or a constant"
             continue
-        if found.kind == "grad" and (grad.leaf.unseeded or any(d.output.unseeded for d in grad.contributions)):
-            found.status = UNSEEDED
+        if found.kind == "grad":
+            found.status = random_status(grad.leaf, grad.contributions)
 
 
 def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
@@ -159,6 +181,19 @@ def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
                                         values=item.values, written=item.written, status=item.status, label=hand.name))  # fmt: skip
 
 
+def _formula_of_stand_in(other: Tensor, grad: GradOf) -> str | None:
+    """The other side of an assert as a formula in the input, where it was computed from the constant the gradient was taken at."""
+    from verifygrad.tutorials.handwritten import as_function_of
+
+    leaf = grad.leaf
+    if leaf.stands_for is None or len(grad.contributions) != 1:
+        return None
+    rebuilt, _ = as_function_of(other, leaf.stands_for, leaf)
+    if rebuilt is other or any(item is not leaf for item in leaves_of(rebuilt)):
+        return None
+    return text_of(rebuilt, {id(leaf): leaf.name})
+
+
 def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:
     """Comments: printed results (`#输出结果:tensor(7.5000)`), `x.grad = 2`, and math (`dz/dx = 2x = 2*3 = 6`)."""
     for line, where, text in reading.comments:
@@ -175,6 +210,7 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
             written = grad.group(2).strip()
             claim = Found("grad", line, where, "comment", text, leaf=shown.value.leaf, derivations=shown.value.contributions, label=shown.label,
                           value_text=f"tensor({written})" if written.startswith("[") else written)  # fmt: skip
+            claim.status = random_status(claim.leaf, claim.derivations) if claim.derivations else ""
             if not claim.derivations:
                 claim.status = f"not tied: {shown.label} has no gradient yet at {shown.where}"
             findings.found.append(claim)
@@ -229,6 +265,23 @@ def math_spans(block: Block, lines: list[str], budget: list[int]) -> list[tuple[
         cursor = line
         spans.append((line, body))
     return spans
+
+
+_PROSE_DERIVATIVE = re.compile(r"(?<![\w\\])([d∂][A-Za-z]\w{0,20}\s*/\s*[d∂][A-Za-z]\w{0,20})\s*=(?=\s*[-+(\d.])")
+_ARITHMETIC = re.compile(r"[-+\d.\s*×·/()^=≈−]*")
+
+
+def prose_chains(block: Block) -> list[tuple[int, str]]:
+    """Derivatives stated in plain prose, outside math (`dL/dw = 2 * 3 * 0.5 = 3`): the derivative and the arithmetic
+    after it up to the first word, with the file line."""
+    found = []
+    for offset, text in enumerate(block.text.split("\n")):
+        text = re.sub(r"\$[^$]*\$", lambda span: " " * len(span.group(0)), text[:10_000])  # math is read as math
+        for match in _PROSE_DERIVATIVE.finditer(text):
+            rest = _ARITHMETIC.match(text, match.end()).group(0).rstrip(" .=≈")
+            if any(char.isdigit() for char in rest):
+                found.append((block.file_line(offset), f"{match.group(1)} ={rest}"))
+    return found
 
 
 _DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
@@ -287,8 +340,9 @@ def tie_math(findings: Findings, reading: Reading) -> None:
     """Turn each math statement into claims tied to the nearest derivation or tensor of the same names."""
     names = frozenset(name for name, _, _ in reading.bindings) | frozenset(name for name, _ in reading.leaves)
     for line, where, text, source in findings.math:
+        relations: list[str] = []
         try:
-            sides = read_relation(text, names)
+            sides = read_relation(text, names, relations)
         except MathError:
             continue
         except RecursionError:  # a claim may hide in it: listed, never dropped
@@ -296,30 +350,85 @@ def tie_math(findings: Findings, reading: Reading) -> None:
             continue
         if len(sides) < 2:
             continue
+        rounded = _chain_steps(findings, sides, relations, line, where, source)
         head = sides[0]
         if isinstance(head, Derivative):
-            _derivative_claims(findings, reading, head, sides[1:], line, where, source, text)
+            _derivative_claims(findings, reading, head, sides[1:], line, where, source, text, rounded)
         elif head[0] == "name" and head[2] is None and head[1] in names:
             _stated_value(findings, reading, head[1], sides[1:], line, where, source, text)
         elif head[0] == "at" and head[1][0] == "name":
             _value_at_point(findings, reading, head, sides[1:], line, where, source, text)
 
 
+def _chain_steps(findings: Findings, sides: list, relations: list[str], line: int, where: str, source: str) -> dict[int, bool]:
+    """Each two neighbouring sides that are both numbers (`2 \\cdot 3 = 6`, `\\cos(3^2) \\approx -0.91`) agree to one
+    unit in the last decimal written (rounded or cut short); a step that does not is a failing claim of its own.
+
+    Returns the sides (by index) that are approximate numbers, never compared with the code as they are: True where
+    an exact neighbour in the chain holds them, False where none does."""
+    values = [_numeric(side) for side in sides]
+    approximate = {index: False for index in range(1, len(sides)) if relations[index - 1] in APPROX and values[index] is not None}
+    for index in range(1, len(sides)):
+        before, after = values[index - 1], values[index]
+        if before is None or after is None or before.shape != after.shape:
+            continue
+        scale = 1e-9 * max(float(np.max(np.abs(before), initial=0)), float(np.max(np.abs(after), initial=0)), 1e-300)
+        difference = np.abs(before - after)
+        if np.all(difference <= scale):
+            continue
+        if np.all(difference <= _unit(sides[index - 1]) + _unit(sides[index]) + scale):
+            rounded = index if _unit(sides[index]) or not _unit(sides[index - 1]) else index - 1
+            approximate[rounded] = True  # a rounding of its exact neighbour: held by the step, not against the code
+            continue
+        step = f"{render(sides[index - 1])} {relations[index - 1].lstrip(chr(92))} {render(sides[index])}"
+        findings.found.append(Found("value", line, where, source, f"the step {step}", label="step", value_text=constant_text(sides[index]),
+                                    tensor=Tensor(CONST, line, where, value=constant_text(sides[index - 1]))))  # fmt: skip
+    return approximate
+
+
+def _numeric(side: object) -> np.ndarray | None:
+    """A side's value where it is arithmetic on numbers only (a list or matrix of them too)."""
+    from verifygrad.tutorials.constant import constant_array
+
+    if isinstance(side, Derivative) or side[0] == "at" or names_in(side):
+        return None
+    try:
+        return constant_array(constant_text(side))
+    except MathError:
+        return None
+
+
+def _unit(side: object) -> float:
+    """One unit in the last decimal of a side written as a number (or a list of numbers); 0 for anything else."""
+    if side[0] == "neg":
+        return _unit(side[1])
+    if side[0] == "list":
+        return max((_unit(item) for item in side[1]), default=0.0)
+    if side[0] == "num" and "." in side[1]:
+        return 10.0 ** -len(side[1].partition(".")[2])
+    return 0.0
+
+
 def _nearest(candidates: list, line: int, line_of) -> object | None:
     return min(candidates, key=lambda item: (abs(line_of(item) - line), -line_of(item)), default=None)
 
 
-def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, rest: list, line: int, where: str, source: str, text: str) -> None:
+def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, rest: list, line: int, where: str, source: str, text: str,
+                       approximate: dict[int, bool]) -> None:  # fmt: skip
     wrt = head.wrt[:-4] if head.wrt.endswith("grad") and head.of.endswith("grad") else head.wrt  # `x.grad = 2` in a comment
     candidates = [d for d in reading.derivations if any(leaf.name == wrt for leaf in d.leaves)]
     matching = [d for d in candidates if head.of in (d.output_name, d.output.bound)]
     if not matching and len({id(d.output) for d in candidates}) == 1 and head.of not in {name for name, _, _ in reading.bindings}:
         matching = candidates  # NOTE: one function differentiated, named otherwise in the prose; a name the code gives another tensor never ties
     derivation = _nearest(matching, line, lambda d: d.line)
-    for side in rest:
-        if isinstance(side, Derivative) or side[0] == "at":
+    for index, side in enumerate(rest, start=1):
+        if isinstance(side, Derivative) or side[0] == "at" or approximate.get(index):
             continue
         found = Found("formula", line, where, source, text.strip())
+        if index in approximate:  # NOTE: `\approx -5.46` is rounded or cut short: compared exactly, it would be a false FAIL
+            found.status = f"not checked: {render(side)} is written as approximate, and no exact step beside it holds it"
+            findings.found.append(found)
+            continue
         if derivation is None:
             found.status = f"not tied: no backward() in the code differentiates with respect to {wrt}"
             findings.found.append(found)
@@ -339,12 +448,28 @@ def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, r
         elif not used:
             if head.at and not _point_matches(head.at, derivation):
                 found.status = f"not tied: stated at {head.at}, not at the code's inputs"
-            found.kind, found.value_text = "grad", written if side[0] != "list" else f"tensor({written})"
-            if leaf.unseeded:
-                found.status = UNSEEDED
+            found.kind, found.value_text = "grad", _shaped_like(leaf, side)
+            if found.value_text is None:
+                found.status = f"not tied: {written} does not have as many elements as {wrt}"
+            found.status = found.status or random_status(leaf, (derivation,))
         else:
             continue  # a step that names other quantities (a definition on the way): not a claim about the code
         findings.found.append(found)
+
+
+def _shaped_like(leaf: Tensor, side: object) -> str | None:
+    """The numbers of a side as a constant; a vector or matrix written in the math (`\\begin{bmatrix} 2 \\\\ 4
+    \\end{bmatrix}`) in the input's shape: a column of two for an input of shape (2,) or (2, 1) alike; None where the
+    numbers do not fill it."""
+    from verifygrad.tutorials.constant import constant_array
+
+    text = constant_text(side)
+    values, shape = _numeric(side), getattr(constant_array(leaf.value), "shape", None)
+    if values is None or shape is None or values.ndim == 0 or values.shape == shape:
+        return text
+    if values.size != int(np.prod(shape)):
+        return None
+    return f"tensor({values.reshape(shape).tolist()})"
 
 
 def _point_matches(point: tuple[tuple[str, str], ...], derivation: Derivation) -> bool:

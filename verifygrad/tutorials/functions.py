@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.language.bindings import LIKE, canonical
+from verifygrad.language.bindings import LIKE, canonical, dotted_node, spelling
 from verifygrad.tutorials import autodiff, custom
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import base_name, changed_names
@@ -37,6 +37,7 @@ from verifygrad.tutorials.values import (
     leaves_of,
 )
 
+MAX_VMAP_ROWS = 64  # rows of a vmapped batch written out as calls in the case's program
 _QUANTITY = {"grad": "grad", "value_and_grad": "grad", "grad_and_value": "grad", "elementwise_grad": "grad", "jacobian": "jacobian", "hessian": "hessian"}
 
 
@@ -263,18 +264,23 @@ class FunctionCalls:
             return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=f"tensor({float(value.value)!r})")
         if isinstance(value, Tensor) and value.kind in (CONST, LEAF):
             return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=value.value, dtype=value.dtype,
-                          device=value.device, random=value.random)  # fmt: skip
+                          device=value.device, random=value.random, stands_for=value)  # fmt: skip
         return value
 
     def higher_order(self, function: Function, arguments: list, node: ast.AST) -> Any:
-        """``def hessian(f): return jacfwd(jacrev(f))``: a function of functions, read by binding its parameters here."""
+        """``def hessian(f): return jacfwd(jacrev(f))``, ``def vgrad(f, x): y, pull = vjp(f, x); return pull(ones(y.shape))[0]``:
+        a function of functions, read by binding its parameters here and reading its statements, then its return."""
         returned = _returned(function.definition)
         body = [s for s in function.definition.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-        if len(body) != 1 or returned is None:
-            return self.unknown(node, f"{_name_of(function)}() of a function, with more than one return statement")
-        saved = {name: self.names.get(name) for name in [a.arg for a in function.definition.args.args]}
+        if returned is None or any(isinstance(inner, (ast.Return, ast.Global, ast.Nonlocal)) for s in body[:-1] for inner in ast.walk(s)):
+            return self.unknown(node, f"{_name_of(function)}() of a function, with a return before its end")
+        parameters = [a.arg for a in function.definition.args.args]
+        assigned = {n.id for s in body[:-1] for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        saved = {name: self.names.get(name) for name in {*parameters, *assigned, *(s.name for s in body[:-1] if isinstance(s, ast.FunctionDef))}}
         try:
-            self.names.update(zip(saved, arguments))
+            self.names.update(zip(parameters, arguments))
+            for statement in body[:-1]:  # NOTE: its own names, restored after: the caller's are not changed
+                self.statement(statement, False)
             return self.expression(returned)
         finally:
             for name, value in saved.items():
@@ -291,6 +297,8 @@ class FunctionCalls:
         inner = self.expression(node.args[0])
         if isinstance(inner, Unknown):
             return inner
+        if isinstance(inner, Other):  # grad(jnp.tanh): a library function of one argument
+            inner = self.library_function(inner.what, node) or inner
         if not isinstance(inner, (Function, Transform)):
             return self.unknown(node, f"{path}() of something that is not a function the tutorial defines")
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
@@ -304,7 +312,23 @@ class FunctionCalls:
         if not (type(argnums) is int or (isinstance(argnums, tuple) and argnums and all(type(a) is int for a in argnums))):
             return self.unknown(node, f"{path}(): arguments to differentiate given as {ast.unparse(written)[:30]} (weights, None) are not read")
         has_aux = any(k.arg == "has_aux" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
+        axes = [k for k in node.keywords if k.arg in ("in_axes", "in_dims", "out_axes", "out_dims") and ast.unparse(k.value) != "0"]
+        if request.kind == "vmap" and (axes or len(node.args) > 1):
+            return self.unknown(node, f"{path}() over other axes than the first of every argument")
         return Transform(request.kind, inner, argnums, has_aux, path.split(".")[0])
+
+    def library_function(self, path: str, node: ast.AST) -> Function | None:
+        """A library function handed to a transform (`grad(jnp.tanh)`), as a function of one argument calling it; None where
+        the path is not a function the language spells."""
+        spelt = spelling(path)
+        if spelt is None or spelt in LIKE:
+            return None
+        name = f"{path.rpartition('.')[2]}_of_x"
+        call = ast.Call(dotted_node(path), [ast.Name("x", ast.Load())], [])
+        definition = ast.FunctionDef(name, ast.arguments([], [ast.arg("x")], None, [], [], None, []), [ast.Return(call)], [], None,
+                                     lineno=getattr(node, "lineno", 1), col_offset=0)  # fmt: skip
+        definition.type_params = []
+        return Function(ast.fix_missing_locations(definition), self.file_line(getattr(node, "lineno", 1)), name)
 
     def transformed(self, transform: Transform, arguments: list, node: ast.AST) -> Any:
         """A transformed function called at a point: a derivation of the quantity, and what the transform returns."""
@@ -317,6 +341,8 @@ class FunctionCalls:
         if not chain:
             return self.call_function(inner, arguments, node)
         kinds = [t.kind for t in chain]
+        if kinds[0] == "vmap":
+            return self.vmapped(chain[1:], inner, arguments, node)
         if any(kind not in _QUANTITY for kind in kinds):
             return self.unknown(node, f"{'/'.join(kinds)} (vmap, vjp and jvp transforms) at this point")
         if len(chain) == 1:
@@ -371,6 +397,44 @@ class FunctionCalls:
         if kinds[0] == "grad_and_value":
             return Sequence((result, value))
         return result
+
+    def vmapped(self, rest: list[Transform], function: Function, arguments: list, node: ast.AST) -> Any:
+        """``vmap(f)(xs)`` and ``vmap(grad(f))(xs)``: f (or its gradient) of each row of one constant batch, stacked.
+
+        The rows are independent, so the per-row gradients are the gradient of the sum of the stacked values."""
+        if [t.kind for t in rest] not in ([], ["grad"]) or any(t.argnums != 0 or t.has_aux for t in rest) or len(arguments) != 1:
+            return self.unknown(node, "vmap of other than f or grad(f) of one batched argument")
+        (batch,) = arguments
+        if isinstance(batch, Unknown):
+            return batch
+        rows = constant_array(batch.value) if isinstance(batch, Tensor) and batch.kind in (LEAF, CONST) else None
+        if rows is None or rows.ndim == 0 or not 0 < rows.shape[0] <= MAX_VMAP_ROWS:
+            return self.unknown(node, f"vmap over a batch that is not a constant of 1 to {MAX_VMAP_ROWS} rows")
+        name = _name_of(function)
+        x = ast.Name("x", ast.Load())
+        row_calls = [ast.Call(ast.Name(name, ast.Load()), [ast.Subscript(x, ast.Constant(i), ast.Load())], []) for i in range(rows.shape[0])]
+        stacked = ast.Call(dotted_node("numpy.stack"), [ast.List(row_calls, ast.Load())], [])
+        definition = ast.FunctionDef(f"{name}_rows", ast.arguments([], [ast.arg("x")], None, [], [], None, []), [ast.Return(stacked)], [], None,
+                                     lineno=getattr(node, "lineno", 1), col_offset=0)  # fmt: skip
+        definition.type_params = []
+        batched = Function(ast.fix_missing_locations(definition), function.line, f"{name}_rows")
+        hidden = self.names.get(name)
+        self.names[name] = function  # NOTE: the rows' function calls it by this name; the closure finds it here
+        try:
+            if not rest:
+                return self.call_function(batched, arguments, node)
+            leaf = self.stand_in(batch, function.definition.args.args[0].arg if function.definition.args.args else "x", node)
+            output = self.call_function(batched, [leaf], node, stand_ins=False)
+        finally:
+            if hidden is None:
+                self.names.pop(name, None)
+            else:
+                self.names[name] = hidden
+        if not isinstance(output, Tensor) or not output.requires_grad:
+            return output if isinstance(output, Unknown) else self.unknown(node, f"{name}() does not give one tensor")
+        derivation = Derivation(output, f"vmap(grad({name}))", "1", self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
+        self.reading.derivations.append(derivation)
+        return GradOf(leaf, (derivation,))
 
     # -- gradients of outputs with respect to inputs ----------------------------------------------
 

@@ -425,16 +425,12 @@ class CodeReader(FunctionCalls):
         for argument in call.args:
             if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute) and argument.func.attr == "format":
                 for inner in argument.args:  # '{0}'.format(x.grad): the tensors among the arguments are shown
-                    value = self.expression(inner)
-                    if isinstance(value, (Tensor, GradOf)):
-                        self.show(value, call, ast.unparse(inner))
+                    self.show_formatted(self.expression(inner), call, ast.unparse(inner))
                 continue
             if isinstance(argument, ast.JoinedStr):
                 for part in argument.values:
                     if isinstance(part, ast.FormattedValue):
-                        value = self.expression(part.value)
-                        if isinstance(value, (Tensor, GradOf)):
-                            self.show(value, call, ast.unparse(part.value))
+                        self.show_formatted(self.expression(part.value), call, ast.unparse(part.value))
                 continue
             if isinstance(argument, ast.BinOp) and isinstance(argument.op, ast.Mod) and isinstance(argument.left, ast.Constant):
                 shown = argument.right.elts if isinstance(argument.right, ast.Tuple) else [argument.right]  # "%s" % x.grad
@@ -444,6 +440,15 @@ class CodeReader(FunctionCalls):
                         self.show(value, call, ast.unparse(inner))
                 continue
             self.show(self.expression(argument), call, ast.unparse(argument))
+
+    def show_formatted(self, value: Value, node: ast.AST, label: str) -> None:
+        """A value formatted into printed text: a tensor is shown; one the reader does not know (the grad of a non-leaf,
+        a name not followed) may print numbers, so the values around it are not paired by order past it."""
+        if isinstance(value, (Tensor, GradOf)):
+            self.show(value, node, label)
+        elif isinstance(value, Unknown) or isinstance(value, Other) and value.what == "grad of a non-leaf":
+            line = self.file_line(node.lineno)
+            self.reading.shown[-1].append(Shown(Unknown(label), line, self.where(node.lineno), f"line {line}: {label}", opaque=True))
 
     def show(self, value: Value, node: ast.AST, label: str) -> None:
         if isinstance(value, Sequence):  # a tuple of gradients prints each in turn
@@ -675,6 +680,8 @@ class CodeReader(FunctionCalls):
             literal = _literal_text(data)
             if literal is None:
                 inner = self.expression(data)
+                if isinstance(inner, Tensor) and inner.kind == CONST and written is not None:  # Tensor(np_array, float32): cast
+                    return Tensor(CONST, inner.line, inner.where, value=inner.value, dtype=dtype, device=device, random=inner.random)
                 if isinstance(inner, Tensor) and inner.kind == CONST:
                     return inner
                 return inner if isinstance(inner, Unknown) else self.unknown(node, f"{short}() of data that is not written out")
@@ -694,8 +701,8 @@ class CodeReader(FunctionCalls):
         return made
 
     def random_tensor(self, node: ast.Call, short: str) -> Tensor | Unknown:
-        shape = [_literal_text(arg) for arg in node.args]
-        if None in shape or not all(text.isdigit() for text in shape):
+        shape = self.shape_of(node.args)
+        if shape is None:
             return self.unknown(node, f"{short}() with a shape that is not literal")
         dims = tuple(int(text) for text in shape)
         line, where = self.file_line(node.lineno), self.where(node.lineno)
@@ -703,7 +710,7 @@ class CodeReader(FunctionCalls):
             return self.numpy_random(node, short, shape, dims)
         if self.seed is None:
             # NOTE: unseeded: the derivation is still checked, at numpy's seeded normal values
-            text = f"randn({', '.join(shape)}, seed=0)" if short == "randn" else f"sigmoid(randn({', '.join(shape)}, seed=0))"
+            text = f"randn({', '.join([*shape, 'seed=0'])})" if short == "randn" else f"sigmoid(randn({', '.join([*shape, 'seed=0'])}))"
             return Tensor(CONST, line, where, value=text, random="unseeded")
         self.random_calls.append((short, dims, ""))
         from verifygrad.tutorials.seeded import reproduce
@@ -711,8 +718,21 @@ class CodeReader(FunctionCalls):
         values = reproduce(self.seed, [(kind, size) for kind, size, _ in self.random_calls])
         if values is None:
             self.not_read(node.lineno, f"torch.{short}() after torch.manual_seed({self.seed}): torch is not installed to reproduce it")
-            return Tensor(CONST, line, where, value=f"randn({', '.join(shape)}, seed={self.seed})", random="unseeded")
+            return Tensor(CONST, line, where, value=f"randn({', '.join([*shape, f'seed={self.seed}'])})", random="unseeded")
         return Tensor(CONST, line, where, value=f"tensor({values})", random="seeded")
+
+    def shape_of(self, arguments: list[ast.expr]) -> list[str] | None:
+        """A shape written as numbers, a list or tuple of them (`randn([])`, `randn((2, 3))`) or names bound to whole numbers."""
+        if len(arguments) == 1 and isinstance(arguments[0], (ast.List, ast.Tuple)):
+            arguments = arguments[0].elts
+        shape = []
+        for argument in arguments:
+            value = self.expression(argument) if isinstance(argument, ast.Name) else None
+            text = _literal_text(argument) if value is None else repr(value.value) if isinstance(value, Number) else None
+            if text is None or not text.isdigit():
+                return None
+            shape.append(text)
+        return shape
 
     def numpy_random(self, node: ast.Call, short: str, shape: list[str], dims: tuple[int, ...]) -> Tensor:
         """np.random.randn after np.random.seed(k): numpy's own legacy stream, reproduced exactly (no torch, no running)."""
@@ -720,7 +740,7 @@ class CodeReader(FunctionCalls):
 
         line, where = self.file_line(node.lineno), self.where(node.lineno)
         if self.numpy_seed is None:
-            text = f"randn({', '.join(shape)}, seed=0)" if short == "randn" else f"sigmoid(randn({', '.join(shape)}, seed=0))"
+            text = f"randn({', '.join([*shape, 'seed=0'])})" if short == "randn" else f"sigmoid(randn({', '.join([*shape, 'seed=0'])}))"
             return Tensor(CONST, line, where, value=text, random="unseeded", dtype="float64")
         self.numpy_calls.append((short, dims))
         return Tensor(CONST, line, where, value=f"tensor({reproduce_numpy(self.numpy_seed, self.numpy_calls)})", random="seeded", dtype="float64")

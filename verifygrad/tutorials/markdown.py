@@ -12,6 +12,7 @@ import re
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?([\w+-]*)\}?\s*([\w+-]*)")
+_SHELL_LANGUAGES = {"bash", "sh", "shell", "zsh", "terminal", "log", "raw", "ansi"}  # an output fenced so, where it holds only values
 _CODE_LANGUAGES = {"", "python", "py", "python3", "ipython", "ipython3", "pycon", "code-cell", "jupyter-execute", "ipython-input"}
 _OUTPUT_LANGUAGES = {"output", "out", "text", "console", "none", "plain", "plaintext", "txt", "result", "stdout"}
 # A line that announces the output below it, in the languages tutorials are written in.
@@ -20,7 +21,7 @@ OUTPUT_LABEL = re.compile(
     r"(\*\*|__)?\s*(?:\(.*\)\s*)?[:：]\s*(?:(?:\*\*|__)\s*)?$",  # NOTE: no two `\s*` with only optional text between
     re.I,
 )
-_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyter-execute|doctest|testcode|testoutput|math)::\s*(\S*)")
+_DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(code-block|code|sourcecode|ipython|jupyter-execute|doctest|testcode|testoutput|math|parsed-literal)::\s*(\S*)")
 
 
 def read_markdown(text: str) -> list[Block]:
@@ -57,8 +58,9 @@ def read_markdown(text: str) -> list[Block]:
             while options < len(body) and re.match(r"^\s*:[\w-]+:", body[options]):
                 options += 1
             code = "\n".join(body[options:])
-            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES  # an output fenced as code
-            blocks.extend(_fenced(language, code, start + 2 + options, expect_output or (after_code and looks_printed(code))))
+            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES | _SHELL_LANGUAGES  # an output fenced as code
+            printed = after_code and (looks_printed(code) or looks_symbolic(code, blocks[-1].text))
+            blocks.extend(_fenced(language, code, start + 2 + options, expect_output or printed))
             expect_output = False
         elif token.type == "code_block":  # indented: code, or an output where one is announced or it looks printed
             kind = OUTPUT if expect_output or looks_printed(token.content) else CODE
@@ -118,8 +120,9 @@ def read_rest(text: str) -> list[Block]:
                 options += 1
             flush_prose()
             text = "\n".join(body[options:]) + "\n"
-            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES
-            blocks.extend(_fenced(language, text, index + 2 + options, expect_output or (after_code and looks_printed(text))))
+            after_code = bool(blocks) and blocks[-1].kind == CODE and language in _CODE_LANGUAGES | _SHELL_LANGUAGES
+            printed = after_code and (looks_printed(text) or looks_symbolic(text, blocks[-1].text))
+            blocks.extend(_fenced(language, text, index + 2 + options, expect_output or printed))
             expect_output = False
             index = end + 1
             prose_start = index + 1
@@ -130,6 +133,8 @@ def read_rest(text: str) -> list[Block]:
             kind = directive.group(2)
             if kind == "math":
                 blocks.append(Block(PROSE, "$$" + " ".join(body) + "$$\n", index + 1))
+            elif kind == "parsed-literal":  # nbconvert's reST: a code cell's output; elsewhere, literal prose
+                blocks.append(Block(OUTPUT if blocks and blocks[-1].kind == CODE else PROSE, _dedent(body), first))
             elif kind == "testoutput" or (directive.group(3).lower() in _OUTPUT_LANGUAGES and directive.group(3)):
                 blocks.append(Block(OUTPUT, _dedent(body), first))
             else:
@@ -182,6 +187,32 @@ def looks_printed(text: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return bool(read_printed(text))
     return all(isinstance(statement, ast.Expr) and _is_shown_value(statement.value) for statement in module.body)
+
+
+_PRETTY_MARKS = re.compile(r"[⋅ℯ⎛⎝⎞⎠─√∂]")
+_LABEL = re.compile(r"^[^=]*?(?:\s=\s|:\s)")
+
+
+def looks_symbolic(text: str, code: str) -> bool:
+    """Whether a fenced block after SymPy code holds the formulas it printed (`2*x*cos(x**2)`, `df/dx = 3*exp(3*x)`,
+    `24⋅x`) rather than code: every line a formula, after a label, and none of them a statement or a bare name."""
+    if "sympy" not in code and "diff(" not in code or not text.strip():
+        return False
+    return all(_is_formula_line(line) for line in text.split("\n") if line.strip())
+
+
+def _is_formula_line(line: str) -> bool:
+    if _PRETTY_MARKS.search(line) or re.fullmatch(r"[\s\w]*", line) and line.startswith(" "):
+        return True  # drawn by SymPy's pretty printer (exponents sit on the line above)
+    written = _LABEL.sub("", line, count=1).strip()
+    try:
+        node = ast.parse(written, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if not isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
+        return False
+    allowed = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant, ast.Load, ast.operator, ast.unaryop)
+    return all(isinstance(part, allowed) and (not isinstance(part, ast.Call) or isinstance(part.func, ast.Name)) for part in ast.walk(node))
 
 
 def _is_shown_value(node: ast.expr) -> bool:

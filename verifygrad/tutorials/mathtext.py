@@ -16,6 +16,7 @@ _IGNORED = {"\\left", "\\right", "\\bigr", "\\Bigr", "\\big", "\\Big", "\\bigl",
 _FUNCTIONS = {"exp", "log", "ln", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sum", "mean"}
 _INDEX_LETTERS = set("ijklmn")
 _TIMES = {"*", "\\cdot", "\\times", "·", "×"}
+_MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix"}
 _BAR = {"\\rvert", "\\vert", "|", "\\mid", "\\Big|", "\\big|"}
 
 
@@ -30,14 +31,21 @@ class Derivative:
     at: tuple[tuple[str, str], ...] = ()  # an evaluation point `|_{x_i=1}`
 
 
-def read_relation(text: str, names: frozenset[str] = frozenset()) -> list[object]:
+APPROX = ("\\approx", "≈", "\\simeq", "\\sim")
+
+
+def read_relation(text: str, names: frozenset[str] = frozenset(), relations: list[str] | None = None) -> list[object]:
     """The sides of `a = b = c`, each a node: tuples ("num", text), ("name", base, index), ("bin", op, a, b),
-    ("neg", a), ("call", f, a), ("sum", a), ("list", [items]), or a Derivative."""
-    tokens = [t for t in _TOKEN.findall(text.replace("−", "-")) if t not in _IGNORED]
+    ("neg", a), ("call", f, a), ("sum", a), ("list", [items]) (a matrix is a list of rows), or a Derivative.
+    ``relations`` gets the sign between each two sides (`=`, or one of APPROX)."""
+    # NOTE: a row break (two backslashes) is one token of its own: a backslash and a space is a space, and dropped
+    tokens = [t for t in _TOKEN.findall(text.replace("−", "-").replace("\\\\", " \\cr ")) if t not in _IGNORED]
     parser = _Parser(tokens, names)
     sides = [parser.expr()]
-    while parser.peek() in ("=", "\\approx"):
-        parser.take()
+    while parser.peek() in ("=", *APPROX):
+        sign = parser.take()
+        if relations is not None:
+            relations.append(sign)
         sides.append(parser.expr())
     if parser.peek() is not None:
         raise MathError(f"unexpected {parser.peek()!r}")
@@ -64,6 +72,25 @@ def render(node: object) -> str:
     if kind == "list":
         return "[" + ", ".join(render(item) for item in node[1]) + "]"
     raise MathError(f"cannot write {kind}")
+
+
+def constant_text(node: object) -> str:
+    """A side of numbers as a constant expression: a list (`[2, 4]`, a matrix's rows) is written `tensor([2, 4])`."""
+    if not _has_list(node):
+        return render(node)
+    if node[0] == "list":
+        return f"tensor({render(node)})"
+    if node[0] == "neg":
+        return f"-({constant_text(node[1])})"
+    if node[0] == "bin":
+        return f"({constant_text(node[2])}) {node[1]} ({constant_text(node[3])})"
+    if node[0] == "call":
+        return f"{node[1]}({constant_text(node[2])})"
+    return render(node)
+
+
+def _has_list(node: object) -> bool:
+    return isinstance(node, tuple) and (node[0] == "list" or any(_has_list(part) for part in node[1:]))
 
 
 def names_in(node: object) -> set[str]:
@@ -210,6 +237,15 @@ class _Parser:
             return _quotient(self.group_or_atom(), self.group_or_atom(), self.names)
         if token in ("\\partial", "∂"):
             return ("name", "∂", None)
+        if token == "\\begin":
+            return self.matrix()
+        if token == "\\nabla":  # `\nabla_w L`, `\nabla_{w} L`: the gradient of L with respect to w
+            self.take("_")
+            wrt = self.group_or_atom()
+            of = self.atom() if self.peek() is not None and re.fullmatch(r"[A-Za-z]+", self.peek()) else ("name", "", None)
+            if wrt[0] != "name" or of[0] != "name":
+                raise MathError("a gradient of something other than a name")
+            return Derivative(of[1], wrt[1])
         if token == "\\sqrt":
             return ("call", "sqrt", self.group_or_atom())
         if token == "\\sum":
@@ -224,6 +260,36 @@ class _Parser:
         if re.fullmatch(r"[A-Za-z]+", token):
             return self.name(token)
         raise MathError(f"{token!r} is not in the math this reader understands")
+
+    def matrix(self) -> object:
+        """`\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}` (also pmatrix, matrix, Bmatrix): a list of rows; one row or one
+        column is a flat list."""
+        self.take("{")
+        environment = self.take()
+        self.take("}")
+        if environment not in _MATRICES:
+            raise MathError(f"the environment {environment!r}")
+        rows: list[list[object]] = [[]]
+        while True:
+            if self.peek() == "\\end":
+                self.take()
+                self.take("{")
+                self.take(environment)
+                self.take("}")
+                break
+            if self.peek() == "\\cr":
+                self.take()
+                rows.append([])
+                continue
+            rows[-1].append(self.expr())
+            if self.peek() == "&":
+                self.take()
+        rows = [row for row in rows if row]
+        if not rows or len({len(row) for row in rows}) != 1:
+            raise MathError("a matrix with rows of different lengths")
+        if len(rows) == 1 or len(rows[0]) == 1:
+            return ("list", [item for row in rows for item in row])
+        return ("list", [("list", row) for row in rows])
 
     def term_body(self) -> object:
         """The summand after \\sum: one term (a product), as `\\sum_i 5(x_i+1)^2` writes it."""

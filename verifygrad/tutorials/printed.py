@@ -27,6 +27,8 @@ _CALL = re.compile(r"\b(tensor|array|Array|DeviceArray|Tensor|Parameter containi
 _TF_SCALAR = re.compile(rf"<tf\.(?:Tensor|Variable)\b[^<>]*?numpy=({_NUMBER})>")
 # Reprs that print each element in its own shortest form (numpy's `maxprec`), not all with the same decimals as torch
 _SHORTEST = {"array", "Array", "DeviceArray", "Tensor", "list"}
+# A label written before one number on its line (`dy/dx = 6.0`, `grad: 0.25`): letters first, no brackets (log lines)
+_LABELLED = re.compile(rf"^\s*[A-Za-z_∂][^=:\[\]()<>]{{0,60}}?\s*[=:]\s*({_NUMBER})\s*$")
 _LIST_START = re.compile(r"^\s*\[\s*[\[\d\-+.]")
 
 
@@ -95,6 +97,12 @@ def read_printed(text: str) -> list[Printed]:
                     found.append(item)
                 index = bisect_right(starts, end)
                 continue
+        labelled = _LABELLED.match(line)
+        if labelled:  # print("dy/dx =", g.item()), print(f"loss: {l}"): the label, then one number
+            number = labelled.group(1)
+            found.append(Printed(np.array(float(number)), None, index, number, written=WrittenFloat(float(number), number)))
+            index += 1
+            continue
         if _number_row(line) or _scale(line) is not None:
             end = index
             while end < len(lines) and (_number_row(lines[end]) or _scale(lines[end]) is not None):
@@ -108,8 +116,36 @@ def read_printed(text: str) -> list[Printed]:
                     found.append(item)
             index = end + (1 if size else 0)
             continue
+        labelled = _labelled(line, index, starts, closing, text)
+        if labelled is not None:  # `W_grad [-0.17 -0.88]`, `dW1 = [[...]]`, `b_grad: -0.29`: one value after a label
+            item, index = labelled
+            found.append(item)
+            continue
         index += 1
     return found
+
+
+_LABEL = re.compile(r"^\s*[A-Za-z_][\w'.\- ]*?(\s*[:=])?\s+(?=[\[\-+\d.])")
+
+
+def _labelled(line: str, index: int, starts: list[int], closing: dict[int, int], text: str) -> tuple[Printed, int] | None:
+    """One value printed after a label, and the line after it: a bracketed array ending its line, or one number after
+    `:` or `=`. NOTE: a bare number after a label without them is not read (`print("Using 3 layers")` prints no value)."""
+    label = _LABEL.match(line)
+    if label is None:
+        return None
+    rest = line[label.end() :]
+    if rest.startswith("["):
+        begin = starts[index] + label.end()
+        end = closing.get(begin)
+        row = bisect_right(starts, end) - 1 if end is not None else index
+        if end is None or text[end + 1 : starts[row + 1] - 1 if row + 1 < len(starts) else len(text)].strip():
+            return None
+        item = _from_data(text[begin : end + 1], index, text[begin : end + 1], shortest=True)
+        return (item, row + 1) if item is not None else None
+    if label.group(1) and len(rest.split()) == 1 and _number_row(rest):
+        return _python_numbers([rest.strip()], index)[0], index + 1
+    return None
 
 
 def _closing_brackets(text: str) -> dict[int, int]:

@@ -20,6 +20,7 @@ from verifygrad.tutorials.findings import (
     hand_gradient_claims,
     last_shown,
     math_spans,
+    prose_chains,
     tie_math,
     tie_outputs,
     unread_math,
@@ -27,6 +28,7 @@ from verifygrad.tutorials.findings import (
 from verifygrad.tutorials.interpret import CodeReader, Reading
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.python2 import modernise
+from verifygrad.tutorials.symbolic import Display, Symbolic, tie
 from verifygrad.tutorials.tocases import Draft, drafts_for
 
 
@@ -47,18 +49,27 @@ def read_tutorial(path: Path) -> Tutorial:
     lines = text.split("\n")
     math_budget = [MAX_MATH_SPANS, 0, 0]  # spans left to read, spans not read, the first one's line
     outputs: list[tuple[list[Printed], Block]] = []  # what the last code block printed, paired once all of it is seen
+    symbolic = Symbolic()
+    uses_sympy = "sympy" in text
+    displays: tuple[list[Display], bool] = ([], False)  # the SymPy values the last code block showed; whether it was all SymPy
     for block in document.blocks:
         if block.kind == CODE:
             if outputs:
-                tie_outputs(findings, reader.reading.shown[-1], outputs)
+                _tie(findings, reader, symbolic, displays, outputs)
             outputs = []
-            reader.read_block(block, modernise(block.text))
+            source = modernise(block.text)
+            reader.read_block(block, source)
+            if uses_sympy:  # NOTE: a second parse of every block costs as much as reading it: only where SymPy is named
+                shown, comments, whole = symbolic.read_block(block, source)
+                findings.found += comments
+                displays = (shown, whole)
         elif block.kind == OUTPUT and reader.reading.shown:
             outputs.append((read_printed(block.text), block))
         elif block.kind == PROSE:
             findings.math += [(line, _where_in(block, line), body, "LaTeX") for line, body in math_spans(block, lines, math_budget)]
+            findings.math += [(line, _where_in(block, line), body, "text") for line, body in prose_chains(block)]
     if outputs:
-        tie_outputs(findings, reader.reading.shown[-1], outputs)
+        _tie(findings, reader, symbolic, displays, outputs)
     reading = reader.reading
     for index, line, string in reading.strings:  # '''输出结果: tensor(...)''' after a print in the code
         printed = read_printed(string)
@@ -73,11 +84,22 @@ def read_tutorial(path: Path) -> Tutorial:
                                     label=label))  # fmt: skip
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
     tie_math(findings, reading)
+    reading.derivations += symbolic.derivations  # after the prose's formulas are tied: those name the code's own derivations
     unread_math(findings, math_budget)
     _leave_skipped(document, reading, findings)
     label = "".join(char if char.isprintable() else "?" for char in path.name)  # case names reach the terminal
     drafts = drafts_for(reading, findings.found, str(path), label, reading.not_read)
     return Tutorial(document, reading, findings, drafts)
+
+
+def _tie(findings: Findings, reader: CodeReader, symbolic: Symbolic, displays: tuple[list[Display], bool],
+         outputs: list[tuple[list[Printed], Block]]) -> None:  # fmt: skip
+    """A block of SymPy code printed formulas, each a claim where it shows a derivative; any other printed numbers."""
+    shown, whole = displays
+    if whole:
+        findings.found += tie(symbolic, shown, [block for _, block in outputs])
+    else:
+        tie_outputs(findings, reader.reading.shown[-1], outputs)
 
 
 SKIP_COMMENT = re.compile(r"#\s*verifygrad:\s*skip\b")  # a code block's own marker, a comment of its own or after code

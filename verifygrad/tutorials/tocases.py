@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,9 +15,10 @@ from verifygrad.language.constants import CONSTRUCTORS
 from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError
 from verifygrad.language.statements import NeedsValues, compile_program
 from verifygrad.tutorials.constant import constant_array
-from verifygrad.tutorials.findings import Found
+from verifygrad.tutorials.dependence import derivative_depends
+from verifygrad.tutorials.findings import UNSEEDED, Found, random_text
 from verifygrad.tutorials.interpret import Derivation, Reading
-from verifygrad.tutorials.values import COMPUTED, LEAF, Tensor, _Substitute, computed_of, leaves_of
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Tensor, _Substitute, computed_of, leaves_of
 
 # NOTE: an input named like a function or constant of the language would be read as that function; such leaves are renamed.
 _RESERVED = set(FUNCTIONS) | set(CONSTRUCTORS) | set(NAMED_CONSTANTS)
@@ -85,6 +87,9 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
     drafts: list[Draft] = []
     taken: set[int] = set()
     built: list[tuple[Derivation, Draft, list[Draft]]] = []
+    for item in found:
+        if item.status == UNSEEDED and _beyond_random(item):
+            item.status = ""  # the derivative is the same whatever the random values: compared at the stand-in ones
     for derivation in reading.derivations:
         failing = next((item for item in found if item.values is not None and not np.all(np.isfinite(item.values))
                         and (derivation in item.derivations or item.tensor is derivation.output)), None)  # fmt: skip
@@ -146,6 +151,31 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
             _add(draft, [], "value", "value", item)
             drafts.append(draft)
     return drafts
+
+
+def _beyond_random(item: Found) -> bool:
+    """Whether a claimed derivative is the same whatever the unseeded random values are: no VJP on its paths reads a
+    value they reach (the random inputs and constants become inputs of a program read for that, never run)."""
+    if item.kind not in ("grad", "jacobian", "hessian") or item.leaf is None or not item.derivations:
+        return False
+    for derivation in item.derivations:
+        if random_text(derivation.grad_output) or any(map(random_text, derivation.jvp.values())) or item.leaf not in derivation.leaves:
+            return False
+        names = input_names(derivation.leaves)
+        randoms = [ref for tensor in computed_of([derivation.output]) for ref in tensor.refs if ref.kind == CONST and ref.unseeded]
+        for ref in randoms:
+            names[id(ref)] = next(name for number in itertools.count() if (name := f"random_{number}") not in names.values())
+        unknown = {names[id(leaf)] for leaf in derivation.leaves if leaf.unseeded} | {names[id(ref)] for ref in randoms}
+        values = {names[id(t)]: constant_array(t.value) for t in [*derivation.leaves, *randoms]}
+        statements, (output,) = program_of([derivation.output], dict(names))
+        try:
+            program = compile_program("\n".join(statements) + "\n", values if all(v is not None for v in values.values()) else list(values),
+                                      output=output)  # fmt: skip
+        except (ExprError, NeedsValues):
+            return False
+        if derivative_depends(program, names[id(item.leaf)], unknown):
+            return False
+    return True
 
 
 def _base(expr: str, leaves: list[Tensor], names: dict[int, str], name: str, line: int, path: str, grad_output: Any) -> dict[str, Any]:
@@ -279,10 +309,20 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
     elif kind in ("value", "jvp"):  # one tensor each, not one per input
         expect[kind] = _claimed(item)
     else:
-        expect.setdefault(kind, {})[quantity] = item.formula if kind == "formula" else _claimed(item)
+        claimed = item.formula if kind == "formula" else _claimed(item)
+        if kind == "grad" and item.leaf is not None and np.ndim(constant_array(item.leaf.value)) == 0:
+            claimed = _one_element(claimed)  # old Paddle prints a scalar's gradient as `[5.]`
+        expect.setdefault(kind, {})[quantity] = claimed
     if kind == "formula":
         expect["formula"][quantity] = _renamed(item.formula or "", draft.names, item)
     draft.claims.append((kind, quantity, item))
+
+
+def _one_element(claimed: Any) -> Any:
+    """A claim of one element written in brackets (`[5.]`), unwrapped: a scalar's gradient printed as shape 1."""
+    while isinstance(claimed, list) and len(claimed) == 1:
+        claimed = claimed[0]
+    return claimed
 
 
 def _claimed(item: Found) -> Any:

@@ -24,6 +24,7 @@ from verifygrad.verdict.claims import ClaimCheck, read_claims
 from verifygrad.verdict.compare import compare_engines, nonfinite_text, quantity_of, reference_engine
 from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
 from verifygrad.verdict.slim import slim
+from verifygrad.verdict.written_inputs import written_input_notes
 
 
 def check_all(cases: list[Case], overrides: Overrides, jobs: int = 1, timeout: float | None = None,
@@ -103,12 +104,14 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
                                         exact=exact_reference(results, reference), unverified=why))  # fmt: skip
     # NOTE: each quantity's own reference: SymPy may have left a second-order quantity to numpy.
     truth = {q.quantity: quantity_of(results[q.reference], q.quantity) for q in quantities if q.reference} or None
-    for claim_check in judge_claims(claims, problem, truth, claim_tolerances(quantities, allowed, problem.dtype), bounds, ran):
+    rounding = claim_tolerances(quantities, allowed, problem.dtype)
+    for claim_check in judge_claims(claims, problem, truth, rounding, bounds, ran):
         row = "value" if claim_check.claim.kind == "values" else claim_check.claim.quantity  # NOTE: a variable's value sits on the value row
         if claim_check.claim.kind not in ("values", "formula", "hessian_formula"):
             claim_check = only_where_verified(claim_check, truth[row], unverified[row]) if truth and row in truth else claim_check
         next(q for q in quantities if q.quantity == row).claims.append(claim_check)
     notes = [*problem.program.notes, *kinks.notes(problem, results, values, found)]
+    notes += written_input_notes(problem, [check for q in quantities for check in q.claims], rounding)
     asymmetric = symmetry.asymmetries(problem, results, {q: (t.rtol, t.atol) for q, t in allowed.items()}) if problem.second else []
     verdict, reasons = judge(case, results, ran, quantities, notes, strict and bool(found), asymmetric)
     loosest = (max(t.rtol for t in allowed.values()), max(t.atol for t in allowed.values()))
@@ -182,7 +185,7 @@ def stand_in_note(case: Case) -> list[str]:
     """A pass at values that stand in for unknown ones (unseeded random inputs) says so: it vouches for the derivative, not the page's numbers."""
     if not case.stand_in:
         return []
-    return [f"at stand-in inputs: {', '.join(case.stand_in)} (random and unseeded in the source); numbers shown there for them are not compared"]
+    return [f"at stand-in inputs: {', '.join(case.stand_in)} (random and unseeded in the source); numbers shown there that depend on them are not compared"]
 
 
 def _holds_the_verdict(quantity: QuantityCheck) -> bool:

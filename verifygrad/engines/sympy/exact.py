@@ -35,6 +35,8 @@ ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "asin": sp.asin,
     "acos": sp.acos,
     "atan": sp.atan,
+    "lgamma": sp.loggamma,
+    "erfinv": sp.erfinv,
 }
 
 

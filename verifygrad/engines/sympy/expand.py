@@ -175,6 +175,8 @@ SCALAR_BINARY: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
     "select": lambda c, a: sp.Piecewise((a, sp.Ne(c, 0)), (0, True)),
     "atan2": sp.atan2,
     "pow": BINARY["pow"],
+    "polygamma": lambda n, x: sp.polygamma(n, x),
+    "besseli": lambda n, x: sp.besseli(n, x),
 }  # ... and of two arguments
 
 SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {

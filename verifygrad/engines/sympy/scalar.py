@@ -234,7 +234,7 @@ def formula_text(rule: ScalarRule, problem: Problem, name: str) -> str | None:
     if not simple or rule.reductions and rule.reductions[0][0] == "logsumexp":
         return None
     weights = problem.grad_output
-    uniform = bool(rule.reductions) or bool(np.all(weights == weights.flat[0]))
+    uniform = bool(rule.reductions) or weights.size == 0 or bool(np.all(weights == weights.flat[0]))  # NOTE: an empty output has no [0]
     scale = exact(float(weights.flat[0])) if uniform and weights.size else sp.Integer(1)
     if rule.reductions and rule.reductions[0][0] == "mean":
         scale /= math.prod(np.broadcast_shapes(*(v.shape for v in problem.inputs.values())))

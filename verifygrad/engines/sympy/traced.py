@@ -170,7 +170,11 @@ def compiled(name: str, traced: tuple[bool, ...]) -> tuple[Callable[..., Any], b
     formulas = [expression, *(sp.diff(expression, a) for a, differentiated in zip(arguments, traced) if differentiated)]
     if all(_rational(node) for formula in formulas for node in sp.preorder_traversal(formula)):
         return sp.lambdify(arguments, formulas, [{}], cse=True), True
-    return sp.lambdify(arguments, formulas, [{"round_half_even": mpmath.nint}, "mpmath"], cse=True), False
+    return sp.lambdify(arguments, formulas, [NUMERIC, "mpmath"], cse=True), False
+
+
+# NOTE: mpmath gives I_n(x) of a negative order n, or one that is an mpf (-1.0, from the derivative), at x < 0 as complex.
+NUMERIC = {"round_half_even": mpmath.nint, "besseli": lambda n, x: mpmath.besseli(abs(int(n)), x)}  # I_-n = I_n
 
 
 RATIONAL_NODES = (sp.Symbol, sp.Integer, sp.Add, sp.Mul, sp.Piecewise, ExprCondPair, Relational, BooleanAtom)

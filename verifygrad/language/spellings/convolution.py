@@ -335,6 +335,23 @@ def _adaptive_max_pool(spatial: int) -> Callable[[Call], int]:
     return compose
 
 
+def _local_response_norm(call: Call) -> int:
+    """F.local_response_norm(x, size, alpha=1e-4, beta=0.75, k=1): x / (k + alpha * mean of x**2 over ``size``
+    neighbouring channels)**beta, the channels (dim 1) zero-padded by size // 2 before and (size - 1) // 2 after."""
+    g, x = call.graph, call.tensors[0]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    size = call.integer("size", 0, None)
+    if size is None or size < 1 or len(shape) < 3:
+        raise ExprError(f"{g.name}() takes an input of at least 3 dims and a positive size", g.col)
+    alpha, beta, k = (float(_given(call, key, i, default)) for i, (key, default) in enumerate((("alpha", 1e-4), ("beta", 0.75), ("k", 1.0)), start=1))
+    pairs = ((0, 0), (size // 2, (size - 1) // 2)) + ((0, 0),) * (len(shape) - 2)
+    squares = g.op("pad", g.op("mul", x, x), pairs=pairs)
+    grid = np.arange(shape[1])[:, None] + np.arange(size)[None, :]
+    windows = g.op("index", squares, key=along(1, nested_tuple(grid)))  # (N, C, size, ...)
+    mean = g.scale(g.reduce("sum", windows, 2), 1 / size)
+    return g.op("div", x, g.op("pow", g.op("add", g.scale(mean, alpha), g.const(k)), g.const(beta)))
+
+
 # --- unfold, fold, pixel shuffle --------------------------------------------------------------------------
 
 
@@ -422,7 +439,7 @@ def _pixel_shuffle(inverse: bool) -> Callable[[Call], int]:
 
 # --- interpolation ----------------------------------------------------------------------------------------
 
-MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
 
 
 def _interpolate(call: Call, mode: str | None = None, align: bool | None = None) -> int:
@@ -433,8 +450,8 @@ def _interpolate(call: Call, mode: str | None = None, align: bool | None = None)
     spatial = len(shape) - 2
     mode = mode or _given(call, "mode", 2, "nearest")
     if mode not in MODES:
-        raise ExprError(f"not supported yet: {g.name}() with mode {mode!r} (nearest, nearest-exact, linear, bilinear and trilinear are)", g.col)
-    if spatial < 1 or (mode in ("linear", "bilinear", "trilinear") and spatial != MODES.index(mode) - 1):
+        raise ExprError(f"not supported yet: {g.name}() with mode {mode!r} (nearest, nearest-exact, linear, bilinear, trilinear, bicubic and area are)", g.col)
+    if spatial < 1 or (mode in ("linear", "bilinear", "trilinear") and spatial != MODES.index(mode) - 1) or (mode == "bicubic" and spatial != 2):
         raise ExprError(f"{g.name}(): mode {mode!r} does not take a {len(shape)}-D input", g.col)
     if _given(call, "antialias", 5, False):
         raise ExprError(f"not supported yet: {g.name}() with antialias=True", g.col)
@@ -456,6 +473,8 @@ def _interpolate(call: Call, mode: str | None = None, align: bool | None = None)
             for i, (start, end) in enumerate(_adaptive_bounds(n, out)):
                 matrix[i, start:end] = 1.0 / (end - start)
             x = _along_matrix(g, x, matrix, dim, len(shape))
+        elif mode == "bicubic":
+            x = _along_matrix(g, x, _cubic_matrix(n, out, scale, align_corners), dim, len(shape))
         elif mode.startswith("nearest"):
             shift = 0.5 if mode == "nearest-exact" else 0.0
             positions = [min(int(math.floor((i + shift) * scale)), n - 1) for i in range(out)]
@@ -479,6 +498,29 @@ def _linear_matrix(n: int, out: int, scale: float, align_corners: bool) -> np.nd
     return matrix
 
 
+CUBIC = -0.75  # torch's (and OpenCV's) cubic convolution coefficient
+
+
+def _cubic_matrix(n: int, out: int, scale: float, align_corners: bool) -> np.ndarray:
+    """The (out, n) matrix of torch's bicubic interpolation along one dim: four taps around the source coordinate
+    (not clamped at 0, unlike linear), each clamped into the input, with the cubic convolution weights."""
+
+    def near(x: float) -> float:  # |x| <= 1
+        return ((CUBIC + 2) * x - (CUBIC + 3)) * x * x + 1
+
+    def far(x: float) -> float:  # 1 < |x| < 2
+        return ((CUBIC * x - 5 * CUBIC) * x + 8 * CUBIC) * x - 4 * CUBIC
+
+    matrix = np.zeros((out, n))
+    for i in range(out):
+        source = (i * (n - 1) / (out - 1) if out > 1 else 0.0) if align_corners else (i + 0.5) * scale - 0.5
+        low = math.floor(source)
+        t = source - low
+        for offset, weight in zip((-1, 0, 1, 2), (far(t + 1), near(t), near(1 - t), far(2 - t))):
+            matrix[i, min(max(low + offset, 0), n - 1)] += weight
+    return matrix
+
+
 _CONV = ("bias", "stride", "padding", "dilation", "groups")
 _POOL = ("kernel_size", "stride", "padding", "ceil_mode")
 SPELLINGS: dict[str, Function] = {
@@ -489,6 +531,7 @@ SPELLINGS: dict[str, Function] = {
     **{f"lp_pool{n}d": spelling(_lp_pool(n), (1, 1), keywords=("norm_type", "kernel_size", "stride", "ceil_mode")) for n in (1, 2, 3)},
     **{f"adaptive_avg_pool{n}d": spelling(_adaptive_avg_pool(n), (1, 1), keywords=("output_size",)) for n in (1, 2, 3)},
     **{f"adaptive_max_pool{n}d": spelling(_adaptive_max_pool(n), (1, 1), keywords=("output_size", "return_indices", PART)) for n in (1, 2, 3)},
+    "local_response_norm": spelling(_local_response_norm, (1, 1), keywords=("size", "alpha", "beta", "k")),
     "F.unfold": spelling(_unfold, (1, 1), keywords=("kernel_size", "dilation", "padding", "stride")),
     "unfold": spelling(_tensor_unfold, (1, 1), keywords=("dimension", "size", "step")),
     "fold": spelling(_fold, (1, 1), keywords=("output_size", "kernel_size", "dilation", "padding", "stride")),
@@ -500,5 +543,5 @@ SPELLINGS: dict[str, Function] = {
     "upsample": spelling(_interpolate, (1, 1), keywords=("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor")),
 }  # fmt: skip
 LITERAL_POSITIONAL = frozenset(SPELLINGS)
-NUMBER_POSITIONAL = frozenset({"interpolate", "upsample", "upsample_nearest", "upsample_bilinear", *(f"lp_pool{n}d" for n in (1, 2, 3))})
+NUMBER_POSITIONAL = frozenset({"local_response_norm", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", *(f"lp_pool{n}d" for n in (1, 2, 3))})
 OPTIONAL_TENSORS = frozenset({*(f"conv{n}d" for n in (1, 2, 3)), *(f"conv_transpose{n}d" for n in (1, 2, 3))})

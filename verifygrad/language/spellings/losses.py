@@ -52,8 +52,17 @@ def _smooth_l1_loss(call: Call) -> int:
 
 
 def _bce_with_logits(call: Call) -> int:
-    g, (x, t) = call.graph, call.tensors
-    return _reduce_loss(call, g.op("sub", g.op("softplus", x), g.op("mul", x, t)))  # log(1 + e^x) - t x
+    """-w (p t log s(x) + (1 - t) log(1 - s(x))): without pos_weight p, log(1 + e^x) - t x.
+
+    NOTE: MindSpore's ops.binary_cross_entropy_with_logits(logits, label, weight, pos_weight) gives both positionally."""
+    g, (x, t) = call.graph, call.tensors[:2]
+    weight, pos_weight = call.tensor("weight", 2), call.tensor("pos_weight", 3)
+    if pos_weight is None:
+        pointwise = g.op("sub", g.op("softplus", x), g.op("mul", x, t))
+    else:
+        positive = g.op("mul", g.op("mul", pos_weight, t), g.op("softplus", g.op("neg", x)))
+        pointwise = g.op("add", positive, g.op("mul", g.op("sub", g.const(1.0), t), g.op("softplus", x)))
+    return _reduce_loss(call, pointwise if weight is None else g.op("mul", weight, pointwise))
 
 
 def _bce(call: Call) -> int:
@@ -115,12 +124,42 @@ def _kl_div(call: Call) -> int:
     return pointwise if reduction == "none" else g.reduce(reduction, pointwise)
 
 
+def _soft_margin_loss(call: Call) -> int:
+    """F.soft_margin_loss(x, y): log(1 + exp(-y x)), as softplus(-y x); no gradient for the target y (as torch)."""
+    g, (x, y) = call.graph, call.tensors
+    y = g.op("stop_gradient", y)
+    return _reduce_loss(call, g.op("softplus", g.op("neg", g.op("mul", y, x))))
+
+
+def _margin_ranking_loss(call: Call) -> int:
+    """F.margin_ranking_loss(x1, x2, y, margin=0): max(0, -y (x1 - x2) + margin)."""
+    g, (a, b, y) = call.graph, call.tensors
+    ranked = g.op("neg", g.op("mul", y, g.op("sub", a, b)))
+    return _reduce_loss(call, g.op("relu", g.op("add", ranked, g.const(call.number("margin", 0.0)))))
+
+
+def _not_equal(g: Graph, y: int, value: float) -> int:
+    """1 where y is not ``value``, else 0 (no gradient)."""
+    return g.op("add", g.op("gt", y, g.const(value)), g.op("gt", g.const(value), y))
+
+
+def _hinge_embedding_loss(call: Call) -> int:
+    """F.hinge_embedding_loss(x, y, margin=1): x where y is 1, max(0, margin - x) where y is -1 (as torch: both terms
+    where y is neither)."""
+    g, (x, y) = call.graph, call.tensors
+    below = g.op("relu", g.op("sub", g.const(call.number("margin", 1.0)), x))
+    return _reduce_loss(call, g.op("add", g.op("select", _not_equal(g, y, 1.0), below), g.op("select", _not_equal(g, y, -1.0), x)))
+
+
 SPELLINGS: dict[str, Function] = {
+    "soft_margin_loss": spelling(_soft_margin_loss, (2, 2), keywords=_LOSS),
+    "margin_ranking_loss": spelling(_margin_ranking_loss, (3, 3), keywords=(*_LOSS, "margin")),
+    "hinge_embedding_loss": spelling(_hinge_embedding_loss, (2, 2), keywords=(*_LOSS, "margin")),
     "mse_loss": spelling(_mse_loss, (2, 2), keywords=_LOSS),
     "l1_loss": spelling(_l1_loss, (2, 2), keywords=_LOSS),
     "huber_loss": spelling(_huber_loss, (2, 2), keywords=(*_LOSS, "delta")),
     "smooth_l1_loss": spelling(_smooth_l1_loss, (2, 2), keywords=(*_LOSS, "beta")),
-    "binary_cross_entropy_with_logits": spelling(_bce_with_logits, (2, 2), keywords=_LOSS),
+    "binary_cross_entropy_with_logits": spelling(_bce_with_logits, (2, 4), keywords=(*_LOSS, "weight", "pos_weight")),
     "binary_cross_entropy": spelling(_bce, (2, 2), keywords=_LOSS),
     "cross_entropy": spelling(_cross_entropy, (2, 2), keywords=_LOSS),
     "nll_loss": spelling(_nll_loss, (2, 2), keywords=_LOSS),

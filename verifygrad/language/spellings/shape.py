@@ -376,6 +376,8 @@ def _gather(call: Call) -> int:
 def _index_select(call: Call) -> int:
     """torch.index_select(x, dim, index) (1-D index) and np.take(x, indices, axis) (any index; flattened without an axis)."""
     x, positions, dim = call.tensors[0], _index_argument(call), dim_of(call)
+    if call.graph.name == "index_select" and positions.ndim == 0:
+        positions = positions.reshape(1)  # NOTE: torch takes a 0-d index as one position and keeps the dim
     if call.graph.name == "index_select" and (positions.ndim != 1 or dim is None):
         raise ExprError("index_select() takes a dim and a 1-D index, e.g. index_select(x, 0, idx)", call.graph.col)
     if dim is None:  # np.take without an axis, torch.take: positions in the flattened x

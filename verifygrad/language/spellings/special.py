@@ -1,13 +1,140 @@
-"""Special functions."""
+"""Special functions: torch.special's names, SciPy's (gammaln, expit, ndtr, ...), and torch's own spellings of them.
+
+Four are primitives (lgamma, polygamma, besseli, erfinv: numpy has none, so math and mpmath evaluate them); the rest
+are composed: the normal distribution's functions from erf and erfinv, the exponentially scaled Bessel functions,
+xlogy, entr, sinc.
+"""
 
 from __future__ import annotations
 
-from verifygrad.language.spellings.compose import alias, unary
-from verifygrad.language.syntax import Function
+import math
+from collections.abc import Callable
+
+from verifygrad.language.spellings.compose import Call, Graph, alias, spelling, unary
+from verifygrad.language.syntax import ExprError, Function
+
+
+def _nonzero(g: Graph, x: int) -> int:
+    """1 where x is not 0, else 0 (no gradient)."""
+    return g.op("add", g.op("gt", x, g.const(0.0)), g.op("gt", g.const(0.0), x))
+
+
+def _xlog(log: str) -> Callable[[Call], int]:
+    """xlogy(x, y) = x log(y), xlog1py(x, y) = x log1p(y); 0 where x is 0, whatever y (as torch and SciPy).
+
+    NOTE: where x is 0 the log takes 1 in y's place (log1p 0), so no 0 * -inf reaches either partial: both are 0 there
+    (torch gives nan for y's where y is 0 as well)."""
+
+    def compose(call: Call) -> int:
+        g, (x, y) = call.graph, call.tensors
+        nonzero = _nonzero(g, x)
+        neutral = 0.0 if log == "log1p" else 1.0
+        safe = g.op("add", g.op("select", nonzero, y), g.op("mul", g.op("sub", g.const(1.0), nonzero), g.const(neutral)))
+        return g.op("select", nonzero, g.op("mul", x, g.op(log, safe)))
+
+    return compose
+
+
+def _entr(g: Graph, x: int) -> int:
+    """-x log(x) for x > 0, 0 at 0 (where its slope is infinite: log's singular point), -inf below (a constant).
+
+    NOTE: below 0 the log takes 1 in x's place, so the gradient there is 0 (torch's is nan)."""
+    negative = g.op("gt", g.const(0.0), x)
+    safe = g.op("add", g.op("select", negative, g.const(1.0)), g.op("select", g.op("sub", g.const(1.0), negative), x))
+    positive = g.op("select", g.op("gt", x, g.const(0.0)), g.op("neg", g.op("mul", safe, g.op("log", safe))))
+    return g.op("add", positive, g.op("select", negative, g.const(-math.inf)))
+
+
+def _sinc(g: Graph, x: int) -> int:
+    """sin(pi x) / (pi x), and 1 at 0 (its limit; the derivative there is 0).
+
+    NOTE: the division takes x with 0 replaced by 1, so that no 0/0 reaches the backward pass."""
+    nonzero = _nonzero(g, x)
+    safe = g.op("mul", g.op("add", x, g.op("sub", g.const(1.0), nonzero)), g.pi())
+    ratio = g.op("div", g.op("sin", safe), safe)
+    return g.op("add", g.op("select", nonzero, ratio), g.op("sub", g.const(1.0), nonzero))
+
+
+def _ndtr(g: Graph, x: int) -> int:
+    """The standard normal CDF: erfc(-x / sqrt 2) / 2."""
+    return g.scale(g.op("erfc", g.op("div", g.op("neg", x), g.op("sqrt", g.const(2.0)))), 0.5)
+
+
+def _ndtri(g: Graph, p: int) -> int:
+    """The standard normal quantile: sqrt 2 erfinv(2p - 1)."""
+    return g.op("mul", g.op("sqrt", g.const(2.0)), g.op("erfinv", g.op("sub", g.scale(p, 2.0), g.const(1.0))))
+
+
+def _order(call: Call, key: str = "n") -> int:
+    n = call.integer(key, 0, None)
+    if n is None or n < 0:
+        raise ExprError(f"{call.graph.name}() takes its order {key} as a whole number >= 0, e.g. polygamma(1, x)", call.graph.col)
+    return n
+
+
+def _polygamma(call: Call) -> int:
+    """torch.polygamma(n, x) / x.polygamma(n): the n-th derivative of digamma."""
+    g = call.graph
+    return g.op("polygamma", g.const(float(_order(call))), call.tensors[0])
+
+
+def _bessel(order: int, scaled: bool) -> Callable[[Graph, int], int]:
+    """I_order(x), and exp(-|x|) I_order(x) where scaled (i0e, i1e)."""
+
+    def compose(g: Graph, x: int) -> int:
+        out = g.op("besseli", g.const(float(order)), x)
+        return g.op("mul", g.op("exp", g.op("neg", g.op("abs", x))), out) if scaled else out
+
+    return compose
+
+
+def _multigammaln(call: Call) -> int:
+    """multigammaln(x, p) (torch.mvlgamma): sum over j < p of lgamma(x - j / 2), plus p (p - 1) / 4 log(pi)."""
+    g, x = call.graph, call.tensors[0]
+    p = _order(call, "p")
+    if p < 1:
+        raise ExprError(f"{g.name}() takes p >= 1", g.col)
+    out = g.scale(g.op("log", g.pi()), p * (p - 1) / 4)
+    for j in range(p):
+        out = g.op("add", out, g.op("lgamma", g.op("sub", x, g.const(j / 2))))
+    return out
+
+
+def _logit(call: Call) -> int:
+    """torch.logit(x, eps=None): log(x / (1 - x)), x clamped to [eps, 1 - eps] first where eps is given."""
+    g, x = call.graph, call.tensors[0]
+    eps = call.scalar("eps", 0, -1.0) if "eps" in call.params or call.dims else None
+    if eps is not None and eps >= 0:
+        x = g.op("minimum", g.op("maximum", x, g.const(eps)), g.const(1 - eps))
+    return g.op("sub", g.op("log", x), g.op("log1p", g.op("neg", x)))
+
 
 SPELLINGS: dict[str, Function] = {
     "erf": alias("erf"),
     "erfc": alias("erfc"),
     "expm1": alias("expm1"),
-    "logit": unary(lambda g, x: g.op("sub", g.op("log", x), g.op("log1p", g.op("neg", x)))),
+    "erfinv": alias("erfinv"),
+    "logit": spelling(_logit, (1, 1), keywords=("eps",)),
+    "expit": alias("sigmoid"),
+    "lgamma": alias("lgamma"),
+    "gammaln": alias("lgamma"),
+    "digamma": unary(lambda g, x: g.op("polygamma", g.const(0.0), x)),
+    "psi": unary(lambda g, x: g.op("polygamma", g.const(0.0), x)),
+    "polygamma": spelling(_polygamma, (1, 1), keywords=("n",)),
+    "multigammaln": spelling(_multigammaln, (1, 1), keywords=("p",)),
+    "mvlgamma": spelling(_multigammaln, (1, 1), keywords=("p",)),
+    "i0": unary(_bessel(0, scaled=False)),
+    "i1": unary(_bessel(1, scaled=False)),
+    "i0e": unary(_bessel(0, scaled=True)),
+    "i1e": unary(_bessel(1, scaled=True)),
+    "ndtr": unary(_ndtr),
+    "ndtri": unary(_ndtri),
+    "log_ndtr": unary(lambda g, x: g.op("log", _ndtr(g, x))),
+    "xlogy": spelling(_xlog("log"), (2, 2)),
+    "xlog1py": spelling(_xlog("log1p"), (2, 2)),
+    "entr": unary(_entr),
+    "sinc": unary(_sinc),
 }  # fmt: skip
+# The order of polygamma comes first (polygamma(n, x)), the p of multigammaln second: parameters, not tensors.
+LITERAL_POSITIONAL = frozenset({"polygamma", "multigammaln", "mvlgamma", "logit"})
+NUMBER_POSITIONAL = frozenset({"logit"})  # logit(x, 1e-6): eps

@@ -1,0 +1,60 @@
+"""What crosses the pipe to the SymPy worker and back arrives whole: every array exact, writable, its own."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+import numpy as np
+
+from verifygrad.errors import EngineSkipped
+from verifygrad.process.worker import receive, send
+
+
+def round_trip(message):
+    here, there = multiprocessing.Pipe()
+    sender = threading.Thread(target=send, args=(here, message))  # a large message fills the pipe: read it meanwhile
+    sender.start()
+    try:
+        return receive(there)
+    finally:
+        sender.join()
+        here.close()
+        there.close()
+
+
+def test_arrays_arrive_exact_and_writable():
+    rng = np.random.default_rng(0)
+    big = rng.standard_normal(300_000)  # 2.4 MB: far over the pipe's buffer
+    message = (True, {"grad": big, "fortran": np.asfortranarray(rng.standard_normal((3, 4))), "strided": big[::7],
+                      "empty": np.zeros((0, 3)), "objects": np.array([1, "a", None], dtype=object), "value": 1.5})  # fmt: skip
+    ok, found = round_trip(message)
+    assert ok and found["value"] == 1.5
+    for name in ("grad", "fortran", "strided", "empty"):
+        np.testing.assert_array_equal(found[name], message[1][name])
+        assert found[name].dtype == message[1][name].dtype
+        assert found[name].flags.writeable
+    assert found["fortran"].flags.f_contiguous
+    assert list(found["objects"]) == [1, "a", None]
+    found["grad"][0] = 7.0  # its own buffer: the sender's array is untouched
+    assert big[0] != 7.0
+
+
+def test_an_exception_crosses_as_itself():
+    ok, err = round_trip((False, EngineSkipped("too large")))
+    assert not ok and isinstance(err, EngineSkipped) and str(err) == "too large"
+
+
+def test_the_sympy_engine_answers_through_its_worker_for_a_large_input():
+    from verifygrad.cases.load import Case
+    from verifygrad.cases.problem import Overrides, prepare
+    from verifygrad.engines import run_engine
+    from verifygrad.process import limits
+
+    x = np.linspace(-2.0, 2.0, 20_000)
+    problem = prepare(Case("w", "sum(x*x*x)", {"x": x.tolist()}, "test", 1), Overrides())
+    with limits.using(limits.with_settings(limits.DEFAULT_LIMITS, {"time_limit": 300})):
+        result = run_engine("sympy", problem)
+    assert result.ok, result.reason
+    np.testing.assert_allclose(result.grads["x"], 3 * x * x, rtol=1e-15)
+    assert result.grads["x"].flags.writeable
