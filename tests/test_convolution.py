@@ -190,7 +190,16 @@ M_WINDOWS = RNG.normal(size=(1, 3, 3, 3))
 ADAPTIVE = np.stack([X[:, :, 0:3].mean(2), X[:, :, 2:5].mean(2)], axis=2)  # 5 rows into 2: rows [0, 3) and [2, 5)
 ADAPTIVE_MAX = np.stack([X[:, :, 0:3].max(2), X[:, :, 2:5].max(2)], axis=2)
 
+POOLED, WHERE = X[:, :, :4].reshape(1, 4, 2, 2, 2, 2).max(axis=(3, 5)), np.zeros((1, 4, 2, 2))
+for c, i, j in itertools.product(range(4), range(2), range(2)):  # the flat position (of 4x4) of each 2x2 window's maximum
+    r, s = np.unravel_index(np.argmax(X[0, c, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2]), (2, 2))
+    WHERE[0, c, i, j] = (2 * i + r) * 4 + 2 * j + s
+M_UNPOOL = RNG.normal(size=(1, 4, 4, 4))
+
 CASES = [
+    ("(F.max_unpool2d(v, k, 2) * m).sum()", {"v": POOLED, "k": WHERE, "m": M_UNPOOL},
+     float((POOLED * np.take_along_axis(M_UNPOOL.reshape(1, 4, 16), WHERE.reshape(1, 4, 4).astype(int), 2).reshape(1, 4, 2, 2)).sum()),
+     {"v": np.take_along_axis(M_UNPOOL.reshape(1, 4, 16), WHERE.reshape(1, 4, 4).astype(int), 2).reshape(1, 4, 2, 2)}),
     ("(F.conv2d(x, w, b, stride=2, padding=1, groups=2) * m).sum()", {"x": X, "w": W, "b": B, "m": M_CONV},
      float(((CONV + B[:, None, None]) * M_CONV).sum()),
      {"x": linear_gradient(lambda e: conv(e, W, 2, 1, 1, 2), X, M_CONV), "w": linear_gradient(lambda e: conv(X, e, 2, 1, 1, 2), W, M_CONV),
@@ -247,6 +256,7 @@ def test_matches_the_definition(engine: str, expr: str, inputs: dict, value: flo
         ("F.interpolate(x, scale_factor=2, mode='bicubic', antialias=True)", "not supported yet: interpolate() with antialias=True"),
         ("F.pixel_shuffle(x, 3)", "pixel_shuffle(): 4 channels do not divide by 3**2"),
         ("F.conv2d(x, w, stride=(1, 2, 3))", "conv2d() takes stride as an integer or 2 integers"),
+        ("F.max_unpool2d(x[:, :, :2, :2], x[:, :, :2, :2] * 0, 2)", "max_unpool2d() writes one position twice"),
     ],
 )
 def test_bad_geometry_is_one_clear_error(expr: str, message: str) -> None:

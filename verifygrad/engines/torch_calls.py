@@ -40,7 +40,8 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "index_select": ((2, "index", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
     "scatter": ((2, "index", LONG),), "scatter_add": ((2, "index", LONG),), "scatter_reduce": ((2, "index", LONG),),
     "index_add": ((2, "index", LONG),), "index_copy": ((2, "index", LONG),), "index_fill": ((2, "index", LONG),),
-    "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),), "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
+    "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),),
+    **{f"max_unpool{n}d": ((1, "indices", LONG),) for n in (1, 2, 3)}, "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
 }  # fmt: skip
 # Methods whose arguments sit elsewhere than the function's: x.where(condition, y) against torch.where(condition, x, y).
 TYPED_METHOD_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {"where": ((1, "condition", BOOL),)}

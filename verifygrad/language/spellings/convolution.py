@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import PART, Call, Graph, along, nested_tuple, spelling
+from verifygrad.language.spellings.compose import PART, Call, Graph, along, nested_tuple, spelling, whole_numbers
 from verifygrad.language.spellings.shape import reordered
 from verifygrad.language.syntax import ExprError, Function
 
@@ -220,6 +220,40 @@ def _max_pool(spatial: int) -> Callable[[Call], int]:
         windows, shape, outputs, geometry = _pool_windows(call, call.tensors[0], spatial, -math.inf, MAX_POOL)
         out = g.op("reshape", g.reduce("amax", windows, -1), shape=(*shape[:2], *outputs))
         return _unbatched(g, out, geometry["added"])
+
+    return compose
+
+
+def _max_unpool(spatial: int) -> Callable[[Call], int]:
+    """F.max_unpoolNd(x, indices, kernel_size, stride=kernel_size, padding=0, output_size=None): each element of x
+    written at its flat position (of the output's spatial dims) that ``indices`` holds, zeros elsewhere: a scatter with
+    the positions fixed at the case's values. A position written twice is refused (torch leaves it unspecified)."""
+
+    def compose(call: Call) -> int:
+        g, index = call.graph, call.tensors[1]
+        x, shape, added = _batched(call, call.tensors[0], spatial)
+        what = f"the indices of {g.name}()"
+        positions = whole_numbers(g.builder.known_value(index, g.col, what), what, g.col)
+        positions = positions[None] if added else positions
+        kernel = _sizes(call, "kernel_size", 0, None, spatial)
+        stride_given = _given(call, "stride", 1, None)
+        stride = kernel if stride_given in (None, []) else _sizes(call, "stride", 1, None, spatial)
+        padding = _sizes(call, "padding", 2, 0, spatial)
+        given = _given(call, "output_size", 3, None)
+        if given is None:
+            sizes = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(shape[2:], stride, padding, kernel))
+        else:
+            sizes = tuple(given[-spatial:]) if isinstance(given, list) else (given,) * spatial
+        total = math.prod(sizes)
+        if positions.shape != tuple(shape) or positions.size and (positions.min() < 0 or positions.max() >= total):
+            raise ExprError(f"{g.name}(): the indices must have x's shape and lie in the output's {total} positions", g.col)
+        flat = positions.reshape(shape[0] * shape[1], -1)
+        if any(len(np.unique(row)) < len(row) for row in flat):
+            raise ExprError(f"{g.name}() writes one position twice (torch leaves which value wins unspecified)", g.col)
+        grid = np.indices(positions.shape)
+        key = (nested_tuple(grid[0]), nested_tuple(grid[1]), nested_tuple(positions))
+        out = g.op("reshape", g.op("scatter", x, shape=(shape[0], shape[1], total), key=key), shape=(shape[0], shape[1], *sizes))
+        return _unbatched(g, out, added)
 
     return compose
 
@@ -527,6 +561,7 @@ SPELLINGS: dict[str, Function] = {
     **{f"conv{n}d": spelling(_conv(n), (2, 3), keywords=_CONV) for n in (1, 2, 3)},
     **{f"conv_transpose{n}d": spelling(_conv_transpose(n), (2, 3), keywords=(*_CONV, "output_padding")) for n in (1, 2, 3)},
     **{f"max_pool{n}d": spelling(_max_pool(n), (1, 1), keywords=(*_POOL, "dilation", "return_indices", PART)) for n in (1, 2, 3)},
+    **{f"max_unpool{n}d": spelling(_max_unpool(n), (2, 2), keywords=("kernel_size", "stride", "padding", "output_size")) for n in (1, 2, 3)},
     **{f"avg_pool{n}d": spelling(_avg_pool(n), (1, 1), keywords=(*_POOL, "count_include_pad", "divisor_override")) for n in (1, 2, 3)},
     **{f"lp_pool{n}d": spelling(_lp_pool(n), (1, 1), keywords=("norm_type", "kernel_size", "stride", "ceil_mode")) for n in (1, 2, 3)},
     **{f"adaptive_avg_pool{n}d": spelling(_adaptive_avg_pool(n), (1, 1), keywords=("output_size",)) for n in (1, 2, 3)},

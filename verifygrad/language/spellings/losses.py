@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from verifygrad.language.spellings.compose import Call, Graph, spelling
+from verifygrad.language.spellings.linalg import vector_norm
 from verifygrad.language.syntax import Function
 
 REDUCTIONS = ("mean", "sum", "none")  # the `reduction=` of torch's losses
@@ -151,7 +152,41 @@ def _hinge_embedding_loss(call: Call) -> int:
     return _reduce_loss(call, g.op("add", g.op("select", _not_equal(g, y, 1.0), below), g.op("select", _not_equal(g, y, -1.0), x)))
 
 
+def _poisson_nll_loss(call: Call) -> int:
+    """F.poisson_nll_loss(x, target, log_input=True, full=False, eps=1e-8): exp(x) - target x, or x - target log(x + eps);
+    full adds Stirling's target log(target) - target + log(2 pi target) / 2 where target > 1."""
+    g, (x, t) = call.graph, call.tensors
+    if call.flag("log_input", True):
+        loss = g.op("sub", g.op("exp", x), g.op("mul", t, x))
+    else:
+        loss = g.op("sub", x, g.op("mul", t, g.op("log", g.op("add", x, g.const(call.number("eps", 1e-8))))))
+    if call.flag("full", False):
+        above = g.op("gt", t, g.const(1.0))
+        safe = g.op("add", g.op("select", above, t), g.op("sub", g.const(1.0), above))  # NOTE: 1 where the term is 0: no log(0)
+        stirling = g.op("add", g.op("sub", g.op("mul", safe, g.op("log", safe)), safe), g.scale(g.op("log", g.op("mul", g.scale(g.pi(), 2.0), safe)), 0.5))
+        loss = g.op("add", loss, g.op("select", above, stirling))
+    return _reduce_loss(call, loss)
+
+
+def _triplet_margin_loss(call: Call) -> int:
+    """F.triplet_margin_loss(anchor, positive, negative, margin=1, p=2, eps=1e-6, swap=False): max(0, d(a, p) - d(a, n)
+    + margin), d the pairwise distance (the p-norm of the difference + eps along the last dim); swap takes the smaller of
+    d(a, n) and d(p, n)."""
+    g, (a, positive, negative) = call.graph, call.tensors
+    p, eps = call.number("p", 2.0), g.const(call.number("eps", 1e-6))
+
+    def distance(x: int, y: int) -> int:
+        return vector_norm(g, g.op("add", g.op("sub", x, y), eps), p, (-1,), False)
+
+    far = distance(a, negative)
+    if call.flag("swap", False):
+        far = g.op("minimum", far, distance(positive, negative))
+    return _reduce_loss(call, g.op("relu", g.op("add", g.op("sub", distance(a, positive), far), g.const(call.number("margin", 1.0)))))
+
+
 SPELLINGS: dict[str, Function] = {
+    "poisson_nll_loss": spelling(_poisson_nll_loss, (2, 2), keywords=(*_LOSS, "log_input", "full", "eps", "size_average", "reduce")),
+    "triplet_margin_loss": spelling(_triplet_margin_loss, (3, 3), keywords=(*_LOSS, "margin", "p", "eps", "swap", "size_average", "reduce")),
     "soft_margin_loss": spelling(_soft_margin_loss, (2, 2), keywords=_LOSS),
     "margin_ranking_loss": spelling(_margin_ranking_loss, (3, 3), keywords=(*_LOSS, "margin")),
     "hinge_embedding_loss": spelling(_hinge_embedding_loss, (2, 2), keywords=(*_LOSS, "margin")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 
 import numpy as np
 
@@ -28,6 +29,39 @@ def _variance(call: Call, default_correction: float) -> int:
 
 def _std(call: Call, default_correction: float) -> int:
     return call.graph.op("sqrt", _variance(call, default_correction))
+
+
+def _with_mean(std: bool) -> Compose:
+    """torch.var_mean/std_mean(x, dim, unbiased or correction, keepdim): (variance or standard deviation, mean); a
+    positional True/False is unbiased (torch.var_mean(x, False))."""
+
+    def compose(call: Call) -> int:
+        g, part = call.graph, call.part()
+        if part is None:
+            raise ExprError(f"{g.name}() returns ({'std' if std else 'var'}, mean): take one, e.g. {g.name}(x)[0]", g.col)
+        flags = [d for d in call.dims if isinstance(d, bool)]
+        if flags and "unbiased" not in call.params:
+            call.params["unbiased"] = ast.Constant(flags[0])
+        call.dims = [d for d in call.dims if not isinstance(d, bool)]
+        if part == 1:
+            return g.reduce("mean", call.tensors[0], call.dim(), call.keepdim())
+        return _std(call, 1.0) if std else _variance(call, 1.0)
+
+    return compose
+
+
+def _nan_reduction(mean: bool) -> Compose:
+    """nansum/nanmean(x, dim, keepdim): the sum (mean) of the elements that are not nan; a nan takes no gradient."""
+
+    def compose(call: Call) -> int:
+        g, x = call.graph, call.tensors[0]
+        # NOTE: nan is neither > -inf nor < inf; every other number, inf included, is one of them
+        kept = g.op("sign", g.op("add", g.op("gt", x, g.const(-math.inf)), g.op("gt", g.const(math.inf), x)))
+        dim, keepdim = call.dim(), call.keepdim()
+        total = g.reduce("sum", g.op("select", kept, x), dim, keepdim)
+        return g.op("div", total, g.reduce("sum", kept, dim, keepdim)) if mean else total
+
+    return compose
 
 
 def _extreme(op: str, elementwise: str, torch_style: bool) -> Compose:
@@ -114,8 +148,12 @@ SPELLINGS: dict[str, Function] = {
     "argmax": spelling(lambda call: _positions_of_extreme(call, lowest=False), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "argmin": spelling(lambda call: _positions_of_extreme(call, lowest=True), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "diff": spelling(_diff, (1, 1), keywords=("n", "axis", "dim")),
+    "nansum": spelling(_nan_reduction(mean=False), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
+    "nanmean": spelling(_nan_reduction(mean=True), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
+    "var_mean": spelling(_with_mean(std=False), (1, 1), keywords=(*_VARIANCE, PART)),
+    "std_mean": spelling(_with_mean(std=True), (1, 1), keywords=(*_VARIANCE, PART)),
 }  # fmt: skip
 
-LITERAL_POSITIONAL = frozenset({"diff"})
-DIM_POSITIONAL = frozenset({"var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "cumprod", "argmax", "argmin"})
+LITERAL_POSITIONAL = frozenset({"diff", "var_mean", "std_mean"})
+DIM_POSITIONAL = frozenset({"nansum", "nanmean", "var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "cumprod", "argmax", "argmin"})
 UNSUPPORTED = dict.fromkeys(("argsort", "quantile", "nanmedian", "nanquantile"), "sorting")
