@@ -109,13 +109,21 @@ WARM_UP = "  - {name: warm, expr: 'sum(x * x)', inputs: {x: [1.0, 2.0]}}\n"  # i
 STAGES = {
     "compiling nested functions": (f"  - name: long\n    expr: |\n{long_program(19, 1000)}    inputs: {{x: [1.0, 2.0]}}\n", ("-e", "numpy")),
     "a long SymPy call in its worker": (
-        "  - {name: long, expr: 'sum(exp(x)*sin(x)*cos(x)**3)', inputs: {x: 'linspace(0, 1, 300000)'}}\n",
+        "  - {name: long, expr: 'sum(F.softmax(x, dim=0) * x)', inputs: {x: 'randn(100000, seed=2)'}}\n",  # tens of seconds of SymPy
         ("-e", "sympy", "--time-limit", "300"),
     ),
     # three einsums of 1700**3 steps each (value, then each VJP): numpy computes each in one C call of seconds
     "one long numpy call in an engine": (
         "  - {name: long, expr: \"sum(einsum('ij,jk->ik', a, b))\", inputs: {a: 'ones(1700, 1700)', b: 'ones(1700, 1700)'}}\n",
         ("-e", "numpy", "--limit", "part_time=300"),
+    ),
+    "one long numpy call in a worker (-j 2)": (
+        "  - {name: long, expr: \"sum(einsum('ij,jk->ik', a, b))\", inputs: {a: 'ones(1700, 1700)', b: 'ones(1700, 1700)'}}\n",
+        ("-e", "numpy", "--limit", "part_time=300", "-j", "2"),
+    ),
+    "compiling in a worker (--timeout)": (
+        f"  - name: long\n    expr: |\n{long_program(19, 1000)}    inputs: {{x: [1.0, 2.0]}}\n",
+        ("-e", "numpy", "--timeout", "300"),
     ),
 }
 

@@ -180,3 +180,14 @@ def test_a_dtype_given_to_a_constructor_of_computed_data_casts_it(tmp_path: Path
     ))  # fmt: skip
     assert code == 0, output
     assert "(printed output): ∂/∂w [5.83604, 1.49206]: holds" in output and "(float32)" in output
+
+
+def test_a_tensor_passed_by_keyword_is_an_operand_and_mindspore_passes_it_by_position(tmp_path: Path) -> None:
+    for call in ("F.binary_cross_entropy_with_logits(z, y, weight=w)", "ops.binary_cross_entropy_with_logits(z, y, w, ops.ones_like(z))"):
+        code, output = check(tmp_path, "weighted.md", (
+            "```python\nimport torch\nimport torch.nn.functional as F\nfrom mindspore import ops\n"
+            "z = torch.tensor([0.5, -1.0], requires_grad=True)\ny = torch.tensor([1.0, 0.0])\nw = torch.tensor([2.0, 1.0])\n"
+            f"loss = {call}\nloss.backward()\nprint(z.grad)\n```\n\n```\ntensor([-0.3775,  0.1345])\n```\n"
+        ))  # fmt: skip
+        assert code == 0, output
+        assert "∂/∂z [-0.3775, 0.1345]: holds" in output

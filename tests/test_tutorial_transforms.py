@@ -72,3 +72,13 @@ def test_an_assert_at_random_inputs_against_a_formula_in_them_is_a_formula_claim
     assert code == 1, output
     assert "✓ line 7 (assert): ∂/∂x formula 1 - torch.tanh(x) ** 2: proven" in output  # x = torch.randn(n), n = 4: shapes from names
     assert "✗ line 14 (assert): ∂/∂x formula 3 * x: wrong" in output
+
+
+def test_a_third_derivative_printed_beside_others_is_one_value_not_checked(tmp_path: Path) -> None:
+    path = tmp_path / "third.md"
+    path.write_text("```python\nimport jax\n\ndef show(f):\n    return f\n\nf = lambda x: x ** 3 + x\nshow(f)\nd1 = jax.grad(f)\nd2 = jax.grad(d1)\n"
+                    "d3 = jax.grad(d2)\nprint(d1(1.0), d2(1.0), d3(1.0))\n```\n\n```output\n4.0 6.0 6.0\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "∂/∂x 4: holds" in output and "∂²/∂x² 6: holds" in output
+    assert "printed output 6: not checked: the code showing it (d3(1.0)" in output

@@ -100,14 +100,14 @@ def run_with_limits(paths: tuple[Path, ...] | list[Path], time_limit: float | No
             raise click.BadParameter(str(err), param_hint="--limit") from None
         chosen[name] = value
     chosen.update({k: v for k, v in (("time_limit", time_limit), ("max_elements", max_elements)) if v is not None})
-    from verifygrad.process.children import Stopped, stopped_by_signals
+    from verifygrad.process.children import Stopped, exit_now, stopped_by_signals
 
     with limits.using(limits.with_settings(DEFAULT_LIMITS, chosen)), stopped_by_signals():
         try:
             _run(paths, **options)
         except Stopped as stop:  # before any case was checked: nothing to report
             click.echo(stop.word, err=True)
-            sys.exit(stop.exit_code)
+            exit_now(stop.exit_code)
 
 
 def _chosen_paths(paths: tuple[Path, ...], examples: bool) -> list[Path]:
@@ -216,6 +216,10 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         from verifygrad.reports.html import run_html
 
         _write(html_path, page(outcomes, load_errors) if page else run_html(outcomes, load_errors, seconds))
+    if stopped:
+        from verifygrad.process.children import exit_now
+
+        exit_now(code)
     sys.exit(code)
 
 

@@ -34,6 +34,12 @@ RENAMED = {
     ("np", "asarray"): "np.array", ("torch", "Tensor"): "torch.Tensor",
 }  # fmt: skip
 
+# Full path -> (the language's spelling, the keywords its positional arguments from the third on stand for), where a
+# library passes positionally what torch's spelling takes by keyword (and torch.* would reduce otherwise than F.*).
+POSITIONAL_KEYWORDS = {
+    "mindspore.ops.binary_cross_entropy_with_logits": ("F.binary_cross_entropy_with_logits", ("weight", "pos_weight")),
+}
+
 # Libraries whose imports a program may hold: their arithmetic is mapped above, their autodiff by the tutorial adapters.
 LIBRARIES = frozenset({"torch", "numpy", "jax", "autograd", "tensorflow", "mxnet", "paddle", "mindspore", "math", "functorch", "__future__"})
 
@@ -81,6 +87,12 @@ def spelling(path: str) -> str | None:
     return RENAMED.get((prefix, name), f"{_READ_AS.get(prefix, prefix)}.{name}")
 
 
+def keywords_for(args: list[ast.expr], keywords: list[ast.keyword], names: tuple[str, ...]) -> tuple[list[ast.expr], list[ast.keyword]]:
+    """The positional arguments from the third on, passed by the keywords ``names`` instead."""
+    moved = [ast.keyword(name, arg) for name, arg in zip(names, args[2:])]
+    return args[:2] + args[2 + len(names) :], [*keywords, *moved]
+
+
 def library(path: str) -> str:
     """The library a full path belongs to: ``jax`` for ``jax.numpy.sum``, ``tensorflow`` for ``tensorflow.math.exp``."""
     return path.split(".")[0]
@@ -92,9 +104,13 @@ class _Canonical(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         written = dotted(node.func)
-        spelt = spelling(resolve(written, self.aliases)) if written is not None and written.partition(".")[0] in self.aliases else None
+        path = resolve(written, self.aliases) if written is not None and written.partition(".")[0] in self.aliases else None
+        spelt = spelling(path) if path is not None else None
         node.args = [self.visit(arg) for arg in node.args]
         node.keywords = [self.visit(keyword) for keyword in node.keywords]
+        if path in POSITIONAL_KEYWORDS:
+            spelt, names = POSITIONAL_KEYWORDS[path]
+            node.args, node.keywords = keywords_for(node.args, node.keywords, names)
         # NOTE: the call's whole path first: `jax.lax.stop_gradient` is one function, not `jax.lax` (a module) then a method
         node.func = ast.copy_location(dotted_node(spelt), node.func) if spelt is not None else self.visit(node.func)
         return node

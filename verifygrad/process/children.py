@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -85,6 +86,20 @@ def _watch(woken: int, taken: threading.Event) -> None:
     word = "interrupted" if received[0] == signal.SIGINT else "terminated"
     os.write(2, f"{word} inside a computation that did not return within {HARD_STOP_SECONDS:g} s: no report written\n".encode())
     os._exit(128 + received[0])
+
+
+def exit_now(code: int) -> None:
+    """End a stopped run once its output is out: every process it started killed, without the interpreter's shutdown.
+
+    NOTE: a fork server still importing torch for its workers notices that its parent is gone only when done
+    (seconds), and keeps the run's stdout open till then; shutdown itself, with torch and SymPy loaded, collects
+    garbage for seconds too. Both are past the second a cancelled CI job allows.
+    """
+    kill_tree_below(os.getpid())
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def become_worker() -> None:

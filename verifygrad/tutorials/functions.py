@@ -350,7 +350,9 @@ class FunctionCalls:
         elif len(chain) == 2 and all(_QUANTITY[k] in ("grad", "jacobian") for k in kinds) and kinds[-1] != "elementwise_grad":
             quantity = "hessian"  # grad(grad(f)), jacfwd(jacrev(f)): second derivatives
         else:
-            return self.unknown(node, f"a derivative of third order or more ({' of '.join(kinds)}): not a quantity verifygrad checks")
+            what = f"a derivative of third order or more ({' of '.join(kinds)}): not a quantity verifygrad checks"
+            self.not_read(getattr(node, "lineno", 1), what)
+            return Unknown(what, tensor=True)  # NOTE: one value all the same: printed beside others, it keeps them paired
         innermost = chain[-1]
         positions = innermost.argnums if isinstance(innermost.argnums, tuple) else (innermost.argnums,)
         if not all(-len(arguments) <= p < len(arguments) for p in positions):

@@ -11,7 +11,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from verifygrad.language.bindings import dotted_node, imported, resolve, spelling
+from verifygrad.language.bindings import POSITIONAL_KEYWORDS, dotted_node, imported, keywords_for, resolve, spelling
 from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
 from verifygrad.tutorials import autodiff, handwritten
@@ -596,6 +596,10 @@ class CodeReader(FunctionCalls):
             return self.unknown(node, f"{dotted} (models, optimizers and I/O are not read)")
         if ".random." in dotted and dotted.startswith("jax."):
             return self.unknown(node, autodiff.SEEDED_JAX)
+        if dotted in POSITIONAL_KEYWORDS:  # mindspore.ops.binary_cross_entropy_with_logits(x, t, weight, pos_weight)
+            spelt, names = POSITIONAL_KEYWORDS[dotted]
+            args, keywords = keywords_for(node.args, node.keywords, names)
+            return self.function(ast.copy_location(ast.Call(node.func, args, keywords), node), spelt)
         spelt = spelling(dotted)
         if spelt is not None:
             return self.function(node, spelt)
@@ -794,8 +798,15 @@ class CodeReader(FunctionCalls):
                 return self.unknown(node, f"{dotted}() of something that is not a tensor")
         if not any(isinstance(a, Tensor) for a in arguments):
             return self.unknown(node, f"{dotted}() of numbers")
-        operands, parts = _placeholders(arguments)
-        call = ast.Call(dotted_node(dotted), parts, [k for k in node.keywords if _literal_text(k.value) is not None])
+        keywords = [k for k in node.keywords if k.arg is not None]
+        tensors = [(k.arg, self.expression(k.value)) for k in keywords if _literal_text(k.value) is None and not isinstance(k.value, ast.Constant)]
+        for name, value in tensors:  # weight=w: a tensor passed by keyword is an operand like the others
+            if not isinstance(value, Tensor):
+                return value if isinstance(value, Unknown) else self.unknown(node, f"{dotted}() with {name}= something that is not a tensor")
+        operands, parts = _placeholders([*arguments, *(value for _, value in tensors)])
+        by_name = dict(zip((name for name, _ in tensors), parts[len(arguments) :]))
+        written = [ast.keyword(k.arg, by_name[k.arg]) if k.arg in by_name else k for k in keywords]
+        call = ast.Call(dotted_node(dotted), parts[: len(arguments)], written)
         return self.combine(call, operands, node)
 
     def combine(self, template: ast.expr, operands: list[Tensor | Number], node: ast.AST) -> Tensor | Unknown:

@@ -205,6 +205,8 @@ def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
     lines, (output,) = program_of([derivation.output], names)
     retained = [names[id(t)] for t in computed_of([derivation.output]) if t.retained]
     name = f"{label}:{derivation.line}:{re.sub(r'[^A-Za-z0-9_.]+', '_', derivation.output_name).strip('_')}"
+    if derivation.quantity != "grad":  # NOTE: grad(f)(x) and grad(grad(f))(x) on one line are two cases, named apart
+        name += f"-{derivation.quantity}"
     # NOTE: backward() with no argument also works on a one-element tensor (old tutorials' "scalars" have shape 1)
     mapping = _base(_program_text(lines, output), leaves, names, name, derivation.line, path, derivation.grad_output or 1)
     if retained:
