@@ -95,7 +95,10 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "broadcast_to": lambda x, shape, ndim: f"{x}.broadcast_to({shape})",
     "sum_to": lambda x, shape, ndim: f"{x}.sum_to_size({shape})",
     **{name: (lambda x, ndim, name=name: f"torch.{name}({x})") for name in
-       ("erf", "erfc", "expm1", "asin", "acos", "atan", "floor", "ceil", "trunc", "round")},
+       ("erf", "erfc", "expm1", "asin", "acos", "atan", "floor", "ceil", "trunc", "round", "lgamma", "erfinv")},
+    # NOTE: the order is a constant node: a whole number torch takes as an int
+    "polygamma": lambda n, x, ndim: f"torch.polygamma(int({n}), {x})",
+    "besseli": lambda n, x, ndim: f"(torch.special.i0, torch.special.i1)[int({n})]({x})",
     **{name: (lambda x, y, ndim, name=name: f"torch.{name}({x}, {y})") for name in ("maximum", "minimum", "atan2")},
     "amax": _extreme("max"), "amin": _extreme("min"),
     "select": lambda c, a, ndim: f"torch.where({c} != 0, {a}, torch.zeros((), dtype={a}.dtype, device={a}.device))",
