@@ -8,6 +8,7 @@ argument (``torch.norm(x, 1)`` read as a norm along dim 1) shows as a disagreeme
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -84,7 +85,9 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
         if isinstance(keywords.get(keyword), torch.Tensor):
             keywords[keyword] = _typed(keywords[keyword], kind, args[0])
     try:
-        out = function(*args, **keywords)
+        with warnings.catch_warnings():  # NOTE: torch's deprecation notes about a spelling are not the run's output
+            warnings.simplefilter("ignore")
+            out = function(*args, **keywords)
         if call.part is not None:
             out = out[call.part]
     except (TypeError, ValueError, RuntimeError, IndexError) as err:
