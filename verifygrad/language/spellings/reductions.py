@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import math
 
 import numpy as np
 
@@ -55,8 +54,10 @@ def _nan_reduction(mean: bool) -> Compose:
 
     def compose(call: Call) -> int:
         g, x = call.graph, call.tensors[0]
-        # NOTE: nan is neither > -inf nor < inf; every other number, inf included, is one of them
-        kept = g.op("sign", g.op("add", g.op("gt", x, g.const(-math.inf)), g.op("gt", g.const(math.inf), x)))
+        # NOTE: nan is neither > -max nor < max; every other number, inf included, is one of them (the largest float,
+        # not inf, as the bound: an infinite constant makes the error budget's perturbed re-runs meaningless)
+        largest = float(np.finfo(np.float64).max)
+        kept = g.op("sign", g.op("add", g.op("gt", x, g.const(-largest)), g.op("gt", g.const(largest), x)))
         dim, keepdim = call.dim(), call.keepdim()
         total = g.reduce("sum", g.op("select", kept, x), dim, keepdim)
         return g.op("div", total, g.reduce("sum", kept, dim, keepdim)) if mean else total
