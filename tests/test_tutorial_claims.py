@@ -421,3 +421,17 @@ def test_a_rest_notebook_export_with_labelled_prints_is_checked(tmp_path: Path) 
     assert code == 0, output
     assert "✓ line 19 (printed output): ∂/∂p [12]: holds" in output and "✓ line 21 (printed output): ∂/∂q [9]: holds" in output
     assert "line 20: printed output [3]: not tied: printed by code that was not read (line 14: r.grad)" in output
+
+
+CHAIN = "# By hand\n\nThe unit's input is $z = 0.6 \\cdot 0.6457 + (-0.4) \\cdot 0.4256 + 0.2 = 0.3874 - 0.1702 + 0.2 = {last}$.\n"
+
+
+def test_a_chain_whose_middle_step_rounds_its_products_holds(tmp_path: Path) -> None:
+    # 0.6*0.6457 is 0.38742, written 0.3874: the middle side carries the rounding of its 4-decimal numbers
+    page = tmp_path / "chain.md"
+    page.write_text(CHAIN.format(last="0.4172"), encoding="utf-8")
+    code, output = cli("check", "--no-color", str(page))
+    assert "FAIL" not in output and code == 5, output
+    page.write_text(CHAIN.format(last="0.4272"), encoding="utf-8")
+    code, output = cli("check", "--no-color", str(page))
+    assert code == 1 and "claim value: wrong (value: claimed 0.4272, true 0.4172" in output, output

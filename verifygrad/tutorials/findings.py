@@ -399,15 +399,38 @@ def _numeric(side: object) -> np.ndarray | None:
         return None
 
 
-def _unit(side: object) -> float:
-    """One unit in the last decimal of a side written as a number (or a list of numbers); 0 for anything else."""
+def _unit(side: object, finest: float | None = None) -> float:
+    """One unit in the last decimal of a side written as a number (or a list of numbers); for arithmetic on numbers
+    (`0.3874 - 0.1702 + 0.2`), how far the rounding of its most precise numbers (one unit each) may move it, the
+    coarser ones (`0.2`) taken as exact; 0 for anything else."""
     if side[0] == "neg":
-        return _unit(side[1])
+        return _unit(side[1], finest)
     if side[0] == "list":
-        return max((_unit(item) for item in side[1]), default=0.0)
+        return max((_unit(item, finest) for item in side[1]), default=0.0)
     if side[0] == "num" and "." in side[1]:
-        return 10.0 ** -len(side[1].partition(".")[2])
+        unit = 10.0 ** -len(side[1].partition(".")[2])
+        return unit if finest is None or unit <= finest else 0.0
+    if side[0] == "bin" and side[1] in ("+", "-", "*", "/"):
+        finest = _finest(side) if finest is None else finest
+        left, right = _unit(side[2], finest), _unit(side[3], finest)
+        if side[1] in ("+", "-"):
+            return left + right
+        a, b = _numeric(side[2]), _numeric(side[3])
+        if a is None or b is None or a.shape or b.shape:
+            return 0.0
+        a, b = abs(float(a)), abs(float(b))
+        if side[1] == "*":
+            return left * b + a * right
+        return left / b + a * right / b**2 if b else 0.0
     return 0.0
+
+
+def _finest(side: object) -> float:
+    """The unit of the most decimals written in a side (1 where it has no decimal number)."""
+    if side[0] == "num":
+        return 10.0 ** -len(side[1].partition(".")[2]) if "." in side[1] else 1.0
+    children = [item for item in (side[1] if side[0] == "list" else side[1:]) if isinstance(item, tuple)]
+    return min((_finest(child) for child in children), default=1.0)
 
 
 def _nearest(candidates: list, line: int, line_of) -> object | None:
