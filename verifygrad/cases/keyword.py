@@ -33,19 +33,19 @@ def matcher(pattern: str) -> Callable[[str], bool]:
         position[0] += 1
         return tokens[position[0] - 1]
 
-    def either() -> Callable[[str], bool]:
-        left = both()
-        while peek() == "or":
+    def joined(word: str, operand: Callable[[], Callable[[str], bool]], combine: Callable[[bool, bool], bool]) -> Callable[[str], bool]:
+        """Operands joined left to right by ``word`` (`or`, `and`)."""
+        left = operand()
+        while peek() == word:
             take()
-            left = (lambda a, b: lambda name: a(name) or b(name))(left, both())
+            left = (lambda a, b: lambda name: combine(a(name), b(name)))(left, operand())
         return left
 
+    def either() -> Callable[[str], bool]:
+        return joined("or", both, lambda a, b: a or b)
+
     def both() -> Callable[[str], bool]:
-        left = negated()
-        while peek() == "and":
-            take()
-            left = (lambda a, b: lambda name: a(name) and b(name))(left, negated())
-        return left
+        return joined("and", negated, lambda a, b: a and b)
 
     def negated() -> Callable[[str], bool]:
         if peek() == "not":

@@ -267,6 +267,18 @@ class FunctionCalls:
                           device=value.device, random=value.random, stands_for=value)  # fmt: skip
         return value
 
+    def point_leaf(self, value: Any, function: Function, parameters: list[str], position: int, dtype: str, node: ast.AST, what: str) -> Any:
+        """A transform's point (a constant argument) as the differentiated input of the case, in the library's number
+        dtype where it is a plain number; Unknown where it is not a constant."""
+        if isinstance(value, Unknown):
+            return value
+        if not isinstance(value, (Tensor, Number)) or (isinstance(value, Tensor) and value.kind == COMPUTED):
+            return self.unknown(node, f"{what} at a value that is not a constant ({_name_of(function)}'s argument {position})")
+        leaf = self.stand_in(value, parameters[position] if position < len(parameters) else "x", node)
+        if isinstance(value, Number):
+            leaf.dtype = dtype
+        return leaf
+
     def higher_order(self, function: Function, arguments: list, node: ast.AST) -> Any:
         """``def hessian(f): return jacfwd(jacrev(f))``, ``def vgrad(f, x): y, pull = vjp(f, x); return pull(ones(y.shape))[0]``:
         a function of functions, read by binding its parameters here and reading its statements, then its return."""
@@ -367,14 +379,9 @@ class FunctionCalls:
         dtype = autodiff.NUMBER_DTYPE.get(innermost.library, "float32")
         operands, leaves = list(arguments), []
         for position in positions:
-            value = arguments[position]
-            if isinstance(value, Unknown):
-                return value
-            if not isinstance(value, (Tensor, Number)) or (isinstance(value, Tensor) and value.kind == COMPUTED):
-                return self.unknown(node, f"a derivative at a value that is not a constant ({_name_of(function)}'s argument {position})")
-            leaf = self.stand_in(value, parameters[position] if position < len(parameters) else "x", node)
-            if isinstance(value, Number):
-                leaf.dtype = dtype
+            leaf = self.point_leaf(arguments[position], function, parameters, position, dtype, node, "a derivative")
+            if isinstance(leaf, Unknown):
+                return leaf
             operands[position] = leaf
             leaves.append(leaf)
         output = self.call_function(function, operands, node, part=0 if innermost.has_aux else None, stand_ins=False)
@@ -558,14 +565,9 @@ class FunctionCalls:
         dtype = autodiff.NUMBER_DTYPE.get(path.split(".")[0], "float32")
         leaves = []
         for position, point in enumerate(point_nodes):
-            value = self.expression(point)
-            if isinstance(value, Unknown):
-                return value
-            if not isinstance(value, (Tensor, Number)) or (isinstance(value, Tensor) and value.kind == COMPUTED):
-                return self.unknown(node, f"{path}() at a value that is not a constant ({_name_of(function)}'s argument {position})")
-            leaf = self.stand_in(value, parameters[position] if position < len(parameters) else "x", node)
-            if isinstance(value, Number):
-                leaf.dtype = dtype
+            leaf = self.point_leaf(self.expression(point), function, parameters, position, dtype, node, f"{path}()")
+            if isinstance(leaf, Unknown):
+                return leaf
             leaves.append(leaf)
         output = self.call_function(function, leaves, node, stand_ins=False)
         if not isinstance(output, Tensor) or not output.requires_grad:
