@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from verifygrad.errors import excerpt
+from verifygrad.language.parse import parse
+from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_relation, render
@@ -135,7 +137,7 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
     A formula holds whatever the inputs, so it is checked even where they are random."""
     for agreement in reading.agreements:
         grad, other = agreement.left, agreement.right
-        found = Found("grad", agreement.line, agreement.where, "assert", agreement.text)
+        found = Found("grad", agreement.line, agreement.where, "comparison" if agreement.shown else "assert", agreement.text)
         findings.found.append(found)
         if not isinstance(grad, GradOf):
             found.status = "not checked: an assert that is not about a gradient the reader followed"
@@ -156,12 +158,23 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
         elif isinstance(other, Tensor) and {id(leaf) for leaf in leaves_of(other)} <= leaves and len(grad.contributions) == 1:
             found.kind = "formula"
             found.formula = text_of(other, {id(leaf): leaf.name for leaf in leaves_of(other)})
+            if not _writable(found.formula):  # `d / a` where d = f(a) of the code's own def: not a formula of the case language
+                found.status = "not checked: the other side calls a function of the code's own, which a formula cannot"
             continue  # a formula: checked at the code's inputs, random or not
         else:
             found.status = "not checked: the other side of the assert is not a formula in the inputs or a constant"
             continue
         if found.kind == "grad":
             found.status = random_status(grad.leaf, grad.contributions)
+
+
+def _writable(formula: str) -> bool:
+    """Whether a formula is an expression of the case language (not a call of a function the tutorial defined)."""
+    try:
+        parse(formula)
+    except ExprError:
+        return False
+    return True
 
 
 def hand_gradient_claims(findings: Findings, reading: Reading) -> None:

@@ -41,7 +41,7 @@ from verifygrad.tutorials.values import (
 Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape | Pullback
 
 # Constructors and what they are called in verifygrad's constant language.
-_CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
+_CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "range": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
 _RANDOM = {"randn", "rand"}
 _FLOAT64 = {"float64", "double"}
 _IDENTITY_METHODS = {"clone", "contiguous", "requires_grad_", "squeeze_", "float", "double", "cuda", "cpu", "to", "type_as"}
@@ -95,6 +95,7 @@ class Agreement:
     right: Value
     right_text: str | None  # the right side written out where it is a literal (`[2.0, 4.0]`)
     text: str
+    shown: bool = False  # a comparison shown as a cell's value, not asserted: an output showing False withdraws it
 
 
 class CodeReader(FunctionCalls):
@@ -196,7 +197,7 @@ class CodeReader(FunctionCalls):
         else:
             self.unread_statement(node)
 
-    def agreement(self, node: ast.stmt, left: ast.expr, right: ast.expr) -> None:
+    def agreement(self, node: ast.stmt, left: ast.expr, right: ast.expr, shown: bool = False) -> None:
         """An assert (or assert_allclose) that two values agree: a claim, kept with both sides as the reader knows them."""
         values = [self.expression(side) for side in (left, right)]
         if isinstance(values[0], Tensor) and not isinstance(values[1], Tensor):
@@ -204,7 +205,8 @@ class CodeReader(FunctionCalls):
         if not isinstance(values[0], GradOf) and isinstance(values[1], GradOf):
             values, (left, right) = values[::-1], (right, left)
         self.reading.agreements.append(Agreement(self.file_line(node.lineno), self.where(node.lineno), values[0], values[1],
-                                                 _literal_text(right), ast.unparse(getattr(node, "test", None) or node)[:120]))  # fmt: skip
+                                                 _literal_text(right), ast.unparse(getattr(node, "test", None) or node)[:120],
+                                                 shown))  # fmt: skip
 
     def import_(self, node: ast.Import | ast.ImportFrom) -> None:
         for name, path in imported(node).items():
@@ -251,11 +253,15 @@ class CodeReader(FunctionCalls):
         for name, how in changed_names(node):
             self.invalidate(name, f"line {line} changed {name} and was not read ({what}: {how})")
         if writes_gradients(node):
-            for _, leaf in self.reading.leaves:
-                leaf.grad_unknown = leaf.grad_unknown or f"line {line} changed {leaf.name}.grad and was not read ({what})"
-            for value in self.names.values():
-                if isinstance(value, Tensor) and value.kind == COMPUTED and value.retained:
-                    value.grad_unknown = value.grad_unknown or f"line {line} changed {value.bound}.grad and was not read ({what})"
+            self.gradients_unknown(line, what)
+
+    def gradients_unknown(self, line: int, what: str) -> None:
+        """A backward() or optimizer step not followed may have written any tensor's `.grad`."""
+        for _, leaf in self.reading.leaves:
+            leaf.grad_unknown = leaf.grad_unknown or f"line {line} changed {leaf.name}.grad and was not read ({what})"
+        for value in self.names.values():
+            if isinstance(value, Tensor) and value.kind == COMPUTED and value.retained:
+                value.grad_unknown = value.grad_unknown or f"line {line} changed {value.bound}.grad and was not read ({what})"
 
     def invalidate(self, name: str, reason: str, keep: bool = False) -> None:
         """``name`` (unless ``keep``) and the names sharing its memory hold values the reader did not follow."""
@@ -377,6 +383,9 @@ class CodeReader(FunctionCalls):
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print":
             self.print_(call)
             return
+        if _shown_comparison(call):  # `x.grad == 4 * x` shown on its own: the writer shows that the two agree
+            self.agreement(node, *compared(call), shown=True)
+            return
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
             method, owner = call.func.attr, call.func.value
             if method == "backward":
@@ -469,6 +478,7 @@ class CodeReader(FunctionCalls):
         if not isinstance(output, Tensor) or not output.requires_grad:
             reason = output.reason if isinstance(output, Unknown) else "it does not require grad"
             self.not_read(call.lineno, f"{ast.unparse(owner)}.backward(): {reason}")
+            self.gradients_unknown(self.file_line(call.lineno), f"{ast.unparse(owner)[:40]}.backward()")
             return
         grad_output = None
         argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "gradient"), None)
@@ -480,6 +490,7 @@ class CodeReader(FunctionCalls):
                 grad_output = given.value
             else:
                 self.not_read(call.lineno, f"{ast.unparse(owner)}.backward(): the gradient handed to it is not a constant")
+                self.gradients_unknown(self.file_line(call.lineno), f"{ast.unparse(owner)[:40]}.backward()")
                 return
         name = ast.unparse(owner)
         derivation = Derivation(output, name, grad_output, self.file_line(call.lineno), self.where(call.lineno))
@@ -864,6 +875,13 @@ def compared(test: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     if name == "all" and len(test.args) == 1:
         return compared(test.args[0])
     return None
+
+
+def _shown_comparison(node: ast.expr) -> bool:
+    """`a == b`, `torch.allclose(a, b)`, `(a == b).all()` as a statement of its own (not an `assert_*` call, read as one)."""
+    if compared(node) is None:
+        return False
+    return not isinstance(node, ast.Call) or not (dotted_name(node.func) or "").split(".")[-1].startswith("assert")
 
 
 def _ref(index: int) -> ast.Name:
