@@ -211,6 +211,10 @@ def _formula_of_stand_in(other: Tensor, grad: GradOf) -> str | None:
 def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:
     """Comments: printed results (`#输出结果:tensor(7.5000)`), `x.grad = 2`, and math (`dz/dx = 2x = 2*3 = 6`)."""
     for line, where, text in reading.comments:
+        about = _about_gradient(text, *reading.gradients[line]) if line in reading.gradients else None
+        if about is not None:  # `dy_dx = g.gradient(y, x)  # y' = 2*x = 6`: what the comment says the gradient is
+            findings.math.append((line, where, about, "comment"))
+            continue
         if _REPR_HINT.search(text):
             shown = _shown_before(shown_by_line, line)
             printed = read_printed(text[_REPR_HINT.search(text).start() :])
@@ -236,6 +240,31 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
             ascii_part = re.split(r"[^\x00-\x7f]", chunk)[0].strip()
             if "=" in ascii_part and re.search(r"[A-Za-z]", ascii_part):
                 findings.math.append((line, where, ascii_part, "comment"))
+
+
+_RESULT = re.compile(
+    r"[A-Za-z ,]*?\b(?:computes? to|will compute to|is|be|gives|equals|returns)\s*:?\s*(-?\d+(?:\.\d*)?(?:e-?\d+)?)\.?\s*|"
+    r"\s*(?:->|→)\s*(-?\d+(?:\.\d*)?(?:e-?\d+)?)\s*",
+    re.I,
+)
+
+
+def _about_gradient(text: str, name: str, grad: GradOf) -> str | None:
+    """A comment on the line that assigns a gradient, as math about it (`dy/dx = ...`), where it says what the gradient is:
+    `# y' = 2*x = 2*3 = 6`, `# dy/dx = 6`, `# dy_dx = 6`, `# Will compute to 6.0`. Anything else: None (read as before)."""
+    if len(grad.contributions) != 1 or grad.quantity != "grad":
+        return None
+    derivation = grad.contributions[0]
+    output, leaf = getattr(derivation.output, "bound", "") or derivation.output_name, grad.leaf.name
+    if not (output.isidentifier() and leaf and leaf.isidentifier()):
+        return None
+    head = f"d{output}/d{leaf}"
+    if "=" in text:
+        left, rest = text.split("=", 1)
+        names = rf"{re.escape(name)}|{output}\s*['’′]|{output}\s*['’′]\s*\(\s*{leaf}\s*\)|d{output}\s*/\s*d{leaf}|(?:the\s+)?(?:grad(?:ient)?|derivative)"
+        return f"{head} = {rest.replace('**', '^')}" if re.fullmatch(names, left.strip(), re.I) else None  # code comments write x**2
+    result = _RESULT.fullmatch(text.strip())
+    return f"{head} = {result.group(1) or result.group(2)}" if result else None
 
 
 def _shown_before(shown_by_line: dict[int, Shown], line: int) -> Shown | None:

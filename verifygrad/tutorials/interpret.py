@@ -83,6 +83,7 @@ class Reading:
     rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
     # formula program, file line of the backward, where, what it is)
     hand_gradients: list[handwritten.HandGradient] = field(default_factory=list)  # variables named as derivatives of the loss
+    gradients: dict[int, tuple[str, GradOf]] = field(default_factory=dict)  # file line -> (name, gradient) it assigns: `dy_dx = g.gradient(y, x)`
 
 
 @dataclass(frozen=True)
@@ -305,6 +306,8 @@ class CodeReader(FunctionCalls):
                 paired = handwritten.pair(target.id, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
                 if paired is not None:
                     self.reading.hand_gradients.append(paired)
+            if isinstance(value, GradOf):
+                self.reading.gradients[self.file_line(node.lineno)] = (target.id, value)
             self.names[target.id] = value
             self.share(target.id, getattr(node, "value", None))
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Sequence) and len(value.items) == len(target.elts):
