@@ -1,4 +1,4 @@
-"""Pages written once per framework (d2l's `%%tab` cells) and comparisons a page shows instead of asserting."""
+"""Pages written once per framework (d2l's `%%tab` cells), and comparisons a page shows or asserts: equal, or a small difference."""
 
 from __future__ import annotations
 
@@ -60,3 +60,16 @@ def test_a_backward_the_reader_could_not_follow_makes_every_gradient_unknown(tmp
     code, output = check(tmp_path, "stale.md", text)
     assert "holds" not in output and "proven" not in output, output
     assert "line 8: assert torch.allclose(x.grad, 2 * x): not checked" in output, output
+
+
+GRAD_TANH = "import jax.numpy as jnp\nfrom jax import grad\n\ngrad_tanh = grad(jnp.tanh)\nassert CHECK\n"
+
+
+def test_an_assert_that_a_difference_is_small_is_a_claim_that_the_two_agree(tmp_path: Path) -> None:
+    for check_written in ("abs(grad_tanh(1.0) - 0.4199743) < 1e-6", "jnp.abs(grad_tanh(1.0) - 0.4199743).max() <= 0.000001"):
+        code, output = check(tmp_path, "small.py", GRAD_TANH.replace("CHECK", check_written))
+        assert code == 0 and "✓ line 5 (assert): ∂/∂x 0.4199743: holds" in output, output
+    code, output = check(tmp_path, "small.py", GRAD_TANH.replace("CHECK", "np.linalg.norm(grad_tanh(1.0) - 0.42) < 1e-6"))
+    assert code == 1 and "✗ line 5 (assert): ∂/∂x 0.42: wrong" in output, output
+    code, output = check(tmp_path, "small.py", GRAD_TANH.replace("CHECK", "abs(grad_tanh(1.0) - 0.42) < 0.5"))  # a loose bound says little
+    assert "(assert)" not in output, output

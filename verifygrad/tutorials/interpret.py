@@ -868,6 +868,8 @@ def compared(test: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     """The two sides an assert says agree: `allclose(a, b)`, `assert_allclose(a, b)`, `a == b`, `(a == b).all()`, `all(a == b)`."""
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
         return test.left, test.comparators[0]
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Lt, ast.LtE)):
+        return _difference(test.left) if _small_number(test.comparators[0]) else None
     if not isinstance(test, ast.Call):
         return None
     name = test.func.attr if isinstance(test.func, ast.Attribute) else test.func.id if isinstance(test.func, ast.Name) else ""
@@ -878,6 +880,26 @@ def compared(test: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     if name == "all" and len(test.args) == 1:
         return compared(test.args[0])
     return None
+
+
+def _difference(node: ast.expr) -> tuple[ast.expr, ast.expr] | None:
+    """`abs(a - b)`, `np.abs(a - b).max()`, `np.max(np.abs(a - b))`, `np.linalg.norm(a - b)`: the two sides that differ."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "max" and not node.args:
+        return _difference(node.func.value)  # np.abs(a - b).max()
+    if not isinstance(node, ast.Call) or len(node.args) != 1 or node.keywords:
+        return None
+    name = (dotted_name(node.func) or "").split(".")[-1]
+    if name in ("max", "amax"):
+        return _difference(node.args[0])
+    inner = node.args[0]
+    if name in ("abs", "fabs", "absolute", "norm") and isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Sub):
+        return inner.left, inner.right
+    return None
+
+
+def _small_number(node: ast.expr) -> bool:
+    """A tolerance: a literal number between 0 and 0.01 (`1e-6`, `0.000001`)."""
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float) and 0 < node.value <= 0.01
 
 
 def _shown_comparison(node: ast.expr) -> bool:
