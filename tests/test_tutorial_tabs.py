@@ -73,3 +73,10 @@ def test_an_assert_that_a_difference_is_small_is_a_claim_that_the_two_agree(tmp_
     assert code == 1 and "✗ line 5 (assert): ∂/∂x 0.42: wrong" in output, output
     code, output = check(tmp_path, "small.py", GRAD_TANH.replace("CHECK", "abs(grad_tanh(1.0) - 0.42) < 0.5"))  # a loose bound says little
     assert "(assert)" not in output, output
+
+
+def test_a_gradient_of_ones_sized_by_len_is_handed_to_backward(tmp_path: Path) -> None:
+    text = ("```python\nimport torch\nx = torch.arange(4.0, requires_grad=True)\ny = x * x\n"
+            "y.backward(gradient=torch.ones(len(y)))\nx.grad == 2 * x\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "ones.md", text)
+    assert code == 0 and "✓ line 6 (comparison): ∂/∂x formula 2 * x: proven" in output, output
