@@ -298,7 +298,15 @@ def _math_bodies(text: str) -> list[tuple[int, str]]:
     position = 0
     while position < len(text):
         char = text[position]
-        if char not in "$\\":
+        if char not in "$\\<:":
+            position += 1
+            continue
+        tagged = _tagged_math(text, position)  # MathJax's `<script type="math/tex">`, reST's :math:`...`
+        if tagged is not None:
+            spans.append(tagged[:2])
+            position = tagged[2]
+            continue
+        if char in "<:":
             position += 1
             continue
         for opening, closing in _DELIMITERS:
@@ -318,6 +326,21 @@ def _math_bodies(text: str) -> list[tuple[int, str]]:
                     continue
             position += 1
     return spans
+
+
+_SCRIPT = re.compile(r'<script type="math/tex(?:; mode=display)?">')
+
+
+def _tagged_math(text: str, start: int) -> tuple[int, str, int] | None:
+    """(start, body, end) of a `<script type="math/tex">...</script>` or `:math:`...`` span opened at ``start``."""
+    opening = _SCRIPT.match(text, start) if text.startswith("<script", start) else None
+    if opening is not None:
+        end = text.find("</script>", opening.end())
+        return None if end < 0 else (start, text[opening.end() : end], end + len("</script>"))
+    if text.startswith(":math:`", start):
+        end = text.find("`", start + 7)
+        return None if end < 0 else (start, text[start + 7 : end], end + 1)
+    return None
 
 
 def _single_dollar_end(text: str, start: int) -> int | None:
@@ -394,9 +417,10 @@ def _numeric(side: object) -> np.ndarray | None:
     if isinstance(side, Derivative) or side[0] == "at" or names_in(side):
         return None
     try:
-        return constant_array(constant_text(side))
+        value = constant_array(constant_text(side))
     except MathError:
         return None
+    return None if value is None else np.squeeze(value)  # a product's column (2, 1) is the column written (2,)
 
 
 def _unit(side: object, finest: float | None = None) -> float:

@@ -26,6 +26,7 @@ from verifygrad.tutorials.findings import (
     unread_math,
 )
 from verifygrad.tutorials.interpret import CodeReader, Reading
+from verifygrad.tutorials.mathtext import statements
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.python2 import modernise
 from verifygrad.tutorials.symbolic import Display, Symbolic, tie
@@ -66,7 +67,11 @@ def read_tutorial(path: Path) -> Tutorial:
         elif block.kind == OUTPUT and reader.reading.shown:
             outputs.append((read_printed(block.text), block))
         elif block.kind == PROSE:
-            findings.math += [(line, _where_in(block, line), body, "LaTeX") for line, body in math_spans(block, lines, math_budget)]
+            for line, body in math_spans(block, lines, math_budget):
+                lead = body[: len(body) - len(body.lstrip())].count("\n")  # the span's line is its first written line's
+                for offset, statement in statements(body):  # an align environment: a statement a row, on its own line
+                    at = line + max(offset - lead, 0)
+                    findings.math.append((at, _where_in(block, at), statement, "LaTeX"))
             findings.math += [(line, _where_in(block, line), body, "text") for line, body in prose_chains(block)]
     if outputs:
         _tie(findings, reader, symbolic, displays, outputs)
