@@ -346,8 +346,8 @@ def _tagged_math(text: str, start: int) -> tuple[int, str, int] | None:
 def _single_dollar_end(text: str, start: int) -> int | None:
     """The closing `$` of a one-line `$..$` span opened at `start`: the next `$` on the line, after one character."""
     dollar = text.find("$", start + 1)
-    if dollar <= start + 1 or "\n" in text[start + 1 : dollar]:  # the text up to the next `$` only: linear overall
-        return None
+    if dollar <= start + 1 or ("\n" in text[start + 1 : dollar] and not text[start + 1 : dollar].lstrip().startswith("\\begin")):
+        return None  # the text up to the next `$` only: linear overall; over several lines only an environment (`$\begin{align*}`)
     return dollar
 
 
@@ -360,10 +360,13 @@ def _locate(lines: list[str], body: str, cursor: int, guess: int) -> int:
     return guess
 
 
-def tie_math(findings: Findings, reading: Reading) -> None:
-    """Turn each math statement into claims tied to the nearest derivation or tensor of the same names."""
+def tie_math(findings: Findings, reading: Reading, read_already: set[int] | None = None) -> None:
+    """Turn each math statement into claims tied to the nearest derivation or tensor of the same names (the statements
+    ``read_already``, by index, were about the prose's own functions)."""
     names = frozenset(name for name, _, _ in reading.bindings) | frozenset(name for name, _ in reading.leaves)
-    for line, where, text, source in findings.math:
+    for index, (line, where, text, source) in enumerate(findings.math):
+        if read_already and index in read_already:
+            continue
         relations: list[str] = []
         try:
             sides = read_relation(text, names, relations)
@@ -374,7 +377,7 @@ def tie_math(findings: Findings, reading: Reading) -> None:
             continue
         if len(sides) < 2:
             continue
-        rounded = _chain_steps(findings, sides, relations, line, where, source)
+        rounded = chain_steps(findings, sides, relations, line, where, source)
         head = sides[0]
         if isinstance(head, Derivative):
             _derivative_claims(findings, reading, head, sides[1:], line, where, source, text, rounded)
@@ -384,9 +387,10 @@ def tie_math(findings: Findings, reading: Reading) -> None:
             _value_at_point(findings, reading, head, sides[1:], line, where, source, text)
 
 
-def _chain_steps(findings: Findings, sides: list, relations: list[str], line: int, where: str, source: str) -> dict[int, bool]:
+def chain_steps(findings: Findings, sides: list, relations: list[str], line: int, where: str, source: str, always: bool = False) -> dict[int, bool]:
     """Each two neighbouring sides that are both numbers (`2 \\cdot 3 = 6`, `\\cos(3^2) \\approx -0.91`) agree to one
-    unit in the last decimal written (rounded or cut short); a step that does not is a failing claim of its own.
+    unit in the last decimal written (rounded or cut short); a step that does not is a failing claim of its own, and
+    so is one that holds exactly where it is matrix arithmetic written out (or ``always``): the page's worked example.
 
     Returns the sides (by index) that are approximate numbers, never compared with the code as they are: True where
     an exact neighbour in the chain holds them, False where none does."""
@@ -398,9 +402,9 @@ def _chain_steps(findings: Findings, sides: list, relations: list[str], line: in
             continue
         scale = 1e-9 * max(float(np.max(np.abs(before), initial=0)), float(np.max(np.abs(after), initial=0)), 1e-300)
         difference = np.abs(before - after)
-        if np.all(difference <= scale):
+        if np.all(difference <= scale) and not (always or before.ndim or after.ndim):
             continue
-        if np.all(difference <= _unit(sides[index - 1]) + _unit(sides[index]) + scale):
+        if not np.all(difference <= scale) and np.all(difference <= _unit(sides[index - 1]) + _unit(sides[index]) + scale):
             rounded = index if _unit(sides[index]) or not _unit(sides[index - 1]) else index - 1
             approximate[rounded] = True  # a rounding of its exact neighbour: held by the step, not against the code
             continue

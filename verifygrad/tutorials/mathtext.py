@@ -19,7 +19,7 @@ _TIMES = {"*", "\\cdot", "\\times", "·", "×"}
 _MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix"}
 _BAR = {"\\rvert", "\\vert", "|", "\\mid", "\\Big|", "\\big|"}
 # Greek letters as names (`\\lambda` is `lam`: a name is written into expression text, and `lambda` is Python's keyword)
-_GREEK = {
+GREEK = {
     f"\\{letter}": letter
     for letter in (
         "alpha",
@@ -47,7 +47,7 @@ _GREEK = {
         "Delta",
     )
 }
-_GREEK |= {"\\varepsilon": "epsilon", "\\varphi": "phi", "\\vartheta": "theta", "\\lambda": "lam"}
+GREEK |= {"\\varepsilon": "epsilon", "\\varphi": "phi", "\\vartheta": "theta", "\\lambda": "lam"}
 _PRIMES = ("'", "’", "′")
 _TRANSPOSE = {"\\top", "T", "\\intercal"}
 # Signs that relate two sides without saying they are equal: a chain is cut there
@@ -150,7 +150,10 @@ def statements(body: str) -> list[tuple[int, str]]:
     for row in text.split("\\\\"):
         start = line + row[: len(row) - len(row.lstrip())].count("\n")
         line += row.count("\n")
-        row = _SPACING.sub("", row).split("&&")[0]
+        row, _, comment = _SPACING.sub("", row).partition("&&")
+        comment = _MARKS.sub(" ", _LEADING.sub("", comment.replace("&", " "))).strip()
+        if "=" in comment and not _WORDS.search(comment):  # `&& \text{since } f(x) = x^2`: what the row uses, stated first
+            found.append((start, comment))
         row = _MARKS.sub(" ", _LEADING.sub("", row.replace("&", " ")))
         row = re.sub("\x00(\\d+)\x00", lambda m: protected[int(m.group(1))], _WORDS.sub(lambda _: " \\unread ", row)).strip()
         if not row:
@@ -335,7 +338,7 @@ class _Parser:
         return (
             bool(re.match(r"[A-Za-z\d.({∂\[]", token))
             or token in ("\\frac", "\\dfrac", "\\tfrac", "\\partial", "\\sqrt", "\\sum", "\\nabla", "\\begin")
-            or token in _GREEK
+            or token in GREEK
             or (token.startswith("\\") and token[1:] in _FUNCTIONS)
         )
 
@@ -387,15 +390,22 @@ class _Parser:
             if wrt[0] != "name" or of[0] != "name":
                 raise MathError("a gradient of something other than a name")
             return Derivative(of[1], wrt[1])
+        if token == "\\sqrt" and self.peek() == "[":  # \sqrt[3]{x}: a cube root
+            self.take()
+            degree = self.expr()
+            self.take("]")
+            return ("bin", "**", self.group_or_atom(), ("bin", "/", ("num", "1"), degree))
         if token == "\\sqrt":
             return ("call", "sqrt", self.group_or_atom())
+        if token == "\\pi":
+            return ("num", "pi")
         if token == "\\sum":
             while self.peek() in ("_", "^"):  # the limits (`_{i=1}^{n}`) are skipped: the sum is over all elements
                 self.take()
                 self.skip_group()
             return ("sum", self.term_body())
-        if token in _GREEK:
-            return self.name(_GREEK[token], split=False)
+        if token in GREEK:
+            return self.name(GREEK[token], split=False)
         if token.startswith("\\") and (token[1:] in _FUNCTIONS or token == "\\sigma"):
             name = {"\\ln": "log", "\\sigma": "sigmoid"}.get(token, token[1:])
             if self.peek() in _PRIMES or (token[1:] in self.functions and self.peek() == "("):
@@ -496,6 +506,8 @@ class _Parser:
                 letters = f"{letters}_{sub}"
         if index is None and (self.peek() in _PRIMES or (letters in self.functions and self.peek() == "(")):
             return self.applied(letters)
+        if letters == "e" and index is None and "e" not in self.names:
+            return ("num", "e")  # Euler's number, where no code names e
         if split and letters not in self.names and len(letters) > 1 and "_" not in letters and all(c in self.names for c in letters):
             node: object = ("name", letters[0], None)  # `xy` is x times y where both are the code's names
             for letter in letters[1:]:
@@ -563,6 +575,8 @@ def _quotient(top: object, bottom: object, names: frozenset[str]) -> object:
     of, wrt = _differential(top, names), _differential(bottom, names)
     if of is not None and wrt is not None:
         return Derivative(of, wrt)
+    if top in _D and wrt is not None:
+        return Derivative("", wrt)  # `\frac{d}{dx}`, an operator: what it applies to follows
     second = _second(top, bottom)
     if second is not None:
         return Derivative(second[0], second[1], second=second[2])

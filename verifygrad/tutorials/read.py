@@ -28,6 +28,7 @@ from verifygrad.tutorials.findings import (
 from verifygrad.tutorials.interpret import CodeReader, Reading
 from verifygrad.tutorials.mathtext import statements
 from verifygrad.tutorials.printed import Printed, read_printed
+from verifygrad.tutorials.prose import prose_claims
 from verifygrad.tutorials.python2 import modernise
 from verifygrad.tutorials.symbolic import Display, Symbolic, tie
 from verifygrad.tutorials.tocases import Draft, drafts_for
@@ -88,7 +89,9 @@ def read_tutorial(path: Path) -> Tutorial:
         findings.found.append(Found("formula", line, where, source, label, leaf=leaf, derivations=(derivation,), formula=formula,
                                     label=label))  # fmt: skip
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
-    tie_math(findings, reading)
+    read_already, prose_derivations = prose_claims(findings, reading)
+    tie_math(findings, reading, read_already)
+    reading.derivations += prose_derivations
     reading.derivations += symbolic.derivations  # after the prose's formulas are tied: those name the code's own derivations
     unread_math(findings, math_budget)
     _leave_skipped(document, reading, findings)
