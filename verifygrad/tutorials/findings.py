@@ -409,9 +409,19 @@ def chain_steps(findings: Findings, sides: list, relations: list[str], line: int
             approximate[rounded] = True  # a rounding of its exact neighbour: held by the step, not against the code
             continue
         step = f"{render(sides[index - 1])} {relations[index - 1].lstrip(chr(92))} {render(sides[index])}"
-        findings.found.append(Found("value", line, where, source, f"the step {step}", label="step", value_text=constant_text(sides[index]),
-                                    tensor=Tensor(CONST, line, where, value=constant_text(sides[index - 1]))))  # fmt: skip
+        left, right = (_as_shaped(sides[i], before.shape) for i in (index - 1, index))
+        findings.found.append(Found("value", line, where, source, f"the step {step}", label="step", value_text=right,
+                                    tensor=Tensor(CONST, line, where, value=left)))  # fmt: skip
     return approximate
+
+
+def _as_shaped(side: object, shape: tuple[int, ...]) -> str:
+    """A side's constant text in the shape compared (a product's column (2, 1) is written as the column (2,))."""
+    from verifygrad.tutorials.constant import constant_array
+
+    text = constant_text(side)
+    value = constant_array(text)
+    return text if value is None or value.shape == shape else f"reshape({text}, {shape})"
 
 
 def _numeric(side: object) -> np.ndarray | None:

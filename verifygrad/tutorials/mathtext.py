@@ -304,7 +304,7 @@ class _Parser:
             if node is self.split:  # `rx^2` is r times x squared
                 node = ("bin", "*", node[2], ("bin", "**", node[3], exponent))
                 continue
-            node = ("call", "exp", exponent) if node == ("name", "e", None) else ("bin", "**", node, exponent)  # e^{x}
+            node = ("call", "exp", exponent) if node in (("name", "e", None), ("num", "e")) else ("bin", "**", node, exponent)  # e^{x}
         if self.peek() in _BAR and self.peek(1) == "_":
             self.take()
             self.take()

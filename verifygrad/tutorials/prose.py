@@ -44,6 +44,7 @@ def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[D
     (by index in ``findings.math``, so that they are not read again as claims about the code) and their derivations."""
     code = frozenset(name for name, _, _ in reading.bindings) | frozenset(name for name, _ in reading.leaves)
     code_derivatives = {name for d in reading.derivations for name in (d.output_name, d.output.bound) if name}
+    code_derivatives |= {f"∂{leaf.name}" for d in reading.derivations for leaf in d.leaves}  # what the code differentiates by
     order = sorted((item[0], index) for index, item in enumerate(findings.math) if item[3] in ("LaTeX", "text"))
     functions, letters = _scan([findings.math[index][2] for _, index in order])
     reader = _Reader(findings, code, code_derivatives, functions, frozenset(letters) | code)
@@ -119,8 +120,8 @@ class _Reader:
 
     def _reference(self, side: object) -> bool:
         """Whether a side names a derivative or value of a function the prose defines (or a known one)."""
-        if isinstance(side, Derivative):
-            return side.of in self.definitions and side.of not in self.code_derivatives
+        if isinstance(side, Derivative):  # NOTE: where the code differentiates by the same variable, the code's derivation is meant
+            return side.of in self.definitions and side.of not in self.code_derivatives and f"∂{side.wrt}" not in self.code_derivatives
         if _operator(side) is not None:
             return self._concrete(side[3])
         if isinstance(side, tuple) and side[0] == "fn":
@@ -209,7 +210,7 @@ class _Reader:
                 continue
             target = self._target(side)
             if isinstance(target, str):
-                if others and any(self._concrete(sides[j]) for j in others):
+                if others:
                     self._list(where_text, f"not checked: {target}")
                 continue
             definition, wrt, rename, point = target
