@@ -44,6 +44,7 @@ class Found:
 class Findings:
     found: list[Found] = field(default_factory=list)
     math: list[tuple[int, str, str, str]] = field(default_factory=list)  # (file line, where, text, source) to tie after the code is read
+    continued: set[int] = field(default_factory=set)  # the math statements (by index) that continue an align's chain (`&= ...`)
 
 
 def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list[Printed], Block]]) -> None:

@@ -130,13 +130,14 @@ _MARKS = re.compile(r"\\(?:tag|label)\s*\{[^{}]*\}|\\(?:nonumber|notag)\b")
 _SPACING = re.compile(r"^\s*\[-?[\d.]+\s*(?:em|ex|pt|mm|cm)\]")
 
 
-def statements(body: str) -> list[tuple[int, str]]:
+def statements(body: str) -> list[tuple[int, str, bool]]:
     """The statements of one math span, each with its line offset in the span: an `align` (`aligned`, `eqnarray`...)
     environment is one statement a row, the words leading a row (`\\text{Similarly,}`) and alignment marks dropped,
     the comment column after `&&` cut off, and a row that starts with `=` continued from the left side of the row
-    before it. Words inside a row (`\\text{diag}(s)`) are kept: the side is then not read, never read without them."""
+    before it (marked True: it restates what the chain's first row says). Words inside a row (`\\text{diag}(s)`) are
+    kept: the side is then not read, never read without them."""
     if not _ALIGNED.search(body):
-        return [(0, body)]
+        return [(0, body, False)]
     protected: list[str] = []
 
     def protect(match: re.Match) -> str:  # a matrix's rows are not the alignment's
@@ -144,7 +145,7 @@ def statements(body: str) -> list[tuple[int, str]]:
         return f"\x00{len(protected) - 1}\x00"
 
     text = _MATRIX_SPAN.sub(protect, _ALIGNED.sub(" ", body))
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, bool]] = []
     left = ""
     line = 0
     for row in text.split("\\\\"):
@@ -153,17 +154,18 @@ def statements(body: str) -> list[tuple[int, str]]:
         row, _, comment = _SPACING.sub("", row).partition("&&")
         comment = _MARKS.sub(" ", _LEADING.sub("", comment.replace("&", " "))).strip()
         if "=" in comment and not _WORDS.search(comment):  # `&& \text{since } f(x) = x^2`: what the row uses, stated first
-            found.append((start, comment))
+            found.append((start, comment, False))
         row = _MARKS.sub(" ", _LEADING.sub("", row.replace("&", " ")))
         row = re.sub("\x00(\\d+)\x00", lambda m: protected[int(m.group(1))], _WORDS.sub(lambda _: " \\unread ", row)).strip()
         if not row:
             continue
-        if row.startswith(("=", "\\approx")):
+        continued = row.startswith(("=", "\\approx"))
+        if continued:
             row = f"{left} {row}" if left else ""
         else:
             left = re.split(r"=|\\approx", row)[0] if re.search(r"=|\\approx", row) else ""
         if row:
-            found.append((start, row))
+            found.append((start, row, continued))
     return found
 
 

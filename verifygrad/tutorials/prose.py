@@ -18,6 +18,7 @@ from verifygrad.tutorials.values import Derivation
 
 # The functions the reader knows without a definition (`\sin'(x) = \cos(x)`), by the names the math reader gives them
 _KNOWN = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid")
+_SCALARS = (0.45, 0.3, 0.75, 0.2, 0.6, 0.35)  # the values of the symbols of a sum's formula that are one number each
 
 
 class _NotConcrete(Exception):
@@ -50,7 +51,7 @@ def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[D
     reader = _Reader(findings, code, code_derivatives, functions, frozenset(letters) | code)
     for _, index in order:
         line, where, text, source = findings.math[index]
-        if reader.statement(line, where, text, source):
+        if reader.statement(line, where, text, source, index in findings.continued):
             reader.handled.add(index)
     return reader.handled, reader.derivations
 
@@ -100,10 +101,11 @@ class _Reader:
         self.definitions: dict[str, Definition] = {}
         self.handled: set[int] = set()
         self.derivations: list[Derivation] = []
+        self.defining = False  # whether the last statement was a definition (an align's rows after it restate it)
 
     # -- one statement -------------------------------------------------------------------------------
 
-    def statement(self, line: int, where: str, text: str, source: str) -> bool:
+    def statement(self, line: int, where: str, text: str, source: str, continued: bool = False) -> bool:
         """Reads one statement; True where it was about the prose's own functions (read here, not as code claims)."""
         try:
             sides, signs = read_chain(text, self.names, self.functions)
@@ -114,9 +116,13 @@ class _Reader:
         where_text = (line, where, source, excerpt(" ".join(text.split()), 100))
         references = [index for index, side in enumerate(sides) if self._reference(side)]
         if references:
+            self.defining = False
             self._claims(sides, signs, references, where_text)
             return True
-        return self._define(sides, signs, line)
+        if continued and self.defining:
+            return True  # NOTE: the rows after a definition restate it (`H(y) &= ...` then `&= -y \log s^\top`): not a redefinition
+        self.defining = self._define(sides, signs, line)
+        return self.defining
 
     def _reference(self, side: object) -> bool:
         """Whether a side names a derivative or value of a function the prose defines (or a known one)."""
@@ -167,8 +173,6 @@ class _Reader:
             return Definition(name, params, None, line, f"it is defined at line {line} {err}")
         if name in names_in(node):
             return Definition(name, params, None, line, f"its definition at line {line} uses {name} itself")
-        if _has(node, "sum") and any(arg for arg in names_in(node) if arg in params and not _indexed_in(node, arg)):
-            return Definition(name, params, None, line, f"its definition at line {line} sums over a variable it is a function of")
         return Definition(name, params, node, line)
 
     def _expand(self, node: object, name: str = "") -> object:
@@ -297,7 +301,8 @@ class _Reader:
             self._list(where_text, f"not checked: {err}")
             return
         vectors = {s for s in symbols if _indexed_in(definition.node, s)} if _has(definition.node, "sum") else set(symbols)
-        values = {s: "0.4" for s in symbols if s not in vectors} | {s: f"tensor({v})" for s, v in point.items()}
+        scalars = [s for s in symbols if s not in vectors]  # each its own value: equal ones would hide a swap of two
+        values = {s: str(_SCALARS[k % len(_SCALARS)]) for k, s in enumerate(scalars)} | {s: f"tensor({v})" for s, v in point.items()}
         diff = Diff(expression, symbols, wrt)
         derivation = derivation_of(diff, line, where, values)
         leaf = next(leaf for leaf in derivation.leaves if leaf.name == wrt[0])
@@ -427,6 +432,6 @@ def _has(node: object, kind: str) -> bool:
 
 
 def _indexed_in(node: object, name: str) -> bool:
-    """Whether the name is written with an index (`x_i`) or inside a sum in the formula: a vector's element."""
-    inside = {part[1] for summed in _walk(node) if summed[0] == "sum" for part in _walk(summed[1]) if part[0] == "name"}
-    return name in inside or any(part[0] == "name" and part[1] == name and part[2] is not None for part in _walk(node))
+    """Whether the name is written with an index in the formula (`x_i`, `y_{qj}`): a vector's element; a name without
+    one (`a` in `\\sum_i (a x_i - y_i)^2`) is one number."""
+    return any(part[0] == "name" and part[1] == name and (part[2] is not None or "_" in name) for part in _walk(node))

@@ -70,8 +70,10 @@ def read_tutorial(path: Path) -> Tutorial:
         elif block.kind == PROSE:
             for line, body in math_spans(block, lines, math_budget):
                 lead = body[: len(body) - len(body.lstrip())].count("\n")  # the span's line is its first written line's
-                for offset, statement in statements(body):  # an align environment: a statement a row, on its own line
+                for offset, statement, continued in statements(body):  # an align environment: a statement a row, on its line
                     at = line + max(offset - lead, 0)
+                    if continued:
+                        findings.continued.add(len(findings.math))
                     findings.math.append((at, _where_in(block, at), statement, "LaTeX"))
             findings.math += [(line, _where_in(block, line), body, "text") for line, body in prose_chains(block)]
     if outputs:
