@@ -164,3 +164,29 @@ def test_mathjax_script_tags_and_rest_math_roles_are_math(tmp_path: Path) -> Non
     code, output = check(tmp_path, rst, "rules.rst")
     assert code == 0, output
     assert "✓ line 4 (LaTeX): ∂/∂x formula 2 * x: proven" in output
+
+
+SUMS = r"""# Least squares
+
+The loss over the points is
+$$
+\begin{aligned}
+L &= \sum_{i=1}^{n} (a x_i + b - y_i)^2 \\
+  &= \lVert a \mathbf{x} + b - \mathbf{y} \rVert^2
+\end{aligned}
+$$
+so $\frac{\partial L}{\partial a} = 2 \sum_{i=1}^{n} (a x_i + b - y_i) x_i$ and
+$\frac{\partial L}{\partial b} = 2 \sum_{i=1}^{n} (a x_i + b - y_i)$, and $\frac{d}{dt}\left[t^3\right] = 3t^2$.
+"""
+
+
+def test_a_sum_with_indexed_and_plain_symbols_and_a_derivative_operator(tmp_path: Path) -> None:
+    code, output = check(tmp_path, SUMS)
+    assert code == 0, output
+    assert "✓ line 10 (LaTeX): ∂/∂a formula 2 * sum((((a * x) + b) - y) * x): proven" in output
+    assert "✓ line 11 (LaTeX): ∂/∂b formula 2 * sum(((a * x) + b) - y): proven" in output
+    assert "✓ line 11 (LaTeX): ∂/∂t_input formula 3 * (t ** 2): proven" in output
+    # a and b are one number each: the gradient by a is one number, not one per point
+    code, output = check(tmp_path, SUMS.replace(r"(a x_i + b - y_i) x_i$", r"(a x_i + b - y_i)$"))
+    assert code == 1, output
+    assert "✗ line 10 (LaTeX): ∂/∂a formula 2 * sum(((a * x) + b) - y): wrong" in output

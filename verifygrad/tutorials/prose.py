@@ -235,6 +235,8 @@ class _Reader:
         operator = _operator(side)
         if operator is not None:  # `\frac{d}{dx}[x^2]`: the derivative of what is written after it
             node = self._expand(side[3])
+            if node[0] == "list" and len(node) == 2 and len(node[1]) == 1:
+                node = node[1][0]  # `\frac{d}{dx}[x^2]`: brackets, not a list
             others = tuple(sorted(names_in(node) - {operator.wrt}))
             if operator.wrt not in names_in(node):
                 return f"what follows d/d{operator.wrt} does not depend on {operator.wrt}"
