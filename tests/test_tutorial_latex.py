@@ -190,3 +190,26 @@ def test_a_sum_with_indexed_and_plain_symbols_and_a_derivative_operator(tmp_path
     code, output = check(tmp_path, SUMS.replace(r"(a x_i + b - y_i) x_i$", r"(a x_i + b - y_i)$"))
     assert code == 1, output
     assert "✗ line 10 (LaTeX): ∂/∂a formula 2 * sum(((a * x) + b) - y): wrong" in output
+
+
+NEURON = r"""# A neuron by hand
+
+The neuron computes $z = w x + b$ and its output $a = \sigma(z)$, with the loss $L = \frac{1}{2}(a - t)^2$.
+
+By the chain rule, $\frac{\partial L}{\partial a} = a - t$ and
+$$\frac{\partial L}{\partial w} = (a - t)\,a(1 - a)\,x$$
+and $\frac{\partial L}{\partial b} = (a - t) a (1 - a)$.
+"""
+
+
+def test_a_chain_of_named_formulas_is_differentiated_through_the_names(tmp_path: Path) -> None:
+    code, output = check(tmp_path, NEURON)
+    assert code == 0, output
+    assert "✓ line 5 (LaTeX): ∂/∂a formula a - t: proven" in output  # by a, written in L: a is the variable
+    assert "✓ line 6 (LaTeX): ∂/∂w formula (((sigmoid((w * x) + b) - t) * sigmoid((w * x) + b)) * (1 - sigmoid((w * x) + b))) * x: proven" in output
+    code, output = check(tmp_path, NEURON + r"Also $\frac{\partial L}{\partial x} = (a - t) a (1 - a)$." + "\n")
+    assert code == 1, output  # the factor w is missing
+    assert "✗ line 8 (LaTeX): ∂/∂x formula" in output
+    # the same variable written in L and inside a name L uses: which is held fixed is not said
+    code, output = check(tmp_path, NEURON.replace(r"L = \frac{1}{2}(a - t)^2", r"L = \frac{1}{2}(a - t)^2 + w^2"))
+    assert "not checked: L depends on w directly and through a" in output

@@ -222,9 +222,7 @@ class _Reader:
                 approximate = j > 0 and signs[j - 1] in APPROX
                 try:
                     claimed = self._expand(_substitute(sides[j], rename), definition.name)
-                    others_named = {name: self.definitions[name].node for name in names_in(claimed) - set(definition.symbols())
-                                    if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
-                    claimed = _substitute(claimed, others_named)  # `\cos(z)` where the text said z = x + 1
+                    claimed = self._written_out(claimed, set(definition.symbols()))  # `\cos(z)` where the text said z = x + 1
                 except _NotConcrete:
                     continue  # a step written with derivatives or abstract functions: notation on the way
                 self._claim(definition, wrt, point, claimed, approximate, where_text)
@@ -254,6 +252,10 @@ class _Reader:
             return f"{name} is not known here: {definition.why}"
         if isinstance(side, Derivative):
             variables = (side.wrt,) if not side.second else (side.wrt, side.second)
+            through = self._through(definition, variables)
+            if isinstance(through, str):
+                return through
+            definition = through
             missing = [v for v in variables if v not in definition.symbols()]
             if missing:
                 return f"{name} (defined at line {definition.line}) does not depend on {missing[0]}"
@@ -274,6 +276,34 @@ class _Reader:
         if names_in(arg):
             return f"{name}{chr(39) * primes} at {render_or(arg)}, an expression: not read"
         return definition, (variable,) * primes, {}, {variable: constant_text(arg)}
+
+    def _written_out(self, node: object, keep: set[str]) -> object:
+        """The node with the names the text defined by a formula (other than ``keep``) replaced by it, a few levels deep."""
+        for _ in range(4):
+            named = {name: self.definitions[name].node for name in names_in(node) - keep
+                     if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
+            if not named:
+                break
+            node = _substitute(node, named)
+        return node
+
+    def _through(self, definition: Definition, variables: tuple[str, ...]) -> Definition | str:
+        """The definition in the variables differentiated by: as written where it names them; else with the names it
+        uses that the text defined written out (`L = (y - t)^2`, `y = wx + b`: ∂L/∂w), where they name them."""
+        named = {name: self.definitions[name] for name in names_in(definition.node)
+                 if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
+        if not named:
+            return definition
+        direct = [v for v in variables if v in definition.symbols()]
+        node = self._written_out(definition.node, set())
+        if direct:
+            hidden = [v for v in direct if any(v in names_in(self._written_out(named[name].node, set())) for name in named)]
+            if hidden:  # NOTE: ∂/∂v with v written in the formula and inside a name it uses: which is held fixed is not said
+                return f"{definition.name} depends on {hidden[0]} directly and through {', '.join(sorted(named))}"
+            return definition
+        if not all(v in names_in(node) for v in variables):
+            return definition
+        return Definition(definition.name, tuple(sorted(names_in(node))), node, definition.line, named=True)
 
     def _claim(self, definition: Definition, wrt: tuple[str, ...], point: dict[str, str], claimed: object, approximate: bool,
                where_text: tuple) -> None:  # fmt: skip
