@@ -46,6 +46,7 @@ class Found:
 class Findings:
     found: list[Found] = field(default_factory=list)
     math: list[tuple[int, str, str, str]] = field(default_factory=list)  # (file line, where, text, source) to tie after the code is read
+    continued: set[int] = field(default_factory=set)  # the math statements (by index) that continue an align's chain (`&= ...`)
 
 
 def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list[Printed], Block]]) -> None:
@@ -340,7 +341,15 @@ def _math_bodies(text: str) -> list[tuple[int, str]]:
     position = 0
     while position < len(text):
         char = text[position]
-        if char not in "$\\":
+        if char not in "$\\<:":
+            position += 1
+            continue
+        tagged = _tagged_math(text, position)  # MathJax's `<script type="math/tex">`, reST's :math:`...`
+        if tagged is not None:
+            spans.append(tagged[:2])
+            position = tagged[2]
+            continue
+        if char in "<:":
             position += 1
             continue
         for opening, closing in _DELIMITERS:
@@ -362,11 +371,26 @@ def _math_bodies(text: str) -> list[tuple[int, str]]:
     return spans
 
 
+_SCRIPT = re.compile(r'<script type="math/tex(?:; mode=display)?">')
+
+
+def _tagged_math(text: str, start: int) -> tuple[int, str, int] | None:
+    """(start, body, end) of a `<script type="math/tex">...</script>` or `:math:`...`` span opened at ``start``."""
+    opening = _SCRIPT.match(text, start) if text.startswith("<script", start) else None
+    if opening is not None:
+        end = text.find("</script>", opening.end())
+        return None if end < 0 else (start, text[opening.end() : end], end + len("</script>"))
+    if text.startswith(":math:`", start):
+        end = text.find("`", start + 7)
+        return None if end < 0 else (start, text[start + 7 : end], end + 1)
+    return None
+
+
 def _single_dollar_end(text: str, start: int) -> int | None:
     """The closing `$` of a one-line `$..$` span opened at `start`: the next `$` on the line, after one character."""
     dollar = text.find("$", start + 1)
-    if dollar <= start + 1 or "\n" in text[start + 1 : dollar]:  # the text up to the next `$` only: linear overall
-        return None
+    if dollar <= start + 1 or ("\n" in text[start + 1 : dollar] and not text[start + 1 : dollar].lstrip().startswith("\\begin")):
+        return None  # the text up to the next `$` only: linear overall; over several lines only an environment (`$\begin{align*}`)
     return dollar
 
 
@@ -379,10 +403,13 @@ def _locate(lines: list[str], body: str, cursor: int, guess: int) -> int:
     return guess
 
 
-def tie_math(findings: Findings, reading: Reading) -> None:
-    """Turn each math statement into claims tied to the nearest derivation or tensor of the same names."""
+def tie_math(findings: Findings, reading: Reading, read_already: set[int] | None = None) -> None:
+    """Turn each math statement into claims tied to the nearest derivation or tensor of the same names (the statements
+    ``read_already``, by index, were about the prose's own functions)."""
     names = frozenset(name for name, _, _ in reading.bindings) | frozenset(name for name, _ in reading.leaves)
-    for line, where, text, source in findings.math:
+    for index, (line, where, text, source) in enumerate(findings.math):
+        if read_already and index in read_already:
+            continue
         relations: list[str] = []
         try:
             sides = read_relation(text, names, relations)
@@ -393,7 +420,7 @@ def tie_math(findings: Findings, reading: Reading) -> None:
             continue
         if len(sides) < 2:
             continue
-        rounded = _chain_steps(findings, sides, relations, line, where, source)
+        rounded = chain_steps(findings, sides, relations, line, where, source)
         head = sides[0]
         if isinstance(head, Derivative):
             _derivative_claims(findings, reading, head, sides[1:], line, where, source, text, rounded)
@@ -403,9 +430,10 @@ def tie_math(findings: Findings, reading: Reading) -> None:
             _value_at_point(findings, reading, head, sides[1:], line, where, source, text)
 
 
-def _chain_steps(findings: Findings, sides: list, relations: list[str], line: int, where: str, source: str) -> dict[int, bool]:
+def chain_steps(findings: Findings, sides: list, relations: list[str], line: int, where: str, source: str, always: bool = False) -> dict[int, bool]:
     """Each two neighbouring sides that are both numbers (`2 \\cdot 3 = 6`, `\\cos(3^2) \\approx -0.91`) agree to one
-    unit in the last decimal written (rounded or cut short); a step that does not is a failing claim of its own.
+    unit in the last decimal written (rounded or cut short); a step that does not is a failing claim of its own, and
+    so is one that holds exactly where it is matrix arithmetic written out (or ``always``): the page's worked example.
 
     Returns the sides (by index) that are approximate numbers, never compared with the code as they are: True where
     an exact neighbour in the chain holds them, False where none does."""
@@ -417,16 +445,26 @@ def _chain_steps(findings: Findings, sides: list, relations: list[str], line: in
             continue
         scale = 1e-9 * max(float(np.max(np.abs(before), initial=0)), float(np.max(np.abs(after), initial=0)), 1e-300)
         difference = np.abs(before - after)
-        if np.all(difference <= scale):
+        if np.all(difference <= scale) and not (always or before.ndim or after.ndim):
             continue
-        if np.all(difference <= _unit(sides[index - 1]) + _unit(sides[index]) + scale):
+        if not np.all(difference <= scale) and np.all(difference <= _unit(sides[index - 1]) + _unit(sides[index]) + scale):
             rounded = index if _unit(sides[index]) or not _unit(sides[index - 1]) else index - 1
             approximate[rounded] = True  # a rounding of its exact neighbour: held by the step, not against the code
             continue
         step = f"{render(sides[index - 1])} {relations[index - 1].lstrip(chr(92))} {render(sides[index])}"
-        findings.found.append(Found("value", line, where, source, f"the step {step}", label="step", value_text=constant_text(sides[index]),
-                                    tensor=Tensor(CONST, line, where, value=constant_text(sides[index - 1]))))  # fmt: skip
+        left, right = (_as_shaped(sides[i], before.shape) for i in (index - 1, index))
+        findings.found.append(Found("value", line, where, source, f"the step {step}", label="step", value_text=right,
+                                    tensor=Tensor(CONST, line, where, value=left)))  # fmt: skip
     return approximate
+
+
+def _as_shaped(side: object, shape: tuple[int, ...]) -> str:
+    """A side's constant text in the shape compared (a product's column (2, 1) is written as the column (2,))."""
+    from verifygrad.tutorials.constant import constant_array
+
+    text = constant_text(side)
+    value = constant_array(text)
+    return text if value is None or value.shape == shape else f"reshape({text}, {shape})"
 
 
 def _numeric(side: object) -> np.ndarray | None:
@@ -436,9 +474,10 @@ def _numeric(side: object) -> np.ndarray | None:
     if isinstance(side, Derivative) or side[0] == "at" or names_in(side):
         return None
     try:
-        return constant_array(constant_text(side))
+        value = constant_array(constant_text(side))
     except MathError:
         return None
+    return None if value is None else np.squeeze(value)  # a product's column (2, 1) is the column written (2,)
 
 
 def _unit(side: object, finest: float | None = None) -> float:

@@ -26,7 +26,9 @@ from verifygrad.tutorials.findings import (
     unread_math,
 )
 from verifygrad.tutorials.interpret import CodeReader, Reading
+from verifygrad.tutorials.mathtext import statements
 from verifygrad.tutorials.printed import Printed, read_printed
+from verifygrad.tutorials.prose import prose_claims
 from verifygrad.tutorials.python2 import modernise
 from verifygrad.tutorials.symbolic import Display, Symbolic, tie
 from verifygrad.tutorials.tocases import Draft, drafts_for
@@ -127,7 +129,13 @@ def _read(path: Path, text: str, document: Document) -> Tutorial:
             if code is not None and FALSE.search(block.text):
                 _withdraw_shown(reader.reading, code)
         elif block.kind == PROSE:
-            findings.math += [(line, _where_in(block, line), body, "LaTeX") for line, body in math_spans(block, lines, math_budget)]
+            for line, body in math_spans(block, lines, math_budget):
+                lead = body[: len(body) - len(body.lstrip())].count("\n")  # the span's line is its first written line's
+                for offset, statement, continued in statements(body):  # an align environment: a statement a row, on its line
+                    at = line + max(offset - lead, 0)
+                    if continued:
+                        findings.continued.add(len(findings.math))
+                    findings.math.append((at, _where_in(block, at), statement, "LaTeX"))
             findings.math += [(line, _where_in(block, line), body, "text") for line, body in prose_chains(block)]
     if outputs:
         _tie(findings, reader, symbolic, displays, outputs)
@@ -144,7 +152,9 @@ def _read(path: Path, text: str, document: Document) -> Tutorial:
         findings.found.append(Found("formula", line, where, source, label, leaf=leaf, derivations=(derivation,), formula=formula,
                                     label=label))  # fmt: skip
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
-    tie_math(findings, reading)
+    read_already, prose_derivations = prose_claims(findings, reading)
+    tie_math(findings, reading, read_already)
+    reading.derivations += prose_derivations
     reading.derivations += symbolic.derivations  # after the prose's formulas are tied: those name the code's own derivations
     unread_math(findings, math_budget)
     _leave_skipped(document, reading, findings)
