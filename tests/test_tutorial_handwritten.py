@@ -60,3 +60,46 @@ def test_a_name_that_only_looks_like_a_derivative_is_not_paired(tmp_path: Path) 
     assert "dw reads as a hand-written gradient; not paired with a loss: dw is not computed from w or from what loss computes with it" in output
     code, output = check(tmp_path, "dp = p.shape\nddd = np.ones(2)\nprint(ddd)\n", "[1. 1.]\n")
     assert code == 0 and "by hand" not in output and "hand-written" not in output, output
+
+
+LOOP = """import numpy as np
+x = np.array([1.0, 2.0, 3.0])
+y = np.array([2.0, 4.0, 6.5])
+w = np.array([0.5])
+lr = 0.05
+steps = 3
+for epoch in range(steps):
+    pred = w * x
+    loss = np.mean((pred - y) ** 2)
+    dw = np.mean(2 * (pred - y) * x, keepdims=True)
+    w = w - lr * dw
+    if epoch % 2 == 0:
+        print(w)
+"""
+
+
+def loop_tutorial(tmp_path: Path, code: str, output: str) -> tuple[int, str]:
+    path = tmp_path / "loop.md"
+    path.write_text(f"```python\n{code}```\n\n```output\n{output}```\n")
+    return cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+
+
+def test_a_top_level_loop_is_unrolled_and_its_prints_are_claims_in_order(tmp_path: Path) -> None:
+    code, output = loop_tutorial(tmp_path, LOOP, "[1.25]\n[1.86333333]\n")
+    assert code == 0, output
+    assert "✓ line 18 (printed output): value [1.25]: holds" in output
+    assert "✓ line 19 (printed output): value [1.86333]: holds" in output
+    assert "not read" not in output, output
+
+
+def test_a_value_printed_in_a_later_pass_of_a_loop_fails_at_its_line(tmp_path: Path) -> None:
+    code, output = loop_tutorial(tmp_path, LOOP, "[1.25]\n[1.8125]\n")
+    assert code == 1, output
+    assert "loop.md:19: FAIL" in output and "claimed 1.8125, true 1.86333" in output
+
+
+def test_a_loop_over_values_the_reader_does_not_know_is_listed_and_what_it_changes_is_not_compared(tmp_path: Path) -> None:
+    code, output = loop_tutorial(tmp_path, LOOP.replace("range(steps)", "range(len(open('n.txt').read()))"), "[1.25]\n[1.86333333]\n")
+    assert code == 5, output
+    assert "line 8: a for loop" in output
+    assert "value [1.25]" not in output or "not tied" in output, output

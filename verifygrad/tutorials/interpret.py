@@ -11,11 +11,16 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from verifygrad.language.bindings import POSITIONAL_KEYWORDS, dotted_node, imported, keywords_for, resolve, spelling
+from verifygrad.language.parse import ExprError
+from verifygrad.language.statements import COMPARISONS, loop_steps
 from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
 from verifygrad.tutorials import autodiff, handwritten
 from verifygrad.tutorials.blocks import Block
+from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
 from verifygrad.tutorials.values import (
@@ -48,7 +53,10 @@ _IDENTITY_METHODS = {"clone", "contiguous", "requires_grad_", "squeeze_", "float
 _DETACHING = {"detach", "numpy", "item", "tolist", "detach_", "asnumpy", "asscalar"}
 _NOT_TENSOR_ATTRIBUTES = {"requires_grad", "grad_fn", "shape", "dtype", "device", "is_leaf", "size", "ndim", "stop_gradient", "trainable"}
 _DTYPES = {"float16", "float32", "float64", "double", "int32", "int64", "bfloat16"}
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow}
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow,
+           ast.Mod: operator.mod, ast.FloorDiv: operator.floordiv}  # fmt: skip
+FOLD_CHARS = 400  # a constant's text longer than this is written as its values, where they are shorter
+MAX_UNROLLED = 20_000  # statements the tutorial's own loops may run in all (each iteration's body counted)
 _KNOWN_MODULES = {*autodiff.LIBRARIES, "functorch", "matplotlib", "__future__", "sympy", "IPython"}
 # Names tutorials use without importing them (a snippet of a longer page): what they conventionally stand for.
 DEFAULT_ALIASES = {
@@ -111,6 +119,7 @@ class CodeReader(FunctionCalls):
         self.block: Block | None = None
         self.no_grad = 0
         self.shared: dict[str, set[str]] = {}  # name -> the names sharing its memory (views, .data, from_numpy, plain aliases)
+        self.unrolled = 0  # statements run by the tutorial's loops so far (bounded by MAX_UNROLLED)
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -132,11 +141,13 @@ class CodeReader(FunctionCalls):
             self.not_read(1, "code that cannot be parsed")
             return
         self._comments(source)
-        body = module.body
+        self.statements(module.body, True)
+
+    def statements(self, body: list[ast.stmt], last: bool) -> None:
+        """Statements in order; ``last``: the final one is a cell's last, whose value is shown."""
         for index, statement in enumerate(body):
-            last = index == len(body) - 1
             try:
-                self.statement(statement, last)
+                self.statement(statement, last and index == len(body) - 1)
             except RecursionError:
                 self.not_read(statement.lineno, "code nested too deeply")
             except (KeyError, ValueError, TypeError, AttributeError, IndexError) as err:  # NOTE: a gap in the reader is a line not read, never a crash
@@ -189,12 +200,74 @@ class CodeReader(FunctionCalls):
             self.expression_statement(node, last)
         elif isinstance(node, ast.With):
             self.with_(node, last)
-        elif isinstance(node, ast.Pass):
+        elif isinstance(node, ast.Pass) or self.unrolled_or_decided(node, last):
             pass
         elif isinstance(node, ast.Assert) and compared(node.test) is not None:
             self.agreement(node, *compared(node.test))
         else:
             self.unread_statement(node)
+
+    def unrolled_or_decided(self, node: ast.stmt, last: bool) -> bool:
+        """A loop over constants unrolled, or an if decided by numbers, and read; False for any other statement."""
+        return isinstance(node, ast.For) and self.for_(node) or isinstance(node, ast.If) and self.if_(node, last)
+
+    def for_(self, node: ast.For) -> bool:
+        """``for epoch in range(3):`` over constants, unrolled by the rule a program's loop follows (``loop_steps``), its
+        loop variable a number in each pass; False where the loop is not one of those (it is then listed as not read)."""
+        if node.orelse or not isinstance(node.target, ast.Name) or _jumps(node.body):
+            return False
+        try:
+            steps = loop_steps(node.iter, self.number)
+        except ExprError:
+            return False
+        cost = len(steps) * sum(isinstance(inner, ast.stmt) for statement in node.body for inner in ast.walk(statement))
+        if self.unrolled + cost > MAX_UNROLLED:
+            return False
+        self.unrolled += cost
+        for step in steps:
+            self.aliases.pop(node.target.id, None)
+            self.names[node.target.id] = Number(step)
+            self.statements(node.body, False)
+        return True
+
+    def if_(self, node: ast.If, last: bool) -> bool:
+        """An ``if`` decided by numbers the reader knows (``epoch % 10 == 0``, ``__name__ == "__main__"``): the branch taken
+        is read; False where the condition depends on anything else (the statement is then listed as not read)."""
+        taken = self.decided(node.test)
+        if taken is None:
+            return False
+        self.statements(node.body if taken else node.orelse, last)
+        return True
+
+    def decided(self, test: ast.expr) -> bool | None:
+        """A condition's truth where it compares numbers the reader knows; None otherwise."""
+        if isinstance(test, ast.BoolOp):
+            parts = [self.decided(value) for value in test.values]
+            return None if None in parts else (all(parts) if isinstance(test.op, ast.And) else any(parts))
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.decided(test.operand)
+            return None if inner is None else not inner
+        if isinstance(test, ast.Constant) and isinstance(test.value, bool):
+            return test.value
+        if not isinstance(test, ast.Compare) or any(type(op) not in COMPARISONS for op in test.ops):
+            return None
+        sides = [test.left, *test.comparators]
+        if ast.unparse(test) in ('__name__ == "__main__"', "__name__ == '__main__'"):
+            return True  # a script read as it is run
+        values = []
+        for side in sides:
+            value = self.expression(side) if not isinstance(side, ast.Constant) or type(side.value) in (int, float) else None
+            if not isinstance(value, Number):
+                return None
+            values.append(value.value)
+        return all(COMPARISONS[type(op)](a, b) for op, a, b in zip(test.ops, values, values[1:]))
+
+    def number(self, node: ast.expr) -> float:
+        """A loop bound the reader knows as a number (``range(nb_epochs + 1)``); an ExprError where it is not one."""
+        value = self.expression(node)
+        if not isinstance(value, Number):
+            raise ExprError("not a number the reader knows", 0)
+        return value.value
 
     def agreement(self, node: ast.stmt, left: ast.expr, right: ast.expr) -> None:
         """An assert (or assert_allclose) that two values agree: a claim, kept with both sides as the reader knows them."""
@@ -820,7 +893,8 @@ class CodeReader(FunctionCalls):
         made = Tensor(COMPUTED, line, where, tree=template, refs=tensors, dtype=dtype, device=device, size=size)
         made.random = "unseeded" if made.unseeded else ("seeded" if any(t.random for t in tensors) else "")
         if not made.requires_grad or self.no_grad:
-            return Tensor(CONST, line, where, value=text_of(made), dtype=dtype, device=device, random=made.random, origin=made)
+            text = text_of(made) if made.unseeded else _folded(text_of(made))
+            return Tensor(CONST, line, where, value=text, dtype=dtype, device=device, random=made.random, origin=made)
         return made
 
     def detached(self, tensor: Tensor, node: ast.AST) -> Tensor:
@@ -840,6 +914,30 @@ class CodeReader(FunctionCalls):
 
 _AGREEING = {"allclose", "array_equal", "equal", "assert_allclose", "assert_close", "assert_array_almost_equal", "assert_array_equal",
              "assert_almost_equal", "isclose"}  # fmt: skip
+
+
+def _folded(text: str) -> str:
+    """A long constant's text as its values written out, where shorter: a loop's `w = w - lr * dw` would otherwise
+    write every earlier step out again each time (twice where dw reads w), its text doubling with each pass."""
+    if len(text) <= FOLD_CHARS:
+        return text
+    array = constant_array(text)
+    if array is None or array.size > FOLD_CHARS or not np.all(np.isfinite(array)):
+        return text
+    literal = f"tensor({array.tolist()!r})"
+    return literal if len(literal) < len(text) else text
+
+
+def _jumps(body: list[ast.stmt]) -> bool:
+    """Whether a loop's body leaves it early or returns (break, continue, return, yield), outside functions it defines."""
+    pending = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _unpacked_literal(node: ast.Assign) -> bool:
