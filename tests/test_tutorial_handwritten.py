@@ -103,3 +103,26 @@ def test_a_loop_over_values_the_reader_does_not_know_is_listed_and_what_it_chang
     assert code == 5, output
     assert "line 8: a for loop" in output
     assert "value [1.25]" not in output or "not tied" in output, output
+
+
+def test_a_printed_step_claims_the_hand_gradient_was_the_losss_gradient(tmp_path: Path) -> None:
+    code, output = loop_tutorial(tmp_path, LOOP, "[1.25]\n[1.86333333]\n")
+    assert code == 0, output
+    assert "✓ line 18 (printed output): ∂/∂w dw of the step w - lr * dw (line 12): holds" in output
+    assert "✓ line 19 (printed output): ∂/∂w dw of the step w - lr * dw (line 12): holds" in output
+
+
+def test_a_step_with_a_wrong_hand_gradient_fails_at_the_printed_value_though_the_arithmetic_holds(tmp_path: Path) -> None:
+    wrong = LOOP.replace("np.mean(2 * (pred - y) * x, keepdims=True)", "np.mean((pred - y) * x, keepdims=True)")  # the 2 forgotten
+    code, output = loop_tutorial(tmp_path, wrong.replace("w = w - lr * dw", "w -= lr * dw"), "[0.875]\n[1.38291667]\n")
+    assert code == 1, output
+    assert "✓ line 18 (printed output): value [0.875]: holds" in output  # the code's arithmetic
+    assert "✗ line 18 (printed output): ∂/∂w dw of the step w - lr * dw (line 12): wrong (w[0]: claimed -7.5, true -15)" in output
+    assert "loop.md:18: FAIL loop.md:11:loss_w_by_hand_dw: claim grad.w: wrong" in output
+
+
+def test_a_step_whose_gradient_cannot_be_paired_is_listed_with_the_reason(tmp_path: Path) -> None:
+    two_losses = LOOP.replace("    dw = ", "    cost = np.sum(w ** 2)\n    dw = ")
+    code, output = loop_tutorial(tmp_path, two_losses, "[1.25]\n[1.86333333]\n")
+    assert code == 0 and "∂/∂w dw of the step" not in output, output
+    assert "dw reads as a hand-written gradient; not paired with a loss: several losses depend on w (loss, cost)" in output

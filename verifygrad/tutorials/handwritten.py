@@ -33,6 +33,20 @@ class HandGradient:
     derivation: Derivation | None = None  # the loss as a function of the tensor the name differentiates with respect to
     leaf: Tensor | None = None
     why: str = ""  # why it was not paired
+    of: object = None  # the value its name differentiates with respect to, as bound when it was assigned
+
+
+@dataclass(frozen=True)
+class Step:
+    """A parameter update with a hand-written gradient, ``w = w - lr * dw`` or ``w -= lr * dw``: the new value printed
+    claims that it is the old one minus ``rate`` times the loss's true gradient."""
+
+    name: str
+    tensor: Tensor  # the new value
+    hand: HandGradient
+    rate: float
+    line: int
+    text: str  # the step as written: `w - lr * dw`
 
 
 def named_derivative(name: str, bound: dict[str, object]) -> tuple[str | None, str] | None:
@@ -56,7 +70,7 @@ def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: 
         return None
     loss_name, wrt_name = named
     wrt = bound[wrt_name]
-    unpaired = HandGradient(name, tensor, line, where)
+    unpaired = HandGradient(name, tensor, line, where, of=wrt)
     if not isinstance(wrt, Tensor):
         return _why(unpaired, f"{wrt_name} is not a tensor the reader followed")
     candidates = [loss_name] if loss_name else [n for n in LOSS_NAMES if isinstance(bound.get(n), Tensor) and n != name]
@@ -80,11 +94,11 @@ def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: 
     if grad_value.shape != wrt_value.shape:
         return _why(unpaired, f"{name} has shape {grad_value.shape}, {wrt_name} has {wrt_value.shape}")
     derivation = Derivation(output, f"∂{loss}/∂{wrt_name} (by hand: {name})", None, line, where, leaves=leaves_of(output))
-    return HandGradient(name, tensor, line, where, derivation, leaf)
+    return HandGradient(name, tensor, line, where, derivation, leaf, of=wrt)
 
 
 def _why(unpaired: HandGradient, why: str) -> HandGradient:
-    return HandGradient(unpaired.name, unpaired.tensor, unpaired.line, unpaired.where, why=why)
+    return HandGradient(unpaired.name, unpaired.tensor, unpaired.line, unpaired.where, why=why, of=unpaired.of)
 
 
 def graph(tensor: Tensor) -> list[Tensor]:

@@ -91,6 +91,7 @@ class Reading:
     rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
     # formula program, file line of the backward, where, what it is)
     hand_gradients: list[handwritten.HandGradient] = field(default_factory=list)  # variables named as derivatives of the loss
+    steps: list[handwritten.Step] = field(default_factory=list)  # parameter updates with a hand-written gradient
 
 
 @dataclass(frozen=True)
@@ -372,8 +373,12 @@ class CodeReader(FunctionCalls):
                 paired = handwritten.pair(target.id, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
                 if paired is not None:
                     self.reading.hand_gradients.append(paired)
+            old = self.names.get(target.id)
             self.names[target.id] = value
             self.share(target.id, getattr(node, "value", None))
+            taken = getattr(node, "value", None)
+            if isinstance(taken, ast.BinOp) and isinstance(taken.op, ast.Sub) and isinstance(taken.left, ast.Name) and taken.left.id == target.id:
+                self.step(target.id, old, value, taken.right, node)
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Sequence) and len(value.items) == len(target.elts):
             for element, item in zip(target.elts, value.items):
                 self.assign(element, item, ast.Pass(lineno=node.lineno, col_offset=node.col_offset))  # NOTE: no value to share memory with
@@ -407,6 +412,30 @@ class CodeReader(FunctionCalls):
         # NOTE: `x += 1` on an array or tensor changes it in place: what shares its memory changes too
         self.invalidate(node.target.id, f"line {self.file_line(node.lineno)} changed {node.target.id} in place", keep=True)
         self.names[node.target.id] = self.expression(combined)
+        if isinstance(node.op, ast.Sub):
+            self.step(node.target.id, current, self.names[node.target.id], node.value, node)
+
+    def step(self, name: str, old: Value | None, new: Value, taken: ast.expr, node: ast.stmt) -> None:
+        """``w = w - lr * dw`` or ``w -= lr * dw`` where dw is a hand-written gradient paired with this w: recorded, so that
+        the new value printed is also a claim that dw was the loss's true gradient (lr a number, or dw alone)."""
+        if not isinstance(old, Tensor) or not isinstance(new, Tensor):
+            return
+        if isinstance(taken, ast.Name):
+            pairs = [(taken, None)]
+        elif isinstance(taken, ast.BinOp) and isinstance(taken.op, ast.Mult):
+            pairs = [(taken.left, taken.right), (taken.right, taken.left)]
+        else:
+            return
+        for gradient, rate_node in pairs:
+            rate = Number(1.0) if rate_node is None else self.expression(rate_node) if isinstance(rate_node, (ast.Name, ast.Constant)) else None
+            if not isinstance(gradient, ast.Name) or not isinstance(rate, Number):
+                continue
+            value = self.names.get(gradient.id)
+            hand = next((h for h in reversed(self.reading.hand_gradients) if h.tensor is value and h.of is old), None)
+            if hand is not None:
+                text = f"{name} - {ast.unparse(taken)}"
+                self.reading.steps.append(handwritten.Step(name, new, hand, float(rate.value), self.file_line(node.lineno), text))
+                return
 
     def with_(self, node: ast.With, last: bool) -> None:
         stops = 0

@@ -21,6 +21,7 @@ from verifygrad.tutorials.findings import (
     last_shown,
     math_spans,
     prose_chains,
+    step_claims,
     tie_math,
     tie_outputs,
     unread_math,
@@ -78,6 +79,7 @@ def read_tutorial(path: Path) -> Tutorial:
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
     agreement_claims(findings, reading)
     hand_gradient_claims(findings, reading)
+    step_claims(findings, reading)
     for derivation, leaf, formula, line, where, label in reading.rules:  # a custom backward: the VJP it claims for forward
         source = "custom jvp" if label.endswith(".jvp") else "custom backward"
         findings.found.append(Found("formula", line, where, source, label, leaf=leaf, derivations=(derivation,), formula=formula,
