@@ -126,3 +126,54 @@ def test_a_step_whose_gradient_cannot_be_paired_is_listed_with_the_reason(tmp_pa
     code, output = loop_tutorial(tmp_path, two_losses, "[1.25]\n[1.86333333]\n")
     assert code == 0 and "∂/∂w dw of the step" not in output, output
     assert "dw reads as a hand-written gradient; not paired with a loss: several losses depend on w (loss, cost)" in output
+
+
+BY_HAND = """import numpy as np
+x = np.array([[1.0, 2.0], [0.5, -1.0], [-1.5, 0.25]])
+y = np.array([[1.0], [0.0], [1.0]])
+w = np.array([[0.2], [-0.4]])
+
+def gradients(w, x, y):
+    pred = x @ w
+    loss = np.mean((pred - y) ** 2)
+    dw = 2 * x.T @ (pred - y) / 3
+    return dw
+
+dw = gradients(w, x, y)
+print(dw)
+"""
+
+
+def by_hand(tmp_path: Path, code: str, output: str) -> tuple[int, str]:
+    path = tmp_path / "by_hand.md"
+    path.write_text(f"```python\n{code}```\n\n```\n{output}```\n")
+    return cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+
+
+def test_a_hand_gradient_computed_inside_a_function_is_paired_with_the_loss_it_computes(tmp_path: Path) -> None:
+    code, output = by_hand(tmp_path, BY_HAND, "[[ 0.5]\n [-2.7]]\n")
+    assert code == 0, output
+    assert "PASS  ∂loss/∂w (by hand: dw) at line 10" in output
+    assert "✓ line 18 (printed output): ∂/∂w [0.5, -2.7]: holds" in output
+
+
+def test_a_wrong_hand_gradient_inside_a_function_fails_at_the_printed_value(tmp_path: Path) -> None:
+    code, output = by_hand(tmp_path, BY_HAND.replace("(pred - y) / 3", "(pred - y)"), "[[ 1.5]\n [-8.1]]\n")
+    assert code == 1, output
+    assert "✗ line 18 (printed output): ∂/∂w [1.5, -8.1]: wrong (w[1,0]: claimed -8.1, true -2.7)" in output
+    assert "✓ line 18 (printed output): value [1.5, -8.1]: holds" in output
+
+
+def test_steps_with_a_functions_gradient_in_a_loop_are_each_checked(tmp_path: Path) -> None:
+    loop = BY_HAND.replace("dw = gradients(w, x, y)\nprint(dw)\n", "for step in range(2):\n    dw = gradients(w, x, y)\n    w = w - 0.1 * dw\n    print(w)\n")
+    code, output = by_hand(tmp_path, loop, "[[ 0.15]\n [-0.13]]\n[[0.09141667]\n [0.052625  ]]\n")
+    assert code == 0, output
+    assert "✓ line 20 (printed output): ∂/∂w dw of the step w - 0.1 * dw (line 15): holds" in output
+    assert "✓ line 22 (printed output): ∂/∂w dw of the step w - 0.1 * dw (line 15): holds" in output
+
+
+def test_a_function_that_updates_its_argument_in_place_leaves_it_unknown_to_the_caller(tmp_path: Path) -> None:
+    train = BY_HAND.replace("    return dw\n", "    w -= 0.1 * dw\n    return dw\n").replace("print(dw)\n", "print(w)\n")
+    code, output = by_hand(tmp_path, train, "[[ 0.15]\n [-0.13]]\n")
+    assert code != 1, output
+    assert "not checked: line 14 changed w and was not read (gradients() updates w in place)" in output

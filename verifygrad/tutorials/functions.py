@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from verifygrad.language.bindings import LIKE, canonical, dotted_node, spelling
-from verifygrad.tutorials import autodiff, custom
+from verifygrad.tutorials import autodiff, custom, handwritten
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import base_name, changed_names
 from verifygrad.tutorials.values import (
@@ -186,6 +186,13 @@ class FunctionCalls:
         """A function that changes an argument or a global in place (``a[0] = 1``, ``a.add_(1)``): what the caller handed it is unknown after."""
         parameters = [a.arg for a in function.definition.args.args]
         local = {n.id for n in ast.walk(function.definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for statement in ast.walk(ast.Module(function.definition.body, [])):  # NOTE: `a -= 1` on an array changes it in place
+            if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name) and statement.target.id in parameters:
+                position = parameters.index(statement.target.id)
+                handed = base_name(node.args[position]) if position < len(node.args) else None
+                if handed is not None and isinstance(self.names.get(handed), Tensor):
+                    self.invalidate(handed, f"line {self.file_line(node.lineno)} changed {handed} and was not read ({_name_of(function)}() "
+                                            f"updates {statement.target.id} in place)")  # fmt: skip
         for name, how in changed_names(ast.Module(function.definition.body, [])):
             if not (how.endswith(" assigned") or how.startswith(".")):  # NOTE: the body's calls are the language's, which change nothing
                 continue
@@ -211,6 +218,8 @@ class FunctionCalls:
                 return argument
             if not isinstance(argument, (Tensor, Number)):
                 return self.unknown(node, f"{name}() of something that is not a tensor")
+        if self.by_hand(function, arguments):
+            return self.inline(function, arguments, node)
         returned = _returned(definition)
         if isinstance(returned, ast.Tuple) and part is None:
             return Sequence(tuple(self.call_function(function, arguments, node, index, stand_ins) for index in range(len(returned.elts))))
@@ -278,6 +287,20 @@ class FunctionCalls:
         if isinstance(value, Number):
             leaf.dtype = dtype
         return leaf
+
+    def by_hand(self, function: Function, arguments: list) -> bool:
+        """A function of constants (numpy, or torch without autograd) that assigns a variable named as a derivative
+        (``dW1 = ...``): read inline, so that its hand-written gradient is paired with the loss it computes."""
+        if function.rule is not None or not all(isinstance(a, Number) or isinstance(a, Tensor) and a.kind == CONST for a in arguments):
+            return False
+        definition = function.definition
+        local = {a.arg for a in definition.args.args} | {n.id for n in ast.walk(definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        return any(handwritten.named_derivative(name, dict.fromkeys(local)) is not None for name in local)
+
+    def inline(self, function: Function, arguments: list, node: ast.AST) -> Any:
+        """A call read by binding the parameters and reading the body's statements here, then its return; the caller's
+        names are restored after (what the body changes in place is made unknown by ``mutated_by``)."""
+        return self.higher_order(function, arguments, node)
 
     def higher_order(self, function: Function, arguments: list, node: ast.AST) -> Any:
         """``def hessian(f): return jacfwd(jacrev(f))``, ``def vgrad(f, x): y, pull = vjp(f, x); return pull(ones(y.shape))[0]``:

@@ -359,7 +359,7 @@ class CodeReader(FunctionCalls):
                 return True
         return False
 
-    def assign(self, target: ast.expr, value: Value, node: ast.stmt) -> None:
+    def assign(self, target: ast.expr, value: Value, node: ast.stmt, pairing: bool = True) -> None:
         if isinstance(target, ast.Name):
             self.aliases.pop(target.id, None)
             if isinstance(value, Function) and not value.emitted:  # f = lambda x: ...
@@ -370,9 +370,8 @@ class CodeReader(FunctionCalls):
             if isinstance(value, Tensor):
                 self.reading.bindings.append((target.id, value, self.file_line(node.lineno)))
                 value.bound = value.bound or target.id
-                paired = handwritten.pair(target.id, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
-                if paired is not None:
-                    self.reading.hand_gradients.append(paired)
+            if isinstance(value, Tensor) and pairing:
+                self.pair(target.id, value, node)
             old = self.names.get(target.id)
             self.names[target.id] = value
             self.share(target.id, getattr(node, "value", None))
@@ -381,7 +380,10 @@ class CodeReader(FunctionCalls):
                 self.step(target.id, old, value, taken.right, node)
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Sequence) and len(value.items) == len(target.elts):
             for element, item in zip(target.elts, value.items):
-                self.assign(element, item, ast.Pass(lineno=node.lineno, col_offset=node.col_offset))  # NOTE: no value to share memory with
+                self.assign(element, item, ast.Pass(lineno=node.lineno, col_offset=node.col_offset), pairing=False)  # NOTE: no memory shared
+            for element, item in zip(target.elts, value.items):  # NOTE: `dw, loss = grads(w)`: paired once the loss is bound too
+                if isinstance(element, ast.Name) and isinstance(item, Tensor):
+                    self.pair(element.id, item, node)
         elif isinstance(target, (ast.Tuple, ast.List)):
             self.not_read(node.lineno, "tuple unpacking")
             self.changed_unread(target, "tuple unpacking")
@@ -396,6 +398,16 @@ class CodeReader(FunctionCalls):
         else:
             self.not_read(node.lineno, f"an assignment to {ast.unparse(target)}")
             self.changed_unread(node, f"an assignment to {ast.unparse(target)}")
+
+    def pair(self, name: str, value: Tensor, node: ast.stmt) -> None:
+        """A tensor bound to a name that reads as a derivative (``dW1``, ``dL_dw``): its pairing with the loss, recorded."""
+        earlier = [hand for hand in self.reading.hand_gradients if hand.tensor is value]  # a function's dw, returned and bound again
+        if any(hand.derivation is not None for hand in earlier):
+            return
+        paired = handwritten.pair(name, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
+        if paired is not None and (paired.derivation is not None or not earlier):
+            self.reading.hand_gradients[:] = [hand for hand in self.reading.hand_gradients if hand not in earlier]
+            self.reading.hand_gradients.append(paired)
 
     def augmented(self, node: ast.AugAssign) -> None:
         if not isinstance(node.target, ast.Name):
