@@ -177,3 +177,26 @@ def test_a_function_that_updates_its_argument_in_place_leaves_it_unknown_to_the_
     code, output = by_hand(tmp_path, train, "[[ 0.15]\n [-0.13]]\n")
     assert code != 1, output
     assert "not checked: line 14 changed w and was not read (gradients() updates w in place)" in output
+
+
+def test_a_backward_beside_its_forward_is_checked_as_its_vjp_though_never_called() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "layer_backward.md"))
+    assert code == 0, output
+    for name in ("x", "w", "b"):
+        assert f"✓ line 24 (hand-written backward): ∂/∂{name} tanh_layer_backward() gives d{name}: the VJP of tanh_layer_forward()" in output
+
+
+def test_a_wrong_backward_fails_naming_the_function_and_its_return_line() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "layer_backward_wrong.md"))
+    assert code == 1, output
+    assert "layer_backward_wrong.md:24: FAIL layer_backward_wrong.md:24:loss_x_by_hand_dx: claim grad.x: wrong" in output
+    assert "✗ line 24 (hand-written backward): ∂/∂w tanh_layer_backward() gives dw: the VJP of tanh_layer_forward()" in output
+
+
+def test_a_backward_whose_forward_needs_a_value_the_reader_cannot_choose_is_listed(tmp_path: Path) -> None:
+    text = (FIXTURES / "layer_backward.md").read_text().replace("(x, w, b)", "(x, w, b, mode)")
+    path = tmp_path / "layer.md"
+    path.write_text(text)
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 5, output
+    assert "line 24: the hand-written backward tanh_layer_backward(): not checked: tanh_layer_forward()'s parameter mode has no gradient" in output

@@ -46,11 +46,13 @@ class FunctionCalls:
 
     names: dict[str, Any]
     aliases: dict[str, str]
+    defined_in: dict[int, Any]  # id of a def's node -> the code block it was written in
 
     # -- the tutorial's functions ---------------------------------------------------------------
 
     def define(self, node: ast.FunctionDef) -> None:
         self.aliases.pop(node.name, None)
+        self.defined_in[id(node)] = self.block
         pending = self.rule_pending(node.decorator_list[0]) if len(node.decorator_list) == 1 else None
         if pending is not None:  # @f.defjvp def f_jvp(primals, tangents)
             self.names[node.name] = Function(node, self.file_line(node.lineno), node.name)

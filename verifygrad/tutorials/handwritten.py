@@ -69,8 +69,9 @@ def named_derivative(name: str, bound: dict[str, object]) -> tuple[str | None, s
     return None
 
 
-def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: str) -> HandGradient | None:
-    """The pairing of a derivative-named tensor with the loss and the tensor its name says, decided from ``bound`` (the names now)."""
+def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: str, returned: bool = False) -> HandGradient | None:
+    """The pairing of a derivative-named tensor with the loss and the tensor its name says, decided from ``bound`` (the names now);
+    ``returned``: a gradient a backward function returns for its forward's input (`dbeta = dout.sum(0)` reads no input)."""
     named = named_derivative(name, bound)
     if named is None:
         return None
@@ -90,7 +91,7 @@ def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: 
     if len(depending) > 1:
         return _why(unpaired, f"several losses depend on {wrt_name} ({', '.join(depending)})")
     ((loss, (output, downstream)),) = depending.items()
-    if not any(id(step) in downstream or step.stands_for is wrt for step in graph(tensor)):  # NOTE: a step vector `dx = 0.01 * ones(3)` is not
+    if not returned and not any(id(step) in downstream or step.stands_for is wrt for step in graph(tensor)):  # NOTE: a step vector `dx = 0.01 * ones(3)` is not
         return _why(unpaired, f"{name} is not computed from {wrt_name} or from what {loss} computes with it")
     loss_value, grad_value, wrt_value = (known_value(t) for t in (bound[loss], tensor, wrt))
     if loss_value is None or grad_value is None or wrt_value is None:

@@ -121,6 +121,7 @@ class CodeReader(FunctionCalls):
         self.no_grad = 0
         self.shared: dict[str, set[str]] = {}  # name -> the names sharing its memory (views, .data, from_numpy, plain aliases)
         self.unrolled = 0  # statements run by the tutorial's loops so far (bounded by MAX_UNROLLED)
+        self.defined_in: dict[int, Block | None] = {}
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -565,6 +566,8 @@ class CodeReader(FunctionCalls):
             self.reading.shown[-1].append(Shown(Unknown(label), line, self.where(node.lineno), f"line {line}: {label}", opaque=True))
 
     def show(self, value: Value, node: ast.AST, label: str) -> None:
+        if isinstance(value, Sequence) and value.shape:
+            value = Other("shape")
         if isinstance(value, Sequence):  # a tuple of gradients prints each in turn
             for index, item in enumerate(value.items):
                 self.show(item, node, f"{label}[{index}]")
@@ -664,6 +667,10 @@ class CodeReader(FunctionCalls):
             return owner
         if node.attr == "data" and isinstance(owner, Tensor):
             return self.detached(owner, node)
+        if node.attr == "shape" and isinstance(owner, Tensor):
+            known = constant_array(owner.value) if owner.kind != COMPUTED else handwritten.known_value(owner)
+            if known is not None:  # `N, D = x.shape`: whole numbers the code computes with
+                return Sequence(tuple(Number(size) for size in known.shape), shape=True)
         if node.attr in ("T", "mT") and isinstance(owner, Tensor):
             return self.combine(ast.Attribute(_ref(0), node.attr, ast.Load()), [owner], node)
         if node.attr in _NOT_TENSOR_ATTRIBUTES or isinstance(owner, GradOf):
@@ -682,6 +689,10 @@ class CodeReader(FunctionCalls):
                 return callee
             if isinstance(node.func, ast.Attribute):
                 return self.method(node)
+            if isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1 and not node.keywords:
+                shape = self.expression(ast.Attribute(node.args[0], "shape", ast.Load(), **_place(node)))
+                if isinstance(shape, Sequence) and shape.items:  # len(y): the first dimension of a tensor the reader knows
+                    return shape.items[0]
             if isinstance(node.func, ast.Name) and node.func.id in ("float", "int") and len(node.args) == 1:
                 inner = self.expression(node.args[0])
                 return inner if isinstance(inner, (Number, Unknown)) else Other(node.func.id)
@@ -731,6 +742,8 @@ class CodeReader(FunctionCalls):
         items = tuple(self.expression(item) for item in node.elts)
         if items and all(isinstance(item, (Tensor, GradOf, Sequence)) for item in items):
             return Sequence(items)
+        if any(isinstance(item, Tensor) for item in items) and all(isinstance(item, (Tensor, Number)) for item in items):
+            return Sequence(items)  # `cache = (xhat, gamma, eps)`: unpacked again later
         return Other("a list")
 
     def _Subscript(self, node: ast.Subscript) -> Value:
@@ -805,7 +818,8 @@ class CodeReader(FunctionCalls):
                 return inner if isinstance(inner, Unknown) else self.unknown(node, f"{short}() of data that is not written out")
             made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({literal})")
         else:
-            args = [_literal_text(arg) for arg in node.args]
+            shaped = self.shape_of(node.args) if short in ("ones", "zeros") and node.args and not node.keywords else None
+            args = [f"({', '.join(shaped)},)"] if shaped is not None else [_literal_text(arg) for arg in node.args]
             keywords = [k for k in node.keywords if k.arg == "fill_value"]
             if None in args:
                 return self.unknown(node, f"{short}() with arguments that are not literal numbers")
@@ -843,6 +857,9 @@ class CodeReader(FunctionCalls):
         """A shape written as numbers, a list or tuple of them (`randn([])`, `randn((2, 3))`) or names bound to whole numbers."""
         if len(arguments) == 1 and isinstance(arguments[0], (ast.List, ast.Tuple)):
             arguments = arguments[0].elts
+        elif len(arguments) == 1 and isinstance(arguments[0], ast.Attribute) and arguments[0].attr == "shape":
+            known = self.expression(arguments[0])  # np.ones(x.shape)
+            return [repr(item.value) for item in known.items] if isinstance(known, Sequence) and known.shape else None
         shape = []
         for argument in arguments:
             value = self.expression(argument) if isinstance(argument, ast.Name) else None
@@ -955,6 +972,10 @@ class CodeReader(FunctionCalls):
 
 _AGREEING = {"allclose", "array_equal", "equal", "assert_allclose", "assert_close", "assert_array_almost_equal", "assert_array_equal",
              "assert_almost_equal", "isclose"}  # fmt: skip
+
+
+def _place(node: ast.AST) -> dict[str, int]:
+    return {key: getattr(node, key, 0) for key in ("lineno", "col_offset", "end_lineno", "end_col_offset")}
 
 
 def _folded(text: str) -> str:

@@ -27,6 +27,7 @@ from verifygrad.tutorials.findings import (
     unread_math,
 )
 from verifygrad.tutorials.interpret import CodeReader, Reading
+from verifygrad.tutorials.pairs import backward_pairs
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.python2 import modernise
 from verifygrad.tutorials.symbolic import Display, Symbolic, tie
@@ -77,6 +78,7 @@ def read_tutorial(path: Path) -> Tutorial:
         if printed:
             earlier = [item for item in reading.shown[index] if item.line <= line]
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
+    backward_pairs(reader, findings)
     agreement_claims(findings, reading)
     hand_gradient_claims(findings, reading)
     step_claims(findings, reading)
