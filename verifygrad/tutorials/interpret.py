@@ -216,8 +216,8 @@ class CodeReader(FunctionCalls):
     def for_(self, node: ast.For) -> bool:
         """``for epoch in range(3):`` over constants, unrolled by the rule a program's loop follows (``loop_steps``), its
         loop variable a number in each pass; False where the loop is not one of those (it is then listed as not read)."""
-        if node.orelse or not isinstance(node.target, ast.Name) or _jumps(node.body):
-            return False
+        if node.orelse or not isinstance(node.target, ast.Name) or _jumps(node.body) or _trains(node):
+            return False  # NOTE: a training loop with an optimizer is not read either way: it is listed as one
         try:
             steps = loop_steps(node.iter, self.number)
         except ExprError:
@@ -306,7 +306,7 @@ class CodeReader(FunctionCalls):
         }.get(type(node), f"a {type(node).__name__} statement")  # fmt: skip
         if isinstance(node, ast.ClassDef) and any("Module" in ast.unparse(base) for base in node.bases):
             what = "an nn.Module definition"
-        if isinstance(node, (ast.For, ast.While)) and any(isinstance(n, ast.Attribute) and n.attr in ("step", "zero_grad") for n in ast.walk(node)):
+        if isinstance(node, (ast.For, ast.While)) and _trains(node):
             what = "a training loop with an optimizer"
         if isinstance(node, ast.While) and self._mentions_unseeded(node.test):
             what += " (unseeded random input decides the loop)"
@@ -988,6 +988,11 @@ def _folded(text: str) -> str:
         return text
     literal = f"tensor({array.tolist()!r})"
     return literal if len(literal) < len(text) else text
+
+
+def _trains(node: ast.AST) -> bool:
+    """Whether a loop steps an optimizer (`optimizer.step()`, `zero_grad()`)."""
+    return any(isinstance(n, ast.Attribute) and n.attr in ("step", "zero_grad") for n in ast.walk(node))
 
 
 def _jumps(body: list[ast.stmt]) -> bool:
