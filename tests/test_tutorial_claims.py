@@ -224,6 +224,29 @@ def test_values_printed_by_code_not_read_are_never_paired_with_the_values_after_
     assert "line 12: printed output [0]: not tied: printed by code that was not read (line 6: a for loop)" in output
 
 
+HELPER = """import matplotlib.pyplot as plt
+def show(fn, lo=-1.0, n=50):
+    xs = np.linspace(lo, 1.0, num=n)
+    plt.plot(xs, fn(xs)); plt.show()
+x = torch.tensor([3.0], requires_grad=True)
+f = lambda t: t * t
+f(x).sum().backward()
+show(f, lo=-2.0)
+print(f(x), x.grad)
+"""
+
+
+def test_a_call_of_the_tutorials_own_function_that_prints_nothing_keeps_the_values_around_it_paired(tmp_path: Path) -> None:
+    path = tmp_path / "plot.md"
+    path.write_text(_markdown(HELPER, "tensor([9.], grad_fn=<MulBackward0>) tensor([6.])\n"))
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "∂/∂x [6]: holds" in output and "value [9]: holds" in output
+    path.write_text(_markdown(HELPER.replace("plt.show()", "print(fn(xs).max())"), "tensor(1.)\ntensor([9.], grad_fn=<MulBackward0>) tensor([6.])\n"))
+    code, output = cli("check", "--no-color", str(path))  # a helper that prints: what it printed is not known
+    assert "line 16: printed output 1: not tied: printed by code that was not read (line 11: a call of show(f, lo=-2.0))" in output, output
+
+
 def test_in_a_notebook_the_not_read_list_names_the_cell(tmp_path: Path) -> None:
     cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Loop\n"]},
              {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],

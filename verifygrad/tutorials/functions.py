@@ -37,6 +37,10 @@ from verifygrad.tutorials.values import (
     leaves_of,
 )
 
+# Calls a silent function's body may make: builtins that print nothing, and methods other than these printing ones.
+_SILENT_BUILTINS = {"range", "len", "zip", "enumerate", "float", "int", "abs", "min", "max", "sum", "list", "tuple", "round", "sorted",
+                    "isinstance", "str", "dict", "set", "map", "reversed", "iter", "next", "bool", "type"}  # fmt: skip
+_PRINTING_METHODS = {"print", "display", "pprint", "write", "info", "warning", "debug", "error", "log", "format_exc", "print_exc"}
 MAX_VMAP_ROWS = 64  # rows of a vmapped batch written out as calls in the case's program
 _QUANTITY = {"grad": "grad", "value_and_grad": "grad", "grad_and_value": "grad", "elementwise_grad": "grad", "jacobian": "jacobian", "hessian": "hessian"}
 
@@ -173,6 +177,8 @@ class FunctionCalls:
         if isinstance(callee, Pullback) and len(node.args) == 1 and not node.keywords:
             return self.pulled_back(callee, node.args[0], node)
         if isinstance(callee, (Tape, Pullback)) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+            if isinstance(callee, Function):
+                self.mutated_by(callee, node)  # NOTE: not read, it may still change what it is handed
             return self.unknown(node, f"a call of {ast.unparse(node.func)[:40]} with keywords or *arguments")
         arguments = [self.expression(arg) for arg in node.args]
         if isinstance(callee, Transform):
@@ -183,6 +189,36 @@ class FunctionCalls:
             self.rule_claims(callee, made, arguments if leaves else list(made.refs[: len(arguments)]), node)  # at constants: the stand-ins
         self.mutated_by(callee, node)
         return made
+
+    def silent(self, call: ast.expr) -> bool:
+        """A call of the tutorial's own function whose body prints nothing (plots, computes): no printed value is its.
+        Its body may call the libraries' functions and methods, and the tutorial's functions that are silent too."""
+        pending = [call.func.id] if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else []
+        outer = self.names.get(pending[0]) if pending else None
+        handed = {}  # the top function's parameters bound to the functions the call hands it (`visualize_fn(f)` calls f)
+        if isinstance(outer, Function):
+            given = {**dict(zip([a.arg for a in outer.definition.args.args], call.args)), **{k.arg: k.value for k in call.keywords if k.arg}}
+            handed = {name: value.id for name, value in given.items() if isinstance(value, ast.Name)}
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            function = self.names.get(handed.get(name, name))
+            if name in seen:
+                continue
+            seen.add(name)
+            if not isinstance(function, Function):
+                return False
+            for inner in ast.walk(function.definition):
+                if not isinstance(inner, ast.Call):
+                    continue
+                if isinstance(inner.func, ast.Attribute):
+                    if inner.func.attr in _PRINTING_METHODS:
+                        return False
+                elif isinstance(inner.func, ast.Name) and inner.func.id not in _SILENT_BUILTINS:
+                    pending.append(inner.func.id)  # NOTE: print, display and anything unknown are not silent
+                elif not isinstance(inner.func, ast.Name):
+                    return False
+        return bool(seen)
 
     def mutated_by(self, function: Function, node: ast.Call) -> None:
         """A function that changes an argument or a global in place (``a[0] = 1``, ``a.add_(1)``): what the caller handed it is unknown after."""

@@ -533,7 +533,7 @@ class CodeReader(FunctionCalls):
         value = self.expression(call)
         if last:
             self.show(value, node, ast.unparse(call))
-        elif isinstance(value, Unknown) and not value.tensor:
+        elif isinstance(value, Unknown) and not value.tensor and not self.silent(call):
             self.may_print(node, f"a call of {ast.unparse(call)[:40]}")
 
     def print_(self, call: ast.Call) -> None:
