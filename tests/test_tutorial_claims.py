@@ -470,3 +470,8 @@ def test_a_chain_whose_middle_step_rounds_its_products_holds(tmp_path: Path) -> 
     page.write_text(CHAIN.format(last="0.4272"), encoding="utf-8")
     code, output = cli("check", "--no-color", str(page))
     assert code == 1 and "claim value: wrong (value: claimed 0.4272, true 0.4172" in output, output
+
+
+def test_a_tuple_of_floats_is_a_value_each_and_a_shape_is_none() -> None:
+    assert [float(item.values) for item in read_printed("(24.0, 10.000000000047748)\n")] == [24.0, 10.000000000047748]
+    assert read_printed("(2, 3)\n") == [] and read_printed("(3,)\n") == []  # numpy prints a shape so

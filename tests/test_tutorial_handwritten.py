@@ -200,3 +200,35 @@ def test_a_backward_whose_forward_needs_a_value_the_reader_cannot_choose_is_list
     code, output = cli("check", "--no-color", str(path))
     assert code == 5, output
     assert "line 24: the hand-written backward tanh_layer_backward(): not checked: tanh_layer_forward()'s parameter mode has no gradient" in output
+
+
+DERIVATIVES = """def f(x, y):
+    return x * x * y + y + 2
+
+def df(x, y):
+    return 2 * x * y, x * x + 1
+
+def g(x):
+    return 3 * x ** 2 - 4 * x
+
+def dg(x):
+    return 6 * x - 4
+
+print(df(3.0, 4.0))
+print(dg(1.0))
+"""
+
+
+def test_a_function_named_as_anothers_derivative_is_checked_as_its_gradient_where_it_prints(tmp_path: Path) -> None:
+    code, output = by_hand(tmp_path, DERIVATIVES, "(24.0, 10.0)\n2.0\n")
+    assert code == 0, output
+    assert "✓ line 19 (printed output): ∂/∂x 24, df() as the derivative of f(): holds" in output
+    assert "✓ line 19 (printed output): ∂/∂y 10, df() as the derivative of f(): holds" in output
+    assert "✓ line 20 (printed output): ∂/∂x 2, dg() as the derivative of g(): holds" in output
+
+
+def test_a_wrong_derivative_function_fails_at_what_it_printed(tmp_path: Path) -> None:
+    code, output = by_hand(tmp_path, DERIVATIVES.replace("6 * x - 4", "6 * x + 4"), "(24.0, 10.0)\n10.0\n")
+    assert code == 1, output
+    assert "✗ line 20 (printed output): ∂/∂x 10, dg() as the derivative of g(): wrong (x: claimed 10.0, true 2)" in output
+    assert "✓ line 20 (printed output): value 10: holds" in output  # the arithmetic is right

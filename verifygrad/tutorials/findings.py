@@ -183,6 +183,18 @@ def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
                                         values=item.values, written=item.written, status=item.status, label=hand.name))  # fmt: skip
 
 
+def derivative_function_claims(findings: Findings, reading: Reading) -> None:
+    """What a function named as another's derivative returned (`print(df(3.0))` beside `f`): a claim about f's gradient."""
+    for value, grad, what in reading.hand_functions:
+        for item in [item for item in findings.found if item.kind == "value" and item.tensor is value]:
+            for derivation in grad.contributions:
+                if derivation not in reading.derivations:
+                    reading.derivations.append(derivation)
+            findings.found.append(Found("grad", item.line, item.where, item.source, f"{item.text}, {what}", leaf=grad.leaf,
+                                        derivations=grad.contributions, values=item.values, written=item.written, status=item.status,
+                                        label=what))  # fmt: skip
+
+
 def step_claims(findings: Findings, reading: Reading) -> None:
     """A printed parameter after a step with a hand-written gradient (`w = w - lr * dw`, then `print(w)`): the value printed
     is the code's arithmetic, and the step claims dw is the loss's gradient there; that claim is checked at the printed line."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 from typing import Any
 
 import numpy as np
@@ -184,11 +185,30 @@ class FunctionCalls:
         if isinstance(callee, Transform):
             return self.transformed(callee, arguments, node)
         made = self.call_function(callee, arguments, node)
+        self.derivative_function(callee, arguments, made, node)
         if callee.rule is not None and isinstance(made, Tensor):
             leaves = any(isinstance(a, Tensor) and a.kind == LEAF for a in arguments)
             self.rule_claims(callee, made, arguments if leaves else list(made.refs[: len(arguments)]), node)  # at constants: the stand-ins
         self.mutated_by(callee, node)
         return made
+
+    def derivative_function(self, function: Function, arguments: list, made: Any, node: ast.Call) -> None:
+        """``df(3.0)`` beside ``f``: a function named as another's derivative (``df``, ``f_prime``, ``grad_f``, ``dfdx``), called
+        at numbers, returns what it claims is f's gradient there; recorded so that what it prints is checked as that."""
+        target = derivative_target(function.definition.name, self.names, len(arguments))
+        if target is None or not all(isinstance(a, Number) or isinstance(a, Tensor) and a.kind == CONST for a in arguments):
+            return
+        of, argnums = target
+        returned = made.items if isinstance(made, Sequence) else (made,)
+        if len(returned) != (len(argnums) if isinstance(argnums, tuple) else 1) or not all(isinstance(v, Tensor) for v in returned):
+            return
+        before = len(self.reading.derivations)
+        grads = self.transformed(Transform("grad", of, argnums, False, "numpy"), arguments, node)
+        del self.reading.derivations[before:]  # NOTE: made a case only where what the function returns is shown
+        grads = grads.items if isinstance(grads, Sequence) else (grads,)
+        for value, grad in zip(returned, grads):
+            if isinstance(grad, GradOf):
+                self.reading.hand_functions.append((value, grad, f"{_name_of(function)}() as the derivative of {_name_of(of)}()"))
 
     def silent(self, call: ast.expr) -> bool:
         """A call of the tutorial's own function whose body prints nothing (plots, computes): no printed value is its.
@@ -707,6 +727,30 @@ class FunctionCalls:
         points = list(inputs.items) if isinstance(inputs, Sequence) else [inputs]
         argnums = tuple(range(len(points))) if isinstance(inputs, Sequence) else 0
         return self.transformed(Transform(kind, function, argnums, False, "torch"), points, node)
+
+
+def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Function, int | tuple[int, ...]] | None:
+    """The function ``name`` says it is the derivative of, and the arguments it differentiates: `df`, `f_prime`, `grad_f`,
+    `f_grad`, `f_derivative` (every argument), `dfdx`/`df_dx` (the argument x); None where no such function takes ``count``."""
+    candidates = []
+    for pattern in (r"^d(\w+)$", r"^(\w+?)_?prime$", r"^grad_(\w+)$", r"^(\w+?)_grad$", r"^(\w+?)_derivative$", r"^derivative_(\w+)$"):
+        match = re.match(pattern, name)
+        if match:
+            candidates.append((match.group(1), None))
+    partial = re.match(r"^d(\w+?)_?d([A-Za-z]\w*)$", name)
+    if partial:
+        candidates.append((partial.group(1), partial.group(2)))
+    for of_name, wrt in candidates:
+        of = names.get(of_name)
+        if not isinstance(of, Function) or of.rule is not None or of_name == name:
+            continue
+        parameters = [a.arg for a in of.definition.args.args]
+        if len(parameters) != count or (wrt is not None and wrt not in parameters):
+            continue
+        if wrt is not None:
+            return of, parameters.index(wrt)
+        return of, tuple(range(count)) if count > 1 else 0
+    return None
 
 
 def _literal(node: ast.expr) -> str | None:

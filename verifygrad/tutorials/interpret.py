@@ -92,6 +92,7 @@ class Reading:
     # formula program, file line of the backward, where, what it is)
     hand_gradients: list[handwritten.HandGradient] = field(default_factory=list)  # variables named as derivatives of the loss
     steps: list[handwritten.Step] = field(default_factory=list)  # parameter updates with a hand-written gradient
+    hand_functions: list[tuple[Tensor, GradOf, str]] = field(default_factory=list)  # what `df(3.0)` returned, f's gradient there, what
 
 
 @dataclass(frozen=True)

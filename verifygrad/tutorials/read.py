@@ -17,6 +17,7 @@ from verifygrad.tutorials.findings import (
     Found,
     agreement_claims,
     comment_claims,
+    derivative_function_claims,
     hand_gradient_claims,
     last_shown,
     math_spans,
@@ -82,6 +83,7 @@ def read_tutorial(path: Path) -> Tutorial:
     agreement_claims(findings, reading)
     hand_gradient_claims(findings, reading)
     step_claims(findings, reading)
+    derivative_function_claims(findings, reading)
     for derivation, leaf, formula, line, where, label in reading.rules:  # a custom backward: the VJP it claims for forward
         source = "custom jvp" if label.endswith(".jvp") else "custom backward"
         findings.found.append(Found("formula", line, where, source, label, leaf=leaf, derivations=(derivation,), formula=formula,
