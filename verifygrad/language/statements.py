@@ -348,21 +348,7 @@ class ProgramBuilder(_Builder):
         return items
 
     def constant_iteration(self, node: ast.expr) -> list[float]:
-        """What a loop over constants runs through: range(N) (one to three integer constants) or a written list of numbers."""
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" and not node.keywords:
-            bounds = [self.constant_argument(arg) for arg in node.args]
-            if not 1 <= len(bounds) <= 3 or not all(type(b) is int for b in bounds):
-                raise ExprError("range() takes one to three integer constants", _col(node))
-            steps = range(*bounds)
-        elif isinstance(node, (ast.List, ast.Tuple)):
-            steps = [self.constant_argument(item) for item in node.elts]
-            if not all(isinstance(step, (int, float)) for step in steps):
-                raise ExprError("a loop over a list runs through numbers written out here", _col(node))
-        else:
-            raise ExprError("only loops over range(N) or a written list of numbers are supported, with constants", _col(node))
-        if len(steps) > MAX_LOOP_STEPS:
-            raise ExprError(f"the for loop runs {len(steps)} times; the limit is {MAX_LOOP_STEPS}", _col(node))
-        return list(steps)
+        return loop_steps(node, self.constant_argument)
 
     def assign_item(self, target: ast.Subscript, value: int, depth: int) -> None:
         """``y[key] = v`` (a mask ``y[y < 0] = 0`` too) as a functional update: y elsewhere, v scattered at the key."""
@@ -567,8 +553,8 @@ class ProgramBuilder(_Builder):
         if isinstance(test, ast.Compare):
             nodes = [self.visit(test.left, depth + 1)] + [self.visit(c, depth + 1) for c in test.comparators]
             values = [self.value_of(i, test) for i in nodes]
-            truth = all(_COMPARE[type(op)](a, b) for op, a, b in zip(test.ops, values, values[1:]) if type(op) in _COMPARE)
-            if any(type(op) not in _COMPARE for op in test.ops):
+            truth = all(COMPARISONS[type(op)](a, b) for op, a, b in zip(test.ops, values, values[1:]) if type(op) in COMPARISONS)
+            if any(type(op) not in COMPARISONS for op in test.ops):
                 raise ExprError("only <, <=, >, >=, == and != are supported in a condition", _col(test))
             return truth, any(self.depends(i) for i in nodes)
         node = self.visit(test, depth + 1)
@@ -684,10 +670,29 @@ _AUGMENTED = {
     ast.Pow: ("pow", "**="), ast.MatMult: ("matmul", "@="),
 }  # fmt: skip
 
-_COMPARE = {
+COMPARISONS = {  # what an if or while condition compares with, in programs and tutorials alike
     ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
     ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
 }  # fmt: skip
+
+
+def loop_steps(node: ast.expr, constant: Callable[[ast.expr], Any]) -> list[float]:
+    """What a ``for`` loop over constants runs through: range(N) (one to three integer constants) or a written list of
+    numbers, ``constant`` giving each argument's value. Programs and tutorials unroll their loops through this one rule."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" and not node.keywords:
+        bounds = [constant(arg) for arg in node.args]
+        if not 1 <= len(bounds) <= 3 or not all(type(b) is int for b in bounds):
+            raise ExprError("range() takes one to three integer constants", _col(node))
+        steps = range(*bounds)
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        steps = [constant(item) for item in node.elts]
+        if not all(isinstance(step, (int, float)) for step in steps):
+            raise ExprError("a loop over a list runs through numbers written out here", _col(node))
+    else:
+        raise ExprError("only loops over range(N) or a written list of numbers are supported, with constants", _col(node))
+    if len(steps) > MAX_LOOP_STEPS:
+        raise ExprError(f"the for loop runs {len(steps)} times; the limit is {MAX_LOOP_STEPS}", _col(node))
+    return list(steps)
 
 
 def _place(node: ast.AST) -> dict[str, int]:

@@ -11,6 +11,7 @@ from verifygrad.errors import excerpt
 from verifygrad.language.parse import parse
 from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
+from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_relation, render
 from verifygrad.tutorials.printed import Printed, read_printed
@@ -194,6 +195,44 @@ def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
         for item in shown:
             findings.found.append(Found("grad", item.line, item.where, item.source, item.text, leaf=hand.leaf, derivations=(hand.derivation,),
                                         values=item.values, written=item.written, status=item.status, label=hand.name))  # fmt: skip
+
+
+def derivative_function_claims(findings: Findings, reading: Reading) -> None:
+    """What a function named as another's derivative returned (`print(df(3.0))` beside `f`): a claim about f's gradient."""
+    for value, grad, what in reading.hand_functions:
+        for item in [item for item in findings.found if item.kind == "value" and item.tensor is value]:
+            for derivation in grad.contributions:
+                if derivation not in reading.derivations:
+                    reading.derivations.append(derivation)
+            findings.found.append(Found("grad", item.line, item.where, item.source, f"{item.text}, {what}", leaf=grad.leaf,
+                                        derivations=grad.contributions, values=item.values, written=item.written, status=item.status,
+                                        label=what))  # fmt: skip
+
+
+def step_claims(findings: Findings, reading: Reading) -> None:
+    """A printed parameter after a step with a hand-written gradient (`w = w - lr * dw`, then `print(w)`): the value printed
+    is the code's arithmetic, and the step claims dw is the loss's gradient there; that claim is checked at the printed line."""
+    for step in reading.steps:
+        shown = [item for item in findings.found if item.kind == "value" and item.tensor is step.tensor]
+        hand = step.hand
+        if not shown:
+            continue
+        if hand.derivation is None:
+            entry = (hand.line, f"{hand.name} reads as a hand-written gradient; not paired with a loss: {hand.why}")
+            if entry not in reading.not_read:
+                reading.not_read.append(entry)
+            continue
+        values = constant_array(hand.tensor.value) if hand.tensor.kind == CONST else None
+        if hand.derivation not in reading.derivations:
+            reading.derivations.append(hand.derivation)
+        for item in shown:
+            text = f"{hand.name} of the step {step.text} (line {step.line})"
+            status = "" if item.status == UNSEEDED else item.status  # NOTE: the code's gradient is compared at the same (stand-in) values
+            if values is None:
+                status = status or f"not checked: the value of {hand.name} is not known to the reader"
+            exact = None if values is None else f"tensor({values.tolist()!r})" if values.ndim else repr(float(values))  # held exactly
+            findings.found.append(Found("grad", item.line, item.where, item.source, text, leaf=hand.leaf, derivations=(hand.derivation,),
+                                        values=values, written=exact, status=status, label=hand.name))  # fmt: skip
 
 
 def _formula_of_stand_in(other: Tensor, grad: GradOf) -> str | None:

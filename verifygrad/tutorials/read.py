@@ -17,16 +17,19 @@ from verifygrad.tutorials.findings import (
     Found,
     agreement_claims,
     comment_claims,
+    derivative_function_claims,
     hand_gradient_claims,
     last_shown,
     math_spans,
     prose_chains,
+    step_claims,
     tie_math,
     tie_outputs,
     unread_math,
 )
 from verifygrad.tutorials.interpret import CodeReader, Reading
 from verifygrad.tutorials.mathtext import statements
+from verifygrad.tutorials.pairs import backward_pairs
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.prose import prose_claims
 from verifygrad.tutorials.python2 import modernise
@@ -145,8 +148,11 @@ def _read(path: Path, text: str, document: Document) -> Tutorial:
         if printed:
             earlier = [item for item in reading.shown[index] if item.line <= line]
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
+    backward_pairs(reader, findings)
     agreement_claims(findings, reading)
     hand_gradient_claims(findings, reading)
+    step_claims(findings, reading)
+    derivative_function_claims(findings, reading)
     for derivation, leaf, formula, line, where, label in reading.rules:  # a custom backward: the VJP it claims for forward
         source = "custom jvp" if label.endswith(".jvp") else "custom backward"
         findings.found.append(Found("formula", line, where, source, label, leaf=leaf, derivations=(derivation,), formula=formula,
