@@ -587,3 +587,4 @@ FUNCTIONS: dict[str, Function] = {
     "Variable": Function(_same, (1, 1), frozenset({"requires_grad", "volatile"})),
     **spellings.SPELLINGS,
 }  # fmt: skip
+FUNCTIONS.update({alias: FUNCTIONS[name] for alias, name in spellings.ALIASES.items()})

@@ -218,4 +218,6 @@ SPELLINGS: dict[str, Function] = {
         (("le", "less_equal"), ast.LtE), (("eq", "equal"), ast.Eq), (("ne", "not_equal"), ast.NotEq)) for name in names},
 }  # fmt: skip
 
-UNSUPPORTED = dict.fromkeys(("complex", "real", "imag", "conj", "angle", "view_as_complex", "polar"), "complex numbers")
+UNSUPPORTED = dict.fromkeys(("complex", "imag", "angle", "view_as_complex", "polar"), "complex numbers")
+# Of a real tensor (every tensor here is real), its conjugate and real part are the tensor itself, as in torch.
+ALIASES = dict.fromkeys(("conj", "conj_physical", "resolve_conj", "resolve_neg", "real"), "clone")

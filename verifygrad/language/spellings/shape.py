@@ -469,6 +469,12 @@ LITERAL_POSITIONAL = frozenset({
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
 })  # fmt: skip
+# torch's other names for a spelling above: the "_copy" twins of views (a copy has the view's values and gradient), the
+# "unsafe_" ones (the same values; only aliasing checks differ), split_with_sizes (split with a list of sizes).
+ALIASES = {
+    **{f"{view}_copy": view for view in ("view", "unsqueeze", "squeeze", "expand", "diagonal", "narrow", "permute", "t", "transpose", "unbind", "unfold")},
+    "alias_copy": "clone", "split_with_sizes": "split", "split_with_sizes_copy": "split", "unsafe_split": "split", "unsafe_chunk": "chunk",
+}  # fmt: skip
 # Of those, the names whose positional numbers (floats too) are parameters, not tensors: F.pad(x, (1, 1), 'constant', 0.5).
 NUMBER_POSITIONAL = frozenset({"pad", "np.pad"})
 DIM_POSITIONAL = frozenset({

@@ -21,6 +21,9 @@ NUMBER_POSITIONAL = frozenset().union(*(getattr(family, "NUMBER_POSITIONAL", ())
 OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS | convolution.OPTIONAL_TENSORS
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
 DIM_POSITIONAL = nn.DIM_POSITIONAL | reductions.DIM_POSITIONAL | shape.DIM_POSITIONAL
+# Other names of a spelling (``view_copy`` is ``view``), read as the name they stand for; the call as written still
+# goes to its library's own function (torch.view_copy).
+ALIASES: dict[str, str] = {**elementwise.ALIASES, **shape.ALIASES}
 # Asked for often, left out on purpose: a clear error rather than a wrong answer.
 UNSUPPORTED: dict[str, str] = {**elementwise.UNSUPPORTED, **linalg.UNSUPPORTED, **reductions.UNSUPPORTED, **convolution.UNSUPPORTED}
 
@@ -32,9 +35,10 @@ LIBRARY_KEYS = {**dict.fromkeys(NUMPY_PREFIXES, "np."), "torch.linalg": "linalg.
 
 
 def library_name(name: str, prefix: str | None) -> str:
-    """The table key for a call: ``np.var`` for numpy's var, ``linalg.norm`` for torch.linalg's norm, the bare name otherwise."""
+    """The table key for a call: ``np.var`` for numpy's var, ``linalg.norm`` for torch.linalg's norm, the name an alias
+    stands for (``view`` for ``view_copy``), the bare name otherwise."""
     key = f"{LIBRARY_KEYS[prefix]}{name}" if prefix in LIBRARY_KEYS else name
-    return key if key in SPELLINGS else name
+    return key if key in SPELLINGS else ALIASES.get(name, name)
 
 
 def unsupported(name: str, col: int) -> ExprError:
