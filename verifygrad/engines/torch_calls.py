@@ -76,6 +76,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
 
     def argument(given: Argument) -> Any:
         kind, value = given
+        if kind == "dtype":
+            return getattr(torch, value)
         return values[value] if kind == "node" else [values[i] for i in value] if kind == "nodes" else value
 
     function = TORCH_FUNCTIONS[(call.namespace, call.name)]

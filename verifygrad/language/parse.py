@@ -59,7 +59,8 @@ NAMESPACES = {
     "np": "numpy", "numpy": "numpy", "np.linalg": "numpy.linalg", "numpy.linalg": "numpy.linalg",
 }  # fmt: skip
 METHOD = "method"  # x.norm(1): a method of the tensor, of the program's library
-# A call's argument: ("node", i) a tensor, ("nodes", (i, j)) a list of tensors, ("value", v) a literal as written.
+# A call's argument: ("node", i) a tensor, ("nodes", (i, j)) a list of tensors, ("value", v) a literal as written,
+# ("dtype", "float64") a dtype such as torch.float64.
 Argument = tuple[str, Any]
 
 
@@ -380,6 +381,8 @@ class _Builder:
         # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.
         dims = [_int_literal(arg, "a dimension") if _is_dim_literal(name, arg) else _literal(arg) for arg in literals]
         keywords = {k.arg: k.value for k in node.keywords}
+        if name in DTYPE_KEYWORD and "dtype" in keywords:
+            _dtype_literal(keywords.pop("dtype"))  # NOTE: the case's dtype computes; torch's own call takes the one written
         if part is not None:
             keywords[spellings.PART] = ast.Constant(part)
         out = self.call_function(name, args, keywords, col, dims)
@@ -398,6 +401,8 @@ class _Builder:
         def argument(arg: ast.AST) -> Argument | None:
             if _is_none(arg):
                 return ("value", None)
+            if _dotted(arg) in DTYPES:
+                return ("dtype", DTYPES[_dotted(arg)])
             if id(arg) in visited and not _is_number(arg):
                 return ("node", visited[id(arg)])
             if isinstance(arg, (ast.List, ast.Tuple)) and arg.elts and all(id(item) in visited for item in arg.elts):
@@ -530,6 +535,9 @@ _OPERATOR_NAMES = {
 }  # fmt: skip
 
 TRANSPOSES = ("T", "H", "mT", "mH")
+# Calls that take a dtype= to compute in (torch.softmax(x, 0, dtype=torch.float64)): the case computes in its own dtype.
+DTYPE_KEYWORD = frozenset({"softmax", "log_softmax", "softmin", "cumsum", "cumprod", "sum", "mean", "prod", "nansum", "nanmean"})
+DTYPES = {"torch.float64": "float64", "torch.double": "float64", "torch.float32": "float32", "torch.float": "float32"}
 IN_PLACE_OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}  # y.add_(1) is y = y + 1
 
 BINARY = {
