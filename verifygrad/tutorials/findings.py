@@ -559,6 +559,9 @@ def _nearest(candidates: list, line: int, line_of) -> object | None:
 
 def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, rest: list, line: int, where: str, source: str, text: str,
                        approximate: dict[int, bool]) -> None:  # fmt: skip
+    if head.second:  # NOTE: ∂²f/∂x∂x = 2y is not a claim about the code's first derivative of f (a false FAIL there)
+        findings.found.append(Found("formula", line, where, source, text.strip(), status="not tied: a second derivative, where the code takes first ones"))
+        return
     wrt = head.wrt[:-4] if head.wrt.endswith("grad") and head.of.endswith("grad") else head.wrt  # `x.grad = 2` in a comment
     candidates = [d for d in reading.derivations if any(leaf.name == wrt for leaf in d.leaves)]
     matching = [d for d in candidates if head.of in (d.output_name, d.output.bound)]

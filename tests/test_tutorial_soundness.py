@@ -1,0 +1,35 @@
+"""False FAILs found on real tutorials, each kept from coming back: what a page says about something else is not compared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_tutorial_frameworks import check
+
+TAPE = ("```python\nimport tensorflow as tf\nx = tf.Variable(3.0)\ny = tf.Variable(4.0)\nwith tf.GradientTape() as tape:\n"
+        "    f = x * x * y + y + 2\ngrads = tape.gradient(f, [x, y])\n```\n\n")  # fmt: skip
+
+
+def test_a_second_derivative_in_the_prose_is_not_compared_with_the_codes_first_derivative(tmp_path: Path) -> None:
+    text = TAPE + "$\\dfrac{\\partial^2 f}{\\partial x \\partial x} = \\dfrac{\\partial (2xy)}{\\partial x} = 2y$\n\n$\\dfrac{\\partial f}{\\partial x} = 2xy$\n"
+    code, output = check(tmp_path, "hessian.md", text)
+    assert code == 0, output
+    assert "line 10: LaTeX \\dfrac{\\partial^2 f}" in output and "not tied: a second derivative" in output, output
+    assert "✓ line 12 (LaTeX): ∂/∂x formula 2 * (x * y): proven" in output, output  # the first derivative beside it is still checked
+
+
+NUMERIC = ("```python\ndef f(x, y):\n    return x * x * y + y + 2\n\ndef derivative(g, x, y, x_eps, y_eps):\n"
+           "    return (g(x + x_eps, y + y_eps) - g(x, y)) / (x_eps + y_eps)\n\nDEF\n\nprint(dfdx(3.0, 4.0))\n```\n\n```\nVALUE\n```\n")  # fmt: skip
+
+
+def test_a_derivative_function_that_approximates_numerically_is_not_held_to_the_exact_derivative(tmp_path: Path) -> None:
+    text = NUMERIC.replace("DEF", "def dfdx(x, y):\n    return derivative(f, x, y, 0.00001, 0)").replace("VALUE", "24.000039999805264")
+    code, output = check(tmp_path, "numeric.md", text)
+    assert code != 1 and "wrong" not in output, output
+    assert "dfdx() approximates the derivative of f() numerically" in output, output
+
+
+def test_a_derivative_function_written_by_hand_is_still_a_claim(tmp_path: Path) -> None:
+    text = NUMERIC.replace("DEF", "def dfdx(x, y):\n    return 2 * x * y").replace("VALUE", "25.0")
+    code, output = check(tmp_path, "by_hand.md", text)
+    assert code == 1 and "dfdx() as the derivative of f(): wrong" in output, output
