@@ -34,3 +34,23 @@ def test_a_derivative_function_written_by_hand_is_still_a_claim(tmp_path: Path) 
     text = NUMERIC.replace("DEF", "def dfdx(x, y):\n    return 2 * x * y").replace("VALUE", "25.0")
     code, output = check(tmp_path, "by_hand.md", text)
     assert code == 1 and "dfdx() as the derivative of f(): wrong" in output, output
+
+
+def test_an_exercises_functions_defined_one_after_another_are_not_guessed_between(tmp_path: Path) -> None:
+    text = ("Compute:\n\n**a)** $f(w) = 3w^2 + 2w - 1$\n\n$\\frac{df}{dw} =$ ___\n\n**b)** $f(w) = (5 - 2w)^2$\n\n"
+            "$\\frac{df}{dw} =$ ___\n\nSolutions:\n\n**a)** $\\frac{df}{dw} = 6w + 2$\n")  # fmt: skip
+    code, output = check(tmp_path, "exercise.md", text)
+    assert "wrong" not in output and code != 1, output
+    assert "defined at line 3 and again at line 7, with nothing said of the first" in output, output
+
+
+def test_a_function_redefined_after_something_was_said_of_it_is_the_new_one(tmp_path: Path) -> None:
+    text = "$f(x) = x^2$, so $f'(x) = 2x$.\n\nNow let $f(x) = \\sin(x)$; then $f'(x) = \\cos(x)$.\n"
+    code, output = check(tmp_path, "redefined.md", text)
+    assert code == 0 and "formula 2 * x: proven" in output and "formula cos(x): proven" in output, output
+
+
+def test_a_variable_named_e_is_not_eulers_number(tmp_path: Path) -> None:
+    text = "| Step | Computation |\n|---|---|\n| 4 | $e = 0.6225 - 1$ |\n| 5 | $L = (-0.3775)^2$ |\n"
+    code, output = check(tmp_path, "table.md", text)
+    assert "wrong" not in output and code != 1, output

@@ -477,6 +477,8 @@ def chain_steps(findings: Findings, sides: list, relations: list[str], line: int
     Returns the sides (by index) that are approximate numbers, never compared with the code as they are: True where
     an exact neighbour in the chain holds them, False where none does."""
     values = [_numeric(side) for side in sides]
+    if sides and sides[0] == ("num", "e"):
+        values[0] = None  # NOTE: `e = 0.6225 - 1` names an error e: a definition, not a claim about Euler's number
     approximate = {index: False for index in range(1, len(sides)) if relations[index - 1] in APPROX and values[index] is not None}
     for index in range(1, len(sides)):
         before, after = values[index - 1], values[index]
