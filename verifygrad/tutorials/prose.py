@@ -147,7 +147,7 @@ class _Reader:
                 params = tuple(arg[1] for arg in side[3])
                 earlier = self.definitions.get(side[1])
                 definition = self._definition(side[1], params, sides[index + 1], line)
-                if earlier is not None and side[1] not in self.referenced and earlier.node != definition.node:
+                if earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node) and earlier.node != definition.node:
                     # NOTE: an exercise's `a) f(w) = ...`, `b) f(w) = ...` and then its answers: which f an answer is about is not known
                     why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: which one is meant is not known"
                     definition = Definition(side[1], params, None, line, why)
