@@ -54,3 +54,13 @@ def test_a_variable_named_e_is_not_eulers_number(tmp_path: Path) -> None:
     text = "| Step | Computation |\n|---|---|\n| 4 | $e = 0.6225 - 1$ |\n| 5 | $L = (-0.3775)^2$ |\n"
     code, output = check(tmp_path, "table.md", text)
     assert "wrong" not in output and code != 1, output
+
+
+def test_a_method_call_the_reader_does_not_follow_makes_its_owner_unknown(tmp_path: Path) -> None:
+    # theta.assign_sub(...) changes theta in every pass of the loop: what is printed after is not theta's first value
+    text = ("```python\nimport tensorflow as tf\ntheta = tf.Variable(tf.constant(0.5))\nlr = 0.1\nfor i in range(3):\n"
+            "    with tf.GradientTape() as t:\n        loss = theta * theta\n    theta.assign_sub(lr * t.gradient(loss, theta))\n"
+            "print(theta)\n```\n\n```\n<tf.Variable 'Variable:0' shape=() dtype=float32, numpy=0.25600001>\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "loop.md", text)
+    assert code == 0 and "wrong" not in output, output
+    assert "line 13: printed output 0.256: not checked: line 8 changed theta" in output, output

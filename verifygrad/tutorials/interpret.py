@@ -544,6 +544,8 @@ class CodeReader(FunctionCalls):
             self.agreement(node, *compared(call))
             return
         value = self.expression(call)
+        if isinstance(value, Unknown) and isinstance(call, ast.Call):  # `theta.assign_sub(lr * g)` not followed: theta is unknown now
+            self.changed_unread(node, f"a call of {ast.unparse(call.func)[:40]}")
         if last:
             self.show(value, node, ast.unparse(call))
         elif isinstance(value, Unknown) and not value.tensor and not self.silent(call):

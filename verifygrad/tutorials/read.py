@@ -73,7 +73,7 @@ def read_tutorial(path: Path) -> Tutorial:
     return Tutorial(document, reading, findings, drafts)
 
 
-TAB = re.compile(r"[^\S\n]*%%tab[^\S\n]+([^\n]*)")
+TAB = re.compile(r"[^\S\n]*(?:%%tab|#@tab)[^\S\n]+([^\n]*)")  # d2l's cell marker, and its older comment
 TAB_MAGIC = re.compile(r"an IPython magic or shell command \(%(%tab|load_ext d2lbook)")
 
 
