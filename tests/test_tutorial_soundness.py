@@ -64,3 +64,14 @@ def test_a_method_call_the_reader_does_not_follow_makes_its_owner_unknown(tmp_pa
     code, output = check(tmp_path, "loop.md", text)
     assert code == 0 and "wrong" not in output, output
     assert "line 13: printed output 0.256: not checked: line 8 changed theta" in output, output
+
+
+def test_a_value_stated_in_the_prose_is_not_compared_with_a_name_bound_code_blocks_later(tmp_path: Path) -> None:
+    # the data's true b is stated; the model's b, made code blocks later, starts at zero
+    text = ("We generate data with $b = 4.2$.\n\n```python\nimport torch\ntrue_b = 4.2\n```\n\nThen the model:\n\n"
+            "```python\nb = torch.zeros(1, requires_grad=True)\n(b * b).sum().backward()\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "data.md", text)
+    assert "wrong" not in output and code != 1, output
+    right_after = "We set $b = 4.2$.\n\n```python\nimport torch\nb = torch.zeros(1, requires_grad=True)\n(b * b).sum().backward()\n```\n"
+    code, output = check(tmp_path, "model.md", right_after)  # the next code block sets it: that b is meant, and it is wrong
+    assert code == 1 and "value 4.2: wrong" in output, output

@@ -637,7 +637,11 @@ def _stated_value(findings: Findings, reading: Reading, name: str, rest: list, l
     if isinstance(side, Derivative) or names_in(side):
         return
     bound = [(n, tensor, at) for n, tensor, at in reading.bindings if n == name]
-    nearest = _nearest(bound, line, lambda item: item[2])
+    before = [item for item in bound if item[2] <= line]
+    following = next((lines for lines in reading.code_lines if lines.start > line), range(0))
+    after = [item for item in bound if item[2] in following]
+    # NOTE: `b = 4.2` in the prose, the data's true b, with the model's `b = zeros(1)` code blocks later: not that b
+    nearest = max(before, key=lambda item: item[2]) if before else min(after, key=lambda item: item[2]) if after else None
     if nearest is None or nearest[1].kind != LEAF:
         return  # a name the code computes: its value is claimed by what the code prints
     written = render(side)

@@ -86,6 +86,7 @@ class Reading:
     not_read: list[tuple[int, str]] = field(default_factory=list)
     comments: list[tuple[int, str, str]] = field(default_factory=list)  # (file line, where, text) of each comment
     shown: list[list[Shown]] = field(default_factory=list)  # per code block, in order
+    code_lines: list[range] = field(default_factory=list)  # the file lines of each code block, in order
     strings: list[tuple[int, int, str]] = field(default_factory=list)  # (code block index, file line, text) of bare strings
     agreements: list[Agreement] = field(default_factory=list)  # asserts that two ways of computing a value agree
     rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
@@ -131,6 +132,7 @@ class CodeReader(FunctionCalls):
     def read_block(self, block: Block, source: str) -> None:
         self.block = block
         self.reading.shown.append([])
+        self.reading.code_lines.append(block.file_lines())
         lines = source.split("\n")
         for number, line in enumerate(lines):
             if line.lstrip().startswith(("%", "!")):  # IPython magics and shell escapes: not Python, not read
@@ -544,8 +546,9 @@ class CodeReader(FunctionCalls):
             self.agreement(node, *compared(call))
             return
         value = self.expression(call)
-        if isinstance(value, Unknown) and isinstance(call, ast.Call):  # `theta.assign_sub(lr * g)` not followed: theta is unknown now
-            self.changed_unread(node, f"a call of {ast.unparse(call.func)[:40]}")
+        own = isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and isinstance(self.names.get(call.func.id), Function)
+        if isinstance(value, Unknown) and isinstance(call, ast.Call) and not own:  # `theta.assign_sub(lr * g)` not followed: theta is unknown
+            self.changed_unread(node, f"a call of {ast.unparse(call.func)[:40]}")  # (the tutorial's own functions: what their body changes)
         if last:
             self.show(value, node, ast.unparse(call))
         elif isinstance(value, Unknown) and not value.tensor and not self.silent(call):
