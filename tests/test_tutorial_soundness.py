@@ -75,3 +75,11 @@ def test_a_value_stated_in_the_prose_is_not_compared_with_a_name_bound_code_bloc
     right_after = "We set $b = 4.2$.\n\n```python\nimport torch\nb = torch.zeros(1, requires_grad=True)\n(b * b).sum().backward()\n```\n"
     code, output = check(tmp_path, "model.md", right_after)  # the next code block sets it: that b is meant, and it is wrong
     assert code == 1 and "value 4.2: wrong" in output, output
+
+
+def test_paddle_clear_gradient_empties_the_gradient_and_to_tensor_of_a_tensor_makes_a_leaf(tmp_path: Path) -> None:
+    text = ("```python\nimport paddle\nx = paddle.arange(2, dtype='float32') + 1\nx = paddle.to_tensor(x, stop_gradient=False)\n"
+            "y = paddle.sum(x * x)\ny.backward()\nx.clear_gradient()\ny = paddle.sum(x)\ny.backward()\nx.grad\n```\n\n"
+            "```\nTensor(shape=[2], dtype=float32, place=Place(cpu), stop_gradient=False,\n       [1., 1.])\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "paddle.md", text)
+    assert code == 0 and "(printed output): ∂/∂x [1, 1]: holds" in output, output  # [3, 5] had the first gradient stayed
