@@ -93,6 +93,7 @@ class FunctionCalls:
             self.names[node.name] = Unknown(f"the {kind} {node.name} is not read")
             return
         self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule)
+        self.defined_in[id(rule.forward)] = self.block  # where its lines are, should it be checked without a call
 
     def rule_pending(self, decorator: ast.expr) -> Function | None:
         """The jax.custom_jvp function of a `@f.defjvp` decorator, or None."""

@@ -35,6 +35,7 @@ from verifygrad.tutorials.prose import prose_claims
 from verifygrad.tutorials.python2 import modernise
 from verifygrad.tutorials.symbolic import Display, Symbolic, tie
 from verifygrad.tutorials.tocases import Draft, drafts_for
+from verifygrad.tutorials.uncalled import uncalled_rules
 
 
 @dataclass
@@ -156,6 +157,7 @@ def _read(path: Path, text: str, document: Document) -> Tutorial:
             earlier = [item for item in reading.shown[index] if item.line <= line]
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
     backward_pairs(reader, findings)
+    uncalled_rules(reader)
     agreement_claims(findings, reading)
     hand_gradient_claims(findings, reading)
     step_claims(findings, reading)
