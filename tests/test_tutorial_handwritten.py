@@ -232,3 +232,29 @@ def test_a_wrong_derivative_function_fails_at_what_it_printed(tmp_path: Path) ->
     assert code == 1, output
     assert "✗ line 20 (printed output): ∂/∂x 10, dg() as the derivative of g(): wrong (x: claimed 10.0, true 2)" in output
     assert "✓ line 20 (printed output): value 10: holds" in output  # the arithmetic is right
+
+
+AFFINE = """import numpy as np
+
+def linear_forward(x, w, b):
+    out = x.reshape(x.shape[0], -1).dot(w) + b
+    return out, (x, w)
+
+def linear_backward(dout, cache):
+    x, w = cache
+    dx = dout.dot(w.T).reshape(x.shape)
+    dw = x.reshape(x.shape[0], -1).T.dot(dout)
+    db = dout.sum(axis=0)
+    return dx, dw, db
+"""
+
+
+def test_a_backward_written_with_numpys_dot_and_the_inputs_shapes_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "linear.py"
+    path.write_text(AFFINE)
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 0, output
+    assert "✓ line 12 (hand-written backward): ∂/∂w linear_backward() gives dw" in output
+    path.write_text(AFFINE.replace("db = dout.sum(axis=0)", "db = dout.mean(axis=0)"))
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 1 and "✗ line 12 (hand-written backward): ∂/∂b linear_backward() gives db" in output, output

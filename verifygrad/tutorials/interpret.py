@@ -914,10 +914,16 @@ class CodeReader(FunctionCalls):
         if name.endswith("_"):
             self.changed_unread(node, f"the in-place method .{name}()")
             return self.unknown(node, f"the in-place method .{name}()")
-        operands, parts = _placeholders([owner, *[self.expression(arg) for arg in node.args]])
+        arguments = []
+        for arg in node.args:
+            value = self.expression(arg)
+            arguments += list(value.items) if isinstance(value, Sequence) and value.shape else [value]  # x.reshape(y.shape)
+        operands, parts = _placeholders([owner, *arguments])
         for operand in operands[1:]:
             if isinstance(operand, Unknown):
                 return operand
+        if name == "dot" and len(operands) == 2 and _matrices(operands):  # NOTE: numpy's a.dot(b) of matrices is a @ b
+            return self.combine(ast.BinOp(parts[0], ast.MatMult(), parts[1]), operands, node)
         call = ast.Call(ast.Attribute(parts[0], name, ast.Load()), parts[1:], [k for k in node.keywords if _literal_text(k.value) is not None])
         return self.combine(call, operands, node)
 
@@ -936,6 +942,8 @@ class CodeReader(FunctionCalls):
             if not isinstance(value, Tensor):
                 return value if isinstance(value, Unknown) else self.unknown(node, f"{dotted}() with {name}= something that is not a tensor")
         operands, parts = _placeholders([*arguments, *(value for _, value in tensors)])
+        if dotted in ("np.dot", "numpy.dot") and len(operands) == 2 and not keywords and _matrices(operands):  # np.dot(A, B) is A @ B
+            return self.combine(ast.BinOp(parts[0], ast.MatMult(), parts[1]), operands, node)
         by_name = dict(zip((name for name, _ in tensors), parts[len(arguments) :]))
         written = [ast.keyword(k.arg, by_name[k.arg]) if k.arg in by_name else k for k in keywords]
         call = ast.Call(dotted_node(dotted), parts[: len(arguments)], written)
@@ -989,6 +997,19 @@ def _folded(text: str) -> str:
         return text
     literal = f"tensor({array.tolist()!r})"
     return literal if len(literal) < len(text) else text
+
+
+def _matrices(operands: list) -> bool:
+    """Two tensors of one or two dimensions, one of them two (where numpy's dot is the matrix product), their values known."""
+    dimensions = []
+    for operand in operands:
+        if not isinstance(operand, Tensor):
+            return False
+        value = constant_array(operand.value) if operand.kind != COMPUTED else handwritten.known_value(operand)
+        if value is None:
+            return False
+        dimensions.append(value.ndim)
+    return all(d in (1, 2) for d in dimensions) and 2 in dimensions
 
 
 def _trains(node: ast.AST) -> bool:
