@@ -258,3 +258,10 @@ def test_a_backward_written_with_numpys_dot_and_the_inputs_shapes_is_checked(tmp
     path.write_text(AFFINE.replace("db = dout.sum(axis=0)", "db = dout.mean(axis=0)"))
     code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
     assert code == 1 and "✗ line 12 (hand-written backward): ∂/∂b linear_backward() gives db" in output, output
+
+
+def test_a_derivative_function_estimated_from_f_by_finite_differences_is_not_a_claim_to_be_exact(tmp_path: Path) -> None:
+    numeric = DERIVATIVES.replace("    return 6 * x - 4\n", "    return (g(x + 0.0001) - g(x)) / 0.0001\n")
+    code, output = by_hand(tmp_path, numeric, "(24.0, 10.0)\n2.0003000000013535\n")
+    assert code == 0, output
+    assert "dg() as the derivative of g()" not in output
