@@ -356,6 +356,13 @@ class ProgramBuilder(_Builder):
             raise ExprError(f"{_target_words(target)} is supported on a variable only", _col(target))
         col = _col(target)
         current = self.variable(target.value.id)
+        if _mask(target.slice) and self.nodes[value].op == "const" and np.size(self.nodes[value].attrs["value"]) == 1:
+            mask = self.visit(target.slice, depth + 1)
+            if self.depends(mask):  # `g[x < 0] = 0`: which elements depends on the inputs, so it is decided per point, never once
+                kept = self.add("sub", (self.const(1.0, col), mask), col, "[]=")
+                placed = self.add("add", (self.add("select", (mask, value), col, "[]="), self.add("select", (kept, current), col, "[]=")), col, "[]=")
+                self.bind(target.value, placed)
+                return
         shape = self.known_shape(current, col, "assigning to an element")
         read = spellings.subscript(self, ast.Subscript(target.value, target.slice, ast.Load(), **_place(target)), depth)
         key = self.nodes[read].attrs["key"]
@@ -713,6 +720,11 @@ def _out_of_place(call: ast.Call, name: str) -> ast.expr:
         replaced = ast.Call(ast.Attribute(call.func.value, name, ast.Load()), call.args, call.keywords)
         ast.copy_location(replaced.func, call.func)
     return ast.copy_location(replaced, call)
+
+
+def _mask(node: ast.expr) -> bool:
+    """`x < 0`: a comparison of elements, written as the index."""
+    return isinstance(node, ast.Compare)
 
 
 def _target_words(target: ast.AST) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from verifygrad.errors import excerpt
+from verifygrad.language.parse import parse
+from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
@@ -45,6 +47,7 @@ class Found:
 class Findings:
     found: list[Found] = field(default_factory=list)
     math: list[tuple[int, str, str, str]] = field(default_factory=list)  # (file line, where, text, source) to tie after the code is read
+    continued: set[int] = field(default_factory=set)  # the math statements (by index) that continue an align's chain (`&= ...`)
 
 
 def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list[Printed], Block]]) -> None:
@@ -136,7 +139,7 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
     A formula holds whatever the inputs, so it is checked even where they are random."""
     for agreement in reading.agreements:
         grad, other = agreement.left, agreement.right
-        found = Found("grad", agreement.line, agreement.where, "assert", agreement.text)
+        found = Found("grad", agreement.line, agreement.where, "comparison" if agreement.shown else "assert", agreement.text)
         findings.found.append(found)
         if not isinstance(grad, GradOf):
             found.status = "not checked: an assert that is not about a gradient the reader followed"
@@ -157,12 +160,23 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
         elif isinstance(other, Tensor) and {id(leaf) for leaf in leaves_of(other)} <= leaves and len(grad.contributions) == 1:
             found.kind = "formula"
             found.formula = text_of(other, {id(leaf): leaf.name for leaf in leaves_of(other)})
+            if not _writable(found.formula):  # `d / a` where d = f(a) of the code's own def: not a formula of the case language
+                found.status = "not checked: the other side calls a function of the code's own, which a formula cannot"
             continue  # a formula: checked at the code's inputs, random or not
         else:
             found.status = "not checked: the other side of the assert is not a formula in the inputs or a constant"
             continue
         if found.kind == "grad":
             found.status = random_status(grad.leaf, grad.contributions)
+
+
+def _writable(formula: str) -> bool:
+    """Whether a formula is an expression of the case language (not a call of a function the tutorial defined)."""
+    try:
+        parse(formula)
+    except ExprError:
+        return False
+    return True
 
 
 def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
@@ -237,6 +251,10 @@ def _formula_of_stand_in(other: Tensor, grad: GradOf) -> str | None:
 def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:
     """Comments: printed results (`#输出结果:tensor(7.5000)`), `x.grad = 2`, and math (`dz/dx = 2x = 2*3 = 6`)."""
     for line, where, text in reading.comments:
+        about = _about_gradient(text, *reading.gradients[line]) if line in reading.gradients else None
+        if about is not None:  # `dy_dx = g.gradient(y, x)  # y' = 2*x = 6`: what the comment says the gradient is
+            findings.math.append((line, where, about, "comment"))
+            continue
         if _REPR_HINT.search(text):
             shown = _shown_before(shown_by_line, line)
             printed = read_printed(text[_REPR_HINT.search(text).start() :])
@@ -262,6 +280,31 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
             ascii_part = re.split(r"[^\x00-\x7f]", chunk)[0].strip()
             if "=" in ascii_part and re.search(r"[A-Za-z]", ascii_part):
                 findings.math.append((line, where, ascii_part, "comment"))
+
+
+_RESULT = re.compile(
+    r"[A-Za-z ,]*?\b(?:computes? to|will compute to|is|be|gives|equals|returns)\s*:?\s*(-?\d+(?:\.\d*)?(?:e-?\d+)?)\.?\s*|"
+    r"\s*(?:->|→)\s*(-?\d+(?:\.\d*)?(?:e-?\d+)?)\s*",
+    re.I,
+)
+
+
+def _about_gradient(text: str, name: str, grad: GradOf) -> str | None:
+    """A comment on the line that assigns a gradient, as math about it (`dy/dx = ...`), where it says what the gradient is:
+    `# y' = 2*x = 2*3 = 6`, `# dy/dx = 6`, `# dy_dx = 6`, `# Will compute to 6.0`. Anything else: None (read as before)."""
+    if len(grad.contributions) != 1 or grad.quantity != "grad":
+        return None
+    derivation = grad.contributions[0]
+    output, leaf = getattr(derivation.output, "bound", "") or derivation.output_name, grad.leaf.name
+    if not (output.isidentifier() and leaf and leaf.isidentifier()):
+        return None
+    head = f"d{output}/d{leaf}"
+    if "=" in text:
+        left, rest = text.split("=", 1)
+        names = rf"{re.escape(name)}|{output}\s*['’′]|{output}\s*['’′]\s*\(\s*{leaf}\s*\)|d{output}\s*/\s*d{leaf}|(?:the\s+)?(?:grad(?:ient)?|derivative)"
+        return f"{head} = {rest.replace('**', '^')}" if re.fullmatch(names, left.strip(), re.I) else None  # code comments write x**2
+    result = _RESULT.fullmatch(text.strip())
+    return f"{head} = {result.group(1) or result.group(2)}" if result else None
 
 
 def _shown_before(shown_by_line: dict[int, Shown], line: int) -> Shown | None:
@@ -337,7 +380,15 @@ def _math_bodies(text: str) -> list[tuple[int, str]]:
     position = 0
     while position < len(text):
         char = text[position]
-        if char not in "$\\":
+        if char not in "$\\<:":
+            position += 1
+            continue
+        tagged = _tagged_math(text, position)  # MathJax's `<script type="math/tex">`, reST's :math:`...`
+        if tagged is not None:
+            spans.append(tagged[:2])
+            position = tagged[2]
+            continue
+        if char in "<:":
             position += 1
             continue
         for opening, closing in _DELIMITERS:
@@ -359,11 +410,26 @@ def _math_bodies(text: str) -> list[tuple[int, str]]:
     return spans
 
 
+_SCRIPT = re.compile(r'<script type="math/tex(?:; mode=display)?">')
+
+
+def _tagged_math(text: str, start: int) -> tuple[int, str, int] | None:
+    """(start, body, end) of a `<script type="math/tex">...</script>` or `:math:`...`` span opened at ``start``."""
+    opening = _SCRIPT.match(text, start) if text.startswith("<script", start) else None
+    if opening is not None:
+        end = text.find("</script>", opening.end())
+        return None if end < 0 else (start, text[opening.end() : end], end + len("</script>"))
+    if text.startswith(":math:`", start):
+        end = text.find("`", start + 7)
+        return None if end < 0 else (start, text[start + 7 : end], end + 1)
+    return None
+
+
 def _single_dollar_end(text: str, start: int) -> int | None:
     """The closing `$` of a one-line `$..$` span opened at `start`: the next `$` on the line, after one character."""
     dollar = text.find("$", start + 1)
-    if dollar <= start + 1 or "\n" in text[start + 1 : dollar]:  # the text up to the next `$` only: linear overall
-        return None
+    if dollar <= start + 1 or ("\n" in text[start + 1 : dollar] and not text[start + 1 : dollar].lstrip().startswith("\\begin")):
+        return None  # the text up to the next `$` only: linear overall; over several lines only an environment (`$\begin{align*}`)
     return dollar
 
 
@@ -376,10 +442,13 @@ def _locate(lines: list[str], body: str, cursor: int, guess: int) -> int:
     return guess
 
 
-def tie_math(findings: Findings, reading: Reading) -> None:
-    """Turn each math statement into claims tied to the nearest derivation or tensor of the same names."""
+def tie_math(findings: Findings, reading: Reading, read_already: set[int] | None = None) -> None:
+    """Turn each math statement into claims tied to the nearest derivation or tensor of the same names (the statements
+    ``read_already``, by index, were about the prose's own functions)."""
     names = frozenset(name for name, _, _ in reading.bindings) | frozenset(name for name, _ in reading.leaves)
-    for line, where, text, source in findings.math:
+    for index, (line, where, text, source) in enumerate(findings.math):
+        if read_already and index in read_already:
+            continue
         relations: list[str] = []
         try:
             sides = read_relation(text, names, relations)
@@ -390,7 +459,7 @@ def tie_math(findings: Findings, reading: Reading) -> None:
             continue
         if len(sides) < 2:
             continue
-        rounded = _chain_steps(findings, sides, relations, line, where, source)
+        rounded = chain_steps(findings, sides, relations, line, where, source)
         head = sides[0]
         if isinstance(head, Derivative):
             _derivative_claims(findings, reading, head, sides[1:], line, where, source, text, rounded)
@@ -400,9 +469,10 @@ def tie_math(findings: Findings, reading: Reading) -> None:
             _value_at_point(findings, reading, head, sides[1:], line, where, source, text)
 
 
-def _chain_steps(findings: Findings, sides: list, relations: list[str], line: int, where: str, source: str) -> dict[int, bool]:
+def chain_steps(findings: Findings, sides: list, relations: list[str], line: int, where: str, source: str, always: bool = False) -> dict[int, bool]:
     """Each two neighbouring sides that are both numbers (`2 \\cdot 3 = 6`, `\\cos(3^2) \\approx -0.91`) agree to one
-    unit in the last decimal written (rounded or cut short); a step that does not is a failing claim of its own.
+    unit in the last decimal written (rounded or cut short); a step that does not is a failing claim of its own, and
+    so is one that holds exactly where it is matrix arithmetic written out (or ``always``): the page's worked example.
 
     Returns the sides (by index) that are approximate numbers, never compared with the code as they are: True where
     an exact neighbour in the chain holds them, False where none does."""
@@ -414,16 +484,26 @@ def _chain_steps(findings: Findings, sides: list, relations: list[str], line: in
             continue
         scale = 1e-9 * max(float(np.max(np.abs(before), initial=0)), float(np.max(np.abs(after), initial=0)), 1e-300)
         difference = np.abs(before - after)
-        if np.all(difference <= scale):
+        if np.all(difference <= scale) and not (always or before.ndim or after.ndim):
             continue
-        if np.all(difference <= _unit(sides[index - 1]) + _unit(sides[index]) + scale):
+        if not np.all(difference <= scale) and np.all(difference <= _unit(sides[index - 1]) + _unit(sides[index]) + scale):
             rounded = index if _unit(sides[index]) or not _unit(sides[index - 1]) else index - 1
             approximate[rounded] = True  # a rounding of its exact neighbour: held by the step, not against the code
             continue
         step = f"{render(sides[index - 1])} {relations[index - 1].lstrip(chr(92))} {render(sides[index])}"
-        findings.found.append(Found("value", line, where, source, f"the step {step}", label="step", value_text=constant_text(sides[index]),
-                                    tensor=Tensor(CONST, line, where, value=constant_text(sides[index - 1]))))  # fmt: skip
+        left, right = (_as_shaped(sides[i], before.shape) for i in (index - 1, index))
+        findings.found.append(Found("value", line, where, source, f"the step {step}", label="step", value_text=right,
+                                    tensor=Tensor(CONST, line, where, value=left)))  # fmt: skip
     return approximate
+
+
+def _as_shaped(side: object, shape: tuple[int, ...]) -> str:
+    """A side's constant text in the shape compared (a product's column (2, 1) is written as the column (2,))."""
+    from verifygrad.tutorials.constant import constant_array
+
+    text = constant_text(side)
+    value = constant_array(text)
+    return text if value is None or value.shape == shape else f"reshape({text}, {shape})"
 
 
 def _numeric(side: object) -> np.ndarray | None:
@@ -433,9 +513,10 @@ def _numeric(side: object) -> np.ndarray | None:
     if isinstance(side, Derivative) or side[0] == "at" or names_in(side):
         return None
     try:
-        return constant_array(constant_text(side))
+        value = constant_array(constant_text(side))
     except MathError:
         return None
+    return None if value is None else np.squeeze(value)  # a product's column (2, 1) is the column written (2,)
 
 
 def _unit(side: object, finest: float | None = None) -> float:

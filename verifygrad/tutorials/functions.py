@@ -585,11 +585,12 @@ class FunctionCalls:
         return self.unknown(node, f"tape.{method}()")
 
     def like(self, node: ast.expr, output: Any) -> Any:
-        """A gradient handed to backward: ``ones_like(y)``/``ones(y.shape)`` is 1 at every element (a scalar the case broadcasts)."""
+        """A gradient handed to backward: ``ones_like(y)``/``ones(y.shape)``/``ones(len(y))`` is 1 at every element (a scalar the case broadcasts)."""
         if isinstance(node, ast.Call):
             path = self.path(node.func) or ""
             short = path.rpartition(".")[2]
-            shape_of = len(node.args) == 1 and ast.unparse(node.args[0]).endswith((".shape", ".size()"))
+            written = ast.unparse(node.args[0]) if len(node.args) == 1 else ""
+            shape_of = written.endswith((".shape", ".size()")) or written.startswith("len(")  # ones(len(y)): torch takes y's own shape only
             if short in LIKE or (short in ("ones", "zeros") and shape_of):
                 if short in ("ones_like", "ones"):
                     return Number(1.0)

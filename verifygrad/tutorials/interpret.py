@@ -46,7 +46,7 @@ from verifygrad.tutorials.values import (
 Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape | Pullback
 
 # Constructors and what they are called in verifygrad's constant language.
-_CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
+_CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "range": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
 _RANDOM = {"randn", "rand"}
 _FLOAT64 = {"float64", "double"}
 _IDENTITY_METHODS = {"clone", "contiguous", "requires_grad_", "squeeze_", "float", "double", "cuda", "cpu", "to", "type_as"}
@@ -91,6 +91,7 @@ class Reading:
     rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
     # formula program, file line of the backward, where, what it is)
     hand_gradients: list[handwritten.HandGradient] = field(default_factory=list)  # variables named as derivatives of the loss
+    gradients: dict[int, tuple[str, GradOf]] = field(default_factory=dict)  # file line -> (name, gradient) it assigns: `dy_dx = g.gradient(y, x)`
     steps: list[handwritten.Step] = field(default_factory=list)  # parameter updates with a hand-written gradient
     hand_functions: list[tuple[Tensor, GradOf, str]] = field(default_factory=list)  # what `df(3.0)` returned, f's gradient there, what
 
@@ -105,6 +106,7 @@ class Agreement:
     right: Value
     right_text: str | None  # the right side written out where it is a literal (`[2.0, 4.0]`)
     text: str
+    shown: bool = False  # a comparison shown as a cell's value, not asserted: an output showing False withdraws it
 
 
 class CodeReader(FunctionCalls):
@@ -272,7 +274,7 @@ class CodeReader(FunctionCalls):
             raise ExprError("not a number the reader knows", 0)
         return value.value
 
-    def agreement(self, node: ast.stmt, left: ast.expr, right: ast.expr) -> None:
+    def agreement(self, node: ast.stmt, left: ast.expr, right: ast.expr, shown: bool = False) -> None:
         """An assert (or assert_allclose) that two values agree: a claim, kept with both sides as the reader knows them."""
         values = [self.expression(side) for side in (left, right)]
         if isinstance(values[0], Tensor) and not isinstance(values[1], Tensor):
@@ -280,7 +282,8 @@ class CodeReader(FunctionCalls):
         if not isinstance(values[0], GradOf) and isinstance(values[1], GradOf):
             values, (left, right) = values[::-1], (right, left)
         self.reading.agreements.append(Agreement(self.file_line(node.lineno), self.where(node.lineno), values[0], values[1],
-                                                 _literal_text(right), ast.unparse(getattr(node, "test", None) or node)[:120]))  # fmt: skip
+                                                 _literal_text(right), ast.unparse(getattr(node, "test", None) or node)[:120],
+                                                 shown))  # fmt: skip
 
     def import_(self, node: ast.Import | ast.ImportFrom) -> None:
         for name, path in imported(node).items():
@@ -327,11 +330,15 @@ class CodeReader(FunctionCalls):
         for name, how in changed_names(node):
             self.invalidate(name, f"line {line} changed {name} and was not read ({what}: {how})")
         if writes_gradients(node):
-            for _, leaf in self.reading.leaves:
-                leaf.grad_unknown = leaf.grad_unknown or f"line {line} changed {leaf.name}.grad and was not read ({what})"
-            for value in self.names.values():
-                if isinstance(value, Tensor) and value.kind == COMPUTED and value.retained:
-                    value.grad_unknown = value.grad_unknown or f"line {line} changed {value.bound}.grad and was not read ({what})"
+            self.gradients_unknown(line, what)
+
+    def gradients_unknown(self, line: int, what: str) -> None:
+        """A backward() or optimizer step not followed may have written any tensor's `.grad`."""
+        for _, leaf in self.reading.leaves:
+            leaf.grad_unknown = leaf.grad_unknown or f"line {line} changed {leaf.name}.grad and was not read ({what})"
+        for value in self.names.values():
+            if isinstance(value, Tensor) and value.kind == COMPUTED and value.retained:
+                value.grad_unknown = value.grad_unknown or f"line {line} changed {value.bound}.grad and was not read ({what})"
 
     def invalidate(self, name: str, reason: str, keep: bool = False) -> None:
         """``name`` (unless ``keep``) and the names sharing its memory hold values the reader did not follow."""
@@ -374,6 +381,8 @@ class CodeReader(FunctionCalls):
                 value.bound = value.bound or target.id
             if isinstance(value, Tensor) and pairing:
                 self.pair(target.id, value, node)
+            if isinstance(value, GradOf):
+                self.reading.gradients[self.file_line(node.lineno)] = (target.id, value)
             old = self.names.get(target.id)
             self.names[target.id] = value
             self.share(target.id, getattr(node, "value", None))
@@ -493,6 +502,9 @@ class CodeReader(FunctionCalls):
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print":
             self.print_(call)
             return
+        if _shown_comparison(call):  # `x.grad == 4 * x` shown on its own: the writer shows that the two agree
+            self.agreement(node, *compared(call), shown=True)
+            return
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
             method, owner = call.func.attr, call.func.value
             if method == "backward":
@@ -587,6 +599,7 @@ class CodeReader(FunctionCalls):
         if not isinstance(output, Tensor) or not output.requires_grad:
             reason = output.reason if isinstance(output, Unknown) else "it does not require grad"
             self.not_read(call.lineno, f"{ast.unparse(owner)}.backward(): {reason}")
+            self.gradients_unknown(self.file_line(call.lineno), f"{ast.unparse(owner)[:40]}.backward()")
             return
         grad_output = None
         argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "gradient"), None)
@@ -598,6 +611,7 @@ class CodeReader(FunctionCalls):
                 grad_output = given.value
             else:
                 self.not_read(call.lineno, f"{ast.unparse(owner)}.backward(): the gradient handed to it is not a constant")
+                self.gradients_unknown(self.file_line(call.lineno), f"{ast.unparse(owner)[:40]}.backward()")
                 return
         name = ast.unparse(owner)
         derivation = Derivation(output, name, grad_output, self.file_line(call.lineno), self.where(call.lineno))
@@ -1041,6 +1055,8 @@ def compared(test: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     """The two sides an assert says agree: `allclose(a, b)`, `assert_allclose(a, b)`, `a == b`, `(a == b).all()`, `all(a == b)`."""
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
         return test.left, test.comparators[0]
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Lt, ast.LtE)):
+        return _difference(test.left) if _small_number(test.comparators[0]) else None
     if not isinstance(test, ast.Call):
         return None
     name = test.func.attr if isinstance(test.func, ast.Attribute) else test.func.id if isinstance(test.func, ast.Name) else ""
@@ -1051,6 +1067,33 @@ def compared(test: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     if name == "all" and len(test.args) == 1:
         return compared(test.args[0])
     return None
+
+
+def _difference(node: ast.expr) -> tuple[ast.expr, ast.expr] | None:
+    """`abs(a - b)`, `np.abs(a - b).max()`, `np.max(np.abs(a - b))`, `np.linalg.norm(a - b)`: the two sides that differ."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "max" and not node.args:
+        return _difference(node.func.value)  # np.abs(a - b).max()
+    if not isinstance(node, ast.Call) or len(node.args) != 1 or node.keywords:
+        return None
+    name = (dotted_name(node.func) or "").split(".")[-1]
+    if name in ("max", "amax"):
+        return _difference(node.args[0])
+    inner = node.args[0]
+    if name in ("abs", "fabs", "absolute", "norm") and isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Sub):
+        return inner.left, inner.right
+    return None
+
+
+def _small_number(node: ast.expr) -> bool:
+    """A tolerance: a literal number between 0 and 0.01 (`1e-6`, `0.000001`)."""
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float) and 0 < node.value <= 0.01
+
+
+def _shown_comparison(node: ast.expr) -> bool:
+    """`a == b`, `torch.allclose(a, b)`, `(a == b).all()` as a statement of its own (not an `assert_*` call, read as one)."""
+    if compared(node) is None:
+        return False
+    return not isinstance(node, ast.Call) or not (dotted_name(node.func) or "").split(".")[-1].startswith("assert")
 
 
 def _ref(index: int) -> ast.Name:

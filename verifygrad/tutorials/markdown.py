@@ -70,6 +70,8 @@ def read_markdown(text: str) -> list[Block]:
             blocks.append(Block(PROSE, token.content + "\n", start + 1))
             expect_output = bool(OUTPUT_LABEL.match(token.content.rsplit("\n", 1)[-1]))
         elif token.type == "html_block":  # a comment or markup: what a reader does not see as code
+            if "math/tex" in token.content:  # MathJax's <script type="math/tex">: math a reader sees
+                blocks.append(Block(PROSE, token.content, start + 1))
             expect_output = False
     return blocks
 

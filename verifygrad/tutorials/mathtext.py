@@ -18,6 +18,41 @@ _INDEX_LETTERS = set("ijklmn")
 _TIMES = {"*", "\\cdot", "\\times", "·", "×"}
 _MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix"}
 _BAR = {"\\rvert", "\\vert", "|", "\\mid", "\\Big|", "\\big|"}
+# Greek letters as names (`\\lambda` is `lam`: a name is written into expression text, and `lambda` is Python's keyword)
+GREEK = {
+    f"\\{letter}": letter
+    for letter in (
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "mu",
+        "nu",
+        "xi",
+        "rho",
+        "tau",
+        "phi",
+        "chi",
+        "psi",
+        "omega",
+        "Phi",
+        "Psi",
+        "Theta",
+        "Delta",
+    )
+}
+GREEK |= {"\\varepsilon": "epsilon", "\\varphi": "phi", "\\vartheta": "theta", "\\lambda": "lam"}
+_PRIMES = ("'", "’", "′")
+_TRANSPOSE = {"\\top", "T", "\\intercal"}
+# Signs that relate two sides without saying they are equal: a chain is cut there
+_OTHER_RELATIONS = {"<", ">", "\\leq", "\\geq", "\\le", "\\ge", "\\neq", "\\ne", "\\to", "\\rightarrow", "\\Rightarrow",
+                    "\\leftarrow", "\\mapsto", "\\in", "\\equiv", "\\propto", "\\implies", "\\iff"}  # fmt: skip
 
 
 class MathError(ValueError):
@@ -29,18 +64,26 @@ class Derivative:
     of: str  # the differentiated quantity's name ("" when unnamed)
     wrt: str  # the variable, without an index: `x` for `x_i`
     at: tuple[tuple[str, str], ...] = ()  # an evaluation point `|_{x_i=1}`
+    second: str = ""  # a second derivative's other variable (`x` again for ∂²f/∂x²)
 
 
 APPROX = ("\\approx", "≈", "\\simeq", "\\sim")
 
 
-def read_relation(text: str, names: frozenset[str] = frozenset(), relations: list[str] | None = None) -> list[object]:
+def tokens(text: str) -> list[str]:
+    """The math's tokens, spacing and font commands dropped.
+
+    NOTE: a row break (two backslashes) is one token of its own: a backslash and a space is a space, and dropped"""
+    return [t for t in _TOKEN.findall(text.replace("−", "-").replace("\\\\", " \\cr ")) if t not in _IGNORED]
+
+
+def read_relation(text: str, names: frozenset[str] = frozenset(), relations: list[str] | None = None,
+                  functions: frozenset[str] = frozenset()) -> list[object]:  # fmt: skip
     """The sides of `a = b = c`, each a node: tuples ("num", text), ("name", base, index), ("bin", op, a, b),
-    ("neg", a), ("call", f, a), ("sum", a), ("list", [items]) (a matrix is a list of rows), or a Derivative.
-    ``relations`` gets the sign between each two sides (`=`, or one of APPROX)."""
-    # NOTE: a row break (two backslashes) is one token of its own: a backslash and a space is a space, and dropped
-    tokens = [t for t in _TOKEN.findall(text.replace("−", "-").replace("\\\\", " \\cr ")) if t not in _IGNORED]
-    parser = _Parser(tokens, names)
+    ("neg", a), ("call", f, a), ("sum", a), ("list", [items]) (a matrix is a list of rows), ("fn", f, primes, args)
+    (`f'(x)`, for the ``functions`` named), or a Derivative. ``relations`` gets the sign between each two sides
+    (`=`, or one of APPROX)."""
+    parser = _Parser(tokens(text), names, functions)
     sides = [parser.expr()]
     while parser.peek() in ("=", *APPROX):
         sign = parser.take()
@@ -50,6 +93,80 @@ def read_relation(text: str, names: frozenset[str] = frozenset(), relations: lis
     if parser.peek() is not None:
         raise MathError(f"unexpected {parser.peek()!r}")
     return sides
+
+
+def read_chain(text: str, names: frozenset[str] = frozenset(), functions: frozenset[str] = frozenset()) -> tuple[list[object | None], list[str]]:
+    """The sides of a chain `a = b < c \\approx d` read one by one: a side outside the subset is None (the others are
+    still read), and each sign between two sides is kept (`=`, one of APPROX, or another relation, which cuts the chain)."""
+    pieces: list[list[str]] = [[]]
+    signs: list[str] = []
+    depth = 0
+    for token in tokens(text):
+        if token in ("{", "(", "[", "\\begin"):
+            depth += 1
+        elif token in ("}", ")", "]", "\\end"):
+            depth -= 1
+        if depth == 0 and (token in ("=", *APPROX) or token in _OTHER_RELATIONS):
+            signs.append(token)
+            pieces.append([])
+            continue
+        pieces[-1].append(token)
+    sides: list[object | None] = []
+    for piece in pieces:
+        parser = _Parser(piece, names, functions)
+        try:
+            node = parser.expr()
+            sides.append(node if parser.peek() is None else None)
+        except (MathError, RecursionError):
+            sides.append(None)
+    return sides, signs
+
+
+_ALIGNED = re.compile(r"\\(?:begin|end)\{(?:align|aligned|alignat|eqnarray|gather|gathered|split|multline|equation)\*?\}(?:\{\d+\})?")
+_MATRIX_SPAN = re.compile(r"\\begin\{(\w*matrix|cases|array)\*?\}.*?\\end\{\1\*?\}", re.S)
+_WORDS = re.compile(r"\\(?:text|textrm|textbf|mbox|hbox)\s*\{[^{}]*\}")
+_LEADING = re.compile(r"^(?:\s|\\(?:quad|qquad|therefore|because|Rightarrow|implies|,|;)\b|\\[,;]|" + _WORDS.pattern + ")*")
+_MARKS = re.compile(r"\\(?:tag|label)\s*\{[^{}]*\}|\\(?:nonumber|notag)\b")
+_SPACING = re.compile(r"^\s*\[-?[\d.]+\s*(?:em|ex|pt|mm|cm)\]")
+
+
+def statements(body: str) -> list[tuple[int, str, bool]]:
+    """The statements of one math span, each with its line offset in the span: an `align` (`aligned`, `eqnarray`...)
+    environment is one statement a row, the words leading a row (`\\text{Similarly,}`) and alignment marks dropped,
+    the comment column after `&&` cut off, and a row that starts with `=` continued from the left side of the row
+    before it (marked True: it restates what the chain's first row says). Words inside a row (`\\text{diag}(s)`) are
+    kept: the side is then not read, never read without them."""
+    if not _ALIGNED.search(body):
+        return [(0, body, False)]
+    protected: list[str] = []
+
+    def protect(match: re.Match) -> str:  # a matrix's rows are not the alignment's
+        protected.append(match.group(0))
+        return f"\x00{len(protected) - 1}\x00"
+
+    text = _MATRIX_SPAN.sub(protect, _ALIGNED.sub(" ", body))
+    found: list[tuple[int, str, bool]] = []
+    left = ""
+    line = 0
+    for row in text.split("\\\\"):
+        start = line + row[: len(row) - len(row.lstrip())].count("\n")
+        line += row.count("\n")
+        row, _, comment = _SPACING.sub("", row).partition("&&")
+        comment = _MARKS.sub(" ", _LEADING.sub("", comment.replace("&", " "))).strip()
+        if "=" in comment and not _WORDS.search(comment):  # `&& \text{since } f(x) = x^2`: what the row uses, stated first
+            found.append((start, comment, False))
+        row = _MARKS.sub(" ", _LEADING.sub("", row.replace("&", " ")))
+        row = re.sub("\x00(\\d+)\x00", lambda m: protected[int(m.group(1))], _WORDS.sub(lambda _: " \\unread ", row)).strip()
+        if not row:
+            continue
+        continued = row.startswith(("=", "\\approx"))
+        if continued:
+            row = f"{left} {row}" if left else ""
+        else:
+            left = re.split(r"=|\\approx", row)[0] if re.search(r"=|\\approx", row) else ""
+        if row:
+            found.append((start, row, continued))
+    return found
 
 
 def render(node: object) -> str:
@@ -71,6 +188,8 @@ def render(node: object) -> str:
         return f"sum({render(node[1])})"
     if kind == "list":
         return "[" + ", ".join(render(item) for item in node[1]) + "]"
+    if kind == "fn":
+        raise MathError(f"the function {node[1]}, which the expression language does not know")
     raise MathError(f"cannot write {kind}")
 
 
@@ -78,6 +197,8 @@ def constant_text(node: object) -> str:
     """A side of numbers as a constant expression: a list (`[2, 4]`, a matrix's rows) is written `tensor([2, 4])`."""
     if not _has_list(node):
         return render(node)
+    if node[0] == "bin" and node[1] == "@":
+        return f"({_matrix_text(node[2])}) @ ({_matrix_text(node[3])})"
     if node[0] == "list":
         return f"tensor({render(node)})"
     if node[0] == "neg":
@@ -89,6 +210,14 @@ def constant_text(node: object) -> str:
     return render(node)
 
 
+def _matrix_text(node: object) -> str:
+    """A matrix product's operand in two dimensions: a column written as one (`tensor([[1], [2]])`), a row as one row."""
+    if node[0] == "list" and len(node) > 2 and node[2] in ("column", "row"):
+        items = ", ".join(render(item) for item in node[1])
+        return f"tensor([{', '.join(f'[{render(item)}]' for item in node[1])}])" if node[2] == "column" else f"tensor([[{items}]])"
+    return constant_text(node)
+
+
 def _has_list(node: object) -> bool:
     return isinstance(node, tuple) and (node[0] == "list" or any(_has_list(part) for part in node[1:]))
 
@@ -98,6 +227,8 @@ def names_in(node: object) -> set[str]:
         return {node.of, node.wrt}
     if node[0] == "name":
         return {node[1]}
+    if node[0] == "fn":
+        return set().union(*(names_in(arg) for arg in node[3])) if node[3] else set()
     children = node[1] if node[0] == "list" else [part for part in node[1:] if isinstance(part, tuple)]
     return set().union(*(names_in(child) for child in children)) if children else set()
 
@@ -108,10 +239,12 @@ def _wrapped(node: object) -> str:
 
 
 class _Parser:
-    def __init__(self, tokens: list[str], names: frozenset[str]):
+    def __init__(self, tokens: list[str], names: frozenset[str], functions: frozenset[str] = frozenset()):
         self.tokens = tokens
         self.position = 0
         self.names = names
+        self.functions = functions  # names applied to arguments (`f(x)`, `\\phi(U)`), not multiplied with them
+        self.split: object = None  # the last name read as a product of letters (`xy`)
 
     def peek(self, ahead: int = 0) -> str | None:
         index = self.position + ahead
@@ -135,9 +268,11 @@ class _Parser:
         node = self.factor()
         while True:
             token = self.peek()
-            if token in _TIMES:
+            if token in _TIMES or token == "\\odot":
                 self.take()
-                node = ("bin", "*", node, self.factor())
+                right = self.factor()
+                matrices = token != "\\odot" and _is_matrix(node) and _is_matrix(right)
+                node = ("bin", "@" if matrices else "*", node, right)  # two matrices side by side: their product
             elif token == "/":
                 self.take()
                 bottom = self.factor()
@@ -145,7 +280,8 @@ class _Parser:
                     bottom = ("bin", "*", bottom, self.factor())  # `/d(x)`: the differential is one unit
                 node = _quotient(node, bottom, self.names)
             elif token is not None and self.starts_atom(token):
-                node = ("bin", "*", node, self.factor())
+                right = self.factor()
+                node = ("bin", "@" if _is_matrix(node) and _is_matrix(right) else "*", node, right)
             else:
                 return node
 
@@ -161,7 +297,16 @@ class _Parser:
         node = self.atom()
         while self.peek() == "^":
             self.take()
-            node = ("bin", "**", node, self.group_or_atom())
+            if self.peek() in _TRANSPOSE or (self.peek() == "{" and self.peek(1) in _TRANSPOSE and self.peek(2) == "}"):
+                for _ in range(3 if self.peek() == "{" else 1):
+                    self.take()
+                node = _transposed(node)
+                continue
+            exponent = self.group_or_atom()
+            if node is self.split:  # `rx^2` is r times x squared
+                node = ("bin", "*", node[2], ("bin", "**", node[3], exponent))
+                continue
+            node = ("call", "exp", exponent) if node in (("name", "e", None), ("num", "e")) else ("bin", "**", node, exponent)  # e^{x}
         if self.peek() in _BAR and self.peek(1) == "_":
             self.take()
             self.take()
@@ -194,7 +339,8 @@ class _Parser:
     def starts_atom(self, token: str) -> bool:
         return (
             bool(re.match(r"[A-Za-z\d.({∂\[]", token))
-            or token in ("\\frac", "\\dfrac", "\\tfrac", "\\partial", "\\sqrt", "\\sum")
+            or token in ("\\frac", "\\dfrac", "\\tfrac", "\\partial", "\\sqrt", "\\sum", "\\nabla", "\\begin")
+            or token in GREEK
             or (token.startswith("\\") and token[1:] in _FUNCTIONS)
         )
 
@@ -246,17 +392,32 @@ class _Parser:
             if wrt[0] != "name" or of[0] != "name":
                 raise MathError("a gradient of something other than a name")
             return Derivative(of[1], wrt[1])
+        if token == "\\sqrt" and self.peek() == "[":  # \sqrt[3]{x}: a cube root
+            self.take()
+            degree = self.expr()
+            self.take("]")
+            return ("bin", "**", self.group_or_atom(), ("bin", "/", ("num", "1"), degree))
         if token == "\\sqrt":
             return ("call", "sqrt", self.group_or_atom())
+        if token == "\\pi":
+            return ("num", "pi")
         if token == "\\sum":
-            while self.peek() in ("_", "^"):
+            while self.peek() in ("_", "^"):  # the limits (`_{i=1}^{n}`) are skipped: the sum is over all elements
                 self.take()
-                self.group_or_atom()
+                self.skip_group()
             return ("sum", self.term_body())
+        if token in GREEK:
+            return self.name(GREEK[token], split=False)
         if token.startswith("\\") and (token[1:] in _FUNCTIONS or token == "\\sigma"):
             name = {"\\ln": "log", "\\sigma": "sigmoid"}.get(token, token[1:])
+            if self.peek() in _PRIMES or (token[1:] in self.functions and self.peek() == "("):
+                return self.applied(name)  # `\sin'(x)`: the derivative of a function, named
+            power = None
+            if self.peek() == "^" and self.peek(1) != "{" and self.peek(2) in ("(", "{"):  # \cos^2(x): the square of the cosine
+                self.take()
+                power = self.atom()
             argument = self.atom() if self.peek() in ("(", "{") else self.power()  # \tanh(x)^2 squares the tanh
-            return ("call", name, argument)
+            return ("call", name, argument) if power is None else ("bin", "**", ("call", name, argument), power)
         if re.fullmatch(r"[A-Za-z]+", token):
             return self.name(token)
         raise MathError(f"{token!r} is not in the math this reader understands")
@@ -287,8 +448,8 @@ class _Parser:
         rows = [row for row in rows if row]
         if not rows or len({len(row) for row in rows}) != 1:
             raise MathError("a matrix with rows of different lengths")
-        if len(rows) == 1 or len(rows[0]) == 1:
-            return ("list", [item for row in rows for item in row])
+        if len(rows) == 1 or len(rows[0]) == 1:  # one row or one column: a flat list that remembers which
+            return ("list", [item for row in rows for item in row], "row" if len(rows) == 1 else "column")
         return ("list", [("list", row) for row in rows])
 
     def term_body(self) -> object:
@@ -300,7 +461,37 @@ class _Parser:
             node = ("bin", "*", node, self.factor())
         return node
 
-    def name(self, letters: str) -> object:
+    def skip_group(self) -> None:
+        """A group (`{i=1}`) or one token, not read."""
+        if self.peek() != "{":
+            self.take()
+            return
+        depth = 0
+        while True:
+            token = self.take()
+            depth += {"{": 1, "}": -1}.get(token, 0)
+            if depth == 0:
+                return
+
+    def applied(self, name: str) -> object:
+        """`f(x, y)`, `f'(x)`, `f''(3)`, `f'`: ("fn", name, primes, args or None where none are written)."""
+        primes = 0
+        while self.peek() in _PRIMES:
+            self.take()
+            primes += 1
+        if self.peek() != "(":
+            return ("fn", name, primes, None)
+        self.take("(")
+        args = [self.expr()]
+        while self.peek() == ",":
+            self.take()
+            args.append(self.expr())
+        self.take(")")
+        return ("fn", name, primes, tuple(args))
+
+    def name(self, letters: str, split: bool = True) -> object:
+        if letters in _FUNCTIONS and self.peek() in _PRIMES:
+            return self.applied("log" if letters == "ln" else letters)
         if letters in _FUNCTIONS and self.peek() == "(":
             self.take()
             node = self.expr()
@@ -315,19 +506,39 @@ class _Parser:
                 index = sub
             else:
                 letters = f"{letters}_{sub}"
-        if letters not in self.names and len(letters) > 1 and "_" not in letters and all(c in self.names for c in letters):
+        if index is None and (self.peek() in _PRIMES or (letters in self.functions and self.peek() == "(")):
+            return self.applied(letters)
+        if letters == "e" and index is None and "e" not in self.names:
+            return ("num", "e")  # Euler's number, where no code names e
+        if split and letters not in self.names and len(letters) > 1 and "_" not in letters and all(c in self.names for c in letters):
             node: object = ("name", letters[0], None)  # `xy` is x times y where both are the code's names
             for letter in letters[1:]:
                 node = ("bin", "*", node, ("name", letter, None))
+            self.split = node
             return node
         return ("name", letters, index)
 
 
+def _is_matrix(node: object) -> bool:
+    """A matrix or vector written out (`\\begin{bmatrix}...`), perhaps transposed: juxtaposed, two are a product."""
+    return isinstance(node, tuple) and node[0] == "list" and (len(node) > 2 or all(isinstance(row, tuple) and row[0] == "list" for row in node[1]))
+
+
+def _transposed(node: object) -> object:
+    """`A^\\top` of a matrix written out; anything else transposed is not read."""
+    if not _is_matrix(node):
+        raise MathError("a transpose of something other than a matrix written out")
+    if len(node) > 2:
+        return ("list", node[1], "row" if node[2] == "column" else "column")
+    rows = [row[1] for row in node[1]]
+    return ("list", [("list", list(column)) for column in zip(*rows)])
+
+
 def _differential(node: object, names: frozenset[str]) -> str | None:
-    """The name under a differential: `∂x`, `dx`, `d(x)`, `d x_i`; None if the node is not one."""
+    """The name under a differential: `∂x`, `dx`, `d(x)`, `d x_i`, `d f(x)`; None if the node is not one."""
     if isinstance(node, tuple) and node[0] == "bin" and node[1] == "*" and node[2][:2] in (("name", "∂"), ("name", "d")):
         inner = node[3]
-        return inner[1] if inner[0] == "name" else None
+        return inner[1] if inner[0] == "name" or (inner[0] == "fn" and inner[2] == 0) else None
     if isinstance(node, tuple) and node[0] == "name" and node[1].startswith("d") and len(node[1]) > 1:
         rest = node[1][1:]
         if rest in names or node[1] not in names:
@@ -335,10 +546,42 @@ def _differential(node: object, names: frozenset[str]) -> str | None:
     return None
 
 
+_D = (("name", "∂", None), ("name", "d", None))
+
+
+def _second(top: object, bottom: object) -> tuple[str, str, str] | None:
+    """`∂²f / ∂x²` or `∂²f / ∂y ∂x`: (f, the first variable, the second); None if it is not a second derivative."""
+    if not (isinstance(top, tuple) and top[0] == "bin" and top[1] == "*" and top[2] in (("bin", "**", d, ("num", "2")) for d in _D)):
+        return None
+    of = top[3][1] if top[3][0] == "name" or (top[3][0] == "fn" and top[3][2] == 0) else None
+    factors: list[object] = []
+    stack = [bottom]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple) and node[0] == "bin" and node[1] == "*":
+            stack += [node[3], node[2]]
+        else:
+            factors.append(node)
+    names = [f[1] for f in factors if f not in _D and f[0] == "name"]
+    squares = [f[2][1] for f in factors if f[0] == "bin" and f[1] == "**" and f[2][0] == "name" and f[3] == ("num", "2")]
+    if of is None or len(factors) - len(names) - len(squares) not in (1, 2):
+        return None
+    if len(squares) == 1 and not names:
+        return of, squares[0], squares[0]
+    if len(names) == 2 and not squares:
+        return of, names[1], names[0]  # ∂²f/∂y∂x: ∂/∂y of ∂f/∂x
+    return None
+
+
 def _quotient(top: object, bottom: object, names: frozenset[str]) -> object:
     of, wrt = _differential(top, names), _differential(bottom, names)
     if of is not None and wrt is not None:
         return Derivative(of, wrt)
+    if top in _D and wrt is not None:
+        return Derivative("", wrt)  # `\frac{d}{dx}`, an operator: what it applies to follows
+    second = _second(top, bottom)
+    if second is not None:
+        return Derivative(second[0], second[1], second=second[2])
     if isinstance(top, Derivative) or isinstance(bottom, Derivative):
         raise MathError("a derivative inside a fraction")
     return ("bin", "/", top, bottom)

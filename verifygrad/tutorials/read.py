@@ -28,8 +28,10 @@ from verifygrad.tutorials.findings import (
     unread_math,
 )
 from verifygrad.tutorials.interpret import CodeReader, Reading
+from verifygrad.tutorials.mathtext import statements
 from verifygrad.tutorials.pairs import backward_pairs
 from verifygrad.tutorials.printed import Printed, read_printed
+from verifygrad.tutorials.prose import prose_claims
 from verifygrad.tutorials.python2 import modernise
 from verifygrad.tutorials.symbolic import Display, Symbolic, tie
 from verifygrad.tutorials.tocases import Draft, drafts_for
@@ -44,9 +46,66 @@ class Tutorial:
 
 
 def read_tutorial(path: Path) -> Tutorial:
-    """Read one tutorial; an unreadable file is a CaseError (one line, `path: what`)."""
+    """Read one tutorial; an unreadable file is a CaseError (one line, `path: what`).
+
+    A page written once per framework (d2l's `%%tab pytorch` cells) is read once per framework, each with its own names."""
     text = _text(path)
     document = read_document(path, text)
+    owners = tab_owners(document)
+    tabs = list(dict.fromkeys(tab for names in owners.values() for tab in names))
+    if len(tabs) < 2:
+        return _read(path, text, document)
+    parts = [(tab, _read(path, text, only_tab(document, tab))) for tab in tabs]
+
+    def kept(tab: str, line: int) -> bool:
+        return tab in owners[line] if line in owners else tab == tabs[0]
+
+    reading = Reading()
+    findings = Findings()
+    drafts: list[Draft] = []
+    for tab, part in parts:
+        reading.derivations += [item for item in part.reading.derivations if kept(tab, item.line)]
+        reading.not_read += [(line, what) for line, what in part.reading.not_read if kept(tab, line) and not TAB_MAGIC.match(what)]
+        findings.found += [item for item in part.findings.found if kept(tab, item.line)]
+        drafts += [draft for draft in part.drafts if kept(tab, draft.line)]
+    findings.found.sort(key=lambda item: item.line)
+    drafts.sort(key=lambda draft: draft.line)
+    return Tutorial(document, reading, findings, drafts)
+
+
+TAB = re.compile(r"[^\S\n]*%%tab[^\S\n]+([^\n]*)")
+TAB_MAGIC = re.compile(r"an IPython magic or shell command \(%(%tab|load_ext d2lbook)")
+
+
+def tab_owners(document: Document) -> dict[int, tuple[str, ...]]:
+    """The file lines of code written for some frameworks only (`%%tab pytorch, jax`), with their outputs: line -> frameworks."""
+    owners: dict[int, tuple[str, ...]] = {}
+    tabs: tuple[str, ...] = ()
+    for block in document.blocks:
+        if block.kind == CODE:
+            marker = TAB.match(block.text)
+            tabs = tuple(name for name in re.split(r"[,\s]+", marker.group(1)) if name) if marker else ()
+            tabs = () if "all" in tabs else tabs
+        if tabs and block.kind in (CODE, OUTPUT):
+            owners.update(dict.fromkeys(block.file_lines(), tabs))
+    return owners
+
+
+def only_tab(document: Document, tab: str) -> Document:
+    """The document as one framework's reader sees it: the code of other frameworks' tabs (and its output) left out."""
+    kept: list[Block] = []
+    left_out = False
+    for block in document.blocks:
+        if block.kind == CODE:
+            marker = TAB.match(block.text)
+            names = re.split(r"[,\s]+", marker.group(1)) if marker else []
+            left_out = bool(marker) and tab not in names and "all" not in names
+        if not (left_out and block.kind in (CODE, OUTPUT)):
+            kept.append(block)
+    return Document(document.path, document.format, tuple(kept))
+
+
+def _read(path: Path, text: str, document: Document) -> Tutorial:
     reader = CodeReader()
     findings = Findings()
     lines = text.split("\n")
@@ -55,8 +114,10 @@ def read_tutorial(path: Path) -> Tutorial:
     symbolic = Symbolic()
     uses_sympy = "sympy" in text
     displays: tuple[list[Display], bool] = ([], False)  # the SymPy values the last code block showed; whether it was all SymPy
+    code: Block | None = None
     for block in document.blocks:
         if block.kind == CODE:
+            code = block
             if outputs:
                 _tie(findings, reader, symbolic, displays, outputs)
             outputs = []
@@ -68,8 +129,16 @@ def read_tutorial(path: Path) -> Tutorial:
                 displays = (shown, whole)
         elif block.kind == OUTPUT and reader.reading.shown:
             outputs.append((read_printed(block.text), block))
+            if code is not None and FALSE.search(block.text):
+                _withdraw_shown(reader.reading, code)
         elif block.kind == PROSE:
-            findings.math += [(line, _where_in(block, line), body, "LaTeX") for line, body in math_spans(block, lines, math_budget)]
+            for line, body in math_spans(block, lines, math_budget):
+                lead = body[: len(body) - len(body.lstrip())].count("\n")  # the span's line is its first written line's
+                for offset, statement, continued in statements(body):  # an align environment: a statement a row, on its line
+                    at = line + max(offset - lead, 0)
+                    if continued:
+                        findings.continued.add(len(findings.math))
+                    findings.math.append((at, _where_in(block, at), statement, "LaTeX"))
             findings.math += [(line, _where_in(block, line), body, "text") for line, body in prose_chains(block)]
     if outputs:
         _tie(findings, reader, symbolic, displays, outputs)
@@ -89,7 +158,9 @@ def read_tutorial(path: Path) -> Tutorial:
         findings.found.append(Found("formula", line, where, source, label, leaf=leaf, derivations=(derivation,), formula=formula,
                                     label=label))  # fmt: skip
     comment_claims(findings, reading, {item.line: item for items in reading.shown for item in items})
-    tie_math(findings, reading)
+    read_already, prose_derivations = prose_claims(findings, reading)
+    tie_math(findings, reading, read_already)
+    reading.derivations += prose_derivations
     reading.derivations += symbolic.derivations  # after the prose's formulas are tied: those name the code's own derivations
     unread_math(findings, math_budget)
     _leave_skipped(document, reading, findings)
@@ -106,6 +177,15 @@ def _tie(findings: Findings, reader: CodeReader, symbolic: Symbolic, displays: t
         findings.found += tie(symbolic, shown, [block for _, block in outputs])
     else:
         tie_outputs(findings, reader.reading.shown[-1], outputs)
+
+
+FALSE = re.compile(r"\bFalse\b")
+
+
+def _withdraw_shown(reading: Reading, code: Block) -> None:
+    """A comparison a block showed, whose output says False: the page shows that they differ, not a claim that they agree."""
+    lines = set(code.file_lines())
+    reading.agreements[:] = [item for item in reading.agreements if not (item.shown and item.line in lines)]
 
 
 SKIP_COMMENT = re.compile(r"#\s*verifygrad:\s*skip\b")  # a code block's own marker, a comment of its own or after code

@@ -469,7 +469,7 @@ def claim(reader: Symbolic, display: Display, printed: str | None, line: int, wh
     except RecursionError:
         found.status = "not checked: a formula nested too deeply"
         return found
-    derivation = _derivation(diff, display)
+    derivation = derivation_of(diff, display.line, display.where)
     found.leaf, found.second = (next(leaf for leaf in derivation.leaves if leaf.name == symbol) for symbol in (diff.wrt[0], diff.wrt[-1]))
     found.derivations, found.formula, found.label = (derivation,), formula, f"∂/∂{diff.wrt[0]} {excerpt(diff.expression, 40)}"
     if len(diff.wrt) == 2:  # NOTE: the Hessian of the sum over points is diagonal: each point's second derivative on it
@@ -478,19 +478,20 @@ def claim(reader: Symbolic, display: Display, printed: str | None, line: int, wh
     return found
 
 
-def _derivation(diff: Diff, display: Display) -> Derivation:
+def derivation_of(diff: Diff, line: int, where: str, values: dict[str, str] | None = None) -> Derivation:
     """The expression as a derivation at points in (0, 1), one vector of points per symbol; its sum is differentiated,
-    so each element of the gradient is the derivative at one point."""
-    leaves = [Tensor(LEAF, display.line, display.where, name=symbol, value=f"tensor({list(_POINTS[index % len(_POINTS)])})", dtype="float64")
+    so each element of the gradient is the derivative at one point. ``values``: a symbol's own value (constant text:
+    a point the text names, or one number for a symbol that is not elementwise)."""
+    values = values or {}
+    leaves = [Tensor(LEAF, line, where, name=symbol, value=values.get(symbol, f"tensor({list(_POINTS[index % len(_POINTS)])})"), dtype="float64")
               for index, symbol in enumerate(diff.symbols)]  # fmt: skip
     tree = ast.parse(diff.expression, mode="eval").body
     refs = {leaf.name: f"_ref{index}" for index, leaf in enumerate(leaves)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in refs:
             node.id = refs[node.id]
-    output = Tensor(COMPUTED, display.line, display.where, tree=ast.Call(ast.Name("sum", ast.Load()), [tree], []), refs=tuple(leaves),
-                    dtype="float64", bound="f")  # fmt: skip
-    derivation = Derivation(output, f"diff({excerpt(diff.expression, 40)}, {', '.join(diff.wrt)})", None, display.line, display.where)
+    output = Tensor(COMPUTED, line, where, tree=ast.Call(ast.Name("sum", ast.Load()), [tree], []), refs=tuple(leaves), dtype="float64", bound="f")
+    derivation = Derivation(output, f"diff({excerpt(diff.expression, 40)}, {', '.join(diff.wrt)})", None, line, where)
     derivation.leaves = leaves
     return derivation
 

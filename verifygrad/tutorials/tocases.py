@@ -277,7 +277,8 @@ def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: st
     except NeedsValues:
         return False  # in the language; what it computes depends on the inputs' values or shapes, which the case has
     except ExprError as err:
-        entry = (line, f"{label}: {err} in {draft.mapping['expr'][:80]}")
+        message = re.sub(r"; known (functions|methods): .*", "", str(err))  # the language's whole vocabulary is not a reason
+        entry = (line, f"{label}: {message} in {draft.mapping['expr'][:80]}".replace("\n", "; "))
         if entry not in not_read:
             not_read.append(entry)
         return True

@@ -1,0 +1,469 @@
+"""Functions a tutorial defines in its math (`f(x) = x^2`, `g(x, y) = \\sin(xy)`, `\\phi(U) = 1/(1+e^{-U})`,
+`L = (y - t)^2`) and the derivatives it states of them (`f'(x) = 2x`, `\\frac{\\partial g}{\\partial x} = y\\cos(xy)`,
+`\\frac{\\partial^2 g}{\\partial x^2} = ...`, `f'(3) = 6`), and the values it states (`f(0) = 1/2`): formula and value
+claims checked like a SymPy derivative's. Each statement is tied to the definition written last before it; where the
+meaning of a symbol is not known (a function the text does not define, one defined through abstract functions
+`g(h(x))`, a definition not read) the statement is listed with the reason, never guessed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verifygrad.errors import excerpt
+from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
+from verifygrad.tutorials.interpret import Reading
+from verifygrad.tutorials.mathtext import GREEK, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
+from verifygrad.tutorials.symbolic import Diff, derivation_of
+from verifygrad.tutorials.values import Derivation
+
+# The functions the reader knows without a definition (`\sin'(x) = \cos(x)`), by the names the math reader gives them
+_KNOWN = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid")
+_SCALARS = (0.45, 0.3, 0.75, 0.2, 0.6, 0.35)  # the values of the symbols of a sum's formula that are one number each
+
+
+class _NotConcrete(Exception):
+    """A side that is not a formula in known symbols (a derivative in it, a function not defined); the message says why."""
+
+
+@dataclass
+class Definition:
+    name: str
+    params: tuple[str, ...]  # the variables in order (`f(x, y)`); a name's definition (`L = ...`): its symbols
+    node: object | None  # the formula; None where the definition is not usable
+    line: int
+    why: str = ""  # why it is not usable
+    named: bool = False  # a name's definition (`z = x + 1`), not a function's
+
+    def symbols(self) -> tuple[str, ...]:
+        """The variables first, then the other symbols the formula uses (constants such as `c` in `f(x) = cx`)."""
+        others = sorted(names_in(self.node) - set(self.params)) if self.node is not None else []
+        return (*self.params, *others)
+
+
+def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[Derivation]]:
+    """The claims of the math about functions it defines itself, in document order; returns the statements read here
+    (by index in ``findings.math``, so that they are not read again as claims about the code) and their derivations."""
+    code = frozenset(name for name, _, _ in reading.bindings) | frozenset(name for name, _ in reading.leaves)
+    code_derivatives = {name for d in reading.derivations for name in (d.output_name, d.output.bound) if name}
+    code_derivatives |= {f"∂{leaf.name}" for d in reading.derivations for leaf in d.leaves}  # what the code differentiates by
+    order = sorted((item[0], index) for index, item in enumerate(findings.math) if item[3] in ("LaTeX", "text"))
+    functions, letters = _scan([findings.math[index][2] for _, index in order])
+    reader = _Reader(findings, code, code_derivatives, functions, frozenset(letters) | code)
+    for _, index in order:
+        line, where, text, source = findings.math[index]
+        if reader.statement(line, where, text, source, index in findings.continued):
+            reader.handled.add(index)
+    return reader.handled, reader.derivations
+
+
+def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
+    """The names applied as functions somewhere (`f(x, y) =` defines one, `f'` differentiates one), and the letters
+    the definitions use as symbols (so that `xy` in `\\sin(xy)` reads as x times y)."""
+    functions: set[str] = set()
+    letters: set[str] = set()
+    for text in texts:
+        items = tokens(text[:5_000])
+        for index, token in enumerate(items):
+            name = token[1:] if token.startswith("\\") else token
+            if not name.isalpha():
+                continue
+            after = items[index + 1 : index + 2]
+            if after and after[0] in ("'", "’", "′") and not token.startswith("\\"):
+                functions.add(name)
+            if after == ["("]:
+                close = _params(items, index + 1)
+                if close is not None and items[close + 1 : close + 2] == ["="]:
+                    functions.add(GREEK.get(token, token))
+                    letters.update(item for item in items[index + 2 : close] if item.isalpha() and len(item) == 1)
+                    letters.update(item for item in items[close + 2 :] if item.isalpha() and len(item) == 1 and item != "e")
+    return frozenset(functions), letters
+
+
+def _params(items: list[str], start: int) -> int | None:
+    """The index of the `)` closing `(x, y)` at ``start`` where it holds plain names only; None otherwise."""
+    index = start + 1
+    while index < len(items) and index < start + 20:
+        if items[index] == ")":
+            return index if index > start + 1 else None
+        if not (items[index].isalpha() or items[index] in (",", "_", "{", "}") or items[index].isdigit()):
+            return None
+        index += 1
+    return None
+
+
+class _Reader:
+    def __init__(self, findings: Findings, code: frozenset[str], code_derivatives: set[str], functions: frozenset[str], names: frozenset[str]):
+        self.findings = findings
+        self.code = code
+        self.code_derivatives = code_derivatives
+        self.functions = functions
+        self.names = names
+        self.definitions: dict[str, Definition] = {}
+        self.handled: set[int] = set()
+        self.derivations: list[Derivation] = []
+        self.defining = False  # whether the last statement was a definition (an align's rows after it restate it)
+
+    # -- one statement -------------------------------------------------------------------------------
+
+    def statement(self, line: int, where: str, text: str, source: str, continued: bool = False) -> bool:
+        """Reads one statement; True where it was about the prose's own functions (read here, not as code claims)."""
+        try:
+            sides, signs = read_chain(text, self.names, self.functions)
+        except RecursionError:
+            return False
+        if len(sides) < 2:
+            return False
+        where_text = (line, where, source, excerpt(" ".join(text.split()), 100))
+        references = [index for index, side in enumerate(sides) if self._reference(side)]
+        if references:
+            self.defining = False
+            self._claims(sides, signs, references, where_text)
+            return True
+        if continued and self.defining:
+            return True  # NOTE: the rows after a definition restate it (`H(y) &= ...` then `&= -y \log s^\top`): not a redefinition
+        self.defining = self._define(sides, signs, line)
+        return self.defining
+
+    def _reference(self, side: object) -> bool:
+        """Whether a side names a derivative or value of a function the prose defines (or a known one)."""
+        if isinstance(side, Derivative):  # NOTE: where the code differentiates by the same variable, the code's derivation is meant
+            return side.of in self.definitions and side.of not in self.code_derivatives and f"∂{side.wrt}" not in self.code_derivatives
+        if _operator(side) is not None:
+            return self._concrete(side[3])
+        if isinstance(side, tuple) and side[0] == "fn":
+            if side[2] == 0:
+                return side[3] is not None and not names_in(side) and (side[1] in self.definitions)
+            return True
+        return False
+
+    # -- definitions ---------------------------------------------------------------------------------
+
+    def _define(self, sides: list, signs: list[str], line: int) -> bool:
+        for index, side in enumerate(sides[:-1]):
+            if signs[index] != "=":
+                continue
+            if isinstance(side, tuple) and side[0] == "fn" and side[2] == 0 and side[3] and _plain(side[3]):
+                params = tuple(arg[1] for arg in side[3])
+                self.definitions[side[1]] = self._definition(side[1], params, sides[index + 1], line)
+                return True
+        head = sides[0]
+        if (isinstance(head, tuple) and head[0] == "name" and head[2] is None and head[1] not in self.code and signs[0] == "="
+                and not isinstance(sides[1], Derivative)):  # fmt: skip
+            body = sides[1]
+            if body is not None and not names_in(body) and not _applies(body):
+                self.definitions.pop(head[1], None)  # given a value: no longer a function of anything
+                return False
+            if head[1] in self.definitions or (body is not None and names_in(body)):
+                definition = self._definition(head[1], (), body, line)
+                definition.named = True
+                if definition.node is not None:
+                    definition.params = tuple(sorted(names_in(definition.node)))
+                if "_" in head[1]:
+                    definition.node, definition.why = None, f"{head[1]} is an indexed quantity (its derivatives are a Jacobian's entries)"
+                self.definitions[head[1]] = definition
+                return True
+        return False
+
+    def _definition(self, name: str, params: tuple[str, ...], body: object | None, line: int) -> Definition:
+        if body is None or isinstance(body, Derivative):
+            return Definition(name, params, None, line, f"its definition at line {line} is not read")
+        try:
+            node = self._expand(body, name)
+        except _NotConcrete as err:
+            return Definition(name, params, None, line, f"it is defined at line {line} {err}")
+        if name in names_in(node):
+            return Definition(name, params, None, line, f"its definition at line {line} uses {name} itself")
+        return Definition(name, params, node, line)
+
+    def _expand(self, node: object, name: str = "") -> object:
+        """The node with each function the prose defines applied (`u(v(x))` written out); raises _NotConcrete."""
+
+        def leaf(part: object) -> object | None:
+            if isinstance(part, Derivative):
+                raise _NotConcrete("through a derivative")
+            if part[0] != "fn":
+                return None
+            if part[2] or part[3] is None:
+                raise _NotConcrete(f"through {part[1]}{chr(39) * part[2]}, a derivative")
+            definition = self.definitions.get(part[1])
+            if definition is None and part[1] in _KNOWN and len(part[3]) == 1:
+                return ("call", part[1], self._expand(part[3][0], name))
+            if definition is None or definition.node is None:
+                abstract = sorted({f[1] for f in _applied(node) if f[1] not in self.definitions or self.definitions[f[1]].node is None})
+                raise _NotConcrete(f"through {', '.join(abstract)}, which the text does not define")
+            if len(part[3]) != len(definition.params):
+                raise _NotConcrete(f"through {part[1]} with {len(part[3])} arguments where it takes {len(definition.params)}")
+            return _substitute(definition.node, {p: self._expand(a, name) for p, a in zip(definition.params, part[3])})
+
+        return _map(node, leaf)
+
+    # -- claims --------------------------------------------------------------------------------------
+
+    def _claims(self, sides: list, signs: list[str], references: list[int], where_text: tuple) -> None:
+        line, where, source, text = where_text
+        runs = _runs(signs, len(sides))
+        valued: list[list[int]] = []
+        for index in references:
+            side = sides[index]
+            run = next(run for run in runs if index in run)
+            others = [j for j in run if j != index and j not in references and sides[j] is not None]
+            if isinstance(side, tuple) and side[0] == "fn" and side[2] == 0:
+                if run not in valued:
+                    valued.append(run)
+                    self._values(sides, signs, run, where_text)
+                continue
+            target = self._target(side)
+            if isinstance(target, str):
+                if others:
+                    self._list(where_text, f"not checked: {target}")
+                continue
+            definition, wrt, rename, point = target
+            for j in others:
+                approximate = j > 0 and signs[j - 1] in APPROX
+                try:
+                    claimed = self._expand(_substitute(sides[j], rename), definition.name)
+                    claimed = self._written_out(claimed, set(definition.symbols()))  # `\cos(z)` where the text said z = x + 1
+                except _NotConcrete:
+                    continue  # a step written with derivatives or abstract functions: notation on the way
+                self._claim(definition, wrt, point, claimed, approximate, where_text)
+
+    def _target(self, side: object) -> tuple[Definition, tuple[str, ...], dict[str, object], dict[str, str]] | str:
+        """What a derivative reference differentiates: the definition, the variables, the renaming of the variables the
+        text writes (`f'(x_A)`: x_A is x), and the point where it is stated at one; or why it is not read."""
+        operator = _operator(side)
+        if operator is not None:  # `\frac{d}{dx}[x^2]`: the derivative of what is written after it
+            node = self._expand(side[3])
+            if node[0] == "list" and len(node) == 2 and len(node[1]) == 1:
+                node = node[1][0]  # `\frac{d}{dx}[x^2]`: brackets, not a list
+            others = tuple(sorted(names_in(node) - {operator.wrt}))
+            if operator.wrt not in names_in(node):
+                return f"what follows d/d{operator.wrt} does not depend on {operator.wrt}"
+            return Definition(render_or(node), (operator.wrt, *others), node, 0), (operator.wrt,), {}, {}
+        if isinstance(side, Derivative):
+            name, primes, args = side.of, 0, None
+        else:
+            _, name, primes, args = side
+        definition = self.definitions.get(name)
+        if definition is None and name in _KNOWN:
+            definition = Definition(name, ("x",), ("call", name, ("name", "x", None)), 0)
+        if definition is None:
+            return f"{name} is not defined in the text before this line"
+        if definition.node is None:
+            return f"{name} is not known here: {definition.why}"
+        if isinstance(side, Derivative):
+            variables = (side.wrt,) if not side.second else (side.wrt, side.second)
+            through = self._through(definition, variables)
+            if isinstance(through, str):
+                return through
+            definition = through
+            missing = [v for v in variables if v not in definition.symbols()]
+            if missing:
+                return f"{name} (defined at line {definition.line}) does not depend on {missing[0]}"
+            point = dict(side.at)
+            if any(v not in definition.params for v in point):
+                return "a derivative stated at a point that does not name the function's variables"
+            return definition, variables, {}, point
+        if len(definition.params) != 1:
+            return f"{name}{chr(39) * primes} of {name}, a function of {len(definition.params)} variables: which one is not said"
+        if primes > 2:
+            return f"a derivative of order {primes} (first and second derivatives are checked)"
+        variable = definition.params[0]
+        arg = args[0] if args else ("name", variable, None)
+        if args is not None and len(args) != 1:
+            return f"{name} takes one argument, {len(args)} are written"
+        if arg[0] == "name" and arg[2] is None:
+            return definition, (variable,) * primes, {arg[1]: ("name", variable, None)} if arg[1] != variable else {}, {}
+        if names_in(arg):
+            return f"{name}{chr(39) * primes} at {render_or(arg)}, an expression: not read"
+        return definition, (variable,) * primes, {}, {variable: constant_text(arg)}
+
+    def _written_out(self, node: object, keep: set[str]) -> object:
+        """The node with the names the text defined by a formula (other than ``keep``) replaced by it, a few levels deep."""
+        for _ in range(4):
+            named = {name: self.definitions[name].node for name in names_in(node) - keep
+                     if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
+            if not named:
+                break
+            node = _substitute(node, named)
+        return node
+
+    def _through(self, definition: Definition, variables: tuple[str, ...]) -> Definition | str:
+        """The definition in the variables differentiated by: as written where it names them; else with the names it
+        uses that the text defined written out (`L = (y - t)^2`, `y = wx + b`: ∂L/∂w), where they name them."""
+        named = {name: self.definitions[name] for name in names_in(definition.node)
+                 if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
+        if not named:
+            return definition
+        direct = [v for v in variables if v in definition.symbols()]
+        node = self._written_out(definition.node, set())
+        if direct:
+            hidden = [v for v in direct if any(v in names_in(self._written_out(named[name].node, set())) for name in named)]
+            if hidden:  # NOTE: ∂/∂v with v written in the formula and inside a name it uses: which is held fixed is not said
+                return f"{definition.name} depends on {hidden[0]} directly and through {', '.join(sorted(named))}"
+            return definition
+        if not all(v in names_in(node) for v in variables):
+            return definition
+        return Definition(definition.name, tuple(sorted(names_in(node))), node, definition.line, named=True)
+
+    def _claim(self, definition: Definition, wrt: tuple[str, ...], point: dict[str, str], claimed: object, approximate: bool,
+               where_text: tuple) -> None:  # fmt: skip
+        line, where, source, text = where_text
+        symbols = definition.symbols()
+        used = names_in(claimed)
+        extra = sorted(used - set(symbols))
+        if extra:
+            if claimed[0] != "name":  # a bare name is a name given to the derivative, not a claim about it
+                self._list(where_text, f"not checked: it names {', '.join(extra)}, which {definition.name} (line {definition.line}) does not use")
+            return
+        if approximate:
+            self._list(where_text, f"not checked: {render_or(claimed)} is written as approximate")
+            return
+        if point and (used or set(symbols) - set(point)):
+            unknown = sorted(set(symbols) - set(point))
+            why = f"{', '.join(unknown)} has no value at the point" if unknown else "a formula stated at a point"
+            self._list(where_text, f"not checked: {why}")
+            return
+        if not point and not used and set(wrt) & names_in(definition.node):
+            # NOTE: `f'(x) = 0` of a function whose derivative depends on x is an equation to solve, not an identity
+            self._list(where_text, f"not checked: {render_or(claimed)} for a derivative that depends on {wrt[0]} reads as an equation to solve")
+            return
+        try:
+            expression, formula = render(definition.node), render(claimed)
+        except MathError as err:
+            self._list(where_text, f"not checked: {err}")
+            return
+        vectors = {s for s in symbols if _indexed_in(definition.node, s)} if _has(definition.node, "sum") else set(symbols)
+        scalars = [s for s in symbols if s not in vectors]  # each its own value: equal ones would hide a swap of two
+        values = {s: str(_SCALARS[k % len(_SCALARS)]) for k, s in enumerate(scalars)} | {s: f"tensor({v})" for s, v in point.items()}
+        diff = Diff(expression, symbols, wrt)
+        derivation = derivation_of(diff, line, where, values)
+        leaf = next(leaf for leaf in derivation.leaves if leaf.name == wrt[0])
+        second = next(leaf for leaf in derivation.leaves if leaf.name == wrt[-1])
+        label = f"∂/∂{wrt[0]} {definition.name} (line {definition.line})"
+        found = Found("formula", line, where, source, text, leaf=leaf, derivations=(derivation,), formula=formula, label=label)
+        if point:
+            found.kind, found.formula, found.value_text = "grad", None, formula
+        if len(wrt) == 2:
+            if point:
+                self._list(where_text, "not checked: a second derivative at a point (formulas are checked)")
+                return
+            found.kind, found.second, found.formula, derivation.quantity = "hessian_formula", second, f"diag({formula})", "hessian"
+        elif not wrt:
+            return
+        self.derivations.append(derivation)
+        self.findings.found.append(found)
+
+    def _values(self, sides: list, signs: list[str], run: list[int], where_text: tuple) -> None:
+        """`f(\\sqrt 2) = -1/2`: the function's values, arithmetic on numbers once its definition is applied."""
+        line, where, source, _ = where_text
+        written = []
+        for j in run:
+            try:
+                written.append(self._expand(sides[j]) if sides[j] is not None else ("name", "?", None))
+            except _NotConcrete:
+                written.append(("name", "?", None))
+        chain_steps(self.findings, written, [signs[j] for j in run[:-1]], line, where, source, always=True)
+
+    def _concrete(self, side: object) -> bool:
+        try:
+            self._expand(side)
+        except _NotConcrete:
+            return False
+        return True
+
+    def _list(self, where_text: tuple, status: str) -> None:
+        line, where, source, text = where_text
+        if not any(f.line == line and f.text == text and f.status == status for f in self.findings.found):
+            self.findings.found.append(Found("formula", line, where, source, text, status=status))
+
+
+def render_or(node: object) -> str:
+    try:
+        return render(node)
+    except MathError:
+        return "it"
+
+
+def _runs(signs: list[str], count: int) -> list[list[int]]:
+    """The sides joined by `=` (or ≈): a chain is cut at any other relation (`<`, `\\to`)."""
+    runs = [[0]]
+    for index in range(1, count):
+        if signs[index - 1] == "=" or signs[index - 1] in APPROX:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return runs
+
+
+def _operator(side: object) -> Derivative | None:
+    """The `d/dx` of `\\frac{d}{dx}[x^2]` (an operator written before what it differentiates), or None."""
+    if isinstance(side, tuple) and side[0] == "bin" and side[1] == "*" and isinstance(side[2], Derivative) and not side[2].of:
+        return side[2] if not isinstance(side[3], Derivative) else None
+    return None
+
+
+def _plain(args: tuple) -> bool:
+    names = [arg[1] for arg in args if isinstance(arg, tuple) and arg[0] == "name" and arg[2] is None]
+    return len(names) == len(args) and len(set(names)) == len(names)
+
+
+def _map(node: object, leaf) -> object:
+    replaced = leaf(node)
+    if replaced is not None:
+        return replaced
+    kind = node[0]
+    if kind in ("num", "name"):
+        return node
+    if kind == "bin":
+        return ("bin", node[1], _map(node[2], leaf), _map(node[3], leaf))
+    if kind in ("neg", "sum"):
+        return (kind, _map(node[1], leaf))
+    if kind == "call":
+        return ("call", node[1], _map(node[2], leaf))
+    if kind == "list":
+        return ("list", [_map(item, leaf) for item in node[1]], *node[2:])
+    raise _NotConcrete(f"through {kind}")
+
+
+def _substitute(node: object, values: dict[str, object]) -> object:
+    if not values:
+        return node
+
+    def leaf(part: object) -> object | None:
+        if isinstance(part, Derivative):
+            raise _NotConcrete("a derivative")
+        if part[0] == "name" and part[1] in values:
+            return values[part[1]]
+        if part[0] == "fn" and part[3] is not None:
+            return ("fn", part[1], part[2], tuple(_substitute(arg, values) for arg in part[3]))
+        return None
+
+    return _map(node, leaf)
+
+
+def _walk(node: object):
+    if isinstance(node, Derivative) or not isinstance(node, tuple):
+        return
+    yield node
+    children = node[1] if node[0] == "list" else node[3] if node[0] == "fn" and node[3] else node[1:]
+    for child in children or ():
+        if isinstance(child, tuple):
+            yield from _walk(child)
+
+
+def _applied(node: object) -> list[tuple]:
+    return [part for part in _walk(node) if part[0] == "fn"]
+
+
+def _applies(node: object) -> bool:
+    return isinstance(node, Derivative) or bool(_applied(node))
+
+
+def _has(node: object, kind: str) -> bool:
+    return any(part[0] == kind for part in _walk(node))
+
+
+def _indexed_in(node: object, name: str) -> bool:
+    """Whether the name is written with an index in the formula (`x_i`, `y_{qj}`): a vector's element; a name without
+    one (`a` in `\\sum_i (a x_i - y_i)^2`) is one number."""
+    return any(part[0] == "name" and part[1] == name and (part[2] is not None or "_" in name) for part in _walk(node))
