@@ -265,3 +265,29 @@ def test_a_derivative_function_estimated_from_f_by_finite_differences_is_not_a_c
     code, output = by_hand(tmp_path, numeric, "(24.0, 10.0)\n2.0003000000013535\n")
     assert code == 0, output
     assert "dg() as the derivative of g()" not in output
+
+
+RELU = """import numpy as np
+
+def relu_forward(x):
+    return np.maximum(x, 0), x
+
+def relu_backward(dout, cache):
+    x = cache
+    dx = dout.copy()
+    dx[x < 0] = 0
+    return dx
+"""
+
+
+def test_a_relu_backward_that_zeroes_a_mask_is_checked_and_an_aliased_one_is_not_compared(tmp_path: Path) -> None:
+    path = tmp_path / "relu.py"
+    path.write_text(RELU)
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 0 and "✓ line 10 (hand-written backward): ∂/∂x relu_backward() gives dx" in output, output
+    path.write_text(RELU.replace("dx[x < 0] = 0", "dx[x < 0] = 1"))  # a wrong mask value
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 1 and "✗ line 10 (hand-written backward): ∂/∂x relu_backward() gives dx" in output, output
+    path.write_text(RELU.replace("dx = dout.copy()", "dx = dout\n    dx[x < 0] = 0\n    dx = dout"))  # dout changed in place too
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code != 1 and "relu_backward(): not checked" in output, output

@@ -406,9 +406,65 @@ class CodeReader(FunctionCalls):
             self.requires_grad(target.value, node)
         elif isinstance(target, ast.Attribute) and target.attr == "stop_gradient" and isinstance(value, Other) and value.what == "False":
             self.requires_grad(target.value, node)  # paddle: x.stop_gradient = False
+        elif isinstance(target, ast.Subscript) and self.assign_item(target, value, node):
+            pass
         else:
             self.not_read(node.lineno, f"an assignment to {ast.unparse(target)}")
             self.changed_unread(node, f"an assignment to {ast.unparse(target)}")
+
+    def assign_item(self, target: ast.Subscript, value: Value, node: ast.stmt) -> bool:
+        """``dx[x < 0] = 0``, ``y[0] = 5.0``: a number put where a mask the reader decides at the values (or a constant index)
+        says, as a functional update (``y * keep + 5.0 * (1 - keep)``, ``keep`` a constant), the name rebound and what shares its
+        memory made unknown; False where the key, the value or the tensor is not known (the statement is then listed)."""
+        owner = self.names.get(target.value.id) if isinstance(target.value, ast.Name) else None
+        if not isinstance(owner, Tensor) or owner.kind == LEAF or not isinstance(value, Number):
+            return False  # NOTE: torch refuses an in-place change of a leaf that requires grad
+        shape = constant_array(owner.value) if owner.kind != COMPUTED else handwritten.known_value(owner)
+        mask = self.mask(target.slice, shape) if shape is not None else None
+        if mask is None:
+            return False
+        keep = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({np.where(mask, 0.0, 1.0).tolist()!r})",
+                      dtype=owner.dtype)  # fmt: skip
+        template = ast.BinOp(ast.BinOp(_ref(0), ast.Mult(), _ref(1)), ast.Add(), ast.BinOp(ast.Constant(float(value.value)), ast.Mult(),
+                             ast.BinOp(ast.Constant(1.0), ast.Sub(), _ref(1))))  # fmt: skip
+        updated = self.combine(template, [owner, keep], node)
+        if isinstance(updated, Unknown):
+            return False
+        name = target.value.id
+        self.invalidate(name, f"line {self.file_line(node.lineno)} changed {name} in place", keep=True)  # NOTE: its views change too
+        updated.bound = updated.bound or name
+        self.names[name] = updated
+        return True
+
+    def mask(self, key: ast.expr, value: np.ndarray) -> np.ndarray | None:
+        """Where ``key`` selects in an array shaped as ``value``: a comparison of values the reader knows (``x < 0``), or a
+        constant index or slice; None otherwise."""
+        if isinstance(key, ast.Compare) and len(key.ops) == 1 and type(key.ops[0]) in COMPARISONS:
+            sides = []
+            for side in (key.left, key.comparators[0]):
+                known = self.expression(side)
+                if isinstance(known, Number):
+                    sides.append(np.asarray(float(known.value)))
+                elif isinstance(known, Tensor):
+                    sides.append(constant_array(known.value) if known.kind != COMPUTED else handwritten.known_value(known))
+                else:
+                    return None
+            if any(side is None for side in sides):
+                return None
+            try:
+                chosen = np.asarray(COMPARISONS[type(key.ops[0])](*sides), dtype=bool)
+                return np.broadcast_to(chosen, value.shape) if chosen.shape != value.shape else chosen
+            except ValueError:
+                return None
+        index = _constant_index(key)
+        if index is None:
+            return None
+        chosen = np.zeros(value.shape, dtype=bool)
+        try:
+            chosen[index] = True
+        except (IndexError, TypeError, ValueError):
+            return None
+        return chosen
 
     def pair(self, name: str, value: Tensor, node: ast.stmt) -> None:
         """A tensor bound to a name that reads as a derivative (``dW1``, ``dL_dw``): its pairing with the loss, recorded."""
@@ -1011,6 +1067,20 @@ def _folded(text: str) -> str:
         return text
     literal = f"tensor({array.tolist()!r})"
     return literal if len(literal) < len(text) else text
+
+
+def _constant_index(key: ast.expr) -> object:
+    """An index written with whole numbers and slices of them (`0`, `1:3`, `0, ::2`), as Python's index; None otherwise."""
+    if isinstance(key, ast.Tuple):
+        parts = [_constant_index(part) for part in key.elts]
+        return None if any(part is None for part in parts) else tuple(parts)
+    if isinstance(key, ast.Slice):
+        bounds = [None if part is None else _constant_index(part) for part in (key.lower, key.upper, key.step)]
+        written = [part for part in (key.lower, key.upper, key.step) if part is not None]
+        return None if any(isinstance(b, (tuple, slice)) for b in bounds) or len(written) != sum(b is not None for b in bounds) else slice(*bounds)
+    if isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.USub) and isinstance(key.operand, ast.Constant) and type(key.operand.value) is int:
+        return -key.operand.value
+    return key.value if isinstance(key, ast.Constant) and type(key.value) is int else None
 
 
 def _matrices(operands: list) -> bool:
