@@ -211,11 +211,11 @@ def df(x, y):
 def g(x):
     return 3 * x ** 2 - 4 * x
 
-def dg(x):
+def gradient_g(x):
     return 6 * x - 4
 
 print(df(3.0, 4.0))
-print(dg(1.0))
+print(gradient_g(1.0))
 """
 
 
@@ -224,13 +224,13 @@ def test_a_function_named_as_anothers_derivative_is_checked_as_its_gradient_wher
     assert code == 0, output
     assert "✓ line 19 (printed output): ∂/∂x 24, df() as the derivative of f(): holds" in output
     assert "✓ line 19 (printed output): ∂/∂y 10, df() as the derivative of f(): holds" in output
-    assert "✓ line 20 (printed output): ∂/∂x 2, dg() as the derivative of g(): holds" in output
+    assert "✓ line 20 (printed output): ∂/∂x 2, gradient_g() as the derivative of g(): holds" in output
 
 
 def test_a_wrong_derivative_function_fails_at_what_it_printed(tmp_path: Path) -> None:
     code, output = by_hand(tmp_path, DERIVATIVES.replace("6 * x - 4", "6 * x + 4"), "(24.0, 10.0)\n10.0\n")
     assert code == 1, output
-    assert "✗ line 20 (printed output): ∂/∂x 10, dg() as the derivative of g(): wrong (x: claimed 10.0, true 2)" in output
+    assert "✗ line 20 (printed output): ∂/∂x 10, gradient_g() as the derivative of g(): wrong (x: claimed 10.0, true 2)" in output
     assert "✓ line 20 (printed output): value 10: holds" in output  # the arithmetic is right
 
 
@@ -264,7 +264,7 @@ def test_a_derivative_function_estimated_from_f_by_finite_differences_is_not_a_c
     numeric = DERIVATIVES.replace("    return 6 * x - 4\n", "    return (g(x + 0.0001) - g(x)) / 0.0001\n")
     code, output = by_hand(tmp_path, numeric, "(24.0, 10.0)\n2.0003000000013535\n")
     assert code == 0, output
-    assert "dg() as the derivative of g()" not in output
+    assert "gradient_g() as the derivative of g()" not in output
 
 
 RELU = """import numpy as np
@@ -291,3 +291,32 @@ def test_a_relu_backward_that_zeroes_a_mask_is_checked_and_an_aliased_one_is_not
     path.write_text(RELU.replace("dx = dout.copy()", "dx = dout\n    dx[x < 0] = 0\n    dx = dout"))  # dout changed in place too
     code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
     assert code != 1 and "relu_backward(): not checked" in output, output
+
+
+EARLY_STOP = """import numpy as np
+x = np.array([1.0, 2.0, 3.0])
+y = np.array([2.0, 4.0, 6.0])
+w = np.array([0.0])
+for epoch in range(50):
+    pred = w * x
+    loss = np.mean((pred - y) ** 2)
+    if loss < 0.5:
+        break
+    dw = np.mean(2 * (pred - y) * x, keepdims=True)
+    w = w - 0.05 * dw
+print(w)
+"""
+
+
+def test_a_loop_that_breaks_where_the_reader_knows_the_condition_stops_where_python_does(tmp_path: Path) -> None:
+    code, output = loop_tutorial(tmp_path, EARLY_STOP, "[1.69659259]\n")
+    assert code == 0, output
+    assert "✓ line 17 (printed output): value [1.69659]: holds" in output  # three steps, then the break
+    assert "✓ line 17 (printed output): ∂/∂w dw of the step w - 0.05 * dw (line 12): holds" in output
+
+
+def test_a_break_under_a_condition_the_reader_cannot_decide_leaves_what_the_loop_changes_unknown(tmp_path: Path) -> None:
+    code, output = loop_tutorial(tmp_path, EARLY_STOP.replace("if loss < 0.5:", "if loss < threshold():"), "[1.69659259]\n")
+    assert code != 1, output
+    assert "line 9: a break or continue under a condition the reader cannot decide" in output
+    assert "not checked: line 6 changed w and was not read (a for loop" in output

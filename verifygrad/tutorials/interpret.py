@@ -124,6 +124,7 @@ class CodeReader(FunctionCalls):
         self.no_grad = 0
         self.shared: dict[str, set[str]] = {}  # name -> the names sharing its memory (views, .data, from_numpy, plain aliases)
         self.unrolled = 0  # statements run by the tutorial's loops so far (bounded by MAX_UNROLLED)
+        self.looping = 0  # unrolled loops the statement being read is inside
         self.defined_in: dict[int, Block | None] = {}
 
     # -- blocks and statements ---------------------------------------------------------------
@@ -207,6 +208,8 @@ class CodeReader(FunctionCalls):
             self.with_(node, last)
         elif isinstance(node, ast.Pass) or self.unrolled_or_decided(node, last):
             pass
+        elif isinstance(node, (ast.Break, ast.Continue)) and self.looping:
+            raise _Leave(isinstance(node, ast.Break))
         elif isinstance(node, ast.Assert) and compared(node.test) is not None:
             self.agreement(node, *compared(node.test))
         else:
@@ -219,7 +222,7 @@ class CodeReader(FunctionCalls):
     def for_(self, node: ast.For) -> bool:
         """``for epoch in range(3):`` over constants, unrolled by the rule a program's loop follows (``loop_steps``), its
         loop variable a number in each pass; False where the loop is not one of those (it is then listed as not read)."""
-        if node.orelse or not isinstance(node.target, ast.Name) or _jumps(node.body) or _trains(node):
+        if node.orelse or not isinstance(node.target, ast.Name) or _jumps(node.body) or _trains(node) or not _leaves_plainly(node.body):
             return False  # NOTE: a training loop with an optimizer is not read either way: it is listed as one
         try:
             steps = loop_steps(node.iter, self.number)
@@ -229,16 +232,30 @@ class CodeReader(FunctionCalls):
         if self.unrolled + cost > MAX_UNROLLED:
             return False
         self.unrolled += cost
-        for step in steps:
-            self.aliases.pop(node.target.id, None)
-            self.names[node.target.id] = Number(step)
-            self.statements(node.body, False)
+        self.looping += 1
+        try:
+            for step in steps:
+                self.aliases.pop(node.target.id, None)
+                self.names[node.target.id] = Number(step)
+                try:
+                    self.statements(node.body, False)
+                except _Leave as leave:
+                    if leave.stops:
+                        break
+        except _Lost as lost:  # NOTE: whether the loop stopped is not known: nothing it could change is known after it
+            self.not_read(lost.node.lineno, "a break or continue under a condition the reader cannot decide")
+            self.changed_unread(node, "a for loop")
+            self.may_print(node, "a for loop")
+        finally:
+            self.looping -= 1
         return True
 
     def if_(self, node: ast.If, last: bool) -> bool:
         """An ``if`` decided by numbers the reader knows (``epoch % 10 == 0``, ``__name__ == "__main__"``): the branch taken
         is read; False where the condition depends on anything else (the statement is then listed as not read)."""
         taken = self.decided(node.test)
+        if taken is None and self.looping and not _leaves_plainly([node], False):
+            raise _Lost(node)
         if taken is None:
             return False
         self.statements(node.body if taken else node.orelse, last)
@@ -262,6 +279,9 @@ class CodeReader(FunctionCalls):
         values = []
         for side in sides:
             value = self.expression(side) if not isinstance(side, ast.Constant) or type(side.value) in (int, float) else None
+            known = constant_array(value.value) if isinstance(value, Tensor) and value.kind != COMPUTED and not value.unseeded else None
+            if known is not None and known.size == 1:  # `if loss < 0.01:` on a tensor of one element the reader knows
+                value = Number(float(known.reshape(())))
             if not isinstance(value, Number):
                 return None
             values.append(value.value)
@@ -1101,12 +1121,42 @@ def _trains(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr in ("step", "zero_grad") for n in ast.walk(node))
 
 
+class _Leave(Exception):  # noqa: N818 - control flow, not an error
+    """A break (``stops``) or continue reached in an unrolled loop."""
+
+    def __init__(self, stops: bool):
+        super().__init__()
+        self.stops = stops
+
+
+class _Lost(Exception):  # noqa: N818 - control flow, not an error
+    """A break or continue under a condition the reader cannot decide: whether the loop went on is not known."""
+
+    def __init__(self, node: ast.stmt):
+        super().__init__()
+        self.node = node
+
+
+def _leaves_plainly(body: list[ast.stmt], allowed: bool = True) -> bool:
+    """Whether every break and continue of this loop (not of loops or functions inside it) sits under ifs and withs only
+    (``allowed``), or (``allowed`` False) whether there is none."""
+    pending = [(statement, True) for statement in body]
+    while pending:
+        node, plain = pending.pop()
+        if isinstance(node, (ast.Break, ast.Continue)) and not (allowed and plain):
+            return False
+        if isinstance(node, (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        pending += [(child, plain and isinstance(node, (ast.If, ast.With))) for child in ast.iter_child_nodes(node)]
+    return True
+
+
 def _jumps(body: list[ast.stmt]) -> bool:
-    """Whether a loop's body leaves it early or returns (break, continue, return, yield), outside functions it defines."""
+    """Whether a loop's body returns or yields, outside functions it defines."""
     pending = list(body)
     while pending:
         node = pending.pop()
-        if isinstance(node, (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)):
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)):
             return True
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(node))
