@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.test_tutorial_check import cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tutorials"
@@ -320,3 +322,11 @@ def test_a_break_under_a_condition_the_reader_cannot_decide_leaves_what_the_loop
     assert code != 1, output
     assert "line 9: a break or continue under a condition the reader cannot decide" in output
     assert "not checked: line 6 changed w and was not read (a for loop" in output
+
+
+@pytest.mark.slow
+def test_loops_past_the_unrolling_bound_are_listed_not_run(tmp_path: Path) -> None:
+    nested = "import numpy as np\nw = np.ones(2)\nfor i in range(900):\n    for j in range(900):\n        w = w + i * j\nprint(w)\n"
+    code, output = loop_tutorial(tmp_path, nested, "[1. 1.]\n")
+    assert code != 1, output  # 900 x 900 passes: past the bound, the inner loop is listed after a few passes, and what it changes unknown
+    assert "line 5: a for loop" in output and "not checked: line 5 changed w and was not read" in output

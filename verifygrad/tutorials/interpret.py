@@ -56,7 +56,7 @@ _DTYPES = {"float16", "float32", "float64", "double", "int32", "int64", "bfloat1
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow,
            ast.Mod: operator.mod, ast.FloorDiv: operator.floordiv}  # fmt: skip
 FOLD_CHARS = 400  # a constant's text longer than this is written as its values, where they are shorter
-MAX_UNROLLED = 20_000  # statements the tutorial's own loops may run in all (each iteration's body counted)
+MAX_UNROLLED = 5_000  # statements the tutorial's own loops may run in all (each pass's body counted): a few seconds at most
 _KNOWN_MODULES = {*autodiff.LIBRARIES, "functorch", "matplotlib", "__future__", "sympy", "IPython"}
 # Names tutorials use without importing them (a snippet of a longer page): what they conventionally stand for.
 DEFAULT_ALIASES = {
