@@ -439,8 +439,8 @@ class CodeReader(FunctionCalls):
         says, as a functional update (``y * keep + 5.0 * (1 - keep)``, ``keep`` a constant), the name rebound and what shares its
         memory made unknown; False where the key, the value or the tensor is not known (the statement is then listed)."""
         owner = self.names.get(target.value.id) if isinstance(target.value, ast.Name) else None
-        if not isinstance(owner, Tensor) or owner.kind == LEAF or not isinstance(value, Number):
-            return False  # NOTE: torch refuses an in-place change of a leaf that requires grad
+        if not isinstance(owner, Tensor) or owner.kind != CONST or not isinstance(value, Number):
+            return False  # NOTE: a tensor with a gradient keeps it listed: the mask, decided here, must not reach a formula claim
         shape = constant_array(owner.value) if owner.kind != COMPUTED else handwritten.known_value(owner)
         mask = self.mask(target.slice, shape) if shape is not None else None
         if mask is None:
