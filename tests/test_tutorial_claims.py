@@ -170,9 +170,10 @@ def _markdown(code: str, output: str) -> str:
 # Each snippet changes a value in a way the reader does not follow; the printed value is what really ran, so
 # comparing it with the value before the change would be a false FAIL.
 STALE = [
-    ("x = torch.tensor([1.0, 2.0])\nx[0] = 5.0\nprint(x)\n", "tensor([5., 2.])\n", "line 5 changed x and was not read"),
+    ("x = torch.tensor([1.0, 2.0])\nx[0] = x[1] * 2.5\nprint(x)\n", "tensor([5., 2.])\n", "line 5 changed x and was not read"),
     ("a = torch.tensor([1.0, 2.0])\nb = torch.tensor([1.0, 1.0])\na.add_(b)\nprint(a)\n", "tensor([2., 3.])\n", "line 6 changed a and was not read"),
-    ("n = np.ones(2)\nt = torch.from_numpy(n)\nn[0] = 3.0\nprint(t)\n", "tensor([3., 1.], dtype=torch.float64)\n", "line 6 changed n and was not read"),
+    ("n = np.ones(2)\nt = torch.from_numpy(n)\nn[0] = 3.0\nprint(t)\n", "tensor([3., 1.], dtype=torch.float64)\n",
+     "line 6 changed n in place; t shares its memory"),
     ("w = torch.ones(2)\nv = w.view(2)\nv.mul_(3)\nprint(w)\n", "tensor([3., 3.])\n", "line 6 changed v and was not read"),
     ("w = torch.ones(2)\ndef double(t):\n    t.mul_(2)\ndouble(w)\nprint(w)\n", "tensor([2., 2.])\n", "line 7 changed w and was not read"),
     ("w = torch.ones(2, requires_grad=True)\nfor _ in range(2):\n    w.data -= 0.5\nprint(w)\n", "tensor([0., 0.], requires_grad=True)\n",
@@ -200,6 +201,21 @@ def test_an_output_fenced_as_python_or_unlabelled_after_a_code_block_is_read_as_
     assert code == 0, output
     assert "✓ line 9 (printed output): ∂/∂x [6]: holds" in output
     assert "✓ line 20 (printed output): value [6]: holds" in output
+
+
+@pytest.mark.parametrize(
+    ("code", "output", "says"),
+    [
+        ("x = torch.tensor([1.0, -2.0, 3.0])\nx[x < 0] = 0\nprint(x)\n", "tensor([1., 0., 3.])\n", "✓ line 10 (printed output): value [1, 0, 3]: holds"),
+        ("x = np.zeros((2, 2))\nx[0, 1:] = 4.0\nprint(x)\n", "[[0. 4.]\n [0. 0.]]\n", "✓ line 10 (printed output): value [0, 4, 0, 0]: holds"),
+        ("x = np.ones(3)\nx[-1] = 2.0\nprint(x)\n", "[1. 1. 7.]\n", "✗ line 10 (printed output): value [1, 1, 7]: wrong"),
+    ],
+)
+def test_a_number_put_at_a_mask_or_a_constant_index_is_read_as_a_functional_update(tmp_path: Path, code: str, output: str, says: str) -> None:
+    path = tmp_path / "items.md"
+    path.write_text(_markdown(code, output))
+    _, text = cli("check", "--no-color", str(path))
+    assert says in text, text
 
 
 def test_backward_in_a_loop_over_constants_accumulates_into_grad_each_pass(tmp_path: Path) -> None:

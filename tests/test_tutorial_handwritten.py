@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.test_tutorial_check import cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tutorials"
@@ -211,11 +213,11 @@ def df(x, y):
 def g(x):
     return 3 * x ** 2 - 4 * x
 
-def dg(x):
+def gradient_g(x):
     return 6 * x - 4
 
 print(df(3.0, 4.0))
-print(dg(1.0))
+print(gradient_g(1.0))
 """
 
 
@@ -224,11 +226,107 @@ def test_a_function_named_as_anothers_derivative_is_checked_as_its_gradient_wher
     assert code == 0, output
     assert "✓ line 19 (printed output): ∂/∂x 24, df() as the derivative of f(): holds" in output
     assert "✓ line 19 (printed output): ∂/∂y 10, df() as the derivative of f(): holds" in output
-    assert "✓ line 20 (printed output): ∂/∂x 2, dg() as the derivative of g(): holds" in output
+    assert "✓ line 20 (printed output): ∂/∂x 2, gradient_g() as the derivative of g(): holds" in output
 
 
 def test_a_wrong_derivative_function_fails_at_what_it_printed(tmp_path: Path) -> None:
     code, output = by_hand(tmp_path, DERIVATIVES.replace("6 * x - 4", "6 * x + 4"), "(24.0, 10.0)\n10.0\n")
     assert code == 1, output
-    assert "✗ line 20 (printed output): ∂/∂x 10, dg() as the derivative of g(): wrong (x: claimed 10.0, true 2)" in output
+    assert "✗ line 20 (printed output): ∂/∂x 10, gradient_g() as the derivative of g(): wrong (x: claimed 10.0, true 2)" in output
     assert "✓ line 20 (printed output): value 10: holds" in output  # the arithmetic is right
+
+
+AFFINE = """import numpy as np
+
+def linear_forward(x, w, b):
+    out = x.reshape(x.shape[0], -1).dot(w) + b
+    return out, (x, w)
+
+def linear_backward(dout, cache):
+    x, w = cache
+    dx = dout.dot(w.T).reshape(x.shape)
+    dw = x.reshape(x.shape[0], -1).T.dot(dout)
+    db = dout.sum(axis=0)
+    return dx, dw, db
+"""
+
+
+def test_a_backward_written_with_numpys_dot_and_the_inputs_shapes_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "linear.py"
+    path.write_text(AFFINE)
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 0, output
+    assert "✓ line 12 (hand-written backward): ∂/∂w linear_backward() gives dw" in output
+    path.write_text(AFFINE.replace("db = dout.sum(axis=0)", "db = dout.mean(axis=0)"))
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 1 and "✗ line 12 (hand-written backward): ∂/∂b linear_backward() gives db" in output, output
+
+
+def test_a_derivative_function_estimated_from_f_by_finite_differences_is_not_a_claim_to_be_exact(tmp_path: Path) -> None:
+    numeric = DERIVATIVES.replace("    return 6 * x - 4\n", "    return (g(x + 0.0001) - g(x)) / 0.0001\n")
+    code, output = by_hand(tmp_path, numeric, "(24.0, 10.0)\n2.0003000000013535\n")
+    assert code == 0, output
+    assert "gradient_g() as the derivative of g()" not in output
+
+
+RELU = """import numpy as np
+
+def relu_forward(x):
+    return np.maximum(x, 0), x
+
+def relu_backward(dout, cache):
+    x = cache
+    dx = dout.copy()
+    dx[x < 0] = 0
+    return dx
+"""
+
+
+def test_a_relu_backward_that_zeroes_a_mask_is_checked_and_an_aliased_one_is_not_compared(tmp_path: Path) -> None:
+    path = tmp_path / "relu.py"
+    path.write_text(RELU)
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 0 and "✓ line 10 (hand-written backward): ∂/∂x relu_backward() gives dx" in output, output
+    path.write_text(RELU.replace("dx[x < 0] = 0", "dx[x < 0] = 1"))  # a wrong mask value
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 1 and "✗ line 10 (hand-written backward): ∂/∂x relu_backward() gives dx" in output, output
+    path.write_text(RELU.replace("dx = dout.copy()", "dx = dout\n    dx[x < 0] = 0\n    dx = dout"))  # dout changed in place too
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code != 1 and "relu_backward(): not checked" in output, output
+
+
+EARLY_STOP = """import numpy as np
+x = np.array([1.0, 2.0, 3.0])
+y = np.array([2.0, 4.0, 6.0])
+w = np.array([0.0])
+for epoch in range(50):
+    pred = w * x
+    loss = np.mean((pred - y) ** 2)
+    if loss < 0.5:
+        break
+    dw = np.mean(2 * (pred - y) * x, keepdims=True)
+    w = w - 0.05 * dw
+print(w)
+"""
+
+
+def test_a_loop_that_breaks_where_the_reader_knows_the_condition_stops_where_python_does(tmp_path: Path) -> None:
+    code, output = loop_tutorial(tmp_path, EARLY_STOP, "[1.69659259]\n")
+    assert code == 0, output
+    assert "✓ line 17 (printed output): value [1.69659]: holds" in output  # three steps, then the break
+    assert "✓ line 17 (printed output): ∂/∂w dw of the step w - 0.05 * dw (line 12): holds" in output
+
+
+def test_a_break_under_a_condition_the_reader_cannot_decide_leaves_what_the_loop_changes_unknown(tmp_path: Path) -> None:
+    code, output = loop_tutorial(tmp_path, EARLY_STOP.replace("if loss < 0.5:", "if loss < threshold():"), "[1.69659259]\n")
+    assert code != 1, output
+    assert "line 9: a break or continue under a condition the reader cannot decide" in output
+    assert "not checked: line 6 changed w and was not read (a for loop" in output
+
+
+@pytest.mark.slow
+def test_loops_past_the_unrolling_bound_are_listed_not_run(tmp_path: Path) -> None:
+    nested = "import numpy as np\nw = np.ones(2)\nfor i in range(900):\n    for j in range(900):\n        w = w + i * j\nprint(w)\n"
+    code, output = loop_tutorial(tmp_path, nested, "[1. 1.]\n")
+    assert code != 1, output  # 900 x 900 passes: past the bound, the inner loop is listed after a few passes, and what it changes unknown
+    assert "line 5: a for loop" in output and "not checked: line 5 changed w and was not read" in output

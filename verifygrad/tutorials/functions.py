@@ -738,7 +738,7 @@ def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Fun
     """The function ``name`` says it is the derivative of, and the arguments it differentiates: `df`, `f_prime`, `grad_f`,
     `f_grad`, `f_derivative` (every argument), `dfdx`/`df_dx` (the argument x); None where no such function takes ``count``."""
     candidates = []
-    for pattern in (r"^d(\w+)$", r"^(\w+?)_?prime$", r"^grad_(\w+)$", r"^(\w+?)_grad$", r"^(\w+?)_derivative$", r"^derivative_(\w+)$"):
+    for pattern in (r"^d(\w+)$", r"^(\w+?)_?prime$", r"^grad(?:ient)?_(\w+)$", r"^(\w+?)_grad(?:ient)?$", r"^(\w+?)_derivative$", r"^derivative_(\w+)$"):
         match = re.match(pattern, name)
         if match:
             candidates.append((match.group(1), None))

@@ -56,7 +56,7 @@ _DTYPES = {"float16", "float32", "float64", "double", "int32", "int64", "bfloat1
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow,
            ast.Mod: operator.mod, ast.FloorDiv: operator.floordiv}  # fmt: skip
 FOLD_CHARS = 400  # a constant's text longer than this is written as its values, where they are shorter
-MAX_UNROLLED = 20_000  # statements the tutorial's own loops may run in all (each iteration's body counted)
+MAX_UNROLLED = 5_000  # statements the tutorial's own loops may run in all (each pass's body counted): a few seconds at most
 _KNOWN_MODULES = {*autodiff.LIBRARIES, "functorch", "matplotlib", "__future__", "sympy", "IPython"}
 # Names tutorials use without importing them (a snippet of a longer page): what they conventionally stand for.
 DEFAULT_ALIASES = {
@@ -125,6 +125,7 @@ class CodeReader(FunctionCalls):
         self.no_grad = 0
         self.shared: dict[str, set[str]] = {}  # name -> the names sharing its memory (views, .data, from_numpy, plain aliases)
         self.unrolled = 0  # statements run by the tutorial's loops so far (bounded by MAX_UNROLLED)
+        self.looping = 0  # unrolled loops the statement being read is inside
         self.defined_in: dict[int, Block | None] = {}
 
     # -- blocks and statements ---------------------------------------------------------------
@@ -209,6 +210,8 @@ class CodeReader(FunctionCalls):
             self.with_(node, last)
         elif isinstance(node, ast.Pass) or self.unrolled_or_decided(node, last):
             pass
+        elif isinstance(node, (ast.Break, ast.Continue)) and self.looping:
+            raise _Leave(isinstance(node, ast.Break))
         elif isinstance(node, ast.Assert) and compared(node.test) is not None:
             self.agreement(node, *compared(node.test))
         else:
@@ -221,7 +224,7 @@ class CodeReader(FunctionCalls):
     def for_(self, node: ast.For) -> bool:
         """``for epoch in range(3):`` over constants, unrolled by the rule a program's loop follows (``loop_steps``), its
         loop variable a number in each pass; False where the loop is not one of those (it is then listed as not read)."""
-        if node.orelse or not isinstance(node.target, ast.Name) or _jumps(node.body) or _trains(node):
+        if node.orelse or not isinstance(node.target, ast.Name) or _jumps(node.body) or _trains(node) or not _leaves_plainly(node.body):
             return False  # NOTE: a training loop with an optimizer is not read either way: it is listed as one
         try:
             steps = loop_steps(node.iter, self.number)
@@ -231,16 +234,30 @@ class CodeReader(FunctionCalls):
         if self.unrolled + cost > MAX_UNROLLED:
             return False
         self.unrolled += cost
-        for step in steps:
-            self.aliases.pop(node.target.id, None)
-            self.names[node.target.id] = Number(step)
-            self.statements(node.body, False)
+        self.looping += 1
+        try:
+            for step in steps:
+                self.aliases.pop(node.target.id, None)
+                self.names[node.target.id] = Number(step)
+                try:
+                    self.statements(node.body, False)
+                except _Leave as leave:
+                    if leave.stops:
+                        break
+        except _Lost as lost:  # NOTE: whether the loop stopped is not known: nothing it could change is known after it
+            self.not_read(lost.node.lineno, "a break or continue under a condition the reader cannot decide")
+            self.changed_unread(node, "a for loop")
+            self.may_print(node, "a for loop")
+        finally:
+            self.looping -= 1
         return True
 
     def if_(self, node: ast.If, last: bool) -> bool:
         """An ``if`` decided by numbers the reader knows (``epoch % 10 == 0``, ``__name__ == "__main__"``): the branch taken
         is read; False where the condition depends on anything else (the statement is then listed as not read)."""
         taken = self.decided(node.test)
+        if taken is None and self.looping and not _leaves_plainly([node], False):
+            raise _Lost(node)
         if taken is None:
             return False
         self.statements(node.body if taken else node.orelse, last)
@@ -264,6 +281,9 @@ class CodeReader(FunctionCalls):
         values = []
         for side in sides:
             value = self.expression(side) if not isinstance(side, ast.Constant) or type(side.value) in (int, float) else None
+            known = constant_array(value.value) if isinstance(value, Tensor) and value.kind != COMPUTED and not value.unseeded else None
+            if known is not None and known.size == 1:  # `if loss < 0.01:` on a tensor of one element the reader knows
+                value = Number(float(known.reshape(())))
             if not isinstance(value, Number):
                 return None
             values.append(value.value)
@@ -408,9 +428,65 @@ class CodeReader(FunctionCalls):
             self.requires_grad(target.value, node)
         elif isinstance(target, ast.Attribute) and target.attr == "stop_gradient" and isinstance(value, Other) and value.what == "False":
             self.requires_grad(target.value, node)  # paddle: x.stop_gradient = False
+        elif isinstance(target, ast.Subscript) and self.assign_item(target, value, node):
+            pass
         else:
             self.not_read(node.lineno, f"an assignment to {ast.unparse(target)}")
             self.changed_unread(node, f"an assignment to {ast.unparse(target)}")
+
+    def assign_item(self, target: ast.Subscript, value: Value, node: ast.stmt) -> bool:
+        """``dx[x < 0] = 0``, ``y[0] = 5.0``: a number put where a mask the reader decides at the values (or a constant index)
+        says, as a functional update (``y * keep + 5.0 * (1 - keep)``, ``keep`` a constant), the name rebound and what shares its
+        memory made unknown; False where the key, the value or the tensor is not known (the statement is then listed)."""
+        owner = self.names.get(target.value.id) if isinstance(target.value, ast.Name) else None
+        if not isinstance(owner, Tensor) or owner.kind != CONST or not isinstance(value, Number):
+            return False  # NOTE: a tensor with a gradient keeps it listed: the mask, decided here, must not reach a formula claim
+        shape = constant_array(owner.value) if owner.kind != COMPUTED else handwritten.known_value(owner)
+        mask = self.mask(target.slice, shape) if shape is not None else None
+        if mask is None:
+            return False
+        keep = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({np.where(mask, 0.0, 1.0).tolist()!r})",
+                      dtype=owner.dtype)  # fmt: skip
+        template = ast.BinOp(ast.BinOp(_ref(0), ast.Mult(), _ref(1)), ast.Add(), ast.BinOp(ast.Constant(float(value.value)), ast.Mult(),
+                             ast.BinOp(ast.Constant(1.0), ast.Sub(), _ref(1))))  # fmt: skip
+        updated = self.combine(template, [owner, keep], node)
+        if isinstance(updated, Unknown):
+            return False
+        name = target.value.id
+        self.invalidate(name, f"line {self.file_line(node.lineno)} changed {name} in place", keep=True)  # NOTE: its views change too
+        updated.bound = updated.bound or name
+        self.names[name] = updated
+        return True
+
+    def mask(self, key: ast.expr, value: np.ndarray) -> np.ndarray | None:
+        """Where ``key`` selects in an array shaped as ``value``: a comparison of values the reader knows (``x < 0``), or a
+        constant index or slice; None otherwise."""
+        if isinstance(key, ast.Compare) and len(key.ops) == 1 and type(key.ops[0]) in COMPARISONS:
+            sides = []
+            for side in (key.left, key.comparators[0]):
+                known = self.expression(side)
+                if isinstance(known, Number):
+                    sides.append(np.asarray(float(known.value)))
+                elif isinstance(known, Tensor):
+                    sides.append(constant_array(known.value) if known.kind != COMPUTED else handwritten.known_value(known))
+                else:
+                    return None
+            if any(side is None for side in sides):
+                return None
+            try:
+                chosen = np.asarray(COMPARISONS[type(key.ops[0])](*sides), dtype=bool)
+                return np.broadcast_to(chosen, value.shape) if chosen.shape != value.shape else chosen
+            except ValueError:
+                return None
+        index = _constant_index(key)
+        if index is None:
+            return None
+        chosen = np.zeros(value.shape, dtype=bool)
+        try:
+            chosen[index] = True
+        except (IndexError, TypeError, ValueError):
+            return None
+        return chosen
 
     def pair(self, name: str, value: Tensor, node: ast.stmt) -> None:
         """A tensor bound to a name that reads as a derivative (``dW1``, ``dL_dw``): its pairing with the loss, recorded."""
@@ -941,10 +1017,16 @@ class CodeReader(FunctionCalls):
         if name.endswith("_"):
             self.changed_unread(node, f"the in-place method .{name}()")
             return self.unknown(node, f"the in-place method .{name}()")
-        operands, parts = _placeholders([owner, *[self.expression(arg) for arg in node.args]])
+        arguments = []
+        for arg in node.args:
+            value = self.expression(arg)
+            arguments += list(value.items) if isinstance(value, Sequence) and value.shape else [value]  # x.reshape(y.shape)
+        operands, parts = _placeholders([owner, *arguments])
         for operand in operands[1:]:
             if isinstance(operand, Unknown):
                 return operand
+        if name == "dot" and len(operands) == 2 and _matrices(operands):  # NOTE: numpy's a.dot(b) of matrices is a @ b
+            return self.combine(ast.BinOp(parts[0], ast.MatMult(), parts[1]), operands, node)
         call = ast.Call(ast.Attribute(parts[0], name, ast.Load()), parts[1:], [k for k in node.keywords if _literal_text(k.value) is not None])
         return self.combine(call, operands, node)
 
@@ -963,6 +1045,8 @@ class CodeReader(FunctionCalls):
             if not isinstance(value, Tensor):
                 return value if isinstance(value, Unknown) else self.unknown(node, f"{dotted}() with {name}= something that is not a tensor")
         operands, parts = _placeholders([*arguments, *(value for _, value in tensors)])
+        if dotted in ("np.dot", "numpy.dot") and len(operands) == 2 and not keywords and _matrices(operands):  # np.dot(A, B) is A @ B
+            return self.combine(ast.BinOp(parts[0], ast.MatMult(), parts[1]), operands, node)
         by_name = dict(zip((name for name, _ in tensors), parts[len(arguments) :]))
         written = [ast.keyword(k.arg, by_name[k.arg]) if k.arg in by_name else k for k in keywords]
         call = ast.Call(dotted_node(dotted), parts[: len(arguments)], written)
@@ -1018,17 +1102,74 @@ def _folded(text: str) -> str:
     return literal if len(literal) < len(text) else text
 
 
+def _constant_index(key: ast.expr) -> object:
+    """An index written with whole numbers and slices of them (`0`, `1:3`, `0, ::2`), as Python's index; None otherwise."""
+    if isinstance(key, ast.Tuple):
+        parts = [_constant_index(part) for part in key.elts]
+        return None if any(part is None for part in parts) else tuple(parts)
+    if isinstance(key, ast.Slice):
+        bounds = [None if part is None else _constant_index(part) for part in (key.lower, key.upper, key.step)]
+        written = [part for part in (key.lower, key.upper, key.step) if part is not None]
+        return None if any(isinstance(b, (tuple, slice)) for b in bounds) or len(written) != sum(b is not None for b in bounds) else slice(*bounds)
+    if isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.USub) and isinstance(key.operand, ast.Constant) and type(key.operand.value) is int:
+        return -key.operand.value
+    return key.value if isinstance(key, ast.Constant) and type(key.value) is int else None
+
+
+def _matrices(operands: list) -> bool:
+    """Two tensors of one or two dimensions, one of them two (where numpy's dot is the matrix product), their values known."""
+    dimensions = []
+    for operand in operands:
+        if not isinstance(operand, Tensor):
+            return False
+        value = constant_array(operand.value) if operand.kind != COMPUTED else handwritten.known_value(operand)
+        if value is None:
+            return False
+        dimensions.append(value.ndim)
+    return all(d in (1, 2) for d in dimensions) and 2 in dimensions
+
+
 def _trains(node: ast.AST) -> bool:
     """Whether a loop steps an optimizer (`optimizer.step()`, `zero_grad()`)."""
     return any(isinstance(n, ast.Attribute) and n.attr in ("step", "zero_grad") for n in ast.walk(node))
 
 
+class _Leave(Exception):  # noqa: N818 - control flow, not an error
+    """A break (``stops``) or continue reached in an unrolled loop."""
+
+    def __init__(self, stops: bool):
+        super().__init__()
+        self.stops = stops
+
+
+class _Lost(Exception):  # noqa: N818 - control flow, not an error
+    """A break or continue under a condition the reader cannot decide: whether the loop went on is not known."""
+
+    def __init__(self, node: ast.stmt):
+        super().__init__()
+        self.node = node
+
+
+def _leaves_plainly(body: list[ast.stmt], allowed: bool = True) -> bool:
+    """Whether every break and continue of this loop (not of loops or functions inside it) sits under ifs and withs only
+    (``allowed``), or (``allowed`` False) whether there is none."""
+    pending = [(statement, True) for statement in body]
+    while pending:
+        node, plain = pending.pop()
+        if isinstance(node, (ast.Break, ast.Continue)) and not (allowed and plain):
+            return False
+        if isinstance(node, (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        pending += [(child, plain and isinstance(node, (ast.If, ast.With))) for child in ast.iter_child_nodes(node)]
+    return True
+
+
 def _jumps(body: list[ast.stmt]) -> bool:
-    """Whether a loop's body leaves it early or returns (break, continue, return, yield), outside functions it defines."""
+    """Whether a loop's body returns or yields, outside functions it defines."""
     pending = list(body)
     while pending:
         node = pending.pop()
-        if isinstance(node, (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)):
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)):
             return True
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(node))
