@@ -213,3 +213,21 @@ def test_a_chain_of_named_formulas_is_differentiated_through_the_names(tmp_path:
     # the same variable written in L and inside a name L uses: which is held fixed is not said
     code, output = check(tmp_path, NEURON.replace(r"L = \frac{1}{2}(a - t)^2", r"L = \frac{1}{2}(a - t)^2 + w^2"))
     assert "not checked: L depends on w directly and through a" in output
+
+
+def test_a_second_derivative_in_the_math_is_never_compared_with_the_codes_gradient(tmp_path: Path) -> None:
+    page = ("```python\nimport torch\nx = torch.tensor(3.0, requires_grad=True)\ny = x ** 3\ny.backward()\nprint(x.grad)\n```\n\n"
+            "```output\ntensor(27.)\n```\n\nAnd $\\dfrac{\\partial^2 y}{\\partial x \\partial x} = 6x$, while "
+            "$\\dfrac{\\partial y}{\\partial x} = 3x^2$.\n")  # fmt: skip
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 13 (LaTeX): ∂/∂x formula 3 * (x ** 2): proven" in output
+    assert "6 * x" not in output
+
+
+def test_an_example_index_written_as_a_superscript_is_an_index(tmp_path: Path) -> None:
+    page = (r"$$ J(w) = \frac{1}{n} \sum_{i=1}^{n} \left( w x^{(i)} - y^{(i)} \right)^2 $$" "\n\n"
+            r"$$ \frac{\partial J}{\partial w} = \frac{2}{n} \sum_{i=1}^{n} \left( w x^{(i)} - y^{(i)} \right) x^{(i)} $$" "\n")  # fmt: skip
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 3 (LaTeX): ∂/∂w formula (2 / n) * sum(((w * x) - y) * x): proven" in output

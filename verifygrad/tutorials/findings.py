@@ -380,6 +380,8 @@ def tie_math(findings: Findings, reading: Reading, read_already: set[int] | None
             continue
         rounded = chain_steps(findings, sides, relations, line, where, source)
         head = sides[0]
+        if isinstance(head, Derivative) and (head.second or not head.of):
+            continue  # NOTE: a second derivative (∂²f/∂x∂y) or an operator (d/dx) is not a claim about the code's gradient
         if isinstance(head, Derivative):
             _derivative_claims(findings, reading, head, sides[1:], line, where, source, text, rounded)
         elif head[0] == "name" and head[2] is None and head[1] in names:

@@ -297,6 +297,17 @@ class _Parser:
         node = self.atom()
         while self.peek() == "^":
             self.take()
+            if [self.peek(k) for k in (0, 1, 3, 4)] == ["{", "(", ")", "}"] and re.fullmatch(r"[a-z]", self.peek(2) or ""):
+                index = self.peek(2)  # `x^{(i)}`: the i-th example, an index, not a power
+                if node[0] == "name":
+                    node = ("name", node[1], index)
+                elif node is self.split:  # `Wx^{(i)}`: the last letter's
+                    node = ("bin", "*", node[2], ("name", node[3][1], index))
+                else:
+                    raise MathError("an example index on an expression")
+                for _ in range(5):
+                    self.take()
+                continue
             if self.peek() in _TRANSPOSE or (self.peek() == "{" and self.peek(1) in _TRANSPOSE and self.peek(2) == "}"):
                 for _ in range(3 if self.peek() == "{" else 1):
                     self.take()
