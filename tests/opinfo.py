@@ -134,6 +134,7 @@ def spelled(op: Any) -> tuple[str, bool]:
     return name, True
 
 
+ATTRIBUTES = frozenset({"T", "H", "mT", "mH"})
 ORDER_FIRST = frozenset({"polygamma", "special.polygamma"})  # torch.polygamma(n, x)
 OPERATORS = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rdiv__": "/", "__rpow__": "**", "__rmatmul__": "@", "__rmod__": "%"}
 
@@ -146,6 +147,8 @@ def _call_text(op: Any, sample: Any, names: _Names) -> str:
         if len(args) != 1 or kwargs:
             raise Unwritable("an operator with more than two operands")
         return f"{args[0]} {OPERATORS[op.name]} {first}"  # __radd__(x, y) is y + x
+    if op.name in ATTRIBUTES and not args and not kwargs:
+        return f"{first}.{op.name}"  # NOTE: x.mT is a property, not a method
     function, method = spelled(op)
     if op.name in ORDER_FIRST and len(args) == 1 and not kwargs:
         return f"{function}({args[0]}, {first})"  # NOTE: OpInfo's sample puts the order after the tensor; torch takes it first

@@ -393,3 +393,18 @@ def test_item_assignment_differentiates_as_a_functional_update(tmp_path: Path) -
         "expect:\n  value: 10\n  grad: {x: [0, 7]}\n",
     )
     assert outcome.verdict == "passed", outcome.reasons
+
+
+def test_a_mask_assignment_is_decided_at_each_point_so_a_formula_with_one_holds_everywhere(tmp_path: Path) -> None:
+    """g[x < 0] = 0 in a formula (a custom ReLU backward): checked at points beside the input, the mask must move with x."""
+    case = ("name: relu\nexpr: relu(x).sum()\ninputs: {x: [-1.0, 2.0, 3.0]}\nexpect:\n"
+            "  formula:\n    x: |\n      g = 2 * ones_like(x) / 2\n      g[MASK] = 0\n      g\n")  # fmt: skip
+    outcome = case_outcome(tmp_path, case.replace("MASK", "x < 0"))
+    assert outcome.verdict == "passed", outcome.reasons
+    wrong = case_outcome(tmp_path, case.replace("MASK", "x > 0"))
+    assert wrong.verdict == "failed" and "formula.x: wrong" in " ".join(wrong.reasons), wrong.reasons
+
+
+def test_a_mask_of_the_inputs_compiles_to_a_selection_not_to_constants() -> None:
+    assert "select" in ops("y = x * 1\ny[x < 0] = 0\ny", "x")  # compiles without the values: no NeedsValues
+    assert value("y = x * 2\ny[x > 1] = 5\ny", x=[1.0, -2.0, 3.0]).tolist() == [2.0, -4.0, 5.0]

@@ -136,7 +136,7 @@ def test_spellings_follow_their_library() -> None:
         ("sum(np.linalg.eigh(x))", "not supported yet: SVD and eigendecompositions ('eigh')"),
         ("sum(np.convolve(x, x))", "not supported yet: 1-D numpy convolutions ('convolve')"),
         ("sum(x * 1j)", "not supported yet: complex numbers at column 9"),
-        ("sum(torch.real(x))", "not supported yet: complex numbers ('real')"),
+        ("sum(torch.imag(x))", "not supported yet: complex numbers ('imag')"),
         ("sum(F.softmax(x))", "softmax() needs a dimension, e.g. softmax(x, dim=-1)"),
         ("F.mse_loss(x, x, reduction='avg')", "mse_loss() takes reduction as one of 'mean', 'sum', 'none'"),
         ("F.leaky_relu(x, x)", "leaky_relu() takes negative_slope as a number"),

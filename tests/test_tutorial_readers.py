@@ -151,7 +151,7 @@ def test_code_reader_lists_what_it_does_not_read_and_runs_nothing(tmp_path: Path
     tutorial = _reading(
         tmp_path,
         f"import os\nimport mymodel\nopen({str(marker)!r}, 'w')\nos.system('touch {marker}')\nnet = mymodel.Net()\n"
-        "for i in range(3):\n    pass\nx = torch.ones(2, requires_grad=True)\nx[k].backward()\n",
+        "for i in loader:\n    pass\nx = torch.ones(2, requires_grad=True)\nx[k].backward()\n",
     )
     assert not marker.exists()
     what = dict(tutorial.reading.not_read)

@@ -19,7 +19,7 @@ from verifygrad.language.parse import FUNCTIONS, METHOD, Argument, LibraryCall, 
 
 MODULES: dict[str, Any] = {
     "torch": torch, "torch.nn.functional": torch.nn.functional, "torch.linalg": torch.linalg, "torch.special": torch.special,
-    METHOD: torch.Tensor,
+    "torch.masked": torch.masked, METHOD: torch.Tensor,
 }  # fmt: skip
 
 
@@ -44,6 +44,8 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),),
     **{f"max_unpool{n}d": ((1, "indices", LONG),) for n in (1, 2, 3)}, "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
 }  # fmt: skip
+# Keywords torch.masked takes as boolean masks, whatever the function.
+MASK_KEYWORDS = {"torch.masked": frozenset({"mask", "input_mask", "other_mask"})}
 # Methods whose arguments sit elsewhere than the function's: x.where(condition, y) against torch.where(condition, x, y).
 TYPED_METHOD_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {"where": ((1, "condition", BOOL),)}
 # Calls torch evaluates through verifygrad's reading (torch's own function still computes it), with the reason.
@@ -74,6 +76,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
 
     def argument(given: Argument) -> Any:
         kind, value = given
+        if kind == "dtype":
+            return getattr(torch, value)
         return values[value] if kind == "node" else [values[i] for i in value] if kind == "nodes" else value
 
     function = TORCH_FUNCTIONS[(call.namespace, call.name)]
@@ -84,6 +88,9 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
             args[position] = _typed(args[position], kind, args[0])
         if isinstance(keywords.get(keyword), torch.Tensor):
             keywords[keyword] = _typed(keywords[keyword], kind, args[0])
+    for keyword in MASK_KEYWORDS.get(call.namespace, ()):
+        if isinstance(keywords.get(keyword), torch.Tensor):
+            keywords[keyword] = _typed(keywords[keyword], BOOL, None)
     try:
         with warnings.catch_warnings():  # NOTE: torch's deprecation notes about a spelling are not the run's output
             warnings.simplefilter("ignore")

@@ -55,10 +55,12 @@ class Node:
 # Where a call's own library lives, by the prefix written: the engine of that library evaluates the call itself.
 NAMESPACES = {
     "torch": "torch", "F": "torch.nn.functional", "torch.nn.functional": "torch.nn.functional", "torch.linalg": "torch.linalg",
-    "torch.special": "torch.special", "np": "numpy", "numpy": "numpy", "np.linalg": "numpy.linalg", "numpy.linalg": "numpy.linalg",
+    "torch.special": "torch.special", "torch.masked": "torch.masked",
+    "np": "numpy", "numpy": "numpy", "np.linalg": "numpy.linalg", "numpy.linalg": "numpy.linalg",
 }  # fmt: skip
 METHOD = "method"  # x.norm(1): a method of the tensor, of the program's library
-# A call's argument: ("node", i) a tensor, ("nodes", (i, j)) a list of tensors, ("value", v) a literal as written.
+# A call's argument: ("node", i) a tensor, ("nodes", (i, j)) a list of tensors, ("value", v) a literal as written,
+# ("dtype", "float64") a dtype such as torch.float64.
 Argument = tuple[str, Any]
 
 
@@ -296,13 +298,13 @@ class _Builder:
         if isinstance(node, ast.Attribute):
             if _dotted(node.value) in PREFIXES and node.attr in NAMED_CONSTANTS:  # math.pi, np.e
                 return self.const(NAMED_CONSTANTS[node.attr], col, symbol=node.attr)
-            if node.attr in ("T", "mT"):
-                return self.call_function("t", [self.visit(node.value, depth + 1)], {}, col)
+            if node.attr in TRANSPOSES:
+                return self.transposed(node.attr, self.visit(node.value, depth + 1), col)
             if node.attr == "data":  # NOTE: x.data is x's value cut off from the graph, as x.detach()
                 return self.call_function("detach", [self.visit(node.value, depth + 1)], {}, col)
             if node.attr in spellings.PARTS and isinstance(node.value, ast.Call):  # torch.max(x, 0).values
                 return self.visit_call(node.value, depth + 1, part=spellings.PARTS[node.attr])
-            raise ExprError(f"unknown attribute '.{node.attr}'; only .T, .data, and .values/.indices of max and min, are supported", col)
+            raise ExprError(f"unknown attribute '.{node.attr}'; only .T, .mT, .H, .mH, .data, and .values/.indices of max and min, are supported", col)
         if isinstance(node, ast.Subscript):
             return spellings.subscript(self, node, depth)
         if isinstance(node, ast.Compare):
@@ -324,6 +326,13 @@ class _Builder:
         if name not in self.input_index:
             self.input_index[name] = self.add("input", (), col, name=name)
         return self.input_index[name]
+
+    def transposed(self, attribute: str, x: int, col: int) -> int:
+        """x.mT, x.mH: the last two dims swapped (a stack of matrices); x.T, x.H: a matrix transposed, a vector itself
+        (every tensor here is real: .H and .mH conjugate nothing)."""
+        if attribute in ("mT", "mH"):
+            return self.add("transpose", (x,), col, f".{attribute}", dim0=-2, dim1=-1)
+        return self.call_function("t", [x], {}, col)
 
     def visit_call(self, node: ast.Call, depth: int, part: int | None = None) -> int:
         """A call; ``part``: which element of a function's tuple result is taken (torch.max(x, 0)[0])."""
@@ -372,6 +381,8 @@ class _Builder:
         # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.
         dims = [_int_literal(arg, "a dimension") if _is_dim_literal(name, arg) else _literal(arg) for arg in literals]
         keywords = {k.arg: k.value for k in node.keywords}
+        if name in DTYPE_KEYWORD and "dtype" in keywords:
+            _dtype_literal(keywords.pop("dtype"))  # NOTE: the case's dtype computes; torch's own call takes the one written
         if part is not None:
             keywords[spellings.PART] = ast.Constant(part)
         out = self.call_function(name, args, keywords, col, dims)
@@ -390,6 +401,8 @@ class _Builder:
         def argument(arg: ast.AST) -> Argument | None:
             if _is_none(arg):
                 return ("value", None)
+            if _dotted(arg) in DTYPES:
+                return ("dtype", DTYPES[_dotted(arg)])
             if id(arg) in visited and not _is_number(arg):
                 return ("node", visited[id(arg)])
             if isinstance(arg, (ast.List, ast.Tuple)) and arg.elts and all(id(item) in visited for item in arg.elts):
@@ -521,6 +534,10 @@ _OPERATOR_NAMES = {
     ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not",
 }  # fmt: skip
 
+TRANSPOSES = ("T", "H", "mT", "mH")
+# Calls that take a dtype= to compute in (torch.softmax(x, 0, dtype=torch.float64)): the case computes in its own dtype.
+DTYPE_KEYWORD = frozenset({"softmax", "log_softmax", "softmin", "cumsum", "cumprod", "sum", "mean", "prod", "nansum", "nanmean"})
+DTYPES = {"torch.float64": "float64", "torch.double": "float64", "torch.float32": "float32", "torch.float": "float32"}
 IN_PLACE_OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}  # y.add_(1) is y = y + 1
 
 BINARY = {
@@ -587,3 +604,4 @@ FUNCTIONS: dict[str, Function] = {
     "Variable": Function(_same, (1, 1), frozenset({"requires_grad", "volatile"})),
     **spellings.SPELLINGS,
 }  # fmt: skip
+FUNCTIONS.update({alias: FUNCTIONS[name] for alias, name in spellings.ALIASES.items()})

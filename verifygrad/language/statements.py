@@ -348,21 +348,7 @@ class ProgramBuilder(_Builder):
         return items
 
     def constant_iteration(self, node: ast.expr) -> list[float]:
-        """What a loop over constants runs through: range(N) (one to three integer constants) or a written list of numbers."""
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" and not node.keywords:
-            bounds = [self.constant_argument(arg) for arg in node.args]
-            if not 1 <= len(bounds) <= 3 or not all(type(b) is int for b in bounds):
-                raise ExprError("range() takes one to three integer constants", _col(node))
-            steps = range(*bounds)
-        elif isinstance(node, (ast.List, ast.Tuple)):
-            steps = [self.constant_argument(item) for item in node.elts]
-            if not all(isinstance(step, (int, float)) for step in steps):
-                raise ExprError("a loop over a list runs through numbers written out here", _col(node))
-        else:
-            raise ExprError("only loops over range(N) or a written list of numbers are supported, with constants", _col(node))
-        if len(steps) > MAX_LOOP_STEPS:
-            raise ExprError(f"the for loop runs {len(steps)} times; the limit is {MAX_LOOP_STEPS}", _col(node))
-        return list(steps)
+        return loop_steps(node, self.constant_argument)
 
     def assign_item(self, target: ast.Subscript, value: int, depth: int) -> None:
         """``y[key] = v`` (a mask ``y[y < 0] = 0`` too) as a functional update: y elsewhere, v scattered at the key."""
@@ -370,6 +356,13 @@ class ProgramBuilder(_Builder):
             raise ExprError(f"{_target_words(target)} is supported on a variable only", _col(target))
         col = _col(target)
         current = self.variable(target.value.id)
+        if _mask(target.slice) and self.nodes[value].op == "const" and np.size(self.nodes[value].attrs["value"]) == 1:
+            mask = self.visit(target.slice, depth + 1)
+            if self.depends(mask):  # `g[x < 0] = 0`: which elements depends on the inputs, so it is decided per point, never once
+                kept = self.add("sub", (self.const(1.0, col), mask), col, "[]=")
+                placed = self.add("add", (self.add("select", (mask, value), col, "[]="), self.add("select", (kept, current), col, "[]=")), col, "[]=")
+                self.bind(target.value, placed)
+                return
         shape = self.known_shape(current, col, "assigning to an element")
         read = spellings.subscript(self, ast.Subscript(target.value, target.slice, ast.Load(), **_place(target)), depth)
         key = self.nodes[read].attrs["key"]
@@ -560,8 +553,8 @@ class ProgramBuilder(_Builder):
         if isinstance(test, ast.Compare):
             nodes = [self.visit(test.left, depth + 1)] + [self.visit(c, depth + 1) for c in test.comparators]
             values = [self.value_of(i, test) for i in nodes]
-            truth = all(_COMPARE[type(op)](a, b) for op, a, b in zip(test.ops, values, values[1:]) if type(op) in _COMPARE)
-            if any(type(op) not in _COMPARE for op in test.ops):
+            truth = all(COMPARISONS[type(op)](a, b) for op, a, b in zip(test.ops, values, values[1:]) if type(op) in COMPARISONS)
+            if any(type(op) not in COMPARISONS for op in test.ops):
                 raise ExprError("only <, <=, >, >=, == and != are supported in a condition", _col(test))
             return truth, any(self.depends(i) for i in nodes)
         node = self.visit(test, depth + 1)
@@ -677,10 +670,29 @@ _AUGMENTED = {
     ast.Pow: ("pow", "**="), ast.MatMult: ("matmul", "@="),
 }  # fmt: skip
 
-_COMPARE = {
+COMPARISONS = {  # what an if or while condition compares with, in programs and tutorials alike
     ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
     ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
 }  # fmt: skip
+
+
+def loop_steps(node: ast.expr, constant: Callable[[ast.expr], Any]) -> list[float]:
+    """What a ``for`` loop over constants runs through: range(N) (one to three integer constants) or a written list of
+    numbers, ``constant`` giving each argument's value. Programs and tutorials unroll their loops through this one rule."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" and not node.keywords:
+        bounds = [constant(arg) for arg in node.args]
+        if not 1 <= len(bounds) <= 3 or not all(type(b) is int for b in bounds):
+            raise ExprError("range() takes one to three integer constants", _col(node))
+        steps = range(*bounds)
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        steps = [constant(item) for item in node.elts]
+        if not all(isinstance(step, (int, float)) for step in steps):
+            raise ExprError("a loop over a list runs through numbers written out here", _col(node))
+    else:
+        raise ExprError("only loops over range(N) or a written list of numbers are supported, with constants", _col(node))
+    if len(steps) > MAX_LOOP_STEPS:
+        raise ExprError(f"the for loop runs {len(steps)} times; the limit is {MAX_LOOP_STEPS}", _col(node))
+    return list(steps)
 
 
 def _place(node: ast.AST) -> dict[str, int]:
@@ -708,6 +720,11 @@ def _out_of_place(call: ast.Call, name: str) -> ast.expr:
         replaced = ast.Call(ast.Attribute(call.func.value, name, ast.Load()), call.args, call.keywords)
         ast.copy_location(replaced.func, call.func)
     return ast.copy_location(replaced, call)
+
+
+def _mask(node: ast.expr) -> bool:
+    """`x < 0`: a comparison of elements, written as the index."""
+    return isinstance(node, ast.Compare)
 
 
 def _target_words(target: ast.AST) -> str:

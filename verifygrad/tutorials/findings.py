@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from verifygrad.errors import excerpt
+from verifygrad.language.parse import parse
+from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
+from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_relation, render
 from verifygrad.tutorials.printed import Printed, read_printed
@@ -136,7 +139,7 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
     A formula holds whatever the inputs, so it is checked even where they are random."""
     for agreement in reading.agreements:
         grad, other = agreement.left, agreement.right
-        found = Found("grad", agreement.line, agreement.where, "assert", agreement.text)
+        found = Found("grad", agreement.line, agreement.where, "comparison" if agreement.shown else "assert", agreement.text)
         findings.found.append(found)
         if not isinstance(grad, GradOf):
             found.status = "not checked: an assert that is not about a gradient the reader followed"
@@ -157,12 +160,23 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
         elif isinstance(other, Tensor) and {id(leaf) for leaf in leaves_of(other)} <= leaves and len(grad.contributions) == 1:
             found.kind = "formula"
             found.formula = text_of(other, {id(leaf): leaf.name for leaf in leaves_of(other)})
+            if not _writable(found.formula):  # `d / a` where d = f(a) of the code's own def: not a formula of the case language
+                found.status = "not checked: the other side calls a function of the code's own, which a formula cannot"
             continue  # a formula: checked at the code's inputs, random or not
         else:
             found.status = "not checked: the other side of the assert is not a formula in the inputs or a constant"
             continue
         if found.kind == "grad":
             found.status = random_status(grad.leaf, grad.contributions)
+
+
+def _writable(formula: str) -> bool:
+    """Whether a formula is an expression of the case language (not a call of a function the tutorial defined)."""
+    try:
+        parse(formula)
+    except ExprError:
+        return False
+    return True
 
 
 def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
@@ -183,6 +197,44 @@ def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
                                         values=item.values, written=item.written, status=item.status, label=hand.name))  # fmt: skip
 
 
+def derivative_function_claims(findings: Findings, reading: Reading) -> None:
+    """What a function named as another's derivative returned (`print(df(3.0))` beside `f`): a claim about f's gradient."""
+    for value, grad, what in reading.hand_functions:
+        for item in [item for item in findings.found if item.kind == "value" and item.tensor is value]:
+            for derivation in grad.contributions:
+                if derivation not in reading.derivations:
+                    reading.derivations.append(derivation)
+            findings.found.append(Found("grad", item.line, item.where, item.source, f"{item.text}, {what}", leaf=grad.leaf,
+                                        derivations=grad.contributions, values=item.values, written=item.written, status=item.status,
+                                        label=what))  # fmt: skip
+
+
+def step_claims(findings: Findings, reading: Reading) -> None:
+    """A printed parameter after a step with a hand-written gradient (`w = w - lr * dw`, then `print(w)`): the value printed
+    is the code's arithmetic, and the step claims dw is the loss's gradient there; that claim is checked at the printed line."""
+    for step in reading.steps:
+        shown = [item for item in findings.found if item.kind == "value" and item.tensor is step.tensor]
+        hand = step.hand
+        if not shown:
+            continue
+        if hand.derivation is None:
+            entry = (hand.line, f"{hand.name} reads as a hand-written gradient; not paired with a loss: {hand.why}")
+            if entry not in reading.not_read:
+                reading.not_read.append(entry)
+            continue
+        values = constant_array(hand.tensor.value) if hand.tensor.kind == CONST else None
+        if hand.derivation not in reading.derivations:
+            reading.derivations.append(hand.derivation)
+        for item in shown:
+            text = f"{hand.name} of the step {step.text} (line {step.line})"
+            status = "" if item.status == UNSEEDED else item.status  # NOTE: the code's gradient is compared at the same (stand-in) values
+            if values is None:
+                status = status or f"not checked: the value of {hand.name} is not known to the reader"
+            exact = None if values is None else f"tensor({values.tolist()!r})" if values.ndim else repr(float(values))  # held exactly
+            findings.found.append(Found("grad", item.line, item.where, item.source, text, leaf=hand.leaf, derivations=(hand.derivation,),
+                                        values=values, written=exact, status=status, label=hand.name))  # fmt: skip
+
+
 def _formula_of_stand_in(other: Tensor, grad: GradOf) -> str | None:
     """The other side of an assert as a formula in the input, where it was computed from the constant the gradient was taken at."""
     from verifygrad.tutorials.handwritten import as_function_of
@@ -199,6 +251,10 @@ def _formula_of_stand_in(other: Tensor, grad: GradOf) -> str | None:
 def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:
     """Comments: printed results (`#输出结果:tensor(7.5000)`), `x.grad = 2`, and math (`dz/dx = 2x = 2*3 = 6`)."""
     for line, where, text in reading.comments:
+        about = _about_gradient(text, *reading.gradients[line]) if line in reading.gradients else None
+        if about is not None:  # `dy_dx = g.gradient(y, x)  # y' = 2*x = 6`: what the comment says the gradient is
+            findings.math.append((line, where, about, "comment"))
+            continue
         if _REPR_HINT.search(text):
             shown = _shown_before(shown_by_line, line)
             printed = read_printed(text[_REPR_HINT.search(text).start() :])
@@ -224,6 +280,31 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
             ascii_part = re.split(r"[^\x00-\x7f]", chunk)[0].strip()
             if "=" in ascii_part and re.search(r"[A-Za-z]", ascii_part):
                 findings.math.append((line, where, ascii_part, "comment"))
+
+
+_RESULT = re.compile(
+    r"[A-Za-z ,]*?\b(?:computes? to|will compute to|is|be|gives|equals|returns)\s*:?\s*(-?\d+(?:\.\d*)?(?:e-?\d+)?)\.?\s*|"
+    r"\s*(?:->|→)\s*(-?\d+(?:\.\d*)?(?:e-?\d+)?)\s*",
+    re.I,
+)
+
+
+def _about_gradient(text: str, name: str, grad: GradOf) -> str | None:
+    """A comment on the line that assigns a gradient, as math about it (`dy/dx = ...`), where it says what the gradient is:
+    `# y' = 2*x = 2*3 = 6`, `# dy/dx = 6`, `# dy_dx = 6`, `# Will compute to 6.0`. Anything else: None (read as before)."""
+    if len(grad.contributions) != 1 or grad.quantity != "grad":
+        return None
+    derivation = grad.contributions[0]
+    output, leaf = getattr(derivation.output, "bound", "") or derivation.output_name, grad.leaf.name
+    if not (output.isidentifier() and leaf and leaf.isidentifier()):
+        return None
+    head = f"d{output}/d{leaf}"
+    if "=" in text:
+        left, rest = text.split("=", 1)
+        names = rf"{re.escape(name)}|{output}\s*['’′]|{output}\s*['’′]\s*\(\s*{leaf}\s*\)|d{output}\s*/\s*d{leaf}|(?:the\s+)?(?:grad(?:ient)?|derivative)"
+        return f"{head} = {rest.replace('**', '^')}" if re.fullmatch(names, left.strip(), re.I) else None  # code comments write x**2
+    result = _RESULT.fullmatch(text.strip())
+    return f"{head} = {result.group(1) or result.group(2)}" if result else None
 
 
 def _shown_before(shown_by_line: dict[int, Shown], line: int) -> Shown | None:

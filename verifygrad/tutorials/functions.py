@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 from typing import Any
 
 import numpy as np
 
 from verifygrad.language.bindings import LIKE, canonical, dotted_node, spelling
-from verifygrad.tutorials import autodiff, custom
+from verifygrad.tutorials import autodiff, custom, handwritten
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import base_name, changed_names
 from verifygrad.tutorials.values import (
@@ -37,6 +38,10 @@ from verifygrad.tutorials.values import (
     leaves_of,
 )
 
+# Calls a silent function's body may make: builtins that print nothing, and methods other than these printing ones.
+_SILENT_BUILTINS = {"range", "len", "zip", "enumerate", "float", "int", "abs", "min", "max", "sum", "list", "tuple", "round", "sorted",
+                    "isinstance", "str", "dict", "set", "map", "reversed", "iter", "next", "bool", "type"}  # fmt: skip
+_PRINTING_METHODS = {"print", "display", "pprint", "write", "info", "warning", "debug", "error", "log", "format_exc", "print_exc"}
 MAX_VMAP_ROWS = 64  # rows of a vmapped batch written out as calls in the case's program
 _QUANTITY = {"grad": "grad", "value_and_grad": "grad", "grad_and_value": "grad", "elementwise_grad": "grad", "jacobian": "jacobian", "hessian": "hessian"}
 
@@ -46,11 +51,13 @@ class FunctionCalls:
 
     names: dict[str, Any]
     aliases: dict[str, str]
+    defined_in: dict[int, Any]  # id of a def's node -> the code block it was written in
 
     # -- the tutorial's functions ---------------------------------------------------------------
 
     def define(self, node: ast.FunctionDef) -> None:
         self.aliases.pop(node.name, None)
+        self.defined_in[id(node)] = self.block
         pending = self.rule_pending(node.decorator_list[0]) if len(node.decorator_list) == 1 else None
         if pending is not None:  # @f.defjvp def f_jvp(primals, tangents)
             self.names[node.name] = Function(node, self.file_line(node.lineno), node.name)
@@ -171,21 +178,79 @@ class FunctionCalls:
         if isinstance(callee, Pullback) and len(node.args) == 1 and not node.keywords:
             return self.pulled_back(callee, node.args[0], node)
         if isinstance(callee, (Tape, Pullback)) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+            if isinstance(callee, Function):
+                self.mutated_by(callee, node)  # NOTE: not read, it may still change what it is handed
             return self.unknown(node, f"a call of {ast.unparse(node.func)[:40]} with keywords or *arguments")
         arguments = [self.expression(arg) for arg in node.args]
         if isinstance(callee, Transform):
             return self.transformed(callee, arguments, node)
         made = self.call_function(callee, arguments, node)
+        self.derivative_function(callee, arguments, made, node)
         if callee.rule is not None and isinstance(made, Tensor):
             leaves = any(isinstance(a, Tensor) and a.kind == LEAF for a in arguments)
             self.rule_claims(callee, made, arguments if leaves else list(made.refs[: len(arguments)]), node)  # at constants: the stand-ins
         self.mutated_by(callee, node)
         return made
 
+    def derivative_function(self, function: Function, arguments: list, made: Any, node: ast.Call) -> None:
+        """``df(3.0)`` beside ``f``: a function named as another's derivative (``df``, ``f_prime``, ``grad_f``, ``dfdx``), called
+        at numbers, returns what it claims is f's gradient there; recorded so that what it prints is checked as that."""
+        target = derivative_target(function.definition.name, self.names, len(arguments))
+        if target is None or not all(isinstance(a, Number) or isinstance(a, Tensor) and a.kind == CONST for a in arguments):
+            return
+        of, argnums = target
+        returned = made.items if isinstance(made, Sequence) else (made,)
+        if len(returned) != (len(argnums) if isinstance(argnums, tuple) else 1) or not all(isinstance(v, Tensor) for v in returned):
+            return
+        before = len(self.reading.derivations)
+        grads = self.transformed(Transform("grad", of, argnums, False, "numpy"), arguments, node)
+        del self.reading.derivations[before:]  # NOTE: made a case only where what the function returns is shown
+        grads = grads.items if isinstance(grads, Sequence) else (grads,)
+        for value, grad in zip(returned, grads):
+            if isinstance(grad, GradOf):
+                self.reading.hand_functions.append((value, grad, f"{_name_of(function)}() as the derivative of {_name_of(of)}()"))
+
+    def silent(self, call: ast.expr) -> bool:
+        """A call of the tutorial's own function whose body prints nothing (plots, computes): no printed value is its.
+        Its body may call the libraries' functions and methods, and the tutorial's functions that are silent too."""
+        pending = [call.func.id] if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else []
+        outer = self.names.get(pending[0]) if pending else None
+        handed = {}  # the top function's parameters bound to the functions the call hands it (`visualize_fn(f)` calls f)
+        if isinstance(outer, Function):
+            given = {**dict(zip([a.arg for a in outer.definition.args.args], call.args)), **{k.arg: k.value for k in call.keywords if k.arg}}
+            handed = {name: value.id for name, value in given.items() if isinstance(value, ast.Name)}
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            function = self.names.get(handed.get(name, name))
+            if name in seen:
+                continue
+            seen.add(name)
+            if not isinstance(function, Function):
+                return False
+            for inner in ast.walk(function.definition):
+                if not isinstance(inner, ast.Call):
+                    continue
+                if isinstance(inner.func, ast.Attribute):
+                    if inner.func.attr in _PRINTING_METHODS:
+                        return False
+                elif isinstance(inner.func, ast.Name) and inner.func.id not in _SILENT_BUILTINS:
+                    pending.append(inner.func.id)  # NOTE: print, display and anything unknown are not silent
+                elif not isinstance(inner.func, ast.Name):
+                    return False
+        return bool(seen)
+
     def mutated_by(self, function: Function, node: ast.Call) -> None:
         """A function that changes an argument or a global in place (``a[0] = 1``, ``a.add_(1)``): what the caller handed it is unknown after."""
         parameters = [a.arg for a in function.definition.args.args]
         local = {n.id for n in ast.walk(function.definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for statement in ast.walk(ast.Module(function.definition.body, [])):  # NOTE: `a -= 1` on an array changes it in place
+            if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name) and statement.target.id in parameters:
+                position = parameters.index(statement.target.id)
+                handed = base_name(node.args[position]) if position < len(node.args) else None
+                if handed is not None and isinstance(self.names.get(handed), Tensor):
+                    self.invalidate(handed, f"line {self.file_line(node.lineno)} changed {handed} and was not read ({_name_of(function)}() "
+                                            f"updates {statement.target.id} in place)")  # fmt: skip
         for name, how in changed_names(ast.Module(function.definition.body, [])):
             if not (how.endswith(" assigned") or how.startswith(".")):  # NOTE: the body's calls are the language's, which change nothing
                 continue
@@ -211,6 +276,8 @@ class FunctionCalls:
                 return argument
             if not isinstance(argument, (Tensor, Number)):
                 return self.unknown(node, f"{name}() of something that is not a tensor")
+        if self.by_hand(function, arguments):
+            return self.inline(function, arguments, node)
         returned = _returned(definition)
         if isinstance(returned, ast.Tuple) and part is None:
             return Sequence(tuple(self.call_function(function, arguments, node, index, stand_ins) for index in range(len(returned.elts))))
@@ -278,6 +345,20 @@ class FunctionCalls:
         if isinstance(value, Number):
             leaf.dtype = dtype
         return leaf
+
+    def by_hand(self, function: Function, arguments: list) -> bool:
+        """A function of constants (numpy, or torch without autograd) that assigns a variable named as a derivative
+        (``dW1 = ...``): read inline, so that its hand-written gradient is paired with the loss it computes."""
+        if function.rule is not None or not all(isinstance(a, Number) or isinstance(a, Tensor) and a.kind == CONST for a in arguments):
+            return False
+        definition = function.definition
+        local = {a.arg for a in definition.args.args} | {n.id for n in ast.walk(definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        return any(handwritten.named_derivative(name, dict.fromkeys(local)) is not None for name in local)
+
+    def inline(self, function: Function, arguments: list, node: ast.AST) -> Any:
+        """A call read by binding the parameters and reading the body's statements here, then its return; the caller's
+        names are restored after (what the body changes in place is made unknown by ``mutated_by``)."""
+        return self.higher_order(function, arguments, node)
 
     def higher_order(self, function: Function, arguments: list, node: ast.AST) -> Any:
         """``def hessian(f): return jacfwd(jacrev(f))``, ``def vgrad(f, x): y, pull = vjp(f, x); return pull(ones(y.shape))[0]``:
@@ -500,11 +581,12 @@ class FunctionCalls:
         return self.unknown(node, f"tape.{method}()")
 
     def like(self, node: ast.expr, output: Any) -> Any:
-        """A gradient handed to backward: ``ones_like(y)``/``ones(y.shape)`` is 1 at every element (a scalar the case broadcasts)."""
+        """A gradient handed to backward: ``ones_like(y)``/``ones(y.shape)``/``ones(len(y))`` is 1 at every element (a scalar the case broadcasts)."""
         if isinstance(node, ast.Call):
             path = self.path(node.func) or ""
             short = path.rpartition(".")[2]
-            shape_of = len(node.args) == 1 and ast.unparse(node.args[0]).endswith((".shape", ".size()"))
+            written = ast.unparse(node.args[0]) if len(node.args) == 1 else ""
+            shape_of = written.endswith((".shape", ".size()")) or written.startswith("len(")  # ones(len(y)): torch takes y's own shape only
             if short in LIKE or (short in ("ones", "zeros") and shape_of):
                 if short in ("ones_like", "ones"):
                     return Number(1.0)
@@ -646,6 +728,30 @@ class FunctionCalls:
         points = list(inputs.items) if isinstance(inputs, Sequence) else [inputs]
         argnums = tuple(range(len(points))) if isinstance(inputs, Sequence) else 0
         return self.transformed(Transform(kind, function, argnums, False, "torch"), points, node)
+
+
+def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Function, int | tuple[int, ...]] | None:
+    """The function ``name`` says it is the derivative of, and the arguments it differentiates: `df`, `f_prime`, `grad_f`,
+    `f_grad`, `f_derivative` (every argument), `dfdx`/`df_dx` (the argument x); None where no such function takes ``count``."""
+    candidates = []
+    for pattern in (r"^d(\w+)$", r"^(\w+?)_?prime$", r"^grad_(\w+)$", r"^(\w+?)_grad$", r"^(\w+?)_derivative$", r"^derivative_(\w+)$"):
+        match = re.match(pattern, name)
+        if match:
+            candidates.append((match.group(1), None))
+    partial = re.match(r"^d(\w+?)_?d([A-Za-z]\w*)$", name)
+    if partial:
+        candidates.append((partial.group(1), partial.group(2)))
+    for of_name, wrt in candidates:
+        of = names.get(of_name)
+        if not isinstance(of, Function) or of.rule is not None or of_name == name:
+            continue
+        parameters = [a.arg for a in of.definition.args.args]
+        if len(parameters) != count or (wrt is not None and wrt not in parameters):
+            continue
+        if wrt is not None:
+            return of, parameters.index(wrt)
+        return of, tuple(range(count)) if count > 1 else 0
+    return None
 
 
 def _literal(node: ast.expr) -> str | None:

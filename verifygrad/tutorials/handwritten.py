@@ -13,8 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
+from verifygrad.language.constants import ConstantError
+from verifygrad.language.evaluate import program_value
+from verifygrad.language.parse import ExprError
+from verifygrad.language.statements import compile_program
 from verifygrad.tutorials.constant import constant_array
-from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Derivation, Tensor, leaves_of, text_of
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Derivation, Tensor, computed_of, leaves_of, text_of
 
 LOSS_NAMES = ("loss", "cost", "L", "J", "E", "error", "objective", "total_loss", "data_loss", "err", "Loss", "Cost")
 _EXPLICIT = re.compile(r"^d([A-Za-z]\w*?)_?d([A-Za-z]\w*)$")  # dL_dw, dloss_dW1, dLdw
@@ -33,6 +39,20 @@ class HandGradient:
     derivation: Derivation | None = None  # the loss as a function of the tensor the name differentiates with respect to
     leaf: Tensor | None = None
     why: str = ""  # why it was not paired
+    of: object = None  # the value its name differentiates with respect to, as bound when it was assigned
+
+
+@dataclass(frozen=True)
+class Step:
+    """A parameter update with a hand-written gradient, ``w = w - lr * dw`` or ``w -= lr * dw``: the new value printed
+    claims that it is the old one minus ``rate`` times the loss's true gradient."""
+
+    name: str
+    tensor: Tensor  # the new value
+    hand: HandGradient
+    rate: float
+    line: int
+    text: str  # the step as written: `w - lr * dw`
 
 
 def named_derivative(name: str, bound: dict[str, object]) -> tuple[str | None, str] | None:
@@ -49,14 +69,15 @@ def named_derivative(name: str, bound: dict[str, object]) -> tuple[str | None, s
     return None
 
 
-def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: str) -> HandGradient | None:
-    """The pairing of a derivative-named tensor with the loss and the tensor its name says, decided from ``bound`` (the names now)."""
+def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: str, returned: bool = False) -> HandGradient | None:
+    """The pairing of a derivative-named tensor with the loss and the tensor its name says, decided from ``bound`` (the names now);
+    ``returned``: a gradient a backward function returns for its forward's input (`dbeta = dout.sum(0)` reads no input)."""
     named = named_derivative(name, bound)
     if named is None:
         return None
     loss_name, wrt_name = named
     wrt = bound[wrt_name]
-    unpaired = HandGradient(name, tensor, line, where)
+    unpaired = HandGradient(name, tensor, line, where, of=wrt)
     if not isinstance(wrt, Tensor):
         return _why(unpaired, f"{wrt_name} is not a tensor the reader followed")
     candidates = [loss_name] if loss_name else [n for n in LOSS_NAMES if isinstance(bound.get(n), Tensor) and n != name]
@@ -70,9 +91,9 @@ def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: 
     if len(depending) > 1:
         return _why(unpaired, f"several losses depend on {wrt_name} ({', '.join(depending)})")
     ((loss, (output, downstream)),) = depending.items()
-    if not any(id(step) in downstream for step in graph(tensor)):  # NOTE: a step vector `dx = 0.01 * ones(3)` is not a gradient
+    if not returned and not any(id(step) in downstream or step.stands_for is wrt for step in graph(tensor)):  # NOTE: a step vector `dx = 0.01 * ones(3)` is not
         return _why(unpaired, f"{name} is not computed from {wrt_name} or from what {loss} computes with it")
-    loss_value, grad_value, wrt_value = (constant_array(text_of(t)) for t in (bound[loss], tensor, wrt))
+    loss_value, grad_value, wrt_value = (known_value(t) for t in (bound[loss], tensor, wrt))
     if loss_value is None or grad_value is None or wrt_value is None:
         return _why(unpaired, "the values are not known to the reader (their shapes decide the pairing)")
     if loss_value.size != 1:
@@ -80,11 +101,11 @@ def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: 
     if grad_value.shape != wrt_value.shape:
         return _why(unpaired, f"{name} has shape {grad_value.shape}, {wrt_name} has {wrt_value.shape}")
     derivation = Derivation(output, f"∂{loss}/∂{wrt_name} (by hand: {name})", None, line, where, leaves=leaves_of(output))
-    return HandGradient(name, tensor, line, where, derivation, leaf)
+    return HandGradient(name, tensor, line, where, derivation, leaf, of=wrt)
 
 
 def _why(unpaired: HandGradient, why: str) -> HandGradient:
-    return HandGradient(unpaired.name, unpaired.tensor, unpaired.line, unpaired.where, why=why)
+    return HandGradient(unpaired.name, unpaired.tensor, unpaired.line, unpaired.where, why=why, of=unpaired.of)
 
 
 def graph(tensor: Tensor) -> list[Tensor]:
@@ -104,7 +125,7 @@ def as_function_of(output: Tensor, wrt: Tensor, leaf: Tensor) -> tuple[Tensor, s
     does not depend on it), and the ids of the tensors between them (``wrt`` and ``output`` included)."""
     rebuilt: dict[int, Tensor] = {}
     for tensor in graph(output):
-        if tensor is wrt:
+        if tensor is wrt or tensor.stands_for is wrt:  # NOTE: a call of the tutorial's function at wrt has a stand-in for it
             rebuilt[id(tensor)] = leaf
             continue
         steps = _steps(tensor)
@@ -115,6 +136,19 @@ def as_function_of(output: Tensor, wrt: Tensor, leaf: Tensor) -> tuple[Tensor, s
         rebuilt[id(tensor)] = Tensor(COMPUTED, steps.line, steps.where, tree=steps.tree, refs=refs, dtype=steps.dtype, device=steps.device,
                                      bound=tensor.bound, defs=steps.defs, size=steps.size)  # fmt: skip
     return rebuilt[id(output)], {key for key, tensor in rebuilt.items() if tensor is leaf or tensor.kind == COMPUTED and key != id(tensor)}
+
+
+def known_value(tensor: Tensor) -> np.ndarray | None:
+    """A tensor's value at the values the code gives its inputs (through the tutorial's functions it calls), or None."""
+    text = text_of(tensor)
+    sources = list(dict.fromkeys(source for step in computed_of([tensor]) for source in step.defs))
+    if not sources:
+        return constant_array(text)
+    try:
+        program = compile_program("\n".join([*sources, text]) + "\n", {})
+        return program_value(program, dict(program.declared))
+    except (ExprError, ConstantError, ValueError, TypeError, ArithmeticError, RecursionError):
+        return None
 
 
 def _steps(tensor: Tensor) -> Tensor | None:

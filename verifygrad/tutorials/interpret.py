@@ -11,11 +11,16 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from verifygrad.language.bindings import POSITIONAL_KEYWORDS, dotted_node, imported, keywords_for, resolve, spelling
+from verifygrad.language.parse import ExprError
+from verifygrad.language.statements import COMPARISONS, loop_steps
 from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
 from verifygrad.tutorials import autodiff, handwritten
 from verifygrad.tutorials.blocks import Block
+from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
 from verifygrad.tutorials.values import (
@@ -41,14 +46,17 @@ from verifygrad.tutorials.values import (
 Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape | Pullback
 
 # Constructors and what they are called in verifygrad's constant language.
-_CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
+_CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "range": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
 _RANDOM = {"randn", "rand"}
 _FLOAT64 = {"float64", "double"}
 _IDENTITY_METHODS = {"clone", "contiguous", "requires_grad_", "squeeze_", "float", "double", "cuda", "cpu", "to", "type_as"}
 _DETACHING = {"detach", "numpy", "item", "tolist", "detach_", "asnumpy", "asscalar"}
 _NOT_TENSOR_ATTRIBUTES = {"requires_grad", "grad_fn", "shape", "dtype", "device", "is_leaf", "size", "ndim", "stop_gradient", "trainable"}
 _DTYPES = {"float16", "float32", "float64", "double", "int32", "int64", "bfloat16"}
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow}
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Pow: operator.pow,
+           ast.Mod: operator.mod, ast.FloorDiv: operator.floordiv}  # fmt: skip
+FOLD_CHARS = 400  # a constant's text longer than this is written as its values, where they are shorter
+MAX_UNROLLED = 20_000  # statements the tutorial's own loops may run in all (each iteration's body counted)
 _KNOWN_MODULES = {*autodiff.LIBRARIES, "functorch", "matplotlib", "__future__", "sympy", "IPython"}
 # Names tutorials use without importing them (a snippet of a longer page): what they conventionally stand for.
 DEFAULT_ALIASES = {
@@ -83,6 +91,9 @@ class Reading:
     rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
     # formula program, file line of the backward, where, what it is)
     hand_gradients: list[handwritten.HandGradient] = field(default_factory=list)  # variables named as derivatives of the loss
+    gradients: dict[int, tuple[str, GradOf]] = field(default_factory=dict)  # file line -> (name, gradient) it assigns: `dy_dx = g.gradient(y, x)`
+    steps: list[handwritten.Step] = field(default_factory=list)  # parameter updates with a hand-written gradient
+    hand_functions: list[tuple[Tensor, GradOf, str]] = field(default_factory=list)  # what `df(3.0)` returned, f's gradient there, what
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,7 @@ class Agreement:
     right: Value
     right_text: str | None  # the right side written out where it is a literal (`[2.0, 4.0]`)
     text: str
+    shown: bool = False  # a comparison shown as a cell's value, not asserted: an output showing False withdraws it
 
 
 class CodeReader(FunctionCalls):
@@ -111,6 +123,8 @@ class CodeReader(FunctionCalls):
         self.block: Block | None = None
         self.no_grad = 0
         self.shared: dict[str, set[str]] = {}  # name -> the names sharing its memory (views, .data, from_numpy, plain aliases)
+        self.unrolled = 0  # statements run by the tutorial's loops so far (bounded by MAX_UNROLLED)
+        self.defined_in: dict[int, Block | None] = {}
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -132,11 +146,13 @@ class CodeReader(FunctionCalls):
             self.not_read(1, "code that cannot be parsed")
             return
         self._comments(source)
-        body = module.body
+        self.statements(module.body, True)
+
+    def statements(self, body: list[ast.stmt], last: bool) -> None:
+        """Statements in order; ``last``: the final one is a cell's last, whose value is shown."""
         for index, statement in enumerate(body):
-            last = index == len(body) - 1
             try:
-                self.statement(statement, last)
+                self.statement(statement, last and index == len(body) - 1)
             except RecursionError:
                 self.not_read(statement.lineno, "code nested too deeply")
             except (KeyError, ValueError, TypeError, AttributeError, IndexError) as err:  # NOTE: a gap in the reader is a line not read, never a crash
@@ -189,14 +205,76 @@ class CodeReader(FunctionCalls):
             self.expression_statement(node, last)
         elif isinstance(node, ast.With):
             self.with_(node, last)
-        elif isinstance(node, ast.Pass):
+        elif isinstance(node, ast.Pass) or self.unrolled_or_decided(node, last):
             pass
         elif isinstance(node, ast.Assert) and compared(node.test) is not None:
             self.agreement(node, *compared(node.test))
         else:
             self.unread_statement(node)
 
-    def agreement(self, node: ast.stmt, left: ast.expr, right: ast.expr) -> None:
+    def unrolled_or_decided(self, node: ast.stmt, last: bool) -> bool:
+        """A loop over constants unrolled, or an if decided by numbers, and read; False for any other statement."""
+        return isinstance(node, ast.For) and self.for_(node) or isinstance(node, ast.If) and self.if_(node, last)
+
+    def for_(self, node: ast.For) -> bool:
+        """``for epoch in range(3):`` over constants, unrolled by the rule a program's loop follows (``loop_steps``), its
+        loop variable a number in each pass; False where the loop is not one of those (it is then listed as not read)."""
+        if node.orelse or not isinstance(node.target, ast.Name) or _jumps(node.body) or _trains(node):
+            return False  # NOTE: a training loop with an optimizer is not read either way: it is listed as one
+        try:
+            steps = loop_steps(node.iter, self.number)
+        except ExprError:
+            return False
+        cost = len(steps) * sum(isinstance(inner, ast.stmt) for statement in node.body for inner in ast.walk(statement))
+        if self.unrolled + cost > MAX_UNROLLED:
+            return False
+        self.unrolled += cost
+        for step in steps:
+            self.aliases.pop(node.target.id, None)
+            self.names[node.target.id] = Number(step)
+            self.statements(node.body, False)
+        return True
+
+    def if_(self, node: ast.If, last: bool) -> bool:
+        """An ``if`` decided by numbers the reader knows (``epoch % 10 == 0``, ``__name__ == "__main__"``): the branch taken
+        is read; False where the condition depends on anything else (the statement is then listed as not read)."""
+        taken = self.decided(node.test)
+        if taken is None:
+            return False
+        self.statements(node.body if taken else node.orelse, last)
+        return True
+
+    def decided(self, test: ast.expr) -> bool | None:
+        """A condition's truth where it compares numbers the reader knows; None otherwise."""
+        if isinstance(test, ast.BoolOp):
+            parts = [self.decided(value) for value in test.values]
+            return None if None in parts else (all(parts) if isinstance(test.op, ast.And) else any(parts))
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.decided(test.operand)
+            return None if inner is None else not inner
+        if isinstance(test, ast.Constant) and isinstance(test.value, bool):
+            return test.value
+        if not isinstance(test, ast.Compare) or any(type(op) not in COMPARISONS for op in test.ops):
+            return None
+        sides = [test.left, *test.comparators]
+        if ast.unparse(test) in ('__name__ == "__main__"', "__name__ == '__main__'"):
+            return True  # a script read as it is run
+        values = []
+        for side in sides:
+            value = self.expression(side) if not isinstance(side, ast.Constant) or type(side.value) in (int, float) else None
+            if not isinstance(value, Number):
+                return None
+            values.append(value.value)
+        return all(COMPARISONS[type(op)](a, b) for op, a, b in zip(test.ops, values, values[1:]))
+
+    def number(self, node: ast.expr) -> float:
+        """A loop bound the reader knows as a number (``range(nb_epochs + 1)``); an ExprError where it is not one."""
+        value = self.expression(node)
+        if not isinstance(value, Number):
+            raise ExprError("not a number the reader knows", 0)
+        return value.value
+
+    def agreement(self, node: ast.stmt, left: ast.expr, right: ast.expr, shown: bool = False) -> None:
         """An assert (or assert_allclose) that two values agree: a claim, kept with both sides as the reader knows them."""
         values = [self.expression(side) for side in (left, right)]
         if isinstance(values[0], Tensor) and not isinstance(values[1], Tensor):
@@ -204,7 +282,8 @@ class CodeReader(FunctionCalls):
         if not isinstance(values[0], GradOf) and isinstance(values[1], GradOf):
             values, (left, right) = values[::-1], (right, left)
         self.reading.agreements.append(Agreement(self.file_line(node.lineno), self.where(node.lineno), values[0], values[1],
-                                                 _literal_text(right), ast.unparse(getattr(node, "test", None) or node)[:120]))  # fmt: skip
+                                                 _literal_text(right), ast.unparse(getattr(node, "test", None) or node)[:120],
+                                                 shown))  # fmt: skip
 
     def import_(self, node: ast.Import | ast.ImportFrom) -> None:
         for name, path in imported(node).items():
@@ -231,7 +310,7 @@ class CodeReader(FunctionCalls):
         }.get(type(node), f"a {type(node).__name__} statement")  # fmt: skip
         if isinstance(node, ast.ClassDef) and any("Module" in ast.unparse(base) for base in node.bases):
             what = "an nn.Module definition"
-        if isinstance(node, (ast.For, ast.While)) and any(isinstance(n, ast.Attribute) and n.attr in ("step", "zero_grad") for n in ast.walk(node)):
+        if isinstance(node, (ast.For, ast.While)) and _trains(node):
             what = "a training loop with an optimizer"
         if isinstance(node, ast.While) and self._mentions_unseeded(node.test):
             what += " (unseeded random input decides the loop)"
@@ -251,11 +330,15 @@ class CodeReader(FunctionCalls):
         for name, how in changed_names(node):
             self.invalidate(name, f"line {line} changed {name} and was not read ({what}: {how})")
         if writes_gradients(node):
-            for _, leaf in self.reading.leaves:
-                leaf.grad_unknown = leaf.grad_unknown or f"line {line} changed {leaf.name}.grad and was not read ({what})"
-            for value in self.names.values():
-                if isinstance(value, Tensor) and value.kind == COMPUTED and value.retained:
-                    value.grad_unknown = value.grad_unknown or f"line {line} changed {value.bound}.grad and was not read ({what})"
+            self.gradients_unknown(line, what)
+
+    def gradients_unknown(self, line: int, what: str) -> None:
+        """A backward() or optimizer step not followed may have written any tensor's `.grad`."""
+        for _, leaf in self.reading.leaves:
+            leaf.grad_unknown = leaf.grad_unknown or f"line {line} changed {leaf.name}.grad and was not read ({what})"
+        for value in self.names.values():
+            if isinstance(value, Tensor) and value.kind == COMPUTED and value.retained:
+                value.grad_unknown = value.grad_unknown or f"line {line} changed {value.bound}.grad and was not read ({what})"
 
     def invalidate(self, name: str, reason: str, keep: bool = False) -> None:
         """``name`` (unless ``keep``) and the names sharing its memory hold values the reader did not follow."""
@@ -285,7 +368,7 @@ class CodeReader(FunctionCalls):
                 return True
         return False
 
-    def assign(self, target: ast.expr, value: Value, node: ast.stmt) -> None:
+    def assign(self, target: ast.expr, value: Value, node: ast.stmt, pairing: bool = True) -> None:
         if isinstance(target, ast.Name):
             self.aliases.pop(target.id, None)
             if isinstance(value, Function) and not value.emitted:  # f = lambda x: ...
@@ -296,14 +379,22 @@ class CodeReader(FunctionCalls):
             if isinstance(value, Tensor):
                 self.reading.bindings.append((target.id, value, self.file_line(node.lineno)))
                 value.bound = value.bound or target.id
-                paired = handwritten.pair(target.id, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
-                if paired is not None:
-                    self.reading.hand_gradients.append(paired)
+            if isinstance(value, Tensor) and pairing:
+                self.pair(target.id, value, node)
+            if isinstance(value, GradOf):
+                self.reading.gradients[self.file_line(node.lineno)] = (target.id, value)
+            old = self.names.get(target.id)
             self.names[target.id] = value
             self.share(target.id, getattr(node, "value", None))
+            taken = getattr(node, "value", None)
+            if isinstance(taken, ast.BinOp) and isinstance(taken.op, ast.Sub) and isinstance(taken.left, ast.Name) and taken.left.id == target.id:
+                self.step(target.id, old, value, taken.right, node)
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Sequence) and len(value.items) == len(target.elts):
             for element, item in zip(target.elts, value.items):
-                self.assign(element, item, ast.Pass(lineno=node.lineno, col_offset=node.col_offset))  # NOTE: no value to share memory with
+                self.assign(element, item, ast.Pass(lineno=node.lineno, col_offset=node.col_offset), pairing=False)  # NOTE: no memory shared
+            for element, item in zip(target.elts, value.items):  # NOTE: `dw, loss = grads(w)`: paired once the loss is bound too
+                if isinstance(element, ast.Name) and isinstance(item, Tensor):
+                    self.pair(element.id, item, node)
         elif isinstance(target, (ast.Tuple, ast.List)):
             self.not_read(node.lineno, "tuple unpacking")
             self.changed_unread(target, "tuple unpacking")
@@ -318,6 +409,16 @@ class CodeReader(FunctionCalls):
         else:
             self.not_read(node.lineno, f"an assignment to {ast.unparse(target)}")
             self.changed_unread(node, f"an assignment to {ast.unparse(target)}")
+
+    def pair(self, name: str, value: Tensor, node: ast.stmt) -> None:
+        """A tensor bound to a name that reads as a derivative (``dW1``, ``dL_dw``): its pairing with the loss, recorded."""
+        earlier = [hand for hand in self.reading.hand_gradients if hand.tensor is value]  # a function's dw, returned and bound again
+        if any(hand.derivation is not None for hand in earlier):
+            return
+        paired = handwritten.pair(name, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
+        if paired is not None and (paired.derivation is not None or not earlier):
+            self.reading.hand_gradients[:] = [hand for hand in self.reading.hand_gradients if hand not in earlier]
+            self.reading.hand_gradients.append(paired)
 
     def augmented(self, node: ast.AugAssign) -> None:
         if not isinstance(node.target, ast.Name):
@@ -334,6 +435,30 @@ class CodeReader(FunctionCalls):
         # NOTE: `x += 1` on an array or tensor changes it in place: what shares its memory changes too
         self.invalidate(node.target.id, f"line {self.file_line(node.lineno)} changed {node.target.id} in place", keep=True)
         self.names[node.target.id] = self.expression(combined)
+        if isinstance(node.op, ast.Sub):
+            self.step(node.target.id, current, self.names[node.target.id], node.value, node)
+
+    def step(self, name: str, old: Value | None, new: Value, taken: ast.expr, node: ast.stmt) -> None:
+        """``w = w - lr * dw`` or ``w -= lr * dw`` where dw is a hand-written gradient paired with this w: recorded, so that
+        the new value printed is also a claim that dw was the loss's true gradient (lr a number, or dw alone)."""
+        if not isinstance(old, Tensor) or not isinstance(new, Tensor):
+            return
+        if isinstance(taken, ast.Name):
+            pairs = [(taken, None)]
+        elif isinstance(taken, ast.BinOp) and isinstance(taken.op, ast.Mult):
+            pairs = [(taken.left, taken.right), (taken.right, taken.left)]
+        else:
+            return
+        for gradient, rate_node in pairs:
+            rate = Number(1.0) if rate_node is None else self.expression(rate_node) if isinstance(rate_node, (ast.Name, ast.Constant)) else None
+            if not isinstance(gradient, ast.Name) or not isinstance(rate, Number):
+                continue
+            value = self.names.get(gradient.id)
+            hand = next((h for h in reversed(self.reading.hand_gradients) if h.tensor is value and h.of is old), None)
+            if hand is not None:
+                text = f"{name} - {ast.unparse(taken)}"
+                self.reading.steps.append(handwritten.Step(name, new, hand, float(rate.value), self.file_line(node.lineno), text))
+                return
 
     def with_(self, node: ast.With, last: bool) -> None:
         stops = 0
@@ -377,6 +502,9 @@ class CodeReader(FunctionCalls):
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print":
             self.print_(call)
             return
+        if _shown_comparison(call):  # `x.grad == 4 * x` shown on its own: the writer shows that the two agree
+            self.agreement(node, *compared(call), shown=True)
+            return
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
             method, owner = call.func.attr, call.func.value
             if method == "backward":
@@ -418,7 +546,7 @@ class CodeReader(FunctionCalls):
         value = self.expression(call)
         if last:
             self.show(value, node, ast.unparse(call))
-        elif isinstance(value, Unknown) and not value.tensor:
+        elif isinstance(value, Unknown) and not value.tensor and not self.silent(call):
             self.may_print(node, f"a call of {ast.unparse(call)[:40]}")
 
     def print_(self, call: ast.Call) -> None:
@@ -451,6 +579,8 @@ class CodeReader(FunctionCalls):
             self.reading.shown[-1].append(Shown(Unknown(label), line, self.where(node.lineno), f"line {line}: {label}", opaque=True))
 
     def show(self, value: Value, node: ast.AST, label: str) -> None:
+        if isinstance(value, Sequence) and value.shape:
+            value = Other("shape")
         if isinstance(value, Sequence):  # a tuple of gradients prints each in turn
             for index, item in enumerate(value.items):
                 self.show(item, node, f"{label}[{index}]")
@@ -469,6 +599,7 @@ class CodeReader(FunctionCalls):
         if not isinstance(output, Tensor) or not output.requires_grad:
             reason = output.reason if isinstance(output, Unknown) else "it does not require grad"
             self.not_read(call.lineno, f"{ast.unparse(owner)}.backward(): {reason}")
+            self.gradients_unknown(self.file_line(call.lineno), f"{ast.unparse(owner)[:40]}.backward()")
             return
         grad_output = None
         argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "gradient"), None)
@@ -480,6 +611,7 @@ class CodeReader(FunctionCalls):
                 grad_output = given.value
             else:
                 self.not_read(call.lineno, f"{ast.unparse(owner)}.backward(): the gradient handed to it is not a constant")
+                self.gradients_unknown(self.file_line(call.lineno), f"{ast.unparse(owner)[:40]}.backward()")
                 return
         name = ast.unparse(owner)
         derivation = Derivation(output, name, grad_output, self.file_line(call.lineno), self.where(call.lineno))
@@ -550,6 +682,10 @@ class CodeReader(FunctionCalls):
             return owner
         if node.attr == "data" and isinstance(owner, Tensor):
             return self.detached(owner, node)
+        if node.attr == "shape" and isinstance(owner, Tensor):
+            known = constant_array(owner.value) if owner.kind != COMPUTED else handwritten.known_value(owner)
+            if known is not None:  # `N, D = x.shape`: whole numbers the code computes with
+                return Sequence(tuple(Number(size) for size in known.shape), shape=True)
         if node.attr in ("T", "mT") and isinstance(owner, Tensor):
             return self.combine(ast.Attribute(_ref(0), node.attr, ast.Load()), [owner], node)
         if node.attr in _NOT_TENSOR_ATTRIBUTES or isinstance(owner, GradOf):
@@ -568,6 +704,10 @@ class CodeReader(FunctionCalls):
                 return callee
             if isinstance(node.func, ast.Attribute):
                 return self.method(node)
+            if isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1 and not node.keywords:
+                shape = self.expression(ast.Attribute(node.args[0], "shape", ast.Load(), **_place(node)))
+                if isinstance(shape, Sequence) and shape.items:  # len(y): the first dimension of a tensor the reader knows
+                    return shape.items[0]
             if isinstance(node.func, ast.Name) and node.func.id in ("float", "int") and len(node.args) == 1:
                 inner = self.expression(node.args[0])
                 return inner if isinstance(inner, (Number, Unknown)) else Other(node.func.id)
@@ -617,6 +757,8 @@ class CodeReader(FunctionCalls):
         items = tuple(self.expression(item) for item in node.elts)
         if items and all(isinstance(item, (Tensor, GradOf, Sequence)) for item in items):
             return Sequence(items)
+        if any(isinstance(item, Tensor) for item in items) and all(isinstance(item, (Tensor, Number)) for item in items):
+            return Sequence(items)  # `cache = (xhat, gamma, eps)`: unpacked again later
         return Other("a list")
 
     def _Subscript(self, node: ast.Subscript) -> Value:
@@ -691,7 +833,8 @@ class CodeReader(FunctionCalls):
                 return inner if isinstance(inner, Unknown) else self.unknown(node, f"{short}() of data that is not written out")
             made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({literal})")
         else:
-            args = [_literal_text(arg) for arg in node.args]
+            shaped = self.shape_of(node.args) if short in ("ones", "zeros") and node.args and not node.keywords else None
+            args = [f"({', '.join(shaped)},)"] if shaped is not None else [_literal_text(arg) for arg in node.args]
             keywords = [k for k in node.keywords if k.arg == "fill_value"]
             if None in args:
                 return self.unknown(node, f"{short}() with arguments that are not literal numbers")
@@ -729,6 +872,9 @@ class CodeReader(FunctionCalls):
         """A shape written as numbers, a list or tuple of them (`randn([])`, `randn((2, 3))`) or names bound to whole numbers."""
         if len(arguments) == 1 and isinstance(arguments[0], (ast.List, ast.Tuple)):
             arguments = arguments[0].elts
+        elif len(arguments) == 1 and isinstance(arguments[0], ast.Attribute) and arguments[0].attr == "shape":
+            known = self.expression(arguments[0])  # np.ones(x.shape)
+            return [repr(item.value) for item in known.items] if isinstance(known, Sequence) and known.shape else None
         shape = []
         for argument in arguments:
             value = self.expression(argument) if isinstance(argument, ast.Name) else None
@@ -820,7 +966,8 @@ class CodeReader(FunctionCalls):
         made = Tensor(COMPUTED, line, where, tree=template, refs=tensors, dtype=dtype, device=device, size=size)
         made.random = "unseeded" if made.unseeded else ("seeded" if any(t.random for t in tensors) else "")
         if not made.requires_grad or self.no_grad:
-            return Tensor(CONST, line, where, value=text_of(made), dtype=dtype, device=device, random=made.random, origin=made)
+            text = text_of(made) if made.unseeded else _folded(text_of(made))
+            return Tensor(CONST, line, where, value=text, dtype=dtype, device=device, random=made.random, origin=made)
         return made
 
     def detached(self, tensor: Tensor, node: ast.AST) -> Tensor:
@@ -842,6 +989,39 @@ _AGREEING = {"allclose", "array_equal", "equal", "assert_allclose", "assert_clos
              "assert_almost_equal", "isclose"}  # fmt: skip
 
 
+def _place(node: ast.AST) -> dict[str, int]:
+    return {key: getattr(node, key, 0) for key in ("lineno", "col_offset", "end_lineno", "end_col_offset")}
+
+
+def _folded(text: str) -> str:
+    """A long constant's text as its values written out, where shorter: a loop's `w = w - lr * dw` would otherwise
+    write every earlier step out again each time (twice where dw reads w), its text doubling with each pass."""
+    if len(text) <= FOLD_CHARS:
+        return text
+    array = constant_array(text)
+    if array is None or array.size > FOLD_CHARS or not np.all(np.isfinite(array)):
+        return text
+    literal = f"tensor({array.tolist()!r})"
+    return literal if len(literal) < len(text) else text
+
+
+def _trains(node: ast.AST) -> bool:
+    """Whether a loop steps an optimizer (`optimizer.step()`, `zero_grad()`)."""
+    return any(isinstance(n, ast.Attribute) and n.attr in ("step", "zero_grad") for n in ast.walk(node))
+
+
+def _jumps(body: list[ast.stmt]) -> bool:
+    """Whether a loop's body leaves it early or returns (break, continue, return, yield), outside functions it defines."""
+    pending = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
 def _unpacked_literal(node: ast.Assign) -> bool:
     """`a, b = 2.0, x * 3`: one tuple target and a tuple or list written out, of the same length, nothing starred."""
     if len(node.targets) != 1 or not isinstance(node.targets[0], (ast.Tuple, ast.List)) or not isinstance(node.value, (ast.Tuple, ast.List)):
@@ -854,6 +1034,8 @@ def compared(test: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     """The two sides an assert says agree: `allclose(a, b)`, `assert_allclose(a, b)`, `a == b`, `(a == b).all()`, `all(a == b)`."""
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
         return test.left, test.comparators[0]
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Lt, ast.LtE)):
+        return _difference(test.left) if _small_number(test.comparators[0]) else None
     if not isinstance(test, ast.Call):
         return None
     name = test.func.attr if isinstance(test.func, ast.Attribute) else test.func.id if isinstance(test.func, ast.Name) else ""
@@ -864,6 +1046,33 @@ def compared(test: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     if name == "all" and len(test.args) == 1:
         return compared(test.args[0])
     return None
+
+
+def _difference(node: ast.expr) -> tuple[ast.expr, ast.expr] | None:
+    """`abs(a - b)`, `np.abs(a - b).max()`, `np.max(np.abs(a - b))`, `np.linalg.norm(a - b)`: the two sides that differ."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "max" and not node.args:
+        return _difference(node.func.value)  # np.abs(a - b).max()
+    if not isinstance(node, ast.Call) or len(node.args) != 1 or node.keywords:
+        return None
+    name = (dotted_name(node.func) or "").split(".")[-1]
+    if name in ("max", "amax"):
+        return _difference(node.args[0])
+    inner = node.args[0]
+    if name in ("abs", "fabs", "absolute", "norm") and isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Sub):
+        return inner.left, inner.right
+    return None
+
+
+def _small_number(node: ast.expr) -> bool:
+    """A tolerance: a literal number between 0 and 0.01 (`1e-6`, `0.000001`)."""
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float) and 0 < node.value <= 0.01
+
+
+def _shown_comparison(node: ast.expr) -> bool:
+    """`a == b`, `torch.allclose(a, b)`, `(a == b).all()` as a statement of its own (not an `assert_*` call, read as one)."""
+    if compared(node) is None:
+        return False
+    return not isinstance(node, ast.Call) or not (dotted_name(node.func) or "").split(".")[-1].startswith("assert")
 
 
 def _ref(index: int) -> ast.Name:

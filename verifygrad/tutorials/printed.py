@@ -30,6 +30,7 @@ _SHORTEST = {"array", "Array", "DeviceArray", "Tensor", "list"}
 # A label written before one number on its line (`dy/dx = 6.0`, `grad: 0.25`): letters first, no brackets (log lines)
 _LABELLED = re.compile(rf"^\s*[A-Za-z_∂][^=:\[\]()<>]{{0,60}}?\s*[=:]\s*({_NUMBER})\s*$")
 _LIST_START = re.compile(r"^\s*\[\s*[\[\d\-+.]")
+_TUPLE = re.compile(rf"^\s*\(((?:\s*(?:{_NUMBER})\s*,)+\s*(?:{_NUMBER})?\s*)\)\s*$")  # (24.0, 10.0), (0.5,)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,12 @@ def read_printed(text: str) -> list[Printed]:
         if labelled:  # print("dy/dx =", g.item()), print(f"loss: {l}"): the label, then one number
             number = labelled.group(1)
             found.append(Printed(np.array(float(number)), None, index, number, written=WrittenFloat(float(number), number)))
+            index += 1
+            continue
+        numbers = _TUPLE.match(line)
+        if numbers and re.search(r"[.eEn]", numbers.group(1)):  # `df(3., 4.)` shows `(24.0, 10.0)`: each number a value
+            # NOTE: a tuple of whole numbers is how numpy prints a shape, which shows no value: not read
+            found += _python_numbers([" ".join(re.findall(_NUMBER, numbers.group(1)))], index)
             index += 1
             continue
         if _number_row(line) or _scale(line) is not None:

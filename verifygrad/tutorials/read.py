@@ -17,16 +17,19 @@ from verifygrad.tutorials.findings import (
     Found,
     agreement_claims,
     comment_claims,
+    derivative_function_claims,
     hand_gradient_claims,
     last_shown,
     math_spans,
     prose_chains,
+    step_claims,
     tie_math,
     tie_outputs,
     unread_math,
 )
 from verifygrad.tutorials.interpret import CodeReader, Reading
 from verifygrad.tutorials.mathtext import statements
+from verifygrad.tutorials.pairs import backward_pairs
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.prose import prose_claims
 from verifygrad.tutorials.python2 import modernise
@@ -43,9 +46,66 @@ class Tutorial:
 
 
 def read_tutorial(path: Path) -> Tutorial:
-    """Read one tutorial; an unreadable file is a CaseError (one line, `path: what`)."""
+    """Read one tutorial; an unreadable file is a CaseError (one line, `path: what`).
+
+    A page written once per framework (d2l's `%%tab pytorch` cells) is read once per framework, each with its own names."""
     text = _text(path)
     document = read_document(path, text)
+    owners = tab_owners(document)
+    tabs = list(dict.fromkeys(tab for names in owners.values() for tab in names))
+    if len(tabs) < 2:
+        return _read(path, text, document)
+    parts = [(tab, _read(path, text, only_tab(document, tab))) for tab in tabs]
+
+    def kept(tab: str, line: int) -> bool:
+        return tab in owners[line] if line in owners else tab == tabs[0]
+
+    reading = Reading()
+    findings = Findings()
+    drafts: list[Draft] = []
+    for tab, part in parts:
+        reading.derivations += [item for item in part.reading.derivations if kept(tab, item.line)]
+        reading.not_read += [(line, what) for line, what in part.reading.not_read if kept(tab, line) and not TAB_MAGIC.match(what)]
+        findings.found += [item for item in part.findings.found if kept(tab, item.line)]
+        drafts += [draft for draft in part.drafts if kept(tab, draft.line)]
+    findings.found.sort(key=lambda item: item.line)
+    drafts.sort(key=lambda draft: draft.line)
+    return Tutorial(document, reading, findings, drafts)
+
+
+TAB = re.compile(r"[^\S\n]*%%tab[^\S\n]+([^\n]*)")
+TAB_MAGIC = re.compile(r"an IPython magic or shell command \(%(%tab|load_ext d2lbook)")
+
+
+def tab_owners(document: Document) -> dict[int, tuple[str, ...]]:
+    """The file lines of code written for some frameworks only (`%%tab pytorch, jax`), with their outputs: line -> frameworks."""
+    owners: dict[int, tuple[str, ...]] = {}
+    tabs: tuple[str, ...] = ()
+    for block in document.blocks:
+        if block.kind == CODE:
+            marker = TAB.match(block.text)
+            tabs = tuple(name for name in re.split(r"[,\s]+", marker.group(1)) if name) if marker else ()
+            tabs = () if "all" in tabs else tabs
+        if tabs and block.kind in (CODE, OUTPUT):
+            owners.update(dict.fromkeys(block.file_lines(), tabs))
+    return owners
+
+
+def only_tab(document: Document, tab: str) -> Document:
+    """The document as one framework's reader sees it: the code of other frameworks' tabs (and its output) left out."""
+    kept: list[Block] = []
+    left_out = False
+    for block in document.blocks:
+        if block.kind == CODE:
+            marker = TAB.match(block.text)
+            names = re.split(r"[,\s]+", marker.group(1)) if marker else []
+            left_out = bool(marker) and tab not in names and "all" not in names
+        if not (left_out and block.kind in (CODE, OUTPUT)):
+            kept.append(block)
+    return Document(document.path, document.format, tuple(kept))
+
+
+def _read(path: Path, text: str, document: Document) -> Tutorial:
     reader = CodeReader()
     findings = Findings()
     lines = text.split("\n")
@@ -54,8 +114,10 @@ def read_tutorial(path: Path) -> Tutorial:
     symbolic = Symbolic()
     uses_sympy = "sympy" in text
     displays: tuple[list[Display], bool] = ([], False)  # the SymPy values the last code block showed; whether it was all SymPy
+    code: Block | None = None
     for block in document.blocks:
         if block.kind == CODE:
+            code = block
             if outputs:
                 _tie(findings, reader, symbolic, displays, outputs)
             outputs = []
@@ -67,6 +129,8 @@ def read_tutorial(path: Path) -> Tutorial:
                 displays = (shown, whole)
         elif block.kind == OUTPUT and reader.reading.shown:
             outputs.append((read_printed(block.text), block))
+            if code is not None and FALSE.search(block.text):
+                _withdraw_shown(reader.reading, code)
         elif block.kind == PROSE:
             for line, body in math_spans(block, lines, math_budget):
                 lead = body[: len(body) - len(body.lstrip())].count("\n")  # the span's line is its first written line's
@@ -84,8 +148,11 @@ def read_tutorial(path: Path) -> Tutorial:
         if printed:
             earlier = [item for item in reading.shown[index] if item.line <= line]
             tie_outputs(findings, last_shown(earlier, len(printed)), [(printed, _string_block(index, line))])
+    backward_pairs(reader, findings)
     agreement_claims(findings, reading)
     hand_gradient_claims(findings, reading)
+    step_claims(findings, reading)
+    derivative_function_claims(findings, reading)
     for derivation, leaf, formula, line, where, label in reading.rules:  # a custom backward: the VJP it claims for forward
         source = "custom jvp" if label.endswith(".jvp") else "custom backward"
         findings.found.append(Found("formula", line, where, source, label, leaf=leaf, derivations=(derivation,), formula=formula,
@@ -110,6 +177,15 @@ def _tie(findings: Findings, reader: CodeReader, symbolic: Symbolic, displays: t
         findings.found += tie(symbolic, shown, [block for _, block in outputs])
     else:
         tie_outputs(findings, reader.reading.shown[-1], outputs)
+
+
+FALSE = re.compile(r"\bFalse\b")
+
+
+def _withdraw_shown(reading: Reading, code: Block) -> None:
+    """A comparison a block showed, whose output says False: the page shows that they differ, not a claim that they agree."""
+    lines = set(code.file_lines())
+    reading.agreements[:] = [item for item in reading.agreements if not (item.shown and item.line in lines)]
 
 
 SKIP_COMMENT = re.compile(r"#\s*verifygrad:\s*skip\b")  # a code block's own marker, a comment of its own or after code

@@ -87,6 +87,7 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
     drafts: list[Draft] = []
     taken: set[int] = set()
     built: list[tuple[Derivation, Draft, list[Draft]]] = []
+    passes: dict[str, int] = {}  # case name -> the derivations so far that would have it
     for item in found:
         if item.status == UNSEEDED and _beyond_random(item):
             item.status = ""  # the derivative is the same whatever the random values: compared at the stand-in ones
@@ -100,6 +101,9 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
                 not_read.append(entry)
             continue
         draft = _derivation_draft(derivation, path, label)
+        passes[draft.name] = passes.get(draft.name, 0) + 1
+        if passes[draft.name] > 1:  # NOTE: a derivation inside a loop is made once a pass, at the same line: each case is named apart
+            draft.mapping["name"] = f"{draft.name}-pass{passes[draft.name]}"
         if derivation.custom and draft.mapping["dtype"] == "float32" and _overflows_in_float32(draft):
             # NOTE: the rule is there because the float32 primal overflows (log(1 + exp(100))): its claim is about the math
             draft.mapping["dtype"] = "float64"
@@ -273,7 +277,8 @@ def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: st
     except NeedsValues:
         return False  # in the language; what it computes depends on the inputs' values or shapes, which the case has
     except ExprError as err:
-        entry = (line, f"{label}: {err} in {draft.mapping['expr'][:80]}")
+        message = re.sub(r"; known (functions|methods): .*", "", str(err))  # the language's whole vocabulary is not a reason
+        entry = (line, f"{label}: {message} in {draft.mapping['expr'][:80]}".replace("\n", "; "))
         if entry not in not_read:
             not_read.append(entry)
         return True

@@ -102,9 +102,10 @@ class Transform:
 
 @dataclass(frozen=True)
 class Sequence:
-    """A tuple or list of values (`tape.gradient(y, [w, b])`, `value_and_grad(f)(x)`)."""
+    """A tuple or list of values (`tape.gradient(y, [w, b])`, `value_and_grad(f)(x)`, `(xhat, gamma, eps)`, `x.shape`)."""
 
     items: tuple
+    shape: bool = False  # a tensor's shape (`N, D = x.shape`): printed, it shows no claim
 
 
 @dataclass(frozen=True)

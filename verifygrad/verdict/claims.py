@@ -24,7 +24,6 @@ from verifygrad.language.constants import ConstantError
 from verifygrad.language.evaluate import program_value
 from verifygrad.language.ops import fmt
 from verifygrad.language.parse import ExprError, Program
-from verifygrad.language.statements import compile_program
 from verifygrad.verdict.compare import Difference, compare_arrays
 
 MIN_ROUNDED_DIGITS = 4  # a claim with a number of this many significant digits states its decimals
@@ -78,7 +77,7 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
         shape = _input_shape(case, problem, name, "formula")
         text = _written(raw)
         try:
-            program = compile_program(text, list(problem.inputs))
+            program = compile_case_program(text, problem.inputs)  # an element assignment in it needs the inputs' shapes
             claimed_shape = program.shapes({n: v.shape for n, v in problem.inputs.items()})[-1]
         except ExprError as err:
             raise case.error(f"expect.formula.{name}: {err}", "expect", "formula", name) from None
@@ -122,7 +121,7 @@ def second_order_claims(case: Case, problem: Problem) -> list[Claim]:
 
 def _formula_program(case: Case, raw: object, shape: tuple[int, ...], written: str, problem: Problem) -> Program:
     try:
-        program = compile_program(_written(raw), list(problem.inputs))
+        program = compile_case_program(_written(raw), problem.inputs)
         got = program.shapes({n: v.shape for n, v in problem.inputs.items()})[-1]
     except ExprError as err:
         raise case.error(f"expect.hessian_formula.{written}: {err}", "expect", "hessian_formula", written) from None

@@ -18,6 +18,7 @@ from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
 from verifygrad.engines.sympy.exact import precise
 from verifygrad.engines.sympy.expand import MAX_TERMS, build, element_symbols, expanded_terms, to_float
+from verifygrad.engines.sympy.finite import finite_everywhere
 
 
 def as_written(problem: Problem, result: EngineResult) -> EngineResult:
@@ -38,6 +39,8 @@ def _undefined(problem: Problem) -> np.ndarray:
     """
     from verifygrad.engines.numpy_engine import forward
 
+    if finite_everywhere(problem.program, problem.inputs):
+        return np.zeros(problem.output_shape, dtype=bool)  # proven from the inputs' ranges: no float64 pass needed
     with np.errstate(all="ignore"):
         float_nan = np.isnan(np.asarray(forward(problem.program, problem.inputs, "float64")[-1], np.float64))
     if not float_nan.any() or expanded_terms(problem) > MAX_TERMS:

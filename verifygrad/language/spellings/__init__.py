@@ -14,6 +14,7 @@ from verifygrad.language.spellings.compose import PART, PARTS
 from verifygrad.language.spellings.elementwise import compare, modulo
 from verifygrad.language.spellings.subscripts import subscript
 from verifygrad.language.spellings.table import (
+    ALIASES,
     DIM_POSITIONAL,
     NUMPY_METHODS,
     OPTIONAL_TENSORS,
@@ -28,6 +29,6 @@ from verifygrad.language.spellings.table import (
 AST_NODES = (ast.Subscript, ast.Slice, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.Eq, ast.NotEq, ast.Mod)
 
 __all__ = [
-    "AST_NODES", "DIM_POSITIONAL", "NUMPY_METHODS", "OPTIONAL_TENSORS", "PART", "PARTS", "SPELLINGS", "UNSUPPORTED", "arguments", "compare",
+    "ALIASES", "AST_NODES", "DIM_POSITIONAL", "NUMPY_METHODS", "OPTIONAL_TENSORS", "PART", "PARTS", "SPELLINGS", "UNSUPPORTED", "arguments", "compare",
     "library_name", "modulo", "subscript", "unsupported",
 ]  # fmt: skip

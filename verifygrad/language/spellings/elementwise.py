@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 
+import numpy as np
+
 from verifygrad.language.spellings.compose import METHOD_ONLY, Builder, Call, Compose, Graph, alias, spelling, unary
 from verifygrad.language.syntax import ExprError, Function, column
 
@@ -102,6 +104,35 @@ def modulo(b: Builder, x: int, y: int, col: int, name: str = "%") -> int:
 def _fmod(call: Call) -> int:
     g, (x, y) = call.graph, call.tensors
     return g.op("sub", x, g.op("mul", g.op("trunc", g.op("div", x, y)), y))  # the sign of x, as C's fmod
+
+
+def _not_nan(g: Graph, x: int) -> int:
+    """1 where x is a number (inf included), 0 where it is nan: nan is neither > -max nor < max (no gradient)."""
+    largest = float(np.finfo(np.float64).max)
+    return g.op("sign", g.op("add", g.op("gt", x, g.const(-largest)), g.op("gt", g.const(largest), x)))
+
+
+def _nan_ignoring(op: str) -> Compose:
+    """torch.fmax/fmin, np.fmax/fmin: the elementwise maximum (minimum), where one argument is nan the other."""
+
+    def compose(call: Call) -> int:
+        g, (x, y) = call.graph, call.tensors
+        x_ok, y_ok = _not_nan(g, x), _not_nan(g, y)
+        both = g.op("mul", x_ok, y_ok)
+        only_x = g.op("sub", x_ok, both)
+        only_y = g.op("sub", g.const(1.0), x_ok)  # y, nan or not, where x is nan
+        return g.op("add", g.op("add", g.op("select", both, g.op(op, x, y)), g.op("select", only_x, x)), g.op("select", only_y, y))
+
+    return compose
+
+
+def _copysign(call: Call) -> int:
+    """torch.copysign(x, y), np.copysign: |x| with the sign bit of y (-0.0 counts as negative, as in C).
+
+    NOTE: atan2(y, -1) is -pi for every y with its sign bit set (-0.0 too) and pi otherwise: a sign bit without a division."""
+    g, (x, y) = call.graph, call.tensors
+    negative = g.op("gt", g.const(0.0), g.op("atan2", y, g.const(-1.0)))
+    return g.op("mul", g.op("abs", x), g.op("sub", g.const(1.0), g.scale(negative, 2.0)))
 
 
 def greater(g: Graph, x: int, y: int, strict: bool) -> int:
@@ -212,10 +243,16 @@ SPELLINGS: dict[str, Function] = {
     "mod": spelling(lambda call: modulo(call.graph.builder, *call.tensors, call.graph.col, call.graph.name), (2, 2)),
     "fmod": spelling(_fmod, (2, 2)),
     "where": spelling(_where, (3, 3)),
+    "fmax": spelling(_nan_ignoring("maximum"), (2, 2)),
+    "fmin": spelling(_nan_ignoring("minimum"), (2, 2)),
+    "copysign": spelling(_copysign, (2, 2)),
+    "ldexp": spelling(lambda call: call.graph.op("mul", call.tensors[0], call.graph.op("pow", call.graph.const(2.0), call.tensors[1])), (2, 2)),
     METHOD_ONLY + "where": spelling(_where_method, (3, 3)),
     **{name: _compare_call(kind) for names, kind in (
         (("gt", "greater"), ast.Gt), (("lt", "less"), ast.Lt), (("ge", "greater_equal"), ast.GtE),
         (("le", "less_equal"), ast.LtE), (("eq", "equal"), ast.Eq), (("ne", "not_equal"), ast.NotEq)) for name in names},
 }  # fmt: skip
 
-UNSUPPORTED = dict.fromkeys(("complex", "real", "imag", "conj", "angle", "view_as_complex", "polar"), "complex numbers")
+UNSUPPORTED = dict.fromkeys(("complex", "imag", "angle", "view_as_complex", "polar"), "complex numbers")
+# Of a real tensor (every tensor here is real), its conjugate and real part are the tensor itself, as in torch.
+ALIASES = {**dict.fromkeys(("conj", "conj_physical", "resolve_conj", "resolve_neg", "real"), "clone"), "float_power": "pow"}

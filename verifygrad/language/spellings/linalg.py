@@ -159,6 +159,63 @@ def _cross(default_last: bool) -> Callable[[Call], int]:
     return compose
 
 
+def _dist(call: Call) -> int:
+    """torch.dist(x, y, p=2): the p-norm of x - y over every element (x and y broadcast)."""
+    g, (x, y) = call.graph, call.tensors
+    return vector_norm(g, g.op("sub", x, y), call.scalar("p", 0, 2.0), None, False)
+
+
+def _vecdot(call: Call) -> int:
+    """torch.linalg.vecdot(x, y, dim=-1): the sum of x * y along dim (real tensors: no conjugate), x and y broadcast."""
+    g, (x, y) = call.graph, call.tensors
+    return g.reduce("sum", g.op("mul", x, y), call.integer("dim", 0, -1))
+
+
+def _inner(call: Call) -> int:
+    """torch.inner(x, y), np.inner: the sum over the last dims of x and y of their products (x * y of a 0-d one)."""
+    g, (x, y) = call.graph, call.tensors
+    nx, ny = (len(g.builder.known_shape(t, g.col, f"{g.name}()")) for t in (x, y))
+    if nx == 0 or ny == 0:
+        return g.op("mul", x, y)
+    return g.op("tensordot", x, y, axes=((nx - 1,), (ny - 1,)))
+
+
+def _matrix_power(call: Call) -> int:
+    """torch.linalg.matrix_power(A, n) (batched): A multiplied n times; the identity for n = 0; inv(A) |n| times for n < 0.
+
+    NOTE: by squaring, as torch computes it, so that the products are rounded as torch rounds them."""
+    g, a = call.graph, call.tensors[0]
+    n = call.integer("n", 0, None)
+    if n is None:
+        raise ExprError(f"{g.name}() takes the power n as a whole number", g.col)
+    shape = g.builder.known_shape(a, g.col, f"{g.name}()")
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ExprError(f"{g.name}() takes square matrices, got shape {shape}", g.col)
+    if n == 0:
+        return g.op("add", g.op("mul", a, g.const(0.0)), g.const(np.eye(shape[-1])))
+    if n < 0:
+        if len(shape) != 2:
+            raise ExprError(f"not supported yet: {g.name}() of a negative power of a batch of matrices", g.col)
+        a, n = g.op("inv", a), -n
+    result, power = None, a
+    while n:
+        if n & 1:
+            result = power if result is None else g.op("matmul", result, power)
+        n >>= 1
+        if n:
+            power = g.op("matmul", power, power)
+    return result
+
+
+def _multi_dot(call: Call) -> int:
+    """torch.linalg.multi_dot([a, b, ...]), np.linalg.multi_dot: the product left to right (a first or last 1-D
+    operand a row or column vector, as matmul reads it)."""
+    g, out = call.graph, call.tensors[0]
+    for other in call.tensors[1:]:
+        out = g.op("matmul", out, other)
+    return out
+
+
 def einsum_parts(spec: Any, operands: int, col: int) -> tuple[list[str], str]:
     """Each operand's subscripts and the output's, the output made explicit (numpy's implicit rule: the indices
     that appear once, in alphabetical order); checked as numpy checks them."""
@@ -259,14 +316,20 @@ SPELLINGS: dict[str, Function] = {
     "np.trace": spelling(_trace, (1, 1), keywords=("offset",)),
     "np.dot": spelling(lambda call: call.graph.op("matmul", *call.tensors), (2, 2)),
     "cross": spelling(_cross(default_last=False), (2, 2), keywords=("dim",)),
+    "dist": spelling(_dist, (2, 2), keywords=("p",)),
+    "vecdot": spelling(_vecdot, (2, 2), keywords=("dim",)),
+    "inner": spelling(_inner, (2, 2)),
+    "vdot": spelling(lambda call: call.graph.checked((frozenset({1}), frozenset({1})), "matmul", *call.tensors), (2, 2)),
+    "matrix_power": spelling(_matrix_power, (1, 1), keywords=("n",)),
+    "multi_dot": spelling(_multi_dot, (2, 16), keywords=("tensors",)),
     "linalg.cross": spelling(_cross(default_last=True), (2, 2), keywords=("dim",)),
     "np.cross": spelling(_cross(default_last=True), (2, 2), keywords=("axis",)),
 }  # fmt: skip
 
 LITERAL_POSITIONAL = frozenset({
-    "cross", "linalg.cross", "np.cross",
+    "cross", "linalg.cross", "np.cross", "dist", "vecdot", "matrix_power",
     "einsum", "tensordot", "np.trace", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
 })  # fmt: skip
 # Of those, the names whose positional numbers are parameters too (a norm's order 1.5), not tensors.
-NUMBER_POSITIONAL = frozenset({"norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance"})
+NUMBER_POSITIONAL = frozenset({"dist", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance"})
 UNSUPPORTED = dict.fromkeys(("svd", "svdvals", "eig", "eigh", "eigvals", "eigvalsh", "pinv", "matrix_rank", "lstsq"), "SVD and eigendecompositions")

@@ -197,7 +197,49 @@ def _select(call: Call) -> int:
     return call.graph.op("index", call.tensors[0], key=along(_dim(call), index))
 
 
+def _view_scatter(key_of: Callable[[Call, tuple[int, ...]], tuple]) -> Callable[[Call], int]:
+    """x with the view ``key_of`` names replaced by src (the view's shape), as torch's select_scatter, slice_scatter and
+    diagonal_scatter: src's gradient is the view of g, x's is g with the view zeroed."""
+
+    def compose(call: Call) -> int:
+        g, (x, source) = call.graph, call.tensors
+        shape = _shape(call, x)
+        key = key_of(call, shape)
+        mask = np.zeros(shape)
+        mask[key] = 1.0
+        return _masked(g, x, mask, g.op("scatter", source, shape=shape, key=key))
+
+    return compose
+
+
+def _select_key(call: Call, shape: tuple[int, ...]) -> tuple:
+    """select_scatter(x, src, dim, index)."""
+    index = call.integer("index", 1, None)
+    if index is None:
+        raise ExprError(f"{call.graph.name}() takes dim and index", call.graph.col)
+    return along(_dim(call), index)
+
+
+def _slice_key(call: Call, shape: tuple[int, ...]) -> tuple:
+    """slice_scatter(x, src, dim=0, start=None, end=None, step=1)."""
+    dim = call.integer("dim", 0, 0)
+    start, end, step = call.integer("start", 1, None), call.integer("end", 2, None), call.integer("step", 3, 1)
+    return along(dim, slice(start, end, step))
+
+
+def _diagonal_key(call: Call, shape: tuple[int, ...]) -> tuple:
+    """diagonal_scatter(x, src, offset=0) of a matrix: the positions (i, i + offset), or (i - offset, i) below."""
+    if len(shape) != 2 or call.integer("dim1", 99, 0) != 0 or call.integer("dim2", 99, 1) != 1:
+        raise ExprError(f"not supported yet: {call.graph.name}() of other than a matrix's own dims", call.graph.col)
+    offset = call.integer("offset", 0, 0)
+    rows = np.arange(max(0, -offset), min(shape[0], shape[1] - offset))
+    return (nested_tuple(rows), nested_tuple(rows + offset))
+
+
 SPELLINGS: dict[str, Function] = {
+    "select_scatter": spelling(_view_scatter(_select_key), (2, 2), keywords=("dim", "index")),
+    "slice_scatter": spelling(_view_scatter(_slice_key), (2, 2), keywords=("dim", "start", "end", "step")),
+    "diagonal_scatter": spelling(_view_scatter(_diagonal_key), (2, 2), keywords=("offset", "dim1", "dim2")),
     "masked_fill": spelling(_masked_fill, (2, 3), keywords=("mask", "value")),
     "index_add": spelling(_index_write("add"), (3, 3), keywords=("dim", "index", "source", "alpha")),
     "index_copy": spelling(_index_write("copy"), (3, 3), keywords=("dim", "index", "source")),

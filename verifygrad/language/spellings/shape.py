@@ -12,7 +12,7 @@ from verifygrad.language.spellings.compose import PART, Call, Compose, Graph, al
 from verifygrad.language.syntax import ExprError, Function, literal
 
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
-SEQUENCES = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack"})
+SEQUENCES = frozenset({"multi_dot", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack"})
 
 
 def _shape_literal(call: Call) -> tuple[int, ...]:
@@ -300,6 +300,99 @@ def _broadcast_to(call: Call) -> int:
     return g.op("broadcast_to", call.tensors[0], shape=tuple(shape))
 
 
+def _shape_of(call: Call, tensor: int) -> tuple[int, ...]:
+    return call.graph.builder.known_shape(tensor, call.graph.col, f"{call.graph.name}()")
+
+
+def _as_other(op: str) -> Compose:
+    """x.expand_as(other), x.view_as(other), x.reshape_as(other): x in other's shape (other gives its shape only)."""
+    return lambda call: call.graph.op(op, call.tensors[0], shape=_shape_of(call, call.tensors[1]))
+
+
+def _at_least(n: int) -> Compose:
+    """torch.atleast_1d/2d/3d(x), np.atleast_*: a 0-d x becomes (1,)*n; a vector (k,) a row (1, k), or (1, k, 1) in 3-D;
+    a matrix (m, k) becomes (m, k, 1) in 3-D; x itself where it has n dims or more."""
+
+    def compose(call: Call) -> int:
+        shape = _shape_of(call, call.tensors[0])
+        if len(shape) >= n:
+            return call.tensors[0]
+        lifted = {0: (1,) * n, 1: ((1,) + shape + (1,))[:n], 2: shape + (1,)}[len(shape)]
+        return call.graph.op("reshape", call.tensors[0], shape=lifted)
+
+    return compose
+
+
+def _sum_to_size(call: Call) -> int:
+    """x.sum_to_size(*size): x summed down to size, as broadcasting's gradient is (size broadcasts to x's shape)."""
+    given = call.literal("size", 0, None) if "size" in call.params else (call.dims[0] if len(call.dims) == 1 else call.dims)
+    size = tuple(given) if isinstance(given, (list, tuple)) else (given,)
+    return call.graph.op("sum_to", call.tensors[0], shape=ints(list(size), "the size", call))
+
+
+def _constant_pad_nd(call: Call) -> int:
+    """torch.constant_pad_nd(x, pad, value=0): F.pad(x, pad, 'constant', value)."""
+    flat = ints(call.literal("pad", 0, None), "pad", call)
+    if len(flat) % 2:
+        raise ExprError(f"{call.graph.name}() takes (before, after) widths for the last dims, last dim first", call.graph.col)
+    value = call.literal("value", 1, 0.0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ExprError(f"{call.graph.name}() takes value as a number", call.graph.col)
+    return _padded(call, tuple((flat[i], flat[i + 1]) for i in range(len(flat) - 2, -1, -2)), "constant", float(value))
+
+
+def _diag_embed(call: Call) -> int:
+    """torch.diag_embed(x, offset=0, dim1=-2, dim2=-1): the last dim of x laid on a diagonal of the last two dims
+    (n + |offset| square), as a sum of x's elements times constant 0/1 matrices (exact: one term is not 0)."""
+    g, x = call.graph, call.tensors[0]
+    offset = call.integer("offset", 0, 0)
+    if call.integer("dim1", 1, -2) != -2 or call.integer("dim2", 2, -1) != -1:
+        raise ExprError(f"not supported yet: {g.name}() with dims other than the last two", g.col)
+    n = _shape_of(call, x)[-1]
+    size = n + abs(offset)
+    units = np.zeros((n, size, size))
+    rows = np.arange(n) + max(0, -offset)
+    units[np.arange(n), rows, rows + offset] = 1.0
+    spread = g.op("mul", g.op("expand_dims", g.op("expand_dims", x, dim=-1), dim=-1), g.const(units))
+    return g.reduce("sum", spread, -3)
+
+
+def _diagflat(call: Call) -> int:
+    """torch.diagflat(x, offset=0) / np.diagflat(v, k=0): x flattened, as the diagonal of a matrix."""
+    g = call.graph
+    offset = next((call.integer(key, 0, 0) for key in ("offset", "k") if key in call.params), call.integer("offset", 0, 0))
+    return g.op("diag", g.op("flatten", call.tensors[0], start_dim=0, end_dim=-1), k=offset)
+
+
+def _tensor_split(default_dim: int | None) -> Compose:
+    """torch.tensor_split(x, sections or indices, dim=0), hsplit (dim 1, or 0 of a vector), vsplit (0), dsplit (2): n
+    sections as np.array_split (the first size % n one longer; hsplit/vsplit/dsplit need size % n = 0, as torch), or
+    the pieces between the indices given; the k-th piece."""
+
+    def compose(call: Call) -> int:
+        g, x = call.graph, call.tensors[0]
+        shape = _shape_of(call, x)
+        dim = (1 if len(shape) > 1 else 0) if default_dim == 1 else default_dim
+        dim = call.integer("dim", 0 if len(call.tensors) > 1 else 1, 0) if dim is None else dim  # NOTE: literals counted alone
+        given = call.literal("indices_or_sections" if "indices_or_sections" in call.params else "sections", 0, None)
+        if len(call.tensors) > 1:
+            given = whole_numbers(g.builder.known_value(call.tensors[1], g.col, f"the indices of {g.name}()"), "the indices", g.col).tolist()
+        k, size = part_index(call), shape[dim]
+        if type(given) is int:
+            if default_dim is not None and (given < 1 or size % given):
+                raise ExprError(f"{g.name}(): {size} elements do not split into {given} equal pieces (torch raises)", g.col)
+            if not 1 <= given <= MAX_PIECES:
+                raise ExprError(f"{g.name}() makes 1 to {MAX_PIECES} pieces, not {given}", g.col)
+            return g.op("piece", x, chunks=given, dim=dim, part=k, numpy_style=True)
+        bounds = [0, *ints(list(given), "the indices", call), size]
+        if k >= len(bounds) - 1:
+            raise ExprError(f"{g.name}() makes {len(bounds) - 1} pieces; there is no piece {k}", g.col)
+        start = min(max(bounds[k], 0), size)
+        return g.op("index", x, key=along(dim, slice(start, max(start, min(bounds[k + 1], size)))))
+
+    return compose
+
+
 def _permute(call: Call) -> int:
     """torch.permute(x, dims) / x.permute(*dims): a sequence of transposes."""
     given = literal(call.params["dims"]) if isinstance(call.params.get("dims"), ast.AST) else call.dims
@@ -460,6 +553,20 @@ SPELLINGS: dict[str, Function] = {
     "index_select": spelling(_index_select, (1, 2), keywords=("dim",)),
     "take": spelling(_index_select, (1, 2), keywords=("axis",)),
     "rot90": spelling(_rot90, (1, 1), keywords=("k", "dims", "axes")),
+    "expand_as": spelling(_as_other("broadcast_to"), (2, 2)),
+    "view_as": spelling(_as_other("reshape"), (2, 2)),
+    "reshape_as": spelling(_as_other("reshape"), (2, 2)),
+    "atleast_1d": spelling(_at_least(1), (1, 1)),
+    "atleast_2d": spelling(_at_least(2), (1, 1)),
+    "atleast_3d": spelling(_at_least(3), (1, 1)),
+    "sum_to_size": spelling(_sum_to_size, (1, 1), keywords=("size",)),
+    "constant_pad_nd": spelling(_constant_pad_nd, (1, 1), keywords=("pad", "value")),
+    "diag_embed": spelling(_diag_embed, (1, 1), keywords=("offset", "dim1", "dim2")),
+    "diagflat": spelling(_diagflat, (1, 1), keywords=("offset", "k")),
+    "tensor_split": spelling(_tensor_split(None), (1, 2), keywords=("indices_or_sections", "sections", "indices", "dim", PART)),
+    "hsplit": spelling(_tensor_split(1), (1, 2), keywords=("indices_or_sections", "sections", "indices", PART)),
+    "vsplit": spelling(_tensor_split(0), (1, 2), keywords=("indices_or_sections", "sections", "indices", PART)),
+    "dsplit": spelling(_tensor_split(2), (1, 2), keywords=("indices_or_sections", "sections", "indices", PART)),
 }  # fmt: skip
 
 # Positional literals that are not dims: shapes, sizes, widths, repetitions, offsets.
@@ -468,9 +575,16 @@ LITERAL_POSITIONAL = frozenset({
     "split", "unbind", "chunk", "array_split", "np.split", "gather", "take_along_axis", "index_select", "take",
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
+    "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
 })  # fmt: skip
+# torch's other names for a spelling above: the "_copy" twins of views (a copy has the view's values and gradient), the
+# "unsafe_" ones (the same values; only aliasing checks differ), split_with_sizes (split with a list of sizes).
+ALIASES = {
+    **{f"{view}_copy": view for view in ("view", "unsqueeze", "squeeze", "expand", "diagonal", "narrow", "permute", "t", "transpose", "unbind", "unfold")},
+    "alias_copy": "clone", "split_with_sizes": "split", "split_with_sizes_copy": "split", "unsafe_split": "split", "unsafe_chunk": "chunk",
+}  # fmt: skip
 # Of those, the names whose positional numbers (floats too) are parameters, not tensors: F.pad(x, (1, 1), 'constant', 0.5).
-NUMBER_POSITIONAL = frozenset({"pad", "np.pad"})
+NUMBER_POSITIONAL = frozenset({"pad", "np.pad", "constant_pad_nd"})
 DIM_POSITIONAL = frozenset({
     "unsqueeze", "expand_dims", "squeeze", "cat", "concat", "concatenate", "stack", "gather", "permute", "swapaxes", "swapdims",
     "take_along_axis", "index_select", "take",

@@ -163,6 +163,11 @@ def _picked(call: Call, x: int, position: Callable[[int], int], dim: int, keepdi
     return _parts(call, values, positions)
 
 
+def lower_median(call: Call, x: int, dim: int, keepdim: bool) -> int:
+    """The lower middle element of x sorted along dim (torch's median and nanmedian of x without nan)."""
+    return _picked(call, x, lambda n: (n - 1) // 2, dim, keepdim)
+
+
 def _kthvalue(call: Call) -> int:
     """torch.kthvalue(x, k, dim=-1, keepdim=False): the k-th smallest along dim (k from 1), (values, indices)."""
     k = call.integer("k", 0, None)

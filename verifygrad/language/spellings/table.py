@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, nn, reductions, scatter, shape, sorting, special
+from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, masked, nn, reductions, scatter, shape, sorting, special
 from verifygrad.language.spellings.compose import NUMPY_PREFIXES
 from verifygrad.language.syntax import ExprError, Function, literal
 
-FAMILIES = (elementwise, nn, layers, reductions, losses, shape, scatter, linalg, special, convolution, sorting)
+FAMILIES = (elementwise, nn, layers, reductions, masked, losses, shape, scatter, linalg, special, convolution, sorting)
 
 # Each name's composition; the numpy meaning of a name torch gives another meaning is filed under ``np.<name>``.
 SPELLINGS: dict[str, Function] = {name: function for family in FAMILIES for name, function in family.SPELLINGS.items()}
@@ -21,6 +21,9 @@ NUMBER_POSITIONAL = frozenset().union(*(getattr(family, "NUMBER_POSITIONAL", ())
 OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS | convolution.OPTIONAL_TENSORS
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
 DIM_POSITIONAL = nn.DIM_POSITIONAL | reductions.DIM_POSITIONAL | shape.DIM_POSITIONAL
+# Other names of a spelling (``view_copy`` is ``view``), read as the name they stand for; the call as written still
+# goes to its library's own function (torch.view_copy).
+ALIASES: dict[str, str] = {**elementwise.ALIASES, **shape.ALIASES}
 # Asked for often, left out on purpose: a clear error rather than a wrong answer.
 UNSUPPORTED: dict[str, str] = {**elementwise.UNSUPPORTED, **linalg.UNSUPPORTED, **reductions.UNSUPPORTED, **convolution.UNSUPPORTED}
 
@@ -28,13 +31,14 @@ UNSUPPORTED: dict[str, str] = {**elementwise.UNSUPPORTED, **linalg.UNSUPPORTED, 
 # The ndarray methods that mean what numpy's function of that name means (x.var() is np.var(x) in a numpy program).
 NUMPY_METHODS = frozenset({"var", "std", "max", "min", "cumsum", "cumprod", "repeat", "clip", "trace"})
 # The table keys of library-specific meanings, by the prefix written: np.var, linalg.norm.
-LIBRARY_KEYS = {**dict.fromkeys(NUMPY_PREFIXES, "np."), "torch.linalg": "linalg.", "F": "F.", "torch.nn.functional": "F."}
+LIBRARY_KEYS = {**dict.fromkeys(NUMPY_PREFIXES, "np."), "torch.linalg": "linalg.", "torch.masked": "masked.", "F": "F.", "torch.nn.functional": "F."}
 
 
 def library_name(name: str, prefix: str | None) -> str:
-    """The table key for a call: ``np.var`` for numpy's var, ``linalg.norm`` for torch.linalg's norm, the bare name otherwise."""
+    """The table key for a call: ``np.var`` for numpy's var, ``linalg.norm`` for torch.linalg's norm, the name an alias
+    stands for (``view`` for ``view_copy``), the bare name otherwise."""
     key = f"{LIBRARY_KEYS[prefix]}{name}" if prefix in LIBRARY_KEYS else name
-    return key if key in SPELLINGS else name
+    return key if key in SPELLINGS else ALIASES.get(name, name)
 
 
 def unsupported(name: str, col: int) -> ExprError:

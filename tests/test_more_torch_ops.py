@@ -1,0 +1,166 @@
+"""More of torch's ops (issue 21): shape ops read from another tensor's shape, splits at indices, scatters into views,
+nan-ignoring extremes, copysign, ldexp, dist, vecdot, inner, matrix_power, multi_dot, and dtype= on softmax and
+cumsum. Each against a closed form written from torch's documentation, in every engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.helpers import assert_closed_form
+
+RNG = np.random.default_rng(2151)
+X = RNG.normal(size=(3, 4))
+Y = RNG.normal(size=(3, 4))
+V = RNG.normal(size=(4,))
+A = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+A2 = A[:2, :2]
+ENGINES = ["numpy", "torch", "fd", "sympy"]
+
+
+def weights(shape: tuple[int, ...]) -> np.ndarray:
+    return np.arange(1.0, np.prod(shape) + 1).reshape(shape) / 5
+
+
+def diag_embed(v: np.ndarray, offset: int) -> np.ndarray:
+    out = np.zeros((v.size + abs(offset),) * 2)
+    for i, value in enumerate(v):
+        out[i + max(0, -offset), i + max(0, offset)] = value
+    return out
+
+
+# (expr, result as a function of x, gradient of sum(result * w) in x as a function of w)
+SHAPES = [
+    ("x.expand_as(torch.ones(2, 3, 4))", lambda x: np.broadcast_to(x, (2, 3, 4)), lambda w: w.sum(0)),
+    ("x.view_as(torch.ones(6, 2))", lambda x: x.reshape(6, 2), lambda w: w.reshape(3, 4)),
+    ("x.reshape_as(torch.ones(12))", lambda x: x.reshape(12), lambda w: w.reshape(3, 4)),
+    ("torch.atleast_3d(x)", lambda x: x[:, :, None], lambda w: w[:, :, 0]),
+    ("torch.atleast_2d(x[0])", lambda x: x[0][None], lambda w: np.vstack([w, np.zeros((2, 4))])),
+    ("torch.atleast_1d(x[0, 1])", lambda x: x[0, 1:2], lambda w: np.pad(w[None], ((0, 2), (1, 2)))),
+    ("x.sum_to_size(1, 4)", lambda x: x.sum(0, keepdims=True), lambda w: np.broadcast_to(w, (3, 4))),
+    ("x.sum_to_size((3, 1))", lambda x: x.sum(1, keepdims=True), lambda w: np.broadcast_to(w, (3, 4))),
+    ("torch.constant_pad_nd(x, (1, -2), 0.5)", lambda x: np.pad(x[:, :2], ((0, 0), (1, 0)), constant_values=0.5), lambda w: np.pad(w[:, 1:], ((0, 0), (0, 2)))),
+    ("torch.diag_embed(x[0], offset=-1)", lambda x: diag_embed(x[0], -1), lambda w: np.vstack([np.diagonal(w, -1), np.zeros((2, 4))])),
+    ("torch.diagflat(x[:2, :2], offset=1)", lambda x: diag_embed(x[:2, :2].ravel(), 1), lambda w: np.pad(np.diagonal(w, 1).reshape(2, 2), ((0, 1), (0, 2)))),
+    ("torch.tensor_split(x, 3, 1)[0]", lambda x: x[:, :2], lambda w: np.pad(w, ((0, 0), (0, 2)))),
+    ("torch.tensor_split(x, (1, 3), dim=1)[1]", lambda x: x[:, 1:3], lambda w: np.pad(w, ((0, 0), (1, 1)))),
+    ("torch.hsplit(x, [3])[1]", lambda x: x[:, 3:], lambda w: np.pad(w, ((0, 0), (3, 0)))),
+    ("torch.vsplit(x, 3)[2]", lambda x: x[2:], lambda w: np.pad(w, ((2, 0), (0, 0)))),
+    ("torch.dsplit(x[None], [1])[1]", lambda x: x[None, :, 1:], lambda w: np.pad(w[0], ((0, 0), (1, 0)))),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("expr", "result", "grad"), SHAPES, ids=[case[0] for case in SHAPES])
+def test_shape_op_moves_values_and_gradient(engine: str, expr: str, result, grad) -> None:
+    out = result(X)
+    w = weights(out.shape)
+    assert_closed_form(engine, f"({expr} * w).sum()", {"x": X, "w": w}, float((out * w).sum()), {"x": grad(w)})
+
+
+def written_into(x: np.ndarray, key: tuple, src: np.ndarray) -> np.ndarray:
+    out = x.copy()
+    out[key] = src
+    return out
+
+
+ROWS = np.arange(3)
+SCATTERS = [
+    ("torch.select_scatter(x, s, 1, -1)", (slice(None), -1), (3,)),
+    ("torch.slice_scatter(x, s, 1, 1, 20, 2)", (slice(None), slice(1, None, 2)), (3, 2)),
+    ("torch.slice_scatter(x, s)", (slice(None),), (3, 4)),
+    ("torch.diagonal_scatter(x, s, 1)", (ROWS, ROWS + 1), (3,)),
+    ("torch.diagonal_scatter(x, s, -2)", (np.array([2]), np.array([0])), (1,)),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("expr", "key", "src_shape"), SCATTERS, ids=[case[0] for case in SCATTERS])
+def test_view_scatter_writes_src_into_the_view(engine: str, expr: str, key: tuple, src_shape: tuple) -> None:
+    """sum(out * w): x's gradient is w with the view zeroed, src's is the view of w."""
+    s = RNG.normal(size=src_shape)
+    w = weights(X.shape)
+    value = float((written_into(X, key, s) * w).sum())
+    assert_closed_form(engine, f"({expr} * w).sum()", {"x": X, "s": s, "w": w}, value, {"x": written_into(w, key, 0.0), "s": w[key]})
+
+
+NAN_X = np.array([1.0, np.nan, -2.0, np.nan, 0.5])
+NAN_Y = np.array([0.5, 3.0, np.nan, np.nan, 2.0])
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "sympy"])  # NOTE: fd's step of a nan is nan
+@pytest.mark.parametrize(("name", "pick"), [("fmax", np.fmax), ("fmin", np.fmin)])
+def test_fmax_fmin_take_the_number_where_the_other_is_nan(engine: str, name: str, pick) -> None:
+    out = pick(NAN_X, NAN_Y)  # [1, 3, -2, nan, 2] for fmax
+    w = np.array([1.0, 2.0, 3.0, 0.0, 4.0])
+    from_x = np.array([pick(1.0, 0.5) == 1.0, False, True, False, pick(0.5, 2.0) == 0.5])
+    from_y = np.array([not from_x[0], True, False, False, not from_x[4]])
+    expr = f"(torch.{name}(x, y) * w)[[0, 1, 2, 4]].sum()"
+    assert_closed_form(engine, expr, {"x": NAN_X, "y": NAN_Y, "w": w}, float(np.nansum(out * w)), {"x": from_x * w, "y": from_y * w})
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch"])  # NOTE: fd steps across y = 0, where the sign jumps; SymPy has no -0.0
+def test_copysign_takes_the_sign_bit_of_y_negative_zero_included(engine: str) -> None:
+    x = np.array([1.5, -2.0, 0.7, -0.3])
+    y = np.array([-1.0, 2.0, -0.0, 0.0])
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    sign = np.array([-1.0, 1.0, -1.0, 1.0])
+    value = float((np.abs(x) * sign * w).sum())
+    assert_closed_form(engine, "(torch.copysign(x, y) * w).sum()", {"x": x, "y": y, "w": w}, value, {"x": np.sign(x) * sign * w, "y": np.zeros(4)})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_copysign_away_from_zero(engine: str) -> None:
+    sign = np.sign(Y)
+    value, grads = float((np.abs(X) * sign * Y).sum()), {"x": np.sign(X) * sign * Y, "y": np.abs(X) * sign}
+    assert_closed_form(engine, "(torch.copysign(x, y) * y).sum()", {"x": X, "y": Y}, value, grads)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ldexp_and_float_power(engine: str) -> None:
+    e = np.array([[0.0, 1.0, -2.0, 3.0]] * 3)
+    p = np.abs(X) + 0.5
+    expr = "torch.ldexp(x, e).sum() + torch.float_power(p, 1.5).sum()"
+    value = float((X * 2.0**e).sum() + (p**1.5).sum())
+    assert_closed_form(engine, expr, {"x": X, "e": e, "p": p}, value, {"x": 2.0**e, "e": X * 2.0**e * np.log(2), "p": 1.5 * p**0.5})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_dist_vecdot_inner_vdot(engine: str) -> None:
+    d = X - Y
+    dist3 = (np.abs(d) ** 3).sum() ** (1 / 3)
+    expr = "torch.dist(x, y, 3) + (torch.linalg.vecdot(x, y, dim=0) * v).sum() + (torch.inner(x, v) * v[:3]).sum() + torch.vdot(v, v)"
+    value = dist3 + ((X * Y).sum(0) * V).sum() + ((X @ V) * V[:3]).sum() + V @ V
+    grad_x = np.abs(d) ** 2 * np.sign(d) / dist3**2 + Y * V + np.outer(V[:3], V)
+    grad_y = -(np.abs(d) ** 2) * np.sign(d) / dist3**2 + X * V
+    assert_closed_form(engine, expr, {"x": X, "y": Y, "v": V}, value, {"x": grad_x, "y": grad_y})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("n", [0, 1, 3, -2])
+def test_matrix_power(engine: str, n: int) -> None:
+    """sum(A^n * w): the gradient of A^n is the sum over its factors, sum_k (A^k)^T w (A^(n-1-k))^T (with inv(A) for n < 0)."""
+    base = A2 if n >= 0 else np.linalg.inv(A2)
+    power = np.linalg.matrix_power(base, abs(n))
+    w = weights((2, 2))
+    grad_base = sum((np.linalg.matrix_power(base, k).T @ w @ np.linalg.matrix_power(base, abs(n) - 1 - k).T for k in range(abs(n))), np.zeros((2, 2)))
+    grad = grad_base if n >= 0 else -base.T @ grad_base @ base.T
+    assert_closed_form(engine, f"(torch.linalg.matrix_power(a, {n}) * w).sum()", {"a": A2, "w": w}, float((power * w).sum()), {"a": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_multi_dot_with_vectors_at_the_ends(engine: str) -> None:
+    b = RNG.normal(size=(4, 3))
+    value = float(V @ X.T @ A @ X[:, 0])
+    grads = {"v": X.T @ A @ X[:, 0], "a": np.outer(X @ V, X[:, 0])}
+    assert_closed_form(engine, "torch.linalg.multi_dot([v, x.T, a, x[:, 0]])", {"v": V, "x": X, "a": A, "b": b}, value, grads)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_softmax_and_cumsum_take_a_dtype(engine: str) -> None:
+    soft = np.exp(X) / np.exp(X).sum(1, keepdims=True)
+    w = weights(X.shape)
+    expr = "(torch.softmax(x, 1, dtype=torch.float64) * w).sum() + torch.cumsum(x, 0, dtype=torch.float64).sum()"
+    value = float((soft * w).sum() + np.cumsum(X, 0).sum())
+    grad = soft * (w - (soft * w).sum(1, keepdims=True)) + np.array([3.0, 2.0, 1.0])[:, None]
+    assert_closed_form(engine, expr, {"x": X, "w": w}, value, {"x": grad})
