@@ -13,7 +13,7 @@ from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
-from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_relation, render
+from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_chain, render
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
 
@@ -442,6 +442,9 @@ def _locate(lines: list[str], body: str, cursor: int, guess: int) -> int:
     return guess
 
 
+_UNREAD = ("name", "?", None)  # a side of a chain outside the math read: no claim, and no step to its neighbours
+
+
 def tie_math(findings: Findings, reading: Reading, read_already: set[int] | None = None) -> None:
     """Turn each math statement into claims tied to the nearest derivation or tensor of the same names (the statements
     ``read_already``, by index, were about the prose's own functions)."""
@@ -449,16 +452,16 @@ def tie_math(findings: Findings, reading: Reading, read_already: set[int] | None
     for index, (line, where, text, source) in enumerate(findings.math):
         if read_already and index in read_already:
             continue
-        relations: list[str] = []
         try:
-            sides = read_relation(text, names, relations)
-        except MathError:
-            continue
+            chain, signs = read_chain(text, names)
         except RecursionError:  # a claim may hide in it: listed, never dropped
             findings.found.append(Found("formula", line, where, source, excerpt(text.strip(), 60), status=TOO_DEEP))
             continue
-        if len(sides) < 2:
+        end = next((index for index, sign in enumerate(signs) if sign != "=" and sign not in APPROX), len(signs))
+        sides, relations = chain[: end + 1], signs[:end]  # the chain up to the first other relation or comma
+        if len(sides) < 2 or sides[0] is None:
             continue
+        sides = [_UNREAD if side is None else side for side in sides]  # a side not read is skipped; the others still claim
         rounded = chain_steps(findings, sides, relations, line, where, source)
         head = sides[0]
         if isinstance(head, Derivative) and (head.second or not head.of):

@@ -97,7 +97,8 @@ def read_relation(text: str, names: frozenset[str] = frozenset(), relations: lis
 
 def read_chain(text: str, names: frozenset[str] = frozenset(), functions: frozenset[str] = frozenset()) -> tuple[list[object | None], list[str]]:
     """The sides of a chain `a = b < c \\approx d` read one by one: a side outside the subset is None (the others are
-    still read), and each sign between two sides is kept (`=`, one of APPROX, or another relation, which cuts the chain)."""
+    still read), and each sign between two sides is kept (`=`, one of APPROX, or another relation or a comma, which cut
+    the chain). Raises RecursionError for math nested too deeply."""
     pieces: list[list[str]] = [[]]
     signs: list[str] = []
     depth = 0
@@ -106,8 +107,8 @@ def read_chain(text: str, names: frozenset[str] = frozenset(), functions: frozen
             depth += 1
         elif token in ("}", ")", "]", "\\end"):
             depth -= 1
-        if depth == 0 and (token in ("=", *APPROX) or token in _OTHER_RELATIONS):
-            signs.append(token)
+        if depth == 0 and (token in ("=", *APPROX, ",", ";") or token in _OTHER_RELATIONS):
+            signs.append(token)  # NOTE: `a = 1, b = 2`: a comma or semicolon ends a chain like any relation but `=`
             pieces.append([])
             continue
         pieces[-1].append(token)
@@ -117,7 +118,7 @@ def read_chain(text: str, names: frozenset[str] = frozenset(), functions: frozen
         try:
             node = parser.expr()
             sides.append(node if parser.peek() is None else None)
-        except (MathError, RecursionError):
+        except MathError:
             sides.append(None)
     return sides, signs
 
