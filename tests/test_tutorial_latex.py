@@ -231,3 +231,18 @@ def test_an_example_index_written_as_a_superscript_is_an_index(tmp_path: Path) -
     code, output = check(tmp_path, page)
     assert code == 0, output
     assert "✓ line 3 (LaTeX): ∂/∂w formula (2 / n) * sum(((w * x) - y) * x): proven" in output
+
+
+def test_functions_and_derivatives_written_in_plain_prose(tmp_path: Path) -> None:
+    page = ("# Plain text\n\nLet f(x) = 3x^2 + 2x. Its derivative is f'(x) = 6x + 2, and at two f'(2) = 14.\n"
+            "With g(t) = sin(t)**2 we get g'(t) = 2*sin(t)*cos(t), which is sin(2t).\n"
+            "Code like `q(x) = x**3` is not math, and q'(x) = 3x^2 has no definition.\n")  # fmt: skip
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 3 (text): ∂/∂x formula (6 * x) + 2: proven" in output
+    assert "✓ line 3 (text): ∂/∂x 14: holds" in output
+    assert "✓ line 4 (text): ∂/∂t_input formula (2 * sin(t)) * cos(t): proven" in output
+    assert "line 5: text q'(x) = 3x^2: not checked: q is not defined in the text before this line" in output
+    code, output = check(tmp_path, page.replace("f'(x) = 6x + 2", "f'(x) = 6x"))
+    assert code == 1, output
+    assert "✗ line 3 (text): ∂/∂x formula 6 * x: wrong" in output

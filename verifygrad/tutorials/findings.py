@@ -367,6 +367,24 @@ def prose_chains(block: Block) -> list[tuple[int, str]]:
     return found
 
 
+_PLAIN_FUNCTION = re.compile(r"(?<![\w\\'`])([A-Za-z])('{0,2})\(\s*([A-Za-z0-9.\-+ ,]{1,20})\)\s*=\s*")
+_PLAIN_MATH = re.compile(r"(?:[-+*/^()\d.\s,'=]|\*\*|(?:sin|cos|tan|exp|log|ln|sqrt|tanh)(?=\()|[A-Za-z](?![A-Za-z]))+")
+
+
+def prose_functions(block: Block) -> list[tuple[int, str]]:
+    """Functions and derivatives written in plain prose, outside math and code spans (`f(x) = 3x^2 + 2x, so f'(x) =
+    6x + 2`): each statement up to the first word or sentence end, `**` read as `^`, with the file line."""
+    found = []
+    for offset, text in enumerate(block.text.split("\n")):
+        text = re.sub(r"\$[^$]*\$|`[^`]*`", lambda span: " " * len(span.group(0)), text[:10_000])  # math is read as math
+        for match in _PLAIN_FUNCTION.finditer(text):
+            rest = _PLAIN_MATH.match(text, match.end())
+            body = re.split(r",\s|\.\s|\.$", rest.group(0) if rest else "")[0].strip(" .,=")
+            if body and re.search(r"[\dA-Za-z]", body):
+                found.append((block.file_line(offset), f"{text[match.start() : match.end()].strip()} {body.replace('**', '^')}"))
+    return found
+
+
 _DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
 
 
