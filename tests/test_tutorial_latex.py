@@ -246,3 +246,13 @@ def test_functions_and_derivatives_written_in_plain_prose(tmp_path: Path) -> Non
     code, output = check(tmp_path, page.replace("f'(x) = 6x + 2", "f'(x) = 6x"))
     assert code == 1, output
     assert "✗ line 3 (text): ∂/∂x formula 6 * x: wrong" in output
+
+
+def test_an_indexed_name_is_a_data_point_not_the_formula_its_plain_name_was_given(tmp_path: Path) -> None:
+    # y = ax + b is the model; y_i in the loss are the data: the loss is not differentiated through the model
+    page = (r"The model is $y = ax + b$. The loss is $L = \sum_{i=1}^N (ax_i + b - y_i)^2$, so" "\n"
+            r"$\frac{\partial L}{\partial a} = 2 \sum_{i=1}^N (ax_i + b - y_i) x_i$." "\n")  # fmt: skip
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 2 (LaTeX): ∂/∂a formula 2 * sum((((a * x) + b) - y) * x): proven" in output
+    assert "a = 0.45, b = 0.3, x = tensor([0.55, 0.3, 0.75])" in output  # `ax_i` is a times the vector x

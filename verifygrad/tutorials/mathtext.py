@@ -524,8 +524,8 @@ class _Parser:
             return ("num", "e")  # Euler's number, where no code names e
         if split and letters not in self.names and len(letters) > 1 and "_" not in letters and all(c in self.names for c in letters):
             node: object = ("name", letters[0], None)  # `xy` is x times y where both are the code's names
-            for letter in letters[1:]:
-                node = ("bin", "*", node, ("name", letter, None))
+            for position, letter in enumerate(letters[1:], start=2):
+                node = ("bin", "*", node, ("name", letter, index if position == len(letters) else None))  # `ax_i`: x's index
             self.split = node
             return node
         return ("name", letters, index)

@@ -57,12 +57,17 @@ def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[D
 
 
 def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
-    """The names applied as functions somewhere (`f(x, y) =` defines one, `f'` differentiates one), and the letters
-    the definitions use as symbols (so that `xy` in `\\sin(xy)` reads as x times y)."""
+    """The names applied as functions somewhere (`f(x, y) =` defines one, `f'` differentiates one), and the names the
+    math uses: the letters written alone (so that `xy` in `\\sin(xy)` reads as x times y) and the words it defines
+    (`cost = ...`, never read as c times o times s times t)."""
     functions: set[str] = set()
     letters: set[str] = set()
     for text in texts:
         items = tokens(text[:5_000])
+        if "=" in items:
+            letters.update(item for item in items if item.isalpha() and len(item) == 1 and item != "e")
+            if len(items) > 1 and items[0].isalpha() and items[1] in ("=", "("):
+                letters.add(items[0])
         for index, token in enumerate(items):
             name = token[1:] if token.startswith("\\") else token
             if not name.isalpha():
@@ -74,8 +79,6 @@ def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
                 close = _params(items, index + 1)
                 if close is not None and items[close + 1 : close + 2] == ["="]:
                     functions.add(GREEK.get(token, token))
-                    letters.update(item for item in items[index + 2 : close] if item.isalpha() and len(item) == 1)
-                    letters.update(item for item in items[close + 2 :] if item.isalpha() and len(item) == 1 and item != "e")
     return frozenset(functions), letters
 
 
@@ -280,17 +283,17 @@ class _Reader:
     def _written_out(self, node: object, keep: set[str]) -> object:
         """The node with the names the text defined by a formula (other than ``keep``) replaced by it, a few levels deep."""
         for _ in range(4):
-            named = {name: self.definitions[name].node for name in names_in(node) - keep
+            named = {name: self.definitions[name].node for name in _plain_names(node) - keep
                      if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
             if not named:
                 break
-            node = _substitute(node, named)
+            node = _substitute(node, named, indexed=False)  # NOTE: y_i (a data point) is not the y = ax + b defined
         return node
 
     def _through(self, definition: Definition, variables: tuple[str, ...]) -> Definition | str:
         """The definition in the variables differentiated by: as written where it names them; else with the names it
         uses that the text defined written out (`L = (y - t)^2`, `y = wx + b`: ∂L/∂w), where they name them."""
-        named = {name: self.definitions[name] for name in names_in(definition.node)
+        named = {name: self.definitions[name] for name in _plain_names(definition.node)
                  if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
         if not named:
             return definition
@@ -425,20 +428,26 @@ def _map(node: object, leaf) -> object:
     raise _NotConcrete(f"through {kind}")
 
 
-def _substitute(node: object, values: dict[str, object]) -> object:
+def _substitute(node: object, values: dict[str, object], indexed: bool = True) -> object:
+    """The node with names replaced (``indexed``: `x_i` too, by the name's base; else only `x` written plain)."""
     if not values:
         return node
 
     def leaf(part: object) -> object | None:
         if isinstance(part, Derivative):
             raise _NotConcrete("a derivative")
-        if part[0] == "name" and part[1] in values:
+        if part[0] == "name" and part[1] in values and (indexed or part[2] is None):
             return values[part[1]]
         if part[0] == "fn" and part[3] is not None:
-            return ("fn", part[1], part[2], tuple(_substitute(arg, values) for arg in part[3]))
+            return ("fn", part[1], part[2], tuple(_substitute(arg, values, indexed) for arg in part[3]))
         return None
 
     return _map(node, leaf)
+
+
+def _plain_names(node: object) -> set[str]:
+    """The names written without an index (`y`, not `y_i`)."""
+    return {part[1] for part in _walk(node) if part[0] == "name" and part[2] is None}
 
 
 def _walk(node: object):
