@@ -256,3 +256,12 @@ def test_an_indexed_name_is_a_data_point_not_the_formula_its_plain_name_was_give
     assert code == 0, output
     assert "✓ line 2 (LaTeX): ∂/∂a formula 2 * sum((((a * x) + b) - y) * x): proven" in output
     assert "a = 0.45, b = 0.3, x = tensor([0.55, 0.3, 0.75])" in output  # `ax_i` is a times the vector x
+
+
+def test_definitions_that_double_at_each_step_are_listed_not_written_out(tmp_path: Path) -> None:
+    names = "abcdefghjkmnopqrsuvw"
+    lines = ["# Doubling", "", "$a(x) = x \\cdot x + 1$"] + [f"${n}(x) = {p}({p}(x))$" for p, n in zip(names, names[1:])]
+    code, output = check(tmp_path, "\n".join([*lines, "$w'(x) = 2x$", ""]))
+    assert code == 5, output
+    assert "not checked: w is not known here: it is defined at line 22 through v (line 21), which is not known" in output
+    assert output.count("not checked") == 1  # only what is claimed is listed

@@ -18,6 +18,7 @@ from verifygrad.tutorials.values import Derivation
 
 # The functions the reader knows without a definition (`\sin'(x) = \cos(x)`), by the names the math reader gives them
 _KNOWN = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid")
+MAX_NODES = 500  # the parts of a definition written out; past it, it is listed as too long
 _SCALARS = (0.45, 0.3, 0.75, 0.2, 0.6, 0.35)  # the values of the symbols of a sum's formula that are one number each
 
 
@@ -176,6 +177,8 @@ class _Reader:
             return Definition(name, params, None, line, f"it is defined at line {line} {err}")
         if name in names_in(node):
             return Definition(name, params, None, line, f"its definition at line {line} uses {name} itself")
+        if _size(node) > MAX_NODES:  # NOTE: f2(x) = f1(f1(x)), f3(x) = f2(f2(x)), ...: written out, each doubles
+            return Definition(name, params, None, line, f"its definition at line {line} is too long written out")
         return Definition(name, params, node, line)
 
     def _expand(self, node: object, name: str = "") -> object:
@@ -191,6 +194,8 @@ class _Reader:
             definition = self.definitions.get(part[1])
             if definition is None and part[1] in _KNOWN and len(part[3]) == 1:
                 return ("call", part[1], self._expand(part[3][0], name))
+            if definition is not None and definition.node is None and definition.why:
+                raise _NotConcrete(f"through {part[1]} (line {definition.line}), which is not known")
             if definition is None or definition.node is None:
                 abstract = sorted({f[1] for f in _applied(node) if f[1] not in self.definitions or self.definitions[f[1]].node is None})
                 raise _NotConcrete(f"through {', '.join(abstract)}, which the text does not define")
@@ -443,6 +448,15 @@ def _substitute(node: object, values: dict[str, object], indexed: bool = True) -
         return None
 
     return _map(node, leaf)
+
+
+def _size(node: object) -> int:
+    count = 0
+    for _ in _walk(node):
+        count += 1
+        if count > MAX_NODES:
+            break
+    return count
 
 
 def _plain_names(node: object) -> set[str]:
