@@ -264,4 +264,4 @@ def test_definitions_that_double_at_each_step_are_listed_not_written_out(tmp_pat
     code, output = check(tmp_path, "\n".join([*lines, "$w'(x) = 2x$", ""]))
     assert code == 5, output
     assert "not checked: w is not known here: it is defined at line 22 through v (line 21), which is not known" in output
-    assert output.count("not checked") == 1  # only what is claimed is listed
+    assert output.count("not checked: ") == 1  # only what is claimed is listed
