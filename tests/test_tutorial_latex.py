@@ -265,3 +265,17 @@ def test_definitions_that_double_at_each_step_are_listed_not_written_out(tmp_pat
     assert code == 5, output
     assert "not checked: w is not known here: it is defined at line 22 through v (line 21), which is not known" in output
     assert output.count("not checked: ") == 1  # only what is claimed is listed
+
+
+def test_numbers_after_a_formula_are_its_value_at_the_numbers_just_given(tmp_path: Path) -> None:
+    page = "# At a point\n\nLet $f(x) = x^2 + 3x$. With $x = 2$,\n$\\frac{df}{dx} = 2x + 3 = 7$. Starting from $x = 1$ we look for $f'(x) = 0$.\n"
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 4 (LaTeX): ∂/∂x 7: holds" in output
+    assert "line 4: LaTeX f'(x) = 0: not checked: 0 for a derivative that depends on x reads as an equation to solve" in output
+    code, output = check(tmp_path, page.replace("= 7$", "= 8$"))
+    assert code == 1, output
+    assert "✗ line 4 (LaTeX): ∂/∂x 8: wrong (x: claimed 8, true 7)" in output
+    far = page.replace("With $x = 2$,\n", "With $x = 2$.\n\n\n\n")
+    code, output = check(tmp_path, far)
+    assert "7 for a derivative that depends on x reads as an equation to solve" in output  # a value given lines above: not used

@@ -18,6 +18,7 @@ from verifygrad.tutorials.values import Derivation
 
 # The functions the reader knows without a definition (`\sin'(x) = \cos(x)`), by the names the math reader gives them
 _KNOWN = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid")
+NEAR = 2  # lines: a number given to a symbol holds for the derivatives stated on its line and the next two
 MAX_NODES = 500  # the parts of a definition written out; past it, it is listed as too long
 _SCALARS = (0.45, 0.3, 0.75, 0.2, 0.6, 0.35)  # the values of the symbols of a sum's formula that are one number each
 
@@ -106,6 +107,7 @@ class _Reader:
         self.handled: set[int] = set()
         self.derivations: list[Derivation] = []
         self.defining = False  # whether the last statement was a definition (an align's rows after it restate it)
+        self.values: dict[str, tuple[str, int]] = {}  # a symbol the text gives a number (`$x = 3$`), and the line
 
     # -- one statement -------------------------------------------------------------------------------
 
@@ -156,6 +158,8 @@ class _Reader:
             body = sides[1]
             if body is not None and not names_in(body) and not _applies(body):
                 self.definitions.pop(head[1], None)  # given a value: no longer a function of anything
+                if not _has(body, "list"):
+                    self.values[head[1]] = (constant_text(body), line)
                 return False
             if head[1] in self.definitions or (body is not None and names_in(body)):
                 definition = self._definition(head[1], (), body, line)
@@ -226,14 +230,16 @@ class _Reader:
                     self._list(where_text, f"not checked: {target}")
                 continue
             definition, wrt, rename, point = target
+            claims = []
             for j in others:
-                approximate = j > 0 and signs[j - 1] in APPROX
                 try:
                     claimed = self._expand(_substitute(sides[j], rename), definition.name)
-                    claimed = self._written_out(claimed, set(definition.symbols()))  # `\cos(z)` where the text said z = x + 1
+                    claims.append((j, self._written_out(claimed, set(definition.symbols()))))  # `\cos(z)` where z = x + 1
                 except _NotConcrete:
                     continue  # a step written with derivatives or abstract functions: notation on the way
-                self._claim(definition, wrt, point, claimed, approximate, where_text)
+            evaluated = any(names_in(claimed) for _, claimed in claims)  # a formula, then numbers: it was evaluated somewhere
+            for j, claimed in claims:
+                self._claim(definition, wrt, point, claimed, j > 0 and signs[j - 1] in APPROX, where_text, evaluated)
 
     def _target(self, side: object) -> tuple[Definition, tuple[str, ...], dict[str, object], dict[str, str]] | str:
         """What a derivative reference differentiates: the definition, the variables, the renaming of the variables the
@@ -314,7 +320,7 @@ class _Reader:
         return Definition(definition.name, tuple(sorted(names_in(node))), node, definition.line, named=True)
 
     def _claim(self, definition: Definition, wrt: tuple[str, ...], point: dict[str, str], claimed: object, approximate: bool,
-               where_text: tuple) -> None:  # fmt: skip
+               where_text: tuple, evaluated: bool = False) -> None:  # fmt: skip
         line, where, source, text = where_text
         symbols = definition.symbols()
         used = names_in(claimed)
@@ -331,6 +337,9 @@ class _Reader:
             why = f"{', '.join(unknown)} has no value at the point" if unknown else "a formula stated at a point"
             self._list(where_text, f"not checked: {why}")
             return
+        stated = {s: self.values[s][0] for s in symbols if s in self.values and 0 <= line - self.values[s][1] <= NEAR}
+        if not point and not used and evaluated and symbols and len(stated) == len(symbols):
+            point = stated  # `with $x = 3$, $\frac{df}{dx} = 2x = 6$`: the numbers are the derivative at the values just given
         if not point and not used and set(wrt) & names_in(definition.node):
             # NOTE: `f'(x) = 0` of a function whose derivative depends on x is an equation to solve, not an identity
             self._list(where_text, f"not checked: {render_or(claimed)} for a derivative that depends on {wrt[0]} reads as an equation to solve")
