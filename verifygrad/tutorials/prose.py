@@ -53,8 +53,11 @@ def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[D
     reader = _Reader(findings, code, code_derivatives, functions, frozenset(letters) | code)
     for _, index in order:
         line, where, text, source = findings.math[index]
-        if reader.statement(line, where, text, source, index in findings.continued):
-            reader.handled.add(index)
+        try:
+            if reader.statement(line, where, text, source, index in findings.continued):
+                reader.handled.add(index)
+        except RecursionError:  # math nested too deeply: read (and listed) as a claim about the code, if at all
+            continue
     return reader.handled, reader.derivations
 
 
