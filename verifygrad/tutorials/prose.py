@@ -71,7 +71,7 @@ def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
         items = tokens(text[:5_000])
         if "=" in items:
             letters.update(item for item in items if item.isalpha() and len(item) == 1 and item != "e")
-            if len(items) > 1 and items[0].isalpha() and items[1] in ("=", "("):
+            if len(items) > 1 and items[0].isalpha() and items[1] in ("=", "(") and items[0] != "e":  # e = lim (1 + 1/n)^n: Euler's
                 letters.add(items[0])
         for index, token in enumerate(items):
             name = token[1:] if token.startswith("\\") else token
