@@ -279,3 +279,15 @@ def test_numbers_after_a_formula_are_its_value_at_the_numbers_just_given(tmp_pat
     far = page.replace("With $x = 2$,\n", "With $x = 2$.\n\n\n\n")
     code, output = check(tmp_path, far)
     assert "7 for a derivative that depends on x reads as an equation to solve" in output  # a value given lines above: not used
+
+
+def test_each_statement_after_a_comma_is_its_own_chain(tmp_path: Path) -> None:
+    math = (r"\begin{bmatrix} 1 & 2 \end{bmatrix} \begin{bmatrix} 3 \\ 4 \end{bmatrix} = 11, \quad "
+            r"\begin{bmatrix} 0.7 & 1.3 \\ 2.9 & 0.01 \end{bmatrix} \begin{bmatrix} 3.3 \\ 0.9 \end{bmatrix}"
+            r" = \begin{bmatrix} 3.48 \\ 9.579 \end{bmatrix}")  # fmt: skip
+    code, output = check(tmp_path, f"# Two products\n\n$${math}$$\n")
+    assert code == 0, output
+    assert "✓ line 3 (LaTeX): value tensor([3.48, 9.579]): holds: within float32 rounding of the exact value" in output
+    code, output = check(tmp_path, f"# Two products\n\n$${math.replace('= 11', '= 12')}$$\n")
+    assert code == 1, output  # the first product is 11: a wrong number before the comma still fails
+    assert "✗ line 3 (LaTeX): value 12: wrong" in output

@@ -475,21 +475,30 @@ def tie_math(findings: Findings, reading: Reading, read_already: set[int] | None
         except RecursionError:  # a claim may hide in it: listed, never dropped
             findings.found.append(Found("formula", line, where, source, excerpt(text.strip(), 60), status=TOO_DEEP))
             continue
-        end = next((index for index, sign in enumerate(signs) if sign != "=" and sign not in APPROX), len(signs))
-        sides, relations = chain[: end + 1], signs[:end]  # the chain up to the first other relation or comma
-        if len(sides) < 2 or sides[0] is None:
-            continue
-        sides = [_UNREAD if side is None else side for side in sides]  # a side not read is skipped; the others still claim
-        rounded = chain_steps(findings, sides, relations, line, where, source)
-        head = sides[0]
-        if isinstance(head, Derivative) and (head.second or not head.of):
-            continue  # NOTE: a second derivative (∂²f/∂x∂y) or an operator (d/dx) is not a claim about the code's gradient
-        if isinstance(head, Derivative):
-            _derivative_claims(findings, reading, head, sides[1:], line, where, source, text, rounded)
-        elif head[0] == "name" and head[2] is None and head[1] in names:
-            _stated_value(findings, reading, head[1], sides[1:], line, where, source, text)
-        elif head[0] == "at" and head[1][0] == "name":
-            _value_at_point(findings, reading, head, sides[1:], line, where, source, text)
+        start = 0
+        for end in [index for index, sign in enumerate(signs) if sign in (",", ";")] + [len(signs)]:  # `a = 1, b = 2`: two
+            sides, relations = chain[start : end + 1], signs[start:end]
+            start = end + 1
+            cut = next((index for index, sign in enumerate(relations) if sign != "=" and sign not in APPROX), len(relations))
+            _tie_chain(findings, reading, names, sides[: cut + 1], relations[:cut], line, where, source, text)
+
+
+def _tie_chain(findings: Findings, reading: Reading, names: frozenset[str], sides: list, relations: list[str], line: int, where: str,
+               source: str, text: str) -> None:  # fmt: skip
+    """One chain of equal sides (up to the first other relation): its arithmetic steps and what its head claims."""
+    if len(sides) < 2 or sides[0] is None:
+        return
+    sides = [_UNREAD if side is None else side for side in sides]  # a side not read is skipped; the others still claim
+    rounded = chain_steps(findings, sides, relations, line, where, source)
+    head = sides[0]
+    if isinstance(head, Derivative) and (head.second or not head.of):
+        return  # NOTE: a second derivative (∂²f/∂x∂y) or an operator (d/dx) is not a claim about the code's gradient
+    if isinstance(head, Derivative):
+        _derivative_claims(findings, reading, head, sides[1:], line, where, source, text, rounded)
+    elif head[0] == "name" and head[2] is None and head[1] in names:
+        _stated_value(findings, reading, head[1], sides[1:], line, where, source, text)
+    elif head[0] == "at" and head[1][0] == "name":
+        _value_at_point(findings, reading, head, sides[1:], line, where, source, text)
 
 
 def chain_steps(findings: Findings, sides: list, relations: list[str], line: int, where: str, source: str, always: bool = False) -> dict[int, bool]:
@@ -526,7 +535,9 @@ def _as_shaped(side: object, shape: tuple[int, ...]) -> str:
 
     text = constant_text(side)
     value = constant_array(text)
-    return text if value is None or value.shape == shape else f"reshape({text}, {shape})"
+    if value is None or value.shape == shape:
+        return text
+    return f"sum({text})" if shape == () else f"reshape({text}, {shape})"  # a 1 x 1 product is its one number
 
 
 def _numeric(side: object) -> np.ndarray | None:
