@@ -80,3 +80,9 @@ def test_a_gradient_of_ones_sized_by_len_is_handed_to_backward(tmp_path: Path) -
             "y.backward(gradient=torch.ones(len(y)))\nx.grad == 2 * x\n```\n")  # fmt: skip
     code, output = check(tmp_path, "ones.md", text)
     assert code == 0 and "✓ line 6 (comparison): ∂/∂x formula 2 * x: proven" in output, output
+
+
+def test_the_older_tab_comment_splits_a_page_by_framework_too(tmp_path: Path) -> None:
+    text = TABBED.replace("CLAIM", "2 * x").replace("%%tab ", "#@tab ")
+    code, output = check(tmp_path, "tabs.md", text)
+    assert code == 0 and "5 passed" in output and "#@tab" not in output.split("case ")[0], output

@@ -6,10 +6,11 @@ from collections import Counter
 
 import numpy as np
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.measure import Measurement
 from rich.panel import Panel
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from verifygrad.cases.second_order import describe as describe_quantity
@@ -101,21 +102,43 @@ MIN_WRAPPED_WIDTH = 16
 
 
 def fitting_table(console: Console, outcomes: list[CaseOutcome], engines: list[str]) -> Table:
-    """The richest layout whose table fits the console's width without wrapping a case name or a verdict."""
+    """The richest layout whose table fits the console's width without wrapping a case name or a verdict.
+
+    NOTE: rich measures every cell of every column, once to fit and again to print (seconds for a thousand
+    cases); the widths are taken here from the cells' text instead, and the columns given them."""
     unbounded = console.options.update_width(10**6)  # NOTE: measured within the console's width, every table "fits"
     for layout in LAYOUTS:
         table = outcome_table(outcomes, engines, layout)
-        excess = Measurement.get(console, unbounded, table).maximum - console.width
+        widths = [_widths(column) for column in table.columns]
+        excess = Measurement.get(console, unbounded, _proxy(table, widths)).maximum - console.width
         if excess <= 0:
+            for column, (natural, _) in zip(table.columns, widths):
+                column.width = natural
             return table
-        for column in table.columns:
-            if column.header in WRAPPING:  # the one column that may wrap takes up all the shrinking
-                widths = [Measurement.get(console, unbounded, cell) for cell in column.cells]
-                natural, longest_word = max(m.maximum for m in widths), max(m.minimum for m in widths)
-                if natural - excess >= max(longest_word, MIN_WRAPPED_WIDTH):
-                    column.width = natural - excess
-                    return table
+        for column, (natural, longest_word) in zip(table.columns, widths):
+            if column.header in WRAPPING and natural - excess >= max(longest_word, MIN_WRAPPED_WIDTH):  # it takes up all the shrinking
+                for other, (width, _) in zip(table.columns, widths):
+                    other.width = natural - excess if other is column else width
+                return table
     return table
+
+
+def _widths(column: Column) -> tuple[int, int]:
+    """A column's natural width (its longest line, header included) and its longest word (where a wrapping cell may break)."""
+    texts = [column.header if isinstance(column.header, str) else column.header.plain]
+    texts += [cell.plain if isinstance(cell, Text) else str(cell) for cell in column.cells]
+    lines = [line for text in texts for line in text.split("\n")]
+    words = [word for line in lines for word in line.split(" ")] if column.header in WRAPPING else lines
+    return max(map(cell_len, lines), default=0), max(map(cell_len, words), default=0)
+
+
+def _proxy(table: Table, widths: list[tuple[int, int]]) -> Table:
+    """The table with one row of each column's widest text: rich measures it as it would the whole table."""
+    proxy = Table(show_lines=False, header_style="bold", box=table.box, pad_edge=table.pad_edge, show_edge=table.show_edge)
+    for column, _ in zip(table.columns, widths):
+        proxy.add_column(column.header, no_wrap=column.no_wrap, overflow=column.overflow)
+    proxy.add_row(*["x" * natural for natural, _ in widths])
+    return proxy
 
 
 def outcome_table(outcomes: list[CaseOutcome], engines: list[str], layout: tuple[str, ...] = LAYOUTS[0]) -> Table:
@@ -133,21 +156,31 @@ def outcome_table(outcomes: list[CaseOutcome], engines: list[str], layout: tuple
             table.add_row(*[Text(visible(outcome.case.name)) if c == "case" else verdict if c == "verdict" else "" for c in columns], end_section=True)
             continue
         for row, quantity in enumerate(outcome.quantities):
-            cells = {
-                "case": Text(visible(outcome.case.name) if row == 0 else ""),
-                "input": Text("(value)" if quantity.quantity == "value" else quantity.quantity),  # NOTE: H[x,y] is not markup
-                "shape": fmt(quantity.shape),
-                "engines": merged_engine_cell(outcome, quantity, engines),
-                "claim": claim_cell(quantity),
-                "checks": Text("; ").join(part for part in (merged_engine_cell(outcome, quantity, engines, ", "), claim_cell(quantity, ", ")) if part),
-                "mutants": mutants_cell(outcome, quantity.quantity) if mutated else "",
-                "verdict": verdict if row == 0 else "",
-            }
-            if "input" not in columns and "checks" in columns and quantity.quantity != "value":
-                cells["checks"] = Text.assemble(f"∂/∂{quantity.quantity}: ", cells["checks"])
-            cells.update({engine: engine_cell(outcome, quantity, engine) for engine in engines})
-            table.add_row(*[cells[c] for c in columns], end_section=row == len(outcome.quantities) - 1)
+            table.add_row(*[_cell(column, outcome, quantity, row, engines, columns, verdict) for column in columns],
+                          end_section=row == len(outcome.quantities) - 1)  # fmt: skip
     return table
+
+
+def _cell(column: str, outcome: CaseOutcome, quantity: QuantityCheck, row: int, engines: list[str], columns: list[str], verdict: Text) -> Text | str:
+    """One cell of a quantity's row (only the layout's columns are made: a thousand cases make a table per layout tried)."""
+    if column in engines:
+        return engine_cell(outcome, quantity, column)
+    if column == "case":
+        return Text(visible(outcome.case.name) if row == 0 else "")
+    if column == "input":
+        return Text("(value)" if quantity.quantity == "value" else quantity.quantity)  # NOTE: H[x,y] is not markup
+    if column == "shape":
+        return fmt(quantity.shape)
+    if column == "engines":
+        return merged_engine_cell(outcome, quantity, engines)
+    if column == "claim":
+        return claim_cell(quantity)
+    if column == "checks":
+        checks = Text("; ").join(part for part in (merged_engine_cell(outcome, quantity, engines, ", "), claim_cell(quantity, ", ")) if part)
+        return Text.assemble(f"∂/∂{quantity.quantity}: ", checks) if "input" not in columns and quantity.quantity != "value" else checks
+    if column == "mutants":
+        return mutants_cell(outcome, quantity.quantity)
+    return verdict if row == 0 else ""
 
 
 def merged_engine_cell(outcome: CaseOutcome, quantity: QuantityCheck, engines: list[str], separator: str = "\n") -> Text:

@@ -509,6 +509,8 @@ def chain_steps(findings: Findings, sides: list, relations: list[str], line: int
     Returns the sides (by index) that are approximate numbers, never compared with the code as they are: True where
     an exact neighbour in the chain holds them, False where none does."""
     values = [_numeric(side) for side in sides]
+    if sides and sides[0] == ("num", "e"):
+        values[0] = None  # NOTE: `e = 0.6225 - 1` names an error e: a definition, not a claim about Euler's number
     approximate = {index: False for index in range(1, len(sides)) if relations[index - 1] in APPROX and values[index] is not None}
     for index in range(1, len(sides)):
         before, after = values[index - 1], values[index]
@@ -593,6 +595,9 @@ def _nearest(candidates: list, line: int, line_of) -> object | None:
 
 def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, rest: list, line: int, where: str, source: str, text: str,
                        approximate: dict[int, bool]) -> None:  # fmt: skip
+    if head.second:  # NOTE: ∂²f/∂x∂x = 2y is not a claim about the code's first derivative of f (a false FAIL there)
+        findings.found.append(Found("formula", line, where, source, text.strip(), status="not tied: a second derivative, where the code takes first ones"))
+        return
     wrt = head.wrt[:-4] if head.wrt.endswith("grad") and head.of.endswith("grad") else head.wrt  # `x.grad = 2` in a comment
     candidates = [d for d in reading.derivations if any(leaf.name == wrt for leaf in d.leaves)]
     matching = [d for d in candidates if head.of in (d.output_name, d.output.bound)]
@@ -666,7 +671,11 @@ def _stated_value(findings: Findings, reading: Reading, name: str, rest: list, l
     if isinstance(side, Derivative) or names_in(side):
         return
     bound = [(n, tensor, at) for n, tensor, at in reading.bindings if n == name]
-    nearest = _nearest(bound, line, lambda item: item[2])
+    before = [item for item in bound if item[2] <= line]
+    following = next((lines for lines in reading.code_lines if lines.start > line), range(0))
+    after = [item for item in bound if item[2] in following]
+    # NOTE: `b = 4.2` in the prose, the data's true b, with the model's `b = zeros(1)` code blocks later: not that b
+    nearest = max(before, key=lambda item: item[2]) if before else min(after, key=lambda item: item[2]) if after else None
     if nearest is None or nearest[1].kind != LEAF:
         return  # a name the code computes: its value is claimed by what the code prints
     written = render(side)

@@ -199,6 +199,9 @@ class FunctionCalls:
         if target is None or not all(isinstance(a, Number) or isinstance(a, Tensor) and a.kind == CONST for a in arguments):
             return
         of, argnums = target
+        if _approximates(function.definition, _name_of(of)):
+            self.not_read(node.lineno, f"{_name_of(function)}() approximates the derivative of {_name_of(of)}() numerically: not a claim")
+            return
         returned = made.items if isinstance(made, Sequence) else (made,)
         if len(returned) != (len(argnums) if isinstance(argnums, tuple) else 1) or not all(isinstance(v, Tensor) for v in returned):
             return
@@ -770,6 +773,20 @@ def _scalar(value: Any) -> bool:
         return True
     array = constant_array(value.value) if isinstance(value, Tensor) and value.kind in (LEAF, CONST) else None
     return array is not None and array.size == 1
+
+
+def _approximates(definition: ast.AST, primal: str) -> bool:
+    """Whether a derivative function computes numerically (f handed to a helper, f at shifted points, a small step):
+    `gradients(f, [x, y])[0]`, `(f(x + h) - f(x)) / h`; `sigmoid(x) * (1 - sigmoid(x))` is not."""
+    called = {id(node.func) for node in ast.walk(definition) if isinstance(node, ast.Call)}
+    for node in ast.walk(definition):
+        if isinstance(node, ast.Name) and node.id == primal and id(node) not in called:
+            return True  # the function itself handed on
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == primal and not all(isinstance(a, ast.Name) for a in node.args):
+            return True
+        if isinstance(node, ast.Constant) and type(node.value) is float and 0 < abs(node.value) <= 1e-3:
+            return True
+    return False
 
 
 def _name_of(function: Function) -> str:

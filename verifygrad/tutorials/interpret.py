@@ -86,6 +86,7 @@ class Reading:
     not_read: list[tuple[int, str]] = field(default_factory=list)
     comments: list[tuple[int, str, str]] = field(default_factory=list)  # (file line, where, text) of each comment
     shown: list[list[Shown]] = field(default_factory=list)  # per code block, in order
+    code_lines: list[range] = field(default_factory=list)  # the file lines of each code block, in order
     strings: list[tuple[int, int, str]] = field(default_factory=list)  # (code block index, file line, text) of bare strings
     agreements: list[Agreement] = field(default_factory=list)  # asserts that two ways of computing a value agree
     rules: list[tuple[Derivation, Tensor, str, int, str, str]] = field(default_factory=list)  # custom backward claims: (derivation, input,
@@ -131,6 +132,7 @@ class CodeReader(FunctionCalls):
     def read_block(self, block: Block, source: str) -> None:
         self.block = block
         self.reading.shown.append([])
+        self.reading.code_lines.append(block.file_lines())
         lines = source.split("\n")
         for number, line in enumerate(lines):
             if line.lstrip().startswith(("%", "!")):  # IPython magics and shell escapes: not Python, not read
@@ -516,6 +518,11 @@ class CodeReader(FunctionCalls):
                 if isinstance(leaf, Tensor):
                     leaf.grad, leaf.grad_unknown = [], ""
                 return
+            if method in ("clear_gradient", "clear_grad") and not call.args:  # Paddle's x.grad.zero_()
+                leaf = self.expression(owner)
+                if isinstance(leaf, Tensor):
+                    leaf.grad, leaf.grad_unknown = [], ""
+                    return
             if method == "retain_grad":
                 value = self.expression(owner)
                 if isinstance(value, Tensor) and value.kind == COMPUTED:
@@ -544,6 +551,9 @@ class CodeReader(FunctionCalls):
             self.agreement(node, *compared(call))
             return
         value = self.expression(call)
+        own = isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and isinstance(self.names.get(call.func.id), Function)
+        if isinstance(value, Unknown) and isinstance(call, ast.Call) and not own:  # `theta.assign_sub(lr * g)` not followed: theta is unknown
+            self.changed_unread(node, f"a call of {ast.unparse(call.func)[:40]}")  # (the tutorial's own functions: what their body changes)
         if last:
             self.show(value, node, ast.unparse(call))
         elif isinstance(value, Unknown) and not value.tensor and not self.silent(call):
@@ -826,12 +836,17 @@ class CodeReader(FunctionCalls):
             literal = _literal_text(data)
             if literal is None:
                 inner = self.expression(data)
-                if isinstance(inner, Tensor) and inner.kind == CONST and written is not None:  # Tensor(np_array, float32): cast
+                if not isinstance(inner, Tensor) or inner.kind != CONST:
+                    return inner if isinstance(inner, Unknown) else self.unknown(node, f"{short}() of data that is not written out")
+                if _makes_leaf(node):  # paddle.to_tensor(x, stop_gradient=False): a new leaf holding x's values
+                    made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=inner.value, random=inner.random)
+                    dtype = dtype if written is not None else inner.dtype
+                elif written is not None:  # Tensor(np_array, float32): cast
                     return Tensor(CONST, inner.line, inner.where, value=inner.value, dtype=dtype, device=device, random=inner.random)
-                if isinstance(inner, Tensor) and inner.kind == CONST:
+                else:
                     return inner
-                return inner if isinstance(inner, Unknown) else self.unknown(node, f"{short}() of data that is not written out")
-            made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({literal})")
+            else:
+                made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({literal})")
         else:
             shaped = self.shape_of(node.args) if short in ("ones", "zeros") and node.args and not node.keywords else None
             args = [f"({', '.join(shaped)},)"] if shaped is not None else [_literal_text(arg) for arg in node.args]
@@ -843,9 +858,7 @@ class CodeReader(FunctionCalls):
         if isinstance(made, Unknown):
             return made
         made.dtype, made.device = dtype, device
-        if _keyword_true(node, "requires_grad") or any(k.arg == "stop_gradient" and ast.unparse(k.value) == "False" for k in node.keywords):
-            return self.leaf_from(made, node)
-        return made
+        return self.leaf_from(made, node) if _makes_leaf(node) else made
 
     def random_tensor(self, node: ast.Call, short: str) -> Tensor | Unknown:
         shape = self.shape_of(node.args)
@@ -1109,6 +1122,11 @@ def _numeric(value: object) -> bool:
     if isinstance(value, (int, float)):
         return True
     return isinstance(value, (list, tuple)) and all(_numeric(item) for item in value)
+
+
+def _makes_leaf(node: ast.Call) -> bool:
+    """`requires_grad=True` (torch) or `stop_gradient=False` (Paddle, MindSpore) given to a constructor."""
+    return _keyword_true(node, "requires_grad") or any(k.arg == "stop_gradient" and ast.unparse(k.value) == "False" for k in node.keywords)
 
 
 def _keyword_true(node: ast.Call, name: str) -> bool:

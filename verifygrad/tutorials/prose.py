@@ -107,6 +107,7 @@ class _Reader:
         self.functions = functions
         self.names = names
         self.definitions: dict[str, Definition] = {}
+        self.referenced: set[str] = set()  # the functions a statement has said something about since they were defined
         self.handled: set[int] = set()
         self.derivations: list[Derivation] = []
         self.defining = False  # whether the last statement was a definition (an align's rows after it restate it)
@@ -153,7 +154,14 @@ class _Reader:
                 continue
             if isinstance(side, tuple) and side[0] == "fn" and side[2] == 0 and side[3] and _plain(side[3]):
                 params = tuple(arg[1] for arg in side[3])
-                self.definitions[side[1]] = self._definition(side[1], params, sides[index + 1], line)
+                earlier = self.definitions.get(side[1])
+                definition = self._definition(side[1], params, sides[index + 1], line)
+                if earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node) and earlier.node != definition.node:
+                    # NOTE: an exercise's `a) f(w) = ...`, `b) f(w) = ...` and then its answers: which f an answer is about is not known
+                    why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: which one is meant is not known"
+                    definition = Definition(side[1], params, None, line, why)
+                self.definitions[side[1]] = definition
+                self.referenced.discard(side[1])
                 return True
         head = sides[0]
         if (isinstance(head, tuple) and head[0] == "name" and head[2] is None and head[1] not in self.code and signs[0] == "="
@@ -228,6 +236,8 @@ class _Reader:
                     self._values(sides, signs, run, where_text)
                 continue
             target = self._target(side)
+            if others:  # NOTE: `\frac{df}{dw} = ___`, an exercise's blank, says nothing of f
+                self.referenced.add(side.of if isinstance(side, Derivative) else side[1] if isinstance(side, tuple) and side[0] == "fn" else "")
             if isinstance(target, str):
                 if others:
                     self._list(where_text, f"not checked: {target}")

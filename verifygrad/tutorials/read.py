@@ -54,7 +54,7 @@ def read_tutorial(path: Path) -> Tutorial:
     document = read_document(path, text)
     owners = tab_owners(document)
     tabs = list(dict.fromkeys(tab for names in owners.values() for tab in names))
-    if len(tabs) < 2:
+    if not set(tabs) - {DEFAULT_TAB}:
         return _read(path, text, document)
     parts = [(tab, _read(path, text, only_tab(document, tab))) for tab in tabs]
 
@@ -74,18 +74,21 @@ def read_tutorial(path: Path) -> Tutorial:
     return Tutorial(document, reading, findings, drafts)
 
 
-TAB = re.compile(r"[^\S\n]*%%tab[^\S\n]+([^\n]*)")
+TAB = re.compile(r"[^\S\n]*(?:%%tab|#@tab)[^\S\n]+([^\n]*)")  # d2l's cell marker, and its older comment
 TAB_MAGIC = re.compile(r"an IPython magic or shell command \(%(%tab|load_ext d2lbook)")
 
 
+DEFAULT_TAB = "(unmarked)"  # NOTE: d2lbook gives a code cell without a marker to the book's default framework, not to all
+
+
 def tab_owners(document: Document) -> dict[int, tuple[str, ...]]:
-    """The file lines of code written for some frameworks only (`%%tab pytorch, jax`), with their outputs: line -> frameworks."""
+    """The file lines of code written for some frameworks only (`%%tab pytorch, jax`, or no marker: the default one), with
+    their outputs: line -> frameworks. Cells marked `all` belong to every framework and are not listed."""
     owners: dict[int, tuple[str, ...]] = {}
     tabs: tuple[str, ...] = ()
     for block in document.blocks:
         if block.kind == CODE:
-            marker = TAB.match(block.text)
-            tabs = tuple(name for name in re.split(r"[,\s]+", marker.group(1)) if name) if marker else ()
+            tabs = _tabs_of(block)
             tabs = () if "all" in tabs else tabs
         if tabs and block.kind in (CODE, OUTPUT):
             owners.update(dict.fromkeys(block.file_lines(), tabs))
@@ -98,12 +101,16 @@ def only_tab(document: Document, tab: str) -> Document:
     left_out = False
     for block in document.blocks:
         if block.kind == CODE:
-            marker = TAB.match(block.text)
-            names = re.split(r"[,\s]+", marker.group(1)) if marker else []
-            left_out = bool(marker) and tab not in names and "all" not in names
+            names = _tabs_of(block)
+            left_out = tab not in names and "all" not in names
         if not (left_out and block.kind in (CODE, OUTPUT)):
             kept.append(block)
     return Document(document.path, document.format, tuple(kept))
+
+
+def _tabs_of(block: Block) -> tuple[str, ...]:
+    marker = TAB.match(block.text)
+    return tuple(name for name in re.split(r"[,\s]+", marker.group(1)) if name) if marker else (DEFAULT_TAB,)
 
 
 def _read(path: Path, text: str, document: Document) -> Tutorial:
