@@ -291,3 +291,15 @@ def test_each_statement_after_a_comma_is_its_own_chain(tmp_path: Path) -> None:
     code, output = check(tmp_path, f"# Two products\n\n$${math.replace('= 11', '= 12')}$$\n")
     assert code == 1, output  # the first product is 11: a wrong number before the comma still fails
     assert "✗ line 3 (LaTeX): value 12: wrong" in output
+
+
+def test_a_function_rewritten_as_an_equal_formula_is_the_same_function(tmp_path: Path) -> None:
+    page = ("# Power rule\n\nTake $f(x) = x^r$. Since $a = e^{\\ln(a)}$, $f(x) = e^{\\ln(x^r)}$, so\n"
+            "$f'(x) = \\dfrac{r}{x} x^r = rx^{r-1}$.\n")  # fmt: skip
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 4 (LaTeX): ∂/∂x formula r * (x ** (r - 1)): proven" in output
+    # two different functions of one name, nothing said of the first: which is meant is not known
+    code, output = check(tmp_path, page.replace("e^{\\ln(x^r)}", "x^{r+1}"))
+    assert code == 5, output
+    assert "which one is meant is not known" in output

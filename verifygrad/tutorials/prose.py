@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from verifygrad.errors import excerpt
 from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
 from verifygrad.tutorials.interpret import Reading
@@ -156,7 +158,8 @@ class _Reader:
                 params = tuple(arg[1] for arg in side[3])
                 earlier = self.definitions.get(side[1])
                 definition = self._definition(side[1], params, sides[index + 1], line)
-                if earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node) and earlier.node != definition.node:
+                if (earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node)
+                        and not _same_function(earlier, definition)):  # fmt: skip
                     # NOTE: an exercise's `a) f(w) = ...`, `b) f(w) = ...` and then its answers: which f an answer is about is not known
                     why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: which one is meant is not known"
                     definition = Definition(side[1], params, None, line, why)
@@ -470,6 +473,26 @@ def _substitute(node: object, values: dict[str, object], indexed: bool = True) -
         return None
 
     return _map(node, leaf)
+
+
+def _same_function(first: Definition, second: Definition) -> bool:
+    """Whether two definitions are one function written two ways (`x^r` and `e^{\\ln(x^r)}`, `1/x` and `x^{-1}`): the
+    same variables, and equal values at a few points in (0, 1)."""
+    from verifygrad.tutorials.constant import constant_array
+
+    if first.node == second.node:
+        return True
+    if first.params != second.params or set(first.symbols()) != set(second.symbols()):
+        return False
+    for shift in (0.0, 0.17, 0.31):
+        values = {name: ("num", repr(round(0.35 + shift + 0.07 * index, 4))) for index, name in enumerate(first.symbols())}
+        try:
+            a, b = (constant_array(constant_text(_substitute(d.node, values))) for d in (first, second))
+        except (MathError, _NotConcrete):
+            return False
+        if a is None or b is None or a.shape != b.shape or not np.all(np.isfinite(a)) or not np.allclose(a, b, rtol=1e-9, atol=1e-12):
+            return False
+    return True
 
 
 def _size(node: object) -> int:
