@@ -213,3 +213,93 @@ def test_a_chain_of_named_formulas_is_differentiated_through_the_names(tmp_path:
     # the same variable written in L and inside a name L uses: which is held fixed is not said
     code, output = check(tmp_path, NEURON.replace(r"L = \frac{1}{2}(a - t)^2", r"L = \frac{1}{2}(a - t)^2 + w^2"))
     assert "not checked: L depends on w directly and through a" in output
+
+
+def test_a_second_derivative_in_the_math_is_never_compared_with_the_codes_gradient(tmp_path: Path) -> None:
+    page = ("```python\nimport torch\nx = torch.tensor(3.0, requires_grad=True)\ny = x ** 3\ny.backward()\nprint(x.grad)\n```\n\n"
+            "```output\ntensor(27.)\n```\n\nAnd $\\dfrac{\\partial^2 y}{\\partial x \\partial x} = 6x$, while "
+            "$\\dfrac{\\partial y}{\\partial x} = 3x^2$.\n")  # fmt: skip
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 13 (LaTeX): ∂/∂x formula 3 * (x ** 2): proven" in output
+    assert "6 * x" not in output
+
+
+def test_an_example_index_written_as_a_superscript_is_an_index(tmp_path: Path) -> None:
+    page = (r"$$ J(w) = \frac{1}{n} \sum_{i=1}^{n} \left( w x^{(i)} - y^{(i)} \right)^2 $$" "\n\n"
+            r"$$ \frac{\partial J}{\partial w} = \frac{2}{n} \sum_{i=1}^{n} \left( w x^{(i)} - y^{(i)} \right) x^{(i)} $$" "\n")  # fmt: skip
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 3 (LaTeX): ∂/∂w formula (2 / n) * sum(((w * x) - y) * x): proven" in output
+
+
+def test_functions_and_derivatives_written_in_plain_prose(tmp_path: Path) -> None:
+    page = ("# Plain text\n\nLet f(x) = 3x^2 + 2x. Its derivative is f'(x) = 6x + 2, and at two f'(2) = 14.\n"
+            "With g(t) = sin(t)**2 we get g'(t) = 2*sin(t)*cos(t), which is sin(2t).\n"
+            "Code like `q(x) = x**3` is not math, and q'(x) = 3x^2 has no definition.\n")  # fmt: skip
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 3 (text): ∂/∂x formula (6 * x) + 2: proven" in output
+    assert "✓ line 3 (text): ∂/∂x 14: holds" in output
+    assert "✓ line 4 (text): ∂/∂t_input formula (2 * sin(t)) * cos(t): proven" in output
+    assert "line 5: text q'(x) = 3x^2: not checked: q is not defined in the text before this line" in output
+    code, output = check(tmp_path, page.replace("f'(x) = 6x + 2", "f'(x) = 6x"))
+    assert code == 1, output
+    assert "✗ line 3 (text): ∂/∂x formula 6 * x: wrong" in output
+
+
+def test_an_indexed_name_is_a_data_point_not_the_formula_its_plain_name_was_given(tmp_path: Path) -> None:
+    # y = ax + b is the model; y_i in the loss are the data: the loss is not differentiated through the model
+    page = (r"The model is $y = ax + b$. The loss is $L = \sum_{i=1}^N (ax_i + b - y_i)^2$, so" "\n"
+            r"$\frac{\partial L}{\partial a} = 2 \sum_{i=1}^N (ax_i + b - y_i) x_i$." "\n")  # fmt: skip
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 2 (LaTeX): ∂/∂a formula 2 * sum((((a * x) + b) - y) * x): proven" in output
+    assert "a = 0.45, b = 0.3, x = tensor([0.55, 0.3, 0.75])" in output  # `ax_i` is a times the vector x
+
+
+def test_definitions_that_double_at_each_step_are_listed_not_written_out(tmp_path: Path) -> None:
+    names = "abcdefghjkmnopqrsuvw"
+    lines = ["# Doubling", "", "$a(x) = x \\cdot x + 1$"] + [f"${n}(x) = {p}({p}(x))$" for p, n in zip(names, names[1:])]
+    code, output = check(tmp_path, "\n".join([*lines, "$w'(x) = 2x$", ""]))
+    assert code == 5, output
+    assert "not checked: w is not known here: it is defined at line 22 through v (line 21), which is not known" in output
+    assert output.count("not checked: ") == 1  # only what is claimed is listed
+
+
+def test_numbers_after_a_formula_are_its_value_at_the_numbers_just_given(tmp_path: Path) -> None:
+    page = "# At a point\n\nLet $f(x) = x^2 + 3x$. With $x = 2$,\n$\\frac{df}{dx} = 2x + 3 = 7$. Starting from $x = 1$ we look for $f'(x) = 0$.\n"
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 4 (LaTeX): ∂/∂x 7: holds" in output
+    assert "line 4: LaTeX f'(x) = 0: not checked: 0 for a derivative that depends on x reads as an equation to solve" in output
+    code, output = check(tmp_path, page.replace("= 7$", "= 8$"))
+    assert code == 1, output
+    assert "✗ line 4 (LaTeX): ∂/∂x 8: wrong (x: claimed 8, true 7)" in output
+    far = page.replace("With $x = 2$,\n", "With $x = 2$.\n\n\n\n")
+    code, output = check(tmp_path, far)
+    assert "7 for a derivative that depends on x reads as an equation to solve" in output  # a value given lines above: not used
+
+
+def test_each_statement_after_a_comma_is_its_own_chain(tmp_path: Path) -> None:
+    math = (r"\begin{bmatrix} 1 & 2 \end{bmatrix} \begin{bmatrix} 3 \\ 4 \end{bmatrix} = 11, \quad "
+            r"\begin{bmatrix} 0.7 & 1.3 \\ 2.9 & 0.01 \end{bmatrix} \begin{bmatrix} 3.3 \\ 0.9 \end{bmatrix}"
+            r" = \begin{bmatrix} 3.48 \\ 9.579 \end{bmatrix}")  # fmt: skip
+    code, output = check(tmp_path, f"# Two products\n\n$${math}$$\n")
+    assert code == 0, output
+    assert "✓ line 3 (LaTeX): value tensor([3.48, 9.579]): holds: within float32 rounding of the exact value" in output
+    code, output = check(tmp_path, f"# Two products\n\n$${math.replace('= 11', '= 12')}$$\n")
+    assert code == 1, output  # the first product is 11: a wrong number before the comma still fails
+    assert "✗ line 3 (LaTeX): value 12: wrong" in output
+
+
+def test_a_function_rewritten_as_an_equal_formula_is_the_same_function(tmp_path: Path) -> None:
+    page = ("# Power rule\n\nTake $f(x) = x^r$. Since $a = e^{\\ln(a)}$, $f(x) = e^{\\ln(x^r)}$, so\n"
+            "$f'(x) = \\dfrac{r}{x} x^r = rx^{r-1}$.\n")  # fmt: skip
+    code, output = check(tmp_path, page)
+    assert code == 0, output
+    assert "✓ line 4 (LaTeX): ∂/∂x formula r * (x ** (r - 1)): proven" in output
+    # two different functions of one name, nothing said of the first: which is meant is not known
+    code, output = check(tmp_path, page.replace("e^{\\ln(x^r)}", "x^{r+1}"))
+    assert code == 5, output
+    assert "which one is meant is not known" in output

@@ -13,7 +13,7 @@ from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
-from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_relation, render
+from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_chain, render
 from verifygrad.tutorials.printed import Printed, read_printed
 from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
 
@@ -367,6 +367,24 @@ def prose_chains(block: Block) -> list[tuple[int, str]]:
     return found
 
 
+_PLAIN_FUNCTION = re.compile(r"(?<![\w\\'`])([A-Za-z])('{0,2})\(\s*([A-Za-z0-9.\-+ ,]{1,20})\)\s*=\s*")
+_PLAIN_MATH = re.compile(r"(?:[-+*/^()\d.\s,'=]|\*\*|(?:sin|cos|tan|exp|log|ln|sqrt|tanh)(?=\()|[A-Za-z](?![A-Za-z]))+")
+
+
+def prose_functions(block: Block) -> list[tuple[int, str]]:
+    """Functions and derivatives written in plain prose, outside math and code spans (`f(x) = 3x^2 + 2x, so f'(x) =
+    6x + 2`): each statement up to the first word or sentence end, `**` read as `^`, with the file line."""
+    found = []
+    for offset, text in enumerate(block.text.split("\n")):
+        text = re.sub(r"\$[^$]*\$|`[^`]*`", lambda span: " " * len(span.group(0)), text[:10_000])  # math is read as math
+        for match in _PLAIN_FUNCTION.finditer(text):
+            rest = _PLAIN_MATH.match(text, match.end())
+            body = re.split(r",\s|\.\s|\.$", rest.group(0) if rest else "")[0].strip(" .,=")
+            if body and re.search(r"[\dA-Za-z]", body):
+                found.append((block.file_line(offset), f"{text[match.start() : match.end()].strip()} {body.replace('**', '^')}"))
+    return found
+
+
 _DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
 
 
@@ -442,6 +460,9 @@ def _locate(lines: list[str], body: str, cursor: int, guess: int) -> int:
     return guess
 
 
+_UNREAD = ("name", "?", None)  # a side of a chain outside the math read: no claim, and no step to its neighbours
+
+
 def tie_math(findings: Findings, reading: Reading, read_already: set[int] | None = None) -> None:
     """Turn each math statement into claims tied to the nearest derivation or tensor of the same names (the statements
     ``read_already``, by index, were about the prose's own functions)."""
@@ -449,24 +470,35 @@ def tie_math(findings: Findings, reading: Reading, read_already: set[int] | None
     for index, (line, where, text, source) in enumerate(findings.math):
         if read_already and index in read_already:
             continue
-        relations: list[str] = []
         try:
-            sides = read_relation(text, names, relations)
-        except MathError:
-            continue
+            chain, signs = read_chain(text, names)
         except RecursionError:  # a claim may hide in it: listed, never dropped
             findings.found.append(Found("formula", line, where, source, excerpt(text.strip(), 60), status=TOO_DEEP))
             continue
-        if len(sides) < 2:
-            continue
-        rounded = chain_steps(findings, sides, relations, line, where, source)
-        head = sides[0]
-        if isinstance(head, Derivative):
-            _derivative_claims(findings, reading, head, sides[1:], line, where, source, text, rounded)
-        elif head[0] == "name" and head[2] is None and head[1] in names:
-            _stated_value(findings, reading, head[1], sides[1:], line, where, source, text)
-        elif head[0] == "at" and head[1][0] == "name":
-            _value_at_point(findings, reading, head, sides[1:], line, where, source, text)
+        start = 0
+        for end in [index for index, sign in enumerate(signs) if sign in (",", ";")] + [len(signs)]:  # `a = 1, b = 2`: two
+            sides, relations = chain[start : end + 1], signs[start:end]
+            start = end + 1
+            cut = next((index for index, sign in enumerate(relations) if sign != "=" and sign not in APPROX), len(relations))
+            _tie_chain(findings, reading, names, sides[: cut + 1], relations[:cut], line, where, source, text)
+
+
+def _tie_chain(findings: Findings, reading: Reading, names: frozenset[str], sides: list, relations: list[str], line: int, where: str,
+               source: str, text: str) -> None:  # fmt: skip
+    """One chain of equal sides (up to the first other relation): its arithmetic steps and what its head claims."""
+    if len(sides) < 2 or sides[0] is None:
+        return
+    sides = [_UNREAD if side is None else side for side in sides]  # a side not read is skipped; the others still claim
+    rounded = chain_steps(findings, sides, relations, line, where, source)
+    head = sides[0]
+    if isinstance(head, Derivative) and (head.second or not head.of):
+        return  # NOTE: a second derivative (∂²f/∂x∂y) or an operator (d/dx) is not a claim about the code's gradient
+    if isinstance(head, Derivative):
+        _derivative_claims(findings, reading, head, sides[1:], line, where, source, text, rounded)
+    elif head[0] == "name" and head[2] is None and head[1] in names:
+        _stated_value(findings, reading, head[1], sides[1:], line, where, source, text)
+    elif head[0] == "at" and head[1][0] == "name":
+        _value_at_point(findings, reading, head, sides[1:], line, where, source, text)
 
 
 def chain_steps(findings: Findings, sides: list, relations: list[str], line: int, where: str, source: str, always: bool = False) -> dict[int, bool]:
@@ -505,7 +537,9 @@ def _as_shaped(side: object, shape: tuple[int, ...]) -> str:
 
     text = constant_text(side)
     value = constant_array(text)
-    return text if value is None or value.shape == shape else f"reshape({text}, {shape})"
+    if value is None or value.shape == shape:
+        return text
+    return f"sum({text})" if shape == () else f"reshape({text}, {shape})"  # a 1 x 1 product is its one number
 
 
 def _numeric(side: object) -> np.ndarray | None:

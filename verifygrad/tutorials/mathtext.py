@@ -97,7 +97,8 @@ def read_relation(text: str, names: frozenset[str] = frozenset(), relations: lis
 
 def read_chain(text: str, names: frozenset[str] = frozenset(), functions: frozenset[str] = frozenset()) -> tuple[list[object | None], list[str]]:
     """The sides of a chain `a = b < c \\approx d` read one by one: a side outside the subset is None (the others are
-    still read), and each sign between two sides is kept (`=`, one of APPROX, or another relation, which cuts the chain)."""
+    still read), and each sign between two sides is kept (`=`, one of APPROX, or another relation or a comma, which cut
+    the chain). Raises RecursionError for math nested too deeply."""
     pieces: list[list[str]] = [[]]
     signs: list[str] = []
     depth = 0
@@ -106,8 +107,8 @@ def read_chain(text: str, names: frozenset[str] = frozenset(), functions: frozen
             depth += 1
         elif token in ("}", ")", "]", "\\end"):
             depth -= 1
-        if depth == 0 and (token in ("=", *APPROX) or token in _OTHER_RELATIONS):
-            signs.append(token)
+        if depth == 0 and (token in ("=", *APPROX, ",", ";") or token in _OTHER_RELATIONS):
+            signs.append(token)  # NOTE: `a = 1, b = 2`: a comma or semicolon ends a chain like any relation but `=`
             pieces.append([])
             continue
         pieces[-1].append(token)
@@ -117,7 +118,7 @@ def read_chain(text: str, names: frozenset[str] = frozenset(), functions: frozen
         try:
             node = parser.expr()
             sides.append(node if parser.peek() is None else None)
-        except (MathError, RecursionError):
+        except MathError:
             sides.append(None)
     return sides, signs
 
@@ -297,6 +298,17 @@ class _Parser:
         node = self.atom()
         while self.peek() == "^":
             self.take()
+            if [self.peek(k) for k in (0, 1, 3, 4)] == ["{", "(", ")", "}"] and re.fullmatch(r"[a-z]", self.peek(2) or ""):
+                index = self.peek(2)  # `x^{(i)}`: the i-th example, an index, not a power
+                if node[0] == "name":
+                    node = ("name", node[1], index)
+                elif node is self.split:  # `Wx^{(i)}`: the last letter's
+                    node = ("bin", "*", node[2], ("name", node[3][1], index))
+                else:
+                    raise MathError("an example index on an expression")
+                for _ in range(5):
+                    self.take()
+                continue
             if self.peek() in _TRANSPOSE or (self.peek() == "{" and self.peek(1) in _TRANSPOSE and self.peek(2) == "}"):
                 for _ in range(3 if self.peek() == "{" else 1):
                     self.take()
@@ -512,8 +524,8 @@ class _Parser:
             return ("num", "e")  # Euler's number, where no code names e
         if split and letters not in self.names and len(letters) > 1 and "_" not in letters and all(c in self.names for c in letters):
             node: object = ("name", letters[0], None)  # `xy` is x times y where both are the code's names
-            for letter in letters[1:]:
-                node = ("bin", "*", node, ("name", letter, None))
+            for position, letter in enumerate(letters[1:], start=2):
+                node = ("bin", "*", node, ("name", letter, index if position == len(letters) else None))  # `ax_i`: x's index
             self.split = node
             return node
         return ("name", letters, index)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from verifygrad.errors import excerpt
 from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
 from verifygrad.tutorials.interpret import Reading
@@ -18,6 +20,8 @@ from verifygrad.tutorials.values import Derivation
 
 # The functions the reader knows without a definition (`\sin'(x) = \cos(x)`), by the names the math reader gives them
 _KNOWN = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid")
+NEAR = 2  # lines: a number given to a symbol holds for the derivatives stated on its line and the next two
+MAX_NODES = 500  # the parts of a definition written out; past it, it is listed as too long
 _SCALARS = (0.45, 0.3, 0.75, 0.2, 0.6, 0.35)  # the values of the symbols of a sum's formula that are one number each
 
 
@@ -51,18 +55,26 @@ def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[D
     reader = _Reader(findings, code, code_derivatives, functions, frozenset(letters) | code)
     for _, index in order:
         line, where, text, source = findings.math[index]
-        if reader.statement(line, where, text, source, index in findings.continued):
-            reader.handled.add(index)
+        try:
+            if reader.statement(line, where, text, source, index in findings.continued):
+                reader.handled.add(index)
+        except RecursionError:  # math nested too deeply: read (and listed) as a claim about the code, if at all
+            continue
     return reader.handled, reader.derivations
 
 
 def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
-    """The names applied as functions somewhere (`f(x, y) =` defines one, `f'` differentiates one), and the letters
-    the definitions use as symbols (so that `xy` in `\\sin(xy)` reads as x times y)."""
+    """The names applied as functions somewhere (`f(x, y) =` defines one, `f'` differentiates one), and the names the
+    math uses: the letters written alone (so that `xy` in `\\sin(xy)` reads as x times y) and the words it defines
+    (`cost = ...`, never read as c times o times s times t)."""
     functions: set[str] = set()
     letters: set[str] = set()
     for text in texts:
         items = tokens(text[:5_000])
+        if "=" in items:
+            letters.update(item for item in items if item.isalpha() and len(item) == 1 and item != "e")
+            if len(items) > 1 and items[0].isalpha() and items[1] in ("=", "(") and items[0] != "e":  # e = lim (1 + 1/n)^n: Euler's
+                letters.add(items[0])
         for index, token in enumerate(items):
             name = token[1:] if token.startswith("\\") else token
             if not name.isalpha():
@@ -74,8 +86,6 @@ def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
                 close = _params(items, index + 1)
                 if close is not None and items[close + 1 : close + 2] == ["="]:
                     functions.add(GREEK.get(token, token))
-                    letters.update(item for item in items[index + 2 : close] if item.isalpha() and len(item) == 1)
-                    letters.update(item for item in items[close + 2 :] if item.isalpha() and len(item) == 1 and item != "e")
     return frozenset(functions), letters
 
 
@@ -103,6 +113,7 @@ class _Reader:
         self.handled: set[int] = set()
         self.derivations: list[Derivation] = []
         self.defining = False  # whether the last statement was a definition (an align's rows after it restate it)
+        self.values: dict[str, tuple[str, int]] = {}  # a symbol the text gives a number (`$x = 3$`), and the line
 
     # -- one statement -------------------------------------------------------------------------------
 
@@ -147,7 +158,8 @@ class _Reader:
                 params = tuple(arg[1] for arg in side[3])
                 earlier = self.definitions.get(side[1])
                 definition = self._definition(side[1], params, sides[index + 1], line)
-                if earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node) and earlier.node != definition.node:
+                if (earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node)
+                        and not _same_function(earlier, definition)):  # fmt: skip
                     # NOTE: an exercise's `a) f(w) = ...`, `b) f(w) = ...` and then its answers: which f an answer is about is not known
                     why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: which one is meant is not known"
                     definition = Definition(side[1], params, None, line, why)
@@ -160,6 +172,8 @@ class _Reader:
             body = sides[1]
             if body is not None and not names_in(body) and not _applies(body):
                 self.definitions.pop(head[1], None)  # given a value: no longer a function of anything
+                if not _has(body, "list"):
+                    self.values[head[1]] = (constant_text(body), line)
                 return False
             if head[1] in self.definitions or (body is not None and names_in(body)):
                 definition = self._definition(head[1], (), body, line)
@@ -181,6 +195,8 @@ class _Reader:
             return Definition(name, params, None, line, f"it is defined at line {line} {err}")
         if name in names_in(node):
             return Definition(name, params, None, line, f"its definition at line {line} uses {name} itself")
+        if _size(node) > MAX_NODES:  # NOTE: f2(x) = f1(f1(x)), f3(x) = f2(f2(x)), ...: written out, each doubles
+            return Definition(name, params, None, line, f"its definition at line {line} is too long written out")
         return Definition(name, params, node, line)
 
     def _expand(self, node: object, name: str = "") -> object:
@@ -196,6 +212,8 @@ class _Reader:
             definition = self.definitions.get(part[1])
             if definition is None and part[1] in _KNOWN and len(part[3]) == 1:
                 return ("call", part[1], self._expand(part[3][0], name))
+            if definition is not None and definition.node is None and definition.why:
+                raise _NotConcrete(f"through {part[1]} (line {definition.line}), which is not known")
             if definition is None or definition.node is None:
                 abstract = sorted({f[1] for f in _applied(node) if f[1] not in self.definitions or self.definitions[f[1]].node is None})
                 raise _NotConcrete(f"through {', '.join(abstract)}, which the text does not define")
@@ -228,14 +246,16 @@ class _Reader:
                     self._list(where_text, f"not checked: {target}")
                 continue
             definition, wrt, rename, point = target
+            claims = []
             for j in others:
-                approximate = j > 0 and signs[j - 1] in APPROX
                 try:
                     claimed = self._expand(_substitute(sides[j], rename), definition.name)
-                    claimed = self._written_out(claimed, set(definition.symbols()))  # `\cos(z)` where the text said z = x + 1
+                    claims.append((j, self._written_out(claimed, set(definition.symbols()))))  # `\cos(z)` where z = x + 1
                 except _NotConcrete:
                     continue  # a step written with derivatives or abstract functions: notation on the way
-                self._claim(definition, wrt, point, claimed, approximate, where_text)
+            evaluated = any(names_in(claimed) for _, claimed in claims)  # a formula, then numbers: it was evaluated somewhere
+            for j, claimed in claims:
+                self._claim(definition, wrt, point, claimed, j > 0 and signs[j - 1] in APPROX, where_text, evaluated)
 
     def _target(self, side: object) -> tuple[Definition, tuple[str, ...], dict[str, object], dict[str, str]] | str:
         """What a derivative reference differentiates: the definition, the variables, the renaming of the variables the
@@ -290,17 +310,17 @@ class _Reader:
     def _written_out(self, node: object, keep: set[str]) -> object:
         """The node with the names the text defined by a formula (other than ``keep``) replaced by it, a few levels deep."""
         for _ in range(4):
-            named = {name: self.definitions[name].node for name in names_in(node) - keep
+            named = {name: self.definitions[name].node for name in _plain_names(node) - keep
                      if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
             if not named:
                 break
-            node = _substitute(node, named)
+            node = _substitute(node, named, indexed=False)  # NOTE: y_i (a data point) is not the y = ax + b defined
         return node
 
     def _through(self, definition: Definition, variables: tuple[str, ...]) -> Definition | str:
         """The definition in the variables differentiated by: as written where it names them; else with the names it
         uses that the text defined written out (`L = (y - t)^2`, `y = wx + b`: ∂L/∂w), where they name them."""
-        named = {name: self.definitions[name] for name in names_in(definition.node)
+        named = {name: self.definitions[name] for name in _plain_names(definition.node)
                  if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
         if not named:
             return definition
@@ -316,7 +336,7 @@ class _Reader:
         return Definition(definition.name, tuple(sorted(names_in(node))), node, definition.line, named=True)
 
     def _claim(self, definition: Definition, wrt: tuple[str, ...], point: dict[str, str], claimed: object, approximate: bool,
-               where_text: tuple) -> None:  # fmt: skip
+               where_text: tuple, evaluated: bool = False) -> None:  # fmt: skip
         line, where, source, text = where_text
         symbols = definition.symbols()
         used = names_in(claimed)
@@ -333,6 +353,9 @@ class _Reader:
             why = f"{', '.join(unknown)} has no value at the point" if unknown else "a formula stated at a point"
             self._list(where_text, f"not checked: {why}")
             return
+        stated = {s: self.values[s][0] for s in symbols if s in self.values and 0 <= line - self.values[s][1] <= NEAR}
+        if not point and not used and evaluated and symbols and len(stated) == len(symbols):
+            point = stated  # `with $x = 3$, $\frac{df}{dx} = 2x = 6$`: the numbers are the derivative at the values just given
         if not point and not used and set(wrt) & names_in(definition.node):
             # NOTE: `f'(x) = 0` of a function whose derivative depends on x is an equation to solve, not an identity
             self._list(where_text, f"not checked: {render_or(claimed)} for a derivative that depends on {wrt[0]} reads as an equation to solve")
@@ -435,20 +458,55 @@ def _map(node: object, leaf) -> object:
     raise _NotConcrete(f"through {kind}")
 
 
-def _substitute(node: object, values: dict[str, object]) -> object:
+def _substitute(node: object, values: dict[str, object], indexed: bool = True) -> object:
+    """The node with names replaced (``indexed``: `x_i` too, by the name's base; else only `x` written plain)."""
     if not values:
         return node
 
     def leaf(part: object) -> object | None:
         if isinstance(part, Derivative):
             raise _NotConcrete("a derivative")
-        if part[0] == "name" and part[1] in values:
+        if part[0] == "name" and part[1] in values and (indexed or part[2] is None):
             return values[part[1]]
         if part[0] == "fn" and part[3] is not None:
-            return ("fn", part[1], part[2], tuple(_substitute(arg, values) for arg in part[3]))
+            return ("fn", part[1], part[2], tuple(_substitute(arg, values, indexed) for arg in part[3]))
         return None
 
     return _map(node, leaf)
+
+
+def _same_function(first: Definition, second: Definition) -> bool:
+    """Whether two definitions are one function written two ways (`x^r` and `e^{\\ln(x^r)}`, `1/x` and `x^{-1}`): the
+    same variables, and equal values at a few points in (0, 1)."""
+    from verifygrad.tutorials.constant import constant_array
+
+    if first.node == second.node:
+        return True
+    if first.params != second.params or set(first.symbols()) != set(second.symbols()):
+        return False
+    for shift in (0.0, 0.17, 0.31):
+        values = {name: ("num", repr(round(0.35 + shift + 0.07 * index, 4))) for index, name in enumerate(first.symbols())}
+        try:
+            a, b = (constant_array(constant_text(_substitute(d.node, values))) for d in (first, second))
+        except (MathError, _NotConcrete):
+            return False
+        if a is None or b is None or a.shape != b.shape or not np.all(np.isfinite(a)) or not np.allclose(a, b, rtol=1e-9, atol=1e-12):
+            return False
+    return True
+
+
+def _size(node: object) -> int:
+    count = 0
+    for _ in _walk(node):
+        count += 1
+        if count > MAX_NODES:
+            break
+    return count
+
+
+def _plain_names(node: object) -> set[str]:
+    """The names written without an index (`y`, not `y_i`)."""
+    return {part[1] for part in _walk(node) if part[0] == "name" and part[2] is None}
 
 
 def _walk(node: object):

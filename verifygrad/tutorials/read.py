@@ -22,6 +22,7 @@ from verifygrad.tutorials.findings import (
     last_shown,
     math_spans,
     prose_chains,
+    prose_functions,
     step_claims,
     tie_math,
     tie_outputs,
@@ -148,6 +149,7 @@ def _read(path: Path, text: str, document: Document) -> Tutorial:
                         findings.continued.add(len(findings.math))
                     findings.math.append((at, _where_in(block, at), statement, "LaTeX"))
             findings.math += [(line, _where_in(block, line), body, "text") for line, body in prose_chains(block)]
+            findings.math += [(line, _where_in(block, line), body, "text") for line, body in prose_functions(block)]
     if outputs:
         _tie(findings, reader, symbolic, displays, outputs)
     reading = reader.reading

@@ -157,7 +157,25 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
                 continue
             _add(draft, [], "value", "value", item)
             drafts.append(draft)
+    _named_apart(drafts)
     return drafts
+
+
+def _named_apart(drafts: list[Draft]) -> None:
+    """Two cases of one name (two steps of arithmetic on one line): the later ones are numbered, `#2`, `#3`.
+
+    NOTE: results are reported by case name: two of one name would report one's verdict for the other's claims."""
+    taken = {draft.name for draft in drafts}
+    seen: set[str] = set()
+    for draft in drafts:
+        name = draft.name
+        if name in seen:
+            number = 2
+            while f"{name}#{number}" in taken:
+                number += 1
+            draft.mapping["name"] = f"{name}#{number}"
+            taken.add(draft.name)
+        seen.add(draft.name)
 
 
 def _beyond_random(item: Found) -> bool:
