@@ -491,8 +491,8 @@ def _tie_chain(findings: Findings, reading: Reading, names: frozenset[str], side
     sides = [_UNREAD if side is None else side for side in sides]  # a side not read is skipped; the others still claim
     rounded = chain_steps(findings, sides, relations, line, where, source)
     head = sides[0]
-    if isinstance(head, Derivative) and (head.second or not head.of):
-        return  # NOTE: a second derivative (∂²f/∂x∂y) or an operator (d/dx) is not a claim about the code's gradient
+    if isinstance(head, Derivative) and not head.of and not head.second:
+        return  # NOTE: an operator (d/dx) is not a claim about the code's gradient; a second derivative is listed as not tied
     if isinstance(head, Derivative):
         _derivative_claims(findings, reading, head, sides[1:], line, where, source, text, rounded)
     elif head[0] == "name" and head[2] is None and head[1] in names:
