@@ -83,3 +83,17 @@ def test_paddle_clear_gradient_empties_the_gradient_and_to_tensor_of_a_tensor_ma
             "```\nTensor(shape=[2], dtype=float32, place=Place(cpu), stop_gradient=False,\n       [1., 1.])\n```\n")  # fmt: skip
     code, output = check(tmp_path, "paddle.md", text)
     assert code == 0 and "(printed output): ∂/∂x [1, 1]: holds" in output, output  # [3, 5] had the first gradient stayed
+
+
+def test_math_the_reader_half_follows_never_crashes_the_check(tmp_path: Path) -> None:
+    # a second derivative times a point, over a number (a Taylor term as d2l writes it): read or listed, never a traceback
+    text = "Near $x_0$: $f(x) = \\frac{\\frac{d^2 f}{dx^2} x_0}{2} (x - x_0)^2$ and so on.\n"
+    code, output = check(tmp_path, "taylor.md", text)
+    assert "Traceback" not in output and code in (0, 5), output
+
+
+def test_a_function_the_text_defines_is_its_own_where_the_code_differentiates_another_f_later(tmp_path: Path) -> None:
+    text = ("Consider $$f(x) = 3x^4 - 4x^3 - 12x^2.$$ It has derivative $$\\frac{df}{dx} = 12x^3 - 12x^2 - 24x.$$\n\n"
+            "Later, in code:\n\n```python\nimport torch\nx = torch.tensor(1.0, requires_grad=True)\nf = (x + 1) ** 2\nf.backward()\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "later.md", text)
+    assert code == 0 and "wrong" not in output and "proven" in output, output

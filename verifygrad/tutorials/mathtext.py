@@ -548,9 +548,9 @@ def _transposed(node: object) -> object:
 
 def _differential(node: object, names: frozenset[str]) -> str | None:
     """The name under a differential: `∂x`, `dx`, `d(x)`, `d x_i`, `d f(x)`; None if the node is not one."""
-    if isinstance(node, tuple) and node[0] == "bin" and node[1] == "*" and node[2][:2] in (("name", "∂"), ("name", "d")):
+    if isinstance(node, tuple) and node[0] == "bin" and node[1] == "*" and isinstance(node[2], tuple) and node[2][:2] in (("name", "∂"), ("name", "d")):
         inner = node[3]
-        return inner[1] if inner[0] == "name" or (inner[0] == "fn" and inner[2] == 0) else None
+        return inner[1] if isinstance(inner, tuple) and (inner[0] == "name" or (inner[0] == "fn" and inner[2] == 0)) else None
     if isinstance(node, tuple) and node[0] == "name" and node[1].startswith("d") and len(node[1]) > 1:
         rest = node[1][1:]
         if rest in names or node[1] not in names:

@@ -48,8 +48,10 @@ def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[D
     """The claims of the math about functions it defines itself, in document order; returns the statements read here
     (by index in ``findings.math``, so that they are not read again as claims about the code) and their derivations."""
     code = frozenset(name for name, _, _ in reading.bindings) | frozenset(name for name, _ in reading.leaves)
-    code_derivatives = {name for d in reading.derivations for name in (d.output_name, d.output.bound) if name}
-    code_derivatives |= {f"∂{leaf.name}" for d in reading.derivations for leaf in d.leaves}  # what the code differentiates by
+    code_derivatives: dict[str, list[int]] = {}  # what the code differentiates (and by what, `∂x`), at which lines
+    for d in reading.derivations:
+        for name in {d.output_name, d.output.bound, *(f"∂{leaf.name}" for leaf in d.leaves)} - {"", None}:
+            code_derivatives.setdefault(name, []).append(d.line)
     order = sorted((item[0], index) for index, item in enumerate(findings.math) if item[3] in ("LaTeX", "text"))
     functions, letters = _scan([findings.math[index][2] for _, index in order])
     reader = _Reader(findings, code, code_derivatives, functions, frozenset(letters) | code)
@@ -58,8 +60,8 @@ def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[D
         try:
             if reader.statement(line, where, text, source, index in findings.continued):
                 reader.handled.add(index)
-        except RecursionError:  # math nested too deeply: read (and listed) as a claim about the code, if at all
-            continue
+        except (RecursionError, TypeError, ValueError, IndexError, KeyError, AttributeError):
+            continue  # NOTE: nested too deeply, or a gap in the reader: read (and listed) as a claim about the code, never a crash
     return reader.handled, reader.derivations
 
 
@@ -102,7 +104,8 @@ def _params(items: list[str], start: int) -> int | None:
 
 
 class _Reader:
-    def __init__(self, findings: Findings, code: frozenset[str], code_derivatives: set[str], functions: frozenset[str], names: frozenset[str]):
+    def __init__(self, findings: Findings, code: frozenset[str], code_derivatives: dict[str, list[int]], functions: frozenset[str],
+                 names: frozenset[str]):  # fmt: skip
         self.findings = findings
         self.code = code
         self.code_derivatives = code_derivatives
@@ -114,11 +117,13 @@ class _Reader:
         self.derivations: list[Derivation] = []
         self.defining = False  # whether the last statement was a definition (an align's rows after it restate it)
         self.values: dict[str, tuple[str, int]] = {}  # a symbol the text gives a number (`$x = 3$`), and the line
+        self.line = 0  # the statement being read
 
     # -- one statement -------------------------------------------------------------------------------
 
     def statement(self, line: int, where: str, text: str, source: str, continued: bool = False) -> bool:
         """Reads one statement; True where it was about the prose's own functions (read here, not as code claims)."""
+        self.line = line
         try:
             sides, signs = read_chain(text, self.names, self.functions)
         except RecursionError:
@@ -139,7 +144,11 @@ class _Reader:
     def _reference(self, side: object) -> bool:
         """Whether a side names a derivative or value of a function the prose defines (or a known one)."""
         if isinstance(side, Derivative):  # NOTE: where the code differentiates by the same variable, the code's derivation is meant
-            return side.of in self.definitions and side.of not in self.code_derivatives and f"∂{side.wrt}" not in self.code_derivatives
+            if side.of not in self.definitions:
+                return False
+            since = self.definitions[side.of].line  # NOTE: the code's derivation is meant where it comes between the text's definition
+            code = [line for key in (side.of, f"∂{side.wrt}") for line in self.code_derivatives.get(key, [])]  # and this statement
+            return not any(since <= line <= self.line for line in code) and not (code and all(line <= since for line in code))
         if _operator(side) is not None:
             return self._concrete(side[3])
         if isinstance(side, tuple) and side[0] == "fn":
