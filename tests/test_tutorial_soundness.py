@@ -93,7 +93,7 @@ def test_math_the_reader_half_follows_never_crashes_the_check(tmp_path: Path) ->
 
 
 def test_a_function_the_text_defines_is_its_own_where_the_code_differentiates_another_f_later(tmp_path: Path) -> None:
-    text = ("Consider $$f(x) = 3x^4 - 4x^3 - 12x^2.$$ It has derivative $$\\frac{df}{dx} = 12x^3 - 12x^2 - 24x.$$\n\n"
+    text = ("Consider\n$$\nf(x) = 3x^4 - 4x^3 - 12x^2.\n$$\n\nIt has derivative\n$$\n\\frac{df}{dx} = 12x^3 - 12x^2 - 24x.\n$$\n\n"
             "Later, in code:\n\n```python\nimport torch\nx = torch.tensor(1.0, requires_grad=True)\nf = (x + 1) ** 2\nf.backward()\n```\n")  # fmt: skip
     code, output = check(tmp_path, "later.md", text)
     assert code == 0 and "wrong" not in output and "proven" in output, output

@@ -102,6 +102,7 @@ def read_chain(text: str, names: frozenset[str] = frozenset(), functions: frozen
     pieces: list[list[str]] = [[]]
     signs: list[str] = []
     depth = 0
+    text = re.sub(r"[.,;]\s*$", "", text.rstrip())  # NOTE: display math ends its sentence: `= 24x.` is 24x, not an unread side
     for token in tokens(text):
         if token in ("{", "(", "[", "\\begin"):
             depth += 1
