@@ -97,3 +97,10 @@ def test_a_function_the_text_defines_is_its_own_where_the_code_differentiates_an
             "Later, in code:\n\n```python\nimport torch\nx = torch.tensor(1.0, requires_grad=True)\nf = (x + 1) ** 2\nf.backward()\n```\n")  # fmt: skip
     code, output = check(tmp_path, "later.md", text)
     assert code == 0 and "wrong" not in output and "proven" in output, output
+
+
+def test_what_follows_an_approximation_in_a_chain_is_approximate_too(tmp_path: Path) -> None:
+    text = "Let $z(x) = \\sin(x^2)$.\n\nAt $x = 3$: $\\frac{dz}{dx} = 2x\\cos(x^2) \\approx 2x \\cdot -0.91 = 6 \\cdot -0.91 = -5.46$.\n"
+    code, output = check(tmp_path, "approx.md", text)
+    assert "wrong" not in output and code != 1, output
+    assert "(2 * x) * (-0.91) is written as approximate" in output, output

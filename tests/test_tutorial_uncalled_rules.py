@@ -36,3 +36,12 @@ def test_a_wrong_backward_never_applied_fails_naming_the_class_and_its_line(tmp_
 def test_tf_and_jax_rules_never_called_are_checked_too(tmp_path: Path, source: str, line: str) -> None:
     code, output = check(tmp_path, "rule.py", source)
     assert code == 0 and f"✓ {line}" in output and "proven" in output, output
+
+
+def test_a_rule_whose_backward_the_case_language_cannot_write_is_listed_not_an_error(tmp_path: Path) -> None:
+    source = ("import jax\n\n@jax.custom_vjp\ndef clip_gradient(lo, hi, x):\n    return x\n\ndef clip_gradient_fwd(lo, hi, x):\n"
+              "    return x, (lo, hi)\n\ndef clip_gradient_bwd(res, g):\n    lo, hi = res\n    return (None, None, jnp.clip(g, lo, hi))\n\n"
+              "clip_gradient.defvjp(clip_gradient_fwd, clip_gradient_bwd)\n")  # fmt: skip
+    code, output = check(tmp_path, "clip.py", source)
+    assert code == 5 and "ERROR" not in output, output
+    assert "the custom rule clip_gradient.backward: never applied to values the page shows" in output, output

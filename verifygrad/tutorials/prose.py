@@ -264,7 +264,8 @@ class _Reader:
                     continue  # a step written with derivatives or abstract functions: notation on the way
             evaluated = any(names_in(claimed) for _, claimed in claims)  # a formula, then numbers: it was evaluated somewhere
             for j, claimed in claims:
-                self._claim(definition, wrt, point, claimed, j > 0 and signs[j - 1] in APPROX, where_text, evaluated)
+                approximate = any(sign in APPROX for sign in signs[:j])  # NOTE: what follows an ≈ equals an approximation
+                self._claim(definition, wrt, point, claimed, approximate, where_text, evaluated)
 
     def _target(self, side: object) -> tuple[Definition, tuple[str, ...], dict[str, object], dict[str, str]] | str:
         """What a derivative reference differentiates: the definition, the variables, the renaming of the variables the

@@ -12,6 +12,8 @@ import ast
 
 import numpy as np
 
+from verifygrad.language.statements import compile_program
+from verifygrad.language.syntax import ExprError, NeedsValues
 from verifygrad.tutorials.blocks import CODE, Block
 from verifygrad.tutorials.interpret import CodeReader
 from verifygrad.tutorials.values import LEAF, Function, Tensor
@@ -39,7 +41,7 @@ def uncalled_rules(reader: CodeReader) -> None:
                 reader.reading.derivations += trial.reading.derivations
                 break
         else:
-            line = block.file_line(rule.line - 1) if block is not None else rule.line
+            line = block.file_line(rule.line - 1) if block is not None else function.line
             reader.reading.not_read.append((line, f"the custom rule {label}: never applied to values the page shows, and it did not "
                                                        f"read at generated inputs of shape {' or '.join(map(str, SHAPES))}"))  # fmt: skip
 
@@ -63,4 +65,15 @@ def _applied(reader: CodeReader, function: Function, shape: tuple[int, ...], blo
             trial.rule_claims(function, made, leaves, node)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError):  # NOTE: a gap in the reader, never a crash
         return None
-    return trial if trial.reading.rules else None
+    return trial if trial.reading.rules and all(_compiles(formula, parameters) for _, _, formula, *_ in trial.reading.rules) else None
+
+
+def _compiles(formula: str, names: list[str]) -> bool:
+    """Whether a rule's formula is a program of the case language (`return None, None, g` for inputs without a rule is not)."""
+    try:
+        compile_program(formula, names)
+    except NeedsValues:
+        return True  # in the language; it needs the inputs' values, which the case has
+    except ExprError:
+        return False
+    return True
