@@ -164,3 +164,34 @@ def test_softmax_and_cumsum_take_a_dtype(engine: str) -> None:
     value = float((soft * w).sum() + np.cumsum(X, 0).sum())
     grad = soft * (w - (soft * w).sum(1, keepdims=True)) + np.array([3.0, 2.0, 1.0])[:, None]
     assert_closed_form(engine, expr, {"x": X, "w": w}, value, {"x": grad})
+
+
+STACK = np.stack([A2, A2.T + np.eye(2)])  # two 2 x 2 matrices
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_det_inv_logdet_over_a_stack_of_matrices(engine: str) -> None:
+    """Each matrix of the stack on its own: d det/dA = det A^-T, d log|det|/dA = A^-T, d sum(inv A * w)/dA = -A^-T w A^-T."""
+    inverses = np.linalg.inv(STACK)
+    dets = np.linalg.det(STACK)
+    w = weights((2, 2, 2))
+    expr = "(torch.linalg.det(s) * v).sum() + torch.linalg.slogdet(s)[1].sum() + (torch.linalg.inv_ex(s)[0] * w).sum()"
+    v = np.array([1.5, -0.5])
+    value = float((dets * v).sum() + np.log(np.abs(dets)).sum() + (inverses * w).sum())
+    inverse_t = np.swapaxes(inverses, -1, -2)
+    grad = (dets * v)[:, None, None] * inverse_t + inverse_t - inverse_t @ w @ inverse_t
+    assert_closed_form(engine, expr, {"s": STACK, "v": v, "w": w}, value, {"s": grad})
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "sympy"])
+def test_empty_matrices_have_determinant_one_and_empty_inverses(engine: str) -> None:
+    assert_closed_form(engine, "torch.linalg.det(e) + torch.logdet(e) + torch.inverse(e).sum()", {"e": np.zeros((0, 0))}, 1.0, {"e": np.zeros((0, 0))})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_solve_ex_is_solve(engine: str) -> None:
+    b = X[:2, 0]
+    x = np.linalg.solve(A2, b)
+    w = weights((2,))
+    grad_b = np.linalg.solve(A2.T, w)
+    assert_closed_form(engine, "(torch.linalg.solve_ex(a, b)[0] * w).sum()", {"a": A2, "b": b, "w": w}, float(x @ w), {"b": grad_b, "a": -np.outer(grad_b, x)})

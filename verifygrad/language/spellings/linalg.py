@@ -294,6 +294,17 @@ def _slogdet(call: Call) -> int:
     return g.op("logabsdet", x) if part_index(call) == 1 else g.op("sign", g.op("det", x))
 
 
+def _lapack_ex(op: str, arity: int) -> Function:
+    """linalg.inv_ex(A)[0], linalg.solve_ex(A, B)[0]: inv and solve; [1] is LAPACK's info code, nothing to differentiate."""
+
+    def compose(call: Call) -> int:
+        if part_index(call) != 0:
+            raise ExprError(f"{call.graph.name}()[1] is LAPACK's info code, not a tensor: take [0]", call.graph.col)
+        return call.graph.op(op, *call.tensors)
+
+    return spelling(compose, (arity, arity), keywords=("check_errors", PART))
+
+
 _NORM = ("dim", "keepdim")
 
 SPELLINGS: dict[str, Function] = {
@@ -308,6 +319,8 @@ SPELLINGS: dict[str, Function] = {
     "inv": alias("inv"),
     "inverse": alias("inv"),
     "solve": alias("solve", 2),
+    "inv_ex": _lapack_ex("inv", 1),
+    "solve_ex": _lapack_ex("solve", 2),
     "cholesky": alias("cholesky"),
     "einsum": spelling(_einsum, (1, 16), keywords=("equation",)),
     "tensordot": spelling(_tensordot, (2, 2), keywords=("dims", "axes")),
