@@ -195,3 +195,37 @@ def test_solve_ex_is_solve(engine: str) -> None:
     w = weights((2,))
     grad_b = np.linalg.solve(A2.T, w)
     assert_closed_form(engine, "(torch.linalg.solve_ex(a, b)[0] * w).sum()", {"a": A2, "b": b, "w": w}, float(x @ w), {"b": grad_b, "a": -np.outer(grad_b, x)})
+
+
+T = RNG.normal(size=(2, 3, 4))
+LSE_01 = np.log(np.exp(T).sum((0, 1)))
+CLAMPED = np.minimum(T, 0.3).sum() + np.maximum(T, -0.2).sum()
+DIFF_GRAD = np.zeros(T.shape)
+DIFF_GRAD[..., -1], DIFF_GRAD[..., 0] = 1.0, -1.0  # the sum of differences along dim 2 telescopes to last - first
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("expr", "value", "grad"),
+    [
+        ("torch.logsumexp(t, (0, 1), False).sum()", LSE_01.sum(), np.exp(T) / np.exp(T).sum((0, 1))),
+        ("torch.logsumexp(t, (-1, -3), True).sum()", np.log(np.exp(T).sum((0, 2))).sum(), np.exp(T) / np.exp(T).sum((0, 2), keepdims=True)),
+        ("(torch.sum(t, (0, 2), True) * torch.ones(1, 3, 1) * 2).sum()", 2 * T.sum(), np.full(T.shape, 2.0)),
+        ("torch.mean(t, (2, -3)).sum()", T.mean((0, 2)).sum(), np.full(T.shape, 1 / 8)),
+        ("(torch.max(t, 1, True)[0] * torch.ones(2, 1, 4)).sum()", T.max(1).sum(), (T.max(1, keepdims=True) == T) * 1.0),
+        ("torch.squeeze(t[:, None, :, None], (1, -1)).sum() + torch.squeeze(t, ()).sum()", 2 * T.sum(), np.full(T.shape, 2.0)),
+        (
+            "torch.clamp(t, None, 0.3).sum() + torch.clamp(t, -0.2, None).sum()",
+            np.minimum(T, 0.3).sum() + np.maximum(T, -0.2).sum(),
+            (T < 0.3) + (T > -0.2) * 1.0,
+        ),
+        (
+            "torch.diff(t, 1, 2, None, None).sum()",
+            np.diff(T, 1, 2).sum(),
+            np.pad(np.ones((2, 3, 1)), ((0, 0), (0, 0), (3, 0))) - np.pad(np.ones((2, 3, 1)), ((0, 0), (0, 0), (0, 3))),
+        ),
+    ],
+)
+def test_tuple_dims_positional_keepdim_and_none(engine: str, expr: str, value: float, grad: np.ndarray) -> None:
+    """A tuple of dims reduces over each; True after the dim is keepdim; None for a parameter is its default."""
+    assert_closed_form(engine, expr, {"t": T}, value, {"t": grad})

@@ -21,7 +21,7 @@ import numpy as np
 from verifygrad.language import constants, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
 from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR
-from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues
+from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues, dims_in_removal_order
 from verifygrad.language.syntax import bool_literal as _bool_literal
 from verifygrad.language.syntax import column as _col
 from verifygrad.language.syntax import dotted as _dotted
@@ -379,7 +379,10 @@ class _Builder:
         optional = name in spellings.OPTIONAL_TENSORS
         args = receiver + [NO_TENSOR if optional and _is_none(arg) else self.visit(arg, depth + 1) for arg in tensors]
         # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.
-        dims = [_int_literal(arg, "a dimension") if _is_dim_literal(name, arg) else _literal(arg) for arg in literals]
+        dims = [
+            None if _is_none(arg) else _int_literal(arg, "a dimension") if _is_dim_literal(name, arg) and not _is_written_out(arg) else _literal(arg)
+            for arg in literals
+        ]
         keywords = {k.arg: k.value for k in node.keywords}
         if name in DTYPE_KEYWORD and "dtype" in keywords:
             _dtype_literal(keywords.pop("dtype"))  # NOTE: the case's dtype computes; torch's own call takes the one written
@@ -497,7 +500,14 @@ def _is_number(node: ast.AST) -> bool:
 
 
 def _is_dim_literal(name: str, arg: ast.AST) -> bool:
+    if name in TUPLE_DIMS and (isinstance(arg, ast.Tuple) or (isinstance(arg, ast.Constant) and isinstance(arg.value, bool))):
+        return True
     return name in DIM_POSITIONAL and isinstance(arg, (ast.Constant, ast.UnaryOp)) and _is_int(arg)
+
+
+def _is_written_out(node: ast.AST) -> bool:
+    """A tuple of dims or a bool written positionally: read as written, not as one integer dim."""
+    return isinstance(node, ast.Tuple) or (isinstance(node, ast.Constant) and isinstance(node.value, bool))
 
 
 def _is_int(node: ast.AST) -> bool:
@@ -559,8 +569,17 @@ def _primitive(op: str, ndims: tuple[frozenset[int], ...] | None = None) -> Call
 
 
 def _reduction(op: str) -> Callable[..., int]:
+    """sum/mean/logsumexp(x, dim=None, keepdim=False): dim an int or a tuple of dims (reduced one at a time: the mean of
+    equal-sized means, the logsumexp of logsumexps)."""
+
     def build(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
-        return b.add(op, tuple(args), col, name, **_reduction_attrs(name, keywords, dims, col))
+        attrs = _reduction_attrs(name, keywords, dims, col, several=True)
+        if not isinstance(attrs["dim"], tuple):
+            return b.add(op, tuple(args), col, name, **attrs)
+        out = args[0]
+        for dim in dims_in_removal_order(attrs["dim"], lambda: len(b.known_shape(args[0], col, f"{name}() over dims of both signs"))):
+            out = b.add(op, (out,), col, name, dim=dim, keepdim=attrs["keepdim"])
+        return out
 
     return build
 
@@ -582,6 +601,8 @@ def _same(b: _Builder, name: str, args: list[int], keywords, col: int, dims: lis
 
 _REDUCE_KW = frozenset({"dim", "axis", "keepdim", "keepdims"})
 DIM_POSITIONAL = {"sum", "mean", "logsumexp", "transpose", *spellings.DIM_POSITIONAL}
+# Reductions whose positional dims may be a tuple and whose keepdim may follow positionally: torch.logsumexp(x, (0, 1), True).
+TUPLE_DIMS = frozenset({"sum", "mean", "logsumexp", "squeeze", "max", "min"})
 
 FUNCTIONS: dict[str, Function] = {
     **{name: Function(_primitive(name), (1, 1)) for name in

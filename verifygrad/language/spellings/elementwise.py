@@ -7,7 +7,7 @@ import dataclasses
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import METHOD_ONLY, Builder, Call, Compose, Graph, alias, spelling, unary
+from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR, Builder, Call, Compose, Graph, alias, spelling, unary
 from verifygrad.language.syntax import ExprError, Function, column
 
 
@@ -52,9 +52,11 @@ def clamp_between(g: Graph, x: int, low: int | None, high: int | None) -> int:
 
 
 def _bound(call: Call, key: str) -> int | None:
-    """A clamp bound: a positional node, or a keyword literal number."""
+    """A clamp bound: a positional node, or a keyword literal number; None (written or not) is no bound."""
     given = call.params.get(key)
-    if given is None or isinstance(given, int):
+    if given is None or given == NO_TENSOR or (isinstance(given, ast.Constant) and given.value is None):
+        return None
+    if isinstance(given, int):
         return given
     return call.graph.const(call.number(key, 0.0))
 
@@ -253,6 +255,8 @@ SPELLINGS: dict[str, Function] = {
         (("le", "less_equal"), ast.LtE), (("eq", "equal"), ast.Eq), (("ne", "not_equal"), ast.NotEq)) for name in names},
 }  # fmt: skip
 
+# clamp(x, None, hi): a bound written None is no bound.
+OPTIONAL_TENSORS = frozenset({"clamp", "clip"})
 UNSUPPORTED = dict.fromkeys(("complex", "imag", "angle", "view_as_complex", "polar"), "complex numbers")
 # Of a real tensor (every tensor here is real), its conjugate and real part are the tensor itself, as in torch.
 ALIASES = {**dict.fromkeys(("conj", "conj_physical", "resolve_conj", "resolve_neg", "real"), "clone"), "float_power": "pow"}

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from verifygrad.language.spellings.compose import PART, Call, Compose, Graph, along, dim_of, ints, nested_tuple, part_index, spelling, whole_numbers
-from verifygrad.language.syntax import ExprError, Function, literal
+from verifygrad.language.syntax import ExprError, Function, dims_in_removal_order, literal
 
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
 SEQUENCES = frozenset({"multi_dot", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack"})
@@ -37,7 +37,14 @@ def _unsqueeze(call: Call) -> int:
 
 
 def _squeeze(call: Call) -> int:
-    return call.graph.op("squeeze", call.tensors[0], dim=call.dim())
+    """squeeze(x, dim=None): every dim of size 1, or dim (an int, or a tuple of them: () squeezes none) where its size is 1."""
+    given = call.literal("dim", 0, None) if "dim" in call.params or "axis" not in call.params else call.literal("axis", 0, None)
+    if not isinstance(given, (list, tuple)):
+        return call.graph.op("squeeze", call.tensors[0], dim=call.dim())
+    out, g = call.tensors[0], call.graph
+    for dim in dims_in_removal_order(ints(list(given), "its dims", call), lambda: len(g.builder.known_shape(call.tensors[0], g.col, f"{g.name}()"))):
+        out = g.op("squeeze", out, dim=dim)
+    return out
 
 
 def _tile(call: Call) -> int:
