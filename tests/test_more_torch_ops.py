@@ -229,3 +229,11 @@ DIFF_GRAD[..., -1], DIFF_GRAD[..., 0] = 1.0, -1.0  # the sum of differences alon
 def test_tuple_dims_positional_keepdim_and_none(engine: str, expr: str, value: float, grad: np.ndarray) -> None:
     """A tuple of dims reduces over each; True after the dim is keepdim; None for a parameter is its default."""
     assert_closed_form(engine, expr, {"t": T}, value, {"t": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_0d_tensor_reduced_over_dim_0_or_minus_1_is_itself(engine: str) -> None:
+    """torch reads dim 0 (or -1) of a 0-d tensor as the tensor itself: sum, mean, amax, logsumexp, cumsum, softmax."""
+    s = np.array(0.7)
+    expr = "torch.sum(s, 0) + torch.mean(s, -1, keepdim=True) * 2 + torch.amax(s, 0) + torch.logsumexp(s, 0) + torch.cumsum(s, 0) + torch.softmax(s, 0)"
+    assert_closed_form(engine, expr, {"s": s}, 6 * 0.7 + 1.0, {"s": np.array(6.0)})

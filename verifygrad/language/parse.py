@@ -143,6 +143,27 @@ class Program:
         node = self.nodes[index]
         return f"line {node.line}, column {node.col}" if node.line else f"column {node.col}"
 
+    def scalar_dims_read(self, input_shapes: dict[str, Shape]) -> Program:
+        """The program with each reduction or scan of a 0-d tensor over dim 0 or -1 read as torch reads it: over the
+        tensor itself (a sum over every dim; a cumsum is the tensor). Nodes keep their places (calls point at them)."""
+        nodes, shapes = list(self.nodes), []
+        for i, node in enumerate(nodes):
+            if node.op in ("input", "const"):
+                shape = input_shapes.get(node.attrs["name"]) if node.op == "input" else node.attrs["value"].shape
+                if shape is None:
+                    return self  # NOTE: shapes() names the unknown input
+                shapes.append(shape)
+                continue
+            args = [shapes[j] for j in node.args]
+            if node.op in SCALAR_DIM_OPS and args and args[0] == () and node.attrs.get("dim") in (0, -1):
+                attrs = {"shape": ()} if node.op in ("cumsum", "cumprod") else {**node.attrs, "dim": None, "keepdim": False}
+                nodes[i] = node = dataclasses.replace(node, op="reshape" if node.op in ("cumsum", "cumprod") else node.op, attrs=attrs)
+            try:
+                shapes.append(OPS[node.op].shape(*args, **node.attrs))
+            except ShapeError:
+                return self  # NOTE: shapes() says what is wrong
+        return self if tuple(nodes) == self.nodes else dataclasses.replace(self, nodes=tuple(nodes))
+
     def shapes(self, input_shapes: dict[str, Shape]) -> list[Shape]:
         """Shape of every node; raises ExprError naming the column on a shape error."""
         shapes: list[Shape] = []
@@ -545,6 +566,8 @@ _OPERATOR_NAMES = {
 }  # fmt: skip
 
 TRANSPOSES = ("T", "H", "mT", "mH")
+# Reductions and scans that torch applies to a 0-d tensor over dim 0 or -1 (the tensor itself).
+SCALAR_DIM_OPS = frozenset({"sum", "mean", "logsumexp", "amax", "amin", "prod", "cumsum", "cumprod"})
 # Calls that take a dtype= to compute in (torch.softmax(x, 0, dtype=torch.float64)): the case computes in its own dtype.
 DTYPE_KEYWORD = frozenset({"softmax", "log_softmax", "softmin", "cumsum", "cumprod", "sum", "mean", "prod", "nansum", "nanmean"})
 DTYPES = {"torch.float64": "float64", "torch.double": "float64", "torch.float32": "float32", "torch.float": "float32"}
