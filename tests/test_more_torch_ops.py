@@ -237,3 +237,27 @@ def test_a_0d_tensor_reduced_over_dim_0_or_minus_1_is_itself(engine: str) -> Non
     s = np.array(0.7)
     expr = "torch.sum(s, 0) + torch.mean(s, -1, keepdim=True) * 2 + torch.amax(s, 0) + torch.logsumexp(s, 0) + torch.cumsum(s, 0) + torch.softmax(s, 0)"
     assert_closed_form(engine, expr, {"s": s}, 6 * 0.7 + 1.0, {"s": np.array(6.0)})
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "sympy"])  # NOTE: fd's step may cross a jump 10**-3 apart
+def test_round_to_decimals_is_torchs_scaled_round(engine: str) -> None:
+    """round(x, 3) = round(1000 x) / 1000, round(x, -2) = round(x / 100) * 100 (halves to even); a step function: slope 0."""
+    x = np.array([1.2344, -2.71828, 1234.5678, -49.999])
+    value = float((np.round(x * 1000) / 1000).sum() + (np.round(x / 100) * 100).sum())
+    assert_closed_form(engine, "torch.round(x, decimals=3).sum() + torch.round(x, decimals=-2).sum()", {"x": x}, value, {"x": np.zeros(4)})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_normalize_with_p_and_prelu_with_a_keyword_weight(engine: str) -> None:
+    """normalize(x, p=3, dim=0) = x / ||x||_3 per column; prelu(x, weight=w) = relu(x) - w relu(-x)."""
+    norms = (np.abs(X) ** 3).sum(0) ** (1 / 3)
+    y = X / norms
+    w = weights(X.shape)
+    # d/dx of sum(y * w) per column: w / n - (sum(x w) / n^2) * |x|^2 sign(x) / n^2
+    grad = w / norms - (X * w).sum(0) / norms**2 * np.abs(X) ** 2 * np.sign(X) / norms**2
+    slope = np.array([0.25])
+    expr = "(F.normalize(x, p=3.0, dim=0) * w).sum() + F.prelu(x, weight=s).sum()"
+    prelu = np.where(X > 0, X, 0.25 * X)
+    assert_closed_form(
+        engine, expr, {"x": X, "w": w, "s": slope}, float((y * w).sum() + prelu.sum()), {"x": grad + np.where(X > 0, 1.0, 0.25), "s": [np.minimum(X, 0).sum()]}
+    )

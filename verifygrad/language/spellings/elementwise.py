@@ -92,9 +92,17 @@ def _logaddexp(call: Call, base: float = 1.0) -> int:
 
 
 def _round(call: Call) -> int:
-    if call.number("decimals", 0) != 0:
-        raise ExprError("not supported yet: round() to decimals other than 0", call.graph.col)
-    return call.graph.op("round", call.tensors[0])
+    """round(x, decimals=0), halves to even: torch's round(x * 10**d) / 10**d, or round(x / 10**-d) * 10**-d below 0
+    (the same roundings as torch's own, so the same floats)."""
+    g, x, decimals = call.graph, call.tensors[0], call.number("decimals", 0)
+    if decimals != int(decimals) or abs(decimals) > 300:
+        raise ExprError(f"{g.name}() takes decimals as a whole number", g.col)
+    if decimals == 0:
+        return g.op("round", x)
+    scale = g.const(10.0 ** abs(int(decimals)))
+    if decimals > 0:
+        return g.op("div", g.op("round", g.op("mul", x, scale)), scale)
+    return g.op("mul", g.op("round", g.op("div", x, scale)), scale)
 
 
 def modulo(b: Builder, x: int, y: int, col: int, name: str = "%") -> int:
