@@ -261,3 +261,95 @@ def test_normalize_with_p_and_prelu_with_a_keyword_weight(engine: str) -> None:
     assert_closed_form(
         engine, expr, {"x": X, "w": w, "s": slope}, float((y * w).sum() + prelu.sum()), {"x": grad + np.where(X > 0, 1.0, 0.25), "s": [np.minimum(X, 0).sum()]}
     )
+
+
+P = np.array([[0.3, -1.2, 0.8], [1.1, 0.4, -0.6]])
+Q = np.array([[0.5, 0.2, -0.9], [-0.7, 1.3, 0.1]])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cosine_embedding_loss(engine: str) -> None:
+    """Row 0 with y = 1: 1 - cos; row 1 with y = -1: max(0, cos - margin) (cos here above the margin)."""
+    y = np.array([1.0, -1.0])
+    na, nb = np.sqrt((P * P).sum(1) + 1e-12), np.sqrt((Q * Q).sum(1) + 1e-12)
+    cos = (P * Q).sum(1) / (na * nb)
+    margin = -0.9
+    value = (1 - cos[0]) + (cos[1] - margin)
+    dcos_p = Q / (na * nb)[:, None] - cos[:, None] * P / (na**2)[:, None]
+    dcos_q = P / (na * nb)[:, None] - cos[:, None] * Q / (nb**2)[:, None]
+    sign = np.array([-1.0, 1.0])[:, None]
+    expr = f"F.cosine_embedding_loss(p, q, y, margin={margin}, reduction='sum')"
+    assert_closed_form(engine, expr, {"p": P, "q": Q, "y": y}, value, {"p": sign * dcos_p, "q": sign * dcos_q})
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "sympy"])  # NOTE: fd sees the clamp, which torch's gradient ignores
+def test_gaussian_nll_loss_clamps_var_in_value_only(engine: str) -> None:
+    """(log v + d^2 / v) / 2 per element, v = max(var, eps); the gradient in var as if it were not clamped (torch)."""
+    var = np.array([[0.5, 1e-9, 2.0], [0.3, 1.5, 1e-8]])
+    eps = 1e-6
+    v = np.maximum(var, eps)
+    d = P - Q
+    value = (0.5 * (np.log(v) + d * d / v)).mean() + 0.5 * np.log(2 * np.pi)
+    grads = {"p": d / v / 6, "q": -d / v / 6, "var": 0.5 * (1 / v - d * d / v**2) / 6}
+    assert_closed_form(engine, "F.gaussian_nll_loss(p, q, var, full=True)", {"p": P, "q": Q, "var": var}, value, grads)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_multilabel_soft_margin_loss(engine: str) -> None:
+    y = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    w = np.array([0.5, 2.0, 1.0])
+    log_sig, log_sig_neg = -np.log1p(np.exp(-P)), -np.log1p(np.exp(P))
+    loss = -(y * log_sig + (1 - y) * log_sig_neg) * w
+    sig = 1 / (1 + np.exp(-P))
+    grads = {"p": (sig - y) * w / 3 / 2, "y": -(log_sig - log_sig_neg) * w / 3 / 2}
+    assert_closed_form(engine, "F.multilabel_soft_margin_loss(p, y, weight=w)", {"p": P, "y": y, "w": w}, loss.mean(1).mean(), grads)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_trapezoid_rules(engine: str) -> None:
+    """sum of (x[i+1] - x[i]) (y[i+1] + y[i]) / 2 along the last dim; without x, dx = 1; cumulative: the running sums."""
+    x = np.array([0.0, 0.5, 1.5])
+    steps = np.diff(x)
+    area = ((P[:, 1:] + P[:, :-1]) * steps / 2).sum()
+    running = np.cumsum((Q[:, 1:] + Q[:, :-1]) / 2, 1).sum()
+    expr = "torch.trapezoid(p, x).sum() + torch.cumulative_trapezoid(q).sum()"
+    grad_p = np.array([steps[0] / 2, (steps[0] + steps[1]) / 2, steps[1] / 2]) * np.ones((2, 1))
+    grad_q = np.array([[1.0, 1.5, 0.5]] * 2)  # y0 in both running sums, y1 in both (twice half), y2 in the last
+    grad_x = np.array([-(P[:, 1] + P[:, 0]).sum() / 2, ((P[:, 1] + P[:, 0]) - (P[:, 2] + P[:, 1])).sum() / 2, (P[:, 2] + P[:, 1]).sum() / 2])
+    assert_closed_form(engine, expr, {"p": P, "q": Q, "x": x}, area + running, {"p": grad_p, "q": grad_q, "x": grad_x})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_pdist_and_bilinear(engine: str) -> None:
+    rows = np.vstack([P, Q[:1]])  # 3 rows: pairs (0, 1), (0, 2), (1, 2)
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    dists = np.array([np.linalg.norm(rows[i] - rows[j]) for i, j in pairs])
+    grad_rows = np.zeros_like(rows)
+    for (i, j), dist in zip(pairs, dists):
+        grad_rows[i] += (rows[i] - rows[j]) / dist
+        grad_rows[j] -= (rows[i] - rows[j]) / dist
+    weight = np.arange(1.0, 19.0).reshape(3, 3, 2) / 10
+    b = np.array([0.1, -0.2, 0.3])
+    x2 = Q[:, :2]
+    out = np.einsum("ni,kij,nj->nk", P, weight, x2) + b
+    expr = "F.pdist(r).sum() + F.bilinear(p, x2, w, b).sum()"
+    grads = {
+        "r": grad_rows,
+        "p": np.einsum("kij,nj->ni", weight, x2),
+        "x2": np.einsum("ni,kij->nj", P, weight),
+        "w": np.einsum("ni,nj->ij", P, x2)[None].repeat(3, 0),
+        "b": np.full(3, 2.0),
+    }
+    assert_closed_form(engine, expr, {"r": rows, "p": P, "x2": x2, "w": weight, "b": b}, dists.sum() + out.sum(), grads)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_narrow_and_index_fill_with_tensor_arguments(engine: str) -> None:
+    """narrow's start given as a 0-d tensor (its value); index_fill's value a 0-d tensor (which takes the gradient)."""
+    start, fill = np.array(1.0), np.array(2.5)
+    expr = "(torch.narrow(p, 1, s, 2) * q[:, :2]).sum() + torch.index_fill(p, 1, torch.tensor([0, 2]), c).sum()"
+    value = (P[:, 1:3] * Q[:, :2]).sum() + P[:, 1].sum() + 4 * 2.5
+    grad_p = np.zeros_like(P)
+    grad_p[:, 1:3] = Q[:, :2]
+    grad_p[:, 1] += 1
+    assert_closed_form(engine, expr, {"p": P, "q": Q, "s": start, "c": fill}, value, {"p": grad_p, "c": np.array(4.0)})

@@ -184,7 +184,56 @@ def _triplet_margin_loss(call: Call) -> int:
     return _reduce_loss(call, g.op("relu", g.op("add", g.op("sub", distance(a, positive), far), g.const(call.number("margin", 1.0)))))
 
 
+def _equal_to(g: Graph, y: int, value: float) -> int:
+    """1 where y equals value, else 0 (no gradient)."""
+    v = g.const(value)
+    return g.op("sub", g.const(1.0), g.op("add", g.op("gt", y, v), g.op("gt", v, y)))
+
+
+def _cosine_embedding_loss(call: Call) -> int:
+    """F.cosine_embedding_loss(x1, x2, y, margin=0): 1 - cos where y is 1, max(0, cos - margin) where y is -1 (0 for any
+    other y), cos along the last dim as torch computes it: x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12))."""
+    g, (a, b, y) = call.graph, call.tensors
+    eps = g.const(1e-12)
+    squares = [g.op("add", g.reduce("sum", g.op("mul", t, t), -1), eps) for t in (a, b)]
+    cos = g.op("div", g.reduce("sum", g.op("mul", a, b), -1), g.op("sqrt", g.op("mul", *squares)))
+    positive = g.op("select", _equal_to(g, y, 1.0), g.op("sub", g.const(1.0), cos))
+    negative = g.op("select", _equal_to(g, y, -1.0), g.op("relu", g.op("sub", cos, g.const(call.number("margin", 0.0)))))
+    return _reduce_loss(call, g.op("add", positive, negative))
+
+
+def _gaussian_nll_loss(call: Call) -> int:
+    """F.gaussian_nll_loss(x, target, var, full=False, eps=1e-6): (log v + (x - target)^2 / v) / 2 (+ log(2 pi) / 2 where
+    full), v = max(var, eps) in value while the gradient passes to var as if unclamped (torch clamps it under no_grad);
+    a var of x's shape less its last dim is one variance per row, as torch reads it."""
+    g, (x, target, var) = call.graph, call.tensors
+    x_shape, var_shape = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (x, var))
+    if var_shape != x_shape and var_shape == x_shape[:-1]:
+        var = g.op("expand_dims", var, dim=-1)
+    clamped = g.op("add", var, g.op("stop_gradient", g.op("sub", g.op("maximum", var, g.const(call.number("eps", 1e-6))), var)))
+    d = g.op("sub", x, target)
+    loss = g.scale(g.op("add", g.op("log", clamped), g.op("div", g.op("mul", d, d), clamped)), 0.5)
+    if call.flag("full", False):
+        loss = g.op("add", loss, g.scale(g.op("log", g.scale(g.pi(), 2.0)), 0.5))
+    return _reduce_loss(call, loss)
+
+
+def _multilabel_soft_margin_loss(call: Call) -> int:
+    """F.multilabel_soft_margin_loss(x, y, weight=None): -(y log s(x) + (1 - y) log s(-x)) (times weight), averaged over
+    the last dim (the classes), then reduced over the rest."""
+    g, x, y = call.graph, call.tensors[0], call.tensors[1]
+    weight = call.tensor("weight", 2)
+    log_sig = g.op("neg", g.op("softplus", g.op("neg", x)))
+    log_sig_neg = g.op("neg", g.op("softplus", x))
+    loss = g.op("neg", g.op("add", g.op("mul", y, log_sig), g.op("mul", g.op("sub", g.const(1.0), y), log_sig_neg)))
+    loss = loss if weight is None else g.op("mul", loss, weight)
+    return _reduce_loss(call, g.reduce("mean", loss, -1))
+
+
 SPELLINGS: dict[str, Function] = {
+    "cosine_embedding_loss": spelling(_cosine_embedding_loss, (3, 3), keywords=(*_LOSS, "margin")),
+    "gaussian_nll_loss": spelling(_gaussian_nll_loss, (3, 3), keywords=(*_LOSS, "full", "eps")),
+    "multilabel_soft_margin_loss": spelling(_multilabel_soft_margin_loss, (2, 3), keywords=(*_LOSS, "weight")),
     "poisson_nll_loss": spelling(_poisson_nll_loss, (2, 2), keywords=(*_LOSS, "log_input", "full", "eps", "size_average", "reduce")),
     "triplet_margin_loss": spelling(_triplet_margin_loss, (3, 3), keywords=(*_LOSS, "margin", "p", "eps", "swap", "size_average", "reduce")),
     "soft_margin_loss": spelling(_soft_margin_loss, (2, 2), keywords=_LOSS),
