@@ -353,3 +353,30 @@ def test_narrow_and_index_fill_with_tensor_arguments(engine: str) -> None:
     grad_p[:, 1:3] = Q[:, :2]
     grad_p[:, 1] += 1
     assert_closed_form(engine, expr, {"p": P, "q": Q, "s": start, "c": fill}, value, {"p": grad_p, "c": np.array(4.0)})
+
+
+U, W3 = np.array([0.5, -1.0, 2.0]), np.array([3.0, -0.25])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_meshgrid_cartesian_prod_combinations_block_diag(engine: str) -> None:
+    """Each output element is one input element: the gradient counts how often each element appears, times its weight."""
+    ij = np.meshgrid(U, W3, indexing="ij")[1]  # (3, 2): W3 along dim 1
+    xy = np.meshgrid(U, W3, indexing="xy")[0]  # (2, 3): U along dim 1
+    rows = np.array([[a, b] for a in U for b in W3])
+    pairs = np.array([[U[i], U[j]] for i in range(3) for j in range(i, 3)])  # with replacement
+    block = np.zeros((5, 5))
+    block[0, 0], block[1:3, 1:3] = 1.5, np.outer(U[:2], W3)
+    expr = (
+        "(torch.meshgrid(u, w, indexing='ij')[1] * m1).sum() + (torch.meshgrid([u, w], indexing='xy')[0] * m2).sum()"
+        " + (torch.cartesian_prod(u, w) * m3).sum() + (torch.combinations(u, r=2, with_replacement=True) * m4).sum()"
+        " + (torch.block_diag(c, torch.outer(u[:2], w), torch.zeros(2, 2)) * m5).sum()"
+    )
+    m1, m2, m3, m4, m5 = (weights(shape) for shape in ((3, 2), (2, 3), (6, 2), (6, 2), (5, 5)))
+    value = (ij * m1).sum() + (xy * m2).sum() + (rows * m3).sum() + (pairs * m4).sum() + (block * m5).sum()
+    in_pairs = np.array([m4[0].sum() + m4[1, 0] + m4[2, 0], m4[1, 1] + m4[3].sum() + m4[4, 0], m4[2, 1] + m4[4, 1] + m4[5].sum()])
+    grad_u = m2.sum(0) + m3[:, 0].reshape(3, 2).sum(1) + in_pairs
+    grad_u[:2] += (m5[1:3, 1:3] * W3).sum(1)
+    grad_w = m1.sum(0) + m3[:, 1].reshape(3, 2).sum(0) + (m5[1:3, 1:3] * U[:2, None]).sum(0)
+    inputs = {"u": U, "w": W3, "c": np.array(1.5), "m1": m1, "m2": m2, "m3": m3, "m4": m4, "m5": m5}
+    assert_closed_form(engine, expr, inputs, value, {"u": grad_u, "w": grad_w, "c": np.array(m5[0, 0])})

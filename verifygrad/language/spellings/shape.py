@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import itertools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,7 +14,7 @@ from verifygrad.language.spellings.compose import PART, Call, Compose, Graph, al
 from verifygrad.language.syntax import ExprError, Function, dims_in_removal_order, literal
 
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
-SEQUENCES = frozenset({"multi_dot", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack"})
+SEQUENCES = frozenset({"meshgrid", "multi_dot", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack"})
 
 
 def _shape_literal(call: Call) -> tuple[int, ...]:
@@ -400,6 +402,79 @@ def _tensor_split(default_dim: int | None) -> Compose:
     return compose
 
 
+def _joined(g: Graph, pieces: list[int], dim: int, stack: bool = False) -> int:
+    pieces = [g.op("expand_dims", piece, dim=dim) for piece in pieces] if stack else pieces
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = g.op("concat", out, piece, dim=dim)
+    return out
+
+
+def _grid(call: Call, k: int, indexing: str) -> int:
+    """The k-th tensor of meshgrid(*tensors, indexing): the 1-D tensor k laid along its own dim of the grid (the first
+    two dims swapped for 'xy') and repeated along the others; a 0-d tensor counts as one element."""
+    g = call.graph
+    sizes = [math.prod(_shape_of(call, t)) for t in call.tensors]
+    order = list(range(len(sizes)))
+    if indexing == "xy" and len(order) > 1:
+        order[0], order[1] = 1, 0
+    grid = tuple(sizes[order[d]] for d in range(len(sizes)))
+    along_dim = order.index(k)
+    lifted = g.op("reshape", call.tensors[k], shape=tuple(-1 if d == along_dim else 1 for d in range(len(sizes))))
+    return g.op("broadcast_to", lifted, shape=grid)
+
+
+def _meshgrid(call: Call) -> int:
+    """torch.meshgrid(*tensors, indexing='ij')[k], np.meshgrid's 'xy' likewise (each tensor 1-D or 0-d)."""
+    indexing = call.choice("indexing", ("ij", "xy"), "ij")
+    for t in call.tensors:
+        if len(_shape_of(call, t)) > 1:
+            raise ExprError(f"{call.graph.name}() takes 1-D tensors", call.graph.col)
+    k = part_index(call)
+    if k >= len(call.tensors):
+        raise ExprError(f"{call.graph.name}() makes {len(call.tensors)} tensors; there is no {k}", call.graph.col)
+    return _grid(call, k, indexing)
+
+
+def _cartesian_prod(call: Call) -> int:
+    """torch.cartesian_prod(*tensors): every combination of their elements, one row each, the last tensor fastest (a
+    single tensor is itself)."""
+    if len(call.tensors) == 1:
+        return call.tensors[0]
+    g = call.graph
+    columns = [g.op("reshape", _grid(call, k, "ij"), shape=(-1,)) for k in range(len(call.tensors))]
+    return _joined(g, columns, 1, stack=True)
+
+
+def _combinations(call: Call) -> int:
+    """torch.combinations(x, r=2, with_replacement=False) of a 1-D x: each r-combination of its elements (in
+    itertools' order) as a row; none (shape (0, r)) where r exceeds the elements."""
+    g, x = call.graph, call.tensors[0]
+    r = call.integer("r", 0, 2)
+    shape = _shape_of(call, x)
+    if len(shape) != 1 or r is None or r < 1:
+        raise ExprError(f"{g.name}() takes a 1-D tensor and r >= 1", g.col)
+    choose = itertools.combinations_with_replacement if call.flag("with_replacement", False) else itertools.combinations
+    rows = list(choose(range(shape[0]), r))
+    if not rows:
+        return g.op("reshape", g.op("index", x, key=(slice(0, 0),)), shape=(0, r))
+    return _joined(g, [g.op("index", x, key=(tuple(row[j] for row in rows),)) for j in range(r)], 1, stack=True)
+
+
+def _block_diag(call: Call) -> int:
+    """torch.block_diag(*tensors): each tensor (a 0-d one as 1 x 1, a 1-D one as one row) a block on the diagonal, zeros elsewhere."""
+    g = call.graph
+    blocks = []
+    for t in call.tensors:
+        shape = _shape_of(call, t)
+        if len(shape) > 2:
+            raise ExprError(f"{g.name}() takes tensors of at most 2 dims", g.col)
+        blocks.append(t if len(shape) == 2 else g.op("reshape", t, shape=(1, -1)))
+    widths = [(1, *_shape_of(call, t))[-1] for t in call.tensors]
+    rows = [g.op("pad", block, pairs=((sum(widths[:i]), sum(widths[i + 1 :])),)) for i, block in enumerate(blocks)]
+    return _joined(g, rows, 0)
+
+
 def _permute(call: Call) -> int:
     """torch.permute(x, dims) / x.permute(*dims): a sequence of transposes."""
     given = literal(call.params["dims"]) if isinstance(call.params.get("dims"), ast.AST) else call.dims
@@ -561,6 +636,10 @@ SPELLINGS: dict[str, Function] = {
     "take": spelling(_index_select, (1, 2), keywords=("axis",)),
     "rot90": spelling(_rot90, (1, 1), keywords=("k", "dims", "axes")),
     "expand_as": spelling(_as_other("broadcast_to"), (2, 2)),
+    "meshgrid": spelling(_meshgrid, (1, 16), keywords=("indexing", PART)),
+    "cartesian_prod": spelling(_cartesian_prod, (1, 16)),
+    "combinations": spelling(_combinations, (1, 1), keywords=("r", "with_replacement")),
+    "block_diag": spelling(_block_diag, (1, 16)),
     "view_as": spelling(_as_other("reshape"), (2, 2)),
     "reshape_as": spelling(_as_other("reshape"), (2, 2)),
     "atleast_1d": spelling(_at_least(1), (1, 1)),
@@ -582,7 +661,7 @@ LITERAL_POSITIONAL = frozenset({
     "split", "unbind", "chunk", "array_split", "np.split", "gather", "take_along_axis", "index_select", "take",
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
-    "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "combinations", "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
 })  # fmt: skip
 # torch's other names for a spelling above: the "_copy" twins of views (a copy has the view's values and gradient), the
 # "unsafe_" ones (the same values; only aliasing checks differ), split_with_sizes (split with a list of sizes).
