@@ -402,7 +402,8 @@ def _tensor_split(default_dim: int | None) -> Compose:
     return compose
 
 
-def _joined(g: Graph, pieces: list[int], dim: int, stack: bool = False) -> int:
+def _concatenated(g: Graph, pieces: list[int], dim: int, stack: bool = False) -> int:
+    """The pieces joined along dim (each given a new dim there first where ``stack``)."""
     pieces = [g.op("expand_dims", piece, dim=dim) for piece in pieces] if stack else pieces
     out = pieces[0]
     for piece in pieces[1:]:
@@ -443,7 +444,7 @@ def _cartesian_prod(call: Call) -> int:
         return call.tensors[0]
     g = call.graph
     columns = [g.op("reshape", _grid(call, k, "ij"), shape=(-1,)) for k in range(len(call.tensors))]
-    return _joined(g, columns, 1, stack=True)
+    return _concatenated(g, columns, 1, stack=True)
 
 
 def _combinations(call: Call) -> int:
@@ -458,7 +459,7 @@ def _combinations(call: Call) -> int:
     rows = list(choose(range(shape[0]), r))
     if not rows:
         return g.op("reshape", g.op("index", x, key=(slice(0, 0),)), shape=(0, r))
-    return _joined(g, [g.op("index", x, key=(tuple(row[j] for row in rows),)) for j in range(r)], 1, stack=True)
+    return _concatenated(g, [g.op("index", x, key=(tuple(row[j] for row in rows),)) for j in range(r)], 1, stack=True)
 
 
 def _block_diag(call: Call) -> int:
@@ -472,7 +473,7 @@ def _block_diag(call: Call) -> int:
         blocks.append(t if len(shape) == 2 else g.op("reshape", t, shape=(1, -1)))
     widths = [(1, *_shape_of(call, t))[-1] for t in call.tensors]
     rows = [g.op("pad", block, pairs=((sum(widths[:i]), sum(widths[i + 1 :])),)) for i, block in enumerate(blocks)]
-    return _joined(g, rows, 0)
+    return _concatenated(g, rows, 0)
 
 
 def _permute(call: Call) -> int:
