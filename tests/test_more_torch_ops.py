@@ -380,3 +380,56 @@ def test_meshgrid_cartesian_prod_combinations_block_diag(engine: str) -> None:
     grad_w = m1.sum(0) + m3[:, 1].reshape(3, 2).sum(0) + (m5[1:3, 1:3] * U[:2, None]).sum(0)
     inputs = {"u": U, "w": W3, "c": np.array(1.5), "m1": m1, "m2": m2, "m3": m3, "m4": m4, "m5": m5}
     assert_closed_form(engine, expr, inputs, value, {"u": grad_u, "w": grad_w, "c": np.array(m5[0, 0])})
+
+
+B = RNG.normal(size=(4, 2, 3))  # a batch of 4, 2 channels, 3 positions
+
+
+def batch_normalized(x: np.ndarray, eps: float) -> np.ndarray:
+    mean, var = x.mean((0, 2), keepdims=True), x.var((0, 2), keepdims=True)
+    return (x - mean) / np.sqrt(var + eps)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "fd"])  # NOTE: the gradient of a normalization is held in test_layers
+def test_native_norms_are_the_functional_ones_in_their_own_argument_order(engine: str) -> None:
+    """native_batch_norm(x, w, b, running_mean, running_var, training, momentum, eps)[0] is F.batch_norm(x, rm, rv, w, b,
+    training, momentum, eps); native_layer_norm(x, shape, w, b, eps)[0] is F.layer_norm; native_group_norm(x, w, b, N,
+    C, HxW, groups, eps)[0] is F.group_norm(x, groups, w, b, eps)."""
+    w, b = np.array([1.5, -0.5]), np.array([0.1, 0.2])
+    rm, rv = np.array([0.3, -0.2]), np.array([1.2, 0.8])
+    eps = 1e-3
+    trained = batch_normalized(B, eps) * w[:, None] + b[:, None]
+    evaluated = (B - rm[:, None]) / np.sqrt(rv[:, None] + eps) * w[:, None] + b[:, None]
+    rows = (B - B.mean(2, keepdims=True)) / np.sqrt(B.var(2, keepdims=True) + eps)
+    groups = (B.reshape(4, 1, 6) - B.reshape(4, 1, 6).mean(2, keepdims=True)) / np.sqrt(B.reshape(4, 1, 6).var(2, keepdims=True) + eps)
+    weights_t, weights_e = weights(B.shape), weights(B.shape)[::-1]
+    expr = (
+        f"(torch.native_batch_norm(x, w, b, torch.tensor([0.3, -0.2]), torch.tensor([1.2, 0.8]), True, 0.1, {eps})[0] * m).sum()"
+        f" + (torch._native_batch_norm_legit(x, w, b, torch.tensor([0.3, -0.2]), torch.tensor([1.2, 0.8]), False, 0.1, {eps})[0] * n).sum()"
+        f" + torch.native_layer_norm(x, (3,), None, None, {eps})[0].pow(2).sum()"
+        f" + torch.native_group_norm(x, None, None, 4, 2, 3, 1, {eps})[0].pow(3).sum()"
+    )
+    value = (trained * weights_t).sum() + (evaluated * weights_e).sum() + (rows**2).sum() + (groups**3).sum()
+    result = run_engine_value(engine, expr, {"x": B, "w": w, "b": b, "m": weights_t, "n": np.ascontiguousarray(weights_e)})
+    np.testing.assert_allclose(result, value, rtol=1e-11)
+
+
+def run_engine_value(engine: str, expr: str, inputs: dict) -> float:
+    from tests.helpers import make_problem
+    from verifygrad.engines import run_engine
+
+    result = run_engine(engine, make_problem(expr, **inputs))
+    assert result.ok, result.reason
+    return float(result.value)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unflatten_and_aminmax(engine: str) -> None:
+    expr = "(torch.unflatten(x, 1, (2, -1)) * w).sum() + torch.aminmax(x, dim=1)[0].sum() + torch.aminmax(x)[1]"
+    w = weights((3, 2, 2))
+    lowest, highest = X.argmin(1), np.unravel_index(X.argmax(), X.shape)
+    grad = w.reshape(3, 4).copy()
+    grad[np.arange(3), lowest] += 1
+    grad[highest] += 1
+    value = (X.reshape(3, 2, 2) * w).sum() + X.min(1).sum() + X.max()
+    assert_closed_form(engine, expr, {"x": X, "w": w}, value, {"x": grad})

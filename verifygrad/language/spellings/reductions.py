@@ -6,7 +6,7 @@ import ast
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import PART, Call, Compose, spelling
+from verifygrad.language.spellings.compose import PART, Call, Compose, part_index, spelling
 from verifygrad.language.syntax import ExprError, Function, literal
 
 _REDUCE = ("dim", "axis", "keepdim", "keepdims", PART)
@@ -130,7 +130,14 @@ def _diff(call: Call) -> int:
     return x
 
 
+def _aminmax(call: Call) -> int:
+    """torch.aminmax(x, *, dim=None, keepdim=False): [0] the minimum, [1] the maximum (amin's and amax's tie rule)."""
+    op = ("amin", "amax")[part_index(call)]
+    return call.graph.reduce(op, call.tensors[0], call.dim(), call.keepdim())
+
+
 SPELLINGS: dict[str, Function] = {
+    "aminmax": spelling(_aminmax, (1, 1), keywords=("dim", "keepdim", PART)),
     "var": spelling(lambda call: _variance(call, 1.0), (1, 1), keywords=_VARIANCE),
     "std": spelling(lambda call: _std(call, 1.0), (1, 1), keywords=_VARIANCE),
     "np.var": spelling(lambda call: _variance(call, 0.0), (1, 1), keywords=_VARIANCE),

@@ -332,6 +332,17 @@ def _at_least(n: int) -> Compose:
     return compose
 
 
+def _unflatten(call: Call) -> int:
+    """torch.unflatten(x, dim, sizes) / x.unflatten: dim split into sizes (one -1 allowed)."""
+    g, x = call.graph, call.tensors[0]
+    shape = _shape_of(call, x)
+    dim, sizes = call.integer("dim", 0, None), call.literal("sizes", 1, None)
+    if dim is None or not isinstance(sizes, list) or not all(type(n) is int for n in sizes):
+        raise ExprError(f"{g.name}() takes dim and sizes, e.g. unflatten(x, 0, (2, 3))", g.col)
+    dim %= max(len(shape), 1)
+    return g.op("reshape", x, shape=(*shape[:dim], *sizes, *shape[dim + 1 :]))
+
+
 def _sum_to_size(call: Call) -> int:
     """x.sum_to_size(*size): x summed down to size, as broadcasting's gradient is (size broadcasts to x's shape)."""
     given = call.literal("size", 0, None) if "size" in call.params else (call.dims[0] if len(call.dims) == 1 else call.dims)
@@ -647,6 +658,7 @@ SPELLINGS: dict[str, Function] = {
     "atleast_2d": spelling(_at_least(2), (1, 1)),
     "atleast_3d": spelling(_at_least(3), (1, 1)),
     "sum_to_size": spelling(_sum_to_size, (1, 1), keywords=("size",)),
+    "unflatten": spelling(_unflatten, (1, 1), keywords=("dim", "sizes")),
     "constant_pad_nd": spelling(_constant_pad_nd, (1, 1), keywords=("pad", "value")),
     "diag_embed": spelling(_diag_embed, (1, 1), keywords=("offset", "dim1", "dim2")),
     "diagflat": spelling(_diagflat, (1, 1), keywords=("offset", "k")),
@@ -662,7 +674,7 @@ LITERAL_POSITIONAL = frozenset({
     "split", "unbind", "chunk", "array_split", "np.split", "gather", "take_along_axis", "index_select", "take",
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
-    "combinations", "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "unflatten", "combinations", "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
 })  # fmt: skip
 # torch's other names for a spelling above: the "_copy" twins of views (a copy has the view's values and gradient), the
 # "unsafe_" ones (the same values; only aliasing checks differ), split_with_sizes (split with a list of sizes).
