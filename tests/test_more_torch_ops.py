@@ -433,3 +433,24 @@ def test_unflatten_and_aminmax(engine: str) -> None:
     grad[highest] += 1
     value = (X.reshape(3, 2, 2) * w).sum() + X.min(1).sum() + X.max()
     assert_closed_form(engine, expr, {"x": X, "w": w}, value, {"x": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("p", [1, 2])
+def test_multi_margin_loss(engine: str, p: int) -> None:
+    """Per sample: sum over i != y of max(0, margin - x[y] + x[i])**p times weight[y], over C; mean over the batch."""
+    y = np.array([2.0, 0.0])
+    cw = np.array([0.5, 1.0, 2.0])
+    margin = 0.8
+    value, grad = 0.0, np.zeros_like(P)
+    for n in range(2):
+        k = int(y[n])
+        for i in range(3):
+            z = margin - P[n, k] + P[n, i]
+            if i != k and z > 0:
+                value += cw[k] * z**p / 3 / 2
+                slope = cw[k] * p * z ** (p - 1) / 3 / 2
+                grad[n, i] += slope
+                grad[n, k] -= slope
+    expr = f"F.multi_margin_loss(x, y, p={p}, margin={margin}, weight=torch.tensor([0.5, 1.0, 2.0]))"  # NOTE: torch gives weight no gradient
+    assert_closed_form(engine, expr, {"x": P, "y": y}, value, {"x": grad})

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from verifygrad.language.spellings.compose import Call, Graph, spelling
 from verifygrad.language.spellings.linalg import vector_norm
-from verifygrad.language.syntax import Function
+from verifygrad.language.syntax import ExprError, Function
 
 REDUCTIONS = ("mean", "sum", "none")  # the `reduction=` of torch's losses
 
@@ -230,7 +230,31 @@ def _multilabel_soft_margin_loss(call: Call) -> int:
     return _reduce_loss(call, g.reduce("mean", loss, -1))
 
 
+def _multi_margin_loss(call: Call) -> int:
+    """F.multi_margin_loss(x, y, p=1, margin=1, weight=None): per sample, the sum over the classes i other than y of
+    max(0, margin - x[y] + x[i])**p (times weight[y]), over the number of classes; x (N, C), or one sample (C,) or ()."""
+    g, x, y = call.graph, call.tensors[0], call.tensors[1]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if len(shape) > 2:
+        raise ExprError(f"{g.name}() takes an input of (N, C), (C,) or one score", g.col)
+    batched = g.op("reshape", x, shape=(-1, shape[-1] if shape else 1))
+    target = g.op("reshape", y, shape=(-1,))
+    chosen = g.op("one_hot", target, batched)  # 1 at each sample's class (no gradient)
+    picked = g.reduce("sum", g.op("mul", chosen, batched), 1, keepdim=True)
+    hinge = g.op("relu", g.op("add", g.op("sub", g.const(call.number("margin", 1.0)), picked), batched))
+    power = call.number("p", 1.0)
+    if power not in (1.0, 2.0):
+        raise ExprError(f"{g.name}() takes p = 1 or 2, as torch", g.col)
+    terms = g.op("mul", hinge if power == 1 else g.op("mul", hinge, hinge), g.op("sub", g.const(1.0), chosen))
+    weight = call.tensor("weight", 2)
+    if weight is not None:
+        terms = g.op("mul", terms, g.reduce("sum", g.op("mul", chosen, weight), 1, keepdim=True))
+    per_sample = g.reduce("mean", terms, 1)
+    return _reduce_loss(call, per_sample if len(shape) == 2 else g.op("reshape", per_sample, shape=()))
+
+
 SPELLINGS: dict[str, Function] = {
+    "multi_margin_loss": spelling(_multi_margin_loss, (2, 3), keywords=(*_LOSS, "p", "margin", "weight")),
     "cosine_embedding_loss": spelling(_cosine_embedding_loss, (3, 3), keywords=(*_LOSS, "margin")),
     "gaussian_nll_loss": spelling(_gaussian_nll_loss, (3, 3), keywords=(*_LOSS, "full", "eps")),
     "multilabel_soft_margin_loss": spelling(_multilabel_soft_margin_loss, (2, 3), keywords=(*_LOSS, "weight")),
