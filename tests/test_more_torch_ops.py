@@ -454,3 +454,25 @@ def test_multi_margin_loss(engine: str, p: int) -> None:
                 grad[n, k] -= slope
     expr = f"F.multi_margin_loss(x, y, p={p}, margin={margin}, weight=torch.tensor([0.5, 1.0, 2.0]))"  # NOTE: torch gives weight no gradient
     assert_closed_form(engine, expr, {"x": P, "y": y}, value, {"x": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cov_and_corrcoef(engine: str) -> None:
+    """cov(x, fweights=f): columns counted f times, divided by sum(f) - 1; corrcoef: cov over the products of the
+    standard deviations. Both against numpy's own (np.cov with fweights, np.corrcoef), values and the gradient of
+    sum(cov * w) = 2 sum over columns f_k (x_k - m) ... written out below."""
+    f = np.array([1.0, 2.0, 1.0])
+    x = P  # 2 variables, 3 observations
+    cov = np.cov(x, fweights=f.astype(int))
+    w = weights((2, 2))
+    m = (x * f).sum(1, keepdims=True) / f.sum()
+    grad = (w + w.T) @ ((x - m) * f) / (f.sum() - 1)  # d/dx of sum(w * (x - m) F (x - m)^T) / (n - 1); the mean's share is 0
+    corr = np.corrcoef(x)
+    value = float((cov * w).sum() + corr[0, 1])
+    result_expr = "(torch.cov(x, fweights=f) * w).sum() + torch.corrcoef(x)[0, 1]"
+    c = np.cov(x)
+    d = np.sqrt(np.diag(c))
+    n = x.shape[1]
+    xc = x - x.mean(1, keepdims=True)
+    dr = (xc[1] / (d[0] * d[1]) - c[0, 1] / d[0] ** 3 / d[1] * xc[0]) / (n - 1), (xc[0] / (d[0] * d[1]) - c[0, 1] / d[1] ** 3 / d[0] * xc[1]) / (n - 1)
+    assert_closed_form(engine, result_expr, {"x": x, "f": f, "w": w}, value, {"x": grad + np.vstack(dr)})
