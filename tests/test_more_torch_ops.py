@@ -476,3 +476,19 @@ def test_cov_and_corrcoef(engine: str) -> None:
     xc = x - x.mean(1, keepdims=True)
     dr = (xc[1] / (d[0] * d[1]) - c[0, 1] / d[0] ** 3 / d[1] * xc[0]) / (n - 1), (xc[0] / (d[0] * d[1]) - c[0, 1] / d[1] ** 3 / d[0] * xc[1]) / (n - 1)
     assert_closed_form(engine, result_expr, {"x": x, "f": f, "w": w}, value, {"x": grad + np.vstack(dr)})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_multilabel_margin_loss_counts_a_repeated_class_twice(engine: str) -> None:
+    """Row 0 targets {2, 0} (then -1 ends the list); row 1 names class 0 twice: each (j, i) pair with j a target and i
+    not, max(0, 1 - x[j] + x[i]), summed, over C = 3, then the mean over the rows."""
+    y = np.array([[2.0, 0.0, -1.0], [0.0, 0.0, -1.0]])
+    pairs = [(0, 2, 1), (0, 0, 1), (1, 0, 1), (1, 0, 2), (1, 0, 1), (1, 0, 2)]
+    value, grad = 0.0, np.zeros_like(P)
+    for n, j, i in pairs:
+        z = 1 - P[n, j] + P[n, i]
+        if z > 0:
+            value += z / 3 / 2
+            grad[n, j] -= 1 / 6
+            grad[n, i] += 1 / 6
+    assert_closed_form(engine, "F.multilabel_margin_loss(x, y)", {"x": P, "y": y}, value, {"x": grad})

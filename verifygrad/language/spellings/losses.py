@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from verifygrad.language.spellings.compose import Call, Graph, spelling
 from verifygrad.language.spellings.linalg import vector_norm
 from verifygrad.language.syntax import ExprError, Function
@@ -253,7 +255,36 @@ def _multi_margin_loss(call: Call) -> int:
     return _reduce_loss(call, per_sample if len(shape) == 2 else g.op("reshape", per_sample, shape=()))
 
 
+def _multilabel_margin_loss(call: Call) -> int:
+    """F.multilabel_margin_loss(x, y): per sample, y's classes up to its first -1 are the targets J (fixed at the case's
+    values; a class named twice counts twice, as in torch); the loss is the sum over j in J and i not in J of
+    max(0, 1 - (x[j] - x[i])), over the number of classes."""
+    g, x, y = call.graph, call.tensors[0], call.tensors[1]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if len(shape) > 2:
+        raise ExprError(f"{g.name}() takes an input of (N, C), (C,) or one score", g.col)
+    classes = shape[-1] if shape else 1
+    labels = np.rint(np.asarray(g.builder.known_value(y, g.col, f"the target of {g.name}()"), dtype=float)).astype(int).reshape(-1, classes)
+    rows = g.op("reshape", x, shape=(-1, classes))
+    pairs = []  # (sample, target class, other class)
+    for n, row in enumerate(labels):
+        ending = list(row).index(-1) if -1 in row else classes
+        targets = [int(c) for c in row[:ending]]  # NOTE: as torch, a class named twice counts twice
+        pairs += [(n, j, i) for j in targets for i in range(classes) if i not in targets]
+    if not pairs:
+        per_sample = g.reduce("sum", g.op("mul", rows, g.const(0.0)), 1)
+    else:
+        sample, target, other = (tuple(p[k] for p in pairs) for k in range(3))
+        margins = g.op("relu", g.op("add", g.op("sub", g.const(1.0), g.op("index", rows, key=(sample, target))), g.op("index", rows, key=(sample, other))))
+        belongs = np.zeros((labels.shape[0], len(pairs)))
+        belongs[list(sample), range(len(pairs))] = 1.0
+        per_sample = g.op("matmul", g.const(belongs), margins)
+    per_sample = g.scale(per_sample, 1.0 / classes)
+    return _reduce_loss(call, per_sample if len(shape) == 2 else g.op("reshape", per_sample, shape=()))
+
+
 SPELLINGS: dict[str, Function] = {
+    "multilabel_margin_loss": spelling(_multilabel_margin_loss, (2, 2), keywords=_LOSS),
     "multi_margin_loss": spelling(_multi_margin_loss, (2, 3), keywords=(*_LOSS, "p", "margin", "weight")),
     "cosine_embedding_loss": spelling(_cosine_embedding_loss, (3, 3), keywords=(*_LOSS, "margin")),
     "gaussian_nll_loss": spelling(_gaussian_nll_loss, (3, 3), keywords=(*_LOSS, "full", "eps")),
