@@ -124,6 +124,7 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
         try:
             program = compile_case_program(case.expr, inputs, expr_line_offset(case), case.output)
             inputs.update(program.declared)  # x = torch.tensor(..., requires_grad=True) in the program itself
+            program = program.scalar_dims_read({name: value.shape for name, value in inputs.items()})
             marked += [name for name, _ in program.declared]
             if not inputs:
                 raise case.error("the case has no inputs: give `inputs:`, or create them in the program with requires_grad=True", "expr")

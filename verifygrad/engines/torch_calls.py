@@ -43,6 +43,7 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "index_add": ((2, "index", LONG),), "index_copy": ((2, "index", LONG),), "index_fill": ((2, "index", LONG),),
     "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),),
     **{f"max_unpool{n}d": ((1, "indices", LONG),) for n in (1, 2, 3)}, "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
+    "cov": ((9, "fweights", LONG),),
 }  # fmt: skip
 # Keywords torch.masked takes as boolean masks, whatever the function.
 MASK_KEYWORDS = {"torch.masked": frozenset({"mask", "input_mask", "other_mask"})}

@@ -281,9 +281,21 @@ def square_shape(x: Shape) -> Shape:
     return x
 
 
+def square_batch_shape(x: Shape) -> Shape:
+    """A stack of square matrices (..., n, n), as torch's linalg functions and numpy's take them."""
+    if len(x) < 2 or x[-1] != x[-2]:
+        raise ShapeError(f"needs a square matrix, got {fmt(x)}")
+    return x
+
+
 def det_shape(x: Shape) -> Shape:
-    square_shape(x)
-    return ()
+    """One determinant per matrix of the stack."""
+    return square_batch_shape(x)[:-2]
+
+
+def per_matrix(g: Any) -> Any:
+    """A value per matrix (..., ) lifted to (..., 1, 1), to scale each matrix of a stack."""
+    return prim.expand_dims(prim.expand_dims(g, dim=-1), dim=-1)
 
 
 def solve_shape(a: Shape, b: Shape) -> Shape:
@@ -955,11 +967,11 @@ OPS: dict[str, Op] = {
         Op("einsum", 2, arrays.einsum, einsum_vjps(), einsum_shape, torch="einsum", reads=(("y",), ("x",))),
         # axes: an int (the last n dims of x with the first n of y) or a pair of tuples of dims, as np.tensordot takes them.
         Op("tensordot", 2, lambda x, y, axes: np.tensordot(x, y, axes=axes), tensordot_vjps(), tensordot_shape, torch="tensordot", reads=(("y",), ("x",))),
-        Op("inv", 1, arrays.inv, (lambda g, ans, x: -(ans.T @ (g @ ans.T)),), square_shape, sympy="inv", torch="inv", reads=(("ans",),)),
+        Op("inv", 1, arrays.inv, (lambda g, ans, x: -(matrix_transpose(ans) @ (g @ matrix_transpose(ans))),), square_batch_shape, sympy="inv", torch="inv", reads=(("ans",),)),
         # NOTE: reads the lower triangle of x only (as LAPACK and torch do); not symmetric positive definite: nan.
         Op("cholesky", 1, arrays.cholesky, (cholesky_vjp,), square_shape, sympy="cholesky", torch="cholesky", reads=(("ans",),)),
-        Op("det", 1, np.linalg.det, (lambda g, ans, x: g * ans * prim.inv(x).T,), det_shape, sympy="det", torch="det", reads=(("ans", "x"),)),
-        Op("logabsdet", 1, arrays.logabsdet, (lambda g, ans, x: g * prim.inv(x).T,), det_shape, sympy="logabsdet", torch="logabsdet", reads=(("x",),)),
+        Op("det", 1, np.linalg.det, (lambda g, ans, x: per_matrix(g * ans) * matrix_transpose(prim.inv(x)),), det_shape, sympy="det", torch="det", reads=(("ans", "x"),)),
+        Op("logabsdet", 1, arrays.logabsdet, (lambda g, ans, x: per_matrix(g) * matrix_transpose(prim.inv(x)),), det_shape, sympy="logabsdet", torch="logabsdet", reads=(("x",),)),
         Op("solve", 2, arrays.solve, (solve_vjp_a, solve_vjp_b), solve_shape, sympy="solve", torch="solve", reads=(("ans", "x"), ("x",))),
         # --- special functions and the inverse trigonometric ones -------------------------------------------
         Op("erf", 1, erf, (erf_vjp,), same_shape, sympy="erf", torch="erf", reads=(("x",),)),

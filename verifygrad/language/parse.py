@@ -21,7 +21,7 @@ import numpy as np
 from verifygrad.language import constants, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
 from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR
-from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues
+from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues, dims_in_removal_order
 from verifygrad.language.syntax import bool_literal as _bool_literal
 from verifygrad.language.syntax import column as _col
 from verifygrad.language.syntax import dotted as _dotted
@@ -142,6 +142,27 @@ class Program:
         """Where node ``index`` was written: "column 5", or "line 3, column 5" in a program of several lines."""
         node = self.nodes[index]
         return f"line {node.line}, column {node.col}" if node.line else f"column {node.col}"
+
+    def scalar_dims_read(self, input_shapes: dict[str, Shape]) -> Program:
+        """The program with each reduction or scan of a 0-d tensor over dim 0 or -1 read as torch reads it: over the
+        tensor itself (a sum over every dim; a cumsum is the tensor). Nodes keep their places (calls point at them)."""
+        nodes, shapes = list(self.nodes), []
+        for i, node in enumerate(nodes):
+            if node.op in ("input", "const"):
+                shape = input_shapes.get(node.attrs["name"]) if node.op == "input" else node.attrs["value"].shape
+                if shape is None:
+                    return self  # NOTE: shapes() names the unknown input
+                shapes.append(shape)
+                continue
+            args = [shapes[j] for j in node.args]
+            if node.op in SCALAR_DIM_OPS and args and args[0] == () and node.attrs.get("dim") in (0, -1):
+                attrs = {"shape": ()} if node.op in ("cumsum", "cumprod") else {**node.attrs, "dim": None, "keepdim": False}
+                nodes[i] = node = dataclasses.replace(node, op="reshape" if node.op in ("cumsum", "cumprod") else node.op, attrs=attrs)
+            try:
+                shapes.append(OPS[node.op].shape(*args, **node.attrs))
+            except ShapeError:
+                return self  # NOTE: shapes() says what is wrong
+        return self if tuple(nodes) == self.nodes else dataclasses.replace(self, nodes=tuple(nodes))
 
     def shapes(self, input_shapes: dict[str, Shape]) -> list[Shape]:
         """Shape of every node; raises ExprError naming the column on a shape error."""
@@ -379,7 +400,10 @@ class _Builder:
         optional = name in spellings.OPTIONAL_TENSORS
         args = receiver + [NO_TENSOR if optional and _is_none(arg) else self.visit(arg, depth + 1) for arg in tensors]
         # A literal integer in positional place of a dim (sum(x, 0), transpose(x, 0, 1)) is an attribute.
-        dims = [_int_literal(arg, "a dimension") if _is_dim_literal(name, arg) else _literal(arg) for arg in literals]
+        dims = [
+            None if _is_none(arg) else _int_literal(arg, "a dimension") if _is_dim_literal(name, arg) and not _is_written_out(arg) else _literal(arg)
+            for arg in literals
+        ]
         keywords = {k.arg: k.value for k in node.keywords}
         if name in DTYPE_KEYWORD and "dtype" in keywords:
             _dtype_literal(keywords.pop("dtype"))  # NOTE: the case's dtype computes; torch's own call takes the one written
@@ -497,7 +521,14 @@ def _is_number(node: ast.AST) -> bool:
 
 
 def _is_dim_literal(name: str, arg: ast.AST) -> bool:
+    if name in TUPLE_DIMS and (isinstance(arg, ast.Tuple) or (isinstance(arg, ast.Constant) and isinstance(arg.value, bool))):
+        return True
     return name in DIM_POSITIONAL and isinstance(arg, (ast.Constant, ast.UnaryOp)) and _is_int(arg)
+
+
+def _is_written_out(node: ast.AST) -> bool:
+    """A tuple of dims or a bool written positionally: read as written, not as one integer dim."""
+    return isinstance(node, ast.Tuple) or (isinstance(node, ast.Constant) and isinstance(node.value, bool))
 
 
 def _is_int(node: ast.AST) -> bool:
@@ -535,6 +566,8 @@ _OPERATOR_NAMES = {
 }  # fmt: skip
 
 TRANSPOSES = ("T", "H", "mT", "mH")
+# Reductions and scans that torch applies to a 0-d tensor over dim 0 or -1 (the tensor itself).
+SCALAR_DIM_OPS = frozenset({"sum", "mean", "logsumexp", "amax", "amin", "prod", "cumsum", "cumprod"})
 # Calls that take a dtype= to compute in (torch.softmax(x, 0, dtype=torch.float64)): the case computes in its own dtype.
 DTYPE_KEYWORD = frozenset({"softmax", "log_softmax", "softmin", "cumsum", "cumprod", "sum", "mean", "prod", "nansum", "nanmean"})
 DTYPES = {"torch.float64": "float64", "torch.double": "float64", "torch.float32": "float32", "torch.float": "float32"}
@@ -559,8 +592,17 @@ def _primitive(op: str, ndims: tuple[frozenset[int], ...] | None = None) -> Call
 
 
 def _reduction(op: str) -> Callable[..., int]:
+    """sum/mean/logsumexp(x, dim=None, keepdim=False): dim an int or a tuple of dims (reduced one at a time: the mean of
+    equal-sized means, the logsumexp of logsumexps)."""
+
     def build(b: _Builder, name: str, args: list[int], keywords, col: int, dims: list[int]) -> int:
-        return b.add(op, tuple(args), col, name, **_reduction_attrs(name, keywords, dims, col))
+        attrs = _reduction_attrs(name, keywords, dims, col, several=True)
+        if not isinstance(attrs["dim"], tuple):
+            return b.add(op, tuple(args), col, name, **attrs)
+        out = args[0]
+        for dim in dims_in_removal_order(attrs["dim"], lambda: len(b.known_shape(args[0], col, f"{name}() over dims of both signs"))):
+            out = b.add(op, (out,), col, name, dim=dim, keepdim=attrs["keepdim"])
+        return out
 
     return build
 
@@ -582,6 +624,8 @@ def _same(b: _Builder, name: str, args: list[int], keywords, col: int, dims: lis
 
 _REDUCE_KW = frozenset({"dim", "axis", "keepdim", "keepdims"})
 DIM_POSITIONAL = {"sum", "mean", "logsumexp", "transpose", *spellings.DIM_POSITIONAL}
+# Reductions whose positional dims may be a tuple and whose keepdim may follow positionally: torch.logsumexp(x, (0, 1), True).
+TUPLE_DIMS = frozenset({"sum", "mean", "logsumexp", "squeeze", "max", "min"})
 
 FUNCTIONS: dict[str, Function] = {
     **{name: Function(_primitive(name), (1, 1)) for name in

@@ -76,7 +76,10 @@ def compile_program(text: str, inputs: Mapping[str, np.ndarray] | Collection[str
         if err.line is None and multiline:
             err.line = builder.line
         raise
-    return builder.finish(text, output_node)
+    program = builder.finish(text, output_node)
+    if isinstance(inputs, Mapping):  # the inputs' values, so their shapes: torch's reading of a 0-d tensor's dim 0
+        program = program.scalar_dims_read({name: np.shape(value) for name, value in inputs.items()})
+    return program
 
 
 def _statements(source: str) -> list[ast.stmt]:

@@ -145,11 +145,29 @@ class Function:
     keywords: frozenset[str] = frozenset()
 
 
-def reduction_attrs(name: str, keywords: dict[str, ast.AST], dims: list[int], col: int) -> dict[str, Any]:
+def reduction_attrs(name: str, keywords: dict[str, ast.AST], dims: list[Any], col: int, several: bool = False) -> dict[str, Any]:
+    """dim and keepdim, by keyword or position (torch.sum(x, 0, True)); ``several``: dim may be a tuple of dims."""
+    keep_given = dims[-1] if len(dims) == 2 and isinstance(dims[-1], bool) else None
+    dims = dims[:-1] if keep_given is not None else dims
     dim_nodes = [keywords[k] for k in ("dim", "axis") if k in keywords]
     if len(dim_nodes) + len(dims) > 1:
         raise ExprError(f"{name}() got more than one dimension", col)
-    dim = int_literal(dim_nodes[0], "dim") if dim_nodes else (dims[0] if dims else None)
+    dim = literal(dim_nodes[0]) if dim_nodes else (dims[0] if dims else None)
+    if isinstance(dim, (list, tuple)) and several and dim and all(type(d) is int for d in dim):
+        dim = tuple(dim) if len(dim) > 1 else dim[0]
+    elif dim is not None and type(dim) is not int:
+        raise ExprError("dim must be an integer" + (" or a tuple of integers" if several else ""), col)
     keep_nodes = [keywords[k] for k in ("keepdim", "keepdims") if k in keywords]
-    keepdim = bool_literal(keep_nodes[0], "keepdim") if keep_nodes else False
+    keepdim = bool_literal(keep_nodes[0], "keepdim") if keep_nodes else bool(keep_given)
     return {"dim": dim, "keepdim": keepdim}
+
+
+def dims_in_removal_order(dims: tuple[int, ...], ndim: Callable[[], int]) -> list[int]:
+    """Dims to remove one at a time, each still naming its own dim when its turn comes: the non-negative highest first,
+    the negative lowest first (``ndim`` is asked for only where both kinds are given)."""
+    if all(d >= 0 for d in dims):
+        return sorted(set(dims), reverse=True)
+    if all(d < 0 for d in dims):
+        return sorted(set(dims))
+    n = ndim()
+    return sorted({d % n for d in dims}, reverse=True)

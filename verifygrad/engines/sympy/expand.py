@@ -132,8 +132,21 @@ def extreme(x: np.ndarray, dim: int | None = None, keepdim: bool = False, lowest
     return out
 
 
-def matrix_function(function: Callable[[sp.Matrix], Any]) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda x: np.asarray(function(sp.Matrix(x.tolist())), dtype=object)
+def matrix_function(function: Callable[[sp.Matrix], Any], square: bool = True) -> Callable[[np.ndarray], np.ndarray]:
+    """The function of each matrix of a stack (..., n, n), stacked in the batch's shape: each result n x n where
+    ``square``, else one number (a determinant)."""
+
+    def stacked(x: np.ndarray) -> np.ndarray:
+        n = x.shape[-1]
+        core = (n, n) if square else ()
+        count = math.prod(x.shape[:-2])
+        out = np.empty((count, *core), dtype=object)
+        for i, m in enumerate(x.reshape((count, n, n))):
+            result = function(sp.Matrix(n, n, m.reshape(-1).tolist()))
+            out[i] = (np.asarray(result, dtype=object) if n else np.empty(core, dtype=object)).reshape(core) if square else result
+        return out.reshape(x.shape[:-2] + core)
+
+    return stacked
 
 
 def cholesky(m: sp.Matrix) -> sp.Matrix:
@@ -187,9 +200,9 @@ SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {
     "amin": lambda x, dim=None, keepdim=False: extreme(x, dim, keepdim, lowest=True),
     **{name: _elementwise2(function) for name, function in SCALAR_BINARY.items()},
     "inv": matrix_function(lambda m: m.inv(method="ADJ")),
-    "det": matrix_function(lambda m: m.det(method="berkowitz")),
+    "det": matrix_function(lambda m: m.det(method="berkowitz"), square=False),
     "cholesky": matrix_function(cholesky),
-    "logabsdet": matrix_function(lambda m: sp.log(sp.Abs(m.det(method="berkowitz")))),
+    "logabsdet": matrix_function(lambda m: sp.log(sp.Abs(m.det(method="berkowitz"))), square=False),
     "solve": solve,
     **{name: elementwise(function) for name, function in SCALAR_UNARY.items()},
 }

@@ -173,7 +173,10 @@ class Call:
         return None if value is None else int(value)
 
     def keepdim(self) -> bool:
+        """keepdim by keyword, or written after the dim (torch.max(x, 1, True))."""
         keywords = {key: node for key, node in self.params.items() if key in ("keepdim", "keepdims") and isinstance(node, ast.AST)}
+        if not keywords and len(self.dims) == 2 and isinstance(self.dims[1], bool):
+            return self.dims[1]
         return reduction_attrs(self.graph.name, keywords, [], self.graph.col)["keepdim"]
 
 

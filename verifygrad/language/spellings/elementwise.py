@@ -7,7 +7,7 @@ import dataclasses
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import METHOD_ONLY, Builder, Call, Compose, Graph, alias, spelling, unary
+from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR, Builder, Call, Compose, Graph, alias, spelling, unary
 from verifygrad.language.syntax import ExprError, Function, column
 
 
@@ -52,9 +52,11 @@ def clamp_between(g: Graph, x: int, low: int | None, high: int | None) -> int:
 
 
 def _bound(call: Call, key: str) -> int | None:
-    """A clamp bound: a positional node, or a keyword literal number."""
+    """A clamp bound: a positional node, or a keyword literal number; None (written or not) is no bound."""
     given = call.params.get(key)
-    if given is None or isinstance(given, int):
+    if given is None or given == NO_TENSOR or (isinstance(given, ast.Constant) and given.value is None):
+        return None
+    if isinstance(given, int):
         return given
     return call.graph.const(call.number(key, 0.0))
 
@@ -90,9 +92,17 @@ def _logaddexp(call: Call, base: float = 1.0) -> int:
 
 
 def _round(call: Call) -> int:
-    if call.number("decimals", 0) != 0:
-        raise ExprError("not supported yet: round() to decimals other than 0", call.graph.col)
-    return call.graph.op("round", call.tensors[0])
+    """round(x, decimals=0), halves to even: torch's round(x * 10**d) / 10**d, or round(x / 10**-d) * 10**-d below 0
+    (the same roundings as torch's own, so the same floats)."""
+    g, x, decimals = call.graph, call.tensors[0], call.number("decimals", 0)
+    if decimals != int(decimals) or abs(decimals) > 300:
+        raise ExprError(f"{g.name}() takes decimals as a whole number", g.col)
+    if decimals == 0:
+        return g.op("round", x)
+    scale = g.const(10.0 ** abs(int(decimals)))
+    if decimals > 0:
+        return g.op("div", g.op("round", g.op("mul", x, scale)), scale)
+    return g.op("mul", g.op("round", g.op("div", x, scale)), scale)
 
 
 def modulo(b: Builder, x: int, y: int, col: int, name: str = "%") -> int:
@@ -253,6 +263,8 @@ SPELLINGS: dict[str, Function] = {
         (("le", "less_equal"), ast.LtE), (("eq", "equal"), ast.Eq), (("ne", "not_equal"), ast.NotEq)) for name in names},
 }  # fmt: skip
 
+# clamp(x, None, hi): a bound written None is no bound.
+OPTIONAL_TENSORS = frozenset({"clamp", "clip"})
 UNSUPPORTED = dict.fromkeys(("complex", "imag", "angle", "view_as_complex", "polar"), "complex numbers")
 # Of a real tensor (every tensor here is real), its conjugate and real part are the tensor itself, as in torch.
 ALIASES = {**dict.fromkeys(("conj", "conj_physical", "resolve_conj", "resolve_neg", "real"), "clone"), "float_power": "pow"}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
-from verifygrad.language.spellings.compose import Call, Graph, along, nested_tuple, spelling, whole_numbers
+from verifygrad.language.spellings.compose import NO_TENSOR, PART, Call, Graph, along, nested_tuple, part_index, spelling, whole_numbers
 from verifygrad.language.syntax import ExprError, Function
 
 
@@ -164,6 +165,20 @@ def _dropout(call: Call) -> int:
     return call.tensors[0]
 
 
+def _native(compose: Callable[[Call], int], order: tuple[int, ...], literals: Callable[[list], list]) -> Callable[[Call], int]:
+    """torch's native_layer_norm/native_group_norm/native_batch_norm (and _native_batch_norm_legit, _batch_norm_with_update):
+    the F. function's output, [0] of their (output, saved statistics) tuple, with the arguments in the F. function's
+    order (``order``: the tensors; ``literals``: the literal parameters, from the native ones)."""
+
+    def build(call: Call) -> int:
+        if part_index(call) != 0:
+            raise ExprError(f"{call.graph.name}()[1:] are the statistics torch saves for its backward: take [0]", call.graph.col)
+        tensors = [call.tensors[i] if i < len(call.tensors) else NO_TENSOR for i in order]
+        return compose(dataclasses.replace(call, tensors=tensors, params={}, dims=literals(list(call.dims))))
+
+    return build
+
+
 _NORM = ("weight", "bias", "eps")
 DROPOUTS = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"})
 SPELLINGS: dict[str, Function] = {
@@ -177,6 +192,15 @@ SPELLINGS: dict[str, Function] = {
     "addcdiv": spelling(_addc("div"), (3, 3), keywords=("value",)),
     "lerp": spelling(_lerp, (2, 3), keywords=("weight",)),
     "layer_norm": spelling(_layer_norm, (1, 3), keywords=("normalized_shape", *_NORM)),
+    # (input, normalized_shape, weight, bias, eps)
+    "native_layer_norm": spelling(_native(_layer_norm, (0, 1, 2), lambda d: d), (1, 3), keywords=(PART,)),
+    # (input, weight, bias, N, C, HxW, group, eps)
+    "native_group_norm": spelling(_native(_group_norm, (0, 1, 2), lambda d: d[3:5]), (1, 3), keywords=(PART,)),
+    # (input, weight, bias, running_mean, running_var, training, momentum, eps)
+    "native_batch_norm": spelling(_native(_batch_norm, (0, 3, 4, 1, 2), lambda d: d), (1, 5), keywords=(PART,)),
+    "_native_batch_norm_legit": spelling(_native(_batch_norm, (0, 3, 4, 1, 2), lambda d: d), (1, 5), keywords=(PART,)),
+    # (input, weight, bias, running_mean, running_var, momentum, eps): training
+    "_batch_norm_with_update": spelling(_native(_batch_norm, (0, 3, 4, 1, 2), lambda d: [True, *d]), (1, 5), keywords=(PART,)),
     "rms_norm": spelling(_rms_norm, (1, 2), keywords=("normalized_shape", "weight", "eps")),
     "batch_norm": spelling(_batch_norm, (1, 5), keywords=("running_mean", "running_var", *_NORM, "training", "momentum")),
     "instance_norm": spelling(_instance_norm, (1, 5), keywords=("running_mean", "running_var", *_NORM, "use_input_stats", "momentum")),
@@ -184,6 +208,7 @@ SPELLINGS: dict[str, Function] = {
     "embedding": spelling(_embedding, (2, 2)),
     **{name: spelling(_dropout, (1, 1), keywords=("p", "training", "inplace")) for name in DROPOUTS},
 }  # fmt: skip
-LITERAL_POSITIONAL = frozenset({"layer_norm", "rms_norm", "group_norm", "batch_norm", "instance_norm", *DROPOUTS})
-NUMBER_POSITIONAL = frozenset({"batch_norm", "rms_norm", "layer_norm", "group_norm", *DROPOUTS})
-OPTIONAL_TENSORS = frozenset({"linear", "layer_norm", "rms_norm", "batch_norm", "instance_norm", "group_norm"})
+NATIVE = frozenset({"native_layer_norm", "native_group_norm", "native_batch_norm", "_native_batch_norm_legit", "_batch_norm_with_update"})
+LITERAL_POSITIONAL = frozenset({"layer_norm", "rms_norm", "group_norm", "batch_norm", "instance_norm", *DROPOUTS, *NATIVE})
+NUMBER_POSITIONAL = frozenset({"batch_norm", "rms_norm", "layer_norm", "group_norm", *DROPOUTS, *NATIVE})
+OPTIONAL_TENSORS = frozenset({"linear", "layer_norm", "rms_norm", "batch_norm", "instance_norm", "group_norm", *NATIVE})

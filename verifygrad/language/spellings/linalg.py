@@ -216,6 +216,51 @@ def _multi_dot(call: Call) -> int:
     return out
 
 
+def _trapezoid(cumulative: bool) -> Callable[[Call], int]:
+    """torch.trapezoid/trapz(y, x=None, *, dx=1, dim=-1) and cumulative_trapezoid: the sum (running sum) along dim of
+    (x[i+1] - x[i]) (y[i+1] + y[i]) / 2; x broadcasts against y, a 1-D x lies along dim."""
+
+    def compose(call: Call) -> int:
+        g, y = call.graph, call.tensors[0]
+        dim = call.integer("dim", 0, -1)
+        key_of = lambda part: along(dim, part)  # noqa: E731 - the slices of y and x along dim
+        sums = g.op("add", g.op("index", y, key=key_of(slice(1, None))), g.op("index", y, key=key_of(slice(None, -1))))
+        if len(call.tensors) > 1:
+            x = call.tensors[1]
+            y_ndim = len(g.builder.known_shape(y, g.col, f"{g.name}()"))
+            if len(g.builder.known_shape(x, g.col, f"{g.name}()")) == 1 and y_ndim > 1:
+                x = g.op("reshape", x, shape=tuple(-1 if d == dim % y_ndim else 1 for d in range(y_ndim)))
+            steps = g.op("sub", g.op("index", x, key=key_of(slice(1, None))), g.op("index", x, key=key_of(slice(None, -1))))
+            areas = g.scale(g.op("mul", steps, sums), 0.5)
+        else:
+            areas = g.scale(sums, 0.5 * call.number("dx", 1.0))
+        return g.op("cumsum", areas, dim=dim) if cumulative else g.reduce("sum", areas, dim)
+
+    return compose
+
+
+def _pdist(call: Call) -> int:
+    """F.pdist(x, p=2) of x (N, M): the p-norm distance of rows i < j, in the order (0, 1), (0, 2), ..., (N-2, N-1)."""
+    g, x = call.graph, call.tensors[0]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if len(shape) != 2:
+        raise ExprError(f"{g.name}() takes a 2-D input, got shape {shape}", g.col)
+    first, second = np.triu_indices(shape[0], 1)
+    # NOTE: an empty index is a slice (an empty tuple of positions is no key numpy takes): one row gives no pair
+    rows = [g.op("index", x, key=(tuple(int(i) for i in index) if index.size else slice(0, 0),)) for index in (first, second)]
+    return vector_norm(g, g.op("sub", *rows), call.scalar("p", 0, 2.0), (-1,), False)
+
+
+def _bilinear(call: Call) -> int:
+    """F.bilinear(x1, x2, weight, bias=None): out[..., k] = sum_ij x1[..., i] weight[k, i, j] x2[..., j] + bias[k]."""
+    g, x1, x2, weight = call.graph, *call.tensors[:3]
+    bias = call.tensor("bias", 3)
+    left = g.op("expand_dims", g.op("expand_dims", x1, dim=-2), dim=-1)  # (..., 1, i, 1)
+    right = g.op("expand_dims", g.op("expand_dims", x2, dim=-2), dim=-2)  # (..., 1, 1, j)
+    out = g.reduce("sum", g.reduce("sum", g.op("mul", g.op("mul", left, weight), right), -1), -1)
+    return out if bias is None else g.op("add", out, bias)
+
+
 def einsum_parts(spec: Any, operands: int, col: int) -> tuple[list[str], str]:
     """Each operand's subscripts and the output's, the output made explicit (numpy's implicit rule: the indices
     that appear once, in alphabetical order); checked as numpy checks them."""
@@ -294,6 +339,17 @@ def _slogdet(call: Call) -> int:
     return g.op("logabsdet", x) if part_index(call) == 1 else g.op("sign", g.op("det", x))
 
 
+def _lapack_ex(op: str, arity: int) -> Function:
+    """linalg.inv_ex(A)[0], linalg.solve_ex(A, B)[0]: inv and solve; [1] is LAPACK's info code, nothing to differentiate."""
+
+    def compose(call: Call) -> int:
+        if part_index(call) != 0:
+            raise ExprError(f"{call.graph.name}()[1] is LAPACK's info code, not a tensor: take [0]", call.graph.col)
+        return call.graph.op(op, *call.tensors)
+
+    return spelling(compose, (arity, arity), keywords=("check_errors", PART))
+
+
 _NORM = ("dim", "keepdim")
 
 SPELLINGS: dict[str, Function] = {
@@ -308,6 +364,8 @@ SPELLINGS: dict[str, Function] = {
     "inv": alias("inv"),
     "inverse": alias("inv"),
     "solve": alias("solve", 2),
+    "inv_ex": _lapack_ex("inv", 1),
+    "solve_ex": _lapack_ex("solve", 2),
     "cholesky": alias("cholesky"),
     "einsum": spelling(_einsum, (1, 16), keywords=("equation",)),
     "tensordot": spelling(_tensordot, (2, 2), keywords=("dims", "axes")),
@@ -317,6 +375,11 @@ SPELLINGS: dict[str, Function] = {
     "np.dot": spelling(lambda call: call.graph.op("matmul", *call.tensors), (2, 2)),
     "cross": spelling(_cross(default_last=False), (2, 2), keywords=("dim",)),
     "dist": spelling(_dist, (2, 2), keywords=("p",)),
+    "trapezoid": spelling(_trapezoid(cumulative=False), (1, 2), keywords=("x", "dx", "dim")),
+    "trapz": spelling(_trapezoid(cumulative=False), (1, 2), keywords=("x", "dx", "dim")),
+    "cumulative_trapezoid": spelling(_trapezoid(cumulative=True), (1, 2), keywords=("x", "dx", "dim")),
+    "pdist": spelling(_pdist, (1, 1), keywords=("p",)),
+    "bilinear": spelling(_bilinear, (3, 4), keywords=("bias",)),
     "vecdot": spelling(_vecdot, (2, 2), keywords=("dim",)),
     "inner": spelling(_inner, (2, 2)),
     "vdot": spelling(lambda call: call.graph.checked((frozenset({1}), frozenset({1})), "matmul", *call.tensors), (2, 2)),
@@ -327,9 +390,9 @@ SPELLINGS: dict[str, Function] = {
 }  # fmt: skip
 
 LITERAL_POSITIONAL = frozenset({
-    "cross", "linalg.cross", "np.cross", "dist", "vecdot", "matrix_power",
+    "cross", "linalg.cross", "np.cross", "dist", "pdist", "vecdot", "matrix_power",
     "einsum", "tensordot", "np.trace", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
 })  # fmt: skip
 # Of those, the names whose positional numbers are parameters too (a norm's order 1.5), not tensors.
-NUMBER_POSITIONAL = frozenset({"dist", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance"})
+NUMBER_POSITIONAL = frozenset({"pdist", "dist", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance"})
 UNSUPPORTED = dict.fromkeys(("svd", "svdvals", "eig", "eigh", "eigvals", "eigvalsh", "pinv", "matrix_rank", "lstsq"), "SVD and eigendecompositions")

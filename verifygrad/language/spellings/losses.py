@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from verifygrad.language.spellings.compose import Call, Graph, spelling
 from verifygrad.language.spellings.linalg import vector_norm
-from verifygrad.language.syntax import Function
+from verifygrad.language.syntax import ExprError, Function
 
 REDUCTIONS = ("mean", "sum", "none")  # the `reduction=` of torch's losses
 
@@ -184,7 +186,109 @@ def _triplet_margin_loss(call: Call) -> int:
     return _reduce_loss(call, g.op("relu", g.op("add", g.op("sub", distance(a, positive), far), g.const(call.number("margin", 1.0)))))
 
 
+def _equal_to(g: Graph, y: int, value: float) -> int:
+    """1 where y equals value, else 0 (no gradient)."""
+    v = g.const(value)
+    return g.op("sub", g.const(1.0), g.op("add", g.op("gt", y, v), g.op("gt", v, y)))
+
+
+def _cosine_embedding_loss(call: Call) -> int:
+    """F.cosine_embedding_loss(x1, x2, y, margin=0): 1 - cos where y is 1, max(0, cos - margin) where y is -1 (0 for any
+    other y), cos along the last dim as torch computes it: x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12))."""
+    g, (a, b, y) = call.graph, call.tensors
+    eps = g.const(1e-12)
+    squares = [g.op("add", g.reduce("sum", g.op("mul", t, t), -1), eps) for t in (a, b)]
+    cos = g.op("div", g.reduce("sum", g.op("mul", a, b), -1), g.op("sqrt", g.op("mul", *squares)))
+    positive = g.op("select", _equal_to(g, y, 1.0), g.op("sub", g.const(1.0), cos))
+    negative = g.op("select", _equal_to(g, y, -1.0), g.op("relu", g.op("sub", cos, g.const(call.number("margin", 0.0)))))
+    return _reduce_loss(call, g.op("add", positive, negative))
+
+
+def _gaussian_nll_loss(call: Call) -> int:
+    """F.gaussian_nll_loss(x, target, var, full=False, eps=1e-6): (log v + (x - target)^2 / v) / 2 (+ log(2 pi) / 2 where
+    full), v = max(var, eps) in value while the gradient passes to var as if unclamped (torch clamps it under no_grad);
+    a var of x's shape less its last dim is one variance per row, as torch reads it."""
+    g, (x, target, var) = call.graph, call.tensors
+    x_shape, var_shape = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (x, var))
+    if var_shape != x_shape and var_shape == x_shape[:-1]:
+        var = g.op("expand_dims", var, dim=-1)
+    clamped = g.op("add", var, g.op("stop_gradient", g.op("sub", g.op("maximum", var, g.const(call.number("eps", 1e-6))), var)))
+    d = g.op("sub", x, target)
+    loss = g.scale(g.op("add", g.op("log", clamped), g.op("div", g.op("mul", d, d), clamped)), 0.5)
+    if call.flag("full", False):
+        loss = g.op("add", loss, g.scale(g.op("log", g.scale(g.pi(), 2.0)), 0.5))
+    return _reduce_loss(call, loss)
+
+
+def _multilabel_soft_margin_loss(call: Call) -> int:
+    """F.multilabel_soft_margin_loss(x, y, weight=None): -(y log s(x) + (1 - y) log s(-x)) (times weight), averaged over
+    the last dim (the classes), then reduced over the rest."""
+    g, x, y = call.graph, call.tensors[0], call.tensors[1]
+    weight = call.tensor("weight", 2)
+    log_sig = g.op("neg", g.op("softplus", g.op("neg", x)))
+    log_sig_neg = g.op("neg", g.op("softplus", x))
+    loss = g.op("neg", g.op("add", g.op("mul", y, log_sig), g.op("mul", g.op("sub", g.const(1.0), y), log_sig_neg)))
+    loss = loss if weight is None else g.op("mul", loss, weight)
+    return _reduce_loss(call, g.reduce("mean", loss, -1))
+
+
+def _multi_margin_loss(call: Call) -> int:
+    """F.multi_margin_loss(x, y, p=1, margin=1, weight=None): per sample, the sum over the classes i other than y of
+    max(0, margin - x[y] + x[i])**p (times weight[y]), over the number of classes; x (N, C), or one sample (C,) or ()."""
+    g, x, y = call.graph, call.tensors[0], call.tensors[1]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if len(shape) > 2:
+        raise ExprError(f"{g.name}() takes an input of (N, C), (C,) or one score", g.col)
+    batched = g.op("reshape", x, shape=(-1, shape[-1] if shape else 1))
+    target = g.op("reshape", y, shape=(-1,))
+    chosen = g.op("one_hot", target, batched)  # 1 at each sample's class (no gradient)
+    picked = g.reduce("sum", g.op("mul", chosen, batched), 1, keepdim=True)
+    hinge = g.op("relu", g.op("add", g.op("sub", g.const(call.number("margin", 1.0)), picked), batched))
+    power = call.number("p", 1.0)
+    if power not in (1.0, 2.0):
+        raise ExprError(f"{g.name}() takes p = 1 or 2, as torch", g.col)
+    terms = g.op("mul", hinge if power == 1 else g.op("mul", hinge, hinge), g.op("sub", g.const(1.0), chosen))
+    weight = call.tensor("weight", 2)
+    if weight is not None:
+        terms = g.op("mul", terms, g.reduce("sum", g.op("mul", chosen, weight), 1, keepdim=True))
+    per_sample = g.reduce("mean", terms, 1)
+    return _reduce_loss(call, per_sample if len(shape) == 2 else g.op("reshape", per_sample, shape=()))
+
+
+def _multilabel_margin_loss(call: Call) -> int:
+    """F.multilabel_margin_loss(x, y): per sample, y's classes up to its first -1 are the targets J (fixed at the case's
+    values; a class named twice counts twice, as in torch); the loss is the sum over j in J and i not in J of
+    max(0, 1 - (x[j] - x[i])), over the number of classes."""
+    g, x, y = call.graph, call.tensors[0], call.tensors[1]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if len(shape) > 2:
+        raise ExprError(f"{g.name}() takes an input of (N, C), (C,) or one score", g.col)
+    classes = shape[-1] if shape else 1
+    labels = np.rint(np.asarray(g.builder.known_value(y, g.col, f"the target of {g.name}()"), dtype=float)).astype(int).reshape(-1, classes)
+    rows = g.op("reshape", x, shape=(-1, classes))
+    pairs = []  # (sample, target class, other class)
+    for n, row in enumerate(labels):
+        ending = list(row).index(-1) if -1 in row else classes
+        targets = [int(c) for c in row[:ending]]  # NOTE: as torch, a class named twice counts twice
+        pairs += [(n, j, i) for j in targets for i in range(classes) if i not in targets]
+    if not pairs:
+        per_sample = g.reduce("sum", g.op("mul", rows, g.const(0.0)), 1)
+    else:
+        sample, target, other = (tuple(p[k] for p in pairs) for k in range(3))
+        margins = g.op("relu", g.op("add", g.op("sub", g.const(1.0), g.op("index", rows, key=(sample, target))), g.op("index", rows, key=(sample, other))))
+        belongs = np.zeros((labels.shape[0], len(pairs)))
+        belongs[list(sample), range(len(pairs))] = 1.0
+        per_sample = g.op("matmul", g.const(belongs), margins)
+    per_sample = g.scale(per_sample, 1.0 / classes)
+    return _reduce_loss(call, per_sample if len(shape) == 2 else g.op("reshape", per_sample, shape=()))
+
+
 SPELLINGS: dict[str, Function] = {
+    "multilabel_margin_loss": spelling(_multilabel_margin_loss, (2, 2), keywords=_LOSS),
+    "multi_margin_loss": spelling(_multi_margin_loss, (2, 3), keywords=(*_LOSS, "p", "margin", "weight")),
+    "cosine_embedding_loss": spelling(_cosine_embedding_loss, (3, 3), keywords=(*_LOSS, "margin")),
+    "gaussian_nll_loss": spelling(_gaussian_nll_loss, (3, 3), keywords=(*_LOSS, "full", "eps")),
+    "multilabel_soft_margin_loss": spelling(_multilabel_soft_margin_loss, (2, 3), keywords=(*_LOSS, "weight")),
     "poisson_nll_loss": spelling(_poisson_nll_loss, (2, 2), keywords=(*_LOSS, "log_input", "full", "eps", "size_average", "reduce")),
     "triplet_margin_loss": spelling(_triplet_margin_loss, (3, 3), keywords=(*_LOSS, "margin", "p", "eps", "swap", "size_average", "reduce")),
     "soft_margin_loss": spelling(_soft_margin_loss, (2, 2), keywords=_LOSS),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from verifygrad.language.spellings.compose import Call, Graph, along, dim_of, spelling, unary
 from verifygrad.language.spellings.elementwise import clamp_between
+from verifygrad.language.spellings.linalg import vector_norm
 from verifygrad.language.syntax import ExprError, Function
 
 
@@ -62,12 +63,10 @@ def _celu(call: Call) -> int:
 
 
 def _normalize(call: Call) -> int:
-    """F.normalize(x, p=2, dim=1, eps=1e-12): x / max(||x||_2 along dim, eps)."""
+    """F.normalize(x, p=2, dim=1, eps=1e-12): x / max(||x||_p along dim, eps)."""
     g, x = call.graph, call.tensors[0]
-    if call.number("p", 2.0) != 2.0:
-        raise ExprError("not supported yet: normalize() with p other than 2", g.col)
     dim = dim_of(call)
-    norm = g.op("sqrt", g.reduce("sum", g.op("mul", x, x), 1 if dim is None else dim, keepdim=True))
+    norm = vector_norm(g, x, call.number("p", 2.0), (1 if dim is None else dim,), True)
     return g.op("div", x, clamp_between(g, norm, g.const(call.number("eps", 1e-12)), None))
 
 
@@ -94,7 +93,9 @@ def _glu(call: Call) -> int:
 
 def _prelu(call: Call) -> int:
     """F.prelu(x, weight): relu(x) - weight * relu(-x), weight per channel (dim 1) or one number."""
-    g, (x, weight) = call.graph, call.tensors
+    g, x, weight = call.graph, call.tensors[0], call.tensor("weight", 1)
+    if weight is None:
+        raise ExprError(f"{g.name}() takes a weight tensor", g.col)
     shape, size = g.builder.known_shape(x, g.col, f"{g.name}()"), g.builder.known_shape(weight, g.col, f"{g.name}()")
     if len(shape) >= 2 and size and size[0] > 1:
         weight = g.op("reshape", weight, shape=(size[0],) + (1,) * (len(shape) - 2))
@@ -143,7 +144,7 @@ def _rrelu(call: Call) -> int:
 
 SPELLINGS: dict[str, Function] = {
     "glu": spelling(_glu, (1, 1), keywords=("dim",)),
-    "prelu": spelling(_prelu, (2, 2)),
+    "prelu": spelling(_prelu, (1, 2), keywords=("weight",)),
     "softmin": spelling(lambda call: _softmax(call, negated=True), (1, 1), keywords=("dim", "axis")),
     "F.softplus": spelling(_softplus, (1, 1), keywords=("beta", "threshold")),
     "threshold": spelling(_threshold, (1, 1), keywords=("threshold", "value")),

@@ -6,7 +6,7 @@ import ast
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import PART, Call, Compose, spelling
+from verifygrad.language.spellings.compose import PART, Call, Compose, part_index, spelling
 from verifygrad.language.syntax import ExprError, Function, literal
 
 _REDUCE = ("dim", "axis", "keepdim", "keepdims", PART)
@@ -130,7 +130,48 @@ def _diff(call: Call) -> int:
     return x
 
 
+def _covariance(call: Call) -> int:
+    """torch.cov(x, correction=1, fweights=None): the covariance of the rows of x (variables) over its columns
+    (observations), each column counted fweights times: (x - m) diag(w) (x - m)^T / max(sum(w) - correction, 0), m the
+    weighted means; one variable (a 1-D x, or one row) gives a 0-d result, as torch. aweights: not yet."""
+    g, x = call.graph, call.tensors[0]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if len(shape) > 2:
+        raise ExprError(f"{g.name}() takes a 1-D or 2-D input", g.col)
+    if call.tensor("aweights", 2) is not None:  # NOTE: torch's gradient for aweights differs from the formula's by 1e-6 relative: unexplained
+        raise ExprError(f"not supported yet: {g.name}() with aweights", g.col)
+    rows = g.op("reshape", x, shape=(-1, shape[-1] if shape else 1))
+    frequency = call.tensor("fweights", 1)
+    weights = g.op("add", g.op("mul", g.reduce("sum", rows, 0), g.const(0.0)), g.const(1.0))  # (N,) ones
+    weights = weights if frequency is None else g.op("mul", weights, frequency)
+    total = g.reduce("sum", weights)
+    centred = g.op("sub", rows, g.op("div", g.reduce("sum", g.op("mul", rows, weights), 1, keepdim=True), total))
+    divisor = g.op("relu", g.op("sub", total, g.const(call.number("correction", 1.0))))
+    out = g.op("div", g.op("matmul", g.op("mul", centred, weights), g.op("transpose", centred, dim0=0, dim1=1)), divisor)
+    return out if len(shape) == 2 and shape[0] > 1 else g.op("reshape", out, shape=())
+
+
+def _corrcoef(call: Call) -> int:
+    """torch.corrcoef(x): cov(x) / sqrt(d_i d_j), d its diagonal, clipped to [-1, 1] as torch."""
+    g = call.graph
+    c = _covariance(call)
+    if not g.builder.known_shape(c, g.col, f"{g.name}()"):
+        return g.op("minimum", g.op("maximum", g.op("div", c, c), g.const(-1.0)), g.const(1.0))
+    d = g.op("sqrt", g.op("diag", c, k=0))
+    scaled = g.op("div", g.op("div", c, g.op("expand_dims", d, dim=1)), g.op("expand_dims", d, dim=0))
+    return g.op("minimum", g.op("maximum", scaled, g.const(-1.0)), g.const(1.0))
+
+
+def _aminmax(call: Call) -> int:
+    """torch.aminmax(x, *, dim=None, keepdim=False): [0] the minimum, [1] the maximum (amin's and amax's tie rule)."""
+    op = ("amin", "amax")[part_index(call)]
+    return call.graph.reduce(op, call.tensors[0], call.dim(), call.keepdim())
+
+
 SPELLINGS: dict[str, Function] = {
+    "aminmax": spelling(_aminmax, (1, 1), keywords=("dim", "keepdim", PART)),
+    "cov": spelling(_covariance, (1, 1), keywords=("correction", "fweights", "aweights")),
+    "corrcoef": spelling(_corrcoef, (1, 1)),
     "var": spelling(lambda call: _variance(call, 1.0), (1, 1), keywords=_VARIANCE),
     "std": spelling(lambda call: _std(call, 1.0), (1, 1), keywords=_VARIANCE),
     "np.var": spelling(lambda call: _variance(call, 0.0), (1, 1), keywords=_VARIANCE),

@@ -65,7 +65,8 @@ def _index_write(kind: str) -> Callable[[Call], int]:
         mask = np.zeros(shape)
         mask[key] = 1.0
         if kind == "fill":
-            return _masked(g, x, mask, g.const(mask * call.scalar("value", 1, 0.0)))
+            value = call.tensors[2] if len(call.tensors) > 2 else g.const(call.scalar("value", 1, 0.0))
+            return _masked(g, x, mask, g.op("mul", g.const(mask), value))
         source = call.tensors[2]
         added = g.op("scatter", source, shape=shape, key=key)
         if kind == "add":
@@ -181,7 +182,11 @@ def _take_along_dim(call: Call) -> int:
 
 def _narrow(call: Call) -> int:
     """narrow(x, dim, start, length): length elements along dim from start."""
-    dim, start, length = _dim(call), call.integer("start", 1, None), call.integer("length", 2, None)
+    if len(call.tensors) > 1:  # torch.narrow(x, dim, start, length) with start a 0-d tensor: its value
+        start_value = _positions(call, call.tensors[1])
+        dim, start, length = _dim(call), int(start_value.reshape(-1)[0]), call.integer("length", 1, None)
+    else:
+        dim, start, length = _dim(call), call.integer("start", 1, None), call.integer("length", 2, None)
     if start is None or length is None:
         raise ExprError(f"{call.graph.name}() takes dim, start and length", call.graph.col)
     if start < 0:
@@ -243,13 +248,13 @@ SPELLINGS: dict[str, Function] = {
     "masked_fill": spelling(_masked_fill, (2, 3), keywords=("mask", "value")),
     "index_add": spelling(_index_write("add"), (3, 3), keywords=("dim", "index", "source", "alpha")),
     "index_copy": spelling(_index_write("copy"), (3, 3), keywords=("dim", "index", "source")),
-    "index_fill": spelling(_index_write("fill"), (2, 2), keywords=("dim", "index", "value")),
+    "index_fill": spelling(_index_write("fill"), (2, 3), keywords=("dim", "index", "value")),
     "scatter": spelling(_scatter(add=False), (2, 3), keywords=("dim", "index", "src", "value")),
     "scatter_add": spelling(_scatter(add=True), (3, 3), keywords=("dim", "index", "src")),
     "scatter_reduce": spelling(_scatter_reduce(along_dim=False), (3, 3), keywords=("dim", "index", "src", "reduce", "include_self")),
     "index_reduce": spelling(_scatter_reduce(along_dim=True), (3, 3), keywords=("dim", "index", "source", "reduce", "include_self")),
     "take_along_dim": spelling(_take_along_dim, (2, 2), keywords=("indices", "dim")),
-    "narrow": spelling(_narrow, (1, 1), keywords=("dim", "start", "length")),
+    "narrow": spelling(_narrow, (1, 2), keywords=("dim", "start", "length")),
     "select": spelling(_select, (1, 1), keywords=("dim", "index")),
 }
 # Their positional numbers (dims, starts, fill values) are parameters, not tensors.

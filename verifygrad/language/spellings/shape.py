@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import ast
+import itertools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from verifygrad.language.spellings.compose import PART, Call, Compose, Graph, along, dim_of, ints, nested_tuple, part_index, spelling, whole_numbers
-from verifygrad.language.syntax import ExprError, Function, literal
+from verifygrad.language.syntax import ExprError, Function, dims_in_removal_order, literal
 
 # Calls whose first argument may be a list of tensors: torch.cat([a, b]).
-SEQUENCES = frozenset({"multi_dot", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack"})
+SEQUENCES = frozenset({"meshgrid", "multi_dot", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack"})
 
 
 def _shape_literal(call: Call) -> tuple[int, ...]:
@@ -37,7 +39,14 @@ def _unsqueeze(call: Call) -> int:
 
 
 def _squeeze(call: Call) -> int:
-    return call.graph.op("squeeze", call.tensors[0], dim=call.dim())
+    """squeeze(x, dim=None): every dim of size 1, or dim (an int, or a tuple of them: () squeezes none) where its size is 1."""
+    given = call.literal("dim", 0, None) if "dim" in call.params or "axis" not in call.params else call.literal("axis", 0, None)
+    if not isinstance(given, (list, tuple)):
+        return call.graph.op("squeeze", call.tensors[0], dim=call.dim())
+    out, g = call.tensors[0], call.graph
+    for dim in dims_in_removal_order(ints(list(given), "its dims", call), lambda: len(g.builder.known_shape(call.tensors[0], g.col, f"{g.name}()"))):
+        out = g.op("squeeze", out, dim=dim)
+    return out
 
 
 def _tile(call: Call) -> int:
@@ -323,6 +332,17 @@ def _at_least(n: int) -> Compose:
     return compose
 
 
+def _unflatten(call: Call) -> int:
+    """torch.unflatten(x, dim, sizes) / x.unflatten: dim split into sizes (one -1 allowed)."""
+    g, x = call.graph, call.tensors[0]
+    shape = _shape_of(call, x)
+    dim, sizes = call.integer("dim", 0, None), call.literal("sizes", 1, None)
+    if dim is None or not isinstance(sizes, list) or not all(type(n) is int for n in sizes):
+        raise ExprError(f"{g.name}() takes dim and sizes, e.g. unflatten(x, 0, (2, 3))", g.col)
+    dim %= max(len(shape), 1)
+    return g.op("reshape", x, shape=(*shape[:dim], *sizes, *shape[dim + 1 :]))
+
+
 def _sum_to_size(call: Call) -> int:
     """x.sum_to_size(*size): x summed down to size, as broadcasting's gradient is (size broadcasts to x's shape)."""
     given = call.literal("size", 0, None) if "size" in call.params else (call.dims[0] if len(call.dims) == 1 else call.dims)
@@ -391,6 +411,80 @@ def _tensor_split(default_dim: int | None) -> Compose:
         return g.op("index", x, key=along(dim, slice(start, max(start, min(bounds[k + 1], size)))))
 
     return compose
+
+
+def _concatenated(g: Graph, pieces: list[int], dim: int, stack: bool = False) -> int:
+    """The pieces joined along dim (each given a new dim there first where ``stack``)."""
+    pieces = [g.op("expand_dims", piece, dim=dim) for piece in pieces] if stack else pieces
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = g.op("concat", out, piece, dim=dim)
+    return out
+
+
+def _grid(call: Call, k: int, indexing: str) -> int:
+    """The k-th tensor of meshgrid(*tensors, indexing): the 1-D tensor k laid along its own dim of the grid (the first
+    two dims swapped for 'xy') and repeated along the others; a 0-d tensor counts as one element."""
+    g = call.graph
+    sizes = [math.prod(_shape_of(call, t)) for t in call.tensors]
+    order = list(range(len(sizes)))
+    if indexing == "xy" and len(order) > 1:
+        order[0], order[1] = 1, 0
+    grid = tuple(sizes[order[d]] for d in range(len(sizes)))
+    along_dim = order.index(k)
+    lifted = g.op("reshape", call.tensors[k], shape=tuple(-1 if d == along_dim else 1 for d in range(len(sizes))))
+    return g.op("broadcast_to", lifted, shape=grid)
+
+
+def _meshgrid(call: Call) -> int:
+    """torch.meshgrid(*tensors, indexing='ij')[k], np.meshgrid's 'xy' likewise (each tensor 1-D or 0-d)."""
+    indexing = call.choice("indexing", ("ij", "xy"), "ij")
+    for t in call.tensors:
+        if len(_shape_of(call, t)) > 1:
+            raise ExprError(f"{call.graph.name}() takes 1-D tensors", call.graph.col)
+    k = part_index(call)
+    if k >= len(call.tensors):
+        raise ExprError(f"{call.graph.name}() makes {len(call.tensors)} tensors; there is no {k}", call.graph.col)
+    return _grid(call, k, indexing)
+
+
+def _cartesian_prod(call: Call) -> int:
+    """torch.cartesian_prod(*tensors): every combination of their elements, one row each, the last tensor fastest (a
+    single tensor is itself)."""
+    if len(call.tensors) == 1:
+        return call.tensors[0]
+    g = call.graph
+    columns = [g.op("reshape", _grid(call, k, "ij"), shape=(-1,)) for k in range(len(call.tensors))]
+    return _concatenated(g, columns, 1, stack=True)
+
+
+def _combinations(call: Call) -> int:
+    """torch.combinations(x, r=2, with_replacement=False) of a 1-D x: each r-combination of its elements (in
+    itertools' order) as a row; none (shape (0, r)) where r exceeds the elements."""
+    g, x = call.graph, call.tensors[0]
+    r = call.integer("r", 0, 2)
+    shape = _shape_of(call, x)
+    if len(shape) != 1 or r is None or r < 1:
+        raise ExprError(f"{g.name}() takes a 1-D tensor and r >= 1", g.col)
+    choose = itertools.combinations_with_replacement if call.flag("with_replacement", False) else itertools.combinations
+    rows = list(choose(range(shape[0]), r))
+    if not rows:
+        return g.op("reshape", g.op("index", x, key=(slice(0, 0),)), shape=(0, r))
+    return _concatenated(g, [g.op("index", x, key=(tuple(row[j] for row in rows),)) for j in range(r)], 1, stack=True)
+
+
+def _block_diag(call: Call) -> int:
+    """torch.block_diag(*tensors): each tensor (a 0-d one as 1 x 1, a 1-D one as one row) a block on the diagonal, zeros elsewhere."""
+    g = call.graph
+    blocks = []
+    for t in call.tensors:
+        shape = _shape_of(call, t)
+        if len(shape) > 2:
+            raise ExprError(f"{g.name}() takes tensors of at most 2 dims", g.col)
+        blocks.append(t if len(shape) == 2 else g.op("reshape", t, shape=(1, -1)))
+    widths = [(1, *_shape_of(call, t))[-1] for t in call.tensors]
+    rows = [g.op("pad", block, pairs=((sum(widths[:i]), sum(widths[i + 1 :])),)) for i, block in enumerate(blocks)]
+    return _concatenated(g, rows, 0)
 
 
 def _permute(call: Call) -> int:
@@ -554,12 +648,17 @@ SPELLINGS: dict[str, Function] = {
     "take": spelling(_index_select, (1, 2), keywords=("axis",)),
     "rot90": spelling(_rot90, (1, 1), keywords=("k", "dims", "axes")),
     "expand_as": spelling(_as_other("broadcast_to"), (2, 2)),
+    "meshgrid": spelling(_meshgrid, (1, 16), keywords=("indexing", PART)),
+    "cartesian_prod": spelling(_cartesian_prod, (1, 16)),
+    "combinations": spelling(_combinations, (1, 1), keywords=("r", "with_replacement")),
+    "block_diag": spelling(_block_diag, (1, 16)),
     "view_as": spelling(_as_other("reshape"), (2, 2)),
     "reshape_as": spelling(_as_other("reshape"), (2, 2)),
     "atleast_1d": spelling(_at_least(1), (1, 1)),
     "atleast_2d": spelling(_at_least(2), (1, 1)),
     "atleast_3d": spelling(_at_least(3), (1, 1)),
     "sum_to_size": spelling(_sum_to_size, (1, 1), keywords=("size",)),
+    "unflatten": spelling(_unflatten, (1, 1), keywords=("dim", "sizes")),
     "constant_pad_nd": spelling(_constant_pad_nd, (1, 1), keywords=("pad", "value")),
     "diag_embed": spelling(_diag_embed, (1, 1), keywords=("offset", "dim1", "dim2")),
     "diagflat": spelling(_diagflat, (1, 1), keywords=("offset", "k")),
@@ -575,7 +674,7 @@ LITERAL_POSITIONAL = frozenset({
     "split", "unbind", "chunk", "array_split", "np.split", "gather", "take_along_axis", "index_select", "take",
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
-    "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "unflatten", "combinations", "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
 })  # fmt: skip
 # torch's other names for a spelling above: the "_copy" twins of views (a copy has the view's values and gradient), the
 # "unsafe_" ones (the same values; only aliasing checks differ), split_with_sizes (split with a list of sizes).

@@ -18,7 +18,7 @@ LITERAL_POSITIONAL = frozenset().union(*(getattr(family, "LITERAL_POSITIONAL", (
 # Of those, the names whose positional numbers (floats too) are parameters, not tensors.
 NUMBER_POSITIONAL = frozenset().union(*(getattr(family, "NUMBER_POSITIONAL", ()) for family in FAMILIES))
 # Names whose optional tensors may be written None positionally.
-OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS | convolution.OPTIONAL_TENSORS
+OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS | convolution.OPTIONAL_TENSORS | elementwise.OPTIONAL_TENSORS
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
 DIM_POSITIONAL = nn.DIM_POSITIONAL | reductions.DIM_POSITIONAL | shape.DIM_POSITIONAL
 # Other names of a spelling (``view_copy`` is ``view``), read as the name they stand for; the call as written still
@@ -55,6 +55,8 @@ def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], b
         args = [*args[0].elts, *args[1:]]  # torch.cat([a, b], 0): the tensors, then the rest
     numbers = name in NUMBER_POSITIONAL
     literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and not _names_bound(arg, bound) and _is_literal(arg, numbers)) for arg in args]
+    if name in LITERAL_POSITIONAL and name not in OPTIONAL_TENSORS:  # NOTE: torch's None for a parameter is its default: diff(x, 1, 0, None, None)
+        literal_here = [here or (isinstance(arg, ast.Constant) and arg.value is None) for here, arg in zip(literal_here, args)]
     return [a for a, lit in zip(args, literal_here) if not lit], [a for a, lit in zip(args, literal_here) if lit]
 
 
