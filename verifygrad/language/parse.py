@@ -495,8 +495,8 @@ class _Builder:
 
 
 def _known() -> str:
-    """The functions to list in a message: the operations, not the spellings that change nothing (clone, item) nor dotted ones (F.softplus)."""
-    return ", ".join(sorted(name for name, function in FUNCTIONS.items() if function.build is not _same and "." not in name))
+    """The functions to list in a message: the operations, not the spellings that change nothing (clone, item), dotted ones (F.softplus) nor private names."""
+    return ", ".join(sorted(name for name, function in FUNCTIONS.items() if function.build is not _same and "." not in name and not name.startswith("_")))
 
 
 def _dtype_literal(node: ast.AST) -> str:
