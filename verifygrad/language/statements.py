@@ -287,6 +287,9 @@ class ProgramBuilder(_Builder):
         if any(isinstance(t, (ast.Tuple, ast.List)) for t in targets):
             if isinstance(value, ast.Name) and value.id in self.sequences:  # a, b = pair
                 return list(self.sequences[value.id])
+            unpacked = next((t for t in targets if isinstance(t, (ast.Tuple, ast.List))), None)
+            if isinstance(value, ast.Call) and spellings.returns_tuple(value):  # L, Q = torch.linalg.eigh(A): each part read as [k]
+                return [self.visit_call(value, depth, part=k) for k in range(len(unpacked.elts))]
             if not isinstance(value, (ast.Tuple, ast.List)):
                 raise ExprError("tuple assignment needs as many values as names, written as a tuple (a, b = x, y)", _col(value))
             return [self.visit(item, depth) for item in value.elts]  # NOTE: all values first, then the names, as Python does
