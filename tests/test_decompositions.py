@@ -174,3 +174,14 @@ def test_a_program_unpacks_a_decomposition_as_python_does() -> None:
 def test_what_has_no_one_answer_is_refused_with_a_reason(expr: str, message: str) -> None:
     outcome = check_case(Case("refused", expr, {"M": TALL.tolist()}, "<test>", 1))
     assert outcome.verdict == "error" and message in outcome.reasons[0], outcome.reasons
+
+
+def test_a_decomposition_with_no_value_still_has_a_shape_and_decides_nothing() -> None:
+    """A norm needs the shape of repeated eigenvalues' eigenvectors (the case is not verified, no crash); an `if` on
+    them has nothing to decide on (an error naming why)."""
+    identity = {"S": [[2.0, 0.0], [0.0, 2.0]]}
+    outcome = check_case(Case("shape", "torch.linalg.matrix_norm(torch.linalg.eigh(S)[1], 'nuc')", identity, "<test>", 1))
+    assert outcome.verdict == SKIPPED and "not verified: repeated eigenvalues" in outcome.reasons[1]
+    program = "L = torch.linalg.eigvalsh(S)\nif L[0] > 0:\n    y = L.sum()\nelse:\n    y = -L.sum()\ny"
+    outcome = check_case(Case("decided", program, identity, "<test>", 1))
+    assert outcome.verdict == "error" and "the condition has no value to decide on at these inputs (not verified: repeated eigenvalues" in outcome.reasons[0]
