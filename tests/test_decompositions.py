@@ -60,6 +60,10 @@ def test_svdvals_and_singular_vectors_of_a_matrix_with_orthogonal_columns(engine
     grad = np.zeros((3, 2))
     grad[0, 1], grad[1, 0] = -1.0 / 8, -3.0 / 8
     assert_closed_form(engine, "torch.linalg.svd(M, full_matrices=False)[0][0, 1]", {"M": TALL}, 0.0, {"M": grad})
+    # M^T M gains the coupling 3e from M[0, 1] = e (e from M[1, 0]): V's first column, Vh's first row, turns to (1, 3e/8)
+    grad = np.zeros((3, 2))
+    grad[0, 1], grad[1, 0] = 3.0 / 8, 1.0 / 8
+    assert_closed_form(engine, "torch.linalg.svd(M, full_matrices=False)[2][0, 1]", {"M": TALL}, 0.0, {"M": grad})
 
 
 SQUARE = np.array([[2.0, 1.0], [-0.5, 1.5]])
