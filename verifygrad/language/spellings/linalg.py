@@ -421,11 +421,13 @@ def _svd(library: str) -> Callable[[Call], int]:
     """torch.linalg.svd(A, full_matrices=True) and np.linalg.svd (U, S, Vh), torch.svd(A, some=True) (U, S, V).
 
     NOTE: where full_matrices asks for more singular vectors than singular values (a non-square matrix), the extra ones
-    are any orthonormal completion (each library its own): refused, not guessed."""
+    are any orthonormal completion (each library its own): they are nan here, so a program that uses them is not
+    verified, and one that slices them away (U[..., :k], as torch's own tests do) is."""
 
     def compose(call: Call) -> int:
         g, x = call.graph, call.tensors[0]
-        m, n = _shape(call, x)[-2:]
+        shape = _shape(call, x)
+        m, n = shape[-2:]
         if library == "numpy" and not call.literal("compute_uv", 1, True):
             if call.part() is not None:
                 raise ExprError(f"{g.name}(compute_uv=False) is the singular values alone: index it after naming it", g.col)
@@ -434,14 +436,14 @@ def _svd(library: str) -> Callable[[Call], int]:
             raise ExprError(f"not supported yet: {g.name}(hermitian=True)", g.col)
         part = _one_of(call, ("U", "S", "V" if library == "torch" else "Vh"))
         full = not call.literal("some", 0, True) if library == "torch" else call.literal("full_matrices", 0, True)
-        if full and part != 1 and (m > n if part == 0 else n > m):
-            raise ExprError(f"{g.name}(): with full_matrices, the singular vectors beyond min(m, n) = {min(m, n)} are any completion; "
-                            "write full_matrices=False (some=True)", g.col)  # fmt: skip
+        k = min(m, n)
         if part == 1:
             return g.op("svdvals", x)
         if part == 0:
-            return g.op("svd_u", x)
+            u = g.op("svd_u", x)
+            return g.op("concat", u, g.const(np.full(shape[:-1] + (m - k,), np.nan)), dim=-1) if full and m > k else u
         vh = g.op("svd_vh", x)
+        vh = g.op("concat", vh, g.const(np.full(shape[:-2] + (n - k, n), np.nan)), dim=-2) if full and n > k else vh
         return g.op("transpose", vh, dim0=-2, dim1=-1) if library == "torch" else vh
 
     return compose
