@@ -102,9 +102,8 @@ def _svd(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 
 def _qr_q(x: torch.Tensor) -> torch.Tensor:
-    q, r = torch.linalg.qr(x)
-    decompose.qr_q(_numpy(x))  # NOTE: only its rank check: torch's Q and LAPACK's signs are its own
-    return q
+    decompose.qr_q(_numpy(x))  # NOTE: only its rank check: torch's Q, with LAPACK's signs, is its own
+    return torch.linalg.qr(x).Q
 
 
 def _pinv(x: torch.Tensor, rtol: float | None = None, atol: float = 0.0) -> torch.Tensor:

@@ -90,13 +90,13 @@ def qr_q(x: np.ndarray) -> np.ndarray:
 
 
 def cutoff(s: np.ndarray, rtol: float | None, atol: float) -> np.ndarray:
-    """The singular values pinv keeps, as torch decides: above max(atol, rtol * the largest), rtol defaulting to
-    max(m, n) * eps where atol is not given (here: 0)."""
+    """The singular values pinv keeps, as torch decides: those above max(atol, rtol * the largest)."""
     largest = np.max(s, axis=-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
     return s > np.maximum(atol, largest * rtol)
 
 
 def default_rtol(shape: tuple[int, ...], dtype: np.dtype, atol: float) -> float:
+    """torch's rtol where none is given: max(m, n) * eps, or 0 where atol is given."""
     return 0.0 if atol > 0 else max(shape[-2:], default=0) * float(np.finfo(dtype).eps)
 
 
