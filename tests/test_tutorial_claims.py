@@ -291,6 +291,19 @@ def test_a_printed_nan_is_what_floating_point_did_not_a_claim_about_the_derivati
     assert "line 6: y: not checked: at these inputs the tutorial prints a value that is not finite (line 11)" in output
 
 
+def test_a_derivation_whose_float32_value_overflows_with_no_output_shown_is_listed_not_failed(tmp_path: Path) -> None:
+    path = tmp_path / "overflow.md"  # a page without saved outputs shows a naive softplus breaking down at a large input
+    code = (
+        "import jax.numpy as jnp\nfrom jax import grad\n\ndef softplus(x):\n    return jnp.log(1. + jnp.exp(x))\n\n"
+        "print(grad(softplus)(2.))\nprint(grad(softplus)(200.))\n"
+    )
+    path.write_text(f"```python\n{code}```\n")
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 0, output  # the one at 2.0 is checked; the overflow is what floating point does there, not the page's error
+    assert "✓ PASS  grad(softplus) at line 8" in output
+    assert "line 9: grad(softplus): not checked: at these inputs the float32 function overflows (its value is not finite)" in output
+
+
 def test_several_values_printed_on_one_line_are_each_read() -> None:
     text = "tensor(2.) tensor(1.)\ntensor(3.) tensor(2.)\n<tf.Tensor: shape=(), dtype=float32, numpy=1.0> tf.Tensor(2.0, shape=(), dtype=float32)"
     printed = read_printed(text)

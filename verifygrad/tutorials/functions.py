@@ -162,11 +162,37 @@ class FunctionCalls:
             if formula is not None and isinstance(argument, Tensor) and argument.kind == LEAF:
                 bound = "".join(line for line in given if line != f"{parameter} = {parameter}\n")
                 line = self.file_line(rule.line)
-                written = ast.unparse(canonical(ast.parse(bound + formula), self.aliases)) + "\n"  # tf.exp -> np.exp, as in the case's program
+                program = self.rule_program(rule, formula)
+                if isinstance(program, Unknown):
+                    self.not_read(rule.line, f"the custom rule {rule.name}.{rule.what}: {program.reason}")
+                    continue
+                written = ast.unparse(canonical(ast.parse(bound + program), self.aliases)) + "\n"  # tf.exp -> np.exp, as in the case's program
                 self.reading.rules.append((derivation, argument, written, line, self.where(rule.line), f"{rule.name}.{rule.what}"))
                 claimed = True
         if claimed:
             self.reading.derivations.append(derivation)
+
+    def rule_program(self, rule: Any, formula: str) -> str | Unknown:
+        """A rule's formula with the tutorial's functions it calls written before it (``cube_forward(x)``, and another rule's
+        ``CubeBackward.apply(g, x)`` as a call of that rule's forward), and the numbers and constants they read bound."""
+        tree = _ApplyAsCall(self.names).visit(ast.parse(formula))
+        parameters = [*rule.forward.args.args, *(ast.arg(n.id) for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id.startswith("ctx_"))]
+        wrapper = ast.FunctionDef("_rule", ast.arguments([], parameters, None, [], [], None, []), tree.body, [], None, lineno=rule.line)
+        helpers = self.closure(Function(wrapper, rule.line, "_rule"))
+        if isinstance(helpers, Unknown):
+            return helpers
+        functions, free = helpers
+        lines = []
+        for name, value in free.items():
+            if isinstance(value, Number):
+                lines.append(f"{name} = {float(value.value)!r}")
+            elif isinstance(value, Tensor) and value.kind == CONST:
+                lines.append(f"{name} = {value.value}")
+            else:
+                return Unknown(f"it reads {name}, which is not a constant")
+        called = {used for used, _ in functions}
+        lines += [_emitted(used, item.definition, [], called, self.aliases, None) for used, item in functions if item.definition is not wrapper]
+        return "\n".join([*lines, ast.unparse(ast.fix_missing_locations(tree))]) + "\n"
 
     def named(self, function: Function, name: str) -> Function:
         """The function under the name it is bound to, numbered (f_2) where an earlier function had that name."""
@@ -814,6 +840,22 @@ def _emitted(used: str, definition: ast.FunctionDef, free: list[str], called: se
             returned.value = returned.value.elts[part]
     written = canonical(written, {name: path for name, path in aliases.items() if name not in free})
     return ast.unparse(ast.fix_missing_locations(_PassFree(free, called).visit(written)))
+
+
+class _ApplyAsCall(ast.NodeTransformer):
+    """``Other.apply(a, b)`` inside a rule, where ``Other`` is an autograd.Function the tutorial defines: a call of its forward."""
+
+    def __init__(self, names: dict[str, Any]):
+        self.names = names
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "apply" and isinstance(func.value, ast.Name):
+            named = self.names.get(func.value.id)
+            if isinstance(named, Function) and named.rule is not None:
+                node.func = ast.Name(func.value.id, ast.Load())
+        return node
 
 
 class _PassFree(ast.NodeTransformer):

@@ -104,7 +104,16 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
         passes[draft.name] = passes.get(draft.name, 0) + 1
         if passes[draft.name] > 1:  # NOTE: a derivation inside a loop is made once a pass, at the same line: each case is named apart
             draft.mapping["name"] = f"{draft.name}-pass{passes[draft.name]}"
-        if derivation.custom and draft.mapping["dtype"] == "float32" and _overflows_in_float32(draft):
+        if draft.mapping["dtype"] == "float32" and _overflows_in_float32(draft):
+            if not derivation.custom:  # NOTE: the page shows floating point breaking down (a naive softplus at 100), not a derivative
+                entry = (derivation.line, f"{derivation.output_name}: not checked: at these inputs the float32 function overflows "
+                                          "(its value is not finite): floating point fails here, which is what the page shows")  # fmt: skip
+                if entry not in not_read:
+                    not_read.append(entry)
+                for item in found:
+                    if derivation in item.derivations or item.tensor is derivation.output:
+                        item.status = item.status or f"not checked: the float32 function overflows at line {derivation.line}"
+                continue
             # NOTE: the rule is there because the float32 primal overflows (log(1 + exp(100))): its claim is about the math
             draft.mapping["dtype"] = "float64"
             draft.mapping["description"] += " (in float64: the float32 function overflows here)"
