@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from verifygrad.cases.second_order import JACOBIAN_MAX_ELEMENTS
 from verifygrad.language.constants import CONSTRUCTORS
 from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError
 from verifygrad.language.statements import NeedsValues, compile_program
@@ -299,8 +300,10 @@ def _value_draft(item: Found, path: str, label: str) -> Draft:
 def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: str) -> bool:
     """Whether the case's expression is outside verifygrad's language (then it is listed as not read)."""
     values = {name: constant_array(text) if isinstance(text, str) else np.asarray(text, dtype=np.float64) for name, text in draft.mapping["inputs"].items()}
+    known = all(v is not None for v in values.values())
     try:
-        compile_program(draft.mapping["expr"], values if all(v is not None for v in values.values()) else list(values))
+        program = compile_program(draft.mapping["expr"], values if known else list(values))
+        beyond = _beyond_second_order(draft.mapping, program, values) if known else None
     except NeedsValues:
         return False  # in the language; what it computes depends on the inputs' values or shapes, which the case has
     except ExprError as err:
@@ -309,7 +312,25 @@ def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: st
         if entry not in not_read:
             not_read.append(entry)
         return True
+    if beyond is not None:
+        entry = (line, f"{label}: not checked: {beyond}")
+        if entry not in not_read:
+            not_read.append(entry)
+        return True
     return False
+
+
+def _beyond_second_order(mapping: dict[str, Any], program: Any, values: dict[str, np.ndarray]) -> str | None:
+    """Why a Hessian or Jacobian the tutorial asks for is not a quantity a case checks, or None."""
+    if not (mapping.get("hessian") or mapping.get("jacobian")):
+        return None
+    output = program.shapes({name: value.shape for name, value in values.items()})[-1]
+    if mapping.get("hessian") and output != ():
+        return f"the function's value has shape {tuple(output)}, not one number (its Hessian is a tensor of third order)"
+    size = int(np.prod(output)) * sum(value.size for value in values.values())
+    if mapping.get("jacobian") and size > JACOBIAN_MAX_ELEMENTS:
+        return f"the Jacobian would hold {size} elements (at most {JACOBIAN_MAX_ELEMENTS} are checked)"
+    return None
 
 
 def _overflows_in_float32(draft: Draft) -> bool:
