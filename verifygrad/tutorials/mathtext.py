@@ -139,7 +139,7 @@ def statements(body: str) -> list[tuple[int, str, bool]]:
     before it (marked True: it restates what the chain's first row says). Words inside a row (`\\text{diag}(s)`) are
     kept: the side is then not read, never read without them."""
     if not _ALIGNED.search(body):
-        return [(0, body, False)]
+        return _apart(body)
     protected: list[str] = []
 
     def protect(match: re.Match) -> str:  # a matrix's rows are not the alignment's
@@ -168,6 +168,31 @@ def statements(body: str) -> list[tuple[int, str, bool]]:
             left = re.split(r"=|\\approx", row)[0] if re.search(r"=|\\approx", row) else ""
         if row:
             found.append((start, row, continued))
+    return found
+
+
+_APART = re.compile(r"\\hspace\*?\s*\{[^{}]*\}|\\q?quad\b|\\(?:Rightarrow|rightarrow|Longrightarrow|longrightarrow|implies)\b|\\\\")
+
+
+def _apart(body: str) -> list[tuple[int, str, bool]]:
+    """One display's statements set apart by wide space, an arrow or a row break (`f(x,y) = xy \\hspace{1in} \\rightarrow
+    \\hspace{1in} \\frac{\\partial f}{\\partial x} = y`: a definition, then a claim about it), each with its line offset;
+    only where they stand outside every brace, bracket and matrix (`\\lim_{h \\rightarrow 0}` is one expression)."""
+    cuts: list[tuple[int, int]] = []
+    for match in _APART.finditer(body):
+        before = body[: match.start()]
+        nested = sum(before.count(o) - before.count(c) for o, c in ("{}", "()", "[]"))
+        if nested == 0 and before.count("\\begin") == before.count("\\end"):
+            cuts.append(match.span())
+    if not cuts:
+        return [(0, body, False)]
+    found: list[tuple[int, str, bool]] = []
+    start = 0
+    for cut_start, cut_end in [*cuts, (len(body), len(body))]:
+        piece = body[start:cut_start]
+        if piece.strip():
+            found.append((body[:start].count("\n") + piece[: len(piece) - len(piece.lstrip())].count("\n"), piece.strip(), False))
+        start = cut_end
     return found
 
 

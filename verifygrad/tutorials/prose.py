@@ -12,6 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from verifygrad.errors import excerpt
+from verifygrad.language.parse import ExprError
+from verifygrad.language.statements import NeedsValues, compile_program
+from verifygrad.tutorials.dependence import derivative_depends
 from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
 from verifygrad.tutorials.interpret import Reading
 from verifygrad.tutorials.mathtext import GREEK, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
@@ -166,6 +169,9 @@ class _Reader:
             if isinstance(side, tuple) and side[0] == "fn" and side[2] == 0 and side[3] and _plain(side[3]):
                 params = tuple(arg[1] for arg in side[3])
                 earlier = self.definitions.get(side[1])
+                body = sides[index + 1]
+                if earlier is not None and earlier.node is not None and body is not None and not names_in(body) and not _has(body, "list"):
+                    return False  # NOTE: `f(x,y) = -12` after `x = 4, y = -3`: the function's value there, not a new f
                 definition = self._definition(side[1], params, sides[index + 1], line)
                 if (earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node)
                         and not _same_function(earlier, definition)):  # fmt: skip
@@ -173,7 +179,8 @@ class _Reader:
                     why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: which one is meant is not known"
                     definition = Definition(side[1], params, None, line, why)
                 self.definitions[side[1]] = definition
-                self.referenced.discard(side[1])
+                if earlier is None or None in (earlier.node, definition.node) or not _same_function(earlier, definition):
+                    self.referenced.discard(side[1])  # NOTE: the same definition read again (as math and as prose) keeps what was said of it
                 return True
         head = sides[0]
         if (isinstance(head, tuple) and head[0] == "name" and head[2] is None and head[1] not in self.code and signs[0] == "="
@@ -366,7 +373,7 @@ class _Reader:
         stated = {s: self.values[s][0] for s in symbols if s in self.values and 0 <= line - self.values[s][1] <= NEAR}
         if not point and not used and evaluated and symbols and len(stated) == len(symbols):
             point = stated  # `with $x = 3$, $\frac{df}{dx} = 2x = 6$`: the numbers are the derivative at the values just given
-        if not point and not used and set(wrt) & names_in(definition.node):
+        if not point and not used and set(wrt) & names_in(definition.node) and not _constant_derivative(definition, symbols, wrt):
             # NOTE: `f'(x) = 0` of a function whose derivative depends on x is an equation to solve, not an identity
             self._list(where_text, f"not checked: {render_or(claimed)} for a derivative that depends on {wrt[0]} reads as an equation to solve")
             return
@@ -545,3 +552,15 @@ def _indexed_in(node: object, name: str) -> bool:
     """Whether the name is written with an index in the formula (`x_i`, `y_{qj}`): a vector's element; a name without
     one (`a` in `\\sum_i (a x_i - y_i)^2`) is one number."""
     return any(part[0] == "name" and part[1] == name and (part[2] is not None or "_" in name) for part in _walk(node))
+
+
+def _constant_derivative(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ...]) -> bool:
+    """Whether the derivative is the same wherever it is taken (`f(x, y) = x + y`: ∂f/∂x = 1 is an identity, not an equation
+    to solve): no VJP on the way from the variable to the value reads any symbol's value (decided from the program's nodes)."""
+    if len(wrt) != 1:
+        return False
+    try:
+        program = compile_program(f"{render(definition.node)}\n", list(symbols))
+    except (MathError, ExprError, NeedsValues):
+        return False
+    return not derivative_depends(program, wrt[0], set(symbols))
