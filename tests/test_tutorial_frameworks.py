@@ -216,3 +216,12 @@ def test_a_backward_whose_gradient_parameter_shares_a_forward_inputs_name_reads_
     assert code == 0, output  # the backward's g is the incoming gradient, saved_g the forward's g: the rule is right
     assert "✓ line 11 (custom backward): ∂/∂b formula Scaled.backward: proven" in output
     assert "✓ line 11 (custom backward): ∂/∂a formula Scaled.backward: proven" in output
+
+
+def test_a_range_constructor_with_pi_arithmetic_and_keywords_is_read(tmp_path: Path) -> None:
+    text = ("```python\nimport math\nimport torch\n\nu = torch.linspace(-math.pi / 2, math.pi / 2, steps=3, requires_grad=True)\n"
+            "(3 * torch.sin(u)).sum().backward()\nprint(u.grad)\n```\n\n```\ntensor([-1.3113e-07,  3.0000e+00, -1.3113e-07])\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "pi.md", text)
+    assert code == 0, output
+    assert "at u = linspace(-1.5707963267948966, 1.5707963267948966, 3)" in output
+    assert "✓ line 11 (printed output): ∂/∂u [-1.3113e-07, 3, -1.3113e-07]: holds" in output
