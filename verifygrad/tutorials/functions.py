@@ -84,7 +84,12 @@ class FunctionCalls:
         """``class F(torch.autograd.Function)``: F.apply(x) computes forward; backward is a claim about forward's VJP."""
         self.bind_rule(node, "autograd.Function", custom.torch_function)
 
-    def bind_rule(self, node: ast.FunctionDef | ast.ClassDef, kind: str, read: Any) -> None:
+    def define_layer_class(self, node: ast.ClassDef) -> None:
+        """A layer class (``forward(self, x, y)`` keeping on self what ``backward(self, dout)`` reads): its backward is a claim
+        about forward's VJP, checked at generated inputs; its instances and their method calls are not followed."""
+        self.bind_rule(node, "layer class", custom.torch_function, layer=True)
+
+    def bind_rule(self, node: ast.FunctionDef | ast.ClassDef, kind: str, read: Any, layer: bool = False) -> None:
         """A custom derivative rule bound to its name: its forward to call, its backward a claim; unknown if not readable."""
         try:
             rule = read(node)
@@ -92,7 +97,7 @@ class FunctionCalls:
             self.not_read(node.lineno, f"the {kind} {node.name}: {err}")
             self.names[node.name] = Unknown(f"the {kind} {node.name} is not read")
             return
-        self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule)
+        self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule, layer=layer)
         self.defined_in[id(rule.forward)] = self.block  # where its lines are, should it be checked without a call
 
     def rule_pending(self, decorator: ast.expr) -> Function | None:
@@ -202,6 +207,8 @@ class FunctionCalls:
         return Function(function.definition, function.line, emitted)
 
     def call(self, callee: Function | Transform | Tape | Pullback, node: ast.Call) -> Any:
+        if isinstance(callee, Function) and callee.layer:  # NOTE: Dense(W) makes an instance; it is not the forward of W
+            return self.unknown(node, f"an instance of the layer class {_name_of(callee)} (its backward is checked as a rule)")
         if isinstance(callee, Pullback) and len(node.args) == 1 and not node.keywords:
             return self.pulled_back(callee, node.args[0], node)
         if isinstance(callee, (Tape, Pullback)) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):

@@ -195,6 +195,8 @@ class CodeReader(FunctionCalls):
             self.define(node)
         elif isinstance(node, ast.ClassDef) and any(self.path(base) in autodiff.FUNCTION_CLASSES for base in node.bases):
             self.define_rule_class(node)
+        elif isinstance(node, ast.ClassDef) and _layer_class(node):
+            self.define_layer_class(node)
         elif isinstance(node, ast.Assign) and _unpacked_literal(node):  # a, b = 2.0, x * 3: each name bound to its own part
             values = [self.expression(part) for part in node.value.elts]
             for target, value, part in zip(node.targets[0].elts, values, node.value.elts):
@@ -1297,3 +1299,11 @@ def _describe(node: ast.AST) -> str:
         "BoolOp": "a boolean operation", "Dict": "a dict", "Set": "a set", "NamedExpr": "an assignment expression (:=)",
         "Await": "await", "Yield": "yield", "Starred": "a starred expression", "Slice": "a slice",
     }.get(type(node).__name__, type(node).__name__)  # fmt: skip
+
+
+def _layer_class(node: ast.ClassDef) -> bool:
+    """A plain class with ``forward(self, inputs...)`` and ``backward(self, dout)`` methods: a layer written from scratch."""
+    if node.bases and not all(isinstance(base, ast.Name) and base.id == "object" for base in node.bases):
+        return False
+    methods = {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
+    return "forward" in methods and "backward" in methods and len(methods["backward"].args.args) == 2
