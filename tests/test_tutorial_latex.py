@@ -341,3 +341,11 @@ def test_a_wrong_constant_derivative_of_a_function_stated_apart_fails_at_its_lin
     code, output = check(tmp_path, GATES.replace("WRONG", "2"), "gates.md")
     assert code == 1, output
     assert "✗ line 13 (LaTeX): ∂/∂v formula 2: wrong" in output
+
+
+def test_a_function_named_with_a_subscript_is_defined_and_differentiated(tmp_path: Path) -> None:
+    text = ("The cubic Legendre polynomial is $Q_3(x) = \\frac{1}{2}(5x^3 - 3x)$, so $Q_3'(x) = \\frac{3}{2}(5x^2 - 1)$.\n\n"
+            "The shifted one is $f_c(x) = c + x$, with $f_c'(x) = 2$.\n")  # fmt: skip
+    code, output = check(tmp_path, text, "legendre.md")
+    assert "✓ line 1 (LaTeX): ∂/∂x formula (3 / 2) * ((5 * (x ** 2)) - 1): proven" in output, output
+    assert code == 1 and "✗ line 3 (LaTeX): ∂/∂x formula 2: wrong" in output  # f_c is its own function, not f

@@ -14,7 +14,7 @@ _TOKEN = re.compile(r"\\[A-Za-z]+|\\[,;:! {}|]|\d+\.\d*|\.\d+|\d+|[A-Za-z]+|[∂
 _IGNORED = {"\\left", "\\right", "\\bigr", "\\Bigr", "\\big", "\\Big", "\\bigl", "\\Bigl", "\\biggr", "\\,", "\\;", "\\:", "\\!", "\\ ",
             "\\displaystyle", "\\quad", "\\qquad", "\\limits", "\\mathrm", "\\text", "\\operatorname", "\\mathbf", "\\boldsymbol", "\\textrm"}  # fmt: skip
 _FUNCTIONS = {"exp", "log", "ln", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sum", "mean"}
-_INDEX_LETTERS = set("ijklmn")
+INDEX_LETTERS = set("ijklmn")
 _TIMES = {"*", "\\cdot", "\\times", "·", "×"}
 _MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix"}
 _BAR = {"\\rvert", "\\vert", "|", "\\mid", "\\Big|", "\\big|"}
@@ -538,9 +538,12 @@ class _Parser:
         index = None
         if self.peek() == "_":
             self.take()
-            subscript = self.group_or_atom()
-            sub = render(subscript).replace(" ", "") if not isinstance(subscript, Derivative) else ""
-            if sub in _INDEX_LETTERS:
+            if (self.peek() or "").isalnum():  # NOTE: `f_c'(x)`: the subscript is the one token, not c's derivative
+                sub = self.take()
+            else:
+                subscript = self.group_or_atom()
+                sub = render(subscript).replace(" ", "") if not isinstance(subscript, Derivative) else ""
+            if sub in INDEX_LETTERS:
                 index = sub
             else:
                 letters = f"{letters}_{sub}"

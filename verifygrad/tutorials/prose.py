@@ -17,7 +17,7 @@ from verifygrad.language.statements import NeedsValues, compile_program
 from verifygrad.tutorials.dependence import derivative_depends
 from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
 from verifygrad.tutorials.interpret import Reading
-from verifygrad.tutorials.mathtext import GREEK, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
+from verifygrad.tutorials.mathtext import GREEK, INDEX_LETTERS, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
 from verifygrad.tutorials.symbolic import Diff, derivation_of
 from verifygrad.tutorials.values import Derivation
 
@@ -80,17 +80,23 @@ def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
             letters.update(item for item in items if item.isalpha() and len(item) == 1 and item != "e")
             if len(items) > 1 and items[0].isalpha() and items[1] in ("=", "(") and items[0] != "e":  # e = lim (1 + 1/n)^n: Euler's
                 letters.add(items[0])
+        subscript = -1  # the position of a subscript read as part of a name: not a name of its own
         for index, token in enumerate(items):
             name = token[1:] if token.startswith("\\") else token
-            if not name.isalpha():
+            if not name.isalpha() or index == subscript:
                 continue
             after = items[index + 1 : index + 2]
+            named = GREEK.get(token, token)
+            if after == ["_"] and index + 3 < len(items) and items[index + 2].isalnum() and items[index + 2] not in INDEX_LETTERS:
+                named, after = f"{named}_{items[index + 2]}", items[index + 3 : index + 4]  # `P_3(x) =`, `f_c'`: one function's name
+                subscript = index + 2
+                index += 2
             if after and after[0] in ("'", "’", "′") and not token.startswith("\\"):
-                functions.add(name)
+                functions.add(named)
             if after == ["("]:
                 close = _params(items, index + 1)
                 if close is not None and items[close + 1 : close + 2] == ["="]:
-                    functions.add(GREEK.get(token, token))
+                    functions.add(named)
     return frozenset(functions), letters
 
 
