@@ -642,6 +642,9 @@ class CodeReader(FunctionCalls):
 
     def print_(self, call: ast.Call) -> None:
         for argument in call.args:
+            if _shown_comparison(argument):  # `print(9*a**2 == a.grad)`: the writer shows that the two agree
+                self.agreement(call, *compared(argument), shown=True)
+                continue
             if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute) and argument.func.attr == "format":
                 for inner in argument.args:  # '{0}'.format(x.grad): the tensors among the arguments are shown
                     self.show_formatted(self.expression(inner), call, ast.unparse(inner))
