@@ -323,6 +323,7 @@ p(u,v) = u + v \quad \Rightarrow \quad \frac{\partial p}{\partial u} = 1 \qquad 
 $$
 
 and a scaled input $s(u) = 4u^2 \quad \Rightarrow \quad s'(u) = 0$ has its minimum where the slope vanishes.
+A cost $C = E + r$ has $$\frac{\partial C}{\partial E} = 1 \; \textrm{and} \; \frac{\partial C}{\partial r} = 1.$$
 """
 
 
@@ -335,6 +336,7 @@ def test_a_display_of_statements_apart_defines_a_function_then_states_its_deriva
     assert "✓ line 13 (LaTeX): ∂/∂u formula 1: proven" in output and "✓ line 13 (LaTeX): ∂/∂v formula 1: proven" in output
     # a constant stated of a derivative that depends on the variable is still an equation to solve
     assert "line 16: LaTeX s'(u) = 0: not checked: 0 for a derivative that depends on u reads as an equation to solve" in output
+    assert "✓ line 17 (LaTeX): ∂/∂E formula 1: proven" in output and "✓ line 17 (LaTeX): ∂/∂r formula 1: proven" in output
 
 
 def test_a_wrong_constant_derivative_of_a_function_stated_apart_fails_at_its_line(tmp_path: Path) -> None:

@@ -171,7 +171,13 @@ def statements(body: str) -> list[tuple[int, str, bool]]:
     return found
 
 
-_APART = re.compile(r"\\hspace\*?\s*\{[^{}]*\}|\\q?quad\b|\\(?:Rightarrow|rightarrow|Longrightarrow|longrightarrow|implies)\b|\\\\")
+_APART = re.compile(
+    r"\\hspace\*?\s*\{[^{}]*\}|\\q?quad\b|\\(?:Rightarrow|rightarrow|Longrightarrow|longrightarrow|implies)\b|\\\\"
+    r"|\\(?:text|textrm|mbox)\s*\{\s*(?:and|or)\s*\}"
+)
+
+
+_EDGE_SPACING = re.compile(r"^(?:\\[,;:! ]\s*)+|(?:\s*\\[,;:! ])+$")
 
 
 def _apart(body: str) -> list[tuple[int, str, bool]]:
@@ -190,8 +196,9 @@ def _apart(body: str) -> list[tuple[int, str, bool]]:
     start = 0
     for cut_start, cut_end in [*cuts, (len(body), len(body))]:
         piece = body[start:cut_start]
-        if piece.strip():
-            found.append((body[:start].count("\n") + piece[: len(piece) - len(piece.lstrip())].count("\n"), piece.strip(), False))
+        text = _EDGE_SPACING.sub("", piece.strip())  # NOTE: `= 1 \;` before `\textrm{and}`: a space, not a semicolon ending it
+        if text:
+            found.append((body[:start].count("\n") + piece[: len(piece) - len(piece.lstrip())].count("\n"), text, False))
         start = cut_end
     return found
 
