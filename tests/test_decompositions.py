@@ -221,3 +221,10 @@ def test_a_decomposition_with_no_value_still_has_a_shape_and_decides_nothing() -
     program = "L = torch.linalg.eigvalsh(S)\nif L[0] > 0:\n    y = L.sum()\nelse:\n    y = -L.sum()\ny"
     outcome = check_case(Case("decided", program, identity, "<test>", 1))
     assert outcome.verdict == "error" and "the condition has no value to decide on at these inputs (not verified: repeated eigenvalues" in outcome.reasons[0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (2, 0, 0)])
+def test_decompositions_of_empty_matrices_are_empty(engine: str, shape: tuple[int, ...]) -> None:
+    expr = "torch.linalg.pinv(M).sum() + torch.linalg.svdvals(M).sum() + torch.linalg.qr(M)[1].sum() + torch.linalg.svd(M, full_matrices=False)[0].sum()"
+    assert_closed_form(engine, expr, {"M": np.zeros(shape)}, 0.0, {"M": np.zeros(shape)})

@@ -111,6 +111,8 @@ def _pinv(x: torch.Tensor, rtol: float | None = None, atol: float = 0.0) -> torc
     writes the same expression)."""
     decompose.pinv(_numpy(x), rtol, atol)  # NOTE: only its check that no matrix keeps some and cuts others
     s = torch.linalg.svdvals(x)
+    if s.shape[-1] == 0:  # NOTE: an empty matrix: amax over nothing raises
+        return x.mT * 0
     relative = torch.finfo(x.dtype).eps * max(x.shape[-2:]) if rtol is None and atol <= 0 else rtol or 0.0
     kept = (s > torch.clamp(s.amax(-1, keepdim=True) * relative, min=atol)).any(-1)
     return torch.where(kept[..., None, None], torch.linalg.pinv(x, atol=0.0, rtol=0.0), x.mT * 0)
