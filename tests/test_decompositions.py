@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from tests.helpers import assert_closed_form, make_problem
 from verifygrad.cases.load import Case
@@ -16,6 +18,7 @@ from verifygrad.verdict.judge import check_case
 from verifygrad.verdict.outcome import PASSED, SKIPPED
 
 ENGINES = ["numpy", "torch", "fd", "sympy"]
+CASES = Path(__file__).resolve().parent.parent / "cases"
 A, B, C = 3.0, 0.5, 1.0  # the symmetric [[a, b], [b, c]]
 SYMMETRIC = [[A, -7.0], [B, C]]  # NOTE: the upper triangle is never read (UPLO='L'): its gradient is 0
 
@@ -101,21 +104,31 @@ RIGHT = np.array([1.0, 2.0, -1.0])
 
 
 @functools.cache
-def exact(expr: str) -> tuple[float, dict[str, np.ndarray]]:
-    """The SymPy engine's exact value and gradient of an expression with no decomposition in it (a closed form)."""
-    result = run_engine("sympy", make_problem(expr, M=FULL_RANK, W=WEIGHTS, y=RIGHT))
-    assert result.ok and result.exact, result.reason
-    return float(result.value), result.grads
+def normal_equations() -> tuple[tuple[float, dict[str, np.ndarray]], tuple[float, dict[str, np.ndarray]]]:
+    """sum(P * W) and sum(P @ y) with P = inv(M^T M) M^T, and their gradients, by SymPy from the symbols up."""
+    symbols = sp.Matrix(3, 2, sp.symbols("m:6"))
+    y = sp.Matrix(sp.symbols("y:3"))
+    p = (symbols.T * symbols).inv() * symbols.T
+    at = {**dict(zip(symbols, map(sp.Rational, FULL_RANK.ravel()))), **dict(zip(y, map(sp.Rational, RIGHT)))}
+
+    def evaluated(f: sp.Expr, with_y: bool) -> tuple[float, dict[str, np.ndarray]]:
+        grads = {"M": np.array([float(sp.diff(f, s).subs(at)) for s in symbols]).reshape(3, 2), "W": np.zeros((2, 3)), "y": np.zeros(3)}
+        if with_y:
+            grads["y"] = np.array([float(sp.diff(f, s).subs(at)) for s in y])
+        return float(f.subs(at)), grads
+
+    pinv_sum = sum(p[i, j] * sp.Rational(WEIGHTS[i, j]) for i in range(2) for j in range(3))
+    return evaluated(pinv_sum, False), evaluated(sum(p * y), True)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_pinv_and_lstsq_of_a_full_rank_tall_matrix_are_the_normal_equations(engine: str) -> None:
     inputs = {"M": FULL_RANK, "W": WEIGHTS, "y": RIGHT}
-    value, grads = exact("(torch.linalg.inv(M.T @ M) @ M.T * W).sum() + 0 * y.sum()")
-    assert_closed_form(engine, "(torch.linalg.pinv(M) * W).sum() + 0 * y.sum()", inputs, value, grads)
-    value, grads = exact("torch.linalg.solve(M.T @ M, M.T @ y).sum() + 0 * W.sum()")
-    assert_closed_form(engine, "torch.linalg.lstsq(M, y)[0].sum() + 0 * W.sum()", inputs, value, grads)
-    assert_closed_form(engine, "np.linalg.lstsq(M, y, rcond=None)[0].sum() + 0 * W.sum()", inputs, value, grads)
+    (value, grads), (solution, solution_grads) = normal_equations()
+    assert_closed_form(engine, "(torch.linalg.pinv(M) * W).sum() + 0 * y.sum()", inputs, value, {"M": grads["M"], "y": grads["y"]})
+    value, grads = solution, solution_grads
+    assert_closed_form(engine, "torch.linalg.lstsq(M, y)[0].sum() + 0 * W.sum()", inputs, value, {"M": grads["M"], "y": grads["y"]})
+    assert_closed_form(engine, "np.linalg.lstsq(M, y, rcond=None)[0].sum() + 0 * W.sum()", inputs, value, {"M": grads["M"], "y": grads["y"]})
 
 
 @pytest.mark.parametrize(
@@ -189,6 +202,16 @@ def test_singular_vectors_beyond_min_m_n_are_nan_and_sliced_away_harmless() -> N
     assert sliced.verdict == PASSED, sliced.reasons
 
 
+def test_the_verbose_report_of_a_hessian_sympy_leaves_to_the_others() -> None:
+    from click.testing import CliRunner
+
+    from verifygrad.frontends.cli import main
+
+    result = CliRunner().invoke(main, ["run", str(CASES / "decompositions.yaml"), "-v"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "4 passed, 0 failed" in result.output
+
+
 def test_a_decomposition_with_no_value_still_has_a_shape_and_decides_nothing() -> None:
     """A norm needs the shape of repeated eigenvalues' eigenvectors (the case is not verified, no crash); an `if` on
     them has nothing to decide on (an error naming why)."""
@@ -198,3 +221,10 @@ def test_a_decomposition_with_no_value_still_has_a_shape_and_decides_nothing() -
     program = "L = torch.linalg.eigvalsh(S)\nif L[0] > 0:\n    y = L.sum()\nelse:\n    y = -L.sum()\ny"
     outcome = check_case(Case("decided", program, identity, "<test>", 1))
     assert outcome.verdict == "error" and "the condition has no value to decide on at these inputs (not verified: repeated eigenvalues" in outcome.reasons[0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (2, 0, 0)])
+def test_decompositions_of_empty_matrices_are_empty(engine: str, shape: tuple[int, ...]) -> None:
+    expr = "torch.linalg.pinv(M).sum() + torch.linalg.svdvals(M).sum() + torch.linalg.qr(M)[1].sum() + torch.linalg.svd(M, full_matrices=False)[0].sum()"
+    assert_closed_form(engine, expr, {"M": np.zeros(shape)}, 0.0, {"M": np.zeros(shape)})

@@ -107,9 +107,15 @@ def _qr_q(x: torch.Tensor) -> torch.Tensor:
 
 
 def _pinv(x: torch.Tensor, rtol: float | None = None, atol: float = 0.0) -> torch.Tensor:
-    """torch's pinv where it keeps every singular value (its own cutoff: none lie near it) or none (zeros)."""
-    p = decompose.pinv(_numpy(x), rtol, atol)  # NOTE: only its cutoff check
-    return torch.linalg.pinv(x, atol=0.0, rtol=0.0) if np.any(p) else x.mT * 0
+    """torch's pinv of each matrix that keeps every singular value, 0 for one that keeps none (reports/reproducer.py
+    writes the same expression)."""
+    decompose.pinv(_numpy(x), rtol, atol)  # NOTE: only its check that no matrix keeps some and cuts others
+    s = torch.linalg.svdvals(x)
+    if s.shape[-1] == 0:  # NOTE: an empty matrix: amax over nothing raises
+        return x.mT * 0
+    relative = torch.finfo(x.dtype).eps * max(x.shape[-2:]) if rtol is None and atol <= 0 else rtol or 0.0
+    kept = (s > torch.clamp(s.amax(-1, keepdim=True) * relative, min=atol)).any(-1)
+    return torch.where(kept[..., None, None], torch.linalg.pinv(x, atol=0.0, rtol=0.0), x.mT * 0)
 
 
 TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {

@@ -313,7 +313,8 @@ def element_table(outcome: CaseOutcome, quantity: QuantityCheck) -> Group:
     table.add_column("element")
     columns: list[tuple[str, np.ndarray]] = []
     for engine, result in outcome.results.items():
-        if result.ok and quantity.quantity not in result.directional:
+        # NOTE: an engine may answer the gradient and leave a Hessian to the others (SymPy's reference of a decomposition)
+        if result.ok and quantity.quantity not in result.directional and (quantity.quantity == "value" or quantity.quantity in result.grads):
             columns.append((engine + (" (ref)" if engine == quantity.reference else ""), quantity_of(result, quantity.quantity)))
     for check in quantity.claims:
         if check.claim.claimed is not None and check.claim.kind != "values":  # NOTE: a variable's value has its own shape

@@ -16,6 +16,7 @@ import numpy as np
 
 from verifygrad.cases.problem import Problem
 from verifygrad.language import arrays
+from verifygrad.language.decompose import TIE
 from verifygrad.language.ops import OPS
 
 MAX_ELEMENTS = 10_000  # inputs beyond this would make a script nobody reads
@@ -79,6 +80,18 @@ def _prod_others(x: str, dim: int | None = None, ndim: int = 0) -> str:
     return f"({before} * {after})" + (f".reshape({x}.shape)" if dim is None else f".movedim(-1, {dim})")
 
 
+# ±1 per column of the matrices {0}: its largest component (the first within TIE of it) made positive.
+_SIGNS = ("torch.where({0}.gather(-2, ({0}.abs() >= {0}.abs().amax(-2, keepdim=True) * " + repr(1 - TIE) + ").to(torch.int8)"
+          ".argmax(-2, keepdim=True)) < 0, -1.0, 1.0).to({0}.dtype)")  # fmt: skip
+
+
+def _pinv(x: str, rtol: float | None = None, atol: float = 0.0, ndim: int = 0) -> str:
+    relative = f"torch.finfo({x}.dtype).eps * max({x}.shape[-2:])" if rtol is None and atol <= 0 else repr(rtol or 0.0)
+    kept = f"(lambda s: (s > torch.clamp(s.amax(-1, keepdim=True) * {relative}, min={atol!r})).any(-1))(torch.linalg.svdvals({x}))"
+    pinv = f"torch.where({kept}[..., None, None], torch.linalg.pinv({x}, atol=0.0, rtol=0.0), {x}.mT * 0)"
+    return f"({pinv} if min({x}.shape[-2:]) else {x}.mT * 0)"  # NOTE: as torch_ops.py: amax over nothing raises
+
+
 # Each primitive's spelling, by its torch name in ops.OPS; ``ndim`` is the first argument's.
 SPELLINGS: dict[str, Callable[..., str]] = {
     "neg": lambda x, ndim: f"-{x}",
@@ -125,6 +138,13 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "inv": lambda x, ndim: f"torch.linalg.inv({x})", "det": lambda x, ndim: f"torch.linalg.det({x})",
     "logabsdet": lambda x, ndim: f"torch.linalg.slogdet({x}).logabsdet",
     "solve": lambda a, b, ndim: f"torch.linalg.solve({a}, {b})",
+    # NOTE: the vectors' signs and pinv's cutoff as torch_ops.py fixes them (decompose.py), written out in torch
+    "eigvalsh": lambda x, ndim: f"torch.linalg.eigh({x})[0]",
+    "eigvecsh": lambda x, ndim: f"(lambda v: v * {_SIGNS.format('v')} if v.numel() else v)(torch.linalg.eigh({x})[1])",
+    "svdvals": lambda x, ndim: f"torch.linalg.svd({x}, full_matrices=False)[1]",
+    "svd_u": lambda x, ndim: f"(lambda u: u * {_SIGNS.format('u')} if u.numel() else u)(torch.linalg.svd({x}, full_matrices=False)[0])",
+    "svd_vh": lambda x, ndim: f"(lambda r: r[2] * {_SIGNS.format('r[0]')}.mT if r[0].numel() else r[2])(torch.linalg.svd({x}, full_matrices=False))",
+    "qr_q": lambda x, ndim: f"torch.linalg.qr({x}).Q", "pinv": _pinv,
     "einsum": lambda x, y, spec, ndim: f"torch.einsum({spec!r}, {x}, {y})",  # NOTE: spec is letters, ',' and '->' only (spellings/linalg.py)
     "tensordot": lambda x, y, axes, ndim: f"torch.tensordot({x}, {y}, dims={axes if isinstance(axes, int) else [list(a) for a in axes]!r})",
     "one_hot": lambda t, x, ndim: f"({t} if {t}.shape == {x}.shape else "

@@ -10,12 +10,14 @@ at a time (the same conventions as every engine: decompose.py):
 - qr:    dQ = (I - Q Q^T) dA R^-1 + Q C, C the skew matrix with the strictly lower part of Q^T dA R^-1;
 - pinv:  dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (where the rank does not change).
 
-Each function takes one matrix (a numpy object array of mpf) and returns its result and the Jacobian, of shape
-result.shape + matrix.shape, as object arrays of mpf.  The numpy engine's VJPs are these identities transposed; torch's
-own backward and finite differences check them independently.
+Each function takes one matrix (a numpy object array of mpf) and returns, per result, the result and its Jacobian (of
+shape result.shape + matrix.shape) as object arrays of mpf; ``FUNCTIONS`` picks each primitive's result.  The numpy
+engine's VJPs are these identities transposed; torch's own backward and finite differences check them independently.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
@@ -25,7 +27,7 @@ from verifygrad.language import decompose
 
 MAX_ELEMENTS = 256  # of one matrix: the Jacobian costs n^5 mpmath operations (16 x 16: a few seconds)
 
-Jacobian = tuple[np.ndarray, np.ndarray]
+Jacobian = tuple[np.ndarray, np.ndarray]  # a result and its Jacobian
 
 
 def _check_size(a: np.ndarray) -> None:
@@ -68,12 +70,12 @@ def _require_distinct(values: np.ndarray, repeated: str, nonzero: bool = False) 
     decompose.require_distinct(_float(values), repeated, nonzero)
 
 
-def eigh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Eigenvalues (ascending), eigenvectors (signs fixed) of a symmetric matrix, and their Jacobians."""
+def eigh(a: np.ndarray) -> tuple[Jacobian, Jacobian]:
+    """Eigenvalues (ascending) and eigenvectors (signs fixed) of a symmetric matrix, with their Jacobians."""
     _check_size(a)
     n = a.shape[0]
     if n == 0:
-        return _zero((0,)), _zero((0, 0)), _zero((0, 0, 0)), _zero((0, 0, 0, 0))
+        return (_zero((0,)), _zero((0, 0, 0))), (_zero((0, 0)), _zero((0, 0, 0, 0)))
     values, vectors = mpmath.eigsy(mpmath.matrix(a.tolist()))
     order = sorted(range(n), key=lambda k: values[k])
     lam = np.array([values[k] for k in order], dtype=object)
@@ -86,16 +88,16 @@ def eigh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
         inner = np.outer(q[p, :], q[r, :])  # Q^T E_pr Q
         d_values[:, p, r] = np.diagonal(inner)
         d_vectors[:, :, p, r] = q @ (f * inner)
-    return lam, q, d_values, d_vectors
+    return (lam, d_values), (q, d_vectors)
 
 
-def svd(a: np.ndarray) -> tuple[np.ndarray, ...]:
-    """U (m x k), S (k, descending), Vh (k x n) with signs fixed, and the Jacobians of each."""
+def svd(a: np.ndarray) -> tuple[Jacobian, Jacobian, Jacobian]:
+    """U (m x k), S (k, descending) and Vh (k x n) with signs fixed, with their Jacobians."""
     _check_size(a)
     m, n = a.shape
     k = min(m, n)
     if k == 0:
-        return _zero((m, 0)), _zero((0,)), _zero((0, n)), _zero((m, 0, m, n)), _zero((0, m, n)), _zero((0, n, m, n))
+        return (_zero((m, 0)), _zero((m, 0, m, n))), (_zero((0,)), _zero((0, m, n))), (_zero((0, n)), _zero((0, n, m, n)))
     u_matrix, s_matrix, vh_matrix = mpmath.svd_r(mpmath.matrix(a.tolist()), full_matrices=False)
     order = sorted(range(k), key=lambda i: -s_matrix[i])
     s = np.array([s_matrix[i] for i in order], dtype=object)
@@ -114,7 +116,7 @@ def svd(a: np.ndarray) -> tuple[np.ndarray, ...]:
         d_u[:, :, p, r] = u @ (f * (inner * s[None, :] + s[:, None] * inner.T)) + np.outer(outside_u[:, p], v[r, :] / s)
         d_v = v @ (f * (s[:, None] * inner + inner.T * s[None, :])) + np.outer(outside_v[:, r], u[p, :] / s)
         d_vh[:, :, p, r] = d_v.T
-    return u, s, vh, d_u, d_s, d_vh
+    return (u, d_u), (s, d_s), (vh, d_vh)
 
 
 def qr_q(a: np.ndarray) -> Jacobian:
@@ -182,3 +184,15 @@ def pinv(a: np.ndarray, rtol: float | None, atol: float) -> Jacobian:
         # dA = E_ic: P dA P = outer(P[:, i], P[c, :]); dA^T = E_ci
         jacobian[:, :, i, c] = -np.outer(p[:, i], p[c, :]) + np.outer((p @ p.T)[:, c], left[i, :]) + np.outer(right[:, c], (p.T @ p)[i, :])
     return p, jacobian
+
+
+# Each primitive of the op table this module evaluates: its result and Jacobian for one matrix.
+FUNCTIONS: dict[str, Callable[..., Jacobian]] = {
+    "eigvalsh": lambda a: eigh(a)[0],
+    "eigvecsh": lambda a: eigh(a)[1],
+    "svd_u": lambda a: svd(a)[0],
+    "svdvals": lambda a: svd(a)[1],
+    "svd_vh": lambda a: svd(a)[2],
+    "qr_q": qr_q,
+    "pinv": pinv,
+}

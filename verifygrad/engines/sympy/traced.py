@@ -275,18 +275,6 @@ def _constant(node: Node) -> np.ndarray:
     return np.vectorize(number, otypes=[object])(node.attrs["value"])
 
 
-# Each decomposition of one matrix of mpmath numbers: its result and Jacobian (spectral.py).
-SPECTRAL: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
-    "eigvalsh": lambda a: (lambda r: (r[0], r[2]))(spectral.eigh(a)),
-    "eigvecsh": lambda a: (lambda r: (r[1], r[3]))(spectral.eigh(a)),
-    "svd_u": lambda a: (lambda r: (r[0], r[3]))(spectral.svd(a)),
-    "svdvals": lambda a: (lambda r: (r[1], r[4]))(spectral.svd(a)),
-    "svd_vh": lambda a: (lambda r: (r[2], r[5]))(spectral.svd(a)),
-    "qr_q": spectral.qr_q,
-    "pinv": spectral.pinv,
-}
-
-
 def _decomposition(name: str) -> Callable[..., np.ndarray]:
     """A decomposition over a stack of matrices of elements: each result element traced, its partials from the Jacobian."""
 
@@ -298,7 +286,7 @@ def _decomposition(name: str) -> Callable[..., np.ndarray]:
             numbers = np.empty(matrix.shape, dtype=object)
             for position, element in np.ndenumerate(matrix):
                 numbers[position] = _to_mpmath(number(value_of(element)))
-            value, jacobian = SPECTRAL[name](numbers, **attrs)
+            value, jacobian = spectral.FUNCTIONS[name](numbers, **attrs)
             out[index] = _traced_result(value, jacobian.reshape(value.size, matrix.size), matrix.reshape(-1))
         return out
 
@@ -315,7 +303,7 @@ def _traced_result(value: np.ndarray, jacobian: np.ndarray, elements: np.ndarray
 
 
 FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
-    **{name: _decomposition(name) for name in SPECTRAL},
+    **{name: _decomposition(name) for name in spectral.FUNCTIONS},
     **{name: _elementwise(name) for name in (*SCALAR_UNARY, *SCALAR_BINARY)},
     "pow": _arrays(power, 2),
     "logsumexp": logsumexp,
@@ -329,7 +317,7 @@ TRACED = Arithmetic(FUNCTIONS, _constant, _constant_array(lambda value: value, 1
 
 def decomposes(problem: Problem) -> bool:
     """The program takes a decomposition, which only this route evaluates (at 30+ digits, by mpmath)."""
-    return any(node.op in SPECTRAL for node in problem.program.nodes)
+    return any(node.op in spectral.FUNCTIONS for node in problem.program.nodes)
 
 
 def supports(problem: Problem) -> bool:
