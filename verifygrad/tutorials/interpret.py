@@ -771,7 +771,7 @@ class CodeReader(FunctionCalls):
             return owner if isinstance(owner, Unknown) else Other("grad of a non-leaf")
         if self.path(node) is not None:
             path = self.path(node)
-            named = _NAMED_NUMBERS.get(path.rsplit(".", 1)[-1]) if path.split(".")[0] in ("math", "numpy", "torch", "jax", "cmath") else None
+            named = _NAMED_NUMBERS.get(path.rsplit(".", 1)[-1]) if path.split(".")[0] in ("math", "numpy", "torch", "jax", "autograd", "mxnet", "cmath") else None
             return Number(named) if named is not None else Other(path)
         owner = self.expression(node.value)
         if isinstance(owner, Unknown):
