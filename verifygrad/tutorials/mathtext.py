@@ -36,6 +36,7 @@ GREEK = {
         "nu",
         "xi",
         "rho",
+        "sigma",
         "tau",
         "phi",
         "chi",
