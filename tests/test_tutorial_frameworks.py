@@ -219,7 +219,7 @@ def test_a_backward_whose_gradient_parameter_shares_a_forward_inputs_name_reads_
 
 
 def test_a_range_constructor_with_pi_arithmetic_and_keywords_is_read(tmp_path: Path) -> None:
-    text = ("```python\nimport math\nimport torch\n\nu = torch.linspace(-math.pi / 2, math.pi / 2, steps=3, requires_grad=True)\n"
+    text = ("```python\nimport math\nimport torch\n\nu = torch.linspace(-math.pi / 2, math.pi / 2, steps=2 + 1, requires_grad=True)\n"
             "(3 * torch.sin(u)).sum().backward()\nprint(u.grad)\n```\n\n```\ntensor([-1.3113e-07,  3.0000e+00, -1.3113e-07])\n```\n")  # fmt: skip
     code, output = check(tmp_path, "pi.md", text)
     assert code == 0, output

@@ -977,7 +977,9 @@ class CodeReader(FunctionCalls):
         if literal is not None or isinstance(argument, (ast.List, ast.Tuple)):
             return literal
         value = self.expression(argument)
-        return repr(float(value.value)) if isinstance(value, Number) and np.isfinite(value.value) else None
+        if not isinstance(value, Number) or not np.isfinite(value.value):
+            return None
+        return repr(value.value) if isinstance(value.value, int) else repr(float(value.value))  # NOTE: a count stays whole (200 + 1)
 
     def shape_of(self, arguments: list[ast.expr]) -> list[str] | None:
         """A shape written as numbers, a list or tuple of them (`randn([])`, `randn((2, 3))`) or names bound to whole numbers."""
