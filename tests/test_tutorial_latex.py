@@ -351,12 +351,3 @@ def test_a_function_named_with_a_subscript_is_defined_and_differentiated(tmp_pat
     code, output = check(tmp_path, text, "legendre.md")
     assert "✓ line 1 (LaTeX): ∂/∂x formula (3 / 2) * ((5 * (x ** 2)) - 1): proven" in output, output
     assert code == 1 and "✗ line 3 (LaTeX): ∂/∂x formula 2: wrong" in output  # f_c is its own function, not f
-
-
-def test_sigma_is_a_greek_name_a_text_defines_and_differentiates(tmp_path: Path) -> None:
-    text = ("$$\n\\sigma(u) = \\frac{1}{1+e^{-u}}\n\\rightarrow \\quad \\frac{d\\sigma(u)}{du} = \\frac{e^{-u}}{(1+e^{-u})^2}"
-            " = \\left( 1 - \\sigma(u) \\right) \\sigma(u)\n$$\n\nand where no text defines it, $a = \\sigma(z)$ says nothing checkable.\n")  # fmt: skip
-    code, output = check(tmp_path, text, "sigma.md")
-    assert code == 0, output
-    assert "✓ line 3 (LaTeX): ∂/∂u formula exp(-u) / ((1 + exp(-u)) ** 2): proven" in output
-    assert "✓ line 3 (LaTeX): ∂/∂u formula (1 - (1 / (1 + exp(-u)))) * (1 / (1 + exp(-u))): proven" in output

@@ -36,7 +36,6 @@ GREEK = {
         "nu",
         "xi",
         "rho",
-        "sigma",
         "tau",
         "phi",
         "chi",
