@@ -518,3 +518,13 @@ def test_a_printed_comparison_of_a_gradient_with_a_formula_is_a_claim_that_they_
     path.write_text(code.replace("-2*v ==", "-3*v =="))
     code_, output = cli("check", "--no-color", str(path))
     assert code_ == 1 and "✗ line 9 (comparison): ∂/∂v formula -3 * v: wrong" in output, output
+
+
+def test_numpy_2_scalar_reprs_are_printed_values(tmp_path: Path) -> None:
+    first, second = read_printed("np.float64(0.419974341614026)\nnumpy.float32(2.5)\n")
+    assert float(first.values) == 0.419974341614026 and float(second.values) == 2.5
+    path = tmp_path / "session.md"
+    path.write_text("```python\n>>> import autograd.numpy as np\n>>> from autograd import grad\n>>> def cube(x):\n...     return x ** 3\n"
+                    ">>> grad(cube)(2.0)\nnp.float64(12.0)\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0 and "✓ line 7 (printed output): ∂/∂x 12: holds" in output, output

@@ -219,9 +219,16 @@ def test_a_backward_whose_gradient_parameter_shares_a_forward_inputs_name_reads_
 
 
 def test_a_range_constructor_with_pi_arithmetic_and_keywords_is_read(tmp_path: Path) -> None:
-    text = ("```python\nimport math\nimport torch\n\nu = torch.linspace(-math.pi / 2, math.pi / 2, steps=3, requires_grad=True)\n"
+    text = ("```python\nimport math\nimport torch\n\nu = torch.linspace(-math.pi / 2, math.pi / 2, steps=2 + 1, requires_grad=True)\n"
             "(3 * torch.sin(u)).sum().backward()\nprint(u.grad)\n```\n\n```\ntensor([-1.3113e-07,  3.0000e+00, -1.3113e-07])\n```\n")  # fmt: skip
     code, output = check(tmp_path, "pi.md", text)
     assert code == 0, output
     assert "at u = linspace(-1.5707963267948966, 1.5707963267948966, 3)" in output
     assert "✓ line 11 (printed output): ∂/∂u [-1.3113e-07, 3, -1.3113e-07]: holds" in output
+
+
+def test_pi_of_any_numpy_flavour_is_a_number_a_derivative_can_be_taken_at(tmp_path: Path) -> None:
+    text = ("```python\nimport autograd.numpy as np\nfrom autograd import grad\n\ndef wave(x):\n    return np.sin(x) * 3\n\n"
+            "print(grad(wave)(np.pi))\n```\n\n```\n-3.0\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "wave.md", text)
+    assert code == 0 and "✓ line 12 (printed output): ∂/∂x -3: holds" in output, output

@@ -50,6 +50,7 @@ Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequ
 _CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "range": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
 _RANDOM = {"randn", "rand"}
 _NAMED_NUMBERS = {"pi": math.pi, "e": math.e, "tau": math.tau}  # math.pi, np.pi, torch.pi
+_NUMBER_LIBRARIES = ("math", "cmath", "numpy", "torch", "jax", "autograd", "mxnet")  # whose pi and e are those numbers
 _RANGE_KEYWORDS = ("start", "end", "stop", "steps", "num", "step")  # linspace/arange's, in the order they stand
 _FLOAT64 = {"float64", "double"}
 _IDENTITY_METHODS = {"clone", "contiguous", "requires_grad_", "squeeze_", "float", "double", "cuda", "cpu", "to", "type_as"}
@@ -771,7 +772,7 @@ class CodeReader(FunctionCalls):
             return owner if isinstance(owner, Unknown) else Other("grad of a non-leaf")
         if self.path(node) is not None:
             path = self.path(node)
-            named = _NAMED_NUMBERS.get(path.rsplit(".", 1)[-1]) if path.split(".")[0] in ("math", "numpy", "torch", "jax", "cmath") else None
+            named = _NAMED_NUMBERS.get(path.rsplit(".", 1)[-1]) if path.split(".")[0] in _NUMBER_LIBRARIES else None
             return Number(named) if named is not None else Other(path)
         owner = self.expression(node.value)
         if isinstance(owner, Unknown):
@@ -976,7 +977,9 @@ class CodeReader(FunctionCalls):
         if literal is not None or isinstance(argument, (ast.List, ast.Tuple)):
             return literal
         value = self.expression(argument)
-        return repr(float(value.value)) if isinstance(value, Number) and np.isfinite(value.value) else None
+        if not isinstance(value, Number) or not np.isfinite(value.value):
+            return None
+        return repr(value.value) if isinstance(value.value, int) else repr(float(value.value))  # NOTE: a count stays whole (200 + 1)
 
     def shape_of(self, arguments: list[ast.expr]) -> list[str] | None:
         """A shape written as numbers, a list or tuple of them (`randn([])`, `randn((2, 3))`) or names bound to whole numbers."""

@@ -23,10 +23,10 @@ from verifygrad.cases.written import WrittenFloat
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
 _TOKEN = re.compile(rf"\[|\]|\.\.\.|{_NUMBER}|,")
 _OLD_SIZE = re.compile(r"^\s*\[torch\.(?:cuda\.)?(\w+)Tensor of size ([\dx]+)[^\]]*\]\s*$")
-_CALL = re.compile(r"\b(tensor|array|Array|DeviceArray|Tensor|Parameter containing:\s*tensor)\(")
+_CALL = re.compile(r"\b(tensor|array|Array|DeviceArray|Tensor|Parameter containing:\s*tensor|float64|float32|float16)\(")  # np.float64(0.5): numpy 2
 _TF_SCALAR = re.compile(rf"<tf\.(?:Tensor|Variable)\b[^<>]*?numpy=({_NUMBER})>")
 # Reprs that print each element in its own shortest form (numpy's `maxprec`), not all with the same decimals as torch
-_SHORTEST = {"array", "Array", "DeviceArray", "Tensor", "list"}
+_SHORTEST = {"array", "Array", "DeviceArray", "Tensor", "list", "float64", "float32", "float16"}
 # A label written before one number on its line (`dy/dx = 6.0`, `grad: 0.25`): letters first, no brackets (log lines)
 _LABELLED = re.compile(rf"^\s*[A-Za-z_∂][^=:\[\]()<>]{{0,60}}?\s*[=:]\s*({_NUMBER})\s*$")
 _LIST_START = re.compile(r"^\s*\[\s*[\[\d\-+.]")
