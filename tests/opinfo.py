@@ -136,6 +136,7 @@ def spelled(op: Any) -> tuple[str, bool]:
 
 ATTRIBUTES = frozenset({"T", "H", "mT", "mH"})
 ORDER_FIRST = frozenset({"polygamma", "special.polygamma"})  # torch.polygamma(n, x)
+EQUATION_LAST = frozenset({"einsum"})  # OpInfo calls lambda tensors, equation: torch.einsum(equation, tensors)
 OPERATORS = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rdiv__": "/", "__rpow__": "**", "__rmatmul__": "@", "__rmod__": "%"}
 
 
@@ -150,6 +151,8 @@ def _call_text(op: Any, sample: Any, names: _Names) -> str:
     if op.name in ATTRIBUTES and not args and not kwargs:
         return f"{first}.{op.name}"  # NOTE: x.mT is a property, not a method
     function, method = spelled(op)
+    if op.name in EQUATION_LAST and len(args) == 1 and not kwargs and isinstance(sample.input, (list, tuple)):
+        return f"{function}({', '.join([args[0], first[1:-1].rstrip(',')])})"  # NOTE: OpInfo's einsum is (tensors, equation); torch's is (equation, *tensors)
     if op.name in ORDER_FIRST and len(args) == 1 and not kwargs:
         return f"{function}({args[0]}, {first})"  # NOTE: OpInfo's sample puts the order after the tensor; torch takes it first
     if method:
