@@ -53,6 +53,7 @@ TYPED_METHOD_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {"where": 
 # NOTE: the value is torch's; only the gradient convention for inputs off the function's domain differs.
 READ_NOT_WRITTEN = {
     "cholesky": "torch spreads the gradient of a non-symmetric input over both triangles; verifygrad puts it on the lower triangle it reads",
+    **dict.fromkeys(("cholesky_solve", "cholesky_inverse"), "torch reads one triangle of the factor, yet gives both a gradient"),
 }
 # Relative agreement between torch's answer and verifygrad's reading below which a call counts as misread.
 MISREAD_RTOL = {"float64": 1e-6, "float32": 1e-3}

@@ -350,6 +350,105 @@ def _lapack_ex(op: str, arity: int) -> Function:
     return spelling(compose, (arity, arity), keywords=("check_errors", PART))
 
 
+def _solve(g: Graph, a: int, b: int) -> int:
+    """A^-1 B: the solve primitive for one matrix, inv(A) @ B over a stack of matrices (..., n, n) with (..., n, k)."""
+    if len(g.builder.known_shape(a, g.col, f"{g.name}()")) == 2 and len(g.builder.known_shape(b, g.col, f"{g.name}()")) <= 2:
+        return g.op("solve", a, b)
+    return g.op("matmul", g.op("inv", a), b)
+
+
+def _triangle(g: Graph, a: int, upper: bool, unitriangular: bool = False) -> int:
+    """The triangle of A that LAPACK reads (with ones on the diagonal where it is unit): the rest of A takes no gradient."""
+    if not unitriangular:
+        return g.op("triu" if upper else "tril", a, k=0)
+    n = g.builder.known_shape(a, g.col, f"{g.name}()")[-1]
+    return g.op("add", g.op("triu" if upper else "tril", a, k=1 if upper else -1), g.const(np.eye(n)))
+
+
+def _transposed(g: Graph, x: int) -> int:
+    return g.op("transpose", x, dim0=-2, dim1=-1)
+
+
+def _solve_triangular(call: Call) -> int:
+    """torch.linalg.solve_triangular(A, B, *, upper, left=True, unitriangular=False): X with A X = B (X A = B where
+    left is False), A's other triangle not read."""
+    g, (a, b) = call.graph, call.tensors
+    if "upper" not in call.params:
+        raise ExprError(f"{g.name}() needs upper=True or upper=False, as torch does", g.col)
+    t = _triangle(g, a, call.flag("upper", False), call.flag("unitriangular", False))
+    if call.flag("left", True):
+        return _solve(g, t, b)
+    return _transposed(g, _solve(g, _transposed(g, t), _transposed(g, b)))
+
+
+def _triangular_solve(call: Call) -> int:
+    """torch.triangular_solve(b, A, upper=True, transpose=False, unitriangular=False): (X, A's copy) with A X = b
+    (A^T X = b where transpose); [0] the solution."""
+    g, (b, a) = call.graph, call.tensors
+    if part_index(call) != 0:
+        raise ExprError(f"{g.name}()[1] is a copy of A: take [0], the solution", g.col)
+    t = _triangle(g, a, call.flag("upper", True), call.flag("unitriangular", False))
+    return _solve(g, _transposed(g, t) if call.flag("transpose", False) else t, b)
+
+
+def _cholesky_product(call: Call, factor: int) -> int:
+    """L L^T (U^T U where upper=True) of the triangle of the factor that LAPACK reads."""
+    g = call.graph
+    upper = call.flag("upper", False)
+    t = _triangle(g, factor, upper)
+    return g.op("matmul", _transposed(g, t), t) if upper else g.op("matmul", t, _transposed(g, t))
+
+
+def _cholesky_solve(call: Call) -> int:
+    """torch.cholesky_solve(B, L, upper=False): X with (L L^T) X = B."""
+    b, factor = call.tensors
+    return _solve(call.graph, _cholesky_product(call, factor), b)
+
+
+def _cholesky_inverse(call: Call) -> int:
+    """torch.cholesky_inverse(L, upper=False): (L L^T)^-1."""
+    return call.graph.op("inv", _cholesky_product(call, call.tensors[0]))
+
+
+def _lu_matrix(call: Call, lu: int, pivots: int) -> int:
+    """P L U from LAPACK's packed factors: L unit lower, U upper, P the row swaps of the (1-based) pivots, read at the
+    case's values (whole numbers, constants)."""
+    g = call.graph
+    shape = g.builder.known_shape(lu, g.col, f"{g.name}()")
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ExprError(f"not supported yet: {g.name}() of a batch of factorizations (LU of shape {shape})", g.col)
+    n = shape[0]
+    swaps = g.builder.known_value(pivots, g.col, f"the pivots of {g.name}()")
+    swaps = np.asarray(swaps, dtype=np.float64).reshape(-1)
+    if swaps.shape != (n,) or not np.all(swaps == np.round(swaps)) or not np.all((swaps >= 1) & (swaps <= n)):
+        raise ExprError(f"{g.name}() takes pivots as {n} whole numbers from 1 to {n} (LAPACK's row swaps)", g.col)
+    rows = list(range(n))
+    for i, j in enumerate(swaps.astype(int) - 1):  # NOTE: row i was swapped with row j, in order: A = P L U
+        rows[i], rows[j] = rows[j], rows[i]
+    permutation = np.zeros((n, n))
+    permutation[rows, range(n)] = 1.0
+    lower, upper = _triangle(g, lu, upper=False, unitriangular=True), _triangle(g, lu, upper=True)
+    return g.op("matmul", g.const(permutation), g.op("matmul", lower, upper))
+
+
+def _lu_solve(call: Call) -> int:
+    """torch.lu_solve(B, LU, pivots): X with (P L U) X = B."""
+    b, lu, pivots = call.tensors
+    return _solve(call.graph, _lu_matrix(call, lu, pivots), b)
+
+
+def _linalg_lu_solve(call: Call) -> int:
+    """torch.linalg.lu_solve(LU, pivots, B, *, left=True, adjoint=False): X with A X = B (X A = B where left is False;
+    A^T for A where adjoint), A = P L U."""
+    g, (lu, pivots, b) = call.graph, call.tensors
+    a = _lu_matrix(call, lu, pivots)
+    if call.flag("adjoint", False):
+        a = _transposed(g, a)
+    if call.flag("left", True):
+        return _solve(g, a, b)
+    return _transposed(g, _solve(g, _transposed(g, a), _transposed(g, b)))
+
+
 _NORM = ("dim", "keepdim")
 
 SPELLINGS: dict[str, Function] = {
@@ -367,6 +466,12 @@ SPELLINGS: dict[str, Function] = {
     "inv_ex": _lapack_ex("inv", 1),
     "solve_ex": _lapack_ex("solve", 2),
     "cholesky": alias("cholesky"),
+    "solve_triangular": spelling(_solve_triangular, (2, 2), keywords=("upper", "left", "unitriangular")),
+    "triangular_solve": spelling(_triangular_solve, (2, 2), ("upper", "transpose", "unitriangular"), keywords=(PART,)),
+    "cholesky_solve": spelling(_cholesky_solve, (2, 2), ("upper",)),
+    "cholesky_inverse": spelling(_cholesky_inverse, (1, 1), ("upper",)),
+    "lu_solve": spelling(_lu_solve, (3, 3)),
+    "linalg.lu_solve": spelling(_linalg_lu_solve, (3, 3), keywords=("left", "adjoint")),
     "einsum": spelling(_einsum, (1, 16), keywords=("equation",)),
     "tensordot": spelling(_tensordot, (2, 2), keywords=("dims", "axes")),
     "logdet": unary(lambda g, x: g.op("log", g.op("det", x))),
@@ -395,4 +500,5 @@ LITERAL_POSITIONAL = frozenset({
 })  # fmt: skip
 # Of those, the names whose positional numbers are parameters too (a norm's order 1.5), not tensors.
 NUMBER_POSITIONAL = frozenset({"pdist", "dist", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance"})
+TUPLE_RESULTS = frozenset({"triangular_solve"})  # (solution, A's copy)
 UNSUPPORTED = dict.fromkeys(("svd", "svdvals", "eig", "eigh", "eigvals", "eigvalsh", "pinv", "matrix_rank", "lstsq"), "SVD and eigendecompositions")

@@ -7,15 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.language.spellings import layers, sorting
+from verifygrad.language.spellings import layers, linalg, sorting
 from verifygrad.language.spellings.compose import Builder, nested_tuple, whole_numbers
 from verifygrad.language.spellings.table import library_name
 from verifygrad.language.syntax import ExprError, column, literal
 
 TUPLE_SPLITS = frozenset({"meshgrid", "split", "unbind", "np.split", "chunk", "array_split", "tensor_split", "hsplit", "vsplit", "dsplit"})
 TUPLE_RESULTS = (
-    frozenset({"max", "min", "slogdet", "var_mean", "std_mean", "inv_ex", "solve_ex", "aminmax"}) | layers.NATIVE | TUPLE_SPLITS | sorting.TUPLE_RESULTS
-)
+    frozenset({"max", "min", "slogdet", "var_mean", "std_mean", "inv_ex", "solve_ex", "aminmax"})
+    | layers.NATIVE | TUPLE_SPLITS | sorting.TUPLE_RESULTS | linalg.TUPLE_RESULTS
+)  # fmt: skip
 # Calls whose result is a (values, indices) pair only when return_indices is True: its place among the positional arguments.
 INDICES_ON_REQUEST = {**{f"max_pool{n}d": 6 for n in (1, 2, 3)}, **{f"adaptive_max_pool{n}d": 2 for n in (1, 2, 3)}}
 
