@@ -19,7 +19,7 @@ from verifygrad.language.parse import FUNCTIONS, METHOD, Argument, LibraryCall, 
 
 MODULES: dict[str, Any] = {
     "torch": torch, "torch.nn.functional": torch.nn.functional, "torch.linalg": torch.linalg, "torch.special": torch.special,
-    "torch.masked": torch.masked, METHOD: torch.Tensor,
+    "torch.masked": torch.masked, "torch.fft": torch.fft, METHOD: torch.Tensor,
 }  # fmt: skip
 
 
@@ -36,7 +36,8 @@ TORCH_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {
 LONG, BOOL, CLASSES, TARGET = "long", "bool", "classes", "target"  # classes: indices (long), unless of the input's shape
 # (probabilities); target: a float tensor torch takes no gradient for
 TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
-    "cross_entropy": ((1, "target", CLASSES),), "nll_loss": ((1, "target", LONG),), "multi_margin_loss": ((1, "target", LONG),),
+    "cross_entropy": ((1, "target", CLASSES),), "linear_cross_entropy": ((2, "target", CLASSES),), "nll_loss": ((1, "target", LONG),),
+    "multi_margin_loss": ((1, "target", LONG),),
     "multilabel_margin_loss": ((1, "target", LONG),), "gather": ((2, "index", LONG),), "take_along_dim": ((1, "indices", LONG),),
     "index_select": ((2, "index", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
     "scatter": ((2, "index", LONG),), "scatter_add": ((2, "index", LONG),), "scatter_reduce": ((2, "index", LONG),), "index_reduce": ((2, "index", LONG),),
@@ -84,6 +85,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
 
     function = TORCH_FUNCTIONS[(call.namespace, call.name)]
     args, keywords = [argument(given) for given in call.args], {key: argument(given) for key, given in call.keywords}
+    if call.name.endswith("_") and args and isinstance(args[0], torch.Tensor):
+        args[0] = args[0].clone()  # NOTE: an in-place function (torch.zero_) on a copy: a case's input is a leaf torch will not overwrite
     typed = TYPED_METHOD_ARGUMENTS if call.namespace == METHOD and call.name in TYPED_METHOD_ARGUMENTS else TYPED_ARGUMENTS
     for position, keyword, kind in typed.get(call.name, ()):
         if position < len(args) and isinstance(args[position], torch.Tensor):

@@ -55,7 +55,7 @@ class Node:
 # Where a call's own library lives, by the prefix written: the engine of that library evaluates the call itself.
 NAMESPACES = {
     "torch": "torch", "F": "torch.nn.functional", "torch.nn.functional": "torch.nn.functional", "torch.linalg": "torch.linalg",
-    "torch.special": "torch.special", "torch.masked": "torch.masked",
+    "torch.special": "torch.special", "torch.masked": "torch.masked", "torch.fft": "torch.fft",
     "np": "numpy", "numpy": "numpy", "np.linalg": "numpy.linalg", "numpy.linalg": "numpy.linalg",
 }  # fmt: skip
 METHOD = "method"  # x.norm(1): a method of the tensor, of the program's library

@@ -449,6 +449,25 @@ def _linalg_lu_solve(call: Call) -> int:
     return _transposed(g, _solve(g, _transposed(g, a), _transposed(g, b)))
 
 
+def _vander(call: Call) -> int:
+    """torch.linalg.vander(x, N=None): (..., n) to (..., n, N), column k holding x**k (k from 0), as running products
+    (as torch computes it; exact at x = 0)."""
+    g, x = call.graph, call.tensors[0]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if not shape:  # NOTE: a 0-d x is read as one element, as torch reads it
+        x, shape = g.op("reshape", x, shape=(1,)), (1,)
+    n = call.integer("N", 0, None)
+    n = shape[-1] if n is None else n
+    if n < 1:
+        raise ExprError(f"{g.name}() takes N >= 1, got {n}", g.col)
+    ones = g.op("broadcast_to", g.const(1.0), shape=(*shape, 1))
+    if n == 1:
+        return ones
+    column = g.op("expand_dims", x, dim=-1)
+    powers = g.op("concat", ones, g.op("tile", column, reps=(1,) * len(shape) + (n - 1,)), dim=-1)
+    return g.op("cumprod", powers, dim=-1)
+
+
 _NORM = ("dim", "keepdim")
 
 SPELLINGS: dict[str, Function] = {
@@ -470,6 +489,7 @@ SPELLINGS: dict[str, Function] = {
     "triangular_solve": spelling(_triangular_solve, (2, 2), ("upper", "transpose", "unitriangular"), keywords=(PART,)),
     "cholesky_solve": spelling(_cholesky_solve, (2, 2), ("upper",)),
     "cholesky_inverse": spelling(_cholesky_inverse, (1, 1), ("upper",)),
+    "linalg.vander": spelling(_vander, (1, 1), keywords=("N",)),
     "lu_solve": spelling(_lu_solve, (3, 3)),
     "linalg.lu_solve": spelling(_linalg_lu_solve, (3, 3), keywords=("left", "adjoint")),
     "einsum": spelling(_einsum, (1, 16), keywords=("equation",)),

@@ -93,6 +93,17 @@ def _cross_entropy(call: Call) -> int:
     return _class_loss(call, lambda g, x: g.op("sub", x, g.reduce("logsumexp", x, 1, keepdim=True)))
 
 
+def _linear_cross_entropy(call: Call) -> int:
+    """F.linear_cross_entropy(x, linear_weight, target, *, linear_bias=None, reduction): cross_entropy(linear(x, W) + b, target)."""
+    g, (x, weight, target) = call.graph, call.tensors
+    if len(g.builder.known_shape(weight, g.col, f"the linear_weight of {g.name}()")) != 2:
+        raise ExprError(f"not supported yet: {g.name}() with a linear_weight of more than 2 dims", g.col)
+    logits = g.op("matmul", x, g.op("transpose", weight, dim0=0, dim1=1))
+    bias = call.tensor("linear_bias", 3)
+    logits = logits if bias is None else g.op("add", logits, bias)
+    return _cross_entropy(Call(g, [logits, target], call.params, call.dims))
+
+
 def _nll_loss(call: Call) -> int:
     return _class_loss(call, lambda g, x: x)
 
@@ -302,5 +313,6 @@ SPELLINGS: dict[str, Function] = {
     "binary_cross_entropy": spelling(_bce, (2, 2), keywords=_LOSS),
     "cross_entropy": spelling(_cross_entropy, (2, 2), keywords=_LOSS),
     "nll_loss": spelling(_nll_loss, (2, 2), keywords=_LOSS),
+    "linear_cross_entropy": spelling(_linear_cross_entropy, (3, 3), keywords=(*_LOSS, "linear_bias")),
     "kl_div": spelling(_kl_div, (2, 2), keywords=(*_LOSS, "log_target")),
 }  # fmt: skip

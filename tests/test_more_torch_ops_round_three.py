@@ -1,0 +1,81 @@
+"""torch's ops of the third round (issue 21): fft's shifts (the transforms themselves are refused: complex numbers),
+fill and zero_, nan_to_num, channel_shuffle, linalg.vander, linear_cross_entropy. Each against a closed form written
+from torch's documentation, in every engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.helpers import assert_closed_form, make_problem
+from verifygrad.language.syntax import ExprError
+
+RNG = np.random.default_rng(2171)
+X = RNG.normal(size=(3, 4))
+ENGINES = ["numpy", "torch", "fd", "sympy"]
+
+
+def weights(shape: tuple[int, ...]) -> np.ndarray:
+    return np.arange(1.0, np.prod(shape) + 1).reshape(shape) / 5
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("expr", "shift"), [("torch.fft.fftshift(x)", (1, 2)), ("torch.fft.ifftshift(x, dim=(0,))", (-1, 0)),
+                                             ("torch.fft.fftshift(x, dim=1)", (0, 2))])  # fmt: skip
+def test_fft_shifts_roll_by_half_of_each_dim(engine: str, expr: str, shift: tuple[int, int]) -> None:
+    """fftshift of 3x4 rolls dim 0 by 1 and dim 1 by 2 (half, rounded down); ifftshift rolls back, by -1 along 3."""
+    out = np.roll(X, shift, axis=(0, 1))
+    w = weights(out.shape)
+    assert_closed_form(engine, f"({expr} * w).sum()", {"x": X, "w": w}, float((out * w).sum()), {"x": np.roll(w, tuple(-s for s in shift), axis=(0, 1))})
+
+
+def test_fourier_transforms_are_refused_as_complex() -> None:
+    for call in ("torch.fft.fft(x)", "torch.fft.irfft(x)", "torch.fft.hfft2(x)"):
+        with pytest.raises(ExprError, match=r"not supported yet: FFT \(complex numbers\)"):
+            make_problem(f"{call}.sum()", x=X)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch"])  # NOTE: a nan input has no exact value, nor a finite difference
+def test_fill_zero_and_nan_to_num(engine: str) -> None:
+    """fill and zero_ give constants (no gradient); nan_to_num is x where finite, the numbers given elsewhere."""
+    y = np.array([1.5, np.nan, np.inf, -np.inf, -0.5])
+    expr = "torch.fill(x, 2.5).sum() + torch.zero_(x).sum() + (torch.nan_to_num(y, nan=7.0, posinf=100.0) * v).sum() + torch.nan_to_num(y)[0]"
+    v = np.array([1.0, 2.0, 3.0, 1e-300, 5.0])
+    value = 2.5 * 12 + (1.5 * 1.0 + 7.0 * 2.0 + 100.0 * 3.0 - np.finfo(np.float64).max * 1e-300 - 0.5 * 5.0) + 1.5
+    assert_closed_form(engine, expr, {"x": X, "y": y, "v": v}, value, {"x": np.zeros((3, 4)), "y": np.array([2.0, 0.0, 0.0, 0.0, 5.0])})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_channel_shuffle_interleaves_the_groups(engine: str) -> None:
+    """6 channels in 2 groups: out channel k * 2 + g is in channel g * 3 + k, so the order is (0, 3, 1, 4, 2, 5)."""
+    x = RNG.normal(size=(2, 6, 3))
+    order = [0, 3, 1, 4, 2, 5]
+    w = weights(x.shape)
+    grad = np.zeros_like(x)
+    grad[:, order] = w
+    assert_closed_form(engine, "(F.channel_shuffle(x, 2) * w).sum()", {"x": x, "w": w}, float((x[:, order] * w).sum()), {"x": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_vander_holds_increasing_powers(engine: str) -> None:
+    """Column k is x**k; its derivative k x**(k-1), 0 for k = 0, exact at x = 0."""
+    x = np.array([1.5, 0.0, -2.0])
+    w = weights((3, 4))
+    powers = x[:, None] ** np.arange(4)
+    derivative = np.arange(4) * np.where(np.arange(4) > 0, x[:, None] ** np.maximum(np.arange(4) - 1, 0), 0.0)
+    assert_closed_form(engine, "(torch.linalg.vander(x, N=4) * w).sum()", {"x": x, "w": w}, float((powers * w).sum()), {"x": (derivative * w).sum(1)})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_linear_cross_entropy_is_cross_entropy_of_the_linear_map(engine: str) -> None:
+    """mean over samples of logsumexp(z) - z[target], z = x W^T + b; dz = softmax(z) - onehot, over N."""
+    x, weight, bias = X[:, :3], RNG.normal(size=(5, 3)), RNG.normal(size=(5,))
+    target = np.array([4.0, 0.0, 2.0])
+    z = x @ weight.T + bias
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    onehot = np.eye(5)[target.astype(int)]
+    value = float(np.mean(-np.log(p[np.arange(3), target.astype(int)])))
+    dz = (p - onehot) / 3
+    expr = "F.linear_cross_entropy(x, w, t, linear_bias=b)"
+    assert_closed_form(engine, expr, {"x": x, "w": weight, "t": target, "b": bias}, value, {"x": dz @ weight, "w": dz.T @ x, "b": dz.sum(0)})
