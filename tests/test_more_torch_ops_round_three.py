@@ -79,3 +79,40 @@ def test_linear_cross_entropy_is_cross_entropy_of_the_linear_map(engine: str) ->
     dz = (p - onehot) / 3
     expr = "F.linear_cross_entropy(x, w, t, linear_bias=b)"
     assert_closed_form(engine, expr, {"x": x, "w": weight, "t": target, "b": bias}, value, {"x": dz @ weight, "w": dz.T @ x, "b": dz.sum(0)})
+
+
+S = np.array([[0.3, -1.2, 2.5, 0.9, -0.4], [1.1, 0.2, -0.7, 3.0, 0.6], [-2.0, 0.8, 0.1, -0.3, 1.4]])
+
+
+def rank_gradient(shape: tuple[int, ...], picks: list[tuple[tuple[int, int], float]]) -> np.ndarray:
+    grad = np.zeros(shape)
+    for where, share in picks:
+        grad[where] += share
+    return grad
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("interpolation", "result"), [("linear", np.quantile(S, 0.3, axis=1)), ("lower", np.quantile(S, 0.3, axis=1, method="lower")),
+                                                       ("higher", np.quantile(S, 0.3, axis=1, method="higher")),
+                                                       ("midpoint", np.quantile(S, 0.3, axis=1, method="midpoint"))])  # fmt: skip
+def test_quantile_interpolates_between_the_neighbouring_ranks(engine: str, interpolation: str, result: np.ndarray) -> None:
+    """Rank 0.3 * 4 = 1.2 of each row sorted: linear takes 0.8 of rank 1 and 0.2 of rank 2, lower rank 1, higher rank
+    2, midpoint half of each; the gradient goes to the elements at those ranks."""
+    ordered = np.argsort(S, axis=1)
+    share = {"linear": (0.8, 0.2), "lower": (1.0, 0.0), "higher": (0.0, 1.0), "midpoint": (0.5, 0.5)}[interpolation]
+    w = np.array([1.0, -2.0, 0.5])
+    grad = rank_gradient(S.shape, [((row, ordered[row, rank]), w[row] * part) for row in range(3) for rank, part in zip((1, 2), share)])
+    expr = f"(torch.quantile(s, 0.3, dim=1, interpolation='{interpolation}') * w).sum()"
+    assert_closed_form(engine, expr, {"s": S, "w": w}, float((result * w).sum()), {"s": grad})
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch"])  # NOTE: a nan input has no exact value, nor a finite difference
+def test_nanquantile_and_nanmedian_skip_nan(engine: str) -> None:
+    """Row 0 without its nan is (0.3, 2.5, 0.9, -0.4): its median (rank 0.5 * 3 = 1.5) is (0.3 + 0.9) / 2 and its lower
+    median 0.3; row 1 has no nan."""
+    s = S[:2].copy()
+    s[0, 1] = np.nan
+    expr = "torch.nanquantile(s, 0.5, dim=1).sum() + torch.nanmedian(s, dim=1).values.sum() * 3"
+    value = (0.3 + 0.9) / 2 + 0.6 + (0.3 + 0.6) * 3
+    grad = rank_gradient(s.shape, [((0, 0), 0.5 + 3), ((0, 3), 0.5), ((1, 4), 1.0 + 3)])
+    assert_closed_form(engine, expr, {"s": s}, value, {"s": grad})

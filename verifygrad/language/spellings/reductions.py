@@ -198,4 +198,4 @@ SPELLINGS: dict[str, Function] = {
 
 LITERAL_POSITIONAL = frozenset({"diff", "var_mean", "std_mean"})
 DIM_POSITIONAL = frozenset({"nansum", "nanmean", "var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "cumprod", "argmax", "argmin"})
-UNSUPPORTED = dict.fromkeys(("argsort", "quantile", "nanmedian", "nanquantile"), "sorting")
+UNSUPPORTED = dict.fromkeys(("argsort",), "sorting")
