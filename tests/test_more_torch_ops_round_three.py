@@ -116,3 +116,16 @@ def test_nanquantile_and_nanmedian_skip_nan(engine: str) -> None:
     value = (0.3 + 0.9) / 2 + 0.6 + (0.3 + 0.6) * 3
     grad = rank_gradient(s.shape, [((0, 0), 0.5 + 3), ((0, 3), 0.5), ((1, 4), 1.0 + 3)])
     assert_closed_form(engine, expr, {"s": s}, value, {"s": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_positional_unbiased_and_keepdim_of_var_and_std(engine: str) -> None:
+    """torch.var(x, False) divides by n; torch.std(x, 1, True, True) is unbiased along dim 1, the dim kept."""
+    n = X.size
+    population = X.var()
+    rows = X.std(1, ddof=1, keepdims=True)
+    w = weights(rows.shape)
+    grad_population = 2 * (X - X.mean()) / n
+    grad_rows = w * (X - X.mean(1, keepdims=True)) / (3 * rows)
+    expr = "torch.var(x, False) + (torch.std(x, 1, True, True) * w).sum()"
+    assert_closed_form(engine, expr, {"x": X, "w": w}, float(population + (rows * w).sum()), {"x": grad_population + grad_rows})
