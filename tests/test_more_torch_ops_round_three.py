@@ -129,3 +129,26 @@ def test_positional_unbiased_and_keepdim_of_var_and_std(engine: str) -> None:
     grad_rows = w * (X - X.mean(1, keepdims=True)) / (3 * rows)
     expr = "torch.var(x, False) + (torch.std(x, 1, True, True) * w).sum()"
     assert_closed_form(engine, expr, {"x": X, "w": w}, float(population + (rows * w).sum()), {"x": grad_population + grad_rows})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("causal", [False, True])
+def test_scaled_dot_product_attention(engine: str, causal: bool) -> None:
+    """O = P V, P = softmax(Q K^T / sqrt(d)) over keys (with is_causal, key j > query i weighs 0);
+    dV = P^T W, dS = P (W V^T - rowsum(P W V^T)), dQ = dS K / sqrt(d), dK = dS^T Q / sqrt(d)."""
+    q, k, v = RNG.normal(size=(2, 3)), RNG.normal(size=(4, 3)), RNG.normal(size=(4, 2))
+    scores = q @ k.T / np.sqrt(3)
+    kept = np.tril(np.ones((2, 4))) if causal else np.ones((2, 4))
+    p = np.where(kept > 0, np.exp(scores - scores.max(1, keepdims=True)), 0.0)
+    p /= p.sum(1, keepdims=True)
+    w = weights((2, 2))
+    dp = w @ v.T
+    ds = p * (dp - (dp * p).sum(1, keepdims=True))
+    expr = f"(F.scaled_dot_product_attention(q, k, v, is_causal={causal}) * w).sum()"
+    grads = {"q": ds @ k / np.sqrt(3), "k": ds.T @ q / np.sqrt(3), "v": p.T @ w}
+    assert_closed_form(engine, expr, {"q": q, "k": k, "v": v, "w": w}, float((p @ v * w).sum()), grads)
+
+
+def test_attention_dropout_is_refused_as_random() -> None:
+    with pytest.raises(ExprError, match="dropout_p > 0 draws an unseeded random mask"):
+        make_problem("F.scaled_dot_product_attention(q, q, q, dropout_p=0.1).sum()", q=X)
