@@ -140,9 +140,25 @@ EQUATION_LAST = frozenset({"einsum"})  # OpInfo calls lambda tensors, equation: 
 OPERATORS = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rdiv__": "/", "__rpow__": "**", "__rmatmul__": "@", "__rmod__": "%"}
 
 
+# OpInfos whose op is a lambda around the function its name says: the text of the lambda's body.
+LAMBDAS = {"linalg.pinv.singular": "torch.linalg.pinv({0} @ {1}.mT)"}
+
+
+def _hermitian(op: Any) -> bool:
+    """Whether OpInfo's gradient tests call the op on input + input.mH (the input read as a Hermitian matrix)."""
+    from torch.testing._internal.opinfo.core import gradcheck_wrapper_hermitian_input
+
+    return op.gradcheck_wrapper is gradcheck_wrapper_hermitian_input
+
+
 def _call_text(op: Any, sample: Any, names: _Names) -> str:
     first = names.text(sample.input) if not isinstance(sample.input, (list, tuple)) else literal_text(sample.input, names)
+    first = f"{first} + {first}.mH" if _hermitian(op) else first
     args = [names.text(arg) for arg in sample.args]
+    if full_name(op) in LAMBDAS:
+        if sample.kwargs:
+            raise Unwritable("keywords to a lambda op")
+        return LAMBDAS[full_name(op)].format(first, *args)
     kwargs = [f"{key}={names.text(value)}" for key, value in sample.kwargs.items()]
     if op.name in OPERATORS:
         if len(args) != 1 or kwargs:
@@ -183,12 +199,32 @@ def _input_value(tensor: Any) -> Any:
     return float(value) if value.ndim == 0 else value.tolist()
 
 
+def _processed_text(op: Any, sample: Any, text: str) -> str | None:
+    """The text of OpInfo's output_process_fn_grad applied to the call (then its first output), where it is one verifygrad
+    knows: SVD's singular vectors are compared by sign-free quantities (abs, U @ Vh), as torch's own tests do."""
+    kind = getattr(sample.output_process_fn_grad, "__qualname__", "").rpartition(".")[2]
+    if not getattr(sample.output_process_fn_grad, "__qualname__", "").startswith("sample_inputs_svd."):
+        return None
+    k = min(sample.input.shape[-2:])
+    vh = f"({text})[2]" + ("" if op.name == "linalg.svd" else ".mH")
+    return {
+        "fn_U": f"({text})[0][..., :{k}].abs()",
+        "fn_S": f"({text})[1]",
+        "fn_Vh": f"({text})[1]",  # NOTE: (S, Vh.abs()): the first output, as for every tuple
+        "fn_UVh": f"({text})[0][..., :{k}] @ {vh}[..., :{k}, :]",
+    }[kind]
+
+
 def _case(op: Any, sample: Any, index: int) -> Case:
     import torch
 
     names = _Names()
     text = _call_text(op, sample, names)
-    out = op(sample.input, *sample.args, **sample.kwargs)
+    out = op.gradcheck_wrapper(op, sample.input, *sample.args, **sample.kwargs)
+    processed = _processed_text(op, sample, text)
+    if processed is not None:
+        out, text = sample.output_process_fn_grad(out), processed
+        out = out[0] if isinstance(out, (tuple, list)) else out
     if isinstance(out, (tuple, list)):
         out, text = out[0], f"({text})[0]"
     if not isinstance(out, torch.Tensor) or out.layout != torch.strided or out.is_complex() or not out.dtype.is_floating_point:

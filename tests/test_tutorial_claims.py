@@ -291,6 +291,19 @@ def test_a_printed_nan_is_what_floating_point_did_not_a_claim_about_the_derivati
     assert "line 6: y: not checked: at these inputs the tutorial prints a value that is not finite (line 11)" in output
 
 
+def test_a_derivation_whose_float32_value_overflows_with_no_output_shown_is_listed_not_failed(tmp_path: Path) -> None:
+    path = tmp_path / "overflow.md"  # a page without saved outputs shows a naive softplus breaking down at a large input
+    code = (
+        "import jax.numpy as jnp\nfrom jax import grad\n\ndef softplus(x):\n    return jnp.log(1. + jnp.exp(x))\n\n"
+        "print(grad(softplus)(2.))\nprint(grad(softplus)(200.))\n"
+    )
+    path.write_text(f"```python\n{code}```\n")
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 0, output  # the one at 2.0 is checked; the overflow is what floating point does there, not the page's error
+    assert "✓ PASS  grad(softplus) at line 8" in output
+    assert "line 9: grad(softplus): not checked: at these inputs the float32 function overflows (its value is not finite)" in output
+
+
 def test_several_values_printed_on_one_line_are_each_read() -> None:
     text = "tensor(2.) tensor(1.)\ntensor(3.) tensor(2.)\n<tf.Tensor: shape=(), dtype=float32, numpy=1.0> tf.Tensor(2.0, shape=(), dtype=float32)"
     printed = read_printed(text)
@@ -491,3 +504,17 @@ def test_a_chain_whose_middle_step_rounds_its_products_holds(tmp_path: Path) -> 
 def test_a_tuple_of_floats_is_a_value_each_and_a_shape_is_none() -> None:
     assert [float(item.values) for item in read_printed("(24.0, 10.000000000047748)\n")] == [24.0, 10.000000000047748]
     assert read_printed("(2, 3)\n") == [] and read_printed("(3,)\n") == []  # numpy prints a shape so
+
+
+def test_a_printed_comparison_of_a_gradient_with_a_formula_is_a_claim_that_they_agree(tmp_path: Path) -> None:
+    path = tmp_path / "printed_comparison.py"
+    code = ("import torch\n\nu = torch.tensor([1., 2.], requires_grad=True)\nv = torch.tensor([3., 1.], requires_grad=True)\n"
+            "R = 2*u**3 - v**2\nR.backward(gradient=torch.ones(2))\n\nprint(6*u**2 == u.grad)\nprint(-2*v == v.grad)\n")  # fmt: skip
+    path.write_text(code)
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 0, output
+    assert "✓ line 8 (comparison): ∂/∂u formula 6 * u ** 2: proven" in output
+    assert "✓ line 9 (comparison): ∂/∂v formula -2 * v: proven" in output
+    path.write_text(code.replace("-2*v ==", "-3*v =="))
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 1 and "✗ line 9 (comparison): ∂/∂v formula -3 * v: wrong" in output, output

@@ -191,3 +191,37 @@ def test_a_tensor_passed_by_keyword_is_an_operand_and_mindspore_passes_it_by_pos
         ))  # fmt: skip
         assert code == 0, output
         assert "∂/∂z [-0.3775, 0.1345]: holds" in output
+
+
+def test_a_custom_backward_whose_forward_calls_a_helper_function_is_checked_with_the_helper(tmp_path: Path) -> None:
+    text = ("```python\nimport torch\n\ndef quartic(v):\n    return v ** 4\n\ndef quartic_slope(g, v):\n    return g * SLOPE * v ** 3\n\n"
+            "SLOPE = 3\n\nclass Quartic(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, v):\n        ctx.save_for_backward(v)\n"
+            "        return quartic(v)\n\n    @staticmethod\n    def backward(ctx, g):\n        v, = ctx.saved_tensors\n        return quartic_slope(g, v)\n\n"
+            "x = torch.tensor(2.0, requires_grad=True)\ny = Quartic.apply(x)\ny.backward()\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "helper.md", text)
+    assert code == 1, output  # the helper's 3 should be 4: a wrong rule, not an ERROR about an unknown function
+    assert "ERROR" not in output
+    assert "✗ line 19 (custom backward): ∂/∂x formula Quartic.backward: wrong" in output
+    code, output = check(tmp_path, "helper.md", text.replace("SLOPE = 3", "SLOPE = 4"))
+    assert code == 0 and "✓ line 19 (custom backward): ∂/∂x formula Quartic.backward: proven" in output, output
+
+
+def test_a_backward_whose_gradient_parameter_shares_a_forward_inputs_name_reads_each_as_its_own(tmp_path: Path) -> None:
+    text = ("```python\nimport torch\n\nclass Scaled(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, g, x):\n"
+            "        ctx.save_for_backward(g, x)\n        return g * x ** 2\n\n    @staticmethod\n    def backward(ctx, g):\n"
+            "        saved_g, x = ctx.saved_tensors\n        return g * x ** 2, g * saved_g * 2 * x\n\n"
+            "a = torch.tensor([0.5, -1.0], requires_grad=True)\nb = torch.tensor([2.0, 3.0], requires_grad=True)\n"
+            "Scaled.apply(a, b).sum().backward()\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "shadow.md", text)
+    assert code == 0, output  # the backward's g is the incoming gradient, saved_g the forward's g: the rule is right
+    assert "✓ line 11 (custom backward): ∂/∂b formula Scaled.backward: proven" in output
+    assert "✓ line 11 (custom backward): ∂/∂a formula Scaled.backward: proven" in output
+
+
+def test_a_range_constructor_with_pi_arithmetic_and_keywords_is_read(tmp_path: Path) -> None:
+    text = ("```python\nimport math\nimport torch\n\nu = torch.linspace(-math.pi / 2, math.pi / 2, steps=3, requires_grad=True)\n"
+            "(3 * torch.sin(u)).sum().backward()\nprint(u.grad)\n```\n\n```\ntensor([-1.3113e-07,  3.0000e+00, -1.3113e-07])\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "pi.md", text)
+    assert code == 0, output
+    assert "at u = linspace(-1.5707963267948966, 1.5707963267948966, 3)" in output
+    assert "✓ line 11 (printed output): ∂/∂u [-1.3113e-07, 3, -1.3113e-07]: holds" in output

@@ -330,3 +330,78 @@ def test_loops_past_the_unrolling_bound_are_listed_not_run(tmp_path: Path) -> No
     code, output = loop_tutorial(tmp_path, nested, "[1. 1.]\n")
     assert code != 1, output  # 900 x 900 passes: past the bound, the inner loop is listed after a few passes, and what it changes unknown
     assert "line 5: a for loop" in output and "not checked: line 5 changed w and was not read" in output
+
+
+# Layers written as plain classes, as textbooks from scratch write them: forward keeps what backward needs on self
+LAYERS = """```python
+import numpy as np
+
+class Times:
+    def __init__(self):
+        self.a = None
+        self.b = None
+
+    def forward(self, a, b):
+        self.a = a
+        self.b = b
+        return a * b
+
+    def backward(self, dout):
+        da = dout * self.b
+        db = dout * SLOT
+        return da, db
+
+
+class Squash:
+    def forward(self, v):
+        out = 1 / (1 + np.exp(-v))
+        self.out = out
+        return out
+
+    def backward(self, dout):
+        return dout * (1.0 - self.out) * self.out
+
+
+class Dense:
+    def __init__(self, W):
+        self.W = W
+
+    def forward(self, v):
+        self.v = v
+        return np.dot(v, self.W)
+
+    def backward(self, dout):
+        return np.dot(dout, self.W.T)
+
+
+dense = Dense(np.ones((3, 2)))
+times = Times()
+cost = times.forward(2.0, 3.0)
+print(cost)
+```
+
+```
+6.0
+```
+"""
+
+
+def test_a_layer_class_with_forward_and_backward_methods_is_checked_as_a_rule(tmp_path: Path) -> None:
+    path = tmp_path / "layers.md"
+    path.write_text(LAYERS.replace("SLOT", "self.a"))
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 14 (custom backward): ∂/∂a formula Times.backward: proven" in output
+    assert "✓ line 14 (custom backward): ∂/∂b formula Times.backward: proven" in output
+    assert "✓ line 26 (custom backward): ∂/∂v formula Squash.backward: proven" in output
+    # a backward that reads what only __init__ kept (a weight) is listed, never compared; nor is Dense(W) read as its forward
+    assert "Dense.backward" in output and "ERROR" not in output
+    assert "line 49: printed output 6: not tied" in output  # the instance's method is not followed: its values are not guessed
+
+
+def test_a_layer_class_with_a_wrong_backward_fails_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "layers.md"
+    path.write_text(LAYERS.replace("SLOT", "self.b"))
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 1, output
+    assert "✗ line 14 (custom backward): ∂/∂b formula Times.backward: wrong" in output

@@ -303,3 +303,51 @@ def test_a_function_rewritten_as_an_equal_formula_is_the_same_function(tmp_path:
     code, output = check(tmp_path, page.replace("e^{\\ln(x^r)}", "x^{r+1}"))
     assert code == 5, output
     assert "which one is meant is not known" in output
+
+
+# A gates page in the style of lecture notes: each display defines a function, then an arrow and wide space, then its
+# derivatives; inline math written with Markdown's escaped delimiters (`\\(`), as Jekyll pages write it
+GATES = r"""# Gates
+
+Take the product gate \\(p(u,v) = u v\\). Its local gradients are
+
+$$
+p(u,v) = u v \hspace{0.5in} \rightarrow \hspace{0.5in} \frac{\partial p}{\partial u} = v \hspace{0.5in} \frac{\partial p}{\partial v} = u
+$$
+
+At \\(u = 3, v = -2\\) the gate gives \\(p(u,v) = -6\\).
+The sum gate has unit gradients whatever its inputs:
+
+$$
+p(u,v) = u + v \quad \Rightarrow \quad \frac{\partial p}{\partial u} = 1 \qquad \frac{\partial p}{\partial v} = WRONG
+$$
+
+and a scaled input $s(u) = 4u^2 \quad \Rightarrow \quad s'(u) = 0$ has its minimum where the slope vanishes.
+A cost $C = E + r$ has $$\frac{\partial C}{\partial E} = 1 \; \textrm{and} \; \frac{\partial C}{\partial r} = 1.$$
+"""
+
+
+def test_a_display_of_statements_apart_defines_a_function_then_states_its_derivatives(tmp_path: Path) -> None:
+    code, output = check(tmp_path, GATES.replace("WRONG", "1"), "gates.md")
+    assert code == 0, output
+    assert "✓ line 6 (LaTeX): ∂/∂u formula v: proven" in output
+    assert "✓ line 6 (LaTeX): ∂/∂v formula u: proven" in output
+    # the value at the point the text gives is not a second definition of p, so the sum gate is not ambiguous
+    assert "✓ line 13 (LaTeX): ∂/∂u formula 1: proven" in output and "✓ line 13 (LaTeX): ∂/∂v formula 1: proven" in output
+    # a constant stated of a derivative that depends on the variable is still an equation to solve
+    assert "line 16: LaTeX s'(u) = 0: not checked: 0 for a derivative that depends on u reads as an equation to solve" in output
+    assert "✓ line 17 (LaTeX): ∂/∂E formula 1: proven" in output and "✓ line 17 (LaTeX): ∂/∂r formula 1: proven" in output
+
+
+def test_a_wrong_constant_derivative_of_a_function_stated_apart_fails_at_its_line(tmp_path: Path) -> None:
+    code, output = check(tmp_path, GATES.replace("WRONG", "2"), "gates.md")
+    assert code == 1, output
+    assert "✗ line 13 (LaTeX): ∂/∂v formula 2: wrong" in output
+
+
+def test_a_function_named_with_a_subscript_is_defined_and_differentiated(tmp_path: Path) -> None:
+    text = ("The cubic Legendre polynomial is $Q_3(x) = \\frac{1}{2}(5x^3 - 3x)$, so $Q_3'(x) = \\frac{3}{2}(5x^2 - 1)$.\n\n"
+            "The shifted one is $f_c(x) = c + x$, with $f_c'(x) = 2$.\n")  # fmt: skip
+    code, output = check(tmp_path, text, "legendre.md")
+    assert "✓ line 1 (LaTeX): ∂/∂x formula (3 / 2) * ((5 * (x ** 2)) - 1): proven" in output, output
+    assert code == 1 and "✗ line 3 (LaTeX): ∂/∂x formula 2: wrong" in output  # f_c is its own function, not f

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.test_tutorial_check import cli
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE
 from verifygrad.tutorials.detect import detect_format, read_document
 from verifygrad.tutorials.mathtext import Derivative, MathError, read_relation, render
@@ -297,3 +298,13 @@ def test_a_parsed_literal_after_code_in_rest_is_an_output() -> None:
 )
 def test_a_value_printed_after_a_label_is_read(text: str, values: list) -> None:
     assert [printed.values.tolist() for printed in read_printed(text)] == values
+
+
+def test_a_gallery_scripts_rst_text_blocks_read_their_math_directives(tmp_path: Path) -> None:
+    path = tmp_path / "gallery_math.py"
+    path.write_text("import torch\n\nu = torch.tensor([1., 2.], requires_grad=True)\nR = 2*u**3\n\n"
+                    "######################################################################\n# The gradient is\n#\n# .. math::\n"
+                    "#    \\frac{\\partial R}{\\partial u} = 6u^2\n#\n# and autograd agrees.\nR.backward(gradient=torch.ones(2))\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0, output
+    assert "✓ line 10 (LaTeX): ∂/∂u formula 6 * (u ** 2): proven" in output

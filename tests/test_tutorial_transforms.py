@@ -82,3 +82,14 @@ def test_a_third_derivative_printed_beside_others_is_one_value_not_checked(tmp_p
     assert code == 0, output
     assert "∂/∂x 4: holds" in output and "∂²/∂x² 6: holds" in output
     assert "printed output 6: not checked: the code showing it (d3(1.0)" in output
+
+
+def test_a_hessian_of_a_vector_valued_function_and_an_oversized_jacobian_are_listed_not_errors(tmp_path: Path) -> None:
+    path = tmp_path / "big.md"
+    path.write_text("```python\nimport torch\nfrom torch.func import hessian, jacrev\n\ndef layer(v):\n    return torch.sin(v) * 2\n\n"
+                    "x = torch.tensor([0.1, 0.2, 0.3])\nh = hessian(layer)(x)\nbig = torch.ones(200)\nj = jacrev(layer)(big)\n"
+                    "print(jacrev(layer)(x).diagonal())\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", str(path))
+    assert "ERROR" not in output and code in (0, 5), output
+    assert "line 9: hessian(layer): not checked: the function's value has shape (3,), not one number (its Hessian is a tensor of third order)" in output
+    assert "line 11: jacobian(layer): not checked: the Jacobian would hold 40000 elements (at most 10000 are checked)" in output

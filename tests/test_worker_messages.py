@@ -58,3 +58,20 @@ def test_the_sympy_engine_answers_through_its_worker_for_a_large_input():
     assert result.ok, result.reason
     np.testing.assert_allclose(result.grads["x"], 3 * x * x, rtol=1e-15)
     assert result.grads["x"].flags.writeable
+
+
+def test_sympy_computes_while_the_caller_works_and_each_reply_reaches_its_own_request():
+    from verifygrad.cases.load import Case
+    from verifygrad.cases.problem import Overrides, prepare
+    from verifygrad.engines import run_engine, start_engine
+    from verifygrad.process import limits
+
+    x = np.array([0.5, -1.5, 2.0])
+    cube, square = (prepare(Case(name, expr, {"x": x.tolist()}, "test", 1), Overrides()) for name, expr in (("c", "sum(x**3)"), ("s", "sum(x**2)")))
+    with limits.using(limits.with_settings(limits.DEFAULT_LIMITS, {"time_limit": 300})):
+        pending = start_engine("sympy", cube)  # sent: its reply waits in the pipe while another request goes out
+        other = run_engine("sympy", square)
+        first = pending()
+    assert first.ok and other.ok, (first.reason, other.reason)
+    np.testing.assert_allclose(first.grads["x"], 3 * x**2, rtol=1e-15)
+    np.testing.assert_allclose(other.grads["x"], 2 * x, rtol=1e-15)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ SECOND_ORDER_MODULES = {
     "torch": "verifygrad.engines.torch_second_order",
     "fd": "verifygrad.engines.fd_second_order",
 }
-__all__ = ["ENGINES", "ENGINE_MODULES", "EngineResult", "EngineSkipped", "TIME_LIMITED", "run_engine"]
+__all__ = ["ENGINES", "ENGINE_MODULES", "EngineResult", "EngineSkipped", "TIME_LIMITED", "run_engine", "start_engine"]
 # Pure-Python engines whose time is unbounded: run in a worker process killed at the time limit.
 # numpy and torch run in-process; their work is bounded by the element limit.
 TIME_LIMITED = frozenset({"sympy"})
@@ -76,21 +77,52 @@ class EngineResult:
 
 def run_engine(name: str, problem: Problem) -> EngineResult:
     """Run one engine on one problem; anything it raises becomes that engine's result."""
+    return start_engine(name, problem)()
+
+
+def start_engine(name: str, problem: Problem) -> Callable[[], EngineResult]:
+    """Start one engine on one problem; the function returned gives its result.
+
+    A time-limited engine is sent to its worker process at once and computes while the caller runs the
+    others; an in-process engine runs when its result is asked for.
+    """
+    from verifygrad.process import limits, worker
+
+    seconds = limits.current().time_limit
+    if name in TIME_LIMITED and seconds > 0:
+        start = time.perf_counter()
+        try:
+            pending = worker.submit(f"{ENGINE_MODULES[name]}:run", problem, seconds=seconds)
+        except Exception as err:  # noqa: BLE001 - raised again as the result's reason
+            failed = err
+            return lambda: _guarded(name, lambda: _raise(failed), start)
+        return lambda: _guarded(name, pending.result, start, lambda: pending.worked)
+    return lambda: _guarded(name, lambda: _in_process(name, problem), time.perf_counter())
+
+
+def _raise(err: Exception) -> EngineResult:
+    raise err
+
+
+def _in_process(name: str, problem: Problem) -> EngineResult:
     import numpy as np
 
-    from verifygrad.process import deadline, limits, worker
+    from verifygrad.process import deadline, limits
 
-    start = time.perf_counter()
-    seconds = limits.current().time_limit
+    # Overflow to inf and 0/0 are results to compare, not warnings to print.
+    with np.errstate(all="ignore"), deadline.limited(limits.current().part_time):
+        result = importlib.import_module(ENGINE_MODULES[name]).run(problem)
+        if problem.second is not None and name in SECOND_ORDER_MODULES:
+            importlib.import_module(SECOND_ORDER_MODULES[name]).complete(result, problem)
+    return result
+
+
+def _guarded(name: str, compute: Callable[[], EngineResult], start: float, worked: Callable[[], float] | None = None) -> EngineResult:
+    """``compute()``, anything it raises made the engine's result; timed (by the worker's own clock where it ran there)."""
+    from verifygrad.process import deadline, worker
+
     try:
-        if name in TIME_LIMITED and seconds > 0:
-            result = worker.call(f"{ENGINE_MODULES[name]}:run", problem, seconds=seconds)
-        else:
-            # Overflow to inf and 0/0 are results to compare, not warnings to print.
-            with np.errstate(all="ignore"), deadline.limited(limits.current().part_time):
-                result = importlib.import_module(ENGINE_MODULES[name]).run(problem)
-                if problem.second is not None and name in SECOND_ORDER_MODULES:
-                    importlib.import_module(SECOND_ORDER_MODULES[name]).complete(result, problem)
+        result = compute()
     except (EngineSkipped, worker.TimedOut, deadline.PartTimedOut) as skip:
         result = EngineResult(name, "skipped", reason=str(skip))
     except ImportError as err:
@@ -102,5 +134,5 @@ def run_engine(name: str, problem: Problem) -> EngineResult:
         reason = (str(err) if remote else f"{type(err).__name__}: {err}").splitlines()[0]
         trace = err.remote_traceback if remote else traceback.format_exc()
         result = EngineResult(name, "error", reason=reason, traceback=trace)
-    result.seconds = time.perf_counter() - start
+    result.seconds = worked() if worked and result.ok else time.perf_counter() - start
     return result

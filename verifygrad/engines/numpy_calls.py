@@ -15,6 +15,7 @@ import numpy as np
 from verifygrad.errors import excerpt, visible
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import FUNCTIONS, METHOD, Argument, LibraryCall, Program
+from verifygrad.language.spellings.linalg import SIGNED_PARTS
 from verifygrad.process import deadline
 
 MODULES: dict[str, Any] = {"numpy": np, "numpy.linalg": np.linalg, METHOD: np.ndarray}
@@ -36,7 +37,14 @@ class CallRejected(ValueError):
 def numpy_calls(program: Program) -> dict[int, LibraryCall]:
     """The calls numpy evaluates itself, by the node of verifygrad's reading: numpy's spellings, and the methods of a numpy program."""
     wanted = set(MODULES) if program.library == "numpy" else set(MODULES) - {METHOD}
-    return {call.out: call for call in program.calls if call.namespace in wanted and not call.identity and (call.namespace, call.name) in NUMPY_FUNCTIONS}
+    return {
+        call.out: call
+        for call in program.calls
+        if call.namespace in wanted
+        and not call.identity
+        and (call.namespace, call.name) in NUMPY_FUNCTIONS
+        and call.part not in SIGNED_PARTS.get(call.name, ())  # NOTE: numpy's own signs of its vectors, where verifygrad fixes them
+    }
 
 
 def value_as_written(program: Program, inputs: dict[str, np.ndarray], dtype: str, misread: list[str]) -> np.ndarray | None:

@@ -16,6 +16,7 @@ import torch
 
 from verifygrad.errors import excerpt, visible
 from verifygrad.language.parse import FUNCTIONS, METHOD, Argument, LibraryCall, Program
+from verifygrad.language.spellings.linalg import SIGNED_PARTS
 
 MODULES: dict[str, Any] = {
     "torch": torch, "torch.nn.functional": torch.nn.functional, "torch.linalg": torch.linalg, "torch.special": torch.special,
@@ -52,8 +53,11 @@ MASK_KEYWORDS = {"torch.masked": frozenset({"mask", "input_mask", "other_mask"})
 TYPED_METHOD_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {"where": ((1, "condition", BOOL),)}
 # Calls torch evaluates through verifygrad's reading (torch's own function still computes it), with the reason.
 # NOTE: the value is torch's; only the gradient convention for inputs off the function's domain differs.
+_TRIANGLE = "torch spreads the gradient of a non-symmetric input over both triangles; verifygrad puts it on the triangle it reads"
 READ_NOT_WRITTEN = {
-    "cholesky": "torch spreads the gradient of a non-symmetric input over both triangles; verifygrad puts it on the lower triangle it reads",
+    "cholesky": _TRIANGLE,
+    "eigh": _TRIANGLE,
+    "eigvalsh": _TRIANGLE,
     **dict.fromkeys(("cholesky_solve", "cholesky_inverse"), "torch reads one triangle of the factor, yet gives both a gradient"),
 }
 # Relative agreement between torch's answer and verifygrad's reading below which a call counts as misread.
@@ -70,8 +74,15 @@ def torch_calls(program: Program) -> dict[int, LibraryCall]:
     return {
         call.out: call
         for call in program.calls
-        if call.namespace in wanted and not call.identity and (call.namespace, call.name) in TORCH_FUNCTIONS and call.name not in READ_NOT_WRITTEN
+        if call.namespace in wanted and not call.identity and (call.namespace, call.name) in TORCH_FUNCTIONS and not read_not_written(call)
     }
+
+
+def read_not_written(call: LibraryCall) -> bool:
+    """Calls torch evaluates through verifygrad's reading: a triangle read (READ_NOT_WRITTEN, pinv(hermitian=True)), or
+    singular vectors and eigenvectors, whose signs are torch's own choice where verifygrad fixes them (decompose.py)."""
+    hermitian = call.name == "pinv" and any(key == "hermitian" and value == ("value", True) for key, value in call.keywords)
+    return call.name in READ_NOT_WRITTEN or hermitian or call.part in SIGNED_PARTS.get(call.name, ())
 
 
 def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dtype) -> torch.Tensor:

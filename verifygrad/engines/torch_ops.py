@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from verifygrad.language import decompose
 from verifygrad.language.arrays import Key, as_numpy_key
 
 
@@ -82,6 +83,35 @@ def _order(n: torch.Tensor) -> int:
     return int(n.reshape(-1)[0])
 
 
+def _numpy(x: torch.Tensor) -> np.ndarray:
+    return x.detach().cpu().numpy()
+
+
+def _eigh(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """torch's eigh, checked and with the vectors' signs fixed as in every engine (decompose.py)."""
+    values, vectors = torch.linalg.eigh(x)
+    decompose.require_distinct(_numpy(values), decompose.REPEATED_EIGENVALUES)
+    return values, vectors * torch.as_tensor(decompose.pivot_signs(_numpy(vectors)), device=x.device)
+
+
+def _svd(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    u, s, vh = torch.linalg.svd(x, full_matrices=False)
+    decompose.require_distinct(_numpy(s), decompose.REPEATED_SINGULAR_VALUES, nonzero=True)
+    signs = torch.as_tensor(decompose.pivot_signs(_numpy(u)), device=x.device)
+    return u * signs, s, vh * signs.mT
+
+
+def _qr_q(x: torch.Tensor) -> torch.Tensor:
+    decompose.qr_q(_numpy(x))  # NOTE: only its rank check: torch's Q, with LAPACK's signs, is its own
+    return torch.linalg.qr(x).Q
+
+
+def _pinv(x: torch.Tensor, rtol: float | None = None, atol: float = 0.0) -> torch.Tensor:
+    """torch's pinv where it keeps every singular value (its own cutoff: none lie near it) or none (zeros)."""
+    p = decompose.pinv(_numpy(x), rtol, atol)  # NOTE: only its cutoff check
+    return torch.linalg.pinv(x, atol=0.0, rtol=0.0) if np.any(p) else x.mT * 0
+
+
 TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     "amax": _extreme(torch.max), "amin": _extreme(torch.min), "maximum": torch.maximum, "minimum": torch.minimum,
     "select": lambda c, a: torch.where(c != 0, a, torch.zeros((), dtype=a.dtype, device=a.device)),
@@ -97,7 +127,10 @@ TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     # factorization reads) moves it there, as in the other engines. The value is unchanged.
     "cholesky": lambda x: torch.linalg.cholesky(x.tril() + x.tril(-1).mT),
     "inv": torch.linalg.inv, "det": torch.linalg.det, "logabsdet": lambda x: torch.linalg.slogdet(x).logabsdet,
-    "solve": torch.linalg.solve, "einsum": lambda x, y, spec: torch.einsum(spec, x, y),
+    "solve": torch.linalg.solve,
+    "eigvalsh": lambda x: _eigh(x)[0], "eigvecsh": lambda x: _eigh(x)[1], "svdvals": lambda x: _svd(x)[1], "svd_u": lambda x: _svd(x)[0],
+    "svd_vh": lambda x: _svd(x)[2], "qr_q": _qr_q, "pinv": _pinv,
+    "einsum": lambda x, y, spec: torch.einsum(spec, x, y),
     "tensordot": lambda x, y, axes: torch.tensordot(x, y, dims=axes if isinstance(axes, int) else [list(axes[0]), list(axes[1])]),
     "erf": torch.erf, "erfc": torch.erfc, "expm1": torch.expm1, "asin": torch.asin, "acos": torch.acos,
     "atan": torch.atan, "atan2": torch.atan2, "floor": torch.floor, "ceil": torch.ceil, "trunc": torch.trunc,

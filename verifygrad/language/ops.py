@@ -37,7 +37,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from verifygrad.language import arrays
+from verifygrad.language import arrays, decompose
 
 Shape = tuple[int, ...]
 
@@ -286,6 +286,34 @@ def square_batch_shape(x: Shape) -> Shape:
     if len(x) < 2 or x[-1] != x[-2]:
         raise ShapeError(f"needs a square matrix, got {fmt(x)}")
     return x
+
+
+def matrices_shape(x: Shape) -> Shape:
+    if len(x) < 2:
+        raise ShapeError(f"needs a matrix (or a stack of them), got {fmt(x)}")
+    return x
+
+
+def svdvals_shape(x: Shape) -> Shape:
+    return matrices_shape(x)[:-2] + (min(x[-2:]),)
+
+
+def svd_u_shape(x: Shape) -> Shape:
+    return matrices_shape(x)[:-1] + (min(x[-2:]),)
+
+
+def svd_vh_shape(x: Shape) -> Shape:
+    return matrices_shape(x)[:-2] + (min(x[-2:]), x[-1])
+
+
+def tall_shape(x: Shape) -> Shape:
+    if len(matrices_shape(x)) and x[-2] < x[-1]:
+        raise ShapeError(f"qr's Q here needs at least as many rows as columns, got {fmt(x)}")
+    return x
+
+
+def pinv_shape(x: Shape, rtol: float | None = None, atol: float = 0.0) -> Shape:
+    return matrices_shape(x)[:-2] + (x[-1], x[-2])
 
 
 def det_shape(x: Shape) -> Shape:
@@ -769,6 +797,78 @@ def solve_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
     return -(prim.outer(gb, ans) if b.ndim == 1 else gb @ ans.T)
 
 
+# --- decompositions: the vectors' rules need distinct eigenvalues (singular values), which the forwards require -----
+
+
+def eigvalsh_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """Q diag(g) Q^T: dL_k = q_k^T dS q_k (the signs of Q cancel)."""
+    q = prim.eigvecsh(x)
+    return (q * prim.expand_dims(g, dim=-2)) @ matrix_transpose(q)
+
+
+def _off_diagonal_inverse(difference: Any, n: int) -> Any:
+    """1 / difference off the diagonal, 0 on it (where difference is 0): never a division by 0."""
+    eye = np.eye(n, dtype=difference.dtype)
+    return (1 - eye) / (difference + eye)
+
+
+def eigvecsh_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """Q (F o Q^T g) Q^T with F_ij = 1 / (L_j - L_i) off the diagonal: dQ = Q (F o Q^T dS Q) for a symmetric dS."""
+    values = prim.eigvalsh(x)
+    f = _off_diagonal_inverse(prim.expand_dims(values, dim=-2) - prim.expand_dims(values, dim=-1), x.shape[-1])
+    return ans @ ((matrix_transpose(ans) @ g) * f) @ matrix_transpose(ans)
+
+
+def svdvals_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """U diag(g) Vh: ds_k = u_k^T dA v_k (the signs of U and Vh cancel)."""
+    return (prim.svd_u(x) * prim.expand_dims(g, dim=-2)) @ prim.svd_vh(x)
+
+
+def _svd_parts(x: Any) -> tuple[Any, Any, Any, Any]:
+    """U, S, Vh of x, and F with F_ij = 1 / (s_j^2 - s_i^2) off the diagonal."""
+    u, s, vh = prim.svd_u(x), prim.svdvals(x), prim.svd_vh(x)
+    squares = s * s
+    return u, s, vh, _off_diagonal_inverse(prim.expand_dims(squares, dim=-2) - prim.expand_dims(squares, dim=-1), s.shape[-1])
+
+
+def svd_u_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """U (F o (U^T g - g^T U)) S Vh + (I - U U^T) g S^-1 Vh: from dU = U (F o (dP S + S dP^T)) + (I - U U^T) dA V S^-1,
+    dP = U^T dA V."""
+    u, s, vh, f = _svd_parts(x)
+    inner = matrix_transpose(u) @ g
+    core = ((inner - matrix_transpose(inner)) * f) * prim.expand_dims(s, dim=-2)
+    outside = g - u @ inner
+    return u @ core @ vh + (outside / prim.expand_dims(s, dim=-2)) @ vh
+
+
+def svd_vh_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """U S (F o (Vh g^T - g Vh^T)) Vh + U S^-1 g (I - Vh^T Vh): the same rule for V = Vh^T."""
+    u, s, vh, f = _svd_parts(x)
+    inner = vh @ matrix_transpose(g)
+    core = prim.expand_dims(s, dim=-1) * ((inner - matrix_transpose(inner)) * f)
+    outside = g - matrix_transpose(inner) @ vh
+    return u @ core @ vh + u @ (outside / prim.expand_dims(s, dim=-1))
+
+
+def qr_q_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """(g - Q B + Q tril(B - B^T, -1)) R^-T with B = Q^T g, R = Q^T A: from dQ = (I - Q Q^T) dA R^-1 + Q C, C the skew
+    matrix whose strictly lower part is that of Q^T dA R^-1 (dR R^-1 is upper triangular)."""
+    n = x.shape[-1]
+    inner = matrix_transpose(ans) @ g
+    lower = np.tril(np.ones((n, n), dtype=x.dtype), -1)
+    middle = g - ans @ inner + ans @ ((inner - matrix_transpose(inner)) * lower)
+    return middle @ matrix_transpose(prim.inv(matrix_transpose(ans) @ x))
+
+
+def pinv_vjp(g: Any, ans: Any, x: Any, rtol: float | None = None, atol: float = 0.0) -> Any:
+    """-P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A): Golub and Pereyra's derivative, where the rank is constant."""
+    p, a = ans, x
+    pt, gt = matrix_transpose(p), matrix_transpose(g)
+    left = np.eye(a.shape[-2], dtype=a.dtype) - a @ p
+    right = np.eye(a.shape[-1], dtype=a.dtype) - p @ a
+    return -(pt @ g @ pt) + left @ gt @ (p @ pt) + (pt @ p) @ gt @ right
+
+
 def einsum_vjps() -> tuple[Callable[..., Any], Callable[..., Any]]:
     """Each operand's gradient is itself an einsum: g with the other operand, back to this operand's indices."""
 
@@ -974,6 +1074,15 @@ OPS: dict[str, Op] = {
         Op("det", 1, np.linalg.det, (lambda g, ans, x: per_matrix(g * ans) * matrix_transpose(prim.inv(x)),), det_shape, sympy="det", torch="det", reads=(("ans", "x"),)),
         Op("logabsdet", 1, arrays.logabsdet, (lambda g, ans, x: per_matrix(g) * matrix_transpose(prim.inv(x)),), det_shape, sympy="logabsdet", torch="logabsdet", reads=(("x",),)),
         Op("solve", 2, arrays.solve, (solve_vjp_a, solve_vjp_b), solve_shape, sympy="solve", torch="solve", reads=(("ans", "x"), ("x",))),
+        # --- decompositions (stacks of matrices; vectors' signs fixed as decompose.py says; distinct values required) ---
+        Op("eigvalsh", 1, decompose.eigvalsh, (eigvalsh_vjp,), lambda x: square_batch_shape(x)[:-1], sympy="eigvalsh", torch="eigvalsh", reads=(("x",),)),
+        Op("eigvecsh", 1, decompose.eigvecsh, (eigvecsh_vjp,), square_batch_shape, sympy="eigvecsh", torch="eigvecsh", reads=(("ans", "x"),)),
+        Op("svdvals", 1, decompose.svdvals, (svdvals_vjp,), svdvals_shape, sympy="svdvals", torch="svdvals", reads=(("x",),)),
+        Op("svd_u", 1, lambda x: decompose.svd(x)[0], (svd_u_vjp,), svd_u_shape, sympy="svd_u", torch="svd_u", reads=(("x",),)),
+        Op("svd_vh", 1, lambda x: decompose.svd(x)[2], (svd_vh_vjp,), svd_vh_shape, sympy="svd_vh", torch="svd_vh", reads=(("x",),)),
+        # NOTE: R is composed (Q^T A, its lower triangle masked to 0), so only Q is a primitive; wide matrices by composition.
+        Op("qr_q", 1, decompose.qr_q, (qr_q_vjp,), tall_shape, sympy="qr_q", torch="qr_q", reads=(("ans", "x"),)),
+        Op("pinv", 1, decompose.pinv, (pinv_vjp,), pinv_shape, sympy="pinv", torch="pinv", reads=(("ans", "x"),)),
         # --- special functions and the inverse trigonometric ones -------------------------------------------
         Op("erf", 1, erf, (erf_vjp,), same_shape, sympy="erf", torch="erf", reads=(("x",),)),
         Op("erfc", 1, erfc, (lambda g, ans, x: -erf_vjp(g, ans, x),), same_shape, sympy="erfc", torch="erfc", reads=(("x",),)),

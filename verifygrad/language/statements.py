@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from verifygrad.errors import EngineSkipped
 from verifygrad.language import arrays, spellings
 from verifygrad.language.bindings import LIBRARIES, LIKE, canonical, imported
 from verifygrad.language.ops import OPS
@@ -115,6 +116,7 @@ class ProgramBuilder(_Builder):
         self.declared: dict[str, np.ndarray] = {}  # inputs the program itself creates with requires_grad=True
         self.scalars: dict[tuple[bytes, str | None], int] = {}  # the node of each scalar constant
         self.values: list[Any] = []  # forward values of nodes[:len(values)], computed when a condition needs them
+        self.unvalued = ""  # why a node has no forward value (a decomposition "not verified" at these inputs), if one has none
         self.dependence: list[tuple[bool, bool]] = []  # per node: computed from an input; from one without a value
         self.no_grad = 0  # depth of `with torch.no_grad():` blocks
         self.inlining: list[str] = []  # the functions being inlined, innermost last
@@ -287,6 +289,9 @@ class ProgramBuilder(_Builder):
         if any(isinstance(t, (ast.Tuple, ast.List)) for t in targets):
             if isinstance(value, ast.Name) and value.id in self.sequences:  # a, b = pair
                 return list(self.sequences[value.id])
+            unpacked = next((t for t in targets if isinstance(t, (ast.Tuple, ast.List))), None)
+            if isinstance(value, ast.Call) and spellings.returns_tuple(value):  # L, Q = torch.linalg.eigh(A): each part read as [k]
+                return [self.visit_call(value, depth, part=k) for k in range(len(unpacked.elts))]
             if not isinstance(value, (ast.Tuple, ast.List)):
                 raise ExprError("tuple assignment needs as many values as names, written as a tuple (a, b = x, y)", _col(value))
             return [self.visit(item, depth) for item in value.elts]  # NOTE: all values first, then the names, as Python does
@@ -592,7 +597,7 @@ class ProgramBuilder(_Builder):
         if self.depends(index, without_value=True):
             missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index) if self.nodes[i].attrs["name"] not in self.input_values]
             raise NeedsValues(f"the condition depends on the input '{missing[0]}', whose value is not known here", _col(where))
-        value = self.array_of(index)
+        value = self.computed(index, _col(where), "the condition")
         if np.size(value) != 1:
             raise ExprError(f"a condition must be one number; this one has {np.size(value)} elements (use .sum(), .mean() or .norm())", _col(where))
         return float(np.ravel(value)[0])
@@ -602,7 +607,7 @@ class ProgramBuilder(_Builder):
         if self.depends(index, without_value=True):
             missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index) if self.nodes[i].attrs["name"] not in self.input_values]
             raise NeedsValues(f"{what} depends on the input '{missing[0]}', whose value is not known here", col)
-        value = np.asarray(then(self.array_of(index)), dtype=np.float64)
+        value = np.asarray(then(self.computed(index, col, what)), dtype=np.float64)
         if self.depends(index):
             self.at_values = True
             whole = np.all(np.isfinite(value)) and np.all(value == np.round(value))
@@ -615,7 +620,17 @@ class ProgramBuilder(_Builder):
         if self.depends(index, without_value=True):
             missing = [self.nodes[i].attrs["name"] for i in _inputs_under(self.nodes, index) if self.nodes[i].attrs["name"] not in self.input_values]
             raise NeedsValues(f"{what} depends on the shape of the input '{missing[0]}', which is not known here", col)
-        return np.shape(self.array_of(index))
+        value = self.array_of(index)
+        if value is None:
+            return Program("", tuple(self.nodes[: index + 1])).shapes({name: np.shape(v) for name, v in self.input_values.items()})[index]
+        return np.shape(value)
+
+    def computed(self, index: int, col: int, what: str) -> np.ndarray:
+        """array_of, where the forward pass gave a value: a decision needs one."""
+        value = self.array_of(index)
+        if value is None:
+            raise ExprError(f"{what} has no value to decide on at these inputs ({self.unvalued})", col)
+        return value
 
     def array_of(self, index: int) -> np.ndarray:
         """The value of node ``index``, every node up to it computed once (conditions reuse them).
@@ -635,6 +650,9 @@ class ProgramBuilder(_Builder):
                 else:
                     try:
                         self.values.append(np.asarray(OPS[node.op].forward(*[self.values[j] for j in node.args], **node.attrs)))
+                    except EngineSkipped as skipped:  # NOTE: no value to decide on (repeated eigenvalues); its shape is still known
+                        self.values.append(None)
+                        self.unvalued = self.unvalued or str(skipped)
                     except ValueError:  # NOTE: shapes are checked only here, where they fail: checking every node each time would be quadratic
                         Program("", tuple(self.nodes[: i + 1])).shapes({name: np.shape(v) for name, v in self.input_values.items()})
                         raise

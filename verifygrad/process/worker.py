@@ -17,6 +17,7 @@ import multiprocessing
 import pickle
 import sys
 import threading
+import time
 import traceback
 import types
 import weakref
@@ -112,38 +113,81 @@ def prestart(preload: tuple[str, ...]) -> None:
             _worker = _Worker(preload)
 
 
+class Pending:
+    """A request sent to the worker: ``result()`` waits for its reply, at most ``seconds`` from when it was sent."""
+
+    def __init__(self, problem: Any, seconds: float) -> None:
+        self.problem, self.seconds = problem, seconds
+        self.sent = time.perf_counter()
+        self.reply: tuple[bool, Any] | None = None
+        self.worked = 0.0  # the worker's own seconds on it
+
+    def result(self) -> Any:
+        with _lock:
+            _read(self)
+        ok, value = self.reply  # type: ignore[misc]
+        if ok:
+            return value
+        raise value
+
+
+_pending: Pending | None = None  # the request whose reply is still in the pipe
+
+
 def call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
     """``module:function(*args, problem=problem)`` run in the worker; TimedOut past ``seconds``."""
+    return submit(target, problem, *args, seconds=seconds).result()
+
+
+def submit(target: str, problem: Any, *args: Any, seconds: float) -> Pending:
+    """Send ``module:function(*args, problem=problem)`` to the worker and return at once: the caller works while it runs."""
     with _lock:  # one request at a time on the pipe, should cases be checked from several threads
-        return _call(target, problem, *args, seconds=seconds)
+        return _send(target, problem, *args, seconds=seconds)
 
 
-def _call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
-    global _worker
+def _send(target: str, problem: Any, *args: Any, seconds: float) -> Pending:
+    global _worker, _pending
+    if _pending is not None:  # NOTE: a reply left unread would be taken for this request's
+        _read(_pending)
+    pending = Pending(problem, seconds)
     if problem in _timed_out:
-        raise TimedOut(seconds)
+        pending.reply = (False, TimedOut(seconds))
+        return pending
     if _worker is None or not _worker.process.is_alive():
         _worker = _Worker(_preload)
-    _worker.wait_ready()
     token = _tokens.setdefault(problem, next(_counter))
     # The problem travels once; the worker keeps it, so SymPy's per-problem cache works across calls.
     payload = None if token == _worker.last_token else problem
     send(_worker.conn, (target, token, payload, args, limits.current()))
     _worker.last_token = token
-    if not _worker.conn.poll(seconds):
+    _pending = pending
+    return pending
+
+
+def _read(pending: Pending) -> None:
+    """Wait for ``pending``'s reply (the worker is replaced when it runs out of time or dies)."""
+    global _worker, _pending
+    if pending.reply is not None:
+        return
+    _pending = None
+    assert _worker is not None
+    if not _worker.ready:  # NOTE: the request waits in the pipe while SymPy imports: its clock starts once the worker is up
+        _worker.wait_ready()
+        pending.sent = time.perf_counter()
+    if not _worker.conn.poll(max(pending.seconds - (time.perf_counter() - pending.sent), 0.0)):
         _worker.stop()
         _worker = None
-        _timed_out.add(problem)
-        raise TimedOut(seconds)
+        _timed_out.add(pending.problem)
+        pending.reply = (False, TimedOut(pending.seconds))
+        return
     try:
-        ok, value = receive(_worker.conn)
+        ok, value, pending.worked = receive(_worker.conn)
     except EOFError:  # the worker died (killed by the OS for memory, or a crash in C code)
         _worker.stop()
         _worker = None
-        raise RemoteError("WorkerDied", "the SymPy worker process died", "") from None
-    if ok:
-        return value
-    raise value
+        pending.reply = (False, RemoteError("WorkerDied", "the SymPy worker process died", ""))
+        return
+    pending.reply = (ok, value)
 
 
 def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
@@ -160,13 +204,14 @@ def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
         if payload is not None:
             kept = payload
         module, _, name = target.partition(":")
+        start = time.perf_counter()
         try:
             with limits.using(bounds):
                 function = getattr(importlib.import_module(module), name)
                 reply = (True, function(*args, problem=kept))
         except Exception as err:  # noqa: BLE001 - sent back to be reported as this engine's error
             reply = (False, _portable(err))
-        send(conn, reply)
+        send(conn, (*reply, time.perf_counter() - start))
 
 
 def send(conn: Connection, message: Any) -> None:

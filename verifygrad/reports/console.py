@@ -17,6 +17,7 @@ from verifygrad.cases.second_order import describe as describe_quantity
 from verifygrad.engines import ENGINES, NOT_INSTALLED
 from verifygrad.errors import CaseError, visible
 from verifygrad.language.ops import fmt
+from verifygrad.reports.fixed_table import FixedTable
 from verifygrad.reports.lines import failure_line, is_failure
 from verifygrad.reports.matrix import hessian_matrices
 from verifygrad.verdict.compare import Difference, quantity_of, ulp_error
@@ -101,7 +102,7 @@ WRAPPING = ("checks",)  # the only column whose cells may wrap, at spaces
 MIN_WRAPPED_WIDTH = 16
 
 
-def fitting_table(console: Console, outcomes: list[CaseOutcome], engines: list[str]) -> Table:
+def fitting_table(console: Console, outcomes: list[CaseOutcome], engines: list[str]) -> Table | FixedTable:
     """The richest layout whose table fits the console's width without wrapping a case name or a verdict.
 
     NOTE: rich measures every cell of every column, once to fit and again to print (seconds for a thousand
@@ -114,7 +115,7 @@ def fitting_table(console: Console, outcomes: list[CaseOutcome], engines: list[s
         if excess <= 0:
             for column, (natural, _) in zip(table.columns, widths):
                 column.width = natural
-            return table
+            return FixedTable(table)  # nothing wraps: drawn a row at a time
         for column, (natural, longest_word) in zip(table.columns, widths):
             if column.header in WRAPPING and natural - excess >= max(longest_word, MIN_WRAPPED_WIDTH):  # it takes up all the shrinking
                 for other, (width, _) in zip(table.columns, widths):

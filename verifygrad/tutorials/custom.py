@@ -73,6 +73,16 @@ def _ones_like(value: ast.expr) -> ast.expr:
     return ast.BinOp(ast.BinOp(ast.Constant(0.0), ast.Mult(), value), ast.Add(), ast.Constant(1.0))
 
 
+class _Renamed(ast.NodeTransformer):
+    """Every use of one name under another."""
+
+    def __init__(self, old: str, new: str):
+        self.old, self.new = old, new
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        return ast.Name(self.new, node.ctx) if node.id == self.old else node
+
+
 class _Context(ast.NodeTransformer):
     """``ctx.save_for_backward(a, b)`` and ``ctx.k = v`` in forward, ``ctx.saved_tensors`` and ``ctx.k`` in backward."""
 
@@ -117,11 +127,14 @@ def torch_function(node: ast.ClassDef) -> Rule:
     primal.type_params = []
     backward_context = _Context(backward.args.args[0].arg)
     backward_context.saved = context.saved
-    backward_body = [backward_context.visit(copy.deepcopy(s)) for s in _body(backward)]
-    steps, returned = _split_return(ast.FunctionDef(backward.name, backward.args, [s for s in backward_body if s is not None], [], None, lineno=0))
     inputs = [a.arg for a in forward.args.args[1:]]
+    incoming = backward.args.args[1].arg
+    forward_names = {n.id for s in forward_body for n in ast.walk(s) if isinstance(n, ast.Name)} | set(inputs)
+    renamed = f"{incoming}_incoming" if incoming in forward_names else incoming  # NOTE: backward(ctx, g) beside forward(ctx, g, x)
+    backward_body = [backward_context.visit(_Renamed(incoming, renamed).visit(copy.deepcopy(s))) for s in _body(backward)]
+    steps, returned = _split_return(ast.FunctionDef(backward.name, backward.args, [s for s in backward_body if s is not None], [], None, lineno=0))
     grads = _parts(returned, len(inputs), f"{node.name}.backward")
-    seed = [_assign("forward_output", output), _assign(backward.args.args[1].arg, _ones_like(ast.Name("forward_output", ast.Load())))]
+    seed = [_assign("forward_output", output), _assign(renamed, _ones_like(ast.Name("forward_output", ast.Load())))]
     formulas = tuple(_program([*before, *seed, *steps], grad) for grad in grads)
     return Rule(node.name, primal, formulas, backward.lineno)
 

@@ -413,7 +413,10 @@ def _math_bodies(text: str) -> list[tuple[int, str]]:
             if text.startswith(opening, position) and closing not in unclosed:
                 end = text.find(closing, position + 3)  # a body of one character at least
                 if end >= 0:
-                    spans.append((position, text[position + 2 : end]))
+                    body = text[position + 2 : end]
+                    if opening[0] == "\\" and text[position - 1 : position] == "\\" and body.endswith("\\"):
+                        body = body[:-1]  # NOTE: Markdown's escaped `\\(...\\)` (Jekyll pages): the closer's first backslash is not math
+                    spans.append((position, body))
                     position = end + 2
                     break
                 unclosed.add(closing)

@@ -84,7 +84,12 @@ class FunctionCalls:
         """``class F(torch.autograd.Function)``: F.apply(x) computes forward; backward is a claim about forward's VJP."""
         self.bind_rule(node, "autograd.Function", custom.torch_function)
 
-    def bind_rule(self, node: ast.FunctionDef | ast.ClassDef, kind: str, read: Any) -> None:
+    def define_layer_class(self, node: ast.ClassDef) -> None:
+        """A layer class (``forward(self, x, y)`` keeping on self what ``backward(self, dout)`` reads): its backward is a claim
+        about forward's VJP, checked at generated inputs; its instances and their method calls are not followed."""
+        self.bind_rule(node, "layer class", custom.torch_function, layer=True)
+
+    def bind_rule(self, node: ast.FunctionDef | ast.ClassDef, kind: str, read: Any, layer: bool = False) -> None:
         """A custom derivative rule bound to its name: its forward to call, its backward a claim; unknown if not readable."""
         try:
             rule = read(node)
@@ -92,7 +97,7 @@ class FunctionCalls:
             self.not_read(node.lineno, f"the {kind} {node.name}: {err}")
             self.names[node.name] = Unknown(f"the {kind} {node.name} is not read")
             return
-        self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule)
+        self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule, layer=layer)
         self.defined_in[id(rule.forward)] = self.block  # where its lines are, should it be checked without a call
 
     def rule_pending(self, decorator: ast.expr) -> Function | None:
@@ -162,11 +167,37 @@ class FunctionCalls:
             if formula is not None and isinstance(argument, Tensor) and argument.kind == LEAF:
                 bound = "".join(line for line in given if line != f"{parameter} = {parameter}\n")
                 line = self.file_line(rule.line)
-                written = ast.unparse(canonical(ast.parse(bound + formula), self.aliases)) + "\n"  # tf.exp -> np.exp, as in the case's program
+                program = self.rule_program(rule, formula)
+                if isinstance(program, Unknown):
+                    self.not_read(rule.line, f"the custom rule {rule.name}.{rule.what}: {program.reason}")
+                    continue
+                written = ast.unparse(canonical(ast.parse(bound + program), self.aliases)) + "\n"  # tf.exp -> np.exp, as in the case's program
                 self.reading.rules.append((derivation, argument, written, line, self.where(rule.line), f"{rule.name}.{rule.what}"))
                 claimed = True
         if claimed:
             self.reading.derivations.append(derivation)
+
+    def rule_program(self, rule: Any, formula: str) -> str | Unknown:
+        """A rule's formula with the tutorial's functions it calls written before it (``cube_forward(x)``, and another rule's
+        ``CubeBackward.apply(g, x)`` as a call of that rule's forward), and the numbers and constants they read bound."""
+        tree = _ApplyAsCall(self.names).visit(ast.parse(formula))
+        parameters = [*rule.forward.args.args, *(ast.arg(n.id) for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id.startswith("ctx_"))]
+        wrapper = ast.FunctionDef("_rule", ast.arguments([], parameters, None, [], [], None, []), tree.body, [], None, lineno=rule.line)
+        helpers = self.closure(Function(wrapper, rule.line, "_rule"))
+        if isinstance(helpers, Unknown):
+            return helpers
+        functions, free = helpers
+        lines = []
+        for name, value in free.items():
+            if isinstance(value, Number):
+                lines.append(f"{name} = {float(value.value)!r}")
+            elif isinstance(value, Tensor) and value.kind == CONST:
+                lines.append(f"{name} = {value.value}")
+            else:
+                return Unknown(f"it reads {name}, which is not a constant")
+        called = {used for used, _ in functions}
+        lines += [_emitted(used, item.definition, [], called, self.aliases, None) for used, item in functions if item.definition is not wrapper]
+        return "\n".join([*lines, ast.unparse(ast.fix_missing_locations(tree))]) + "\n"
 
     def named(self, function: Function, name: str) -> Function:
         """The function under the name it is bound to, numbered (f_2) where an earlier function had that name."""
@@ -176,6 +207,8 @@ class FunctionCalls:
         return Function(function.definition, function.line, emitted)
 
     def call(self, callee: Function | Transform | Tape | Pullback, node: ast.Call) -> Any:
+        if isinstance(callee, Function) and callee.layer:  # NOTE: Dense(W) makes an instance; it is not the forward of W
+            return self.unknown(node, f"an instance of the layer class {_name_of(callee)} (its backward is checked as a rule)")
         if isinstance(callee, Pullback) and len(node.args) == 1 and not node.keywords:
             return self.pulled_back(callee, node.args[0], node)
         if isinstance(callee, (Tape, Pullback)) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
@@ -814,6 +847,22 @@ def _emitted(used: str, definition: ast.FunctionDef, free: list[str], called: se
             returned.value = returned.value.elts[part]
     written = canonical(written, {name: path for name, path in aliases.items() if name not in free})
     return ast.unparse(ast.fix_missing_locations(_PassFree(free, called).visit(written)))
+
+
+class _ApplyAsCall(ast.NodeTransformer):
+    """``Other.apply(a, b)`` inside a rule, where ``Other`` is an autograd.Function the tutorial defines: a call of its forward."""
+
+    def __init__(self, names: dict[str, Any]):
+        self.names = names
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "apply" and isinstance(func.value, ast.Name):
+            named = self.names.get(func.value.id)
+            if isinstance(named, Function) and named.rule is not None:
+                node.func = ast.Name(func.value.id, ast.Load())
+        return node
 
 
 class _PassFree(ast.NodeTransformer):

@@ -7,6 +7,7 @@ recorded as "not read: LINE: what", never guessed; the values it makes unknown s
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequ
 # Constructors and what they are called in verifygrad's constant language.
 _CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "range": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
 _RANDOM = {"randn", "rand"}
+_NAMED_NUMBERS = {"pi": math.pi, "e": math.e, "tau": math.tau}  # math.pi, np.pi, torch.pi
+_RANGE_KEYWORDS = ("start", "end", "stop", "steps", "num", "step")  # linspace/arange's, in the order they stand
 _FLOAT64 = {"float64", "double"}
 _IDENTITY_METHODS = {"clone", "contiguous", "requires_grad_", "squeeze_", "float", "double", "cuda", "cpu", "to", "type_as"}
 _DETACHING = {"detach", "numpy", "item", "tolist", "detach_", "asnumpy", "asscalar"}
@@ -192,6 +195,8 @@ class CodeReader(FunctionCalls):
             self.define(node)
         elif isinstance(node, ast.ClassDef) and any(self.path(base) in autodiff.FUNCTION_CLASSES for base in node.bases):
             self.define_rule_class(node)
+        elif isinstance(node, ast.ClassDef) and _layer_class(node):
+            self.define_layer_class(node)
         elif isinstance(node, ast.Assign) and _unpacked_literal(node):  # a, b = 2.0, x * 3: each name bound to its own part
             values = [self.expression(part) for part in node.value.elts]
             for target, value, part in zip(node.targets[0].elts, values, node.value.elts):
@@ -637,6 +642,9 @@ class CodeReader(FunctionCalls):
 
     def print_(self, call: ast.Call) -> None:
         for argument in call.args:
+            if _shown_comparison(argument):  # `print(9*a**2 == a.grad)`: the writer shows that the two agree
+                self.agreement(call, *compared(argument), shown=True)
+                continue
             if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute) and argument.func.attr == "format":
                 for inner in argument.args:  # '{0}'.format(x.grad): the tensors among the arguments are shown
                     self.show_formatted(self.expression(inner), call, ast.unparse(inner))
@@ -762,7 +770,9 @@ class CodeReader(FunctionCalls):
                 return GradOf(owner, tuple(owner.grad))
             return owner if isinstance(owner, Unknown) else Other("grad of a non-leaf")
         if self.path(node) is not None:
-            return Other(self.path(node))
+            path = self.path(node)
+            named = _NAMED_NUMBERS.get(path.rsplit(".", 1)[-1]) if path.split(".")[0] in ("math", "numpy", "torch", "jax", "cmath") else None
+            return Number(named) if named is not None else Other(path)
         owner = self.expression(node.value)
         if isinstance(owner, Unknown):
             return owner
@@ -925,7 +935,10 @@ class CodeReader(FunctionCalls):
                 made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({literal})")
         else:
             shaped = self.shape_of(node.args) if short in ("ones", "zeros") and node.args and not node.keywords else None
-            args = [f"({', '.join(shaped)},)"] if shaped is not None else [_literal_text(arg) for arg in node.args]
+            positional = [*node.args, *(k.value for k in node.keywords if k.arg in _RANGE_KEYWORDS)]
+            if short == "linspace" and numpy and len(positional) == 2:
+                positional.append(ast.Constant(50))  # NOTE: numpy's num defaults to 50; torch asks for steps
+            args = [f"({', '.join(shaped)},)"] if shaped is not None else [self.number_text(arg) for arg in positional]
             keywords = [k for k in node.keywords if k.arg == "fill_value"]
             if None in args:
                 return self.unknown(node, f"{short}() with arguments that are not literal numbers")
@@ -956,6 +969,14 @@ class CodeReader(FunctionCalls):
             self.not_read(node.lineno, f"torch.{short}() after torch.manual_seed({self.seed}): torch is not installed to reproduce it")
             return Tensor(CONST, line, where, value=f"randn({', '.join([*shape, f'seed={self.seed}'])})", random="unseeded")
         return Tensor(CONST, line, where, value=f"tensor({values})", random="seeded")
+
+    def number_text(self, argument: ast.expr) -> str | None:
+        """A literal, or arithmetic on numbers the reader knows (`2. * math.pi`, `-n`), written as a number; None otherwise."""
+        literal = _literal_text(argument)
+        if literal is not None or isinstance(argument, (ast.List, ast.Tuple)):
+            return literal
+        value = self.expression(argument)
+        return repr(float(value.value)) if isinstance(value, Number) and np.isfinite(value.value) else None
 
     def shape_of(self, arguments: list[ast.expr]) -> list[str] | None:
         """A shape written as numbers, a list or tuple of them (`randn([])`, `randn((2, 3))`) or names bound to whole numbers."""
@@ -1281,3 +1302,11 @@ def _describe(node: ast.AST) -> str:
         "BoolOp": "a boolean operation", "Dict": "a dict", "Set": "a set", "NamedExpr": "an assignment expression (:=)",
         "Await": "await", "Yield": "yield", "Starred": "a starred expression", "Slice": "a slice",
     }.get(type(node).__name__, type(node).__name__)  # fmt: skip
+
+
+def _layer_class(node: ast.ClassDef) -> bool:
+    """A plain class with ``forward(self, inputs...)`` and ``backward(self, dout)`` methods: a layer written from scratch."""
+    if node.bases and not all(isinstance(base, ast.Name) and base.id == "object" for base in node.bases):
+        return False
+    methods = {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
+    return "forward" in methods and "backward" in methods and len(methods["backward"].args.args) == 2

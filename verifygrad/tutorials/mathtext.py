@@ -14,7 +14,7 @@ _TOKEN = re.compile(r"\\[A-Za-z]+|\\[,;:! {}|]|\d+\.\d*|\.\d+|\d+|[A-Za-z]+|[∂
 _IGNORED = {"\\left", "\\right", "\\bigr", "\\Bigr", "\\big", "\\Big", "\\bigl", "\\Bigl", "\\biggr", "\\,", "\\;", "\\:", "\\!", "\\ ",
             "\\displaystyle", "\\quad", "\\qquad", "\\limits", "\\mathrm", "\\text", "\\operatorname", "\\mathbf", "\\boldsymbol", "\\textrm"}  # fmt: skip
 _FUNCTIONS = {"exp", "log", "ln", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sum", "mean"}
-_INDEX_LETTERS = set("ijklmn")
+INDEX_LETTERS = set("ijklmn")
 _TIMES = {"*", "\\cdot", "\\times", "·", "×"}
 _MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix"}
 _BAR = {"\\rvert", "\\vert", "|", "\\mid", "\\Big|", "\\big|"}
@@ -139,7 +139,7 @@ def statements(body: str) -> list[tuple[int, str, bool]]:
     before it (marked True: it restates what the chain's first row says). Words inside a row (`\\text{diag}(s)`) are
     kept: the side is then not read, never read without them."""
     if not _ALIGNED.search(body):
-        return [(0, body, False)]
+        return _apart(body)
     protected: list[str] = []
 
     def protect(match: re.Match) -> str:  # a matrix's rows are not the alignment's
@@ -168,6 +168,38 @@ def statements(body: str) -> list[tuple[int, str, bool]]:
             left = re.split(r"=|\\approx", row)[0] if re.search(r"=|\\approx", row) else ""
         if row:
             found.append((start, row, continued))
+    return found
+
+
+_APART = re.compile(
+    r"\\hspace\*?\s*\{[^{}]*\}|\\q?quad\b|\\(?:Rightarrow|rightarrow|Longrightarrow|longrightarrow|implies)\b|\\\\"
+    r"|\\(?:text|textrm|mbox)\s*\{\s*(?:and|or)\s*\}"
+)
+
+
+_EDGE_SPACING = re.compile(r"^(?:\\[,;:! ]\s*)+|(?:\s*\\[,;:! ])+$")
+
+
+def _apart(body: str) -> list[tuple[int, str, bool]]:
+    """One display's statements set apart by wide space, an arrow or a row break (`f(x,y) = xy \\hspace{1in} \\rightarrow
+    \\hspace{1in} \\frac{\\partial f}{\\partial x} = y`: a definition, then a claim about it), each with its line offset;
+    only where they stand outside every brace, bracket and matrix (`\\lim_{h \\rightarrow 0}` is one expression)."""
+    cuts: list[tuple[int, int]] = []
+    for match in _APART.finditer(body):
+        before = body[: match.start()]
+        nested = sum(before.count(o) - before.count(c) for o, c in ("{}", "()", "[]"))
+        if nested == 0 and before.count("\\begin") == before.count("\\end"):
+            cuts.append(match.span())
+    if not cuts:
+        return [(0, body, False)]
+    found: list[tuple[int, str, bool]] = []
+    start = 0
+    for cut_start, cut_end in [*cuts, (len(body), len(body))]:
+        piece = body[start:cut_start]
+        text = _EDGE_SPACING.sub("", piece.strip())  # NOTE: `= 1 \;` before `\textrm{and}`: a space, not a semicolon ending it
+        if text:
+            found.append((body[:start].count("\n") + piece[: len(piece) - len(piece.lstrip())].count("\n"), text, False))
+        start = cut_end
     return found
 
 
@@ -513,9 +545,12 @@ class _Parser:
         index = None
         if self.peek() == "_":
             self.take()
-            subscript = self.group_or_atom()
-            sub = render(subscript).replace(" ", "") if not isinstance(subscript, Derivative) else ""
-            if sub in _INDEX_LETTERS:
+            if (self.peek() or "").isalnum():  # NOTE: `f_c'(x)`: the subscript is the one token, not c's derivative
+                sub = self.take()
+            else:
+                subscript = self.group_or_atom()
+                sub = render(subscript).replace(" ", "") if not isinstance(subscript, Derivative) else ""
+            if sub in INDEX_LETTERS:
                 index = sub
             else:
                 letters = f"{letters}_{sub}"

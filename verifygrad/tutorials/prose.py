@@ -12,9 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from verifygrad.errors import excerpt
+from verifygrad.language.parse import ExprError
+from verifygrad.language.statements import NeedsValues, compile_program
+from verifygrad.tutorials.dependence import derivative_depends
 from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
 from verifygrad.tutorials.interpret import Reading
-from verifygrad.tutorials.mathtext import GREEK, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
+from verifygrad.tutorials.mathtext import GREEK, INDEX_LETTERS, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
 from verifygrad.tutorials.symbolic import Diff, derivation_of
 from verifygrad.tutorials.values import Derivation
 
@@ -77,17 +80,23 @@ def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
             letters.update(item for item in items if item.isalpha() and len(item) == 1 and item != "e")
             if len(items) > 1 and items[0].isalpha() and items[1] in ("=", "(") and items[0] != "e":  # e = lim (1 + 1/n)^n: Euler's
                 letters.add(items[0])
+        subscript = -1  # the position of a subscript read as part of a name: not a name of its own
         for index, token in enumerate(items):
             name = token[1:] if token.startswith("\\") else token
-            if not name.isalpha():
+            if not name.isalpha() or index == subscript:
                 continue
             after = items[index + 1 : index + 2]
+            named = GREEK.get(token, token)
+            if after == ["_"] and index + 3 < len(items) and items[index + 2].isalnum() and items[index + 2] not in INDEX_LETTERS:
+                named, after = f"{named}_{items[index + 2]}", items[index + 3 : index + 4]  # `P_3(x) =`, `f_c'`: one function's name
+                subscript = index + 2
+                index += 2
             if after and after[0] in ("'", "’", "′") and not token.startswith("\\"):
-                functions.add(name)
+                functions.add(named)
             if after == ["("]:
                 close = _params(items, index + 1)
                 if close is not None and items[close + 1 : close + 2] == ["="]:
-                    functions.add(GREEK.get(token, token))
+                    functions.add(named)
     return frozenset(functions), letters
 
 
@@ -166,6 +175,9 @@ class _Reader:
             if isinstance(side, tuple) and side[0] == "fn" and side[2] == 0 and side[3] and _plain(side[3]):
                 params = tuple(arg[1] for arg in side[3])
                 earlier = self.definitions.get(side[1])
+                body = sides[index + 1]
+                if earlier is not None and earlier.node is not None and body is not None and not names_in(body) and not _has(body, "list"):
+                    return False  # NOTE: `f(x,y) = -12` after `x = 4, y = -3`: the function's value there, not a new f
                 definition = self._definition(side[1], params, sides[index + 1], line)
                 if (earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node)
                         and not _same_function(earlier, definition)):  # fmt: skip
@@ -173,7 +185,8 @@ class _Reader:
                     why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: which one is meant is not known"
                     definition = Definition(side[1], params, None, line, why)
                 self.definitions[side[1]] = definition
-                self.referenced.discard(side[1])
+                if earlier is None or None in (earlier.node, definition.node) or not _same_function(earlier, definition):
+                    self.referenced.discard(side[1])  # NOTE: the same definition read again (as math and as prose) keeps what was said of it
                 return True
         head = sides[0]
         if (isinstance(head, tuple) and head[0] == "name" and head[2] is None and head[1] not in self.code and signs[0] == "="
@@ -366,7 +379,7 @@ class _Reader:
         stated = {s: self.values[s][0] for s in symbols if s in self.values and 0 <= line - self.values[s][1] <= NEAR}
         if not point and not used and evaluated and symbols and len(stated) == len(symbols):
             point = stated  # `with $x = 3$, $\frac{df}{dx} = 2x = 6$`: the numbers are the derivative at the values just given
-        if not point and not used and set(wrt) & names_in(definition.node):
+        if not point and not used and set(wrt) & names_in(definition.node) and not _constant_derivative(definition, symbols, wrt):
             # NOTE: `f'(x) = 0` of a function whose derivative depends on x is an equation to solve, not an identity
             self._list(where_text, f"not checked: {render_or(claimed)} for a derivative that depends on {wrt[0]} reads as an equation to solve")
             return
@@ -545,3 +558,15 @@ def _indexed_in(node: object, name: str) -> bool:
     """Whether the name is written with an index in the formula (`x_i`, `y_{qj}`): a vector's element; a name without
     one (`a` in `\\sum_i (a x_i - y_i)^2`) is one number."""
     return any(part[0] == "name" and part[1] == name and (part[2] is not None or "_" in name) for part in _walk(node))
+
+
+def _constant_derivative(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ...]) -> bool:
+    """Whether the derivative is the same wherever it is taken (`f(x, y) = x + y`: ∂f/∂x = 1 is an identity, not an equation
+    to solve): no VJP on the way from the variable to the value reads any symbol's value (decided from the program's nodes)."""
+    if len(wrt) != 1:
+        return False
+    try:
+        program = compile_program(f"{render(definition.node)}\n", list(symbols))
+    except (MathError, ExprError, NeedsValues):
+        return False
+    return not derivative_depends(program, wrt[0], set(symbols))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 
 from verifygrad.tutorials.blocks import CODE, PROSE, Block
+from verifygrad.tutorials.markdown import read_rest
 
 _CELL_MARK = re.compile(r"^#\s?%%|^#{20,}\s*$")
 
@@ -37,7 +39,8 @@ def read_script(text: str) -> list[Block]:
             comments += 1
         if offset and comments > offset:  # the comment block under `# %%` is the cell's rST text
             prose = [re.sub(r"^# ?", "", line) for line in cell[offset:comments]]
-            blocks.append(Block(PROSE, "\n".join(prose) + "\n", index + offset + 1))
+            start = index + offset + 1  # NOTE: read as reST: `.. math::` is math, a `::` literal block code
+            blocks += [replace(block, line=start + block.line - 1) for block in read_rest("\n".join(prose) + "\n")]
         else:
             comments = offset
         code = cell[comments:]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from verifygrad.cases.second_order import JACOBIAN_MAX_ELEMENTS
 from verifygrad.language.constants import CONSTRUCTORS
 from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError
 from verifygrad.language.statements import NeedsValues, compile_program
@@ -104,7 +105,16 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
         passes[draft.name] = passes.get(draft.name, 0) + 1
         if passes[draft.name] > 1:  # NOTE: a derivation inside a loop is made once a pass, at the same line: each case is named apart
             draft.mapping["name"] = f"{draft.name}-pass{passes[draft.name]}"
-        if derivation.custom and draft.mapping["dtype"] == "float32" and _overflows_in_float32(draft):
+        if draft.mapping["dtype"] == "float32" and _overflows_in_float32(draft):
+            if not derivation.custom:  # NOTE: the page shows floating point breaking down (a naive softplus at 100), not a derivative
+                entry = (derivation.line, f"{derivation.output_name}: not checked: at these inputs the float32 function overflows "
+                                          "(its value is not finite): floating point fails here, which is what the page shows")  # fmt: skip
+                if entry not in not_read:
+                    not_read.append(entry)
+                for item in found:
+                    if derivation in item.derivations or item.tensor is derivation.output:
+                        item.status = item.status or f"not checked: the float32 function overflows at line {derivation.line}"
+                continue
             # NOTE: the rule is there because the float32 primal overflows (log(1 + exp(100))): its claim is about the math
             draft.mapping["dtype"] = "float64"
             draft.mapping["description"] += " (in float64: the float32 function overflows here)"
@@ -290,8 +300,10 @@ def _value_draft(item: Found, path: str, label: str) -> Draft:
 def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: str) -> bool:
     """Whether the case's expression is outside verifygrad's language (then it is listed as not read)."""
     values = {name: constant_array(text) if isinstance(text, str) else np.asarray(text, dtype=np.float64) for name, text in draft.mapping["inputs"].items()}
+    known = all(v is not None for v in values.values())
     try:
-        compile_program(draft.mapping["expr"], values if all(v is not None for v in values.values()) else list(values))
+        program = compile_program(draft.mapping["expr"], values if known else list(values))
+        beyond = _beyond_second_order(draft.mapping, program, values) if known else None
     except NeedsValues:
         return False  # in the language; what it computes depends on the inputs' values or shapes, which the case has
     except ExprError as err:
@@ -300,7 +312,25 @@ def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: st
         if entry not in not_read:
             not_read.append(entry)
         return True
+    if beyond is not None:
+        entry = (line, f"{label}: not checked: {beyond}")
+        if entry not in not_read:
+            not_read.append(entry)
+        return True
     return False
+
+
+def _beyond_second_order(mapping: dict[str, Any], program: Any, values: dict[str, np.ndarray]) -> str | None:
+    """Why a Hessian or Jacobian the tutorial asks for is not a quantity a case checks, or None."""
+    if not (mapping.get("hessian") or mapping.get("jacobian")):
+        return None
+    output = program.shapes({name: value.shape for name, value in values.items()})[-1]
+    if mapping.get("hessian") and output != ():
+        return f"the function's value has shape {tuple(output)}, not one number (its Hessian is a tensor of third order)"
+    size = int(np.prod(output)) * sum(value.size for value in values.values())
+    if mapping.get("jacobian") and size > JACOBIAN_MAX_ELEMENTS:
+        return f"the Jacobian would hold {size} elements (at most {JACOBIAN_MAX_ELEMENTS} are checked)"
+    return None
 
 
 def _overflows_in_float32(draft: Draft) -> bool:

@@ -87,6 +87,7 @@ class Function:
     emitted: str = ""  # the name the case's program gives it: the tutorial's, numbered where the tutorial defines it again
     rule: object = None  # a custom derivative rule (custom.Rule) whose backward is claimed to be this function's VJP
     pending: bool = False  # jax.custom_vjp before its f.defvjp(fwd, bwd)
+    layer: bool = False  # a layer class written from scratch: calling it makes an instance, not its forward
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import numpy as np
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, prepare
 from verifygrad.cases.second_order import describe, is_second_order
-from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, run_engine
+from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, start_engine
 from verifygrad.errors import CaseError
 from verifygrad.process import deadline, limits
 from verifygrad.process.parallel import Pool, run_all
@@ -73,8 +73,9 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     except deadline.PartTimedOut as err:
         return CaseOutcome(case, ERROR, [f"kink analysis (a float64 forward pass) {err}"], problem)
     engines = [e for e in ENGINES if e in (overrides.engines or case.engines or ENGINES)]
-    # SymPy runs last: its worker process starts up while the other engines work.
-    ran_first = {name: run_engine(name, problem) for name in sorted(engines, key=lambda name: name == "sympy")}
+    # SymPy goes first to its worker process and computes there while the other engines run here.
+    started = {name: start_engine(name, problem) for name in sorted(engines, key=lambda name: name != "sympy")}
+    ran_first = {name: started[name]() for name in sorted(engines, key=lambda name: name == "sympy")}
     results = kinks.without_singular({name: ran_first[name] for name in engines}, reference_engine(ran_first), found)
     ran = [name for name in engines if results[name].ok]
     try:  # NOTE: after the engines: the budget re-runs numpy's rules, and an engine's own failure names it better

@@ -25,7 +25,7 @@ import sympy as sp
 from verifygrad.cases.problem import Problem
 from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
 from verifygrad.engines import EngineSkipped
-from verifygrad.engines.sympy import expand, scalar
+from verifygrad.engines.sympy import expand, scalar, traced
 from verifygrad.engines.sympy.exact import EXACT, GUARD_DIGITS, PRECISION, exact, mpf_exactly, real_float
 
 MAX_HESSIAN_WORK = 3_000_000  # expanded terms times (elements differentiated) squared
@@ -38,6 +38,8 @@ class NotApplicable(Exception):
 
 def quantities(problem: Problem) -> tuple[dict[str, np.ndarray], str, bool]:
     """The quantities asked for, the route that found them, and whether they are exact (30 digits)."""
+    if traced.decomposes(problem):
+        raise EngineSkipped("the mpmath reference of a decomposition (eigh, svd, qr, pinv) gives first derivatives only")
     try:
         found, how = scalar_route(problem)
     except NotApplicable:

@@ -31,8 +31,10 @@ from sympy.logic.boolalg import BooleanAtom
 
 from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
+from verifygrad.engines.sympy import spectral
 from verifygrad.engines.sympy.exact import GUARD_DIGITS, PRECISION
 from verifygrad.engines.sympy.expand import SCALAR_BINARY, SCALAR_UNARY, Arithmetic, build, expanded_terms
+from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Node
 
 DIGITS = PRECISION + GUARD_DIGITS
@@ -273,7 +275,47 @@ def _constant(node: Node) -> np.ndarray:
     return np.vectorize(number, otypes=[object])(node.attrs["value"])
 
 
+# Each decomposition of one matrix of mpmath numbers: its result and Jacobian (spectral.py).
+SPECTRAL: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+    "eigvalsh": lambda a: (lambda r: (r[0], r[2]))(spectral.eigh(a)),
+    "eigvecsh": lambda a: (lambda r: (r[1], r[3]))(spectral.eigh(a)),
+    "svd_u": lambda a: (lambda r: (r[0], r[3]))(spectral.svd(a)),
+    "svdvals": lambda a: (lambda r: (r[1], r[4]))(spectral.svd(a)),
+    "svd_vh": lambda a: (lambda r: (r[2], r[5]))(spectral.svd(a)),
+    "qr_q": spectral.qr_q,
+    "pinv": spectral.pinv,
+}
+
+
+def _decomposition(name: str) -> Callable[..., np.ndarray]:
+    """A decomposition over a stack of matrices of elements: each result element traced, its partials from the Jacobian."""
+
+    def function(x: np.ndarray, **attrs: Any) -> np.ndarray:
+        out = np.empty(OPS[name].shape(x.shape, **attrs), dtype=object)
+        batch = x.shape[:-2]
+        for index in np.ndindex(*batch):
+            matrix = x[index]
+            numbers = np.empty(matrix.shape, dtype=object)
+            for position, element in np.ndenumerate(matrix):
+                numbers[position] = _to_mpmath(number(value_of(element)))
+            value, jacobian = SPECTRAL[name](numbers, **attrs)
+            out[index] = _traced_result(value, jacobian.reshape(value.size, matrix.size), matrix.reshape(-1))
+        return out
+
+    return function
+
+
+def _traced_result(value: np.ndarray, jacobian: np.ndarray, elements: np.ndarray) -> np.ndarray:
+    traced = [f for f, element in enumerate(elements) if type(element) is Traced]
+    out = np.empty(value.shape, dtype=object)
+    for o, result in enumerate(value.flat):
+        parents = tuple((elements[f], _from_mpmath(jacobian[o, f])) for f in traced if jacobian[o, f] != 0)
+        out.flat[o] = Traced(_from_mpmath(result), parents) if traced else _from_mpmath(result)
+    return out
+
+
 FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
+    **{name: _decomposition(name) for name in SPECTRAL},
     **{name: _elementwise(name) for name in (*SCALAR_UNARY, *SCALAR_BINARY)},
     "pow": _arrays(power, 2),
     "logsumexp": logsumexp,
@@ -283,6 +325,11 @@ FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
     "amin": lambda x, dim=None, keepdim=False: extreme(x, dim, keepdim, lowest=True),
 }
 TRACED = Arithmetic(FUNCTIONS, _constant, _constant_array(lambda value: value, 1))
+
+
+def decomposes(problem: Problem) -> bool:
+    """The program takes a decomposition, which only this route evaluates (at 30+ digits, by mpmath)."""
+    return any(node.op in SPECTRAL for node in problem.program.nodes)
 
 
 def supports(problem: Problem) -> bool:

@@ -12,7 +12,7 @@ import ast
 
 from verifygrad.language.spellings.compose import PART, PARTS
 from verifygrad.language.spellings.elementwise import compare, modulo
-from verifygrad.language.spellings.subscripts import subscript
+from verifygrad.language.spellings.subscripts import returns_tuple, subscript
 from verifygrad.language.spellings.table import (
     ALIASES,
     DIM_POSITIONAL,
@@ -30,5 +30,5 @@ AST_NODES = (ast.Subscript, ast.Slice, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast
 
 __all__ = [
     "ALIASES", "AST_NODES", "DIM_POSITIONAL", "NUMPY_METHODS", "OPTIONAL_TENSORS", "PART", "PARTS", "SPELLINGS", "UNSUPPORTED", "arguments", "compare",
-    "library_name", "modulo", "subscript", "unsupported",
+    "library_name", "modulo", "returns_tuple", "subscript", "unsupported",
 ]  # fmt: skip

@@ -216,7 +216,10 @@ NO_TENSOR = -1  # NOTE: a None written where an optional tensor goes, F.batch_no
 PART = "(part)"  # NOTE: a keyword no Python call can spell: which element of a tuple result is taken
 
 
-PARTS = {"values": 0, "indices": 1, "sign": 0, "logabsdet": 1}
+PARTS = {
+    "values": 0, "indices": 1, "sign": 0, "logabsdet": 1, "eigenvalues": 0, "eigenvectors": 1, "U": 0, "S": 1, "Vh": 2, "V": 2, "Q": 0, "R": 1,
+    "solution": 0,
+}  # fmt: skip
 
 
 def part_index(call: Call) -> int:

@@ -1,7 +1,8 @@
-"""Linear algebra: determinants, solves, einsum and tensordot, traces."""
+"""Linear algebra: determinants, solves, decompositions (eigh, svd, qr, pinv, lstsq), matrix norms, einsum and tensordot."""
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from collections.abc import Callable
@@ -11,7 +12,7 @@ import numpy as np
 
 from verifygrad.language.spellings.compose import PART, Call, Graph, alias, along, part_index, spelling, unary
 from verifygrad.language.spellings.shape import diagonal_offset, reordered
-from verifygrad.language.syntax import ExprError, Function
+from verifygrad.language.syntax import ExprError, Function, literal
 
 
 def _trace(call: Call) -> int:
@@ -72,10 +73,12 @@ def matrix_norm(g: Graph, x: int, order: Any, dims: tuple[int, ...], keepdim: bo
     """'fro', or the largest (1, inf) or smallest (-1, -inf) absolute column (row) sum of the matrices over dims."""
     if order in ("fro", None):
         return vector_norm(g, x, 2, dims, keepdim)
-    if order not in (1, -1, math.inf, -math.inf):
-        raise ExprError(f"not supported yet: the matrix norm of order {order!r} (singular values) in {g.name}()", g.col)
     n = len(g.builder.known_shape(x, g.col, f"{g.name}()"))
     rows, columns = (d % n for d in dims)
+    if order in (2, -2, "nuc"):
+        return _spectral_norm(g, x, order, rows, columns, keepdim)
+    if order not in (1, -1, math.inf, -math.inf):
+        raise ExprError(f"{g.name}(): no matrix norm of order {order!r} (1, -1, 2, -2, inf, -inf, 'fro' or 'nuc')", g.col)
     summed, across = (rows, columns) if order in (1, -1) else (columns, rows)
     sums = g.reduce("sum", g.op("abs", x), summed, True)
     out = g.reduce("amax" if order > 0 else "amin", sums, across, True)
@@ -84,11 +87,26 @@ def matrix_norm(g: Graph, x: int, order: Any, dims: tuple[int, ...], keepdim: bo
     return out
 
 
+def _spectral_norm(g: Graph, x: int, order: Any, rows: int, columns: int, keepdim: bool) -> int:
+    """The largest (2) or smallest (-2) singular value, or their sum ('nuc'), of the matrices over dims (rows, columns)."""
+    n = len(g.builder.known_shape(x, g.col, f"{g.name}()"))
+    others = [d for d in range(n) if d not in (rows, columns)]
+    values = g.op("svdvals", reordered(g, x, list(range(n)), [*others, rows, columns]))
+    out = g.reduce("sum", values, -1) if order == "nuc" else g.op("index", values, key=(Ellipsis, 0 if order == 2 else -1))
+    for dim in sorted((rows, columns)) if keepdim else ():
+        out = g.op("expand_dims", out, dim=dim)
+    return out
+
+
 def _torch_norm(call: Call) -> int:
-    """torch.norm(x, p='fro', dim=None, keepdim=False), x.norm(): 'fro' or a vector p-norm over dim (every element where none)."""
+    """torch.norm(x, p='fro', dim=None, keepdim=False), x.norm(): 'fro' or a vector p-norm over dim (every element where none);
+    'nuc' the nuclear norm of a matrix (over two dims)."""
     order = _order(call, ("p",), "fro")
     if order == "nuc":
-        raise ExprError(f"not supported yet: the nuclear norm (singular values) in {call.graph.name}()", call.graph.col)
+        dims = _dims(call, ("dim",), 1, (-2, -1))
+        if len(dims) != 2:
+            raise ExprError(f"{call.graph.name}(): the nuclear norm is over two dims", call.graph.col)
+        return matrix_norm(call.graph, call.tensors[0], order, dims, _keepdim(call, 2))
     return vector_norm(call.graph, call.tensors[0], 2 if order == "fro" else order, _dims(call, ("dim",), 1), _keepdim(call, 2))
 
 
@@ -468,6 +486,159 @@ def _vander(call: Call) -> int:
     return g.op("cumprod", powers, dim=-1)
 
 
+# --- decompositions: the primitives of decompose.py; R, pinv's hermitian reading, lstsq composed from them -----------
+
+
+def _shape(call: Call, x: int) -> tuple[int, ...]:
+    g = call.graph
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if len(shape) < 2:
+        raise ExprError(f"{g.name}() takes a matrix (or a stack of them), got shape {shape}", g.col)
+    return shape
+
+
+def symmetric_from(call: Call, x: int, upper: bool) -> int:
+    """The symmetric matrix LAPACK reads from one triangle of each matrix of x: the lower, or the upper (UPLO='U').
+
+    NOTE: as for cholesky, the other triangle is never read, so its gradient is 0 and the read one's counts twice."""
+    g, shape = call.graph, _shape(call, x)
+    if shape[-1] != shape[-2]:
+        raise ExprError(f"{g.name}() takes square matrices, got shape {shape}", g.col)
+    kept = np.triu(np.ones(shape[-2:])) if upper else np.tril(np.ones(shape[-2:]))
+    mirrored = g.op("transpose", g.op("mul", x, g.const(kept - np.eye(shape[-1]))), dim0=-2, dim1=-1)
+    return g.op("add", g.op("mul", x, g.const(kept)), mirrored)
+
+
+def _upper(call: Call) -> bool:
+    uplo = call.literal("UPLO", 0, "L")
+    if uplo not in ("L", "U"):
+        raise ExprError(f"{call.graph.name}() takes UPLO as 'L' or 'U'", call.graph.col)
+    return uplo == "U"
+
+
+def _one_of(call: Call, names: tuple[str, ...]) -> int:
+    """The part of a tuple result taken, among those verifygrad reads (named in the error)."""
+    part = part_index(call)
+    if not 0 <= part < len(names) or not names[part]:
+        taken = ", ".join(f"[{k}] {name}" for k, name in enumerate(names) if name)
+        raise ExprError(f"{call.graph.name}() results read here: {taken}", call.graph.col)
+    return part
+
+
+def _eigh(call: Call) -> int:
+    """torch.linalg.eigh(A, UPLO='L'), np.linalg.eigh: [0] the eigenvalues ascending, [1] the eigenvectors (columns)."""
+    part = _one_of(call, ("eigenvalues", "eigenvectors"))
+    return call.graph.op(("eigvalsh", "eigvecsh")[part], symmetric_from(call, call.tensors[0], _upper(call)))
+
+
+def _eigvalsh(call: Call) -> int:
+    return call.graph.op("eigvalsh", symmetric_from(call, call.tensors[0], _upper(call)))
+
+
+def _svd(library: str) -> Callable[[Call], int]:
+    """torch.linalg.svd(A, full_matrices=True) and np.linalg.svd (U, S, Vh), torch.svd(A, some=True) (U, S, V).
+
+    NOTE: where full_matrices asks for more singular vectors than singular values (a non-square matrix), the extra ones
+    are any orthonormal completion (each library its own): they are nan here, so a program that uses them is not
+    verified, and one that slices them away (U[..., :k], as torch's own tests do) is."""
+
+    def compose(call: Call) -> int:
+        g, x = call.graph, call.tensors[0]
+        shape = _shape(call, x)
+        m, n = shape[-2:]
+        if library == "numpy" and not call.literal("compute_uv", 1, True):
+            if call.part() is not None:
+                raise ExprError(f"{g.name}(compute_uv=False) is the singular values alone: index it after naming it", g.col)
+            return g.op("svdvals", x)
+        if call.literal("hermitian", 2, False):
+            raise ExprError(f"not supported yet: {g.name}(hermitian=True)", g.col)
+        part = _one_of(call, ("U", "S", "V" if library == "torch" else "Vh"))
+        full = not call.literal("some", 0, True) if library == "torch" else call.literal("full_matrices", 0, True)
+        k = min(m, n)
+        if part == 1:
+            return g.op("svdvals", x)
+        if part == 0:
+            u = g.op("svd_u", x)
+            return g.op("concat", u, g.const(np.full(shape[:-1] + (m - k,), np.nan)), dim=-1) if full and m > k else u
+        vh = g.op("svd_vh", x)
+        vh = g.op("concat", vh, g.const(np.full(shape[:-2] + (n - k, n), np.nan)), dim=-2) if full and n > k else vh
+        return g.op("transpose", vh, dim0=-2, dim1=-1) if library == "torch" else vh
+
+    return compose
+
+
+def _qr(library: str) -> Callable[[Call], int]:
+    """torch.linalg.qr(A, mode='reduced'), np.linalg.qr, torch.qr(A, some=True): Q (a primitive, on the first m columns
+    of a wide matrix) and R = Q^T A with its lower triangle 0. np.linalg.qr(a, mode='r') is R alone."""
+
+    def compose(call: Call) -> int:
+        g, x = call.graph, call.tensors[0]
+        m, n = _shape(call, x)[-2:]
+        mode = ("reduced" if call.literal("some", 0, True) else "complete") if library == "torch" else call.literal("mode", 0, "reduced")
+        if mode not in ("reduced", "complete", "r"):
+            raise ExprError(f"not supported: {g.name}(mode={mode!r}); 'reduced', 'complete' or 'r'", g.col)
+        if mode == "complete" and m > n:
+            raise ExprError(f"{g.name}(mode='complete') of a tall matrix: Q's columns beyond n = {n} are any completion; write mode='reduced'", g.col)
+        part = 1 if library == "numpy" and mode == "r" else _one_of(call, ("Q", "R"))
+        q = g.op("qr_q", x if m >= n else g.op("index", x, key=(Ellipsis, slice(0, m))))
+        if part == 0:
+            return q
+        k = min(m, n)
+        return g.op("mul", g.op("matmul", g.op("transpose", q, dim0=-2, dim1=-1), x), g.const(np.triu(np.ones((k, n)))))
+
+    return compose
+
+
+def _tolerance(call: Call, key: str) -> float | None:
+    """A cutoff given by keyword: a number, None, or a 0-d tensor (fixed at the case's value)."""
+    g, given = call.graph, call.params.get(key)
+    if given is None and key == "rcond" and call.dims:  # NOTE: the one cutoff torch.pinverse, np.linalg.pinv and lstsq take by position
+        given = call.dims[0]
+        return None if given is None else float(given)
+    if given is None or (isinstance(given, ast.Constant) and given.value is None):
+        return None
+    if isinstance(given, ast.AST):
+        try:
+            value = literal(given)
+        except ExprError:
+            value = g.builder.known_value(g.builder.visit_keyword(given), g.col, f"{g.name}()'s {key}")
+        if np.size(value) != 1:
+            raise ExprError(f"{g.name}() takes {key} as one number", g.col)
+        return float(np.ravel(value)[0])
+    return call.number(key, 0.0)
+
+
+def _pinv(call: Call) -> int:
+    """torch.linalg.pinv(A, *, atol, rtol, hermitian), torch.pinverse(A, rcond), np.linalg.pinv(a, rcond, hermitian, *, rtol):
+    where the cutoff keeps every singular value (or none) it is differentiable; hermitian reads the lower triangle."""
+    g, x = call.graph, call.tensors[0]
+    rtol = next((value for key in ("rtol", "rcond") if (value := _tolerance(call, key)) is not None), None)
+    atol = _tolerance(call, "atol") or 0.0
+    if call.literal("hermitian", 1, False):
+        x = symmetric_from(call, x, upper=False)
+    return g.op("pinv", x, rtol=rtol, atol=atol)
+
+
+def _lstsq(call: Call) -> int:
+    """torch.linalg.lstsq(A, B, rcond=None, *, driver), np.linalg.lstsq(a, b, rcond): [0] the least-squares (for a wide
+    A, the least-norm) solution pinv(A) @ B, where A has full rank (as every driver then answers)."""
+    _one_of(call, ("solution",))
+    g, (a, b) = call.graph, call.tensors
+    return g.op("matmul", g.op("pinv", a, rtol=_tolerance(call, "rcond"), atol=0.0), b)
+
+
+def _cond(call: Call) -> int:
+    """torch.linalg.cond(A, p=None), np.linalg.cond(x, p=None): the largest singular value over the smallest (p None or 2;
+    -2 the inverse), else norm(A, p) * norm(inv(A), p)."""
+    g, x = call.graph, call.tensors[0]
+    order = _order(call, ("p",), None)
+    if order in (None, 2, -2):
+        values = g.op("svdvals", x)
+        largest, smallest = (g.op("index", values, key=(Ellipsis, k)) for k in (0, -1))
+        return g.op("div", largest, smallest) if order != -2 else g.op("div", smallest, largest)
+    return g.op("mul", matrix_norm(g, x, order, (-2, -1), False), matrix_norm(g, g.op("inv", x), order, (-2, -1), False))
+
+
 _NORM = ("dim", "keepdim")
 
 SPELLINGS: dict[str, Function] = {
@@ -492,6 +663,19 @@ SPELLINGS: dict[str, Function] = {
     "linalg.vander": spelling(_vander, (1, 1), keywords=("N",)),
     "lu_solve": spelling(_lu_solve, (3, 3)),
     "linalg.lu_solve": spelling(_linalg_lu_solve, (3, 3), keywords=("left", "adjoint")),
+    "eigh": spelling(_eigh, (1, 1), keywords=("UPLO", PART)),
+    "eigvalsh": spelling(_eigvalsh, (1, 1), keywords=("UPLO",)),
+    "svd": spelling(_svd("torch"), (1, 1), keywords=("some", "compute_uv", PART)),
+    "linalg.svd": spelling(_svd("linalg"), (1, 1), keywords=("full_matrices", "driver", PART)),
+    "np.svd": spelling(_svd("numpy"), (1, 1), keywords=("full_matrices", "compute_uv", "hermitian", PART)),
+    "svdvals": spelling(lambda call: call.graph.op("svdvals", call.tensors[0]), (1, 1), keywords=("driver",)),
+    "qr": spelling(_qr("torch"), (1, 1), keywords=("some", PART)),
+    "linalg.qr": spelling(_qr("linalg"), (1, 1), keywords=("mode", PART)),
+    "np.qr": spelling(_qr("numpy"), (1, 1), keywords=("mode", PART)),
+    "pinv": spelling(_pinv, (1, 1), keywords=("rcond", "hermitian", "atol", "rtol")),
+    "pinverse": spelling(_pinv, (1, 1), keywords=("rcond",)),
+    "lstsq": spelling(_lstsq, (2, 2), keywords=("rcond", "driver", PART)),
+    "cond": spelling(_cond, (1, 1), keywords=("p",)),
     "einsum": spelling(_einsum, (1, 16), keywords=("equation",)),
     "tensordot": spelling(_tensordot, (2, 2), keywords=("dims", "axes")),
     "logdet": unary(lambda g, x: g.op("log", g.op("det", x))),
@@ -516,9 +700,15 @@ SPELLINGS: dict[str, Function] = {
 
 LITERAL_POSITIONAL = frozenset({
     "cross", "linalg.cross", "np.cross", "dist", "pdist", "vecdot", "matrix_power",
-    "einsum", "tensordot", "np.trace", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
+    "einsum", "tensordot", "np.trace", "eigh", "eigvalsh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "pinv", "pinverse",
+    "lstsq", "cond", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
 })  # fmt: skip
 # Of those, the names whose positional numbers are parameters too (a norm's order 1.5), not tensors.
-NUMBER_POSITIONAL = frozenset({"pdist", "dist", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance"})
-TUPLE_RESULTS = frozenset({"triangular_solve"})  # (solution, A's copy)
-UNSUPPORTED = dict.fromkeys(("svd", "svdvals", "eig", "eigh", "eigvals", "eigvalsh", "pinv", "matrix_rank", "lstsq"), "SVD and eigendecompositions")
+NUMBER_POSITIONAL = frozenset({
+    "pinv", "pinverse", "lstsq", "cond", "pdist", "dist", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
+})  # fmt: skip
+UNSUPPORTED = dict.fromkeys(("eig", "eigvals"), "eigendecompositions of general (non-symmetric) matrices: complex results")
+UNSUPPORTED["matrix_rank"] = "matrix_rank: a whole number, with no derivative"
+TUPLE_RESULTS = frozenset({"eigh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "lstsq", "triangular_solve"})
+# Tuple results whose parts are vectors with a sign convention (decompose.py): a library's own call gives its own signs.
+SIGNED_PARTS: dict[str, frozenset[int]] = {"eigh": frozenset({1}), "svd": frozenset({0, 2})}

@@ -15,8 +15,11 @@ from verifygrad.language.syntax import ExprError, column, literal
 TUPLE_SPLITS = frozenset({"meshgrid", "split", "unbind", "np.split", "chunk", "array_split", "tensor_split", "hsplit", "vsplit", "dsplit"})
 TUPLE_RESULTS = (
     frozenset({"max", "min", "slogdet", "var_mean", "std_mean", "inv_ex", "solve_ex", "aminmax"})
-    | layers.NATIVE | TUPLE_SPLITS | sorting.TUPLE_RESULTS | linalg.TUPLE_RESULTS
-)  # fmt: skip
+    | layers.NATIVE
+    | TUPLE_SPLITS
+    | sorting.TUPLE_RESULTS
+    | linalg.TUPLE_RESULTS
+)
 # Calls whose result is a (values, indices) pair only when return_indices is True: its place among the positional arguments.
 INDICES_ON_REQUEST = {**{f"max_pool{n}d": 6 for n in (1, 2, 3)}, **{f"adaptive_max_pool{n}d": 2 for n in (1, 2, 3)}}
 
@@ -27,7 +30,7 @@ KEY_HELP = "indices are written out: x[0], x[-1], x[1:3], x[::-1], x[:, 0], x[[0
 def subscript(b: Builder, node: ast.Subscript, depth: int) -> int:
     """x[...] with a key written out in the text; torch.max(x, 0)[0] takes part of a tuple result."""
     col = column(node)
-    if isinstance(node.value, ast.Call) and _returns_tuple(node.value):
+    if isinstance(node.value, ast.Call) and returns_tuple(node.value):
         part = literal(node.slice) if isinstance(node.slice, (ast.Constant, ast.UnaryOp)) else None
         if type(part) is not int or part < 0:
             raise ExprError(f"take one result of {_called_name(node.value)}() by a literal index, e.g. [0]", col)
@@ -54,7 +57,8 @@ def _computed_key_item(b: Builder, item: ast.AST, depth: int) -> tuple:
     return nested_tuple(whole_numbers(value, "the index", column(item)))
 
 
-def _returns_tuple(call: ast.Call) -> bool:
+def returns_tuple(call: ast.Call) -> bool:
+    """Whether the call's result is a tuple its parts are taken from (torch.max(x, 0), torch.linalg.svd(A))."""
     name = _called_name(call)
     if name not in INDICES_ON_REQUEST:
         return name in TUPLE_RESULTS
