@@ -124,6 +124,8 @@ def spelled(op: Any) -> tuple[str, bool]:
     name = op.name
     if name in AS_METHOD:
         return name, True
+    if isinstance(op.op, torch._ops.OpOverload):  # an aten operator itself: torch.ops.aten.slice.Tensor
+        return f"torch.ops.{op.op}", False
     for prefix, written in (("nn.functional.", "F."), ("linalg.", "torch.linalg."), ("special.", "torch.special."), ("fft.", "torch.fft.")):
         if name.startswith(prefix):
             return written + name[len(prefix) :], False

@@ -152,3 +152,28 @@ def test_scaled_dot_product_attention(engine: str, causal: bool) -> None:
 def test_attention_dropout_is_refused_as_random() -> None:
     with pytest.raises(ExprError, match="dropout_p > 0 draws an unseeded random mask"):
         make_problem("F.scaled_dot_product_attention(q, q, q, dropout_p=0.1).sum()", q=X)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch"])  # NOTE: a -inf input has no exact value, nor a finite difference
+def test_safe_softmax_gives_zeros_along_a_slice_of_minus_inf(engine: str) -> None:
+    """Column 0 is softmax((0.5, -inf)) = (1, 0); column 1, all -inf, is 0 (softmax's nan there); column 2 a plain
+    softmax, whose gradient of <p, w> is p (w - <p, w>)."""
+    x = np.array([[0.5, -np.inf, 1.0], [-np.inf, -np.inf, -0.5]])
+    w = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    p = np.exp([1.0, -0.5]) / np.exp([1.0, -0.5]).sum()
+    grad = np.zeros((2, 3))
+    grad[:, 2] = p * (w[:, 2] - p @ w[:, 2])
+    expr = "(torch.ops.aten._safe_softmax.default(x, 0) * w).sum()"
+    assert_closed_form(engine, expr, {"x": x, "w": w}, float(1.0 * 1.0 + p @ w[:, 2]), {"x": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_aten_slice_and_native_dropout_backward(engine: str) -> None:
+    """torch.ops.aten.slice.Tensor(x, 1, 1, -1, 2) is x[:, 1:-1:2]; native_dropout_backward(g, mask, 2) is g * mask * 2."""
+    mask = np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 0.0], [1.0, 1.0, 1.0, 0.0]])
+    w = weights((3, 1))
+    expr = "(torch.ops.aten.slice.Tensor(x, 1, 1, -1, 2) * w).sum() + torch.ops.aten.native_dropout_backward.default(x, m, 2.0).sum()"
+    grad = 2 * mask
+    grad[:, 1:2] += w
+    value = float((X[:, 1:-1:2] * w).sum() + (X * mask * 2).sum())
+    assert_closed_form(engine, expr, {"x": X, "m": mask, "w": w}, value, {"x": grad})

@@ -29,8 +29,12 @@ def _function(module: Any, name: str) -> Callable[..., Any] | None:
     return found if callable(found) and not isinstance(found, torch.dtype) else None  # NOTE: torch.float is a dtype
 
 
+# torch's operators as its own tests call them (torch.ops.aten.slice.Tensor), by name: looked up one by one, since each
+# lookup in torch.ops.aten builds an operator packet.
+ATEN_NAMES = ("_safe_softmax", "native_dropout_backward", "slice")
 TORCH_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {
-    (namespace, name): function for namespace, module in MODULES.items() for name in FUNCTIONS if (function := _function(module, name)) is not None
+    **{(namespace, name): function for namespace, module in MODULES.items() for name in FUNCTIONS if (function := _function(module, name)) is not None},
+    **{("torch.ops.aten", name): getattr(torch.ops.aten, name) for name in ATEN_NAMES},
 }
 # The arguments torch takes as integers or booleans, by position (the tensor of a method counted as 0) and keyword: a
 # case's tensors are all floats, so class targets, indices and masks are converted for the call.
@@ -45,7 +49,7 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "index_add": ((2, "index", LONG),), "index_copy": ((2, "index", LONG),), "index_fill": ((2, "index", LONG),),
     "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),),
     **{f"max_unpool{n}d": ((1, "indices", LONG),) for n in (1, 2, 3)}, "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
-    "cov": ((9, "fweights", LONG),),
+    "cov": ((9, "fweights", LONG),), "native_dropout_backward": ((1, "mask", BOOL),),
 }  # fmt: skip
 # Keywords torch.masked takes as boolean masks, whatever the function.
 MASK_KEYWORDS = {"torch.masked": frozenset({"mask", "input_mask", "other_mask"})}

@@ -169,6 +169,12 @@ def _dropout(call: Call) -> int:
     return call.tensors[0]
 
 
+def _dropout_backward(call: Call) -> int:
+    """torch's native_dropout_backward(grad_output, mask, scale): grad_output * mask * scale, the mask (0/1) a constant."""
+    g, (grad, mask) = call.graph, call.tensors
+    return g.scale(g.op("mul", grad, g.op("stop_gradient", mask)), call.number("scale", 1.0))
+
+
 def _native(compose: Callable[[Call], int], order: tuple[int, ...], literals: Callable[[list], list]) -> Callable[[Call], int]:
     """torch's native_layer_norm/native_group_norm/native_batch_norm (and _native_batch_norm_legit, _batch_norm_with_update):
     the F. function's output, [0] of their (output, saved statistics) tuple, with the arguments in the F. function's
@@ -235,6 +241,7 @@ SPELLINGS: dict[str, Function] = {
     "instance_norm": spelling(_instance_norm, (1, 5), keywords=("running_mean", "running_var", *_NORM, "use_input_stats", "momentum")),
     "group_norm": spelling(_group_norm, (1, 3), keywords=("num_groups", *_NORM)),
     "embedding": spelling(_embedding, (2, 2)),
+    "native_dropout_backward": spelling(_dropout_backward, (2, 2), ("scale",)),
     "scaled_dot_product_attention": spelling(_attention, (3, 3), keywords=("attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")),
     **{name: spelling(_dropout, (1, 1), keywords=("p", "training", "inplace")) for name in DROPOUTS},
 }  # fmt: skip

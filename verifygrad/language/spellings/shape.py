@@ -101,6 +101,15 @@ def _fft_shift(sign: int) -> Compose:
     return compose
 
 
+def _slice(call: Call) -> int:
+    """torch's aten slice(x, dim=0, start=None, end=None, step=1): x[start:end:step] along dim."""
+    g, x = call.graph, call.tensors[0]
+    dim, start, end, step = (call.integer(key, i, default) for i, (key, default) in enumerate((("dim", 0), ("start", None), ("end", None), ("step", 1))))
+    if step is None or step < 1:
+        raise ExprError(f"{g.name}() takes step as a whole number of at least 1", g.col)
+    return g.op("index", x, key=along(dim, slice(start, end, step)))
+
+
 def _channel_shuffle(call: Call) -> int:
     """F.channel_shuffle(x, groups): the channels (dim 1) of (N, C, *) regrouped, channel g * C/groups + k to k * groups + g."""
     g, x = call.graph, call.tensors[0]
@@ -660,6 +669,7 @@ SPELLINGS: dict[str, Function] = {
     "fftshift": spelling(_fft_shift(1), (1, 1), keywords=("dim", "axes")),
     "ifftshift": spelling(_fft_shift(-1), (1, 1), keywords=("dim", "axes")),
     "channel_shuffle": spelling(_channel_shuffle, (1, 1), keywords=("groups",)),
+    "slice": spelling(_slice, (1, 1), keywords=("dim", "start", "end", "step")),
     "np.pad": spelling(_pad_numpy, (1, 1), keywords=("pad_width", "mode", "constant_values")),
     "np.transpose": spelling(_np_transpose, (1, 1), keywords=("axes",)),
     "np.tril": spelling(_triangle("tril"), (1, 1), keywords=("k",)),
@@ -706,7 +716,7 @@ LITERAL_POSITIONAL = frozenset({
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
     "unflatten", "combinations", "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
-    "fftshift", "ifftshift", "channel_shuffle",
+    "fftshift", "ifftshift", "channel_shuffle", "slice",
 })  # fmt: skip
 # torch's other names for a spelling above: the "_copy" twins of views (a copy has the view's values and gradient), the
 # "unsafe_" ones (the same values; only aliasing checks differ), split_with_sizes (split with a list of sizes).
