@@ -177,3 +177,24 @@ def test_aten_slice_and_native_dropout_backward(engine: str) -> None:
     grad[:, 1:2] += w
     value = float((X[:, 1:-1:2] * w).sum() + (X * mask * 2).sum())
     assert_closed_form(engine, expr, {"x": X, "m": mask, "w": w}, value, {"x": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_nll_and_cross_entropy_with_class_weights_and_an_ignored_class(engine: str) -> None:
+    """nll_loss(x, t, weight=w): sum_i -w[t_i] x[i, t_i] / sum_i w[t_i]; cross_entropy(z, t, ignore_index=2) averages
+    -log softmax(z)[i, t_i] over the samples whose class is not 2."""
+    x, z = X[:, :3], X[:, 1:]
+    t = np.array([2.0, 0.0, 2.0])
+    w = np.array([0.5, 1.0, 2.0])
+    nll = -(w[[2, 0, 2]] * x[[0, 1, 2], [2, 0, 2]]).sum() / w[[2, 0, 2]].sum()
+    grad_x = np.zeros((3, 3))
+    grad_x[[0, 1, 2], [2, 0, 2]] = -w[[2, 0, 2]] / w[[2, 0, 2]].sum()
+    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    ce = -np.log(p[1, 0])  # samples 0 and 2 are class 2: ignored
+    grad_z = np.zeros((3, 3))
+    grad_z[1] = p[1] - np.eye(3)[0]
+    grad_total = np.zeros((3, 4))
+    grad_total[:, :3] += grad_x
+    grad_total[:, 1:] += grad_z
+    expr = "F.nll_loss(x[:, :3], t, weight=w) + F.cross_entropy(x[:, 1:], t, ignore_index=2)"
+    assert_closed_form(engine, expr, {"x": X, "t": t, "w": w}, float(nll + ce), {"x": grad_total})
