@@ -198,3 +198,24 @@ def test_nll_and_cross_entropy_with_class_weights_and_an_ignored_class(engine: s
     grad_total[:, 1:] += grad_z
     expr = "F.nll_loss(x[:, :3], t, weight=w) + F.cross_entropy(x[:, 1:], t, ignore_index=2)"
     assert_closed_form(engine, expr, {"x": X, "t": t, "w": w}, float(nll + ce), {"x": grad_total})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_masked_select_and_masked_scatter(engine: str) -> None:
+    """masked_select(x, m) is x's elements where m (a row, broadcast over x) is 1, in order; masked_scatter(x, m, s)
+    puts s's first elements there, x elsewhere: x's gradient where m is 0, s's at its first elements."""
+    row = np.array([1.0, 0.0, 0.0, 1.0])
+    kept = np.broadcast_to(row, X.shape) > 0
+    source = np.arange(1.0, 9.0).reshape(2, 4) / 4
+    w = weights((6,))
+    v = weights((3, 4))
+    scattered = X.copy()
+    scattered[kept] = source.reshape(-1)[:6]
+    value = float((X[kept] * w).sum() + (scattered * v).sum())
+    grad_x = np.zeros((3, 4))
+    grad_x[kept] = w
+    grad_x[~kept] += v[~kept]
+    grad_s = np.zeros(8)
+    grad_s[:6] = v[kept]
+    expr = "(torch.masked_select(x, m) * w).sum() + (torch.masked_scatter(x, m, s) * v).sum()"
+    assert_closed_form(engine, expr, {"x": X, "m": row, "s": source, "w": w, "v": v}, value, {"x": grad_x, "s": grad_s.reshape(2, 4)})

@@ -50,6 +50,7 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),),
     **{f"max_unpool{n}d": ((1, "indices", LONG),) for n in (1, 2, 3)}, "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
     "cov": ((9, "fweights", LONG),), "native_dropout_backward": ((1, "mask", BOOL),),
+    "masked_select": ((1, "mask", BOOL),), "masked_scatter": ((1, "mask", BOOL),),
 }  # fmt: skip
 # Keywords torch.masked takes as boolean masks, whatever the function.
 MASK_KEYWORDS = {"torch.masked": frozenset({"mask", "input_mask", "other_mask"})}
