@@ -219,3 +219,22 @@ def test_masked_select_and_masked_scatter(engine: str) -> None:
     grad_s[:6] = v[kept]
     expr = "(torch.masked_select(x, m) * w).sum() + (torch.masked_scatter(x, m, s) * v).sum()"
     assert_closed_form(engine, expr, {"x": X, "m": row, "s": source, "w": w, "v": v}, value, {"x": grad_x, "s": grad_s.reshape(2, 4)})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_take_along_dim_broadcasts_and_flattens_without_a_dim(engine: str) -> None:
+    """A (1, 4) x with (3, 2) indices along dim 1: x's row broadcast to 3 rows, each taking its two positions; without
+    a dim, positions in the flattened x (gradients add up where a position repeats)."""
+    row = X[:1]
+    index = np.array([[0.0, 3.0], [2.0, 2.0], [1.0, 0.0]])
+    w = weights((3, 2))
+    taken = row[0][index.astype(int)]
+    grad = np.zeros((1, 4))
+    np.add.at(grad[0], index.astype(int), w)
+    flat = np.array([5.0, 11.0, 5.0])
+    expr = "(torch.take_along_dim(r, i, 1) * w).sum() + (torch.take_along_dim(x, f) * v).sum()"
+    v = np.array([1.0, 2.0, 3.0])
+    grad_x = np.zeros(12)
+    np.add.at(grad_x, flat.astype(int), v)
+    value = float((taken * w).sum() + (X.reshape(-1)[flat.astype(int)] * v).sum())
+    assert_closed_form(engine, expr, {"r": row, "i": index, "w": w, "x": X, "f": flat, "v": v}, value, {"r": grad, "x": grad_x.reshape(3, 4)})

@@ -174,10 +174,26 @@ def _scatter(add: bool) -> Callable[[Call], int]:
 
 
 def _take_along_dim(call: Call) -> int:
-    """torch.take_along_dim(x, indices, dim): torch.gather with the index second."""
+    """torch.take_along_dim(x, indices, dim=None): torch.gather with the index second, x and the indices broadcast
+    against each other in every dim but dim; without a dim, positions in the flattened x."""
     g, (x, index) = call.graph, call.tensors[:2]
-    positions, dim = _positions(call, index), _dim(call)
-    return g.checked((frozenset({positions.ndim}),), "index", x, key=_scatter_key(call, positions, dim))
+    positions = _positions(call, index)
+    if call.integer("dim", 0, None) is None:
+        return g.op("index", g.op("reshape", x, shape=(-1,)), key=(nested_tuple(positions.reshape(-1)),))
+    dim, shape = _dim(call), _shape(call, x)
+    if len(shape) != positions.ndim or not shape:
+        raise ExprError(f"{g.name}() takes indices with as many dims as x ({len(shape)}), got {positions.ndim}", g.col)
+    axis = dim % len(shape)
+    def outside(sizes: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(1 if a == axis else n for a, n in enumerate(sizes))
+
+    try:
+        common = list(np.broadcast_shapes(outside(shape), outside(positions.shape)))
+    except ValueError:
+        raise ExprError(f"{g.name}(): x {shape} and the indices {positions.shape} do not broadcast outside dim {dim}", g.col) from None
+    x = g.op("broadcast_to", x, shape=tuple(shape[axis] if a == axis else n for a, n in enumerate(common)))
+    positions = np.broadcast_to(positions, tuple(positions.shape[axis] if a == axis else n for a, n in enumerate(common)))
+    return g.op("index", x, key=_scatter_key(call, positions, axis))
 
 
 def _narrow(call: Call) -> int:
