@@ -184,6 +184,7 @@ def _take_along_dim(call: Call) -> int:
     if len(shape) != positions.ndim or not shape:
         raise ExprError(f"{g.name}() takes indices with as many dims as x ({len(shape)}), got {positions.ndim}", g.col)
     axis = dim % len(shape)
+
     def outside(sizes: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(1 if a == axis else n for a, n in enumerate(sizes))
 
