@@ -238,3 +238,17 @@ def test_take_along_dim_broadcasts_and_flattens_without_a_dim(engine: str) -> No
     np.add.at(grad_x, flat.astype(int), v)
     value = float((taken * w).sum() + (X.reshape(-1)[flat.astype(int)] * v).sum())
     assert_closed_form(engine, expr, {"r": row, "i": index, "w": w, "x": X, "f": flat, "v": v}, value, {"r": grad, "x": grad_x.reshape(3, 4)})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_renorm_scales_the_slices_above_maxnorm(engine: str) -> None:
+    """renorm(x, 2, 0, 1.5): row r with ||r|| > 1.5 becomes r * 1.5 / (||r|| + 1e-7), whose gradient of <., w> is
+    c w - c (r . w) r / (||r|| (||r|| + 1e-7)) with c = 1.5 / (||r|| + 1e-7); a row within 1.5 is itself."""
+    x = np.array([[0.3, -0.4, 0.5], [1.5, 0.3, -2.0], [0.2, 0.1, 0.0]])
+    w = weights((3, 3))
+    out, grad = x.copy(), w.copy()
+    norm = np.linalg.norm(x[1])
+    c = 1.5 / (norm + 1e-7)
+    out[1] = x[1] * c
+    grad[1] = c * w[1] - c * (x[1] @ w[1]) * x[1] / (norm * (norm + 1e-7))
+    assert_closed_form(engine, "(torch.renorm(x, 2, 0, 1.5) * w).sum()", {"x": x, "w": w}, float((out * w).sum()), {"x": grad})

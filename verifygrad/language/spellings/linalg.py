@@ -467,6 +467,20 @@ def _linalg_lu_solve(call: Call) -> int:
     return _transposed(g, _solve(g, _transposed(g, a), _transposed(g, b)))
 
 
+def _renorm(call: Call) -> int:
+    """torch.renorm(x, p, dim, maxnorm): each slice of x along dim whose p-norm (over the other dims) exceeds maxnorm,
+    scaled by maxnorm / (norm + 1e-7), as torch; the others as they are (which ones, fixed by the comparison)."""
+    g, x = call.graph, call.tensors[0]
+    p, dim, maxnorm = call.scalar("p", 0, 2.0), call.integer("dim", 1, None), call.scalar("maxnorm", 2, 1.0)
+    n = len(g.builder.known_shape(x, g.col, f"{g.name}()"))
+    if dim is None or not -n <= dim < n:
+        raise ExprError(f"{g.name}() takes dim within the {n} dims of x", g.col)
+    norm = vector_norm(g, x, p, tuple(d for d in range(n) if d != dim % n), True)
+    over = g.op("gt", norm, g.const(maxnorm))
+    shrink = g.op("sub", g.op("div", g.const(maxnorm), g.op("add", norm, g.const(1e-7))), g.const(1.0))
+    return g.op("mul", x, g.op("add", g.const(1.0), g.op("select", over, shrink)))
+
+
 def _vander(call: Call) -> int:
     """torch.linalg.vander(x, N=None): (..., n) to (..., n, N), column k holding x**k (k from 0), as running products
     (as torch computes it; exact at x = 0)."""
@@ -661,6 +675,7 @@ SPELLINGS: dict[str, Function] = {
     "cholesky_solve": spelling(_cholesky_solve, (2, 2), ("upper",)),
     "cholesky_inverse": spelling(_cholesky_inverse, (1, 1), ("upper",)),
     "linalg.vander": spelling(_vander, (1, 1), keywords=("N",)),
+    "renorm": spelling(_renorm, (1, 1), keywords=("p", "dim", "maxnorm")),
     "lu_solve": spelling(_lu_solve, (3, 3)),
     "linalg.lu_solve": spelling(_linalg_lu_solve, (3, 3), keywords=("left", "adjoint")),
     "eigh": spelling(_eigh, (1, 1), keywords=("UPLO", PART)),
@@ -701,11 +716,12 @@ SPELLINGS: dict[str, Function] = {
 LITERAL_POSITIONAL = frozenset({
     "cross", "linalg.cross", "np.cross", "dist", "pdist", "vecdot", "matrix_power",
     "einsum", "tensordot", "np.trace", "eigh", "eigvalsh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "pinv", "pinverse",
-    "lstsq", "cond", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
+    "lstsq", "cond", "renorm", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
 })  # fmt: skip
 # Of those, the names whose positional numbers are parameters too (a norm's order 1.5), not tensors.
 NUMBER_POSITIONAL = frozenset({
-    "pinv", "pinverse", "lstsq", "cond", "pdist", "dist", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
+    "renorm", "pinv", "pinverse", "lstsq", "cond",
+    "pdist", "dist", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
 })  # fmt: skip
 UNSUPPORTED = dict.fromkeys(("eig", "eigvals"), "eigendecompositions of general (non-symmetric) matrices: complex results")
 UNSUPPORTED["matrix_rank"] = "matrix_rank: a whole number, with no derivative"
