@@ -252,3 +252,14 @@ def test_renorm_scales_the_slices_above_maxnorm(engine: str) -> None:
     out[1] = x[1] * c
     grad[1] = c * w[1] - c * (x[1] @ w[1]) * x[1] / (norm * (norm + 1e-7))
     assert_closed_form(engine, "(torch.renorm(x, 2, 0, 1.5) * w).sum()", {"x": x, "w": w}, float((out * w).sum()), {"x": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_kron_is_the_block_product(engine: str) -> None:
+    """kron(a, b) of (2, 2) and (3,) (padded to (1, 3)): (2, 6), block (i, j) a[i, j] * b; d<., w>/da[i, j] is the
+    block of w times b, d/db the sum over blocks of a[i, j] times the block of w."""
+    a, b = X[:2, :2], X[2, :3]
+    w = weights((2, 6))
+    blocks = w.reshape(2, 2, 3)
+    assert_closed_form(engine, "(torch.kron(a, b) * w).sum()", {"a": a, "b": b, "w": w}, float((np.kron(a, b) * w).sum()),
+                       {"a": blocks @ b, "b": np.einsum("ij,ijk->k", a, blocks)})  # fmt: skip

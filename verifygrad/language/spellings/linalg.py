@@ -467,6 +467,18 @@ def _linalg_lu_solve(call: Call) -> int:
     return _transposed(g, _solve(g, _transposed(g, a), _transposed(g, b)))
 
 
+def _kron(call: Call) -> int:
+    """torch.kron(a, b), np.kron: the Kronecker product, block (i, j, ...) being a[i, j, ...] * b; the shorter shape
+    padded with leading 1s."""
+    g, (a, b) = call.graph, call.tensors
+    sa, sb = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (a, b))
+    n = max(len(sa), len(sb))
+    sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    spread_a = g.op("reshape", a, shape=tuple(v for size in sa for v in (size, 1)))
+    spread_b = g.op("reshape", b, shape=tuple(v for size in sb for v in (1, size)))
+    return g.op("reshape", g.op("mul", spread_a, spread_b), shape=tuple(x * y for x, y in zip(sa, sb)))
+
+
 def _renorm(call: Call) -> int:
     """torch.renorm(x, p, dim, maxnorm): each slice of x along dim whose p-norm (over the other dims) exceeds maxnorm,
     scaled by maxnorm / (norm + 1e-7), as torch; the others as they are (which ones, fixed by the comparison)."""
@@ -676,6 +688,7 @@ SPELLINGS: dict[str, Function] = {
     "cholesky_inverse": spelling(_cholesky_inverse, (1, 1), ("upper",)),
     "linalg.vander": spelling(_vander, (1, 1), keywords=("N",)),
     "renorm": spelling(_renorm, (1, 1), keywords=("p", "dim", "maxnorm")),
+    "kron": spelling(_kron, (2, 2)),
     "lu_solve": spelling(_lu_solve, (3, 3)),
     "linalg.lu_solve": spelling(_linalg_lu_solve, (3, 3), keywords=("left", "adjoint")),
     "eigh": spelling(_eigh, (1, 1), keywords=("UPLO", PART)),
