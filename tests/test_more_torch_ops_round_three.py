@@ -30,8 +30,8 @@ def test_fft_shifts_roll_by_half_of_each_dim(engine: str, expr: str, shift: tupl
 
 
 def test_fourier_transforms_are_refused_as_complex() -> None:
-    for call in ("torch.fft.fft(x)", "torch.fft.irfft(x)", "torch.fft.hfft2(x)"):
-        with pytest.raises(ExprError, match=r"not supported yet: FFT \(complex numbers\)"):
+    for call in ("torch.fft.fft(x)", "torch.fft.irfft(x)", "torch.fft.hfft2(x)", "torch.stft(x[0], n_fft=2, return_complex=False)"):
+        with pytest.raises(ExprError, match=r"not supported yet: .*\(complex numbers\)"):
             make_problem(f"{call}.sum()", x=X)
 
 

@@ -299,6 +299,7 @@ OPTIONAL_TENSORS = frozenset({"clamp", "clip"})
 UNSUPPORTED = {
     **dict.fromkeys(("complex", "imag", "angle", "view_as_complex", "polar"), "complex numbers"),
     **dict.fromkeys((f"{kind}{name}{n}" for kind in ("", "i", "r", "ir", "h", "ih") for name in ("fft",) for n in ("", "2", "n")), "FFT (complex numbers)"),
+    **dict.fromkeys(("stft", "istft"), "the short-time Fourier transform (complex numbers)"),
 }
 # Of a real tensor (every tensor here is real), its conjugate and real part are the tensor itself, as in torch.
 ALIASES = {**dict.fromkeys(("conj", "conj_physical", "resolve_conj", "resolve_neg", "real"), "clone"), "float_power": "pow"}
