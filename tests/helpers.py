@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from verifygrad.cases.problem import Problem
@@ -26,3 +28,9 @@ def assert_closed_form(engine: str, expr: str, inputs: dict, value, grads: dict)
     np.testing.assert_allclose(result.value, value, rtol=rtol, atol=atol)
     for input_name, grad in grads.items():
         np.testing.assert_allclose(result.grads[input_name], grad, rtol=rtol, atol=atol, err_msg=f"d/d{input_name}")
+
+
+def asleep(seconds: float, problem: object = None) -> float:
+    """A SymPy-worker target that takes ``seconds``: for tests of the worker's time limit and queue."""
+    time.sleep(seconds)
+    return seconds

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 
 import numpy as np
+import pytest
 
 from verifygrad.errors import EngineSkipped
 from verifygrad.process.worker import receive, send
@@ -75,3 +77,22 @@ def test_sympy_computes_while_the_caller_works_and_each_reply_reaches_its_own_re
     assert first.ok and other.ok, (first.reason, other.reason)
     np.testing.assert_allclose(first.grads["x"], 3 * x**2, rtol=1e-15)
     np.testing.assert_allclose(other.grads["x"], 2 * x, rtol=1e-15)
+
+
+def test_requests_sent_ahead_are_answered_in_order_and_one_past_its_limit_loses_only_itself():
+    from tests.helpers import make_problem
+    from verifygrad.process import worker
+
+    first, second, third = (make_problem(f"sum(x*{k})", x=[1.0]) for k in (1, 2, 3))
+    worker.call("tests.helpers:asleep", first, 0.0, seconds=60)  # the worker up
+    quick = worker.submit("tests.helpers:asleep", first, 2.0, seconds=60)
+    sending = time.perf_counter()
+    slow = worker.submit("tests.helpers:asleep", second, 30.0, seconds=1.0)
+    behind = worker.submit("tests.helpers:asleep", third, 0.25, seconds=60)  # queued behind the slow one, in the same worker
+    assert time.perf_counter() - sending < 1.0  # sending waits for no answer
+    assert behind.result() == 0.25  # the slow one timed out on the way: its worker killed, this one sent again to a fresh one
+    assert quick.result() == 2.0
+    with pytest.raises(worker.TimedOut):
+        slow.result()
+    with pytest.raises(worker.TimedOut):  # the same problem again: at once, a case costs one time limit
+        worker.call("tests.helpers:asleep", second, 0.0, seconds=60)

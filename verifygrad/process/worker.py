@@ -114,12 +114,13 @@ def prestart(preload: tuple[str, ...]) -> None:
 
 
 class Pending:
-    """A request sent to the worker: ``result()`` waits for its reply, at most ``seconds`` from when it was sent."""
+    """A request sent to the worker: ``result()`` waits for its reply, at most ``seconds`` of the worker's time on it."""
 
-    def __init__(self, problem: Any, seconds: float) -> None:
-        self.problem, self.seconds = problem, seconds
+    def __init__(self, target: str, problem: Any, args: tuple[Any, ...], seconds: float) -> None:
+        self.target, self.problem, self.args, self.seconds = target, problem, args, seconds
         self.sent = time.perf_counter()
         self.reply: tuple[bool, Any] | None = None
+        self.lost = False  # its worker was replaced before it was answered: sent again when its result is asked for
         self.worked = 0.0  # the worker's own seconds on it
 
     def result(self) -> Any:
@@ -131,7 +132,9 @@ class Pending:
         raise value
 
 
-_pending: Pending | None = None  # the request whose reply is still in the pipe
+# Requests sent and not yet answered, in the order the worker takes them; and when the last answer was read.
+_queue: list[Pending] = []
+_last_read = 0.0
 
 
 def call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
@@ -140,54 +143,76 @@ def call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
 
 
 def submit(target: str, problem: Any, *args: Any, seconds: float) -> Pending:
-    """Send ``module:function(*args, problem=problem)`` to the worker and return at once: the caller works while it runs."""
-    with _lock:  # one request at a time on the pipe, should cases be checked from several threads
-        return _send(target, problem, *args, seconds=seconds)
-
-
-def _send(target: str, problem: Any, *args: Any, seconds: float) -> Pending:
-    global _worker, _pending
-    if _pending is not None:  # NOTE: a reply left unread would be taken for this request's
-        _read(_pending)
-    pending = Pending(problem, seconds)
-    if problem in _timed_out:
-        pending.reply = (False, TimedOut(seconds))
-        return pending
-    if _worker is None or not _worker.process.is_alive():
-        _worker = _Worker(_preload)
-    token = _tokens.setdefault(problem, next(_counter))
-    # The problem travels once; the worker keeps it, so SymPy's per-problem cache works across calls.
-    payload = None if token == _worker.last_token else problem
-    send(_worker.conn, (target, token, payload, args, limits.current()))
-    _worker.last_token = token
-    _pending = pending
+    """Send ``module:function(*args, problem=problem)`` to the worker and return at once: it runs there, after the
+    requests sent before it, while the caller goes on."""
+    pending = Pending(target, problem, args, seconds)
+    with _lock:  # one message at a time on the pipe, should cases be checked from several threads
+        if problem in _timed_out:
+            pending.reply = (False, TimedOut(seconds))
+        else:
+            _transmit(pending)
     return pending
 
 
+def _transmit(pending: Pending) -> None:
+    global _worker
+    if _worker is None or not _worker.process.is_alive():
+        _replace_worker()
+        _worker = _Worker(_preload)
+    token = _tokens.setdefault(pending.problem, next(_counter))
+    # The problem travels once; the worker keeps it, so SymPy's per-problem cache works across calls.
+    payload = None if token == _worker.last_token else pending.problem
+    send(_worker.conn, (pending.target, token, payload, pending.args, limits.current()))
+    _worker.last_token = token
+    pending.sent, pending.lost = time.perf_counter(), False
+    _queue.append(pending)
+
+
 def _read(pending: Pending) -> None:
-    """Wait for ``pending``'s reply (the worker is replaced when it runs out of time or dies)."""
-    global _worker, _pending
-    if pending.reply is not None:
-        return
-    _pending = None
+    """Read answers in order until ``pending`` has its own (sent again first if its worker was replaced)."""
+    while pending.reply is None:
+        if pending.lost:
+            if pending.problem in _timed_out:
+                pending.reply = (False, TimedOut(pending.seconds))
+                return
+            _transmit(pending)
+        _read_first()
+
+
+def _read_first() -> None:
+    """The oldest request's answer; past its time limit the worker is killed, and the requests behind it are lost."""
+    global _last_read
+    head = _queue[0]
     assert _worker is not None
-    if not _worker.ready:  # NOTE: the request waits in the pipe while SymPy imports: its clock starts once the worker is up
+    if not _worker.ready:  # NOTE: requests wait in the pipe while SymPy imports: the clock starts once the worker is up
         _worker.wait_ready()
-        pending.sent = time.perf_counter()
-    if not _worker.conn.poll(max(pending.seconds - (time.perf_counter() - pending.sent), 0.0)):
-        _worker.stop()
-        _worker = None
-        _timed_out.add(pending.problem)
-        pending.reply = (False, TimedOut(pending.seconds))
+        head.sent = time.perf_counter()
+    # NOTE: the worker took this request once it had answered the one before: not before that answer was read here.
+    started = max(head.sent, _last_read)
+    if not _worker.conn.poll(max(started + head.seconds - time.perf_counter(), 0.0)):
+        _timed_out.add(head.problem)
+        head.reply = (False, TimedOut(head.seconds))
+        _replace_worker()
         return
     try:
-        ok, value, pending.worked = receive(_worker.conn)
+        ok, value, head.worked = receive(_worker.conn)
     except EOFError:  # the worker died (killed by the OS for memory, or a crash in C code)
+        head.reply = (False, RemoteError("WorkerDied", "the SymPy worker process died", ""))
+        _replace_worker()
+        return
+    _queue.pop(0)
+    head.reply, _last_read = (ok, value), time.perf_counter()
+
+
+def _replace_worker() -> None:
+    """Stop the worker (if any); every request it had not answered is lost, to be sent again to the next one."""
+    global _worker
+    if _worker is not None:
         _worker.stop()
         _worker = None
-        pending.reply = (False, RemoteError("WorkerDied", "the SymPy worker process died", ""))
-        return
-    pending.reply = (ok, value)
+    for lost in _queue:
+        lost.lost = lost.reply is None
+    _queue.clear()
 
 
 def _serve(conn: Connection, preload: tuple[str, ...]) -> None:

@@ -12,6 +12,7 @@ from verifygrad.language.parse import parse
 from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.handwritten import HandGradient
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_chain, render
 from verifygrad.tutorials.printed import Printed, read_printed
@@ -187,14 +188,19 @@ def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
         if not shown:
             continue
         if hand.derivation is None:
-            entry = (hand.line, f"{hand.name} reads as a hand-written gradient; not paired with a loss: {hand.why}")
-            if entry not in reading.not_read:
-                reading.not_read.append(entry)
+            _list_unpaired(reading, hand)
             continue
         reading.derivations.append(hand.derivation)
         for item in shown:
             findings.found.append(Found("grad", item.line, item.where, item.source, item.text, leaf=hand.leaf, derivations=(hand.derivation,),
                                         values=item.values, written=item.written, status=item.status, label=hand.name))  # fmt: skip
+
+
+def _list_unpaired(reading: Reading, hand: HandGradient) -> None:
+    """A hand-written gradient whose loss could not be decided: listed once, with the reason."""
+    entry = (hand.line, f"{hand.name} reads as a hand-written gradient; not paired with a loss: {hand.why}")
+    if entry not in reading.not_read:
+        reading.not_read.append(entry)
 
 
 def derivative_function_claims(findings: Findings, reading: Reading) -> None:
@@ -218,9 +224,7 @@ def step_claims(findings: Findings, reading: Reading) -> None:
         if not shown:
             continue
         if hand.derivation is None:
-            entry = (hand.line, f"{hand.name} reads as a hand-written gradient; not paired with a loss: {hand.why}")
-            if entry not in reading.not_read:
-                reading.not_read.append(entry)
+            _list_unpaired(reading, hand)
             continue
         values = constant_array(hand.tensor.value) if hand.tensor.kind == CONST else None
         if hand.derivation not in reading.derivations:

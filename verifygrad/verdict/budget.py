@@ -216,7 +216,7 @@ class Perturbation:
         # NOTE: integers the dtype holds exactly are taken as exact results (2*1.5, exp(0)): perturbing
         # them would turn x**2 of a negative x into x**2.000001, NaN, and hide every other rounding.
         # A sum is exact only if its partial sums are too: 9e15 + 9e15 + 1 - 9e15 - 9e15 is 1 but rounds on the way.
-        exact = (value == np.round(value)) & (magnitude < self.exact_below) & whole_exact
+        exact = (value == np.rint(value)) & (magnitude < self.exact_below) & whole_exact  # NOTE: rint is round(x, 0), without its wrapper
         # NOTE: rng.choice((-1.0, 1.0), size) draws these same signs (the same integers), at four times the cost
         signs = np.where(exact, 0.0, _SIGNS[self.rng.integers(0, 2, size=np.shape(value), dtype=np.int64)])
         return value + STEP * roundings * signs * magnitude

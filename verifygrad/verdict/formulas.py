@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from verifygrad.cases.problem import Problem
 from verifygrad.language.statements import compile_program
 from verifygrad.language.syntax import ExprError
 from verifygrad.verdict.claims import Claim, ClaimCheck
+
+if TYPE_CHECKING:
+    from verifygrad.process.worker import Pending
 
 AROUND, NEAR, POSITIVE, WIDE = 6, 4, 3, 7  # random points around the inputs, in [-2, 2], in (0, 2], and wide
 MIN_POINTS = 4  # in-domain random points an unproven claim must hold at
@@ -231,6 +235,27 @@ def _describe(point: dict[str, np.ndarray], name: str, index: tuple[int, ...]) -
     return ", ".join(parts[:4]) or "the case's inputs"
 
 
+# Symbolic checks sent ahead to the SymPy worker, by (problem, claim): see send_ahead.
+_sent: dict[tuple[int, int], Pending] = {}
+
+
+def send_ahead(claims: list[Claim], problem: Problem) -> None:
+    """Send each formula claim's symbolic check to the SymPy worker now, to run there while the engines run here.
+
+    NOTE: a claim found wrong at the case's inputs needs no symbolic check: its answer is left unread.
+    """
+    from verifygrad.process import limits, worker
+
+    _sent.clear()
+    seconds = limits.current().time_limit
+    formulas = [claim for claim in claims if claim.kind in ("formula", "hessian_formula")]
+    if seconds <= 0 or not formulas:
+        return
+    points = sample_points(problem)
+    for claim in formulas:
+        _sent[id(problem), id(claim)] = worker.submit("verifygrad.verdict.formulas:shared_check", problem, claim, points, seconds=seconds)
+
+
 def _time_limited_symbolic(claim: Claim, problem: Problem, points: list[dict[str, np.ndarray]]) -> ClaimCheck:
     """The symbolic check, in the SymPy worker under the time limit (sp.simplify can take forever).
 
@@ -241,7 +266,10 @@ def _time_limited_symbolic(claim: Claim, problem: Problem, points: list[dict[str
     seconds = limits.current().time_limit
     if seconds <= 0:
         return shared_check(claim, points, problem=problem)
+    sent = _sent.pop((id(problem), id(claim)), None)
     try:
+        if sent is not None:
+            return sent.result()
         return worker.call("verifygrad.verdict.formulas:shared_check", problem, claim, points, seconds=seconds)
     except worker.TimedOut as err:
         return ClaimCheck(claim, None, f"unchecked: {err}")

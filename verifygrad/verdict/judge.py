@@ -16,7 +16,7 @@ from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, start_engi
 from verifygrad.errors import CaseError
 from verifygrad.process import deadline, limits
 from verifygrad.process.parallel import Pool, run_all
-from verifygrad.verdict import agreement, kinks, symmetry
+from verifygrad.verdict import agreement, formulas, kinks, symmetry
 from verifygrad.verdict.blame import exact_reference, mismatch_reasons, why_not_exact
 from verifygrad.verdict.budget import BudgetFailed, tolerances
 from verifygrad.verdict.claim_verdicts import claim_tolerances, judge_claims
@@ -75,6 +75,7 @@ def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
     engines = [e for e in ENGINES if e in (overrides.engines or case.engines or ENGINES)]
     # SymPy goes first to its worker process and computes there while the other engines run here.
     started = {name: start_engine(name, problem) for name in sorted(engines, key=lambda name: name != "sympy")}
+    formulas.send_ahead(claims, problem)  # and the formula claims' symbolic checks, behind it
     ran_first = {name: started[name]() for name in sorted(engines, key=lambda name: name == "sympy")}
     results = kinks.without_singular({name: ran_first[name] for name in engines}, reference_engine(ran_first), found)
     ran = [name for name in engines if results[name].ok]

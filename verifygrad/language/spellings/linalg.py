@@ -45,7 +45,7 @@ def _order(call: Call, keys: tuple[str, ...], default: Any) -> Any:
     return value
 
 
-def _over(g: Graph, op: str, x: int, dims: tuple[int, ...] | None, keepdim: bool) -> int:
+def reduce_over(g: Graph, op: str, x: int, dims: tuple[int, ...] | None, keepdim: bool) -> int:
     """A reduction over several dims: one at a time, the highest first so that the lower keep their place."""
     if dims is None or len(dims) == 1:
         return g.reduce(op, x, None if dims is None else dims[0], keepdim)
@@ -58,15 +58,15 @@ def _over(g: Graph, op: str, x: int, dims: tuple[int, ...] | None, keepdim: bool
 def vector_norm(g: Graph, x: int, order: float, dims: tuple[int, ...] | None, keepdim: bool) -> int:
     """(sum |x|**p)**(1/p) over dims (all where None); max |x| for inf, min for -inf, the count of non-zeros for 0."""
     if order == 2:  # NOTE: x*x, not |x|**2: smooth where an element is 0
-        return g.op("sqrt", _over(g, "sum", g.op("mul", x, x), dims, keepdim))
+        return g.op("sqrt", reduce_over(g, "sum", g.op("mul", x, x), dims, keepdim))
     size = g.op("abs", x)
     if order in (math.inf, -math.inf):
-        return _over(g, "amax" if order > 0 else "amin", size, dims, keepdim)
+        return reduce_over(g, "amax" if order > 0 else "amin", size, dims, keepdim)
     if order == 0:
-        return _over(g, "sum", g.op("gt", size, g.const(0.0)), dims, keepdim)
+        return reduce_over(g, "sum", g.op("gt", size, g.const(0.0)), dims, keepdim)
     if order == 1:
-        return _over(g, "sum", size, dims, keepdim)
-    return g.op("pow", _over(g, "sum", g.op("pow", size, g.const(float(order))), dims, keepdim), g.const(1.0 / order))
+        return reduce_over(g, "sum", size, dims, keepdim)
+    return g.op("pow", reduce_over(g, "sum", g.op("pow", size, g.const(float(order))), dims, keepdim), g.const(1.0 / order))
 
 
 def matrix_norm(g: Graph, x: int, order: Any, dims: tuple[int, ...], keepdim: bool) -> int:

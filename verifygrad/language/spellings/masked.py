@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 
 from verifygrad.language.spellings.compose import Call, Graph, spelling
-from verifygrad.language.spellings.linalg import vector_norm
+from verifygrad.language.spellings.linalg import reduce_over, vector_norm
 from verifygrad.language.spellings.sorting import lower_median
 from verifygrad.language.syntax import ExprError, Function
 
@@ -47,20 +47,10 @@ def _dims(call: Call, position: int) -> tuple[int, ...] | None:
     return dims or None
 
 
-def _over(g: Graph, op: str, x: int, dims: tuple[int, ...] | None, keepdim: bool) -> int:
-    """A reduction over several dims, the highest first so that the lower keep their place."""
-    if dims is None or len(dims) == 1:
-        return g.reduce(op, x, None if dims is None else dims[0], keepdim)
-    n = len(g.builder.known_shape(x, g.col, f"{g.name}()"))
-    for dim in sorted({d % n for d in dims}, reverse=True):
-        x = g.reduce(op, x, dim, keepdim)
-    return x
-
-
 def _count(g: Graph, x: int, kept: int | None, dims: tuple[int, ...] | None, keepdim: bool) -> int:
     """The number of elements kept along dims (the mask broadcast to x's shape)."""
     ones = g.op("add", g.op("mul", x, g.const(0.0)), g.const(1.0))
-    return _over(g, "sum", ones if kept is None else g.op("select", kept, ones), dims, keepdim)
+    return reduce_over(g, "sum", ones if kept is None else g.op("select", kept, ones), dims, keepdim)
 
 
 def _reduction(op: str, identity: float) -> Callable[[Call], int]:
@@ -68,7 +58,7 @@ def _reduction(op: str, identity: float) -> Callable[[Call], int]:
 
     def compose(call: Call) -> int:
         g = call.graph
-        return _over(g, op, _filled(g, call.tensors[0], _kept(call), identity), _dims(call, 0), call.flag("keepdim", False))
+        return reduce_over(g, op, _filled(g, call.tensors[0], _kept(call), identity), _dims(call, 0), call.flag("keepdim", False))
 
     return compose
 
@@ -77,7 +67,7 @@ def _mean(call: Call) -> int:
     """masked.mean: the sum of the kept elements over their count (nan where none is kept, as torch)."""
     g, x, kept = call.graph, call.tensors[0], _kept(call)
     dims, keepdim = _dims(call, 0), call.flag("keepdim", False)
-    return g.op("div", _over(g, "sum", _filled(g, x, kept, 0.0), dims, keepdim), _count(g, x, kept, dims, keepdim))
+    return g.op("div", reduce_over(g, "sum", _filled(g, x, kept, 0.0), dims, keepdim), _count(g, x, kept, dims, keepdim))
 
 
 def _variance(root: bool) -> Callable[[Call], int]:
@@ -89,9 +79,9 @@ def _variance(root: bool) -> Callable[[Call], int]:
         dims, keepdim = _dims(call, 0), call.flag("keepdim", False)
         unbiased = call.flag("unbiased", True) if "unbiased" in call.params else bool(call.literal("unbiased", 1, True))
         correction = call.number("correction", 1.0) if "correction" in call.params else float(unbiased)
-        mean = g.op("div", _over(g, "sum", _filled(g, x, kept, 0.0), dims, True), _count(g, x, kept, dims, True))
+        mean = g.op("div", reduce_over(g, "sum", _filled(g, x, kept, 0.0), dims, True), _count(g, x, kept, dims, True))
         deviation = g.op("sub", x, mean)
-        total = _over(g, "sum", _filled(g, g.op("mul", deviation, deviation), kept, 0.0), dims, keepdim)
+        total = reduce_over(g, "sum", _filled(g, g.op("mul", deviation, deviation), kept, 0.0), dims, keepdim)
         count = g.op("maximum", g.op("sub", _count(g, x, kept, dims, keepdim), g.const(correction)), g.const(0.0))
         out = g.op("div", total, count)
         return g.op("sqrt", out) if root else out
