@@ -124,6 +124,8 @@ def spelled(op: Any) -> tuple[str, bool]:
     name = op.name
     if name in AS_METHOD:
         return name, True
+    if isinstance(op.op, torch._ops.OpOverload):  # an aten operator itself: torch.ops.aten.slice.Tensor
+        return f"torch.ops.{op.op}", False
     for prefix, written in (("nn.functional.", "F."), ("linalg.", "torch.linalg."), ("special.", "torch.special."), ("fft.", "torch.fft.")):
         if name.startswith(prefix):
             return written + name[len(prefix) :], False
@@ -136,6 +138,7 @@ def spelled(op: Any) -> tuple[str, bool]:
 
 ATTRIBUTES = frozenset({"T", "H", "mT", "mH"})
 ORDER_FIRST = frozenset({"polygamma", "special.polygamma"})  # torch.polygamma(n, x)
+EQUATION_LAST = frozenset({"einsum"})  # OpInfo calls lambda tensors, equation: torch.einsum(equation, tensors)
 OPERATORS = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rdiv__": "/", "__rpow__": "**", "__rmatmul__": "@", "__rmod__": "%"}
 
 
@@ -166,6 +169,8 @@ def _call_text(op: Any, sample: Any, names: _Names) -> str:
     if op.name in ATTRIBUTES and not args and not kwargs:
         return f"{first}.{op.name}"  # NOTE: x.mT is a property, not a method
     function, method = spelled(op)
+    if op.name in EQUATION_LAST and len(args) == 1 and not kwargs and isinstance(sample.input, (list, tuple)):
+        return f"{function}({', '.join([args[0], first[1:-1].rstrip(',')])})"  # NOTE: OpInfo's einsum is (tensors, equation); torch's is (equation, *tensors)
     if op.name in ORDER_FIRST and len(args) == 1 and not kwargs:
         return f"{function}({args[0]}, {first})"  # NOTE: OpInfo's sample puts the order after the tensor; torch takes it first
     if method:
@@ -217,7 +222,10 @@ def _case(op: Any, sample: Any, index: int) -> Case:
 
     names = _Names()
     text = _call_text(op, sample, names)
-    out = op.gradcheck_wrapper(op, sample.input, *sample.args, **sample.kwargs)
+    # NOTE: only the Hermitian wrapper, whose input the text writes out; torch.masked's wrapper zeroes the masked-out
+    # outputs (for gradcheck), which the call as written does not, and it fails on an OpInfo in place of a function.
+    call = op.gradcheck_wrapper if _hermitian(op) else (lambda op, *args, **kwargs: op(*args, **kwargs))
+    out = call(op, sample.input, *sample.args, **sample.kwargs)
     processed = _processed_text(op, sample, text)
     if processed is not None:
         out, text = sample.output_process_fn_grad(out), processed

@@ -20,7 +20,7 @@ from verifygrad.language.spellings.linalg import SIGNED_PARTS
 
 MODULES: dict[str, Any] = {
     "torch": torch, "torch.nn.functional": torch.nn.functional, "torch.linalg": torch.linalg, "torch.special": torch.special,
-    "torch.masked": torch.masked, METHOD: torch.Tensor,
+    "torch.masked": torch.masked, "torch.fft": torch.fft, METHOD: torch.Tensor,
 }  # fmt: skip
 
 
@@ -29,22 +29,28 @@ def _function(module: Any, name: str) -> Callable[..., Any] | None:
     return found if callable(found) and not isinstance(found, torch.dtype) else None  # NOTE: torch.float is a dtype
 
 
+# torch's operators as its own tests call them (torch.ops.aten.slice.Tensor), by name: looked up one by one, since each
+# lookup in torch.ops.aten builds an operator packet.
+ATEN_NAMES = ("_safe_softmax", "native_dropout_backward", "slice")
 TORCH_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {
-    (namespace, name): function for namespace, module in MODULES.items() for name in FUNCTIONS if (function := _function(module, name)) is not None
+    **{(namespace, name): function for namespace, module in MODULES.items() for name in FUNCTIONS if (function := _function(module, name)) is not None},
+    **{("torch.ops.aten", name): getattr(torch.ops.aten, name) for name in ATEN_NAMES},
 }
 # The arguments torch takes as integers or booleans, by position (the tensor of a method counted as 0) and keyword: a
 # case's tensors are all floats, so class targets, indices and masks are converted for the call.
 LONG, BOOL, CLASSES, TARGET = "long", "bool", "classes", "target"  # classes: indices (long), unless of the input's shape
 # (probabilities); target: a float tensor torch takes no gradient for
 TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
-    "cross_entropy": ((1, "target", CLASSES),), "nll_loss": ((1, "target", LONG),), "multi_margin_loss": ((1, "target", LONG),),
+    "cross_entropy": ((1, "target", CLASSES),), "linear_cross_entropy": ((2, "target", CLASSES),), "nll_loss": ((1, "target", LONG),),
+    "multi_margin_loss": ((1, "target", LONG),),
     "multilabel_margin_loss": ((1, "target", LONG),), "gather": ((2, "index", LONG),), "take_along_dim": ((1, "indices", LONG),),
     "index_select": ((2, "index", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
     "scatter": ((2, "index", LONG),), "scatter_add": ((2, "index", LONG),), "scatter_reduce": ((2, "index", LONG),), "index_reduce": ((2, "index", LONG),),
     "index_add": ((2, "index", LONG),), "index_copy": ((2, "index", LONG),), "index_fill": ((2, "index", LONG),),
     "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),),
     **{f"max_unpool{n}d": ((1, "indices", LONG),) for n in (1, 2, 3)}, "where": ((0, "condition", BOOL),), "one_hot": ((0, "tensor", LONG),),
-    "cov": ((9, "fweights", LONG),),
+    "cov": ((9, "fweights", LONG),), "native_dropout_backward": ((1, "mask", BOOL),),
+    "masked_select": ((1, "mask", BOOL),), "masked_scatter": ((1, "mask", BOOL),),
 }  # fmt: skip
 # Keywords torch.masked takes as boolean masks, whatever the function.
 MASK_KEYWORDS = {"torch.masked": frozenset({"mask", "input_mask", "other_mask"})}
@@ -53,7 +59,12 @@ TYPED_METHOD_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {"where": 
 # Calls torch evaluates through verifygrad's reading (torch's own function still computes it), with the reason.
 # NOTE: the value is torch's; only the gradient convention for inputs off the function's domain differs.
 _TRIANGLE = "torch spreads the gradient of a non-symmetric input over both triangles; verifygrad puts it on the triangle it reads"
-READ_NOT_WRITTEN = {"cholesky": _TRIANGLE, "eigh": _TRIANGLE, "eigvalsh": _TRIANGLE}
+READ_NOT_WRITTEN = {
+    "cholesky": _TRIANGLE,
+    "eigh": _TRIANGLE,
+    "eigvalsh": _TRIANGLE,
+    **dict.fromkeys(("cholesky_solve", "cholesky_inverse"), "torch reads one triangle of the factor, yet gives both a gradient"),
+}
 # Relative agreement between torch's answer and verifygrad's reading below which a call counts as misread.
 MISREAD_RTOL = {"float64": 1e-6, "float32": 1e-3}
 
@@ -90,6 +101,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
 
     function = TORCH_FUNCTIONS[(call.namespace, call.name)]
     args, keywords = [argument(given) for given in call.args], {key: argument(given) for key, given in call.keywords}
+    if call.name.endswith("_") and args and isinstance(args[0], torch.Tensor):
+        args[0] = args[0].clone()  # NOTE: an in-place function (torch.zero_) on a copy: a case's input is a leaf torch will not overwrite
     typed = TYPED_METHOD_ARGUMENTS if call.namespace == METHOD and call.name in TYPED_METHOD_ARGUMENTS else TYPED_ARGUMENTS
     for position, keyword, kind in typed.get(call.name, ()):
         if position < len(args) and isinstance(args[position], torch.Tensor):

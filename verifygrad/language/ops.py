@@ -334,8 +334,9 @@ def solve_shape(a: Shape, b: Shape) -> Shape:
 
 
 def matrix_shape(x: Shape, k: int = 0) -> Shape:
-    if len(x) != 2:
-        raise ShapeError(f"needs a 2-D argument, got {fmt(x)}")
+    """A matrix, or a stack of them (..., m, n): tril and triu act on the last two dims, as numpy and torch."""
+    if len(x) < 2:
+        raise ShapeError(f"needs a matrix (at least 2-D), got {fmt(x)}")
     return x
 
 

@@ -55,9 +55,10 @@ class Node:
 # Where a call's own library lives, by the prefix written: the engine of that library evaluates the call itself.
 NAMESPACES = {
     "torch": "torch", "F": "torch.nn.functional", "torch.nn.functional": "torch.nn.functional", "torch.linalg": "torch.linalg",
-    "torch.special": "torch.special", "torch.masked": "torch.masked",
+    "torch.special": "torch.special", "torch.masked": "torch.masked", "torch.fft": "torch.fft", "torch.ops.aten": "torch.ops.aten",
     "np": "numpy", "numpy": "numpy", "np.linalg": "numpy.linalg", "numpy.linalg": "numpy.linalg",
 }  # fmt: skip
+ATEN = "torch.ops.aten"  # torch's operator namespace, as torch's own tests call an op: torch.ops.aten._safe_softmax.default
 METHOD = "method"  # x.norm(1): a method of the tensor, of the program's library
 # A call's argument: ("node", i) a tensor, ("nodes", (i, j)) a list of tensors, ("value", v) a literal as written,
 # ("dtype", "float64") a dtype such as torch.float64.
@@ -371,6 +372,8 @@ class _Builder:
         elif isinstance(func, ast.Attribute):
             prefix = _dotted(func.value)
             name = func.attr
+            if prefix is not None and prefix.startswith(ATEN + ".") and prefix.count(".") == 3:
+                prefix, name = ATEN, prefix.rsplit(".", 1)[1]  # NOTE: torch.ops.aten.slice.Tensor(...): the op, its overload left to torch
             if name in spellings.UNSUPPORTED:
                 raise spellings.unsupported(name, col)
             if prefix not in PREFIXES:  # a method call: x.pow(2) means pow(x, 2)
@@ -384,6 +387,7 @@ class _Builder:
             raise ExprError("only named functions can be called", col)
         if name in constants.CONSTRUCTORS and not receiver:
             return self.constructor(name, node, col)
+        written = name  # the library's own name for the call, as its engine looks it up
         name = spellings.library_name(name, (self.method_prefix if name in spellings.NUMPY_METHODS else None) if receiver else prefix)
         if receiver and METHOD_ONLY + name in FUNCTIONS:  # x.where(c, y) is not where(x, c, y)
             name = METHOD_ONLY + name
@@ -415,7 +419,7 @@ class _Builder:
             self.other_library = self.other_library or prefix is not None
         else:
             visited = {**self.keyword_tensors, **dict(zip(map(id, tensors), args[len(receiver) :]))}
-            self.record_call(namespace, func.attr, node, visited, receiver, out, part)
+            self.record_call(namespace, written, node, visited, receiver, out, part)
         return out
 
     def record_call(self, namespace: str, name: str, node: ast.Call, visited: dict[int, int], receiver: list[int], out: int,

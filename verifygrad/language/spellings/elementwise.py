@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -192,6 +193,33 @@ def _where_method(call: Call) -> int:
     return _where(dataclasses.replace(call, tensors=[condition, x, y]))
 
 
+def _fill(call: Call) -> int:
+    """torch.fill(x, value), torch.zero_(x): x's shape filled with the number; no gradient reaches x."""
+    g, x = call.graph, call.tensors[0]
+    value = 0.0 if g.name == "zero_" else call.number("value", 0.0)
+    return g.op("broadcast_to", g.const(value), shape=g.builder.known_shape(x, g.col, f"{g.name}()"))
+
+
+def _nan_to_num(call: Call) -> int:
+    """torch.nan_to_num(x, nan=0.0, posinf=None, neginf=None), np.nan_to_num: nan, inf and -inf replaced by the numbers
+    given (no gradient there); infinities by float64's largest finite number where none is given (in a float32 case,
+    give posinf and neginf: torch's default there is float32's largest)."""
+    g, x = call.graph, call.tensors[0]
+    largest = float(np.finfo(np.float64).max)
+    nan, posinf, neginf = (default if _is_none_literal(call.params.get(key)) else call.number(key, default)
+                           for key, default in (("nan", 0.0), ("posinf", largest), ("neginf", -largest)))  # fmt: skip
+    number = _not_nan(g, x)
+    above, below = g.op("gt", x, g.const(largest)), g.op("gt", g.const(-largest), x)
+    finite = g.op("sub", g.op("sub", number, above), below)
+    kept = g.op("select", finite, x)
+    filled = [g.op("select", mask, g.const(value)) for mask, value in ((g.op("sub", g.const(1.0), number), nan), (above, posinf), (below, neginf))]
+    return g.op("add", kept, g.op("add", filled[0], g.op("add", filled[1], filled[2])))  # NOTE: select, not 0 * inf: no nan
+
+
+def _is_none_literal(given: Any) -> bool:
+    return isinstance(given, ast.Constant) and given.value is None
+
+
 SPELLINGS: dict[str, Function] = {
     "absolute": alias("abs"),
     "mul": alias("mul", 2), "sub": spelling(lambda call: _subtract(call), (2, 2), keywords=("alpha",)), "neg": alias("neg"),
@@ -253,6 +281,9 @@ SPELLINGS: dict[str, Function] = {
     "mod": spelling(lambda call: modulo(call.graph.builder, *call.tensors, call.graph.col, call.graph.name), (2, 2)),
     "fmod": spelling(_fmod, (2, 2)),
     "where": spelling(_where, (3, 3)),
+    "fill": spelling(_fill, (1, 1), ("value",)),
+    "zero_": spelling(_fill, (1, 1)),
+    "nan_to_num": spelling(_nan_to_num, (1, 1), ("nan", "posinf", "neginf")),
     "fmax": spelling(_nan_ignoring("maximum"), (2, 2)),
     "fmin": spelling(_nan_ignoring("minimum"), (2, 2)),
     "copysign": spelling(_copysign, (2, 2)),
@@ -265,6 +296,10 @@ SPELLINGS: dict[str, Function] = {
 
 # clamp(x, None, hi): a bound written None is no bound.
 OPTIONAL_TENSORS = frozenset({"clamp", "clip"})
-UNSUPPORTED = dict.fromkeys(("complex", "imag", "angle", "view_as_complex", "polar"), "complex numbers")
+UNSUPPORTED = {
+    **dict.fromkeys(("complex", "imag", "angle", "view_as_complex", "polar"), "complex numbers"),
+    **dict.fromkeys((f"{kind}{name}{n}" for kind in ("", "i", "r", "ir", "h", "ih") for name in ("fft",) for n in ("", "2", "n")), "FFT (complex numbers)"),
+    **dict.fromkeys(("stft", "istft"), "the short-time Fourier transform (complex numbers)"),
+}
 # Of a real tensor (every tensor here is real), its conjugate and real part are the tensor itself, as in torch.
 ALIASES = {**dict.fromkeys(("conj", "conj_physical", "resolve_conj", "resolve_neg", "real"), "clone"), "float_power": "pow"}

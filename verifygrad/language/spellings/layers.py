@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import math
 from collections.abc import Callable
+
+import numpy as np
 
 from verifygrad.language.spellings.compose import NO_TENSOR, PART, Call, Graph, along, nested_tuple, part_index, spelling, whole_numbers
 from verifygrad.language.syntax import ExprError, Function
@@ -165,6 +169,12 @@ def _dropout(call: Call) -> int:
     return call.tensors[0]
 
 
+def _dropout_backward(call: Call) -> int:
+    """torch's native_dropout_backward(grad_output, mask, scale): grad_output * mask * scale, the mask (0/1) a constant."""
+    g, (grad, mask) = call.graph, call.tensors
+    return g.scale(g.op("mul", grad, g.op("stop_gradient", mask)), call.number("scale", 1.0))
+
+
 def _native(compose: Callable[[Call], int], order: tuple[int, ...], literals: Callable[[list], list]) -> Callable[[Call], int]:
     """torch's native_layer_norm/native_group_norm/native_batch_norm (and _native_batch_norm_legit, _batch_norm_with_update):
     the F. function's output, [0] of their (output, saved statistics) tuple, with the arguments in the F. function's
@@ -177,6 +187,31 @@ def _native(compose: Callable[[Call], int], order: tuple[int, ...], literals: Ca
         return compose(dataclasses.replace(call, tensors=tensors, params={}, dims=literals(list(call.dims))))
 
     return build
+
+
+def _attention(call: Call) -> int:
+    """F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    softmax(q k^T * scale) v along the last dim, scale 1/sqrt(q's last size); is_causal keeps key j for query i where
+    j <= i (as torch's lower triangle of ones), the rest weighs 0."""
+    g, (q, k, v) = call.graph, call.tensors
+    if call.number("dropout_p", 0.0) != 0:
+        raise ExprError(f"not supported: {g.name}() with dropout_p > 0 draws an unseeded random mask; give dropout_p=0.0", g.col)
+    if call.tensor("attn_mask", 3) is not None or call.flag("enable_gqa", False):
+        raise ExprError(f"not supported yet: {g.name}() with attn_mask or enable_gqa", g.col)
+    q_shape, k_shape = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (q, k))
+    given = call.params.get("scale")
+    scale = 1 / math.sqrt(q_shape[-1]) if given is None or (isinstance(given, ast.Constant) and given.value is None) else call.number("scale", 1.0)
+    scores = g.scale(g.op("matmul", q, g.op("transpose", k, dim0=-2, dim1=-1)), scale)
+    if not call.flag("is_causal", False):
+        return g.op("matmul", g.op("exp", g.op("sub", scores, g.reduce("logsumexp", scores, -1, keepdim=True))), v)
+    # NOTE: a dropped score is left out of the sum (select), never set to -inf: an infinite or huge constant makes the
+    # error budget's perturbed re-runs meaningless. The shift (logsumexp of the kept scores and 0s, at least the largest
+    # kept, so no exp overflows) takes no gradient: it cancels.
+    kept = g.const(np.tril(np.ones((q_shape[-2], k_shape[-2]))))
+    shift = g.reduce("logsumexp", g.op("select", kept, g.op("stop_gradient", scores)), -1, keepdim=True)
+    exps = g.op("select", kept, g.op("exp", g.op("sub", scores, shift)))
+    weights = g.op("div", exps, g.reduce("sum", exps, -1, keepdim=True))
+    return g.op("matmul", weights, v)
 
 
 _NORM = ("weight", "bias", "eps")
@@ -206,6 +241,8 @@ SPELLINGS: dict[str, Function] = {
     "instance_norm": spelling(_instance_norm, (1, 5), keywords=("running_mean", "running_var", *_NORM, "use_input_stats", "momentum")),
     "group_norm": spelling(_group_norm, (1, 3), keywords=("num_groups", *_NORM)),
     "embedding": spelling(_embedding, (2, 2)),
+    "native_dropout_backward": spelling(_dropout_backward, (2, 2), ("scale",)),
+    "scaled_dot_product_attention": spelling(_attention, (3, 3), keywords=("attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")),
     **{name: spelling(_dropout, (1, 1), keywords=("p", "training", "inplace")) for name in DROPOUTS},
 }  # fmt: skip
 NATIVE = frozenset({"native_layer_norm", "native_group_norm", "native_batch_norm", "_native_batch_norm_legit", "_batch_norm_with_update"})

@@ -368,6 +368,150 @@ def _lapack_ex(op: str, arity: int) -> Function:
     return spelling(compose, (arity, arity), keywords=("check_errors", PART))
 
 
+def _solve(g: Graph, a: int, b: int) -> int:
+    """A^-1 B: the solve primitive for one matrix, inv(A) @ B over a stack of matrices (..., n, n) with (..., n, k)."""
+    if len(g.builder.known_shape(a, g.col, f"{g.name}()")) == 2 and len(g.builder.known_shape(b, g.col, f"{g.name}()")) <= 2:
+        return g.op("solve", a, b)
+    return g.op("matmul", g.op("inv", a), b)
+
+
+def _triangle(g: Graph, a: int, upper: bool, unitriangular: bool = False) -> int:
+    """The triangle of A that LAPACK reads (with ones on the diagonal where it is unit): the rest of A takes no gradient."""
+    if not unitriangular:
+        return g.op("triu" if upper else "tril", a, k=0)
+    n = g.builder.known_shape(a, g.col, f"{g.name}()")[-1]
+    return g.op("add", g.op("triu" if upper else "tril", a, k=1 if upper else -1), g.const(np.eye(n)))
+
+
+def _transposed(g: Graph, x: int) -> int:
+    return g.op("transpose", x, dim0=-2, dim1=-1)
+
+
+def _solve_triangular(call: Call) -> int:
+    """torch.linalg.solve_triangular(A, B, *, upper, left=True, unitriangular=False): X with A X = B (X A = B where
+    left is False), A's other triangle not read."""
+    g, (a, b) = call.graph, call.tensors
+    if "upper" not in call.params:
+        raise ExprError(f"{g.name}() needs upper=True or upper=False, as torch does", g.col)
+    t = _triangle(g, a, call.flag("upper", False), call.flag("unitriangular", False))
+    if call.flag("left", True):
+        return _solve(g, t, b)
+    return _transposed(g, _solve(g, _transposed(g, t), _transposed(g, b)))
+
+
+def _triangular_solve(call: Call) -> int:
+    """torch.triangular_solve(b, A, upper=True, transpose=False, unitriangular=False): (X, A's copy) with A X = b
+    (A^T X = b where transpose); [0] the solution."""
+    g, (b, a) = call.graph, call.tensors
+    if part_index(call) != 0:
+        raise ExprError(f"{g.name}()[1] is a copy of A: take [0], the solution", g.col)
+    t = _triangle(g, a, call.flag("upper", True), call.flag("unitriangular", False))
+    return _solve(g, _transposed(g, t) if call.flag("transpose", False) else t, b)
+
+
+def _cholesky_product(call: Call, factor: int) -> int:
+    """L L^T (U^T U where upper=True) of the triangle of the factor that LAPACK reads."""
+    g = call.graph
+    upper = call.flag("upper", False)
+    t = _triangle(g, factor, upper)
+    return g.op("matmul", _transposed(g, t), t) if upper else g.op("matmul", t, _transposed(g, t))
+
+
+def _cholesky_solve(call: Call) -> int:
+    """torch.cholesky_solve(B, L, upper=False): X with (L L^T) X = B."""
+    b, factor = call.tensors
+    return _solve(call.graph, _cholesky_product(call, factor), b)
+
+
+def _cholesky_inverse(call: Call) -> int:
+    """torch.cholesky_inverse(L, upper=False): (L L^T)^-1."""
+    return call.graph.op("inv", _cholesky_product(call, call.tensors[0]))
+
+
+def _lu_matrix(call: Call, lu: int, pivots: int) -> int:
+    """P L U from LAPACK's packed factors: L unit lower, U upper, P the row swaps of the (1-based) pivots, read at the
+    case's values (whole numbers, constants)."""
+    g = call.graph
+    shape = g.builder.known_shape(lu, g.col, f"{g.name}()")
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ExprError(f"not supported yet: {g.name}() of a batch of factorizations (LU of shape {shape})", g.col)
+    n = shape[0]
+    swaps = g.builder.known_value(pivots, g.col, f"the pivots of {g.name}()")
+    swaps = np.asarray(swaps, dtype=np.float64).reshape(-1)
+    if swaps.shape != (n,) or not np.all(swaps == np.round(swaps)) or not np.all((swaps >= 1) & (swaps <= n)):
+        raise ExprError(f"{g.name}() takes pivots as {n} whole numbers from 1 to {n} (LAPACK's row swaps)", g.col)
+    rows = list(range(n))
+    for i, j in enumerate(swaps.astype(int) - 1):  # NOTE: row i was swapped with row j, in order: A = P L U
+        rows[i], rows[j] = rows[j], rows[i]
+    permutation = np.zeros((n, n))
+    permutation[rows, range(n)] = 1.0
+    lower, upper = _triangle(g, lu, upper=False, unitriangular=True), _triangle(g, lu, upper=True)
+    return g.op("matmul", g.const(permutation), g.op("matmul", lower, upper))
+
+
+def _lu_solve(call: Call) -> int:
+    """torch.lu_solve(B, LU, pivots): X with (P L U) X = B."""
+    b, lu, pivots = call.tensors
+    return _solve(call.graph, _lu_matrix(call, lu, pivots), b)
+
+
+def _linalg_lu_solve(call: Call) -> int:
+    """torch.linalg.lu_solve(LU, pivots, B, *, left=True, adjoint=False): X with A X = B (X A = B where left is False;
+    A^T for A where adjoint), A = P L U."""
+    g, (lu, pivots, b) = call.graph, call.tensors
+    a = _lu_matrix(call, lu, pivots)
+    if call.flag("adjoint", False):
+        a = _transposed(g, a)
+    if call.flag("left", True):
+        return _solve(g, a, b)
+    return _transposed(g, _solve(g, _transposed(g, a), _transposed(g, b)))
+
+
+def _kron(call: Call) -> int:
+    """torch.kron(a, b), np.kron: the Kronecker product, block (i, j, ...) being a[i, j, ...] * b; the shorter shape
+    padded with leading 1s."""
+    g, (a, b) = call.graph, call.tensors
+    sa, sb = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (a, b))
+    n = max(len(sa), len(sb))
+    sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    spread_a = g.op("reshape", a, shape=tuple(v for size in sa for v in (size, 1)))
+    spread_b = g.op("reshape", b, shape=tuple(v for size in sb for v in (1, size)))
+    return g.op("reshape", g.op("mul", spread_a, spread_b), shape=tuple(x * y for x, y in zip(sa, sb)))
+
+
+def _renorm(call: Call) -> int:
+    """torch.renorm(x, p, dim, maxnorm): each slice of x along dim whose p-norm (over the other dims) exceeds maxnorm,
+    scaled by maxnorm / (norm + 1e-7), as torch; the others as they are (which ones, fixed by the comparison)."""
+    g, x = call.graph, call.tensors[0]
+    p, dim, maxnorm = call.scalar("p", 0, 2.0), call.integer("dim", 1, None), call.scalar("maxnorm", 2, 1.0)
+    n = len(g.builder.known_shape(x, g.col, f"{g.name}()"))
+    if dim is None or not -n <= dim < n:
+        raise ExprError(f"{g.name}() takes dim within the {n} dims of x", g.col)
+    norm = vector_norm(g, x, p, tuple(d for d in range(n) if d != dim % n), True)
+    over = g.op("gt", norm, g.const(maxnorm))
+    shrink = g.op("sub", g.op("div", g.const(maxnorm), g.op("add", norm, g.const(1e-7))), g.const(1.0))
+    return g.op("mul", x, g.op("add", g.const(1.0), g.op("select", over, shrink)))
+
+
+def _vander(call: Call) -> int:
+    """torch.linalg.vander(x, N=None): (..., n) to (..., n, N), column k holding x**k (k from 0), as running products
+    (as torch computes it; exact at x = 0)."""
+    g, x = call.graph, call.tensors[0]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if not shape:  # NOTE: a 0-d x is read as one element, as torch reads it
+        x, shape = g.op("reshape", x, shape=(1,)), (1,)
+    n = call.integer("N", 0, None)
+    n = shape[-1] if n is None else n
+    if n < 1:
+        raise ExprError(f"{g.name}() takes N >= 1, got {n}", g.col)
+    ones = g.op("broadcast_to", g.const(1.0), shape=(*shape, 1))
+    if n == 1:
+        return ones
+    column = g.op("expand_dims", x, dim=-1)
+    powers = g.op("concat", ones, g.op("tile", column, reps=(1,) * len(shape) + (n - 1,)), dim=-1)
+    return g.op("cumprod", powers, dim=-1)
+
+
 # --- decompositions: the primitives of decompose.py; R, pinv's hermitian reading, lstsq composed from them -----------
 
 
@@ -538,6 +682,15 @@ SPELLINGS: dict[str, Function] = {
     "inv_ex": _lapack_ex("inv", 1),
     "solve_ex": _lapack_ex("solve", 2),
     "cholesky": alias("cholesky"),
+    "solve_triangular": spelling(_solve_triangular, (2, 2), keywords=("upper", "left", "unitriangular")),
+    "triangular_solve": spelling(_triangular_solve, (2, 2), ("upper", "transpose", "unitriangular"), keywords=(PART,)),
+    "cholesky_solve": spelling(_cholesky_solve, (2, 2), ("upper",)),
+    "cholesky_inverse": spelling(_cholesky_inverse, (1, 1), ("upper",)),
+    "linalg.vander": spelling(_vander, (1, 1), keywords=("N",)),
+    "renorm": spelling(_renorm, (1, 1), keywords=("p", "dim", "maxnorm")),
+    "kron": spelling(_kron, (2, 2)),
+    "lu_solve": spelling(_lu_solve, (3, 3)),
+    "linalg.lu_solve": spelling(_linalg_lu_solve, (3, 3), keywords=("left", "adjoint")),
     "eigh": spelling(_eigh, (1, 1), keywords=("UPLO", PART)),
     "eigvalsh": spelling(_eigvalsh, (1, 1), keywords=("UPLO",)),
     "svd": spelling(_svd("torch"), (1, 1), keywords=("some", "compute_uv", PART)),
@@ -576,14 +729,15 @@ SPELLINGS: dict[str, Function] = {
 LITERAL_POSITIONAL = frozenset({
     "cross", "linalg.cross", "np.cross", "dist", "pdist", "vecdot", "matrix_power",
     "einsum", "tensordot", "np.trace", "eigh", "eigvalsh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "pinv", "pinverse",
-    "lstsq", "cond", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
+    "lstsq", "cond", "renorm", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
 })  # fmt: skip
 # Of those, the names whose positional numbers are parameters too (a norm's order 1.5), not tensors.
 NUMBER_POSITIONAL = frozenset({
-    "pinv", "pinverse", "lstsq", "cond", "pdist", "dist", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
+    "renorm", "pinv", "pinverse", "lstsq", "cond",
+    "pdist", "dist", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
 })  # fmt: skip
 UNSUPPORTED = dict.fromkeys(("eig", "eigvals"), "eigendecompositions of general (non-symmetric) matrices: complex results")
 UNSUPPORTED["matrix_rank"] = "matrix_rank: a whole number, with no derivative"
-TUPLE_RESULTS = frozenset({"eigh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "lstsq"})
+TUPLE_RESULTS = frozenset({"eigh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "lstsq", "triangular_solve"})
 # Tuple results whose parts are vectors with a sign convention (decompose.py): a library's own call gives its own signs.
 SIGNED_PARTS: dict[str, frozenset[int]] = {"eigh": frozenset({1}), "svd": frozenset({0, 2})}

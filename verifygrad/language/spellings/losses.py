@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import Call, Graph, spelling
+from verifygrad.language.spellings.compose import Call, Graph, spelling, whole_numbers
 from verifygrad.language.spellings.linalg import vector_norm
 from verifygrad.language.syntax import ExprError, Function
 
@@ -93,14 +93,57 @@ def _cross_entropy(call: Call) -> int:
     return _class_loss(call, lambda g, x: g.op("sub", x, g.reduce("logsumexp", x, 1, keepdim=True)))
 
 
+def _linear_cross_entropy(call: Call) -> int:
+    """F.linear_cross_entropy(x, linear_weight, target, *, linear_bias=None, reduction): cross_entropy(linear(x, W) + b, target)."""
+    g, (x, weight, target) = call.graph, call.tensors
+    if len(g.builder.known_shape(weight, g.col, f"the linear_weight of {g.name}()")) != 2:
+        raise ExprError(f"not supported yet: {g.name}() with a linear_weight of more than 2 dims", g.col)
+    logits = g.op("matmul", x, g.op("transpose", weight, dim0=0, dim1=1))
+    bias = call.tensor("linear_bias", 3)
+    logits = logits if bias is None else g.op("add", logits, bias)
+    return _cross_entropy(Call(g, [logits, target], call.params, call.dims))
+
+
 def _nll_loss(call: Call) -> int:
     return _class_loss(call, lambda g, x: x)
+
+
+def _weighted_class_loss(call: Call, x: int, target: int, log_probabilities: Callable[[Graph, int], int]) -> int:
+    """cross_entropy and nll_loss with weight= (per class) or ignore_index=: -w[t] log p[t] per sample (0 where t is
+    ignore_index), the mean divided by the sum of w[t] kept, as torch; the class indices fixed at the case's values."""
+    g = call.graph
+    weight, ignore = call.tensor("weight", 2), call.integer("ignore_index", 99, -100)
+    x_shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    classes = g.builder.known_value(target, g.col, f"the target of {g.name}()")
+    if classes.shape == x_shape:
+        raise ExprError(f"not supported yet: {g.name}() with class probabilities and weight or ignore_index", g.col)
+    classes = whole_numbers(classes, f"the class indices of {g.name}()", g.col)
+    kept = classes != ignore
+    if np.any((classes[kept] < 0) | (classes[kept] >= x_shape[1])):
+        raise ExprError(f"{g.name}(): a class index is out of range for {x_shape[1]} classes", g.col)
+    chosen = g.op("one_hot", g.const(np.where(kept, classes, 0).astype(np.float64)), x)
+    per_sample = g.op("neg", g.reduce("sum", g.op("mul", chosen, log_probabilities(g, x)), 1))
+    share = g.const(kept.astype(np.float64))
+    if weight is not None:
+        along_classes = g.op("reshape", weight, shape=(1, x_shape[1]) + (1,) * (len(x_shape) - 2))
+        share = g.op("mul", share, g.reduce("sum", g.op("mul", chosen, along_classes), 1))
+    losses = g.op("mul", per_sample, share)
+    reduction = call.choice("reduction", REDUCTIONS, "mean")
+    if reduction == "mean":
+        return g.op("div", g.reduce("sum", losses), g.reduce("sum", share))
+    return losses if reduction == "none" else g.reduce("sum", losses)
 
 
 def _class_loss(call: Call, log_probabilities: Callable[[Graph, int], int]) -> int:
     """cross_entropy and nll_loss: classes along dim 1 of (N, C, ...) input; an unbatched (C,) input (a 0-d class
     index, or C probabilities) as a batch of one, the result unbatched again."""
-    g, (x, target) = call.graph, call.tensors
+    g, (x, target) = call.graph, call.tensors[:2]
+    if call.tensor("weight", 2) is not None or call.params.get("ignore_index") is not None:
+        if _unbatched(g, x):
+            x, target = g.op("reshape", x, shape=(1, -1)), g.op("reshape", target, shape=(1,))
+            out = _weighted_class_loss(call, x, target, log_probabilities)
+            return out if call.choice("reduction", REDUCTIONS, "mean") != "none" else g.op("reshape", out, shape=())
+        return _weighted_class_loss(call, x, target, log_probabilities)
     if not _unbatched(g, x):
         return _reduce_loss(call, _class_weights(g, target, log_probabilities(g, x)))
     target_shape = g.builder.known_shape(target, g.col, f"the target of {g.name}()")
@@ -300,7 +343,8 @@ SPELLINGS: dict[str, Function] = {
     "smooth_l1_loss": spelling(_smooth_l1_loss, (2, 2), keywords=(*_LOSS, "beta")),
     "binary_cross_entropy_with_logits": spelling(_bce_with_logits, (2, 4), keywords=(*_LOSS, "weight", "pos_weight")),
     "binary_cross_entropy": spelling(_bce, (2, 2), keywords=_LOSS),
-    "cross_entropy": spelling(_cross_entropy, (2, 2), keywords=_LOSS),
-    "nll_loss": spelling(_nll_loss, (2, 2), keywords=_LOSS),
+    "cross_entropy": spelling(_cross_entropy, (2, 3), keywords=(*_LOSS, "weight", "ignore_index")),
+    "nll_loss": spelling(_nll_loss, (2, 3), keywords=(*_LOSS, "weight", "ignore_index")),
+    "linear_cross_entropy": spelling(_linear_cross_entropy, (3, 3), keywords=(*_LOSS, "linear_bias")),
     "kl_div": spelling(_kl_div, (2, 2), keywords=(*_LOSS, "log_target")),
 }  # fmt: skip

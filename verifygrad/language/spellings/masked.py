@@ -127,13 +127,21 @@ def _along(op: str, identity: float, negated: bool = False, log: bool = False) -
     or -inf in log_softmax; a slice with nothing kept is nan, as torch) along one dim."""
 
     def compose(call: Call) -> int:
-        g, dim = call.graph, _one_dim(call)
-        x = _filled(g, call.tensors[0], _kept(call), identity)
+        g, dim, kept = call.graph, _one_dim(call), _kept(call)
         if op in ("cumsum", "cumprod"):
-            return g.op(op, x, dim=dim)
-        x = g.op("neg", x) if negated else x
-        out = g.op("sub", x, g.reduce("logsumexp", x, dim, keepdim=True))
-        return out if log else g.op("exp", out)
+            return g.op(op, _filled(g, call.tensors[0], kept, identity), dim=dim)
+        x = g.op("neg", call.tensors[0]) if negated else call.tensors[0]
+        if kept is None or log:  # NOTE: log_softmax's masked-out outputs are -inf - logsumexp, as torch differentiates them
+            x = _filled(g, x, kept, -identity if negated else identity)
+            out = g.op("sub", x, g.reduce("logsumexp", x, dim, keepdim=True))
+            return out if log else g.op("exp", out)
+        # NOTE: the masked-out elements are left out of the sum (select), never set to -inf: an infinite constant makes
+        # the error budget's perturbed re-runs meaningless. The shift (a logsumexp of the kept elements and 0s, so no
+        # exp overflows) takes no gradient: it cancels.
+        shift = g.reduce("logsumexp", g.op("select", kept, g.op("stop_gradient", x)), dim, keepdim=True)
+        shifted = g.op("sub", g.op("select", kept, x), shift)
+        exps = g.op("select", kept, g.op("exp", shifted))
+        return g.op("div", exps, g.reduce("sum", exps, dim, keepdim=True))
 
     return compose
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from verifygrad.language.spellings.compose import Call, Graph, along, dim_of, spelling, unary
 from verifygrad.language.spellings.elementwise import clamp_between
 from verifygrad.language.spellings.linalg import vector_norm
@@ -45,6 +47,19 @@ def _log_softmax(call: Call, negated: bool = False) -> int:
 
 def _softmax(call: Call, negated: bool = False) -> int:
     return call.graph.op("exp", _log_softmax(call, negated))
+
+
+def _safe_softmax(call: Call) -> int:
+    """torch's _safe_softmax(x, dim): softmax along dim, 0 along a slice holding nothing but -inf (softmax's nan there).
+
+    NOTE: the -inf elements are left out of the sum (select) rather than computed with; the shift (a logsumexp of the
+    kept elements and 0s, so no exp overflows) takes no gradient: it cancels."""
+    g, x, dim = call.graph, call.tensors[0], call.dim(required=True)
+    kept = g.op("gt", x, g.const(-float(np.finfo(np.float64).max)))
+    shift = g.reduce("logsumexp", g.op("select", kept, g.op("stop_gradient", x)), dim, keepdim=True)
+    exps = g.op("select", kept, g.op("exp", g.op("sub", g.op("select", kept, x), shift)))
+    empty = g.op("sub", g.const(1.0), g.op("gt", g.reduce("sum", kept, dim, keepdim=True), g.const(0.0)))
+    return g.op("div", exps, g.op("add", g.reduce("sum", exps, dim, keepdim=True), empty))
 
 
 def _gelu(call: Call) -> int:
@@ -163,6 +178,7 @@ SPELLINGS: dict[str, Function] = {
     "relu6": unary(lambda g, x: clamp_between(g, x, g.const(0.0), g.const(6.0))),
     "softmax": spelling(_softmax, (1, 1), keywords=("dim", "axis")),
     "log_softmax": spelling(_log_softmax, (1, 1), keywords=("dim", "axis")),
+    "_safe_softmax": spelling(_safe_softmax, (1, 1), keywords=("dim", "dtype")),
     "gelu": spelling(_gelu, (1, 1), keywords=("approximate",)),
     "hardsigmoid": unary(lambda g, x: g.scale(clamp_between(g, g.op("add", x, g.const(3.0)), g.const(0.0), g.const(6.0)), 1 / 6)),
     "hardswish": unary(lambda g, x: g.op("mul", x, g.scale(clamp_between(g, g.op("add", x, g.const(3.0)), g.const(0.0), g.const(6.0)), 1 / 6))),
@@ -171,6 +187,6 @@ SPELLINGS: dict[str, Function] = {
     "cosine_similarity": spelling(_cosine_similarity, (2, 2), keywords=("dim", "eps")),
 }  # fmt: skip
 
-DIM_POSITIONAL = frozenset({"softmax", "log_softmax", "softmin", "glu"})
+DIM_POSITIONAL = frozenset({"softmax", "log_softmax", "softmin", "glu", "_safe_softmax"})
 # Names whose positional numbers are parameters (F.threshold(x, 0.1, -2)), not tensors.
 LITERAL_POSITIONAL = NUMBER_POSITIONAL = frozenset({"F.softplus", "threshold", "softshrink", "hardshrink", "rrelu"})

@@ -15,8 +15,18 @@ _REDUCE = ("dim", "axis", "keepdim", "keepdims", PART)
 _VARIANCE = ("dim", "axis", "keepdim", "keepdims", "unbiased", "correction", "ddof")
 
 
+def _positional_flags(call: Call) -> None:
+    """torch.var(x, True), torch.var(x, 0, True, True): a positional True/False is unbiased, a second one keepdim."""
+    flags = [d for d in call.dims if isinstance(d, bool)]
+    for key, flag in zip(("unbiased", "keepdim"), flags):
+        if key not in call.params:
+            call.params[key] = ast.Constant(flag)
+    call.dims = [d for d in call.dims if not isinstance(d, bool)]
+
+
 def _variance(call: Call, default_correction: float) -> int:
     g, x = call.graph, call.tensors[0]
+    _positional_flags(call)
     dim, keepdim = call.dim(), call.keepdim()
     correction = call.number("correction", call.number("ddof", default_correction))
     if "unbiased" in call.params:
@@ -38,10 +48,7 @@ def _with_mean(std: bool) -> Compose:
         g, part = call.graph, call.part()
         if part is None:
             raise ExprError(f"{g.name}() returns ({'std' if std else 'var'}, mean): take one, e.g. {g.name}(x)[0]", g.col)
-        flags = [d for d in call.dims if isinstance(d, bool)]
-        if flags and "unbiased" not in call.params:
-            call.params["unbiased"] = ast.Constant(flags[0])
-        call.dims = [d for d in call.dims if not isinstance(d, bool)]
+        _positional_flags(call)
         if part == 1:
             return g.reduce("mean", call.tensors[0], call.dim(), call.keepdim())
         return _std(call, 1.0) if std else _variance(call, 1.0)
@@ -196,6 +203,6 @@ SPELLINGS: dict[str, Function] = {
     "std_mean": spelling(_with_mean(std=True), (1, 1), keywords=(*_VARIANCE, PART)),
 }  # fmt: skip
 
-LITERAL_POSITIONAL = frozenset({"diff", "var_mean", "std_mean"})
+LITERAL_POSITIONAL = frozenset({"diff", "var_mean", "std_mean", "var", "std"})
 DIM_POSITIONAL = frozenset({"nansum", "nanmean", "var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "cumprod", "argmax", "argmin"})
-UNSUPPORTED = dict.fromkeys(("argsort", "quantile", "nanmedian", "nanquantile"), "sorting")
+UNSUPPORTED = dict.fromkeys(("argsort",), "sorting")

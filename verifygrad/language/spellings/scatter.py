@@ -174,10 +174,27 @@ def _scatter(add: bool) -> Callable[[Call], int]:
 
 
 def _take_along_dim(call: Call) -> int:
-    """torch.take_along_dim(x, indices, dim): torch.gather with the index second."""
+    """torch.take_along_dim(x, indices, dim=None): torch.gather with the index second, x and the indices broadcast
+    against each other in every dim but dim; without a dim, positions in the flattened x."""
     g, (x, index) = call.graph, call.tensors[:2]
-    positions, dim = _positions(call, index), _dim(call)
-    return g.checked((frozenset({positions.ndim}),), "index", x, key=_scatter_key(call, positions, dim))
+    positions = _positions(call, index)
+    if call.integer("dim", 0, None) is None:
+        return g.op("index", g.op("reshape", x, shape=(-1,)), key=(nested_tuple(positions.reshape(-1)),))
+    dim, shape = _dim(call), _shape(call, x)
+    if len(shape) != positions.ndim or not shape:
+        raise ExprError(f"{g.name}() takes indices with as many dims as x ({len(shape)}), got {positions.ndim}", g.col)
+    axis = dim % len(shape)
+
+    def outside(sizes: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(1 if a == axis else n for a, n in enumerate(sizes))
+
+    try:
+        common = list(np.broadcast_shapes(outside(shape), outside(positions.shape)))
+    except ValueError:
+        raise ExprError(f"{g.name}(): x {shape} and the indices {positions.shape} do not broadcast outside dim {dim}", g.col) from None
+    x = g.op("broadcast_to", x, shape=tuple(shape[axis] if a == axis else n for a, n in enumerate(common)))
+    positions = np.broadcast_to(positions, tuple(positions.shape[axis] if a == axis else n for a, n in enumerate(common)))
+    return g.op("index", x, key=_scatter_key(call, positions, axis))
 
 
 def _narrow(call: Call) -> int:
@@ -241,7 +258,40 @@ def _diagonal_key(call: Call, shape: tuple[int, ...]) -> tuple:
     return (nested_tuple(rows), nested_tuple(rows + offset))
 
 
+def _mask_positions(call: Call, x: int, mask: int) -> tuple[int, tuple[int, ...], np.ndarray]:
+    """x broadcast against the mask (a 0/1 tensor, torch's bool), the common shape, and the mask there, read at the
+    case's values."""
+    g = call.graph
+    shape = tuple(np.broadcast_shapes(g.builder.known_shape(x, g.col, f"{g.name}()"), g.builder.known_shape(mask, g.col, f"the mask of {g.name}()")))
+    kept = np.broadcast_to(g.builder.known_value(mask, g.col, f"the mask of {g.name}()") != 0, shape)
+    return g.op("broadcast_to", x, shape=shape), shape, kept
+
+
+def _masked_select(call: Call) -> int:
+    """torch.masked_select(x, mask): the elements of x (broadcast against mask) where mask is true, flattened in order."""
+    g, (x, mask) = call.graph, call.tensors
+    spread, shape, kept = _mask_positions(call, x, mask)
+    if not shape:
+        return g.op("reshape", spread, shape=(1,)) if kept else g.op("index", g.op("reshape", spread, shape=(1,)), key=(slice(0, 0),))
+    return g.op("index", spread, key=(nested_tuple(kept),))
+
+
+def _masked_scatter(call: Call) -> int:
+    """torch.masked_scatter(x, mask, source): x, with the positions where mask is true (in order) taking source's first
+    elements."""
+    g, (x, mask, source) = call.graph, call.tensors
+    spread, shape, kept = _mask_positions(call, x, mask)
+    count = int(kept.sum())
+    if count > math.prod(g.builder.known_shape(source, g.col, f"the source of {g.name}()")):
+        raise ExprError(f"{g.name}(): the mask takes {count} elements, more than source holds", g.col)
+    taken = g.op("index", g.op("reshape", source, shape=(-1,)), key=(slice(0, count),))
+    placed = g.op("scatter", taken, shape=shape, key=(nested_tuple(kept),)) if shape else g.op("reshape", taken, shape=())
+    return g.op("add", g.op("select", g.const((~kept).astype(np.float64)), spread), placed)
+
+
 SPELLINGS: dict[str, Function] = {
+    "masked_select": spelling(_masked_select, (2, 2)),
+    "masked_scatter": spelling(_masked_scatter, (3, 3)),
     "select_scatter": spelling(_view_scatter(_select_key), (2, 2), keywords=("dim", "index")),
     "slice_scatter": spelling(_view_scatter(_slice_key), (2, 2), keywords=("dim", "start", "end", "step")),
     "diagonal_scatter": spelling(_view_scatter(_diagonal_key), (2, 2), keywords=("offset", "dim1", "dim2")),

@@ -84,6 +84,43 @@ def _roll(call: Call) -> int:
     return call.graph.op("roll", call.tensors[0], shifts=shifts, dims=dims)
 
 
+def _fft_shift(sign: int) -> Compose:
+    """torch.fft.fftshift(x, dim=None) (ifftshift): x rolled by half of each dim's size (every dim where none is
+    given), the zero frequency to the middle; ifftshift rolls back."""
+
+    def compose(call: Call) -> int:
+        g, x = call.graph, call.tensors[0]
+        shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+        given = next((call.literal(key, 0, None) for key in ("dim", "axes") if key in call.params), call.literal("dim", 0, None))
+        dims = tuple(range(len(shape))) if given is None else ints(list(given) if isinstance(given, tuple) else given, "dim", call)
+        if not dims:
+            return x
+        shifts = tuple(sign * (shape[d] // 2) for d in dims)
+        return g.op("roll", x, shifts=shifts, dims=dims)
+
+    return compose
+
+
+def _slice(call: Call) -> int:
+    """torch's aten slice(x, dim=0, start=None, end=None, step=1): x[start:end:step] along dim."""
+    g, x = call.graph, call.tensors[0]
+    dim, start, end, step = (call.integer(key, i, default) for i, (key, default) in enumerate((("dim", 0), ("start", None), ("end", None), ("step", 1))))
+    if step is None or step < 1:
+        raise ExprError(f"{g.name}() takes step as a whole number of at least 1", g.col)
+    return g.op("index", x, key=along(dim, slice(start, end, step)))
+
+
+def _channel_shuffle(call: Call) -> int:
+    """F.channel_shuffle(x, groups): the channels (dim 1) of (N, C, *) regrouped, channel g * C/groups + k to k * groups + g."""
+    g, x = call.graph, call.tensors[0]
+    groups = call.integer("groups", 0, None)
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if groups is None or groups < 1 or len(shape) < 3 or shape[1] % groups:
+        raise ExprError(f"{g.name}() takes groups dividing the channels (dim 1) of an (N, C, ...) input, got {groups} for {shape}", g.col)
+    split = g.op("reshape", x, shape=(shape[0], groups, shape[1] // groups, *shape[2:]))
+    return g.op("reshape", g.op("transpose", split, dim0=1, dim1=2), shape=shape)
+
+
 # Where each position of a padded dim of size n takes its element from (i counted from the first original element).
 PAD_POSITIONS: dict[str, Callable[[int, int], int]] = {
     "replicate": lambda i, n: min(max(i, 0), n - 1),
@@ -629,6 +666,10 @@ SPELLINGS: dict[str, Function] = {
     "np.repeat": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "axis")),
     "np.flip": spelling(_flip, (1, 1), keywords=("axis",)),
     "np.roll": spelling(_roll, (1, 1), keywords=("shift", "axis")),
+    "fftshift": spelling(_fft_shift(1), (1, 1), keywords=("dim", "axes")),
+    "ifftshift": spelling(_fft_shift(-1), (1, 1), keywords=("dim", "axes")),
+    "channel_shuffle": spelling(_channel_shuffle, (1, 1), keywords=("groups",)),
+    "slice": spelling(_slice, (1, 1), keywords=("dim", "start", "end", "step")),
     "np.pad": spelling(_pad_numpy, (1, 1), keywords=("pad_width", "mode", "constant_values")),
     "np.transpose": spelling(_np_transpose, (1, 1), keywords=("axes",)),
     "np.tril": spelling(_triangle("tril"), (1, 1), keywords=("k",)),
@@ -675,6 +716,7 @@ LITERAL_POSITIONAL = frozenset({
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
     "unflatten", "combinations", "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "fftshift", "ifftshift", "channel_shuffle", "slice",
 })  # fmt: skip
 # torch's other names for a spelling above: the "_copy" twins of views (a copy has the view's values and gradient), the
 # "unsafe_" ones (the same values; only aliasing checks differ), split_with_sizes (split with a list of sizes).

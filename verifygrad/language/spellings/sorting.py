@@ -215,6 +215,90 @@ def _numpy_median(call: Call) -> int:
     return picked[0] if len(picked) == 1 else g.scale(g.op("add", *picked), 0.5)
 
 
+def _ranked(call: Call, x: int, dim: int, skip_nan: bool) -> tuple[int, np.ndarray, np.ndarray]:
+    """x sorted along dim (nan last, as torch and numpy sort it), the order, and how many elements of each slice
+    count (keepdim shape): every one, or those that are not nan. Without nan the sorted elements are bounded by
+    their neighbours (a tie is a kink); with nan, a plain gather (a neighbour's nan would spread)."""
+    g, value = call.graph, _values(call, x)
+    counted = np.sum(~np.isnan(value), axis=dim, keepdims=True) if skip_nan else np.full(np.sum(value * 0, axis=dim, keepdims=True).shape, value.shape[dim])
+    if (counted == 0).any() or (not skip_nan and np.isnan(value).any()):
+        what = "nothing but nan" if skip_nan else "a nan (torch gives nan)"
+        raise ExprError(f"not supported yet: {g.name}() of a slice holding {what}", g.col)
+    if not np.isnan(value).any():
+        out, order, _ = _sorted(call, x, dim, descending=False)
+        return out, order, counted
+    order = np.argsort(value, axis=dim, kind="stable")
+    return _gathered(g, x, order, dim), order, counted
+
+
+def _reduced(g: Graph, picked: int, dim: int, keepdim: bool) -> int:
+    return picked if keepdim else g.op("squeeze", picked, dim=dim)
+
+
+def _quantile(skip_nan: bool) -> Callable[[Call], int]:
+    """torch.quantile(x, q, dim=None, keepdim=False, interpolation='linear') (nanquantile: of the elements that are not
+    nan): the element at rank q (n - 1) of x sorted along dim, between the two neighbouring ranks as interpolation says."""
+
+    def compose(call: Call) -> int:
+        g, x = call.graph, call.tensors[0]
+        q = call.number("q", math.nan) if "q" in call.params else float(call.dims[0]) if call.dims else math.nan
+        if not 0 <= q <= 1:
+            raise ExprError(f"{g.name}() takes q as one number in [0, 1] (a tensor of them: not yet)", g.col)
+        interpolation = call.choice("interpolation", ("linear", "lower", "higher", "midpoint", "nearest"), "linear")
+        dim = _dim(call, None, 1)
+        shape = _values(call, x).shape
+        if dim is None:
+            x, dim = g.op("reshape", x, shape=(-1,)), 0
+        elif shape:
+            dim %= len(shape)
+        if not _values(call, x).shape:
+            return x
+        out, _, counted = _ranked(call, x, dim, skip_nan)
+        rank = q * (counted - 1)
+        low, high = np.floor(rank).astype(np.int64), np.ceil(rank).astype(np.int64)
+        if interpolation == "nearest":
+            low = high = np.round(rank).astype(np.int64)  # NOTE: halves to even, as torch rounds the rank
+        below, above = _gathered(g, out, low, dim), _gathered(g, out, high, dim)
+        picked = {
+            "lower": lambda: below, "higher": lambda: above, "nearest": lambda: below,
+            "midpoint": lambda: g.scale(g.op("add", below, above), 0.5),
+            "linear": lambda: g.op("add", below, g.op("mul", g.builder.const(rank - low, g.col), g.op("sub", above, below))),
+        }[interpolation]()  # fmt: skip
+        keepdim = call.keepdim() if "keepdim" in call.params else False
+        if "dim" not in call.params and len(call.dims) < 2:
+            return g.op("reshape", picked, shape=(1,) * len(shape) if keepdim else ())
+        return _reduced(g, picked, dim, keepdim)
+
+    return compose
+
+
+def _nanmedian(call: Call) -> int:
+    """torch.nanmedian(x): the lower median of the elements that are not nan; nanmedian(x, dim, keepdim): (values,
+    indices) along dim."""
+    g, x = call.graph, call.tensors[0]
+    dim = _dim(call, None)
+    if dim is None:
+        if call.part() is not None:
+            raise ExprError(f"{g.name}() without a dim returns one tensor: it has no .values or [0]", g.col)
+        x, dim = g.op("reshape", x, shape=(-1,)), 0
+    elif call.part() is None:
+        return _parts(call, 0, np.zeros(()))
+    value = _values(call, x)
+    if value.ndim == 0:
+        return _parts(call, x, np.zeros(())) if call.part() is not None else x
+    dim %= value.ndim
+    out, order, counted = _ranked(call, x, dim, skip_nan=True)
+    rank = (counted - 1) // 2
+    keepdim = _keepdim(call, 1)
+    picked = _reduced(g, _gathered(g, out, rank, dim), dim, keepdim)
+    if call.part() is None:
+        return picked
+    if call.part() == 1:
+        _refuse_tied_positions(call, np.sort(value, axis=dim), dim)
+    positions = np.take_along_axis(order, rank, axis=dim)
+    return _parts(call, picked, positions if keepdim else np.squeeze(positions, axis=dim))
+
+
 def _running_extreme(lowest: bool) -> Callable[[Call], int]:
     """torch.cummax/cummin(x, dim): the running maximum (minimum) along dim, (values, indices); element i is
     maximum(x[i], running[i - 1]), so a tie is maximum's tie (torch gives it to the later element, as this does)."""
@@ -271,9 +355,12 @@ SPELLINGS: dict[str, Function] = {
     "kthvalue": spelling(_kthvalue, (1, 1), keywords=("k", "dim", "keepdim", PART)),
     "median": spelling(_median, (1, 1), keywords=("dim", "keepdim", PART)),
     "np.median": spelling(_numpy_median, (1, 1), keywords=("axis", "keepdims")),
+    "nanmedian": spelling(_nanmedian, (1, 1), keywords=("dim", "keepdim", PART)),
+    "quantile": spelling(_quantile(skip_nan=False), (1, 1), ("q",), keywords=("dim", "keepdim", "interpolation")),
+    "nanquantile": spelling(_quantile(skip_nan=True), (1, 1), ("q",), keywords=("dim", "keepdim", "interpolation")),
     "cummax": spelling(_running_extreme(lowest=False), (1, 1), keywords=("dim", PART)),
     "cummin": spelling(_running_extreme(lowest=True), (1, 1), keywords=("dim", PART)),
     "logcumsumexp": spelling(_logcumsumexp, (1, 1), keywords=("dim",)),
 }  # fmt: skip
 LITERAL_POSITIONAL = frozenset(SPELLINGS)
-TUPLE_RESULTS = frozenset({"sort", "topk", "kthvalue", "median", "cummax", "cummin"})
+TUPLE_RESULTS = frozenset({"sort", "topk", "kthvalue", "median", "nanmedian", "cummax", "cummin"})
