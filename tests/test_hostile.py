@@ -323,11 +323,14 @@ def test_bundled_cases_and_every_hostile_file_in_one_run(tmp_path: Path) -> None
     shutil.copytree(BUNDLED_CASES, tmp_path / "cases")
     for name, text in HOSTILE_FILES.items():
         write(tmp_path, name, text)
+    start = time.perf_counter()
     _, alone = run_cli(str(BUNDLED_CASES))
+    alone_seconds = time.perf_counter() - start
     passed_alone = int(alone.splitlines()[-1].split()[0])  # "N passed, ..."
     start = time.perf_counter()
     code, out = run_cli(str(tmp_path), "-v")
-    assert time.perf_counter() - start < 60
+    # NOTE: the hostile files add a bounded time to the bundled suite's own, whatever this machine's speed and load
+    assert time.perf_counter() - start < 1.5 * alone_seconds + 60
     assert code == 2
     for name in HOSTILE_FILES:
         assert f"{name}:" in out or f"{name} " in out, f"{name} not reported"
