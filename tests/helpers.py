@@ -34,3 +34,8 @@ def asleep(seconds: float, problem: object = None) -> float:
     """A SymPy-worker target that takes ``seconds``: for tests of the worker's time limit and queue."""
     time.sleep(seconds)
     return seconds
+
+
+def echo(value: object, problem: object = None) -> object:
+    """A SymPy-worker target that answers with what it was sent: for tests of large messages both ways."""
+    return value

@@ -96,3 +96,25 @@ def test_requests_sent_ahead_are_answered_in_order_and_one_past_its_limit_loses_
         slow.result()
     with pytest.raises(worker.TimedOut):  # the same problem again: at once, a case costs one time limit
         worker.call("tests.helpers:asleep", second, 0.0, seconds=60)
+
+
+def test_large_requests_and_large_answers_in_flight_together_do_not_block_each_other():
+    """The worker answers while the caller is still sending: both messages far over the pipe's buffer."""
+    from tests.helpers import make_problem
+    from verifygrad.process import worker
+
+    problem = make_problem("sum(x)", x=[1.0])
+    big = np.arange(1_000_000, dtype=float)  # 8 MB each way
+    worker.call("tests.helpers:asleep", problem, 0.0, seconds=60)  # the worker up
+    done: list[bool] = []
+
+    def send_several() -> None:
+        pending = [worker.submit("tests.helpers:echo", problem, big + k, seconds=60) for k in range(3)]
+        for k, each in enumerate(pending):
+            np.testing.assert_array_equal(each.result(), big + k)
+        done.append(True)
+
+    sender = threading.Thread(target=send_several, daemon=True)
+    sender.start()
+    sender.join(60)
+    assert done, "the caller and the SymPy worker blocked each other, each sending to the other"

@@ -15,6 +15,7 @@ import importlib
 import itertools
 import multiprocessing
 import pickle
+import queue
 import sys
 import threading
 import time
@@ -220,12 +221,10 @@ def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
     for module in preload:
         importlib.import_module(module)
     conn.send("ready")
+    requests = _drained(conn)
     kept: Any = None  # the last problem sent; None in a message means "the same as before"
-    while True:
-        try:
-            target, _token, payload, args, bounds = receive(conn)
-        except EOFError:
-            return
+    while (request := requests.get()) is not None:
+        target, _token, payload, args, bounds = request
         if payload is not None:
             kept = payload
         module, _, name = target.partition(":")
@@ -237,6 +236,25 @@ def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
         except Exception as err:  # noqa: BLE001 - sent back to be reported as this engine's error
             reply = (False, _portable(err))
         send(conn, (*reply, time.perf_counter() - start))
+
+
+def _drained(conn: Connection) -> queue.SimpleQueue[Any]:
+    """The requests arriving on ``conn``, read as they come by a thread of their own; None once the parent has gone.
+
+    NOTE: the parent sends requests without waiting for answers: were the worker to read only between
+    answers, it could block sending a large answer while the parent blocks sending a large request.
+    """
+    requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while True:
+                requests.put(receive(conn))
+        except (EOFError, OSError):
+            requests.put(None)
+
+    threading.Thread(target=read, name="verifygrad-sympy-requests", daemon=True).start()
+    return requests
 
 
 def send(conn: Connection, message: Any) -> None:
