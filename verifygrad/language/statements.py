@@ -612,7 +612,9 @@ class ProgramBuilder(_Builder):
             self.at_values = True
             whole = np.all(np.isfinite(value)) and np.all(value == np.round(value))
             shown = np.array2string(value.astype(np.int64) if whole else value, threshold=8, separator=", ").replace("\n", "")
-            self.notes.append(f"{what} at line {self.line or 1}, column {col} is {shown} at these inputs")
+            note = f"{what} at line {self.line or 1}, column {col} is {shown} at these inputs"
+            if note not in self.notes:  # NOTE: a composition may ask for the same value more than once
+                self.notes.append(note)
         return value
 
     def known_shape(self, index: int, col: int, what: str) -> tuple[int, ...]:

@@ -204,7 +204,7 @@ class Perturbation:
         if self.dtype == "float64":  # NOTE: 0.1 as written is within a unit of float64(0.1), which way unknown
             return self.result(value, 1.0)
         # NOTE: amplified by STEP/unit like every other rounding, and divided back out in error_estimates.
-        return value + (value.astype(self.dtype).astype(np.float64) - value) * (STEP / unit_roundoff(self.dtype))
+        return _infinities_kept(value, value + (value.astype(self.dtype).astype(np.float64) - value) * (STEP / unit_roundoff(self.dtype)))
 
     def result(self, value: np.ndarray, roundings: float, magnitude: np.ndarray | None = None, whole_exact: bool = True) -> np.ndarray:
         """``value`` moved by ``roundings`` units of ``magnitude``: its own size, or for a sum the size of its partial sums.
@@ -219,7 +219,13 @@ class Perturbation:
         exact = (value == np.rint(value)) & (magnitude < self.exact_below) & whole_exact  # NOTE: rint is round(x, 0), without its wrapper
         # NOTE: rng.choice((-1.0, 1.0), size) draws these same signs (the same integers), at four times the cost
         signs = np.where(exact, 0.0, _SIGNS[self.rng.integers(0, 2, size=np.shape(value), dtype=np.int64)])
-        return value + STEP * roundings * signs * magnitude
+        return _infinities_kept(value, value + STEP * roundings * signs * magnitude)
+
+
+def _infinities_kept(value: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """``moved``, but ±inf where ``value`` is: infinity is exact (a masked reduction's fill), and moved it would be nan."""
+    infinite = np.isinf(value)
+    return np.where(infinite, value, moved) if infinite.any() else moved
 
 
 def roundings(problem: Problem, index: int) -> float:
