@@ -16,8 +16,8 @@ from verifygrad.cases.problem import Overrides, prepare
 from verifygrad.cases.second_order import hessian_key
 from verifygrad.engines import EngineResult, run_engine
 from verifygrad.engines.fd_second_order import second_derivative
-from verifygrad.process import limits
 from verifygrad.frontends.cli import main
+from verifygrad.process import limits
 from verifygrad.reports.json_report import REPORT_SCHEMA
 from verifygrad.verdict.judge import check_case
 from verifygrad.verdict.symmetry import asymmetries
