@@ -47,3 +47,40 @@ def test_cross_entropy_with_probabilities_weight_and_label_smoothing(engine: str
     value = float((-(w * smoothed * np.log(p)).sum(1)).mean())
     grad = ((w * smoothed).sum(1, keepdims=True) * p - w * smoothed) / 3
     assert_closed_form(engine, "F.cross_entropy(x, q, weight=w, label_smoothing=0.3)", {"x": X, "q": q, "w": w}, value, {"x": grad})
+
+
+def attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, kept: np.ndarray, added: np.ndarray, g: np.ndarray) -> tuple:
+    """softmax over the kept keys of q k^T / sqrt(d) + added, times v (0 where no key is kept), and the gradients of
+    <out, g>: dP = g v^T, dS = P (dP - sum(P dP)), dq = dS k / sqrt(d), dk = dS^T q / sqrt(d), dv = P^T g, d added = dS."""
+    s = q @ k.swapaxes(-1, -2) / np.sqrt(q.shape[-1]) + added
+    e = np.where(kept, np.exp(s - np.where(kept, s, s.min()).max(-1, keepdims=True)), 0.0)
+    total = e.sum(-1, keepdims=True)
+    p = e / np.where(total == 0, 1.0, total)
+    dp = g @ v.swapaxes(-1, -2)
+    ds = p * (dp - (p * dp).sum(-1, keepdims=True))
+    return p @ v, ds @ k / np.sqrt(q.shape[-1]), ds.swapaxes(-1, -2) @ q / np.sqrt(q.shape[-1]), p.swapaxes(-1, -2) @ g, ds
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_attention_with_a_boolean_mask(engine: str) -> None:
+    """attn_mask written as a comparison is boolean: key j counts for query i where it is true; query 1 keeps no key
+    and gives 0, as torch."""
+    q, k, v = RNG.normal(size=(3, 2)), RNG.normal(size=(4, 2)), RNG.normal(size=(4, 2))
+    m = np.array([[1.0, -1.0, 1.0, 1.0], [-1.0, -1.0, -1.0, -1.0], [-1.0, 1.0, 1.0, -1.0]])
+    g = np.arange(1.0, 7.0).reshape(3, 2) / 4
+    out, dq, dk, dv, _ = attention(q, k, v, m > 0, np.zeros((3, 4)), g)
+    expr = "(F.scaled_dot_product_attention(q, k, v, attn_mask=m > 0) * g).sum()"
+    assert_closed_form(engine, expr, {"q": q, "k": k, "v": v, "m": m, "g": g}, float((out * g).sum()), {"q": dq, "k": dk, "v": dv})
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "sympy"])  # NOTE: fd cannot nudge a -inf entry of the mask
+def test_attention_with_an_additive_mask(engine: str) -> None:
+    """A float attn_mask is added to the scores (and takes their gradient); a -inf entry drops its key."""
+    q, k, v = RNG.normal(size=(2, 3, 2)), RNG.normal(size=(2, 4, 2)), RNG.normal(size=(2, 4, 2))
+    m = RNG.normal(size=(3, 4))
+    m[0, 2] = -np.inf
+    g = np.arange(1.0, 13.0).reshape(2, 3, 2) / 4
+    out, dq, dk, dv, ds = attention(q, k, v, np.isfinite(m), np.where(np.isfinite(m), m, 0.0), g)
+    dm = np.where(np.isfinite(m), ds.sum(0), 0.0)
+    expr = "(F.scaled_dot_product_attention(q, k, v, attn_mask=m) * g).sum()"
+    assert_closed_form(engine, expr, {"q": q, "k": k, "v": v, "m": m, "g": g}, float((out * g).sum()), {"q": dq, "k": dk, "v": dv, "m": dm})

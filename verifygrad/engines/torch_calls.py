@@ -8,6 +8,7 @@ argument (``torch.norm(x, 1)`` read as a norm along dim 1) shows as a disagreeme
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ import torch
 
 from verifygrad.errors import excerpt, visible
 from verifygrad.language.parse import FUNCTIONS, METHOD, Argument, LibraryCall, Program
+from verifygrad.language.spellings.compose import COMPARISONS
 from verifygrad.language.spellings.linalg import SIGNED_PARTS
 
 MODULES: dict[str, Any] = {
@@ -52,6 +54,9 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "cov": ((9, "fweights", LONG),), "native_dropout_backward": ((1, "mask", BOOL),),
     "masked_select": ((1, "mask", BOOL),), "masked_scatter": ((1, "mask", BOOL),),
 }  # fmt: skip
+# Arguments (position, keyword) torch reads by their dtype (a boolean mask keeps, a float one is added): boolean where
+# written as a comparison. NOTE: the call so typed is the torch engine's own; the program keeps ("node", i).
+COMPARED = {"scaled_dot_product_attention": (3, "attn_mask")}
 # Keywords torch.masked takes as boolean masks, whatever the function.
 MASK_KEYWORDS = {"torch.masked": frozenset({"mask", "input_mask", "other_mask"})}
 # Methods whose arguments sit elsewhere than the function's: x.where(condition, y) against torch.where(condition, x, y).
@@ -77,10 +82,24 @@ def torch_calls(program: Program) -> dict[int, LibraryCall]:
     """The calls torch evaluates itself, by the node of verifygrad's reading: torch's spellings, and the methods of a torch program."""
     wanted = set(MODULES) if program.library == "torch" else set(MODULES) - {METHOD}
     return {
-        call.out: call
+        call.out: _compared(call, program)
         for call in program.calls
         if call.namespace in wanted and not call.identity and (call.namespace, call.name) in TORCH_FUNCTIONS and not read_not_written(call)
     }
+
+
+def _compared(call: LibraryCall, program: Program) -> LibraryCall:
+    """The call with the arguments torch reads by their dtype (COMPARED) boolean where written as a comparison."""
+    if call.name not in COMPARED:
+        return call
+    position, keyword = COMPARED[call.name]
+
+    def typed(argument: Argument) -> Argument:
+        kind, value = argument
+        return (BOOL, value) if kind == "node" and program.nodes[value].spelling in COMPARISONS else argument
+
+    args = tuple(typed(a) if k == position else a for k, a in enumerate(call.args))
+    return dataclasses.replace(call, args=args, keywords=tuple((key, typed(a) if key == keyword else a) for key, a in call.keywords))
 
 
 def read_not_written(call: LibraryCall) -> bool:
@@ -97,6 +116,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
         kind, value = given
         if kind == "dtype":
             return getattr(torch, value)
+        if kind == BOOL:
+            return values[value].detach() != 0
         return values[value] if kind == "node" else [values[i] for i in value] if kind == "nodes" else value
 
     function = TORCH_FUNCTIONS[(call.namespace, call.name)]

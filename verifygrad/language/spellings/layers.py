@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import NO_TENSOR, PART, Call, Graph, along, nested_tuple, part_index, spelling, whole_numbers
+from verifygrad.language.spellings.compose import COMPARISONS, NO_TENSOR, PART, Call, Graph, along, nested_tuple, part_index, spelling, whole_numbers
 from verifygrad.language.syntax import ExprError, Function
 
 
@@ -191,27 +191,49 @@ def _native(compose: Callable[[Call], int], order: tuple[int, ...], literals: Ca
 
 def _attention(call: Call) -> int:
     """F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
-    softmax(q k^T * scale) v along the last dim, scale 1/sqrt(q's last size); is_causal keeps key j for query i where
-    j <= i (as torch's lower triangle of ones), the rest weighs 0."""
-    g, (q, k, v) = call.graph, call.tensors
+    softmax(q k^T * scale + mask) v along the last dim, scale 1/sqrt(q's last size). A boolean attn_mask (written as a
+    comparison: a case's tensors are floats) keeps key j for query i where it is true; any other is added to the
+    scores (its -inf entries drop the key); is_causal keeps j <= i. A query with no key kept gives 0, as torch."""
+    g, (q, k, v) = call.graph, call.tensors[:3]
     if call.number("dropout_p", 0.0) != 0:
         raise ExprError(f"not supported: {g.name}() with dropout_p > 0 draws an unseeded random mask; give dropout_p=0.0", g.col)
-    if call.tensor("attn_mask", 3) is not None or call.flag("enable_gqa", False):
-        raise ExprError(f"not supported yet: {g.name}() with attn_mask or enable_gqa", g.col)
+    if call.flag("enable_gqa", False):
+        raise ExprError(f"not supported yet: {g.name}() with enable_gqa", g.col)
+    mask = call.tensor("attn_mask", 3)
+    if mask is not None and call.flag("is_causal", False):
+        raise ExprError(f"{g.name}(): attn_mask and is_causal=True together, which torch refuses", g.col)
     q_shape, k_shape = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (q, k))
     given = call.params.get("scale")
     scale = 1 / math.sqrt(q_shape[-1]) if given is None or (isinstance(given, ast.Constant) and given.value is None) else call.number("scale", 1.0)
     scores = g.scale(g.op("matmul", q, g.op("transpose", k, dim0=-2, dim1=-1)), scale)
-    if not call.flag("is_causal", False):
+    shape = (*np.broadcast_shapes(q_shape[:-2], k_shape[:-2]), q_shape[-2], k_shape[-2])
+    if call.flag("is_causal", False):
+        kept = np.broadcast_to(np.tril(np.ones(shape[-2:])), shape)
+        kept_node = g.const(kept)
+    elif mask is None:
         return g.op("matmul", g.op("exp", g.op("sub", scores, g.reduce("logsumexp", scores, -1, keepdim=True))), v)
+    else:
+        value = g.builder.known_value(mask, g.col, f"the attn_mask of {g.name}()")
+        shape = np.broadcast_shapes(shape, value.shape)
+        if g.builder.nodes[mask].spelling in COMPARISONS:
+            # NOTE: the mask's own node is the condition: a mask no node reads would drop torch's own call of this one
+            kept, kept_node = np.broadcast_to(value != 0, shape), g.op("gt", g.op("abs", mask), g.const(0.0))
+        else:
+            kept = np.broadcast_to(value != -np.inf, shape)
+            kept_node = g.const(kept.astype(np.float64))
+            scores = g.op("add", scores, g.op("select", kept_node, mask))
+            if np.all(kept):
+                return g.op("matmul", g.op("exp", g.op("sub", scores, g.reduce("logsumexp", scores, -1, keepdim=True))), v)
     # NOTE: a dropped score is left out of the sum (select), never set to -inf: an infinite or huge constant makes the
     # error budget's perturbed re-runs meaningless. The shift (logsumexp of the kept scores and 0s, at least the largest
-    # kept, so no exp overflows) takes no gradient: it cancels.
-    kept = g.const(np.tril(np.ones((q_shape[-2], k_shape[-2]))))
-    shift = g.reduce("logsumexp", g.op("select", kept, g.op("stop_gradient", scores)), -1, keepdim=True)
-    exps = g.op("select", kept, g.op("exp", g.op("sub", scores, shift)))
-    weights = g.op("div", exps, g.reduce("sum", exps, -1, keepdim=True))
-    return g.op("matmul", weights, v)
+    # kept, so no exp overflows) takes no gradient: it cancels. A row with nothing kept divides 0 by 1.
+    shift = g.reduce("logsumexp", g.op("select", kept_node, g.op("stop_gradient", scores)), -1, keepdim=True)
+    exps = g.op("select", kept_node, g.op("exp", g.op("sub", scores, shift)))
+    total = g.reduce("sum", exps, -1, keepdim=True)
+    empty = ~kept.any(-1, keepdims=True)
+    if np.any(empty):
+        total = g.op("add", total, g.const(empty.astype(np.float64)))
+    return g.op("matmul", g.op("div", exps, total), v)
 
 
 _NORM = ("weight", "bias", "eps")
@@ -242,7 +264,7 @@ SPELLINGS: dict[str, Function] = {
     "group_norm": spelling(_group_norm, (1, 3), keywords=("num_groups", *_NORM)),
     "embedding": spelling(_embedding, (2, 2)),
     "native_dropout_backward": spelling(_dropout_backward, (2, 2), ("scale",)),
-    "scaled_dot_product_attention": spelling(_attention, (3, 3), keywords=("attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")),
+    "scaled_dot_product_attention": spelling(_attention, (3, 4), keywords=("attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")),
     **{name: spelling(_dropout, (1, 1), keywords=("p", "training", "inplace")) for name in DROPOUTS},
 }  # fmt: skip
 NATIVE = frozenset({"native_layer_norm", "native_group_norm", "native_batch_norm", "_native_batch_norm_legit", "_batch_norm_with_update"})
