@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.helpers import assert_closed_form
+from tests.helpers import assert_closed_form, make_problem
+from verifygrad.language.syntax import ExprError
 
 RNG = np.random.default_rng(2172)
 X = RNG.normal(size=(3, 4))
@@ -84,3 +85,47 @@ def test_attention_with_an_additive_mask(engine: str) -> None:
     dm = np.where(np.isfinite(m), ds.sum(0), 0.0)
     expr = "(F.scaled_dot_product_attention(q, k, v, attn_mask=m) * g).sum()"
     assert_closed_form(engine, expr, {"q": q, "k": k, "v": v, "m": m, "g": g}, float((out * g).sum()), {"q": dq, "k": dk, "v": dv, "m": dm})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lu_of_a_2x2_matrix_with_a_row_swap(engine: str) -> None:
+    """A = [[a, b], [c, d]] with |c| > |a|: LAPACK swaps the rows (pivots [2, 2]); L = [[1, 0], [a/c, 1]],
+    U = [[c, d], [0, b - a d / c]]; lu_factor packs them as [[c, d], [a/c, b - a d / c]]."""
+    a, b, c, d = 0.5, -1.2, 2.0, 0.3
+    x = np.array([[a, b], [c, d]])
+    w = np.array([[1.0, 2.0], [3.0, 4.0]]) / 5
+    v = np.array([[0.5, -1.0], [2.0, 1.5]])
+    packed = np.array([[c, d], [a / c, b - a * d / c]])
+    value = w[0, 0] + w[1, 1] + w[1, 0] * a / c + (v[0, 0] * c + v[0, 1] * d + v[1, 1] * (b - a * d / c)) + (packed * w).sum()
+    grad_l = np.array([[w[1, 0] / c, 0.0], [-w[1, 0] * a / c**2, 0.0]])
+    grad_u = np.array([[-v[1, 1] * d / c, v[1, 1]], [v[0, 0] + v[1, 1] * a * d / c**2, v[0, 1] - v[1, 1] * a / c]])
+    grad_packed = np.array([[w[1, 0] / c - w[1, 1] * d / c, w[1, 1]], [w[0, 0] - w[1, 0] * a / c**2 + w[1, 1] * a * d / c**2, w[0, 1] - w[1, 1] * a / c]])
+    expr = "(torch.linalg.lu(x)[1] * w).sum() + (torch.linalg.lu(x).U * v).sum() + (torch.linalg.lu_factor(x)[0] * w).sum()"
+    assert_closed_form(engine, expr, {"x": x, "w": w, "v": v}, value, {"x": grad_l + grad_u + grad_packed})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("shape", [(2, 3, 3), (4, 3), (2, 4)])
+def test_lu_factors_multiply_back_to_the_matrix(engine: str, shape: tuple[int, ...]) -> None:
+    """P L U is A itself (P fixed): its value is A and the gradient of <P L U, W> is W, for a stack, a tall and a
+    wide matrix; the pivots are the 1-based rows LAPACK swapped in."""
+    x = RNG.normal(size=shape)
+    w = np.arange(1.0, x.size + 1).reshape(shape) / 7
+    expr = "((torch.linalg.lu(x)[0] @ torch.linalg.lu(x)[1] @ torch.linalg.lu(x)[2]) * w).sum()"
+    assert_closed_form(engine, expr, {"x": x, "w": w}, float((x * w).sum()), {"x": w})
+
+
+def test_lu_pivots_are_lapacks_row_swaps() -> None:
+    """Column 0's largest |entry| is row 3 (pivot 3), then row 3 of what is left (the original row 1): pivots [3, 3, 3]."""
+    x = np.array([[1.0, 2.0, 0.5], [2.0, 1.0, 4.0], [-4.0, 0.5, 1.0]])
+    out = make_problem("torch.linalg.lu_factor(x)[1]", x=x)
+    from verifygrad.engines import run_engine
+
+    assert run_engine("numpy", out).value.tolist() == [3.0, 3.0, 3.0]
+
+
+def test_lu_refuses_a_tie_for_a_pivot_and_pivot_false() -> None:
+    with pytest.raises(ExprError, match=r"a tie for the pivot of column 0"):
+        make_problem("torch.linalg.lu(x)[1]", x=np.array([[1.0, 2.0], [-1.0, 3.0]]))
+    with pytest.raises(ExprError, match=r"pivot=False"):
+        make_problem("torch.linalg.lu(x, pivot=False)[1]", x=X[:, :3])
