@@ -129,3 +129,41 @@ def test_lu_refuses_a_tie_for_a_pivot_and_pivot_false() -> None:
         make_problem("torch.linalg.lu(x)[1]", x=np.array([[1.0, 2.0], [-1.0, 3.0]]))
     with pytest.raises(ExprError, match=r"pivot=False"):
         make_problem("torch.linalg.lu(x, pivot=False)[1]", x=X[:, :3])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_mode_of_distinct_elements_is_the_smallest(engine: str) -> None:
+    """Every element of each row differs: each appears once, and torch's mode is the smallest of them, its gradient
+    the row's argmin; along dim 0 with keepdim, the smallest of each column."""
+    w = np.array([1.0, 2.0, 3.0])
+    v = np.array([[0.5, -1.0, 2.0, 1.5]])
+    rows, columns = X.argmin(1), X.argmin(0)
+    grad = np.zeros_like(X)
+    grad[range(3), rows] += w
+    grad[columns, range(4)] += v[0]
+    value = float((X.min(1) * w).sum() + (X.min(0) * v[0]).sum())
+    expr = "(torch.mode(x)[0] * w).sum() + (torch.mode(x, 0, True).values * v).sum()"
+    assert_closed_form(engine, expr, {"x": X, "w": w, "v": v}, value, {"x": grad})
+
+
+def test_mode_of_repeated_values_as_torch_picks_it() -> None:
+    """The most frequent value (the smallest of those equally frequent) at its last position: [2, 2, 1, 1, 3] gives 1
+    at 3; [5, 4, 4, 5, 4] gives 4 at 4."""
+    from verifygrad.engines import run_engine
+
+    x = np.array([[2.0, 2.0, 1.0, 1.0, 3.0], [5.0, 4.0, 4.0, 5.0, 4.0]])
+    assert run_engine("numpy", make_problem("torch.mode(x)[0]", x=x)).value.tolist() == [1.0, 4.0]
+    assert run_engine("numpy", make_problem("torch.mode(x)[1]", x=x)).value.tolist() == [3.0, 4.0]
+
+
+def test_a_repeated_mode_is_reported_as_a_tie() -> None:
+    """Where the mode repeats, changing one copy changes which value is the mode: a kink named in the report."""
+    from verifygrad.cases.load import load_mapping
+    from verifygrad.verdict.judge import check_case
+    from verifygrad.verdict.outcome import PASSED
+
+    inputs = {"t": [[1.0, 3.0, 3.0, 2.0, 0.5]]}
+    cases, _ = load_mapping({"name": "tie", "expr": "torch.mode(t)[0].sum()", "inputs": inputs, "wrt": ["t"]}, "ties.yaml")
+    outcome = check_case(cases[0])
+    assert outcome.verdict == PASSED, outcome.reasons
+    assert "`mode` at a tie between the two arguments" in " ".join(outcome.reasons)
