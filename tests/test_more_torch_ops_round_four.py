@@ -167,3 +167,72 @@ def test_a_repeated_mode_is_reported_as_a_tie() -> None:
     outcome = check_case(cases[0])
     assert outcome.verdict == PASSED, outcome.reasons
     assert "`mode` at a tie between the two arguments" in " ".join(outcome.reasons)
+
+
+def test_affine_grid_is_theta_times_the_base_positions() -> None:
+    """size (1, 1, 2, 3) without align_corners: x at -2/3, 0, 2/3 and y at -1/2, 1/2 (the pixel centres); each grid
+    point theta @ (x, y, 1), so the gradient of <grid, W> is sum over points of W[i, j] (x_j, y_i, 1)^T."""
+    theta = RNG.normal(size=(1, 2, 3))
+    w = np.arange(1.0, 13.0).reshape(1, 2, 3, 2) / 6
+    xs, ys = np.array([-2 / 3, 0.0, 2 / 3]), np.array([-0.5, 0.5])
+    base = np.array([[[x, y, 1.0] for x in xs] for y in ys])  # (2, 3, 3)
+    grid = base @ theta[0].T
+    grad = np.einsum("ijk,ijl->kl", w[0], base)[None]
+    expr = "(F.affine_grid(t, [1, 1, 2, 3], align_corners=False) * w).sum()"
+    for engine in ENGINES:
+        assert_closed_form(engine, expr, {"t": theta, "w": w}, float((grid * w[0]).sum()), {"t": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_grid_sample_bilinear_inside_and_with_each_padding(engine: str) -> None:
+    """x = [[a, b], [c, d]] read at one point. align_corners: p = (g + 1) / 2 per axis, the bilinear value
+    a (1-px)(1-py) + b px (1-py) + c (1-px) py + d px py. border: a point past the right edge reads the edge (no
+    gradient along x). reflection (align_corners): px = 1.5 folds back to 0.5, its derivative negated."""
+    a, b, c, d = 0.5, -1.2, 2.0, 0.3
+    x = np.array([[[[a, b], [c, d]]]])
+    inside, past, folded = np.array([[[[0.2, -0.4]]]]), np.array([[[[1.4, 0.6]]]]), np.array([[[[2.0, -0.2]]]])
+
+    def bilinear(px: float, py: float) -> tuple[float, float, float, np.ndarray]:
+        value = a * (1 - px) * (1 - py) + b * px * (1 - py) + c * (1 - px) * py + d * px * py
+        dpx, dpy = (b - a) * (1 - py) + (d - c) * py, (c - a) * (1 - px) + (d - b) * px
+        return value, dpx, dpy, np.array([[(1 - px) * (1 - py), px * (1 - py)], [(1 - px) * py, px * py]])
+
+    v1, dx1, dy1, w1 = bilinear(0.6, 0.3)
+    v2, _, dy2, w2 = bilinear(1.0, 0.8)
+    v3, dx3, dy3, w3 = bilinear(0.5, 0.4)
+    value = v1 + 2 * v2 + 3 * v3
+    grads = {"x": (w1 + 2 * w2 + 3 * w3)[None, None], "p": np.array([[[[0.5 * dx1, 0.5 * dy1]]]]), "q": np.array([[[[0.0, 2 * 0.5 * dy2]]]]),
+             "r": np.array([[[[-3 * 0.5 * dx3, 3 * 0.5 * dy3]]]])}  # fmt: skip
+    expr = ("F.grid_sample(x, p, align_corners=True).sum() + 2 * F.grid_sample(x, q, padding_mode='border', align_corners=True).sum()"
+            " + 3 * F.grid_sample(x, r, padding_mode='reflection', align_corners=True).sum()")  # fmt: skip
+    assert_closed_form(engine, expr, {"x": x, "p": inside, "q": past, "r": folded}, value, grads)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_grid_sample_zeros_padding_and_nearest(engine: str) -> None:
+    """Without align_corners px = ((g + 1) W - 1) / 2: g = -0.9 gives px = -0.35, so the left corners lie outside and
+    read 0: the value is 0.65 of the right column's bilinear mix. nearest reads the nearest pixel (no grid gradient)."""
+    x = np.arange(1.0, 7.0).reshape(1, 1, 2, 3) / 4
+    p = np.array([[[[-0.9, 0.0]]]])  # px = -0.35 (W = 3), py = 0.5 (H = 2)
+    n = np.array([[[[0.5, -0.6]]]])  # px = 1.75 -> 2, py = -0.1 -> 0
+    fx, fy = 0.65, 0.5
+    value = fx * ((1 - fy) * x[0, 0, 0, 0] + fy * x[0, 0, 1, 0]) + x[0, 0, 0, 2]
+    grad_x = np.zeros_like(x)
+    grad_x[0, 0, 0, 0], grad_x[0, 0, 1, 0], grad_x[0, 0, 0, 2] = fx * (1 - fy), fx * fy, 1.0
+    dpx = (1 - fy) * x[0, 0, 0, 0] + fy * x[0, 0, 1, 0]  # d value / d px: the outside corners read 0
+    dpy = fx * (x[0, 0, 1, 0] - x[0, 0, 0, 0])
+    grads = {"x": grad_x, "p": np.array([[[[1.5 * dpx, 1.0 * dpy]]]]), "n": np.zeros((1, 1, 1, 2))}
+    expr = "F.grid_sample(x, p, align_corners=False).sum() + F.grid_sample(x, n, mode='nearest', align_corners=False).sum()"
+    assert_closed_form(engine, expr, {"x": x, "p": p, "n": n}, float(value), grads)
+
+
+def test_a_grid_point_on_a_cell_edge_is_a_kink() -> None:
+    from verifygrad.cases.load import load_mapping
+    from verifygrad.verdict.judge import check_case
+    from verifygrad.verdict.outcome import PASSED
+
+    inputs = {"x": [[[[0.5, -1.2, 2.0], [1.5, 0.3, -0.7]]]], "p": [[[[0.0, 0.3]]]]}  # align_corners: px = 1, an edge
+    cases, _ = load_mapping({"name": "edge", "expr": "F.grid_sample(x, p, align_corners=True).sum()", "inputs": inputs, "wrt": ["x", "p"]}, "edge.yaml")
+    outcome = check_case(cases[0])
+    assert outcome.verdict == PASSED, outcome.reasons
+    assert "`grid_sample` at " in " ".join(outcome.reasons)
