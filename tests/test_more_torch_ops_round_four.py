@@ -236,3 +236,22 @@ def test_a_grid_point_on_a_cell_edge_is_a_kink() -> None:
     outcome = check_case(cases[0])
     assert outcome.verdict == PASSED, outcome.reasons
     assert "`grid_sample` at " in " ".join(outcome.reasons)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_householder_product_and_ormqr_of_one_reflector(engine: str) -> None:
+    """A = [[a0], [a1]], tau = [t]: v = (1, a1) (a0 is not read), Q = I - t v v^T; householder_product is Q's first
+    column (1 - t, -t a1); ormqr(A, tau, C) is Q C = C - t v (c0 + a1 c1); left=False, C Q = C - t (C v) v^T."""
+    a1, t = -0.7, 0.6
+    x, tau, c, d = np.array([[0.4], [a1]]), np.array([t]), np.array([[1.5], [-0.5]]), np.array([[0.2, 0.9]])
+    w, u, z = np.array([[2.0], [3.0]]), np.array([[1.0], [-2.0]]), np.array([[0.5, 1.5]])
+    v = np.array([1.0, a1])
+    vc, dv = c[0, 0] + a1 * c[1, 0], d[0, 0] + a1 * d[0, 1]
+    value = w[0, 0] * (1 - t) - w[1, 0] * t * a1 + (u[:, 0] * (c[:, 0] - t * v * vc)).sum() + (z[0] * (d[0] - t * dv * v)).sum()
+    uv, zv = u[0, 0] + a1 * u[1, 0], z[0, 0] + a1 * z[0, 1]
+    grad_t = -w[0, 0] - w[1, 0] * a1 - uv * vc - zv * dv
+    # d/da1 of -t (u . v)(v . c) and -t (d . v)(z . v): v1 = a1 appears in both dot products
+    grad_a1 = -w[1, 0] * t - t * (u[1, 0] * vc + uv * c[1, 0]) - t * (d[0, 1] * zv + dv * z[0, 1])
+    grads = {"x": np.array([[0.0], [grad_a1]]), "tau": np.array([grad_t]), "c": (u[:, 0] - t * uv * v)[:, None], "d": (z[0] - t * zv * v)[None]}
+    expr = "(torch.linalg.householder_product(x, tau) * w).sum() + (torch.ormqr(x, tau, c) * u).sum() + (torch.ormqr(x, tau, d, left=False) * z).sum()"
+    assert_closed_form(engine, expr, {"x": x, "tau": tau, "c": c, "d": d, "w": w, "u": u, "z": z}, float(value), grads)

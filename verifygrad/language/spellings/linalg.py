@@ -556,6 +556,41 @@ def _lu_factor(call: Call) -> int:
     return g.op("add", g.op("tril", lower, k=-1), upper)
 
 
+def _householder_q(call: Call, a: int, tau: int) -> int:
+    """Q = H_1 ... H_k (m, m) of each matrix of a stack, H_i = I - tau_i v_i v_i^T, v_i column i of A below the diagonal
+    with 1 on it (LAPACK's reflectors: the rest of A is not read, so it takes no gradient)."""
+    g = call.graph
+    m, n = _shape(call, a)[-2:]
+    k = g.builder.known_shape(tau, g.col, f"{g.name}()")[-1]
+    if k > min(m, n):
+        raise ExprError(f"{g.name}(): tau has {k} scalars, more than the {min(m, n)} reflectors of a {m} x {n} A", g.col)
+    vectors = g.op("add", g.op("tril", a, k=-1), g.const(np.eye(m, n)))
+    q = None
+    for i in range(k):
+        v = g.op("index", vectors, key=(Ellipsis, slice(None), slice(i, i + 1)))
+        scale = g.op("expand_dims", g.op("expand_dims", g.op("index", tau, key=(Ellipsis, i)), dim=-1), dim=-1)
+        h = g.op("sub", g.const(np.eye(m)), g.op("mul", scale, g.op("matmul", v, _transposed(g, v))))
+        q = h if q is None else g.op("matmul", q, h)
+    return q if q is not None else g.op("add", g.op("mul", g.op("matmul", a, _transposed(g, a)), g.const(0.0)), g.const(np.eye(m)))
+
+
+def _householder_product(call: Call) -> int:
+    """torch.linalg.householder_product(A, tau), torch.orgqr: the first n columns of Q = H_1 ... H_k."""
+    g, (a, tau) = call.graph, call.tensors
+    n = _shape(call, a)[-1]
+    return g.op("index", _householder_q(call, a, tau), key=(Ellipsis, slice(None), slice(0, n)))
+
+
+def _ormqr(call: Call) -> int:
+    """torch.ormqr(A, tau, C, left=True, transpose=False): Q C, Q^T C, C Q or C Q^T, Q = H_1 ... H_k the full (m, m)
+    product of A's reflectors."""
+    g, (a, tau, c) = call.graph, call.tensors
+    q = _householder_q(call, a, tau)
+    if call.flag("transpose", False):
+        q = _transposed(g, q)
+    return g.op("matmul", q, c) if call.flag("left", True) else g.op("matmul", c, q)
+
+
 def _kron(call: Call) -> int:
     """torch.kron(a, b), np.kron: the Kronecker product, block (i, j, ...) being a[i, j, ...] * b; the shorter shape
     padded with leading 1s."""
@@ -779,6 +814,9 @@ SPELLINGS: dict[str, Function] = {
     "renorm": spelling(_renorm, (1, 1), keywords=("p", "dim", "maxnorm")),
     "kron": spelling(_kron, (2, 2)),
     "lu_solve": spelling(_lu_solve, (3, 3)),
+    "householder_product": spelling(_householder_product, (2, 2)),
+    "orgqr": spelling(_householder_product, (2, 2)),
+    "ormqr": spelling(_ormqr, (3, 3), keywords=("left", "transpose")),
     "linalg.lu": spelling(_lu, (1, 1), keywords=("pivot", PART)),
     "linalg.lu_factor": spelling(_lu_factor, (1, 1), keywords=("pivot", PART)),
     "linalg.lu_factor_ex": spelling(_lu_factor, (1, 1), keywords=("pivot", "check_errors", PART)),
