@@ -255,3 +255,30 @@ def test_householder_product_and_ormqr_of_one_reflector(engine: str) -> None:
     grads = {"x": np.array([[0.0], [grad_a1]]), "tau": np.array([grad_t]), "c": (u[:, 0] - t * uv * v)[:, None], "d": (z[0] - t * zv * v)[None]}
     expr = "(torch.linalg.householder_product(x, tau) * w).sum() + (torch.ormqr(x, tau, c) * u).sum() + (torch.ormqr(x, tau, d, left=False) * z).sum()"
     assert_closed_form(engine, expr, {"x": x, "tau": tau, "c": c, "d": d, "w": w, "u": u, "z": z}, float(value), grads)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_embedding_bag_sum_mean_max_with_offsets_and_padding(engine: str) -> None:
+    """indices [1, 3, 2, 3, 0] with offsets [0, 2, 2]: bags {1, 3}, {} and {2, 3, 0}. sum with per-sample weights p:
+    p0 W1 + p1 W3, 0, p2 W2 + p3 W3 + p4 W0; mean with padding_idx 3: W1, 0, (W2 + W0) / 2; max of the 2-D input
+    [[0, 2], [1, 2]]: the elementwise max of rows 0 and 2, of rows 1 and 2."""
+    w = np.vstack([X, RNG.normal(size=(1, 4))])  # 4 rows of 4
+    p = np.array([0.5, -1.0, 2.0, 1.5, 0.3])
+    u = np.arange(1.0, 13.0).reshape(3, 4) / 6
+    summed = np.stack([p[0] * w[1] + p[1] * w[3], np.zeros(4), p[2] * w[2] + p[3] * w[3] + p[4] * w[0]])
+    mean = np.stack([w[1], np.zeros(4), (w[2] + w[0]) / 2])
+    top = np.stack([np.maximum(w[0], w[2]), np.maximum(w[1], w[2])])
+    value = float((summed * u).sum() + (mean * u).sum() + top.sum())
+    grad_w = np.zeros_like(w)
+    grad_w[1] += p[0] * u[0] + u[0]
+    grad_w[3] += p[1] * u[0] + p[3] * u[2]
+    grad_w[2] += p[2] * u[2] + u[2] / 2
+    grad_w[0] += p[4] * u[2] + u[2] / 2
+    for a, b in [(0, 2), (1, 2)]:
+        grad_w[a] += w[a] > w[b]
+        grad_w[b] += w[b] > w[a]
+    grad_p = np.array([(w[1] * u[0]).sum(), (w[3] * u[0]).sum(), (w[2] * u[2]).sum(), (w[3] * u[2]).sum(), (w[0] * u[2]).sum()])
+    i, offsets, j = np.array([1.0, 3.0, 2.0, 3.0, 0.0]), np.array([0.0, 2.0, 2.0]), np.array([[0.0, 2.0], [1.0, 2.0]])
+    expr = ("(F.embedding_bag(i, w, offsets, mode='sum', per_sample_weights=p) * u).sum()"
+            " + (F.embedding_bag(i, w, offsets, padding_idx=3) * u).sum() + F.embedding_bag(j, w, mode='max').sum()")  # fmt: skip
+    assert_closed_form(engine, expr, {"i": i, "w": w, "offsets": offsets, "p": p, "u": u, "j": j}, value, {"w": grad_w, "p": grad_p})

@@ -47,6 +47,7 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "multi_margin_loss": ((1, "target", LONG),),
     "multilabel_margin_loss": ((1, "target", LONG),), "gather": ((2, "index", LONG),), "take_along_dim": ((1, "indices", LONG),),
     "index_select": ((2, "index", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
+    "embedding_bag": ((0, "input", LONG), (2, "offsets", LONG)),
     "scatter": ((2, "index", LONG),), "scatter_add": ((2, "index", LONG),), "scatter_reduce": ((2, "index", LONG),), "index_reduce": ((2, "index", LONG),),
     "index_add": ((2, "index", LONG),), "index_copy": ((2, "index", LONG),), "index_fill": ((2, "index", LONG),),
     "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),),

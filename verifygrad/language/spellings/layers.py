@@ -160,6 +160,52 @@ def _embedding(call: Call) -> int:
     return g.op("index", call.tensors[1], key=along(0, nested_tuple(positions)))
 
 
+def _embedding_bag(call: Call) -> int:
+    """F.embedding_bag(input, weight, offsets=None, ..., mode='mean', per_sample_weights=None, include_last_offset=False,
+    padding_idx=None): per bag (a row of a 2-D input, or the run of a 1-D input from one offset to the next), the sum,
+    mean or max of the weight rows it names, padding_idx's left out; an empty bag gives 0s, as torch. The bags and rows
+    are fixed at the case's values."""
+    g, (indices, weight) = call.graph, call.tensors[:2]
+    mode = call.choice("mode", ("sum", "mean", "max"), "mean")
+    if call.params.get("max_norm") is not None and getattr(call.params["max_norm"], "value", 0) is not None:
+        raise ExprError(f"not supported: {g.name}(max_norm=...) renormalizes weight in place", g.col)
+    if call.flag("scale_grad_by_freq", False):
+        raise ExprError(f"not supported: {g.name}(scale_grad_by_freq=True) scales the gradient, not the function", g.col)
+    rows, dim = g.builder.known_shape(weight, g.col, f"the weight of {g.name}()")
+    positions = whole_numbers(g.builder.known_value(indices, g.col, f"the indices of {g.name}()"), f"the indices of {g.name}()", g.col)
+    offsets = call.tensor("offsets", 2)
+    if positions.ndim == 2:
+        starts = list(range(0, positions.size, positions.shape[1])) if positions.shape[1] else [0] * positions.shape[0]
+    else:
+        if offsets is None:
+            raise ExprError(f"{g.name}() of a 1-D input needs offsets", g.col)
+        starts = whole_numbers(g.builder.known_value(offsets, g.col, f"the offsets of {g.name}()"), f"the offsets of {g.name}()", g.col).tolist()
+    ends = [*starts[1:], positions.size]
+    if call.flag("include_last_offset", False):
+        starts, ends = starts[:-1], ends[:-1]
+    flat = positions.reshape(-1)
+    padding = call.integer("padding_idx", 99, None)
+    padding = None if padding is None else padding % rows
+    weights = call.tensor("per_sample_weights", 3)
+    if weights is not None and mode != "sum":
+        raise ExprError(f"{g.name}() takes per_sample_weights with mode='sum' only, as torch", g.col)
+    flat_weights = None if weights is None else g.op("reshape", weights, shape=(-1,))
+    bags = []
+    for start, end in zip(starts, ends):
+        kept = [j for j in range(start, end) if flat[j] != padding]
+        if not kept:
+            bags.append(g.const(np.zeros((1, dim))))
+            continue
+        picked = g.op("index", weight, key=(tuple(int(flat[j]) for j in kept),))
+        if flat_weights is not None:
+            picked = g.op("mul", picked, g.op("expand_dims", g.op("index", flat_weights, key=(tuple(kept),)), dim=-1))
+        bags.append(g.reduce("amax" if mode == "max" else "sum" if mode == "sum" else "mean", picked, 0, keepdim=True))
+    out = bags[0]
+    for bag in bags[1:]:
+        out = g.op("concat", out, bag, dim=0)
+    return out
+
+
 def _dropout(call: Call) -> int:
     """dropout with p = 0 or training=False: the identity. A random mask is not supported (it is not seeded)."""
     p = call.number("p", 0.5) if "p" in call.params else float(call.literal("p", 0, 0.5))
@@ -263,6 +309,9 @@ SPELLINGS: dict[str, Function] = {
     "instance_norm": spelling(_instance_norm, (1, 5), keywords=("running_mean", "running_var", *_NORM, "use_input_stats", "momentum")),
     "group_norm": spelling(_group_norm, (1, 3), keywords=("num_groups", *_NORM)),
     "embedding": spelling(_embedding, (2, 2)),
+    "embedding_bag": spelling(_embedding_bag, (2, 4), keywords=(
+        "offsets", "max_norm", "norm_type", "scale_grad_by_freq", "mode", "sparse", "per_sample_weights", "include_last_offset", "padding_idx",
+    )),
     "native_dropout_backward": spelling(_dropout_backward, (2, 2), ("scale",)),
     "scaled_dot_product_attention": spelling(_attention, (3, 4), keywords=("attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")),
     **{name: spelling(_dropout, (1, 1), keywords=("p", "training", "inplace")) for name in DROPOUTS},
