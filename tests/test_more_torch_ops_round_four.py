@@ -282,3 +282,23 @@ def test_embedding_bag_sum_mean_max_with_offsets_and_padding(engine: str) -> Non
     expr = ("(F.embedding_bag(i, w, offsets, mode='sum', per_sample_weights=p) * u).sum()"
             " + (F.embedding_bag(i, w, offsets, padding_idx=3) * u).sum() + F.embedding_bag(j, w, mode='max').sum()")  # fmt: skip
     assert_closed_form(engine, expr, {"i": i, "w": w, "offsets": offsets, "p": p, "u": u, "j": j}, value, {"w": grad_w, "p": grad_p})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lu_unpack_reads_the_two_triangles_and_the_row_swaps(engine: str) -> None:
+    """Packed [[p, q], [r, s]] with pivots [2, 2]: P swaps the rows, L = [[1, 0], [r, 1]], U = [[p, q], [0, s]]."""
+    lu, pivots = np.array([[2.0, 0.3], [0.25, -1.275]]), np.array([2.0, 2.0])
+    w, v, z = np.array([[1.0, 2.0], [3.0, 4.0]]) / 5, np.array([[0.5, -1.0], [2.0, 1.5]]), np.array([[1.0, -1.0], [0.5, 2.0]])
+    value = w[0, 0] + w[1, 1] + w[1, 0] * 0.25 + v[0, 0] * 2.0 + v[0, 1] * 0.3 + v[1, 1] * -1.275 + z[0, 1] + z[1, 0]
+    grad = np.array([[v[0, 0], v[0, 1]], [w[1, 0], v[1, 1]]])
+    expr = "(torch.lu_unpack(a, p)[1] * w).sum() + (torch.lu_unpack(a, p).U * v).sum() + (torch.lu_unpack(a, p)[0] * z).sum()"
+    assert_closed_form(engine, expr, {"a": lu, "p": pivots, "w": w, "v": v, "z": z}, value, {"a": grad})
+
+
+def test_solves_and_unpacking_with_pivots_are_torchs_own_calls() -> None:
+    """The pivots are read at the case's values, yet stay a node of the program: torch's own lu_solve, linalg.lu_solve
+    and lu_unpack are called (pivots as int32) and compared, as every torch call is."""
+    lu, pivots, b = np.array([[2.0, 0.3], [0.25, -1.275]]), np.array([2.0, 2.0]), np.array([[1.0], [2.0]])
+    for expr in ("torch.lu_solve(b, a, p)", "torch.linalg.lu_solve(a, p, b)", "torch.lu_unpack(a, p)[2]"):
+        program = make_problem(expr, a=lu, p=pivots, b=b).program
+        assert [call.name for call in program.calls] == [expr.split("(")[0].split(".")[-1]], expr

@@ -40,7 +40,7 @@ TORCH_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {
 }
 # The arguments torch takes as integers or booleans, by position (the tensor of a method counted as 0) and keyword: a
 # case's tensors are all floats, so class targets, indices and masks are converted for the call.
-LONG, BOOL, CLASSES, TARGET = "long", "bool", "classes", "target"  # classes: indices (long), unless of the input's shape
+LONG, INT, BOOL, CLASSES, TARGET = "long", "int", "bool", "classes", "target"  # classes: indices (long), unless of the input's shape
 # (probabilities); target: a float tensor torch takes no gradient for
 TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "cross_entropy": ((1, "target", CLASSES),), "linear_cross_entropy": ((2, "target", CLASSES),), "nll_loss": ((1, "target", LONG),),
@@ -48,6 +48,7 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "multilabel_margin_loss": ((1, "target", LONG),), "gather": ((2, "index", LONG),), "take_along_dim": ((1, "indices", LONG),),
     "index_select": ((2, "index", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
     "embedding_bag": ((0, "input", LONG), (2, "offsets", LONG)),
+    "lu_solve": ((2, "LU_pivots", INT),), "linalg.lu_solve": ((1, "pivots", INT),), "lu_unpack": ((1, "LU_pivots", INT),),
     "scatter": ((2, "index", LONG),), "scatter_add": ((2, "index", LONG),), "scatter_reduce": ((2, "index", LONG),), "index_reduce": ((2, "index", LONG),),
     "index_add": ((2, "index", LONG),), "index_copy": ((2, "index", LONG),), "index_fill": ((2, "index", LONG),),
     "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),),
@@ -126,7 +127,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
     if call.name.endswith("_") and args and isinstance(args[0], torch.Tensor):
         args[0] = args[0].clone()  # NOTE: an in-place function (torch.zero_) on a copy: a case's input is a leaf torch will not overwrite
     typed = TYPED_METHOD_ARGUMENTS if call.namespace == METHOD and call.name in TYPED_METHOD_ARGUMENTS else TYPED_ARGUMENTS
-    for position, keyword, kind in typed.get(call.name, ()):
+    name = f"linalg.{call.name}" if call.namespace == "torch.linalg" and f"linalg.{call.name}" in typed else call.name  # NOTE: linalg.lu_solve's order
+    for position, keyword, kind in typed.get(name, ()):
         if position < len(args) and isinstance(args[position], torch.Tensor):
             args[position] = _typed(args[position], kind, args[0])
         if isinstance(keywords.get(keyword), torch.Tensor):
@@ -152,6 +154,8 @@ def _typed(tensor: torch.Tensor, kind: str, first: Any) -> torch.Tensor:
         return tensor.detach() != 0
     if kind == TARGET:
         return tensor.detach()
+    if kind == INT:  # NOTE: LAPACK's pivots, int32 in torch
+        return tensor.detach().round().int()
     if kind == CLASSES and isinstance(first, torch.Tensor) and tensor.shape == first.shape:
         return tensor
     return tensor.detach().round().long()

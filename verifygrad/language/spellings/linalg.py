@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import PART, Call, Graph, alias, along, part_index, spelling, unary
+from verifygrad.language.spellings.compose import PART, Call, Graph, alias, along, part_index, spelling, unary, whole_numbers
 from verifygrad.language.spellings.shape import diagonal_offset, reordered
 from verifygrad.language.syntax import ExprError, Function, literal
 
@@ -446,7 +446,14 @@ def _lu_matrix(call: Call, lu: int, pivots: int) -> int:
     permutation = np.zeros((n, n))
     permutation[rows, range(n)] = 1.0
     lower, upper = _triangle(g, lu, upper=False, unitriangular=True), _triangle(g, lu, upper=True)
-    return g.op("matmul", g.const(permutation), g.op("matmul", lower, upper))
+    return g.op("add", g.op("matmul", g.const(permutation), g.op("matmul", lower, upper)), pivots_read(g, pivots))
+
+
+def pivots_read(g: Graph, pivots: int) -> int:
+    """0, computed from the pivots: read at the case's values only, they would be no node of the program, and the
+    torch engine could not call torch's own function with them (a call reading a node the output does not need is
+    dropped)."""
+    return g.op("mul", g.reduce("sum", g.op("stop_gradient", pivots)), g.const(0.0))
 
 
 def _lu_solve(call: Call) -> int:
@@ -554,6 +561,24 @@ def _lu_factor(call: Call) -> int:
     elif n > m:
         lower = g.op("concat", lower, g.op("mul", g.op("index", upper, key=(Ellipsis, slice(None), slice(m, n))), g.const(0.0)), dim=-1)
     return g.op("add", g.op("tril", lower, k=-1), upper)
+
+
+def _lu_unpack(call: Call) -> int:
+    """torch.lu_unpack(LU_data, LU_pivots): (P, L, U) from LAPACK's packed factors (m, n) of a matrix or a stack: L
+    unit lower (m, k) and U upper (k, n) read from their triangles, P from the 1-based row swaps (constants)."""
+    g, (lu, pivots) = call.graph, call.tensors
+    part = _one_of(call, ("P", "L", "U"))
+    m, n = _shape(call, lu)[-2:]
+    k = min(m, n)
+    if part == 0:
+        swaps = whole_numbers(g.builder.known_value(pivots, g.col, f"the pivots of {g.name}()"), f"the pivots of {g.name}()", g.col)
+        if swaps.shape[-1:] != (k,) or np.any((swaps < 1) | (swaps > m)):
+            raise ExprError(f"{g.name}() takes pivots as {k} whole numbers from 1 to {m} (LAPACK's row swaps)", g.col)
+        return g.op("add", g.const(_permutation(swaps, m)), pivots_read(g, pivots))
+    if part == 1:
+        lower = g.op("index", lu, key=(Ellipsis, slice(None), slice(0, k)))
+        return g.op("add", g.op("add", g.op("tril", lower, k=-1), g.const(np.eye(m, k))), pivots_read(g, pivots))
+    return g.op("add", g.op("triu", g.op("index", lu, key=(Ellipsis, slice(0, k), slice(None))), k=0), pivots_read(g, pivots))
 
 
 def _householder_q(call: Call, a: int, tau: int) -> int:
@@ -814,6 +839,7 @@ SPELLINGS: dict[str, Function] = {
     "renorm": spelling(_renorm, (1, 1), keywords=("p", "dim", "maxnorm")),
     "kron": spelling(_kron, (2, 2)),
     "lu_solve": spelling(_lu_solve, (3, 3)),
+    "lu_unpack": spelling(_lu_unpack, (2, 2), keywords=("unpack_data", "unpack_pivots", PART)),
     "householder_product": spelling(_householder_product, (2, 2)),
     "orgqr": spelling(_householder_product, (2, 2)),
     "ormqr": spelling(_ormqr, (3, 3), keywords=("left", "transpose")),
@@ -858,7 +884,7 @@ SPELLINGS: dict[str, Function] = {
 }  # fmt: skip
 
 LITERAL_POSITIONAL = frozenset({
-    "lu", "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "cross", "linalg.cross", "np.cross", "dist", "pdist", "vecdot", "matrix_power",
+    "lu", "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "lu_unpack", "cross", "linalg.cross", "np.cross", "dist", "pdist", "vecdot", "matrix_power",
     "einsum", "tensordot", "np.trace", "eigh", "eigvalsh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "pinv", "pinverse",
     "lstsq", "cond", "renorm", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
 })  # fmt: skip
@@ -870,12 +896,13 @@ NUMBER_POSITIONAL = frozenset({
 UNSUPPORTED = dict.fromkeys(("eig", "eigvals"), "eigendecompositions of general (non-symmetric) matrices: complex results")
 UNSUPPORTED["matrix_rank"] = "matrix_rank: a whole number, with no derivative"
 TUPLE_RESULTS = frozenset({
-    "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "lu", "eigh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "lstsq",
+    "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "lu", "lu_unpack", "eigh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "lstsq",
     "triangular_solve",
 })  # fmt: skip
 # The named fields of tuple results whose names are their own (torch.linalg.lu(A).U is [2], svd's .U is [0]).
 NAMED_PARTS = {
-    "linalg.lu": {"P": 0, "L": 1, "U": 2}, "linalg.lu_factor": {"LU": 0, "pivots": 1}, "linalg.lu_factor_ex": {"LU": 0, "pivots": 1, "info": 2},
+    "linalg.lu": {"P": 0, "L": 1, "U": 2}, "lu_unpack": {"P": 0, "L": 1, "U": 2},
+    "linalg.lu_factor": {"LU": 0, "pivots": 1}, "linalg.lu_factor_ex": {"LU": 0, "pivots": 1, "info": 2},
 }  # fmt: skip
 # Tuple results whose parts are vectors with a sign convention (decompose.py): a library's own call gives its own signs.
 SIGNED_PARTS: dict[str, frozenset[int]] = {"eigh": frozenset({1}), "svd": frozenset({0, 2})}
