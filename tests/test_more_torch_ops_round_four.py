@@ -4,6 +4,8 @@ engine."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -302,3 +304,23 @@ def test_solves_and_unpacking_with_pivots_are_torchs_own_calls() -> None:
     for expr in ("torch.lu_solve(b, a, p)", "torch.linalg.lu_solve(a, p, b)", "torch.lu_unpack(a, p)[2]"):
         program = make_problem(expr, a=lu, p=pivots, b=b).program
         assert [call.name for call in program.calls] == [expr.split("(")[0].split(".")[-1]], expr
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_grid_sample_trilinear_in_a_cube(engine: str) -> None:
+    """x (1, 1, 2, 2, 2), align_corners: a point p = (g + 1) / 2 per axis reads sum over corners (k, j, i) of
+    x[k, j, i] times (1 - pz or pz)(1 - py or py)(1 - px or px); d/dgx = sum of x times the other two weights, signed, / 2."""
+    cube = np.arange(1.0, 9.0).reshape(2, 2, 2) / 3 + np.array([0.0, 0.5]) ** 2
+    px, py, pz = 0.3, 0.8, 0.45
+    weight = {0: (1 - px, 1 - py, 1 - pz), 1: (px, py, pz)}
+    value, grads = 0.0, np.zeros(3)
+    grad_x = np.zeros((2, 2, 2))
+    for k, j, i in itertools.product((0, 1), repeat=3):
+        w = weight[i][0] * weight[j][1] * weight[k][2]
+        value += cube[k, j, i] * w
+        grad_x[k, j, i] = w
+        grads += cube[k, j, i] * np.array([(2 * i - 1) * weight[j][1] * weight[k][2], (2 * j - 1) * weight[i][0] * weight[k][2],
+                                           (2 * k - 1) * weight[i][0] * weight[j][1]]) / 2  # fmt: skip
+    grid = np.array([2 * px - 1, 2 * py - 1, 2 * pz - 1]).reshape(1, 1, 1, 1, 3)
+    expr = "F.grid_sample(x, g, align_corners=True).sum()"
+    assert_closed_form(engine, expr, {"x": cube[None, None], "g": grid}, value, {"x": grad_x[None, None], "g": grads.reshape(1, 1, 1, 1, 3)})

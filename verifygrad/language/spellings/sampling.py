@@ -1,4 +1,4 @@
-"""Sampling at computed positions: F.affine_grid, F.grid_sample and torch.grid_sampler_2d.
+"""Sampling at computed positions: F.affine_grid, F.grid_sample, torch.grid_sampler_2d and grid_sampler_3d.
 
 A grid's positions are values, so which cell each one falls in is fixed at the case's values (as sorting's
 permutation is), and the corners it reads are a gather with a static key.  The bilinear weights are the position less
@@ -8,6 +8,7 @@ its cell's corner, the corner written as ``floor`` of the position: a point exac
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -80,42 +81,54 @@ def _position(g: Graph, grid: int, value: np.ndarray, axis: int, size: int, padd
 
 
 def _grid_sample(call: Call, mode: str, padding: str, align: bool) -> int:
-    """x (N, C, H, W) read at grid (N, Ho, Wo, 2) (x, y from -1 to 1): (N, C, Ho, Wo). Bilinear: the four corners of the
-    cell each point falls in, weighted by (1 - fx or fx)(1 - fy or fy); nearest: the nearest pixel (half to even, as
-    torch). Padding 'zeros' reads 0 outside x; 'border' and 'reflection' move the point inside first."""
+    """x (N, C, H, W) read at grid (N, Ho, Wo, 2) (x, y from -1 to 1): (N, C, Ho, Wo); x (N, C, D, H, W) at grid
+    (N, Do, Ho, Wo, 3) (x, y, z): (N, C, Do, Ho, Wo). Bilinear (trilinear): the corners of the cell each point falls
+    in, each weighted by the product over the axes of 1 - f or f, f the point's offset in the cell; nearest: the nearest
+    pixel (half to even, as torch). Padding 'zeros' reads 0 outside x; 'border' and 'reflection' move the point inside
+    first."""
     g, (x, grid) = call.graph, call.tensors
     shape, grid_shape = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (x, grid))
-    if len(shape) != 4 or len(grid_shape) != 4 or grid_shape[-1] != 2 or grid_shape[0] != shape[0]:
-        raise ExprError(f"not supported yet: {g.name}() of input {shape} and grid {grid_shape}: a 4-D input and an (N, Ho, Wo, 2) grid", g.col)
+    spatial = len(shape) - 2
+    if spatial not in (2, 3) or len(grid_shape) != len(shape) or grid_shape[-1] != spatial or grid_shape[0] != shape[0]:
+        raise ExprError(
+            f"{g.name}() takes x (N, C, H, W) with a grid (N, Ho, Wo, 2), or (N, C, D, H, W) with (N, Do, Ho, Wo, 3); got {shape} and {grid_shape}", g.col
+        )
     if mode == "bicubic":
         raise ExprError(f"not supported yet: {g.name}(mode='bicubic')", g.col)
-    n, _, height, width = shape
+    sizes = shape[2:][::-1]  # NOTE: the grid's x runs along the last dim (the width), then y, then z
     value = np.asarray(g.builder.known_value(grid, g.col, f"the grid of {g.name}()"), dtype=np.float64)
-    (px, vx), (py, vy) = (_position(g, grid, value, axis, size, padding, align) for axis, size in ((0, width), (1, height)))
-    pixels = reordered(g, x, "nchw", "nhwc")
-    batch = np.broadcast_to(np.arange(n).reshape(-1, 1, 1), vx.shape)
+    positions = [_position(g, grid, value, axis, size, padding, align) for axis, size in enumerate(sizes)]
+    letters = "nc" + "dhw"[-spatial:]
+    channels_last = letters[0] + letters[2:] + "c"
+    pixels = reordered(g, x, letters, channels_last)
+    batch = np.broadcast_to(np.arange(shape[0]).reshape((-1,) + (1,) * spatial), positions[0][1].shape)
+    one = g.const(1.0)
 
-    def read(rows: np.ndarray, columns: np.ndarray, weight: int) -> int:
-        inside = (rows >= 0) & (rows < height) & (columns >= 0) & (columns < width)
-        key = tuple(nested_tuple(np.where(inside, k, 0)) for k in (batch, rows, columns))
+    def read(places: list[np.ndarray], weight: int) -> int:
+        """x at the integer places (x, y[, z] order) of every point, times weight; 0 outside x."""
+        inside = np.all([(p >= 0) & (p < size) for p, size in zip(places, sizes)], axis=0)
+        key = tuple(nested_tuple(np.where(inside, k, 0)) for k in (batch, *places[::-1]))
         kept = g.op("mul", weight, g.const(inside.astype(np.float64)))
         return g.op("mul", g.op("index", pixels, key=key), g.op("expand_dims", kept, dim=-1))
 
     if mode == "nearest":
         # NOTE: the nearest pixel takes no gradient from the grid; round() at 0 weight reports a point halfway between two as a kink
-        halfway = g.op("add", g.op("mul", g.op("round", px), g.const(0.0)), g.op("mul", g.op("round", py), g.const(0.0)))
-        out = read(np.round(vy).astype(np.int64), np.round(vx).astype(np.int64), g.op("add", halfway, g.const(1.0)))
+        halfway = one
+        for node, _ in positions:
+            halfway = g.op("add", halfway, g.op("mul", g.op("round", node), g.const(0.0)))
+        out = read([np.round(v).astype(np.int64) for _, v in positions], halfway)
     else:
-        fx, fy = (g.op("sub", p, g.op("floor", p)) for p in (px, py))  # NOTE: floor: a kink on a cell edge
-        left, top = np.floor(vx).astype(np.int64), np.floor(vy).astype(np.int64)
-        one = g.const(1.0)
-        gx, gy = g.op("sub", one, fx), g.op("sub", one, fy)
-        corners = [(top, left, gy, gx), (top, left + 1, gy, fx), (top + 1, left, fy, gx), (top + 1, left + 1, fy, fx)]
+        offsets = [g.op("sub", node, g.op("floor", node)) for node, _ in positions]  # NOTE: floor: a kink on a cell edge
+        weights = [(g.op("sub", one, f), f) for f in offsets]
+        lows = [np.floor(v).astype(np.int64) for _, v in positions]
         out = None
-        for rows, columns, wy, wx in corners:
-            term = read(rows, columns, g.op("mul", wy, wx))
+        for corner in itertools.product((0, 1), repeat=spatial):
+            weight = weights[0][corner[0]]
+            for axis in range(1, spatial):
+                weight = g.op("mul", weight, weights[axis][corner[axis]])
+            term = read([low + step for low, step in zip(lows, corner)], weight)
             out = term if out is None else g.op("add", out, term)
-    return reordered(g, out, "nhwc", "nchw")
+    return reordered(g, out, channels_last, letters)
 
 
 def _choice(call: Call, key: str, position: int, names: tuple[str, ...], default: str) -> str:
@@ -130,7 +143,7 @@ def _choice(call: Call, key: str, position: int, names: tuple[str, ...], default
 
 def _sampler(functional: bool) -> Callable[[Call], int]:
     """F.grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corners=False) and
-    torch.grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners) (the modes as torch's numbers)."""
+    torch.grid_sampler_2d/3d(input, grid, interpolation_mode, padding_mode, align_corners) (the modes as torch's numbers)."""
 
     def compose(call: Call) -> int:
         names = ("mode", "padding_mode", "align_corners") if functional else ("interpolation_mode", "padding_mode", "align_corners")
@@ -144,6 +157,6 @@ def _sampler(functional: bool) -> Callable[[Call], int]:
 SPELLINGS: dict[str, Function] = {
     "affine_grid": spelling(_affine_grid, (1, 1), keywords=("size", "align_corners")),
     "grid_sample": spelling(_sampler(functional=True), (2, 2), keywords=("mode", "padding_mode", "align_corners")),
-    "grid_sampler_2d": spelling(_sampler(functional=False), (2, 2), keywords=("interpolation_mode", "padding_mode", "align_corners")),
+    **{f"grid_sampler_{n}d": spelling(_sampler(functional=False), (2, 2), keywords=("interpolation_mode", "padding_mode", "align_corners")) for n in (2, 3)},
 }
 LITERAL_POSITIONAL = frozenset(SPELLINGS)
