@@ -138,6 +138,7 @@ def spelled(op: Any) -> tuple[str, bool]:
 
 ATTRIBUTES = frozenset({"T", "H", "mT", "mH"})
 ORDER_FIRST = frozenset({"polygamma", "special.polygamma"})  # torch.polygamma(n, x)
+WEIGHT_FIRST = frozenset({"nn.functional.embedding", "nn.functional.embedding_bag"})  # OpInfo calls lambda weight, indices
 EQUATION_LAST = frozenset({"einsum"})  # OpInfo calls lambda tensors, equation: torch.einsum(equation, tensors)
 OPERATORS = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rdiv__": "/", "__rpow__": "**", "__rmatmul__": "@", "__rmod__": "%"}
 
@@ -171,6 +172,8 @@ def _call_text(op: Any, sample: Any, names: _Names) -> str:
     function, method = spelled(op)
     if op.name in EQUATION_LAST and len(args) == 1 and not kwargs and isinstance(sample.input, (list, tuple)):
         return f"{function}({', '.join([args[0], first[1:-1].rstrip(',')])})"  # NOTE: OpInfo's einsum is (tensors, equation); torch's is (equation, *tensors)
+    if op.name in WEIGHT_FIRST and args:
+        return f"{function}({', '.join([args[0], first, *args[1:], *kwargs])})"  # NOTE: F.embedding(indices, weight)
     if op.name in ORDER_FIRST and len(args) == 1 and not kwargs:
         return f"{function}({args[0]}, {first})"  # NOTE: OpInfo's sample puts the order after the tensor; torch takes it first
     if method:

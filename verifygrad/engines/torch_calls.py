@@ -8,6 +8,7 @@ argument (``torch.norm(x, 1)`` read as a norm along dim 1) shows as a disagreeme
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ import torch
 
 from verifygrad.errors import excerpt, visible
 from verifygrad.language.parse import FUNCTIONS, METHOD, Argument, LibraryCall, Program
+from verifygrad.language.spellings.compose import COMPARISONS
 from verifygrad.language.spellings.linalg import SIGNED_PARTS
 
 MODULES: dict[str, Any] = {
@@ -38,13 +40,15 @@ TORCH_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {
 }
 # The arguments torch takes as integers or booleans, by position (the tensor of a method counted as 0) and keyword: a
 # case's tensors are all floats, so class targets, indices and masks are converted for the call.
-LONG, BOOL, CLASSES, TARGET = "long", "bool", "classes", "target"  # classes: indices (long), unless of the input's shape
+LONG, INT, BOOL, CLASSES, TARGET = "long", "int", "bool", "classes", "target"  # classes: indices (long), unless of the input's shape
 # (probabilities); target: a float tensor torch takes no gradient for
 TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "cross_entropy": ((1, "target", CLASSES),), "linear_cross_entropy": ((2, "target", CLASSES),), "nll_loss": ((1, "target", LONG),),
     "multi_margin_loss": ((1, "target", LONG),),
     "multilabel_margin_loss": ((1, "target", LONG),), "gather": ((2, "index", LONG),), "take_along_dim": ((1, "indices", LONG),),
     "index_select": ((2, "index", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
+    "embedding_bag": ((0, "input", LONG), (2, "offsets", LONG)),
+    "lu_solve": ((2, "LU_pivots", INT),), "linalg.lu_solve": ((1, "pivots", INT),), "lu_unpack": ((1, "LU_pivots", INT),),
     "scatter": ((2, "index", LONG),), "scatter_add": ((2, "index", LONG),), "scatter_reduce": ((2, "index", LONG),), "index_reduce": ((2, "index", LONG),),
     "index_add": ((2, "index", LONG),), "index_copy": ((2, "index", LONG),), "index_fill": ((2, "index", LONG),),
     "masked_fill": ((1, "mask", BOOL),), "soft_margin_loss": ((1, "target", TARGET),),
@@ -52,6 +56,9 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "cov": ((9, "fweights", LONG),), "native_dropout_backward": ((1, "mask", BOOL),),
     "masked_select": ((1, "mask", BOOL),), "masked_scatter": ((1, "mask", BOOL),),
 }  # fmt: skip
+# Arguments (position, keyword) torch reads by their dtype (a boolean mask keeps, a float one is added): boolean where
+# written as a comparison. NOTE: the call so typed is the torch engine's own; the program keeps ("node", i).
+COMPARED = {"scaled_dot_product_attention": (3, "attn_mask")}
 # Keywords torch.masked takes as boolean masks, whatever the function.
 MASK_KEYWORDS = {"torch.masked": frozenset({"mask", "input_mask", "other_mask"})}
 # Methods whose arguments sit elsewhere than the function's: x.where(condition, y) against torch.where(condition, x, y).
@@ -77,10 +84,24 @@ def torch_calls(program: Program) -> dict[int, LibraryCall]:
     """The calls torch evaluates itself, by the node of verifygrad's reading: torch's spellings, and the methods of a torch program."""
     wanted = set(MODULES) if program.library == "torch" else set(MODULES) - {METHOD}
     return {
-        call.out: call
+        call.out: _compared(call, program)
         for call in program.calls
         if call.namespace in wanted and not call.identity and (call.namespace, call.name) in TORCH_FUNCTIONS and not read_not_written(call)
     }
+
+
+def _compared(call: LibraryCall, program: Program) -> LibraryCall:
+    """The call with the arguments torch reads by their dtype (COMPARED) boolean where written as a comparison."""
+    if call.name not in COMPARED:
+        return call
+    position, keyword = COMPARED[call.name]
+
+    def typed(argument: Argument) -> Argument:
+        kind, value = argument
+        return (BOOL, value) if kind == "node" and program.nodes[value].spelling in COMPARISONS else argument
+
+    args = tuple(typed(a) if k == position else a for k, a in enumerate(call.args))
+    return dataclasses.replace(call, args=args, keywords=tuple((key, typed(a) if key == keyword else a) for key, a in call.keywords))
 
 
 def read_not_written(call: LibraryCall) -> bool:
@@ -97,6 +118,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
         kind, value = given
         if kind == "dtype":
             return getattr(torch, value)
+        if kind == BOOL:
+            return values[value].detach() != 0
         return values[value] if kind == "node" else [values[i] for i in value] if kind == "nodes" else value
 
     function = TORCH_FUNCTIONS[(call.namespace, call.name)]
@@ -104,7 +127,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
     if call.name.endswith("_") and args and isinstance(args[0], torch.Tensor):
         args[0] = args[0].clone()  # NOTE: an in-place function (torch.zero_) on a copy: a case's input is a leaf torch will not overwrite
     typed = TYPED_METHOD_ARGUMENTS if call.namespace == METHOD and call.name in TYPED_METHOD_ARGUMENTS else TYPED_ARGUMENTS
-    for position, keyword, kind in typed.get(call.name, ()):
+    name = f"linalg.{call.name}" if call.namespace == "torch.linalg" and f"linalg.{call.name}" in typed else call.name  # NOTE: linalg.lu_solve's order
+    for position, keyword, kind in typed.get(name, ()):
         if position < len(args) and isinstance(args[position], torch.Tensor):
             args[position] = _typed(args[position], kind, args[0])
         if isinstance(keywords.get(keyword), torch.Tensor):
@@ -130,6 +154,8 @@ def _typed(tensor: torch.Tensor, kind: str, first: Any) -> torch.Tensor:
         return tensor.detach() != 0
     if kind == TARGET:
         return tensor.detach()
+    if kind == INT:  # NOTE: LAPACK's pivots, int32 in torch
+        return tensor.detach().round().int()
     if kind == CLASSES and isinstance(first, torch.Tensor) and tensor.shape == first.shape:
         return tensor
     return tensor.detach().round().long()

@@ -324,8 +324,8 @@ class _Builder:
                 return self.transposed(node.attr, self.visit(node.value, depth + 1), col)
             if node.attr == "data":  # NOTE: x.data is x's value cut off from the graph, as x.detach()
                 return self.call_function("detach", [self.visit(node.value, depth + 1)], {}, col)
-            if node.attr in spellings.PARTS and isinstance(node.value, ast.Call):  # torch.max(x, 0).values
-                return self.visit_call(node.value, depth + 1, part=spellings.PARTS[node.attr])
+            if isinstance(node.value, ast.Call) and (part := spellings.named_part(node.value, node.attr)) is not None:  # torch.max(x, 0).values
+                return self.visit_call(node.value, depth + 1, part=part)
             raise ExprError(f"unknown attribute '.{node.attr}'; only .T, .mT, .H, .mH, .data, and .values/.indices of max and min, are supported", col)
         if isinstance(node, ast.Subscript):
             return spellings.subscript(self, node, depth)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 
-from verifygrad.language.spellings.compose import PART, PARTS
+from verifygrad.language.spellings.compose import PART
 from verifygrad.language.spellings.elementwise import compare, modulo
-from verifygrad.language.spellings.subscripts import returns_tuple, subscript
+from verifygrad.language.spellings.subscripts import named_part, returns_tuple, subscript
 from verifygrad.language.spellings.table import (
     ALIASES,
     DIM_POSITIONAL,
@@ -29,6 +29,6 @@ from verifygrad.language.spellings.table import (
 AST_NODES = (ast.Subscript, ast.Slice, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.Eq, ast.NotEq, ast.Mod)
 
 __all__ = [
-    "ALIASES", "AST_NODES", "DIM_POSITIONAL", "NUMPY_METHODS", "OPTIONAL_TENSORS", "PART", "PARTS", "SPELLINGS", "UNSUPPORTED", "arguments", "compare",
-    "library_name", "modulo", "returns_tuple", "subscript", "unsupported",
+    "ALIASES", "AST_NODES", "DIM_POSITIONAL", "NUMPY_METHODS", "OPTIONAL_TENSORS", "PART", "SPELLINGS", "UNSUPPORTED", "arguments", "compare",
+    "library_name", "modulo", "named_part", "returns_tuple", "subscript", "unsupported",
 ]  # fmt: skip

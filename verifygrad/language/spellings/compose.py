@@ -214,6 +214,8 @@ def alias(op: str, arity: int = 1) -> Function:
 METHOD_ONLY = "Tensor."  # the key prefix of a method that differs from the function of its name: x.where(c, y)
 NO_TENSOR = -1  # NOTE: a None written where an optional tensor goes, F.batch_norm(x, None, None, w, b, True): no node
 PART = "(part)"  # NOTE: a keyword no Python call can spell: which element of a tuple result is taken
+# The spellings of a comparison (x > 0, torch.gt(x, 0)): torch's result is boolean, where a case's tensors are floats.
+COMPARISONS = frozenset({"comparison", "gt", "ge", "lt", "le", "eq", "ne", "greater", "greater_equal", "less", "less_equal", "not_equal"})
 
 
 PARTS = {

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import NO_TENSOR, PART, Call, Graph, along, nested_tuple, part_index, spelling, whole_numbers
+from verifygrad.language.spellings.compose import COMPARISONS, NO_TENSOR, PART, Call, Graph, along, nested_tuple, part_index, spelling, whole_numbers
 from verifygrad.language.syntax import ExprError, Function
 
 
@@ -160,6 +160,52 @@ def _embedding(call: Call) -> int:
     return g.op("index", call.tensors[1], key=along(0, nested_tuple(positions)))
 
 
+def _embedding_bag(call: Call) -> int:
+    """F.embedding_bag(input, weight, offsets=None, ..., mode='mean', per_sample_weights=None, include_last_offset=False,
+    padding_idx=None): per bag (a row of a 2-D input, or the run of a 1-D input from one offset to the next), the sum,
+    mean or max of the weight rows it names, padding_idx's left out; an empty bag gives 0s, as torch. The bags and rows
+    are fixed at the case's values."""
+    g, (indices, weight) = call.graph, call.tensors[:2]
+    mode = call.choice("mode", ("sum", "mean", "max"), "mean")
+    if call.params.get("max_norm") is not None and getattr(call.params["max_norm"], "value", 0) is not None:
+        raise ExprError(f"not supported: {g.name}(max_norm=...) renormalizes weight in place", g.col)
+    if call.flag("scale_grad_by_freq", False):
+        raise ExprError(f"not supported: {g.name}(scale_grad_by_freq=True) scales the gradient, not the function", g.col)
+    rows, dim = g.builder.known_shape(weight, g.col, f"the weight of {g.name}()")
+    positions = whole_numbers(g.builder.known_value(indices, g.col, f"the indices of {g.name}()"), f"the indices of {g.name}()", g.col)
+    offsets = call.tensor("offsets", 2)
+    if positions.ndim == 2:
+        starts = list(range(0, positions.size, positions.shape[1])) if positions.shape[1] else [0] * positions.shape[0]
+    else:
+        if offsets is None:
+            raise ExprError(f"{g.name}() of a 1-D input needs offsets", g.col)
+        starts = whole_numbers(g.builder.known_value(offsets, g.col, f"the offsets of {g.name}()"), f"the offsets of {g.name}()", g.col).tolist()
+    ends = [*starts[1:], positions.size]
+    if call.flag("include_last_offset", False):
+        starts, ends = starts[:-1], ends[:-1]
+    flat = positions.reshape(-1)
+    padding = call.integer("padding_idx", 99, None)
+    padding = None if padding is None else padding % rows
+    weights = call.tensor("per_sample_weights", 3)
+    if weights is not None and mode != "sum":
+        raise ExprError(f"{g.name}() takes per_sample_weights with mode='sum' only, as torch", g.col)
+    flat_weights = None if weights is None else g.op("reshape", weights, shape=(-1,))
+    bags = []
+    for start, end in zip(starts, ends):
+        kept = [j for j in range(start, end) if flat[j] != padding]
+        if not kept:
+            bags.append(g.const(np.zeros((1, dim))))
+            continue
+        picked = g.op("index", weight, key=(tuple(int(flat[j]) for j in kept),))
+        if flat_weights is not None:
+            picked = g.op("mul", picked, g.op("expand_dims", g.op("index", flat_weights, key=(tuple(kept),)), dim=-1))
+        bags.append(g.reduce("amax" if mode == "max" else "sum" if mode == "sum" else "mean", picked, 0, keepdim=True))
+    out = bags[0]
+    for bag in bags[1:]:
+        out = g.op("concat", out, bag, dim=0)
+    return out
+
+
 def _dropout(call: Call) -> int:
     """dropout with p = 0 or training=False: the identity. A random mask is not supported (it is not seeded)."""
     p = call.number("p", 0.5) if "p" in call.params else float(call.literal("p", 0, 0.5))
@@ -191,27 +237,49 @@ def _native(compose: Callable[[Call], int], order: tuple[int, ...], literals: Ca
 
 def _attention(call: Call) -> int:
     """F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
-    softmax(q k^T * scale) v along the last dim, scale 1/sqrt(q's last size); is_causal keeps key j for query i where
-    j <= i (as torch's lower triangle of ones), the rest weighs 0."""
-    g, (q, k, v) = call.graph, call.tensors
+    softmax(q k^T * scale + mask) v along the last dim, scale 1/sqrt(q's last size). A boolean attn_mask (written as a
+    comparison: a case's tensors are floats) keeps key j for query i where it is true; any other is added to the
+    scores (its -inf entries drop the key); is_causal keeps j <= i. A query with no key kept gives 0, as torch."""
+    g, (q, k, v) = call.graph, call.tensors[:3]
     if call.number("dropout_p", 0.0) != 0:
         raise ExprError(f"not supported: {g.name}() with dropout_p > 0 draws an unseeded random mask; give dropout_p=0.0", g.col)
-    if call.tensor("attn_mask", 3) is not None or call.flag("enable_gqa", False):
-        raise ExprError(f"not supported yet: {g.name}() with attn_mask or enable_gqa", g.col)
+    if call.flag("enable_gqa", False):
+        raise ExprError(f"not supported yet: {g.name}() with enable_gqa", g.col)
+    mask = call.tensor("attn_mask", 3)
+    if mask is not None and call.flag("is_causal", False):
+        raise ExprError(f"{g.name}(): attn_mask and is_causal=True together, which torch refuses", g.col)
     q_shape, k_shape = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (q, k))
     given = call.params.get("scale")
     scale = 1 / math.sqrt(q_shape[-1]) if given is None or (isinstance(given, ast.Constant) and given.value is None) else call.number("scale", 1.0)
     scores = g.scale(g.op("matmul", q, g.op("transpose", k, dim0=-2, dim1=-1)), scale)
-    if not call.flag("is_causal", False):
+    shape = (*np.broadcast_shapes(q_shape[:-2], k_shape[:-2]), q_shape[-2], k_shape[-2])
+    if call.flag("is_causal", False):
+        kept = np.broadcast_to(np.tril(np.ones(shape[-2:])), shape)
+        kept_node = g.const(kept)
+    elif mask is None:
         return g.op("matmul", g.op("exp", g.op("sub", scores, g.reduce("logsumexp", scores, -1, keepdim=True))), v)
+    else:
+        value = g.builder.known_value(mask, g.col, f"the attn_mask of {g.name}()")
+        shape = np.broadcast_shapes(shape, value.shape)
+        if g.builder.nodes[mask].spelling in COMPARISONS:
+            # NOTE: the mask's own node is the condition: a mask no node reads would drop torch's own call of this one
+            kept, kept_node = np.broadcast_to(value != 0, shape), g.op("gt", g.op("abs", mask), g.const(0.0))
+        else:
+            kept = np.broadcast_to(value != -np.inf, shape)
+            kept_node = g.const(kept.astype(np.float64))
+            scores = g.op("add", scores, g.op("select", kept_node, mask))
+            if np.all(kept):
+                return g.op("matmul", g.op("exp", g.op("sub", scores, g.reduce("logsumexp", scores, -1, keepdim=True))), v)
     # NOTE: a dropped score is left out of the sum (select), never set to -inf: an infinite or huge constant makes the
     # error budget's perturbed re-runs meaningless. The shift (logsumexp of the kept scores and 0s, at least the largest
-    # kept, so no exp overflows) takes no gradient: it cancels.
-    kept = g.const(np.tril(np.ones((q_shape[-2], k_shape[-2]))))
-    shift = g.reduce("logsumexp", g.op("select", kept, g.op("stop_gradient", scores)), -1, keepdim=True)
-    exps = g.op("select", kept, g.op("exp", g.op("sub", scores, shift)))
-    weights = g.op("div", exps, g.reduce("sum", exps, -1, keepdim=True))
-    return g.op("matmul", weights, v)
+    # kept, so no exp overflows) takes no gradient: it cancels. A row with nothing kept divides 0 by 1.
+    shift = g.reduce("logsumexp", g.op("select", kept_node, g.op("stop_gradient", scores)), -1, keepdim=True)
+    exps = g.op("select", kept_node, g.op("exp", g.op("sub", scores, shift)))
+    total = g.reduce("sum", exps, -1, keepdim=True)
+    empty = ~kept.any(-1, keepdims=True)
+    if np.any(empty):
+        total = g.op("add", total, g.const(empty.astype(np.float64)))
+    return g.op("matmul", g.op("div", exps, total), v)
 
 
 _NORM = ("weight", "bias", "eps")
@@ -241,8 +309,11 @@ SPELLINGS: dict[str, Function] = {
     "instance_norm": spelling(_instance_norm, (1, 5), keywords=("running_mean", "running_var", *_NORM, "use_input_stats", "momentum")),
     "group_norm": spelling(_group_norm, (1, 3), keywords=("num_groups", *_NORM)),
     "embedding": spelling(_embedding, (2, 2)),
+    "embedding_bag": spelling(_embedding_bag, (2, 4), keywords=(
+        "offsets", "max_norm", "norm_type", "scale_grad_by_freq", "mode", "sparse", "per_sample_weights", "include_last_offset", "padding_idx",
+    )),
     "native_dropout_backward": spelling(_dropout_backward, (2, 2), ("scale",)),
-    "scaled_dot_product_attention": spelling(_attention, (3, 3), keywords=("attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")),
+    "scaled_dot_product_attention": spelling(_attention, (3, 4), keywords=("attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")),
     **{name: spelling(_dropout, (1, 1), keywords=("p", "training", "inplace")) for name in DROPOUTS},
 }  # fmt: skip
 NATIVE = frozenset({"native_layer_norm", "native_group_norm", "native_batch_norm", "_native_batch_norm_legit", "_batch_norm_with_update"})

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import PART, Call, Graph, alias, along, part_index, spelling, unary
+from verifygrad.language.spellings.compose import PART, Call, Graph, alias, along, part_index, spelling, unary, whole_numbers
 from verifygrad.language.spellings.shape import diagonal_offset, reordered
 from verifygrad.language.syntax import ExprError, Function, literal
 
@@ -446,7 +446,14 @@ def _lu_matrix(call: Call, lu: int, pivots: int) -> int:
     permutation = np.zeros((n, n))
     permutation[rows, range(n)] = 1.0
     lower, upper = _triangle(g, lu, upper=False, unitriangular=True), _triangle(g, lu, upper=True)
-    return g.op("matmul", g.const(permutation), g.op("matmul", lower, upper))
+    return g.op("add", g.op("matmul", g.const(permutation), g.op("matmul", lower, upper)), pivots_read(g, pivots))
+
+
+def pivots_read(g: Graph, pivots: int) -> int:
+    """0, computed from the pivots: read at the case's values only, they would be no node of the program, and the
+    torch engine could not call torch's own function with them (a call reading a node the output does not need is
+    dropped)."""
+    return g.op("mul", g.reduce("sum", g.op("stop_gradient", pivots)), g.const(0.0))
 
 
 def _lu_solve(call: Call) -> int:
@@ -465,6 +472,148 @@ def _linalg_lu_solve(call: Call) -> int:
     if call.flag("left", True):
         return _solve(g, a, b)
     return _transposed(g, _solve(g, _transposed(g, a), _transposed(g, b)))
+
+
+def lapack_pivots(a: np.ndarray) -> np.ndarray:
+    """LAPACK's getrf pivots (1-based, of each matrix of a stack): row i swapped with row pivots[i], the largest |entry|
+    of column i at or below the diagonal, in partial pivoting's elimination. A tie for it raises ValueError."""
+    a = np.array(a, dtype=np.float64)
+    m, n = a.shape[-2:]
+    pivots = np.zeros(a.shape[:-2] + (min(m, n),), dtype=np.int64)
+    for index in np.ndindex(a.shape[:-2]):
+        u = a[index]
+        for i in range(min(m, n)):
+            column = np.abs(u[i:, i])
+            j = i + int(np.argmax(column))
+            if np.count_nonzero(column == column[j - i]) > 1 and column[j - i] > 0:
+                raise ValueError(f"a tie for the pivot of column {i}")
+            pivots[index + (i,)] = j + 1
+            u[[i, j]] = u[[j, i]]
+            if u[i, i] != 0:
+                u[i + 1 :, i:] -= np.outer(u[i + 1 :, i] / u[i, i], u[i, i:])
+    return pivots
+
+
+def _permutation(pivots: np.ndarray, m: int) -> np.ndarray:
+    """P (m, m) of each matrix of a stack with A = P L U, from LAPACK's 1-based row swaps, made in order."""
+    out = np.zeros(pivots.shape[:-1] + (m, m))
+    for index in np.ndindex(pivots.shape[:-1]):
+        rows = list(range(m))
+        for i, j in enumerate(pivots[index] - 1):
+            rows[i], rows[j] = rows[j], rows[i]
+        out[index + (rows, tuple(range(m)))] = 1.0
+    return out
+
+
+def _lu_factors(call: Call) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """L (m, k) unit lower and U (k, n) upper of A (..., m, n), k = min(m, n), with P^T A = L U: P from LAPACK's pivots
+    read at the case's values (fixed, as sorting's permutation), then Doolittle's elimination without pivoting, row j of
+    U and column j of L in turn; the entries outside each triangle are cut off (tril, triu), so they take no gradient."""
+    g, a = call.graph, call.tensors[0]
+    shape = _shape(call, a)
+    if call.literal("pivot", 0, True) is not True:
+        raise ExprError(f"not supported: {g.name}(pivot=False) (torch computes it on CUDA only)", g.col)
+    try:
+        pivots = lapack_pivots(g.builder.known_value(a, g.col, f"{g.name}()"))
+    except ValueError as err:
+        raise ExprError(f"not supported: {g.name}() where {err} (which row LAPACK takes is its own choice)", g.col) from None
+    m, n = shape[-2:]
+    k = min(m, n)
+    permutation = _permutation(pivots, m)
+    b = g.op("matmul", g.const(np.swapaxes(permutation, -1, -2)), a)  # P^T A
+    rows: int | None = None  # U's rows so far (..., j, n)
+    columns: int | None = None  # L's columns so far (..., m, j)
+    for j in range(k):
+        row = g.op("index", b, key=(Ellipsis, slice(j, j + 1), slice(None)))
+        column = g.op("index", b, key=(Ellipsis, slice(None), slice(j, j + 1)))
+        if j:
+            lower_row = g.op("index", columns, key=(Ellipsis, slice(j, j + 1), slice(None)))
+            row = g.op("sub", row, g.op("matmul", lower_row, rows))
+            column = g.op("sub", column, g.op("matmul", columns, g.op("index", rows, key=(Ellipsis, slice(None), slice(j, j + 1)))))
+        column = g.op("div", column, g.op("index", row, key=(Ellipsis, slice(None), slice(j, j + 1))))
+        rows = row if rows is None else g.op("concat", rows, row, dim=-2)
+        columns = column if columns is None else g.op("concat", columns, column, dim=-1)
+    lower = g.op("add", g.op("tril", columns, k=-1), g.const(np.eye(m, k)))
+    return lower, g.op("triu", rows, k=0), permutation, pivots
+
+
+def _lu(call: Call) -> int:
+    """torch.linalg.lu(A, *, pivot=True): (P, L, U) with A = P L U; P a constant (no gradient)."""
+    part = _one_of(call, ("P", "L", "U"))
+    if part == 0:
+        return call.graph.const(_lu_factors(call)[2])
+    return _lu_factors(call)[part - 1]
+
+
+def _lu_factor(call: Call) -> int:
+    """torch.linalg.lu_factor(A, *, pivot=True), lu_factor_ex, torch.lu(A, pivot=True, get_infos=False): (LU, pivots[, info]),
+    LU packing L's strict lower triangle and U (m, n), the pivots LAPACK's 1-based row swaps (constants), info 0."""
+    g = call.graph
+    part = _one_of(call, ("LU", "pivots", "info"))
+    lower, upper, _, pivots = _lu_factors(call)
+    if part == 1:
+        return g.const(pivots.astype(np.float64))
+    if part == 2:
+        return g.const(np.zeros(pivots.shape[:-1]))
+    m, n = _shape(call, call.tensors[0])[-2:]
+    if m > n:  # NOTE: U's rows padded to m with zeros, L's columns to n (tall: L is m x n already)
+        upper = g.op("concat", upper, g.op("mul", g.op("index", lower, key=(Ellipsis, slice(n, m), slice(None))), g.const(0.0)), dim=-2)
+    elif n > m:
+        lower = g.op("concat", lower, g.op("mul", g.op("index", upper, key=(Ellipsis, slice(None), slice(m, n))), g.const(0.0)), dim=-1)
+    return g.op("add", g.op("tril", lower, k=-1), upper)
+
+
+def _lu_unpack(call: Call) -> int:
+    """torch.lu_unpack(LU_data, LU_pivots): (P, L, U) from LAPACK's packed factors (m, n) of a matrix or a stack: L
+    unit lower (m, k) and U upper (k, n) read from their triangles, P from the 1-based row swaps (constants)."""
+    g, (lu, pivots) = call.graph, call.tensors
+    part = _one_of(call, ("P", "L", "U"))
+    m, n = _shape(call, lu)[-2:]
+    k = min(m, n)
+    if part == 0:
+        swaps = whole_numbers(g.builder.known_value(pivots, g.col, f"the pivots of {g.name}()"), f"the pivots of {g.name}()", g.col)
+        if swaps.shape[-1:] != (k,) or np.any((swaps < 1) | (swaps > m)):
+            raise ExprError(f"{g.name}() takes pivots as {k} whole numbers from 1 to {m} (LAPACK's row swaps)", g.col)
+        return g.op("add", g.const(_permutation(swaps, m)), pivots_read(g, pivots))
+    if part == 1:
+        lower = g.op("index", lu, key=(Ellipsis, slice(None), slice(0, k)))
+        return g.op("add", g.op("add", g.op("tril", lower, k=-1), g.const(np.eye(m, k))), pivots_read(g, pivots))
+    return g.op("add", g.op("triu", g.op("index", lu, key=(Ellipsis, slice(0, k), slice(None))), k=0), pivots_read(g, pivots))
+
+
+def _householder_q(call: Call, a: int, tau: int) -> int:
+    """Q = H_1 ... H_k (m, m) of each matrix of a stack, H_i = I - tau_i v_i v_i^T, v_i column i of A below the diagonal
+    with 1 on it (LAPACK's reflectors: the rest of A is not read, so it takes no gradient)."""
+    g = call.graph
+    m, n = _shape(call, a)[-2:]
+    k = g.builder.known_shape(tau, g.col, f"{g.name}()")[-1]
+    if k > min(m, n):
+        raise ExprError(f"{g.name}(): tau has {k} scalars, more than the {min(m, n)} reflectors of a {m} x {n} A", g.col)
+    vectors = g.op("add", g.op("tril", a, k=-1), g.const(np.eye(m, n)))
+    q = None
+    for i in range(k):
+        v = g.op("index", vectors, key=(Ellipsis, slice(None), slice(i, i + 1)))
+        scale = g.op("expand_dims", g.op("expand_dims", g.op("index", tau, key=(Ellipsis, i)), dim=-1), dim=-1)
+        h = g.op("sub", g.const(np.eye(m)), g.op("mul", scale, g.op("matmul", v, _transposed(g, v))))
+        q = h if q is None else g.op("matmul", q, h)
+    return q if q is not None else g.op("add", g.op("mul", g.op("matmul", a, _transposed(g, a)), g.const(0.0)), g.const(np.eye(m)))
+
+
+def _householder_product(call: Call) -> int:
+    """torch.linalg.householder_product(A, tau), torch.orgqr: the first n columns of Q = H_1 ... H_k."""
+    g, (a, tau) = call.graph, call.tensors
+    n = _shape(call, a)[-1]
+    return g.op("index", _householder_q(call, a, tau), key=(Ellipsis, slice(None), slice(0, n)))
+
+
+def _ormqr(call: Call) -> int:
+    """torch.ormqr(A, tau, C, left=True, transpose=False): Q C, Q^T C, C Q or C Q^T, Q = H_1 ... H_k the full (m, m)
+    product of A's reflectors."""
+    g, (a, tau, c) = call.graph, call.tensors
+    q = _householder_q(call, a, tau)
+    if call.flag("transpose", False):
+        q = _transposed(g, q)
+    return g.op("matmul", q, c) if call.flag("left", True) else g.op("matmul", c, q)
 
 
 def _kron(call: Call) -> int:
@@ -690,6 +839,14 @@ SPELLINGS: dict[str, Function] = {
     "renorm": spelling(_renorm, (1, 1), keywords=("p", "dim", "maxnorm")),
     "kron": spelling(_kron, (2, 2)),
     "lu_solve": spelling(_lu_solve, (3, 3)),
+    "lu_unpack": spelling(_lu_unpack, (2, 2), keywords=("unpack_data", "unpack_pivots", PART)),
+    "householder_product": spelling(_householder_product, (2, 2)),
+    "orgqr": spelling(_householder_product, (2, 2)),
+    "ormqr": spelling(_ormqr, (3, 3), keywords=("left", "transpose")),
+    "linalg.lu": spelling(_lu, (1, 1), keywords=("pivot", PART)),
+    "linalg.lu_factor": spelling(_lu_factor, (1, 1), keywords=("pivot", PART)),
+    "linalg.lu_factor_ex": spelling(_lu_factor, (1, 1), keywords=("pivot", "check_errors", PART)),
+    "lu": spelling(_lu_factor, (1, 1), keywords=("pivot", "get_infos", PART)),
     "linalg.lu_solve": spelling(_linalg_lu_solve, (3, 3), keywords=("left", "adjoint")),
     "eigh": spelling(_eigh, (1, 1), keywords=("UPLO", PART)),
     "eigvalsh": spelling(_eigvalsh, (1, 1), keywords=("UPLO",)),
@@ -727,7 +884,7 @@ SPELLINGS: dict[str, Function] = {
 }  # fmt: skip
 
 LITERAL_POSITIONAL = frozenset({
-    "cross", "linalg.cross", "np.cross", "dist", "pdist", "vecdot", "matrix_power",
+    "lu", "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "lu_unpack", "cross", "linalg.cross", "np.cross", "dist", "pdist", "vecdot", "matrix_power",
     "einsum", "tensordot", "np.trace", "eigh", "eigvalsh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "pinv", "pinverse",
     "lstsq", "cond", "renorm", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
 })  # fmt: skip
@@ -738,6 +895,14 @@ NUMBER_POSITIONAL = frozenset({
 })  # fmt: skip
 UNSUPPORTED = dict.fromkeys(("eig", "eigvals"), "eigendecompositions of general (non-symmetric) matrices: complex results")
 UNSUPPORTED["matrix_rank"] = "matrix_rank: a whole number, with no derivative"
-TUPLE_RESULTS = frozenset({"eigh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "lstsq", "triangular_solve"})
+TUPLE_RESULTS = frozenset({
+    "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "lu", "lu_unpack", "eigh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "lstsq",
+    "triangular_solve",
+})  # fmt: skip
+# The named fields of tuple results whose names are their own (torch.linalg.lu(A).U is [2], svd's .U is [0]).
+NAMED_PARTS = {
+    "linalg.lu": {"P": 0, "L": 1, "U": 2}, "lu_unpack": {"P": 0, "L": 1, "U": 2},
+    "linalg.lu_factor": {"LU": 0, "pivots": 1}, "linalg.lu_factor_ex": {"LU": 0, "pivots": 1, "info": 2},
+}  # fmt: skip
 # Tuple results whose parts are vectors with a sign convention (decompose.py): a library's own call gives its own signs.
 SIGNED_PARTS: dict[str, frozenset[int]] = {"eigh": frozenset({1}), "svd": frozenset({0, 2})}

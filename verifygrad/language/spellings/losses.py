@@ -109,25 +109,34 @@ def _nll_loss(call: Call) -> int:
 
 
 def _weighted_class_loss(call: Call, x: int, target: int, log_probabilities: Callable[[Graph, int], int]) -> int:
-    """cross_entropy and nll_loss with weight= (per class) or ignore_index=: -w[t] log p[t] per sample (0 where t is
-    ignore_index), the mean divided by the sum of w[t] kept, as torch; the class indices fixed at the case's values."""
+    """cross_entropy and nll_loss with weight= (per class), ignore_index= or label_smoothing=, as torch computes them.
+
+    Class indices (fixed at the case's values): -w[t] log p[t] per sample (0 where t is ignore_index); with smoothing e,
+    (1 - e) of that plus e / C of -sum_c w[c] log p[c]; the mean divided by the sum of w[t] kept. Class probabilities:
+    -sum_c w[c] t'[c] log p[c], t' = (1 - e) t + e / C, the mean over the samples."""
     g = call.graph
     weight, ignore = call.tensor("weight", 2), call.integer("ignore_index", 99, -100)
+    smoothing = call.number("label_smoothing", 0.0)
     x_shape = g.builder.known_shape(x, g.col, f"{g.name}()")
-    classes = g.builder.known_value(target, g.col, f"the target of {g.name}()")
-    if classes.shape == x_shape:
-        raise ExprError(f"not supported yet: {g.name}() with class probabilities and weight or ignore_index", g.col)
-    classes = whole_numbers(classes, f"the class indices of {g.name}()", g.col)
+    along_classes = None if weight is None else g.op("reshape", weight, shape=(1, x_shape[1]) + (1,) * (len(x_shape) - 2))
+    log_p = log_probabilities(g, x)
+    weighted_log_p = log_p if along_classes is None else g.op("mul", log_p, along_classes)
+    if g.builder.known_shape(target, g.col, f"the target of {g.name}()") == x_shape:
+        if smoothing:
+            target = g.op("add", g.scale(target, 1.0 - smoothing), g.const(smoothing / x_shape[1]))
+        return _reduce_loss(call, g.op("neg", g.reduce("sum", g.op("mul", target, weighted_log_p), 1)))
+    classes = whole_numbers(g.builder.known_value(target, g.col, f"the target of {g.name}()"), f"the class indices of {g.name}()", g.col)
     kept = classes != ignore
     if np.any((classes[kept] < 0) | (classes[kept] >= x_shape[1])):
         raise ExprError(f"{g.name}(): a class index is out of range for {x_shape[1]} classes", g.col)
     chosen = g.op("one_hot", g.const(np.where(kept, classes, 0).astype(np.float64)), x)
-    per_sample = g.op("neg", g.reduce("sum", g.op("mul", chosen, log_probabilities(g, x)), 1))
     share = g.const(kept.astype(np.float64))
-    if weight is not None:
-        along_classes = g.op("reshape", weight, shape=(1, x_shape[1]) + (1,) * (len(x_shape) - 2))
+    losses = g.op("mul", g.op("neg", g.reduce("sum", g.op("mul", chosen, weighted_log_p), 1)), share)
+    if along_classes is not None:
         share = g.op("mul", share, g.reduce("sum", g.op("mul", chosen, along_classes), 1))
-    losses = g.op("mul", per_sample, share)
+    if smoothing:
+        smooth = g.op("mul", g.op("neg", g.reduce("sum", weighted_log_p, 1)), g.const(kept.astype(np.float64)))
+        losses = g.op("add", g.scale(losses, 1.0 - smoothing), g.scale(smooth, smoothing / x_shape[1]))
     reduction = call.choice("reduction", REDUCTIONS, "mean")
     if reduction == "mean":
         return g.op("div", g.reduce("sum", losses), g.reduce("sum", share))
@@ -138,9 +147,10 @@ def _class_loss(call: Call, log_probabilities: Callable[[Graph, int], int]) -> i
     """cross_entropy and nll_loss: classes along dim 1 of (N, C, ...) input; an unbatched (C,) input (a 0-d class
     index, or C probabilities) as a batch of one, the result unbatched again."""
     g, (x, target) = call.graph, call.tensors[:2]
-    if call.tensor("weight", 2) is not None or call.params.get("ignore_index") is not None:
+    if call.tensor("weight", 2) is not None or call.params.get("ignore_index") is not None or call.number("label_smoothing", 0.0):
         if _unbatched(g, x):
-            x, target = g.op("reshape", x, shape=(1, -1)), g.op("reshape", target, shape=(1,))
+            target_shape = g.builder.known_shape(target, g.col, f"the target of {g.name}()")
+            x, target = g.op("reshape", x, shape=(1, -1)), g.op("reshape", target, shape=(1, *target_shape))
             out = _weighted_class_loss(call, x, target, log_probabilities)
             return out if call.choice("reduction", REDUCTIONS, "mean") != "none" else g.op("reshape", out, shape=())
         return _weighted_class_loss(call, x, target, log_probabilities)
@@ -343,7 +353,7 @@ SPELLINGS: dict[str, Function] = {
     "smooth_l1_loss": spelling(_smooth_l1_loss, (2, 2), keywords=(*_LOSS, "beta")),
     "binary_cross_entropy_with_logits": spelling(_bce_with_logits, (2, 4), keywords=(*_LOSS, "weight", "pos_weight")),
     "binary_cross_entropy": spelling(_bce, (2, 2), keywords=_LOSS),
-    "cross_entropy": spelling(_cross_entropy, (2, 3), keywords=(*_LOSS, "weight", "ignore_index")),
+    "cross_entropy": spelling(_cross_entropy, (2, 3), keywords=(*_LOSS, "weight", "ignore_index", "label_smoothing")),
     "nll_loss": spelling(_nll_loss, (2, 3), keywords=(*_LOSS, "weight", "ignore_index")),
     "linear_cross_entropy": spelling(_linear_cross_entropy, (3, 3), keywords=(*_LOSS, "linear_bias")),
     "kl_div": spelling(_kl_div, (2, 2), keywords=(*_LOSS, "log_target")),

@@ -329,6 +329,45 @@ def _running_extreme(lowest: bool) -> Callable[[Call], int]:
     return compose
 
 
+def mode_positions(value: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """torch's mode along dim (keepdim shape): the most frequent value, the smallest of those equally frequent, at its
+    last position; and a second position: another element equal to it where it repeats, else a larger element (or
+    itself, in a slice of one)."""
+    moved = np.moveaxis(value, dim, -1)
+    last, other = np.zeros(moved.shape[:-1], dtype=np.int64), np.zeros(moved.shape[:-1], dtype=np.int64)
+    for index in np.ndindex(moved.shape[:-1]):
+        row = moved[index]
+        counts = (row[:, None] == row[None, :]).sum(1)
+        mode = row[counts == counts.max()].min()
+        equal = np.flatnonzero(row == mode)
+        last[index] = equal[-1]
+        other[index] = equal[0] if len(equal) > 1 else int(np.argmax(row))
+    return np.expand_dims(last, dim), np.expand_dims(other, dim)
+
+
+def _mode(call: Call) -> int:
+    """torch.mode(x, dim=-1, keepdim=False): (values, indices), as torch picks them (mode_positions), the position fixed
+    at the case's values. Where every element differs, the mode is the smallest, its gradient the minimum's; where the
+    mode repeats, any change of one copy changes which value is the mode: the copy is bounded by another (a minimum
+    of equal values), reported as a tie, never torch's one-copy gradient passed off as the gradient."""
+    g, x = call.graph, call.tensors[0]
+    value, dim, keepdim = _values(call, x), _dim(call, -1), _keepdim(call, 1)
+    if call.part() is None:
+        return _parts(call, 0, np.zeros(()))
+    if value.ndim == 0:
+        return _parts(call, x, np.zeros((), dtype=np.int64))
+    if not -value.ndim <= dim < value.ndim:
+        raise ExprError(f"{g.name}(): dim {dim} is out of range for {value.ndim} dims", g.col)
+    dim %= value.ndim
+    last, other = mode_positions(value, dim)
+    out = _gathered(g, x, last, dim)
+    if value.shape[dim] > 1:
+        out = g.op("minimum", out, _gathered(g, x, other, dim))
+    if not keepdim:
+        out, last = g.op("squeeze", out, dim=dim), np.squeeze(last, axis=dim)
+    return _parts(call, out, last)
+
+
 def _logcumsumexp(call: Call) -> int:
     """torch.logcumsumexp(x, dim): log(cumsum(exp(x - m))) + m, m the largest element along dim (a constant:
     the result does not depend on it, it only keeps exp from overflowing)."""
@@ -361,6 +400,7 @@ SPELLINGS: dict[str, Function] = {
     "cummax": spelling(_running_extreme(lowest=False), (1, 1), keywords=("dim", PART)),
     "cummin": spelling(_running_extreme(lowest=True), (1, 1), keywords=("dim", PART)),
     "logcumsumexp": spelling(_logcumsumexp, (1, 1), keywords=("dim",)),
+    "mode": spelling(_mode, (1, 1), keywords=("dim", "keepdim", PART)),
 }  # fmt: skip
 LITERAL_POSITIONAL = frozenset(SPELLINGS)
-TUPLE_RESULTS = frozenset({"sort", "topk", "kthvalue", "median", "nanmedian", "cummax", "cummin"})
+TUPLE_RESULTS = frozenset({"sort", "topk", "kthvalue", "median", "nanmedian", "cummax", "cummin", "mode"})

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from verifygrad.language.spellings import layers, linalg, sorting
-from verifygrad.language.spellings.compose import Builder, nested_tuple, whole_numbers
+from verifygrad.language.spellings.compose import PARTS, Builder, nested_tuple, whole_numbers
 from verifygrad.language.spellings.table import library_name
 from verifygrad.language.syntax import ExprError, column, literal
 
@@ -64,6 +64,11 @@ def returns_tuple(call: ast.Call) -> bool:
         return name in TUPLE_RESULTS
     asked = [keyword.value for keyword in call.keywords if keyword.arg == "return_indices"] + call.args[INDICES_ON_REQUEST[name] :][:1]
     return any(isinstance(given, ast.Constant) and given.value is True for given in asked)
+
+
+def named_part(call: ast.Call, attr: str) -> int | None:
+    """The part of a tuple result a field name takes (torch.max(x, 0).values is [0]); None where the call has no such field."""
+    return linalg.NAMED_PARTS.get(_called_name(call), PARTS).get(attr)
 
 
 def _called_name(call: ast.Call) -> str:

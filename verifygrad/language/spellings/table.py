@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, masked, nn, reductions, scatter, shape, sorting, special
+from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, masked, nn, reductions, sampling, scatter, shape, sorting, special
 from verifygrad.language.spellings.compose import NUMPY_PREFIXES
 from verifygrad.language.syntax import ExprError, Function, literal
 
-FAMILIES = (elementwise, nn, layers, reductions, masked, losses, shape, scatter, linalg, special, convolution, sorting)
+FAMILIES = (elementwise, nn, layers, reductions, masked, losses, shape, scatter, linalg, special, convolution, sampling, sorting)
 
 # Each name's composition; the numpy meaning of a name torch gives another meaning is filed under ``np.<name>``.
 SPELLINGS: dict[str, Function] = {name: function for family in FAMILIES for name, function in family.SPELLINGS.items()}
