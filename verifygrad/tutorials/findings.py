@@ -196,6 +196,25 @@ def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
                                         values=item.values, written=item.written, status=item.status, label=hand.name))  # fmt: skip
 
 
+def held_claims(findings: Findings, reading: Reading) -> None:
+    """Hand-written backprop on numbers (`dfdx = dfdq * dqdx`): the number each derivative-named variable holds, as the code
+    computes it, claims to be the final output's derivative; claimed at its last assignment (`dx += ...` adds up)."""
+    for hand in reading.hand_gradients:
+        if not hand.held:
+            continue
+        if hand.derivation is None:
+            if hand.why.startswith("several outputs"):
+                _list_unpaired(reading, hand)
+            continue
+        values = constant_array(hand.tensor.value)
+        if values is None or values.size != 1:
+            continue
+        reading.derivations.append(hand.derivation)
+        exact = repr(float(values.reshape(())))
+        findings.found.append(Found("grad", hand.line, hand.where, "code", f"{hand.name} = {exact}", leaf=hand.leaf,
+                                    derivations=(hand.derivation,), values=values, written=exact, label=hand.name))  # fmt: skip
+
+
 def _list_unpaired(reading: Reading, hand: HandGradient) -> None:
     """A hand-written gradient whose loss could not be decided: listed once, with the reason."""
     entry = (hand.line, f"{hand.name} reads as a hand-written gradient; not paired with a loss: {hand.why}")

@@ -48,7 +48,11 @@ class Tensor:
 
 @dataclass(frozen=True)
 class Number:
+    """A plain Python number; ``tensor``: the same number as a constant with how the code computed it (``q = x + y`` of
+    numbers bound to names), for hand-written backprop on numbers."""
+
     value: float
+    tensor: Tensor | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class Sequence:
 
     items: tuple
     shape: bool = False  # a tensor's shape (`N, D = x.shape`): printed, it shows no claim
+    numbers: bool = False  # a list of plain numbers (`w = [2, -3, -3]`): printed, one list
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,50 @@
+"""Hand-written backprop on plain Python numbers: each derivative-named variable holds a claim about the final output's gradient."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_tutorial_check import cli
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tutorials"
+
+
+def check(tmp_path: Path, code: str) -> tuple[int, str]:
+    path = tmp_path / "numbers.md"
+    path.write_text(f"```python\n{code}```\n")
+    return cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+
+
+def test_every_held_hand_gradient_of_a_number_circuit_is_checked() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "scalar_backprop.md"))
+    assert code == 0, output
+    for claim in ("∂g/∂t (by hand: dgdt)", "∂g/∂s (by hand: dgds)", "∂g/∂c (by hand: dgdc)", "∂g/∂a (by hand: dgda)", "∂g/∂b (by hand: dgdb)"):
+        assert f"PASS  {claim}" in output, claim
+    for claim in ("∂h/∂lin (by hand: dlin)", "∂h/∂u[0] (by hand: du[0])", "∂h/∂u[1] (by hand: du[1])", "∂h/∂v[2] (by hand: dv[2])"):
+        assert f"PASS  {claim}" in output, claim
+    for claim in ("∂out/∂k (by hand: dk)", "∂out/∂e (by hand: de)", "∂out/∂m (by hand: dm)", "∂out/∂r (by hand: dr)"):
+        assert f"PASS  {claim}" in output, claim
+
+
+def test_a_gradient_added_up_with_plus_equals_is_claimed_once_at_its_last_line() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "scalar_backprop.md"))
+    assert code == 0, output
+    assert output.count("(by hand: dp)") == 1 and "∂out/∂p (by hand: dp) at line 47" in output, output
+
+
+def test_a_wrong_hand_gradient_on_numbers_fails_at_its_line() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "scalar_backprop_wrong.md"))
+    assert code == 1, output
+    assert "scalar_backprop_wrong.md:12: FAIL" in output and "(by hand: dgda)" in output, output
+    assert output.count("✓ PASS  ") == 4, output
+
+
+def test_two_final_outputs_leave_a_short_name_unpaired_and_listed(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "a = 2.0\ny1 = a * 3\ny2 = a + 1\nda = 3.0 * a / a\n")
+    assert "by hand" not in output, output
+    assert "da reads as a hand-written gradient; not paired with a loss: several outputs depend on a (y1, y2)" in output
+
+
+def test_a_finite_difference_step_named_like_a_gradient_is_not_a_claim(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "x = 2.0\nf = x ** 2\ndx = 0.001\nslope = ((x + dx) ** 2 - f) / dx\n")
+    assert "by hand" not in output, output
