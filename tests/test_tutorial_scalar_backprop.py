@@ -48,3 +48,29 @@ def test_two_final_outputs_leave_a_short_name_unpaired_and_listed(tmp_path: Path
 def test_a_finite_difference_step_named_like_a_gradient_is_not_a_claim(tmp_path: Path) -> None:
     code, output = check(tmp_path, "x = 2.0\nf = x ** 2\ndx = 0.001\nslope = ((x + dx) ** 2 - f) / dx\n")
     assert "by hand" not in output, output
+
+
+def test_layer_objects_are_followed_through_their_forward_and_backward_calls() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "layer_instances.md"))
+    assert code == 0, output
+    for claim in ("∂bill/∂pen (by hand: dpen)", "∂bill/∂pens (by hand: dpens)", "∂bill/∂ink (by hand: dink)", "∂bill/∂rate (by hand: drate)"):
+        assert f"PASS  {claim}" in output, claim
+    assert "an instance of the layer class" not in output, output
+
+
+def test_a_printed_value_of_a_layer_circuit_that_the_code_does_not_compute_fails_at_its_line() -> None:
+    code, output = cli("check", "--no-color", str(FIXTURES / "layer_instances_wrong.md"))
+    assert code == 1, output
+    assert "layer_instances_wrong.md:57: FAIL" in output, output
+
+
+def test_an_indicator_in_a_latex_derivative_is_read_as_one_where_its_condition_holds() -> None:
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", "-e", "fd", str(FIXTURES / "relu_indicator.md"))
+    assert code == 0, output
+    assert output.count("✓ PASS  ") == 2 and "not checked" not in output, output
+
+
+def test_an_indicator_the_wrong_way_round_fails_at_its_line() -> None:
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", "-e", "fd", str(FIXTURES / "relu_indicator_wrong.md"))
+    assert code == 1, output
+    assert "relu_indicator_wrong.md:3: FAIL" in output, output

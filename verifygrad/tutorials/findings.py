@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -78,7 +78,9 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
             if not opaque and slots:
                 why = f"the output shows {len(items)} values where the code prints {len(slots)}: which is which is not known"
             findings.found.append(Found("value", line, where, "printed output", item.describe(), values=item.values, status=f"not tied: {why}"))
-        elif not isinstance(target.value, Number):  # a Python number the code computed: not a tensor's claim
+        elif isinstance(target.value, Number) and target.value.tensor is not None:  # computed from numbers bound to names
+            findings.found.append(_printed_claim(replace(target, value=target.value.tensor), item, line, where))
+        elif not isinstance(target.value, Number):  # a Python number of a loop or a shape: not a tensor's claim
             findings.found.append(_printed_claim(target, item, line, where))
 
 
@@ -200,8 +202,8 @@ def held_claims(findings: Findings, reading: Reading) -> None:
     """Hand-written backprop on numbers (`dfdx = dfdq * dqdx`): the number each derivative-named variable holds, as the code
     computes it, claims to be the final output's derivative; claimed at its last assignment (`dx += ...` adds up)."""
     for hand in reading.hand_gradients:
-        if not hand.held:
-            continue
+        if not hand.held or any(item.kind == "value" and item.tensor is hand.tensor for item in findings.found):
+            continue  # a printed one is claimed where it is printed
         if hand.derivation is None:
             if hand.why.startswith("several outputs"):
                 _list_unpaired(reading, hand)

@@ -24,6 +24,7 @@ from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
+from verifygrad.tutorials.objects import LayerObjects
 from verifygrad.tutorials.values import (
     COMPUTED,
     CONST,
@@ -31,6 +32,7 @@ from verifygrad.tutorials.values import (
     Derivation,
     Function,
     GradOf,
+    Instance,
     Number,
     Other,
     Pullback,
@@ -44,7 +46,7 @@ from verifygrad.tutorials.values import (
     text_of,
 )
 
-Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape | Pullback
+Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape | Pullback | Instance
 
 # Constructors and what they are called in verifygrad's constant language.
 _CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "range": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
@@ -114,7 +116,7 @@ class Agreement:
     shown: bool = False  # a comparison shown as a cell's value, not asserted: an output showing False withdraws it
 
 
-class CodeReader(FunctionCalls):
+class CodeReader(FunctionCalls, LayerObjects):
     """Reads code blocks one after another into a single namespace."""
 
     def __init__(self) -> None:
@@ -131,6 +133,8 @@ class CodeReader(FunctionCalls):
         self.unrolled = 0  # statements run by the tutorial's loops so far (bounded by MAX_UNROLLED)
         self.looping = 0  # unrolled loops the statement being read is inside
         self.defined_in: dict[int, Block | None] = {}
+        self.layer_classes: dict[int, ast.ClassDef] = {}
+        self.in_method = 0  # layer methods being read inline: their derivative-named locals are not claims
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -401,10 +405,10 @@ class CodeReader(FunctionCalls):
             self.aliases.pop(target.id, None)
             if isinstance(value, Function) and not value.emitted:  # f = lambda x: ...
                 value = self.named(value, target.id)
-            if isinstance(value, Number) or isinstance(value, Sequence) and value.numbers:
+            if (isinstance(value, Number) or isinstance(value, Sequence) and value.numbers) and _number_literal(getattr(node, "value", None)):
                 value = self.named_number(value, node)
-                if pairing:
-                    self.pair_numbers(target.id, value, node)
+            if (isinstance(value, Number) or isinstance(value, Sequence) and value.numbers) and pairing and not self.in_method:
+                self.pair_numbers(target.id, value, node)
             if isinstance(value, Tensor) and value.kind == LEAF and not value.name:
                 value.name = target.id
                 self.reading.leaves.append((target.id, value))
@@ -422,14 +426,20 @@ class CodeReader(FunctionCalls):
             if isinstance(taken, ast.BinOp) and isinstance(taken.op, ast.Sub) and isinstance(taken.left, ast.Name) and taken.left.id == target.id:
                 self.step(target.id, old, value, taken.right, node)
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Sequence) and len(value.items) == len(target.elts):
+            if value.numbers and _number_literal(getattr(node, "value", None)):  # `x, y = 2.0, -1.0`
+                value = self.named_number(value, node)
             for element, item in zip(target.elts, value.items):
                 self.assign(element, item, ast.Pass(lineno=node.lineno, col_offset=node.col_offset), pairing=False)  # NOTE: no memory shared
             for element, item in zip(target.elts, value.items):  # NOTE: `dw, loss = grads(w)`: paired once the loss is bound too
                 if isinstance(element, ast.Name) and isinstance(item, Tensor):
                     self.pair(element.id, item, node)
+                elif isinstance(element, ast.Name) and isinstance(item, Number) and not self.in_method:
+                    self.pair_numbers(element.id, self.names[element.id], node)
         elif isinstance(target, (ast.Tuple, ast.List)):
             self.not_read(node.lineno, "tuple unpacking")
             self.changed_unread(target, "tuple unpacking")
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and isinstance(self.names.get(target.value.id), Instance):
+            self.set_attribute(self.names[target.value.id], target.attr, value)  # `self.x = x` in a layer's method
         elif isinstance(target, ast.Attribute) and target.attr == "grad" and isinstance(value, Other) and value.what == "None":
             leaf = self.expression(target.value)
             if isinstance(leaf, Tensor):
@@ -813,6 +823,8 @@ class CodeReader(FunctionCalls):
         owner = self.expression(node.value)
         if isinstance(owner, Unknown):
             return owner
+        if isinstance(owner, Instance):
+            return self.attribute_of(owner, node.attr, node)
         if node.attr == "data" and isinstance(owner, Tensor):
             return self.detached(owner, node)
         if node.attr == "shape" and isinstance(owner, Tensor):
@@ -843,6 +855,8 @@ class CodeReader(FunctionCalls):
                     return shape.items[0]
             if isinstance(node.func, ast.Name) and node.func.id in ("float", "int") and len(node.args) == 1:
                 inner = self.expression(node.args[0])
+                if isinstance(inner, Number) and node.func.id == "int":
+                    return Number(int(inner.value)) if math.isfinite(inner.value) else Unknown("int() of an infinite number")
                 return inner if isinstance(inner, (Number, Unknown)) else Other(node.func.id)
             if isinstance(node.func, ast.Name) and (node.func.id in _IGNORED_CALLS or node.func.id in ("print", "range", "str", "repr")):
                 return Other(node.func.id)
@@ -1057,6 +1071,8 @@ class CodeReader(FunctionCalls):
             return self.tape_request(name, node)
         if isinstance(owner, Function):
             return self.function_method(owner, name, node)
+        if isinstance(owner, Instance):
+            return self.call_method(owner, name, node)
         if isinstance(owner, GradOf):
             return owner if name in _IDENTITY_METHODS | _DETACHING | {"data"} else Other(f"grad.{name}()")
         if not isinstance(owner, Tensor):
@@ -1131,8 +1147,8 @@ class CodeReader(FunctionCalls):
         return Number(value, made if isinstance(made, Tensor) and made.kind == CONST else None)
 
     def named_number(self, value: Number | Sequence, node: ast.stmt) -> Number | Sequence:
-        """A number (or list of numbers) bound to a name: a constant of its own, which what the code computes from it
-        is traced back to (``q = x + y`` then ``dfdx = ...``: hand-written backprop on numbers)."""
+        """A number (or list of numbers) written as a literal and bound to a name: a constant of its own, which what the
+        code computes from it is traced back to (``q = x + y`` then ``dfdx = ...``: hand-written backprop on numbers)."""
         if isinstance(value, Sequence):
             return Sequence(tuple(self.named_number(item, node) for item in value.items))
         if value.tensor is not None or not math.isfinite(value.value):
@@ -1319,6 +1335,15 @@ def _shown_comparison(node: ast.expr) -> bool:
 
 def _ref(index: int) -> ast.Name:
     return ast.Name(f"_ref{index}", ast.Load())
+
+
+def _number_literal(node: ast.expr | None) -> bool:
+    """``-2``, ``1.5``, ``[2, -3, -3]``, ``(0.5, 1)``: numbers written out (a number the code computed otherwise is untraced)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _number_literal(node.operand)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return bool(node.elts) and all(_number_literal(item) for item in node.elts)
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
 
 
 def _traced(number: Number) -> Tensor | Number:

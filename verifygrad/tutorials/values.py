@@ -94,6 +94,15 @@ class Function:
     layer: bool = False  # a layer class written from scratch: calling it makes an instance, not its forward
 
 
+@dataclass(eq=False)
+class Instance:
+    """An instance of a layer class written from scratch (``mul = MulLayer()``): its methods, and what they kept on ``self``."""
+
+    name: str  # the class's name
+    methods: dict[str, ast.FunctionDef]
+    attributes: dict[str, object] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Transform:
     """A framework's derivative request not yet called: `jax.grad(f, argnums=1)`, `torch.func.hessian(f)`."""
