@@ -74,3 +74,16 @@ def test_an_indicator_the_wrong_way_round_fails_at_its_line() -> None:
     code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", "-e", "fd", str(FIXTURES / "relu_indicator_wrong.md"))
     assert code == 1, output
     assert "relu_indicator_wrong.md:3: FAIL" in output, output
+
+
+def test_a_comment_about_a_local_derivative_is_not_read_as_the_outputs(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "a = 3.0\nb = 2.0\ns = a - b\nout = s * a\ndout_ds = a\ndout_db = -1.0 * dout_ds  # ds/db = -1\n")
+    assert code == 0 and "FAIL" not in output, output
+    assert "PASS  ∂out/∂b (by hand: dout_db)" in output, output
+
+
+def test_a_loss_called_L_in_the_name_pairs_with_the_one_loss_and_a_loop_claims_its_first_pass(tmp_path: Path) -> None:
+    loop = "x = 1.5\nt = 4.0\nw = 2.0\nfor step in range(3):\n    loss = (w * x - t) ** 2\n    dL_dw = 2 * (w * x - t) * x\n    w = w - 0.1 * dL_dw\n"
+    code, output = check(tmp_path, loop)
+    assert code == 0, output
+    assert output.count("PASS  ∂loss/∂w (by hand: dL_dw)") == 1 and "dL_dw = -3.0: holds" in output, output

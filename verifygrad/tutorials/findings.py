@@ -200,10 +200,15 @@ def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
 
 def held_claims(findings: Findings, reading: Reading) -> None:
     """Hand-written backprop on numbers (`dfdx = dfdq * dqdx`): the number each derivative-named variable holds, as the code
-    computes it, claims to be the final output's derivative; claimed at its last assignment (`dx += ...` adds up)."""
+    computes it, claims to be the final output's derivative; claimed at its last assignment (`dx += ...` adds up), in a
+    loop at its first pass."""
+    claimed: set[tuple[int, str]] = set()
     for hand in reading.hand_gradients:
         if not hand.held or any(item.kind == "value" and item.tensor is hand.tensor for item in findings.found):
             continue  # a printed one is claimed where it is printed
+        if (hand.line, hand.name) in claimed:
+            continue
+        claimed.add((hand.line, hand.name))
         if hand.derivation is None:
             if hand.why.startswith("several outputs"):
                 _list_unpaired(reading, hand)
@@ -633,7 +638,7 @@ def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, r
     wrt = head.wrt[:-4] if head.wrt.endswith("grad") and head.of.endswith("grad") else head.wrt  # `x.grad = 2` in a comment
     candidates = [d for d in reading.derivations if any(leaf.name == wrt for leaf in d.leaves)]
     matching = [d for d in candidates if head.of in (d.output_name, d.output.bound)]
-    if not matching and len({id(d.output) for d in candidates}) == 1 and head.of not in {name for name, _, _ in reading.bindings}:
+    if not matching and len({id(d.output) for d in candidates}) == 1 and head.of not in {name for name, _, _ in reading.bindings} | reading.numbers:
         matching = candidates  # NOTE: one function differentiated, named otherwise in the prose; a name the code gives another tensor never ties
     derivation = _nearest(matching, line, lambda d: d.line)
     for index, side in enumerate(rest, start=1):

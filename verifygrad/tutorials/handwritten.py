@@ -61,6 +61,9 @@ def named_derivative(name: str, bound: dict[str, object]) -> tuple[str | None, s
     explicit = _EXPLICIT.match(name)
     if explicit and explicit.group(1) in bound and explicit.group(2) in bound:
         return explicit.group(1), explicit.group(2)
+    losses = [n for n in LOSS_NAMES if n in bound]
+    if explicit and explicit.group(1) in LOSS_NAMES and explicit.group(2) in bound and len(losses) == 1:
+        return losses[0], explicit.group(2)  # `dL_dw` where the code calls its loss `loss`
     of = _GRAD_OF.match(name)
     if of and (of.group(1) or of.group(2)) in bound:
         return None, of.group(1) or of.group(2)

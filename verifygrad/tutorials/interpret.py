@@ -89,6 +89,7 @@ class Reading:
     derivations: list[Derivation] = field(default_factory=list)
     leaves: list[tuple[str, Tensor]] = field(default_factory=list)  # (python name, leaf) in order of creation
     bindings: list[tuple[str, Tensor, int]] = field(default_factory=list)  # (python name, tensor, file line) of each assignment
+    numbers: set[str] = field(default_factory=set)  # the names bound to numbers the reader traces (`q = x + y`)
     not_read: list[tuple[int, str]] = field(default_factory=list)
     comments: list[tuple[int, str, str]] = field(default_factory=list)  # (file line, where, text) of each comment
     shown: list[list[Shown]] = field(default_factory=list)  # per code block, in order
@@ -407,6 +408,8 @@ class CodeReader(FunctionCalls, LayerObjects):
                 value = self.named(value, target.id)
             if (isinstance(value, Number) or isinstance(value, Sequence) and value.numbers) and _number_literal(getattr(node, "value", None)):
                 value = self.named_number(value, node)
+            if isinstance(value, Number) and value.tensor is not None:
+                self.reading.numbers.add(target.id)
             if (isinstance(value, Number) or isinstance(value, Sequence) and value.numbers) and pairing and not self.in_method:
                 self.pair_numbers(target.id, value, node)
             if isinstance(value, Tensor) and value.kind == LEAF and not value.name:
@@ -539,7 +542,7 @@ class CodeReader(FunctionCalls, LayerObjects):
         for label, item, of in pairs:
             if not isinstance(item, Number) or item.tensor is None:
                 continue
-            parts = {id(step) for step in handwritten.graph(item.tensor)}
+            parts = {id(ref) for ref in item.tensor.origin.refs} if item.tensor.origin is not None else set()  # `dx + ...` of `dx += ...`
             hands[:] = [hand for hand in hands if not (hand.held and hand.name == label and id(hand.tensor) in parts)]
             hands.append(handwritten.pair_with(label, item.tensor, bound, of, line, where, held=True))
 
