@@ -87,3 +87,9 @@ def test_a_loss_called_L_in_the_name_pairs_with_the_one_loss_and_a_loop_claims_i
     code, output = check(tmp_path, loop)
     assert code == 0, output
     assert output.count("PASS  ∂loss/∂w (by hand: dL_dw)") == 1 and "dL_dw = -3.0: holds" in output, output
+
+
+def test_a_list_named_as_the_gradient_of_a_number_is_listed_not_paired(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "x = 0.5\nw = [2.0, -1.0]\nf = w[0] * x + w[1]\ndx = [w[0], w[1]]\n")
+    assert "by hand" not in output, output
+    assert "dx reads as a hand-written gradient; not paired: it and x are not both numbers or lists as long" in output, output

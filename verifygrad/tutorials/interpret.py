@@ -537,6 +537,8 @@ class CodeReader(FunctionCalls, LayerObjects):
         elif isinstance(value, Number) and isinstance(wrt, Number):
             pairs = [(name, value, (loss_name, wrt_name, bound[wrt_name]))]
         else:
+            if isinstance(wrt, (Number, Sequence)) and (isinstance(value, Sequence) or isinstance(wrt, Sequence)):
+                self.not_read(node.lineno, f"{name} reads as a hand-written gradient; not paired: it and {wrt_name} are not both numbers or lists as long")
             return
         hands = self.reading.hand_gradients
         for label, item, of in pairs:
