@@ -93,3 +93,14 @@ def test_a_list_named_as_the_gradient_of_a_number_is_listed_not_paired(tmp_path:
     code, output = check(tmp_path, "x = 0.5\nw = [2.0, -1.0]\nf = w[0] * x + w[1]\ndx = [w[0], w[1]]\n")
     assert "by hand" not in output, output
     assert "dx reads as a hand-written gradient; not paired: it and x are not both numbers or lists as long" in output, output
+
+
+def test_a_derivative_by_cases_still_says_something_of_the_function_it_follows(tmp_path: Path) -> None:
+    path = tmp_path / "two.md"
+    text = (
+        "Rectifier: $$g(v) = \\max(0, v)$$ with $$g'(v) = \\begin{cases} 1, & v > 0 \\\\ 0, & \\text{else} \\end{cases}$$\n\n"
+        "Softplus: $$g(v) = \\log(1 + \\exp(v))$$ with $$g'(v) = \\frac{1}{1 + \\exp(-v)}$$\n"
+    )
+    path.write_text(text)
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", "-e", "fd", str(path))
+    assert code == 0 and "PASS  diff(log(1 + exp(v)), v)" in output, output
