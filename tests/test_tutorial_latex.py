@@ -81,7 +81,7 @@ def test_a_wrong_derivative_stated_in_the_prose_fails_at_its_line(tmp_path: Path
          "not checked: f is not known here: it is defined at line 3 through g, h, which the text does not define"),
         # a function whose definition is outside the math read: its old meaning is not used
         ("Let $f(x) = x^2$, and now $f(x) = \\max(0, x)$, so $f'(x) = 2x$.",
-         "not checked: f is not known here: its definition at line 3 is not read"),
+         "not checked: f is not known here: it is defined at line 3 and again at line 3, with nothing said of the first"),
         # an equation to solve, not an identity
         ("Let $f(x) = x^3 - 3x$. The extremes are where $f'(x) = 0$.",
          "not checked: 0 for a derivative that depends on x reads as an equation to solve"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -78,7 +78,9 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
             if not opaque and slots:
                 why = f"the output shows {len(items)} values where the code prints {len(slots)}: which is which is not known"
             findings.found.append(Found("value", line, where, "printed output", item.describe(), values=item.values, status=f"not tied: {why}"))
-        elif not isinstance(target.value, Number):  # a Python number the code computed: not a tensor's claim
+        elif isinstance(target.value, Number) and target.value.tensor is not None:  # computed from numbers bound to names
+            findings.found.append(_printed_claim(replace(target, value=target.value.tensor), item, line, where))
+        elif not isinstance(target.value, Number):  # a Python number of a loop or a shape: not a tensor's claim
             findings.found.append(_printed_claim(target, item, line, where))
 
 
@@ -194,6 +196,30 @@ def hand_gradient_claims(findings: Findings, reading: Reading) -> None:
         for item in shown:
             findings.found.append(Found("grad", item.line, item.where, item.source, item.text, leaf=hand.leaf, derivations=(hand.derivation,),
                                         values=item.values, written=item.written, status=item.status, label=hand.name))  # fmt: skip
+
+
+def held_claims(findings: Findings, reading: Reading) -> None:
+    """Hand-written backprop on numbers (`dfdx = dfdq * dqdx`): the number each derivative-named variable holds, as the code
+    computes it, claims to be the final output's derivative; claimed at its last assignment (`dx += ...` adds up), in a
+    loop at its first pass."""
+    claimed: set[tuple[int, str]] = set()
+    for hand in reading.hand_gradients:
+        if not hand.held or any(item.kind == "value" and item.tensor is hand.tensor for item in findings.found):
+            continue  # a printed one is claimed where it is printed
+        if (hand.line, hand.name) in claimed:
+            continue
+        claimed.add((hand.line, hand.name))
+        if hand.derivation is None:
+            if hand.why.startswith("several outputs"):
+                _list_unpaired(reading, hand)
+            continue
+        values = constant_array(hand.tensor.value)
+        if values is None or values.size != 1:
+            continue
+        reading.derivations.append(hand.derivation)
+        exact = repr(float(values.reshape(())))
+        findings.found.append(Found("grad", hand.line, hand.where, "code", f"{hand.name} = {exact}", leaf=hand.leaf,
+                                    derivations=(hand.derivation,), values=values, written=exact, label=hand.name))  # fmt: skip
 
 
 def _list_unpaired(reading: Reading, hand: HandGradient) -> None:
@@ -612,7 +638,7 @@ def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, r
     wrt = head.wrt[:-4] if head.wrt.endswith("grad") and head.of.endswith("grad") else head.wrt  # `x.grad = 2` in a comment
     candidates = [d for d in reading.derivations if any(leaf.name == wrt for leaf in d.leaves)]
     matching = [d for d in candidates if head.of in (d.output_name, d.output.bound)]
-    if not matching and len({id(d.output) for d in candidates}) == 1 and head.of not in {name for name, _, _ in reading.bindings}:
+    if not matching and len({id(d.output) for d in candidates}) == 1 and head.of not in {name for name, _, _ in reading.bindings} | reading.numbers:
         matching = candidates  # NOTE: one function differentiated, named otherwise in the prose; a name the code gives another tensor never ties
     derivation = _nearest(matching, line, lambda d: d.line)
     for index, side in enumerate(rest, start=1):

@@ -98,6 +98,8 @@ class FunctionCalls:
             self.names[node.name] = Unknown(f"the {kind} {node.name} is not read")
             return
         self.names[node.name] = Function(rule.forward, self.file_line(node.lineno), node.name, rule=rule, layer=layer)
+        if layer and isinstance(node, ast.ClassDef):
+            self.layer_classes[id(rule.forward)] = node
         self.defined_in[id(rule.forward)] = self.block  # where its lines are, should it be checked without a call
 
     def rule_pending(self, decorator: ast.expr) -> Function | None:
@@ -208,7 +210,7 @@ class FunctionCalls:
 
     def call(self, callee: Function | Transform | Tape | Pullback, node: ast.Call) -> Any:
         if isinstance(callee, Function) and callee.layer:  # NOTE: Dense(W) makes an instance; it is not the forward of W
-            return self.unknown(node, f"an instance of the layer class {_name_of(callee)} (its backward is checked as a rule)")
+            return self.instance(callee, node)
         if isinstance(callee, Pullback) and len(node.args) == 1 and not node.keywords:
             return self.pulled_back(callee, node.args[0], node)
         if isinstance(callee, (Tape, Pullback)) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):

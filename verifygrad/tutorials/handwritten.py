@@ -40,6 +40,7 @@ class HandGradient:
     leaf: Tensor | None = None
     why: str = ""  # why it was not paired
     of: object = None  # the value its name differentiates with respect to, as bound when it was assigned
+    held: bool = False  # plain numbers: the value held is the claim, no print needed
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ def named_derivative(name: str, bound: dict[str, object]) -> tuple[str | None, s
     explicit = _EXPLICIT.match(name)
     if explicit and explicit.group(1) in bound and explicit.group(2) in bound:
         return explicit.group(1), explicit.group(2)
+    losses = [n for n in LOSS_NAMES if n in bound]
+    if explicit and explicit.group(1) in LOSS_NAMES and explicit.group(2) in bound and len(losses) == 1:
+        return losses[0], explicit.group(2)  # `dL_dw` where the code calls its loss `loss`
     of = _GRAD_OF.match(name)
     if of and (of.group(1) or of.group(2)) in bound:
         return None, of.group(1) or of.group(2)
@@ -76,22 +80,36 @@ def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: 
     if named is None:
         return None
     loss_name, wrt_name = named
-    wrt = bound[wrt_name]
-    unpaired = HandGradient(name, tensor, line, where, of=wrt)
+    return pair_with(name, tensor, bound, (loss_name, wrt_name, bound[wrt_name]), line, where, returned)
+
+
+def pair_with(name: str, tensor: Tensor, bound: dict[str, object], named: tuple[str | None, str, object], line: int, where: str,
+              returned: bool = False, held: bool = False) -> HandGradient:  # fmt: skip
+    """The pairing of ``name`` with (the loss named or None, the name differentiated with respect to, its value); ``held``:
+    a number of hand-written backprop on numbers, whose loss may be the one final output that depends on the value."""
+    loss_name, wrt_name, wrt = named
+    unpaired = HandGradient(name, tensor, line, where, of=wrt, held=held)
     if not isinstance(wrt, Tensor):
         return _why(unpaired, f"{wrt_name} is not a tensor the reader followed")
     candidates = [loss_name] if loss_name else [n for n in LOSS_NAMES if isinstance(bound.get(n), Tensor) and n != name]
-    leaf = Tensor(LEAF, wrt.line, wrt.where, name=wrt_name, value=wrt.value if wrt.kind != COMPUTED else text_of(wrt), dtype=wrt.dtype,
-                  device=wrt.device, random="unseeded" if wrt.unseeded else wrt.random)  # fmt: skip
+    leaf = Tensor(LEAF, wrt.line, wrt.where, name=re.sub(r"\W+", "_", wrt_name).strip("_"), value=wrt.value if wrt.kind != COMPUTED else text_of(wrt),
+                  dtype=wrt.dtype, device=wrt.device, random="unseeded" if wrt.unseeded else wrt.random)  # fmt: skip
     functions = {n: as_function_of(bound[n], wrt, leaf) for n in candidates if isinstance(bound.get(n), Tensor) and n != wrt_name}
     depending = {n: output for n, output in functions.items() if output[0] is not bound[n]}
+    if not depending and held and not loss_name:
+        depending = final_outputs(bound, wrt, leaf, {name, wrt_name})
+        if len(depending) > 1:
+            return _why(unpaired, f"several outputs depend on {wrt_name} ({', '.join(depending)})")
     if not depending:
         names = ", ".join(candidates) or "loss, cost, L, J, E, error"
         return _why(unpaired, f"no loss in scope ({names}) depends on {wrt_name}")
     if len(depending) > 1:
         return _why(unpaired, f"several losses depend on {wrt_name} ({', '.join(depending)})")
     ((loss, (output, downstream)),) = depending.items()
-    if not returned and not any(id(step) in downstream or step.stands_for is wrt for step in graph(tensor)):  # NOTE: a step vector `dx = 0.01 * ones(3)` is not
+    # NOTE: a finite-difference step (`dx = 0.001`, `dx = 0.01 * ones(3)`) is not computed from the graph
+    if held and not loss_name and not {id(step) for step in graph(tensor)} & {id(step) for step in graph(bound[loss])}:
+        return _why(unpaired, f"{name} is not computed from what {loss} is computed from")
+    if not held and not returned and not any(id(step) in downstream or step.stands_for is wrt for step in graph(tensor)):
         return _why(unpaired, f"{name} is not computed from {wrt_name} or from what {loss} computes with it")
     loss_value, grad_value, wrt_value = (known_value(t) for t in (bound[loss], tensor, wrt))
     if loss_value is None or grad_value is None or wrt_value is None:
@@ -101,11 +119,27 @@ def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: 
     if grad_value.shape != wrt_value.shape:
         return _why(unpaired, f"{name} has shape {grad_value.shape}, {wrt_name} has {wrt_value.shape}")
     derivation = Derivation(output, f"∂{loss}/∂{wrt_name} (by hand: {name})", None, line, where, leaves=leaves_of(output))
-    return HandGradient(name, tensor, line, where, derivation, leaf, of=wrt)
+    return HandGradient(name, tensor, line, where, derivation, leaf, of=wrt, held=held)
 
 
 def _why(unpaired: HandGradient, why: str) -> HandGradient:
-    return HandGradient(unpaired.name, unpaired.tensor, unpaired.line, unpaired.where, why=why, of=unpaired.of)
+    return HandGradient(unpaired.name, unpaired.tensor, unpaired.line, unpaired.where, why=why, of=unpaired.of, held=unpaired.held)
+
+
+def final_outputs(bound: dict[str, object], wrt: Tensor, leaf: Tensor, besides: set[str]) -> dict[str, tuple[Tensor, set[int]]]:
+    """The names bound to final outputs that depend on ``wrt``: no other value that depends on it is computed from them
+    (names read as derivatives and ``besides`` left out), each as a function of ``leaf``."""
+    depending = {}
+    for name, value in bound.items():
+        if name not in besides and isinstance(value, Tensor) and named_derivative(name, bound) is None:
+            output = as_function_of(value, wrt, leaf)
+            if output[0] is not value:
+                depending[name] = output
+    used = {id(step) for name in depending for step in graph(bound[name]) if step is not bound[name]}
+    finals: dict[int, str] = {}
+    for name in depending:  # NOTE: `y = f` binds one output to two names
+        finals.setdefault(id(bound[name]), name)
+    return {name: depending[name] for key, name in finals.items() if key not in used}
 
 
 def graph(tensor: Tensor) -> list[Tensor]:

@@ -24,6 +24,7 @@ from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
+from verifygrad.tutorials.objects import LayerObjects
 from verifygrad.tutorials.values import (
     COMPUTED,
     CONST,
@@ -31,6 +32,7 @@ from verifygrad.tutorials.values import (
     Derivation,
     Function,
     GradOf,
+    Instance,
     Number,
     Other,
     Pullback,
@@ -44,7 +46,7 @@ from verifygrad.tutorials.values import (
     text_of,
 )
 
-Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape | Pullback
+Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequence | Tape | Pullback | Instance
 
 # Constructors and what they are called in verifygrad's constant language.
 _CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "range": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
@@ -87,6 +89,7 @@ class Reading:
     derivations: list[Derivation] = field(default_factory=list)
     leaves: list[tuple[str, Tensor]] = field(default_factory=list)  # (python name, leaf) in order of creation
     bindings: list[tuple[str, Tensor, int]] = field(default_factory=list)  # (python name, tensor, file line) of each assignment
+    numbers: set[str] = field(default_factory=set)  # the names bound to numbers the reader traces (`q = x + y`)
     not_read: list[tuple[int, str]] = field(default_factory=list)
     comments: list[tuple[int, str, str]] = field(default_factory=list)  # (file line, where, text) of each comment
     shown: list[list[Shown]] = field(default_factory=list)  # per code block, in order
@@ -114,7 +117,7 @@ class Agreement:
     shown: bool = False  # a comparison shown as a cell's value, not asserted: an output showing False withdraws it
 
 
-class CodeReader(FunctionCalls):
+class CodeReader(FunctionCalls, LayerObjects):
     """Reads code blocks one after another into a single namespace."""
 
     def __init__(self) -> None:
@@ -131,6 +134,8 @@ class CodeReader(FunctionCalls):
         self.unrolled = 0  # statements run by the tutorial's loops so far (bounded by MAX_UNROLLED)
         self.looping = 0  # unrolled loops the statement being read is inside
         self.defined_in: dict[int, Block | None] = {}
+        self.layer_classes: dict[int, ast.ClassDef] = {}
+        self.in_method = 0  # layer methods being read inline: their derivative-named locals are not claims
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -401,6 +406,12 @@ class CodeReader(FunctionCalls):
             self.aliases.pop(target.id, None)
             if isinstance(value, Function) and not value.emitted:  # f = lambda x: ...
                 value = self.named(value, target.id)
+            if (isinstance(value, Number) or isinstance(value, Sequence) and value.numbers) and _number_literal(getattr(node, "value", None)):
+                value = self.named_number(value, node)
+            if isinstance(value, Number) and value.tensor is not None:
+                self.reading.numbers.add(target.id)
+            if (isinstance(value, Number) or isinstance(value, Sequence) and value.numbers) and pairing and not self.in_method:
+                self.pair_numbers(target.id, value, node)
             if isinstance(value, Tensor) and value.kind == LEAF and not value.name:
                 value.name = target.id
                 self.reading.leaves.append((target.id, value))
@@ -418,14 +429,20 @@ class CodeReader(FunctionCalls):
             if isinstance(taken, ast.BinOp) and isinstance(taken.op, ast.Sub) and isinstance(taken.left, ast.Name) and taken.left.id == target.id:
                 self.step(target.id, old, value, taken.right, node)
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, Sequence) and len(value.items) == len(target.elts):
+            if value.numbers and _number_literal(getattr(node, "value", None)):  # `x, y = 2.0, -1.0`
+                value = self.named_number(value, node)
             for element, item in zip(target.elts, value.items):
                 self.assign(element, item, ast.Pass(lineno=node.lineno, col_offset=node.col_offset), pairing=False)  # NOTE: no memory shared
             for element, item in zip(target.elts, value.items):  # NOTE: `dw, loss = grads(w)`: paired once the loss is bound too
                 if isinstance(element, ast.Name) and isinstance(item, Tensor):
                     self.pair(element.id, item, node)
+                elif isinstance(element, ast.Name) and isinstance(item, Number) and not self.in_method:
+                    self.pair_numbers(element.id, self.names[element.id], node)
         elif isinstance(target, (ast.Tuple, ast.List)):
             self.not_read(node.lineno, "tuple unpacking")
             self.changed_unread(target, "tuple unpacking")
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and isinstance(self.names.get(target.value.id), Instance):
+            self.set_attribute(self.names[target.value.id], target.attr, value)  # `self.x = x` in a layer's method
         elif isinstance(target, ast.Attribute) and target.attr == "grad" and isinstance(value, Other) and value.what == "None":
             leaf = self.expression(target.value)
             if isinstance(leaf, Tensor):
@@ -504,6 +521,33 @@ class CodeReader(FunctionCalls):
             self.reading.hand_gradients[:] = [hand for hand in self.reading.hand_gradients if hand not in earlier]
             self.reading.hand_gradients.append(paired)
 
+    def pair_numbers(self, name: str, value: Number | Sequence, node: ast.stmt) -> None:
+        """A number bound to a name that reads as a derivative (``dfdx``, ``dq``): paired like a tensor, a list item by item
+        with the list its name differentiates with respect to (``dx = [...]`` for ``x = [...]``); a value added up
+        (``dx += ...``) replaces the part it was computed from."""
+        named = handwritten.named_derivative(name, self.names)
+        if named is None:
+            return
+        loss_name, wrt_name = named
+        bound = {key: _traced(item) if isinstance(item, Number) else item for key, item in self.names.items()}
+        wrt = self.names[wrt_name]
+        line, where = self.file_line(node.lineno), self.where(node.lineno)
+        if isinstance(value, Sequence) and isinstance(wrt, Sequence) and len(value.items) == len(wrt.items):
+            pairs = [(f"{name}[{i}]", item, (loss_name, f"{wrt_name}[{i}]", _traced(of))) for i, (item, of) in enumerate(zip(value.items, wrt.items))]
+        elif isinstance(value, Number) and isinstance(wrt, Number):
+            pairs = [(name, value, (loss_name, wrt_name, bound[wrt_name]))]
+        else:
+            if isinstance(wrt, (Number, Sequence)) and (isinstance(value, Sequence) or isinstance(wrt, Sequence)):
+                self.not_read(node.lineno, f"{name} reads as a hand-written gradient; not paired: it and {wrt_name} are not both numbers or lists as long")
+            return
+        hands = self.reading.hand_gradients
+        for label, item, of in pairs:
+            if not isinstance(item, Number) or item.tensor is None:
+                continue
+            parts = {id(ref) for ref in item.tensor.origin.refs} if item.tensor.origin is not None else set()  # `dx + ...` of `dx += ...`
+            hands[:] = [hand for hand in hands if not (hand.held and hand.name == label and id(hand.tensor) in parts)]
+            hands.append(handwritten.pair_with(label, item.tensor, bound, of, line, where, held=True))
+
     def augmented(self, node: ast.AugAssign) -> None:
         if not isinstance(node.target, ast.Name):
             self.not_read(node.lineno, f"an in-place update of {ast.unparse(node.target)}")
@@ -519,6 +563,8 @@ class CodeReader(FunctionCalls):
         # NOTE: `x += 1` on an array or tensor changes it in place: what shares its memory changes too
         self.invalidate(node.target.id, f"line {self.file_line(node.lineno)} changed {node.target.id} in place", keep=True)
         self.names[node.target.id] = self.expression(combined)
+        if isinstance(self.names[node.target.id], Number):
+            self.pair_numbers(node.target.id, self.names[node.target.id], node)
         if isinstance(node.op, ast.Sub):
             self.step(node.target.id, current, self.names[node.target.id], node.value, node)
 
@@ -676,6 +722,8 @@ class CodeReader(FunctionCalls):
     def show(self, value: Value, node: ast.AST, label: str) -> None:
         if isinstance(value, Sequence) and value.shape:
             value = Other("shape")
+        if isinstance(value, Sequence) and value.numbers:
+            value = Other("a list")  # NOTE: printed as one list, not item by item
         if isinstance(value, Sequence):  # a tuple of gradients prints each in turn
             for index, item in enumerate(value.items):
                 self.show(item, node, f"{label}[{index}]")
@@ -742,7 +790,8 @@ class CodeReader(FunctionCalls):
     def _UnaryOp(self, node: ast.UnaryOp) -> Value:
         operand = self.expression(node.operand)
         if isinstance(operand, Number) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            return Number(-operand.value if isinstance(node.op, ast.USub) else operand.value)
+            operands, parts = _placeholders([_traced(operand)])
+            return self.traced(-operand.value if isinstance(node.op, ast.USub) else operand.value, ast.UnaryOp(node.op, parts[0]), operands, node)
         if isinstance(operand, Tensor) and isinstance(node.op, (ast.USub, ast.UAdd)):
             return self.combine(ast.UnaryOp(node.op, _ref(0)), [operand], node)
         return operand if isinstance(operand, Unknown) else self.unknown(node, f"the operator {type(node.op).__name__}")
@@ -754,9 +803,11 @@ class CodeReader(FunctionCalls):
                 return side
         if isinstance(left, Number) and isinstance(right, Number) and type(node.op) in _BINARY:
             try:
-                return Number(_BINARY[type(node.op)](left.value, right.value))
+                value = _BINARY[type(node.op)](left.value, right.value)
             except (ArithmeticError, ValueError):
                 return self.unknown(node, "arithmetic on numbers that fails")
+            operands, parts = _placeholders([_traced(left), _traced(right)])
+            return self.traced(value, ast.BinOp(parts[0], node.op, parts[1]), operands, node)
         if isinstance(left, (Tensor, Number)) and isinstance(right, (Tensor, Number)):
             operands, parts = _placeholders([left, right])
             return self.combine(ast.BinOp(parts[0], node.op, parts[1]), operands, node)
@@ -777,6 +828,8 @@ class CodeReader(FunctionCalls):
         owner = self.expression(node.value)
         if isinstance(owner, Unknown):
             return owner
+        if isinstance(owner, Instance):
+            return self.attribute_of(owner, node.attr, node)
         if node.attr == "data" and isinstance(owner, Tensor):
             return self.detached(owner, node)
         if node.attr == "shape" and isinstance(owner, Tensor):
@@ -807,6 +860,8 @@ class CodeReader(FunctionCalls):
                     return shape.items[0]
             if isinstance(node.func, ast.Name) and node.func.id in ("float", "int") and len(node.args) == 1:
                 inner = self.expression(node.args[0])
+                if isinstance(inner, Number) and node.func.id == "int":
+                    return Number(int(inner.value)) if math.isfinite(inner.value) else Unknown("int() of an infinite number")
                 return inner if isinstance(inner, (Number, Unknown)) else Other(node.func.id)
             if isinstance(node.func, ast.Name) and (node.func.id in _IGNORED_CALLS or node.func.id in ("print", "range", "str", "repr")):
                 return Other(node.func.id)
@@ -856,6 +911,8 @@ class CodeReader(FunctionCalls):
             return Sequence(items)
         if any(isinstance(item, Tensor) for item in items) and all(isinstance(item, (Tensor, Number)) for item in items):
             return Sequence(items)  # `cache = (xhat, gamma, eps)`: unpacked again later
+        if items and all(isinstance(item, Number) for item in items):
+            return Sequence(items, numbers=True)  # `w = [2, -3, -3]`, `dx = [w[0] * ddot, w[1] * ddot]`
         return Other("a list")
 
     def _Subscript(self, node: ast.Subscript) -> Value:
@@ -1019,6 +1076,8 @@ class CodeReader(FunctionCalls):
             return self.tape_request(name, node)
         if isinstance(owner, Function):
             return self.function_method(owner, name, node)
+        if isinstance(owner, Instance):
+            return self.call_method(owner, name, node)
         if isinstance(owner, GradOf):
             return owner if name in _IDENTITY_METHODS | _DETACHING | {"data"} else Other(f"grad.{name}()")
         if not isinstance(owner, Tensor):
@@ -1061,6 +1120,12 @@ class CodeReader(FunctionCalls):
                 return argument
             if isinstance(argument, (Other, GradOf)):
                 return self.unknown(node, f"{dotted}() of something that is not a tensor")
+        if arguments and all(isinstance(a, Number) for a in arguments) and not node.keywords:  # math.exp(-x), x a named number
+            operands, parts = _placeholders([_traced(a) for a in arguments])
+            made = self.traced(0.0, ast.Call(dotted_node(dotted), parts, []), operands, node)
+            value = constant_array(made.tensor.value) if made.tensor is not None else None
+            if value is not None and value.size == 1:
+                return Number(float(value.reshape(())), made.tensor)
         if not any(isinstance(a, Tensor) for a in arguments):
             return self.unknown(node, f"{dotted}() of numbers")
         keywords = [k for k in node.keywords if k.arg is not None]
@@ -1075,6 +1140,26 @@ class CodeReader(FunctionCalls):
         written = [ast.keyword(k.arg, by_name[k.arg]) if k.arg in by_name else k for k in keywords]
         call = ast.Call(dotted_node(dotted), parts[: len(arguments)], written)
         return self.combine(call, operands, node)
+
+    def traced(self, value: float, template: ast.expr, operands: list[Tensor | Number], node: ast.AST) -> Number:
+        """A number computed from numbers, with how it was computed where one of them was bound to a name (hand-written
+        backprop on numbers); without, where that is too long to write out (a sum over a long loop)."""
+        tensors = [operand for operand in operands if isinstance(operand, Tensor)]
+        size = len(ast.unparse(template)) + sum(t.size or len(t.value) for t in tensors)
+        if not tensors or size > limits.current().expr_chars:
+            return Number(value)
+        made = self.combine(template, operands, node)
+        return Number(value, made if isinstance(made, Tensor) and made.kind == CONST else None)
+
+    def named_number(self, value: Number | Sequence, node: ast.stmt) -> Number | Sequence:
+        """A number (or list of numbers) written as a literal and bound to a name: a constant of its own, which what the
+        code computes from it is traced back to (``q = x + y`` then ``dfdx = ...``: hand-written backprop on numbers)."""
+        if isinstance(value, Sequence):
+            return Sequence(tuple(self.named_number(item, node) for item in value.items))
+        if value.tensor is not None or not math.isfinite(value.value):
+            return value
+        line, where = self.file_line(node.lineno), self.where(node.lineno)
+        return Number(value.value, Tensor(CONST, line, where, value=repr(float(value.value)), dtype="float64"))
 
     def combine(self, template: ast.expr, operands: list[Tensor | Number], node: ast.AST) -> Tensor | Unknown:
         tensors = tuple(operand for operand in operands if isinstance(operand, Tensor))
@@ -1255,6 +1340,20 @@ def _shown_comparison(node: ast.expr) -> bool:
 
 def _ref(index: int) -> ast.Name:
     return ast.Name(f"_ref{index}", ast.Load())
+
+
+def _number_literal(node: ast.expr | None) -> bool:
+    """``-2``, ``1.5``, ``[2, -3, -3]``, ``(0.5, 1)``: numbers written out (a number the code computed otherwise is untraced)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _number_literal(node.operand)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return bool(node.elts) and all(_number_literal(item) for item in node.elts)
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def _traced(number: Number) -> Tensor | Number:
+    """A number as an operand: the constant that traces how it was computed, where it has one."""
+    return number.tensor if number.tensor is not None else number
 
 
 def _placeholders(values: list[Value]) -> tuple[list, list[ast.expr]]:

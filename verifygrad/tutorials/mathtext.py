@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\[,;:! {}|]|\d+\.\d*|\.\d+|\d+|[A-Za-z]+|[∂·×−{}()\[\]^_+\-*/=,|]|\S")
 _IGNORED = {"\\left", "\\right", "\\bigr", "\\Bigr", "\\big", "\\Big", "\\bigl", "\\Bigl", "\\biggr", "\\,", "\\;", "\\:", "\\!", "\\ ",
-            "\\displaystyle", "\\quad", "\\qquad", "\\limits", "\\mathrm", "\\text", "\\operatorname", "\\mathbf", "\\boldsymbol", "\\textrm"}  # fmt: skip
+            "\\displaystyle", "\\quad", "\\qquad", "\\limits", "\\mathrm", "\\text", "\\operatorname", "\\mathbf", "\\boldsymbol", "\\textrm",
+            "\\mathbb"}  # fmt: skip
 _FUNCTIONS = {"exp", "log", "ln", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sum", "mean"}
 INDEX_LETTERS = set("ijklmn")
 _TIMES = {"*", "\\cdot", "\\times", "·", "×"}
 _MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix"}
+_COMPARISONS = {">": ">", "\\gt": ">", "\\geq": ">", "\\ge": ">", "≥": ">", "<": "<", "\\lt": "<", "\\leq": "<", "\\le": "<", "≤": "<"}
 _BAR = {"\\rvert", "\\vert", "|", "\\mid", "\\Big|", "\\big|"}
 # Greek letters as names (`\\lambda` is `lam`: a name is written into expression text, and `lambda` is Python's keyword)
 GREEK = {
@@ -68,6 +70,13 @@ class Derivative:
 
 
 APPROX = ("\\approx", "≈", "\\simeq", "\\sim")
+
+
+def _indicator(left: object, comparison: str, right: object) -> object:
+    """The indicator of `left > right` (or `<`) as `(sign(left - right) + 1) / 2`: one where it holds, zero where not
+    (one half on the boundary, where the derivative it states has a kink)."""
+    difference = ("bin", "-", left, right) if comparison == ">" else ("bin", "-", right, left)
+    return ("bin", "/", ("bin", "+", ("call", "sign", difference), ("num", "1")), ("num", "2"))
 
 
 def tokens(text: str) -> list[str]:
@@ -412,8 +421,12 @@ class _Parser:
             return ("num", token)
         if token == "(":
             node = self.expr()
+            if self.peek() in _COMPARISONS:  # `1(x > 0)`, `\mathbb{1}(x > 0)`: the indicator, one where it holds
+                node = _indicator(node, _COMPARISONS[self.take()], self.expr())
             self.take(")")
             return node
+        if token == "\\max":
+            return self.maximum()
         if token == "[":
             items = [self.expr()]
             while self.peek() == ",":
@@ -473,6 +486,12 @@ class _Parser:
         self.take("{")
         environment = self.take()
         self.take("}")
+        if environment == "cases":  # NOTE: read as written but not as math: a derivative by cases still says something of f
+            while self.take() != "\\end" or self.peek(1) != "cases":
+                pass
+            for expected in ("{", "cases", "}"):
+                self.take(expected)
+            return ("cases",)
         if environment not in _MATRICES:
             raise MathError(f"the environment {environment!r}")
         rows: list[list[object]] = [[]]
@@ -534,7 +553,18 @@ class _Parser:
         self.take(")")
         return ("fn", name, primes, tuple(args))
 
+    def maximum(self) -> object:
+        """`max(0, x)`: the larger of two, written as `(a + b + |a - b|) / 2` (the math's own operations)."""
+        self.take("(")
+        first = self.expr()
+        self.take(",")
+        second = self.expr()
+        self.take(")")
+        return ("bin", "/", ("bin", "+", ("bin", "+", first, second), ("call", "abs", ("bin", "-", first, second))), ("num", "2"))
+
     def name(self, letters: str, split: bool = True) -> object:
+        if letters == "max" and self.peek() == "(" and "max" not in self.names:
+            return self.maximum()
         if letters in _FUNCTIONS and self.peek() in _PRIMES:
             return self.applied("log" if letters == "ln" else letters)
         if letters in _FUNCTIONS and self.peek() == "(":

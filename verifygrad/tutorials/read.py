@@ -19,6 +19,7 @@ from verifygrad.tutorials.findings import (
     comment_claims,
     derivative_function_claims,
     hand_gradient_claims,
+    held_claims,
     last_shown,
     math_spans,
     prose_chains,
@@ -163,6 +164,7 @@ def _read(path: Path, text: str, document: Document) -> Tutorial:
     agreement_claims(findings, reading)
     hand_gradient_claims(findings, reading)
     step_claims(findings, reading)
+    held_claims(findings, reading)
     derivative_function_claims(findings, reading)
     for derivation, leaf, formula, line, where, label in reading.rules:  # a custom backward: the VJP it claims for forward
         source = "custom jvp" if label.endswith(".jvp") else "custom backward"

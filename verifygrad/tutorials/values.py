@@ -48,7 +48,11 @@ class Tensor:
 
 @dataclass(frozen=True)
 class Number:
+    """A plain Python number; ``tensor``: the same number as a constant with how the code computed it (``q = x + y`` of
+    numbers bound to names), for hand-written backprop on numbers."""
+
     value: float
+    tensor: Tensor | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,15 @@ class Function:
     layer: bool = False  # a layer class written from scratch: calling it makes an instance, not its forward
 
 
+@dataclass(eq=False)
+class Instance:
+    """An instance of a layer class written from scratch (``mul = MulLayer()``): its methods, and what they kept on ``self``."""
+
+    name: str  # the class's name
+    methods: dict[str, ast.FunctionDef]
+    attributes: dict[str, object] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Transform:
     """A framework's derivative request not yet called: `jax.grad(f, argnums=1)`, `torch.func.hessian(f)`."""
@@ -107,6 +120,7 @@ class Sequence:
 
     items: tuple
     shape: bool = False  # a tensor's shape (`N, D = x.shape`): printed, it shows no claim
+    numbers: bool = False  # a list of plain numbers (`w = [2, -3, -3]`): printed, one list
 
 
 @dataclass(frozen=True)
