@@ -246,6 +246,7 @@ class CodeReader(FunctionCalls, LayerObjects):
             return False
         self.unrolled += cost
         self.looping += 1
+        shown_before = len(self.reading.shown[-1]) if self.reading.shown else 0
         try:
             for step in steps:
                 self.aliases.pop(node.target.id, None)
@@ -256,6 +257,8 @@ class CodeReader(FunctionCalls, LayerObjects):
                     if leave.stops:
                         break
         except _Lost as lost:  # NOTE: whether the loop stopped is not known: nothing it could change is known after it
+            if self.reading.shown:  # nor which pass printed what: the values its passes read showed are withdrawn
+                del self.reading.shown[-1][shown_before:]
             self.not_read(lost.node.lineno, "a break or continue under a condition the reader cannot decide")
             self.changed_unread(node, "a for loop")
             self.may_print(node, "a for loop")
