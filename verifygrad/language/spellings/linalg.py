@@ -1,4 +1,4 @@
-"""Linear algebra: determinants, solves, decompositions (eigh, svd, qr, pinv, lstsq), matrix norms, einsum and tensordot."""
+"""Linear algebra: determinants, solves, decompositions (eigh, svd, qr, pinv, lstsq), matrix_exp, matrix norms, einsum and tensordot."""
 
 from __future__ import annotations
 
@@ -878,6 +878,7 @@ SPELLINGS: dict[str, Function] = {
     "inner": spelling(_inner, (2, 2)),
     "vdot": spelling(lambda call: call.graph.checked((frozenset({1}), frozenset({1})), "matmul", *call.tensors), (2, 2)),
     "matrix_power": spelling(_matrix_power, (1, 1), keywords=("n",)),
+    "matrix_exp": alias("expm"),
     "multi_dot": spelling(_multi_dot, (2, 16), keywords=("tensors",)),
     "linalg.cross": spelling(_cross(default_last=True), (2, 2), keywords=("dim",)),
     "np.cross": spelling(_cross(default_last=True), (2, 2), keywords=("axis",)),
