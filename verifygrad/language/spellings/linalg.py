@@ -357,15 +357,34 @@ def _slogdet(call: Call) -> int:
     return g.op("logabsdet", x) if part_index(call) == 1 else g.op("sign", g.op("det", x))
 
 
-def _lapack_ex(op: str, arity: int) -> Function:
+def _lapack_ex(compose: Callable[[Call], int], arity: int, keywords: tuple[str, ...] = ()) -> Function:
     """linalg.inv_ex(A)[0], linalg.solve_ex(A, B)[0]: inv and solve; [1] is LAPACK's info code, nothing to differentiate."""
 
-    def compose(call: Call) -> int:
+    def first(call: Call) -> int:
         if part_index(call) != 0:
             raise ExprError(f"{call.graph.name}()[1] is LAPACK's info code, not a tensor: take [0]", call.graph.col)
-        return call.graph.op(op, *call.tensors)
+        return compose(call)
 
-    return spelling(compose, (arity, arity), keywords=("check_errors", PART))
+    return spelling(first, (arity, arity), keywords=("check_errors", PART, *keywords))
+
+
+def _linalg_solve(numpy_style: bool) -> Callable[[Call], int]:
+    """torch.linalg.solve(A, B, *, left=True) and np.linalg.solve(a, b) over stacks: B is a stack of vectors where it is
+    1-D, or (torch only) where its shape is A's without the last dim; X A = B where left is False."""
+
+    def compose(call: Call) -> int:
+        g, (a, b) = call.graph, call.tensors
+        shape_a, shape_b = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (a, b))
+        vectors = len(shape_b) == 1 or (not numpy_style and len(shape_b) == len(shape_a) - 1 and tuple(shape_b) == tuple(shape_a[:-1]))
+        if not call.flag("left", True):
+            if vectors:
+                raise ExprError(f"{g.name}(left=False) takes B as matrices (..., k, n), not vectors", g.col)
+            return _transposed(g, _solve(g, _transposed(g, a), _transposed(g, b)))
+        if not vectors:
+            return _solve(g, a, b)
+        return g.op("squeeze", _solve(g, a, g.op("expand_dims", b, dim=-1)), dim=-1)
+
+    return compose
 
 
 def _solve(g: Graph, a: int, b: int) -> int:
@@ -827,9 +846,10 @@ SPELLINGS: dict[str, Function] = {
     "det": alias("det"),
     "inv": alias("inv"),
     "inverse": alias("inv"),
-    "solve": alias("solve", 2),
-    "inv_ex": _lapack_ex("inv", 1),
-    "solve_ex": _lapack_ex("solve", 2),
+    "solve": spelling(_linalg_solve(numpy_style=False), (2, 2), keywords=("left",)),
+    "np.solve": spelling(_linalg_solve(numpy_style=True), (2, 2)),
+    "inv_ex": _lapack_ex(lambda call: call.graph.op("inv", call.tensors[0]), 1),
+    "solve_ex": _lapack_ex(_linalg_solve(numpy_style=False), 2, keywords=("left",)),
     "cholesky": alias("cholesky"),
     "solve_triangular": spelling(_solve_triangular, (2, 2), keywords=("upper", "left", "unitriangular")),
     "triangular_solve": spelling(_triangular_solve, (2, 2), ("upper", "transpose", "unitriangular"), keywords=(PART,)),
