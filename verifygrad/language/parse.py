@@ -52,6 +52,13 @@ class Node:
     line: int = 0  # in a program of several lines: the statement's line (in the case file, where known)
 
 
+# Calls whose axis=None, written out, is their default (every axis; axes=None reverses them): the keyword is left out.
+# NOTE: not np.concatenate's or np.sort's, where axis=None flattens and the default is 0 or -1.
+AXIS_NONE_IS_DEFAULT = frozenset({
+    "sum", "mean", "prod", "max", "min", "np.max", "np.min", "amax", "amin", "var", "std", "np.var", "np.std", "np.transpose",
+    "np.repeat", "np.norm", "np.cumsum", "np.cumprod", "logsumexp", "squeeze", "np.flip", "np.roll", "np.median", "nansum", "nanmean",
+})  # fmt: skip
+AXIS_KEYWORDS = frozenset({"axis", "dim", "axes"})
 # Where a call's own library lives, by the prefix written: the engine of that library evaluates the call itself.
 NAMESPACES = {
     "torch": "torch", "F": "torch.nn.functional", "torch.nn.functional": "torch.nn.functional", "torch.linalg": "torch.linalg",
@@ -408,7 +415,7 @@ class _Builder:
             None if _is_none(arg) else _int_literal(arg, "a dimension") if _is_dim_literal(name, arg) and not _is_written_out(arg) else _literal(arg)
             for arg in literals
         ]
-        keywords = {k.arg: k.value for k in node.keywords}
+        keywords = {k.arg: k.value for k in node.keywords if not (name in AXIS_NONE_IS_DEFAULT and k.arg in AXIS_KEYWORDS and _is_none(k.value))}
         if name in DTYPE_KEYWORD and "dtype" in keywords:
             _dtype_literal(keywords.pop("dtype"))  # NOTE: the case's dtype computes; torch's own call takes the one written
         if part is not None:

@@ -51,7 +51,7 @@ def _squeeze(call: Call) -> int:
 
 def _tile(call: Call) -> int:
     given = call.literal("reps", 0, None) if "reps" in call.params else call.literal("dims", 0, None)
-    reps = given if isinstance(given, list) else call.dims
+    reps = [given] if type(given) is int else given if isinstance(given, list) else call.dims  # NOTE: np.tile(x, reps=2) is reps=(2,)
     return call.graph.op("tile", call.tensors[0], reps=ints(reps, "the repetitions", call))
 
 
