@@ -1,4 +1,5 @@
-"""What the converted autograd tests found the language refused or misread: axis=None written out, np.tile's reps=2."""
+"""What the converted autograd tests found the language refused or misread: axis=None written out, np.tile's reps=2,
+np.repeat(x, 0), a join of one array."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ CASES = [
      {"m": np.arange(6.0).reshape(3, 2).T}),
     ("(np.repeat(v, repeats=2, axis=None) ** 2).sum() + np.linalg.norm(m, axis=None)", {"v": V, "m": M},
      2 * (V**2).sum() + np.linalg.norm(M), {"v": 4 * V, "m": M / np.linalg.norm(M)}),
+    ("np.repeat(m, repeats=0, axis=None)", {"m": M}, np.zeros(0), {"m": np.zeros_like(M)}),  # an empty value (its VJP reshaped to -1)
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 
@@ -42,3 +44,14 @@ def test_axis_none_where_it_is_not_the_default_is_still_refused() -> None:
 def test_tile_reps_as_a_keyword_int_is_a_one_element_tuple() -> None:
     program = compile_program("np.tile(m, reps=2)", {"m": M})
     assert program.shapes({"m": M.shape})[-1] == (2, 6)
+
+
+@pytest.mark.parametrize("expr", ["np.vstack(m)", "np.concatenate(m)", "np.stack(m, axis=1)", "torch.cat(m)", "np.hstack(m)"])
+def test_a_join_of_one_array_is_refused_not_read_as_a_list_of_it(expr: str) -> None:
+    with pytest.raises(ExprError, match="a list of tensors to join"):  # NOTE: numpy joins m's rows; it was read as [m]
+        compile_program(expr, {"m": M})
+
+
+def test_a_join_of_a_list_variable_still_joins_its_tensors() -> None:
+    program = compile_program("ms = [m, m * 2]\nnp.vstack(ms)", {"m": M})
+    assert program.shapes({"m": M.shape})[-1] == (4, 3)

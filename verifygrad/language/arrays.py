@@ -7,6 +7,7 @@ of booleans for a constant mask), as Python writes it in ``x[...]``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -95,7 +96,7 @@ def repeat(x: np.ndarray, repeats: int, dim: int | None = None) -> np.ndarray:
 def repeat_sum(g: np.ndarray, shape: tuple[int, ...], repeats: int, dim: int | None = None) -> np.ndarray:
     """The transpose of repeat: each run of ``repeats`` copies summed back onto its element."""
     if dim is None:
-        return np.sum(np.reshape(g, (-1, repeats)), axis=1).reshape(shape)
+        return np.sum(np.reshape(g, (math.prod(shape), repeats)), axis=1).reshape(shape)  # NOTE: not -1: repeats=0 leaves g empty
     axis = dim % len(shape)
     split = np.reshape(g, shape[:axis] + (shape[axis], repeats) + shape[axis + 1 :])
     return np.sum(split, axis=axis + 1)

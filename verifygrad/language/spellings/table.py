@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, masked, nn, reductions, sampling, scatter, shape, sorting, special
 from verifygrad.language.spellings.compose import NUMPY_PREFIXES
-from verifygrad.language.syntax import ExprError, Function, literal
+from verifygrad.language.syntax import ExprError, Function, column, literal
 
 FAMILIES = (elementwise, nn, layers, reductions, masked, losses, shape, scatter, linalg, special, convolution, sampling, sorting)
 
@@ -53,6 +53,9 @@ def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], b
     """
     if name in shape.SEQUENCES and args and isinstance(args[0], (ast.List, ast.Tuple)):
         args = [*args[0].elts, *args[1:]]  # torch.cat([a, b], 0): the tensors, then the rest
+    elif name in shape.SEQUENCES and name != "meshgrid" and args and not isinstance(args[0], (ast.ListComp, ast.GeneratorExp)):
+        # NOTE: np.vstack(x) of one array joins x's rows (x[0], x[1], ...); torch refuses a tensor here. Once read as [x].
+        raise ExprError(f"{name}() takes a list of tensors to join, not one array (numpy would join its rows): write [x[0], x[1], ...]", column(args[0]))
     numbers = name in NUMBER_POSITIONAL
     literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and not _names_bound(arg, bound) and _is_literal(arg, numbers)) for arg in args]
     if name in LITERAL_POSITIONAL and name not in OPTIONAL_TENSORS:  # NOTE: torch's None for a parameter is its default: diff(x, 1, 0, None, None)
