@@ -132,7 +132,7 @@ class Draws:
             raise Unconvertible(f"an input made by '{node.id}'")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.value(node.operand, env)
-            return -_array(operand) if isinstance(node.op, ast.USub) else operand
+            return operand if isinstance(node.op, ast.UAdd) else -operand if isinstance(operand, (int, float)) else -_array(operand)
         if isinstance(node, ast.BinOp):
             return _binary(node.op, self.value(node.left, env), self.value(node.right, env))
         if isinstance(node, ast.Attribute) and node.attr == "T":
@@ -573,7 +573,7 @@ def _literal(value: Any) -> bool:
     """Whether a value is written as a Python literal in the program (an int, a shape, an axis, a string)."""
     if isinstance(value, (list, tuple)):
         return all(_literal(v) for v in value)
-    return isinstance(value, (bool, int, str, type(None), type(Ellipsis)))
+    return isinstance(value, (bool, int, str, type(None), type(Ellipsis)))  # NOTE: not np.int64: a numpy scalar is an input
 
 
 def _grad_output(text: str, inputs: dict[str, np.ndarray]) -> Any:
