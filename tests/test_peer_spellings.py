@@ -1,7 +1,9 @@
 """What the converted autograd tests found the language refused or misread: axis=None written out, np.tile's reps=2,
-np.repeat(x, 0), a join of one array."""
+np.repeat(x, 0), a join of one array, scipy.special's names."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ RNG = np.random.default_rng(5)
 M = RNG.standard_normal((2, 3))
 V = RNG.uniform(0.5, 1.5, 3)
 N = M.size
+ERF_V = np.array([math.erf(v) for v in V])
 
 CASES = [
     ("np.sum(m ** 2, axis=None) + np.mean(m, axis=None, keepdims=True).sum()", {"m": M}, (M**2).sum() + M.mean(), {"m": 2 * M + 1 / N}),
@@ -26,6 +29,9 @@ CASES = [
     ("(np.repeat(v, repeats=2, axis=None) ** 2).sum() + np.linalg.norm(m, axis=None)", {"v": V, "m": M},
      2 * (V**2).sum() + np.linalg.norm(M), {"v": 4 * V, "m": M / np.linalg.norm(M)}),
     ("np.repeat(m, repeats=0, axis=None)", {"m": M}, np.zeros(0), {"m": np.zeros_like(M)}),  # an empty value (its VJP reshaped to -1)
+    ("(scipy.special.expit(v) + scipy.special.erf(v) + scipy.special.logit(v / 2)).sum() + scipy.special.logsumexp(m)", {"v": V, "m": M},
+     (1 / (1 + np.exp(-V)) + ERF_V + np.log(V / (2 - V))).sum() + np.log(np.exp(M).sum()),
+     {"v": np.exp(-V) / (1 + np.exp(-V)) ** 2 + 2 / np.sqrt(np.pi) * np.exp(-(V**2)) + 2 / (V * (2 - V)), "m": np.exp(M) / np.exp(M).sum()}),
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 

@@ -12,7 +12,7 @@ from typing import Any
 # Module prefixes tutorial writers copy; `torch.mean(x)` means `mean(x)`.
 PREFIXES = {
     "torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg", "torch.special", "torch.masked", "torch.fft", "math",
-    "torch.ops.aten", "jnp", "jax.numpy", "jax.nn", "torch.autograd", "autograd",
+    "torch.ops.aten", "jnp", "jax.numpy", "jax.nn", "torch.autograd", "autograd", "scipy.special",
 }  # fmt: skip
 NAMED_CONSTANTS = {"pi": math.pi, "e": math.e}
 
