@@ -1,5 +1,5 @@
 """What the converted autograd tests found the language refused or misread: axis=None written out, np.tile's reps=2,
-np.repeat(x, 0), a join of one array, scipy.special's names."""
+np.repeat(x, 0), a join of one array, scipy.special's names, np.array([x, 2 * x]) of variables."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ CASES = [
     ("(scipy.special.expit(v) + scipy.special.erf(v) + scipy.special.logit(v / 2)).sum() + scipy.special.logsumexp(m)", {"v": V, "m": M},
      (1 / (1 + np.exp(-V)) + ERF_V + np.log(V / (2 - V))).sum() + np.log(np.exp(M).sum()),
      {"v": np.exp(-V) / (1 + np.exp(-V)) ** 2 + 2 / np.sqrt(np.pi) * np.exp(-(V**2)) + 2 / (V * (2 - V)), "m": np.exp(M) / np.exp(M).sum()}),
+    ("(np.array([v, 2 * v]) * np.arange(6.0).reshape(2, 3)).sum()", {"v": V}, (V * [0, 1, 2]).sum() + (2 * V * [3, 4, 5]).sum(),
+     {"v": np.array([6.0, 9.0, 12.0])}),
+    ("def f(a):\n    return np.array([[a, 2 * a], [a * a, 0.5]])\n(f(s) ** 2).sum()", {"s": 1.3}, 5 * 1.3**2 + 1.3**4 + 0.25,
+     {"s": 10 * 1.3 + 4 * 1.3**3}),
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 
@@ -61,3 +65,13 @@ def test_a_join_of_one_array_is_refused_not_read_as_a_list_of_it(expr: str) -> N
 def test_a_join_of_a_list_variable_still_joins_its_tensors() -> None:
     program = compile_program("ms = [m, m * 2]\nnp.vstack(ms)", {"m": M})
     assert program.shapes({"m": M.shape})[-1] == (4, 3)
+
+
+def test_an_array_of_tensors_of_different_shapes_is_refused() -> None:
+    with pytest.raises(ExprError, match="different shapes"):  # NOTE: numpy makes no array of them (ragged)
+        compile_program("np.array([m, 0.5])", {"m": M})
+
+
+def test_torch_tensor_of_a_variable_is_still_refused() -> None:
+    with pytest.raises(ExprError, match="must be constants"):  # NOTE: torch.tensor copies a tensor's value: no gradient
+        compile_program("torch.tensor([s, 1.0])", {"s": 1.3})

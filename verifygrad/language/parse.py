@@ -59,6 +59,8 @@ AXIS_NONE_IS_DEFAULT = frozenset({
     "np.repeat", "np.norm", "np.cumsum", "np.cumprod", "logsumexp", "squeeze", "np.flip", "np.roll", "np.median", "nansum", "nanmean",
 })  # fmt: skip
 AXIS_KEYWORDS = frozenset({"axis", "dim", "axes"})
+# The prefixes whose array() of variables differentiates through them (torch.tensor of tensors copies their values).
+ARRAY_OF_TENSORS = frozenset({"np", "numpy", "jnp", "jax.numpy"})
 # Where a call's own library lives, by the prefix written: the engine of that library evaluates the call itself.
 NAMESPACES = {
     "torch": "torch", "F": "torch.nn.functional", "torch.nn.functional": "torch.nn.functional", "torch.linalg": "torch.linalg",
@@ -392,6 +394,14 @@ class _Builder:
                 col = func.value.end_col_offset + 2  # point at the method's name
         else:
             raise ExprError("only named functions can be called", col)
+        if (
+            name == "array"
+            and prefix in ARRAY_OF_TENSORS
+            and len(node.args) == 1
+            and all(k.arg == "dtype" for k in node.keywords)
+            and any(isinstance(part, ast.Name) and self.variable(part.id) is not None for part in ast.walk(node.args[0]))
+        ):
+            return self.array_of_tensors(node.args[0], depth, col)
         if name in constants.CONSTRUCTORS and not receiver:
             return self.constructor(name, node, col)
         written = name  # the library's own name for the call, as its engine looks it up
@@ -478,6 +488,22 @@ class _Builder:
             allowed = ", ".join(sorted(function.keywords - {spellings.PART})) or "none"
             raise ExprError(f"{name}() got an unknown keyword '{sorted(unknown)[0]}'; allowed: {allowed}", col)
         return function.build(self, name, args, keywords, col, dims or [])
+
+    def array_of_tensors(self, node: ast.AST, depth: int, col: int) -> int:
+        """``np.array([x, 2 * x, 0.5])`` of variables: the items (each of one shape) stacked along a new first dim, as numpy
+        and JAX differentiate it; nested lists stack again."""
+        if not isinstance(node, (ast.List, ast.Tuple)):
+            return self.visit(node, depth + 1)
+        if not node.elts:
+            raise ExprError("np.array() of an empty list among tensors", col)
+        items = [self.array_of_tensors(item, depth + 1, col) for item in node.elts]
+        shapes = sorted({self.known_shape(item, col, "np.array() of tensors") for item in items})
+        if len(shapes) > 1:
+            raise ExprError(f"np.array() of tensors of different shapes ({', '.join(map(fmt, shapes))}) is no array", col)
+        out = self.add("expand_dims", (items[0],), col, "array", dim=0)
+        for item in items[1:]:
+            out = self.add("concat", (out, self.add("expand_dims", (item,), col, "array", dim=0)), col, "array", dim=0)
+        return out
 
     def constructor(self, name: str, node: ast.Call, col: int) -> int:
         args = [self.constant_argument(arg) for arg in node.args]
