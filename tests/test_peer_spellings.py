@@ -1,5 +1,5 @@
 """What the converted autograd tests found the language refused or misread: axis=None written out, np.tile's reps=2,
-np.repeat(x, 0), a join of one array, scipy.special's names, np.array([x, 2 * x]) of variables."""
+np.repeat(x, 0), a join of one array, scipy.special's names, np.array([x, 2 * x]) of variables, einsum's '...'."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ RNG = np.random.default_rng(5)
 M = RNG.standard_normal((2, 3))
 V = RNG.uniform(0.5, 1.5, 3)
 N = M.size
+A, W, C, B = RNG.standard_normal((2, 4, 3)), RNG.standard_normal((3, 2)), RNG.standard_normal((2, 4, 2)), RNG.standard_normal((3, 2, 3))
 ERF_V = np.array([math.erf(v) for v in V])
 
 CASES = [
@@ -36,6 +37,8 @@ CASES = [
      {"v": np.array([6.0, 9.0, 12.0])}),
     ("def f(a):\n    return np.array([[a, 2 * a], [a * a, 0.5]])\n(f(s) ** 2).sum()", {"s": 1.3}, 5 * 1.3**2 + 1.3**4 + 0.25,
      {"s": 10 * 1.3 + 4 * 1.3**3}),
+    ("(np.einsum('...ij,...jk->...ik', a, w) * c).sum() + np.einsum('...,...->...', m, b).sum()", {"a": A, "w": W, "c": C, "m": M, "b": B},
+     (A @ W * C).sum() + (M * B).sum(), {"a": C @ W.T, "w": np.einsum("nij,nik->jk", A, C), "m": B.sum(axis=0), "b": np.broadcast_to(M, B.shape)}),
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 
@@ -75,3 +78,10 @@ def test_an_array_of_tensors_of_different_shapes_is_refused() -> None:
 def test_torch_tensor_of_a_variable_is_still_refused() -> None:
     with pytest.raises(ExprError, match="must be constants"):  # NOTE: torch.tensor copies a tensor's value: no gradient
         compile_program("torch.tensor([s, 1.0])", {"s": 1.3})
+
+
+def test_einsum_ellipsis_broadcasting_a_size_one_dim_is_refused() -> None:
+    with pytest.raises(ExprError, match="broadcasting is not supported"):  # NOTE: numpy broadcasts 1 against 2 here
+        compile_program("np.einsum('...i,...i->...', a, b)", {"a": np.ones((1, 3)), "b": np.ones((2, 3))})
+    with pytest.raises(ExprError, match="drops the"):
+        compile_program("np.einsum('...,...->', m, m)", {"m": M})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -279,11 +280,38 @@ def _bilinear(call: Call) -> int:
     return out if bias is None else g.op("add", out, bias)
 
 
+def ellipsis_spelled(spec: str, shapes: list[tuple[int, ...]], col: int) -> str:
+    """The equation with each operand's '...' as letters of its own, right-aligned across operands as numpy aligns them
+    ('...ij,jk' of a 2x3x4 and a 4x5 is 'Aij,jk->Aik'); the implicit output puts them first, as numpy does."""
+    spec = spec.replace(" ", "")
+    inputs, arrow, output = spec.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(shapes) or any(term.count("...") > 1 for term in terms):
+        return spec  # NOTE: einsum_parts names what is wrong
+    widths = {k: len(shape) - len(term) + 3 for k, (term, shape) in enumerate(zip(terms, shapes)) if "..." in term}
+    if any(width < 0 for width in widths.values()):
+        raise ExprError(f"einsum '{spec}': an operand has fewer dims than its subscripts", col)
+    width = max(widths.values(), default=0)
+    if arrow and width and "..." not in output:
+        raise ExprError(f"einsum '{spec}': the output drops the '...' dims (numpy refuses it)", col)
+    letters = "".join([c for c in string.ascii_uppercase + string.ascii_lowercase if c not in spec][:width])
+    sizes: dict[str, int] = {}
+    for k, own in widths.items():
+        start = terms[k].index("...")
+        for letter, size in zip(letters[width - own :], shapes[k][start : start + own]):
+            if sizes.setdefault(letter, size) != size:  # NOTE: numpy would broadcast a size-1 dim here
+                raise ExprError(f"einsum '{spec}': '...' dims of sizes {sizes[letter]} and {size} (broadcasting is not supported)", col)
+        terms[k] = terms[k].replace("...", letters[width - own :])
+    named = inputs.replace("...", "").replace(",", "")
+    out = output.replace("...", letters) if arrow else letters + "".join(sorted(c for c in set(named) if named.count(c) == 1))
+    return ",".join(terms) + "->" + out
+
+
 def einsum_parts(spec: Any, operands: int, col: int) -> tuple[list[str], str]:
     """Each operand's subscripts and the output's, the output made explicit (numpy's implicit rule: the indices
     that appear once, in alphabetical order); checked as numpy checks them."""
     if not isinstance(spec, str) or not re.fullmatch(r"[a-zA-Z]*(,[a-zA-Z]*)*(->[a-zA-Z]*)?", spec.replace(" ", "")):
-        raise ExprError("einsum() takes subscripts of letters, e.g. einsum('ij,jk->ik', a, b) ('...' is not supported yet)", col)
+        raise ExprError("einsum() takes subscripts of letters (and one '...' per operand), e.g. einsum('ij,jk->ik', a, b)", col)
     spec = spec.replace(" ", "")
     inputs, arrow, output = spec.partition("->")
     letters = inputs.split(",")
@@ -302,7 +330,10 @@ def _einsum(call: Call) -> int:
     """einsum of any number of operands: repeated indices (diagonals) and indices summed within one operand first,
     then a left-to-right chain of the two-operand primitive, then the output's order."""
     g = call.graph
-    subscripts, output = einsum_parts(call.literal("equation", 0, None), len(call.tensors), g.col)
+    spec = call.literal("equation", 0, None)
+    if isinstance(spec, str) and "..." in spec:
+        spec = ellipsis_spelled(spec, [g.builder.known_shape(t, g.col, "einsum() with '...'") for t in call.tensors], g.col)
+    subscripts, output = einsum_parts(spec, len(call.tensors), g.col)
     operands = list(zip(call.tensors, subscripts))
     for k, (x, letters) in enumerate(operands):
         needed = set(output).union(*(other for j, (_, other) in enumerate(operands) if j != k))
