@@ -314,6 +314,8 @@ class TestConverter:
                 self._run(self.test.body)
         except Unconvertible as why:
             return PeerTest(self.test.name, [], str(why))
+        except Exception as err:  # noqa: BLE001 - a form this converter misjudged is counted and named, and the sweep goes on
+            return PeerTest(self.test.name, [], f"converter: {type(err).__name__}: {err}")
         if not self.cases:
             return PeerTest(self.test.name, [], f"a check by '{self.other_checks[0]}'" if self.other_checks else "no gradient check")
         return PeerTest(self.test.name, self.cases)
@@ -324,7 +326,8 @@ class TestConverter:
         for decorator in self.test.decorator_list:
             if not (isinstance(decorator, ast.Call) and ast.unparse(decorator.func).endswith("parametrize") and len(decorator.args) == 2):
                 raise Unconvertible(f"a test decorated with '{ast.unparse(decorator)[:40]}'")
-            names = [n.strip() for n in ast.literal_eval(decorator.args[0]).split(",")]
+            written = ast.literal_eval(decorator.args[0])
+            names = [n.strip() for n in (written.split(",") if isinstance(written, str) else written)]
             values = self.draws.value(decorator.args[1], self.env)
             axes.append([dict(zip(names, v if len(names) > 1 else (v,))) for v in values])
         if len({arg.arg for arg in self.test.args.args} - {k for axis in axes for k in axis[0]}) if axes else self.test.args.args:
