@@ -136,7 +136,7 @@ def test_spellings_mean_what_torch_means(expr: str, call) -> None:
     [
         ("torch.permute(a, (0, 0, 1))", "permute() takes a permutation of the dims"),
         ("torch.permute(a, (1, 0))", "permute needs 2-D arguments, got 2x3x4"),
-        ("np.transpose(a)", "np.transpose needs 0-D/1-D/2-D arguments, got 2x3x4"),
+        ("np.rollaxis(a, 3)", "rollaxis() takes an axis of x and a start in [-3, 3]"),  # NOTE: np.transpose(a) of 3-D reverses the dims now
         ("np.split(a, 3, axis=2)[0]", "2x3x4 does not split into 3 equal sections along dim 2: 4 is not a multiple of 3"),
     ],
 )

@@ -1,5 +1,6 @@
-"""What the converted autograd tests found the language refused or misread: axis=None written out, np.tile's reps=2,
-np.repeat(x, 0), a join of one array, scipy.special's names, np.array([x, 2 * x]) of variables, einsum's '...'."""
+"""What the converted autograd tests (tests/peer.py) found the language refused or misread: axis=None written out,
+np.tile's reps=2, np.repeat(x, 0), a join of one array, scipy.special's names, np.array([x, 2 * x]) of variables,
+einsum's '...', np.transpose and np.trace of N-D, rollaxis, fabs, the nuclear norm's budget."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ CASES = [
      {"s": 10 * 1.3 + 4 * 1.3**3}),
     ("(np.einsum('...ij,...jk->...ik', a, w) * c).sum() + np.einsum('...,...->...', m, b).sum()", {"a": A, "w": W, "c": C, "m": M, "b": B},
      (A @ W * C).sum() + (M * B).sum(), {"a": C @ W.T, "w": np.einsum("nij,nik->jk", A, C), "m": B.sum(axis=0), "b": np.broadcast_to(M, B.shape)}),
+    ("(np.transpose(a) * np.swapaxes(np.rollaxis(a, 0, 3), 0, 1) ** 2).sum() + np.trace(a, offset=1).sum() + np.fabs(np.conjugate(v)).sum()",
+     {"a": A, "v": V}, (A**3).sum() + sum(A[i, i + 1].sum() for i in range(2)) + V.sum(),
+     {"a": 3 * A**2 + np.eye(2, 4, 1)[:, :, None], "v": np.ones(3)}),
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 

@@ -302,4 +302,7 @@ UNSUPPORTED = {
     **dict.fromkeys(("stft", "istft"), "the short-time Fourier transform (complex numbers)"),
 }
 # Of a real tensor (every tensor here is real), its conjugate and real part are the tensor itself, as in torch.
-ALIASES = {**dict.fromkeys(("conj", "conj_physical", "resolve_conj", "resolve_neg", "real"), "clone"), "float_power": "pow"}
+ALIASES = {
+    **dict.fromkeys(("conj", "conj_physical", "resolve_conj", "resolve_neg", "real", "conjugate", "real_if_close"), "clone"),
+    "float_power": "pow", "fabs": "abs",
+}  # fmt: skip

@@ -17,8 +17,13 @@ from verifygrad.language.syntax import ExprError, Function, literal
 
 
 def _trace(call: Call) -> int:
-    k = diagonal_offset("offset")(call)
-    return call.graph.op("trace", call.tensors[0]) if k == 0 else call.graph.reduce("sum", call.graph.op("diag", call.tensors[0], k=k))
+    """np.trace(x, offset): the sum of a diagonal; of x's first two dims where it has more (a mask of the diagonal, summed)."""
+    g, x, k = call.graph, call.tensors[0], diagonal_offset("offset")(call)
+    shape = g.builder.known_shape(x, g.col, "np.trace()")
+    if len(shape) > 2:
+        mask = np.eye(shape[0], shape[1], k).reshape(shape[:2] + (1,) * (len(shape) - 2))
+        return g.reduce("sum", g.reduce("sum", g.op("mul", x, g.const(mask)), 0), 0)
+    return g.op("trace", x) if k == 0 else g.reduce("sum", g.op("diag", x, k=k))
 
 
 def _dims(call: Call, keys: tuple[str, ...], position: int, default: Any = None) -> tuple[int, ...] | None:

@@ -549,11 +549,25 @@ def _moveaxis(call: Call) -> int:
 
 
 def _np_transpose(call: Call) -> int:
-    """np.transpose(x, axes): the permutation; without axes, the dims reversed (for up to 2-D here: the parser knows no shapes)."""
+    """np.transpose(x, axes): the permutation; without axes, the dims reversed (x's dims read from the inputs)."""
     given = literal(call.params["axes"]) if isinstance(call.params.get("axes"), ast.AST) else (call.dims[0] if call.dims else None)
     if given is None:
-        return call.graph.checked((frozenset({0, 1, 2}),), "transpose", call.tensors[0], dim0=0, dim1=-1)
+        n = len(call.graph.builder.known_shape(call.tensors[0], call.graph.col, "np.transpose()"))
+        return call.tensors[0] if n < 2 else _permuted(call, list(reversed(range(n))))
     return _permuted(call, list(given) if isinstance(given, (list, tuple)) else [given])
+
+
+def _rollaxis(call: Call) -> int:
+    """np.rollaxis(x, axis, start=0): axis moved to just before start (start counted before the move), the others in order."""
+    g = call.graph
+    n = len(g.builder.known_shape(call.tensors[0], g.col, "rollaxis()"))
+    axis, start = call.literal("axis", 0, None), call.literal("start", 1, 0)
+    if type(axis) is not int or type(start) is not int or not -n <= axis < n or not -n <= start <= n:
+        raise ExprError(f"rollaxis() takes an axis of x and a start in [-{n}, {n}]", g.col)
+    axis, start = axis % n, start + n if start < 0 else start
+    order = [d for d in range(n) if d != axis]
+    order.insert(start - 1 if start > axis else start, axis)
+    return _permuted(call, order)
 
 
 def _permuted(call: Call, order: list) -> int:
@@ -679,6 +693,7 @@ SPELLINGS: dict[str, Function] = {
     "gather": spelling(_gather, (1, 2), keywords=("dim",)),
     "permute": spelling(_permute, (1, 1), keywords=("dims",)),
     "moveaxis": spelling(_moveaxis, (1, 1), keywords=("source", "destination")),
+    "rollaxis": spelling(_rollaxis, (1, 1), keywords=("axis", "start")),
     "movedim": spelling(_moveaxis, (1, 1), keywords=("source", "destination")),
     "broadcast_to": spelling(_broadcast_to, (1, 1), keywords=("shape",)),
     "expand": spelling(_broadcast_to, (1, 1), keywords=("size",)),
@@ -713,7 +728,7 @@ SPELLINGS: dict[str, Function] = {
 LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
     "split", "unbind", "chunk", "array_split", "np.split", "gather", "take_along_axis", "index_select", "take",
-    "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
+    "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim", "rollaxis",
     "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
     "unflatten", "combinations", "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
     "fftshift", "ifftshift", "channel_shuffle", "slice",
