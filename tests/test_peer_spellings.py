@@ -43,6 +43,9 @@ CASES = [
     ("(np.transpose(a) * np.swapaxes(np.rollaxis(a, 0, 3), 0, 1) ** 2).sum() + np.trace(a, offset=1).sum() + np.fabs(np.conjugate(v)).sum()",
      {"a": A, "v": V}, (A**3).sum() + sum(A[i, i + 1].sum() for i in range(2)) + V.sum(),
      {"a": 3 * A**2 + np.eye(2, 4, 1)[:, :, None], "v": np.ones(3)}),
+    ("(np.vstack(v) * np.arange(3.0)[:, None]).sum() + (np.concatenate(m) ** 2).sum() + (np.stack(m, axis=1) * np.hstack(m)[:6].reshape(3, 2)).sum()",
+     {"v": V, "m": M}, (V * [0, 1, 2]).sum() + (M**2).sum() + (M.T * M.ravel().reshape(3, 2)).sum(),
+     {"v": np.arange(3.0), "m": 2 * M + M.ravel().reshape(3, 2).T + M.T.reshape(2, 3)}),
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 
@@ -63,9 +66,9 @@ def test_tile_reps_as_a_keyword_int_is_a_one_element_tuple() -> None:
     assert program.shapes({"m": M.shape})[-1] == (2, 6)
 
 
-@pytest.mark.parametrize("expr", ["np.vstack(m)", "np.concatenate(m)", "np.stack(m, axis=1)", "torch.cat(m)", "np.hstack(m)"])
-def test_a_join_of_one_array_is_refused_not_read_as_a_list_of_it(expr: str) -> None:
-    with pytest.raises(ExprError, match="a list of tensors to join"):  # NOTE: numpy joins m's rows; it was read as [m]
+@pytest.mark.parametrize("expr", ["np.vstack(m * 2)", "torch.cat(m)", "torch.stack(m)"])
+def test_a_join_of_one_tensor_that_is_not_a_numpy_variable_is_refused_not_read_as_a_list_of_it(expr: str) -> None:
+    with pytest.raises(ExprError, match="a list of tensors to join"):  # NOTE: torch refuses a tensor here; it was read as [m]
         compile_program(expr, {"m": M})
 
 

@@ -23,6 +23,7 @@ from verifygrad.language import arrays, spellings
 from verifygrad.language.bindings import LIBRARIES, LIKE, canonical, imported
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import (
+    ARRAY_OF_TENSORS,
     FUNCTIONS,
     IN_PLACE_OPERATORS,
     MAX_NODES,
@@ -431,7 +432,18 @@ class ProgramBuilder(_Builder):
                 return total
         if any(isinstance(arg, ast.Name) and arg.id in self.sequences for arg in node.args):
             node = ast.Call(func, [self.spread(arg) for arg in node.args], node.keywords, **_place(node))
+        elif isinstance(func, ast.Attribute) and func.attr in spellings.JOINS and _dotted(func.value) in ARRAY_OF_TENSORS and node.args:
+            node = ast.Call(func, [self.rows(node.args[0]), *node.args[1:]], node.keywords, **_place(node))
         return super().visit_call(node, depth, part)
+
+    def rows(self, arg: ast.expr) -> ast.expr:
+        """np.vstack(x) of one array variable: numpy joins its rows, x[0], x[1], ... (x's first dim read from the inputs)."""
+        if not isinstance(arg, ast.Name) or self.variable(arg.id) is None:
+            return arg
+        shape = self.known_shape(self.variable(arg.id), _col(arg), f"a join of '{arg.id}'")
+        if not shape:
+            raise ExprError(f"'{arg.id}' is 0-D: numpy joins no rows of it", _col(arg))
+        return ast.List([ast.Subscript(arg, ast.Constant(i, **_place(arg)), ast.Load(), **_place(arg)) for i in range(shape[0])], ast.Load(), **_place(arg))
 
     def spread(self, arg: ast.expr) -> ast.expr:
         """A list name handed to a call (``torch.stack(ys)``) as the list of its tensors, each under a name no program can write."""

@@ -16,6 +16,7 @@ from verifygrad.language.spellings.subscripts import named_part, returns_tuple, 
 from verifygrad.language.spellings.table import (
     ALIASES,
     DIM_POSITIONAL,
+    JOINS,
     NUMPY_METHODS,
     OPTIONAL_TENSORS,
     SPELLINGS,
@@ -29,6 +30,6 @@ from verifygrad.language.spellings.table import (
 AST_NODES = (ast.Subscript, ast.Slice, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.Eq, ast.NotEq, ast.Mod)
 
 __all__ = [
-    "ALIASES", "AST_NODES", "DIM_POSITIONAL", "NUMPY_METHODS", "OPTIONAL_TENSORS", "PART", "SPELLINGS", "UNSUPPORTED", "arguments", "compare",
+    "ALIASES", "AST_NODES", "DIM_POSITIONAL", "JOINS", "NUMPY_METHODS", "OPTIONAL_TENSORS", "PART", "SPELLINGS", "UNSUPPORTED", "arguments", "compare",
     "library_name", "modulo", "named_part", "returns_tuple", "subscript", "unsupported",
 ]  # fmt: skip

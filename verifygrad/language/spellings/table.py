@@ -28,6 +28,8 @@ ALIASES: dict[str, str] = {**elementwise.ALIASES, **shape.ALIASES}
 UNSUPPORTED: dict[str, str] = {**elementwise.UNSUPPORTED, **linalg.UNSUPPORTED, **reductions.UNSUPPORTED, **convolution.UNSUPPORTED}
 
 
+# The calls that join a list of tensors (numpy's of one array join its rows).
+JOINS = shape.SEQUENCES - {"meshgrid"}
 # The ndarray methods that mean what numpy's function of that name means (x.var() is np.var(x) in a numpy program).
 NUMPY_METHODS = frozenset({"var", "std", "max", "min", "cumsum", "cumprod", "repeat", "clip", "trace"})
 # The table keys of library-specific meanings, by the prefix written: np.var, linalg.norm.
@@ -53,8 +55,9 @@ def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], b
     """
     if name in shape.SEQUENCES and args and isinstance(args[0], (ast.List, ast.Tuple)):
         args = [*args[0].elts, *args[1:]]  # torch.cat([a, b], 0): the tensors, then the rest
-    elif name in shape.SEQUENCES and name != "meshgrid" and args and not isinstance(args[0], (ast.ListComp, ast.GeneratorExp)):
+    elif name in JOINS and args and not isinstance(args[0], (ast.ListComp, ast.GeneratorExp)):
         # NOTE: np.vstack(x) of one array joins x's rows (x[0], x[1], ...); torch refuses a tensor here. Once read as [x].
+        # A program spells a numpy join of one variable as its rows before this (statements.py).
         raise ExprError(f"{name}() takes a list of tensors to join, not one array (numpy would join its rows): write [x[0], x[1], ...]", column(args[0]))
     numbers = name in NUMBER_POSITIONAL
     literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and not _names_bound(arg, bound) and _is_literal(arg, numbers)) for arg in args]
