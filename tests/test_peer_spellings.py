@@ -1,6 +1,6 @@
 """What the converted autograd tests (tests/peer.py) found the language refused or misread: axis=None written out,
 np.tile's reps=2, np.repeat(x, 0), a join of one array, scipy.special's names, np.array([x, 2 * x]) of variables,
-einsum's '...', np.transpose and np.trace of N-D, rollaxis, fabs, the nuclear norm's budget."""
+einsum's '...', np.transpose and np.trace of N-D, rollaxis, fabs, SciPy's gamma and beta, the nuclear norm's budget."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ RNG = np.random.default_rng(5)
 M = RNG.standard_normal((2, 3))
 V = RNG.uniform(0.5, 1.5, 3)
 N = M.size
+EULER = 0.5772156649015329  # digamma(1) = -EULER, digamma(2) = 1 - EULER, digamma(3) = 1.5 - EULER
+G = np.array([1.0, 2.0, -0.5])
+GAMMA_HALF, DIGAMMA_HALF = -2 * math.sqrt(math.pi), -EULER - 2 * math.log(2) + 2  # Gamma(-1/2), digamma(-1/2)
 A, W, C, B = RNG.standard_normal((2, 4, 3)), RNG.standard_normal((3, 2)), RNG.standard_normal((2, 4, 2)), RNG.standard_normal((3, 2, 3))
 ERF_V = np.array([math.erf(v) for v in V])
 
@@ -46,6 +49,11 @@ CASES = [
     ("(np.vstack(v) * np.arange(3.0)[:, None]).sum() + (np.concatenate(m) ** 2).sum() + (np.stack(m, axis=1) * np.hstack(m)[:6].reshape(3, 2)).sum()",
      {"v": V, "m": M}, (V * [0, 1, 2]).sum() + (M**2).sum() + (M.T * M.ravel().reshape(3, 2)).sum(),
      {"v": np.arange(3.0), "m": 2 * M + M.ravel().reshape(3, 2).T + M.T.reshape(2, 3)}),
+    ("(scipy.special.gamma(g) * w3).sum() + scipy.special.rgamma(g[:1]).sum() + scipy.special.gammasgn(g).sum()", {"g": G, "w3": [1.0, 2.0, 3.0]},
+     1 + 2 + 3 * GAMMA_HALF + 1 + (1 + 1 - 1), {"g": [-EULER + EULER, 2 * (1 - EULER), 3 * GAMMA_HALF * DIGAMMA_HALF], "w3": [1.0, 1.0, GAMMA_HALF]}),
+    ("scipy.special.beta(a1, b2) + scipy.special.betaln(a1, b2)", {"a1": 1.0, "b2": 2.0}, 0.5 + math.log(0.5), {"a1": -0.75 - 1.5, "b2": -0.25 - 0.5}),
+    ("torch.lgamma(g[2:]).sum() + scipy.special.gammaln(-2.5 + 0 * g[:1]).sum()", {"g": G}, math.log(-GAMMA_HALF) + math.lgamma(-2.5),
+     {"g": [0.0, 0.0, DIGAMMA_HALF]}),  # NOTE: log|Gamma| below 0, where SymPy's loggamma is complex (the reference was nan)
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 

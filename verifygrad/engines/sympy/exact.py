@@ -35,7 +35,7 @@ ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "asin": sp.asin,
     "acos": sp.acos,
     "atan": sp.atan,
-    "lgamma": sp.loggamma,
+    "lgamma": lambda x: lgamma(x),
     "erfinv": sp.erfinv,
 }
 
@@ -93,6 +93,33 @@ class log_power(sp.Function):  # noqa: N801
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         x, y = self.args
         return y * log_power(x, y - 1) + power(x, y - 1) if argindex == 1 else log_power(x, y) * sp.log(x)
+
+
+def _lgamma_numeric(x):
+    """log|Gamma(x)| numerically (mpmath numbers, or numpy arrays in the float64 route); inf at the poles, as torch."""
+    if isinstance(x, np.ndarray):
+        return np.vectorize(lambda v: _lgamma_numeric(float(v)), otypes=[float])(x)
+    try:
+        return mpmath.re(mpmath.loggamma(x)) if isinstance(x, mpmath.mpf) else math.lgamma(x)
+    except ValueError:  # NOTE: a pole (0, -1, -2, ...)
+        return mpmath.inf if isinstance(x, mpmath.mpf) else math.inf
+
+
+class lgamma(sp.Function):  # noqa: N801
+    """log|Gamma(x)|, as torch.lgamma and SciPy's gammaln: real below 0 too, where SymPy's loggamma is complex."""
+
+    _imp_ = staticmethod(_lgamma_numeric)
+
+    @classmethod
+    def eval(cls, x: sp.Expr) -> sp.Expr | None:
+        if x.is_number and x.is_positive:
+            return sp.loggamma(x)
+        if x.is_number and x.is_negative and x.is_integer is False:
+            return sp.log(sp.Abs(sp.gamma(x)))
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.polygamma(0, self.args[0])
 
 
 def precise(value: float) -> sp.Expr:

@@ -2,7 +2,7 @@
 
 Four are primitives (lgamma, polygamma, besseli, erfinv: numpy has none, so math and mpmath evaluate them); the rest
 are composed: the normal distribution's functions from erf and erfinv, the exponentially scaled Bessel functions,
-xlogy, entr, sinc.
+xlogy, entr, sinc, SciPy's gamma, rgamma, gammasgn, beta and betaln from lgamma.
 """
 
 from __future__ import annotations
@@ -95,6 +95,32 @@ def _bessel(order: int, scaled: bool) -> Callable[[Graph, int], int]:
     return compose
 
 
+def _gammasgn(g: Graph, x: int) -> int:
+    """The sign of Gamma(x): 1 for x > 0, sign(sin(pi x)) below (the reflection formula; constant between the poles).
+
+    NOTE: not (-1)^(floor(-x) + 1): floor's steps at every whole number would be kinks at x = 1, 2, ... too."""
+    below = g.op("sign", g.op("sin", g.scale(x, math.pi)))
+    positive = g.op("gt", x, g.const(0.0))
+    return g.op("add", positive, g.op("mul", g.op("sub", g.const(1.0), positive), below))
+
+
+def _gamma(g: Graph, x: int, power: float = 1.0) -> int:
+    """Gamma(x) (power 1) or 1 / Gamma(x) (power -1, rgamma): its sign times exp(+-lgamma(x)), lgamma being log|Gamma|."""
+    return g.op("mul", _gammasgn(g, x), g.op("exp", g.scale(g.op("lgamma", x), power)))
+
+
+def _betaln(g: Graph, a: int, b: int) -> int:
+    """log|B(a, b)| = lgamma(a) + lgamma(b) - lgamma(a + b)."""
+    return g.op("sub", g.op("add", g.op("lgamma", a), g.op("lgamma", b)), g.op("lgamma", g.op("add", a, b)))
+
+
+def _beta(call: Call) -> int:
+    """B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b): the three signs times exp(betaln)."""
+    g, (a, b) = call.graph, call.tensors
+    sign = g.op("mul", g.op("mul", _gammasgn(g, a), _gammasgn(g, b)), _gammasgn(g, g.op("add", a, b)))
+    return g.op("mul", sign, g.op("exp", _betaln(g, a, b)))
+
+
 def _multigammaln(call: Call) -> int:
     """multigammaln(x, p) (torch.mvlgamma): sum over j < p of lgamma(x - j / 2), plus p (p - 1) / 4 log(pi)."""
     g, x = call.graph, call.tensors[0]
@@ -142,6 +168,11 @@ SPELLINGS: dict[str, Function] = {
     "xlog1py": spelling(_xlog("log1p"), (2, 2)),
     "entr": unary(_entr),
     "sinc": unary(_sinc),
+    "gamma": unary(_gamma),
+    "rgamma": unary(lambda g, x: _gamma(g, x, -1.0)),
+    "gammasgn": unary(_gammasgn),
+    "betaln": spelling(lambda call: _betaln(call.graph, *call.tensors), (2, 2)),
+    "beta": spelling(_beta, (2, 2)),
 }  # fmt: skip
 # The order of polygamma comes first (polygamma(n, x)), the p of multigammaln second: parameters, not tensors.
 LITERAL_POSITIONAL = frozenset({"polygamma", "multigammaln", "mvlgamma", "logit"})
