@@ -1,6 +1,7 @@
 """What the converted autograd tests (tests/peer.py) found the language refused or misread: axis=None written out,
 np.tile's reps=2, np.repeat(x, 0), a join of one array, scipy.special's names, np.array([x, 2 * x]) of variables,
-einsum's '...', np.transpose and np.trace of N-D, rollaxis, fabs, SciPy's gamma and beta, the nuclear norm's budget."""
+einsum's '...', np.transpose and np.trace of N-D, rollaxis, fabs, SciPy's gamma and beta and
+scipy.stats' densities, the nuclear norm's budget."""
 
 from __future__ import annotations
 
@@ -109,3 +110,44 @@ def test_the_nuclear_norm_s_gradient_is_held_to_a_decomposition_s_budget() -> No
     x = np.random.default_rng(0).standard_normal((6, 5))  # NOTE: autograd's test_norm_nuclear shape; once a FAIL at 66 ulp
     outcome = check_case(Case("nuc", "np.linalg.norm(x, ord='nuc')", {"x": x.tolist()}, "<test>", 1))
     assert outcome.verdict == "passed", outcome.reasons
+
+
+XS, LOCS, SCALES = np.array([0.3, -1.2, 2.0]), np.array([0.1, 0.5, -0.4]), np.array([1.5, 0.8, 2.2])
+ZS = (XS - LOCS) / SCALES
+PHI = np.array([0.5 * math.erfc(-z / math.sqrt(2)) for z in XS])
+POSITIVE, SHAPE_A, SHAPE_B, UNIT = np.array([0.7, 1.9, 3.2]), np.array([2.5, 1.3, 0.8]), np.array([1.7, 3.0, 0.6]), np.array([0.2, 0.55, 0.9])
+KS, MUS = np.array([0.0, 2.0, 5.0]), np.array([0.4, 1.7, 6.1])
+DISTRIBUTIONS = [
+    ("scipy.stats.norm.logpdf(x, loc, s).sum() + scipy.stats.norm.cdf(x).sum()", {"x": XS, "loc": LOCS, "s": SCALES},
+     (-(ZS**2) / 2 - np.log(SCALES) - 0.5 * math.log(2 * math.pi)).sum() + PHI.sum(),
+     {"x": -ZS / SCALES + np.exp(-(XS**2) / 2) / math.sqrt(2 * math.pi), "loc": ZS / SCALES, "s": ZS**2 / SCALES - 1 / SCALES}),
+    ("(scipy.stats.t.logpdf(x, df) + scipy.stats.gamma.logpdf(p, a) + scipy.stats.chi2.logpdf(p, 3)).sum()",
+     {"x": XS, "df": SHAPE_B, "p": POSITIVE, "a": SHAPE_A},
+     None, {"x": -(SHAPE_B + 1) * XS / (SHAPE_B + XS**2), "p": (SHAPE_A - 1) / POSITIVE - 1 + 0.5 / POSITIVE - 0.5}),
+    ("(scipy.stats.beta.logpdf(u, a, b) + scipy.stats.poisson.logpmf(k, mu)).sum()", {"u": UNIT, "a": SHAPE_A, "b": SHAPE_B, "k": KS, "mu": MUS},
+     None, {"u": (SHAPE_A - 1) / UNIT - (SHAPE_B - 1) / (1 - UNIT), "mu": KS / MUS - 1}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "fd", "sympy"])
+@pytest.mark.parametrize(("expr", "inputs", "value", "grads"), DISTRIBUTIONS, ids=[case[0] for case in DISTRIBUTIONS])
+def test_scipy_distributions_match_closed_forms(engine: str, expr: str, inputs: dict, value: float | None, grads: dict) -> None:
+    from verifygrad.language.evaluate import program_value
+
+    expected = value if value is not None else program_value(compile_program(expr, inputs), inputs)  # NOTE: values: the test below
+    assert_closed_form(engine, expr, inputs, expected, grads)
+
+
+def test_scipy_distribution_values_match_scipy_s_formulas() -> None:
+    from verifygrad.language.evaluate import program_value
+
+    t_logpdf = math.lgamma(2.0) - math.lgamma(1.5) - 0.5 * math.log(3 * math.pi) - 2.0 * math.log1p(0.3**2 / 3)  # df = 3 at x = 0.3
+    gamma_logpdf = 1.5 * math.log(0.7) - 0.7 - math.lgamma(2.5)  # a = 2.5 at 0.7
+    beta_logpdf = 1.5 * math.log(0.2) + 0.7 * math.log(0.8) - (math.lgamma(2.5) + math.lgamma(1.7) - math.lgamma(4.2))  # a = 2.5, b = 1.7 at 0.2
+    poisson_logpmf = 2 * math.log(1.7) - math.log(2) - 1.7  # k = 2, mu = 1.7
+    exprs = ["scipy.stats.t.logpdf(x, 3.0)", "scipy.stats.gamma.logpdf(x, 2.5)", "scipy.stats.beta.logpdf(x, 2.5, 1.7)", "scipy.stats.poisson.logpmf(x, 1.7)"]
+    points = [0.3, 0.7, 0.2, 2.0]
+    got = [float(program_value(compile_program(e, {"x": np.array(p)}), {"x": np.array(p)})) for e, p in zip(exprs, points)]
+    np.testing.assert_allclose(got, [t_logpdf, gamma_logpdf, beta_logpdf, poisson_logpmf], rtol=1e-13)
+    outside = [float(program_value(compile_program(e, {"x": np.array(p)}), {"x": np.array(p)})) for e, p in zip(exprs[1:], [-0.5, 1.5, 2.5])]
+    assert outside == [-math.inf] * 3  # NOTE: off the support (x < 0, x > 1, k not whole), as SciPy

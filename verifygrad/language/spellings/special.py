@@ -25,14 +25,15 @@ def _xlog(log: str) -> Callable[[Call], int]:
     NOTE: where x is 0 the log takes 1 in y's place (log1p 0), so no 0 * -inf reaches either partial: both are 0 there
     (torch gives nan for y's where y is 0 as well)."""
 
-    def compose(call: Call) -> int:
-        g, (x, y) = call.graph, call.tensors
-        nonzero = _nonzero(g, x)
-        neutral = 0.0 if log == "log1p" else 1.0
-        safe = g.op("add", g.op("select", nonzero, y), g.op("mul", g.op("sub", g.const(1.0), nonzero), g.const(neutral)))
-        return g.op("select", nonzero, g.op("mul", x, g.op(log, safe)))
+    return lambda call: xlogy_of(call.graph, *call.tensors, log)
 
-    return compose
+
+def xlogy_of(g: Graph, x: int, y: int, log: str) -> int:
+    """x log(y) (log "log") or x log1p(y) (log "log1p"), 0 where x is 0: what xlogy and xlog1py compose."""
+    nonzero = _nonzero(g, x)
+    neutral = 0.0 if log == "log1p" else 1.0
+    safe = g.op("add", g.op("select", nonzero, y), g.op("mul", g.op("sub", g.const(1.0), nonzero), g.const(neutral)))
+    return g.op("select", nonzero, g.op("mul", x, g.op(log, safe)))
 
 
 def _entr(g: Graph, x: int) -> int:
@@ -55,7 +56,7 @@ def _sinc(g: Graph, x: int) -> int:
     return g.op("add", g.op("select", nonzero, ratio), g.op("sub", g.const(1.0), nonzero))
 
 
-def _ndtr(g: Graph, x: int) -> int:
+def ndtr_of(g: Graph, x: int) -> int:
     """The standard normal CDF: erfc(-x / sqrt 2) / 2."""
     return g.scale(g.op("erfc", g.op("div", g.op("neg", x), g.op("sqrt", g.const(2.0)))), 0.5)
 
@@ -109,7 +110,7 @@ def _gamma(g: Graph, x: int, power: float = 1.0) -> int:
     return g.op("mul", _gammasgn(g, x), g.op("exp", g.scale(g.op("lgamma", x), power)))
 
 
-def _betaln(g: Graph, a: int, b: int) -> int:
+def betaln_of(g: Graph, a: int, b: int) -> int:
     """log|B(a, b)| = lgamma(a) + lgamma(b) - lgamma(a + b)."""
     return g.op("sub", g.op("add", g.op("lgamma", a), g.op("lgamma", b)), g.op("lgamma", g.op("add", a, b)))
 
@@ -118,7 +119,7 @@ def _beta(call: Call) -> int:
     """B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b): the three signs times exp(betaln)."""
     g, (a, b) = call.graph, call.tensors
     sign = g.op("mul", g.op("mul", _gammasgn(g, a), _gammasgn(g, b)), _gammasgn(g, g.op("add", a, b)))
-    return g.op("mul", sign, g.op("exp", _betaln(g, a, b)))
+    return g.op("mul", sign, g.op("exp", betaln_of(g, a, b)))
 
 
 def _multigammaln(call: Call) -> int:
@@ -160,9 +161,9 @@ SPELLINGS: dict[str, Function] = {
     "i1": unary(_bessel(1, scaled=False)),
     "i0e": unary(_bessel(0, scaled=True)),
     "i1e": unary(_bessel(1, scaled=True)),
-    "ndtr": unary(_ndtr),
+    "ndtr": unary(ndtr_of),
     "ndtri": unary(_ndtri),
-    "log_ndtr": unary(lambda g, x: g.op("log", _ndtr(g, x))),
+    "log_ndtr": unary(lambda g, x: g.op("log", ndtr_of(g, x))),
     "erfcx": unary(_erfcx),
     "xlogy": spelling(_xlog("log"), (2, 2)),
     "xlog1py": spelling(_xlog("log1p"), (2, 2)),
@@ -171,7 +172,7 @@ SPELLINGS: dict[str, Function] = {
     "gamma": unary(_gamma),
     "rgamma": unary(lambda g, x: _gamma(g, x, -1.0)),
     "gammasgn": unary(_gammasgn),
-    "betaln": spelling(lambda call: _betaln(call.graph, *call.tensors), (2, 2)),
+    "betaln": spelling(lambda call: betaln_of(call.graph, *call.tensors), (2, 2)),
     "beta": spelling(_beta, (2, 2)),
 }  # fmt: skip
 # The order of polygamma comes first (polygamma(n, x)), the p of multigammaln second: parameters, not tensors.

@@ -5,11 +5,26 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from verifygrad.language.spellings import convolution, elementwise, layers, linalg, losses, masked, nn, reductions, sampling, scatter, shape, sorting, special
+from verifygrad.language.spellings import (
+    convolution,
+    distributions,
+    elementwise,
+    layers,
+    linalg,
+    losses,
+    masked,
+    nn,
+    reductions,
+    sampling,
+    scatter,
+    shape,
+    sorting,
+    special,
+)
 from verifygrad.language.spellings.compose import NUMPY_PREFIXES
 from verifygrad.language.syntax import ExprError, Function, column, literal
 
-FAMILIES = (elementwise, nn, layers, reductions, masked, losses, shape, scatter, linalg, special, convolution, sampling, sorting)
+FAMILIES = (elementwise, nn, layers, reductions, masked, losses, shape, scatter, linalg, special, distributions, convolution, sampling, sorting)
 
 # Each name's composition; the numpy meaning of a name torch gives another meaning is filed under ``np.<name>``.
 SPELLINGS: dict[str, Function] = {name: function for family in FAMILIES for name, function in family.SPELLINGS.items()}
@@ -33,7 +48,10 @@ JOINS = shape.SEQUENCES - {"meshgrid"}
 # The ndarray methods that mean what numpy's function of that name means (x.var() is np.var(x) in a numpy program).
 NUMPY_METHODS = frozenset({"var", "std", "max", "min", "cumsum", "cumprod", "repeat", "clip", "trace"})
 # The table keys of library-specific meanings, by the prefix written: np.var, linalg.norm.
-LIBRARY_KEYS = {**dict.fromkeys(NUMPY_PREFIXES, "np."), "torch.linalg": "linalg.", "torch.masked": "masked.", "F": "F.", "torch.nn.functional": "F."}
+LIBRARY_KEYS = {
+    **dict.fromkeys(NUMPY_PREFIXES, "np."), "torch.linalg": "linalg.", "torch.masked": "masked.", "F": "F.", "torch.nn.functional": "F.",
+    **distributions.PREFIXES,
+}  # fmt: skip
 
 
 def library_name(name: str, prefix: str | None) -> str:
