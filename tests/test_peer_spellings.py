@@ -1,7 +1,7 @@
 """What the converted autograd tests (tests/peer.py) found the language refused or misread: axis=None written out,
 np.tile's reps=2, np.repeat(x, 0), a join of one array, scipy.special's names, np.array([x, 2 * x]) of variables,
 einsum's '...', np.transpose and np.trace of N-D, rollaxis, fabs, SciPy's gamma and beta and
-scipy.stats' densities, the nuclear norm's budget."""
+scipy.stats' densities, a keyword given a variable holding a number, the nuclear norm's budget."""
 
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ CASES = [
     ("scipy.special.beta(a1, b2) + scipy.special.betaln(a1, b2)", {"a1": 1.0, "b2": 2.0}, 0.5 + math.log(0.5), {"a1": -0.75 - 1.5, "b2": -0.25 - 0.5}),
     ("torch.lgamma(g[2:]).sum() + scipy.special.gammaln(-2.5 + 0 * g[:1]).sum()", {"g": G}, math.log(-GAMMA_HALF) + math.lgamma(-2.5),
      {"g": [0.0, 0.0, DIGAMMA_HALF]}),  # NOTE: log|Gamma| below 0, where SymPy's loggamma is complex (the reference was nan)
+    ("offset = 1\nk = 2\nnp.trace(m, offset=offset) + np.linalg.norm(v, ord=k)", {"m": M, "v": V}, M[0, 1] + M[1, 2] + np.linalg.norm(V),
+     {"m": np.eye(2, 3, 1), "v": V / np.linalg.norm(V)}),  # NOTE: a variable holding a number, as a literal keyword
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 
@@ -151,3 +153,8 @@ def test_scipy_distribution_values_match_scipy_s_formulas() -> None:
     np.testing.assert_allclose(got, [t_logpdf, gamma_logpdf, beta_logpdf, poisson_logpmf], rtol=1e-13)
     outside = [float(program_value(compile_program(e, {"x": np.array(p)}), {"x": np.array(p)})) for e, p in zip(exprs[1:], [-0.5, 1.5, 2.5])]
     assert outside == [-math.inf] * 3  # NOTE: off the support (x < 0, x > 1, k not whole), as SciPy
+
+
+def test_a_keyword_naming_a_variable_that_holds_a_tensor_is_still_refused() -> None:
+    with pytest.raises(ExprError, match="literal"):
+        compile_program("d = m.sum()\nnp.sum(m, axis=d)", {"m": M})

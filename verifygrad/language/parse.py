@@ -61,6 +61,8 @@ AXIS_NONE_IS_DEFAULT = frozenset({
 AXIS_KEYWORDS = frozenset({"axis", "dim", "axes"})
 # The prefixes whose array() of variables differentiates through them (torch.tensor of tensors copies their values).
 ARRAY_OF_TENSORS = frozenset({"np", "numpy", "jnp", "jax.numpy"})
+# The keywords whose value is a literal number (a dim, an order, an offset): a variable holding a number may be given.
+LITERAL_KEYWORDS = frozenset({"axis", "dim", "offset", "k", "ord", "p", "n", "ddof", "correction", "diagonal", "decimals", "repeats", "reps"})
 # Where a call's own library lives, by the prefix written: the engine of that library evaluates the call itself.
 NAMESPACES = {
     "torch": "torch", "F": "torch.nn.functional", "torch.nn.functional": "torch.nn.functional", "torch.linalg": "torch.linalg",
@@ -417,6 +419,7 @@ class _Builder:
                 raise ExprError("**keyword arguments are not allowed", col)
         if name == "Variable" and len(node.args) == 1 and not receiver:
             return self.variable_wrapper(node, depth, col)
+        node = self.numbers_written_out(node)
         tensors, literals = spellings.arguments(name, node.args, _is_dim_literal, lambda bound: self.variable(bound) is not None)
         optional = name in spellings.OPTIONAL_TENSORS
         args = receiver + [NO_TENSOR if optional and _is_none(arg) else self.visit(arg, depth + 1) for arg in tensors]
@@ -438,6 +441,20 @@ class _Builder:
             visited = {**self.keyword_tensors, **dict(zip(map(id, tensors), args[len(receiver) :]))}
             self.record_call(namespace, written, node, visited, receiver, out, part)
         return out
+
+    def numbers_written_out(self, node: ast.Call) -> ast.Call:
+        """The call with each literal keyword (LITERAL_KEYWORDS) that names a variable holding a number written as that
+        number, as Python passes it: ``offset = 1`` then ``np.trace(x, offset=offset)``."""
+        keywords = []
+        for keyword in node.keywords:
+            index = self.variable(keyword.value.id) if keyword.arg in LITERAL_KEYWORDS and isinstance(keyword.value, ast.Name) else None
+            held = self.nodes[index] if index is not None else None
+            if held is not None and held.op == "const" and held.attrs["value"].ndim == 0 and np.isfinite(held.attrs["value"]):
+                number = float(held.attrs["value"])  # NOTE: held as float64: 1 is 1.0 here, and an int again below
+                written = ast.copy_location(ast.Constant(int(number) if number.is_integer() else number), keyword.value)
+                keyword = ast.copy_location(ast.keyword(keyword.arg, written), keyword)
+            keywords.append(keyword)
+        return ast.copy_location(ast.Call(node.func, node.args, keywords), node) if keywords != node.keywords else node
 
     def record_call(self, namespace: str, name: str, node: ast.Call, visited: dict[int, int], receiver: list[int], out: int,
                     part: int | None) -> None:  # fmt: skip
