@@ -68,6 +68,7 @@ TYPED_METHOD_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {"where": 
 _TRIANGLE = "torch spreads the gradient of a non-symmetric input over both triangles; verifygrad puts it on the triangle it reads"
 READ_NOT_WRITTEN = {
     "cholesky": _TRIANGLE,
+    "cholesky_ex": _TRIANGLE,
     "eigh": _TRIANGLE,
     "eigvalsh": _TRIANGLE,
     **dict.fromkeys(("cholesky_solve", "cholesky_inverse"), "torch reads one triangle of the factor, yet gives both a gradient"),

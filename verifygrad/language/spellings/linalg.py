@@ -409,10 +409,35 @@ def _triangular_solve(call: Call) -> int:
     return _solve(g, _transposed(g, t) if call.flag("transpose", False) else t, b)
 
 
+def _upper_factor(call: Call) -> bool:
+    """The upper flag of the Cholesky spellings, by keyword or written after the tensors (torch.cholesky(A, True))."""
+    upper = call.literal("upper", 0, False)
+    if not isinstance(upper, bool):
+        raise ExprError(f"{call.graph.name}() takes upper as True or False", call.graph.col)
+    return upper
+
+
+def _cholesky(call: Call) -> int:
+    """torch.linalg.cholesky(A, *, upper=False), torch.cholesky(A, upper=False), np.linalg.cholesky(a, *, upper=False):
+    L with L L^T = A from A's lower triangle; upper=True gives U with U^T U = A from the upper triangle, which is
+    cholesky(A^T)^T exactly (the lower factor of the matrix A's upper triangle mirrors)."""
+    g, x = call.graph, call.tensors[0]
+    if not _upper_factor(call):
+        return g.op("cholesky", x)
+    return _transposed(g, g.op("cholesky", _transposed(g, x)))
+
+
+def _cholesky_ex(call: Call) -> int:
+    """torch.linalg.cholesky_ex(A, *, upper=False, check_errors=False): [0] (.L) the factor; [1] is LAPACK's info code."""
+    if part_index(call) != 0:
+        raise ExprError(f"{call.graph.name}()[1] is LAPACK's info code, not a tensor: take [0]", call.graph.col)
+    return _cholesky(call)
+
+
 def _cholesky_product(call: Call, factor: int) -> int:
     """L L^T (U^T U where upper=True) of the triangle of the factor that LAPACK reads."""
     g = call.graph
-    upper = call.flag("upper", False)
+    upper = _upper_factor(call)
     t = _triangle(g, factor, upper)
     return g.op("matmul", _transposed(g, t), t) if upper else g.op("matmul", t, _transposed(g, t))
 
@@ -830,7 +855,8 @@ SPELLINGS: dict[str, Function] = {
     "solve": alias("solve", 2),
     "inv_ex": _lapack_ex("inv", 1),
     "solve_ex": _lapack_ex("solve", 2),
-    "cholesky": alias("cholesky"),
+    "cholesky": spelling(_cholesky, (1, 1), ("upper",)),
+    "cholesky_ex": spelling(_cholesky_ex, (1, 1), keywords=("upper", "check_errors", PART)),
     "solve_triangular": spelling(_solve_triangular, (2, 2), keywords=("upper", "left", "unitriangular")),
     "triangular_solve": spelling(_triangular_solve, (2, 2), ("upper", "transpose", "unitriangular"), keywords=(PART,)),
     "cholesky_solve": spelling(_cholesky_solve, (2, 2), ("upper",)),
@@ -884,6 +910,7 @@ SPELLINGS: dict[str, Function] = {
 }  # fmt: skip
 
 LITERAL_POSITIONAL = frozenset({
+    "cholesky", "cholesky_solve", "cholesky_inverse",
     "lu", "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "lu_unpack", "cross", "linalg.cross", "np.cross", "dist", "pdist", "vecdot", "matrix_power",
     "einsum", "tensordot", "np.trace", "eigh", "eigvalsh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "pinv", "pinverse",
     "lstsq", "cond", "renorm", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
@@ -897,12 +924,12 @@ UNSUPPORTED = dict.fromkeys(("eig", "eigvals"), "eigendecompositions of general 
 UNSUPPORTED["matrix_rank"] = "matrix_rank: a whole number, with no derivative"
 TUPLE_RESULTS = frozenset({
     "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "lu", "lu_unpack", "eigh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "lstsq",
-    "triangular_solve",
+    "triangular_solve", "cholesky_ex",
 })  # fmt: skip
 # The named fields of tuple results whose names are their own (torch.linalg.lu(A).U is [2], svd's .U is [0]).
 NAMED_PARTS = {
     "linalg.lu": {"P": 0, "L": 1, "U": 2}, "lu_unpack": {"P": 0, "L": 1, "U": 2},
-    "linalg.lu_factor": {"LU": 0, "pivots": 1}, "linalg.lu_factor_ex": {"LU": 0, "pivots": 1, "info": 2},
+    "linalg.lu_factor": {"LU": 0, "pivots": 1}, "linalg.lu_factor_ex": {"LU": 0, "pivots": 1, "info": 2}, "cholesky_ex": {"L": 0, "info": 1},
 }  # fmt: skip
 # Tuple results whose parts are vectors with a sign convention (decompose.py): a library's own call gives its own signs.
 SIGNED_PARTS: dict[str, frozenset[int]] = {"eigh": frozenset({1}), "svd": frozenset({0, 2})}
