@@ -139,3 +139,107 @@ def test_grouped_heads_must_divide_the_query_heads() -> None:
 
     with pytest.raises(ExprError, match=r"a multiple of the key's"):
         make_problem("F.scaled_dot_product_attention(q, k, k, enable_gqa=True)", q=np.ones((3, 2, 2)), k=np.ones((2, 2, 2)))
+
+
+# --- grid_sample's bicubic mode -----------------------------------------------------------------------------------
+
+A = -0.75  # torch's cubic convolution coefficient
+
+
+def keys(d: float) -> tuple[float, float]:
+    """Keys' cubic convolution kernel at distance d and its derivative."""
+    s, d = np.sign(d), abs(d)
+    if d <= 1:
+        return (A + 2) * d**3 - (A + 3) * d**2 + 1, s * (3 * (A + 2) * d**2 - 2 * (A + 3) * d)
+    if d < 2:
+        return A * d**3 - 5 * A * d**2 + 8 * A * d - 4 * A, s * (3 * A * d**2 - 10 * A * d + 8 * A)
+    return 0.0, 0.0
+
+
+def padded(i: int, n: int, padding: str, align: bool) -> int | None:
+    """The pixel a tap at whole-number place i reads (None: outside, read as 0), by torch's documented padding."""
+    if padding == "border":
+        return min(max(i, 0), n - 1)
+    if padding == "reflection":
+        while not 0 <= i < n:  # mirrored about the edge pixels' centres (align_corners) or their outer edges
+            i = (-i if i < 0 else 2 * (n - 1) - i) if align else (-1 - i if i < 0 else 2 * n - 1 - i)
+        return i
+    return i if 0 <= i < n else None
+
+
+def grid_sample_bicubic(x: np.ndarray, grid: np.ndarray, w: np.ndarray, padding: str, align: bool) -> tuple[float, np.ndarray, np.ndarray]:
+    """<grid_sample(x, grid, 'bicubic'), w> and its gradients: each point at pixel position p = (g + 1)(n - 1)/2
+    (align_corners) or ((g + 1) n - 1)/2, read from the 4 x 4 taps floor(p) - 1 .. floor(p) + 2 along x and y, each
+    weighted by keys(p - tap) along both; the grid's gradient is keys' derivative times dp/dg."""
+    _, channels, h, wd = x.shape
+    value, dx, dgrid = 0.0, np.zeros_like(x), np.zeros_like(grid)
+    for n, i, j in np.ndindex(*grid.shape[:3]):
+        px, py = ((grid[n, i, j] + 1) * (np.array([wd, h]) - 1) / 2) if align else (((grid[n, i, j] + 1) * np.array([wd, h]) - 1) / 2)
+        scale = (np.array([wd, h]) - 1) / 2 if align else np.array([wd, h]) / 2
+        for tx in range(int(np.floor(px)) - 1, int(np.floor(px)) + 3):
+            for ty in range(int(np.floor(py)) - 1, int(np.floor(py)) + 3):
+                (kx, dkx), (ky, dky) = keys(px - tx), keys(py - ty)
+                cx, cy = padded(tx, wd, padding, align), padded(ty, h, padding, align)
+                if cx is None or cy is None:
+                    continue
+                for c in range(channels):
+                    value += w[n, c, i, j] * x[n, c, cy, cx] * kx * ky
+                    dx[n, c, cy, cx] += w[n, c, i, j] * kx * ky
+                    dgrid[n, i, j] += w[n, c, i, j] * x[n, c, cy, cx] * np.array([dkx * ky * scale[0], kx * dky * scale[1]])
+    return value, dx, dgrid
+
+
+X4 = RNG.normal(size=(1, 2, 3, 4))
+GRID = RNG.uniform(-1.5, 1.5, size=(1, 2, 3, 2))  # NOTE: some points outside [-1, 1], so each padding mode is at work
+G4 = RNG.normal(size=(1, 2, 2, 3))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("padding", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align", [False, True])
+def test_grid_sample_bicubic(engine: str, padding: str, align: bool) -> None:
+    """F.grid_sample(mode='bicubic') against the cubic convolution written out, with each tap padded (not the point),
+    as torch's GridSampler does; and torch.grid_sampler_2d's mode 2."""
+    value, dx, dgrid = grid_sample_bicubic(X4, GRID, G4, padding, align)
+    number = ["zeros", "border", "reflection"].index(padding)
+    functional = f"F.grid_sample(x, grid, mode='bicubic', padding_mode='{padding}', align_corners={align})"
+    expr = f"({functional} * w).sum() + (torch.grid_sampler_2d(x, grid, 2, {number}, {align}) * w).sum()"
+    assert_closed_form(engine, expr, {"x": X4, "grid": GRID, "w": G4}, 2 * value, {"x": 2 * dx, "grid": 2 * dgrid})
+
+
+def test_grid_sample_bicubic_takes_a_4d_input_only() -> None:
+    from tests.helpers import make_problem
+
+    with pytest.raises(ExprError, match=r"'bicubic' takes a 4-D input"):
+        make_problem("F.grid_sample(x, g, mode='bicubic')", x=np.ones((1, 1, 2, 2, 2)), g=np.zeros((1, 1, 1, 1, 3)))
+
+
+def test_the_hessian_of_bicubic_sampling_in_the_grid() -> None:
+    """<grid_sample(x, grid, 'bicubic', align_corners=True), w> in one point's (gx, gy): sum over the taps of
+    w x[tap] times [[kx'' ky sx^2, kx' ky' sx sy], [kx' ky' sx sy, kx ky'' sy^2]], keys''(d) = 6(A+2)|d| - 2(A+3) within 1,
+    6A|d| - 10A beyond; points do not mix."""
+    from verifygrad.engines import numpy_second_order as second
+    from verifygrad.language.statements import compile_program
+
+    def second_derivative(d: float) -> float:
+        d = abs(d)
+        return 6 * (A + 2) * d - 2 * (A + 3) if d <= 1 else 6 * A * d - 10 * A if d < 2 else 0.0
+
+    x, grid, w = X4[:, :1], GRID[:, :1, :2], G4[:, :1, :1, :2]
+    (h, wd), expected = x.shape[2:], np.zeros((2, 2, 2, 2))
+    scale = (np.array([wd, h]) - 1) / 2
+    for j in range(2):
+        px, py = (grid[0, 0, j] + 1) * scale
+        for tx in range(int(np.floor(px)) - 1, int(np.floor(px)) + 3):
+            for ty in range(int(np.floor(py)) - 1, int(np.floor(py)) + 3):
+                if 0 <= tx < wd and 0 <= ty < h:
+                    (kx, dkx), (ky, dky) = keys(px - tx), keys(py - ty)
+                    f = w[0, 0, 0, j] * x[0, 0, ty, tx]
+                    cross = f * dkx * dky * scale[0] * scale[1]
+                    xx, yy = f * second_derivative(px - tx) * ky * scale[0] ** 2, f * kx * second_derivative(py - ty) * scale[1] ** 2
+                    expected[j, :, j, :] += [[xx, cross], [cross, yy]]
+    expr = "(F.grid_sample(x, grid, mode='bicubic', align_corners=True) * w).sum()"
+    inputs = {"x": x, "grid": grid, "w": w}
+    hessian = second.hessian(compile_program(expr, inputs), inputs, "float64", ("grid",))["grid", "grid"]
+    assert all(np.abs(expected[j, :, j, :]).min() > 0 for j in range(2))  # NOTE: each point's block full
+    np.testing.assert_allclose(hessian.reshape(4, 4), expected.reshape(4, 4), rtol=1e-11, atol=1e-12)
