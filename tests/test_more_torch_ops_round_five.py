@@ -243,3 +243,54 @@ def test_the_hessian_of_bicubic_sampling_in_the_grid() -> None:
     hessian = second.hessian(compile_program(expr, inputs), inputs, "float64", ("grid",))["grid", "grid"]
     assert all(np.abs(expected[j, :, j, :]).min() > 0 for j in range(2))  # NOTE: each point's block full
     np.testing.assert_allclose(hessian.reshape(4, 4), expected.reshape(4, 4), rtol=1e-11, atol=1e-12)
+
+
+# --- bicubic interpolation, and the nn.Upsample layers called at once --------------------------------------------
+
+
+def along(n: int, out: int, mode: str, align: bool, factor: float | None = None) -> np.ndarray:
+    """The (out, n) matrix of torch's interpolation along one dim: source position i (n - 1)/(out - 1) with
+    align_corners, else (i + 0.5) s - 0.5 with s = 1/scale_factor (n/out without one); bicubic reads the taps
+    floor - 1 .. floor + 2 clamped into the input, weighted by keys; bilinear the two around (its source clamped at 0)."""
+    matrix, scale = np.zeros((out, n)), 1 / factor if factor else n / out
+    for i in range(out):
+        source = i * (n - 1) / (out - 1) if align else (i + 0.5) * scale - 0.5
+        if mode == "nearest":
+            matrix[i, min(int(np.floor(i * scale)), n - 1)] = 1.0
+        elif mode == "bicubic":
+            for tap in range(int(np.floor(source)) - 1, int(np.floor(source)) + 3):
+                matrix[i, min(max(tap, 0), n - 1)] += keys(source - tap)[0]
+        else:
+            source = max(source, 0.0)
+            low = min(int(np.floor(source)), n - 1)
+            matrix[i, low] += 1 - (source - low)
+            matrix[i, min(low + 1, n - 1)] += source - low
+    return matrix
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("expr", "size", "mode", "align", "factor"),
+    [
+        ("nn.Upsample(size=(5, 3), mode='bicubic', align_corners=True)(x)", (5, 3), "bicubic", True, None),
+        ("F.interpolate(x, scale_factor=1.5, mode='bicubic', align_corners=True)", (4, 6), "bicubic", True, None),
+        ("torch.nn.Upsample(None, 1.5, 'bicubic')(x)", (4, 6), "bicubic", False, 1.5),
+        ("F.interpolate(x, size=(2, 7), mode='bicubic')", (2, 7), "bicubic", False, None),
+        ("nn.UpsamplingBilinear2d(scale_factor=2)(x)", (6, 8), "bilinear", True, None),
+        ("nn.UpsamplingNearest2d((5, 6))(x)", (5, 6), "nearest", False, None),
+    ],
+)
+def test_interpolation_matrices(engine: str, expr: str, size: tuple[int, int], mode: str, align: bool, factor: float | None) -> None:
+    """Each of these is separable: out = M_h x M_w^T, M the matrix along each dim; the gradient of <out, m> is
+    M_h^T m M_w. nn.Upsample(...)(x) is F.interpolate(x, ...) with the constructor's arguments, as torch's forward."""
+    m_h, m_w = along(3, size[0], mode, align, factor), along(4, size[1], mode, align, factor)
+    m = np.arange(1.0, 2 * size[0] * size[1] + 1).reshape(1, 2, *size) / 10
+    value = float((m_h @ X4 @ m_w.T * m).sum())
+    assert_closed_form(engine, f"({expr} * m).sum()", {"x": X4, "m": m}, value, {"x": m_h.T @ m @ m_w})
+
+
+def test_only_parameter_free_layers_are_called_at_once() -> None:
+    from tests.helpers import make_problem
+
+    with pytest.raises(ExprError, match=r"only named functions can be called \(and the layers nn.Upsample"):
+        make_problem("nn.Linear(4, 2)(x)", x=X4)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.language import constants, spellings
+from verifygrad.language import constants, layers, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
 from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR
 from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues, dims_in_removal_order
@@ -384,7 +384,10 @@ class _Builder:
                 receiver = [self.visit(func.value, depth + 1)]
                 col = func.value.end_col_offset + 2  # point at the method's name
         else:
-            raise ExprError("only named functions can be called", col)
+            layer = layers.functional_call(node)
+            if layer is None:
+                raise ExprError("only named functions can be called (and the layers nn.Upsample, nn.UpsamplingBilinear2d, nn.UpsamplingNearest2d)", col)
+            return self.visit_call(layer, depth, part)
         if name in constants.CONSTRUCTORS and not receiver:
             return self.constructor(name, node, col)
         written = name  # the library's own name for the call, as its engine looks it up
