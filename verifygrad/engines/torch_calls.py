@@ -46,7 +46,7 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "cross_entropy": ((1, "target", CLASSES),), "linear_cross_entropy": ((2, "target", CLASSES),), "nll_loss": ((1, "target", LONG),),
     "multi_margin_loss": ((1, "target", LONG),),
     "multilabel_margin_loss": ((1, "target", LONG),), "gather": ((2, "index", LONG),), "take_along_dim": ((1, "indices", LONG),),
-    "index_select": ((2, "index", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
+    "index_select": ((2, "index", LONG),), "repeat_interleave": ((1, "repeats", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
     "embedding_bag": ((0, "input", LONG), (2, "offsets", LONG)),
     "lu_solve": ((2, "LU_pivots", INT),), "linalg.lu_solve": ((1, "pivots", INT),), "lu_unpack": ((1, "LU_pivots", INT),),
     "scatter": ((2, "index", LONG),), "scatter_add": ((2, "index", LONG),), "scatter_reduce": ((2, "index", LONG),), "index_reduce": ((2, "index", LONG),),

@@ -222,6 +222,7 @@ def _is_none_literal(given: Any) -> bool:
 
 SPELLINGS: dict[str, Function] = {
     "absolute": alias("abs"),
+    "np.fabs": alias("abs"),
     "mul": alias("mul", 2), "sub": spelling(lambda call: _subtract(call), (2, 2), keywords=("alpha",)), "neg": alias("neg"),
     "positive": unary(lambda g, x: x), "div": spelling(_divide, (2, 2), keywords=("rounding_mode",)),
     "rsub": spelling(lambda call: _subtract(call, reverse=True), (2, 2), keywords=("alpha",)),

@@ -12,7 +12,7 @@ import numpy as np
 
 from verifygrad.language.spellings.compose import PART, Call, Graph, alias, along, part_index, spelling, unary, whole_numbers
 from verifygrad.language.spellings.shape import diagonal_offset, reordered
-from verifygrad.language.syntax import ExprError, Function, literal
+from verifygrad.language.syntax import ExprError, Function, NeedsValues, literal
 
 
 def _trace(call: Call) -> int:
@@ -373,6 +373,32 @@ def _solve(g: Graph, a: int, b: int) -> int:
     if len(g.builder.known_shape(a, g.col, f"{g.name}()")) == 2 and len(g.builder.known_shape(b, g.col, f"{g.name}()")) <= 2:
         return g.op("solve", a, b)
     return g.op("matmul", g.op("inv", a), b)
+
+
+def _linear_solve(numpy: bool) -> Function:
+    """torch.linalg.solve(A, B, *, left=True) and np.linalg.solve(a, b): X with A X = B, over a stack of matrices
+    (..., n, n). B is a stack of vectors where torch's rule says so (1-D, or A's shape less its last dim), for numpy
+    only where 1-D; left=False solves X A = B."""
+
+    def compose(call: Call) -> int:
+        g, (a, b) = call.graph, call.tensors
+        a_shape = g.builder.known_shape(a, g.col, f"{g.name}()")
+        try:
+            b_shape = g.builder.known_shape(b, g.col, f"{g.name}()")
+        except NeedsValues:
+            if len(a_shape) == 2 and call.flag("left", True):  # NOTE: parsed without the inputs: B a vector or one matrix
+                return g.op("solve", a, b)
+            raise
+        vectors = len(b_shape) == 1 or (not numpy and tuple(b_shape) == tuple(a_shape[:-1]))
+        if not call.flag("left", True):
+            if vectors:
+                raise ExprError(f"{g.name}(left=False) takes B as a matrix (or a stack of them)", g.col)
+            return _transposed(g, _solve(g, _transposed(g, a), _transposed(g, b)))
+        if vectors and len(b_shape) > 1:
+            return g.op("index", _solve(g, a, g.op("expand_dims", b, dim=-1)), key=(Ellipsis, 0))
+        return _solve(g, a, b)
+
+    return spelling(compose, (2, 2), keywords=() if numpy else ("left",))
 
 
 def _triangle(g: Graph, a: int, upper: bool, unitriangular: bool = False) -> int:
@@ -852,7 +878,8 @@ SPELLINGS: dict[str, Function] = {
     "det": alias("det"),
     "inv": alias("inv"),
     "inverse": alias("inv"),
-    "solve": alias("solve", 2),
+    "solve": _linear_solve(numpy=False),
+    "np.solve": _linear_solve(numpy=True),
     "inv_ex": _lapack_ex("inv", 1),
     "solve_ex": _lapack_ex("solve", 2),
     "cholesky": spelling(_cholesky, (1, 1), ("upper",)),

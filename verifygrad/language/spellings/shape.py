@@ -56,11 +56,31 @@ def _tile(call: Call) -> int:
 
 
 def _repeat_interleave(call: Call) -> int:
-    repeats = call.literal("repeats", 0, None)
-    if type(repeats) is not int:
-        raise ExprError(f"{call.graph.name}() takes repeats as one integer", call.graph.col)
+    """torch.repeat_interleave(x, repeats, dim=None), np.repeat(a, repeats, axis=None): each element repeats times in
+    a row (x flattened first where no dim is given); repeats one count, or one per element along dim (a list, or
+    torch's tensor of counts, read at the case's values) as a gather of each element's place, that many times."""
+    g, x = call.graph, call.tensors[0]
     dim = call.literal("dim", 1, None) if "dim" in call.params else call.literal("axis", 1, None)
-    return call.graph.op("repeat", call.tensors[0], repeats=repeats, dim=dim)
+    counts = g.builder.known_value(call.tensors[1], g.col, f"the repeats of {g.name}()") if len(call.tensors) == 2 else call.literal("repeats", 0, None)
+    if type(counts) is int:
+        return g.op("repeat", x, repeats=counts, dim=dim)
+    counts = whole_numbers(np.ravel(np.asarray(counts if counts is not None else [], dtype=np.float64)), "the repeats", g.col)
+    if dim is None:
+        x, dim = g.op("flatten", x, start_dim=0, end_dim=-1), 0
+    size = g.builder.known_shape(x, g.col, f"{g.name}()")[dim]
+    if counts.size not in (1, size) or np.any(counts < 0):
+        raise ExprError(f"{g.name}() takes repeats as one count, or one whole number >= 0 for each of the {size} elements along the dim", g.col)
+    places = np.repeat(np.arange(size), np.broadcast_to(counts, (size,)))
+    return g.op("index", x, key=along(dim, tuple(places.tolist())))
+
+
+def _append(call: Call) -> int:
+    """np.append(arr, values, axis=None): both flattened and joined, or joined along axis."""
+    g, (x, values) = call.graph, call.tensors
+    axis = call.literal("axis", 0, None)
+    if axis is None:
+        x, values = (g.op("flatten", t, start_dim=0, end_dim=-1) for t in (x, values))
+    return g.op("concat", x, values, dim=0 if axis is None else axis)
 
 
 def _flip(call: Call) -> int:
@@ -640,7 +660,7 @@ SPELLINGS: dict[str, Function] = {
     "squeeze": spelling(_squeeze, (1, 1), keywords=("dim", "axis")),
     "tile": spelling(_tile, (1, 1), keywords=("reps", "dims")),
     "repeat": spelling(_tile, (1, 1), keywords=("dims",)),
-    "repeat_interleave": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "dim")),
+    "repeat_interleave": spelling(_repeat_interleave, (1, 2), keywords=("repeats", "dim")),
     "flip": spelling(_flip, (1, 1), keywords=("dims",)),
     "fliplr": spelling(_flip_dim(1), (1, 1)),
     "flipud": spelling(_flip_dim(0), (1, 1)),
@@ -664,6 +684,7 @@ SPELLINGS: dict[str, Function] = {
     "chunk": spelling(_piece(numpy_style=False), (1, 1), keywords=("chunks", "dim", PART)),
     "array_split": spelling(_piece(numpy_style=True), (1, 1), keywords=("indices_or_sections", "axis", PART)),
     "np.repeat": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "axis")),
+    "np.append": spelling(_append, (2, 2), keywords=("axis",)),
     "np.flip": spelling(_flip, (1, 1), keywords=("axis",)),
     "np.roll": spelling(_roll, (1, 1), keywords=("shift", "axis")),
     "fftshift": spelling(_fft_shift(1), (1, 1), keywords=("dim", "axes")),
@@ -714,7 +735,7 @@ LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
     "split", "unbind", "chunk", "array_split", "np.split", "gather", "take_along_axis", "index_select", "take",
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim",
-    "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
+    "np.repeat", "np.append", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
     "unflatten", "combinations", "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
     "fftshift", "ifftshift", "channel_shuffle", "slice",
 })  # fmt: skip
