@@ -1,8 +1,12 @@
 """torch's ops of the fifth round (issue 21): Cholesky's upper factor (torch.linalg.cholesky, torch.cholesky,
 linalg.cholesky_ex, np.linalg.cholesky), batched; scaled_dot_product_attention with enable_gqa; grid_sample's bicubic
-mode. Each against a closed form written from torch's documentation, in every engine."""
+mode; nn.Upsample called at once; and the audit's cheap ones (batched solve, per-element repeats, np.append, np.fabs,
+reductions over tuples of dims, jax.lax spellings, index_put, erfcx). Each against a closed form written from the
+libraries' documentation, in every engine."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -411,3 +415,40 @@ def test_lax_spellings(engine: str) -> None:
         " + lax.top_k(x, 2)[0].sum() + lax.batch_matmul(x[None], x.T[None]).sum()"
     )
     assert_closed_form(engine, text, {"x": x}, float(value), {"x": grad})
+
+
+# --- index_put and erfcx ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_index_put(engine: str) -> None:
+    """index_put(x, (rows,), v): rows 0 and 2 replaced by v, so sum(out^2) takes 2x from row 1 only and 2v from v;
+    with accumulate, (0, 1) twice and (2, 3) once get u added, sum(out * w) giving w to x and w at each place to u;
+    a mask written as a comparison picks its true rows (0 and 1), each taking r."""
+    v, u, r = RNG.normal(size=(2, 4)), np.array([0.3, -0.8, 1.1]), np.array([0.2, -0.4, 0.6, 1.0])
+    w = np.arange(1.0, 13.0).reshape(3, 4) / 6
+    kept = np.array([0.0, 1.0, 0.0])[:, None]
+    masked = np.array([0.0, 0.0, 1.0])[:, None]  # rows 0 and 1 have x[:, 0] > 0
+    value = (X34[1] ** 2).sum() + (v**2).sum() + (X34 * w).sum() + (u[0] + u[2]) * w[0, 1] + u[1] * w[2, 3] + (X34[2] ** 2).sum() + 2 * (r**2).sum()
+    expr = (
+        "torch.index_put(x, (torch.tensor([0, 2]),), v).pow(2).sum()"
+        " + (x.index_put((torch.tensor([0, 2, 0]), torch.tensor([1, 3, 1])), u, accumulate=True) * w).sum()"
+        " + x.index_put((x[:, 0] > 0,), r).pow(2).sum()"
+    )
+    grads = {"x": 2 * X34 * kept + w + 2 * X34 * masked, "v": 2 * v, "u": np.array([w[0, 1], w[2, 3], w[0, 1]]), "r": 4 * r}
+    assert_closed_form(engine, expr, {"x": X34, "v": v, "u": u, "r": r, "w": w}, float(value), grads)
+
+
+def test_index_put_refuses_a_place_written_twice() -> None:
+    from tests.helpers import make_problem
+
+    with pytest.raises(ExprError, match=r"writes one position twice without accumulate=True"):
+        make_problem("x.index_put((torch.tensor([0, 0]),), x[1])", x=X34)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_erfcx(engine: str) -> None:
+    """erfcx(x) = exp(x^2) erfc(x), its derivative 2 x erfcx(x) - 2 / sqrt(pi)."""
+    x = np.array([-1.5, -0.2, 0.0, 0.7, 3.0, 8.0])
+    value = np.array([math.exp(t * t) * math.erfc(t) for t in x])
+    assert_closed_form(engine, "torch.special.erfcx(x).sum()", {"x": x}, float(value.sum()), {"x": 2 * x * value - 2 / math.sqrt(math.pi)})

@@ -114,6 +114,8 @@ SPELLINGS: dict[str, Function] = {
     "erfc": alias("erfc"),
     "expm1": alias("expm1"),
     "erfinv": alias("erfinv"),
+    # NOTE: exp(x^2) erfc(x) as written overflows past x ~ 26 (inf times 0), where torch's erfcx is ~1/(x sqrt(pi))
+    "erfcx": unary(lambda g, x: g.op("mul", g.op("exp", g.op("mul", x, x)), g.op("erfc", x))),
     "logit": spelling(_logit, (1, 1), keywords=("eps",)),
     "expit": alias("sigmoid"),
     "lgamma": alias("lgamma"),

@@ -53,6 +53,9 @@ def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], b
     """
     if name in shape.SEQUENCES and args and isinstance(args[0], (ast.List, ast.Tuple)):
         args = [*args[0].elts, *args[1:]]  # torch.cat([a, b], 0): the tensors, then the rest
+    if name == "index_put":  # NOTE: torch.index_put(x, (i, j), v), x.index_put((i,), v): the index tensors in line
+        at = next((k for k, arg in enumerate(args) if isinstance(arg, (ast.List, ast.Tuple))), None)
+        args = args if at is None else [*args[:at], *args[at].elts, *args[at + 1 :]]
     numbers = name in NUMBER_POSITIONAL
     literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and not _names_bound(arg, bound) and _is_literal(arg, numbers)) for arg in args]
     if name in LITERAL_POSITIONAL and name not in OPTIONAL_TENSORS:  # NOTE: torch's None for a parameter is its default: diff(x, 1, 0, None, None)
