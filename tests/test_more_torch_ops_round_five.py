@@ -452,3 +452,35 @@ def test_erfcx(engine: str) -> None:
     x = np.array([-1.5, -0.2, 0.0, 0.7, 3.0, 8.0])
     value = np.array([math.exp(t * t) * math.erfc(t) for t in x])
     assert_closed_form(engine, "torch.special.erfcx(x).sum()", {"x": x}, float(value.sum()), {"x": 2 * x * value - 2 / math.sqrt(math.pi)})
+
+
+# --- einsum with '...', and dims written None ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_einsum_with_an_ellipsis(engine: str) -> None:
+    """'...ij,...jk->...ik' is a matmul over the stack (b broadcast: it has no '...' dims); '...i,...i' the rowwise dot,
+    its implicit output the '...' dims; 'ij...,jk' puts the '...' dims first in its implicit output, as numpy and torch."""
+    a, b, w = RNG.normal(size=(2, 3, 4)), RNG.normal(size=(4, 2)), RNG.normal(size=(2, 3, 2))
+    c, d, v = RNG.normal(size=(3, 2, 2)), RNG.normal(size=(2, 5)), RNG.normal(size=(2, 3, 5))
+    value = ((a @ b) * w).sum() + (a * a).sum() + np.einsum("ijz,jk,zik->", c, d, v)
+    grads = {"a": w @ b.T + 2 * a, "b": np.einsum("zij,zik->jk", a, w), "c": np.einsum("jk,zik->ijz", d, v), "d": np.einsum("ijz,zik->jk", c, v)}
+    expr = "(np.einsum('...ij,...jk->...ik', a, b) * w).sum() + np.einsum('...i,...i', a, a).sum() + (torch.einsum('ij...,jk', c, d) * v).sum()"
+    assert_closed_form(engine, expr, {"a": a, "b": b, "w": w, "c": c, "d": d, "v": v}, float(value), grads)
+
+
+def test_einsum_refuses_ellipsis_dims_that_broadcast() -> None:
+    from tests.helpers import make_problem
+
+    with pytest.raises(ExprError, match=r"'\.\.\.' dims that broadcast \(1 and 3\)"):
+        make_problem("np.einsum('...i,...i', x[:1], x)", x=X34)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_dims_written_none(engine: str) -> None:
+    """dim=None (axis=None) is the default written out: over every element."""
+    x = X34
+    value = 2 * x.sum() + x.mean() + x.max()
+    grad = 2 + np.full_like(x, 1 / 12) + (x == x.max())
+    expr = "torch.sum(x, dim=None) + np.sum(x, axis=None) + torch.mean(x, dim=None, keepdim=False) + np.max(x, axis=None)"
+    assert_closed_form(engine, expr, {"x": x}, float(value), {"x": grad})

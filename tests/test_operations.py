@@ -265,7 +265,7 @@ def test_shape_errors_name_both_shapes(expr: str, shapes: dict, message: str) ->
         ("einsum('ij,k->iq', w, v)", "einsum 'ij,k->iq': the output names an index no operand has"),
         ("einsum('ij,k', w)", "einsum 'ij,k' names 2 operand(s), 1 given"),
         ("np.tensordot(w, v, axes='ij')", "tensordot() takes dims as a number or a pair of lists of dims"),
-        ("einsum('i;j', w, v)", "einsum() takes subscripts of letters, e.g. einsum('ij,jk->ik', a, b) ('...' is not supported yet)"),
+        ("einsum('i;j', w, v)", "einsum() takes subscripts of letters (and '...'), e.g. einsum('ij,jk->ik', a, b)"),
     ],
 )
 def test_misused_operations_say_how_to_write_them(expr: str, message: str) -> None:

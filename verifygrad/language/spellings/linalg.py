@@ -279,11 +279,38 @@ def _bilinear(call: Call) -> int:
     return out if bias is None else g.op("add", out, bias)
 
 
+def _ellipsis_spelled_out(spec: str, shapes: list[tuple[int, ...]], col: int) -> str:
+    """The equation with each '...' written as letters of its own: the dims it covers, aligned from the right across
+    the operands (as broadcasting aligns them), first in an implicit output, as numpy and torch order them."""
+    inputs, arrow, output = spec.replace(" ", "").partition("->")
+    parts = inputs.split(",")
+    if len(parts) != len(shapes):
+        raise ExprError(f"einsum '{spec}' names {len(parts)} operand(s), {len(shapes)} given", col)
+    covered = [len(shape) - len(part.replace("...", "")) if "..." in part else 0 for part, shape in zip(parts, shapes)]
+    if min(covered) < 0:
+        raise ExprError(f"einsum '{spec}': an operand has fewer dims than its subscripts", col)
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in spec]
+    width = max(covered)
+    if len(free) < width:
+        raise ExprError(f"einsum '{spec}': too many dims under '...'", col)
+    letters = free[:width]
+    sizes: dict[str, int] = {}
+    for part, shape, k in zip(parts, shapes, covered):
+        if "..." in part:
+            for letter, n in zip(letters[width - k :], shape[part.index("...") : part.index("...") + k]):
+                if sizes.setdefault(letter, n) != n:
+                    raise ExprError(f"not supported yet: einsum '{spec}' with '...' dims that broadcast ({sizes[letter]} and {n})", col)
+    parts = [part.replace("...", "".join(letters[width - k :])) for part, k in zip(parts, covered)]
+    if not arrow:
+        output = "".join(letters) + "".join(sorted(c for c in set(inputs) - {",", "."} if inputs.count(c) == 1))
+    return ",".join(parts) + "->" + output.replace("...", "".join(letters))
+
+
 def einsum_parts(spec: Any, operands: int, col: int) -> tuple[list[str], str]:
     """Each operand's subscripts and the output's, the output made explicit (numpy's implicit rule: the indices
     that appear once, in alphabetical order); checked as numpy checks them."""
     if not isinstance(spec, str) or not re.fullmatch(r"[a-zA-Z]*(,[a-zA-Z]*)*(->[a-zA-Z]*)?", spec.replace(" ", "")):
-        raise ExprError("einsum() takes subscripts of letters, e.g. einsum('ij,jk->ik', a, b) ('...' is not supported yet)", col)
+        raise ExprError("einsum() takes subscripts of letters (and '...'), e.g. einsum('ij,jk->ik', a, b)", col)
     spec = spec.replace(" ", "")
     inputs, arrow, output = spec.partition("->")
     letters = inputs.split(",")
@@ -302,7 +329,10 @@ def _einsum(call: Call) -> int:
     """einsum of any number of operands: repeated indices (diagonals) and indices summed within one operand first,
     then a left-to-right chain of the two-operand primitive, then the output's order."""
     g = call.graph
-    subscripts, output = einsum_parts(call.literal("equation", 0, None), len(call.tensors), g.col)
+    spec = call.literal("equation", 0, None)
+    if isinstance(spec, str) and "..." in spec:
+        spec = _ellipsis_spelled_out(spec, [g.builder.known_shape(t, g.col, f"{g.name}() with '...'") for t in call.tensors], g.col)
+    subscripts, output = einsum_parts(spec, len(call.tensors), g.col)
     operands = list(zip(call.tensors, subscripts))
     for k, (x, letters) in enumerate(operands):
         needed = set(output).union(*(other for j, (_, other) in enumerate(operands) if j != k))
