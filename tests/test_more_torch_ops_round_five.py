@@ -484,3 +484,45 @@ def test_dims_written_none(engine: str) -> None:
     grad = 2 + np.full_like(x, 1 / 12) + (x == x.max())
     expr = "torch.sum(x, dim=None) + np.sum(x, axis=None) + torch.mean(x, dim=None, keepdim=False) + np.max(x, axis=None)"
     assert_closed_form(engine, expr, {"x": x}, float(value), {"x": grad})
+
+
+# --- the matrix exponential -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_matrix_exp_of_a_diagonal_stack(engine: str) -> None:
+    """exp(D) = diag(e^d); the gradient of <exp(A), W> at a diagonal A is W_ij (e^d_i - e^d_j) / (d_i - d_j) (e^d_i on
+    the diagonal), the Frechet derivative of exp there. d up to 3: three halvings and squarings."""
+    d = np.array([[0.4, -1.1, 3.0], [0.2, 0.9, -0.5]])
+    a = np.stack([np.diag(row) for row in d])
+    w = RNG.normal(size=(2, 3, 3))
+    e = np.exp(d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phi = (e[:, :, None] - e[:, None, :]) / (d[:, :, None] - d[:, None, :])
+    phi[:, range(3), range(3)] = e
+    value = float((w[:, range(3), range(3)] * e).sum())
+    assert_closed_form(engine, "(torch.linalg.matrix_exp(a) * w).sum()", {"a": a, "w": w}, value, {"a": w * phi})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_matrix_exp_of_a_rotation_generator(engine: str) -> None:
+    """exp(t J), J = [[0, -1], [1, 0]], is the rotation by t: [[cos t, -sin t], [sin t, cos t]], its derivative in t
+    [[-sin t, -cos t], [cos t, -sin t]]."""
+    t, w = np.array(1.3), np.array([[0.5, -1.0], [2.0, 0.7]])
+    c, s = math.cos(1.3), math.sin(1.3)
+    value = float((np.array([[c, -s], [s, c]]) * w).sum())
+    grad = float((np.array([[-s, -c], [c, -s]]) * w).sum())
+    expr = "(torch.matrix_exp(t * torch.tensor([[0.0, -1.0], [1.0, 0.0]])) * w).sum()"
+    assert_closed_form(engine, expr, {"t": t, "w": w}, value, {"t": grad})
+
+
+def test_the_hessian_of_a_rotation() -> None:
+    """d^2/dt^2 of <exp(t J), W> is <J^2 exp(t J), W> = -<exp(t J), W>."""
+    from verifygrad.engines import numpy_second_order as second
+    from verifygrad.language.statements import compile_program
+
+    inputs = {"t": np.array(1.3), "w": np.array([[0.5, -1.0], [2.0, 0.7]])}
+    c, s = math.cos(1.3), math.sin(1.3)
+    expr = "(torch.linalg.matrix_exp(t * torch.tensor([[0.0, -1.0], [1.0, 0.0]])) * w).sum()"
+    hessian = second.hessian(compile_program(expr, inputs), inputs, "float64", ("t",))["t", "t"]
+    np.testing.assert_allclose(hessian, -(np.array([[c, -s], [s, c]]) * inputs["w"]).sum(), rtol=1e-12)

@@ -431,6 +431,31 @@ def _linear_solve(numpy: bool) -> Function:
     return spelling(compose, (2, 2), keywords=() if numpy else ("left",))
 
 
+EXP_TERMS = 26  # the Taylor terms of exp(B) for ||B||_1 <= 1/2: the rest is below 0.5^27 / 27! ~ 1e-36 of it
+
+
+def _matrix_exp(call: Call) -> int:
+    """torch.linalg.matrix_exp(A) (torch.matrix_exp) of a matrix or a stack: scaling and squaring, exp(A) =
+    exp(A / 2^s)^(2^s), s the fewest halvings that bring every matrix's 1-norm to 1/2 or below (fixed at the case's
+    values), exp(A / 2^s) its Taylor series by Horner's rule. NOTE: the series is cut where the rest is below 1e-36 of
+    it, under the 30 digits of the SymPy reference, so the composition is exact there and every engine differentiates it."""
+    g, x = call.graph, call.tensors[0]
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ExprError(f"{g.name}() needs a square matrix (or a stack of them), got {'x'.join(map(str, shape))}", g.col)
+    value = np.asarray(g.builder.known_value(x, g.col, f"the matrix of {g.name}()"), dtype=np.float64)
+    norm = float(np.abs(value).sum(-2).max()) if value.size else 0.0
+    halvings = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
+    scaled = g.scale(x, 0.5**halvings)
+    identity = g.const(np.eye(shape[-1]))
+    out = identity
+    for k in range(EXP_TERMS, 0, -1):
+        out = g.op("add", identity, g.scale(g.op("matmul", scaled, out), 1 / k))
+    for _ in range(halvings):
+        out = g.op("matmul", out, out)
+    return out
+
+
 def _triangle(g: Graph, a: int, upper: bool, unitriangular: bool = False) -> int:
     """The triangle of A that LAPACK reads (with ones on the diagonal where it is unit): the rest of A takes no gradient."""
     if not unitriangular:
@@ -961,6 +986,7 @@ SPELLINGS: dict[str, Function] = {
     "inner": spelling(_inner, (2, 2)),
     "vdot": spelling(lambda call: call.graph.checked((frozenset({1}), frozenset({1})), "matmul", *call.tensors), (2, 2)),
     "matrix_power": spelling(_matrix_power, (1, 1), keywords=("n",)),
+    "matrix_exp": spelling(_matrix_exp, (1, 1)),
     "multi_dot": spelling(_multi_dot, (2, 16), keywords=("tensors",)),
     "linalg.cross": spelling(_cross(default_last=True), (2, 2), keywords=("dim",)),
     "np.cross": spelling(_cross(default_last=True), (2, 2), keywords=("axis",)),
