@@ -450,7 +450,7 @@ def _matrix_exp(call: Call) -> int:
     identity = g.const(np.eye(shape[-1]))
     out = identity
     for k in range(EXP_TERMS, 0, -1):
-        out = g.op("add", identity, g.scale(g.op("matmul", scaled, out), 1 / k))
+        out = g.op("add", identity, g.op("div", g.op("matmul", scaled, out), g.const(k)))  # NOTE: / k, exact in SymPy
     for _ in range(halvings):
         out = g.op("matmul", out, out)
     return out
