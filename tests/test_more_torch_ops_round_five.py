@@ -526,3 +526,26 @@ def test_the_hessian_of_a_rotation() -> None:
     expr = "(torch.linalg.matrix_exp(t * torch.tensor([[0.0, -1.0], [1.0, 0.0]])) * w).sum()"
     hessian = second.hessian(compile_program(expr, inputs), inputs, "float64", ("t",))["t", "t"]
     np.testing.assert_allclose(hessian, -(np.array([[c, -s], [s, c]]) * inputs["w"]).sum(), rtol=1e-12)
+
+
+# --- np.array of computed values ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_np_array_of_computed_values(engine: str) -> None:
+    """np.array([x00, 2 x11, 3]) squared and summed: 2 x00 and 8 x11; a nested list is stacked level by level (its
+    product's gradient is the product over each factor); rows stack as rows. jnp.array in a JAX program alike."""
+    x = X34
+    p = x[0, 1] * x[2, 2] * x[1, 0]
+    value = x[0, 0] ** 2 + 4 * x[1, 1] ** 2 + 9 + p + x[0].sum() + x[2].sum() + x[1, 2] ** 2
+    grad = np.zeros_like(x)
+    grad[0, 0], grad[1, 1] = 2 * x[0, 0], 8 * x[1, 1]
+    grad[0, 1], grad[2, 2], grad[1, 0] = p / x[0, 1], p / x[2, 2], p / x[1, 0]
+    grad[[0, 2]] += 1
+    grad[1, 2] += 2 * x[1, 2]
+    text = (
+        "import jax.numpy as jnp\n"
+        "out = (np.array([x[0, 0], x[1, 1] * 2, 3.0]) ** 2).sum() + np.array([[x[0, 1], x[2, 2]], [1.0, x[1, 0]]]).prod()"
+        " + np.array([x[0], x[2]]).sum() + (jnp.array((x[1, 2],)) ** 2).sum()"
+    )
+    assert_closed_form(engine, text, {"x": x}, float(value), {"x": grad})

@@ -20,7 +20,7 @@ import numpy as np
 
 from verifygrad.language import constants, layers, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
-from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR
+from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR, NUMPY_PREFIXES
 from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues, dims_in_removal_order
 from verifygrad.language.syntax import bool_literal as _bool_literal
 from verifygrad.language.syntax import column as _col
@@ -389,6 +389,8 @@ class _Builder:
                 raise ExprError("only named functions can be called (and the layers nn.Upsample, nn.UpsamplingBilinear2d, nn.UpsamplingNearest2d)", col)
             return self.visit_call(layer, depth, part)
         if name in constants.CONSTRUCTORS and not receiver:
+            if name == "array" and prefix in NUMPY_PREFIXES and node.args and not _is_constant(node.args[0]):
+                return self.stacked(node.args[0], depth, col)
             return self.constructor(name, node, col)
         written = name  # the library's own name for the call, as its engine looks it up
         name = spellings.library_name(name, (self.method_prefix if name in spellings.NUMPY_METHODS else None) if receiver else prefix)
@@ -475,6 +477,15 @@ class _Builder:
             raise ExprError(f"{name}() got an unknown keyword '{sorted(unknown)[0]}'; allowed: {allowed}", col)
         return function.build(self, name, args, keywords, col, dims or [])
 
+    def stacked(self, items: ast.AST, depth: int, col: int) -> int:
+        """np.array([x, y]) of computed values (jnp.array alike): a nested list stacked level by level along a new dim
+        0, each item a tensor (or a number), as numpy and JAX build it and differentiate through it."""
+        if not isinstance(items, (ast.List, ast.Tuple)):
+            return self.visit(items, depth + 1)
+        if not items.elts:
+            raise ExprError("np.array([]) of nothing has no values to differentiate", col)
+        return self.call_function("stack", [self.stacked(item, depth + 1, col) for item in items.elts], {}, col)
+
     def constructor(self, name: str, node: ast.Call, col: int) -> int:
         args = [self.constant_argument(arg) for arg in node.args]
         keywords = {}
@@ -536,6 +547,15 @@ def _is_dim_literal(name: str, arg: ast.AST) -> bool:
 def _is_written_out(node: ast.AST) -> bool:
     """A tuple of dims or a bool written positionally: read as written, not as one integer dim."""
     return isinstance(node, ast.Tuple) or (isinstance(node, ast.Constant) and isinstance(node.value, bool))
+
+
+def _is_constant(node: ast.AST) -> bool:
+    """Whether the node is a literal (numbers and lists of them, arithmetic on them): what a constructor takes."""
+    try:
+        _literal(node)
+    except ExprError:
+        return False
+    return True
 
 
 def _is_int(node: ast.AST) -> bool:
