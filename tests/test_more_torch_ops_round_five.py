@@ -549,3 +549,20 @@ def test_np_array_of_computed_values(engine: str) -> None:
         " + np.array([x[0], x[2]]).sum() + (jnp.array((x[1, 2],)) ** 2).sum()"
     )
     assert_closed_form(engine, text, {"x": x}, float(value), {"x": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_np_r_and_c(engine: str) -> None:
+    """np.r_[x0, x12, x2] joins into one vector (the number as one element): its squares' gradient 2x there;
+    np.c_[a, b] puts 1-D a and b side by side as columns, so sum(c_[x0, x1] * c_[x2, x0]) = x0.x2 + x1.x0; a 2-D item
+    keeps its columns (c_[x[:, :2], x[:, 3]])."""
+    x = X34
+    value = (x[0] ** 2).sum() + x[1, 2] ** 2 + (x[2] ** 2).sum() + x[0] @ x[2] + x[1] @ x[0] + (x[:, [0, 1, 3]] ** 2).sum()
+    grad = np.zeros_like(x)
+    grad[0] += 2 * x[0] + x[2] + x[1]
+    grad[1, 2] += 2 * x[1, 2]
+    grad[2] += 2 * x[2] + x[0]
+    grad[1] += x[0]
+    grad[:, [0, 1, 3]] += 2 * x[:, [0, 1, 3]]
+    expr = "(np.r_[x[0], x[1, 2], x[2]] ** 2).sum() + (np.c_[x[0], x[1]] * np.c_[x[2], x[0]]).sum() + (np.c_[x[:, :2], x[:, 3]] ** 2).sum()"
+    assert_closed_form(engine, expr, {"x": x}, float(value), {"x": grad})
