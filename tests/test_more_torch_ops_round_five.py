@@ -566,3 +566,22 @@ def test_np_r_and_c(engine: str) -> None:
     grad[:, [0, 1, 3]] += 2 * x[:, [0, 1, 3]]
     expr = "(np.r_[x[0], x[1, 2], x[2]] ** 2).sum() + (np.c_[x[0], x[1]] * np.c_[x[2], x[0]]).sum() + (np.c_[x[:, :2], x[:, 3]] ** 2).sum()"
     assert_closed_form(engine, expr, {"x": x}, float(value), {"x": grad})
+
+
+def test_a_list_where_a_whole_number_goes_is_an_error_not_a_crash() -> None:
+    """lax.slice(x, starts, limits) reads as numpy's name, which has none: torch's aten slice then gets tuples where its
+    dim goes, and says so (it raised a TypeError inside before)."""
+    from tests.helpers import make_problem
+
+    with pytest.raises(ExprError, match=r"slice\(\) takes dim as a whole number"):
+        make_problem("torch.ops.aten.slice(x, (0, 1), (2, 3))", x=X34)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_np_expand_dims_over_a_tuple_of_axes(engine: str) -> None:
+    """np.expand_dims(x, (0, 2)) is x (3, 4) as (1, 3, 1, 4), axis=(-1, 0) as (1, 3, 4, 1): the same elements, so
+    <out, w> has the gradient w reshaped back."""
+    w1, w2 = RNG.normal(size=(1, 3, 1, 4)), RNG.normal(size=(1, 3, 4, 1))
+    value = float((X34 * w1[0, :, 0]).sum() + (X34 * w2[0, :, :, 0]).sum())
+    expr = "(np.expand_dims(x, (0, 2)) * w1).sum() + (np.expand_dims(x, axis=(-1, 0)) * w2).sum()"
+    assert_closed_form(engine, expr, {"x": X34, "w1": w1, "w2": w2}, value, {"x": w1[0, :, 0] + w2[0, :, :, 0]})

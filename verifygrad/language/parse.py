@@ -652,7 +652,7 @@ def _same(b: _Builder, name: str, args: list[int], keywords, col: int, dims: lis
 _REDUCE_KW = frozenset({"dim", "axis", "keepdim", "keepdims"})
 DIM_POSITIONAL = {"sum", "mean", "logsumexp", "transpose", *spellings.DIM_POSITIONAL}
 # Reductions whose positional dims may be a tuple and whose keepdim may follow positionally: torch.logsumexp(x, (0, 1), True).
-TUPLE_DIMS = frozenset({"sum", "mean", "logsumexp", "squeeze", "max", "min", "np.max", "np.min", "amax", "amin", "prod"})
+TUPLE_DIMS = frozenset({"sum", "mean", "logsumexp", "squeeze", "max", "min", "np.max", "np.min", "amax", "amin", "prod", "np.expand_dims"})
 
 FUNCTIONS: dict[str, Function] = {
     **{name: Function(_primitive(name), (1, 1)) for name in

@@ -169,7 +169,7 @@ class Call:
         """An integer parameter: by keyword, the position-th literal, or a positional number node."""
         given = self.params.get(key)
         value = self.number(key, 0.0) if isinstance(given, int) else self.literal(key, position, default)
-        if value is not None and (isinstance(value, bool) or not float(value).is_integer()):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer()):
             raise ExprError(f"{self.graph.name}() takes {key} as a whole number", self.graph.col)
         return None if value is None else int(value)
 

@@ -38,6 +38,22 @@ def _unsqueeze(call: Call) -> int:
     return call.graph.op("expand_dims", call.tensors[0], dim=call.dim(required=True))
 
 
+def _expand_dims(call: Call) -> int:
+    """np.expand_dims(a, axis): axis one dim or a tuple of them, each a place in the result (a negative one counted from
+    its end), the new dims put in from the lowest place up, as numpy does."""
+    g, x = call.graph, call.tensors[0]
+    dim = call.dim(required=True, several=True)
+    if not isinstance(dim, tuple):
+        return g.op("expand_dims", x, dim=dim)
+    size = len(dim) + (len(g.builder.known_shape(x, g.col, f"{g.name}()")) if any(d < 0 for d in dim) else 0)
+    places = sorted({d % size if d < 0 else d for d in dim})
+    if len(places) != len(dim):
+        raise ExprError(f"{g.name}() got the same axis twice", g.col)
+    for place in places:
+        x = g.op("expand_dims", x, dim=place)
+    return x
+
+
 def _squeeze(call: Call) -> int:
     """squeeze(x, dim=None): every dim of size 1, or dim (an int, or a tuple of them: () squeezes none) where its size is 1."""
     given = call.literal("dim", 0, None) if "dim" in call.params or "axis" not in call.params else call.literal("axis", 0, None)
@@ -657,6 +673,7 @@ SPELLINGS: dict[str, Function] = {
     "ravel": spelling(lambda call: call.graph.op("flatten", call.tensors[0], start_dim=0, end_dim=-1), (1, 1)),
     "unsqueeze": spelling(_unsqueeze, (1, 1), keywords=("dim", "axis")),
     "expand_dims": spelling(_unsqueeze, (1, 1), keywords=("dim", "axis")),
+    "np.expand_dims": spelling(_expand_dims, (1, 1), keywords=("axis",)),
     "squeeze": spelling(_squeeze, (1, 1), keywords=("dim", "axis")),
     "tile": spelling(_tile, (1, 1), keywords=("reps", "dims")),
     "repeat": spelling(_tile, (1, 1), keywords=("dims",)),
@@ -748,6 +765,6 @@ ALIASES = {
 # Of those, the names whose positional numbers (floats too) are parameters, not tensors: F.pad(x, (1, 1), 'constant', 0.5).
 NUMBER_POSITIONAL = frozenset({"pad", "np.pad", "constant_pad_nd"})
 DIM_POSITIONAL = frozenset({
-    "unsqueeze", "expand_dims", "squeeze", "cat", "concat", "concatenate", "stack", "gather", "permute", "swapaxes", "swapdims",
+    "unsqueeze", "expand_dims", "np.expand_dims", "squeeze", "cat", "concat", "concatenate", "stack", "gather", "permute", "swapaxes", "swapdims",
     "take_along_axis", "index_select", "take",
 })  # fmt: skip
