@@ -209,7 +209,7 @@ def test_the_verbose_report_of_a_hessian_sympy_leaves_to_the_others() -> None:
 
     result = CliRunner().invoke(main, ["run", str(CASES / "decompositions.yaml"), "-v"])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "4 passed, 0 failed" in result.output
+    assert "6 passed, 0 failed" in result.output
 
 
 def test_a_decomposition_with_no_value_still_has_a_shape_and_decides_nothing() -> None:

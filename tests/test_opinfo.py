@@ -21,8 +21,9 @@ FAST_OPS = ["norm", "linalg.vector_norm", "nn.functional.pad", "clamp", "nn.func
             "meshgrid", "nn.functional.gaussian_nll_loss", "linalg.eigh", "linalg.qr", "linalg.lstsq", "linalg.svdvals", "linalg.matrix_norm",
             "einsum"]  # fmt: skip
 # The full sweep's first-order pass count, on numpy, torch and fd (tests/opinfo.py prints it); it may only grow.
-FULL_SWEEP_FLOOR = 1573  # 440 before issue 21, 740 before its convolution, sorting and special functions, 1017 before torch.masked,
-# the _copy aliases, batched det/inv and the shape, scatter, loss and linalg spellings of its second round (torch 2.13.0+cpu)
+FULL_SWEEP_FLOOR = 1878  # 440 before issue 21, 740 before its convolution, sorting and special functions, 1017 before torch.masked,
+# the _copy aliases, batched det/inv and the shape, scatter, loss and linalg spellings of its second round, 1573 before its
+# third and fourth rounds (linalg decompositions, LU, grid_sample, embedding_bag, ...; measured at 11c049e, torch 2.13.0+cpu)
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,7 @@ NDTR = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in X])
 # ndtri at 0.5 is 0, at 0.975 the familiar 1.959963984540054; the others from erfinv(erf(v)) = v, checked in the value
 QUANTILES = np.array([-1.6448536269514722, -0.5244005127080407, 0.0, 1.959963984540054])
 SAFE = np.where(X != 0, X, 1.0)
+ERFCX = np.array([math.exp(v * v) * math.erfc(v) for v in X])
 
 CASES = [
     ("torch.lgamma(x).sum() + torch.special.gammaln(x).sum()", {"x": HALVES}, 2 * sum(math.lgamma(v) for v in HALVES), {"x": 2 * DIGAMMA}),
@@ -53,6 +54,7 @@ CASES = [
     ("torch.special.ndtr(x).sum()", {"x": X}, float(NDTR.sum()), {"x": normal_pdf(X)}),
     ("torch.special.log_ndtr(x).sum()", {"x": X}, float(np.log(NDTR).sum()), {"x": normal_pdf(X) / NDTR}),
     ("torch.special.ndtri(p).sum()", {"p": P}, float(QUANTILES.sum()), {"p": 1 / normal_pdf(QUANTILES)}),
+    ("torch.special.erfcx(x).sum()", {"x": X}, float(ERFCX.sum()), {"x": 2 * X * ERFCX - 2 / math.sqrt(math.pi)}),  # erfcx' = 2x erfcx - 2/sqrt(pi)
     ("(torch.i0(x) + torch.special.i1(x)).sum()", {"x": X}, float((bessel(0, X) + bessel(1, X)).sum()),
      {"x": bessel(1, X) + (bessel(0, X) + bessel(2, X)) / 2}),
     ("(torch.special.i0e(x) + torch.special.i1e(x)).sum()", {"x": X}, float((np.exp(-np.abs(X)) * (bessel(0, X) + bessel(1, X))).sum()),

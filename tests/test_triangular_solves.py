@@ -117,3 +117,37 @@ def test_linalg_lu_solve_adjoint_from_the_right(engine: str) -> None:
 def test_pivots_out_of_range_are_a_clear_error() -> None:
     with pytest.raises(ExprError, match="pivots as 2 whole numbers from 1 to 2"):
         make_problem("torch.lu_solve(b, f, p).sum()", f=A, p=np.array([0.0, 2.0]), b=B)
+
+
+STACK = np.stack([A, A.T + np.eye(2)])
+VECTORS = np.array([[1.0, -0.5], [0.25, 2.0]])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_linalg_solve_of_a_stack_with_a_stack_of_vectors(engine: str) -> None:
+    """torch.linalg.solve(A (2, n, n), b (2, n)): b is a batch of vectors (torch's rule: b's shape is A's without the
+    last dim); x_i = A_i^-1 b_i, d/db_i = A_i^-T w_i, d/dA_i = -A_i^-T w_i x_i^T."""
+    x = np.stack([np.linalg.solve(a, b) for a, b in zip(STACK, VECTORS)])
+    grad_b = np.stack([np.linalg.solve(a.T, w) for a, w in zip(STACK, V)])
+    grad_a = -grad_b[:, :, None] * x[:, None, :]
+    assert_closed_form(engine, "(torch.linalg.solve(a, b) * w).sum()", {"a": STACK, "b": VECTORS, "w": V}, float((x * V).sum()), {"a": grad_a, "b": grad_b})
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch"])
+def test_linalg_solve_with_left_false_and_solve_ex(engine: str) -> None:
+    """X A = B (left=False): X = B A^-1, d/dB = W A^-T, d/dA = -A^-T X^T W ... written as -(X^T (W A^-T))."""
+    x = B.T @ np.linalg.inv(A)
+    grad_b = (W.T @ np.linalg.inv(A).T).T
+    grad_a = -(x.T @ (W.T @ np.linalg.inv(A).T))
+    expr = "(torch.linalg.solve(a, b.T, left=False) * w.T).sum() + 0 * torch.linalg.solve_ex(a, b)[0].sum()"
+    assert_closed_form(engine, expr, {"a": A, "b": B, "w": W}, float((x * W.T).sum()), {"a": grad_a, "b": grad_b})
+
+
+@pytest.mark.parametrize("engine", ["numpy", "torch", "sympy"])
+def test_numpy_solve_reads_a_2d_b_as_one_matrix_where_torch_reads_vectors(engine: str) -> None:
+    """numpy 2's rule: b is a vector only where it is 1-D, so b (2, 2) against A (2, 2, 2) is one matrix for every A."""
+    as_matrix = np.stack([np.linalg.solve(a, VECTORS) for a in STACK])
+    as_vectors = np.stack([np.linalg.solve(a, b) for a, b in zip(STACK, VECTORS)])
+    assert not np.allclose(as_matrix.sum(), as_vectors.sum())
+    assert_closed_form(engine, "np.linalg.solve(a, b).sum()", {"a": STACK, "b": VECTORS}, float(as_matrix.sum()), {})
+    assert_closed_form(engine, "torch.linalg.solve(a, b).sum()", {"a": STACK, "b": VECTORS}, float(as_vectors.sum()), {})

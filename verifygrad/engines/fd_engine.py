@@ -38,6 +38,7 @@ from verifygrad.cases.problem import Problem
 from verifygrad.engines import EngineResult
 from verifygrad.engines.numpy_engine import forward
 from verifygrad.language.evaluate import program_value
+from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Node, Program
 
 EPS = float(np.finfo(np.float64).eps)
@@ -68,13 +69,19 @@ def fd_tolerance(rtol: float, atol: float, quantity: str = "") -> tuple[float, f
 def run(problem: Problem) -> EngineResult:
     inputs = {name: np.asarray(value, dtype=np.float64) for name, value in problem.inputs.items()}
     program = frozen(problem.program, inputs)
-    value = forward(program, inputs, "float64")[-1]
+    values = forward(program, inputs, "float64")
+    value = values[-1]
     weights = np.asarray(problem.grad_output, dtype=np.float64)
     center = float(np.sum(weights * value))
+    steps = {i: values[i] for i in step_nodes(program)}
 
     def objective(name: str, moved: np.ndarray) -> float:
-        """<grad_output, output> with input ``name`` replaced: its gradient is what the engines report."""
-        return float(np.sum(weights * forward(program, {**inputs, name: moved}, "float64")[-1]))
+        """<grad_output, output> with input ``name`` replaced: its gradient is what the engines report;
+        nan where the move crossed a step of a piecewise-constant op (the difference then measures the step)."""
+        moved_values = forward(program, {**inputs, name: moved}, "float64")
+        if any(not np.array_equal(moved_values[i], held, equal_nan=True) for i, held in steps.items()):
+            return math.nan  # NOTE: round(x, decimals=3) moves in steps of 1e-3, finer than fd's step: it looks like x
+        return float(np.sum(weights * moved_values[-1]))
 
     grads: dict[str, np.ndarray] = {}
     directional: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -105,6 +112,12 @@ def run(problem: Problem) -> EngineResult:
     detail = describe(problem) + "".join(f"; {_unchecked_text(name, mask, name in directional)}" for name, mask in unchecked.items())
     return EngineResult("fd", "ok", value=np.asarray(value, np.float64), grads=grads, directional=directional, unchecked=unchecked,
                         rounding=rounding, detail=detail)  # fmt: skip
+
+
+def step_nodes(program: Program) -> list[int]:
+    """The nodes of piecewise-constant ops (round, floor, ceil, trunc): flat between jumps, with no derivative rule."""
+    return [i for i, node in enumerate(program.nodes) if (op := OPS.get(node.op)) is not None and op.kink is not None
+            and all(vjp is None for vjp in op.vjps)]  # fmt: skip
 
 
 def frozen(program: Program, inputs: dict[str, np.ndarray]) -> Program:

@@ -135,7 +135,7 @@ TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     "inv": torch.linalg.inv, "det": torch.linalg.det, "logabsdet": lambda x: torch.linalg.slogdet(x).logabsdet,
     "solve": torch.linalg.solve,
     "eigvalsh": lambda x: _eigh(x)[0], "eigvecsh": lambda x: _eigh(x)[1], "svdvals": lambda x: _svd(x)[1], "svd_u": lambda x: _svd(x)[0],
-    "svd_vh": lambda x: _svd(x)[2], "qr_q": _qr_q, "pinv": _pinv,
+    "svd_vh": lambda x: _svd(x)[2], "qr_q": _qr_q, "pinv": _pinv, "expm": torch.linalg.matrix_exp,
     "einsum": lambda x, y, spec: torch.einsum(spec, x, y),
     "tensordot": lambda x, y, axes: torch.tensordot(x, y, dims=axes if isinstance(axes, int) else [list(axes[0]), list(axes[1])]),
     "erf": torch.erf, "erfc": torch.erfc, "expm1": torch.expm1, "asin": torch.asin, "acos": torch.acos,

@@ -870,6 +870,14 @@ def pinv_vjp(g: Any, ans: Any, x: Any, rtol: float | None = None, atol: float = 
     return -(pt @ g @ pt) + left @ gt @ (p @ pt) + (pt @ p) @ gt @ right
 
 
+def expm_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """The Frechet derivative of exp at A^T in the direction g: the upper right block of exp([[A^T, g], [0, A^T]])."""
+    n, batch = x.shape[-1], (slice(None),) * (len(x.shape) - 2)
+    xt = matrix_transpose(x)
+    block = prim.concat(prim.concat(xt, g, dim=-1), prim.concat(np.zeros(x.shape, dtype=x.dtype), xt, dim=-1), dim=-2)
+    return prim.index(prim.expm(block), key=(*batch, slice(0, n), slice(n, 2 * n)))
+
+
 def einsum_vjps() -> tuple[Callable[..., Any], Callable[..., Any]]:
     """Each operand's gradient is itself an einsum: g with the other operand, back to this operand's indices."""
 
@@ -1083,6 +1091,7 @@ OPS: dict[str, Op] = {
         Op("svd_vh", 1, lambda x: decompose.svd(x)[2], (svd_vh_vjp,), svd_vh_shape, sympy="svd_vh", torch="svd_vh", reads=(("x",),)),
         # NOTE: R is composed (Q^T A, its lower triangle masked to 0), so only Q is a primitive; wide matrices by composition.
         Op("qr_q", 1, decompose.qr_q, (qr_q_vjp,), tall_shape, sympy="qr_q", torch="qr_q", reads=(("ans", "x"),)),
+        Op("expm", 1, decompose.expm, (expm_vjp,), square_batch_shape, sympy="expm", torch="expm", reads=(("x",),)),
         Op("pinv", 1, decompose.pinv, (pinv_vjp,), pinv_shape, sympy="pinv", torch="pinv", reads=(("ans", "x"),)),
         # --- special functions and the inverse trigonometric ones -------------------------------------------
         Op("erf", 1, erf, (erf_vjp,), same_shape, sympy="erf", torch="erf", reads=(("x",),)),

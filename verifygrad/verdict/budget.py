@@ -50,7 +50,9 @@ ELEMENTWISE_ULPS = 4.0  # numpy's and torch's SIMD exp/log/sin are within about 
 DRAWS = 3
 STEP = 2.0**-20  # h: far above float64's rounding, small enough to stay linear
 REDUCTIONS = ("sum", "mean", "logsumexp", "trace", "prod", "sum_to")
-SUMS = ("sum", "mean", "trace", "matmul", "sum_to")  # results that are sums of terms: rounded at the size of the partial sums
+SUMS = ("sum", "mean", "trace", "matmul", "sum_to", "expm")  # results that are sums of terms: rounded at the size of the partial sums
+# (exp(A)'s series: its terms' sizes add up to exp(|A|) at most)
+EXPM_PRODUCTS = 24  # matrix products in decompose.expm: 18 of Taylor's, and the squarings
 # Functions whose result is rounded even where it is a whole number: tanh(21) is 1 - 1.2e-18, held as 1.
 TRANSCENDENTAL = (
     "exp",
@@ -237,6 +239,8 @@ def roundings(problem: Problem, index: int) -> float:
         terms = problem.shapes[node.args[0]][-1]
     elif node.op in LINEAR_ALGEBRA:
         terms = problem.shapes[node.args[0]][0] ** 2
+    elif node.op == "expm":
+        terms = problem.shapes[node.args[0]][-1] * EXPM_PRODUCTS
     elif node.op == "cumsum":
         terms = problem.shapes[index][node.attrs["dim"]]
     else:

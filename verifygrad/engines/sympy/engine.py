@@ -95,9 +95,9 @@ def _derived(problem: Problem) -> EngineResult:
 
 def expanded(problem: Problem) -> EngineResult:
     """Element expansion: a derivative per element (with formulas) where that is cheap, else traced, else reverse mode."""
-    if traced.decomposes(problem):  # NOTE: eigh, svd, qr, pinv: mpmath's numbers and partials, never SymPy expressions
+    if traced.decomposes(problem):  # NOTE: eigh, svd, qr, pinv, matrix_exp: mpmath's numbers and partials, never SymPy expressions
         if not traced.supports(problem):
-            raise EngineSkipped("a decomposition (eigh, svd, qr, pinv) with inv, det, solve or cholesky: the mpmath reference does not do both")
+            raise EngineSkipped("a decomposition (eigh, svd, qr, pinv) or matrix_exp with inv, det, solve or cholesky: the mpmath reference does not do both")
         if traced.too_large(problem):
             raise EngineSkipped(f"too large for element expansion ({traced.too_large(problem)})")
         return traced.run(problem)

@@ -39,7 +39,7 @@ class NotApplicable(Exception):
 def quantities(problem: Problem) -> tuple[dict[str, np.ndarray], str, bool]:
     """The quantities asked for, the route that found them, and whether they are exact (30 digits)."""
     if traced.decomposes(problem):
-        raise EngineSkipped("the mpmath reference of a decomposition (eigh, svd, qr, pinv) gives first derivatives only")
+        raise EngineSkipped("the mpmath reference of a decomposition (eigh, svd, qr, pinv) or matrix_exp gives first derivatives only")
     try:
         found, how = scalar_route(problem)
     except NotApplicable:

@@ -1,4 +1,4 @@
-"""The decompositions at 30+ digits, for the SymPy engine's traced route: mpmath's eigsy, svd_r and a Householder QR.
+"""The decompositions at 30+ digits, for the SymPy engine's traced route: mpmath's eigsy, svd_r, expm and a Householder QR.
 
 SymPy cannot take eigenvalues of a symbolic matrix beyond a few rows, so the reference evaluates each decomposition
 with mpmath at the working precision and its partial derivatives from the standard identities, one direction dA = E_pq
@@ -8,7 +8,8 @@ at a time (the same conventions as every engine: decompose.py):
 - svd:   ds_k = u_k^T dA v_k,  dU = U (F o (dP S + S dP^T)) + (I - U U^T) dA V S^-1,
          dV = V (F o (S dP + dP^T S)) + (I - V V^T) dA^T U S^-1,  dP = U^T dA V,  F_ij = 1 / (s_j^2 - s_i^2);
 - qr:    dQ = (I - Q Q^T) dA R^-1 + Q C, C the skew matrix with the strictly lower part of Q^T dA R^-1;
-- pinv:  dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (where the rank does not change).
+- pinv:  dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (where the rank does not change);
+- expm:  d exp(A) = the upper right block of exp([[A, dA], [0, A]]) (the Frechet derivative; mpmath's expm, by Taylor).
 
 Each function takes one matrix (a numpy object array of mpf) and returns, per result, the result and its Jacobian (of
 shape result.shape + matrix.shape) as object arrays of mpf; ``FUNCTIONS`` picks each primitive's result.  The numpy
@@ -26,13 +27,14 @@ from verifygrad.errors import EngineSkipped
 from verifygrad.language import decompose
 
 MAX_ELEMENTS = 256  # of one matrix: the Jacobian costs n^5 mpmath operations (16 x 16: a few seconds)
+MAX_EXPM_ELEMENTS = 64  # expm's Jacobian takes one exponential of a 2n x 2n matrix per element (8 x 8: about a second)
 
 Jacobian = tuple[np.ndarray, np.ndarray]  # a result and its Jacobian
 
 
-def _check_size(a: np.ndarray) -> None:
-    if a.size > MAX_ELEMENTS:
-        raise EngineSkipped(f"a {a.shape[0]}x{a.shape[1]} decomposition is over the mpmath reference's {MAX_ELEMENTS} elements")
+def _check_size(a: np.ndarray, limit: int = MAX_ELEMENTS) -> None:
+    if a.size > limit:
+        raise EngineSkipped(f"a {a.shape[0]}x{a.shape[1]} decomposition is over the mpmath reference's {limit} elements")
 
 
 def _array(matrix: mpmath.matrix, rows: int, columns: int) -> np.ndarray:
@@ -186,6 +188,21 @@ def pinv(a: np.ndarray, rtol: float | None, atol: float) -> Jacobian:
     return p, jacobian
 
 
+def expm(a: np.ndarray) -> Jacobian:
+    """The matrix exponential and its Jacobian, one Frechet derivative exp([[A, E_pq], [0, A]])[:n, n:] per element."""
+    _check_size(a, MAX_EXPM_ELEMENTS)
+    n = a.shape[0]
+    value = _array(mpmath.expm(mpmath.matrix(a.tolist())), n, n)
+    jacobian = _zero((n, n, n, n))
+    for p, q in _direction_pairs(n, n):
+        block = mpmath.zeros(2 * n, 2 * n)
+        for i, j in _direction_pairs(n, n):
+            block[i, j] = block[n + i, n + j] = a[i, j]
+        block[p, n + q] = 1
+        jacobian[:, :, p, q] = _array(mpmath.expm(block), 2 * n, 2 * n)[:n, n:]
+    return value, jacobian
+
+
 # Each primitive of the op table this module evaluates: its result and Jacobian for one matrix.
 FUNCTIONS: dict[str, Callable[..., Jacobian]] = {
     "eigvalsh": lambda a: eigh(a)[0],
@@ -195,4 +212,5 @@ FUNCTIONS: dict[str, Callable[..., Jacobian]] = {
     "svd_vh": lambda a: svd(a)[2],
     "qr_q": qr_q,
     "pinv": pinv,
+    "expm": expm,
 }

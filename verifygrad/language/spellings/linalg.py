@@ -1,4 +1,4 @@
-"""Linear algebra: determinants, solves, decompositions (eigh, svd, qr, pinv, lstsq), matrix norms, einsum and tensordot."""
+"""Linear algebra: determinants, solves, decompositions (eigh, svd, qr, pinv, lstsq), matrix_exp, matrix norms, einsum and tensordot."""
 
 from __future__ import annotations
 
@@ -387,15 +387,40 @@ def _slogdet(call: Call) -> int:
     return g.op("logabsdet", x) if part_index(call) == 1 else g.op("sign", g.op("det", x))
 
 
-def _lapack_ex(op: str, arity: int) -> Function:
+def _lapack_ex(compose: Callable[[Call], int], arity: int, keywords: tuple[str, ...] = ()) -> Function:
     """linalg.inv_ex(A)[0], linalg.solve_ex(A, B)[0]: inv and solve; [1] is LAPACK's info code, nothing to differentiate."""
 
-    def compose(call: Call) -> int:
+    def first(call: Call) -> int:
         if part_index(call) != 0:
             raise ExprError(f"{call.graph.name}()[1] is LAPACK's info code, not a tensor: take [0]", call.graph.col)
-        return call.graph.op(op, *call.tensors)
+        return compose(call)
 
-    return spelling(compose, (arity, arity), keywords=("check_errors", PART))
+    return spelling(first, (arity, arity), keywords=("check_errors", PART, *keywords))
+
+
+def _linalg_solve(numpy_style: bool) -> Callable[[Call], int]:
+    """torch.linalg.solve(A, B, *, left=True) and np.linalg.solve(a, b) over stacks: B is a stack of vectors where it is
+    1-D, or (torch only) where its shape is A's without the last dim; X A = B where left is False."""
+
+    def compose(call: Call) -> int:
+        g, (a, b) = call.graph, call.tensors
+        shape_a = g.builder.known_shape(a, g.col, f"{g.name}()")
+        try:
+            shape_b = g.builder.known_shape(b, g.col, f"{g.name}()")
+        except NeedsValues:
+            if len(shape_a) == 2 and call.flag("left", True):  # NOTE: parsed without the inputs: B a vector or one matrix
+                return g.op("solve", a, b)
+            raise
+        vectors = len(shape_b) == 1 or (not numpy_style and len(shape_b) == len(shape_a) - 1 and tuple(shape_b) == tuple(shape_a[:-1]))
+        if not call.flag("left", True):
+            if vectors:
+                raise ExprError(f"{g.name}(left=False) takes B as matrices (..., k, n), not vectors", g.col)
+            return _transposed(g, _solve(g, _transposed(g, a), _transposed(g, b)))
+        if not vectors:
+            return _solve(g, a, b)
+        return g.op("squeeze", _solve(g, a, g.op("expand_dims", b, dim=-1)), dim=-1)
+
+    return compose
 
 
 def _solve(g: Graph, a: int, b: int) -> int:
@@ -403,57 +428,6 @@ def _solve(g: Graph, a: int, b: int) -> int:
     if len(g.builder.known_shape(a, g.col, f"{g.name}()")) == 2 and len(g.builder.known_shape(b, g.col, f"{g.name}()")) <= 2:
         return g.op("solve", a, b)
     return g.op("matmul", g.op("inv", a), b)
-
-
-def _linear_solve(numpy: bool) -> Function:
-    """torch.linalg.solve(A, B, *, left=True) and np.linalg.solve(a, b): X with A X = B, over a stack of matrices
-    (..., n, n). B is a stack of vectors where torch's rule says so (1-D, or A's shape less its last dim), for numpy
-    only where 1-D; left=False solves X A = B."""
-
-    def compose(call: Call) -> int:
-        g, (a, b) = call.graph, call.tensors
-        a_shape = g.builder.known_shape(a, g.col, f"{g.name}()")
-        try:
-            b_shape = g.builder.known_shape(b, g.col, f"{g.name}()")
-        except NeedsValues:
-            if len(a_shape) == 2 and call.flag("left", True):  # NOTE: parsed without the inputs: B a vector or one matrix
-                return g.op("solve", a, b)
-            raise
-        vectors = len(b_shape) == 1 or (not numpy and tuple(b_shape) == tuple(a_shape[:-1]))
-        if not call.flag("left", True):
-            if vectors:
-                raise ExprError(f"{g.name}(left=False) takes B as a matrix (or a stack of them)", g.col)
-            return _transposed(g, _solve(g, _transposed(g, a), _transposed(g, b)))
-        if vectors and len(b_shape) > 1:
-            return g.op("index", _solve(g, a, g.op("expand_dims", b, dim=-1)), key=(Ellipsis, 0))
-        return _solve(g, a, b)
-
-    return spelling(compose, (2, 2), keywords=() if numpy else ("left",))
-
-
-EXP_TERMS = 26  # the Taylor terms of exp(B) for ||B||_1 <= 1/2: the rest is below 0.5^27 / 27! ~ 1e-36 of it
-
-
-def _matrix_exp(call: Call) -> int:
-    """torch.linalg.matrix_exp(A) (torch.matrix_exp) of a matrix or a stack: scaling and squaring, exp(A) =
-    exp(A / 2^s)^(2^s), s the fewest halvings that bring every matrix's 1-norm to 1/2 or below (fixed at the case's
-    values), exp(A / 2^s) its Taylor series by Horner's rule. NOTE: the series is cut where the rest is below 1e-36 of
-    it, under the 30 digits of the SymPy reference, so the composition is exact there and every engine differentiates it."""
-    g, x = call.graph, call.tensors[0]
-    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
-    if len(shape) < 2 or shape[-1] != shape[-2]:
-        raise ExprError(f"{g.name}() needs a square matrix (or a stack of them), got {'x'.join(map(str, shape))}", g.col)
-    value = np.asarray(g.builder.known_value(x, g.col, f"the matrix of {g.name}()"), dtype=np.float64)
-    norm = float(np.abs(value).sum(-2).max()) if value.size else 0.0
-    halvings = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
-    scaled = g.scale(x, 0.5**halvings)
-    identity = g.const(np.eye(shape[-1]))
-    out = identity
-    for k in range(EXP_TERMS, 0, -1):
-        out = g.op("add", identity, g.op("div", g.op("matmul", scaled, out), g.const(k)))  # NOTE: / k, exact in SymPy
-    for _ in range(halvings):
-        out = g.op("matmul", out, out)
-    return out
 
 
 def _triangle(g: Graph, a: int, upper: bool, unitriangular: bool = False) -> int:
@@ -933,10 +907,10 @@ SPELLINGS: dict[str, Function] = {
     "det": alias("det"),
     "inv": alias("inv"),
     "inverse": alias("inv"),
-    "solve": _linear_solve(numpy=False),
-    "np.solve": _linear_solve(numpy=True),
-    "inv_ex": _lapack_ex("inv", 1),
-    "solve_ex": _lapack_ex("solve", 2),
+    "solve": spelling(_linalg_solve(numpy_style=False), (2, 2), keywords=("left",)),
+    "np.solve": spelling(_linalg_solve(numpy_style=True), (2, 2)),
+    "inv_ex": _lapack_ex(lambda call: call.graph.op("inv", call.tensors[0]), 1),
+    "solve_ex": _lapack_ex(_linalg_solve(numpy_style=False), 2, keywords=("left",)),
     "cholesky": spelling(_cholesky, (1, 1), ("upper",)),
     "cholesky_ex": spelling(_cholesky_ex, (1, 1), keywords=("upper", "check_errors", PART)),
     "solve_triangular": spelling(_solve_triangular, (2, 2), keywords=("upper", "left", "unitriangular")),
@@ -986,7 +960,7 @@ SPELLINGS: dict[str, Function] = {
     "inner": spelling(_inner, (2, 2)),
     "vdot": spelling(lambda call: call.graph.checked((frozenset({1}), frozenset({1})), "matmul", *call.tensors), (2, 2)),
     "matrix_power": spelling(_matrix_power, (1, 1), keywords=("n",)),
-    "matrix_exp": spelling(_matrix_exp, (1, 1)),
+    "matrix_exp": alias("expm"),
     "multi_dot": spelling(_multi_dot, (2, 16), keywords=("tensors",)),
     "linalg.cross": spelling(_cross(default_last=True), (2, 2), keywords=("dim",)),
     "np.cross": spelling(_cross(default_last=True), (2, 2), keywords=("axis",)),
