@@ -89,7 +89,8 @@ class _Names:
                 raise Unwritable("a complex tensor")
             name = NAMES[len(self.tensors)] if len(self.tensors) < len(NAMES) else f"t{len(self.tensors)}"
             self.tensors[name] = value
-            return name
+            # NOTE: a case's tensors are floats: a boolean one is written as the comparison that makes it a mask again
+            return f"({name} > 0)" if value.dtype == torch.bool else name
         return literal_text(value, self)
 
 

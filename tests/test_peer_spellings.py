@@ -67,9 +67,11 @@ def test_spellings_match_closed_forms(engine: str, expr: str, inputs: dict, valu
     assert_closed_form(engine, expr, inputs, value, grads)
 
 
-def test_axis_none_where_it_is_not_the_default_is_still_refused() -> None:
-    with pytest.raises(ExprError, match="literal"):  # NOTE: np.concatenate's axis=None flattens; its default is 0
-        compile_program("np.concatenate([m, m], axis=None)", {"m": M})
+def test_axis_none_of_a_join_is_not_its_default() -> None:
+    program = compile_program("np.concatenate([m, m], axis=None)", {"m": M})  # NOTE: numpy flattens; the default axis is 0
+    assert program.shapes({"m": M.shape})[-1] == (12,)
+    with pytest.raises(ExprError, match="not None"):
+        compile_program("np.stack([m, m], axis=None)", {"m": M})
 
 
 def test_tile_reps_as_a_keyword_int_is_a_one_element_tuple() -> None:
@@ -88,21 +90,14 @@ def test_a_join_of_a_list_variable_still_joins_its_tensors() -> None:
     assert program.shapes({"m": M.shape})[-1] == (4, 3)
 
 
-def test_an_array_of_tensors_of_different_shapes_is_refused() -> None:
-    with pytest.raises(ExprError, match="different shapes"):  # NOTE: numpy makes no array of them (ragged)
-        compile_program("np.array([m, 0.5])", {"m": M})
-
-
 def test_torch_tensor_of_a_variable_is_still_refused() -> None:
     with pytest.raises(ExprError, match="must be constants"):  # NOTE: torch.tensor copies a tensor's value: no gradient
         compile_program("torch.tensor([s, 1.0])", {"s": 1.3})
 
 
 def test_einsum_ellipsis_broadcasting_a_size_one_dim_is_refused() -> None:
-    with pytest.raises(ExprError, match="broadcasting is not supported"):  # NOTE: numpy broadcasts 1 against 2 here
+    with pytest.raises(ExprError, match="dims that broadcast"):  # NOTE: numpy broadcasts 1 against 2 here
         compile_program("np.einsum('...i,...i->...', a, b)", {"a": np.ones((1, 3)), "b": np.ones((2, 3))})
-    with pytest.raises(ExprError, match="drops the"):
-        compile_program("np.einsum('...,...->', m, m)", {"m": M})
 
 
 def test_the_nuclear_norm_s_gradient_is_held_to_a_decomposition_s_budget() -> None:

@@ -46,7 +46,8 @@ TYPED_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {
     "cross_entropy": ((1, "target", CLASSES),), "linear_cross_entropy": ((2, "target", CLASSES),), "nll_loss": ((1, "target", LONG),),
     "multi_margin_loss": ((1, "target", LONG),),
     "multilabel_margin_loss": ((1, "target", LONG),), "gather": ((2, "index", LONG),), "take_along_dim": ((1, "indices", LONG),),
-    "index_select": ((2, "index", LONG),), "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
+    "index_select": ((2, "index", LONG),), "repeat_interleave": ((1, "repeats", LONG),), "index_put": ((1, "indices", LONG),),
+    "take": ((1, "index", LONG),), "embedding": ((0, "input", LONG),),
     "embedding_bag": ((0, "input", LONG), (2, "offsets", LONG)),
     "lu_solve": ((2, "LU_pivots", INT),), "linalg.lu_solve": ((1, "pivots", INT),), "lu_unpack": ((1, "LU_pivots", INT),),
     "scatter": ((2, "index", LONG),), "scatter_add": ((2, "index", LONG),), "scatter_reduce": ((2, "index", LONG),), "index_reduce": ((2, "index", LONG),),
@@ -68,6 +69,7 @@ TYPED_METHOD_ARGUMENTS: dict[str, tuple[tuple[int, str, str], ...]] = {"where": 
 _TRIANGLE = "torch spreads the gradient of a non-symmetric input over both triangles; verifygrad puts it on the triangle it reads"
 READ_NOT_WRITTEN = {
     "cholesky": _TRIANGLE,
+    "cholesky_ex": _TRIANGLE,
     "eigh": _TRIANGLE,
     "eigvalsh": _TRIANGLE,
     **dict.fromkeys(("cholesky_solve", "cholesky_inverse"), "torch reads one triangle of the factor, yet gives both a gradient"),
@@ -131,6 +133,8 @@ def evaluate_call(call: LibraryCall, values: list[torch.Tensor], dtype: torch.dt
     for position, keyword, kind in typed.get(name, ()):
         if position < len(args) and isinstance(args[position], torch.Tensor):
             args[position] = _typed(args[position], kind, args[0])
+        elif position < len(args) and isinstance(args[position], list):  # NOTE: index_put's tuple of index tensors
+            args[position] = [_typed(t, kind, args[0]) for t in args[position]]
         if isinstance(keywords.get(keyword), torch.Tensor):
             keywords[keyword] = _typed(keywords[keyword], kind, args[0])
     for keyword in MASK_KEYWORDS.get(call.namespace, ()):

@@ -32,6 +32,13 @@ RENAMED = {
     ("tf", "divide"): "np.divide", ("tf", "negative"): "np.negative", ("tf", "abs"): "np.abs", ("tf", "concat"): "np.concatenate",
     ("tf", "constant"): "torch.tensor", ("lax", "stop_gradient"): "torch.detach", ("torch", "to_tensor"): "torch.tensor",
     ("np", "asarray"): "np.array", ("torch", "Tensor"): "torch.Tensor",
+    # NOTE: lax.max/min are elementwise, lax.cumsum's axis defaults to 0 (numpy's flattens): never numpy's of that name
+    ("lax", "max"): "np.maximum", ("lax", "min"): "np.minimum", ("lax", "logistic"): "torch.sigmoid", ("lax", "erf_inv"): "torch.erfinv",
+    ("lax", "integer_pow"): "np.power", ("lax", "bessel_i0e"): "torch.special.i0e", ("lax", "bessel_i1e"): "torch.special.i1e",
+    ("lax", "rem"): "np.fmod", ("lax", "select"): "np.where", ("lax", "reduce_sum"): "np.sum", ("lax", "reduce_max"): "np.max",
+    ("lax", "reduce_min"): "np.min", ("lax", "reduce_prod"): "np.prod", ("lax", "rev"): "np.flip", ("lax", "top_k"): "torch.topk",
+    ("lax", "batch_matmul"): "torch.matmul", ("lax", "cumsum"): "torch.cumsum", ("lax", "cumprod"): "torch.cumprod",
+    ("lax", "cumlogsumexp"): "torch.logcumsumexp",
 }  # fmt: skip
 
 # Full path -> (the language's spelling, the keywords its positional arguments from the third on stand for), where a

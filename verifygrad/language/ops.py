@@ -765,12 +765,13 @@ def _shifted(x: Any, d: int, by: int) -> Any:
 
 def cholesky_vjp(g: Any, ans: Any, x: Any) -> Any:
     """L^-T Phi(L^T g) L^-1 symmetrized (Phi: the lower triangle, diagonal halved), then moved onto the lower
-    triangle, the only part of x that the factorization reads: off the diagonal both halves of the pair add up."""
-    n = x.shape[0]
+    triangle, the only part of x that the factorization reads: off the diagonal both halves of the pair add up. Each
+    matrix of a stack (..., n, n) on its own."""
+    n = x.shape[-1]
     phi = np.tril(np.ones((n, n), dtype=x.dtype), -1) + 0.5 * np.eye(n, dtype=x.dtype)
     inverse = prim.inv(ans)
-    middle = inverse.T @ ((ans.T @ g) * phi) @ inverse
-    return (middle + middle.T) * phi
+    middle = matrix_transpose(inverse) @ ((matrix_transpose(ans) @ g) * phi) @ inverse
+    return (middle + matrix_transpose(middle)) * phi
 
 
 def prod_vjp(g: Any, ans: Any, x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
@@ -1078,7 +1079,7 @@ OPS: dict[str, Op] = {
         Op("tensordot", 2, lambda x, y, axes: np.tensordot(x, y, axes=axes), tensordot_vjps(), tensordot_shape, torch="tensordot", reads=(("y",), ("x",))),
         Op("inv", 1, arrays.inv, (lambda g, ans, x: -(matrix_transpose(ans) @ (g @ matrix_transpose(ans))),), square_batch_shape, sympy="inv", torch="inv", reads=(("ans",),)),
         # NOTE: reads the lower triangle of x only (as LAPACK and torch do); not symmetric positive definite: nan.
-        Op("cholesky", 1, arrays.cholesky, (cholesky_vjp,), square_shape, sympy="cholesky", torch="cholesky", reads=(("ans",),)),
+        Op("cholesky", 1, arrays.cholesky, (cholesky_vjp,), square_batch_shape, sympy="cholesky", torch="cholesky", reads=(("ans",),)),
         Op("det", 1, np.linalg.det, (lambda g, ans, x: per_matrix(g * ans) * matrix_transpose(prim.inv(x)),), det_shape, sympy="det", torch="det", reads=(("ans", "x"),)),
         Op("logabsdet", 1, arrays.logabsdet, (lambda g, ans, x: per_matrix(g) * matrix_transpose(prim.inv(x)),), det_shape, sympy="logabsdet", torch="logabsdet", reads=(("x",),)),
         Op("solve", 2, arrays.solve, (solve_vjp_a, solve_vjp_b), solve_shape, sympy="solve", torch="solve", reads=(("ans", "x"), ("x",))),

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from verifygrad.language import constants, spellings
+from verifygrad.language import constants, layers, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
-from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR
+from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR, NUMPY_PREFIXES
 from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues, dims_in_removal_order
 from verifygrad.language.syntax import bool_literal as _bool_literal
 from verifygrad.language.syntax import column as _col
@@ -52,15 +52,9 @@ class Node:
     line: int = 0  # in a program of several lines: the statement's line (in the case file, where known)
 
 
-# Calls whose axis=None, written out, is their default (every axis; axes=None reverses them): the keyword is left out.
+# numpy's calls outside the reductions whose axis=None (axes=None), written out, is their default: the keyword is left out.
 # NOTE: not np.concatenate's or np.sort's, where axis=None flattens and the default is 0 or -1.
-AXIS_NONE_IS_DEFAULT = frozenset({
-    "sum", "mean", "prod", "max", "min", "np.max", "np.min", "amax", "amin", "var", "std", "np.var", "np.std", "np.transpose",
-    "np.repeat", "np.norm", "np.cumsum", "np.cumprod", "logsumexp", "squeeze", "np.flip", "np.roll", "np.median", "nansum", "nanmean",
-})  # fmt: skip
-AXIS_KEYWORDS = frozenset({"axis", "dim", "axes"})
-# The prefixes whose array() of variables differentiates through them (torch.tensor of tensors copies their values).
-ARRAY_OF_TENSORS = frozenset({"np", "numpy", "jnp", "jax.numpy"})
+AXIS_NONE_IS_DEFAULT = frozenset({"np.transpose", "np.repeat", "np.norm", "squeeze", "np.flip", "np.roll", "np.median"})
 # The keywords whose value is a literal number (a dim, an order, an offset): a variable holding a number may be given.
 LITERAL_KEYWORDS = frozenset({"axis", "dim", "offset", "k", "ord", "p", "n", "ddof", "correction", "diagonal", "decimals", "repeats", "reps"})
 # Where a call's own library lives, by the prefix written: the engine of that library evaluates the call itself.
@@ -395,16 +389,13 @@ class _Builder:
                 receiver = [self.visit(func.value, depth + 1)]
                 col = func.value.end_col_offset + 2  # point at the method's name
         else:
-            raise ExprError("only named functions can be called", col)
-        if (
-            name == "array"
-            and prefix in ARRAY_OF_TENSORS
-            and len(node.args) == 1
-            and all(k.arg == "dtype" for k in node.keywords)
-            and any(isinstance(part, ast.Name) and self.variable(part.id) is not None for part in ast.walk(node.args[0]))
-        ):
-            return self.array_of_tensors(node.args[0], depth, col)
+            layer = layers.functional_call(node)
+            if layer is None:
+                raise ExprError("only named functions can be called (and the layers nn.Upsample, nn.UpsamplingBilinear2d, nn.UpsamplingNearest2d)", col)
+            return self.visit_call(layer, depth, part)
         if name in constants.CONSTRUCTORS and not receiver:
+            if name == "array" and prefix in NUMPY_PREFIXES and node.args and not _is_constant(node.args[0]):
+                return self.stacked(node.args[0], depth, col)
             return self.constructor(name, node, col)
         written = name  # the library's own name for the call, as its engine looks it up
         name = spellings.library_name(name, (self.method_prefix if name in spellings.NUMPY_METHODS else None) if receiver else prefix)
@@ -428,7 +419,7 @@ class _Builder:
             None if _is_none(arg) else _int_literal(arg, "a dimension") if _is_dim_literal(name, arg) and not _is_written_out(arg) else _literal(arg)
             for arg in literals
         ]
-        keywords = {k.arg: k.value for k in node.keywords if not (name in AXIS_NONE_IS_DEFAULT and k.arg in AXIS_KEYWORDS and _is_none(k.value))}
+        keywords = {k.arg: k.value for k in node.keywords if not (name in AXIS_NONE_IS_DEFAULT and k.arg in ("axis", "axes") and _is_none(k.value))}
         if name in DTYPE_KEYWORD and "dtype" in keywords:
             _dtype_literal(keywords.pop("dtype"))  # NOTE: the case's dtype computes; torch's own call takes the one written
         if part is not None:
@@ -506,21 +497,14 @@ class _Builder:
             raise ExprError(f"{name}() got an unknown keyword '{sorted(unknown)[0]}'; allowed: {allowed}", col)
         return function.build(self, name, args, keywords, col, dims or [])
 
-    def array_of_tensors(self, node: ast.AST, depth: int, col: int) -> int:
-        """``np.array([x, 2 * x, 0.5])`` of variables: the items (each of one shape) stacked along a new first dim, as numpy
-        and JAX differentiate it; nested lists stack again."""
-        if not isinstance(node, (ast.List, ast.Tuple)):
-            return self.visit(node, depth + 1)
-        if not node.elts:
-            raise ExprError("np.array() of an empty list among tensors", col)
-        items = [self.array_of_tensors(item, depth + 1, col) for item in node.elts]
-        shapes = sorted({self.known_shape(item, col, "np.array() of tensors") for item in items})
-        if len(shapes) > 1:
-            raise ExprError(f"np.array() of tensors of different shapes ({', '.join(map(fmt, shapes))}) is no array", col)
-        out = self.add("expand_dims", (items[0],), col, "array", dim=0)
-        for item in items[1:]:
-            out = self.add("concat", (out, self.add("expand_dims", (item,), col, "array", dim=0)), col, "array", dim=0)
-        return out
+    def stacked(self, items: ast.AST, depth: int, col: int) -> int:
+        """np.array([x, y]) of computed values (jnp.array alike): a nested list stacked level by level along a new dim
+        0, each item a tensor (or a number), as numpy and JAX build it and differentiate through it."""
+        if not isinstance(items, (ast.List, ast.Tuple)):
+            return self.visit(items, depth + 1)
+        if not items.elts:
+            raise ExprError("np.array([]) of nothing has no values to differentiate", col)
+        return self.call_function("stack", [self.stacked(item, depth + 1, col) for item in items.elts], {}, col)
 
     def constructor(self, name: str, node: ast.Call, col: int) -> int:
         args = [self.constant_argument(arg) for arg in node.args]
@@ -583,6 +567,15 @@ def _is_dim_literal(name: str, arg: ast.AST) -> bool:
 def _is_written_out(node: ast.AST) -> bool:
     """A tuple of dims or a bool written positionally: read as written, not as one integer dim."""
     return isinstance(node, ast.Tuple) or (isinstance(node, ast.Constant) and isinstance(node.value, bool))
+
+
+def _is_constant(node: ast.AST) -> bool:
+    """Whether the node is a literal (numbers and lists of them, arithmetic on them): what a constructor takes."""
+    try:
+        _literal(node)
+    except ExprError:
+        return False
+    return True
 
 
 def _is_int(node: ast.AST) -> bool:
@@ -679,7 +672,7 @@ def _same(b: _Builder, name: str, args: list[int], keywords, col: int, dims: lis
 _REDUCE_KW = frozenset({"dim", "axis", "keepdim", "keepdims"})
 DIM_POSITIONAL = {"sum", "mean", "logsumexp", "transpose", *spellings.DIM_POSITIONAL}
 # Reductions whose positional dims may be a tuple and whose keepdim may follow positionally: torch.logsumexp(x, (0, 1), True).
-TUPLE_DIMS = frozenset({"sum", "mean", "logsumexp", "squeeze", "max", "min"})
+TUPLE_DIMS = frozenset({"sum", "mean", "logsumexp", "squeeze", "max", "min", "np.max", "np.min", "amax", "amin", "prod", "np.expand_dims"})
 
 FUNCTIONS: dict[str, Function] = {
     **{name: Function(_primitive(name), (1, 1)) for name in

@@ -23,7 +23,6 @@ from verifygrad.language import arrays, spellings
 from verifygrad.language.bindings import LIBRARIES, LIKE, canonical, imported
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import (
-    ARRAY_OF_TENSORS,
     FUNCTIONS,
     IN_PLACE_OPERATORS,
     MAX_NODES,
@@ -38,6 +37,7 @@ from verifygrad.language.parse import (
     method_prefix,
     parse,
 )
+from verifygrad.language.spellings.compose import NUMPY_PREFIXES
 from verifygrad.language.syntax import NeedsValues
 from verifygrad.language.syntax import dotted as _dotted
 from verifygrad.process import limits
@@ -432,7 +432,7 @@ class ProgramBuilder(_Builder):
                 return total
         if any(isinstance(arg, ast.Name) and arg.id in self.sequences for arg in node.args):
             node = ast.Call(func, [self.spread(arg) for arg in node.args], node.keywords, **_place(node))
-        elif isinstance(func, ast.Attribute) and func.attr in spellings.JOINS and _dotted(func.value) in ARRAY_OF_TENSORS and node.args:
+        elif isinstance(func, ast.Attribute) and func.attr in spellings.JOINS and _dotted(func.value) in NUMPY_PREFIXES and node.args:
             node = ast.Call(func, [self.rows(node.args[0]), *node.args[1:]], node.keywords, **_place(node))
         return super().visit_call(node, depth, part)
 

@@ -153,7 +153,9 @@ def reduction_attrs(name: str, keywords: dict[str, ast.AST], dims: list[Any], co
     dim_nodes = [keywords[k] for k in ("dim", "axis") if k in keywords]
     if len(dim_nodes) + len(dims) > 1:
         raise ExprError(f"{name}() got more than one dimension", col)
-    dim = literal(dim_nodes[0]) if dim_nodes else (dims[0] if dims else None)
+    given = dim_nodes[0] if dim_nodes else None
+    explicit_none = isinstance(given, ast.Constant) and given.value is None  # NOTE: dim=None, the default written out
+    dim = None if explicit_none else literal(given) if given is not None else (dims[0] if dims else None)
     if isinstance(dim, (list, tuple)) and several and dim and all(type(d) is int for d in dim):
         dim = tuple(dim) if len(dim) > 1 else dim[0]
     elif dim is not None and type(dim) is not int:

@@ -122,9 +122,10 @@ class Call:
             return given.value
         raise ExprError(f"{self.graph.name}() takes {key} as one of {', '.join(map(repr, options))}", self.graph.col)
 
-    def dim(self, required: bool = False) -> int | None:
+    def dim(self, required: bool = False, several: bool = False) -> Any:
+        """The dim by keyword or position; None for all; ``several``: a tuple of dims is allowed too."""
         keywords = {key: node for key, node in self.params.items() if key in ("dim", "axis") and isinstance(node, ast.AST)}
-        dim = reduction_attrs(self.graph.name, keywords, self.dims, self.graph.col)["dim"]
+        dim = reduction_attrs(self.graph.name, keywords, self.dims, self.graph.col, several)["dim"]
         if dim is None and required:
             raise ExprError(f"{self.graph.name}() needs a dimension, e.g. {self.graph.name}(x, dim=-1)", self.graph.col)
         return dim
@@ -168,7 +169,7 @@ class Call:
         """An integer parameter: by keyword, the position-th literal, or a positional number node."""
         given = self.params.get(key)
         value = self.number(key, 0.0) if isinstance(given, int) else self.literal(key, position, default)
-        if value is not None and (isinstance(value, bool) or not float(value).is_integer()):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer()):
             raise ExprError(f"{self.graph.name}() takes {key} as a whole number", self.graph.col)
         return None if value is None else int(value)
 

@@ -222,6 +222,7 @@ def _is_none_literal(given: Any) -> bool:
 
 SPELLINGS: dict[str, Function] = {
     "absolute": alias("abs"),
+    "np.fabs": alias("abs"),
     "mul": alias("mul", 2), "sub": spelling(lambda call: _subtract(call), (2, 2), keywords=("alpha",)), "neg": alias("neg"),
     "positive": unary(lambda g, x: x), "div": spelling(_divide, (2, 2), keywords=("rounding_mode",)),
     "rsub": spelling(lambda call: _subtract(call, reverse=True), (2, 2), keywords=("alpha",)),
@@ -304,5 +305,5 @@ UNSUPPORTED = {
 # Of a real tensor (every tensor here is real), its conjugate and real part are the tensor itself, as in torch.
 ALIASES = {
     **dict.fromkeys(("conj", "conj_physical", "resolve_conj", "resolve_neg", "real", "conjugate", "real_if_close"), "clone"),
-    "float_power": "pow", "fabs": "abs",
+    "float_power": "pow",
 }  # fmt: skip

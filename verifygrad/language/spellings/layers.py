@@ -235,6 +235,18 @@ def _native(compose: Callable[[Call], int], order: tuple[int, ...], literals: Ca
     return build
 
 
+def _shared_heads(g: Graph, x: int, q_shape: tuple[int, ...]) -> int:
+    """enable_gqa: key (or value) heads (..., Hk, S, E) repeated to the query's Hq heads, each Hq // Hk times in a row
+    (torch's repeat_interleave along dim -3): query head i reads key head i // (Hq // Hk)."""
+    shape = g.builder.known_shape(x, g.col, f"{g.name}()")
+    if len(q_shape) < 3 or len(shape) < 3 or shape[-3] == 0 or q_shape[-3] % shape[-3]:
+        raise ExprError(f"{g.name}(enable_gqa=True) takes heads at dim -3, the query's a multiple of the key's and value's; got {q_shape} and {shape}", g.col)
+    groups = q_shape[-3] // shape[-3]
+    if groups == 1:
+        return x
+    return g.op("index", x, key=(Ellipsis, tuple(i // groups for i in range(q_shape[-3])), slice(None), slice(None)))
+
+
 def _attention(call: Call) -> int:
     """F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
     softmax(q k^T * scale + mask) v along the last dim, scale 1/sqrt(q's last size). A boolean attn_mask (written as a
@@ -243,11 +255,11 @@ def _attention(call: Call) -> int:
     g, (q, k, v) = call.graph, call.tensors[:3]
     if call.number("dropout_p", 0.0) != 0:
         raise ExprError(f"not supported: {g.name}() with dropout_p > 0 draws an unseeded random mask; give dropout_p=0.0", g.col)
-    if call.flag("enable_gqa", False):
-        raise ExprError(f"not supported yet: {g.name}() with enable_gqa", g.col)
     mask = call.tensor("attn_mask", 3)
     if mask is not None and call.flag("is_causal", False):
         raise ExprError(f"{g.name}(): attn_mask and is_causal=True together, which torch refuses", g.col)
+    if call.flag("enable_gqa", False):
+        k, v = (_shared_heads(g, t, g.builder.known_shape(q, g.col, f"{g.name}()")) for t in (k, v))
     q_shape, k_shape = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (q, k))
     given = call.params.get("scale")
     scale = 1 / math.sqrt(q_shape[-1]) if given is None or (isinstance(given, ast.Constant) and given.value is None) else call.number("scale", 1.0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import math
 import re
-import string
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +12,7 @@ import numpy as np
 
 from verifygrad.language.spellings.compose import PART, Call, Graph, alias, along, part_index, spelling, unary, whole_numbers
 from verifygrad.language.spellings.shape import diagonal_offset, reordered
-from verifygrad.language.syntax import ExprError, Function, literal
+from verifygrad.language.syntax import ExprError, Function, NeedsValues, literal
 
 
 def _trace(call: Call) -> int:
@@ -285,38 +284,38 @@ def _bilinear(call: Call) -> int:
     return out if bias is None else g.op("add", out, bias)
 
 
-def ellipsis_spelled(spec: str, shapes: list[tuple[int, ...]], col: int) -> str:
-    """The equation with each operand's '...' as letters of its own, right-aligned across operands as numpy aligns them
-    ('...ij,jk' of a 2x3x4 and a 4x5 is 'Aij,jk->Aik'); the implicit output puts them first, as numpy does."""
-    spec = spec.replace(" ", "")
-    inputs, arrow, output = spec.partition("->")
-    terms = inputs.split(",")
-    if len(terms) != len(shapes) or any(term.count("...") > 1 for term in terms):
-        return spec  # NOTE: einsum_parts names what is wrong
-    widths = {k: len(shape) - len(term) + 3 for k, (term, shape) in enumerate(zip(terms, shapes)) if "..." in term}
-    if any(width < 0 for width in widths.values()):
+def _ellipsis_spelled_out(spec: str, shapes: list[tuple[int, ...]], col: int) -> str:
+    """The equation with each '...' written as letters of its own: the dims it covers, aligned from the right across
+    the operands (as broadcasting aligns them), first in an implicit output, as numpy and torch order them."""
+    inputs, arrow, output = spec.replace(" ", "").partition("->")
+    parts = inputs.split(",")
+    if len(parts) != len(shapes):
+        raise ExprError(f"einsum '{spec}' names {len(parts)} operand(s), {len(shapes)} given", col)
+    covered = [len(shape) - len(part.replace("...", "")) if "..." in part else 0 for part, shape in zip(parts, shapes)]
+    if min(covered) < 0:
         raise ExprError(f"einsum '{spec}': an operand has fewer dims than its subscripts", col)
-    width = max(widths.values(), default=0)
-    if arrow and width and "..." not in output:
-        raise ExprError(f"einsum '{spec}': the output drops the '...' dims (numpy refuses it)", col)
-    letters = "".join([c for c in string.ascii_uppercase + string.ascii_lowercase if c not in spec][:width])
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in spec]
+    width = max(covered)
+    if len(free) < width:
+        raise ExprError(f"einsum '{spec}': too many dims under '...'", col)
+    letters = free[:width]
     sizes: dict[str, int] = {}
-    for k, own in widths.items():
-        start = terms[k].index("...")
-        for letter, size in zip(letters[width - own :], shapes[k][start : start + own]):
-            if sizes.setdefault(letter, size) != size:  # NOTE: numpy would broadcast a size-1 dim here
-                raise ExprError(f"einsum '{spec}': '...' dims of sizes {sizes[letter]} and {size} (broadcasting is not supported)", col)
-        terms[k] = terms[k].replace("...", letters[width - own :])
-    named = inputs.replace("...", "").replace(",", "")
-    out = output.replace("...", letters) if arrow else letters + "".join(sorted(c for c in set(named) if named.count(c) == 1))
-    return ",".join(terms) + "->" + out
+    for part, shape, k in zip(parts, shapes, covered):
+        if "..." in part:
+            for letter, n in zip(letters[width - k :], shape[part.index("...") : part.index("...") + k]):
+                if sizes.setdefault(letter, n) != n:
+                    raise ExprError(f"not supported yet: einsum '{spec}' with '...' dims that broadcast ({sizes[letter]} and {n})", col)
+    parts = [part.replace("...", "".join(letters[width - k :])) for part, k in zip(parts, covered)]
+    if not arrow:
+        output = "".join(letters) + "".join(sorted(c for c in set(inputs) - {",", "."} if inputs.count(c) == 1))
+    return ",".join(parts) + "->" + output.replace("...", "".join(letters))
 
 
 def einsum_parts(spec: Any, operands: int, col: int) -> tuple[list[str], str]:
     """Each operand's subscripts and the output's, the output made explicit (numpy's implicit rule: the indices
     that appear once, in alphabetical order); checked as numpy checks them."""
     if not isinstance(spec, str) or not re.fullmatch(r"[a-zA-Z]*(,[a-zA-Z]*)*(->[a-zA-Z]*)?", spec.replace(" ", "")):
-        raise ExprError("einsum() takes subscripts of letters (and one '...' per operand), e.g. einsum('ij,jk->ik', a, b)", col)
+        raise ExprError("einsum() takes subscripts of letters (and '...'), e.g. einsum('ij,jk->ik', a, b)", col)
     spec = spec.replace(" ", "")
     inputs, arrow, output = spec.partition("->")
     letters = inputs.split(",")
@@ -337,7 +336,7 @@ def _einsum(call: Call) -> int:
     g = call.graph
     spec = call.literal("equation", 0, None)
     if isinstance(spec, str) and "..." in spec:
-        spec = ellipsis_spelled(spec, [g.builder.known_shape(t, g.col, "einsum() with '...'") for t in call.tensors], g.col)
+        spec = _ellipsis_spelled_out(spec, [g.builder.known_shape(t, g.col, f"{g.name}() with '...'") for t in call.tensors], g.col)
     subscripts, output = einsum_parts(spec, len(call.tensors), g.col)
     operands = list(zip(call.tensors, subscripts))
     for k, (x, letters) in enumerate(operands):
@@ -410,7 +409,13 @@ def _linalg_solve(numpy_style: bool) -> Callable[[Call], int]:
 
     def compose(call: Call) -> int:
         g, (a, b) = call.graph, call.tensors
-        shape_a, shape_b = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (a, b))
+        shape_a = g.builder.known_shape(a, g.col, f"{g.name}()")
+        try:
+            shape_b = g.builder.known_shape(b, g.col, f"{g.name}()")
+        except NeedsValues:
+            if len(shape_a) == 2 and call.flag("left", True):  # NOTE: parsed without the inputs: B a vector or one matrix
+                return g.op("solve", a, b)
+            raise
         vectors = len(shape_b) == 1 or (not numpy_style and len(shape_b) == len(shape_a) - 1 and tuple(shape_b) == tuple(shape_a[:-1]))
         if not call.flag("left", True):
             if vectors:
@@ -464,10 +469,35 @@ def _triangular_solve(call: Call) -> int:
     return _solve(g, _transposed(g, t) if call.flag("transpose", False) else t, b)
 
 
+def _upper_factor(call: Call) -> bool:
+    """The upper flag of the Cholesky spellings, by keyword or written after the tensors (torch.cholesky(A, True))."""
+    upper = call.literal("upper", 0, False)
+    if not isinstance(upper, bool):
+        raise ExprError(f"{call.graph.name}() takes upper as True or False", call.graph.col)
+    return upper
+
+
+def _cholesky(call: Call) -> int:
+    """torch.linalg.cholesky(A, *, upper=False), torch.cholesky(A, upper=False), np.linalg.cholesky(a, *, upper=False):
+    L with L L^T = A from A's lower triangle; upper=True gives U with U^T U = A from the upper triangle, which is
+    cholesky(A^T)^T exactly (the lower factor of the matrix A's upper triangle mirrors)."""
+    g, x = call.graph, call.tensors[0]
+    if not _upper_factor(call):
+        return g.op("cholesky", x)
+    return _transposed(g, g.op("cholesky", _transposed(g, x)))
+
+
+def _cholesky_ex(call: Call) -> int:
+    """torch.linalg.cholesky_ex(A, *, upper=False, check_errors=False): [0] (.L) the factor; [1] is LAPACK's info code."""
+    if part_index(call) != 0:
+        raise ExprError(f"{call.graph.name}()[1] is LAPACK's info code, not a tensor: take [0]", call.graph.col)
+    return _cholesky(call)
+
+
 def _cholesky_product(call: Call, factor: int) -> int:
     """L L^T (U^T U where upper=True) of the triangle of the factor that LAPACK reads."""
     g = call.graph
-    upper = call.flag("upper", False)
+    upper = _upper_factor(call)
     t = _triangle(g, factor, upper)
     return g.op("matmul", _transposed(g, t), t) if upper else g.op("matmul", t, _transposed(g, t))
 
@@ -886,7 +916,8 @@ SPELLINGS: dict[str, Function] = {
     "np.solve": spelling(_linalg_solve(numpy_style=True), (2, 2)),
     "inv_ex": _lapack_ex(lambda call: call.graph.op("inv", call.tensors[0]), 1),
     "solve_ex": _lapack_ex(_linalg_solve(numpy_style=False), 2, keywords=("left",)),
-    "cholesky": alias("cholesky"),
+    "cholesky": spelling(_cholesky, (1, 1), ("upper",)),
+    "cholesky_ex": spelling(_cholesky_ex, (1, 1), keywords=("upper", "check_errors", PART)),
     "solve_triangular": spelling(_solve_triangular, (2, 2), keywords=("upper", "left", "unitriangular")),
     "triangular_solve": spelling(_triangular_solve, (2, 2), ("upper", "transpose", "unitriangular"), keywords=(PART,)),
     "cholesky_solve": spelling(_cholesky_solve, (2, 2), ("upper",)),
@@ -941,6 +972,7 @@ SPELLINGS: dict[str, Function] = {
 }  # fmt: skip
 
 LITERAL_POSITIONAL = frozenset({
+    "cholesky", "cholesky_solve", "cholesky_inverse",
     "lu", "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "lu_unpack", "cross", "linalg.cross", "np.cross", "dist", "pdist", "vecdot", "matrix_power",
     "einsum", "tensordot", "np.trace", "eigh", "eigvalsh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "pinv", "pinverse",
     "lstsq", "cond", "renorm", "norm", "linalg.norm", "np.norm", "vector_norm", "matrix_norm", "cdist", "pairwise_distance",
@@ -954,12 +986,12 @@ UNSUPPORTED = dict.fromkeys(("eig", "eigvals"), "eigendecompositions of general 
 UNSUPPORTED["matrix_rank"] = "matrix_rank: a whole number, with no derivative"
 TUPLE_RESULTS = frozenset({
     "linalg.lu", "linalg.lu_factor", "linalg.lu_factor_ex", "lu", "lu_unpack", "eigh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr", "lstsq",
-    "triangular_solve",
+    "triangular_solve", "cholesky_ex",
 })  # fmt: skip
 # The named fields of tuple results whose names are their own (torch.linalg.lu(A).U is [2], svd's .U is [0]).
 NAMED_PARTS = {
     "linalg.lu": {"P": 0, "L": 1, "U": 2}, "lu_unpack": {"P": 0, "L": 1, "U": 2},
-    "linalg.lu_factor": {"LU": 0, "pivots": 1}, "linalg.lu_factor_ex": {"LU": 0, "pivots": 1, "info": 2},
+    "linalg.lu_factor": {"LU": 0, "pivots": 1}, "linalg.lu_factor_ex": {"LU": 0, "pivots": 1, "info": 2}, "cholesky_ex": {"L": 0, "info": 1},
 }  # fmt: skip
 # Tuple results whose parts are vectors with a sign convention (decompose.py): a library's own call gives its own signs.
 SIGNED_PARTS: dict[str, frozenset[int]] = {"eigh": frozenset({1}), "svd": frozenset({0, 2})}

@@ -7,6 +7,7 @@ import ast
 import numpy as np
 
 from verifygrad.language.spellings.compose import PART, Call, Compose, part_index, spelling
+from verifygrad.language.spellings.shape import reordered
 from verifygrad.language.syntax import ExprError, Function, literal
 
 _REDUCE = ("dim", "axis", "keepdim", "keepdims", PART)
@@ -72,6 +73,24 @@ def _nan_reduction(mean: bool) -> Compose:
     return compose
 
 
+def _reduce(call: Call, op: str) -> int:
+    """amax, amin or prod of x over dim: one, all (None), or a tuple of them (numpy's axis=(0, 1), torch.amax's
+    dim=(0, 1)), those dims moved last and flattened into one, so a tie among all of them shares the gradient as one
+    reduction does."""
+    g, x = call.graph, call.tensors[0]
+    dim, keepdim = call.dim(several=True), call.keepdim()
+    if not isinstance(dim, tuple):
+        return g.reduce(op, x, dim, keepdim)
+    shape = g.builder.known_shape(x, g.col, f"{g.name}() over a tuple of dims")
+    reduced = sorted({d % len(shape) for d in dim})
+    kept = [d for d in range(len(shape)) if d not in reduced]
+    if not kept:  # NOTE: over every dim, as over all (dim None): a tie shares the gradient in every engine
+        return g.reduce(op, x, None, keepdim)
+    flat = g.op("reshape", reordered(g, x, range(len(shape)), kept + reduced), shape=(*(shape[d] for d in kept), -1))
+    out = g.reduce(op, flat, -1, False)
+    return g.op("reshape", out, shape=tuple(1 if d in reduced else n for d, n in enumerate(shape))) if keepdim else out
+
+
 def _extreme(op: str, elementwise: str, torch_style: bool) -> Compose:
     """max/min: of two tensors elementwise; over all or along dim (torch: a (values, indices) pair then)."""
 
@@ -79,7 +98,7 @@ def _extreme(op: str, elementwise: str, torch_style: bool) -> Compose:
         g = call.graph
         if len(call.tensors) == 2:
             return g.op(elementwise, *call.tensors)
-        dim, keepdim, part = call.dim(), call.keepdim(), call.part()
+        dim, part = call.dim(several=not torch_style), call.part()
         if torch_style and dim is not None:
             if part is None:
                 raise ExprError(f"{g.name}(x, dim) returns (values, indices): take .values or [0]", g.col)
@@ -87,7 +106,7 @@ def _extreme(op: str, elementwise: str, torch_style: bool) -> Compose:
                 return _positions_of_extreme(call, lowest=op == "amin")
         elif part is not None:
             raise ExprError(f"{g.name}() returns one tensor here: it has no .values or [0]", g.col)
-        return g.reduce(op, call.tensors[0], dim, keepdim)
+        return _reduce(call, op)
 
     return compose
 
@@ -189,7 +208,7 @@ SPELLINGS: dict[str, Function] = {
     "amin": spelling(_extreme("amin", "minimum", torch_style=False), (1, 1), keywords=_REDUCE),
     "np.max": spelling(_extreme("amax", "maximum", torch_style=False), (1, 1), keywords=_REDUCE),
     "np.min": spelling(_extreme("amin", "minimum", torch_style=False), (1, 1), keywords=_REDUCE),
-    "prod": spelling(lambda call: call.graph.reduce("prod", call.tensors[0], call.dim(), call.keepdim()), (1, 1), keywords=_REDUCE),
+    "prod": spelling(lambda call: _reduce(call, "prod"), (1, 1), keywords=_REDUCE),
     "cumsum": spelling(_cumulative("cumsum"), (1, 1), keywords=("dim", "axis")),
     "cumprod": spelling(_cumulative("cumprod"), (1, 1), keywords=("dim", "axis")),
     "np.cumsum": spelling(_cumulative("cumsum"), (1, 1), keywords=("axis",)),
@@ -204,5 +223,7 @@ SPELLINGS: dict[str, Function] = {
 }  # fmt: skip
 
 LITERAL_POSITIONAL = frozenset({"diff", "var_mean", "std_mean", "var", "std"})
-DIM_POSITIONAL = frozenset({"nansum", "nanmean", "var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "cumprod", "argmax", "argmin"})
+DIM_POSITIONAL = frozenset({
+    "nansum", "nanmean", "var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "cumprod", "np.cumsum", "np.cumprod", "argmax", "argmin",
+})  # fmt: skip
 UNSUPPORTED = dict.fromkeys(("argsort",), "sorting")

@@ -3,7 +3,8 @@
 A grid's positions are values, so which cell each one falls in is fixed at the case's values (as sorting's
 permutation is), and the corners it reads are a gather with a static key.  The bilinear weights are the position less
 its cell's corner, the corner written as ``floor`` of the position: a point exactly on a cell edge is then a kink
-("not verified"), where the gradient jumps from one cell's to the next.
+("not verified"), where the gradient jumps from one cell's to the next.  The bicubic weights are Keys' cubic kernel
+(torch's) of that offset, so the grid's gradient is the kernel's derivative.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from verifygrad.language.spellings.compose import Call, Graph, nested_tuple, spelling
+from verifygrad.language.spellings.convolution import CUBIC
 from verifygrad.language.spellings.shape import reordered
 from verifygrad.language.syntax import ExprError, Function
 
@@ -80,12 +82,45 @@ def _position(g: Graph, grid: int, value: np.ndarray, axis: int, size: int, padd
     return node, position
 
 
+def _tap(place: np.ndarray, size: int, padding: str, align: bool) -> np.ndarray:
+    """The pixel a bicubic tap at a whole-number place reads: as torch, each tap (not the point) is padded, 'border'
+    clamping it into x and 'reflection' folding it back first; 'zeros' leaves it (read as 0 outside x)."""
+    if padding == "zeros":
+        return place
+    if padding == "reflection" and size > 1:
+        low, span = (0.0, size - 1.0) if align else (-0.5, float(size))
+        distance = np.abs(place - low)
+        extra = np.mod(distance, span)
+        place = np.where(np.floor(distance / span) % 2 == 0, low + extra, low + span - extra)
+    elif padding == "reflection":
+        place = np.zeros_like(place)
+    return np.clip(place, 0, size - 1).astype(np.int64)
+
+
+def _cubic(g: Graph, u: int, coefficients: tuple[float, float, float, float]) -> int:
+    """c0 u^3 + c1 u^2 + c2 u + c3, by Horner's rule."""
+    out = g.scale(u, coefficients[0])
+    for c in coefficients[1:-1]:
+        out = g.op("mul", g.op("add", out, g.const(c)), u)
+    return g.op("add", out, g.const(coefficients[-1]))
+
+
+def _cubic_weights(g: Graph, t: int) -> list[int]:
+    """The four taps' weights at offsets -1, 0, 1, 2 from the cell's corner, t the point's offset in its cell: Keys'
+    cubic convolution kernel (coefficient -0.75, as torch) at distances t + 1, t, 1 - t, 2 - t."""
+    near = (CUBIC + 2, -(CUBIC + 3), 0.0, 1.0)  # |d| <= 1
+    far = (CUBIC, -5 * CUBIC, 8 * CUBIC, -4 * CUBIC)  # 1 < |d| < 2
+    one, two = g.const(1.0), g.const(2.0)
+    return [_cubic(g, g.op("add", t, one), far), _cubic(g, t, near), _cubic(g, g.op("sub", one, t), near), _cubic(g, g.op("sub", two, t), far)]
+
+
 def _grid_sample(call: Call, mode: str, padding: str, align: bool) -> int:
     """x (N, C, H, W) read at grid (N, Ho, Wo, 2) (x, y from -1 to 1): (N, C, Ho, Wo); x (N, C, D, H, W) at grid
     (N, Do, Ho, Wo, 3) (x, y, z): (N, C, Do, Ho, Wo). Bilinear (trilinear): the corners of the cell each point falls
     in, each weighted by the product over the axes of 1 - f or f, f the point's offset in the cell; nearest: the nearest
-    pixel (half to even, as torch). Padding 'zeros' reads 0 outside x; 'border' and 'reflection' move the point inside
-    first."""
+    pixel (half to even, as torch); bicubic (4-D only): the 4 x 4 pixels around the cell, weighted by the cubic kernel
+    of f along each axis. Padding 'zeros' reads 0 outside x; 'border' and 'reflection' move the point inside first
+    (bicubic: each tap)."""
     g, (x, grid) = call.graph, call.tensors
     shape, grid_shape = (g.builder.known_shape(t, g.col, f"{g.name}()") for t in (x, grid))
     spatial = len(shape) - 2
@@ -93,11 +128,12 @@ def _grid_sample(call: Call, mode: str, padding: str, align: bool) -> int:
         raise ExprError(
             f"{g.name}() takes x (N, C, H, W) with a grid (N, Ho, Wo, 2), or (N, C, D, H, W) with (N, Do, Ho, Wo, 3); got {shape} and {grid_shape}", g.col
         )
-    if mode == "bicubic":
-        raise ExprError(f"not supported yet: {g.name}(mode='bicubic')", g.col)
+    if mode == "bicubic" and spatial != 2:
+        raise ExprError(f"{g.name}(): mode 'bicubic' takes a 4-D input, as torch", g.col)
     sizes = shape[2:][::-1]  # NOTE: the grid's x runs along the last dim (the width), then y, then z
     value = np.asarray(g.builder.known_value(grid, g.col, f"the grid of {g.name}()"), dtype=np.float64)
-    positions = [_position(g, grid, value, axis, size, padding, align) for axis, size in enumerate(sizes)]
+    # NOTE: bicubic pads each tap, not the point: its position is only unnormalized
+    positions = [_position(g, grid, value, axis, size, "zeros" if mode == "bicubic" else padding, align) for axis, size in enumerate(sizes)]
     letters = "nc" + "dhw"[-spatial:]
     channels_last = letters[0] + letters[2:] + "c"
     pixels = reordered(g, x, letters, channels_last)
@@ -117,6 +153,15 @@ def _grid_sample(call: Call, mode: str, padding: str, align: bool) -> int:
         for node, _ in positions:
             halfway = g.op("add", halfway, g.op("mul", g.op("round", node), g.const(0.0)))
         out = read([np.round(v).astype(np.int64) for _, v in positions], halfway)
+    elif mode == "bicubic":
+        # NOTE: floor: a point on a cell edge is reported as a kink, though the cubic kernel's interpolant is smooth there
+        weights = [_cubic_weights(g, g.op("sub", node, g.op("floor", node))) for node, _ in positions]
+        lows = [np.floor(v).astype(np.int64) for _, v in positions]
+        out = None
+        for i, j in itertools.product(range(4), repeat=2):
+            places = [_tap(lows[0] + i - 1, sizes[0], padding, align), _tap(lows[1] + j - 1, sizes[1], padding, align)]
+            term = read(places, g.op("mul", weights[0][i], weights[1][j]))
+            out = term if out is None else g.op("add", out, term)
     else:
         offsets = [g.op("sub", node, g.op("floor", node)) for node, _ in positions]  # NOTE: floor: a kink on a cell edge
         weights = [(g.op("sub", one, f), f) for f in offsets]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import Call, Graph, along, nested_tuple, spelling, whole_numbers
+from verifygrad.language.spellings.compose import COMPARISONS, Call, Graph, along, nested_tuple, spelling, whole_numbers
 from verifygrad.language.syntax import ExprError, Function
 
 
@@ -75,6 +75,38 @@ def _index_write(kind: str) -> Callable[[Call], int]:
         return _masked(g, x, mask, added)
 
     return compose
+
+
+def _index_positions(call: Call, index: int) -> list[np.ndarray]:
+    """One index of x[i, j]: positions, or (written as a comparison: a case's tensors are floats) a boolean mask over
+    as many dims as it has, its true places in order."""
+    if call.graph.builder.nodes[index].spelling not in COMPARISONS:
+        return [_positions(call, index)]
+    return list(np.nonzero(call.graph.builder.known_value(index, call.graph.col, f"the mask of {call.graph.name}()")))
+
+
+def _index_put(call: Call) -> int:
+    """torch.index_put(x, indices, values, accumulate=False), x.index_put(indices, values): x[indices] = values (added
+    where accumulate), indices a tuple of position tensors (or masks) for x's first dims (broadcast together, as x[i, j]
+    reads), fixed at the case's values; values broadcast to what x[indices] reads."""
+    g, x, values = call.graph, call.tensors[0], call.tensors[-1]
+    indices = call.tensors[1:-1]
+    if not indices:
+        raise ExprError(f"{g.name}() takes indices as a tuple of index tensors, e.g. {g.name}(x, (i,), v)", g.col)
+    shape = _shape(call, x)
+    positions = [p for i in indices for p in _index_positions(call, i)]
+    if np.broadcast(*positions).size == 0:  # NOTE: nothing written (a mask of no true place): x itself
+        return x
+    key = tuple(nested_tuple(p) for p in np.broadcast_arrays(*positions))
+    read = np.empty(shape)[key].shape
+    placed = g.op("scatter", g.op("broadcast_to", values, shape=read), shape=shape, key=key)
+    if call.flag("accumulate", False):
+        return g.op("add", x, placed)
+    mask = np.zeros(shape)
+    np.add.at(mask, key, 1.0)
+    if np.any(mask > 1):
+        raise ExprError(f"{g.name}() writes one position twice without accumulate=True: torch leaves which value lands undefined", g.col)
+    return _masked(g, x, mask, placed)
 
 
 def _scatter_key(call: Call, positions: np.ndarray, dim: int) -> tuple:
@@ -297,6 +329,7 @@ SPELLINGS: dict[str, Function] = {
     "diagonal_scatter": spelling(_view_scatter(_diagonal_key), (2, 2), keywords=("offset", "dim1", "dim2")),
     "masked_fill": spelling(_masked_fill, (2, 3), keywords=("mask", "value")),
     "index_add": spelling(_index_write("add"), (3, 3), keywords=("dim", "index", "source", "alpha")),
+    "index_put": spelling(_index_put, (3, 10), keywords=("accumulate",)),
     "index_copy": spelling(_index_write("copy"), (3, 3), keywords=("dim", "index", "source")),
     "index_fill": spelling(_index_write("fill"), (2, 3), keywords=("dim", "index", "value")),
     "scatter": spelling(_scatter(add=False), (2, 3), keywords=("dim", "index", "src", "value")),

@@ -38,6 +38,22 @@ def _unsqueeze(call: Call) -> int:
     return call.graph.op("expand_dims", call.tensors[0], dim=call.dim(required=True))
 
 
+def _expand_dims(call: Call) -> int:
+    """np.expand_dims(a, axis): axis one dim or a tuple of them, each a place in the result (a negative one counted from
+    its end), the new dims put in from the lowest place up, as numpy does."""
+    g, x = call.graph, call.tensors[0]
+    dim = call.dim(required=True, several=True)
+    if not isinstance(dim, tuple):
+        return g.op("expand_dims", x, dim=dim)
+    size = len(dim) + (len(g.builder.known_shape(x, g.col, f"{g.name}()")) if any(d < 0 for d in dim) else 0)
+    places = sorted({d % size if d < 0 else d for d in dim})
+    if len(places) != len(dim):
+        raise ExprError(f"{g.name}() got the same axis twice", g.col)
+    for place in places:
+        x = g.op("expand_dims", x, dim=place)
+    return x
+
+
 def _squeeze(call: Call) -> int:
     """squeeze(x, dim=None): every dim of size 1, or dim (an int, or a tuple of them: () squeezes none) where its size is 1."""
     given = call.literal("dim", 0, None) if "dim" in call.params or "axis" not in call.params else call.literal("axis", 0, None)
@@ -56,11 +72,31 @@ def _tile(call: Call) -> int:
 
 
 def _repeat_interleave(call: Call) -> int:
-    repeats = call.literal("repeats", 0, None)
-    if type(repeats) is not int:
-        raise ExprError(f"{call.graph.name}() takes repeats as one integer", call.graph.col)
+    """torch.repeat_interleave(x, repeats, dim=None), np.repeat(a, repeats, axis=None): each element repeats times in
+    a row (x flattened first where no dim is given); repeats one count, or one per element along dim (a list, or
+    torch's tensor of counts, read at the case's values) as a gather of each element's place, that many times."""
+    g, x = call.graph, call.tensors[0]
     dim = call.literal("dim", 1, None) if "dim" in call.params else call.literal("axis", 1, None)
-    return call.graph.op("repeat", call.tensors[0], repeats=repeats, dim=dim)
+    counts = g.builder.known_value(call.tensors[1], g.col, f"the repeats of {g.name}()") if len(call.tensors) == 2 else call.literal("repeats", 0, None)
+    if type(counts) is int:
+        return g.op("repeat", x, repeats=counts, dim=dim)
+    counts = whole_numbers(np.ravel(np.asarray(counts if counts is not None else [], dtype=np.float64)), "the repeats", g.col)
+    if dim is None:
+        x, dim = g.op("flatten", x, start_dim=0, end_dim=-1), 0
+    size = g.builder.known_shape(x, g.col, f"{g.name}()")[dim]
+    if counts.size not in (1, size) or np.any(counts < 0):
+        raise ExprError(f"{g.name}() takes repeats as one count, or one whole number >= 0 for each of the {size} elements along the dim", g.col)
+    places = np.repeat(np.arange(size), np.broadcast_to(counts, (size,)))
+    return g.op("index", x, key=along(dim, tuple(places.tolist())))
+
+
+def _append(call: Call) -> int:
+    """np.append(arr, values, axis=None): both flattened and joined, or joined along axis."""
+    g, (x, values) = call.graph, call.tensors
+    axis = call.literal("axis", 0, None)
+    if axis is None:
+        x, values = (g.op("flatten", t, start_dim=0, end_dim=-1) for t in (x, values))
+    return g.op("concat", x, values, dim=0 if axis is None else axis)
 
 
 def _flip(call: Call) -> int:
@@ -211,15 +247,27 @@ def _diag(call: Call) -> int:
     return call.graph.op("diag", call.tensors[0], k=diagonal_offset("diagonal")(call))
 
 
+def _none_written(call: Call) -> bool:
+    """Whether axis=None (dim=None) is written out: for a join it is not the default (0)."""
+    given = call.params.get("axis", call.params.get("dim"))
+    return isinstance(given, ast.Constant) and given.value is None
+
+
 def _join_dim(call: Call) -> int:
+    if _none_written(call):  # NOTE: np.stack(xs, axis=None) is an error in numpy, torch.stack(xs, dim=None) in torch
+        raise ExprError(f"{call.graph.name}() takes a whole-number axis, not None", call.graph.col)
     dim = call.dim()
     return 0 if dim is None else dim
 
 
 def _cat(call: Call) -> int:
-    g, dim = call.graph, _join_dim(call)
-    out = call.tensors[0]
-    for piece in call.tensors[1:]:
+    """Joined along the dim (0 by default); axis=None written out joins the arrays flattened, as np.concatenate does."""
+    g = call.graph
+    flat = _none_written(call)
+    pieces = [g.op("reshape", t, shape=(-1,)) for t in call.tensors] if flat else call.tensors
+    dim = 0 if flat else _join_dim(call)
+    out = pieces[0]
+    for piece in pieces[1:]:
         out = g.op("concat", out, piece, dim=dim)
     return out
 
@@ -651,10 +699,11 @@ SPELLINGS: dict[str, Function] = {
     "ravel": spelling(lambda call: call.graph.op("flatten", call.tensors[0], start_dim=0, end_dim=-1), (1, 1)),
     "unsqueeze": spelling(_unsqueeze, (1, 1), keywords=("dim", "axis")),
     "expand_dims": spelling(_unsqueeze, (1, 1), keywords=("dim", "axis")),
+    "np.expand_dims": spelling(_expand_dims, (1, 1), keywords=("axis",)),
     "squeeze": spelling(_squeeze, (1, 1), keywords=("dim", "axis")),
     "tile": spelling(_tile, (1, 1), keywords=("reps", "dims")),
     "repeat": spelling(_tile, (1, 1), keywords=("dims",)),
-    "repeat_interleave": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "dim")),
+    "repeat_interleave": spelling(_repeat_interleave, (1, 2), keywords=("repeats", "dim")),
     "flip": spelling(_flip, (1, 1), keywords=("dims",)),
     "fliplr": spelling(_flip_dim(1), (1, 1)),
     "flipud": spelling(_flip_dim(0), (1, 1)),
@@ -678,6 +727,7 @@ SPELLINGS: dict[str, Function] = {
     "chunk": spelling(_piece(numpy_style=False), (1, 1), keywords=("chunks", "dim", PART)),
     "array_split": spelling(_piece(numpy_style=True), (1, 1), keywords=("indices_or_sections", "axis", PART)),
     "np.repeat": spelling(_repeat_interleave, (1, 1), keywords=("repeats", "axis")),
+    "np.append": spelling(_append, (2, 2), keywords=("axis",)),
     "np.flip": spelling(_flip, (1, 1), keywords=("axis",)),
     "np.roll": spelling(_roll, (1, 1), keywords=("shift", "axis")),
     "fftshift": spelling(_fft_shift(1), (1, 1), keywords=("dim", "axes")),
@@ -729,7 +779,7 @@ LITERAL_POSITIONAL = frozenset({
     "reshape", "view", "flatten", "tile", "repeat", "repeat_interleave", "flip", "roll", "pad", "tril", "triu", "diag", "diagonal",
     "split", "unbind", "chunk", "array_split", "np.split", "gather", "take_along_axis", "index_select", "take",
     "permute", "np.transpose", "broadcast_to", "expand", "moveaxis", "movedim", "rollaxis",
-    "np.repeat", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
+    "np.repeat", "np.append", "np.flip", "np.roll", "np.pad", "np.tril", "np.triu", "np.diag", "rot90",
     "unflatten", "combinations", "sum_to_size", "constant_pad_nd", "diag_embed", "diagflat", "tensor_split", "hsplit", "vsplit", "dsplit",
     "fftshift", "ifftshift", "channel_shuffle", "slice",
 })  # fmt: skip
@@ -742,6 +792,6 @@ ALIASES = {
 # Of those, the names whose positional numbers (floats too) are parameters, not tensors: F.pad(x, (1, 1), 'constant', 0.5).
 NUMBER_POSITIONAL = frozenset({"pad", "np.pad", "constant_pad_nd"})
 DIM_POSITIONAL = frozenset({
-    "unsqueeze", "expand_dims", "squeeze", "cat", "concat", "concatenate", "stack", "gather", "permute", "swapaxes", "swapdims",
+    "unsqueeze", "expand_dims", "np.expand_dims", "squeeze", "cat", "concat", "concatenate", "stack", "gather", "permute", "swapaxes", "swapdims",
     "take_along_axis", "index_select", "take",
 })  # fmt: skip

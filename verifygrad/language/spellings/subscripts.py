@@ -10,7 +10,7 @@ import numpy as np
 from verifygrad.language.spellings import layers, linalg, sorting
 from verifygrad.language.spellings.compose import PARTS, Builder, nested_tuple, whole_numbers
 from verifygrad.language.spellings.table import library_name
-from verifygrad.language.syntax import ExprError, column, literal
+from verifygrad.language.syntax import ExprError, column, dotted, literal
 
 TUPLE_SPLITS = frozenset({"meshgrid", "split", "unbind", "np.split", "chunk", "array_split", "tensor_split", "hsplit", "vsplit", "dsplit"})
 TUPLE_RESULTS = (
@@ -27,9 +27,15 @@ INDICES_ON_REQUEST = {**{f"max_pool{n}d": 6 for n in (1, 2, 3)}, **{f"adaptive_m
 KEY_HELP = "indices are written out: x[0], x[-1], x[1:3], x[::-1], x[:, 0], x[[0, 2]], x[[True, False, True]], x[None]"
 
 
+# numpy's index tricks that join what they are indexed with: np.r_[a, b] along dim 0, np.c_[a, b] as columns.
+JOINERS = {f"{prefix}.{name}": name for prefix in ("np", "numpy") for name in ("r_", "c_")}
+
+
 def subscript(b: Builder, node: ast.Subscript, depth: int) -> int:
     """x[...] with a key written out in the text; torch.max(x, 0)[0] takes part of a tuple result."""
     col = column(node)
+    if dotted(node.value) in JOINERS:
+        return _joined(b, JOINERS[dotted(node.value)], node, depth)
     if isinstance(node.value, ast.Call) and returns_tuple(node.value):
         part = literal(node.slice) if isinstance(node.slice, (ast.Constant, ast.UnaryOp)) else None
         if type(part) is not int or part < 0:
@@ -39,6 +45,26 @@ def subscript(b: Builder, node: ast.Subscript, depth: int) -> int:
     items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
     key = tuple(_key_item(item) if _written_out(item) else _computed_key_item(b, item, depth) for item in items)
     return b.add("index", (x,), col, "[]", key=key)
+
+
+def _joined(b: Builder, kind: str, node: ast.Subscript, depth: int) -> int:
+    """np.r_[a, b, ...]: the items joined along dim 0, a number counting as one element; np.c_[a, b, ...]: joined along
+    the last dim, each item at least 2-D (a 1-D one as a column, a number as 1 x 1). Slices and strings (np.r_[0:3],
+    np.r_['0,2', ...]) are not read."""
+    col = column(node)
+    items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    if any(isinstance(item, ast.Slice) or (isinstance(item, ast.Constant) and isinstance(item.value, str)) for item in items):
+        raise ExprError(f"not supported yet: np.{kind}[...] with a slice or a directive string; join tensors, e.g. np.{kind}[a, b]", col)
+    out = None
+    for item in items:
+        x = b.visit(item, depth + 1)
+        ndim = len(b.known_shape(x, col, f"np.{kind}[...]"))
+        if kind == "r_" and ndim == 0:
+            x = b.add("reshape", (x,), col, f"np.{kind}", shape=(1,))
+        elif kind == "c_" and ndim < 2:
+            x = b.add("reshape", (x,), col, f"np.{kind}", shape=(-1, 1))
+        out = x if out is None else b.add("concat", (out, x), col, f"np.{kind}", dim=0 if kind == "r_" else -1)
+    return out
 
 
 def _written_out(item: ast.AST) -> bool:

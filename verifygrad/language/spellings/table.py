@@ -77,6 +77,9 @@ def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], b
         # NOTE: np.vstack(x) of one array joins x's rows (x[0], x[1], ...); torch refuses a tensor here. Once read as [x].
         # A program spells a numpy join of one variable as its rows before this (statements.py).
         raise ExprError(f"{name}() takes a list of tensors to join, not one array (numpy would join its rows): write [x[0], x[1], ...]", column(args[0]))
+    if name == "index_put":  # NOTE: torch.index_put(x, (i, j), v), x.index_put((i,), v): the index tensors in line
+        at = next((k for k, arg in enumerate(args) if isinstance(arg, (ast.List, ast.Tuple))), None)
+        args = args if at is None else [*args[:at], *args[at].elts, *args[at + 1 :]]
     numbers = name in NUMBER_POSITIONAL
     literal_here = [is_dim(name, arg) or (name in LITERAL_POSITIONAL and not _names_bound(arg, bound) and _is_literal(arg, numbers)) for arg in args]
     if name in LITERAL_POSITIONAL and name not in OPTIONAL_TENSORS:  # NOTE: torch's None for a parameter is its default: diff(x, 1, 0, None, None)
