@@ -1,6 +1,6 @@
 """What the converted autograd tests (tests/peer.py) found the language refused or misread: axis=None written out,
 np.tile's reps=2, np.repeat(x, 0), a join of one array, scipy.special's names, np.array([x, 2 * x]) of variables,
-einsum's '...', np.transpose and np.trace of N-D, rollaxis, fabs, SciPy's gamma and beta and
+einsum's '...', np.transpose and np.trace of N-D, rollaxis, fabs, SciPy's gamma and beta, logsumexp's b,
 scipy.stats' densities, a keyword given a variable holding a number, the nuclear norm's budget."""
 
 from __future__ import annotations
@@ -57,6 +57,10 @@ CASES = [
      {"g": [0.0, 0.0, DIGAMMA_HALF]}),  # NOTE: log|Gamma| below 0, where SymPy's loggamma is complex (the reference was nan)
     ("offset = 1\nk = 2\nnp.trace(m, offset=offset) + np.linalg.norm(v, ord=k)", {"m": M, "v": V}, M[0, 1] + M[1, 2] + np.linalg.norm(V),
      {"m": np.eye(2, 3, 1), "v": V / np.linalg.norm(V)}),  # NOTE: a variable holding a number, as a literal keyword
+    ("scipy.special.logsumexp(m, axis=1, b=w2).sum() + scipy.special.logsumexp(m, 0).sum()", {"m": M, "w2": np.exp(M[::-1])},
+     np.log((np.exp(M) * np.exp(M[::-1])).sum(axis=1)).sum() + np.log(np.exp(M).sum(axis=0)).sum(),
+     {"m": np.exp(M + M[::-1]) / np.exp(M + M[::-1]).sum(axis=1, keepdims=True) + np.exp(M) / np.exp(M).sum(axis=0),
+      "w2": np.exp(M) / np.exp(M + M[::-1]).sum(axis=1, keepdims=True)}),
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 

@@ -7,11 +7,12 @@ xlogy, entr, sinc, SciPy's gamma, rgamma, gammasgn, beta and betaln from lgamma.
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Callable
 
 from verifygrad.language.spellings.compose import Call, Graph, alias, spelling, unary
-from verifygrad.language.syntax import ExprError, Function
+from verifygrad.language.syntax import ExprError, Function, dims_in_removal_order, reduction_attrs
 
 
 def _nonzero(g: Graph, x: int) -> int:
@@ -122,6 +123,22 @@ def _beta(call: Call) -> int:
     return g.op("mul", sign, g.op("exp", betaln_of(g, a, b)))
 
 
+def _logsumexp(call: Call) -> int:
+    """scipy.special.logsumexp(a, axis=None, b=None, keepdims=False): log(sum(b exp(a))) over axis. With b, a is shifted
+    by its largest value held constant (its gradient cancels), so a negative b that leaves the sum positive stays finite."""
+    g, a, b = call.graph, call.tensors[0], call.tensor("b", 1)
+    keywords = {key: node for key, node in call.params.items() if key in ("axis", "keepdims") and isinstance(node, ast.AST)}
+    attrs = reduction_attrs(g.name, keywords, call.dims, g.col, several=True)
+    if b is None:
+        return g.reduce("logsumexp", a, attrs["dim"], keepdim=attrs["keepdim"])
+    shift = g.op("stop_gradient", g.reduce("amax", a))
+    terms, dim = g.op("mul", b, g.op("exp", g.op("sub", a, shift))), attrs["dim"]
+    total = terms
+    for d in dims_in_removal_order(dim, lambda: len(g.builder.known_shape(terms, g.col, "logsumexp()"))) if isinstance(dim, tuple) else [dim]:
+        total = g.reduce("sum", total, d, keepdim=attrs["keepdim"])
+    return g.op("add", g.op("log", total), shift)
+
+
 def _multigammaln(call: Call) -> int:
     """multigammaln(x, p) (torch.mvlgamma): sum over j < p of lgamma(x - j / 2), plus p (p - 1) / 4 log(pi)."""
     g, x = call.graph, call.tensors[0]
@@ -169,12 +186,15 @@ SPELLINGS: dict[str, Function] = {
     "xlog1py": spelling(_xlog("log1p"), (2, 2)),
     "entr": unary(_entr),
     "sinc": unary(_sinc),
+    "special.logsumexp": spelling(_logsumexp, (1, 1), keywords=("axis", "b", "keepdims")),
     "gamma": unary(_gamma),
     "rgamma": unary(lambda g, x: _gamma(g, x, -1.0)),
     "gammasgn": unary(_gammasgn),
     "betaln": spelling(lambda call: betaln_of(call.graph, *call.tensors), (2, 2)),
     "beta": spelling(_beta, (2, 2)),
 }  # fmt: skip
+# Names whose positional integer arguments are dimensions: scipy.special.logsumexp(a, 0).
+DIM_POSITIONAL = frozenset({"special.logsumexp"})
 # The order of polygamma comes first (polygamma(n, x)), the p of multigammaln second: parameters, not tensors.
 LITERAL_POSITIONAL = frozenset({"polygamma", "multigammaln", "mvlgamma", "logit"})
 NUMBER_POSITIONAL = frozenset({"logit"})  # logit(x, 1e-6): eps

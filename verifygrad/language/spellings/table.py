@@ -35,7 +35,7 @@ NUMBER_POSITIONAL = frozenset().union(*(getattr(family, "NUMBER_POSITIONAL", ())
 # Names whose optional tensors may be written None positionally.
 OPTIONAL_TENSORS = layers.OPTIONAL_TENSORS | convolution.OPTIONAL_TENSORS | elementwise.OPTIONAL_TENSORS
 # Names whose positional integer arguments are dimensions: softmax(x, 1), var(x, 0).
-DIM_POSITIONAL = nn.DIM_POSITIONAL | reductions.DIM_POSITIONAL | shape.DIM_POSITIONAL
+DIM_POSITIONAL = nn.DIM_POSITIONAL | reductions.DIM_POSITIONAL | shape.DIM_POSITIONAL | special.DIM_POSITIONAL
 # Other names of a spelling (``view_copy`` is ``view``), read as the name they stand for; the call as written still
 # goes to its library's own function (torch.view_copy).
 ALIASES: dict[str, str] = {**elementwise.ALIASES, **shape.ALIASES}
@@ -50,7 +50,7 @@ NUMPY_METHODS = frozenset({"var", "std", "max", "min", "cumsum", "cumprod", "rep
 # The table keys of library-specific meanings, by the prefix written: np.var, linalg.norm.
 LIBRARY_KEYS = {
     **dict.fromkeys(NUMPY_PREFIXES, "np."), "torch.linalg": "linalg.", "torch.masked": "masked.", "F": "F.", "torch.nn.functional": "F.",
-    **distributions.PREFIXES,
+    "scipy.special": "special.", **distributions.PREFIXES,
 }  # fmt: skip
 
 
