@@ -1,7 +1,8 @@
 """What the converted autograd tests (tests/peer.py) found the language refused or misread: axis=None written out,
 np.tile's reps=2, np.repeat(x, 0), a join of one array, scipy.special's names, np.array([x, 2 * x]) of variables,
 einsum's '...', np.transpose and np.trace of N-D, rollaxis, fabs, SciPy's gamma and beta, logsumexp's b,
-scipy.stats' densities, a keyword given a variable holding a number, the nuclear norm's budget."""
+scipy.stats' densities, a keyword given a variable holding a number, Python's operator module, the nuclear
+norm's budget."""
 
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ CASES = [
      np.log((np.exp(M) * np.exp(M[::-1])).sum(axis=1)).sum() + np.log(np.exp(M).sum(axis=0)).sum(),
      {"m": np.exp(M + M[::-1]) / np.exp(M + M[::-1]).sum(axis=1, keepdims=True) + np.exp(M) / np.exp(M).sum(axis=0),
       "w2": np.exp(M) / np.exp(M + M[::-1]).sum(axis=1, keepdims=True)}),
+    ("(operator.truediv(operator.mul(v, w3), operator.add(v, 1.0)) + operator.mod(operator.neg(v), 1.0)).sum()", {"v": V, "w3": [1.0, 2.0, 3.0]},
+     (V * [1, 2, 3] / (V + 1) + np.mod(-V, 1.0)).sum(), {"v": np.array([1.0, 2.0, 3.0]) / (V + 1) ** 2 - 1, "w3": V / (V + 1)}),
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 

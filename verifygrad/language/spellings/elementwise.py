@@ -223,6 +223,7 @@ def _is_none_literal(given: Any) -> bool:
 SPELLINGS: dict[str, Function] = {
     "absolute": alias("abs"),
     "np.fabs": alias("abs"),
+    "operator.truediv": alias("div", 2),  # NOTE: Python's operator module: add, sub, mul, mod, pow, neg, matmul are the names above
     "mul": alias("mul", 2), "sub": spelling(lambda call: _subtract(call), (2, 2), keywords=("alpha",)), "neg": alias("neg"),
     "positive": unary(lambda g, x: x), "div": spelling(_divide, (2, 2), keywords=("rounding_mode",)),
     "rsub": spelling(lambda call: _subtract(call, reverse=True), (2, 2), keywords=("alpha",)),

@@ -50,7 +50,7 @@ NUMPY_METHODS = frozenset({"var", "std", "max", "min", "cumsum", "cumprod", "rep
 # The table keys of library-specific meanings, by the prefix written: np.var, linalg.norm.
 LIBRARY_KEYS = {
     **dict.fromkeys(NUMPY_PREFIXES, "np."), "torch.linalg": "linalg.", "torch.masked": "masked.", "F": "F.", "torch.nn.functional": "F.",
-    "scipy.special": "special.", **distributions.PREFIXES,
+    "scipy.special": "special.", "operator": "operator.", **distributions.PREFIXES,
 }  # fmt: skip
 
 
