@@ -24,6 +24,7 @@ from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
+from verifygrad.tutorials.jaxrandom import JaxRandom
 from verifygrad.tutorials.objects import LayerObjects
 from verifygrad.tutorials.values import (
     COMPUTED,
@@ -117,7 +118,7 @@ class Agreement:
     shown: bool = False  # a comparison shown as a cell's value, not asserted: an output showing False withdraws it
 
 
-class CodeReader(FunctionCalls, LayerObjects):
+class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
     """Reads code blocks one after another into a single namespace."""
 
     def __init__(self) -> None:
@@ -877,6 +878,8 @@ class CodeReader(FunctionCalls, LayerObjects):
             return handled
         dotted = path
         short = dotted.split(".")[-1]
+        if dotted == "jax.config.update":
+            self.jax_config(node)
         if dotted in ("torch.device", "torch.cuda.is_available", "torch.set_printoptions", "torch.set_grad_enabled", "torch.set_default_dtype",
                       "numpy.set_printoptions", "jax.config.update", "paddle.seed", "mindspore.set_context"):  # fmt: skip
             return Other(dotted)  # settings, not values: `.to(device)` is read where it is used
@@ -889,8 +892,8 @@ class CodeReader(FunctionCalls, LayerObjects):
                               "mxnet.gluon", "paddle.nn.Linear", "mindspore.nn")):  # fmt: skip
             self.changed_unread(node, dotted)
             return self.unknown(node, f"{dotted} (models, optimizers and I/O are not read)")
-        if ".random." in dotted and dotted.startswith("jax."):
-            return self.unknown(node, autodiff.SEEDED_JAX)
+        if dotted.startswith("jax.random."):
+            return self.jax_random(dotted, node)
         if dotted in POSITIONAL_KEYWORDS:  # mindspore.ops.binary_cross_entropy_with_logits(x, t, weight, pos_weight)
             spelt, names = POSITIONAL_KEYWORDS[dotted]
             args, keywords = keywords_for(node.args, node.keywords, names)
