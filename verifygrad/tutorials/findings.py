@@ -21,6 +21,9 @@ from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tens
 UNSEEDED = "not checkable: the inputs are random and unseeded"  # tocases checks it after all where no random value reaches the claim
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
 _REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
+_NUMBER = r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
+# A result written after the code that shows a gradient: `# [4.0, 108.0] (4 * x**3 at ...)`, `# 2*x => 4`, `# cos(x) => 1.0`.
+_COMMENTED_RESULT = re.compile(rf"^\s*(\[[-+\d.eE, ]+\])(?=\s|\(|$)|=>\s*(\[[-+\d.eE, ]+\]|{_NUMBER})\.?\s*$")
 
 
 @dataclass
@@ -284,6 +287,13 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
         about = _about_gradient(text, *reading.gradients[line]) if line in reading.gradients else None
         if about is not None:  # `dy_dx = g.gradient(y, x)  # y' = 2*x = 6`: what the comment says the gradient is
             findings.math.append((line, where, about, "comment"))
+            continue
+        result = _COMMENTED_RESULT.search(text)
+        here = shown_by_line.get(line)  # NOTE: only a gradient shown on the comment's own line: the comment is about it
+        printed = read_printed(result.group(1) or result.group(2)) if result and here is not None and isinstance(here.value, GradOf) else []
+        if printed:
+            findings.found.append(_printed_claim(here, printed[0], line, where))
+            findings.found[-1].source = "comment"
             continue
         if _REPR_HINT.search(text):
             shown = _shown_before(shown_by_line, line)

@@ -597,7 +597,7 @@ class FunctionCalls:
         derivation = Derivation(target, label, handed, self.file_line(node.lineno), self.where(node.lineno), leaves=reached, quantity=quantity)
         self.reading.derivations.append(derivation)
         grads = tuple(GradOf(item, (derivation,), quantity) if any(item is leaf for leaf in reached) else Other("None") for item in items)
-        return grads[0] if not isinstance(sources, Sequence) else Sequence(grads)
+        return grads[0] if not isinstance(sources, Sequence) else Sequence(grads, keys=sources.keys)  # a dict of sources: a dict of gradients
 
     def second_order(self, first: GradOf, items: list, node: ast.AST) -> Any:
         """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one element)."""

@@ -923,6 +923,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
 
     def _Subscript(self, node: ast.Subscript) -> Value:
         owner = self.expression(node.value)
+        if isinstance(owner, Sequence) and isinstance(node.slice, ast.Constant) and node.slice.value in owner.keys:
+            return owner.items[owner.keys.index(node.slice.value)]  # grad['x'] of tape.gradient(z, {'x': x, 'y': y})
         position = node.slice.value if isinstance(node.slice, ast.Constant) and type(node.slice.value) is int else None
         if isinstance(owner, Sequence) and position is not None and -len(owner.items) <= position < len(owner.items):
             return owner.items[position]
@@ -941,6 +943,16 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         return Function(definition, self.file_line(node.lineno))
 
     _Tuple = _List
+
+    def _Dict(self, node: ast.Dict) -> Value:
+        """``{'x': x, 'y': y}`` of tensors under string keys written out (the sources of ``tape.gradient``); a dict otherwise."""
+        keys = tuple(key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None for key in node.keys)
+        if not keys or None in keys or len(set(keys)) != len(keys):
+            return self.unknown(node, "a dict")
+        items = tuple(self.expression(value) for value in node.values)
+        if not all(isinstance(item, Tensor) for item in items):
+            return next((item for item in items if isinstance(item, Unknown)), None) or self.unknown(node, "a dict of values that are not tensors")
+        return Sequence(items, keys=keys)
 
     def _JoinedStr(self, node: ast.JoinedStr) -> Value:
         return Other("a string")
