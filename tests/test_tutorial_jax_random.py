@@ -103,3 +103,27 @@ def _stream(jax, partitionable: bool):
         yield
     finally:
         jax.config.update("jax_threefry_partitionable", before)
+
+
+# A page that prints a value the draws reach (the loss) beside the gradient; jax's own values on each stream.
+SHOWN = ("import jax\nimport jax.numpy as jnp\n\nk1, k2 = jax.random.split(jax.random.PRNGKey(0))\nw = jax.random.normal(k1, (3,))\n"
+         "print('loss', jnp.sum(w ** 2))\nprint('grad', jax.grad(lambda w: jnp.sum(w ** 2))(w))\n")  # fmt: skip
+ON_STREAM = {True: "loss 2.3892534\ngrad [ 2.0080285 -1.8126744 -1.4963444]", False: "loss 0.5608562\ngrad [ 0.27786335  1.01867    -1.0623221 ]"}
+
+
+@pytest.mark.parametrize("partitionable", [True, False])
+def test_the_stream_a_page_ran_with_is_the_one_its_printed_values_agree_with(tmp_path: Path, partitionable: bool) -> None:
+    pytest.importorskip("jax", reason="seeded JAX draws are reproduced with jax (pip install verifygrad[jax])")
+    path = tmp_path / "shown.md"
+    path.write_text(f"```python\n{SHOWN}```\n\n```\n{ON_STREAM[partitionable]}\n```\n")
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 0 and "value" in output and "∂/∂w" in output and ": holds" in output, output
+    assert jaxrandom.AMBIGUOUS not in output, output
+
+
+def test_a_wrong_gradient_is_still_a_failure_on_the_stream_its_values_chose(tmp_path: Path) -> None:
+    pytest.importorskip("jax", reason="seeded JAX draws are reproduced with jax (pip install verifygrad[jax])")
+    path = tmp_path / "wrong.md"
+    path.write_text(f"```python\n{SHOWN}```\n\n```\nloss 0.5608562\ngrad [ 0.27786335  1.01867    1.0623221 ]\n```\n")
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 1 and "∂/∂w [0.277863, 1.01867, 1.06232]: wrong" in output, output

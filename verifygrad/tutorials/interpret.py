@@ -717,8 +717,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
     def show_formatted(self, value: Value, node: ast.AST, label: str) -> None:
         """A value formatted into printed text: a tensor is shown; one the reader does not know (the grad of a non-leaf,
         a name not followed) may print numbers, so the values around it are not paired by order past it."""
-        if isinstance(value, (Tensor, GradOf)):
-            self.show(value, node, label)
+        if isinstance(value, (Tensor, GradOf)) or isinstance(value, Number) and isinstance(value.value, float):
+            self.show(value, node, label)  # NOTE: a whole number (`Epoch {i}`) prints as one the output is not read for
         elif isinstance(value, Unknown) or isinstance(value, Other) and value.what == "grad of a non-leaf":
             line = self.file_line(node.lineno)
             self.reading.shown[-1].append(Shown(Unknown(label), line, self.where(node.lineno), f"line {line}: {label}", opaque=True))
@@ -995,7 +995,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             if len(node.args) != 1:
                 return self.unknown(node, f"{short}() with a shape (uninitialised memory)")
             data = node.args[0]
-            literal = _literal_text(data)
+            literal = _literal_text(data) or _truth_values(data)
             if literal is None:
                 inner = self.expression(data)
                 if not isinstance(inner, Tensor) or inner.kind != CONST:
@@ -1144,6 +1144,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             value = constant_array(made.tensor.value) if made.tensor is not None else None
             if value is not None and value.size == 1:
                 return Number(float(value.reshape(())), made.tensor)
+            if made.tensor is None:  # jnp.cos(1.0) of numbers written out: the number it computes
+                value = constant_array(ast.unparse(ast.Call(dotted_node(dotted), [ast.Constant(float(a.value)) for a in arguments], [])))
+                if value is not None and value.size == 1 and np.isfinite(value).all():
+                    return Number(float(value.reshape(())))
         if not any(isinstance(a, Tensor) for a in arguments):
             return self.unknown(node, f"{dotted}() of numbers")
         keywords = [k for k in node.keywords if k.arg is not None]
@@ -1396,6 +1400,18 @@ def _literal_text(node: ast.expr) -> str | None:
     if _numeric(value):
         return ast.unparse(node) if not isinstance(node, ast.Tuple) else repr(list(value))
     return None
+
+
+def _truth_values(node: ast.expr) -> str | None:
+    """``[True, True, False]``: booleans written out as array data (labels), as the numbers arithmetic makes of them; None otherwise."""
+    try:
+        value = ast.literal_eval(node)  # literals only: no names, no calls
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+    flat = np.asarray(value, dtype=object).ravel() if isinstance(value, list) and value else []
+    if not len(flat) or not all(isinstance(item, bool) for item in flat):
+        return None
+    return repr(np.asarray(value, dtype=np.float64).tolist())
 
 
 def _numeric(value: object) -> bool:

@@ -2,8 +2,9 @@
 
 A key is a value the reader knows exactly (``PRNGKey(0)``, then ``split`` and ``fold_in`` of it); a draw from one
 (``normal``, ``uniform``, ``randint``, ``bernoulli``) is computed by jax, imported only when a tutorial makes one. jax 0.5
-changed every draw (``jax_threefry_partitionable`` turned on): a page that does not say which stream it ran with, whose
-draws differ between the two, gets stand-in values whose claims are not checked, never a guess.
+changed every draw (``jax_threefry_partitionable`` turned on): a page that does not say which stream it ran with is read on
+each, and kept on the one its printed values agree with; where none tells, its draws get stand-in values whose claims are
+not checked, never a guess.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from verifygrad.tutorials import autodiff
+from verifygrad.tutorials.handwritten import known_value
 from verifygrad.tutorials.values import CONST, Number, Other, Sequence, Tensor, Unknown
 
 DRAWS = {"normal": ("shape", "dtype"), "uniform": ("shape", "dtype", "minval", "maxval"),
@@ -103,3 +107,17 @@ class JaxRandom:
             self.not_read(node.lineno, AMBIGUOUS)
             return stand_in
         return Tensor(CONST, line, where, value=f"tensor({values[0]})", random="seeded", dtype=dtype)
+
+
+def draws_agreeing(found: list) -> int:
+    """How many values the page shows that seeded draws reach (`print(loss(W, b))`, the draw itself) agree with what the
+    reader computes from the draws, to a few digits: the evidence of which stream made them (the wrong one agrees with
+    none; the right one may miss a few, a float32 finite difference, which the verdict then judges as it does any claim)."""
+    agreeing = 0
+    for claim in found:
+        if claim.kind != "value" or claim.status or claim.tensor is None or claim.values is None or claim.tensor.random != "seeded":
+            continue
+        value = known_value(claim.tensor)
+        if value is not None and value.size == np.size(claim.values):
+            agreeing += bool(np.allclose(value.ravel(), np.ravel(claim.values), rtol=1e-3, atol=1e-5))
+    return agreeing
