@@ -37,21 +37,3 @@ def test_gradients_with_respect_to_a_dict_of_sources_are_read_by_key(tmp_path: P
     code, output = check(tmp_path, "dict.py", text)
     assert code == 0 and "∂/∂y 2: holds" in output and "∂/∂x 7: holds" in output, output
     assert "a dict" not in output, output
-
-
-def test_labels_as_jax_tutorials_print_them_and_truth_values_as_array_data(tmp_path: Path) -> None:
-    text = ("```python\nimport jax.numpy as jnp\nfrom jax import grad\n\nt = jnp.array([True, False, True])\nw = jnp.array([0.5, 1.0, 2.0])\n\n"
-            "def loss(w):\n    return jnp.sum(w * t + (1 - w) * (1 - t))\n\nprint('w_grad', grad(loss)(w))\nprint('b_grad', grad(lambda b: b ** 2)(1.5))\n"
-            "```\n\n```\nw_grad [ 1. -1.  1.]\nb_grad 3.0\n```\n")  # fmt: skip
-    code, output = check(tmp_path, "labels.md", text)
-    assert code == 0 and "∂/∂w [1, -1, 1]: holds" in output and "∂/∂b 3: holds" in output, output
-
-
-def test_fstring_labels_with_parentheses_and_numbers_formatted_into_them(tmp_path: Path) -> None:
-    text = ("```python\nimport jax.numpy as jnp\nfrom jax import grad\n\ndf = grad(lambda x: jnp.sin(x) * x)\n"
-            "print(f\"f'(1): {df(1.0):.4f}\")\nprint(f\"by hand f'(1): {jnp.cos(1.0) + jnp.sin(1.0):.4f}\")\n"
-            "print(f\"f'(v): {grad(lambda v: jnp.sum(v ** 2))(jnp.array([1.0, 2.0]))}\")\n```\n\n"
-            "```\nf'(1): 1.3818\nby hand f'(1): 1.3818\nf'(v): [2. 4.]\n```\n")  # fmt: skip
-    code, output = check(tmp_path, "fstrings.md", text)
-    assert code == 0 and "∂/∂x 1.3818: holds" in output and "∂/∂v [2, 4]: holds" in output, output
-    assert "not tied" not in output, output

@@ -385,6 +385,8 @@ class _Builder:
                 col = func.value.end_col_offset + 2  # point at the method's name
         else:
             raise ExprError("only named functions can be called", col)
+        if name in constants.CONSTRUCTORS and not receiver and self.stacked(name, node) is not None:
+            return self.visit(self.stacked(name, node), depth + 1)
         if name in constants.CONSTRUCTORS and not receiver:
             return self.constructor(name, node, col)
         written = name  # the library's own name for the call, as its engine looks it up
@@ -490,12 +492,36 @@ class _Builder:
             raise ExprError(str(err), col) from None
         return self.const(value, col)
 
+    def stacked(self, name: str, node: ast.Call) -> ast.Call | None:
+        """``jnp.array([x[0] + 2 * x[1], x[1] ** 3])``: data written out of expressions in variables is their ``stack``
+        (nested lists, nested stacks); None for constant data, which is a constructor's."""
+        if name not in _STACKED_DATA or len(node.args) != 1 or any(k.arg != "dtype" for k in node.keywords):
+            return None
+        data = node.args[0]
+        if not isinstance(data, (ast.List, ast.Tuple)) or not data.elts or not self.mentions_variable(data):
+            return None
+
+        def stack(items: ast.expr) -> ast.Call:
+            if not self.mentions_variable(items):  # a constant row or number among computed ones (`[[1, 2], [0, x[1]]]`): the constructor's
+                return ast.copy_location(ast.Call(ast.Name(name, ast.Load()), [items], []), items)
+            parts = [stack(item) if isinstance(item, (ast.List, ast.Tuple)) and item.elts or not self.mentions_variable(item) else item
+                     for item in items.elts]  # fmt: skip
+            return ast.copy_location(ast.Call(ast.Name("stack", ast.Load()), [ast.List(parts, ast.Load())], []), items)
+
+        return ast.fix_missing_locations(stack(data))
+
+    def mentions_variable(self, node: ast.AST) -> bool:
+        return any(isinstance(item, ast.Name) and self.variable(item.id) is not None for item in ast.walk(node))
+
     def constant_argument(self, node: ast.AST) -> Any:
         """A constructor's argument: numbers, lists of them, and arithmetic on them (``2*pi``)."""
         for name in ast.walk(node):
             if isinstance(name, ast.Name) and self.variable(name.id) is not None:
                 raise ExprError(f"a constructor's arguments must be constants; '{name.id}' is a variable here", _col(name))
         return _literal(node)
+
+
+_STACKED_DATA = {"array", "asarray", "tensor", "as_tensor", "constant", "convert_to_tensor"}  # data given to these may be stacked
 
 
 def _known() -> str:

@@ -717,7 +717,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
     def show_formatted(self, value: Value, node: ast.AST, label: str) -> None:
         """A value formatted into printed text: a tensor is shown; one the reader does not know (the grad of a non-leaf,
         a name not followed) may print numbers, so the values around it are not paired by order past it."""
-        if isinstance(value, (Tensor, GradOf)) or isinstance(value, Number) and isinstance(value.value, float):
+        if isinstance(value, Sequence) and not value.shape and value.items and all(isinstance(item, (Tensor, GradOf)) for item in value.items):
+            self.show(value, node, label)  # f"{vjp_fn(v)}": a tuple of gradients prints each in turn
+        elif isinstance(value, (Tensor, GradOf)) or isinstance(value, Number) and isinstance(value.value, float):
             self.show(value, node, label)  # NOTE: a whole number (`Epoch {i}`) prints as one the output is not read for
         elif isinstance(value, Unknown) or isinstance(value, Other) and value.what == "grad of a non-leaf":
             line = self.file_line(node.lineno)

@@ -1,0 +1,46 @@
+"""JAX notebooks as they print: labels before values (`b_grad -0.29`, `f'(1): 9.38`), numbers and tuples formatted into
+f-strings, truth values as array data, and vector functions written as `jnp.array([...])` of their inputs' elements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_tutorial_check import cli
+from tests.test_tutorial_frameworks import check
+
+
+def test_labels_as_jax_tutorials_print_them_and_truth_values_as_array_data(tmp_path: Path) -> None:
+    text = ("```python\nimport jax.numpy as jnp\nfrom jax import grad\n\nt = jnp.array([True, False, True])\nw = jnp.array([0.5, 1.0, 2.0])\n\n"
+            "def loss(w):\n    return jnp.sum(w * t + (1 - w) * (1 - t))\n\nprint('w_grad', grad(loss)(w))\nprint('b_grad', grad(lambda b: b ** 2)(1.5))\n"
+            "```\n\n```\nw_grad [ 1. -1.  1.]\nb_grad 3.0\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "labels.md", text)
+    assert code == 0 and "∂/∂w [1, -1, 1]: holds" in output and "∂/∂b 3: holds" in output, output
+
+
+def test_fstring_labels_with_parentheses_and_numbers_formatted_into_them(tmp_path: Path) -> None:
+    text = ("```python\nimport jax.numpy as jnp\nfrom jax import grad\n\ndf = grad(lambda x: jnp.sin(x) * x)\n"
+            "print(f\"f'(1): {df(1.0):.4f}\")\nprint(f\"by hand f'(1): {jnp.cos(1.0) + jnp.sin(1.0):.4f}\")\n"
+            "print(f\"f'(v): {grad(lambda v: jnp.sum(v ** 2))(jnp.array([1.0, 2.0]))}\")\n```\n\n"
+            "```\nf'(1): 1.3818\nby hand f'(1): 1.3818\nf'(v): [2. 4.]\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "fstrings.md", text)
+    assert code == 0 and "∂/∂x 1.3818: holds" in output and "∂/∂v [2, 4]: holds" in output, output
+    assert "not tied" not in output, output
+
+
+def test_a_vector_function_written_as_an_array_of_its_elements_has_its_jacobian_and_vjp_checked(tmp_path: Path) -> None:
+    text = ("```python\nimport jax\nimport jax.numpy as jnp\n\ndef f(x):\n    return jnp.array([x[0] * x[1], 0.0, jnp.sin(x[1])])\n\n"
+            "def jf_by_hand(x):\n    return jnp.array([[x[1], x[0]], [0, 0], [0, jnp.cos(x[1])]])\n\nx = jnp.array([2.0, 0.0])\n"
+            "print(f\"jacobian: {jax.jacfwd(f)(x)}\")\nprint(f\"by hand: {jf_by_hand(x)}\")\ny, pull = jax.vjp(f, x)\n"
+            "print(f\"vjp: {pull(jnp.array([1.0, 1.0, 1.0]))}\")\n```\n\n"
+            "```\njacobian: [[0. 2.]\n [0. 0.]\n [0. 1.]]\nby hand: [[0. 2.]\n [0. 0.]\n [0. 1.]]\nvjp: (Array([0., 3.], dtype=float32),)\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "vector.md", text)
+    assert code == 0 and "J[x] [0, 2, 0, 0, 0, 1]: holds" in output and "∂/∂x [0, 3]: holds" in output, output
+    assert "value [0, 2, 0, 0, 0, 1]: holds" in output, output  # the Jacobian written by hand, computed at x
+
+
+def test_an_array_of_a_function_s_inputs_is_their_stack_in_a_case_file(tmp_path: Path) -> None:
+    path = tmp_path / "stacked.yaml"
+    path.write_text("name: stacked\nexpr: \"np.array([[1, 2], [x[0] * x[1], 0], [0, x[1] ** 3]]).sum()\"\ninputs:\n  x: tensor([1.0, 2.0])\n"
+                    "expect:\n  grad:\n    x: [2.0, 13.0]\n")  # fmt: skip
+    code, output = cli("run", "--no-color", str(path))
+    assert code == 0 and "1 passed" in output, output
