@@ -44,3 +44,19 @@ def test_an_array_of_a_function_s_inputs_is_their_stack_in_a_case_file(tmp_path:
                     "expect:\n  grad:\n    x: [2.0, 13.0]\n")  # fmt: skip
     code, output = cli("run", "--no-color", str(path))
     assert code == 0 and "1 passed" in output, output
+
+
+def test_a_jax_call_not_read_leaves_its_arguments_known(tmp_path: Path) -> None:
+    text = ("```python\nimport jax\nimport jax.numpy as jnp\nfrom jax.test_util import check_grads\n\ndef f(w):\n    return jnp.sum(w ** 3)\n\n"
+            "w = jnp.array([1.0, 2.0])\ncheck_grads(f, (w,), order=2)\nprint(jax.grad(f)(w))\n```\n\n```\n[ 3. 12.]\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "immutable.md", text)
+    assert code == 0 and "∂/∂w [3, 12]: holds" in output, output  # JAX arrays are immutable: check_grads changed nothing
+
+
+def test_an_assert_that_two_jacobians_agree_is_listed_not_a_broken_case(tmp_path: Path) -> None:
+    text = (
+        "import jax\nimport jax.numpy as jnp\n\ndef f(w):\n    return jnp.sin(w) * 2.0\n\nw = jnp.array([1.0, 2.0])\n"
+        "assert jnp.allclose(jax.jacrev(f)(w), jax.jacfwd(f)(w))\n"
+    )
+    code, output = check(tmp_path, "jacobians.py", text)
+    assert code == 0 and "an assert about a jacobian (gradients only)" in output and "error" not in output, output

@@ -684,7 +684,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             return
         value = self.expression(call)
         own = isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and isinstance(self.names.get(call.func.id), Function)
-        if isinstance(value, Unknown) and isinstance(call, ast.Call) and not own:  # `theta.assign_sub(lr * g)` not followed: theta is unknown
+        immutable = isinstance(call, ast.Call) and (self.path(call.func) or "").startswith("jax.")  # NOTE: no jax function changes its arguments
+        if isinstance(value, Unknown) and isinstance(call, ast.Call) and not own and not immutable:  # `theta.assign_sub(lr * g)` not followed
             self.changed_unread(node, f"a call of {ast.unparse(call.func)[:40]}")  # (the tutorial's own functions: what their body changes)
         if last:
             self.show(value, node, ast.unparse(call))
@@ -910,7 +911,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             return inner if isinstance(inner, (Number, Unknown)) else Other(dotted)
         if dotted.split(".")[0] in _IGNORED_CALLS:
             return Other(dotted)
-        self.changed_unread(node, f"a call of {dotted}")
+        if not dotted.startswith("jax."):  # NOTE: JAX arrays are immutable: no jax function changes what it is handed
+            self.changed_unread(node, f"a call of {dotted}")
         return Unknown(f"a call of {dotted}")
 
     def _List(self, node: ast.List | ast.Tuple) -> Value:
