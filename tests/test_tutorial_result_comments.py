@@ -1,5 +1,6 @@
-"""Results written as comments after the code that shows a gradient (`# 2*x => 4`, `# [4.0, 108.0] (...)`), as guides
-without saved outputs write them, and gradients with respect to a dict of sources (`tape.gradient(z, {'x': x, 'y': y})`)."""
+"""Results written in comments beside or above the code that shows a gradient (`# 2*x => 4`, `# [4.0, 108.0] (...)`,
+`# g = <tf.Tensor: ..., numpy=6.0>`), as guides and blog posts without saved outputs write them; gradients with respect to a
+dict of sources; shapes given as keywords (`tf.ones(shape=(2, 2))`) and tuples handed to methods (`x.reshape((3, 2))`)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,22 @@ def test_gradients_with_respect_to_a_dict_of_sources_are_read_by_key(tmp_path: P
     code, output = check(tmp_path, "dict.py", text)
     assert code == 0 and "∂/∂y 2: holds" in output and "∂/∂x 7: holds" in output, output
     assert "a dict" not in output, output
+
+
+def test_a_comment_above_the_gradient_says_what_it_is(tmp_path: Path) -> None:
+    text = ("import tensorflow as tf\n\nv = tf.Variable(3.0)\nwith tf.GradientTape() as tape:\n    out = v * v * v\n\n"
+            "# g = <tf.Tensor: shape=(), dtype=float32, numpy=27.0>\ng = tape.gradient(out, v)\n# The gradient of out with respect to v is 27\n"
+            "print(g.numpy())\n")  # fmt: skip
+    code, output = check(tmp_path, "above.py", text)
+    assert code == 0 and "line 7 (comment): ∂/∂v 27: holds" in output and "line 9 (comment): ∂/∂v 27: holds" in output, output
+    code, output = check(tmp_path, "above_wrong.py", text.replace("numpy=27.0", "numpy=9.0"))
+    assert code == 1 and "✗ line 7 (comment): ∂/∂v 9: wrong" in output, output
+
+
+def test_shapes_written_as_keywords_and_tuples_handed_to_methods(tmp_path: Path) -> None:
+    text = ("```python\nimport numpy as np\nimport tensorflow as tf\n\nt = tf.ones(shape=(2, 2))\nprint(t)\nx = np.array([[1, 2, 3], [4, 5, 6]])\n"
+            "y = x.reshape((3, 2))\nprint(y)\nz = np.array([1, 2, 3]).reshape(())\nprint(z)\n```\n\n"
+            "```\ntf.Tensor(\n[[1. 1.]\n [1. 1.]], shape=(2, 2), dtype=float32)\narray([[1, 2],\n       [3, 4],\n       [5, 6]])\n1\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "shapes.md", text)
+    assert code == 0 and "value [1, 1, 1, 1]: holds" in output and "value [1, 2, 3, 4, 5, 6]: holds" in output, output
+    assert ".reshape() of these arguments, which the reader cannot evaluate" in output  # numpy itself refuses: listed, no case

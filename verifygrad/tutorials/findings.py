@@ -296,6 +296,15 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
             findings.found.append(_printed_claim(here, printed[0], line, where))
             findings.found[-1].source = "comment"
             continue
+        below = _gradient_below(reading, shown_by_line, line)
+        named = below is not None and re.match(rf"\s*{re.escape(below.label)}\s*=", text)
+        if below is not None and not named and _shown_before(shown_by_line, line) is not None:
+            below = None  # NOTE: a repr right after a print quotes what it printed (below), unless it names what the next line assigns
+        stated = _stated_result(text[named.end() :] if named else text) if below is not None else None
+        if stated is not None:  # `# <tf.Tensor: ..., numpy=6.0>` above `g = tape.gradient(y, x)`
+            findings.found.append(_printed_claim(below, stated, line, where))
+            findings.found[-1].source = "comment"
+            continue
         if _REPR_HINT.search(text):
             shown = _shown_before(shown_by_line, line)
             printed = read_printed(text[_REPR_HINT.search(text).start() :])
@@ -346,6 +355,29 @@ def _about_gradient(text: str, name: str, grad: GradOf) -> str | None:
         return f"{head} = {rest.replace('**', '^')}" if re.fullmatch(names, left.strip(), re.I) else None  # code comments write x**2
     result = _RESULT.fullmatch(text.strip())
     return f"{head} = {result.group(1) or result.group(2)}" if result else None
+
+
+def _gradient_below(reading: Reading, shown_by_line: dict[int, Shown], line: int) -> Shown | None:
+    """The gradient the line below a comment shows (`print(g.numpy())`) or assigns (`g = tape.gradient(y, x)`), or None."""
+    below = shown_by_line.get(line + 1)
+    if below is not None and isinstance(below.value, GradOf):
+        return below
+    if line + 1 in reading.gradients:
+        name, grad = reading.gradients[line + 1]
+        return Shown(grad, line + 1, "", name)
+    return None
+
+
+_REPR_START = re.compile(r"<tf\.Tensor|tf\.Tensor\(|tensor\(|Array\(|array\(|DeviceArray\(")
+
+
+def _stated_result(text: str) -> Printed | None:
+    """What a comment says a value is, where that is all it says: a printed repr (`<tf.Tensor: ..., numpy=6.0>`, after the
+    name it is about) or `... is 5` (`# The gradient of y with respect to x is 5`); None for anything else."""
+    text = text.strip()
+    result = _RESULT.fullmatch(text)
+    printed = read_printed(result.group(1) or result.group(2)) if result else read_printed(text) if _REPR_START.match(text) else []
+    return printed[0] if len(printed) == 1 else None
 
 
 def _shown_before(shown_by_line: dict[int, Shown], line: int) -> Shown | None:

@@ -1014,7 +1014,11 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             else:
                 made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({literal})")
         else:
+            sized = [k.value for k in node.keywords if k.arg in ("shape", "size")]  # tf.ones(shape=(2, 2)), np.zeros(shape=3)
             shaped = self.shape_of(node.args) if short in ("ones", "zeros") and node.args and not node.keywords else None
+            if sized and (short not in ("ones", "zeros") or node.args or self.shape_of(sized) is None):
+                return self.unknown(node, f"{short}() with a shape the reader does not know")
+            shaped = self.shape_of(sized) if sized else shaped
             positional = [*node.args, *(k.value for k in node.keywords if k.arg in _RANGE_KEYWORDS)]
             if short == "linspace" and numpy and len(positional) == 2:
                 positional.append(ast.Constant(50))  # NOTE: numpy's num defaults to 50; torch asks for steps
@@ -1122,18 +1126,26 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         if name.endswith("_"):
             self.changed_unread(node, f"the in-place method .{name}()")
             return self.unknown(node, f"the in-place method .{name}()")
-        arguments = []
+        arguments, written = [], []  # written: a literal tuple or list argument as the code writes it (`x.reshape((3, 2))`)
         for arg in node.args:
-            value = self.expression(arg)
-            arguments += list(value.items) if isinstance(value, Sequence) and value.shape else [value]  # x.reshape(y.shape)
-        operands, parts = _placeholders([owner, *arguments])
+            value = self.expression(arg) if not isinstance(arg, (ast.Tuple, ast.List)) or arg.elts else Sequence((), numbers=True)
+            items = list(value.items) if isinstance(value, Sequence) and value.shape else [value]  # x.reshape(y.shape)
+            arguments += items
+            literal = isinstance(value, Sequence) and value.numbers and _literal_text(arg) is not None or value == Sequence((), numbers=True)
+            written += [arg if literal else None for _ in items]
+        operands, parts = _placeholders([owner, *(Number(0) if literal is not None else value for value, literal in zip(arguments, written))])
+        parts[1:] = [literal if literal is not None else part for part, literal in zip(parts[1:], written)]
+        operands = [operand for operand, literal in zip(operands, [None, *written]) if literal is None]
         for operand in operands[1:]:
             if isinstance(operand, Unknown):
                 return operand
         if name == "dot" and len(operands) == 2 and _matrices(operands):  # NOTE: numpy's a.dot(b) of matrices is a @ b
             return self.combine(ast.BinOp(parts[0], ast.MatMult(), parts[1]), operands, node)
         call = ast.Call(ast.Attribute(parts[0], name, ast.Load()), parts[1:], [k for k in node.keywords if _literal_text(k.value) is not None])
-        return self.combine(call, operands, node)
+        made = self.combine(call, operands, node)
+        if any(written) and isinstance(made, Tensor) and made.kind == CONST and not made.unseeded and constant_array(made.value) is None:
+            return self.unknown(node, f".{name}() of these arguments, which the reader cannot evaluate")  # x.reshape(()) of 3 elements
+        return made
 
     def function(self, node: ast.Call, dotted: str) -> Value:
         arguments = [self.expression(arg) for arg in node.args]
