@@ -57,3 +57,11 @@ def test_shapes_written_as_keywords_and_tuples_handed_to_methods(tmp_path: Path)
     code, output = check(tmp_path, "shapes.md", text)
     assert code == 0 and "value [1, 1, 1, 1]: holds" in output and "value [1, 2, 3, 4, 5, 6]: holds" in output, output
     assert ".reshape() of these arguments, which the reader cannot evaluate" in output  # numpy itself refuses: listed, no case
+
+
+def test_a_differential_above_the_gradient_is_its_formula(tmp_path: Path) -> None:
+    text = "import tensorflow as tf\n\nx = tf.Variable(3.0)\nwith tf.GradientTape() as tape:\n    y = x ** 3\n# dy = 3x**2 * dx\ndy_dx = tape.gradient(y, x)\n"
+    code, output = check(tmp_path, "differential.py", text)
+    assert code == 0 and "line 6 (comment): ∂/∂x formula 3 * (x ** 2): proven" in output, output
+    code, output = check(tmp_path, "differential_wrong.py", text.replace("3x**2", "2x"))
+    assert code == 1 and "✗ line 6 (comment): ∂/∂x formula 2 * x" in output, output

@@ -21,6 +21,7 @@ from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tens
 UNSEEDED = "not checkable: the inputs are random and unseeded"  # tocases checks it after all where no random value reaches the claim
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
 _REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
+_DIFFERENTIAL = re.compile(r"d([A-Za-z_]\w*)\s*=\s*(.+?)\s*\*\s*d([A-Za-z_]\w*)")  # `dy = 2x * dx`: dy/dx = 2x
 _NUMBER = r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
 # A result written after the code that shows a gradient: `# [4.0, 108.0] (4 * x**3 at ...)`, `# 2*x => 4`, `# cos(x) => 1.0`.
 _COMMENTED_RESULT = re.compile(rf"^\s*(\[[-+\d.eE, ]+\])(?=\s|\(|$)|=>\s*(\[[-+\d.eE, ]+\]|{_NUMBER})\.?\s*$")
@@ -286,6 +287,9 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
     """Comments: printed results (`#输出结果:tensor(7.5000)`), `x.grad = 2`, and math (`dz/dx = 2x = 2*3 = 6`)."""
     for line, where, text in reading.comments:
         about = _about_gradient(text, *reading.gradients[line]) if line in reading.gradients else None
+        differential = _DIFFERENTIAL.fullmatch(text.strip())
+        if about is None and differential and line + 1 in reading.gradients:  # `# dy = 2x * dx` above `dy_dx = tape.gradient(y, x)`
+            about = _about_gradient(f"d{differential.group(1)}/d{differential.group(3)} = {differential.group(2)}", *reading.gradients[line + 1])
         if about is not None:  # `dy_dx = g.gradient(y, x)  # y' = 2*x = 6`: what the comment says the gradient is
             findings.math.append((line, where, about, "comment"))
             continue
