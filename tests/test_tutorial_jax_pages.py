@@ -60,3 +60,10 @@ def test_an_assert_that_two_jacobians_agree_is_listed_not_a_broken_case(tmp_path
     )
     code, output = check(tmp_path, "jacobians.py", text)
     assert code == 0 and "an assert about a jacobian (gradients only)" in output and "error" not in output, output
+
+
+def test_torch_tensor_of_computed_values_is_still_refused_where_torch_copies_them(tmp_path: Path) -> None:
+    path = tmp_path / "copied.yaml"
+    path.write_text('name: copied\nexpr: "torch.tensor([x[0] * x[1], x[1]]).sum()"\ninputs:\n  x: tensor([1.0, 2.0])\n')
+    code, output = cli("run", "--no-color", str(path))
+    assert code == 2 and "arguments must be constants" in output, output  # torch.tensor copies: no gradient reaches x through it

@@ -521,7 +521,9 @@ class _Builder:
         return _literal(node)
 
 
-_STACKED_DATA = {"array", "asarray", "tensor", "as_tensor", "constant", "convert_to_tensor"}  # data given to these may be stacked
+# Data of computed values given to these is their stack (jnp.array, autograd's np.array, tf.convert_to_tensor differentiate
+# through it). NOTE: not torch.tensor nor tf.constant: those copy the values into a new tensor the gradient does not reach.
+_STACKED_DATA = {"array", "asarray", "convert_to_tensor"}
 
 
 def _known() -> str:
