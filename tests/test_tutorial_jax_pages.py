@@ -67,3 +67,13 @@ def test_torch_tensor_of_computed_values_is_still_refused_where_torch_copies_the
     path.write_text('name: copied\nexpr: "torch.tensor([x[0] * x[1], x[1]]).sum()"\ninputs:\n  x: tensor([1.0, 2.0])\n')
     code, output = cli("run", "--no-color", str(path))
     assert code == 2 and "arguments must be constants" in output, output  # torch.tensor copies: no gradient reaches x through it
+
+
+def test_a_derivative_written_by_hand_and_named_so_is_checked_against_the_function(tmp_path: Path) -> None:
+    text = ("```python\nimport jax.numpy as jnp\nfrom jax import grad\n\ndef f(x):\n    return jnp.sin(x) * x\n\n"
+            "def grad_f_manual(x):\n    return jnp.cos(x) * x + jnp.sin(x)\n\nprint(f\"manual: {grad_f_manual(1.0):.4f}\")\n```\n\n"
+            "```\nmanual: 1.3818\n```\n")  # fmt: skip  # NOTE: `manual: 1.3818` parses as Python (an annotation): still an output
+    code, output = check(tmp_path, "manual.md", text)
+    assert code == 0 and "grad_f_manual() as the derivative of f(): holds" in output, output
+    code, output = check(tmp_path, "manual_wrong.md", text.replace("jnp.cos(x) * x + jnp.sin(x)", "jnp.cos(x) * x").replace("1.3818", "0.5403"))
+    assert code == 1 and "grad_f_manual() as the derivative of f(): wrong" in output, output

@@ -771,8 +771,10 @@ class FunctionCalls:
 
 def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Function, int | tuple[int, ...]] | None:
     """The function ``name`` says it is the derivative of, and the arguments it differentiates: `df`, `f_prime`, `grad_f`,
-    `f_grad`, `f_derivative` (every argument), `dfdx`/`df_dx` (the argument x); None where no such function takes ``count``."""
+    `f_grad`, `f_derivative` (every argument), `dfdx`/`df_dx` (the argument x), each maybe ending `_manual`, `_analytic`,
+    `_exact`; None where no such function takes ``count``."""
     candidates = []
+    name = re.sub(r"(?<=\w)_(?:manual|manually|analytic|analytical|exact|by_hand|hand|closed_form)$", "", name)  # grad_f_manual: grad_f
     for pattern in (r"^d(\w+)$", r"^(\w+?)_?prime$", r"^grad(?:ient)?_(\w+)$", r"^(\w+?)_grad(?:ient)?$", r"^(\w+?)_derivative$", r"^derivative_(\w+)$"):
         match = re.match(pattern, name)
         if match:

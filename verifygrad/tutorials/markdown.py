@@ -188,7 +188,12 @@ def looks_printed(text: str) -> bool:
         module = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return bool(read_printed(text))
-    return all(isinstance(statement, ast.Expr) and _is_shown_value(statement.value) for statement in module.body)
+    return all(isinstance(statement, ast.Expr) and _is_shown_value(statement.value) or _label_and_value(statement) for statement in module.body)
+
+
+def _label_and_value(statement: ast.stmt) -> bool:
+    """`loss: 0.25` parses as an annotation with no value, which no code writes with a number for its type: a printed line."""
+    return isinstance(statement, ast.AnnAssign) and statement.value is None and _is_shown_value(statement.annotation)
 
 
 _PRETTY_MARKS = re.compile(r"[⋅ℯ⎛⎝⎞⎠─√∂]")
