@@ -77,3 +77,12 @@ def test_a_derivative_written_by_hand_and_named_so_is_checked_against_the_functi
     assert code == 0 and "grad_f_manual() as the derivative of f(): holds" in output, output
     code, output = check(tmp_path, "manual_wrong.md", text.replace("jnp.cos(x) * x + jnp.sin(x)", "jnp.cos(x) * x").replace("1.3818", "0.5403"))
     assert code == 1 and "grad_f_manual() as the derivative of f(): wrong" in output, output
+
+
+def test_stop_gradient_of_the_tutorials_own_function_and_a_comparison_with_it(tmp_path: Path) -> None:
+    code_text = ("import jax\nimport jax.numpy as jnp\nfrom jax import grad\n\nx = jnp.arange(4.0)\ny = lambda x: x * x\n"
+                 "u = jax.lax.stop_gradient(y(x))\nz = lambda x: u * x\nassert jnp.allclose(grad(lambda x: z(x).sum())(x), SIDE)\n")  # fmt: skip
+    code, output = check(tmp_path, "stop.py", code_text.replace("SIDE", "y(x)"))
+    assert code == 0 and "line 9 (assert): ∂/∂x tensor([0.0, 1.0, 4.0, 9.0]): holds" in output, output
+    code, output = check(tmp_path, "stop_wrong.py", code_text.replace("SIDE", "3 * y(x)"))
+    assert code == 1 and "✗ line 9 (assert): ∂/∂x tensor([0.0, 3.0, 12.0, 27.0]): wrong" in output, output

@@ -12,11 +12,11 @@ from verifygrad.language.parse import parse
 from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
-from verifygrad.tutorials.handwritten import HandGradient
+from verifygrad.tutorials.handwritten import HandGradient, known_value
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_chain, render
 from verifygrad.tutorials.printed import Printed, read_printed
-from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
+from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, computed_of, leaves_of, text_of
 
 UNSEEDED = "not checkable: the inputs are random and unseeded"  # tocases checks it after all where no random value reaches the claim
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
@@ -171,11 +171,21 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
             if not _writable(found.formula):  # `d / a` where d = f(a) of the code's own def: not a formula of the case language
                 found.status = "not checked: the other side calls a function of the code's own, which a formula cannot"
             continue  # a formula: checked at the code's inputs, random or not
+        elif (
+            isinstance(other, Tensor) and any(step.defs for step in computed_of([other])) and _values_known(other) is not None
+        ):  # `== y(x)`, y the tutorial's own function
+            found.value_text = _values_known(other)
         else:
             found.status = "not checked: the other side of the assert is not a formula in the inputs or a constant"
             continue
         if found.kind == "grad":
             found.status = random_status(grad.leaf, grad.contributions)
+
+
+def _values_known(tensor: Tensor) -> str | None:
+    """A value the tutorial's own functions computed from constants, written out (`tensor([0.0, 1.0])`); None where unknown."""
+    known = known_value(tensor)
+    return f"tensor({known.tolist()!r})" if known is not None and known.size <= 10_000 and np.all(np.isfinite(known)) else None
 
 
 def _writable(formula: str) -> bool:

@@ -1214,11 +1214,17 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             return Tensor(CONST, line, where, value=text, dtype=dtype, device=device, random=made.random, origin=made)
         return made
 
-    def detached(self, tensor: Tensor, node: ast.AST) -> Tensor:
+    def detached(self, tensor: Tensor, node: ast.AST) -> Tensor | Unknown:
         """detach(), .data, .numpy(): the same values as a constant, no gradient through it."""
         if tensor.kind == CONST:
             return tensor
-        return Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=text_of(tensor), dtype=tensor.dtype,
+        text = text_of(tensor)
+        if any(step.defs for step in computed_of([tensor])) and not tensor.unseeded:  # stop_gradient(y(x)), y the tutorial's own:
+            known = handwritten.known_value(tensor)  # NOTE: a constant cannot call y: its values written out instead
+            if known is None or known.size > FOLD_CHARS or not np.all(np.isfinite(known)):
+                return self.unknown(node, "a value of the tutorial's own function made constant, which the reader cannot evaluate")
+            text = f"tensor({known.tolist()!r})"
+        return Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=text, dtype=tensor.dtype,
                       device=tensor.device, random="unseeded" if tensor.unseeded else tensor.random)  # fmt: skip
 
     def moved(self, tensor: Tensor, device: str) -> Tensor:
