@@ -86,3 +86,14 @@ def test_stop_gradient_of_the_tutorials_own_function_and_a_comparison_with_it(tm
     assert code == 0 and "line 9 (assert): ∂/∂x tensor([0.0, 1.0, 4.0, 9.0]): holds" in output, output
     code, output = check(tmp_path, "stop_wrong.py", code_text.replace("SIDE", "3 * y(x)"))
     assert code == 1 and "✗ line 9 (assert): ∂/∂x tensor([0.0, 3.0, 12.0, 27.0]): wrong" in output, output
+
+
+def test_a_dict_of_parameters_is_differentiated_key_by_key(tmp_path: Path) -> None:
+    text = ("```python\nimport jax\nimport jax.numpy as jnp\n\nx = jnp.array([1.0, 2.0])\n\ndef loss(params):\n"
+            "    return jnp.sum((params['w'] * x + params['b']) ** 2)\n\nparams = {'w': jnp.array([0.5, -1.0]), 'b': jnp.array(0.25)}\n"
+            "print(jax.grad(loss)(params))\n```\n\n```\n{'b': Array(GB, dtype=float32), 'w': Array([GW], dtype=float32)}\n```\n")  # fmt: skip
+    # loss = (0.75)^2 + (-1.75)^2: d/dw = 2 * r * x = [1.5, -7], d/db = 2 * (0.75 - 1.75) = -2 (JAX prints a dict's keys sorted)
+    code, output = check(tmp_path, "pytree.md", text.replace("GB", "-2.").replace("GW", " 1.5, -7. "))
+    assert code == 0 and "∂/∂params__w [1.5, -7]: holds" in output and "∂/∂params__b -2: holds" in output, output
+    code, output = check(tmp_path, "pytree_wrong.md", text.replace("GB", "-2.").replace("GW", " 1.5, 7. "))
+    assert code == 1 and "∂/∂params__w [1.5, 7]: wrong" in output, output

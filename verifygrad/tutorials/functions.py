@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from verifygrad.language.bindings import LIKE, canonical, dotted_node, spelling
-from verifygrad.tutorials import autodiff, custom, handwritten
+from verifygrad.tutorials import autodiff, custom, handwritten, pytrees
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import base_name, changed_names
 from verifygrad.tutorials.values import (
@@ -464,6 +464,10 @@ class FunctionCalls:
 
     def transformed(self, transform: Transform, arguments: list, node: ast.AST) -> Any:
         """A transformed function called at a point: a derivation of the quantity, and what the transform returns."""
+        flat = pytrees.flat_call(transform, arguments)  # grad(loss)({'W': W, 'b': b}): one input per key
+        if flat is not None:
+            result = self.transformed(*flat, node)
+            return result if isinstance(result, Unknown) else pytrees.regrouped(result, transform, arguments)
         chain: list[Transform] = []
         inner: Any = transform
         while isinstance(inner, Transform):

@@ -229,6 +229,12 @@ def _is_shown_value(node: ast.expr) -> bool:
         return isinstance(node.value, (int, float))
     if isinstance(node, (ast.List, ast.Tuple)):
         return all(_is_shown_value(element) for element in node.elts)
+    if isinstance(node, ast.Dict):  # {'b': Array(-2., dtype=float32), 'w': ...}: a dict of gradients printed
+        return (
+            bool(node.keys)
+            and all(isinstance(key, ast.Constant) and isinstance(key.value, str) for key in node.keys)
+            and all(_is_shown_value(value) for value in node.values)
+        )
     if isinstance(node, ast.Subscript):  # numpy's rows without commas, `[[-0.1]\n [0.2]]`, parse as a list indexed by a list
         return _is_shown_value(node.value) and _is_shown_value(node.slice)
     return isinstance(node, ast.Call) and ast.unparse(node.func) in _REPR_CALLS
