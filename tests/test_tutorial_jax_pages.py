@@ -97,3 +97,11 @@ def test_a_dict_of_parameters_is_differentiated_key_by_key(tmp_path: Path) -> No
     assert code == 0 and "∂/∂params__w [1.5, -7]: holds" in output and "∂/∂params__b -2: holds" in output, output
     code, output = check(tmp_path, "pytree_wrong.md", text.replace("GB", "-2.").replace("GW", " 1.5, 7. "))
     assert code == 1 and "∂/∂params__w [1.5, 7]: wrong" in output, output
+
+
+def test_values_printed_after_code_not_read_are_all_paired_from_the_end(tmp_path: Path) -> None:
+    text = ("```python\nimport jax\nimport jax.numpy as jnp\nimport mystery\n\ndef f(X):\n    return X['x'] ** 2 + 3 * X['y'] + X['z'] ** 3\n\n"
+            "X = {'x': 2.0, 'y': 3.0, 'z': 1.0}\nprint(mystery.version)\nprint(jax.grad(f)(X))\n```\n\n"
+            "```\n<mystery v2>\n{'x': Array(4., dtype=float32), 'y': Array(3., dtype=float32), 'z': Array(3., dtype=float32)}\n```\n")  # fmt: skip
+    code, output = check(tmp_path, "tail.md", text)  # the first print is not read; the three gradients after it all are
+    assert code == 0 and all(f"∂/∂X__{key} {value}: holds" in output for key, value in (("x", 4), ("y", 3), ("z", 3))), output

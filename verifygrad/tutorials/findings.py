@@ -69,9 +69,10 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
         pairs = {}
     if opaque:
         tail = slots[len(slots) - slots[::-1].index(opaque[-1]) :]
+        paired_from_start = len(pairs)  # NOTE: not len(pairs) in the loop, which grows with the values paired from the end
         for back, item in enumerate(reversed(tail)):
             index = len(items) - 1 - back
-            if index < len(pairs) or index in pairs:
+            if index < paired_from_start or index in pairs:
                 break
             pairs[index] = item
     for index, (item, block) in enumerate(items):

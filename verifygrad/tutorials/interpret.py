@@ -731,6 +731,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             value = Other("shape")
         if isinstance(value, Sequence) and value.numbers:
             value = Other("a list")  # NOTE: printed as one list, not item by item
+        if isinstance(value, Sequence) and value.keys and not all(isinstance(item, (Tensor, GradOf)) for item in value.items):
+            value = Unknown("a dict")  # NOTE: how a dict of plain numbers prints is not read: the values around it are not paired past it
         if isinstance(value, Sequence):  # a tuple of gradients prints each in turn
             for index, item in enumerate(value.items):
                 self.show(item, node, f"{label}[{index}]")
@@ -954,9 +956,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         if not keys or None in keys or len(set(keys)) != len(keys):
             return self.unknown(node, "a dict")
         items = tuple(self.expression(value) for value in node.values)
-        if not all(isinstance(item, Tensor) for item in items):
+        if not all(isinstance(item, (Tensor, Number)) for item in items):
             return next((item for item in items if isinstance(item, Unknown)), None) or self.unknown(node, "a dict of values that are not tensors")
-        return Sequence(items, keys=keys)
+        return Sequence(items, keys=keys)  # {'x': 2.0, 'y': 3.0}: numbers a transform differentiates at
 
     def _JoinedStr(self, node: ast.JoinedStr) -> Value:
         return Other("a string")
