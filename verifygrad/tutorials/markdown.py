@@ -188,7 +188,12 @@ def looks_printed(text: str) -> bool:
         module = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return bool(read_printed(text))
-    return all(isinstance(statement, ast.Expr) and _is_shown_value(statement.value) for statement in module.body)
+    return all(isinstance(statement, ast.Expr) and _is_shown_value(statement.value) or _label_and_value(statement) for statement in module.body)
+
+
+def _label_and_value(statement: ast.stmt) -> bool:
+    """`loss: 0.25` parses as an annotation with no value, which no code writes with a number for its type: a printed line."""
+    return isinstance(statement, ast.AnnAssign) and statement.value is None and _is_shown_value(statement.annotation)
 
 
 _PRETTY_MARKS = re.compile(r"[⋅ℯ⎛⎝⎞⎠─√∂]")
@@ -224,6 +229,12 @@ def _is_shown_value(node: ast.expr) -> bool:
         return isinstance(node.value, (int, float))
     if isinstance(node, (ast.List, ast.Tuple)):
         return all(_is_shown_value(element) for element in node.elts)
+    if isinstance(node, ast.Dict):  # {'b': Array(-2., dtype=float32), 'w': ...}: a dict of gradients printed
+        return (
+            bool(node.keys)
+            and all(isinstance(key, ast.Constant) and isinstance(key.value, str) for key in node.keys)
+            and all(_is_shown_value(value) for value in node.values)
+        )
     if isinstance(node, ast.Subscript):  # numpy's rows without commas, `[[-0.1]\n [0.2]]`, parse as a list indexed by a list
         return _is_shown_value(node.value) and _is_shown_value(node.slice)
     return isinstance(node, ast.Call) and ast.unparse(node.func) in _REPR_CALLS

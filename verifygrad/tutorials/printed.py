@@ -28,7 +28,7 @@ _TF_SCALAR = re.compile(rf"<tf\.(?:Tensor|Variable)\b[^<>]*?numpy=({_NUMBER})>")
 # Reprs that print each element in its own shortest form (numpy's `maxprec`), not all with the same decimals as torch
 _SHORTEST = {"array", "Array", "DeviceArray", "Tensor", "list", "float64", "float32", "float16"}
 # A label written before one number on its line (`dy/dx = 6.0`, `grad: 0.25`): letters first, no brackets (log lines)
-_LABELLED = re.compile(rf"^\s*[A-Za-z_∂][^=:\[\]()<>]{{0,60}}?\s*[=:]\s*({_NUMBER})\s*$")
+_LABELLED = re.compile(rf"^\s*[A-Za-z_∂](?:[^=:\[\]()<>]|\([^=:\[\]()<>]{{0,20}}\)){{0,60}}?\s*[=:]\s*({_NUMBER})\s*$")  # `f'(1): 9.38`
 _LIST_START = re.compile(r"^\s*\[\s*[\[\d\-+.]")
 _TUPLE = re.compile(rf"^\s*\(((?:\s*(?:{_NUMBER})\s*,)+\s*(?:{_NUMBER})?\s*)\)\s*$")  # (24.0, 10.0), (0.5,)
 
@@ -132,12 +132,13 @@ def read_printed(text: str) -> list[Printed]:
     return found
 
 
-_LABEL = re.compile(r"^\s*[A-Za-z_][\w'.\- ]*?(\s*[:=])?\s+(?=[\[\-+\d.])")
+_LABEL = re.compile(r"^\s*[A-Za-z_](?:[\w'.\- ]|\([\w'.\-, ]{0,20}\))*?(\s*[:=])?\s+(?=[\[\-+\d.])")  # `auto f'(1): [4. 3.]`
 
 
 def _labelled(line: str, index: int, starts: list[int], closing: dict[int, int], text: str) -> tuple[Printed, int] | None:
     """One value printed after a label, and the line after it: a bracketed array ending its line, or one number after
-    `:` or `=`. NOTE: a bare number after a label without them is not read (`print("Using 3 layers")` prints no value)."""
+    `:` or `=`, or a float ending the line after a label (`print('b_grad', g)`). NOTE: a whole number after a label without
+    `:` or `=` is not read (`Epoch 3`), nor a number with words after it (`print("Using 3 layers")` prints no value)."""
     label = _LABEL.match(line)
     if label is None:
         return None
@@ -150,8 +151,8 @@ def _labelled(line: str, index: int, starts: list[int], closing: dict[int, int],
             return None
         item = _from_data(text[begin : end + 1], index, text[begin : end + 1], shortest=True)
         return (item, row + 1) if item is not None else None
-    if label.group(1) and len(rest.split()) == 1 and _number_row(rest):
-        return _python_numbers([rest.strip()], index)[0], index + 1
+    if len(rest.split()) == 1 and _number_row(rest) and (label.group(1) or re.search(r"[.eE]", rest)):
+        return _python_numbers([rest.strip()], index)[0], index + 1  # NOTE: without `:` or `=`, only a float (`b_grad -0.29`, not `Epoch 3`)
     return None
 
 

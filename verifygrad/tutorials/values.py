@@ -116,11 +116,12 @@ class Transform:
 
 @dataclass(frozen=True)
 class Sequence:
-    """A tuple or list of values (`tape.gradient(y, [w, b])`, `value_and_grad(f)(x)`, `(xhat, gamma, eps)`, `x.shape`)."""
+    """A tuple, list or dict of values (`tape.gradient(y, [w, b])`, `value_and_grad(f)(x)`, `(xhat, gamma, eps)`, `x.shape`)."""
 
     items: tuple
     shape: bool = False  # a tensor's shape (`N, D = x.shape`): printed, it shows no claim
     numbers: bool = False  # a list of plain numbers (`w = [2, -3, -3]`): printed, one list
+    keys: tuple[str, ...] = ()  # a dict written out with string keys (`{'x': x, 'y': y}`): each item's key, in order
 
 
 @dataclass(frozen=True)
