@@ -292,15 +292,17 @@ class CodeReader(FunctionCalls, LayerObjects):
         sides = [test.left, *test.comparators]
         if ast.unparse(test) in ('__name__ == "__main__"', "__name__ == '__main__'"):
             return True  # a script read as it is run
-        values = []
+        values, computed = [], False
         for side in sides:
             value = self.expression(side) if not isinstance(side, ast.Constant) or type(side.value) in (int, float) else None
-            known = constant_array(value.value) if isinstance(value, Tensor) and value.kind != COMPUTED and not value.unseeded else None
+            known = _known(value) if isinstance(value, Tensor) and not value.unseeded else None
             if known is not None and known.size == 1:  # `if loss < 0.01:` on a tensor of one element the reader knows
-                value = Number(float(known.reshape(())))
+                value, computed = Number(float(known.reshape(()))), computed or value.kind == COMPUTED
             if not isinstance(value, Number):
                 return None
             values.append(value.value)
+        if computed and any(_borderline(a, b) for a, b in zip(values, values[1:])):
+            return None  # NOTE: float32 or the order of a sum may decide a comparison this close either way
         return all(COMPARISONS[type(op)](a, b) for op, a, b in zip(test.ops, values, values[1:]))
 
     def number(self, node: ast.expr) -> float:
@@ -716,8 +718,8 @@ class CodeReader(FunctionCalls, LayerObjects):
     def show_formatted(self, value: Value, node: ast.AST, label: str) -> None:
         """A value formatted into printed text: a tensor is shown; one the reader does not know (the grad of a non-leaf,
         a name not followed) may print numbers, so the values around it are not paired by order past it."""
-        if isinstance(value, (Tensor, GradOf)):
-            self.show(value, node, label)
+        if isinstance(value, (Tensor, GradOf)) or isinstance(value, Number) and value.tensor is not None:
+            self.show(value, node, label)  # a number computed from numbers bound to names: hand-written backprop's
         elif isinstance(value, Unknown) or isinstance(value, Other) and value.what == "grad of a non-leaf":
             line = self.file_line(node.lineno)
             self.reading.shown[-1].append(Shown(Unknown(label), line, self.where(node.lineno), f"line {line}: {label}", opaque=True))
@@ -1252,6 +1254,16 @@ class _Leave(Exception):  # noqa: N818 - control flow, not an error
     def __init__(self, stops: bool):
         super().__init__()
         self.stops = stops
+
+
+def _known(tensor: Tensor) -> np.ndarray | None:
+    """A tensor's value where the reader knows it: a constant, or computed from constants (`loss` of a hand-written loop)."""
+    return constant_array(tensor.value) if tensor.kind != COMPUTED else handwritten.known_value(tensor)
+
+
+def _borderline(a: float, b: float) -> bool:
+    """Whether two numbers compared are too close for a comparison of them to be decided by values computed in float64."""
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
 class _Lost(Exception):  # noqa: N818 - control flow, not an error

@@ -63,7 +63,8 @@ def read_markdown(text: str) -> list[Block]:
             blocks.extend(_fenced(language, code, start + 2 + options, expect_output or printed))
             expect_output = False
         elif token.type == "code_block":  # indented: code, or an output where one is announced or it looks printed
-            kind = OUTPUT if expect_output or looks_printed(token.content) else CODE
+            after_fence = bool(blocks) and blocks[-1].kind == CODE and tokens[index - 2].type == "fence"
+            kind = OUTPUT if expect_output or looks_printed(token.content) or after_fence and _shown(token.content, blocks[-1].text) else CODE
             blocks.append(Block(kind, token.content, start + 1))
             expect_output = False
         elif token.type == "inline":
@@ -193,6 +194,25 @@ def looks_printed(text: str) -> bool:
 
 _PRETTY_MARKS = re.compile(r"[⋅ℯ⎛⎝⎞⎠─√∂]")
 _LABEL = re.compile(r"^[^=]*?(?:\s=\s|:\s)")
+
+
+def _shown(text: str, code: str) -> bool:
+    """Whether an indented block right after fenced code is what it printed (Quarto and knitr write outputs so): text
+    that is not Python (`Epoch: 1, Loss = 4.5000`), labelled numbers (`dw = 8.0000`, valid Python that reassigns nothing
+    a reader would write so), or the formulas SymPy code printed (`2*x`)."""
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    return all(_labelled_number(statement) for statement in module.body) or looks_symbolic(text, code)
+
+
+def _labelled_number(statement: ast.stmt) -> bool:
+    """`dw = 8.0000`, `loss = -0.5`: a name and a literal number, as a print with a label shows one."""
+    value = statement.value if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        value = value.operand
+    return isinstance(value, ast.Constant) and type(value.value) in (int, float) and isinstance(statement.targets[0], ast.Name)
 
 
 def looks_symbolic(text: str, code: str) -> bool:

@@ -263,6 +263,9 @@ def _from_data(data: str, line: int, whole: str, shortest: bool = True) -> Print
     if not tokens or any(t not in "[],..." and not re.fullmatch(_NUMBER, t) for t in tokens):
         return None
     summarised = "..." in tokens
+    numbers = [t for t in tokens if t not in "[],..."]
+    decimals = _decimals(numbers, shortest)
+    rounded = not shortest and decimals is not None  # torch's fixed decimals: every number rounded to them
     position = 0
 
     def parse() -> object:
@@ -278,7 +281,7 @@ def _from_data(data: str, line: int, whole: str, shortest: bool = True) -> Print
                 items.append(parse())
             position += 1
             return items
-        return WrittenFloat(float(token), token)
+        return WrittenFloat(float(token), token, rounded)
 
     try:
         nested = parse()
@@ -287,8 +290,7 @@ def _from_data(data: str, line: int, whole: str, shortest: bool = True) -> Print
         return None
     if values.dtype == object:
         return None
-    numbers = [t for t in tokens if t not in "[],..."]
-    return Printed(values, _decimals(numbers, shortest), line, whole, summarised, written=nested)
+    return Printed(values, decimals, line, whole, summarised, written=nested)
 
 
 def _python_numbers(rows: list[str], line: int) -> list[Printed]:

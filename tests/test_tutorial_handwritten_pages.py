@@ -1,0 +1,91 @@
+"""Hand-written backprop as blog pages show it: torch's rounded reprs, Quarto's indented outputs, loops that stop on a
+value the reader computes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_tutorial_check import cli
+
+TORCH = """```python
+import torch
+a = torch.tensor(-3., requires_grad=True)
+b = torch.tensor(5., requires_grad=True)
+l = torch.sigmoid(a * 3.0 + b) ** 2
+l.backward()
+print(a.grad, b.grad)
+```
+
+```
+{output}
+```
+"""
+
+
+def test_a_torch_repr_states_its_four_decimals_however_few_digits_it_shows(tmp_path: Path) -> None:
+    path = tmp_path / "rounded.md"
+    path.write_text(TORCH.format(output="tensor(0.0019) tensor(0.0006)"))  # the true values: 0.00190611, 0.00063537
+    code, output = cli("check", "--no-color", "-v", str(path))
+    assert code == 0, output
+    assert "∂/∂a 0.0019: holds: within the printed 4 decimals" in output
+
+
+def test_a_wrong_rounded_torch_repr_still_fails(tmp_path: Path) -> None:
+    path = tmp_path / "rounded.md"
+    path.write_text(TORCH.format(output="tensor(0.0014) tensor(0.0006)"))
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 1, output
+    assert "claim grad.a: wrong (a: claimed 0.0014, true 0.00190611; held to the printed 4 decimals" in output
+
+
+QUARTO = """# Gradient descent
+
+``` python
+x = 4.0
+alpha = 0.25
+for i in range(10):
+    loss = x ** 2
+    dloss_dx = 2 * x
+    print(f"dloss_dx = {{dloss_dx:.4f}}")
+    if loss < {stop}:
+        break
+    x = x - alpha * dloss_dx
+```
+
+    dloss_dx = 8.0000
+    dloss_dx = {second}
+    dloss_dx = 2.0000
+"""
+
+
+def quarto(tmp_path: Path, stop: str = "1.5", second: str = "4.0000") -> tuple[int, str]:
+    path = tmp_path / "quarto.md"
+    path.write_text(QUARTO.format(stop=stop, second=second))
+    return cli("check", "--no-color", "-v", str(path))
+
+
+def test_each_pass_of_a_loop_that_stops_on_its_loss_claims_its_own_gradient(tmp_path: Path) -> None:
+    code, output = quarto(tmp_path)  # losses 16, 4, 1: the loop stops at the third pass
+    assert code == 0, output
+    assert "✓ line 16 (printed output): ∂/∂x 4: holds: within the printed 4 decimals" in output
+    assert "✓ line 17 (printed output): ∂/∂x 2: holds: within the printed 4 decimals" in output
+
+
+def test_a_wrong_gradient_printed_in_one_pass_fails_at_its_line(tmp_path: Path) -> None:
+    code, output = quarto(tmp_path, second="5.0000")
+    assert code == 1, output
+    assert "quarto.md:16: FAIL quarto.md:8:loss_x_by_hand_dloss_dx-pass2: claim grad.x: wrong (x: claimed 5.0000, true 4" in output
+    assert "quarto.md:15: FAIL" not in output and "quarto.md:17: FAIL" not in output, output
+
+
+def test_labelled_numbers_indented_after_code_are_its_output_not_code(tmp_path: Path) -> None:
+    # `dloss_dx = 8.0000` is valid Python: read as code it would rebind the gradient to the last pass's loss
+    code, output = quarto(tmp_path)
+    assert "line 15 (code)" not in output and "line 15 (printed output)" in output, output
+
+
+def test_an_indented_block_of_text_after_code_is_its_output(tmp_path: Path) -> None:
+    path = tmp_path / "text.md"
+    path.write_text("``` python\nx = 3.0\nprint(f'Starting with x = {x} and more')\n```\n\n    Starting with x = 3.0 and more\n")
+    code, output = cli("check", "--no-color", "-v", str(path))
+    assert "not valid Python" not in output, output
