@@ -42,6 +42,7 @@ class Found:
     formula: str | None = None
     status: str = ""  # why it is not checked; "" when a case checks it
     label: str = ""  # the code the claim is about (`x.grad`, `v_out`)
+    rtol: float = 0.0  # a worked example's number, computed by hand from rounded ones: how far that rounding may carry it
 
 
 @dataclass
@@ -416,6 +417,7 @@ def prose_functions(block: Block) -> list[tuple[int, str]]:
 
 
 _DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
+_BARE_ENVIRONMENT = re.compile(r"\\begin\{(align\*?|equation\*?|eqnarray\*?|gather\*?|multline\*?)\}")
 
 
 def _math_bodies(text: str) -> list[tuple[int, str]]:
@@ -439,6 +441,14 @@ def _math_bodies(text: str) -> list[tuple[int, str]]:
         if char in "<:":
             position += 1
             continue
+        environment = _BARE_ENVIRONMENT.match(text, position) if text.startswith("\\begin{", position) else None
+        if environment is not None:  # MathJax reads `\\begin{align}...\\end{align}` without dollars too
+            end = text.find(f"\\end{{{environment.group(1)}}}", environment.end())
+            if end >= 0:
+                closed = end + len(environment.group(1)) + 6
+                spans.append((position, text[position:closed]))
+                position = closed
+                continue
         for opening, closing in _DELIMITERS:
             if text.startswith(opening, position) and closing not in unclosed:
                 end = text.find(closing, position + 3)  # a body of one character at least
