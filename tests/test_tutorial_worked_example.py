@@ -114,3 +114,11 @@ def test_labels_accents_and_bare_environments_are_read(tmp_path: Path) -> None:
     code, output = check(tmp_path, page)
     assert code == 0, output
     assert "✓ line 5 (LaTeX): ∂/∂w5 formula h1: proven" in output
+
+
+def test_a_squared_norm_is_read_and_a_plain_one_is_not(tmp_path: Path) -> None:
+    squared = "# Norm\n\n$$\nL = \\|w - 3\\|^2\n$$\n\n$$\n\\frac{\\partial L}{\\partial w} = 2(w - 3)\n$$\n"
+    code, output = check(tmp_path, squared)
+    assert code == 0 and "✓ line 8 (LaTeX): ∂/∂w formula 2 * (w - 3): proven" in output, output
+    code, output = check(tmp_path, squared.replace("\\|^2", "\\|").replace("2(w - 3)", "1"))  # |w - 3| elementwise is not ‖w - 3‖
+    assert code == 5 and "✓" not in output and "✗" not in output, output

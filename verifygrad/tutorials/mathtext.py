@@ -455,11 +455,14 @@ class _Parser:
             if not isinstance(inner, tuple) or inner[0] != "name" or inner[2] is not None:
                 raise MathError(f"{token} over something other than a name")
             return self.name(f"{inner[1]}_{_ACCENTS[token]}")
-        if token in _NORMS:  # `\\|t - o\\|^2`, `\\lVert x \\rVert`: of a number, its absolute value
+        if token in _NORMS:  # `\\|t - o\\|^2`, `\\lVert x \\rVert^2`: a squared norm, the sum of the squares taken elementwise
             self.norms += 1
             node = self.expr()
             self.take(_NORMS[token])
             self.norms -= 1
+            squared = self.peek() == "^" and (self.peek(1) == "2" or self.peek(1) == "{" and self.peek(2) == "2" and self.peek(3) == "}")
+            if not squared:  # NOTE: |v| elementwise would sum to the L1 norm; squared, the sum a derivative is taken of is ‖v‖²
+                raise MathError("a norm that is not squared")
             return ("call", "abs", node)
         if token == "\\max":
             return self.maximum()

@@ -221,7 +221,8 @@ class _Reader:
                     return False  # NOTE: `f(x,y) = -12` after `x = 4, y = -3`: the function's value there, not a new f
                 definition = self._definition(side[1], params, sides[index + 1], line)
                 if (earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node)
-                        and not _same_function(earlier, definition)):  # fmt: skip
+                        and earlier.params == definition.params and not _same_function(earlier, definition)):  # fmt: skip
+                    # NOTE: `L(w, b) = ...` then `L(x) = ...`: a new function of other variables replaces it, nothing to confuse
                     # NOTE: an exercise's `a) f(w) = ...`, `b) f(w) = ...` and then its answers: which f an answer is about is not known
                     why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: which one is meant is not known"
                     definition = Definition(side[1], params, None, line, why)
