@@ -89,3 +89,24 @@ def test_an_indented_block_of_text_after_code_is_its_output(tmp_path: Path) -> N
     path.write_text("``` python\nx = 3.0\nprint(f'Starting with x = {x} and more')\n```\n\n    Starting with x = 3.0 and more\n")
     code, output = cli("check", "--no-color", "-v", str(path))
     assert "not valid Python" not in output, output
+
+
+def test_numbers_a_blog_writes_after_arrows_in_its_code_are_that_codes_output(tmp_path: Path) -> None:
+    path = tmp_path / "arrows.md"
+    path.write_text("```python\ndef dloss(w, x, t):\n    return 2*x*(w*x-t)\n\nprint(dloss(3., 4., 8.))\n>>> 32.0\n"
+                    "print(dloss(1.5, 4., 8.))\n>>> {second}\n```\n")  # fmt: skip
+    path.write_text(path.read_text().replace("{second}", "-16.0"))
+    code, output = cli("check", "--no-color", "-v", str(path))
+    assert code == 0 and "not valid Python" not in output, output
+    assert "✓ line 8 (printed output): value -16: holds" in output
+    path.write_text(path.read_text().replace(">>> -16.0", ">>> -15.0"))
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 1 and "arrows.md:8: FAIL" in output, output
+
+
+def test_a_doctest_session_is_still_read_as_one(tmp_path: Path) -> None:
+    path = tmp_path / "session.md"
+    path.write_text("```python\n>>> import torch\n>>> x = torch.tensor(2.0, requires_grad=True)\n>>> y = x ** 3\n>>> y.backward()\n"
+                    ">>> x.grad\ntensor(12.)\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", "-v", str(path))
+    assert code == 0 and "∂/∂x 12: holds" in output, output

@@ -288,11 +288,36 @@ def _dedent(lines: list[str]) -> str:
     return textwrap.dedent("\n".join(lines)).strip("\n") + "\n"
 
 
+def _arrow_outputs(lines: list[str], line: int) -> list[Block] | None:
+    """Code whose results a blog writes after `>>>` (`h1_in = 6*x1 - 2*x2` then `>>> 16.0`): code and output blocks in
+    turn; None where the block is a session (it starts with the prompt) or a `>>>` line holds anything but numbers."""
+    from verifygrad.tutorials.printed import number_row
+
+    first = next((item.lstrip() for item in lines if item.strip()), "")
+    marked = [item.lstrip()[3:].strip() for item in lines if item.lstrip().startswith(">>>")]
+    if first.startswith(">>>") or not all(number_row(rest) for rest in marked):
+        return None
+    blocks: list[Block] = []
+    start = 0
+    for index in range(len(lines) + 1):
+        kind = OUTPUT if index < len(lines) and lines[index].lstrip().startswith(">>>") else CODE
+        if index == len(lines) or index > start and kind != (OUTPUT if lines[start].lstrip().startswith(">>>") else CODE):
+            run = lines[start:index]
+            if any(item.strip() for item in run):
+                shown = [item.lstrip()[3:].strip() for item in run] if lines[start].lstrip().startswith(">>>") else run
+                blocks.append(Block(OUTPUT if shown is not run else CODE, "\n".join(shown) + "\n", line + start))
+            start = index
+    return blocks
+
+
 def _session_or_code(text: str, line: int) -> list[Block]:
     """A `>>>` session becomes code and output blocks, statement by statement; other text is one code block."""
     lines = newline_split(text)
     if not any(item.lstrip().startswith(">>>") for item in lines):
         return [Block(CODE, text, line)]
+    arrows = _arrow_outputs(lines, line)
+    if arrows is not None:
+        return arrows
     blocks: list[Block] = []
     index = 0
     while index < len(lines):

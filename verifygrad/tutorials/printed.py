@@ -110,9 +110,9 @@ def read_printed(text: str) -> list[Printed]:
             found += _python_numbers([" ".join(re.findall(_NUMBER, numbers.group(1)))], index)
             index += 1
             continue
-        if _number_row(line) or _scale(line) is not None:
+        if number_row(line) or _scale(line) is not None:
             end = index
-            while end < len(lines) and (_number_row(lines[end]) or _scale(lines[end]) is not None):
+            while end < len(lines) and (number_row(lines[end]) or _scale(lines[end]) is not None):
                 end += 1
             size = _OLD_SIZE.match(lines[end]) if end < len(lines) else None
             if size is None and all(_scale(row) is None for row in lines[index:end]):
@@ -150,7 +150,7 @@ def _labelled(line: str, index: int, starts: list[int], closing: dict[int, int],
             return None
         item = _from_data(text[begin : end + 1], index, text[begin : end + 1], shortest=True)
         return (item, row + 1) if item is not None else None
-    if label.group(1) and len(rest.split()) == 1 and _number_row(rest):
+    if label.group(1) and len(rest.split()) == 1 and number_row(rest):
         return _python_numbers([rest.strip()], index)[0], index + 1
     return None
 
@@ -206,7 +206,7 @@ def _skip_spaces(text: str, position: int) -> int:
     return position
 
 
-def _number_row(line: str) -> bool:
+def number_row(line: str) -> bool:
     """A line of numbers separated by spaces (old torch's rows)."""
     pieces = line.split()
     return bool(pieces) and all(_number_end(piece, 0) == len(piece) for piece in pieces)
