@@ -110,3 +110,16 @@ def test_a_doctest_session_is_still_read_as_one(tmp_path: Path) -> None:
                     ">>> x.grad\ntensor(12.)\n```\n")  # fmt: skip
     code, output = cli("check", "--no-color", "-v", str(path))
     assert code == 0 and "∂/∂x 12: holds" in output, output
+
+
+def test_a_long_descent_through_the_tutorials_own_functions_is_followed(tmp_path: Path) -> None:
+    # x = x - lr * df(x) written out pass after pass doubles its text: between passes it is the number it is
+    path = tmp_path / "descent.md"
+    code = "```python\ndef f(x):\n    return x**2\n\ndef df(x):\n    return 2*x\n\nx = 4.0\nfor i in range(30):\n    x = x - 0.1 * df(x)\nprint(df(x))\n```\n"
+    path.write_text(code + "\n```\n0.009903520314283045\n```\n")
+    code_, output = cli("check", "--no-color", "-v", str(path))
+    assert code_ == 0 and "characters long written out" not in output, output
+    assert "✓ line 15 (printed output): value 0.00990352: holds" in output
+    path.write_text(code + "\n```\n0.0099\n```\n")
+    code_, output = cli("check", "--no-color", str(path))
+    assert code_ == 1 and "descent.md:15: FAIL" in output, output

@@ -12,11 +12,11 @@ from verifygrad.language.parse import parse
 from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
-from verifygrad.tutorials.handwritten import HandGradient
+from verifygrad.tutorials.handwritten import HandGradient, known_value
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_chain, render
 from verifygrad.tutorials.printed import Printed, read_printed
-from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
 
 UNSEEDED = "not checkable: the inputs are random and unseeded"  # tocases checks it after all where no random value reaches the claim
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
@@ -214,7 +214,7 @@ def held_claims(findings: Findings, reading: Reading) -> None:
             if hand.why.startswith("several outputs"):
                 _list_unpaired(reading, hand)
             continue
-        values = constant_array(hand.tensor.value)
+        values = constant_array(hand.tensor.value) if hand.tensor.kind != COMPUTED else known_value(hand.tensor)  # `sigmoid(z) * ...` of a def
         if values is None or values.size != 1:
             continue
         reading.derivations.append(hand.derivation)

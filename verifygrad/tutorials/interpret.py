@@ -248,7 +248,9 @@ class CodeReader(FunctionCalls, LayerObjects):
         self.looping += 1
         shown_before = len(self.reading.shown[-1]) if self.reading.shown else 0
         try:
-            for step in steps:
+            for index, step in enumerate(steps):
+                if index:
+                    self.fold_numbers(node)
                 self.aliases.pop(node.target.id, None)
                 self.names[node.target.id] = Number(step)
                 try:
@@ -265,6 +267,19 @@ class CodeReader(FunctionCalls, LayerObjects):
         finally:
             self.looping -= 1
         return True
+
+    def fold_numbers(self, node: ast.For) -> None:
+        """Between a loop's passes: a number the passes computed by calling the tutorial's functions (`x = x - lr *
+        grad_f(x)`), written out past FOLD_CHARS, becomes the number it is. Its text would otherwise double each pass;
+        held as a number it is what the next pass starts from, as in the code."""
+        for name, value in list(self.names.items()):
+            if not isinstance(value, Tensor) or value.kind != COMPUTED or value.size <= FOLD_CHARS:
+                continue
+            if not all(leaf.for_number for leaf in leaves_of(value)):
+                continue  # NOTE: a tensor with a gradient of its own stays one: its backward() goes through every pass
+            known = handwritten.known_value(value)
+            if known is not None and known.size == 1 and np.all(np.isfinite(known)):
+                self.names[name] = self.named_number(Number(float(known.reshape(()))), node)
 
     def if_(self, node: ast.If, last: bool) -> bool:
         """An ``if`` decided by numbers the reader knows (``epoch % 10 == 0``, ``__name__ == "__main__"``): the branch taken
