@@ -123,3 +123,33 @@ def test_a_long_descent_through_the_tutorials_own_functions_is_followed(tmp_path
     path.write_text(code + "\n```\n0.0099\n```\n")
     code_, output = cli("check", "--no-color", str(path))
     assert code_ == 1 and "descent.md:15: FAIL" in output, output
+
+
+SIGMOID = """```python
+import numpy as np
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+x, y = 0.5, 1.0
+w, b = 0.3, 0.1
+for i in range(3):
+    z = w * x + b
+    y_hat = sigmoid(z)
+    loss = 0.5 * (y_hat - y) ** 2
+    dL_dy_hat = {gradient}
+    dy_hat_dz = sigmoid(z) * (1 - sigmoid(z))
+    w = w - 0.1 * dL_dy_hat * dy_hat_dz * x
+```
+"""
+
+
+def test_a_hand_gradient_of_numbers_through_the_tutorials_own_function_is_claimed(tmp_path: Path) -> None:
+    path = tmp_path / "sigmoid.md"
+    path.write_text(SIGMOID.format(gradient="y_hat - y"))
+    code, output = cli("check", "--no-color", "-v", str(path))
+    assert code == 0, output
+    assert "✓ line 13 (code): ∂/∂y_hat dL_dy_hat = -0.43782349911420193: holds" in output
+    path.write_text(SIGMOID.format(gradient="y - y_hat"))
+    code, output = cli("check", "--no-color", str(path))
+    assert code == 1 and "sigmoid.md:13: FAIL" in output, output

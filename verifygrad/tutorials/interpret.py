@@ -536,7 +536,8 @@ class CodeReader(FunctionCalls, LayerObjects):
         earlier = [hand for hand in self.reading.hand_gradients if hand.tensor is value]  # a function's dw, returned and bound again
         if any(hand.derivation is not None for hand in earlier):
             return
-        paired = handwritten.pair(name, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
+        numbers = bool(leaves_of(value)) and all(leaf.for_number for leaf in leaves_of(value))  # `sigmoid(z) * ...` on plain numbers
+        paired = handwritten.pair(name, value, self.names, self.file_line(node.lineno), self.where(node.lineno), held=numbers)
         if paired is not None and (paired.derivation is not None or not earlier):
             self.reading.hand_gradients[:] = [hand for hand in self.reading.hand_gradients if hand not in earlier]
             self.reading.hand_gradients.append(paired)
