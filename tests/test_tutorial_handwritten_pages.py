@@ -153,3 +153,13 @@ def test_a_hand_gradient_of_numbers_through_the_tutorials_own_function_is_claime
     path.write_text(SIGMOID.format(gradient="y - y_hat"))
     code, output = cli("check", "--no-color", str(path))
     assert code == 1 and "sigmoid.md:13: FAIL" in output, output
+
+
+def test_a_hand_gradient_through_the_tutorials_function_is_never_paired_with_a_guessed_output(tmp_path: Path) -> None:
+    # the squared error the page means is computed in code not shown here: e1 is not the loss, and 2 * e1 is not ∂e1/∂y1_out
+    path = tmp_path / "guess.md"
+    path.write_text("```python\nimport numpy as np\n\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\ny1_in = 1.0\n"
+                    "y1_out = sigmoid(y1_in)\ne1 = y1_out - 1.0\ngrad_y1_out = 2 * e1\nprint(grad_y1_out)\n```\n\n"
+                    "```\n-0.5378828427399902\n```\n")  # fmt: skip
+    code, output = cli("check", "--no-color", "-v", str(path))
+    assert code == 0 and "FAIL" not in output and "∂e1/∂y1_out" not in output, output

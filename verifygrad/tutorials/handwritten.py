@@ -73,15 +73,14 @@ def named_derivative(name: str, bound: dict[str, object]) -> tuple[str | None, s
     return None
 
 
-def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: str, returned: bool = False,
-         held: bool = False) -> HandGradient | None:  # fmt: skip
+def pair(name: str, tensor: Tensor, bound: dict[str, object], line: int, where: str, returned: bool = False) -> HandGradient | None:
     """The pairing of a derivative-named tensor with the loss and the tensor its name says, decided from ``bound`` (the names now);
     ``returned``: a gradient a backward function returns for its forward's input (`dbeta = dout.sum(0)` reads no input)."""
     named = named_derivative(name, bound)
     if named is None:
         return None
     loss_name, wrt_name = named
-    return pair_with(name, tensor, bound, (loss_name, wrt_name, bound[wrt_name]), line, where, returned, held)
+    return pair_with(name, tensor, bound, (loss_name, wrt_name, bound[wrt_name]), line, where, returned)
 
 
 def pair_with(name: str, tensor: Tensor, bound: dict[str, object], named: tuple[str | None, str, object], line: int, where: str,

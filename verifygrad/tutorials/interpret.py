@@ -10,7 +10,7 @@ import ast
 import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -536,8 +536,11 @@ class CodeReader(FunctionCalls, LayerObjects):
         earlier = [hand for hand in self.reading.hand_gradients if hand.tensor is value]  # a function's dw, returned and bound again
         if any(hand.derivation is not None for hand in earlier):
             return
-        numbers = bool(leaves_of(value)) and all(leaf.for_number for leaf in leaves_of(value))  # `sigmoid(z) * ...` on plain numbers
-        paired = handwritten.pair(name, value, self.names, self.file_line(node.lineno), self.where(node.lineno), held=numbers)
+        paired = handwritten.pair(name, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
+        if paired is not None and paired.derivation is not None and leaves_of(value) and all(leaf.for_number for leaf in leaves_of(value)):
+            # NOTE: plain numbers through the tutorial's own function (`sigmoid(z) * ...`): the value held is the claim, as of
+            # plain arithmetic; paired only with a loss it names or the one loss in scope, never a guessed final output
+            paired = replace(paired, held=True)
         if paired is not None and (paired.derivation is not None or not earlier):
             self.reading.hand_gradients[:] = [hand for hand in self.reading.hand_gradients if hand not in earlier]
             self.reading.hand_gradients.append(paired)
