@@ -16,7 +16,7 @@ from verifygrad.tutorials.handwritten import HandGradient, known_value
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_chain, render
 from verifygrad.tutorials.printed import Printed, read_printed
-from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, computed_of, leaves_of, text_of
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, computed_of, leaves_of, text_of
 
 UNSEEDED = "not checkable: the inputs are random and unseeded"  # tocases checks it after all where no random value reaches the claim
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
@@ -46,6 +46,7 @@ class Found:
     formula: str | None = None
     status: str = ""  # why it is not checked; "" when a case checks it
     label: str = ""  # the code the claim is about (`x.grad`, `v_out`)
+    rtol: float = 0.0  # a worked example's number, computed by hand from rounded ones: how far that rounding may carry it
 
 
 @dataclass
@@ -229,7 +230,7 @@ def held_claims(findings: Findings, reading: Reading) -> None:
             if hand.why.startswith("several outputs"):
                 _list_unpaired(reading, hand)
             continue
-        values = constant_array(hand.tensor.value)
+        values = constant_array(hand.tensor.value) if hand.tensor.kind != COMPUTED else known_value(hand.tensor)  # `sigmoid(z) * ...` of a def
         if values is None or values.size != 1:
             continue
         reading.derivations.append(hand.derivation)
@@ -474,6 +475,7 @@ def prose_functions(block: Block) -> list[tuple[int, str]]:
 
 
 _DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
+_BARE_ENVIRONMENT = re.compile(r"\\begin\{(align\*?|equation\*?|eqnarray\*?|gather\*?|multline\*?)\}")
 
 
 def _math_bodies(text: str) -> list[tuple[int, str]]:
@@ -497,6 +499,14 @@ def _math_bodies(text: str) -> list[tuple[int, str]]:
         if char in "<:":
             position += 1
             continue
+        environment = _BARE_ENVIRONMENT.match(text, position) if text.startswith("\\begin{", position) else None
+        if environment is not None:  # MathJax reads `\\begin{align}...\\end{align}` without dollars too
+            end = text.find(f"\\end{{{environment.group(1)}}}", environment.end())
+            if end >= 0:
+                closed = end + len(environment.group(1)) + 6
+                spans.append((position, text[position:closed]))
+                position = closed
+                continue
         for opening, closing in _DELIMITERS:
             if text.startswith(opening, position) and closing not in unclosed:
                 end = text.find(closing, position + 3)  # a body of one character at least

@@ -367,7 +367,8 @@ class FunctionCalls:
     def stand_in(self, value: Any, parameter: str, node: ast.AST) -> Any:
         """A constant argument as an input of the case (its value shown for a value claim): a leaf no backward() reaches."""
         if isinstance(value, Number):
-            return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=f"tensor({float(value.value)!r})")
+            return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=f"tensor({float(value.value)!r})",
+                          for_number=True)  # fmt: skip
         if isinstance(value, Tensor) and value.kind in (CONST, LEAF):
             return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=value.value, dtype=value.dtype,
                           device=value.device, random=value.random, stands_for=value)  # fmt: skip

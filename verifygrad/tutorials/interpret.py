@@ -10,7 +10,7 @@ import ast
 import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -249,7 +249,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         self.looping += 1
         shown_before = len(self.reading.shown[-1]) if self.reading.shown else 0
         try:
-            for step in steps:
+            for index, step in enumerate(steps):
+                if index:
+                    self.fold_numbers(node)
                 self.aliases.pop(node.target.id, None)
                 self.names[node.target.id] = Number(step)
                 try:
@@ -266,6 +268,19 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         finally:
             self.looping -= 1
         return True
+
+    def fold_numbers(self, node: ast.For) -> None:
+        """Between a loop's passes: a number the passes computed by calling the tutorial's functions (`x = x - lr *
+        grad_f(x)`), written out past FOLD_CHARS, becomes the number it is. Its text would otherwise double each pass;
+        held as a number it is what the next pass starts from, as in the code."""
+        for name, value in list(self.names.items()):
+            if not isinstance(value, Tensor) or value.kind != COMPUTED or value.size <= FOLD_CHARS:
+                continue
+            if not all(leaf.for_number for leaf in leaves_of(value)):
+                continue  # NOTE: a tensor with a gradient of its own stays one: its backward() goes through every pass
+            known = handwritten.known_value(value)
+            if known is not None and known.size == 1 and np.all(np.isfinite(known)):
+                self.names[name] = self.named_number(Number(float(known.reshape(()))), node)
 
     def if_(self, node: ast.If, last: bool) -> bool:
         """An ``if`` decided by numbers the reader knows (``epoch % 10 == 0``, ``__name__ == "__main__"``): the branch taken
@@ -293,15 +308,17 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         sides = [test.left, *test.comparators]
         if ast.unparse(test) in ('__name__ == "__main__"', "__name__ == '__main__'"):
             return True  # a script read as it is run
-        values = []
+        values, computed = [], False
         for side in sides:
             value = self.expression(side) if not isinstance(side, ast.Constant) or type(side.value) in (int, float) else None
-            known = constant_array(value.value) if isinstance(value, Tensor) and value.kind != COMPUTED and not value.unseeded else None
+            known = _known(value) if isinstance(value, Tensor) and not value.unseeded else None
             if known is not None and known.size == 1:  # `if loss < 0.01:` on a tensor of one element the reader knows
-                value = Number(float(known.reshape(())))
+                value, computed = Number(float(known.reshape(()))), computed or value.kind == COMPUTED
             if not isinstance(value, Number):
                 return None
             values.append(value.value)
+        if computed and any(_borderline(a, b) for a, b in zip(values, values[1:])):
+            return None  # NOTE: float32 or the order of a sum may decide a comparison this close either way
         return all(COMPARISONS[type(op)](a, b) for op, a, b in zip(test.ops, values, values[1:]))
 
     def number(self, node: ast.expr) -> float:
@@ -521,6 +538,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         if any(hand.derivation is not None for hand in earlier):
             return
         paired = handwritten.pair(name, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
+        if paired is not None and paired.derivation is not None and leaves_of(value) and all(leaf.for_number for leaf in leaves_of(value)):
+            # NOTE: plain numbers through the tutorial's own function (`sigmoid(z) * ...`): the value held is the claim, as of
+            # plain arithmetic; paired only with a loss it names or the one loss in scope, never a guessed final output
+            paired = replace(paired, held=True)
         if paired is not None and (paired.derivation is not None or not earlier):
             self.reading.hand_gradients[:] = [hand for hand in self.reading.hand_gradients if hand not in earlier]
             self.reading.hand_gradients.append(paired)
@@ -720,8 +741,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         a name not followed) may print numbers, so the values around it are not paired by order past it."""
         if isinstance(value, Sequence) and not value.shape and value.items and all(isinstance(item, (Tensor, GradOf)) for item in value.items):
             self.show(value, node, label)  # f"{vjp_fn(v)}": a tuple of gradients prints each in turn
-        elif isinstance(value, (Tensor, GradOf)) or isinstance(value, Number) and isinstance(value.value, float):
-            self.show(value, node, label)  # NOTE: a whole number (`Epoch {i}`) prints as one the output is not read for
+        elif isinstance(value, (Tensor, GradOf)) or isinstance(value, Number) and (isinstance(value.value, float) or value.tensor is not None):
+            # NOTE: a whole number (`Epoch {i}`) prints as one the output is not read for, unless computed from numbers
+            # bound to names (hand-written backprop's)
+            self.show(value, node, label)
         elif isinstance(value, Unknown) or isinstance(value, Other) and value.what == "grad of a non-leaf":
             line = self.file_line(node.lineno)
             self.reading.shown[-1].append(Shown(Unknown(label), line, self.where(node.lineno), f"line {line}: {label}", opaque=True))
@@ -1295,6 +1318,16 @@ class _Leave(Exception):  # noqa: N818 - control flow, not an error
     def __init__(self, stops: bool):
         super().__init__()
         self.stops = stops
+
+
+def _known(tensor: Tensor) -> np.ndarray | None:
+    """A tensor's value where the reader knows it: a constant, or computed from constants (`loss` of a hand-written loop)."""
+    return constant_array(tensor.value) if tensor.kind != COMPUTED else handwritten.known_value(tensor)
+
+
+def _borderline(a: float, b: float) -> bool:
+    """Whether two numbers compared are too close for a comparison of them to be decided by values computed in float64."""
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
 class _Lost(Exception):  # noqa: N818 - control flow, not an error

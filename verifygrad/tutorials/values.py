@@ -35,6 +35,7 @@ class Tensor:
     defs: tuple[str, ...] = ()  # COMPUTED by a call of the tutorial's functions: their definitions, as the program writes them
     origin: Tensor | None = None  # CONST computed from others without gradients (numpy): the computation, for hand-written gradients
     stands_for: Tensor | None = None  # a LEAF put in for a constant a transform differentiates at (grad(f)(x)): that constant
+    for_number: bool = False  # a LEAF put in for a plain number passed to the tutorial's function (no gradient of its own)
     serial: int = field(default_factory=lambda: next(_SERIAL))  # creation order: a program's statements follow it
 
     @property
