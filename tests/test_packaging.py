@@ -54,6 +54,7 @@ def test_readme_links_are_absolute() -> None:
 def test_metadata_torch_extra_license_classifiers_urls() -> None:
     assert not any(dep.startswith("torch") for dep in PYPROJECT["dependencies"])
     assert PYPROJECT["optional-dependencies"]["torch"] == ["torch>=2.0"]
+    assert PYPROJECT["optional-dependencies"]["jax"] == ["jax>=0.4.16"]  # seeded jax.random draws in tutorials
     assert "Framework :: Pytest" in PYPROJECT["classifiers"] and PYPROJECT["keywords"]
     assert {"Homepage", "Source", "Issues"} <= set(PYPROJECT["urls"])
     assert PYPROJECT["license"] == "MIT" and "MIT License" in (REPO / "LICENSE").read_text()

@@ -11,17 +11,22 @@ NUMBER_TEXT = re.compile(r"^\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?
 
 
 class WrittenFloat(float):
-    """A float that keeps the text it was written as: 0.5000 keeps its four decimals."""
+    """A float that keeps the text it was written as: 0.5000 keeps its four decimals.
+
+    ``rounded``: printed by a repr that rounds every number to fixed decimals (torch's `tensor(0.0014)`), so the
+    number states its decimals however few significant digits it shows."""
 
     text: str
+    rounded: bool
 
-    def __new__(cls, value: float, text: str) -> WrittenFloat:
+    def __new__(cls, value: float, text: str, rounded: bool = False) -> WrittenFloat:
         number = super().__new__(cls, value)
         number.text = text
+        number.rounded = rounded
         return number
 
-    def __getnewargs__(self) -> tuple[float, str]:  # pickled to worker processes with its text
-        return float(self), self.text
+    def __getnewargs__(self) -> tuple[float, str, bool]:  # pickled to worker processes with its text
+        return float(self), self.text, self.rounded
 
 
 def portable(text: str) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 
 from verifygrad.language import constants, layers, spellings
 from verifygrad.language.ops import OPS, Shape, ShapeError, fmt
-from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR, NUMPY_PREFIXES
+from verifygrad.language.spellings.compose import METHOD_ONLY, NO_TENSOR
 from verifygrad.language.syntax import NAMED_CONSTANTS, PREFIXES, ExprError, Function, NeedsValues, dims_in_removal_order
 from verifygrad.language.syntax import bool_literal as _bool_literal
 from verifygrad.language.syntax import column as _col
@@ -393,9 +393,9 @@ class _Builder:
             if layer is None:
                 raise ExprError("only named functions can be called (and the layers nn.Upsample, nn.UpsamplingBilinear2d, nn.UpsamplingNearest2d)", col)
             return self.visit_call(layer, depth, part)
+        if name in constants.CONSTRUCTORS and not receiver and self.stacked(name, node) is not None:
+            return self.visit(self.stacked(name, node), depth + 1)
         if name in constants.CONSTRUCTORS and not receiver:
-            if name == "array" and prefix in NUMPY_PREFIXES and node.args and not _is_constant(node.args[0]):
-                return self.stacked(node.args[0], depth, col)
             return self.constructor(name, node, col)
         written = name  # the library's own name for the call, as its engine looks it up
         name = spellings.library_name(name, (self.method_prefix if name in spellings.NUMPY_METHODS else None) if receiver else prefix)
@@ -497,15 +497,6 @@ class _Builder:
             raise ExprError(f"{name}() got an unknown keyword '{sorted(unknown)[0]}'; allowed: {allowed}", col)
         return function.build(self, name, args, keywords, col, dims or [])
 
-    def stacked(self, items: ast.AST, depth: int, col: int) -> int:
-        """np.array([x, y]) of computed values (jnp.array alike): a nested list stacked level by level along a new dim
-        0, each item a tensor (or a number), as numpy and JAX build it and differentiate through it."""
-        if not isinstance(items, (ast.List, ast.Tuple)):
-            return self.visit(items, depth + 1)
-        if not items.elts:
-            raise ExprError("np.array([]) of nothing has no values to differentiate", col)
-        return self.call_function("stack", [self.stacked(item, depth + 1, col) for item in items.elts], {}, col)
-
     def constructor(self, name: str, node: ast.Call, col: int) -> int:
         args = [self.constant_argument(arg) for arg in node.args]
         keywords = {}
@@ -524,12 +515,38 @@ class _Builder:
             raise ExprError(str(err), col) from None
         return self.const(value, col)
 
+    def stacked(self, name: str, node: ast.Call) -> ast.Call | None:
+        """``jnp.array([x[0] + 2 * x[1], x[1] ** 3])``: data written out of expressions in variables is their ``stack``
+        (nested lists, nested stacks); None for constant data, which is a constructor's."""
+        if name not in _STACKED_DATA or len(node.args) != 1 or any(k.arg != "dtype" for k in node.keywords):
+            return None
+        data = node.args[0]
+        if not isinstance(data, (ast.List, ast.Tuple)) or not data.elts or not self.mentions_variable(data):
+            return None
+
+        def stack(items: ast.expr) -> ast.Call:
+            if not self.mentions_variable(items):  # a constant row or number among computed ones (`[[1, 2], [0, x[1]]]`): the constructor's
+                return ast.copy_location(ast.Call(ast.Name(name, ast.Load()), [items], []), items)
+            parts = [stack(item) if isinstance(item, (ast.List, ast.Tuple)) and item.elts or not self.mentions_variable(item) else item
+                     for item in items.elts]  # fmt: skip
+            return ast.copy_location(ast.Call(ast.Name("stack", ast.Load()), [ast.List(parts, ast.Load())], []), items)
+
+        return ast.fix_missing_locations(stack(data))
+
+    def mentions_variable(self, node: ast.AST) -> bool:
+        return any(isinstance(item, ast.Name) and self.variable(item.id) is not None for item in ast.walk(node))
+
     def constant_argument(self, node: ast.AST) -> Any:
         """A constructor's argument: numbers, lists of them, and arithmetic on them (``2*pi``)."""
         for name in ast.walk(node):
             if isinstance(name, ast.Name) and self.variable(name.id) is not None:
                 raise ExprError(f"a constructor's arguments must be constants; '{name.id}' is a variable here", _col(name))
         return _literal(node)
+
+
+# Data of computed values given to these is their stack (jnp.array, autograd's np.array, tf.convert_to_tensor differentiate
+# through it). NOTE: not torch.tensor nor tf.constant: those copy the values into a new tensor the gradient does not reach.
+_STACKED_DATA = {"array", "asarray", "convert_to_tensor"}
 
 
 def _known() -> str:
@@ -567,15 +584,6 @@ def _is_dim_literal(name: str, arg: ast.AST) -> bool:
 def _is_written_out(node: ast.AST) -> bool:
     """A tuple of dims or a bool written positionally: read as written, not as one integer dim."""
     return isinstance(node, ast.Tuple) or (isinstance(node, ast.Constant) and isinstance(node.value, bool))
-
-
-def _is_constant(node: ast.AST) -> bool:
-    """Whether the node is a literal (numbers and lists of them, arithmetic on them): what a constructor takes."""
-    try:
-        _literal(node)
-    except ExprError:
-        return False
-    return True
 
 
 def _is_int(node: ast.AST) -> bool:

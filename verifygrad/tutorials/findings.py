@@ -12,15 +12,19 @@ from verifygrad.language.parse import parse
 from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
-from verifygrad.tutorials.handwritten import HandGradient
+from verifygrad.tutorials.handwritten import HandGradient, known_value
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_chain, render
 from verifygrad.tutorials.printed import Printed, read_printed
-from verifygrad.tutorials.values import CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, leaves_of, text_of
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, computed_of, leaves_of, text_of
 
 UNSEEDED = "not checkable: the inputs are random and unseeded"  # tocases checks it after all where no random value reaches the claim
 _GRAD_COMMENT = re.compile(r"^\s*([A-Za-z_]\w*)\.grad\s*=\s*([-+\d.eE\[\], ]+)\s*$")
 _REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
+_DIFFERENTIAL = re.compile(r"d([A-Za-z_]\w*)\s*=\s*(.+?)\s*\*\s*d([A-Za-z_]\w*)")  # `dy = 2x * dx`: dy/dx = 2x
+_NUMBER = r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
+# A result written after the code that shows a gradient: `# [4.0, 108.0] (4 * x**3 at ...)`, `# 2*x => 4`, `# cos(x) => 1.0`.
+_COMMENTED_RESULT = re.compile(rf"^\s*(\[[-+\d.eE, ]+\])(?=\s|\(|$)|=>\s*(\[[-+\d.eE, ]+\]|{_NUMBER})\.?\s*$")
 
 
 @dataclass
@@ -42,6 +46,7 @@ class Found:
     formula: str | None = None
     status: str = ""  # why it is not checked; "" when a case checks it
     label: str = ""  # the code the claim is about (`x.grad`, `v_out`)
+    rtol: float = 0.0  # a worked example's number, computed by hand from rounded ones: how far that rounding may carry it
 
 
 @dataclass
@@ -65,9 +70,10 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
         pairs = {}
     if opaque:
         tail = slots[len(slots) - slots[::-1].index(opaque[-1]) :]
+        paired_from_start = len(pairs)  # NOTE: not len(pairs) in the loop, which grows with the values paired from the end
         for back, item in enumerate(reversed(tail)):
             index = len(items) - 1 - back
-            if index < len(pairs) or index in pairs:
+            if index < paired_from_start or index in pairs:
                 break
             pairs[index] = item
     for index, (item, block) in enumerate(items):
@@ -153,6 +159,7 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
             found.status = f"not tied: {grad.leaf.name} has no gradient yet"
         elif grad.quantity != "grad":
             found.status = f"not checked: an assert about a {grad.quantity} (gradients only)"
+            continue  # NOTE: kept listed: the random-input status below must not make it a claim with nothing to compare
         elif agreement.right_text is not None:
             found.value_text = f"tensor({agreement.right_text})" if agreement.right_text.startswith("[") else agreement.right_text
         elif isinstance(other, Tensor) and other.kind == CONST and _formula_of_stand_in(other, grad):
@@ -166,11 +173,21 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
             if not _writable(found.formula):  # `d / a` where d = f(a) of the code's own def: not a formula of the case language
                 found.status = "not checked: the other side calls a function of the code's own, which a formula cannot"
             continue  # a formula: checked at the code's inputs, random or not
+        elif (
+            isinstance(other, Tensor) and any(step.defs for step in computed_of([other])) and _values_known(other) is not None
+        ):  # `== y(x)`, y the tutorial's own function
+            found.value_text = _values_known(other)
         else:
             found.status = "not checked: the other side of the assert is not a formula in the inputs or a constant"
             continue
         if found.kind == "grad":
             found.status = random_status(grad.leaf, grad.contributions)
+
+
+def _values_known(tensor: Tensor) -> str | None:
+    """A value the tutorial's own functions computed from constants, written out (`tensor([0.0, 1.0])`); None where unknown."""
+    known = known_value(tensor)
+    return f"tensor({known.tolist()!r})" if known is not None and known.size <= 10_000 and np.all(np.isfinite(known)) else None
 
 
 def _writable(formula: str) -> bool:
@@ -213,7 +230,7 @@ def held_claims(findings: Findings, reading: Reading) -> None:
             if hand.why.startswith("several outputs"):
                 _list_unpaired(reading, hand)
             continue
-        values = constant_array(hand.tensor.value)
+        values = constant_array(hand.tensor.value) if hand.tensor.kind != COMPUTED else known_value(hand.tensor)  # `sigmoid(z) * ...` of a def
         if values is None or values.size != 1:
             continue
         reading.derivations.append(hand.derivation)
@@ -282,8 +299,27 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
     """Comments: printed results (`#输出结果:tensor(7.5000)`), `x.grad = 2`, and math (`dz/dx = 2x = 2*3 = 6`)."""
     for line, where, text in reading.comments:
         about = _about_gradient(text, *reading.gradients[line]) if line in reading.gradients else None
+        differential = _DIFFERENTIAL.fullmatch(text.strip())
+        if about is None and differential and line + 1 in reading.gradients:  # `# dy = 2x * dx` above `dy_dx = tape.gradient(y, x)`
+            about = _about_gradient(f"d{differential.group(1)}/d{differential.group(3)} = {differential.group(2)}", *reading.gradients[line + 1])
         if about is not None:  # `dy_dx = g.gradient(y, x)  # y' = 2*x = 6`: what the comment says the gradient is
             findings.math.append((line, where, about, "comment"))
+            continue
+        result = _COMMENTED_RESULT.search(text)
+        here = shown_by_line.get(line)  # NOTE: only a gradient shown on the comment's own line: the comment is about it
+        printed = read_printed(result.group(1) or result.group(2)) if result and here is not None and isinstance(here.value, GradOf) else []
+        if printed:
+            findings.found.append(_printed_claim(here, printed[0], line, where))
+            findings.found[-1].source = "comment"
+            continue
+        below = _gradient_below(reading, shown_by_line, line)
+        named = below is not None and re.match(rf"\s*{re.escape(below.label)}\s*=", text)
+        if below is not None and not named and _shown_before(shown_by_line, line) is not None:
+            below = None  # NOTE: a repr right after a print quotes what it printed (below), unless it names what the next line assigns
+        stated = _stated_result(text[named.end() :] if named else text) if below is not None else None
+        if stated is not None:  # `# <tf.Tensor: ..., numpy=6.0>` above `g = tape.gradient(y, x)`
+            findings.found.append(_printed_claim(below, stated, line, where))
+            findings.found[-1].source = "comment"
             continue
         if _REPR_HINT.search(text):
             shown = _shown_before(shown_by_line, line)
@@ -335,6 +371,29 @@ def _about_gradient(text: str, name: str, grad: GradOf) -> str | None:
         return f"{head} = {rest.replace('**', '^')}" if re.fullmatch(names, left.strip(), re.I) else None  # code comments write x**2
     result = _RESULT.fullmatch(text.strip())
     return f"{head} = {result.group(1) or result.group(2)}" if result else None
+
+
+def _gradient_below(reading: Reading, shown_by_line: dict[int, Shown], line: int) -> Shown | None:
+    """The gradient the line below a comment shows (`print(g.numpy())`) or assigns (`g = tape.gradient(y, x)`), or None."""
+    below = shown_by_line.get(line + 1)
+    if below is not None and isinstance(below.value, GradOf):
+        return below
+    if line + 1 in reading.gradients:
+        name, grad = reading.gradients[line + 1]
+        return Shown(grad, line + 1, "", name)
+    return None
+
+
+_REPR_START = re.compile(r"<tf\.Tensor|tf\.Tensor\(|tensor\(|Array\(|array\(|DeviceArray\(")
+
+
+def _stated_result(text: str) -> Printed | None:
+    """What a comment says a value is, where that is all it says: a printed repr (`<tf.Tensor: ..., numpy=6.0>`, after the
+    name it is about) or `... is 5` (`# The gradient of y with respect to x is 5`); None for anything else."""
+    text = text.strip()
+    result = _RESULT.fullmatch(text)
+    printed = read_printed(result.group(1) or result.group(2)) if result else read_printed(text) if _REPR_START.match(text) else []
+    return printed[0] if len(printed) == 1 else None
 
 
 def _shown_before(shown_by_line: dict[int, Shown], line: int) -> Shown | None:
@@ -416,6 +475,7 @@ def prose_functions(block: Block) -> list[tuple[int, str]]:
 
 
 _DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"))
+_BARE_ENVIRONMENT = re.compile(r"\\begin\{(align\*?|equation\*?|eqnarray\*?|gather\*?|multline\*?)\}")
 
 
 def _math_bodies(text: str) -> list[tuple[int, str]]:
@@ -439,6 +499,14 @@ def _math_bodies(text: str) -> list[tuple[int, str]]:
         if char in "<:":
             position += 1
             continue
+        environment = _BARE_ENVIRONMENT.match(text, position) if text.startswith("\\begin{", position) else None
+        if environment is not None:  # MathJax reads `\\begin{align}...\\end{align}` without dollars too
+            end = text.find(f"\\end{{{environment.group(1)}}}", environment.end())
+            if end >= 0:
+                closed = end + len(environment.group(1)) + 6
+                spans.append((position, text[position:closed]))
+                position = closed
+                continue
         for opening, closing in _DELIMITERS:
             if text.startswith(opening, position) and closing not in unclosed:
                 end = text.find(closing, position + 3)  # a body of one character at least

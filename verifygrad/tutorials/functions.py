@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from verifygrad.language.bindings import LIKE, canonical, dotted_node, spelling
-from verifygrad.tutorials import autodiff, custom, handwritten
+from verifygrad.tutorials import autodiff, custom, handwritten, pytrees
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import base_name, changed_names
 from verifygrad.tutorials.values import (
@@ -367,7 +367,8 @@ class FunctionCalls:
     def stand_in(self, value: Any, parameter: str, node: ast.AST) -> Any:
         """A constant argument as an input of the case (its value shown for a value claim): a leaf no backward() reaches."""
         if isinstance(value, Number):
-            return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=f"tensor({float(value.value)!r})")
+            return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=f"tensor({float(value.value)!r})",
+                          for_number=True)  # fmt: skip
         if isinstance(value, Tensor) and value.kind in (CONST, LEAF):
             return Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=parameter, value=value.value, dtype=value.dtype,
                           device=value.device, random=value.random, stands_for=value)  # fmt: skip
@@ -464,6 +465,10 @@ class FunctionCalls:
 
     def transformed(self, transform: Transform, arguments: list, node: ast.AST) -> Any:
         """A transformed function called at a point: a derivation of the quantity, and what the transform returns."""
+        flat = pytrees.flat_call(transform, arguments)  # grad(loss)({'W': W, 'b': b}): one input per key
+        if flat is not None:
+            result = self.transformed(*flat, node)
+            return result if isinstance(result, Unknown) else pytrees.regrouped(result, transform, arguments)
         chain: list[Transform] = []
         inner: Any = transform
         while isinstance(inner, Transform):
@@ -597,7 +602,7 @@ class FunctionCalls:
         derivation = Derivation(target, label, handed, self.file_line(node.lineno), self.where(node.lineno), leaves=reached, quantity=quantity)
         self.reading.derivations.append(derivation)
         grads = tuple(GradOf(item, (derivation,), quantity) if any(item is leaf for leaf in reached) else Other("None") for item in items)
-        return grads[0] if not isinstance(sources, Sequence) else Sequence(grads)
+        return grads[0] if not isinstance(sources, Sequence) else Sequence(grads, keys=sources.keys)  # a dict of sources: a dict of gradients
 
     def second_order(self, first: GradOf, items: list, node: ast.AST) -> Any:
         """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one element)."""
@@ -771,8 +776,10 @@ class FunctionCalls:
 
 def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Function, int | tuple[int, ...]] | None:
     """The function ``name`` says it is the derivative of, and the arguments it differentiates: `df`, `f_prime`, `grad_f`,
-    `f_grad`, `f_derivative` (every argument), `dfdx`/`df_dx` (the argument x); None where no such function takes ``count``."""
+    `f_grad`, `f_derivative` (every argument), `dfdx`/`df_dx` (the argument x), each maybe ending `_manual`, `_analytic`,
+    `_exact`; None where no such function takes ``count``."""
     candidates = []
+    name = re.sub(r"(?<=\w)_(?:manual|manually|analytic|analytical|exact|by_hand|hand|closed_form)$", "", name)  # grad_f_manual: grad_f
     for pattern in (r"^d(\w+)$", r"^(\w+?)_?prime$", r"^grad(?:ient)?_(\w+)$", r"^(\w+?)_grad(?:ient)?$", r"^(\w+?)_derivative$", r"^derivative_(\w+)$"):
         match = re.match(pattern, name)
         if match:

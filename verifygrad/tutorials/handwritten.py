@@ -92,7 +92,7 @@ def pair_with(name: str, tensor: Tensor, bound: dict[str, object], named: tuple[
     if not isinstance(wrt, Tensor):
         return _why(unpaired, f"{wrt_name} is not a tensor the reader followed")
     candidates = [loss_name] if loss_name else [n for n in LOSS_NAMES if isinstance(bound.get(n), Tensor) and n != name]
-    leaf = Tensor(LEAF, wrt.line, wrt.where, name=re.sub(r"\W+", "_", wrt_name).strip("_"), value=wrt.value if wrt.kind != COMPUTED else text_of(wrt),
+    leaf = Tensor(LEAF, wrt.line, wrt.where, name=re.sub(r"\W+", "_", wrt_name).strip("_"), value=_value_text(wrt),
                   dtype=wrt.dtype, device=wrt.device, random="unseeded" if wrt.unseeded else wrt.random)  # fmt: skip
     functions = {n: as_function_of(bound[n], wrt, leaf) for n in candidates if isinstance(bound.get(n), Tensor) and n != wrt_name}
     depending = {n: output for n, output in functions.items() if output[0] is not bound[n]}
@@ -170,6 +170,18 @@ def as_function_of(output: Tensor, wrt: Tensor, leaf: Tensor) -> tuple[Tensor, s
         rebuilt[id(tensor)] = Tensor(COMPUTED, steps.line, steps.where, tree=steps.tree, refs=refs, dtype=steps.dtype, device=steps.device,
                                      bound=tensor.bound, defs=steps.defs, size=steps.size)  # fmt: skip
     return rebuilt[id(output)], {key for key, tensor in rebuilt.items() if tensor is leaf or tensor.kind == COMPUTED and key != id(tensor)}
+
+
+def _value_text(tensor: Tensor) -> str:
+    """A tensor's value as constant text: computed through the tutorial's functions (`sigmoid(z)` of its own def), the
+    values themselves, as the text of the call names a function only the program of the case would define."""
+    if tensor.kind != COMPUTED:
+        return tensor.value
+    if any(step.defs for step in computed_of([tensor])):
+        known = known_value(tensor)
+        if known is not None and np.all(np.isfinite(known)):
+            return f"tensor({known.tolist()!r})"
+    return text_of(tensor)
 
 
 def known_value(tensor: Tensor) -> np.ndarray | None:

@@ -10,7 +10,7 @@ import ast
 import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
+from verifygrad.tutorials.jaxrandom import JaxRandom
 from verifygrad.tutorials.objects import LayerObjects
 from verifygrad.tutorials.values import (
     COMPUTED,
@@ -117,7 +118,7 @@ class Agreement:
     shown: bool = False  # a comparison shown as a cell's value, not asserted: an output showing False withdraws it
 
 
-class CodeReader(FunctionCalls, LayerObjects):
+class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
     """Reads code blocks one after another into a single namespace."""
 
     def __init__(self) -> None:
@@ -248,7 +249,9 @@ class CodeReader(FunctionCalls, LayerObjects):
         self.looping += 1
         shown_before = len(self.reading.shown[-1]) if self.reading.shown else 0
         try:
-            for step in steps:
+            for index, step in enumerate(steps):
+                if index:
+                    self.fold_numbers(node)
                 self.aliases.pop(node.target.id, None)
                 self.names[node.target.id] = Number(step)
                 try:
@@ -265,6 +268,19 @@ class CodeReader(FunctionCalls, LayerObjects):
         finally:
             self.looping -= 1
         return True
+
+    def fold_numbers(self, node: ast.For) -> None:
+        """Between a loop's passes: a number the passes computed by calling the tutorial's functions (`x = x - lr *
+        grad_f(x)`), written out past FOLD_CHARS, becomes the number it is. Its text would otherwise double each pass;
+        held as a number it is what the next pass starts from, as in the code."""
+        for name, value in list(self.names.items()):
+            if not isinstance(value, Tensor) or value.kind != COMPUTED or value.size <= FOLD_CHARS:
+                continue
+            if not all(leaf.for_number for leaf in leaves_of(value)):
+                continue  # NOTE: a tensor with a gradient of its own stays one: its backward() goes through every pass
+            known = handwritten.known_value(value)
+            if known is not None and known.size == 1 and np.all(np.isfinite(known)):
+                self.names[name] = self.named_number(Number(float(known.reshape(()))), node)
 
     def if_(self, node: ast.If, last: bool) -> bool:
         """An ``if`` decided by numbers the reader knows (``epoch % 10 == 0``, ``__name__ == "__main__"``): the branch taken
@@ -292,15 +308,17 @@ class CodeReader(FunctionCalls, LayerObjects):
         sides = [test.left, *test.comparators]
         if ast.unparse(test) in ('__name__ == "__main__"', "__name__ == '__main__'"):
             return True  # a script read as it is run
-        values = []
+        values, computed = [], False
         for side in sides:
             value = self.expression(side) if not isinstance(side, ast.Constant) or type(side.value) in (int, float) else None
-            known = constant_array(value.value) if isinstance(value, Tensor) and value.kind != COMPUTED and not value.unseeded else None
+            known = _known(value) if isinstance(value, Tensor) and not value.unseeded else None
             if known is not None and known.size == 1:  # `if loss < 0.01:` on a tensor of one element the reader knows
-                value = Number(float(known.reshape(())))
+                value, computed = Number(float(known.reshape(()))), computed or value.kind == COMPUTED
             if not isinstance(value, Number):
                 return None
             values.append(value.value)
+        if computed and any(_borderline(a, b) for a, b in zip(values, values[1:])):
+            return None  # NOTE: float32 or the order of a sum may decide a comparison this close either way
         return all(COMPARISONS[type(op)](a, b) for op, a, b in zip(test.ops, values, values[1:]))
 
     def number(self, node: ast.expr) -> float:
@@ -520,6 +538,10 @@ class CodeReader(FunctionCalls, LayerObjects):
         if any(hand.derivation is not None for hand in earlier):
             return
         paired = handwritten.pair(name, value, self.names, self.file_line(node.lineno), self.where(node.lineno))
+        if paired is not None and paired.derivation is not None and leaves_of(value) and all(leaf.for_number for leaf in leaves_of(value)):
+            # NOTE: plain numbers through the tutorial's own function (`sigmoid(z) * ...`): the value held is the claim, as of
+            # plain arithmetic; paired only with a loss it names or the one loss in scope, never a guessed final output
+            paired = replace(paired, held=True)
         if paired is not None and (paired.derivation is not None or not earlier):
             self.reading.hand_gradients[:] = [hand for hand in self.reading.hand_gradients if hand not in earlier]
             self.reading.hand_gradients.append(paired)
@@ -683,7 +705,8 @@ class CodeReader(FunctionCalls, LayerObjects):
             return
         value = self.expression(call)
         own = isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and isinstance(self.names.get(call.func.id), Function)
-        if isinstance(value, Unknown) and isinstance(call, ast.Call) and not own:  # `theta.assign_sub(lr * g)` not followed: theta is unknown
+        immutable = isinstance(call, ast.Call) and (self.path(call.func) or "").startswith("jax.")  # NOTE: no jax function changes its arguments
+        if isinstance(value, Unknown) and isinstance(call, ast.Call) and not own and not immutable:  # `theta.assign_sub(lr * g)` not followed
             self.changed_unread(node, f"a call of {ast.unparse(call.func)[:40]}")  # (the tutorial's own functions: what their body changes)
         if last:
             self.show(value, node, ast.unparse(call))
@@ -716,7 +739,11 @@ class CodeReader(FunctionCalls, LayerObjects):
     def show_formatted(self, value: Value, node: ast.AST, label: str) -> None:
         """A value formatted into printed text: a tensor is shown; one the reader does not know (the grad of a non-leaf,
         a name not followed) may print numbers, so the values around it are not paired by order past it."""
-        if isinstance(value, (Tensor, GradOf)):
+        if isinstance(value, Sequence) and not value.shape and value.items and all(isinstance(item, (Tensor, GradOf)) for item in value.items):
+            self.show(value, node, label)  # f"{vjp_fn(v)}": a tuple of gradients prints each in turn
+        elif isinstance(value, (Tensor, GradOf)) or isinstance(value, Number) and (isinstance(value.value, float) or value.tensor is not None):
+            # NOTE: a whole number (`Epoch {i}`) prints as one the output is not read for, unless computed from numbers
+            # bound to names (hand-written backprop's)
             self.show(value, node, label)
         elif isinstance(value, Unknown) or isinstance(value, Other) and value.what == "grad of a non-leaf":
             line = self.file_line(node.lineno)
@@ -727,6 +754,8 @@ class CodeReader(FunctionCalls, LayerObjects):
             value = Other("shape")
         if isinstance(value, Sequence) and value.numbers:
             value = Other("a list")  # NOTE: printed as one list, not item by item
+        if isinstance(value, Sequence) and value.keys and not all(isinstance(item, (Tensor, GradOf)) for item in value.items):
+            value = Unknown("a dict")  # NOTE: how a dict of plain numbers prints is not read: the values around it are not paired past it
         if isinstance(value, Sequence):  # a tuple of gradients prints each in turn
             for index, item in enumerate(value.items):
                 self.show(item, node, f"{label}[{index}]")
@@ -877,6 +906,8 @@ class CodeReader(FunctionCalls, LayerObjects):
             return handled
         dotted = path
         short = dotted.split(".")[-1]
+        if dotted == "jax.config.update":
+            self.jax_config(node)
         if dotted in ("torch.device", "torch.cuda.is_available", "torch.set_printoptions", "torch.set_grad_enabled", "torch.set_default_dtype",
                       "numpy.set_printoptions", "jax.config.update", "paddle.seed", "mindspore.set_context"):  # fmt: skip
             return Other(dotted)  # settings, not values: `.to(device)` is read where it is used
@@ -889,8 +920,8 @@ class CodeReader(FunctionCalls, LayerObjects):
                               "mxnet.gluon", "paddle.nn.Linear", "mindspore.nn")):  # fmt: skip
             self.changed_unread(node, dotted)
             return self.unknown(node, f"{dotted} (models, optimizers and I/O are not read)")
-        if ".random." in dotted and dotted.startswith("jax."):
-            return self.unknown(node, autodiff.SEEDED_JAX)
+        if dotted.startswith("jax.random."):
+            return self.jax_random(dotted, node)
         if dotted in POSITIONAL_KEYWORDS:  # mindspore.ops.binary_cross_entropy_with_logits(x, t, weight, pos_weight)
             spelt, names = POSITIONAL_KEYWORDS[dotted]
             args, keywords = keywords_for(node.args, node.keywords, names)
@@ -905,7 +936,8 @@ class CodeReader(FunctionCalls, LayerObjects):
             return inner if isinstance(inner, (Number, Unknown)) else Other(dotted)
         if dotted.split(".")[0] in _IGNORED_CALLS:
             return Other(dotted)
-        self.changed_unread(node, f"a call of {dotted}")
+        if not dotted.startswith("jax."):  # NOTE: JAX arrays are immutable: no jax function changes what it is handed
+            self.changed_unread(node, f"a call of {dotted}")
         return Unknown(f"a call of {dotted}")
 
     def _List(self, node: ast.List | ast.Tuple) -> Value:
@@ -920,6 +952,8 @@ class CodeReader(FunctionCalls, LayerObjects):
 
     def _Subscript(self, node: ast.Subscript) -> Value:
         owner = self.expression(node.value)
+        if isinstance(owner, Sequence) and isinstance(node.slice, ast.Constant) and node.slice.value in owner.keys:
+            return owner.items[owner.keys.index(node.slice.value)]  # grad['x'] of tape.gradient(z, {'x': x, 'y': y})
         position = node.slice.value if isinstance(node.slice, ast.Constant) and type(node.slice.value) is int else None
         if isinstance(owner, Sequence) and position is not None and -len(owner.items) <= position < len(owner.items):
             return owner.items[position]
@@ -938,6 +972,16 @@ class CodeReader(FunctionCalls, LayerObjects):
         return Function(definition, self.file_line(node.lineno))
 
     _Tuple = _List
+
+    def _Dict(self, node: ast.Dict) -> Value:
+        """``{'x': x, 'y': y}`` of tensors under string keys written out (the sources of ``tape.gradient``); a dict otherwise."""
+        keys = tuple(key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None for key in node.keys)
+        if not keys or None in keys or len(set(keys)) != len(keys):
+            return self.unknown(node, "a dict")
+        items = tuple(self.expression(value) for value in node.values)
+        if not all(isinstance(item, (Tensor, Number)) for item in items):
+            return next((item for item in items if isinstance(item, Unknown)), None) or self.unknown(node, "a dict of values that are not tensors")
+        return Sequence(items, keys=keys)  # {'x': 2.0, 'y': 3.0}: numbers a transform differentiates at
 
     def _JoinedStr(self, node: ast.JoinedStr) -> Value:
         return Other("a string")
@@ -980,7 +1024,7 @@ class CodeReader(FunctionCalls, LayerObjects):
             if len(node.args) != 1:
                 return self.unknown(node, f"{short}() with a shape (uninitialised memory)")
             data = node.args[0]
-            literal = _literal_text(data)
+            literal = _literal_text(data) or _truth_values(data)
             if literal is None:
                 inner = self.expression(data)
                 if not isinstance(inner, Tensor) or inner.kind != CONST:
@@ -995,7 +1039,11 @@ class CodeReader(FunctionCalls, LayerObjects):
             else:
                 made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=f"tensor({literal})")
         else:
+            sized = [k.value for k in node.keywords if k.arg in ("shape", "size")]  # tf.ones(shape=(2, 2)), np.zeros(shape=3)
             shaped = self.shape_of(node.args) if short in ("ones", "zeros") and node.args and not node.keywords else None
+            if sized and (short not in ("ones", "zeros") or node.args or self.shape_of(sized) is None):
+                return self.unknown(node, f"{short}() with a shape the reader does not know")
+            shaped = self.shape_of(sized) if sized else shaped
             positional = [*node.args, *(k.value for k in node.keywords if k.arg in _RANGE_KEYWORDS)]
             if short == "linspace" and numpy and len(positional) == 2:
                 positional.append(ast.Constant(50))  # NOTE: numpy's num defaults to 50; torch asks for steps
@@ -1103,18 +1151,26 @@ class CodeReader(FunctionCalls, LayerObjects):
         if name.endswith("_"):
             self.changed_unread(node, f"the in-place method .{name}()")
             return self.unknown(node, f"the in-place method .{name}()")
-        arguments = []
+        arguments, written = [], []  # written: a literal tuple or list argument as the code writes it (`x.reshape((3, 2))`)
         for arg in node.args:
-            value = self.expression(arg)
-            arguments += list(value.items) if isinstance(value, Sequence) and value.shape else [value]  # x.reshape(y.shape)
-        operands, parts = _placeholders([owner, *arguments])
+            value = self.expression(arg) if not isinstance(arg, (ast.Tuple, ast.List)) or arg.elts else Sequence((), numbers=True)
+            items = list(value.items) if isinstance(value, Sequence) and value.shape else [value]  # x.reshape(y.shape)
+            arguments += items
+            literal = isinstance(value, Sequence) and value.numbers and _literal_text(arg) is not None or value == Sequence((), numbers=True)
+            written += [arg if literal else None for _ in items]
+        operands, parts = _placeholders([owner, *(Number(0) if literal is not None else value for value, literal in zip(arguments, written))])
+        parts[1:] = [literal if literal is not None else part for part, literal in zip(parts[1:], written)]
+        operands = [operand for operand, literal in zip(operands, [None, *written]) if literal is None]
         for operand in operands[1:]:
             if isinstance(operand, Unknown):
                 return operand
         if name == "dot" and len(operands) == 2 and _matrices(operands):  # NOTE: numpy's a.dot(b) of matrices is a @ b
             return self.combine(ast.BinOp(parts[0], ast.MatMult(), parts[1]), operands, node)
         call = ast.Call(ast.Attribute(parts[0], name, ast.Load()), parts[1:], [k for k in node.keywords if _literal_text(k.value) is not None])
-        return self.combine(call, operands, node)
+        made = self.combine(call, operands, node)
+        if any(written) and isinstance(made, Tensor) and made.kind == CONST and not made.unseeded and constant_array(made.value) is None:
+            return self.unknown(node, f".{name}() of these arguments, which the reader cannot evaluate")  # x.reshape(()) of 3 elements
+        return made
 
     def function(self, node: ast.Call, dotted: str) -> Value:
         arguments = [self.expression(arg) for arg in node.args]
@@ -1129,6 +1185,10 @@ class CodeReader(FunctionCalls, LayerObjects):
             value = constant_array(made.tensor.value) if made.tensor is not None else None
             if value is not None and value.size == 1:
                 return Number(float(value.reshape(())), made.tensor)
+            if made.tensor is None:  # jnp.cos(1.0) of numbers written out: the number it computes
+                value = constant_array(ast.unparse(ast.Call(dotted_node(dotted), [ast.Constant(float(a.value)) for a in arguments], [])))
+                if value is not None and value.size == 1 and np.isfinite(value).all():
+                    return Number(float(value.reshape(())))
         if not any(isinstance(a, Tensor) for a in arguments):
             return self.unknown(node, f"{dotted}() of numbers")
         keywords = [k for k in node.keywords if k.arg is not None]
@@ -1179,11 +1239,17 @@ class CodeReader(FunctionCalls, LayerObjects):
             return Tensor(CONST, line, where, value=text, dtype=dtype, device=device, random=made.random, origin=made)
         return made
 
-    def detached(self, tensor: Tensor, node: ast.AST) -> Tensor:
+    def detached(self, tensor: Tensor, node: ast.AST) -> Tensor | Unknown:
         """detach(), .data, .numpy(): the same values as a constant, no gradient through it."""
         if tensor.kind == CONST:
             return tensor
-        return Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=text_of(tensor), dtype=tensor.dtype,
+        text = text_of(tensor)
+        if any(step.defs for step in computed_of([tensor])) and not tensor.unseeded:  # stop_gradient(y(x)), y the tutorial's own:
+            known = handwritten.known_value(tensor)  # NOTE: a constant cannot call y: its values written out instead
+            if known is None or known.size > FOLD_CHARS or not np.all(np.isfinite(known)):
+                return self.unknown(node, "a value of the tutorial's own function made constant, which the reader cannot evaluate")
+            text = f"tensor({known.tolist()!r})"
+        return Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=text, dtype=tensor.dtype,
                       device=tensor.device, random="unseeded" if tensor.unseeded else tensor.random)  # fmt: skip
 
     def moved(self, tensor: Tensor, device: str) -> Tensor:
@@ -1252,6 +1318,16 @@ class _Leave(Exception):  # noqa: N818 - control flow, not an error
     def __init__(self, stops: bool):
         super().__init__()
         self.stops = stops
+
+
+def _known(tensor: Tensor) -> np.ndarray | None:
+    """A tensor's value where the reader knows it: a constant, or computed from constants (`loss` of a hand-written loop)."""
+    return constant_array(tensor.value) if tensor.kind != COMPUTED else handwritten.known_value(tensor)
+
+
+def _borderline(a: float, b: float) -> bool:
+    """Whether two numbers compared are too close for a comparison of them to be decided by values computed in float64."""
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
 class _Lost(Exception):  # noqa: N818 - control flow, not an error
@@ -1381,6 +1457,18 @@ def _literal_text(node: ast.expr) -> str | None:
     if _numeric(value):
         return ast.unparse(node) if not isinstance(node, ast.Tuple) else repr(list(value))
     return None
+
+
+def _truth_values(node: ast.expr) -> str | None:
+    """``[True, True, False]``: booleans written out as array data (labels), as the numbers arithmetic makes of them; None otherwise."""
+    try:
+        value = ast.literal_eval(node)  # literals only: no names, no calls
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+    flat = np.asarray(value, dtype=object).ravel() if isinstance(value, list) and value else []
+    if not len(flat) or not all(isinstance(item, bool) for item in flat):
+        return None
+    return repr(np.asarray(value, dtype=np.float64).tolist())
 
 
 def _numeric(value: object) -> bool:

@@ -63,7 +63,8 @@ def read_markdown(text: str) -> list[Block]:
             blocks.extend(_fenced(language, code, start + 2 + options, expect_output or printed))
             expect_output = False
         elif token.type == "code_block":  # indented: code, or an output where one is announced or it looks printed
-            kind = OUTPUT if expect_output or looks_printed(token.content) else CODE
+            after_fence = bool(blocks) and blocks[-1].kind == CODE and tokens[index - 2].type == "fence"
+            kind = OUTPUT if expect_output or looks_printed(token.content) or after_fence and _shown(token.content, blocks[-1].text) else CODE
             blocks.append(Block(kind, token.content, start + 1))
             expect_output = False
         elif token.type == "inline":
@@ -188,11 +189,35 @@ def looks_printed(text: str) -> bool:
         module = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return bool(read_printed(text))
-    return all(isinstance(statement, ast.Expr) and _is_shown_value(statement.value) for statement in module.body)
+    return all(isinstance(statement, ast.Expr) and _is_shown_value(statement.value) or _label_and_value(statement) for statement in module.body)
+
+
+def _label_and_value(statement: ast.stmt) -> bool:
+    """`loss: 0.25` parses as an annotation with no value, which no code writes with a number for its type: a printed line."""
+    return isinstance(statement, ast.AnnAssign) and statement.value is None and _is_shown_value(statement.annotation)
 
 
 _PRETTY_MARKS = re.compile(r"[⋅ℯ⎛⎝⎞⎠─√∂]")
 _LABEL = re.compile(r"^[^=]*?(?:\s=\s|:\s)")
+
+
+def _shown(text: str, code: str) -> bool:
+    """Whether an indented block right after fenced code is what it printed (Quarto and knitr write outputs so): text
+    that is not Python (`Epoch: 1, Loss = 4.5000`), labelled numbers (`dw = 8.0000`, valid Python that reassigns nothing
+    a reader would write so), or the formulas SymPy code printed (`2*x`)."""
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    return all(_labelled_number(statement) for statement in module.body) or looks_symbolic(text, code)
+
+
+def _labelled_number(statement: ast.stmt) -> bool:
+    """`dw = 8.0000`, `loss = -0.5`: a name and a literal number, as a print with a label shows one."""
+    value = statement.value if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        value = value.operand
+    return isinstance(value, ast.Constant) and type(value.value) in (int, float) and isinstance(statement.targets[0], ast.Name)
 
 
 def looks_symbolic(text: str, code: str) -> bool:
@@ -224,6 +249,12 @@ def _is_shown_value(node: ast.expr) -> bool:
         return isinstance(node.value, (int, float))
     if isinstance(node, (ast.List, ast.Tuple)):
         return all(_is_shown_value(element) for element in node.elts)
+    if isinstance(node, ast.Dict):  # {'b': Array(-2., dtype=float32), 'w': ...}: a dict of gradients printed
+        return (
+            bool(node.keys)
+            and all(isinstance(key, ast.Constant) and isinstance(key.value, str) for key in node.keys)
+            and all(_is_shown_value(value) for value in node.values)
+        )
     if isinstance(node, ast.Subscript):  # numpy's rows without commas, `[[-0.1]\n [0.2]]`, parse as a list indexed by a list
         return _is_shown_value(node.value) and _is_shown_value(node.slice)
     return isinstance(node, ast.Call) and ast.unparse(node.func) in _REPR_CALLS
@@ -268,11 +299,36 @@ def _dedent(lines: list[str]) -> str:
     return textwrap.dedent("\n".join(lines)).strip("\n") + "\n"
 
 
+def _arrow_outputs(lines: list[str], line: int) -> list[Block] | None:
+    """Code whose results a blog writes after `>>>` (`h1_in = 6*x1 - 2*x2` then `>>> 16.0`): code and output blocks in
+    turn; None where the block is a session (it starts with the prompt) or a `>>>` line holds anything but numbers."""
+    from verifygrad.tutorials.printed import number_row
+
+    first = next((item.lstrip() for item in lines if item.strip()), "")
+    marked = [item.lstrip()[3:].strip() for item in lines if item.lstrip().startswith(">>>")]
+    if first.startswith(">>>") or not all(number_row(rest) for rest in marked):
+        return None
+    blocks: list[Block] = []
+    start = 0
+    for index in range(len(lines) + 1):
+        kind = OUTPUT if index < len(lines) and lines[index].lstrip().startswith(">>>") else CODE
+        if index == len(lines) or index > start and kind != (OUTPUT if lines[start].lstrip().startswith(">>>") else CODE):
+            run = lines[start:index]
+            if any(item.strip() for item in run):
+                shown = [item.lstrip()[3:].strip() for item in run] if lines[start].lstrip().startswith(">>>") else run
+                blocks.append(Block(OUTPUT if shown is not run else CODE, "\n".join(shown) + "\n", line + start))
+            start = index
+    return blocks
+
+
 def _session_or_code(text: str, line: int) -> list[Block]:
     """A `>>>` session becomes code and output blocks, statement by statement; other text is one code block."""
     lines = newline_split(text)
     if not any(item.lstrip().startswith(">>>") for item in lines):
         return [Block(CODE, text, line)]
+    arrows = _arrow_outputs(lines, line)
+    if arrows is not None:
+        return arrows
     blocks: list[Block] = []
     index = 0
     while index < len(lines):

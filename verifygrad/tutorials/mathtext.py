@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\\[A-Za-z]+|\\[,;:! {}|]|\d+\.\d*|\.\d+|\d+|[A-Za-z]+|[∂·×−{}()\[\]^_+\-*/=,|]|\S")
+# NOTE: `w5`, `h1`: a worked example's labels, one name each (`2x` is still 2 times x, `x^2` x squared)
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\[,;:! {}|]|\d+\.\d*|\.\d+|\d+|[A-Za-z]+\d+(?![\d.])|[A-Za-z]+|[∂·×−{}()\[\]^_+\-*/=,|]|\S")
 _IGNORED = {"\\left", "\\right", "\\bigr", "\\Bigr", "\\big", "\\Big", "\\bigl", "\\Bigl", "\\biggr", "\\,", "\\;", "\\:", "\\!", "\\ ",
             "\\displaystyle", "\\quad", "\\qquad", "\\limits", "\\mathrm", "\\text", "\\operatorname", "\\mathbf", "\\boldsymbol", "\\textrm",
             "\\mathbb"}  # fmt: skip
@@ -19,6 +20,8 @@ INDEX_LETTERS = set("ijklmn")
 _TIMES = {"*", "\\cdot", "\\times", "·", "×"}
 _MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix"}
 _COMPARISONS = {">": ">", "\\gt": ">", "\\geq": ">", "\\ge": ">", "≥": ">", "<": "<", "\\lt": "<", "\\leq": "<", "\\le": "<", "≤": "<"}
+_ACCENTS = {"\\hat": "hat", "\\bar": "bar", "\\tilde": "tilde", "\\widehat": "hat", "\\overline": "bar"}
+_NORMS = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert"}  # the bars that open a norm, and the ones that close it
 _BAR = {"\\rvert", "\\vert", "|", "\\mid", "\\Big|", "\\big|"}
 # Greek letters as names (`\\lambda` is `lam`: a name is written into expression text, and `lambda` is Python's keyword)
 GREEK = {
@@ -288,6 +291,7 @@ class _Parser:
         self.names = names
         self.functions = functions  # names applied to arguments (`f(x)`, `\\phi(U)`), not multiplied with them
         self.split: object = None  # the last name read as a product of letters (`xy`)
+        self.norms = 0  # norms opened (`\\|`) and not yet closed
 
     def peek(self, ahead: int = 0) -> str | None:
         index = self.position + ahead
@@ -396,7 +400,28 @@ class _Parser:
             or token in ("\\frac", "\\dfrac", "\\tfrac", "\\partial", "\\sqrt", "\\sum", "\\nabla", "\\begin")
             or token in GREEK
             or (token.startswith("\\") and token[1:] in _FUNCTIONS)
+            or token in _ACCENTS
+            or token in _NORMS
+            and not self.norms  # NOTE: `\\|` both opens and closes: inside a norm it closes
         )
+
+    def subscript_word(self) -> str | None:
+        """`_{o1}`, `_{h2}`, `_{\\text{total}}`: a subscript of letters and digits only is a label, taken whole (`out_o1`),
+        not a product (`o*1`); None where the subscript holds anything else (`_{i+1}`)."""
+        if self.peek() != "{":
+            return None
+        depth, ahead, parts = 0, 0, []
+        while (token := self.peek(ahead)) is not None:
+            depth += (token == "{") - (token == "}")
+            ahead += 1
+            if depth == 0:
+                break
+            if token not in ("{", "}", "\\text", "\\mathrm", "\\textrm", "\\rm"):
+                parts.append(token)
+        if depth or not parts or not all(re.fullmatch(r"[A-Za-z0-9]+", part) for part in parts):
+            return None
+        self.position += ahead
+        return "".join(parts)
 
     def group_or_atom(self) -> object:
         if self.peek() == "{":
@@ -425,6 +450,20 @@ class _Parser:
                 node = _indicator(node, _COMPARISONS[self.take()], self.expr())
             self.take(")")
             return node
+        if token in _ACCENTS:  # `\\hat{y1}`: a quantity of its own beside y1 (`y1_hat`)
+            inner = self.group_or_atom()
+            if not isinstance(inner, tuple) or inner[0] != "name" or inner[2] is not None:
+                raise MathError(f"{token} over something other than a name")
+            return self.name(f"{inner[1]}_{_ACCENTS[token]}")
+        if token in _NORMS:  # `\\|t - o\\|^2`, `\\lVert x \\rVert^2`: a squared norm, the sum of the squares taken elementwise
+            self.norms += 1
+            node = self.expr()
+            self.take(_NORMS[token])
+            self.norms -= 1
+            squared = self.peek() == "^" and (self.peek(1) == "2" or self.peek(1) == "{" and self.peek(2) == "2" and self.peek(3) == "}")
+            if not squared:  # NOTE: |v| elementwise would sum to the L1 norm; squared, the sum a derivative is taken of is ‖v‖²
+                raise MathError("a norm that is not squared")
+            return ("call", "abs", node)
         if token == "\\max":
             return self.maximum()
         if token == "[":
@@ -478,6 +517,8 @@ class _Parser:
             return ("call", name, argument) if power is None else ("bin", "**", ("call", name, argument), power)
         if re.fullmatch(r"[A-Za-z]+", token):
             return self.name(token)
+        if re.fullmatch(r"[A-Za-z]+\d+", token):
+            return self.name(token, split=False)
         raise MathError(f"{token!r} is not in the math this reader understands")
 
     def matrix(self) -> object:
@@ -575,7 +616,10 @@ class _Parser:
         index = None
         if self.peek() == "_":
             self.take()
-            if (self.peek() or "").isalnum():  # NOTE: `f_c'(x)`: the subscript is the one token, not c's derivative
+            word = self.subscript_word()
+            if word is not None:
+                sub = word
+            elif (self.peek() or "").isalnum():  # NOTE: `f_c'(x)`: the subscript is the one token, not c's derivative
                 sub = self.take()
             else:
                 subscript = self.group_or_atom()

@@ -28,7 +28,7 @@ _TF_SCALAR = re.compile(rf"<tf\.(?:Tensor|Variable)\b[^<>]*?numpy=({_NUMBER})>")
 # Reprs that print each element in its own shortest form (numpy's `maxprec`), not all with the same decimals as torch
 _SHORTEST = {"array", "Array", "DeviceArray", "Tensor", "list", "float64", "float32", "float16"}
 # A label written before one number on its line (`dy/dx = 6.0`, `grad: 0.25`): letters first, no brackets (log lines)
-_LABELLED = re.compile(rf"^\s*[A-Za-z_∂][^=:\[\]()<>]{{0,60}}?\s*[=:]\s*({_NUMBER})\s*$")
+_LABELLED = re.compile(rf"^\s*[A-Za-z_∂](?:[^=:\[\]()<>]|\([^=:\[\]()<>]{{0,20}}\)){{0,60}}?\s*[=:]\s*({_NUMBER})\s*$")  # `f'(1): 9.38`
 _LIST_START = re.compile(r"^\s*\[\s*[\[\d\-+.]")
 _TUPLE = re.compile(rf"^\s*\(((?:\s*(?:{_NUMBER})\s*,)+\s*(?:{_NUMBER})?\s*)\)\s*$")  # (24.0, 10.0), (0.5,)
 
@@ -110,9 +110,9 @@ def read_printed(text: str) -> list[Printed]:
             found += _python_numbers([" ".join(re.findall(_NUMBER, numbers.group(1)))], index)
             index += 1
             continue
-        if _number_row(line) or _scale(line) is not None:
+        if number_row(line) or _scale(line) is not None:
             end = index
-            while end < len(lines) and (_number_row(lines[end]) or _scale(lines[end]) is not None):
+            while end < len(lines) and (number_row(lines[end]) or _scale(lines[end]) is not None):
                 end += 1
             size = _OLD_SIZE.match(lines[end]) if end < len(lines) else None
             if size is None and all(_scale(row) is None for row in lines[index:end]):
@@ -132,12 +132,13 @@ def read_printed(text: str) -> list[Printed]:
     return found
 
 
-_LABEL = re.compile(r"^\s*[A-Za-z_][\w'.\- ]*?(\s*[:=])?\s+(?=[\[\-+\d.])")
+_LABEL = re.compile(r"^\s*[A-Za-z_](?:[\w'.\- ]|\([\w'.\-, ]{0,20}\))*?(\s*[:=])?\s+(?=[\[\-+\d.])")  # `auto f'(1): [4. 3.]`
 
 
 def _labelled(line: str, index: int, starts: list[int], closing: dict[int, int], text: str) -> tuple[Printed, int] | None:
     """One value printed after a label, and the line after it: a bracketed array ending its line, or one number after
-    `:` or `=`. NOTE: a bare number after a label without them is not read (`print("Using 3 layers")` prints no value)."""
+    `:` or `=`, or a float ending the line after a label (`print('b_grad', g)`). NOTE: a whole number after a label without
+    `:` or `=` is not read (`Epoch 3`), nor a number with words after it (`print("Using 3 layers")` prints no value)."""
     label = _LABEL.match(line)
     if label is None:
         return None
@@ -150,8 +151,8 @@ def _labelled(line: str, index: int, starts: list[int], closing: dict[int, int],
             return None
         item = _from_data(text[begin : end + 1], index, text[begin : end + 1], shortest=True)
         return (item, row + 1) if item is not None else None
-    if label.group(1) and len(rest.split()) == 1 and _number_row(rest):
-        return _python_numbers([rest.strip()], index)[0], index + 1
+    if len(rest.split()) == 1 and number_row(rest) and (label.group(1) or re.search(r"[.eE]", rest)):
+        return _python_numbers([rest.strip()], index)[0], index + 1  # NOTE: without `:` or `=`, only a float (`b_grad -0.29`, not `Epoch 3`)
     return None
 
 
@@ -206,7 +207,7 @@ def _skip_spaces(text: str, position: int) -> int:
     return position
 
 
-def _number_row(line: str) -> bool:
+def number_row(line: str) -> bool:
     """A line of numbers separated by spaces (old torch's rows)."""
     pieces = line.split()
     return bool(pieces) and all(_number_end(piece, 0) == len(piece) for piece in pieces)
@@ -263,6 +264,9 @@ def _from_data(data: str, line: int, whole: str, shortest: bool = True) -> Print
     if not tokens or any(t not in "[],..." and not re.fullmatch(_NUMBER, t) for t in tokens):
         return None
     summarised = "..." in tokens
+    numbers = [t for t in tokens if t not in "[],..."]
+    decimals = _decimals(numbers, shortest)
+    rounded = not shortest and decimals is not None  # torch's fixed decimals: every number rounded to them
     position = 0
 
     def parse() -> object:
@@ -278,7 +282,7 @@ def _from_data(data: str, line: int, whole: str, shortest: bool = True) -> Print
                 items.append(parse())
             position += 1
             return items
-        return WrittenFloat(float(token), token)
+        return WrittenFloat(float(token), token, rounded)
 
     try:
         nested = parse()
@@ -287,8 +291,7 @@ def _from_data(data: str, line: int, whole: str, shortest: bool = True) -> Print
         return None
     if values.dtype == object:
         return None
-    numbers = [t for t in tokens if t not in "[],..."]
-    return Printed(values, _decimals(numbers, shortest), line, whole, summarised, written=nested)
+    return Printed(values, decimals, line, whole, summarised, written=nested)
 
 
 def _python_numbers(rows: list[str], line: int) -> list[Printed]:

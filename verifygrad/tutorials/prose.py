@@ -7,6 +7,7 @@ meaning of a symbol is not known (a function the text does not define, one defin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,10 +21,13 @@ from verifygrad.tutorials.interpret import Reading
 from verifygrad.tutorials.mathtext import GREEK, INDEX_LETTERS, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
 from verifygrad.tutorials.symbolic import Diff, derivation_of
 from verifygrad.tutorials.values import Derivation
+from verifygrad.tutorials.worked import numbers_in, rounding_carried, substituted, value_of
 
 # The functions the reader knows without a definition (`\sin'(x) = \cos(x)`), by the names the math reader gives them
 _KNOWN = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid")
 NEAR = 2  # lines: a number given to a symbol holds for the derivatives stated on its line and the next two
+WRITTEN_OUT_LEVELS = 8  # names defined by formulas written out this deep (`E` of `out` of `net` of `w`...)
+NEAR_ALTERNATIVE = 12  # lines: a derivative said to be the negative of what was said of it this near shows another convention
 MAX_NODES = 500  # the parts of a definition written out; past it, it is listed as too long
 _SCALARS = (0.45, 0.3, 0.75, 0.2, 0.6, 0.35)  # the values of the symbols of a sum's formula that are one number each
 
@@ -58,6 +62,14 @@ def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[D
     order = sorted((item[0], index) for index, item in enumerate(findings.math) if item[3] in ("LaTeX", "text"))
     functions, letters = _scan([findings.math[index][2] for _, index in order])
     reader = _Reader(findings, code, code_derivatives, functions, frozenset(letters) | code)
+    for _, index in order:  # what the page differentiates each quantity by, anywhere on it
+        try:
+            sides, _ = read_chain(findings.math[index][2], reader.names, functions)
+        except RecursionError:
+            continue
+        for side in sides:
+            if isinstance(side, Derivative) and side.of:
+                reader.depends.setdefault(side.of, set()).add(side.wrt)
     for _, index in order:
         line, where, text, source = findings.math[index]
         try:
@@ -126,6 +138,13 @@ class _Reader:
         self.derivations: list[Derivation] = []
         self.defining = False  # whether the last statement was a definition (an align's rows after it restate it)
         self.values: dict[str, tuple[str, int]] = {}  # a symbol the text gives a number (`$x = 3$`), and the line
+        self.worked: dict[str, str] = {}  # the number each symbol has in the page's worked example (`= 0.15 \\cdot 0.05`)
+        self.formula: tuple[object, object] | None = None  # the last statement's head and its formula: an align's rows after
+        self.evaluated: set[str] = set()  # the derivatives this align has written as a formula, whose rows of numbers follow
+        self.continued = False
+        self.said: dict[str, tuple[int, object]] = {}  # what the last claim about each derivative said it is, and where
+        self.given: set[str] = set()  # the quantities the page gives a value of but never a formula for
+        self.depends: dict[str, set[str]] = {}  # what the page differentiates each quantity by, anywhere (∂E_{o2}/∂out_{h1})
         self.line = 0  # the statement being read
 
     # -- one statement -------------------------------------------------------------------------------
@@ -140,6 +159,10 @@ class _Reader:
         if len(sides) < 2:
             return False
         where_text = (line, where, source, excerpt(" ".join(text.split()), 100))
+        self.continued = continued
+        if not continued:
+            self.formula, self.evaluated = None, set()
+        self._work(sides, signs)
         references = [index for index, side in enumerate(sides) if self._reference(side)]
         if references:
             self.defining = False
@@ -149,6 +172,24 @@ class _Reader:
             return True  # NOTE: the rows after a definition restate it (`H(y) &= ...` then `&= -y \log s^\top`): not a redefinition
         self.defining = self._define(sides, signs, line)
         return self.defining
+
+    def _work(self, sides: list, signs: list[str]) -> None:
+        """The numbers a worked example gives its symbols: a formula's symbols where a later side (or row) writes it with
+        numbers in their places, and a name's value where a chain about it ends in one number (`out_{h1} = ... = 0.59`)."""
+        head = sides[0]
+        if any(sign != "=" for sign in signs) or head is None:
+            return
+        formulas = [side for side in sides[1:] if side is not None and not isinstance(side, Derivative) and names_in(side)]
+        if formulas and (self.formula is None or self.formula[0] != head):
+            self.formula = (head, formulas[-1])
+        if self.formula is not None and self.formula[0] == head:
+            for side in sides[1:]:
+                self.worked.update(substituted(self.formula[1], side) or {})
+        value = value_of(sides[-1])
+        if value is not None and isinstance(head, tuple) and head[0] == "name" and head[2] is None:
+            self.worked[head[1]] = value
+            if not formulas and (self.formula is None or self.formula[0] != head):
+                self.given.add(head[1])  # `out_{h2} = 0.596884378`: its value, not how it is computed
 
     def _reference(self, side: object) -> bool:
         """Whether a side names a derivative or value of a function the prose defines (or a known one)."""
@@ -180,7 +221,8 @@ class _Reader:
                     return False  # NOTE: `f(x,y) = -12` after `x = 4, y = -3`: the function's value there, not a new f
                 definition = self._definition(side[1], params, sides[index + 1], line)
                 if (earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node)
-                        and not _same_function(earlier, definition)):  # fmt: skip
+                        and earlier.params == definition.params and not _same_function(earlier, definition)):  # fmt: skip
+                    # NOTE: `L(w, b) = ...` then `L(x) = ...`: a new function of other variables replaces it, nothing to confuse
                     # NOTE: an exercise's `a) f(w) = ...`, `b) f(w) = ...` and then its answers: which f an answer is about is not known
                     why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: which one is meant is not known"
                     definition = Definition(side[1], params, None, line, why)
@@ -202,7 +244,7 @@ class _Reader:
                 definition.named = True
                 if definition.node is not None:
                     definition.params = tuple(sorted(names_in(definition.node)))
-                if "_" in head[1]:
+                if _indexed_name(head[1], self.code):
                     definition.node, definition.why = None, f"{head[1]} is an indexed quantity (its derivatives are a Jacobian's entries)"
                 self.definitions[head[1]] = definition
                 return True
@@ -276,8 +318,21 @@ class _Reader:
                 except _NotConcrete:
                     continue  # a step written with derivatives or abstract functions: notation on the way
             evaluated = any(names_in(claimed) for _, claimed in claims)  # a formula, then numbers: it was evaluated somewhere
+            key = render_or(side) if isinstance(side, Derivative) else ""
+            # NOTE: the chain rule written out (`= \\frac{∂E}{∂out} \\cdot \\frac{∂out}{∂net}`), then numbers: worked out too
+            evaluated = evaluated or any(_chain_rule(sides[j]) for j in others)
+            if evaluated:
+                self.evaluated.add(key)
+            evaluated = evaluated or self.continued and key in self.evaluated  # an align's rows of numbers after its formula
             for j, claimed in claims:
                 approximate = any(sign in APPROX for sign in signs[:j])  # NOTE: what follows an ≈ equals an approximation
+                earlier = self.said.get(key)
+                named = {n for n in names_in(sides[j]) - set(wrt) if n in self.definitions and self.definitions[n].named}
+                if named and earlier is not None and line - earlier[0] <= NEAR_ALTERNATIVE and _negatives(claimed, earlier[1]):
+                    # NOTE: `= δ out_h1`, then `some sources write it = -δ out_h1`: a page cannot mean both, it shows another convention
+                    self._list(where_text, f"not checked: the negative of what line {earlier[0]} says of the same derivative: another convention's")
+                    continue
+                self.said[key] = (line, claimed)
                 self._claim(definition, wrt, point, claimed, approximate, where_text, evaluated)
 
     def _target(self, side: object) -> tuple[Definition, tuple[str, ...], dict[str, object], dict[str, str]] | str:
@@ -305,6 +360,7 @@ class _Reader:
             return f"{name} is not known here: {definition.why}"
         if isinstance(side, Derivative):
             variables = (side.wrt,) if not side.second else (side.wrt, side.second)
+            variables = tuple(self._spelled(v) for v in variables)
             through = self._through(definition, variables)
             if isinstance(through, str):
                 return through
@@ -330,9 +386,14 @@ class _Reader:
             return f"{name}{chr(39) * primes} at {render_or(arg)}, an expression: not read"
         return definition, (variable,) * primes, {}, {variable: constant_text(arg)}
 
+    def _spelled(self, name: str) -> str:
+        """`w5` where the text calls it `w_5` everywhere else (a worked example's slip): that symbol; else the name."""
+        other = re.sub(r"^([A-Za-z]+)(\d+)$", r"\1_\2", name)
+        return other if other != name and other in self.worked and name not in self.worked else name
+
     def _written_out(self, node: object, keep: set[str]) -> object:
         """The node with the names the text defined by a formula (other than ``keep``) replaced by it, a few levels deep."""
-        for _ in range(4):
+        for _ in range(WRITTEN_OUT_LEVELS):
             named = {name: self.definitions[name].node for name in _plain_names(node) - keep
                      if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
             if not named:
@@ -348,7 +409,7 @@ class _Reader:
         if not named:
             return definition
         direct = [v for v in variables if v in definition.symbols()]
-        node = self._written_out(definition.node, set())
+        node = self._written_out(definition.node, set(variables))  # NOTE: ∂E/∂out_h1 holds out_h1 as it is, not its formula
         if direct:
             hidden = [v for v in direct if any(v in names_in(self._written_out(named[name].node, set())) for name in named)]
             if hidden:  # NOTE: ∂/∂v with v written in the formula and inside a name it uses: which is held fixed is not said
@@ -379,6 +440,19 @@ class _Reader:
         stated = {s: self.values[s][0] for s in symbols if s in self.values and 0 <= line - self.values[s][1] <= NEAR}
         if not point and not used and evaluated and symbols and len(stated) == len(symbols):
             point = stated  # `with $x = 3$, $\frac{df}{dx} = 2x = 6$`: the numbers are the derivative at the values just given
+        rtol = 0.0
+        needed = _needed(definition, symbols, wrt) if not point and not used and evaluated and not stated else symbols
+        # NOTE: the point differentiated at is where the worked example put numbers in the formulas; a value only said
+        # somewhere (`$x = 2$` lines above) is not it
+        if (not point and not used and evaluated and needed and all(s in self.worked for s in needed) and not stated
+                and all(s not in self.given for s in wrt)):  # fmt: skip
+            hidden = self._hidden(symbols, wrt)
+            if hidden:
+                self._list(where_text, f"not checked: {hidden}")
+                return
+            # a worked example: its derivative in numbers, at the page's numbers; the symbols it does not read, one number each
+            point = {s: self.worked.get(s, str(_SCALARS[k % len(_SCALARS)])) if s not in needed else self.worked[s] for k, s in enumerate(symbols)}
+            rtol = rounding_carried([*point.values(), *numbers_in(claimed)])
         if not point and not used and set(wrt) & names_in(definition.node) and not _constant_derivative(definition, symbols, wrt):
             # NOTE: `f'(x) = 0` of a function whose derivative depends on x is an equation to solve, not an identity
             self._list(where_text, f"not checked: {render_or(claimed)} for a derivative that depends on {wrt[0]} reads as an equation to solve")
@@ -396,7 +470,7 @@ class _Reader:
         leaf = next(leaf for leaf in derivation.leaves if leaf.name == wrt[0])
         second = next(leaf for leaf in derivation.leaves if leaf.name == wrt[-1])
         label = f"∂/∂{wrt[0]} {definition.name} (line {definition.line})"
-        found = Found("formula", line, where, source, text, leaf=leaf, derivations=(derivation,), formula=formula, label=label)
+        found = Found("formula", line, where, source, text, leaf=leaf, derivations=(derivation,), formula=formula, label=label, rtol=rtol)
         if point:
             found.kind, found.formula, found.value_text = "grad", None, formula
         if len(wrt) == 2:
@@ -408,6 +482,21 @@ class _Reader:
             return
         self.derivations.append(derivation)
         self.findings.found.append(found)
+
+    def _hidden(self, symbols: tuple[str, ...], wrt: tuple[str, ...]) -> str:
+        """Why a worked example's derivative is not checked, or "": it goes through a quantity the page gives no formula for,
+        which the page differentiates (anywhere) by the variable or by something computed from it (`E_{o2}`, whose
+        formula is left out, differentiated by out_{h1}: ∂E_{total}/∂w_1 then has a part the reader cannot write)."""
+        for name in symbols:
+            known = self.definitions.get(name)
+            if name in wrt or known is not None and known.node is not None:
+                continue  # NOTE: a formula the text gives is written out already
+            for through in sorted(self.depends.get(name, ())):
+                definition = self.definitions.get(through)
+                computed = definition is not None and definition.node is not None and any(v in names_in(self._written_out(definition.node, set())) for v in wrt)
+                if through in wrt or computed:
+                    return f"it goes through {name}, which the page gives no formula for and differentiates by {through}"
+        return ""
 
     def _values(self, sides: list, signs: list[str], run: list[int], where_text: tuple) -> None:
         """`f(\\sqrt 2) = -1/2`: the function's values, arithmetic on numbers once its definition is applied."""
@@ -431,6 +520,13 @@ class _Reader:
         line, where, source, text = where_text
         if not any(f.line == line and f.text == text and f.status == status for f in self.findings.found):
             self.findings.found.append(Found("formula", line, where, source, text, status=status))
+
+
+def _indexed_name(name: str, code: frozenset[str]) -> bool:
+    """`y_1` where the code has a `y`: an element of the code's vector. `out_o1`, `E_total`, `w_5` where it has none: a
+    quantity of its own, the way a worked example by hand labels each neuron's value."""
+    base, _, sub = name.partition("_")
+    return bool(sub) and (base in code or sub.isdigit() and len(base) > 1)
 
 
 def render_or(node: object) -> str:
@@ -518,6 +614,38 @@ def _same_function(first: Definition, second: Definition) -> bool:
     return True
 
 
+def _chain_rule(node: object) -> bool:
+    """Whether a side is derivatives multiplied or added (`\\frac{∂E}{∂out} \\cdot \\frac{∂out}{∂net}`), the chain rule."""
+    if isinstance(node, Derivative):
+        return False
+    parts = [node]
+    while parts:
+        part = parts.pop()
+        if isinstance(part, tuple) and part[0] == "bin" and part[1] in "*+":
+            if any(isinstance(p, Derivative) for p in part[2:]):
+                return True
+            parts += list(part[2:])
+    return False
+
+
+def _negatives(first: object, second: object) -> bool:
+    """Whether two formulas are each other's negative (and not zero), at a few points in (0, 1)."""
+    from verifygrad.tutorials.constant import constant_array
+
+    symbols = sorted(names_in(first) | names_in(second))
+    for shift in (0.0, 0.17):
+        values = {name: ("num", repr(round(0.35 + shift + 0.07 * index, 4))) for index, name in enumerate(symbols)}
+        try:
+            a, b = (constant_array(constant_text(_substitute(node, values))) for node in (first, second))
+        except (MathError, _NotConcrete):
+            return False
+        if a is None or b is None or a.shape != b.shape or not np.all(np.isfinite(a)) or np.allclose(a, 0.0):
+            return False
+        if not np.allclose(a, -b, rtol=1e-9, atol=1e-12):
+            return False
+    return True
+
+
 def _size(node: object) -> int:
     count = 0
     for _ in _walk(node):
@@ -558,6 +686,18 @@ def _indexed_in(node: object, name: str) -> bool:
     """Whether the name is written with an index in the formula (`x_i`, `y_{qj}`): a vector's element; a name without
     one (`a` in `\\sum_i (a x_i - y_i)^2`) is one number."""
     return any(part[0] == "name" and part[1] == name and (part[2] is not None or "_" in name) for part in _walk(node))
+
+
+def _needed(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ...]) -> tuple[str, ...]:
+    """The symbols whose values the derivative depends on (∂E/∂ŷ_1 of `½(t_1 - ŷ_1)² + ½(t_2 - ŷ_2)²` needs t_1 and ŷ_1
+    only): the variables, and each other symbol the derivative reads; all of them where that cannot be decided."""
+    if len(wrt) != 1:
+        return symbols
+    try:
+        program = compile_program(f"{render(definition.node)}\n", list(symbols))
+    except (MathError, ExprError, NeedsValues):
+        return symbols
+    return tuple(s for s in symbols if s in wrt or derivative_depends(program, wrt[0], {s}))
 
 
 def _constant_derivative(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ...]) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from verifygrad.cases.discover import files_under
 from verifygrad.errors import CaseError
 from verifygrad.process import limits
+from verifygrad.tutorials import jaxrandom
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block, Document
 from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
 from verifygrad.tutorials.findings import (
@@ -116,7 +117,21 @@ def _tabs_of(block: Block) -> tuple[str, ...]:
 
 
 def _read(path: Path, text: str, document: Document) -> Tutorial:
+    """The page read once; where its seeded JAX draws differ between the two random streams jax has had and the page does
+    not say which made it, read once per stream, and kept on the one where printed values agree (where only one has any)."""
+    legacy = (False,) if "DeviceArray(" in text else None  # NOTE: printed by jax before 0.4.1, on the stream jax 0.5 replaced
+    tutorial = _read_on(path, text, document, legacy)
+    if legacy or not any(what == jaxrandom.AMBIGUOUS for _, what in tutorial.reading.not_read):
+        return tutorial
+    readings = [_read_on(path, text, document, (stream,)) for stream in (True, False)]
+    agreeing = [reading for reading in readings if jaxrandom.draws_agreeing(reading.findings.found)]
+    return agreeing[0] if len(agreeing) == 1 else tutorial
+
+
+def _read_on(path: Path, text: str, document: Document, streams: tuple[bool, ...] | None) -> Tutorial:
     reader = CodeReader()
+    if streams is not None:
+        reader.jax_streams = streams
     findings = Findings()
     lines = text.split("\n")
     math_budget = [MAX_MATH_SPANS, 0, 0]  # spans left to read, spans not read, the first one's line

@@ -25,3 +25,32 @@ def reproduce_numpy(seed: int, calls: list[tuple[str, tuple[int, ...]]]) -> str:
     for kind, shape in calls:
         values = state.randn(*shape) if kind == "randn" else state.rand(*shape)
     return repr(np.asarray(values).tolist())
+
+
+def reproduce_jax(key: tuple, draw: str, shape: tuple[int, ...], options: dict, streams: tuple[bool, ...], x64: bool) -> list[str] | None:
+    """A ``jax.random`` draw from the key ``key`` (``(maker, seed, *steps)``, each step ``("split", num, index)`` or
+    ``("fold_in", data)``), once per threefry stream named (``jax_threefry_partitionable`` on or off), each as a nested
+    list literal of float64 values; None without jax."""
+    try:
+        import jax  # imported only for a seeded JAX draw: reading a tutorial needs no jax otherwise
+    except ImportError:
+        return None
+    import numpy as np
+
+    settings = ("jax_threefry_partitionable", "jax_enable_x64")
+    before = {name: getattr(jax.config, name) for name in settings}
+    values = []
+    try:
+        jax.config.update("jax_enable_x64", x64)
+        for partitionable in streams:
+            jax.config.update("jax_threefry_partitionable", partitionable)  # NOTE: jax 0.5 turned it on, changing every draw
+            maker, seed, *steps = key
+            made = (jax.random.PRNGKey if maker == "PRNGKey" else jax.random.key)(seed)
+            for step in steps:
+                made = jax.random.split(made, step[1])[step[2]] if step[0] == "split" else jax.random.fold_in(made, step[1])
+            drawn = getattr(jax.random, draw)(made, shape=shape, **options)
+            values.append(repr(np.asarray(drawn, dtype=np.float64).tolist()))
+    finally:
+        for name, value in before.items():
+            jax.config.update(name, value)
+    return values

@@ -373,6 +373,9 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
         expect.setdefault(kind, {})[quantity] = claimed
     if kind in ("formula", "hessian_formula"):
         expect[kind][quantity] = _renamed(item.formula or "", draft.names, item)
+    if item.rtol:
+        tolerance = draft.mapping.setdefault("tolerance", {})
+        tolerance["rtol"] = max(tolerance.get("rtol", 0.0), item.rtol)
     draft.claims.append((kind, quantity, item))
 
 

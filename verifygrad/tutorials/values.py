@@ -35,6 +35,7 @@ class Tensor:
     defs: tuple[str, ...] = ()  # COMPUTED by a call of the tutorial's functions: their definitions, as the program writes them
     origin: Tensor | None = None  # CONST computed from others without gradients (numpy): the computation, for hand-written gradients
     stands_for: Tensor | None = None  # a LEAF put in for a constant a transform differentiates at (grad(f)(x)): that constant
+    for_number: bool = False  # a LEAF put in for a plain number passed to the tutorial's function (no gradient of its own)
     serial: int = field(default_factory=lambda: next(_SERIAL))  # creation order: a program's statements follow it
 
     @property
@@ -116,11 +117,12 @@ class Transform:
 
 @dataclass(frozen=True)
 class Sequence:
-    """A tuple or list of values (`tape.gradient(y, [w, b])`, `value_and_grad(f)(x)`, `(xhat, gamma, eps)`, `x.shape`)."""
+    """A tuple, list or dict of values (`tape.gradient(y, [w, b])`, `value_and_grad(f)(x)`, `(xhat, gamma, eps)`, `x.shape`)."""
 
     items: tuple
     shape: bool = False  # a tensor's shape (`N, D = x.shape`): printed, it shows no claim
     numbers: bool = False  # a list of plain numbers (`w = [2, -3, -3]`): printed, one list
+    keys: tuple[str, ...] = ()  # a dict written out with string keys (`{'x': x, 'y': y}`): each item's key, in order
 
 
 @dataclass(frozen=True)

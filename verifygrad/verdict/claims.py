@@ -198,8 +198,10 @@ def _half_units(raw: object, shape: tuple[int, ...]) -> np.ndarray:
     """Per number of a claim, half a unit in its last decimal where the claim states its decimals, else 0."""
     if isinstance(raw, str) and not NUMBER_TEXT.match(raw):  # a constant expression: exact
         return np.zeros(shape)
-    texts = [_number_text(number) for number in np.ravel(np.asarray(raw, dtype=object))]
-    stated = any(_states_decimals(text) for text in texts)
+    numbers = np.ravel(np.asarray(raw, dtype=object))
+    texts = [_number_text(number) for number in numbers]
+    # NOTE: torch prints `tensor(0.0014)` rounded to 4 decimals: its few digits state them all the same
+    stated = any(_states_decimals(text) for text in texts) or any(getattr(n, "rounded", False) for n in numbers)
     return np.asarray([_half_unit(text) if stated else 0.0 for text in texts], dtype=np.float64).reshape(shape)
 
 
