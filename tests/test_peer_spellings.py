@@ -64,6 +64,7 @@ CASES = [
       "w2": np.exp(M) / np.exp(M + M[::-1]).sum(axis=1, keepdims=True)}),
     ("(operator.truediv(operator.mul(v, w3), operator.add(v, 1.0)) + operator.mod(operator.neg(v), 1.0)).sum()", {"v": V, "w3": [1.0, 2.0, 3.0]},
      (V * [1, 2, 3] / (V + 1) + np.mod(-V, 1.0)).sum(), {"v": np.array([1.0, 2.0, 3.0]) / (V + 1) ** 2 - 1, "w3": V / (V + 1)}),
+    ("(np.array(v * 2) ** 2).sum() + np.array(m).sum()", {"v": V, "m": M}, 4 * (V**2).sum() + M.sum(), {"v": 8 * V, "m": np.ones_like(M)}),
     ("(np.tile(v, reps=2) * np.arange(6.0)).sum()", {"v": V}, (np.tile(V, 2) * np.arange(6.0)).sum(), {"v": np.arange(3.0) + np.arange(3.0, 6.0)}),
 ]  # fmt: skip
 

@@ -521,8 +521,10 @@ class _Builder:
         if name not in _STACKED_DATA or len(node.args) != 1 or any(k.arg != "dtype" for k in node.keywords):
             return None
         data = node.args[0]
-        if not isinstance(data, (ast.List, ast.Tuple)) or not data.elts or not self.mentions_variable(data):
+        if not self.mentions_variable(data):
             return None
+        if not isinstance(data, (ast.List, ast.Tuple)):
+            return data  # NOTE: np.array(x) of a computed array is a copy of it, its values and gradient
 
         def stack(items: ast.expr) -> ast.Call:
             if not self.mentions_variable(items):  # a constant row or number among computed ones (`[[1, 2], [0, x[1]]]`): the constructor's
