@@ -144,7 +144,7 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     "svdvals": lambda x, ndim: f"torch.linalg.svd({x}, full_matrices=False)[1]",
     "svd_u": lambda x, ndim: f"(lambda u: u * {_SIGNS.format('u')} if u.numel() else u)(torch.linalg.svd({x}, full_matrices=False)[0])",
     "svd_vh": lambda x, ndim: f"(lambda r: r[2] * {_SIGNS.format('r[0]')}.mT if r[0].numel() else r[2])(torch.linalg.svd({x}, full_matrices=False))",
-    "qr_q": lambda x, ndim: f"torch.linalg.qr({x}).Q", "pinv": _pinv,
+    "qr_q": lambda x, ndim: f"torch.linalg.qr({x}).Q", "pinv": _pinv, "expm": lambda x, ndim: f"torch.linalg.matrix_exp({x})",
     "einsum": lambda x, y, spec, ndim: f"torch.einsum({spec!r}, {x}, {y})",  # NOTE: spec is letters, ',' and '->' only (spellings/linalg.py)
     "tensordot": lambda x, y, axes, ndim: f"torch.tensordot({x}, {y}, dims={axes if isinstance(axes, int) else [list(a) for a in axes]!r})",
     "one_hot": lambda t, x, ndim: f"({t} if {t}.shape == {x}.shape else "
