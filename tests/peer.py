@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from tests import opinfo
 from verifygrad.cases.load import Case
-from verifygrad.cases.problem import Overrides, compile_case_program
+from verifygrad.cases.problem import compile_case_program
 from verifygrad.language.evaluate import program_value
-from verifygrad.verdict.judge import check_case
 from verifygrad.verdict.outcome import ERROR, PASSED
 
 SEED = 0
@@ -605,13 +605,9 @@ def spread(cases: list[Case], most: int = CASES_PER_TEST) -> list[Case]:
 
 
 def verdict(case: Case, engines: tuple[str, ...] = ()) -> tuple[str, str]:
-    """The verdict on a case and its first reason: "rejected" for a case verifygrad refuses, "crash" where it raised."""
-    try:
-        outcome = check_case(case, Overrides(engines=engines))
-    except Exception as err:  # noqa: BLE001 - a crash is counted and named, and the sweep goes on
-        return "crash", f"{type(err).__name__}: {err}"
-    reasons = [str(r) for r in outcome.reasons]
-    return (REJECTED if outcome.verdict == ERROR else outcome.verdict), (reasons[0] if reasons else "")
+    """The verdict on a case and its first reason, as the OpInfo sweep gives them; "rejected" for a case verifygrad refuses."""
+    result, reason = opinfo.verdict(case, engines)
+    return (REJECTED if result == ERROR else result), reason
 
 
 RANK = {"failed": 0, "crash": 1, REJECTED: 2}
