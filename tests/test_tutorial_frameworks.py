@@ -232,3 +232,15 @@ def test_pi_of_any_numpy_flavour_is_a_number_a_derivative_can_be_taken_at(tmp_pa
             "print(grad(wave)(np.pi))\n```\n\n```\n-3.0\n```\n")  # fmt: skip
     code, output = check(tmp_path, "wave.md", text)
     assert code == 0 and "✓ line 12 (printed output): ∂/∂x -3: holds" in output, output
+
+
+def test_a_reset_tape_is_unknown_from_there_on(tmp_path: Path) -> None:
+    """tape.reset() drops what the tape recorded: the gradient taken after it is 3 (z's alone), not 2x + 3 = 7. The reader
+    does not follow what a tape forgets, so the printed 3.0 is not compared (it was a false FAIL)."""
+    code, output = check(tmp_path, "reset.md", (
+        "```python\nimport tensorflow as tf\nx = tf.Variable(2.0)\n"
+        "with tf.GradientTape(persistent=True) as tape:\n    y = x * x\n    tape.reset()\n    z = 3.0 * x\n"
+        "print(tape.gradient(y + z, x))\n```\n\n```\ntf.Tensor(3.0, shape=(), dtype=float32)\n```\n"
+    ))  # fmt: skip
+    assert "FAIL" not in output and "wrong" not in output, output
+    assert "reset" in output, output

@@ -692,6 +692,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
                         self.requires_grad(watched, node)
                 return
             if method == "reset" and isinstance(self.expression(owner), Tape):
+                # NOTE: the tape forgets what it recorded; the reader's record is the whole program: the tape is unknown from here
+                if isinstance(owner, ast.Name):
+                    self.invalidate(owner.id, f"line {self.file_line(node.lineno)} reset the tape {owner.id} (tape.reset() is not followed)")
                 return
             if dotted_name(call.func) in ("torch.manual_seed", "torch.random.manual_seed"):
                 self.manual_seed(call)
