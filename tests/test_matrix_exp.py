@@ -33,6 +33,16 @@ def test_exp_of_a_diagonal_matrix_and_its_gradient_by_divided_differences(engine
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_exp_of_a_stack_of_diagonal_matrices(engine: str) -> None:
+    """Each matrix of the stack on its own; d up to 3 takes three halvings and squarings."""
+    d = np.array([[0.4, -1.1, 3.0], [0.2, 0.9, -0.5]])
+    w = np.stack([W, W.T])
+    value = float(sum((m.diagonal() * np.exp(row)).sum() for m, row in zip(w, d)))
+    grad = np.stack([m * divided_differences(row) for m, row in zip(w, d)])
+    assert_closed_form(engine, "(torch.linalg.matrix_exp(a) * w).sum()", {"a": np.stack([np.diag(row) for row in d]), "w": w}, value, {"a": grad})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_exp_of_a_nilpotent_matrix_is_a_polynomial_and_so_is_its_derivative(engine: str) -> None:
     """A^3 = 0: exp(A) = I + A + A^2/2, and L(B, E) = sum_{j,k<=2} B^j E B^k / (j + k + 1)! with B = A^T, E = W."""
     a = np.array([[0.0, 0.7, -1.3], [0.0, 0.0, 2.1], [0.0, 0.0, 0.0]])

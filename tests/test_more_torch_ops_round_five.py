@@ -446,14 +446,6 @@ def test_index_put_refuses_a_place_written_twice() -> None:
         make_problem("x.index_put((torch.tensor([0, 0]),), x[1])", x=X34)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_erfcx(engine: str) -> None:
-    """erfcx(x) = exp(x^2) erfc(x), its derivative 2 x erfcx(x) - 2 / sqrt(pi)."""
-    x = np.array([-1.5, -0.2, 0.0, 0.7, 3.0, 8.0])
-    value = np.array([math.exp(t * t) * math.erfc(t) for t in x])
-    assert_closed_form(engine, "torch.special.erfcx(x).sum()", {"x": x}, float(value.sum()), {"x": 2 * x * value - 2 / math.sqrt(math.pi)})
-
-
 # --- einsum with '...', and dims written None ---------------------------------------------------------------------
 
 
@@ -487,21 +479,6 @@ def test_dims_written_none(engine: str) -> None:
 
 
 # --- the matrix exponential -----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_matrix_exp_of_a_diagonal_stack(engine: str) -> None:
-    """exp(D) = diag(e^d); the gradient of <exp(A), W> at a diagonal A is W_ij (e^d_i - e^d_j) / (d_i - d_j) (e^d_i on
-    the diagonal), the Frechet derivative of exp there. d up to 3: three halvings and squarings."""
-    d = np.array([[0.4, -1.1, 3.0], [0.2, 0.9, -0.5]])
-    a = np.stack([np.diag(row) for row in d])
-    w = RNG.normal(size=(2, 3, 3))
-    e = np.exp(d)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        phi = (e[:, :, None] - e[:, None, :]) / (d[:, :, None] - d[:, None, :])
-    phi[:, range(3), range(3)] = e
-    value = float((w[:, range(3), range(3)] * e).sum())
-    assert_closed_form(engine, "(torch.linalg.matrix_exp(a) * w).sum()", {"a": a, "w": w}, value, {"a": w * phi})
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from verifygrad.errors import excerpt
-from verifygrad.language.parse import ExprError
+from verifygrad.language.parse import ExprError, Program
 from verifygrad.language.statements import NeedsValues, compile_program
 from verifygrad.tutorials.dependence import derivative_depends
 from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
@@ -688,14 +688,19 @@ def _indexed_in(node: object, name: str) -> bool:
     return any(part[0] == "name" and part[1] == name and (part[2] is not None or "_" in name) for part in _walk(node))
 
 
+def _program(definition: Definition, symbols: tuple[str, ...]) -> Program | None:
+    """The definition compiled as a program of its symbols; None where the language cannot write it."""
+    try:
+        return compile_program(f"{render(definition.node)}\n", list(symbols))
+    except (MathError, ExprError, NeedsValues):
+        return None
+
+
 def _needed(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ...]) -> tuple[str, ...]:
     """The symbols whose values the derivative depends on (∂E/∂ŷ_1 of `½(t_1 - ŷ_1)² + ½(t_2 - ŷ_2)²` needs t_1 and ŷ_1
     only): the variables, and each other symbol the derivative reads; all of them where that cannot be decided."""
-    if len(wrt) != 1:
-        return symbols
-    try:
-        program = compile_program(f"{render(definition.node)}\n", list(symbols))
-    except (MathError, ExprError, NeedsValues):
+    program = _program(definition, symbols) if len(wrt) == 1 else None
+    if program is None:
         return symbols
     return tuple(s for s in symbols if s in wrt or derivative_depends(program, wrt[0], {s}))
 
@@ -703,10 +708,7 @@ def _needed(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ..
 def _constant_derivative(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ...]) -> bool:
     """Whether the derivative is the same wherever it is taken (`f(x, y) = x + y`: ∂f/∂x = 1 is an identity, not an equation
     to solve): no VJP on the way from the variable to the value reads any symbol's value (decided from the program's nodes)."""
-    if len(wrt) != 1:
-        return False
-    try:
-        program = compile_program(f"{render(definition.node)}\n", list(symbols))
-    except (MathError, ExprError, NeedsValues):
+    program = _program(definition, symbols) if len(wrt) == 1 else None
+    if program is None:
         return False
     return not derivative_depends(program, wrt[0], set(symbols))
