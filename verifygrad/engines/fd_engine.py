@@ -69,16 +69,18 @@ def fd_tolerance(rtol: float, atol: float, quantity: str = "") -> tuple[float, f
 def run(problem: Problem) -> EngineResult:
     inputs = {name: np.asarray(value, dtype=np.float64) for name, value in problem.inputs.items()}
     program = frozen(problem.program, inputs)
-    values = forward(program, inputs, "float64")
+    jumps = step_nodes(program)
+    keep = bool(jumps)  # NOTE: otherwise forward() leaves a large intermediate as a shape-only stand-in, all zeros
+    values = forward(program, inputs, "float64", keep=keep)
     value = values[-1]
     weights = np.asarray(problem.grad_output, dtype=np.float64)
     center = float(np.sum(weights * value))
-    steps = {i: values[i] for i in step_nodes(program)}
+    steps = {i: values[i] for i in jumps}
 
     def objective(name: str, moved: np.ndarray) -> float:
         """<grad_output, output> with input ``name`` replaced: its gradient is what the engines report;
         nan where the move crossed a step of a piecewise-constant op (the difference then measures the step)."""
-        moved_values = forward(program, {**inputs, name: moved}, "float64")
+        moved_values = forward(program, {**inputs, name: moved}, "float64", keep=keep)
         if any(not np.array_equal(moved_values[i], held, equal_nan=True) for i, held in steps.items()):
             return math.nan  # NOTE: round(x, decimals=3) moves in steps of 1e-3, finer than fd's step: it looks like x
         return float(np.sum(weights * moved_values[-1]))
