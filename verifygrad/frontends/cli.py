@@ -179,7 +179,7 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         from verifygrad.reports.explain import explain_case
 
         sys.exit(explain_case(console, cases, explain, overrides))
-    from verifygrad.process.children import Stopped
+    from verifygrad.process.children import Stopped, signals_held
 
     try:
         limit = stop_after(maxfail, exitfirst)
@@ -187,35 +187,41 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
         stopped = None
     except Stopped as stop:  # Ctrl-C or SIGTERM: the cases finished so far are reported, and the run says it stopped
         outcomes, stopped = stop.results, stop
-    extra = per_file(console, outcomes, verbose, quiet) if per_file else {}  # `check`: the per-file report and its JSON
-    publish(console, outcomes, load_errors, annotate, summary_line(outcomes, load_errors))
-    if len(outcomes) < len(cases) and not stopped:
-        console.print(f"stopped after {len(outcomes)} of {len(cases)} cases (--maxfail)", soft_wrap=True, highlight=False)
-    render(console, outcomes, load_errors, verbose, quiet)
-    if stopped:
-        code = stopped.exit_code
+    with signals_held() as held:  # a signal from now on ends the run once its reports are out, not mid-table
+        extra = per_file(console, outcomes, verbose, quiet) if per_file else {}  # `check`: the per-file report and its JSON
+        publish(console, outcomes, load_errors, annotate, summary_line(outcomes, load_errors))
+        if len(outcomes) < len(cases) and not stopped:
+            console.print(f"stopped after {len(outcomes)} of {len(cases)} cases (--maxfail)", soft_wrap=True, highlight=False)
+        render(console, outcomes, load_errors, verbose, quiet)
+        stopped = stopped or (Stopped(held[0]) if held else None)
+        if stopped:
+            code = stopped.exit_code
+            click.echo(f"{stopped.word} after {len(outcomes)} of {len(cases)} cases", err=True)
+        else:
+            code, why = exit_status(outcomes, load_errors, strict)
+            if unchecked is not None:
+                code, why = nothing_checkable_status(code, why, [path for path, _ in unchecked()], strict, bool(outcomes))
+            if why:
+                click.echo(why, err=True)
+        seconds = time.perf_counter() - start
+        if json_path:
+            import json
+
+            from verifygrad.reports.json_report import run_report
+
+            _write(json_path, json.dumps({**run_report(outcomes, load_errors, code, seconds), **extra}, indent=2, ensure_ascii=False) + "\n")
+        if junit_path:
+            from verifygrad.reports.junit import junit_xml
+
+            _write(junit_path, junit_xml(outcomes, load_errors, seconds, junit_family, unchecked() if unchecked else ()))
+        if html_path:
+            from verifygrad.reports.html import run_html
+
+            _write(html_path, page(outcomes, load_errors) if page else run_html(outcomes, load_errors, seconds))
+    if held and not stopped:  # a signal while the reports were written: they are out, the run ends as it asks
+        stopped = Stopped(held[0])
         click.echo(f"{stopped.word} after {len(outcomes)} of {len(cases)} cases", err=True)
-    else:
-        code, why = exit_status(outcomes, load_errors, strict)
-        if unchecked is not None:
-            code, why = nothing_checkable_status(code, why, [path for path, _ in unchecked()], strict, bool(outcomes))
-        if why:
-            click.echo(why, err=True)
-    seconds = time.perf_counter() - start
-    if json_path:
-        import json
-
-        from verifygrad.reports.json_report import run_report
-
-        _write(json_path, json.dumps({**run_report(outcomes, load_errors, code, seconds), **extra}, indent=2, ensure_ascii=False) + "\n")
-    if junit_path:
-        from verifygrad.reports.junit import junit_xml
-
-        _write(junit_path, junit_xml(outcomes, load_errors, seconds, junit_family, unchecked() if unchecked else ()))
-    if html_path:
-        from verifygrad.reports.html import run_html
-
-        _write(html_path, page(outcomes, load_errors) if page else run_html(outcomes, load_errors, seconds))
+        code = stopped.exit_code
     if stopped:
         from verifygrad.process.children import exit_now
 

@@ -39,6 +39,7 @@ class Stopped(BaseException):
 
 
 HARD_STOP_SECONDS = 0.8  # after SIGINT/SIGTERM, how long the main thread has to take it before the process ends at once
+_held: list[int] | None = None  # while the reports of a finished run are written: the signals received meanwhile
 
 
 @contextlib.contextmanager
@@ -56,6 +57,9 @@ def stopped_by_signals() -> Iterator[None]:
         for each in (signal.SIGINT, signal.SIGTERM):  # NOTE: a second signal must not interrupt the clean-up
             signal.signal(each, signal.SIG_IGN)
         taken.set()
+        if _held is not None:
+            _held.append(signum)
+            return
         raise Stopped(signum)
 
     previous = {each: signal.signal(each, handler) for each in (signal.SIGINT, signal.SIGTERM)}
@@ -74,6 +78,21 @@ def stopped_by_signals() -> Iterator[None]:
         watcher.join()
         os.close(woken)
         os.close(wake)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[list[int]]:
+    """Within ``stopped_by_signals``: SIGINT and SIGTERM are noted in the list yielded, not raised.
+
+    For the reports of work already finished: a signal while the final table is drawn would cut it mid-line
+    and lose the reports; the caller writes them (a few milliseconds) and then ends the run as the signal asks.
+    """
+    global _held
+    _held = []
+    try:
+        yield _held
+    finally:
+        _held = None
 
 
 def _watch(woken: int, taken: threading.Event) -> None:
