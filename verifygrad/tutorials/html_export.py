@@ -205,18 +205,18 @@ class _Reader:
         if not text.strip() or role == "skip":
             return
         if role == "pre":
-            role = CODE if _reads_as_code(text) else OUTPUT
+            role = CODE if reads_as_code(text) else OUTPUT
         kind = role if role in (CODE, OUTPUT) else PROSE
         cell = self.cell if self.notebook else None
         self.blocks.append(Block(kind, text.rstrip() + "\n" if kind != PROSE else text, self.start_line, cell))
 
 
-def _reads_as_code(text: str) -> bool:
-    """A <pre> outside a notebook: code if it parses as Python and assigns or calls something."""
+def reads_as_code(text: str) -> bool:
+    """A <pre> outside a notebook: code if it parses as Python and defines, assigns or calls something."""
     import ast
 
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError):
         return False
-    return any(isinstance(node, (ast.Assign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.Call)) for node in ast.walk(tree))
+    return any(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.Call)) for node in ast.walk(tree))

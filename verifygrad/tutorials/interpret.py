@@ -848,6 +848,24 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             return self.combine(ast.BinOp(parts[0], node.op, parts[1]), operands, node)
         return self.unknown(node, f"arithmetic on {_describe(node)}")
 
+    def _Compare(self, node: ast.Compare) -> Value:
+        """`x < 1.5` on a tensor: a mask the program compares per element (``torch.where(x < 1.5, ...)``)."""
+        sides = [self.expression(side) for side in (node.left, *node.comparators)]
+        unknown = next((side for side in sides if isinstance(side, Unknown)), None)
+        if unknown is not None or len(node.ops) != 1 or type(node.ops[0]) not in COMPARISONS:
+            return unknown or self.unknown(node, "a comparison")
+        if not any(isinstance(side, Tensor) for side in sides) or not all(isinstance(side, (Tensor, Number)) for side in sides):
+            return self.unknown(node, "a comparison")
+        operands, parts = _placeholders(sides)
+        return self.combine(ast.Compare(parts[0], node.ops, [parts[1]]), operands, node)
+
+    def _IfExp(self, node: ast.IfExp) -> Value:
+        """`a if cond else b`, where the reader knows the condition's numbers."""
+        chosen = self.decided(node.test)
+        if chosen is None:
+            return self.unknown(node, "a conditional expression whose condition the reader cannot decide")
+        return self.expression(node.body if chosen else node.orelse)
+
     def _Attribute(self, node: ast.Attribute) -> Value:
         if node.attr == "grad":
             owner = self.expression(node.value)

@@ -10,6 +10,7 @@ import ast
 import re
 
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block
+from verifygrad.tutorials.html_export import reads_as_code
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?([\w+-]*)\}?\s*([\w+-]*)")
 _SHELL_LANGUAGES = {"bash", "sh", "shell", "zsh", "terminal", "log", "raw", "ansi"}  # an output fenced so, where it holds only values
@@ -70,11 +71,44 @@ def read_markdown(text: str) -> list[Block]:
         elif token.type == "inline":
             blocks.append(Block(PROSE, token.content + "\n", start + 1))
             expect_output = bool(OUTPUT_LABEL.match(token.content.rsplit("\n", 1)[-1]))
+        elif token.type == "html_block" and (pre := _pre_block(lines, start, end)):  # <pre>: code as a blog shows it
+            text, first, after = pre
+            printed = bool(blocks) and blocks[-1].kind == CODE and looks_printed(text)  # `tensor([2.])` parses as Python too
+            blocks.append(Block(CODE if reads_as_code(text) and not printed else OUTPUT, text, first))
+            while index < len(tokens) and (tokens[index].map is None or tokens[index].map[0] < after):
+                index += 1  # NOTE: a blank line inside <pre> splits it into several tokens; all of it was read here
+            expect_output = False
         elif token.type == "html_block":  # a comment or markup: what a reader does not see as code
             if "math/tex" in token.content:  # MathJax's <script type="math/tex">: math a reader sees
                 blocks.append(Block(PROSE, token.content, start + 1))
             expect_output = False
     return blocks
+
+
+_PRE_OPEN = re.compile(r"<pre\b[^>]*>", re.I)
+_PRE_CLOSE = re.compile(r"</pre\s*>", re.I)
+_INNER_TAG = re.compile(r"</?(?:code|span|b|i|em|strong|font|a|div|samp|kbd)\b[^>]*>", re.I)  # highlighting inside <pre>
+
+
+def _pre_block(lines: list[str], start: int, end: int) -> tuple[str, int, int] | None:
+    """The text of a ``<pre>`` opened in the HTML block at ``lines[start:end]`` (up to its ``</pre>``, however many
+    blocks CommonMark made of it), unescaped and without its highlighting tags; its first line and the line after it."""
+    from html import unescape
+
+    for number in range(start, end):
+        opened = _PRE_OPEN.search(lines[number])
+        if not opened:
+            continue
+        body = [lines[number][opened.end() :]]
+        close = number
+        while not _PRE_CLOSE.search(body[-1]) and close + 1 < len(lines):
+            close += 1
+            body.append(lines[close])
+        body[-1] = _PRE_CLOSE.split(body[-1])[0]
+        first = number + 1 if body[0].strip() else number + 2
+        text = unescape(_INNER_TAG.sub("", "\n".join(body if body[0].strip() else body[1:])))
+        return text.rstrip() + "\n", first, close + 1
+    return None
 
 
 # NOTE: `[^\S\n]`, not `\s`: with re.M, `^\s*` at each of 200,000 blank lines would run over all those below it.
