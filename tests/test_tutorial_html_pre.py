@@ -53,3 +53,16 @@ def test_a_conditional_expression_the_reader_can_decide_is_followed(tmp_path: Pa
     )
     status, output = cli("check", "--no-color", str(page))
     assert status == 0 and "1 passed" in output, output
+
+
+@pytest.mark.parametrize("label", ["Output::", "输出::", "The values are::"])
+def test_a_rest_literal_block_of_printed_values_is_output_not_code(tmp_path: Path, label: str) -> None:
+    page = tmp_path / "tape.rst"
+    page.write_text(
+        "Gradients\n=========\n\n.. code-block:: python\n\n    import tensorflow as tf\n    x = tf.Variable(3.0)\n"
+        "    with tf.GradientTape() as tape:\n        y = tf.square(x)\n    print(tape.gradient(y, x))\n\n"
+        f"{label}\n\n    tf.Tensor(\n    7.0, shape=(), dtype=float32)\n",
+        encoding="utf-8",
+    )
+    status, output = cli("check", "--no-color", str(page))
+    assert status == 1 and "claimed 7.0, true 6" in output and "not valid Python" not in output, output

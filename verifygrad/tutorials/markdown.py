@@ -185,8 +185,9 @@ def read_rest(text: str) -> list[Block]:
                 prose.append(line)
                 flush_prose()
                 literal = _dedent(body)
-                labelled = expect_output or OUTPUT_LABEL.match(line[:-1] + ":")
-                blocks.extend([Block(OUTPUT, literal, first)] if labelled else _session_or_code(literal, first))
+                labelled = expect_output or OUTPUT_LABEL.match(line.rstrip()[:-2] + ":")  # `Output::`, `输出::`
+                shown = labelled or looks_printed(literal)  # `tf.Tensor(\n[[ 6.  8.]] ...)`: what a run printed
+                blocks.extend([Block(OUTPUT, literal, first)] if shown else _session_or_code(literal, first))
                 index = end
                 prose_start = index + 1
                 continue
