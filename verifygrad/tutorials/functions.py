@@ -215,7 +215,7 @@ class FunctionCalls:
             return self.pulled_back(callee, node.args[0], node)
         if isinstance(callee, (Tape, Pullback)) or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             if isinstance(callee, Function):
-                self.mutated_by(callee, node)  # NOTE: not read, it may still change what it is handed
+                self.mutated_by(callee, node, followed=False)  # NOTE: not read, it may still change what it is handed
             return self.unknown(node, f"a call of {ast.unparse(node.func)[:40]} with keywords or *arguments")
         arguments = [self.expression(arg) for arg in node.args]
         if isinstance(callee, Transform):
@@ -225,7 +225,7 @@ class FunctionCalls:
         if callee.rule is not None and isinstance(made, Tensor):
             leaves = any(isinstance(a, Tensor) and a.kind == LEAF for a in arguments)
             self.rule_claims(callee, made, arguments if leaves else list(made.refs[: len(arguments)]), node)  # at constants: the stand-ins
-        self.mutated_by(callee, node)
+        self.mutated_by(callee, node, followed=not isinstance(made, Unknown))
         return made
 
     def derivative_function(self, function: Function, arguments: list, made: Any, node: ast.Call) -> None:
@@ -279,8 +279,11 @@ class FunctionCalls:
                     return False
         return bool(seen)
 
-    def mutated_by(self, function: Function, node: ast.Call) -> None:
-        """A function that changes an argument or a global in place (``a[0] = 1``, ``a.add_(1)``): what the caller handed it is unknown after."""
+    def mutated_by(self, function: Function, node: ast.Call, followed: bool = True) -> None:
+        """A function that changes an argument or a global in place (``a[0] = 1``, ``a.add_(1)``): what the caller handed it is unknown after.
+
+        A call the reader did not follow may also have changed what its body hands to other calls (an optimizer's
+        ``apply_gradients([(g, x)])`` changes the global x); a followed body's calls are the language's, which change nothing."""
         parameters = [a.arg for a in function.definition.args.args]
         local = {n.id for n in ast.walk(function.definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         for statement in ast.walk(ast.Module(function.definition.body, [])):  # NOTE: `a -= 1` on an array changes it in place
@@ -291,7 +294,7 @@ class FunctionCalls:
                     self.invalidate(handed, f"line {self.file_line(node.lineno)} changed {handed} and was not read ({_name_of(function)}() "
                                             f"updates {statement.target.id} in place)")  # fmt: skip
         for name, how in changed_names(ast.Module(function.definition.body, [])):
-            if not (how.endswith(" assigned") or how.startswith(".")):  # NOTE: the body's calls are the language's, which change nothing
+            if followed and not (how.endswith(" assigned") or how.startswith(".")):
                 continue
             if name in parameters and parameters.index(name) < len(node.args):
                 handed = base_name(node.args[parameters.index(name)])

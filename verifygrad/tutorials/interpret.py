@@ -654,8 +654,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         if isinstance(call, ast.Constant) and isinstance(call.value, str):
             self.reading.strings.append((len(self.reading.shown) - 1, self.file_line(node.lineno), call.value))
             return
-        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print":
-            self.print_(call)
+        if isinstance(call, ast.Call) and (isinstance(call.func, ast.Name) and call.func.id == "print" or self.path(call.func) == "tensorflow.print"):
+            self.print_(call)  # NOTE: tf.print(x) shows a tensor's values as print(x.numpy()) does
             return
         if _shown_comparison(call):  # `x.grad == 4 * x` shown on its own: the writer shows that the two agree
             self.agreement(node, *compared(call), shown=True)
@@ -1194,12 +1194,17 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         return made
 
     def function(self, node: ast.Call, dotted: str) -> Value:
+        if self.path(node.func) in ("tensorflow.cast", "tensorflow.dtypes.cast") and node.args:  # tf.cast(x, tf.float32)
+            dtype = ast.unparse(node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "dtype"), node.args[0]))
+            value = self.expression(node.args[0])
+            if isinstance(value, Tensor) and dtype.rsplit(".", 1)[-1] in ("float32", "float64", "double"):
+                return value  # NOTE: as x.to(torch.float32) is read: the same values, differentiable
         arguments = [self.expression(arg) for arg in node.args]
         for argument in arguments:
             if isinstance(argument, Unknown):
                 return argument
-            if isinstance(argument, (Other, GradOf)):
-                return self.unknown(node, f"{dotted}() of something that is not a tensor")
+            if isinstance(argument, (Other, GradOf)):  # NOTE: named as the tutorial spells it (tf.cast), not as the language does
+                return self.unknown(node, f"{ast.unparse(node.func)[:80]}() of something that is not a tensor")
         if arguments and all(isinstance(a, Number) for a in arguments) and not node.keywords:  # math.exp(-x), x a named number
             operands, parts = _placeholders([_traced(a) for a in arguments])
             made = self.traced(0.0, ast.Call(dotted_node(dotted), parts, []), operands, node)
