@@ -846,6 +846,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         if isinstance(left, (Tensor, Number)) and isinstance(right, (Tensor, Number)):
             operands, parts = _placeholders([left, right])
             return self.combine(ast.BinOp(parts[0], node.op, parts[1]), operands, node)
+        if _text(node):  # `"=" * 70`, `"-" * 20 + " step"`: a rule of text printed between values, no value itself
+            return Other("text")
         return self.unknown(node, f"arithmetic on {_describe(node)}")
 
     def _Compare(self, node: ast.Compare) -> Value:
@@ -1495,6 +1497,18 @@ def _truth_values(node: ast.expr) -> str | None:
     if not len(flat) or not all(isinstance(item, bool) for item in flat):
         return None
     return repr(np.asarray(value, dtype=np.float64).tolist())
+
+
+def _text(node: ast.expr) -> bool:
+    """Text made from string constants by + and * with whole numbers: ``"=" * 70``, ``"-" * 20 + " step"``."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _text(node.left) and _text(node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        count = [side for side in (node.left, node.right) if isinstance(side, ast.Constant) and type(side.value) is int]
+        return len(count) == 1 and any(_text(side) for side in (node.left, node.right))
+    return False
 
 
 def _numeric(value: object) -> bool:
