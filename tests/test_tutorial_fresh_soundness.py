@@ -42,3 +42,20 @@ def test_a_value_stated_between_two_bindings_of_its_name_is_not_compared_with_ei
     assert code == 0 and "wrong" not in output, output
     assert "x is bound again at line 14, in the code right after the text" in output, output
     assert "✓ line 20 (printed output): ∂/∂x [0, 2, 4]: holds" in output, output
+
+
+COMMENTED = ("```python\nimport torch\nx = torch.ones(1) * 3\nx.requires_grad_(True)\nz = x * x\nz.backward()\nprint(x.grad)  # COMMENT\n```\n\n"
+             "```\ntensor([6.])\n```\n\nNext:\n\n```python\nx = torch.zeros(2)\n```\n")  # fmt: skip
+
+
+def test_a_value_a_comment_states_is_about_its_own_code_block(tmp_path: Path) -> None:
+    # the comment sits in the block that binds x; the x of a later block does not make it ambiguous
+    code, output = check(tmp_path, "comment.md", COMMENTED.replace("COMMENT", "x = 3, dz/dx = 2x = 6"))
+    assert code == 0 and "✓ line 7 (comment): value 3: holds" in output, output
+
+
+def test_a_comment_that_goes_on_to_a_derivative_does_not_give_its_first_name_the_last_value(tmp_path: Path) -> None:
+    # `x = 3 so dz/dx = 2x = 6` is read as one chain; 6 is dz/dx's, not x's
+    for comment in ("x = 3 so dz/dx = 2x = 2*3 = 6", "x = 3: dz/dx = 2x = 6"):
+        code, output = check(tmp_path, "comment.md", COMMENTED.replace("COMMENT", comment))
+        assert code == 0 and "wrong" not in output, output

@@ -816,6 +816,9 @@ def _stated_value(findings: Findings, reading: Reading, name: str, rest: list, l
     side = rest[-1]
     if isinstance(side, Derivative) or names_in(side):
         return
+    named = {n for step in rest if isinstance(step, tuple) for n in names_in(step)}
+    if name in named or f"d{name}" in named:  # NOTE: `x = 3 so dz/dx = 2x = 6` (one chain): its last number is dz/dx's, not x's
+        return
     bound = [(n, tensor, at) for n, tensor, at in reading.bindings if n == name]
     before = [item for item in bound if item[2] <= line]
     following = next((lines for lines in reading.code_lines if lines.start > line), range(0))
@@ -829,7 +832,7 @@ def _stated_value(findings: Findings, reading: Reading, name: str, rest: list, l
     found.label = name
     if nearest[1].unseeded:
         found.status = UNSEEDED
-    if before and after:
+    if before and after and not any(line in lines for lines in reading.code_lines):  # a comment is about its own block
         # NOTE: `we'll use x = [0, 1, 2]` between `x = ones(3)` and the next block's `x = arange(3)`: either x is meant
         again = min(item[2] for item in after)
         found.status = f"not tied: {name} is bound again at line {again}, in the code right after the text: which {name} is meant is not known"
