@@ -445,15 +445,56 @@ _ARITHMETIC = re.compile(r"[-+\d.\s*×·/()^=≈−]*")
 
 def prose_chains(block: Block) -> list[tuple[int, str]]:
     """Derivatives stated in plain prose, outside math (`dL/dw = 2 * 3 * 0.5 = 3`): the derivative and the arithmetic
-    after it up to the first word, with the file line."""
+    after it up to the first word, with the file line. A formula (`∂f/∂y = 3x + 2y`) is read whole."""
     found = []
     for offset, text in enumerate(block.text.split("\n")):
         text = re.sub(r"\$[^$]*\$", lambda span: " " * len(span.group(0)), text[:10_000])  # math is read as math
         for match in _PROSE_DERIVATIVE.finditer(text):
-            rest = _ARITHMETIC.match(text, match.end()).group(0).rstrip(" .=≈")
+            arithmetic = _ARITHMETIC.match(text, match.end())
+            rest = arithmetic.group(0).rstrip(" .=≈")
+            run = arithmetic.group(0).rstrip()
+            if _FORMULA_GOES_ON.match(text, match.end() + len(run)) or run[-1:] in tuple("+-*/^·×(−") and re.match(r"\s*[A-Za-z]", text[arithmetic.end() :]):
+                # NOTE: `= 3x + 2y`, `= 2e-3`: the digits are a coefficient or a mantissa; read as 3 it is a false FAIL
+                rest = _formula(text, match.end())
+                if rest is None:
+                    continue
             if any(char.isdigit() for char in rest):
                 found.append((block.file_line(offset), f"{match.group(1)} ={rest}"))
     return found
+
+
+_FORMULA_GOES_ON = re.compile(r"[A-Za-z]|\s+[A-Za-z](?![A-Za-z])\s*(?:[-+*/^·×(=]|$)")  # `2x`, `2 x + 1`: not `2 so`
+
+
+def _formula(text: str, start: int) -> str | None:
+    """The plain-prose formula from ``start`` up to the first word (`3x + 2y (how f ...` gives ` 3x + 2y`), cut before
+    a bracket it does not close; None where a word is glued to it (`2xy`) or a number is written short (`2e-3`)."""
+    body = _PLAIN_MATH.match(text, start)
+    formula = body.group(0) if body else ""
+    if re.match(r"[A-Za-z]", text[start + len(formula) : start + len(formula) + 1]) and re.search(r"[\w.]$", formula):
+        return None
+    if re.search(r"\d[eE][-+]?\d", formula):  # `2e-3` is 0.002 written short, not 2·e − 3
+        return None
+    depth, cut = 0, len(formula)
+    for index, char in enumerate(formula):
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            cut = index
+            break
+    if depth > 0:
+        cut = min(cut, _first_unclosed(formula))
+    return formula[:cut].rstrip(" .,=≈")
+
+
+def _first_unclosed(formula: str) -> int:
+    """Where the first bracket of ``formula`` that is never closed opens."""
+    opened: list[int] = []
+    for index, char in enumerate(formula):
+        if char == "(":
+            opened.append(index)
+        elif char == ")" and opened:
+            opened.pop()
+    return opened[0] if opened else len(formula)
 
 
 _PLAIN_FUNCTION = re.compile(r"(?<![\w\\'`])([A-Za-z])('{0,2})\(\s*([A-Za-z0-9.\-+ ,]{1,20})\)\s*=\s*")
@@ -775,6 +816,9 @@ def _stated_value(findings: Findings, reading: Reading, name: str, rest: list, l
     side = rest[-1]
     if isinstance(side, Derivative) or names_in(side):
         return
+    named = {n for step in rest if isinstance(step, tuple) for n in names_in(step)}
+    if name in named or f"d{name}" in named:  # NOTE: `x = 3 so dz/dx = 2x = 6` (one chain): its last number is dz/dx's, not x's
+        return
     bound = [(n, tensor, at) for n, tensor, at in reading.bindings if n == name]
     before = [item for item in bound if item[2] <= line]
     following = next((lines for lines in reading.code_lines if lines.start > line), range(0))
@@ -788,6 +832,10 @@ def _stated_value(findings: Findings, reading: Reading, name: str, rest: list, l
     found.label = name
     if nearest[1].unseeded:
         found.status = UNSEEDED
+    if before and after and not any(line in lines for lines in reading.code_lines):  # a comment is about its own block
+        # NOTE: `we'll use x = [0, 1, 2]` between `x = ones(3)` and the next block's `x = arange(3)`: either x is meant
+        again = min(item[2] for item in after)
+        found.status = f"not tied: {name} is bound again at line {again}, in the code right after the text: which {name} is meant is not known"
     findings.found.append(found)
 
 
