@@ -31,3 +31,17 @@ def test_a_printed_rule_of_text_does_not_hide_the_values_printed_beside_it(tmp_p
     page.write_text(PAGE.format(printed=printed), encoding="utf-8")
     code, output = cli("check", "--no-color", str(page))
     assert code == status and says in output, output
+
+
+def test_values_on_other_lines_than_the_prints_put_them_are_not_paired(tmp_path: Path) -> None:
+    """`f"f({x}) = {f(x)}"` prints two values on one line; an output that shows one number per line is not that
+    print's, so its numbers are listed, not compared with x and f(x) in turn."""
+    page = tmp_path / "labels.md"
+    page.write_text(
+        '```python\nimport jax\n\ndef f(x):\n    return x ** 2\n\nx = 3.0\nprint(f"f({x}) = {f(x)}")\n'
+        "print(f\"f'({x}) = {jax.grad(f)(x)}\")\n```\n```\nf(3.0) = 9.0\nf'(3.0) = 6.0\n```\n",
+        encoding="utf-8",
+    )
+    page.write_text(page.read_text(encoding="utf-8").replace("f(3.0) = 9.0\nf'(3.0) = 6.0", "9.0\n3.0\n6.0\n3.0"), encoding="utf-8")
+    code, output = cli("check", "--no-color", str(page))
+    assert "FAIL" not in output and "not on the lines the prints would give them" in output, output

@@ -65,8 +65,9 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
     head = slots[: slots.index(opaque[0])] if opaque else slots
     pairs = dict(enumerate(head[: len(items)]))
     if not opaque and len(items) != len(slots):
-        # NOTE: the output shows more or fewer values than the code prints (one not read, or left out by the writer):
-        # which value is which is not known, and a value paired with its neighbour's print is a false FAIL
+        # NOTE: the output shows more or fewer values than the code prints (one not read, or left out by the writer),
+        # or as many laid out on other lines than the prints put them: which value is which is not known, and a value
+        # paired with its neighbour's print is a false FAIL
         pairs = {}
     if opaque:
         tail = slots[len(slots) - slots[::-1].index(opaque[-1]) :]
@@ -76,6 +77,11 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
             if index < paired_from_start or index in pairs:
                 break
             pairs[index] = item
+    blocks = {id(block): number for number, (_, block) in enumerate(outputs)}
+    placed = [(pairs[index], items[index][0], blocks[id(items[index][1])]) for index in sorted(pairs)]
+    lines_differ = not _lines_agree(placed)
+    if lines_differ:  # NOTE: values laid out on other lines than the prints put them: which is which is not known
+        pairs = {}
     for index, (item, block) in enumerate(items):
         where, line = block.where(item.line_offset), block.file_line(item.line_offset)
         target = pairs.get(index)
@@ -83,11 +89,25 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
             why = f"printed by code that was not read ({opaque[0].label})" if opaque else "no statement of the code shows this value"
             if not opaque and slots:
                 why = f"the output shows {len(items)} values where the code prints {len(slots)}: which is which is not known"
+            if lines_differ:
+                why = "the output's values are not on the lines the prints would give them: which is which is not known"
             findings.found.append(Found("value", line, where, "printed output", item.describe(), values=item.values, status=f"not tied: {why}"))
         elif isinstance(target.value, Number) and target.value.tensor is not None:  # computed from numbers bound to names
             findings.found.append(_printed_claim(replace(target, value=target.value.tensor), item, line, where))
         elif not isinstance(target.value, Number):  # a Python number of a loop or a shape: not a tensor's claim
             findings.found.append(_printed_claim(target, item, line, where))
+
+
+def _lines_agree(pairs: list[tuple[Shown, Printed, int]]) -> bool:
+    """Whether values paired in order (each with the number of its output block) sit on the output lines their prints
+    give them: one statement's values on one line (after a value printed over several), the next statement's later."""
+    for (before, printed_before, block_before), (after, printed_after, block_after) in zip(pairs, pairs[1:]):
+        place_before, place_after = (block_before, printed_before.line_offset), (block_after, printed_after.line_offset)
+        if after.statement != before.statement and place_after <= place_before:
+            return False
+        if after.statement == before.statement and "\n" not in printed_before.text.strip() and place_after != place_before:
+            return False
+    return True
 
 
 def last_shown(shown: list[Shown], count: int) -> list[Shown]:

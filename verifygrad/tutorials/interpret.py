@@ -83,6 +83,7 @@ class Shown:
     where: str
     label: str  # the code as written, for messages
     opaque: bool = False  # code not read that may print: how many values it printed is unknown
+    statement: int = 0  # which run of a statement showed it (a loop's passes differ): one print's values share its lines
 
 
 @dataclass
@@ -137,6 +138,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         self.defined_in: dict[int, Block | None] = {}
         self.layer_classes: dict[int, ast.ClassDef] = {}
         self.in_method = 0  # layer methods being read inline: their derivative-named locals are not claims
+        self.statements_run = 0  # expression statements run so far (each pass of a loop anew): Shown.statement
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -650,6 +652,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         return value
 
     def expression_statement(self, node: ast.Expr, last: bool) -> None:
+        self.statements_run += 1
         call = node.value
         if isinstance(call, ast.Constant) and isinstance(call.value, str):
             self.reading.strings.append((len(self.reading.shown) - 1, self.file_line(node.lineno), call.value))
@@ -763,7 +766,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             for index, item in enumerate(value.items):
                 self.show(item, node, f"{label}[{index}]")
             return
-        self.reading.shown[-1].append(Shown(value, self.file_line(node.lineno), self.where(node.lineno), label))
+        self.reading.shown[-1].append(Shown(value, self.file_line(node.lineno), self.where(node.lineno), label, statement=self.statements_run))
 
     def manual_seed(self, call: ast.Call) -> None:
         if len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and type(call.args[0].value) is int:
