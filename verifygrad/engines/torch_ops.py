@@ -143,4 +143,5 @@ TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     "round": torch.round,
     "lgamma": torch.lgamma, "erfinv": torch.erfinv, "polygamma": lambda n, x: torch.polygamma(_order(n), x),
     "besseli": lambda n, x: (torch.special.i0, torch.special.i1)[_order(n)](x),
+    "zeta": torch.special.zeta, "gammainc": torch.special.gammainc, "gammaincc": torch.special.gammaincc,
 }  # fmt: skip
