@@ -176,11 +176,8 @@ def _refuse_undifferentiable(program: Program, wrt: tuple[str, ...]) -> None:
     if found is not None:
         node = program.nodes[found[0]]
         name = node.spelling or found[1]
-        raise ExprError(
-            f"{name}() is differentiable in its second argument only: torch does not implement the derivative in its first, which depends on wrt {', '.join(wrt)},",
-            node.col,
-            node.line or None,
-        )
+        why = f"{name}() is differentiable in its second argument only: torch does not implement the derivative in its first"
+        raise ExprError(f"{why}, which depends on wrt {', '.join(wrt)},", node.col, node.line or None)
 
 
 def _refuse_empty_means(case: Case, program: Program, shapes: tuple[Shape, ...]) -> None:
