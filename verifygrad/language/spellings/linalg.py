@@ -379,7 +379,7 @@ def _numpy_dot(call: Call) -> int:
     return g.op("matmul", a, b)
 
 
-def _einsum(call: Call) -> int:
+def einsum_call(call: Call) -> int:
     """einsum of any number of operands: repeated indices (diagonals) and indices summed within one operand first,
     then a left-to-right chain of the two-operand primitive, then the output's order."""
     g = call.graph
@@ -999,7 +999,7 @@ SPELLINGS: dict[str, Function] = {
     "pinverse": spelling(_pinv, (1, 1), keywords=("rcond",)),
     "lstsq": spelling(_lstsq, (2, 2), keywords=("rcond", "driver", PART)),
     "cond": spelling(_cond, (1, 1), keywords=("p",)),
-    "einsum": spelling(_einsum, (1, 16), keywords=("equation",)),
+    "einsum": spelling(einsum_call, (1, 16), keywords=("equation",)),
     "tensordot": spelling(_tensordot, (2, 2), keywords=("dims", "axes")),
     "logdet": unary(lambda g, x: g.op("log", g.op("det", x))),
     "slogdet": spelling(_slogdet, (1, 1), keywords=(PART,)),
