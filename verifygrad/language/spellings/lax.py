@@ -231,15 +231,15 @@ def _conv_general_dilated(call: Call) -> int:
     spatial = len(shape) - 2
     if spatial not in (1, 2, 3) or len(w_shape) != len(shape):
         raise ExprError("lax.conv_general_dilated() takes lhs (N, C, ...) and rhs (O, C, ...) of 1 to 3 spatial dims", g.col)
-    numbers = call.literal("dimension_numbers", 5, None)
+    numbers = call.literal("dimension_numbers", 4, None)
     default = ("NC" + "DHW"[3 - spatial :], "OI" + "DHW"[3 - spatial :], "NC" + "DHW"[3 - spatial :])
     if numbers is not None and tuple(numbers) != default:
         raise ExprError(f"not supported yet: lax.conv_general_dilated() with dimension_numbers other than {default}", g.col)
-    if any(v != 1 for v in (_ints(call, "lhs_dilation", 3) or ())):
+    if any(v != 1 for v in (_ints(call, "lhs_dilation", 2) or ())):
         raise ExprError("not supported yet: lax.conv_general_dilated() with lhs_dilation (a transposed convolution): write F.conv_transpose", g.col)
     strides = _ints(call, "window_strides", 0) or (1,) * spatial
-    dilation = _ints(call, "rhs_dilation", 4) or (1,) * spatial
-    groups = call.integer("feature_group_count", 6, 1) or 1
+    dilation = _ints(call, "rhs_dilation", 3) or (1,) * spatial
+    groups = call.integer("feature_group_count", 5, 1) or 1
     pairs = _padding(call, "padding", 1, shape[2:], w_shape[2:], strides, dilation)
     if any(b or a for b, a in pairs):
         x = g.op("pad", x, pairs=((0, 0), (0, 0), *pairs))
