@@ -245,7 +245,8 @@ def test_lax_slices_and_broadcast_in_dim(engine: str) -> None:
     gx[1:2, 1:3, 0:3] += 1
     expr = (
         LAX
-        + "(lax.slice(x, (0, 1, 0), (2, 3, 4), (1, 1, 2)) ** 2).sum() + lax.dynamic_slice(x, (1, 2, -1), (1, 2, 3)).sum() + (lax.broadcast_in_dim(m, (3, 2, 4), (0, 2)) * w).sum()"
+        + "(lax.slice(x, (0, 1, 0), (2, 3, 4), (1, 1, 2)) ** 2).sum() + lax.dynamic_slice(x, (1, 2, -1), (1, 2, 3)).sum()"
+        + " + (lax.broadcast_in_dim(m, (3, 2, 4), (0, 2)) * w).sum()"
     )
     assert_closed_form(engine, expr, {"x": x, "m": m, "w": w}, float(value), {"x": gx, "m": w.sum(1)})
 
@@ -291,7 +292,8 @@ def test_lax_reduce_window(engine: str) -> None:
                 grad[p - 1, q] += u[i, j]
     expr = (
         LAX
-        + "(lax.reduce_window(m, -np.inf, lax.max, (2, 2), (1, 2), 'VALID') * w).sum() + (lax.reduce_window(m, 0.0, lax.add, (2, 3), (1, 1), ((1, 0), (0, 2))) * u).sum()"
+        + "(lax.reduce_window(m, -np.inf, lax.max, (2, 2), (1, 2), 'VALID') * w).sum()"
+        + " + (lax.reduce_window(m, 0.0, lax.add, (2, 3), (1, 1), ((1, 0), (0, 2))) * u).sum()"
     )
     assert_closed_form(engine, expr, {"m": m, "w": w, "u": u}, value, {"m": grad})
 
