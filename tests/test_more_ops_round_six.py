@@ -299,6 +299,31 @@ def test_lax_reduce_window(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_lax_reduce_window_with_dilations(engine: str) -> None:
+    """base_dilation (2, 1) spreads a 3 x 4 m to 5 x 4 (zeros between its rows); window_dilation (1, 2) takes a 2 x 2
+    window's taps two columns apart: out[i, j] = sum over a, b of spread[i + a, j + 2b], i < 4, j < 2."""
+    m, w = RNG.standard_normal((3, 4)), RNG.standard_normal((4, 2))
+    spread = np.zeros((5, 4))
+    spread[::2] = m
+    value, grad = 0.0, np.zeros((3, 4))
+    for i in range(4):
+        for j in range(2):
+            for a in range(2):
+                for b in range(2):
+                    value += w[i, j] * spread[i + a, j + 2 * b]
+                    if (i + a) % 2 == 0:
+                        grad[(i + a) // 2, j + 2 * b] += w[i, j]
+    expr = LAX + "(lax.reduce_window(m, 0.0, lax.add, (2, 2), (1, 1), 'VALID', (2, 1), (1, 2)) * w).sum()"
+    assert_closed_form(
+        engine,
+        expr,
+        {"m": m, "w": w},
+        value,
+        {"m": grad, "w": np.array([[sum(spread[i + a, j + 2 * b] for a in range(2) for b in range(2)) for j in range(2)] for i in range(4)])},
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_lax_conv_general_dilated(engine: str) -> None:
     """out[o, i, j] = sum over c, a, b of xp[c, i + 2a, 2j + b] k[o, c, a, b], xp the input padded ((1, 0), (2, 1)),
     strides (1, 2), rhs_dilation (2, 1): the definition, summed by hand, and its two gradients."""

@@ -163,9 +163,10 @@ COMPUTATIONS = {"add": "sum", "max": "amax", "min": "amin"}
 
 
 def _reduce_window(call: Call) -> int:
-    """lax.reduce_window(x, init_value, computation, window_dimensions, window_strides, padding): each window's sum
-    (lax.add, init 0) or max (lax.max, init -inf) or min; padding 'VALID', 'SAME' or (low, high) per dim, padded with
-    the init value. NOTE: an init other than the computation's identity is not read."""
+    """lax.reduce_window(x, init_value, computation, window_dimensions, window_strides, padding, base_dilation,
+    window_dilation): each window's sum (lax.add, init 0) or max (lax.max, init -inf) or min; padding 'VALID', 'SAME' or
+    (low, high) per dim, padded with the init value; the operand spread by base_dilation (the init between its elements),
+    the window's taps window_dilation apart. NOTE: an init other than the computation's identity is refused."""
     g, x = call.graph, call.tensors[0]
     given = call.params.get("computation")
     computation = dotted(given) if isinstance(given, ast.Attribute) else call.literal("computation", 1, None)
@@ -181,20 +182,34 @@ def _reduce_window(call: Call) -> int:
     strides = _ints(call, "window_strides", 3) or (1,) * len(shape)
     if window is None or not len(window) == len(strides) == len(shape) or min(window + strides, default=1) < 1:
         raise ExprError("lax.reduce_window() takes window_dimensions and window_strides (at least 1), one per dim", g.col)
-    pairs = _padding(call, "padding", 4, shape, window, strides, (1,) * len(shape))
+    base = _ints(call, "base_dilation", 5) or (1,) * len(shape)
+    dilation = _ints(call, "window_dilation", 6) or (1,) * len(shape)
+    if not len(base) == len(dilation) == len(shape) or min(base + dilation, default=1) < 1:
+        raise ExprError("lax.reduce_window() takes base_dilation and window_dilation (at least 1), one per dim", g.col)
+    if any(b > 1 for b in base):  # NOTE: the operand spread out, the init value (the identity) between its elements
+        spread = tuple((n - 1) * b + 1 if n else 0 for n, b in zip(shape, base))
+        key = tuple(slice(None, None, b) for b in base)
+        x = g.op("scatter", x, shape=spread, key=key)
+        if identity:
+            landed = np.zeros(spread)
+            landed[key] = 1.0
+            x = g.op("add", x, g.const(np.where(landed == 1, 0.0, identity)))
+        shape = spread
+    pairs = _padding(call, "padding", 4, shape, window, strides, dilation)
     if any(b or a for b, a in pairs):
         padded = g.op("pad", x, pairs=pairs)
         if identity:
             mask = np.pad(np.zeros(shape), pairs, constant_values=1.0)
             padded = g.op("add", padded, g.const(np.where(mask == 1, identity, 0.0)))
         x, shape = padded, tuple(n + b + a for n, (b, a) in zip(shape, pairs))
-    outputs = [(n - k) // s + 1 if n >= k else 0 for n, k, s in zip(shape, window, strides)]
+    spans = [(k - 1) * d + 1 for k, d in zip(window, dilation)]
+    outputs = [(n - span) // s + 1 if n >= span else 0 for n, span, s in zip(shape, spans, strides)]
     if 0 in outputs:
-        raise ExprError(f"lax.reduce_window(): a window of {window} does not fit the (padded) shape {shape}", g.col)
+        raise ExprError(f"lax.reduce_window(): a window of {window} (dilated {tuple(spans)}) does not fit the (padded) shape {shape}", g.col)
     key = []
     full = [v for o, k in zip(outputs, window) for v in (o, k)]
-    for d, (o, s, k) in enumerate(zip(outputs, strides, window)):
-        positions = (np.arange(o)[:, None] * s + np.arange(k)[None, :]).reshape([o if j == 2 * d else k if j == 2 * d + 1 else 1 for j in range(len(full))])
+    for d, (o, s, k, w) in enumerate(zip(outputs, strides, window, dilation)):
+        positions = (np.arange(o)[:, None] * s + np.arange(k)[None, :] * w).reshape([o if j == 2 * d else k if j == 2 * d + 1 else 1 for j in range(len(full))])
         key.append(nested_tuple(np.broadcast_to(positions, full)))
     windows = g.op("index", x, key=tuple(key))
     out = windows
@@ -240,6 +255,8 @@ def _conv_general_dilated(call: Call) -> int:
     strides = _ints(call, "window_strides", 0) or (1,) * spatial
     dilation = _ints(call, "rhs_dilation", 3) or (1,) * spatial
     groups = call.integer("feature_group_count", 5, 1) or 1
+    if (call.integer("batch_group_count", 6, 1) or 1) != 1:
+        raise ExprError("not supported yet: lax.conv_general_dilated() with batch_group_count other than 1", g.col)
     pairs = _padding(call, "padding", 1, shape[2:], w_shape[2:], strides, dilation)
     if any(b or a for b, a in pairs):
         x = g.op("pad", x, pairs=((0, 0), (0, 0), *pairs))
@@ -253,9 +270,25 @@ SPELLINGS: dict[str, Function] = {
     "lax.dynamic_slice": spelling(_dynamic_slice, (1, 1), keywords=("start_indices", "slice_sizes")),
     "lax.broadcast_in_dim": spelling(_broadcast_in_dim, (1, 1), keywords=("shape", "broadcast_dimensions")),
     "lax.pad": spelling(_pad, (1, 2), keywords=("padding_value", "padding_config")),
-    "lax.reduce_window": spelling(_reduce_window, (1, 1), keywords=("init_value", "computation", "window_dimensions", "window_strides", "padding")),
+    "lax.reduce_window": spelling(
+        _reduce_window,
+        (1, 1),
+        keywords=("init_value", "computation", "window_dimensions", "window_strides", "padding", "base_dilation", "window_dilation"),
+    ),
     "lax.conv_general_dilated": spelling(
-        _conv_general_dilated, (2, 2), keywords=("window_strides", "padding", "lhs_dilation", "rhs_dilation", "dimension_numbers", "feature_group_count")
+        _conv_general_dilated,
+        (2, 2),
+        keywords=(
+            "window_strides",
+            "padding",
+            "lhs_dilation",
+            "rhs_dilation",
+            "dimension_numbers",
+            "feature_group_count",
+            "batch_group_count",
+            "precision",
+            "preferred_element_type",
+        ),
     ),
 }
 # Their positional parameters after the tensors are literals (shapes, configs, strides, numbers: pad's value, an init),
