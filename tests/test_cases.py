@@ -66,7 +66,7 @@ def test_load_errors(tmp_path: Path, text: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("name: a\nexpr: zeta(x)\ninputs: {x: 1}\n", ":2: expr: unknown function 'zeta' at column 1; known functions"),
+        ("name: a\nexpr: frobnicate(x)\ninputs: {x: 1}\n", ":2: expr: unknown function 'frobnicate' at column 1; known functions"),
         ("name: a\nexpr: x.mm(y)\ninputs: {x: 'ones(2, 3)', y: 'ones(2, 3)'}\n", ":2: expr: mm: inner dimensions of 2x3 and 2x3 differ"),
         ("name: a\nexpr: x * 2\ninputs: {x: [1, 2]}\n", ":2: the expression's value has shape 2, not a scalar: give `grad_output`"),
         (
@@ -80,7 +80,7 @@ def test_load_errors(tmp_path: Path, text: str, message: str) -> None:
             "name: a\nexpr: x\ninputs:\n  x: 1\nexpect:\n  grad: {x: [1, 2]}\n",
             ":6: expect.grad.x has shape 2; the true one has shape scalar",
         ),
-        ("name: a\nexpr: x\ninputs:\n  x: 1\nexpect:\n  formula: {x: 'zeta(x)'}\n", ":6: expect.formula.x: unknown function 'zeta'"),
+        ("name: a\nexpr: x\ninputs:\n  x: 1\nexpect:\n  formula: {x: 'frobnicate(x)'}\n", ":6: expect.formula.x: unknown function 'frobnicate'"),
     ],
 )
 def test_preparation_errors(tmp_path: Path, text: str, message: str) -> None:

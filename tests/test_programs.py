@@ -205,8 +205,8 @@ inputs: {{x: [1.0, 2.0], w: [0.0, 1.0]}}
 
 
 def test_errors_point_at_the_statement_s_line_in_the_file(tmp_path: Path) -> None:
-    reason = case_error(tmp_path, PROGRAM_CASE.format(body="zeta(y)"))
-    assert "case.yaml:4: expr: unknown function 'zeta' at column 5; known functions: abs, absolute, " in reason
+    reason = case_error(tmp_path, PROGRAM_CASE.format(body="frobnicate(y)"))
+    assert "case.yaml:4: expr: unknown function 'frobnicate' at column 5; known functions: abs, absolute, " in reason
     reason = case_error(tmp_path, PROGRAM_CASE.format(body="y @ ones(3)"))
     assert "case.yaml:4: expr: @: inner dimensions of 2 and 3 differ (2 vs 3) at column 5" in reason
 

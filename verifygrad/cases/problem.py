@@ -15,7 +15,7 @@ from verifygrad.errors import CaseError
 from verifygrad.language import constants
 from verifygrad.language.constants import ConstantError
 from verifygrad.language.evaluate import constant_value
-from verifygrad.language.ops import OPS, Shape, fmt
+from verifygrad.language.ops import OPS, Shape, fmt, refuse_undifferentiable
 from verifygrad.language.parse import METHOD, ExprError, Node, Program, parse
 from verifygrad.language.statements import NeedsValues, compile_program, with_probes
 from verifygrad.process import limits
@@ -144,6 +144,7 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
                 count.add(sum(math.prod(shapes[dict(program.bindings)[name]]) for name in intermediates), "the probes of `wrt`")
                 inputs.update({name: np.zeros(shapes[dict(program.bindings)[name]]) for name in intermediates})
                 program = with_probes(program, intermediates)
+            _refuse_undifferentiable(program, wrt)
             shapes = tuple(program.shapes({name: value.shape for name, value in inputs.items()}))
             check_total_size(program, shapes)
             count.add(_made_by(program, shapes), "the expression")
@@ -166,6 +167,17 @@ def prepare(case: Case, overrides: Overrides) -> Problem:
         shapes=shapes,
         second=second,
     )
+
+
+def _refuse_undifferentiable(program: Program, wrt: tuple[str, ...]) -> None:
+    """zeta's x, gammainc's a: a derivative no engine computes (torch: "not implemented"); differentiating through it is refused."""
+    differentiated = {i for i, node in enumerate(program.nodes) if node.op == "input" and node.attrs.get("name") in wrt}
+    found = refuse_undifferentiable(program.nodes, differentiated)
+    if found is not None:
+        node = program.nodes[found[0]]
+        name = node.spelling or found[1]
+        why = f"{name}() is differentiable in its second argument only: torch does not implement the derivative in its first"
+        raise ExprError(f"{why}, which depends on wrt {', '.join(wrt)},", node.col, node.line or None)
 
 
 def _refuse_empty_means(case: Case, program: Program, shapes: tuple[Shape, ...]) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from verifygrad.language import decompose
-from verifygrad.language.arrays import Key, as_numpy_key
+from verifygrad.language.arrays import Key, as_numpy_key, mixed
 
 
 def _extreme(function: Callable) -> Callable:
@@ -30,16 +30,20 @@ def torch_key(key: Key, device: torch.device) -> tuple[Any, ...]:
 
 
 def _index(x: torch.Tensor, key: Key) -> torch.Tensor:
-    if not any(isinstance(item, slice) and (item.step or 1) < 0 for item in key):
+    if not any(isinstance(item, slice) and (item.step or 1) < 0 for item in key) and not mixed(key):
         return x[torch_key(key, x.device)]
-    # NOTE: torch has no negative slice steps; numpy lists the positions such a key picks, torch gathers them.
+    # NOTE: torch has no negative slice steps, and reads an int beside a list of indices as basic indexing (numpy
+    # broadcasts the two: the key is numpy's here); numpy lists the positions such a key picks, torch gathers them.
     positions = np.arange(x.numel()).reshape(tuple(x.shape))[as_numpy_key(key)]
     return x.reshape(-1)[torch.as_tensor(np.ascontiguousarray(positions), device=x.device)]
 
 
 def _scatter(g: torch.Tensor, shape: tuple[int, ...], key: Key) -> torch.Tensor:
     """zeros(shape) with g added at key, by torch's index_add on the flat positions the key picks."""
-    positions = torch.arange(math.prod(shape), device=g.device).reshape(shape)[torch_key(key, g.device)]
+    if mixed(key):  # NOTE: numpy's reading, as in _index
+        positions = torch.as_tensor(np.ascontiguousarray(np.arange(math.prod(shape)).reshape(shape)[as_numpy_key(key)]), device=g.device)
+    else:
+        positions = torch.arange(math.prod(shape), device=g.device).reshape(shape)[torch_key(key, g.device)]
     flat = torch.zeros(math.prod(shape), dtype=g.dtype, device=g.device)
     return flat.index_add(0, positions.reshape(-1), g.reshape(-1)).reshape(shape)
 
@@ -143,4 +147,5 @@ TORCH_MORE: dict[str, Callable[..., torch.Tensor]] = {
     "round": torch.round,
     "lgamma": torch.lgamma, "erfinv": torch.erfinv, "polygamma": lambda n, x: torch.polygamma(_order(n), x),
     "besseli": lambda n, x: (torch.special.i0, torch.special.i1)[_order(n)](x),
+    "zeta": torch.special.zeta, "gammainc": torch.special.gammainc, "gammaincc": torch.special.gammaincc,
 }  # fmt: skip

@@ -22,6 +22,18 @@ def as_numpy_key(key: Key) -> tuple[Any, ...]:
     return tuple(np.asarray(item) if isinstance(item, tuple) else item for item in key)
 
 
+def mixed(key: Key) -> bool:
+    """Whether a key holds both an int and a list of indices (or a mask): numpy and torch read such keys differently."""
+    return any(type(item) is int for item in key) and any(isinstance(item, tuple) for item in key)
+
+
+def ints_first(key: Key) -> tuple[Key, Key]:
+    """torch's reading of a mixed key as two numpy keys: its ints first, as basic indexing (x[3, 2:, [1, 3]] is
+    x[3][2:, [1, 3]], of shape (4, 2), where numpy broadcasts 3 with [1, 3] and puts that dim first: (2, 4))."""
+    ints = tuple(item if type(item) is int or item is Ellipsis else slice(None) for item in key if item is not None)
+    return ints, tuple(item for item in key if type(item) is not int)
+
+
 def index(x: np.ndarray, key: Key) -> np.ndarray:
     out = x[as_numpy_key(key)]
     return np.array(out) if np.ndim(out) == 0 else out  # NOTE: x[0] of a vector is a numpy scalar

@@ -39,6 +39,7 @@ RENAMED = {
     ("lax", "reduce_min"): "np.min", ("lax", "reduce_prod"): "np.prod", ("lax", "rev"): "np.flip", ("lax", "top_k"): "torch.topk",
     ("lax", "batch_matmul"): "torch.matmul", ("lax", "cumsum"): "torch.cumsum", ("lax", "cumprod"): "torch.cumprod",
     ("lax", "cumlogsumexp"): "torch.logcumsumexp",
+    **{("lax", name): f"lax.{name}" for name in ("dot_general", "slice", "dynamic_slice", "broadcast_in_dim", "pad", "reduce_window", "conv_general_dilated")},
 }  # fmt: skip
 
 # Full path -> (the language's spelling, the keywords its positional arguments from the third on stand for), where a

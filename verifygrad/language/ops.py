@@ -84,6 +84,9 @@ class Op:
     # They count against --max-elements with the nodes' own, before any engine runs.
     intermediate: Callable[..., int] | None = None
     intermediate_text: str = ""
+    # Arguments with a derivative that no engine computes (torch raises "not implemented" for it): a case that
+    # differentiates through one is refused before any engine runs (``refuse_undifferentiable``), never given 0.
+    not_differentiable: tuple[int, ...] = ()
 
 
 # --- shape rules -----------------------------------------------------------
@@ -959,6 +962,56 @@ def besseli(n: np.ndarray, x: np.ndarray) -> np.ndarray:
     return _mpmath_elementwise(lambda k, v: mpmath.besseli(int(k), v), n, x)
 
 
+def zeta(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The Hurwitz zeta function sum over k >= 0 of (k + q)^-x, where torch and SciPy define it: x > 1 (inf at x = 1),
+    and q <= 0 only for a whole x; nan elsewhere (mpmath's analytic continuation is not what they compute)."""
+    import mpmath
+
+    def one(v: float, w: float) -> Any:
+        if v == 1 or (w <= 0 and w == math.floor(w)):
+            return mpmath.inf
+        if v < 1 or (w <= 0 and v != math.floor(v)):
+            return mpmath.nan
+        return mpmath.zeta(v, w)
+
+    return _mpmath_elementwise(one, x, q)
+
+
+def gammainc(a: np.ndarray, x: np.ndarray, upper: bool = False) -> np.ndarray:
+    """The regularized incomplete gamma function P(a, x) (Q(a, x) = 1 - P where ``upper``), for a >= 0 and x >= 0
+    (P(0, x) = 1 for x > 0, as torch and SciPy); nan elsewhere."""
+    import mpmath
+
+    def one(b: float, v: float) -> Any:
+        if b < 0 or v < 0 or (b == 0 and v == 0):
+            return mpmath.nan
+        if b == 0:
+            return mpmath.mpf(0 if upper else 1)
+        return mpmath.gammainc(b, v, mpmath.inf, regularized=True) if upper else mpmath.gammainc(b, 0, v, regularized=True)
+
+    return _mpmath_elementwise(one, a, x)
+
+
+def gammainc_vjp(g: Any, ans: Any, a: Any, x: Any) -> Any:
+    """dP(a, x)/dx = x^(a-1) e^-x / Gamma(a), as torch writes it (so nan at x = 0 for a = 1 in every engine)."""
+    return g * prim.exp((a - 1) * prim.log(x) - x - prim.lgamma(a))
+
+
+def refuse_undifferentiable(nodes: tuple[Any, ...], differentiated: set[int]) -> tuple[int, str] | None:
+    """The first node (and its op) that a differentiated node reaches through an argument without a derivative
+    (``Op.not_differentiable``), or None.  ``differentiated``: the input nodes of wrt."""
+    depends = set(differentiated)
+    for index, node in enumerate(nodes):
+        op = OPS.get(node.op)
+        if op is None or not any(arg in depends for arg in node.args):
+            continue
+        if any(node.args[position] in depends for position in op.not_differentiable if position < len(node.args)):
+            return index, node.op
+        if any(vjp is not None and arg in depends for vjp, arg in zip(op.vjps, node.args)):  # NOTE: floor(k) passes no gradient on
+            depends.add(index)
+    return None
+
+
 def at_pole(x: np.ndarray) -> np.ndarray:
     """Where lgamma and polygamma have a pole: the whole numbers <= 0."""
     return (x <= 0) & (x == np.floor(x))
@@ -1115,6 +1168,11 @@ OPS: dict[str, Op] = {
         # I_n(x), n a constant argument (a whole number >= 0): I_n' = (I_|n-1| + I_n+1) / 2.
         Op("besseli", 2, besseli, (None, lambda g, ans, n, x: g * (prim.besseli(prim.abs(n - 1), x) + prim.besseli(n + 1, x)) / 2), broadcast_shape, broadcasts=True, sympy="besseli", torch="besseli", reads=((), ("x", "y"))),
         Op("erfinv", 1, erfinv, (lambda g, ans, x: g * (math.sqrt(math.pi) / 2) * prim.exp(ans * ans),), same_shape, sympy="erfinv", torch="erfinv", reads=(("ans",),), kink=at_unit),
+        # The Hurwitz zeta(x, q) and the regularized incomplete gamma functions P(a, x), Q(a, x): as in torch, the
+        # derivative in q (in x) only; in x (in a) it exists but torch does not implement it: differentiating it is refused.
+        Op("zeta", 2, zeta, (None, lambda g, ans, x, q: -g * x * prim.zeta(x + 1, q)), broadcast_shape, broadcasts=True, sympy="zeta", torch="zeta", reads=((), ("x", "y")), not_differentiable=(0,)),
+        Op("gammainc", 2, gammainc, (None, gammainc_vjp), broadcast_shape, broadcasts=True, sympy="gammainc", torch="gammainc", reads=((), ("x", "y")), not_differentiable=(0,)),
+        Op("gammaincc", 2, lambda a, x: gammainc(a, x, upper=True), (None, lambda g, ans, a, x: -gammainc_vjp(g, ans, a, x)), broadcast_shape, broadcasts=True, sympy="gammaincc", torch="gammaincc", reads=((), ("x", "y")), not_differentiable=(0,)),
         Op("sum_to", 1, unbroadcast, (lambda g, ans, x, shape: prim.broadcast_to(g, shape=x.shape),), sum_to_shape, torch="sum_to", reads=((),)),
     ]
 }

@@ -13,7 +13,7 @@ from typing import Any
 PREFIXES = {
     "torch", "np", "numpy", "F", "torch.nn.functional", "np.linalg", "numpy.linalg", "torch.linalg", "torch.special", "torch.masked", "torch.fft", "math",
     "torch.ops.aten", "jnp", "jax.numpy", "jax.nn", "torch.autograd", "autograd", "scipy.special",
-    "operator", "scipy.stats.norm", "scipy.stats.t", "scipy.stats.gamma", "scipy.stats.chi2", "scipy.stats.beta", "scipy.stats.poisson",
+    "operator", "lax", "jax.lax", "scipy.stats.norm", "scipy.stats.t", "scipy.stats.gamma", "scipy.stats.chi2", "scipy.stats.beta", "scipy.stats.poisson",
 }  # fmt: skip
 NAMED_CONSTANTS = {"pi": math.pi, "e": math.e}
 

@@ -112,6 +112,7 @@ SPELLINGS: dict[str, Callable[..., str]] = {
     # NOTE: the order is a constant node: a whole number torch takes as an int
     "polygamma": lambda n, x, ndim: f"torch.polygamma(int({n}), {x})",
     "besseli": lambda n, x, ndim: f"(torch.special.i0, torch.special.i1)[int({n})]({x})",
+    **{name: (lambda x, y, ndim, name=name: f"torch.special.{name}({x}, {y})") for name in ("zeta", "gammainc", "gammaincc")},
     **{name: (lambda x, y, ndim, name=name: f"torch.{name}({x}, {y})") for name in ("maximum", "minimum", "atan2")},
     "amax": _extreme("max"), "amin": _extreme("min"),
     "select": lambda c, a, ndim: f"torch.where({c} != 0, {a}, torch.zeros((), dtype={a}.dtype, device={a}.device))",

@@ -76,6 +76,9 @@ TRANSCENDENTAL = (
     "polygamma",
     "besseli",
     "erfinv",
+    "zeta",
+    "gammainc",
+    "gammaincc",
 )
 LINEAR_ALGEBRA = ("inv", "det", "logabsdet", "solve")  # an n x n factorization: about n roundings per result, each amplified by the condition
 # Iterative decompositions (LAPACK's SVD, eigh, QR, Cholesky; pinv through SVD): about max(m, n)^2 roundings per result,

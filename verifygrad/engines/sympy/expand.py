@@ -190,6 +190,9 @@ SCALAR_BINARY: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
     "pow": BINARY["pow"],
     "polygamma": lambda n, x: sp.polygamma(n, x),
     "besseli": lambda n, x: sp.besseli(n, x),
+    "zeta": lambda x, q: sp.zeta(x, q),
+    "gammainc": lambda a, x: sp.lowergamma(a, x) / sp.gamma(a),
+    "gammaincc": lambda a, x: sp.uppergamma(a, x) / sp.gamma(a),
 }  # ... and of two arguments
 
 SYMPY_OPS: dict[str, Callable[..., np.ndarray]] = {

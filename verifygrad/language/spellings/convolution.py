@@ -103,7 +103,7 @@ def _padded(g: Graph, x: int, shape: tuple[int, ...], before: tuple[int, ...], a
 # --- convolution ------------------------------------------------------------------------------------------
 
 
-def _conv(spatial: int) -> Callable[[Call], int]:
+def conv(spatial: int) -> Callable[[Call], int]:
     """F.convNd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1): the windows of the padded input,
     contracted with the weight (O, C/groups, *kernel) per group; padding an int, a tuple, 'valid' or 'same'."""
 
@@ -558,7 +558,7 @@ def _cubic_matrix(n: int, out: int, scale: float, align_corners: bool) -> np.nda
 _CONV = ("bias", "stride", "padding", "dilation", "groups")
 _POOL = ("kernel_size", "stride", "padding", "ceil_mode")
 SPELLINGS: dict[str, Function] = {
-    **{f"conv{n}d": spelling(_conv(n), (2, 3), keywords=_CONV) for n in (1, 2, 3)},
+    **{f"conv{n}d": spelling(conv(n), (2, 3), keywords=_CONV) for n in (1, 2, 3)},
     **{f"conv_transpose{n}d": spelling(_conv_transpose(n), (2, 3), keywords=(*_CONV, "output_padding")) for n in (1, 2, 3)},
     **{f"max_pool{n}d": spelling(_max_pool(n), (1, 1), keywords=(*_POOL, "dilation", "return_indices", PART)) for n in (1, 2, 3)},
     **{f"max_unpool{n}d": spelling(_max_unpool(n), (2, 2), keywords=("kernel_size", "stride", "padding", "output_size")) for n in (1, 2, 3)},

@@ -1,8 +1,9 @@
 """SciPy's distributions (``scipy.stats.norm.logpdf(x, loc, scale)``, ...), composed from the special functions.
 
 Each density is written in standardized form, ``z = (x - loc) / scale``, as SciPy evaluates it: the log density of
-``z`` minus ``log(scale)``; the densities are the exponentials of the log densities.  The CDFs of t, gamma, beta,
-chi2 and poisson need the incomplete gamma and beta functions, which the language has not: those are unknown names.
+``z`` minus ``log(scale)``; the densities are the exponentials of the log densities.  The CDFs of gamma, chi2 and
+poisson are the regularized incomplete gamma functions (differentiable in x and mu, not in the shape a: as torch); those
+of t and beta need the incomplete beta function, which the language has not: those are unknown names.
 """
 
 from __future__ import annotations
@@ -98,6 +99,45 @@ def _poisson_logpmf(call: Call) -> int:
     return g.op("add", g.op("select", whole, out), g.op("log", whole))  # NOTE: log 0 is the -inf off the support
 
 
+def _incomplete_gamma(g: Graph, a: int, z: int, upper: bool, log: bool) -> int:
+    """P(a, z) (Q(a, z) where ``upper``) for z > 0; at z <= 0 the limit, 0 (1), with z taken as 1 there so that no
+    0 * inf reaches the backward pass; the log where ``log``."""
+    inside = _positive(g, z)
+    safe = g.op("add", g.op("select", inside, z), g.op("sub", g.const(1.0), inside))
+    out = g.op("select", inside, g.op("gammaincc" if upper else "gammainc", a, safe))
+    out = g.op("add", out, g.op("sub", g.const(1.0), inside)) if upper else out
+    return g.op("log", out) if log else out
+
+
+def _gamma_cdf(shapes: tuple[str, ...], upper: bool, log: bool) -> Callable[[Call], int]:
+    """gamma.cdf(x, a) = P(a, z); chi2.cdf(x, df) = P(df / 2, z / 2); .sf the upper tail Q; their logs."""
+
+    def compose(call: Call) -> int:
+        g, z, (a,), _ = _located(call, shapes)
+        if shapes == ("df",):
+            a, z = g.scale(a, 0.5), g.scale(z, 0.5)
+        return _incomplete_gamma(g, a, z, upper, log)
+
+    return compose
+
+
+def _poisson_cdf(upper: bool, log: bool) -> Callable[[Call], int]:
+    """poisson.cdf(k, mu) = Q(floor(k) + 1, mu) for k >= 0 (after loc), 0 below; .sf = P(floor(k) + 1, mu), 1 below."""
+
+    def compose(call: Call) -> int:
+        g, k, mu = call.graph, call.tensors[0], call.tensors[1]
+        loc = call.tensor("loc", 2)
+        k = k if loc is None else g.op("sub", k, loc)
+        one = g.const(1.0)
+        counted = g.op("sub", one, g.op("gt", g.const(0.0), k))  # k >= 0
+        a = g.op("add", g.op("select", counted, g.op("add", g.op("floor", k), one)), g.op("sub", one, counted))
+        out = g.op("select", counted, g.op("gammainc" if upper else "gammaincc", a, mu))
+        out = g.op("add", out, g.op("sub", one, counted)) if upper else out
+        return g.op("log", out) if log else out
+
+    return compose
+
+
 def _positive(g: Graph, z: int) -> int:
     return g.op("gt", z, g.const(0.0))
 
@@ -119,6 +159,10 @@ SPELLINGS: dict[str, Function] = {
     "stats.norm.logcdf": spelling(_normal_cdf(upper=False, log=True), (1, 3), keywords=("loc", "scale")),
     "stats.norm.sf": spelling(_normal_cdf(upper=True, log=False), (1, 3), keywords=("loc", "scale")),
     "stats.norm.logsf": spelling(_normal_cdf(upper=True, log=True), (1, 3), keywords=("loc", "scale")),
+    **{f"stats.{name}.{tail}": spelling(_gamma_cdf(shapes, tail.endswith("sf"), tail.startswith("log")), (1, 4), keywords=(*shapes, "loc", "scale"))
+       for name, shapes in (("gamma", ("a",)), ("chi2", ("df",))) for tail in ("cdf", "logcdf", "sf", "logsf")},
+    **{f"stats.poisson.{tail}": spelling(_poisson_cdf(tail.endswith("sf"), tail.startswith("log")), (2, 3), keywords=("loc",))
+       for tail in ("cdf", "logcdf", "sf", "logsf")},
     "stats.poisson.logpmf": spelling(_poisson_logpmf, (2, 3), keywords=("loc",)),
     "stats.poisson.pmf": spelling(lambda call: call.graph.op("exp", _poisson_logpmf(call)), (2, 3), keywords=("loc",)),
 }  # fmt: skip

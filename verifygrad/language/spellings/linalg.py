@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -182,6 +183,35 @@ def _cross(default_last: bool) -> Callable[[Call], int]:
     return compose
 
 
+def _last(g: Graph, x: int, axis: int, ndim: int) -> int:
+    """x with dim ``axis`` moved to the end (np.moveaxis(x, axis, -1))."""
+    order = list(range(ndim))
+    order.append(order.pop(axis % ndim))
+    return reordered(g, x, list(range(ndim)), order) if order != list(range(ndim)) else x
+
+
+def _numpy_cross(call: Call) -> int:
+    """np.cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None): the vectors of a along axisa and of b along axisb, the
+    result's along axisc (axis, where given, sets all three), as numpy moves them."""
+    g, (a, b) = call.graph, call.tensors
+    written = {key: node for key, node in call.params.items() if not (isinstance(node, ast.Constant) and node.value is None)}
+    given = {key: call.integer(key, 0, None) if key in written else None for key in ("axisa", "axisb", "axisc", "axis")}
+    axes = [given["axis"] if given["axis"] is not None else -1 if given[key] is None else given[key] for key in ("axisa", "axisb", "axisc")]
+    shapes = [g.builder.known_shape(x, g.col, "np.cross()") for x in (a, b)]
+    for axis, shape in zip(axes, shapes):
+        if not -len(shape) <= axis < len(shape):
+            raise ExprError(f"np.cross(): axis {axis} is out of range for {len(shape)} dimension(s)", g.col)
+    a, b = _last(g, a, axes[0], len(shapes[0])), _last(g, b, axes[1], len(shapes[1]))
+    out = _cross(default_last=True)(Call(g, [a, b], {}, [-1]))
+    ndim = max(len(shapes[0]), len(shapes[1]))
+    axisc = axes[2] % ndim if -ndim <= axes[2] < ndim else None
+    if axisc is None:
+        raise ExprError(f"np.cross(): axisc {axes[2]} is out of range for {ndim} dimension(s)", g.col)
+    order = list(range(ndim - 1))
+    order.insert(axisc, ndim - 1)  # NOTE: np.moveaxis(out, -1, axisc)
+    return reordered(g, out, list(range(ndim)), order) if order != list(range(ndim)) else out
+
+
 def _dist(call: Call) -> int:
     """torch.dist(x, y, p=2): the p-norm of x - y over every element (x and y broadcast)."""
     g, (x, y) = call.graph, call.tensors
@@ -330,11 +360,32 @@ def einsum_parts(spec: Any, operands: int, col: int) -> tuple[list[str], str]:
     return letters, output
 
 
-def _einsum(call: Call) -> int:
+def _sublists_spelled_out(sublists: list[Any], operands: int, col: int) -> str:
+    """numpy's sublist form, einsum(a, [0, 1], b, [1, 2], [0, 2]): each operand's list of axis numbers, then the
+    output's (optional), as the equation 'ab,bc->ac' (axis k is the k-th letter)."""
+    if len(sublists) not in (operands, operands + 1) or not all(
+        isinstance(part, (tuple, list)) and all(type(k) is int and 0 <= k < 52 for k in part) for part in sublists
+    ):
+        raise ExprError("einsum()'s sublist form takes a list of axis numbers (0 to 51) after each operand, and optionally one for the output", col)
+    letters = [("".join(string.ascii_letters[k] for k in part)) for part in sublists]
+    return ",".join(letters[:operands]) + (f"->{letters[operands]}" if len(letters) > operands else "")
+
+
+def _numpy_dot(call: Call) -> int:
+    """np.dot(a, b): a matrix product, or a product where either is a scalar (0-d), as numpy defines it."""
+    g, (a, b) = call.graph, call.tensors
+    if () in (g.builder.known_shape(a, g.col, "np.dot()"), g.builder.known_shape(b, g.col, "np.dot()")):
+        return g.op("mul", a, b)
+    return g.op("matmul", a, b)
+
+
+def einsum_call(call: Call) -> int:
     """einsum of any number of operands: repeated indices (diagonals) and indices summed within one operand first,
     then a left-to-right chain of the two-operand primitive, then the output's order."""
     g = call.graph
     spec = call.literal("equation", 0, None)
+    if isinstance(spec, (tuple, list)):
+        spec = _sublists_spelled_out(call.dims, len(call.tensors), g.col)
     if isinstance(spec, str) and "..." in spec:
         spec = _ellipsis_spelled_out(spec, [g.builder.known_shape(t, g.col, f"{g.name}() with '...'") for t in call.tensors], g.col)
     subscripts, output = einsum_parts(spec, len(call.tensors), g.col)
@@ -948,12 +999,12 @@ SPELLINGS: dict[str, Function] = {
     "pinverse": spelling(_pinv, (1, 1), keywords=("rcond",)),
     "lstsq": spelling(_lstsq, (2, 2), keywords=("rcond", "driver", PART)),
     "cond": spelling(_cond, (1, 1), keywords=("p",)),
-    "einsum": spelling(_einsum, (1, 16), keywords=("equation",)),
+    "einsum": spelling(einsum_call, (1, 16), keywords=("equation",)),
     "tensordot": spelling(_tensordot, (2, 2), keywords=("dims", "axes")),
     "logdet": unary(lambda g, x: g.op("log", g.op("det", x))),
     "slogdet": spelling(_slogdet, (1, 1), keywords=(PART,)),
     "np.trace": spelling(_trace, (1, 1), keywords=("offset",)),
-    "np.dot": spelling(lambda call: call.graph.op("matmul", *call.tensors), (2, 2)),
+    "np.dot": spelling(_numpy_dot, (2, 2)),
     "cross": spelling(_cross(default_last=False), (2, 2), keywords=("dim",)),
     "dist": spelling(_dist, (2, 2), keywords=("p",)),
     "trapezoid": spelling(_trapezoid(cumulative=False), (1, 2), keywords=("x", "dx", "dim")),
@@ -968,7 +1019,7 @@ SPELLINGS: dict[str, Function] = {
     "matrix_exp": alias("expm"),
     "multi_dot": spelling(_multi_dot, (2, 16), keywords=("tensors",)),
     "linalg.cross": spelling(_cross(default_last=True), (2, 2), keywords=("dim",)),
-    "np.cross": spelling(_cross(default_last=True), (2, 2), keywords=("axis",)),
+    "np.cross": spelling(_numpy_cross, (2, 2), keywords=("axisa", "axisb", "axisc", "axis")),
 }  # fmt: skip
 
 LITERAL_POSITIONAL = frozenset({

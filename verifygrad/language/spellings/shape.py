@@ -213,20 +213,90 @@ def _pad_torch(call: Call) -> int:
 
 def _pad_numpy(call: Call) -> int:
     """np.pad(x, pad_width, mode='constant', constant_values=0): one (before, after) pair per dimension, or one pair
-    or one width for every dimension; modes constant, edge, reflect, symmetric and wrap."""
+    or one width for every dimension; modes constant, edge, reflect, symmetric and wrap, and (composed over each axis in
+    turn, as numpy pads) mean, maximum, minimum, median (stat_length) and linear_ramp (end_values)."""
     given = call.literal("pad_width", 0, None)
     if type(given) is int or (isinstance(given, list) and len(given) in (1, 2) and all(type(n) is int for n in given)):
         given = [[given, given] if type(given) is int else given * (3 - len(given))]  # 2 and [2] -> [2, 2]; [1, 2] stays
-    if isinstance(given, list) and len(given) == 1 and getattr(call.graph.builder, "decides", False):  # one pair for every dim
+    mode = call.literal("mode", 1, "constant")
+    if isinstance(given, list) and len(given) == 1 and (getattr(call.graph.builder, "decides", False) or mode in STAT_PAD_MODES):  # one pair for every dim
         given = given * len(call.graph.builder.known_shape(call.tensors[0], call.graph.col, "np.pad()"))
     if not (isinstance(given, list) and all(isinstance(p, list) and len(p) == 2 for p in given)):
         raise ExprError("np.pad() takes a width, a (before, after) pair, or one pair per dimension, e.g. np.pad(x, ((1, 1), (0, 2)))", call.graph.col)
-    mode = call.literal("mode", 1, "constant")
+    pairs = tuple((int(before), int(after)) for before, after in given)
+    if mode in STAT_PAD_MODES:
+        return _stat_padded(call, pairs, mode)
     value = call.literal("constant_values", 2, 0)
     if mode not in NUMPY_PAD_MODES or not isinstance(value, (int, float)):
-        raise ExprError(f"np.pad() takes a mode of {', '.join(NUMPY_PAD_MODES)} and constant_values as one number", call.graph.col)
-    pairs = tuple((int(before), int(after)) for before, after in given)
+        raise ExprError(f"np.pad() takes a mode of {', '.join([*NUMPY_PAD_MODES, *STAT_PAD_MODES])} and constant_values as one number", call.graph.col)
     return _padded(call, pairs, NUMPY_PAD_MODES[mode], float(value), whole=True)
+
+
+STAT_PAD_MODES = ("mean", "maximum", "minimum", "median", "linear_ramp")
+
+
+def _per_axis(call: Call, key: str, ndim: int, default: Any) -> list[tuple[Any, Any]]:
+    """np.pad's stat_length / end_values: one number, a (before, after) pair, or one pair per axis."""
+    given = call.literal(key, 0, default) if key in call.params else default
+    if given is None or isinstance(given, (int, float)):
+        return [(given, given)] * ndim
+    if isinstance(given, list) and len(given) == 1:
+        given = given[0] if isinstance(given[0], list) else given * 2
+    if isinstance(given, list) and len(given) == 2 and all(isinstance(v, (int, float)) for v in given):
+        return [tuple(given)] * ndim
+    if isinstance(given, list) and len(given) == ndim and all(isinstance(p, list) and len(p) == 2 for p in given):
+        return [tuple(p) for p in given]
+    raise ExprError(f"np.pad() takes {key} as a number, a (before, after) pair, or one pair per dimension", call.graph.col)
+
+
+def _stat_padded(call: Call, pairs: tuple[tuple[int, int], ...], mode: str) -> int:
+    """np.pad's statistic and ramp modes, axis by axis (each axis's pad reads the array padded along the axes before
+    it, as numpy's does): each side filled with the mean / maximum / minimum / median of its ``stat_length`` nearest
+    elements (all of them by default), or a linear ramp from ``end_values`` (0) to the edge element."""
+    from verifygrad.language.spellings import sorting  # NOTE: here: sorting's median is the one np.median is
+
+    g, x = call.graph, call.tensors[0]
+    shape = list(g.builder.known_shape(x, g.col, "np.pad()"))
+    if len(pairs) != len(shape):
+        raise ExprError(f"np.pad(): {len(pairs)} (before, after) pairs for a tensor of {len(shape)} dimension(s)", g.col)
+    lengths = _per_axis(call, "stat_length", len(shape), None)
+    ends = _per_axis(call, "end_values", len(shape), 0)
+    for axis, (before, after) in enumerate(pairs):
+        n = shape[axis]
+        if min(before, after) < 0 or (n == 0 and before + after > 0):
+            raise ExprError(f"np.pad(): negative widths, or padding an empty axis ({axis}), in mode {mode!r}", g.col)
+        blocks = []
+        for side, width in ((0, before), (1, after)):
+            if width == 0:
+                blocks.append(None)
+                continue
+            if mode == "linear_ramp":
+                edge = g.op("index", x, key=along(axis, slice(0, 1) if side == 0 else slice(n - 1, n)))
+                # The edge element's share at each padded position: i / width before (from the outer end), 1 - (j + 1) / width after.
+                share = np.arange(width) / width if side == 0 else 1 - (np.arange(width) + 1) / width
+                weights = np.reshape(share, [width if d == axis else 1 for d in range(len(shape))])
+                end = float(ends[axis][side])
+                blocks.append(g.op("add", g.op("mul", edge, g.const(weights)), g.const(end * (1 - weights))))
+                continue
+            count = lengths[axis][side]
+            count = n if count is None else int(count)
+            if count <= 0:
+                raise ExprError(f"np.pad(): stat_length must be at least 1 in mode {mode!r}", g.col)
+            count = min(count, n)
+            near = g.op("index", x, key=along(axis, slice(0, count) if side == 0 else slice(n - count, n)))
+            if mode == "median":
+                keywords = {"axis": ast.Constant(axis), "keepdims": ast.Constant(True)}
+                stat = sorting.numpy_median(Call(g, [near], keywords, []))
+            else:
+                stat = g.op({"mean": "mean", "maximum": "amax", "minimum": "amin"}[mode], near, dim=axis, keepdim=True)
+            blocks.append(g.op("index", stat, key=along(axis, (0,) * width)))
+        out = x
+        if blocks[0] is not None:
+            out = g.op("concat", blocks[0], out, dim=axis)
+        if blocks[1] is not None:
+            out = g.op("concat", out, blocks[1], dim=axis)
+        x, shape[axis] = out, n + before + after
+    return x
 
 
 def diagonal_offset(key: str, default: int = 0) -> Callable[[Call], int]:
@@ -734,7 +804,7 @@ SPELLINGS: dict[str, Function] = {
     "ifftshift": spelling(_fft_shift(-1), (1, 1), keywords=("dim", "axes")),
     "channel_shuffle": spelling(_channel_shuffle, (1, 1), keywords=("groups",)),
     "slice": spelling(_slice, (1, 1), keywords=("dim", "start", "end", "step")),
-    "np.pad": spelling(_pad_numpy, (1, 1), keywords=("pad_width", "mode", "constant_values")),
+    "np.pad": spelling(_pad_numpy, (1, 1), keywords=("pad_width", "mode", "constant_values", "stat_length", "end_values")),
     "np.transpose": spelling(_np_transpose, (1, 1), keywords=("axes",)),
     "np.tril": spelling(_triangle("tril"), (1, 1), keywords=("k",)),
     "np.triu": spelling(_triangle("triu"), (1, 1), keywords=("k",)),

@@ -198,7 +198,7 @@ def _median(call: Call) -> int:
     return _picked(call, x, lambda n: (n - 1) // 2, dim, _keepdim(call, 1))
 
 
-def _numpy_median(call: Call) -> int:
+def numpy_median(call: Call) -> int:
     """np.median(x, axis=None, keepdims=False): the middle element, or the mean of the two middle ones."""
     g, x = call.graph, call.tensors[0]
     dim = _dim(call, None)
@@ -393,7 +393,7 @@ SPELLINGS: dict[str, Function] = {
     "topk": spelling(_topk, (1, 1), keywords=("k", "dim", "largest", "sorted", PART)),
     "kthvalue": spelling(_kthvalue, (1, 1), keywords=("k", "dim", "keepdim", PART)),
     "median": spelling(_median, (1, 1), keywords=("dim", "keepdim", PART)),
-    "np.median": spelling(_numpy_median, (1, 1), keywords=("axis", "keepdims")),
+    "np.median": spelling(numpy_median, (1, 1), keywords=("axis", "keepdims")),
     "nanmedian": spelling(_nanmedian, (1, 1), keywords=("dim", "keepdim", PART)),
     "quantile": spelling(_quantile(skip_nan=False), (1, 1), ("q",), keywords=("dim", "keepdim", "interpolation")),
     "nanquantile": spelling(_quantile(skip_nan=True), (1, 1), ("q",), keywords=("dim", "keepdim", "interpolation")),

@@ -1,7 +1,7 @@
 """Special functions: torch.special's names, SciPy's (gammaln, expit, ndtr, ...), and torch's own spellings of them.
 
-Four are primitives (lgamma, polygamma, besseli, erfinv: numpy has none, so math and mpmath evaluate them); the rest
-are composed: the normal distribution's functions from erf and erfinv, the exponentially scaled Bessel functions,
+Seven are primitives (lgamma, polygamma, besseli, erfinv, zeta, gammainc, gammaincc: numpy has none, so math and mpmath
+evaluate them); the rest are composed: the normal distribution's functions from erf and erfinv, the exponentially scaled Bessel functions,
 xlogy, entr, sinc, SciPy's gamma, rgamma, gammasgn, beta and betaln from lgamma.
 """
 
@@ -151,6 +151,16 @@ def _multigammaln(call: Call) -> int:
     return out
 
 
+def _zeta(call: Call) -> int:
+    """torch.special.zeta(x, q) / scipy.special.zeta(x, q=None): the Hurwitz zeta function, Riemann's where q is not given.
+
+    NOTE: differentiable in q only, as in torch (-x zeta(x + 1, q)); a case differentiating x is refused."""
+    g = call.graph
+    q = call.tensor("q", 1)
+    q = call.tensor("other", 1) if q is None else q
+    return g.op("zeta", call.tensors[0], g.const(1.0) if q is None else q)
+
+
 def _logit(call: Call) -> int:
     """torch.logit(x, eps=None): log(x / (1 - x)), x clamped to [eps, 1 - eps] first where eps is given."""
     g, x = call.graph, call.tensors[0]
@@ -192,6 +202,13 @@ SPELLINGS: dict[str, Function] = {
     "gammasgn": unary(_gammasgn),
     "betaln": spelling(lambda call: betaln_of(call.graph, *call.tensors), (2, 2)),
     "beta": spelling(_beta, (2, 2)),
+    # NOTE: differentiable in the second argument only (torch does not implement the first's derivative): the case is refused.
+    "zeta": spelling(_zeta, (1, 2), keywords=("q", "other")),
+    "gammainc": alias("gammainc", 2),
+    "gammaincc": alias("gammaincc", 2),
+    "igamma": alias("gammainc", 2),
+    "igammac": alias("gammaincc", 2),
+    "erfcinv": unary(lambda g, x: g.op("erfinv", g.op("sub", g.const(1.0), x))),
 }  # fmt: skip
 # Names whose positional integer arguments are dimensions: scipy.special.logsumexp(a, 0).
 DIM_POSITIONAL = frozenset({"special.logsumexp"})

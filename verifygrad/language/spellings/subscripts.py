@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from verifygrad.language import arrays
 from verifygrad.language.spellings import layers, linalg, sorting
 from verifygrad.language.spellings.compose import PARTS, Builder, nested_tuple, whole_numbers
 from verifygrad.language.spellings.table import library_name
@@ -44,7 +45,32 @@ def subscript(b: Builder, node: ast.Subscript, depth: int) -> int:
     x = b.visit(node.value, depth + 1)
     items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
     key = tuple(_key_item(item) if _written_out(item) else _computed_key_item(b, item, depth) for item in items)
+    if arrays.mixed(key) and _reads_torch(b) and _readings_differ(b.known_shape(x, col, "x[...] with an int and a list of indices"), key):
+        first, rest = arrays.ints_first(key)
+        return b.add("index", (b.add("index", (x,), col, "[]", key=first),), col, "[]", key=rest)
     return b.add("index", (x,), col, "[]", key=key)
+
+
+def _reads_torch(b: Builder) -> bool:
+    """Whether the program so far is torch's (as Program.library decides: torch unless only numpy was called).
+
+    NOTE: decided by the calls before the subscript; a numpy program that calls nothing before it is read as torch."""
+    written = {call.namespace.split(".")[0] for call in getattr(b, "calls", ()) if call.namespace != "method"}
+    return "torch" in written or (not written and not getattr(b, "other_library", False))  # NOTE: jnp reads keys as numpy
+
+
+def _readings_differ(shape: tuple[int, ...], key: arrays.Key) -> bool:
+    """Whether torch's reading of a mixed key (its ints first) picks other elements, or in another order, than numpy's."""
+    if int(np.prod(shape)) > 1_000_000:
+        return True  # NOTE: then torch's reading is taken as two index nodes whether or not it is numpy's too
+    positions = np.arange(int(np.prod(shape))).reshape(shape)
+    try:
+        numpy_reading = positions[arrays.as_numpy_key(key)]
+        first, rest = arrays.ints_first(key)
+        torch_reading = positions[arrays.as_numpy_key(first)][arrays.as_numpy_key(rest)]
+    except (IndexError, ValueError):
+        return False  # NOTE: the key does not fit: the index node's shape rule says so
+    return numpy_reading.shape != torch_reading.shape or bool(np.any(numpy_reading != torch_reading))
 
 
 def _joined(b: Builder, kind: str, node: ast.Subscript, depth: int) -> int:

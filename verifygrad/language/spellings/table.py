@@ -9,6 +9,7 @@ from verifygrad.language.spellings import (
     convolution,
     distributions,
     elementwise,
+    lax,
     layers,
     linalg,
     losses,
@@ -24,7 +25,7 @@ from verifygrad.language.spellings import (
 from verifygrad.language.spellings.compose import NUMPY_PREFIXES
 from verifygrad.language.syntax import ExprError, Function, column, literal
 
-FAMILIES = (elementwise, nn, layers, reductions, masked, losses, shape, scatter, linalg, special, distributions, convolution, sampling, sorting)
+FAMILIES = (elementwise, nn, layers, reductions, masked, losses, shape, scatter, linalg, special, distributions, convolution, sampling, sorting, lax)
 
 # Each name's composition; the numpy meaning of a name torch gives another meaning is filed under ``np.<name>``.
 SPELLINGS: dict[str, Function] = {name: function for family in FAMILIES for name, function in family.SPELLINGS.items()}
@@ -50,7 +51,7 @@ NUMPY_METHODS = frozenset({"var", "std", "max", "min", "cumsum", "cumprod", "rep
 # The table keys of library-specific meanings, by the prefix written: np.var, linalg.norm.
 LIBRARY_KEYS = {
     **dict.fromkeys(NUMPY_PREFIXES, "np."), "torch.linalg": "linalg.", "torch.masked": "masked.", "F": "F.", "torch.nn.functional": "F.",
-    "scipy.special": "special.", "operator": "operator.", **distributions.PREFIXES,
+    "scipy.special": "special.", "operator": "operator.", "lax": "lax.", "jax.lax": "lax.", **distributions.PREFIXES,
 }  # fmt: skip
 
 
@@ -77,6 +78,8 @@ def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], b
         # NOTE: np.vstack(x) of one array joins x's rows (x[0], x[1], ...); torch refuses a tensor here. Once read as [x].
         # A program spells a numpy join of one variable as its rows before this (statements.py).
         raise ExprError(f"{name}() takes a list of tensors to join, not one array (numpy would join its rows): write [x[0], x[1], ...]", column(args[0]))
+    if name == "lax.reduce_window":
+        args = lax.as_literals(args)
     if name == "index_put":  # NOTE: torch.index_put(x, (i, j), v), x.index_put((i,), v): the index tensors in line
         at = next((k for k, arg in enumerate(args) if isinstance(arg, (ast.List, ast.Tuple))), None)
         args = args if at is None else [*args[:at], *args[at].elts, *args[at + 1 :]]
