@@ -26,6 +26,7 @@ from verifygrad.tutorials.effects import changed_names, shared_with, writes_grad
 from verifygrad.tutorials.functions import FunctionCalls
 from verifygrad.tutorials.jaxrandom import JaxRandom
 from verifygrad.tutorials.objects import LayerObjects
+from verifygrad.tutorials.scalars import MICROGRAD, MICROGRAD_PATHS, ScalarClass, ScalarValues, scalar_class
 from verifygrad.tutorials.values import (
     COMPUTED,
     CONST,
@@ -118,7 +119,7 @@ class Agreement:
     shown: bool = False  # a comparison shown as a cell's value, not asserted: an output showing False withdraws it
 
 
-class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
+class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
     """Reads code blocks one after another into a single namespace."""
 
     def __init__(self) -> None:
@@ -137,6 +138,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         self.defined_in: dict[int, Block | None] = {}
         self.layer_classes: dict[int, ast.ClassDef] = {}
         self.in_method = 0  # layer methods being read inline: their derivative-named locals are not claims
+        self.scalar_init()
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -202,6 +204,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             self.define(node)
         elif isinstance(node, ast.ClassDef) and any(self.path(base) in autodiff.FUNCTION_CLASSES for base in node.bases):
             self.define_rule_class(node)
+        elif isinstance(node, ast.ClassDef) and scalar_class(node, self.block) is not None:
+            self.define_scalar_class(node, scalar_class(node, self.block))
         elif isinstance(node, ast.ClassDef) and _layer_class(node):
             self.define_layer_class(node)
         elif isinstance(node, ast.Assign) and _unpacked_literal(node):  # a, b = 2.0, x * 3: each name bound to its own part
@@ -342,7 +346,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
     def import_(self, node: ast.Import | ast.ImportFrom) -> None:
         for name, path in imported(node).items():
             self.names.pop(name, None)
-            if path.split(".")[0] in _KNOWN_MODULES:
+            if path in MICROGRAD_PATHS:  # micrograd's Value: a scalar class whose operators are known
+                self.aliases.pop(name, None)
+                self.names[name] = MICROGRAD
+            elif path.split(".")[0] in _KNOWN_MODULES:
                 self.aliases[name] = path
             else:
                 self.aliases.pop(name, None)
@@ -464,6 +471,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             self.changed_unread(target, "tuple unpacking")
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and isinstance(self.names.get(target.value.id), Instance):
             self.set_attribute(self.names[target.value.id], target.attr, value)  # `self.x = x` in a layer's method
+        elif isinstance(target, ast.Attribute) and target.attr == "grad" and self.scalar_set_grad(target, value, node):
+            pass  # `x.grad = w.data * out.grad`: a scalar class's manual backprop
+        elif isinstance(target, ast.Attribute) and target.attr in ("label", "_op") and self.scalar_of(self.expression(target.value)) is not None:
+            pass  # a scalar class's bookkeeping: no number changes
         elif isinstance(target, ast.Attribute) and target.attr == "grad" and isinstance(value, Other) and value.what == "None":
             leaf = self.expression(target.value)
             if isinstance(leaf, Tensor):
@@ -579,6 +590,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             self.changed_unread(node, f"an in-place update of {ast.unparse(node.target)}")
             return
         current = self.names.get(node.target.id)
+        if self.scalar_of(current) is not None:  # `c += 1` on a scalar class's instance makes a new one (no __iadd__)
+            self.assign(node.target, self.expression(ast.copy_location(ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value), node)), node)
+            return
         if isinstance(current, Tensor) and current.kind == LEAF:
             self.not_read(node.lineno, f"an in-place change of the leaf {node.target.id}")
             self.changed_unread(node, f"an in-place change of the leaf {node.target.id}")
@@ -779,6 +793,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             self.not_read(call.lineno, f"{ast.unparse(owner)}.backward(): {reason}")
             self.gradients_unknown(self.file_line(call.lineno), f"{ast.unparse(owner)[:40]}.backward()")
             return
+        scalar = self.scalar_of(output)
+        if scalar is not None and not self.scalar_backward(output, scalar, owner, call):
+            return
         grad_output = None
         argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "gradient"), None)
         if argument is not None:
@@ -797,6 +814,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         self.reading.derivations.append(derivation)
         for tensor in [*derivation.leaves, *(t for t in computed_of([output]) if t.retained)]:
             tensor.grad = [derivation] if tensor.grad_written else [*tensor.grad, derivation]
+        if scalar is not None:
+            self.scalar_after_backward(output, derivation)
 
     # -- expressions ------------------------------------------------------------------------
 
@@ -824,6 +843,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Value:
         operand = self.expression(node.operand)
+        if self.scalar_of(operand) is not None and isinstance(node.op, ast.USub):
+            return self.scalar_call(self.scalar_of(operand), "__neg__", operand, [], node)
         if isinstance(operand, Number) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operands, parts = _placeholders([_traced(operand)])
             return self.traced(-operand.value if isinstance(node.op, ast.USub) else operand.value, ast.UnaryOp(node.op, parts[0]), operands, node)
@@ -836,6 +857,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         for side in (left, right):
             if isinstance(side, Unknown):
                 return side
+        if self.scalar_of(left) is not None or self.scalar_of(right) is not None:
+            return self.scalar_operator(node.op, left, right, node)
         if isinstance(left, Number) and isinstance(right, Number) and type(node.op) in _BINARY:
             try:
                 value = _BINARY[type(node.op)](left.value, right.value)
@@ -849,8 +872,12 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         return self.unknown(node, f"arithmetic on {_describe(node)}")
 
     def _Attribute(self, node: ast.Attribute) -> Value:
+        owner = self.expression(node.value) if self.path(node) is None else None
+        if self.scalar_of(owner) is not None:
+            return self.scalar_attribute(owner, self.scalar_of(owner), node)
+        if self.in_scalar_method and isinstance(owner, Number) and node.attr == self.scalar_stack[-1].data:
+            return owner  # `other.data` of a number a scalar class's method wrapped (`Value(other)`)
         if node.attr == "grad":
-            owner = self.expression(node.value)
             if isinstance(owner, Tensor) and owner.grad_unknown:
                 return Unknown(owner.grad_unknown, tensor=True)
             if isinstance(owner, Tensor) and (owner.kind == LEAF or owner.retained):
@@ -860,7 +887,6 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             path = self.path(node)
             named = _NAMED_NUMBERS.get(path.rsplit(".", 1)[-1]) if path.split(".")[0] in _NUMBER_LIBRARIES else None
             return Number(named) if named is not None else Other(path)
-        owner = self.expression(node.value)
         if isinstance(owner, Unknown):
             return owner
         if isinstance(owner, Instance):
@@ -885,6 +911,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
                 callee = self.expression(node.func)  # grad(f)(x)
             if isinstance(callee, (Function, Transform, Tape, Pullback)):
                 return self.call(callee, node)
+            if isinstance(callee, ScalarClass):
+                return self.scalar_new(callee, node)
             if isinstance(callee, Unknown):
                 return callee
             if isinstance(node.func, ast.Attribute):
@@ -1132,6 +1160,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             return self.function_method(owner, name, node)
         if isinstance(owner, Instance):
             return self.call_method(owner, name, node)
+        if self.scalar_of(owner) is not None:
+            return self.scalar_method(owner, self.scalar_of(owner), node)
         if isinstance(owner, GradOf):
             return owner if name in _IDENTITY_METHODS | _DETACHING | {"data"} else Other(f"grad.{name}()")
         if not isinstance(owner, Tensor):

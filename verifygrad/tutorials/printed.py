@@ -24,6 +24,8 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
 _TOKEN = re.compile(rf"\[|\]|\.\.\.|{_NUMBER}|,")
 _OLD_SIZE = re.compile(r"^\s*\[torch\.(?:cuda\.)?(\w+)Tensor of size ([\dx]+)[^\]]*\]\s*$")
 _CALL = re.compile(r"\b(tensor|array|Array|DeviceArray|Tensor|Parameter containing:\s*tensor|float64|float32|float16)\(")  # np.float64(0.5): numpy 2
+# A scalar autodiff class's repr (micrograd's `Value(data=-8.0)`, `Value (data = 11.0, grad = 0)`): its number is the value.
+_SCALAR_REPR = re.compile(rf"\b[A-Z]\w*\s?\(\s*data\s*=\s*({_NUMBER})\s*(?:,\s*grad\s*=\s*(?:{_NUMBER})\s*)?\)")
 _TF_SCALAR = re.compile(rf"<tf\.(?:Tensor|Variable)\b[^<>]*?numpy=({_NUMBER})>")
 # Reprs that print each element in its own shortest form (numpy's `maxprec`), not all with the same decimals as torch
 _SHORTEST = {"array", "Array", "DeviceArray", "Tensor", "list", "float64", "float32", "float16"}
@@ -72,6 +74,11 @@ def read_printed(text: str) -> list[Printed]:
                     continue
                 items.append((match.start(), _from_call(text[begin + 1 : end], index, text[starts[index] + match.start() : end + 1], match.group(1))))
             found += [item for _, item in sorted(items, key=lambda pair: pair[0]) if item is not None]
+            index += 1
+            continue
+        reprs = list(_SCALAR_REPR.finditer(line))
+        if reprs and not _CALL.search(line):
+            found += [Printed(np.array(float(m.group(1))), None, index, m.group(0), written=WrittenFloat(float(m.group(1)), m.group(1))) for m in reprs]
             index += 1
             continue
         call = _CALL.search(line)
