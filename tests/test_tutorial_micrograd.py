@@ -167,3 +167,15 @@ def test_relu_at_exactly_zero_is_not_decided(tmp_path: Path) -> None:
     code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
     assert "FAIL" not in output and "PASS" not in output, output
     assert "Value.relu() where the reader cannot tell the sign" in output, output
+
+
+def test_a_comment_saying_what_a_gradient_print_prints_is_a_claim(tmp_path: Path) -> None:
+    page = "```python\nfrom micrograd.engine import Value\n\nx = Value(2.0)\ny = x ** 3 / 4.0\ny.backward()\n"
+    page += "print(f'{x.grad:.4f}')  # prints 3.0000, dy/dx\n```\n"
+    path = tmp_path / "readme.md"
+    path.write_text(page)
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 0 and "✓ line 7 (comment): ∂/∂x 3: holds" in output, output  # 3 x^2 / 4 at 2
+    path.write_text(page.replace("prints 3.0000", "prints 2.2500"))
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 1 and "✗ line 7 (comment): ∂/∂x 2.25: wrong" in output, output
