@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from verifygrad.cases.written import WrittenFloat
 from verifygrad.errors import excerpt
 from verifygrad.language.parse import parse
 from verifygrad.language.syntax import ExprError
@@ -108,6 +109,9 @@ def _printed_count(shown: Shown) -> int:
 
 def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found:
     value = target.value
+    if target.rounded is not None and item.decimals is None and isinstance(item.written, WrittenFloat) and not item.written.rounded:
+        # NOTE: `f"{x:.4f}"` prints `0.0019` for 0.00188: the code's format says the number is rounded, however short it is
+        item = replace(item, decimals=target.rounded, written=WrittenFloat(float(item.written), item.written.text, True))
     claim = Found("value", line, where, "printed output", item.describe(), values=item.values, written=item.written,
                   label=target.label)  # fmt: skip
     if item.summarised:

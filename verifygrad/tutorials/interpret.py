@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -84,6 +85,7 @@ class Shown:
     where: str
     label: str  # the code as written, for messages
     opaque: bool = False  # code not read that may print: how many values it printed is unknown
+    rounded: int | None = None  # decimals the code's format rounds it to (`f"{x:.4f}"`): `0.0019` is then not exact
 
 
 @dataclass
@@ -742,7 +744,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             if isinstance(argument, ast.JoinedStr):
                 for part in argument.values:
                     if isinstance(part, ast.FormattedValue):
-                        self.show_formatted(self.expression(part.value), call, ast.unparse(part.value))
+                        self.show_formatted(self.expression(part.value), call, ast.unparse(part.value), _fixed_decimals(part))
                 continue
             if isinstance(argument, ast.BinOp) and isinstance(argument.op, ast.Mod) and isinstance(argument.left, ast.Constant):
                 shown = argument.right.elts if isinstance(argument.right, ast.Tuple) else [argument.right]  # "%s" % x.grad
@@ -753,7 +755,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 continue
             self.show(self.expression(argument), call, ast.unparse(argument))
 
-    def show_formatted(self, value: Value, node: ast.AST, label: str) -> None:
+    def show_formatted(self, value: Value, node: ast.AST, label: str, rounded: int | None = None) -> None:
         """A value formatted into printed text: a tensor is shown; one the reader does not know (the grad of a non-leaf,
         a name not followed) may print numbers, so the values around it are not paired by order past it."""
         if isinstance(value, Sequence) and not value.shape and value.items and all(isinstance(item, (Tensor, GradOf)) for item in value.items):
@@ -761,12 +763,12 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         elif isinstance(value, (Tensor, GradOf)) or isinstance(value, Number) and (isinstance(value.value, float) or value.tensor is not None):
             # NOTE: a whole number (`Epoch {i}`) prints as one the output is not read for, unless computed from numbers
             # bound to names (hand-written backprop's)
-            self.show(value, node, label)
+            self.show(value, node, label, rounded)
         elif isinstance(value, Unknown) or isinstance(value, Other) and value.what == "grad of a non-leaf":
             line = self.file_line(node.lineno)
             self.reading.shown[-1].append(Shown(Unknown(label), line, self.where(node.lineno), f"line {line}: {label}", opaque=True))
 
-    def show(self, value: Value, node: ast.AST, label: str) -> None:
+    def show(self, value: Value, node: ast.AST, label: str, rounded: int | None = None) -> None:
         if isinstance(value, Sequence) and value.shape:
             value = Other("shape")
         if isinstance(value, Sequence) and value.numbers:
@@ -777,7 +779,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             for index, item in enumerate(value.items):
                 self.show(item, node, f"{label}[{index}]")
             return
-        self.reading.shown[-1].append(Shown(value, self.file_line(node.lineno), self.where(node.lineno), label))
+        self.reading.shown[-1].append(Shown(value, self.file_line(node.lineno), self.where(node.lineno), label, rounded=rounded))
 
     def manual_seed(self, call: ast.Call) -> None:
         if len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and type(call.args[0].value) is int:
@@ -1295,6 +1297,15 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
 
 _AGREEING = {"allclose", "array_equal", "equal", "assert_allclose", "assert_close", "assert_array_almost_equal", "assert_array_equal",
              "assert_almost_equal", "isclose"}  # fmt: skip
+
+
+def _fixed_decimals(part: ast.FormattedValue) -> int | None:
+    """The decimals a fixed-point format rounds a value to (`{x:.4f}`, `{x: .4f}`, `{x:>8.3f}`); None for any other."""
+    spec = part.format_spec
+    if not isinstance(spec, ast.JoinedStr) or not all(isinstance(piece, ast.Constant) for piece in spec.values):
+        return None
+    fixed = re.fullmatch(r"[^.{}]*\.(\d+)[fF]", "".join(str(piece.value) for piece in spec.values))
+    return int(fixed.group(1)) if fixed else None
 
 
 def _place(node: ast.AST) -> dict[str, int]:

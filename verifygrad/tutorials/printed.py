@@ -105,6 +105,16 @@ def read_printed(text: str) -> list[Printed]:
                     found.append(item)
                 index = bisect_right(starts, end)
                 continue
+        several = _several_labelled(line)
+        if several:  # `Iteration 1: x =  2.4000, f(x) =  5.7600`, `Epoch: 1, Loss = 0.23, w = 1.9`: each labelled number a value
+            places = {len(number.lower().partition("e")[0].partition(".")[2]) for number in several if "e" not in number.lower()}
+            # NOTE: one format for every field (`{x: .4f}, {f(x): .4f}`) rounds each to its decimals: `0.0967` is not exact
+            rounded = len(places) == 1 and len(several) > 1 and 0 < next(iter(places)) <= 6
+            decimals = next(iter(places)) if rounded else None
+            found += [Printed(np.array(float(number)), decimals, index, number, written=WrittenFloat(float(number), number, rounded))
+                      for number in several]  # fmt: skip
+            index += 1
+            continue
         labelled = _LABELLED.match(line)
         if labelled:  # print("dy/dx =", g.item()), print(f"loss: {l}"): the label, then one number
             number = labelled.group(1)
@@ -161,6 +171,26 @@ def _labelled(line: str, index: int, starts: list[int], closing: dict[int, int],
     if len(rest.split()) == 1 and number_row(rest) and (label.group(1) or re.search(r"[.eE]", rest)):
         return _python_numbers([rest.strip()], index)[0], index + 1  # NOTE: without `:` or `=`, only a float (`b_grad -0.29`, not `Epoch 3`)
     return None
+
+
+_SEPARATOR = re.compile(r",\s+|\s*[|;]\s*|\t+|\s+and\s+")
+_LABELLED_END = re.compile(rf"[=:]\s*({_NUMBER})\s*$")
+
+
+def _several_labelled(line: str) -> list[str] | None:
+    """The numbers of a line of several labelled values (`Iteration 1: x =  2.4000, f(x) =  5.7600`), in order; None where
+    the line is not one. A whole number (`Epoch: 1`) is a counter, which the code prints as no value it reads (no claim)."""
+    segments = [segment for segment in _SEPARATOR.split(line) if segment.strip()]
+    if len(segments) < 2:
+        return None
+    numbers = []
+    for segment in segments:
+        end = _LABELLED_END.search(segment)
+        if end is None or not re.search(r"[A-Za-z]", segment[: end.start()]):
+            return None
+        numbers.append(end.group(1))
+    values = [number for number in numbers if re.search(r"[.eEn]", number)]  # NOTE: nan and inf are values too
+    return values if len(values) >= 1 and len(numbers) >= 2 else None
 
 
 def _closing_brackets(text: str) -> dict[int, int]:
