@@ -179,3 +179,47 @@ def test_a_comment_saying_what_a_gradient_print_prints_is_a_claim(tmp_path: Path
     path.write_text(page.replace("prints 3.0000", "prints 2.2500"))
     code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
     assert code == 1 and "✗ line 7 (comment): ∂/∂x 2.25: wrong" in output, output
+
+
+EXERCISE = """```python
+from micrograd.engine import Value
+
+
+def mean_square(vals):
+    squares = [v * v for v in vals]
+    return sum(squares) / 3.0
+
+
+xs = [Value(1.0), Value(-2.0), Value(0.5)]
+m = mean_square(xs)
+m.backward()
+want = [0.6666666666666666, -1.3333333333333333, 0.3333333333333333]
+for i in range(3):
+    status = "OK" if abs(xs[i].grad - want[i]) < 1e-6 else "WRONG"
+    print(f"{status} for x{i}: expected {want[i]}, got {xs[i].grad}")
+```
+
+```
+OK for x0: expected 0.6666666666666666, got 0.6666666666666666
+OK for x1: expected -1.3333333333333333, got GOT
+OK for x2: expected 0.3333333333333333, got 0.3333333333333333
+```
+"""
+
+
+def test_a_function_of_a_list_of_instances_and_a_checking_loop_are_followed(tmp_path: Path) -> None:
+    path = tmp_path / "exercise.md"
+    path.write_text(EXERCISE.replace("GOT", "-1.3333333333333333"))  # d/dx_i of sum(x^2) / 3 is 2 x_i / 3
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 0, output
+    for line, value in ((20, "0.666667"), (21, "-1.33333"), (22, "0.333333")):
+        assert f"✓ line {line} (printed output): ∂/∂" in output and f" {value}: holds" in output, (line, output)
+    assert output.count(": holds") == 6, output  # each line's expected value too
+
+
+def test_a_wrong_gradient_printed_by_a_checking_loop_fails_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "exercise.md"
+    path.write_text(EXERCISE.replace("GOT", "-0.6666666666666666"))
+    code, output = cli("check", "--no-color", "-e", "numpy", "-e", "sympy", str(path))
+    assert code == 1, output
+    assert "✗ line 21 (printed output): ∂/∂" in output and "-0.666667: wrong" in output and "true -1.33333" in output, output

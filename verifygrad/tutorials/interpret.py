@@ -915,6 +915,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 return self.call(callee, node)
             if isinstance(callee, ScalarClass):
                 return self.scalar_new(callee, node)
+            if isinstance(node.func, ast.Name) and node.func.id == "sum" and callee is None:
+                added = self.scalar_sum(node)  # sum(counts) of a scalar class's instances
+                if added is not None:
+                    return added
             if isinstance(callee, Unknown):
                 return callee
             if isinstance(node.func, ast.Attribute):
@@ -988,6 +992,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         if isinstance(owner, Sequence) and isinstance(node.slice, ast.Constant) and node.slice.value in owner.keys:
             return owner.items[owner.keys.index(node.slice.value)]  # grad['x'] of tape.gradient(z, {'x': x, 'y': y})
         position = node.slice.value if isinstance(node.slice, ast.Constant) and type(node.slice.value) is int else None
+        if position is None and isinstance(owner, Sequence) and isinstance(node.slice, ast.Name):  # logits[dim], dim a loop's number
+            index = self.expression(node.slice)
+            position = index.value if isinstance(index, Number) and type(index.value) is int else None
         if isinstance(owner, Sequence) and position is not None and -len(owner.items) <= position < len(owner.items):
             return owner.items[position]
         if isinstance(owner, Unknown):

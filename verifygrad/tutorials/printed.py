@@ -174,7 +174,7 @@ def _labelled(line: str, index: int, starts: list[int], closing: dict[int, int],
 
 
 _SEPARATOR = re.compile(r",\s+|\s*[|;]\s*|\t+|\s+and\s+")
-_LABELLED_END = re.compile(rf"[=:]\s*({_NUMBER})\s*$")
+_LABELLED_END = re.compile(rf"(?:[=:]|\s)\s*({_NUMBER})\s*$")  # `w = 1.1000`, `loss: 0.25`, `yours returns 0.0418`
 
 
 def _several_labelled(line: str) -> list[str] | None:

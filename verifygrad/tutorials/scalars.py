@@ -259,11 +259,69 @@ class ScalarValues:
         return self.decided(test)
 
     def _IfExp(self, node: ast.IfExp) -> Any:
-        """``other if isinstance(other, Value) else Value(other)``, ``0 if x < 0 else x``: the branch the values take."""
+        """``other if isinstance(other, Value) else Value(other)``, ``0 if x < 0 else x``: the branch the values take; ``'OK'
+        if ... else 'WRONG!'`` a string either way."""
         taken = self.scalar_test(node.test)
+        if taken is None and all(isinstance(side, ast.Constant) and isinstance(side.value, str) for side in (node.body, node.orelse)):
+            return Other("a string")
         if taken is None:
             return self.unknown(node, "a conditional expression the reader cannot decide")
         return self.expression(node.body if taken else node.orelse)
+
+    def _ListComp(self, node: ast.ListComp) -> Any:
+        """``[logit.exp() for logit in logits]`` over a list the reader holds: each item read with the name bound to it."""
+        (generator,) = node.generators if len(node.generators) == 1 else (None,)
+        if generator is None or generator.ifs or generator.is_async or not isinstance(generator.target, ast.Name):
+            return self.unknown(node, "a list comprehension")
+        source = self.expression(generator.iter)
+        if not isinstance(source, Sequence) or source.shape or source.keys:
+            return source if isinstance(source, Unknown) else self.unknown(node, "a list comprehension over what is not a list")
+        name = generator.target.id
+        saved = self.names.get(name)
+        try:
+            items = []
+            for item in source.items:
+                self.names[name] = item
+                items.append(self.expression(node.elt))
+        finally:
+            if saved is None:
+                self.names.pop(name, None)
+            else:
+                self.names[name] = saved
+        unknown = next((item for item in items if isinstance(item, Unknown)), None)
+        if unknown is not None:
+            return unknown
+        if items and all(isinstance(item, Number) for item in items):
+            return Sequence(tuple(items), numbers=True)
+        if items and all(isinstance(item, (Tensor, Number, GradOf, Sequence)) for item in items):
+            return Sequence(tuple(items))
+        return self.unknown(node, "a list comprehension of what is not numbers or tensors")
+
+    def scalar_sum(self, node: ast.Call) -> Any:
+        """``sum(counts)`` of a scalar class's instances: ``0 + counts[0] + ...``, as Python adds them; None for any other sum."""
+        if len(node.args) != 1 or node.keywords or "sum" in self.names:
+            return None
+        items = self.expression(node.args[0])
+        if not isinstance(items, Sequence) or not any(self.scalar_of(item) is not None for item in items.items):
+            return None
+        total: Any = Number(0)
+        for item in items.items:
+            total = self.scalar_operator(ast.Add(), total, item, node) if isinstance(total, Number) or self.scalar_of(total) else total
+            if isinstance(total, Unknown):
+                return total
+        return total
+
+    def scalar_function_call(self, function: Any, arguments: list, node: ast.AST) -> Any:
+        """The tutorial's own function called with a scalar class's instances (`softmax(logits)`): read inline, at its block."""
+        saved = self.block
+        self.block = self.defined_in.get(id(function.definition), saved) or saved
+        try:
+            return self.higher_order(function, arguments, node)
+        finally:
+            self.block = saved
+
+    def holds_scalars(self, value: Any) -> bool:
+        return self.scalar_of(value) is not None or isinstance(value, Sequence) and any(self.holds_scalars(item) for item in value.items)
 
     # -- attributes, gradients and backward -------------------------------------------------------
 
