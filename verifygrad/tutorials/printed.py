@@ -107,12 +107,10 @@ def read_printed(text: str) -> list[Printed]:
                 continue
         several = _several_labelled(line)
         if several:  # `Iteration 1: x =  2.4000, f(x) =  5.7600`, `Epoch: 1, Loss = 0.23, w = 1.9`: each labelled number a value
-            places = {len(number.lower().partition("e")[0].partition(".")[2]) for number in several if "e" not in number.lower()}
-            # NOTE: one format for every field (`{x: .4f}, {f(x): .4f}`) rounds each to its decimals: `0.0967` is not exact
-            rounded = len(places) == 1 and len(several) > 1 and 0 < next(iter(places)) <= 6
-            decimals = next(iter(places)) if rounded else None
-            found += [Printed(np.array(float(number)), decimals, index, number, written=WrittenFloat(float(number), number, rounded))
-                      for number in several]  # fmt: skip
+            # NOTE: a trace's fields are formatted (`{loss:.4f}`, `{:.6f}`): each number is held to the decimals it shows,
+            # never as exact (`0.0967` for 0.0967459 is not a wrong value); a short exact repr is only held more loosely
+            found += [Printed(np.array(float(number)), _decimals([number], shortest=True), index, number,
+                              written=WrittenFloat(float(number), number, True)) for number in several]  # fmt: skip
             index += 1
             continue
         labelled = _LABELLED.match(line)
