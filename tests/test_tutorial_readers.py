@@ -292,7 +292,7 @@ def test_a_parsed_literal_after_code_in_rest_is_an_output() -> None:
         ("W_grad [-0.5  1.25]", [[-0.5, 1.25]]),
         ("dW1 = [[1. 2.]\n [3. 4.]]", [[[1, 2], [3, 4]]]),
         ("b_grad: -0.29227236", [-0.29227236]),
-        ("Epoch 1/10 W: 0.000, Cost: 4.666667", []),  # a log line: more than one value after the label
+        ("Epoch 1/10 W: 0.000, Cost: 4.666667", [0.0, 4.666667]),  # a trace line: each labelled value, the counter none
         ("loss value 3.05", [3.05]),  # print('loss value', loss): a float ending the line after a label
         ("Epoch 3", []),  # a whole number after a label without ':' or '=' is not read
         ("Using 3.5 layers", []),  # nor a number with words after it

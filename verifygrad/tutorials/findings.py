@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from verifygrad.cases.written import WrittenFloat
 from verifygrad.errors import excerpt
 from verifygrad.language.parse import parse
 from verifygrad.language.syntax import ExprError
@@ -24,7 +25,10 @@ _REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
 _DIFFERENTIAL = re.compile(r"d([A-Za-z_]\w*)\s*=\s*(.+?)\s*\*\s*d([A-Za-z_]\w*)")  # `dy = 2x * dx`: dy/dx = 2x
 _NUMBER = r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
 # A result written after the code that shows a gradient: `# [4.0, 108.0] (4 * x**3 at ...)`, `# 2*x => 4`, `# cos(x) => 1.0`.
-_COMMENTED_RESULT = re.compile(rf"^\s*(\[[-+\d.eE, ]+\])(?=\s|\(|$)|=>\s*(\[[-+\d.eE, ]+\]|{_NUMBER})\.?\s*$")
+# `# prints 138.8338, i.e. the value of dg/da` on the line of the print: what it printed, said in words.
+_COMMENTED_RESULT = re.compile(
+    rf"^\s*(\[[-+\d.eE, ]+\])(?=\s|\(|$)|=>\s*(\[[-+\d.eE, ]+\]|{_NUMBER})\.?\s*$|^\s*(?:prints|outputs|gives|shows):?\s+({_NUMBER})(?=[\s,;]|\.?$)"
+)
 
 
 @dataclass
@@ -125,6 +129,9 @@ def _printed_count(shown: Shown) -> int:
 
 def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found:
     value = target.value
+    if target.rounded is not None and item.decimals is None and isinstance(item.written, WrittenFloat) and not item.written.rounded:
+        # NOTE: `f"{x:.4f}"` prints `0.0019` for 0.00188: the code's format says the number is rounded, however short it is
+        item = replace(item, decimals=target.rounded, written=WrittenFloat(float(item.written), item.written.text, True))
     claim = Found("value", line, where, "printed output", item.describe(), values=item.values, written=item.written,
                   label=target.label)  # fmt: skip
     if item.summarised:
@@ -327,7 +334,7 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
             continue
         result = _COMMENTED_RESULT.search(text)
         here = shown_by_line.get(line)  # NOTE: only a gradient shown on the comment's own line: the comment is about it
-        printed = read_printed(result.group(1) or result.group(2)) if result and here is not None and isinstance(here.value, GradOf) else []
+        printed = read_printed(result.group(1) or result.group(2) or result.group(3)) if result and here is not None and isinstance(here.value, GradOf) else []
         if printed:
             findings.found.append(_printed_claim(here, printed[0], line, where))
             findings.found[-1].source = "comment"
@@ -412,7 +419,7 @@ def _stated_result(text: str) -> Printed | None:
     name it is about) or `... is 5` (`# The gradient of y with respect to x is 5`); None for anything else."""
     text = text.strip()
     result = _RESULT.fullmatch(text)
-    printed = read_printed(result.group(1) or result.group(2)) if result else read_printed(text) if _REPR_START.match(text) else []
+    printed = read_printed(result.group(1) or result.group(2) or result.group(3)) if result else read_printed(text) if _REPR_START.match(text) else []
     return printed[0] if len(printed) == 1 else None
 
 

@@ -313,6 +313,8 @@ class FunctionCalls:
             return self.unknown(node, f"a call of {name}() with other arguments than its plain parameters")
         if any(isinstance(a, (Function, Transform)) for a in arguments):
             return self.higher_order(function, arguments, node)
+        if any(self.holds_scalars(a) for a in arguments):  # instances of a scalar autodiff class: read inline, as their operators are
+            return self.scalar_function_call(function, arguments, node)
         for argument in arguments:
             if isinstance(argument, Unknown):
                 return argument

@@ -10,6 +10,7 @@ printed value then stays a claim about the code's arithmetic only.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -202,3 +203,30 @@ def _steps(tensor: Tensor) -> Tensor | None:
     if tensor.kind == COMPUTED:
         return tensor
     return tensor.origin if tensor.kind == CONST else None
+
+
+def pair_stated(name: str, held: Tensor, bound: dict[str, object], wrt_name: str, wrt: Tensor, outputs: list[Tensor], line: int,
+                where: str) -> HandGradient:  # fmt: skip
+    """``x.grad = ...`` set by hand (a scalar class's manual backprop): the code says it is a gradient, so no name need say so.
+    Paired with the latest output a backward() was called on that depends on ``x`` (``outputs``, latest first), else the one
+    final output bound (``bound``) that depends on it, else, where ``x`` is computed and nothing depends on it, ``x`` itself
+    (``o.grad = 1.0``: the output's own derivative)."""
+    unpaired = HandGradient(name, held, line, where, of=wrt, held=True)
+    leaf = Tensor(LEAF, wrt.line, wrt.where, name=re.sub(r"\W+", "_", wrt_name).strip("_"), value=_value_text(wrt), dtype=wrt.dtype,
+                  device=wrt.device, random="unseeded" if wrt.unseeded else wrt.random)  # fmt: skip
+    itself = Tensor(COMPUTED, wrt.line, wrt.where, tree=ast.Name("_ref0", ast.Load()), refs=(leaf,), dtype=wrt.dtype, device=wrt.device)
+    chosen = next(((output.bound or "the output", as_function_of(output, wrt, leaf) if output is not wrt else (itself, set()))
+                   for output in outputs if output is wrt or as_function_of(output, wrt, leaf)[0] is not output), None)  # fmt: skip
+    if chosen is None:
+        finals = final_outputs(bound, wrt, leaf, {wrt_name})
+        if len(finals) > 1:
+            return _why(unpaired, f"several outputs depend on {wrt_name} ({', '.join(finals)})")
+        if not finals and wrt.kind != COMPUTED:
+            return _why(unpaired, f"no output computed from {wrt_name} is bound to a name")
+        chosen = next(iter(finals.items())) if finals else (wrt_name, (itself, set()))  # NOTE: as itself, so that a program computes it
+    output_name, (output, _) = chosen
+    output_value, held_value = known_value(output if output is not leaf else wrt), known_value(held)
+    if output_value is None or held_value is None or output_value.size != 1 or held_value.size != 1:
+        return _why(unpaired, "the values are not known to the reader as single numbers")
+    derivation = Derivation(output, f"∂{output_name}/∂{wrt_name} (by hand: {name})", None, line, where, leaves=leaves_of(output))
+    return HandGradient(name, held, line, where, derivation, leaf, of=wrt, held=True)

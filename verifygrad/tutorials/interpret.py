@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -26,6 +27,7 @@ from verifygrad.tutorials.effects import changed_names, shared_with, writes_grad
 from verifygrad.tutorials.functions import FunctionCalls
 from verifygrad.tutorials.jaxrandom import JaxRandom
 from verifygrad.tutorials.objects import LayerObjects
+from verifygrad.tutorials.scalars import MICROGRAD, MICROGRAD_PATHS, ScalarClass, ScalarValues, scalar_class
 from verifygrad.tutorials.values import (
     COMPUTED,
     CONST,
@@ -84,6 +86,7 @@ class Shown:
     label: str  # the code as written, for messages
     opaque: bool = False  # code not read that may print: how many values it printed is unknown
     statement: int = 0  # which run of a statement showed it (a loop's passes differ): one print's values share its lines
+    rounded: int | None = None  # decimals the code's format rounds it to (`f"{x:.4f}"`): `0.0019` is then not exact
 
 
 @dataclass
@@ -119,7 +122,7 @@ class Agreement:
     shown: bool = False  # a comparison shown as a cell's value, not asserted: an output showing False withdraws it
 
 
-class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
+class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
     """Reads code blocks one after another into a single namespace."""
 
     def __init__(self) -> None:
@@ -139,6 +142,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         self.layer_classes: dict[int, ast.ClassDef] = {}
         self.in_method = 0  # layer methods being read inline: their derivative-named locals are not claims
         self.statements_run = 0  # expression statements run so far (each pass of a loop anew): Shown.statement
+        self.scalar_init()
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -204,6 +208,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             self.define(node)
         elif isinstance(node, ast.ClassDef) and any(self.path(base) in autodiff.FUNCTION_CLASSES for base in node.bases):
             self.define_rule_class(node)
+        elif isinstance(node, ast.ClassDef) and scalar_class(node, self.block) is not None:
+            self.define_scalar_class(node, scalar_class(node, self.block))
         elif isinstance(node, ast.ClassDef) and _layer_class(node):
             self.define_layer_class(node)
         elif isinstance(node, ast.Assign) and _unpacked_literal(node):  # a, b = 2.0, x * 3: each name bound to its own part
@@ -344,7 +350,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
     def import_(self, node: ast.Import | ast.ImportFrom) -> None:
         for name, path in imported(node).items():
             self.names.pop(name, None)
-            if path.split(".")[0] in _KNOWN_MODULES:
+            if path in MICROGRAD_PATHS:  # micrograd's Value: a scalar class whose operators are known
+                self.aliases.pop(name, None)
+                self.names[name] = MICROGRAD
+            elif path.split(".")[0] in _KNOWN_MODULES:
                 self.aliases[name] = path
             else:
                 self.aliases.pop(name, None)
@@ -466,6 +475,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             self.changed_unread(target, "tuple unpacking")
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and isinstance(self.names.get(target.value.id), Instance):
             self.set_attribute(self.names[target.value.id], target.attr, value)  # `self.x = x` in a layer's method
+        elif isinstance(target, ast.Attribute) and target.attr == "grad" and self.scalar_set_grad(target, value, node):
+            pass  # `x.grad = w.data * out.grad`: a scalar class's manual backprop
+        elif isinstance(target, ast.Attribute) and target.attr in ("label", "_op") and self.scalar_of(self.expression(target.value)) is not None:
+            pass  # a scalar class's bookkeeping: no number changes
         elif isinstance(target, ast.Attribute) and target.attr == "grad" and isinstance(value, Other) and value.what == "None":
             leaf = self.expression(target.value)
             if isinstance(leaf, Tensor):
@@ -581,6 +594,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             self.changed_unread(node, f"an in-place update of {ast.unparse(node.target)}")
             return
         current = self.names.get(node.target.id)
+        if self.scalar_of(current) is not None:  # `c += 1` on a scalar class's instance makes a new one (no __iadd__)
+            self.assign(node.target, self.expression(ast.copy_location(ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value), node)), node)
+            return
         if isinstance(current, Tensor) and current.kind == LEAF:
             self.not_read(node.lineno, f"an in-place change of the leaf {node.target.id}")
             self.changed_unread(node, f"an in-place change of the leaf {node.target.id}")
@@ -731,7 +747,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             if isinstance(argument, ast.JoinedStr):
                 for part in argument.values:
                     if isinstance(part, ast.FormattedValue):
-                        self.show_formatted(self.expression(part.value), call, ast.unparse(part.value))
+                        self.show_formatted(self.expression(part.value), call, ast.unparse(part.value), _fixed_decimals(part))
                 continue
             if isinstance(argument, ast.BinOp) and isinstance(argument.op, ast.Mod) and isinstance(argument.left, ast.Constant):
                 shown = argument.right.elts if isinstance(argument.right, ast.Tuple) else [argument.right]  # "%s" % x.grad
@@ -742,7 +758,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
                 continue
             self.show(self.expression(argument), call, ast.unparse(argument))
 
-    def show_formatted(self, value: Value, node: ast.AST, label: str) -> None:
+    def show_formatted(self, value: Value, node: ast.AST, label: str, rounded: int | None = None) -> None:
         """A value formatted into printed text: a tensor is shown; one the reader does not know (the grad of a non-leaf,
         a name not followed) may print numbers, so the values around it are not paired by order past it."""
         if isinstance(value, Sequence) and not value.shape and value.items and all(isinstance(item, (Tensor, GradOf)) for item in value.items):
@@ -750,12 +766,12 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         elif isinstance(value, (Tensor, GradOf)) or isinstance(value, Number) and (isinstance(value.value, float) or value.tensor is not None):
             # NOTE: a whole number (`Epoch {i}`) prints as one the output is not read for, unless computed from numbers
             # bound to names (hand-written backprop's)
-            self.show(value, node, label)
+            self.show(value, node, label, rounded)
         elif isinstance(value, Unknown) or isinstance(value, Other) and value.what == "grad of a non-leaf":
             line = self.file_line(node.lineno)
             self.reading.shown[-1].append(Shown(Unknown(label), line, self.where(node.lineno), f"line {line}: {label}", opaque=True))
 
-    def show(self, value: Value, node: ast.AST, label: str) -> None:
+    def show(self, value: Value, node: ast.AST, label: str, rounded: int | None = None) -> None:
         if isinstance(value, Sequence) and value.shape:
             value = Other("shape")
         if isinstance(value, Sequence) and value.numbers:
@@ -766,7 +782,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             for index, item in enumerate(value.items):
                 self.show(item, node, f"{label}[{index}]")
             return
-        self.reading.shown[-1].append(Shown(value, self.file_line(node.lineno), self.where(node.lineno), label, statement=self.statements_run))
+        self.reading.shown[-1].append(Shown(value, self.file_line(node.lineno), self.where(node.lineno), label, statement=self.statements_run, rounded=rounded))
 
     def manual_seed(self, call: ast.Call) -> None:
         if len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and type(call.args[0].value) is int:
@@ -781,6 +797,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             reason = output.reason if isinstance(output, Unknown) else "it does not require grad"
             self.not_read(call.lineno, f"{ast.unparse(owner)}.backward(): {reason}")
             self.gradients_unknown(self.file_line(call.lineno), f"{ast.unparse(owner)[:40]}.backward()")
+            return
+        scalar = self.scalar_of(output)
+        if scalar is not None and not self.scalar_backward(output, scalar, owner, call):
             return
         grad_output = None
         argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "gradient"), None)
@@ -800,6 +819,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         self.reading.derivations.append(derivation)
         for tensor in [*derivation.leaves, *(t for t in computed_of([output]) if t.retained)]:
             tensor.grad = [derivation] if tensor.grad_written else [*tensor.grad, derivation]
+        if scalar is not None:
+            self.scalar_after_backward(output, derivation)
 
     # -- expressions ------------------------------------------------------------------------
 
@@ -827,6 +848,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Value:
         operand = self.expression(node.operand)
+        if self.scalar_of(operand) is not None and isinstance(node.op, ast.USub):
+            return self.scalar_call(self.scalar_of(operand), "__neg__", operand, [], node)
         if isinstance(operand, Number) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operands, parts = _placeholders([_traced(operand)])
             return self.traced(-operand.value if isinstance(node.op, ast.USub) else operand.value, ast.UnaryOp(node.op, parts[0]), operands, node)
@@ -839,6 +862,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         for side in (left, right):
             if isinstance(side, Unknown):
                 return side
+        if self.scalar_of(left) is not None or self.scalar_of(right) is not None:
+            return self.scalar_operator(node.op, left, right, node)
         if isinstance(left, Number) and isinstance(right, Number) and type(node.op) in _BINARY:
             try:
                 value = _BINARY[type(node.op)](left.value, right.value)
@@ -864,16 +889,13 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         operands, parts = _placeholders(sides)
         return self.combine(ast.Compare(parts[0], node.ops, [parts[1]]), operands, node)
 
-    def _IfExp(self, node: ast.IfExp) -> Value:
-        """`a if cond else b`, where the reader knows the condition's numbers."""
-        chosen = self.decided(node.test)
-        if chosen is None:
-            return self.unknown(node, "a conditional expression whose condition the reader cannot decide")
-        return self.expression(node.body if chosen else node.orelse)
-
     def _Attribute(self, node: ast.Attribute) -> Value:
+        owner = self.expression(node.value) if self.path(node) is None else None
+        if self.scalar_of(owner) is not None:
+            return self.scalar_attribute(owner, self.scalar_of(owner), node)
+        if self.in_scalar_method and isinstance(owner, Number) and node.attr == self.scalar_stack[-1].data:
+            return owner  # `other.data` of a number a scalar class's method wrapped (`Value(other)`)
         if node.attr == "grad":
-            owner = self.expression(node.value)
             if isinstance(owner, Tensor) and owner.grad_unknown:
                 return Unknown(owner.grad_unknown, tensor=True)
             if isinstance(owner, Tensor) and (owner.kind == LEAF or owner.retained):
@@ -883,7 +905,6 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             path = self.path(node)
             named = _NAMED_NUMBERS.get(path.rsplit(".", 1)[-1]) if path.split(".")[0] in _NUMBER_LIBRARIES else None
             return Number(named) if named is not None else Other(path)
-        owner = self.expression(node.value)
         if isinstance(owner, Unknown):
             return owner
         if isinstance(owner, Instance):
@@ -908,6 +929,12 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
                 callee = self.expression(node.func)  # grad(f)(x)
             if isinstance(callee, (Function, Transform, Tape, Pullback)):
                 return self.call(callee, node)
+            if isinstance(callee, ScalarClass):
+                return self.scalar_new(callee, node)
+            if isinstance(node.func, ast.Name) and node.func.id == "sum" and callee is None:
+                added = self.scalar_sum(node)  # sum(counts) of a scalar class's instances
+                if added is not None:
+                    return added
             if isinstance(callee, Unknown):
                 return callee
             if isinstance(node.func, ast.Attribute):
@@ -981,6 +1008,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         if isinstance(owner, Sequence) and isinstance(node.slice, ast.Constant) and node.slice.value in owner.keys:
             return owner.items[owner.keys.index(node.slice.value)]  # grad['x'] of tape.gradient(z, {'x': x, 'y': y})
         position = node.slice.value if isinstance(node.slice, ast.Constant) and type(node.slice.value) is int else None
+        if position is None and isinstance(owner, Sequence) and isinstance(node.slice, ast.Name):  # logits[dim], dim a loop's number
+            index = self.expression(node.slice)
+            position = index.value if isinstance(index, Number) and type(index.value) is int else None
         if isinstance(owner, Sequence) and position is not None and -len(owner.items) <= position < len(owner.items):
             return owner.items[position]
         if isinstance(owner, Unknown):
@@ -1155,6 +1185,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             return self.function_method(owner, name, node)
         if isinstance(owner, Instance):
             return self.call_method(owner, name, node)
+        if self.scalar_of(owner) is not None:
+            return self.scalar_method(owner, self.scalar_of(owner), node)
         if isinstance(owner, GradOf):
             return owner if name in _IDENTITY_METHODS | _DETACHING | {"data"} else Other(f"grad.{name}()")
         if not isinstance(owner, Tensor):
@@ -1293,6 +1325,15 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
 
 _AGREEING = {"allclose", "array_equal", "equal", "assert_allclose", "assert_close", "assert_array_almost_equal", "assert_array_equal",
              "assert_almost_equal", "isclose"}  # fmt: skip
+
+
+def _fixed_decimals(part: ast.FormattedValue) -> int | None:
+    """The decimals a fixed-point format rounds a value to (`{x:.4f}`, `{x: .4f}`, `{x:>8.3f}`); None for any other."""
+    spec = part.format_spec
+    if not isinstance(spec, ast.JoinedStr) or not all(isinstance(piece, ast.Constant) for piece in spec.values):
+        return None
+    fixed = re.fullmatch(r"[^.{}]*\.(\d+)[fF]", "".join(str(piece.value) for piece in spec.values))
+    return int(fixed.group(1)) if fixed else None
 
 
 def _place(node: ast.AST) -> dict[str, int]:

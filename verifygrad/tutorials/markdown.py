@@ -292,6 +292,9 @@ def _is_shown_value(node: ast.expr) -> bool:
         )
     if isinstance(node, ast.Subscript):  # numpy's rows without commas, `[[-0.1]\n [0.2]]`, parse as a list indexed by a list
         return _is_shown_value(node.value) and _is_shown_value(node.slice)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.args and node.keywords:  # `Value(data=-8.0)`
+        keys = [keyword.arg for keyword in node.keywords]
+        return "data" in keys and set(keys) <= {"data", "grad"} and all(_is_shown_value(keyword.value) for keyword in node.keywords)
     return isinstance(node, ast.Call) and ast.unparse(node.func) in _REPR_CALLS
 
 

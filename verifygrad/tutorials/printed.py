@@ -24,6 +24,8 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
 _TOKEN = re.compile(rf"\[|\]|\.\.\.|{_NUMBER}|,")
 _OLD_SIZE = re.compile(r"^\s*\[torch\.(?:cuda\.)?(\w+)Tensor of size ([\dx]+)[^\]]*\]\s*$")
 _CALL = re.compile(r"\b(tensor|array|Array|DeviceArray|Tensor|Parameter containing:\s*tensor|float64|float32|float16)\(")  # np.float64(0.5): numpy 2
+# A scalar autodiff class's repr (micrograd's `Value(data=-8.0)`, `Value (data = 11.0, grad = 0)`): its number is the value.
+_SCALAR_REPR = re.compile(rf"\b[A-Z]\w*\s?\(\s*data\s*=\s*({_NUMBER})\s*(?:,\s*grad\s*=\s*(?:{_NUMBER})\s*)?\)")
 _TF_SCALAR = re.compile(rf"<tf\.(?:Tensor|Variable)\b[^<>]*?numpy=({_NUMBER})>")
 # Reprs that print each element in its own shortest form (numpy's `maxprec`), not all with the same decimals as torch
 _SHORTEST = {"array", "Array", "DeviceArray", "Tensor", "list", "float64", "float32", "float16"}
@@ -74,6 +76,11 @@ def read_printed(text: str) -> list[Printed]:
             found += [item for _, item in sorted(items, key=lambda pair: pair[0]) if item is not None]
             index += 1
             continue
+        reprs = list(_SCALAR_REPR.finditer(line))
+        if reprs and not _CALL.search(line):
+            found += [Printed(np.array(float(m.group(1))), None, index, m.group(0), written=WrittenFloat(float(m.group(1)), m.group(1))) for m in reprs]
+            index += 1
+            continue
         call = _CALL.search(line)
         if call:
             position, last = starts[index] + call.start(), None
@@ -98,6 +105,14 @@ def read_printed(text: str) -> list[Printed]:
                     found.append(item)
                 index = bisect_right(starts, end)
                 continue
+        several = _several_labelled(line)
+        if several:  # `Iteration 1: x =  2.4000, f(x) =  5.7600`, `Epoch: 1, Loss = 0.23, w = 1.9`: each labelled number a value
+            # NOTE: a trace's fields are formatted (`{loss:.4f}`, `{:.6f}`): each number is held to the decimals it shows,
+            # never as exact (`0.0967` for 0.0967459 is not a wrong value); a short exact repr is only held more loosely
+            found += [Printed(np.array(float(number)), _decimals([number], shortest=True), index, number,
+                              written=WrittenFloat(float(number), number, True)) for number in several]  # fmt: skip
+            index += 1
+            continue
         labelled = _LABELLED.match(line)
         if labelled:  # print("dy/dx =", g.item()), print(f"loss: {l}"): the label, then one number
             number = labelled.group(1)
@@ -154,6 +169,26 @@ def _labelled(line: str, index: int, starts: list[int], closing: dict[int, int],
     if len(rest.split()) == 1 and number_row(rest) and (label.group(1) or re.search(r"[.eE]", rest)):
         return _python_numbers([rest.strip()], index)[0], index + 1  # NOTE: without `:` or `=`, only a float (`b_grad -0.29`, not `Epoch 3`)
     return None
+
+
+_SEPARATOR = re.compile(r",\s+|\s*[|;]\s*|\t+|\s+and\s+")
+_LABELLED_END = re.compile(rf"(?:[=:]|\s)\s*({_NUMBER})\s*$")  # `w = 1.1000`, `loss: 0.25`, `yours returns 0.0418`
+
+
+def _several_labelled(line: str) -> list[str] | None:
+    """The numbers of a line of several labelled values (`Iteration 1: x =  2.4000, f(x) =  5.7600`), in order; None where
+    the line is not one. A whole number (`Epoch: 1`) is a counter, which the code prints as no value it reads (no claim)."""
+    segments = [segment for segment in _SEPARATOR.split(line) if segment.strip()]
+    if len(segments) < 2:
+        return None
+    numbers = []
+    for segment in segments:
+        end = _LABELLED_END.search(segment)
+        if end is None or not re.search(r"[A-Za-z]", segment[: end.start()]):
+            return None
+        numbers.append(end.group(1))
+    values = [number for number in numbers if re.search(r"[.eEn]", number)]  # NOTE: nan and inf are values too
+    return values if len(values) >= 1 and len(numbers) >= 2 else None
 
 
 def _closing_brackets(text: str) -> dict[int, int]:

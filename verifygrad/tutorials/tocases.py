@@ -240,7 +240,8 @@ def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
     if derivation.quantity != "grad":  # NOTE: grad(f)(x) and grad(grad(f))(x) on one line are two cases, named apart
         name += f"-{derivation.quantity}"
     # NOTE: backward() with no argument also works on a one-element tensor (old tutorials' "scalars" have shape 1)
-    mapping = _base(_program_text(lines, output), leaves, names, name, derivation.line, path, derivation.grad_output or 1)
+    text = _program_text(lines, output) if not retained else "\n".join(lines) + "\n"  # NOTE: a retained output is named by its statement
+    mapping = _base(text, leaves, names, name, derivation.line, path, derivation.grad_output or 1)
     if retained:
         mapping["wrt"] = [*mapping["inputs"], *retained]
     if derivation.quantity in ("jacobian", "hessian"):
