@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -235,8 +236,8 @@ def _describe(point: dict[str, np.ndarray], name: str, index: tuple[int, ...]) -
     return ", ".join(parts[:4]) or "the case's inputs"
 
 
-# Symbolic checks sent ahead to the SymPy worker, by (problem, claim): see send_ahead.
-_sent: dict[tuple[int, int], Pending] = {}
+# Symbolic checks sent ahead to the SymPy worker, per problem, by the claim's id (with the claim): see send_ahead.
+_sent: weakref.WeakKeyDictionary[Problem, dict[int, tuple[Claim, Pending]]] = weakref.WeakKeyDictionary()
 
 
 def send_ahead(claims: list[Claim], problem: Problem) -> None:
@@ -246,14 +247,14 @@ def send_ahead(claims: list[Claim], problem: Problem) -> None:
     """
     from verifygrad.process import limits, worker
 
-    _sent.clear()
     seconds = limits.current().time_limit
     formulas = [claim for claim in claims if claim.kind in ("formula", "hessian_formula")]
     if seconds <= 0 or not formulas:
         return
     points = sample_points(problem)
+    sent = _sent.setdefault(problem, {})
     for claim in formulas:
-        _sent[id(problem), id(claim)] = worker.submit("verifygrad.verdict.formulas:shared_check", problem, claim, points, seconds=seconds)
+        sent[id(claim)] = (claim, worker.submit("verifygrad.verdict.formulas:shared_check", problem, claim, points, seconds=seconds))
 
 
 def _time_limited_symbolic(claim: Claim, problem: Problem, points: list[dict[str, np.ndarray]]) -> ClaimCheck:
@@ -266,9 +267,9 @@ def _time_limited_symbolic(claim: Claim, problem: Problem, points: list[dict[str
     seconds = limits.current().time_limit
     if seconds <= 0:
         return shared_check(claim, points, problem=problem)
-    sent = _sent.pop((id(problem), id(claim)), None)
+    sent_claim, sent = _sent.get(problem, {}).pop(id(claim), (None, None))
     try:
-        if sent is not None:
+        if sent is not None and sent_claim is claim:
             return sent.result()
         return worker.call("verifygrad.verdict.formulas:shared_check", problem, claim, points, seconds=seconds)
     except worker.TimedOut as err:
