@@ -171,7 +171,9 @@ def _transmit(pending: Pending) -> None:
     global _worker
     if _worker is None or not _worker.process.is_alive():
         _replace_worker()
-        _worker = _Worker(_preload)
+        # NOTE: the target's module too: importing it (SymPy, seconds on a loaded machine) is no request's work
+        module = pending.target.partition(":")[0]
+        _worker = _Worker(_preload if module in _preload else (*_preload, module))
     token = _tokens.setdefault(pending.problem, next(_counter))
     # The problem travels once; the worker keeps it, so SymPy's per-problem cache works across calls.
     payload = None if token == _worker.last_token else pending.problem
@@ -215,6 +217,7 @@ def _read_first() -> None:
         if _worker.conn.poll(TAKING_SECONDS) or not _worker.process.is_alive():
             break  # the answer is here (or the worker is gone: recv says so)
     if started is not None and not _worker.conn.poll(max(started + head.seconds - time.monotonic(), 0.0)):
+        head.worked = time.monotonic() - started
         _timed_out.add(head.problem)
         head.reply = (False, TimedOut(head.seconds))
         _replace_worker()
