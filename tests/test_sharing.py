@@ -77,3 +77,26 @@ def test_a_wrong_claim_in_the_copy_is_still_caught() -> None:
         outcome = check_case(wrong)
     assert outcome.verdict == "xfail"
     assert formula_text(outcome).startswith("wrong")
+
+
+def test_a_float32_copy_shares_the_numeric_checks_at_random_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Formula claims are checked by numpy and fd at float64 random points: the float32 twin asks the same there."""
+    from verifygrad.engines import fd_engine
+
+    runs: list[tuple[str, ...]] = []
+    original = fd_engine.run
+
+    def counting(problem):
+        runs.append(problem.wrt)
+        return original(problem)
+
+    monkeypatch.setattr(fd_engine, "run", counting)
+    x = [0.75, 1.25, 2.5, 3.5]
+    with limits.using(IN_PROCESS):
+        double = check_case(tutorial_case("float64", x))
+        at_points = len(runs) - 1  # the fd engine itself runs once, at the case's inputs
+        single = check_case(tutorial_case("float32", x))
+    assert double.verdict == single.verdict == "passed"
+    assert formula_text(double) == formula_text(single) == "proven"
+    assert at_points >= 4  # the claim held at random points too, each confirmed by fd
+    assert len(runs) == at_points + 2  # the float32 copy: its own fd engine run only

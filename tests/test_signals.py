@@ -66,10 +66,11 @@ def group_ends(group: int, seconds: float = 10.0) -> bool:
 
 
 @pytest.mark.parametrize(("sent", "code", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_signal_ends_every_process_and_reports_the_finished_cases(tmp_path: Path, sent: int, code: int, word: str, jobs: str) -> None:
+# -j 1 without --timeout: in this process, the next cases' SymPy work already sent to its worker (judge.LOOK_AHEAD)
+@pytest.mark.parametrize("jobs", [("-j", "1", "--timeout", "300"), ("-j", "2", "--timeout", "300"), ("-j", "1")], ids=["1", "2", "serial"])
+def test_a_signal_ends_every_process_and_reports_the_finished_cases(tmp_path: Path, sent: int, code: int, word: str, jobs: tuple[str, ...]) -> None:
     slow_cases(tmp_path, 1000, 200)  # distinct inputs: nothing cached across cases; far more than 8 s of work
-    run = start(tmp_path, "slow.yaml", "-j", jobs, "--timeout", "300", "--json", "report.json")
+    run = start(tmp_path, "slow.yaml", *jobs, "--json", "report.json")
     time.sleep(8)  # start-up, and a few cases done
     os.kill(run.pid, sent)
     output, _ = run.communicate(timeout=120)

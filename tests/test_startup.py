@@ -73,3 +73,25 @@ def test_the_sympy_worker_does_not_run_the_parents_main_script_again(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "1 passed" in done.stdout
     assert not marker.exists()
+
+
+STARTED_WHEN = """
+import runpy, sys
+from verifygrad.process import worker
+prestart = worker.prestart
+def noted(preload):
+    print("worker started with:", *sorted(m for m in ("numpy", "rich", "verifygrad.cases.problem") if m in sys.modules), file=sys.stderr)
+    prestart(preload)
+worker.prestart = noted
+sys.argv = ["verifygrad", *sys.argv[1:]]
+runpy.run_module("verifygrad", run_name="__main__")
+"""
+
+
+def test_the_sympy_worker_starts_before_the_run_imports_numpy_and_the_case_machinery(tmp_path: Path) -> None:
+    # SymPy's import in the worker then overlaps the parent's own imports: one case's wall time is the longer, not the sum
+    (tmp_path / "case.yaml").write_text(CASE)
+    command = [sys.executable, "-c", STARTED_WHEN, "run", "-q", str(tmp_path / "case.yaml")]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert "worker started with:\n" in done.stderr, done.stderr

@@ -118,3 +118,31 @@ def test_large_requests_and_large_answers_in_flight_together_do_not_block_each_o
     sender.start()
     sender.join(60)
     assert done, "the caller and the SymPy worker blocked each other, each sending to the other"
+
+
+def test_a_request_sent_ahead_is_timed_from_when_the_worker_took_it_not_from_when_its_answer_is_read():
+    from tests.helpers import make_problem
+    from verifygrad.process import worker
+
+    first, second = (make_problem(f"sum(x*{k})", x=[1.0]) for k in (4, 5))
+    worker.call("tests.helpers:asleep", first, 0.0, seconds=60)  # the worker up
+    quick = worker.submit("tests.helpers:asleep", first, 0.5, seconds=60)
+    slow = worker.submit("tests.helpers:asleep", second, 30.0, seconds=1.0)
+    time.sleep(3.0)  # the caller busy with its own engines: the worker took the slow request 2.5 s ago
+    assert quick.result() == 0.5
+    reading = time.perf_counter()
+    with pytest.raises(worker.TimedOut):
+        slow.result()
+    assert time.perf_counter() - reading < 0.5  # past its limit already: not another second from the reading
+
+
+def test_a_request_queued_behind_a_long_one_has_its_whole_limit_for_itself():
+    from tests.helpers import make_problem
+    from verifygrad.process import worker
+
+    first, second = (make_problem(f"sum(x*{k})", x=[1.0]) for k in (6, 7))
+    worker.call("tests.helpers:asleep", first, 0.0, seconds=60)  # the worker up
+    long = worker.submit("tests.helpers:asleep", first, 2.0, seconds=60)
+    behind = worker.submit("tests.helpers:asleep", second, 0.5, seconds=1.0)  # 2 s in the queue, 0.5 s of its own
+    assert behind.result() == 0.5
+    assert long.result() == 2.0

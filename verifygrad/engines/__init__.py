@@ -134,5 +134,6 @@ def _guarded(name: str, compute: Callable[[], EngineResult], start: float, worke
         reason = (str(err) if remote else f"{type(err).__name__}: {err}").splitlines()[0]
         trace = err.remote_traceback if remote else traceback.format_exc()
         result = EngineResult(name, "error", reason=reason, traceback=trace)
-    result.seconds = worked() if worked and result.ok else time.perf_counter() - start
+    # NOTE: a request sent ahead waited in the worker's queue: its seconds are the worker's own on it, where it took it
+    result.seconds = worked() if worked and worked() > 0 else time.perf_counter() - start
     return result

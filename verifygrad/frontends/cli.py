@@ -136,18 +136,24 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
          unchecked: Any = None, page: Any = None) -> None:  # fmt: skip
     import time
 
-    from verifygrad.cases.discover import load_cases, select_shard
-    from verifygrad.cases.problem import Overrides
-    from verifygrad.frontends.ci import publish, stop_after
-    from verifygrad.frontends.output import make_console
     from verifygrad.process import limits
     from verifygrad.process.parallel import job_count
-    from verifygrad.reports.console import render, summary_line
 
     try:
         workers = job_count(jobs)
     except ValueError:
         raise click.BadParameter(f"{jobs!r} is not a positive whole number or 'auto'", param_hint="'-j'") from None
+    if workers == 1 and limits.current().time_limit and (not engines or "sympy" in engines):
+        from verifygrad.process import worker
+
+        # NOTE: first, before numpy, rich and the case machinery are imported here: SymPy's import in the worker overlaps theirs and torch's
+        worker.prestart(("verifygrad.engines.sympy.engine", "verifygrad.verdict.claims"))
+    from verifygrad.cases.discover import load_cases, select_shard
+    from verifygrad.cases.problem import Overrides
+    from verifygrad.frontends.ci import publish, stop_after
+    from verifygrad.frontends.output import make_console
+    from verifygrad.reports.console import render, summary_line
+
     config = click.get_current_context().find_object(Config)
     if config is not None:
         config.check_reports(click.get_current_context())
@@ -158,10 +164,6 @@ def _run(paths: list[Path], engines: tuple[str, ...], device: str | None, dtype:
     start = time.perf_counter()
     to_stderr = "-" in (json_path, junit_path)  # a report on stdout keeps stdout to itself
     console = make_console(color, no_color, stderr=to_stderr)
-    if workers == 1 and limits.current().time_limit and (not engines or "sympy" in engines):
-        from verifygrad.process import worker
-
-        worker.prestart(("verifygrad.engines.sympy.engine", "verifygrad.verdict.claims"))  # SymPy's import in the worker overlaps torch's here
     skipped: list[str] = []
     cases, load_errors = load(paths, pattern) if load else load_cases(paths, pattern, exclude=_excluded(exclude), skipped=skipped)
     if verbose:

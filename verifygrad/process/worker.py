@@ -30,6 +30,7 @@ from verifygrad.process import limits
 from verifygrad.process.children import become_worker
 
 STARTUP_SECONDS = 120
+TAKING_SECONDS = 0.01  # how often a wait for the worker to take the next request looks again
 
 
 class TimedOut(Exception):
@@ -61,11 +62,14 @@ class _Worker:
         # NOTE: spawn, not fork: forking a process that holds torch's or BLAS's threads can deadlock.
         context = multiprocessing.get_context("spawn")
         self.conn, child_end = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child_end, preload), daemon=True, name="verifygrad-sympy")
+        # Which request the worker is on (they are numbered from 1 in the order sent) and since when (time.monotonic).
+        self.taken = context.RawArray("d", 2)
+        self.process = context.Process(target=_serve, args=(child_end, preload, self.taken), daemon=True, name="verifygrad-sympy")
         with _bare_main():
             self.process.start()
         child_end.close()
         self.last_token: int | None = None
+        self.sent = 0  # requests sent to this worker
         self.ready = False
 
     def wait_ready(self) -> None:
@@ -77,6 +81,14 @@ class _Worker:
             raise RemoteError("WorkerStartup", f"the SymPy worker did not start within {STARTUP_SECONDS} s", "")
         self.conn.recv()
         self.ready = True
+
+    def started(self, number: int) -> float | None:
+        """When the worker took request ``number`` (time.monotonic, one clock for every process); None if not yet."""
+        while True:  # NOTE: the worker writes the time, then the number: read the number on both sides of the time
+            taken, since = self.taken[0], self.taken[1]
+            if self.taken[0] == taken:
+                break
+        return since if taken >= number else None
 
     def stop(self) -> None:
         self.process.kill()
@@ -119,7 +131,7 @@ class Pending:
 
     def __init__(self, target: str, problem: Any, args: tuple[Any, ...], seconds: float) -> None:
         self.target, self.problem, self.args, self.seconds = target, problem, args, seconds
-        self.sent = time.perf_counter()
+        self.number = 0  # its place among the requests sent to its worker
         self.reply: tuple[bool, Any] | None = None
         self.lost = False  # its worker was replaced before it was answered: sent again when its result is asked for
         self.worked = 0.0  # the worker's own seconds on it
@@ -133,9 +145,9 @@ class Pending:
         raise value
 
 
-# Requests sent and not yet answered, in the order the worker takes them; and when the last answer was read.
+# Requests sent and not yet answered, in the order the worker takes them.
 _queue: list[Pending] = []
-_last_read = 0.0
+_lost: list[Pending] = []  # those a replaced worker had not answered, in the same order
 
 
 def call(target: str, problem: Any, *args: Any, seconds: float) -> Any:
@@ -159,13 +171,16 @@ def _transmit(pending: Pending) -> None:
     global _worker
     if _worker is None or not _worker.process.is_alive():
         _replace_worker()
-        _worker = _Worker(_preload)
+        # NOTE: the target's module too: importing it (SymPy, seconds on a loaded machine) is no request's work
+        module = pending.target.partition(":")[0]
+        _worker = _Worker(_preload if module in _preload else (*_preload, module))
     token = _tokens.setdefault(pending.problem, next(_counter))
     # The problem travels once; the worker keeps it, so SymPy's per-problem cache works across calls.
     payload = None if token == _worker.last_token else pending.problem
     send(_worker.conn, (pending.target, token, payload, pending.args, limits.current()))
     _worker.last_token = token
-    pending.sent, pending.lost = time.perf_counter(), False
+    _worker.sent += 1
+    pending.number, pending.lost = _worker.sent, False
     _queue.append(pending)
 
 
@@ -173,24 +188,36 @@ def _read(pending: Pending) -> None:
     """Read answers in order until ``pending`` has its own (sent again first if its worker was replaced)."""
     while pending.reply is None:
         if pending.lost:
-            if pending.problem in _timed_out:
-                pending.reply = (False, TimedOut(pending.seconds))
-                return
-            _transmit(pending)
+            _send_lost()
+            continue
         _read_first()
+
+
+def _send_lost() -> None:
+    """Send every request a replaced worker had not answered to the next one, in their order, so that it works ahead again."""
+    global _lost
+    lost, _lost = _lost, []
+    for each in lost:
+        if each.reply is not None or not each.lost:
+            continue
+        if each.problem in _timed_out:
+            each.reply = (False, TimedOut(each.seconds))
+        else:
+            _transmit(each)
 
 
 def _read_first() -> None:
     """The oldest request's answer; past its time limit the worker is killed, and the requests behind it are lost."""
-    global _last_read
     head = _queue[0]
     assert _worker is not None
-    if not _worker.ready:  # NOTE: requests wait in the pipe while SymPy imports: the clock starts once the worker is up
-        _worker.wait_ready()
-        head.sent = time.perf_counter()
-    # NOTE: the worker took this request once it had answered the one before: not before that answer was read here.
-    started = max(head.sent, _last_read)
-    if not _worker.conn.poll(max(started + head.seconds - time.perf_counter(), 0.0)):
+    _worker.wait_ready()  # NOTE: requests wait in the pipe while SymPy imports: no request's clock runs till then
+    # NOTE: the limit counts from when the worker took this request, by its own record: requests sent ahead wait
+    # in the worker's queue while it answers the ones before, and an answer may wait here unread while it goes on.
+    while (started := _worker.started(head.number)) is None:
+        if _worker.conn.poll(TAKING_SECONDS) or not _worker.process.is_alive():
+            break  # the answer is here (or the worker is gone: recv says so)
+    if started is not None and not _worker.conn.poll(max(started + head.seconds - time.monotonic(), 0.0)):
+        head.worked = time.monotonic() - started
         _timed_out.add(head.problem)
         head.reply = (False, TimedOut(head.seconds))
         _replace_worker()
@@ -202,7 +229,7 @@ def _read_first() -> None:
         _replace_worker()
         return
     _queue.pop(0)
-    head.reply, _last_read = (ok, value), time.perf_counter()
+    head.reply = (ok, value)
 
 
 def _replace_worker() -> None:
@@ -213,21 +240,26 @@ def _replace_worker() -> None:
         _worker = None
     for lost in _queue:
         lost.lost = lost.reply is None
+    _lost.extend(_queue)
     _queue.clear()
 
 
-def _serve(conn: Connection, preload: tuple[str, ...]) -> None:
+def _serve(conn: Connection, preload: tuple[str, ...], taken: Any) -> None:
     become_worker()
     for module in preload:
         importlib.import_module(module)
     conn.send("ready")
     requests = _drained(conn)
     kept: Any = None  # the last problem sent; None in a message means "the same as before"
+    number = 0
     while (request := requests.get()) is not None:
         target, _token, payload, args, bounds = request
         if payload is not None:
             kept = payload
         module, _, name = target.partition(":")
+        number += 1
+        taken[1] = time.monotonic()  # NOTE: the time first: the parent reads the number on both sides of it
+        taken[0] = number
         start = time.perf_counter()
         try:
             with limits.using(bounds):

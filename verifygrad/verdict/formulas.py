@@ -13,10 +13,13 @@ MIN_POINTS points of the domain at least, and is reported "holds numerically, no
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -96,8 +99,6 @@ def check_formula(claim: Claim, problem: Problem, truth: np.ndarray | None) -> C
 
 def check_numerically(claim: Claim, problem: Problem, truth: np.ndarray | None, points: list[dict[str, np.ndarray]]) -> Numeric:
     """The claim against ``truth`` at the case's inputs, and at ``points`` against numpy's gradient and fd's (two engines)."""
-    from verifygrad.engines import numpy_engine
-
     with np.errstate(all="ignore"):
         if truth is not None:
             wrong = _differs(claim, problem.inputs, _claimed(claim, problem, problem.inputs), truth, "true", _cancelled(claim, problem.inputs))
@@ -108,9 +109,9 @@ def check_numerically(claim: Claim, problem: Problem, truth: np.ndarray | None, 
             moved = _moved(problem, point)
             if moved is None:
                 continue  # the program compiled at this point fails or gives another output shape
-            result = numpy_engine.run(moved)
-            gradient = result.grads[claim.quantity] if claim.kind == "formula" else _second_order(moved)[claim.quantity]
-            if not (np.all(np.isfinite(result.value)) and np.all(np.isfinite(gradient))):
+            value, grads = _shared(f"numpy {claim.kind}", moved, functools.partial(_numpy_at, moved, claim.kind))
+            gradient = grads[claim.quantity]
+            if not (np.all(np.isfinite(value)) and np.all(np.isfinite(gradient))):
                 continue  # outside the domain
             claimed = _claimed(claim, problem, point)
             wrong = _differs(claim, point, claimed, gradient, "numpy's", _cancelled(claim, point))
@@ -130,12 +131,13 @@ def _fd_confirms(claim: Claim, problem: Problem, claimed: np.ndarray) -> bool:
     from verifygrad.engines import fd_engine, fd_second_order
     from verifygrad.engines.fd_engine import fd_tolerance
 
-    if claim.kind == "formula":
-        one = dataclasses.replace(problem, wrt=(claim.quantity,), second=None)
-        result = fd_engine.run(one)
-        grads, directional, doubted = result.grads, result.directional, result.unchecked
-    else:
-        (grads, directional, doubted), _ = fd_second_order.quantities(problem)
+    def differenced() -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], dict[str, np.ndarray]]:
+        if claim.kind == "hessian_formula":
+            return fd_second_order.quantities(problem)[0]
+        result = fd_engine.run(dataclasses.replace(problem, wrt=(claim.quantity,), second=None))
+        return result.grads, result.directional, result.unchecked
+
+    grads, directional, doubted = _shared(f"fd {claim.kind} {claim.quantity}", problem, differenced)
     rtol, atol = fd_tolerance(NUMERIC_RTOL, 0.0, claim.quantity)
     scale = float(np.max(np.abs(claimed), initial=0.0))
     if claim.quantity in directional:
@@ -147,6 +149,36 @@ def _fd_confirms(claim: Claim, problem: Problem, claimed: np.ndarray) -> bool:
     else:
         return False
     return bool(np.all(ok)) and not np.any(doubted.get(claim.quantity, False))
+
+
+# Engine runs at the random points, shared by the claims and cases that ask the same at the same point (a case's
+# claims on x and on y, a float32 case and its float64 twin: each is checked at float64 points): by what, and the
+# problem's exact_key, which holds its program, inputs, wrt, grad_output and second-order request.
+_at_points: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
+MAX_SHARED_RUNS = 256
+MAX_SHARED_ELEMENTS = 100_000  # inputs larger than this are run again rather than kept
+
+
+def _shared(what: str, problem: Problem, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per ``what`` and problem (by its exact_key) among the last MAX_SHARED_RUNS."""
+    if sum(value.size for value in problem.inputs.values()) > MAX_SHARED_ELEMENTS:
+        return compute()
+    key = (what, problem.dtype, problem.exact_key)
+    if key in _at_points:
+        _at_points.move_to_end(key)
+        return _at_points[key]
+    found = _at_points[key] = compute()
+    if len(_at_points) > MAX_SHARED_RUNS:
+        _at_points.popitem(last=False)
+    return found
+
+
+def _numpy_at(problem: Problem, kind: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The numpy engine's value and the derivatives a claim of ``kind`` is compared with: gradients, or second order."""
+    from verifygrad.engines import numpy_engine
+
+    result = numpy_engine.run(problem)
+    return result.value, result.grads if kind == "formula" else _second_order(problem)
 
 
 def _moved(problem: Problem, point: dict[str, np.ndarray]) -> Problem | None:
@@ -235,8 +267,8 @@ def _describe(point: dict[str, np.ndarray], name: str, index: tuple[int, ...]) -
     return ", ".join(parts[:4]) or "the case's inputs"
 
 
-# Symbolic checks sent ahead to the SymPy worker, by (problem, claim): see send_ahead.
-_sent: dict[tuple[int, int], Pending] = {}
+# Symbolic checks sent ahead to the SymPy worker, per problem, by the claim's id (with the claim): see send_ahead.
+_sent: weakref.WeakKeyDictionary[Problem, dict[int, tuple[Claim, Pending]]] = weakref.WeakKeyDictionary()
 
 
 def send_ahead(claims: list[Claim], problem: Problem) -> None:
@@ -246,14 +278,14 @@ def send_ahead(claims: list[Claim], problem: Problem) -> None:
     """
     from verifygrad.process import limits, worker
 
-    _sent.clear()
     seconds = limits.current().time_limit
     formulas = [claim for claim in claims if claim.kind in ("formula", "hessian_formula")]
     if seconds <= 0 or not formulas:
         return
     points = sample_points(problem)
+    sent = _sent.setdefault(problem, {})
     for claim in formulas:
-        _sent[id(problem), id(claim)] = worker.submit("verifygrad.verdict.formulas:shared_check", problem, claim, points, seconds=seconds)
+        sent[id(claim)] = (claim, worker.submit("verifygrad.verdict.formulas:shared_check", problem, claim, points, seconds=seconds))
 
 
 def _time_limited_symbolic(claim: Claim, problem: Problem, points: list[dict[str, np.ndarray]]) -> ClaimCheck:
@@ -266,9 +298,9 @@ def _time_limited_symbolic(claim: Claim, problem: Problem, points: list[dict[str
     seconds = limits.current().time_limit
     if seconds <= 0:
         return shared_check(claim, points, problem=problem)
-    sent = _sent.pop((id(problem), id(claim)), None)
+    sent_claim, sent = _sent.get(problem, {}).pop(id(claim), (None, None))
     try:
-        if sent is not None:
+        if sent is not None and sent_claim is claim:
             return sent.result()
         return worker.call("verifygrad.verdict.formulas:shared_check", problem, claim, points, seconds=seconds)
     except worker.TimedOut as err:

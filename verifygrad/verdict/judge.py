@@ -6,11 +6,12 @@ import functools
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from verifygrad.cases.load import Case
-from verifygrad.cases.problem import Overrides, prepare
+from verifygrad.cases.problem import Overrides, Problem, prepare
 from verifygrad.cases.second_order import describe, is_second_order
 from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, start_engine
 from verifygrad.errors import CaseError
@@ -20,11 +21,15 @@ from verifygrad.verdict import agreement, formulas, kinks, symmetry
 from verifygrad.verdict.blame import exact_reference, mismatch_reasons, why_not_exact
 from verifygrad.verdict.budget import BudgetFailed, tolerances
 from verifygrad.verdict.claim_verdicts import claim_tolerances, judge_claims
-from verifygrad.verdict.claims import ClaimCheck, read_claims
+from verifygrad.verdict.claims import Claim, ClaimCheck, read_claims
 from verifygrad.verdict.compare import compare_engines, nonfinite_text, quantity_of, reference_engine
 from verifygrad.verdict.outcome import ERROR, FAILED, PASSED, SKIPPED, XFAIL, CaseOutcome, QuantityCheck
 from verifygrad.verdict.slim import slim
 from verifygrad.verdict.written_inputs import written_input_notes
+
+# Cases whose SymPy work (the engine, the formula claims' proofs) is sent to the worker before their turn, in a
+# serial run: the worker computes them while this process runs the numeric engines of the cases before.
+LOOK_AHEAD = 4
 
 
 def check_all(cases: list[Case], overrides: Overrides, jobs: int = 1, timeout: float | None = None,
@@ -33,6 +38,9 @@ def check_all(cases: list[Case], overrides: Overrides, jobs: int = 1, timeout: f
 
     Each outcome's large arrays are excerpted as soon as its case is checked (see ``slim``) unless ``keep_arrays``.
     """
+    then = None if keep_arrays else slim
+    if jobs == 1 and timeout is None and limits.current().time_limit > 0:
+        return run_all(Pool(_Ahead(cases, overrides, then).check, _crashed), cases, on_done=on_done)
     work = functools.partial(check_timed, overrides=overrides) if keep_arrays else functools.partial(_checked_slim, overrides=overrides)
     pool = Pool(work, _crashed, preload=(__name__, *ENGINE_MODULES.values()))
     return run_all(pool, cases, jobs, timeout, on_done)
@@ -42,17 +50,76 @@ def _checked_slim(case: Case, overrides: Overrides) -> CaseOutcome:
     return check_timed(case, overrides, then=slim)
 
 
+@dataclass
+class Started:
+    """A case prepared, its SymPy work sent to the worker: the engine's result to come, and the formula claims' proofs."""
+
+    problem: Problem | None
+    claims: list[Claim]
+    engines: list[str]
+    sympy: Callable[[], EngineResult] | None  # None where SymPy does not run on this case
+    error: str = ""  # why the case could not be prepared
+    seconds: float = 0.0  # spent preparing it
+
+
+def start_case(case: Case, overrides: Overrides) -> Started:
+    """Prepare ``case`` and send its SymPy work to the worker, which computes it while the caller goes on."""
+    start = time.perf_counter()
+    try:
+        problem = prepare(case, overrides)
+        claims = read_claims(case, problem)
+    except CaseError as err:
+        return Started(None, [], [], None, str(err), time.perf_counter() - start)
+    engines = [e for e in ENGINES if e in (overrides.engines or case.engines or ENGINES)]
+    sympy = start_engine("sympy", problem) if "sympy" in engines else None
+    formulas.send_ahead(claims, problem)  # the formula claims' symbolic checks, behind the engine
+    return Started(problem, claims, engines, sympy, seconds=time.perf_counter() - start)
+
+
+class _Ahead:
+    """Checks cases in their order, with the next LOOK_AHEAD cases' SymPy work already sent (see ``start_case``).
+
+    NOTE: each request's time limit counts from when the worker takes it (``process.worker``), so a case sent ahead
+    has its own limit, not the queue's. A case whose preparation fails here is prepared again in its turn, and fails there.
+    """
+
+    def __init__(self, cases: list[Case], overrides: Overrides, then: Callable[[CaseOutcome], CaseOutcome] | None) -> None:
+        self.cases, self.overrides, self.then = cases, overrides, then
+        self.started: dict[int, Started | None] = {}
+        self.next = 0  # the index of the case checked next
+
+    def check(self, case: Case) -> CaseOutcome:
+        index = self.next if self.next < len(self.cases) and self.cases[self.next] is case else self.cases.index(case)
+        self.next = index + 1
+        for ahead in range(index, min(index + 1 + LOOK_AHEAD, len(self.cases))):
+            if ahead not in self.started:
+                self.started[ahead] = self._start(self.cases[ahead])
+        started = self.started.pop(index)
+        outcome = check_timed(case, self.overrides, self.then, started)
+        outcome.seconds += started.seconds if started else 0.0  # its own preparation, done during an earlier case's turn
+        return outcome
+
+    def _start(self, case: Case) -> Started | None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return start_case(case, self.overrides)
+        except Exception:  # noqa: BLE001 - a bug in preparing it: prepared again in its turn, where it is that case's error
+            return None
+
+
 def _crashed(case: Case, why: str, seconds: float) -> CaseOutcome:
     return CaseOutcome(case, ERROR, [why], seconds=seconds)
 
 
-def check_timed(case: Case, overrides: Overrides, then: Callable[[CaseOutcome], CaseOutcome] | None = None) -> CaseOutcome:
+def check_timed(case: Case, overrides: Overrides, then: Callable[[CaseOutcome], CaseOutcome] | None = None,
+                started: Started | None = None) -> CaseOutcome:  # fmt: skip
     """check_case (and ``then`` on its outcome), timed; a bug in one case's check is that case's error, not the run's."""
     start = time.perf_counter()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # overflow and empty means are results, reported as such
-            outcome = check_case(case, overrides)
+            outcome = check_case(case, overrides, started)
             outcome = then(outcome) if then else outcome
     except Exception as err:  # noqa: BLE001
         outcome = CaseOutcome(case, ERROR, [f"internal error: {type(err).__name__}: {err}".splitlines()[0]])
@@ -60,23 +127,21 @@ def check_timed(case: Case, overrides: Overrides, then: Callable[[CaseOutcome], 
     return outcome
 
 
-def check_case(case: Case, overrides: Overrides = Overrides()) -> CaseOutcome:
-    try:
-        problem = prepare(case, overrides)
-        claims = read_claims(case, problem)
-    except CaseError as err:
-        return CaseOutcome(case, ERROR, [str(err)])
+def check_case(case: Case, overrides: Overrides = Overrides(), started: Started | None = None) -> CaseOutcome:
+    """The case's outcome; ``started``: the case already prepared and its SymPy work sent (``start_case``)."""
+    started = started or start_case(case, overrides)
+    if started.problem is None:
+        return CaseOutcome(case, ERROR, [started.error])
+    problem, claims, engines = started.problem, started.claims, started.engines
     strict = case.subgradient == "strict"
     try:
         with deadline.limited(limits.current().part_time):
             values, found = kinks.analyse(problem)
     except deadline.PartTimedOut as err:
         return CaseOutcome(case, ERROR, [f"kink analysis (a float64 forward pass) {err}"], problem)
-    engines = [e for e in ENGINES if e in (overrides.engines or case.engines or ENGINES)]
-    # SymPy goes first to its worker process and computes there while the other engines run here.
-    started = {name: start_engine(name, problem) for name in sorted(engines, key=lambda name: name != "sympy")}
-    formulas.send_ahead(claims, problem)  # and the formula claims' symbolic checks, behind it
-    ran_first = {name: started[name]() for name in sorted(engines, key=lambda name: name == "sympy")}
+    # SymPy went first to its worker process (start_case) and computes there while the other engines run here.
+    ran_first = {name: start_engine(name, problem)() for name in engines if name != "sympy"}
+    ran_first |= {"sympy": started.sympy()} if started.sympy else {}
     results = kinks.without_singular({name: ran_first[name] for name in engines}, reference_engine(ran_first), found)
     ran = [name for name in engines if results[name].ok]
     try:  # NOTE: after the engines: the budget re-runs numpy's rules, and an engine's own failure names it better
