@@ -708,7 +708,15 @@ def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, r
     matching = [d for d in candidates if head.of in (d.output_name, d.output.bound)]
     if not matching and len({id(d.output) for d in candidates}) == 1 and head.of not in {name for name, _, _ in reading.bindings} | reading.numbers:
         matching = candidates  # NOTE: one function differentiated, named otherwise in the prose; a name the code gives another tensor never ties
+    unread = None
+    if source == "comment":  # NOTE: a code comment is about the code around it: never a derivation in another block
+        block = next((lines for lines in reading.code_lines if line in lines), range(line, line + 1))
+        matching = [d for d in matching if d.line in block]
+        unread = min((at for at in reading.unread_requests if at in block and at >= line), default=None)
     derivation = _nearest(matching, line, lambda d: d.line)
+    skipped = derivation is not None and unread is not None and line <= unread < derivation.line
+    if skipped or (derivation is None and unread is not None):
+        derivation = None  # NOTE: the gradient below the comment was not read; the one after it is another
     for index, side in enumerate(rest, start=1):
         if isinstance(side, Derivative) or side[0] == "at" or approximate.get(index):
             continue
@@ -719,6 +727,8 @@ def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, r
             continue
         if derivation is None:
             found.status = f"not tied: no backward() in the code differentiates with respect to {wrt}"
+            if unread is not None:
+                found.status = f"not tied: the code below it (line {unread}) was not read"
             findings.found.append(found)
             continue
         leaf = next(leaf for leaf in derivation.leaves if leaf.name == wrt)

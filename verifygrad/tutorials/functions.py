@@ -219,7 +219,7 @@ class FunctionCalls:
             return self.unknown(node, f"a call of {ast.unparse(node.func)[:40]} with keywords or *arguments")
         arguments = [self.expression(arg) for arg in node.args]
         if isinstance(callee, Transform):
-            return self.transformed(callee, arguments, node)
+            return self.requested(self.transformed(callee, arguments, node), node)
         made = self.call_function(callee, arguments, node)
         self.derivative_function(callee, arguments, made, node)
         if callee.rule is not None and isinstance(made, Tensor):
@@ -573,10 +573,11 @@ class FunctionCalls:
     # -- gradients of outputs with respect to inputs ----------------------------------------------
 
     def gradient_of(self, target: Any, sources: Any, grad_output: ast.expr | None, node: ast.AST, label: str, quantity: str = "grad",
-                    tape: bool = False) -> Any:  # fmt: skip
+                    tape: Tape | None = None) -> Any:  # fmt: skip
         """tape.gradient(y, x), torch.autograd.grad(y, [x, w]), paddle.grad: gradients returned, not accumulated into .grad.
 
-        ``tape``: a constant the tape did not watch has no gradient (None), as TensorFlow gives."""
+        ``tape``: a constant the tape did not watch has no gradient (None), as TensorFlow gives; nor, on a tape opened with
+        ``watch_accessed_variables=False``, anything it did not watch (a variable too)."""
         items = list(sources.items) if isinstance(sources, Sequence) else [sources]
         if isinstance(target, Sequence) and len(target.items) == 1:
             target = target.items[0]
@@ -596,13 +597,44 @@ class FunctionCalls:
                 handed = given.value
             else:
                 return self.unknown(node, f"the gradient of {label}: the output gradient handed to it is not a constant")
+        cut = self.intermediates(target, items, node, label)
+        if isinstance(cut, Unknown):
+            return cut
+        target, items, inner = cut
         reached = leaves_of(target)
-        if not all(isinstance(item, Tensor) and (item.kind == LEAF or tape and item.kind == CONST) for item in items):
+        if not all(isinstance(item, Tensor) and (item.kind == LEAF or tape is not None and item.kind == CONST) for item in items):
             return self.unknown(node, f"the gradient of {label} with respect to something that is not an input (an intermediate)")
         derivation = Derivation(target, label, handed, self.file_line(node.lineno), self.where(node.lineno), leaves=reached, quantity=quantity)
         self.reading.derivations.append(derivation)
-        grads = tuple(GradOf(item, (derivation,), quantity) if any(item is leaf for leaf in reached) else Other("None") for item in items)
+        sourced = [item for item in items if any(item is leaf for leaf in reached)]
+        if tape is not None and tape.explicit:
+            sourced = [item for item in sourced if any(item is watched for watched in [*tape.watched, *inner])]
+        grads = tuple(GradOf(item, (derivation,), quantity) if any(item is s for s in sourced) else Other("None") for item in items)
         return grads[0] if not isinstance(sources, Sequence) else Sequence(grads, keys=sources.keys)  # a dict of sources: a dict of gradients
+
+    def intermediates(self, target: Tensor, items: list, node: ast.AST, label: str) -> tuple[Tensor, list, list[Tensor]] | Unknown:
+        """``tape.gradient(z, y)``, ``torch.autograd.grad(z, y)`` where y = f(x) was computed: z as a function of an input put in
+        for y, at y's value (what flows into z through y: the gradient the framework gives). Returns the target rebuilt, the
+        sources with each intermediate replaced by its input, and those inputs; Unknown where y's value is not known."""
+        inner = [item for item in items if isinstance(item, Tensor) and item.kind == COMPUTED and item.requires_grad]
+        if not inner:
+            return target, items, []
+        if any(other is not item and any(step is other for step in handwritten.graph(item)) for item in inner for other in inner):
+            return self.unknown(node, f"the gradient of {label} with respect to intermediates computed from one another")
+        replaced: dict[int, Tensor] = {}
+        for item in inner:
+            value = handwritten.known_value(item)  # NOTE: of unseeded draws, at their stand-ins: marked so, as they are
+            if value is None or not np.all(np.isfinite(value)):
+                return self.unknown(node, f"the gradient of {label} with respect to an intermediate whose value is not known")
+            written = f"tensor({value.tolist()!r})" if np.ndim(value) else f"tensor({float(value)!r})"
+            leaf = Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=item.bound or "intermediate", value=written,
+                          dtype=item.dtype, device=item.device, random="unseeded" if item.unseeded else "")  # fmt: skip
+            rebuilt, _ = handwritten.as_function_of(target, item, leaf)
+            if rebuilt is target:
+                replaced[id(item)] = leaf  # z does not depend on it: no gradient (None), as the frameworks give
+                continue
+            target, replaced[id(item)] = rebuilt, leaf
+        return target, [replaced.get(id(item), item) for item in items], list(replaced.values())
 
     def second_order(self, first: GradOf, items: list, node: ast.AST) -> Any:
         """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one element)."""
@@ -616,12 +648,22 @@ class FunctionCalls:
         self.reading.derivations.append(second)
         return GradOf(leaf, (second,), "hessian")
 
-    def tape_request(self, method: str, node: ast.Call) -> Any:
+    def tape_request(self, tape: Tape, method: str, node: ast.Call) -> Any:
+        return self.requested(self.tape_gradient(tape, method, node), node)
+
+    def requested(self, result: Any, node: ast.AST) -> Any:
+        """A derivative request's result; where it is unknown, its line is kept: what a comment above it says is about it alone."""
+        if isinstance(result, Unknown):
+            self.reading.unread_requests.append(self.file_line(getattr(node, "lineno", 1)))
+        return result
+
+    def tape_gradient(self, tape: Tape, method: str, node: ast.Call) -> Any:
         if method in ("gradient", "jacobian") and len(node.args) >= 2:
             output_gradients = next((k.value for k in node.keywords if k.arg == "output_gradients"), node.args[2] if len(node.args) > 2 else None)
             target, sources = self.expression(node.args[0]), self.expression(node.args[1])
             label = f"tape.{method}({ast.unparse(node.args[0])})"
-            return self.gradient_of(target, sources, output_gradients, node, label, "grad" if method == "gradient" else "jacobian", tape=True)
+            return self.gradient_of(target, sources, output_gradients, node, label, "grad" if method == "gradient" else "jacobian",
+                                    tape=tape)  # fmt: skip
         return self.unknown(node, f"tape.{method}()")
 
     def like(self, node: ast.expr, output: Any) -> Any:
@@ -662,7 +704,7 @@ class FunctionCalls:
             if isinstance(handed, (ast.List, ast.Tuple)) and len(handed.elts) == 1:
                 handed = handed.elts[0]
             result = self.gradient_of(outputs, inputs, handed, node, f"{path.rpartition('.')[2]}({ast.unparse(arguments['outputs'])})")
-            return result if isinstance(result, (Sequence, Unknown)) else Sequence((result,))  # torch returns a tuple
+            return self.requested(result, node) if isinstance(result, (Sequence, Unknown)) else Sequence((result,))  # torch returns a tuple
         if path in autodiff.STOP_GRADIENT and len(node.args) == 1:
             value = self.expression(node.args[0])
             return self.detached(value, node) if isinstance(value, Tensor) else value

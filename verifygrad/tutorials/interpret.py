@@ -103,6 +103,7 @@ class Reading:
     gradients: dict[int, tuple[str, GradOf]] = field(default_factory=dict)  # file line -> (name, gradient) it assigns: `dy_dx = g.gradient(y, x)`
     steps: list[handwritten.Step] = field(default_factory=list)  # parameter updates with a hand-written gradient
     hand_functions: list[tuple[Tensor, GradOf, str]] = field(default_factory=list)  # what `df(3.0)` returned, f's gradient there, what
+    unread_requests: list[int] = field(default_factory=list)  # file lines of derivative requests whose result the reader lost
 
 
 @dataclass(frozen=True)
@@ -623,7 +624,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             method = manager.func.attr if isinstance(manager, ast.Call) and isinstance(manager.func, ast.Attribute) else None
             if path in autodiff.TAPES:
                 if isinstance(item.optional_vars, ast.Name):
-                    self.names[item.optional_vars.id] = Tape("tape")
+                    explicit = any(k.arg == "watch_accessed_variables" and ast.unparse(k.value) == "False" for k in manager.keywords)
+                    self.names[item.optional_vars.id] = Tape("tape", explicit)
             elif path in autodiff.NOT_RECORDING or (method == "stop_recording" and isinstance(self.expression(manager.func.value), Tape)):
                 stops += 1
             elif path not in autodiff.RECORDING and not ast.unparse(manager).endswith("no_grad()"):
@@ -686,10 +688,11 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
                 if method == "attach_grad" and isinstance(value, Tensor):  # NOTE: MXNet's grad_req='write': each backward() replaces .grad
                     value.grad_written = not any(k.arg == "grad_req" and ast.unparse(k.value) == "'add'" for k in call.keywords)
                 return
-            if method == "watch" and isinstance(self.expression(owner), Tape):
+            tape = self.expression(owner)
+            if method == "watch" and isinstance(tape, Tape):
                 for argument in call.args:  # tape.watch(x) or tape.watch([a, b])
                     for watched in argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else [argument]:
-                        self.requires_grad(watched, node)
+                        tape.watched.append(self.requires_grad(watched, node))
                 return
             if method == "reset" and isinstance(self.expression(owner), Tape):
                 # NOTE: the tape forgets what it recorded; the reader's record is the whole program: the tape is unknown from here
@@ -1127,7 +1130,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             self.changed_unread(node, f"a call of {ast.unparse(node.func)[:40]}")
             return owner
         if isinstance(owner, Tape):
-            return self.tape_request(name, node)
+            return self.tape_request(owner, name, node)
         if isinstance(owner, Function):
             return self.function_method(owner, name, node)
         if isinstance(owner, Instance):

@@ -139,6 +139,8 @@ class Tape:
     """A tf.GradientTape (or a vjp function waiting for its cotangent)."""
 
     what: str
+    explicit: bool = False  # `watch_accessed_variables=False`: only what `tape.watch(...)` names is a source
+    watched: list = field(default_factory=list, compare=False)  # an explicit tape's watched tensors
 
 
 def leaves_of(tensor: Tensor) -> list[Tensor]:
