@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from verifygrad.cases.second_order import MAX_ORDER
 from verifygrad.language.bindings import LIKE, canonical, dotted_node, spelling
 from verifygrad.tutorials import autodiff, custom, handwritten, pytrees
 from verifygrad.tutorials.constant import constant_array
@@ -445,10 +446,12 @@ class FunctionCalls:
         if not (type(argnums) is int or (isinstance(argnums, tuple) and argnums and all(type(a) is int for a in argnums))):
             return self.unknown(node, f"{path}(): arguments to differentiate given as {ast.unparse(written)[:30]} (weights, None) are not read")
         has_aux = any(k.arg == "has_aux" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
-        axes = [k for k in node.keywords if k.arg in ("in_axes", "in_dims", "out_axes", "out_dims") and ast.unparse(k.value) != "0"]
-        if request.kind == "vmap" and (axes or len(node.args) > 1):
-            return self.unknown(node, f"{path}() over other axes than the first of every argument")
-        return Transform(request.kind, inner, argnums, has_aux, path.split(".")[0])
+        mapped = None
+        if request.kind == "vmap":
+            mapped = _mapped_axes(node)
+            if isinstance(mapped, str):
+                return self.unknown(node, f"{path}() {mapped}")
+        return Transform(request.kind, inner, argnums, has_aux, path.split(".")[0], mapped)
 
     def library_function(self, path: str, node: ast.AST) -> Function | None:
         """A library function handed to a transform (`grad(jnp.tanh)`), as a function of one argument calling it; None where
@@ -479,15 +482,21 @@ class FunctionCalls:
             return self.call_function(inner, arguments, node)
         kinds = [t.kind for t in chain]
         if kinds[0] == "vmap":
-            return self.vmapped(chain[1:], inner, arguments, node)
+            return self.vmapped(chain[1:], inner, arguments, node, chain[0].axes)
         if any(kind not in _QUANTITY for kind in kinds):
             return self.unknown(node, f"{'/'.join(kinds)} (vmap, vjp and jvp transforms) at this point")
+        if len({repr(t.argnums) for t in chain}) > 1:  # NOTE: grad(grad(f, argnums=1))'s outer grad is with respect to x, not y
+            return self.unknown(node, f"a mixed derivative ({' of '.join(kinds)} with respect to different arguments)")
+        order = sum(2 if _QUANTITY[k] == "hessian" else 1 for k in kinds)
+        nested = all(_QUANTITY[k] in ("grad", "jacobian", "hessian") for k in kinds) and "elementwise_grad" not in kinds
         if len(chain) == 1:
             quantity = _QUANTITY[kinds[0]]
-        elif len(chain) == 2 and all(_QUANTITY[k] in ("grad", "jacobian") for k in kinds) and kinds[-1] != "elementwise_grad":
+        elif order == 2 and nested:
             quantity = "hessian"  # grad(grad(f)), jacfwd(jacrev(f)): second derivatives
+        elif 3 <= order <= MAX_ORDER and nested and all(k in ("grad", "jacobian", "hessian") for k in kinds[1:]):
+            quantity = "order"  # grad(grad(grad(f))): the derivative of that order, of one number of one number
         else:
-            what = f"a derivative of third order or more ({' of '.join(kinds)}): not a quantity verifygrad checks"
+            what = f"a derivative of order {order} ({' of '.join(kinds)}): beyond order {MAX_ORDER} or not nested gradients"
             self.not_read(getattr(node, "lineno", 1), what)
             return Unknown(what, tensor=True)  # NOTE: one value all the same: printed beside others, it keeps them paired
         innermost = chain[-1]
@@ -516,7 +525,8 @@ class FunctionCalls:
             self.rule_claims(function, output, operands, node)
         grad_output = "1" if kinds[-1] == "elementwise_grad" else None
         derivation = Derivation(output, f"{kinds[0]}({_name_of(function)})", grad_output, self.file_line(node.lineno), self.where(node.lineno),
-                                leaves=leaves_of(output), quantity=quantity, custom=function.rule is not None)  # fmt: skip
+                                leaves=leaves_of(output), quantity=quantity, custom=function.rule is not None,
+                                order=order if quantity == "order" else 0)  # fmt: skip
         self.reading.derivations.append(derivation)
         grads = [GradOf(leaf, (derivation,), quantity) for leaf in leaves]
         result: Any = Sequence(tuple(grads)) if isinstance(innermost.argnums, tuple) else grads[0]
@@ -532,24 +542,43 @@ class FunctionCalls:
             return Sequence((result, value))
         return result
 
-    def vmapped(self, rest: list[Transform], function: Function, arguments: list, node: ast.AST) -> Any:
-        """``vmap(f)(xs)`` and ``vmap(grad(f))(xs)``: f (or its gradient) of each row of one constant batch, stacked.
+    def vmapped(self, rest: list[Transform], function: Function, arguments: list, node: ast.AST, axes: tuple | None = None) -> Any:
+        """``vmap(f)(xs)``, ``vmap(grad(f))(xs)``, ``vmap(grad(f), in_axes=(None, 0))(w, xs)``: f (or its gradient) at each row
+        of the batched arguments (the others the same at every row), stacked.
 
-        The rows are independent, so the per-row gradients are the gradient of the sum of the stacked values."""
-        if [t.kind for t in rest] not in ([], ["grad"]) or any(t.argnums != 0 or t.has_aux for t in rest) or len(arguments) != 1:
-            return self.unknown(node, "vmap of other than f or grad(f) of one batched argument")
-        (batch,) = arguments
-        if isinstance(batch, Unknown):
-            return batch
-        rows = constant_array(batch.value) if isinstance(batch, Tensor) and batch.kind in (LEAF, CONST) else None
-        if rows is None or rows.ndim == 0 or not 0 < rows.shape[0] <= MAX_VMAP_ROWS:
-            return self.unknown(node, f"vmap over a batch that is not a constant of 1 to {MAX_VMAP_ROWS} rows")
+        The rows are independent: the per-row gradients with respect to a batched argument are the gradient of the sum
+        of the stacked values; with respect to an argument every row shares (per-example gradients), they are the rows
+        of the Jacobian of the stacked values."""
+        kinds = [t.kind for t in rest]
+        argnums = rest[0].argnums if rest else 0
+        if kinds not in ([], ["grad"]) or any(t.has_aux for t in rest) or type(argnums) is not int:
+            return self.unknown(node, "vmap of other than f or grad(f) with respect to one argument")
+        axes = tuple(axes) if axes is not None else (0,) * len(arguments)
+        parameters = [a.arg for a in function.definition.args.args]
+        if len(axes) != len(arguments) or len(parameters) != len(arguments) or not -len(arguments) <= argnums < len(arguments) or 0 not in axes:
+            return self.unknown(node, "vmap with in_axes that do not match the arguments")
+        argnums %= len(arguments)
+        sizes = set()
+        for argument, axis in zip(arguments, axes):
+            if isinstance(argument, Unknown):
+                return argument
+            rows = constant_array(argument.value) if isinstance(argument, Tensor) and argument.kind in (LEAF, CONST) else None
+            if axis == 0 and (rows is None or rows.ndim == 0 or not 0 < rows.shape[0] <= MAX_VMAP_ROWS):
+                return self.unknown(node, f"vmap over a batch that is not a constant of 1 to {MAX_VMAP_ROWS} rows")
+            if axis == 0:
+                sizes.add(rows.shape[0])
+        if len(sizes) != 1:
+            return self.unknown(node, "vmap over batches of different sizes")
         name = _name_of(function)
-        x = ast.Name("x", ast.Load())
-        row_calls = [ast.Call(ast.Name(name, ast.Load()), [ast.Subscript(x, ast.Constant(i), ast.Load())], []) for i in range(rows.shape[0])]
-        stacked = ast.Call(dotted_node("numpy.stack"), [ast.List(row_calls, ast.Load())], [])
-        definition = ast.FunctionDef(f"{name}_rows", ast.arguments([], [ast.arg("x")], None, [], [], None, []), [ast.Return(stacked)], [], None,
-                                     lineno=getattr(node, "lineno", 1), col_offset=0)  # fmt: skip
+        names = [f"_arg{index}" for index in range(len(arguments))]  # NOTE: never the tutorial's names: one may be the function's own
+
+        def row(i: int) -> ast.Call:
+            return ast.Call(ast.Name(name, ast.Load()), [ast.Subscript(ast.Name(n, ast.Load()), ast.Constant(i), ast.Load()) if axis == 0
+                                                         else ast.Name(n, ast.Load()) for n, axis in zip(names, axes)], [])  # fmt: skip
+
+        stacked = ast.Call(dotted_node("numpy.stack"), [ast.List([row(i) for i in range(sizes.pop())], ast.Load())], [])
+        definition = ast.FunctionDef(f"{name}_rows", ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, []), [ast.Return(stacked)],
+                                     [], None, lineno=getattr(node, "lineno", 1), col_offset=0)  # fmt: skip
         definition.type_params = []
         batched = Function(ast.fix_missing_locations(definition), function.line, f"{name}_rows")
         hidden = self.names.get(name)
@@ -557,8 +586,9 @@ class FunctionCalls:
         try:
             if not rest:
                 return self.call_function(batched, arguments, node)
-            leaf = self.stand_in(batch, function.definition.args.args[0].arg if function.definition.args.args else "x", node)
-            output = self.call_function(batched, [leaf], node, stand_ins=False)
+            leaf = self.stand_in(arguments[argnums], parameters[argnums], node)
+            operands = [leaf if index == argnums else argument for index, argument in enumerate(arguments)]
+            output = self.call_function(batched, operands, node, stand_ins=False)
         finally:
             if hidden is None:
                 self.names.pop(name, None)
@@ -566,9 +596,11 @@ class FunctionCalls:
                 self.names[name] = hidden
         if not isinstance(output, Tensor) or not output.requires_grad:
             return output if isinstance(output, Unknown) else self.unknown(node, f"{name}() does not give one tensor")
-        derivation = Derivation(output, f"vmap(grad({name}))", "1", self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
+        shared = axes[argnums] is None
+        derivation = Derivation(output, f"vmap(grad({name}))", None if shared else "1", self.file_line(node.lineno), self.where(node.lineno),
+                                leaves=leaves_of(output), quantity="jacobian" if shared else "grad")  # fmt: skip
         self.reading.derivations.append(derivation)
-        return GradOf(leaf, (derivation,))
+        return GradOf(leaf, (derivation,), derivation.quantity)
 
     # -- gradients of outputs with respect to inputs ----------------------------------------------
 
@@ -637,16 +669,22 @@ class FunctionCalls:
         return target, [replaced.get(id(item), item) for item in items], list(replaced.values())
 
     def second_order(self, first: GradOf, items: list, node: ast.AST) -> Any:
-        """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one element)."""
+        """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one
+        element); of that, the third, and so on (nested tapes, ``torch.autograd.grad`` with ``create_graph`` again and again)."""
         (derivation,) = first.contributions if len(first.contributions) == 1 else (None,)
         leaf = first.leaf
         value = constant_array(leaf.value)
-        if derivation is None or first.quantity != "grad" or items != [leaf] or value is None or np.size(value) != 1:
+        known = derivation is not None and first.quantity in ("grad", "hessian", "order")
+        if not known or len(items) != 1 or items[0] is not leaf or value is None or np.size(value) != 1:
             return self.unknown(node, "a second derivative with respect to several inputs or an input of several elements")
-        second = Derivation(derivation.output, derivation.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
-                            leaves=derivation.leaves, quantity="hessian")  # fmt: skip
-        self.reading.derivations.append(second)
-        return GradOf(leaf, (second,), "hessian")
+        order = {"grad": 1, "hessian": 2}.get(first.quantity, derivation.order) + 1
+        if order > MAX_ORDER:
+            return self.unknown(node, f"a derivative of order {order} (at most {MAX_ORDER} are checked)")
+        quantity = "hessian" if order == 2 else "order"
+        higher = Derivation(derivation.output, derivation.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
+                            leaves=derivation.leaves, quantity=quantity, order=order if order > 2 else 0)  # fmt: skip
+        self.reading.derivations.append(higher)
+        return GradOf(leaf, (higher,), quantity)
 
     def tape_request(self, tape: Tape, method: str, node: ast.Call) -> Any:
         return self.requested(self.tape_gradient(tape, method, node), node)
@@ -840,6 +878,23 @@ def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Fun
             return of, parameters.index(wrt)
         return of, tuple(range(count)) if count > 1 else 0
     return None
+
+
+def _mapped_axes(node: ast.Call) -> tuple[int | None, ...] | None | str:
+    """A vmap's ``in_axes``/``in_dims`` as a tuple of 0 and None (None: every argument's first axis); a text saying why not."""
+    keywords = {k.arg: k.value for k in node.keywords if k.arg}
+    if len(node.args) > 1 or any(ast.unparse(keywords[k]) != "0" for k in ("out_axes", "out_dims") if k in keywords):
+        return "with axes given by position, or outputs stacked along another axis than the first"
+    written = keywords.get("in_axes", keywords.get("in_dims"))
+    if written is None or ast.unparse(written) == "0":
+        return None
+    try:
+        axes = ast.literal_eval(written)
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+        return "with in_axes that are not written out"
+    if not (isinstance(axes, (tuple, list)) and all(axis is None or type(axis) is int and axis == 0 for axis in axes)):
+        return "over other axes than the first"
+    return tuple(axes)
 
 
 def _literal(node: ast.expr) -> str | None:

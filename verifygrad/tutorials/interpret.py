@@ -1180,6 +1180,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
 
     def function(self, node: ast.Call, dotted: str) -> Value:
         arguments = [self.expression(arg) for arg in node.args]
+        if dotted.rpartition(".")[2] in ("stack", "concatenate", "hstack", "vstack") and len(node.args) == 1 and isinstance(node.args[0], ast.List):
+            return self.stacked(node, dotted, arguments[0])  # jnp.stack([theta, theta]): the tensors listed, stacked
         for argument in arguments:
             if isinstance(argument, Unknown):
                 return argument
@@ -1209,6 +1211,15 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         written = [ast.keyword(k.arg, by_name[k.arg]) if k.arg in by_name else k for k in keywords]
         call = ast.Call(dotted_node(dotted), parts[: len(arguments)], written)
         return self.combine(call, operands, node)
+
+    def stacked(self, node: ast.Call, dotted: str, listed: Value) -> Value:
+        items = list(listed.items) if isinstance(listed, Sequence) and not listed.shape else []
+        if not items or not all(isinstance(item, (Tensor, Number)) for item in items) or node.keywords:
+            return next((item for item in items if isinstance(item, Unknown)), None) or self.unknown(node, f"{dotted}() of a list the reader cannot follow")
+        if not any(isinstance(item, Tensor) for item in items):
+            items[0] = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=repr(float(items[0].value)), dtype="float64")
+        operands, parts = _placeholders(items)
+        return self.combine(ast.Call(dotted_node(dotted), [ast.List(parts, ast.Load())], []), operands, node)
 
     def traced(self, value: float, template: ast.expr, operands: list[Tensor | Number], node: ast.AST) -> Number:
         """A number computed from numbers, with how it was computed where one of them was bound to a name (hand-written

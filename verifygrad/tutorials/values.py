@@ -75,7 +75,8 @@ class Unknown:
 class GradOf:
     """`x.grad` at one point of the code: the derivations accumulated into it then.
 
-    ``quantity`` is what a framework's request gave: "grad", or "jacobian"/"hessian" (`jax.hessian(f)(x)`).
+    ``quantity`` is what a framework's request gave: "grad", or "jacobian"/"hessian" (`jax.hessian(f)(x)`), or "order" (a
+    derivative of third order or beyond, by nesting: `grad(grad(grad(f)))(x)`, three tapes, create_graph thrice).
     """
 
     leaf: Tensor
@@ -113,6 +114,7 @@ class Transform:
     argnums: tuple[int, ...] | int = 0
     has_aux: bool = False
     library: str = ""
+    axes: tuple | None = None  # vmap: in_axes, 0 (batched) or None (the same at every row) per argument; None: all batched
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,7 @@ class Derivation:
     line: int
     where: str
     leaves: list[Tensor] = field(default_factory=list)
-    quantity: str = "grad"  # "grad" (backward, grad(f), tape.gradient), "jacobian" or "hessian"
+    quantity: str = "grad"  # "grad" (backward, grad(f), tape.gradient), "jacobian", "hessian" or "order" (third and beyond)
+    order: int = 0  # quantity "order": the derivative's order (3 for grad(grad(grad(f))))
     jvp: dict[int, str] = field(default_factory=dict)  # forward mode: leaf id -> the tangent's constant text
     custom: bool = False  # of a function with a custom derivative rule
