@@ -316,7 +316,7 @@ class FunctionCalls:
                 return argument
             if not isinstance(argument, (Tensor, Number)):
                 return self.unknown(node, f"{name}() of something that is not a tensor")
-        if self.by_hand(function, arguments):
+        if self.by_hand(function, arguments) or self.requests_derivatives(function):
             return self.inline(function, arguments, node)
         returned = _returned(definition)
         if isinstance(returned, ast.Tuple) and part is None:
@@ -395,6 +395,13 @@ class FunctionCalls:
         definition = function.definition
         local = {a.arg for a in definition.args.args} | {n.id for n in ast.walk(definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         return any(handwritten.named_derivative(name, dict.fromkeys(local)) is not None for name in local)
+
+    def requests_derivatives(self, function: Function) -> bool:
+        """A function whose body asks a framework for a derivative (``jvp(f, (x,), (e,))`` in a loop): read statement by
+        statement here, where those requests are understood, not compiled as a program of the language."""
+        requests = {*autodiff.TRANSFORMS, *autodiff.FUNCTIONAL, *autodiff.GRADIENT_CALLS}
+        return function.rule is None and any(isinstance(inner, ast.Call) and self.path(inner.func) in requests
+                                             for inner in ast.walk(function.definition))  # fmt: skip
 
     def inline(self, function: Function, arguments: list, node: ast.AST) -> Any:
         """A call read by binding the parameters and reading the body's statements here, then its return; the caller's
@@ -601,6 +608,55 @@ class FunctionCalls:
                                 leaves=leaves_of(output), quantity="jacobian" if shared else "grad")  # fmt: skip
         self.reading.derivations.append(derivation)
         return GradOf(leaf, (derivation,), derivation.quantity)
+
+    # -- a Jacobian put together from JVPs or VJPs ------------------------------------------------
+
+    def assemble(self, target: ast.Subscript, piece: GradOf, node: ast.stmt) -> bool:
+        """``J[:, j] = jvp(f, (x,), (e_j,))[1]`` or ``J[i] = vjp(f, x)[1](e_i)[0]`` into an array of zeros: a Jacobian put
+        together column by column (JVPs along unit tangents) or row by row (VJPs along unit cotangents). Until every column
+        or row is in, the array is unknown (never compared as the zeros it began as); then it is the Jacobian of f at x.
+        False where it is not that (the statement is then listed as not read)."""
+        name = target.value.id if isinstance(target.value, ast.Name) else None
+        (derivation,) = piece.contributions if len(piece.contributions) == 1 else (None,)
+        point = constant_array(piece.leaf.value) if piece.leaf.kind == LEAF else None
+        output = handwritten.known_value(derivation.output) if derivation is not None else None
+        if name is None or point is None or output is None or point.ndim != 1 or output.ndim != 1:
+            return False
+        if piece.quantity == "jvp":
+            direction, along = constant_array(derivation.jvp.get(id(piece.leaf), "")), "column"
+        elif piece.quantity == "grad" and derivation.grad_output is not None:
+            direction, along = constant_array(derivation.grad_output), "row"
+        else:
+            return False
+        if direction is None or direction.ndim != 1 or np.count_nonzero(direction) != 1 or float(direction.max(initial=0)) != 1.0:
+            return False
+        k, (m, n) = int(np.argmax(direction)), (output.size, point.size)
+        index = _constant_index_of(target.slice)
+        if index not in (((slice(None), k),) if along == "column" else (k, (k, slice(None)))):
+            return False
+        states = self.__dict__.setdefault("_assembling", {})
+        state = states.get(name)
+        current = self.names.get(name)
+        if state is None or current is not state["unknown"]:
+            zeros = constant_array(current.value) if isinstance(current, Tensor) and current.kind == CONST else None
+            if zeros is None or zeros.shape != (m, n) or np.any(zeros):
+                return False
+            state = states[name] = {"along": along, "pieces": {}, "unknown": Unknown(f"{name} is being put together from derivatives", tensor=True)}
+        first = next(iter(state["pieces"].values()), None)
+        if state["along"] != along or first is not None and not (first[0].output_name == derivation.output_name and
+                                                                 np.array_equal(constant_array(first[1].value), point)):  # fmt: skip
+            return False
+        state["pieces"][k] = (derivation, piece.leaf)
+        if len(state["pieces"]) < (n if along == "column" else m):
+            self.names[name] = state["unknown"]
+            return True
+        del states[name]
+        derivation, leaf = state["pieces"][0]
+        jacobian = Derivation(derivation.output, derivation.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
+                              leaves=leaves_of(derivation.output), quantity="jacobian")  # fmt: skip
+        self.reading.derivations.append(jacobian)
+        self.names[name] = GradOf(leaf, (jacobian,), "jacobian")
+        return True
 
     # -- gradients of outputs with respect to inputs ----------------------------------------------
 
@@ -878,6 +934,12 @@ def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Fun
             return of, parameters.index(wrt)
         return of, tuple(range(count)) if count > 1 else 0
     return None
+
+
+def _constant_index_of(key: ast.expr) -> object:
+    from verifygrad.tutorials.interpret import _constant_index  # NOTE: at call time: interpret imports this module
+
+    return _constant_index(key)
 
 
 def _mapped_axes(node: ast.Call) -> tuple[int | None, ...] | None | str:

@@ -7,6 +7,7 @@ recorded as "not read: LINE: what", never guessed; the values it makes unknown s
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import operator
 from collections.abc import Callable
@@ -483,6 +484,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         """``dx[x < 0] = 0``, ``y[0] = 5.0``: a number put where a mask the reader decides at the values (or a constant index)
         says, as a functional update (``y * keep + 5.0 * (1 - keep)``, ``keep`` a constant), the name rebound and what shares its
         memory made unknown; False where the key, the value or the tensor is not known (the statement is then listed)."""
+        target = ast.Subscript(target.value, _BoundInts(self.names).visit(copy.deepcopy(target.slice)), target.ctx)  # J[:, j] in a loop over j
+        if isinstance(value, GradOf):
+            return self.assemble(target, value, node)
         owner = self.names.get(target.value.id) if isinstance(target.value, ast.Name) else None
         if not isinstance(owner, Tensor) or owner.kind != CONST or not isinstance(value, Number):
             return False  # NOTE: a tensor with a gradient keeps it listed: the mask, decided here, must not reach a formula claim
@@ -1295,6 +1299,19 @@ def _folded(text: str) -> str:
         return text
     literal = f"tensor({array.tolist()!r})"
     return literal if len(literal) < len(text) else text
+
+
+class _BoundInts(ast.NodeTransformer):
+    """Names bound to whole numbers (a loop's index) written as those numbers: the index they make is a constant one."""
+
+    def __init__(self, names: dict):
+        self.names = names
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        value = self.names.get(node.id)
+        if isinstance(value, Number) and float(value.value).is_integer():
+            return ast.Constant(int(value.value))
+        return node
 
 
 def _constant_index(key: ast.expr) -> object:
