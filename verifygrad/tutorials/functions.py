@@ -609,6 +609,23 @@ class FunctionCalls:
         self.reading.derivations.append(derivation)
         return GradOf(leaf, (derivation,), derivation.quantity)
 
+    def directional(self, arguments: list, node: ast.AST) -> Any:
+        """``jnp.vdot(grad(f)(x), u)`` (or ``dot``, either order): a gradient used in arithmetic, read as what it computes, the
+        derivative of f along the constant u: the case's ``jvp:`` row along u (zero along f's other inputs)."""
+        grad, vector = arguments if isinstance(arguments[0], GradOf) else arguments[::-1]
+        (derivation,) = grad.contributions if len(grad.contributions) == 1 else (None,)
+        if derivation is None or grad.quantity != "grad" or derivation.grad_output is not None or derivation.jvp:
+            return self.unknown(node, "the product of a gradient that is not of one number's derivation")
+        if not (isinstance(vector, Tensor) and vector.kind == CONST) or isinstance(vector, GradOf):
+            return self.unknown(node, "the product of a gradient with something that is not a constant")
+        values, point = constant_array(vector.value), constant_array(grad.leaf.value)
+        if values is None or point is None or values.shape != point.shape:
+            return self.unknown(node, "the product of a gradient with a constant of another shape")
+        along = Derivation(derivation.output, f"{derivation.output_name} along a direction", None, self.file_line(node.lineno), self.where(node.lineno),
+                           leaves=derivation.leaves, quantity="jvp", jvp={id(grad.leaf): vector.value})  # fmt: skip
+        self.reading.derivations.append(along)
+        return GradOf(grad.leaf, (along,), "jvp")
+
     # -- a Jacobian put together from JVPs or VJPs ------------------------------------------------
 
     def assemble(self, target: ast.Subscript, piece: GradOf, node: ast.stmt) -> bool:

@@ -1186,6 +1186,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         arguments = [self.expression(arg) for arg in node.args]
         if dotted.rpartition(".")[2] in ("stack", "concatenate", "hstack", "vstack") and len(node.args) == 1 and isinstance(node.args[0], ast.List):
             return self.stacked(node, dotted, arguments[0])  # jnp.stack([theta, theta]): the tensors listed, stacked
+        if dotted.rpartition(".")[2] in ("vdot", "dot", "inner") and len(arguments) == 2 and any(isinstance(a, GradOf) for a in arguments):
+            return self.directional(arguments, node)  # jnp.vdot(grad(loss)(W, b), u): the derivative along u
         for argument in arguments:
             if isinstance(argument, Unknown):
                 return argument
