@@ -145,3 +145,30 @@ def test_a_mixed_derivative_of_different_arguments_is_not_read_as_one_of_higher_
     code, output = check(tmp_path, "jax.md", text.replace("THIRD", "5.0"))
     assert code == 5 and "wrong" not in output, output  # nothing checkable: listed, never compared
     assert "line 9: a mixed derivative (grad of grad of grad with respect to different arguments)" in output, output
+
+
+ONE_ELEMENT = """# Old-style tensors of one element
+
+```python
+import torch as t
+x = t.tensor([2.], requires_grad=True)
+y = x ** 4
+g = t.autograd.grad(y, x, create_graph=True)
+gg = t.autograd.grad(g[0], x, create_graph=True)
+ggg = t.autograd.grad(gg[0], x)
+print(gg, ggg)
+```
+
+```
+(tensor([SECOND], grad_fn=<MulBackward0>),) (tensor([48.]),)
+```
+"""
+
+
+@pytest.mark.parametrize("second, code", [("48.", 0), ("24.", 1)])
+def test_second_and_third_derivatives_of_one_element_arrays(tmp_path: Path, second: str, code: int) -> None:
+    # 12 x^2 = 48 and 24 x = 48 at x = 2: `tensor([5.])` is one number in an array of one element
+    found, output = check(tmp_path, "one.md", ONE_ELEMENT.replace("SECOND", second))
+    assert found == code, output
+    assert f"line 14 (printed output): ∂²/∂x² [{float(second):g}]: {'holds' if code == 0 else 'wrong'}" in output, output
+    assert "line 14 (printed output): ∂³/∂x³ [48]: holds" in output, output

@@ -754,7 +754,12 @@ class FunctionCalls:
         if order > MAX_ORDER:
             return self.unknown(node, f"a derivative of order {order} (at most {MAX_ORDER} are checked)")
         quantity = "hessian" if order == 2 else "order"
-        higher = Derivation(derivation.output, derivation.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
+        output = derivation.output
+        known = handwritten.known_value(output)
+        if known is not None and known.size == 1 and known.ndim:  # NOTE: `tensor([5.])`: one number in an array of one element
+            summed = self.combine(ast.Call(ast.Attribute(_ref0(), "sum", ast.Load()), [], []), [output], node)
+            output = summed if isinstance(summed, Tensor) else output
+        higher = Derivation(output, derivation.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
                             leaves=derivation.leaves, quantity=quantity, order=order if order > 2 else 0)  # fmt: skip
         self.reading.derivations.append(higher)
         return GradOf(leaf, (higher,), quantity)
@@ -951,6 +956,10 @@ def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Fun
             return of, parameters.index(wrt)
         return of, tuple(range(count)) if count > 1 else 0
     return None
+
+
+def _ref0() -> ast.Name:
+    return ast.Name("_ref0", ast.Load())
 
 
 def _constant_index_of(key: ast.expr) -> object:

@@ -376,6 +376,11 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
         claimed = item.formula if kind in ("formula", "hessian_formula") else _claimed(item)
         if kind == "grad" and item.leaf is not None and np.ndim(constant_array(item.leaf.value)) == 0:
             claimed = _one_element(claimed)  # old Paddle prints a scalar's gradient as `[5.]`
+        point = constant_array(item.leaf.value) if kind == "hessian" and item.leaf is not None else None
+        if point is not None and point.size == 1 and point.ndim:  # NOTE: the gradient of `x.grad` for x = tensor([5.]): H[x,x] is 1 x 1
+            claimed = _one_element(claimed)
+            for _ in range(2 * point.ndim):
+                claimed = [claimed]
         expect.setdefault(kind, {})[quantity] = claimed
     if kind in ("formula", "hessian_formula"):
         expect[kind][quantity] = _renamed(item.formula or "", draft.names, item)
