@@ -24,6 +24,8 @@ _REPR_HINT = re.compile(r"tensor\(|Variable containing|array\(|\[torch\.")
 _DIFFERENTIAL = re.compile(r"d([A-Za-z_]\w*)\s*=\s*(.+?)\s*\*\s*d([A-Za-z_]\w*)")  # `dy = 2x * dx`: dy/dx = 2x
 _NUMBER = r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
 # A result written after the code that shows a gradient: `# [4.0, 108.0] (4 * x**3 at ...)`, `# 2*x => 4`, `# cos(x) => 1.0`.
+# `dz/dx ... --> 108.0`: a comment naming a derivative, ending with the number it comes to
+_ARROW_RESULT = re.compile(r"\bd([A-Za-z_]\w*)\s*/\s*d([A-Za-z_]\w*)\b.*?(?:-->|->|→)\s*(-?\d+(?:\.\d*)?)\.?\s*$")
 _COMMENTED_RESULT = re.compile(rf"^\s*(\[[-+\d.eE, ]+\])(?=\s|\(|$)|=>\s*(\[[-+\d.eE, ]+\]|{_NUMBER})\.?\s*$")
 
 
@@ -302,6 +304,9 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
         differential = _DIFFERENTIAL.fullmatch(text.strip())
         if about is None and differential and line + 1 in reading.gradients:  # `# dy = 2x * dx` above `dy_dx = tape.gradient(y, x)`
             about = _about_gradient(f"d{differential.group(1)}/d{differential.group(3)} = {differential.group(2)}", *reading.gradients[line + 1])
+        arrow = _ARROW_RESULT.search(text)
+        if about is None and arrow and line + 1 in reading.gradients:  # `# Compute dz/dx. 4 * x^3 at x = 3 --> 108.0` above it
+            about = _about_gradient(f"d{arrow.group(1)}/d{arrow.group(2)} = {arrow.group(3)}", *reading.gradients[line + 1])
         if about is not None:  # `dy_dx = g.gradient(y, x)  # y' = 2*x = 6`: what the comment says the gradient is
             findings.math.append((line, where, about, "comment"))
             continue
@@ -370,6 +375,8 @@ def _about_gradient(text: str, name: str, grad: GradOf) -> str | None:
         names = rf"{re.escape(name)}|{output}\s*['’′]|{output}\s*['’′]\s*\(\s*{leaf}\s*\)|d{output}\s*/\s*d{leaf}|(?:the\s+)?(?:grad(?:ient)?|derivative)"
         return f"{head} = {rest.replace('**', '^')}" if re.fullmatch(names, left.strip(), re.I) else None  # code comments write x**2
     result = _RESULT.fullmatch(text.strip())
+    if result is None and re.fullmatch(r"-?\d+\.\d*", text.strip()):  # `dy_dx = t.gradient(y, x)  # 6.0`: the number it is (`# 2` may be a note)
+        return f"{head} = {text.strip()}"
     return f"{head} = {result.group(1) or result.group(2)}" if result else None
 
 
