@@ -133,3 +133,26 @@ def test_an_intermediate_of_random_values_is_not_compared_where_its_gradient_dep
     code, output = check(tmp_path, "random.md", RANDOM_INTERMEDIATE.replace("BODY", "r * r * r"))
     assert code == 0, output
     assert "line 14: printed output [3, 3, 3, 3]: not checkable: the inputs are random and unseeded" in output, output
+
+
+NESTED = """import tensorflow as tf
+
+x = tf.Variable(2.0)
+with tf.GradientTape() as outer:
+    with tf.GradientTape() as inner:
+        y = x * x * x
+INSIDE
+d2y = outer.gradient(dy, x)
+print(d2y)
+"""
+
+
+def test_a_gradient_taken_inside_the_outer_tape_is_differentiated_again(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "nested.py", NESTED.replace("INSIDE", "    dy = inner.gradient(y, x)"))
+    assert code == 0 and "the hessian of tape.gradient(y) at line 8" in output, output
+
+
+def test_a_gradient_taken_after_the_outer_tape_closed_is_not_on_it(tmp_path: Path) -> None:
+    # TensorFlow gives None: the outer tape stopped recording before dy was computed
+    code, output = check(tmp_path, "nested.py", NESTED.replace("INSIDE", "dy = inner.gradient(y, x)"))
+    assert code == 0 and "hessian" not in output, output

@@ -690,7 +690,9 @@ class FunctionCalls:
             if isinstance(value, Unknown):
                 return value
         if isinstance(target, GradOf):
-            return self.second_order(target, items, node)
+            if tape is not None and not any(tape is recording for recording in target.recorded_by):
+                return Sequence((Other("None"),) * len(items)) if isinstance(sources, Sequence) else Other("None")  # taken outside its block
+            return self.second_order(target, items, node, tape)
         if not isinstance(target, Tensor) or not target.requires_grad:
             return self.unknown(node, f"the gradient of {label}, which does not require grad")
         handed = None
@@ -714,7 +716,8 @@ class FunctionCalls:
         sourced = [item for item in items if any(item is leaf for leaf in reached)]
         if tape is not None and tape.explicit:
             sourced = [item for item in sourced if any(item is watched for watched in [*tape.watched, *inner])]
-        grads = tuple(GradOf(item, (derivation,), quantity) if any(item is s for s in sourced) else Other("None") for item in items)
+        on = tuple(self.recording)
+        grads = tuple(GradOf(item, (derivation,), quantity, on) if any(item is s for s in sourced) else Other("None") for item in items)
         return grads[0] if not isinstance(sources, Sequence) else Sequence(grads, keys=sources.keys)  # a dict of sources: a dict of gradients
 
     def intermediates(self, target: Tensor, items: list, node: ast.AST, label: str) -> tuple[Tensor, list, list[Tensor]] | Unknown:
@@ -741,7 +744,7 @@ class FunctionCalls:
             target, replaced[id(item)] = rebuilt, leaf
         return target, [replaced.get(id(item), item) for item in items], list(replaced.values())
 
-    def second_order(self, first: GradOf, items: list, node: ast.AST) -> Any:
+    def second_order(self, first: GradOf, items: list, node: ast.AST, tape: Tape | None = None) -> Any:
         """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one
         element); of that, the third, and so on (nested tapes, ``torch.autograd.grad`` with ``create_graph`` again and again)."""
         (derivation,) = first.contributions if len(first.contributions) == 1 else (None,)
@@ -762,7 +765,7 @@ class FunctionCalls:
         higher = Derivation(output, derivation.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
                             leaves=derivation.leaves, quantity=quantity, order=order if order > 2 else 0)  # fmt: skip
         self.reading.derivations.append(higher)
-        return GradOf(leaf, (higher,), quantity)
+        return GradOf(leaf, (higher,), quantity, tuple(self.recording))
 
     def tape_request(self, tape: Tape, method: str, node: ast.Call) -> Any:
         return self.requested(self.tape_gradient(tape, method, node), node)

@@ -139,6 +139,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
         self.defined_in: dict[int, Block | None] = {}
         self.layer_classes: dict[int, ast.ClassDef] = {}
         self.in_method = 0  # layer methods being read inline: their derivative-named locals are not claims
+        self.recording: list[Tape] = []  # the tapes whose `with` blocks the statement being read is inside
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -621,7 +622,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
                 return
 
     def with_(self, node: ast.With, last: bool) -> None:
-        stops = 0
+        stops, opened = 0, []
         for item in node.items:
             manager = item.context_expr
             path = self.path(manager.func) if isinstance(manager, ast.Call) else None
@@ -630,6 +631,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
                 if isinstance(item.optional_vars, ast.Name):
                     explicit = any(k.arg == "watch_accessed_variables" and ast.unparse(k.value) == "False" for k in manager.keywords)
                     self.names[item.optional_vars.id] = Tape("tape", explicit)
+                    opened.append(self.names[item.optional_vars.id])
             elif path in autodiff.NOT_RECORDING or (method == "stop_recording" and isinstance(self.expression(manager.func.value), Tape)):
                 stops += 1
             elif path not in autodiff.RECORDING and not ast.unparse(manager).endswith("no_grad()"):
@@ -638,11 +640,13 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
             elif ast.unparse(manager).endswith("no_grad()"):
                 stops += 1
         self.no_grad += stops
+        self.recording += opened  # NOTE: a tape records only inside its block: a gradient taken after it is not on it
         try:
             for index, statement in enumerate(node.body):
                 self.statement(statement, last and index == len(node.body) - 1)
         finally:
             self.no_grad -= stops
+            del self.recording[len(self.recording) - len(opened) :]
 
     def requires_grad(self, node: ast.expr, statement: ast.stmt) -> Value:
         value = self.expression(node)

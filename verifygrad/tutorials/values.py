@@ -82,6 +82,7 @@ class GradOf:
     leaf: Tensor
     contributions: tuple
     quantity: str = "grad"
+    recorded_by: tuple = field(default=(), compare=False)  # the tapes recording when it was taken (a gradient is on them only)
 
 
 @dataclass(frozen=True)
