@@ -33,3 +33,23 @@ def test_a_number_a_comment_gives_for_the_gradient_below_or_beside_it_is_checked
 def test_a_whole_number_beside_a_gradient_may_be_a_note_and_is_no_claim(tmp_path: Path) -> None:
     code, output = check(tmp_path, "tape.py", TAPE.replace("ABOVE", "192.0").replace("SAME", "2"))
     assert code == 0 and "line 11 (comment)" not in output, output
+
+
+ABOVE_PRINT = """import tensorflow as tf
+
+u = tf.constant(2.0)
+with tf.GradientTape() as tape:
+    tape.watch(u)
+    v = u * u
+    w = v * v * v
+
+# dw_dv = FORMULA and v = u ** 2 = 4
+print(tape.gradient(w, v).numpy())
+"""
+
+
+@pytest.mark.parametrize("formula, code", [("3 * v ** 2", 0), ("2 * v", 1)])
+def test_a_comment_naming_the_printed_gradient_below_it_states_its_formula(tmp_path: Path, formula: str, code: int) -> None:
+    found, output = check(tmp_path, "above.py", ABOVE_PRINT.replace("FORMULA", formula))
+    assert found == code, output
+    assert f"line 9 (comment): ∂/∂v formula {'3 * (v ** 2): proven' if code == 0 else '2 * v: wrong'}" in output, output

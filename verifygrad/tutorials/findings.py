@@ -304,6 +304,10 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
         differential = _DIFFERENTIAL.fullmatch(text.strip())
         if about is None and differential and line + 1 in reading.gradients:  # `# dy = 2x * dx` above `dy_dx = tape.gradient(y, x)`
             about = _about_gradient(f"d{differential.group(1)}/d{differential.group(3)} = {differential.group(2)}", *reading.gradients[line + 1])
+        shown_below = shown_by_line.get(line + 1)
+        if about is None and shown_below is not None and isinstance(shown_below.value, GradOf) and " = " in text:
+            # `# dz_dy = 2 * y and y = x ** 2 = 9` above `print(tape.gradient(z, y))`: its first clause, where it names that derivative
+            about = _about_gradient(re.split(r"\s+and\s+|[,;]", text)[0], "", shown_below.value, named_only=True)
         arrow = _ARROW_RESULT.search(text)
         if about is None and arrow and line + 1 in reading.gradients:  # `# Compute dz/dx. 4 * x^3 at x = 3 --> 108.0` above it
             about = _about_gradient(f"d{arrow.group(1)}/d{arrow.group(2)} = {arrow.group(3)}", *reading.gradients[line + 1])
@@ -360,7 +364,7 @@ _RESULT = re.compile(
 )
 
 
-def _about_gradient(text: str, name: str, grad: GradOf) -> str | None:
+def _about_gradient(text: str, name: str, grad: GradOf, named_only: bool = False) -> str | None:
     """A comment on the line that assigns a gradient, as math about it (`dy/dx = ...`), where it says what the gradient is:
     `# y' = 2*x = 2*3 = 6`, `# dy/dx = 6`, `# dy_dx = 6`, `# Will compute to 6.0`. Anything else: None (read as before)."""
     if len(grad.contributions) != 1 or grad.quantity != "grad":
@@ -373,6 +377,8 @@ def _about_gradient(text: str, name: str, grad: GradOf) -> str | None:
     if "=" in text:
         left, rest = text.split("=", 1)
         names = rf"{re.escape(name)}|{output}\s*['’′]|{output}\s*['’′]\s*\(\s*{leaf}\s*\)|d{output}\s*/\s*d{leaf}|(?:the\s+)?(?:grad(?:ient)?|derivative)"
+        if named_only:  # NOTE: above a printed gradient: only its own name (`dz_dy`, `dz/dy`) says the comment is about it
+            names = rf"d{output}\s*/\s*d{leaf}|d{output}_d{leaf}"
         return f"{head} = {rest.replace('**', '^')}" if re.fullmatch(names, left.strip(), re.I) else None  # code comments write x**2
     result = _RESULT.fullmatch(text.strip())
     if result is None and re.fullmatch(r"-?\d+\.\d*", text.strip()):  # `dy_dx = t.gradient(y, x)  # 6.0`: the number it is (`# 2` may be a note)
