@@ -19,7 +19,7 @@ import numpy as np
 from verifygrad.cases.second_order import MAX_ORDER
 from verifygrad.language.bindings import LIKE, canonical, dotted_node, spelling
 from verifygrad.tutorials import autodiff, custom, handwritten, pytrees
-from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.constant import constant_array, constant_index
 from verifygrad.tutorials.effects import base_name, changed_names
 from verifygrad.tutorials.values import (
     COMPUTED,
@@ -648,7 +648,7 @@ class FunctionCalls:
         if direction is None or direction.ndim != 1 or np.count_nonzero(direction) != 1 or float(direction.max(initial=0)) != 1.0:
             return False
         k, (m, n) = int(np.argmax(direction)), (output.size, point.size)
-        index = _constant_index_of(target.slice)
+        index = constant_index(target.slice)
         if index not in (((slice(None), k),) if along == "column" else (k, (k, slice(None)))):
             return False
         states = self.__dict__.setdefault("_assembling", {})
@@ -963,12 +963,6 @@ def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Fun
 
 def _ref0() -> ast.Name:
     return ast.Name("_ref0", ast.Load())
-
-
-def _constant_index_of(key: ast.expr) -> object:
-    from verifygrad.tutorials.interpret import _constant_index  # NOTE: at call time: interpret imports this module
-
-    return _constant_index(key)
 
 
 def _mapped_axes(node: ast.Call) -> tuple[int | None, ...] | None | str:

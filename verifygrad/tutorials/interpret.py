@@ -22,7 +22,7 @@ from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
 from verifygrad.tutorials import autodiff, handwritten
 from verifygrad.tutorials.blocks import Block
-from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.constant import constant_array, constant_index
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
 from verifygrad.tutorials.jaxrandom import JaxRandom
@@ -528,7 +528,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom):
                 return np.broadcast_to(chosen, value.shape) if chosen.shape != value.shape else chosen
             except ValueError:
                 return None
-        index = _constant_index(key)
+        index = constant_index(key)
         if index is None:
             return None
         chosen = np.zeros(value.shape, dtype=bool)
@@ -1320,20 +1320,6 @@ class _BoundInts(ast.NodeTransformer):
         if isinstance(value, Number) and float(value.value).is_integer():
             return ast.Constant(int(value.value))
         return node
-
-
-def _constant_index(key: ast.expr) -> object:
-    """An index written with whole numbers and slices of them (`0`, `1:3`, `0, ::2`), as Python's index; None otherwise."""
-    if isinstance(key, ast.Tuple):
-        parts = [_constant_index(part) for part in key.elts]
-        return None if any(part is None for part in parts) else tuple(parts)
-    if isinstance(key, ast.Slice):
-        bounds = [None if part is None else _constant_index(part) for part in (key.lower, key.upper, key.step)]
-        written = [part for part in (key.lower, key.upper, key.step) if part is not None]
-        return None if any(isinstance(b, (tuple, slice)) for b in bounds) or len(written) != sum(b is not None for b in bounds) else slice(*bounds)
-    if isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.USub) and isinstance(key.operand, ast.Constant) and type(key.operand.value) is int:
-        return -key.operand.value
-    return key.value if isinstance(key, ast.Constant) and type(key.value) is int else None
 
 
 def _matrices(operands: list) -> bool:
