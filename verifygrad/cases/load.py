@@ -88,6 +88,7 @@ class Case:
     mutate: bool = False
     hessian: bool = False
     jacobian: bool = False
+    order: int | None = None  # the derivative of this order (3 or more) of a scalar output, by nesting
     jvp: dict[str, Any] | None = None  # tangent per input, for forward mode
     description: str = ""
     source: str = ""

@@ -59,7 +59,7 @@ class Problem:
             return None if named is None else tuple((name, value.shape, value.tobytes()) for name, value in sorted(named.items()))
 
         second = self.second
-        second = second and (second.hessian, second.jacobian, second.gradients, arrays(second.tangents), arrays(second.directions))
+        second = second and (second.hessian, second.jacobian, second.gradients, arrays(second.tangents), arrays(second.directions), second.order)
         return (self.program.key, self.program.at_values, arrays(self.inputs), self.wrt, arrays({"": self.grad_output}), second)
 
     def cast_inputs(self) -> dict[str, np.ndarray]:
@@ -243,8 +243,13 @@ def _count_the_rest(case: Case, count: constants.ElementCount, input_shapes: dic
 
 def _second_order(case: Case, inputs: dict[str, np.ndarray], wrt: tuple[str, ...], output: Shape, handed: bool) -> SecondOrder | None:
     """What the case's `hessian`, `jacobian` and `jvp` keys ask for, checked against the shapes."""
-    if not (case.hessian or case.jacobian or case.jvp is not None):
+    if not (case.hessian or case.jacobian or case.jvp is not None or case.order):
         return None
+    if case.order and output != ():
+        raise case.error(f"order: {case.order} needs a scalar output; the expression's value has shape {fmt(output)} (reduce it with sum/mean)", "order")
+    if case.order and any(inputs[name].size != 1 for name in wrt):
+        big = next(name for name in wrt if inputs[name].size != 1)
+        raise case.error(f"order: {case.order} differentiates inputs of one element; '{big}' has shape {fmt(inputs[big].shape)}", "order")
     if case.hessian and output != ():
         raise case.error(f"hessian: true needs a scalar output; the expression's value has shape {fmt(output)} (reduce it with sum/mean)", "hessian")
     if case.jacobian:
@@ -267,7 +272,7 @@ def _second_order(case: Case, inputs: dict[str, np.ndarray], wrt: tuple[str, ...
     shapes = {name: value.shape for name, value in inputs.items()}
     directions = hessian_directions(shapes, wrt) if case.hessian else None
     gradients = output == () or case.grad_output is not None or handed  # handed: the program's backward(v)
-    return SecondOrder(case.hessian, case.jacobian, tangents, directions, gradients)
+    return SecondOrder(case.hessian, case.jacobian, tangents, directions, gradients, case.order or 0)
 
 
 def check_total_size(program: Program, shapes: list[Shape] | tuple[Shape, ...]) -> None:

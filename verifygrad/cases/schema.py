@@ -67,6 +67,11 @@ CASE_PROPERTIES: dict[str, Any] = {
             },
             "jacobian": {"type": "object", "additionalProperties": {"$ref": "#/$defs/tensor"}, "description": "Per input: the claimed Jacobian."},
             "jvp": {"$ref": "#/$defs/tensor", "description": "The claimed Jacobian-vector product along `jvp:`'s tangents."},
+            "order": {
+                "type": "object",
+                "additionalProperties": {"$ref": "#/$defs/tensor"},
+                "description": "Per input: the claimed derivative of the case's `order:` (d³f/dx³ for order: 3).",
+            },
         },
         "additionalProperties": False,
     },
@@ -78,6 +83,12 @@ CASE_PROPERTIES: dict[str, Any] = {
     "mutate": {"type": "boolean", "description": "Negative controls: check that wrong gradients would be caught (as --mutate)."},
     "hessian": {"type": "boolean", "description": "Check the Hessian of a scalar output (Hessian-vector products for large inputs)."},
     "jacobian": {"type": "boolean", "description": "Check the full Jacobian of the output (small sizes)."},
+    "order": {
+        "type": "integer",
+        "minimum": 3,
+        "maximum": 6,
+        "description": "Check the derivative of this order (3 to 6) of a scalar output with respect to each input of one element.",
+    },
     "jvp": {
         "type": "object",
         "minProperties": 1,

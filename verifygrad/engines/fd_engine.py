@@ -61,7 +61,7 @@ FD2_ATOL = 1e-6
 
 def fd_tolerance(rtol: float, atol: float, quantity: str = "") -> tuple[float, float]:
     """(rtol, atol) for comparing fd with the reference: the case's, but never tighter than fd's own error."""
-    if quantity.startswith(("H[", "Hv[")):  # Hessians and Hessian-vector products: second differences
+    if quantity.startswith(("H[", "Hv[", "D")):  # Hessians, Hessian-vector products, higher order: second differences and beyond
         return max(rtol, FD2_RTOL), max(atol, FD2_ATOL)
     return max(rtol, FD_RTOL), max(atol, FD_ATOL)
 

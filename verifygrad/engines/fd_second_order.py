@@ -12,7 +12,8 @@ product) along ``DIRECTIONS`` seeded random directions ``u``: fd reports ``u·H�
 comparison projects the other engines' arrays on the same directions, as for gradients.
 The doubt rules are the first-order ones: a value that is not finite, or Richardson from
 ``t/2`` and ``t/4`` disagreeing with it (a kink: relu'' does not exist at 0), and the number
-is left out of the comparison and said so.
+is left out of the comparison and said so. A derivative of higher order (``order: n``) is the n-th central
+difference, Richardson-extrapolated, its rounding (``eps |f| / t**n``) allowed for in the comparison.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from verifygrad.cases.problem import Problem
-from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
+from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key, order_key
 from verifygrad.engines import EngineResult
 from verifygrad.engines.fd_engine import DIRECTIONS, EPS, FD2_ATOL, FD2_RTOL, FD_ATOL, FD_RTOL, SEED, STEP, frozen
 from verifygrad.engines.numpy_engine import forward
@@ -32,11 +33,16 @@ SECOND_STEP = EPS ** (1 / 6)
 PER_ELEMENT_MAX = 24  # differentiated elements in all: up to 300 pairs of 12 evaluations each
 
 Found = tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], dict[str, np.ndarray]]  # grads, directional, unchecked
+Rounding = dict[str, np.ndarray]  # how far rounding in the differences may move a derivative of higher order
 
 
 def complete(result: EngineResult, problem: Problem) -> None:
     """Add the second-order quantities to fd's result: arrays, directional numbers, and the ones it doubts."""
     (grads, directional, unchecked), how = quantities(problem)
+    rounding = higher_order(problem, grads, unchecked)
+    if rounding:
+        how = "; ".join(part for part in (how, f"order {problem.second.order}: central differences, Richardson") if part)
+    result.rounding.update(rounding)
     result.grads.update(grads)
     result.directional.update(directional)
     result.unchecked.update(unchecked)
@@ -113,6 +119,50 @@ def quantities(problem: Problem) -> tuple[Found, str]:
         if doubtful.any():
             unchecked[JVP] = doubtful
     return (grads, directional, unchecked), "; ".join(how)
+
+
+def higher_order(problem: Problem, grads: dict[str, np.ndarray], unchecked: dict[str, np.ndarray]) -> Rounding:
+    """``order: n``: the n-th central difference of the output along each one-element input, Richardson-extrapolated;
+    its rounding (which grows as eps / t**n) is returned, to be allowed for in the comparison."""
+    if problem.second is None or not problem.second.order:
+        return {}
+    inputs = {name: np.asarray(value, dtype=np.float64) for name, value in problem.inputs.items()}
+    program = frozen(problem.program, inputs)
+    order, rounding = problem.second.order, {}
+
+    def scalar(steps: dict[str, np.ndarray]) -> float:
+        return float(np.asarray(forward(program, {**inputs, **{n: inputs[n] + s for n, s in steps.items()}}, "float64")[-1]))
+
+    for x in problem.wrt:
+        unit = _unit(inputs, x, (0,) * inputs[x].ndim)
+        found, doubtful, noise = nth_derivative(scalar, unit, order)
+        scale = _scale(unit) ** order
+        key = order_key(x, order)
+        grads[key] = np.full(inputs[x].shape, found / scale)
+        rounding[key] = np.full(inputs[x].shape, noise / scale)
+        if doubtful:
+            unchecked[key] = np.ones(inputs[x].shape, dtype=bool)
+    return rounding
+
+
+def nth_derivative(f: Callable[[dict[str, np.ndarray]], float], u: dict[str, np.ndarray], order: int) -> tuple[float, bool, float]:
+    """d^n/dt^n f(x + t u) at 0: the central difference ``sum_k (-1)^k C(n, k) f((n/2 - k) h) / h^n`` (error h²),
+    Richardson from h and h/2 (error h⁴, so h = eps**(1/(n+4))); whether h/2 and h/4 disagree (doubtful); its rounding."""
+    scale = _scale(u)
+    first = EPS ** (1 / (order + 4))
+    estimates, values = [], []
+    for t in (first, first / 2, first / 4):
+        h = t / scale
+        points = [f({name: (order / 2 - k) * h * m for name, m in u.items()}) for k in range(order + 1)]
+        values += points
+        estimates.append(sum((-1) ** k * math.comb(order, k) * point for k, point in enumerate(points)) / h**order)
+    coarse, fine = (4 * estimates[1] - estimates[0]) / 3, (4 * estimates[2] - estimates[1]) / 3
+    if not all(math.isfinite(value) for value in values):
+        return coarse, True, 0.0
+    largest = max(abs(value) for value in values)
+    noise = 2**order * 4 * EPS * largest / (first / 2 / scale) ** order  # the coarse estimate's rounding: every point off by eps
+    finer = 2**order * 4 * EPS * largest / (first / 4 / scale) ** order
+    return coarse, abs(coarse - fine) > FD2_RTOL * abs(coarse) + FD2_ATOL + noise + finer, noise
 
 
 def _unit(inputs: dict[str, np.ndarray], name: str, index: tuple[int, ...]) -> dict[str, np.ndarray]:

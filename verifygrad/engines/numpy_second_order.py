@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from verifygrad.cases.problem import Problem
-from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
+from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key, order_key
 from verifygrad.engines import EngineResult, numpy_engine
 from verifygrad.language import derivatives
 from verifygrad.language.parse import Program
@@ -69,6 +69,14 @@ def jacobian(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: t
     return {name: np.array(rows[name]).reshape(values_shape + np.shape(inputs[name])) for name in wrt}
 
 
+def derivative_of_order(program: Program, inputs: dict[str, np.ndarray], dtype: str, x: str, order: int) -> np.ndarray:
+    """d^n f/dx^n for a scalar program and an input of one element: the Hessian of the (n-2)-th derivative's program."""
+    shapes = {name: np.shape(value) for name, value in inputs.items()}
+    for _ in range(order - 2):
+        program = derivatives.gradient_program(program, shapes, x)
+    return hessian(program, inputs, dtype, (x,))[x, x].reshape(np.shape(inputs[x]))
+
+
 def complete(result: EngineResult, problem: Problem) -> None:
     """Add the second-order quantities to the numpy engine's result."""
     result.grads.update(quantities(problem))
@@ -89,4 +97,6 @@ def quantities(problem: Problem) -> dict[str, np.ndarray]:
         found.update({jacobian_key(name): block for name, block in jacobian(problem.program, inputs, dtype, wrt).items()})
     if second.tangents is not None:
         found[JVP] = jvp(problem.program, inputs, dtype, wrt, {name: t.astype(dtype) for name, t in second.tangents.items()})
+    for x in wrt if second.order else ():
+        found[order_key(x, second.order)] = derivative_of_order(problem.program, inputs, dtype, x, second.order)
     return {name: np.asarray(array, dtype=np.float64) for name, array in found.items()}

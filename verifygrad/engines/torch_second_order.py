@@ -1,5 +1,7 @@
 """torch's second order and forward mode: double backward with create_graph, and torch.func.jvp.
 
+Derivatives of higher order (``order: n``) by ``torch.autograd.grad`` with ``create_graph=True`` nested n times.
+
 Hessian blocks row by row from the gradient built with ``create_graph=True``;
 Hessian-vector products by one more backward pass of ``<grad, v>``; Jacobians row by
 row by reverse mode; JVPs by torch's own forward mode (``torch.func.jvp``), so a
@@ -14,7 +16,7 @@ import numpy as np
 import torch
 
 from verifygrad.cases.problem import Problem
-from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
+from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key, order_key
 from verifygrad.engines import EngineResult
 from verifygrad.engines.torch_engine import evaluate, resolve_device
 
@@ -56,6 +58,12 @@ def quantities(problem: Problem, device: str) -> dict[str, np.ndarray]:
         primals = tuple(tensors(problem.inputs, False)[name] for name in wrt)
         tangents = tuple(tensors(second.tangents, False)[name] for name in wrt)
         _, found[JVP] = torch.func.jvp(function, primals, tangents)
+    for x in wrt if second.order else ():
+        leaves = tensors(problem.inputs, True)
+        derivative = evaluate(problem.program, leaves, dtype, device)
+        for _ in range(second.order):  # NOTE: create_graph nested: each gradient is differentiated once more
+            derivative = _grad(derivative.sum(), [leaves[x]], create_graph=True)[0]
+        found[order_key(x, second.order)] = derivative
     return {name: value.detach().cpu().double().numpy() for name, value in found.items()}
 
 

@@ -164,6 +164,22 @@ def hvp_program(program: Program, input_shapes: dict[str, Shape], wrt: tuple[str
     return _cached("hvp", program, input_shapes, wrt, build)
 
 
+def gradient_program(program: Program, input_shapes: dict[str, Shape], x: str) -> Program:
+    """``∂f/∂x`` of a scalar program f as a scalar program, for an input ``x`` of one element: differentiated again
+    (and again), it gives the derivatives of higher order (reverse over reverse over reverse)."""
+
+    def build() -> Program:
+        recorder = Recorder(program, program.shapes(input_shapes))
+        if recorder.shapes[-1] != () or math.prod(input_shapes[x]) != 1:
+            raise ValueError("a derivative of higher order needs a scalar output and an input of one element")
+        grad = backward(recorder, recorder.constant(1.0), (x,)).get(x)
+        grad = recorder.constant(0.0) if grad is None else grad
+        recorder.add(Node("reshape", (grad.index,), {"shape": ()}, spelling="reshape"), ())  # NOTE: a node of its own, last
+        return recorder.program(f"∂/∂{x} of {program.text}")
+
+    return _cached(f"grad {x}", program, input_shapes, (x,), build)
+
+
 def jvp_program(program: Program, input_shapes: dict[str, Shape], wrt: tuple[str, ...]) -> Program:
     """``sum_x <J_x^T cotangent, tangent(x)>``: linear in the cotangent, its gradient there is ``J·tangent``."""
 

@@ -50,8 +50,9 @@ def tutorial_lines(tutorial: Tutorial, by_name: dict[str, CaseOutcome], verbose:
         lines.append(head)
         checks = _claim_checks(outcome)
         for kind, quantity, found in draft.claims:
-            ok, text = checks.get((kind, _checked_as(kind, quantity)), (None, "not checked: the case did not run"))
-            lines.append(_claim_line(found, kind, quantity, ok, text))
+            order = draft.mapping.get("order", 0)
+            ok, text = checks.get((kind, _checked_as(kind, quantity, order)), (None, "not checked: the case did not run"))
+            lines.append(_claim_line(found, kind, quantity, ok, text, order))
             if draft.kind == "stated" and ok is False:
                 lines.append(Text(_shown(f"      {contradiction(found, tutorial, by_name)}"), style="red"))
     unchecked = [found for found in tutorial.findings.found if found.status]
@@ -109,22 +110,25 @@ def _place(tutorial: Tutorial, line: int) -> str:
     return f"line {line} ({tutorial.document.place(line)})"
 
 
-def _checked_as(kind: str, quantity: str) -> str:
-    """The row a claim's check sits on: a Hessian claim about x on H[x,x], a Jacobian's on J[x]."""
-    from verifygrad.cases.second_order import JVP, hessian_key, jacobian_key
+def _checked_as(kind: str, quantity: str, order: int = 0) -> str:
+    """The row a claim's check sits on: a Hessian claim about x on H[x,x], a Jacobian's on J[x], a third derivative's on D3[x]."""
+    from verifygrad.cases.second_order import JVP, hessian_key, jacobian_key, order_key
 
     if kind == "jvp":
         return JVP
+    if kind == "order":
+        return order_key(quantity, order)
     if kind == "hessian_formula":
         first, _, second = quantity.partition(",")
         return hessian_key(first, second or first)
     return hessian_key(quantity, quantity) if kind == "hessian" else jacobian_key(quantity) if kind == "jacobian" else quantity
 
 
-def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str) -> Text:
+def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str, order: int = 0) -> Text:
     glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
+    power = str(order).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
     what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula",
-            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]", "jvp": "Jv",
+            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]", "jvp": "Jv", "order": f"∂{power}/∂{quantity}{power}",
             "hessian_formula": f"∂²/∂{quantity}² formula" if "," not in quantity else f"∂²/∂{'∂'.join(quantity.split(','))} formula"}[kind]  # fmt: skip
     line = Text("    ")
     line.append(glyph, style=style)

@@ -74,6 +74,9 @@ FUNCTION_CLASSES = {"torch.autograd.Function", "torch.autograd.function.Function
 CUSTOM_VJP = {"jax.custom_vjp", "jax.custom_jvp"}  # f.defvjp(fwd, bwd); f.defjvp(f_jvp) or f.defjvps(rule, ...)
 CUSTOM_GRADIENT = {"tensorflow.custom_gradient"}  # def f(x): ...; return y, grad
 
+# Checks that compare a rule's gradients with finite differences and change nothing (the rule itself is checked, exactly).
+CHECKS = {"torch.autograd.gradcheck", "torch.autograd.gradgradcheck", "torch.autograd.gradcheck.gradcheck", "jax.test_util.check_grads"}
+
 SEEDED_JAX = "not checkable: seeded JAX random values need jax"
 
 

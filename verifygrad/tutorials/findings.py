@@ -29,6 +29,8 @@ _NUMBER = r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
 _COMMENTED_RESULT = re.compile(
     rf"^\s*(\[[-+\d.eE, ]+\])(?=\s|\(|$)|=>\s*(\[[-+\d.eE, ]+\]|{_NUMBER})\.?\s*$|^\s*(?:prints|outputs|gives|shows):?\s+({_NUMBER})(?=[\s,;]|\.?$)"
 )
+# `dz/dx ... --> 108.0`: a comment naming a derivative, ending with the number it comes to
+_ARROW_RESULT = re.compile(r"\bd([A-Za-z_]\w*)\s*/\s*d([A-Za-z_]\w*)\b.*?(?:-->|->|→)\s*(-?\d+(?:\.\d*)?)\.?\s*$")
 
 
 @dataclass
@@ -329,6 +331,13 @@ def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int
         differential = _DIFFERENTIAL.fullmatch(text.strip())
         if about is None and differential and line + 1 in reading.gradients:  # `# dy = 2x * dx` above `dy_dx = tape.gradient(y, x)`
             about = _about_gradient(f"d{differential.group(1)}/d{differential.group(3)} = {differential.group(2)}", *reading.gradients[line + 1])
+        shown_below = shown_by_line.get(line + 1)
+        if about is None and shown_below is not None and isinstance(shown_below.value, GradOf) and " = " in text:
+            # `# dz_dy = 2 * y and y = x ** 2 = 9` above `print(tape.gradient(z, y))`: its first clause, where it names that derivative
+            about = _about_gradient(re.split(r"\s+and\s+|[,;]", text)[0], "", shown_below.value, named_only=True)
+        arrow = _ARROW_RESULT.search(text)
+        if about is None and arrow and line + 1 in reading.gradients:  # `# Compute dz/dx. 4 * x^3 at x = 3 --> 108.0` above it
+            about = _about_gradient(f"d{arrow.group(1)}/d{arrow.group(2)} = {arrow.group(3)}", *reading.gradients[line + 1])
         if about is not None:  # `dy_dx = g.gradient(y, x)  # y' = 2*x = 6`: what the comment says the gradient is
             findings.math.append((line, where, about, "comment"))
             continue
@@ -382,7 +391,7 @@ _RESULT = re.compile(
 )
 
 
-def _about_gradient(text: str, name: str, grad: GradOf) -> str | None:
+def _about_gradient(text: str, name: str, grad: GradOf, named_only: bool = False) -> str | None:
     """A comment on the line that assigns a gradient, as math about it (`dy/dx = ...`), where it says what the gradient is:
     `# y' = 2*x = 2*3 = 6`, `# dy/dx = 6`, `# dy_dx = 6`, `# Will compute to 6.0`. Anything else: None (read as before)."""
     if len(grad.contributions) != 1 or grad.quantity != "grad":
@@ -395,8 +404,12 @@ def _about_gradient(text: str, name: str, grad: GradOf) -> str | None:
     if "=" in text:
         left, rest = text.split("=", 1)
         names = rf"{re.escape(name)}|{output}\s*['’′]|{output}\s*['’′]\s*\(\s*{leaf}\s*\)|d{output}\s*/\s*d{leaf}|(?:the\s+)?(?:grad(?:ient)?|derivative)"
+        if named_only:  # NOTE: above a printed gradient: only its own name (`dz_dy`, `dz/dy`) says the comment is about it
+            names = rf"d{output}\s*/\s*d{leaf}|d{output}_d{leaf}"
         return f"{head} = {rest.replace('**', '^')}" if re.fullmatch(names, left.strip(), re.I) else None  # code comments write x**2
     result = _RESULT.fullmatch(text.strip())
+    if result is None and re.fullmatch(r"-?\d+\.\d*", text.strip()):  # `dy_dx = t.gradient(y, x)  # 6.0`: the number it is (`# 2` may be a note)
+        return f"{head} = {text.strip()}"
     return f"{head} = {result.group(1) or result.group(2)}" if result else None
 
 
@@ -776,7 +789,15 @@ def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, r
     matching = [d for d in candidates if head.of in (d.output_name, d.output.bound)]
     if not matching and len({id(d.output) for d in candidates}) == 1 and head.of not in {name for name, _, _ in reading.bindings} | reading.numbers:
         matching = candidates  # NOTE: one function differentiated, named otherwise in the prose; a name the code gives another tensor never ties
+    unread = None
+    if source == "comment":  # NOTE: a code comment is about the code around it: never a derivation in another block
+        block = next((lines for lines in reading.code_lines if line in lines), range(line, line + 1))
+        matching = [d for d in matching if d.line in block]
+        unread = min((at for at in reading.unread_requests if at in block and at >= line), default=None)
     derivation = _nearest(matching, line, lambda d: d.line)
+    skipped = derivation is not None and unread is not None and line <= unread < derivation.line
+    if skipped or (derivation is None and unread is not None):
+        derivation = None  # NOTE: the gradient below the comment was not read; the one after it is another
     for index, side in enumerate(rest, start=1):
         if isinstance(side, Derivative) or side[0] == "at" or approximate.get(index):
             continue
@@ -787,6 +808,8 @@ def _derivative_claims(findings: Findings, reading: Reading, head: Derivative, r
             continue
         if derivation is None:
             found.status = f"not tied: no backward() in the code differentiates with respect to {wrt}"
+            if unread is not None:
+                found.status = f"not tied: the code below it (line {unread}) was not read"
             findings.found.append(found)
             continue
         leaf = next(leaf for leaf in derivation.leaves if leaf.name == wrt)

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from verifygrad.cases.second_order import MAX_ORDER
 from verifygrad.language.bindings import LIKE, canonical, dotted_node, spelling
 from verifygrad.tutorials import autodiff, custom, handwritten, pytrees
-from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.constant import constant_array, constant_index
 from verifygrad.tutorials.effects import base_name, changed_names
 from verifygrad.tutorials.values import (
     COMPUTED,
@@ -219,7 +220,7 @@ class FunctionCalls:
             return self.unknown(node, f"a call of {ast.unparse(node.func)[:40]} with keywords or *arguments")
         arguments = [self.expression(arg) for arg in node.args]
         if isinstance(callee, Transform):
-            return self.transformed(callee, arguments, node)
+            return self.requested(self.transformed(callee, arguments, node), node)
         made = self.call_function(callee, arguments, node)
         self.derivative_function(callee, arguments, made, node)
         if callee.rule is not None and isinstance(made, Tensor):
@@ -320,7 +321,7 @@ class FunctionCalls:
                 return argument
             if not isinstance(argument, (Tensor, Number)):
                 return self.unknown(node, f"{name}() of something that is not a tensor")
-        if self.by_hand(function, arguments):
+        if self.by_hand(function, arguments) or self.requests_derivatives(function):
             return self.inline(function, arguments, node)
         returned = _returned(definition)
         if isinstance(returned, ast.Tuple) and part is None:
@@ -400,6 +401,13 @@ class FunctionCalls:
         local = {a.arg for a in definition.args.args} | {n.id for n in ast.walk(definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         return any(handwritten.named_derivative(name, dict.fromkeys(local)) is not None for name in local)
 
+    def requests_derivatives(self, function: Function) -> bool:
+        """A function whose body asks a framework for a derivative (``jvp(f, (x,), (e,))`` in a loop): read statement by
+        statement here, where those requests are understood, not compiled as a program of the language."""
+        requests = {*autodiff.TRANSFORMS, *autodiff.FUNCTIONAL, *autodiff.GRADIENT_CALLS}
+        return function.rule is None and any(isinstance(inner, ast.Call) and self.path(inner.func) in requests
+                                             for inner in ast.walk(function.definition))  # fmt: skip
+
     def inline(self, function: Function, arguments: list, node: ast.AST) -> Any:
         """A call read by binding the parameters and reading the body's statements here, then its return; the caller's
         names are restored after (what the body changes in place is made unknown by ``mutated_by``)."""
@@ -450,10 +458,12 @@ class FunctionCalls:
         if not (type(argnums) is int or (isinstance(argnums, tuple) and argnums and all(type(a) is int for a in argnums))):
             return self.unknown(node, f"{path}(): arguments to differentiate given as {ast.unparse(written)[:30]} (weights, None) are not read")
         has_aux = any(k.arg == "has_aux" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
-        axes = [k for k in node.keywords if k.arg in ("in_axes", "in_dims", "out_axes", "out_dims") and ast.unparse(k.value) != "0"]
-        if request.kind == "vmap" and (axes or len(node.args) > 1):
-            return self.unknown(node, f"{path}() over other axes than the first of every argument")
-        return Transform(request.kind, inner, argnums, has_aux, path.split(".")[0])
+        mapped = None
+        if request.kind == "vmap":
+            mapped = _mapped_axes(node)
+            if isinstance(mapped, str):
+                return self.unknown(node, f"{path}() {mapped}")
+        return Transform(request.kind, inner, argnums, has_aux, path.split(".")[0], mapped)
 
     def library_function(self, path: str, node: ast.AST) -> Function | None:
         """A library function handed to a transform (`grad(jnp.tanh)`), as a function of one argument calling it; None where
@@ -484,15 +494,21 @@ class FunctionCalls:
             return self.call_function(inner, arguments, node)
         kinds = [t.kind for t in chain]
         if kinds[0] == "vmap":
-            return self.vmapped(chain[1:], inner, arguments, node)
+            return self.vmapped(chain[1:], inner, arguments, node, chain[0].axes)
         if any(kind not in _QUANTITY for kind in kinds):
             return self.unknown(node, f"{'/'.join(kinds)} (vmap, vjp and jvp transforms) at this point")
+        if len({repr(t.argnums) for t in chain}) > 1:  # NOTE: grad(grad(f, argnums=1))'s outer grad is with respect to x, not y
+            return self.unknown(node, f"a mixed derivative ({' of '.join(kinds)} with respect to different arguments)")
+        order = sum(2 if _QUANTITY[k] == "hessian" else 1 for k in kinds)
+        nested = all(_QUANTITY[k] in ("grad", "jacobian", "hessian") for k in kinds) and "elementwise_grad" not in kinds
         if len(chain) == 1:
             quantity = _QUANTITY[kinds[0]]
-        elif len(chain) == 2 and all(_QUANTITY[k] in ("grad", "jacobian") for k in kinds) and kinds[-1] != "elementwise_grad":
+        elif order == 2 and nested:
             quantity = "hessian"  # grad(grad(f)), jacfwd(jacrev(f)): second derivatives
+        elif 3 <= order <= MAX_ORDER and nested and all(k in ("grad", "jacobian", "hessian") for k in kinds[1:]):
+            quantity = "order"  # grad(grad(grad(f))): the derivative of that order, of one number of one number
         else:
-            what = f"a derivative of third order or more ({' of '.join(kinds)}): not a quantity verifygrad checks"
+            what = f"a derivative of order {order} ({' of '.join(kinds)}): beyond order {MAX_ORDER} or not nested gradients"
             self.not_read(getattr(node, "lineno", 1), what)
             return Unknown(what, tensor=True)  # NOTE: one value all the same: printed beside others, it keeps them paired
         innermost = chain[-1]
@@ -521,7 +537,8 @@ class FunctionCalls:
             self.rule_claims(function, output, operands, node)
         grad_output = "1" if kinds[-1] == "elementwise_grad" else None
         derivation = Derivation(output, f"{kinds[0]}({_name_of(function)})", grad_output, self.file_line(node.lineno), self.where(node.lineno),
-                                leaves=leaves_of(output), quantity=quantity, custom=function.rule is not None)  # fmt: skip
+                                leaves=leaves_of(output), quantity=quantity, custom=function.rule is not None,
+                                order=order if quantity == "order" else 0)  # fmt: skip
         self.reading.derivations.append(derivation)
         grads = [GradOf(leaf, (derivation,), quantity) for leaf in leaves]
         result: Any = Sequence(tuple(grads)) if isinstance(innermost.argnums, tuple) else grads[0]
@@ -537,24 +554,43 @@ class FunctionCalls:
             return Sequence((result, value))
         return result
 
-    def vmapped(self, rest: list[Transform], function: Function, arguments: list, node: ast.AST) -> Any:
-        """``vmap(f)(xs)`` and ``vmap(grad(f))(xs)``: f (or its gradient) of each row of one constant batch, stacked.
+    def vmapped(self, rest: list[Transform], function: Function, arguments: list, node: ast.AST, axes: tuple | None = None) -> Any:
+        """``vmap(f)(xs)``, ``vmap(grad(f))(xs)``, ``vmap(grad(f), in_axes=(None, 0))(w, xs)``: f (or its gradient) at each row
+        of the batched arguments (the others the same at every row), stacked.
 
-        The rows are independent, so the per-row gradients are the gradient of the sum of the stacked values."""
-        if [t.kind for t in rest] not in ([], ["grad"]) or any(t.argnums != 0 or t.has_aux for t in rest) or len(arguments) != 1:
-            return self.unknown(node, "vmap of other than f or grad(f) of one batched argument")
-        (batch,) = arguments
-        if isinstance(batch, Unknown):
-            return batch
-        rows = constant_array(batch.value) if isinstance(batch, Tensor) and batch.kind in (LEAF, CONST) else None
-        if rows is None or rows.ndim == 0 or not 0 < rows.shape[0] <= MAX_VMAP_ROWS:
-            return self.unknown(node, f"vmap over a batch that is not a constant of 1 to {MAX_VMAP_ROWS} rows")
+        The rows are independent: the per-row gradients with respect to a batched argument are the gradient of the sum
+        of the stacked values; with respect to an argument every row shares (per-example gradients), they are the rows
+        of the Jacobian of the stacked values."""
+        kinds = [t.kind for t in rest]
+        argnums = rest[0].argnums if rest else 0
+        if kinds not in ([], ["grad"]) or any(t.has_aux for t in rest) or type(argnums) is not int:
+            return self.unknown(node, "vmap of other than f or grad(f) with respect to one argument")
+        axes = tuple(axes) if axes is not None else (0,) * len(arguments)
+        parameters = [a.arg for a in function.definition.args.args]
+        if len(axes) != len(arguments) or len(parameters) != len(arguments) or not -len(arguments) <= argnums < len(arguments) or 0 not in axes:
+            return self.unknown(node, "vmap with in_axes that do not match the arguments")
+        argnums %= len(arguments)
+        sizes = set()
+        for argument, axis in zip(arguments, axes):
+            if isinstance(argument, Unknown):
+                return argument
+            rows = constant_array(argument.value) if isinstance(argument, Tensor) and argument.kind in (LEAF, CONST) else None
+            if axis == 0 and (rows is None or rows.ndim == 0 or not 0 < rows.shape[0] <= MAX_VMAP_ROWS):
+                return self.unknown(node, f"vmap over a batch that is not a constant of 1 to {MAX_VMAP_ROWS} rows")
+            if axis == 0:
+                sizes.add(rows.shape[0])
+        if len(sizes) != 1:
+            return self.unknown(node, "vmap over batches of different sizes")
         name = _name_of(function)
-        x = ast.Name("x", ast.Load())
-        row_calls = [ast.Call(ast.Name(name, ast.Load()), [ast.Subscript(x, ast.Constant(i), ast.Load())], []) for i in range(rows.shape[0])]
-        stacked = ast.Call(dotted_node("numpy.stack"), [ast.List(row_calls, ast.Load())], [])
-        definition = ast.FunctionDef(f"{name}_rows", ast.arguments([], [ast.arg("x")], None, [], [], None, []), [ast.Return(stacked)], [], None,
-                                     lineno=getattr(node, "lineno", 1), col_offset=0)  # fmt: skip
+        names = [f"_arg{index}" for index in range(len(arguments))]  # NOTE: never the tutorial's names: one may be the function's own
+
+        def row(i: int) -> ast.Call:
+            return ast.Call(ast.Name(name, ast.Load()), [ast.Subscript(ast.Name(n, ast.Load()), ast.Constant(i), ast.Load()) if axis == 0
+                                                         else ast.Name(n, ast.Load()) for n, axis in zip(names, axes)], [])  # fmt: skip
+
+        stacked = ast.Call(dotted_node("numpy.stack"), [ast.List([row(i) for i in range(sizes.pop())], ast.Load())], [])
+        definition = ast.FunctionDef(f"{name}_rows", ast.arguments([], [ast.arg(n) for n in names], None, [], [], None, []), [ast.Return(stacked)],
+                                     [], None, lineno=getattr(node, "lineno", 1), col_offset=0)  # fmt: skip
         definition.type_params = []
         batched = Function(ast.fix_missing_locations(definition), function.line, f"{name}_rows")
         hidden = self.names.get(name)
@@ -562,8 +598,9 @@ class FunctionCalls:
         try:
             if not rest:
                 return self.call_function(batched, arguments, node)
-            leaf = self.stand_in(batch, function.definition.args.args[0].arg if function.definition.args.args else "x", node)
-            output = self.call_function(batched, [leaf], node, stand_ins=False)
+            leaf = self.stand_in(arguments[argnums], parameters[argnums], node)
+            operands = [leaf if index == argnums else argument for index, argument in enumerate(arguments)]
+            output = self.call_function(batched, operands, node, stand_ins=False)
         finally:
             if hidden is None:
                 self.names.pop(name, None)
@@ -571,17 +608,86 @@ class FunctionCalls:
                 self.names[name] = hidden
         if not isinstance(output, Tensor) or not output.requires_grad:
             return output if isinstance(output, Unknown) else self.unknown(node, f"{name}() does not give one tensor")
-        derivation = Derivation(output, f"vmap(grad({name}))", "1", self.file_line(node.lineno), self.where(node.lineno), leaves=leaves_of(output))
+        shared = axes[argnums] is None
+        derivation = Derivation(output, f"vmap(grad({name}))", None if shared else "1", self.file_line(node.lineno), self.where(node.lineno),
+                                leaves=leaves_of(output), quantity="jacobian" if shared else "grad")  # fmt: skip
         self.reading.derivations.append(derivation)
-        return GradOf(leaf, (derivation,))
+        return GradOf(leaf, (derivation,), derivation.quantity)
+
+    def directional(self, arguments: list, node: ast.AST) -> Any:
+        """``jnp.vdot(grad(f)(x), u)`` (or ``dot``, either order): a gradient used in arithmetic, read as what it computes, the
+        derivative of f along the constant u: the case's ``jvp:`` row along u (zero along f's other inputs)."""
+        grad, vector = arguments if isinstance(arguments[0], GradOf) else arguments[::-1]
+        (derivation,) = grad.contributions if len(grad.contributions) == 1 else (None,)
+        if derivation is None or grad.quantity != "grad" or derivation.grad_output is not None or derivation.jvp:
+            return self.unknown(node, "the product of a gradient that is not of one number's derivation")
+        if not (isinstance(vector, Tensor) and vector.kind == CONST) or isinstance(vector, GradOf):
+            return self.unknown(node, "the product of a gradient with something that is not a constant")
+        values, point = constant_array(vector.value), constant_array(grad.leaf.value)
+        if values is None or point is None or values.shape != point.shape:
+            return self.unknown(node, "the product of a gradient with a constant of another shape")
+        along = Derivation(derivation.output, f"{derivation.output_name} along a direction", None, self.file_line(node.lineno), self.where(node.lineno),
+                           leaves=derivation.leaves, quantity="jvp", jvp={id(grad.leaf): vector.value})  # fmt: skip
+        self.reading.derivations.append(along)
+        return GradOf(grad.leaf, (along,), "jvp")
+
+    # -- a Jacobian put together from JVPs or VJPs ------------------------------------------------
+
+    def assemble(self, target: ast.Subscript, piece: GradOf, node: ast.stmt) -> bool:
+        """``J[:, j] = jvp(f, (x,), (e_j,))[1]`` or ``J[i] = vjp(f, x)[1](e_i)[0]`` into an array of zeros: a Jacobian put
+        together column by column (JVPs along unit tangents) or row by row (VJPs along unit cotangents). Until every column
+        or row is in, the array is unknown (never compared as the zeros it began as); then it is the Jacobian of f at x.
+        False where it is not that (the statement is then listed as not read)."""
+        name = target.value.id if isinstance(target.value, ast.Name) else None
+        (derivation,) = piece.contributions if len(piece.contributions) == 1 else (None,)
+        point = constant_array(piece.leaf.value) if piece.leaf.kind == LEAF else None
+        output = handwritten.known_value(derivation.output) if derivation is not None else None
+        if name is None or point is None or output is None or point.ndim != 1 or output.ndim != 1:
+            return False
+        if piece.quantity == "jvp":
+            direction, along = constant_array(derivation.jvp.get(id(piece.leaf), "")), "column"
+        elif piece.quantity == "grad" and derivation.grad_output is not None:
+            direction, along = constant_array(derivation.grad_output), "row"
+        else:
+            return False
+        if direction is None or direction.ndim != 1 or np.count_nonzero(direction) != 1 or float(direction.max(initial=0)) != 1.0:
+            return False
+        k, (m, n) = int(np.argmax(direction)), (output.size, point.size)
+        index = constant_index(target.slice)
+        if index not in (((slice(None), k),) if along == "column" else (k, (k, slice(None)))):
+            return False
+        states = self.__dict__.setdefault("_assembling", {})
+        state = states.get(name)
+        current = self.names.get(name)
+        if state is None or current is not state["unknown"]:
+            zeros = constant_array(current.value) if isinstance(current, Tensor) and current.kind == CONST else None
+            if zeros is None or zeros.shape != (m, n) or np.any(zeros):
+                return False
+            state = states[name] = {"along": along, "pieces": {}, "unknown": Unknown(f"{name} is being put together from derivatives", tensor=True)}
+        first = next(iter(state["pieces"].values()), None)
+        if state["along"] != along or first is not None and not (first[0].output_name == derivation.output_name and
+                                                                 np.array_equal(constant_array(first[1].value), point)):  # fmt: skip
+            return False
+        state["pieces"][k] = (derivation, piece.leaf)
+        if len(state["pieces"]) < (n if along == "column" else m):
+            self.names[name] = state["unknown"]
+            return True
+        del states[name]
+        derivation, leaf = state["pieces"][0]
+        jacobian = Derivation(derivation.output, derivation.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
+                              leaves=leaves_of(derivation.output), quantity="jacobian")  # fmt: skip
+        self.reading.derivations.append(jacobian)
+        self.names[name] = GradOf(leaf, (jacobian,), "jacobian")
+        return True
 
     # -- gradients of outputs with respect to inputs ----------------------------------------------
 
     def gradient_of(self, target: Any, sources: Any, grad_output: ast.expr | None, node: ast.AST, label: str, quantity: str = "grad",
-                    tape: bool = False) -> Any:  # fmt: skip
+                    tape: Tape | None = None) -> Any:  # fmt: skip
         """tape.gradient(y, x), torch.autograd.grad(y, [x, w]), paddle.grad: gradients returned, not accumulated into .grad.
 
-        ``tape``: a constant the tape did not watch has no gradient (None), as TensorFlow gives."""
+        ``tape``: a constant the tape did not watch has no gradient (None), as TensorFlow gives; nor, on a tape opened with
+        ``watch_accessed_variables=False``, anything it did not watch (a variable too)."""
         items = list(sources.items) if isinstance(sources, Sequence) else [sources]
         if isinstance(target, Sequence) and len(target.items) == 1:
             target = target.items[0]
@@ -589,7 +695,9 @@ class FunctionCalls:
             if isinstance(value, Unknown):
                 return value
         if isinstance(target, GradOf):
-            return self.second_order(target, items, node)
+            if tape is not None and not any(tape is recording for recording in target.recorded_by):
+                return Sequence((Other("None"),) * len(items)) if isinstance(sources, Sequence) else Other("None")  # taken outside its block
+            return self.second_order(target, items, node, tape)
         if not isinstance(target, Tensor) or not target.requires_grad:
             return self.unknown(node, f"the gradient of {label}, which does not require grad")
         handed = None
@@ -601,32 +709,85 @@ class FunctionCalls:
                 handed = given.value
             else:
                 return self.unknown(node, f"the gradient of {label}: the output gradient handed to it is not a constant")
+        cut = self.intermediates(target, items, node, label)
+        if isinstance(cut, Unknown):
+            return cut
+        target, items, inner = cut
         reached = leaves_of(target)
-        if not all(isinstance(item, Tensor) and (item.kind == LEAF or tape and item.kind == CONST) for item in items):
+        if not all(isinstance(item, Tensor) and (item.kind == LEAF or tape is not None and item.kind == CONST) for item in items):
             return self.unknown(node, f"the gradient of {label} with respect to something that is not an input (an intermediate)")
         derivation = Derivation(target, label, handed, self.file_line(node.lineno), self.where(node.lineno), leaves=reached, quantity=quantity)
         self.reading.derivations.append(derivation)
-        grads = tuple(GradOf(item, (derivation,), quantity) if any(item is leaf for leaf in reached) else Other("None") for item in items)
+        sourced = [item for item in items if any(item is leaf for leaf in reached)]
+        if tape is not None and tape.explicit:
+            sourced = [item for item in sourced if any(item is watched for watched in [*tape.watched, *inner])]
+        on = tuple(self.recording)
+        grads = tuple(GradOf(item, (derivation,), quantity, on) if any(item is s for s in sourced) else Other("None") for item in items)
         return grads[0] if not isinstance(sources, Sequence) else Sequence(grads, keys=sources.keys)  # a dict of sources: a dict of gradients
 
-    def second_order(self, first: GradOf, items: list, node: ast.AST) -> Any:
-        """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one element)."""
+    def intermediates(self, target: Tensor, items: list, node: ast.AST, label: str) -> tuple[Tensor, list, list[Tensor]] | Unknown:
+        """``tape.gradient(z, y)``, ``torch.autograd.grad(z, y)`` where y = f(x) was computed: z as a function of an input put in
+        for y, at y's value (what flows into z through y: the gradient the framework gives). Returns the target rebuilt, the
+        sources with each intermediate replaced by its input, and those inputs; Unknown where y's value is not known."""
+        inner = [item for item in items if isinstance(item, Tensor) and item.kind == COMPUTED and item.requires_grad]
+        if not inner:
+            return target, items, []
+        if any(other is not item and any(step is other for step in handwritten.graph(item)) for item in inner for other in inner):
+            return self.unknown(node, f"the gradient of {label} with respect to intermediates computed from one another")
+        replaced: dict[int, Tensor] = {}
+        for item in inner:
+            value = handwritten.known_value(item)  # NOTE: of unseeded draws, at their stand-ins: marked so, as they are
+            if value is None or not np.all(np.isfinite(value)):
+                return self.unknown(node, f"the gradient of {label} with respect to an intermediate whose value is not known")
+            written = f"tensor({value.tolist()!r})" if np.ndim(value) else f"tensor({float(value)!r})"
+            leaf = Tensor(LEAF, self.file_line(node.lineno), self.where(node.lineno), name=item.bound or "intermediate", value=written,
+                          dtype=item.dtype, device=item.device, random="unseeded" if item.unseeded else "")  # fmt: skip
+            rebuilt, _ = handwritten.as_function_of(target, item, leaf)
+            if rebuilt is target:
+                replaced[id(item)] = leaf  # z does not depend on it: no gradient (None), as the frameworks give
+                continue
+            target, replaced[id(item)] = rebuilt, leaf
+        return target, [replaced.get(id(item), item) for item in items], list(replaced.values())
+
+    def second_order(self, first: GradOf, items: list, node: ast.AST, tape: Tape | None = None) -> Any:
+        """The gradient of a gradient with respect to the same one-element input: the second derivative (a Hessian of one
+        element); of that, the third, and so on (nested tapes, ``torch.autograd.grad`` with ``create_graph`` again and again)."""
         (derivation,) = first.contributions if len(first.contributions) == 1 else (None,)
         leaf = first.leaf
         value = constant_array(leaf.value)
-        if derivation is None or first.quantity != "grad" or items != [leaf] or value is None or np.size(value) != 1:
+        known = derivation is not None and first.quantity in ("grad", "hessian", "order")
+        if not known or len(items) != 1 or items[0] is not leaf or value is None or np.size(value) != 1:
             return self.unknown(node, "a second derivative with respect to several inputs or an input of several elements")
-        second = Derivation(derivation.output, derivation.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
-                            leaves=derivation.leaves, quantity="hessian")  # fmt: skip
-        self.reading.derivations.append(second)
-        return GradOf(leaf, (second,), "hessian")
+        order = {"grad": 1, "hessian": 2}.get(first.quantity, derivation.order) + 1
+        if order > MAX_ORDER:
+            return self.unknown(node, f"a derivative of order {order} (at most {MAX_ORDER} are checked)")
+        quantity = "hessian" if order == 2 else "order"
+        output = derivation.output
+        known = handwritten.known_value(output)
+        if known is not None and known.size == 1 and known.ndim:  # NOTE: `tensor([5.])`: one number in an array of one element
+            summed = self.combine(ast.Call(ast.Attribute(_ref0(), "sum", ast.Load()), [], []), [output], node)
+            output = summed if isinstance(summed, Tensor) else output
+        higher = Derivation(output, derivation.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
+                            leaves=derivation.leaves, quantity=quantity, order=order if order > 2 else 0)  # fmt: skip
+        self.reading.derivations.append(higher)
+        return GradOf(leaf, (higher,), quantity, tuple(self.recording))
 
-    def tape_request(self, method: str, node: ast.Call) -> Any:
+    def tape_request(self, tape: Tape, method: str, node: ast.Call) -> Any:
+        return self.requested(self.tape_gradient(tape, method, node), node)
+
+    def requested(self, result: Any, node: ast.AST) -> Any:
+        """A derivative request's result; where it is unknown, its line is kept: what a comment above it says is about it alone."""
+        if isinstance(result, Unknown):
+            self.reading.unread_requests.append(self.file_line(getattr(node, "lineno", 1)))
+        return result
+
+    def tape_gradient(self, tape: Tape, method: str, node: ast.Call) -> Any:
         if method in ("gradient", "jacobian") and len(node.args) >= 2:
             output_gradients = next((k.value for k in node.keywords if k.arg == "output_gradients"), node.args[2] if len(node.args) > 2 else None)
             target, sources = self.expression(node.args[0]), self.expression(node.args[1])
             label = f"tape.{method}({ast.unparse(node.args[0])})"
-            return self.gradient_of(target, sources, output_gradients, node, label, "grad" if method == "gradient" else "jacobian", tape=True)
+            return self.gradient_of(target, sources, output_gradients, node, label, "grad" if method == "gradient" else "jacobian",
+                                    tape=tape)  # fmt: skip
         return self.unknown(node, f"tape.{method}()")
 
     def like(self, node: ast.expr, output: Any) -> Any:
@@ -667,7 +828,7 @@ class FunctionCalls:
             if isinstance(handed, (ast.List, ast.Tuple)) and len(handed.elts) == 1:
                 handed = handed.elts[0]
             result = self.gradient_of(outputs, inputs, handed, node, f"{path.rpartition('.')[2]}({ast.unparse(arguments['outputs'])})")
-            return result if isinstance(result, (Sequence, Unknown)) else Sequence((result,))  # torch returns a tuple
+            return self.requested(result, node) if isinstance(result, (Sequence, Unknown)) else Sequence((result,))  # torch returns a tuple
         if path in autodiff.STOP_GRADIENT and len(node.args) == 1:
             value = self.expression(node.args[0])
             return self.detached(value, node) if isinstance(value, Tensor) else value
@@ -803,6 +964,27 @@ def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Fun
             return of, parameters.index(wrt)
         return of, tuple(range(count)) if count > 1 else 0
     return None
+
+
+def _ref0() -> ast.Name:
+    return ast.Name("_ref0", ast.Load())
+
+
+def _mapped_axes(node: ast.Call) -> tuple[int | None, ...] | None | str:
+    """A vmap's ``in_axes``/``in_dims`` as a tuple of 0 and None (None: every argument's first axis); a text saying why not."""
+    keywords = {k.arg: k.value for k in node.keywords if k.arg}
+    if len(node.args) > 1 or any(ast.unparse(keywords[k]) != "0" for k in ("out_axes", "out_dims") if k in keywords):
+        return "with axes given by position, or outputs stacked along another axis than the first"
+    written = keywords.get("in_axes", keywords.get("in_dims"))
+    if written is None or ast.unparse(written) == "0":
+        return None
+    try:
+        axes = ast.literal_eval(written)
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+        return "with in_axes that are not written out"
+    if not (isinstance(axes, (tuple, list)) and all(axis is None or type(axis) is int and axis == 0 for axis in axes)):
+        return "over other axes than the first"
+    return tuple(axes)
 
 
 def _literal(node: ast.expr) -> str | None:

@@ -7,6 +7,7 @@ recorded as "not read: LINE: what", never guessed; the values it makes unknown s
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import operator
 import re
@@ -22,7 +23,7 @@ from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
 from verifygrad.tutorials import autodiff, handwritten
 from verifygrad.tutorials.blocks import Block
-from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.constant import constant_array, constant_index
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
 from verifygrad.tutorials.functions import FunctionCalls
 from verifygrad.tutorials.jaxrandom import JaxRandom
@@ -107,6 +108,7 @@ class Reading:
     gradients: dict[int, tuple[str, GradOf]] = field(default_factory=dict)  # file line -> (name, gradient) it assigns: `dy_dx = g.gradient(y, x)`
     steps: list[handwritten.Step] = field(default_factory=list)  # parameter updates with a hand-written gradient
     hand_functions: list[tuple[Tensor, GradOf, str]] = field(default_factory=list)  # what `df(3.0)` returned, f's gradient there, what
+    unread_requests: list[int] = field(default_factory=list)  # file lines of derivative requests whose result the reader lost
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         self.in_method = 0  # layer methods being read inline: their derivative-named locals are not claims
         self.statements_run = 0  # expression statements run so far (each pass of a loop anew): Shown.statement
         self.scalar_init()
+        self.recording: list[Tape] = []  # the tapes whose `with` blocks the statement being read is inside
 
     # -- blocks and statements ---------------------------------------------------------------
 
@@ -497,6 +500,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         """``dx[x < 0] = 0``, ``y[0] = 5.0``: a number put where a mask the reader decides at the values (or a constant index)
         says, as a functional update (``y * keep + 5.0 * (1 - keep)``, ``keep`` a constant), the name rebound and what shares its
         memory made unknown; False where the key, the value or the tensor is not known (the statement is then listed)."""
+        target = ast.Subscript(target.value, _BoundInts(self.names).visit(copy.deepcopy(target.slice)), target.ctx)  # J[:, j] in a loop over j
+        if isinstance(value, GradOf):
+            return self.assemble(target, value, node)
         owner = self.names.get(target.value.id) if isinstance(target.value, ast.Name) else None
         if not isinstance(owner, Tensor) or owner.kind != CONST or not isinstance(value, Number):
             return False  # NOTE: a tensor with a gradient keeps it listed: the mask, decided here, must not reach a formula claim
@@ -537,7 +543,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 return np.broadcast_to(chosen, value.shape) if chosen.shape != value.shape else chosen
             except ValueError:
                 return None
-        index = _constant_index(key)
+        index = constant_index(key)
         if index is None:
             return None
         chosen = np.zeros(value.shape, dtype=bool)
@@ -634,14 +640,16 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 return
 
     def with_(self, node: ast.With, last: bool) -> None:
-        stops = 0
+        stops, opened = 0, []
         for item in node.items:
             manager = item.context_expr
             path = self.path(manager.func) if isinstance(manager, ast.Call) else None
             method = manager.func.attr if isinstance(manager, ast.Call) and isinstance(manager.func, ast.Attribute) else None
             if path in autodiff.TAPES:
                 if isinstance(item.optional_vars, ast.Name):
-                    self.names[item.optional_vars.id] = Tape("tape")
+                    explicit = any(k.arg == "watch_accessed_variables" and ast.unparse(k.value) == "False" for k in manager.keywords)
+                    self.names[item.optional_vars.id] = Tape("tape", explicit)
+                    opened.append(self.names[item.optional_vars.id])
             elif path in autodiff.NOT_RECORDING or (method == "stop_recording" and isinstance(self.expression(manager.func.value), Tape)):
                 stops += 1
             elif path not in autodiff.RECORDING and not ast.unparse(manager).endswith("no_grad()"):
@@ -650,11 +658,13 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             elif ast.unparse(manager).endswith("no_grad()"):
                 stops += 1
         self.no_grad += stops
+        self.recording += opened  # NOTE: a tape records only inside its block: a gradient taken after it is not on it
         try:
             for index, statement in enumerate(node.body):
                 self.statement(statement, last and index == len(node.body) - 1)
         finally:
             self.no_grad -= stops
+            del self.recording[len(self.recording) - len(opened) :]
 
     def requires_grad(self, node: ast.expr, statement: ast.stmt) -> Value:
         value = self.expression(node)
@@ -705,10 +715,11 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 if method == "attach_grad" and isinstance(value, Tensor):  # NOTE: MXNet's grad_req='write': each backward() replaces .grad
                     value.grad_written = not any(k.arg == "grad_req" and ast.unparse(k.value) == "'add'" for k in call.keywords)
                 return
-            if method == "watch" and isinstance(self.expression(owner), Tape):
+            tape = self.expression(owner)
+            if method == "watch" and isinstance(tape, Tape):
                 for argument in call.args:  # tape.watch(x) or tape.watch([a, b])
                     for watched in argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else [argument]:
-                        self.requires_grad(watched, node)
+                        tape.watched.append(self.requires_grad(watched, node))
                 return
             if method == "reset" and isinstance(self.expression(owner), Tape):
                 # NOTE: the tape forgets what it recorded; the reader's record is the whole program: the tape is unknown from here
@@ -725,6 +736,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         if isinstance(call, ast.Call) and compared(call) is not None and (dotted_name(call.func) or "").split(".")[-1].startswith("assert"):
             self.agreement(node, *compared(call))
             return
+        if isinstance(call, ast.Call) and self.path(call.func) in autodiff.CHECKS:
+            return  # gradcheck(F.apply, (x,)) only compares and changes nothing: F's rule is checked on its own, exactly
         value = self.expression(call)
         own = isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and isinstance(self.names.get(call.func.id), Function)
         immutable = isinstance(call, ast.Call) and (self.path(call.func) or "").startswith("jax.")  # NOTE: no jax function changes its arguments
@@ -1180,7 +1193,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             self.changed_unread(node, f"a call of {ast.unparse(node.func)[:40]}")
             return owner
         if isinstance(owner, Tape):
-            return self.tape_request(name, node)
+            return self.tape_request(owner, name, node)
         if isinstance(owner, Function):
             return self.function_method(owner, name, node)
         if isinstance(owner, Instance):
@@ -1237,6 +1250,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             if isinstance(value, Tensor) and dtype.rsplit(".", 1)[-1] in ("float32", "float64", "double"):
                 return value  # NOTE: as x.to(torch.float32) is read: the same values, differentiable
         arguments = [self.expression(arg) for arg in node.args]
+        if dotted.rpartition(".")[2] in ("stack", "concatenate", "hstack", "vstack") and len(node.args) == 1 and isinstance(node.args[0], ast.List):
+            return self.stacked(node, dotted, arguments[0])  # jnp.stack([theta, theta]): the tensors listed, stacked
+        if dotted.rpartition(".")[2] in ("vdot", "dot", "inner") and len(arguments) == 2 and any(isinstance(a, GradOf) for a in arguments):
+            return self.directional(arguments, node)  # jnp.vdot(grad(loss)(W, b), u): the derivative along u
         for argument in arguments:
             if isinstance(argument, Unknown):
                 return argument
@@ -1266,6 +1283,15 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         written = [ast.keyword(k.arg, by_name[k.arg]) if k.arg in by_name else k for k in keywords]
         call = ast.Call(dotted_node(dotted), parts[: len(arguments)], written)
         return self.combine(call, operands, node)
+
+    def stacked(self, node: ast.Call, dotted: str, listed: Value) -> Value:
+        items = list(listed.items) if isinstance(listed, Sequence) and not listed.shape else []
+        if not items or not all(isinstance(item, (Tensor, Number)) for item in items) or node.keywords:
+            return next((item for item in items if isinstance(item, Unknown)), None) or self.unknown(node, f"{dotted}() of a list the reader cannot follow")
+        if not any(isinstance(item, Tensor) for item in items):
+            items[0] = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=repr(float(items[0].value)), dtype="float64")
+        operands, parts = _placeholders(items)
+        return self.combine(ast.Call(dotted_node(dotted), [ast.List(parts, ast.Load())], []), operands, node)
 
     def traced(self, value: float, template: ast.expr, operands: list[Tensor | Number], node: ast.AST) -> Number:
         """A number computed from numbers, with how it was computed where one of them was bound to a name (hand-written
@@ -1352,18 +1378,17 @@ def _folded(text: str) -> str:
     return literal if len(literal) < len(text) else text
 
 
-def _constant_index(key: ast.expr) -> object:
-    """An index written with whole numbers and slices of them (`0`, `1:3`, `0, ::2`), as Python's index; None otherwise."""
-    if isinstance(key, ast.Tuple):
-        parts = [_constant_index(part) for part in key.elts]
-        return None if any(part is None for part in parts) else tuple(parts)
-    if isinstance(key, ast.Slice):
-        bounds = [None if part is None else _constant_index(part) for part in (key.lower, key.upper, key.step)]
-        written = [part for part in (key.lower, key.upper, key.step) if part is not None]
-        return None if any(isinstance(b, (tuple, slice)) for b in bounds) or len(written) != sum(b is not None for b in bounds) else slice(*bounds)
-    if isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.USub) and isinstance(key.operand, ast.Constant) and type(key.operand.value) is int:
-        return -key.operand.value
-    return key.value if isinstance(key, ast.Constant) and type(key.value) is int else None
+class _BoundInts(ast.NodeTransformer):
+    """Names bound to whole numbers (a loop's index) written as those numbers: the index they make is a constant one."""
+
+    def __init__(self, names: dict):
+        self.names = names
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        value = self.names.get(node.id)
+        if isinstance(value, Number) and float(value.value).is_integer():
+            return ast.Constant(int(value.value))
+        return node
 
 
 def _matrices(operands: list) -> bool:

@@ -130,7 +130,7 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
         for derivation, draft, extras in built:
             if item.kind == "value" and item.tensor is derivation.output:
                 _add(draft, extras, "value", "value", item)
-            elif item.kind in ("grad", "formula", "jacobian", "hessian", "jvp", "hessian_formula") and item.derivations == (derivation,):
+            elif item.kind in ("grad", "formula", "jacobian", "hessian", "jvp", "hessian_formula", "order") and item.derivations == (derivation,):
                 quantity = draft.names[id(item.leaf)]
                 if item.kind == "hessian_formula" and item.second is not item.leaf:
                     quantity = f"{quantity},{draft.names[id(item.second)]}"  # a mixed second derivative: its block of the Hessian
@@ -238,7 +238,7 @@ def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
     retained = [names[id(t)] for t in computed_of([derivation.output]) if t.retained]
     name = f"{label}:{derivation.line}:{re.sub(r'[^A-Za-z0-9_.]+', '_', derivation.output_name).strip('_')}"
     if derivation.quantity != "grad":  # NOTE: grad(f)(x) and grad(grad(f))(x) on one line are two cases, named apart
-        name += f"-{derivation.quantity}"
+        name += f"-{derivation.quantity}{derivation.order or ''}"
     # NOTE: backward() with no argument also works on a one-element tensor (old tutorials' "scalars" have shape 1)
     text = _program_text(lines, output) if not retained else "\n".join(lines) + "\n"  # NOTE: a retained output is named by its statement
     mapping = _base(text, leaves, names, name, derivation.line, path, derivation.grad_output or 1)
@@ -246,11 +246,15 @@ def _derivation_draft(derivation: Derivation, path: str, label: str) -> Draft:
         mapping["wrt"] = [*mapping["inputs"], *retained]
     if derivation.quantity in ("jacobian", "hessian"):
         mapping[derivation.quantity] = True
+    if derivation.quantity == "order":
+        mapping["order"] = derivation.order
     if derivation.quantity == "jvp":  # forward mode: the tangent of each input it was pushed along
         mapping["jvp"] = {names[id(leaf)]: derivation.jvp[id(leaf)] for leaf in leaves if id(leaf) in derivation.jvp}
     asked = f"{derivation.output_name}.backward()" if derivation.quantity == "grad" and "(" not in derivation.output_name else derivation.output_name
     if derivation.quantity != "grad":
         asked = f"the {derivation.quantity} of {derivation.output_name}"
+    if derivation.quantity == "order":
+        asked = f"the derivative of order {derivation.order} of {derivation.output_name}"
     mapping["description"] = f"{asked} at {derivation.where}"
     return Draft(mapping, derivation.line, "derivation", names, about=asked)
 
@@ -323,9 +327,11 @@ def _invalid(draft: Draft, not_read: list[tuple[int, str]], line: int, label: st
 
 def _beyond_second_order(mapping: dict[str, Any], program: Any, values: dict[str, np.ndarray]) -> str | None:
     """Why a Hessian or Jacobian the tutorial asks for is not a quantity a case checks, or None."""
-    if not (mapping.get("hessian") or mapping.get("jacobian")):
+    if not (mapping.get("hessian") or mapping.get("jacobian") or mapping.get("order")):
         return None
     output = program.shapes({name: value.shape for name, value in values.items()})[-1]
+    if mapping.get("order") and (output != () or any(value.size != 1 for value in values.values())):
+        return f"a derivative of order {mapping['order']} of a function of several elements (only one number of one number is checked)"
     if mapping.get("hessian") and output != ():
         return f"the function's value has shape {tuple(output)}, not one number (its Hessian is a tensor of third order)"
     size = int(np.prod(output)) * sum(value.size for value in values.values())
@@ -371,6 +377,11 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
         claimed = item.formula if kind in ("formula", "hessian_formula") else _claimed(item)
         if kind == "grad" and item.leaf is not None and np.ndim(constant_array(item.leaf.value)) == 0:
             claimed = _one_element(claimed)  # old Paddle prints a scalar's gradient as `[5.]`
+        point = constant_array(item.leaf.value) if kind == "hessian" and item.leaf is not None else None
+        if point is not None and point.size == 1 and point.ndim:  # NOTE: the gradient of `x.grad` for x = tensor([5.]): H[x,x] is 1 x 1
+            claimed = _one_element(claimed)
+            for _ in range(2 * point.ndim):
+                claimed = [claimed]
         expect.setdefault(kind, {})[quantity] = claimed
     if kind in ("formula", "hessian_formula"):
         expect[kind][quantity] = _renamed(item.formula or "", draft.names, item)

@@ -75,12 +75,14 @@ class Unknown:
 class GradOf:
     """`x.grad` at one point of the code: the derivations accumulated into it then.
 
-    ``quantity`` is what a framework's request gave: "grad", or "jacobian"/"hessian" (`jax.hessian(f)(x)`).
+    ``quantity`` is what a framework's request gave: "grad", or "jacobian"/"hessian" (`jax.hessian(f)(x)`), or "order" (a
+    derivative of third order or beyond, by nesting: `grad(grad(grad(f)))(x)`, three tapes, create_graph thrice).
     """
 
     leaf: Tensor
     contributions: tuple
     quantity: str = "grad"
+    recorded_by: tuple = field(default=(), compare=False)  # the tapes recording when it was taken (a gradient is on them only)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class Transform:
     argnums: tuple[int, ...] | int = 0
     has_aux: bool = False
     library: str = ""
+    axes: tuple | None = None  # vmap: in_axes, 0 (batched) or None (the same at every row) per argument; None: all batched
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,8 @@ class Tape:
     """A tf.GradientTape (or a vjp function waiting for its cotangent)."""
 
     what: str
+    explicit: bool = False  # `watch_accessed_variables=False`: only what `tape.watch(...)` names is a source
+    watched: list = field(default_factory=list, compare=False)  # an explicit tape's watched tensors
 
 
 def leaves_of(tensor: Tensor) -> list[Tensor]:
@@ -202,6 +207,7 @@ class Derivation:
     line: int
     where: str
     leaves: list[Tensor] = field(default_factory=list)
-    quantity: str = "grad"  # "grad" (backward, grad(f), tape.gradient), "jacobian" or "hessian"
+    quantity: str = "grad"  # "grad" (backward, grad(f), tape.gradient), "jacobian", "hessian" or "order" (third and beyond)
+    order: int = 0  # quantity "order": the derivative's order (3 for grad(grad(grad(f))))
     jvp: dict[int, str] = field(default_factory=dict)  # forward mode: leaf id -> the tangent's constant text
     custom: bool = False  # of a function with a custom derivative rule

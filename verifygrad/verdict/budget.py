@@ -39,7 +39,7 @@ import numpy as np
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, Problem
-from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
+from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key, order_key
 from verifygrad.errors import EngineSkipped
 from verifygrad.language.ops import OPS
 from verifygrad.language.parse import Program
@@ -155,6 +155,12 @@ def second_order_estimates(problem: Problem) -> dict[str, float]:
         moved = _derived(problem, program, {derivatives.tangent(name): directions[name] for name in problem.wrt}, problem.wrt)
         for x, error in error_estimates(moved).items():
             found.update({key: error for key in (hvp_key(x), *(hessian_key(x, y) for y in problem.wrt)) if key in problem.second_quantities})
+    for x in problem.wrt if second.order else ():  # the Hessian of the (n-2)-th derivative's program
+        program = problem.program
+        for _ in range(second.order - 2):
+            program = derivatives.gradient_program(program, shapes, x)
+        moved = _derived(problem, derivatives.hvp_program(program, shapes, (x,)), {derivatives.tangent(x): np.ones(shapes[x])}, (x,))
+        found[order_key(x, second.order)] = error_estimates(moved)[x]
     if second.jacobian:
         ones = replace(problem, grad_output=np.ones(problem.output_shape))
         found.update({jacobian_key(name): error for name, error in error_estimates(ones).items() if name != "value"})

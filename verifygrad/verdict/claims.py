@@ -18,7 +18,7 @@ import numpy as np
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Problem, compile_case_program, expr_error, expr_line_offset, tensor_value
-from verifygrad.cases.second_order import HESSIAN_MAX_ELEMENTS, JVP, hessian_key, jacobian_key
+from verifygrad.cases.second_order import HESSIAN_MAX_ELEMENTS, JVP, hessian_key, jacobian_key, order_key
 from verifygrad.cases.written import NUMBER_TEXT, WrittenFloat
 from verifygrad.language.constants import ConstantError
 from verifygrad.language.evaluate import program_value
@@ -112,6 +112,11 @@ def second_order_claims(case: Case, problem: Problem) -> list[Claim]:
                 claims.append(Claim(kind, quantity, formula=_formula_program(case, raw, asked[quantity], written, problem), written=_written(raw)))
             else:
                 claims.append(_number_claim(case, kind, quantity, raw, asked[quantity], key=str(written)))
+    for name, raw in (expect.get("order") or {}).items():
+        quantity = order_key(str(name), problem.second.order) if problem.second is not None and problem.second.order else ""
+        if quantity not in asked:
+            raise case.error(f"expect.order.{name} needs order: (3 to 6) and '{name}' among the differentiated inputs", "expect", "order", name)
+        claims.append(_number_claim(case, "order", quantity, raw, asked[quantity], key=str(name)))
     if "jvp" in expect:
         if JVP not in asked:
             raise case.error("expect.jvp needs jvp: tangents for the inputs", "expect", "jvp")

@@ -5,7 +5,8 @@
   symbolic second derivative of ``f``, evaluated at every element (the diagonal of an
   elementwise Hessian), so it scales to 10^6 elements; an elementwise output's Jacobian is
   ``diag(f_x)``.
-- Element expansion: every element its own symbol, every entry its own ``sp.diff``.
+- Element expansion: every element its own symbol, every entry its own ``sp.diff`` (and a derivative of higher order,
+  ``order: n``, ``sp.diff`` n times of the one element).
 
 Never one route alone: where both apply, the scalar rule's numbers are checked against the
 expansion's and the route says so; where they differ the expansion's stand.  SymPy's matrix
@@ -23,7 +24,7 @@ import numpy as np
 import sympy as sp
 
 from verifygrad.cases.problem import Problem
-from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key
+from verifygrad.cases.second_order import JVP, hessian_key, hvp_key, jacobian_key, order_key
 from verifygrad.engines import EngineSkipped
 from verifygrad.engines.sympy import expand, scalar, traced
 from verifygrad.engines.sympy.exact import EXACT, GUARD_DIGITS, PRECISION, exact, mpf_exactly, real_float
@@ -65,6 +66,8 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
 def scalar_route(problem: Problem) -> tuple[dict[str, np.ndarray], str]:
     """Hessian blocks (or H·v) of G(c·Σ f), or the diagonal Jacobian of an elementwise f, evaluated per element."""
     second = problem.second
+    if second.order:
+        raise NotApplicable("a derivative of higher order")
     try:
         rule = scalar.scalar_rule(problem)
     except scalar.NotApplicable as err:
@@ -173,6 +176,12 @@ def expanded(problem: Problem) -> dict[str, np.ndarray]:
     if second.jacobian:
         for x in problem.wrt:
             found[jacobian_key(x)] = expand.evaluate(derivatives(outputs, symbols[x]), at)
+    for x in problem.wrt if second.order else ():
+        (symbol,) = symbols[x].flat  # NOTE: an input of one element: the case refuses others
+        entry = derivation.grads[x].flat[0]
+        for _ in range(second.order - 1):
+            entry = away_from_kinks(sp.diff(entry, symbol))
+        found[order_key(x, second.order)] = expand.evaluate(np.array(entry, dtype=object).reshape(problem.inputs[x].shape), at)
     if second.tangents is not None:
         tangent = [(s, exact(float(t))) for x in problem.wrt for s, t in zip(symbols[x].flat, second.tangents[x].flat) if t != 0]
         entries = np.array([away_from_kinks(sp.Add(*(sp.diff(o, s) * t for s, t in tangent))) for o in outputs.flat], dtype=object)
