@@ -45,3 +45,16 @@ def test_values_on_other_lines_than_the_prints_put_them_are_not_paired(tmp_path:
     page.write_text(page.read_text(encoding="utf-8").replace("f(3.0) = 9.0\nf'(3.0) = 6.0", "9.0\n3.0\n6.0\n3.0"), encoding="utf-8")
     code, output = cli("check", "--no-color", str(page))
     assert "FAIL" not in output and "not on the lines the prints would give them" in output, output
+
+
+@pytest.mark.parametrize(("second", "status", "says"), [("4.", 0, "∂/∂y 4: holds"), ("5.", 1, "claimed 5., true 4")])
+def test_one_print_of_gradients_over_two_lines_is_paired(tmp_path: Path, second: str, status: int, says: str) -> None:
+    page = tmp_path / "pair.md"
+    page.write_text(
+        "```python\nimport torch\nx = torch.tensor(2.0, requires_grad=True)\ny = torch.tensor(1.0, requires_grad=True)\n"
+        "z = x ** 3 + 4 * y\nprint(torch.autograd.grad(z, [x, y]))\n```\n"
+        f"```\n(tensor(12.),\n tensor({second}))\n```\n",
+        encoding="utf-8",
+    )
+    code, output = cli("check", "--no-color", str(page))
+    assert code == status and says in output and "not on the lines" not in output, output

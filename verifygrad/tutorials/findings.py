@@ -106,12 +106,16 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
 
 def _lines_agree(pairs: list[tuple[Shown, Printed, int]]) -> bool:
     """Whether values paired in order (each with the number of its output block) sit on the output lines their prints
-    give them: one statement's values on one line (after a value printed over several), the next statement's later."""
+    give them: the next statement's values on a later line; one statement's in order, and an f-string's fields on its
+    one line (after a value printed over several)."""
     for (before, printed_before, block_before), (after, printed_after, block_after) in zip(pairs, pairs[1:]):
         place_before, place_after = (block_before, printed_before.line_offset), (block_after, printed_after.line_offset)
         if after.statement != before.statement and place_after <= place_before:
             return False
-        if after.statement == before.statement and "\n" not in printed_before.text.strip() and place_after != place_before:
+        if after.statement == before.statement and place_after < place_before:
+            return False
+        one_line = before.inline and after.inline and "\n" not in printed_before.text.strip()
+        if after.statement == before.statement and one_line and place_after != place_before:
             return False
     return True
 

@@ -88,6 +88,7 @@ class Shown:
     opaque: bool = False  # code not read that may print: how many values it printed is unknown
     statement: int = 0  # which run of a statement showed it (a loop's passes differ): one print's values share its lines
     rounded: int | None = None  # decimals the code's format rounds it to (`f"{x:.4f}"`): `0.0019` is then not exact
+    inline: bool = False  # formatted into a line of text (an f-string's field): that print's other fields are on its line
 
 
 @dataclass
@@ -779,12 +780,12 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         elif isinstance(value, (Tensor, GradOf)) or isinstance(value, Number) and (isinstance(value.value, float) or value.tensor is not None):
             # NOTE: a whole number (`Epoch {i}`) prints as one the output is not read for, unless computed from numbers
             # bound to names (hand-written backprop's)
-            self.show(value, node, label, rounded)
+            self.show(value, node, label, rounded, inline=True)
         elif isinstance(value, Unknown) or isinstance(value, Other) and value.what == "grad of a non-leaf":
             line = self.file_line(node.lineno)
             self.reading.shown[-1].append(Shown(Unknown(label), line, self.where(node.lineno), f"line {line}: {label}", opaque=True))
 
-    def show(self, value: Value, node: ast.AST, label: str, rounded: int | None = None) -> None:
+    def show(self, value: Value, node: ast.AST, label: str, rounded: int | None = None, inline: bool = False) -> None:
         if isinstance(value, Sequence) and value.shape:
             value = Other("shape")
         if isinstance(value, Sequence) and value.numbers:
@@ -795,7 +796,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             for index, item in enumerate(value.items):
                 self.show(item, node, f"{label}[{index}]")
             return
-        self.reading.shown[-1].append(Shown(value, self.file_line(node.lineno), self.where(node.lineno), label, statement=self.statements_run, rounded=rounded))
+        place = (self.file_line(node.lineno), self.where(node.lineno))
+        self.reading.shown[-1].append(Shown(value, *place, label, statement=self.statements_run, rounded=rounded, inline=inline))
 
     def manual_seed(self, call: ast.Call) -> None:
         if len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and type(call.args[0].value) is int:
