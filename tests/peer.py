@@ -628,12 +628,15 @@ def category(reason: str) -> str:
     return re.sub(r"\d+(\.\d+)?", "N", reason)[:90]
 
 
-def sweep(paths: list[Path], engines: tuple[str, ...] = (), out: Callable[[str], None] = print) -> dict[str, Counter]:
-    """Each file's tests checked: a count per verdict per file, and the reasons counted under "reasons"."""
+def sweep(
+    paths: list[Path], engines: tuple[str, ...] = (), out: Callable[[str], None] = print, read: Callable[[Path], list] | None = None
+) -> dict[str, Counter]:
+    """Each file's tests (as ``read`` finds them: autograd's by default) checked: a count per verdict per file, and the
+    reasons counted under "reasons"."""
     counts: dict[str, Counter] = {"reasons": Counter()}
     for path in paths:
         counts[path.name] = Counter()
-        for test in read_tests(path):
+        for test in (read or read_tests)(path):
             result, reason = test_verdict(test, engines)
             counts[path.name][result] += 1
             if result != PASSED:
@@ -642,11 +645,12 @@ def sweep(paths: list[Path], engines: tuple[str, ...] = (), out: Callable[[str],
     return counts
 
 
-def _main(arguments: list[str]) -> None:
+def main(arguments: list[str], read: Callable[[Path], list] | None = None) -> None:
+    """`python -m tests.peer [--engines=...] FILE ...`: a line per test, then the counts and the reasons."""
     warnings.filterwarnings("ignore")
     engines = tuple(arguments.pop(0).split("=", 1)[1].split(",")) if arguments[:1] and arguments[0].startswith("--engines=") else ()
     start = time.perf_counter()
-    counts = sweep([Path(a) for a in arguments], engines, out=lambda line: print(line, flush=True))
+    counts = sweep([Path(a) for a in arguments], engines, out=lambda line: print(line, flush=True), read=read)
     for name, count in counts.items():
         if name != "reasons":
             print(f"# {name}: {sum(count.values())} tests, {dict(count)}")
@@ -657,4 +661,4 @@ def _main(arguments: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    _main(sys.argv[1:])
+    main(sys.argv[1:])

@@ -19,8 +19,6 @@ import collections
 import itertools
 import math
 import sys
-import time
-import warnings
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -554,31 +552,9 @@ def read_tests(path: Path) -> list[PeerTest]:
 
 
 def sweep(paths: list[Path], engines: tuple[str, ...] = (), out: Callable[[str], None] = print) -> dict[str, Counter]:
-    counts: dict[str, Counter] = {"reasons": Counter()}
-    for path in paths:
-        counts[path.name] = Counter()
-        for test in read_tests(path):
-            result, reason = peer.test_verdict(test, engines)
-            counts[path.name][result] += 1
-            if result != peer.PASSED:
-                counts["reasons"][f"{result}: {peer.category(reason)}"] += 1
-            out(f"{path.stem}::{test.name}\t{result}\t{len(test.cases)}\t{reason.splitlines()[0][:200] if reason else ''}")
-    return counts
-
-
-def _main(arguments: list[str]) -> None:
-    warnings.filterwarnings("ignore")
-    engines = tuple(arguments.pop(0).split("=", 1)[1].split(",")) if arguments[:1] and arguments[0].startswith("--engines=") else ()
-    start = time.perf_counter()
-    counts = sweep([Path(a) for a in arguments], engines, out=lambda line: print(line, flush=True))
-    for name, count in counts.items():
-        if name != "reasons":
-            print(f"# {name}: {sum(count.values())} tests, {dict(count)}")
-    total = sum((c for n, c in counts.items() if n != "reasons"), Counter())
-    print(f"# all: {sum(total.values())} tests, {dict(total)} in {time.perf_counter() - start:.0f} s")
-    for reason, n in counts["reasons"].most_common(40):
-        print(f"#   {n}\t{reason}")
+    """JAX's test files checked as peer.sweep checks autograd's."""
+    return peer.sweep(paths, engines, out, read=read_tests)
 
 
 if __name__ == "__main__":
-    _main(sys.argv[1:])
+    peer.main(sys.argv[1:], read=read_tests)
