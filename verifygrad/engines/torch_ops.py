@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from verifygrad.language import decompose
-from verifygrad.language.arrays import Key, as_numpy_key, mixed
+from verifygrad.language.arrays import Key, mixed, numpy_positions
 
 
 def _extreme(function: Callable) -> Callable:
@@ -34,14 +34,13 @@ def _index(x: torch.Tensor, key: Key) -> torch.Tensor:
         return x[torch_key(key, x.device)]
     # NOTE: torch has no negative slice steps, and reads an int beside a list of indices as basic indexing (numpy
     # broadcasts the two: the key is numpy's here); numpy lists the positions such a key picks, torch gathers them.
-    positions = np.arange(x.numel()).reshape(tuple(x.shape))[as_numpy_key(key)]
-    return x.reshape(-1)[torch.as_tensor(np.ascontiguousarray(positions), device=x.device)]
+    return x.reshape(-1)[torch.as_tensor(numpy_positions(tuple(x.shape), key), device=x.device)]
 
 
 def _scatter(g: torch.Tensor, shape: tuple[int, ...], key: Key) -> torch.Tensor:
     """zeros(shape) with g added at key, by torch's index_add on the flat positions the key picks."""
     if mixed(key):  # NOTE: numpy's reading, as in _index
-        positions = torch.as_tensor(np.ascontiguousarray(np.arange(math.prod(shape)).reshape(shape)[as_numpy_key(key)]), device=g.device)
+        positions = torch.as_tensor(numpy_positions(shape, key), device=g.device)
     else:
         positions = torch.arange(math.prod(shape), device=g.device).reshape(shape)[torch_key(key, g.device)]
     flat = torch.zeros(math.prod(shape), dtype=g.dtype, device=g.device)

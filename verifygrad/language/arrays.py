@@ -22,6 +22,12 @@ def as_numpy_key(key: Key) -> tuple[Any, ...]:
     return tuple(np.asarray(item) if isinstance(item, tuple) else item for item in key)
 
 
+def numpy_positions(shape: tuple[int, ...], key: Key) -> np.ndarray:
+    """The flat positions numpy's reading of ``key`` picks from an array of ``shape``, in the result's shape: what
+    torch gathers where it reads a key otherwise (negative slice steps, an int beside a list)."""
+    return np.ascontiguousarray(np.arange(math.prod(shape)).reshape(shape)[as_numpy_key(key)])
+
+
 def mixed(key: Key) -> bool:
     """Whether a key holds both an int and a list of indices (or a mask): numpy and torch read such keys differently."""
     return any(type(item) is int for item in key) and any(isinstance(item, tuple) for item in key)

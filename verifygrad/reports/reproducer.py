@@ -57,8 +57,7 @@ def _scatter(g: str, shape: tuple[int, ...], key: arrays.Key, ndim: int) -> str:
     size = math.prod(shape)
     positions = f"torch.arange({size}, device={g}.device).reshape({tuple(shape)})[{torch_key_text(key)}].reshape(-1)"
     if arrays.mixed(key):  # NOTE: numpy's reading of an int beside a list, as in the index above
-        picked = np.arange(size).reshape(shape)[arrays.as_numpy_key(key)].reshape(-1).tolist()
-        positions = f"torch.tensor({picked}, device={g}.device)"
+        positions = f"torch.tensor({arrays.numpy_positions(shape, key).reshape(-1).tolist()}, device={g}.device)"
     return f"{g}.new_zeros({size}).index_add(0, {positions}, {g}.reshape(-1)).reshape({tuple(shape)})"
 
 
@@ -198,8 +197,8 @@ def torch_script(problem: Problem, device: str, title: str) -> str:
             if node.op == "index" and (any(isinstance(item, slice) and (item.step or 1) < 0 for item in key) or arrays.mixed(key)):
                 # NOTE: as torch_ops: torch has no negative slice steps, and reads an int beside a list otherwise than
                 # numpy does (whose key this is); the positions the key picks are gathered
-                positions = np.arange(math.prod(problem.shapes[node.args[0]])).reshape(problem.shapes[node.args[0]])
-                text = f"{terms[node.args[0]]}.reshape(-1)[torch.tensor({positions[arrays.as_numpy_key(node.attrs['key'])].tolist()})]"
+                picked = arrays.numpy_positions(problem.shapes[node.args[0]], key).tolist()
+                text = f"{terms[node.args[0]]}.reshape(-1)[torch.tensor({picked})]"
             else:
                 text = SPELLINGS[OPS[node.op].torch](*[terms[j] for j in node.args], ndim=ndim, **attrs)
             lines.append(f"{TEMP}{i} = {text}")
