@@ -146,3 +146,20 @@ def test_a_request_queued_behind_a_long_one_has_its_whole_limit_for_itself():
     behind = worker.submit("tests.helpers:asleep", second, 0.5, seconds=1.0)  # 2 s in the queue, 0.5 s of its own
     assert behind.result() == 0.5
     assert long.result() == 2.0
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "memfd_create"), reason="shared memory by memfd is Linux's")
+def test_a_large_array_crosses_in_shared_memory_not_through_the_socket():
+    # NOTE: through the socket, sending 8 MB blocks until the other side reads; in shared memory it does not
+    here, there = multiprocessing.Pipe()
+    gradient = np.random.default_rng(1).standard_normal(1_000_000)
+    sender = threading.Thread(target=send, args=(here, (True, {"x": gradient})), daemon=True)
+    sender.start()
+    sender.join(timeout=30)
+    finished_alone = not sender.is_alive()
+    ok, found = receive(there)  # (unblocks the sender, if it was waiting)
+    sender.join()
+    assert finished_alone
+    np.testing.assert_array_equal(found["x"], gradient)
+    found["x"][0] = 7.0  # writable, and its own
+    assert gradient[0] != 7.0
