@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 import threading
 import time
 
@@ -163,3 +165,29 @@ def test_a_large_array_crosses_in_shared_memory_not_through_the_socket():
     np.testing.assert_array_equal(found["x"], gradient)
     found["x"][0] = 7.0  # writable, and its own
     assert gradient[0] != 7.0
+
+
+FORKED_WORKER = """
+import sys, time
+from verifygrad.process import worker
+worker.prestart(("verifygrad.engines.sympy.engine",))
+popen = type(worker._worker.process._popen).__module__
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, prepare
+problem = prepare(Case("w", "sum(x*x*x)", {"x": [0.5, -2.0]}, "test", 1), Overrides())
+result = worker.call("verifygrad.engines.sympy.engine:run", problem, seconds=300)
+process = worker._worker.process
+worker._worker.conn.close()  # the worker reads EOF and ends: it holds no copy of this end
+process.join(60)
+print(popen, result.grads["x"].tolist(), process.exitcode)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+def test_a_worker_started_before_numpy_is_forked_answers_and_ends_with_its_parent():
+    done = subprocess.run([sys.executable, "-c", FORKED_WORKER], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    popen, grads, exitcode = done.stdout.split(" ", 1)[0], done.stdout.split("[")[1].split("]")[0], done.stdout.split()[-1]
+    assert popen == "multiprocessing.popen_fork"
+    assert [float(g) for g in grads.split(",")] == [0.75, 12.0]  # 3 x^2
+    assert exitcode == "0"

@@ -11,6 +11,7 @@ each Problem once, and is replaced only after a timeout.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import itertools
 import mmap
@@ -18,6 +19,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import sys
 import threading
 import time
@@ -60,14 +62,27 @@ _timed_out: weakref.WeakSet[Any] = weakref.WeakSet()
 _counter = itertools.count()
 
 
+def _start_method() -> str:
+    """fork while nothing that starts threads of its own (numpy's BLAS, torch) has been imported, else spawn.
+
+    NOTE: spawn, not fork, once they have: forking a process that holds torch's or BLAS's threads can deadlock. Before,
+    fork spares the worker a fresh interpreter, its site packages and this module's imports: a tenth of a second or more
+    of the first SymPy answer's wait, which without torch is most of a one-case run's (0.3 s of 0.8 s here).
+    """
+    if sys.platform.startswith("linux") and not {"numpy", "torch", "sympy", "jax", "tensorflow"} & sys.modules.keys():
+        return "fork"
+    return "spawn"
+
+
 class _Worker:
     def __init__(self, preload: tuple[str, ...]) -> None:
-        # NOTE: spawn, not fork: forking a process that holds torch's or BLAS's threads can deadlock.
-        context = multiprocessing.get_context("spawn")
+        method = _start_method()
+        context = multiprocessing.get_context(method)
         self.conn, child_end = context.Pipe()
         # Which request the worker is on (they are numbered from 1 in the order sent) and since when (time.monotonic).
         self.taken = context.RawArray("d", 2)
-        self.process = context.Process(target=_serve, args=(child_end, preload, self.taken), daemon=True, name="verifygrad-sympy")
+        target = functools.partial(_serve_forked, self.conn) if method == "fork" else _serve
+        self.process = context.Process(target=target, args=(child_end, preload, self.taken), daemon=True, name="verifygrad-sympy")
         with _bare_main():
             self.process.start()
         child_end.close()
@@ -245,6 +260,14 @@ def _replace_worker() -> None:
         lost.lost = lost.reply is None
     _lost.extend(_queue)
     _queue.clear()
+
+
+def _serve_forked(parent_end: Connection, conn: Connection, preload: tuple[str, ...], taken: Any) -> None:
+    """``_serve`` in a forked child: first let go of what it inherited of the parent's."""
+    parent_end.close()  # NOTE: held open here, the parent's end would keep this end from ever reading EOF
+    signal.set_wakeup_fd(-1)  # the parent's Ctrl-C watcher (process/children.py) is not ours
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _serve(conn, preload, taken)
 
 
 def _serve(conn: Connection, preload: tuple[str, ...], taken: Any) -> None:
