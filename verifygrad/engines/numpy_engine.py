@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -82,9 +83,21 @@ class Plan:
     leaves: tuple[tuple[int, str | None, np.ndarray | None], ...]  # (node, input name, or None and a constant)
     inputs: tuple[tuple[int, str], ...]  # differentiated input nodes
     input_nodes: tuple[int, ...]  # every input node: their shapes pick the steps
+    input_leaves: tuple[tuple[int, str], ...]  # (node, name) of every input node
     grad_args: tuple[tuple[tuple[int, int], ...], ...]  # per node, (argnum, arg node) of each argument taking a gradient
     frees: tuple[tuple[int, ...], ...]  # per node, the values its step is the last to read and the backward pass never does
     sized: dict[tuple[Shape, ...], Steps] = field(default_factory=dict)
+    cast: dict[Any, tuple[tuple[int, np.ndarray], ...]] = field(default_factory=dict)  # per dtype, the constants in it
+
+    def constants(self, dtype: Any) -> tuple[tuple[int, np.ndarray], ...]:
+        """(node, value) of every constant in ``dtype``, cast once per plan and dtype (fd runs a program thousands of times).
+
+        NOTE: read-only: every run shares them, so a forward or VJP that wrote into one would raise, not change them.
+        """
+        cast = self.cast.get(dtype)
+        if cast is None:
+            cast = self.cast[dtype] = tuple((i, _read_only(constant.astype(dtype))) for i, name, constant in self.leaves if name is None)
+        return cast
 
     def steps(self, values: list[Any]) -> Steps:
         """The steps for the shapes of these inputs, built at the first call with them.
@@ -145,7 +158,8 @@ def _build_plan(program: Program, wanted: frozenset[str]) -> Plan:
     leaves = tuple((i, node.attrs.get("name"), node.attrs.get("value")) for i, node in enumerate(nodes) if node.op in ("input", "const"))
     inputs = tuple((i, node.attrs["name"]) for i, node in enumerate(nodes) if node.op == "input" and node.attrs["name"] in wanted)
     input_nodes = tuple(i for i, node in enumerate(nodes) if node.op == "input")
-    return Plan(program, leaves, inputs, input_nodes, grad_args, tuple(map(tuple, frees)))
+    input_leaves = tuple((i, name) for i, name, _ in leaves if name is not None)
+    return Plan(program, leaves, inputs, input_nodes, input_leaves, grad_args, tuple(map(tuple, frees)))
 
 
 def _build_steps(plan: Plan, input_shapes: dict[str, Shape]) -> Steps:
@@ -203,6 +217,11 @@ def _reads(op: Op, argnum: int) -> tuple[str, ...]:
     return ("ans", *_ARG_NAMES[: op.arity]) if op.reads is None else op.reads[argnum]
 
 
+def _read_only(value: np.ndarray) -> np.ndarray:
+    value.flags.writeable = False
+    return value
+
+
 def _stand_in(value: np.ndarray) -> np.ndarray:
     """A zero-memory array of the value's shape and dtype: what a VJP that reads only the shape gets."""
     return np.ndarray(value.shape, value.dtype, _ZERO, strides=(0,) * value.ndim)
@@ -216,11 +235,13 @@ def forward(program: Program, inputs: dict[str, np.ndarray], dtype: str, wrt: tu
     """The value of every node; values the backward pass for ``wrt`` will not read become shape-only stand-ins (unless ``keep``)."""
     program_plan = plan(program, wrt)
     values: list[Any] = [None] * len(program.nodes)
-    for i, name, constant in program_plan.leaves:
-        values[i] = np.asarray(inputs[name], dtype=dtype) if name is not None else constant.astype(dtype)
-    asarray, limited = np.asarray, deadline.active()
+    for i, name in program_plan.input_leaves:
+        values[i] = np.asarray(inputs[name], dtype=dtype)
+    for i, constant in program_plan.constants(dtype):
+        values[i] = constant
+    asarray, ends, monotonic = np.asarray, deadline.ends(), time.monotonic
     for i, function, x, y, args, wrap, frees in program_plan.steps(values).forward:
-        if limited:
+        if ends is not None and monotonic() > ends:
             deadline.check()
         # NOTE: one and two arguments spelled out: a list built per node costs as much as a small ufunc
         if y == -1:
@@ -247,10 +268,10 @@ def backward(program: Program, values: list[np.ndarray], grad_output: np.ndarray
     # this loop made itself (owned) may be accumulated into in place.
     owned = [False] * len(values)
     grads[-1] = np.asarray(grad_output, dtype=values[-1].dtype)
-    limited = deadline.active()
+    ends, monotonic = deadline.ends(), time.monotonic
     g = None  # NOTE: set here only by a chained step before: then the gradient of this step's node, all of it
     for i, x, y, args, vjp, j, broadcasts, sole, chained, rest in program_plan.steps(values).backward:
-        if limited:
+        if ends is not None and monotonic() > ends:
             deadline.check()
         if g is None:
             g = grads[i]
