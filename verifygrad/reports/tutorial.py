@@ -121,14 +121,15 @@ def _checked_as(kind: str, quantity: str, order: int = 0) -> str:
     if kind == "hessian_formula":
         first, _, second = quantity.partition(",")
         return hessian_key(first, second or first)
-    return hessian_key(quantity, quantity) if kind == "hessian" else jacobian_key(quantity) if kind == "jacobian" else quantity
+    return hessian_key(quantity, quantity) if kind == "hessian" else jacobian_key(quantity) if kind.startswith("jacobian") else quantity
 
 
 def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str, order: int = 0) -> Text:
     glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
     power = str(order).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
     what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula",
-            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]", "jvp": "Jv", "order": f"∂{power}/∂{quantity}{power}",
+            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]",
+            "jacobian_formula": f"J[{quantity}] formula", "jvp": "Jv", "order": f"∂{power}/∂{quantity}{power}",
             "hessian_formula": f"∂²/∂{quantity}² formula" if "," not in quantity else f"∂²/∂{'∂'.join(quantity.split(','))} formula"}[kind]  # fmt: skip
     line = Text("    ")
     line.append(glyph, style=style)
