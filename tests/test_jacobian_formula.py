@@ -38,8 +38,8 @@ def test_a_jacobian_formula_in_a_case_file_is_proven_or_fails(tmp_path: Path, fo
 def test_a_jacobian_formula_of_a_matrix_output_has_the_output_then_the_input_dims(tmp_path: Path) -> None:
     path = tmp_path / "outer.yaml"  # d(x_i * w_j)/dx_k = delta_ik w_j: shape (2, 3) + (2,)
     path.write_text(
-        'name: outer\nexpr: outer(x, w)\ninputs: {x: [1.0, 2.0], w: [3.0, 4.0, 5.0]}\nwrt: [x]\njacobian: true\n'
-        'expect:\n  jacobian_formula: {x: "einsum(\'ik,j->ijk\', eye(2), w)"}\n',
+        "name: outer\nexpr: outer(x, w)\ninputs: {x: [1.0, 2.0], w: [3.0, 4.0, 5.0]}\nwrt: [x]\njacobian: true\n"
+        "expect:\n  jacobian_formula: {x: \"einsum('ik,j->ijk', eye(2), w)\"}\n",
         encoding="utf-8",
     )
     code, output = cli("run", "--no-color", str(path))
