@@ -92,3 +92,51 @@ def test_a_tutorial_s_assert_on_a_jacobian_or_hessian_formula_is_a_claim(tmp_pat
     code, output = cli("check", "--no-color", str(page))
     assert code == status and says in output, output
     assert "gradients only" not in output, output
+
+
+ROWS_PAGE = """```python
+import torch
+
+def f(x):
+    return torch.sin(x) * 2.0
+
+x = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+unit_vectors = torch.eye(3)
+rows = [torch.autograd.grad(f(x), x, v)[0] for v in unit_vectors]
+jacobian = torch.stack(rows)
+assert torch.allclose(jacobian, {formula})
+```
+"""
+
+
+@pytest.mark.parametrize(("formula", "status", "says"), [("torch.diag(2 * torch.cos(x))", 0, "J[x] formula"), ("torch.diag(torch.cos(x))", 1, "line 11")])
+def test_vjps_along_the_rows_of_eye_stacked_are_the_jacobian(tmp_path: Path, formula: str, status: int, says: str) -> None:
+    page = tmp_path / "rows.md"
+    page.write_text(ROWS_PAGE.format(formula=formula), encoding="utf-8")
+    code, output = cli("check", "--no-color", str(page))
+    assert code == status and says in output, output
+    assert "the jacobian of" in output, output
+
+
+SEEDED_PAGE = """```python
+import torch as t
+_ = t.manual_seed(0)
+w = t.randn(3)
+x = t.ones(3, requires_grad=True)
+(w * x).sum().backward()
+print(x.grad)
+```
+
+```
+{printed}
+```
+"""
+
+
+@pytest.mark.parametrize(("printed", "status"), [("tensor([ 1.5410, -0.2934, -2.1788])", 0), ("tensor([ 1.5410, -0.2934, -2.1789])", 1)])
+def test_a_seed_assigned_to_a_throwaway_name_seeds_the_draws_that_follow(tmp_path: Path, printed: str, status: int) -> None:
+    page = tmp_path / "seeded.md"
+    page.write_text(SEEDED_PAGE.format(printed=printed), encoding="utf-8")
+    code, output = cli("check", "--no-color", str(page))
+    assert code == status, output
+    assert "random and unseeded" not in output and "of numbers" not in output, output

@@ -1262,6 +1262,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         arguments = [self.expression(arg) for arg in node.args]
         if dotted.rpartition(".")[2] in ("stack", "concatenate", "hstack", "vstack") and len(node.args) == 1 and isinstance(node.args[0], ast.List):
             return self.stacked(node, dotted, arguments[0])  # jnp.stack([theta, theta]): the tensors listed, stacked
+        if dotted.rpartition(".")[2] in ("stack", "vstack") and len(arguments) == 1 and isinstance(arguments[0], Sequence) and not node.keywords:
+            rows = self.jacobian_of_rows(arguments[0], node)  # torch.stack([autograd.grad(f(x), x, v)[0] for v in eye(m)])
+            if rows is not None:
+                return rows
         if dotted.rpartition(".")[2] in ("vdot", "dot", "inner") and len(arguments) == 2 and any(isinstance(a, GradOf) for a in arguments):
             return self.directional(arguments, node)  # jnp.vdot(grad(loss)(W, b), u): the derivative along u
         for argument in arguments:
