@@ -288,7 +288,19 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "additionalProperties": False,
                         "properties": {
                             "kind": {
-                                "enum": ["value", "grad", "formula", "hessian", "hessian_formula", "jacobian", "jacobian_formula", "jvp", "values", "order"]
+                                "enum": [
+                                    "value",
+                                    "grad",
+                                    "formula",
+                                    "hessian",
+                                    "hessian_formula",
+                                    "jacobian",
+                                    "jacobian_formula",
+                                    "jvp",
+                                    "jvp_formula",
+                                    "values",
+                                    "order",
+                                ]
                             },
                             "quantity": {"type": "string"},
                             "claimed": _ARRAY,

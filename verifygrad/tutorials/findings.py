@@ -220,12 +220,17 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
         else:
             found.status = "not checked: the other side of the assert is not a formula in the inputs or a constant"
             continue
-        if found.kind in ("grad", "jacobian", "hessian"):
+        if found.kind in ("grad", "jacobian", "hessian", "jvp"):
             found.status = random_status(grad.leaf, grad.contributions)
 
 
 # An assert about a derivative, by what the framework computed: the claim kinds for a constant and for a formula on the other side.
-_ASSERTED = {"grad": ("grad", "formula"), "jacobian": ("jacobian", "jacobian_formula"), "hessian": ("hessian", "hessian_formula")}
+_ASSERTED = {
+    "grad": ("grad", "formula"),
+    "jacobian": ("jacobian", "jacobian_formula"),
+    "hessian": ("hessian", "hessian_formula"),
+    "jvp": ("jvp", "jvp_formula"),
+}
 
 
 def _values_known(tensor: Tensor) -> str | None:
@@ -327,16 +332,19 @@ def step_claims(findings: Findings, reading: Reading) -> None:
 
 
 def _formula_of_stand_in(other: Tensor, grad: GradOf) -> str | None:
-    """The other side of an assert as a formula in the input, where it was computed from the constant the gradient was taken at."""
+    """The other side of an assert as a formula in the inputs, where it was computed from the constants the derivative was
+    taken at (each of them: a JVP along x and y is taken at both)."""
     from verifygrad.tutorials.handwritten import as_function_of
 
-    leaf = grad.leaf
-    if leaf.stands_for is None or len(grad.contributions) != 1:
+    if grad.leaf.stands_for is None or len(grad.contributions) != 1:
         return None
-    rebuilt, _ = as_function_of(other, leaf.stands_for, leaf)
-    if rebuilt is other or any(item is not leaf for item in leaves_of(rebuilt)):
+    leaves = [leaf for leaf in grad.contributions[0].leaves if leaf.stands_for is not None]
+    rebuilt = other
+    for leaf in leaves:
+        rebuilt, _ = as_function_of(rebuilt, leaf.stands_for, leaf)
+    if rebuilt is other or any(all(item is not leaf for leaf in leaves) for item in leaves_of(rebuilt)):
         return None
-    return text_of(rebuilt, {id(leaf): leaf.name})
+    return text_of(rebuilt, {id(leaf): leaf.name for leaf in leaves})
 
 
 def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:
