@@ -104,3 +104,111 @@ def test_the_hessian_of_partition() -> None:
     inputs = {"x": x, "w": w}
     hessian = second.hessian(compile_program("np.sum(np.partition(x, 1) ** 2 * w)", inputs), inputs, "float64", ("x",))["x", "x"]
     np.testing.assert_allclose(hessian, np.diag(2 * _partition_closed_form(x, 1, w)[1]), rtol=1e-12)
+
+
+# --- jax.lax: cumsum/cumprod with reverse, broadcast, reshape with dimensions, dynamic_update_slice, sort,
+# convert_element_type, conv and conv_with_general_padding -----------------------------------------------------
+
+LAX = "from jax import lax\nimport jax.numpy as jnp\n"
+M = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lax_cumsum_reverse_is_the_sum_from_each_element_to_the_end(engine: str) -> None:
+    """lax.cumsum(x, 1, reverse=True)[i, j] = sum of x[i, j:], so the sum of it weighs x[i, j] by j + 1."""
+    value = sum(M[i, j:].sum() for i in range(2) for j in range(3))
+    assert_closed_form(engine, LAX + "lax.cumsum(m, 1, reverse=True).sum()", {"m": M}, value, {"m": np.array([[1.0, 2.0, 3.0]] * 2)})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lax_cumprod_reverse_along_axis_0(engine: str) -> None:
+    """lax.cumprod(m, axis=0, reverse=True): row 0 is m0 * m1, row 1 is m1; summed: d/dm0 = m1, d/dm1 = m0 + 1."""
+    value = float((M[0] * M[1]).sum() + M[1].sum())
+    assert_closed_form(engine, LAX + "lax.cumprod(m, axis=0, reverse=True).sum()", {"m": M}, value, {"m": np.array([M[1], M[0] + 1])})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lax_broadcast_and_reshape_with_dimensions(engine: str) -> None:
+    """lax.broadcast(m, (2,)) repeats m twice; lax.reshape(m, (3, 2), (1, 0)) is m's transpose: weighted by w, the
+    gradient is w transposed back."""
+    w = np.arange(6.0).reshape(3, 2)
+    text = LAX + "lax.broadcast(m, (2,)).sum() + (lax.reshape(m, (3, 2), (1, 0)) * w).sum()"
+    assert_closed_form(engine, text, {"m": M, "w": w}, 2 * M.sum() + (M.T * w).sum(), {"m": 2 + w.T})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lax_dynamic_update_slice_writes_the_update_and_clamps_its_start(engine: str) -> None:
+    """Writing u (1x2) at (1, 2) clamps the start to (1, 1): m's elements there take no gradient, u's each take 1."""
+    u = np.array([[10.0, 20.0]])
+    value = M.sum() - M[1, 1] - M[1, 2] + 30.0
+    grads = {"m": np.array([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]]), "u": np.ones((1, 2))}
+    assert_closed_form(engine, LAX + "lax.dynamic_update_slice(m, u, (1, 2)).sum()", {"m": M, "u": u}, value, grads)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lax_sort_and_convert_element_type(engine: str) -> None:
+    """lax.sort(-m, dimension=0) puts row 1 first; weighted by w, d/dm = -w with its rows swapped; a float dtype
+    conversion is the identity."""
+    w = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    text = LAX + "(lax.sort(-m, dimension=0) * w).sum() + lax.convert_element_type(m, jnp.float32).sum()"
+    assert_closed_form(engine, text, {"m": M, "w": w}, float((-M[::-1] * w).sum() + M.sum()), {"m": 1 - w[::-1]})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "conv",
+    [
+        "lax.conv(m[None, None], k[None, None], (1, 1), 'VALID')",
+        "lax.conv_with_general_padding(m[None, None], k[None, None], (1, 1), ((0, 0), (0, 0)), None, None)",
+    ],
+)
+def test_lax_conv_spellings(engine: str, conv: str) -> None:
+    """A 1x2 kernel [a, b] slid over each row (a correlation, as lax computes): sum = a * (sum of m[:, :2]) + b * (sum of
+    m[:, 1:]); d/dm = a on the first two columns plus b on the last two."""
+    k = np.array([[0.5, -2.0]])
+    value = 0.5 * M[:, :2].sum() - 2.0 * M[:, 1:].sum()
+    grad = np.zeros_like(M)
+    grad[:, :2] += 0.5
+    grad[:, 1:] -= 2.0
+    assert_closed_form(engine, LAX + conv + ".sum()", {"m": M, "k": k}, value, {"m": grad, "k": np.array([[M[:, :2].sum(), M[:, 1:].sum()]])})
+
+
+def test_lax_sort_of_a_zero_size_array_is_empty_and_convert_to_an_integer_is_refused() -> None:
+    assert make_problem(LAX + "lax.sort(e, dimension=0)", e=np.zeros((0,))).shapes[-1] == (0,)
+    with pytest.raises((ExprError, CaseError), match="float dtype only"):
+        make_problem(LAX + "lax.convert_element_type(m, 'int32').sum()", m=M)
+
+
+# --- np.gradient -------------------------------------------------------------------------------------------------
+
+SQUARES = np.array([1.0, 4.0, 9.0, 16.0, 25.0])  # t^2 at t = 1..5: its derivative 2t is 2, 4, ..., 10
+W5 = np.array([1.0, -2.0, 3.0, 0.5, 2.0])
+# np.gradient's differences as a matrix: one-sided (edge_order 1 or 2) in the first and last rows, central inside.
+D1 = np.array([[-1, 1, 0, 0, 0], [-0.5, 0, 0.5, 0, 0], [0, -0.5, 0, 0.5, 0], [0, 0, -0.5, 0, 0.5], [0, 0, 0, -1, 1]])
+D2 = np.array([[-1.5, 2, -0.5, 0, 0], *D1[1:4], [0, 0, 0.5, -2, 1.5]])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("text", "matrix"), [("np.gradient(x)", D1), ("np.gradient(x, edge_order=2)", D2), ("np.gradient(x, 0.5)", 2 * D1)])
+def test_numpy_gradient_of_the_squares(engine: str, text: str, matrix: np.ndarray) -> None:
+    """Of t^2: central differences are exact inside (2t), one-sided ones of order 1 are off by 1 at the ends (3 and 9),
+    of order 2 exact (2 and 10); a spacing h divides by h. The gradient of sum(w * np.gradient(x)) is D^T w."""
+    assert_closed_form(engine, f"np.sum({text} * w)", {"x": SQUARES, "w": W5}, float(W5 @ matrix @ SQUARES), {"x": matrix.T @ W5})
+    assert np.allclose(D1 @ SQUARES, [3, 4, 6, 8, 9]) and np.allclose(D2 @ SQUARES, [2, 4, 6, 8, 10])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_numpy_gradient_over_two_axes_is_one_tensor_per_axis(engine: str) -> None:
+    """Of m[i, j] = 10 i + j (a 2x3 grid): along axis 0 every difference is 10, along axis 1 every one is 1; joined, the
+    result is six 10s then six 1s, and with a cotangent of ones d/dm is the column sums of D's transposes (0 inside)."""
+    m = 10 * np.arange(2.0)[:, None] + np.arange(3.0)[None, :]
+    along_rows = np.array([[-2.0], [2.0]]) * np.ones((2, 3))  # two rows: both ends are m[1] - m[0], so [-2, 2] per column
+    along_columns = np.ones((2, 1)) * np.array([-1.5, 0.0, 1.5])  # [-1, 1, 0] + [-1/2, 0, 1/2] + [0, -1, 1]
+    assert_closed_form(engine, "np.gradient(m)", {"m": m}, np.array([10.0] * 6 + [1.0] * 6), {"m": along_rows + along_columns})
+
+
+def test_numpy_gradient_refuses_too_few_elements_and_several_axes_inside_an_expression() -> None:
+    with pytest.raises((ExprError, CaseError), match="too few for edge_order 2"):
+        make_problem("np.sum(np.gradient(x, edge_order=2))", x=[1.0, 2.0])
+    with pytest.raises((ExprError, CaseError), match="one tensor per axis"):
+        make_problem("np.sum(np.gradient(m))", m=np.ones((2, 3)))

@@ -37,7 +37,7 @@ from verifygrad.language.parse import (
     method_prefix,
     parse,
 )
-from verifygrad.language.spellings.compose import NUMPY_PREFIXES
+from verifygrad.language.spellings.compose import NUMPY_PREFIXES, SeveralTensors
 from verifygrad.language.syntax import NeedsValues
 from verifygrad.language.syntax import dotted as _dotted
 from verifygrad.process import limits
@@ -347,8 +347,17 @@ class ProgramBuilder(_Builder):
         if isinstance(func, ast.Name) and func.id in self.functions:
             return self.user_function(func.id, value, depth, several=True)
         if spellings.returns_tuple(value):
-            return self.parts(value, depth)
-        return None
+            try:
+                return self.parts(value, depth)
+            except ExprError:
+                return None  # NOTE: one tensor after all (torch.max(x)), or an error the plain reading reports
+        try:
+            return [self.visit(value, depth)]
+        except SeveralTensors as several:  # np.gradient(x) of a matrix: one tensor per axis
+            try:
+                return self.parts(value, depth)
+            except ExprError:
+                raise several from None  # NOTE: the several tensors are an argument's (np.sum(np.split(x, 2))): its error
 
     def parts(self, call: ast.Call, depth: int) -> list[int]:
         """Every part of a tuple result (``np.split(x, 3)``, ``np.linalg.eigh(A)``), taken in turn until there is no next

@@ -68,8 +68,8 @@ def _bounded(g: Graph, p: int, shape: tuple[int, ...], dim: int, descending: boo
 def _sorted(call: Call, x: int, dim: int, descending: bool) -> tuple[int, np.ndarray, np.ndarray]:
     """x sorted along dim (the values' node), the order, and the sorted values (for ties)."""
     g, value = call.graph, _values(call, x)
-    if value.ndim == 0:
-        return x, np.zeros((), dtype=np.int64), value
+    if value.ndim == 0 or value.size == 0:  # NOTE: nothing to order (a zero-size dim): x itself, empty
+        return x, np.zeros(value.shape, dtype=np.int64), value
     if not -value.ndim <= dim < value.ndim:
         raise ExprError(f"{g.name}(): dim {dim} is out of range for {value.ndim} dims", g.col)
     dim %= value.ndim
@@ -112,6 +112,11 @@ def _sort(call: Call) -> int:
     if call.part() == 1:
         _refuse_tied_positions(call, ordered, dim % max(ordered.ndim, 1))
     return _parts(call, out, order)
+
+
+def sorted_along(call: Call, x: int, dim: int) -> int:
+    """x sorted ascending along dim (another library's sort spells itself with this: lax.sort)."""
+    return _sorted(call, x, dim, descending=False)[0]
 
 
 def _numpy_sort(call: Call) -> int:
