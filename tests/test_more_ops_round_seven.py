@@ -212,3 +212,25 @@ def test_numpy_gradient_refuses_too_few_elements_and_several_axes_inside_an_expr
         make_problem("np.sum(np.gradient(x, edge_order=2))", x=[1.0, 2.0])
     with pytest.raises((ExprError, CaseError), match="one tensor per axis"):
         make_problem("np.sum(np.gradient(m))", m=np.ones((2, 3)))
+
+
+# --- the audit's small fix: a positional None dim --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("text", "scale"), [("torch.sum(m, None)", 1.0), ("np.sum(m, None)", 1.0), ("torch.mean(m, None, True).sum()", 1 / 6)])
+def test_a_positional_none_dim_reduces_every_dim(engine: str, text: str, scale: float) -> None:
+    """torch.sum(x, None) and np.sum(x, None) are the sum of every element (torch.mean(x, None, True) the mean, kept 1x1)."""
+    assert_closed_form(engine, text, {"m": M}, scale * M.sum(), {"m": np.full(M.shape, scale)})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_positional_none_dim_of_var(engine: str) -> None:
+    """torch.var(x, None): the unbiased variance of all six elements, (x - mean) / (n - 1) * 2 its gradient."""
+    assert_closed_form(engine, "torch.var(m, None)", {"m": M}, float(np.var(M, ddof=1)), {"m": 2 * (M - M.mean()) / 5})
+
+
+def test_a_positional_none_is_still_refused_where_it_means_something_else() -> None:
+    """torch.softmax(x, None) picks a dim by an old rule (with a warning): not read as every dim."""
+    with pytest.raises((ExprError, CaseError), match="None"):
+        make_problem("torch.softmax(m, None).sum()", m=M)
