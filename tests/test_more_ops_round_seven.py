@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import assert_closed_form, make_problem
+from verifygrad.cases.problem import compile_case_program
 from verifygrad.errors import CaseError
 from verifygrad.language.parse import ExprError
 from verifygrad.language.statements import compile_program
@@ -40,6 +41,17 @@ def test_a_split_as_the_result_is_its_pieces_in_order(engine: str, text: str) ->
     """Splitting the columns of a 2x2 matrix: the pieces are the columns, so the joined result is x's transpose, flattened."""
     x2 = np.array([[1.0, 2.0], [3.0, 4.0]])
     assert_closed_form(engine, text, {"x2": x2}, x2.T.reshape(-1), {"x2": np.ones((2, 2))})
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [("np.split(x, 2)", 2), ("np.array_split(x, 3, axis=0)", 3), ("np.gradient(x.reshape(2, 2))", 2), ("np.gradient(x.reshape(2, 2), axis=None)", 2)],
+)
+def test_a_case_compiles_a_split_result_first_by_names_then_with_the_values(text: str, count: int) -> None:
+    """A case is compiled by its input names first; how many pieces a split makes needs x's shape, so it is compiled
+    again with the values (never read as one tensor, never refused)."""
+    program = compile_case_program(text, {"x": X})
+    assert any(f"{count} tensors" in note for note in program.notes)
 
 
 def test_the_joined_result_says_so_and_a_single_tensor_is_unchanged() -> None:

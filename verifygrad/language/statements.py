@@ -349,6 +349,8 @@ class ProgramBuilder(_Builder):
         if spellings.returns_tuple(value):
             try:
                 return self.parts(value, depth)
+            except NeedsValues:
+                raise  # NOTE: compiled again with the inputs' values
             except ExprError:
                 return None  # NOTE: one tensor after all (torch.max(x)), or an error the plain reading reports
         try:
@@ -356,6 +358,8 @@ class ProgramBuilder(_Builder):
         except SeveralTensors as several:  # np.gradient(x) of a matrix: one tensor per axis
             try:
                 return self.parts(value, depth)
+            except NeedsValues:
+                raise
             except ExprError:
                 raise several from None  # NOTE: the several tensors are an argument's (np.sum(np.split(x, 2))): its error
 
@@ -367,6 +371,8 @@ class ProgramBuilder(_Builder):
             try:
                 node = self.visit_call(call, depth, part=k)
                 shape = self.known_shape(node, _col(call), "a part of the program's result")
+            except NeedsValues:
+                raise
             except ExprError:
                 if k == 0:
                     raise

@@ -163,7 +163,8 @@ def _gradient(call: Call) -> int:
     all, or 1). Over several axes the result is one tensor per axis: a program ending with it takes them all, in order."""
     g, f = call.graph, call.tensors[0]
     shape = tuple(g.builder.known_shape(f, g.col, "np.gradient()"))
-    axis = call.literal("axis", -1, None) if "axis" in call.params else None
+    given = call.params.get("axis")
+    axis = None if given is None or (isinstance(given, ast.Constant) and given.value is None) else call.literal("axis", -1, None)
     axes = tuple(range(len(shape))) if axis is None else tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
     if not shape or not all(type(a) is int and -len(shape) <= a < len(shape) for a in axes) or len({a % len(shape) for a in axes}) != len(axes):
         raise ExprError(f"np.gradient() takes distinct axes of the array's {len(shape)} dims", g.col)
