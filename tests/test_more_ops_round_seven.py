@@ -246,3 +246,18 @@ def test_a_positional_none_is_still_refused_where_it_means_something_else() -> N
     """torch.softmax(x, None) picks a dim by an old rule (with a warning): not read as every dim."""
     with pytest.raises((ExprError, CaseError), match="None"):
         make_problem("torch.softmax(m, None).sum()", m=M)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lax_reduce_with_each_computation(engine: str) -> None:
+    """lax.reduce over dims: lax.add the sum, lax.mul the product (d/dm_i = the others' product), lax.max the largest,
+    lax.min (init 2.5) the smallest capped at 2.5; an init other than the identity combines once."""
+    text = LAX + (
+        "lax.reduce(m, 0.0, lax.add, (0, 1)) + lax.reduce(m, 1.0, lax.mul, (0,)).sum() + lax.reduce(m, -jnp.inf, lax.max, (1,)).sum()"
+        " + lax.reduce(m, 2.5, lax.min, (0,)).sum()"
+    )
+    value = M.sum() + (M[0] * M[1]).sum() + M.max(1).sum() + np.minimum(M.min(0), 2.5).sum()
+    grad = np.ones_like(M) + M[::-1]
+    grad[:, 2] += 1.0  # each row's max is its last element
+    grad[0, :2] += 1.0  # the column minima 1 and 2 are under the init 2.5 (3 is not)
+    assert_closed_form(engine, text, {"m": M}, value, {"m": grad})

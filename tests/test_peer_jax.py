@@ -89,6 +89,17 @@ class SampleTest(jtu.JaxTestCase):
   def _checkCumsum(self, reverse):
     check_grads(lax.exp, (np.ones(3),), 1)
 
+  @jtu.sample_product(shape=[(3,), (0,)])
+  def testCheckUnderAnIf(self, shape):
+    x = jtu.rand_default(self.rng())(shape, np.float64)
+    if all(d > 0 for d in shape):
+      check_grads(lax.exp, (x,), 1)
+
+  def testUndecidableIf(self):
+    x = np.ones(3)
+    if jnp.unknowable_helper(x):
+      check_grads(lax.exp, (x,), 1)
+
   def testCumsumReverse(self):
     reverse = True
     rng = partial(jtu.rand_default, scale=1)(self.rng())
@@ -161,3 +172,12 @@ def test_dtype_keyed_tolerances_a_scaled_sampler_and_out_dtype(results: dict) ->
     assert verdict == peer.PASSED, reason
     assert len(test.cases) == 2 and "reverse=True" in test.cases[0].expr and "out_dtype" not in test.cases[1].expr
     assert all(abs(v) < 6 for v in test.cases[0].inputs["arg0"])
+
+
+def test_a_check_under_an_if_is_converted_where_taken_and_named_where_undecidable(results: dict) -> None:
+    """all(d > 0 for d in shape) is read (the (0,) combination takes no check, the (3,) one does); an if the converter
+    cannot decide, around a check, makes the test unconvertible with that reason, never "no gradient check"."""
+    test, (verdict, _) = results["testCheckUnderAnIf"]
+    assert len(test.cases) == 1 and verdict == peer.PASSED
+    verdict, reason = results["testUndecidableIf"][1]
+    assert verdict == peer.UNCONVERTIBLE and "cannot decide" in reason

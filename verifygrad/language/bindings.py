@@ -39,7 +39,8 @@ RENAMED = {
     ("lax", "reduce_min"): "np.min", ("lax", "reduce_prod"): "np.prod", ("lax", "rev"): "np.flip", ("lax", "top_k"): "torch.topk",
     ("lax", "batch_matmul"): "torch.matmul", ("lax", "cumlogsumexp"): "torch.logcumsumexp",
     **{("lax", name): f"lax.{name}" for name in ("dot_general", "slice", "dynamic_slice", "broadcast_in_dim", "pad", "reduce_window", "conv_general_dilated",
-                                                  "cumsum", "cumprod", "broadcast", "reshape", "dynamic_update_slice", "sort", "convert_element_type")},
+                                                  "cumsum", "cumprod", "broadcast", "reshape", "dynamic_update_slice", "sort", "convert_element_type",
+                                                  "reduce")},
     ("lax", "conv"): "lax.conv_general_dilated", ("lax", "conv_with_general_padding"): "lax.conv_general_dilated",
 }  # fmt: skip
 

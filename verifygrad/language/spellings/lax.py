@@ -265,6 +265,36 @@ def _conv_general_dilated(call: Call) -> int:
     return convolution.conv(spatial)(Call(g, [x, weight], params, []))
 
 
+def _reduce(call: Call) -> int:
+    """lax.reduce(x, init_value, computation, dimensions): x summed (lax.add), multiplied (lax.mul), or its max or min
+    along the dimensions, then combined with the init value once (its identity changes nothing)."""
+    g, x = call.graph, call.tensors[0]
+    given = call.params.get("computation")
+    computation = dotted(given) if isinstance(given, ast.Attribute) else call.literal("computation", 1, None)
+    name = computation.rpartition(".")[2] if isinstance(computation, str) else None
+    if name not in REDUCTIONS:
+        raise ExprError("lax.reduce() takes computation lax.add, lax.mul, lax.max or lax.min", g.col)
+    init = call.literal("init_values", 0, None)
+    dims, shape = _ints(call, "dimensions", 2), _shape(g, x)
+    if not isinstance(init, (int, float)) or isinstance(init, bool):
+        raise ExprError("lax.reduce() takes its init value as a number", g.col)
+    if dims is None or len(set(dims)) != len(dims) or any(not 0 <= d < len(shape) for d in dims):
+        raise ExprError(f"lax.reduce() takes distinct dimensions of the operand's {len(shape)} dims", g.col)
+    if name in ("max", "min") and any(shape[d] == 0 for d in dims):
+        raise ExprError(f"lax.reduce() with lax.{name} over a dim of size 0 (the init value alone): not read yet", g.col)
+    out = x
+    for d in sorted(dims, reverse=True):
+        out = g.reduce(REDUCTIONS[name], out, d)
+    identity = {"add": 0.0, "mul": 1.0, "max": -math.inf, "min": math.inf}[name]
+    if float(init) == identity:
+        return out
+    combine = {"add": "add", "mul": "mul", "max": "maximum", "min": "minimum"}[name]
+    return g.op(combine, out, g.builder.const(float(init), g.col))
+
+
+REDUCTIONS = {"add": "sum", "mul": "prod", "max": "amax", "min": "amin"}
+
+
 def _cumulative(op: str) -> Callable[[Call], int]:
     """lax.cumsum / lax.cumprod(x, axis=0, reverse=False): along axis, from the end where reverse (a flip either side)."""
 
@@ -348,6 +378,7 @@ SPELLINGS: dict[str, Function] = {
     "lax.dynamic_slice": spelling(_dynamic_slice, (1, 1), keywords=("start_indices", "slice_sizes")),
     "lax.broadcast_in_dim": spelling(_broadcast_in_dim, (1, 1), keywords=("shape", "broadcast_dimensions")),
     "lax.pad": spelling(_pad, (1, 2), keywords=("padding_value", "padding_config")),
+    "lax.reduce": spelling(_reduce, (1, 1), keywords=("init_values", "computation", "dimensions")),
     "lax.cumsum": spelling(_cumulative("cumsum"), (1, 1), keywords=("axis", "reverse")),
     "lax.cumprod": spelling(_cumulative("cumprod"), (1, 1), keywords=("axis", "reverse")),
     "lax.broadcast": spelling(_broadcast, (1, 1), keywords=("sizes",)),
@@ -379,11 +410,11 @@ SPELLINGS: dict[str, Function] = {
 # Their positional parameters after the tensors are literals (shapes, configs, strides, numbers: pad's value, an init),
 # and reduce_window's computation (a function such as lax.add) and an init of -inf are read as written (table.arguments).
 LITERAL_POSITIONAL = frozenset(SPELLINGS)
-NUMBER_POSITIONAL = frozenset({"lax.pad", "lax.reduce_window"})
+NUMBER_POSITIONAL = frozenset({"lax.pad", "lax.reduce_window", "lax.reduce"})
 
 
 def as_literals(args: list[ast.expr]) -> list[ast.expr]:
-    """reduce_window's positional init and computation as literals: -jnp.inf as -inf, lax.add as 'lax.add'; and
+    """reduce_window's and reduce's positional init and computation as literals: -jnp.inf as -inf, lax.add as 'lax.add'; and
     convert_element_type's dtype (jnp.float32 as 'jnp.float32')."""
     out = list(args)
     if len(args) == 2 and isinstance(args[1], ast.Attribute) and dotted(args[1]) is not None and args[1].attr in FLOAT_DTYPES:
@@ -394,6 +425,6 @@ def as_literals(args: list[ast.expr]) -> list[ast.expr]:
         inner = arg.operand if negative else arg
         if isinstance(inner, ast.Attribute) and inner.attr == "inf":
             out[k] = ast.copy_location(ast.Constant(-math.inf if negative else math.inf), arg)
-        elif isinstance(arg, ast.Attribute) and arg.attr in COMPUTATIONS:
+        elif isinstance(arg, ast.Attribute) and arg.attr in REDUCTIONS:  # lax.add, lax.mul, lax.max, lax.min
             out[k] = ast.copy_location(ast.Constant(dotted(arg)), arg)
     return out
