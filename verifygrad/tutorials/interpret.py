@@ -25,6 +25,7 @@ from verifygrad.tutorials import autodiff, handwritten
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array, constant_index
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
+from verifygrad.tutorials.formatted import Field, Template, print_parts
 from verifygrad.tutorials.functions import FunctionCalls
 from verifygrad.tutorials.jaxrandom import JaxRandom
 from verifygrad.tutorials.objects import LayerObjects
@@ -89,6 +90,8 @@ class Shown:
     statement: int = 0  # which run of a statement showed it (a loop's passes differ): one print's values share its lines
     rounded: int | None = None  # decimals the code's format rounds it to (`f"{x:.4f}"`): `0.0019` is then not exact
     inline: bool = False  # formatted into a line of text (an f-string's field): that print's other fields are on its line
+    template: Template | None = None  # the text its print writes (formatted.Template), where the print formats text
+    field: int = -1  # which of the template's fields printed it
 
 
 @dataclass
@@ -750,6 +753,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             self.may_print(node, f"a call of {ast.unparse(call)[:40]}")
 
     def print_(self, call: ast.Call) -> None:
+        parts = print_parts(call)
+        if parts is not None:
+            self.print_template(call, parts)
+            return
         for argument in call.args:
             if _shown_comparison(argument):  # `print(9*a**2 == a.grad)`: the writer shows that the two agree
                 self.agreement(call, *compared(argument), shown=True)
@@ -771,6 +778,39 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                         self.show(value, call, ast.unparse(inner))
                 continue
             self.show(self.expression(argument), call, ast.unparse(argument))
+
+    def print_template(self, call: ast.Call, parts: list) -> None:
+        """A print of formatted text: each field shown in the order it prints, with the print's template, so that the
+        output line gives each field its own text (`f'(3.0) = 6.0`: the point, then the gradient)."""
+        shown = self.reading.shown[-1]
+        first = len(shown)
+        literals, fields = [""], []
+        for part in parts:
+            if isinstance(part, str):
+                literals[-1] += part
+                continue
+            before = len(shown)
+            label = ast.unparse(part.node)
+            if part.style == "plain" and _shown_comparison(part.node):
+                self.agreement(call, *compared(part.node), shown=True)
+                value: Value = Other("a comparison")
+            else:
+                value = self.expression(part.node)
+                if part.style == "plain":
+                    self.show(value, call, label)
+                else:
+                    self.show_formatted(value, call, label, part.rounded)
+            # NOTE: a number the code writes or loops over (not one it computes, which is a claim): the text it must print
+            plain = isinstance(value, Number) and type(value.value) in (int, float) and (value.tensor is None or value.tensor.origin is None)
+            exact = part.text_of(value.value) if plain else None
+            shown[before:] = [replace(item, field=len(fields)) for item in shown[before:]]
+            fields.append(Field(exact))
+            literals.append("")
+        template = Template(tuple(literals), tuple(fields))
+        if len(shown) == first:  # text only: its line is still the print's, which no value of another print is on
+            line = self.file_line(call.lineno)
+            shown.append(Shown(Other("text"), line, self.where(call.lineno), ast.unparse(call)[:60], statement=self.statements_run))
+        shown[first:] = [replace(item, template=template) for item in shown[first:]]
 
     def show_formatted(self, value: Value, node: ast.AST, label: str, rounded: int | None = None) -> None:
         """A value formatted into printed text: a tensor is shown; one the reader does not know (the grad of a non-leaf,

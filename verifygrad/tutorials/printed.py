@@ -391,3 +391,41 @@ def _least_precise(numbers: list[str], most: int | None) -> int | None:
         if "." in mantissa:
             places.append(len(mantissa.split(".")[1]) - (int(exponent) if exponent else 0))
     return min(places) if places else most
+
+
+def logical_lines(text: str) -> list[tuple[int, int, str]]:
+    """The output's lines, a line whose brackets close on a later line joined with those: (first line, last line, text)."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    closing = _closing_brackets(text)
+    joined, index = [], 0
+    while index < len(lines):
+        last, row = index, index
+        while row <= last:
+            for position in range(starts[row], starts[row] + len(lines[row])):
+                if position in closing:
+                    last = max(last, bisect_right(starts, closing[position]) - 1)
+            row += 1
+        joined.append((index, last, "\n".join(lines[index : last + 1])))
+        index = last + 1
+    return joined
+
+
+_AROUND_VALUES = re.compile(r"(?:[\s(),]|\b(?:tf|np|numpy|jnp)\.)*")  # `(Array(1.), Array(2.))`, `tf.Tensor(...)`
+
+
+def whole_values(text: str, count: int) -> list[Printed] | None:
+    """The ``count`` values a field printed, where its text is those values and nothing else (a tuple's brackets and
+    commas aside); None where it is anything else: a field is never tied to a value read out of other text."""
+    values = read_printed(text)
+    if len(values) != count:
+        return None
+    rest = text
+    for value in values:
+        at = rest.find(value.text)
+        if at < 0:
+            return None
+        rest = rest[:at] + " " + rest[at + len(value.text) :]
+    return values if _AROUND_VALUES.fullmatch(rest) else None
