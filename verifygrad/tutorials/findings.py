@@ -104,6 +104,8 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
     for index, (item, block) in enumerate(items):
         where, line = block.where(item.line_offset), block.file_line(item.line_offset)
         target = pairs.get(index)
+        if target is None and item.none:
+            continue  # `None` in a list of gradients: no value to list
         if target is None:
             why = f"printed by code that was not read ({opaque[0].label})" if opaque else "no statement of the code shows this value"
             if not opaque and slots:
@@ -118,7 +120,15 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
 
 
 def _claim_of(target: Shown, item: Printed, line: int, where: str) -> Found | None:
-    """The claim a printed value makes about what its statement shows; None for a plain number (a loop's, a shape's)."""
+    """The claim a printed value makes about what its statement shows; None for a plain number (a loop's, a shape's),
+    and for `None` printed where the code shows no value. `None` against a value, or a value against `None`, is listed."""
+    if item.none or _prints_none(target.value) and not isinstance(target.value, GradOf):
+        if item.none and _prints_none(target.value):
+            return None
+        shows = "None" if item.none else item.describe()
+        has = "no gradient" if _prints_none(target.value) else "a value"
+        return Found("value", line, where, "printed output", shows, values=None if item.none else item.values,
+                     status=f"not tied: the output shows {shows} where the reader has {has} for {target.label}")  # fmt: skip
     if isinstance(target.value, Number) and target.value.tensor is not None:  # computed from numbers bound to names
         return _printed_claim(replace(target, value=target.value.tensor), item, line, where)
     if isinstance(target.value, Number):
@@ -270,11 +280,17 @@ def last_shown(shown: list[Shown], count: int) -> list[Shown]:
 
 
 def _printed_count(shown: Shown) -> int:
-    """How many values a statement's output shows: one for a tensor or number, none for text, -1 where unknown."""
+    """How many values a statement's output shows: one for a tensor or number, or for `None` as an item of a list or
+    tuple of values (`[<tf.Tensor ...>, None]`), none for text, -1 where unknown."""
     value = shown.value
     if shown.opaque or (isinstance(value, Unknown) and not value.tensor) or (isinstance(value, Other) and value.what == "a list"):
         return -1
-    return 1 if isinstance(value, (Tensor, GradOf, Number, Unknown)) else 0
+    return 1 if isinstance(value, (Tensor, GradOf, Number, Unknown)) or shown.item >= 0 and _prints_none(value) else 0
+
+
+def _prints_none(value: object) -> bool:
+    """Whether the frameworks print this as `None`: no gradient for a source, the grad of a non-leaf, one not taken yet."""
+    return isinstance(value, Other) and value.what in ("None", "grad of a non-leaf") or isinstance(value, GradOf) and not value.contributions
 
 
 def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found:
