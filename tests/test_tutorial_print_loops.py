@@ -76,37 +76,3 @@ def test_a_loop_over_something_the_reader_does_not_know_is_not_read(tmp_path: Pa
     text = LIST.replace("for w in weights:", "for w in load_weights():")
     code, output = check(tmp_path, text.replace("{second}", "1."))
     assert "FAIL" not in output and "a for loop" in output, output
-
-
-NONE = """```python
-import tensorflow as tf
-a = tf.Variable(3.0)
-b = tf.Variable(2.0, trainable=False)
-s = tf.add(a, b)
-k = tf.constant(1.0)
-with tf.GradientTape() as tape:
-    y = a ** 2 + b ** 2 + s ** 2 + k ** 2
-print(tape.gradient(y, [a, b, s, k]))
-```
-
-```
-[<tf.Tensor: shape=(), dtype=float32, numpy={first}>,
- None,
- None,
- None]
-```
-"""
-
-
-@pytest.mark.parametrize(("first", "status", "says"), [("6.0", 0, "✓ line 13 (printed output): ∂/∂a 6: holds"),
-                                                       ("5.0", 1, "✗ line 13 (printed output): ∂/∂a 5: wrong")])  # fmt: skip
-def test_a_printed_list_of_gradients_with_none_ties_each_item_in_its_place(tmp_path: Path, first: str, status: int, says: str) -> None:
-    """TensorFlow gives None for a variable that is not trainable, for a constant, and for `s`, computed before the tape
-    opened: each item of the printed list is paired with the source in its place, a None with a source that has none."""
-    code, output = check(tmp_path, NONE.replace("{first}", first))
-    assert code == status and says in output and output.count("✗ line") == status, output
-
-
-def test_none_printed_where_the_reader_has_a_gradient_is_listed_not_compared(tmp_path: Path) -> None:
-    code, output = check(tmp_path, NONE.replace("{first}", "6.0"))
-    assert code == 0 and "printed output None: not tied: the output shows None where the reader has a value" in output, output

@@ -1077,8 +1077,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
 
     def _List(self, node: ast.List | ast.Tuple) -> Value:
         items = tuple(self.expression(item) for item in node.elts)
-        if items and all(isinstance(item, (Tensor, GradOf, Sequence)) for item in items):
-            return Sequence(items)
+        tensors = [item for item in items if not (isinstance(item, Other) and item.what in ("None", "grad of a non-leaf"))]
+        if tensors and all(isinstance(item, (Tensor, GradOf, Sequence)) for item in tensors):
+            return Sequence(items)  # `(x.grad, w.grad, y.grad)`: a non-leaf's grad is None among them, printed in its place
         if any(isinstance(item, Tensor) for item in items) and all(isinstance(item, (Tensor, Number)) for item in items):
             return Sequence(items)  # `cache = (xhat, gamma, eps)`: unpacked again later
         if items and all(isinstance(item, Number) for item in items):
