@@ -72,3 +72,10 @@ def test_a_tuple_with_the_grad_of_a_non_leaf_ties_the_leaves_grads(tmp_path: Pat
     """`h.grad` of a non-leaf is None: the tuple's other two items are the leaves' gradients (v.grad = a, a.grad = v)."""
     code, output = check(tmp_path, TUPLE.replace("{second}", second))
     assert code == status and says in output and "✓ line 12 (printed output): ∂/∂a [2, 3, 4]: holds" in output, output
+
+
+def test_a_deeply_nested_printed_tuple_with_none_is_read_without_recursing() -> None:
+    from verifygrad.tutorials.printed import read_printed
+
+    nested = "(tensor(1.), " * 3000 + "None" + ")" * 3000
+    assert len(read_printed(nested)) == 3000  # each tensor read as a value; the nesting is not read item by item

@@ -184,7 +184,7 @@ def _with_none(text: str, begin: int, end: int | None, line: int) -> list[Printe
         if piece.strip() == "None":
             found.append(Printed(np.array(np.nan), None, offset, "None", none=True))
             continue
-        values = whole_values(piece.strip(), 1)
+        values = whole_values(piece.strip(), 1) if "None" not in piece else None  # NOTE: never nested: one level is read
         if values is None:
             return None
         found.append(replace(values[0], line_offset=offset + values[0].line_offset))
