@@ -418,7 +418,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 continue
             seen.add(current)
             pending += sorted(self.shared.get(current, ()))
-            if current in self.names and not (keep and current == name) and not isinstance(self.names[current], Unknown):
+            # NOTE: a def's code is not changed by a call it is handed to (`timeit(lambda: f(1))`): only values are
+            if current in self.names and not (keep and current == name) and not isinstance(self.names[current], (Unknown, Function)):
                 was_tensor = isinstance(self.names[current], (Tensor, GradOf))
                 self.names[current] = Unknown(reason if current == name else f"{reason}; {current} shares its memory", tensor=was_tensor)
 

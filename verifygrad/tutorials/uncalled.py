@@ -9,14 +9,23 @@ each input's gradient from the rule becomes a formula claim, as when the tutoria
 from __future__ import annotations
 
 import ast
+import copy
+from dataclasses import dataclass
 
 import numpy as np
 
+from verifygrad.language.bindings import canonical
+from verifygrad.language.derivatives import Recorder, backward
+from verifygrad.language.evaluate import program_value
+from verifygrad.language.parse import Node
 from verifygrad.language.statements import compile_program
 from verifygrad.language.syntax import ExprError, NeedsValues
+from verifygrad.tutorials import handwritten
 from verifygrad.tutorials.blocks import CODE, Block
+from verifygrad.tutorials.findings import Findings, Found
+from verifygrad.tutorials.functions import DerivativePairing, _returned, derivative_pairing
 from verifygrad.tutorials.interpret import CodeReader
-from verifygrad.tutorials.values import LEAF, Function, Tensor
+from verifygrad.tutorials.values import COMPUTED, LEAF, Derivation, Function, Tensor, Unknown, leaves_of
 
 SHAPES = ((4,), (3, 4))  # an elementwise rule reads at the first; a matrix one may need the second
 SEED = 0
@@ -77,3 +86,241 @@ def _compiles(formula: str, names: list[str]) -> bool:
     except ExprError:
         return False
     return True
+
+
+# -- functions written as another's derivative ----------------------------------------------------
+
+DERIVATIVE_SHAPES = ((4,), ())  # a vector first (a scalar hides `2 * x` written for `sum(x) ** 2`), then one number
+LOW, HIGH = 0.25, 1.75  # generated inputs are positive: a log or a square root in the function reads there
+MAX_JACOBIAN = 64  # elements of a Jacobian computed to decide whether a function is elementwise
+
+
+def derivative_functions(reader: CodeReader, findings: Findings) -> None:
+    """Each function the page writes as another's derivative (`sigmoid_derivative` beside `sigmoid`, `grad_f`, `df_dx`,
+    `function1_dx0`, `jacobian_softmax`), called or not: a formula claim, that its body is the exact derivative of the
+    function it names, checked at generated inputs; a pairing that could not be decided is listed with the reason."""
+    seen: set[int] = set()
+    for function in list(reader.names.values()):
+        if not isinstance(function, Function) or function.rule is not None or function.layer or function.pending:
+            continue
+        if id(function.definition) in seen or reader.requests_derivatives(function):  # NOTE: it asks a framework; written by hand is the claim
+            continue
+        seen.add(id(function.definition))
+        pairing = derivative_pairing(function, reader.names, _notes(reader, function))
+        if pairing is None:
+            continue
+        line, where = _return_place(reader, function)
+        name = function.definition.name
+        if isinstance(pairing, str):
+            _listed(reader, line, f"{name}() reads as a derivative; not paired: {pairing}")
+            continue
+        why = ""
+        for shape in DERIVATIVE_SHAPES:
+            outcome = _derivative_claims(reader, function, pairing, shape, line, where)
+            if isinstance(outcome, _Final):
+                why = outcome  # NOTE: the vector read: a number would hide what it showed (softmax of one number is 1)
+                break
+            if isinstance(outcome, str):
+                why = why or outcome  # NOTE: the vector's reason: one number is only a fallback
+                continue
+            for found, derivation in outcome:
+                reader.reading.derivations.append(derivation)
+                findings.found.append(found)
+            why = ""
+            break
+        if why:
+            what = "Jacobian" if pairing.quantity == "jacobian" else "derivative"
+            _listed(reader, line, f"{name}() as the {what} of {pairing.of.definition.name}() ({pairing.how}): not checked: {why}")
+
+
+class _Final(str):
+    """Why a pairing was not checked, decided from values the reader computed: not retried at other shapes."""
+
+
+def _listed(reader: CodeReader, line: int, what: str) -> None:
+    if (line, what) not in reader.reading.not_read:
+        reader.reading.not_read.append((line, what))
+
+
+def _notes(reader: CodeReader, function: Function) -> str:
+    """The function's docstring and the comments right above its def."""
+    notes = [ast.get_docstring(function.definition) or ""]
+    above = {line: text for line, _, text in reader.reading.comments}
+    line = function.line - 1
+    while line in above:
+        notes.append(above[line])
+        line -= 1
+    return "\n".join(notes)
+
+
+def _return_place(reader: CodeReader, function: Function) -> tuple[int, str]:
+    """The file line of the function's return (where its derivative is written), and how a reader finds it."""
+    block = reader.defined_in.get(id(function.definition))
+    returned = [node for node in function.definition.body if isinstance(node, ast.Return)]
+    offset = (returned[-1].lineno if returned else function.definition.lineno) - 1
+    if block is None:
+        return function.line + offset - (function.definition.lineno - 1), f"line {function.line}"
+    return block.file_line(offset), block.where(offset)
+
+
+def _derivative_claims(reader: CodeReader, function: Function, pairing: DerivativePairing, shape: tuple[int, ...], line: int,
+                       where: str) -> list[tuple[Found, Derivation]] | str:  # fmt: skip
+    """The claims at generated inputs of ``shape``, or why they could not be made there."""
+    of, name = pairing.of, function.definition.name
+    of_name = of.definition.name
+    parameters = [a.arg for a in of.definition.args.args]
+    generator = np.random.default_rng(SEED)
+    values = {p: np.round(generator.uniform(LOW, HIGH, shape), 3) for p in parameters}
+    trial = CodeReader()
+    trial.names, trial.aliases, trial.defined_in = dict(reader.names), dict(reader.aliases), reader.defined_in
+    trial.reading.shown.append([])
+    trial.block = reader.defined_in.get(id(of.definition)) or Block(CODE, "", of.line)
+    leaves = [Tensor(LEAF, line, where, name=p, value=_literal(values[p]), dtype="float64") for p in parameters]
+    try:
+        output = trial.call_function(of, leaves, ast.Call(ast.Name(of_name, ast.Load()), [], [], lineno=1, col_offset=0))
+        primal = _program(trial, of, f"{of_name}({', '.join(parameters)})")
+        returned = _parts(function, pairing)
+        if isinstance(returned, str):
+            return returned
+        claims = []
+        for argnum, part in returned:
+            callee = name if part is None else _part_function(trial, function, part)
+            formulas = {"input": f"{callee}({', '.join(parameters)})", "output": f"{callee}({of_name}({', '.join(parameters)}))"}
+            if not isinstance(output, Tensor) or output.kind != COMPUTED:
+                return output.reason if isinstance(output, Unknown) else f"{of_name}() does not give a tensor the reader follows"
+            outcome = _claim(trial, pairing, primal, formulas, values, parameters[argnum])
+            if isinstance(outcome, str):
+                return outcome
+            written, claimed, convention = outcome
+            leaf = leaves[argnum]
+            said = f"{name}() as the {'Jacobian' if pairing.quantity == 'jacobian' else 'derivative'} of {of_name}()"
+            said += f" in terms of its output ({pairing.how})" if convention == "output" else f" ({pairing.how})"
+            derivation = Derivation(output, f"{of_name}()", None, line, where, leaves=leaves_of(output), quantity=pairing.quantity)
+            if pairing.quantity == "jacobian":
+                claims.append((Found("jacobian", line, where, "derivative function", said, leaf=leaf, derivations=(derivation,),
+                                     values=claimed, written=_literal(claimed), label=name), derivation))  # fmt: skip
+            else:
+                claims.append((Found("formula", line, where, "derivative function", said, leaf=leaf, derivations=(derivation,),
+                                     formula=written, label=name), derivation))  # fmt: skip
+        return claims
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError, ExprError) as err:  # NOTE: a gap, never a crash
+        return f"a statement the reader could not follow ({type(err).__name__})"
+
+
+def _parts(function: Function, pairing: DerivativePairing) -> list[tuple[int, int | None]] | str:
+    """(argument differentiated, the part of the function's returned tuple that is its derivative, or None for all of it)."""
+    returned = _returned(function.definition)
+    if returned is None:
+        return f"{function.definition.name}() does not end with a return"
+    count = len(pairing.argnums)
+    if not isinstance(returned, ast.Tuple):
+        if count == 1:
+            return [(pairing.argnums[0], None)]
+        return f"it returns one value for the {count} arguments of {pairing.of.definition.name}(): which one it is for is not said"
+    if len(returned.elts) == count:
+        return list(zip(pairing.argnums, range(count)))
+    if count == 1:  # `return y, dydx0`: the value and its derivative; the part whose name says it is a derivative
+        named = [index for index, item in enumerate(returned.elts) if isinstance(item, ast.Name) and handwritten._EXPLICIT.match(item.id)]
+        if len(named) == 1:
+            return [(pairing.argnums[0], named[0])]
+    return f"it returns {len(returned.elts)} values: which is the derivative is not said"
+
+
+def _part_function(trial: CodeReader, function: Function, part: int) -> str:
+    """The function returning only one part of its tuple, bound in the trial reader under a name of its own."""
+    written = copy.deepcopy(function.definition)
+    written.name = f"{function.definition.name}_part{part}"
+    last = written.body[-1]
+    assert isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple)
+    last.value = last.value.elts[part]
+    trial.names[written.name] = Function(written, function.line, written.name)
+    return written.name
+
+
+def _program(trial: CodeReader, of: Function, formula: str) -> str:
+    """A formula in the inputs of ``of``: the page's functions it calls written before it, the numbers they read bound."""
+    program = trial.rule_program(_Inputs(of.definition, of.line), formula)
+    if isinstance(program, Unknown):
+        raise ValueError(program.reason)
+    return ast.unparse(canonical(ast.parse(program), trial.aliases)) + "\n"
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What ``rule_program`` reads of a rule: the function whose parameters the formula's inputs are, and its line."""
+
+    forward: ast.FunctionDef
+    line: int
+
+
+def _claim(trial: CodeReader, pairing: DerivativePairing, primal: str, formulas: dict[str, str], values: dict[str, np.ndarray],
+           wrt: str) -> tuple[str, np.ndarray, str] | str:  # fmt: skip
+    """The formula claimed (as a program), its value at ``values`` and the convention it was read in; or why not."""
+    inputs = dict(values)
+    exact = _jacobian(primal, inputs, wrt)
+    claimed, errors = {}, {}
+    for convention in ("input", "output"):
+        try:
+            written = _program(trial, pairing.of, formulas[convention])
+            claimed[convention] = (written, program_value(compile_program(written, list(inputs)), inputs))
+        except (ExprError, ValueError, TypeError, ArithmeticError, RecursionError) as err:
+            claimed[convention], errors[convention] = None, str(err)
+    if claimed["input"] is None:
+        return f"{formulas['input']} is not read: {errors['input']}"
+    shape = values[wrt].shape
+    if pairing.quantity == "grad":
+        if exact is not None and exact.shape[: exact.ndim - len(shape)] not in ((), shape):
+            return _Final(f"{pairing.of.definition.name}() gives shape {exact.shape[: exact.ndim - len(shape)]}: not a number nor elementwise")
+        if exact is not None and exact.shape[: exact.ndim - len(shape)] == shape and len(shape) and not _diagonal(exact, shape):
+            return _Final(f"{pairing.of.definition.name}() is not elementwise: its derivative is a Jacobian, not one number per input")
+        target = None if exact is None else exact.reshape(-1, *shape).sum(axis=0) if len(shape) else exact.reshape(())
+    else:
+        target = exact
+    chosen = "input"
+    if pairing.convention == "either":
+        if target is None:
+            return f"whether {pairing.of.definition.name}()'s input or its output is handed to it is not said, and its value was not computed"
+        agree = {c: claimed[c] is not None and claimed[c][1].shape == target.shape and np.allclose(claimed[c][1], target, rtol=1e-7, atol=1e-9)
+                 for c in ("input", "output")}  # fmt: skip
+        chosen = "output" if agree["output"] and not agree["input"] else "input"
+    written, value = claimed[chosen]
+    wanted = target.shape if target is not None else (shape if pairing.quantity == "grad" else None)
+    if wanted is not None and value.shape != wanted:
+        return _Final(f"{formulas[chosen]} has shape {value.shape}, the derivative has {wanted}")
+    if not np.all(np.isfinite(value)):
+        return _Final(f"{formulas[chosen]} is not finite at the generated inputs")
+    return written, value, chosen
+
+
+def _jacobian(primal: str, inputs: dict[str, np.ndarray], wrt: str) -> np.ndarray | None:
+    """The exact Jacobian of the program ``primal`` with respect to ``wrt`` at ``inputs`` (output shape + input shape), or None."""
+    try:
+        program = compile_program(primal, list(inputs))
+        shapes = program.shapes({name: value.shape for name, value in inputs.items()})
+        size = int(np.prod(shapes[-1]))
+        if size > MAX_JACOBIAN:
+            return None
+        rows = []
+        for index in range(size):
+            recorder = Recorder(program, shapes)
+            seed = np.zeros(size)
+            seed[index] = 1.0
+            grad = backward(recorder, recorder.constant(seed.reshape(shapes[-1])), (wrt,)).get(wrt)
+            if grad is None:
+                rows.append(np.zeros(inputs[wrt].shape))
+                continue
+            recorder.add(Node("reshape", (grad.index,), {"shape": inputs[wrt].shape}, spelling="reshape"), inputs[wrt].shape)
+            rows.append(program_value(recorder.program("the Jacobian's row"), inputs))
+        return np.stack(rows).reshape(*shapes[-1], *inputs[wrt].shape)
+    except (ExprError, ValueError, TypeError, KeyError, IndexError, ArithmeticError, RecursionError):
+        return None
+
+
+def _diagonal(jacobian: np.ndarray, shape: tuple[int, ...]) -> bool:
+    size = int(np.prod(shape))
+    square = jacobian.reshape(size, size)
+    return bool(np.allclose(square - np.diag(np.diag(square)), 0.0))
+
+
+def _literal(values: np.ndarray) -> str:
+    return f"tensor({np.asarray(values).tolist()!r})" if np.ndim(values) else repr(float(values))

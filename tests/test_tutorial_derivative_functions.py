@@ -1,0 +1,127 @@
+"""A function the page writes as another's derivative is a formula claim, checked at generated inputs whether it is called or not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_tutorial_frameworks import check
+
+SIGMOID = """```python
+import numpy as np
+
+def logistic(z):
+    return 1 / (1 + np.exp(-z))
+
+def logistic_derivative(z):
+    \"\"\"The slope of the logistic curve.\"\"\"
+    p = logistic(z)
+    return p * (1 - p)
+```
+"""
+
+
+def test_a_derivative_function_never_called_is_proven_against_the_function_it_names(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "logistic.md", SIGMOID)
+    assert code == 0, output
+    assert "✓ line 10 (derivative function): ∂/∂z formula logistic_derivative() as the derivative of logistic()" in output, output
+    assert "proven" in output, output
+
+
+def test_a_wrong_derivative_function_fails_at_its_return_naming_it(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "logistic.md", SIGMOID.replace("p * (1 - p)", "p * (1 + p)"))
+    assert code == 1, output
+    assert "✗ line 10 (derivative function): ∂/∂z formula logistic_derivative() as the derivative of logistic()" in output, output
+
+
+TANH = """```python
+import numpy as np
+
+def squash(u):
+    return np.tanh(u)
+
+def squash_prime(a):
+    return 1 - a ** 2
+```
+"""
+
+
+def test_a_derivative_written_in_the_functions_output_is_read_so_and_said(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "squash.md", TANH)
+    assert code == 0, output
+    assert "formula squash_prime() as the derivative of squash() in terms of its output" in output, output
+
+
+def test_a_derivative_wrong_in_either_reading_fails(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "squash.md", TANH.replace("1 - a ** 2", "1 - a ** 3"))
+    assert code == 1, output
+    assert "✗ line 8 (derivative function): ∂/∂u formula squash_prime() as the derivative of squash()" in output, output
+
+
+FORWARD_MODE = """```python
+import numpy as np
+import timeit
+
+def h(x0, x1):
+    return x0 * x0 / x1 + np.exp(x0 / x1)
+
+def h_dx0(x0, x1):
+    v = x0 / x1
+    dvdx0 = 1 / x1
+    y = x0 * v + np.exp(v)
+    dydx0 = 2 * x0 / x1 + dvdx0 * np.exp(v)
+    return y, dydx0
+
+seconds = timeit.timeit(lambda: h_dx0(1, 1), number=1000)
+```
+"""
+
+
+def test_a_forward_mode_pass_returning_the_value_and_a_partial_is_checked_for_that_partial(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "forward.md", FORWARD_MODE)
+    assert code == 0, output  # handed to timeit in a lambda: a def's code is not changed by the call
+    assert "✓ line 13 (derivative function): ∂/∂x0 formula h_dx0() as the derivative of h()" in output, output
+    code, output = check(tmp_path, "forward.md", FORWARD_MODE.replace("2 * x0 / x1 + dvdx0", "x0 / x1 + dvdx0"))
+    assert code == 1 and "✗ line 13 (derivative function): ∂/∂x0 formula h_dx0()" in output, output
+
+
+BOWL = """```python
+import jax.numpy as jnp
+
+def bowl(x):
+    return jnp.sum(x ** 2)
+
+COMMENT
+def g_bowl(x):
+    return 2 * x
+```
+"""
+
+
+def test_a_g_prefix_pairs_only_where_a_comment_says_gradient(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "bowl.md", BOWL.replace("COMMENT", "# the gradient, worked out by hand"))
+    assert code == 0 and "formula g_bowl() as the derivative of bowl()" in output, output
+    code, output = check(tmp_path, "bowl.md", BOWL.replace("COMMENT", "# the gradient, worked out by hand").replace("2 * x", "x"))
+    assert code == 1 and "✗ line 9 (derivative function): ∂/∂x formula g_bowl()" in output, output
+    code, output = check(tmp_path, "bowl.md", BOWL.replace("COMMENT", ""))
+    assert "g_bowl()" not in output, output
+
+
+@pytest.mark.parametrize(("source", "listed"), [
+    ("def symbolic_dqdx(x0, x1):\n    return x0 * x1\n",
+     "line 3: symbolic_dqdx() reads as a derivative; not paired: it reads as dq/dx, and the page defines no function q()"),
+    ("def soft(z):\n    return np.exp(z) / np.sum(np.exp(z))\n\ndef soft_derivative(z):\n    s = soft(z)\n    return s * (1 - s)\n",
+     "line 7: soft_derivative() as the derivative of soft() (its name says it is a derivative of soft()): not checked: soft() is not "
+     "elementwise: its derivative is a Jacobian, not one number per input"),
+    ("def cost(p, q):\n    return np.sum((p - q) ** 2)\n\ndef gradient_cost(p, q):\n    return 2 * (p - q)\n",
+     "line 6: gradient_cost() as the derivative of cost() (its name says it is a derivative of cost()): not checked: it returns one "
+     "value for the 2 arguments of cost(): which one it is for is not said"),
+    ("def cost(p, q):\n    return np.sum((p - q) ** 2)\n\ndef error_at(p, q):\n    \"\"\"The sensitivity of cost to p.\"\"\"\n    return 2 * (p - q)\n",
+     "line 7: error_at() reads as a derivative; not paired: its docstring or comment speaks of a derivative and names cost(), not which "
+     "derivative it is"),
+])  # fmt: skip
+def test_a_pairing_that_cannot_be_decided_is_listed_never_compared(tmp_path: Path, source: str, listed: str) -> None:
+    code, output = check(tmp_path, "pairs.py", f"import numpy as np\n{source}")
+    assert code != 1 and "✗" not in output, output
+    assert listed in output, output
