@@ -125,3 +125,41 @@ def test_a_pairing_that_cannot_be_decided_is_listed_never_compared(tmp_path: Pat
     code, output = check(tmp_path, "pairs.py", f"import numpy as np\n{source}")
     assert code != 1 and "✗" not in output, output
     assert listed in output, output
+
+
+REGRESSION = """import numpy as np
+
+def mse(w, x, y):
+    return np.mean((x @ w - y) ** 2)
+
+def gradient(w, x, y):
+    return 2 * x.T @ (x @ w - y) / len(y)
+
+def squared_error(theta, X, t):
+    return np.sum((X @ theta - t) ** 2)
+
+def grad_theta(theta, X, t):
+    return 2 * X.T @ (X @ theta - t)
+"""
+
+
+def test_a_hand_gradient_of_a_loss_function_is_checked_with_respect_to_its_parameters_not_its_data(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "regression.py", REGRESSION)
+    assert code == 0, output
+    assert "✓ line 7 (derivative function): ∂/∂w formula gradient() as the derivative of mse() (its name says it is a gradient; mse() is the loss" in output
+    assert "✓ line 13 (derivative function): ∂/∂theta formula grad_theta() as the derivative of squared_error()" in output, output
+
+
+def test_a_hand_gradient_that_drops_the_mean_s_factor_fails_naming_it(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "regression.py", REGRESSION.replace("2 * x.T @ (x @ w - y) / len(y)", "x.T @ (x @ w - y)"))
+    assert code == 1, output
+    assert "✗ line 7 (derivative function): ∂/∂w formula gradient() as the derivative of mse()" in output, output
+    assert "✓ line 13 (derivative function)" in output, output
+
+
+def test_a_gradient_whose_loss_or_arguments_are_not_said_is_listed(tmp_path: Path) -> None:
+    source = "import numpy as np\n\ndef loss(a, b):\n    return np.sum((a - b) ** 2)\n\ndef gradient(a, b):\n    return 2 * (a - b)\n"
+    code, output = check(tmp_path, "ambiguous.py", source)
+    assert code == 5 and "line 7: gradient() reads as a derivative; not paired: which of loss()'s arguments (a, b) it differentiates is not said" in output
+    code, output = check(tmp_path, "alone.py", "def gradient(w, x):\n    return 2 * w * x\n")
+    assert "line 2: gradient() reads as a derivative; not paired: no loss function of the page takes its parameters (w, x)" in output, output

@@ -1040,11 +1040,47 @@ def derivative_pairing(function: Function, names: dict[str, Any], notes: str) ->
         return DerivativePairing(of, argnums, quantity, convention, how.format(of_name))
     if reasons:
         return reasons[0]
+    of_loss = _loss_gradient(function, names, candidates)
+    if of_loss is not None:
+        return of_loss
     first = notes.strip().split("\n\n")[0]  # NOTE: the docstring's summary and the comments above: what the function is
     mentioned = [n for n, v in names.items() if _page_function(names, n, function) is v and re.search(rf"\b{n.replace('_', '[-_ ]')}\b", first, re.I)]
     if _SAID.search(first) and mentioned:
         return f"its docstring or comment speaks of a derivative and names {', '.join(f'{n}()' for n in mentioned)}, not which derivative it is"
     return None
+
+
+_GRADIENT = re.compile(r"^(?:compute_|get_|calc_|calculate_|eval_|evaluate_)?(?:grad|gradient|gradients|grads|derivative|derivatives)$")
+_LOSS = re.compile(r"(?:^|_)(?:loss|cost|objective|error|mse|risk|nll|likelihood)(?:_|$|\d)|^(?:J|L|E)$", re.I)
+DATA = re.compile(r"^(?:x|X|y|Y|t|T|xs|ys|data|inputs?|targets?|labels?|features|samples|batch|obs|observations)(?:_?\w*)$")
+PARAMETERS = re.compile(r"^(?:w|W|b|B|theta|Theta|beta|weights?|bias(?:es)?|params|parameters|coef|coefs)\d*$")
+
+
+def _loss_gradient(function: Function, names: dict[str, Any], candidates: list[tuple[str, str | None, str]]) -> DerivativePairing | str | None:
+    """``gradient(w, x, y)``, ``grad_w(w, x, y)``, ``dW(W, X)`` beside a loss function of the same parameters (``loss(w, x, y)``):
+    the gradient of that loss with respect to what the name says, else its parameters (``w``, ``b``, ``theta``), not its data."""
+    name = _PREFIXES.sub("", _SUFFIXES.sub("", function.definition.name))
+    parameters = [a.arg for a in function.definition.args.args]
+    named = [wrt for wrt in [of for of, wrt, quantity in candidates if wrt is None and quantity == "grad"] if wrt in parameters]
+    if not (_GRADIENT.match(name) or named):
+        return None
+    losses = [n for n, v in names.items() if _LOSS.search(n) and _page_function(names, n, function) is v
+              and [a.arg for a in v.definition.args.args] == parameters]  # fmt: skip
+    if not losses:
+        return f"no loss function of the page takes its parameters ({', '.join(parameters)})" if _GRADIENT.match(name) else None
+    if len(losses) > 1:
+        return f"several loss functions take its parameters ({', '.join(f'{n}()' for n in losses)})"
+    of = names[losses[0]]
+    if _approximates(function.definition, losses[0]):
+        return f"it approximates the derivative of {losses[0]}() numerically: not a claim"
+    wrt = named[:1] or [p for p in parameters if PARAMETERS.match(p)]
+    if not wrt or len(wrt) == len(parameters) or not (named or all(DATA.match(p) for p in parameters if p not in wrt)):
+        return f"which of {losses[0]}()'s arguments ({', '.join(parameters)}) it differentiates is not said"
+    data = [p for p in parameters if p not in wrt]
+    how = f"its name says it is a gradient; {losses[0]}() is the loss of the same arguments, {', '.join(wrt)} its parameters, {', '.join(data)} its data"
+    if named:
+        how = f"its name says it is the gradient with respect to {named[0]}, of the loss {losses[0]}() of the same parameters"
+    return DerivativePairing(of, tuple(parameters.index(p) for p in wrt), "grad", "input", how)
 
 
 def _page_function(names: dict[str, Any], name: str, besides: Function) -> Function | None:

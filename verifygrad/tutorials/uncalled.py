@@ -90,7 +90,7 @@ def _compiles(formula: str, names: list[str]) -> bool:
 
 # -- functions written as another's derivative ----------------------------------------------------
 
-DERIVATIVE_SHAPES = ((4,), ())  # a vector first (a scalar hides `2 * x` written for `sum(x) ** 2`), then one number
+VECTOR, ROWS = 4, 3  # a vector first (a scalar hides `2 * x` written for `sum(x) ** 2`); a loss's data as ROWS x VECTOR
 LOW, HIGH = 0.25, 1.75  # generated inputs are positive: a log or a square root in the function reads there
 MAX_JACOBIAN = 64  # elements of a Jacobian computed to decide whether a function is elementwise
 
@@ -115,8 +115,8 @@ def derivative_functions(reader: CodeReader, findings: Findings) -> None:
             _listed(reader, line, f"{name}() reads as a derivative; not paired: {pairing}")
             continue
         why = ""
-        for shape in DERIVATIVE_SHAPES:
-            outcome = _derivative_claims(reader, function, pairing, shape, line, where)
+        for shapes in _trials(pairing):
+            outcome = _derivative_claims(reader, function, pairing, shapes, line, where)
             if isinstance(outcome, _Final):
                 why = outcome  # NOTE: the vector read: a number would hide what it showed (softmax of one number is 1)
                 break
@@ -163,14 +163,26 @@ def _return_place(reader: CodeReader, function: Function) -> tuple[int, str]:
     return block.file_line(offset), block.where(offset)
 
 
-def _derivative_claims(reader: CodeReader, function: Function, pairing: DerivativePairing, shape: tuple[int, ...], line: int,
-                       where: str) -> list[tuple[Found, Derivation]] | str:  # fmt: skip
-    """The claims at generated inputs of ``shape``, or why they could not be made there."""
+def _trials(pairing: DerivativePairing) -> list[dict[str, tuple[int, ...]]]:
+    """Shapes of the generated inputs, tried in turn: every one a vector; a loss's data as a matrix of rows (``x``) and a
+    vector of targets (``y``) with its parameters vectors; every one a number."""
+    parameters = [a.arg for a in pairing.of.definition.args.args]
+    trials = [dict.fromkeys(parameters, (VECTOR,))]
+    data = [p for index, p in enumerate(parameters) if index not in pairing.argnums]
+    if data and len(data) < len(parameters):
+        first = data[0]
+        trials.append({p: (VECTOR,) if p not in data else (ROWS, VECTOR) if p == first else (ROWS,) for p in parameters})
+    return [*trials, dict.fromkeys(parameters, ())]
+
+
+def _derivative_claims(reader: CodeReader, function: Function, pairing: DerivativePairing, shapes: dict[str, tuple[int, ...]],
+                       line: int, where: str) -> list[tuple[Found, Derivation]] | str:  # fmt: skip
+    """The claims at generated inputs of these shapes, or why they could not be made there."""
     of, name = pairing.of, function.definition.name
     of_name = of.definition.name
     parameters = [a.arg for a in of.definition.args.args]
     generator = np.random.default_rng(SEED)
-    values = {p: np.round(generator.uniform(LOW, HIGH, shape), 3) for p in parameters}
+    values = {p: np.round(generator.uniform(LOW, HIGH, shapes[p]), 3) for p in parameters}
     trial = CodeReader()
     trial.names, trial.aliases, trial.defined_in = dict(reader.names), dict(reader.aliases), reader.defined_in
     trial.reading.shown.append([])
@@ -184,7 +196,8 @@ def _derivative_claims(reader: CodeReader, function: Function, pairing: Derivati
             return returned
         claims = []
         for argnum, part in returned:
-            callee = name if part is None else _part_function(trial, function, part)
+            own = [a.arg for a in function.definition.args.args]
+            callee = _variant(trial, function, part, dict(zip(own, (values[p].shape for p in parameters))))
             formulas = {"input": f"{callee}({', '.join(parameters)})", "output": f"{callee}({of_name}({', '.join(parameters)}))"}
             if not isinstance(output, Tensor) or output.kind != COMPUTED:
                 return output.reason if isinstance(output, Unknown) else f"{of_name}() does not give a tensor the reader follows"
@@ -226,15 +239,58 @@ def _parts(function: Function, pairing: DerivativePairing) -> list[tuple[int, in
     return f"it returns {len(returned.elts)} values: which is the derivative is not said"
 
 
-def _part_function(trial: CodeReader, function: Function, part: int) -> str:
-    """The function returning only one part of its tuple, bound in the trial reader under a name of its own."""
+def _variant(trial: CodeReader, function: Function, part: int | None, shapes: dict[str, tuple[int, ...]]) -> str:
+    """The function as the claim calls it: returning only one part of its tuple, and with ``len(y)``, ``x.shape[0]`` of
+    parameters it never rebinds written as the numbers they are at the generated inputs; bound in the trial reader."""
     written = copy.deepcopy(function.definition)
-    written.name = f"{function.definition.name}_part{part}"
-    last = written.body[-1]
-    assert isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple)
-    last.value = last.value.elts[part]
-    trial.names[written.name] = Function(written, function.line, written.name)
+    rebound = {n.id for n in ast.walk(written) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    folded = _ShapesFolded({name: shape for name, shape in shapes.items() if name not in rebound})
+    written = folded.visit(written)
+    if part is None and not folded.changed:
+        return function.definition.name
+    written.name = f"{function.definition.name}_part{part}" if part is not None else f"{function.definition.name}_at"
+    if part is not None:
+        last = written.body[-1]
+        assert isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple)
+        last.value = last.value.elts[part]
+    trial.names[written.name] = Function(ast.fix_missing_locations(written), function.line, written.name)
     return written.name
+
+
+class _ShapesFolded(ast.NodeTransformer):
+    """``len(x)``, ``x.shape[k]``, ``x.size``, ``x.ndim`` of parameters of known shape, as numbers."""
+
+    def __init__(self, shapes: dict[str, tuple[int, ...]]):
+        self.shapes = shapes
+        self.changed = False
+
+    def _number(self, node: ast.AST, value: int) -> ast.AST:
+        self.changed = True
+        return ast.copy_location(ast.Constant(value), node)
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        argument = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        if isinstance(node.func, ast.Name) and node.func.id == "len" and isinstance(argument, ast.Name) and self.shapes.get(argument.id):
+            return self._number(node, self.shapes[argument.id][0])
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        value, key = node.value, node.slice
+        if not (isinstance(value, ast.Attribute) and value.attr == "shape" and isinstance(value.value, ast.Name) and value.value.id in self.shapes):
+            return node
+        shape = self.shapes[value.value.id]
+        if isinstance(key, ast.Constant) and type(key.value) is int and -len(shape) <= key.value < len(shape):
+            return self._number(node, shape[key.value])
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Name) and node.value.id in self.shapes and node.attr in ("size", "ndim") and isinstance(node.ctx, ast.Load):
+            shape = self.shapes[node.value.id]
+            return self._number(node, int(np.prod(shape)) if node.attr == "size" else len(shape))
+        return node
 
 
 def _program(trial: CodeReader, of: Function, formula: str) -> str:
@@ -264,7 +320,7 @@ def _claim(trial: CodeReader, pairing: DerivativePairing, primal: str, formulas:
             written = _program(trial, pairing.of, formulas[convention])
             claimed[convention] = (written, program_value(compile_program(written, list(inputs)), inputs))
         except (ExprError, ValueError, TypeError, ArithmeticError, RecursionError) as err:
-            claimed[convention], errors[convention] = None, str(err)
+            claimed[convention], errors[convention] = None, str(err).split("; known functions")[0]
     if claimed["input"] is None:
         return f"{formulas['input']} is not read: {errors['input']}"
     shape = values[wrt].shape
@@ -286,7 +342,7 @@ def _claim(trial: CodeReader, pairing: DerivativePairing, primal: str, formulas:
     written, value = claimed[chosen]
     wanted = target.shape if target is not None else (shape if pairing.quantity == "grad" else None)
     if wanted is not None and value.shape != wanted:
-        return _Final(f"{formulas[chosen]} has shape {value.shape}, the derivative has {wanted}")
+        return f"{formulas[chosen]} has shape {value.shape}, the derivative has {wanted}"
     if not np.all(np.isfinite(value)):
         return _Final(f"{formulas[chosen]} is not finite at the generated inputs")
     return written, value, chosen
