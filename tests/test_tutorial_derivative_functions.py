@@ -117,9 +117,10 @@ def test_a_g_prefix_pairs_only_where_a_comment_says_gradient(tmp_path: Path) -> 
     ("def cost(p, q):\n    return np.sum((p - q) ** 2)\n\ndef gradient_cost(p, q):\n    return 2 * (p - q)\n",
      "line 6: gradient_cost() as the derivative of cost() (its name says it is a derivative of cost()): not checked: it returns one "
      "value for the 2 arguments of cost(): which one it is for is not said"),
-    ("def cost(p, q):\n    return np.sum((p - q) ** 2)\n\ndef error_at(p, q):\n    \"\"\"The sensitivity of cost to p.\"\"\"\n    return 2 * (p - q)\n",
-     "line 7: error_at() reads as a derivative; not paired: its docstring or comment speaks of a derivative and names cost(), not which "
-     "derivative it is"),
+    ("def squared_error(p, q):\n    return np.sum((p - q) ** 2)\n\ndef error_at(p, q):\n    \"\"\"The sensitivity of the squared-error to p.\"\"\"\n"
+     "    return 2 * (p - q)\n",
+     "line 7: error_at() reads as a derivative; not paired: its docstring or comment speaks of a derivative and names squared_error(), not "
+     "which derivative it is"),
 ])  # fmt: skip
 def test_a_pairing_that_cannot_be_decided_is_listed_never_compared(tmp_path: Path, source: str, listed: str) -> None:
     code, output = check(tmp_path, "pairs.py", f"import numpy as np\n{source}")
@@ -163,3 +164,41 @@ def test_a_gradient_whose_loss_or_arguments_are_not_said_is_listed(tmp_path: Pat
     assert code == 5 and "line 7: gradient() reads as a derivative; not paired: which of loss()'s arguments (a, b) it differentiates is not said" in output
     code, output = check(tmp_path, "alone.py", "def gradient(w, x):\n    return 2 * w * x\n")
     assert "line 2: gradient() reads as a derivative; not paired: no loss function of the page takes its parameters (w, x)" in output, output
+
+
+REVERSE = """import numpy as np
+
+def q(a, b):
+    return a * np.sin(b) + a / b
+
+def q_reverse(a, b):
+    v0 = a
+    v1 = b
+    v2 = np.sin(v1)
+    v3 = v0 * v2 + v0 / v1
+    vbar3 = 1
+    vbar0 = vbar3 * (v2 + 1 / v1)
+    vbar1 = vbar3 * (v0 * np.cos(v1) - v0 / v1 ** 2)
+    return v3, vbar0, vbar1
+
+def symbolic_q_full(a, b):
+    v3 = a * np.sin(b) + a / b
+    vbar0 = np.sin(b) + 1 / b
+    vbar1 = a * np.cos(b) - a / b ** 2
+    return v3, vbar0, vbar1
+"""
+
+
+def test_a_reverse_pass_returning_adjoints_and_its_closed_form_twin_are_checked_by_each_input(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "reverse.py", REVERSE)
+    assert code == 0, output
+    for name in ("a", "b"):
+        assert f"✓ line 14 (derivative function): ∂/∂{name} formula q_reverse() as the derivative of q()" in output, output
+        assert f"✓ line 20 (derivative function): ∂/∂{name} formula symbolic_q_full() as the derivative of q() (it returns what q_reverse()" in output
+
+
+def test_a_wrong_adjoint_in_the_closed_form_twin_fails_at_its_return(tmp_path: Path) -> None:
+    code, output = check(tmp_path, "reverse.py", REVERSE.replace("vbar1 = a * np.cos(b) - a / b ** 2", "vbar1 = a * np.cos(b) + a / b ** 2"))
+    assert code == 1, output
+    assert "✗ line 20 (derivative function): ∂/∂b formula symbolic_q_full() as the derivative of q()" in output, output
+    assert "✓ line 20 (derivative function): ∂/∂a formula symbolic_q_full()" in output, output

@@ -947,7 +947,8 @@ _PREFIXES = re.compile(r"^(?:symbolic|analytic|analytical|manual|explicit|exact|
 # derivative: the gradient (one per argument) or the Jacobian. `g_f` only where a docstring or comment also says so.
 _NAMED = ((r"^d_?([A-Za-z]\w*)$", "grad"), (r"^(\w+?)_?prime$", "grad"), (r"^grad(?:ient)?_(?:of_)?(\w+)$", "grad"),
           (r"^(\w+?)_grad(?:ient)?$", "grad"), (r"^(\w+?)_deriv(?:ative)?$", "grad"), (r"^deriv(?:ative)?_(?:of_)?(\w+)$", "grad"),
-          (r"^jacobian_(?:of_)?(\w+)$", "jacobian"), (r"^(\w+?)_jacobian$", "jacobian"))  # fmt: skip
+          (r"^jacobian_(?:of_)?(\w+)$", "jacobian"), (r"^(\w+?)_jacobian$", "jacobian"),
+          (r"^(\w+?)_(?:reverse|reverse_mode|backprop|adjoints?)$", "grad"))  # fmt: skip
 _PARTIAL = (r"^d(\w+?)_?d([A-Za-z]\w*)$", r"^(\w+?)_d([A-Za-z]\w*)$")  # dfdx, df_dx; function1_dx0
 _SAID = re.compile(r"\b(?:gradient|derivative|jacobian|hessian|sensitivity|partials?)\b|∂|∇", re.I)
 _SAID_OF = re.compile(r"\b(gradient|derivative|jacobian)\s+(?:function\s+|matrix\s+|vector\s+)?of\s+(?:the\s+)?([A-Za-z][\w-]*)", re.I)
@@ -988,6 +989,7 @@ class DerivativePairing:
     quantity: str  # "grad" (one per argument) or "jacobian"
     convention: str  # "input": called with the function's inputs; "output": with its output; "either": the values decide
     how: str  # how the pairing was decided, as the report says it
+    parts: tuple[tuple[int, int], ...] = ()  # (argument, part of the returned tuple) where another function's names decided them
 
 
 def derivative_pairing(function: Function, names: dict[str, Any], notes: str) -> DerivativePairing | str | None:
@@ -1044,7 +1046,7 @@ def derivative_pairing(function: Function, names: dict[str, Any], notes: str) ->
     if of_loss is not None:
         return of_loss
     first = notes.strip().split("\n\n")[0]  # NOTE: the docstring's summary and the comments above: what the function is
-    mentioned = [n for n, v in names.items() if _page_function(names, n, function) is v and re.search(rf"\b{n.replace('_', '[-_ ]')}\b", first, re.I)]
+    mentioned = [n for n, v in names.items() if _page_function(names, n, function) is v and _mentions(first, n)]
     if _SAID.search(first) and mentioned:
         return f"its docstring or comment speaks of a derivative and names {', '.join(f'{n}()' for n in mentioned)}, not which derivative it is"
     return None
@@ -1081,6 +1083,13 @@ def _loss_gradient(function: Function, names: dict[str, Any], candidates: list[t
     if named:
         how = f"its name says it is the gradient with respect to {named[0]}, of the loss {losses[0]}() of the same parameters"
     return DerivativePairing(of, tuple(parameters.index(p) for p in wrt), "grad", "input", how)
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether a text names a function: called (`f(x)`), or a name no English word is (`cross_entropy`, `cross-entropy`, `f1`)."""
+    if re.search(rf"\b{re.escape(name)}\s*\(", text):
+        return True
+    return bool(re.search(r"[_\d]", name)) and re.search(rf"\b{re.escape(name).replace('_', '[-_ ]')}\b", text, re.I) is not None
 
 
 def _page_function(names: dict[str, Any], name: str, besides: Function) -> Function | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,13 +101,17 @@ def derivative_functions(reader: CodeReader, findings: Findings) -> None:
     `function1_dx0`, `jacobian_softmax`), called or not: a formula claim, that its body is the exact derivative of the
     function it names, checked at generated inputs; a pairing that could not be decided is listed with the reason."""
     seen: set[int] = set()
+    pairings: list[tuple[Function, DerivativePairing | str | None]] = []
     for function in list(reader.names.values()):
         if not isinstance(function, Function) or function.rule is not None or function.layer or function.pending:
             continue
         if id(function.definition) in seen or reader.requests_derivatives(function):  # NOTE: it asks a framework; written by hand is the claim
             continue
         seen.add(id(function.definition))
-        pairing = derivative_pairing(function, reader.names, _notes(reader, function))
+        pairings.append((function, derivative_pairing(function, reader.names, _notes(reader, function))))
+    paired = [(function, pairing) for function, pairing in pairings if isinstance(pairing, DerivativePairing)]
+    for function, pairing in pairings:
+        pairing = _twin(function, paired) if pairing is None else pairing
         if pairing is None:
             continue
         line, where = _return_place(reader, function)
@@ -133,6 +138,25 @@ def derivative_functions(reader: CodeReader, findings: Findings) -> None:
             _listed(reader, line, f"{name}() as the {what} of {pairing.of.definition.name}() ({pairing.how}): not checked: {why}")
 
 
+def _twin(function: Function, paired: list[tuple[Function, DerivativePairing]]) -> DerivativePairing | None:
+    """The pairing of a function that returns what a derivative function of the same parameters returns, named alike
+    (`symbolic_f1_full` beside `function1_reverse`, both `return y, vbar0, vbar1, ...`): the page's other way to the same."""
+    returned = _returned(function.definition)
+    if not (isinstance(returned, ast.Tuple) and len(returned.elts) > 1 and all(isinstance(item, ast.Name) for item in returned.elts)):
+        return None
+    names = [item.id for item in returned.elts]
+    parameters = [a.arg for a in function.definition.args.args]
+    for other, pairing in paired:
+        theirs = _returned(other.definition)
+        if (isinstance(theirs, ast.Tuple) and [getattr(item, "id", None) for item in theirs.elts] == names
+                and [a.arg for a in other.definition.args.args] == parameters):  # fmt: skip
+            how = f"it returns what {other.definition.name}() returns ({', '.join(names[:3])}, ...), of the same parameters"
+            parts = _parts(other, pairing)
+            if isinstance(parts, list):
+                return DerivativePairing(pairing.of, pairing.argnums, pairing.quantity, pairing.convention, how, tuple(parts))
+    return None
+
+
 class _Final(str):
     """Why a pairing was not checked, decided from values the reader computed: not retried at other shapes."""
 
@@ -143,13 +167,14 @@ def _listed(reader: CodeReader, line: int, what: str) -> None:
 
 
 def _notes(reader: CodeReader, function: Function) -> str:
-    """The function's docstring and the comments right above its def."""
+    """The function's docstring and the comments right above its def, in the block it is written in."""
     notes = [ast.get_docstring(function.definition) or ""]
-    above = {line: text for line, _, text in reader.reading.comments}
-    line = function.line - 1
-    while line in above:
-        notes.append(above[line])
-        line -= 1
+    block = reader.defined_in.get(id(function.definition))
+    lines = block.text.split("\n") if block is not None else []
+    index = min([function.definition.lineno, *(d.lineno for d in function.definition.decorator_list)]) - 2
+    while 0 <= index < len(lines) and lines[index].strip().startswith("#"):
+        notes.append(lines[index].strip().lstrip("#").strip())
+        index -= 1
     return "\n".join(notes)
 
 
@@ -222,6 +247,8 @@ def _derivative_claims(reader: CodeReader, function: Function, pairing: Derivati
 
 def _parts(function: Function, pairing: DerivativePairing) -> list[tuple[int, int | None]] | str:
     """(argument differentiated, the part of the function's returned tuple that is its derivative, or None for all of it)."""
+    if pairing.parts:
+        return list(pairing.parts)
     returned = _returned(function.definition)
     if returned is None:
         return f"{function.definition.name}() does not end with a return"
@@ -232,11 +259,37 @@ def _parts(function: Function, pairing: DerivativePairing) -> list[tuple[int, in
         return f"it returns one value for the {count} arguments of {pairing.of.definition.name}(): which one it is for is not said"
     if len(returned.elts) == count:
         return list(zip(pairing.argnums, range(count)))
-    if count == 1:  # `return y, dydx0`: the value and its derivative; the part whose name says it is a derivative
-        named = [index for index, item in enumerate(returned.elts) if isinstance(item, ast.Name) and handwritten._EXPLICIT.match(item.id)]
-        if len(named) == 1:
-            return [(pairing.argnums[0], named[0])]
-    return f"it returns {len(returned.elts)} values: which is the derivative is not said"
+    # `return y, dydx0`, `return y, vbar0, vbar1, ...`: the parts whose names say they are derivatives by each argument
+    parameters = [a.arg for a in function.definition.args.args]
+    said = [_derivative_by(item.id, function.definition) if isinstance(item, ast.Name) else None for item in returned.elts]
+    parts = []
+    for argnum in pairing.argnums:
+        found = [index for index, by in enumerate(said) if by == parameters[argnum] or count == 1 and by == ""]
+        if len(found) != 1:
+            return f"it returns {len(returned.elts)} values: which is the derivative by {parameters[argnum]} is not said"
+        parts.append((argnum, found[0]))
+    return parts
+
+
+_ADJOINT = re.compile(r"^([A-Za-z]+)_?bar_?(\d*)$|^bar_?([A-Za-z]+)(\d*)$")  # vbar0, v0_bar, bar_v0: the adjoint of v0
+
+
+def _derivative_by(name: str, definition: ast.FunctionDef) -> str | None:
+    """The parameter a returned local's name says it is the derivative by (`dydx0`: x0; `vbar0` of `v0 = x0`: x0), ""
+    where it names a derivative by no parameter of the function, None where it is not named as a derivative."""
+    aliases = {node.targets[0].id: node.value.id for node in definition.body if isinstance(node, ast.Assign) and len(node.targets) == 1
+               and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Name)}  # fmt: skip
+    parameters = {a.arg for a in definition.args.args}
+    adjoint, explicit = _ADJOINT.match(name), handwritten._EXPLICIT.match(name)
+    if adjoint:
+        by = (adjoint.group(1) or adjoint.group(3)) + (adjoint.group(2) or adjoint.group(4) or "")
+    elif explicit:
+        by = explicit.group(2)
+    else:
+        return None
+    for _ in range(len(aliases)):  # `v0 = x0`: the adjoint of v0 is the derivative by x0
+        by = aliases.get(by, by) if by not in parameters else by
+    return by if by in parameters else ""
 
 
 def _variant(trial: CodeReader, function: Function, part: int | None, shapes: dict[str, tuple[int, ...]]) -> str:
