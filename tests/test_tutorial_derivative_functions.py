@@ -202,3 +202,39 @@ def test_a_wrong_adjoint_in_the_closed_form_twin_fails_at_its_return(tmp_path: P
     assert code == 1, output
     assert "✗ line 20 (derivative function): ∂/∂b formula symbolic_q_full() as the derivative of q()" in output, output
     assert "✓ line 20 (derivative function): ∂/∂a formula symbolic_q_full()" in output, output
+
+
+STEP = """```python
+import torch
+x_train = torch.FloatTensor([[1], [2], [3]])
+y_train = torch.FloatTensor([[1], [2], [3]])
+W = torch.zeros(1)
+lr = 0.1
+cost = torch.mean((x_train * W - y_train) ** 2)
+gradient = GRADIENT
+print(gradient)
+W -= lr * gradient
+print(W)
+```
+
+```
+PRINTED
+```
+"""
+
+
+def test_a_gradient_named_only_by_the_step_that_uses_it_is_the_losss_gradient(tmp_path: Path) -> None:
+    right = STEP.replace("GRADIENT", "2 * torch.mean((W * x_train - y_train) * x_train)").replace("PRINTED", "tensor(-9.3333)\ntensor([0.9333])")
+    code, output = check(tmp_path, "step.md", right)
+    assert code == 0, output
+    assert "✓ line 15 (printed output): ∂/∂W -9.3333: holds" in output, output  # the gradient printed before the step
+    assert "✓ line 16 (printed output): ∂/∂W gradient of the step W - lr * gradient (line 10): holds" in output, output
+
+
+def test_a_gradient_that_drops_the_means_two_over_m_fails_where_it_and_the_step_print(tmp_path: Path) -> None:
+    wrong = STEP.replace("GRADIENT", "torch.sum((W * x_train - y_train) * x_train)").replace("PRINTED", "tensor(-14.)\ntensor([1.4000])")
+    code, output = check(tmp_path, "step.md", wrong)
+    assert code == 1, output
+    assert "✗ line 15 (printed output): ∂/∂W -14: wrong (W[0]: claimed -14., true -9.33333" in output, output
+    assert "✗ line 16 (printed output): ∂/∂W gradient of the step W - lr * gradient (line 10): wrong (W[0]: claimed -14., true -9.33333" in output
+    assert "✓ line 16 (printed output): value [1.4]: holds" in output, output  # the step's arithmetic is right

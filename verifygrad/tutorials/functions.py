@@ -1064,8 +1064,8 @@ def _loss_gradient(function: Function, names: dict[str, Any], candidates: list[t
     name = _PREFIXES.sub("", _SUFFIXES.sub("", function.definition.name))
     parameters = [a.arg for a in function.definition.args.args]
     named = [wrt for wrt in [of for of, wrt, quantity in candidates if wrt is None and quantity == "grad"] if wrt in parameters]
-    if not (_GRADIENT.match(name) or named):
-        return None
+    if not (_GRADIENT.match(name) or named) or {"f", "func", "fn", "fun", "function", "eps", "epsilon", "h", "delta"} & set(parameters):
+        return None  # NOTE: gradients(func, x, eps) estimates any function's gradient: a tool, not a claim about one
     losses = [n for n, v in names.items() if _LOSS.search(n) and _page_function(names, n, function) is v
               and [a.arg for a in v.definition.args.args] == parameters]  # fmt: skip
     if not losses:

@@ -636,6 +636,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 continue
             value = self.names.get(gradient.id)
             hand = next((h for h in reversed(self.reading.hand_gradients) if h.tensor is value and h.of is old), None)
+            if hand is None and isinstance(value, Tensor) and handwritten.STEPPED.match(gradient.id):  # `W -= lr * gradient`: the step says of what
+                hand = handwritten.pair_with(gradient.id, value, self.names, (None, name, old), self.file_line(node.lineno), self.where(node.lineno))
+                self.reading.hand_gradients.append(hand)
             if hand is not None:
                 text = f"{name} - {ast.unparse(taken)}"
                 self.reading.steps.append(handwritten.Step(name, new, hand, float(rate.value), self.file_line(node.lineno), text))
