@@ -1001,6 +1001,8 @@ def derivative_pairing(function: Function, names: dict[str, Any], notes: str) ->
     said = _SAID.search(notes) is not None
     if said and (match := re.match(r"^g_(\w+)$", name)):
         candidates.append((match.group(1), None, "grad"))
+    if said and (match := re.match(r"^g([A-Za-z]\w*?)_([A-Za-z]\w*)$", name)):  # gw_mse_loss: the gradient of mse_loss by w
+        candidates.append((match.group(2), match.group(1), "grad"))
     how = "its name says it is a derivative of {}()"
     if not any(_page_function(names, of_name, function) for of_name, _, _ in candidates) and said:
         named = {match.group(2).replace("-", "_").lower(): match.group(1).lower() for match in _SAID_OF.finditer(notes)}
