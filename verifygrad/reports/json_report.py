@@ -287,7 +287,21 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "required": ["kind", "quantity", "claimed", "written", "rule", "ok", "text"],
                         "additionalProperties": False,
                         "properties": {
-                            "kind": {"enum": ["value", "grad", "formula", "hessian", "hessian_formula", "jacobian", "jvp", "values", "order"]},
+                            "kind": {
+                                "enum": [
+                                    "value",
+                                    "grad",
+                                    "formula",
+                                    "hessian",
+                                    "hessian_formula",
+                                    "jacobian",
+                                    "jacobian_formula",
+                                    "jvp",
+                                    "jvp_formula",
+                                    "values",
+                                    "order",
+                                ]
+                            },
                             "quantity": {"type": "string"},
                             "claimed": _ARRAY,
                             "written": {"type": "string", "description": "The claim as written in the case file: 0.5000, [1.50, 2], x/2."},
