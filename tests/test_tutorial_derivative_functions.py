@@ -123,7 +123,7 @@ def test_a_g_prefix_pairs_only_where_a_comment_says_gradient(tmp_path: Path) -> 
      "which derivative it is"),
     ("def sq_loss(data, params):\n    return np.sum((data * params - 1) ** 2)\n\n# gradient of the loss by w, by hand\n"
      "def gw_sq_loss(data, params):\n    return 2 * (data * params - 1) * data\n",
-     "line 8: gw_sq_loss() reads as a derivative; not paired: sq_loss() has no parameter w"),
+     "line 7: gw_sq_loss() reads as a derivative; not paired: sq_loss() has no parameter w"),
 ])  # fmt: skip
 def test_a_pairing_that_cannot_be_decided_is_listed_never_compared(tmp_path: Path, source: str, listed: str) -> None:
     code, output = check(tmp_path, "pairs.py", f"import numpy as np\n{source}")
