@@ -28,7 +28,7 @@ _EXPLICIT = re.compile(r"^d([A-Za-z]\w*?)_?d([A-Za-z]\w*)$")  # dL_dw, dloss_dW1
 _GRAD_OF = re.compile(r"^(?:grad_|d_)([A-Za-z]\w*)$|^([A-Za-z]\w*?)_grad(?:ient)?$")  # grad_w, d_out, w_grad, w_gradient
 _SHORT = re.compile(r"^d([A-Za-z]\w*)$")  # dW1, dz2, dout
 # A name no derivative is spelt in, which a parameter update `w -= lr * gradient` says is the gradient with respect to w
-STEPPED = re.compile(r"^(?:g|grad|grads|gradient|gradients|grad_value|slope)$")
+STEPPED = re.compile(r"^(?:grad|grads|gradient|gradients)$")  # NOTE: not `g`, `v`: a momentum is stepped by too
 
 
 @dataclass(frozen=True)
