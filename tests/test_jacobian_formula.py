@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,11 @@ def test_a_jvp_asserted_against_a_formula_of_two_random_inputs_holds_for_any(tmp
     code, output = cli("check", "--no-color", str(page))
     assert code == status and "Jv formula" in output, output
     assert "randn(5, seed=0)" not in output.split("Jv formula")[1].splitlines()[0], output
+
+
+def test_the_json_report_says_every_formula_claim_holds_everywhere(tmp_path: Path) -> None:
+    path, report = tmp_path / "jacobian.yaml", tmp_path / "report.json"
+    path.write_text(CASE.format(formula="diag(cos(x) * y)"), encoding="utf-8")
+    code, output = cli("run", "--no-color", str(path), "--json", str(report))
+    claims = json.loads(report.read_text(encoding="utf-8"))["cases"][0]["claims"]
+    assert code == 0 and [(c["kind"], c["rule"]) for c in claims] == [("jacobian_formula", "everywhere")], output
