@@ -441,7 +441,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 continue
             seen.add(current)
             pending += sorted(self.shared.get(current, ()))
-            if current in self.names and not (keep and current == name) and not isinstance(self.names[current], Unknown):
+            # NOTE: a def's code is not changed by a call it is handed to (`timeit(lambda: f(1))`): only values are
+            if current in self.names and not (keep and current == name) and not isinstance(self.names[current], (Unknown, Function)):
                 was_tensor = isinstance(self.names[current], (Tensor, GradOf))
                 self.names[current] = Unknown(reason if current == name else f"{reason}; {current} shares its memory", tensor=was_tensor)
 
@@ -658,6 +659,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 continue
             value = self.names.get(gradient.id)
             hand = next((h for h in reversed(self.reading.hand_gradients) if h.tensor is value and h.of is old), None)
+            if hand is None and isinstance(value, Tensor) and handwritten.STEPPED.match(gradient.id):  # `W -= lr * gradient`: the step says of what
+                hand = handwritten.pair_with(gradient.id, value, self.names, (None, name, old), self.file_line(node.lineno), self.where(node.lineno))
+                self.reading.hand_gradients.append(hand)
             if hand is not None:
                 text = f"{name} - {ast.unparse(taken)}"
                 self.reading.steps.append(handwritten.Step(name, new, hand, float(rate.value), self.file_line(node.lineno), text))

@@ -15,7 +15,7 @@ import numpy as np
 from verifygrad.errors import excerpt
 from verifygrad.language.parse import ExprError, Program
 from verifygrad.language.statements import NeedsValues, compile_program
-from verifygrad.tutorials.dependence import derivative_depends
+from verifygrad.tutorials.dependence import derivative_constant, derivative_depends
 from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
 from verifygrad.tutorials.interpret import Reading
 from verifygrad.tutorials.mathtext import GREEK, INDEX_LETTERS, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
@@ -477,7 +477,8 @@ class _Reader:
             if point:
                 self._list(where_text, "not checked: a second derivative at a point (formulas are checked)")
                 return
-            found.kind, found.second, found.formula, derivation.quantity = "hessian_formula", second, f"diag({formula})", "hessian"
+            spread = formula if used else f"{formula} + 0 * {leaf.name}"  # NOTE: d²x/dt² = 9.8 is 9.8 at each element of t
+            found.kind, found.second, found.formula, derivation.quantity = "hessian_formula", second, f"diag({spread})", "hessian"
         elif not wrt:
             return
         self.derivations.append(derivation)
@@ -708,7 +709,5 @@ def _needed(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ..
 def _constant_derivative(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ...]) -> bool:
     """Whether the derivative is the same wherever it is taken (`f(x, y) = x + y`: ∂f/∂x = 1 is an identity, not an equation
     to solve): no VJP on the way from the variable to the value reads any symbol's value (decided from the program's nodes)."""
-    program = _program(definition, symbols) if len(wrt) == 1 else None
-    if program is None:
-        return False
-    return not derivative_depends(program, wrt[0], set(symbols))
+    program = _program(definition, symbols)
+    return program is not None and derivative_constant(program, wrt, dict.fromkeys(symbols, ()))
