@@ -364,7 +364,8 @@ class _Parser:
             if node is self.split:  # `rx^2` is r times x squared
                 node = ("bin", "*", node[2], ("bin", "**", node[3], exponent))
                 continue
-            node = ("call", "exp", exponent) if node in (("name", "e", None), ("num", "e")) else ("bin", "**", node, exponent)  # e^{x}
+            euler = node == ("num", "e") or node == ("name", "e", None) and not ("e" in self.names and exponent == ("num", "2"))
+            node = ("call", "exp", exponent) if euler else ("bin", "**", node, exponent)  # e^{x}; `L = e^2` of an error e named
         if self.peek() in _BAR and self.peek(1) == "_":
             self.take()
             self.take()

@@ -27,9 +27,13 @@ from verifygrad.tutorials.worked import numbers_in, rounding_carried, substitute
 _KNOWN = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid")
 NEAR = 2  # lines: a number given to a symbol holds for the derivatives stated on its line and the next two
 WRITTEN_OUT_LEVELS = 8  # names defined by formulas written out this deep (`E` of `out` of `net` of `w`...)
+NEAR_DEFINITIONS = 30  # lines: a name defined again this near with nothing said of it is an exercise's list (which is meant?)
 NEAR_ALTERNATIVE = 12  # lines: a derivative said to be the negative of what was said of it this near shows another convention
 MAX_NODES = 500  # the parts of a definition written out; past it, it is listed as too long
 _SCALARS = (0.45, 0.3, 0.75, 0.2, 0.6, 0.35)  # the values of the symbols of a sum's formula that are one number each
+
+
+_AMBIGUOUS = "which one is meant is not known"
 
 
 class _NotConcrete(Exception):
@@ -90,8 +94,8 @@ def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
         items = tokens(text[:5_000])
         if "=" in items:
             letters.update(item for item in items if item.isalpha() and len(item) == 1 and item != "e")
-            if len(items) > 1 and items[0].isalpha() and items[1] in ("=", "(") and items[0] != "e":  # e = lim (1 + 1/n)^n: Euler's
-                letters.add(items[0])
+            if len(items) > 1 and items[0].isalpha() and items[1] in ("=", "(") and (items[0] != "e" or _names_error(items)):
+                letters.add(items[0])  # NOTE: e = lim (1 + 1/n)^n is Euler's; `e = \hat{y} - y` names an error
         subscript = -1  # the position of a subscript read as part of a name: not a name of its own
         for index, token in enumerate(items):
             name = token[1:] if token.startswith("\\") else token
@@ -110,6 +114,15 @@ def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
                 if close is not None and items[close + 1 : close + 2] == ["="]:
                     functions.add(named)
     return frozenset(functions), letters
+
+
+def _names_error(items: list[str]) -> bool:
+    """Whether `e = ...` defines a name (an error `e = \\hat{y} - y`), not Euler's number (`e = \\lim_n (1 + 1/n)^n`,
+    `e = 2.718...`, `e = \\sum 1/n!`): a formula in other quantities, with no limit, series or factorial."""
+    rest = items[2:]
+    if items[1] != "=" or any(token in ("\\lim", "\\sum", "!", "\\approx") for token in rest):
+        return False
+    return any(token.isalpha() and token not in ("e", "n") or token in GREEK or token == "\\hat" for token in rest)
 
 
 def _params(items: list[str], start: int) -> int | None:
@@ -144,6 +157,7 @@ class _Reader:
         self.continued = False
         self.said: dict[str, tuple[int, object]] = {}  # what the last claim about each derivative said it is, and where
         self.given: set[str] = set()  # the quantities the page gives a value of but never a formula for
+        self.substituted: set[str] = set()  # the symbols the worked example put a number in the place of, in a formula
         self.depends: dict[str, set[str]] = {}  # what the page differentiates each quantity by, anywhere (∂E_{o2}/∂out_{h1})
         self.line = 0  # the statement being read
 
@@ -184,12 +198,27 @@ class _Reader:
             self.formula = (head, formulas[-1])
         if self.formula is not None and self.formula[0] == head:
             for side in sides[1:]:
-                self.worked.update(substituted(self.formula[1], side) or {})
+                self._substituted(substituted(self.formula[1], side))
+        elif isinstance(head, tuple) and head[0] == "name" and head[2] is None:
+            defined = self.definitions.get(head[1])  # NOTE: a table's row `z_1 = 0.2 \times 3`, its formula `z_1 = wx` rows above
+            if defined is not None and defined.named and defined.node is not None:
+                for side in sides[1:]:
+                    found = substituted(defined.node, side)
+                    self._substituted(found)
         value = value_of(sides[-1])
+        if isinstance(head, tuple) and head[0] == "name" and head[2] is None and head[1] in self.worked and len(sides) == 2:
+            defined = self.definitions.get(head[1])
+            given = sides[1] is None or not isinstance(sides[1], Derivative) and not names_in(sides[1]) and not _applies(sides[1])
+            if given and (defined is None or defined.node is None) and (value is None or not _close(value, self.worked[head[1]])):
+                self.worked, self.substituted = {}, set()  # NOTE: an input given another number: a new worked example starts
         if value is not None and isinstance(head, tuple) and head[0] == "name" and head[2] is None:
             self.worked[head[1]] = value
             if not formulas and (self.formula is None or self.formula[0] != head):
                 self.given.add(head[1])  # `out_{h2} = 0.596884378`: its value, not how it is computed
+
+    def _substituted(self, found: dict[str, str] | None) -> None:
+        self.worked.update(found or {})
+        self.substituted.update(found or {})
 
     def _reference(self, side: object) -> bool:
         """Whether a side names a derivative or value of a function the prose defines (or a known one)."""
@@ -198,6 +227,8 @@ class _Reader:
                 return False
             since = self.definitions[side.of].line  # NOTE: the code's derivation is meant where it comes between the text's definition
             code = [line for key in (side.of, f"∂{side.wrt}") for line in self.code_derivatives.get(key, [])]  # and this statement
+            if side.of in self.code and code:
+                return False  # NOTE: a name the code binds and differentiates: the text's formula describes the code's derivation
             return not any(since <= line <= self.line for line in code) and not (code and all(line <= since for line in code))
         if _operator(side) is not None:
             return self._concrete(side[3])
@@ -224,18 +255,27 @@ class _Reader:
                         and earlier.params == definition.params and not _same_function(earlier, definition)):  # fmt: skip
                     # NOTE: `L(w, b) = ...` then `L(x) = ...`: a new function of other variables replaces it, nothing to confuse
                     # NOTE: an exercise's `a) f(w) = ...`, `b) f(w) = ...` and then its answers: which f an answer is about is not known
-                    why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: which one is meant is not known"
+                    why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: {_AMBIGUOUS}"
                     definition = Definition(side[1], params, None, line, why)
                 self.definitions[side[1]] = definition
                 if earlier is None or None in (earlier.node, definition.node) or not _same_function(earlier, definition):
                     self.referenced.discard(side[1])  # NOTE: the same definition read again (as math and as prose) keeps what was said of it
                 return True
         head = sides[0]
-        if (isinstance(head, tuple) and head[0] == "name" and head[2] is None and head[1] not in self.code and signs[0] == "="
-                and not isinstance(sides[1], Derivative)):  # fmt: skip
+        if isinstance(head, tuple) and head[0] == "name" and head[2] is None and signs[0] == "=" and not isinstance(sides[1], Derivative):
             body = sides[1]
-            if body is not None and not names_in(body) and not _applies(body):
+            valued = body is not None and not names_in(body) and not _applies(body)
+            if valued:
+                self._given(sides, signs, line)
+            earlier = self.definitions.get(head[1])
+            worked = valued and earlier is not None and earlier.named and earlier.node is not None
+            if worked and (substituted(earlier.node, body) or self._at_point(earlier, body)):
+                return False  # NOTE: `z_1 = 0.2 \times 3` after `z_1 = wx`: the worked example's numbers, not a new definition
+            if valued:
                 self.definitions.pop(head[1], None)  # given a value: no longer a function of anything
+            if head[1] in self.code and (valued or body is None or not names_in(body)):
+                return False  # NOTE: `x = 3` of the code's x is a claim about its value; `y = wx + b` defines it in the text
+            if valued:
                 if not _has(body, "list"):
                     self.values[head[1]] = (constant_text(body), line)
                 return False
@@ -246,9 +286,58 @@ class _Reader:
                     definition.params = tuple(sorted(names_in(definition.node)))
                 if _indexed_name(head[1], self.code):
                     definition.node, definition.why = None, f"{head[1]} is an indexed quantity (its derivatives are a Jacobian's entries)"
+                elif (earlier is not None and earlier.named and head[1] not in self.referenced and definition.node is not None
+                      and line - earlier.line <= NEAR_DEFINITIONS):  # fmt: skip
+                    # NOTE: an exercise's `a) y = (3x + 1)^2`, `b) y = \sigma(2x - 1)`, then its answers: which y is meant is not known
+                    unknown = earlier.node is None and _AMBIGUOUS in earlier.why
+                    if unknown or earlier.node is not None and not self._same_written_out(earlier, definition):
+                        why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: {_AMBIGUOUS}"
+                        definition = Definition(head[1], definition.params, None, line, why, named=True)
                 self.definitions[head[1]] = definition
+                if earlier is None or None in (earlier.node, definition.node) or not _same_function(earlier, definition):
+                    self.referenced.discard(head[1])
                 return True
         return False
+
+    def _same_written_out(self, first: Definition, second: Definition) -> bool:
+        """Whether two definitions of a name are one quantity once the names they use are written out (`L = (\\hat{y} - y)^2`
+        and, in steps, `L = e^2` with `e = \\hat{y} - y`)."""
+        if _same_function(first, second):
+            return True
+        nodes = [self._written_out(d.node, set()) for d in (first, second)]
+        return _same_function(*(Definition(d.name, tuple(sorted(names_in(node))), node, d.line) for d, node in zip((first, second), nodes)))
+
+    def _at_point(self, definition: Definition, body: object) -> bool:
+        """Whether a number given to a quantity the text defined by a formula is that formula's value at the worked example's
+        numbers (`z = 1.0` after `z = z_1 + b`, with z_1 and b worked out), to the rounding the page carries; a number that
+        is not (`y = 1`, a target given after an exercise's `y = (5 - \\sigma(x))^2`) makes it an input of its own."""
+        from verifygrad.tutorials.constant import constant_array
+
+        value = value_of(body)
+        node = self._written_out(definition.node, set())
+        if value is None or not names_in(node) or not all(self.worked.get(name) for name in names_in(node)):
+            return False
+        numbers = {name: ("num", self.worked[name]) if not self.worked[name].startswith("-") else ("neg", ("num", self.worked[name][1:]))
+                   for name in names_in(node)}  # fmt: skip
+        try:
+            exact = constant_array(constant_text(_substitute(node, numbers)))
+        except (MathError, _NotConcrete):
+            return False
+        if exact is None or exact.shape != ():
+            return False
+        rtol = max(rounding_carried([*self.worked.values(), value]), 1e-9)
+        unit = 10.0 ** -len(value.partition(".")[2]) if "." in value else 0.0
+        return bool(abs(float(exact) - float(value)) <= rtol * abs(float(exact)) + unit)
+
+    def _given(self, sides: list, signs: list[str], line: int) -> None:
+        """`x = 4, y = -3`: each name given a number in a chain cut by commas, with its line."""
+        for index in range(len(sides) - 1):
+            name, body = sides[index], sides[index + 1]
+            if index and signs[index - 1] not in (",", ";") or signs[index] != "=" or body is None or isinstance(body, Derivative):
+                continue
+            plain = isinstance(name, tuple) and name[0] == "name" and name[2] is None and name[1] not in self.code
+            if plain and not names_in(body) and not _applies(body) and not _has(body, "list"):
+                self.values[name[1]] = (constant_text(body), line)
 
     def _definition(self, name: str, params: tuple[str, ...], body: object | None, line: int) -> Definition:
         if body is None or isinstance(body, Derivative):
@@ -353,7 +442,9 @@ class _Reader:
             _, name, primes, args = side
         definition = self.definitions.get(name)
         if definition is None and name in _KNOWN:
-            definition = Definition(name, ("x",), ("call", name, ("name", "x", None)), 0)
+            plain = args is not None and len(args) == 1 and args[0][0] == "name" and args[0][2] is None
+            variable = args[0][1] if plain else "x"  # NOTE: `\sigma'(z_2)` is about z_2: the page's own x is another symbol
+            definition = Definition(name, (variable,), ("call", name, ("name", variable, None)), 0)
         if definition is None:
             return f"{name} is not defined in the text before this line"
         if definition.node is None:
@@ -438,6 +529,8 @@ class _Reader:
             self._list(where_text, f"not checked: {why}")
             return
         stated = {s: self.values[s][0] for s in symbols if s in self.values and 0 <= line - self.values[s][1] <= NEAR}
+        # NOTE: a number worked out (`= 0.2875 \times 3`, not `= 0`, which is an equation to solve) at the values just given
+        evaluated = evaluated or not used and _nonzero(claimed)
         if not point and not used and evaluated and symbols and len(stated) == len(symbols):
             point = stated  # `with $x = 3$, $\frac{df}{dx} = 2x = 6$`: the numbers are the derivative at the values just given
         rtol = 0.0
@@ -445,7 +538,7 @@ class _Reader:
         # NOTE: the point differentiated at is where the worked example put numbers in the formulas; a value only said
         # somewhere (`$x = 2$` lines above) is not it
         if (not point and not used and evaluated and needed and all(s in self.worked for s in needed) and not stated
-                and all(s not in self.given for s in wrt)):  # fmt: skip
+                and all(s not in self.given or s in self.substituted for s in wrt)):  # fmt: skip
             hidden = self._hidden(symbols, wrt)
             if hidden:
                 self._list(where_text, f"not checked: {hidden}")
@@ -522,10 +615,30 @@ class _Reader:
             self.findings.found.append(Found("formula", line, where, source, text, status=status))
 
 
+def _close(first: str, second: str) -> bool:
+    try:
+        return float(first) == float(second)
+    except ValueError:
+        return first == second
+
+
+def _nonzero(node: object) -> bool:
+    """Whether a side is arithmetic on numbers whose value is not zero."""
+    from verifygrad.tutorials.constant import constant_array
+
+    try:
+        value = constant_array(constant_text(node))
+    except (MathError, _NotConcrete):
+        return False
+    return value is not None and value.size > 0 and bool(np.all(np.isfinite(value))) and bool(np.any(value != 0))
+
+
 def _indexed_name(name: str, code: frozenset[str]) -> bool:
     """`y_1` where the code has a `y`: an element of the code's vector. `out_o1`, `E_total`, `w_5` where it has none: a
     quantity of its own, the way a worked example by hand labels each neuron's value."""
     base, _, sub = name.partition("_")
+    if sub in ("hat", "bar", "tilde"):
+        return False  # NOTE: `\\hat{y}` is a quantity of its own beside the code's y, not an element of it
     return bool(sub) and (base in code or sub.isdigit() and len(base) > 1)
 
 

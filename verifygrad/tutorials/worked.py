@@ -23,6 +23,8 @@ def substituted(formula: object, numbers: object) -> dict[str, str] | None:
 
 
 def _match(formula: tuple, numbers: tuple, found: dict[str, str]) -> bool:
+    if not isinstance(formula, tuple) or not isinstance(numbers, tuple):
+        return False  # NOTE: a derivative written in a step (`\\frac{∂L}{∂e} \\cdot 1`) holds no number of a symbol
     if formula[0] == "name" and formula[2] is None:
         value = _number(numbers)
         if value is None or found.get(formula[1], value) != value and not _same(found[formula[1]], value):
