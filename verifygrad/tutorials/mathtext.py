@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # NOTE: `w5`, `h1`: a worked example's labels, one name each (`2x` is still 2 times x, `x^2` x squared)
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\[,;:! {}|]|\d+\.\d*|\.\d+|\d+|[A-Za-z]+\d+(?![\d.])|[A-Za-z]+|[∂·×−{}()\[\]^_+\-*/=,|]|\S")
 _IGNORED = {"\\left", "\\right", "\\bigr", "\\Bigr", "\\big", "\\Big", "\\bigl", "\\Bigl", "\\biggr", "\\,", "\\;", "\\:", "\\!", "\\ ",
-            "\\displaystyle", "\\quad", "\\qquad", "\\limits", "\\mathrm", "\\text", "\\operatorname", "\\mathbf", "\\boldsymbol", "\\textrm",
+            "\\displaystyle", "\\quad", "\\qquad", "\\space", "\\limits", "\\mathrm", "\\text", "\\operatorname", "\\mathbf", "\\boldsymbol", "\\textrm",
             "\\mathbb"}  # fmt: skip
 _FUNCTIONS = {"exp", "log", "ln", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sum", "mean"}
 INDEX_LETTERS = set("ijklmn")

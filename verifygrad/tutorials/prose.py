@@ -7,6 +7,7 @@ meaning of a symbol is not known (a function the text does not define, one defin
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
 from verifygrad.tutorials.interpret import Reading
 from verifygrad.tutorials.mathtext import GREEK, INDEX_LETTERS, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
 from verifygrad.tutorials.symbolic import Diff, derivation_of
-from verifygrad.tutorials.values import Derivation
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Derivation, Tensor, text_of
 from verifygrad.tutorials.worked import numbers_in, rounding_carried, substituted, value_of
 
 # The functions the reader knows without a definition (`\sin'(x) = \cos(x)`), by the names the math reader gives them
@@ -48,6 +49,7 @@ class Definition:
     line: int
     why: str = ""  # why it is not usable
     named: bool = False  # a name's definition (`z = x + 1`), not a function's
+    tensor: Tensor | None = None  # the code's tensor, where the definition is the code's assignment
 
     def symbols(self) -> tuple[str, ...]:
         """The variables first, then the other symbols the formula uses (constants such as `c` in `f(x) = cx`)."""
@@ -66,6 +68,8 @@ def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[D
     order = sorted((item[0], index) for index, item in enumerate(findings.math) if item[3] in ("LaTeX", "text"))
     functions, letters = _scan([findings.math[index][2] for _, index in order])
     reader = _Reader(findings, code, code_derivatives, functions, frozenset(letters) | code)
+    reader.bindings = reading.bindings
+    reader.code_derivations = reading.derivations
     for _, index in order:  # what the page differentiates each quantity by, anywhere on it
         try:
             sides, _ = read_chain(findings.math[index][2], reader.names, functions)
@@ -160,6 +164,9 @@ class _Reader:
         self.substituted: set[str] = set()  # the symbols the worked example put a number in the place of, in a formula
         self.depends: dict[str, set[str]] = {}  # what the page differentiates each quantity by, anywhere (∂E_{o2}/∂out_{h1})
         self.line = 0  # the statement being read
+        self.bindings: list = []  # the code's assignments (name, tensor, line): a quantity the text differentiates may be one
+        self.code_derivations: list[Derivation] = []  # the derivatives the code itself takes
+        self.sides: list = []  # the statement's sides
 
     # -- one statement -------------------------------------------------------------------------------
 
@@ -177,6 +184,7 @@ class _Reader:
         if not continued:
             self.formula, self.evaluated = None, set()
         self._work(sides, signs)
+        self.sides = sides
         references = [index for index, side in enumerate(sides) if self._reference(side)]
         if references:
             self.defining = False
@@ -224,11 +232,25 @@ class _Reader:
         """Whether a side names a derivative or value of a function the prose defines (or a known one)."""
         if isinstance(side, Derivative):  # NOTE: where the code differentiates by the same variable, the code's derivation is meant
             if side.of not in self.definitions:
-                return False
+                # NOTE: `∂y/∂w = x` of the code's `y = w * x`: a formula checked as one; a number, against the code's own
+                # backward() of that y by w where there is one (at the code's values)
+                chosen = self._code_definition(side.of, side.wrt) if not side.second else None
+                if chosen is None:  # NOTE: a second derivative of the code's quantity is listed by the code's reader
+                    return False
+                tied = [d for d in self.code_derivations if d.output is chosen.tensor and any(leaf.name == side.wrt for leaf in d.leaves)]
+                if not tied:
+                    return True
+                leaves = {leaf.name for d in tied for leaf in d.leaves}  # NOTE: a formula in the inputs: the code's backward() holds it
+                if any(_formula_side(other) and not names_in(other) <= leaves for other in self.sides if other is not side):
+                    return True
+                if any(other is not None and not isinstance(other, Derivative) and _has(other, "list") for other in self.sides):
+                    return False  # NOTE: a matrix of numbers is the code's gradient in its shape: the code's backward() holds it
+                through = self._through(chosen, (side.wrt,))  # NOTE: `∂z/∂b = 1`, the same at any values: proven as a formula
+                return not isinstance(through, str) and _constant_derivative(through, through.symbols(), (side.wrt,))
             since = self.definitions[side.of].line  # NOTE: the code's derivation is meant where it comes between the text's definition
             code = [line for key in (side.of, f"∂{side.wrt}") for line in self.code_derivatives.get(key, [])]  # and this statement
-            if side.of in self.code and code:
-                return False  # NOTE: a name the code binds and differentiates: the text's formula describes the code's derivation
+            if side.of in self.code and code and self.definitions[side.of].named:
+                return False  # NOTE: `z = ...` of a name the code binds and differentiates: the text describes the code's derivation
             return not any(since <= line <= self.line for line in code) and not (code and all(line <= since for line in code))
         if _operator(side) is not None:
             return self._concrete(side[3])
@@ -441,6 +463,8 @@ class _Reader:
         else:
             _, name, primes, args = side
         definition = self.definitions.get(name)
+        if definition is None and isinstance(side, Derivative):
+            definition = self._code_definition(name, side.wrt)
         if definition is None and name in _KNOWN:
             plain = args is not None and len(args) == 1 and args[0][0] == "name" and args[0][2] is None
             variable = args[0][1] if plain else "x"  # NOTE: `\sigma'(z_2)` is about z_2: the page's own x is another symbol
@@ -485,18 +509,42 @@ class _Reader:
     def _written_out(self, node: object, keep: set[str]) -> object:
         """The node with the names the text defined by a formula (other than ``keep``) replaced by it, a few levels deep."""
         for _ in range(WRITTEN_OUT_LEVELS):
-            named = {name: self.definitions[name].node for name in _plain_names(node) - keep
-                     if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
+            named = {name: self._named(name).node for name in _plain_names(node) - keep if self._named(name) is not None}
             if not named:
                 break
             node = _substitute(node, named, indexed=False)  # NOTE: y_i (a data point) is not the y = ax + b defined
         return node
 
+    def _named(self, name: str) -> Definition | None:
+        """The formula a name stands for: the text's definition by a formula; where the text gives none, the code's."""
+        if name in self.definitions:
+            definition = self.definitions[name]
+            return definition if definition.named and definition.node is not None else None
+        return self._code_definition(name) if self.bindings else None
+
+    def _code_definition(self, name: str, wrt: str = "") -> Definition | None:
+        """The code's assignment of ``name`` nearest the statement as a
+        formula in the names the code gave its parts (`y = w * x`: w times x); None where the code does not bind it to
+        arithmetic the math can write (a constant, a call of the tutorial's own function, a matrix product)."""
+        names = {id(t): n for n, t, _ in self.bindings if n}
+        bound = [(line, tensor) for bound_name, tensor, line in self.bindings if bound_name == name]
+        if wrt:  # NOTE: `∂y/∂w` is about a y computed from w: an assignment of y that does not use w is another y
+            bound = [(line, tensor) for line, tensor in bound if wrt in _reached(tensor, names)]
+        if not bound:
+            return None
+        # NOTE: text explains the code beside it, before or after: the assignment nearest it (the earlier one on a tie)
+        line, tensor = min(bound, key=lambda item: (abs(item[0] - self.line), item[0] > self.line))
+        if tensor.kind != COMPUTED:
+            return None
+        node = code_formula(tensor, names)
+        if node is None or not names_in(node) or name in names_in(node):
+            return None
+        return Definition(name, tuple(sorted(names_in(node))), node, line, named=True, tensor=tensor)
+
     def _through(self, definition: Definition, variables: tuple[str, ...]) -> Definition | str:
         """The definition in the variables differentiated by: as written where it names them; else with the names it
         uses that the text defined written out (`L = (y - t)^2`, `y = wx + b`: ∂L/∂w), where they name them."""
-        named = {name: self.definitions[name] for name in _plain_names(definition.node)
-                 if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
+        named = {name: self._named(name) for name in _plain_names(definition.node) if self._named(name) is not None}
         if not named:
             return definition
         direct = [v for v in variables if v in definition.symbols()]
@@ -620,6 +668,94 @@ def _close(first: str, second: str) -> bool:
         return float(first) == float(second)
     except ValueError:
         return first == second
+
+
+_ELEMENTWISE = {"exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "sqrt", "abs"}
+_ARITHMETIC = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_METHODS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+
+
+def code_formula(tensor: Tensor, names: dict[int, str], depth: int = 0) -> object | None:
+    """A tensor the code computed, as a math node in the names the code bound its parts to (a part it did not name written
+    in place); None where it is not elementwise arithmetic and functions of it, with `sum`/`mean` of a known size."""
+    if depth and id(tensor) in names:
+        return ("name", names[id(tensor)], None)
+    if tensor.kind == LEAF:
+        return ("name", tensor.name, None) if tensor.name else None
+    if tensor.kind == CONST:
+        return ("num", tensor.value) if re.fullmatch(r"\d+(\.\d*)?", tensor.value) else None
+    if depth > WRITTEN_OUT_LEVELS * 4 or tensor.tree is None:
+        return None
+    try:
+        return _formula_of(tensor.tree, tensor.refs, names, depth)
+    except (_NotConcrete, RecursionError):
+        return None
+
+
+def _formula_side(side: object) -> bool:
+    """A side that is a formula in symbols (`x`, `2a`), not a number, a derivative or the chain rule written out."""
+    return side is not None and not isinstance(side, Derivative) and not _chain_rule(side) and bool(names_in(side))
+
+
+def _reached(tensor: Tensor, names: dict[int, str]) -> set[str]:
+    """The names of the code's tensors a tensor is computed from (through any number of steps)."""
+    found: set[str] = set()
+    stack, seen = list(tensor.refs), set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        found |= {names[id(item)]} if id(item) in names else set()
+        found |= {item.name} if item.kind == LEAF and item.name else set()
+        stack.extend(item.refs)
+    return found
+
+
+def _formula_of(tree: ast.expr, refs: tuple, names: dict[int, str], depth: int) -> object:
+    def part(node: ast.expr) -> object:
+        if isinstance(node, ast.Name) and node.id.startswith("_ref") and node.id[4:].isdigit() and int(node.id[4:]) < len(refs):
+            found = code_formula(refs[int(node.id[4:])], names, depth + 1)
+            if found is None:
+                raise _NotConcrete("a part the math cannot write")
+            return found
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value >= 0:
+            return ("num", repr(node.value))
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            return ("bin", _ARITHMETIC[type(node.op)], part(node.left), part(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return ("neg", part(node.operand))
+        if isinstance(node, ast.Call) and not node.keywords:
+            function = node.func
+            if isinstance(function, ast.Attribute) and function.attr in _METHODS and len(node.args) == 1:
+                return ("bin", _METHODS[function.attr], part(function.value), part(node.args[0]))
+            argument = function.value if isinstance(function, ast.Attribute) and not node.args else node.args[0] if len(node.args) == 1 else None
+            called = function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) else ""
+            if argument is not None and called in _ELEMENTWISE and (isinstance(function, ast.Name) or not node.args):
+                return ("call", called, part(argument))
+            if argument is not None and called in ("sum", "mean") and (isinstance(function, ast.Name) or not node.args):
+                return _reduced(called, argument, refs, part)
+        raise _NotConcrete(ast.dump(node)[:40])
+
+    return part(tree)
+
+
+def _reduced(called: str, argument: ast.expr, refs: tuple, part) -> object:
+    """`c.sum()`, `c.mean()`: the sum over the elements (each name in it one element, `c_i`), the mean that sum over the
+    number of elements the code's value has (the derivative of each element's share is 1/n: n must be the code's)."""
+    from verifygrad.tutorials.constant import constant_array
+
+    inner = _map(part(argument), lambda node: ("name", node[1], "i") if node[0] == "name" and node[2] is None else None)
+    if called == "sum":
+        return ("sum", inner)
+    tensor = Tensor(COMPUTED, 0, "", tree=argument, refs=refs)
+    try:
+        value = constant_array(text_of(tensor))
+    except (KeyError, SyntaxError, ValueError):
+        value = None
+    if value is None or value.size == 0:
+        raise _NotConcrete("a mean over a number of elements not known")
+    return ("bin", "/", ("sum", inner), ("num", str(value.size)))
 
 
 def _nonzero(node: object) -> bool:
