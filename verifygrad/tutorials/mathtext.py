@@ -185,7 +185,7 @@ def statements(body: str) -> list[tuple[int, str, bool]]:
 
 _APART = re.compile(
     r"\\hspace\*?\s*\{[^{}]*\}|\\q?quad\b|\\(?:Rightarrow|rightarrow|Longrightarrow|longrightarrow|implies)\b|\\\\"
-    r"|\\(?:text|textrm|mbox)\s*\{\s*(?:and|or)\s*\}"
+    r"|\\(?:text|textrm|mbox)\s*\{\s*(?:and|or)\s*\}|(?:\\[,;:]\s*){3,}"  # NOTE: `xw + b \,\,\,\, \hat{y} \in R^N`: a wide space
 )
 
 
@@ -461,6 +461,9 @@ class _Parser:
             node = self.expr()
             self.take(_NORMS[token])
             self.norms -= 1
+            if self.peek() == "_" and (self.peek(1) == "2" or [self.peek(k) for k in (1, 2, 3)] == ["{", "2", "}"]):
+                for _ in range(2 if self.peek(1) == "2" else 4):  # `\|v\|_2^2`: the Euclidean norm, the one read
+                    self.take()
             squared = self.peek() == "^" and (self.peek(1) == "2" or self.peek(1) == "{" and self.peek(2) == "2" and self.peek(3) == "}")
             if not squared:  # NOTE: |v| elementwise would sum to the L1 norm; squared, the sum a derivative is taken of is ‖v‖²
                 raise MathError("a norm that is not squared")

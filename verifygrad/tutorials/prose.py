@@ -135,7 +135,7 @@ def _params(items: list[str], start: int) -> int | None:
     while index < len(items) and index < start + 20:
         if items[index] == ")":
             return index if index > start + 1 else None
-        if not (items[index].isalpha() or items[index] in (",", "_", "{", "}") or items[index].isdigit()):
+        if not (items[index].isalpha() or items[index] in (",", "_", "{", "}", "\\hat", "\\bar", "\\tilde") or items[index].isdigit()):
             return None
         index += 1
     return None
@@ -273,6 +273,8 @@ class _Reader:
                 if earlier is not None and earlier.node is not None and body is not None and not names_in(body) and not _has(body, "list"):
                     return False  # NOTE: `f(x,y) = -12` after `x = 4, y = -3`: the function's value there, not a new f
                 definition = self._definition(side[1], params, sides[index + 1], line)
+                if definition.node is None and earlier is not None and earlier.node is not None and earlier.line == line:
+                    return True  # NOTE: the same definition found again on its line, as plain text cut short (`f(x) = x^` of `x^{2}`)
                 if (earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node)
                         and earlier.params == definition.params and not _same_function(earlier, definition)):  # fmt: skip
                     # NOTE: `L(w, b) = ...` then `L(x) = ...`: a new function of other variables replaces it, nothing to confuse
@@ -282,6 +284,9 @@ class _Reader:
                 self.definitions[side[1]] = definition
                 if earlier is None or None in (earlier.node, definition.node) or not _same_function(earlier, definition):
                     self.referenced.discard(side[1])  # NOTE: the same definition read again (as math and as prose) keeps what was said of it
+                head = sides[0]
+                if index == 1 and signs[0] == "=" and isinstance(head, tuple) and head[0] == "name" and head[2] is None:
+                    self._define([head, sides[2]], ["="], line)  # NOTE: `\hat{y} = f(x, w, b) = xw + b` names the value too
                 return True
         head = sides[0]
         if isinstance(head, tuple) and head[0] == "name" and head[2] is None and signs[0] == "=" and not isinstance(sides[1], Derivative):
