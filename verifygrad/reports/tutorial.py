@@ -84,13 +84,21 @@ def unchecked_reasons(tutorial: Tutorial, most: int = 20) -> str:
     return "; ".join([found_summary(tutorial), *reasons[:most]]) + more
 
 
+MAX_SHOWN = 160  # characters of a case's program, of one input's value and of its backward() argument in a summary line
+
+
 def _program(draft: Draft) -> str:
+    """The case a derivation became, in one line: its program, inputs, dtype (long constants cut short: `extract` has them)."""
     mapping = draft.mapping
-    inputs = ", ".join(f"{name} = {value}" for name, value in mapping["inputs"].items())
-    given = f", backward({mapping['grad_output']})" if mapping.get("grad_output", 1) != 1 and draft.kind == "derivation" else ""
+    inputs = ", ".join(f"{name} = {_cut(str(value))}" for name, value in mapping["inputs"].items())
+    given = f", backward({_cut(str(mapping['grad_output']))})" if mapping.get("grad_output", 1) != 1 and draft.kind == "derivation" else ""
     device = f", {mapping['device']}" if mapping.get("device") == "cuda" else ""
     program = "; ".join(line for line in mapping["expr"].splitlines() if line.strip())
-    return f"{program} at {inputs} ({mapping['dtype']}{device}{given})"
+    return f"{_cut(program, 2 * MAX_SHOWN)} at {inputs} ({mapping['dtype']}{device}{given})"
+
+
+def _cut(text: str, most: int = MAX_SHOWN) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _claim_checks(outcome: CaseOutcome) -> dict[tuple[str, str], tuple[bool | None, str]]:
@@ -114,21 +122,22 @@ def _checked_as(kind: str, quantity: str, order: int = 0) -> str:
     """The row a claim's check sits on: a Hessian claim about x on H[x,x], a Jacobian's on J[x], a third derivative's on D3[x]."""
     from verifygrad.cases.second_order import JVP, hessian_key, jacobian_key, order_key
 
-    if kind == "jvp":
+    if kind in ("jvp", "jvp_formula"):
         return JVP
     if kind == "order":
         return order_key(quantity, order)
     if kind == "hessian_formula":
         first, _, second = quantity.partition(",")
         return hessian_key(first, second or first)
-    return hessian_key(quantity, quantity) if kind == "hessian" else jacobian_key(quantity) if kind == "jacobian" else quantity
+    return hessian_key(quantity, quantity) if kind == "hessian" else jacobian_key(quantity) if kind.startswith("jacobian") else quantity
 
 
 def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: str, order: int = 0) -> Text:
     glyph, style = ("✓", "green") if ok else (("✗", "red") if ok is False else ("○", "yellow"))
     power = str(order).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
     what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula",
-            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]", "jvp": "Jv", "order": f"∂{power}/∂{quantity}{power}",
+            "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]",
+            "jacobian_formula": f"J[{quantity}] formula", "jvp": "Jv", "jvp_formula": "Jv formula", "order": f"∂{power}/∂{quantity}{power}",
             "hessian_formula": f"∂²/∂{quantity}² formula" if "," not in quantity else f"∂²/∂{'∂'.join(quantity.split(','))} formula"}[kind]  # fmt: skip
     line = Text("    ")
     line.append(glyph, style=style)

@@ -188,20 +188,24 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
             continue
         found.leaf, found.derivations, found.label = grad.leaf, grad.contributions, f"{grad.leaf.name}.grad"
         leaves = {id(leaf) for derivation in grad.contributions for leaf in derivation.leaves}
+        value_kind, formula_kind = _ASSERTED.get(grad.quantity, (None, None))
+        if grad.quantity == "hessian":
+            found.second = grad.leaf  # `assert allclose(grad(grad(f))(x), -sin(x))`: the block H[x,x]
         if not grad.contributions:
             found.status = f"not tied: {grad.leaf.name} has no gradient yet"
-        elif grad.quantity != "grad":
-            found.status = f"not checked: an assert about a {grad.quantity} (gradients only)"
+        elif value_kind is None:
+            found.status = f"not checked: an assert about a {grad.quantity} (gradients, Jacobians and Hessians only)"
             continue  # NOTE: kept listed: the random-input status below must not make it a claim with nothing to compare
         elif agreement.right_text is not None:
+            found.kind = value_kind
             found.value_text = f"tensor({agreement.right_text})" if agreement.right_text.startswith("[") else agreement.right_text
         elif isinstance(other, Tensor) and other.kind == CONST and _formula_of_stand_in(other, grad):
-            found.kind, found.formula = "formula", _formula_of_stand_in(other, grad)
+            found.kind, found.formula = formula_kind, _formula_of_stand_in(other, grad)
             continue  # `assert allclose(grad(f)(x), cos(x))`: computed from the x the gradient was taken at, a formula in it
         elif isinstance(other, Tensor) and other.kind == CONST:
-            found.value_text = other.value
+            found.kind, found.value_text = value_kind, other.value
         elif isinstance(other, Tensor) and {id(leaf) for leaf in leaves_of(other)} <= leaves and len(grad.contributions) == 1:
-            found.kind = "formula"
+            found.kind = formula_kind
             found.formula = text_of(other, {id(leaf): leaf.name for leaf in leaves_of(other)})
             if not _writable(found.formula):  # `d / a` where d = f(a) of the code's own def: not a formula of the case language
                 found.status = "not checked: the other side calls a function of the code's own, which a formula cannot"
@@ -210,11 +214,23 @@ def agreement_claims(findings: Findings, reading: Reading) -> None:
             isinstance(other, Tensor) and any(step.defs for step in computed_of([other])) and _values_known(other) is not None
         ):  # `== y(x)`, y the tutorial's own function
             found.value_text = _values_known(other)
+        elif isinstance(other, GradOf):
+            found.status = "not checked: both sides are derivatives the code computes, each checked on its own"
+            continue
         else:
             found.status = "not checked: the other side of the assert is not a formula in the inputs or a constant"
             continue
-        if found.kind == "grad":
+        if found.kind in ("grad", "jacobian", "hessian", "jvp"):
             found.status = random_status(grad.leaf, grad.contributions)
+
+
+# An assert about a derivative, by what the framework computed: the claim kinds for a constant and for a formula on the other side.
+_ASSERTED = {
+    "grad": ("grad", "formula"),
+    "jacobian": ("jacobian", "jacobian_formula"),
+    "hessian": ("hessian", "hessian_formula"),
+    "jvp": ("jvp", "jvp_formula"),
+}
 
 
 def _values_known(tensor: Tensor) -> str | None:
@@ -316,16 +332,19 @@ def step_claims(findings: Findings, reading: Reading) -> None:
 
 
 def _formula_of_stand_in(other: Tensor, grad: GradOf) -> str | None:
-    """The other side of an assert as a formula in the input, where it was computed from the constant the gradient was taken at."""
+    """The other side of an assert as a formula in the inputs, where it was computed from the constants the derivative was
+    taken at (each of them: a JVP along x and y is taken at both)."""
     from verifygrad.tutorials.handwritten import as_function_of
 
-    leaf = grad.leaf
-    if leaf.stands_for is None or len(grad.contributions) != 1:
+    if grad.leaf.stands_for is None or len(grad.contributions) != 1:
         return None
-    rebuilt, _ = as_function_of(other, leaf.stands_for, leaf)
-    if rebuilt is other or any(item is not leaf for item in leaves_of(rebuilt)):
+    leaves = [leaf for leaf in grad.contributions[0].leaves if leaf.stands_for is not None]
+    rebuilt = other
+    for leaf in leaves:
+        rebuilt, _ = as_function_of(rebuilt, leaf.stands_for, leaf)
+    if rebuilt is other or any(all(item is not leaf for leaf in leaves) for item in leaves_of(rebuilt)):
         return None
-    return text_of(rebuilt, {id(leaf): leaf.name})
+    return text_of(rebuilt, {id(leaf): leaf.name for leaf in leaves})
 
 
 def comment_claims(findings: Findings, reading: Reading, shown_by_line: dict[int, Shown]) -> None:

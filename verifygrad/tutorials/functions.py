@@ -680,6 +680,26 @@ class FunctionCalls:
         self.names[name] = GradOf(leaf, (jacobian,), "jacobian")
         return True
 
+    def jacobian_of_rows(self, rows: Sequence, node: ast.AST) -> GradOf | None:
+        """``stack([grad(f(x), x, e_i)[0] for e_i in eye(m)])``: the VJPs along each unit cotangent, in order, stacked: the
+        Jacobian of f at x. None where the list is not that."""
+        pieces = [item.contributions[0] if isinstance(item, GradOf) and item.quantity == "grad" and len(item.contributions) == 1 else None
+                  for item in rows.items]  # fmt: skip
+        if not pieces or any(piece is None or piece.grad_output is None for piece in pieces):
+            return None
+        first, leaf = pieces[0], rows.items[0].leaf
+        output = handwritten.known_value(first.output)
+        if output is None or output.ndim != 1 or len(pieces) != output.size or any(item.leaf is not leaf for item in rows.items):
+            return None
+        for k, piece in enumerate(pieces):
+            direction = constant_array(piece.grad_output)
+            if piece.output_name != first.output_name or direction is None or not np.array_equal(direction, np.eye(output.size)[k]):
+                return None
+        jacobian = Derivation(first.output, first.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
+                              leaves=leaves_of(first.output), quantity="jacobian")  # fmt: skip
+        self.reading.derivations.append(jacobian)
+        return GradOf(leaf, (jacobian,), "jacobian")
+
     # -- gradients of outputs with respect to inputs ----------------------------------------------
 
     def gradient_of(self, target: Any, sources: Any, grad_output: ast.expr | None, node: ast.AST, label: str, quantity: str = "grad",

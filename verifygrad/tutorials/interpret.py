@@ -220,6 +220,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             values = [self.expression(part) for part in node.value.elts]
             for target, value, part in zip(node.targets[0].elts, values, node.value.elts):
                 self.assign(target, value, ast.Assign([target], part, lineno=node.lineno, col_offset=node.col_offset))
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and self.seeds_torch(node.value):
+            self.manual_seed(node.value)  # `_ = torch.manual_seed(0)`: the generator it returns is not used
+            for target in node.targets:
+                self.assign(target, Other("a torch.Generator"), node)
         elif isinstance(node, ast.Assign):
             value = self.expression(node.value)
             for target in node.targets:
@@ -727,7 +731,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 if isinstance(owner, ast.Name):
                     self.invalidate(owner.id, f"line {self.file_line(node.lineno)} reset the tape {owner.id} (tape.reset() is not followed)")
                 return
-            if dotted_name(call.func) in ("torch.manual_seed", "torch.random.manual_seed"):
+            if self.seeds_torch(call):
                 self.manual_seed(call)
                 return
             if self.path(call.func) == "numpy.random.seed" and len(call.args) == 1:
@@ -798,6 +802,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             return
         place = (self.file_line(node.lineno), self.where(node.lineno))
         self.reading.shown[-1].append(Shown(value, *place, label, statement=self.statements_run, rounded=rounded, inline=inline))
+
+    def seeds_torch(self, call: ast.Call) -> bool:
+        """Whether the call is torch.manual_seed (under any import alias)."""
+        return (self.path(call.func) or dotted_name(call.func)) in ("torch.manual_seed", "torch.random.manual_seed")
 
     def manual_seed(self, call: ast.Call) -> None:
         if len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and type(call.args[0].value) is int:
@@ -1254,6 +1262,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         arguments = [self.expression(arg) for arg in node.args]
         if dotted.rpartition(".")[2] in ("stack", "concatenate", "hstack", "vstack") and len(node.args) == 1 and isinstance(node.args[0], ast.List):
             return self.stacked(node, dotted, arguments[0])  # jnp.stack([theta, theta]): the tensors listed, stacked
+        if dotted.rpartition(".")[2] in ("stack", "vstack") and len(arguments) == 1 and isinstance(arguments[0], Sequence) and not node.keywords:
+            rows = self.jacobian_of_rows(arguments[0], node)  # torch.stack([autograd.grad(f(x), x, v)[0] for v in eye(m)])
+            if rows is not None:
+                return rows
         if dotted.rpartition(".")[2] in ("vdot", "dot", "inner") and len(arguments) == 2 and any(isinstance(a, GradOf) for a in arguments):
             return self.directional(arguments, node)  # jnp.vdot(grad(loss)(W, b), u): the derivative along u
         for argument in arguments:

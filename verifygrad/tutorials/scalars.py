@@ -274,6 +274,8 @@ class ScalarValues:
         if generator is None or generator.ifs or generator.is_async or not isinstance(generator.target, ast.Name):
             return self.unknown(node, "a list comprehension")
         source = self.expression(generator.iter)
+        if isinstance(source, Tensor) and source.kind == CONST:
+            source = _rows(source)  # `for v in torch.eye(n)`: each row of a constant the reader knows
         if not isinstance(source, Sequence) or source.shape or source.keys:
             return source if isinstance(source, Unknown) else self.unknown(node, "a list comprehension over what is not a list")
         name = generator.target.id
@@ -436,3 +438,15 @@ class _Put(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         return self.parts.get(node.id, node)
+
+
+MAX_ROWS = 64  # rows of a constant tensor a comprehension is read over
+
+
+def _rows(tensor: Tensor) -> Tensor | Sequence:
+    """A constant tensor iterated over (`for v in unit_vectors`): its rows, each a constant; itself where they are not known."""
+    value = constant_array(tensor.value)
+    if value is None or value.ndim == 0 or not 0 < value.shape[0] <= MAX_ROWS:
+        return tensor
+    return Sequence(tuple(Tensor(CONST, tensor.line, tensor.where, value=f"tensor({row.tolist()!r})", dtype=tensor.dtype, device=tensor.device,
+                                 random=tensor.random) for row in value))  # fmt: skip

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from verifygrad.cases.schema import FORMULA_KINDS
 from verifygrad.cases.second_order import JACOBIAN_MAX_ELEMENTS
 from verifygrad.language.constants import CONSTRUCTORS
 from verifygrad.language.parse import FUNCTIONS, NAMED_CONSTANTS, ExprError
@@ -130,7 +131,7 @@ def drafts_for(reading: Reading, found: list[Found], path: str, label: str, not_
         for derivation, draft, extras in built:
             if item.kind == "value" and item.tensor is derivation.output:
                 _add(draft, extras, "value", "value", item)
-            elif item.kind in ("grad", "formula", "jacobian", "hessian", "jvp", "hessian_formula", "order") and item.derivations == (derivation,):
+            elif item.kind in ("grad", "jacobian", "hessian", "jvp", "order", *FORMULA_KINDS) and item.derivations == (derivation,):
                 quantity = draft.names[id(item.leaf)]
                 if item.kind == "hessian_formula" and item.second is not item.leaf:
                     quantity = f"{quantity},{draft.names[id(item.second)]}"  # a mixed second derivative: its block of the Hessian
@@ -373,8 +374,10 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
         expect.setdefault("values", {})[quantity] = _claimed(item)
     elif kind in ("value", "jvp"):  # one tensor each, not one per input
         expect[kind] = _claimed(item)
+    elif kind == "jvp_formula":
+        expect[kind] = _renamed(item.formula or "", draft.names, item)
     else:
-        claimed = item.formula if kind in ("formula", "hessian_formula") else _claimed(item)
+        claimed = item.formula if kind in FORMULA_KINDS else _claimed(item)
         if kind == "grad" and item.leaf is not None and np.ndim(constant_array(item.leaf.value)) == 0:
             claimed = _one_element(claimed)  # old Paddle prints a scalar's gradient as `[5.]`
         point = constant_array(item.leaf.value) if kind == "hessian" and item.leaf is not None else None
@@ -383,7 +386,7 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
             for _ in range(2 * point.ndim):
                 claimed = [claimed]
         expect.setdefault(kind, {})[quantity] = claimed
-    if kind in ("formula", "hessian_formula"):
+    if kind in FORMULA_KINDS and kind != "jvp_formula":
         expect[kind][quantity] = _renamed(item.formula or "", draft.names, item)
     if item.rtol:
         tolerance = draft.mapping.setdefault("tolerance", {})

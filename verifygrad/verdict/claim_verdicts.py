@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from verifygrad.cases.problem import Problem
+from verifygrad.cases.schema import FORMULA_KINDS
 from verifygrad.verdict.budget import Tolerance
 from verifygrad.verdict.claims import Claim, ClaimCheck, Rounding, check_number_claim, note_asymmetry
 from verifygrad.verdict.outcome import QuantityCheck
@@ -36,7 +37,7 @@ def judge_claims(claims: list[Claim], problem: Problem, truth: dict[str, np.ndar
 
     checks = []
     for claim in claims:
-        if claim.kind in ("formula", "hessian_formula"):
+        if claim.kind in FORMULA_KINDS:
             checks.append(check_formula(claim, problem, truth[claim.quantity] if truth else None))
         elif claim.kind == "values":  # a program variable's value: SymPy's, or two engines' forward passes agreeing
             rounding = tolerances["value"]

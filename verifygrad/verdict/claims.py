@@ -18,6 +18,7 @@ import numpy as np
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Problem, compile_case_program, expr_error, expr_line_offset, tensor_value
+from verifygrad.cases.schema import FORMULA_KINDS
 from verifygrad.cases.second_order import HESSIAN_MAX_ELEMENTS, JVP, hessian_key, jacobian_key, order_key
 from verifygrad.cases.written import NUMBER_TEXT, WrittenFloat
 from verifygrad.language.constants import ConstantError
@@ -32,7 +33,8 @@ EXACT_RTOL = 1e-12  # a claim written as an exact number: only the reference's r
 
 @dataclass(frozen=True)
 class Claim:
-    kind: str  # "value", "grad", "formula", "values" (of a program's variable), or "hessian", "hessian_formula", "jacobian", "jvp"
+    kind: str  # "value", "grad", "formula", "values" (of a program's variable), or "hessian", "hessian_formula", "jacobian",
+    # "jacobian_formula", "jvp"
     quantity: str  # "value", the input's name, the variable's name, or a second-order quantity (H[x,y], J[x], Jv)
     claimed: np.ndarray | None = None  # for value, grad, values and second-order number claims
     formula: Program | None = None  # for formula claims
@@ -94,22 +96,26 @@ def read_claims(case: Case, problem: Problem) -> list[Claim]:
 
 
 def second_order_claims(case: Case, problem: Problem) -> list[Claim]:
-    """`expect: hessian / hessian_formula / jacobian / jvp` as claims on the second-order quantities."""
+    """`expect: hessian / hessian_formula / jacobian / jacobian_formula / jvp` as claims on the second-order quantities."""
     expect, asked = case.expect, problem.second_quantities
     claims: list[Claim] = []
-    for kind in ("hessian", "hessian_formula", "jacobian"):
+    for kind in ("hessian", "hessian_formula", "jacobian", "jacobian_formula"):
+        jacobian = kind.startswith("jacobian")
         for written, raw in (expect.get(kind) or {}).items():
             names = [part.strip() for part in str(written).split(",")]
-            if len(names) not in (1, 2) or any(name not in problem.wrt for name in names) or (kind == "jacobian" and len(names) != 1):
-                raise case.error(f"expect.{kind} names '{written}'; give a differentiated input or a pair 'x,y' of them (wrt: {', '.join(problem.wrt)})",
+            if len(names) not in (1, 2) or any(name not in problem.wrt for name in names) or (jacobian and len(names) != 1):
+                pair = "" if jacobian else " or a pair 'x,y' of them"
+                raise case.error(f"expect.{kind} names '{written}'; give a differentiated input{pair} (wrt: {', '.join(problem.wrt)})",
                                  "expect", kind, written)  # fmt: skip
-            quantity = jacobian_key(names[0]) if kind == "jacobian" else hessian_key(names[0], names[-1])
+            quantity = jacobian_key(names[0]) if jacobian else hessian_key(names[0], names[-1])
             if quantity not in asked:
                 hessian = problem.second is not None and problem.second.hessian
-                why = f"the Hessian has over {HESSIAN_MAX_ELEMENTS} elements (only H·v is checked)" if hessian else f"{kind.split('_')[0]}: true"
+                too_many = f"the Hessian has over {HESSIAN_MAX_ELEMENTS} elements (only H·v is checked)"
+                why = too_many if hessian and not jacobian else f"{kind.split('_')[0]}: true"
                 raise case.error(f"expect.{kind}.{written} needs {why}", "expect", kind, written)
-            if kind == "hessian_formula":
-                claims.append(Claim(kind, quantity, formula=_formula_program(case, raw, asked[quantity], written, problem), written=_written(raw)))
+            if kind in FORMULA_KINDS:
+                program = _formula_program(case, kind, raw, asked[quantity], written, problem)
+                claims.append(Claim(kind, quantity, formula=program, written=_written(raw)))
             else:
                 claims.append(_number_claim(case, kind, quantity, raw, asked[quantity], key=str(written)))
     for name, raw in (expect.get("order") or {}).items():
@@ -121,18 +127,25 @@ def second_order_claims(case: Case, problem: Problem) -> list[Claim]:
         if JVP not in asked:
             raise case.error("expect.jvp needs jvp: tangents for the inputs", "expect", "jvp")
         claims.append(_number_claim(case, "jvp", JVP, expect["jvp"], asked[JVP], key=None))
+    if "jvp_formula" in expect:
+        if JVP not in asked:
+            raise case.error("expect.jvp_formula needs jvp: tangents for the inputs", "expect", "jvp_formula")
+        raw = expect["jvp_formula"]
+        claims.append(Claim("jvp_formula", JVP, formula=_formula_program(case, "jvp_formula", raw, asked[JVP], None, problem), written=_written(raw)))
     return claims
 
 
-def _formula_program(case: Case, raw: object, shape: tuple[int, ...], written: str, problem: Problem) -> Program:
+def _formula_program(case: Case, kind: str, raw: object, shape: tuple[int, ...], written: str | None, problem: Problem) -> Program:
+    keys = ("expect", kind) if written is None else ("expect", kind, written)
+    where = ".".join(map(str, keys))
     try:
         program = compile_case_program(_written(raw), problem.inputs)
         got = program.shapes({n: v.shape for n, v in problem.inputs.items()})[-1]
     except ExprError as err:
-        raise case.error(f"expect.hessian_formula.{written}: {err}", "expect", "hessian_formula", written) from None
+        raise case.error(f"{where}: {err}", *keys) from None
     if not _broadcasts_to(got, shape):
-        raise case.error(f"expect.hessian_formula.{written} has shape {fmt(got)}; the Hessian block has shape {fmt(shape)}",
-                         "expect", "hessian_formula", written)  # fmt: skip
+        block = {"jacobian_formula": "Jacobian", "jvp_formula": "Jacobian-vector product"}.get(kind, "Hessian block")
+        raise case.error(f"{where} has shape {fmt(got)}; the {block} has shape {fmt(shape)}", *keys)
     return program
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from verifygrad.cases.problem import Problem
+from verifygrad.cases.schema import FORMULA_KINDS
 from verifygrad.language.statements import compile_program
 from verifygrad.language.syntax import ExprError
 from verifygrad.verdict.claims import Claim, ClaimCheck
@@ -132,7 +133,7 @@ def _fd_confirms(claim: Claim, problem: Problem, claimed: np.ndarray) -> bool:
     from verifygrad.engines.fd_engine import fd_tolerance
 
     def differenced() -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], dict[str, np.ndarray]]:
-        if claim.kind == "hessian_formula":
+        if claim.kind != "formula":  # a Hessian block's or a Jacobian's formula
             return fd_second_order.quantities(problem)[0]
         result = fd_engine.run(dataclasses.replace(problem, wrt=(claim.quantity,), second=None))
         return result.grads, result.directional, result.unchecked
@@ -198,7 +199,7 @@ def _claimed(claim: Claim, problem: Problem, inputs: dict[str, np.ndarray]) -> n
     from verifygrad.engines import numpy_engine
 
     value = numpy_engine.forward(claim.formula, inputs, "float64")[-1]
-    shape = problem.second_quantities[claim.quantity] if claim.kind == "hessian_formula" else problem.inputs[claim.quantity].shape
+    shape = problem.inputs[claim.quantity].shape if claim.kind == "formula" else problem.second_quantities[claim.quantity]
     return np.broadcast_to(np.asarray(value, np.float64), shape)
 
 
@@ -209,7 +210,7 @@ def _second_order(problem: Problem) -> dict[str, np.ndarray]:
 
 
 def _true_name(claim: Claim) -> str:
-    """What the claim is about, as the report names it: ∂/∂x, or the Hessian block H[x,y]."""
+    """What the claim is about, as the report names it: ∂/∂x, the Hessian block H[x,y] or the Jacobian J[x]."""
     return f"∂/∂{claim.quantity}" if claim.kind == "formula" else claim.quantity
 
 
@@ -248,7 +249,14 @@ def _differs(claim: Claim, point: dict[str, np.ndarray], claimed: np.ndarray, gr
 
 
 def _input_element(claim: Claim, point: dict[str, np.ndarray], index: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
-    """The input and its element a claim's element is about: for H[x,y][i,j], x[i]."""
+    """The input and its element a claim's element is about: for H[x,y][i,j], x[i]; for J[x][i,j], x[j]; for Jv[i], the
+    first input's element i where it has the output's shape (its first element otherwise)."""
+    if claim.kind == "jvp_formula":
+        name = next(iter(point))
+        return name, index if len(index) == np.ndim(point[name]) else (0,) * np.ndim(point[name])
+    if claim.kind == "jacobian_formula":
+        name = claim.quantity[2:-1]
+        return name, index[len(index) - np.ndim(point[name]) :]
     if claim.kind != "hessian_formula":
         return claim.quantity, index
     name = claim.quantity[2:-1].split(",")[0]
@@ -279,7 +287,7 @@ def send_ahead(claims: list[Claim], problem: Problem) -> None:
     from verifygrad.process import limits, worker
 
     seconds = limits.current().time_limit
-    formulas = [claim for claim in claims if claim.kind in ("formula", "hessian_formula")]
+    formulas = [claim for claim in claims if claim.kind in FORMULA_KINDS]
     if seconds <= 0 or not formulas:
         return
     points = sample_points(problem)
@@ -330,7 +338,12 @@ def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], proble
         symbolic.check_exponents(claim.formula, problem.inputs)
     except EngineSkipped as skip:
         return ClaimCheck(claim, None, f"unchecked: {skip}")
-    derived = derivation.grads[claim.quantity] if claim.kind == "formula" else _hessian_block(claim.quantity, derivation)
+    derived = {
+        "formula": lambda: derivation.grads[claim.quantity],
+        "hessian_formula": lambda: _hessian_block(claim.quantity, derivation),
+        "jacobian_formula": lambda: _jacobian(claim.quantity, derivation, problem),
+        "jvp_formula": lambda: _jvp(derivation, problem),
+    }[claim.kind]()
     claimed = np.broadcast_to(symbolic.build(claim.formula, derivation.symbols, derivation.substitution), derived.shape)
     pairs = [(claimed[index], derived[index], index) for index in np.ndindex(*derived.shape)]
     substitutions = [(derivation.substitution, [symbolic.to_float(true, derivation.substitution) for _, true, _ in pairs])]
@@ -398,6 +411,20 @@ def _hessian_block(quantity: str, derivation) -> np.ndarray:
 
     x, y = quantity[2:-1].split(",")
     return derivatives(derivation.grads[x], derivation.symbols[y])
+
+
+def _jacobian(quantity: str, derivation, problem: Problem) -> np.ndarray:
+    """The symbolic Jacobian J[x] (shape output.shape + x.shape) of the expanded output."""
+    from verifygrad.engines.sympy.second import derivatives
+
+    return derivatives(derivation.output.reshape(problem.output_shape), derivation.symbols[quantity[2:-1]])
+
+
+def _jvp(derivation, problem: Problem) -> np.ndarray:
+    """The symbolic J·t of the expanded output along the case's tangents."""
+    from verifygrad.engines.sympy.second import jvp_entries
+
+    return jvp_entries(derivation.output.reshape(problem.output_shape), derivation.symbols, problem.wrt, problem.second.tangents)
 
 
 def _describe_symbols(said, true, point: dict) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 
 from verifygrad.cases.load import Case
 from verifygrad.cases.problem import Overrides, Problem, prepare
+from verifygrad.cases.schema import FORMULA_KINDS
 from verifygrad.cases.second_order import describe, is_second_order
 from verifygrad.engines import ENGINE_MODULES, ENGINES, EngineResult, start_engine
 from verifygrad.errors import CaseError
@@ -174,7 +175,7 @@ def check_case(case: Case, overrides: Overrides = Overrides(), started: Started 
     rounding = claim_tolerances(quantities, allowed, problem.dtype)
     for claim_check in judge_claims(claims, problem, truth, rounding, bounds, ran):
         row = "value" if claim_check.claim.kind == "values" else claim_check.claim.quantity  # NOTE: a variable's value sits on the value row
-        if claim_check.claim.kind not in ("values", "formula", "hessian_formula"):
+        if claim_check.claim.kind not in ("values", *FORMULA_KINDS):
             claim_check = only_where_verified(claim_check, truth[row], unverified[row]) if truth and row in truth else claim_check
         next(q for q in quantities if q.quantity == row).claims.append(claim_check)
     notes = [*problem.program.notes, *kinks.notes(problem, results, values, found)]
