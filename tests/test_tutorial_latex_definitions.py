@@ -53,3 +53,26 @@ def test_a_definition_found_again_as_plain_text_cut_short_keeps_the_math(tmp_pat
     assert "✓ line 10 (LaTeX): ∂/∂u formula 2 * u: proven" in output
     code, output = check(tmp_path, page.replace("{d}", "3u"))
     assert code == 1 and "✗ line 10 (LaTeX): ∂/∂u formula 3 * u: wrong" in output, output
+
+
+GRADIENT = r"""# A bowl
+
+$$
+f(x) = 2x_1^2 + 3x_2^2 + x_3^2
+$$
+
+$$ \nabla f(x) = \begin{bmatrix}
+    {entries}\\
+\end{bmatrix}^T $$
+"""
+
+
+def test_a_gradient_written_as_a_row_of_entries_is_a_derivative_per_numbered_variable(tmp_path: Path) -> None:
+    code, output = check(tmp_path, GRADIENT.replace("{entries}", "4x_1, 6x_2, 2x_3"))
+    assert code == 0, output
+    for entry in ("∂/∂x_1 formula 4 * x_1", "∂/∂x_2 formula 6 * x_2", "∂/∂x_3 formula 2 * x_3"):
+        assert f"✓ line 7 (LaTeX): {entry}: proven" in output
+    code, output = check(tmp_path, GRADIENT.replace("{entries}", "4x_1, 3x_2, 2x_3"))
+    assert code == 1 and "✗ line 7 (LaTeX): ∂/∂x_2 formula 3 * x_2: wrong" in output, output
+    code, output = check(tmp_path, GRADIENT.replace("{entries}", "4x_1, 6x_2"))
+    assert "✗" not in output and "each entry is, is not known" in output, output  # two entries for three variables: not paired

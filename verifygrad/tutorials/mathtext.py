@@ -72,6 +72,7 @@ class Derivative:
     second: str = ""  # a second derivative's other variable (`x` again for ∂²f/∂x²)
 
 
+GRADIENT = "∇"  # a Derivative's variable where it is the gradient in all the variables (`\nabla f(x)`)
 APPROX = ("\\approx", "≈", "\\simeq", "\\sim")
 
 
@@ -486,6 +487,13 @@ class _Parser:
             return ("name", "∂", None)
         if token == "\\begin":
             return self.matrix()
+        if token == "\\nabla" and self.peek() != "_" and self.peek() is not None and re.fullmatch(r"[A-Za-z]+", self.peek()):
+            of = self.atom()  # `\nabla f(x)`, `\nabla f`: the gradient of f in all its variables, an entry each
+            if of[0] == "fn" and not of[2]:
+                of = ("name", of[1], None)
+            if of[0] != "name" or of[2] is not None:
+                raise MathError("a gradient of something other than a name")
+            return Derivative(of[1], GRADIENT)
         if token == "\\nabla":  # `\nabla_w L`, `\nabla_{w} L`: the gradient of L with respect to w
             self.take("_")
             wrt = self.group_or_atom()
@@ -552,8 +560,8 @@ class _Parser:
                 rows.append([])
                 continue
             rows[-1].append(self.expr())
-            if self.peek() == "&":
-                self.take()
+            if self.peek() == "&" or self.peek() == "," and "&" not in self.tokens:
+                self.take()  # NOTE: `\begin{bmatrix} 6x_1, 4x_2 \end{bmatrix}`: a row written with commas
         rows = [row for row in rows if row]
         if not rows or len({len(row) for row in rows}) != 1:
             raise MathError("a matrix with rows of different lengths")

@@ -19,7 +19,7 @@ from verifygrad.language.statements import NeedsValues, compile_program
 from verifygrad.tutorials.dependence import derivative_depends
 from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
 from verifygrad.tutorials.interpret import Reading
-from verifygrad.tutorials.mathtext import GREEK, INDEX_LETTERS, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
+from verifygrad.tutorials.mathtext import GRADIENT, GREEK, INDEX_LETTERS, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
 from verifygrad.tutorials.symbolic import Diff, derivation_of
 from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Derivation, Tensor, text_of
 from verifygrad.tutorials.worked import numbers_in, rounding_carried, substituted, value_of
@@ -164,6 +164,7 @@ class _Reader:
         self.substituted: set[str] = set()  # the symbols the worked example put a number in the place of, in a formula
         self.depends: dict[str, set[str]] = {}  # what the page differentiates each quantity by, anywhere (∂E_{o2}/∂out_{h1})
         self.line = 0  # the statement being read
+        self.source = ""  # where it is written: "LaTeX", or "text" (plain prose)
         self.bindings: list = []  # the code's assignments (name, tensor, line): a quantity the text differentiates may be one
         self.code_derivations: list[Derivation] = []  # the derivatives the code itself takes
         self.sides: list = []  # the statement's sides
@@ -172,7 +173,7 @@ class _Reader:
 
     def statement(self, line: int, where: str, text: str, source: str, continued: bool = False) -> bool:
         """Reads one statement; True where it was about the prose's own functions (read here, not as code claims)."""
-        self.line = line
+        self.line, self.source = line, source
         try:
             sides, signs = read_chain(text, self.names, self.functions)
         except RecursionError:
@@ -230,6 +231,8 @@ class _Reader:
 
     def _reference(self, side: object) -> bool:
         """Whether a side names a derivative or value of a function the prose defines (or a known one)."""
+        if isinstance(side, Derivative) and side.wrt == GRADIENT:
+            return side.of in self.definitions or side.of not in self.code  # `\nabla f(x) = [...]`: an entry per variable of f
         if isinstance(side, Derivative):  # NOTE: where the code differentiates by the same variable, the code's derivation is meant
             if side.of not in self.definitions:
                 # NOTE: `∂y/∂w = x` of the code's `y = w * x`: a formula checked as one; a number, against the code's own
@@ -273,8 +276,8 @@ class _Reader:
                 if earlier is not None and earlier.node is not None and body is not None and not names_in(body) and not _has(body, "list"):
                     return False  # NOTE: `f(x,y) = -12` after `x = 4, y = -3`: the function's value there, not a new f
                 definition = self._definition(side[1], params, sides[index + 1], line)
-                if definition.node is None and earlier is not None and earlier.node is not None and earlier.line == line:
-                    return True  # NOTE: the same definition found again on its line, as plain text cut short (`f(x) = x^` of `x^{2}`)
+                if earlier is not None and earlier.node is not None and earlier.line == line and self.source == "text":
+                    return True  # NOTE: the same definition found again on its line as plain text, cut short (`f(x) = x^` of `x^{2}`)
                 if (earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node)
                         and earlier.params == definition.params and not _same_function(earlier, definition)):  # fmt: skip
                     # NOTE: `L(w, b) = ...` then `L(x) = ...`: a new function of other variables replaces it, nothing to confuse
@@ -418,6 +421,10 @@ class _Reader:
                     valued.append(run)
                     self._values(sides, signs, run, where_text)
                 continue
+            if isinstance(side, Derivative) and side.wrt == GRADIENT:
+                self.referenced.add(side.of)
+                self._gradient(side, [(j, sides[j]) for j in others], signs, where_text)
+                continue
             target = self._target(side)
             if others:  # NOTE: `\frac{df}{dw} = ___`, an exercise's blank, says nothing of f
                 self.referenced.add(side.of if isinstance(side, Derivative) else side[1] if isinstance(side, tuple) and side[0] == "fn" else "")
@@ -450,6 +457,29 @@ class _Reader:
                     continue
                 self.said[key] = (line, claimed)
                 self._claim(definition, wrt, point, claimed, approximate, where_text, evaluated)
+
+    def _gradient(self, side: Derivative, others: list[tuple[int, object]], signs: list[str], where_text: tuple) -> None:
+        """`\\nabla f(x) = [6x_1, 4x_2]^T`: each entry is the derivative of f by its variable in order (the function's
+        variables, or the numbered ones its formula uses: x_1, x_2, ...); listed where the entries cannot be paired."""
+        definition = self.definitions.get(side.of)
+        if definition is None or definition.node is None:
+            why = definition.why if definition is not None else f"{side.of} is not defined in the text before this line"
+            self._list(where_text, f"not checked: {why}")
+            return
+        for j, claimed in others:
+            if not isinstance(claimed, tuple) or claimed[0] != "list" or any(isinstance(item, tuple) and item[0] == "list" for item in claimed[1]):
+                continue
+            variables = _gradient_variables(definition, len(claimed[1]))
+            if variables is None:
+                self._list(where_text, f"not checked: which of the variables of {side.of} (line {definition.line}) each entry is, is not known")
+                continue
+            approximate = any(sign in APPROX for sign in signs[:j])
+            for variable, item in zip(variables, claimed[1]):
+                try:
+                    written = self._written_out(self._expand(item, definition.name), set(definition.symbols()))
+                except _NotConcrete:
+                    continue
+                self._claim(definition, (variable,), {}, written, approximate, where_text)
 
     def _target(self, side: object) -> tuple[Definition, tuple[str, ...], dict[str, object], dict[str, str]] | str:
         """What a derivative reference differentiates: the definition, the variables, the renaming of the variables the
@@ -695,6 +725,17 @@ def code_formula(tensor: Tensor, names: dict[int, str], depth: int = 0) -> objec
         return _formula_of(tensor.tree, tensor.refs, names, depth)
     except (_NotConcrete, RecursionError):
         return None
+
+
+def _gradient_variables(definition: Definition, count: int) -> tuple[str, ...] | None:
+    """The variables a gradient of ``count`` entries is taken in: the function's own where it has that many, else the
+    numbered symbols of one letter its formula uses (`x_1` ... `x_5` of f(x)), in the order of their numbers."""
+    if len(definition.params) == count and all(p in names_in(definition.node) for p in definition.params):
+        return definition.params
+    numbered = [s for s in names_in(definition.node) if re.fullmatch(r"[A-Za-z]+_\d+", s)]
+    if len(numbered) != count or len({s.partition("_")[0] for s in numbered}) != 1:
+        return None
+    return tuple(sorted(numbered, key=lambda s: int(s.partition("_")[2])))
 
 
 def _formula_side(side: object) -> bool:
