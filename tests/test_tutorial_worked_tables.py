@@ -100,3 +100,31 @@ def test_a_known_function_differentiated_at_a_worked_symbol(tmp_path: Path) -> N
     assert "✓ line 4 (LaTeX): ∂/∂s_2 0.2491: holds" in output  # at s_2 = -0.1225, not at a symbol x of the page's
     code, output = check(tmp_path, page.replace("{value}", "0.2350"))
     assert code == 1 and "✗ line 4 (LaTeX): ∂/∂s_2 0.2350: wrong" in output, output
+
+
+LINKED = r"""# Two neurons by hand
+
+$L = (p - \hat{p})^2$
+
+Given $u_1 = 0.5$, $c_1 = 0$, $u_2 = -1.0$, $c_2 = 0.5$, input $t = 1.0$ and target $p = 0$:
+
+- $s_1 = u_1 \cdot t + c_1 = 0.5 \times 1.0 + 0 = 0.5$
+- $h_1 = \sigma(0.5) \approx 0.6225$
+- $s_2 = u_2 \cdot h_1 + c_2 = -1.0 \times 0.6225 + 0.5 = -0.1225$
+- $\hat{p} = \sigma(-0.1225) \approx 0.4694$
+
+Backwards:
+
+- $\frac{\partial L}{\partial u_2} = 0.2338 \times 0.6225 = 0.1455$
+- $\frac{\partial L}{\partial u_1} = {du}$
+"""
+
+
+def test_a_function_of_a_number_just_worked_out_is_a_function_of_that_quantity(tmp_path: Path) -> None:
+    code, output = check(tmp_path, LINKED.replace("{du}", "-0.0549 \\times 1.0 = -0.0549"))
+    assert code == 0, output  # \sigma(-0.1225) is \sigma(s_2): the loss reaches u_1 and u_2 through it
+    assert "✓ line 14 (LaTeX): ∂/∂u_2 0.1455: holds" in output
+    # -0.0549 is -0.2338 * 0.2350 of rounded numbers; the exact -0.05495 rounds to -0.0550: the page's rounding, held to it
+    assert "✓ line 15 (LaTeX): ∂/∂u_1 -0.0549: holds" in output
+    code, output = check(tmp_path, LINKED.replace("{du}", "-0.0649"))
+    assert code == 1 and "✗ line 15 (LaTeX): ∂/∂u_1 -0.0649: wrong (u_1: claimed -0.0649, true -0.0549518" in output, output

@@ -295,6 +295,9 @@ class _Reader:
         if isinstance(head, tuple) and head[0] == "name" and head[2] is None and signs[0] == "=" and not isinstance(sides[1], Derivative):
             body = sides[1]
             valued = body is not None and not names_in(body) and not _applies(body)
+            linked = self._linked(body) if valued else None
+            if linked is not None:  # NOTE: `a_1 = \sigma(0.5)` where z_1 was worked out to 0.5: a_1 = \sigma(z_1)
+                body, valued = linked, False
             if valued:
                 self._given(sides, signs, line)
             earlier = self.definitions.get(head[1])
@@ -358,6 +361,28 @@ class _Reader:
         rtol = max(rounding_carried([*self.worked.values(), value]), 1e-9)
         unit = 10.0 ** -len(value.partition(".")[2]) if "." in value else 0.0
         return bool(abs(float(exact) - float(value)) <= rtol * abs(float(exact)) + unit)
+
+    def _linked(self, body: object) -> object | None:
+        """A function of a number the worked example computed just before (`\\sigma(-0.1225)` after `z_2 = ... = -0.1225`):
+        the function of that quantity; None where no argument is one quantity's worked value, or is several's."""
+        changed = False
+
+        def leaf(part: object) -> object | None:
+            nonlocal changed
+            if part[0] != "call" or value_of(part[2]) is None:
+                return None
+            value = value_of(part[2])
+            owners = [name for name, worked in self.worked.items() if worked and _close(worked, value) and self._named(name) is not None]
+            if len(owners) != 1 or "." not in value:
+                return None
+            changed = True
+            return ("call", part[1], ("name", owners[0], None))
+
+        try:
+            linked = _map(body, leaf)
+        except _NotConcrete:
+            return None
+        return linked if changed else None
 
     def _given(self, sides: list, signs: list[str], line: int) -> None:
         """`x = 4, y = -3`: each name given a number in a chain cut by commas, with its line."""
