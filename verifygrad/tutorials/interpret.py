@@ -30,6 +30,7 @@ from verifygrad.tutorials.functions import FunctionCalls
 from verifygrad.tutorials.jaxrandom import JaxRandom
 from verifygrad.tutorials.objects import LayerObjects
 from verifygrad.tutorials.scalars import MICROGRAD, MICROGRAD_PATHS, ScalarClass, ScalarValues, scalar_class
+from verifygrad.tutorials.seeded import MAX_DRAWN, too_many_drawn
 from verifygrad.tutorials.values import (
     COMPUTED,
     CONST,
@@ -174,7 +175,29 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             self.not_read(1, "code that cannot be parsed")
             return
         self._comments(source)
+        if block.raised:
+            self.read_until_raised(module, block)
+            return
         self.statements(module.body, True)
+
+    def read_until_raised(self, module: ast.Module, block: Block) -> None:
+        """A notebook cell whose saved output is an error: the statements before the one its traceback points at ran, that
+        one raised, the rest never ran; where the traceback does not say, the whole cell is unknown. An assignment of a value
+        computed without calls that raised bound nothing (`arr[3] = 10` on a JAX array); what any other statement that
+        raised may have changed is unknown."""
+        ran = [node for node in module.body if block.raised_at and (node.end_lineno or node.lineno) < block.raised_at]
+        stopped = module.body[len(ran) :]
+        self.statements(ran, False)
+        if not stopped:
+            return
+        what = f"a statement that raised {block.raised} on the page" if block.raised_at else f"a cell that raised {block.raised} on the page"
+        self.not_read(stopped[0].lineno, what)
+        unknown = stopped[:1] if block.raised_at else stopped  # NOTE: the statements after the one that raised never ran
+        if block.raised_at and _binds_without_calls(stopped[0]):
+            unknown = []
+        for node in unknown:
+            self.changed_unread(node, what)
+            self.may_print(node, what)
 
     def statements(self, body: list[ast.stmt], last: bool) -> None:
         """Statements in order; ``last``: the final one is a cell's last, whose value is shown."""
@@ -1215,6 +1238,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             return self.unknown(node, f"{short}() with a shape that is not literal")
         dims = tuple(int(text) for text in shape)
         line, where = self.file_line(node.lineno), self.where(node.lineno)
+        if math.prod(dims) > MAX_DRAWN:  # NOTE: the stream is kept: the draws after it are still reproduced
+            self.random_calls.append((short, dims, ""))
+            self.numpy_calls.append((short, dims))
+            return self.unknown(node, too_many_drawn(dims))
         if self.path(node.func) in ("numpy.random.randn", "numpy.random.rand"):
             return self.numpy_random(node, short, shape, dims)
         if self.seed is None:
@@ -1550,6 +1577,12 @@ def _jumps(body: list[ast.stmt]) -> bool:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _binds_without_calls(node: ast.stmt) -> bool:
+    """An assignment whose value calls nothing: where it raised, it raised before or in binding, and bound nothing."""
+    value = getattr(node, "value", None)
+    return isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and value is not None and not any(isinstance(part, ast.Call) for part in ast.walk(node))
 
 
 def _unpacked_literal(node: ast.Assign) -> bool:
