@@ -15,6 +15,7 @@ _TOKEN = re.compile(r"\\[A-Za-z]+|\\[,;:! {}|]|\d+\.\d*|\.\d+|\d+|[A-Za-z]+\d+(?
 _IGNORED = {"\\left", "\\right", "\\bigr", "\\Bigr", "\\big", "\\Big", "\\bigl", "\\Bigl", "\\biggr", "\\,", "\\;", "\\:", "\\!", "\\ ",
             "\\displaystyle", "\\quad", "\\qquad", "\\space", "\\limits", "\\mathrm", "\\text", "\\operatorname", "\\mathbf", "\\boldsymbol", "\\textrm",
             "\\mathbb"}  # fmt: skip
+_WORD_FONTS = {"\\mathrm", "\\text", "\\operatorname", "\\textrm", "\\rm"}
 _FUNCTIONS = {"exp", "log", "ln", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sum", "mean"}
 INDEX_LETTERS = set("ijklmn")
 _TIMES = {"*", "\\cdot", "\\times", "·", "×"}
@@ -86,8 +87,20 @@ def _indicator(left: object, comparison: str, right: object) -> object:
 def tokens(text: str) -> list[str]:
     """The math's tokens, spacing and font commands dropped.
 
-    NOTE: a row break (two backslashes) is one token of its own: a backslash and a space is a space, and dropped"""
-    return [t for t in _TOKEN.findall(text.replace("−", "-").replace("\\\\", " \\cr ")) if t not in _IGNORED]
+    NOTE: a row break (two backslashes) is one token of its own: a backslash and a space is a space, and dropped; a word in
+    a font command (`\\text{Sigmoid}`, `\\operatorname{ReLU}`) is the word alone, so that `\\text{Sigmoid}(z)` applies it"""
+    found = _TOKEN.findall(text.replace("−", "-").replace("\\\\", " \\cr "))
+    kept: list[str] = []
+    index = 0
+    while index < len(found):
+        if found[index] in _WORD_FONTS and found[index + 1 : index + 2] == ["{"] and found[index + 3 : index + 4] == ["}"] and found[index + 2].isalpha():
+            kept.append(found[index + 2])
+            index += 4
+            continue
+        if found[index] not in _IGNORED:
+            kept.append(found[index])
+        index += 1
+    return kept
 
 
 def read_relation(text: str, names: frozenset[str] = frozenset(), relations: list[str] | None = None,
@@ -618,6 +631,10 @@ class _Parser:
     def name(self, letters: str, split: bool = True) -> object:
         if letters == "max" and self.peek() == "(" and "max" not in self.names:
             return self.maximum()
+        if letters.lower() in _FUNCTIONS and letters not in self.names and self.peek() in ("(", *_PRIMES):
+            letters = letters.lower()  # `\text{Sigmoid}(z_2)`, `\mathrm{ReLU}(x)`: the function, as a page capitalises it
+        elif len(letters) > 2 and letters[0].isupper() and letters not in self.names and self.peek() == "(":
+            raise MathError(f"the function {letters}")  # NOTE: `\text{Softplus}(z)` applies a function, never multiplies
         if letters in _FUNCTIONS and self.peek() in _PRIMES:
             return self.applied("log" if letters == "ln" else letters)
         if letters in _FUNCTIONS and self.peek() == "(":

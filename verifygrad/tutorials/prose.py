@@ -22,7 +22,7 @@ from verifygrad.tutorials.interpret import Reading
 from verifygrad.tutorials.mathtext import GRADIENT, GREEK, INDEX_LETTERS, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
 from verifygrad.tutorials.symbolic import Diff, derivation_of
 from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Derivation, Tensor, text_of
-from verifygrad.tutorials.worked import numbers_in, rounding_carried, substituted, value_of
+from verifygrad.tutorials.worked import numbers_in, rounding_carried, rounding_of_arithmetic, substituted, value_of
 
 # The functions the reader knows without a definition (`\sin'(x) = \cos(x)`), by the names the math reader gives them
 _KNOWN = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid")
@@ -639,9 +639,9 @@ class _Reader:
         stated = {s: self.values[s][0] for s in symbols if s in self.values and 0 <= line - self.values[s][1] <= NEAR}
         # NOTE: a number worked out (`= 0.2875 \times 3`, not `= 0`, which is an equation to solve) at the values just given
         evaluated = evaluated or not used and _nonzero(claimed)
+        rtol = 0.0
         if not point and not used and evaluated and symbols and len(stated) == len(symbols):
             point = stated  # `with $x = 3$, $\frac{df}{dx} = 2x = 6$`: the numbers are the derivative at the values just given
-        rtol = 0.0
         needed = _needed(definition, symbols, wrt) if not point and not used and evaluated and not stated else symbols
         # NOTE: the point differentiated at is where the worked example put numbers in the formulas; a value only said
         # somewhere (`$x = 2$` lines above) is not it
@@ -671,6 +671,8 @@ class _Reader:
         leaf = next(leaf for leaf in derivation.leaves if leaf.name == wrt[0])
         second = next(leaf for leaf in derivation.leaves if leaf.name == wrt[-1])
         label = f"∂/∂{wrt[0]} {definition.name} (line {definition.line})"
+        if point and not used and len(numbers_in(claimed)) > 1:  # `= 0.562 \cdot 0.438`: a hand step on numbers rounded earlier
+            rtol = max(rtol, rounding_of_arithmetic(numbers_in(claimed)))
         found = Found("formula", line, where, source, text, leaf=leaf, derivations=(derivation,), formula=formula, label=label, rtol=rtol)
         if point:
             found.kind, found.formula, found.value_text = "grad", None, formula
