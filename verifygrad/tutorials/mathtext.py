@@ -634,7 +634,7 @@ class _Parser:
         if letters.lower() in _FUNCTIONS and letters not in self.names and self.peek() in ("(", *_PRIMES):
             letters = letters.lower()  # `\text{Sigmoid}(z_2)`, `\mathrm{ReLU}(x)`: the function, as a page capitalises it
         elif len(letters) > 2 and letters[0].isupper() and letters not in self.names and self.peek() == "(":
-            raise MathError(f"the function {letters}")  # NOTE: `\text{Softplus}(z)` applies a function, never multiplies
+            return self.applied(letters)  # `\text{Softplus}(z)`, `Loss(\hat{p}, p)`: a function applied, never a product
         if letters in _FUNCTIONS and self.peek() in _PRIMES:
             return self.applied("log" if letters == "ln" else letters)
         if letters in _FUNCTIONS and self.peek() == "(":
