@@ -67,3 +67,37 @@ def test_a_benchmark_s_huge_random_input_is_listed_not_drawn(tmp_path: Path) -> 
     assert code == 0 and "1 passed" in output, output
     assert output.count("elements (the reader draws at most 100000)") == 3, output
     assert time.monotonic() - started < 60, output
+
+
+RULE_THEN_CALL = """# A custom function
+
+```python
+import torch
+
+class Cube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, = ctx.saved_tensors
+        return grad_out * {rule}
+```
+
+It is applied later, in a block of its own:
+
+```python
+x = torch.tensor(2.0, requires_grad=True)
+out = Cube.apply(x)
+```
+"""
+
+
+@pytest.mark.parametrize(("rule", "status"), [("3 * x ** 2", 0), ("2 * x ** 2", 1)])
+def test_a_custom_backward_applied_in_a_later_block_is_claimed_at_its_own_line(tmp_path: Path, rule: str, status: int) -> None:
+    page = tmp_path / "cube.md"
+    page.write_text(RULE_THEN_CALL.format(rule=rule), encoding="utf-8")
+    code, output = cli("check", "--no-color", str(page))
+    assert code == status and "line 13 (custom backward)" in output, output

@@ -167,16 +167,17 @@ class FunctionCalls:
             self.not_read(getattr(node, "lineno", 1), f"the custom jvp of {rule.name} at inputs of several elements: checked at scalar inputs only")
             return
         claimed = False
+        written_in = self.defined_in.get(id(function.definition)) or self.defined_in.get(id(rule.forward)) or self.block
+        line, where = (written_in.file_line(rule.line - 1), written_in.where(rule.line - 1)) if written_in else (rule.line, f"line {rule.line}")
         for parameter, argument, formula in zip(parameters, arguments, rule.formulas):
             if formula is not None and isinstance(argument, Tensor) and argument.kind == LEAF:
                 bound = "".join(line for line in given if line != f"{parameter} = {parameter}\n")
-                line = self.file_line(rule.line)
                 program = self.rule_program(rule, formula)
                 if isinstance(program, Unknown):
                     self.not_read(rule.line, f"the custom rule {rule.name}.{rule.what}: {program.reason}")
                     continue
                 written = ast.unparse(canonical(ast.parse(bound + program), self.aliases)) + "\n"  # tf.exp -> np.exp, as in the case's program
-                self.reading.rules.append((derivation, argument, written, line, self.where(rule.line), f"{rule.name}.{rule.what}"))
+                self.reading.rules.append((derivation, argument, written, line, where, f"{rule.name}.{rule.what}"))
                 claimed = True
         if claimed:
             self.reading.derivations.append(derivation)
