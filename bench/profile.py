@@ -84,6 +84,13 @@ def instrument() -> None:
         setattr(module, name, _Timed(original, stage) if isinstance(original, type(sys)) else timed(stage, original))
     label = lambda name, problem: f"engine {name}" + (" (in its worker: the wait, pickling both ways)" if name == "sympy" else "")  # noqa: E731
     engines.run_engine = timed(label, engines.run_engine)
+    start_engine = engines.start_engine
+
+    def started(name: str, problem: Any) -> Callable[[], Any]:  # NOTE: a case's engines start before it is judged (look-ahead)
+        return timed(label(name, problem), start_engine(name, problem))
+
+    engines.start_engine = started
+    importlib.import_module("verifygrad.verdict.judge").start_engine = started
     for module_name in ("verifygrad.verdict.judge", "verifygrad.verdict.formulas", "verifygrad.verdict.claim_verdicts"):
         module = importlib.import_module(module_name)
         if hasattr(module, "run_engine"):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,50 @@ def test_a_seed_assigned_to_a_throwaway_name_seeds_the_draws_that_follow(tmp_pat
     code, output = cli("check", "--no-color", str(page))
     assert code == status, output
     assert "random and unseeded" not in output and "of numbers" not in output, output
+
+
+JVP_CASE = """name: product-jvp
+expr: x * y
+inputs: {{x: [1.0, 2.0], y: [3.0, -1.0]}}
+jvp: {{x: [1.0, 1.0], y: [0.5, 0.5]}}
+expect:
+  jvp_formula: "{formula}"
+"""
+
+
+@pytest.mark.parametrize(("formula", "status", "says"), [("y + 0.5 * x", 0, "proven"), ("y + x", 1, "claimed 4, true Jv[0] = 3.5")])
+def test_a_jvp_formula_in_a_case_file(tmp_path: Path, formula: str, status: int, says: str) -> None:
+    path = tmp_path / "jvp.yaml"
+    path.write_text(JVP_CASE.format(formula=formula), encoding="utf-8")
+    code, output = cli("run", "--no-color", str(path))
+    assert code == status and says in output, output
+
+
+RANDOM_JVP_PAGE = """```python
+import torch
+from torch.func import jvp
+
+x = torch.randn(5)
+y = torch.randn(5)
+f = lambda x, y: x * y
+_, output = jvp(f, (x, y), (torch.ones(5), torch.ones(5)))
+assert torch.allclose(output, {formula})
+```
+"""
+
+
+@pytest.mark.parametrize(("formula", "status"), [("x + y", 0), ("y + y", 1)])
+def test_a_jvp_asserted_against_a_formula_of_two_random_inputs_holds_for_any(tmp_path: Path, formula: str, status: int) -> None:
+    page = tmp_path / "jvp.md"  # both inputs are random: the formula is in both, never in one of them and the other's draw
+    page.write_text(RANDOM_JVP_PAGE.format(formula=formula), encoding="utf-8")
+    code, output = cli("check", "--no-color", str(page))
+    assert code == status and "Jv formula" in output, output
+    assert "randn(5, seed=0)" not in output.split("Jv formula")[1].splitlines()[0], output
+
+
+def test_the_json_report_says_every_formula_claim_holds_everywhere(tmp_path: Path) -> None:
+    path, report = tmp_path / "jacobian.yaml", tmp_path / "report.json"
+    path.write_text(CASE.format(formula="diag(cos(x) * y)"), encoding="utf-8")
+    code, output = cli("run", "--no-color", str(path), "--json", str(report))
+    claims = json.loads(report.read_text(encoding="utf-8"))["cases"][0]["claims"]
+    assert code == 0 and [(c["kind"], c["rule"]) for c in claims] == [("jacobian_formula", "everywhere")], output

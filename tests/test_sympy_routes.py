@@ -155,3 +155,31 @@ def test_a_matrix_derivative_that_fails_its_self_check_falls_back_to_expansion()
 def test_a_division_by_zero_at_30_digits_falls_back_to_expansion() -> None:
     case = problem("sum(1/(x @ y))", x=[[1.0, 0.0], [0.0, 1.0]], y=[[1.0, 0.0], [0.0, 1.0]])
     assert sympy_engine.run(case).detail == "sympy: expanded 8 elements, 30 digits"
+
+
+def test_the_float64_scalar_rule_evaluates_in_blocks_with_the_same_answer(monkeypatch):
+    # f = mean(exp(sin x) x^2 + tanh x): df/dx = (exp(sin x) (cos x x^2 + 2x) + 1 - tanh^2 x) / n
+    from verifygrad.cases.load import Case
+    from verifygrad.cases.problem import Overrides, prepare
+    from verifygrad.engines import run_engine
+    from verifygrad.engines.sympy import scalar
+    from verifygrad.process import limits
+
+    x = np.linspace(-2.0, 2.0, 50_001)
+    problem = prepare(Case("w", "mean(exp(sin(x))*x**2 + tanh(x))", {"x": x.tolist()}, "test", 1), Overrides())
+    calls = []
+    compiled = scalar.ScalarRule.compiled
+
+    def counted(rule, part, module):
+        function = compiled(rule, part, module)
+        return lambda *args: calls.append(len(np.ravel(args[0]))) or function(*args)
+
+    monkeypatch.setattr(scalar.ScalarRule, "compiled", counted)
+    with limits.using(limits.with_settings(limits.DEFAULT_LIMITS, {"time_limit": 0})):
+        result = run_engine("sympy", problem)
+    assert result.ok and "float64, vectorized" in result.detail
+    assert max(calls) == scalar.BLOCK and sum(c for c in calls if c > 1) == x.size
+    e = np.exp(np.sin(x))
+    slope = (e * (np.cos(x) * x * x + 2 * x) + 1 - np.tanh(x) ** 2) / x.size
+    np.testing.assert_allclose(result.grads["x"], slope, rtol=1e-13, atol=1e-18)  # atol: cancellation where the slope crosses 0
+    assert result.value == pytest.approx(np.mean(e * x * x + np.tanh(x)), rel=1e-14)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 import threading
 import time
 
@@ -146,3 +148,46 @@ def test_a_request_queued_behind_a_long_one_has_its_whole_limit_for_itself():
     behind = worker.submit("tests.helpers:asleep", second, 0.5, seconds=1.0)  # 2 s in the queue, 0.5 s of its own
     assert behind.result() == 0.5
     assert long.result() == 2.0
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "memfd_create"), reason="shared memory by memfd is Linux's")
+def test_a_large_array_crosses_in_shared_memory_not_through_the_socket():
+    # NOTE: through the socket, sending 8 MB blocks until the other side reads; in shared memory it does not
+    here, there = multiprocessing.Pipe()
+    gradient = np.random.default_rng(1).standard_normal(1_000_000)
+    sender = threading.Thread(target=send, args=(here, (True, {"x": gradient})), daemon=True)
+    sender.start()
+    sender.join(timeout=30)
+    finished_alone = not sender.is_alive()
+    ok, found = receive(there)  # (unblocks the sender, if it was waiting)
+    sender.join()
+    assert finished_alone
+    np.testing.assert_array_equal(found["x"], gradient)
+    found["x"][0] = 7.0  # writable, and its own
+    assert gradient[0] != 7.0
+
+
+FORKED_WORKER = """
+import sys, time
+from verifygrad.process import worker
+worker.prestart(("verifygrad.engines.sympy.engine",))
+popen = type(worker._worker.process._popen).__module__
+from verifygrad.cases.load import Case
+from verifygrad.cases.problem import Overrides, prepare
+problem = prepare(Case("w", "sum(x*x*x)", {"x": [0.5, -2.0]}, "test", 1), Overrides())
+result = worker.call("verifygrad.engines.sympy.engine:run", problem, seconds=300)
+process = worker._worker.process
+worker._worker.conn.close()  # the worker reads EOF and ends: it holds no copy of this end
+process.join(60)
+print(popen, result.grads["x"].tolist(), process.exitcode)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+def test_a_worker_started_before_numpy_is_forked_answers_and_ends_with_its_parent():
+    done = subprocess.run([sys.executable, "-c", FORKED_WORKER], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    popen, grads, exitcode = done.stdout.split(" ", 1)[0], done.stdout.split("[")[1].split("]")[0], done.stdout.split()[-1]
+    assert popen == "multiprocessing.popen_fork"
+    assert [float(g) for g in grads.split(",")] == [0.75, 12.0]  # 3 x^2
+    assert exitcode == "0"

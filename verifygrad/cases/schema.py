@@ -6,7 +6,7 @@ from typing import Any
 
 ENGINES = ("sympy", "numpy", "torch", "fd")  # the engine names a case may ask for, in the report's column order
 
-FORMULA_KINDS = ("formula", "hessian_formula", "jacobian_formula")  # the expect keys whose claims are expressions of the inputs
+FORMULA_KINDS = ("formula", "hessian_formula", "jacobian_formula", "jvp_formula")  # the expect keys whose claims are expressions of the inputs
 IDENTIFIER = "^[A-Za-z_][A-Za-z0-9_]*$"
 # NOTE: `$` also matches before a final newline (in Python's re, which jsonschema uses): "x\n" must not be a name.
 NAME = {"type": "string", "pattern": IDENTIFIER, "not": {"pattern": "\n"}}
@@ -73,6 +73,7 @@ CASE_PROPERTIES: dict[str, Any] = {
                 "description": "Per input x: the claimed Jacobian block (shape output.shape + x.shape) as an expression, e.g. diag(cos(x)).",
             },
             "jvp": {"$ref": "#/$defs/tensor", "description": "The claimed Jacobian-vector product along `jvp:`'s tangents."},
+            "jvp_formula": {"type": "string", "minLength": 1, "description": "The claimed Jacobian-vector product as an expression, e.g. y*u + x*v."},
             "order": {
                 "type": "object",
                 "additionalProperties": {"$ref": "#/$defs/tensor"},

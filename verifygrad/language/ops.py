@@ -500,6 +500,21 @@ def primitive(name: str, arity: int, forward: Callable[..., np.ndarray]) -> Call
     """The primitive as a function of its array arguments (attributes by keyword): computes on arrays, records on Traced ones."""
 
     # NOTE: one function per arity, without *args: this call sits on the fast path of every VJP that uses it.
+    # A ufunc takes no attributes, and a function with ``**attrs`` costs several times a 10-element ufunc's
+    # own call overhead (its keyword dict built, then unpacked into the ufunc's slow keyword path): so a ufunc's
+    # wrapper takes its arguments alone.
+    def ufunc_unary(x: Any) -> Any:
+        if isinstance(x, Traced):
+            return x.tape.apply(name, (x,), {})
+        return forward(x)
+
+    def ufunc_binary(x: Any, y: Any) -> Any:
+        if isinstance(x, Traced):
+            return x.tape.apply(name, (x, y), {})
+        if isinstance(y, Traced):
+            return y.tape.apply(name, (x, y), {})
+        return forward(x, y)
+
     def unary(x: Any, **attrs: Any) -> Any:
         if isinstance(x, Traced):
             return x.tape.apply(name, (x,), attrs)
@@ -512,7 +527,7 @@ def primitive(name: str, arity: int, forward: Callable[..., np.ndarray]) -> Call
             return y.tape.apply(name, (x, y), attrs)
         return forward(x, y, **attrs)
 
-    call = {1: unary, 2: binary}[arity]
+    call = {1: ufunc_unary, 2: ufunc_binary}[arity] if isinstance(forward, np.ufunc) else {1: unary, 2: binary}[arity]
     call.__name__ = call.__qualname__ = name
     return call
 
@@ -646,7 +661,8 @@ def cos_vjp(g: Any, ans: Any, x: Any) -> Any:
 
 
 def tanh_vjp(g: Any, ans: Any, x: Any) -> Any:
-    out = 1 - ans * ans  # NOTE: numpy reuses the temporary ans*ans in place here
+    # NOTE: 1.0, not 1: numpy converts a Python int for a float array's ufunc at a third of a small ufunc's cost
+    out = 1.0 - ans * ans
     out *= g
     return out
 

@@ -35,9 +35,10 @@ def limited(seconds: float) -> Iterator[None]:
         _deadline, _seconds = previous
 
 
-def active() -> bool:
-    """Whether a limit is set: a loop of many small steps checks only then."""
-    return _deadline is not None
+def ends() -> float | None:
+    """When the current part's limit runs out (``time.monotonic``), or None without one: a loop of many small steps
+    compares the clock itself and calls ``check`` only past it (a call per step costs as much as a small step)."""
+    return _deadline
 
 
 def check() -> None:

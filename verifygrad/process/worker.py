@@ -11,11 +11,15 @@ each Problem once, and is replaced only after a timeout.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import itertools
+import mmap
 import multiprocessing
+import os
 import pickle
 import queue
+import signal
 import sys
 import threading
 import time
@@ -24,6 +28,7 @@ import types
 import weakref
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import recv_handle, send_handle
 from typing import Any
 
 from verifygrad.process import limits
@@ -57,14 +62,27 @@ _timed_out: weakref.WeakSet[Any] = weakref.WeakSet()
 _counter = itertools.count()
 
 
+def _start_method() -> str:
+    """fork while nothing that starts threads of its own (numpy's BLAS, torch) has been imported, else spawn.
+
+    NOTE: spawn, not fork, once they have: forking a process that holds torch's or BLAS's threads can deadlock. Before,
+    fork spares the worker a fresh interpreter, its site packages and this module's imports: a tenth of a second or more
+    of the first SymPy answer's wait, which without torch is most of a one-case run's (0.3 s of 0.8 s here).
+    """
+    if sys.platform.startswith("linux") and not {"numpy", "torch", "sympy", "jax", "tensorflow"} & sys.modules.keys():
+        return "fork"
+    return "spawn"
+
+
 class _Worker:
     def __init__(self, preload: tuple[str, ...]) -> None:
-        # NOTE: spawn, not fork: forking a process that holds torch's or BLAS's threads can deadlock.
-        context = multiprocessing.get_context("spawn")
+        method = _start_method()
+        context = multiprocessing.get_context(method)
         self.conn, child_end = context.Pipe()
         # Which request the worker is on (they are numbered from 1 in the order sent) and since when (time.monotonic).
         self.taken = context.RawArray("d", 2)
-        self.process = context.Process(target=_serve, args=(child_end, preload, self.taken), daemon=True, name="verifygrad-sympy")
+        target = functools.partial(_serve_forked, self.conn) if method == "fork" else _serve
+        self.process = context.Process(target=target, args=(child_end, preload, self.taken), daemon=True, name="verifygrad-sympy")
         with _bare_main():
             self.process.start()
         child_end.close()
@@ -244,6 +262,14 @@ def _replace_worker() -> None:
     _queue.clear()
 
 
+def _serve_forked(parent_end: Connection, conn: Connection, preload: tuple[str, ...], taken: Any) -> None:
+    """``_serve`` in a forked child: first let go of what it inherited of the parent's."""
+    parent_end.close()  # NOTE: held open here, the parent's end would keep this end from ever reading EOF
+    signal.set_wakeup_fd(-1)  # the parent's Ctrl-C watcher (process/children.py) is not ours
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _serve(conn, preload, taken)
+
+
 def _serve(conn: Connection, preload: tuple[str, ...], taken: Any) -> None:
     become_worker()
     for module in preload:
@@ -289,8 +315,15 @@ def _drained(conn: Connection) -> queue.SimpleQueue[Any]:
     return requests
 
 
+# At and above this many bytes an array crosses in shared memory: the worker's answer for a 10^6-element gradient took
+# 25-40 ms through the socket (its buffer holds a few hundred KB: two processes taking turns, each turn a wait for a core
+# on a loaded machine), against about 3 ms written once into a memfd whose descriptor is passed over the socket.
+SHARED_MIN_BYTES = 1 << 20
+SHARED = hasattr(os, "memfd_create")  # Linux; elsewhere every array goes through the socket
+
+
 def send(conn: Connection, message: Any) -> None:
-    """``message`` with its arrays out of band: each crosses the pipe as its own bytes.
+    """``message`` with its arrays out of band: each crosses as its own bytes, a large one in shared memory.
 
     NOTE: pickled in band, a 10^6-element gradient was copied into the pickle, read in pieces and
     copied out again: 60-90 ms a round trip here, against 4 ms out of band.
@@ -298,16 +331,39 @@ def send(conn: Connection, message: Any) -> None:
     buffers: list[pickle.PickleBuffer] = []
     head = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
     views = [buffer.raw() for buffer in buffers]
-    conn.send((head, [view.nbytes for view in views]))
-    for view in views:
-        conn.send_bytes(view)
+    shared = [SHARED and view.nbytes >= SHARED_MIN_BYTES for view in views]
+    conn.send((head, [view.nbytes for view in views], shared))
+    for view, in_memory in zip(views, shared):
+        if in_memory:
+            _send_shared(conn, view)
+        else:
+            conn.send_bytes(view)
+
+
+def _send_shared(conn: Connection, view: memoryview) -> None:
+    """The bytes written into an anonymous shared file, whose descriptor crosses the socket: nothing to name or clean up."""
+    fd = os.memfd_create("verifygrad", os.MFD_CLOEXEC)
+    try:
+        written = 0
+        while written < view.nbytes:  # NOTE: written by the kernel, not through a mapping: a fault per page costs 3x
+            written += os.write(fd, view[written:])
+        send_handle(conn, fd, 0)  # NOTE: the descriptor is duplicated into the message: closing ours is safe
+    finally:
+        os.close(fd)
 
 
 def receive(conn: Connection) -> Any:
-    """A message from ``send``; its arrays writable, in buffers of their own."""
-    head, sizes = conn.recv()
-    buffers = []
-    for size in sizes:
+    """A message from ``send``; its arrays writable, in buffers of their own (a shared one is mapped, not copied)."""
+    head, sizes, shared = conn.recv()
+    buffers: list[Any] = []
+    for size, in_memory in zip(sizes, shared):
+        if in_memory:
+            fd = recv_handle(conn)
+            try:
+                buffers.append(mmap.mmap(fd, size))
+            finally:
+                os.close(fd)
+            continue
         buffer = bytearray(size)
         if size:
             conn.recv_bytes_into(buffer)

@@ -9,6 +9,7 @@ from importlib import metadata
 from typing import Any
 
 from verifygrad import __version__
+from verifygrad.cases.schema import FORMULA_KINDS
 from verifygrad.cases.second_order import describe
 from verifygrad.errors import CaseError
 from verifygrad.reports.text import verdict_line
@@ -75,7 +76,7 @@ def case_report(outcome: CaseOutcome) -> dict[str, Any]:
                 "quantity": c.claim.quantity,
                 "claimed": _array(c.claim.claimed),
                 "written": c.claim.written,
-                "rule": c.claim.rule if c.claim.kind != "formula" else "everywhere",
+                "rule": c.claim.rule if c.claim.kind not in FORMULA_KINDS else "everywhere",
                 "ok": c.ok,
                 "text": c.text,
             }  # fmt: skip
@@ -288,7 +289,19 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "additionalProperties": False,
                         "properties": {
                             "kind": {
-                                "enum": ["value", "grad", "formula", "hessian", "hessian_formula", "jacobian", "jacobian_formula", "jvp", "values", "order"]
+                                "enum": [
+                                    "value",
+                                    "grad",
+                                    "formula",
+                                    "hessian",
+                                    "hessian_formula",
+                                    "jacobian",
+                                    "jacobian_formula",
+                                    "jvp",
+                                    "jvp_formula",
+                                    "values",
+                                    "order",
+                                ]
                             },
                             "quantity": {"type": "string"},
                             "claimed": _ARRAY,

@@ -122,7 +122,7 @@ def _checked_as(kind: str, quantity: str, order: int = 0) -> str:
     """The row a claim's check sits on: a Hessian claim about x on H[x,x], a Jacobian's on J[x], a third derivative's on D3[x]."""
     from verifygrad.cases.second_order import JVP, hessian_key, jacobian_key, order_key
 
-    if kind == "jvp":
+    if kind in ("jvp", "jvp_formula"):
         return JVP
     if kind == "order":
         return order_key(quantity, order)
@@ -137,7 +137,7 @@ def _claim_line(found: Found, kind: str, quantity: str, ok: bool | None, text: s
     power = str(order).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
     what = {"value": "value", "values": f"value of {quantity}", "grad": f"∂/∂{quantity}", "formula": f"∂/∂{quantity} formula",
             "hessian": f"∂²/∂{quantity}²", "jacobian": f"J[{quantity}]",
-            "jacobian_formula": f"J[{quantity}] formula", "jvp": "Jv", "order": f"∂{power}/∂{quantity}{power}",
+            "jacobian_formula": f"J[{quantity}] formula", "jvp": "Jv", "jvp_formula": "Jv formula", "order": f"∂{power}/∂{quantity}{power}",
             "hessian_formula": f"∂²/∂{quantity}² formula" if "," not in quantity else f"∂²/∂{'∂'.join(quantity.split(','))} formula"}[kind]  # fmt: skip
     line = Text("    ")
     line.append(glyph, style=style)

@@ -374,6 +374,8 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
         expect.setdefault("values", {})[quantity] = _claimed(item)
     elif kind in ("value", "jvp"):  # one tensor each, not one per input
         expect[kind] = _claimed(item)
+    elif kind == "jvp_formula":
+        expect[kind] = _renamed(item.formula or "", draft.names, item)
     else:
         claimed = item.formula if kind in FORMULA_KINDS else _claimed(item)
         if kind == "grad" and item.leaf is not None and np.ndim(constant_array(item.leaf.value)) == 0:
@@ -384,7 +386,7 @@ def _add(draft: Draft, extras: list[Draft], kind: str, quantity: str, item: Foun
             for _ in range(2 * point.ndim):
                 claimed = [claimed]
         expect.setdefault(kind, {})[quantity] = claimed
-    if kind in FORMULA_KINDS:
+    if kind in FORMULA_KINDS and kind != "jvp_formula":
         expect[kind][quantity] = _renamed(item.formula or "", draft.names, item)
     if item.rtol:
         tolerance = draft.mapping.setdefault("tolerance", {})

@@ -127,18 +127,25 @@ def second_order_claims(case: Case, problem: Problem) -> list[Claim]:
         if JVP not in asked:
             raise case.error("expect.jvp needs jvp: tangents for the inputs", "expect", "jvp")
         claims.append(_number_claim(case, "jvp", JVP, expect["jvp"], asked[JVP], key=None))
+    if "jvp_formula" in expect:
+        if JVP not in asked:
+            raise case.error("expect.jvp_formula needs jvp: tangents for the inputs", "expect", "jvp_formula")
+        raw = expect["jvp_formula"]
+        claims.append(Claim("jvp_formula", JVP, formula=_formula_program(case, "jvp_formula", raw, asked[JVP], None, problem), written=_written(raw)))
     return claims
 
 
-def _formula_program(case: Case, kind: str, raw: object, shape: tuple[int, ...], written: str, problem: Problem) -> Program:
+def _formula_program(case: Case, kind: str, raw: object, shape: tuple[int, ...], written: str | None, problem: Problem) -> Program:
+    keys = ("expect", kind) if written is None else ("expect", kind, written)
+    where = ".".join(map(str, keys))
     try:
         program = compile_case_program(_written(raw), problem.inputs)
         got = program.shapes({n: v.shape for n, v in problem.inputs.items()})[-1]
     except ExprError as err:
-        raise case.error(f"expect.{kind}.{written}: {err}", "expect", kind, written) from None
+        raise case.error(f"{where}: {err}", *keys) from None
     if not _broadcasts_to(got, shape):
-        block = "Jacobian" if kind == "jacobian_formula" else "Hessian block"
-        raise case.error(f"expect.{kind}.{written} has shape {fmt(got)}; the {block} has shape {fmt(shape)}", "expect", kind, written)
+        block = {"jacobian_formula": "Jacobian", "jvp_formula": "Jacobian-vector product"}.get(kind, "Hessian block")
+        raise case.error(f"{where} has shape {fmt(got)}; the {block} has shape {fmt(shape)}", *keys)
     return program
 
 

@@ -249,7 +249,11 @@ def _differs(claim: Claim, point: dict[str, np.ndarray], claimed: np.ndarray, gr
 
 
 def _input_element(claim: Claim, point: dict[str, np.ndarray], index: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
-    """The input and its element a claim's element is about: for H[x,y][i,j], x[i]; for J[x][i,j], x[j]."""
+    """The input and its element a claim's element is about: for H[x,y][i,j], x[i]; for J[x][i,j], x[j]; for Jv[i], the
+    first input's element i where it has the output's shape (its first element otherwise)."""
+    if claim.kind == "jvp_formula":
+        name = next(iter(point))
+        return name, index if len(index) == np.ndim(point[name]) else (0,) * np.ndim(point[name])
     if claim.kind == "jacobian_formula":
         name = claim.quantity[2:-1]
         return name, index[len(index) - np.ndim(point[name]) :]
@@ -337,7 +341,8 @@ def check_symbolically(claim: Claim, points: list[dict[str, np.ndarray]], proble
     derived = {
         "formula": lambda: derivation.grads[claim.quantity],
         "hessian_formula": lambda: _hessian_block(claim.quantity, derivation),
-        "jacobian_formula": lambda: _jacobian(claim.quantity, derivation),
+        "jacobian_formula": lambda: _jacobian(claim.quantity, derivation, problem),
+        "jvp_formula": lambda: _jvp(derivation, problem),
     }[claim.kind]()
     claimed = np.broadcast_to(symbolic.build(claim.formula, derivation.symbols, derivation.substitution), derived.shape)
     pairs = [(claimed[index], derived[index], index) for index in np.ndindex(*derived.shape)]
@@ -408,11 +413,18 @@ def _hessian_block(quantity: str, derivation) -> np.ndarray:
     return derivatives(derivation.grads[x], derivation.symbols[y])
 
 
-def _jacobian(quantity: str, derivation) -> np.ndarray:
+def _jacobian(quantity: str, derivation, problem: Problem) -> np.ndarray:
     """The symbolic Jacobian J[x] (shape output.shape + x.shape) of the expanded output."""
     from verifygrad.engines.sympy.second import derivatives
 
-    return derivatives(derivation.output, derivation.symbols[quantity[2:-1]])
+    return derivatives(derivation.output.reshape(problem.output_shape), derivation.symbols[quantity[2:-1]])
+
+
+def _jvp(derivation, problem: Problem) -> np.ndarray:
+    """The symbolic J·t of the expanded output along the case's tangents."""
+    from verifygrad.engines.sympy.second import jvp_entries
+
+    return jvp_entries(derivation.output.reshape(problem.output_shape), derivation.symbols, problem.wrt, problem.second.tangents)
 
 
 def _describe_symbols(said, true, point: dict) -> str:

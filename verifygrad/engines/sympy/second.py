@@ -183,10 +183,15 @@ def expanded(problem: Problem) -> dict[str, np.ndarray]:
             entry = away_from_kinks(sp.diff(entry, symbol))
         found[order_key(x, second.order)] = expand.evaluate(np.array(entry, dtype=object).reshape(problem.inputs[x].shape), at)
     if second.tangents is not None:
-        tangent = [(s, exact(float(t))) for x in problem.wrt for s, t in zip(symbols[x].flat, second.tangents[x].flat) if t != 0]
-        entries = np.array([away_from_kinks(sp.Add(*(sp.diff(o, s) * t for s, t in tangent))) for o in outputs.flat], dtype=object)
-        found[JVP] = expand.evaluate(entries.reshape(problem.output_shape), at)
+        found[JVP] = expand.evaluate(jvp_entries(outputs, symbols, problem.wrt, second.tangents), at)
     return found
+
+
+def jvp_entries(outputs: np.ndarray, symbols: dict[str, np.ndarray], wrt: tuple[str, ...], tangents: dict[str, np.ndarray]) -> np.ndarray:
+    """J·t as expressions, one per output element: the derivative of each along the tangents (exact)."""
+    tangent = [(s, exact(float(t))) for x in wrt for s, t in zip(symbols[x].flat, tangents[x].flat) if t != 0]
+    entries = [away_from_kinks(sp.Add(*(sp.diff(o, s) * t for s, t in tangent))) for o in outputs.flat]
+    return np.array(entries, dtype=object).reshape(outputs.shape)
 
 
 def derivatives(expressions: np.ndarray, symbols: np.ndarray) -> np.ndarray:
