@@ -346,7 +346,7 @@ class ProgramBuilder(_Builder):
             return None
         if isinstance(func, ast.Name) and func.id in self.functions:
             return self.user_function(func.id, value, depth, several=True)
-        if spellings.returns_tuple(value):
+        if spellings.several_tensors(value):  # NOTE: not torch.max(x, 0) or sort: their indices are positions, not a result
             try:
                 return self.parts(value, depth)
             except NeedsValues:
