@@ -146,3 +146,31 @@ def test_a_print_is_split_into_its_literal_text_and_fields(code: str, literals: 
         else:
             joined.append("")
     assert joined == literals
+
+
+CONCATENATED = """```python
+import numpy as np
+
+theta = 3.0
+J = theta ** 2
+dtheta = 2 * theta
+print("J = " + str(J) + ", dtheta = " + str(dtheta))
+```
+
+Output:
+```
+J = 9.0, dtheta = {printed}
+```
+"""
+
+
+@pytest.mark.parametrize(("printed", "status"), [("6.0", 0), ("7.0", 1)])
+def test_a_print_of_strings_joined_with_plus_ties_each_str_to_its_text(tmp_path: Path, printed: str, status: int) -> None:
+    code, output = check(tmp_path, CONCATENATED.format(printed=printed))
+    assert code == status, output
+    assert "arithmetic on BinOp" not in output and "not tied" not in output, output
+
+
+def test_a_plus_of_numbers_inside_a_print_is_still_arithmetic() -> None:
+    call = ast.parse("print(a + b)").body[0].value
+    assert print_parts(call) is None

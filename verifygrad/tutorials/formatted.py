@@ -128,7 +128,8 @@ def print_parts(call: ast.Call) -> list[str | Part] | None:
 
 def _formatted(node: ast.expr) -> bool:
     return (
-        isinstance(node, ast.JoinedStr)
+        _concatenated(node) is not None
+        or isinstance(node, ast.JoinedStr)
         or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _constant_text(node.left) is not None
         or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" and _constant_text(node.func.value) is not None
     )  # fmt: skip
@@ -146,7 +147,29 @@ def _parts_of(node: ast.expr) -> list[str | Part] | None:
         return _format(_constant_text(node.func.value), node)
     if isinstance(node, ast.Starred):
         return None
+    joined = _concatenated(node)
+    if joined is not None:
+        return joined
     return [Part(node, "", "", "plain")]
+
+
+def _concatenated(node: ast.expr) -> list[str | Part] | None:
+    """`"dtheta = " + str(dtheta)`: strings joined with `+`, each a literal, `str(...)` of a value, or formatted text;
+    None for anything else (a `+` of numbers is arithmetic)."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+        return None
+    parts: list[str | Part] = []
+    for side in (node.left, node.right):
+        if _constant_text(side) is not None or _formatted(side):
+            inner = _parts_of(side)
+        elif isinstance(side, ast.Call) and isinstance(side.func, ast.Name) and side.func.id == "str" and len(side.args) == 1 and not side.keywords:
+            inner = [Part(side.args[0], "", "", "plain")]
+        else:
+            return None
+        if inner is None:
+            return None
+        parts += inner
+    return parts if any(isinstance(part, str) for part in parts) else None
 
 
 def _joined(node: ast.JoinedStr) -> list[str | Part] | None:
