@@ -49,3 +49,20 @@ def test_an_unknown_capitalised_function_is_listed_not_multiplied(tmp_path: Path
     page.write_text("$$\na = \\text{Softplus}(z)\n$$\n\n$$\n\\frac{da}{dz} = \\text{Sigmoid}(z)\n$$\n", encoding="utf-8")
     code, output = cli("check", "--no-color", str(page))
     assert "FAIL" not in output and "Softplus *" not in output, output
+
+
+REDEFINED = r"""# Derivatives
+
+For a function $f(x) = x^2$ the slope at a point is its derivative.
+
+Now, for example, consider the function $f(x) = x^3 - 2x$: by the power rule, we find that $f'(x) = {derivative}$.
+"""
+
+
+@pytest.mark.parametrize(("derivative", "status"), [("3x^2 - 2", 0), ("3x^2", 1)])
+def test_a_function_defined_again_is_the_one_its_own_sentence_differentiates(tmp_path: Path, derivative: str, status: int) -> None:
+    page = tmp_path / "again.md"
+    page.write_text(REDEFINED.format(derivative=derivative), encoding="utf-8")
+    code, output = cli("check", "--no-color", str(page))
+    assert code == status and "line 5" in output, output
+    assert "which one is meant is not known" not in output.split("line 5")[1].splitlines()[0], output

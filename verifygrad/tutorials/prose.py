@@ -50,6 +50,7 @@ class Definition:
     why: str = ""  # why it is not usable
     named: bool = False  # a name's definition (`z = x + 1`), not a function's
     tensor: Tensor | None = None  # the code's tensor, where the definition is the code's assignment
+    latest: Definition | None = None  # a name defined twice (which is meant is not known): the later one, for claims on its line
 
     def symbols(self) -> tuple[str, ...]:
         """The variables first, then the other symbols the formula uses (constants such as `c` in `f(x) = cx`)."""
@@ -283,7 +284,7 @@ class _Reader:
                     # NOTE: `L(w, b) = ...` then `L(x) = ...`: a new function of other variables replaces it, nothing to confuse
                     # NOTE: an exercise's `a) f(w) = ...`, `b) f(w) = ...` and then its answers: which f an answer is about is not known
                     why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: {_AMBIGUOUS}"
-                    definition = Definition(side[1], params, None, line, why)
+                    definition = Definition(side[1], params, None, line, why, latest=definition)
                 self.definitions[side[1]] = definition
                 if earlier is None or None in (earlier.node, definition.node) or not _same_function(earlier, definition):
                     self.referenced.discard(side[1])  # NOTE: the same definition read again (as math and as prose) keeps what was said of it
@@ -325,7 +326,7 @@ class _Reader:
                     unknown = earlier.node is None and _AMBIGUOUS in earlier.why
                     if unknown or earlier.node is not None and not self._same_written_out(earlier, definition):
                         why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: {_AMBIGUOUS}"
-                        definition = Definition(head[1], definition.params, None, line, why, named=True)
+                        definition = Definition(head[1], definition.params, None, line, why, named=True, latest=definition)
                 self.definitions[head[1]] = definition
                 if earlier is None or None in (earlier.node, definition.node) or not _same_function(earlier, definition):
                     self.referenced.discard(head[1])
@@ -531,6 +532,8 @@ class _Reader:
             definition = Definition(name, (variable,), ("call", name, ("name", variable, None)), 0)
         if definition is None:
             return f"{name} is not defined in the text before this line"
+        if definition.node is None and definition.latest is not None and definition.latest.line == self.line:
+            definition = definition.latest  # NOTE: `consider f(x) = ...; we find f'(x) = ...`: the f of the same sentence
         if definition.node is None:
             return f"{name} is not known here: {definition.why}"
         if isinstance(side, Derivative):
