@@ -169,9 +169,7 @@ def _reduce_window(call: Call) -> int:
     (low, high) per dim, padded with the init value; the operand spread by base_dilation (the init between its elements),
     the window's taps window_dilation apart. NOTE: an init other than the computation's identity is refused."""
     g, x = call.graph, call.tensors[0]
-    given = call.params.get("computation")
-    computation = dotted(given) if isinstance(given, ast.Attribute) else call.literal("computation", 1, None)
-    name = computation.rpartition(".")[2] if isinstance(computation, str) else None
+    name = _computation(call)
     if name not in COMPUTATIONS:
         raise ExprError("lax.reduce_window() takes computation lax.add, lax.max or lax.min", g.col)
     init = call.literal("init_value", 0, None)
@@ -265,13 +263,18 @@ def _conv_general_dilated(call: Call) -> int:
     return convolution.conv(spatial)(Call(g, [x, weight], params, []))
 
 
+def _computation(call: Call) -> str | None:
+    """The `computation` argument of lax.reduce/reduce_window (`lax.add`, or its name as a string): `add`; None if neither."""
+    given = call.params.get("computation")
+    computation = dotted(given) if isinstance(given, ast.Attribute) else call.literal("computation", 1, None)
+    return computation.rpartition(".")[2] if isinstance(computation, str) else None
+
+
 def _reduce(call: Call) -> int:
     """lax.reduce(x, init_value, computation, dimensions): x summed (lax.add), multiplied (lax.mul), or its max or min
     along the dimensions, then combined with the init value once (its identity changes nothing)."""
     g, x = call.graph, call.tensors[0]
-    given = call.params.get("computation")
-    computation = dotted(given) if isinstance(given, ast.Attribute) else call.literal("computation", 1, None)
-    name = computation.rpartition(".")[2] if isinstance(computation, str) else None
+    name = _computation(call)
     if name not in REDUCTIONS:
         raise ExprError("lax.reduce() takes computation lax.add, lax.mul, lax.max or lax.min", g.col)
     init = call.literal("init_values", 0, None)
