@@ -494,7 +494,8 @@ class Writer:
             raise Unconvertible("no argument differentiated")
         text = "\n".join([*self.lines, f"{callee}({', '.join(texts)})"])
         values = {key: np.asarray(value, dtype=float) for key, value in self.inputs.items()}
-        return Case(name, text, {k: (float(v) if v.ndim == 0 else v.tolist()) for k, v in values.items()}, "<peer>", 1, wrt=wrt,
+        written = {k: (float(v) if v.ndim == 0 else f"zeros({v.shape})" if v.size == 0 else v.tolist()) for k, v in values.items()}  # NOTE: [] loses a shape
+        return Case(name, text, written, "<peer>", 1, wrt=wrt,
                     device="cpu", grad_output=_grad_output(text, values))  # fmt: skip
 
     def _callee(self, fun: ast.AST) -> str:

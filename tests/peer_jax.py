@@ -7,7 +7,9 @@ product), its assignments evaluated by peer.py's interpreter extended with what 
 ``dict(...)``, ``itertools``, ``partial``, and ``jtu.rand_*(self.rng())`` samplers drawing the same distributions from
 numpy's seeded generator (other values than JAX's).  Each ``check_grads(f, args, order, ...)`` becomes a case of every
 argument, ``check_grads_bilinear(f, (a, b), order)`` one per argument (first order only, as peer.py).  Tests parameterized
-otherwise (``parameterized.parameters`` over the op tables) are "unconvertible", with the reason.
+otherwise (``parameterized.parameters`` over the op tables) are "unconvertible", with the reason; a test that calls neither
+check (itself or through a helper) is "no gradient check" before any conversion, so that the count of tests with a
+gradient check is exact.
 
 ``python -m tests.peer_jax [--engines=numpy,torch,fd] FILE.py ...`` prints a line per test and the counts.
 """
@@ -68,14 +70,16 @@ class Ref:
 class Sampler:
     """``jtu.rand_default(self.rng())``: a function of (shape, dtype) drawing from the converter's generator."""
 
-    def __init__(self, rng: np.random.Generator, name: str, low: float | None = None, high: float | None = None, offset: float = 10.0):
-        self.rng, self.name, self.low, self.high, self.offset = rng, name, low, high, offset
+    def __init__(self, rng: np.random.Generator, name: str, low: float | None = None, high: float | None = None, offset: float = 10.0,
+                 scale: float | None = None):  # fmt: skip
+        self.rng, self.name, self.low, self.high, self.offset, self.scale = rng, name, low, high, offset, scale
 
     def __call__(self, shape: Any = (), dtype: Any = "float64", *_: Any) -> Any:
         shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,) if isinstance(shape, int) else ()
         if dtype == "complex":
             raise Unconvertible("a complex dtype")
         kind, scale, shift = SAMPLERS[self.name]
+        scale = scale if self.scale is None else self.scale  # NOTE: rand_default(rng, scale=1): the normal draw's scale
         if kind == "unique":
             return self.rng.permutation(math.prod(shape)).reshape(shape).astype(float)
         if kind == "int":
@@ -101,7 +105,7 @@ class Factory:
             raise Unconvertible(f"an input drawn by jtu.{self.name}")
         if self.name == "rand_int" and args:  # NOTE: rand_int(rng, high) as JAX's tests call it
             kwargs = {"high": args[0], **kwargs}
-        elif args or set(kwargs) - {"low", "high", "offset"}:
+        elif args or set(kwargs) - {"low", "high", "offset", "scale"}:
             raise Unconvertible(f"jtu.{self.name} with arguments the converter does not read")
         return Sampler(rng, self.name, **{**self.kwargs, **kwargs})
 
@@ -114,12 +118,36 @@ class JaxReader(peer.FileReader):
 
     def __init__(self, tree: ast.Module):
         self.assigns: dict[str, ast.expr] = {}
+        self.methods: dict[str, ast.FunctionDef] = {}  # the test classes' helpers (self._checkGrad(...))
         super().__init__(tree)
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 self.assigns[stmt.targets[0].id] = stmt.value
             elif isinstance(stmt, ast.ClassDef):
                 self.tests += [m for m in stmt.body if isinstance(m, ast.FunctionDef) and m.name.startswith("test")]
+                self.methods.update({m.name: m for m in stmt.body if isinstance(m, ast.FunctionDef) and not m.name.startswith("test")})
+
+    def checks_gradients(self, node: ast.AST, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether a test calls check_grads or check_grads_bilinear, itself or through a helper of the file or its class:
+        a test that does not is "no gradient check" whatever else stops its conversion."""
+        for part in ast.walk(node):
+            if not isinstance(part, ast.Call):
+                continue
+            name = peer._check_name(part.func)
+            if name in GRADIENT_CHECKS:
+                return True
+            helper = self.methods.get(name) if ast.unparse(part.func).startswith("self.") else getattr(self.functions.get(name), "node", None)
+            if helper is not None and name not in seen and self.checks_gradients(helper, seen | {name}):
+                return True
+        return False
+
+
+GRADIENT_CHECKS = ("check_grads", "check_grads_bilinear")
+
+
+def _hashable(key: Any) -> Any:
+    """A dict key as the converter reads it: a dtype family (read as a list of dtypes) as a tuple."""
+    return tuple(key) if isinstance(key, list) else key
 
 
 def _imported(module: str) -> str:
@@ -136,7 +164,7 @@ class JaxDraws(peer.Draws):
 
     def value(self, node: ast.AST, env: dict[str, Any]) -> Any:
         if isinstance(node, ast.Dict):
-            return {self.value(k, env): self.value(v, env) for k, v in zip(node.keys, node.values) if k is not None}
+            return {_hashable(self.value(k, env)): self.value(v, env) for k, v in zip(node.keys, node.values) if k is not None}
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             return list(self._comprehension(node.elt, node.generators, env))
         if isinstance(node, ast.IfExp):
@@ -302,7 +330,7 @@ PYTHON: dict[str, Callable[..., Any]] = {
     "enumerate": lambda a: list(enumerate(a)), "reversed": lambda a: list(reversed(a)), "max": max, "min": min, "sum": sum,
     "dtypes.issubdtype": lambda d, kind: _is_kind(d, kind), "np.issubdtype": lambda d, kind: _is_kind(d, kind),
     "jnp.issubdtype": lambda d, kind: _is_kind(d, kind), "math.prod": math.prod, "np.prod": lambda a: int(np.prod(a)),
-    "set": lambda a=(): list(dict.fromkeys(a)), "abs": abs, "int": int, "float": float,
+    "set": lambda a=(): list(dict.fromkeys(a)), "abs": abs, "int": int, "float": float, "all": all, "any": any,
 }  # fmt: skip
 
 
@@ -334,6 +362,8 @@ class JaxConverter(peer.TestConverter):
     def convert(self) -> PeerTest:
         result = super().convert()
         result.name = self.name
+        if not result.cases and result.why_not == "no gradient check":  # NOTE: read_tests keeps only tests that call one
+            result.why_not = "no check_grads reached: each is in a branch not taken"
         return result
 
     def combinations(self) -> list[dict[str, Any]]:
@@ -387,6 +417,8 @@ class JaxConverter(peer.TestConverter):
                 taken = self._safe(stmt.test)
                 if isinstance(taken, (bool, np.bool_)):
                     self._run(stmt.body if taken else stmt.orelse)
+                elif self.reader.checks_gradients(stmt):
+                    raise Unconvertible(f"a check under an if the converter cannot decide: '{test[:40]}'")
                 continue
             if isinstance(stmt, ast.Raise):
                 return
@@ -441,7 +473,8 @@ class JaxConverter(peer.TestConverter):
         self.cases.append(JaxWriter(self, fun).case(f"{self.test.name}[{len(self.cases)}]", argnums, args, kwargs))
 
 
-DROPPED_KEYWORDS = ("precision", "preferred_element_type")  # NOTE: XLA's arithmetic settings: float64 computes exactly as asked
+DROPPED_KEYWORDS = ("precision", "preferred_element_type", "out_dtype")  # NOTE: XLA's arithmetic settings and a float result
+# dtype: float64 (the converter's only float dtype) computes exactly as asked
 
 
 def _arguments(names: list[str]) -> ast.arguments:
@@ -466,6 +499,8 @@ class _Substituted(ast.NodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if isinstance(node.ctx, ast.Load) and node.id in self.refs:
             return ast.parse(self.refs[node.id].text, mode="eval").body
+        if isinstance(node.ctx, ast.Load) and node.id in self.dtypes:  # NOTE: a dtype parameter (to_dtype): the case's float64
+            return ast.parse("jnp.float64", mode="eval").body
         if isinstance(node.ctx, ast.Load) and node.id in self.literals:
             return ast.parse(repr(self.literals[node.id]).replace("inf", "1e400"), mode="eval").body
         return node
@@ -533,6 +568,9 @@ def read_tests(path: Path) -> list[PeerTest]:
     reader.modules = {name: _imported(module) for name, module in reader.modules.items()}
     tests: list[PeerTest] = []
     for test in reader.tests:
+        if not reader.checks_gradients(test):
+            tests.append(PeerTest(test.name, [], "no gradient check"))
+            continue
         try:
             combos = JaxConverter(reader, test).combinations()
         except Unconvertible as why:

@@ -258,7 +258,7 @@ def test_shape_errors_name_both_shapes(expr: str, shapes: dict, message: str) ->
         ("np.split(w, indices_or_sections=2.5)[0]", "np.split() takes a number of equal sections or a list of split indices"),
         ("torch.split(w, 2)", "split() returns several tensors"),
         ("torch.chunk(w, 2)", "chunk() returns several tensors"),
-        ("np.array_split(w, [1, 2])[0]", "array_split() takes the number of pieces as a whole number"),
+        ("np.array_split(w, 'two')[0]", "array_split() takes the number of pieces as a whole number"),
         ("sum(torch.cumsum(w))", "cumsum() needs dim"),
         ("sum(torch.cumprod(w))", "cumprod() needs dim"),
         ("einsum('ii,i->ii', w, v)", "einsum 'ii,i->ii': the output repeats an index"),

@@ -76,6 +76,37 @@ class SampleTest(jtu.JaxTestCase):
   def testComplexOnly(self, dtype):
     rng = jtu.rand_default(self.rng())
     check_grads(lax.exp, (rng((3,), dtype),), 1)
+
+  @jtu.unknowable_decorator(3)
+  def testValuesOnly(self):
+    x = jnp.arange(3.0)
+    self.assertAllClose(jnp.cumsum(x), np.cumsum(x))
+
+  @jtu.unknowable_decorator(3)
+  def testThroughHelper(self):
+    self._checkCumsum(True)
+
+  def _checkCumsum(self, reverse):
+    check_grads(lax.exp, (np.ones(3),), 1)
+
+  @jtu.sample_product(shape=[(3,), (0,)])
+  def testCheckUnderAnIf(self, shape):
+    x = jtu.rand_default(self.rng())(shape, np.float64)
+    if all(d > 0 for d in shape):
+      check_grads(lax.exp, (x,), 1)
+
+  def testUndecidableIf(self):
+    x = np.ones(3)
+    if jnp.unknowable_helper(x):
+      check_grads(lax.exp, (x,), 1)
+
+  def testCumsumReverse(self):
+    reverse = True
+    rng = partial(jtu.rand_default, scale=1)(self.rng())
+    tol = {dtypes.bfloat16: 2e-1, np.float32: 1e-1}
+    x = rng((4,), np.float64)
+    check_grads(partial(lax.cumsum, axis=0, reverse=reverse), (x,), 2, ["rev"], tol, tol)
+    check_grads(partial(lax.mul, out_dtype=np.float64), (x, x), 1)
 """
 
 
@@ -124,3 +155,29 @@ def test_a_wrong_spelling_is_rejected_and_complex_only_is_unconvertible(results:
     assert verdict == peer.REJECTED and "sine" in reason
     test, (verdict, reason) = results["testComplexOnly"]
     assert not test.cases and (verdict, reason) == (peer.UNCONVERTIBLE, "complex or integer dtypes only")
+
+
+def test_a_test_without_a_gradient_check_is_counted_so_whatever_stops_its_conversion(results: dict) -> None:
+    """Both tests carry a decorator the converter cannot read; testValuesOnly calls no check_grads, so it is "no gradient
+    check", where testThroughHelper (whose class helper calls one) stays an unconvertible test with a gradient check."""
+    assert results["testValuesOnly"][1] == (peer.UNCONVERTIBLE, "no gradient check")
+    verdict, reason = results["testThroughHelper"][1]
+    assert verdict == peer.UNCONVERTIBLE and "unknowable_decorator" in reason
+
+
+def test_dtype_keyed_tolerances_a_scaled_sampler_and_out_dtype(results: dict) -> None:
+    """A dict keyed by dtypes is read, rand_default's scale=1 is a normal draw of scale 1, lax.mul's out_dtype is dropped
+    (float64 is the case's dtype), and lax.cumsum's reverse is read."""
+    test, (verdict, reason) = results["testCumsumReverse"]
+    assert verdict == peer.PASSED, reason
+    assert len(test.cases) == 2 and "reverse=True" in test.cases[0].expr and "out_dtype" not in test.cases[1].expr
+    assert all(abs(v) < 6 for v in test.cases[0].inputs["arg0"])
+
+
+def test_a_check_under_an_if_is_converted_where_taken_and_named_where_undecidable(results: dict) -> None:
+    """all(d > 0 for d in shape) is read (the (0,) combination takes no check, the (3,) one does); an if the converter
+    cannot decide, around a check, makes the test unconvertible with that reason, never "no gradient check"."""
+    test, (verdict, _) = results["testCheckUnderAnIf"]
+    assert len(test.cases) == 1 and verdict == peer.PASSED
+    verdict, reason = results["testUndecidableIf"][1]
+    assert verdict == peer.UNCONVERTIBLE and "cannot decide" in reason

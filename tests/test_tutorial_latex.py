@@ -79,9 +79,9 @@ def test_a_wrong_derivative_stated_in_the_prose_fails_at_its_line(tmp_path: Path
         # the chain rule with functions the text never writes out: nothing to check it against
         ("Let $f(x) = g(h(x))$. By the chain rule $f'(x) = g'(h(x))\\,h'(x)$.",
          "not checked: f is not known here: it is defined at line 3 through g, h, which the text does not define"),
-        # a function whose definition is outside the math read: its old meaning is not used
-        ("Let $f(x) = x^2$, and now $f(x) = \\max(0, x)$, so $f'(x) = 2x$.",
-         "not checked: f is not known here: it is defined at line 3 and again at line 3, with nothing said of the first"),
+        # a function defined twice, then a claim in a sentence of its own: which one it is about is not said
+        ("Let $f(x) = x^2$.\n\nNow $f(x) = \\max(0, x)$.\n\nSo $f'(x) = 2x$.",
+         "not checked: f is not known here: it is defined at line 3 and again at line 5, with nothing said of the first"),
         # an equation to solve, not an identity
         ("Let $f(x) = x^3 - 3x$. The extremes are where $f'(x) = 0$.",
          "not checked: 0 for a derivative that depends on x reads as an equation to solve"),

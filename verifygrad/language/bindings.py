@@ -37,9 +37,11 @@ RENAMED = {
     ("lax", "integer_pow"): "np.power", ("lax", "bessel_i0e"): "torch.special.i0e", ("lax", "bessel_i1e"): "torch.special.i1e",
     ("lax", "rem"): "np.fmod", ("lax", "select"): "np.where", ("lax", "reduce_sum"): "np.sum", ("lax", "reduce_max"): "np.max",
     ("lax", "reduce_min"): "np.min", ("lax", "reduce_prod"): "np.prod", ("lax", "rev"): "np.flip", ("lax", "top_k"): "torch.topk",
-    ("lax", "batch_matmul"): "torch.matmul", ("lax", "cumsum"): "torch.cumsum", ("lax", "cumprod"): "torch.cumprod",
-    ("lax", "cumlogsumexp"): "torch.logcumsumexp",
-    **{("lax", name): f"lax.{name}" for name in ("dot_general", "slice", "dynamic_slice", "broadcast_in_dim", "pad", "reduce_window", "conv_general_dilated")},
+    ("lax", "batch_matmul"): "torch.matmul", ("lax", "cumlogsumexp"): "torch.logcumsumexp",
+    **{("lax", name): f"lax.{name}" for name in ("dot_general", "slice", "dynamic_slice", "broadcast_in_dim", "pad", "reduce_window", "conv_general_dilated",
+                                                  "cumsum", "cumprod", "broadcast", "reshape", "dynamic_update_slice", "sort", "convert_element_type",
+                                                  "reduce")},
+    ("lax", "conv"): "lax.conv_general_dilated", ("lax", "conv_with_general_padding"): "lax.conv_general_dilated",
 }  # fmt: skip
 
 # Full path -> (the language's spelling, the keywords its positional arguments from the third on stand for), where a

@@ -578,6 +578,8 @@ def _is_number(node: ast.AST) -> bool:
 
 
 def _is_dim_literal(name: str, arg: ast.AST) -> bool:
+    if name in NONE_DIM and isinstance(arg, ast.Constant) and arg.value is None:  # torch.sum(x, None): every dim
+        return True
     if name in TUPLE_DIMS and (isinstance(arg, ast.Tuple) or (isinstance(arg, ast.Constant) and isinstance(arg.value, bool))):
         return True
     return name in DIM_POSITIONAL and isinstance(arg, (ast.Constant, ast.UnaryOp)) and _is_int(arg)
@@ -682,6 +684,8 @@ def _same(b: _Builder, name: str, args: list[int], keywords, col: int, dims: lis
 _REDUCE_KW = frozenset({"dim", "axis", "keepdim", "keepdims"})
 DIM_POSITIONAL = {"sum", "mean", "logsumexp", "transpose", *spellings.DIM_POSITIONAL}
 # Reductions whose positional dims may be a tuple and whose keepdim may follow positionally: torch.logsumexp(x, (0, 1), True).
+# Reductions whose positional dim may be None (every dim) in torch and numpy alike: torch.sum(x, None), np.var(x, None).
+NONE_DIM = frozenset({"sum", "mean", "nansum", "nanmean", "var", "std", "np.var", "np.std", "amax", "amin", "np.max", "np.min"})
 TUPLE_DIMS = frozenset({"sum", "mean", "logsumexp", "squeeze", "max", "min", "np.max", "np.min", "amax", "amin", "prod", "np.expand_dims"})
 
 FUNCTIONS: dict[str, Function] = {

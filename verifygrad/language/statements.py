@@ -37,7 +37,7 @@ from verifygrad.language.parse import (
     method_prefix,
     parse,
 )
-from verifygrad.language.spellings.compose import NUMPY_PREFIXES
+from verifygrad.language.spellings.compose import NUMPY_PREFIXES, SeveralTensors
 from verifygrad.language.syntax import NeedsValues
 from verifygrad.language.syntax import dotted as _dotted
 from verifygrad.process import limits
@@ -320,8 +320,77 @@ class ProgramBuilder(_Builder):
                 return None
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in NO_OP_CALLS and self.variable(value.func.id) is None:
             return None  # NOTE: what print() shows (x.grad, f-strings) is not part of the computation
+        if last:
+            several = self.outputs(value, depth)
+            if several is not None:
+                return several[0] if len(several) == 1 else self.joined(several, _col(value))
         node = self.visit(value, depth)
         return node if last else None
+
+    # --- a program whose result is several tensors ------------------------------------------
+
+    def outputs(self, value: ast.expr, depth: int) -> list[int] | None:
+        """The tensors of a program's result that is several (a tuple or list of them, ``tuple(...)``/``list(...)`` of
+        one, a list variable, a split, a function of the program returning one), nested ones flattened; None where the
+        expression is not of that form. A function of the program gives its one tensor as a list of one."""
+        if isinstance(value, (ast.Tuple, ast.List)):
+            return [node for item in value.elts for node in (self.outputs(item, depth + 1) or [self.visit(item, depth + 1)])]
+        if isinstance(value, ast.Name) and value.id in self.sequences:
+            return list(self.sequences[value.id])
+        if not isinstance(value, ast.Call):
+            return None
+        func = value.func
+        if isinstance(func, ast.Name) and func.id in ("tuple", "list") and func.id not in self.functions and self.variable(func.id) is None:
+            if len(value.args) == 1 and not value.keywords:
+                return self.outputs(value.args[0], depth)
+            return None
+        if isinstance(func, ast.Name) and func.id in self.functions:
+            return self.user_function(func.id, value, depth, several=True)
+        if spellings.several_tensors(value):  # NOTE: not torch.max(x, 0) or sort: their indices are positions, not a result
+            try:
+                return self.parts(value, depth)
+            except NeedsValues:
+                raise  # NOTE: compiled again with the inputs' values
+            except ExprError:
+                return None  # NOTE: one tensor after all (torch.max(x)), or an error the plain reading reports
+        try:
+            return [self.visit(value, depth)]
+        except SeveralTensors as several:  # np.gradient(x) of a matrix: one tensor per axis
+            try:
+                return self.parts(value, depth)
+            except NeedsValues:
+                raise
+            except ExprError:
+                raise several from None  # NOTE: the several tensors are an argument's (np.sum(np.split(x, 2))): its error
+
+    def parts(self, call: ast.Call, depth: int) -> list[int]:
+        """Every part of a tuple result (``np.split(x, 3)``, ``np.linalg.eigh(A)``), taken in turn until there is no next
+        one; an empty piece after the first ends it too (torch.split's pieces past the end are empty: they add nothing)."""
+        items: list[int] = []
+        for k in range(MAX_OUTPUTS + 1):
+            try:
+                node = self.visit_call(call, depth, part=k)
+                shape = self.known_shape(node, _col(call), "a part of the program's result")
+            except NeedsValues:
+                raise
+            except ExprError:
+                if k == 0:
+                    raise
+                return items
+            if k and 0 in shape:
+                return items
+            items.append(node)
+        raise ExprError(f"the program's result is over {MAX_OUTPUTS} tensors; the limit is {MAX_OUTPUTS}", _col(call))
+
+    def joined(self, items: list[int], col: int) -> int:
+        """Several tensors as one result: each flattened, then concatenated in order, so that a gradient of the result
+        (a seeded cotangent) is one cotangent per tensor and the VJP their sum, as autograd checks a tuple's."""
+        flat = [self.add("reshape", (item,), col, "the program's tensors, joined", shape=(-1,)) for item in items]
+        out = flat[0]
+        for piece in flat[1:]:
+            out = self.add("concat", (out, piece), col, "the program's tensors, joined", dim=0)
+        self.notes.append(f"the program's result is {len(items)} tensors: checked as one, each flattened and concatenated in order")
+        return out
 
     def with_block(self, node: ast.With) -> None:
         for item in node.items:
@@ -481,7 +550,8 @@ class ProgramBuilder(_Builder):
             limit = MAX_PROGRAM_STEPS
             raise ExprError(f"the program runs over {limit} loop iterations and function calls (here: {what}); the limit is {limit}", _col(node))
 
-    def user_function(self, name: str, node: ast.Call, depth: int) -> int | None:
+    def user_function(self, name: str, node: ast.Call, depth: int, several: bool = False) -> Any:
+        """A call of a function of the program, inlined: its result's node (``several``: the list of its result's tensors)."""
         definition = self.functions.get(name)
         if definition is None:
             return None
@@ -503,6 +573,8 @@ class ProgramBuilder(_Builder):
                 self.line = statement.lineno + self.line_offset if self.multiline else 0
                 self.statement(statement, depth + 1, last=False)
             self.line = body[-1].lineno + self.line_offset if self.multiline else 0
+            if several:
+                return self.outputs(body[-1].value, depth + 1) or [self.visit(body[-1].value, depth + 1)]
             return self.visit(body[-1].value, depth + 1)
         finally:
             self.scope, self.line = outer, line
@@ -699,6 +771,7 @@ class ProgramBuilder(_Builder):
 
 
 MAX_INLINE_DEPTH = 20
+MAX_OUTPUTS = 64  # tensors of a program's result that is several
 
 _AUGMENTED = {
     ast.Add: ("add", "+="), ast.Sub: ("sub", "-="), ast.Mult: ("mul", "*="), ast.Div: ("div", "/="),

@@ -17,6 +17,8 @@ class Block:
     cell: int | None = None  # notebook cell (1-based), or None outside notebooks
     one_line: bool = False  # the whole text sits on one file line (a notebook source saved as one JSON string)
     skip: bool = False  # the writer marked it to be left alone: a `verifygrad-skip` cell tag (a code block's own comment is read later)
+    raised: str = ""  # a notebook cell whose saved output is an error: its name (`TypeError`)
+    raised_at: int = 0  # the cell's line the error's traceback points at (1-based), 0 where it does not say
 
     def file_line(self, offset: int = 0) -> int:
         """The file line of the text's line ``offset`` (0-based)."""

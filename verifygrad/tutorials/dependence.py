@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from verifygrad.language.ops import OPS, Op
+import numpy as np
+
+from verifygrad.language.derivatives import gradient_program
+from verifygrad.language.evaluate import program_value
+from verifygrad.language.ops import OPS, Op, Shape
 from verifygrad.language.parse import Program
 
 _ARGUMENTS = ("x", "y")
+POINTS = 5  # points a derivative the nodes cannot decide is compared at
 
 
 def derivative_depends(program: Program, wrt: str, unknown: Collection[str]) -> bool:
@@ -51,6 +56,25 @@ def derivative_depends(program: Program, wrt: str, unknown: Collection[str]) -> 
             if any(reached[value] for value in _read(op, argnum, index, node.args)):
                 return True
     return False
+
+
+def derivative_constant(program: Program, wrt: tuple[str, ...], shapes: dict[str, Shape]) -> bool:
+    """Whether the derivative of the program's output with respect to ``wrt[0]``, then ``wrt[1]``, ... is the same at every
+    value of its inputs (`x = 4.9 t²`: d²x/dt² = 9.8 is an identity, not an equation in t): the derivatives before the last
+    are written as programs (reverse over reverse), and the last is read as ``derivative_depends`` reads a first one."""
+    try:
+        for name in wrt[:-1]:
+            program = gradient_program(program, shapes, name)
+        if not derivative_depends(program, wrt[-1], set(shapes)):
+            return True
+        # NOTE: the nodes say "depends" wherever a VJP reads a value (`pow(t, 1)`'s reads t): the derivative's values decide,
+        # at points drawn apart; a claim then stated as an identity is still proven or refuted by the case, everywhere
+        derivative = gradient_program(program, shapes, wrt[-1])
+        generator = np.random.default_rng(0)
+        values = [program_value(derivative, {name: generator.uniform(-2.0, 2.0, shape) for name, shape in shapes.items()}) for _ in range(POINTS)]
+    except (ValueError, KeyError, TypeError, ArithmeticError):  # NOTE: an output or input of several elements: not decided here
+        return False
+    return all(np.all(np.isfinite(value)) for value in values) and all(np.allclose(value, values[0], rtol=1e-9, atol=1e-12) for value in values)
 
 
 def _read(op: Op, argnum: int, index: int, args: tuple[int, ...]) -> list[int]:

@@ -13,10 +13,11 @@ from verifygrad.language.parse import parse
 from verifygrad.language.syntax import ExprError
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array
+from verifygrad.tutorials.formatted import Template
 from verifygrad.tutorials.handwritten import HandGradient, known_value
 from verifygrad.tutorials.interpret import Derivation, Reading, Shown
 from verifygrad.tutorials.mathtext import APPROX, Derivative, MathError, constant_text, names_in, read_chain, render
-from verifygrad.tutorials.printed import Printed, read_printed
+from verifygrad.tutorials.printed import Printed, logical_lines, read_printed, whole_values
 from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, GradOf, Number, Other, Tensor, Unknown, computed_of, leaves_of, text_of
 
 UNSEEDED = "not checkable: the inputs are random and unseeded"  # tocases checks it after all where no random value reaches the claim
@@ -63,10 +64,13 @@ class Findings:
 
 
 def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list[Printed], Block]]) -> None:
-    """Pair the values a code block printed with what its statements show: in order from the start up to the first
-    code not read that may have printed, and from the end back to the last; values between are listed, never paired."""
-    slots = [item for item in shown if _printed_count(item) != 0]
-    items = [(printed, block) for values, block in outputs for printed in values]
+    """Pair the values a code block printed with what its statements show. A print of formatted text whose output line
+    fits its template gives each field its own text (``_template_fields``); the other values are paired in order from
+    the start up to the first code not read that may have printed, and from the end back to the last; values between
+    are listed, never paired."""
+    fields, listed, covered, unfit = _template_fields(shown, outputs)
+    slots = [item for item in shown if _printed_count(item) != 0 and id(item) not in covered]
+    items = [(printed, block) for values, block in outputs for printed in values if id(printed) not in covered]
     opaque = [item for item in slots if _printed_count(item) < 0]
     head = slots[: slots.index(opaque[0])] if opaque else slots
     pairs = dict(enumerate(head[: len(items)]))
@@ -84,37 +88,187 @@ def tie_outputs(findings: Findings, shown: list[Shown], outputs: list[tuple[list
                 break
             pairs[index] = item
     blocks = {id(block): number for number, (_, block) in enumerate(outputs)}
-    placed = [(pairs[index], items[index][0], blocks[id(items[index][1])]) for index in sorted(pairs)]
-    lines_differ = not _lines_agree(placed)
+    order = {id(item): position for position, item in enumerate(shown)}
+    placed = [(pairs[index], items[index][0], blocks[id(items[index][1])], False) for index in pairs]
+    placed += [(slot, printed, blocks[id(block)], True) for slot, printed, block in fields]
+    lines_differ = not _lines_agree(sorted(placed, key=lambda pair: order.get(id(pair[0]), -1)))
     if lines_differ:  # NOTE: values laid out on other lines than the prints put them: which is which is not known
         pairs = {}
+        items += [(printed, block) for _, printed, block in fields]
+        fields = []
+    findings.found += listed
+    for slot, item, block in fields:
+        claim = _claim_of(slot, item, block.file_line(item.line_offset), block.where(item.line_offset))
+        if claim is not None:
+            findings.found.append(claim)
     for index, (item, block) in enumerate(items):
         where, line = block.where(item.line_offset), block.file_line(item.line_offset)
         target = pairs.get(index)
+        if target is None and item.none:
+            continue  # `None` in a list of gradients: no value to list
         if target is None:
             why = f"printed by code that was not read ({opaque[0].label})" if opaque else "no statement of the code shows this value"
             if not opaque and slots:
-                why = f"the output shows {len(items)} values where the code prints {len(slots)}: which is which is not known"
+                why = unfit or f"the output shows {len(items)} values where the code prints {len(slots)}: which is which is not known"
             if lines_differ:
                 why = "the output's values are not on the lines the prints would give them: which is which is not known"
             findings.found.append(Found("value", line, where, "printed output", item.describe(), values=item.values, status=f"not tied: {why}"))
-        elif isinstance(target.value, Number) and target.value.tensor is not None:  # computed from numbers bound to names
-            findings.found.append(_printed_claim(replace(target, value=target.value.tensor), item, line, where))
-        elif not isinstance(target.value, Number):  # a Python number of a loop or a shape: not a tensor's claim
-            findings.found.append(_printed_claim(target, item, line, where))
+        else:
+            claim = _claim_of(target, item, line, where)
+            if claim is not None:
+                findings.found.append(claim)
 
 
-def _lines_agree(pairs: list[tuple[Shown, Printed, int]]) -> bool:
+def _claim_of(target: Shown, item: Printed, line: int, where: str) -> Found | None:
+    """The claim a printed value makes about what its statement shows; None for a plain number (a loop's, a shape's),
+    and for `None` printed where the code shows no value. `None` against a value, or a value against `None`, is listed."""
+    if item.none or _prints_none(target.value) and not isinstance(target.value, GradOf):
+        if item.none and _prints_none(target.value):
+            return None
+        shows = "None" if item.none else item.describe()
+        has = "no gradient" if _prints_none(target.value) else "a value"
+        return Found("value", line, where, "printed output", shows, values=None if item.none else item.values,
+                     status=f"not tied: the output shows {shows} where the reader has {has} for {target.label}")  # fmt: skip
+    if isinstance(target.value, Number) and target.value.tensor is not None:  # computed from numbers bound to names
+        return _printed_claim(replace(target, value=target.value.tensor), item, line, where)
+    if isinstance(target.value, Number):
+        return None
+    return _printed_claim(target, item, line, where)
+
+
+def _template_fields(shown: list[Shown], outputs: list[tuple[list[Printed], Block]]) -> tuple[list, list[Found], set[int], str]:
+    """The prints of formatted text whose output lines fit their templates: (the value each field printed, with its
+    statement and block; what is listed instead; the ids of the statements and of the values read otherwise that they
+    account for; where none is matched for a print whose lines are not all there, why).
+
+    A print is matched only where the output holds exactly as many lines of its literal text as the code runs prints of
+    that text, and no line fits two, so the n-th run is the n-th line; a field the reader knows (a number) must print
+    its own text, and a field that shows a value must print that value and nothing else. Anything else is left to the
+    pairing in order, as before."""
+    runs: list[tuple[Template, list[Shown]]] = []
+    for item in shown:
+        if item.template is not None and runs and runs[-1][0] is item.template:
+            runs[-1][1].append(item)
+        elif item.template is not None:
+            runs.append((item.template, [item]))
+    runs = [run for run in runs if run[0].worded]
+    if not runs:
+        return [], [], set(), ""
+    logical = [logical_lines(block.text) for _, block in outputs]
+    shapes: dict[tuple[str, ...], list[int]] = {}
+    for index, (template, _) in enumerate(runs):
+        shapes.setdefault(template.literals, []).append(index)
+    places: dict[int, tuple[int, int]] = {}  # run -> (output block, first logical line)
+    for indices in shapes.values():
+        template, span = runs[indices[0]][0], runs[indices[0]][0].lines
+        kinds: dict[tuple, set[tuple]] = {}  # what the runs' fields must print: the numbers each run knows, by the fields' kinds
+        for index in indices:
+            needs = _needs(*runs[index])
+            kinds.setdefault(tuple(need if need[0] != "exact" else ("exact",) for need in needs), set()).add(
+                tuple(need[1] for need in needs if need[0] == "exact")
+            )
+        fits = [(number, start) for number, lines in enumerate(logical) for start in range(len(lines) - span + 1)
+                if _fits_any(template, kinds, _joined(lines, start, span))]  # fmt: skip
+        if len(fits) != len(indices):  # NOTE: an output cut short or edited (`...`), or code the reader runs otherwise: no line is known
+            line = runs[indices[0]][1][0].line
+            return [], [], set(), f"{len(fits)} output lines fit the print at line {line}, run {len(indices)} times: which is which is not known"
+        places.update(zip(indices, fits))
+    claimed: dict[tuple[int, int], int] = {}
+    for index, (number, start) in places.items():
+        for offset in range(runs[index][0].lines):
+            claimed[(number, start + offset)] = claimed.get((number, start + offset), 0) + 1
+    fields, listed, covered = [], [], set()
+    for index, (number, start) in sorted(places.items()):
+        template, entries = runs[index]
+        lines, (values, block) = logical[number], outputs[number]
+        if any(claimed[(number, start + offset)] > 1 for offset in range(template.lines)):
+            return [], [], set(), ""  # NOTE: a line that fits two prints' text: which printed it is not known
+        first, last = lines[start][0], lines[start + template.lines - 1][1]
+        inside = [value for value in values if first <= value.line_offset <= last]
+        if any(value.line_offset < first <= value.line_offset + value.text.count("\n") for value in values):
+            return [], [], set(), ""  # a value read from the lines before runs into this one
+        text = _joined(lines, start, template.lines)
+        if not _fits(template, entries, text):
+            return [], [], set(), ""  # NOTE: the n-th line of this text is not the n-th run's (another point): the runs are not known
+        tied, unread = _fields_of(template, entries, template.match(text), text, first, block)
+        fields += tied
+        listed += unread
+        covered |= {id(value) for value in inside} | {id(entry) for entry in entries}
+    return fields, listed, covered, ""
+
+
+def _needs(template: Template, entries: list[Shown]) -> list[tuple]:
+    """What each field of a run must print: ("exact", text) for a number the reader knows, ("values", n) for n values it
+    shows, ("any",) for text, or for code not read (whatever it printed is its own)."""
+    needs: list[tuple] = []
+    for field_index, written in enumerate(template.fields):
+        slots = [entry for entry in entries if entry.field == field_index and _printed_count(entry) != 0]
+        if written.exact is not None:
+            needs.append(("exact", written.exact))
+        elif slots and all(_printed_count(slot) > 0 for slot in slots):
+            needs.append(("values", len(slots)))
+        else:
+            needs.append(("any",))
+    return needs
+
+
+def _fits_any(template: Template, kinds: dict[tuple, set[tuple]], text: str) -> bool:
+    """Whether one of the runs of a print's text could have written this text: its literals cut it, each number the run
+    knows prints its own text, and each field that shows values prints those values alone (`12.0 (expected ...)` is not
+    one value)."""
+    cut = template.match(text, exact=False)
+    if cut is None:
+        return False
+    for needs, exact in kinds.items():
+        if tuple(piece for (_, piece), need in zip(cut, needs) if need[0] == "exact") not in exact:
+            continue
+        if all(need[0] != "values" or whole_values(piece, need[1]) is not None for (_, piece), need in zip(cut, needs)):
+            return True
+    return False
+
+
+def _fits(template: Template, entries: list[Shown], text: str) -> bool:
+    """Whether this run of a print could have written this text (as ``_fits_any``, for one run)."""
+    needs = _needs(template, entries)
+    return _fits_any(template, {tuple(need if need[0] != "exact" else ("exact",) for need in needs): {
+        tuple(need[1] for need in needs if need[0] == "exact")}}, text)  # fmt: skip
+
+
+def _fields_of(template: Template, entries: list[Shown], cut: list[tuple[int, str]], text: str, first: int,
+               block: Block) -> tuple[list, list[Found]]:  # fmt: skip
+    """Each field's value read out of its own text; a field whose text is not its value's repr is listed."""
+    tied, listed = [], []
+    for field_index, (start, piece) in enumerate(cut):
+        slots = [entry for entry in entries if entry.field == field_index and _printed_count(entry) != 0]
+        offset = first + text.count("\n", 0, start)
+        if not slots:
+            continue
+        if any(_printed_count(slot) < 0 for slot in slots):
+            for value in read_printed(piece):
+                at = offset + value.line_offset
+                listed.append(Found("value", block.file_line(at), block.where(at), "printed output", value.describe(), values=value.values,
+                                    status=f"not tied: printed by code that was not read ({slots[0].label})"))  # fmt: skip
+            continue
+        values = whole_values(piece, len(slots)) or []  # NOTE: never empty: the run fits its line (``_fits``)
+        tied += [(slot, replace(value, line_offset=offset + value.line_offset), block) for slot, value in zip(slots, values)]
+    return tied, listed
+
+
+def _joined(lines: list[tuple[int, int, str]], start: int, count: int) -> str:
+    return "\n".join(text for _, _, text in lines[start : start + count])
+
+
+def _lines_agree(pairs: list[tuple[Shown, Printed, int, bool]]) -> bool:
     """Whether values paired in order (each with the number of its output block) sit on the output lines their prints
     give them: the next statement's values on a later line; one statement's in order, and an f-string's fields on its
-    one line (after a value printed over several)."""
-    for (before, printed_before, block_before), (after, printed_after, block_after) in zip(pairs, pairs[1:]):
+    one line (after a value printed over several), unless its template placed them."""
+    for (before, printed_before, block_before, fitted), (after, printed_after, block_after, fitted_after) in zip(pairs, pairs[1:]):
         place_before, place_after = (block_before, printed_before.line_offset), (block_after, printed_after.line_offset)
         if after.statement != before.statement and place_after <= place_before:
             return False
         if after.statement == before.statement and place_after < place_before:
             return False
-        one_line = before.inline and after.inline and "\n" not in printed_before.text.strip()
+        one_line = before.inline and after.inline and "\n" not in printed_before.text.strip() and not (fitted and fitted_after)
         if after.statement == before.statement and one_line and place_after != place_before:
             return False
     return True
@@ -126,11 +280,17 @@ def last_shown(shown: list[Shown], count: int) -> list[Shown]:
 
 
 def _printed_count(shown: Shown) -> int:
-    """How many values a statement's output shows: one for a tensor or number, none for text, -1 where unknown."""
+    """How many values a statement's output shows: one for a tensor or number, or for `None` as an item of a list or
+    tuple of values (`[<tf.Tensor ...>, None]`), none for text, -1 where unknown."""
     value = shown.value
     if shown.opaque or (isinstance(value, Unknown) and not value.tensor) or (isinstance(value, Other) and value.what == "a list"):
         return -1
-    return 1 if isinstance(value, (Tensor, GradOf, Number, Unknown)) else 0
+    return 1 if isinstance(value, (Tensor, GradOf, Number, Unknown)) or shown.item >= 0 and _prints_none(value) else 0
+
+
+def _prints_none(value: object) -> bool:
+    """Whether the frameworks print this as `None`: no gradient for a source, the grad of a non-leaf, one not taken yet."""
+    return isinstance(value, Other) and value.what in ("None", "grad of a non-leaf") or isinstance(value, GradOf) and not value.contributions
 
 
 def _printed_claim(target: Shown, item: Printed, line: int, where: str) -> Found:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -166,16 +167,17 @@ class FunctionCalls:
             self.not_read(getattr(node, "lineno", 1), f"the custom jvp of {rule.name} at inputs of several elements: checked at scalar inputs only")
             return
         claimed = False
+        written_in = self.defined_in.get(id(function.definition)) or self.defined_in.get(id(rule.forward)) or self.block
+        line, where = (written_in.file_line(rule.line - 1), written_in.where(rule.line - 1)) if written_in else (rule.line, f"line {rule.line}")
         for parameter, argument, formula in zip(parameters, arguments, rule.formulas):
             if formula is not None and isinstance(argument, Tensor) and argument.kind == LEAF:
                 bound = "".join(line for line in given if line != f"{parameter} = {parameter}\n")
-                line = self.file_line(rule.line)
                 program = self.rule_program(rule, formula)
                 if isinstance(program, Unknown):
                     self.not_read(rule.line, f"the custom rule {rule.name}.{rule.what}: {program.reason}")
                     continue
                 written = ast.unparse(canonical(ast.parse(bound + program), self.aliases)) + "\n"  # tf.exp -> np.exp, as in the case's program
-                self.reading.rules.append((derivation, argument, written, line, self.where(rule.line), f"{rule.name}.{rule.what}"))
+                self.reading.rules.append((derivation, argument, written, line, where, f"{rule.name}.{rule.what}"))
                 claimed = True
         if claimed:
             self.reading.derivations.append(derivation)
@@ -960,19 +962,24 @@ class FunctionCalls:
         return self.transformed(Transform(kind, function, argnums, False, "torch"), points, node)
 
 
+_SUFFIXES = re.compile(r"(?<=\w)_(?:manual|manually|analytic|analytical|exact|by_hand|hand|closed_form|explicit|symbolic|true)$")
+_PREFIXES = re.compile(r"^(?:symbolic|analytic|analytical|manual|explicit|exact|true|closed_form|hand|my)_(?=\w)")
+# A name that says it is a derivative of another function (group 1), maybe with respect to a parameter (group 2), and what
+# derivative: the gradient (one per argument) or the Jacobian. `g_f` only where a docstring or comment also says so.
+_NAMED = ((r"^d_?([A-Za-z]\w*)$", "grad"), (r"^(\w+?)_?prime$", "grad"), (r"^grad(?:ient)?_(?:of_)?(\w+)$", "grad"),
+          (r"^(\w+?)_grad(?:ient)?$", "grad"), (r"^(\w+?)_deriv(?:ative)?$", "grad"), (r"^deriv(?:ative)?_(?:of_)?(\w+)$", "grad"),
+          (r"^jacobian_(?:of_)?(\w+)$", "jacobian"), (r"^(\w+?)_jacobian$", "jacobian"),
+          (r"^(\w+?)_(?:reverse|reverse_mode|backprop|adjoints?)$", "grad"))  # fmt: skip
+_PARTIAL = (r"^d(\w+?)_?d([A-Za-z]\w*)$", r"^(\w+?)_d([A-Za-z]\w*)$")  # dfdx, df_dx; function1_dx0
+_SAID = re.compile(r"\b(?:gradient|derivative|jacobian|hessian|sensitivity|partials?)\b|∂|∇", re.I)
+_SAID_OF = re.compile(r"\b(gradient|derivative|jacobian)\s+(?:function\s+|matrix\s+|vector\s+)?of\s+(?:the\s+)?([A-Za-z][\w-]*)", re.I)
+
+
 def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Function, int | tuple[int, ...]] | None:
     """The function ``name`` says it is the derivative of, and the arguments it differentiates: `df`, `f_prime`, `grad_f`,
     `f_grad`, `f_derivative` (every argument), `dfdx`/`df_dx` (the argument x), each maybe ending `_manual`, `_analytic`,
     `_exact`; None where no such function takes ``count``."""
-    candidates = []
-    name = re.sub(r"(?<=\w)_(?:manual|manually|analytic|analytical|exact|by_hand|hand|closed_form)$", "", name)  # grad_f_manual: grad_f
-    for pattern in (r"^d(\w+)$", r"^(\w+?)_?prime$", r"^grad(?:ient)?_(\w+)$", r"^(\w+?)_grad(?:ient)?$", r"^(\w+?)_derivative$", r"^derivative_(\w+)$"):
-        match = re.match(pattern, name)
-        if match:
-            candidates.append((match.group(1), None))
-    partial = re.match(r"^d(\w+?)_?d([A-Za-z]\w*)$", name)
-    if partial:
-        candidates.append((partial.group(1), partial.group(2)))
+    candidates = [(of_name, wrt) for of_name, wrt, quantity in _named_candidates(name) if quantity == "grad"]
     for of_name, wrt in candidates:
         of = names.get(of_name)
         if not isinstance(of, Function) or of.rule is not None or of_name == name:
@@ -984,6 +991,135 @@ def derivative_target(name: str, names: dict[str, Any], count: int) -> tuple[Fun
             return of, parameters.index(wrt)
         return of, tuple(range(count)) if count > 1 else 0
     return None
+
+
+def _named_candidates(name: str) -> list[tuple[str, str | None, str]]:
+    """(the function, the parameter or None, "grad" or "jacobian") that a derivative's name may mean, likeliest first."""
+    name = _PREFIXES.sub("", _SUFFIXES.sub("", name))  # grad_f_manual, symbolic_df1dx: grad_f, df1dx
+    candidates = [(match.group(1), None, quantity) for pattern, quantity in _NAMED if (match := re.match(pattern, name))]
+    candidates += [(match.group(1), match.group(2), "grad") for pattern in _PARTIAL if (match := re.match(pattern, name))]
+    return candidates
+
+
+@dataclass(frozen=True)
+class DerivativePairing:
+    """A function the page writes as another's derivative: which, with respect to which arguments, and how that was decided."""
+
+    of: Function
+    argnums: tuple[int, ...]
+    quantity: str  # "grad" (one per argument) or "jacobian"
+    convention: str  # "input": called with the function's inputs; "output": with its output; "either": the values decide
+    how: str  # how the pairing was decided, as the report says it
+    parts: tuple[tuple[int, int], ...] = ()  # (argument, part of the returned tuple) where another function's names decided them
+
+
+def derivative_pairing(function: Function, names: dict[str, Any], notes: str) -> DerivativePairing | str | None:
+    """The function ``function`` is written as the derivative of, from its name (`sigmoid_derivative`, `grad_f`, `df_dx`,
+    `function1_dx0`, `jacobian_softmax`; `g_f` where ``notes`` says gradient) or its docstring or the comments above it
+    (``notes``: "the gradient of f"); a text saying why the pairing could not be decided; None where nothing says it is one."""
+    name = function.definition.name
+    candidates = _named_candidates(name)
+    said = _SAID.search(notes) is not None
+    if said and (match := re.match(r"^g_(\w+)$", name)):
+        candidates.append((match.group(1), None, "grad"))
+    if said and (match := re.match(r"^g([A-Za-z]\w*?)_([A-Za-z]\w*)$", name)):  # gw_mse_loss: the gradient of mse_loss by w
+        candidates.append((match.group(2), match.group(1), "grad"))
+    how = "its name says it is a derivative of {}()"
+    if not any(_page_function(names, of_name, function) for of_name, _, _ in candidates) and said:
+        named = {match.group(2).replace("-", "_").lower(): match.group(1).lower() for match in _SAID_OF.finditer(notes)}
+        found = [(of_name, kind) for of_name, kind in named.items() if _page_function(names, of_name, function)]
+        if len(found) > 1:
+            return f"its docstring or comment names several functions ({', '.join(f'{n}()' for n, _ in found)})"
+        candidates = [(of_name, None, "jacobian" if kind == "jacobian" else "grad") for of_name, kind in found]
+        how = "its docstring or comment says it is a derivative of {}()"
+    parameters = [a.arg for a in function.definition.args.args]
+    reasons = []
+    for of_name, wrt, quantity in candidates:
+        of = _page_function(names, of_name, function)
+        if of is None:
+            if wrt is not None and any(p.startswith(wrt) for p in parameters) and re.match(r"^[A-Za-z]\w*$", of_name):
+                reasons.append(f"it reads as d{of_name}/d{wrt}, and the page defines no function {of_name}()")
+            continue
+        own = [a.arg for a in of.definition.args.args]
+        if _approximates(function.definition, of_name):
+            return f"it approximates the derivative of {of_name}() numerically: not a claim"
+        if wrt is not None and wrt not in own:
+            reasons.append(f"{of_name}() has no parameter {wrt}")
+            continue
+        if len(parameters) != len(own):
+            reasons.append(f"it takes {len(parameters)} argument(s) where {of_name}() takes {len(own)}")
+            continue
+        calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == of_name
+                    and [ast.unparse(a) for a in n.args] == parameters for n in ast.walk(function.definition))  # fmt: skip
+        if parameters == own or calls:
+            convention = "either" if len(own) == 1 and not calls else "input"
+        elif len(own) == 1:
+            convention = "either"  # NOTE: `sigmoid_derivative(s)` beside `sigmoid(x)`: s may be the output (s * (1 - s))
+        else:
+            reasons.append(f"its parameters ({', '.join(parameters)}) are not those of {of_name}() ({', '.join(own)})")
+            continue
+        if quantity == "jacobian" and len(own) != 1:
+            reasons.append(f"a Jacobian of {of_name}() of {len(own)} arguments")
+            continue
+        argnums = (own.index(wrt),) if wrt is not None else tuple(range(len(own)))
+        return DerivativePairing(of, argnums, quantity, convention, how.format(of_name))
+    if reasons:
+        return reasons[0]
+    of_loss = _loss_gradient(function, names, candidates)
+    if of_loss is not None:
+        return of_loss
+    first = notes.strip().split("\n\n")[0]  # NOTE: the docstring's summary and the comments above: what the function is
+    mentioned = [n for n, v in names.items() if _page_function(names, n, function) is v and _mentions(first, n)]
+    if _SAID.search(first) and mentioned:
+        return f"its docstring or comment speaks of a derivative and names {', '.join(f'{n}()' for n in mentioned)}, not which derivative it is"
+    return None
+
+
+_GRADIENT = re.compile(r"^(?:compute_|get_|calc_|calculate_|eval_|evaluate_)?(?:grad|gradient|gradients|grads|derivative|derivatives)$")
+_LOSS = re.compile(r"(?:^|_)(?:loss|cost|objective|error|mse|risk|nll|likelihood)(?:_|$|\d)|^(?:J|L|E)$", re.I)
+DATA = re.compile(r"^(?:x|X|y|Y|t|T|xs|ys|data|inputs?|targets?|labels?|features|samples|batch|obs|observations)(?:_?\w*)$")
+PARAMETERS = re.compile(r"^(?:w|W|b|B|theta|Theta|beta|weights?|bias(?:es)?|params|parameters|coef|coefs)\d*$")
+
+
+def _loss_gradient(function: Function, names: dict[str, Any], candidates: list[tuple[str, str | None, str]]) -> DerivativePairing | str | None:
+    """``gradient(w, x, y)``, ``grad_w(w, x, y)``, ``dW(W, X)`` beside a loss function of the same parameters (``loss(w, x, y)``):
+    the gradient of that loss with respect to what the name says, else its parameters (``w``, ``b``, ``theta``), not its data."""
+    name = _PREFIXES.sub("", _SUFFIXES.sub("", function.definition.name))
+    parameters = [a.arg for a in function.definition.args.args]
+    named = [wrt for wrt in [of for of, wrt, quantity in candidates if wrt is None and quantity == "grad"] if wrt in parameters]
+    if not (_GRADIENT.match(name) or named) or {"f", "func", "fn", "fun", "function", "eps", "epsilon", "h", "delta"} & set(parameters):
+        return None  # NOTE: gradients(func, x, eps) estimates any function's gradient: a tool, not a claim about one
+    losses = [n for n, v in names.items() if _LOSS.search(n) and _page_function(names, n, function) is v
+              and [a.arg for a in v.definition.args.args] == parameters]  # fmt: skip
+    if not losses:
+        return f"no loss function of the page takes its parameters ({', '.join(parameters)})" if _GRADIENT.match(name) else None
+    if len(losses) > 1:
+        return f"several loss functions take its parameters ({', '.join(f'{n}()' for n in losses)})"
+    of = names[losses[0]]
+    if _approximates(function.definition, losses[0]):
+        return f"it approximates the derivative of {losses[0]}() numerically: not a claim"
+    wrt = named[:1] or [p for p in parameters if PARAMETERS.match(p)]
+    if not wrt or len(wrt) == len(parameters) or not (named or all(DATA.match(p) for p in parameters if p not in wrt)):
+        return f"which of {losses[0]}()'s arguments ({', '.join(parameters)}) it differentiates is not said"
+    data = [p for p in parameters if p not in wrt]
+    how = f"its name says it is a gradient; {losses[0]}() is the loss of the same arguments, {', '.join(wrt)} its parameters, {', '.join(data)} its data"
+    if named:
+        how = f"its name says it is the gradient with respect to {named[0]}, of the loss {losses[0]}() of the same parameters"
+    return DerivativePairing(of, tuple(parameters.index(p) for p in wrt), "grad", "input", how)
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether a text names a function: called (`f(x)`), or a name no English word is (`cross_entropy`, `cross-entropy`, `f1`)."""
+    if re.search(rf"\b{re.escape(name)}\s*\(", text):
+        return True
+    return bool(re.search(r"[_\d]", name)) and re.search(rf"\b{re.escape(name).replace('_', '[-_ ]')}\b", text, re.I) is not None
+
+
+def _page_function(names: dict[str, Any], name: str, besides: Function) -> Function | None:
+    of = names.get(name)
+    if not isinstance(of, Function) or of.rule is not None or of.layer or of.pending or of.definition is besides.definition:
+        return None
+    return of
 
 
 def _ref0() -> ast.Name:

@@ -27,6 +27,8 @@ LOSS_NAMES = ("loss", "cost", "L", "J", "E", "error", "objective", "total_loss",
 _EXPLICIT = re.compile(r"^d([A-Za-z]\w*?)_?d([A-Za-z]\w*)$")  # dL_dw, dloss_dW1, dLdw
 _GRAD_OF = re.compile(r"^(?:grad_|d_)([A-Za-z]\w*)$|^([A-Za-z]\w*?)_grad(?:ient)?$")  # grad_w, d_out, w_grad, w_gradient
 _SHORT = re.compile(r"^d([A-Za-z]\w*)$")  # dW1, dz2, dout
+# A name no derivative is spelt in, which a parameter update `w -= lr * gradient` says is the gradient with respect to w
+STEPPED = re.compile(r"^(?:grad|grads|gradient|gradients)$")  # NOTE: not `g`, `v`: a momentum is stepped by too
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def pair_with(name: str, tensor: Tensor, bound: dict[str, object], named: tuple[
         return _why(unpaired, "the values are not known to the reader (their shapes decide the pairing)")
     if loss_value.size != 1:
         return _why(unpaired, f"{loss} has {loss_value.size} elements, not one")
-    if grad_value.shape != wrt_value.shape:
+    if grad_value.shape != wrt_value.shape and not grad_value.size == wrt_value.size == 1:  # NOTE: a number for a tensor of one
         return _why(unpaired, f"{name} has shape {grad_value.shape}, {wrt_name} has {wrt_value.shape}")
     derivation = Derivation(output, f"∂{loss}/∂{wrt_name} (by hand: {name})", None, line, where, leaves=leaves_of(output))
     return HandGradient(name, tensor, line, where, derivation, leaf, of=wrt, held=held)

@@ -18,17 +18,19 @@ import numpy as np
 
 from verifygrad.language.bindings import POSITIONAL_KEYWORDS, dotted_node, imported, keywords_for, resolve, spelling
 from verifygrad.language.parse import ExprError
-from verifygrad.language.statements import COMPARISONS, loop_steps
+from verifygrad.language.statements import COMPARISONS, MAX_LOOP_STEPS, loop_steps
 from verifygrad.language.syntax import dotted as dotted_name
 from verifygrad.process import limits
 from verifygrad.tutorials import autodiff, handwritten
 from verifygrad.tutorials.blocks import Block
 from verifygrad.tutorials.constant import constant_array, constant_index
 from verifygrad.tutorials.effects import changed_names, shared_with, writes_gradients
+from verifygrad.tutorials.formatted import Field, Template, print_parts
 from verifygrad.tutorials.functions import FunctionCalls
 from verifygrad.tutorials.jaxrandom import JaxRandom
 from verifygrad.tutorials.objects import LayerObjects
 from verifygrad.tutorials.scalars import MICROGRAD, MICROGRAD_PATHS, ScalarClass, ScalarValues, scalar_class
+from verifygrad.tutorials.seeded import MAX_DRAWN, too_many_drawn
 from verifygrad.tutorials.values import (
     COMPUTED,
     CONST,
@@ -55,6 +57,7 @@ Value = Tensor | Number | Other | Unknown | GradOf | Function | Transform | Sequ
 # Constructors and what they are called in verifygrad's constant language.
 _CONSTRUCTORS = {"ones": "ones", "zeros": "zeros", "arange": "arange", "range": "arange", "linspace": "linspace", "eye": "eye", "full": "full"}
 _RANDOM = {"randn", "rand"}
+_TF_RANDOM = {"tensorflow.random.normal": "randn", "tensorflow.random.uniform": "rand", "tensorflow.random.truncated_normal": "randn"}
 _NAMED_NUMBERS = {"pi": math.pi, "e": math.e, "tau": math.tau}  # math.pi, np.pi, torch.pi
 _NUMBER_LIBRARIES = ("math", "cmath", "numpy", "torch", "jax", "autograd", "mxnet")  # whose pi and e are those numbers
 _RANGE_KEYWORDS = ("start", "end", "stop", "steps", "num", "step")  # linspace/arange's, in the order they stand
@@ -89,6 +92,9 @@ class Shown:
     statement: int = 0  # which run of a statement showed it (a loop's passes differ): one print's values share its lines
     rounded: int | None = None  # decimals the code's format rounds it to (`f"{x:.4f}"`): `0.0019` is then not exact
     inline: bool = False  # formatted into a line of text (an f-string's field): that print's other fields are on its line
+    template: Template | None = None  # the text its print writes (formatted.Template), where the print formats text
+    field: int = -1  # which of the template's fields printed it
+    item: int = -1  # its place in a list or tuple printed whole (`[<tf.Tensor ...>, None]`), where it is one of its items
 
 
 @dataclass
@@ -169,7 +175,29 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             self.not_read(1, "code that cannot be parsed")
             return
         self._comments(source)
+        if block.raised:
+            self.read_until_raised(module, block)
+            return
         self.statements(module.body, True)
+
+    def read_until_raised(self, module: ast.Module, block: Block) -> None:
+        """A notebook cell whose saved output is an error: the statements before the one its traceback points at ran, that
+        one raised, the rest never ran; where the traceback does not say, the whole cell is unknown. An assignment of a value
+        computed without calls that raised bound nothing (`arr[3] = 10` on a JAX array); what any other statement that
+        raised may have changed is unknown."""
+        ran = [node for node in module.body if block.raised_at and (node.end_lineno or node.lineno) < block.raised_at]
+        stopped = module.body[len(ran) :]
+        self.statements(ran, False)
+        if not stopped:
+            return
+        what = f"a statement that raised {block.raised} on the page" if block.raised_at else f"a cell that raised {block.raised} on the page"
+        self.not_read(stopped[0].lineno, what)
+        unknown = stopped[:1] if block.raised_at else stopped  # NOTE: the statements after the one that raised never ran
+        if block.raised_at and _binds_without_calls(stopped[0]):
+            unknown = []
+        for node in unknown:
+            self.changed_unread(node, what)
+            self.may_print(node, what)
 
     def statements(self, body: list[ast.stmt], last: bool) -> None:
         """Statements in order; ``last``: the final one is a cell's last, whose value is shown."""
@@ -255,9 +283,11 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         if node.orelse or not isinstance(node.target, ast.Name) or _jumps(node.body) or _trains(node) or not _leaves_plainly(node.body):
             return False  # NOTE: a training loop with an optimizer is not read either way: it is listed as one
         try:
-            steps = loop_steps(node.iter, self.number)
+            steps: list[Value] = [Number(step) for step in loop_steps(node.iter, self.number)]
         except ExprError:
-            return False
+            steps = self.items_of(node.iter)
+            if steps is None:
+                return False
         cost = len(steps) * sum(isinstance(inner, ast.stmt) for statement in node.body for inner in ast.walk(statement))
         if self.unrolled + cost > MAX_UNROLLED:
             return False
@@ -269,7 +299,7 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 if index:
                     self.fold_numbers(node)
                 self.aliases.pop(node.target.id, None)
-                self.names[node.target.id] = Number(step)
+                self.names[node.target.id] = step
                 try:
                     self.statements(node.body, False)
                 except _Leave as leave:
@@ -284,6 +314,18 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
         finally:
             self.looping -= 1
         return True
+
+    def items_of(self, node: ast.expr) -> list[Value] | None:
+        """What a loop over a name or a written list runs through, as a program's loop over a list of tensors does: the
+        items of a list or tuple, or the rows of a tensor whose shape the reader knows, each read as ``node[i]`` is; None
+        for anything else (the loop is then listed as not read)."""
+        value = self.expression(node) if isinstance(node, (ast.Name, ast.List, ast.Tuple)) and not _unbound(node, self.names) else None
+        if isinstance(value, Sequence) and not value.shape and not value.keys and len(value.items) <= MAX_LOOP_STEPS:
+            return list(value.items)
+        known = _known(value) if isinstance(value, Tensor) and value.kind != COMPUTED else None
+        if known is None or known.ndim == 0 or len(known) > MAX_LOOP_STEPS:
+            return None
+        return [self.expression(ast.Subscript(node, ast.Constant(row), ast.Load(), **_place(node))) for row in range(len(known))]
 
     def fold_numbers(self, node: ast.For) -> None:
         """Between a loop's passes: a number the passes computed by calling the tutorial's functions (`x = x - lr *
@@ -422,7 +464,8 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 continue
             seen.add(current)
             pending += sorted(self.shared.get(current, ()))
-            if current in self.names and not (keep and current == name) and not isinstance(self.names[current], Unknown):
+            # NOTE: a def's code is not changed by a call it is handed to (`timeit(lambda: f(1))`): only values are
+            if current in self.names and not (keep and current == name) and not isinstance(self.names[current], (Unknown, Function)):
                 was_tensor = isinstance(self.names[current], (Tensor, GradOf))
                 self.names[current] = Unknown(reason if current == name else f"{reason}; {current} shares its memory", tensor=was_tensor)
 
@@ -639,6 +682,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                 continue
             value = self.names.get(gradient.id)
             hand = next((h for h in reversed(self.reading.hand_gradients) if h.tensor is value and h.of is old), None)
+            if hand is None and isinstance(value, Tensor) and handwritten.STEPPED.match(gradient.id):  # `W -= lr * gradient`: the step says of what
+                hand = handwritten.pair_with(gradient.id, value, self.names, (None, name, old), self.file_line(node.lineno), self.where(node.lineno))
+                self.reading.hand_gradients.append(hand)
             if hand is not None:
                 text = f"{name} - {ast.unparse(taken)}"
                 self.reading.steps.append(handwritten.Step(name, new, hand, float(rate.value), self.file_line(node.lineno), text))
@@ -754,6 +800,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             self.may_print(node, f"a call of {ast.unparse(call)[:40]}")
 
     def print_(self, call: ast.Call) -> None:
+        parts = print_parts(call)
+        if parts is not None:
+            self.print_template(call, parts)
+            return
         for argument in call.args:
             if _shown_comparison(argument):  # `print(9*a**2 == a.grad)`: the writer shows that the two agree
                 self.agreement(call, *compared(argument), shown=True)
@@ -775,6 +825,39 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
                         self.show(value, call, ast.unparse(inner))
                 continue
             self.show(self.expression(argument), call, ast.unparse(argument))
+
+    def print_template(self, call: ast.Call, parts: list) -> None:
+        """A print of formatted text: each field shown in the order it prints, with the print's template, so that the
+        output line gives each field its own text (`f'(3.0) = 6.0`: the point, then the gradient)."""
+        shown = self.reading.shown[-1]
+        first = len(shown)
+        literals, fields = [""], []
+        for part in parts:
+            if isinstance(part, str):
+                literals[-1] += part
+                continue
+            before = len(shown)
+            label = ast.unparse(part.node)
+            if part.style == "plain" and _shown_comparison(part.node):
+                self.agreement(call, *compared(part.node), shown=True)
+                value: Value = Other("a comparison")
+            else:
+                value = self.expression(part.node)
+                if part.style == "plain":
+                    self.show(value, call, label)
+                else:
+                    self.show_formatted(value, call, label, part.rounded)
+            # NOTE: a number the code writes or loops over (not one it computes, which is a claim): the text it must print
+            plain = isinstance(value, Number) and type(value.value) in (int, float) and (value.tensor is None or value.tensor.origin is None)
+            exact = part.text_of(value.value) if plain else None
+            shown[before:] = [replace(item, field=len(fields)) for item in shown[before:]]
+            fields.append(Field(exact))
+            literals.append("")
+        template = Template(tuple(literals), tuple(fields))
+        if len(shown) == first:  # text only: its line is still the print's, which no value of another print is on
+            line = self.file_line(call.lineno)
+            shown.append(Shown(Other("text"), line, self.where(call.lineno), ast.unparse(call)[:60], statement=self.statements_run))
+        shown[first:] = [replace(item, template=template) for item in shown[first:]]
 
     def show_formatted(self, value: Value, node: ast.AST, label: str, rounded: int | None = None) -> None:
         """A value formatted into printed text: a tensor is shown; one the reader does not know (the grad of a non-leaf,
@@ -798,7 +881,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             value = Unknown("a dict")  # NOTE: how a dict of plain numbers prints is not read: the values around it are not paired past it
         if isinstance(value, Sequence):  # a tuple of gradients prints each in turn
             for index, item in enumerate(value.items):
+                before = len(self.reading.shown[-1])
                 self.show(item, node, f"{label}[{index}]")
+                if len(self.reading.shown[-1]) == before + 1 and not isinstance(item, Sequence):
+                    self.reading.shown[-1][-1] = replace(self.reading.shown[-1][-1], item=index)
             return
         place = (self.file_line(node.lineno), self.where(node.lineno))
         self.reading.shown[-1].append(Shown(value, *place, label, statement=self.statements_run, rounded=rounded, inline=inline))
@@ -998,6 +1084,14 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             return self.unknown(node, f"{dotted} (models, optimizers and I/O are not read)")
         if dotted.startswith("jax.random."):
             return self.jax_random(dotted, node)
+        if dotted in _TF_RANDOM:  # NOTE: TensorFlow's draws are not reproduced here: unseeded, whatever its seed
+            shape = self.shape_of(node.args[:1] or [k.value for k in node.keywords if k.arg == "shape"])
+            if shape is None:
+                return self.unknown(node, f"{dotted}() with a shape that is not literal")
+            text = f"randn({', '.join([*shape, 'seed=0'])})"
+            made = Tensor(CONST, self.file_line(node.lineno), self.where(node.lineno), value=text if _TF_RANDOM[dotted] == "randn" else f"sigmoid({text})",
+                          random="unseeded")  # fmt: skip
+            return made
         if dotted in POSITIONAL_KEYWORDS:  # mindspore.ops.binary_cross_entropy_with_logits(x, t, weight, pos_weight)
             spelt, names = POSITIONAL_KEYWORDS[dotted]
             args, keywords = keywords_for(node.args, node.keywords, names)
@@ -1018,8 +1112,9 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
 
     def _List(self, node: ast.List | ast.Tuple) -> Value:
         items = tuple(self.expression(item) for item in node.elts)
-        if items and all(isinstance(item, (Tensor, GradOf, Sequence)) for item in items):
-            return Sequence(items)
+        tensors = [item for item in items if not (isinstance(item, Other) and item.what in ("None", "grad of a non-leaf"))]
+        if tensors and all(isinstance(item, (Tensor, GradOf, Sequence)) for item in tensors):
+            return Sequence(items)  # `(x.grad, w.grad, y.grad)`: a non-leaf's grad is None among them, printed in its place
         if any(isinstance(item, Tensor) for item in items) and all(isinstance(item, (Tensor, Number)) for item in items):
             return Sequence(items)  # `cache = (xhat, gamma, eps)`: unpacked again later
         if items and all(isinstance(item, Number) for item in items):
@@ -1143,6 +1238,10 @@ class CodeReader(FunctionCalls, LayerObjects, JaxRandom, ScalarValues):
             return self.unknown(node, f"{short}() with a shape that is not literal")
         dims = tuple(int(text) for text in shape)
         line, where = self.file_line(node.lineno), self.where(node.lineno)
+        if math.prod(dims) > MAX_DRAWN:  # NOTE: the stream is kept: the draws after it are still reproduced
+            self.random_calls.append((short, dims, ""))
+            self.numpy_calls.append((short, dims))
+            return self.unknown(node, too_many_drawn(dims))
         if self.path(node.func) in ("numpy.random.randn", "numpy.random.rand"):
             return self.numpy_random(node, short, shape, dims)
         if self.seed is None:
@@ -1431,6 +1530,11 @@ class _Leave(Exception):  # noqa: N818 - control flow, not an error
         self.stops = stops
 
 
+def _unbound(node: ast.expr, names: dict) -> bool:
+    """Whether an expression names something the code never bound (reading it would list it as not read twice)."""
+    return any(isinstance(inner, ast.Name) and inner.id not in names for inner in ast.walk(node))
+
+
 def _known(tensor: Tensor) -> np.ndarray | None:
     """A tensor's value where the reader knows it: a constant, or computed from constants (`loss` of a hand-written loop)."""
     return constant_array(tensor.value) if tensor.kind != COMPUTED else handwritten.known_value(tensor)
@@ -1473,6 +1577,12 @@ def _jumps(body: list[ast.stmt]) -> bool:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _binds_without_calls(node: ast.stmt) -> bool:
+    """An assignment whose value calls nothing: where it raised, it raised before or in binding, and bound nothing."""
+    value = getattr(node, "value", None)
+    return isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and value is not None and not any(isinstance(part, ast.Call) for part in ast.walk(node))
 
 
 def _unpacked_literal(node: ast.Assign) -> bool:

@@ -10,6 +10,7 @@ not checked, never a guess.
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from verifygrad.tutorials import autodiff
 from verifygrad.tutorials.handwritten import known_value
+from verifygrad.tutorials.seeded import MAX_DRAWN, too_many_drawn
 from verifygrad.tutorials.values import CONST, Number, Other, Sequence, Tensor, Unknown
 
 DRAWS = {"normal": ("shape", "dtype"), "uniform": ("shape", "dtype", "minval", "maxval"),
@@ -96,6 +98,8 @@ class JaxRandom:
         from verifygrad.tutorials.seeded import reproduce_jax
 
         dims = tuple(int(size) for size in shape)
+        if math.prod(dims) > MAX_DRAWN:
+            return self.unknown(node, too_many_drawn(dims))
         line, where = self.file_line(node.lineno), self.where(node.lineno)
         normal = f"randn({', '.join([*shape, 'seed=0'])})"
         stand_in = Tensor(CONST, line, where, value=normal if short == "normal" else f"sigmoid({normal})", random="unseeded", dtype=dtype)

@@ -282,8 +282,9 @@ def _is_shown_value(node: ast.expr) -> bool:
         node = node.operand
     if isinstance(node, ast.Constant):
         return isinstance(node.value, (int, float))
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return all(_is_shown_value(element) for element in node.elts)
+    if isinstance(node, (ast.List, ast.Tuple)):  # `(tensor([1.]), None)`: a gradient list with None where a source has none
+        values = [element for element in node.elts if not (isinstance(element, ast.Constant) and element.value is None)]
+        return bool(values) and all(_is_shown_value(element) for element in values) or not node.elts
     if isinstance(node, ast.Dict):  # {'b': Array(-2., dtype=float32), 'w': ...}: a dict of gradients printed
         return (
             bool(node.keys)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 # NOTE: `w5`, `h1`: a worked example's labels, one name each (`2x` is still 2 times x, `x^2` x squared)
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\[,;:! {}|]|\d+\.\d*|\.\d+|\d+|[A-Za-z]+\d+(?![\d.])|[A-Za-z]+|[∂·×−{}()\[\]^_+\-*/=,|]|\S")
 _IGNORED = {"\\left", "\\right", "\\bigr", "\\Bigr", "\\big", "\\Big", "\\bigl", "\\Bigl", "\\biggr", "\\,", "\\;", "\\:", "\\!", "\\ ",
-            "\\displaystyle", "\\quad", "\\qquad", "\\limits", "\\mathrm", "\\text", "\\operatorname", "\\mathbf", "\\boldsymbol", "\\textrm",
+            "\\displaystyle", "\\quad", "\\qquad", "\\space", "\\limits", "\\mathrm", "\\text", "\\operatorname", "\\mathbf", "\\boldsymbol", "\\textrm",
             "\\mathbb"}  # fmt: skip
+_WORD_FONTS = {"\\mathrm", "\\text", "\\operatorname", "\\textrm", "\\rm"}
 _FUNCTIONS = {"exp", "log", "ln", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sum", "mean"}
 INDEX_LETTERS = set("ijklmn")
 _TIMES = {"*", "\\cdot", "\\times", "·", "×"}
@@ -72,6 +73,7 @@ class Derivative:
     second: str = ""  # a second derivative's other variable (`x` again for ∂²f/∂x²)
 
 
+GRADIENT = "∇"  # a Derivative's variable where it is the gradient in all the variables (`\nabla f(x)`)
 APPROX = ("\\approx", "≈", "\\simeq", "\\sim")
 
 
@@ -85,8 +87,20 @@ def _indicator(left: object, comparison: str, right: object) -> object:
 def tokens(text: str) -> list[str]:
     """The math's tokens, spacing and font commands dropped.
 
-    NOTE: a row break (two backslashes) is one token of its own: a backslash and a space is a space, and dropped"""
-    return [t for t in _TOKEN.findall(text.replace("−", "-").replace("\\\\", " \\cr ")) if t not in _IGNORED]
+    NOTE: a row break (two backslashes) is one token of its own: a backslash and a space is a space, and dropped; a word in
+    a font command (`\\text{Sigmoid}`, `\\operatorname{ReLU}`) is the word alone, so that `\\text{Sigmoid}(z)` applies it"""
+    found = _TOKEN.findall(text.replace("−", "-").replace("\\\\", " \\cr "))
+    kept: list[str] = []
+    index = 0
+    while index < len(found):
+        if found[index] in _WORD_FONTS and found[index + 1 : index + 2] == ["{"] and found[index + 3 : index + 4] == ["}"] and found[index + 2].isalpha():
+            kept.append(found[index + 2])
+            index += 4
+            continue
+        if found[index] not in _IGNORED:
+            kept.append(found[index])
+        index += 1
+    return kept
 
 
 def read_relation(text: str, names: frozenset[str] = frozenset(), relations: list[str] | None = None,
@@ -185,7 +199,7 @@ def statements(body: str) -> list[tuple[int, str, bool]]:
 
 _APART = re.compile(
     r"\\hspace\*?\s*\{[^{}]*\}|\\q?quad\b|\\(?:Rightarrow|rightarrow|Longrightarrow|longrightarrow|implies)\b|\\\\"
-    r"|\\(?:text|textrm|mbox)\s*\{\s*(?:and|or)\s*\}"
+    r"|\\(?:text|textrm|mbox)\s*\{\s*(?:and|or)\s*\}|(?:\\[,;:]\s*){3,}"  # NOTE: `xw + b \,\,\,\, \hat{y} \in R^N`: a wide space
 )
 
 
@@ -364,7 +378,8 @@ class _Parser:
             if node is self.split:  # `rx^2` is r times x squared
                 node = ("bin", "*", node[2], ("bin", "**", node[3], exponent))
                 continue
-            node = ("call", "exp", exponent) if node in (("name", "e", None), ("num", "e")) else ("bin", "**", node, exponent)  # e^{x}
+            euler = node == ("num", "e") or node == ("name", "e", None) and not ("e" in self.names and exponent == ("num", "2"))
+            node = ("call", "exp", exponent) if euler else ("bin", "**", node, exponent)  # e^{x}; `L = e^2` of an error e named
         if self.peek() in _BAR and self.peek(1) == "_":
             self.take()
             self.take()
@@ -460,6 +475,9 @@ class _Parser:
             node = self.expr()
             self.take(_NORMS[token])
             self.norms -= 1
+            if self.peek() == "_" and (self.peek(1) == "2" or [self.peek(k) for k in (1, 2, 3)] == ["{", "2", "}"]):
+                for _ in range(2 if self.peek(1) == "2" else 4):  # `\|v\|_2^2`: the Euclidean norm, the one read
+                    self.take()
             squared = self.peek() == "^" and (self.peek(1) == "2" or self.peek(1) == "{" and self.peek(2) == "2" and self.peek(3) == "}")
             if not squared:  # NOTE: |v| elementwise would sum to the L1 norm; squared, the sum a derivative is taken of is ‖v‖²
                 raise MathError("a norm that is not squared")
@@ -482,6 +500,13 @@ class _Parser:
             return ("name", "∂", None)
         if token == "\\begin":
             return self.matrix()
+        if token == "\\nabla" and self.peek() != "_" and self.peek() is not None and re.fullmatch(r"[A-Za-z]+", self.peek()):
+            of = self.atom()  # `\nabla f(x)`, `\nabla f`: the gradient of f in all its variables, an entry each
+            if of[0] == "fn" and not of[2]:
+                of = ("name", of[1], None)
+            if of[0] != "name" or of[2] is not None:
+                raise MathError("a gradient of something other than a name")
+            return Derivative(of[1], GRADIENT)
         if token == "\\nabla":  # `\nabla_w L`, `\nabla_{w} L`: the gradient of L with respect to w
             self.take("_")
             wrt = self.group_or_atom()
@@ -548,8 +573,8 @@ class _Parser:
                 rows.append([])
                 continue
             rows[-1].append(self.expr())
-            if self.peek() == "&":
-                self.take()
+            if self.peek() == "&" or self.peek() == "," and "&" not in self.tokens:
+                self.take()  # NOTE: `\begin{bmatrix} 6x_1, 4x_2 \end{bmatrix}`: a row written with commas
         rows = [row for row in rows if row]
         if not rows or len({len(row) for row in rows}) != 1:
             raise MathError("a matrix with rows of different lengths")
@@ -606,6 +631,10 @@ class _Parser:
     def name(self, letters: str, split: bool = True) -> object:
         if letters == "max" and self.peek() == "(" and "max" not in self.names:
             return self.maximum()
+        if letters.lower() in _FUNCTIONS and letters not in self.names and self.peek() in ("(", *_PRIMES):
+            letters = letters.lower()  # `\text{Sigmoid}(z_2)`, `\mathrm{ReLU}(x)`: the function, as a page capitalises it
+        elif len(letters) > 2 and letters[0].isupper() and letters not in self.names and self.peek() == "(":
+            return self.applied(letters)  # `\text{Softplus}(z)`, `Loss(\hat{p}, p)`: a function applied, never a product
         if letters in _FUNCTIONS and self.peek() in _PRIMES:
             return self.applied("log" if letters == "ln" else letters)
         if letters in _FUNCTIONS and self.peek() == "(":

@@ -53,13 +53,29 @@ def read_notebook(text: str) -> list[Block]:
         kind = CODE if cell.get("cell_type") == "code" else PROSE
         line = locator.find(source)
         skip = SKIP_TAG in _tags(cell)
-        blocks.append(Block(kind, source, line, number, one_line=not isinstance(raw, list), skip=skip))
+        raised, raised_at = _error(cell.get("outputs")) if kind == CODE else ("", 0)
+        blocks.append(Block(kind, source, line, number, one_line=not isinstance(raw, list), skip=skip, raised=raised, raised_at=raised_at))
         for output in cell.get("outputs") or [] if kind == CODE else []:
             printed = _output_text(output)
             if printed is not None:
                 blocks.append(Block(OUTPUT, printed, locator.find(printed), number, one_line=True, skip=skip))
         locator.end_cell()
     return blocks
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ARROW = re.compile(r"^-+>\s*(\d+)", re.MULTILINE)  # IPython's `----> 4 arr[3] = 10`: the line that raised
+
+
+def _error(outputs: object) -> tuple[str, int]:
+    """A cell's saved error: its name and the line of the cell its traceback points at first (0 where it does not say)."""
+    for output in outputs if isinstance(outputs, list) else []:
+        if isinstance(output, dict) and output.get("output_type") == "error":
+            name = output.get("ename") if isinstance(output.get("ename"), str) else "an error"
+            frames = output.get("traceback") if isinstance(output.get("traceback"), list) else []
+            arrow = ARROW.search(ANSI.sub("", "\n".join(frame for frame in frames if isinstance(frame, str))))
+            return name[:80], int(arrow.group(1)) if arrow else 0
+    return "", 0
 
 
 def _tags(cell: dict) -> list[str]:

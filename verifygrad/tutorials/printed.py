@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -46,8 +46,11 @@ class Printed:
     summarised: bool = False  # `...` stands for elements not shown
     device: str | None = None  # "cuda" where the repr says so
     written: object = None  # the numbers as printed: WrittenFloats (nested lists), so a claim keeps its decimals
+    none: bool = False  # `None` printed as an item of a list or tuple of values (`[<tf.Tensor ...>, None]`): no value
 
     def describe(self) -> str:
+        if self.none:
+            return "None"
         flat = np.ravel(self.values)
         shown = ", ".join(f"{v:g}" for v in flat[:6]) + (", ..." if flat.size > 6 else "")
         return f"[{shown}]" if self.values.ndim else shown
@@ -64,6 +67,12 @@ def read_printed(text: str) -> list[Printed]:
     index = 0
     while index < len(lines):
         line = lines[index]
+        begin = starts[index] + len(line) - len(line.lstrip())
+        items = _with_none(text, begin, closing.get(begin), index) if line.lstrip()[:1] in ("[", "(") else None
+        if items is not None:  # `[<tf.Tensor: ..., numpy=8.0>, None]`: each item in its place, None too
+            found += items
+            index = bisect_right(starts, closing[begin])
+            continue
         scalars = list(_TF_SCALAR.finditer(line))
         if scalars:  # `<tf.Tensor: shape=(), ..., numpy=6.0>`, maybe beside other values on the line, each read in order
             items = [(match.start(), _tf_scalar(match, index)) for match in scalars]
@@ -144,6 +153,41 @@ def read_printed(text: str) -> list[Printed]:
             found.append(item)
             continue
         index += 1
+    return found
+
+
+_OPENING, _CLOSING = "([{<", ")]}>"
+
+
+def _with_none(text: str, begin: int, end: int | None, line: int) -> list[Printed] | None:
+    """A list or tuple printed whole whose items are values and `None`s, each read in its place: the gradients of several
+    sources where some have none (`tape.gradient(y, [x1, x2])`: `[<tf.Tensor ...>, None]`); None for any other text."""
+    if end is None or text[end + 1 : text.find("\n", end) if "\n" in text[end:] else len(text)].strip():
+        return None
+    inner = text[begin + 1 : end]
+    if "None" not in inner:
+        return None
+    pieces, depth, start = [], 0, 0
+    for position, char in enumerate(inner):
+        depth += (char in _OPENING) - (char in _CLOSING)
+        if depth < 0:
+            return None
+        if char == "," and depth == 0:
+            pieces.append((start, inner[start:position]))
+            start = position + 1
+    pieces.append((start, inner[start:]))
+    if len(pieces) > 1 and not pieces[-1][1].strip():
+        pieces.pop()  # `(None,)`: a one-item tuple's comma
+    found: list[Printed] = []
+    for at, piece in pieces:
+        offset = line + text.count("\n", begin, begin + 1 + at + len(piece) - len(piece.lstrip()))
+        if piece.strip() == "None":
+            found.append(Printed(np.array(np.nan), None, offset, "None", none=True))
+            continue
+        values = whole_values(piece.strip(), 1) if "None" not in piece else None  # NOTE: never nested: one level is read
+        if values is None:
+            return None
+        found.append(replace(values[0], line_offset=offset + values[0].line_offset))
     return found
 
 
@@ -391,3 +435,41 @@ def _least_precise(numbers: list[str], most: int | None) -> int | None:
         if "." in mantissa:
             places.append(len(mantissa.split(".")[1]) - (int(exponent) if exponent else 0))
     return min(places) if places else most
+
+
+def logical_lines(text: str) -> list[tuple[int, int, str]]:
+    """The output's lines, a line whose brackets close on a later line joined with those: (first line, last line, text)."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    closing = _closing_brackets(text)
+    joined, index = [], 0
+    while index < len(lines):
+        last, row = index, index
+        while row <= last:
+            for position in range(starts[row], starts[row] + len(lines[row])):
+                if position in closing:
+                    last = max(last, bisect_right(starts, closing[position]) - 1)
+            row += 1
+        joined.append((index, last, "\n".join(lines[index : last + 1])))
+        index = last + 1
+    return joined
+
+
+_AROUND_VALUES = re.compile(r"(?:[\s(),]|\b(?:tf|np|numpy|jnp)\.)*")  # `(Array(1.), Array(2.))`, `tf.Tensor(...)`
+
+
+def whole_values(text: str, count: int) -> list[Printed] | None:
+    """The ``count`` values a field printed, where its text is those values and nothing else (a tuple's brackets and
+    commas aside); None where it is anything else: a field is never tied to a value read out of other text."""
+    values = read_printed(text)
+    if len(values) != count:
+        return None
+    rest = text
+    for value in values:
+        at = rest.find(value.text)
+        if at < 0:
+            return None
+        rest = rest[:at] + " " + rest[at + len(value.text) :]
+    return values if _AROUND_VALUES.fullmatch(rest) else None

@@ -7,6 +7,7 @@ meaning of a symbol is not known (a function the text does not define, one defin
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -15,21 +16,25 @@ import numpy as np
 from verifygrad.errors import excerpt
 from verifygrad.language.parse import ExprError, Program
 from verifygrad.language.statements import NeedsValues, compile_program
-from verifygrad.tutorials.dependence import derivative_depends
+from verifygrad.tutorials.dependence import derivative_constant, derivative_depends
 from verifygrad.tutorials.findings import APPROX, Findings, Found, chain_steps
 from verifygrad.tutorials.interpret import Reading
-from verifygrad.tutorials.mathtext import GREEK, INDEX_LETTERS, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
+from verifygrad.tutorials.mathtext import GRADIENT, GREEK, INDEX_LETTERS, Derivative, MathError, constant_text, names_in, read_chain, render, tokens
 from verifygrad.tutorials.symbolic import Diff, derivation_of
-from verifygrad.tutorials.values import Derivation
-from verifygrad.tutorials.worked import numbers_in, rounding_carried, substituted, value_of
+from verifygrad.tutorials.values import COMPUTED, CONST, LEAF, Derivation, Tensor, text_of
+from verifygrad.tutorials.worked import numbers_in, rounding_carried, rounding_of_arithmetic, substituted, value_of
 
 # The functions the reader knows without a definition (`\sin'(x) = \cos(x)`), by the names the math reader gives them
 _KNOWN = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sigmoid")
 NEAR = 2  # lines: a number given to a symbol holds for the derivatives stated on its line and the next two
 WRITTEN_OUT_LEVELS = 8  # names defined by formulas written out this deep (`E` of `out` of `net` of `w`...)
+NEAR_DEFINITIONS = 30  # lines: a name defined again this near with nothing said of it is an exercise's list (which is meant?)
 NEAR_ALTERNATIVE = 12  # lines: a derivative said to be the negative of what was said of it this near shows another convention
 MAX_NODES = 500  # the parts of a definition written out; past it, it is listed as too long
 _SCALARS = (0.45, 0.3, 0.75, 0.2, 0.6, 0.35)  # the values of the symbols of a sum's formula that are one number each
+
+
+_AMBIGUOUS = "which one is meant is not known"
 
 
 class _NotConcrete(Exception):
@@ -44,6 +49,8 @@ class Definition:
     line: int
     why: str = ""  # why it is not usable
     named: bool = False  # a name's definition (`z = x + 1`), not a function's
+    tensor: Tensor | None = None  # the code's tensor, where the definition is the code's assignment
+    latest: Definition | None = None  # a name defined twice (which is meant is not known): the later one, for claims on its line
 
     def symbols(self) -> tuple[str, ...]:
         """The variables first, then the other symbols the formula uses (constants such as `c` in `f(x) = cx`)."""
@@ -62,6 +69,8 @@ def prose_claims(findings: Findings, reading: Reading) -> tuple[set[int], list[D
     order = sorted((item[0], index) for index, item in enumerate(findings.math) if item[3] in ("LaTeX", "text"))
     functions, letters = _scan([findings.math[index][2] for _, index in order])
     reader = _Reader(findings, code, code_derivatives, functions, frozenset(letters) | code)
+    reader.bindings = reading.bindings
+    reader.code_derivations = reading.derivations
     for _, index in order:  # what the page differentiates each quantity by, anywhere on it
         try:
             sides, _ = read_chain(findings.math[index][2], reader.names, functions)
@@ -90,8 +99,8 @@ def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
         items = tokens(text[:5_000])
         if "=" in items:
             letters.update(item for item in items if item.isalpha() and len(item) == 1 and item != "e")
-            if len(items) > 1 and items[0].isalpha() and items[1] in ("=", "(") and items[0] != "e":  # e = lim (1 + 1/n)^n: Euler's
-                letters.add(items[0])
+            if len(items) > 1 and items[0].isalpha() and items[1] in ("=", "(") and (items[0] != "e" or _names_error(items)):
+                letters.add(items[0])  # NOTE: e = lim (1 + 1/n)^n is Euler's; `e = \hat{y} - y` names an error
         subscript = -1  # the position of a subscript read as part of a name: not a name of its own
         for index, token in enumerate(items):
             name = token[1:] if token.startswith("\\") else token
@@ -112,13 +121,22 @@ def _scan(texts: list[str]) -> tuple[frozenset[str], set[str]]:
     return frozenset(functions), letters
 
 
+def _names_error(items: list[str]) -> bool:
+    """Whether `e = ...` defines a name (an error `e = \\hat{y} - y`), not Euler's number (`e = \\lim_n (1 + 1/n)^n`,
+    `e = 2.718...`, `e = \\sum 1/n!`): a formula in other quantities, with no limit, series or factorial."""
+    rest = items[2:]
+    if items[1] != "=" or any(token in ("\\lim", "\\sum", "!", "\\approx") for token in rest):
+        return False
+    return any(token.isalpha() and token not in ("e", "n") or token in GREEK or token == "\\hat" for token in rest)
+
+
 def _params(items: list[str], start: int) -> int | None:
     """The index of the `)` closing `(x, y)` at ``start`` where it holds plain names only; None otherwise."""
     index = start + 1
     while index < len(items) and index < start + 20:
         if items[index] == ")":
             return index if index > start + 1 else None
-        if not (items[index].isalpha() or items[index] in (",", "_", "{", "}") or items[index].isdigit()):
+        if not (items[index].isalpha() or items[index] in (",", "_", "{", "}", "\\hat", "\\bar", "\\tilde") or items[index].isdigit()):
             return None
         index += 1
     return None
@@ -144,14 +162,19 @@ class _Reader:
         self.continued = False
         self.said: dict[str, tuple[int, object]] = {}  # what the last claim about each derivative said it is, and where
         self.given: set[str] = set()  # the quantities the page gives a value of but never a formula for
+        self.substituted: set[str] = set()  # the symbols the worked example put a number in the place of, in a formula
         self.depends: dict[str, set[str]] = {}  # what the page differentiates each quantity by, anywhere (∂E_{o2}/∂out_{h1})
         self.line = 0  # the statement being read
+        self.source = ""  # where it is written: "LaTeX", or "text" (plain prose)
+        self.bindings: list = []  # the code's assignments (name, tensor, line): a quantity the text differentiates may be one
+        self.code_derivations: list[Derivation] = []  # the derivatives the code itself takes
+        self.sides: list = []  # the statement's sides
 
     # -- one statement -------------------------------------------------------------------------------
 
     def statement(self, line: int, where: str, text: str, source: str, continued: bool = False) -> bool:
         """Reads one statement; True where it was about the prose's own functions (read here, not as code claims)."""
-        self.line = line
+        self.line, self.source = line, source
         try:
             sides, signs = read_chain(text, self.names, self.functions)
         except RecursionError:
@@ -163,6 +186,7 @@ class _Reader:
         if not continued:
             self.formula, self.evaluated = None, set()
         self._work(sides, signs)
+        self.sides = sides
         references = [index for index, side in enumerate(sides) if self._reference(side)]
         if references:
             self.defining = False
@@ -184,20 +208,53 @@ class _Reader:
             self.formula = (head, formulas[-1])
         if self.formula is not None and self.formula[0] == head:
             for side in sides[1:]:
-                self.worked.update(substituted(self.formula[1], side) or {})
+                self._substituted(substituted(self.formula[1], side))
+        elif isinstance(head, tuple) and head[0] == "name" and head[2] is None:
+            defined = self.definitions.get(head[1])  # NOTE: a table's row `z_1 = 0.2 \times 3`, its formula `z_1 = wx` rows above
+            if defined is not None and defined.named and defined.node is not None:
+                for side in sides[1:]:
+                    found = substituted(defined.node, side)
+                    self._substituted(found)
         value = value_of(sides[-1])
+        if isinstance(head, tuple) and head[0] == "name" and head[2] is None and head[1] in self.worked and len(sides) == 2:
+            defined = self.definitions.get(head[1])
+            given = sides[1] is None or not isinstance(sides[1], Derivative) and not names_in(sides[1]) and not _applies(sides[1])
+            if given and (defined is None or defined.node is None) and (value is None or not _close(value, self.worked[head[1]])):
+                self.worked, self.substituted = {}, set()  # NOTE: an input given another number: a new worked example starts
         if value is not None and isinstance(head, tuple) and head[0] == "name" and head[2] is None:
             self.worked[head[1]] = value
             if not formulas and (self.formula is None or self.formula[0] != head):
                 self.given.add(head[1])  # `out_{h2} = 0.596884378`: its value, not how it is computed
 
+    def _substituted(self, found: dict[str, str] | None) -> None:
+        self.worked.update(found or {})
+        self.substituted.update(found or {})
+
     def _reference(self, side: object) -> bool:
         """Whether a side names a derivative or value of a function the prose defines (or a known one)."""
+        if isinstance(side, Derivative) and side.wrt == GRADIENT:
+            return side.of in self.definitions or side.of not in self.code  # `\nabla f(x) = [...]`: an entry per variable of f
         if isinstance(side, Derivative):  # NOTE: where the code differentiates by the same variable, the code's derivation is meant
             if side.of not in self.definitions:
-                return False
+                # NOTE: `∂y/∂w = x` of the code's `y = w * x`: a formula checked as one; a number, against the code's own
+                # backward() of that y by w where there is one (at the code's values)
+                chosen = self._code_definition(side.of, side.wrt) if not side.second else None
+                if chosen is None:  # NOTE: a second derivative of the code's quantity is listed by the code's reader
+                    return False
+                tied = [d for d in self.code_derivations if d.output is chosen.tensor and any(leaf.name == side.wrt for leaf in d.leaves)]
+                if not tied:
+                    return True
+                leaves = {leaf.name for d in tied for leaf in d.leaves}  # NOTE: a formula in the inputs: the code's backward() holds it
+                if any(_formula_side(other) and not names_in(other) <= leaves for other in self.sides if other is not side):
+                    return True
+                if any(other is not None and not isinstance(other, Derivative) and _has(other, "list") for other in self.sides):
+                    return False  # NOTE: a matrix of numbers is the code's gradient in its shape: the code's backward() holds it
+                through = self._through(chosen, (side.wrt,))  # NOTE: `∂z/∂b = 1`, the same at any values: proven as a formula
+                return not isinstance(through, str) and _constant_derivative(through, through.symbols(), (side.wrt,))
             since = self.definitions[side.of].line  # NOTE: the code's derivation is meant where it comes between the text's definition
             code = [line for key in (side.of, f"∂{side.wrt}") for line in self.code_derivatives.get(key, [])]  # and this statement
+            if side.of in self.code and code and self.definitions[side.of].named:
+                return False  # NOTE: `z = ...` of a name the code binds and differentiates: the text describes the code's derivation
             return not any(since <= line <= self.line for line in code) and not (code and all(line <= since for line in code))
         if _operator(side) is not None:
             return self._concrete(side[3])
@@ -220,22 +277,39 @@ class _Reader:
                 if earlier is not None and earlier.node is not None and body is not None and not names_in(body) and not _has(body, "list"):
                     return False  # NOTE: `f(x,y) = -12` after `x = 4, y = -3`: the function's value there, not a new f
                 definition = self._definition(side[1], params, sides[index + 1], line)
+                if earlier is not None and earlier.node is not None and earlier.line == line and self.source == "text":
+                    return True  # NOTE: the same definition found again on its line as plain text, cut short (`f(x) = x^` of `x^{2}`)
                 if (earlier is not None and side[1] not in self.referenced and None not in (earlier.node, definition.node)
                         and earlier.params == definition.params and not _same_function(earlier, definition)):  # fmt: skip
                     # NOTE: `L(w, b) = ...` then `L(x) = ...`: a new function of other variables replaces it, nothing to confuse
                     # NOTE: an exercise's `a) f(w) = ...`, `b) f(w) = ...` and then its answers: which f an answer is about is not known
-                    why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: which one is meant is not known"
-                    definition = Definition(side[1], params, None, line, why)
+                    why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: {_AMBIGUOUS}"
+                    definition = Definition(side[1], params, None, line, why, latest=definition)
                 self.definitions[side[1]] = definition
                 if earlier is None or None in (earlier.node, definition.node) or not _same_function(earlier, definition):
                     self.referenced.discard(side[1])  # NOTE: the same definition read again (as math and as prose) keeps what was said of it
+                head = sides[0]
+                if index == 1 and signs[0] == "=" and isinstance(head, tuple) and head[0] == "name" and head[2] is None:
+                    self._define([head, sides[2]], ["="], line)  # NOTE: `\hat{y} = f(x, w, b) = xw + b` names the value too
                 return True
         head = sides[0]
-        if (isinstance(head, tuple) and head[0] == "name" and head[2] is None and head[1] not in self.code and signs[0] == "="
-                and not isinstance(sides[1], Derivative)):  # fmt: skip
+        if isinstance(head, tuple) and head[0] == "name" and head[2] is None and signs[0] == "=" and not isinstance(sides[1], Derivative):
             body = sides[1]
-            if body is not None and not names_in(body) and not _applies(body):
+            valued = body is not None and not names_in(body) and not _applies(body)
+            linked = self._linked(body) if valued else None
+            if linked is not None:  # NOTE: `a_1 = \sigma(0.5)` where z_1 was worked out to 0.5: a_1 = \sigma(z_1)
+                body, valued = linked, False
+            if valued:
+                self._given(sides, signs, line)
+            earlier = self.definitions.get(head[1])
+            worked = valued and earlier is not None and earlier.named and earlier.node is not None
+            if worked and (substituted(earlier.node, body) or self._at_point(earlier, body)):
+                return False  # NOTE: `z_1 = 0.2 \times 3` after `z_1 = wx`: the worked example's numbers, not a new definition
+            if valued:
                 self.definitions.pop(head[1], None)  # given a value: no longer a function of anything
+            if head[1] in self.code and (valued or body is None or not names_in(body)):
+                return False  # NOTE: `x = 3` of the code's x is a claim about its value; `y = wx + b` defines it in the text
+            if valued:
                 if not _has(body, "list"):
                     self.values[head[1]] = (constant_text(body), line)
                 return False
@@ -246,9 +320,80 @@ class _Reader:
                     definition.params = tuple(sorted(names_in(definition.node)))
                 if _indexed_name(head[1], self.code):
                     definition.node, definition.why = None, f"{head[1]} is an indexed quantity (its derivatives are a Jacobian's entries)"
+                elif (earlier is not None and earlier.named and head[1] not in self.referenced and definition.node is not None
+                      and line - earlier.line <= NEAR_DEFINITIONS):  # fmt: skip
+                    # NOTE: an exercise's `a) y = (3x + 1)^2`, `b) y = \sigma(2x - 1)`, then its answers: which y is meant is not known
+                    unknown = earlier.node is None and _AMBIGUOUS in earlier.why
+                    if unknown or earlier.node is not None and not self._same_written_out(earlier, definition):
+                        why = f"it is defined at line {earlier.line} and again at line {line}, with nothing said of the first: {_AMBIGUOUS}"
+                        definition = Definition(head[1], definition.params, None, line, why, named=True, latest=definition)
                 self.definitions[head[1]] = definition
+                if earlier is None or None in (earlier.node, definition.node) or not _same_function(earlier, definition):
+                    self.referenced.discard(head[1])
                 return True
         return False
+
+    def _same_written_out(self, first: Definition, second: Definition) -> bool:
+        """Whether two definitions of a name are one quantity once the names they use are written out (`L = (\\hat{y} - y)^2`
+        and, in steps, `L = e^2` with `e = \\hat{y} - y`)."""
+        if _same_function(first, second):
+            return True
+        nodes = [self._written_out(d.node, set()) for d in (first, second)]
+        return _same_function(*(Definition(d.name, tuple(sorted(names_in(node))), node, d.line) for d, node in zip((first, second), nodes)))
+
+    def _at_point(self, definition: Definition, body: object) -> bool:
+        """Whether a number given to a quantity the text defined by a formula is that formula's value at the worked example's
+        numbers (`z = 1.0` after `z = z_1 + b`, with z_1 and b worked out), to the rounding the page carries; a number that
+        is not (`y = 1`, a target given after an exercise's `y = (5 - \\sigma(x))^2`) makes it an input of its own."""
+        from verifygrad.tutorials.constant import constant_array
+
+        value = value_of(body)
+        node = self._written_out(definition.node, set())
+        if value is None or not names_in(node) or not all(self.worked.get(name) for name in names_in(node)):
+            return False
+        numbers = {name: ("num", self.worked[name]) if not self.worked[name].startswith("-") else ("neg", ("num", self.worked[name][1:]))
+                   for name in names_in(node)}  # fmt: skip
+        try:
+            exact = constant_array(constant_text(_substitute(node, numbers)))
+        except (MathError, _NotConcrete):
+            return False
+        if exact is None or exact.shape != ():
+            return False
+        rtol = max(rounding_carried([*self.worked.values(), value]), 1e-9)
+        unit = 10.0 ** -len(value.partition(".")[2]) if "." in value else 0.0
+        return bool(abs(float(exact) - float(value)) <= rtol * abs(float(exact)) + unit)
+
+    def _linked(self, body: object) -> object | None:
+        """A function of a number the worked example computed just before (`\\sigma(-0.1225)` after `z_2 = ... = -0.1225`):
+        the function of that quantity; None where no argument is one quantity's worked value, or is several's."""
+        changed = False
+
+        def leaf(part: object) -> object | None:
+            nonlocal changed
+            if part[0] != "call" or value_of(part[2]) is None:
+                return None
+            value = value_of(part[2])
+            owners = [name for name, worked in self.worked.items() if worked and _close(worked, value) and self._named(name) is not None]
+            if len(owners) != 1 or "." not in value:
+                return None
+            changed = True
+            return ("call", part[1], ("name", owners[0], None))
+
+        try:
+            linked = _map(body, leaf)
+        except _NotConcrete:
+            return None
+        return linked if changed else None
+
+    def _given(self, sides: list, signs: list[str], line: int) -> None:
+        """`x = 4, y = -3`: each name given a number in a chain cut by commas, with its line."""
+        for index in range(len(sides) - 1):
+            name, body = sides[index], sides[index + 1]
+            if index and signs[index - 1] not in (",", ";") or signs[index] != "=" or body is None or isinstance(body, Derivative):
+                continue
+            plain = isinstance(name, tuple) and name[0] == "name" and name[2] is None and name[1] not in self.code
+            if plain and not names_in(body) and not _applies(body) and not _has(body, "list"):
+                self.values[name[1]] = (constant_text(body), line)
 
     def _definition(self, name: str, params: tuple[str, ...], body: object | None, line: int) -> Definition:
         if body is None or isinstance(body, Derivative):
@@ -302,6 +447,10 @@ class _Reader:
                     valued.append(run)
                     self._values(sides, signs, run, where_text)
                 continue
+            if isinstance(side, Derivative) and side.wrt == GRADIENT:
+                self.referenced.add(side.of)
+                self._gradient(side, [(j, sides[j]) for j in others], signs, where_text)
+                continue
             target = self._target(side)
             if others:  # NOTE: `\frac{df}{dw} = ___`, an exercise's blank, says nothing of f
                 self.referenced.add(side.of if isinstance(side, Derivative) else side[1] if isinstance(side, tuple) and side[0] == "fn" else "")
@@ -335,6 +484,29 @@ class _Reader:
                 self.said[key] = (line, claimed)
                 self._claim(definition, wrt, point, claimed, approximate, where_text, evaluated)
 
+    def _gradient(self, side: Derivative, others: list[tuple[int, object]], signs: list[str], where_text: tuple) -> None:
+        """`\\nabla f(x) = [6x_1, 4x_2]^T`: each entry is the derivative of f by its variable in order (the function's
+        variables, or the numbered ones its formula uses: x_1, x_2, ...); listed where the entries cannot be paired."""
+        definition = self.definitions.get(side.of)
+        if definition is None or definition.node is None:
+            why = definition.why if definition is not None else f"{side.of} is not defined in the text before this line"
+            self._list(where_text, f"not checked: {why}")
+            return
+        for j, claimed in others:
+            if not isinstance(claimed, tuple) or claimed[0] != "list" or any(isinstance(item, tuple) and item[0] == "list" for item in claimed[1]):
+                continue
+            variables = _gradient_variables(definition, len(claimed[1]))
+            if variables is None:
+                self._list(where_text, f"not checked: which of the variables of {side.of} (line {definition.line}) each entry is, is not known")
+                continue
+            approximate = any(sign in APPROX for sign in signs[:j])
+            for variable, item in zip(variables, claimed[1]):
+                try:
+                    written = self._written_out(self._expand(item, definition.name), set(definition.symbols()))
+                except _NotConcrete:
+                    continue
+                self._claim(definition, (variable,), {}, written, approximate, where_text)
+
     def _target(self, side: object) -> tuple[Definition, tuple[str, ...], dict[str, object], dict[str, str]] | str:
         """What a derivative reference differentiates: the definition, the variables, the renaming of the variables the
         text writes (`f'(x_A)`: x_A is x), and the point where it is stated at one; or why it is not read."""
@@ -352,10 +524,16 @@ class _Reader:
         else:
             _, name, primes, args = side
         definition = self.definitions.get(name)
+        if definition is None and isinstance(side, Derivative):
+            definition = self._code_definition(name, side.wrt)
         if definition is None and name in _KNOWN:
-            definition = Definition(name, ("x",), ("call", name, ("name", "x", None)), 0)
+            plain = args is not None and len(args) == 1 and args[0][0] == "name" and args[0][2] is None
+            variable = args[0][1] if plain else "x"  # NOTE: `\sigma'(z_2)` is about z_2: the page's own x is another symbol
+            definition = Definition(name, (variable,), ("call", name, ("name", variable, None)), 0)
         if definition is None:
             return f"{name} is not defined in the text before this line"
+        if definition.node is None and definition.latest is not None and definition.latest.line == self.line:
+            definition = definition.latest  # NOTE: `consider f(x) = ...; we find f'(x) = ...`: the f of the same sentence
         if definition.node is None:
             return f"{name} is not known here: {definition.why}"
         if isinstance(side, Derivative):
@@ -394,18 +572,42 @@ class _Reader:
     def _written_out(self, node: object, keep: set[str]) -> object:
         """The node with the names the text defined by a formula (other than ``keep``) replaced by it, a few levels deep."""
         for _ in range(WRITTEN_OUT_LEVELS):
-            named = {name: self.definitions[name].node for name in _plain_names(node) - keep
-                     if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
+            named = {name: self._named(name).node for name in _plain_names(node) - keep if self._named(name) is not None}
             if not named:
                 break
             node = _substitute(node, named, indexed=False)  # NOTE: y_i (a data point) is not the y = ax + b defined
         return node
 
+    def _named(self, name: str) -> Definition | None:
+        """The formula a name stands for: the text's definition by a formula; where the text gives none, the code's."""
+        if name in self.definitions:
+            definition = self.definitions[name]
+            return definition if definition.named and definition.node is not None else None
+        return self._code_definition(name) if self.bindings else None
+
+    def _code_definition(self, name: str, wrt: str = "") -> Definition | None:
+        """The code's assignment of ``name`` nearest the statement as a
+        formula in the names the code gave its parts (`y = w * x`: w times x); None where the code does not bind it to
+        arithmetic the math can write (a constant, a call of the tutorial's own function, a matrix product)."""
+        names = {id(t): n for n, t, _ in self.bindings if n}
+        bound = [(line, tensor) for bound_name, tensor, line in self.bindings if bound_name == name]
+        if wrt:  # NOTE: `∂y/∂w` is about a y computed from w: an assignment of y that does not use w is another y
+            bound = [(line, tensor) for line, tensor in bound if wrt in _reached(tensor, names)]
+        if not bound:
+            return None
+        # NOTE: text explains the code beside it, before or after: the assignment nearest it (the earlier one on a tie)
+        line, tensor = min(bound, key=lambda item: (abs(item[0] - self.line), item[0] > self.line))
+        if tensor.kind != COMPUTED:
+            return None
+        node = code_formula(tensor, names)
+        if node is None or not names_in(node) or name in names_in(node):
+            return None
+        return Definition(name, tuple(sorted(names_in(node))), node, line, named=True, tensor=tensor)
+
     def _through(self, definition: Definition, variables: tuple[str, ...]) -> Definition | str:
         """The definition in the variables differentiated by: as written where it names them; else with the names it
         uses that the text defined written out (`L = (y - t)^2`, `y = wx + b`: ∂L/∂w), where they name them."""
-        named = {name: self.definitions[name] for name in _plain_names(definition.node)
-                 if name in self.definitions and self.definitions[name].named and self.definitions[name].node is not None}  # fmt: skip
+        named = {name: self._named(name) for name in _plain_names(definition.node) if self._named(name) is not None}
         if not named:
             return definition
         direct = [v for v in variables if v in definition.symbols()]
@@ -438,14 +640,16 @@ class _Reader:
             self._list(where_text, f"not checked: {why}")
             return
         stated = {s: self.values[s][0] for s in symbols if s in self.values and 0 <= line - self.values[s][1] <= NEAR}
+        # NOTE: a number worked out (`= 0.2875 \times 3`, not `= 0`, which is an equation to solve) at the values just given
+        evaluated = evaluated or not used and _nonzero(claimed)
+        rtol = 0.0
         if not point and not used and evaluated and symbols and len(stated) == len(symbols):
             point = stated  # `with $x = 3$, $\frac{df}{dx} = 2x = 6$`: the numbers are the derivative at the values just given
-        rtol = 0.0
         needed = _needed(definition, symbols, wrt) if not point and not used and evaluated and not stated else symbols
         # NOTE: the point differentiated at is where the worked example put numbers in the formulas; a value only said
         # somewhere (`$x = 2$` lines above) is not it
         if (not point and not used and evaluated and needed and all(s in self.worked for s in needed) and not stated
-                and all(s not in self.given for s in wrt)):  # fmt: skip
+                and all(s not in self.given or s in self.substituted for s in wrt)):  # fmt: skip
             hidden = self._hidden(symbols, wrt)
             if hidden:
                 self._list(where_text, f"not checked: {hidden}")
@@ -470,6 +674,8 @@ class _Reader:
         leaf = next(leaf for leaf in derivation.leaves if leaf.name == wrt[0])
         second = next(leaf for leaf in derivation.leaves if leaf.name == wrt[-1])
         label = f"∂/∂{wrt[0]} {definition.name} (line {definition.line})"
+        if point and not used and len(numbers_in(claimed)) > 1:  # `= 0.562 \cdot 0.438`: a hand step on numbers rounded earlier
+            rtol = max(rtol, rounding_of_arithmetic(numbers_in(claimed)))
         found = Found("formula", line, where, source, text, leaf=leaf, derivations=(derivation,), formula=formula, label=label, rtol=rtol)
         if point:
             found.kind, found.formula, found.value_text = "grad", None, formula
@@ -477,7 +683,8 @@ class _Reader:
             if point:
                 self._list(where_text, "not checked: a second derivative at a point (formulas are checked)")
                 return
-            found.kind, found.second, found.formula, derivation.quantity = "hessian_formula", second, f"diag({formula})", "hessian"
+            spread = formula if used else f"{formula} + 0 * {leaf.name}"  # NOTE: d²x/dt² = 9.8 is 9.8 at each element of t
+            found.kind, found.second, found.formula, derivation.quantity = "hessian_formula", second, f"diag({spread})", "hessian"
         elif not wrt:
             return
         self.derivations.append(derivation)
@@ -522,10 +729,129 @@ class _Reader:
             self.findings.found.append(Found("formula", line, where, source, text, status=status))
 
 
+def _close(first: str, second: str) -> bool:
+    try:
+        return float(first) == float(second)
+    except ValueError:
+        return first == second
+
+
+_ELEMENTWISE = {"exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "sqrt", "abs"}
+_ARITHMETIC = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_METHODS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+
+
+def code_formula(tensor: Tensor, names: dict[int, str], depth: int = 0) -> object | None:
+    """A tensor the code computed, as a math node in the names the code bound its parts to (a part it did not name written
+    in place); None where it is not elementwise arithmetic and functions of it, with `sum`/`mean` of a known size."""
+    if depth and id(tensor) in names:
+        return ("name", names[id(tensor)], None)
+    if tensor.kind == LEAF:
+        return ("name", tensor.name, None) if tensor.name else None
+    if tensor.kind == CONST:
+        return ("num", tensor.value) if re.fullmatch(r"\d+(\.\d*)?", tensor.value) else None
+    if depth > WRITTEN_OUT_LEVELS * 4 or tensor.tree is None:
+        return None
+    try:
+        return _formula_of(tensor.tree, tensor.refs, names, depth)
+    except (_NotConcrete, RecursionError):
+        return None
+
+
+def _gradient_variables(definition: Definition, count: int) -> tuple[str, ...] | None:
+    """The variables a gradient of ``count`` entries is taken in: the function's own where it has that many, else the
+    numbered symbols of one letter its formula uses (`x_1` ... `x_5` of f(x)), in the order of their numbers."""
+    if len(definition.params) == count and all(p in names_in(definition.node) for p in definition.params):
+        return definition.params
+    numbered = [s for s in names_in(definition.node) if re.fullmatch(r"[A-Za-z]+_\d+", s)]
+    if len(numbered) != count or len({s.partition("_")[0] for s in numbered}) != 1:
+        return None
+    return tuple(sorted(numbered, key=lambda s: int(s.partition("_")[2])))
+
+
+def _formula_side(side: object) -> bool:
+    """A side that is a formula in symbols (`x`, `2a`), not a number, a derivative or the chain rule written out."""
+    return side is not None and not isinstance(side, Derivative) and not _chain_rule(side) and bool(names_in(side))
+
+
+def _reached(tensor: Tensor, names: dict[int, str]) -> set[str]:
+    """The names of the code's tensors a tensor is computed from (through any number of steps)."""
+    found: set[str] = set()
+    stack, seen = list(tensor.refs), set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        found |= {names[id(item)]} if id(item) in names else set()
+        found |= {item.name} if item.kind == LEAF and item.name else set()
+        stack.extend(item.refs)
+    return found
+
+
+def _formula_of(tree: ast.expr, refs: tuple, names: dict[int, str], depth: int) -> object:
+    def part(node: ast.expr) -> object:
+        if isinstance(node, ast.Name) and node.id.startswith("_ref") and node.id[4:].isdigit() and int(node.id[4:]) < len(refs):
+            found = code_formula(refs[int(node.id[4:])], names, depth + 1)
+            if found is None:
+                raise _NotConcrete("a part the math cannot write")
+            return found
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value >= 0:
+            return ("num", repr(node.value))
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            return ("bin", _ARITHMETIC[type(node.op)], part(node.left), part(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return ("neg", part(node.operand))
+        if isinstance(node, ast.Call) and not node.keywords:
+            function = node.func
+            if isinstance(function, ast.Attribute) and function.attr in _METHODS and len(node.args) == 1:
+                return ("bin", _METHODS[function.attr], part(function.value), part(node.args[0]))
+            argument = function.value if isinstance(function, ast.Attribute) and not node.args else node.args[0] if len(node.args) == 1 else None
+            called = function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) else ""
+            if argument is not None and called in _ELEMENTWISE and (isinstance(function, ast.Name) or not node.args):
+                return ("call", called, part(argument))
+            if argument is not None and called in ("sum", "mean") and (isinstance(function, ast.Name) or not node.args):
+                return _reduced(called, argument, refs, part)
+        raise _NotConcrete(ast.dump(node)[:40])
+
+    return part(tree)
+
+
+def _reduced(called: str, argument: ast.expr, refs: tuple, part) -> object:
+    """`c.sum()`, `c.mean()`: the sum over the elements (each name in it one element, `c_i`), the mean that sum over the
+    number of elements the code's value has (the derivative of each element's share is 1/n: n must be the code's)."""
+    from verifygrad.tutorials.constant import constant_array
+
+    inner = _map(part(argument), lambda node: ("name", node[1], "i") if node[0] == "name" and node[2] is None else None)
+    if called == "sum":
+        return ("sum", inner)
+    tensor = Tensor(COMPUTED, 0, "", tree=argument, refs=refs)
+    try:
+        value = constant_array(text_of(tensor))
+    except (KeyError, SyntaxError, ValueError):
+        value = None
+    if value is None or value.size == 0:
+        raise _NotConcrete("a mean over a number of elements not known")
+    return ("bin", "/", ("sum", inner), ("num", str(value.size)))
+
+
+def _nonzero(node: object) -> bool:
+    """Whether a side is arithmetic on numbers whose value is not zero."""
+    from verifygrad.tutorials.constant import constant_array
+
+    try:
+        value = constant_array(constant_text(node))
+    except (MathError, _NotConcrete):
+        return False
+    return value is not None and value.size > 0 and bool(np.all(np.isfinite(value))) and bool(np.any(value != 0))
+
+
 def _indexed_name(name: str, code: frozenset[str]) -> bool:
     """`y_1` where the code has a `y`: an element of the code's vector. `out_o1`, `E_total`, `w_5` where it has none: a
     quantity of its own, the way a worked example by hand labels each neuron's value."""
     base, _, sub = name.partition("_")
+    if sub in ("hat", "bar", "tilde"):
+        return False  # NOTE: `\\hat{y}` is a quantity of its own beside the code's y, not an element of it
     return bool(sub) and (base in code or sub.isdigit() and len(base) > 1)
 
 
@@ -708,7 +1034,5 @@ def _needed(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ..
 def _constant_derivative(definition: Definition, symbols: tuple[str, ...], wrt: tuple[str, ...]) -> bool:
     """Whether the derivative is the same wherever it is taken (`f(x, y) = x + y`: ∂f/∂x = 1 is an identity, not an equation
     to solve): no VJP on the way from the variable to the value reads any symbol's value (decided from the program's nodes)."""
-    program = _program(definition, symbols) if len(wrt) == 1 else None
-    if program is None:
-        return False
-    return not derivative_depends(program, wrt[0], set(symbols))
+    program = _program(definition, symbols)
+    return program is not None and derivative_constant(program, wrt, dict.fromkeys(symbols, ()))

@@ -38,7 +38,7 @@ from verifygrad.tutorials.prose import prose_claims
 from verifygrad.tutorials.python2 import modernise
 from verifygrad.tutorials.symbolic import Display, Symbolic, tie
 from verifygrad.tutorials.tocases import Draft, drafts_for
-from verifygrad.tutorials.uncalled import uncalled_rules
+from verifygrad.tutorials.uncalled import derivative_functions, uncalled_rules
 
 
 @dataclass
@@ -190,6 +190,7 @@ def _read_on(path: Path, text: str, document: Document, streams: tuple[bool, ...
     tie_math(findings, reading, read_already)
     reading.derivations += prose_derivations
     reading.derivations += symbolic.derivations  # after the prose's formulas are tied: those name the code's own derivations
+    derivative_functions(reader, findings)  # NOTE: after the page's math is tied: its derivations are at generated inputs
     unread_math(findings, math_budget)
     _leave_skipped(document, reading, findings)
     label = "".join(char if char.isprintable() else "?" for char in path.name)  # case names reach the terminal

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
+MAX_DRAWN = 100_000  # elements of one random draw the reader makes (a seeded one is written out number by number)
+
+
+def too_many_drawn(dims: tuple[int, ...]) -> str:
+    """Why a draw is not made: its size (a notebook's 10000 x 10000 benchmark input would take gigabytes and minutes)."""
+    return f"a random draw of {math.prod(dims)} elements (the reader draws at most {MAX_DRAWN})"
+
 
 def reproduce(seed: int, calls: list[tuple[str, tuple[int, ...]]]) -> str | None:
     """The last call's values as a nested list literal (float32 values written exactly); None without torch."""

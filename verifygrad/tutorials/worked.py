@@ -23,6 +23,8 @@ def substituted(formula: object, numbers: object) -> dict[str, str] | None:
 
 
 def _match(formula: tuple, numbers: tuple, found: dict[str, str]) -> bool:
+    if not isinstance(formula, tuple) or not isinstance(numbers, tuple):
+        return False  # NOTE: a derivative written in a step (`\\frac{∂L}{∂e} \\cdot 1`) holds no number of a symbol
     if formula[0] == "name" and formula[2] is None:
         value = _number(numbers)
         if value is None or found.get(formula[1], value) != value and not _same(found[formula[1]], value):
@@ -74,15 +76,28 @@ def rounding_carried(texts: list[str]) -> float:
     rounding among the ones rounded (half a unit in the last digit written, over the number).
 
     NOTE: a number of few digits (`0.3`, `1.0`) is an input as given, exact; one of ROUNDED_DIGITS significant digits or
-    more (`0.5621765`) is a result the page rounded."""
+    decimals or more (`0.5621765`, `-0.0549`) is a result the page rounded."""
     worst = 0.0
     for text in texts:
         mantissa, _, exponent = text.lstrip("+-").lower().partition("e")
         digits = len(mantissa.partition(".")[2])
         value = abs(float(text))
-        if value and "." in mantissa and len(mantissa.replace(".", "").lstrip("0")) >= ROUNDED_DIGITS:
+        significant = len(mantissa.replace(".", "").lstrip("0"))
+        if value and "." in mantissa and (significant >= ROUNDED_DIGITS or digits >= ROUNDED_DIGITS):  # `-0.0549`: 4 decimals, rounded
             worst = max(worst, 0.5 * 10.0 ** (int(exponent or 0) - digits) / value)
     return CARRIED * worst
+
+
+def rounding_of_arithmetic(texts: list[str]) -> float:
+    """The relative error arithmetic on these written decimals (`0.562 \\cdot 0.438`, a hand step on numbers rounded
+    earlier) may carry: the sum of each one's half unit in its last digit over it, every decimal counted as rounded."""
+    carried = 0.0
+    for text in texts:
+        mantissa, _, exponent = text.lstrip("+-").lower().partition("e")
+        value = abs(float(text))
+        if value and "." in mantissa:
+            carried += 0.5 * 10.0 ** (int(exponent or 0) - len(mantissa.partition(".")[2])) / value
+    return carried
 
 
 def numbers_in(node: object) -> list[str]:

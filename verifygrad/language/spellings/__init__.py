@@ -12,7 +12,7 @@ import ast
 
 from verifygrad.language.spellings.compose import PART
 from verifygrad.language.spellings.elementwise import compare, modulo
-from verifygrad.language.spellings.subscripts import named_part, returns_tuple, subscript
+from verifygrad.language.spellings.subscripts import named_part, returns_tuple, several_tensors, subscript
 from verifygrad.language.spellings.table import (
     ALIASES,
     DIM_POSITIONAL,
@@ -31,5 +31,5 @@ AST_NODES = (ast.Subscript, ast.Slice, ast.Compare, ast.Gt, ast.Lt, ast.GtE, ast
 
 __all__ = [
     "ALIASES", "AST_NODES", "DIM_POSITIONAL", "JOINS", "NUMPY_METHODS", "OPTIONAL_TENSORS", "PART", "SPELLINGS", "UNSUPPORTED", "arguments", "compare",
-    "library_name", "modulo", "named_part", "returns_tuple", "subscript", "unsupported",
+    "library_name", "modulo", "named_part", "returns_tuple", "several_tensors", "subscript", "unsupported",
 ]  # fmt: skip

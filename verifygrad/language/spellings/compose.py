@@ -225,10 +225,14 @@ PARTS = {
 }  # fmt: skip
 
 
+class SeveralTensors(ExprError):
+    """A call whose result is several tensors, read where one is needed: a program ending with it takes them all."""
+
+
 def part_index(call: Call) -> int:
     part = call.part()
     if part is None:
-        raise ExprError(f"{call.graph.name}() returns several tensors: take one, e.g. {call.graph.name}(...)[0]", call.graph.col)
+        raise SeveralTensors(f"{call.graph.name}() returns several tensors: take one, e.g. {call.graph.name}(...)[0]", call.graph.col)
     return part
 
 

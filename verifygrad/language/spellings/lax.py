@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from verifygrad.language.spellings import convolution, linalg
-from verifygrad.language.spellings.compose import Call, Graph, nested_tuple, spelling
+from verifygrad.language.spellings import convolution, linalg, sorting
+from verifygrad.language.spellings.compose import Call, Graph, nested_tuple, spelling, whole_numbers
 from verifygrad.language.spellings.shape import reordered
 from verifygrad.language.syntax import ExprError, Function, dotted
 
@@ -168,9 +169,7 @@ def _reduce_window(call: Call) -> int:
     (low, high) per dim, padded with the init value; the operand spread by base_dilation (the init between its elements),
     the window's taps window_dilation apart. NOTE: an init other than the computation's identity is refused."""
     g, x = call.graph, call.tensors[0]
-    given = call.params.get("computation")
-    computation = dotted(given) if isinstance(given, ast.Attribute) else call.literal("computation", 1, None)
-    name = computation.rpartition(".")[2] if isinstance(computation, str) else None
+    name = _computation(call)
     if name not in COMPUTATIONS:
         raise ExprError("lax.reduce_window() takes computation lax.add, lax.max or lax.min", g.col)
     init = call.literal("init_value", 0, None)
@@ -264,12 +263,132 @@ def _conv_general_dilated(call: Call) -> int:
     return convolution.conv(spatial)(Call(g, [x, weight], params, []))
 
 
+def _computation(call: Call) -> str | None:
+    """The `computation` argument of lax.reduce/reduce_window (`lax.add`, or its name as a string): `add`; None if neither."""
+    given = call.params.get("computation")
+    computation = dotted(given) if isinstance(given, ast.Attribute) else call.literal("computation", 1, None)
+    return computation.rpartition(".")[2] if isinstance(computation, str) else None
+
+
+def _reduce(call: Call) -> int:
+    """lax.reduce(x, init_value, computation, dimensions): x summed (lax.add), multiplied (lax.mul), or its max or min
+    along the dimensions, then combined with the init value once (its identity changes nothing)."""
+    g, x = call.graph, call.tensors[0]
+    name = _computation(call)
+    if name not in REDUCTIONS:
+        raise ExprError("lax.reduce() takes computation lax.add, lax.mul, lax.max or lax.min", g.col)
+    init = call.literal("init_values", 0, None)
+    dims, shape = _ints(call, "dimensions", 2), _shape(g, x)
+    if not isinstance(init, (int, float)) or isinstance(init, bool):
+        raise ExprError("lax.reduce() takes its init value as a number", g.col)
+    if dims is None or len(set(dims)) != len(dims) or any(not 0 <= d < len(shape) for d in dims):
+        raise ExprError(f"lax.reduce() takes distinct dimensions of the operand's {len(shape)} dims", g.col)
+    if name in ("max", "min") and any(shape[d] == 0 for d in dims):
+        raise ExprError(f"lax.reduce() with lax.{name} over a dim of size 0 (the init value alone): not read yet", g.col)
+    out = x
+    for d in sorted(dims, reverse=True):
+        out = g.reduce(REDUCTIONS[name], out, d)
+    identity = {"add": 0.0, "mul": 1.0, "max": -math.inf, "min": math.inf}[name]
+    if float(init) == identity:
+        return out
+    combine = {"add": "add", "mul": "mul", "max": "maximum", "min": "minimum"}[name]
+    return g.op(combine, out, g.builder.const(float(init), g.col))
+
+
+REDUCTIONS = {"add": "sum", "mul": "prod", "max": "amax", "min": "amin"}
+
+
+def _cumulative(op: str) -> Callable[[Call], int]:
+    """lax.cumsum / lax.cumprod(x, axis=0, reverse=False): along axis, from the end where reverse (a flip either side)."""
+
+    def compose(call: Call) -> int:
+        g, x = call.graph, call.tensors[0]
+        rank = len(_shape(g, x))
+        axis = call.integer("axis", 0, 0)
+        reverse = call.flag("reverse", False) if "reverse" in call.params else call.dims[1] if len(call.dims) > 1 else False
+        if rank == 0 or not -rank <= axis < rank:
+            raise ExprError(f"{g.name}() takes an axis of the operand's {rank} dims", g.col)
+        if not isinstance(reverse, bool):
+            raise ExprError(f"{g.name}() takes reverse as True or False", g.col)
+        dims = (axis % rank,)
+        out = g.op(op, g.op("flip", x, dims=dims) if reverse else x, dim=axis % rank)
+        return g.op("flip", out, dims=dims) if reverse else out
+
+    return compose
+
+
+def _broadcast(call: Call) -> int:
+    """lax.broadcast(x, sizes): x behind new leading dims of the given sizes."""
+    g, x = call.graph, call.tensors[0]
+    sizes = _ints(call, "sizes", 0)
+    if sizes is None or any(n < 0 for n in sizes):
+        raise ExprError("lax.broadcast() takes the sizes of the new leading dims, e.g. lax.broadcast(x, (2, 3))", g.col)
+    return g.op("broadcast_to", x, shape=sizes + _shape(g, x))
+
+
+def _reshape(call: Call) -> int:
+    """lax.reshape(x, new_sizes, dimensions=None): x's dims put in the order ``dimensions`` first, then reshaped."""
+    g, x = call.graph, call.tensors[0]
+    sizes, order = _ints(call, "new_sizes", 0), _ints(call, "dimensions", 1)
+    shape = _shape(g, x)
+    if sizes is None or math.prod(sizes) != math.prod(shape):
+        raise ExprError(f"lax.reshape() takes new sizes of as many elements as the operand's shape {shape}", g.col)
+    if order is not None:
+        if sorted(order) != list(range(len(shape))):
+            raise ExprError(f"lax.reshape() takes dimensions as an order of the operand's {len(shape)} dims", g.col)
+        x = reordered(g, x, list(range(len(shape))), order)
+    return g.op("reshape", x, shape=sizes)
+
+
+def _dynamic_update_slice(call: Call) -> int:
+    """lax.dynamic_update_slice(x, update, start_indices): x with update written from the start (each clamped to
+    [0, n - size], as lax does); start_indices written out or a constant array of whole numbers."""
+    g, (x, update) = call.graph, call.tensors[:2]
+    shape, size = _shape(g, x), _shape(g, update)
+    if len(call.tensors) > 2:
+        given = g.builder.known_value(call.tensors[2], g.col, "lax.dynamic_update_slice()'s start")
+        start = tuple(int(v) for v in whole_numbers(given, "the start", g.col).reshape(-1))
+    else:
+        start = _ints(call, "start_indices", 0)
+    if start is None or not len(start) == len(size) == len(shape) or any(not 0 <= k <= n for k, n in zip(size, shape)):
+        raise ExprError(f"lax.dynamic_update_slice() takes an update of at most the shape {shape} and one start per dim", g.col)
+    key = tuple(slice(s, s + k) for s, k in zip((min(max(s, 0), n - k) for s, n, k in zip(start, shape, size)), size))
+    kept = g.op("sub", x, g.op("scatter", g.op("index", x, key=key), shape=shape, key=key))
+    return g.op("add", kept, g.op("scatter", update, shape=shape, key=key))
+
+
+def _sort(call: Call) -> int:
+    """lax.sort(x, dimension=-1, is_stable=True): x sorted along dimension (sorting.py's order at the case's values)."""
+    if len(call.tensors) != 1:
+        raise ExprError("not supported yet: lax.sort() of several operands (num_keys): sort one array", call.graph.col)
+    return sorting.sorted_along(call, call.tensors[0], call.integer("dimension", 0, -1))
+
+
+def _convert_element_type(call: Call) -> int:
+    """lax.convert_element_type(x, new_dtype): x itself for a float dtype (a case computes in one dtype)."""
+    given = call.params.get("new_dtype")
+    written = dotted(given) if isinstance(given, ast.AST) else call.dims[0] if call.dims else None
+    if not isinstance(written, str) or written.rpartition(".")[2] not in FLOAT_DTYPES:
+        raise ExprError("lax.convert_element_type() is read for a float dtype only (jnp.float32, jnp.float64): a case has one dtype", call.graph.col)
+    return call.tensors[0]
+
+
+FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
 SPELLINGS: dict[str, Function] = {
     "lax.dot_general": spelling(_dot_general, (2, 2), keywords=("dimension_numbers", "precision", "preferred_element_type")),
     "lax.slice": spelling(_slice, (1, 1), keywords=("start_indices", "limit_indices", "strides")),
     "lax.dynamic_slice": spelling(_dynamic_slice, (1, 1), keywords=("start_indices", "slice_sizes")),
     "lax.broadcast_in_dim": spelling(_broadcast_in_dim, (1, 1), keywords=("shape", "broadcast_dimensions")),
     "lax.pad": spelling(_pad, (1, 2), keywords=("padding_value", "padding_config")),
+    "lax.reduce": spelling(_reduce, (1, 1), keywords=("init_values", "computation", "dimensions")),
+    "lax.cumsum": spelling(_cumulative("cumsum"), (1, 1), keywords=("axis", "reverse")),
+    "lax.cumprod": spelling(_cumulative("cumprod"), (1, 1), keywords=("axis", "reverse")),
+    "lax.broadcast": spelling(_broadcast, (1, 1), keywords=("sizes",)),
+    "lax.reshape": spelling(_reshape, (1, 1), keywords=("new_sizes", "dimensions")),
+    "lax.dynamic_update_slice": spelling(_dynamic_update_slice, (2, 3), keywords=("start_indices",)),
+    "lax.sort": spelling(_sort, (1, 1), keywords=("dimension", "is_stable", "num_keys")),
+    "lax.convert_element_type": spelling(_convert_element_type, (1, 1), keywords=("new_dtype",)),
     "lax.reduce_window": spelling(
         _reduce_window,
         (1, 1),
@@ -294,17 +413,21 @@ SPELLINGS: dict[str, Function] = {
 # Their positional parameters after the tensors are literals (shapes, configs, strides, numbers: pad's value, an init),
 # and reduce_window's computation (a function such as lax.add) and an init of -inf are read as written (table.arguments).
 LITERAL_POSITIONAL = frozenset(SPELLINGS)
-NUMBER_POSITIONAL = frozenset({"lax.pad", "lax.reduce_window"})
+NUMBER_POSITIONAL = frozenset({"lax.pad", "lax.reduce_window", "lax.reduce"})
 
 
 def as_literals(args: list[ast.expr]) -> list[ast.expr]:
-    """reduce_window's positional init and computation as literals: -jnp.inf as -inf, lax.add as 'lax.add'."""
+    """reduce_window's and reduce's positional init and computation as literals: -jnp.inf as -inf, lax.add as 'lax.add'; and
+    convert_element_type's dtype (jnp.float32 as 'jnp.float32')."""
     out = list(args)
+    if len(args) == 2 and isinstance(args[1], ast.Attribute) and dotted(args[1]) is not None and args[1].attr in FLOAT_DTYPES:
+        out[1] = ast.copy_location(ast.Constant(dotted(args[1])), args[1])
+        return out
     for k, arg in enumerate(args[1:3], start=1):
         negative = isinstance(arg, ast.UnaryOp) and isinstance(arg.op, ast.USub)
         inner = arg.operand if negative else arg
         if isinstance(inner, ast.Attribute) and inner.attr == "inf":
             out[k] = ast.copy_location(ast.Constant(-math.inf if negative else math.inf), arg)
-        elif isinstance(arg, ast.Attribute) and arg.attr in COMPUTATIONS:
+        elif isinstance(arg, ast.Attribute) and arg.attr in REDUCTIONS:  # lax.add, lax.mul, lax.max, lax.min
             out[k] = ast.copy_location(ast.Constant(dotted(arg)), arg)
     return out

@@ -1,4 +1,5 @@
-"""Reductions and scans: variance, max and min (with their positions), products, cumulative sums, differences."""
+"""Reductions and scans: variance, max and min (with their positions), products, cumulative sums, differences (np.diff,
+np.gradient)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import ast
 
 import numpy as np
 
-from verifygrad.language.spellings.compose import PART, Call, Compose, part_index, spelling
+from verifygrad.language.spellings.compose import PART, Call, Compose, SeveralTensors, part_index, spelling
 from verifygrad.language.spellings.shape import reordered
 from verifygrad.language.syntax import ExprError, Function, literal
 
@@ -156,6 +157,54 @@ def _diff(call: Call) -> int:
     return x
 
 
+def _gradient(call: Call) -> int:
+    """np.gradient(f, *spacing, axis=None, edge_order=1): central differences (f[i+1] - f[i-1]) / 2h inside, one-sided
+    ones of edge_order 1 or 2 at the ends, along each axis asked for (all by default) with a number h per axis (one for
+    all, or 1). Over several axes the result is one tensor per axis: a program ending with it takes them all, in order."""
+    g, f = call.graph, call.tensors[0]
+    shape = tuple(g.builder.known_shape(f, g.col, "np.gradient()"))
+    given = call.params.get("axis")
+    axis = None if given is None or (isinstance(given, ast.Constant) and given.value is None) else call.literal("axis", -1, None)
+    axes = tuple(range(len(shape))) if axis is None else tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
+    if not shape or not all(type(a) is int and -len(shape) <= a < len(shape) for a in axes) or len({a % len(shape) for a in axes}) != len(axes):
+        raise ExprError(f"np.gradient() takes distinct axes of the array's {len(shape)} dims", g.col)
+    spacing = [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in call.dims]
+    if None in spacing or len(spacing) not in (0, 1, len(axes)) or 0.0 in spacing:
+        raise ExprError("np.gradient() takes its spacing as one nonzero number, or one per axis (coordinate arrays are not read yet)", g.col)
+    steps = spacing * len(axes) if len(spacing) == 1 else spacing or [1.0] * len(axes)
+    order = call.integer("edge_order", 0, 1) if "edge_order" in call.params else 1
+    if order not in (1, 2):
+        raise ExprError("np.gradient() takes edge_order 1 or 2", g.col)
+    part = call.part()
+    if part is None and len(axes) > 1:
+        raise SeveralTensors(f"np.gradient() over {len(axes)} axes returns one tensor per axis: give one axis, e.g. np.gradient(x, axis=0)", g.col)
+    k = part or 0
+    if k >= len(axes):
+        raise ExprError(f"np.gradient() returns {len(axes)} tensors; there is no {k}", g.col)
+    dim, h = axes[k] % len(shape), steps[k]
+    if shape[dim] < order + 1:
+        raise ExprError(f"np.gradient(): {shape[dim]} elements along axis {dim} are too few for edge_order {order} (numpy raises)", g.col)
+
+    def at(start: int | None, stop: int | None) -> int:
+        return g.op("index", f, key=(slice(None),) * dim + (slice(start, stop),))
+
+    def combination(terms: list[tuple[float, int]], scale: float) -> int:
+        out = g.scale(terms[0][1], terms[0][0])
+        for weight, node in terms[1:]:
+            out = g.op("add", out, g.scale(node, weight))
+        return g.scale(out, scale)
+
+    if order == 1:
+        first, last = combination([(-1.0, at(0, 1)), (1.0, at(1, 2))], 1 / h), combination([(-1.0, at(-2, -1)), (1.0, at(-1, None))], 1 / h)
+    else:
+        first = combination([(-3.0, at(0, 1)), (4.0, at(1, 2)), (-1.0, at(2, 3))], 1 / (2 * h))
+        last = combination([(1.0, at(-3, -2)), (-4.0, at(-2, -1)), (3.0, at(-1, None))], 1 / (2 * h))
+    if shape[dim] == 2:
+        return g.op("concat", first, last, dim=dim)
+    inside = combination([(-1.0, at(None, -2)), (1.0, at(2, None))], 1 / (2 * h))
+    return g.op("concat", g.op("concat", first, inside, dim=dim), last, dim=dim)
+
+
 def _covariance(call: Call) -> int:
     """torch.cov(x, correction=1, fweights=None): the covariance of the rows of x (variables) over its columns
     (observations), each column counted fweights times: (x - m) diag(w) (x - m)^T / max(sum(w) - correction, 0), m the
@@ -216,13 +265,15 @@ SPELLINGS: dict[str, Function] = {
     "argmax": spelling(lambda call: _positions_of_extreme(call, lowest=False), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "argmin": spelling(lambda call: _positions_of_extreme(call, lowest=True), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "diff": spelling(_diff, (1, 1), keywords=("n", "axis", "dim")),
+    "np.gradient": spelling(_gradient, (1, 1), keywords=("axis", "edge_order", PART)),
     "nansum": spelling(_nan_reduction(mean=False), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "nanmean": spelling(_nan_reduction(mean=True), (1, 1), keywords=("dim", "axis", "keepdim", "keepdims")),
     "var_mean": spelling(_with_mean(std=False), (1, 1), keywords=(*_VARIANCE, PART)),
     "std_mean": spelling(_with_mean(std=True), (1, 1), keywords=(*_VARIANCE, PART)),
 }  # fmt: skip
 
-LITERAL_POSITIONAL = frozenset({"diff", "var_mean", "std_mean", "var", "std"})
+LITERAL_POSITIONAL = frozenset({"diff", "var_mean", "std_mean", "var", "std", "np.gradient"})
+NUMBER_POSITIONAL = frozenset({"np.gradient"})  # its spacing: np.gradient(f, 0.5)
 DIM_POSITIONAL = frozenset({
     "nansum", "nanmean", "var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "cumprod", "np.cumsum", "np.cumprod", "argmax", "argmin",
 })  # fmt: skip

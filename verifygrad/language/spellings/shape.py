@@ -410,10 +410,15 @@ def _np_split(call: Call) -> int:
         return call.graph.op("piece", call.tensors[0], chunks=given, dim=call.literal("axis", 1, 0), part=part_index(call), numpy_style=True, equal=True)
     if not isinstance(given, list):
         raise ExprError("np.split() takes a number of equal sections or a list of split indices, e.g. np.split(x, [2, 4])[1]", call.graph.col)
+    return _between(call, given)
+
+
+def _between(call: Call, given: list) -> int:
+    """np.split / np.array_split at a list of indices: the k-th piece between them."""
     cuts = [None, *ints(given, "the split indices", call), None]
     k = part_index(call)
     if k >= len(cuts) - 1:
-        raise ExprError(f"np.split() makes {len(cuts) - 1} pieces; there is no piece {k}", call.graph.col)
+        raise ExprError(f"{call.graph.name}() makes {len(cuts) - 1} pieces; there is no piece {k}", call.graph.col)
     return call.graph.op("index", call.tensors[0], key=along(call.literal("axis", 1, 0), slice(cuts[k], cuts[k + 1])))
 
 
@@ -423,6 +428,8 @@ MAX_PIECES = 100_000  # pieces of one split: each is a tensor the engines make
 def _piece(numpy_style: bool) -> Compose:
     def compose(call: Call) -> int:
         sections = call.literal("indices_or_sections" if numpy_style else "chunks", 0, None)
+        if numpy_style and isinstance(sections, list):  # np.array_split(x, [3, 5]): as np.split's indices
+            return _between(call, sections)
         if type(sections) is not int:
             raise ExprError(f"{call.graph.name}() takes the number of pieces as a whole number, e.g. {call.graph.name}(x, 2)[0]", call.graph.col)
         if not 1 <= sections <= MAX_PIECES:  # NOTE: torch makes every piece: 10**9 of them is bad_alloc

@@ -1,4 +1,4 @@
-"""Sorting and running extremes: sort, msort, topk, kthvalue, median, cummax/cummin, logcumsumexp.
+"""Sorting and running extremes: sort, msort, np.partition, topk, kthvalue, median, cummax/cummin, logcumsumexp.
 
 The order is fixed at the case's values, as argmax's positions are: the sorted values are a gather of x by that
 permutation.  Each gathered element is then bounded by its neighbours in the order with maximum and minimum: the
@@ -68,8 +68,8 @@ def _bounded(g: Graph, p: int, shape: tuple[int, ...], dim: int, descending: boo
 def _sorted(call: Call, x: int, dim: int, descending: bool) -> tuple[int, np.ndarray, np.ndarray]:
     """x sorted along dim (the values' node), the order, and the sorted values (for ties)."""
     g, value = call.graph, _values(call, x)
-    if value.ndim == 0:
-        return x, np.zeros((), dtype=np.int64), value
+    if value.ndim == 0 or value.size == 0:  # NOTE: nothing to order (a zero-size dim): x itself, empty
+        return x, np.zeros(value.shape, dtype=np.int64), value
     if not -value.ndim <= dim < value.ndim:
         raise ExprError(f"{g.name}(): dim {dim} is out of range for {value.ndim} dims", g.col)
     dim %= value.ndim
@@ -112,6 +112,11 @@ def _sort(call: Call) -> int:
     if call.part() == 1:
         _refuse_tied_positions(call, ordered, dim % max(ordered.ndim, 1))
     return _parts(call, out, order)
+
+
+def sorted_along(call: Call, x: int, dim: int) -> int:
+    """x sorted ascending along dim (another library's sort spells itself with this: lax.sort)."""
+    return _sorted(call, x, dim, descending=False)[0]
 
 
 def _numpy_sort(call: Call) -> int:
@@ -385,10 +390,42 @@ def _logcumsumexp(call: Call) -> int:
     return g.op("add", g.op("log", g.op("cumsum", g.op("exp", g.op("sub", x, m)), dim=dim)), m)
 
 
+def _partition(call: Call) -> int:
+    """np.partition(x, kth, axis=-1): the k-th elements in their sorted places, the smaller before and the larger after
+    in the arrangement numpy's own partition gives at the case's values (fixed there, as sort's order is); axis=None
+    partitions the flattened array. A tie is refused: which of the tied elements goes where is numpy's choice."""
+    g, x = call.graph, call.tensors[0]
+    kth = call.literal("kth", 0, None)
+    if not (type(kth) is int or (isinstance(kth, (list, tuple)) and kth and all(type(k) is int for k in kth))):
+        raise ExprError("np.partition() takes kth as a whole number or a list of them, e.g. np.partition(x, 2)", g.col)
+    if "axis" in call.params and getattr(call.params["axis"], "value", 0) is None:
+        x, dim = g.op("flatten", x, start_dim=0, end_dim=-1), 0
+    else:
+        dim = _dim(call, -1, 1)
+    value = _values(call, x)
+    if value.ndim == 0:
+        raise ExprError("np.partition() takes an array of at least one dim", g.col)
+    if not -value.ndim <= dim < value.ndim:
+        raise ExprError(f"np.partition(): axis {dim} is out of range for {value.ndim} dims", g.col)
+    n = value.shape[dim]
+    if any(not -n <= k < n for k in ([kth] if type(kth) is int else kth)):
+        raise ExprError(f"np.partition(): kth {kth} is out of range for {n} elements", g.col)
+    lines = np.moveaxis(value, dim, -1).reshape(-1, n)
+    if np.any(np.diff(np.sort(lines, axis=-1), axis=-1) == 0):
+        raise ExprError("np.partition(): tied values: where each goes is numpy's choice (not verified)", g.col)
+    parted = np.moveaxis(np.partition(value, kth, axis=dim), dim, -1).reshape(-1, n)
+    order = np.empty_like(lines, dtype=np.int64)
+    for row, (line, out) in enumerate(zip(lines, parted)):  # NOTE: distinct values: out[i] is line[order[i]], one way
+        order[row, np.argsort(out, kind="stable")] = np.argsort(line, kind="stable")
+    shape = np.moveaxis(value, dim, -1).shape
+    return _gathered(g, x, np.moveaxis(order.reshape(shape), -1, dim), dim)
+
+
 _SORT = ("dim", "descending", "stable", PART)
 SPELLINGS: dict[str, Function] = {
     "sort": spelling(_sort, (1, 1), keywords=_SORT),
     "np.sort": spelling(_numpy_sort, (1, 1), keywords=("axis", "kind")),
+    "np.partition": spelling(_partition, (1, 1), keywords=("kth", "axis", "kind", "order")),
     "msort": spelling(lambda call: _sorted(call, call.tensors[0], 0, descending=False)[0], (1, 1)),
     "topk": spelling(_topk, (1, 1), keywords=("k", "dim", "largest", "sorted", PART)),
     "kthvalue": spelling(_kthvalue, (1, 1), keywords=("k", "dim", "keepdim", PART)),

@@ -118,6 +118,15 @@ def returns_tuple(call: ast.Call) -> bool:
     return any(isinstance(given, ast.Constant) and given.value is True for given in asked)
 
 
+# Calls whose parts are all tensors of the inputs (no positions, signs or flags): a program ending with one takes them all.
+SEVERAL_TENSORS = TUPLE_SPLITS | frozenset({"eigh", "svd", "linalg.svd", "np.svd", "qr", "linalg.qr", "np.qr"})
+
+
+def several_tensors(call: ast.Call) -> bool:
+    """Whether the call's result is several tensors of the inputs (np.split(x, 3), torch.linalg.svd(A))."""
+    return _called_name(call) in SEVERAL_TENSORS
+
+
 def named_part(call: ast.Call, attr: str) -> int | None:
     """The part of a tuple result a field name takes (torch.max(x, 0).values is [0]); None where the call has no such field."""
     return linalg.NAMED_PARTS.get(_called_name(call), PARTS).get(attr)

@@ -78,7 +78,7 @@ def arguments(name: str, args: list[ast.AST], is_dim: Callable[[str, ast.AST], b
         # NOTE: np.vstack(x) of one array joins x's rows (x[0], x[1], ...); torch refuses a tensor here. Once read as [x].
         # A program spells a numpy join of one variable as its rows before this (statements.py).
         raise ExprError(f"{name}() takes a list of tensors to join, not one array (numpy would join its rows): write [x[0], x[1], ...]", column(args[0]))
-    if name == "lax.reduce_window":
+    if name in ("lax.reduce_window", "lax.reduce", "lax.convert_element_type"):
         args = lax.as_literals(args)
     if name == "index_put":  # NOTE: torch.index_put(x, (i, j), v), x.index_put((i,), v): the index tensors in line
         at = next((k for k, arg in enumerate(args) if isinstance(arg, (ast.List, ast.Tuple))), None)
