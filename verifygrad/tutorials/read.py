@@ -11,6 +11,7 @@ from verifygrad.errors import CaseError
 from verifygrad.process import limits
 from verifygrad.tutorials import jaxrandom
 from verifygrad.tutorials.blocks import CODE, OUTPUT, PROSE, Block, Document
+from verifygrad.tutorials.derivative_defs import derivative_functions
 from verifygrad.tutorials.detect import TUTORIAL_SUFFIXES, read_document
 from verifygrad.tutorials.findings import (
     MAX_MATH_SPANS,
@@ -38,7 +39,7 @@ from verifygrad.tutorials.prose import prose_claims
 from verifygrad.tutorials.python2 import modernise
 from verifygrad.tutorials.symbolic import Display, Symbolic, tie
 from verifygrad.tutorials.tocases import Draft, drafts_for
-from verifygrad.tutorials.uncalled import derivative_functions, uncalled_rules
+from verifygrad.tutorials.uncalled import uncalled_rules
 
 
 @dataclass
