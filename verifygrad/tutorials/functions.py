@@ -652,9 +652,9 @@ class FunctionCalls:
             direction, along = constant_array(derivation.grad_output), "row"
         else:
             return False
-        if direction is None or direction.ndim != 1 or np.count_nonzero(direction) != 1 or float(direction.max(initial=0)) != 1.0:
+        k, (m, n) = _unit_index(direction), (output.size, point.size)
+        if k is None:
             return False
-        k, (m, n) = int(np.argmax(direction)), (output.size, point.size)
         index = constant_index(target.slice)
         if index not in (((slice(None), k),) if along == "column" else (k, (k, slice(None)))):
             return False
@@ -695,7 +695,7 @@ class FunctionCalls:
             return None
         for k, piece in enumerate(pieces):
             direction = constant_array(piece.grad_output)
-            if piece.output_name != first.output_name or direction is None or not np.array_equal(direction, np.eye(output.size)[k]):
+            if piece.output_name != first.output_name or direction is None or direction.shape != output.shape or _unit_index(direction) != k:
                 return None
         jacobian = Derivation(first.output, first.output_name, None, self.file_line(node.lineno), self.where(node.lineno),
                               leaves=leaves_of(first.output), quantity="jacobian")  # fmt: skip
@@ -1241,3 +1241,10 @@ def _placeholders(values: list) -> tuple[list, list[ast.expr]]:
             parts.append(ast.Name(f"_ref{sum(isinstance(o, Tensor) for o in operands)}", ast.Load()))
             operands.append(value)
     return operands, parts
+
+
+def _unit_index(direction: np.ndarray | None) -> int | None:
+    """k where ``direction`` is the k-th unit vector (a cotangent or tangent picking one row or column); None otherwise."""
+    if direction is None or direction.ndim != 1 or np.count_nonzero(direction) != 1 or float(direction.max(initial=0)) != 1.0:
+        return None
+    return int(np.argmax(direction))
